@@ -1,0 +1,97 @@
+"""The one place that decides which people a user may see (DESIGN.md §4, house rule 2).
+
+Every object asked for by id goes through an `access_*` function here. "Missing" and "not
+yours" both raise Http404 so ids reveal nothing. Reads of someone else's health data by an
+official leave an audit event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from khaibao.accounts.models import Account, Role, ScopeLevel
+from khaibao.audit.services import audit_record
+from khaibao.people.models import Person
+
+
+def jurisdiction_q(user: Account, *, ward_field: str = "home_ward") -> Q | None:
+    """A filter restricting `ward_field` to an official's jurisdiction; None means nothing."""
+    if user.role != Role.OFFICIAL:
+        return None
+    if user.scope_level == ScopeLevel.NATIONAL:
+        return Q()
+    if user.scope_level == ScopeLevel.PROVINCE and user.scope_province_id:
+        return Q(**{f"{ward_field}__province_id": user.scope_province_id})
+    if user.scope_level == ScopeLevel.WARD and user.scope_ward_id:
+        return Q(**{f"{ward_field}_id": user.scope_ward_id})
+    return None
+
+
+def household_people(user: Account) -> QuerySet[Person]:
+    """The people `user` declares for as a household owner."""
+    return Person.objects.filter(households__owner=user)
+
+
+def visible_people(user: Any) -> QuerySet[Person]:
+    """Everyone `user` may see health data of: household, active delegations, jurisdiction.
+
+    Checkpoint staff, organisation admins, the DPO and system admins see no one here: they
+    never receive health details through the product's pages or API.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Person.objects.none()
+    if user.role == Role.CITIZEN:
+        q = Q(households__owner=user)
+        if user.is_volunteer:
+            q |= Q(delegations__volunteer=user, delegations__ended_at__isnull=True)
+        return Person.objects.filter(q).distinct()
+    scope = jurisdiction_q(user)
+    if scope is None:
+        return Person.objects.none()
+    return Person.objects.filter(scope)
+
+
+def is_own_household(user: Account, person: Person) -> bool:
+    return person.households.filter(owner=user).exists()
+
+
+def access_person_for_user(user: Any, person_id: int, *, purpose: str = "view", ip: str = "") -> Person:
+    """The person if `user` may see them, else Http404 — the same answer for missing and forbidden.
+
+    Anyone but the household owner or an active volunteer (i.e. an official) leaves an audit
+    event naming the purpose of the access.
+    """
+    person = visible_people(user).filter(pk=person_id).first()
+    if person is None:
+        raise Http404
+    if user.role != Role.CITIZEN:
+        audit_record(
+            actor=user,
+            action=f"person.{purpose}",
+            obj=person,
+            person_id=person.pk,
+            reason=purpose,
+            ip=ip,
+        )
+    return person
+
+
+def describe_scope(user: Account) -> dict[str, Any]:
+    """What `user` covers, for /me and the console header."""
+    scope: dict[str, Any] = {"level": None, "province": None, "ward": None, "org_unit": None}
+    if user.role == Role.OFFICIAL:
+        scope["level"] = user.scope_level
+        if user.scope_province_id:
+            scope["province"] = {"code": user.scope_province_id, "name": user.scope_province.name}  # type: ignore[union-attr]
+        if user.scope_ward_id:
+            ward = user.scope_ward
+            scope["ward"] = {"code": user.scope_ward_id, "name": ward.name}  # type: ignore[union-attr]
+            scope["province"] = {"code": ward.province_id, "name": ward.province.name}  # type: ignore[union-attr]
+    if user.role == Role.ORG_ADMIN and user.org_unit_id:
+        unit = user.org_unit
+        scope["level"] = "org_unit"
+        scope["org_unit"] = {"id": unit.pk, "code": unit.code, "name": unit.name, "path": unit.path}  # type: ignore[union-attr]
+    return scope

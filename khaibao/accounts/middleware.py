@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+# Paths a signed-in official may reach before completing the second factor.
+_SECOND_FACTOR_OPEN_PREFIXES = ("/staff/2fa/", "/staff/sign-out", "/static/", "/i18n/", "/healthz", "/api/")
+
+
+class StaffIdleTimeoutMiddleware:
+    """Sign staff out after STAFF_IDLE_TIMEOUT_SECONDS without a request (DESIGN.md §7)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and getattr(user, "is_staff_role", False):
+            now = time.time()
+            last = request.session.get("last_activity")
+            if last is not None and now - float(last) > settings.STAFF_IDLE_TIMEOUT_SECONDS:
+                logout(request)
+                messages.info(request, _("You were signed out after 30 minutes without activity."))
+                return redirect(settings.STAFF_LOGIN_URL)
+            request.session["last_activity"] = now
+        return self.get_response(request)
+
+
+class OfficialSecondFactorMiddleware:
+    """Officials (and other roles that reach personal data) must pass TOTP before anything else."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and getattr(user, "needs_second_factor", False)
+            and not user.is_verified()  # type: ignore[union-attr]
+            and not request.path.startswith(_SECOND_FACTOR_OPEN_PREFIXES)
+        ):
+            return redirect("backoffice:two_factor")
+        return self.get_response(request)

@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from khaibao.core.fields import EncryptedTextField
+
+
+class Role(models.TextChoices):
+    CITIZEN = "citizen", _("Citizen")
+    CHECKPOINT = "checkpoint", _("Checkpoint staff")
+    OFFICIAL = "official", _("Health official")
+    ORG_ADMIN = "org_admin", _("Organisation admin")
+    DPO = "dpo", _("Data-protection officer")
+    SYSADMIN = "sysadmin", _("System admin")
+
+
+STAFF_ROLES = frozenset({Role.CHECKPOINT, Role.OFFICIAL, Role.ORG_ADMIN, Role.DPO, Role.SYSADMIN})
+# Roles whose password alone is not enough (issue: officials must use TOTP). The DPO and
+# system admin also reach personal data, so they get the same rule.
+SECOND_FACTOR_ROLES = frozenset({Role.OFFICIAL, Role.DPO, Role.SYSADMIN})
+
+
+class ScopeLevel(models.TextChoices):
+    NATIONAL = "national", _("National")
+    PROVINCE = "province", _("Province")
+    WARD = "ward", _("Ward")
+
+
+class AccountManager(BaseUserManager["Account"]):
+    def create_user(self, username: str | None = None, password: str | None = None, **extra: Any) -> Account:
+        account = self.model(username=username or None, **extra)
+        if password:
+            account.set_password(password)
+        else:
+            account.set_unusable_password()
+        account.save(using=self._db)
+        return account
+
+    def create_superuser(self, username: str, password: str, **extra: Any) -> Account:
+        extra.setdefault("role", Role.SYSADMIN)
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(username, password, **extra)
+
+
+class Account(AbstractBaseUser, PermissionsMixin):
+    """Anyone who signs in: citizens by phone + OTP, staff by username + password (+ TOTP).
+
+    The phone is stored encrypted; `phone_index` (HMAC blind index) finds the account at sign-in.
+    """
+
+    username = models.CharField(max_length=150, unique=True, null=True, blank=True)
+    display_name = models.CharField(max_length=150, blank=True)
+    phone = EncryptedTextField(blank=True, default="")
+    phone_index = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.CITIZEN)
+    is_volunteer = models.BooleanField(
+        default=False, help_text="A citizen whom an organisation or health station made a volunteer."
+    )
+    scope_level = models.CharField(max_length=10, choices=ScopeLevel.choices, blank=True)
+    scope_province = models.ForeignKey(
+        "places.Province", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    scope_ward = models.ForeignKey(
+        "places.Ward", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    org_unit = models.ForeignKey(
+        "orgs.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="admins"
+    )
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="May use the Django admin.")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[AccountManager] = AccountManager()  # type: ignore[assignment]
+
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="official_has_consistent_scope",
+                condition=~Q(role="official")
+                | Q(scope_level="national", scope_province__isnull=True, scope_ward__isnull=True)
+                | Q(scope_level="province", scope_province__isnull=False, scope_ward__isnull=True)
+                | Q(scope_level="ward", scope_ward__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.username or self.display_name or f"account {self.pk}"
+
+    @property
+    def is_citizen(self) -> bool:
+        return self.role == Role.CITIZEN
+
+    @property
+    def is_official(self) -> bool:
+        return self.role == Role.OFFICIAL
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def needs_second_factor(self) -> bool:
+        return self.role in SECOND_FACTOR_ROLES
+
+    def roles(self) -> list[str]:
+        roles = [str(self.role)]
+        if self.role == Role.CITIZEN and self.is_volunteer:
+            roles.append("volunteer")
+        return roles
+
+
+class ApiToken(models.Model):
+    """A bearer token. Only its SHA-256 is stored; the value is shown once, at creation."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="api_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"token {self.pk} of {self.account}"
+
+    def is_usable(self, now: Any = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and self.expires_at > now and self.account.is_active
+
+
+class OtpChallenge(models.Model):
+    """One one-time code sent to a phone. The code is stored as a keyed hash, never in clear."""
+
+    phone_index = models.CharField(max_length=64, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    consumed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["phone_index", "-created_at"], name="otp_phone_recent")]
+
+    def __str__(self) -> str:
+        return f"otp {self.pk}"

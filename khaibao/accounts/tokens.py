@@ -1,0 +1,63 @@
+"""API bearer tokens: random, shown once, stored as SHA-256, with expiry and revocation."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from khaibao.accounts.models import Account, ApiToken
+from khaibao.audit.services import audit_record
+from khaibao.core import crypto
+
+TOKEN_PREFIX = "kb_"
+
+
+def token_issue(*, account: Account, label: str = "", ttl_days: int | None = None, actor: object = None) -> tuple[str, ApiToken]:
+    """Create a token for `account`; returns the clear value (never stored) and the row."""
+    value = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
+    days = ttl_days if ttl_days is not None else settings.API_TOKEN_TTL_DAYS
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            account=account,
+            token_hash=crypto.secret_hash(value),
+            label=label[:100],
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+        audit_record(actor=actor or account, action="token.issue", obj=token, data={"label": label[:100]})
+    return value, token
+
+
+def token_authenticate(value: str) -> Account | None:
+    """The active account behind a bearer value, or None for unknown, expired or revoked."""
+    if not value.startswith(TOKEN_PREFIX) or len(value) > 200:
+        return None
+    token = (
+        ApiToken.objects.select_related("account")
+        .filter(token_hash=crypto.secret_hash(value))
+        .first()
+    )
+    now = timezone.now()
+    if token is None or not token.is_usable(now):
+        return None
+    # Coarse last-use stamp: one write per token per minute at most, not one per request.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    account = token.account
+    account._api_token = token  # type: ignore[attr-defined]
+    return account
+
+
+def token_revoke(*, token: ApiToken, actor: object) -> None:
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        audit_record(actor=actor, action="token.revoke", obj=token)
+
+
+def token_expires_at(token: ApiToken) -> datetime:
+    return token.expires_at

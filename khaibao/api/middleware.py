@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from khaibao.api.errors import error_response
+
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+_ACCEPTED_TYPES = ("application/json", "multipart/form-data")
+
+
+class ApiBodyLimitMiddleware:
+    """Refuse oversized or mistyped API bodies before anything reads them (JSON 413/415)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/") and request.method in _BODY_METHODS:
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = -1
+            limit = settings.API_MAX_BODY_BYTES
+            if length < 0 or length > limit:
+                return error_response(
+                    413,
+                    "body_too_large",
+                    _("The request body is larger than %(limit)s KB.") % {"limit": limit // 1024},
+                )
+            content_type = request.content_type or ""
+            if length > 0 and not content_type.startswith(_ACCEPTED_TYPES):
+                return error_response(
+                    415,
+                    "unsupported_media_type",
+                    _("Send the body as application/json."),
+                )
+        return self.get_response(request)

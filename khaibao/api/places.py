@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.db.models import QuerySet
+from ninja import Router, Schema
+
+from khaibao.places import selectors
+from khaibao.places.models import Province
+
+router = Router(tags=["places"], auth=None)
+
+
+class ProvinceOut(Schema):
+    code: int
+    name: str
+
+
+class WardOut(Schema):
+    code: int
+    name: str
+    province_code: int
+
+
+class CountryOut(Schema):
+    code: str
+    name: str
+
+
+@router.get("/provinces", response=list[ProvinceOut])
+def provinces(request: HttpRequest) -> QuerySet[Province]:
+    """All 34 provinces and centrally-run cities."""
+    return selectors.provinces_list()
+
+
+@router.get("/provinces/{code}/wards", response=list[WardOut])
+def wards(request: HttpRequest, code: int) -> list[dict[str, object]]:
+    """The wards and communes of a province, by name."""
+    return [
+        {"code": w.code, "name": w.name, "province_code": w.province_id}
+        for w in selectors.wards_of_province(code)
+    ]
+
+
+@router.get("/countries", response=list[CountryOut])
+def countries(request: HttpRequest) -> list[dict[str, str]]:
+    """ISO 3166-1 countries and territories, named in the request's language."""
+    return [{"code": c.code, "name": c.name} for c in selectors.countries_list()]
+
+

@@ -1,0 +1,64 @@
+"""The JSON API under /api/v1/: one NinjaAPI, one router per domain, one error format."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from khaibao.api.auth import bearer
+from khaibao.api.errors import error_response, invalid_request, validation_fields
+from khaibao.core.errors import RateLimited, ServiceError
+
+api = NinjaAPI(
+    title="Khai Báo API",
+    version="1",
+    description="Health declaration and epidemic monitoring. See docs/api.md.",
+    urls_namespace="api-v1",
+    auth=bearer,
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return invalid_request(request, validation_fields(list(exc.errors)))
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(
+        401, "unauthorized", _("Sign in first: send a valid token as 'Authorization: Bearer <token>'."),
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(404, "not_found", _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        return error_response(400, "malformed_request", _("The request body could not be read."))
+    return error_response(exc.status_code, "error", str(exc))
+
+
+@api.exception_handler(ServiceError)
+def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return error_response(exc.status, exc.code, exc.message, exc.fields, headers)
+
+
+def _register_routers() -> None:
+    from khaibao.api import auth_endpoints, me, places
+
+    api.add_router("/auth", auth_endpoints.router)
+    api.add_router("/me", me.router)
+    api.add_router("/places", places.router)
+
+
+_register_routers()

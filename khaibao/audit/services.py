@@ -1,0 +1,104 @@
+"""Writing and verifying the audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from khaibao.audit.models import AuditEvent
+
+GENESIS_HASH = "0" * 64
+# Any fixed 64-bit number: the PostgreSQL advisory lock that serialises appends to the chain.
+_CHAIN_LOCK_ID = 0x6B6861_69_62616F
+
+
+def _canonical(event: AuditEvent) -> str:
+    body = {
+        "at": event.at.isoformat(),
+        "actor": event.actor_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "person_id": event.person_id,
+        "reason": event.reason,
+        "ip": event.ip,
+        "data": event.data,
+        "prev": event.prev_hash,
+    }
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _hash(event: AuditEvent) -> str:
+    return hashlib.sha256(_canonical(event).encode()).hexdigest()
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: Any = None,
+    person_id: int | None = None,
+    reason: str = "",
+    ip: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append an event. Call it inside the service's transaction so it commits with the change.
+
+    `data` must never hold health details or personal data in clear: ids and codes only.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
+        # On SQLite the IMMEDIATE transaction mode already holds the write lock here.
+        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+        account = actor if getattr(actor, "pk", None) else None
+        event = AuditEvent(
+            at=timezone.now(),
+            actor=account,
+            actor_label=str(actor) if account else (actor or "system"),
+            action=action,
+            object_type=type(obj).__name__ if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None and getattr(obj, "pk", None) is not None else "",
+            person_id=person_id,
+            reason=reason[:300],
+            ip=ip,
+            data=data or {},
+            prev_hash=last or GENESIS_HASH,
+        )
+        event.hash = _hash(event)
+        event.save()
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    ok: bool
+    broken_at: int | None = None
+    problem: str = ""
+
+
+def audit_verify(*, batch: int = 2000) -> ChainReport:
+    """Walk the whole chain; report the first row whose hash or link does not match."""
+    prev = GENESIS_HASH
+    checked = 0
+    last_id = 0
+    while True:
+        rows = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch])
+        if not rows:
+            return ChainReport(checked=checked, ok=True)
+        for event in rows:
+            if event.prev_hash != prev:
+                return ChainReport(checked, False, event.id, "link to the previous row is broken")
+            if _hash(event) != event.hash:
+                return ChainReport(checked, False, event.id, "row content does not match its hash")
+            prev = event.hash
+            checked += 1
+            last_id = event.id

@@ -1,0 +1,54 @@
+"""Application-side protection of personal data (DESIGN.md §7).
+
+* `encrypt` / `decrypt`: Fernet under a key list — the first key encrypts, every key decrypts,
+  so keys rotate without losing data.
+* `blind_index`: a keyed HMAC for exact-match lookups (sign-in by phone, deduplication by ID
+  number) without storing the value in clear. A separate key, so rotating encryption keys
+  never invalidates the indexes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+
+
+@lru_cache(maxsize=4)
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(key.encode()) for key in keys])
+
+
+def current_fernet() -> MultiFernet:
+    return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS))
+
+
+def encrypt(value: str) -> str:
+    return current_fernet().encrypt(value.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    try:
+        return current_fernet().decrypt(token.encode()).decode()
+    except InvalidToken as exc:  # pragma: no cover - a key was removed before rotation finished
+        raise ValueError("field cannot be decrypted with the configured keys") from exc
+
+
+def rotate(token: str) -> str:
+    """Re-encrypt `token` under the first (current) key."""
+    return current_fernet().rotate(token.encode()).decode()
+
+
+def blind_index(value: str, *, purpose: str) -> str:
+    """Deterministic keyed hash of `value`; `purpose` keeps indexes of different fields apart."""
+    key = settings.BLIND_INDEX_KEY.encode()
+    message = f"{purpose}\x00{value}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def secret_hash(value: str) -> str:
+    """Hash for high-entropy secrets (API tokens): no key needed, nothing to brute-force."""
+    return hashlib.sha256(value.encode()).hexdigest()

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.utils import timezone
+from django_tasks import task
+
+from khaibao.core.models import WorkerHeartbeat
+
+
+@task()
+def worker_heartbeat(worker_id: str) -> str:
+    """Run by the worker itself: a fresh row proves the queue is being consumed."""
+    now = timezone.now()
+    WorkerHeartbeat.objects.update_or_create(worker_id=worker_id, defaults={"beat_at": now})
+    return now.isoformat()

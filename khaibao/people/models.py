@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from khaibao.core.fields import EncryptedTextField
+
+
+class Sex(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+    OTHER = "other", _("Other")
+
+
+class Relation(models.TextChoices):
+    SELF = "self", _("Self")
+    SPOUSE = "spouse", _("Spouse")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    GRANDPARENT = "grandparent", _("Grandparent")
+    SIBLING = "sibling", _("Sibling")
+    OTHER = "other", _("Other")
+
+
+class Person(models.Model):
+    """Someone whose health is declared — not necessarily someone who signs in.
+
+    ID number, phone and street are encrypted; `*_index` columns are HMAC blind indexes for
+    exact matching (deduplication by ID number, matching by phone).
+    """
+
+    full_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField(null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField()
+    sex = models.CharField(max_length=10, choices=Sex.choices)
+    nationality = models.ForeignKey("places.Country", on_delete=models.PROTECT, related_name="+", default="VN")
+    id_number = EncryptedTextField(blank=True, default="")
+    id_number_index = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    phone = EncryptedTextField(blank=True, default="")
+    phone_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    home_ward = models.ForeignKey("places.Ward", on_delete=models.PROTECT, related_name="residents")
+    street = EncryptedTextField(blank=True, default="")
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["home_ward"], name="person_home_ward")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def initials(self) -> str:
+        return "".join(part[0].upper() for part in self.full_name.split() if part)
+
+
+class HouseholdMembership(models.Model):
+    """A person in an account's household — the people that account declares for."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="household")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="households")
+    relation = models.CharField(max_length=20, choices=Relation.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "person"], name="household_unique_person"),
+            models.UniqueConstraint(
+                fields=["owner"], condition=Q(relation="self"), name="household_one_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.relation}) of {self.owner}"
+
+
+class Delegation(models.Model):
+    """A volunteer's permission to declare for an assisted person, given with their consent.
+
+    Access lasts while the delegation is active (`ended_at` empty).
+    """
+
+    volunteer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delegations")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="delegations")
+    consent_recorded_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["volunteer", "person"], condition=Q(ended_at__isnull=True), name="delegation_one_active"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} assists {self.person}"

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from khaibao.accounts import otp
+from khaibao.accounts.access import household_people
+from khaibao.accounts.phones import mask_phone
+from khaibao.core.errors import ServiceError
+from khaibao.core.http import client_ip
+from khaibao.web.forms import CodeForm, PhoneForm
+
+_SESSION_PHONE = "otp_phone"
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    people = []
+    if request.user.is_authenticated and request.user.is_citizen:  # type: ignore[union-attr]
+        people = list(household_people(request.user).select_related("home_ward__province"))  # type: ignore[arg-type]
+    return render(request, "web/home.html", {"people": people})
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    """Step 1: the phone number. The reply never tells whether the phone is registered."""
+    form = PhoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        phone = form.cleaned_data["phone"]
+        try:
+            otp.otp_request(phone=phone, ip=client_ip(request))
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            request.session[_SESSION_PHONE] = phone
+            return redirect("web:sign_in_code")
+    return render(request, "web/sign_in.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in_code(request: HttpRequest) -> HttpResponse:
+    """Step 2: the code from the SMS."""
+    phone = request.session.get(_SESSION_PHONE)
+    if not phone:
+        return redirect("web:sign_in")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = otp.otp_verify(phone=phone, code=form.cleaned_data["code"], ip=client_ip(request))
+        except ServiceError as exc:
+            form.add_error("code", exc.fields.get("code", exc.message))
+        else:
+            login(request, account, backend="django.contrib.auth.backends.ModelBackend")
+            request.session.pop(_SESSION_PHONE, None)
+            messages.success(request, _("You are signed in."))
+            return redirect("web:home")
+    return render(
+        request,
+        "web/sign_in_code.html",
+        {"form": form, "masked_phone": mask_phone(phone), "ttl_minutes": settings.OTP_CODE_TTL_SECONDS // 60},
+    )
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, _("You are signed out."))
+    return redirect("web:home")
