@@ -60,7 +60,7 @@ else:
     BLIND_INDEX_KEY = BLIND_INDEX_KEY or _dev_key("blind-index")
     PASS_SIGNING_KEY = PASS_SIGNING_KEY or _dev_key("pass-signing")
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -79,6 +79,10 @@ INSTALLED_APPS = [
     "khaibao.accounts",
     "khaibao.places",
     "khaibao.people",
+    "khaibao.risk",
+    "khaibao.declarations",
+    "khaibao.monitoring",
+    "khaibao.passes",
     "khaibao.orgs",
     "khaibao.audit",
     "khaibao.api",
@@ -243,5 +247,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }

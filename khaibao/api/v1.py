@@ -43,7 +43,8 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:
-        return error_response(400, "malformed_request", _("The request body could not be read."))
+        # ninja raises a bare 400 when the body is not parseable JSON.
+        return error_response(400, "malformed_json", _("The request body is not valid JSON."))
     return error_response(exc.status_code, "error", str(exc))
 
 
@@ -54,11 +55,14 @@ def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
 
 
 def _register_routers() -> None:
-    from khaibao.api import auth_endpoints, me, places
+    from khaibao.api import auth_endpoints, declarations, me, passes, people, places
 
     api.add_router("/auth", auth_endpoints.router)
     api.add_router("/me", me.router)
     api.add_router("/places", places.router)
+    api.add_router("/people", people.router)
+    api.add_router("/people", declarations.router)
+    api.add_router("/passes", passes.router)
 
 
 _register_routers()

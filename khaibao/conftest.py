@@ -1,0 +1,136 @@
+"""Fixtures shared by every test: the tiny named world, an API client, the SMS outbox."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from khaibao import demo
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings: Any, tmp_path: Path) -> Any:
+    """Every test gets its own SMS file and an empty cache (rate limits, lockouts)."""
+    settings.SMS_BACKEND = "file"
+    settings.SMS_FILE_PATH = str(tmp_path / "sms.jsonl")
+    cache.clear()
+    yield
+    cache.clear()
+
+
+class SmsOutbox:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def messages(self) -> list[dict[str, str]]:
+        if not self.path.exists():
+            return []
+        return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line]
+
+    def last_code(self, to: str) -> str:
+        for message in reversed(self.messages()):
+            if message["to"] == to:
+                match = re.search(r"\b(\d{6})\b", message["body"])
+                assert match, message
+                return match.group(1)
+        raise AssertionError(f"no SMS to {to}")
+
+
+@pytest.fixture
+def sms(settings: Any) -> SmsOutbox:
+    return SmsOutbox(Path(settings.SMS_FILE_PATH))
+
+
+@dataclass
+class NamedWorld:
+    """Named handles on the demo world (khaibao/demo.py) — the same people the README shows."""
+
+    raw: demo.World
+
+    def __getattr__(self, name: str) -> Any:
+        aliases = {
+            # citizens (accounts)
+            "lan": "0900000001", "mai": "0900000002", "hung": "0900000003", "hoa": "0900000004",
+            "nam": "0900000005", "ha": "0900000009", "volunteer": "0900000009",
+            # staff
+            "national": "demo-national", "province": "demo-province", "province_hcm": "demo-province-hcm",
+            "ward_official": "demo-ward", "checkpoint": "demo-checkpoint", "org_admin": "demo-org", "dpo": "demo-dpo",
+        }
+        people = {
+            "lan_self": "Nguyễn Thị Lan", "lan_child": "Trần Minh An", "lan_parent": "Nguyễn Văn Bình",
+            "mai_self": "Lê Thị Mai", "hung_self": "Phạm Văn Hùng", "hung_spouse": "Đặng Thị Thu",
+            "hoa_self": "Võ Thị Hoa", "nam_self": "Đỗ Văn Nam", "ha_self": "Trần Thu Hà", "ong_tu": "Nguyễn Văn Tư",
+        }
+        wards = {"hoan_kiem": demo.HOAN_KIEM, "ba_dinh": demo.BA_DINH, "sai_gon": demo.SAI_GON, "ben_thanh": demo.BEN_THANH}
+        provinces = {"hanoi": demo.HANOI, "hcmc": demo.HCMC}
+        if name in aliases:
+            return self.raw.accounts[aliases[name]]
+        if name in people:
+            return self.raw.people[people[name]]
+        if name in wards:
+            return self.raw.wards[wards[name]]
+        if name in provinces:
+            return self.raw.provinces[provinces[name]]
+        raise AttributeError(name)
+
+
+@pytest.fixture
+def world(db: Any) -> NamedWorld:
+    """Two provinces (Hà Nội, TP.HCM), two wards each, named citizens, one official per scope."""
+    return NamedWorld(demo.build_world())
+
+
+class ApiClient:
+    """Django's test client speaking JSON to /api/v1, optionally as a given account."""
+
+    def __init__(self, token: str | None = None) -> None:
+        self.client = Client()
+        self.token = token
+
+    def as_(self, account: Any) -> ApiClient:
+        from khaibao.accounts.tokens import token_issue
+
+        value, _ = token_issue(account=account, label="test")
+        return ApiClient(value)
+
+    def _headers(self, headers: dict[str, str] | None) -> dict[str, str]:
+        merged = dict(headers or {})
+        if self.token:
+            merged.setdefault("Authorization", f"Bearer {self.token}")
+        return merged
+
+    def _url(self, path: str) -> str:
+        return path if path.startswith("/") and path.startswith("/api/") else f"/api/v1{path}"
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.client.get(self._url(path), headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def delete(self, path: str, **kw: Any) -> Any:
+        return self.client.delete(self._url(path), headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def _send(self, method: str, path: str, data: Any = None, headers: dict[str, str] | None = None, raw: bool = False) -> Any:
+        body = data if raw else json.dumps(data if data is not None else {})
+        return getattr(self.client, method)(
+            self._url(path), body, content_type="application/json", headers=self._headers(headers)
+        )
+
+    def post(self, path: str, data: Any = None, **kw: Any) -> Any:
+        return self._send("post", path, data, **kw)
+
+    def put(self, path: str, data: Any = None, **kw: Any) -> Any:
+        return self._send("put", path, data, **kw)
+
+    def patch(self, path: str, data: Any = None, **kw: Any) -> Any:
+        return self._send("patch", path, data, **kw)
+
+
+@pytest.fixture
+def api(db: Any) -> ApiClient:
+    return ApiClient()
