@@ -95,3 +95,24 @@ def describe_scope(user: Account) -> dict[str, Any]:
         scope["level"] = "org_unit"
         scope["org_unit"] = {"id": unit.pk, "code": unit.code, "name": unit.name, "path": unit.path}  # type: ignore[union-attr]
     return scope
+
+
+def access_person_for_declarer(user: Any, person_id: int) -> Person:
+    """A person `user` may declare for: their household, or someone they assist as a volunteer.
+
+    Officials can see people in their jurisdiction but do not declare for them here.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or user.role != Role.CITIZEN:
+        raise Http404
+    person = visible_people(user).filter(pk=person_id).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+def declarer_relation(user: Account, person: Person) -> str:
+    """How `user` stands to `person` when declaring: "self", "household_owner" or "volunteer"."""
+    membership = person.households.filter(owner=user).first()
+    if membership is not None:
+        return "self" if membership.relation == "self" else "household_owner"
+    return "volunteer"
