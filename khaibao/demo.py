@@ -120,18 +120,18 @@ def build_world() -> World:
         delegation_start(actor=volunteer, volunteer=volunteer, person=tu)
     world.people[t_name] = tu
 
-    central, _ = OrgUnit.objects.get_or_create(code="TWD", defaults={"name": "Trung ương Đoàn", "path": "TWD"})
-    hanoi_unit = OrgUnit.objects.filter(path="TWD/HN").first() or OrgUnit.objects.create(
-        code="HN", name="Thành đoàn Hà Nội", parent=central
+    central = OrgUnit.objects.filter(path="TWD").first() or OrgUnit.objects.create(
+        code="TWD", name="Trung ương Đoàn"
     )
-    _ = hanoi_unit
-    for username, display, role, level, province, ward in STAFF:
-        account = Account.objects.filter(username=username).first()
-        if account is None:
-            account = Account.objects.create_user(
+    if not OrgUnit.objects.filter(path="TWD/HN").exists():
+        OrgUnit.objects.create(code="HN", name="Thành đoàn Hà Nội", parent=central)
+    for username, display, role, level, scope_province, scope_ward in STAFF:
+        staff = Account.objects.filter(username=username).first()
+        if staff is None:
+            staff = Account.objects.create_user(
                 username, DEMO_PASSWORD, display_name=display, role=role, scope_level=level,
-                scope_province_id=province, scope_ward_id=ward,
+                scope_province_id=scope_province, scope_ward_id=scope_ward,
                 org_unit=central if role == Role.ORG_ADMIN else None,
             )
-        world.accounts[username] = account
+        world.accounts[username] = staff
     return world

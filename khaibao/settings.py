@@ -11,13 +11,14 @@ import hashlib
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from khaibao.core.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DEV_SECRET_KEY = "dev-insecure-khaibao-secret-key-do-not-use-in-production-0123456789"
+DEV_SECRET_KEY = "dev-insecure-khaibao-secret-key-do-not-use-in-production-0123456789"  # noqa: S105
 
 DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env_str("SECRET_KEY", "")
@@ -43,6 +44,8 @@ FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY", "")
 # Ed25519 private key (PEM, or base64 of the 32 raw bytes) that signs QR health passes.
 PASS_SIGNING_KEY = env_str("PASS_SIGNING_KEY", "")
+# Public keys (base64 of 32 raw bytes) of retired pass-signing keys, still accepted until their passes expire.
+PASS_VERIFY_KEYS = env_list("PASS_VERIFY_KEYS")
 if not DEBUG:
     missing = [
         name
@@ -55,6 +58,16 @@ if not DEBUG:
     ]
     if missing:
         raise ImproperlyConfigured(f"Missing required keys with DEBUG off: {', '.join(missing)}")
+    # A malformed key would otherwise surface only at the first encrypted write.
+    try:
+        for _key in FIELD_ENCRYPTION_KEYS:
+            Fernet(_key.encode())
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS must be Fernet keys (32 url-safe base64-encoded bytes each)"
+        ) from exc
+    if len(BLIND_INDEX_KEY) < 32:
+        raise ImproperlyConfigured("BLIND_INDEX_KEY must be at least 32 characters")
 else:
     FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [_dev_key("field-encryption")]
     BLIND_INDEX_KEY = BLIND_INDEX_KEY or _dev_key("blind-index")
@@ -99,9 +112,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Before the staff middlewares: the idle sign-out leaves a message for the sign-in page.
+    "django.contrib.messages.middleware.MessageMiddleware",
     "khaibao.accounts.middleware.StaffIdleTimeoutMiddleware",
     "khaibao.accounts.middleware.OfficialSecondFactorMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "khaibao.api.idempotency.IdempotencyMiddleware",

@@ -46,9 +46,9 @@ class Country(models.Model):
         ordering = ["code"]
         verbose_name_plural = "countries"
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         return self.name_vi if (get_language() or "vi").startswith("vi") else self.name_en
-
-    def __str__(self) -> str:
-        return self.name

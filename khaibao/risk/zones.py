@@ -1,0 +1,73 @@
+"""The seam through which services get epidemic zones for the risk engine.
+
+TEMPORARY: the zones app (issue 5) replaces the body of `zone_facts_for` with a query of its
+zone versions; callers (the declarations and monitoring services) keep calling it unchanged.
+Until then it answers from an in-process registry that tests fill with `zones_registered(...)`
+(or `zone_register` / `zone_registry_clear`). In production the registry is empty, so nobody
+is in an epidemic zone until the zones app exists.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+
+from khaibao.risk.engine import TravelFact, ZoneFact, zone_visit_last_day
+
+# The engine only looks back one window; a generous bound keeps old trips cheap to skip here.
+_LOOKBACK_DAYS = 366
+
+_lock = threading.Lock()
+_registry: tuple[ZoneFact, ...] = ()
+
+
+def zone_register(*zones: ZoneFact) -> None:
+    """Add zones to the in-process registry (tests only, until the zones app exists)."""
+    global _registry
+    with _lock:
+        _registry = (*_registry, *zones)
+
+
+def zone_registry_clear() -> None:
+    global _registry
+    with _lock:
+        _registry = ()
+
+
+@contextmanager
+def zones_registered(*zones: ZoneFact) -> Iterator[None]:
+    """Register `zones` for the duration of a `with` block, then restore the registry."""
+    global _registry
+    with _lock:
+        saved = _registry
+        _registry = (*_registry, *zones)
+    try:
+        yield
+    finally:
+        with _lock:
+            _registry = saved
+
+
+def zone_facts_for(travel: Sequence[TravelFact], today: date) -> list[ZoneFact]:
+    """The zones whose place and active dates overlap any of `travel` (up to `today`).
+
+    The level is not filtered here — the rule set decides which levels count — and the list is
+    ordered by zone id and start date so that callers get the same answer every time. One zone
+    may appear several times, once per version (e.g. raised from level 2 to level 3 on a date).
+    """
+    found = {
+        zone
+        for zone in _registry
+        for trip in travel
+        if zone_visit_last_day(trip, zone, today=today, window_days=_LOOKBACK_DAYS) is not None
+    }
+    return sorted(found, key=_order)
+
+
+def _order(zone: ZoneFact) -> tuple[object, ...]:
+    return (
+        zone.zone_id, zone.active_from, zone.active_until or date.max, zone.level, zone.lockdown,
+        sorted(zone.ward_codes), sorted(zone.province_codes), sorted(zone.countries),
+    )
