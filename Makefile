@@ -5,7 +5,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE := khaibao.settings
 
-.PHONY: run setup test test-fast test-postgres lint fmt messages totp clean
+.PHONY: help run setup test test-fast test-browser test-postgres lint fmt messages compilemessages totp clean
+
+## help: list the targets
+help:
+	@grep -E '^## ' Makefile | sed 's/^## /  make /'
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,42 +17,55 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+## compilemessages: compile khaibao/locale/*/django.po (pure Python: no gettext needed)
+compilemessages: $(STAMP)
+	$(VENV)/bin/pybabel compile --statistics -d khaibao/locale -D django
+
 ## setup: virtual environment, Python packages, compiled translations, Debian chromium for browser tests
-setup: $(STAMP)
-	$(VENV)/bin/pybabel compile --use-fuzzy -d khaibao/locale -D django >/dev/null
+setup: compilemessages
 	@bash scripts/ensure-chromium.sh
 
 ## run: migrate SQLite, load the demo world, start the web server and the task worker (Ctrl-C stops both)
-run: $(STAMP)
-	$(VENV)/bin/pybabel compile -d khaibao/locale -D django >/dev/null
+run: compilemessages
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
-	DEBUG=1 bash scripts/run-dev.sh
+	DEBUG=1 exec bash scripts/run-dev.sh
 
 ## test: the whole suite (API, pages, commands, browser) — on PostgreSQL when DATABASE_URL says so
 test: setup
 	DEBUG=1 $(PY) -m pytest -q $(PYTEST_ARGS)
 
-## test-postgres: the whole suite on the local PostgreSQL (127.0.0.1:5432, user root)
+## test-fast: the suite without the browser tests
+test-fast: compilemessages
+	DEBUG=1 $(PY) -m pytest -q -m "not browser" $(PYTEST_ARGS)
+
+## test-browser: only the browser tests (Debian chromium through Playwright)
+test-browser: setup
+	DEBUG=1 $(PY) -m pytest -q -m browser $(PYTEST_ARGS)
+
+## test-postgres: the whole suite on the local PostgreSQL (PG_URL, default postgres://root@127.0.0.1:5432/khaibao)
 test-postgres: setup
 	DEBUG=1 DATABASE_URL=$${PG_URL:-postgres://root@127.0.0.1:5432/khaibao} $(PY) -m pytest -q $(PYTEST_ARGS)
 
+## lint: ruff (style, Django, security, datetime, gettext rules) and mypy
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check khaibao bench 2>/dev/null || $(VENV)/bin/ruff format --check khaibao
 	DEBUG=1 $(VENV)/bin/mypy khaibao
 
+## fmt: apply ruff's fixes and formatting
 fmt: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format khaibao
 
-## messages: re-extract translatable strings into khaibao/locale/*/django.po (needs gettext)
+## messages: re-extract translatable strings into khaibao/locale/vi/LC_MESSAGES/django.po (needs gettext)
 messages: $(STAMP)
-	cd khaibao && DEBUG=1 ../$(PY) ../manage.py makemessages -l vi -l en --no-obsolete --no-location
-	$(VENV)/bin/pybabel compile -d khaibao/locale -D django
+	cd khaibao && DEBUG=1 ../$(PY) ../manage.py makemessages -l vi --no-obsolete --no-location
+	$(VENV)/bin/pybabel compile --statistics -d khaibao/locale -D django
 
+## totp: print the current TOTP code of a staff account, e.g. make totp USER=demo-ward (DEBUG only)
 totp: $(STAMP)
 	@DEBUG=1 $(PY) manage.py totp_code $(USER)
 
+## clean: delete the development database, SMS file and collected static files (var/)
 clean:
-	rm -rf var
+	rm -rf var test-results

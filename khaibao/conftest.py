@@ -15,9 +15,44 @@ from django.test import Client
 from khaibao import demo
 
 
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Tests marked postgres_only need real row locks and concurrent connections."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _commit_callbacks_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run on_commit callbacks (SMS sending, task enqueues) when each test request ends.
+
+    A test runs inside one transaction that never commits, so without this the callbacks a
+    request registers would never run — as if production never sent the code it stored.
+    Callbacks of rolled-back savepoints are dropped as in a real rollback.
+    """
+    from django.test import TestCase
+
+    original = Client.request
+
+    def request(self: Client, **kwargs: Any) -> Any:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return original(self, **kwargs)
+
+    monkeypatch.setattr(Client, "request", request)
+
+
 @pytest.fixture(autouse=True)
 def _isolated(settings: Any, tmp_path: Path) -> Any:
-    """Every test gets its own SMS file and an empty cache (rate limits, lockouts)."""
+    """Every test gets its own SMS file and an empty cache (rate limits, lockouts).
+
+    Passwords still hash with Argon2, at toy costs (khaibao/core/testing.py).
+    """
+    settings.PASSWORD_HASHERS = ["khaibao.core.testing.FastArgon2PasswordHasher"]
     settings.SMS_BACKEND = "file"
     settings.SMS_FILE_PATH = str(tmp_path / "sms.jsonl")
     cache.clear()

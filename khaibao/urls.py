@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from khaibao.api.v1 import api
 from khaibao.core.views import healthz
@@ -10,5 +11,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
+    # The admin's own login form has no lockout; staff sign in (password, lockout, TOTP) here.
+    path("admin/login/", RedirectView.as_view(pattern_name="backoffice:sign_in"), name="admin_login"),
     path("admin/", admin.site.urls),
 ]

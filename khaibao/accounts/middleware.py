@@ -23,14 +23,21 @@ class StaffIdleTimeoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated and getattr(user, "is_staff_role", False):
-            now = time.time()
             last = request.session.get("last_activity")
-            if last is not None and now - float(last) > settings.STAFF_IDLE_TIMEOUT_SECONDS:
+            if last is not None and time.time() - float(last) > settings.STAFF_IDLE_TIMEOUT_SECONDS:
                 logout(request)
-                messages.info(request, _("You were signed out after 30 minutes without activity."))
+                messages.info(
+                    request,
+                    _("You were signed out after %(minutes)s minutes without activity.")
+                    % {"minutes": settings.STAFF_IDLE_TIMEOUT_SECONDS // 60},
+                )
                 return redirect(settings.STAFF_LOGIN_URL)
-            request.session["last_activity"] = now
-        return self.get_response(request)
+        response = self.get_response(request)
+        # Stamped after the view, so the sign-in request itself starts the idle clock.
+        user = request.user
+        if user.is_authenticated and getattr(user, "is_staff_role", False):
+            request.session["last_activity"] = time.time()
+        return response
 
 
 class OfficialSecondFactorMiddleware:
@@ -44,7 +51,7 @@ class OfficialSecondFactorMiddleware:
         if (
             user.is_authenticated
             and getattr(user, "needs_second_factor", False)
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[union-attr,attr-defined]
             and not request.path.startswith(_SECOND_FACTOR_OPEN_PREFIXES)
         ):
             return redirect("backoffice:two_factor")

@@ -12,7 +12,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,6 +42,11 @@ def otp_request(*, phone: str, ip: str) -> None:
     now = timezone.now()
     cooldown_start = now - timedelta(seconds=settings.OTP_COOLDOWN_SECONDS)
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Two taps at once must not both pass the cooldown check (SQLite's IMMEDIATE
+            # transactions already serialise this block).
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(index[:15], 16)])
         recent = (
             OtpChallenge.objects.filter(phone_index=index, created_at__gt=cooldown_start)
             .order_by("-created_at")
@@ -64,11 +69,15 @@ def otp_request(*, phone: str, ip: str) -> None:
             expires_at=now + timedelta(seconds=settings.OTP_CODE_TTL_SECONDS),
         )
         minutes = settings.OTP_CODE_TTL_SECONDS // 60
-        body = _("Khai Bao: your sign-in code is %(code)s. It expires in %(minutes)s minutes. Never share it.") % {
+        body = _(
+            "Khai Bao: your sign-in code is %(code)s. It expires in %(minutes)s minutes. Never share it."
+        ) % {
             "code": code,
             "minutes": minutes,
         }
-        transaction.on_commit(lambda: send_sms(to=phone, body=body))
+        # robust: a gateway failure is logged, never a 500 — and the answer must not differ
+        # from a phone that received its code.
+        transaction.on_commit(lambda: send_sms(to=phone, body=body), robust=True)
 
 
 def otp_verify(*, phone: str, code: str, ip: str) -> Account:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -7,6 +9,7 @@ from django.utils.translation import gettext as _
 from khaibao.core import crypto
 
 PHONE_INDEX_PURPOSE = "phone"
+_PHONE_CHARS = re.compile(r"\+?\d+")
 
 
 def normalise_vn_phone(raw: str) -> str:
@@ -17,7 +20,10 @@ def normalise_vn_phone(raw: str) -> str:
     text = (raw or "").strip()
     if not text or len(text) > 20:
         raise ValidationError(_("Enter a Vietnamese phone number, e.g. 0912345678."), code="invalid")
-    cleaned = text.replace(" ", "").replace(".", "").replace("-", "")
+    cleaned = "".join(ch for ch in text if ch not in " .-()\u00a0")
+    # phonenumbers reads letters as keypad digits (vanity numbers): "0912ABC678" would pass.
+    if not _PHONE_CHARS.fullmatch(cleaned):
+        raise ValidationError(_("Enter a Vietnamese phone number, e.g. 0912345678."), code="invalid")
     if cleaned.startswith("84") and not cleaned.startswith("+"):
         cleaned = "+" + cleaned
     try:

@@ -49,7 +49,9 @@ def _send_http(to: str, body: str) -> None:
     # The template is JSON with {to} and {body} placeholders; values are JSON-escaped first.
     payload = template.replace("{to}", json.dumps(to)[1:-1]).replace("{body}", json.dumps(body)[1:-1])
     request = urllib.request.Request(  # noqa: S310 - URL comes from operator settings
-        settings.SMS_HTTP_URL, data=payload.encode(), method="POST",
+        settings.SMS_HTTP_URL,
+        data=payload.encode(),
+        method="POST",
         headers={"Content-Type": "application/json"},
     )
     if settings.SMS_HTTP_AUTH_HEADER:

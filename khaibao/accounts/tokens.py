@@ -13,10 +13,12 @@ from khaibao.accounts.models import Account, ApiToken
 from khaibao.audit.services import audit_record
 from khaibao.core import crypto
 
-TOKEN_PREFIX = "kb_"
+TOKEN_PREFIX = "kb_"  # noqa: S105 - a visible prefix (helps secret scanners), not a secret
 
 
-def token_issue(*, account: Account, label: str = "", ttl_days: int | None = None, actor: object = None) -> tuple[str, ApiToken]:
+def token_issue(
+    *, account: Account, label: str = "", ttl_days: int | None = None, actor: object = None
+) -> tuple[str, ApiToken]:
     """Create a token for `account`; returns the clear value (never stored) and the row."""
     value = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = timezone.now()
@@ -37,11 +39,7 @@ def token_authenticate(value: str) -> Account | None:
     """The active account behind a bearer value, or None for unknown, expired or revoked."""
     if not value.startswith(TOKEN_PREFIX) or len(value) > 200:
         return None
-    token = (
-        ApiToken.objects.select_related("account")
-        .filter(token_hash=crypto.secret_hash(value))
-        .first()
-    )
+    token = ApiToken.objects.select_related("account").filter(token_hash=crypto.secret_hash(value)).first()
     now = timezone.now()
     if token is None or not token.is_usable(now):
         return None

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
+from ninja.responses import Status
 
 from khaibao.accounts import otp
 from khaibao.accounts.phones import normalise_vn_phone
@@ -44,14 +46,15 @@ def _phone(raw: str) -> str:
 
 
 @router.post("/otp/request", auth=None, response={202: OtpRequestOut, 400: ErrorOut, 429: ErrorOut})
-def otp_request(request: HttpRequest, data: OtpRequestIn) -> tuple[int, OtpRequestOut]:
+def otp_request(request: HttpRequest, data: OtpRequestIn) -> Status[OtpRequestOut]:
     """Send a 6-digit sign-in code by SMS. The answer is the same for known and unknown phones."""
-    from django.conf import settings
-
     otp.otp_request(phone=_phone(data.phone), ip=client_ip(request))
-    return 202, OtpRequestOut(
-        detail=_("If the number can receive SMS, a code is on its way."),
-        expires_in=settings.OTP_CODE_TTL_SECONDS,
+    return Status(
+        202,
+        OtpRequestOut(
+            detail=_("If the number can receive SMS, a code is on its way."),
+            expires_in=settings.OTP_CODE_TTL_SECONDS,
+        ),
     )
 
 
@@ -64,8 +67,8 @@ def otp_verify(request: HttpRequest, data: OtpVerifyIn) -> TokenOut:
 
 
 @router.post("/logout", response={204: None})
-def logout(request: HttpRequest) -> tuple[int, None]:
+def logout(request: HttpRequest) -> Status[None]:
     """Revoke the token used for this request."""
     token = request.auth._api_token  # type: ignore[attr-defined]
-    token_revoke(token=token, actor=request.auth)
-    return 204, None
+    token_revoke(token=token, actor=request.auth)  # type: ignore[attr-defined]
+    return Status(204, None)

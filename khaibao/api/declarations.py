@@ -1,3 +1,299 @@
-from ninja import Router
+"""Declarations, daily updates and status of one person: /api/v1/people/{id}/...
+
+Writes (declarations, updates) are for the person's declarers only — household owner or active
+volunteer (`access_person_for_declarer`); reads also serve officials in their jurisdiction,
+audited (`access_person_for_user`). Any other person id answers 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+
+from khaibao.accounts.access import access_person_for_declarer, access_person_for_user
+from khaibao.api.schemas import ErrorOut, StrictSchema
+from khaibao.core.http import client_ip
+from khaibao.declarations import services as declaration_services
+from khaibao.declarations.answers import DeclarationIn, ExposureIn, RiskDeclarationIn, SymptomIn, TravelIn
+from khaibao.declarations.models import Declaration
+from khaibao.declarations.selectors import declarations_history
+from khaibao.monitoring import services as monitoring_services
+from khaibao.monitoring.explain import assessment_out, explain_reasons, explain_recommendations
+from khaibao.monitoring.selectors import monitoring_progress, person_status
+from khaibao.passes.services import pass_issue
 
 router = Router(tags=["declarations"])
+
+
+# --- request bodies -------------------------------------------------------------------------
+
+class TravelBody(StrictSchema):
+    """One place visited: exactly one of ward_code, province_code or country (ISO alpha-2)."""
+
+    ward_code: int | None = None
+    province_code: int | None = None
+    country: str | None = Field(None, max_length=2)
+    from_: date = Field(..., alias="from")
+    to: date
+
+    def to_input(self) -> TravelIn:
+        return TravelIn(
+            ward_code=self.ward_code, province_code=self.province_code, country=self.country,
+            start=self.from_, end=self.to,
+        )
+
+
+class SymptomBody(StrictSchema):
+    code: str = Field(..., max_length=40)
+    onset: date
+
+
+class ExposureBody(StrictSchema):
+    code: str = Field(..., max_length=40)
+    date: dt.date
+
+
+class DeclarationBody(StrictSchema):
+    travel: list[TravelBody] = []
+    symptoms: list[SymptomBody] = []
+    exposures: list[ExposureBody] = []
+    conditions: list[str] = []
+    pregnant: bool = False
+    commitment: bool
+    consent: bool
+
+
+class RiskDeclarationBody(StrictSchema):
+    """The three questions: contact with a case (whom/when), came from an epidemic area
+    (where/when), suspect infection (which symptoms/since when)."""
+
+    contact_with_case: bool
+    contacts: list[ExposureBody] = []
+    came_from_epidemic_area: bool
+    travel: list[TravelBody] = []
+    suspect_infection: bool
+    symptoms: list[SymptomBody] = []
+    commitment: bool
+    consent: bool
+
+
+class DailyUpdateBody(StrictSchema):
+    symptoms: list[str] = []
+    temperature: float | None = None
+    feeling: str
+
+
+# --- responses ------------------------------------------------------------------------------
+
+class ReasonOut(Schema):
+    rule: str
+    message: str
+
+
+class RecommendationOut(Schema):
+    code: str
+    message: str
+
+
+class AssessmentOut(Schema):
+    level: str
+    reasons: list[ReasonOut]
+    recommendations: list[RecommendationOut]
+    monitoring_days: int
+    monitoring_until: date | None
+    level_kept: bool
+    ruleset_version: str
+
+
+class DeclarationOut(Schema):
+    id: int
+    version: int
+    kind: str
+    declared_as: str
+    questionnaire_version: str
+    consent_version: str
+    created_at: datetime
+    answers: dict[str, Any]
+    assessment: AssessmentOut | None
+
+
+class DeclarationPage(Schema):
+    items: list[DeclarationOut]
+    next_before: int | None
+
+
+class DailyUpdateOut(Schema):
+    day: date
+    symptoms: list[str]
+    temperature: float | None
+    feeling: str
+    assessment: AssessmentOut
+
+
+class MonitoringOut(Schema):
+    open: bool
+    until: date | None
+    day: int | None
+    length: int
+    missed_days: int
+    updated_today: bool
+
+
+class PassOut(Schema):
+    token: str
+    colour: str
+    expires_at: datetime
+
+
+class StatusOut(Schema):
+    level: str | None
+    reasons: list[ReasonOut]
+    recommendations: list[RecommendationOut]
+    monitoring: MonitoringOut
+    needs_attention: bool
+    last_declaration_at: datetime | None
+    last_update_at: datetime | None
+    pass_: PassOut = Field(..., alias="pass")
+
+
+def _symptoms(items: list[SymptomBody]) -> tuple[SymptomIn, ...]:
+    return tuple(SymptomIn(code=s.code, onset=s.onset) for s in items)
+
+
+def _exposures(items: list[ExposureBody]) -> tuple[ExposureIn, ...]:
+    return tuple(ExposureIn(code=e.code, on=e.date) for e in items)
+
+
+def _declaration_out(declaration: Declaration) -> dict[str, Any]:
+    assessment = getattr(declaration, "assessment", None)
+    return {
+        "id": declaration.pk,
+        "version": declaration.version,
+        "kind": declaration.kind,
+        "declared_as": declaration.declared_as,
+        "questionnaire_version": declaration.questionnaire_version,
+        "consent_version": declaration.consent_version,
+        "created_at": declaration.created_at,
+        "answers": declaration.answers,
+        "assessment": assessment_out(assessment) if assessment is not None else None,
+    }
+
+
+# --- endpoints ------------------------------------------------------------------------------
+
+@router.post(
+    "/{person_id}/declarations", response={201: DeclarationOut, 400: ErrorOut, 404: ErrorOut},
+    by_alias=True,
+)
+def declaration_create(request: HttpRequest, person_id: int, data: DeclarationBody) -> Status[dict[str, Any]]:
+    """Universal health declaration (khai báo y tế toàn dân): a new version, assessed at once."""
+    person = access_person_for_declarer(request.auth, person_id)  # type: ignore[attr-defined]
+    declaration = declaration_services.declaration_submit(
+        actor=request.auth,  # type: ignore[attr-defined]
+        person=person,
+        data=DeclarationIn(
+            travel=tuple(t.to_input() for t in data.travel),
+            symptoms=_symptoms(data.symptoms),
+            exposures=_exposures(data.exposures),
+            conditions=tuple(data.conditions),
+            pregnant=data.pregnant,
+            commitment=data.commitment,
+            consent=data.consent,
+        ),
+        ip=client_ip(request),
+    )
+    return Status(201, _declaration_out(declaration))
+
+
+@router.post(
+    "/{person_id}/risk-declarations", response={201: DeclarationOut, 400: ErrorOut, 404: ErrorOut},
+    by_alias=True,
+)
+def risk_declaration_create(
+    request: HttpRequest, person_id: int, data: RiskDeclarationBody
+) -> Status[dict[str, Any]]:
+    """Risk-factor declaration (khai báo yếu tố nguy cơ): always flags the person for officials."""
+    person = access_person_for_declarer(request.auth, person_id)  # type: ignore[attr-defined]
+    declaration = declaration_services.risk_declaration_submit(
+        actor=request.auth,  # type: ignore[attr-defined]
+        person=person,
+        data=RiskDeclarationIn(
+            contact_with_case=data.contact_with_case,
+            contacts=_exposures(data.contacts),
+            came_from_epidemic_area=data.came_from_epidemic_area,
+            travel=tuple(t.to_input() for t in data.travel),
+            suspect_infection=data.suspect_infection,
+            symptoms=_symptoms(data.symptoms),
+            commitment=data.commitment,
+            consent=data.consent,
+        ),
+        ip=client_ip(request),
+    )
+    return Status(201, _declaration_out(declaration))
+
+
+@router.get("/{person_id}/declarations", response={200: DeclarationPage, 404: ErrorOut}, by_alias=True)
+def declaration_list(
+    request: HttpRequest, person_id: int, before: Query[int | None] = None, limit: Query[int] = 50
+) -> dict[str, Any]:
+    """The person's declarations, newest first; pass `next_before` as `before` for older ones."""
+    person = access_person_for_user(request.auth, person_id, purpose="declarations", ip=client_ip(request))  # type: ignore[attr-defined]
+    items = declarations_history(person, before=before, limit=limit)
+    more = len(items) == max(1, min(limit, 100)) and items[-1].version > 1
+    return {"items": [_declaration_out(d) for d in items], "next_before": items[-1].version if more else None}
+
+
+@router.put(
+    "/{person_id}/updates/{day}",
+    response={200: DailyUpdateOut, 201: DailyUpdateOut, 400: ErrorOut, 404: ErrorOut},
+)
+def daily_update_put(request: HttpRequest, person_id: int, day: date, data: DailyUpdateBody) -> Status[dict[str, Any]]:
+    """Daily update (cập nhật hằng ngày) for today or yesterday: 201 the first time, 200 when replaced."""
+    person = access_person_for_declarer(request.auth, person_id)  # type: ignore[attr-defined]
+    update, assessment, created = monitoring_services.daily_update_put(
+        actor=request.auth,  # type: ignore[attr-defined]
+        person=person,
+        day=day,
+        symptoms=data.symptoms,
+        temperature=data.temperature,
+        feeling=data.feeling,
+        ip=client_ip(request),
+    )
+    return Status(201 if created else 200, {
+        "day": update.day,
+        "symptoms": update.symptoms,
+        "temperature": float(update.temperature) if update.temperature is not None else None,
+        "feeling": update.feeling,
+        "assessment": assessment_out(assessment),
+    })
+
+
+@router.get("/{person_id}/status", response={200: StatusOut, 404: ErrorOut}, by_alias=True)
+def status_get(request: HttpRequest, person_id: int) -> dict[str, Any]:
+    """Current level, reasons, advice, monitoring progress and a freshly signed health pass."""
+    person = access_person_for_user(request.auth, person_id, purpose="status", ip=client_ip(request))  # type: ignore[attr-defined]
+    status = person_status(person)
+    progress = monitoring_progress(status, timezone.localdate())
+    issued = pass_issue(person=person)
+    return {
+        "level": status.level if status is not None and status.assessed_at else None,
+        "reasons": explain_reasons(status.reasons if status else []),
+        "recommendations": explain_recommendations(status.recommendations if status else []),
+        "monitoring": {
+            "open": progress.open,
+            "until": progress.until,
+            "day": progress.day,
+            "length": progress.length,
+            "missed_days": progress.missed_days,
+            "updated_today": progress.updated_today,
+        },
+        "needs_attention": bool(status and status.needs_attention),
+        "last_declaration_at": status.last_declaration_at if status else None,
+        "last_update_at": status.last_update_at if status else None,
+        "pass": {"token": issued.token, "colour": issued.colour, "expires_at": issued.expires_at},
+    }

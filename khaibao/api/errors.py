@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
@@ -9,7 +10,11 @@ from django.utils.translation import gettext as _
 
 
 def error_response(
-    status: int, code: str, message: str, fields: dict[str, str] | None = None, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JsonResponse:
     response = JsonResponse(
         {"error": {"code": code, "message": message, "fields": fields or {}}},
@@ -21,53 +26,86 @@ def error_response(
     return response
 
 
-_PYDANTIC_MESSAGES = {
-    "missing": lambda: _("This field is required."),
-    "extra_forbidden": lambda: _("Unknown field."),
-    "string_type": lambda: _("Must be text."),
-    "int_type": lambda: _("Must be a whole number."),
-    "int_parsing": lambda: _("Must be a whole number."),
-    "bool_type": lambda: _("Must be true or false."),
-    "bool_parsing": lambda: _("Must be true or false."),
-    "date_type": lambda: _("Must be a date (YYYY-MM-DD)."),
-    "date_parsing": lambda: _("Must be a date (YYYY-MM-DD)."),
-    "date_from_datetime_parsing": lambda: _("Must be a date (YYYY-MM-DD)."),
-    "list_type": lambda: _("Must be a list."),
-    "dict_type": lambda: _("Must be an object."),
-    "model_attributes_type": lambda: _("Must be an object."),
-    "string_too_long": lambda: _("Too long."),
-    "string_too_short": lambda: _("Too short."),
-    "too_long": lambda: _("Too many items."),
-    "json_invalid": lambda: _("The request body is not valid JSON."),
-    "enum": lambda: _("Not one of the allowed values."),
-    "literal_error": lambda: _("Not one of the allowed values."),
+_PYDANTIC_MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "missing": lambda ctx: _("This field is required."),
+    "extra_forbidden": lambda ctx: _("Unknown field."),
+    "string_type": lambda ctx: _("Must be text."),
+    "int_type": lambda ctx: _("Must be a whole number."),
+    "int_parsing": lambda ctx: _("Must be a whole number."),
+    "int_from_float": lambda ctx: _("Must be a whole number."),
+    "int_parsing_size": lambda ctx: _("This number is too large."),
+    "float_type": lambda ctx: _("Must be a number."),
+    "float_parsing": lambda ctx: _("Must be a number."),
+    "finite_number": lambda ctx: _("Must be a number."),
+    "greater_than": lambda ctx: _("Must be more than %(limit)s.") % {"limit": ctx.get("gt")},
+    "greater_than_equal": lambda ctx: _("Must be at least %(limit)s.") % {"limit": ctx.get("ge")},
+    "less_than": lambda ctx: _("Must be less than %(limit)s.") % {"limit": ctx.get("lt")},
+    "less_than_equal": lambda ctx: _("Must be at most %(limit)s.") % {"limit": ctx.get("le")},
+    "bool_type": lambda ctx: _("Must be true or false."),
+    "bool_parsing": lambda ctx: _("Must be true or false."),
+    "date_type": lambda ctx: _("Must be a date (YYYY-MM-DD)."),
+    "date_parsing": lambda ctx: _("Must be a date (YYYY-MM-DD)."),
+    "date_from_datetime_parsing": lambda ctx: _("Must be a date (YYYY-MM-DD)."),
+    "datetime_type": lambda ctx: _("Must be a date and time (ISO 8601)."),
+    "datetime_parsing": lambda ctx: _("Must be a date and time (ISO 8601)."),
+    "datetime_from_date_parsing": lambda ctx: _("Must be a date and time (ISO 8601)."),
+    "list_type": lambda ctx: _("Must be a list."),
+    "dict_type": lambda ctx: _("Must be an object."),
+    "model_type": lambda ctx: _("Must be an object."),
+    "model_attributes_type": lambda ctx: _("Must be an object."),
+    "string_too_long": lambda ctx: _("Too long."),
+    "string_too_short": lambda ctx: _("Too short."),
+    "string_pattern_mismatch": lambda ctx: _("Not in the expected format."),
+    "too_long": lambda ctx: _("Too many items."),
+    "too_short": lambda ctx: _("Too few items."),
+    "uuid_type": lambda ctx: _("Must be a UUID."),
+    "uuid_parsing": lambda ctx: _("Must be a UUID."),
+    "json_invalid": lambda ctx: _("The request body is not valid JSON."),
+    "enum": lambda ctx: _("Not one of the allowed values."),
+    "literal_error": lambda ctx: _("Not one of the allowed values."),
 }
+
+
+class MalformedJson(Exception):
+    """The body is not JSON at all: one answer for the whole body, not per field."""
 
 
 def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc]
-    # ninja prefixes body errors with ("body", "<param name>"); the client only knows its fields.
-    if parts and parts[0] in {"body", "query", "path", "form", "file"}:
-        parts = parts[2:] if parts[0] == "body" and len(parts) > 2 else parts[1:]
+    # ninja prefixes body errors with ("body", "<param name>"); the client only knows its
+    # fields, and an error about the whole body (not an object, empty) is about "body".
+    if parts and parts[0] == "body":
+        parts = parts[2:]
+    elif parts and parts[0] in {"query", "path", "form", "file"}:
+        parts = parts[1:]
     return ".".join(parts) or "body"
 
 
 def validation_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
     fields: dict[str, str] = {}
     for err in errors:
+        if err.get("type") == "json_invalid":
+            raise MalformedJson
         name = _field_name(err.get("loc", ()))
         kind = err.get("type", "")
         if kind == "value_error" and err.get("ctx", {}).get("error") is not None:
             message = str(err["ctx"]["error"])
         elif kind in _PYDANTIC_MESSAGES:
-            message = _PYDANTIC_MESSAGES[kind]()
+            message = _PYDANTIC_MESSAGES[kind](err.get("ctx") or {})
         else:
             message = str(err.get("msg") or _("Invalid value."))
         fields.setdefault(name, message)
     return fields
 
 
-def invalid_request(request: HttpRequest, fields: dict[str, str]) -> JsonResponse:
-    if set(fields) == {"body"} and "JSON" in fields["body"]:
-        return error_response(400, "malformed_json", fields["body"], fields)
+def malformed_json() -> JsonResponse:
+    message = _("The request body is not valid JSON.")
+    return error_response(400, "malformed_json", message, {"body": message})
+
+
+def invalid_request(request: HttpRequest, errors: list[dict[str, Any]]) -> JsonResponse:
+    try:
+        fields = validation_fields(errors)
+    except MalformedJson:
+        return malformed_json()
     return error_response(400, "invalid", _("Some fields are not valid."), fields)

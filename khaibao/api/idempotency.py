@@ -6,15 +6,19 @@ The view runs inside one transaction together with the insert of the key's recor
 * two concurrent first attempts cannot both write: the loser's unique-key insert fails, its
   whole transaction (its write included) rolls back and it replays the winner's response.
 Only successful (2xx) responses are stored; a refused request may be corrected and retried.
+A key is remembered for IDEMPOTENCY_KEY_TTL_HOURS.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khaibao.api.auth import request_account
@@ -50,7 +54,9 @@ class IdempotencyMiddleware:
         key = key.strip()
         if not key or len(key) > 255:
             return error_response(
-                400, "invalid_idempotency_key", _("Idempotency-Key must be 1 to 255 characters."),
+                400,
+                "invalid_idempotency_key",
+                _("Idempotency-Key must be 1 to 255 characters."),
                 {HEADER: _("Idempotency-Key must be 1 to 255 characters.")},
             )
         owner = _owner(request)
@@ -59,6 +65,12 @@ class IdempotencyMiddleware:
         ).hexdigest()
 
         existing = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
+        if existing is not None and existing.created_at < timezone.now() - timedelta(
+            hours=settings.IDEMPOTENCY_KEY_TTL_HOURS
+        ):
+            # Past its lifetime a key is free again (clients retry for minutes, not days).
+            IdempotencyRecord.objects.filter(pk=existing.pk).delete()
+            existing = None
         if existing is not None:
             return self._answer_existing(existing, digest)
         try:

@@ -2,11 +2,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from khaibao.accounts.access import describe_scope
+from khaibao.accounts.models import Role
 from khaibao.accounts.phones import mask_phone
+from khaibao.api.schemas import ErrorOut
+from khaibao.core.errors import ServiceError
+from khaibao.core.http import client_ip
+from khaibao.people.selectors import export_json
+from khaibao.people.services import household_export
 
 router = Router(tags=["me"])
 
@@ -34,3 +41,14 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "roles": account.roles(),
         "scope": describe_scope(account),
     }
+
+
+@router.get("/export", response={200: dict[str, Any], 403: ErrorOut})
+def export(request: HttpRequest) -> HttpResponse:
+    """Everything stored about your household as JSON, with ID and phone numbers in full
+    (it is your own data). Each download is recorded in the audit trail. Citizens only."""
+    account = request.auth  # type: ignore[attr-defined]
+    if account.role != Role.CITIZEN:
+        raise ServiceError(_("Only citizens have a household to export."), code="citizens_only", status=403)
+    data = household_export(actor=account, ip=client_ip(request))
+    return HttpResponse(export_json(data), content_type="application/json; charset=utf-8")

@@ -31,11 +31,25 @@ class ApiBodyLimitMiddleware:
                     "body_too_large",
                     _("The request body is larger than %(limit)s KB.") % {"limit": limit // 1024},
                 )
-            content_type = request.content_type or ""
+            content_type = (request.content_type or "").lower()
             if length > 0 and not content_type.startswith(_ACCEPTED_TYPES):
                 return error_response(
                     415,
                     "unsupported_media_type",
                     _("Send the body as application/json."),
                 )
-        return self.get_response(request)
+        response = self.get_response(request)
+        if (
+            response.status_code == 405
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            # ninja answers a wrong method with a bare text 405; clients expect the error format.
+            allowed = response.get("Allow", "")
+            response = error_response(
+                405,
+                "method_not_allowed",
+                _("This address does not accept %(method)s.") % {"method": request.method},
+                headers={"Allow": allowed} if allowed else None,
+            )
+        return response

@@ -1,3 +1,78 @@
-from ninja import Router
+"""Health pass endpoints: verify (checkpoints, officials), public keys, and the holder's QR image."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Router, Schema
+
+from khaibao.accounts.access import access_person_for_declarer
+from khaibao.api.schemas import ErrorOut, StrictSchema
+from khaibao.core.http import client_ip
+from khaibao.passes import selectors, services
+from khaibao.passes.qr import pass_qr_response
+from khaibao.passes.signing import MAX_TOKEN_LENGTH
 
 router = Router(tags=["passes"])
+# Mounted under /people: the QR image belongs to a person the caller declares for.
+people_router = Router(tags=["passes"])
+
+
+class VerifyIn(StrictSchema):
+    token: str = Field(..., min_length=1, max_length=MAX_TOKEN_LENGTH)
+
+
+class VerifyOut(Schema):
+    valid: bool
+    colour: str | None
+    initials: str | None
+    expires_at: datetime | None
+    reason: str | None = Field(None, description='"expired" | "bad_signature" | "malformed" when not valid')
+
+
+class PublicKeyOut(Schema):
+    kid: str
+    alg: str
+    current: bool
+    public_key: str = Field(..., description="base64 of the 32 raw Ed25519 public key bytes")
+    pem: str
+
+
+class KeysOut(Schema):
+    keys: list[PublicKeyOut]
+
+
+@router.post("/verify", response={200: VerifyOut, 403: ErrorOut, 400: ErrorOut})
+def verify(request: HttpRequest, data: VerifyIn) -> VerifyOut:
+    """Check a scanned pass. Never returns health details: valid, colour, initials, expiry."""
+    result = services.pass_verify(actor=request.auth, token=data.token, ip=client_ip(request))  # type: ignore[attr-defined]
+    return VerifyOut(
+        valid=result.valid,
+        colour=result.colour,
+        initials=result.initials,
+        expires_at=result.expires_at,
+        reason=result.reason,
+    )
+
+
+@router.get("/keys", auth=None, response=KeysOut)
+def keys(request: HttpRequest) -> KeysOut:
+    """The public keys passes are signed with, for checkpoints that verify offline."""
+    return KeysOut(
+        keys=[
+            PublicKeyOut(kid=info.kid, alg="Ed25519", current=info.current, public_key=info.raw_b64, pem=info.pem)
+            for info in selectors.pass_public_keys()
+        ]
+    )
+
+
+@people_router.get(
+    "/{person_id}/pass.svg",
+    response={200: None, 404: ErrorOut},
+    openapi_extra={"responses": {200: {"description": "The QR code", "content": {"image/svg+xml": {}}}}},
+)
+def pass_svg(request: HttpRequest, person_id: int) -> HttpResponse:
+    """The person's current pass as a QR code (image/svg+xml)."""
+    person = access_person_for_declarer(request.auth, person_id)  # type: ignore[attr-defined]
+    return pass_qr_response(services.pass_issue(person=person).token)

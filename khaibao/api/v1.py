@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from khaibao.api.auth import bearer
-from khaibao.api.errors import error_response, invalid_request, validation_fields
+from khaibao.api.errors import error_response, invalid_request, malformed_json
 from khaibao.core.errors import RateLimited, ServiceError
 
 api = NinjaAPI(
@@ -24,13 +24,15 @@ api = NinjaAPI(
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return invalid_request(request, validation_fields(list(exc.errors)))
+    return invalid_request(request, list(exc.errors))
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return error_response(
-        401, "unauthorized", _("Sign in first: send a valid token as 'Authorization: Bearer <token>'."),
+        401,
+        "unauthorized",
+        _("Sign in first: send a valid token as 'Authorization: Bearer <token>'."),
         headers={"WWW-Authenticate": "Bearer"},
     )
 
@@ -44,7 +46,7 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:
         # ninja raises a bare 400 when the body is not parseable JSON.
-        return error_response(400, "malformed_json", _("The request body is not valid JSON."))
+        return malformed_json()
     return error_response(exc.status_code, "error", str(exc))
 
 
@@ -63,6 +65,17 @@ def _register_routers() -> None:
     api.add_router("/people", people.router)
     api.add_router("/people", declarations.router)
     api.add_router("/passes", passes.router)
+    api.add_router("/people", passes.people_router)
+    # Last, so it only catches what no router answered: unknown API paths get the error format.
+    api.add_router("", _fallback)
+
+
+_fallback = Router(auth=None)
+
+
+@_fallback.api_operation(["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", include_in_schema=False)
+def unknown_path(request: HttpRequest, rest: str) -> HttpResponse:
+    return error_response(404, "not_found", _("Not found."))
 
 
 _register_routers()

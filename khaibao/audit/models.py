@@ -12,8 +12,15 @@ class AuditEvent(models.Model):
     """
 
     at = models.DateTimeField()
+    # No SET_NULL and no database constraint: the hash covers actor_id, so the row must keep
+    # the id even after the account is erased, or deleting an account would break the chain.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     # Kept even if the account row goes, so the trail stays readable.
     actor_label = models.CharField(max_length=150, blank=True)

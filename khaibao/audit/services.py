@@ -38,6 +38,14 @@ def _hash(event: AuditEvent) -> str:
     return hashlib.sha256(_canonical(event).encode()).hexdigest()
 
 
+def _actor_label(actor: Any, account: Any) -> str:
+    # A citizen's display name is personal data and this table can never be edited: accounts
+    # are named by username (staff) or id only.
+    if account is not None:
+        return str(getattr(account, "username", None) or f"account {account.pk}")[:150]
+    return str(actor or "system")[:150]
+
+
 def audit_record(
     *,
     actor: Any,
@@ -62,7 +70,7 @@ def audit_record(
         event = AuditEvent(
             at=timezone.now(),
             actor=account,
-            actor_label=str(actor) if account else (actor or "system"),
+            actor_label=_actor_label(actor, account),
             action=action,
             object_type=type(obj).__name__ if obj is not None else "",
             object_id=str(obj.pk) if obj is not None and getattr(obj, "pk", None) is not None else "",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from khaibao.backoffice import views
+from khaibao.backoffice import verify, views
 
 app_name = "backoffice"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("sign-in/", views.sign_in, name="sign_in"),
     path("2fa/", views.two_factor, name="two_factor"),
     path("sign-out/", views.sign_out, name="sign_out"),
+    path("verify/", verify.verify, name="verify"),
 ]

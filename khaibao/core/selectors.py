@@ -18,8 +18,13 @@ def health_report() -> tuple[bool, dict[str, Any]]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         last = WorkerHeartbeat.objects.order_by("-beat_at").values_list("beat_at", flat=True).first()
-    except Exception as exc:  # noqa: BLE001 - any database failure means unhealthy
-        return False, {"database": "error", "detail": type(exc).__name__, "worker": "unknown"}
+    except Exception as exc:  # any database failure means unhealthy
+        return False, {
+            "status": "down",
+            "database": "error",
+            "detail": type(exc).__name__,
+            "worker": "unknown",
+        }
     report["worker_last_heartbeat"] = last.isoformat() if last else None
     if last is None or timezone.now() - last > timedelta(seconds=settings.WORKER_STALE_SECONDS):
         report["worker"] = "stale" if last else "never_seen"

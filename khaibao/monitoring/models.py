@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -45,3 +47,72 @@ class PersonStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}: {self.level}"
+
+
+class Feeling(models.TextChoices):
+    WELL = "well", _("Well")
+    UNWELL = "unwell", _("Unwell")
+
+
+class DailyUpdate(models.Model):
+    """The daily health update (cập nhật hằng ngày): one row per person per day, upserted.
+
+    Sending again the same day replaces the row (DESIGN.md §8: the hot path is this upsert plus
+    the person's PersonStatus row).
+    """
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="daily_updates")
+    day = models.DateField()
+    symptoms = models.JSONField(default=list, blank=True)  # symptom codes
+    temperature = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    feeling = models.CharField(max_length=10, choices=Feeling.choices)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_as = models.CharField(max_length=20)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "day"], name="daily_update_person_day")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.day}"
+
+
+class Source(models.TextChoices):
+    DECLARATION = "declaration", _("Health declaration")
+    RISK_DECLARATION = "risk_declaration", _("Risk-factor declaration")
+    DAILY_UPDATE = "daily_update", _("Daily update")
+
+
+class Assessment(models.Model):
+    """One run of the risk engine for a person, kept for explanation and audit.
+
+    `level`, `reasons` and `recommendations` are what the person was shown: when an open high or
+    urgent level was kept (never lowered silently), `engine_level` holds the engine's own answer
+    and `level_kept` is true.
+    """
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="assessments")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    declaration = models.OneToOneField(
+        "declarations.Declaration", null=True, blank=True, on_delete=models.CASCADE, related_name="assessment"
+    )
+    daily_update = models.ForeignKey(
+        DailyUpdate, null=True, blank=True, on_delete=models.SET_NULL, related_name="assessments"
+    )
+    level = models.CharField(max_length=10, choices=Level.choices)
+    engine_level = models.CharField(max_length=10, choices=Level.choices)
+    level_kept = models.BooleanField(default=False)
+    reasons = models.JSONField(default=list, blank=True)
+    recommendations = models.JSONField(default=list, blank=True)
+    ruleset_version = models.CharField(max_length=20)
+    monitoring_days = models.PositiveSmallIntegerField(default=0)
+    monitoring_until = models.DateField(null=True, blank=True)
+    priority = models.IntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "-created_at"], name="assessment_person_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.level} ({self.source})"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from khaibao.web import views
+from khaibao.web import declare, household, passes, status, views
 
 app_name = "web"
 
@@ -9,4 +9,15 @@ urlpatterns = [
     path("sign-in/", views.sign_in, name="sign_in"),
     path("sign-in/code/", views.sign_in_code, name="sign_in_code"),
     path("sign-out/", views.sign_out, name="sign_out"),
+    path("household/", household.household_list, name="household"),
+    path("household/add/", household.household_add, name="household_add"),
+    path("household/wards/", household.household_wards, name="household_wards"),
+    path("household/export.json", household.household_export, name="household_export"),
+    path("household/<int:person_id>/edit/", household.household_edit, name="household_edit"),
+    path("household/<int:person_id>/remove/", household.household_remove, name="household_remove"),
+    path("people/<int:person_id>/pass.svg", passes.pass_svg, name="pass_svg"),
+    path("people/<int:person_id>/", status.status_page, name="person_status"),
+    path("people/<int:person_id>/declare/", declare.declare, name="person_declare"),
+    path("people/<int:person_id>/risk/", declare.risk_declare, name="person_risk"),
+    path("people/<int:person_id>/update/", declare.daily_update, name="person_update"),
 ]

@@ -23,7 +23,7 @@ def _scheduler(worker_id: str, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             worker_heartbeat.enqueue(worker_id)
-        except Exception:  # noqa: BLE001 - a failed enqueue must not kill the scheduler
+        except Exception:  # a failed enqueue must not kill the scheduler
             import logging
 
             logging.getLogger(__name__).exception("could not enqueue the heartbeat")

@@ -12,7 +12,8 @@ class Command(BaseCommand):
             raise CommandError("seed_demo only runs with DEBUG=1: it creates accounts with a known password.")
         demo.build_world()
         sms = (
-            f"printed by the server console" if settings.SMS_BACKEND == "console"
+            "printed by the server console"
+            if settings.SMS_BACKEND == "console"
             else f"appended to {settings.SMS_FILE_PATH}"
         )
         lines = [

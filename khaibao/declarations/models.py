@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    UNIVERSAL = "universal", _("Health declaration")
+    RISK = "risk", _("Risk-factor declaration")
+
+
+class DeclaredAs(models.TextChoices):
+    SELF = "self", _("Themselves")
+    HOUSEHOLD_OWNER = "household_owner", _("Household owner")
+    VOLUNTEER = "volunteer", _("Volunteer")
+
+
+class Declaration(models.Model):
+    """One answered form: a universal declaration (khai báo y tế toàn dân) or a risk-factor
+    declaration (khai báo yếu tố nguy cơ).
+
+    Declaring again adds a row with the next `version`; the latest is current and the history
+    stays. `answers` holds the normalised answers (codes and ISO dates only) so that later
+    re-assessments (daily updates, new zones) can rebuild the risk engine's facts.
+    """
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="declarations")
+    version = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.UNIVERSAL)
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    declared_as = models.CharField(max_length=20, choices=DeclaredAs.choices)
+    questionnaire_version = models.CharField(max_length=20)
+    consent_version = models.CharField(max_length=20)
+    commitment = models.BooleanField()
+    consent = models.BooleanField()
+    answers = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "version"], name="declaration_person_version"),
+        ]
+        indexes = [models.Index(fields=["person", "-version"], name="declaration_person_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} v{self.version} ({self.kind})"

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from typing import Any
+
+from khaibao.declarations.models import Declaration, Kind
+from khaibao.people.models import Person
+
+HISTORY_PAGE_MAX = 100
+
+
+def declarations_history(person: Person, *, before: int | None = None, limit: int = 50) -> list[Declaration]:
+    """The person's declarations, newest first, each with its assessment — one query.
+
+    Keyset-paginated by `version`: pass the last version seen as `before` for the next page.
+    """
+    limit = max(1, min(limit, HISTORY_PAGE_MAX))
+    qs = Declaration.objects.filter(person=person).select_related("assessment")
+    if before is not None:
+        qs = qs.filter(version__lt=min(before, 2**31))
+    return list(qs.order_by("-version")[:limit])
+
+
+def current_answers(person: Person) -> list[dict[str, Any]]:
+    """The answers that describe the person now: the latest universal declaration plus the
+    risk-factor declarations made after it (a newer universal declaration supersedes them).
+    """
+    latest_universal = (
+        Declaration.objects.filter(person=person, kind=Kind.UNIVERSAL).order_by("-version").values_list("version", flat=True).first()
+    )
+    qs = Declaration.objects.filter(person=person)
+    if latest_universal is not None:
+        qs = qs.filter(version__gte=latest_universal)
+    return list(qs.order_by("version").values_list("answers", flat=True))
+
+
+def declaration_export(declaration: Declaration) -> dict[str, Any]:
+    assessment = getattr(declaration, "assessment", None)
+    return {
+        "id": declaration.pk,
+        "version": declaration.version,
+        "kind": declaration.kind,
+        "declared_as": declaration.declared_as,
+        "questionnaire_version": declaration.questionnaire_version,
+        "consent_version": declaration.consent_version,
+        "commitment": declaration.commitment,
+        "consent": declaration.consent,
+        "created_at": declaration.created_at.isoformat(),
+        "answers": declaration.answers,
+        "assessment": None if assessment is None else {
+            "level": assessment.level,
+            "reasons": assessment.reasons,
+            "recommendations": assessment.recommendations,
+            "ruleset_version": assessment.ruleset_version,
+            "monitoring_until": assessment.monitoring_until.isoformat() if assessment.monitoring_until else None,
+        },
+    }
+
+
+def declarations_for_export(person: Person) -> list[dict[str, Any]]:
+    """Every declaration of `person`, oldest first, as plain JSON-ready dicts (for /me/export)."""
+    qs = Declaration.objects.filter(person=person).select_related("assessment").order_by("version")
+    return [declaration_export(d) for d in qs]

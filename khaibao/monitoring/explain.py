@@ -1,0 +1,52 @@
+"""Reasons and recommendations in plain words, for the API and the pages alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from khaibao.declarations.labels import LEVEL_COLOURS
+from khaibao.monitoring.models import Level
+from khaibao.risk import engine
+
+# Reasons this app adds on top of the engine's rule ids.
+LEVEL_KEPT = "monitoring.level_kept"
+NOT_ASSESSED = "monitoring.not_assessed"
+
+
+def reason_message(rule_id: str) -> str:
+    if rule_id == LEVEL_KEPT:
+        return _(
+            "Your level stays as it was until your monitoring period ends or a health official changes it."
+        )
+    return engine.reason_text(rule_id)
+
+
+def explain_reasons(rule_ids: Iterable[str]) -> list[dict[str, str]]:
+    return [{"rule": r, "message": reason_message(r)} for r in rule_ids]
+
+
+def explain_recommendations(codes: Iterable[str]) -> list[dict[str, str]]:
+    return [{"code": c, "message": engine.recommendation_text(c)} for c in codes]
+
+
+def level_display(level: str | None) -> dict[str, Any]:
+    """The word and colour of a level (colour never alone: DESIGN.md §10)."""
+    if not level:
+        return {"level": None, "word": _("Not declared yet"), "colour": "grey"}
+    return {"level": level, "word": str(Level(level).label), "colour": LEVEL_COLOURS.get(level, "grey")}
+
+
+def assessment_out(assessment: Any) -> dict[str, Any]:
+    """An Assessment as the API and the pages show it."""
+    return {
+        "level": assessment.level,
+        "reasons": explain_reasons(assessment.reasons),
+        "recommendations": explain_recommendations(assessment.recommendations),
+        "monitoring_days": assessment.monitoring_days,
+        "monitoring_until": assessment.monitoring_until,
+        "level_kept": assessment.level_kept,
+        "ruleset_version": assessment.ruleset_version,
+    }

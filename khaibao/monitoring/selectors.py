@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from khaibao.monitoring.models import DailyUpdate, PersonStatus
+from khaibao.people.models import Person
+from khaibao.risk import engine
+
+
+@dataclass(frozen=True)
+class MonitoringProgress:
+    open: bool
+    start: date | None  # the day the period was opened in the system
+    until: date | None  # the last day of monitoring
+    day: int | None  # "day X of `length`", counted back from `until`
+    length: int
+    missed_days: int  # days from `start` to yesterday (within the period) without an update
+    updated_today: bool
+
+
+def person_status(person: Person) -> PersonStatus | None:
+    """The person's latest-status row, or None before their first declaration."""
+    return PersonStatus.objects.filter(person=person).first()
+
+
+def monitoring_progress(status: PersonStatus | None, today: date) -> MonitoringProgress:
+    """Where the person stands in their monitoring period — at most one query.
+
+    `day` is counted back from `monitoring_until` so that "day X of 14" follows the exposure
+    or onset the period was computed from, even when the person declared days later.
+    Missed days only count from the day monitoring was opened in the system: nobody is
+    blamed for days before they knew.
+    """
+    length = engine.current_rules().monitoring_days
+    if status is None or status.monitoring_until is None or status.monitoring_until < today:
+        return MonitoringProgress(
+            open=False, start=status.monitoring_from if status else None,
+            until=status.monitoring_until if status else None, day=None, length=length,
+            missed_days=0, updated_today=_updated_on(status, today),
+        )
+    until = status.monitoring_until
+    day = min(length, max(1, length - (until - today).days))
+    start = status.monitoring_from or today
+    last = min(today - timedelta(days=1), until)
+    expected = (last - start).days + 1 if last >= start else 0
+    missed = 0
+    if expected > 0:
+        done = DailyUpdate.objects.filter(person_id=status.person_id, day__gte=start, day__lte=last).count()
+        missed = max(0, expected - done)
+    return MonitoringProgress(
+        open=True, start=start, until=until, day=day, length=length,
+        missed_days=missed, updated_today=_updated_on(status, today),
+    )
+
+
+def _updated_on(status: PersonStatus | None, today: date) -> bool:
+    if status is None or status.last_update_at is None:
+        return False
+    return timezone.localdate(status.last_update_at) == today
+
+
+def updates_recent(person: Person, *, since: date) -> list[DailyUpdate]:
+    """The person's daily updates from `since` on, oldest first."""
+    return list(DailyUpdate.objects.filter(person=person, day__gte=since).order_by("day"))
+
+
+def daily_update_export(update: DailyUpdate) -> dict[str, Any]:
+    return {
+        "day": update.day.isoformat(),
+        "symptoms": update.symptoms,
+        "temperature": float(update.temperature) if update.temperature is not None else None,
+        "feeling": update.feeling,
+        "updated_as": update.updated_as,
+        "created_at": update.created_at.isoformat(),
+        "updated_at": update.updated_at.isoformat(),
+    }
+
+
+def updates_for_export(person: Person) -> list[dict[str, Any]]:
+    """Every daily update of `person`, oldest first, as plain JSON-ready dicts (for /me/export)."""
+    return [daily_update_export(u) for u in DailyUpdate.objects.filter(person=person).order_by("day")]

@@ -1,0 +1,223 @@
+"""The QR health pass (thẻ thông hành / mã QR sức khỏe): colour rule, issuing, verifying.
+
+A pass says only: a pseudonymous id, the holder's initials, a colour and an expiry — signed,
+so a checkpoint can trust it without seeing any health detail (issue 3 §6, DESIGN.md §1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from khaibao.accounts.models import Role
+from khaibao.audit.services import audit_record
+from khaibao.core.crypto import blind_index
+from khaibao.core.errors import ServiceError
+from khaibao.monitoring.models import LEVEL_ORDER
+from khaibao.passes.signing import TOKEN_VERSION, TokenError, token_open, token_sign
+
+if TYPE_CHECKING:
+    from khaibao.monitoring.models import PersonStatus
+    from khaibao.people.models import Person
+
+GREEN, YELLOW, RED, GREY = "green", "yellow", "red", "grey"
+COLOURS = (GREEN, YELLOW, RED, GREY)
+COLOUR_LABELS = {
+    GREEN: gettext_lazy("Green"),
+    YELLOW: gettext_lazy("Yellow"),
+    RED: gettext_lazy("Red"),
+    GREY: gettext_lazy("Grey"),
+}
+# What a colour means to the holder (their own card). Checkpoints see the colour word only.
+COLOUR_MEANINGS = {
+    GREEN: gettext_lazy("Declared, low risk and updated in the last 24 hours."),
+    YELLOW: gettext_lazy("Medium risk or under health monitoring."),
+    RED: gettext_lazy("High or urgent risk: follow the health station's advice."),
+    GREY: gettext_lazy("No declaration or no update in the last 24 hours."),
+}
+REASONS = ("expired", "bad_signature", "malformed")
+
+PASS_LIFETIME = timedelta(hours=24)
+# "Recent" for green: a declaration or daily update no older than this.
+RECENT_ACTIVITY = timedelta(hours=24)
+VERIFIER_ROLES = frozenset({Role.CHECKPOINT, Role.OFFICIAL})
+MAX_INITIALS = 5
+
+
+@dataclass(frozen=True)
+class IssuedPass:
+    token: str
+    colour: str
+    expires_at: datetime
+
+    @property
+    def colour_label(self) -> str:
+        return str(COLOUR_LABELS[self.colour])
+
+    @property
+    def colour_meaning(self) -> str:
+        return str(COLOUR_MEANINGS[self.colour])
+
+
+@dataclass(frozen=True)
+class PassCheck:
+    """The outcome of verifying a token. `subject` is the pseudonymous id (for the audit only)."""
+
+    valid: bool
+    colour: str | None = None
+    initials: str | None = None
+    expires_at: datetime | None = None
+    reason: str | None = None
+    subject: str | None = None
+    kid: str | None = None
+
+    @property
+    def colour_label(self) -> str:
+        return str(COLOUR_LABELS[self.colour]) if self.colour else ""
+
+
+def _last_activity(status: PersonStatus) -> datetime | None:
+    moments = [m for m in (status.last_activity_at, status.last_update_at, status.last_declaration_at) if m]
+    return max(moments, default=None)
+
+
+def pass_colour(status: PersonStatus | None, *, now: datetime) -> str:
+    """The pass colour for a person's latest status at `now` — a pure rule (issue 3 §6).
+
+    Precedence red > yellow > grey > green, so that a stale or missing update never hides
+    a known risk, and only a recent, low, declared status is green:
+
+    * red: level high or urgent, or a confirmed case (F0);
+    * yellow: level medium, or under monitoring (``monitoring_until`` is today or later, local date);
+    * grey: no status, never declared, or no declaration/update in the last 24 hours;
+    * green: declared, level low, and active within the last 24 hours (inclusive).
+    """
+    if status is None:
+        return GREY
+    order = LEVEL_ORDER.get(status.level, -1)
+    if status.is_f0 or order >= LEVEL_ORDER["high"]:
+        return RED
+    monitoring = status.monitoring_until is not None and status.monitoring_until >= timezone.localdate(now)
+    if order == LEVEL_ORDER["medium"] or monitoring:
+        return YELLOW
+    activity = _last_activity(status)
+    if order != LEVEL_ORDER["low"] or status.last_declaration_at is None or activity is None:
+        return GREY
+    if activity < now - RECENT_ACTIVITY:
+        return GREY
+    return GREEN
+
+
+def pass_subject(person_id: int) -> str:
+    """The pseudonymous id a pass carries: a keyed hash of the person id, never the id itself.
+
+    Only the operator (who holds BLIND_INDEX_KEY) can link it back to a person.
+    """
+    return blind_index(str(person_id), purpose="health-pass")[:16]
+
+
+def _initials(person: Person) -> str:
+    return person.initials[:MAX_INITIALS]
+
+
+def _status_of(person: Person) -> PersonStatus | None:
+    try:
+        return person.status  # type: ignore[attr-defined, no-any-return]
+    except ObjectDoesNotExist:
+        return None
+
+
+def pass_issue(*, person: Person, now: datetime | None = None) -> IssuedPass:
+    """Sign a fresh pass for `person` from their latest status; writes nothing.
+
+    The pass lives 24 hours, and a green pass never outlives the activity that made it green
+    (it expires when the person would turn grey).
+    """
+    now = now or timezone.now()
+    status = _status_of(person)
+    colour = pass_colour(status, now=now)
+    expires = now + PASS_LIFETIME
+    if colour == GREEN and status is not None:
+        activity = _last_activity(status)
+        if activity is not None:
+            expires = min(expires, activity + RECENT_ACTIVITY)
+    issued_at, expires_at = int(now.timestamp()), int(expires.timestamp())
+    token = token_sign(
+        {
+            "v": TOKEN_VERSION,
+            "sub": pass_subject(person.pk),
+            "ini": _initials(person),
+            "col": colour,
+            "iat": issued_at,
+            "exp": expires_at,
+        }
+    )
+    return IssuedPass(token=token, colour=colour, expires_at=datetime.fromtimestamp(expires_at, tz=UTC))
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def pass_check(token: str, *, now: datetime | None = None) -> PassCheck:
+    """Verify a token's signature, shape and expiry; pure apart from reading the keys."""
+    now = now or timezone.now()
+    try:
+        payload = token_open(token.strip())
+    except TokenError as exc:
+        return PassCheck(valid=False, reason=exc.code)
+    if (
+        payload.get("v") != TOKEN_VERSION
+        or not isinstance(payload.get("sub"), str)
+        or not isinstance(payload.get("ini"), str)
+        or payload.get("col") not in COLOURS
+        or not _is_int(payload.get("iat"))
+        or not _is_int(payload.get("exp"))
+    ):
+        return PassCheck(valid=False, reason="malformed", kid=payload["kid"])
+    expires_at = datetime.fromtimestamp(payload["exp"], tz=UTC)
+    if now >= expires_at:
+        return PassCheck(
+            valid=False, reason="expired", expires_at=expires_at, subject=payload["sub"], kid=payload["kid"]
+        )
+    return PassCheck(
+        valid=True,
+        colour=payload["col"],
+        initials=payload["ini"],
+        expires_at=expires_at,
+        subject=payload["sub"],
+        kid=payload["kid"],
+    )
+
+
+def can_verify_passes(actor: Any) -> bool:
+    return bool(getattr(actor, "is_authenticated", False)) and getattr(actor, "role", None) in VERIFIER_ROLES
+
+
+@transaction.atomic
+def pass_verify(*, actor: Any, token: str, ip: str = "", now: datetime | None = None) -> PassCheck:
+    """Verify a pass shown at a checkpoint and audit the verification, valid or not.
+
+    Only checkpoint staff and health officials may verify. The audit event names the actor and
+    the pseudonymous id — no initials, no colour, nothing personal.
+    """
+    if not can_verify_passes(actor):
+        raise ServiceError(
+            _("Only checkpoint staff and health officials can verify health passes."), code="forbidden", status=403
+        )
+    result = pass_check(token, now=now)
+    audit_record(
+        actor=actor,
+        action="pass.verify",
+        ip=ip,
+        reason="checkpoint",
+        data={"valid": result.valid, "reason": result.reason, "subject": result.subject, "kid": result.kid},
+    )
+    return result

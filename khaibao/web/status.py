@@ -1,0 +1,40 @@
+"""The status page of one person: level, advice, monitoring progress, health pass, history."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from khaibao.accounts.access import access_person_for_declarer
+from khaibao.declarations.selectors import declarations_history
+from khaibao.monitoring.explain import explain_reasons, explain_recommendations, level_display
+from khaibao.monitoring.selectors import monitoring_progress, person_status
+from khaibao.passes.services import pass_issue
+
+HISTORY_ON_PAGE = 20
+
+
+@login_required
+@require_GET
+def status_page(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = access_person_for_declarer(request.user, person_id)
+    status = person_status(person)
+    assessed = status is not None and status.assessed_at is not None
+    history = declarations_history(person, limit=HISTORY_ON_PAGE)
+    return render(
+        request,
+        "web/status/status.html",
+        {
+            "person": person,
+            "status": status,
+            "level": level_display(status.level if status is not None and assessed else None),
+            "reasons": explain_reasons(status.reasons) if status else [],
+            "recommendations": explain_recommendations(status.recommendations) if status else [],
+            "progress": monitoring_progress(status, timezone.localdate()),
+            "history": [(d, level_display(d.assessment.level if hasattr(d, "assessment") else None)) for d in history],
+            "pass_info": pass_issue(person=person),
+        },
+    )

@@ -1,0 +1,75 @@
+"""Signing in through a real browser: citizens by SMS code, officials by password + TOTP."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
+
+from khaibao.web.tests.browser.flows import citizen_sign_in, staff_sign_in, totp_now
+
+pytestmark = pytest.mark.browser
+
+
+def test_it_signs_a_citizen_in_with_the_code_from_the_sms(page: Any, world: Any, sms: Any) -> None:
+    citizen_sign_in(page, sms, phone="0900000001", e164="+84900000001")
+
+    assert urlparse(page.url).path == "/"
+    assert page.get_attribute("html", "lang") == "vi"
+    assert page.locator("form[action$='/sign-out/']").count() >= 1
+
+
+def test_it_refuses_a_wrong_code_and_keeps_the_citizen_out(page: Any, world: Any, sms: Any) -> None:
+    page.goto("/sign-in/")
+    page.fill("input[name=phone]", "0900000002")
+    page.click("form:has(input[name=phone]) button[type=submit]")
+    page.wait_for_url("**/sign-in/code/")
+    right = sms.last_code("+84900000002")
+    page.fill("input[name=code]", "000000" if right != "000000" else "111111")
+    page.click("form:has(input[name=code]) button[type=submit]")
+
+    expect(page.locator(".field-error")).to_have_count(1)
+    assert page.url.endswith("/sign-in/code/")
+    page.goto("/")
+    expect(page.locator("form[action$='/sign-out/']")).to_have_count(0)
+
+
+def test_it_switches_the_home_page_to_english(page: Any, world: Any) -> None:
+    page.goto("/")
+    assert page.get_attribute("html", "lang") == "vi"
+
+    page.select_option("#lang-select", "en")
+    page.click("form.lang button[type=submit]")
+
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_it_enrols_an_official_in_totp_and_opens_the_console(page: Any, world: Any) -> None:
+    staff_sign_in(page, username="demo-ward")
+
+    assert page.url.endswith("/staff/2fa/")
+    qr = page.locator(".qr svg")
+    assert qr.count() == 1
+    secret = page.locator("code").inner_text().strip()
+    device = TOTPDevice.objects.get(user__username="demo-ward", confirmed=False)
+    assert secret == device.bin_key.hex()
+
+    page.fill("input[name=code]", totp_now(device))
+    page.click("form:has(input[name=code]) button[type=submit]")
+    page.wait_for_url(lambda url: "/staff/2fa/" not in url)
+
+    assert urlparse(page.url).path == "/staff/"
+    assert "demo-ward" in page.locator("main").inner_text()
+    assert TOTPDevice.objects.filter(user__username="demo-ward", confirmed=True).count() == 1
+
+
+def test_it_keeps_an_official_without_the_second_factor_out_of_the_console(page: Any, world: Any) -> None:
+    staff_sign_in(page, username="demo-province")
+    assert page.url.endswith("/staff/2fa/")
+
+    page.goto("/staff/")
+
+    assert "/staff/2fa/" in page.url or "/staff/sign-in/" in page.url
