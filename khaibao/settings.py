@@ -96,6 +96,10 @@ INSTALLED_APPS = [
     "khaibao.declarations",
     "khaibao.monitoring",
     "khaibao.passes",
+    "khaibao.cases",
+    "khaibao.tracing",
+    "khaibao.stats",
+    "khaibao.exports",
     "khaibao.orgs",
     "khaibao.audit",
     "khaibao.api",
@@ -215,6 +219,10 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# Periodic jobs: (dotted path of a django-tasks task taking no arguments, every N seconds).
+PERIODIC_TASKS: list[tuple[str, int]] = [
+    ("khaibao.core.tasks.prune_scheduled_runs", 24 * 3600),
+]
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
 WORKER_STALE_SECONDS = env_int("WORKER_STALE_SECONDS", 120)
 

@@ -57,7 +57,18 @@ def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
 
 
 def _register_routers() -> None:
-    from khaibao.api import auth_endpoints, declarations, me, passes, people, places
+    from khaibao.api import (
+        auth_endpoints,
+        cases,
+        declarations,
+        exports,
+        me,
+        passes,
+        people,
+        places,
+        stats,
+        tracing,
+    )
 
     api.add_router("/auth", auth_endpoints.router)
     api.add_router("/me", me.router)
@@ -66,6 +77,11 @@ def _register_routers() -> None:
     api.add_router("/people", declarations.router)
     api.add_router("/passes", passes.router)
     api.add_router("/people", passes.people_router)
+    # Officials' console API (issue 4): triage is mounted at the root of cases.router's paths.
+    api.add_router("", cases.router)
+    api.add_router("/cases", tracing.router)
+    api.add_router("/stats", stats.router)
+    api.add_router("/exports", exports.router)
     # Last, so it only catches what no router answered: unknown API paths get the error format.
     api.add_router("", _fallback)
 

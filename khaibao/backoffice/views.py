@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -61,7 +63,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         "form": form,
         "enrolling": enrolling,
         "qr_svg": second_factor.enrolment_qr_svg(device) if enrolling else "",
-        "secret": device.bin_key.hex() if enrolling else "",  # type: ignore[union-attr]
+        # Authenticator apps take the secret in base32 when it is typed by hand.
+        "secret": base64.b32encode(device.bin_key).decode().rstrip("=") if enrolling else "",  # type: ignore[union-attr]
     }
     return render(request, "backoffice/two_factor.html", context, status=400 if form.errors else 200)
 

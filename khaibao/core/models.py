@@ -11,3 +11,18 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ScheduledRun(models.Model):
+    """One row per periodic job per time slot: with many workers on many machines, only the
+    worker whose insert succeeds enqueues that slot's run (the unique constraint decides)."""
+
+    name = models.CharField(max_length=200)
+    slot = models.BigIntegerField()  # floor(unix time / interval)
+    enqueued_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "slot"], name="scheduled_run_once")]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.slot}"

@@ -12,3 +12,11 @@ def worker_heartbeat(worker_id: str) -> str:
     now = timezone.now()
     WorkerHeartbeat.objects.update_or_create(worker_id=worker_id, defaults={"beat_at": now})
     return now.isoformat()
+
+
+@task()
+def prune_scheduled_runs() -> int:
+    """Forget scheduler slots older than a week (they only exist to deduplicate enqueues)."""
+    from khaibao.core.schedule import prune_old_runs
+
+    return prune_old_runs()

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import socket
+import logging
 import threading
+import time
 from typing import Any
 
 from django.conf import settings
@@ -16,20 +18,25 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
 
+from khaibao.core.schedule import enqueue_due
 from khaibao.core.tasks import worker_heartbeat
+
+logger = logging.getLogger(__name__)
 
 
 def _scheduler(worker_id: str, stop: threading.Event) -> None:
+    last_beat = 0.0
     while not stop.is_set():
         try:
-            worker_heartbeat.enqueue(worker_id)
+            if time.monotonic() - last_beat >= settings.WORKER_HEARTBEAT_SECONDS:
+                worker_heartbeat.enqueue(worker_id)
+                last_beat = time.monotonic()
+            enqueue_due()
         except Exception:  # a failed enqueue must not kill the scheduler
-            import logging
-
-            logging.getLogger(__name__).exception("could not enqueue the heartbeat")
+            logger.exception("scheduler tick failed")
         finally:
             close_old_connections()
-        stop.wait(settings.WORKER_HEARTBEAT_SECONDS)
+        stop.wait(5)
 
 
 class Command(BaseCommand):
