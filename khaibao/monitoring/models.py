@@ -40,10 +40,31 @@ class PersonStatus(models.Model):
     # A risk-factor declaration always puts the person before their ward's officials.
     needs_attention = models.BooleanField(default=False)
     is_f0 = models.BooleanField(default=False)
+    # Contact level from contact tracing or a positive test: "F0".."F5", or "" when none.
+    contact_level = models.CharField(max_length=2, blank=True, default="")
+
+    # --- Officials' triage queue (issue 4), kept current by khaibao.cases ---------------
+    # Denormalised from the person so that a jurisdiction's queue is one indexed range scan.
+    home_ward = models.ForeignKey("places.Ward", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    home_province = models.ForeignKey(
+        "places.Province", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    in_queue = models.BooleanField(default=False)
+    queue_rank = models.IntegerField(default=0)  # higher first
+    queue_since = models.DateTimeField(null=True, blank=True)  # waiting time starts here
+    missed_days = models.PositiveSmallIntegerField(default=0)  # consecutive, up to yesterday
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    lost_to_followup_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "person statuses"
-        indexes = [models.Index(fields=["level", "-priority"], name="status_level_priority")]
+        indexes = [
+            models.Index(fields=["level", "-priority"], name="status_level_priority"),
+            models.Index(
+                fields=["home_province", "in_queue", "-queue_rank", "queue_since"], name="status_queue_province"
+            ),
+            models.Index(fields=["home_ward", "in_queue", "-queue_rank", "queue_since"], name="status_queue_ward"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id}: {self.level}"
