@@ -63,11 +63,14 @@ def _register_routers() -> None:
         declarations,
         exports,
         me,
+        news,
+        notifications,
         passes,
         people,
         places,
         stats,
         tracing,
+        zones,
     )
 
     api.add_router("/auth", auth_endpoints.router)
@@ -82,6 +85,10 @@ def _register_routers() -> None:
     api.add_router("/cases", tracing.router)
     api.add_router("/stats", stats.router)
     api.add_router("/exports", exports.router)
+    # Zones, warnings, notifications and official information (issue 5).
+    api.add_router("/zones", zones.router)
+    api.add_router("/notifications", notifications.router)
+    api.add_router("/news", news.router)
     # Last, so it only catches what no router answered: unknown API paths get the error format.
     api.add_router("", _fallback)
 
