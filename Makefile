@@ -47,10 +47,11 @@ test-browser: setup
 test-postgres: setup
 	DEBUG=1 DATABASE_URL=$${PG_URL:-postgres://root@127.0.0.1:5432/khaibao} $(PY) -m pytest -q $(PYTEST_ARGS)
 
-## lint: ruff (style, Django, security, datetime, gettext rules) and mypy
+## lint: ruff (style, Django, security, datetime, gettext rules), mypy, and the README's settings table
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	DEBUG=1 $(VENV)/bin/mypy khaibao
+	$(PY) scripts/check-docs.py
 
 ## fmt: apply ruff's fixes and formatting
 fmt: $(STAMP)

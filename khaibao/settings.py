@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.util
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from cryptography.fernet import Fernet
@@ -143,6 +145,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "khaibao.notifications.context_processors.notifications",
             ],
         },
     },
@@ -214,6 +217,8 @@ if SMS_BACKEND not in {"console", "file", "http"}:
     raise ImproperlyConfigured("SMS_BACKEND must be one of: console, file, http")
 if SMS_BACKEND == "http" and not SMS_HTTP_URL:
     raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_HTTP_URL")
+# Where people reach the site: links in SMS messages (e.g. contact-tracing invitations).
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Tasks ----------------------------------------------------------------------------------
 TASKS = {
@@ -225,9 +230,68 @@ TASKS = {
 # Periodic jobs: (dotted path of a django-tasks task taking no arguments, every N seconds).
 PERIODIC_TASKS: list[tuple[str, int]] = [
     ("khaibao.core.tasks.prune_scheduled_runs", 24 * 3600),
+    ("khaibao.zones.tasks.zone_warning_runs_resume", 60),
+    # Missed daily updates, escalation and lost to follow-up for the officials' queue.
+    ("khaibao.cases.tasks.missed_updates_refresh", 300),
+    # Dashboards promise a lag of at most 60 s (DESIGN.md §8).
+    ("khaibao.stats.tasks.stats_refresh", 30),
+    ("khaibao.exports.tasks.export_cleanup", 3600),
+    ("khaibao.notifications.tasks.send_daily_reminders", 10 * 60),
+    ("khaibao.notifications.tasks.deliveries_requeue", 60),
 ]
+# Days without contact (no daily update, no official's action) before someone under
+# monitoring is marked lost to follow-up (issue 4 §4).
+FOLLOWUP_LOST_AFTER_DAYS = env_int("FOLLOWUP_LOST_AFTER_DAYS", 3)
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
 WORKER_STALE_SECONDS = env_int("WORKER_STALE_SECONDS", 120)
+
+# --- Notifications (inbox, SMS / e-mail / Web Push deliveries, daily reminder) ------------
+# Absolute links in SMS and e-mail are built on this.
+SITE_URL = env_str("SITE_URL", "http://localhost:8000")
+SMS_DAILY_BUDGET = env_int("SMS_DAILY_BUDGET", 10_000)
+SMS_MAX_CHARS = env_int("SMS_MAX_CHARS", 320)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 4)
+# Retry waits: base × factor^(n-1) → 1, 5, 25 minutes.
+NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 60)
+NOTIFY_RETRY_FACTOR = env_int("NOTIFY_RETRY_FACTOR", 5)
+NOTIFY_SEND_LEASE_SECONDS = env_int("NOTIFY_SEND_LEASE_SECONDS", 5 * 60)
+NOTIFY_REQUEUE_GRACE_SECONDS = env_int("NOTIFY_REQUEUE_GRACE_SECONDS", 2 * 60)
+# Per channel, across all workers (the cache is shared): what the gateway / mail relay accepts.
+NOTIFY_RATE_LIMITS_PER_MINUTE = {
+    "sms": env_int("NOTIFY_SMS_PER_MINUTE", 600),
+    "email": env_int("NOTIFY_EMAIL_PER_MINUTE", 600),
+    "webpush": env_int("NOTIFY_WEBPUSH_PER_MINUTE", 6000),
+}
+DAILY_REMINDER_HOUR = env_int("DAILY_REMINDER_HOUR", 19)  # local time (TIME_ZONE)
+DAILY_REMINDER_SMS = env_bool("DAILY_REMINDER_SMS", default=False)
+DAILY_REMINDER_BATCH = env_int("DAILY_REMINDER_BATCH", 500)
+# Who gets the daily reminder: functions (today, after_person_id, limit) -> people by id.
+# The organisations app appends its campaign-members source here.
+DAILY_REMINDER_SOURCES = ["khaibao.notifications.selectors.monitored_people_without_update"]
+# Web Push (VAPID): `manage.py vapid_keys` prints a fresh pair. Empty → Web Push is off.
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY", "")
+VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY", "")
+VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:admin@localhost")
+WEBPUSH_TTL_SECONDS = env_int("WEBPUSH_TTL_SECONDS", 24 * 3600)
+WEBPUSH_TIMEOUT_SECONDS = env_int("WEBPUSH_TIMEOUT_SECONDS", 10)
+
+# --- E-mail ---------------------------------------------------------------------------------
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Khai Báo <no-reply@localhost>")
+
+# --- Exports (officials' CSV/XLSX downloads) ----------------------------------------------
+EXPORT_ROOT = Path(env_str("EXPORT_ROOT", str(BASE_DIR / "var" / "exports")))
+EXPORT_LINK_TTL_HOURS = env_int("EXPORT_LINK_TTL_HOURS", 24)
+# Up to this many rows an export streams in the response; more runs as a background job.
+EXPORT_STREAM_MAX_ROWS = env_int("EXPORT_STREAM_MAX_ROWS", 5000)
+EXPORT_DAILY_CAP = env_int("EXPORT_DAILY_CAP", 20)
 
 # --- Requests -------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
@@ -246,7 +310,12 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
-STATICFILES_DIRS = [BASE_DIR / "khaibao" / "static"]
+STATICFILES_DIRS: list[Any] = [BASE_DIR / "khaibao" / "static"]
+# Leaflet for the zones map comes from the django-leaflet package. Only its static files are
+# used: the app itself would pull in django.contrib.gis (and GDAL) through its admin module.
+_LEAFLET_SPEC = importlib.util.find_spec("leaflet")
+if _LEAFLET_SPEC is not None and _LEAFLET_SPEC.submodule_search_locations:
+    STATICFILES_DIRS.append(("leaflet", Path(_LEAFLET_SPEC.submodule_search_locations[0]) / "static" / "leaflet"))
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -152,3 +152,29 @@ class OtpChallenge(models.Model):
 
     def __str__(self) -> str:
         return f"otp {self.pk}"
+
+
+class BreakGlassGrant(models.Model):
+    """"Break the glass": an official's time-limited access to one person outside their
+    jurisdiction, given on a stated reason and reviewed afterwards by a national official.
+
+    The reason may name people or health facts, so it is encrypted like other personal data.
+    """
+
+    official = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="break_glass_grants")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="break_glass_grants")
+    reason = EncryptedTextField()
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["official", "person", "expires_at"], name="break_glass_active"),
+            models.Index(fields=["reviewed_at", "-id"], name="break_glass_review"),
+        ]
+
+    def __str__(self) -> str:
+        return f"break-glass {self.pk}: {self.official_id} → person {self.person_id}"

@@ -1,3 +1,214 @@
-from ninja import Router
+"""Triage and follow-up for health officials: the queue, the case view, actions, assignment.
+
+Who may call: officials (role "official") only; anyone else gets 403 in the error format.
+A person outside the official's jurisdiction answers 404, the same as a missing one. Opening
+a case, recording an action, assigning and revealing each write an audit event.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from khaibao.api.schemas import ErrorOut, StrictSchema
+from khaibao.cases import selectors, services
+from khaibao.core.errors import ServiceError
+from khaibao.core.http import client_ip
 
 router = Router(tags=["triage and cases"])
+
+ActionKindIn = Literal[
+    "called_reached", "called_not_reached", "advised_home_isolation", "referred_for_testing", "test_result",
+    "concentrated_quarantine", "hospitalised", "cleared", "lost_to_followup",
+]
+
+
+class OfficialOut(Schema):
+    id: int
+    name: str
+
+
+class QueueFollowUpOut(Schema):
+    case_id: int
+    status: str
+    assigned_to: OfficialOut | None
+    outcome: str
+    last_action_at: datetime | None
+
+
+class TriageItemOut(Schema):
+    person_id: int
+    full_name: str
+    birth_year: int
+    age: int
+    ward_code: int | None
+    ward_name: str
+    province_code: int | None
+    level: str | None
+    level_word: str
+    colour: str
+    reasons: list[str]
+    queue_rank: int
+    queue_since: datetime | None
+    waiting_minutes: int | None
+    missed_days: int
+    escalated_at: datetime | None
+    lost_to_followup_at: datetime | None
+    contact_level: str
+    follow_up: QueueFollowUpOut | None
+
+
+class TriagePageOut(Schema):
+    items: list[TriageItemOut]
+    next_cursor: str | None
+    lost_to_followup_rule: str
+
+
+class ActionBody(StrictSchema):
+    """One follow-up action. `test_result` and `test_date` only with kind "test_result"."""
+
+    kind: ActionKindIn
+    notes: str = Field("", max_length=services.NOTES_MAX)
+    test_result: Literal["positive", "negative"] | None = None
+    test_date: date | None = None
+    at: datetime | None = None
+
+
+class AssignBody(StrictSchema):
+    """`assignee_id`: an official of your jurisdiction; leave it out to take the case yourself."""
+
+    assignee_id: int | None = Field(None, ge=1, le=2**63 - 1)
+
+
+class RevealBody(StrictSchema):
+    reason: str = Field(..., min_length=services.REVEAL_REASON_MIN, max_length=services.REVEAL_REASON_MAX)
+
+
+class ActionOut(Schema):
+    id: int
+    case_id: int
+    kind: str
+    test_result: str | None
+    test_date: date | None
+    at: datetime
+    case_status: str
+    follow_up: dict[str, Any] | None
+
+
+class CaseOut(Schema):
+    case_id: int
+    status: str
+    assigned_to: OfficialOut | None
+    opened_at: datetime
+
+
+class RevealOut(Schema):
+    id_number: str | None
+    phone: str | None
+
+
+@router.get("/triage", response={200: TriagePageOut, 400: ErrorOut, 403: ErrorOut})
+def triage(
+    request: HttpRequest,
+    ward: Query[str | None] = None,
+    level: Query[str | None] = None,
+    reason: Query[str | None] = None,
+    followup: Query[str | None] = None,
+    assigned: Query[str | None] = None,
+    since_from: Query[str | None] = None,
+    since_to: Query[str | None] = None,
+    min_missed: Query[str | None] = None,
+    cursor: Query[str | None] = None,
+    limit: Query[int] = selectors.PAGE_DEFAULT,
+) -> dict[str, Any]:
+    """The triage queue of your jurisdiction, highest priority first.
+
+    Filters: `ward` (code), `level` (low|medium|high|urgent), `reason` (level,
+    risk_declaration, escalation, missed_updates, lost_to_followup, contact), `followup`
+    (none|open|unassigned|assigned), `assigned` (an official's id, or "me"),
+    `since_from`/`since_to` (date the person entered the queue), `min_missed` (days).
+    Pass `next_cursor` as `cursor` for the next page.
+    """
+    user = selectors.require_official(request.auth)  # type: ignore[attr-defined]
+    if not 1 <= limit <= selectors.PAGE_MAX:
+        raise ServiceError(
+            _("Some filters need correcting."),
+            fields={"limit": _("Give a page size from 1 to %(max)s.") % {"max": selectors.PAGE_MAX}},
+        )
+    filters = selectors.triage_filters_parse(
+        {
+            "ward": ward, "level": level, "reason": reason, "followup": followup, "assigned": assigned,
+            "since_from": since_from, "since_to": since_to, "min_missed": min_missed,
+        },
+        user=user,
+    )
+    page = selectors.triage_queue(user, filters=filters, cursor=cursor, limit=limit)
+    return {
+        "items": [selectors.triage_row_dict(row) for row in page.items],
+        "next_cursor": page.next_cursor,
+        "lost_to_followup_rule": selectors.lost_rule_text(services.lost_after_days()),
+    }
+
+
+@router.get("/cases/{person_id}", response={200: dict[str, Any], 403: ErrorOut, 404: ErrorOut})
+def case_get(request: HttpRequest, person_id: int) -> dict[str, Any]:
+    """One person's case: identity (masked), declarations, daily updates, assessments with
+    reasons and rule versions, follow-up history, household. Audited ("person.case_view")."""
+    person = selectors.case_person(request.auth, person_id, purpose="case_view", ip=client_ip(request))  # type: ignore[attr-defined]
+    return selectors.case_view_dict(selectors.case_view(person))
+
+
+@router.post(
+    "/cases/{person_id}/actions", response={201: ActionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+)
+def case_action(request: HttpRequest, person_id: int, data: ActionBody) -> Status:
+    """Record a follow-up action (opens a case if none is open). A positive test marks the
+    person F0 (level urgent); "cleared" ends monitoring and closes the case."""
+    ip = client_ip(request)
+    person = selectors.case_person(request.auth, person_id, purpose="case_action", ip=ip)  # type: ignore[attr-defined]
+    action = services.case_action_record(
+        actor=request.auth,  # type: ignore[attr-defined]
+        person=person,
+        data=services.ActionIn(
+            kind=data.kind, notes=data.notes, test_result=data.test_result or "", test_date=data.test_date, at=data.at
+        ),
+        ip=ip,
+    )
+    return Status(201, {
+        "id": action.pk,
+        "case_id": action.case_id,
+        "kind": action.kind,
+        "test_result": action.test_result or None,
+        "test_date": action.test_date,
+        "at": action.at,
+        "case_status": action.case.status,
+        "follow_up": selectors.followup_for_citizen(person),
+    })
+
+
+@router.post("/cases/{person_id}/assign", response={200: CaseOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def case_assign(request: HttpRequest, person_id: int, data: AssignBody) -> dict[str, Any]:
+    """Assign the person's open case (opening one if needed) to yourself or a colleague."""
+    ip = client_ip(request)
+    person = selectors.case_person(request.auth, person_id, purpose="case_assign", ip=ip)  # type: ignore[attr-defined]
+    case = services.case_assign(actor=request.auth, person=person, assignee_id=data.assignee_id, ip=ip)  # type: ignore[attr-defined]
+    assignee = case.assigned_to
+    return {
+        "case_id": case.pk,
+        "status": case.status,
+        "assigned_to": {"id": assignee.pk, "name": assignee.display_name or assignee.username or ""} if assignee else None,
+        "opened_at": case.opened_at,
+    }
+
+
+@router.post("/cases/{person_id}/reveal", response={200: RevealOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def case_reveal(request: HttpRequest, person_id: int, data: RevealBody) -> dict[str, Any]:
+    """The full ID number and phone, with a stated reason — audited as "person.reveal"."""
+    ip = client_ip(request)
+    person = selectors.case_person(request.auth, person_id, purpose="case_reveal", ip=ip)  # type: ignore[attr-defined]
+    revealed = services.person_reveal(actor=request.auth, person=person, reason=data.reason, ip=ip)  # type: ignore[attr-defined]
+    return {"id_number": revealed["id_number"] or None, "phone": revealed["phone"] or None}

@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from khaibao.accounts.access import access_person_for_declarer, access_person_for_user
 from khaibao.api.schemas import ErrorOut, StrictSchema
+from khaibao.cases.selectors import followup_for_citizen
 from khaibao.core.http import client_ip
 from khaibao.declarations import services as declaration_services
 from khaibao.declarations.answers import DeclarationIn, ExposureIn, RiskDeclarationIn, SymptomIn, TravelIn
@@ -150,6 +151,18 @@ class PassOut(Schema):
     expires_at: datetime
 
 
+class FollowUpOut(Schema):
+    """The latest follow-up by a health official and the advice that goes with it."""
+
+    status: str
+    outcome: str
+    outcome_label: str
+    test_result: str | None
+    test_date: date | None
+    at: datetime
+    advice: str
+
+
 class StatusOut(Schema):
     level: str | None
     reasons: list[ReasonOut]
@@ -159,6 +172,7 @@ class StatusOut(Schema):
     last_declaration_at: datetime | None
     last_update_at: datetime | None
     pass_: PassOut = Field(..., alias="pass")
+    follow_up: FollowUpOut | None = None
 
 
 def _symptoms(items: list[SymptomBody]) -> tuple[SymptomIn, ...]:
@@ -296,4 +310,5 @@ def status_get(request: HttpRequest, person_id: int) -> dict[str, Any]:
         "last_declaration_at": status.last_declaration_at if status else None,
         "last_update_at": status.last_update_at if status else None,
         "pass": {"token": issued.token, "colour": issued.colour, "expires_at": issued.expires_at},
+        "follow_up": followup_for_citizen(person),
     }

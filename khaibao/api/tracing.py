@@ -1,3 +1,180 @@
-from ninja import Router
+"""Contact tracing and "break the glass" for health officials.
+
+`router` is mounted at /cases: `POST/GET /cases/{person_id}/contacts`. The case must be in
+the official's jurisdiction (or opened by breaking the glass): any other id answers 404.
+The contacts themselves may live anywhere: they enter the queue of their own ward.
+
+`break_glass_router` is mounted at /break-glass: a person outside the jurisdiction is found
+by exact ID number or phone, opened on a stated reason for 24 hours, and reviewed by a
+national official. Other roles get 403.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+
+from khaibao.accounts import break_glass
+from khaibao.accounts.access import access_person_for_user
+from khaibao.accounts.models import Account, Role
+from khaibao.api.schemas import ErrorOut, StrictSchema
+from khaibao.core.errors import ServiceError
+from khaibao.core.http import client_ip
+from khaibao.people.models import Person
+from khaibao.tracing import selectors, services
 
 router = Router(tags=["contact tracing"])
+break_glass_router = Router(tags=["break the glass"])
+
+_MAX_ID = 2**63 - 1
+KindIn = Literal["household", "workplace", "close", "unmasked", "care_without_ppe", "other"]
+
+
+def _official(request: HttpRequest) -> Account:
+    account: Account = request.auth  # type: ignore[attr-defined]
+    if account.role != Role.OFFICIAL:
+        raise ServiceError(_("Only health officials can do this."), code="officials_only", status=403)
+    return account
+
+
+def _case(request: HttpRequest, person_id: int, purpose: str) -> Person:
+    official = _official(request)
+    if not 0 < person_id <= _MAX_ID:
+        raise Http404
+    return access_person_for_user(official, person_id, purpose=purpose, ip=client_ip(request))
+
+
+class ContactIn(StrictSchema):
+    """A contact of the case. `phone` or `id_number` is needed to find and invite them;
+    `birth_year` and `sex` only when they are not registered yet (the answer says so)."""
+
+    full_name: str = Field(..., max_length=200)
+    phone: str | None = Field(None, max_length=40)
+    id_number: str | None = Field(None, max_length=40)
+    ward_code: int
+    contact_date: date
+    kind: KindIn
+    birth_year: int | None = None
+    sex: Literal["male", "female", "other"] | None = None
+
+
+class ContactOut(Schema):
+    id: int
+    person_id: int
+    full_name: str | None = Field(None, description="null when the contact lives outside your jurisdiction")
+    initials: str
+    kind: str
+    contact_date: date
+    level: str = Field(..., description='"F1" (contact of an F0) or "F2" (contact of an F1)')
+    matched_by: str = Field(..., description='"id_number", "phone" or "new"')
+    invited: bool
+    ward_code: int
+    ward_name: str
+    province_name: str
+    registered_at: datetime
+    registered_by: str
+
+
+def _out(row: selectors.ContactRow) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in ContactOut.model_fields}
+
+
+@router.post("/{person_id}/contacts", response={200: ContactOut, 201: ContactOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut})
+def contact_create(request: HttpRequest, person_id: int, data: ContactIn) -> Status:
+    """Register a contact of the F0 or F1 case `person_id`: 201 when new, 200 when this
+    person was already registered as a contact of this case (nothing changes)."""
+    source = _case(request, person_id, "contacts_register")
+    contact, created = services.contact_register(
+        actor=request.auth,  # type: ignore[attr-defined]
+        source=source,
+        data=services.ContactInput(
+            full_name=data.full_name, ward_code=data.ward_code, contact_date=data.contact_date, kind=data.kind,
+            phone=data.phone or "", id_number=data.id_number or "", birth_year=data.birth_year, sex=data.sex or "",
+        ),
+        ip=client_ip(request),
+    )
+    row = next(r for r in selectors.contacts_of(source, viewer=request.auth) if r.id == contact.pk)  # type: ignore[attr-defined]
+    return Status(201 if created else 200, _out(row))
+
+
+@router.get("/{person_id}/contacts", response={200: list[ContactOut], 403: ErrorOut, 404: ErrorOut})
+def contact_list(request: HttpRequest, person_id: int) -> list[dict[str, Any]]:
+    """The contacts registered for the case, newest first."""
+    source = _case(request, person_id, "contacts_view")
+    return [_out(r) for r in selectors.contacts_of(source, viewer=request.auth)]  # type: ignore[attr-defined]
+
+
+class BreakGlassIn(StrictSchema):
+    """Exactly one of `id_number` or `phone` (exact match), and why you need the record."""
+
+    id_number: str | None = Field(None, max_length=40)
+    phone: str | None = Field(None, max_length=40)
+    person_id: int | None = Field(None, description="only when several people share the phone")
+    reason: str = Field(..., max_length=2000)
+
+
+class BreakGlassOut(Schema):
+    person_id: int
+    expires_at: datetime | None = Field(None, description="null when the person is already in your jurisdiction")
+    grant_id: int | None = None
+
+
+@break_glass_router.post("", response={200: BreakGlassOut, 201: BreakGlassOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut})
+def break_glass_open(request: HttpRequest, data: BreakGlassIn) -> Status:
+    """Open a person outside your jurisdiction for 24 hours. Audited and reviewed nationally."""
+    official = _official(request)
+    by, value = break_glass.clean_search(id_number=data.id_number or "", phone=data.phone or "")
+    person, grant = break_glass.break_glass_open(
+        actor=official, by=by, value=value, person_id=data.person_id, reason=data.reason, ip=client_ip(request)
+    )
+    if grant is None:
+        return Status(200, {"person_id": person.pk, "expires_at": None, "grant_id": None})
+    return Status(201, {"person_id": person.pk, "expires_at": grant.expires_at, "grant_id": grant.pk})
+
+
+class GrantOut(Schema):
+    id: int
+    official: str
+    official_scope: str
+    person_initials: str
+    person_ward: str
+    granted_at: datetime
+    expires_at: datetime
+    active: bool
+    reason: str
+
+
+class ReviewIn(StrictSchema):
+    note: str = Field("", max_length=2000)
+
+
+@break_glass_router.get("/review", response={200: list[GrantOut], 403: ErrorOut})
+def break_glass_review_list(request: HttpRequest, before: int | None = None) -> list[break_glass.GrantRow]:
+    """Unreviewed grants, newest first (national officials only); page with `before=<last id>`."""
+    official = _official(request)
+    if before is not None and not 0 < before <= _MAX_ID:
+        before = None
+    return break_glass.grants_to_review(actor=official, before=before)
+
+
+class ReviewedOut(Schema):
+    id: int
+    reviewed_by: str
+    reviewed_at: datetime
+    review_note: str
+
+
+@break_glass_router.post("/review/{grant_id}", response={200: ReviewedOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut})
+def break_glass_review(request: HttpRequest, grant_id: int, data: ReviewIn) -> dict[str, Any]:
+    """Mark a grant reviewed, with an optional note (national officials only)."""
+    official = _official(request)
+    if not 0 < grant_id <= _MAX_ID:
+        raise Http404
+    grant = break_glass.break_glass_review(actor=official, grant_id=grant_id, note=data.note, ip=client_ip(request))
+    return {
+        "id": grant.pk, "reviewed_by": str(official), "reviewed_at": grant.reviewed_at, "review_note": grant.review_note,
+    }

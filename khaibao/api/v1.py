@@ -83,6 +83,7 @@ def _register_routers() -> None:
     # Officials' console API (issue 4): triage is mounted at the root of cases.router's paths.
     api.add_router("", cases.router)
     api.add_router("/cases", tracing.router)
+    api.add_router("/break-glass", tracing.break_glass_router)
     api.add_router("/stats", stats.router)
     api.add_router("/exports", exports.router)
     # Zones, warnings, notifications and official information (issue 5).

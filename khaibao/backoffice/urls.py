@@ -1,6 +1,12 @@
 from django.urls import path
 
-from khaibao.backoffice import verify, views
+from khaibao.backoffice import break_glass as break_glass_console
+from khaibao.backoffice import cases as cases_console
+from khaibao.backoffice import exports, verify, views
+from khaibao.backoffice import news as news_console
+from khaibao.backoffice import stats as stats_console
+from khaibao.backoffice import tracing as tracing_console
+from khaibao.backoffice import zones as zones_console
 
 app_name = "backoffice"
 
@@ -10,4 +16,32 @@ urlpatterns = [
     path("2fa/", views.two_factor, name="two_factor"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("verify/", verify.verify, name="verify"),
+    path("zones/", zones_console.zones_index, name="zones"),
+    path("zones/new/", zones_console.zone_create, name="zone_create"),
+    path("zones/<int:zone_id>/", zones_console.zone_detail, name="zone_detail"),
+    path("zones/<int:zone_id>/edit/", zones_console.zone_edit, name="zone_edit"),
+    path("zones/<int:zone_id>/end/", zones_console.zone_end, name="zone_end"),
+    path("zones/<int:zone_id>/progress/", zones_console.zone_progress, name="zone_progress"),
+    path("zones/places/new/", zones_console.place_create, name="place_create"),
+    path("zones/places/<int:place_id>/", zones_console.place_detail, name="place_detail"),
+    path("zones/places/<int:place_id>/edit/", zones_console.place_edit, name="place_edit"),
+    path("zones/places/<int:place_id>/withdraw/", zones_console.place_withdraw, name="place_withdraw"),
+    path("cases/", cases_console.queue, name="cases"),
+    path("cases/<int:person_id>/", cases_console.case, name="case"),
+    path("cases/<int:person_id>/actions/", cases_console.case_action, name="case_action"),
+    path("cases/<int:person_id>/assign/", cases_console.case_assign, name="case_assign"),
+    path("cases/<int:person_id>/reveal/", cases_console.case_reveal, name="case_reveal"),
+    path("cases/<int:person_id>/contacts/", tracing_console.case_contacts, name="case_contacts"),
+    path("tracing/wards/", tracing_console.tracing_wards, name="tracing_wards"),
+    path("break-glass/", break_glass_console.search, name="break_glass"),
+    path("break-glass/review/", break_glass_console.review, name="break_glass_review"),
+    path("stats/", stats_console.dashboard, name="stats"),
+    path("news/", news_console.news_list, name="news"),
+    path("news/new/", news_console.news_create, name="news_create"),
+    path("news/preview/", news_console.news_preview, name="news_preview"),
+    path("news/<int:announcement_id>/edit/", news_console.news_edit, name="news_edit"),
+    path("news/<int:announcement_id>/unpublish/", news_console.news_unpublish, name="news_unpublish"),
+    path("exports/", exports.exports, name="exports"),
+    path("exports/<int:job_id>/", exports.export_status, name="export_status"),
+    path("exports/<int:job_id>/download/", exports.export_download, name="export_download"),
 ]

@@ -21,6 +21,11 @@ def reason_message(rule_id: str) -> str:
         return _(
             "Your level stays as it was until your monitoring period ends or a health official changes it."
         )
+    # Reasons a health official's follow-up adds (khaibao.cases.services).
+    if rule_id == "followup.confirmed_case":
+        return _("A test confirmed the infection (confirmed case, F0).")
+    if rule_id == "followup.cleared":
+        return _("A health official has closed your follow-up.")
     return engine.reason_text(rule_id)
 
 

@@ -103,6 +103,8 @@ class Source(models.TextChoices):
     DECLARATION = "declaration", _("Health declaration")
     RISK_DECLARATION = "risk_declaration", _("Risk-factor declaration")
     DAILY_UPDATE = "daily_update", _("Daily update")
+    CONTACT_TRACING = "contact_tracing", _("Contact tracing")
+    REASSESSMENT = "reassessment", _("Re-assessment (a new epidemic zone)")
 
 
 class Assessment(models.Model):

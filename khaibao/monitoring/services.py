@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from khaibao.accounts.access import declarer_relation
 from khaibao.audit.services import audit_record
+from khaibao.cases.queue import queue_apply
 from khaibao.core.errors import ServiceError
 from khaibao.declarations.facts import facts_from_answers, self_declared_zones
 from khaibao.declarations.models import Declaration
@@ -22,8 +24,10 @@ from khaibao.monitoring.explain import LEVEL_KEPT
 from khaibao.monitoring.models import LEVEL_ORDER, Assessment, DailyUpdate, Feeling, PersonStatus, Source
 from khaibao.monitoring.selectors import updates_recent
 from khaibao.people.models import Person
+from khaibao.places.models import Ward
 from khaibao.risk import engine
 from khaibao.risk.zones import zone_facts_for
+from khaibao.tracing.selectors import traced_exposures
 
 # A measured temperature of 38.0 °C or more is a fever whether or not the box was ticked.
 FEVER_FROM = Decimal("38.0")
@@ -66,8 +70,13 @@ def person_assess(
 
     Never lowers silently: while a high or urgent level has an open monitoring period, a lower
     answer of the engine is stored (`engine_level`) but the person keeps the higher level —
-    lowering it is a health official's decision. Monitoring periods are only opened or
-    extended here, never shortened.
+    lowering it is a health official's decision. A confirmed case (F0) keeps their level the
+    same way until an official clears them. Monitoring periods are only opened or extended
+    here, never shortened.
+
+    Also keeps the officials' triage-queue columns (khaibao.cases.queue): the home ward and
+    province, and on a daily update the missed days (contact restored) and the escalation
+    when the update raised the level.
     """
     today = timezone.localdate(now)
     answers = current_answers(person)
@@ -77,6 +86,11 @@ def person_assess(
         birth_year=person.birth_year,
         reported_symptoms=_reported_symptoms(person, today, current_questionnaire().lookback_days),
     )
+    traced = traced_exposures(person)
+    if traced:
+        # Contacts registered by officials are facts too, or the next daily update would
+        # forget that the person is an F1/F2 contact.
+        facts = replace(facts, exposures=tuple(sorted({*facts.exposures, *traced}, key=lambda f: (f.on, f.code))))
     zones = [*zone_facts_for(facts.travel, today), *self_declared_zones(answers)]
     result = engine.assess(facts, rules=engine.current_rules(), zones=zones)
 
@@ -85,11 +99,10 @@ def person_assess(
     level = result.level
     reasons = list(result.reasons)
     recommendations = list(result.recommendations)
+    previous_level = status.level if status.assessed_at is not None else None
     kept = (
-        monitoring_open
-        and status.level in _HELD_LEVELS
-        and LEVEL_ORDER[result.level] < LEVEL_ORDER[status.level]
-    )
+        (monitoring_open and status.level in _HELD_LEVELS) or status.is_f0
+    ) and LEVEL_ORDER[result.level] < LEVEL_ORDER[status.level]
     if kept:
         level = status.level
         reasons = [*_merge([r for r in status.reasons if r != LEVEL_KEPT], reasons), LEVEL_KEPT]
@@ -133,7 +146,67 @@ def person_assess(
         status.last_update_at = now
     if needs_attention:
         status.needs_attention = True
+    if daily_update is not None:
+        # Any update is today's or yesterday's, so the run of missed days up to yesterday is over.
+        status.missed_days = 0
+        status.lost_to_followup_at = None
+        if previous_level is not None and LEVEL_ORDER[level] > LEVEL_ORDER[previous_level]:
+            status.escalated_at = now
+    person_status_home_fill(status, person)
+    queue_apply(status, today, now)
     status.save()
+    return assessment
+
+
+def person_status_home_fill(status: PersonStatus, person: Person) -> None:
+    """Copy the person's home ward and its province onto `status` (the queue's jurisdiction
+    columns), looking the province up only when the ward changed."""
+    if status.home_ward_id != person.home_ward_id or status.home_province_id is None:
+        status.home_ward_id = person.home_ward_id
+        status.home_province_id = Ward.objects.filter(pk=person.home_ward_id).values_list(
+            "province_id", flat=True
+        ).first()
+
+
+def person_status_home_sync(person: Person) -> None:
+    """After a person moved ward: move their status row (and so their place in a queue) too."""
+    status = PersonStatus.objects.filter(person=person).first()
+    if status is not None and status.home_ward_id != person.home_ward_id:
+        person_status_home_fill(status, person)
+        status.save(update_fields=["home_ward", "home_province"])
+
+
+# Closer contact first: F0 (a case) is closer than F1, F1 than F2, and so on.
+CONTACT_LEVELS = ("F0", "F1", "F2", "F3", "F4", "F5")
+
+
+def person_contact_flag(*, person: Person, contact_level: str, now: datetime) -> Assessment:
+    """Raise `person`'s contact level to `contact_level` (never lower it: an F0 stays F0) and
+    re-assess them, the traced contact rows (tracing.Contact) counting as exposures.
+
+    Call it inside the caller's transaction, after the Contact row is written.
+    """
+    if contact_level not in CONTACT_LEVELS:
+        raise ValueError(f"unknown contact level {contact_level!r}")
+    status, _created = PersonStatus.objects.select_for_update().get_or_create(person=person)
+    current = "F0" if status.is_f0 else status.contact_level
+    if current not in CONTACT_LEVELS or CONTACT_LEVELS.index(contact_level) < CONTACT_LEVELS.index(current):
+        status.contact_level = contact_level
+        status.save(update_fields=["contact_level"])
+    return person_assess(person=person, source=Source.CONTACT_TRACING, now=now)
+
+
+def person_reassess(*, person: Person, reason: str, now: datetime | None = None) -> Assessment:
+    """Re-assess `person` from what they already declared because the world changed around
+    them (`reason`, e.g. "zone:12:v3": an epidemic zone was declared or raised), and audit it.
+
+    Call it inside the caller's transaction. The system is the actor: nobody read the
+    person's data, the rules were applied again.
+    """
+    assessment = person_assess(person=person, source=Source.REASSESSMENT, now=now or timezone.now())
+    audit_record(
+        actor=None, action="person.reassess", obj=assessment, person_id=person.pk, reason=reason[:200]
+    )
     return assessment
 
 

@@ -303,6 +303,11 @@ def household_person_update(*, actor: Account, person: Person, changes: Mapping[
     try:
         with transaction.atomic():
             person.save()
+            if "ward_code" in changed:
+                # Imported here: monitoring builds on people. Keeps the officials' queue in the new ward.
+                from khaibao.monitoring.services import person_status_home_sync
+
+                person_status_home_sync(person)
             if membership is not None and relation is not None and relation != membership.relation:
                 membership.relation = relation
                 membership.save(update_fields=["relation"])

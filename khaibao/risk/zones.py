@@ -1,10 +1,9 @@
 """The seam through which services get epidemic zones for the risk engine.
 
-TEMPORARY: the zones app (issue 5) replaces the body of `zone_facts_for` with a query of its
-zone versions; callers (the declarations and monitoring services) keep calling it unchanged.
-Until then it answers from an in-process registry that tests fill with `zones_registered(...)`
-(or `zone_register` / `zone_registry_clear`). In production the registry is empty, so nobody
-is in an epidemic zone until the zones app exists.
+`zone_facts_for` answers from the zones app's versions (khaibao/zones: every version counts
+for the days it was in force) plus an in-process registry that only tests fill, with
+`zones_registered(...)` (or `zone_register` / `zone_registry_clear`), to state a zone without
+going through the zones services. In production the registry stays empty.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ _registry: tuple[ZoneFact, ...] = ()
 
 
 def zone_register(*zones: ZoneFact) -> None:
-    """Add zones to the in-process registry (tests only, until the zones app exists)."""
+    """Add zones to the in-process registry (tests only)."""
     global _registry
     with _lock:
         _registry = (*_registry, *zones)
@@ -57,9 +56,12 @@ def zone_facts_for(travel: Sequence[TravelFact], today: date) -> list[ZoneFact]:
     ordered by zone id and start date so that callers get the same answer every time. One zone
     may appear several times, once per version (e.g. raised from level 2 to level 3 on a date).
     """
+    from khaibao.zones.selectors import zone_facts_for_travel
+
+    candidates = (*_registry, *zone_facts_for_travel(travel, today)) if travel else _registry
     found = {
         zone
-        for zone in _registry
+        for zone in candidates
         for trip in travel
         if zone_visit_last_day(trip, zone, today=today, window_days=_LOOKBACK_DAYS) is not None
     }

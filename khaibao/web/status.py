@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from khaibao.accounts.access import access_person_for_declarer
+from khaibao.cases.selectors import followup_for_citizen
 from khaibao.declarations.selectors import declarations_history
 from khaibao.monitoring.explain import explain_reasons, explain_recommendations, level_display
 from khaibao.monitoring.selectors import monitoring_progress, person_status
@@ -36,5 +37,6 @@ def status_page(request: HttpRequest, person_id: int) -> HttpResponse:
             "progress": monitoring_progress(status, timezone.localdate()),
             "history": [(d, level_display(d.assessment.level if hasattr(d, "assessment") else None)) for d in history],
             "pass_info": pass_issue(person=person),
+            "follow_up": followup_for_citizen(person),
         },
     )

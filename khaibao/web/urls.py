@@ -1,11 +1,16 @@
 from django.urls import path
 
-from khaibao.web import declare, household, passes, status, views
+from khaibao.news.feeds import NewsAtomFeed
+from khaibao.web import declare, household, passes, status, views, zones
+from khaibao.web import news as news_pages
+from khaibao.web import notifications as notification_pages
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("zones/", zones.zones_list, name="zones"),
+    path("zones/check/", zones.zones_check, name="zones_check"),
     path("sign-in/", views.sign_in, name="sign_in"),
     path("sign-in/code/", views.sign_in_code, name="sign_in_code"),
     path("sign-out/", views.sign_out, name="sign_out"),
@@ -20,4 +25,17 @@ urlpatterns = [
     path("people/<int:person_id>/declare/", declare.declare, name="person_declare"),
     path("people/<int:person_id>/risk/", declare.risk_declare, name="person_risk"),
     path("people/<int:person_id>/update/", declare.daily_update, name="person_update"),
+    path("news/", news_pages.news_list, name="news"),
+    path("news/feed.atom", NewsAtomFeed(), name="news_feed"),
+    path("news/<int:announcement_id>/", news_pages.news_detail, name="news_detail"),
+    path("notifications/", notification_pages.inbox, name="notifications"),
+    path("notifications/read-all/", notification_pages.mark_all_read, name="notifications_read_all"),
+    path("notifications/<int:notification_id>/read/", notification_pages.mark_read, name="notification_read"),
+    path("notifications/preferences/", notification_pages.preferences, name="notification_preferences"),
+    path(
+        "notifications/webpush-subscriptions/",
+        notification_pages.webpush_subscribe,
+        name="notification_webpush_subscribe",
+    ),
+    path("sw.js", notification_pages.service_worker, name="service_worker"),
 ]

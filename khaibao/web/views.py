@@ -14,6 +14,7 @@ from khaibao.accounts.phones import mask_phone
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.web.forms import CodeForm, PhoneForm
+from khaibao.web.news import home_news
 
 _SESSION_PHONE = "otp_phone"
 
@@ -22,7 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
     people = []
     if request.user.is_authenticated and request.user.is_citizen:  # type: ignore[union-attr]
         people = list(household_people(request.user).select_related("home_ward__province"))  # type: ignore[arg-type]
-    return render(request, "web/home.html", {"people": people})
+    return render(request, "web/home.html", {"people": people, **home_news(request)})
 
 
 @require_http_methods(["GET", "POST"])

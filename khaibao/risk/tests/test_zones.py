@@ -92,13 +92,15 @@ def test_it_finds_the_zone_among_several_trips_and_zones() -> None:
     assert result.monitoring_until == ago(4 - 14)
 
 
-# The seam (zones.py) until the zones app exists.
+# The seam (zones.py): the zones app's versions (an empty database here) plus the test registry.
 
 
+@pytest.mark.django_db
 def test_it_answers_no_zones_from_an_empty_registry() -> None:
     assert zone_facts_for([trip(3, ward=HOAN_KIEM)], TODAY) == []
 
 
+@pytest.mark.django_db
 def test_it_returns_only_registered_zones_overlapping_the_trips() -> None:
     hk = zone("hk", wards=(HOAN_KIEM,))
     hk_old = zone("hk", level=1, from_ago=90, until_ago=61, wards=(HOAN_KIEM,))
@@ -111,6 +113,7 @@ def test_it_returns_only_registered_zones_overlapping_the_trips() -> None:
     assert zone_facts_for([trip(3, ward=HOAN_KIEM)], TODAY) == []
 
 
+@pytest.mark.django_db
 def test_it_registers_and_clears_zones() -> None:
     try:
         zone_register(RED_HOAN_KIEM)

@@ -1,0 +1,270 @@
+"""Console pages for health officials: the triage queue, the case view and follow-up actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from khaibao.accounts.models import Account, Role
+from khaibao.cases import selectors, services
+from khaibao.cases.models import ActionKind, TestResult
+from khaibao.cases.queue import QUEUE_REASONS
+from khaibao.core.errors import ServiceError
+from khaibao.core.http import client_ip
+from khaibao.monitoring.models import Level
+from khaibao.people.models import Person
+
+CONTACTS_TEMPLATE = "backoffice/tracing/_contacts.html"
+
+
+def _official_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed-in officials (TOTP already required by middleware); other roles get 403."""
+
+    @login_required(login_url="backoffice:sign_in")
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if getattr(request.user, "role", None) != Role.OFFICIAL:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class FilterForm(forms.Form):
+    ward = forms.TypedChoiceField(label=gettext_lazy("Ward"), required=False, coerce=int, empty_value=None)
+    level = forms.ChoiceField(
+        label=gettext_lazy("Level"), required=False, choices=[("", gettext_lazy("All")), *Level.choices]
+    )
+    reason = forms.ChoiceField(
+        label=gettext_lazy("Reason"), required=False,
+        choices=[("", gettext_lazy("All")), *QUEUE_REASONS.items()],
+    )
+    followup = forms.ChoiceField(
+        label=gettext_lazy("Follow-up"), required=False,
+        choices=[
+            ("", gettext_lazy("All")),
+            ("none", gettext_lazy("No open case")),
+            ("open", gettext_lazy("Open case")),
+            ("unassigned", gettext_lazy("Not assigned")),
+            ("assigned", gettext_lazy("Assigned")),
+        ],
+    )
+    assigned = forms.ChoiceField(label=gettext_lazy("Assigned to"), required=False)
+    since_from = forms.DateField(
+        label=gettext_lazy("Waiting since, from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    since_to = forms.DateField(
+        label=gettext_lazy("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    min_missed = forms.IntegerField(label=gettext_lazy("Missed days, at least"), required=False, min_value=0, max_value=365)
+
+    def __init__(self, *args: Any, user: Account, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        wards = selectors.jurisdiction_wards(user)
+        if wards is None:
+            self.fields["ward"] = forms.IntegerField(label=gettext_lazy("Ward code"), required=False, min_value=1)
+        else:
+            self.fields["ward"].choices = [("", _("All")), *[(w.code, w.name) for w in wards]]  # type: ignore[attr-defined]
+        self.fields["assigned"].choices = [  # type: ignore[attr-defined]
+            ("", _("Anyone")), ("me", _("Me")),
+            *[(str(a.pk), a.display_name or a.username) for a in selectors.assignable_officials(user) if a.pk != user.pk],
+        ]
+
+
+class ActionForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Action"), choices=ActionKind.choices)
+    test_result = forms.ChoiceField(
+        label=gettext_lazy("Test result"), required=False,
+        choices=[("", gettext_lazy("— not a test result —")), *TestResult.choices],
+    )
+    test_date = forms.DateField(
+        label=gettext_lazy("Test date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    notes = forms.CharField(
+        label=gettext_lazy("Notes"), required=False, max_length=services.NOTES_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), min_length=services.REVEAL_REASON_MIN, max_length=services.REVEAL_REASON_MAX,
+        help_text=gettext_lazy("Why you need the full ID number and phone (kept in the audit trail)."),
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.TypedChoiceField(label=gettext_lazy("Assign to"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args: Any, user: Account, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [  # type: ignore[attr-defined]
+            (a.pk, a.display_name or a.username) for a in selectors.assignable_officials(user)
+        ]
+
+
+@_official_only
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """The triage queue with filters (a GET form) and a keyset "next page" link."""
+    user: Account = request.user  # type: ignore[assignment]
+    form = FilterForm(request.GET or None, user=user)
+    page = None
+    status = 200
+    params: dict[str, Any] = {}
+    if form.is_bound and not form.is_valid():
+        status = 400
+    else:
+        if form.is_bound:
+            params = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        try:
+            filters = selectors.triage_filters_parse(params, user=user)
+            page = selectors.triage_queue(user, filters=filters, cursor=request.GET.get("cursor") or None)
+        except ServiceError as exc:
+            for name, message in exc.fields.items():
+                form.add_error(name if name in form.fields else None, message)
+            status = 400
+    next_url = ""
+    if page is not None and page.next_cursor:
+        query = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in params.items()}
+        next_url = "?" + urlencode({**query, "cursor": page.next_cursor})
+    return render(
+        request,
+        "backoffice/cases/queue.html",
+        {
+            "form": form,
+            "page": page,
+            "next_url": next_url,
+            "first_page": bool(request.GET.get("cursor")),
+            "lost_rule": selectors.lost_rule_text(services.lost_after_days()),
+        },
+        status=status,
+    )
+
+
+def _contacts_context(request: HttpRequest, person: Person) -> dict[str, Any]:
+    # The tracing app provides this section; the case view works without it.
+    try:
+        get_template(CONTACTS_TEMPLATE)
+    except TemplateDoesNotExist:
+        return {"show_contacts": False}
+    try:
+        from khaibao.tracing.selectors import contacts_of
+    except ImportError:
+        return {"show_contacts": False}
+    return {"show_contacts": True, "contacts": contacts_of(person, viewer=request.user)}
+
+
+def _render_case(
+    request: HttpRequest,
+    person: Person,
+    *,
+    action_form: ActionForm | None = None,
+    reveal_form: RevealForm | None = None,
+    revealed: dict[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user: Account = request.user  # type: ignore[assignment]
+    view = selectors.case_view(person, revealed=revealed)
+    context = {
+        "view": view,
+        "person": view.person,
+        "action_form": action_form or ActionForm(),
+        "reveal_form": reveal_form or RevealForm(),
+        "assign_form": AssignForm(user=user),
+        "lost_rule": selectors.lost_rule_text(view.lost_after_days),
+        **_contacts_context(request, view.person),
+    }
+    return render(request, "backoffice/cases/case.html", context, status=status)
+
+
+@_official_only
+@require_GET
+def case(request: HttpRequest, person_id: int) -> HttpResponse:
+    """The case view; opening it writes the "person.case_view" audit event."""
+    person = selectors.case_person(request.user, person_id, purpose="case_view", ip=client_ip(request))
+    return _render_case(request, person)
+
+
+@_official_only
+@require_POST
+def case_action(request: HttpRequest, person_id: int) -> HttpResponse:
+    ip = client_ip(request)
+    person = selectors.case_person(request.user, person_id, purpose="case_action", ip=ip)
+    form = ActionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.case_action_record(
+                actor=request.user, person=person,
+                data=services.ActionIn(
+                    kind=data["kind"], notes=data["notes"] or "",
+                    test_result=data["test_result"] or "", test_date=data["test_date"],
+                ),
+                ip=ip,
+            )
+        except ServiceError as exc:
+            for name, message in exc.fields.items():
+                form.add_error(name if name in form.fields else None, message)
+            if not exc.fields:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The action is recorded."))
+            return redirect("backoffice:case", person_id=person.pk)
+    return _render_case(request, person, action_form=form, status=400)
+
+
+@_official_only
+@require_POST
+def case_assign(request: HttpRequest, person_id: int) -> HttpResponse:
+    ip = client_ip(request)
+    user: Account = request.user  # type: ignore[assignment]
+    person = selectors.case_person(user, person_id, purpose="case_assign", ip=ip)
+    form = AssignForm(request.POST, user=user)
+    if request.POST.get("to_me"):
+        assignee_id = None
+    elif form.is_valid() and form.cleaned_data["assignee"] is not None:
+        assignee_id = form.cleaned_data["assignee"]
+    else:
+        messages.error(request, _("Choose an official of your jurisdiction."))
+        return redirect("backoffice:case", person_id=person.pk)
+    try:
+        case = services.case_assign(actor=user, person=person, assignee_id=assignee_id, ip=ip)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        name = case.assigned_to.display_name or case.assigned_to.username if case.assigned_to else ""
+        messages.success(request, _("The case is assigned to %(name)s.") % {"name": name})
+    return redirect("backoffice:case", person_id=person.pk)
+
+
+@_official_only
+@require_POST
+def case_reveal(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Show the full ID number and phone once, for a stated reason (audited "person.reveal")."""
+    ip = client_ip(request)
+    person = selectors.case_person(request.user, person_id, purpose="case_reveal", ip=ip)
+    form = RevealForm(request.POST)
+    if form.is_valid():
+        try:
+            revealed = services.person_reveal(actor=request.user, person=person, reason=form.cleaned_data["reason"], ip=ip)
+        except ServiceError as exc:
+            for name, message in exc.fields.items():
+                form.add_error(name if name in form.fields else None, message)
+        else:
+            return _render_case(request, person, revealed=revealed)
+    return _render_case(request, person, reveal_form=form, status=400)

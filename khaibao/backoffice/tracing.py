@@ -1,0 +1,100 @@
+"""Console pages for contact tracing: the contacts section of a case and its form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from khaibao.accounts.access import access_person_for_user
+from khaibao.accounts.models import Role
+from khaibao.core.errors import ServiceError
+from khaibao.core.http import client_ip
+from khaibao.people.models import Person
+from khaibao.tracing import selectors, services
+from khaibao.tracing.forms import ContactForm
+
+_MAX_ID = 2**63 - 1
+
+
+def official_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed-in health officials only (the middleware has already required TOTP); others 403."""
+
+    @login_required(login_url="backoffice:sign_in")
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if getattr(request.user, "role", None) != Role.OFFICIAL:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def case_url(person: Person) -> str:
+    """The case view of `person` (cases app), falling back to this app's contacts page."""
+    try:
+        return reverse("backoffice:case", args=[person.pk])
+    except NoReverseMatch:
+        return reverse("backoffice:case_contacts", args=[person.pk])
+
+
+@official_required
+@require_http_methods(["GET", "POST"])
+def case_contacts(request: HttpRequest, person_id: int) -> HttpResponse:
+    """The contacts of a case (GET) and registering one (POST, then back to the case view)."""
+    if not 0 < person_id <= _MAX_ID:
+        raise Http404
+    posting = request.method == "POST"
+    person = access_person_for_user(
+        request.user, person_id, purpose="contacts_register" if posting else "contacts_view", ip=client_ip(request)
+    )
+    form = ContactForm(request.POST or None)
+    if posting and form.is_valid():
+        data = form.cleaned_data
+        try:
+            _contact, created = services.contact_register(
+                actor=request.user,  # type: ignore[arg-type]
+                source=person,
+                data=services.ContactInput(
+                    full_name=data["full_name"], ward_code=data["ward_code"], contact_date=data["contact_date"],
+                    kind=data["kind"], phone=data["phone"], id_number=data["id_number"],
+                    birth_year=data["birth_year"], sex=data["sex"],
+                ),
+                ip=client_ip(request),
+            )
+        except ServiceError as exc:
+            for name, message in exc.fields.items():
+                form.add_error(name if name in form.fields else None, message)
+            if not exc.fields:
+                form.add_error(None, exc.message)
+        else:
+            if created:
+                messages.success(request, _("Contact registered. They will be asked by SMS to declare."))
+            else:
+                messages.info(request, _("This person was already registered as a contact of this case."))
+            return redirect(case_url(person) + "#contacts")
+    context = {
+        "person": person,
+        "contacts": selectors.contacts_of(person, viewer=request.user),
+        "contact_form": form if posting else None,
+        "case_url": case_url(person),
+    }
+    return render(request, "backoffice/tracing/contacts.html", context, status=400 if form.errors else 200)
+
+
+@official_required
+@require_GET
+def tracing_wards(request: HttpRequest) -> HttpResponse:
+    """The ward <select> of the contact form for a province (swapped in by htmx)."""
+    form = ContactForm()
+    form.set_province(request.GET.get("province"))
+    return render(request, "backoffice/tracing/_ward_field.html", {"form": form})

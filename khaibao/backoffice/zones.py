@@ -1,0 +1,357 @@
+"""Officials' console for epidemic zones and places: list, declare, change (a new version each
+time), history and the warning job's progress. The same services as the API."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from khaibao.core.errors import ServiceError
+from khaibao.core.http import client_ip
+from khaibao.zones import selectors, services
+from khaibao.zones.models import PlaceVersion, ZoneLevel, ZoneVersion
+
+_LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeLocal(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self) -> None:
+        super().__init__(format=_LOCAL_INPUT)
+
+
+def _datetime_field(label: Any, *, required: bool = False) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label, required=required, widget=DateTimeLocal(),
+        input_formats=[_LOCAL_INPUT, "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
+
+
+class ZoneForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    level = forms.TypedChoiceField(label=gettext_lazy("Level"), choices=ZoneLevel.choices, coerce=int)
+    lockdown = forms.BooleanField(label=gettext_lazy("Lockdown (phong tỏa)"), required=False)
+    isolation = forms.BooleanField(label=gettext_lazy("Isolation (cách ly)"), required=False)
+    whole_province = forms.BooleanField(label=gettext_lazy("The whole province"), required=False)
+    wards = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Wards"), required=False, coerce=int,
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+        help_text=gettext_lazy("Hold Ctrl (or Cmd) to choose several. Residents and travellers are found by ward."),
+    )
+    circle_lat = forms.FloatField(label=gettext_lazy("Circle centre: latitude"), required=False)
+    circle_lon = forms.FloatField(label=gettext_lazy("Circle centre: longitude"), required=False)
+    circle_radius_m = forms.FloatField(label=gettext_lazy("Circle radius (metres, up to 50000)"), required=False)
+    polygon = forms.CharField(
+        label=gettext_lazy("Polygon (GeoJSON)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text=gettext_lazy('Paste a GeoJSON Polygon: {"type": "Polygon", "coordinates": [[[lon, lat], …]]}.'),
+    )
+    valid_from = _datetime_field(gettext_lazy("In force from (empty: now)"))
+    valid_until = _datetime_field(gettext_lazy("In force until (empty: until further notice)"))
+    advice_vi = forms.CharField(label=gettext_lazy("Advice (Vietnamese)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    advice_en = forms.CharField(label=gettext_lazy("Advice (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, province_code: int | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        wards = selectors.wards_for_select(province_code) if province_code is not None else []
+        self.fields["wards"].choices = [(w.code, w.name) for w in wards]  # type: ignore[attr-defined]
+
+    def service_data(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        circle_parts = (d.get("circle_lat"), d.get("circle_lon"), d.get("circle_radius_m"))
+        return {
+            "name": d["name"], "level": d["level"], "lockdown": d["lockdown"], "isolation": d["isolation"],
+            "whole_province": d["whole_province"], "ward_codes": list(d.get("wards") or []),
+            "circle": None if all(v is None for v in circle_parts)
+            else {"lat": circle_parts[0], "lon": circle_parts[1], "radius_m": circle_parts[2]},
+            "polygon": d.get("polygon") or None, "valid_from": d.get("valid_from"),
+            "valid_until": d.get("valid_until"), "advice_vi": d.get("advice_vi", ""), "advice_en": d.get("advice_en", ""),
+        }
+
+
+class PlaceForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Address or name of the place"), max_length=300)
+    ward = forms.TypedChoiceField(label=gettext_lazy("Ward"), required=False, coerce=int, empty_value=None)
+    lat = forms.FloatField(label=gettext_lazy("Latitude"), required=False)
+    lon = forms.FloatField(label=gettext_lazy("Longitude"), required=False)
+    radius_m = forms.FloatField(label=gettext_lazy("Radius around the point (metres)"), initial=100)
+    window_start = _datetime_field(gettext_lazy("The case was there from"), required=True)
+    window_end = _datetime_field(gettext_lazy("until"), required=True)
+    advice_vi = forms.CharField(
+        label=gettext_lazy("Advice (Vietnamese)"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        initial="Ai đã có mặt tại địa điểm này trong khung giờ trên cần gọi đường dây nóng và khai báo y tế.",
+    )
+    advice_en = forms.CharField(label=gettext_lazy("Advice (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, province_code: int | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        wards = selectors.wards_for_select(province_code) if province_code is not None else []
+        self.fields["ward"].choices = [("", "—"), *[(w.code, w.name) for w in wards]]  # type: ignore[attr-defined]
+
+    def service_data(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "name": d["name"], "ward_code": d.get("ward"), "lat": d.get("lat"), "lon": d.get("lon"),
+            "radius_m": d.get("radius_m") or 100, "window_start": d["window_start"], "window_end": d["window_end"],
+            "advice_vi": d.get("advice_vi", ""), "advice_en": d.get("advice_en", ""),
+        }
+
+
+_FIELD_NAMES = {
+    "circle.lat": "circle_lat", "circle.lon": "circle_lon", "circle.radius_m": "circle_radius_m",
+    "circle": "circle_lat", "ward_codes": "wards", "ward_code": "ward", "province_code": None,
+}
+
+
+def _apply_errors(form: forms.Form, exc: ServiceError) -> None:
+    if not exc.fields:
+        form.add_error(None, exc.message)
+    for name, message in exc.fields.items():
+        target = _FIELD_NAMES.get(name, name)
+        form.add_error(target if target in form.fields else None, message)
+
+
+def _official(request: HttpRequest) -> Any:
+    if not selectors.can_view_zones_console(request.user):
+        raise PermissionDenied
+    return request.user
+
+
+def _declarer(request: HttpRequest) -> Any:
+    user = _official(request)
+    if not selectors.can_declare_zones(user):
+        raise PermissionDenied
+    return user
+
+
+def _province_choice(request: HttpRequest, user: Any) -> int | None:
+    codes = selectors.declarable_province_codes(user)
+    if codes:
+        return codes[0]
+    try:
+        value = int(request.GET.get("province") or request.POST.get("province") or "")
+    except ValueError:
+        return None
+    return value if 0 < value < 2**31 else None
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    return timezone.localtime(moment) if moment is not None else None
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_GET
+def zones_index(request: HttpRequest) -> HttpResponse:
+    user = _official(request)
+    try:
+        province = int(request.GET.get("province") or "") or None
+    except ValueError:
+        province = None
+    if province is None and user.scope_level != "national":
+        province = user.scope_province_id or (user.scope_ward.province_id if user.scope_ward_id else None)
+    context = {
+        "zones": list(selectors.zones_for_console(user, province_code=province)[:200]),
+        "places": list(selectors.places_for_console(user, province_code=province)[:200]),
+        "provinces": selectors.provinces_for_select(),
+        "province": province,
+        "can_declare": selectors.can_declare_zones(user),
+    }
+    return render(request, "backoffice/zones/index.html", context)
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_http_methods(["GET", "POST"])
+def zone_create(request: HttpRequest) -> HttpResponse:
+    user = _declarer(request)
+    province = _province_choice(request, user)
+    form = ZoneForm(request.POST or None, province_code=province)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.zone_declare(
+                actor=user, ip=client_ip(request), province_code=province, **form.service_data()
+            )
+        except ServiceError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The zone is declared. Affected people are being warned."))
+            return redirect("backoffice:zone_detail", zone_id=version.zone_id)
+    context = {
+        "form": form, "province": province, "provinces": selectors.provinces_for_select(),
+        "choose_province": selectors.declarable_province_codes(user) is None, "zone": None,
+    }
+    return render(request, "backoffice/zones/zone_form.html", context, status=400 if form.errors else 200)
+
+
+def _zone_initial(version: ZoneVersion) -> dict[str, Any]:
+    return {
+        "name": version.name, "level": version.level, "lockdown": version.lockdown, "isolation": version.isolation,
+        "whole_province": version.whole_province, "wards": [w.code for w in version.wards.all()],
+        "circle_lat": version.circle_lat, "circle_lon": version.circle_lon,
+        "circle_radius_m": version.circle_radius_m,
+        "polygon": json.dumps(version.polygon) if version.polygon else "",
+        "valid_from": _local(version.valid_from), "valid_until": _local(version.valid_until),
+        "advice_vi": version.advice_vi, "advice_en": version.advice_en,
+    }
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_http_methods(["GET", "POST"])
+def zone_edit(request: HttpRequest, zone_id: int) -> HttpResponse:
+    user = _declarer(request)
+    zone = selectors.zone_for_manager(user, zone_id)
+    current = zone.current
+    assert current is not None
+    form = ZoneForm(request.POST or None, province_code=zone.province_id, initial=_zone_initial(current))
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.zone_update(actor=user, zone=zone, ip=client_ip(request), **form.service_data())
+        except ServiceError as exc:
+            _apply_errors(form, exc)
+        else:
+            if version.pk == current.pk:
+                messages.info(request, _("Nothing changed."))
+            else:
+                messages.success(request, _("Saved as version %(number)d.") % {"number": version.number})
+            return redirect("backoffice:zone_detail", zone_id=zone.pk)
+    context = {"form": form, "province": zone.province_id, "zone": zone, "choose_province": False}
+    return render(request, "backoffice/zones/zone_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_POST
+def zone_end(request: HttpRequest, zone_id: int) -> HttpResponse:
+    user = _declarer(request)
+    zone = selectors.zone_for_manager(user, zone_id)
+    try:
+        services.zone_update(actor=user, zone=zone, end=True, ip=client_ip(request))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The zone is ended. Its history is kept."))
+    return redirect("backoffice:zone_detail", zone_id=zone.pk)
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_GET
+def zone_detail(request: HttpRequest, zone_id: int) -> HttpResponse:
+    user = _official(request)
+    zone = selectors.zone_for_official(user, zone_id)
+    versions = selectors.zone_versions(zone)
+    context = {
+        "zone": zone,
+        "current": versions[0] if versions else None,
+        "versions": versions,
+        "totals": selectors.zone_warning_totals(zone),
+        "running": _running(versions),
+        "can_manage": selectors.can_declare_zones(user) and _manages(user, zone.province_id),
+    }
+    return render(request, "backoffice/zones/zone_detail.html", context)
+
+
+def _manages(user: Any, province_code: int) -> bool:
+    codes = selectors.declarable_province_codes(user)
+    return codes is None or province_code in codes
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_GET
+def zone_progress(request: HttpRequest, zone_id: int) -> HttpResponse:
+    """The warning runs' progress (polled by htmx while a run is going)."""
+    user = _official(request)
+    zone = selectors.zone_for_official(user, zone_id)
+    versions = selectors.zone_versions(zone)
+    return render(request, "backoffice/zones/_progress.html", {
+        "zone": zone, "versions": versions, "totals": selectors.zone_warning_totals(zone),
+        "running": _running(versions),
+    })
+
+
+def _running(versions: list[ZoneVersion]) -> bool:
+    return any(getattr(v, "warning_run", None) is not None and v.warning_run.status != "done" for v in versions)
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_http_methods(["GET", "POST"])
+def place_create(request: HttpRequest) -> HttpResponse:
+    user = _declarer(request)
+    province = _province_choice(request, user)
+    form = PlaceForm(request.POST or None, province_code=province)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.place_declare(
+                actor=user, ip=client_ip(request), province_code=province, **form.service_data()
+            )
+        except ServiceError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The place is published. Affected people are being warned."))
+            return redirect("backoffice:place_detail", place_id=version.place_id)
+    context = {
+        "form": form, "province": province, "provinces": selectors.provinces_for_select(),
+        "choose_province": selectors.declarable_province_codes(user) is None, "place": None,
+    }
+    return render(request, "backoffice/zones/place_form.html", context, status=400 if form.errors else 200)
+
+
+def _place_initial(version: PlaceVersion) -> dict[str, Any]:
+    return {
+        "name": version.name, "ward": version.ward_id, "lat": version.lat, "lon": version.lon,
+        "radius_m": version.radius_m, "window_start": _local(version.window_start),
+        "window_end": _local(version.window_end), "advice_vi": version.advice_vi, "advice_en": version.advice_en,
+    }
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_http_methods(["GET", "POST"])
+def place_edit(request: HttpRequest, place_id: int) -> HttpResponse:
+    user = _declarer(request)
+    place = selectors.place_for_manager(user, place_id)
+    current = place.current
+    assert current is not None
+    form = PlaceForm(request.POST or None, province_code=place.province_id, initial=_place_initial(current))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.place_update(actor=user, place=place, ip=client_ip(request), **form.service_data())
+        except ServiceError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("backoffice:place_detail", place_id=place.pk)
+    context = {"form": form, "province": place.province_id, "place": place, "choose_province": False}
+    return render(request, "backoffice/zones/place_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_POST
+def place_withdraw(request: HttpRequest, place_id: int) -> HttpResponse:
+    user = _declarer(request)
+    place = selectors.place_for_manager(user, place_id)
+    services.place_update(actor=user, place=place, withdrawn=True, ip=client_ip(request))
+    messages.success(request, _("The notice is withdrawn. Its history is kept."))
+    return redirect("backoffice:place_detail", place_id=place.pk)
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_GET
+def place_detail(request: HttpRequest, place_id: int) -> HttpResponse:
+    user = _official(request)
+    place = selectors.place_for_official(user, place_id)
+    versions = selectors.place_versions(place)
+    context = {
+        "place": place, "current": versions[0] if versions else None, "versions": versions,
+        "can_manage": selectors.can_declare_zones(user) and _manages(user, place.province_id),
+    }
+    return render(request, "backoffice/zones/place_detail.html", context)

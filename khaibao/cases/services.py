@@ -1,0 +1,366 @@
+"""Follow-up by health officials (theo dõi, xử lý): cases, actions, reveal, missed updates.
+
+Each service runs in one transaction and writes its audit event in it. Access to the person
+was checked by the caller through khaibao.accounts.access.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from khaibao.accounts.models import Account, Role
+from khaibao.audit.services import audit_record
+from khaibao.cases.models import ActionKind, CaseStatus, FollowUpAction, FollowUpCase, TestResult
+from khaibao.cases.queue import ESCALATE_AFTER_DAYS, missed_run, queue_apply, under_monitoring
+from khaibao.cases.selectors import colleagues
+from khaibao.core.errors import ServiceError
+from khaibao.monitoring.models import LEVEL_ORDER, DailyUpdate, PersonStatus
+from khaibao.people.models import Person
+from khaibao.risk import engine
+
+NOTES_MAX = 2000
+REVEAL_REASON_MIN, REVEAL_REASON_MAX = 5, 300
+# Reasons this app adds to a status (texts in khaibao.monitoring.explain).
+REASON_CONFIRMED_CASE = "followup.confirmed_case"
+REASON_CLEARED = "followup.cleared"
+# Actions that do not acknowledge what put a person in the queue: nobody was reached.
+_NOT_ACKNOWLEDGING = frozenset({ActionKind.CALLED_NOT_REACHED, ActionKind.LOST_TO_FOLLOWUP})
+# A confirmed case needs hospital isolation and treatment (DOMAIN.md §3): the top level.
+F0_LEVEL = "urgent"
+
+
+def _official(actor: Any) -> Account:
+    if getattr(actor, "role", None) != Role.OFFICIAL:
+        raise ServiceError(_("Only health officials follow people up."), code="officials_only", status=403)
+    return actor  # type: ignore[no-any-return]
+
+
+def _open_case(*, actor: Account, person: Person, now: datetime) -> tuple[FollowUpCase, bool]:
+    # Lock the person: two officials acting at once must not open two cases.
+    Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True).first()
+    case = FollowUpCase.objects.filter(person=person, status=CaseStatus.OPEN).first()
+    if case is not None:
+        return case, False
+    case = FollowUpCase.objects.create(person=person, opened_by=actor, opened_at=now)
+    audit_record(actor=actor, action="followup.open", obj=case, person_id=person.pk)
+    return case, True
+
+
+@transaction.atomic
+def case_assign(*, actor: Any, person: Person, assignee_id: int | None = None, ip: str = "") -> FollowUpCase:
+    """Assign the person's open follow-up case (opening one if needed) to `assignee_id`, or to
+    the actor when it is None. The assignee must be an official inside the actor's
+    jurisdiction; anyone else is refused with a field error and nothing is written.
+    """
+    actor = _official(actor)
+    if assignee_id is None:
+        assignee: Account | None = actor
+    else:
+        assignee = colleagues(actor).filter(pk=assignee_id).first()
+        if assignee is None:
+            raise ServiceError(
+                _("Choose an official of your jurisdiction."), fields={"assignee_id": _("Not an official you can assign.")}
+            )
+    now = timezone.now()
+    case, _created = _open_case(actor=actor, person=person, now=now)
+    case.assigned_to = assignee
+    case.assigned_at = now
+    case.save(update_fields=["assigned_to", "assigned_at"])
+    audit_record(
+        actor=actor, action="followup.assign", obj=case, person_id=person.pk, ip=ip,
+        data={"assignee": assignee.pk if assignee else None},
+    )
+    return case
+
+
+@dataclass(frozen=True)
+class ActionIn:
+    kind: str
+    notes: str = ""
+    test_result: str = ""
+    test_date: date | None = None
+    at: datetime | None = None
+
+
+def _clean_action(data: ActionIn, today: date) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    if data.kind not in ActionKind.values:
+        fields["kind"] = _("Not one of the allowed actions.")
+    if len(data.notes) > NOTES_MAX:
+        fields["notes"] = _("Keep the notes under %(max)s characters.") % {"max": NOTES_MAX}
+    if data.kind == ActionKind.TEST_RESULT:
+        if data.test_result not in TestResult.values:
+            fields["test_result"] = _("Say whether the test was positive or negative.")
+        if data.test_date is None:
+            fields["test_date"] = _("Give the date of the test.")
+        elif data.test_date > today:
+            fields["test_date"] = _("The test date cannot be in the future.")
+        elif data.test_date < today - timedelta(days=60):
+            fields["test_date"] = _("The test date is too far in the past.")
+    elif data.test_result or data.test_date:
+        fields["test_result"] = _("Only a test result has a result and a test date.")
+    if data.at is not None and data.at > timezone.now() + timedelta(minutes=5):
+        fields["at"] = _("The time of the action cannot be in the future.")
+    return fields
+
+
+def _vulnerability(status: PersonStatus) -> int:
+    return max(0, status.priority) % engine.current_rules().priority.level_step
+
+
+def _status_for_update(person: Person) -> PersonStatus:
+    status, _created = PersonStatus.objects.select_for_update().get_or_create(person=person)
+    if _created:
+        from khaibao.monitoring.services import person_status_home_fill
+
+        person_status_home_fill(status, person)
+    return status
+
+
+def _apply_to_status(status: PersonStatus, data: ActionIn, *, today: date, now: datetime) -> None:
+    rules = engine.current_rules()
+    step = rules.priority.level_step
+    if data.kind not in _NOT_ACKNOWLEDGING:
+        status.needs_attention = False
+        status.escalated_at = None
+    if data.kind == ActionKind.LOST_TO_FOLLOWUP:
+        status.lost_to_followup_at = status.lost_to_followup_at or now
+    else:
+        # An official acted: the person is not lost, whatever the job concluded before.
+        status.lost_to_followup_at = None
+    if data.kind == ActionKind.TEST_RESULT and data.test_result == TestResult.POSITIVE:
+        status.is_f0 = True
+        status.contact_level = "F0"
+        if LEVEL_ORDER.get(status.level, 0) < LEVEL_ORDER[F0_LEVEL] or status.assessed_at is None:
+            status.level = F0_LEVEL
+        status.reasons = [*[r for r in status.reasons if r != REASON_CONFIRMED_CASE], REASON_CONFIRMED_CASE]
+        status.recommendations = list(rules.recommendations[status.level])
+        status.priority = LEVEL_ORDER[status.level] * step + _vulnerability(status)
+        status.assessed_at = status.assessed_at or now
+        # The case is followed for a full period from the test (isolation and monitoring).
+        until = (data.test_date or today) + timedelta(days=rules.monitoring_days)
+        if not under_monitoring(status, today):
+            status.monitoring_from = today
+            status.monitoring_until = max(until, today)
+        else:
+            status.monitoring_until = max(status.monitoring_until or until, until)
+    elif data.kind == ActionKind.CLEARED:
+        # Clearing is the official's decision to lower the level (the engine never does it
+        # alone) and to end monitoring: the period's last day was yesterday.
+        status.level = "low"
+        status.reasons = [REASON_CLEARED]
+        status.recommendations = list(rules.recommendations["low"])
+        status.priority = _vulnerability(status)
+        status.is_f0 = False
+        status.contact_level = ""
+        status.needs_attention = False
+        status.escalated_at = None
+        status.lost_to_followup_at = None
+        status.missed_days = 0
+        if under_monitoring(status, today):
+            status.monitoring_until = today - timedelta(days=1)
+
+
+@transaction.atomic
+def case_action_record(*, actor: Any, person: Person, data: ActionIn, ip: str = "") -> FollowUpAction:
+    """Record a follow-up action on `person` (opening a case if none is open) and bring their
+    status and queue place up to date.
+
+    * a positive test result marks the person a confirmed case: F0, level urgent (hospital
+      isolation and treatment, DOMAIN.md §3), monitoring for a full period from the test;
+    * "cleared" lowers the level to low, ends monitoring (last day: yesterday), clears the
+      F0/contact flags and closes the case — the person leaves the queue;
+    * any action but "called, not reached" and "lost to follow-up" acknowledges the reasons
+      that need an official (new risk-factor declaration, escalation);
+    * any action but "lost to follow-up" resets the lost-to-follow-up clock.
+    """
+    actor = _official(actor)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    fields = _clean_action(data, today)
+    if fields:
+        raise ServiceError(_("Some answers need correcting."), fields=fields)
+    case, _created = _open_case(actor=actor, person=person, now=now)
+    action = FollowUpAction.objects.create(
+        case=case, person=person, kind=data.kind, notes=data.notes.strip(),
+        test_result=data.test_result if data.kind == ActionKind.TEST_RESULT else "",
+        test_date=data.test_date if data.kind == ActionKind.TEST_RESULT else None,
+        at=data.at or now, actor=actor,
+    )
+    case.outcome = data.kind
+    case.last_action_at = now
+    if data.kind == ActionKind.CLEARED:
+        case.status = CaseStatus.CLOSED
+        case.closed_at = now
+    case.save()
+
+    status = _status_for_update(person)
+    _apply_to_status(status, data, today=today, now=now)
+    queue_apply(status, today, now)
+    status.save()
+    # Codes only: the notes and the result stay out of the append-only trail.
+    audit_record(
+        actor=actor, action="followup.action", obj=action, person_id=person.pk, ip=ip,
+        data={"kind": data.kind, "case": case.pk},
+    )
+    if case.status == CaseStatus.CLOSED:
+        audit_record(actor=actor, action="followup.close", obj=case, person_id=person.pk, ip=ip,
+                     data={"outcome": case.outcome})
+    return action
+
+
+@transaction.atomic
+def person_reveal(*, actor: Any, person: Person, reason: str, ip: str = "") -> dict[str, str]:
+    """The person's full ID number and phone, for an official who states why ("person.reveal"
+    audit event with the reason). Without a reason nothing is revealed or written."""
+    actor = _official(actor)
+    reason = (reason or "").strip()
+    if not REVEAL_REASON_MIN <= len(reason) <= REVEAL_REASON_MAX:
+        raise ServiceError(
+            _("Say why you need the full ID number and phone."),
+            fields={"reason": _("Write a reason of %(min)s to %(max)s characters.")
+                    % {"min": REVEAL_REASON_MIN, "max": REVEAL_REASON_MAX}},
+        )
+    audit_record(actor=actor, action="person.reveal", obj=person, person_id=person.pk, reason=reason, ip=ip)
+    return {"id_number": person.id_number or "", "phone": person.phone or ""}
+
+
+# --- missed updates -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MissedReport:
+    checked: int
+    changed: int
+
+
+def lost_after_days() -> int:
+    return int(getattr(settings, "FOLLOWUP_LOST_AFTER_DAYS", 3))
+
+
+def _batch_refresh(statuses: list[PersonStatus], *, today: date, now: datetime) -> int:
+    ids = [s.person_id for s in statuses]
+    last_update = dict(
+        DailyUpdate.objects.filter(person_id__in=ids, day__lte=today)
+        .values("person_id").annotate(last=Max("day")).values_list("person_id", "last")
+    )
+    last_action = dict(
+        FollowUpAction.objects.filter(person_id__in=ids)
+        .exclude(kind=ActionKind.LOST_TO_FOLLOWUP)
+        .values("person_id").annotate(last=Max("at")).values_list("person_id", "last")
+    )
+    lost_after = lost_after_days()
+    changed = 0
+    for status in statuses:
+        before = (status.missed_days, status.escalated_at, status.lost_to_followup_at,
+                  status.in_queue, status.queue_rank, status.queue_since)
+        if under_monitoring(status, today) and status.monitoring_from is not None:
+            updated = last_update.get(status.person_id)
+            missed = missed_run(
+                last_day_with_update=updated, start=status.monitoring_from, until=status.monitoring_until,  # type: ignore[arg-type]
+                today=today,
+            )
+            acted_at = last_action.get(status.person_id)
+            acted = timezone.localdate(acted_at) if acted_at is not None else None
+            # Days without contact: like missed days, but an official's action also counts as contact.
+            contact = missed_run(
+                last_day_with_update=max(filter(None, [updated, acted]), default=None),
+                start=status.monitoring_from, until=status.monitoring_until, today=today,  # type: ignore[arg-type]
+            )
+        else:
+            missed = contact = 0
+        status.missed_days = min(missed, 32767)
+        if contact >= ESCALATE_AFTER_DAYS and status.escalated_at is None:
+            status.escalated_at = now
+        if contact >= lost_after:
+            status.lost_to_followup_at = status.lost_to_followup_at or now
+        elif status.lost_to_followup_at is not None:
+            # Marked lost (by this job or by an official): only contact since then ends it.
+            lost_at = status.lost_to_followup_at
+            acted_at = last_action.get(status.person_id)
+            if (status.last_update_at and status.last_update_at > lost_at) or (acted_at and acted_at > lost_at):
+                status.lost_to_followup_at = None
+        queue_apply(status, today, now)
+        after = (status.missed_days, status.escalated_at, status.lost_to_followup_at,
+                 status.in_queue, status.queue_rank, status.queue_since)
+        if after != before:
+            status.save(update_fields=["missed_days", "escalated_at", "lost_to_followup_at",
+                                       "in_queue", "queue_rank", "queue_since"])
+            changed += 1
+    return changed
+
+
+def missed_updates_refresh(*, now: datetime | None = None, batch: int = 500) -> MissedReport:
+    """Recompute missed days, escalation (2 days without contact) and lost to follow-up
+    (settings.FOLLOWUP_LOST_AFTER_DAYS days without contact) for everyone under monitoring,
+    and reset them for people whose monitoring ended. Idempotent; keyset batches by person
+    id, one short transaction per batch so the daily-update hot path is never held up.
+
+    "Contact" is a daily update or an official's follow-up action (other than marking the
+    person lost): an official who acted resets the lost-to-follow-up clock.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    checked = changed = 0
+    last_id = 0
+    relevant = (
+        Q(monitoring_until__gte=today)
+        | Q(missed_days__gt=0)
+        | Q(lost_to_followup_at__isnull=False)
+    )
+    while True:
+        with transaction.atomic():
+            statuses = list(
+                PersonStatus.objects.select_for_update()
+                .filter(relevant, person_id__gt=last_id)
+                .order_by("person_id")[:batch]
+            )
+            if not statuses:
+                break
+            changed += _batch_refresh(statuses, today=today, now=now)
+        checked += len(statuses)
+        last_id = statuses[-1].person_id
+    return MissedReport(checked=checked, changed=changed)
+
+
+def queue_backfill(*, now: datetime | None = None, batch: int = 1000) -> int:
+    """Recompute home ward/province and the queue columns of every status row (e.g. after a
+    rule change). Keyset batches by person id."""
+    from khaibao.monitoring.services import person_status_home_fill
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    last_id = 0
+    done = 0
+    while True:
+        with transaction.atomic():
+            statuses = list(
+                PersonStatus.objects.select_for_update().select_related("person")
+                .filter(person_id__gt=last_id).order_by("person_id")[:batch]
+            )
+            if not statuses:
+                return done
+            for status in statuses:
+                person_status_home_fill(status, status.person)
+                queue_apply(status, today, now)
+                status.save(update_fields=["home_ward", "home_province", "in_queue", "queue_rank", "queue_since"])
+            done += len(statuses)
+            last_id = statuses[-1].person_id
+
+
+__all__ = [
+    "ActionIn",
+    "MissedReport",
+    "case_action_record",
+    "case_assign",
+    "missed_updates_refresh",
+    "person_reveal",
+    "queue_backfill",
+]

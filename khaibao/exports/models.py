@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from khaibao.core.fields import EncryptedTextField
+
+
+class Kind(models.TextChoices):
+    TRIAGE = "triage", _("Triage list")
+    FOLLOWUPS = "followups", _("Follow-up list")
+    STATS = "stats", _("Statistics")
+
+
+class Format(models.TextChoices):
+    CSV = "csv", _("CSV (Excel, LibreOffice)")
+    XLSX = "xlsx", _("Excel workbook (XLSX)")
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
+
+
+class ExportJob(models.Model):
+    """One export an official asked for (xuất dữ liệu), small (streamed) or large (background job).
+
+    The reason is encrypted: it may name people or situations, and the audit trail only points
+    at this row. Small exports keep a row too, so they count towards the daily cap.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    format = models.CharField(max_length=10, choices=Format.choices)
+    filters = models.JSONField(default=dict, blank=True)
+    reason = EncryptedTextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    streamed = models.BooleanField(default=False)
+    progress = models.PositiveSmallIntegerField(default=0)  # 0–100
+    row_count = models.PositiveIntegerField(null=True, blank=True)
+    estimated_rows = models.PositiveIntegerField(default=0)
+    file_name = models.CharField(max_length=200, blank=True)  # relative to settings.EXPORT_ROOT
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="export_owner_created"),
+            models.Index(fields=["status", "expires_at"], name="export_status_expires"),
+        ]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} {self.kind}.{self.format} ({self.status})"
+
+    @property
+    def file_path(self) -> Path | None:
+        return Path(settings.EXPORT_ROOT) / self.file_name if self.file_name else None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (Status.QUEUED, Status.RUNNING)
+
+    def is_expired(self, now: object = None) -> bool:
+        return self.status == Status.EXPIRED or (now or timezone.now()) >= self.expires_at  # type: ignore[operator]

@@ -1,0 +1,300 @@
+"""Exports (xuất dữ liệu): request, run in the background, download, clean up."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from khaibao.accounts.models import Account, Role
+from khaibao.audit.services import audit_record
+from khaibao.core.errors import RateLimited, ServiceError
+from khaibao.exports import sources, writers
+from khaibao.exports.models import ExportJob, Format, Kind, Status
+from khaibao.exports.selectors import access_export_for_owner
+
+logger = logging.getLogger(__name__)
+
+REASON_MIN_LENGTH = 10
+REASON_MAX_LENGTH = 500
+_SIGNING_SALT = "khaibao.exports.download"
+
+
+class ExportExpired(ServiceError):
+    status = 410
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("This download link has expired and the file was deleted. Ask for a new export."),
+            code="export_expired",
+        )
+
+
+@dataclass
+class ExportOutcome:
+    """A streamed export carries its content; a queued one only its job."""
+
+    job: ExportJob
+    content: Iterator[bytes] | None = None
+    filename: str = ""
+    content_type: str = ""
+
+    @property
+    def streamed(self) -> bool:
+        return self.content is not None
+
+
+def _require_official(actor: Any) -> None:
+    if getattr(actor, "role", None) != Role.OFFICIAL:
+        raise ServiceError(_("Only health officials can export data."), code="forbidden", status=403)
+
+
+def _clean_request(kind: str, fmt: str, filters: Any, reason: str) -> str:
+    errors: dict[str, str] = {}
+    if kind not in Kind.values:
+        errors["kind"] = _("Choose what to export: triage list, follow-up list or statistics.")
+    if fmt not in Format.values:
+        errors["format"] = _("Choose CSV or XLSX.")
+    if not isinstance(filters, dict):
+        errors["filters"] = _("Must be an object.")
+    reason = " ".join((reason or "").split())
+    if len(reason) < REASON_MIN_LENGTH:
+        errors["reason"] = _("Say why you need this export, in at least %(n)s characters.") % {
+            "n": REASON_MIN_LENGTH
+        }
+    elif len(reason) > REASON_MAX_LENGTH:
+        errors["reason"] = _("Keep the reason under %(n)s characters.") % {"n": REASON_MAX_LENGTH}
+    if errors:
+        raise ServiceError(_("Some fields are not valid."), fields=errors)
+    return reason
+
+
+def _local_midnight(now: datetime, *, days: int = 0) -> datetime:
+    day = timezone.localdate(now) + timedelta(days=days)
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def exports_today(actor: Account, now: datetime) -> int:
+    return ExportJob.objects.filter(owner=actor, created_at__gte=_local_midnight(now)).count()
+
+
+def _check_daily_cap(actor: Account, now: datetime) -> None:
+    cap = settings.EXPORT_DAILY_CAP
+    if exports_today(actor, now) >= cap:
+        retry = int((_local_midnight(now, days=1) - now).total_seconds()) + 1
+        raise RateLimited(
+            _("You have made %(cap)s exports today, the daily limit. You can export again tomorrow.")
+            % {"cap": cap},
+            retry_after=retry,
+        )
+
+
+def _filename(job: ExportJob) -> str:
+    stamp = timezone.localtime(job.created_at).strftime("%Y%m%d-%H%M")
+    return f"khaibao-{job.kind}-{stamp}-{job.pk}.{job.format}"
+
+
+def _render(fmt: str, table: sources.Table) -> Iterator[bytes]:
+    if fmt == Format.XLSX:
+        return writers.chunks(writers.xlsx_bytes(table.header, table.rows, title=table.title))
+    return writers.csv_stream(table.header, table.rows)
+
+
+@transaction.atomic
+def export_request(
+    *, actor: Account, kind: str, fmt: str, filters: Any, reason: str, ip: str = ""
+) -> ExportOutcome:
+    """Start an export for an official: stream it now when small, else queue a background job.
+
+    Refuses non-officials (403), a missing or short reason (400, field "reason") and an
+    official over settings.EXPORT_DAILY_CAP exports today (429). The table is built from the
+    owning app's selectors with `actor` as the user, so jurisdiction applies. The reason is
+    kept (encrypted) on the job; the audit event names the job, kind, format and row count.
+    """
+    _require_official(actor)
+    reason = _clean_request(kind, fmt, filters, reason)
+    now = timezone.now()
+    # Serialises one official's concurrent requests so the cap cannot be overrun by a race.
+    Account.objects.select_for_update().filter(pk=actor.pk).first()
+    _check_daily_cap(actor, now)
+    table = sources.table_for(kind, actor, filters)
+    small = table.estimated_rows <= settings.EXPORT_STREAM_MAX_ROWS
+    job = ExportJob.objects.create(
+        owner=actor,
+        kind=kind,
+        format=fmt,
+        filters=filters,
+        reason=reason,
+        status=Status.DONE if small else Status.QUEUED,
+        streamed=small,
+        progress=100 if small else 0,
+        estimated_rows=table.estimated_rows,
+        created_at=now,
+        finished_at=now if small else None,
+        expires_at=now + timedelta(hours=settings.EXPORT_LINK_TTL_HOURS),
+    )
+    outcome = ExportOutcome(job=job)
+    if small:
+        # Bounded by EXPORT_STREAM_MAX_ROWS: reading it now gives the audit an exact count and
+        # keeps the database work inside this transaction rather than in the response stream.
+        rows = list(table.rows)
+        job.row_count = len(rows)
+        job.save(update_fields=["row_count"])
+        table.rows = rows
+        outcome.content = _render(fmt, table)
+        outcome.filename = _filename(job)
+        outcome.content_type = writers.CONTENT_TYPES[fmt]
+    else:
+        from khaibao.exports.tasks import export_run
+
+        job_id = job.pk
+        transaction.on_commit(lambda: export_run.enqueue(job_id))
+    audit_record(
+        actor=actor,
+        action="export.create",
+        obj=job,
+        ip=ip,
+        data={
+            "kind": kind,
+            "format": fmt,
+            "rows": job.row_count if small else table.estimated_rows,
+            "mode": "stream" if small else "job",
+        },
+    )
+    return outcome
+
+
+def _set_progress(job_id: int, written: int, estimate: int) -> None:
+    # Capped below 100: 100 means the file is complete and can be downloaded.
+    percent = min(99, written * 100 // max(estimate, 1))
+    ExportJob.objects.filter(pk=job_id, status=Status.RUNNING).update(progress=percent)
+
+
+def export_run(*, job_id: int) -> ExportJob | None:
+    """Write a queued export's file in batches, updating its progress; run by the task worker.
+
+    Rows are rebuilt with the owner as the user (their jurisdiction as it is now). A job that
+    is not queued any more (already run, expired) is left alone.
+    """
+    claimed = ExportJob.objects.filter(pk=job_id, status=Status.QUEUED).update(status=Status.RUNNING, progress=0)
+    if not claimed:
+        return None
+    job = ExportJob.objects.select_related("owner").get(pk=job_id)
+    root = Path(settings.EXPORT_ROOT)
+    root.mkdir(parents=True, exist_ok=True)
+    name = f"{job.pk}-{secrets.token_hex(8)}.{job.format}"
+    partial = root / (name + ".part")
+    try:
+        table = sources.table_for(job.kind, job.owner, job.filters)
+
+        def progress(written: int) -> None:
+            _set_progress(job.pk, written, table.estimated_rows)
+
+        with open(partial, "wb") as out:
+            if job.format == Format.XLSX:
+                count = writers.write_xlsx(out, table.header, table.rows, title=table.title, on_progress=progress)
+            else:
+                count = writers.write_csv(out, table.header, table.rows, on_progress=progress)
+        os.replace(partial, root / name)
+    except Exception:
+        logger.exception("export %s failed", job_id)
+        partial.unlink(missing_ok=True)
+        ExportJob.objects.filter(pk=job_id).update(status=Status.FAILED, finished_at=timezone.now())
+        return ExportJob.objects.get(pk=job_id)
+    now = timezone.now()
+    with transaction.atomic():
+        job.status = Status.DONE
+        job.progress = 100
+        job.row_count = count
+        job.file_name = name
+        job.finished_at = now
+        job.expires_at = now + timedelta(hours=settings.EXPORT_LINK_TTL_HOURS)
+        job.save(update_fields=["status", "progress", "row_count", "file_name", "finished_at", "expires_at"])
+        audit_record(
+            actor=job.owner,
+            action="export.complete",
+            obj=job,
+            data={"kind": job.kind, "format": job.format, "rows": count},
+        )
+    return job
+
+
+def _signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=_SIGNING_SALT)
+
+
+def _link_value(job: ExportJob) -> str:
+    return f"{job.pk}.{job.owner_id}"
+
+
+def export_download_url(job: ExportJob) -> str:
+    """A link to the job's file, signed for this job and owner; valid until the job expires."""
+    sig = _signer().sign(_link_value(job))
+    return f"{reverse('backoffice:export_download', args=[job.pk])}?sig={sig}"
+
+
+@dataclass
+class Download:
+    job: ExportJob
+    path: Path
+    filename: str
+    content_type: str
+
+
+@transaction.atomic
+def export_download(*, actor: Any, job_id: int, sig: str, ip: str = "") -> Download:
+    """The file of the actor's own finished export, through its signed link.
+
+    Another official's job, a missing job or a bad signature: Http404 alike. An expired link
+    or a deleted file: ExportExpired (410). Every download is audited.
+    """
+    job = access_export_for_owner(actor, job_id)
+    now = timezone.now()
+    try:
+        value = _signer().unsign(sig or "", max_age=timedelta(hours=settings.EXPORT_LINK_TTL_HOURS))
+    except signing.SignatureExpired as exc:
+        raise ExportExpired from exc
+    except signing.BadSignature as exc:
+        raise Http404 from exc
+    if value != _link_value(job):
+        raise Http404
+    if job.is_expired(now):
+        raise ExportExpired
+    path = job.file_path
+    if job.status != Status.DONE or path is None:
+        raise ServiceError(_("This export is not ready yet."), code="export_not_ready", status=409)
+    if not path.exists():
+        raise ExportExpired
+    job.downloaded_at = now
+    job.save(update_fields=["downloaded_at"])
+    audit_record(
+        actor=actor, action="export.download", obj=job, ip=ip, data={"kind": job.kind, "format": job.format}
+    )
+    return Download(job=job, path=path, filename=_filename(job), content_type=writers.CONTENT_TYPES[job.format])
+
+
+def export_cleanup(*, now: datetime | None = None) -> int:
+    """Delete the files of expired exports and mark them expired; returns how many jobs."""
+    now = now or timezone.now()
+    count = 0
+    due = ExportJob.objects.filter(expires_at__lte=now).exclude(status=Status.EXPIRED).only("pk", "file_name")
+    for job in due.iterator():
+        path = job.file_path
+        if path is not None:
+            path.unlink(missing_ok=True)
+        ExportJob.objects.filter(pk=job.pk).update(status=Status.EXPIRED, file_name="")
+        count += 1
+    return count

@@ -1,0 +1,250 @@
+"""What each export kind contains: kind → function(user, filters) → Table.
+
+Rows are always built by the owning app's selectors with the requesting official as `user`,
+so an export can never hold more than that official may see on screen. ID numbers and phones
+are left out altogether: an export leaves the system, and the cases selectors' export rows do
+not carry them (the case view reveals them one person at a time, audited).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from itertools import chain, islice
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from khaibao.accounts.models import Account
+from khaibao.core.errors import ServiceError
+
+
+@dataclass
+class Table:
+    title: str
+    header: list[str]
+    rows: Iterable[Sequence[Any]]  # lazy: consumed once, by the writer
+    estimated_rows: int
+
+
+# Matches nothing: the bound of someone with no jurisdiction (the selectors refuse them anyway).
+NOTHING = Q(pk__in=[])
+SourceFn = Callable[[Account, dict[str, Any]], Table]
+
+
+class SourceUnavailable(ServiceError):
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__(_("This export is not available yet. Try again later."), code="export_unavailable")
+
+
+SOURCES: dict[str, SourceFn] = {}
+
+
+def register(kind: str) -> Callable[[SourceFn], SourceFn]:
+    def add(fn: SourceFn) -> SourceFn:
+        SOURCES[kind] = fn
+        return fn
+
+    return add
+
+
+def table_for(kind: str, user: Account, filters: dict[str, Any]) -> Table:
+    fn = SOURCES.get(kind)
+    if fn is None:
+        raise SourceUnavailable
+    return fn(user, filters)
+
+
+def _unknown_filters(filters: dict[str, Any], allowed: Iterable[str]) -> None:
+    unknown = sorted(set(filters) - set(allowed))
+    if unknown:
+        raise ServiceError(
+            _("Some filters are not valid."), fields={f"filters.{name}": _("Unknown filter.") for name in unknown}
+        )
+
+
+def _date_filter(filters: dict[str, Any], name: str) -> date | None:
+    raw = filters.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError as exc:
+        raise ServiceError(
+            _("Some filters are not valid."), fields={f"filters.{name}": _("Must be a date (YYYY-MM-DD).")}
+        ) from exc
+
+
+@register("stats")
+def stats_table(user: Account, filters: dict[str, Any]) -> Table:
+    """The per-area table of the statistics dashboard, one row per area per day.
+
+    Filters: "date" (one day, default today) or "from"/"to" (a range, as the stats API).
+    """
+    from khaibao.stats import selectors as stats
+
+    _unknown_filters(filters, ("date", "from", "to"))
+    day = _date_filter(filters, "date")
+    if day is not None and ("from" in filters or "to" in filters):
+        raise ServiceError(
+            _("Some filters are not valid."), fields={"filters.date": _("Give either a day or a range, not both.")}
+        )
+    if day is not None:
+        first = last = day
+    elif "from" in filters or "to" in filters:
+        try:
+            first, last = stats.stats_range(_date_filter(filters, "from"), _date_filter(filters, "to"))
+        except ServiceError as exc:
+            exc.fields = {f"filters.{k}": v for k, v in exc.fields.items()}
+            raise
+    else:
+        first = last = timezone.localdate()
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    areas = len(stats.by_area(user, first))  # also refuses anyone who is not an official
+
+    def rows() -> Iterator[list[Any]]:
+        for day in days:
+            for area in stats.by_area(user, day):
+                yield [
+                    day, area.code, area.name, area.declarations, area.risk_declarations, area.daily_updates,
+                    area.people_low, area.people_medium, area.people_high, area.people_urgent,
+                    area.under_monitoring, area.missed_updates,
+                ]
+
+    area_word = _("Province") if stats.area_level(user) == "province" else _("Ward")
+    return Table(
+        title=_("Statistics"),
+        header=[
+            _("Day"), _("%(area)s code") % {"area": area_word}, area_word, _("Declarations"),
+            _("Risk-factor declarations"), _("Daily updates"), _("People at low level"),
+            _("People at medium level"), _("People at high level"), _("People at urgent level"),
+            _("Under monitoring"), _("Missed updates"),
+        ],
+        rows=rows(),
+        estimated_rows=areas * len(days),
+    )
+
+
+def _prefixed(exc: ServiceError) -> ServiceError:
+    exc.fields = {f"filters.{k}": v for k, v in exc.fields.items()}
+    return exc
+
+
+def _sized(rows: Iterator[Any], upper_bound: QuerySet[Any]) -> tuple[Iterable[Any], int]:
+    """The rows and how many there are — exactly when small, else an upper bound for progress.
+
+    The cases selectors yield rows without a count. The jurisdiction's table size bounds the
+    filtered rows from above; below the streaming limit it settles the matter in one query,
+    above it the first rows are read ahead to see whether the filters bring it under.
+    """
+    limit = settings.EXPORT_STREAM_MAX_ROWS
+    bound = upper_bound.count()
+    if bound <= limit:
+        head = list(rows)
+        return head, len(head)
+    head = list(islice(rows, limit + 1))
+    if len(head) <= limit:
+        return head, len(head)
+    return chain(head, rows), bound
+
+
+def _label(choices: Mapping[str, Any], value: str | None) -> str:
+    return str(choices.get(value or "", value or ""))
+
+
+TRIAGE_FILTERS = ("ward", "level", "reason", "followup", "assigned", "since_from", "since_to", "min_missed")
+
+
+@register("triage")
+def triage_table(user: Account, filters: dict[str, Any]) -> Table:
+    """The triage queue in queue order, with the same filters as GET /api/v1/triage."""
+    from khaibao.accounts.access import jurisdiction_q
+    from khaibao.cases import selectors as cases
+    from khaibao.cases.models import ActionKind, CaseStatus
+    from khaibao.cases.queue import QUEUE_REASONS
+    from khaibao.monitoring.models import PersonStatus
+
+    _unknown_filters(filters, TRIAGE_FILTERS)
+    cases.require_official(user)
+    try:
+        parsed = cases.triage_filters_parse(filters, user=user)
+    except ServiceError as exc:
+        raise _prefixed(exc) from exc
+    scope = jurisdiction_q(user, ward_field="home_ward")
+    bound = PersonStatus.objects.filter(scope if scope is not None else NOTHING, in_queue=True)
+    statuses = dict(CaseStatus.choices)
+    actions = dict(ActionKind.choices)
+
+    def rows() -> Iterator[list[Any]]:
+        for row in cases.triage_export_rows(user, filters=parsed):
+            case = row["follow_up"] or {}
+            assigned = case.get("assigned_to") or {}
+            yield [
+                row["person_id"], row["full_name"], row["birth_year"], row["age"], row["ward_code"],
+                row["ward_name"], row["level_word"], [str(QUEUE_REASONS.get(r, r)) for r in row["reasons"]],
+                row["contact_level"], row["queue_since"], row["missed_days"], row["escalated_at"],
+                row["lost_to_followup_at"], _label(statuses, case.get("status")) if case else "",
+                assigned.get("name", ""), _label(actions, case.get("outcome")), case.get("last_action_at"),
+            ]
+
+    data, estimate = _sized(rows(), bound)
+    return Table(
+        title=_("Triage list"),
+        header=[
+            _("Person ID"), _("Full name"), _("Year of birth"), _("Age"), _("Ward code"), _("Ward"), _("Level"),
+            _("Why in the queue"), _("Contact level"), _("In the queue since"), _("Missed days"),
+            _("Escalated at"), _("Lost to follow-up at"), _("Follow-up"), _("Assigned to"),
+            _("Latest outcome"), _("Latest action at"),
+        ],
+        rows=data,
+        estimated_rows=estimate,
+    )
+
+
+FOLLOWUP_FILTERS = ("status", "ward", "assigned", "opened_from", "opened_to")
+
+
+@register("followups")
+def followups_table(user: Account, filters: dict[str, Any]) -> Table:
+    """Follow-up cases of the jurisdiction, newest first (officials' notes are not exported)."""
+    from khaibao.accounts.access import jurisdiction_q
+    from khaibao.cases import selectors as cases
+    from khaibao.cases.models import ActionKind, CaseStatus, FollowUpCase
+    from khaibao.monitoring.models import Level
+
+    _unknown_filters(filters, FOLLOWUP_FILTERS)
+    cases.require_official(user)
+    try:
+        parsed = cases.followup_filters_parse(filters, user=user)
+    except ServiceError as exc:
+        raise _prefixed(exc) from exc
+    scope = jurisdiction_q(user, ward_field="person__home_ward")
+    bound = FollowUpCase.objects.filter(scope if scope is not None else NOTHING)
+    statuses, actions, levels = dict(CaseStatus.choices), dict(ActionKind.choices), dict(Level.choices)
+
+    def rows() -> Iterator[list[Any]]:
+        for row in cases.followup_list(user, parsed):
+            yield [
+                row["case_id"], row["person_id"], row["full_name"], row["birth_year"], row["ward_code"],
+                row["ward_name"], _label(levels, row["level"]), row["contact_level"], row["missed_days"],
+                _label(statuses, row["status"]), row["assigned_to"], row["opened_at"], row["closed_at"],
+                _label(actions, row["outcome"]), row["last_action_at"],
+            ]
+
+    data, estimate = _sized(rows(), bound)
+    return Table(
+        title=_("Follow-up list"),
+        header=[
+            _("Case"), _("Person ID"), _("Full name"), _("Year of birth"), _("Ward code"), _("Ward"), _("Level"),
+            _("Contact level"), _("Missed days"), _("Follow-up"), _("Assigned to"), _("Opened at"),
+            _("Closed at"), _("Latest outcome"), _("Latest action at"),
+        ],
+        rows=data,
+        estimated_rows=estimate,
+    )

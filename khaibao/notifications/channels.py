@@ -1,0 +1,124 @@
+"""Sending one delivery on its channel: SMS (accounts.sms), e-mail (Django), Web Push (pywebpush).
+
+Each sender raises `ChannelError`; `permanent=True` means retrying cannot help (no phone, no
+address, no subscription, Web Push not configured) and the worker gives up at once.
+What goes out is the notification's own title, body and link — nothing else about the person.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+
+from khaibao.accounts.sms import SmsError, send_sms
+from khaibao.notifications.models import Channel, ChannelPreference, Delivery, WebPushSubscription
+
+logger = logging.getLogger(__name__)
+
+
+class ChannelError(Exception):
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def absolute_link(link: str) -> str:
+    if not link:
+        return ""
+    return urljoin(settings.SITE_URL.rstrip("/") + "/", link)
+
+
+def send(delivery: Delivery) -> None:
+    if delivery.channel == Channel.SMS:
+        _send_sms(delivery)
+    elif delivery.channel == Channel.EMAIL:
+        _send_email(delivery)
+    elif delivery.channel == Channel.WEBPUSH:
+        _send_webpush(delivery)
+    else:
+        raise ChannelError(f"unknown channel {delivery.channel!r}", permanent=True)
+
+
+def _send_sms(delivery: Delivery) -> None:
+    notification = delivery.notification
+    phone = notification.account.phone
+    if not phone:
+        raise ChannelError("the account has no phone number", permanent=True)
+    parts = [notification.title, notification.body, absolute_link(notification.link)]
+    text = "\n".join(p for p in parts if p)
+    try:
+        send_sms(to=phone, body=text[: settings.SMS_MAX_CHARS])
+    except SmsError as exc:
+        raise ChannelError(f"SMS backend: {exc}") from exc
+
+
+def _send_email(delivery: Delivery) -> None:
+    notification = delivery.notification
+    pref = ChannelPreference.objects.filter(account_id=notification.account_id).first()
+    if pref is None or not pref.email or not pref.email_address:
+        raise ChannelError("e-mail was turned off or has no address", permanent=True)
+    link = absolute_link(notification.link)
+    body = notification.body + (f"\n\n{link}" if link else "")
+    message = EmailMessage(subject=notification.title, body=body, to=[pref.email_address])
+    try:
+        message.send(fail_silently=False)
+    except Exception as exc:  # SMTP, socket and backend errors alike are worth a retry
+        raise ChannelError(f"e-mail backend: {type(exc).__name__}: {exc}") from exc
+
+
+def webpush_configured() -> bool:
+    return bool(settings.VAPID_PRIVATE_KEY and settings.VAPID_PUBLIC_KEY)
+
+
+def _send_webpush(delivery: Delivery) -> None:
+    if not webpush_configured():
+        raise ChannelError("Web Push is not configured (VAPID_PRIVATE_KEY / VAPID_PUBLIC_KEY)", permanent=True)
+    from pywebpush import WebPushException, webpush
+
+    notification = delivery.notification
+    subscriptions = list(WebPushSubscription.objects.filter(account_id=notification.account_id))
+    if not subscriptions:
+        raise ChannelError("the account has no push subscription", permanent=True)
+    payload = json.dumps(
+        {"title": notification.title, "body": notification.body, "url": notification.link or "/notifications/"},
+        ensure_ascii=False,
+    )
+    sent, gone, errors = 0, [], []
+    for subscription in subscriptions:
+        info: dict[str, Any] = {
+            "endpoint": subscription.endpoint,
+            "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+        }
+        try:
+            webpush(
+                subscription_info=info,
+                data=payload,
+                vapid_private_key=settings.VAPID_PRIVATE_KEY,
+                vapid_claims={"sub": settings.VAPID_SUBJECT},
+                ttl=settings.WEBPUSH_TTL_SECONDS,
+                timeout=settings.WEBPUSH_TIMEOUT_SECONDS,
+            )
+        except WebPushException as exc:
+            status = getattr(exc.response, "status_code", None)
+            if status in (404, 410):
+                gone.append(subscription)
+            else:
+                errors.append(f"{status or 'no response'}: {exc.message[:100]}")
+        except Exception as exc:  # network errors, malformed keys
+            errors.append(f"{type(exc).__name__}: {str(exc)[:100]}")
+        else:
+            sent += 1
+    if gone:
+        from khaibao.notifications.services import webpush_subscriptions_forget
+
+        webpush_subscriptions_forget(subscriptions=gone)
+    if sent:
+        return
+    if errors:
+        raise ChannelError("Web Push: " + "; ".join(errors))
+    raise ChannelError("every push subscription has expired", permanent=True)

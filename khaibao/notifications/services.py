@@ -1,0 +1,396 @@
+"""Writes for notifications: sending (in-app + channel deliveries), reading, preferences.
+
+Senders (zone warnings, reminders, …) call `notify_account` / `notify_person`. Titles and
+bodies are given by the caller and sent as they are on every channel: callers give generic
+texts and never health details. A lazy translation (`gettext_lazy`, `format_lazy`) is
+rendered in each recipient's language (`account_language`), so one call can reach a
+household whose members chose different languages.
+
+Creating a notification writes no audit event: it is the system talking to the account, not
+anyone reading or changing personal data, and the warning job writes up to millions of them
+(the Notification row itself is the record). Preference changes and push subscriptions are
+the account's own writes and are audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from khaibao.accounts.models import Account
+from khaibao.audit.services import audit_record
+from khaibao.core.errors import ServiceError
+from khaibao.notifications.models import (
+    Channel,
+    ChannelPreference,
+    Delivery,
+    Language,
+    Notification,
+    WebPushSubscription,
+)
+from khaibao.people.models import Delegation, HouseholdMembership, Person
+
+KIND_DAILY_REMINDER = "daily_reminder"
+
+Text = str | Promise
+
+
+def preference_for(account: Account) -> ChannelPreference:
+    """The account's channel preferences, defaults when it never chose (nothing is written)."""
+    pref = ChannelPreference.objects.filter(account=account).first()
+    return pref if pref is not None else ChannelPreference(account=account)
+
+
+def account_language(account: Account) -> str:
+    """"vi" or "en": the language the account reads notifications in (Vietnamese by default)."""
+    language = ChannelPreference.objects.filter(account=account).values_list("language", flat=True).first()
+    return language or Language.VI
+
+
+def _render(text: Text, language: str) -> str:
+    if isinstance(text, Promise):
+        with translation.override(language):
+            return str(text)
+    return text
+
+
+def notify_account(
+    *,
+    account: Account,
+    kind: str,
+    title: Text,
+    body: Text,
+    link: str = "",
+    dedupe_key: str | None = None,
+    sms: bool | None = None,
+    person: Person | None = None,
+) -> Notification | None:
+    """Put a notification in `account`'s inbox and queue it on the channels the account chose.
+
+    In-app always; e-mail and Web Push when the account turned them on; SMS only when the
+    caller asks for it (`sms=True`) and the account allows SMS (it costs money and counts
+    against `SMS_DAILY_BUDGET`). With `dedupe_key` the call is idempotent per account: a
+    second call with the same key returns None and sends nothing. Returns None as well when
+    the account is inactive, or opted out of daily reminders for `kind="daily_reminder"`.
+    Deliveries are handed to the worker once the surrounding transaction commits.
+    """
+    if not account.is_active:
+        return None
+    pref = preference_for(account)
+    if kind == KIND_DAILY_REMINDER and not pref.daily_reminder:
+        return None
+    if dedupe_key is not None and Notification.objects.filter(account=account, dedupe_key=dedupe_key).exists():
+        return None
+    language = pref.language or Language.VI
+    notification = Notification(
+        account=account,
+        person=person,
+        kind=kind[:50],
+        title=_render(title, language)[:200],
+        body=_render(body, language),
+        link=link[:500],
+        dedupe_key=dedupe_key,
+    )
+    try:
+        # A savepoint: a concurrent sender with the same key must not break the caller's transaction.
+        with transaction.atomic():
+            notification.save()
+            deliveries = Delivery.objects.bulk_create(
+                Delivery(notification=notification, channel=channel) for channel in _channels(account, pref, sms)
+            )
+    except IntegrityError:
+        if dedupe_key is not None:
+            return None
+        raise
+    if deliveries:
+        from khaibao.notifications.tasks import deliveries_enqueue
+
+        ids = [d.pk for d in deliveries]
+        transaction.on_commit(lambda: deliveries_enqueue(ids), robust=True)
+    return notification
+
+
+def _channels(account: Account, pref: ChannelPreference, sms: bool | None) -> list[str]:
+    channels: list[str] = []
+    if sms and pref.sms and account.phone:
+        channels.append(Channel.SMS)
+    if pref.email and pref.email_address:
+        channels.append(Channel.EMAIL)
+    if pref.webpush and WebPushSubscription.objects.filter(account=account).exists():
+        channels.append(Channel.WEBPUSH)
+    return channels
+
+
+def person_carers(person: Person) -> list[Account]:
+    """Everyone who looks after `person`: their own account, household owners, active volunteers."""
+    q = Q(household__person=person) | Q(delegations__person=person, delegations__ended_at__isnull=True)
+    if person.account_id is not None:
+        q |= Q(pk=person.account_id)
+    return list(Account.objects.filter(q, is_active=True).distinct().order_by("pk"))
+
+
+def notify_person(
+    *,
+    person: Person,
+    kind: str,
+    title: Text,
+    body: Text,
+    link: str = "",
+    dedupe_key: str | None = None,
+    sms: bool | None = None,
+) -> list[Notification]:
+    """Notify everyone who looks after `person` (see `person_carers`); one notification each.
+
+    The same `dedupe_key` is used for every account, so repeating the call notifies only
+    accounts that were not notified yet (e.g. a household owner added in between).
+    """
+    created = []
+    for account in person_carers(person):
+        notification = notify_account(
+            account=account, kind=kind, title=title, body=body, link=link,
+            dedupe_key=dedupe_key, sms=sms, person=person,
+        )
+        if notification is not None:
+            created.append(notification)
+    return created
+
+
+def notify_people(
+    *,
+    people: Sequence[Person],
+    kind: str,
+    title: Text,
+    body: Text,
+    link: str | Callable[[Person], str] = "",
+    dedupe_key: Callable[[Person], str] | None = None,
+    sms: bool | None = None,
+) -> list[Notification]:
+    """`notify_person` for a batch of people in a fixed number of queries (for jobs like the
+    zone warning job, which may reach a million residents).
+
+    Same recipients, channels and idempotency as calling `notify_person` for each person;
+    `link` and `dedupe_key` may be functions of the person. Daily-reminder opt-outs are not
+    applied here (use `notify_person` for reminders).
+    """
+    by_id = {p.pk: p for p in people}
+    if not by_id:
+        return []
+    ids = list(by_id)
+    pairs = set(
+        Person.objects.filter(pk__in=ids, account__isnull=False, account__is_active=True).values_list("account_id", "pk")
+    )
+    pairs |= set(
+        HouseholdMembership.objects.filter(person_id__in=ids, owner__is_active=True).values_list("owner_id", "person_id")
+    )
+    pairs |= set(
+        Delegation.objects.filter(person_id__in=ids, ended_at__isnull=True, volunteer__is_active=True).values_list(
+            "volunteer_id", "person_id"
+        )
+    )
+    account_ids = {account_id for account_id, _pid in pairs}
+    prefs = {p.account_id: p for p in ChannelPreference.objects.filter(account_id__in=account_ids)}
+    # The blind index says "has a phone" without decrypting a million phone numbers.
+    with_phone = set(
+        Account.objects.filter(pk__in=account_ids, phone_index__isnull=False).exclude(phone_index="").values_list(
+            "pk", flat=True
+        )
+    )
+    with_push = set(
+        WebPushSubscription.objects.filter(account_id__in=account_ids).values_list("account_id", flat=True)
+    )
+    keys = {pid: dedupe_key(by_id[pid]) for pid in ids} if dedupe_key else {}
+    existing = set()
+    if keys:
+        existing = set(
+            Notification.objects.filter(account_id__in=account_ids, dedupe_key__in=set(keys.values())).values_list(
+                "account_id", "dedupe_key"
+            )
+        )
+    texts: dict[str, tuple[str, str]] = {}
+    notifications, channels = [], []
+    for account_id, pid in sorted(pairs):
+        key = keys.get(pid)
+        if key is not None and (account_id, key) in existing:
+            continue
+        pref = prefs.get(account_id) or ChannelPreference(account_id=account_id)
+        language = pref.language or Language.VI
+        if language not in texts:
+            texts[language] = (_render(title, language)[:200], _render(body, language))
+        person = by_id[pid]
+        notifications.append(
+            Notification(
+                account_id=account_id, person=person, kind=kind[:50], title=texts[language][0],
+                body=texts[language][1], link=(link(person) if callable(link) else link)[:500], dedupe_key=key,
+            )
+        )
+        chosen = []
+        if sms and pref.sms and account_id in with_phone:
+            chosen.append(Channel.SMS)
+        if pref.email and pref.email_address:
+            chosen.append(Channel.EMAIL)
+        if pref.webpush and account_id in with_push:
+            chosen.append(Channel.WEBPUSH)
+        channels.append(chosen)
+    if not notifications:
+        return []
+    try:
+        with transaction.atomic():
+            created = Notification.objects.bulk_create(notifications, batch_size=1000)
+            deliveries = Delivery.objects.bulk_create(
+                [Delivery(notification=n, channel=c) for n, chosen in zip(created, channels, strict=True) for c in chosen],
+                batch_size=1000,
+            )
+    except IntegrityError:
+        # A concurrent sender took some keys meanwhile: fall back to one at a time (each idempotent).
+        fallback = []
+        for n in notifications:
+            account = Account.objects.get(pk=n.account_id)
+            made = notify_account(
+                account=account, kind=kind, title=title, body=body, link=n.link, dedupe_key=n.dedupe_key,
+                sms=sms, person=n.person,
+            )
+            if made is not None:
+                fallback.append(made)
+        return fallback
+    if deliveries:
+        from khaibao.notifications.tasks import deliveries_enqueue
+
+        delivery_ids = [d.pk for d in deliveries]
+        transaction.on_commit(lambda: deliveries_enqueue(delivery_ids), robust=True)
+    return created
+
+
+def notification_mark_read(*, actor: Account, notification: Notification) -> Notification:
+    """Mark one of the actor's notifications read (no-op when it already is).
+
+    The caller fetched `notification` through `selectors.notification_for_account` (404 for
+    another account's). Not audited: the account's own inbox, no personal data involved.
+    """
+    if notification.account_id != actor.pk:  # defence in depth; callers already scoped it
+        raise ServiceError(_("Not found."), code="not_found", status=404)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=notification.read_at)
+    return notification
+
+
+def notifications_mark_all_read(*, actor: Account) -> int:
+    """Mark every unread notification of the actor read; returns how many changed."""
+    return Notification.objects.filter(account=actor, read_at__isnull=True).update(read_at=timezone.now())
+
+
+_PREFERENCE_FIELDS = ("sms", "email", "email_address", "webpush", "language", "daily_reminder")
+
+
+@transaction.atomic
+def preferences_update(*, actor: Account, ip: str = "", **changes: Any) -> ChannelPreference:
+    """Change the actor's channel preferences; only the given fields change.
+
+    E-mail can only be turned on with an address. The audit event names the changed fields,
+    never the address.
+    """
+    unknown = set(changes) - set(_PREFERENCE_FIELDS)
+    if unknown:
+        raise ServiceError(_("Unknown preference."), fields={name: _("Unknown field.") for name in unknown})
+    pref = ChannelPreference.objects.select_for_update().filter(account=actor).first()
+    if pref is None:
+        pref = ChannelPreference(account=actor)
+    fields: dict[str, str] = {}
+    if "language" in changes and changes["language"] not in Language.values:
+        fields["language"] = _("Choose Vietnamese or English.")
+    if "email_address" in changes:
+        changes["email_address"] = (changes["email_address"] or "").strip()
+        if changes["email_address"]:
+            from django.core.exceptions import ValidationError
+            from django.core.validators import validate_email
+
+            try:
+                validate_email(changes["email_address"])
+            except ValidationError:
+                fields["email_address"] = _("Enter a valid e-mail address, e.g. ten@example.com.")
+    email_on = changes.get("email", pref.email)
+    address = changes.get("email_address", pref.email_address)
+    if email_on and not address and "email_address" not in fields:
+        fields["email_address"] = _("Enter the e-mail address to send notifications to.")
+    if fields:
+        raise ServiceError(_("Please correct the highlighted fields."), fields=fields)
+    changed = [name for name in _PREFERENCE_FIELDS if name in changes and getattr(pref, name) != changes[name]]
+    for name in changed:
+        setattr(pref, name, changes[name])
+    pref.updated_at = timezone.now()
+    pref.save()
+    if changed:
+        audit_record(actor=actor, action="notifications.preferences_update", obj=pref, ip=ip, data={"fields": changed})
+    return pref
+
+
+@transaction.atomic
+def webpush_subscription_save(
+    *, actor: Account, endpoint: str, p256dh: str, auth: str, ip: str = ""
+) -> WebPushSubscription:
+    """Store (or refresh) a browser's push subscription for the actor.
+
+    Only https endpoints are accepted: push services are always https, and anything else
+    would let an account make the worker call arbitrary URLs.
+    """
+    fields = {}
+    if not endpoint.startswith("https://") or len(endpoint) > 1000:
+        fields["endpoint"] = _("The push endpoint must be an https URL.")
+    if not p256dh or len(p256dh) > 200:
+        fields["p256dh"] = _("The subscription key is missing or too long.")
+    if not auth or len(auth) > 100:
+        fields["auth"] = _("The subscription secret is missing or too long.")
+    if fields:
+        raise ServiceError(_("This push subscription is not valid."), fields=fields)
+    subscription, created = WebPushSubscription.objects.update_or_create(
+        account=actor, endpoint=endpoint, defaults={"p256dh": p256dh, "auth": auth}
+    )
+    # Subscribing is an explicit choice: make sure the channel is on.
+    pref = ChannelPreference.objects.select_for_update().filter(account=actor).first() or ChannelPreference(
+        account=actor
+    )
+    if not pref.webpush or pref._state.adding:
+        pref.webpush = True
+        pref.save()
+    if created:
+        audit_record(actor=actor, action="notifications.webpush_subscribe", obj=subscription, ip=ip)
+    return subscription
+
+
+def webpush_subscriptions_forget(*, subscriptions: Iterable[WebPushSubscription]) -> int:
+    """Drop subscriptions the push service says are gone (HTTP 404/410); called by the worker."""
+    ids = [s.pk for s in subscriptions]
+    deleted, _counts = WebPushSubscription.objects.filter(pk__in=ids).delete()
+    return deleted
+
+
+def daily_reminder_send(*, person: Person, today: date) -> int:
+    """Remind everyone who looks after `person` to send today's daily update (cập nhật hằng ngày).
+
+    At most once per person per day (dedupe key). The text names only the person's given
+    name — it says nothing about why they are monitored. Returns notifications created.
+    """
+    given_name = person.full_name.split()[-1] if person.full_name.split() else ""
+    created = notify_person(
+        person=person,
+        kind=KIND_DAILY_REMINDER,
+        title=gettext_lazy("Time for today's health update"),
+        body=format_lazy(
+            gettext_lazy("Please send today's daily health update for {name} in Khai Báo. It takes a minute."),
+            name=given_name,
+        ),
+        link=f"/people/{person.pk}/update/",
+        dedupe_key=f"daily-reminder:{today.isoformat()}:{person.pk}",
+        sms=True if settings.DAILY_REMINDER_SMS else None,
+    )
+    return len(created)

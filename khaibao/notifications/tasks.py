@@ -1,0 +1,186 @@
+"""Background work for notifications: sending deliveries and the daily reminder.
+
+`deliver` claims a delivery with a conditional UPDATE (a lease), so a duplicate task — from
+the sweeper or a second worker — never sends twice. Failures retry with exponential backoff
+(`NOTIFY_RETRY_BASE_SECONDS` × `NOTIFY_RETRY_FACTOR`^(n-1): 1, 5, 25 minutes by default)
+until `NOTIFY_MAX_ATTEMPTS`, then the delivery is `gave_up` (Django admin → Deliveries).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_tasks import task
+
+from khaibao.accounts import ratelimit
+from khaibao.notifications import channels
+from khaibao.notifications.models import Channel, Delivery, DeliveryStatus, SmsDailyCounter
+
+logger = logging.getLogger(__name__)
+
+_WAITING = (DeliveryStatus.QUEUED, DeliveryStatus.FAILED)
+
+
+def _enqueue(delivery_id: int, at: datetime | None = None) -> None:
+    if at is not None and at > timezone.now():
+        deliver.using(run_after=at).enqueue(delivery_id)
+    else:
+        deliver.enqueue(delivery_id)
+
+
+def deliveries_enqueue(delivery_ids: list[int]) -> None:
+    """Hand new deliveries to the worker (called once the notifying transaction commits)."""
+    for delivery_id in delivery_ids:
+        try:
+            _enqueue(delivery_id)
+        except Exception:  # the sweeper picks it up later
+            logger.exception("could not enqueue delivery %s", delivery_id)
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """The wait after failed attempt number `attempt` (1-based)."""
+    seconds = settings.NOTIFY_RETRY_BASE_SECONDS * settings.NOTIFY_RETRY_FACTOR ** (attempt - 1)
+    return timedelta(seconds=seconds)
+
+
+def _rate_limited(channel: str) -> datetime | None:
+    """None when the channel may send now, else when its next one-minute window opens."""
+    limit = settings.NOTIFY_RATE_LIMITS_PER_MINUTE.get(channel)
+    if not limit:
+        return None
+    now = time.time()
+    window = int(now // 60)
+    if ratelimit.hit(f"notify:{channel}:{window}", window_seconds=120) <= limit:
+        return None
+    return timezone.now() + timedelta(seconds=(window + 1) * 60 - now)
+
+
+def _sms_budget_take() -> bool:
+    """Count one SMS against today's budget; False when the budget is spent."""
+    day = timezone.localdate()
+    # get_or_create settles a race on the day's row by itself; the conditional UPDATE is atomic.
+    SmsDailyCounter.objects.get_or_create(day=day)
+    if SmsDailyCounter.objects.filter(day=day, sent__lt=settings.SMS_DAILY_BUDGET).update(sent=F("sent") + 1):
+        return True
+    SmsDailyCounter.objects.filter(day=day).update(refused=F("refused") + 1)
+    return False
+
+
+def _sms_budget_return() -> None:
+    # A message the gateway refused costs nothing, so its slot goes back to the budget.
+    SmsDailyCounter.objects.filter(day=timezone.localdate(), sent__gt=0).update(sent=F("sent") - 1)
+
+
+@task()
+def deliver(delivery_id: int) -> str:
+    """Send one delivery if it is due; returns what happened (for the task result and tests)."""
+    now = timezone.now()
+    delivery = Delivery.objects.select_related("notification__account").filter(pk=delivery_id).first()
+    if delivery is None or delivery.status not in _WAITING:
+        return "skipped"
+    if delivery.next_attempt_at > now:
+        return "not_due"
+    later = _rate_limited(delivery.channel)
+    if later is not None:
+        Delivery.objects.filter(pk=delivery.pk, status__in=_WAITING, attempts=delivery.attempts).update(
+            next_attempt_at=later
+        )
+        _enqueue(delivery.pk, later)
+        return "rate_limited"
+    lease = now + timedelta(seconds=settings.NOTIFY_SEND_LEASE_SECONDS)
+    claimed = Delivery.objects.filter(
+        pk=delivery.pk, status__in=_WAITING, attempts=delivery.attempts, next_attempt_at__lte=now
+    ).update(attempts=F("attempts") + 1, next_attempt_at=lease)
+    if not claimed:
+        return "skipped"
+    attempt = delivery.attempts + 1
+    if delivery.channel == Channel.SMS and not _sms_budget_take():
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.REFUSED, last_error="daily SMS budget spent (SMS_DAILY_BUDGET)"
+        )
+        logger.warning("SMS delivery %s refused: daily budget spent", delivery.pk)
+        return "refused"
+    try:
+        channels.send(delivery)
+    except Exception as exc:
+        if delivery.channel == Channel.SMS:
+            _sms_budget_return()
+        return _failed(delivery, attempt, exc)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return "sent"
+
+
+def _failed(delivery: Delivery, attempt: int, exc: Exception) -> str:
+    permanent = isinstance(exc, channels.ChannelError) and exc.permanent
+    if not isinstance(exc, channels.ChannelError):
+        logger.exception("delivery %s failed unexpectedly", delivery.pk)
+    error = str(exc)[:500] or type(exc).__name__
+    now = timezone.now()
+    if permanent or attempt >= settings.NOTIFY_MAX_ATTEMPTS:
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.GAVE_UP, last_error=error, next_attempt_at=now
+        )
+        logger.warning("delivery %s (%s) gave up after %s attempt(s): %s", delivery.pk, delivery.channel, attempt, error)
+        return "gave_up"
+    retry_at = now + retry_delay(attempt)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.FAILED, last_error=error, next_attempt_at=retry_at
+    )
+    _enqueue(delivery.pk, retry_at)
+    return "failed"
+
+
+@task()
+def deliveries_requeue() -> int:
+    """Enqueue again deliveries whose time passed long ago (a lost enqueue, a worker killed mid-send).
+
+    Harmless when the original task still runs: `deliver` claims the row before sending.
+    """
+    cutoff = timezone.now() - timedelta(seconds=settings.NOTIFY_REQUEUE_GRACE_SECONDS)
+    ids = list(
+        Delivery.objects.filter(status__in=_WAITING, next_attempt_at__lte=cutoff)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:1000]
+    )
+    deliveries_enqueue(ids)
+    return len(ids)
+
+
+@task()
+def send_daily_reminders() -> int:
+    """Remind carers of people who have not sent today's daily update (once per person per day).
+
+    Runs every few minutes (settings.PERIODIC_TASKS) and acts from `DAILY_REMINDER_HOUR`
+    local time on. Who needs a reminder comes from `settings.DAILY_REMINDER_SOURCES`: dotted
+    paths of functions `(today, after_person_id, limit) -> list[Person]` returning people
+    ordered by id (keyset batches). The monitoring source is built in; the organisations app
+    adds its campaign members by appending its own source there. The dedupe key is per person
+    and day, so a person listed by several sources, or a job run twice, is reminded once.
+    Returns the number of notifications created.
+    """
+    now = timezone.localtime()
+    if now.hour < settings.DAILY_REMINDER_HOUR:
+        return 0
+    from khaibao.notifications.services import daily_reminder_send
+
+    today = now.date()
+    created = 0
+    for path in settings.DAILY_REMINDER_SOURCES:
+        source = import_string(path)
+        after = 0
+        while True:
+            people = source(today=today, after_person_id=after, limit=settings.DAILY_REMINDER_BATCH)
+            if not people:
+                break
+            for person in people:
+                created += daily_reminder_send(person=person, today=today)
+            after = people[-1].pk
+    return created

@@ -1,0 +1,133 @@
+"""Server-side SVG charts for the statistics dashboard (pygal), inlined in the page.
+
+No JavaScript: pygal's config <script> is removed, and the numbers are always in a table
+next to the chart. Text goes through ElementTree, which escapes it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+from xml.etree import ElementTree
+
+import pygal
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from pygal.style import Style
+
+from khaibao.declarations.labels import SYMPTOM_LABELS, label
+from khaibao.stats.selectors import Summary
+
+# The console's calm palette; the level colours match site.css (--green … --red).
+LEVEL_HEX = {"low": "#1e7b34", "medium": "#b58900", "high": "#c4560c", "urgent": "#b3261e"}
+_STYLE = Style(
+    background="transparent",
+    plot_background="#ffffff",
+    foreground="#1b1f23",
+    foreground_strong="#1b1f23",
+    foreground_subtle="#d5dae0",
+    opacity=".9",
+    opacity_hover="1",
+    colors=("#0b5cad", "#6b7280", "#1e7b34", "#c4560c", "#7a4fa3", "#b58900"),
+    font_family='system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif',
+    label_font_size=13,
+    major_label_font_size=13,
+    legend_font_size=14,
+    value_font_size=13,
+    title_font_size=16,
+    guide_stroke_color="#d5dae0",
+    major_guide_stroke_color="#d5dae0",
+    guide_stroke_dasharray="2,3",
+    major_guide_stroke_dasharray="2,3",
+)
+_COMMON: dict[str, Any] = {
+    "style": _STYLE,
+    "js": [],
+    "disable_xml_declaration": True,
+    "width": 800,
+    "height": 320,
+    "legend_at_bottom": True,
+    "print_values": False,
+    "show_y_guides": True,
+    "margin": 12,
+    "no_data_text": "",
+}
+
+
+def _svg(chart: Any, title: str) -> SafeString:
+    root = chart.render_tree()
+    for parent in [root, *root.iter("defs")]:
+        for child in list(parent):
+            if child.tag in ("script", ElementTree.Comment):
+                parent.remove(child)
+    root.set("role", "img")
+    root.set("aria-label", title)
+    # Safe: ElementTree escapes every text and attribute value it serialises.
+    return mark_safe(ElementTree.tostring(root, encoding="unicode"))  # noqa: S308
+
+
+def _count_axis(chart: Any, values: Sequence[int]) -> None:
+    # Counts of people and forms are whole numbers: no 0.2 ticks on a small day.
+    top = max([*values, 1])
+    step = max(1, math.ceil(top / 8))
+    magnitude = 10 ** (len(str(step)) - 1)
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= step)
+    chart.y_labels = list(range(0, top + step, step))
+
+
+def _day_labels(days: Sequence[date]) -> tuple[list[str], int]:
+    labels = [d.strftime("%d/%m") for d in days]
+    return labels, max(1, len(days) // 14)
+
+
+def activity_chart(summary: Summary) -> SafeString:
+    """Declarations and daily updates per day."""
+    title = _("Declarations and daily updates per day")
+    labels, every = _day_labels([d.day for d in summary.series])
+    chart = pygal.Bar(
+        **_COMMON, x_labels_major_every=every, show_minor_x_labels=every == 1, truncate_label=-1, min_scale=1
+    )
+    chart.x_labels = labels
+    chart.add(_("Declarations"), [d.declarations for d in summary.series])
+    chart.add(_("Daily updates"), [d.daily_updates for d in summary.series])
+    _count_axis(chart, [n for d in summary.series for n in (d.declarations, d.daily_updates)])
+    return _svg(chart, title)
+
+
+def levels_chart(people_by_level: dict[str, int], words: dict[str, str]) -> SafeString:
+    """People by level, each bar in its level colour and labelled with the level's words."""
+    title = _("People by level")
+    chart = pygal.HorizontalBar(**{**_COMMON, "height": 220, "show_legend": False}, truncate_label=-1)
+    chart.x_labels = [words[level] for level in LEVEL_HEX]
+    chart.add(
+        _("People"),
+        [{"value": people_by_level.get(level, 0), "color": hex_} for level, hex_ in LEVEL_HEX.items()],
+    )
+    _count_axis(chart, list(people_by_level.values()))
+    return _svg(chart, title)
+
+
+def symptoms_chart(summary: Summary) -> SafeString:
+    """Daily reports of the most reported symptoms."""
+    title = _("Symptom trends")
+    labels, every = _day_labels([d.day for d in summary.series])
+    chart = pygal.Line(**_COMMON, x_labels_major_every=every, show_minor_x_labels=every == 1, dots_size=3)
+    chart.x_labels = labels
+    for code, counts in summary.symptom_series.items():
+        chart.add(label(SYMPTOM_LABELS, code), counts)
+    _count_axis(chart, [n for counts in summary.symptom_series.values() for n in counts])
+    return _svg(chart, title)
+
+
+def outcomes_chart(outcomes: dict[str, int], names: dict[str, str]) -> SafeString:
+    """Follow-up actions recorded in the range, by kind."""
+    title = _("Follow-up outcomes")
+    chart = pygal.HorizontalBar(
+        **{**_COMMON, "height": 60 + 32 * max(1, len(outcomes)), "show_legend": False}, truncate_label=-1
+    )
+    chart.x_labels = [names.get(code, code) for code in outcomes]
+    chart.add(_("Actions"), list(outcomes.values()))
+    _count_axis(chart, list(outcomes.values()))
+    return _svg(chart, title)

@@ -1,0 +1,88 @@
+"""Reads about traced contacts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from khaibao.accounts.access import visible_people
+from khaibao.people.models import Person
+from khaibao.risk.engine import ExposureFact
+from khaibao.tracing.models import Contact
+
+
+def traced_exposures(person: Person) -> list[ExposureFact]:
+    """The exposures officials registered for `person` by contact tracing, as risk-engine facts."""
+    rows = Contact.objects.filter(person=person).values_list("exposure", "contact_date")
+    return [ExposureFact(code=code, on=on) for code, on in rows]
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    """One contact of a case as an official sees it.
+
+    `full_name` is only filled when the contact lives inside the viewer's jurisdiction (or
+    the viewer has broken the glass for them); otherwise the row carries initials only: the
+    contact may have been matched by phone to somebody the official has no right to see.
+    """
+
+    id: int
+    person_id: int
+    full_name: str | None
+    initials: str
+    kind: str
+    kind_label: str
+    contact_date: date
+    level: str
+    matched_by: str
+    invited: bool
+    ward_code: int
+    ward_name: str
+    province_name: str
+    registered_at: datetime
+    registered_by: str
+    visible: bool
+
+
+def contacts_of(person: Person, *, viewer: Any = None) -> list[ContactRow]:
+    """The contacts registered for the case `person`, newest first — two queries.
+
+    With `viewer`, names are shown only for contacts `viewer` may see (accounts.access);
+    without one, every name is shown (callers that already checked access to each contact).
+    """
+    contacts = list(
+        Contact.objects.filter(source=person)
+        .select_related("person__home_ward__province", "registered_by")
+        .order_by("-registered_at", "-id")
+    )
+    visible_ids: set[int] | None = None
+    if viewer is not None and contacts:
+        visible_ids = set(
+            visible_people(viewer).filter(pk__in=[c.person_id for c in contacts]).values_list("pk", flat=True)
+        )
+    rows = []
+    for c in contacts:
+        visible = visible_ids is None or c.person_id in visible_ids
+        ward = c.person.home_ward
+        rows.append(
+            ContactRow(
+                id=c.pk,
+                person_id=c.person_id,
+                full_name=c.person.full_name if visible else None,
+                initials=c.person.initials,
+                kind=c.kind,
+                kind_label=str(c.get_kind_display()),  # type: ignore[attr-defined]
+                contact_date=c.contact_date,
+                level=c.level,
+                matched_by=c.matched_by,
+                invited=c.invited,
+                ward_code=ward.code,
+                ward_name=ward.name,
+                province_name=ward.province.name,
+                registered_at=c.registered_at,
+                registered_by=str(c.registered_by) if c.registered_by else "",
+                visible=visible,
+            )
+        )
+    return rows

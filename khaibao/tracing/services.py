@@ -1,0 +1,233 @@
+"""Contact tracing (truy vết tiếp xúc): registering the contacts of an F0 or F1 case.
+
+Field names in errors are the API contract's (`full_name, phone, id_number, ward_code,
+contact_date, kind, birth_year, sex`); the console form uses the same names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from khaibao.accounts.models import Account, Role
+from khaibao.accounts.phones import phone_index
+from khaibao.accounts.sms import send_sms
+from khaibao.audit.services import audit_record
+from khaibao.core.errors import ServiceError
+from khaibao.monitoring.models import PersonStatus
+from khaibao.monitoring.services import person_contact_flag
+from khaibao.people import validators as v
+from khaibao.people.models import Person
+from khaibao.people.services import id_number_index
+from khaibao.places.models import Ward
+from khaibao.risk import engine
+from khaibao.tracing.models import Contact, ContactKind
+
+# What a contact of each source level becomes, and the exposure the risk engine sees:
+# a contact of a confirmed case (F0) is F1; a contact of an F1 (a suspected case) is F2.
+_CONTACT_OF = {"F0": ("F1", "contact_confirmed"), "F1": ("F2", "contact_suspected")}
+
+
+@dataclass(frozen=True)
+class ContactInput:
+    full_name: str
+    ward_code: int | None
+    contact_date: date | None
+    kind: str
+    phone: str = ""
+    id_number: str = ""
+    birth_year: int | None = None
+    sex: str = ""
+
+
+def source_level(person: Person) -> str:
+    """"F0" or "F1" when contacts may be registered for `person`, else ""."""
+    status = PersonStatus.objects.filter(person=person).only("is_f0", "contact_level").first()
+    if status is None:
+        return ""
+    if status.is_f0 or status.contact_level == "F0":
+        return "F0"
+    return "F1" if status.contact_level == "F1" else ""
+
+
+def _clean(data: ContactInput, *, today: date) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    rules: dict[str, Any] = {
+        "full_name": lambda: v.clean_full_name(data.full_name),
+        "phone": lambda: v.clean_phone(data.phone),
+        "id_number": lambda: v.clean_id_number(data.id_number),
+        "birth_year": lambda: None if data.birth_year is None else v.clean_birth_year(data.birth_year, today=today),
+        "sex": lambda: v.clean_sex(data.sex) if data.sex else "",
+    }
+    for name, rule in rules.items():
+        try:
+            clean[name] = rule()
+        except ValidationError as exc:
+            errors[name] = exc.messages[0]
+    if not errors.keys() & {"phone", "id_number"} and not clean["phone"] and not clean["id_number"]:
+        errors["phone"] = _("Give a phone number (or an ID number) so the person can be found and invited.")
+
+    code = data.ward_code
+    if code is None:
+        errors["ward_code"] = _("Choose the ward where the contact lives.")
+    elif not 0 < code < 2**31 or not Ward.objects.filter(code=code).exists():
+        errors["ward_code"] = _("This ward does not exist. Choose a ward from the list.")
+    clean["ward_code"] = code
+
+    window = engine.current_rules().window_days
+    if data.contact_date is None:
+        errors["contact_date"] = _("Give the date of the contact.")
+    elif data.contact_date > today:
+        errors["contact_date"] = _("The date of contact cannot be in the future.")
+    elif data.contact_date < today - timedelta(days=window):
+        errors["contact_date"] = _(
+            "This contact was more than %(days)d days ago: it is outside the monitoring window."
+        ) % {"days": window}
+    clean["contact_date"] = data.contact_date
+
+    if data.kind not in ContactKind.values:
+        errors["kind"] = _("Choose the kind of contact from the list.")
+    clean["kind"] = data.kind
+    if errors:
+        raise ServiceError(_("Some fields are not valid."), code="invalid", fields=errors)
+    return clean
+
+
+def _match(clean: dict[str, Any]) -> tuple[Person | None, str]:
+    """The existing person these details point to, and how they were found.
+
+    An ID number is unique, so it wins over a phone; a phone may be shared by a family, so
+    among several people with it the one with the same name is taken, else the phone's owner
+    (the person with an account), else the first registered.
+    """
+    if clean["id_number"]:
+        person = Person.objects.filter(id_number_index=id_number_index(clean["id_number"])).first()
+        if person is not None:
+            return person, "id_number"
+    if clean["phone"]:
+        candidates = list(Person.objects.filter(phone_index=phone_index(clean["phone"])).order_by("id"))
+        if candidates:
+            wanted = clean["full_name"].casefold()
+            same_name = [p for p in candidates if p.full_name.casefold() == wanted]
+            owners = [p for p in candidates if p.account_id is not None]
+            return (same_name or owners or candidates)[0], "phone"
+    return None, "new"
+
+
+def _create_person(*, actor: Account, clean: dict[str, Any], ip: str) -> Person:
+    errors: dict[str, str] = {}
+    if clean["birth_year"] is None:
+        errors["birth_year"] = _("This person is not registered yet: give their year of birth (an estimate is fine).")
+    if not clean["sex"]:
+        errors["sex"] = _("This person is not registered yet: choose male, female or other.")
+    if errors:
+        raise ServiceError(_("Some fields are not valid."), code="invalid", fields=errors)
+    # Not in anyone's household: the person is the health service's concern until they sign in.
+    person = Person.objects.create(
+        full_name=clean["full_name"],
+        birth_year=clean["birth_year"],
+        sex=clean["sex"],
+        id_number=clean["id_number"],
+        id_number_index=id_number_index(clean["id_number"]) if clean["id_number"] else None,
+        phone=clean["phone"],
+        phone_index=phone_index(clean["phone"]) if clean["phone"] else "",
+        home_ward_id=clean["ward_code"],
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor, action="person.create", obj=person, person_id=person.pk, ip=ip,
+        data={"via": "contact_tracing"},
+    )
+    return person
+
+
+def invitation_text() -> str:
+    """The SMS asking a traced contact to declare. It never names the case they met."""
+    with translation.override(settings.LANGUAGE_CODE):
+        url = settings.PUBLIC_BASE_URL + reverse("web:sign_in")
+        return _(
+            "Khai Bao: the health service asks you to make a health declaration today: you may have "
+            "been in contact with a COVID-19 case. Sign in with this phone number at %(url)s . "
+            "Hotline 1900 9095."
+        ) % {"url": url}
+
+
+@transaction.atomic
+def contact_register(
+    *, actor: Account, source: Person, data: ContactInput, ip: str = ""
+) -> tuple[Contact, bool]:
+    """Register that `data` describes a contact of the case `source`; returns (contact, created).
+
+    `source` must be F0 (or a positive case) or F1, and visible to `actor` (checked by the
+    caller through accounts.access); the contact may live anywhere in the country. The
+    contact is matched to an existing person by ID number or phone (blind indexes) or
+    created (in no household, home ward as given). They become F1 (contact of an F0) or F2
+    (contact of an F1) — an existing closer level is kept — and are re-assessed with the
+    matching exposure on the contact date, so they enter the triage queue of their own ward.
+    An SMS invitation to declare goes out after commit. Registering the same person again
+    for the same case changes nothing and returns the existing row.
+    """
+    if actor.role != Role.OFFICIAL:
+        raise ServiceError(_("Only health officials trace contacts."), code="officials_only", status=403)
+    today = timezone.localdate()
+    clean = _clean(data, today=today)
+    level = source_level(source)
+    if not level:
+        raise ServiceError(
+            _("Contacts can only be registered for a confirmed case (F0) or a close contact (F1)."),
+            code="not_a_case",
+            status=409,
+        )
+    contact_level, exposure = _CONTACT_OF[level]
+
+    person, matched_by = _match(clean)
+    if person is not None and person.pk == source.pk:
+        field = "id_number" if matched_by == "id_number" else "phone"
+        raise ServiceError(
+            _("These details are the case's own."), code="invalid",
+            fields={field: _("This is the case themself, not a contact.")},
+        )
+    if person is not None:
+        existing = Contact.objects.filter(source=source, person=person).first()
+        if existing is not None:
+            return existing, False
+    else:
+        try:
+            with transaction.atomic():
+                person = _create_person(actor=actor, clean=clean, ip=ip)
+        except IntegrityError:
+            # Another request registered this ID number a moment ago: use that person.
+            person, matched_by = _match(clean)
+            if person is None:
+                raise
+    now = timezone.now()
+    to = clean["phone"] or person.phone
+    try:
+        with transaction.atomic():
+            contact = Contact.objects.create(
+                source=source, person=person, kind=clean["kind"], contact_date=clean["contact_date"],
+                level=contact_level, exposure=exposure, matched_by=matched_by, invited=bool(to),
+                registered_by=actor, registered_at=now,
+            )
+    except IntegrityError:
+        # The same contact registered concurrently for the same case.
+        return Contact.objects.get(source=source, person=person), False
+    person_contact_flag(person=person, contact_level=contact_level, now=now)
+    audit_record(
+        actor=actor, action="contact.register", obj=contact, person_id=person.pk, ip=ip,
+        data={"source_person_id": source.pk, "kind": contact.kind, "level": contact_level, "matched_by": matched_by},
+    )
+    if to:
+        body = invitation_text()
+        # robust: a gateway failure is logged; the registration itself stands.
+        transaction.on_commit(lambda: send_sms(to=to, body=body), robust=True)
+    return contact, True

@@ -1,0 +1,158 @@
+"""Citizen pages for notifications: the inbox, channel preferences, and the Web Push service worker.
+
+Same services and selectors as the API (khaibao/api/notifications.py). Web Push is a
+progressive enhancement: the preferences page works without JavaScript; with it, a small
+inline script subscribes the browser through the Push API and posts the subscription.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from khaibao.accounts.models import Account
+from khaibao.core.errors import ServiceError
+from khaibao.core.http import client_ip
+from khaibao.notifications import selectors, services
+from khaibao.notifications.channels import webpush_configured
+from khaibao.notifications.models import Language
+from khaibao.web.household import citizen_required
+
+
+class PreferencesForm(forms.Form):
+    """Field names are the service's, so its field messages land next to the right field."""
+
+    language = forms.ChoiceField(label=gettext_lazy("Language of notifications"), choices=Language.choices)
+    sms = forms.BooleanField(label=gettext_lazy("SMS for important warnings"), required=False)
+    email = forms.BooleanField(label=gettext_lazy("E-mail"), required=False)
+    email_address = forms.CharField(
+        label=gettext_lazy("E-mail address"), required=False, max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    webpush = forms.BooleanField(label=gettext_lazy("Notifications in this browser (Web Push)"), required=False)
+    daily_reminder = forms.BooleanField(
+        label=gettext_lazy("Remind me in the evening to send the daily update"), required=False
+    )
+
+
+def _account(request: HttpRequest) -> Account:
+    return request.user  # type: ignore[return-value]
+
+
+@citizen_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    account = _account(request)
+    before = request.GET.get("before", "")
+    page = selectors.inbox_page(account, before=int(before) if before.isdigit() and len(before) < 19 else None)
+    return render(
+        request,
+        "web/notifications/inbox.html",
+        {"page": page, "unread": selectors.unread_count(account)},
+    )
+
+
+@citizen_required
+@require_POST
+def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    account = _account(request)
+    notification = selectors.notification_for_account(account, notification_id)
+    services.notification_mark_read(actor=account, notification=notification)
+    # "Open" follows the link once it is marked read; "Mark read" stays on the inbox.
+    if request.POST.get("open") and notification.link.startswith("/") and not notification.link.startswith("//"):
+        return redirect(notification.link)
+    return redirect("web:notifications")
+
+
+@citizen_required
+@require_POST
+def mark_all_read(request: HttpRequest) -> HttpResponse:
+    marked = services.notifications_mark_all_read(actor=_account(request))
+    if marked:
+        messages.success(request, _("All notifications are marked as read."))
+    return redirect("web:notifications")
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    account = _account(request)
+    pref = services.preference_for(account)
+    initial = {name: getattr(pref, name) for name in ("language", "sms", "email", "email_address", "webpush", "daily_reminder")}
+    form = PreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.preferences_update(actor=account, ip=client_ip(request), **form.cleaned_data)
+        except ServiceError as exc:
+            for name, message in exc.fields.items():
+                form.add_error(name if name in form.fields else None, message)
+            if not exc.fields:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Your notification settings are saved."))
+            return redirect("web:notification_preferences")
+    return render(
+        request,
+        "web/notifications/preferences.html",
+        {
+            "form": form,
+            "webpush_available": webpush_configured(),
+            "vapid_public_key": settings.VAPID_PUBLIC_KEY if webpush_configured() else "",
+        },
+    )
+
+
+@citizen_required
+@require_POST
+def webpush_subscribe(request: HttpRequest) -> HttpResponse:
+    """The preferences page's script posts `PushSubscription.toJSON()` here (session + CSRF)."""
+    try:
+        data = json.loads(request.body or b"{}")
+        keys = data.get("keys") or {}
+        endpoint, p256dh, auth = str(data.get("endpoint", "")), str(keys.get("p256dh", "")), str(keys.get("auth", ""))
+    except (ValueError, AttributeError):
+        return JsonResponse({"error": {"code": "malformed_json", "message": _("The request body is not valid JSON."), "fields": {}}}, status=400)
+    try:
+        subscription = services.webpush_subscription_save(
+            actor=_account(request), endpoint=endpoint, p256dh=p256dh, auth=auth, ip=client_ip(request)
+        )
+    except ServiceError as exc:
+        return JsonResponse({"error": {"code": exc.code, "message": exc.message, "fields": exc.fields}}, status=exc.status)
+    return JsonResponse({"id": subscription.pk}, status=201)
+
+
+# The service worker must be served from the site root so that its scope covers every page.
+# It only shows a pushed notification and opens its link when tapped; it caches nothing.
+SERVICE_WORKER = """\
+// Khai Báo service worker: shows Web Push notifications, opens their link on tap. Caches nothing.
+self.addEventListener("push", function (event) {
+  var data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (e) { data = {body: event.data && event.data.text()}; }
+  event.waitUntil(self.registration.showNotification(data.title || "Khai Báo", {
+    body: data.body || "", data: {url: data.url || "/notifications/"}, lang: data.lang || "vi"
+  }));
+});
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var url = (event.notification.data && event.notification.data.url) || "/notifications/";
+  if (url.charAt(0) !== "/" || url.charAt(1) === "/") { url = "/notifications/"; }
+  event.waitUntil(self.clients.openWindow(url));
+});
+"""
+
+
+@require_GET
+@cache_control(no_cache=True, max_age=0)
+def service_worker(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(SERVICE_WORKER, content_type="application/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    return response

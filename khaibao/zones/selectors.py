@@ -1,0 +1,361 @@
+"""Reads for zones: scope, lists, history, the risk engine's zone facts and affected people."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from khaibao.accounts.models import Account, Role, ScopeLevel
+from khaibao.declarations.models import Declaration
+from khaibao.people.models import Person
+from khaibao.places.models import Province, Ward
+from khaibao.risk.engine import TravelFact, ZoneFact, current_rules
+from khaibao.zones.index import Entry, zone_index
+from khaibao.zones.models import Place, PlaceVersion, Zone, ZoneVersion, ZoneWarningRun
+
+
+def day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def local_day(moment: datetime) -> date:
+    return timezone.localdate(moment)
+
+
+def last_day(until: datetime) -> date:
+    """The last local day an interval ending (inclusive) at `until` touches."""
+    return timezone.localdate(until)
+
+
+# --- Who may declare what ----------------------------------------------------------------
+
+
+def can_view_zones_console(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and getattr(user, "role", None) == Role.OFFICIAL
+
+
+def can_declare_zones(user: Any) -> bool:
+    """National officials anywhere, province officials in their province. Ward health
+    stations see the console but do not declare: Resolution 128 has the province decide."""
+    if not can_view_zones_console(user):
+        return False
+    if user.scope_level == ScopeLevel.NATIONAL:
+        return True
+    return user.scope_level == ScopeLevel.PROVINCE and user.scope_province_id is not None
+
+
+def declarable_province_codes(user: Account) -> list[int] | None:
+    """Province codes `user` may declare in: None means every province, [] none."""
+    if not can_declare_zones(user):
+        return []
+    if user.scope_level == ScopeLevel.NATIONAL:
+        return None
+    return [int(user.scope_province_id)]  # type: ignore[arg-type]
+
+
+def _manageable(user: Account) -> Q | None:
+    codes = declarable_province_codes(user)
+    if codes is None:
+        return Q()
+    if not codes:
+        return None
+    return Q(province_id__in=codes)
+
+
+def zone_for_manager(user: Any, zone_id: int) -> Zone:
+    """A zone `user` may change, else Http404 — the same answer for missing and not yours."""
+    scope = _manageable(user) if getattr(user, "is_authenticated", False) else None
+    zone = None
+    if scope is not None and 0 < zone_id < 2**31:
+        zone = Zone.objects.filter(scope, pk=zone_id).select_related("current", "province").first()
+    if zone is None:
+        raise Http404
+    return zone
+
+
+def place_for_manager(user: Any, place_id: int) -> Place:
+    """An epidemic place `user` may change, else Http404."""
+    scope = _manageable(user) if getattr(user, "is_authenticated", False) else None
+    place = None
+    if scope is not None and 0 < place_id < 2**31:
+        place = Place.objects.filter(scope, pk=place_id).select_related("current", "province").first()
+    if place is None:
+        raise Http404
+    return place
+
+
+def zone_for_official(user: Any, zone_id: int) -> Zone:
+    """Any zone, for an official's console page (zones are public; the console adds history
+    and warning counts). Http404 for everyone else."""
+    zone = None
+    if can_view_zones_console(user) and 0 < zone_id < 2**31:
+        zone = Zone.objects.filter(pk=zone_id).select_related("current", "province").first()
+    if zone is None:
+        raise Http404
+    return zone
+
+
+def place_for_official(user: Any, place_id: int) -> Place:
+    place = None
+    if can_view_zones_console(user) and 0 < place_id < 2**31:
+        place = Place.objects.filter(pk=place_id).select_related("current", "province").first()
+    if place is None:
+        raise Http404
+    return place
+
+
+# --- Lists and history -------------------------------------------------------------------
+
+
+def zones_for_console(user: Account, *, province_code: int | None = None) -> QuerySet[Zone]:
+    """Zones for the console list, newest first; an official's own province first by filter."""
+    qs = Zone.objects.select_related("current", "province", "current__warning_run")
+    if province_code is not None:
+        qs = qs.filter(province_id=province_code)
+    return qs.order_by("-created_at")
+
+
+def places_for_console(user: Account, *, province_code: int | None = None) -> QuerySet[Place]:
+    qs = Place.objects.select_related("current", "province", "current__ward", "current__warning_run")
+    if province_code is not None:
+        qs = qs.filter(province_id=province_code)
+    return qs.order_by("-created_at")
+
+
+def zone_versions(zone: Zone) -> list[ZoneVersion]:
+    """Every version of `zone`, newest first, with wards, author and warning run."""
+    return list(
+        zone.versions.select_related("created_by", "warning_run")
+        .prefetch_related(Prefetch("wards", queryset=Ward.objects.order_by("name")))
+        .order_by("-number")
+    )
+
+
+def place_versions(place: Place) -> list[PlaceVersion]:
+    return list(place.versions.select_related("created_by", "warning_run", "ward").order_by("-number"))
+
+
+def zone_warning_totals(zone: Zone) -> dict[str, int]:
+    """People warned about any version of `zone` (each version warns at most once per person)."""
+    runs = ZoneWarningRun.objects.filter(zone_version__zone=zone)
+    return {
+        "warned": sum(r.warned for r in runs),
+        "reassessed": sum(r.reassessed for r in runs),
+        "raised": sum(r.raised for r in runs),
+    }
+
+
+def wards_for_select(province_code: int) -> QuerySet[Ward]:
+    return Ward.objects.filter(province_id=province_code).order_by("name")
+
+
+def provinces_for_select() -> QuerySet[Province]:
+    return Province.objects.order_by("name")
+
+
+def ward_get(code: int) -> Ward | None:
+    if not 0 <= code < 2**31:
+        return None
+    return Ward.objects.select_related("province").filter(code=code).first()
+
+
+# --- The risk engine's zones ---------------------------------------------------------------
+
+
+def _version_fact(version: ZoneVersion, ward_codes: Iterable[int]) -> ZoneFact | None:
+    until = version.valid_until
+    if version.superseded_at is not None and (until is None or version.superseded_at < until):
+        # A later version took over: lowering or ending is never retroactive, raising counts
+        # from the new version's own dates.
+        until = version.superseded_at
+    active_from = local_day(version.valid_from)
+    active_until = last_day(until) if until is not None else None
+    if active_until is not None and active_until < active_from:
+        return None
+    return ZoneFact(
+        zone_id=f"zone-{version.zone_id}",
+        level=version.level,
+        lockdown=version.lockdown,
+        active_from=active_from,
+        active_until=active_until,
+        ward_codes=frozenset(ward_codes),
+        province_codes=frozenset({version.zone.province_id}) if version.whole_province else frozenset(),
+    )
+
+
+def zone_facts_for_travel(travel: Sequence[TravelFact], today: date) -> list[ZoneFact]:
+    """Zone versions whose wards (or whole province) and active days overlap a trip — up to `today`.
+
+    Every version counts for the time it was in force (from its `valid_from` until it ended or
+    the next version took over), so a trip during a level-4 week still counts after the zone
+    was lowered. Two queries.
+    """
+    ward_codes = {t.ward_code for t in travel if t.ward_code is not None and 0 <= t.ward_code < 2**31}
+    province_codes = {t.province_code for t in travel if t.province_code is not None and 0 <= t.province_code < 2**31}
+    if not ward_codes and not province_codes:
+        return []
+    first = min(t.start for t in travel)
+    last = min(max(t.end for t in travel), today)
+    if last < first:
+        return []
+    place = Q()
+    if ward_codes:
+        place |= Q(wards__code__in=ward_codes)
+    if province_codes:
+        place |= Q(whole_province=True, zone__province_id__in=province_codes)
+    start = day_start(first)
+    end = day_start(last + timedelta(days=1))
+    ids = (
+        ZoneVersion.objects.filter(place, valid_from__lt=end)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=start))
+        .filter(Q(superseded_at__isnull=True) | Q(superseded_at__gte=start))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    versions = list(
+        ZoneVersion.objects.filter(pk__in=list(ids)).select_related("zone").prefetch_related(
+            Prefetch("wards", queryset=Ward.objects.only("code"))
+        )
+    )
+    facts = []
+    for version in versions:
+        fact = _version_fact(version, (w.code for w in version.wards.all()))
+        if fact is not None:
+            facts.append(fact)
+    return facts
+
+
+# --- Affected people -----------------------------------------------------------------------
+
+
+def residents_q(*, ward_codes: Iterable[int], province_code: int | None) -> Q:
+    """People whose home is in the wards (or, with `province_code`, anywhere in the province)."""
+    q = Q(home_ward_id__in=list(ward_codes))
+    if province_code is not None:
+        q |= Q(home_ward__province_id=province_code)
+    return q
+
+
+def residents_after(q: Q, *, after: int, limit: int) -> list[int]:
+    """The next `limit` resident ids above `after` (keyset over Person.id)."""
+    return list(Person.objects.filter(q, pk__gt=after).order_by("pk").values_list("pk", flat=True)[:limit])
+
+
+def residents_count(q: Q) -> int:
+    return Person.objects.filter(q).count()
+
+
+def residents_among(q: Q, ids: Sequence[int]) -> int:
+    """How many of `ids` are residents too."""
+    return Person.objects.filter(q, pk__in=list(ids)).count() if ids else 0
+
+
+def _entry_matches(
+    entry: dict[str, Any], ward_codes: set[int], province_code: int | None, first: date, last: date | None
+) -> bool:
+    try:
+        start = date.fromisoformat(entry["from"])
+        end = date.fromisoformat(entry["to"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    if end < first or (last is not None and start > last):
+        return False
+    if entry.get("ward_code") in ward_codes:
+        return True
+    return province_code is not None and entry.get("province_code") == province_code
+
+
+def travellers(
+    *, ward_codes: Iterable[int], province_code: int | None, first: date, last: date | None, since: date
+) -> list[int]:
+    """Ids of people whose declared travel (declarations made on or after `since`) was in the
+    wards — or anywhere in the province — on a day between `first` and `last` (None: open).
+
+    Travel is only declared by ward, province or country, so circles and polygons reach
+    travellers through the wards the official attached to them.
+    """
+    wards = {int(c) for c in ward_codes}
+    if not wards and province_code is None:
+        return []
+    qs = Declaration.objects.filter(created_at__gte=day_start(since))
+    if connection.vendor == "postgresql":
+        # jsonb containment lets the database drop declarations without a matching place.
+        place = Q()
+        for code in wards:
+            place |= Q(answers__travel__contains=[{"ward_code": code}])
+        if province_code is not None:
+            place |= Q(answers__travel__contains=[{"province_code": province_code}])
+        qs = qs.filter(place)
+    found: set[int] = set()
+    for person_id, travel in qs.values_list("person_id", "answers__travel").iterator(chunk_size=2000):
+        if person_id in found or not isinstance(travel, list):
+            continue
+        if any(isinstance(e, dict) and _entry_matches(e, wards, province_code, first, last) for e in travel):
+            found.add(person_id)
+    return sorted(found)
+
+
+def warning_runs_unfinished(*, stale_before: datetime) -> list[int]:
+    """Runs not done and not touched since `stale_before` (their worker died or never started)."""
+    return list(
+        ZoneWarningRun.objects.filter(status__in=["pending", "running"], updated_at__lt=stale_before)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+# --- The public list and "am I in or near" (served from the in-process index) ---------------
+
+
+@dataclass(frozen=True)
+class Match:
+    entry: Entry
+    how: str  # "inside", "near" or "ward"
+    distance_m: int
+
+
+def zones_shown(*, province_code: int | None = None, now: datetime | None = None) -> tuple[str, list[Entry]]:
+    """(state token, zones in force and place notices still relevant), optionally one province."""
+    index = zone_index()
+    return index.token, index.shown(now or timezone.now(), province_code=province_code)
+
+
+def zones_at_point(lat: float, lon: float, *, now: datetime | None = None) -> list[Match]:
+    """Zones and places whose circle or polygon contains the point, or lies within NEAR_M of it.
+
+    The caller validated the coordinates (geometry.check_lat_lon). Ward-only zones cannot
+    answer a point: we know no ward boundaries.
+    """
+    found = zone_index().at_point(lat, lon, now or timezone.now())
+    return [Match(entry=e, how="inside" if d == 0 else "near", distance_m=d) for e, d in found]
+
+
+def zones_at_ward(ward: Ward, *, now: datetime | None = None) -> list[Match]:
+    """Zones naming the ward or covering its whole province, and place notices in the ward."""
+    entries = zone_index().at_ward(ward.code, ward.province_id, now or timezone.now())
+    return [Match(entry=e, how="ward", distance_m=0) for e in entries]
+
+
+def counts_as_epidemic(entry: Entry) -> bool:
+    """Whether an entry is an epidemic area for the active rule set (places always are)."""
+    if entry.kind != "zone" or entry.level is None:
+        return True
+    rules = current_rules()
+    return entry.level >= rules.zone_min_level or (rules.zone_lockdown_counts and entry.lockdown)
+
+
+def household_home_wards(user: Any) -> list[Ward]:
+    """The distinct home wards of the people a signed-in citizen declares for."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "role", None) != Role.CITIZEN:
+        return []
+    from khaibao.accounts.access import visible_people
+
+    codes = visible_people(user).values_list("home_ward_id", flat=True)
+    return list(Ward.objects.filter(code__in=codes).select_related("province").order_by("name"))

@@ -1,0 +1,224 @@
+"""The warning job: residents and travellers found, travellers re-assessed, everyone warned once,
+batched and resumable; and the zones the risk engine sees at the edges of their validity."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from khaibao.declarations.tests.helpers import ago, declaration
+from khaibao.monitoring.models import Assessment, PersonStatus
+from khaibao.notifications.models import Notification
+from khaibao.passes.tests.helpers import sign_in_staff
+from khaibao.zones import services as zone_services
+from khaibao.zones.models import ZoneWarning, ZoneWarningRun
+from khaibao.zones.tasks import zone_warning_runs_resume, zone_warnings_run
+from khaibao.zones.tests.helpers import zone_body
+
+HOAN_KIEM, BA_DINH = 70, 4
+
+
+def travel(api: Any, account: Any, person: Any, *, ward: int, start: int, end: int) -> Any:
+    resp = api.as_(account).post(
+        f"/api/v1/people/{person.id}/declarations",
+        declaration(travel=[{"ward_code": ward, "from": ago(start), "to": ago(end)}]),
+    )
+    assert resp.status_code == 201, resp.content
+    return resp.json()
+
+
+def declare_zone(api: Any, world: Any, **overrides: Any) -> dict[str, Any]:
+    resp = api.as_(world.province).post("/zones", zone_body(**overrides))
+    assert resp.status_code == 201, resp.content
+    return resp.json()
+
+
+def run_of(zone: dict[str, Any]) -> ZoneWarningRun:
+    return ZoneWarningRun.objects.get(zone_version__zone_id=zone["zone_id"], zone_version__number=zone["version"])
+
+
+def hoan_kiem_residents(world: Any) -> set[int]:
+    return {p.id for p in (world.lan_self, world.lan_child, world.lan_parent, world.nam_self, world.ong_tu)}
+
+
+def test_it_reassesses_a_traveller_and_raises_their_level(world: Any, api: Any) -> None:
+    before = travel(api, world.mai, world.mai_self, ward=HOAN_KIEM, start=4, end=3)
+    assert before["assessment"]["level"] == "low"
+    zone = declare_zone(api, world, valid_from=ago(5))
+
+    result = zone_warnings_run.call(run_of(zone).pk)
+
+    assert result["status"] == "done"
+    status = PersonStatus.objects.get(person=world.mai_self)
+    assert status.level == "medium"
+    assert "medium.zone_travel" in status.reasons
+    assert Assessment.objects.filter(person=world.mai_self, source="reassessment").count() == 1
+    warning = ZoneWarning.objects.get(person=world.mai_self)
+    assert (warning.reason, warning.level_before, warning.level_after) == ("traveller", "low", "medium")
+    (note,) = Notification.objects.filter(account=world.mai, kind="zone_warning")
+    assert note.link == f"/people/{world.mai_self.id}/"
+    run = run_of(zone)
+    assert (run.reassessed, run.raised) == (1, 1)
+
+
+def test_it_warns_the_residents_of_the_zones_wards(world: Any, api: Any) -> None:
+    zone = declare_zone(api, world)
+    zone_warnings_run.call(run_of(zone).pk)
+    warned = set(ZoneWarning.objects.values_list("person_id", flat=True))
+    assert warned == hoan_kiem_residents(world)
+    # Lan looks after three of them; the volunteer after Ông Tư; Mai (Ba Đình) hears nothing.
+    assert Notification.objects.filter(account=world.lan, kind="zone_warning").count() == 3
+    assert Notification.objects.filter(account=world.volunteer, person=world.ong_tu).count() == 1
+    assert not Notification.objects.filter(account=world.mai).exists()
+    note = Notification.objects.filter(account=world.nam).get()
+    assert "Phường Hoàn Kiếm" in note.title
+    assert "1900 9095" in note.body
+    # Residents are warned, not re-assessed: living there is not a risk fact of the rules.
+    assert not Assessment.objects.filter(source="reassessment").exists()
+
+
+def test_it_does_not_warn_about_a_level_one_zone(world: Any, api: Any) -> None:
+    zone = declare_zone(api, world, level=1)
+    assert zone["warning"] is None
+    assert not ZoneWarningRun.objects.exists()
+
+
+def test_it_is_idempotent(world: Any, api: Any) -> None:
+    travel(api, world.mai, world.mai_self, ward=HOAN_KIEM, start=2, end=2)
+    zone = declare_zone(api, world, valid_from=ago(5))
+    run = run_of(zone)
+    zone_warnings_run.call(run.pk)
+    notes = Notification.objects.count()
+    # Even a run forced back to the start warns nobody twice.
+    ZoneWarningRun.objects.filter(pk=run.pk).update(status="pending", cursor=0, phase="residents")
+    zone_warnings_run.call(run.pk)
+    zone_warnings_run.call(run.pk)
+    assert ZoneWarning.objects.count() == 6
+    assert Notification.objects.count() == notes
+    assert Assessment.objects.filter(source="reassessment").count() == 1
+
+
+def test_it_resumes_after_being_killed_halfway(world: Any, api: Any, settings: Any) -> None:
+    settings.ZONE_WARNING_BATCH_SIZE = 2
+    travel(api, world.mai, world.mai_self, ward=HOAN_KIEM, start=2, end=2)
+    zone = declare_zone(api, world, valid_from=ago(5))
+    run = run_of(zone)
+
+    zone_warnings_run.call(run.pk, max_batches=1)  # the worker dies after one batch
+    run.refresh_from_db()
+    assert (run.status, run.warned, run.expected) == ("running", 2, 6)
+
+    zone_warnings_run.call(run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.warned, run.processed) == ("done", 6, 6)
+    assert ZoneWarning.objects.count() == 6
+    keys = list(Notification.objects.values_list("account_id", "dedupe_key"))
+    assert len(keys) == len(set(keys)) == 6
+
+
+def test_it_rolls_back_a_batch_that_crashed_and_finishes_later(
+    world: Any, api: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.ZONE_WARNING_BATCH_SIZE = 3
+    zone = declare_zone(api, world)
+    run = run_of(zone)
+    zone_warnings_run.call(run.pk, max_batches=1)
+
+    from khaibao.notifications import services as notifications
+
+    real = notifications.notify_person
+    calls = {"n": 0}
+
+    def dying(**kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("worker killed")
+        return real(**kwargs)
+
+    monkeypatch.setattr(notifications, "notify_person", dying)
+    with pytest.raises(RuntimeError):
+        zone_warnings_run.call(run.pk)
+    run.refresh_from_db()
+    assert (run.warned, ZoneWarning.objects.count()) == (3, 3)  # the half batch left nothing
+
+    monkeypatch.setattr(notifications, "notify_person", real)
+    zone_warnings_run.call(run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.warned) == ("done", 5)
+    assert Notification.objects.filter(kind="zone_warning").count() == 5
+
+
+def test_it_queues_stale_runs_again(world: Any, api: Any) -> None:
+    zone = declare_zone(api, world)
+    run = run_of(zone)
+    ZoneWarningRun.objects.filter(pk=run.pk).update(updated_at=run.updated_at - timedelta(hours=1))
+    assert zone_warning_runs_resume.call() == 1
+
+
+def test_it_shows_the_official_how_many_people_were_warned(world: Any, api: Any, client: Client) -> None:
+    zone = declare_zone(api, world)
+    sign_in_staff(client, world.province)
+    page = client.get(f"/staff/zones/{zone['zone_id']}/")
+    assert page.status_code == 200
+    assert 'hx-trigger="every 2s"' in page.content.decode()  # progress polls while running
+
+    zone_warnings_run.call(run_of(zone).pk)
+    page = client.get(f"/staff/zones/{zone['zone_id']}/")
+    text = page.content.decode()
+    assert "5 people warned" in text
+    assert 'hx-trigger="every 2s"' not in text
+    assert api.as_(world.province).get(f"/zones/{zone['zone_id']}").json()["warned"] == 5
+
+
+def test_it_warns_travellers_and_residents_of_a_place(world: Any, api: Any) -> None:
+    travel(api, world.hoa, world.hoa_self, ward=HOAN_KIEM, start=3, end=3)
+    travel(api, world.hung, world.hung_self, ward=HOAN_KIEM, start=6, end=5)
+    day = ago(3)
+    resp = api.as_(world.province).post("/zones/places", {
+        "name": "Chợ Hàng Da", "ward_code": HOAN_KIEM,
+        "window_start": f"{day}T18:00", "window_end": f"{day}T21:00", "advice": "Gọi 1900 9095.",
+    })
+    assert resp.status_code == 201, resp.content
+    zone_warnings_run.call(ZoneWarningRun.objects.get(place_version__place_id=resp.json()["place_id"]).pk)
+    warned = set(ZoneWarning.objects.values_list("person_id", flat=True))
+    assert warned == hoan_kiem_residents(world) | {world.hoa_self.id}  # Hùng was there on other days
+    assert "18:00" in Notification.objects.get(account=world.hoa).body
+
+
+# Time windows at their edges, through a declaration made after the zone exists.
+
+
+@pytest.mark.parametrize(
+    ("trip", "zone_dates", "level"),
+    [
+        pytest.param((6, 3), {"valid_from": ago(3)}, "medium", id="trip ends the day the zone starts"),
+        pytest.param((6, 4), {"valid_from": ago(3)}, "low", id="trip ends the day before"),
+        pytest.param((5, 4), {"valid_from": ago(9), "valid_until": ago(5)}, "medium", id="trip starts the zone's last day"),
+        pytest.param((4, 3), {"valid_from": ago(9), "valid_until": ago(5)}, "low", id="trip starts the day after it ended"),
+    ],
+)
+def test_it_matches_travel_at_the_edges_of_a_zones_validity(
+    world: Any, api: Any, trip: tuple[int, int], zone_dates: dict[str, str], level: str
+) -> None:
+    declare_zone(api, world, **zone_dates)
+    result = travel(api, world.mai, world.mai_self, ward=HOAN_KIEM, start=trip[0], end=trip[1])
+    assert result["assessment"]["level"] == level
+
+
+def test_it_keeps_counting_a_zone_for_the_days_before_it_was_lowered(world: Any, api: Any) -> None:
+    zone = declare_zone(api, world, level=4, valid_from=ago(10))
+    api.as_(world.province).patch(f"/zones/{zone['zone_id']}", {"level": 1})
+    assert travel(api, world.mai, world.mai_self, ward=HOAN_KIEM, start=3, end=2)["assessment"]["level"] == "medium"
+
+
+def test_it_counts_a_province_wide_zone_for_any_ward_of_the_province(world: Any, api: Any) -> None:
+    declare_zone(api, world, ward_codes=[], whole_province=True, valid_from=ago(5))
+    assert travel(api, world.hung, world.hung_self, ward=BA_DINH, start=2, end=2)["assessment"]["level"] == "medium"
+
+
+def test_it_reaches_the_services_through_the_same_function_as_the_api(world: Any) -> None:
+    version = zone_services.zone_declare(actor=world.national, name="X", level=2, ward_codes=[BA_DINH])
+    assert version.zone.province_id == 1
