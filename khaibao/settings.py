@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "khaibao.zones",
     "khaibao.notifications",
     "khaibao.news",
+    "khaibao.reports",
     "khaibao.orgs",
     "khaibao.audit",
     "khaibao.api",

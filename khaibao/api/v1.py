@@ -65,9 +65,11 @@ def _register_routers() -> None:
         me,
         news,
         notifications,
+        orgs,
         passes,
         people,
         places,
+        reports,
         stats,
         tracing,
         zones,
@@ -90,6 +92,8 @@ def _register_routers() -> None:
     api.add_router("/zones", zones.router)
     api.add_router("/notifications", notifications.router)
     api.add_router("/news", news.router)
+    api.add_router("/reports", reports.router)  # issue 6
+    api.add_router("/orgs", orgs.router)  # issue 7
     # Last, so it only catches what no router answered: unknown API paths get the error format.
     api.add_router("", _fallback)
 
