@@ -231,6 +231,7 @@ TASKS = {
 # Periodic jobs: (dotted path of a django-tasks task taking no arguments, every N seconds).
 PERIODIC_TASKS: list[tuple[str, int]] = [
     ("khaibao.core.tasks.prune_scheduled_runs", 24 * 3600),
+    ("khaibao.core.tasks.prune_task_results", 3600),
     ("khaibao.zones.tasks.zone_warning_runs_resume", 60),
     # Missed daily updates, escalation and lost to follow-up for the officials' queue.
     ("khaibao.cases.tasks.missed_updates_refresh", 300),
@@ -243,12 +244,11 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
 # Days without contact (no daily update, no official's action) before someone under
 # monitoring is marked lost to follow-up (issue 4 §4).
 FOLLOWUP_LOST_AFTER_DAYS = env_int("FOLLOWUP_LOST_AFTER_DAYS", 3)
+TASK_RESULTS_KEEP_DAYS = env_int("TASK_RESULTS_KEEP_DAYS", 7)
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
 WORKER_STALE_SECONDS = env_int("WORKER_STALE_SECONDS", 120)
 
 # --- Notifications (inbox, SMS / e-mail / Web Push deliveries, daily reminder) ------------
-# Absolute links in SMS and e-mail are built on this.
-SITE_URL = env_str("SITE_URL", "http://localhost:8000")
 SMS_DAILY_BUDGET = env_int("SMS_DAILY_BUDGET", 10_000)
 SMS_MAX_CHARS = env_int("SMS_MAX_CHARS", 320)
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 4)
@@ -294,6 +294,19 @@ EXPORT_LINK_TTL_HOURS = env_int("EXPORT_LINK_TTL_HOURS", 24)
 EXPORT_STREAM_MAX_ROWS = env_int("EXPORT_STREAM_MAX_ROWS", 5000)
 EXPORT_DAILY_CAP = env_int("EXPORT_DAILY_CAP", 20)
 
+# --- Citizen reports (issue 6) -------------------------------------------------------------
+# Photos live on local disk outside any public URL; only an access-checked view serves them.
+REPORT_MEDIA_ROOT = Path(env_str("REPORT_MEDIA_ROOT", str(BASE_DIR / "var" / "report-media")))
+REPORT_TARGET_HOURS = env_int("REPORT_TARGET_HOURS", 48)
+# Per hour: submissions per account, per phone and per client address.
+REPORT_RATE_PER_ACCOUNT = env_int("REPORT_RATE_PER_ACCOUNT", 5)
+REPORT_RATE_PER_PHONE = env_int("REPORT_RATE_PER_PHONE", 5)
+REPORT_RATE_PER_IP = env_int("REPORT_RATE_PER_IP", 10)
+# Proof of work for anonymous reports (ALTCHA): the largest number to search, ~1 s on a phone.
+REPORT_POW_MAX_NUMBER = env_int("REPORT_POW_MAX_NUMBER", 100_000)
+# POST /api/v1/reports carries up to 3 photos of 5 MB plus text: the one exception to API_MAX_BODY_BYTES.
+REPORT_API_MAX_BODY_BYTES = env_int("REPORT_API_MAX_BODY_BYTES", 16 * 1024 * 1024)
+
 # --- Requests -------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
@@ -329,6 +342,8 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    # Load balancers probe /healthz over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

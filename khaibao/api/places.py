@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from django.http import HttpRequest
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from ninja import Router, Schema
 
 from khaibao.places import selectors

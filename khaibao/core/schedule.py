@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -46,6 +47,6 @@ def enqueue_due(*, now: float | None = None) -> list[str]:
 
 
 def prune_old_runs(*, keep_seconds: int = 7 * 24 * 3600) -> int:
-    cutoff = timezone.now() - timezone.timedelta(seconds=keep_seconds)
+    cutoff = timezone.now() - timedelta(seconds=keep_seconds)
     deleted, _ = ScheduledRun.objects.filter(enqueued_at__lt=cutoff).delete()
     return deleted

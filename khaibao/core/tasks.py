@@ -20,3 +20,19 @@ def prune_scheduled_runs() -> int:
     from khaibao.core.schedule import prune_old_runs
 
     return prune_old_runs()
+
+
+@task()
+def prune_task_results() -> int:
+    """Delete finished task rows older than TASK_RESULTS_KEEP_DAYS so the queue table stays small."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = timezone.now() - timedelta(days=settings.TASK_RESULTS_KEEP_DAYS)
+    deleted, _ = DBTaskResult.objects.filter(
+        status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED], finished_at__lt=cutoff
+    ).delete()
+    return deleted

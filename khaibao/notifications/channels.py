@@ -30,7 +30,7 @@ class ChannelError(Exception):
 def absolute_link(link: str) -> str:
     if not link:
         return ""
-    return urljoin(settings.SITE_URL.rstrip("/") + "/", link)
+    return urljoin(settings.PUBLIC_BASE_URL + "/", link)
 
 
 def send(delivery: Delivery) -> None:

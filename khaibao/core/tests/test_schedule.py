@@ -19,3 +19,26 @@ def test_it_skips_a_job_that_cannot_be_imported(db, settings):
     settings.PERIODIC_TASKS = [("khaibao.core.tasks.does_not_exist", 60)]
     assert enqueue_due(now=960_000.0) == []
     assert not ScheduledRun.objects.exists()
+
+
+def test_it_prunes_finished_task_rows_after_the_retention(db, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks.base import TaskResultStatus
+
+    from khaibao.core.tasks import prune_task_results, worker_heartbeat
+
+    settings.TASK_RESULTS_KEEP_DAYS = 7
+    old = worker_heartbeat.enqueue("old")
+    recent = worker_heartbeat.enqueue("recent")
+    waiting = worker_heartbeat.enqueue("waiting")
+    now = timezone.now()
+    DBTaskResult.objects.filter(id=old.id).update(
+        status=TaskResultStatus.SUCCESSFUL, finished_at=now - timedelta(days=8)
+    )
+    DBTaskResult.objects.filter(id=recent.id).update(
+        status=TaskResultStatus.SUCCESSFUL, finished_at=now - timedelta(days=1)
+    )
+    assert prune_task_results.call() == 1
+    assert {str(pk) for pk in DBTaskResult.objects.values_list("id", flat=True)} == {str(recent.id), str(waiting.id)}

@@ -6,9 +6,9 @@ the heartbeat is one of them, which is why /healthz can trust it.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
-import logging
 import threading
 import time
 from typing import Any
