@@ -130,7 +130,6 @@ def clean_reason(reason: str) -> str:
     return text
 
 
-@transaction.atomic
 def break_glass_open(*, actor: Account, by: str, value: str, person_id: int | None, reason: str, ip: str = "") -> tuple[Person, BreakGlassGrant | None]:
     """Open a person found by the exact search (`by`, `value`) for 24 hours, on `reason`.
 
@@ -144,6 +143,13 @@ def break_glass_open(*, actor: Account, by: str, value: str, person_id: int | No
     people = _matches(by, value)
     if person_id is not None:
         people = [p for p in people if p.pk == person_id]
+    if len(people) != 1:
+        # A failed attempt is recorded too: otherwise the call would be a silent way to learn
+        # whether a number is registered anywhere in the country.
+        audit_record(
+            actor=official, action="break_glass.open_refused", ip=ip, reason="break_glass",
+            data={"by": by, "matches": len(people)},
+        )
     if not people:
         raise ServiceError(_("No one is registered with this number."), code="not_found", status=404)
     if len(people) > 1:
@@ -156,14 +162,17 @@ def break_glass_open(*, actor: Account, by: str, value: str, person_id: int | No
     if scope is not None and Person.objects.filter(scope, pk=person.pk).exists():
         return person, None
     now = timezone.now()
-    grant = BreakGlassGrant.objects.create(
-        official=official, person=person, reason=clean, granted_at=now, expires_at=now + timedelta(hours=GRANT_HOURS)
-    )
-    # The reason stays in the encrypted grant: free text may name people or health facts.
-    audit_record(
-        actor=official, action="break_glass.grant", obj=grant, person_id=person.pk, ip=ip,
-        reason="break_glass", data={"grant_id": grant.pk, "by": by, "expires_at": grant.expires_at.isoformat()},
-    )
+    # Not atomic as a whole: a refused attempt's audit row (above) must survive the refusal.
+    with transaction.atomic():
+        grant = BreakGlassGrant.objects.create(
+            official=official, person=person, reason=clean, granted_at=now,
+            expires_at=now + timedelta(hours=GRANT_HOURS),
+        )
+        # The reason stays in the encrypted grant: free text may name people or health facts.
+        audit_record(
+            actor=official, action="break_glass.grant", obj=grant, person_id=person.pk, ip=ip,
+            reason="break_glass", data={"grant_id": grant.pk, "by": by, "expires_at": grant.expires_at.isoformat()},
+        )
     return person, grant
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import unicodedata
 import urllib.request
 from pathlib import Path
 
@@ -23,7 +24,19 @@ class SmsError(Exception):
     pass
 
 
+def sms_text(body: str) -> str:
+    """Vietnamese without diacritics, as SMS in Vietnam is written.
+
+    Diacritics force UCS-2 encoding (70 characters per message instead of 160) and some
+    feature phones show them badly; every Vietnamese reader reads unaccented text.
+    """
+    body = body.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFKD", body)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def send_sms(*, to: str, body: str) -> None:
+    body = sms_text(body)
     backend = settings.SMS_BACKEND
     if backend == "console":
         sys.stdout.write(f"[SMS to {to}] {body}\n")

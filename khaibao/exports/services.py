@@ -203,7 +203,9 @@ def export_run(*, job_id: int) -> ExportJob | None:
         def progress(written: int) -> None:
             _set_progress(job.pk, written, table.estimated_rows)
 
-        with open(partial, "wb") as out:
+        # Readable by the app's user only: exports hold personal data until the cleanup job.
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
             if job.format == Format.XLSX:
                 count = writers.write_xlsx(out, table.header, table.rows, title=table.title, on_progress=progress)
             else:

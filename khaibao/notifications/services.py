@@ -74,6 +74,7 @@ def notify_account(
     dedupe_key: str | None = None,
     sms: bool | None = None,
     person: Person | None = None,
+    outside_once_per: str | None = None,
 ) -> Notification | None:
     """Put a notification in `account`'s inbox and queue it on the channels the account chose.
 
@@ -83,6 +84,10 @@ def notify_account(
     second call with the same key returns None and sends nothing. Returns None as well when
     the account is inactive, or opted out of daily reminders for `kind="daily_reminder"`.
     Deliveries are handed to the worker once the surrounding transaction commits.
+
+    `outside_once_per` is a dedupe-key prefix shared by messages about several people of one
+    household (e.g. one zone warning per member): the inbox gets each, but SMS, e-mail and
+    Web Push go out only for the first, so a carer of three people gets one SMS, not three.
     """
     if not account.is_active:
         return None
@@ -105,8 +110,17 @@ def notify_account(
         # A savepoint: a concurrent sender with the same key must not break the caller's transaction.
         with transaction.atomic():
             notification.save()
+            channels = _channels(account, pref, sms)
+            if (
+                channels
+                and outside_once_per
+                and Delivery.objects.filter(
+                    notification__account=account, notification__dedupe_key__startswith=outside_once_per
+                ).exists()
+            ):
+                channels = []
             deliveries = Delivery.objects.bulk_create(
-                Delivery(notification=notification, channel=channel) for channel in _channels(account, pref, sms)
+                Delivery(notification=notification, channel=channel) for channel in channels
             )
     except IntegrityError:
         if dedupe_key is not None:
@@ -148,6 +162,7 @@ def notify_person(
     link: str = "",
     dedupe_key: str | None = None,
     sms: bool | None = None,
+    outside_once_per: str | None = None,
 ) -> list[Notification]:
     """Notify everyone who looks after `person` (see `person_carers`); one notification each.
 
@@ -158,7 +173,7 @@ def notify_person(
     for account in person_carers(person):
         notification = notify_account(
             account=account, kind=kind, title=title, body=body, link=link,
-            dedupe_key=dedupe_key, sms=sms, person=person,
+            dedupe_key=dedupe_key, sms=sms, person=person, outside_once_per=outside_once_per,
         )
         if notification is not None:
             created.append(notification)

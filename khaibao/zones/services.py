@@ -769,15 +769,21 @@ def _warn(subject: _Subject, person: Person, *, reason: str, traveller: bool, no
             if LEVEL_ORDER.get(after, 0) > LEVEL_ORDER.get(before or "low", 0):
                 run.raised += 1
         title, body = _zone_message(version, traveller=traveller)
-        key = f"zone-warning:{version.pk}:{person.pk}"
+        group = f"zone-warning:{version.pk}:"
+        key = f"{group}{person.pk}"
         link = reverse("web:person_status", args=[person.pk]) if traveller else f"{reverse('web:zones')}#zone-{version.zone_id}"
     else:
         place_version = subject.place_version
         assert place_version is not None
         title, body = _place_message(place_version)
-        key = f"place-warning:{place_version.pk}:{person.pk}"
+        group = f"place-warning:{place_version.pk}:"
+        key = f"{group}{person.pk}"
         link = f"{reverse('web:zones')}#place-{place_version.place_id}"
-    notify_person(person=person, kind=WARNING_KIND, title=title, body=body, link=link, dedupe_key=key, sms=True)
+    # One SMS per carer per zone version, however many of their household it concerns.
+    notify_person(
+        person=person, kind=WARNING_KIND, title=title, body=body, link=link, dedupe_key=key, sms=True,
+        outside_once_per=group,
+    )
     return ZoneWarning(
         run=run, zone_version=subject.zone_version, place_version=subject.place_version, person=person,
         reason=reason, level_before=before, level_after=after, created_at=now,

@@ -96,3 +96,10 @@ def test_it_answers_the_same_when_the_gateway_fails(api, settings):
     # Logged for operators; the citizen may ask again after the cooldown. Never a 500.
     assert resp.status_code == 202
     assert len(failing.requests) == 1
+
+
+def test_it_sends_vietnamese_without_diacritics(settings, sms):
+    from khaibao.accounts.sms import send_sms
+
+    send_sms(to="+84900000001", body="Khai Báo: mã đăng nhập của bạn là 123456. Đừng chia sẻ.")
+    assert sms.messages()[-1]["body"] == "Khai Bao: ma dang nhap cua ban la 123456. Dung chia se."

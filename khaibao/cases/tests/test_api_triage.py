@@ -31,7 +31,7 @@ def queue_world(world: Any, api: Any) -> Any:
 
 def test_it_lists_the_jurisdiction_in_priority_order(queue_world: Any, api: Any) -> None:
     w = queue_world
-    resp = api.as_(w.province).get("/triage")
+    resp = api.as_(w.province).get("/triage", headers={"Accept-Language": "en"})
     # urgent, high, then medium with the person aged 65+ first, then the low risk-factor declaration
     assert ids(resp) == [w.mai_self.id, w.nam_self.id, w.lan_parent.id, w.lan_self.id, w.ong_tu.id]
     first = resp.json()["items"][0]

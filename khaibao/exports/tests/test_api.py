@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 from typing import Any
 
 import pytest
@@ -158,7 +161,10 @@ def test_it_runs_a_large_export_in_the_background(world: Any, api: Any, settings
     assert world.hoan_kiem.name not in names
     actions = list(AuditEvent.objects.filter(action__startswith="export.").values_list("action", flat=True))
     assert actions == ["export.create", "export.complete", "export.download"]
-    assert ExportJob.objects.get(pk=job_id).downloaded_at is not None
+    stored = ExportJob.objects.get(pk=job_id)
+    assert stored.downloaded_at is not None
+    # The file on disk is readable by the app's user only.
+    assert stat.S_IMODE(os.stat(stored.file_path).st_mode) == 0o600
 
 
 def test_it_queues_a_large_export_for_the_worker(world: Any, api: Any, settings: Any) -> None:

@@ -120,7 +120,8 @@ def test_it_treats_the_window_as_a_rule_set_parameter() -> None:
     assert (result.level, result.ruleset_version) == ("low", "test.7")
     recent = assess(facts(exposures=(exposure("contact_confirmed", 7),)), rules=short)
     assert (recent.level, recent.monitoring_days, recent.monitoring_until) == ("high", 10, ago(7 - 10))
-    assert reason_text("high.contact_confirmed", rules=short).endswith("in the last 7 days.")
+    with translation.override("en"):
+        assert reason_text("high.contact_confirmed", rules=short).endswith("in the last 7 days.")
 
 
 def test_it_exposes_the_code_lists_and_the_window() -> None:

@@ -88,6 +88,12 @@ def test_it_finds_no_one_with_a_number_nobody_has(world, api):
     resp = _open(api, world.province_hcm, id_number="001188000099")
     assert resp.status_code == 404
     assert not BreakGlassGrant.objects.exists()
+    # The failed attempt is on record, without the number that was tried.
+    from khaibao.audit.models import AuditEvent
+
+    event = AuditEvent.objects.get(action="break_glass.open_refused")
+    assert event.actor_id == world.province_hcm.id
+    assert "001188000099" not in str(event.data)
 
 
 def test_it_asks_to_choose_among_people_sharing_a_phone(world, api):

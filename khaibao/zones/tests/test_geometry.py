@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.utils import translation
 
 from khaibao.zones.geometry import (
     Area,
@@ -109,7 +110,7 @@ def test_it_accepts_the_polygon_as_json_text_or_a_feature() -> None:
     ],
 )
 def test_it_refuses_bad_polygons_with_a_clear_message(raw: object, words: str) -> None:
-    with pytest.raises(GeometryError, match=words):
+    with translation.override("en"), pytest.raises(GeometryError, match=words):
         polygon_parse(raw)
 
 

@@ -50,7 +50,9 @@ def test_it_answers_for_a_point_only_when_asked(world: Any, api: Any, client: Cl
     first = client.get("/zones/check/").content.decode()
     assert "You are inside this area" not in first
     assert 'id="locate-button"' in first  # location only after pressing the button
-    asked = client.get("/zones/check/", {"lat": "21.0285", "lon": "105.8522"}).content.decode()
+    asked = client.get(
+        "/zones/check/", {"lat": "21.0285", "lon": "105.8522"}, headers={"Accept-Language": "en"}
+    ).content.decode()
     assert "You are inside this area" in asked
     assert client.get("/zones/check/", {"lat": "abc", "lon": "105"}).status_code == 400
 

@@ -161,12 +161,12 @@ def test_it_queues_stale_runs_again(world: Any, api: Any) -> None:
 def test_it_shows_the_official_how_many_people_were_warned(world: Any, api: Any, client: Client) -> None:
     zone = declare_zone(api, world)
     sign_in_staff(client, world.province)
-    page = client.get(f"/staff/zones/{zone['zone_id']}/")
+    page = client.get(f"/staff/zones/{zone['zone_id']}/", headers={"Accept-Language": "en"})
     assert page.status_code == 200
     assert 'hx-trigger="every 2s"' in page.content.decode()  # progress polls while running
 
     zone_warnings_run.call(run_of(zone).pk)
-    page = client.get(f"/staff/zones/{zone['zone_id']}/")
+    page = client.get(f"/staff/zones/{zone['zone_id']}/", headers={"Accept-Language": "en"})
     text = page.content.decode()
     assert "5 people warned" in text
     assert 'hx-trigger="every 2s"' not in text
@@ -222,3 +222,14 @@ def test_it_counts_a_province_wide_zone_for_any_ward_of_the_province(world: Any,
 def test_it_reaches_the_services_through_the_same_function_as_the_api(world: Any) -> None:
     version = zone_services.zone_declare(actor=world.national, name="X", level=2, ward_codes=[BA_DINH])
     assert version.zone.province_id == 1
+
+
+def test_it_sends_one_sms_per_carer_however_many_of_the_household_it_concerns(world: Any, api: Any, sms: Any) -> None:
+    from khaibao.notifications.models import Delivery, Notification
+
+    # Lan's household (self, child, parent) all live in Hoàn Kiếm, the default zone's ward.
+    zone = declare_zone(api, world)
+    zone_warnings_run.call(run_of(zone).pk)
+    lan_notes = Notification.objects.filter(account=world.lan, kind="zone_warning")
+    assert lan_notes.count() == 3
+    assert Delivery.objects.filter(notification__account=world.lan, channel="sms").count() == 1
