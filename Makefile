@@ -47,11 +47,12 @@ test-browser: setup
 test-postgres: setup
 	DEBUG=1 DATABASE_URL=$${PG_URL:-postgres://root@127.0.0.1:5432/khaibao} $(PY) -m pytest -q $(PYTEST_ARGS)
 
-## lint: ruff (style, Django, security, datetime, gettext rules), mypy, and the README's settings table
+## lint: ruff (style, Django, security, datetime, gettext rules), mypy, the README settings table, complete Vietnamese translations
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	DEBUG=1 $(VENV)/bin/mypy khaibao
 	$(PY) scripts/check-docs.py
+	$(PY) scripts/check-translations.py
 
 ## fmt: apply ruff's fixes and formatting
 fmt: $(STAMP)
