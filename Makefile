@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Parallel test processes (pytest-xdist); JOBS=0 runs in one process.
+JOBS ?= 2
 export DJANGO_SETTINGS_MODULE := khaibao.settings
 
 .PHONY: help run setup test test-fast test-browser test-postgres lint fmt messages compilemessages totp clean
@@ -33,11 +35,11 @@ run: compilemessages
 
 ## test: the whole suite (API, pages, commands, browser) — on PostgreSQL when DATABASE_URL says so
 test: setup
-	DEBUG=1 $(PY) -m pytest -q $(PYTEST_ARGS)
+	DEBUG=1 $(PY) -m pytest -q -n $(JOBS) $(PYTEST_ARGS)
 
 ## test-fast: the suite without the browser tests
 test-fast: compilemessages
-	DEBUG=1 $(PY) -m pytest -q -m "not browser" $(PYTEST_ARGS)
+	DEBUG=1 $(PY) -m pytest -q -n $(JOBS) -m "not browser" $(PYTEST_ARGS)
 
 ## test-browser: only the browser tests (Debian chromium through Playwright)
 test-browser: setup
@@ -45,7 +47,7 @@ test-browser: setup
 
 ## test-postgres: the whole suite on the local PostgreSQL (PG_URL, default postgres://root@127.0.0.1:5432/khaibao)
 test-postgres: setup
-	DEBUG=1 DATABASE_URL=$${PG_URL:-postgres://root@127.0.0.1:5432/khaibao} $(PY) -m pytest -q $(PYTEST_ARGS)
+	DEBUG=1 DATABASE_URL=$${PG_URL:-postgres://root@127.0.0.1:5432/khaibao} $(PY) -m pytest -q -n $(JOBS) $(PYTEST_ARGS)
 
 ## lint: ruff (style, Django, security, datetime, gettext rules), mypy, the README settings table, complete Vietnamese translations
 lint: $(STAMP)
