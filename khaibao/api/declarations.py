@@ -26,7 +26,7 @@ from khaibao.declarations.selectors import declarations_history
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.explain import assessment_out, explain_reasons, explain_recommendations
 from khaibao.monitoring.selectors import monitoring_progress, person_status
-from khaibao.passes.services import pass_issue
+from khaibao.passes.services import pass_issue, pass_issue_with_code
 
 router = Router(tags=["declarations"])
 
@@ -149,6 +149,7 @@ class PassOut(Schema):
     token: str
     colour: str
     expires_at: datetime
+    code: str | None = Field(None, description="short code to type at a checkpoint (holders only)")
 
 
 class FollowUpOut(Schema):
@@ -293,7 +294,9 @@ def status_get(request: HttpRequest, person_id: int) -> dict[str, Any]:
     person = access_person_for_user(request.auth, person_id, purpose="status", ip=client_ip(request))  # type: ignore[attr-defined]
     status = person_status(person)
     progress = monitoring_progress(status, timezone.localdate())
-    issued = pass_issue(person=person)
+    # Only the holder's side gets a short code (it is stored); officials just see the pass.
+    holder = getattr(request.auth, "role", None) == "citizen"  # type: ignore[attr-defined]
+    issued = pass_issue_with_code(person=person) if holder else pass_issue(person=person)
     return {
         "level": status.level if status is not None and status.assessed_at else None,
         "reasons": explain_reasons(status.reasons if status else []),
@@ -309,6 +312,9 @@ def status_get(request: HttpRequest, person_id: int) -> dict[str, Any]:
         "needs_attention": bool(status and status.needs_attention),
         "last_declaration_at": status.last_declaration_at if status else None,
         "last_update_at": status.last_update_at if status else None,
-        "pass": {"token": issued.token, "colour": issued.colour, "expires_at": issued.expires_at},
+        "pass": {
+            "token": issued.token, "colour": issued.colour, "expires_at": issued.expires_at,
+            "code": issued.code_display or None,
+        },
         "follow_up": followup_for_citizen(person),
     }

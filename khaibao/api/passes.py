@@ -20,7 +20,10 @@ people_router = Router(tags=["passes"])
 
 
 class VerifyIn(StrictSchema):
-    token: str = Field(..., min_length=1, max_length=MAX_TOKEN_LENGTH)
+    token: str = Field(
+        ..., min_length=1, max_length=MAX_TOKEN_LENGTH,
+        description="the scanned QR token, or the 10-character short code typed by hand (e.g. 7K2QM-XD94P)",
+    )
 
 
 class VerifyOut(Schema):
@@ -28,7 +31,9 @@ class VerifyOut(Schema):
     colour: str | None
     initials: str | None
     expires_at: datetime | None
-    reason: str | None = Field(None, description='"expired" | "bad_signature" | "malformed" when not valid')
+    reason: str | None = Field(
+        None, description='"expired" | "bad_signature" | "malformed" | "unknown_code" when not valid'
+    )
 
 
 class PublicKeyOut(Schema):

@@ -19,6 +19,7 @@ REASON_MESSAGES = {
     "expired": _("This pass has expired. Ask the person to open their pass again to get a fresh one."),
     "bad_signature": _("This code was not issued by Khai Báo, or it was changed."),
     "malformed": _("This is not a Khai Báo health pass code."),
+    "unknown_code": _("No valid pass has this code. Check the letters, or scan the QR code."),
 }
 
 

@@ -6,21 +6,24 @@ so a checkpoint can trust it without seeing any health detail (issue 3 §6, DESI
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from khaibao.accounts import ratelimit
 from khaibao.accounts.models import Role
 from khaibao.audit.services import audit_record
 from khaibao.core.crypto import blind_index
-from khaibao.core.errors import ServiceError
+from khaibao.core.errors import RateLimited, ServiceError
 from khaibao.monitoring.models import LEVEL_ORDER
+from khaibao.passes.models import PassCode
 from khaibao.passes.signing import TOKEN_VERSION, TokenError, token_open, token_sign
 
 if TYPE_CHECKING:
@@ -42,7 +45,11 @@ COLOUR_MEANINGS = {
     RED: gettext_lazy("High or urgent risk: follow the health station's advice."),
     GREY: gettext_lazy("No declaration or no update in the last 24 hours."),
 }
-REASONS = ("expired", "bad_signature", "malformed")
+REASONS = ("expired", "bad_signature", "malformed", "unknown_code")
+# Crockford-like base32 without I, L, O, U: nothing a checkpoint could misread when typing.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 10
+CODE_CHECKS_PER_HOUR = 300
 
 PASS_LIFETIME = timedelta(hours=24)
 # "Recent" for green: a declaration or daily update no older than this.
@@ -56,6 +63,11 @@ class IssuedPass:
     token: str
     colour: str
     expires_at: datetime
+    code: str = ""  # the short code to type, when issued with pass_issue_with_code
+
+    @property
+    def code_display(self) -> str:
+        return f"{self.code[:5]}-{self.code[5:]}" if self.code else ""
 
     @property
     def colour_label(self) -> str:
@@ -162,6 +174,67 @@ def pass_issue(*, person: Person, now: datetime | None = None) -> IssuedPass:
     return IssuedPass(token=token, colour=colour, expires_at=datetime.fromtimestamp(expires_at, tz=UTC))
 
 
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def pass_code_get(*, person: Person, now: datetime) -> str:
+    """The person's current short code, creating one when none has an hour or more left."""
+    current = (
+        PassCode.objects.filter(person=person, expires_at__gt=now + timedelta(hours=1))
+        .order_by("-expires_at")
+        .values_list("code", flat=True)
+        .first()
+    )
+    if current:
+        return current
+    for _attempt in range(5):
+        code = _new_code()
+        try:
+            with transaction.atomic():
+                PassCode.objects.create(code=code, person=person, created_at=now, expires_at=now + PASS_LIFETIME)
+        except IntegrityError:
+            continue  # 50 random bits colliding: try another
+        return code
+    raise RuntimeError("could not allocate a pass code")  # pragma: no cover
+
+
+def pass_issue_with_code(*, person: Person, now: datetime | None = None) -> IssuedPass:
+    """`pass_issue` plus the short code to type; stores the code (once a day per person)."""
+    now = now or timezone.now()
+    issued = pass_issue(person=person, now=now)
+    return replace(issued, code=pass_code_get(person=person, now=now))
+
+
+def normalise_code(raw: str) -> str | None:
+    """The code as stored, or None when `raw` cannot be a short code (then it is a token)."""
+    cleaned = raw.strip().upper().replace("-", "").replace(" ", "")
+    cleaned = cleaned.replace("O", "0").replace("I", "1").replace("L", "1")
+    if len(cleaned) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in cleaned):
+        return None
+    return cleaned
+
+
+def pass_code_check(code: str, *, now: datetime | None = None) -> PassCheck:
+    """Answer a typed short code from the holder's status now: valid, colour, initials, expiry."""
+    now = now or timezone.now()
+    row = PassCode.objects.select_related("person__status").filter(code=code, expires_at__gt=now).first()
+    if row is None:
+        return PassCheck(valid=False, reason="unknown_code")
+    person = row.person
+    status = _status_of(person)
+    colour = pass_colour(status, now=now)
+    expires_at = row.expires_at
+    if colour == GREEN and status is not None:
+        activity = _last_activity(status)
+        if activity is not None:
+            expires_at = min(expires_at, activity + RECENT_ACTIVITY)
+    return PassCheck(
+        valid=True, colour=colour, initials=_initials(person), expires_at=expires_at,
+        subject=pass_subject(person.pk), kid="code",
+    )
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -203,16 +276,24 @@ def can_verify_passes(actor: Any) -> bool:
 
 @transaction.atomic
 def pass_verify(*, actor: Any, token: str, ip: str = "", now: datetime | None = None) -> PassCheck:
-    """Verify a pass shown at a checkpoint and audit the verification, valid or not.
+    """Verify a pass shown at a checkpoint — the scanned token or the typed short code — and
+    audit the verification, valid or not.
 
     Only checkpoint staff and health officials may verify. The audit event names the actor and
-    the pseudonymous id — no initials, no colour, nothing personal.
+    the pseudonymous id — no initials, no colour, nothing personal. Typed codes are also rate
+    limited per verifier, so a device cannot be used to sweep the code space.
     """
     if not can_verify_passes(actor):
         raise ServiceError(
             _("Only checkpoint staff and health officials can verify health passes."), code="forbidden", status=403
         )
-    result = pass_check(token, now=now)
+    code = normalise_code(token)
+    if code is not None:
+        if ratelimit.hit(f"pass-code:{actor.pk}", window_seconds=3600) > CODE_CHECKS_PER_HOUR:
+            raise RateLimited(_("Too many typed codes from this account. Scan the QR code instead."))
+        result = pass_code_check(code, now=now)
+    else:
+        result = pass_check(token, now=now)
     audit_record(
         actor=actor,
         action="pass.verify",

@@ -13,7 +13,7 @@ from khaibao.cases.selectors import followup_for_citizen
 from khaibao.declarations.selectors import declarations_history
 from khaibao.monitoring.explain import explain_reasons, explain_recommendations, level_display
 from khaibao.monitoring.selectors import monitoring_progress, person_status
-from khaibao.passes.services import pass_issue
+from khaibao.passes.services import pass_issue_with_code
 
 HISTORY_ON_PAGE = 20
 
@@ -36,7 +36,7 @@ def status_page(request: HttpRequest, person_id: int) -> HttpResponse:
             "recommendations": explain_recommendations(status.recommendations) if status else [],
             "progress": monitoring_progress(status, timezone.localdate()),
             "history": [(d, level_display(d.assessment.level if hasattr(d, "assessment") else None)) for d in history],
-            "pass_info": pass_issue(person=person),
+            "pass_info": pass_issue_with_code(person=person),
             "follow_up": followup_for_citizen(person),
         },
     )

@@ -37,3 +37,55 @@ def test_it_turns_red_for_a_close_contact_of_a_case(world: Any, api: Any) -> Non
     assert issued["colour"] == "red"
     body = api.as_(world.province_hcm).post("/passes/verify", {"token": issued["token"]}).json()
     assert (body["valid"], body["colour"], body["initials"]) == (True, "red", "ĐTT")
+
+
+def test_it_verifies_a_short_code_typed_by_hand(world: Any, api: Any) -> None:
+    _declare(api, world.lan, world.lan_child)
+    issued = _pass(api, world.lan, world.lan_child)
+    code = issued["code"]
+    assert code and len(code) == 11 and code[5] == "-"
+    # The same code all day: the holder can write it down.
+    assert _pass(api, world.lan, world.lan_child)["code"] == code
+    checkpoint = api.as_(world.checkpoint)
+    typed = " " + code.lower().replace("-", " ") + " "
+    body = checkpoint.post("/passes/verify", {"token": typed}).json()
+    assert body == {"valid": True, "colour": "green", "initials": "TMA", "expires_at": body["expires_at"], "reason": None}
+    # The answer follows the status at the moment of the check, not at issue.
+    _declare(api, world.lan, world.lan_child, symptoms=[{"code": "fever", "onset": timezone.localdate().isoformat()}])
+    assert checkpoint.post("/passes/verify", {"token": code}).json()["colour"] == "yellow"
+
+
+def test_it_refuses_an_unknown_or_expired_short_code(world: Any, api: Any) -> None:
+    import time_machine
+
+    checkpoint = api.as_(world.checkpoint)
+    body = checkpoint.post("/passes/verify", {"token": "ABCDE-FGHJK"}).json()
+    assert (body["valid"], body["reason"], body["colour"], body["initials"]) == (False, "unknown_code", None, None)
+    _declare(api, world.lan, world.lan_child)
+    code = _pass(api, world.lan, world.lan_child)["code"]
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        assert checkpoint.post("/passes/verify", {"token": code}).json()["reason"] == "unknown_code"
+
+
+def test_it_gives_officials_no_short_code_and_citizens_of_other_households_nothing(world: Any, api: Any) -> None:
+    from khaibao.passes.models import PassCode
+
+    _declare(api, world.lan, world.lan_self)
+    resp = api.as_(world.ward_official).get(f"/people/{world.lan_self.id}/status")
+    assert resp.json()["pass"]["code"] is None
+    assert not PassCode.objects.exists()
+    assert api.as_(world.mai).get(f"/people/{world.lan_self.id}/status").status_code == 404
+
+
+def test_it_limits_typed_codes_per_verifier(world: Any, api: Any, settings: Any) -> None:
+    from khaibao.passes import services
+
+    checkpoint = api.as_(world.checkpoint)
+    limit = services.CODE_CHECKS_PER_HOUR
+    services.CODE_CHECKS_PER_HOUR = 2
+    try:
+        assert checkpoint.post("/passes/verify", {"token": "ABCDE-FGHJ0"}).status_code == 200
+        assert checkpoint.post("/passes/verify", {"token": "ABCDE-FGHJ1"}).status_code == 200
+        assert checkpoint.post("/passes/verify", {"token": "ABCDE-FGHJ2"}).status_code == 429
+    finally:
+        services.CODE_CHECKS_PER_HOUR = limit

@@ -68,6 +68,21 @@ def test_it_verifies_a_pasted_code_on_the_page(world: Any, client: Client) -> No
     assert AuditEvent.objects.filter(action="pass.verify", actor=world.checkpoint).count() == 1
 
 
+def test_it_verifies_a_typed_short_code_on_the_page(world: Any, client: Client) -> None:
+    from khaibao.passes.services import pass_issue_with_code
+
+    give_status(world.hung_self, level="high", reasons=["high.f1_contact"])
+    code = pass_issue_with_code(person=world.hung_self).code_display
+    sign_in_staff(client, world.checkpoint)
+    html = client.post(VERIFY_URL, {"token": code.lower()}).content.decode()
+    assert "verdict-valid" in html
+    assert "pass-red" in html
+    assert "PVH" in html
+    html = client.post(VERIFY_URL, {"token": "ZZZZZ-ZZZZZ"}, headers={"Accept-Language": "en"}).content.decode()
+    assert "verdict-invalid" in html
+    assert "No valid pass has this code" in html
+
+
 def test_it_shows_invalid_for_a_forged_code(world: Any, client: Client) -> None:
     token = with_payload(pass_issue(person=world.lan_self).token, col="green")
     sign_in_staff(client, world.checkpoint)

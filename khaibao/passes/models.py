@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class PassCode(models.Model):
+    """A short code a checkpoint can type when the QR cannot be scanned (issue 3 §6).
+
+    The signed token is ~230 characters — fine for a camera, impossible to type. The short code
+    is random (50 bits), lives as long as a pass, and is looked up on the server, which then
+    answers from the person's status at that moment: colour, initials and expiry, nothing else.
+    """
+
+    code = models.CharField(max_length=10, unique=True)
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="pass_codes")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "-expires_at"], name="passcode_person_latest")]
+
+    def __str__(self) -> str:
+        return f"pass code of {self.person_id}"
