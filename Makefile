@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 JOBS ?= 2
 export DJANGO_SETTINGS_MODULE := khaibao.settings
 
-.PHONY: help run setup test test-fast test-browser test-postgres lint fmt messages compilemessages totp clean
+.PHONY: help run setup test test-fast test-browser test-postgres lint fmt messages compilemessages totp clean bench bench-smoke
 
 ## help: list the targets
 help:
@@ -24,11 +24,16 @@ compilemessages: $(STAMP)
 	$(VENV)/bin/pybabel compile --statistics -d khaibao/locale -D django
 
 ## setup: virtual environment, Python packages, compiled translations, Debian chromium for browser tests
-setup: compilemessages
+setup: compilemessages node_modules/.installed
 	@bash scripts/ensure-chromium.sh
 
+# Front-end pieces only the npm registry has (package.json + lock file; nothing committed).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## run: migrate SQLite, load the demo world, start the web server and the task worker (Ctrl-C stops both)
-run: compilemessages
+run: compilemessages node_modules/.installed
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
 	DEBUG=1 exec bash scripts/run-dev.sh
@@ -69,6 +74,18 @@ messages: $(STAMP)
 ## totp: print the current TOTP code of a staff account, e.g. make totp USER=demo-ward (DEBUG only)
 totp: $(STAMP)
 	@DEBUG=1 $(PY) manage.py totp_code $(USER)
+
+## bench: generate 1M people / 10M daily updates on PostgreSQL (BENCH_DB) and measure (bench/RESULTS.md)
+BENCH_DB ?= postgres://root@127.0.0.1:5432/khaibao_bench
+bench: $(STAMP)
+	$(PY) bench/generate.py --db $(BENCH_DB) --people 1000000 --updates 10000000
+	$(PY) bench/measure.py --db $(BENCH_DB) --runs 3 --json var/bench/results.json
+
+## bench-smoke: the same end to end at 20k people / 200k updates (about a minute)
+bench-smoke: $(STAMP)
+	$(PY) bench/generate.py --db $(BENCH_DB)_smoke --people 20000 --updates 200000
+	$(PY) bench/measure.py --db $(BENCH_DB)_smoke --runs 1 --requests 30 --warmup 3 --province 40 \
+		--warning-seconds 5 --pgbench-seconds 3 --json var/bench/smoke.json
 
 ## clean: delete the development database, SMS file and collected static files (var/)
 clean:

@@ -239,6 +239,10 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     ("khaibao.stats.tasks.stats_refresh", 30),
     ("khaibao.exports.tasks.export_cleanup", 3600),
     ("khaibao.notifications.tasks.send_daily_reminders", 10 * 60),
+    # Organisations' compliance (issue 7): rollups ≤ 60 s behind, end-of-day report, reminders.
+    ("khaibao.orgs.tasks.compliance_refresh", 60),
+    ("khaibao.orgs.tasks.compliance_snapshot", 5 * 60),
+    ("khaibao.orgs.tasks.campaign_reminders", 10 * 60),
     ("khaibao.notifications.tasks.deliveries_requeue", 60),
 ]
 # Days without contact (no daily update, no official's action) before someone under
@@ -330,6 +334,11 @@ STATICFILES_DIRS: list[Any] = [BASE_DIR / "khaibao" / "static"]
 _LEAFLET_SPEC = importlib.util.find_spec("leaflet")
 if _LEAFLET_SPEC is not None and _LEAFLET_SPEC.submodule_search_locations:
     STATICFILES_DIRS.append(("leaflet", Path(_LEAFLET_SPEC.submodule_search_locations[0]) / "static" / "leaflet"))
+# Pieces only the npm registry has (package.json, installed by `make setup` with `npm ci`):
+# html5-qrcode scans QR codes on browsers without BarcodeDetector.
+_HTML5_QRCODE = BASE_DIR / "node_modules" / "html5-qrcode"
+if _HTML5_QRCODE.is_dir():
+    STATICFILES_DIRS.append(("vendor/html5-qrcode", _HTML5_QRCODE))
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -157,3 +157,14 @@ def test_it_generates_a_usable_signing_key(world: Any, settings: Any) -> None:
     line = next(x for x in out.getvalue().splitlines() if x.startswith("PASS_SIGNING_KEY="))
     settings.PASS_SIGNING_KEY = line.split("=", 1)[1]
     assert pass_check(pass_issue(person=world.lan_self).token).valid
+
+
+def test_it_offers_a_camera_scanner_from_npm_where_the_browser_has_none(world: Any, client: Client) -> None:
+    from django.contrib.staticfiles import finders
+
+    # Installed by `make setup` (npm ci), served by Django's static files, never committed.
+    assert finders.find("vendor/html5-qrcode/html5-qrcode.min.js") is not None
+    sign_in_staff(client, world.checkpoint)
+    html = client.get(VERIFY_URL).content.decode()
+    assert "/static/vendor/html5-qrcode/html5-qrcode.min.js" in html
+    assert 'id="scanner-region"' in html
