@@ -42,7 +42,7 @@ def main() -> int:
     shutil.copy2(PO, backup)
     try:
         env = {**os.environ, "DEBUG": "1"}
-        subprocess.run(
+        subprocess.run(  # noqa: S603 - our own interpreter and manage.py, fixed arguments
             [sys.executable, str(ROOT / "manage.py"), "makemessages", "-l", "vi", "--no-location", "--no-obsolete"],
             cwd=ROOT / "khaibao", env=env, check=True, capture_output=True,
         )
@@ -51,10 +51,10 @@ def main() -> int:
         shutil.copy2(backup, PO)
     missing = extracted - committed
     problems = 0
-    for context, msgid in sorted(missing, key=str):
+    for _context, msgid in sorted(missing, key=str):
         print(f"not in the catalogue (run `make messages`): {msgid!r}")
         problems += 1
-    for context, msgid in sorted(untranslated & extracted, key=str):
+    for _context, msgid in sorted(untranslated & extracted, key=str):
         print(f"untranslated or fuzzy in django.po: {msgid!r}")
         problems += 1
     if problems:

@@ -43,7 +43,8 @@ def test_it_verifies_a_short_code_typed_by_hand(world: Any, api: Any) -> None:
     _declare(api, world.lan, world.lan_child)
     issued = _pass(api, world.lan, world.lan_child)
     code = issued["code"]
-    assert code and len(code) == 11 and code[5] == "-"
+    assert code
+    assert (len(code), code[5]) == (11, "-")
     # The same code all day: the holder can write it down.
     assert _pass(api, world.lan, world.lan_child)["code"] == code
     checkpoint = api.as_(world.checkpoint)
