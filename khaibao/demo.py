@@ -8,15 +8,15 @@ Idempotent: running it again changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db import transaction
 
 from khaibao.accounts.models import Account, Role, ScopeLevel
 from khaibao.accounts.phones import normalise_vn_phone, phone_index
-from khaibao.orgs.models import OrgUnit
-from khaibao.people.models import Person
+from khaibao.orgs.models import Member, MemberRole, OrgUnit
+from khaibao.people.models import Person, VolunteerAppointment
 from khaibao.people.services import delegation_start, household_person_add
 from khaibao.places.models import Province, Ward
 
@@ -125,6 +125,7 @@ def build_world() -> World:
     )
     if not OrgUnit.objects.filter(path="TWD/HN").exists():
         OrgUnit.objects.create(code="HN", name="Thành đoàn Hà Nội", parent=central)
+    _demo_roster(OrgUnit.objects.get(path="TWD/HN"))
     for username, display, role, level, scope_province, scope_ward in STAFF:
         staff = Account.objects.filter(username=username).first()
         if staff is None:
@@ -134,4 +135,34 @@ def build_world() -> World:
                 org_unit=central if role == Role.ORG_ADMIN else None,
             )
         world.accounts[username] = staff
+    # Hà's volunteer appointment, by the organisation admin for the central unit; long enough
+    # that tests travelling in time keep her a volunteer unless they revoke it.
+    if not VolunteerAppointment.objects.filter(account=volunteer).exists():
+        VolunteerAppointment.objects.create(
+            account=volunteer, appointed_by=world.accounts["demo-org"], org_unit=central,
+            starts_at=datetime(2020, 1, 1, tzinfo=UTC), expires_at=datetime(2099, 1, 1, tzinfo=UTC),
+        )
     return world
+
+
+# Two Đoàn cơ sở under Thành đoàn Hà Nội, with the demo citizens on their rosters (not linked
+# until each signs in, as in real life).
+DEMO_ROSTER = [
+    ("DCS-HK", "Đoàn cơ sở phường Hoàn Kiếm", [("0900000001", MemberRole.UNION_MEMBER), ("0900000002", MemberRole.CADRE),
+                                              ("0900000003", MemberRole.WORKER)]),
+    ("DCS-BD", "Đoàn cơ sở phường Ba Đình", [("0900000004", MemberRole.CIVIL_SERVANT), ("0900000005", MemberRole.UNION_MEMBER)]),
+]
+
+
+def _demo_roster(hanoi: OrgUnit) -> None:
+    for code, name, members in DEMO_ROSTER:
+        unit = OrgUnit.objects.filter(path=f"{hanoi.path}/{code}").first() or OrgUnit.objects.create(
+            code=code, name=name, parent=hanoi
+        )
+        for raw, role in members:
+            phone = normalise_vn_phone(raw)
+            account = Account.objects.get(phone_index=phone_index(phone))
+            if not Member.objects.filter(unit=unit, phone_index=phone_index(phone), removed_at__isnull=True).exists():
+                Member.objects.create(
+                    unit=unit, full_name=account.display_name, phone=phone, phone_index=phone_index(phone), role=role
+                )

@@ -1,7 +1,7 @@
 """Fill khaibao/locale/vi/LC_MESSAGES/django.po with msgstr values from other .po files.
 
 Used to merge translation work done in parts: `python scripts/po_merge.py part1.po part2.po ...`.
-Only empty entries are filled; existing translations are kept.
+Only empty or fuzzy entries are filled; existing translations are kept.
 """
 
 from __future__ import annotations
@@ -28,7 +28,11 @@ def main(parts: list[str]) -> None:
         if not message.id:
             continue
         key = (message.context, message.id if isinstance(message.id, str) else tuple(message.id))
-        empty = not message.string or (isinstance(message.string, tuple) and not any(message.string))
+        empty = (
+            not message.string
+            or (isinstance(message.string, tuple) and not all(message.string))
+            or message.fuzzy  # makemessages' guesses from similar strings are not translations
+        )
         if empty and key in source:
             message.string = source[key]
             message.flags.discard("fuzzy")

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from khaibao.accounts.models import Account, BreakGlassGrant, Role, ScopeLevel
 from khaibao.audit.services import audit_record
-from khaibao.people.models import Person
+from khaibao.people.models import CONSENTED, Delegation, Person, VolunteerAppointment, active_appointments_q
 
 
 def jurisdiction_q(user: Account, *, ward_field: str = "home_ward") -> Q | None:
@@ -46,8 +46,13 @@ def visible_people(user: Any) -> QuerySet[Person]:
         return Person.objects.none()
     if user.role == Role.CITIZEN:
         q = Q(households__owner=user)
-        if user.is_volunteer:
-            q |= Q(delegations__volunteer=user, delegations__ended_at__isnull=True)
+        # A delegation counts only while the volunteer's appointment is in force: expiry or
+        # revocation ends access at once, with no job to run.
+        if is_active_volunteer(user):
+            q |= Q(
+                delegations__volunteer=user, delegations__ended_at__isnull=True,
+                delegations__consent_method__in=CONSENTED,
+            )
         return Person.objects.filter(q).distinct()
     scope = jurisdiction_q(user)
     if scope is None:
@@ -56,6 +61,47 @@ def visible_people(user: Any) -> QuerySet[Person]:
         # "Break the glass": people opened on a stated reason, until the grant expires.
         scope |= Q(pk__in=active_grants(user).values("person_id"))
     return Person.objects.filter(scope)
+
+
+def is_active_volunteer(user: Any) -> bool:
+    """Whether `user` is a citizen with a volunteer appointment in force now."""
+    if getattr(user, "role", None) != Role.CITIZEN or not getattr(user, "pk", None):
+        return False
+    return VolunteerAppointment.objects.filter(active_appointments_q(), account=user).exists()
+
+
+def access_delegation_for_volunteer(user: Any, delegation_id: int) -> Delegation:
+    """A delegation of `user` (pending or active, not ended), else Http404."""
+    if getattr(user, "role", None) != Role.CITIZEN or not 0 < delegation_id <= 2**63 - 1:
+        raise Http404
+    delegation = (
+        Delegation.objects.filter(pk=delegation_id, volunteer=user, ended_at__isnull=True)
+        .select_related("person").first()
+    )
+    if delegation is None:
+        raise Http404
+    return delegation
+
+
+def appointments_visible_to(user: Any) -> QuerySet[VolunteerAppointment]:
+    """Appointments an organisation admin (their subtree) or ward official (their ward) manages."""
+    qs = VolunteerAppointment.objects.select_related("account", "org_unit", "ward")
+    if getattr(user, "role", None) == Role.ORG_ADMIN and user.org_unit_id:
+        path = user.org_unit.path
+        return qs.filter(Q(org_unit__path=path) | Q(org_unit__path__startswith=path + "/"))
+    if getattr(user, "role", None) == Role.OFFICIAL and user.scope_level == ScopeLevel.WARD and user.scope_ward_id:
+        return qs.filter(ward_id=user.scope_ward_id)
+    return qs.none()
+
+
+def access_appointment(user: Any, appointment_id: int) -> VolunteerAppointment:
+    """An appointment `user` manages, else Http404."""
+    if not 0 < appointment_id <= 2**63 - 1:
+        raise Http404
+    appointment = appointments_visible_to(user).filter(pk=appointment_id).first()
+    if appointment is None:
+        raise Http404
+    return appointment
 
 
 def active_grants(user: Account) -> QuerySet[BreakGlassGrant]:

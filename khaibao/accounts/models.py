@@ -113,7 +113,10 @@ class Account(AbstractBaseUser, PermissionsMixin):
 
     def roles(self) -> list[str]:
         roles = [str(self.role)]
-        if self.role == Role.CITIZEN and self.is_volunteer:
+        # Imported here: accounts.access builds on people, which builds on accounts.
+        from khaibao.accounts.access import is_active_volunteer
+
+        if is_active_volunteer(self):
             roles.append("volunteer")
         return roles
 

@@ -124,8 +124,18 @@ def otp_verify(*, phone: str, code: str, ip: str) -> Account:
                 audit_record(
                     actor=account, action="account.sign_in_otp", obj=account, ip=ip, data={"created": created}
                 )
+                # Imported here: people builds on accounts. Someone a volunteer assisted who now
+                # signs in with their own phone sees everything done for them (issue 7).
+                from khaibao.people.services import assisted_link_on_sign_in
+
+                assisted_link_on_sign_in(account=account)
             else:
                 account = None
     if account is None:
         raise invalid
+    # Organisation roster lines with this phone get linked (the citizen confirms them once);
+    # outside the block above so nothing here can hand a guesser their attempt back.
+    from khaibao.orgs.services import members_link_for_account
+
+    members_link_for_account(account=account)
     return account

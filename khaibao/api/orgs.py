@@ -1,3 +1,321 @@
-from ninja import Router
+"""Organisation admins' API (issue 7): units, rosters and campaigns of the admin's subtree.
+
+Who may call: accounts with role org_admin only (403 for anyone else); a unit outside the
+admin's subtree answers 404 like a missing one. Nothing here returns health data.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from khaibao.api.schemas import ErrorOut, StrictSchema
+from khaibao.core.errors import ServiceError
+from khaibao.core.http import client_ip
+from khaibao.orgs import access, compliance, selectors, services
+from khaibao.orgs.models import Campaign, OrgUnit, ReminderPolicy
 
 router = Router(tags=["organisations"])
+
+INLINE_ERRORS_MAX = 100
+
+
+def _org_admin(request: HttpRequest) -> Any:
+    user = request.auth  # type: ignore[attr-defined]
+    if not access.is_org_admin(user):
+        raise ServiceError(_("Only organisation admins can use this."), code="forbidden", status=403)
+    return user
+
+
+class UnitNode(Schema):
+    id: int
+    code: str
+    name: str
+    path: str
+    archived: bool
+    children: list[UnitNode]
+
+
+UnitNode.model_rebuild()
+
+
+class UnitOut(Schema):
+    id: int
+    code: str
+    name: str
+    path: str
+    parent_id: int | None
+    archived: bool
+
+
+def _unit_out(unit: OrgUnit) -> UnitOut:
+    return UnitOut(
+        id=unit.pk, code=unit.code, name=unit.name, path=unit.path, parent_id=unit.parent_id,
+        archived=unit.archived_at is not None,
+    )
+
+
+class UnitIn(StrictSchema):
+    code: str
+    name: str
+
+
+class UnitPatch(StrictSchema):
+    name: str | None = None
+    parent_id: int | None = None
+    archived: bool | None = None
+
+
+class RosterErrorOut(Schema):
+    row: int
+    reason: str
+
+
+class RosterOut(Schema):
+    import_id: int
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    errors: int
+    error_file_url: str | None
+    error_rows: list[RosterErrorOut]
+
+
+class CampaignIn(StrictSchema):
+    name: str
+    starts_on: date
+    deadline: date
+    target_declared: bool = True
+    target_updated_daily: bool = True
+    reminder_policy: ReminderPolicy = ReminderPolicy.IN_APP
+
+
+class CampaignOut(Schema):
+    id: int
+    unit_id: int
+    name: str
+    starts_on: date
+    deadline: date
+    target_declared: bool
+    target_updated_daily: bool
+    reminder_policy: str
+    archived_at: datetime | None
+
+
+def _campaign_out(campaign: Campaign) -> CampaignOut:
+    return CampaignOut(
+        id=campaign.pk, unit_id=campaign.unit_id, name=campaign.name, starts_on=campaign.starts_on,
+        deadline=campaign.deadline, target_declared=campaign.target_declared,
+        target_updated_daily=campaign.target_updated_daily, reminder_policy=campaign.reminder_policy,
+        archived_at=campaign.archived_at,
+    )
+
+
+@router.get("", response={200: list[UnitNode], 403: ErrorOut})
+def orgs_tree(request: HttpRequest) -> Any:
+    """The units you administer, as a tree (archived units included, flagged)."""
+    return selectors.unit_tree(_org_admin(request))
+
+
+@router.post("/{unit_id}/units", response={201: UnitOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def unit_create(request: HttpRequest, unit_id: int, data: UnitIn) -> Any:
+    """Create a child unit; `code` is unique among the parent's children and becomes part of the path."""
+    user = _org_admin(request)
+    parent = access.access_unit_for_user(user, unit_id)
+    unit = services.unit_create(actor=user, parent=parent, code=data.code, name=data.name, ip=client_ip(request))
+    return Status(201, _unit_out(unit))
+
+
+@router.patch("/{unit_id}", response={200: UnitOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def unit_patch(request: HttpRequest, unit_id: int, data: UnitPatch) -> Any:
+    """Rename (`name`), move (`parent_id`, another unit of your subtree) or archive (`archived: true`,
+    only an empty unit: no active members, no active child units)."""
+    user = _org_admin(request)
+    unit = access.access_unit_for_user(user, unit_id)
+    ip = client_ip(request)
+    if data.archived is False and unit.archived_at is not None:
+        raise ServiceError(_("Archived units cannot be restored here."), fields={"archived": _("Archived units cannot be restored here.")})
+    if data.name is not None:
+        unit = services.unit_rename(actor=user, unit=unit, name=data.name, ip=ip)
+    if data.parent_id is not None:
+        unit = services.unit_move(actor=user, unit=unit, new_parent_id=data.parent_id, ip=ip)
+    if data.archived:
+        unit = services.unit_archive(actor=user, unit=unit, ip=ip)
+    return _unit_out(unit)
+
+
+@router.post("/{unit_id}/roster", response={200: RosterOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def roster_upload(request: HttpRequest, unit_id: int, file: File[UploadedFile]) -> Any:
+    """Import a roster (multipart field `file`: .csv in UTF-8 or .xlsx, at most 20,000 rows and
+    10 MB). Columns: full name, phone, unit (code or path; empty = this unit), role. Valid rows
+    are created or updated; the rest come back inline (first 100) and as a CSV at `error_file_url`."""
+    user = _org_admin(request)
+    unit = access.access_unit_for_user(user, unit_id)
+    result = services.roster_import(
+        actor=user, unit=unit, filename=file.name or "", handle=file, size=file.size or 0, ip=client_ip(request)
+    )
+    record = result.record
+    assert record is not None
+    url = f"/api/v1/orgs/roster-imports/{record.pk}/errors.csv" if result.errors else None
+    return RosterOut(
+        import_id=record.pk, rows=record.rows, created=result.created, updated=result.updated,
+        unchanged=result.unchanged, errors=len(result.errors), error_file_url=url,
+        error_rows=[RosterErrorOut(row=row.number, reason=reason) for row, reason in result.errors[:INLINE_ERRORS_MAX]],
+    )
+
+
+@router.get("/roster-imports/{import_id}/errors.csv", response={200: None, 403: ErrorOut, 404: ErrorOut})
+def roster_errors(request: HttpRequest, import_id: int) -> Any:
+    """The rejected rows of one of your imports, with the reason on each row (CSV, UTF-8)."""
+    record = access.access_roster_import_for_user(_org_admin(request), import_id)
+    return error_file_response(record.error_csv, record.pk)
+
+
+def error_file_response(content: str, import_id: int) -> HttpResponse:
+    # The BOM makes Excel read the file as UTF-8 (Vietnamese names).
+    response = HttpResponse("\ufeff" + content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="roster-errors-{import_id}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/{unit_id}/campaigns", response={200: list[CampaignOut], 403: ErrorOut, 404: ErrorOut})
+def campaigns_list(request: HttpRequest, unit_id: int, archived: bool = False) -> Any:
+    """The unit's campaigns, newest start first (`archived=true` includes archived ones)."""
+    unit = access.access_unit_for_user(_org_admin(request), unit_id)
+    return [_campaign_out(c) for c in selectors.unit_campaigns(unit, include_archived=archived)]
+
+
+@router.post("/{unit_id}/campaigns", response={201: CampaignOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def campaign_create(request: HttpRequest, unit_id: int, data: CampaignIn) -> Any:
+    """A campaign over the unit's subtree: targets "declared since the start" and/or "updated daily"."""
+    user = _org_admin(request)
+    unit = access.access_unit_for_user(user, unit_id)
+    campaign = services.campaign_create(
+        actor=user, unit=unit, name=data.name, starts_on=data.starts_on, deadline=data.deadline,
+        target_declared=data.target_declared, target_updated_daily=data.target_updated_daily,
+        reminder_policy=data.reminder_policy, ip=client_ip(request),
+    )
+    return Status(201, _campaign_out(campaign))
+
+
+# --- Compliance (issue 7): numbers from the rollups; three facts per member, nothing else -----
+
+
+class ComplianceQuery(Schema):
+    day: date | None = Field(None, alias="date", description="YYYY-MM-DD (default: today)")
+    campaign: int | None = Field(None, description="campaign id (default: the newest covering the unit)")
+
+
+class UnitComplianceOut(Schema):
+    id: int = Field(..., alias="unit_id")
+    code: str
+    name: str
+    path: str
+    members: int
+    declared: int
+    declared_pct: float
+    updated_today: int
+    updated_pct: float
+    assisted_people: int
+
+
+class CampaignRefOut(Schema):
+    id: int
+    name: str
+    starts_on: date
+    deadline: date
+
+
+class ComplianceOut(Schema):
+    day: date = Field(..., alias="date")
+    campaign: CampaignRefOut | None
+    refreshed_at: datetime | None
+    from_snapshot: bool
+    unit: UnitComplianceOut | None
+    children: list[UnitComplianceOut]
+
+
+class MembersQuery(Schema):
+    status: Literal["not_declared", "not_updated_today"] | None = None
+    campaign: int | None = None
+    after: int = Field(0, ge=0, lt=2**63, description="keyset: the last member id of the previous page")
+    limit: int = Field(50, ge=1, le=compliance.MEMBERS_PAGE_MAX)
+
+
+class MemberFactsOut(Schema):
+    id: int
+    full_name: str
+    unit_code: str
+    unit_name: str
+    declared_since_start: bool
+    updated_today: bool
+    last_update_date: date | None
+
+
+class MembersOut(Schema):
+    items: list[MemberFactsOut]
+    next_after: int | None
+
+
+def _unit_and_campaign(request: HttpRequest, unit_id: int, campaign_id: int | None) -> tuple[Any, Any]:
+    user = request.auth  # type: ignore[attr-defined]
+    compliance.require_org_admin(user)
+    if unit_id <= 0 or unit_id >= 2**63:
+        raise Http404
+    unit = access.access_unit_for_user(user, unit_id)
+    campaign = compliance.pick_campaign(compliance.campaigns_for_unit(unit), campaign_id)
+    if campaign_id is not None and campaign is None:
+        raise Http404
+    return unit, campaign
+
+
+@router.get(
+    "/{unit_id}/compliance",
+    response={200: ComplianceOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    by_alias=True,
+)
+def unit_compliance(request: HttpRequest, unit_id: int, query: Query[ComplianceQuery]) -> dict[str, Any]:
+    """A unit's subtree totals and its children's (ranked) for a day, from the rollups/snapshots."""
+    unit, campaign = _unit_and_campaign(request, unit_id, query.campaign)
+    if campaign is None:
+        return {"date": query.day or compliance.local_today(), "campaign": None, "refreshed_at": None, "from_snapshot": False, "unit": None, "children": []}
+    report = compliance.unit_report(unit, campaign, query.day)
+
+    def out(n: compliance.UnitNumbers) -> dict[str, Any]:
+        return {**n.__dict__, "declared_pct": n.declared_pct, "updated_pct": n.updated_pct}
+
+    return {
+        "date": report.day,
+        "campaign": campaign,
+        "refreshed_at": report.refreshed_at,
+        "from_snapshot": report.from_snapshot,
+        "unit": out(report.unit),
+        "children": [out(c) for c in report.children],
+    }
+
+
+@router.get("/{unit_id}/members", response={200: MembersOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def unit_members(request: HttpRequest, unit_id: int, query: Query[MembersQuery]) -> dict[str, Any]:
+    """Members of the unit's subtree with the three compliance facts only (keyset pages by id)."""
+    unit, campaign = _unit_and_campaign(request, unit_id, query.campaign)
+    if campaign is None:
+        return {"items": [], "next_after": None}
+    page = compliance.members_page(unit, campaign, status=query.status, after=query.after, limit=query.limit)
+    return {
+        "items": [
+            {
+                "id": m.member_id, "full_name": m.full_name, "unit_code": m.unit_code, "unit_name": m.unit_name,
+                "declared_since_start": m.facts.declared_since_start, "updated_today": m.facts.updated_today,
+                "last_update_date": m.facts.last_update_date,
+            }
+            for m in page.items
+        ],
+        "next_after": page.next_after,
+    }

@@ -1,3 +1,363 @@
-from ninja import Router
+"""Citizen reports (phản ánh): submit (signed in, or anonymous with a proof of work), follow
+one's own reports or an anonymous one by tracking code; officials' queue and handling.
+
+POST /reports takes JSON, or multipart/form-data with the same fields as form fields and up to
+3 files in `photos` (JPEG, PNG or WebP, ≤ 5 MB each). Anonymous clients first GET
+/reports/challenge, solve it (ALTCHA v1: find `number` in 0..maxNumber with
+SHA-256(salt + number) == challenge) and send `pow` = base64(JSON {algorithm, challenge,
+number, salt, signature}).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django.http import FileResponse, Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import ValidationError
+
+from khaibao.accounts.models import Role
+from khaibao.api.auth import request_account
+from khaibao.api.errors import validation_fields
+from khaibao.api.schemas import ErrorOut, StrictSchema
+from khaibao.core.errors import ServiceError
+from khaibao.core.http import client_ip
+from khaibao.reports import pow as proof_of_work
+from khaibao.reports import selectors, services
+from khaibao.reports.models import Report
+from khaibao.reports.photos import MAX_PHOTO_BYTES
 
 router = Router(tags=["reports"])
+
+
+class ReportIn(StrictSchema):
+    category: str = Field(..., description="suspected_case, undeclared_or_not_isolating, gathering, "
+                          "misinformation, price_gouging_or_fake_supplies or other")
+    ward_code: int
+    address: str = Field(..., description="≤ 300 characters")
+    description: str = Field(..., description="What happened, ≤ 2,000 characters")
+    happened_at: datetime = Field(..., description="ISO 8601; Asia/Ho_Chi_Minh when no offset; not in the future")
+    lat: float | None = None
+    lon: float | None = None
+    pow: str = Field("", description="Solved ALTCHA payload; required without a bearer token")
+
+
+class ReplyOut(Schema):
+    text: str
+    created_at: datetime
+
+
+class ReportOut(Schema):
+    id: int
+    category: str
+    ward_code: int
+    ward_name: str
+    address: str
+    description: str
+    happened_at: datetime
+    lat: float | None
+    lon: float | None
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    photos: int
+    replies: list[ReplyOut]
+
+
+class SubmitOut(Schema):
+    id: int
+    status: str
+    tracking_code: str = Field(..., description="Shown only now: keep it to follow the report")
+
+
+class TrackOut(Schema):
+    category: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    replies: list[ReplyOut]
+
+
+class NoteOut(Schema):
+    id: int
+    author: str
+    text: str
+    created_at: datetime
+
+
+class PhotoOut(Schema):
+    id: int
+    content_type: str
+    size: int
+    width: int
+    height: int
+    url: str
+
+
+class OfficialReportOut(ReportOut):
+    anonymous: bool
+    duplicate_of: int | None
+    person_id: int | None
+    age_hours: float
+    overdue: bool
+    notes: list[NoteOut]
+    photo_list: list[PhotoOut]
+
+
+class QueueItemOut(Schema):
+    id: int
+    category: str
+    ward_code: int
+    ward_name: str
+    status: str
+    created_at: datetime
+    age_hours: float
+    overdue: bool
+    lat: float | None
+    lon: float | None
+
+
+class QueueOut(Schema):
+    target_hours: int
+    items: list[QueueItemOut]
+
+
+class QueueQuery(Schema):
+    category: str = ""
+    status: str = Field("", description="a status, or 'open'")
+    ward: int | None = None
+    age: str = Field("", description="overdue, today, week or older")
+    limit: int = Field(100, ge=1, le=500)
+
+
+class StatusIn(StrictSchema):
+    status: str
+    duplicate_of: int | None = None
+
+
+class TextIn(StrictSchema):
+    text: str
+
+
+class CaseIn(StrictSchema):
+    person_id: int | None = Field(None, description="An existing person in your area; or give the details")
+    full_name: str = ""
+    phone: str = ""
+    id_number: str = ""
+    birth_year: int | None = None
+    sex: str = ""
+
+
+class CaseOut(Schema):
+    person_id: int
+    report_id: int
+
+
+def _user(request: HttpRequest) -> Any:
+    return getattr(request, "auth", None)
+
+
+def _replies(report: Report) -> list[ReplyOut]:
+    return [ReplyOut(text=r.text, created_at=r.created_at) for r in selectors.public_replies(report)]
+
+
+def _report_out(report: Report) -> dict[str, Any]:
+    return {
+        "id": report.pk, "category": report.category, "ward_code": report.ward_id, "ward_name": report.ward.name,
+        "address": report.address, "description": report.description, "happened_at": report.happened_at,
+        "lat": report.lat, "lon": report.lon, "status": report.status, "created_at": report.created_at,
+        "updated_at": report.updated_at,
+        # Lists annotate the count (one query for the page); a single report counts on its own.
+        "photos": report.photo_count if hasattr(report, "photo_count") else report.photos.count(),
+        "replies": _replies(report),
+    }
+
+
+def _official_out(report: Report) -> OfficialReportOut:
+    return OfficialReportOut(
+        **_report_out(report),
+        anonymous=report.reporter_id is None,
+        duplicate_of=report.duplicate_of_id,
+        person_id=report.person_id,
+        age_hours=round(selectors.age_hours(report), 1),
+        overdue=selectors.is_overdue(report),
+        notes=[
+            NoteOut(id=n.pk, author=str(n.author.username or n.author.pk), text=n.text, created_at=n.created_at)
+            for n in report.notes.select_related("author").order_by("created_at", "pk")
+        ],
+        photo_list=[
+            PhotoOut(
+                id=p.pk, content_type=p.content_type, size=p.size, width=p.width, height=p.height,
+                url=f"/api/v1/reports/{report.pk}/photos/{p.pk}",
+            )
+            for p in report.photos.order_by("pk")
+        ],
+    )
+
+
+def _parse_submission(request: HttpRequest) -> tuple[ReportIn, list[services.PhotoUpload]]:
+    content_type = (request.content_type or "").lower()
+    photos: list[services.PhotoUpload] = []
+    if content_type.startswith("multipart/form-data"):
+        raw: dict[str, Any] = {k: v for k, v in request.POST.items() if v != "" or k in {"pow"}}
+        files = request.FILES.getlist("photos")
+        unknown_files = set(request.FILES.keys()) - {"photos"}
+        if unknown_files:
+            raise ServiceError(_("Some fields are not valid."), fields={n: _("Unknown field.") for n in unknown_files})
+        for upload in files:
+            photos.append(services.PhotoUpload(
+                name=upload.name or "", content_type=upload.content_type or "",
+                # Anything beyond the 5 MB limit is refused by photo_clean; read one byte more to know.
+                data=upload.read(MAX_PHOTO_BYTES + 1),
+            ))
+    else:
+        try:
+            raw = json.loads(request.body or b"{}")
+        except ValueError:
+            raise ServiceError(_("The body is not valid JSON."), code="malformed_json") from None
+        if not isinstance(raw, dict):
+            raise ServiceError(_("The body must be a JSON object."), code="malformed_json")
+    try:
+        data = ReportIn.model_validate(raw)
+    except ValidationError as exc:
+        raise ServiceError(
+            _("Some fields are not valid."), fields=validation_fields(exc.errors())  # type: ignore[arg-type]
+        ) from None
+    return data, photos
+
+
+@router.get("/challenge", auth=None, response={200: dict[str, Any]})
+def report_challenge(request: HttpRequest) -> dict[str, Any]:
+    """A proof-of-work challenge for an anonymous report (ALTCHA v1 format)."""
+    return proof_of_work.challenge_create()
+
+
+@router.post("", auth=None, response={201: SubmitOut, 400: ErrorOut, 403: ErrorOut, 429: ErrorOut})
+def report_submit(request: HttpRequest) -> Status:
+    """Send a report: signed in (bearer token) or anonymously with a solved `pow`."""
+    account = request_account(request)
+    data, photos = _parse_submission(request)
+    report, code = services.report_submit(
+        actor=account,
+        data=services.ReportInput(
+            category=data.category, ward_code=data.ward_code, address=data.address, description=data.description,
+            happened_at=data.happened_at, lat=data.lat, lon=data.lon,
+        ),
+        photos=photos,
+        pow_payload=data.pow,
+        ip=client_ip(request),
+    )
+    return Status(201, SubmitOut(id=report.pk, status=report.status, tracking_code=code))
+
+
+@router.get("", response={200: list[ReportOut]})
+def reports_mine(request: HttpRequest) -> list[dict[str, Any]]:
+    """The signed-in citizen's own reports, newest first, with the replies."""
+    return [_report_out(r) for r in selectors.reports_of_reporter(_user(request))[:100]]
+
+
+@router.get("/track/{code}", auth=None, response={200: TrackOut, 404: ErrorOut})
+def report_track(request: HttpRequest, code: str) -> TrackOut:
+    """Follow a report by its tracking code: status and replies only."""
+    report = selectors.report_by_code(code)
+    return TrackOut(
+        category=report.category, status=report.status, created_at=report.created_at,
+        updated_at=report.updated_at, replies=_replies(report),
+    )
+
+
+@router.get("/queue", response={200: QueueOut, 403: ErrorOut})
+def report_queue(request: HttpRequest, query: Query[QueueQuery]) -> QueueOut:
+    """Reports in the official's area, oldest first, with their age against the target."""
+    filters = selectors.QueueFilters(category=query.category, status=query.status, ward=query.ward, age=query.age)
+    reports = list(selectors.report_queue(_user(request), filters)[: query.limit])
+    return QueueOut(
+        target_hours=selectors.target_hours(),
+        items=[
+            QueueItemOut(
+                id=r.pk, category=r.category, ward_code=r.ward_id, ward_name=r.ward.name, status=r.status,
+                created_at=r.created_at, age_hours=round(selectors.age_hours(r), 1), overdue=selectors.is_overdue(r),
+                lat=r.lat, lon=r.lon,
+            )
+            for r in reports
+        ],
+    )
+
+
+@router.get("/{int:report_id}", response={200: ReportOut, 404: ErrorOut})
+def report_detail(request: HttpRequest, report_id: int) -> dict[str, Any]:
+    """The signed-in reporter's own report."""
+    return _report_out(selectors.report_for_reporter(_user(request), report_id))
+
+
+@router.get("/{int:report_id}/official", response={200: OfficialReportOut, 404: ErrorOut})
+def report_official(request: HttpRequest, report_id: int) -> OfficialReportOut:
+    """A report in the official's area, with notes and photos (audited)."""
+    report = selectors.report_for_official(_user(request), report_id, ip=client_ip(request))
+    return _official_out(report)
+
+
+@router.post("/{int:report_id}/status", response={200: OfficialReportOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut})
+def report_status(request: HttpRequest, report_id: int, data: StatusIn) -> OfficialReportOut:
+    ip = client_ip(request)
+    report = selectors.report_for_official(_user(request), report_id, purpose="", ip=ip)
+    duplicate_of = None
+    if data.duplicate_of is not None:
+        try:
+            duplicate_of = selectors.report_for_official(_user(request), data.duplicate_of, purpose="", ip=ip)
+        except Http404:
+            raise ServiceError(
+                _("Some fields are not valid."), fields={"duplicate_of": _("No report with this number in your area.")}
+            ) from None
+    report = services.report_status_change(
+        actor=_user(request), report=report, status=data.status, duplicate_of=duplicate_of, ip=ip
+    )
+    return _official_out(report)
+
+
+@router.post("/{int:report_id}/notes", response={201: NoteOut, 400: ErrorOut, 404: ErrorOut})
+def report_note(request: HttpRequest, report_id: int, data: TextIn) -> Status:
+    ip = client_ip(request)
+    report = selectors.report_for_official(_user(request), report_id, purpose="", ip=ip)
+    note = services.report_note_add(actor=_user(request), report=report, text=data.text, ip=ip)
+    author = note.author
+    return Status(201, NoteOut(id=note.pk, author=str(author.username or author.pk), text=note.text, created_at=note.created_at))
+
+
+@router.post("/{int:report_id}/replies", response={201: ReplyOut, 400: ErrorOut, 404: ErrorOut})
+def report_reply(request: HttpRequest, report_id: int, data: TextIn) -> Status:
+    ip = client_ip(request)
+    report = selectors.report_for_official(_user(request), report_id, purpose="", ip=ip)
+    reply = services.report_reply_add(actor=_user(request), report=report, text=data.text, ip=ip)
+    return Status(201, ReplyOut(text=reply.text, created_at=reply.created_at))
+
+
+@router.post("/{int:report_id}/to-case", response={201: CaseOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut})
+def report_to_case(request: HttpRequest, report_id: int, data: CaseIn) -> Status:
+    """Turn a report about a person into a case: the person enters their ward's triage queue."""
+    ip = client_ip(request)
+    report = selectors.report_for_official(_user(request), report_id, purpose="", ip=ip)
+    person = services.report_to_case(
+        actor=_user(request), report=report, data=services.CaseInput(**data.model_dump()), ip=ip
+    )
+    return Status(201, CaseOut(person_id=person.pk, report_id=report.pk))
+
+
+@router.get("/{int:report_id}/photos/{int:photo_id}", response={200: None, 404: ErrorOut})
+def report_photo(request: HttpRequest, report_id: int, photo_id: int) -> FileResponse:
+    """A photo, for the reporter or an official of the area (audited); never cached."""
+    user = _user(request)
+    ip = client_ip(request)
+    if getattr(user, "role", None) == Role.OFFICIAL:
+        report = selectors.report_for_official(user, report_id, purpose="photo_view", ip=ip)
+    else:
+        report = selectors.report_for_reporter(user, report_id)
+    photo, path = selectors.report_photo_path(report, photo_id)
+    response = FileResponse(path.open("rb"), content_type=photo.content_type)
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response

@@ -72,6 +72,7 @@ def _register_routers() -> None:
         reports,
         stats,
         tracing,
+        volunteers,
         zones,
     )
 
@@ -94,6 +95,7 @@ def _register_routers() -> None:
     api.add_router("/news", news.router)
     api.add_router("/reports", reports.router)  # issue 6
     api.add_router("/orgs", orgs.router)  # issue 7
+    api.add_router("/volunteers", volunteers.router)  # issue 7
     # Last, so it only catches what no router answered: unknown API paths get the error format.
     api.add_router("", _fallback)
 

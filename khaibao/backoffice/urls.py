@@ -2,10 +2,14 @@ from django.urls import path
 
 from khaibao.backoffice import break_glass as break_glass_console
 from khaibao.backoffice import cases as cases_console
+from khaibao.backoffice import compliance as compliance_console
 from khaibao.backoffice import exports, verify, views
 from khaibao.backoffice import news as news_console
+from khaibao.backoffice import orgs as orgs_console
+from khaibao.backoffice import reports as reports_console
 from khaibao.backoffice import stats as stats_console
 from khaibao.backoffice import tracing as tracing_console
+from khaibao.backoffice import volunteers as volunteers_console
 from khaibao.backoffice import zones as zones_console
 
 app_name = "backoffice"
@@ -26,6 +30,13 @@ urlpatterns = [
     path("zones/places/<int:place_id>/", zones_console.place_detail, name="place_detail"),
     path("zones/places/<int:place_id>/edit/", zones_console.place_edit, name="place_edit"),
     path("zones/places/<int:place_id>/withdraw/", zones_console.place_withdraw, name="place_withdraw"),
+    path("reports/", reports_console.reports_index, name="reports"),
+    path("reports/<int:report_id>/", reports_console.report_detail, name="report"),
+    path("reports/<int:report_id>/status/", reports_console.report_status, name="report_status"),
+    path("reports/<int:report_id>/notes/", reports_console.report_note, name="report_note"),
+    path("reports/<int:report_id>/replies/", reports_console.report_reply, name="report_reply"),
+    path("reports/<int:report_id>/to-case/", reports_console.report_to_case, name="report_to_case"),
+    path("reports/<int:report_id>/photos/<int:photo_id>/", reports_console.report_photo, name="report_photo"),
     path("cases/", cases_console.queue, name="cases"),
     path("cases/<int:person_id>/", cases_console.case, name="case"),
     path("cases/<int:person_id>/actions/", cases_console.case_action, name="case_action"),
@@ -36,11 +47,27 @@ urlpatterns = [
     path("break-glass/", break_glass_console.search, name="break_glass"),
     path("break-glass/review/", break_glass_console.review, name="break_glass_review"),
     path("stats/", stats_console.dashboard, name="stats"),
+    path("compliance/", compliance_console.dashboard, name="compliance"),
+    path("compliance/<int:unit_id>/", compliance_console.dashboard, name="compliance_unit"),
+    path("compliance/<int:unit_id>/members/", compliance_console.members, name="compliance_members"),
+    path("compliance/<int:unit_id>/export/", compliance_console.export, name="compliance_export"),
     path("news/", news_console.news_list, name="news"),
     path("news/new/", news_console.news_create, name="news_create"),
     path("news/preview/", news_console.news_preview, name="news_preview"),
     path("news/<int:announcement_id>/edit/", news_console.news_edit, name="news_edit"),
     path("news/<int:announcement_id>/unpublish/", news_console.news_unpublish, name="news_unpublish"),
+    path("orgs/", orgs_console.orgs_index, name="orgs"),
+    path("orgs/<int:unit_id>/", orgs_console.unit_detail, name="org_unit"),
+    path("orgs/<int:unit_id>/do/<str:action>/", orgs_console.unit_action, name="org_unit_action"),
+    path("orgs/<int:unit_id>/import/", orgs_console.roster_import, name="org_roster_import"),
+    path("orgs/<int:unit_id>/campaigns/new/", orgs_console.campaign_create, name="org_campaign_create"),
+    path("orgs/members/<int:member_id>/remove/", orgs_console.member_remove, name="org_member_remove"),
+    path("orgs/imports/<int:import_id>/errors.csv", orgs_console.roster_errors, name="org_roster_errors"),
+    path("orgs/campaigns/<int:campaign_id>/edit/", orgs_console.campaign_edit, name="org_campaign_edit"),
+    path("orgs/campaigns/<int:campaign_id>/archive/", orgs_console.campaign_archive, name="org_campaign_archive"),
+    path("set-password/<str:uidb64>/<str:token>/", orgs_console.set_password, name="set_password"),
+    path("volunteers/", volunteers_console.volunteers, name="volunteers"),
+    path("volunteers/<int:appointment_id>/revoke/", volunteers_console.volunteer_revoke, name="volunteer_revoke"),
     path("exports/", exports.exports, name="exports"),
     path("exports/<int:job_id>/", exports.export_status, name="export_status"),
     path("exports/<int:job_id>/download/", exports.export_download, name="export_download"),

@@ -14,7 +14,7 @@ def declarations_history(person: Person, *, before: int | None = None, limit: in
     Keyset-paginated by `version`: pass the last version seen as `before` for the next page.
     """
     limit = max(1, min(limit, HISTORY_PAGE_MAX))
-    qs = Declaration.objects.filter(person=person).select_related("assessment")
+    qs = Declaration.objects.filter(person=person).select_related("assessment", "declared_by")
     if before is not None:
         qs = qs.filter(version__lt=min(before, 2**31))
     return list(qs.order_by("-version")[:limit])
@@ -40,6 +40,11 @@ def declaration_export(declaration: Declaration) -> dict[str, Any]:
         "version": declaration.version,
         "kind": declaration.kind,
         "declared_as": declaration.declared_as,
+        # "Declared by volunteer X for Y": the person sees who acted for them (issue 7).
+        "declared_by_volunteer": (
+            (declaration.declared_by.display_name if declaration.declared_by else "") or None
+            if declaration.declared_as == "volunteer" else None
+        ),
         "questionnaire_version": declaration.questionnaire_version,
         "consent_version": declaration.consent_version,
         "commitment": declaration.commitment,
@@ -58,5 +63,5 @@ def declaration_export(declaration: Declaration) -> dict[str, Any]:
 
 def declarations_for_export(person: Person) -> list[dict[str, Any]]:
     """Every declaration of `person`, oldest first, as plain JSON-ready dicts (for /me/export)."""
-    qs = Declaration.objects.filter(person=person).select_related("assessment").order_by("version")
+    qs = Declaration.objects.filter(person=person).select_related("assessment", "declared_by").order_by("version")
     return [declaration_export(d) for d in qs]

@@ -108,3 +108,101 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RosterImport(models.Model):
+    """One roster upload: its counts, and the rejected rows (with reasons) as a CSV to download.
+
+    The error file repeats names and phones from the upload, so it is encrypted at rest like
+    other personal data, and only the admin who uploaded it may download it.
+    """
+
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="roster_imports")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    error_csv = EncryptedTextField(blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"roster import {self.pk}"
+
+
+# --- Compliance (issue 7): rollups, daily snapshots, reminders --------------------------------
+# Organisation admins read these tables only: counts per unit, never a member's health.
+
+
+class UnitComplianceRollup(models.Model):
+    """One unit's compliance numbers for one campaign and day, refreshed every minute.
+
+    `own_*` count the unit's own members; the plain columns are subtree totals (the unit and
+    every unit below it), summed over units in Python. Rows are rewritten by
+    khaibao.orgs.rollups.compliance_refresh; a past day's rows keep its last refresh.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    own_members = models.PositiveIntegerField(default=0)
+    own_declared = models.PositiveIntegerField(default=0)
+    own_updated_today = models.PositiveIntegerField(default=0)
+    members = models.PositiveIntegerField(default=0)
+    declared = models.PositiveIntegerField(default=0)
+    updated_today = models.PositiveIntegerField(default=0)
+    # People assisted by the unit's active volunteers (subtree total).
+    assisted_people = models.PositiveIntegerField(default=0)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "day", "unit"], name="orgs_rollup_campaign_day_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.day} {self.unit_id}"
+
+
+class ComplianceSnapshot(models.Model):
+    """A unit's numbers frozen at the end of a day — the daily report to the central office.
+
+    `final` is false for a snapshot taken in the last minutes of the day (from 23:55 local)
+    and true once the day is over and the day's last refresh was copied.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    members = models.PositiveIntegerField(default=0)
+    declared = models.PositiveIntegerField(default=0)
+    updated_today = models.PositiveIntegerField(default=0)
+    assisted_people = models.PositiveIntegerField(default=0)
+    final = models.BooleanField(default=False)
+    taken_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "unit", "day"], name="orgs_snapshot_campaign_unit_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.unit_id} {self.day}"
+
+
+class CampaignReminder(models.Model):
+    """A compliance reminder sent to a member: the row makes it at most one per member per day."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=10)  # "in_app" (with the account's channels) or "sms"
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member", "day"], name="orgs_reminder_member_day")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.day}"

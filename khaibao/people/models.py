@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -23,6 +25,17 @@ class Relation(models.TextChoices):
     GRANDPARENT = "grandparent", _("Grandparent")
     SIBLING = "sibling", _("Sibling")
     OTHER = "other", _("Other")
+
+
+class ConsentMethod(models.TextChoices):
+    CODE = "code", _("One-time code to their phone")
+    WITNESSED = "witnessed", _("Witnessed verbal consent")
+    # Registered, code sent, not yet confirmed: the delegation gives no access yet.
+    PENDING_CODE = "pending_code", _("Waiting for the code")
+
+
+# Delegations that give access ("" = recorded before consent methods were stored).
+CONSENTED = ("", ConsentMethod.CODE, ConsentMethod.WITNESSED)
 
 
 class Person(models.Model):
@@ -92,6 +105,11 @@ class Delegation(models.Model):
     volunteer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delegations")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="delegations")
     consent_recorded_at = models.DateTimeField(default=timezone.now)
+    # How the assisted person agreed: a one-time code to their own phone ("code"), or verbal
+    # consent witnessed and attested by the volunteer ("witnessed"); "" for older rows.
+    consent_method = models.CharField(max_length=20, blank=True, default="", choices=ConsentMethod.choices)
+    consent_witness = models.CharField(max_length=100, blank=True, default="")
+    consent_attested_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
 
@@ -104,3 +122,43 @@ class Delegation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer} assists {self.person}"
+
+
+class VolunteerAppointment(models.Model):
+    """A citizen made a volunteer by an organisation admin (for a unit of their subtree) or a
+    ward health official (for their ward), until `expires_at` or revocation.
+
+    accounts.access counts a volunteer's delegations only while an appointment is active, so
+    expiry ends access without any job having to run.
+    """
+
+    account = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appointments")
+    appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    org_unit = models.ForeignKey("orgs.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    ward = models.ForeignKey("places.Ward", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "expires_at"], name="volunteer_appt_active")]
+
+    def __str__(self) -> str:
+        return f"volunteer {self.account_id} until {self.expires_at:%Y-%m-%d}"
+
+    def is_active(self, now: Any = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and self.starts_at <= now < self.expires_at
+
+
+def active_appointments_q(now: Any = None, *, prefix: str = "") -> Q:
+    """Appointments in force at `now` (`prefix` e.g. "appointments__" from Account)."""
+    now = now or timezone.now()
+    return Q(**{
+        f"{prefix}revoked_at__isnull": True, f"{prefix}starts_at__lte": now, f"{prefix}expires_at__gt": now,
+    })

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
+from khaibao.accounts.access import is_active_volunteer
 from khaibao.accounts.models import Account
 from khaibao.accounts.phones import mask_phone
-from khaibao.people.models import Delegation, HouseholdMembership, Person, Relation
+from khaibao.people.models import CONSENTED, Delegation, HouseholdMembership, Person, Relation
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,10 @@ def household_entries(*, account: Account) -> list[HouseholdEntry]:
         .order_by("is_self", "created_at", "pk")
     )
     entries = [HouseholdEntry(person=m.person, relation=m.relation, assisted=False) for m in memberships]
-    if account.is_volunteer:
+    if is_active_volunteer(account):
         seen = {e.person.pk for e in entries}
         delegations = (
-            Delegation.objects.filter(volunteer=account, ended_at__isnull=True)
+            Delegation.objects.filter(volunteer=account, ended_at__isnull=True, consent_method__in=CONSENTED)
             .select_related("person__home_ward__province")
             .order_by("started_at", "pk")
         )
@@ -157,3 +158,78 @@ def household_export_data(*, account: Account) -> dict[str, Any]:
 
 def export_json(data: dict[str, Any]) -> str:
     return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+
+
+@dataclass(frozen=True)
+class AssistedEntry:
+    """A person a volunteer assists, for the volunteer's page."""
+
+    delegation: Delegation
+    person: Person
+    pending: bool
+    updated_today: bool
+
+
+def volunteer_assisted(*, account: Account) -> list[AssistedEntry]:
+    """The people `account` assists (not ended), pending consent included, with whether today's
+    daily update (Asia/Ho_Chi_Minh date) is in. Two queries whatever the number."""
+    from khaibao.monitoring.models import DailyUpdate
+
+    delegations = list(
+        Delegation.objects.filter(volunteer=account, ended_at__isnull=True)
+        .select_related("person__home_ward__province").order_by("started_at", "pk")
+    )
+    done = set(
+        DailyUpdate.objects.filter(
+            person_id__in=[d.person_id for d in delegations], day=timezone.localdate()
+        ).values_list("person_id", flat=True)
+    )
+    return [
+        AssistedEntry(delegation=d, person=d.person, pending=d.consent_method not in CONSENTED,
+                      updated_today=d.person_id in done)
+        for d in delegations
+    ]
+
+
+def assisted_dict(entry: AssistedEntry) -> dict[str, Any]:
+    """An assisted person for the API: masked like person_public_dict, plus the consent."""
+    d = entry.delegation
+    return {
+        "id": d.pk,
+        "person": person_public_dict(HouseholdEntry(person=entry.person, relation=None, assisted=True)),
+        "consent_method": d.consent_method or None,
+        "consent_witness": d.consent_witness or None,
+        "consent_recorded_at": None if entry.pending else d.consent_recorded_at,
+        "pending": entry.pending,
+        "updated_today": entry.updated_today,
+    }
+
+
+def appointment_dict(appointment: Any) -> dict[str, Any]:
+    """An appointment for the console and API; the volunteer's phone masked."""
+    account = appointment.account
+    return {
+        "id": appointment.pk,
+        "account_id": account.pk,
+        "display_name": account.display_name,
+        "phone": masked_phone(account.phone or "") or None,
+        "org_unit_id": appointment.org_unit_id,
+        "ward_code": appointment.ward_id,
+        "starts_at": appointment.starts_at,
+        "expires_at": appointment.expires_at,
+        "revoked_at": appointment.revoked_at,
+        "active": appointment.is_active(),
+    }
+
+
+def appointable_units(user: Any) -> list[Any]:
+    """The (not archived) organisation units of an org admin's subtree, for the appointment form."""
+    from khaibao.orgs.models import OrgUnit
+
+    if getattr(user, "role", None) != "org_admin" or not user.org_unit_id:
+        return []
+    path = user.org_unit.path
+    return list(
+        OrgUnit.objects.filter(archived_at__isnull=True)
+        .filter(Q(path=path) | Q(path__startswith=path + "/")).order_by("path")[:1000]
+    )

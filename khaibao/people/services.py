@@ -7,24 +7,37 @@ names, so a ServiceError lands next to the right field in both interfaces.
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import ForeignObjectRel
+from django.db.models import F, ForeignObjectRel, Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from khaibao.accounts.models import Account
+from khaibao.accounts.access import is_active_volunteer
+from khaibao.accounts.models import Account, OtpChallenge, Role, ScopeLevel
 from khaibao.accounts.phones import phone_index
+from khaibao.accounts.sms import send_sms
 from khaibao.audit.services import audit_record
 from khaibao.core import crypto
 from khaibao.core.errors import ServiceError
 from khaibao.people import selectors
 from khaibao.people import validators as v
-from khaibao.people.models import Delegation, HouseholdMembership, Person, Relation
+from khaibao.people.models import (
+    ConsentMethod,
+    Delegation,
+    HouseholdMembership,
+    Person,
+    Relation,
+    VolunteerAppointment,
+    active_appointments_q,
+)
 from khaibao.places.models import Country, Ward
 
 ID_INDEX_PURPOSE = "id_number"
@@ -406,3 +419,287 @@ def delegation_start(*, actor: Account, volunteer: Account, person: Person, **ex
         )
         audit_record(actor=actor, action="delegation.start", obj=delegation, person_id=person.pk)
     return delegation
+
+
+# --- Volunteers (issue 7) -------------------------------------------------------------------
+
+APPOINTMENT_MAX_DAYS = 366
+CONSENT_CODE_TTL = timedelta(minutes=5)
+CONSENT_MAX_ATTEMPTS = 5
+CONSENT_METHODS = (ConsentMethod.CODE, ConsentMethod.WITNESSED)
+
+
+def _consent_key(delegation: Delegation) -> str:
+    # Its own purpose: a consent code can never be used to sign in, nor a sign-in code here.
+    return crypto.blind_index(f"delegation:{delegation.pk}", purpose="consent-otp")
+
+
+def _consent_hash(key: str, code: str) -> str:
+    return crypto.blind_index(f"{key}:{code}", purpose="consent-otp")
+
+
+def volunteer_appoint(
+    *, actor: Account, phone: str, expires_at: datetime, org_unit_id: int | None = None, ip: str = ""
+) -> VolunteerAppointment:
+    """Make the citizen whose account has exactly `phone` a volunteer until `expires_at`.
+
+    An organisation admin appoints for a unit of their subtree (default: their own unit; a
+    unit outside it is 404); a ward health official appoints for their ward. Anyone else: 403.
+    """
+    from khaibao.orgs.models import OrgUnit
+
+    org_unit: OrgUnit | None = None
+    ward_id: int | None = None
+    if actor.role == Role.ORG_ADMIN and actor.org_unit_id:
+        root = actor.org_unit
+        assert root is not None
+        unit_id = org_unit_id or root.pk
+        org_unit = (
+            OrgUnit.objects.filter(Q(path=root.path) | Q(path__startswith=root.path + "/"), pk=unit_id)
+            .filter(archived_at__isnull=True).first()
+        )
+        if org_unit is None:
+            raise Http404
+    elif actor.role == Role.OFFICIAL and actor.scope_level == ScopeLevel.WARD and actor.scope_ward_id:
+        ward_id = actor.scope_ward_id
+    else:
+        raise ServiceError(_("Only organisation admins and ward health officials appoint volunteers."),
+                           code="forbidden", status=403)
+    errors: dict[str, str] = {}
+    citizen: Account | None = None
+    try:
+        normalised = v.clean_phone(phone)
+    except ValidationError as exc:
+        errors["phone"] = exc.messages[0]
+    else:
+        citizen = Account.objects.filter(
+            phone_index=phone_index(normalised), role=Role.CITIZEN, is_active=True
+        ).first() if normalised else None
+        if citizen is None:
+            errors["phone"] = _("No citizen has signed in with this phone number yet.")
+    now = timezone.now()
+    if expires_at <= now:
+        errors["expires_at"] = _("The expiry must be in the future.")
+    elif expires_at > now + timedelta(days=APPOINTMENT_MAX_DAYS):
+        errors["expires_at"] = _("A volunteer is appointed for at most one year at a time.")
+    if errors:
+        raise ServiceError(_("Some fields are not valid."), code="invalid", fields=errors)
+    assert citizen is not None
+    with transaction.atomic():
+        appointment = VolunteerAppointment.objects.create(
+            account=citizen, appointed_by=actor, org_unit=org_unit, ward_id=ward_id,
+            starts_at=now, expires_at=expires_at,
+        )
+        if not citizen.is_volunteer:
+            citizen.is_volunteer = True
+            citizen.save(update_fields=["is_volunteer"])
+        audit_record(actor=actor, action="volunteer.appoint", obj=appointment, ip=ip,
+                     data={"account_id": citizen.pk, "org_unit_id": appointment.org_unit_id, "ward_id": ward_id})
+    return appointment
+
+
+def volunteer_revoke(*, actor: Account, appointment: VolunteerAppointment, ip: str = "") -> VolunteerAppointment:
+    """End `appointment` now (access checked by the caller); the volunteer's delegations stop
+    counting at once unless another appointment is still in force."""
+    with transaction.atomic():
+        if appointment.revoked_at is None:
+            appointment.revoked_at = timezone.now()
+            appointment.revoked_by = actor
+            appointment.save(update_fields=["revoked_at", "revoked_by"])
+        account = appointment.account
+        still = VolunteerAppointment.objects.filter(active_appointments_q(), account=account).exists()
+        if account.is_volunteer and not still:
+            account.is_volunteer = False
+            account.save(update_fields=["is_volunteer"])
+        audit_record(actor=actor, action="volunteer.revoke", obj=appointment, ip=ip,
+                     data={"account_id": account.pk})
+    return appointment
+
+
+def _send_consent_code(delegation: Delegation, phone: str, volunteer_name: str) -> None:
+    key = _consent_key(delegation)
+    now = timezone.now()
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    OtpChallenge.objects.filter(phone_index=key, consumed_at__isnull=True).update(consumed_at=now)
+    OtpChallenge.objects.create(
+        phone_index=key, code_hash=_consent_hash(key, code), created_at=now, expires_at=now + CONSENT_CODE_TTL,
+    )
+    body = _(
+        "Khai Bao: volunteer %(volunteer)s asks to declare your health for you. If you agree, give them "
+        "this code: %(code)s (valid %(minutes)s minutes)."
+    ) % {"volunteer": volunteer_name, "code": code, "minutes": int(CONSENT_CODE_TTL.total_seconds()) // 60}
+    transaction.on_commit(lambda: send_sms(to=phone, body=body), robust=True)
+
+
+def assisted_person_start(
+    *,
+    actor: Account,
+    consent_method: str,
+    full_name: str,
+    sex: str,
+    home_ward_id: int | None,
+    birth_year: int | None = None,
+    date_of_birth: date | None = None,
+    nationality_id: str = "VN",
+    id_number: str = "",
+    phone: str = "",
+    street: str = "",
+    witness_name: str = "",
+    attested: bool = False,
+    ip: str = "",
+) -> Delegation:
+    """A volunteer registers an assisted person (same field rules as a household member).
+
+    Consent "witnessed": the volunteer attests (tick + witness's name) and the delegation is
+    active at once. Consent "code": a one-time code goes to the person's own phone and the
+    delegation stays pending until `assisted_consent_confirm`.
+    """
+    if not is_active_volunteer(actor):
+        raise ServiceError(_("Only an appointed volunteer registers assisted people."), code="forbidden", status=403)
+    values: dict[str, Any] = {
+        "full_name": full_name, "sex": sex, "ward_code": home_ward_id, "birth_year": birth_year,
+        "date_of_birth": date_of_birth, "nationality": nationality_id, "id_number": id_number,
+        "phone": phone, "street": street,
+    }
+    extra: dict[str, str] = {}
+    witness = ""
+    if consent_method not in CONSENT_METHODS:
+        extra["consent_method"] = _("Choose a one-time code to their phone, or witnessed verbal consent.")
+    elif consent_method == ConsentMethod.CODE and not (phone or "").strip():
+        extra["phone"] = _("A code can only be sent to the person's own phone. Give it, or record witnessed consent.")
+    elif consent_method == ConsentMethod.WITNESSED:
+        if not attested:
+            extra["attested"] = _("Confirm that the person agreed in front of you and the witness.")
+        try:
+            witness = v.clean_full_name(witness_name)
+        except ValidationError as exc:
+            extra["witness_name"] = exc.messages[0]
+    try:
+        clean = _validated(values, current=None, owner_self=None)
+    except ServiceError as exc:
+        exc.fields.update(extra)
+        raise
+    if consent_method == ConsentMethod.CODE and clean["phone"] and phone_index(clean["phone"]) == actor.phone_index:
+        # The code proves the person's own agreement: it must not reach the volunteer.
+        extra["phone"] = _("This is your own phone. The code must go to the person's own phone.")
+    if extra:
+        raise ServiceError(_("Some fields are not valid."), code="invalid", fields=extra)
+    if _id_taken(clean["id_number"]):
+        raise _duplicate_id_error()
+    now = timezone.now()
+    witnessed = consent_method == ConsentMethod.WITNESSED
+    try:
+        with transaction.atomic():
+            person = Person.objects.create(
+                full_name=clean["full_name"], date_of_birth=clean["date_of_birth"], birth_year=clean["birth_year"],
+                sex=clean["sex"], nationality_id=clean["nationality"], id_number=clean["id_number"],
+                id_number_index=id_number_index(clean["id_number"]) if clean["id_number"] else None,
+                phone=clean["phone"], phone_index=phone_index(clean["phone"]) if clean["phone"] else "",
+                home_ward_id=clean["ward_code"], street=clean["street"], created_by=actor,
+            )
+            delegation = Delegation.objects.create(
+                volunteer=actor, person=person, started_at=now, consent_recorded_at=now,
+                consent_method=ConsentMethod.WITNESSED if witnessed else ConsentMethod.PENDING_CODE,
+                consent_witness=witness, consent_attested_at=now if witnessed else None,
+            )
+            audit_record(actor=actor, action="person.create", obj=person, person_id=person.pk, ip=ip,
+                         data={"relation": "assisted"})
+            audit_record(actor=actor, action="delegation.start", obj=delegation, person_id=person.pk, ip=ip,
+                         data={"consent_method": consent_method})
+            if not witnessed:
+                _send_consent_code(delegation, clean["phone"], actor.display_name or _("a volunteer"))
+    except IntegrityError as exc:
+        if _id_taken(clean["id_number"]):
+            raise _duplicate_id_error() from exc
+        raise
+    return delegation
+
+
+def assisted_consent_resend(*, actor: Account, delegation: Delegation, ip: str = "") -> None:
+    """A fresh consent code for a pending delegation (the older code stops working)."""
+    if delegation.consent_method != ConsentMethod.PENDING_CODE:
+        raise ServiceError(_("Consent is already recorded."), code="already_confirmed", status=409)
+    with transaction.atomic():
+        _send_consent_code(delegation, delegation.person.phone, actor.display_name or _("a volunteer"))
+        audit_record(actor=actor, action="delegation.consent_code_sent", obj=delegation,
+                     person_id=delegation.person_id, ip=ip)
+
+
+def assisted_consent_confirm(*, actor: Account, delegation: Delegation, code: str, ip: str = "") -> Delegation:
+    """Record consent by the code sent to the assisted person's phone: 6 digits, 5 minutes,
+    at most 5 guesses (counted with a conditional UPDATE, as for sign-in codes)."""
+    if delegation.consent_method != ConsentMethod.PENDING_CODE:
+        raise ServiceError(_("Consent is already recorded."), code="already_confirmed", status=409)
+    code = (code or "").strip()
+    if not (len(code) == 6 and code.isdigit()):
+        raise ServiceError(_("The code has 6 digits."), code="invalid_code", fields={"code": _("The code has 6 digits.")})
+    key = _consent_key(delegation)
+    now = timezone.now()
+    ok = False
+    # No exception may leave this block after the attempt counter moved (see accounts.otp).
+    with transaction.atomic():
+        challenge = (
+            OtpChallenge.objects.filter(phone_index=key, consumed_at__isnull=True, expires_at__gt=now)
+            .order_by("-created_at").first()
+        )
+        claimed = challenge is not None and OtpChallenge.objects.filter(
+            pk=challenge.pk, consumed_at__isnull=True, attempts__lt=CONSENT_MAX_ATTEMPTS
+        ).update(attempts=F("attempts") + 1)
+        if (
+            challenge is not None and claimed
+            and hmac.compare_digest(challenge.code_hash, _consent_hash(key, code))
+            and OtpChallenge.objects.filter(pk=challenge.pk, consumed_at__isnull=True).update(consumed_at=now)
+        ):
+            Delegation.objects.filter(pk=delegation.pk).update(
+                consent_method=ConsentMethod.CODE, consent_recorded_at=now
+            )
+            audit_record(actor=actor, action="delegation.consent_code", obj=delegation,
+                         person_id=delegation.person_id, ip=ip)
+            ok = True
+    if not ok:
+        raise ServiceError(
+            _("The code is wrong or has expired. Ask for a new code."), code="invalid_code",
+            fields={"code": _("The code is wrong or has expired.")},
+        )
+    delegation.refresh_from_db()
+    return delegation
+
+
+def assisted_revoke(*, actor: Account, delegation: Delegation, ip: str = "") -> Delegation:
+    """End the delegation now: the volunteer no longer declares for the person. Their records stay."""
+    with transaction.atomic():
+        if delegation.ended_at is None:
+            delegation.ended_at = timezone.now()
+            delegation.save(update_fields=["ended_at"])
+        audit_record(actor=actor, action="delegation.end", obj=delegation, person_id=delegation.person_id, ip=ip)
+    return delegation
+
+
+def assisted_link_on_sign_in(*, account: Account) -> Person | None:
+    """When a citizen first signs in with the phone of a person a volunteer assists (and has no
+    "self" entry yet), that person becomes their "self": they see everything done for them.
+
+    Only a person without an account is linked, and only when exactly one matches, so a
+    shared phone never hands one person's records to another.
+    """
+    if account.role != Role.CITIZEN or not account.phone_index:
+        return None
+    if HouseholdMembership.objects.filter(owner=account, relation=Relation.SELF).exists():
+        return None
+    candidates = list(
+        Person.objects.filter(phone_index=account.phone_index, account__isnull=True, delegations__isnull=False)
+        .distinct()[:2]
+    )
+    if len(candidates) != 1:
+        return None
+    person = candidates[0]
+    try:
+        # A savepoint: losing a race here must never undo the sign-in around it.
+        with transaction.atomic():
+            if not Person.objects.filter(pk=person.pk, account__isnull=True).update(account=account):
+                return None
+            HouseholdMembership.objects.create(owner=account, person=person, relation=Relation.SELF)
+            audit_record(actor=account, action="person.link_assisted", obj=person, person_id=person.pk)
+    except IntegrityError:
+        return None
+    return person

@@ -1,9 +1,10 @@
 from django.urls import path
 
 from khaibao.news.feeds import NewsAtomFeed
-from khaibao.web import declare, household, passes, status, views, zones
+from khaibao.web import declare, household, memberships, passes, status, views, volunteer, zones
 from khaibao.web import news as news_pages
 from khaibao.web import notifications as notification_pages
+from khaibao.web import reports as report_pages
 
 app_name = "web"
 
@@ -20,11 +21,27 @@ urlpatterns = [
     path("household/export.json", household.household_export, name="household_export"),
     path("household/<int:person_id>/edit/", household.household_edit, name="household_edit"),
     path("household/<int:person_id>/remove/", household.household_remove, name="household_remove"),
+    path("volunteer/", volunteer.volunteer_home, name="volunteer"),
+    path("volunteer/register/", volunteer.volunteer_register, name="volunteer_register"),
+    path("volunteer/passes/", volunteer.volunteer_passes, name="volunteer_passes"),
+    path("volunteer/people/<int:person_id>/well/", volunteer.volunteer_well, name="volunteer_well"),
+    path("volunteer/assisted/<int:delegation_id>/confirm/", volunteer.volunteer_confirm, name="volunteer_confirm"),
+    path("volunteer/assisted/<int:delegation_id>/end/", volunteer.volunteer_end, name="volunteer_end"),
     path("people/<int:person_id>/pass.svg", passes.pass_svg, name="pass_svg"),
     path("people/<int:person_id>/", status.status_page, name="person_status"),
     path("people/<int:person_id>/declare/", declare.declare, name="person_declare"),
     path("people/<int:person_id>/risk/", declare.risk_declare, name="person_risk"),
     path("people/<int:person_id>/update/", declare.daily_update, name="person_update"),
+    path("memberships/", memberships.membership_list, name="memberships"),
+    path(
+        "memberships/<int:member_id>/<str:answer>/",
+        memberships.membership_answer,
+        name="membership_answer",
+    ),
+    path("reports/", report_pages.reports_mine, name="reports"),
+    path("reports/new/", report_pages.report_new, name="report_new"),
+    path("reports/wards/", report_pages.report_wards, name="report_wards"),
+    path("reports/track/", report_pages.report_track, name="report_track"),
     path("news/", news_pages.news_list, name="news"),
     path("news/feed.atom", NewsAtomFeed(), name="news_feed"),
     path("news/<int:announcement_id>/", news_pages.news_detail, name="news_detail"),

@@ -1,0 +1,177 @@
+"""Organisation admins' compliance dashboard (issue 7): rollups and snapshots only.
+
+The unit pages read the rollup/snapshot tables (a constant number of queries whatever the
+number of members); the member list shows the three facts and nothing else.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pygal
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from khaibao.core.errors import ServiceError
+from khaibao.core.http import client_ip
+from khaibao.orgs import compliance
+from khaibao.orgs.access import access_unit_for_user
+from khaibao.orgs.models import Campaign, OrgUnit
+
+# The statistics dashboard's chart style and SVG clean-up (no script, role=img), reused as is.
+from khaibao.stats.charts import _COMMON, _svg
+
+
+class ReportForm(forms.Form):
+    campaign = forms.TypedChoiceField(label=gettext_lazy("Campaign"), coerce=int, required=False)
+    date = forms.DateField(
+        label=gettext_lazy("Day"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args: Any, campaigns: list[Campaign], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].choices = [(c.pk, c.name) for c in campaigns]  # type: ignore[attr-defined]
+
+
+class MembersForm(forms.Form):
+    status = forms.ChoiceField(
+        label=gettext_lazy("Show"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("All members")),
+            ("not_declared", gettext_lazy("Not declared since the start")),
+            ("not_updated_today", gettext_lazy("Not updated today")),
+        ],
+    )
+    campaign = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
+    after = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0, max_value=2**63 - 1)
+
+
+def _unit(request: HttpRequest, unit_id: int | None) -> OrgUnit:
+    user: Any = request.user
+    try:
+        compliance.require_org_admin(user)
+    except ServiceError as exc:
+        raise PermissionDenied from exc
+    if unit_id is None:
+        unit_id = user.org_unit_id
+    if unit_id is None or unit_id <= 0 or unit_id >= 2**63:
+        raise Http404
+    return access_unit_for_user(user, unit_id)
+
+
+def _breadcrumbs(user: Any, unit: OrgUnit) -> list[dict[str, Any]]:
+    # Ancestors down to the admin's own root only: above it is not theirs to open.
+    root = user.org_unit.path
+    parts = unit.path.split("/")
+    paths = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    paths = [p for p in paths if p == root or p.startswith(root + "/")]
+    units = {u.path: u for u in OrgUnit.objects.filter(path__in=paths)}
+    return [{"id": units[p].pk, "name": units[p].name} for p in paths if p in units]
+
+
+def trend_chart(points: list[compliance.TrendPoint]) -> SafeString:
+    """Declared % and updated-today % per day, from the end-of-day snapshots."""
+    title = _("Compliance per day")
+    every = max(1, len(points) // 14)
+    chart = pygal.Line(
+        **_COMMON, x_labels_major_every=every, show_minor_x_labels=every == 1, dots_size=3, range=(0, 100)
+    )
+    chart.x_labels = [p.day.strftime("%d/%m") for p in points]
+    chart.y_labels = [0, 25, 50, 75, 100]
+    chart.add(_("Declared since the start (%)"), [_pct(p.declared, p.members) for p in points])
+    chart.add(_("Updated today (%)"), [_pct(p.updated_today, p.members) for p in points])
+    return _svg(chart, title)
+
+
+def _pct(n: int, total: int) -> float:
+    return round(100 * n / total, 1) if total else 0.0
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_GET
+def dashboard(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
+    unit = _unit(request, unit_id)
+    campaigns = compliance.campaigns_for_unit(unit)
+    form = ReportForm(request.GET or None, campaigns=campaigns)
+    campaign_id: int | None = None
+    day: date | None = None
+    if form.is_bound and form.is_valid():
+        campaign_id = form.cleaned_data["campaign"] or None
+        day = form.cleaned_data["date"]
+    today = timezone.localdate()
+    if day is not None and day > today:
+        form.add_error("date", _("Choose today or an earlier day."))
+        day = None
+    campaign = compliance.pick_campaign(campaigns, campaign_id)
+    context: dict[str, Any] = {
+        "unit": unit,
+        "crumbs": _breadcrumbs(request.user, unit),
+        "form": form,
+        "campaign": campaign,
+        "campaigns": campaigns,
+    }
+    if campaign is not None:
+        report = compliance.unit_report(unit, campaign, day or today)
+        points = compliance.unit_trend(unit, campaign)
+        context.update({
+            "report": report,
+            "points": points,
+            "trend_svg": trend_chart(points) if points else "",
+        })
+    return render(request, "backoffice/compliance/dashboard.html", context, status=400 if form.errors else 200)
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_GET
+def members(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = _unit(request, unit_id)
+    form = MembersForm(request.GET or None)
+    status, after, campaign_id = None, 0, None
+    if form.is_bound and form.is_valid():
+        status = form.cleaned_data["status"] or None
+        after = form.cleaned_data["after"] or 0
+        campaign_id = form.cleaned_data["campaign"]
+    campaign = compliance.pick_campaign(compliance.campaigns_for_unit(unit), campaign_id)
+    page = compliance.members_page(unit, campaign, status=status, after=after) if campaign else None
+    return render(
+        request,
+        "backoffice/compliance/members.html",
+        {"unit": unit, "form": form, "campaign": campaign, "page": page, "status": status or ""},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_GET
+def export(request: HttpRequest, unit_id: int) -> HttpResponse | StreamingHttpResponse:
+    unit = _unit(request, unit_id)
+    form = ReportForm(request.GET or None, campaigns=compliance.campaigns_for_unit(unit))
+    if not form.is_valid():
+        raise Http404
+    campaign = compliance.pick_campaign(compliance.campaigns_for_unit(unit), form.cleaned_data["campaign"] or None)
+    if campaign is None:
+        raise Http404
+    day = form.cleaned_data["date"] or timezone.localdate()
+    try:
+        result = compliance.compliance_report_export(
+            actor=request.user, unit=unit, campaign=campaign, day=day,
+            fmt=request.GET.get("format", "csv"), ip=client_ip(request),
+        )
+    except ServiceError as exc:
+        return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+    response = StreamingHttpResponse(result.chunks, content_type=result.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+

@@ -1,0 +1,312 @@
+"""Organisation admins' console: the unit tree, a unit's page (sub-units, roster, admins),
+roster import with its error file, campaigns, and the one-time set-password page for invited
+sub-admins. The same services as the API (khaibao.orgs.services). Members are shown with name,
+role and membership state only — never health details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from khaibao.api.orgs import error_file_response
+from khaibao.core.errors import ServiceError
+from khaibao.core.http import client_ip
+from khaibao.orgs import access, selectors, services
+from khaibao.orgs.models import Campaign, MemberRole, OrgUnit, ReminderPolicy
+from khaibao.orgs.roster import MAX_ROWS
+
+
+def _admin(request: HttpRequest) -> Any:
+    if not access.is_org_admin(request.user):
+        raise PermissionDenied
+    return request.user
+
+
+def _apply_errors(form: forms.Form, exc: ServiceError) -> None:
+    if not exc.fields:
+        form.add_error(None, exc.message)
+    for name, message in exc.fields.items():
+        form.add_error(name if name in form.fields else None, message)
+
+
+class ChildUnitForm(forms.Form):
+    code = forms.CharField(label=gettext_lazy("Code (letters, digits, - or _)"), max_length=50)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+
+
+class RenameForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("New name"), max_length=200)
+
+
+class MoveForm(forms.Form):
+    parent_id = forms.TypedChoiceField(label=gettext_lazy("Move under"), coerce=int)
+
+    def __init__(self, *args: Any, choices: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent_id"].choices = choices  # type: ignore[attr-defined]
+
+
+class MemberForm(forms.Form):
+    full_name = forms.CharField(label=gettext_lazy("Full name"), max_length=200)
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=20)
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=MemberRole.choices, initial=MemberRole.OTHER)
+
+
+class InviteForm(forms.Form):
+    username = forms.CharField(label=gettext_lazy("Username"), max_length=150)
+    display_name = forms.CharField(label=gettext_lazy("Name shown"), max_length=150, required=False)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Roster file (.csv or .xlsx)"),
+        help_text=gettext_lazy("Columns: full name, phone, unit (code or path; empty = this unit), role."),
+    )
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    starts_on = forms.DateField(
+        label=gettext_lazy("Start"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+    )
+    deadline = forms.DateField(
+        label=gettext_lazy("Deadline"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+    )
+    target_declared = forms.BooleanField(label=gettext_lazy("Everyone declared at least once since the start"), required=False, initial=True)
+    target_updated_daily = forms.BooleanField(label=gettext_lazy("Everyone sends an update every day"), required=False, initial=True)
+    reminder_policy = forms.ChoiceField(label=gettext_lazy("Reminders"), choices=ReminderPolicy.choices, initial=ReminderPolicy.IN_APP)
+
+
+def _move_choices(user: Any, unit: OrgUnit) -> list[tuple[int, str]]:
+    return [
+        (u.pk, "— " * depth + u.name)
+        for u, depth in selectors.units_flat(user)
+        if u.archived_at is None and u.pk != unit.pk and not u.path.startswith(unit.path + "/")
+    ]
+
+
+def _unit_page(request: HttpRequest, unit: OrgUnit, status: int = 200, **bound: forms.Form) -> HttpResponse:
+    user = request.user
+    context: dict[str, Any] = {
+        "unit": unit,
+        "is_root": unit.pk == user.org_unit_id,  # type: ignore[union-attr]
+        "children": list(selectors.unit_children(unit)),
+        "members": [selectors.member_row(m) for m in selectors.unit_members(unit)[:1000]],
+        "campaigns": list(selectors.unit_campaigns(unit)),
+        "admins": list(selectors.unit_admins(unit)),
+        "imports": list(selectors.recent_imports(user, unit)),
+        "child_form": bound.get("child_form") or ChildUnitForm(),
+        "rename_form": bound.get("rename_form") or RenameForm(initial={"name": unit.name}),
+        "move_form": bound.get("move_form") or MoveForm(choices=_move_choices(user, unit)),
+        "member_form": bound.get("member_form") or MemberForm(),
+        "invite_form": bound.get("invite_form") or InviteForm(),
+        "archive_error": bound.get("archive_error"),
+    }
+    return render(request, "backoffice/orgs/unit.html", context, status=status)
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_GET
+def orgs_index(request: HttpRequest) -> HttpResponse:
+    user = _admin(request)
+    return render(request, "backoffice/orgs/index.html", {"units": selectors.units_flat(user)})
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_GET
+def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = access.access_unit_for_user(_admin(request), unit_id)
+    return _unit_page(request, unit)
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_POST
+def unit_action(request: HttpRequest, unit_id: int, action: str) -> HttpResponse:
+    """One POST target per form on the unit page; a refusal re-renders the page with the errors."""
+    user = _admin(request)
+    unit = access.access_unit_for_user(user, unit_id)
+    ip = client_ip(request)
+    form: forms.Form
+    if action == "child":
+        form = ChildUnitForm(request.POST)
+        key = "child_form"
+        if form.is_valid():
+            try:
+                child = services.unit_create(actor=user, parent=unit, ip=ip, **form.cleaned_data)
+            except ServiceError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("Unit created."))
+                return redirect("backoffice:org_unit", unit_id=child.pk)
+    elif action == "rename":
+        form, key = RenameForm(request.POST), "rename_form"
+        if form.is_valid():
+            try:
+                services.unit_rename(actor=user, unit=unit, name=form.cleaned_data["name"], ip=ip)
+            except ServiceError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("Unit renamed."))
+                return redirect("backoffice:org_unit", unit_id=unit.pk)
+    elif action == "move":
+        form, key = MoveForm(request.POST, choices=_move_choices(user, unit)), "move_form"
+        if form.is_valid():
+            try:
+                services.unit_move(actor=user, unit=unit, new_parent_id=form.cleaned_data["parent_id"], ip=ip)
+            except ServiceError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("Unit moved."))
+                return redirect("backoffice:org_unit", unit_id=unit.pk)
+    elif action == "archive":
+        try:
+            services.unit_archive(actor=user, unit=unit, ip=ip)
+        except ServiceError as exc:
+            return _unit_page(request, unit, status=400, archive_error=exc.message)  # type: ignore[arg-type]
+        messages.success(request, _("Unit archived."))
+        return redirect("backoffice:orgs")
+    elif action == "member":
+        form, key = MemberForm(request.POST), "member_form"
+        if form.is_valid():
+            try:
+                services.member_add(actor=user, unit=unit, ip=ip, **form.cleaned_data)
+            except ServiceError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("Member added."))
+                return redirect("backoffice:org_unit", unit_id=unit.pk)
+    elif action == "invite":
+        form, key = InviteForm(request.POST), "invite_form"
+        if form.is_valid():
+            try:
+                account, path = services.subadmin_invite(actor=user, unit=unit, ip=ip, **form.cleaned_data)
+            except ServiceError as exc:
+                _apply_errors(form, exc)
+            else:
+                link = request.build_absolute_uri(path)
+                response = render(request, "backoffice/orgs/invite_done.html", {"unit": unit, "account": account, "link": link})
+                response["Cache-Control"] = "no-store"
+                return response
+    else:
+        raise Http404
+    return _unit_page(request, unit, status=400, **{key: form})
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_POST
+def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
+    user = _admin(request)
+    member = access.access_member_for_user(user, member_id)
+    services.member_remove(actor=user, member=member, ip=client_ip(request))
+    messages.success(request, _("Member removed from the roster."))
+    return redirect("backoffice:org_unit", unit_id=member.unit_id)
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_http_methods(["GET", "POST"])
+def roster_import(request: HttpRequest, unit_id: int) -> HttpResponse:
+    user = _admin(request)
+    unit = access.access_unit_for_user(user, unit_id)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = services.roster_import(
+                actor=user, unit=unit, filename=upload.name or "", handle=upload.file, size=upload.size or 0,
+                ip=client_ip(request),
+            )
+        except ServiceError as exc:
+            _apply_errors(form, exc)
+    context = {"unit": unit, "form": form, "result": result, "max_rows": f"{MAX_ROWS:,}"}
+    return render(request, "backoffice/orgs/import.html", context, status=400 if form.errors else 200)
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_GET
+def roster_errors(request: HttpRequest, import_id: int) -> HttpResponse:
+    record = access.access_roster_import_for_user(_admin(request), import_id)
+    return error_file_response(record.error_csv, record.pk)
+
+
+def _campaign_values(form: CampaignForm) -> dict[str, Any]:
+    return dict(form.cleaned_data)
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_http_methods(["GET", "POST"])
+def campaign_create(request: HttpRequest, unit_id: int) -> HttpResponse:
+    user = _admin(request)
+    unit = access.access_unit_for_user(user, unit_id)
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.campaign_create(actor=user, unit=unit, ip=client_ip(request), **_campaign_values(form))
+        except ServiceError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Campaign created."))
+            return redirect("backoffice:org_unit", unit_id=unit.pk)
+    context = {"unit": unit, "form": form, "campaign": None}
+    return render(request, "backoffice/orgs/campaign_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    user = _admin(request)
+    campaign: Campaign = access.access_campaign_for_user(user, campaign_id)
+    initial = {
+        "name": campaign.name, "starts_on": campaign.starts_on, "deadline": campaign.deadline,
+        "target_declared": campaign.target_declared, "target_updated_daily": campaign.target_updated_daily,
+        "reminder_policy": campaign.reminder_policy,
+    }
+    form = CampaignForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.campaign_update(actor=user, campaign=campaign, ip=client_ip(request), **_campaign_values(form))
+        except ServiceError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Campaign saved."))
+            return redirect("backoffice:org_unit", unit_id=campaign.unit_id)
+    context = {"unit": campaign.unit, "form": form, "campaign": campaign}
+    return render(request, "backoffice/orgs/campaign_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_POST
+def campaign_archive(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    user = _admin(request)
+    campaign = access.access_campaign_for_user(user, campaign_id)
+    services.campaign_archive(actor=user, campaign=campaign, ip=client_ip(request))
+    messages.success(request, _("Campaign archived."))
+    return redirect("backoffice:org_unit", unit_id=campaign.unit_id)
+
+
+@require_http_methods(["GET", "POST"])
+def set_password(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """An invited staff member chooses a password; the link stops working once one is set."""
+    account = selectors.account_for_password_link(uidb64, token)
+    if account is None:
+        return render(request, "backoffice/orgs/set_password.html", {"invalid": True}, status=404)
+    form = SetPasswordForm(account, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.staff_password_set(account=account, password=form.cleaned_data["new_password1"], ip=client_ip(request))
+        messages.success(request, _("Your password is set. Sign in with your username and new password."))
+        return redirect("backoffice:sign_in")
+    response = render(request, "backoffice/orgs/set_password.html", {"form": form, "account": account}, status=400 if form.errors else 200)
+    response["Referrer-Policy"] = "no-referrer"
+    return response

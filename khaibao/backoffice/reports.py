@@ -1,0 +1,225 @@
+"""Officials' pages for citizen reports: the list with filters, age against the target and a
+map of report points; a report with its photos, status change, notes, reply and "turn into a
+case". The same services and selectors as the API; every opening of a report is audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from khaibao.accounts.models import Role
+from khaibao.core.errors import ServiceError
+from khaibao.core.http import client_ip
+from khaibao.people.models import Sex
+from khaibao.reports import selectors, services
+from khaibao.reports.models import PERSON_CATEGORIES, Category, ReportStatus
+
+
+def official_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed-in health officials only (TOTP is required by the middleware); others 403."""
+
+    @login_required(login_url="backoffice:sign_in")
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if getattr(request.user, "role", None) != Role.OFFICIAL:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class FilterForm(forms.Form):
+    category = forms.ChoiceField(
+        label=gettext_lazy("Category"), required=False, choices=[("", gettext_lazy("All")), *Category.choices]
+    )
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"), required=False,
+        choices=[("open", gettext_lazy("Open")), ("", gettext_lazy("All")), *ReportStatus.choices],
+    )
+    ward = forms.IntegerField(label=gettext_lazy("Ward code"), required=False, min_value=1, max_value=2**31 - 1)
+    age = forms.ChoiceField(
+        label=gettext_lazy("Age"), required=False,
+        choices=[
+            ("", gettext_lazy("Any")), ("overdue", gettext_lazy("Over the target")),
+            ("today", gettext_lazy("Last 24 hours")), ("week", gettext_lazy("Last 7 days")),
+            ("older", gettext_lazy("Older than 7 days")),
+        ],
+    )
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=gettext_lazy("New status"), choices=ReportStatus.choices)
+    duplicate_of = forms.IntegerField(
+        label=gettext_lazy("Duplicate of report no."), required=False, min_value=1, max_value=2**31 - 1
+    )
+
+
+class TextForm(forms.Form):
+    text = forms.CharField(label=gettext_lazy("Text"), max_length=services.MAX_TEXT, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CaseForm(forms.Form):
+    person_id = forms.IntegerField(
+        label=gettext_lazy("Existing person no. (optional)"), required=False, min_value=1, max_value=2**31 - 1
+    )
+    full_name = forms.CharField(label=gettext_lazy("Full name"), required=False, max_length=100)
+    phone = forms.CharField(label=gettext_lazy("Phone"), required=False, max_length=20)
+    id_number = forms.CharField(label=gettext_lazy("ID number"), required=False, max_length=20)
+    birth_year = forms.IntegerField(label=gettext_lazy("Year of birth"), required=False, min_value=1900, max_value=2100)
+    sex = forms.ChoiceField(label=gettext_lazy("Sex"), required=False, choices=[("", "—"), *Sex.choices])
+
+
+@official_required
+@require_GET
+def reports_index(request: HttpRequest) -> HttpResponse:
+    form = FilterForm(request.GET or {"status": "open"})
+    filters = selectors.QueueFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.QueueFilters(
+            category=data["category"], status=data["status"], ward=data["ward"], age=data["age"]
+        )
+    now = timezone.now()
+    queryset = selectors.report_queue(request.user, filters, now=now)
+    rows = [
+        {"report": r, "age_hours": int(selectors.age_hours(r, now=now)), "overdue": selectors.is_overdue(r, now=now)}
+        for r in queryset[:200]
+    ]
+    return render(request, "backoffice/reports/list.html", {
+        "form": form, "rows": rows, "target_hours": selectors.target_hours(),
+        "points": selectors.report_points(queryset),
+    })
+
+
+def _detail_context(request: HttpRequest, report: Any) -> dict[str, Any]:
+    return {
+        "report": report,
+        "photos": list(report.photos.order_by("pk")),
+        "notes": list(report.notes.select_related("author").order_by("created_at", "pk")),
+        "replies": selectors.public_replies(report),
+        "changes": list(report.status_changes.select_related("actor").order_by("at", "pk")),
+        "age_hours": int(selectors.age_hours(report)),
+        "overdue": selectors.is_overdue(report),
+        "target_hours": selectors.target_hours(),
+        "status_form": StatusForm(initial={"status": report.status}),
+        "note_form": TextForm(prefix="note"),
+        "reply_form": TextForm(prefix="reply"),
+        "case_form": CaseForm() if report.category in PERSON_CATEGORIES and report.person_id is None else None,
+    }
+
+
+@official_required
+@require_GET
+def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = selectors.report_for_official(request.user, report_id, ip=client_ip(request))
+    response = render(request, "backoffice/reports/detail.html", _detail_context(request, report))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _fail(request: HttpRequest, report: Any, exc: ServiceError) -> HttpResponse:
+    context = _detail_context(request, report)
+    context["error"] = exc.message
+    context["error_fields"] = exc.fields
+    return render(request, "backoffice/reports/detail.html", context, status=exc.status if exc.status < 500 else 400)
+
+
+@official_required
+@require_POST
+def report_status(request: HttpRequest, report_id: int) -> HttpResponse:
+    ip = client_ip(request)
+    report = selectors.report_for_official(request.user, report_id, purpose="", ip=ip)
+    form = StatusForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ServiceError(_("Some fields are not valid."), fields={k: str(v[0]) for k, v in form.errors.items()})
+        duplicate_of = None
+        if form.cleaned_data["duplicate_of"]:
+            try:
+                duplicate_of = selectors.report_for_official(
+                    request.user, form.cleaned_data["duplicate_of"], purpose="", ip=ip
+                )
+            except Http404:
+                raise ServiceError(
+                    _("Some fields are not valid."),
+                    fields={"duplicate_of": _("No report with this number in your area.")},
+                ) from None
+        services.report_status_change(
+            actor=request.user, report=report, status=form.cleaned_data["status"], duplicate_of=duplicate_of, ip=ip
+        )
+    except ServiceError as exc:
+        return _fail(request, report, exc)
+    messages.success(request, _("Status changed."))
+    return redirect("backoffice:report", report_id=report.pk)
+
+
+def _text_action(request: HttpRequest, report_id: int, *, prefix: str, service: Callable[..., Any], done: str) -> HttpResponse:
+    ip = client_ip(request)
+    report = selectors.report_for_official(request.user, report_id, purpose="", ip=ip)
+    form = TextForm(request.POST, prefix=prefix)
+    try:
+        text = form.data.get(f"{prefix}-text", "")
+        service(actor=request.user, report=report, text=text, ip=ip)
+    except ServiceError as exc:
+        return _fail(request, report, exc)
+    messages.success(request, done)
+    return redirect("backoffice:report", report_id=report.pk)
+
+
+@official_required
+@require_POST
+def report_note(request: HttpRequest, report_id: int) -> HttpResponse:
+    return _text_action(request, report_id, prefix="note", service=services.report_note_add, done=_("Note added."))
+
+
+@official_required
+@require_POST
+def report_reply(request: HttpRequest, report_id: int) -> HttpResponse:
+    return _text_action(request, report_id, prefix="reply", service=services.report_reply_add, done=_("Reply sent."))
+
+
+@official_required
+@require_POST
+def report_to_case(request: HttpRequest, report_id: int) -> HttpResponse:
+    ip = client_ip(request)
+    report = selectors.report_for_official(request.user, report_id, purpose="", ip=ip)
+    form = CaseForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ServiceError(_("Some fields are not valid."), fields={k: str(v[0]) for k, v in form.errors.items()})
+        data = form.cleaned_data
+        person = services.report_to_case(
+            actor=request.user, report=report, ip=ip,
+            data=services.CaseInput(
+                person_id=data["person_id"], full_name=data["full_name"], phone=data["phone"],
+                id_number=data["id_number"], birth_year=data["birth_year"], sex=data["sex"],
+            ),
+        )
+    except ServiceError as exc:
+        return _fail(request, report, exc)
+    messages.success(request, _("The person is now in the triage queue with a follow-up case."))
+    return redirect("backoffice:case", person_id=person.pk)
+
+
+@official_required
+@require_GET
+def report_photo(request: HttpRequest, report_id: int, photo_id: int) -> HttpResponse:
+    report = selectors.report_for_official(request.user, report_id, purpose="photo_view", ip=client_ip(request))
+    photo, path = selectors.report_photo_path(report, photo_id)
+    response = FileResponse(path.open("rb"), content_type=photo.content_type)
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response  # type: ignore[return-value]

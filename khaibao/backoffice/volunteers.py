@@ -1,0 +1,104 @@
+"""Console: organisation admins (units of their subtree) and ward health officials (their
+ward) appoint citizens as volunteers, with an expiry, and revoke them. Same services as
+POST/DELETE /api/v1/volunteers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from khaibao.accounts.access import access_appointment, appointments_visible_to
+from khaibao.accounts.models import Role, ScopeLevel
+from khaibao.core.errors import ServiceError
+from khaibao.core.http import client_ip
+from khaibao.people import selectors, services
+
+
+def can_appoint(user: Any) -> bool:
+    role = getattr(user, "role", None)
+    if role == Role.ORG_ADMIN:
+        return bool(user.org_unit_id)
+    return role == Role.OFFICIAL and user.scope_level == ScopeLevel.WARD and bool(user.scope_ward_id)
+
+
+def _appointer_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required(login_url="backoffice:sign_in")
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not can_appoint(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class AppointForm(forms.Form):
+    phone = forms.CharField(
+        label=gettext_lazy("The citizen's phone (as they sign in)"), max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    expires_on = forms.DateField(
+        label=gettext_lazy("Volunteer until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+    )
+    org_unit = forms.TypedChoiceField(label=gettext_lazy("Unit"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args: Any, units: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if units:
+            self.fields["org_unit"].choices = [(u.pk, f"{u.path} — {u.name}") for u in units]  # type: ignore[attr-defined]
+        else:
+            del self.fields["org_unit"]
+
+
+@_appointer_only
+@require_http_methods(["GET", "POST"])
+def volunteers(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = AppointForm(request.POST or None, units=selectors.appointable_units(user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        # The last day counts whole: the appointment ends at the following local midnight.
+        day_after = data["expires_on"] + timedelta(days=1)
+        expires_at = timezone.make_aware(datetime.combine(day_after, time.min))
+        try:
+            services.volunteer_appoint(
+                actor=user, phone=data["phone"], expires_at=expires_at,  # type: ignore[arg-type]
+                org_unit_id=data.get("org_unit"), ip=client_ip(request),
+            )
+        except ServiceError as exc:
+            names = {"expires_at": "expires_on", "org_unit_id": "org_unit"}
+            for name, message in exc.fields.items():
+                target = names.get(name, name)
+                form.add_error(target if target in form.fields else None, message)
+            if not exc.fields:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The volunteer was appointed."))
+            return redirect("backoffice:volunteers")
+    appointments = [selectors.appointment_dict(a) for a in appointments_visible_to(user).order_by("-starts_at", "-pk")[:200]]
+    status = 400 if form.errors else 200
+    return render(request, "backoffice/volunteers/index.html",
+                  {"form": form, "appointments": appointments}, status=status)
+
+
+@_appointer_only
+@require_POST
+def volunteer_revoke(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = access_appointment(request.user, appointment_id)
+    services.volunteer_revoke(actor=request.user, appointment=appointment, ip=client_ip(request))  # type: ignore[arg-type]
+    messages.success(request, _("The appointment was revoked."))
+    return redirect("backoffice:volunteers")

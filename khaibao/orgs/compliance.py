@@ -1,0 +1,341 @@
+"""Member compliance for organisation admins: three facts per member, counts per unit.
+
+The only things about a member that ever leave this module are `MemberFacts`: declared since
+the campaign's start (bool), updated today (bool) and the local date of the last update —
+never a level, symptom, reason or anything else from the health tables. Units' numbers come
+from the rollup and snapshot tables (khaibao.orgs.rollups), never from raw rows.
+
+A member counts only once they confirmed the membership (and did not decline it): until the
+citizen agreed to belong to the unit, the organisation learns nothing about them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from khaibao.audit.services import audit_record
+from khaibao.core.errors import ServiceError
+from khaibao.exports.writers import CONTENT_TYPES, chunks, csv_stream, xlsx_bytes
+from khaibao.orgs.access import is_org_admin, subtree_q
+from khaibao.orgs.models import Campaign, ComplianceSnapshot, Member, OrgUnit, UnitComplianceRollup
+
+MEMBER_STATUSES = ("not_declared", "not_updated_today")
+MEMBERS_PAGE_MAX = 200
+TREND_DAYS = 30
+
+
+# --- The rule ---------------------------------------------------------------------------------
+
+
+def local_today() -> date:
+    return timezone.localdate()
+
+
+def day_start(day: date) -> datetime:
+    """Local midnight at the start of `day` (Asia/Ho_Chi_Minh)."""
+    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
+
+
+@dataclass(frozen=True)
+class MemberFacts:
+    declared_since_start: bool
+    updated_today: bool
+    last_update_date: date | None
+
+
+def member_facts(
+    *, starts_on: date, day: date, last_declaration_at: datetime | None, last_update_at: datetime | None
+) -> MemberFacts:
+    """The pure rule: a declaration at or after the campaign's first local day; an update on `day`."""
+    last_update_date = timezone.localdate(last_update_at) if last_update_at else None
+    return MemberFacts(
+        declared_since_start=bool(last_declaration_at and last_declaration_at >= day_start(starts_on)),
+        updated_today=last_update_date == day,
+        last_update_date=last_update_date,
+    )
+
+
+def counted_members_q(prefix: str = "") -> Q:
+    """Members whose facts are counted: on the roster, linked to a person, confirmed, not declined."""
+    return Q(**{
+        f"{prefix}removed_at__isnull": True,
+        f"{prefix}person__isnull": False,
+        f"{prefix}confirmed_at__isnull": False,
+        f"{prefix}declined_at__isnull": True,
+    })
+
+
+def declared_q(starts_on: date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}person__status__last_declaration_at__gte": day_start(starts_on)}) & counted_members_q(prefix)
+
+
+def updated_q(day: date, prefix: str = "") -> Q:
+    return Q(**{
+        f"{prefix}person__status__last_update_at__gte": day_start(day),
+        f"{prefix}person__status__last_update_at__lt": day_start(day + timedelta(days=1)),
+    }) & counted_members_q(prefix)
+
+
+# --- Access -----------------------------------------------------------------------------------
+
+
+def require_org_admin(user: Any) -> None:
+    """ServiceError 403 for anyone but an organisation admin (pages turn it into PermissionDenied)."""
+    if not is_org_admin(user):
+        raise ServiceError(_("Only organisation admins see compliance."), code="forbidden", status=403)
+
+
+def campaigns_for_unit(unit: OrgUnit) -> list[Campaign]:
+    """Campaigns that cover `unit` (started at the unit or above it), newest first."""
+    parts = unit.path.split("/")
+    ancestors = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    return list(
+        Campaign.objects.filter(unit__path__in=ancestors, archived_at__isnull=True)
+        .select_related("unit")
+        .order_by("-starts_on", "-pk")
+    )
+
+
+def pick_campaign(campaigns: list[Campaign], campaign_id: int | None) -> Campaign | None:
+    """The asked campaign among those covering the unit (None if absent); default the newest."""
+    if campaign_id is not None:
+        return next((c for c in campaigns if c.pk == campaign_id), None)
+    return campaigns[0] if campaigns else None
+
+
+# --- Units' numbers (rollups and snapshots only) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitNumbers:
+    unit_id: int
+    code: str
+    name: str
+    path: str
+    members: int
+    declared: int
+    updated_today: int
+    assisted_people: int
+
+    @property
+    def declared_pct(self) -> float:
+        return round(100 * self.declared / self.members, 1) if self.members else 0.0
+
+    @property
+    def updated_pct(self) -> float:
+        return round(100 * self.updated_today / self.members, 1) if self.members else 0.0
+
+
+@dataclass(frozen=True)
+class UnitReport:
+    campaign: Campaign
+    day: date
+    unit: UnitNumbers
+    children: list[UnitNumbers]  # ranked: declared %, then updated-today %, then name
+    refreshed_at: datetime | None
+    from_snapshot: bool
+
+
+def _numbers(unit: OrgUnit, row: Any) -> UnitNumbers:
+    return UnitNumbers(
+        unit_id=unit.pk, code=unit.code, name=unit.name, path=unit.path,
+        members=getattr(row, "members", 0), declared=getattr(row, "declared", 0),
+        updated_today=getattr(row, "updated_today", 0), assisted_people=getattr(row, "assisted_people", 0),
+    )
+
+
+def rank(rows: list[UnitNumbers]) -> list[UnitNumbers]:
+    return sorted(rows, key=lambda r: (-r.declared_pct, -r.updated_pct, r.name, r.unit_id))
+
+
+def unit_report(unit: OrgUnit, campaign: Campaign, day: date | None = None) -> UnitReport:
+    """The unit's subtree totals and its children's for `day` (default today), ranked.
+
+    Today reads the rollups (refreshed every minute); a past day reads its end-of-day snapshot,
+    or that day's last rollup when no snapshot was taken. A constant number of queries.
+    """
+    today = timezone.localdate()
+    day = day or today
+    children = list(OrgUnit.objects.filter(parent=unit, archived_at__isnull=True).order_by("path"))
+    ids = [unit.pk, *(c.pk for c in children)]
+    rows: dict[int, Any] = {}
+    from_snapshot = False
+    refreshed_at = None
+    if day < today:
+        rows = {r.unit_id: r for r in ComplianceSnapshot.objects.filter(campaign=campaign, day=day, unit_id__in=ids)}
+        from_snapshot = bool(rows)
+        if rows:
+            refreshed_at = max(r.taken_at for r in rows.values())
+    if not rows:
+        rows = {r.unit_id: r for r in UnitComplianceRollup.objects.filter(campaign=campaign, day=day, unit_id__in=ids)}
+        if rows:
+            refreshed_at = max(r.refreshed_at for r in rows.values())
+    return UnitReport(
+        campaign=campaign,
+        day=day,
+        unit=_numbers(unit, rows.get(unit.pk)),
+        children=rank([_numbers(c, rows.get(c.pk)) for c in children]),
+        refreshed_at=refreshed_at,
+        from_snapshot=from_snapshot,
+    )
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    day: date
+    members: int
+    declared: int
+    updated_today: int
+
+
+def unit_trend(unit: OrgUnit, campaign: Campaign, *, days: int = TREND_DAYS) -> list[TrendPoint]:
+    """The unit's daily snapshots over the last `days` days, oldest first (one query)."""
+    since = timezone.localdate() - timedelta(days=days)
+    return [
+        TrendPoint(day=r.day, members=r.members, declared=r.declared, updated_today=r.updated_today)
+        for r in ComplianceSnapshot.objects.filter(campaign=campaign, unit=unit, day__gte=since).order_by("day")
+    ]
+
+
+def report_rows(unit: OrgUnit, campaign: Campaign, day: date) -> Iterator[UnitNumbers]:
+    """Every unit of the subtree with its subtree totals for `day`, by path (for the export).
+
+    Snapshots for a finished day when there are any, else the day's rollups; iterated in
+    batches so a 10,000-unit report is never held whole.
+    """
+    table: Any = UnitComplianceRollup
+    if day < timezone.localdate() and ComplianceSnapshot.objects.filter(campaign=campaign, unit=unit, day=day).exists():
+        table = ComplianceSnapshot
+    rows = (
+        table.objects.filter(subtree_q(unit.path, field="unit__path"), campaign=campaign, day=day)
+        .select_related("unit")
+        .order_by("unit__path")
+    )
+    for row in rows.iterator(chunk_size=1000):
+        yield _numbers(row.unit, row)
+
+
+# --- Members: the three facts -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    member_id: int
+    full_name: str
+    unit_code: str
+    unit_name: str
+    confirmed: bool
+    facts: MemberFacts
+
+
+@dataclass(frozen=True)
+class MembersPage:
+    items: list[MemberRow]
+    next_after: int | None
+
+
+def _members_qs(unit: OrgUnit, campaign: Campaign, day: date, status: str | None) -> QuerySet[Member]:
+    qs = Member.objects.filter(subtree_q(unit.path, field="unit__path"), removed_at__isnull=True)
+    if status == "not_declared":
+        qs = qs.exclude(declared_q(campaign.starts_on))
+    elif status == "not_updated_today":
+        qs = qs.exclude(updated_q(day))
+    return qs
+
+
+def members_page(
+    unit: OrgUnit,
+    campaign: Campaign,
+    *,
+    day: date | None = None,
+    status: str | None = None,
+    after: int = 0,
+    limit: int = 50,
+) -> MembersPage:
+    """Members of the subtree with the three facts, by id after `after` (keyset), one query.
+
+    `status` keeps those who have not declared since the start, or not updated on `day`. Only
+    the two timestamps are read from the latest-status row; nothing else of it is selected.
+    """
+    day = day or timezone.localdate()
+    limit = max(1, min(limit, MEMBERS_PAGE_MAX))
+    rows = list(
+        _members_qs(unit, campaign, day, status)
+        .filter(pk__gt=after)
+        .order_by("pk")
+        .values(
+            "pk", "full_name", "confirmed_at", "declined_at", "person_id", "unit__code", "unit__name",
+            "person__status__last_declaration_at", "person__status__last_update_at",
+        )[: limit + 1]
+    )
+    items = []
+    for r in rows[:limit]:
+        counted = r["person_id"] is not None and r["confirmed_at"] is not None and r["declined_at"] is None
+        facts = member_facts(
+            starts_on=campaign.starts_on,
+            day=day,
+            last_declaration_at=r["person__status__last_declaration_at"] if counted else None,
+            last_update_at=r["person__status__last_update_at"] if counted else None,
+        )
+        items.append(MemberRow(
+            member_id=r["pk"], full_name=r["full_name"], unit_code=r["unit__code"], unit_name=r["unit__name"],
+            confirmed=counted, facts=facts,
+        ))
+    return MembersPage(items=items, next_after=items[-1].member_id if len(rows) > limit else None)
+
+
+# --- Export (a unit's report) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportExport:
+    filename: str
+    content_type: str
+    chunks: Iterator[bytes]
+
+
+def report_header() -> list[str]:
+    return [
+        _("Unit path"), _("Unit"), _("Members"), _("Declared since the start"), _("Declared %"),
+        _("Updated today"), _("Updated today %"), _("People assisted by volunteers"),
+    ]
+
+
+def _report_cells(unit: OrgUnit, campaign: Campaign, day: date) -> Iterator[list[Any]]:
+    for r in report_rows(unit, campaign, day):
+        yield [r.path, r.name, r.members, r.declared, r.declared_pct, r.updated_today, r.updated_pct, r.assisted_people]
+
+
+def compliance_report_export(
+    *, actor: Any, unit: OrgUnit, campaign: Campaign, day: date, fmt: str, ip: str = ""
+) -> ReportExport:
+    """A unit's compliance report (every unit of its subtree, numbers only) as CSV or XLSX.
+
+    Streams from the rollups/snapshots; the audit event is written before the first byte.
+    """
+    require_org_admin(actor)
+    if fmt not in CONTENT_TYPES:
+        raise ServiceError(_("Choose CSV or XLSX."), fields={"format": _("Choose CSV or XLSX.")})
+    with transaction.atomic():
+        audit_record(
+            actor=actor, action="orgs.compliance_export", obj=unit, ip=ip,
+            data={"campaign": campaign.pk, "day": day.isoformat(), "format": fmt},
+        )
+    safe_code = re.sub(r"[^A-Za-z0-9_-]", "_", unit.code)[:50]
+    filename = f"compliance-{safe_code}-{day.isoformat()}.{fmt}"
+    header = report_header()
+    if fmt == "csv":
+        stream: Iterator[bytes] = csv_stream(header, _report_cells(unit, campaign, day))
+    else:
+        # openpyxl writes the workbook at the end; the rows themselves are iterated, not held.
+        stream = chunks(xlsx_bytes(header, _report_cells(unit, campaign, day), title=unit.code))
+    return ReportExport(filename=filename, content_type=CONTENT_TYPES[fmt], chunks=stream)

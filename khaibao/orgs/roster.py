@@ -1,0 +1,161 @@
+"""Reading a roster file (CSV or XLSX) into rows, and the pure per-cell rules.
+
+No database here: `orgs.services.roster_import` resolves units and upserts members.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.core.files import File
+from django.utils.translation import gettext as _
+
+from khaibao.core.errors import ServiceError
+from khaibao.orgs.models import MemberRole
+
+MAX_ROWS = 20_000
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+def fold(text: str) -> str:
+    """Lower case, no diacritics (đ → d), single spaces: "Công chức/Viên chức" → "cong chuc/vien chuc"."""
+    decomposed = unicodedata.normalize("NFD", text.strip().lower().replace("đ", "d"))
+    plain = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return " ".join(plain.split())
+
+
+_ROLE_WORDS: dict[str, str] = {}
+for _role in MemberRole:
+    _ROLE_WORDS[_role.value] = _role.value
+    _ROLE_WORDS[fold(str(_role.label))] = _role.value
+_ROLE_WORDS.update(
+    {
+        "cong chuc": MemberRole.CIVIL_SERVANT,
+        "vien chuc": MemberRole.CIVIL_SERVANT,
+        "cong chuc, vien chuc": MemberRole.CIVIL_SERVANT,
+        "cong chuc vien chuc": MemberRole.CIVIL_SERVANT,
+        "khac": MemberRole.OTHER,
+        "can bo": MemberRole.CADRE,
+    }
+)
+
+
+def parse_role(raw: str) -> str | None:
+    """The role code for a Vietnamese label (with or without diacritics) or a code; "" → other."""
+    key = fold(raw or "")
+    if not key:
+        return MemberRole.OTHER
+    key = key.replace(" / ", "/")
+    return _ROLE_WORDS.get(key) or _ROLE_WORDS.get(key.replace("_", " "))
+
+
+_HEADERS = {
+    "full_name": {"full name", "name", "ho va ten", "ho ten", "ten"},
+    "phone": {"phone", "phone number", "so dien thoai", "dien thoai", "sdt", "so dt"},
+    "unit": {"unit", "unit code", "unit path", "unit code or path", "don vi", "ma don vi"},
+    "role": {"role", "vai tro", "chuc danh", "doi tuong"},
+}
+
+
+@dataclass
+class RosterRow:
+    number: int  # the row number a spreadsheet shows (header = 1)
+    full_name: str
+    phone: str
+    unit: str
+    role: str
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    # A spreadsheet stores 0912345678 typed as a number as 912345678.
+    if isinstance(value, int) and len(text) == 9:
+        text = "0" + text
+    return text
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for position, title in enumerate(header):
+        key = fold(title).rstrip(":*")
+        for name, words in _HEADERS.items():
+            if key in words and name not in found:
+                found[name] = position
+    if "full_name" not in found or "phone" not in found:
+        raise ServiceError(
+            _("The first row must name the columns: full name, phone, unit, role."),
+            code="bad_header",
+            fields={"file": _("The first row must name the columns: full name, phone, unit, role.")},
+        )
+    return found
+
+
+def _raw_rows(name: str, handle: IO[bytes] | File) -> list[list[Any]]:
+    if name.lower().endswith(".xlsx"):
+        import zipfile
+
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(handle, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise _unreadable() from exc
+        sheet = book.worksheets[0]
+        rows: list[list[Any]] = []
+        for values in sheet.iter_rows(values_only=True):
+            rows.append(list(values))
+            if len(rows) > MAX_ROWS + 1:
+                break
+        book.close()
+        return rows
+    data = handle.read()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _unreadable(_("Save the CSV file as UTF-8.")) from exc
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count)
+    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def _unreadable(message: str | None = None) -> ServiceError:
+    text = message or _("The file could not be read. Upload a CSV (UTF-8) or XLSX file.")
+    return ServiceError(text, code="unreadable_file", fields={"file": text})
+
+
+def read_roster(name: str, handle: IO[bytes] | File, size: int) -> list[RosterRow]:
+    """The rows of a roster file, or ServiceError for a file that cannot be imported at all."""
+    if not name.lower().endswith((".csv", ".xlsx")):
+        raise _unreadable(_("Upload a .csv or .xlsx file."))
+    if size > MAX_FILE_BYTES:
+        raise _unreadable(_("The file is larger than %(mb)s MB. Split it into several files.") % {"mb": MAX_FILE_BYTES // 2**20})
+    raw = [r for r in _raw_rows(name, handle)]
+    if not raw:
+        raise _unreadable(_("The file is empty."))
+    columns = _columns([_cell_text(v) for v in raw[0]])
+    body = raw[1:]
+    if len(body) > MAX_ROWS:
+        message = _("The file has more than %(max)s rows. Split it into files of at most %(max)s rows.") % {
+            "max": f"{MAX_ROWS:,}"
+        }
+        raise ServiceError(message, code="too_many_rows", fields={"file": message})
+    rows = []
+    for offset, values in enumerate(body, start=2):
+        cells = [_cell_text(v) for v in values]
+        if not any(cells):
+            continue
+
+        def get(name: str, cells: list[str] = cells) -> str:
+            position = columns.get(name)
+            return cells[position] if position is not None and position < len(cells) else ""
+
+        rows.append(RosterRow(offset, get("full_name"), get("phone"), get("unit"), get("role")))
+    return rows

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import timezone
+from django_tasks import task
+
+
+@task()
+def compliance_refresh() -> int:
+    """Every 60 s (settings.PERIODIC_TASKS): today's compliance rollups of every campaign in force."""
+    from khaibao.orgs.rollups import compliance_refresh as refresh
+
+    return sum(result.units for result in refresh())
+
+
+@task()
+def compliance_snapshot() -> int:
+    """Every 5 minutes: freeze yesterday's report once, and today's from 23:55 local (idempotent)."""
+    from khaibao.orgs.rollups import compliance_snapshot as snapshot
+
+    return snapshot()
+
+
+@task()
+def campaign_reminders() -> int:
+    """Every 10 minutes from `DAILY_REMINDER_HOUR`: remind members who have not complied (once a day)."""
+    if timezone.localtime().hour < settings.DAILY_REMINDER_HOUR:
+        return 0
+    from khaibao.orgs.reminders import campaign_reminders_send
+
+    return campaign_reminders_send()

@@ -1,0 +1,134 @@
+"""Checking and re-encoding the photos attached to a report.
+
+A photo is judged by its content, never its name: Pillow must decode it as JPEG, PNG or WebP,
+the decoded format must match what the client declared (content type and file extension), no
+data may follow the end of the image (a polyglot: a JPEG with a ZIP or HTML appended) and it
+must stay under Pillow's decompression-bomb limit. What is stored is a re-encoding of the
+pixels alone: EXIF (GPS position included), XMP, ICC and text chunks are all dropped.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTOS = 3
+
+_FORMATS = {
+    "JPEG": ("image/jpeg", "jpg", {".jpg", ".jpeg", ".jfif"}),
+    "PNG": ("image/png", "png", {".png"}),
+    "WEBP": ("image/webp", "webp", {".webp"}),
+}
+_TYPE_TO_FORMAT = {
+    "image/jpeg": "JPEG", "image/jpg": "JPEG", "image/pjpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP",
+}
+# Content types a browser or client sends when it does not know; the extension decides then.
+_UNKNOWN_TYPES = {"", "application/octet-stream", "binary/octet-stream"}
+
+
+class PhotoRejected(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CleanPhoto:
+    data: bytes
+    content_type: str
+    extension: str
+    width: int
+    height: int
+
+
+def _declared_format(name: str, content_type: str) -> str | None:
+    """The format the client claims, from the content type, else the file extension."""
+    content_type = content_type.split(";")[0].strip().lower()
+    lower = name.lower()
+    ext = lower[lower.rfind("."):] if "." in lower else ""
+    by_ext = next((fmt for fmt, (_t, _e, exts) in _FORMATS.items() if ext in exts), None)
+    if ext and by_ext is None:
+        return "?"
+    if content_type in _UNKNOWN_TYPES:
+        return by_ext
+    by_type = _TYPE_TO_FORMAT.get(content_type, "?")
+    if by_ext is not None and by_ext != by_type:
+        return "?"
+    return by_type
+
+
+def _has_trailing_data(data: bytes, fmt: str) -> bool:
+    if fmt == "JPEG":
+        # Some encoders pad with zeros or a newline after the end-of-image marker; nothing else.
+        return not data.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9")
+    if fmt == "PNG":
+        end = data.rfind(b"IEND")
+        return end < 0 or end + 8 != len(data)
+    if fmt == "WEBP":
+        riff_size = int.from_bytes(data[4:8], "little") + 8
+        return len(data) not in (riff_size, riff_size + 1)
+    return True
+
+
+def photo_clean(*, name: str, content_type: str, data: bytes) -> CleanPhoto:
+    """The re-encoded photo, or PhotoRejected with a message that says what to do."""
+    if len(data) > MAX_PHOTO_BYTES:
+        raise PhotoRejected(
+            _("“%(name)s” is larger than %(mb)d MB. Send a smaller photo.") % {"name": name, "mb": MAX_PHOTO_BYTES // 2**20}
+        )
+    not_a_photo = _("“%(name)s” is not a JPEG, PNG or WebP photo.") % {"name": name}
+    declared = _declared_format(name, content_type)
+    try:
+        with warnings.catch_warnings():
+            # A decompression bomb only warns below twice the limit: refuse it all the same.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                fmt = probe.format or ""
+                probe.verify()
+            if fmt not in _FORMATS:
+                raise PhotoRejected(not_a_photo)
+            if declared is not None and declared != fmt:
+                raise PhotoRejected(
+                    _("“%(name)s” is not the kind of file its name or type says. Send the photo itself.")
+                    % {"name": name}
+                )
+            if _has_trailing_data(data, fmt):
+                raise PhotoRejected(
+                    _("“%(name)s” has other data after the picture. Save it again as a plain photo.") % {"name": name}
+                )
+            with Image.open(io.BytesIO(data)) as opened:
+                opened.load()
+                # Turn the pixels upright first: the orientation tag goes with the rest of EXIF.
+                image: Image.Image = ImageOps.exif_transpose(opened) or opened
+                width, height = image.size
+                if fmt == "JPEG":
+                    mode = "RGB"
+                elif fmt == "PNG":
+                    mode = image.mode if image.mode in ("RGB", "RGBA", "L", "LA") else "RGBA"
+                else:
+                    mode = "RGBA" if "A" in image.getbands() else "RGB"
+                pixels = image.convert(mode)
+                # convert() copies `info` (ICC profile, EXIF, XMP, text chunks): keep pixels only.
+                pixels.info = {}
+                out = io.BytesIO()
+                if fmt == "JPEG":
+                    pixels.save(out, "JPEG", quality=85, optimize=True)
+                elif fmt == "PNG":
+                    pixels.save(out, "PNG", optimize=True)
+                else:
+                    pixels.save(out, "WEBP", quality=85)
+    except PhotoRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhotoRejected(
+            _("“%(name)s” has too many pixels. Send a smaller photo.") % {"name": name}
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise PhotoRejected(not_a_photo) from None
+    content, extension, _exts = _FORMATS[fmt]
+    return CleanPhoto(data=out.getvalue(), content_type=content, extension=extension, width=width, height=height)

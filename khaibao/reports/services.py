@@ -1,0 +1,371 @@
+"""Writing citizen reports (phản ánh) and the officials' handling of them."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from khaibao.accounts import ratelimit
+from khaibao.accounts.access import visible_people
+from khaibao.accounts.models import Account, Role
+from khaibao.audit.services import audit_record
+from khaibao.cases.services import case_assign
+from khaibao.core import crypto
+from khaibao.core.errors import RateLimited, ServiceError
+from khaibao.monitoring.services import person_contact_flag
+from khaibao.people import validators as v
+from khaibao.people.models import Person
+from khaibao.places.models import Ward
+from khaibao.reports import pow as proof_of_work
+from khaibao.reports.models import (
+    PERSON_CATEGORIES,
+    Category,
+    Report,
+    ReportNote,
+    ReportPhoto,
+    ReportReply,
+    ReportStatus,
+    ReportStatusChange,
+)
+from khaibao.reports.photos import MAX_PHOTOS, CleanPhoto, PhotoRejected, photo_clean
+from khaibao.tracing import services as tracing
+
+MAX_DESCRIPTION = 2000
+MAX_ADDRESS = 300
+MAX_TEXT = 2000
+RATE_WINDOW_SECONDS = 3600
+
+# Where an official may move a report; a closed report may be reopened for verification.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    ReportStatus.RECEIVED: frozenset({ReportStatus.VERIFYING, ReportStatus.HANDLED, ReportStatus.REJECTED, ReportStatus.DUPLICATE}),
+    ReportStatus.VERIFYING: frozenset({ReportStatus.HANDLED, ReportStatus.REJECTED, ReportStatus.DUPLICATE}),
+    ReportStatus.HANDLED: frozenset({ReportStatus.VERIFYING}),
+    ReportStatus.REJECTED: frozenset({ReportStatus.VERIFYING}),
+    ReportStatus.DUPLICATE: frozenset({ReportStatus.VERIFYING}),
+}
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    category: str
+    ward_code: int | None
+    address: str
+    description: str
+    happened_at: datetime | None
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True)
+class PhotoUpload:
+    name: str
+    content_type: str
+    data: bytes
+
+
+def tracking_hash(code: str) -> str:
+    """The stored form of a tracking code (codes are case- and separator-insensitive)."""
+    normal = code.strip().upper().replace("-", "").replace(" ", "")
+    return hashlib.sha256(normal.encode()).hexdigest()
+
+
+def _new_tracking_code() -> str:
+    # 10 base32 characters = 50 random bits: unguessable at the rate limits we allow.
+    return base64.b32encode(secrets.token_bytes(10)).decode()[:10]
+
+
+def _clean(data: ReportInput) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if data.category not in Category.values:
+        errors["category"] = _("Choose what the report is about from the list.")
+    code = data.ward_code
+    if code is None:
+        errors["ward_code"] = _("Choose the ward where it happened.")
+    elif not 0 < code < 2**31 or not Ward.objects.filter(code=code).exists():
+        errors["ward_code"] = _("This ward does not exist. Choose a ward from the list.")
+    address = (data.address or "").strip()
+    if not address:
+        errors["address"] = _("Give the address or a description of the place.")
+    elif len(address) > MAX_ADDRESS:
+        errors["address"] = _("Keep the address under %(n)d characters.") % {"n": MAX_ADDRESS}
+    description = (data.description or "").strip()
+    if not description:
+        errors["description"] = _("Say what happened.")
+    elif len(description) > MAX_DESCRIPTION:
+        errors["description"] = _("Keep it under %(n)d characters.") % {"n": MAX_DESCRIPTION}
+    if data.happened_at is None:
+        errors["happened_at"] = _("Give the date and time it happened.")
+    elif data.happened_at > timezone.now() + timedelta(minutes=5):
+        errors["happened_at"] = _("The date and time cannot be in the future.")
+    if (data.lat is None) != (data.lon is None):
+        errors["lat"] = _("Give both latitude and longitude, or neither.")
+    elif data.lat is not None and data.lon is not None and not (
+        8.0 <= data.lat <= 24.0 and 102.0 <= data.lon <= 118.0
+    ):
+        errors["lat"] = _("This point is not in Viet Nam.")
+    return errors
+
+
+def as_aware(value: datetime) -> datetime:
+    """A naive date and time is Viet Nam's local time."""
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+def date_time_join(day: Any, at: time | None) -> datetime:
+    return as_aware(datetime.combine(day, at or time(0, 0)))
+
+
+def _rate_limit(*, actor: Account | None, ip: str) -> None:
+    window = RATE_WINDOW_SECONDS
+    too_many = _("Too many reports in a short time. Try again in an hour, or call the hotline 1900 9095.")
+    if actor is not None:
+        if ratelimit.hit(f"report:account:{actor.pk}", window_seconds=window) > settings.REPORT_RATE_PER_ACCOUNT:
+            raise RateLimited(too_many, retry_after=window)
+        if actor.phone_index and (
+            ratelimit.hit(f"report:phone:{actor.phone_index}", window_seconds=window) > settings.REPORT_RATE_PER_PHONE
+        ):
+            raise RateLimited(too_many, retry_after=window)
+    # The address itself is never written anywhere: the cache key holds a keyed hash, for the window only.
+    ip_key = crypto.blind_index(ip or "unknown", purpose="report-ip")[:32]
+    if ratelimit.hit(f"report:ip:{ip_key}", window_seconds=window) > settings.REPORT_RATE_PER_IP:
+        raise RateLimited(too_many, retry_after=window)
+
+
+def _clean_photos(photos: list[PhotoUpload]) -> list[CleanPhoto]:
+    if len(photos) > MAX_PHOTOS:
+        raise ServiceError(
+            _("Some fields are not valid."),
+            fields={"photos": _("Attach at most %(n)d photos.") % {"n": MAX_PHOTOS}},
+        )
+    clean = []
+    for photo in photos:
+        try:
+            clean.append(photo_clean(name=photo.name, content_type=photo.content_type, data=photo.data))
+        except PhotoRejected as exc:
+            raise ServiceError(_("Some fields are not valid."), fields={"photos": exc.message}) from None
+    return clean
+
+
+def _store_photos(report: Report, photos: list[CleanPhoto], written: list[Path]) -> None:
+    root = Path(settings.REPORT_MEDIA_ROOT)
+    for photo in photos:
+        relative = f"{report.pk}/{secrets.token_hex(16)}.{photo.extension}"
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(photo.data)
+        written.append(target)
+        ReportPhoto.objects.create(
+            report=report, path=relative, content_type=photo.content_type, size=len(photo.data),
+            width=photo.width, height=photo.height,
+        )
+
+
+def report_submit(
+    *,
+    actor: Account | None,
+    data: ReportInput,
+    photos: list[PhotoUpload] | None = None,
+    pow_payload: str = "",
+    ip: str = "",
+) -> tuple[Report, str]:
+    """Record a citizen's report; returns (report, tracking code) — the code is shown once.
+
+    `actor` is the signed-in citizen, or None for an anonymous report, which must carry a
+    solved proof-of-work challenge and keeps no identity: no account, no IP (`ip` only feeds
+    the rate limits' cache). Photos are checked by content and re-encoded without metadata.
+    Bad input raises ServiceError with field messages and writes nothing.
+    """
+    if actor is not None and actor.role != Role.CITIZEN:
+        raise ServiceError(_("Reports are sent from a citizen account."), code="citizens_only", status=403)
+    errors = _clean(data)
+    if actor is None and not errors and not proof_of_work.solution_accept(pow_payload):
+        errors["pow"] = _("The anti-spam check was not completed. Wait for it to finish and send again.")
+    if errors:
+        raise ServiceError(_("Some fields are not valid."), fields=errors)
+    _rate_limit(actor=actor, ip=ip)
+    clean_photos = _clean_photos(photos or [])
+    assert data.happened_at is not None
+    assert data.ward_code is not None
+    written: list[Path] = []
+    try:
+        with transaction.atomic():
+            for _attempt in range(3):
+                code = _new_tracking_code()
+                try:
+                    with transaction.atomic():
+                        report = Report.objects.create(
+                            category=data.category, ward_id=data.ward_code, address=data.address.strip(),
+                            lat=data.lat, lon=data.lon, description=data.description.strip(),
+                            happened_at=as_aware(data.happened_at), reporter=actor,
+                            tracking_hash=tracking_hash(code),
+                        )
+                    break
+                except IntegrityError:  # pragma: no cover — a 50-bit collision
+                    continue
+            _store_photos(report, clean_photos, written)
+            audit_record(
+                actor=actor, action="report.submit", obj=report,
+                ip=ip if actor is not None else "",
+                data={"category": report.category, "anonymous": actor is None, "photos": len(clean_photos)},
+            )
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return report, code
+
+
+def _official(actor: Any) -> Account:
+    if getattr(actor, "role", None) != Role.OFFICIAL:
+        raise ServiceError(_("Only health officials handle reports."), code="officials_only", status=403)
+    return actor  # type: ignore[no-any-return]
+
+
+@transaction.atomic
+def report_status_change(
+    *, actor: Any, report: Report, status: str, duplicate_of: Report | None = None, ip: str = ""
+) -> Report:
+    """Move `report` along received → verifying → handled | rejected | duplicate (of
+    `duplicate_of`, another report the official can see — found by the caller through the
+    selectors). Writes a ReportStatusChange row and an audit event.
+    """
+    actor = _official(actor)
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if status not in ReportStatus.values:
+        raise ServiceError(_("Some fields are not valid."), fields={"status": _("Choose a status from the list.")})
+    if status not in TRANSITIONS[report.status]:
+        raise ServiceError(
+            _("A report that is “%(from)s” cannot become “%(to)s”.")
+            % {"from": ReportStatus(report.status).label, "to": ReportStatus(status).label},
+            code="invalid_transition", fields={"status": _("Not possible from the current status.")}, status=409,
+        )
+    if status == ReportStatus.DUPLICATE:
+        if duplicate_of is None or duplicate_of.pk == report.pk:
+            raise ServiceError(
+                _("Some fields are not valid."),
+                fields={"duplicate_of": _("Give the number of the other report this one repeats.")},
+            )
+        report.duplicate_of = duplicate_of
+    else:
+        report.duplicate_of = None
+    previous = report.status
+    report.status = status
+    report.save(update_fields=["status", "duplicate_of", "updated_at"])
+    ReportStatusChange.objects.create(report=report, from_status=previous, to_status=status, actor=actor)
+    audit_record(
+        actor=actor, action="report.status", obj=report, ip=ip,
+        data={"from": previous, "to": status, "duplicate_of": report.duplicate_of_id},
+    )
+    return report
+
+
+def _clean_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError(_("Some fields are not valid."), fields={"text": _("Write something first.")})
+    if len(text) > MAX_TEXT:
+        raise ServiceError(
+            _("Some fields are not valid."), fields={"text": _("Keep it under %(n)d characters.") % {"n": MAX_TEXT}}
+        )
+    return text
+
+
+@transaction.atomic
+def report_note_add(*, actor: Any, report: Report, text: str, ip: str = "") -> ReportNote:
+    """Add an official's internal note (never shown to the reporter)."""
+    actor = _official(actor)
+    note = ReportNote.objects.create(report=report, author=actor, text=_clean_text(text))
+    Report.objects.filter(pk=report.pk).update(updated_at=timezone.now())
+    audit_record(actor=actor, action="report.note", obj=report, ip=ip, data={"note_id": note.pk})
+    return note
+
+
+@transaction.atomic
+def report_reply_add(*, actor: Any, report: Report, text: str, ip: str = "") -> ReportReply:
+    """Add a reply the reporter sees (in their account or through the tracking code)."""
+    actor = _official(actor)
+    reply = ReportReply.objects.create(report=report, author=actor, text=_clean_text(text))
+    Report.objects.filter(pk=report.pk).update(updated_at=timezone.now())
+    audit_record(actor=actor, action="report.reply", obj=report, ip=ip, data={"reply_id": reply.pk})
+    return reply
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    person_id: int | None = None
+    full_name: str = ""
+    phone: str = ""
+    id_number: str = ""
+    birth_year: int | None = None
+    sex: str = ""
+
+
+def _case_person(*, actor: Account, report: Report, data: CaseInput, ip: str) -> Person:
+    if data.person_id is not None:
+        person = visible_people(actor).filter(pk=data.person_id).first()
+        if person is None:
+            raise ServiceError(
+                _("Some fields are not valid."), fields={"person_id": _("No person with this number in your area.")}
+            )
+        return person
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {"ward_code": report.ward_id}
+    today = timezone.localdate()
+    rules: dict[str, Any] = {
+        "full_name": lambda: v.clean_full_name(data.full_name),
+        "phone": lambda: v.clean_phone(data.phone),
+        "id_number": lambda: v.clean_id_number(data.id_number),
+        "birth_year": lambda: None if data.birth_year is None else v.clean_birth_year(data.birth_year, today=today),
+        "sex": lambda: v.clean_sex(data.sex) if data.sex else "",
+    }
+    for name, rule in rules.items():
+        try:
+            clean[name] = rule()
+        except ValidationError as exc:
+            errors[name] = exc.messages[0]
+    if errors:
+        raise ServiceError(_("Some fields are not valid."), fields=errors)
+    # The same matching and creation as contact tracing: an ID number or phone finds an
+    # existing person; otherwise a new person in the report's ward, in no household.
+    person, _how = tracing._match(clean)
+    if person is None:
+        person = tracing._create_person(actor=actor, clean=clean, ip=ip)
+    return person
+
+
+@transaction.atomic
+def report_to_case(*, actor: Any, report: Report, data: CaseInput, ip: str = "") -> Person:
+    """Turn a report about a person (a suspected case, or someone back from an epidemic area
+    not declared or not isolating) into a case: find or create the person (as contact
+    tracing does), flag them as a suspected case (F1, which puts them in their ward's triage
+    queue) and open a follow-up case assigned to `actor`. A report already turned into a case
+    returns its person.
+    """
+    actor = _official(actor)
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if report.person_id is not None:
+        return report.person  # type: ignore[return-value]
+    if report.category not in PERSON_CATEGORIES:
+        raise ServiceError(
+            _("Only a report about a person (a suspected case, or someone not declaring or isolating) becomes a case."),
+            code="not_about_a_person", status=409,
+        )
+    person = _case_person(actor=actor, report=report, data=data, ip=ip)
+    person_contact_flag(person=person, contact_level="F1", now=timezone.now())
+    case_assign(actor=actor, person=person, ip=ip)
+    report.person = person
+    report.save(update_fields=["person", "updated_at"])
+    audit_record(actor=actor, action="report.to_case", obj=report, person_id=person.pk, ip=ip)
+    return person
+

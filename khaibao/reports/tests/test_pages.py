@@ -1,0 +1,125 @@
+"""Citizen report pages and the officials' console pages."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from django.test import Client
+from django.utils import timezone
+
+from khaibao.audit.models import AuditEvent
+from khaibao.passes.tests.helpers import sign_in_staff
+from khaibao.reports.models import Report, ReportPhoto
+from khaibao.reports.tests.helpers import jpeg_bytes, solve_pow, upload
+
+
+def _form(**overrides: Any) -> dict[str, Any]:
+    yesterday = timezone.localdate() - timedelta(days=1)
+    data: dict[str, Any] = {
+        "category": "suspected_case", "province": 1, "ward_code": 70, "address": "Ngõ 3 Hàng Bạc",
+        "description": "Hàng xóm sốt cao, ho nhiều, không đi khám.", "happened_date": yesterday.isoformat(),
+        "happened_time": "08:30",
+    }
+    data.update(overrides)
+    return data
+
+
+def _code(page: Any) -> str:
+    match = re.search(r'data-testid="tracking-code">([A-Z2-7]{10})<', page.content.decode())
+    assert match, page.content.decode()[:2000]
+    return match.group(1)
+
+
+def test_it_lets_a_citizen_report_with_a_photo_and_read_the_reply(world: Any, client: Client) -> None:
+    client.force_login(world.lan)
+    page = client.post("/reports/new/", _form(photos=[upload("a.jpg", jpeg_bytes(gps=True), "image/jpeg")]))
+    assert page.status_code == 200
+    _code(page)
+    report = Report.objects.get()
+    assert report.reporter == world.lan
+    assert report.photos.count() == 1
+
+    official = Client()
+    sign_in_staff(official, world.ward_official)
+    listing = official.get("/staff/reports/").content.decode()
+    assert f'data-report="{report.pk}"' in listing
+    detail = official.get(f"/staff/reports/{report.pk}/")
+    assert "Ngõ 3 Hàng Bạc" in detail.content.decode()
+    assert AuditEvent.objects.filter(action="report.view", actor=world.ward_official).exists()
+    photo = ReportPhoto.objects.get()
+    served = official.get(f"/staff/reports/{report.pk}/photos/{photo.pk}/")
+    assert served.status_code == 200
+    assert served["Cache-Control"] == "no-store"
+    assert official.post(f"/staff/reports/{report.pk}/status/", {"status": "handled"}).status_code == 302
+    official.post(f"/staff/reports/{report.pk}/replies/", {"reply-text": "Trạm y tế đã đến kiểm tra."})
+    report.refresh_from_db()
+    assert report.status == "handled"
+
+    mine = client.get("/reports/").content.decode()
+    assert "Trạm y tế đã đến kiểm tra." in mine
+
+
+def test_it_keeps_reports_of_another_province_from_an_official(world: Any, client: Client) -> None:
+    client.force_login(world.lan)
+    client.post("/reports/new/", _form())
+    report = Report.objects.get()
+    official = Client()
+    sign_in_staff(official, world.province_hcm)
+    assert f'data-report="{report.pk}"' not in official.get("/staff/reports/").content.decode()
+    assert official.get(f"/staff/reports/{report.pk}/").status_code == 404
+    assert official.post(f"/staff/reports/{report.pk}/status/", {"status": "handled"}).status_code == 404
+
+
+def test_it_marks_overdue_reports_in_the_list(world: Any, client: Client) -> None:
+    client.force_login(world.lan)
+    client.post("/reports/new/", _form())
+    Report.objects.update(created_at=timezone.now() - timedelta(hours=72))
+    official = Client()
+    sign_in_staff(official, world.ward_official)
+    assert "report-row overdue" in official.get("/staff/reports/").content.decode()
+
+
+def test_it_asks_an_anonymous_reporter_for_the_proof_of_work(world: Any, client: Client) -> None:
+    form_page = client.get("/reports/new/").content.decode()
+    assert 'id="report-pow-challenge"' in form_page
+    assert "js/report-pow.js" in form_page
+    refused = client.post("/reports/new/", _form())
+    assert refused.status_code == 400
+    assert not Report.objects.exists()
+    done = client.post("/reports/new/", _form(pow=solve_pow(client)), REMOTE_ADDR="198.51.100.9")
+    code = _code(done)
+    assert Report.objects.get().reporter is None
+
+    tracked = client.post("/reports/track/", {"code": code})
+    assert tracked.status_code == 200
+    assert 'data-testid="report-status"' in tracked.content.decode()
+    assert client.post("/reports/track/", {"code": "ZZZZZZZZZZ"}).status_code == 404
+
+
+def test_it_shows_field_errors_and_keeps_what_was_typed(world: Any, client: Client) -> None:
+    client.force_login(world.lan)
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    page = client.post("/reports/new/", _form(happened_date=tomorrow, photos=[upload("x.jpg", b"text", "image/jpeg")]))
+    assert page.status_code == 400
+    text = page.content.decode()
+    assert "Ngõ 3 Hàng Bạc" in text
+    assert "field-error" in text
+    assert not Report.objects.exists()
+
+
+def test_it_turns_a_report_into_a_case_from_the_console(world: Any, client: Client) -> None:
+    client.force_login(world.lan)
+    client.post("/reports/new/", _form())
+    report = Report.objects.get()
+    official = Client()
+    sign_in_staff(official, world.ward_official)
+    resp = official.post(
+        f"/staff/reports/{report.pk}/to-case/",
+        {"full_name": "Lê Văn Ho", "phone": "0987654321", "birth_year": 1975, "sex": "male"},
+    )
+    assert resp.status_code == 302
+    report.refresh_from_db()
+    assert report.person is not None
+    assert resp["Location"].endswith(f"/staff/cases/{report.person_id}/")

@@ -1,0 +1,200 @@
+"""Citizen pages for reports (phản ánh): send one (signed in or anonymously), see one's own
+reports with the replies, follow a report by its tracking code.
+
+The pages call the same services as the API. An anonymous report needs the proof of work:
+the page embeds a fresh ALTCHA challenge, and static/js/report-pow.js (our own few lines —
+the ALTCHA widget is only published on npm) solves it with WebCrypto while the form is
+filled in and puts the payload in the hidden `pow` field. Without JavaScript an anonymous
+report cannot pass the check: the page says so and suggests signing in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from khaibao.core.errors import ServiceError
+from khaibao.core.http import client_ip
+from khaibao.places import selectors as places
+from khaibao.reports import pow as proof_of_work
+from khaibao.reports import selectors, services
+from khaibao.reports.models import Category
+from khaibao.reports.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
+from khaibao.web.household import citizen_required
+
+RELOAD = "_reload_wards"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the content checks are the service's (reports.photos)."""
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return single(data, initial)
+
+
+class ReportForm(forms.Form):
+    """Field names are the API's where they exist, so service errors map one to one."""
+
+    category = forms.ChoiceField(
+        label=gettext_lazy("What is it about?"), choices=Category.choices, widget=forms.RadioSelect
+    )
+    province = forms.TypedChoiceField(label=gettext_lazy("Province or city"), coerce=int)
+    ward_code = forms.TypedChoiceField(label=gettext_lazy("Ward or commune"), coerce=int)
+    address = forms.CharField(
+        label=gettext_lazy("Address or place"), max_length=services.MAX_ADDRESS,
+        widget=forms.TextInput(attrs={"maxlength": services.MAX_ADDRESS}),
+    )
+    description = forms.CharField(
+        label=gettext_lazy("What happened"), max_length=services.MAX_DESCRIPTION,
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": services.MAX_DESCRIPTION}),
+    )
+    happened_date = forms.DateField(
+        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        error_messages={"invalid": gettext_lazy("Enter the date as dd/mm/yyyy.")},
+    )
+    happened_time = forms.TimeField(
+        label=gettext_lazy("Time (about)"), required=False, widget=forms.TimeInput(attrs={"type": "time"}),
+        error_messages={"invalid": gettext_lazy("Enter the time as hh:mm.")},
+    )
+    photos = MultipleFileField(
+        label=gettext_lazy("Photos (optional)"), required=False,
+        help_text=gettext_lazy("Up to 3 photos, JPEG, PNG or WebP, 5 MB each. Location data in photos is removed."),
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    pow = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"id": "report-pow"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        provinces = list(places.provinces_list())
+        self._choice("province").choices = [("", _("— choose —"))] + [(p.code, p.name) for p in provinces]
+        self.fields["province"].widget.attrs.update({
+            "hx-get": reverse("web:report_wards"), "hx-target": "#ward-field", "hx-swap": "outerHTML",
+        })
+        province = self._province_code({p.code for p in provinces})
+        wards = list(places.wards_of_province(province)) if province else []
+        prompt = _("— choose —") if province else _("— choose the province first —")
+        self._choice("ward_code").choices = [("", prompt)] + [(w.code, w.name) for w in wards]
+
+    def _choice(self, name: str) -> forms.ChoiceField:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        return field
+
+    def _province_code(self, known: set[int]) -> int | None:
+        raw = self.data.get("province") if self.is_bound else self.initial.get("province")
+        try:
+            code = int(raw or 0)
+        except (TypeError, ValueError):
+            return None
+        return code if code in known else None
+
+
+_FIELD_OF = {"happened_at": "happened_date", "lat": None, "pow": None}
+
+
+def _apply_errors(form: ReportForm, exc: ServiceError) -> None:
+    for name, message in exc.fields.items():
+        target = _FIELD_OF.get(name, name)
+        form.add_error(target if target in form.fields else None, message)
+    if not exc.fields:
+        form.add_error(None, exc.message)
+
+
+def _context(request: HttpRequest, form: ReportForm) -> dict[str, Any]:
+    anonymous = not getattr(request.user, "is_citizen", False)
+    return {
+        "form": form,
+        "anonymous": anonymous,
+        "challenge": proof_of_work.challenge_create() if anonymous else None,
+        "reload": RELOAD,
+        "max_photos": MAX_PHOTOS,
+        "max_photo_mb": MAX_PHOTO_BYTES // 2**20,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def report_new(request: HttpRequest) -> HttpResponse:
+    """The report form; on success the confirmation page with the tracking code (shown once)."""
+    if request.method == "POST" and RELOAD in request.POST:
+        initial = {k: v for k, v in request.POST.items() if k not in {"csrfmiddlewaretoken", RELOAD, "ward_code", "pow"}}
+        return render(request, "web/reports/new.html", _context(request, ReportForm(initial=initial)))
+    if request.method != "POST":
+        return render(request, "web/reports/new.html", _context(request, ReportForm()))
+    form = ReportForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        happened: datetime = services.date_time_join(data["happened_date"], data["happened_time"])
+        actor = request.user if getattr(request.user, "is_citizen", False) else None
+        photos = [
+            services.PhotoUpload(name=f.name or "", content_type=f.content_type or "", data=f.read(MAX_PHOTO_BYTES + 1))
+            for f in request.FILES.getlist("photos")
+        ]
+        try:
+            report, code = services.report_submit(
+                actor=actor,  # type: ignore[arg-type]
+                data=services.ReportInput(
+                    category=data["category"], ward_code=data["ward_code"], address=data["address"],
+                    description=data["description"], happened_at=happened,
+                ),
+                photos=photos,
+                pow_payload=data.get("pow") or "",
+                ip=client_ip(request),
+            )
+        except ServiceError as exc:
+            _apply_errors(form, exc)
+            status = 429 if exc.status == 429 else 400
+            return render(request, "web/reports/new.html", _context(request, form), status=status)
+        response = render(request, "web/reports/done.html", {"report": report, "code": code, "anonymous": actor is None})
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(request, "web/reports/new.html", _context(request, form), status=400)
+
+
+@require_GET
+def report_wards(request: HttpRequest) -> HttpResponse:
+    """The ward <select> for a province (swapped in by htmx), reusing the household partial."""
+    form = ReportForm(initial={"province": request.GET.get("province", "")})
+    return render(request, "web/household/_ward_field.html", {"form": form})
+
+
+@citizen_required
+@require_GET
+def reports_mine(request: HttpRequest) -> HttpResponse:
+    reports = list(selectors.reports_of_reporter(request.user)[:50])
+    return render(request, "web/reports/list.html", {"reports": reports, "now": timezone.now()})
+
+
+@require_http_methods(["GET", "POST"])
+def report_track(request: HttpRequest) -> HttpResponse:
+    """Enter a tracking code (posted, so it stays out of addresses and logs)."""
+    context: dict[str, Any] = {"code": "", "report": None, "not_found": False}
+    if request.method == "POST":
+        code = (request.POST.get("code") or "").strip()
+        context["code"] = code
+        try:
+            report = selectors.report_by_code(code)
+        except Http404:
+            context["not_found"] = True
+        else:
+            context["report"] = report
+            context["replies"] = selectors.public_replies(report)
+    response = render(request, "web/reports/track.html", context, status=404 if context["not_found"] else 200)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,177 @@
+"""The volunteer's pages: the people they assist and who still needs today's update, register
+an assisted person (with their consent), stop assisting, and a printable page of QR passes.
+
+Same services as the API (people.services, monitoring.services, passes.services); the
+person form is the household one (web.household.PersonForm), so the field rules are shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from khaibao.accounts.access import (
+    access_delegation_for_volunteer,
+    access_person_for_declarer,
+    is_active_volunteer,
+)
+from khaibao.core.errors import ServiceError
+from khaibao.core.http import client_ip
+from khaibao.monitoring import services as monitoring_services
+from khaibao.monitoring.models import Feeling
+from khaibao.passes.services import pass_issue
+from khaibao.people import selectors, services
+from khaibao.people.models import ConsentMethod
+from khaibao.web.household import RELOAD, PersonForm, _reload_form, citizen_required
+
+
+def volunteer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed-in citizens with a volunteer appointment in force; other citizens get 403."""
+
+    @citizen_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_active_volunteer(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class ConsentForm(forms.Form):
+    consent_method = forms.ChoiceField(
+        label=gettext_lazy("How does the person give consent?"), widget=forms.RadioSelect,
+        choices=[(ConsentMethod.CODE, gettext_lazy("A one-time code sent to their own phone")),
+                 (ConsentMethod.WITNESSED, gettext_lazy("Verbal consent, in front of a witness"))],
+    )
+    witness_name = forms.CharField(label=gettext_lazy("Witness's full name"), required=False, max_length=100)
+    attested = forms.BooleanField(
+        label=gettext_lazy("I attest that the person agreed, in front of the witness, that I declare for them."),
+        required=False,
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Code received by the person"), max_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
+@volunteer_required
+@require_GET
+def volunteer_home(request: HttpRequest) -> HttpResponse:
+    entries = selectors.volunteer_assisted(account=request.user)  # type: ignore[arg-type]
+    return render(request, "web/volunteer/home.html", {
+        "entries": entries,
+        "to_update": [e for e in entries if not e.pending and not e.updated_today],
+    })
+
+
+@volunteer_required
+@require_POST
+def volunteer_well(request: HttpRequest, person_id: int) -> HttpResponse:
+    """One tap: today's "I am well" update for an assisted person."""
+    person = access_person_for_declarer(request.user, person_id)
+    try:
+        monitoring_services.daily_update_put(
+            actor=request.user, person=person, day=timezone.localdate(), feeling=Feeling.WELL, ip=client_ip(request)
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Today's update for %(name)s was recorded.") % {"name": person.full_name})
+    return redirect("web:volunteer")
+
+
+@volunteer_required
+@require_http_methods(["GET", "POST"])
+def volunteer_register(request: HttpRequest) -> HttpResponse:
+    consent = ConsentForm(request.POST or None)
+    if request.method == "POST" and RELOAD in request.POST:
+        form = _reload_form(request, relations=None)
+    elif request.method == "POST":
+        form = PersonForm(request.POST, relations=None)
+        if form.is_valid() & consent.is_valid():
+            data = form.cleaned_data
+            try:
+                delegation = services.assisted_person_start(
+                    actor=request.user, consent_method=consent.cleaned_data["consent_method"],  # type: ignore[arg-type]
+                    full_name=data["full_name"], sex=data["sex"], home_ward_id=data["ward_code"],
+                    birth_year=data["birth_year"], date_of_birth=data["date_of_birth"],
+                    nationality_id=data["nationality"], id_number=data["id_number"], phone=data["phone"],
+                    street=data["street"], witness_name=consent.cleaned_data["witness_name"],
+                    attested=consent.cleaned_data["attested"], ip=client_ip(request),
+                )
+            except ServiceError as exc:
+                for name in ("consent_method", "witness_name", "attested"):
+                    if name in exc.fields:
+                        consent.add_error(name, exc.fields.pop(name))
+                if exc.fields or not consent.errors:
+                    form.add_service_error(exc)
+            else:
+                if delegation.consent_method == ConsentMethod.PENDING_CODE:
+                    return redirect("web:volunteer_confirm", delegation_id=delegation.pk)
+                messages.success(request, _("You now assist %(name)s.") % {"name": delegation.person.full_name})
+                return redirect("web:volunteer")
+    else:
+        form = PersonForm(initial={"nationality": "VN"}, relations=None)
+    status = 400 if request.method == "POST" and (form.errors or consent.errors) else 200
+    return render(request, "web/volunteer/register.html",
+                  {"form": form, "consent": consent, "reload": RELOAD}, status=status)
+
+
+@volunteer_required
+@require_http_methods(["GET", "POST"])
+def volunteer_confirm(request: HttpRequest, delegation_id: int) -> HttpResponse:
+    delegation = access_delegation_for_volunteer(request.user, delegation_id)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and "resend" in request.POST:
+        try:
+            services.assisted_consent_resend(actor=request.user, delegation=delegation, ip=client_ip(request))  # type: ignore[arg-type]
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("A new code was sent."))
+        return redirect("web:volunteer_confirm", delegation_id=delegation.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assisted_consent_confirm(
+                actor=request.user, delegation=delegation, code=form.cleaned_data["code"], ip=client_ip(request),  # type: ignore[arg-type]
+            )
+        except ServiceError as exc:
+            form.add_error("code", exc.fields.get("code", exc.message))
+        else:
+            messages.success(request, _("Consent recorded: you now assist %(name)s.") % {"name": delegation.person.full_name})
+            return redirect("web:volunteer")
+    status = 400 if form.errors else 200
+    return render(request, "web/volunteer/confirm.html", {"form": form, "delegation": delegation}, status=status)
+
+
+@volunteer_required
+@require_POST
+def volunteer_end(request: HttpRequest, delegation_id: int) -> HttpResponse:
+    delegation = access_delegation_for_volunteer(request.user, delegation_id)
+    services.assisted_revoke(actor=request.user, delegation=delegation, ip=client_ip(request))  # type: ignore[arg-type]
+    messages.success(request, _("You no longer assist %(name)s.") % {"name": delegation.person.full_name})
+    return redirect("web:volunteer")
+
+
+@volunteer_required
+@require_GET
+def volunteer_passes(request: HttpRequest) -> HttpResponse:
+    """Every assisted person's QR pass on one page, to print and hand over."""
+    entries = [e for e in selectors.volunteer_assisted(account=request.user) if not e.pending]  # type: ignore[arg-type]
+    cards = [{"person": e.person, "pass_info": pass_issue(person=e.person)} for e in entries]
+    return render(request, "web/volunteer/passes.html", {"cards": cards, "printed_at": timezone.localtime()})
