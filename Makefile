@@ -90,3 +90,10 @@ bench-smoke: $(STAMP)
 ## clean: delete the development database, SMS file and collected static files (var/)
 clean:
 	rm -rf var test-results
+
+## bench-compliance: 1M org members in 10,000 units on PostgreSQL (COMPLIANCE_DB): rollup refresh, snapshot, dashboard (bench/RESULTS-compliance.md)
+.PHONY: bench-compliance
+COMPLIANCE_DB ?= postgres://root@127.0.0.1:5432/khaibao_bench_compliance
+bench-compliance: $(STAMP)
+	$(PY) bench/compliance.py --db $(COMPLIANCE_DB) --fresh --members 1000000 --units 10000 --runs 3 --requests 200 \
+		--explain --json var/bench/compliance.json

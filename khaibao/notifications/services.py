@@ -193,9 +193,13 @@ def notify_people(
     link: str | Callable[[Person], str] = "",
     dedupe_key: Callable[[Person], str] | None = None,
     sms: bool | None = None,
+    outside_once_per: str | None = None,
 ) -> list[Notification]:
     """`notify_person` for a batch of people in a fixed number of queries (for jobs like the
     zone warning job, which may reach a million residents).
+
+    `outside_once_per` works as in `notify_account`: SMS, e-mail and Web Push go out once per
+    account for that dedupe-key prefix, within the batch and across earlier batches.
 
     Same recipients, channels and idempotency as calling `notify_person` for each person;
     `link` and `dedupe_key` may be functions of the person. Daily-reminder opt-outs are not
@@ -235,6 +239,13 @@ def notify_people(
                 "account_id", "dedupe_key"
             )
         )
+    reached_outside: set[int] = set()
+    if outside_once_per:
+        reached_outside = set(
+            Delivery.objects.filter(
+                notification__account_id__in=account_ids, notification__dedupe_key__startswith=outside_once_per
+            ).values_list("notification__account_id", flat=True)
+        )
     texts: dict[str, tuple[str, str]] = {}
     notifications, channels = [], []
     for account_id, pid in sorted(pairs):
@@ -259,6 +270,11 @@ def notify_people(
             chosen.append(Channel.EMAIL)
         if pref.webpush and account_id in with_push:
             chosen.append(Channel.WEBPUSH)
+        if outside_once_per and chosen:
+            if account_id in reached_outside:
+                chosen = []
+            else:
+                reached_outside.add(account_id)
         channels.append(chosen)
     if not notifications:
         return []
@@ -276,7 +292,7 @@ def notify_people(
             account = Account.objects.get(pk=n.account_id)
             made = notify_account(
                 account=account, kind=kind, title=title, body=body, link=n.link, dedupe_key=n.dedupe_key,
-                sms=sms, person=n.person,
+                sms=sms, person=n.person, outside_once_per=outside_once_per,
             )
             if made is not None:
                 fallback.append(made)

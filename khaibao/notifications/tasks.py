@@ -34,8 +34,22 @@ def _enqueue(delivery_id: int, at: datetime | None = None) -> None:
         deliver.enqueue(delivery_id)
 
 
+# Above this many new deliveries at once (a warning batch), one task sends them all: one
+# queue row per delivery cost more than the sending itself (bench/RESULTS.md).
+ENQUEUE_ONE_BY_ONE_MAX = 20
+DELIVER_BATCH_SIZE = 200
+
+
 def deliveries_enqueue(delivery_ids: list[int]) -> None:
     """Hand new deliveries to the worker (called once the notifying transaction commits)."""
+    if len(delivery_ids) > ENQUEUE_ONE_BY_ONE_MAX:
+        for start in range(0, len(delivery_ids), DELIVER_BATCH_SIZE):
+            chunk = delivery_ids[start : start + DELIVER_BATCH_SIZE]
+            try:
+                deliver_many.enqueue(chunk)
+            except Exception:  # the sweeper picks them up later
+                logger.exception("could not enqueue %s deliveries", len(chunk))
+        return
     for delivery_id in delivery_ids:
         try:
             _enqueue(delivery_id)
@@ -136,6 +150,16 @@ def _failed(delivery: Delivery, attempt: int, exc: Exception) -> str:
     )
     _enqueue(delivery.pk, retry_at)
     return "failed"
+
+
+@task()
+def deliver_many(delivery_ids: list[int]) -> dict[str, int]:
+    """`deliver` for a chunk of deliveries; each keeps its own lease, retries and give-up."""
+    outcomes: dict[str, int] = {}
+    for delivery_id in delivery_ids:
+        outcome = deliver.call(delivery_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
 
 
 @task()

@@ -751,6 +751,43 @@ def _run_start(subject: _Subject, now: datetime) -> None:
     run.started_at = now
 
 
+def _message_for(subject: _Subject, *, traveller: bool) -> tuple[Any, Any, str]:
+    """Title, body and the dedupe-key prefix shared by everyone warned about this subject."""
+    if subject.zone_version is not None:
+        title, body = _zone_message(subject.zone_version, traveller=traveller)
+        return title, body, f"zone-warning:{subject.zone_version.pk}:"
+    assert subject.place_version is not None
+    title, body = _place_message(subject.place_version)
+    return title, body, f"place-warning:{subject.place_version.pk}:"
+
+
+def _warn_residents(subject: _Subject, people: list[Person], *, reason: str, now: datetime) -> list[ZoneWarning]:
+    """Warn a batch of residents (not re-assessed: living there is not a risk fact) at once."""
+    from khaibao.notifications.services import notify_people
+
+    title, body, group = _message_for(subject, traveller=False)
+    if subject.zone_version is not None:
+        link = f"{reverse('web:zones')}#zone-{subject.zone_version.zone_id}"
+    else:
+        assert subject.place_version is not None
+        link = f"{reverse('web:zones')}#place-{subject.place_version.place_id}"
+    notify_people(
+        people=people, kind=WARNING_KIND, title=title, body=body, link=link,
+        dedupe_key=lambda person: f"{group}{person.pk}", sms=True, outside_once_per=group,
+    )
+    warnings = []
+    for person in people:
+        status = getattr(person, "status", None)
+        level = status.level if isinstance(status, PersonStatus) else ""
+        warnings.append(
+            ZoneWarning(
+                run=subject.run, zone_version=subject.zone_version, place_version=subject.place_version,
+                person=person, reason=reason, level_before=level, level_after=level, created_at=now,
+            )
+        )
+    return warnings
+
+
 def _warn(subject: _Subject, person: Person, *, reason: str, traveller: bool, now: datetime) -> ZoneWarning:
     from khaibao.monitoring.services import person_reassess
     from khaibao.notifications.services import notify_person
@@ -835,11 +872,19 @@ def _warn_batch(subject: _Subject, ids: list[int], travellers: Iterable[int], no
         else {"place_version": subject.place_version}
     )
     done = set(ZoneWarning.objects.filter(person_id__in=ids, **done_filter).values_list("person_id", flat=True))
-    people = Person.objects.filter(pk__in=[i for i in ids if i not in done]).select_related("status").order_by("pk")
+    people = list(
+        Person.objects.filter(pk__in=[i for i in ids if i not in done]).select_related("status").order_by("pk")
+    )
     reason = WarningReason.RESIDENT if run.phase == Phase.RESIDENTS else WarningReason.TRAVELLER
+    # Travellers are re-assessed one by one (each has their own facts); residents who did not
+    # travel there all get the same message, so a batch of them costs a fixed number of queries
+    # (bench/RESULTS.md: one by one, the job reached ~190 people/s).
     warnings = [
-        _warn(subject, person, reason=reason, traveller=person.pk in travellers, now=now) for person in people
+        _warn(subject, person, reason=reason, traveller=True, now=now) for person in people if person.pk in travellers
     ]
+    residents = [person for person in people if person.pk not in travellers]
+    if residents:
+        warnings += _warn_residents(subject, residents, reason=reason, now=now)
     ZoneWarning.objects.bulk_create(warnings)
     # A traveller already warned as a resident was counted with the residents.
     run.processed += len(ids) if run.phase == Phase.RESIDENTS else len(ids) - len(done)

@@ -221,3 +221,23 @@ def test_it_forgets_an_expired_push_subscription_and_gives_up(world, send, api, 
     assert run_worker() == ["gave_up"]
     assert not WebPushSubscription.objects.exists()
     assert Delivery.objects.get(notification=notification).last_error == "every push subscription has expired"
+
+
+def test_it_sends_a_large_batch_through_a_few_tasks(world, sms):
+    from khaibao.accounts.models import Role
+    from khaibao.notifications.tasks import DELIVER_BATCH_SIZE, ENQUEUE_ONE_BY_ONE_MAX, deliveries_enqueue
+
+    accounts = [
+        Account.objects.create(phone=f"+8490000{n:04d}", phone_index=f"bench-{n}", role=Role.CITIZEN)
+        for n in range(ENQUEUE_ONE_BY_ONE_MAX + 5)
+    ]
+    for account in accounts:
+        notify_account(account=account, kind="test", title="t", body="b", sms=True)
+    ids = list(Delivery.objects.values_list("pk", flat=True))
+    DBTaskResult.objects.all().delete()  # the per-call enqueues; hand them over in one go instead
+    deliveries_enqueue(ids)
+    assert DBTaskResult.objects.count() == -(-len(ids) // DELIVER_BATCH_SIZE)
+    results = run_worker()
+    assert results == [{"sent": len(ids)}]
+    assert len(sms.messages()) == len(ids)
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}

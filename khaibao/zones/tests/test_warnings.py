@@ -129,22 +129,19 @@ def test_it_rolls_back_a_batch_that_crashed_and_finishes_later(
 
     from khaibao.notifications import services as notifications
 
-    real = notifications.notify_person
-    calls = {"n": 0}
+    # Residents of a batch are warned together (notify_people): the worker dies in that call.
+    real = notifications.notify_people
 
     def dying(**kwargs: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("worker killed")
-        return real(**kwargs)
+        raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(notifications, "notify_person", dying)
+    monkeypatch.setattr(notifications, "notify_people", dying)
     with pytest.raises(RuntimeError):
         zone_warnings_run.call(run.pk)
     run.refresh_from_db()
     assert (run.warned, ZoneWarning.objects.count()) == (3, 3)  # the half batch left nothing
 
-    monkeypatch.setattr(notifications, "notify_person", real)
+    monkeypatch.setattr(notifications, "notify_people", real)
     zone_warnings_run.call(run.pk)
     run.refresh_from_db()
     assert (run.status, run.warned) == ("done", 5)

@@ -1,0 +1,22 @@
+"""Settings for the benchmark: the product's settings with DEBUG off and the reference URLs.
+
+Imported with DEBUG=1 in the environment only to get the development keys (the bench database
+holds generated people, no real secrets); DEBUG is then switched off so that Django does not
+record every SQL query and behaves as in production for the measured requests.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+
+from khaibao.settings import *  # noqa: F403
+from khaibao.settings import DATABASES, LOGGING
+
+DEBUG = False
+ROOT_URLCONF = "bench.reference_urls"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# Connection reuse, as a production worker would be configured (docs/operations.md).
+DATABASES["default"]["CONN_MAX_AGE"] = 600
+LOGGING["root"]["level"] = "WARNING"
