@@ -357,6 +357,18 @@ def members_link_for_account(*, account: Account) -> int:
     return len(pending)
 
 
+def members_attach_self(*, account: Account, person_id: int) -> int:
+    """Point the account's roster lines that have no person yet at its new "self" person.
+
+    A member may confirm before adding themselves to their household; without this their
+    declarations would never count for their unit. Called by the household service in the
+    same transaction that creates the "self" entry.
+    """
+    return Member.objects.filter(
+        account=account, person__isnull=True, removed_at__isnull=True, declined_at__isnull=True
+    ).update(person_id=person_id)
+
+
 def membership_confirm(*, actor: Account, member: Member, ip: str = "") -> Member:
     """The citizen confirms a linked membership (once; a decided one cannot be changed here)."""
     if member.confirmed_at is not None or member.declined_at is not None:

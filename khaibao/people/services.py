@@ -194,6 +194,13 @@ def owner_self_person(owner: Account) -> Person | None:
     return membership.person if membership else None
 
 
+def _self_added(account: Account, person: Person) -> None:
+    """Whatever waited for the account's own person: roster lines confirmed before it existed."""
+    from khaibao.orgs.services import members_attach_self  # orgs builds on people, not the reverse
+
+    members_attach_self(account=account, person_id=person.pk)
+
+
 def household_person_add(
     *,
     actor: Account,
@@ -253,6 +260,8 @@ def household_person_add(
                 actor=actor, action="person.create", obj=person, person_id=person.pk, ip=ip,
                 data={"relation": clean["relation"]},
             )
+            if clean["relation"] == Relation.SELF:
+                _self_added(owner, person)
     except IntegrityError as exc:
         # Lost a race with a concurrent request: report it like the checks above would have.
         if _id_taken(clean["id_number"]):
@@ -700,6 +709,7 @@ def assisted_link_on_sign_in(*, account: Account) -> Person | None:
                 return None
             HouseholdMembership.objects.create(owner=account, person=person, relation=Relation.SELF)
             audit_record(actor=account, action="person.link_assisted", obj=person, person_id=person.pk)
+            _self_added(account, person)
     except IntegrityError:
         return None
     return person

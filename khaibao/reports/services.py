@@ -45,6 +45,9 @@ MAX_DESCRIPTION = 2000
 MAX_ADDRESS = 300
 MAX_TEXT = 2000
 RATE_WINDOW_SECONDS = 3600
+# A loose box around Viet Nam, not its border: it catches swapped, mistyped or foreign points.
+VN_LAT = (8.0, 24.0)
+VN_LON = (102.0, 118.0)
 
 # Where an official may move a report; a closed report may be reopened for verification.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -108,13 +111,22 @@ def _clean(data: ReportInput) -> dict[str, str]:
         errors["happened_at"] = _("Give the date and time it happened.")
     elif data.happened_at > timezone.now() + timedelta(minutes=5):
         errors["happened_at"] = _("The date and time cannot be in the future.")
-    if (data.lat is None) != (data.lon is None):
-        errors["lat"] = _("Give both latitude and longitude, or neither.")
-    elif data.lat is not None and data.lon is not None and not (
-        8.0 <= data.lat <= 24.0 and 102.0 <= data.lon <= 118.0
-    ):
-        errors["lat"] = _("This point is not in Viet Nam.")
+    errors.update(point_errors(data.lat, data.lon))
     return errors
+
+
+def point_errors(lat: float | None, lon: float | None) -> dict[str, str]:
+    """The field messages for an optional map point (none when it is fine): both or neither,
+    and inside Viet Nam's bounding box. The web form shows them beside its fields before
+    submitting; report_submit applies the same rule.
+    """
+    if (lat is None) != (lon is None):
+        return {"lat": _("Give both latitude and longitude, or neither.")}
+    if lat is not None and lon is not None and not (
+        VN_LAT[0] <= lat <= VN_LAT[1] and VN_LON[0] <= lon <= VN_LON[1]
+    ):
+        return {"lat": _("This point is not in Viet Nam.")}
+    return {}
 
 
 def as_aware(value: datetime) -> datetime:

@@ -48,6 +48,29 @@ class MultipleFileField(forms.FileField):
         return single(data, initial)
 
 
+class CoordinateField(forms.FloatField):
+    """A decimal degree typed as text (GOV.UK's advice over type=number, so what was typed is
+    kept on an error); a decimal comma, as Vietnamese keyboards write it, is accepted."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value: Any) -> float | None:  # type: ignore[override]
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".")
+        return super().to_python(value)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        # FloatField would add number-input attributes (step) that mean nothing on a text input.
+        return {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"}
+
+
+def _coordinate(label: Any) -> CoordinateField:
+    return CoordinateField(
+        label=label, required=False,
+        error_messages={"invalid": gettext_lazy("Enter a number in degrees, like 21.0285.")},
+    )
+
+
 class ReportForm(forms.Form):
     """Field names are the API's where they exist, so service errors map one to one."""
 
@@ -73,6 +96,9 @@ class ReportForm(forms.Form):
         label=gettext_lazy("Time (about)"), required=False, widget=forms.TimeInput(attrs={"type": "time"}),
         error_messages={"invalid": gettext_lazy("Enter the time as hh:mm.")},
     )
+    # The optional map point; its rules (both or neither, inside Viet Nam) are the service's.
+    lat = _coordinate(gettext_lazy("Latitude (optional)"))
+    lon = _coordinate(gettext_lazy("Longitude (optional)"))
     photos = MultipleFileField(
         label=gettext_lazy("Photos (optional)"), required=False,
         help_text=gettext_lazy("Up to 3 photos, JPEG, PNG or WebP, 5 MB each. Location data in photos is removed."),
@@ -92,6 +118,13 @@ class ReportForm(forms.Form):
         prompt = _("— choose —") if province else _("— choose the province first —")
         self._choice("ward_code").choices = [("", prompt)] + [(w.code, w.name) for w in wards]
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "lat" in data and "lon" in data:
+            for name, message in services.point_errors(data["lat"], data["lon"]).items():
+                self.add_error(name, message)
+        return data
+
     def _choice(self, name: str) -> forms.ChoiceField:
         field = self.fields[name]
         assert isinstance(field, forms.ChoiceField)
@@ -106,7 +139,7 @@ class ReportForm(forms.Form):
         return code if code in known else None
 
 
-_FIELD_OF = {"happened_at": "happened_date", "lat": None, "pow": None}
+_FIELD_OF = {"happened_at": "happened_date", "pow": None}
 
 
 def _apply_errors(form: ReportForm, exc: ServiceError) -> None:
@@ -126,6 +159,7 @@ def _context(request: HttpRequest, form: ReportForm) -> dict[str, Any]:
         "reload": RELOAD,
         "max_photos": MAX_PHOTOS,
         "max_photo_mb": MAX_PHOTO_BYTES // 2**20,
+        "vn_box": {"lat": services.VN_LAT, "lon": services.VN_LON},
     }
 
 
@@ -152,6 +186,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 data=services.ReportInput(
                     category=data["category"], ward_code=data["ward_code"], address=data["address"],
                     description=data["description"], happened_at=happened,
+                    lat=data["lat"], lon=data["lon"],
                 ),
                 photos=photos,
                 pow_payload=data.get("pow") or "",

@@ -79,3 +79,24 @@ def test_it_never_shows_someone_elses_membership(world, api, sms, units):
     assert page.post(f"/memberships/{mai_line.pk}/confirm/").status_code == 404
     assert page.post(f"/memberships/{mai_line.pk}/whatever/").status_code == 404
     assert console(world.org_admin).get("/memberships/").status_code == 302
+
+
+def test_it_counts_a_member_who_confirms_before_adding_themselves(world, api, sms, units):
+    """Confirming first, then adding oneself, still attaches the roster line to the person."""
+    from khaibao.accounts.models import Account
+    from khaibao.orgs.services import member_add, membership_confirm
+
+    member = member_add(actor=world.org_admin, unit=units["hk"], full_name="Trần Văn Bảy", phone="0900000077")
+    _sign_in(api, sms, "0900000077")
+    account = Account.objects.get(phone_index=phone_index("+84900000077"))
+    member.refresh_from_db()
+    assert member.account_id == account.id
+    membership_confirm(actor=account, member=member)
+    member.refresh_from_db()
+    assert member.person_id is None
+    body = {"full_name": "Trần Văn Bảy", "sex": "male", "birth_year": 1995, "relation": "self",
+            "id_number": "001095000077", "ward_code": 70}
+    resp = api.as_(account).post("/people", body)
+    assert resp.status_code == 201, resp.content
+    member.refresh_from_db()
+    assert member.person_id == resp.json()["id"]

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.test import Client
 from django.utils import timezone
 
 from khaibao.audit.models import AuditEvent
 from khaibao.passes.tests.helpers import sign_in_staff
 from khaibao.reports.models import Report, ReportPhoto
-from khaibao.reports.tests.helpers import jpeg_bytes, solve_pow, upload
+from khaibao.reports.tests.helpers import jpeg_bytes, report_body, solve_pow, upload
 
 
 def _form(**overrides: Any) -> dict[str, Any]:
@@ -123,3 +125,64 @@ def test_it_turns_a_report_into_a_case_from_the_console(world: Any, client: Clie
     report.refresh_from_db()
     assert report.person is not None
     assert resp["Location"].endswith(f"/staff/cases/{report.person_id}/")
+
+
+def test_it_stores_the_map_point_typed_in_the_form(world: Any, client: Client) -> None:
+    client.force_login(world.lan)
+    # A decimal comma, as a Vietnamese keyboard types it, is the same number.
+    page = client.post("/reports/new/", _form(lat="21,0285", lon=" 105.8542 "))
+    assert page.status_code == 200, page.content.decode()[:2000]
+    report = Report.objects.get()
+    assert (report.lat, report.lon) == (21.0285, 105.8542)
+
+
+def test_it_sends_a_report_without_a_map_point(world: Any, client: Client) -> None:
+    client.force_login(world.lan)
+    form_page = client.get("/reports/new/").content.decode()
+    # The location button and the map stay hidden until the script shows them: no JS, no dead button.
+    assert re.search(r'<div id="point-tools" hidden>', form_page)
+    assert 'id="point-locate"' in form_page
+    assert "js/report-point.js" in form_page
+    assert "leaflet/leaflet.js" in form_page
+    assert client.post("/reports/new/", _form(lat="", lon="")).status_code == 200
+    report = Report.objects.get()
+    assert report.lat is None
+    assert report.lon is None
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "field"),
+    [
+        ("95", "105.85", "lat"),  # not a latitude at all
+        ("13.7563", "100.5018", "lat"),  # Bangkok
+        ("105.85", "21.03", "lat"),  # swapped
+        ("21.03", "", "lat"),  # half a point
+        ("north", "105.85", "lat"),
+        ("21.03", "1e999", "lon"),
+    ],
+)
+def test_it_refuses_a_point_outside_viet_nam_beside_the_field(
+    world: Any, client: Client, api: Any, lat: str, lon: str, field: str
+) -> None:
+    client.force_login(world.lan)
+    page = client.post("/reports/new/", _form(lat=lat, lon=lon))
+    assert page.status_code == 400
+    text = page.content.decode()
+    assert re.search(rf'name="{field}"[^>]*>\s*<p class="field-error" id="id_{field}_error"', text), text
+    assert f'name="lat" value="{lat}"' in text or (not lat and 'name="lat"' in text)
+    assert f'name="lon" value="{lon}"' in text or not lon
+    assert "Ngõ 3 Hàng Bạc" in text
+    assert not Report.objects.exists()
+
+
+def test_it_gives_the_same_point_message_as_the_api(world: Any, client: Client, api: Any) -> None:
+    client.force_login(world.lan)
+    # With another field wrong too, the point's message is there already, not after a second try.
+    page = client.post("/reports/new/", _form(lat="13.7563", lon="100.5018", description=""))
+    text = page.content.decode()
+    message = re.search(r'<p class="field-error" id="id_lat_error" role="alert">([^<]+)</p>', text)
+    assert message
+    assert 'id="id_description_error"' in text
+    resp = api.as_(world.lan).post("/api/v1/reports", report_body(lat=13.7563, lon=100.5018))
+    assert resp.status_code == 400
+    assert resp.json()["error"]["fields"]["lat"] == html.unescape(message.group(1))

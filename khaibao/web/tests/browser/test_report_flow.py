@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from khaibao.reports.models import Report
 from khaibao.reports.tests.helpers import jpeg_bytes
 from khaibao.web.tests.browser.flows import citizen_sign_in, staff_sign_in, totp_now
 
@@ -84,3 +85,40 @@ def test_it_solves_the_proof_of_work_for_an_anonymous_report(
     page.fill("input[name=code]", code.lower())
     page.click("main form button[type=submit]")
     expect(page.locator("[data-testid=report-status]")).to_be_visible()
+
+
+def test_it_fills_the_map_point_only_when_asked(page: Any, world: Any, settings: Any, tmp_path: Path) -> None:
+    settings.REPORT_MEDIA_ROOT = tmp_path / "report-media"
+    settings.REPORT_POW_MAX_NUMBER = 5000
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 21.0285, "longitude": 105.8542})
+    # Count the location requests: opening the form must not make one.
+    page.add_init_script("""
+        window.geoCalls = 0;
+        const ask = navigator.geolocation.getCurrentPosition.bind(navigator.geolocation);
+        navigator.geolocation.getCurrentPosition = (...args) => { window.geoCalls += 1; return ask(...args); };
+    """)
+    page.goto("/reports/new/")
+    expect(page.locator("#point-map")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.locator("#point-map").click()
+    expect(page.locator("input[name=lat]")).not_to_have_value("")
+    assert page.evaluate("window.geoCalls") == 0
+
+    page.click("#point-locate")
+    expect(page.locator("input[name=lat]")).to_have_value("21.028500")
+    expect(page.locator("input[name=lon]")).to_have_value("105.854200")
+    assert page.evaluate("window.geoCalls") == 1
+
+    page.check("input[name=category][value=gathering]")
+    page.select_option("select[name=province]", "1")
+    expect(page.locator("select[name=ward_code] option[value='70']")).to_have_count(1)
+    page.select_option("select[name=ward_code]", "70")
+    page.fill("input[name=address]", "Sân chung cư số 9")
+    page.fill("textarea[name=description]", "Khoảng 50 người tụ tập tổ chức tiệc.")
+    page.fill("input[name=happened_date]", timezone.localdate().isoformat())
+    expect(page.locator("#report-pow")).not_to_have_value("")
+    page.click("#report-form button.button[type=submit]")
+    expect(page.locator("[data-testid=tracking-code]")).to_be_visible()
+    report = Report.objects.get()
+    assert (report.lat, report.lon) == (21.0285, 105.8542)
