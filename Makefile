@@ -91,7 +91,7 @@ bench-smoke: $(STAMP)
 clean:
 	rm -rf var test-results
 
-## bench-compliance: 1M org members in 10,000 units on PostgreSQL (COMPLIANCE_DB): rollup refresh, snapshot, dashboard (bench/RESULTS-compliance.md)
+## bench-compliance: 1M org members in 10,000 units on PostgreSQL (COMPLIANCE_DB): rollup refresh, snapshot, dashboard (bench/RESULTS.md, compliance section)
 .PHONY: bench-compliance
 COMPLIANCE_DB ?= postgres://root@127.0.0.1:5432/khaibao_bench_compliance
 bench-compliance: $(STAMP)
