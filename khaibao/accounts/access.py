@@ -71,8 +71,14 @@ def is_active_volunteer(user: Any) -> bool:
 
 
 def access_delegation_for_volunteer(user: Any, delegation_id: int) -> Delegation:
-    """A delegation of `user` (pending or active, not ended), else Http404."""
+    """A delegation of `user` (pending or active, not ended), else Http404.
+
+    Only while `user`'s volunteer appointment is in force: a revoked or expired volunteer can no
+    longer confirm consent, resend codes or act on the people they assisted.
+    """
     if getattr(user, "role", None) != Role.CITIZEN or not 0 < delegation_id <= 2**63 - 1:
+        raise Http404
+    if not is_active_volunteer(user):
         raise Http404
     delegation = (
         Delegation.objects.filter(pk=delegation_id, volunteer=user, ended_at__isnull=True)

@@ -173,8 +173,11 @@ class AssistedEntry:
 def volunteer_assisted(*, account: Account) -> list[AssistedEntry]:
     """The people `account` assists (not ended), pending consent included, with whether today's
     daily update (Asia/Ho_Chi_Minh date) is in. Two queries whatever the number."""
+    from khaibao.accounts.access import is_active_volunteer
     from khaibao.monitoring.models import DailyUpdate
 
+    if not is_active_volunteer(account):
+        return []  # a revoked or expired volunteer no longer sees the people they assisted
     delegations = list(
         Delegation.objects.filter(volunteer=account, ended_at__isnull=True)
         .select_related("person__home_ward__province").order_by("started_at", "pk")

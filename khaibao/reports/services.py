@@ -109,7 +109,8 @@ def _clean(data: ReportInput) -> dict[str, str]:
         errors["description"] = _("Keep it under %(n)d characters.") % {"n": MAX_DESCRIPTION}
     if data.happened_at is None:
         errors["happened_at"] = _("Give the date and time it happened.")
-    elif data.happened_at > timezone.now() + timedelta(minutes=5):
+    # A time without an offset means Vietnam's time (the API promises it); compare aware times.
+    elif as_aware(data.happened_at) > timezone.now() + timedelta(minutes=5):
         errors["happened_at"] = _("The date and time cannot be in the future.")
     errors.update(point_errors(data.lat, data.lon))
     return errors

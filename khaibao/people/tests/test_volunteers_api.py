@@ -104,6 +104,18 @@ def test_it_ends_access_when_the_appointment_is_revoked(world, api):
     assert AuditEvent.objects.filter(action="volunteer.revoke").exists()
 
 
+def test_it_stops_a_revoked_volunteer_confirming_or_resending_consent(world, api, sms):
+    body = start(api, world, world.volunteer, consent_method="code", phone=ASSISTED_PHONE).json()
+    code = sms.last_code(ASSISTED_PHONE)
+    demo = VolunteerAppointment.objects.get(account=world.volunteer)
+    assert api.as_(world.org_admin).delete(f"/volunteers/{demo.pk}").status_code == 204
+    client = api.as_(world.volunteer)
+    assert client.get("/volunteers/assisted").json() == []
+    assert client.post(f"/volunteers/assisted/{body['id']}/confirm", {"code": code}).status_code == 404
+    assert client.post(f"/volunteers/assisted/{body['id']}/resend", {}).status_code == 404
+    assert len([m for m in sms.messages() if m["to"] == ASSISTED_PHONE]) == 1
+
+
 def test_it_ends_a_delegation_on_request(world, api):
     started = start(api, world, world.volunteer).json()
     person_id = started["person"]["id"]

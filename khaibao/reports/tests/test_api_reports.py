@@ -65,6 +65,16 @@ def test_it_refuses_bad_fields_and_writes_nothing(world: Any, api: Any) -> None:
     assert not Report.objects.exists()
 
 
+def test_it_reads_a_time_without_offset_as_vietnam_time(world: Any, api: Any) -> None:
+    naive = (timezone.localtime() - timedelta(hours=2)).replace(microsecond=0, tzinfo=None)
+    out = _submit(api, world.lan, happened_at=naive.isoformat())
+    assert timezone.localtime(Report.objects.get(pk=out["id"]).happened_at).replace(tzinfo=None) == naive
+    future = (timezone.localtime() + timedelta(hours=2)).replace(tzinfo=None).isoformat()
+    resp = api.as_(world.lan).post("/reports", report_body(happened_at=future))
+    assert resp.status_code == 400
+    assert "happened_at" in resp.json()["error"]["fields"]
+
+
 def test_it_requires_a_proof_of_work_for_anonymous_reports(world: Any, api: Any) -> None:
     resp = api.post("/reports", report_body())
     assert resp.status_code == 400

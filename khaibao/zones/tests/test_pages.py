@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 from django.test import Client
@@ -23,7 +25,8 @@ def test_it_lists_zones_with_their_advice_and_a_map_from_local_assets(world: Any
     assert "Hạn chế ra ngoài" in text
     assert "/static/leaflet/leaflet.js" in text
     assert "unpkg" not in text
-    assert "cdn" not in text.lower()
+    # No script or stylesheet from another host (a CDN); random tokens on the page may contain "cdn".
+    assert not re.search(r'(src|href)="(https?:)?//', text)
     assert 'id="zones-data"' in text
 
     hanoi_only = client.get("/zones/?province=1").content.decode()
