@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+_STAMP_EVERY_SECONDS = 60
 # Paths a signed-in official may reach before completing the second factor.
 _SECOND_FACTOR_OPEN_PREFIXES = ("/staff/2fa/", "/staff/sign-out", "/static/", "/i18n/", "/healthz", "/api/")
 
@@ -36,7 +37,12 @@ class StaffIdleTimeoutMiddleware:
         # Stamped after the view, so the sign-in request itself starts the idle clock.
         user = request.user
         if user.is_authenticated and getattr(user, "is_staff_role", False):
-            request.session["last_activity"] = time.time()
+            now = time.time()
+            last = request.session.get("last_activity")
+            # Re-stamp at most once a minute: a session write on every console request costs
+            # more than a minute of precision on a 30-minute timeout is worth.
+            if last is None or now - float(last) >= _STAMP_EVERY_SECONDS:
+                request.session["last_activity"] = now
         return response
 
 
