@@ -13,7 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from khaibao.accounts import break_glass
 from khaibao.accounts.models import ScopeLevel
-from khaibao.backoffice.tracing import case_url, official_required
+from khaibao.backoffice.permissions import official_required
+from khaibao.backoffice.tracing import case_url
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 

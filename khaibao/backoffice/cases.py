@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
@@ -19,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from khaibao.accounts.models import Account, Role
+from khaibao.accounts.models import Account
+from khaibao.backoffice.permissions import official_required
 from khaibao.cases import selectors, services
 from khaibao.cases.models import ActionKind, TestResult
 from khaibao.cases.queue import QUEUE_REASONS
@@ -31,17 +28,6 @@ from khaibao.people.models import Person
 CONTACTS_TEMPLATE = "backoffice/tracing/_contacts.html"
 
 
-def _official_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed-in officials (TOTP already required by middleware); other roles get 403."""
-
-    @login_required(login_url="backoffice:sign_in")
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request.user, "role", None) != Role.OFFICIAL:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 class FilterForm(forms.Form):
@@ -117,7 +103,7 @@ class AssignForm(forms.Form):
         ]
 
 
-@_official_only
+@official_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     """The triage queue with filters (a GET form) and a keyset "next page" link."""
@@ -192,7 +178,7 @@ def _render_case(
     return render(request, "backoffice/cases/case.html", context, status=status)
 
 
-@_official_only
+@official_required
 @require_GET
 def case(request: HttpRequest, person_id: int) -> HttpResponse:
     """The case view; opening it writes the "person.case_view" audit event."""
@@ -200,7 +186,7 @@ def case(request: HttpRequest, person_id: int) -> HttpResponse:
     return _render_case(request, person)
 
 
-@_official_only
+@official_required
 @require_POST
 def case_action(request: HttpRequest, person_id: int) -> HttpResponse:
     ip = client_ip(request)
@@ -228,7 +214,7 @@ def case_action(request: HttpRequest, person_id: int) -> HttpResponse:
     return _render_case(request, person, action_form=form, status=400)
 
 
-@_official_only
+@official_required
 @require_POST
 def case_assign(request: HttpRequest, person_id: int) -> HttpResponse:
     ip = client_ip(request)
@@ -252,7 +238,7 @@ def case_assign(request: HttpRequest, person_id: int) -> HttpResponse:
     return redirect("backoffice:case", person_id=person.pk)
 
 
-@_official_only
+@official_required
 @require_POST
 def case_reveal(request: HttpRequest, person_id: int) -> HttpResponse:
     """Show the full ID number and phone once, for a stated reason (audited "person.reveal")."""

@@ -6,13 +6,10 @@ case". The same services and selectors as the API; every opening of a report is 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,25 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from khaibao.accounts.models import Role
+from khaibao.backoffice.permissions import official_required
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.people.models import Sex
 from khaibao.reports import selectors, services
 from khaibao.reports.models import PERSON_CATEGORIES, Category, ReportStatus
-
-
-def official_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed-in health officials only (TOTP is required by the middleware); others 403."""
-
-    @login_required(login_url="backoffice:sign_in")
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request.user, "role", None) != Role.OFFICIAL:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 class FilterForm(forms.Form):

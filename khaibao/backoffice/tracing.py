@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -16,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from khaibao.accounts.access import access_person_for_user
-from khaibao.accounts.models import Role
+from khaibao.backoffice.permissions import official_required
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.people.models import Person
@@ -26,17 +20,6 @@ from khaibao.tracing.forms import ContactForm
 _MAX_ID = 2**63 - 1
 
 
-def official_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed-in health officials only (the middleware has already required TOTP); others 403."""
-
-    @login_required(login_url="backoffice:sign_in")
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request.user, "role", None) != Role.OFFICIAL:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def case_url(person: Person) -> str:
