@@ -16,6 +16,7 @@ from khaibao.accounts.models import ScopeLevel
 from khaibao.backoffice.permissions import official_required
 from khaibao.backoffice.tracing import case_url
 from khaibao.core.errors import ServiceError
+from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
 
 
@@ -43,11 +44,7 @@ class OpenForm(SearchForm):
     )
 
 
-def _apply(form: forms.Form, exc: ServiceError) -> None:
-    for name, message in exc.fields.items():
-        form.add_error(name if name in form.fields else None, message)
-    if not exc.fields:
-        form.add_error(None, exc.message)
+_apply = form_add_service_error
 
 
 @official_required

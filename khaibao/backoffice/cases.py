@@ -21,6 +21,7 @@ from khaibao.cases import selectors, services
 from khaibao.cases.models import ActionKind, TestResult
 from khaibao.cases.queue import QUEUE_REASONS
 from khaibao.core.errors import ServiceError
+from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
 from khaibao.monitoring.models import Level
 from khaibao.people.models import Person
@@ -204,10 +205,7 @@ def case_action(request: HttpRequest, person_id: int) -> HttpResponse:
                 ip=ip,
             )
         except ServiceError as exc:
-            for name, message in exc.fields.items():
-                form.add_error(name if name in form.fields else None, message)
-            if not exc.fields:
-                form.add_error(None, exc.message)
+            form_add_service_error(form, exc)
         else:
             messages.success(request, _("The action is recorded."))
             return redirect("backoffice:case", person_id=person.pk)

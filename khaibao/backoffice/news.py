@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from khaibao.accounts.models import Account, ScopeLevel
 from khaibao.core.errors import ServiceError
+from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
 from khaibao.news import selectors, services
 from khaibao.news.models import BODY_MAX, TITLE_MAX, Announcement, Kind
@@ -109,11 +110,7 @@ def _initial(item: Announcement) -> dict[str, Any]:
     }
 
 
-def _apply_errors(form: forms.Form, exc: ServiceError) -> None:
-    for name, message in exc.fields.items():
-        form.add_error(name if name in form.fields else None, message)
-    if not exc.fields:
-        form.add_error(None, exc.message)
+_apply_errors = form_add_service_error
 
 
 @publisher_required

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from khaibao.api.orgs import error_file_response
 from khaibao.core.errors import ServiceError
+from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
 from khaibao.orgs import access, selectors, services
 from khaibao.orgs.models import Campaign, MemberRole, OrgUnit, ReminderPolicy
@@ -32,11 +33,7 @@ def _admin(request: HttpRequest) -> Any:
     return request.user
 
 
-def _apply_errors(form: forms.Form, exc: ServiceError) -> None:
-    if not exc.fields:
-        form.add_error(None, exc.message)
-    for name, message in exc.fields.items():
-        form.add_error(name if name in form.fields else None, message)
+_apply_errors = form_add_service_error
 
 
 class ChildUnitForm(forms.Form):

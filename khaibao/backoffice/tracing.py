@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from khaibao.accounts.access import access_person_for_user
 from khaibao.backoffice.permissions import official_required
 from khaibao.core.errors import ServiceError
+from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
 from khaibao.people.models import Person
 from khaibao.tracing import selectors, services
@@ -55,10 +56,7 @@ def case_contacts(request: HttpRequest, person_id: int) -> HttpResponse:
                 ip=client_ip(request),
             )
         except ServiceError as exc:
-            for name, message in exc.fields.items():
-                form.add_error(name if name in form.fields else None, message)
-            if not exc.fields:
-                form.add_error(None, exc.message)
+            form_add_service_error(form, exc)
         else:
             if created:
                 messages.success(request, _("Contact registered. They will be asked by SMS to declare."))

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from khaibao.accounts.access import access_appointment, appointments_visible_to
 from khaibao.accounts.models import Role, ScopeLevel
 from khaibao.core.errors import ServiceError
+from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
 from khaibao.people import selectors, services
 
@@ -80,12 +81,7 @@ def volunteers(request: HttpRequest) -> HttpResponse:
                 org_unit_id=data.get("org_unit"), ip=client_ip(request),
             )
         except ServiceError as exc:
-            names = {"expires_at": "expires_on", "org_unit_id": "org_unit"}
-            for name, message in exc.fields.items():
-                target = names.get(name, name)
-                form.add_error(target if target in form.fields else None, message)
-            if not exc.fields:
-                form.add_error(None, exc.message)
+            form_add_service_error(form, exc, rename={"expires_at": "expires_on", "org_unit_id": "org_unit"})
         else:
             messages.success(request, _("The volunteer was appointed."))
             return redirect("backoffice:volunteers")

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from khaibao.core.errors import ServiceError
+from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
 from khaibao.zones import selectors, services
 from khaibao.zones.models import PlaceVersion, ZoneLevel, ZoneVersion
@@ -117,11 +118,7 @@ _FIELD_NAMES = {
 
 
 def _apply_errors(form: forms.Form, exc: ServiceError) -> None:
-    if not exc.fields:
-        form.add_error(None, exc.message)
-    for name, message in exc.fields.items():
-        target = _FIELD_NAMES.get(name, name)
-        form.add_error(target if target in form.fields else None, message)
+    form_add_service_error(form, exc, rename=_FIELD_NAMES)
 
 
 def _official(request: HttpRequest) -> Any:

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from khaibao.accounts.access import access_person_for_declarer
 from khaibao.accounts.models import Account
 from khaibao.core.errors import ServiceError
+from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
 from khaibao.people import selectors, services
 from khaibao.people import validators as v
@@ -142,10 +143,7 @@ class PersonForm(forms.Form):
         return v.clean_street(self.cleaned_data.get("street", ""))
 
     def add_service_error(self, exc: ServiceError) -> None:
-        for name, message in exc.fields.items():
-            self.add_error(name if name in self.fields else None, message)
-        if not exc.fields:
-            self.add_error(None, exc.message)
+        form_add_service_error(self, exc)
 
 
 def _person(request: HttpRequest, person_id: int) -> Person:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from khaibao.accounts.models import Account
 from khaibao.core.errors import ServiceError
+from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
 from khaibao.notifications import selectors, services
 from khaibao.notifications.channels import webpush_configured
@@ -93,10 +94,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         try:
             services.preferences_update(actor=account, ip=client_ip(request), **form.cleaned_data)
         except ServiceError as exc:
-            for name, message in exc.fields.items():
-                form.add_error(name if name in form.fields else None, message)
-            if not exc.fields:
-                form.add_error(None, exc.message)
+            form_add_service_error(form, exc)
         else:
             messages.success(request, _("Your notification settings are saved."))
             return redirect("web:notification_preferences")

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from khaibao.core.errors import ServiceError
+from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
 from khaibao.places import selectors as places
 from khaibao.reports import pow as proof_of_work
@@ -143,11 +144,7 @@ _FIELD_OF = {"happened_at": "happened_date", "pow": None}
 
 
 def _apply_errors(form: ReportForm, exc: ServiceError) -> None:
-    for name, message in exc.fields.items():
-        target = _FIELD_OF.get(name, name)
-        form.add_error(target if target in form.fields else None, message)
-    if not exc.fields:
-        form.add_error(None, exc.message)
+    form_add_service_error(form, exc, rename=_FIELD_OF)
 
 
 def _context(request: HttpRequest, form: ReportForm) -> dict[str, Any]:
