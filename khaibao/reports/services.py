@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +23,6 @@ from khaibao.cases.services import case_assign
 from khaibao.core import crypto
 from khaibao.core.errors import RateLimited, ServiceError
 from khaibao.monitoring.services import person_contact_flag
-from khaibao.people import validators as v
 from khaibao.people.models import Person
 from khaibao.places.models import Ward
 from khaibao.reports import pow as proof_of_work
@@ -332,28 +330,15 @@ def _case_person(*, actor: Account, report: Report, data: CaseInput, ip: str) ->
                 _("Some fields are not valid."), fields={"person_id": _("No person with this number in your area.")}
             )
         return person
-    errors: dict[str, str] = {}
-    clean: dict[str, Any] = {"ward_code": report.ward_id}
-    today = timezone.localdate()
-    rules: dict[str, Any] = {
-        "full_name": lambda: v.clean_full_name(data.full_name),
-        "phone": lambda: v.clean_phone(data.phone),
-        "id_number": lambda: v.clean_id_number(data.id_number),
-        "birth_year": lambda: None if data.birth_year is None else v.clean_birth_year(data.birth_year, today=today),
-        "sex": lambda: v.clean_sex(data.sex) if data.sex else "",
-    }
-    for name, rule in rules.items():
-        try:
-            clean[name] = rule()
-        except ValidationError as exc:
-            errors[name] = exc.messages[0]
+    clean, errors = tracing.identity_clean(data, today=timezone.localdate())
+    clean["ward_code"] = report.ward_id
     if errors:
         raise ServiceError(_("Some fields are not valid."), fields=errors)
     # The same matching and creation as contact tracing: an ID number or phone finds an
     # existing person; otherwise a new person in the report's ward, in no household.
-    person, _how = tracing._match(clean)
+    person, _how = tracing.person_match(clean)
     if person is None:
-        person = tracing._create_person(actor=actor, clean=clean, ip=ip)
+        person = tracing.person_create_outside_households(actor=actor, clean=clean, ip=ip)
     return person
 
 

@@ -58,7 +58,9 @@ def source_level(person: Person) -> str:
     return "F1" if status.contact_level == "F1" else ""
 
 
-def _clean(data: ContactInput, *, today: date) -> dict[str, Any]:
+def identity_clean(data: Any, *, today: date) -> tuple[dict[str, Any], dict[str, str]]:
+    """Name, phone, ID number, birth year and sex of someone an official registers (a contact,
+    the subject of a report): the household validators' rules, every bad field reported."""
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     rules: dict[str, Any] = {
@@ -73,6 +75,11 @@ def _clean(data: ContactInput, *, today: date) -> dict[str, Any]:
             clean[name] = rule()
         except ValidationError as exc:
             errors[name] = exc.messages[0]
+    return clean, errors
+
+
+def _clean(data: ContactInput, *, today: date) -> dict[str, Any]:
+    clean, errors = identity_clean(data, today=today)
     if not errors.keys() & {"phone", "id_number"} and not clean["phone"] and not clean["id_number"]:
         errors["phone"] = _("Give a phone number (or an ID number) so the person can be found and invited.")
 
@@ -102,7 +109,7 @@ def _clean(data: ContactInput, *, today: date) -> dict[str, Any]:
     return clean
 
 
-def _match(clean: dict[str, Any]) -> tuple[Person | None, str]:
+def person_match(clean: dict[str, Any]) -> tuple[Person | None, str]:
     """The existing person these details point to, and how they were found.
 
     An ID number is unique, so it wins over a phone; a phone may be shared by a family, so
@@ -123,7 +130,8 @@ def _match(clean: dict[str, Any]) -> tuple[Person | None, str]:
     return None, "new"
 
 
-def _create_person(*, actor: Account, clean: dict[str, Any], ip: str) -> Person:
+def person_create_outside_households(*, actor: Account, clean: dict[str, Any], ip: str) -> Person:
+    """A person found by officials (a contact, a report's subject), in no one's household yet."""
     errors: dict[str, str] = {}
     if clean["birth_year"] is None:
         errors["birth_year"] = _("This person is not registered yet: give their year of birth (an estimate is fine).")
@@ -189,7 +197,7 @@ def contact_register(
         )
     contact_level, exposure = _CONTACT_OF[level]
 
-    person, matched_by = _match(clean)
+    person, matched_by = person_match(clean)
     if person is not None and person.pk == source.pk:
         field = "id_number" if matched_by == "id_number" else "phone"
         raise ServiceError(
@@ -203,10 +211,10 @@ def contact_register(
     else:
         try:
             with transaction.atomic():
-                person = _create_person(actor=actor, clean=clean, ip=ip)
+                person = person_create_outside_households(actor=actor, clean=clean, ip=ip)
         except IntegrityError:
             # Another request registered this ID number a moment ago: use that person.
-            person, matched_by = _match(clean)
+            person, matched_by = person_match(clean)
             if person is None:
                 raise
     now = timezone.now()
