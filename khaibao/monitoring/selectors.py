@@ -23,8 +23,15 @@ class MonitoringProgress:
 
 
 def person_status(person: Person) -> PersonStatus | None:
-    """The person's latest-status row, or None before their first declaration."""
-    return PersonStatus.objects.filter(person=person).first()
+    """The person's latest-status row, or None before their first declaration.
+
+    Read through the one-to-one accessor so the row is cached on `person`: the status page and
+    API then issue the health pass from it without reading it again.
+    """
+    try:
+        return person.status  # type: ignore[attr-defined, no-any-return]
+    except PersonStatus.DoesNotExist:
+        return None
 
 
 def monitoring_progress(status: PersonStatus | None, today: date) -> MonitoringProgress:
