@@ -281,7 +281,7 @@ def main() -> None:
     parser.add_argument("--province", type=int, default=1, help="the province official's province")
     parser.add_argument("--warning-province", type=int, default=None, help="the zone of the warning job")
     parser.add_argument("--warning-seconds", type=float, default=60.0)
-    parser.add_argument("--warning-batch", type=int, default=500)
+    parser.add_argument("--warning-batch", type=int, default=10_000)
     parser.add_argument("--pgbench-seconds", type=int, default=10)
     parser.add_argument("--pgbench-clients", type=int, default=2)
     parser.add_argument("--skip", default="", help="comma-separated: requests,rollups,warning,pgbench")

@@ -233,8 +233,14 @@ class ZoneWarning(models.Model):
     """One warning to one person about one zone or place version — never two."""
 
     run = models.ForeignKey(ZoneWarningRun, on_delete=models.CASCADE, related_name="warnings")
-    zone_version = models.ForeignKey(ZoneVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    place_version = models.ForeignKey(PlaceVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # No index of their own: the partial unique constraints below start with them (the job
+    # writes up to a million rows per version, and every index costs on each row).
+    zone_version = models.ForeignKey(
+        ZoneVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    place_version = models.ForeignKey(
+        PlaceVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="zone_warnings")
     reason = models.CharField(max_length=10, choices=WarningReason.choices)
     level_before = models.CharField(max_length=10, blank=True)
@@ -243,8 +249,12 @@ class ZoneWarning(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["zone_version", "person"], name="zone_warning_once"),
-            models.UniqueConstraint(fields=["place_version", "person"], name="place_warning_once"),
+            models.UniqueConstraint(
+                fields=["zone_version", "person"], condition=Q(zone_version__isnull=False), name="zone_warning_once"
+            ),
+            models.UniqueConstraint(
+                fields=["place_version", "person"], condition=Q(place_version__isnull=False), name="place_warning_once"
+            ),
         ]
         indexes = [models.Index(fields=["person", "-created_at"], name="zone_warning_person")]
 

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -243,9 +243,20 @@ def residents_q(*, ward_codes: Iterable[int], province_code: int | None) -> Q:
     return q
 
 
-def residents_after(q: Q, *, after: int, limit: int) -> list[int]:
-    """The next `limit` resident ids above `after` (keyset over Person.id)."""
-    return list(Person.objects.filter(q, pk__gt=after).order_by("pk").values_list("pk", flat=True)[:limit])
+def residents_range(q: Q, *, after: int, limit: int) -> tuple[int, int]:
+    """(last id, how many) of the next `limit` residents above `after` (keyset over Person.id);
+    (after, 0) when none are left. No ids are loaded: the job hands the range to SQL."""
+    following = Person.objects.filter(q, pk__gt=after).order_by("pk").values_list("pk", flat=True)
+    boundary = list(following[limit - 1 : limit])
+    last = boundary[0] if boundary else following.aggregate(last=Max("pk"))["last"]
+    if last is None:
+        return after, 0
+    return last, limit if boundary else Person.objects.filter(q, pk__gt=after, pk__lte=last).count()
+
+
+def residents_among_ids(q: Q, ids: Sequence[int]) -> set[int]:
+    """Which of `ids` are residents."""
+    return set(Person.objects.filter(q, pk__in=list(ids)).values_list("pk", flat=True)) if ids else set()
 
 
 def residents_count(q: Q) -> int:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from khaibao.accounts.models import Account
 from khaibao.notifications.models import ChannelPreference, Notification
 from khaibao.notifications.services import account_language, notify_account, notify_person
-from khaibao.people.models import Delegation, HouseholdMembership
+from khaibao.people.models import Delegation, HouseholdMembership, Person
 
 
 def test_it_fans_out_to_own_account_household_owners_and_active_volunteers(world):
@@ -73,21 +73,42 @@ def test_it_notifies_a_batch_of_people_in_a_fixed_number_of_queries(world, djang
     from khaibao.notifications.services import notify_people
 
     ChannelPreference.objects.create(account=world.mai, language="en", email=True, email_address="mai@example.com")
-    people = [world.lan_self, world.lan_child, world.mai_self, world.ong_tu, world.hung_self]
+    ids = [world.lan_self.pk, world.lan_child.pk, world.mai_self.pk, world.ong_tu.pk, world.hung_self.pk]
+    people = Person.objects.filter(pk__in=ids)
     with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
-        created = notify_people(
+        count = notify_people(
             people=people, kind="zone_warning", title=gettext_lazy("Yes"), body="b",
-            link=lambda p: f"/people/{p.pk}/", dedupe_key=lambda p: f"zone-warning:7:{p.pk}", sms=True,
+            link="/zones/", dedupe_key="zone-warning:7:residents", sms=True,
         )
-    assert len(queries) <= 20
-    got = sorted((n.account_id, n.person_id) for n in created)
-    assert got == sorted([
-        (world.lan.id, world.lan_self.id), (world.lan.id, world.lan_child.id), (world.mai.id, world.mai_self.id),
-        (world.volunteer.id, world.ong_tu.id), (world.hung.id, world.hung_self.id),
-    ])
+    assert len(queries) <= 8
+    # One per carer: Lan looks after two of them, the volunteer after Ông Tư.
+    assert count == 4
+    got = sorted(Notification.objects.values_list("account_id", flat=True))
+    assert got == sorted([world.lan.id, world.mai.id, world.volunteer.id, world.hung.id])
     assert Notification.objects.get(account=world.mai).title == "Yes"
     assert Notification.objects.get(account=world.hung).title == "Có"
     assert set(Delivery.objects.filter(notification__account=world.mai).values_list("channel", flat=True)) == {"sms", "email"}
-    # Idempotent per (account, key), and consistent with notify_person.
-    assert notify_people(people=people, kind="zone_warning", title="t", body="b", dedupe_key=lambda p: f"zone-warning:7:{p.pk}") == []
-    assert notify_person(person=world.lan_child, kind="zone_warning", title="t", body="b", dedupe_key=f"zone-warning:7:{world.lan_child.pk}") == []
+    assert Delivery.objects.filter(notification__account=world.lan, channel="sms").count() == 1
+    # Idempotent per (account, key): again, or for another set of the same households.
+    assert notify_people(people=people, kind="zone_warning", title="t", body="b", dedupe_key="zone-warning:7:residents") == 0
+    parent = Person.objects.filter(pk=world.lan_parent.pk)
+    assert notify_people(people=parent, kind="zone_warning", title="t", body="b", dedupe_key="zone-warning:7:residents") == 0
+    assert Notification.objects.count() == 4
+
+
+def test_it_reaches_an_account_outside_the_app_once_per_prefix(world):
+    from khaibao.notifications.models import Delivery
+    from khaibao.notifications.services import notify_people
+
+    # Lan's child travelled (a message of its own, by SMS), then the household is warned as residents.
+    notify_person(
+        person=world.lan_child, kind="zone_warning", title="t", body="b", dedupe_key="zone-warning:8:1",
+        sms=True, outside_once_per="zone-warning:8:",
+    )
+    assert notify_people(
+        people=Person.objects.filter(pk__in=[world.lan_self.pk, world.lan_parent.pk]), kind="zone_warning",
+        title="t", body="b", dedupe_key="zone-warning:8:residents", sms=True, outside_once_per="zone-warning:8:",
+    ) == 1
+    assert Notification.objects.filter(account=world.lan, dedupe_key__startswith="zone-warning:8:").count() == 2
+    assert Delivery.objects.filter(notification__account=world.lan, channel="sms").count() == 1
+

@@ -69,15 +69,34 @@ def test_it_warns_the_residents_of_the_zones_wards(world: Any, api: Any) -> None
     zone_warnings_run.call(run_of(zone).pk)
     warned = set(ZoneWarning.objects.values_list("person_id", flat=True))
     assert warned == hoan_kiem_residents(world)
-    # Lan looks after three of them; the volunteer after Ông Tư; Mai (Ba Đình) hears nothing.
-    assert Notification.objects.filter(account=world.lan, kind="zone_warning").count() == 3
-    assert Notification.objects.filter(account=world.volunteer, person=world.ong_tu).count() == 1
+    # Lan looks after three of them and gets one message; the volunteer one for Ông Tư;
+    # Mai (Ba Đình) hears nothing.
+    assert Notification.objects.filter(account=world.lan, kind="zone_warning").count() == 1
+    assert Notification.objects.filter(account=world.volunteer, kind="zone_warning").count() == 1
     assert not Notification.objects.filter(account=world.mai).exists()
     note = Notification.objects.filter(account=world.nam).get()
     assert "Phường Hoàn Kiếm" in note.title
     assert "1900 9095" in note.body
     # Residents are warned, not re-assessed: living there is not a risk fact of the rules.
     assert not Assessment.objects.filter(source="reassessment").exists()
+
+
+def test_it_reassesses_a_resident_who_also_travelled_there_once(world: Any, api: Any, settings: Any) -> None:
+    # Lan's child lives in Hoàn Kiếm and declared a trip inside it: warned with the residents,
+    # but re-assessed like a traveller, and counted once (batches of 2 cut through the household).
+    settings.ZONE_WARNING_BATCH_SIZE = 2
+    travel(api, world.lan, world.lan_child, ward=HOAN_KIEM, start=3, end=2)
+    zone = declare_zone(api, world, valid_from=ago(5))
+    run = run_of(zone)
+    assert run.expected == 0  # counted when the run starts
+    zone_warnings_run.call(run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.expected, run.processed, run.warned, run.reassessed) == ("done", 5, 5, 5, 1)
+    warning = ZoneWarning.objects.get(person=world.lan_child)
+    assert (warning.reason, warning.level_after) == ("resident", "medium")
+    assert Notification.objects.get(person=world.lan_child, kind="zone_warning").link == f"/people/{world.lan_child.id}/"
+    others = ZoneWarning.objects.exclude(person=world.lan_child)
+    assert {w.level_before == w.level_after for w in others} == {True}
 
 
 def test_it_does_not_warn_about_a_level_one_zone(world: Any, api: Any) -> None:
@@ -115,8 +134,9 @@ def test_it_resumes_after_being_killed_halfway(world: Any, api: Any, settings: A
     run.refresh_from_db()
     assert (run.status, run.warned, run.processed) == ("done", 6, 6)
     assert ZoneWarning.objects.count() == 6
+    # Lan, Nam and the volunteer once each for their residents, Mai for her travel.
     keys = list(Notification.objects.values_list("account_id", "dedupe_key"))
-    assert len(keys) == len(set(keys)) == 6
+    assert len(keys) == len(set(keys)) == 4
 
 
 def test_it_rolls_back_a_batch_that_crashed_and_finishes_later(
@@ -145,7 +165,7 @@ def test_it_rolls_back_a_batch_that_crashed_and_finishes_later(
     zone_warnings_run.call(run.pk)
     run.refresh_from_db()
     assert (run.status, run.warned) == ("done", 5)
-    assert Notification.objects.filter(kind="zone_warning").count() == 5
+    assert Notification.objects.filter(kind="zone_warning").count() == 3  # Lan, Nam, the volunteer
 
 
 def test_it_queues_stale_runs_again(world: Any, api: Any) -> None:
@@ -227,6 +247,7 @@ def test_it_sends_one_sms_per_carer_however_many_of_the_household_it_concerns(wo
     # Lan's household (self, child, parent) all live in Hoàn Kiếm, the default zone's ward.
     zone = declare_zone(api, world)
     zone_warnings_run.call(run_of(zone).pk)
+    # One inbox message for the household too: the residents' message names no one.
     lan_notes = Notification.objects.filter(account=world.lan, kind="zone_warning")
-    assert lan_notes.count() == 3
+    assert lan_notes.count() == 1
     assert Delivery.objects.filter(notification__account=world.lan, channel="sms").count() == 1
