@@ -179,7 +179,9 @@ def _register(reg: grammar.Registration, *, phone: str, account: Account | None,
             "Your ward health station gives the ward code."
         ) % {"syntax": REGISTER_SYNTAX, "example": REGISTER_EXAMPLE, "missing": ", ".join(missing)}, account)
     facts = grammar.cccd_facts(reg.id_number)
-    assert facts is not None and reg.birth_year is not None and reg.ward_code is not None
+    assert facts is not None
+    assert reg.birth_year is not None
+    assert reg.ward_code is not None
     born, sex = facts
     if born != reg.birth_year:
         return _Outcome("invalid_birth_year", _(

@@ -12,7 +12,7 @@ from django.test import Client
 
 from khaibao.smsin.signing import sign
 
-SECRET = "test-inbound-secret-0123456789abcdef"  # noqa: S105 - a test value
+SECRET = "test-inbound-secret-0123456789abcdef"
 _ids = itertools.count(1)
 
 
