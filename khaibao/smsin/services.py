@@ -102,6 +102,18 @@ def sms_inbound_receive(
     return row, True
 
 
+def inbound_sms_prune(*, now: datetime | None = None) -> int:
+    """Delete inbound messages older than SMS_INBOUND_KEEP_DAYS; returns how many.
+
+    What a message did lives on in the records it wrote (the person, the daily update, their
+    audit events); the message itself — an ID number, a risk level — is only kept while a
+    gateway might still deliver it again and someone might ask what was answered.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.SMS_INBOUND_KEEP_DAYS)
+    deleted, _by_model = InboundSms.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
 def _reply_allowed(index: str) -> bool:
     # Replies cost money: a phone (or a loop between two gateways) texting without end must
     # not run up the bill. Messages over the limit are still acted on, only not answered.

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import connections
 from django.test import Client
+from django.utils import timezone
 
 from khaibao.accounts.models import Account
 from khaibao.accounts.phones import phone_index
@@ -16,6 +19,7 @@ from khaibao.audit.models import AuditEvent
 from khaibao.monitoring.models import DailyUpdate
 from khaibao.smsin.models import InboundSms
 from khaibao.smsin.signing import sign
+from khaibao.smsin.tasks import inbound_sms_prune
 from khaibao.smsin.tests.helpers import REGISTER, SECRET, Gateway
 
 
@@ -96,8 +100,6 @@ def test_it_needs_no_csrf_token_and_reads_form_bodies(world: Any, gateway: Gatew
     ],
 )
 def test_it_refuses_bad_fields_and_stores_nothing(world: Any, gateway: Gateway, fields: dict[str, Any], bad: str) -> None:
-    import json
-
     body = json.dumps(fields).encode()
     ts = int(time.time())
     resp = gateway.client.generic(
@@ -159,3 +161,14 @@ def test_it_processes_a_message_once_when_deliveries_race(world: Any, gateway: G
     assert InboundSms.objects.filter(message_id="gw-race").count() == 1
     assert DailyUpdate.objects.count() == 1
     assert len(gateway.replies()) == 2
+
+
+def test_it_forgets_messages_after_the_keeping_period(world: Any, gateway: Gateway, settings: Any) -> None:
+    settings.SMS_INBOUND_KEEP_DAYS = 30
+    gateway.reply(REGISTER)
+    gateway.post("OK", message_id="gw-old")
+    InboundSms.objects.filter(message_id="gw-old").update(created_at=timezone.now() - timedelta(days=31))
+
+    assert inbound_sms_prune.call() == 1
+    assert list(InboundSms.objects.values_list("outcome", flat=True)) == ["registered"]
+    assert DailyUpdate.objects.count() == 1  # what the message did stays
