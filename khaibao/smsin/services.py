@@ -131,6 +131,11 @@ def _fit(text: str) -> str:
 def _handle(
     command: grammar.Command, *, phone: str, account: Account | None, received_at: datetime | None, ip: str
 ) -> _Outcome:
+    if account is not None and account.role != Role.CITIZEN:
+        # A staff account's phone: health declarations are made from citizen accounts only.
+        return _Outcome("not_citizen", _(
+            "Khai Bao: this phone belongs to a staff account and cannot declare by SMS. Use a citizen's phone."
+        ), account)
     if command.kind == grammar.HELP:
         return _Outcome("help", _help_text(), account, _self_of(account))
     if command.kind == grammar.REGISTER:

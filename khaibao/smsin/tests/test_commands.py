@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from khaibao.accounts.models import Account
@@ -289,3 +290,25 @@ def test_it_stops_replying_to_a_phone_that_texts_without_end(world: Any, gateway
         assert gateway.post("TROGIUP").status_code == 200
     assert len(gateway.replies()) == 3
     assert InboundSms.objects.filter(reply_queued=False).count() == 2
+
+
+def test_it_lets_no_staff_account_declare_by_sms(world: Any, gateway: Gateway) -> None:
+    Account.objects.create_user(
+        "gate-keeper", "pw-gate-keeper-2026", role="checkpoint", phone=PHONE, phone_index=phone_index(PHONE)
+    )
+    gateway.reply(REGISTER)
+    gateway.reply("OK")
+    assert not Person.objects.filter(full_name="Nguyen Van An").exists()
+    assert set(InboundSms.objects.values_list("outcome", flat=True)) == {"not_citizen"}
+
+
+def test_it_shows_system_admins_the_outcome_but_not_the_text(world: Any, gateway: Gateway, client: Any) -> None:
+    gateway.reply(REGISTER)
+    admin = Account.objects.create_user("ops-admin", "a-long-admin-password", is_staff=True, role="checkpoint")
+    admin.user_permissions.add(*Permission.objects.filter(codename="view_inboundsms"))
+    client.force_login(admin)
+    row = InboundSms.objects.get()
+    page = client.get(f"/admin/smsin/inboundsms/{row.pk}/change/").content.decode()
+    assert "registered" in page
+    assert CCCD not in page
+    assert "Nguyen Van An" not in page
