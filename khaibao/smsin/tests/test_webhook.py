@@ -172,3 +172,4 @@ def test_it_forgets_messages_after_the_keeping_period(world: Any, gateway: Gatew
     assert inbound_sms_prune.call() == 1
     assert list(InboundSms.objects.values_list("outcome", flat=True)) == ["registered"]
     assert DailyUpdate.objects.count() == 1  # what the message did stays
+    assert ("khaibao.smsin.tasks.inbound_sms_prune", 3600) in settings.PERIODIC_TASKS
