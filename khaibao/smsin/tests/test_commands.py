@@ -97,7 +97,9 @@ def test_it_takes_the_sex_from_the_cccd(world: Any, gateway: Gateway) -> None:
 def test_it_explains_what_a_registration_lacks(world: Any, gateway: Gateway, text: str, missing_words: int) -> None:
     reply = gateway.reply(text)
     assert "KB <CCCD> <NAM SINH> <MA PHUONG> <HO TEN>" in reply
-    assert reply.split(":")[-1].count(",") + 1 >= missing_words
+    listed = reply.rsplit(":", 1)[1].split(".")[0]  # "Missing: birth year, ward code."
+    assert listed.count(",") + 1 == missing_words
+    assert InboundSms.objects.get().outcome == "invalid_incomplete"
     assert no_account()
     assert not Person.objects.filter(full_name="Nguyen Van An").exists()
 
