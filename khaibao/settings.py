@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "khaibao.news",
     "khaibao.reports",
     "khaibao.orgs",
+    "khaibao.smsin",
     "khaibao.audit",
     "khaibao.api",
     "khaibao.web",
@@ -218,6 +219,15 @@ if SMS_BACKEND not in {"console", "file", "http"}:
     raise ImproperlyConfigured("SMS_BACKEND must be one of: console, file, http")
 if SMS_BACKEND == "http" and not SMS_HTTP_URL:
     raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_HTTP_URL")
+# Inbound SMS (issue 10): the gateway signs each webhook call with this shared secret
+# (HMAC-SHA256); empty turns the webhook off (503). docs/sms.md shows how to sign.
+SMS_INBOUND_SECRET = env_str("SMS_INBOUND_SECRET", "")
+if SMS_INBOUND_SECRET and len(SMS_INBOUND_SECRET) < 32:
+    raise ImproperlyConfigured("SMS_INBOUND_SECRET must be at least 32 characters")
+SMS_INBOUND_MAX_SKEW_SECONDS = env_int("SMS_INBOUND_MAX_SKEW_SECONDS", 300)
+SMS_INBOUND_MAX_BODY_BYTES = env_int("SMS_INBOUND_MAX_BODY_BYTES", 4096)
+SMS_INBOUND_REPLIES_PER_HOUR = env_int("SMS_INBOUND_REPLIES_PER_HOUR", 20)
+SMS_INBOUND_KEEP_DAYS = env_int("SMS_INBOUND_KEEP_DAYS", 30)
 # Where people reach the site: links in SMS messages (e.g. contact-tracing invitations).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -245,6 +255,8 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     ("khaibao.orgs.tasks.compliance_snapshot", 5 * 60),
     ("khaibao.orgs.tasks.campaign_reminders", 10 * 60),
     ("khaibao.notifications.tasks.deliveries_requeue", 60),
+    # Inbound SMS (issue 10): messages are kept SMS_INBOUND_KEEP_DAYS, then forgotten.
+    ("khaibao.smsin.tasks.inbound_sms_prune", 3600),
 ]
 # Days without contact (no daily update, no official's action) before someone under
 # monitoring is marked lost to follow-up (issue 4 §4).

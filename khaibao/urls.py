@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 from khaibao.api.v1 import api
 from khaibao.core.views import healthz
+from khaibao.smsin.views import sms_inbound
 
 urlpatterns = [
     path("", include("khaibao.web.urls")),
@@ -11,6 +12,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
+    # The SMS gateway's webhook (issue 10): signed, no session, no CSRF (docs/sms.md).
+    path("sms/inbound", sms_inbound, name="sms_inbound"),
     # The admin's own login form has no lockout; staff sign in (password, lockout, TOTP) here.
     path("admin/login/", RedirectView.as_view(pattern_name="backoffice:sign_in"), name="admin_login"),
     path("admin/", admin.site.urls),

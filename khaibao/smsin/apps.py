@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SmsinConfig(AppConfig):
+    name = "khaibao.smsin"
+    label = "smsin"

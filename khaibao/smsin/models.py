@@ -1,0 +1,43 @@
+"""Inbound SMS (tin nhắn đến) from feature phones, one row per gateway message."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from khaibao.core.fields import EncryptedTextField
+
+
+class InboundSms(models.Model):
+    """One message the gateway delivered, what it meant and what was answered.
+
+    `message_id` is the gateway's id and unique: a gateway that delivers the same message twice
+    (a retry after a timeout) gets the first answer back and nothing happens twice. The text
+    and the reply are encrypted: a registration carries an ID number, a reply a risk level.
+    """
+
+    message_id = models.CharField(max_length=100, unique=True)
+    phone = EncryptedTextField()
+    phone_index = models.CharField(max_length=64, db_index=True)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_sms"
+    )
+    text = EncryptedTextField(blank=True, default="")
+    command = models.CharField(max_length=20)
+    outcome = models.CharField(max_length=30)
+    reply = EncryptedTextField(blank=True, default="")
+    received_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Empty when the reply was held back (too many replies to one phone in an hour).
+    reply_queued = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "inbound SMS"
+        verbose_name_plural = "inbound SMS"
+
+    def __str__(self) -> str:
+        return f"inbound SMS {self.message_id} ({self.command})"

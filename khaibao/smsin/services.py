@@ -1,0 +1,372 @@
+"""Inbound SMS: one message from a feature phone → the same services as the web and the API.
+
+`sms_inbound_receive` is the one entry point (the webhook calls it after checking the
+signature). It stores the message under the gateway's `message_id` first, so a second
+delivery of the same message — even at the same moment — waits for the first and gets its
+answer back; then it reads the command (`grammar.parse`), calls the household, daily-update
+or membership service, and queues one reply SMS for after the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from khaibao.accounts import ratelimit
+from khaibao.accounts.models import Account, Role
+from khaibao.accounts.phones import phone_index
+from khaibao.accounts.sms import send_sms, sms_text
+from khaibao.audit.services import audit_record
+from khaibao.core.errors import ServiceError
+from khaibao.declarations.labels import SYMPTOM_LABELS
+from khaibao.monitoring.explain import level_display
+from khaibao.monitoring.models import Feeling
+from khaibao.monitoring.selectors import person_status
+from khaibao.monitoring.services import daily_update_put
+from khaibao.notifications.services import account_language
+from khaibao.orgs.selectors import pending_memberships
+from khaibao.orgs.services import members_link_for_account, membership_confirm, membership_decline
+from khaibao.people.models import Person, Relation
+from khaibao.people.services import assisted_link_on_sign_in, household_person_add, owner_self_person
+from khaibao.risk import engine
+from khaibao.smsin import grammar
+from khaibao.smsin.models import InboundSms
+
+# How a registration by SMS is written in the reply and examples (docs/sms.md).
+REGISTER_SYNTAX = "KB <CCCD> <NAM SINH> <MA PHUONG> <HO TEN>"
+REGISTER_EXAMPLE = "KB 001090012345 1990 70 NGUYEN VAN AN"
+
+
+@dataclass
+class _Outcome:
+    outcome: str
+    reply: str
+    account: Account | None = None
+    person: Person | None = None
+
+
+def sms_inbound_receive(
+    *, phone: str, text: str, message_id: str, received_at: datetime | None = None, ip: str = ""
+) -> tuple[InboundSms, bool]:
+    """Act on one inbound SMS from `phone` (E.164) and queue the reply; (row, processed now).
+
+    Idempotent on `message_id`: a message already received returns its stored row and
+    `False` — no second update, no second reply. The command runs in the same transaction as
+    the row: if anything unexpected fails, neither is kept and the gateway's retry runs it again.
+    Refusals (an ID already registered, an unknown ward…) are never errors here: they become
+    the reply.
+    """
+    earlier = InboundSms.objects.filter(message_id=message_id).first()
+    if earlier is not None:
+        return earlier, False
+    index = phone_index(phone)
+    try:
+        with transaction.atomic():
+            # The row first: a concurrent delivery of the same message blocks on the unique
+            # index here, before doing anything, and fails once this transaction commits.
+            row = InboundSms.objects.create(
+                message_id=message_id, phone=phone, phone_index=index, text=text, received_at=received_at,
+                command="", outcome="",
+            )
+            command = grammar.parse(text)
+            account = Account.objects.filter(phone_index=index).first()
+            language = account_language(account) if account is not None else settings.LANGUAGE_CODE
+            with translation.override(language):
+                result = _handle(command, phone=phone, account=account, received_at=received_at, ip=ip)
+                reply = _fit(result.reply)
+            row.command = command.kind
+            row.outcome = result.outcome
+            row.reply = reply
+            row.account = result.account
+            row.person = result.person
+            row.reply_queued = _reply_allowed(index)
+            row.save()
+            audit_record(
+                actor=result.account or "sms", action="sms.inbound", obj=row,
+                person_id=result.person.pk if result.person else None, ip=ip,
+                data={"command": command.kind, "outcome": result.outcome},
+            )
+            if row.reply_queued:
+                # robust: a gateway failure is logged; the message itself was handled.
+                transaction.on_commit(lambda: send_sms(to=phone, body=reply), robust=True)
+    except IntegrityError:
+        winner = InboundSms.objects.filter(message_id=message_id).first()
+        if winner is None:
+            raise
+        return winner, False
+    return row, True
+
+
+def inbound_sms_prune(*, now: datetime | None = None) -> int:
+    """Delete inbound messages older than SMS_INBOUND_KEEP_DAYS; returns how many.
+
+    What a message did lives on in the records it wrote (the person, the daily update, their
+    audit events); the message itself — an ID number, a risk level — is only kept while a
+    gateway might still deliver it again and someone might ask what was answered.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.SMS_INBOUND_KEEP_DAYS)
+    deleted, _by_model = InboundSms.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+def _reply_allowed(index: str) -> bool:
+    # Replies cost money: a phone (or a loop between two gateways) texting without end must
+    # not run up the bill. Messages over the limit are still acted on, only not answered.
+    hits = ratelimit.hit(f"smsin-reply:{index}", window_seconds=3600)
+    return hits <= settings.SMS_INBOUND_REPLIES_PER_HOUR
+
+
+def _fit(text: str) -> str:
+    """Vietnamese without diacritics (as every SMS we send), within SMS_MAX_CHARS."""
+    text = sms_text(text)
+    limit = settings.SMS_MAX_CHARS
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def _handle(
+    command: grammar.Command, *, phone: str, account: Account | None, received_at: datetime | None, ip: str
+) -> _Outcome:
+    if account is not None and account.role != Role.CITIZEN:
+        # A staff account's phone: health declarations are made from citizen accounts only.
+        return _Outcome("not_citizen", _(
+            "Khai Bao: this phone belongs to a staff account and cannot declare by SMS. Use a citizen's phone."
+        ), account)
+    if command.kind == grammar.HELP:
+        return _Outcome("help", _help_text(), account, _self_of(account))
+    if command.kind == grammar.REGISTER:
+        assert command.registration is not None
+        return _register(command.registration, phone=phone, account=account, ip=ip)
+    if account is not None and not account.is_active:
+        return _Outcome("account_inactive", _(
+            "Khai Bao: the account of this phone is locked. Contact your ward health station."
+        ), account)
+    person = _self_of(account)
+    if account is None or person is None:
+        if command.kind == grammar.UNKNOWN:
+            return _Outcome("unknown_not_registered", _not_registered_text(), account)
+        return _Outcome("not_registered", _not_registered_text(), account)
+    if command.kind in (grammar.OK, grammar.SYMPTOMS):
+        return _daily_update(command, account=account, person=person, received_at=received_at, ip=ip)
+    if command.kind == grammar.STATUS:
+        return _Outcome("status", _status_text(person), account, person)
+    if command.kind in (grammar.CONFIRM, grammar.DECLINE):
+        return _memberships_answer(command.kind, account=account, person=person, ip=ip)
+    return _Outcome("unknown", _(
+        "Khai Bao did not understand your message. Text OK if you are well today, your symptoms "
+        "(e.g. SOT HO KHOTHO), TT for your level, TROGIUP for help."
+    ), account, person)
+
+
+def _self_of(account: Account | None) -> Person | None:
+    return owner_self_person(account) if account is not None else None
+
+
+# --- registration ------------------------------------------------------------------------
+
+
+def _register(reg: grammar.Registration, *, phone: str, account: Account | None, ip: str) -> _Outcome:
+    if account is not None and not account.is_active:
+        return _Outcome("account_inactive", _(
+            "Khai Bao: the account of this phone is locked. Contact your ward health station."
+        ), account)
+    existing = _self_of(account)
+    if existing is not None:
+        return _already_registered(account, existing)
+    if reg.old_id_card:
+        return _Outcome("invalid_old_id_card", _(
+            "Khai Bao: old 9-digit ID cards (CMND) are no longer valid. Register with your 12-digit "
+            "citizen ID (CCCD): %(syntax)s"
+        ) % {"syntax": REGISTER_SYNTAX}, account)
+    missing = [
+        label for label, absent in (
+            (_("12-digit CCCD number"), not reg.id_number),
+            (_("birth year"), reg.birth_year is None),
+            (_("ward code"), reg.ward_code is None),
+            (_("full name"), not reg.full_name),
+        ) if absent
+    ]
+    if missing:
+        return _Outcome("invalid_incomplete", _(
+            "Khai Bao: to register, text %(syntax)s, e.g. %(example)s. Missing: %(missing)s. "
+            "Your ward health station gives the ward code."
+        ) % {"syntax": REGISTER_SYNTAX, "example": REGISTER_EXAMPLE, "missing": ", ".join(missing)}, account)
+    facts = grammar.cccd_facts(reg.id_number)
+    assert facts is not None
+    assert reg.birth_year is not None
+    assert reg.ward_code is not None
+    born, sex = facts
+    if born != reg.birth_year:
+        return _Outcome("invalid_birth_year", _(
+            "Khai Bao: the birth year does not match the CCCD number. Check both and text KB again."
+        ), account)
+    try:
+        # A savepoint: a refused registration leaves no account behind either.
+        with transaction.atomic():
+            account = account or _citizen_account(phone=phone, ip=ip)
+            linked = assisted_link_on_sign_in(account=account)
+            if linked is not None:
+                # A volunteer had registered this phone's owner: that record is now theirs.
+                person = linked
+            else:
+                person = household_person_add(
+                    actor=account, owner=account, relation=Relation.SELF, full_name=reg.full_name, sex=sex,
+                    home_ward_id=reg.ward_code, birth_year=reg.birth_year, id_number=reg.id_number,
+                    phone=phone, ip=ip,
+                )
+    except ServiceError as exc:
+        return _Outcome(f"refused_{exc.code}"[:30], _refusal_text(exc), _existing_account(phone))
+    # The same linking as a sign-in with a code: roster lines with this phone find the person.
+    members_link_for_account(account=account)
+    reply = _(
+        "Khai Bao: registered %(name)s, born %(year)s. Every day text OK if you are well, or your "
+        "symptoms, e.g. SOT HO. TT: your level. TROGIUP: help."
+    ) % {"name": person.full_name, "year": person.birth_year}
+    return _Outcome("registered", reply + _memberships_hint(account), account, person)
+
+
+def _citizen_account(*, phone: str, ip: str) -> Account:
+    """The phone's citizen account, created as a first sign-in with a code would create it."""
+    account, created = Account.objects.get_or_create(
+        phone_index=phone_index(phone), defaults={"phone": phone, "role": Role.CITIZEN}
+    )
+    audit_record(actor=account, action="account.sign_in_sms", obj=account, ip=ip, data={"created": created})
+    return account
+
+
+def _existing_account(phone: str) -> Account | None:
+    return Account.objects.filter(phone_index=phone_index(phone)).first()
+
+
+def _refusal_text(exc: ServiceError) -> str:
+    if exc.code == "duplicate_id_number":
+        # The service's own words: they never say whose number it is.
+        return _("Khai Bao: %(message)s") % {"message": exc.message}
+    if "ward_code" in exc.fields:
+        return _(
+            "Khai Bao: this ward code does not exist. Ask your ward health station for the code and text "
+            "%(syntax)s again."
+        ) % {"syntax": REGISTER_SYNTAX}
+    problems = " ".join(dict.fromkeys(exc.fields.values())) or str(exc.message)
+    return _("Khai Bao: %(problems)s Text %(syntax)s again.") % {"problems": problems, "syntax": REGISTER_SYNTAX}
+
+
+def _already_registered(account: Account | None, person: Person) -> _Outcome:
+    reply = _(
+        "Khai Bao: this phone is already registered (%(name)s). Text OK if you are well today, or your "
+        "symptoms, e.g. SOT HO."
+    ) % {"name": person.full_name}
+    return _Outcome("already_registered", reply + _memberships_hint(account), account, person)
+
+
+def _not_registered_text() -> str:
+    return _(
+        "Khai Bao: this phone is not registered yet. Text %(syntax)s, e.g. %(example)s. Your ward health "
+        "station gives the ward code."
+    ) % {"syntax": REGISTER_SYNTAX, "example": REGISTER_EXAMPLE}
+
+
+def _help_text() -> str:
+    return _(
+        "Khai Bao help. Register: %(syntax)s. Well today: OK. Unwell: your symptoms, e.g. SOT HO KHOTHO "
+        "DAUHONG MATVI. Your level: TT. Hotline 1900 9095."
+    ) % {"syntax": REGISTER_SYNTAX}
+
+
+# --- daily update and status ---------------------------------------------------------------
+
+
+def _update_day(received_at: datetime | None) -> date:
+    # A message the gateway held past midnight still counts for the day it was sent on, as
+    # the daily-update service allows (today or yesterday).
+    today = timezone.localdate()
+    if received_at is not None:
+        sent = timezone.localdate(received_at)
+        if today - timedelta(days=1) <= sent <= today:
+            return sent
+    return today
+
+
+def _daily_update(
+    command: grammar.Command, *, account: Account, person: Person, received_at: datetime | None, ip: str
+) -> _Outcome:
+    day = _update_day(received_at)
+    symptoms = list(command.symptoms)
+    _update, assessment, _created = daily_update_put(
+        actor=account, person=person, day=day, symptoms=symptoms,
+        feeling=Feeling.UNWELL if symptoms else Feeling.WELL, ip=ip,
+    )
+    if symptoms:
+        head = _("Khai Bao: received for %(day)s: %(symptoms)s.") % {
+            "day": day.strftime("%d/%m"), "symptoms": ", ".join(str(SYMPTOM_LABELS[c]) for c in symptoms),
+        }
+    else:
+        head = _("Khai Bao: received, you are well on %(day)s.") % {"day": day.strftime("%d/%m")}
+    reply = _with_level_and_advice(head, assessment.level, assessment.recommendations)
+    return _Outcome("daily_update", reply, account, person)
+
+
+def _status_text(person: Person) -> str:
+    status = person_status(person)
+    if status is None or not status.assessed_at:
+        return _(
+            "Khai Bao: no assessment yet. Text OK if you are well today, or your symptoms, e.g. SOT HO."
+        )
+    last = status.last_update_at or status.last_declaration_at
+    head = (
+        _("Khai Bao: last update %(day)s.") % {"day": timezone.localtime(last).strftime("%d/%m/%Y")}
+        if last else _("Khai Bao: no daily update yet.")
+    )
+    return _with_level_and_advice(head, status.level, status.recommendations)
+
+
+def _with_level_and_advice(head: str, level: str, recommendations: list[str]) -> str:
+    """`head`, the level in words, then as much of the advice as fits in one SMS."""
+    text = f"{head} " + _("Risk level: %(level)s.") % {"level": level_display(level)["word"]}
+    for code in recommendations:
+        advice = engine.recommendation_text(code)
+        if len(sms_text(f"{text} {advice}")) > settings.SMS_MAX_CHARS:
+            break
+        text = f"{text} {advice}"
+    return text
+
+
+# --- organisation memberships ------------------------------------------------------------
+
+
+def _memberships_hint(account: Account | None) -> str:
+    units = _pending_unit_names(account)
+    if not units:
+        return ""
+    return " " + _("%(units)s lists you as a member: text XN to confirm, TUCHOI if it is not you.") % {
+        "units": ", ".join(units),
+    }
+
+
+def _pending_unit_names(account: Account | None) -> list[str]:
+    if account is None:
+        return []
+    return list(dict.fromkeys(m.unit.name for m in pending_memberships(account)))
+
+
+def _memberships_answer(kind: str, *, account: Account, person: Person, ip: str) -> _Outcome:
+    pending = list(pending_memberships(account))
+    if not pending:
+        return _Outcome("no_membership", _(
+            "Khai Bao: no organisation membership is waiting for your answer."
+        ), account, person)
+    units = ", ".join(dict.fromkeys(m.unit.name for m in pending))
+    for member in pending:
+        if kind == grammar.CONFIRM:
+            membership_confirm(actor=account, member=member, ip=ip)
+        else:
+            membership_decline(actor=account, member=member, ip=ip)
+    if kind == grammar.CONFIRM:
+        reply = _("Khai Bao: you confirmed that you are a member of %(units)s.") % {"units": units}
+        return _Outcome("memberships_confirmed", reply, account, person)
+    reply = _("Khai Bao: you told %(units)s that this is not you.") % {"units": units}
+    return _Outcome("memberships_declined", reply, account, person)
