@@ -232,16 +232,27 @@ class WarningReason(models.TextChoices):
 class ZoneWarning(models.Model):
     """One warning to one person about one zone or place version — never two."""
 
-    run = models.ForeignKey(ZoneWarningRun, on_delete=models.CASCADE, related_name="warnings")
-    # No index of their own: the partial unique constraints below start with them (the job
-    # writes up to a million rows per version, and every index costs on each row).
+    # No database-level foreign keys and no indexes of their own on these columns: the job
+    # writes up to a million rows per version, and PostgreSQL checks each constraint per row at
+    # commit, taking a key-share lock on the person row — measured at 1M residents, these
+    # checks were a third of the job's time (bench/RESULTS.md). Django still applies
+    # on_delete (people are only ever erased through the ORM), the run and version rows are
+    # never deleted (PROTECT), and the partial unique constraints and `zone_warning_person`
+    # below start with these columns, which is all the reads need.
+    run = models.ForeignKey(
+        ZoneWarningRun, on_delete=models.CASCADE, related_name="warnings", db_constraint=False, db_index=False
+    )
     zone_version = models.ForeignKey(
-        ZoneVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        ZoneVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False,
+        db_index=False,
     )
     place_version = models.ForeignKey(
-        PlaceVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        PlaceVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False,
+        db_index=False,
     )
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="zone_warnings")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="zone_warnings", db_constraint=False, db_index=False
+    )
     reason = models.CharField(max_length=10, choices=WarningReason.choices)
     level_before = models.CharField(max_length=10, blank=True)
     level_after = models.CharField(max_length=10, blank=True)

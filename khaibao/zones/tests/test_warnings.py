@@ -251,3 +251,15 @@ def test_it_sends_one_sms_per_carer_however_many_of_the_household_it_concerns(wo
     lan_notes = Notification.objects.filter(account=world.lan, kind="zone_warning")
     assert lan_notes.count() == 1
     assert Delivery.objects.filter(notification__account=world.lan, channel="sms").count() == 1
+
+
+def test_it_erases_a_persons_warnings_with_the_person(world: Any, api: Any) -> None:
+    # The warnings table has no database-level foreign keys (measured cost): Django's
+    # on_delete must still take a person's warnings with them.
+    zone = declare_zone(api, world)
+    zone_warnings_run.call(run_of(zone).pk)
+    nam_id = world.nam_self.id
+    assert ZoneWarning.objects.filter(person_id=nam_id).exists()
+    world.nam_self.delete()
+    assert not ZoneWarning.objects.filter(person_id=nam_id).exists()
+    assert ZoneWarning.objects.count() == 4
