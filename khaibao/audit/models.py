@@ -8,7 +8,7 @@ class AuditEvent(models.Model):
     """Append-only record of who did what to whom (DESIGN.md §7).
 
     Each row carries the hash of the previous row, so editing or deleting a row in the middle
-    of the chain is detected by `manage.py audit_verify`. Rows are never updated by the app.
+    of the chain is detected by `manage.py verify_audit`. Rows are never updated by the app.
     """
 
     at = models.DateTimeField()

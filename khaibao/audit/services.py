@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -90,7 +91,11 @@ class ChainReport:
     checked: int
     ok: bool
     broken_at: int | None = None
+    broken_at_time: datetime | None = None
     problem: str = ""
+    # The newest row of an intact chain: what an external anchor records.
+    last_id: int | None = None
+    last_hash: str = ""
 
 
 def audit_verify(*, batch: int = 2000) -> ChainReport:
@@ -101,12 +106,29 @@ def audit_verify(*, batch: int = 2000) -> ChainReport:
     while True:
         rows = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch])
         if not rows:
-            return ChainReport(checked=checked, ok=True)
+            return ChainReport(checked=checked, ok=True, last_id=last_id or None, last_hash=prev if checked else "")
         for event in rows:
             if event.prev_hash != prev:
-                return ChainReport(checked, False, event.id, "link to the previous row is broken")
+                return ChainReport(
+                    checked, False, event.id, event.at,
+                    "its link to the previous row is broken (a row before it was deleted or rewritten)",
+                )
             if _hash(event) != event.hash:
-                return ChainReport(checked, False, event.id, "row content does not match its hash")
+                return ChainReport(checked, False, event.id, event.at, "its content does not match its hash (edited)")
             prev = event.hash
             checked += 1
             last_id = event.id
+
+
+def audit_anchor_check(*, anchor_id: int, anchor_hash: str) -> str:
+    """Compare an externally kept (id, hash) of an earlier chain head with the database.
+
+    The chain itself cannot notice that its newest rows were cut off; a copy of a past head kept
+    outside the database can. Returns "" when the anchored row is still there unchanged.
+    """
+    row = AuditEvent.objects.filter(id=anchor_id).values_list("hash", flat=True).first()
+    if row is None:
+        return f"the anchored event {anchor_id} is missing: the trail was truncated"
+    if row != anchor_hash:
+        return f"the anchored event {anchor_id} no longer has the anchored hash"
+    return ""
