@@ -7,11 +7,14 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from collections.abc import Iterator
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
 from khaibao.audit.models import AuditEvent
+from khaibao.core.errors import ServiceError
 
 GENESIS_HASH = "0" * 64
 # Any fixed 64-bit number: the PostgreSQL advisory lock that serialises appends to the chain.
@@ -132,3 +135,47 @@ def audit_anchor_check(*, anchor_id: int, anchor_hash: str) -> str:
     if row != anchor_hash:
         return f"the anchored event {anchor_id} no longer has the anchored hash"
     return ""
+
+
+@dataclass(frozen=True)
+class AuditExport:
+    filename: str
+    content_type: str
+    chunks: Iterator[bytes]
+
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def audit_trail_export(*, actor: Any, filters: Any, fmt: str, ip: str = "") -> AuditExport:
+    """The filtered trail as CSV or XLSX for an inspection; the export itself is audited.
+
+    Only a data-protection officer may export (PermissionDenied otherwise); cells are
+    neutralised against spreadsheet formulas. The audit event names the filters, not the rows.
+    """
+    # Imported here: the selectors build on accounts, which build on this module.
+    from django.utils.translation import gettext as _
+
+    from khaibao.audit.selectors import audit_events_all, may_read_audit
+    from khaibao.exports.writers import chunks, csv_stream, xlsx_bytes
+
+    if not may_read_audit(actor):
+        raise PermissionDenied
+    if fmt not in EXPORT_FORMATS:
+        raise ServiceError(_("Choose CSV or XLSX."), fields={"format": _("Choose CSV or XLSX.")})
+    audit_record(actor=actor, action="audit.export", ip=ip, data={"format": fmt, "filters": filters.as_data()})
+    header = [
+        _("Event"), _("Time"), _("Actor"), _("Actor account"), _("Action"), _("Object"), _("Object id"),
+        _("Person"), _("Reason"), _("IP address"),
+    ]
+    rows = (
+        (r.id, r.at, r.actor_label, r.actor_id, r.action, r.object_type, r.object_id, r.person_id, r.reason, r.ip)
+        for r in audit_events_all(user=actor, filters=filters)
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        return AuditExport(f"audit-trail-{stamp}.csv", "text/csv; charset=utf-8", csv_stream(header, rows))
+    data = xlsx_bytes(header, rows, title=_("Audit trail"))
+    return AuditExport(
+        f"audit-trail-{stamp}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", chunks(data)
+    )
