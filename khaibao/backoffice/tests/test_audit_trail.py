@@ -135,3 +135,17 @@ def test_it_refuses_an_unknown_export_format(dpo):
 
 def test_it_links_the_trail_from_the_dpo_home(dpo):
     assert 'href="/staff/audit/"' in dpo.get("/staff/", **EN).content.decode()
+
+
+def test_it_answers_the_same_search_on_the_api_for_the_dpo_only(world, api, official_read):
+    resp = api.as_(world.dpo).get(f"/audit?person_id={world.lan_self.pk}&action=person.reveal")
+    assert resp.status_code == 200, resp.content
+    body = resp.json()
+    assert [e["action"] for e in body["items"]] == ["person.reveal"]
+    assert body["items"][0]["actor_label"] == "demo-national"
+    assert body["next_before"] is None
+
+    assert api.as_(world.national).get("/audit").status_code == 403
+    assert api.as_(world.lan).get("/audit").status_code == 403
+    bad = api.as_(world.dpo).get("/audit?date_from=2026-05-02&date_to=2026-05-01")
+    assert bad.status_code == 400 and "date_to" in bad.json()["error"]["fields"]
