@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from collections.abc import Iterator
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction

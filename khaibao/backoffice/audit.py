@@ -21,7 +21,10 @@ from khaibao.core.http import client_ip
 dpo_required = staff_passes(selectors.may_read_audit)
 
 # Suggestions only: any action name (or a prefix ending in ".") may be typed.
-COMMON_ACTIONS = ("person.", "person.view", "person.reveal", "case.", "report.", "break_glass.", "export.", "audit.export", "keys.")
+COMMON_ACTIONS = (
+    "person.", "person.case_view", "person.reveal", "person.break_glass_view", "followup.", "report.",
+    "break_glass.", "export.", "audit.export", "keys.",
+)
 
 
 class AuditSearchForm(forms.Form):
@@ -72,8 +75,8 @@ def audit_search(request: HttpRequest) -> HttpResponse:
         filters = form.filters() if request.GET else selectors.AuditFilters()
         rows = selectors.audit_events_search(user=request.user, filters=filters, before=_before(request))
         if len(rows) == selectors.PAGE:
-            query = {k: v for k, v in request.GET.items() if k != "before" and v}
-            next_url = "?" + urlencode({**query, "before": rows[-1].id})
+            query = {k: v for k, v in request.GET.dict().items() if k != "before" and v}
+            next_url = "?" + urlencode({**query, "before": str(rows[-1].id)})
     context = {
         "form": form,
         "rows": rows,
@@ -103,4 +106,4 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response["Cache-Control"] = "no-store"
-    return response
+    return response  # type: ignore[return-value]  # staff_passes is typed for HttpResponse views

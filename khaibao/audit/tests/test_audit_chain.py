@@ -137,7 +137,8 @@ def test_it_finds_a_truncated_tail_against_the_anchor(trail, tmp_path):
     anchor = tmp_path / "audit-head.json"
     assert "intact" in verify("--anchor-file", str(anchor))
     head = json.loads(anchor.read_text())
-    assert head["id"] == trail[-1].pk and head["hash"] == trail[-1].hash
+    assert head["id"] == trail[-1].pk
+    assert head["hash"] == trail[-1].hash
 
     # Cutting off the newest rows leaves a chain that is intact by itself.
     AuditEvent.objects.filter(pk__gte=trail[-2].pk).delete()

@@ -56,7 +56,8 @@ def test_it_is_for_the_data_protection_officer_only(world, who):
 
 def test_it_sends_strangers_to_sign_in(db):
     resp = Client().get("/staff/audit/")
-    assert resp.status_code == 302 and "/staff/sign-in/" in resp["Location"]
+    assert resp.status_code == 302
+    assert "/staff/sign-in/" in resp["Location"]
 
 
 def test_it_shows_an_officials_read_of_health_data_with_who_whom_and_why(world, dpo, official_read):
@@ -64,7 +65,7 @@ def test_it_shows_an_officials_read_of_health_data_with_who_whom_and_why(world, 
     assert page.status_code == 200
     html = page.content.decode()
     assert "demo-national" in html
-    assert "person.case_view" in html or "person.view" in html
+    assert "person.case_view" in html
     assert "person.reveal" in html
     assert "call back about fever" in html
     assert f"person {world.lan_self.pk}" in html
@@ -77,7 +78,8 @@ def test_it_filters_by_actor_action_and_dates(world, dpo, official_read):
     assert by_actor.count("<tr>") == 2  # the header and one event
 
     by_id = dpo.get("/staff/audit/", {"actor": str(world.national.pk), "action": "person."}, **EN).content.decode()
-    assert "person.reveal" in by_id and "account.totp_enrolled" not in by_id
+    assert "person.reveal" in by_id
+    assert "account.totp_enrolled" not in by_id
 
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     later = dpo.get("/staff/audit/", {"date_from": tomorrow}, **EN).content.decode()
@@ -148,4 +150,5 @@ def test_it_answers_the_same_search_on_the_api_for_the_dpo_only(world, api, offi
     assert api.as_(world.national).get("/audit").status_code == 403
     assert api.as_(world.lan).get("/audit").status_code == 403
     bad = api.as_(world.dpo).get("/audit?date_from=2026-05-02&date_to=2026-05-01")
-    assert bad.status_code == 400 and "date_to" in bad.json()["error"]["fields"]
+    assert bad.status_code == 400
+    assert "date_to" in bad.json()["error"]["fields"]

@@ -155,4 +155,4 @@ def main() -> None:
     """Entry point for the subprocess: seed, then print the markers on the last line."""
     m = markers()
     seed(m)
-    print(json.dumps(m))  # noqa: T201
+    print(json.dumps(m))
