@@ -50,7 +50,10 @@ def world_under_a(settings: Any, world: Any, api: Any) -> dict[tuple[str, Any, s
         headers={"Idempotency-Key": "k-1"},
     )
     assert resp.status_code == 201, resp.content
+    # An official's read: an audit event with a (encrypted) reason.
+    assert api.as_(world.national).get(f"/cases/{world.lan_self.pk}").status_code == 200
     values = snapshot()
+    assert any(label == "audit.AuditEvent" and v for (label, _, _), v in values.items())
     assert any(label == "api.IdempotencyRecord" for label, _, _ in values)
     assert any(label == "people.Person" and name == "street" and v for (label, _, name), v in values.items())
     return values
@@ -73,6 +76,10 @@ def test_it_moves_everything_to_the_new_key(settings, world_under_a):
     settings.FIELD_ENCRYPTION_KEYS = [KEY_B]
     assert unchanged(world_under_a)
     assert AuditEvent.objects.filter(action="keys.rotate").exists()
+    # Audit reasons were re-encrypted, yet the chain still holds: the hash covers the clear text.
+    verified = StringIO()
+    call_command("verify_audit", stdout=verified)
+    assert "Audit chain intact" in verified.getvalue()
 
 
 def test_it_replays_an_idempotent_response_after_rotation(settings, world_under_a, world, api):
