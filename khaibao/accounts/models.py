@@ -171,7 +171,8 @@ class BreakGlassGrant(models.Model):
     expires_at = models.DateTimeField()
     reviewed_by = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_note = models.TextField(blank=True)
+    # Free text about an access to a person's data: encrypted like the reason.
+    review_note = EncryptedTextField(blank=True)
 
     class Meta:
         indexes = [

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from khaibao.core.fields import EncryptedBinaryField
+
 
 class IdempotencyRecord(models.Model):
     """The stored response to a create request, replayed when the same key comes again.
@@ -18,7 +20,8 @@ class IdempotencyRecord(models.Model):
     request_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
     content_type = models.CharField(max_length=100)
-    body = models.BinaryField()
+    # A replayed create response names the person (phone, ID number, street): encrypted.
+    body = EncryptedBinaryField()
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

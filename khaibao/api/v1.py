@@ -58,6 +58,7 @@ def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
 
 def _register_routers() -> None:
     from khaibao.api import (
+        audit,
         auth_endpoints,
         cases,
         declarations,
@@ -96,6 +97,7 @@ def _register_routers() -> None:
     api.add_router("/reports", reports.router)  # issue 6
     api.add_router("/orgs", orgs.router)  # issue 7
     api.add_router("/volunteers", volunteers.router)  # issue 7
+    api.add_router("/audit", audit.router)  # issue 8
     # Last, so it only catches what no router answered: unknown API paths get the error format.
     api.add_router("", _fallback)
 

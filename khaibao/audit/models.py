@@ -3,12 +3,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from khaibao.core.fields import EncryptedTextField
+
 
 class AuditEvent(models.Model):
     """Append-only record of who did what to whom (DESIGN.md §7).
 
     Each row carries the hash of the previous row, so editing or deleting a row in the middle
-    of the chain is detected by `manage.py audit_verify`. Rows are never updated by the app.
+    of the chain is detected by `manage.py verify_audit`. Rows are never updated by the app.
     """
 
     at = models.DateTimeField()
@@ -28,7 +30,10 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=100, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     person_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    reason = models.CharField(max_length=300, blank=True)
+    # An official's stated reason (e.g. for revealing an ID number) is free text that may name a
+    # person: encrypted. The hash covers the clear text, so re-encryption under a new key
+    # (`manage.py rotate_keys`) never breaks the chain.
+    reason = EncryptedTextField(blank=True)
     ip = models.CharField(max_length=64, blank=True)
     data = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
 from khaibao.audit.models import AuditEvent
+from khaibao.core.errors import ServiceError
 
 GENESIS_HASH = "0" * 64
 # Any fixed 64-bit number: the PostgreSQL advisory lock that serialises appends to the chain.
@@ -90,7 +94,11 @@ class ChainReport:
     checked: int
     ok: bool
     broken_at: int | None = None
+    broken_at_time: datetime | None = None
     problem: str = ""
+    # The newest row of an intact chain: what an external anchor records.
+    last_id: int | None = None
+    last_hash: str = ""
 
 
 def audit_verify(*, batch: int = 2000) -> ChainReport:
@@ -101,12 +109,73 @@ def audit_verify(*, batch: int = 2000) -> ChainReport:
     while True:
         rows = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch])
         if not rows:
-            return ChainReport(checked=checked, ok=True)
+            return ChainReport(checked=checked, ok=True, last_id=last_id or None, last_hash=prev if checked else "")
         for event in rows:
             if event.prev_hash != prev:
-                return ChainReport(checked, False, event.id, "link to the previous row is broken")
+                return ChainReport(
+                    checked, False, event.id, event.at,
+                    "its link to the previous row is broken (a row before it was deleted or rewritten)",
+                )
             if _hash(event) != event.hash:
-                return ChainReport(checked, False, event.id, "row content does not match its hash")
+                return ChainReport(checked, False, event.id, event.at, "its content does not match its hash (edited)")
             prev = event.hash
             checked += 1
             last_id = event.id
+
+
+def audit_anchor_check(*, anchor_id: int, anchor_hash: str) -> str:
+    """Compare an externally kept (id, hash) of an earlier chain head with the database.
+
+    The chain itself cannot notice that its newest rows were cut off; a copy of a past head kept
+    outside the database can. Returns "" when the anchored row is still there unchanged.
+    """
+    row = AuditEvent.objects.filter(id=anchor_id).values_list("hash", flat=True).first()
+    if row is None:
+        return f"the anchored event {anchor_id} is missing: the trail was truncated"
+    if row != anchor_hash:
+        return f"the anchored event {anchor_id} no longer has the anchored hash"
+    return ""
+
+
+@dataclass(frozen=True)
+class AuditExport:
+    filename: str
+    content_type: str
+    chunks: Iterator[bytes]
+
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def audit_trail_export(*, actor: Any, filters: Any, fmt: str, ip: str = "") -> AuditExport:
+    """The filtered trail as CSV or XLSX for an inspection; the export itself is audited.
+
+    Only a data-protection officer may export (PermissionDenied otherwise); cells are
+    neutralised against spreadsheet formulas. The audit event names the filters, not the rows.
+    """
+    # Imported here: the selectors build on accounts, which build on this module.
+    from django.utils.translation import gettext as _
+
+    from khaibao.audit.selectors import audit_events_all, may_read_audit
+    from khaibao.exports.writers import chunks, csv_stream, xlsx_bytes
+
+    if not may_read_audit(actor):
+        raise PermissionDenied
+    if fmt not in EXPORT_FORMATS:
+        raise ServiceError(_("Choose CSV or XLSX."), fields={"format": _("Choose CSV or XLSX.")})
+    audit_record(actor=actor, action="audit.export", ip=ip, data={"format": fmt, "filters": filters.as_data()})
+    header = [
+        _("Event"), _("Time"), _("Actor"), _("Actor account"), _("Action"), _("Object"), _("Object id"),
+        _("Person"), _("Reason"), _("IP address"),
+    ]
+    rows = (
+        (r.id, r.at, r.actor_label, r.actor_id, r.action, r.object_type, r.object_id, r.person_id, r.reason, r.ip)
+        for r in audit_events_all(user=actor, filters=filters)
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        return AuditExport(f"audit-trail-{stamp}.csv", "text/csv; charset=utf-8", csv_stream(header, rows))
+    data = xlsx_bytes(header, rows, title=_("Audit trail"))
+    return AuditExport(
+        f"audit-trail-{stamp}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", chunks(data)
+    )

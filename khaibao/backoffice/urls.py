@@ -1,5 +1,6 @@
 from django.urls import path
 
+from khaibao.backoffice import audit as audit_console
 from khaibao.backoffice import break_glass as break_glass_console
 from khaibao.backoffice import cases as cases_console
 from khaibao.backoffice import compliance as compliance_console
@@ -68,6 +69,8 @@ urlpatterns = [
     path("set-password/<str:uidb64>/<str:token>/", orgs_console.set_password, name="set_password"),
     path("volunteers/", volunteers_console.volunteers, name="volunteers"),
     path("volunteers/<int:appointment_id>/revoke/", volunteers_console.volunteer_revoke, name="volunteer_revoke"),
+    path("audit/", audit_console.audit_search, name="audit"),
+    path("audit/export/", audit_console.audit_export, name="audit_export"),
     path("exports/", exports.exports, name="exports"),
     path("exports/<int:job_id>/", exports.export_status, name="export_status"),
     path("exports/<int:job_id>/download/", exports.export_download, name="export_download"),

@@ -37,9 +37,47 @@ def decrypt(token: str) -> str:
         raise ValueError("field cannot be decrypted with the configured keys") from exc
 
 
+def encrypt_bytes(value: bytes) -> bytes:
+    return current_fernet().encrypt(value)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    try:
+        return current_fernet().decrypt(token)
+    except InvalidToken as exc:
+        raise ValueError("field cannot be decrypted with the configured keys") from exc
+
+
 def rotate(token: str) -> str:
     """Re-encrypt `token` under the first (current) key."""
-    return current_fernet().rotate(token.encode()).decode()
+    return rotate_bytes(token.encode()).decode()
+
+
+def is_current(token: bytes) -> bool:
+    """Whether `token` is already encrypted under the first (current) key."""
+    try:
+        _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS[:1])).decrypt(token)
+    except InvalidToken:
+        return False
+    return True
+
+
+def rotate_bytes(token: bytes) -> bytes:
+    """Re-encrypt `token` under the first key, proving the new token decrypts to the same value.
+
+    Raises ValueError when no configured key opens `token`: the caller must not write then,
+    because a value nobody can read any more is already lost and must not be hidden.
+    """
+    fernet = current_fernet()
+    try:
+        plain = fernet.decrypt(token)
+    except InvalidToken as exc:
+        raise ValueError("field cannot be decrypted with the configured keys") from exc
+    fresh = fernet.encrypt(plain)
+    # Only the first key may open the new token, and it must give back the very same bytes.
+    if _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS[:1])).decrypt(fresh) != plain:  # pragma: no cover
+        raise ValueError("re-encrypted value does not decrypt to the original")
+    return fresh
 
 
 def blind_index(value: str, *, purpose: str) -> str:

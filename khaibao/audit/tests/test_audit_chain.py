@@ -1,7 +1,8 @@
-"""The audit trail is hash-chained: `manage.py audit_verify` passes, and finds tampering."""
+"""The audit trail is hash-chained: `manage.py verify_audit` passes, and finds tampering."""
 
 from __future__ import annotations
 
+import json
 from io import StringIO
 from typing import Any
 
@@ -14,9 +15,9 @@ from khaibao.accounts.models import Account
 from khaibao.audit.models import AuditEvent
 
 
-def verify() -> str:
+def verify(*args: str) -> str:
     out = StringIO()
-    call_command("audit_verify", stdout=out)
+    call_command("verify_audit", *args, stdout=out)
     return out.getvalue()
 
 
@@ -61,7 +62,7 @@ def test_it_names_a_tampered_row(trail, change):
     target = trail[len(trail) // 2]
     AuditEvent.objects.filter(pk=target.pk).update(**change)
 
-    with pytest.raises(CommandError, match=rf"broken at event {target.pk}: row content"):
+    with pytest.raises(CommandError, match=rf"broken at event {target.pk} \(\d\d/\d\d/\d{{4}} [\d:]+\): its content does not match"):
         verify()
 
 
@@ -76,7 +77,7 @@ def test_it_finds_a_deleted_row_in_the_middle(trail):
     middle = len(trail) // 2
     AuditEvent.objects.filter(pk=trail[middle].pk).delete()
 
-    with pytest.raises(CommandError, match=rf"broken at event {trail[middle + 1].pk}: link"):
+    with pytest.raises(CommandError, match=rf"broken at event {trail[middle + 1].pk} \(.*\): its link to the previous row is broken"):
         verify()
 
 
@@ -89,7 +90,7 @@ def test_it_finds_a_row_rewritten_with_a_fresh_hash(trail):
     target.hash = _hash(target)
     target.save()
 
-    with pytest.raises(CommandError, match=rf"broken at event {trail[4].pk}: link"):
+    with pytest.raises(CommandError, match=rf"broken at event {trail[4].pk} \(.*\): its link"):
         verify()
 
 
@@ -116,3 +117,43 @@ def test_it_shows_the_trail_read_only_in_the_admin(trail):
     assert client.post(f"/admin/audit/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
     assert client.get("/admin/audit/auditevent/add/").status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_it_still_answers_to_the_old_name(trail):
+    out = StringIO()
+    call_command("audit_verify", stdout=out)
+    assert f"Audit chain intact: {len(trail)} events." in out.getvalue()
+
+
+def test_it_fails_with_a_non_zero_exit_code(trail):
+    AuditEvent.objects.filter(pk=trail[2].pk).update(reason="edited")
+    with pytest.raises(CommandError) as caught:
+        verify()
+    # call_command raises; manage.py turns a CommandError into exit status 1.
+    assert caught.value.returncode == 1
+
+
+def test_it_finds_a_truncated_tail_against_the_anchor(trail, tmp_path):
+    anchor = tmp_path / "audit-head.json"
+    assert "intact" in verify("--anchor-file", str(anchor))
+    head = json.loads(anchor.read_text())
+    assert head["id"] == trail[-1].pk
+    assert head["hash"] == trail[-1].hash
+
+    # Cutting off the newest rows leaves a chain that is intact by itself.
+    AuditEvent.objects.filter(pk__gte=trail[-2].pk).delete()
+    assert "intact" in verify()
+    with pytest.raises(CommandError, match=rf"anchored event {trail[-1].pk} is missing"):
+        verify("--anchor-file", str(anchor))
+
+
+def test_it_moves_the_anchor_forward_when_the_chain_grows(trail, tmp_path, world, api, sms):
+    anchor = tmp_path / "audit-head.json"
+    verify("--anchor-file", str(anchor))
+    before = json.loads(anchor.read_text())["id"]
+    api.post("/auth/otp/request", {"phone": "0912345679"})
+    api.post("/auth/otp/verify", {"phone": "0912345679", "code": sms.last_code("+84912345679")})
+    verify("--anchor-file", str(anchor))
+    after = json.loads(anchor.read_text())["id"]
+    assert after > before
+    assert after == AuditEvent.objects.order_by("-id").first().pk

@@ -1,0 +1,121 @@
+"""Reading the audit trail: the data-protection officer's search and export (issue 8, Build 5)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from khaibao.accounts.models import Role
+from khaibao.audit.models import AuditEvent
+
+PAGE = 50
+# Reading the trail is the DPO's job. System admins already see it read-only in the Django
+# admin; officials never: the trail records their own accesses.
+AUDIT_READER_ROLES = frozenset({Role.DPO})
+
+
+def may_read_audit(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and getattr(user, "role", None) in AUDIT_READER_ROLES
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """What the DPO searches by; every field optional. `actor` is a username or an account id;
+    `action` matches exactly, or by prefix when it ends with "." (e.g. "person.")."""
+
+    person_id: int | None = None
+    actor: str = ""
+    action: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def as_data(self) -> dict[str, Any]:
+        """Ids and codes only, for the audit event of an export."""
+        return {
+            "person_id": self.person_id,
+            "actor": self.actor,
+            "action": self.action,
+            "date_from": self.date_from.isoformat() if self.date_from else None,
+            "date_to": self.date_to.isoformat() if self.date_to else None,
+        }
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    at: datetime
+    actor_id: int | None
+    actor_label: str
+    action: str
+    object_type: str
+    object_id: str
+    person_id: int | None
+    reason: str
+    ip: str
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+
+
+def _filtered(filters: AuditFilters) -> QuerySet[AuditEvent]:
+    qs = AuditEvent.objects.all()
+    if filters.person_id is not None:
+        qs = qs.filter(person_id=filters.person_id)
+    actor = filters.actor.strip()
+    if actor:
+        by_label = Q(actor_label=actor)
+        qs = qs.filter(by_label | Q(actor_id=int(actor))) if actor.isdigit() and len(actor) < 19 else qs.filter(by_label)
+    action = filters.action.strip()
+    if action:
+        qs = qs.filter(action__startswith=action) if action.endswith(".") else qs.filter(action=action)
+    if filters.date_from is not None:
+        qs = qs.filter(at__gte=_local_midnight(filters.date_from))
+    if filters.date_to is not None:
+        qs = qs.filter(at__lt=_local_midnight(filters.date_to + timedelta(days=1)))
+    return qs
+
+
+def _row(event: AuditEvent) -> AuditRow:
+    return AuditRow(
+        id=event.pk, at=event.at, actor_id=event.actor_id, actor_label=event.actor_label, action=event.action,
+        object_type=event.object_type, object_id=event.object_id, person_id=event.person_id,
+        reason=event.reason, ip=event.ip,
+    )
+
+
+_COLUMNS = ("id", "at", "actor_id", "actor_label", "action", "object_type", "object_id", "person_id", "reason", "ip")
+
+
+def audit_events_search(
+    *, user: Any, filters: AuditFilters, before: int | None = None, limit: int | None = None
+) -> list[AuditRow]:
+    """One page of matching events, newest first; `before` is the id the previous page ended at
+    (keyset pagination: the same cost on page 1 and page 10,000). DPO only, else PermissionDenied."""
+    if not may_read_audit(user):
+        raise PermissionDenied
+    qs = _filtered(filters)
+    if before is not None:
+        qs = qs.filter(id__lt=before)
+    return [_row(e) for e in qs.order_by("-id").only(*_COLUMNS)[: limit or PAGE]]
+
+
+def audit_events_all(*, user: Any, filters: AuditFilters, batch: int = 2000) -> Iterator[AuditRow]:
+    """Every matching event, oldest first, read in keyset batches (for an inspection export)."""
+    if not may_read_audit(user):
+        raise PermissionDenied
+    qs = _filtered(filters).order_by("id").only(*_COLUMNS)
+    last = 0
+    while True:
+        rows = list(qs.filter(id__gt=last)[:batch])
+        if not rows:
+            return
+        for event in rows:
+            yield _row(event)
+        last = rows[-1].pk

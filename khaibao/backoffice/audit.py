@@ -1,0 +1,109 @@
+"""The data-protection officer's audit trail: search, keyset pages and an export for an inspection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from khaibao.audit import selectors
+from khaibao.audit.services import audit_trail_export
+from khaibao.backoffice.permissions import staff_passes
+from khaibao.core.errors import ServiceError
+from khaibao.core.http import client_ip
+
+dpo_required = staff_passes(selectors.may_read_audit)
+
+# Suggestions only: any action name (or a prefix ending in ".") may be typed.
+COMMON_ACTIONS = (
+    "person.", "person.case_view", "person.reveal", "person.break_glass_view", "followup.", "report.",
+    "break_glass.", "export.", "audit.export", "keys.",
+)
+
+
+class AuditSearchForm(forms.Form):
+    person = forms.IntegerField(label=gettext_lazy("Person id"), required=False, min_value=1, max_value=2**63 - 1)
+    actor = forms.CharField(label=gettext_lazy("Actor (username or account id)"), required=False, max_length=150)
+    action = forms.CharField(
+        label=gettext_lazy("Action"), required=False, max_length=100,
+        help_text=gettext_lazy('Exact, or a prefix ending in "." such as "person."'),
+        widget=forms.TextInput(attrs={"list": "audit-actions"}),
+    )
+    date_from = forms.DateField(
+        label=gettext_lazy("From"), required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("To"), required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+    def filters(self) -> selectors.AuditFilters:
+        data = self.cleaned_data
+        return selectors.AuditFilters(
+            person_id=data.get("person"), actor=data.get("actor") or "", action=data.get("action") or "",
+            date_from=data.get("date_from"), date_to=data.get("date_to"),
+        )
+
+
+def _before(request: HttpRequest) -> int | None:
+    value = request.GET.get("before", "")
+    return int(value) if value.isdigit() and 0 < int(value) < 2**63 else None
+
+
+@dpo_required
+@require_GET
+def audit_search(request: HttpRequest) -> HttpResponse:
+    """Matching events newest first, 50 a page; "older" links carry the filters and the last id."""
+    form = AuditSearchForm(request.GET or None)
+    rows: list[selectors.AuditRow] = []
+    next_url = ""
+    valid = form.is_valid() if request.GET else True
+    if valid:
+        filters = form.filters() if request.GET else selectors.AuditFilters()
+        rows = selectors.audit_events_search(user=request.user, filters=filters, before=_before(request))
+        if len(rows) == selectors.PAGE:
+            query = {k: v for k, v in request.GET.dict().items() if k != "before" and v}
+            next_url = "?" + urlencode({**query, "before": str(rows[-1].id)})
+    context = {
+        "form": form,
+        "rows": rows,
+        "next_url": next_url,
+        "actions": COMMON_ACTIONS,
+        "export_query": {k: v for k, v in request.GET.items() if k != "before"},
+    }
+    return render(request, "backoffice/audit/search.html", context, status=200 if valid else 400)
+
+
+@dpo_required
+@require_POST
+def audit_export(request: HttpRequest) -> HttpResponse:
+    """The whole filtered trail (not only the page shown) as CSV or XLSX; audited."""
+    form = AuditSearchForm(request.POST)
+    if not form.is_valid():
+        context = {"form": form, "rows": [], "next_url": "", "actions": COMMON_ACTIONS, "export_query": {}}
+        return render(request, "backoffice/audit/search.html", context, status=400)
+    try:
+        export = audit_trail_export(
+            actor=request.user, filters=form.filters(), fmt=request.POST.get("format", ""), ip=client_ip(request)
+        )
+    except ServiceError as exc:
+        form.add_error(None, exc.message)
+        context = {"form": form, "rows": [], "next_url": "", "actions": COMMON_ACTIONS, "export_query": {}}
+        return render(request, "backoffice/audit/search.html", context, status=exc.status)
+    response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    response["Cache-Control"] = "no-store"
+    return response  # type: ignore[return-value]  # staff_passes is typed for HttpResponse views
