@@ -1,0 +1,16 @@
+"""`{% privacy_notice %}`: the purpose and retention period, shown wherever data is collected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from khaibao.privacy.consent import current_notice
+
+register = template.Library()
+
+
+@register.inclusion_tag("web/privacy/_notice.html")
+def privacy_notice(compact: bool = False) -> dict[str, Any]:
+    return {"notice": current_notice(), "compact": compact}
