@@ -195,3 +195,22 @@ def erasure_code_for_account(*, account: Account, code_id: int) -> Any:
     return ErasureCode.objects.filter(
         pk=code_id, account=account, consumed_at__isnull=True, expires_at__gt=timezone.now()
     ).first()
+
+
+def person_privacy_state(person_id: int) -> str:
+    """What officials are told about a person whose data is going: "Consent withdrawn" or
+    "Data erased at the person's request", else ""."""
+    from django.utils.translation import gettext as _
+
+    if ConsentWithdrawal.objects.filter(person_id=person_id).exists():
+        return _("Consent withdrawn")
+    if Erasure.objects.filter(person_id=person_id).exists():
+        return _("Data erased at the person's request")
+    return ""
+
+
+def processing_stopped_ids() -> Any:
+    """A subquery of the ids of people whose data may no longer be processed: consent
+    withdrawn or erasure asked for (zones leave them out of warnings). A withdrawal always
+    comes with an erasure, so the erasures say it all."""
+    return Erasure.objects.values("person_id")

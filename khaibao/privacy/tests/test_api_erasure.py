@@ -179,3 +179,20 @@ def test_it_stops_processing_when_consent_is_withdrawn(world, api, sms, settings
     retention_purge.call()
     assert Erasure.objects.get(person_id=world.lan_child.id).status == "done"
     assert database_hits("Trần Minh An") == []
+
+
+def test_it_warns_no_one_whose_consent_was_withdrawn(world, api, sms, settings):
+    from khaibao.zones.models import ZoneWarning
+
+    immediate_tasks(settings)
+    client = api.as_(world.lan)
+    declare_and_update(client, world.lan_child)  # kept as an anonymous shell for today's statistics
+    _erase(client, sms, [world.lan_child.id], reason="consent_withdrawn")
+    assert Person.objects.filter(pk=world.lan_child.id).exists()
+    from khaibao.zones.tests.helpers import zone_body
+
+    resp = api.as_(world.province).post("/api/v1/zones", zone_body())
+    assert resp.status_code == 201, resp.content
+    warned = set(ZoneWarning.objects.values_list("person_id", flat=True))
+    assert world.lan_self.id in warned
+    assert world.lan_child.id not in warned

@@ -113,3 +113,19 @@ def test_it_signs_out_when_the_holder_erases_themselves(world, sms, settings):
 def test_it_hides_another_accounts_code_page(world, sms):
     resp = _client(world.lan).post("/my-data/erase/", {"reason": "request", "person_ids": [world.lan_child.id]})
     assert _client(world.mai).get(resp["Location"]).status_code == 404
+
+
+def test_it_tells_officials_that_consent_was_withdrawn(world, api, sms):
+    from khaibao.declarations.tests.helpers import declaration
+    from khaibao.stats.tests.helpers import official_client
+
+    api.as_(world.lan).post(f"/api/v1/people/{world.lan_child.id}/declarations", declaration())
+    client = _client(world.lan)
+    resp = client.post("/my-data/erase/", {"reason": "consent_withdrawn", "person_ids": [world.lan_child.id]})
+    client.post(resp["Location"], {"code": sms.last_code(LAN_PHONE)})
+    # The erasure is queued, not yet run: the ward official still reaches the person.
+    page = official_client(world.ward_official).get(f"/staff/cases/{world.lan_child.id}/")
+    assert page.status_code == 200
+    assert "Consent withdrawn" in page.content.decode()
+    other = official_client(world.ward_official).get(f"/staff/cases/{world.lan_parent.id}/")
+    assert "Consent withdrawn" not in other.content.decode()
