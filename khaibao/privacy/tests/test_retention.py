@@ -111,7 +111,8 @@ def test_it_anonymises_closed_reports(world, settings, tmp_path):
     assert _line(output, "reports") == ["reports", "anonymise", "1"]
     report.refresh_from_db()
     assert (report.address, report.description, report.reporter, report.lat) == ("", "", None, None)
-    assert report.category == "other" and report.status == ReportStatus.HANDLED
+    assert report.category == "other"
+    assert report.status == ReportStatus.HANDLED
     assert not report.photos.exists()
     assert not (Path(tmp_path) / "photo.jpg").exists()
     open_report.refresh_from_db()
@@ -139,7 +140,7 @@ def test_it_is_listed_as_a_periodic_job(settings):
 @pytest.mark.parametrize(("name", "value"), [("RETENTION_AUDIT_DAYS", "364"), ("RETENTION_HEALTH_DAYS", "0")])
 def test_it_refuses_to_start_with_a_bad_period(name, value):
     env = {**os.environ, "DEBUG": "1", name: value, "DJANGO_SETTINGS_MODULE": "khaibao.settings"}
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True, check=False
     )
     assert result.returncode != 0
