@@ -33,6 +33,8 @@ from khaibao.privacy import erasure as erasing
 from khaibao.privacy import selectors
 from khaibao.privacy.models import ConsentWithdrawal, Erasure, ErasureCode, ErasureReason
 
+CODES_PER_HOUR = 5
+
 
 @dataclass(frozen=True)
 class ErasureStarted:
@@ -70,13 +72,20 @@ def erasure_code_request(*, actor: Account, person_ids: Iterable[int], reason: s
     if not actor.phone:
         raise ServiceError(_("Your account has no phone number to send the code to."), code="no_phone")
     people = _chosen_people(actor, person_ids)
-    if ratelimit.hit(f"privacy-code:{actor.pk}", window_seconds=settings.OTP_COOLDOWN_SECONDS) > 1:
-        raise RateLimited(
-            _("A code was just sent. Please wait %(seconds)s seconds before asking again.")
-            % {"seconds": settings.OTP_COOLDOWN_SECONDS},
-            retry_after=settings.OTP_COOLDOWN_SECONDS,
-        )
     now = timezone.now()
+    # One pending code per cooldown (a code already used does not hold the next one back),
+    # and a cap per hour: each code is an SMS.
+    pending = ErasureCode.objects.filter(
+        account=actor, consumed_at__isnull=True, created_at__gt=now - timedelta(seconds=settings.OTP_COOLDOWN_SECONDS)
+    ).first()
+    if pending is not None:
+        wait = max(settings.OTP_COOLDOWN_SECONDS - int((now - pending.created_at).total_seconds()), 1)
+        raise RateLimited(
+            _("A code was just sent. Please wait %(seconds)s seconds before asking again.") % {"seconds": wait},
+            retry_after=wait,
+        )
+    if ratelimit.hit(f"privacy-code:{actor.pk}", window_seconds=3600) > CODES_PER_HOUR:
+        raise RateLimited(_("Too many code requests. Try again later."), retry_after=3600)
     code = f"{secrets.randbelow(1_000_000):06d}"
     with transaction.atomic():
         ErasureCode.objects.filter(account=actor, consumed_at__isnull=True).update(consumed_at=now)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import time_machine
@@ -79,7 +80,7 @@ def test_it_removes_the_anonymous_shell_once_the_statistics_are_final(world, api
     from django.core.management import call_command
 
     with time_machine.travel(timezone.now() + timedelta(days=3)):
-        call_command("retention", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        call_command("retention", stdout=io.StringIO())
     assert not Person.objects.filter(pk=world.lan_parent.id).exists()
     assert not DailyUpdate.objects.filter(person_id=world.lan_parent.id).exists()
 
@@ -199,3 +200,15 @@ def test_it_warns_no_one_whose_consent_was_withdrawn(world, api, sms, settings):
     warned = set(ZoneWarning.objects.values_list("person_id", flat=True))
     assert world.lan_self.id in warned
     assert world.lan_child.id not in warned
+
+
+def test_it_sends_one_code_per_minute_while_one_is_pending(world, api, sms):
+    client = api.as_(world.lan)
+    assert _ask(client, [world.lan_child.id]).status_code == 201
+    again = _ask(client, [world.lan_child.id])
+    assert again.status_code == 429
+    assert "Retry-After" in again
+    assert len(sms.messages()) == 1
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        assert _ask(client, [world.lan_child.id]).status_code == 201
+    assert ErasureCode.objects.filter(consumed_at__isnull=True).count() == 1  # the newest only
