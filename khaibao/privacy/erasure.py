@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from khaibao.accounts import ratelimit
 from khaibao.accounts.models import Account, ApiToken, BreakGlassGrant, OtpChallenge
 from khaibao.api.models import IdempotencyRecord
 from khaibao.audit.services import audit_record
@@ -175,11 +176,14 @@ def account_close(*, account: Account, now: datetime) -> dict[str, int]:
             Q(account=account) | (Q(phone_index=account.phone_index) if account.phone_index else Q(pk__in=[])), now
         ),
         "erasure_codes": ErasureCode.objects.filter(account=account).delete()[0],
+        # People with their own account, who were also in this household, simply leave it.
+        "household_memberships": HouseholdMembership.objects.filter(owner=account).delete()[0],
         "reports_detached": Report.objects.filter(reporter=account).update(reporter=None),
         "sessions": _sessions_delete(account),
     }
     if account.phone_index:
         counts["otp_challenges"] = OtpChallenge.objects.filter(phone_index=account.phone_index).delete()[0]
+    _cache_forget(account)
     account.phone = ""
     account.phone_index = None
     account.display_name = ""
@@ -187,6 +191,16 @@ def account_close(*, account: Account, now: datetime) -> dict[str, int]:
     account.set_unusable_password()
     account.save(update_fields=["phone", "phone_index", "display_name", "is_active", "password"])
     return {k: v for k, v in counts.items() if v}
+
+
+def _cache_forget(account: Account) -> None:
+    # Rate-limit counters are the only cache entries keyed by a person: the account id and the
+    # phone's blind index (citizen reports, pass-code checks).
+    keys = [f"report:account:{account.pk}", f"pass-code:{account.pk}"]
+    if account.phone_index:
+        keys.append(f"report:phone:{account.phone_index}")
+    for key in keys:
+        ratelimit.reset(key)
 
 
 def _sessions_delete(account: Account) -> int:

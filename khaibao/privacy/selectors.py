@@ -214,3 +214,33 @@ def processing_stopped_ids() -> Any:
     withdrawn or erasure asked for (zones leave them out of warnings). A withdrawal always
     comes with an erasure, so the erasures say it all."""
     return Erasure.objects.values("person_id")
+
+
+@dataclass(frozen=True)
+class ErasureScope:
+    person_ids: list[int]  # who would be erased
+    closes_account: bool
+    foreign: bool  # some id is not in the household (or does not exist)
+    own_account: bool  # some chosen person has their own account (only they may erase)
+
+
+def erasure_scope(*, account: Account, person_ids: Iterable[int]) -> ErasureScope:
+    """Who an erasure of `person_ids` asked by `account` covers.
+
+    Choosing the account holder's own person means the whole household (the account closes),
+    except members who have their own account: they decide about their own data.
+    """
+    wanted = {int(pk) for pk in person_ids}
+    household = dict(HouseholdMembership.objects.filter(owner=account).values_list("person_id", "relation"))
+    own = set(
+        HouseholdMembership.objects.filter(person_id__in=list(household), relation=Relation.SELF)
+        .exclude(owner=account)
+        .values_list("person_id", flat=True)
+    )
+    closes = any(household.get(pk) == Relation.SELF for pk in wanted)
+    if closes:
+        wanted = set(household) - own
+    return ErasureScope(
+        person_ids=sorted(wanted), closes_account=closes,
+        foreign=not wanted <= set(household), own_account=bool(wanted & own),
+    )

@@ -50,15 +50,14 @@ def _chosen_people(actor: Account, person_ids: Iterable[int]) -> list[int]:
     wanted = {int(pk) for pk in person_ids}
     if not wanted:
         raise ServiceError(_("Choose at least one person."), fields={"person_ids": _("Choose at least one person.")})
-    household = dict(
-        HouseholdMembership.objects.filter(owner=actor).values_list("person_id", "relation")
-    )
+    scope = selectors.erasure_scope(account=actor, person_ids=wanted)
     # Same answer for a missing id and somebody else's person: ids reveal nothing.
-    if not wanted <= set(household):
+    if scope.foreign:
         raise ServiceError(_("Not found."), code="not_found", status=404)
-    if any(household[pk] == Relation.SELF for pk in wanted):
-        wanted = set(household)
-    return sorted(wanted)
+    if scope.own_account:
+        message = _("Someone you chose has their own account: only they can erase their data.")
+        raise ServiceError(message, code="own_account", fields={"person_ids": message})
+    return scope.person_ids
 
 
 def erasure_code_request(*, actor: Account, person_ids: Iterable[int], reason: str, ip: str = "") -> ErasureCode:

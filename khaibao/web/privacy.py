@@ -87,10 +87,8 @@ def privacy_erase(request: HttpRequest) -> HttpResponse:
             "notice": current_notice(), "consents": form.consents, "form": form,
             "erasures": selectors.erasures_requested_by(account=account),
         }, status=400 if form.is_bound else 200)
-    chosen = set(form.cleaned_data["person_ids"])
-    closes = selectors.includes_self(account, chosen)
-    if closes:
-        chosen = {pc.person.pk for pc in form.consents}
+    scope = selectors.erasure_scope(account=account, person_ids=form.cleaned_data["person_ids"])
+    chosen, closes = set(scope.person_ids), scope.closes_account
     if request.method == "POST":
         try:
             challenge = services.erasure_code_request(

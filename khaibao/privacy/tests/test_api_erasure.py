@@ -6,6 +6,7 @@ from datetime import timedelta
 import time_machine
 from django.utils import timezone
 
+from khaibao.accounts import ratelimit
 from khaibao.accounts.phones import phone_index
 from khaibao.audit.models import AuditEvent
 from khaibao.declarations.models import Declaration
@@ -89,6 +90,7 @@ def test_it_closes_the_account_when_the_holder_erases_themselves(world, api, sms
     immediate_tasks(settings)
     client = api.as_(world.lan)
     declare_and_update(client, world.lan_self)
+    ratelimit.hit(f"report:phone:{phone_index(LAN_PHONE)}", window_seconds=3600)
     ask = _ask(client, [world.lan_self.id])
     assert ask.status_code == 201
     assert ask.json()["account_closes"] is True
@@ -101,6 +103,7 @@ def test_it_closes_the_account_when_the_holder_erases_themselves(world, api, sms
     assert database_hits(*needles) == []
     world.lan.refresh_from_db()
     assert not world.lan.is_active
+    assert ratelimit.count(f"report:phone:{phone_index(LAN_PHONE)}") == 0
 
 
 def test_it_refuses_a_wrong_code_and_stops_after_five_tries(world, api, sms):
@@ -212,3 +215,34 @@ def test_it_sends_one_code_per_minute_while_one_is_pending(world, api, sms):
     with time_machine.travel(timezone.now() + timedelta(seconds=61)):
         assert _ask(client, [world.lan_child.id]).status_code == 201
     assert ErasureCode.objects.filter(consumed_at__isnull=True).count() == 1  # the newest only
+
+
+def test_it_leaves_people_with_their_own_account_to_decide(world, api, sms):
+    from khaibao.people.models import HouseholdMembership
+
+    # Mai is also in Lan's household (added as a relative), but Mai has her own account.
+    HouseholdMembership.objects.create(owner=world.lan, person=world.mai_self, relation="other")
+    resp = _ask(api.as_(world.lan), [world.mai_self.id])
+    assert resp.status_code == 400
+    assert "person_ids" in resp.json()["error"]["fields"]
+    assert not ErasureCode.objects.exists()
+    # Mai herself can.
+    assert api.as_(world.mai).post(
+        "/api/v1/privacy/erasure-codes", {"person_ids": [world.mai_self.id], "reason": "request"}
+    ).status_code == 201
+
+
+def test_it_closes_an_account_without_erasing_a_member_who_has_their_own(world, api, sms, settings):
+    from khaibao.people.models import HouseholdMembership
+
+    immediate_tasks(settings)
+    HouseholdMembership.objects.create(owner=world.lan, person=world.mai_self, relation="other")
+    client = api.as_(world.lan)
+    ask = _ask(client, [world.lan_self.id])
+    assert ask.status_code == 201
+    assert world.mai_self.id not in ask.json()["person_ids"]
+    confirm = client.post(f"/api/v1/privacy/erasure-codes/{ask.json()['id']}/confirm", {"code": sms.last_code(LAN_PHONE)})
+    assert confirm.json()["account_closed"] is True
+    assert Person.objects.filter(pk=world.mai_self.id, full_name="Lê Thị Mai").exists()
+    assert not HouseholdMembership.objects.filter(owner=world.lan).exists()
+    assert api.as_(world.mai).get(f"/api/v1/people/{world.mai_self.id}").status_code == 200

@@ -129,3 +129,17 @@ def test_it_tells_officials_that_consent_was_withdrawn(world, api, sms):
     assert "Consent withdrawn" in page.content.decode()
     other = official_client(world.ward_official).get(f"/staff/cases/{world.lan_parent.id}/")
     assert "Consent withdrawn" not in other.content.decode()
+
+
+def test_it_lists_who_closing_the_account_erases(world, sms):
+    from khaibao.people.models import HouseholdMembership
+
+    HouseholdMembership.objects.create(owner=world.lan, person=world.mai_self, relation="other")
+    client = _client(world.lan)
+    confirm = client.get("/my-data/erase/", {"reason": "request", "person_ids": [world.lan_self.id]}, **EN)
+    text = confirm.content.decode()
+    assert "Trần Minh An" in text
+    assert "Lê Thị Mai" not in text.split("<ul>")[1].split("</ul>")[0]
+    resp = client.post("/my-data/erase/", {"reason": "request", "person_ids": [world.lan_self.id]})
+    assert resp.status_code == 302
+    assert world.mai_self.id not in ErasureCode.objects.get().person_ids
