@@ -31,7 +31,7 @@ from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
 from khaibao.notifications.models import Notification
 from khaibao.passes.models import PassCode
 from khaibao.people.models import Person
-from khaibao.privacy.models import AuditChainAnchor, Erasure, ErasureCode, ErasureStatus
+from khaibao.privacy.models import AuditChainAnchor, ConsentWithdrawal, Erasure, ErasureCode, ErasureStatus
 from khaibao.reports.models import OPEN_STATUSES, Report, ReportNote, ReportPhoto, ReportReply
 from khaibao.tracing.models import Contact
 from khaibao.zones.models import ZoneWarning
@@ -157,6 +157,14 @@ RULES: list[Rule] = [
     Rule("idempotency_records", "delete", _older(IdempotencyRecord, "created_at", _hours(lambda: settings.IDEMPOTENCY_KEY_TTL_HOURS))),
     Rule("sessions", "delete", lambda now: Session.objects.filter(expire_date__lt=now)),
     Rule("audit_events", "delete", _audit_due, _audit_prune),
+    # The evidence that an erasure or withdrawal happened lives as long as the audit trail.
+    Rule("erasure_records", "delete", lambda now: Erasure.objects.filter(
+        status=ErasureStatus.DONE, shell_until__isnull=True,
+        requested_at__lt=now - timedelta(days=settings.RETENTION_AUDIT_DAYS),
+    )),
+    Rule("consent_withdrawals", "delete", _older(
+        ConsentWithdrawal, "withdrawn_at", _health(lambda: settings.RETENTION_AUDIT_DAYS)
+    )),
 ]
 
 

@@ -34,6 +34,7 @@ from khaibao.privacy import selectors
 from khaibao.privacy.models import ConsentWithdrawal, Erasure, ErasureCode, ErasureReason
 
 CODES_PER_HOUR = 5
+_ACTIONS = {ErasureReason.CONSENT_WITHDRAWN: "privacy.consent_withdraw", ErasureReason.REQUEST: "privacy.erasure_request"}
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def _erasure_start(*, actor: Account, challenge: ErasureCode, ip: str) -> Erasur
         )
         erasures.append(erasure)
         audit_record(
-            actor=actor, action=f"privacy.{challenge.reason}", obj=erasure, person_id=person.pk, ip=ip,
+            actor=actor, action=_ACTIONS[challenge.reason], obj=erasure, person_id=person.pk, ip=ip,
             data={"erasure_id": erasure.pk},
         )
     erasing.idempotency_forget(actor)

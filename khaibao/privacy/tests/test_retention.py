@@ -145,3 +145,23 @@ def test_it_refuses_to_start_with_a_bad_period(name, value):
     )
     assert result.returncode != 0
     assert name in result.stderr
+
+
+def test_it_keeps_the_record_of_an_erasure_as_long_as_the_audit_trail(world, api, sms, settings):
+    from khaibao.privacy.models import ConsentWithdrawal, Erasure
+    from khaibao.privacy.tests.helpers import immediate_tasks
+
+    immediate_tasks(settings)
+    client = api.as_(world.lan)
+    ask = client.post("/api/v1/privacy/erasure-codes", {"person_ids": [world.lan_child.id], "reason": "consent_withdrawn"})
+    client.post(f"/api/v1/privacy/erasure-codes/{ask.json()['id']}/confirm", {"code": sms.last_code("+84900000001")})
+    assert Erasure.objects.get().status == "done"
+    with time_machine.travel(timezone.now() + timedelta(days=364)):
+        _run()
+    assert Erasure.objects.exists()
+    assert ConsentWithdrawal.objects.exists()
+    with time_machine.travel(timezone.now() + timedelta(days=366)):
+        output = _run()
+    assert _line(output, "erasure_records")[-1] == "1"
+    assert not Erasure.objects.exists()
+    assert not ConsentWithdrawal.objects.exists()
