@@ -34,7 +34,7 @@ from khaibao.privacy import selectors
 from khaibao.privacy.models import ConsentWithdrawal, Erasure, ErasureCode, ErasureReason
 
 CODES_PER_HOUR = 5
-_ACTIONS = {ErasureReason.CONSENT_WITHDRAWN: "privacy.consent_withdraw", ErasureReason.REQUEST: "privacy.erasure_request"}
+_ACTIONS: dict[str, str] = {ErasureReason.CONSENT_WITHDRAWN: "privacy.consent_withdraw", ErasureReason.REQUEST: "privacy.erasure_request"}
 
 
 @dataclass(frozen=True)
