@@ -20,6 +20,7 @@ from khaibao.accounts.models import Account
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
+from khaibao.people.models import Relation
 from khaibao.people.selectors import export_json
 from khaibao.privacy import selectors, services
 from khaibao.privacy.consent import current_notice
@@ -45,7 +46,7 @@ class EraseForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.consents = selectors.household_consents(account=account)
         self.fields["person_ids"].choices = [  # type: ignore[attr-defined]
-            (pc.person.pk, f"{pc.person.full_name} ({_('you') if pc.is_self else pc.person.get_sex_display()})")
+            (pc.person.pk, f"{pc.person.full_name} ({_('you') if pc.is_self else Relation(pc.relation).label})")
             for pc in self.consents
         ]
 
