@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "khaibao.orgs",
     "khaibao.smsin",
     "khaibao.audit",
+    "khaibao.privacy",
     "khaibao.api",
     "khaibao.web",
     "khaibao.backoffice",
@@ -257,6 +258,8 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     ("khaibao.notifications.tasks.deliveries_requeue", 60),
     # Inbound SMS (issue 10): messages are kept SMS_INBOUND_KEEP_DAYS, then forgotten.
     ("khaibao.smsin.tasks.inbound_sms_prune", 3600),
+    # Retention (issue 8 §3): erase or anonymise what is past its period, in bounded batches.
+    ("khaibao.privacy.tasks.retention_purge", 3600),
 ]
 # Days without contact (no daily update, no official's action) before someone under
 # monitoring is marked lost to follow-up (issue 4 §4).
@@ -323,6 +326,27 @@ REPORT_RATE_PER_IP = env_int("REPORT_RATE_PER_IP", 10)
 REPORT_POW_MAX_NUMBER = env_int("REPORT_POW_MAX_NUMBER", 100_000)
 # POST /api/v1/reports carries up to 3 photos of 5 MB plus text: the one exception to API_MAX_BODY_BYTES.
 REPORT_API_MAX_BODY_BYTES = env_int("REPORT_API_MAX_BODY_BYTES", 16 * 1024 * 1024)
+
+# --- Retention and data-subject rights (issue 8; docs/privacy.md) ------------------------
+# Health data (declarations, daily updates, assessments, statuses, contacts, follow-up, passes,
+# zone warnings) is erased this many days after the person's last activity.
+RETENTION_HEALTH_DAYS = env_int("RETENTION_HEALTH_DAYS", 180)
+# System logs must be kept at least 12 months (Personal Data Protection decree): never less.
+RETENTION_AUDIT_DAYS = env_int("RETENTION_AUDIT_DAYS", 365)
+RETENTION_NOTIFICATION_DAYS = env_int("RETENTION_NOTIFICATION_DAYS", 90)
+# Closed citizen reports lose their personal parts (address, description, photos, reporter).
+RETENTION_REPORT_DAYS = env_int("RETENTION_REPORT_DAYS", 365)
+# One-time codes, idempotency records, expired sessions.
+RETENTION_SHORT_LIVED_HOURS = env_int("RETENTION_SHORT_LIVED_HOURS", 24)
+RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 500)
+# Per table per periodic run, so one run stays short; the command runs until nothing is due.
+RETENTION_MAX_BATCHES = env_int("RETENTION_MAX_BATCHES", 20)
+if RETENTION_AUDIT_DAYS < 365:
+    raise ImproperlyConfigured("RETENTION_AUDIT_DAYS must be at least 365 (system logs are kept 12 months)")
+for _name in ("RETENTION_HEALTH_DAYS", "RETENTION_NOTIFICATION_DAYS", "RETENTION_REPORT_DAYS",
+              "RETENTION_SHORT_LIVED_HOURS", "RETENTION_BATCH_SIZE", "RETENTION_MAX_BATCHES"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1")
 
 # --- Requests -------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

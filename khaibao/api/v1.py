@@ -70,6 +70,7 @@ def _register_routers() -> None:
         passes,
         people,
         places,
+        privacy,
         reports,
         stats,
         tracing,
@@ -98,6 +99,7 @@ def _register_routers() -> None:
     api.add_router("/orgs", orgs.router)  # issue 7
     api.add_router("/volunteers", volunteers.router)  # issue 7
     api.add_router("/audit", audit.router)  # issue 8
+    api.add_router("/privacy", privacy.router)  # issue 8
     # Last, so it only catches what no router answered: unknown API paths get the error format.
     api.add_router("", _fallback)
 

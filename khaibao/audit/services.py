@@ -102,10 +102,15 @@ class ChainReport:
 
 
 def audit_verify(*, batch: int = 2000) -> ChainReport:
-    """Walk the whole chain; report the first row whose hash or link does not match."""
-    prev = GENESIS_HASH
+    """Walk the whole chain; report the first row whose hash or link does not match.
+
+    Retention removes the oldest rows (RETENTION_AUDIT_DAYS): the chain then starts after the
+    anchor the retention job left, whose hash the first remaining row must link to.
+    """
+    from khaibao.privacy.selectors import audit_chain_anchor  # privacy builds on audit
+
+    last_id, prev = audit_chain_anchor() or (0, GENESIS_HASH)
     checked = 0
-    last_id = 0
     while True:
         rows = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch])
         if not rows:

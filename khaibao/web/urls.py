@@ -4,6 +4,7 @@ from khaibao.news.feeds import NewsAtomFeed
 from khaibao.web import declare, household, memberships, passes, status, views, volunteer, zones
 from khaibao.web import news as news_pages
 from khaibao.web import notifications as notification_pages
+from khaibao.web import privacy as privacy_pages
 from khaibao.web import reports as report_pages
 
 app_name = "web"
@@ -54,5 +55,9 @@ urlpatterns = [
         notification_pages.webpush_subscribe,
         name="notification_webpush_subscribe",
     ),
+    path("my-data/", privacy_pages.privacy_home, name="privacy"),
+    path("my-data/export.json", privacy_pages.privacy_export, name="privacy_export"),
+    path("my-data/erase/", privacy_pages.privacy_erase, name="privacy_erase"),
+    path("my-data/erase/<int:code_id>/", privacy_pages.privacy_confirm, name="privacy_confirm"),
     path("sw.js", notification_pages.service_worker, name="service_worker"),
 ]

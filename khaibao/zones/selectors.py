@@ -240,7 +240,11 @@ def residents_q(*, ward_codes: Iterable[int], province_code: int | None) -> Q:
     q = Q(home_ward_id__in=list(ward_codes))
     if province_code is not None:
         q |= Q(home_ward__province_id=province_code)
-    return q
+    # Nobody is warned once their consent is withdrawn or their data erased (issue 8 §2): the
+    # anonymous shell kept for the statistics still has a home ward.
+    from khaibao.privacy.selectors import processing_stopped_ids  # privacy builds on zones
+
+    return q & ~Q(pk__in=processing_stopped_ids())
 
 
 def residents_range(q: Q, *, after: int, limit: int) -> tuple[int, int]:

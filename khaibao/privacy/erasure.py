@@ -1,0 +1,219 @@
+"""Erasing one person's personal data while the anonymous statistics stay (issue 8 §4).
+
+The statistics job recomputes today's and yesterday's rollups from the raw rows
+(khaibao.stats.services): rows of those two days that count in a rollup (declarations,
+daily updates, follow-up actions) are therefore kept, stripped of everything but what is
+counted, under an anonymous shell of the person (no name, no identifiers, only the ward
+and the birth decade). The retention job deletes the shell once those days are final.
+Older rows, and everything not counted, go at once. Rollup rows are never touched.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from khaibao.accounts import ratelimit
+from khaibao.accounts.models import Account, ApiToken, BreakGlassGrant, OtpChallenge
+from khaibao.api.models import IdempotencyRecord
+from khaibao.audit.services import audit_record
+from khaibao.cases.models import FollowUpAction, FollowUpCase
+from khaibao.declarations.models import Declaration
+from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
+from khaibao.notifications.models import ChannelPreference, Notification, WebPushSubscription
+from khaibao.orgs.models import Member
+from khaibao.passes.models import PassCode
+from khaibao.people.models import Delegation, HouseholdMembership, Person, VolunteerAppointment
+from khaibao.privacy.models import Erasure, ErasureCode, ErasureStatus
+from khaibao.reports.models import Report
+from khaibao.stats.services import day_bounds
+from khaibao.tracing.models import Contact
+from khaibao.zones.models import ZoneWarning
+
+# The days the statistics job still recomputes from raw rows: today and yesterday.
+STATS_RECOMPUTED_DAYS = 2
+
+
+def stats_window_start(now: datetime) -> datetime:
+    """The first instant whose rows a later rollup refresh still reads."""
+    first_day = timezone.localdate(now) - timedelta(days=STATS_RECOMPUTED_DAYS - 1)
+    return day_bounds(first_day)[0]
+
+
+def stats_window_end(now: datetime) -> datetime:
+    """When every row kept at `now` has left the recomputed days (their rollups are final)."""
+    return day_bounds(timezone.localdate(now) + timedelta(days=STATS_RECOMPUTED_DAYS - 1))[1]
+
+
+def processing_stop(*, person: Person, now: datetime) -> dict[str, int]:
+    """Stop everything done with `person`'s data at once, before the erasure runs.
+
+    No household or volunteer can reach them any more (so no declaration or daily update),
+    no status (so no reminder, no queue entry, no pass), no pass code to verify.
+    """
+    return {
+        "household_memberships": HouseholdMembership.objects.filter(person=person).delete()[0],
+        "delegations": Delegation.objects.filter(person=person, ended_at__isnull=True).update(ended_at=now),
+        "statuses": PersonStatus.objects.filter(person=person).delete()[0],
+        "pass_codes": PassCode.objects.filter(person=person).delete()[0],
+    }
+
+
+def _roster_lines(person: Person) -> Q:
+    q = Q(person=person)
+    if person.phone_index:
+        q |= Q(phone_index=person.phone_index)
+    return q
+
+
+def _anonymise_roster(q: Q, now: datetime) -> int:
+    # The organisation keeps a removed line (its counts stay honest) without a name or phone.
+    lines = Member.objects.filter(q)
+    n = 0
+    for member in lines.only("pk", "removed_at"):
+        Member.objects.filter(pk=member.pk).update(
+            full_name="", phone="", phone_index="", person=None, account=None,
+            removed_at=member.removed_at or now,
+        )
+        n += 1
+    return n
+
+
+def person_data_erase(*, erasure: Erasure, now: datetime | None = None) -> dict[str, int]:
+    """Erase the personal data of the person `erasure` names, in one transaction.
+
+    Returns the number of rows per table; the audit event carries only these numbers and the
+    pseudonymous person id.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        erasure = Erasure.objects.select_for_update().get(pk=erasure.pk)
+        if erasure.status == ErasureStatus.DONE:
+            return dict(erasure.counts)
+        person = Person.objects.filter(pk=erasure.person_id).first()
+        counts: dict[str, int] = {}
+        if person is not None:
+            counts = _erase(person, now)
+        erasure.status = ErasureStatus.DONE
+        erasure.finished_at = now
+        erasure.counts = counts
+        erasure.shell_until = stats_window_end(now) if counts.get("kept_for_statistics") else None
+        erasure.save()
+        audit_record(
+            actor=erasure.requested_by or "system", action="privacy.person_erased", obj=erasure,
+            person_id=erasure.person_id, data={"reason": erasure.reason, "counts": counts},
+        )
+    return counts
+
+
+def _erase(person: Person, now: datetime) -> dict[str, int]:
+    window = stats_window_start(now)
+    counts = processing_stop(person=person, now=now)
+    counts["org_members"] = _anonymise_roster(_roster_lines(person), now)
+    counts["notifications"] = Notification.objects.filter(person=person).delete()[0]
+    counts["zone_warnings"] = ZoneWarning.objects.filter(person=person).delete()[0]
+    counts["break_glass_grants"] = BreakGlassGrant.objects.filter(person=person).delete()[0]
+    counts["contacts"] = Contact.objects.filter(person=person).delete()[0]
+    counts["assessments"] = Assessment.objects.filter(person=person).delete()[0]
+    counts["delegations_ended"] = counts.pop("delegations") + Delegation.objects.filter(person=person).delete()[0]
+    Report.objects.filter(person=person).update(person=None)
+
+    old_actions = FollowUpAction.objects.filter(person=person, at__lt=window)
+    counts["followup_actions"] = old_actions.delete()[0]
+    kept_actions = FollowUpAction.objects.filter(person=person).update(notes="")
+    counts["followup_cases"] = FollowUpCase.objects.filter(person=person).exclude(
+        pk__in=FollowUpAction.objects.filter(person=person).values("case_id")
+    ).delete()[0]
+
+    counts["declarations"] = Declaration.objects.filter(person=person, created_at__lt=window).delete()[0]
+    kept_declarations = 0
+    for declaration in Declaration.objects.filter(person=person).only("pk", "answers"):
+        answers = declaration.answers if isinstance(declaration.answers, dict) else {}
+        # Only the symptom codes are counted by the statistics; the rest of the answers go.
+        Declaration.objects.filter(pk=declaration.pk).update(
+            answers={"symptoms": answers.get("symptoms", [])}, declared_by=None
+        )
+        kept_declarations += 1
+    window_day = timezone.localdate(window)
+    counts["daily_updates"] = DailyUpdate.objects.filter(person=person, day__lt=window_day).delete()[0]
+    kept_updates = DailyUpdate.objects.filter(person=person).update(updated_by=None)
+
+    kept = kept_actions + kept_declarations + kept_updates
+    counts["kept_for_statistics"] = kept
+    if kept:
+        Person.objects.filter(pk=person.pk).update(
+            full_name="", date_of_birth=None, birth_year=person.birth_year // 10 * 10,
+            id_number="", id_number_index=None, phone="", phone_index="", street="",
+            account=None, created_by=None,
+        )
+        counts["people"] = 0
+    else:
+        counts["people"] = Person.objects.filter(pk=person.pk).delete()[1].get("people.Person", 0)
+    return {k: v for k, v in counts.items() if v}
+
+
+def account_close(*, account: Account, now: datetime) -> dict[str, int]:
+    """Close a citizen account whose own person is being erased: sign-in identifiers gone,
+    inactive (every session and token stops working), what hangs on it removed.
+
+    The row itself stays, without a phone or name: audit events refer to its id.
+    """
+    counts = {
+        "api_tokens": ApiToken.objects.filter(account=account).delete()[0],
+        "notifications": Notification.objects.filter(account=account).delete()[0],
+        "channel_preferences": ChannelPreference.objects.filter(account=account).delete()[0],
+        "webpush_subscriptions": WebPushSubscription.objects.filter(account=account).delete()[0],
+        "delegations_ended": Delegation.objects.filter(volunteer=account, ended_at__isnull=True).update(ended_at=now),
+        "volunteer_appointments": VolunteerAppointment.objects.filter(account=account, revoked_at__isnull=True).update(
+            revoked_at=now
+        ),
+        "org_members": _anonymise_roster(
+            Q(account=account) | (Q(phone_index=account.phone_index) if account.phone_index else Q(pk__in=[])), now
+        ),
+        "erasure_codes": ErasureCode.objects.filter(account=account).delete()[0],
+        # People with their own account, who were also in this household, simply leave it.
+        "household_memberships": HouseholdMembership.objects.filter(owner=account).delete()[0],
+        "reports_detached": Report.objects.filter(reporter=account).update(reporter=None),
+        "sessions": _sessions_delete(account),
+    }
+    if account.phone_index:
+        counts["otp_challenges"] = OtpChallenge.objects.filter(phone_index=account.phone_index).delete()[0]
+    _cache_forget(account)
+    account.phone = ""
+    account.phone_index = None
+    account.display_name = ""
+    account.is_active = False
+    account.set_unusable_password()
+    account.save(update_fields=["phone", "phone_index", "display_name", "is_active", "password"])
+    return {k: v for k, v in counts.items() if v}
+
+
+def _cache_forget(account: Account) -> None:
+    # Rate-limit counters are the only cache entries keyed by a person: the account id and the
+    # phone's blind index (citizen reports, pass-code checks).
+    keys = [f"report:account:{account.pk}", f"pass-code:{account.pk}"]
+    if account.phone_index:
+        keys.append(f"report:phone:{account.phone_index}")
+    for key in keys:
+        ratelimit.reset(key)
+
+
+def _sessions_delete(account: Account) -> int:
+    # Sessions are not indexed by user; a citizen closes an account rarely, and only live
+    # sessions are read (expired ones go with the retention job).
+    ids = []
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        data: Any = session.get_decoded()
+        if str(data.get("_auth_user_id")) == str(account.pk):
+            ids.append(session.pk)
+    return Session.objects.filter(pk__in=ids).delete()[0]
+
+
+def idempotency_forget(account: Account) -> int:
+    """Stored responses replayed for `account` may hold a name or phone: they go too."""
+    return IdempotencyRecord.objects.filter(owner=f"account:{account.pk}").delete()[0]

@@ -1,0 +1,217 @@
+"""Retention (issue 8 §3): what is past its period is erased or anonymised, in batches.
+
+Each rule names a table, finds the rows that are due and erases (or anonymises) one batch of
+them in its own transaction. Statistics rollups are never touched: they hold counts only.
+Periods come from settings (RETENTION_*; docs/privacy.md has the table).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from khaibao.accounts.models import BreakGlassGrant, OtpChallenge
+from khaibao.api.models import IdempotencyRecord
+from khaibao.audit.models import AuditEvent
+from khaibao.audit.services import audit_record
+from khaibao.cases.models import FollowUpCase
+from khaibao.declarations.models import Declaration
+from khaibao.exports.models import ExportJob
+from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
+from khaibao.notifications.models import Notification
+from khaibao.passes.models import PassCode
+from khaibao.people.models import Person
+from khaibao.privacy.models import AuditChainAnchor, ConsentWithdrawal, Erasure, ErasureCode, ErasureStatus
+from khaibao.reports.models import OPEN_STATUSES, Report, ReportNote, ReportPhoto, ReportReply
+from khaibao.tracing.models import Contact
+from khaibao.zones.models import ZoneWarning
+
+
+@dataclass(frozen=True)
+class Rule:
+    table: str
+    action: str  # "delete" or "anonymise", shown by the dry run
+    due: Callable[[datetime], QuerySet[Any]]
+    apply: Callable[[list[Any], datetime], int] | None = None  # default: delete the rows
+
+
+def _shells(now: datetime) -> QuerySet[Any]:
+    return Erasure.objects.filter(status=ErasureStatus.DONE, shell_until__isnull=False).values("person_id")
+
+
+def inactive_people(now: datetime) -> QuerySet[Person]:
+    """People whose last activity is older than RETENTION_HEALTH_DAYS (a declaration, an update,
+    an official's action all move it); anonymous erasure shells are left to their own rule."""
+    cutoff = now - timedelta(days=settings.RETENTION_HEALTH_DAYS)
+    return (
+        Person.objects.annotate(
+            last=Coalesce("status__last_activity_at", "status__last_update_at", "status__last_declaration_at", "updated_at")
+        )
+        .filter(last__lt=cutoff)
+        .exclude(pk__in=_shells(now))
+    )
+
+
+def _of_inactive(model: Any) -> Callable[[datetime], QuerySet[Any]]:
+    return lambda now: model.objects.filter(person__in=inactive_people(now).values("pk"))
+
+
+def _older(model: Any, field: str, delta: Callable[[], timedelta]) -> Callable[[datetime], QuerySet[Any]]:
+    return lambda now: model.objects.filter(**{f"{field}__lt": now - delta()})
+
+
+def _reports_due(now: datetime) -> QuerySet[Any]:
+    cutoff = now - timedelta(days=settings.RETENTION_REPORT_DAYS)
+    personal = (
+        Q(reporter__isnull=False) | Q(person__isnull=False) | Q(lat__isnull=False) | ~Q(address="")
+        | Q(pk__in=ReportPhoto.objects.values("report_id"))
+    )
+    return Report.objects.filter(personal, updated_at__lt=cutoff).exclude(status__in=OPEN_STATUSES)
+
+
+def _reports_anonymise(ids: list[Any], now: datetime) -> int:
+    # The report stays for the officials' statistics (category, ward, status, dates); the
+    # words and pictures that may identify the reporter or others go.
+    root = Path(settings.REPORT_MEDIA_ROOT)
+    for path in ReportPhoto.objects.filter(report_id__in=ids).values_list("path", flat=True):
+        (root / path).unlink(missing_ok=True)
+    ReportPhoto.objects.filter(report_id__in=ids).delete()
+    ReportNote.objects.filter(report_id__in=ids).update(text="")
+    ReportReply.objects.filter(report_id__in=ids).update(text="")
+    return Report.objects.filter(pk__in=ids).update(
+        address="", description="", lat=None, lon=None, reporter=None, person=None
+    )
+
+
+def _exports_delete(ids: list[Any], now: datetime) -> int:
+    for job in ExportJob.objects.filter(pk__in=ids).only("pk", "file_name"):
+        if job.file_path is not None:
+            job.file_path.unlink(missing_ok=True)
+    return ExportJob.objects.filter(pk__in=ids).delete()[0]
+
+
+def _audit_due(now: datetime) -> QuerySet[Any]:
+    return AuditEvent.objects.filter(at__lt=now - timedelta(days=settings.RETENTION_AUDIT_DAYS))
+
+
+def _audit_prune(ids: list[Any], now: datetime) -> int:
+    # Only a prefix of the chain may go, or the remaining chain would have a hole in it.
+    last = AuditEvent.objects.filter(pk__in=ids).order_by("-id").values_list("id", "hash").first()
+    if last is None:
+        return 0
+    older = AuditEvent.objects.filter(id__lte=last[0])
+    if older.filter(at__gte=now - timedelta(days=settings.RETENTION_AUDIT_DAYS)).exists():
+        return 0
+    n = older.delete()[0]
+    anchor = AuditChainAnchor.objects.filter(pk=1).first()
+    AuditChainAnchor.objects.update_or_create(
+        pk=1,
+        defaults={
+            "last_id": last[0], "last_hash": last[1], "pruned_at": now,
+            "pruned_rows": (anchor.pruned_rows if anchor else 0) + n,
+        },
+    )
+    return n
+
+
+def _shells_due(now: datetime) -> QuerySet[Any]:
+    ids = Erasure.objects.filter(status=ErasureStatus.DONE, shell_until__lte=now).values("person_id")
+    return Person.objects.filter(pk__in=ids)
+
+
+def _health(days: Callable[[], int]) -> Callable[[], timedelta]:
+    return lambda: timedelta(days=days())
+
+
+def _hours(hours: Callable[[], int]) -> Callable[[], timedelta]:
+    return lambda: timedelta(hours=hours())
+
+
+RULES: list[Rule] = [
+    Rule("declarations", "delete", _of_inactive(Declaration)),
+    Rule("daily_updates", "delete", _of_inactive(DailyUpdate)),
+    Rule("assessments", "delete", _of_inactive(Assessment)),
+    Rule("contacts", "delete", _of_inactive(Contact)),
+    Rule("zone_warnings", "delete", _of_inactive(ZoneWarning)),
+    Rule("followup_cases", "delete", _of_inactive(FollowUpCase)),
+    Rule("pass_codes", "delete", _of_inactive(PassCode)),
+    Rule("break_glass_grants", "delete", _of_inactive(BreakGlassGrant)),
+    # Last of the health rules: the status row's dates say who is inactive.
+    Rule("person_statuses", "delete", _of_inactive(PersonStatus)),
+    Rule("erased_person_shells", "delete", _shells_due),
+    Rule("notifications", "delete", _older(Notification, "created_at", _health(lambda: settings.RETENTION_NOTIFICATION_DAYS))),
+    Rule("reports", "anonymise", _reports_due, _reports_anonymise),
+    Rule("exports", "delete", _older(ExportJob, "created_at", _health(lambda: settings.RETENTION_HEALTH_DAYS)), _exports_delete),
+    Rule("otp_challenges", "delete", _older(OtpChallenge, "created_at", _hours(lambda: settings.RETENTION_SHORT_LIVED_HOURS))),
+    Rule("erasure_codes", "delete", _older(ErasureCode, "created_at", _hours(lambda: settings.RETENTION_SHORT_LIVED_HOURS))),
+    Rule("idempotency_records", "delete", _older(IdempotencyRecord, "created_at", _hours(lambda: settings.IDEMPOTENCY_KEY_TTL_HOURS))),
+    Rule("sessions", "delete", lambda now: Session.objects.filter(expire_date__lt=now)),
+    Rule("audit_events", "delete", _audit_due, _audit_prune),
+    # The evidence that an erasure or withdrawal happened lives as long as the audit trail.
+    Rule("erasure_records", "delete", lambda now: Erasure.objects.filter(
+        status=ErasureStatus.DONE, shell_until__isnull=True,
+        requested_at__lt=now - timedelta(days=settings.RETENTION_AUDIT_DAYS),
+    )),
+    Rule("consent_withdrawals", "delete", _older(
+        ConsentWithdrawal, "withdrawn_at", _health(lambda: settings.RETENTION_AUDIT_DAYS)
+    )),
+]
+
+
+def retention_plan(*, now: datetime | None = None) -> list[tuple[str, str, int]]:
+    """What retention would erase now: (table, action, rows due) for every rule — the dry run."""
+    now = now or timezone.now()
+    return [(rule.table, rule.action, rule.due(now).count()) for rule in RULES]
+
+
+def _batch(rule: Rule, now: datetime, size: int) -> int:
+    with transaction.atomic():
+        ids = list(rule.due(now).order_by("pk").values_list("pk", flat=True)[:size])
+        if not ids:
+            return 0
+        if rule.apply is not None:
+            return rule.apply(ids, now) or 0
+        model = rule.due(now).model
+        model.objects.filter(pk__in=ids).delete()
+        return len(ids)
+
+
+def retention_run(
+    *,
+    now: datetime | None = None,
+    max_batches: int | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> dict[str, int]:
+    """Erase or anonymise everything due, table by table, `RETENTION_BATCH_SIZE` rows per
+    transaction and at most `max_batches` batches per table (None: until nothing is due).
+
+    Returns the rows handled per table; one audit event records these counts (no ids, no names).
+    """
+    now = now or timezone.now()
+    size = settings.RETENTION_BATCH_SIZE
+    done: dict[str, int] = {}
+    for rule in RULES:
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            n = _batch(rule, now, size)
+            if not n:
+                break
+            done[rule.table] = done.get(rule.table, 0) + n
+            batches += 1
+            if progress is not None:
+                progress(rule.table, done[rule.table])
+            if n < size and rule.apply is None:
+                break
+    if done:
+        audit_record(actor="retention", action="privacy.retention", data={"counts": done})
+    return done

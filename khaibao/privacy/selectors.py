@@ -1,0 +1,246 @@
+"""Reads for the "My data" page and API: consents given, the full export, erasures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from khaibao.accounts.models import Account
+from khaibao.cases.models import FollowUpCase
+from khaibao.declarations.models import Declaration
+from khaibao.monitoring.models import Assessment
+from khaibao.notifications.models import Notification
+from khaibao.passes.models import PassCode
+from khaibao.people.models import HouseholdMembership, Person, Relation
+from khaibao.people.selectors import household_export_data
+from khaibao.privacy.consent import ConsentNotice, current_notice, notice_by_version
+from khaibao.privacy.models import ConsentWithdrawal, Erasure, ErasureStatus
+from khaibao.reports.models import Report
+from khaibao.tracing.models import Contact
+from khaibao.zones.models import ZoneWarning
+
+
+def latest_consent_version(person: Person) -> str | None:
+    """The consent version of `person`'s latest declaration, or None if they never declared."""
+    return (
+        Declaration.objects.filter(person=person).order_by("-version").values_list("consent_version", flat=True).first()
+    )
+
+
+@dataclass(frozen=True)
+class PersonConsent:
+    person: Person
+    relation: str
+    versions: list[tuple[str, ConsentNotice | None, int]]  # (version, notice, declarations)
+
+    @property
+    def is_self(self) -> bool:
+        return self.relation == Relation.SELF
+
+
+def household_consents(*, account: Account) -> list[PersonConsent]:
+    """Per person of `account`'s household ("self" first): the consent versions they accepted,
+    with the words each version showed and how many declarations were given under it."""
+    memberships = list(
+        HouseholdMembership.objects.filter(owner=account).select_related("person").order_by("created_at", "pk")
+    )
+    memberships.sort(key=lambda m: m.relation != Relation.SELF)
+    counts: dict[int, dict[str, int]] = {}
+    rows = Declaration.objects.filter(person__in=[m.person_id for m in memberships], consent=True).values_list(
+        "person_id", "consent_version"
+    )
+    for person_id, version in rows:
+        per = counts.setdefault(person_id, {})
+        per[version] = per.get(version, 0) + 1
+    return [
+        PersonConsent(
+            person=m.person,
+            relation=m.relation,
+            versions=[(v, notice_by_version(v), n) for v, n in sorted(counts.get(m.person_id, {}).items())],
+        )
+        for m in memberships
+    ]
+
+
+def consent_notice_dict(notice: ConsentNotice) -> dict[str, Any]:
+    return {
+        "version": notice.version,
+        "effective_from": notice.effective_from,
+        "consent": notice.consent_text,
+        "purpose": str(notice.purpose),
+        "legal_basis": str(notice.legal_basis),
+        "retention": notice.retention_text(),
+        "rights": str(notice.rights),
+    }
+
+
+def current_notice_dict() -> dict[str, Any]:
+    return consent_notice_dict(current_notice())
+
+
+def consent_withdrawn(person_ids: Iterable[int]) -> set[int]:
+    """Which of `person_ids` had their consent withdrawn (officials show "consent withdrawn")."""
+    return set(ConsentWithdrawal.objects.filter(person_id__in=list(person_ids)).values_list("person_id", flat=True))
+
+
+def erasures_requested_by(*, account: Account, limit: int = 20) -> list[Erasure]:
+    """The latest erasures `account` asked for, newest first (the page shows their progress)."""
+    return list(Erasure.objects.filter(requested_by=account).order_by("-requested_at", "-pk")[:limit])
+
+
+def pending_erasures(*, limit: int) -> list[Erasure]:
+    return list(Erasure.objects.filter(status=ErasureStatus.PENDING).order_by("requested_at", "pk")[:limit])
+
+
+def _assessments(person: Person) -> list[dict[str, Any]]:
+    return [
+        {
+            "created_at": a.created_at, "source": a.source, "level": a.level, "reasons": a.reasons,
+            "recommendations": a.recommendations, "ruleset_version": a.ruleset_version,
+            "monitoring_until": a.monitoring_until,
+        }
+        for a in Assessment.objects.filter(person=person).order_by("created_at", "pk")
+    ]
+
+
+def _followup(person: Person) -> list[dict[str, Any]]:
+    cases = FollowUpCase.objects.filter(person=person).prefetch_related("actions").order_by("opened_at", "pk")
+    return [
+        {
+            "opened_at": case.opened_at, "status": case.status, "closed_at": case.closed_at, "outcome": case.outcome,
+            "actions": [
+                {"at": a.at, "kind": a.kind, "test_result": a.test_result, "notes": a.notes or ""}
+                for a in sorted(case.actions.all(), key=lambda a: (a.at, a.pk))
+            ],
+        }
+        for case in cases
+    ]
+
+
+def _person_extras(person: Person) -> dict[str, Any]:
+    return {
+        "assessments": _assessments(person),
+        "zone_warnings": [
+            {"created_at": w.created_at, "reason": w.reason, "level_before": w.level_before, "level_after": w.level_after}
+            for w in ZoneWarning.objects.filter(person=person).order_by("created_at", "pk")
+        ],
+        "contacts": [
+            {"contact_date": c.contact_date, "kind": c.kind, "level": c.level, "registered_at": c.registered_at}
+            for c in Contact.objects.filter(person=person).order_by("contact_date", "pk")
+        ],
+        "followup": _followup(person),
+        "passes": [
+            {"created_at": p.created_at, "expires_at": p.expires_at}
+            for p in PassCode.objects.filter(person=person).order_by("created_at", "pk")
+        ],
+    }
+
+
+def household_data(*, account: Account) -> dict[str, Any]:
+    """All that is stored about `account` and its household, unmasked (it is their own data):
+    people, declarations, daily updates, assessments, zone warnings, contacts, follow-up,
+    passes, the account's notifications and reports, and the consent texts accepted."""
+    data = household_export_data(account=account)
+    data["format"] = "khaibao-my-data/1"
+    people = {p.pk: p for p in Person.objects.filter(pk__in=[p["id"] for p in data["people"]])}
+    for item in data["people"]:
+        item.update(_person_extras(people[item["id"]]))
+    versions = {
+        d["consent_version"] for item in data["people"] for d in item.get("declarations", []) if d.get("consent_version")
+    }
+    data["consent_texts"] = [consent_notice_dict(n) for v in sorted(versions) if (n := notice_by_version(v))]
+    data["notifications"] = [
+        {"created_at": n.created_at, "kind": n.kind, "title": n.title, "body": n.body, "person_id": n.person_id,
+         "read_at": n.read_at}
+        for n in Notification.objects.filter(account=account).order_by("created_at", "pk")
+    ]
+    data["reports"] = [
+        {"created_at": r.created_at, "category": r.category, "status": r.status, "address": r.address or "",
+         "description": r.description or "", "happened_at": r.happened_at, "ward_code": r.ward_id}
+        for r in Report.objects.filter(Q(reporter=account)).order_by("created_at", "pk")
+    ]
+    data["erasures"] = [
+        {"person_id": e.person_id, "reason": e.reason, "status": e.status, "requested_at": e.requested_at}
+        for e in Erasure.objects.filter(requested_by=account).order_by("requested_at", "pk")
+    ]
+    data["exported_at"] = timezone.now()
+    return data
+
+
+def audit_chain_anchor() -> tuple[int, str] | None:
+    """(id, hash) of the last audit event retention removed, or None if none ever was."""
+    from khaibao.privacy.models import AuditChainAnchor
+
+    row = AuditChainAnchor.objects.filter(pk=1).values_list("last_id", "last_hash").first()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def includes_self(account: Account, person_ids: Iterable[int]) -> bool:
+    """Whether `person_ids` holds `account`'s own person (the account then closes)."""
+    return HouseholdMembership.objects.filter(
+        owner=account, relation=Relation.SELF, person_id__in=list(person_ids)
+    ).exists()
+
+
+def erasure_code_for_account(*, account: Account, code_id: int) -> Any:
+    """`account`'s still usable erasure code `code_id`, or None (missing, used, expired, not theirs)."""
+    from khaibao.privacy.models import ErasureCode
+
+    if not 0 < code_id <= 2**63 - 1:
+        return None
+    return ErasureCode.objects.filter(
+        pk=code_id, account=account, consumed_at__isnull=True, expires_at__gt=timezone.now()
+    ).first()
+
+
+def person_privacy_state(person_id: int) -> str:
+    """What officials are told about a person whose data is going: "Consent withdrawn" or
+    "Data erased at the person's request", else ""."""
+    from django.utils.translation import gettext as _
+
+    if ConsentWithdrawal.objects.filter(person_id=person_id).exists():
+        return _("Consent withdrawn")
+    if Erasure.objects.filter(person_id=person_id).exists():
+        return _("Data erased at the person's request")
+    return ""
+
+
+def processing_stopped_ids() -> Any:
+    """A subquery of the ids of people whose data may no longer be processed: consent
+    withdrawn or erasure asked for (zones leave them out of warnings). A withdrawal always
+    comes with an erasure, so the erasures say it all."""
+    return Erasure.objects.values("person_id")
+
+
+@dataclass(frozen=True)
+class ErasureScope:
+    person_ids: list[int]  # who would be erased
+    closes_account: bool
+    foreign: bool  # some id is not in the household (or does not exist)
+    own_account: bool  # some chosen person has their own account (only they may erase)
+
+
+def erasure_scope(*, account: Account, person_ids: Iterable[int]) -> ErasureScope:
+    """Who an erasure of `person_ids` asked by `account` covers.
+
+    Choosing the account holder's own person means the whole household (the account closes),
+    except members who have their own account: they decide about their own data.
+    """
+    wanted = {int(pk) for pk in person_ids}
+    household = dict(HouseholdMembership.objects.filter(owner=account).values_list("person_id", "relation"))
+    own = set(
+        HouseholdMembership.objects.filter(person_id__in=list(household), relation=Relation.SELF)
+        .exclude(owner=account)
+        .values_list("person_id", flat=True)
+    )
+    closes = any(household.get(pk) == Relation.SELF for pk in wanted)
+    if closes:
+        wanted = set(household) - own
+    return ErasureScope(
+        person_ids=sorted(wanted), closes_account=closes,
+        foreign=not wanted <= set(household), own_account=bool(wanted & own),
+    )

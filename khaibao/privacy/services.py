@@ -1,0 +1,205 @@
+"""Data-subject rights: withdraw consent, erase (confirmed by a one-time code), download.
+
+Withdrawing consent and erasing share one path: the citizen picks people of their household,
+a code goes by SMS to the account's phone, and the right code stops all processing for those
+people at once and queues their erasure (privacy.tasks.erasure_run). Choosing oneself erases
+the whole household and closes the account: nobody would be left to act for the others.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from khaibao.accounts import ratelimit
+from khaibao.accounts.access import household_people
+from khaibao.accounts.models import Account
+from khaibao.accounts.sms import send_sms
+from khaibao.audit.services import audit_record
+from khaibao.core import crypto
+from khaibao.core.errors import RateLimited, ServiceError
+from khaibao.people.models import HouseholdMembership, Relation
+from khaibao.privacy import erasure as erasing
+from khaibao.privacy import selectors
+from khaibao.privacy.models import ConsentWithdrawal, Erasure, ErasureCode, ErasureReason
+
+CODES_PER_HOUR = 5
+_ACTIONS: dict[str, str] = {ErasureReason.CONSENT_WITHDRAWN: "privacy.consent_withdraw", ErasureReason.REQUEST: "privacy.erasure_request"}
+
+
+@dataclass(frozen=True)
+class ErasureStarted:
+    erasures: list[Erasure]
+    account_closed: bool
+
+
+def _code_hash(code_id: int, code: str) -> str:
+    return crypto.blind_index(f"{code_id}:{code}", purpose="privacy-erasure-code")
+
+
+def _chosen_people(actor: Account, person_ids: Iterable[int]) -> list[int]:
+    wanted = {int(pk) for pk in person_ids}
+    if not wanted:
+        raise ServiceError(_("Choose at least one person."), fields={"person_ids": _("Choose at least one person.")})
+    scope = selectors.erasure_scope(account=actor, person_ids=wanted)
+    # Same answer for a missing id and somebody else's person: ids reveal nothing.
+    if scope.foreign:
+        raise ServiceError(_("Not found."), code="not_found", status=404)
+    if scope.own_account:
+        message = _("Someone you chose has their own account: only they can erase their data.")
+        raise ServiceError(message, code="own_account", fields={"person_ids": message})
+    return scope.person_ids
+
+
+def erasure_code_request(*, actor: Account, person_ids: Iterable[int], reason: str, ip: str = "") -> ErasureCode:
+    """Send a one-time code to `actor`'s phone confirming the withdrawal or erasure of `person_ids`.
+
+    The people must be in `actor`'s household; choosing the account holder's own person means
+    the whole household (and the account is closed). A new code replaces the previous one.
+    """
+    if reason not in ErasureReason.values:
+        raise ServiceError(_("Unknown request."), fields={"reason": _("Unknown request.")})
+    if not actor.phone:
+        raise ServiceError(_("Your account has no phone number to send the code to."), code="no_phone")
+    people = _chosen_people(actor, person_ids)
+    now = timezone.now()
+    # One pending code per cooldown (a code already used does not hold the next one back),
+    # and a cap per hour: each code is an SMS.
+    pending = ErasureCode.objects.filter(
+        account=actor, consumed_at__isnull=True, created_at__gt=now - timedelta(seconds=settings.OTP_COOLDOWN_SECONDS)
+    ).first()
+    if pending is not None:
+        wait = max(settings.OTP_COOLDOWN_SECONDS - int((now - pending.created_at).total_seconds()), 1)
+        raise RateLimited(
+            _("A code was just sent. Please wait %(seconds)s seconds before asking again.") % {"seconds": wait},
+            retry_after=wait,
+        )
+    if ratelimit.hit(f"privacy-code:{actor.pk}", window_seconds=3600) > CODES_PER_HOUR:
+        raise RateLimited(_("Too many code requests. Try again later."), retry_after=3600)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    with transaction.atomic():
+        ErasureCode.objects.filter(account=actor, consumed_at__isnull=True).update(consumed_at=now)
+        challenge = ErasureCode.objects.create(
+            account=actor, reason=reason, person_ids=people, code_hash="", created_at=now,
+            expires_at=now + timedelta(seconds=settings.OTP_CODE_TTL_SECONDS),
+        )
+        challenge.code_hash = _code_hash(challenge.pk, code)
+        challenge.save(update_fields=["code_hash"])
+        audit_record(
+            actor=actor, action="privacy.erasure_code_sent", obj=challenge, ip=ip,
+            data={"reason": reason, "person_ids": people},
+        )
+        body = _(
+            "Khai Bao: your code to ERASE data of %(count)s person(s) is %(code)s. It expires in "
+            "%(minutes)s minutes. If you did not ask for this, ignore it."
+        ) % {"count": len(people), "code": code, "minutes": settings.OTP_CODE_TTL_SECONDS // 60}
+        phone = actor.phone
+        transaction.on_commit(lambda: send_sms(to=phone, body=body), robust=True)
+    return challenge
+
+
+def erasure_confirm(*, actor: Account, code_id: int, code: str, ip: str = "") -> ErasureStarted:
+    """Check the code; on success stop processing for the chosen people and queue their erasure.
+
+    At most OTP_MAX_ATTEMPTS guesses per code, counted before the comparison (concurrent
+    guesses cannot exceed it); a code works once, for the account it was sent to, within its TTL.
+    """
+    invalid = ServiceError(
+        _("The code is wrong or has expired. Ask for a new code."),
+        code="invalid_code",
+        fields={"code": _("The code is wrong or has expired.")},
+    )
+    if not (len(code) == 6 and code.isdigit()):
+        raise ServiceError(_("The code has 6 digits."), code="invalid_code", fields={"code": _("The code has 6 digits.")})
+    now = timezone.now()
+    # The attempt must stay counted even when the code is wrong: no exception inside.
+    with transaction.atomic():
+        challenge = ErasureCode.objects.filter(
+            pk=code_id, account=actor, consumed_at__isnull=True, expires_at__gt=now
+        ).first()
+        ok = (
+            challenge is not None
+            and ErasureCode.objects.filter(
+                pk=challenge.pk, consumed_at__isnull=True, attempts__lt=settings.OTP_MAX_ATTEMPTS
+            ).update(attempts=F("attempts") + 1)
+            and hmac.compare_digest(challenge.code_hash, _code_hash(challenge.pk, code))
+            and ErasureCode.objects.filter(pk=challenge.pk, consumed_at__isnull=True).update(consumed_at=now)
+        )
+    if not ok or challenge is None:
+        raise invalid
+    return _erasure_start(actor=actor, challenge=challenge, ip=ip)
+
+
+@transaction.atomic
+def _erasure_start(*, actor: Account, challenge: ErasureCode, ip: str) -> ErasureStarted:
+    now = timezone.now()
+    # The household may have changed since the code was sent: only people still in it.
+    still = set(household_people(actor).filter(pk__in=challenge.person_ids).values_list("pk", flat=True))
+    self_ids = set(
+        HouseholdMembership.objects.filter(owner=actor, relation=Relation.SELF).values_list("person_id", flat=True)
+    )
+    closing = bool(self_ids & still)
+    people = list(household_people(actor).filter(pk__in=still).order_by("pk"))
+    erasures = []
+    for person in people:
+        if challenge.reason == ErasureReason.CONSENT_WITHDRAWN:
+            ConsentWithdrawal.objects.update_or_create(
+                person_id=person.pk,
+                defaults={
+                    "consent_version": selectors.latest_consent_version(person) or "",
+                    "withdrawn_by": actor, "withdrawn_at": now,
+                },
+            )
+        erasing.processing_stop(person=person, now=now)
+        erasure = Erasure.objects.create(
+            person_id=person.pk, reason=challenge.reason, requested_by=actor, requested_at=now
+        )
+        erasures.append(erasure)
+        audit_record(
+            actor=actor, action=_ACTIONS[challenge.reason], obj=erasure, person_id=person.pk, ip=ip,
+            data={"erasure_id": erasure.pk},
+        )
+    erasing.idempotency_forget(actor)
+    if closing:
+        counts = erasing.account_close(account=actor, now=now)
+        audit_record(actor=actor, action="privacy.account_closed", obj=actor, ip=ip, data={"counts": counts})
+    ids = [e.pk for e in erasures]
+
+    def enqueue() -> None:
+        from khaibao.privacy.tasks import erasure_run
+
+        for erasure_id in ids:
+            erasure_run.enqueue(erasure_id)
+
+    transaction.on_commit(enqueue, robust=True)
+    return ErasureStarted(erasures=erasures, account_closed=closing)
+
+
+def household_data_export(*, actor: Account, ip: str = "") -> dict[str, Any]:
+    """Everything stored about `actor` and their household ("my data"), audited by ids only."""
+    with transaction.atomic():
+        data = selectors.household_data(account=actor)
+        audit_record(
+            actor=actor, action="privacy.export", obj=actor, ip=ip,
+            data={"person_ids": [p["id"] for p in data["people"]]},
+        )
+    return data
+
+
+def erasures_pending_run(*, limit: int = 100) -> int:
+    """Run erasures still pending (a worker died after queueing them); returns how many ran."""
+    n = 0
+    for erasure in selectors.pending_erasures(limit=limit):
+        erasing.person_data_erase(erasure=erasure)
+        n += 1
+    return n

@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.utils import timezone
+
+from khaibao.accounts.models import OtpChallenge
+from khaibao.audit.models import AuditEvent
+from khaibao.audit.services import audit_record, audit_verify
+from khaibao.declarations.models import Declaration
+from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
+from khaibao.notifications.models import Notification
+from khaibao.people.models import Person
+from khaibao.privacy.tests.helpers import declare_and_update, rollups
+from khaibao.reports.models import Report, ReportStatus
+from khaibao.stats.services import rollup_refresh
+
+
+def _run(*args: str) -> str:
+    out = io.StringIO()
+    call_command("retention", *args, stdout=out)
+    return out.getvalue()
+
+
+def _line(output: str, table: str) -> list[str]:
+    return next(line.split() for line in output.splitlines() if line.startswith(table + " "))
+
+
+def test_it_shows_what_would_go_without_changing_anything(world, api):
+    declare_and_update(api.as_(world.lan), world.lan_child)
+    with time_machine.travel(timezone.now() + timedelta(days=181)):
+        output = _run("--dry-run")
+    assert _line(output, "declarations") == ["declarations", "delete", "1"]
+    assert _line(output, "daily_updates") == ["daily_updates", "delete", "1"]
+    assert _line(output, "person_statuses") == ["person_statuses", "delete", "1"]
+    assert "Nothing was changed" in output
+    assert Declaration.objects.filter(person=world.lan_child).count() == 1
+    assert DailyUpdate.objects.filter(person=world.lan_child).count() == 1
+
+
+def test_it_keeps_health_data_of_people_active_within_the_period(world, api):
+    client = api.as_(world.lan)
+    declare_and_update(client, world.lan_child)
+    with time_machine.travel(timezone.now() + timedelta(days=179)):
+        output = _run()
+    assert _line(output, "declarations")[-1] == "0"
+    assert Declaration.objects.filter(person=world.lan_child).exists()
+
+
+def test_it_erases_health_data_after_the_period_and_keeps_the_statistics(world, api):
+    client = api.as_(world.lan)
+    declare_and_update(client, world.lan_child)
+    declare_and_update(client, world.lan_self)
+    rollup_refresh()
+    before = rollups()
+    later = timezone.now() + timedelta(days=181)
+    with time_machine.travel(later):
+        # Lan stays active; her child does not.
+        resp = api.as_(world.lan).put(
+            f"/api/v1/people/{world.lan_self.id}/updates/{timezone.localdate().isoformat()}",
+            {"symptoms": [], "temperature": None, "feeling": "well"},
+        )
+        assert resp.status_code == 201
+        output = _run()
+    assert "declarations: 1" in output  # progress
+    assert not Declaration.objects.filter(person=world.lan_child).exists()
+    assert not DailyUpdate.objects.filter(person=world.lan_child).exists()
+    assert not Assessment.objects.filter(person=world.lan_child).exists()
+    assert not PersonStatus.objects.filter(person=world.lan_child).exists()
+    assert Person.objects.filter(pk=world.lan_child.pk).exists()  # still in the household
+    assert Declaration.objects.filter(person=world.lan_self).exists()
+    assert rollups() == before
+    event = AuditEvent.objects.filter(action="privacy.retention").get()
+    assert event.data["counts"]["declarations"] == 1
+
+
+def test_it_erases_notifications_and_short_lived_rows(world, api, sms):
+    Notification.objects.create(account=world.lan, kind="test", title="old")
+    api.post("/api/v1/auth/otp/request", {"phone": "0900000002"})
+    assert OtpChallenge.objects.exists()
+    with time_machine.travel(timezone.now() + timedelta(days=91)):
+        output = _run()
+    assert _line(output, "notifications")[-1] == "1"
+    assert not Notification.objects.filter(kind="test").exists()
+    assert not OtpChallenge.objects.exists()
+
+
+def test_it_anonymises_closed_reports(world, settings, tmp_path):
+    settings.REPORT_MEDIA_ROOT = tmp_path
+    report = Report.objects.create(
+        category="other", ward=world.hoan_kiem, address="12 Hàng Bạc", description="Nhà ông Tư có người sốt",
+        happened_at=timezone.now(), reporter=world.lan, tracking_hash="x" * 64, status=ReportStatus.HANDLED,
+        lat=21.03, lon=105.85,
+    )
+    (Path(tmp_path) / "photo.jpg").write_bytes(b"jpeg")
+    report.photos.create(path="photo.jpg", content_type="image/jpeg", size=4, width=1, height=1)
+    open_report = Report.objects.create(
+        category="other", ward=world.hoan_kiem, address="1 Hàng Đào", description="Chưa xử lý",
+        happened_at=timezone.now(), reporter=world.lan, tracking_hash="y" * 64,
+    )
+    with time_machine.travel(timezone.now() + timedelta(days=366)):
+        output = _run()
+    assert _line(output, "reports") == ["reports", "anonymise", "1"]
+    report.refresh_from_db()
+    assert (report.address, report.description, report.reporter, report.lat) == ("", "", None, None)
+    assert report.category == "other"
+    assert report.status == ReportStatus.HANDLED
+    assert not report.photos.exists()
+    assert not (Path(tmp_path) / "photo.jpg").exists()
+    open_report.refresh_from_db()
+    assert open_report.reporter == world.lan
+
+
+def test_it_prunes_old_audit_events_and_the_chain_still_verifies(world):
+    audit_record(actor="test", action="test.old")
+    with time_machine.travel(timezone.now() + timedelta(days=200)):
+        audit_record(actor="test", action="test.recent")
+    with time_machine.travel(timezone.now() + timedelta(days=366)):
+        _run()
+    assert not AuditEvent.objects.filter(action="test.old").exists()
+    assert AuditEvent.objects.filter(action="test.recent").exists()
+    assert audit_verify().ok
+    # Removing the first remaining row is still caught.
+    AuditEvent.objects.order_by("id").first().delete()
+    assert not audit_verify().ok
+
+
+def test_it_is_listed_as_a_periodic_job(settings):
+    assert ("khaibao.privacy.tasks.retention_purge", 3600) in settings.PERIODIC_TASKS
+
+
+@pytest.mark.parametrize(("name", "value"), [("RETENTION_AUDIT_DAYS", "364"), ("RETENTION_HEALTH_DAYS", "0")])
+def test_it_refuses_to_start_with_a_bad_period(name, value):
+    env = {**os.environ, "DEBUG": "1", name: value, "DJANGO_SETTINGS_MODULE": "khaibao.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert name in result.stderr
+
+
+def test_it_keeps_the_record_of_an_erasure_as_long_as_the_audit_trail(world, api, sms, settings):
+    from khaibao.privacy.models import ConsentWithdrawal, Erasure
+    from khaibao.privacy.tests.helpers import immediate_tasks
+
+    immediate_tasks(settings)
+    client = api.as_(world.lan)
+    ask = client.post("/api/v1/privacy/erasure-codes", {"person_ids": [world.lan_child.id], "reason": "consent_withdrawn"})
+    client.post(f"/api/v1/privacy/erasure-codes/{ask.json()['id']}/confirm", {"code": sms.last_code("+84900000001")})
+    assert Erasure.objects.get().status == "done"
+    with time_machine.travel(timezone.now() + timedelta(days=364)):
+        _run()
+    assert Erasure.objects.exists()
+    assert ConsentWithdrawal.objects.exists()
+    with time_machine.travel(timezone.now() + timedelta(days=366)):
+        output = _run()
+    assert _line(output, "erasure_records")[-1] == "1"
+    assert not Erasure.objects.exists()
+    assert not ConsentWithdrawal.objects.exists()
