@@ -36,7 +36,7 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _in_block: ContextVar[bool] = ContextVar("khaibao_replica_block", default=False)
 _unsafe_request: ContextVar[bool] = ContextVar("khaibao_unsafe_request", default=False)
 
-class use_replica(ContextDecorator):  # noqa: N801 - reads as a statement: `with use_replica():`
+class use_replica(ContextDecorator):  # a statement in use: `with use_replica():`
     """Let the reads inside this block (or decorated function) go to the read replica when the
     rules of this module allow it. Nesting is harmless; writes inside still go to the primary."""
 

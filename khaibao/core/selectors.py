@@ -48,7 +48,7 @@ class ReplicaStatus:
 
     @property
     def lag_whole_seconds(self) -> int:
-        return int(round(self.lag_seconds or 0))
+        return round(self.lag_seconds or 0)
 
 
 _REPLICA_LAG_SQL = """
