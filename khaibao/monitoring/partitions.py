@@ -182,7 +182,7 @@ def partitions_drop_expired(*, today: date | None = None, retention_days: int | 
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             # part.name matched the month-partition pattern: no input reaches these statements.
             cursor.execute(
-                f'UPDATE monitoring_assessment SET daily_update_id = NULL WHERE daily_update_id IN (SELECT id FROM "{part.name}")'  # noqa: S608, E501
+                f'UPDATE monitoring_assessment SET daily_update_id = NULL WHERE daily_update_id IN (SELECT id FROM "{part.name}")'  # noqa: S608
             )
             cursor.execute(f'SELECT count(*) FROM "{part.name}"')  # noqa: S608
             rows = cursor.fetchone()[0]
