@@ -15,8 +15,11 @@
 # from 127.0.0.1 for PG_USER: when it does not, and this script runs as root on the database
 # machine, one line is appended to the primary's pg_hba.conf — with the same method the primary
 # already uses for ordinary connections from 127.0.0.1 — and the configuration is reloaded.
-# Nothing else on the primary is changed. No replication slot is created, so a replica that is
-# left stopped never makes the primary keep WAL.
+# Nothing else on the primary is changed, except a physical replication slot named
+# khaibao_replica_<port>: without it a busy primary may recycle the WAL the standby still needs
+# between the end of the base backup and the start of streaming. `stop` drops the slot, and
+# `start` drops a stale one left by a crash, so a stopped replica does not make the primary keep
+# WAL for long (set max_slot_wal_keep_size on the primary for a hard bound).
 #
 # Idempotent: start on a running replica and stop on a stopped one do nothing. Concurrent calls
 # (parallel test workers) are serialised by a lock file.
@@ -28,7 +31,10 @@ PG_USER=${PG_USER:-root}
 REPLICA_PORT=${REPLICA_PORT:-5433}
 REPLICA_DIR=${REPLICA_DIR:-/tmp/khaibao-pg-replica-${REPLICA_PORT}}
 LOCK_FILE=/tmp/khaibao-pg-replica-${REPLICA_PORT}.lock
-MARKER=".khaibao-replica"
+SLOT=khaibao_replica_${REPLICA_PORT}
+# Beside the directory, not in it: pg_basebackup wants an empty directory, and an interrupted
+# backup must still be recognised as ours.
+MARKER="${REPLICA_DIR}.khaibao-replica"
 HBA_MARK="# khaibao scripts/pg-replica.sh: replication from 127.0.0.1"
 
 die() { echo "pg-replica: $*" >&2; exit 1; }
@@ -89,19 +95,34 @@ allow_replication() {
   die "the primary still refuses replication connections after editing ${hba}"
 }
 
+drop_slot() {
+  # Only once no walsender uses it (the standby's walsender ends shortly after the standby stops).
+  for _ in $(seq 1 40); do
+    [ "$(primary_sql "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '${SLOT}' AND active")" = 0 ] && break
+    sleep 0.25
+  done
+  primary_sql "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+               WHERE slot_name = '${SLOT}' AND NOT active" >/dev/null
+}
+
 remove_dir() {
   # Only ever delete a directory this script made.
   if [ -d "$REPLICA_DIR" ]; then
-    [ -f "$REPLICA_DIR/$MARKER" ] || [ -z "$(ls -A "$REPLICA_DIR")" ] \
+    [ -f "$MARKER" ] || [ -z "$(ls -A "$REPLICA_DIR")" ] \
       || die "$REPLICA_DIR exists and was not made by this script; remove it or set REPLICA_DIR"
     rm -rf "$REPLICA_DIR"
   fi
+  rm -f "$MARKER"
 }
 
 start() {
   if replica_running; then
-    echo "pg-replica: already running on port ${REPLICA_PORT} (${REPLICA_DIR})"
-    return 0
+    if [ "$(replica_sql "SELECT status FROM pg_stat_wal_receiver" 2>/dev/null)" = streaming ]; then
+      echo "pg-replica: already running on port ${REPLICA_PORT} (${REPLICA_DIR})"
+      return 0
+    fi
+    echo "pg-replica: the standby on port ${REPLICA_PORT} is not streaming; making it again"
+    stop
   fi
   pg_isready -h 127.0.0.1 -p "$REPLICA_PORT" -q && die "port ${REPLICA_PORT} is taken by another server"
   check_primary
@@ -110,14 +131,16 @@ start() {
   bin=$(bin_dir)
   [ -f "$REPLICA_DIR/postmaster.pid" ] && "${RUN_AS[@]}" "$bin/pg_ctl" -D "$REPLICA_DIR" -m immediate stop >/dev/null 2>&1 || true
   remove_dir
+  drop_slot
+  touch "$MARKER"
   mkdir -p "$REPLICA_DIR"
   chmod 700 "$REPLICA_DIR"
   chown "$OWNER" "$REPLICA_DIR"
   echo "pg-replica: base backup of ${PG_HOST}:${PG_PORT} into ${REPLICA_DIR}"
-  # -R writes standby.signal and primary_conninfo; -X stream copies the WAL written meanwhile.
+  # -R writes standby.signal, primary_conninfo and primary_slot_name; -X stream copies the WAL
+  # written meanwhile; -C -S creates the slot that keeps the WAL from here until streaming starts.
   "${RUN_AS[@]}" "$bin/pg_basebackup" -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -D "$REPLICA_DIR" \
-    -R -X stream -c fast --no-password
-  "${RUN_AS[@]}" touch "$REPLICA_DIR/$MARKER"
+    -R -X stream -c fast --no-password -C -S "$SLOT"
   # Debian keeps the configuration outside the data directory, so the copy has none: write a
   # minimal one. A hot standby needs these limits at least as high as on the primary.
   local conf="$REPLICA_DIR/postgresql.conf"
@@ -155,6 +178,7 @@ stop() {
     echo "pg-replica: stopped"
   fi
   remove_dir
+  pg_isready -h "$PG_HOST" -p "$PG_PORT" -q && drop_slot
 }
 
 exec 9>"$LOCK_FILE"

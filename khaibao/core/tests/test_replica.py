@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection, connections, transaction
@@ -65,9 +66,15 @@ def streaming_replica() -> Iterator[None]:
 
 class Replica:
     def sql(self, query: str) -> Any:
-        with connections[REPLICA].cursor() as cursor:
-            cursor.execute(query)
-            return cursor.fetchone()[0]
+        """Run `query` on the standby's maintenance database: the test database may not have
+        been replayed yet when the standby was started before the test run created it."""
+        primary = connections["default"].settings_dict
+        with psycopg.connect(
+            host="127.0.0.1", port=REPLICA_PORT, user=primary["USER"] or "root", dbname="postgres", autocommit=True
+        ) as conn:
+            row = conn.execute(query).fetchone()
+        assert row is not None
+        return row[0]
 
     def catch_up(self, timeout: float = 30.0) -> None:
         """Wait until the standby has replayed everything the primary wrote so far."""
@@ -90,7 +97,7 @@ class Replica:
 
 
 def _add_alias(port: int) -> None:
-    alias = {**connections["default"].settings_dict, "HOST": "127.0.0.1", "PORT": port}
+    alias: Any = {**connections["default"].settings_dict, "HOST": "127.0.0.1", "PORT": port}
     django_settings.DATABASES[REPLICA] = alias  # what the router and the lag selector look at
     connections.settings[REPLICA] = alias
     # Django's test case refuses connections to an alias the test did not declare, and declaring
@@ -117,7 +124,9 @@ def replica(streaming_replica: None, transactional_db: Any) -> Iterator[Replica]
     try:
         handle.catch_up(timeout=120)
         assert handle.sql("SELECT pg_is_in_recovery()") is True
-        assert handle.sql("SELECT current_database()") == connections["default"].settings_dict["NAME"]
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute("SELECT current_database(), inet_server_port()")
+            assert cursor.fetchone() == (connections["default"].settings_dict["NAME"], REPLICA_PORT)
         yield handle
     finally:
         handle.resume()
@@ -142,30 +151,35 @@ pytestmark = [pytest.mark.replica, pytest.mark.django_db(transaction=True, seria
 
 
 def test_it_reads_the_dashboard_from_the_replica_and_shows_its_lag(world, api, replica, settings):
-    settings.REPLICA_LAG_WARNING_SECONDS = 1
+    # The whole cluster streams (other databases' writes too) and a loaded machine replays a
+    # little late, so "caught up" means a lag under the warning threshold rather than exactly 0.
+    settings.REPLICA_LAG_WARNING_SECONDS = 3
     declare(api, world.lan, world.lan_self)
     refresh()
     client = official_client(world.province)
     replica.catch_up()
     html = client.get(URL).content.decode()
     assert _hoan_kiem_declarations(html, world) == "1"
-    assert "replica lag 0 seconds" in html
+    assert "Data as of" in html
+    assert _lag(html) <= 3
     assert "The read replica is behind" not in html
 
     replica.pause()
     declare(api, world.lan, world.lan_child)
     refresh()  # the primary now counts 2 declarations in Hoàn Kiếm
-    time.sleep(1.5)
+    time.sleep(4.5)
     html = client.get(URL).content.decode()
     assert _hoan_kiem_declarations(html, world) == "1"  # read from the paused replica
-    assert _lag(html) >= 1
+    paused_lag = _lag(html)
+    assert paused_lag >= 4
     assert "The read replica is behind: the latest changes may not show yet." in html
 
     replica.resume()
     replica.catch_up()
     html = client.get(URL).content.decode()
     assert _hoan_kiem_declarations(html, world) == "2"
-    assert _lag(html) == 0
+    assert _lag(html) < paused_lag
+    assert "The read replica is behind" not in html
 
 
 def test_it_keeps_transactions_and_writing_requests_on_the_primary(world, api, replica, settings, tmp_path):
@@ -201,6 +215,7 @@ def test_it_keeps_transactions_and_writing_requests_on_the_primary(world, api, r
     export_run.call(job.pk)
     job.refresh_from_db()
     assert job.status == "done"
+    assert job.file_path is not None
     rows = read_csv(job.file_path.read_bytes())
     assert {row[1]: row[3] for row in rows[1:]}[str(world.hoan_kiem.code)] == "1"
 
