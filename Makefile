@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 JOBS ?= 2
 export DJANGO_SETTINGS_MODULE := khaibao.settings
 
-.PHONY: help run setup test test-fast test-browser test-postgres lint fmt messages compilemessages totp clean bench bench-smoke
+.PHONY: help run setup test test-fast test-browser test-postgres test-replica lint fmt messages compilemessages totp clean bench bench-smoke
 
 ## help: list the targets
 help:
@@ -50,9 +50,16 @@ test-fast: compilemessages
 test-browser: setup
 	DEBUG=1 $(PY) -m pytest -q -m browser $(PYTEST_ARGS)
 
-## test-postgres: the whole suite on the local PostgreSQL (PG_URL, default postgres://root@127.0.0.1:5432/khaibao)
+## test-postgres: the whole suite on the local PostgreSQL (PG_URL, default postgres://root@127.0.0.1:5432/khaibao), then test-replica
 test-postgres: setup
-	DEBUG=1 DATABASE_URL=$${PG_URL:-postgres://root@127.0.0.1:5432/khaibao} $(PY) -m pytest -q -n $(JOBS) $(PYTEST_ARGS)
+	DEBUG=1 DATABASE_URL=$${PG_URL:-postgres://root@127.0.0.1:5432/khaibao} $(PY) -m pytest -q -n $(JOBS) -m "not replica" $(PYTEST_ARGS)
+	$(MAKE) test-replica
+
+## test-replica: statistics, dashboards and exports against a real streaming replica (scripts/pg-replica.sh, port 5433)
+test-replica: $(STAMP)
+	bash scripts/pg-replica.sh start
+	DEBUG=1 DATABASE_URL=$${PG_URL:-postgres://root@127.0.0.1:5432/khaibao} $(PY) -m pytest -q -n 0 -m replica \
+		khaibao/core/tests/test_replica.py; status=$$?; bash scripts/pg-replica.sh stop; exit $$status
 
 ## lint: ruff (style, Django, security, datetime, gettext rules), mypy, the README settings table, complete Vietnamese translations
 lint: $(STAMP)

@@ -312,6 +312,11 @@ def main() -> None:
 
     rules = engine.current_rules()
     today = timezone.localdate()
+    from khaibao.monitoring.partitions import partitions_ensure
+
+    # On PostgreSQL daily updates are partitioned by month (khaibao/monitoring/partitions.py):
+    # give every generated day its month's partition rather than the default one.
+    partitions_ensure(today - timedelta(days=n) for n in range(args.days))
     params = {
         "today": today, "days": args.days, "compliance": COMPLIANCE, "year": today.year,
         "step": rules.priority.level_step, "w_age": rules.priority.age, "w_cond": rules.priority.condition,

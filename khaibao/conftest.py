@@ -16,14 +16,15 @@ from khaibao import demo
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    """Tests marked postgres_only need real row locks and concurrent connections."""
+    """Tests marked postgres_only need real row locks and concurrent connections; tests marked
+    replica, a streaming replica of the PostgreSQL primary."""
     from django.conf import settings
 
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
     for item in items:
-        if "postgres_only" in item.keywords:
+        if "postgres_only" in item.keywords or "replica" in item.keywords:
             item.add_marker(skip)
 
 

@@ -167,6 +167,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     if DATABASES["default"]["NAME"] not in ("", ":memory:"):
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+# A streaming read replica (DESIGN.md §9): statistics, dashboards and exports read from it inside
+# khaibao.core.dbrouter.use_replica(); everything else, and every write, uses "default".
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+    # The test suite sees the replica as the primary: a test database cannot be created on a
+    # read-only standby (the real-replica tests in khaibao/core/tests/test_replica.py add their own alias).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["khaibao.core.dbrouter.ReplicaRouter"]
+# The dashboard warns above this replica lag; above the second, reads go to the primary.
+REPLICA_LAG_WARNING_SECONDS = env_int("REPLICA_LAG_WARNING_SECONDS", 60)
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 300)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, lockouts) ----------------------------------------------------------
@@ -255,6 +267,8 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     ("khaibao.orgs.tasks.compliance_refresh", 60),
     ("khaibao.orgs.tasks.compliance_snapshot", 5 * 60),
     ("khaibao.orgs.tasks.campaign_reminders", 10 * 60),
+    # Daily-update month partitions on PostgreSQL: created ahead, dropped past retention.
+    ("khaibao.monitoring.tasks.daily_update_partitions", 6 * 3600),
     ("khaibao.notifications.tasks.deliveries_requeue", 60),
     # Inbound SMS (issue 10): messages are kept SMS_INBOUND_KEEP_DAYS, then forgotten.
     ("khaibao.smsin.tasks.inbound_sms_prune", 3600),
@@ -263,6 +277,8 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
 ]
 # Days without contact (no daily update, no official's action) before someone under
 # monitoring is marked lost to follow-up (issue 4 §4).
+# Months of daily-update partitions kept created ahead of the current one (PostgreSQL).
+DAILY_UPDATE_PARTITION_MONTHS_AHEAD = env_int("DAILY_UPDATE_PARTITION_MONTHS_AHEAD", 3)
 FOLLOWUP_LOST_AFTER_DAYS = env_int("FOLLOWUP_LOST_AFTER_DAYS", 3)
 TASK_RESULTS_KEEP_DAYS = env_int("TASK_RESULTS_KEEP_DAYS", 7)
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)

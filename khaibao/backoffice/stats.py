@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from khaibao.core.errors import ServiceError
+from khaibao.core.selectors import replica_status
 from khaibao.declarations.labels import LEVEL_COLOURS, SYMPTOM_LABELS, label
 from khaibao.monitoring.models import Level
 from khaibao.stats import charts, selectors
@@ -83,5 +84,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "levels_svg": charts.levels_chart(data.people_by_level, words) if has_activity else "",
         "symptoms_svg": charts.symptoms_chart(data) if data.symptom_series else "",
         "outcomes_svg": charts.outcomes_chart(data.outcomes, outcomes) if data.outcomes else "",
+        # With a read replica (docs/scaling.md) the numbers above were read from it: say how old.
+        "replica": replica_status(),
     }
     return render(request, "backoffice/stats/dashboard.html", context, status=400 if form.errors else 200)

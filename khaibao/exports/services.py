@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account, Role
 from khaibao.audit.services import audit_record
+from khaibao.core.dbrouter import use_replica
 from khaibao.core.errors import RateLimited, ServiceError
 from khaibao.exports import sources, writers
 from khaibao.exports.models import ExportJob, Format, Kind, Status
@@ -183,6 +184,20 @@ def _set_progress(job_id: int, written: int, estimate: int) -> None:
     ExportJob.objects.filter(pk=job_id, status=Status.RUNNING).update(progress=percent)
 
 
+def _write_file(job: ExportJob, partial: Path) -> int:
+    table = sources.table_for(job.kind, job.owner, job.filters)
+
+    def progress(written: int) -> None:
+        _set_progress(job.pk, written, table.estimated_rows)
+
+    # Readable by the app's user only: exports hold personal data until the cleanup job.
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        if job.format == Format.XLSX:
+            return writers.write_xlsx(out, table.header, table.rows, title=table.title, on_progress=progress)
+        return writers.write_csv(out, table.header, table.rows, on_progress=progress)
+
+
 def export_run(*, job_id: int) -> ExportJob | None:
     """Write a queued export's file in batches, updating its progress; run by the task worker.
 
@@ -198,18 +213,11 @@ def export_run(*, job_id: int) -> ExportJob | None:
     name = f"{job.pk}-{secrets.token_hex(8)}.{job.format}"
     partial = root / (name + ".part")
     try:
-        table = sources.table_for(job.kind, job.owner, job.filters)
-
-        def progress(written: int) -> None:
-            _set_progress(job.pk, written, table.estimated_rows)
-
-        # Readable by the app's user only: exports hold personal data until the cleanup job.
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            if job.format == Format.XLSX:
-                count = writers.write_xlsx(out, table.header, table.rows, title=table.title, on_progress=progress)
-            else:
-                count = writers.write_csv(out, table.header, table.rows, on_progress=progress)
+        # The rows are read (lazily, while the file is written) from the read replica when one
+        # is configured: a long export must not load the primary. The progress and the job's
+        # own row are written to the primary.
+        with use_replica():
+            count = _write_file(job, partial)
         os.replace(partial, root / name)
     except Exception:
         logger.exception("export %s failed", job_id)

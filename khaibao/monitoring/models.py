@@ -127,8 +127,13 @@ class Assessment(models.Model):
     declaration = models.OneToOneField(
         "declarations.Declaration", null=True, blank=True, on_delete=models.CASCADE, related_name="assessment"
     )
+    # No database-level foreign key: on PostgreSQL daily updates are partitioned by month and
+    # their SQL primary key is (id, day), so no constraint can reference `id` alone (migration
+    # 0007). Django still applies SET_NULL on delete, and dropping an expired partition nulls
+    # the links itself (monitoring/partitions.py).
     daily_update = models.ForeignKey(
-        DailyUpdate, null=True, blank=True, on_delete=models.SET_NULL, related_name="assessments"
+        DailyUpdate, null=True, blank=True, on_delete=models.SET_NULL, related_name="assessments",
+        db_constraint=False,
     )
     level = models.CharField(max_length=10, choices=Level.choices)
     engine_level = models.CharField(max_length=10, choices=Level.choices)

@@ -3,6 +3,9 @@
 Used by the dashboard page, the stats API and the exports. Every function takes the official
 (`user`) and scopes by `accounts.access.jurisdiction_q` — national: everything; province: its
 wards; ward: that ward. Anyone else gets ServiceError(status=403).
+
+The rollup readers run under `use_replica()`: with a read replica configured they read from it
+(khaibao/core/dbrouter.py decides when that is safe).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from khaibao.accounts.access import jurisdiction_q
 from khaibao.accounts.models import ScopeLevel
+from khaibao.core.dbrouter import use_replica
 from khaibao.core.errors import ServiceError
 from khaibao.places.models import Province, Ward
 from khaibao.stats.models import CodeKind, DailyAreaRollup, DailyCodeRollup, RollupState
@@ -108,6 +112,7 @@ def stats_range(date_from: date | None, date_to: date | None, *, today: date | N
     return date_from, date_to
 
 
+@use_replica()
 def rollup_freshness(*, now: datetime | None = None) -> Freshness:
     """When the rollups were last refreshed and how many seconds ago (the lag on the page)."""
     state = RollupState.objects.filter(pk=1).first()
@@ -117,6 +122,7 @@ def rollup_freshness(*, now: datetime | None = None) -> Freshness:
     return Freshness(state.refreshed_at, max(0, int((now - state.refreshed_at).total_seconds())), state.snapshot_day)
 
 
+@use_replica()
 def summary(user: Any, date_from: date, date_to: date) -> Summary:
     """Per-day declarations and updates over [date_from, date_to] and the current totals for
     `user`'s jurisdiction — four queries whatever the number of people or wards.
@@ -182,6 +188,7 @@ def area_level(user: Any) -> str:
     return "province" if user.scope_level == ScopeLevel.NATIONAL else "ward"
 
 
+@use_replica()
 def by_area(user: Any, day: date) -> list[AreaRow]:
     """The numbers of `day` per area of `user`'s jurisdiction, ordered by code: per ward for a
     province or ward official, per province for a national one. Every area of the jurisdiction
