@@ -42,7 +42,8 @@ class Watch:
 
     def visit(self, path: str) -> Any:
         resp = self.page.goto(path, wait_until="load")
-        assert resp is not None and resp.status == 200, (path, resp and resp.status)
+        assert resp is not None
+        assert resp.status == 200, (path, resp.status)
         assert "unsafe-inline" not in resp.headers["content-security-policy"]
         self.page.wait_for_timeout(150)  # deferred scripts and their first requests
         self.collect()
@@ -91,9 +92,8 @@ def test_it_shows_the_citizen_pages_without_a_policy_violation(page: Any, world:
         watch.visit(path)
     watch.visit(f"/people/{person}/")
     # The QR pass is an <img> of an SVG document: it must load and draw.
-    qr = page.locator(".qr img")
-    if qr.count():
-        assert page.evaluate("document.querySelector('.qr img').naturalWidth") > 0
+    page.wait_for_selector(".qr img")
+    assert page.evaluate("document.querySelector('.qr img').naturalWidth") > 0
     watch.assert_clean()
 
 
