@@ -57,7 +57,9 @@ function fallback(form, box) {
     document.head.appendChild(tag);
   }
   function halt() {
-    if (scanner) { scanner.stop().catch(function () {}); }
+    // html5-qrcode throws (not rejects) when asked to stop a scanner that never started,
+    // e.g. after the camera was refused: that must not keep the message below from showing.
+    if (scanner) { try { scanner.stop().catch(function () {}); } catch (e) { /* not running */ } }
     scanner = null; region.hidden = true; stop.hidden = true; start.hidden = false; status.textContent = "";
   }
   start.addEventListener("click", function () {
