@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 JOBS ?= 2
 export DJANGO_SETTINGS_MODULE := khaibao.settings
 
-.PHONY: help run setup test test-fast test-browser test-postgres test-replica lint fmt messages compilemessages totp clean bench bench-smoke
+.PHONY: help run setup test test-fast test-browser test-postgres test-replica lint audit fmt messages compilemessages totp clean bench bench-smoke
 
 ## help: list the targets
 help:
@@ -67,6 +67,10 @@ lint: $(STAMP)
 	DEBUG=1 $(VENV)/bin/mypy khaibao
 	$(PY) scripts/check-docs.py
 	$(PY) scripts/check-translations.py
+
+## audit: pip-audit of the installed packages (exit 1: a known vulnerability; 2: the audit could not be done)
+audit: $(STAMP)
+	$(PY) scripts/audit.py $(AUDIT_ARGS)
 
 ## fmt: apply ruff's fixes and formatting
 fmt: $(STAMP)

@@ -14,6 +14,7 @@ from typing import Any
 
 import dj_database_url
 from cryptography.fernet import Fernet
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -86,6 +87,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Only so that the API docs page serves Swagger UI from the package's static files, not a CDN.
+    "ninja",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_tasks",
@@ -117,7 +120,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "khaibao.core.headers.SecurityHeadersMiddleware",
     "khaibao.api.middleware.ApiBodyLimitMiddleware",
+    "khaibao.api.middleware.ApiTokenRateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -189,6 +195,12 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "khaibao"),
+            # A hung Redis must not hang requests: the rate limiter falls back to a per-process
+            # store on any cache error (khaibao/accounts/ratelimit.py), so fail fast.
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": env_int("REDIS_CONNECT_TIMEOUT_MS", 500) / 1000,
+                "SOCKET_TIMEOUT": env_int("REDIS_TIMEOUT_MS", 500) / 1000,
+            },
         }
     }
 else:
@@ -220,6 +232,11 @@ OTP_MAX_ATTEMPTS = env_int("OTP_MAX_ATTEMPTS", 5)
 OTP_COOLDOWN_SECONDS = env_int("OTP_COOLDOWN_SECONDS", 60)
 OTP_IP_LIMIT_PER_HOUR = env_int("OTP_IP_LIMIT_PER_HOUR", 30)
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)
+# Bearer-token use, per minute (khaibao/api/middleware.py). Per address is generous: mobile
+# carriers put many phones behind one address.
+API_RATE_PER_TOKEN_PER_MINUTE = env_int("API_RATE_PER_TOKEN_PER_MINUTE", 300)
+API_RATE_PER_IP_PER_MINUTE = env_int("API_RATE_PER_IP_PER_MINUTE", 1200)
+API_BAD_TOKEN_PER_IP_PER_MINUTE = env_int("API_BAD_TOKEN_PER_IP_PER_MINUTE", 30)
 
 # --- SMS ------------------------------------------------------------------------------------
 SMS_BACKEND = env_str("SMS_BACKEND", "console")
@@ -400,6 +417,37 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp) on every response: no inline script or style anywhere —
+# pages keep their JavaScript and CSS in khaibao/static/ and pass data through data-* attributes
+# and json_script. See docs/security.md.
+MAP_TILE_SOURCES = env_list("MAP_TILE_SOURCES", ["https://tile.openstreetmap.org"])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF],
+        "style-src": [csp_constants.SELF],
+        # data: for the images Leaflet and Swagger UI embed in their CSS; tiles for the maps.
+        "img-src": [csp_constants.SELF, "data:", *MAP_TILE_SOURCES],
+        "connect-src": [csp_constants.SELF],
+        "font-src": [csp_constants.SELF],
+        "media-src": [csp_constants.SELF],
+        "worker-src": [csp_constants.SELF],
+        "manifest-src": [csp_constants.SELF],
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.SELF],
+        "form-action": [csp_constants.SELF],
+        "frame-ancestors": [csp_constants.NONE],
+    },
+}
+# The features pages may ask for: the zones and report pages ask for the location, the
+# checkpoint scanner for the camera; nothing else, and never from a frame of another origin.
+PERMISSIONS_POLICY = {
+    "geolocation": "(self)",
+    "camera": "(self)",
+    "microphone": "()",
+    "payment": "()",
+    "usb": "()",
+}
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -1,37 +1,96 @@
-"""Fixed-window counters in the Django cache (Redis in production, shared by all app servers)."""
+"""Fixed-window counters in the Django cache (Redis in production, shared by all app servers).
+
+A cache outage must never become a 500 nor an open door: when the shared cache raises (Redis
+down, unreachable, timing out), every call here falls back to a per-process in-memory store and
+logs a warning. Limits then hold per process — with N processes an attacker gets at most N× the
+budget while the outage lasts, instead of an unlimited one. After a failure the shared cache is
+left alone for FALLBACK_SECONDS, so a dead Redis costs one timeout per process, not one per request.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
+
+logger = logging.getLogger(__name__)
+
+FALLBACK_SECONDS = 10
+_local = LocMemCache("khaibao-ratelimit-fallback", {"TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 100_000}})
+_state = {"down_until": 0.0}
+_lock = threading.Lock()
+
+T = TypeVar("T")
+
+
+def _use(operation: Callable[[Any], T]) -> T:
+    """Run `operation` on the shared cache, or on the local store while the shared one is failing."""
+    if time.monotonic() >= _state["down_until"]:
+        try:
+            return operation(cache)
+        except Exception as exc:  # any backend error: connection refused, timeout, auth, OOM
+            with _lock:
+                _state["down_until"] = time.monotonic() + FALLBACK_SECONDS
+            logger.warning(
+                "rate-limit cache unavailable (%s: %s); using the per-process fallback for %ss",
+                type(exc).__name__,
+                exc,
+                FALLBACK_SECONDS,
+            )
+    return operation(_local)
+
+
+def fallback_active() -> bool:
+    """True while the limiter is counting in this process only (the shared cache failed recently)."""
+    return time.monotonic() < _state["down_until"]
+
+
+def fallback_reset() -> None:
+    """Forget the outage and the local counters (tests, or an operator after Redis is back)."""
+    _state["down_until"] = 0.0
+    _local.clear()
+
+
+def _hit(store: Any, full: str, window_seconds: int) -> int:
+    if store.add(full, 1, timeout=window_seconds):
+        return 1
+    try:
+        return int(store.incr(full))
+    except ValueError:  # expired between add and incr
+        store.add(full, 1, timeout=window_seconds)
+        return 1
 
 
 def hit(key: str, *, window_seconds: int) -> int:
     """Count one event under `key` and return the count within the current window."""
-    full = f"rl:{key}"
-    if cache.add(full, 1, timeout=window_seconds):
-        return 1
-    try:
-        return int(cache.incr(full))
-    except ValueError:  # expired between add and incr
-        cache.add(full, 1, timeout=window_seconds)
-        return 1
+    return _use(lambda store: _hit(store, f"rl:{key}", window_seconds))
 
 
 def count(key: str) -> int:
-    return int(cache.get(f"rl:{key}", 0))
+    return int(_use(lambda store: store.get(f"rl:{key}", 0)))
 
 
 def reset(key: str) -> None:
-    cache.delete(f"rl:{key}")
+    _use(lambda store: store.delete(f"rl:{key}"))
 
 
 def block(key: str, *, seconds: int) -> None:
-    cache.set(f"block:{key}", 1, timeout=seconds)
+    _use(lambda store: store.set(f"block:{key}", 1, timeout=seconds))
 
 
 def is_blocked(key: str) -> bool:
-    return cache.get(f"block:{key}") is not None
+    return bool(_use(lambda store: store.get(f"block:{key}") is not None))
 
 
 def unblock(key: str) -> None:
-    cache.delete(f"block:{key}")
+    _use(lambda store: store.delete(f"block:{key}"))
+
+
+def remember_once(key: str, *, seconds: int) -> bool:
+    """True the first time `key` is seen within `seconds`, False after (single-use proofs)."""
+    return bool(_use(lambda store: store.add(f"once:{key}", 1, timeout=seconds)))

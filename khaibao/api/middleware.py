@@ -70,3 +70,50 @@ class ApiBodyLimitMiddleware:
                 headers={"Allow": allowed} if allowed else None,
             )
         return response
+
+
+class ApiTokenRateLimitMiddleware:
+    """Limit bearer-token use per token and per client address, before any view runs.
+
+    Three fixed one-minute windows: requests per token (API_RATE_PER_TOKEN_PER_MINUTE), requests
+    carrying a token per address (API_RATE_PER_IP_PER_MINUTE: generous, as mobile carriers put
+    many phones behind one address), and unknown/expired/revoked tokens per address
+    (API_BAD_TOKEN_PER_IP_PER_MINUTE: guessing tokens is pointless, but scanning is still noise).
+    Over a limit: 429 in the API's error format with Retry-After.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        scheme, _sep, value = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            return self.get_response(request)
+        # Imported here: the middleware module is loaded before the apps' models are ready.
+        from khaibao.accounts import ratelimit
+        from khaibao.api.auth import request_account
+        from khaibao.core.http import client_ip
+
+        ip = client_ip(request)
+        window = 60
+        if ratelimit.count(f"api-bad-token-ip:{ip}") >= settings.API_BAD_TOKEN_PER_IP_PER_MINUTE:
+            return _too_many(window)
+        if ratelimit.hit(f"api-ip:{ip}", window_seconds=window) > settings.API_RATE_PER_IP_PER_MINUTE:
+            return _too_many(window)
+        account = request_account(request)
+        if account is None:
+            ratelimit.hit(f"api-bad-token-ip:{ip}", window_seconds=window)
+            return self.get_response(request)
+        token = account._api_token  # type: ignore[attr-defined]
+        if ratelimit.hit(f"api-token:{token.pk}", window_seconds=window) > settings.API_RATE_PER_TOKEN_PER_MINUTE:
+            return _too_many(window)
+        return self.get_response(request)
+
+
+def _too_many(retry_after: int) -> HttpResponse:
+    return error_response(
+        429,
+        "rate_limited",
+        _("Too many requests. Try again in a minute."),
+        headers={"Retry-After": str(retry_after)},
+    )

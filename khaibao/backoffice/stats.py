@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -88,3 +89,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "replica": replica_status(),
     }
     return render(request, "backoffice/stats/dashboard.html", context, status=400 if form.errors else 200)
+
+
+@require_GET
+def charts_css(request: HttpRequest) -> HttpResponse:
+    """The charts' stylesheet (pygal's CSS, once for every chart): public, the same for everyone."""
+    response = HttpResponse(charts.chart_stylesheet(), content_type="text/css; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=3600)
+    return response

@@ -48,6 +48,7 @@ urlpatterns = [
     path("break-glass/", break_glass_console.search, name="break_glass"),
     path("break-glass/review/", break_glass_console.review, name="break_glass_review"),
     path("stats/", stats_console.dashboard, name="stats"),
+    path("stats/charts.css", stats_console.charts_css, name="charts_css"),
     path("compliance/", compliance_console.dashboard, name="compliance"),
     path("compliance/<int:unit_id>/", compliance_console.dashboard, name="compliance_unit"),
     path("compliance/<int:unit_id>/members/", compliance_console.members, name="compliance_members"),

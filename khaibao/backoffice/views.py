@@ -15,12 +15,13 @@ from khaibao.accounts import second_factor, services
 from khaibao.accounts.access import describe_scope
 from khaibao.backoffice.forms import StaffSignInForm, TotpForm
 from khaibao.core.errors import ServiceError
-from khaibao.core.http import client_ip
+from khaibao.core.http import client_ip, mark_rate_limited
 
 
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     form = StaffSignInForm(request.POST or None)
+    refusal: ServiceError | None = None
     if request.method == "POST" and form.is_valid():
         ip = client_ip(request)
         try:
@@ -28,6 +29,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 request=request, username=form.cleaned_data["username"], password=form.cleaned_data["password"], ip=ip
             )
         except ServiceError as exc:
+            refusal = exc
             form.add_error(None, exc.message)
         else:
             # login() rotates the session key, so a planted session id is worthless.
@@ -37,7 +39,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             services.staff_record_sign_in(account=account, ip=ip, second_factor=False)
             return redirect("backoffice:home")
     status = 400 if form.errors else 200
-    return render(request, "backoffice/sign_in.html", {"form": form}, status=status)
+    return mark_rate_limited(render(request, "backoffice/sign_in.html", {"form": form}, status=status), refusal)
 
 
 @login_required(login_url="backoffice:sign_in")

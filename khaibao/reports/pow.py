@@ -17,8 +17,9 @@ from typing import Any
 
 from altcha import ChallengeOptionsV1, create_challenge_v1, verify_solution_v1
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
+
+from khaibao.accounts import ratelimit
 
 CHALLENGE_TTL_SECONDS = 600
 
@@ -52,4 +53,5 @@ def solution_accept(payload: str) -> bool:
     # Keyed on the signature, not the payload text: a re-encoded payload is the same solution.
     signature = str(json.loads(base64.b64decode(payload))["signature"])
     spent_key = "report-pow:" + hashlib.sha256(signature.encode()).hexdigest()
-    return bool(cache.add(spent_key, 1, timeout=CHALLENGE_TTL_SECONDS + 60))
+    # Through the limiter's store: a cache outage falls back to this process, never a 500.
+    return ratelimit.remember_once(spent_key, seconds=CHALLENGE_TTL_SECONDS + 60)

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
-from khaibao.core.http import client_ip
+from khaibao.core.http import client_ip, mark_rate_limited
 from khaibao.places import selectors as places
 from khaibao.reports import pow as proof_of_work
 from khaibao.reports import selectors, services
@@ -191,8 +191,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
             )
         except ServiceError as exc:
             _apply_errors(form, exc)
-            status = 429 if exc.status == 429 else 400
-            return render(request, "web/reports/new.html", _context(request, form), status=status)
+            return mark_rate_limited(
+                render(request, "web/reports/new.html", _context(request, form), status=400), exc
+            )
         response = render(request, "web/reports/done.html", {"report": report, "code": code, "anonymous": actor is None})
         response["Cache-Control"] = "no-store"
         return response

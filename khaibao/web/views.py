@@ -13,7 +13,7 @@ from khaibao.accounts.access import household_people
 from khaibao.accounts.phones import mask_phone
 from khaibao.core import crypto
 from khaibao.core.errors import ServiceError
-from khaibao.core.http import client_ip
+from khaibao.core.http import client_ip, mark_rate_limited
 from khaibao.web.forms import CodeForm, PhoneForm
 from khaibao.web.news import home_news
 
@@ -44,16 +44,18 @@ def home(request: HttpRequest) -> HttpResponse:
 def sign_in(request: HttpRequest) -> HttpResponse:
     """Step 1: the phone number. The reply never tells whether the phone is registered."""
     form = PhoneForm(request.POST or None)
+    refusal: ServiceError | None = None
     if request.method == "POST" and form.is_valid():
         phone = form.cleaned_data["phone"]
         try:
             otp.otp_request(phone=phone, ip=client_ip(request))
         except ServiceError as exc:
+            refusal = exc
             form.add_error(None, exc.message)
         else:
             request.session[_SESSION_PHONE] = crypto.encrypt(phone)
             return redirect("web:sign_in_code")
-    return render(request, "web/sign_in.html", {"form": form})
+    return mark_rate_limited(render(request, "web/sign_in.html", {"form": form}), refusal)
 
 
 @require_http_methods(["GET", "POST"])
@@ -63,20 +65,25 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     if not phone:
         return redirect("web:sign_in")
     form = CodeForm(request.POST or None)
+    refusal: ServiceError | None = None
     if request.method == "POST" and form.is_valid():
         try:
             account = otp.otp_verify(phone=phone, code=form.cleaned_data["code"], ip=client_ip(request))
         except ServiceError as exc:
+            refusal = exc
             form.add_error("code", exc.fields.get("code", exc.message))
         else:
             login(request, account, backend="django.contrib.auth.backends.ModelBackend")
             request.session.pop(_SESSION_PHONE, None)
             messages.success(request, _("You are signed in."))
             return redirect("web:home")
-    return render(
-        request,
-        "web/sign_in_code.html",
-        {"form": form, "masked_phone": mask_phone(phone), "ttl_minutes": settings.OTP_CODE_TTL_SECONDS // 60},
+    return mark_rate_limited(
+        render(
+            request,
+            "web/sign_in_code.html",
+            {"form": form, "masked_phone": mask_phone(phone), "ttl_minutes": settings.OTP_CODE_TTL_SECONDS // 60},
+        ),
+        refusal,
     )
 
 

@@ -102,7 +102,8 @@ def test_it_asks_to_wait_before_a_second_code(client, sms):
 
     resp = ask(client)
 
-    assert resp.status_code == 200
+    assert resp.status_code == 429
+    assert 1 <= int(resp["Retry-After"]) <= 60
     assert "Please wait" in resp.content.decode()
     assert len(sms.messages()) == 1
 

@@ -77,7 +77,8 @@ def test_it_locks_an_account_after_five_failures(world):
 
     resp = sign_in(client, "demo-checkpoint")
 
-    assert resp.status_code == 400
+    assert resp.status_code == 429
+    assert int(resp["Retry-After"]) == 15 * 60
     assert "Too many failed sign-ins" in resp.content.decode()
     assert signed_in_id(client) is None
     # Also from another address: the lock is on the account.
@@ -118,7 +119,8 @@ def test_it_locks_an_address_after_twenty_failures(world):
 
     resp = sign_in(attacker, "demo-checkpoint")
 
-    assert resp.status_code == 400
+    assert resp.status_code == 429
+    assert int(resp["Retry-After"]) > 0
     assert "Too many failed sign-ins" in resp.content.decode()
     assert signed_in_id(attacker) is None
     # The same account from another address still signs in.

@@ -96,10 +96,11 @@ def test_it_saves_preferences_and_keeps_input_on_errors(world, lan_client):
 
 
 def test_it_offers_web_push_only_when_configured(world, lan_client, settings):
-    assert "pushManager" not in lan_client.get("/notifications/preferences/").content.decode()
+    assert "js/webpush.js" not in lan_client.get("/notifications/preferences/").content.decode()
     settings.VAPID_PUBLIC_KEY, settings.VAPID_PRIVATE_KEY = "BPublicKey", "private"
     html = lan_client.get("/notifications/preferences/").content.decode()
-    assert "pushManager" in html
+    assert "/static/js/webpush.js" in html  # the subscription script (a static file: CSP)
+    assert 'id="webpush-enable"' in html
     assert '"BPublicKey"' in html
 
 

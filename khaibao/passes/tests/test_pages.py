@@ -49,7 +49,8 @@ def test_it_shows_the_verify_page_to_a_checkpoint(world: Any, client: Client) ->
     assert resp.status_code == 200
     html = resp.content.decode()
     assert 'name="token"' in html
-    assert "BarcodeDetector" in html
+    assert "/static/js/verify-scanner.js" in html  # the camera scanner (BarcodeDetector or html5-qrcode)
+    assert "html5-qrcode.min.js" in html  # its fallback library, loaded only when needed
     assert 'id="verify-result"' in html
 
 
