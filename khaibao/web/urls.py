@@ -1,7 +1,7 @@
 from django.urls import path
 
 from khaibao.news.feeds import NewsAtomFeed
-from khaibao.web import declare, household, memberships, passes, status, views, volunteer, zones
+from khaibao.web import declare, household, memberships, offline, passes, status, views, volunteer, zones
 from khaibao.web import news as news_pages
 from khaibao.web import notifications as notification_pages
 from khaibao.web import reports as report_pages
@@ -54,5 +54,8 @@ urlpatterns = [
         notification_pages.webpush_subscribe,
         name="notification_webpush_subscribe",
     ),
-    path("sw.js", notification_pages.service_worker, name="service_worker"),
+    path("sw.js", offline.service_worker, name="service_worker"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
+    path("offline/", offline.offline_page, name="offline"),
+    path("text-size/", offline.text_size, name="text_size"),
 ]
