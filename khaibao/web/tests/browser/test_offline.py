@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from khaibao.audit.models import AuditEvent
 from khaibao.declarations.models import Declaration
 from khaibao.monitoring.models import DailyUpdate
+from khaibao.web.tests.browser.a11y import axe_violations
 from khaibao.web.tests.browser.flows import citizen_sign_in
 
 pytestmark = pytest.mark.browser
@@ -45,6 +46,7 @@ def test_it_sends_a_daily_update_made_offline_exactly_once(page: Any, world: Any
     outbox = page.locator("#outbox")
     expect(outbox).to_be_visible()
     expect(outbox.locator(".outbox-waiting .outbox-state")).to_have_text("Đang chờ gửi")
+    assert axe_violations(page) == []
     assert not DailyUpdate.objects.filter(person=world.lan_self).exists()
 
     page.reload()  # still offline: the page and the queued update survive a reload
@@ -52,6 +54,7 @@ def test_it_sends_a_daily_update_made_offline_exactly_once(page: Any, world: Any
 
     page.context.set_offline(False)
     expect(outbox.locator(".outbox-sent .outbox-state")).to_have_text("Đã gửi", timeout=15_000)
+    assert axe_violations(page) == []
     update = DailyUpdate.objects.get(person=world.lan_self)
     assert update.symptoms == ["cough"]
     assert str(update.temperature) == "37.6"
