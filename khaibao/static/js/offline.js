@@ -54,7 +54,10 @@
 
   // The form pages kept for offline use, with their titles, for the outbox and the offline page.
   function rememberPage() {
-    if (!FORM_PAGE.test(location.pathname)) { return Promise.resolve(); }
+    // The offline page may stand in at a form's address: only the form itself counts.
+    if (!FORM_PAGE.test(location.pathname) || !document.querySelector("input[name=submission_key]")) {
+      return Promise.resolve();
+    }
     var title = document.title;
     return withStore("pages", "readwrite", function (store) { store.put({ url: location.pathname, title: title }); });
   }

@@ -249,7 +249,11 @@ self.addEventListener("message", function (event) {
   if (data.type === "flush") {
     event.waitUntil(flush().catch(function () {}));
   } else if (data.type === "signed-out") {
-    event.waitUntil(caches.delete(PAGES_CACHE));
+    // Done here, not by the page: the page is unloading and would abort its own transaction.
+    event.waitUntil(Promise.all([
+      caches.delete(PAGES_CACHE),
+      withStore("pages", "readwrite", function (store) { store.clear(); }),
+    ]).then(tellPages));
   }
 });
 

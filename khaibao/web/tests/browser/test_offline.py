@@ -90,3 +90,16 @@ def test_it_sends_a_declaration_made_offline_exactly_once(page: Any, world: Any,
     page.goto(f"/people/{world.lan_child.id}/")
     assert Declaration.objects.filter(person=world.lan_child).count() == before + 1
     expect(page.locator("#assessment")).to_have_class(re.compile(r"\blevel-yellow\b"))
+
+
+def test_it_forgets_the_kept_forms_on_sign_out(page: Any, world: Any, sms: Any) -> None:
+    citizen_sign_in(page, sms, phone="0900000001", e164="+84900000001")
+    _ready_offline(page, f"/people/{world.lan_self.id}/update/")
+    page.goto("/")
+    page.click("form[action$='/sign-out/'] button[type=submit]")
+    page.wait_for_url("**/")
+    page.wait_for_function("caches.has('kb-pages').then(kept => !kept)")
+    page.context.set_offline(True)
+    page.goto(f"/people/{world.lan_self.id}/update/")
+    expect(page.locator("#offline-forms")).to_be_attached()  # the offline page, not the form
+    expect(page.locator("#offline-forms li")).to_have_count(0)
