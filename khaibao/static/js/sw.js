@@ -70,8 +70,10 @@ self.addEventListener("install", function (event) {
 
 self.addEventListener("activate", function (event) {
   event.waitUntil(caches.keys().then(function (names) {
+    // A new worker means a new release: files of the old one are garbage (the static cache
+    // refills on demand with the new hashed names).
     return Promise.all(names.filter(function (name) {
-      return name.indexOf("kb-shell-") === 0 && name !== SHELL_CACHE;
+      return (name.indexOf("kb-shell-") === 0 && name !== SHELL_CACHE) || name === STATIC_CACHE;
     }).map(function (name) { return caches.delete(name); }));
   }).then(function () { return self.clients.claim(); }));
 });
