@@ -122,6 +122,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "khaibao.core.headers.SecurityHeadersMiddleware",
+    # Static files (hashed names, immutable caching, pre-compressed brotli/gzip): WhiteNoise.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed too (a declaration form is ~5× smaller gzipped: the 2G budget in
+    # docs/accessibility.md). Django's GZip pads each response at random against BREACH.
+    "django.middleware.gzip.GZipMiddleware",
     "khaibao.api.middleware.ApiBodyLimitMiddleware",
     "khaibao.api.middleware.ApiTokenRateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -409,6 +414,21 @@ if _LEAFLET_SPEC is not None and _LEAFLET_SPEC.submodule_search_locations:
 _HTML5_QRCODE = BASE_DIR / "node_modules" / "html5-qrcode"
 if _HTML5_QRCODE.is_dir():
     STATICFILES_DIRS.append(("vendor/html5-qrcode", _HTML5_QRCODE))
+
+# Production: `manage.py collectstatic` writes hashed, brotli- and gzip-compressed copies to
+# STATIC_ROOT, served by WhiteNoise with a year's immutable caching. Development and tests
+# serve the source files as they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+# Decided by the environment's DEBUG, not the test runner's: tests serve the source files too.
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -33,6 +33,7 @@ from khaibao.declarations.questionnaires import (
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.models import Feeling
 from khaibao.places.selectors import countries_list, provinces_list
+from khaibao.web.submissions import submission_once
 
 DECLARE_TRAVEL_ROWS = 3
 RISK_TRAVEL_ROWS = 2
@@ -297,6 +298,7 @@ def _page_context(person: Any, form: forms.Form, **extra: Any) -> dict[str, Any]
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submission_once
 def declare(request: HttpRequest, person_id: int) -> HttpResponse:
     person = access_person_for_declarer(request.user, person_id)
     form = DeclarationForm(request.POST or None, questionnaire=current_questionnaire())
@@ -315,6 +317,7 @@ def declare(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submission_once
 def risk_declare(request: HttpRequest, person_id: int) -> HttpResponse:
     person = access_person_for_declarer(request.user, person_id)
     form = RiskDeclarationForm(request.POST or None, questionnaire=current_questionnaire())
@@ -335,6 +338,7 @@ def risk_declare(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submission_once
 def daily_update(request: HttpRequest, person_id: int) -> HttpResponse:
     """The daily update; a POST with `well` is the one-tap "I am well" for today."""
     person = access_person_for_declarer(request.user, person_id)

@@ -1,4 +1,4 @@
-"""Citizen pages for notifications: the inbox, channel preferences, and the Web Push service worker.
+"""Citizen pages for notifications: the inbox and channel preferences.
 
 Same services and selectors as the API (khaibao/api/notifications.py). Web Push is a
 progressive enhancement: the preferences page works without JavaScript; with it, a small
@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from khaibao.accounts.models import Account
@@ -126,31 +125,3 @@ def webpush_subscribe(request: HttpRequest) -> HttpResponse:
     except ServiceError as exc:
         return JsonResponse({"error": {"code": exc.code, "message": exc.message, "fields": exc.fields}}, status=exc.status)
     return JsonResponse({"id": subscription.pk}, status=201)
-
-
-# The service worker must be served from the site root so that its scope covers every page.
-# It only shows a pushed notification and opens its link when tapped; it caches nothing.
-SERVICE_WORKER = """\
-// Khai Báo service worker: shows Web Push notifications, opens their link on tap. Caches nothing.
-self.addEventListener("push", function (event) {
-  var data = {};
-  try { data = event.data ? event.data.json() : {}; } catch (e) { data = {body: event.data && event.data.text()}; }
-  event.waitUntil(self.registration.showNotification(data.title || "Khai Báo", {
-    body: data.body || "", data: {url: data.url || "/notifications/"}, lang: data.lang || "vi"
-  }));
-});
-self.addEventListener("notificationclick", function (event) {
-  event.notification.close();
-  var url = (event.notification.data && event.notification.data.url) || "/notifications/";
-  if (url.charAt(0) !== "/" || url.charAt(1) === "/") { url = "/notifications/"; }
-  event.waitUntil(self.clients.openWindow(url));
-});
-"""
-
-
-@require_GET
-@cache_control(no_cache=True, max_age=0)
-def service_worker(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(SERVICE_WORKER, content_type="application/javascript; charset=utf-8")
-    response["Service-Worker-Allowed"] = "/"
-    return response

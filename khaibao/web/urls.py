@@ -1,7 +1,7 @@
 from django.urls import path
 
 from khaibao.news.feeds import NewsAtomFeed
-from khaibao.web import declare, household, memberships, passes, status, views, volunteer, zones
+from khaibao.web import declare, household, memberships, offline, passes, status, views, volunteer, zones
 from khaibao.web import news as news_pages
 from khaibao.web import notifications as notification_pages
 from khaibao.web import privacy as privacy_pages
@@ -59,5 +59,8 @@ urlpatterns = [
     path("my-data/export.json", privacy_pages.privacy_export, name="privacy_export"),
     path("my-data/erase/", privacy_pages.privacy_erase, name="privacy_erase"),
     path("my-data/erase/<int:code_id>/", privacy_pages.privacy_confirm, name="privacy_confirm"),
-    path("sw.js", notification_pages.service_worker, name="service_worker"),
+    path("sw.js", offline.service_worker, name="service_worker"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
+    path("offline/", offline.offline_page, name="offline"),
+    path("text-size/", offline.text_size, name="text_size"),
 ]

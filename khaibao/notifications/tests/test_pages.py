@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -118,4 +120,6 @@ def test_it_serves_the_service_worker_from_the_root(client):
     assert resp.status_code == 200
     assert resp["Content-Type"].startswith("application/javascript")
     assert resp["Service-Worker-Allowed"] == "/"
-    assert "showNotification" in resp.content.decode()
+    # The root script hands its settings to the static worker, which shows the notifications.
+    worker = re.search(r'importScripts\("([^"]+)"\)', resp.content.decode()).group(1)
+    assert "showNotification" in b"".join(client.get(worker).streaming_content).decode()
