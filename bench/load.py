@@ -181,6 +181,56 @@ def descendants(pid: int) -> list[int]:
     return out
 
 
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """utime + stime of each process (seconds of CPU it has used so far)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def backend_pids(db: str) -> list[int]:
+    """PostgreSQL backends connected to the bench database (the server's connections)."""
+    if not db.startswith("postgres"):
+        return []
+    import psycopg
+
+    with psycopg.connect(db) as conn:
+        return [r[0] for r in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )]
+
+
+class CpuMeter:
+    """CPU used by the server's processes and by its database backends between start and stop.
+
+    On a machine shared with other work, CPU per request is far steadier than requests per
+    second: it is what the request costs, whoever else is running. 2,000 ms of CPU per second
+    on 2 cores ÷ (app + database ms per request) bounds the rate on an idle machine.
+    """
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+
+    def __enter__(self) -> CpuMeter:
+        assert self.server.proc is not None
+        self.app0 = cpu_seconds(descendants(self.server.proc.pid))
+        self.db0 = cpu_seconds(backend_pids(self.server.db))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.server.proc is not None
+        app1 = cpu_seconds(descendants(self.server.proc.pid))
+        db1 = cpu_seconds(backend_pids(self.server.db))
+        self.app = sum(v - self.app0.get(k, 0.0) for k, v in app1.items())
+        self.db = sum(v - self.db0.get(k, 0.0) for k, v in db1.items())
+
+
 def rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -332,7 +382,7 @@ async def open_loop(base: str, workload: Workload, rate: float, seconds: float, 
     return out
 
 
-async def closed_loop(base: str, workload: Workload, concurrency: int, seconds: float) -> float:
+async def closed_loop(base: str, workload: Workload, concurrency: int, seconds: float) -> tuple[float, int]:
     """Requests answered per second with `concurrency` clients each sending back to back."""
     loop = asyncio.get_running_loop()
     out: list[Outcome] = []
@@ -345,7 +395,7 @@ async def closed_loop(base: str, workload: Workload, concurrency: int, seconds: 
 
         await asyncio.gather(*(client() for _ in range(concurrency)))
     ok = sum(1 for o in out if 200 <= o.status < 300)
-    return ok / seconds
+    return ok / seconds, len(out)
 
 
 def summarise(outcomes: list[Outcome], seconds: float) -> dict[str, Any]:
@@ -376,9 +426,19 @@ def _r(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def step_search(base: str, data: dict[str, Any], target: str, args: argparse.Namespace, concurrency: int) -> dict[str, Any]:
+def step_search(server: Server, data: dict[str, Any], target: str, args: argparse.Namespace,
+                concurrency: int) -> dict[str, Any]:
     """Closed-loop capacity probe, then open-loop steps; the highest step meeting the SLO."""
-    probe = asyncio.run(closed_loop(base, Workload(data, target, seed=7), concurrency, args.probe_seconds))
+    base = f"http://127.0.0.1:{server.port}"
+    with CpuMeter(server) as meter:
+        probe, answered = asyncio.run(closed_loop(base, Workload(data, target, seed=7), concurrency, args.probe_seconds))
+    cpu = {
+        "app_ms_per_request": round(meter.app * 1000 / max(1, answered), 2),
+        "db_ms_per_request": round(meter.db * 1000 / max(1, answered), 2),
+    }
+    cpu["idle_2core_bound_per_s"] = round(2000 / max(0.01, cpu["app_ms_per_request"] + cpu["db_ms_per_request"]))
+    log(f"  {target:12s} closed loop ({concurrency} clients): {probe:.1f}/s; CPU per request app"
+        f" {cpu['app_ms_per_request']} ms + database {cpu['db_ms_per_request']} ms")
     key = TARGET_KIND.get(target, target)
     steps = []
     best: dict[str, Any] | None = None
@@ -414,7 +474,8 @@ def step_search(base: str, data: dict[str, Any], target: str, args: argparse.Nam
             "ok_per_s": {k: v["ok_per_s"] for k, v in best["kinds"].items()},
             "latency": {k: {q: v[q] for q in ("p50", "p95", "p99")} for k, v in best["kinds"].items()},
         }
-    return {"closed_loop_per_s": round(probe, 1), "concurrency": concurrency, "steps": steps, "sustained": sustained}
+    return {"closed_loop_per_s": round(probe, 1), "concurrency": concurrency, "cpu": cpu, "steps": steps,
+            "sustained": sustained}
 
 
 # --- references outside HTTP ------------------------------------------------------------------------
@@ -454,16 +515,23 @@ def cleanup_reference_rows(db: str) -> None:
 SIZE_TABLES = ("monitoring_dailyupdate", "monitoring_assessment", "audit_auditevent")
 
 
-def db_sizes(db: str) -> dict[str, int]:
-    if db.startswith("postgres"):
-        import psycopg
+def bytes_per_million_updates(db: str) -> dict[str, int] | None:
+    """Each daily update writes one row in each of SIZE_TABLES (the update, its assessment, its
+    audit event): their size with indexes ÷ their rows, × 1M. The table sizes grow page by page,
+    so this is steadier than the growth of the database during a short run."""
+    if not db.startswith("postgres"):
+        return None
+    import psycopg
 
-        with psycopg.connect(db) as conn:
-            sizes = {t: conn.execute("SELECT pg_total_relation_size(%s)", [t]).fetchone()[0] for t in SIZE_TABLES}  # type: ignore[index]
-            sizes["database"] = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]  # type: ignore[index]
-            return sizes
-    path = Path(db.removeprefix("sqlite:///"))
-    return {"database": sum(Path(f"{path}{s}").stat().st_size for s in ("", "-wal") if Path(f"{path}{s}").exists())}
+    out = {}
+    with psycopg.connect(db) as conn:
+        for table in SIZE_TABLES:
+            size, rows = conn.execute(
+                f"SELECT pg_total_relation_size('{table}'), (SELECT count(*) FROM {table})"
+            ).fetchone()  # type: ignore[misc]
+            out[table] = round(size / max(1, rows) * 1e6)
+    out["total"] = sum(out.values())
+    return out
 
 
 def db_query(db: str, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -573,13 +641,12 @@ def check_burst(db: str, outcomes: list[Outcome], started_at: datetime) -> dict[
 def run_server(name: str, args: argparse.Namespace, data: dict[str, Any], targets: list[str]) -> dict[str, Any]:
     result: dict[str, Any] = {"server": name, "workers": args.workers, "threads": SERVERS[name][2], "targets": {}}
     concurrency = max(4, 2 * args.workers * SERVERS[name][2])
-    base = f"http://127.0.0.1:{args.port}"
     if "hello" in targets:
         server = Server(name, args.workers, args.port, args.db, app="bench.hello_wsgi:application")
         server.start()
         try:
             log(f"{name}: hello-world (bare WSGI)")
-            result["targets"]["hello"] = step_search(base, data, "hello", args, concurrency)
+            result["targets"]["hello"] = step_search(server, data, "hello", args, concurrency)
         finally:
             server.stop()
     server = Server(name, args.workers, args.port, args.db)
@@ -590,16 +657,8 @@ def run_server(name: str, args: argparse.Namespace, data: dict[str, Any], target
             log(f"{name}: {target}")
             if target == "mix":
                 worker = start_task_worker(args.db)
-                sizes_before = db_sizes(args.db)
-            result["targets"][target] = step_search(base, data, target, args, concurrency)
-            if target == "mix":
-                sizes_after = db_sizes(args.db)
-                acked = sum(s["kinds"].get("update", {}).get("ok_per_s", 0) * args.step_seconds
-                            for s in result["targets"]["mix"]["steps"])
-                result["bytes_per_million_updates"] = {
-                    k: round((sizes_after[k] - sizes_before[k]) / max(1, acked) * 1e6) for k in sizes_after
-                }
-                result["bytes_per_million_updates"]["updates_counted"] = round(acked)
+            result["targets"][target] = step_search(server, data, target, args, concurrency)
+        result["bytes_per_million_updates"] = bytes_per_million_updates(args.db)
         result["worker_rss_mb"] = server.worker_rss_mb()
         if worker is not None:
             result["run_worker_rss_mb"] = rss_mb(worker.pid)
@@ -634,6 +693,11 @@ def run_burst(name: str, args: argparse.Namespace, data: dict[str, Any], rate: f
     return {"server": name, "offered_per_s": rate, "seconds": args.burst_seconds, **summary, "check": check}
 
 
+def cpu_total(result: dict[str, Any], target: str) -> float | None:
+    cpu = result["targets"].get(target, {}).get("cpu")
+    return cpu["app_ms_per_request"] + cpu["db_ms_per_request"] if cpu else None
+
+
 def versions() -> dict[str, str]:
     from importlib.metadata import version
 
@@ -653,6 +717,13 @@ def median_range(values: list[float]) -> str:
     return f"{statistics.median(values):,.0f} ({min(values):,.0f}–{max(values):,.0f})"
 
 
+def median_range_f(values: list[float | None]) -> str:
+    present = [v for v in values if v is not None]
+    if not present:
+        return "—"
+    return f"{statistics.median(present):.2f} ({min(present):.2f}–{max(present):.2f})"
+
+
 def print_table(report: dict[str, Any]) -> None:
     for name, runs in report["servers"].items():
         print(f"\n== {name} ({report['workers']} workers) — sustained at p99 ≤ {report['p99_ms']} ms, < 0.1% errors;"
@@ -663,8 +734,9 @@ def print_table(report: dict[str, Any]) -> None:
             rates = [s["ok_per_s"].get(key) if s else 0.0 for s in sustained]
             p99s = [s["latency"][key]["p99"] for s in sustained if s]
             closed = [r["targets"].get(target, {}).get("closed_loop_per_s") for r in runs]
-            print(f"  {target:13s} {key}/s {median_range(rates):>24s}   p99 {median_range(p99s):>18s} ms"
-                  f"   closed-loop {median_range(closed)}/s")
+            cpus = [cpu_total(r, target) for r in runs]
+            print(f"  {target:13s} {key}/s {median_range(rates):>20s}   p99 {median_range(p99s):>16s} ms"
+                  f"   closed-loop {median_range(closed)}/s   CPU/request {median_range_f(cpus)} ms")
         for run in runs:
             print(f"  run: ratios {run.get('ratios')}, worker RSS {run.get('worker_rss_mb')} MB,"
                   f" run_worker {run.get('run_worker_rss_mb')} MB, bytes/1M updates {run.get('bytes_per_million_updates')}")
@@ -732,6 +804,9 @@ def main() -> int:
                 "R1_closed_loop": round(closed["updates"] / tps, 3) if closed.get("updates") and tps else None,
                 "R3_closed_loop": (round(closed["updates"] / closed["ninja"], 3)
                                    if closed.get("updates") and closed.get("ninja") else None),
+                # … and on CPU per request (app + database): the least disturbed by other load.
+                "R3_cpu": (round(cpu_total(result, "ninja") / cpu_total(result, "updates"), 3)
+                           if cpu_total(result, "ninja") and cpu_total(result, "updates") else None),
             }
             log(f"  pgbench {tps} tps; ratios {result['ratios']}; RSS {result.get('worker_rss_mb')}")
             report["servers"][name].append(result)
@@ -745,7 +820,11 @@ def main() -> int:
             mixes = [(r["targets"].get("mix", {}).get("sustained") or {}).get("offered_per_s") for r in report["servers"][name]]
             mixes = [m for m in mixes if m]
             if not mixes:
-                raise SystemExit("no sustained mix rate to multiply: pass --burst-rate")
+                # Nothing met the SLO (a loaded machine): multiply the mix's closed-loop capacity.
+                mixes = [r["targets"].get("mix", {}).get("closed_loop_per_s") for r in report["servers"][name]]
+                mixes = [m for m in mixes if m]
+            if not mixes:
+                raise SystemExit("no mix rate to multiply: pass --burst-rate")
             rate = args.burst_factor * statistics.median(mixes)
         report["bursts"] = [run_burst(name, args, data, rate)]
     report["load_after"] = loadavg()
