@@ -748,6 +748,44 @@ def print_table(report: dict[str, Any]) -> None:
               f" check: {'OK' if burst['check']['ok'] else burst['check']['problems']} {burst['check']}")
 
 
+def markdown(report: dict[str, Any]) -> str:
+    """The report's tables in Markdown (bench/RESULTS.md): `bench/load.py --markdown FILE.json`."""
+    lines = [f"Workers: {report['workers']}; SLO: p99 ≤ {report['p99_ms']} ms and < 0.1% errors; load average"
+             f" before {report['load_before']}, after {report.get('load_after')}.", ""]
+    lines.append("| server | target | closed-loop req/s | CPU app + db ms/request | idle 2-core bound/s"
+                 " | sustained at SLO (req/s of the kind) | its p50 / p95 / p99 ms | runs |")
+    lines.append("|---|---|---:|---:|---:|---:|---|---:|")
+    for name, runs in report["servers"].items():
+        for target in report["targets"]:
+            per = [r["targets"].get(target) for r in runs if r["targets"].get(target)]
+            if not per:
+                continue
+            key = TARGET_KIND.get(target, target)
+            closed = [p["closed_loop_per_s"] for p in per]
+            app = [p["cpu"]["app_ms_per_request"] for p in per if "cpu" in p]
+            dbc = [p["cpu"]["db_ms_per_request"] for p in per if "cpu" in p]
+            bound = [p["cpu"]["idle_2core_bound_per_s"] for p in per if "cpu" in p]
+            rates = [(p["sustained"] or {}).get("ok_per_s", {}).get(key, 0.0) for p in per]
+            lat = [p["sustained"]["latency"][key] for p in per if p["sustained"]]
+            lat_txt = " / ".join(f"{statistics.median([x[q] for x in lat]):.0f}" for q in ("p50", "p95", "p99")) if lat else "—"
+            cpu_txt = (f"{statistics.median(app):.2f} + {statistics.median(dbc):.2f}" if app else "—")
+            lines.append(f"| {name} | {target} | {median_range(closed)} | {cpu_txt} | {median_range(bound)} |"
+                         f" {median_range(rates)} | {lat_txt} | {len(per)} |")
+    lines += ["", "| server | run | pgbench tps | R1 (SLO) | R3 (SLO) | R1 closed-loop | R3 closed-loop | R3 CPU |"
+              " worker RSS MB | run_worker RSS MB | load after |", "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|"]
+    for name, runs in report["servers"].items():
+        for i, r in enumerate(runs, start=1):
+            q = r.get("ratios", {})
+            lines.append(f"| {name} | {i} | {r.get('pgbench_tps') or 0:,.0f} | {q.get('R1_updates_over_pgbench')} |"
+                         f" {q.get('R3_updates_over_ninja_insert')} | {q.get('R1_closed_loop')} | {q.get('R3_closed_loop')} |"
+                         f" {q.get('R3_cpu')} | {r.get('worker_rss_mb')} | {r.get('run_worker_rss_mb')} | {r.get('load_after')} |")
+    for b in report.get("bursts", []):
+        lines += ["", f"Burst on {b['server']}: {b['offered_per_s']:.0f} req/s offered for {b['seconds']:.0f} s; answers"
+                  f" {b['statuses']}; 503 with Retry-After {b['shed_503_with_retry_after']}; load {b.get('load')};"
+                  f" check: {b['check']}"]
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", default=os.environ.get("LOAD_DB", DEFAULT_DB))
@@ -774,7 +812,11 @@ def main() -> int:
     parser.add_argument("--burst-connections", type=int, default=2000)
     parser.add_argument("--burst-log", type=Path)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--markdown", type=Path, help="only print the Markdown tables of a JSON report")
     args = parser.parse_args()
+    if args.markdown:
+        print(markdown(json.loads(args.markdown.read_text())))
+        return 0
 
     tokens = args.tokens or ROOT / "var" / "bench" / f"load-tokens-{re.sub(r'[^a-z0-9]+', '-', args.db.lower())[-40:]}.json"
     if not tokens.exists():
