@@ -108,3 +108,19 @@ COMPLIANCE_DB ?= postgres://root@127.0.0.1:5432/khaibao_bench_compliance
 bench-compliance: $(STAMP)
 	$(PY) bench/compliance.py --db $(COMPLIANCE_DB) --fresh --members 1000000 --units 10000 --runs 3 --requests 200 \
 		--explain --json var/bench/compliance.json
+
+## bench-load: load test through a real HTTP server (gunicorn and granian) with same-run references and a 10× burst (LOAD_DB; bench/RESULTS.md, "Load")
+.PHONY: bench-load bench-load-sqlite
+LOAD_DB ?= postgres://root@127.0.0.1:5432/khaibao_load
+bench-load: $(STAMP)
+	$(PY) bench/generate.py --db $(LOAD_DB) --people 150000 --updates 1500000 --zones 2000
+	$(PY) bench/tokens.py --db $(LOAD_DB) --owners 50000 --out var/bench/load-tokens.json
+	$(PY) bench/load.py --db $(LOAD_DB) --tokens var/bench/load-tokens.json --servers gunicorn-sync,granian \
+		--workers 4 --runs 3 --burst --burst-log var/bench/burst-acks.jsonl --json var/bench/load.json
+
+## bench-load-sqlite: the daily update and status read against the embedded SQLite mode (WAL), same driver
+LOAD_SQLITE ?= sqlite:///$(CURDIR)/var/bench/load.sqlite3
+bench-load-sqlite: $(STAMP)
+	$(PY) bench/tokens.py --db $(LOAD_SQLITE) --owners 10000 --out var/bench/load-tokens-sqlite.json
+	$(PY) bench/load.py --db $(LOAD_SQLITE) --tokens var/bench/load-tokens-sqlite.json --servers granian,gunicorn-sync \
+		--workers 2 --targets ninja,updates,status --runs 1 --json var/bench/load-sqlite.json

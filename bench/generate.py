@@ -196,7 +196,12 @@ INSERT INTO declarations_declaration (person_id, version, kind, declared_by_id, 
 SELECT ps.person_id, 1, CASE WHEN ps.needs_attention THEN 'risk' ELSE 'universal' END,
        (ps.person_id - 1) / 3 + 1, CASE WHEN (ps.person_id - 1) %% 3 = 0 THEN 'self' ELSE 'household_owner' END,
        'bench', 'bench', true, true,
-       CASE WHEN ps.level = 'low' THEN '{"symptoms": []}'::jsonb ELSE '{"symptoms": ["cough"]}'::jsonb END,
+       -- The stored shape the risk engine reads back (khaibao/declarations/facts.py): every daily
+       -- update re-assesses from these answers.
+       CASE WHEN ps.level = 'low' THEN '{"symptoms": []}'::jsonb
+            ELSE jsonb_build_object('symptoms', jsonb_build_array(jsonb_build_object(
+                'code', 'cough', 'onset', to_char(ps.last_declaration_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM-DD'))))
+       END,
        ps.last_declaration_at
 FROM monitoring_personstatus ps WHERE ps.last_declaration_at IS NOT NULL
 """

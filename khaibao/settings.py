@@ -119,6 +119,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: sheds overload (503 + Retry-After) before any session or database work.
+    "khaibao.core.overload.OverloadMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "khaibao.core.headers.SecurityHeadersMiddleware",
@@ -390,6 +392,12 @@ for _name in ("RETENTION_HEALTH_DAYS", "RETENTION_NOTIFICATION_DAYS", "RETENTION
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
+# Overload shedding (khaibao/core/overload.py, docs/operations.md): refuse with 503 + Retry-After
+# a request that already waited this long behind the proxy (its X-Request-Start stamp), or that
+# finds this many requests already running in the worker process. 0 turns a check off.
+OVERLOAD_MAX_QUEUE_MS = env_int("OVERLOAD_MAX_QUEUE_MS", 1000)
+OVERLOAD_MAX_INFLIGHT = env_int("OVERLOAD_MAX_INFLIGHT", 0)
+OVERLOAD_RETRY_AFTER_SECONDS = env_int("OVERLOAD_RETRY_AFTER_SECONDS", 2)
 # Behind a trusted reverse proxy, the number of proxies whose X-Forwarded-For entries we trust.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -240,6 +240,56 @@ def _update_fields(
     return codes, value
 
 
+# The order of _UPSERT_SQL's parameters.
+_UPSERT_COLUMNS = (
+    "person_id", "day", "symptoms", "temperature", "feeling", "updated_by_id", "updated_as", "created_at", "updated_at"
+)
+_UPSERT_SQL = (
+    "INSERT INTO monitoring_dailyupdate (person_id, day, symptoms, temperature, feeling, updated_by_id, updated_as,"
+    " created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " ON CONFLICT (person_id, day) DO UPDATE SET symptoms = EXCLUDED.symptoms, temperature = EXCLUDED.temperature,"
+    " feeling = EXCLUDED.feeling, updated_by_id = EXCLUDED.updated_by_id, updated_as = EXCLUDED.updated_as,"
+    " updated_at = EXCLUDED.updated_at"
+    " RETURNING id, created_at"
+)
+
+
+def _daily_update_upsert(
+    *, person: Person, day: date, symptoms: list[str], temperature: Decimal | None, feeling: str, actor: Any,
+    relation: str, now: datetime,
+) -> tuple[DailyUpdate, bool]:
+    """The (person, day) row written by one INSERT … ON CONFLICT DO UPDATE … RETURNING.
+
+    This is the hot path's write (bench/RESULTS.md, "Load"): `update_or_create` costs four round
+    trips (savepoint, SELECT … FOR UPDATE, UPDATE or INSERT, release) where this costs one, and
+    two concurrent first updates of a day cannot collide on the unique constraint. The row
+    was created by this call exactly when its stored created_at is this call's `now` (a replaced
+    row keeps its first created_at). Works on PostgreSQL and SQLite (≥ 3.35, RETURNING).
+    """
+    meta = DailyUpdate._meta
+    values = {
+        "person_id": person.pk, "day": day, "symptoms": symptoms, "temperature": temperature, "feeling": feeling,
+        "updated_by_id": getattr(actor, "pk", None), "updated_as": relation, "created_at": now, "updated_at": now,
+    }
+    fields = {f.column: f for f in meta.concrete_fields}
+    params = [fields[column].get_db_prep_save(values[column], connection) for column in _UPSERT_COLUMNS]
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT_SQL, params)
+        pk, stored_created_at = cursor.fetchone()
+    stored = fields["created_at"].to_python(stored_created_at)
+    if timezone.is_naive(stored):  # SQLite keeps naive UTC
+        stored = timezone.make_aware(stored, UTC)
+    created = stored == now
+    update = DailyUpdate(
+        pk=pk, person=person, day=day, symptoms=symptoms, temperature=temperature, feeling=feeling,
+        updated_by=actor if values["updated_by_id"] is not None else None, updated_as=relation,
+        created_at=stored, updated_at=now,
+    )
+    update._state.adding = False
+    update._state.db = connection.alias
+    return update, created
+
+
 @transaction.atomic
 def daily_update_put(
     *,
@@ -262,26 +312,9 @@ def daily_update_put(
         day=day, today=timezone.localdate(now), symptoms=symptoms, temperature=temperature, feeling=feeling
     )
     relation = declarer_relation(actor, person)
-    update, created = DailyUpdate.objects.update_or_create(
-        person=person,
-        day=day,
-        defaults={
-            "symptoms": codes,
-            "temperature": value,
-            "feeling": feeling,
-            "updated_by": actor,
-            "updated_as": relation,
-            "updated_at": now,
-        },
-        create_defaults={
-            "symptoms": codes,
-            "temperature": value,
-            "feeling": feeling,
-            "updated_by": actor,
-            "updated_as": relation,
-            "created_at": now,
-            "updated_at": now,
-        },
+    update, created = _daily_update_upsert(
+        person=person, day=day, symptoms=codes, temperature=value, feeling=feeling, actor=actor, relation=relation,
+        now=now,
     )
     assessment = person_assess(person=person, source=Source.DAILY_UPDATE, now=now, daily_update=update)
     audit_record(
