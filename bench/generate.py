@@ -73,12 +73,15 @@ def load_people(conn: psycopg.Connection, *, people: int, provinces: list[int], 
     if not wards:
         raise SystemExit(f"no wards for provinces {provinces}: is the places data loaded?")
     households = (people + 2) // 3
-    # Owner accounts: ids 1..households, so person 3(k-1)+1 is the owner of household k.
+    # Owner accounts: ids 1..households, so person 3(k-1)+1 is the owner of household k. Every
+    # citizen signed in with a phone, so each has a phone blind index (a stand-in value here):
+    # the zone warning job sends them an SMS.
     conn.execute(
         """
-        INSERT INTO accounts_account (id, password, is_superuser, display_name, phone, role, is_volunteer,
-                                      scope_level, is_active, is_staff, date_joined)
-        SELECT k, '!', false, '', '', 'citizen', false, '', true, false, now() - interval '60 days'
+        INSERT INTO accounts_account (id, password, is_superuser, display_name, phone, phone_index, role,
+                                      is_volunteer, scope_level, is_active, is_staff, date_joined)
+        SELECT k, '!', false, '', '', md5('bench-phone-' || k), 'citizen', false, '', true, false,
+               now() - interval '60 days'
         FROM generate_series(1, %s) AS k
         """,
         [households],

@@ -34,6 +34,7 @@ from khaibao.notifications.models import (
     Channel,
     ChannelPreference,
     Delivery,
+    DeliveryStatus,
     Language,
     Notification,
     WebPushSubscription,
@@ -269,50 +270,45 @@ def _deliveries_create(
     created: list[tuple[int, int]], *, sms: bool, outside_once_per: str | None, now: Any
 ) -> list[int]:
     """The channel deliveries of freshly created notifications ((id, account id) pairs, at
-    most one per account)."""
-    candidates = sorted(notification_id for notification_id, _account_id in created)
-    # One query tells, per notification, which channels its account can be reached on — the
-    # rules of `_channels` — and whether this prefix already reached the account
-    # outside the app (fresh notifications have no deliveries yet, so only earlier ones count).
-    reached = "FALSE"
-    params: list[Any] = []
+    most one per account), written in SQL: one INSERT … SELECT per channel."""
+    # The rules of `_channels`, as SQL over the notification's account and preferences.
+    channels = {
+        Channel.EMAIL: "COALESCE(pref.email, FALSE) AND COALESCE(pref.email_address, '') <> ''",
+        Channel.WEBPUSH: """COALESCE(pref.webpush, TRUE) AND EXISTS (
+            SELECT 1 FROM notifications_webpushsubscription w WHERE w.account_id = n.account_id)""",
+    }
+    if sms:
+        channels[Channel.SMS] = "COALESCE(pref.sms, TRUE) AND COALESCE(a.phone_index, '') <> ''"
+    # Accounts this prefix already reached outside the app through another notification.
+    not_reached, reached_params = "1 = 1", list[Any]()
     if outside_once_per:
-        reached = """EXISTS (
+        not_reached = """NOT EXISTS (
             SELECT 1 FROM notifications_delivery d
               JOIN notifications_notification earlier ON earlier.id = d.notification_id
-             WHERE earlier.account_id = n.account_id AND substr(earlier.dedupe_key, 1, %s) = %s)"""
-        params = [len(outside_once_per), outside_once_per]
-    rows = []
-    for chunk in _chunks(candidates):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                SELECT n.id,
-                       COALESCE(pref.sms, TRUE) AND COALESCE(a.phone_index, '') <> '',
-                       COALESCE(pref.email, FALSE) AND COALESCE(pref.email_address, '') <> '',
-                       COALESCE(pref.webpush, TRUE) AND EXISTS (
-                           SELECT 1 FROM notifications_webpushsubscription w WHERE w.account_id = n.account_id),
-                       {reached}
-                  FROM notifications_notification n
-                  JOIN accounts_account a ON a.id = n.account_id
-                  LEFT JOIN notifications_channelpreference pref ON pref.account_id = n.account_id
-                 WHERE n.id IN ({", ".join(["%s"] * len(chunk))})
-                """,  # noqa: S608 -- only placeholders are interpolated
-                [*params, *chunk],
-            )
-            for notification_id, by_sms, by_email, by_push, already in cursor.fetchall():
-                if already:
-                    continue
-                chosen = [
-                    channel
-                    for channel, ok in ((Channel.SMS, sms and by_sms), (Channel.EMAIL, by_email), (Channel.WEBPUSH, by_push))
-                    if ok
-                ]
-                rows += [
-                    Delivery(notification_id=notification_id, channel=c, next_attempt_at=now, created_at=now)
-                    for c in chosen
-                ]
-    return [d.pk for d in Delivery.objects.bulk_create(rows, batch_size=2000)]
+             WHERE earlier.account_id = n.account_id AND earlier.id <> n.id
+               AND substr(earlier.dedupe_key, 1, %s) = %s)"""
+        reached_params = [len(outside_once_per), outside_once_per]
+    ids: list[int] = []
+    candidates = sorted(notification_id for notification_id, _account_id in created)
+    with connection.cursor() as cursor:
+        for chunk in _chunks(candidates):
+            for channel, condition in channels.items():
+                cursor.execute(
+                    f"""
+                    INSERT INTO notifications_delivery
+                           (notification_id, channel, status, attempts, next_attempt_at, last_error, created_at)
+                    SELECT n.id, %s, %s, 0, %s, '', %s
+                      FROM notifications_notification n
+                      JOIN accounts_account a ON a.id = n.account_id
+                      LEFT JOIN notifications_channelpreference pref ON pref.account_id = n.account_id
+                     WHERE n.id IN ({", ".join(["%s"] * len(chunk))}) AND {condition} AND {not_reached}
+                    ON CONFLICT DO NOTHING
+                    RETURNING id
+                    """,  # noqa: S608 -- only fixed SQL and placeholders are interpolated
+                    [channel, DeliveryStatus.QUEUED, now, now, *chunk, *reached_params],
+                )
+                ids += [row[0] for row in cursor.fetchall()]
+    return ids
 
 
 def _chunks(values: list[int], size: int = 5000) -> Iterable[list[int]]:

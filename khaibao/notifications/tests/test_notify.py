@@ -80,7 +80,7 @@ def test_it_notifies_a_batch_of_people_in_a_fixed_number_of_queries(world, djang
             people=people, kind="zone_warning", title=gettext_lazy("Yes"), body="b",
             link="/zones/", dedupe_key="zone-warning:7:residents", sms=True,
         )
-    assert len(queries) <= 8
+    assert len(queries) <= 9  # a fixed number, whatever the number of people
     # One per carer: Lan looks after two of them, the volunteer after Ông Tư.
     assert count == 4
     got = sorted(Notification.objects.values_list("account_id", flat=True))
