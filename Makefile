@@ -124,3 +124,11 @@ bench-load-sqlite: $(STAMP)
 	$(PY) bench/tokens.py --db $(LOAD_SQLITE) --owners 10000 --out var/bench/load-tokens-sqlite.json
 	$(PY) bench/load.py --db $(LOAD_SQLITE) --tokens var/bench/load-tokens-sqlite.json --servers granian,gunicorn-sync \
 		--workers 2 --targets ninja,updates,status --runs 1 --json var/bench/load-sqlite.json
+
+## bench-warning: the zone warning job for one zone covering 1M residents on PostgreSQL (WARNING_DB; bench/RESULTS.md)
+.PHONY: bench-warning
+WARNING_DB ?= postgres://root@127.0.0.1:5432/khaibao_zone1m
+bench-warning: $(STAMP)
+	$(PY) bench/generate.py --db $(WARNING_DB) --people 1000000 --updates 1000000 --provinces 1 --days 7
+	$(PY) bench/measure.py --db $(WARNING_DB) --runs 1 --warning-province 1 --warning-seconds 600 \
+		--skip requests,rollups,pgbench --json var/bench/warning.json
