@@ -272,6 +272,9 @@ def report_track(request: HttpRequest, code: str) -> TrackOut:
 @router.get("/queue", response={200: QueueOut, 403: ErrorOut})
 def report_queue(request: HttpRequest, query: Query[QueueQuery]) -> QueueOut:
     """Reports in the official's area, oldest first, with their age against the target."""
+    if getattr(_user(request), "role", None) != Role.OFFICIAL:
+        # The documented answer for another role: refused, not an empty queue.
+        raise ServiceError(_("Only health officials handle reports."), code="forbidden", status=403)
     filters = selectors.QueueFilters(category=query.category, status=query.status, ward=query.ward, age=query.age)
     reports = list(selectors.report_queue(_user(request), filters)[: query.limit])
     return QueueOut(

@@ -61,7 +61,9 @@ class SecWorld:
     named: NamedWorld
     accounts: dict[str, Account | None] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)
+    report_tracking_code: str = ""
     _tokens: dict[str, str] = field(default_factory=dict)
+    _clients: dict[str, Client] = field(default_factory=dict)
 
     def api(self, role: str) -> ApiClient:
         """A JSON client carrying `role`'s bearer token (none for the anonymous visitor)."""
@@ -78,7 +80,13 @@ class SecWorld:
         return self.api(role).token
 
     def web(self, role: str) -> Client:
-        """A browser-like session for `role` (staff past the second factor)."""
+        """A browser-like session for `role` (staff past the second factor), signed in once."""
+        if role not in self._clients:
+            self._clients[role] = self.new_web(role)
+        return self._clients[role]
+
+    def new_web(self, role: str) -> Client:
+        """A fresh session for `role`, for tests that sign out or let it expire."""
         from khaibao.news.tests.helpers import sign_in_staff
 
         client = Client()
@@ -97,7 +105,7 @@ def _ok(resp: Any, *codes: int) -> Any:
     return resp.json() if resp.get("Content-Type", "").startswith("application/json") else resp
 
 
-def _roster_csv(rows: list[list[str]]) -> SimpleUploadedFile:
+def roster_csv(rows: list[list[str]]) -> SimpleUploadedFile:
     import csv
 
     out = io.StringIO()
@@ -133,6 +141,7 @@ def build_sec_world(named: NamedWorld) -> SecWorld:
     # the test's savepoint while staying in the cache.
     for role in ROLES:
         w.api(role)
+        w.web(role)
     lan, province = w.api("citizen_owner"), w.api("province_official")
 
     # The target person: Lan's father, in Hoàn Kiếm (Hà Nội), with a marker in every field.
@@ -184,11 +193,11 @@ def build_sec_world(named: NamedWorld) -> SecWorld:
     # Organisation A (Trung ương Đoàn, demo) and B (Hội Sinh viên), each with a roster and a campaign.
     hk = OrgUnit.objects.get(path="TWD/HN/DCS-HK")
     org_a = w.api("org_admin_a")
-    roster_a = _ok(org_a.client.post(f"/api/v1/orgs/{hk.pk}/roster", {"file": _roster_csv([
+    roster_a = _ok(org_a.client.post(f"/api/v1/orgs/{hk.pk}/roster", {"file": roster_csv([
         [MARKERS["roster_name"], MARKERS["roster_phone"], "", "Đoàn viên"], ["", "not-a-phone", "", ""],
     ])}, headers=org_a._headers(None)), 200, 201)
     org_b_api = w.api("org_admin_b")
-    _ok(org_b_api.client.post(f"/api/v1/orgs/{org_b.pk}/roster", {"file": _roster_csv([
+    _ok(org_b_api.client.post(f"/api/v1/orgs/{org_b.pk}/roster", {"file": roster_csv([
         [MARKERS["roster_b_name"], MARKERS["roster_b_phone"], "", "Đoàn viên"],
     ])}, headers=org_b_api._headers(None)), 200, 201)
     today, deadline = timezone.localdate().isoformat(), (timezone.localdate() + timedelta(days=7)).isoformat()
@@ -210,7 +219,7 @@ def build_sec_world(named: NamedWorld) -> SecWorld:
         "appointment": VolunteerAppointment.objects.get(account=named.volunteer).pk,
         "delegation": Delegation.objects.get(person=named.ong_tu).pk,
     }
-    w.report_tracking_code = report.get("tracking_code") or report.get("code") or ""  # type: ignore[attr-defined]
+    w.report_tracking_code = report["tracking_code"]
     return w
 
 
