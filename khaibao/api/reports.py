@@ -151,7 +151,7 @@ class CaseIn(StrictSchema):
     sex: str = ""
 
 
-class CaseOut(Schema):
+class ReportCaseOut(Schema):
     person_id: int
     report_id: int
 
@@ -338,7 +338,7 @@ def report_reply(request: HttpRequest, report_id: int, data: TextIn) -> Status:
     return Status(201, ReplyOut(text=reply.text, created_at=reply.created_at))
 
 
-@router.post("/{int:report_id}/to-case", response={201: CaseOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut})
+@router.post("/{int:report_id}/to-case", response={201: ReportCaseOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut})
 def report_to_case(request: HttpRequest, report_id: int, data: CaseIn) -> Status:
     """Turn a report about a person into a case: the person enters their ward's triage queue."""
     ip = client_ip(request)
@@ -346,7 +346,7 @@ def report_to_case(request: HttpRequest, report_id: int, data: CaseIn) -> Status
     person = services.report_to_case(
         actor=_user(request), report=report, data=services.CaseInput(**data.model_dump()), ip=ip
     )
-    return Status(201, CaseOut(person_id=person.pk, report_id=report.pk))
+    return Status(201, ReportCaseOut(person_id=person.pk, report_id=report.pk))
 
 
 @router.get("/{int:report_id}/photos/{int:photo_id}", response={200: None, 404: ErrorOut})
