@@ -13,6 +13,7 @@ from khaibao.api.auth import bearer
 from khaibao.api.errors import error_response, invalid_request, malformed_json
 from khaibao.core.errors import RateLimited, ServiceError
 
+
 class KhaiBaoApi(NinjaAPI):
     """The one API object; its schema also lists the error answers every operation can give."""
 

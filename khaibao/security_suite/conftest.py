@@ -14,6 +14,7 @@ Everything is created through the same services and API endpoints the product us
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -23,7 +24,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from khaibao.accounts.models import Account, ApiToken, Role, ScopeLevel
+from khaibao.accounts.models import Account, Role, ScopeLevel
 from khaibao.conftest import ApiClient, NamedWorld
 from khaibao.declarations.tests.helpers import ago, declaration, risk_declaration
 from khaibao.reports.tests.helpers import jpeg_bytes, report_body, solve_pow
@@ -62,6 +63,7 @@ class SecWorld:
     accounts: dict[str, Account | None] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)
     report_tracking_code: str = ""
+    build_log: str = ""
     _tokens: dict[str, str] = field(default_factory=dict)
     _clients: dict[str, Client] = field(default_factory=dict)
 
@@ -244,8 +246,22 @@ def sec_module(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: p
     ):
         atomic = transaction.atomic()
         atomic.__enter__()
+        # Everything logged while the data is written, at DEBUG for every logger: the crawl
+        # checks that no marker reached a log line (test_marker_crawl.py).
+        records: list[logging.LogRecord] = []
+        handler = _ListHandler(records)
+        root = logging.getLogger()
+        old_level = root.level
+        root.addHandler(handler)
+        root.setLevel(logging.DEBUG)
         try:
-            yield build_sec_world(NamedWorld(demo.build_world()))
+            try:
+                world = build_sec_world(NamedWorld(demo.build_world()))
+            finally:
+                root.removeHandler(handler)
+                root.setLevel(old_level)
+            world.build_log = "\n".join(f"{r.name} {r.getMessage()} {r.__dict__}" for r in records)
+            yield world
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
@@ -254,3 +270,18 @@ def sec_module(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: p
 @pytest.fixture
 def sec(sec_module: SecWorld, db: Any) -> SecWorld:
     return sec_module
+
+
+@pytest.fixture
+def sec_log(sec: SecWorld) -> str:
+    """What was logged while the world was written."""
+    return sec.build_log
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self, records: list[logging.LogRecord]) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.records = records
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from khaibao.security_suite.routes import Route
 
+# Reference data no request can write (thousands of wards): left out to keep the digest cheap.
+STATIC_APPS = frozenset({"places", "contenttypes", "auth"})
 SIGN_IN_PATHS = ("/sign-in/", "/staff/sign-in/", "/staff/2fa/", "/admin/login/")
 
 
@@ -74,7 +76,7 @@ def fingerprint() -> str:
     digest = hashlib.sha256()
     for model in sorted(apps.get_models(), key=lambda m: m._meta.label):
         label = model._meta.label
-        if label in ("sessions.Session", "otp_totp.TOTPDevice"):
+        if label in ("sessions.Session", "otp_totp.TOTPDevice") or model._meta.app_label in STATIC_APPS:
             continue
         fields = [f.attname for f in model._meta.concrete_fields
                   if not (label == "accounts.ApiToken" and f.attname == "last_used_at")

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from khaibao.declarations.tests.helpers import ago, declaration, risk_declaration
 from khaibao.security_suite.conftest import ROLES
-from khaibao.security_suite.matrix_support import fingerprint, outcome, send
+from khaibao.security_suite.matrix_support import fingerprint, outcome
 from khaibao.security_suite.routes import Route, all_routes
 
 EVERYONE = frozenset(ROLES)

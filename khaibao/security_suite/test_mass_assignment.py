@@ -8,11 +8,12 @@ nothing is stored. Page forms ignore unknown fields: the stored object is checke
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pytest
 
-from khaibao.accounts.models import Account, Role
+from khaibao.accounts.models import Role
 from khaibao.people.models import Person
 from khaibao.security_suite.matrix_support import fingerprint
 from khaibao.security_suite.routes import api_routes
@@ -40,17 +41,19 @@ JSON_WRITES = [
 ]
 
 
-def _has_body(route: Any) -> bool:
+@functools.cache
+def _schema() -> dict[str, Any]:
     from khaibao.api.v1 import api
 
-    operation = api.get_openapi_schema(path_prefix="/api/v1")["paths"][route.pattern][route.method.lower()]
-    return "requestBody" in operation
+    return api.get_openapi_schema(path_prefix="/api/v1")  # seconds to build: once per run
+
+
+def _has_body(route: Any) -> bool:
+    return "requestBody" in _schema()["paths"][route.pattern][route.method.lower()]
 
 
 def _declared_fields(route: Any) -> set[str]:
-    from khaibao.api.v1 import api
-
-    schema = api.get_openapi_schema(path_prefix="/api/v1")
+    schema = _schema()
     operation = schema["paths"][route.pattern][route.method.lower()]
     content = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
     ref = content.get("schema", {}).get("$ref", "")
