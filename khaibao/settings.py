@@ -228,6 +228,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "web:sign_in"
 STAFF_LOGIN_URL = "backoffice:sign_in"
 STAFF_IDLE_TIMEOUT_SECONDS = env_int("STAFF_IDLE_TIMEOUT_SECONDS", 30 * 60)
+# However active, a staff session ends this long after sign-in (a stolen cookie stops working).
+STAFF_ABSOLUTE_TIMEOUT_SECONDS = env_int("STAFF_ABSOLUTE_TIMEOUT_SECONDS", 12 * 60 * 60)
 STAFF_LOCKOUT_THRESHOLD = env_int("STAFF_LOCKOUT_THRESHOLD", 5)
 STAFF_LOCKOUT_IP_THRESHOLD = env_int("STAFF_LOCKOUT_IP_THRESHOLD", 20)
 STAFF_LOCKOUT_SECONDS = env_int("STAFF_LOCKOUT_SECONDS", 15 * 60)
@@ -238,6 +240,9 @@ OTP_CODE_TTL_SECONDS = env_int("OTP_CODE_TTL_SECONDS", 5 * 60)
 OTP_MAX_ATTEMPTS = env_int("OTP_MAX_ATTEMPTS", 5)
 OTP_COOLDOWN_SECONDS = env_int("OTP_COOLDOWN_SECONDS", 60)
 OTP_IP_LIMIT_PER_HOUR = env_int("OTP_IP_LIMIT_PER_HOUR", 30)
+# Sign-in codes sent per hour across all phones and networks: caps the SMS bill when a flood
+# comes from many addresses at once (each address within its own limit).
+OTP_SMS_GLOBAL_LIMIT_PER_HOUR = env_int("OTP_SMS_GLOBAL_LIMIT_PER_HOUR", 5000)
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)
 # Bearer-token use, per minute (khaibao/api/middleware.py). Per address is generous: mobile
 # carriers put many phones behind one address.

@@ -59,6 +59,9 @@ def otp_request(*, phone: str, ip: str) -> None:
                 % {"seconds": max(wait, 1)},
                 retry_after=max(wait, 1),
             )
+        # Counted only for codes about to be sent, so cooldown refusals do not spend it.
+        if ratelimit.hit("otp-sms-global", window_seconds=3600) > settings.OTP_SMS_GLOBAL_LIMIT_PER_HOUR:
+            raise RateLimited(_("The sign-in service is busy. Try again in a few minutes."), retry_after=300)
         code = f"{secrets.randbelow(1_000_000):06d}"
         # Older unexpired codes for this phone stop working: only the newest code counts.
         OtpChallenge.objects.filter(phone_index=index, consumed_at__isnull=True).update(consumed_at=now)

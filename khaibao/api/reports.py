@@ -151,7 +151,7 @@ class CaseIn(StrictSchema):
     sex: str = ""
 
 
-class CaseOut(Schema):
+class ReportCaseOut(Schema):
     person_id: int
     report_id: int
 
@@ -272,6 +272,9 @@ def report_track(request: HttpRequest, code: str) -> TrackOut:
 @router.get("/queue", response={200: QueueOut, 403: ErrorOut})
 def report_queue(request: HttpRequest, query: Query[QueueQuery]) -> QueueOut:
     """Reports in the official's area, oldest first, with their age against the target."""
+    if getattr(_user(request), "role", None) != Role.OFFICIAL:
+        # The documented answer for another role: refused, not an empty queue.
+        raise ServiceError(_("Only health officials handle reports."), code="forbidden", status=403)
     filters = selectors.QueueFilters(category=query.category, status=query.status, ward=query.ward, age=query.age)
     reports = list(selectors.report_queue(_user(request), filters)[: query.limit])
     return QueueOut(
@@ -335,7 +338,7 @@ def report_reply(request: HttpRequest, report_id: int, data: TextIn) -> Status:
     return Status(201, ReplyOut(text=reply.text, created_at=reply.created_at))
 
 
-@router.post("/{int:report_id}/to-case", response={201: CaseOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut})
+@router.post("/{int:report_id}/to-case", response={201: ReportCaseOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut})
 def report_to_case(request: HttpRequest, report_id: int, data: CaseIn) -> Status:
     """Turn a report about a person into a case: the person enters their ward's triage queue."""
     ip = client_ip(request)
@@ -343,7 +346,7 @@ def report_to_case(request: HttpRequest, report_id: int, data: CaseIn) -> Status
     person = services.report_to_case(
         actor=_user(request), report=report, data=services.CaseInput(**data.model_dump()), ip=ip
     )
-    return Status(201, CaseOut(person_id=person.pk, report_id=report.pk))
+    return Status(201, ReportCaseOut(person_id=person.pk, report_id=report.pk))
 
 
 @router.get("/{int:report_id}/photos/{int:photo_id}", response={200: None, 404: ErrorOut})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
@@ -11,7 +13,43 @@ from khaibao.api.auth import bearer
 from khaibao.api.errors import error_response, invalid_request, malformed_json
 from khaibao.core.errors import RateLimited, ServiceError
 
-api = NinjaAPI(
+
+class KhaiBaoApi(NinjaAPI):
+    """The one API object; its schema also lists the error answers every operation can give."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        document_common_errors(schema)
+        return schema
+
+
+def document_common_errors(schema: dict[str, Any]) -> None:
+    """Add the answers the shared handlers below give to any operation, where not listed:
+    401 (no or bad token) when the operation needs one, 400 (invalid input, the error format)
+    when it takes any input, 404 when its path names an object.
+
+    Clients (and the Schemathesis run in khaibao/security_suite) read the schema as the contract;
+    without these it would say that an operation never answers what it always can.
+    """
+    if "ErrorOut" not in schema.get("components", {}).get("schemas", {}):
+        return
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            parameters = operation.get("parameters", [])
+            needed = {
+                401: bool(operation.get("security")),
+                400: bool(parameters or operation.get("requestBody")),
+                404: any(p.get("in") == "path" for p in parameters),
+            }
+            descriptions = {401: "Unauthorized", 400: "Bad Request", 404: "Not Found"}
+            for status, applies in needed.items():
+                if applies and status not in responses and str(status) not in responses:
+                    responses[status] = {"description": descriptions[status], **error}
+
+
+api = KhaiBaoApi(
     title="Khai Báo API",
     version="1",
     description="Health declaration and epidemic monitoring. See docs/api.md.",

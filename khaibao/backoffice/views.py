@@ -58,6 +58,9 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         ip = client_ip(request)
         if second_factor.totp_check(account=account, device=device, code=form.cleaned_data["code"], ip=ip):  # type: ignore[arg-type]
             otp_login(request, device)
+            # Passing the second factor raises the session's privilege: a new key, as at sign-in,
+            # so a key seen while half signed in is worth nothing afterwards.
+            request.session.cycle_key()
             services.staff_record_sign_in(account=account, ip=ip, second_factor=True)  # type: ignore[arg-type]
             return redirect("backoffice:home")
         form.add_error("code", _("The code is wrong. Check the time on your phone and try again."))

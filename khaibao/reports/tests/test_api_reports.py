@@ -271,9 +271,11 @@ def test_it_keeps_a_ward_official_to_their_own_ward(world: Any, api: Any) -> Non
     assert api.as_(world.province).get(f"/reports/{other_ward}/official").status_code == 200
 
 
-def test_it_shows_nothing_to_citizens_in_the_queue(world: Any, api: Any) -> None:
+def test_it_refuses_the_queue_to_citizens(world: Any, api: Any) -> None:
     _submit(api, world.lan)
-    assert api.as_(world.mai).get("/reports/queue").json()["items"] == []
+    resp = api.as_(world.mai).get("/reports/queue")
+    assert resp.status_code == 403
+    assert resp.json()["error"]["code"] == "forbidden"
 
 
 def test_it_filters_the_queue_and_marks_overdue_reports(world: Any, api: Any) -> None:
