@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import Field
 
 from khaibao.accounts.models import Account, Role
-from khaibao.api.schemas import ErrorOut
+from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.people.selectors import export_json
@@ -93,7 +93,7 @@ def export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-class CodeIn(Schema):
+class CodeIn(StrictSchema):
     person_ids: list[int] = Field(min_length=1, max_length=50)
     reason: Literal["request", "consent_withdrawn"] = Field(
         description='"request": erase their data; "consent_withdrawn": withdraw consent (processing stops, then erasure).'
@@ -108,7 +108,7 @@ class CodeOut(Schema):
     account_closes: bool
 
 
-class ConfirmIn(Schema):
+class ConfirmIn(StrictSchema):
     code: str = Field(max_length=10)
 
 
@@ -141,11 +141,16 @@ def erasure_code(request: HttpRequest, data: CodeIn) -> tuple[int, dict[str, Any
     }
 
 
-@router.post("/erasure-codes/{code_id}/confirm", response={202: ConfirmOut, 400: ErrorOut, 403: ErrorOut, 429: ErrorOut})
+@router.post(
+    "/erasure-codes/{code_id}/confirm", response={202: ConfirmOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
+)
 def erasure_confirm(request: HttpRequest, code_id: int, data: ConfirmIn) -> tuple[int, dict[str, Any]]:
     """Confirm with the code: processing stops at once and the erasure runs in the background.
     If your own person was chosen, your account is closed and this token stops working."""
     account = _citizen(request)
+    # Like the confirmation page: a code id that is not yours (or no longer usable) is a 404.
+    if selectors.erasure_code_for_account(account=account, code_id=code_id) is None:
+        raise Http404
     started = services.erasure_confirm(actor=account, code_id=code_id, code=data.code.strip(), ip=client_ip(request))
     return 202, {"erasures": started.erasures, "account_closed": started.account_closed}
 

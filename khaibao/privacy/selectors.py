@@ -113,7 +113,10 @@ def _followup(person: Person) -> list[dict[str, Any]]:
         {
             "opened_at": case.opened_at, "status": case.status, "closed_at": case.closed_at, "outcome": case.outcome,
             "actions": [
-                {"at": a.at, "kind": a.kind, "test_result": a.test_result, "notes": a.notes or ""}
+                # Officials' free-text notes stay out of the household's file: the account holder
+                # may not be the person, and a note may name others (a source case, a neighbour).
+                # The person gets them through the DPO on request (docs/privacy.md §7).
+                {"at": a.at, "kind": a.kind, "test_result": a.test_result}
                 for a in sorted(case.actions.all(), key=lambda a: (a.at, a.pk))
             ],
         }

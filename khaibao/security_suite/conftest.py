@@ -267,6 +267,13 @@ def sec_module(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: p
             atomic.__exit__(None, None, None)
 
 
+@pytest.fixture(autouse=True)
+def _sms_gateway_configured(settings: Any) -> None:
+    # The SMS webhook answers 503 until a gateway secret is set; with one, it must refuse
+    # every unsigned request whoever sends it.
+    settings.SMS_INBOUND_SECRET = "security-suite-gateway-secret"
+
+
 @pytest.fixture
 def sec(sec_module: SecWorld, db: Any) -> SecWorld:
     return sec_module

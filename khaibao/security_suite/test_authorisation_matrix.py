@@ -40,6 +40,7 @@ ORG_A = frozenset({"org_admin_a"})
 ORG_ADMINS = frozenset({"org_admin_a", "org_admin_b"})
 PROVINCE_CREATOR = frozenset({"province_official"})  # exports are the requester's own
 SYSADMIN = frozenset({"sysadmin"})
+DPO = frozenset({"dpo"})
 
 # "METHOD pattern" -> roles allowed. Page patterns use Django's syntax, API ones OpenAPI's.
 MATRIX: dict[str, frozenset[str]] = {
@@ -89,6 +90,17 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /notifications/preferences/": CITIZENS, "POST /notifications/preferences/": CITIZENS,
     "GET /notifications/webpush-subscriptions/": NOBODY, "POST /notifications/webpush-subscriptions/": CITIZENS,
     "GET /sw.js": EVERYONE, "POST /sw.js": EVERYONE,
+    # The offline app (issue 10): public shell pieces; the text-size switch is a form post.
+    "GET /manifest.webmanifest": EVERYONE, "POST /manifest.webmanifest": NOBODY,
+    "GET /offline/": EVERYONE, "POST /offline/": NOBODY,
+    "GET /text-size/": NOBODY, "POST /text-size/": EVERYONE,
+    # "My data" (issue 8): each citizen's own household only; the code id is nobody's here.
+    "GET /my-data/": CITIZENS, "POST /my-data/": NOBODY,
+    "GET /my-data/export.json": CITIZENS, "POST /my-data/export.json": NOBODY,
+    "GET /my-data/erase/": CITIZENS, "POST /my-data/erase/": CITIZENS,
+    "GET /my-data/erase/<int:code_id>/": NOBODY, "POST /my-data/erase/<int:code_id>/": NOBODY,
+    # The SMS gateway's webhook: refused without the gateway's signature, whoever asks.
+    "GET /sms/inbound": NOBODY, "POST /sms/inbound": NOBODY,
     # The console.
     "GET /staff/": STAFF, "POST /staff/": STAFF,
     "GET /staff/sign-in/": EVERYONE, "POST /staff/sign-in/": EVERYONE,
@@ -126,6 +138,11 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /staff/break-glass/": OFFICIALS, "POST /staff/break-glass/": OFFICIALS,
     "GET /staff/break-glass/review/": NATIONAL, "POST /staff/break-glass/review/": NATIONAL,
     "GET /staff/stats/": OFFICIALS, "POST /staff/stats/": OFFICIALS,
+    # The charts' stylesheet (CSP: no inline styles): plain CSS, no data.
+    "GET /staff/stats/charts.css": EVERYONE, "POST /staff/stats/charts.css": NOBODY,
+    # The data-protection officer's audit trail (issue 8): the DPO alone.
+    "GET /staff/audit/": DPO, "POST /staff/audit/": NOBODY,
+    "GET /staff/audit/export/": NOBODY, "POST /staff/audit/export/": DPO,
     "GET /staff/compliance/": ORG_ADMINS, "POST /staff/compliance/": ORG_ADMINS,
     "GET /staff/compliance/<int:unit_id>/": ORG_A, "POST /staff/compliance/<int:unit_id>/": ORG_A,
     "GET /staff/compliance/<int:unit_id>/members/": ORG_A, "POST /staff/compliance/<int:unit_id>/members/": ORG_A,
@@ -169,6 +186,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "POST /api/v1/auth/otp/request": EVERYONE, "POST /api/v1/auth/otp/verify": EVERYONE,
     "POST /api/v1/auth/logout": SIGNED_IN,
     "GET /api/v1/me": SIGNED_IN, "GET /api/v1/me/export": CITIZENS,
+    "GET /api/v1/audit": DPO,
+    "GET /api/v1/privacy/consent": CITIZENS, "GET /api/v1/privacy/export": CITIZENS,
+    "GET /api/v1/privacy/erasures": CITIZENS, "POST /api/v1/privacy/erasure-codes": OWNER,
+    "POST /api/v1/privacy/erasure-codes/{code_id}/confirm": NOBODY,
     "GET /api/v1/places/provinces": EVERYONE, "GET /api/v1/places/provinces/{code}/wards": EVERYONE,
     "GET /api/v1/places/countries": EVERYONE,
     "GET /api/v1/people": CITIZENS, "POST /api/v1/people": CITIZENS,
@@ -238,6 +259,8 @@ def write_body(key: str, sec: Any) -> Any:
     reason = "Kiểm tra theo yêu cầu của Sở Y tế Hà Nội"
     bodies: dict[str, Any] = {
         "POST /api/v1/auth/logout": {},
+        "POST /api/v1/privacy/erasure-codes": {"person_ids": [sec.ids["person"]], "reason": "request"},
+        "POST /api/v1/privacy/erasure-codes/{code_id}/confirm": {"code": "123456"},
         "POST /api/v1/people": {"relation": "child", "full_name": "Trần Văn Mới", "sex": "male",
                                 "date_of_birth": "2018-01-01", "ward_code": 70},
         "PATCH /api/v1/people/{person_id}": {"street": "Số 2 phố Tấn Công"},

@@ -65,7 +65,9 @@ def _declared_fields(route: Any) -> set[str]:
 def test_it_refuses_privileged_fields_in_api_bodies(sec, route):
     if not _has_body(route):
         return  # e.g. logout, mark read: no body to smuggle fields in; nothing is read from it
-    actor = next(role for role in ACTORS if role in MATRIX[route.key])
+    # Bodies are validated before the path's object is looked up: a route nobody may use with
+    # the world's ids (e.g. confirming an erasure code) still refuses the fields by name.
+    actor = next((role for role in ACTORS if role in MATRIX[route.key]), "citizen_owner")
     injected = {k: v for k, v in PRIVILEGED.items() if k not in _declared_fields(route)}
     body = write_body(route.key, sec)
     before = fingerprint()
