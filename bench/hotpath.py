@@ -42,6 +42,8 @@ def main() -> None:
     parser.add_argument("--queries-sample", type=int, default=20, help="requests whose queries are counted")
     parser.add_argument("--targets", default=",".join(TARGETS))
     parser.add_argument("--profile", default="", help="a target to profile with pyinstrument instead")
+    parser.add_argument("--cpu-profile", default="", help="with --profile: cProfile on CPU time, sorted by this"
+                        " (tottime, cumtime) instead of pyinstrument (wall time)")
     parser.add_argument("--show-queries", action="store_true", help="print one request's SQL per target")
     parser.add_argument("--json", default="", help="write the results here too")
     args = parser.parse_args()
@@ -72,11 +74,23 @@ def main() -> None:
         return response.status_code
 
     if args.profile:
-        from pyinstrument import Profiler
-
         workload = Workload(data, args.profile, seed=7)
         for _ in range(args.warmup):
             send(workload)
+        if args.cpu_profile:
+            # cProfile on process CPU time: where the CPU goes, not where the request waits.
+            import cProfile
+            import pstats
+
+            cpu_profiler = cProfile.Profile(time.process_time)
+            cpu_profiler.enable()
+            for _ in range(args.requests):
+                send(workload)
+            cpu_profiler.disable()
+            pstats.Stats(cpu_profiler).sort_stats(args.cpu_profile).print_stats(45)
+            return
+        from pyinstrument import Profiler
+
         profiler = Profiler(interval=0.0005)
         profiler.start()
         for _ in range(args.requests):

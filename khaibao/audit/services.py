@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -64,7 +65,9 @@ def audit_record(
 
     `data` must never hold health details or personal data in clear: ids and codes only.
     """
-    with transaction.atomic():
+    # Inside the caller's transaction (the normal case) no savepoint is needed: a failure here
+    # fails the whole service anyway; that saves two round trips per write on the hot path.
+    with nullcontext() if connection.in_atomic_block else transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
