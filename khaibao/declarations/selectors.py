@@ -22,6 +22,13 @@ def declarations_history(person: Person, *, before: int | None = None, limit: in
     return list(qs.order_by("-version")[:limit])
 
 
+_CURRENT_ANSWERS_SQL = (
+    "SELECT answers FROM declarations_declaration WHERE person_id = %s AND version >= COALESCE("
+    "(SELECT version FROM declarations_declaration WHERE person_id = %s AND kind = %s"
+    " ORDER BY version DESC LIMIT 1), 0) ORDER BY version"
+)
+
+
 def current_answers(person: Person) -> list[dict[str, Any]]:
     """The answers that describe the person now: the latest universal declaration plus the
     risk-factor declarations made after it (a newer universal declaration supersedes them).
@@ -29,15 +36,9 @@ def current_answers(person: Person) -> list[dict[str, Any]]:
     # One round trip, and plain SQL: this runs on every daily update (the hot path), where
     # compiling the equivalent ORM subquery cost more CPU than the query itself
     # (bench/RESULTS.md, "Hot path"). With no universal declaration every declaration counts.
-    table = Declaration._meta.db_table
-    sql = (
-        f"SELECT answers FROM {table} WHERE person_id = %s AND version >= COALESCE("
-        f"(SELECT version FROM {table} WHERE person_id = %s AND kind = %s ORDER BY version DESC LIMIT 1), 0)"
-        " ORDER BY version"
-    )
-    field = Declaration._meta.get_field("answers")
+    field: Any = Declaration._meta.get_field("answers")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [person.pk, person.pk, Kind.UNIVERSAL.value])
+        cursor.execute(_CURRENT_ANSWERS_SQL, [person.pk, person.pk, Kind.UNIVERSAL.value])
         return [field.from_db_value(answers, None, connection) for (answers,) in cursor.fetchall()]
 
 
