@@ -44,6 +44,7 @@ def main() -> None:
     parser.add_argument("--profile", default="", help="a target to profile with pyinstrument instead")
     parser.add_argument("--cpu-profile", default="", help="with --profile: cProfile on CPU time, sorted by this"
                         " (tottime, cumtime) instead of pyinstrument (wall time)")
+    parser.add_argument("--profile-lines", type=int, default=45)
     parser.add_argument("--show-queries", action="store_true", help="print one request's SQL per target")
     parser.add_argument("--json", default="", help="write the results here too")
     args = parser.parse_args()
@@ -87,7 +88,7 @@ def main() -> None:
             for _ in range(args.requests):
                 send(workload)
             cpu_profiler.disable()
-            pstats.Stats(cpu_profiler).sort_stats(args.cpu_profile).print_stats(45)
+            pstats.Stats(cpu_profiler).sort_stats(args.cpu_profile).print_stats(args.profile_lines)
             return
         from pyinstrument import Profiler
 

@@ -15,11 +15,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch", type=int, default=5000, help="rows per transaction")
+        parser.add_argument(
+            "--wait", type=float, default=5.0,
+            help="seconds to wait for transactions older than the run to end (PostgreSQL) before giving up",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         total = 0
         while True:
-            report = audit_seal(batch=options["batch"])
+            report = audit_seal(batch=options["batch"], wait=options["wait"])
             total += report.sealed
             if report.sealed < options["batch"]:
                 break
