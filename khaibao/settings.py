@@ -303,6 +303,9 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     ("khaibao.smsin.tasks.inbound_sms_prune", 3600),
     # Retention (issue 8 §3): erase or anonymise what is past its period, in bounded batches.
     ("khaibao.privacy.tasks.retention_purge", 3600),
+    # Audit rows are appended unsealed (no lock on the write path) and linked into the hash
+    # chain here (docs/decisions/0005): an edit is detectable from at most ~10 s after a write.
+    ("khaibao.audit.tasks.audit_chain_seal", 10),
 ]
 # Days without contact (no daily update, no official's action) before someone under
 # monitoring is marked lost to follow-up (issue 4 §4).

@@ -15,7 +15,14 @@ from django.utils import timezone
 
 from khaibao.accounts.models import Account, BreakGlassGrant, Role, ScopeLevel
 from khaibao.audit.services import audit_record
-from khaibao.people.models import CONSENTED, Delegation, Person, VolunteerAppointment, active_appointments_q
+from khaibao.people.models import (
+    CONSENTED,
+    Delegation,
+    HouseholdMembership,
+    Person,
+    VolunteerAppointment,
+    active_appointments_q,
+)
 
 
 def jurisdiction_q(user: Account, *, ward_field: str = "home_ward") -> Q | None:
@@ -127,7 +134,12 @@ def access_person_for_user(user: Any, person_id: int, *, purpose: str = "view", 
     """
     if getattr(user, "role", None) == Role.OFFICIAL and user.is_active:
         return _access_person_for_official(user, person_id, purpose=purpose, ip=ip)
-    person = visible_people(user).filter(pk=person_id).first()
+    person = None
+    if getattr(user, "role", None) == Role.CITIZEN and getattr(user, "pk", None):
+        # A household owner's own people: one query, before the general (volunteer) filter.
+        person = _household_person(user, person_id)
+    if person is None:
+        person = visible_people(user).filter(pk=person_id).first()
     if person is None:
         raise Http404
     if user.role != Role.CITIZEN:
@@ -190,15 +202,38 @@ def access_person_for_declarer(user: Any, person_id: int) -> Person:
     """
     if user is None or not getattr(user, "is_authenticated", False) or user.role != Role.CITIZEN:
         raise Http404
-    person = visible_people(user).filter(pk=person_id).first()
+    person = _household_person(user, person_id)
+    if person is None:
+        person = visible_people(user).filter(pk=person_id).first()
     if person is None:
         raise Http404
     return person
 
 
+def _household_person(user: Account, person_id: int) -> Person | None:
+    """The person when they are in `user`'s household — one query for the person and the
+    relation (the hot path: most declarations and updates are a household owner's), which is
+    remembered on the instance for `declarer_relation`. None otherwise (not theirs, or missing).
+    """
+    if not user.is_active or not 0 < person_id <= 2**63 - 1:
+        return None
+    membership = (
+        HouseholdMembership.objects.select_related("person").filter(owner=user, person_id=person_id).first()
+    )
+    if membership is None:
+        return None
+    person = membership.person
+    person._declarer_relation = (user.pk, membership.relation)  # type: ignore[attr-defined]
+    return person
+
+
 def declarer_relation(user: Account, person: Person) -> str:
     """How `user` stands to `person` when declaring: "self", "household_owner" or "volunteer"."""
-    membership = person.households.filter(owner=user).first()
-    if membership is not None:
-        return "self" if membership.relation == "self" else "household_owner"
+    known = getattr(person, "_declarer_relation", None)
+    if known is not None and known[0] == user.pk:
+        relation: str | None = known[1]
+    else:
+        relation = person.households.filter(owner=user).values_list("relation", flat=True).first()
+    if relation is not None:
+        return "self" if relation == "self" else "household_owner"
     return "volunteer"

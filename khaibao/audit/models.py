@@ -36,8 +36,9 @@ class AuditEvent(models.Model):
     reason = EncryptedTextField(blank=True)
     ip = models.CharField(max_length=64, blank=True)
     data = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Both empty (prev_hash "", hash NULL) until `audit_seal` links the row into the chain.
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

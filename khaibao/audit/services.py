@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,7 @@ from khaibao.audit.models import AuditEvent
 from khaibao.core.errors import ServiceError
 
 GENESIS_HASH = "0" * 64
-# Any fixed 64-bit number: the PostgreSQL advisory lock that serialises appends to the chain.
+# Any fixed 64-bit number: the PostgreSQL advisory lock that serialises sealing the chain.
 _CHAIN_LOCK_ID = 0x6B6861_69_62616F
 
 
@@ -62,31 +63,99 @@ def audit_record(
 ) -> AuditEvent:
     """Append an event. Call it inside the service's transaction so it commits with the change.
 
+    The row is written unsealed (no hash yet): one INSERT, no lock, so audited writes do not
+    queue behind each other. `audit_seal` (a periodic task) links it into the hash chain within
+    seconds (docs/decisions/0005-audit-hash-chain.md).
+
     `data` must never hold health details or personal data in clear: ids and codes only.
     """
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
-        # On SQLite the IMMEDIATE transaction mode already holds the write lock here.
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-        account = actor if getattr(actor, "pk", None) else None
-        event = AuditEvent(
-            at=timezone.now(),
-            actor=account,
-            actor_label=_actor_label(actor, account),
-            action=action,
-            object_type=type(obj).__name__ if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None and getattr(obj, "pk", None) is not None else "",
-            person_id=person_id,
-            reason=reason[:300],
-            ip=ip,
-            data=data or {},
-            prev_hash=last or GENESIS_HASH,
-        )
-        event.hash = _hash(event)
-        event.save()
-    return event
+    account = actor if getattr(actor, "pk", None) else None
+    return AuditEvent.objects.create(
+        at=timezone.now(),
+        actor=account,
+        actor_label=_actor_label(actor, account),
+        action=action,
+        object_type=type(obj).__name__ if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and getattr(obj, "pk", None) is not None else "",
+        person_id=person_id,
+        reason=reason[:300],
+        ip=ip,
+        data=data or {},
+        prev_hash="",
+        hash=None,
+    )
+
+
+@dataclass(frozen=True)
+class SealReport:
+    sealed: int
+    # Rows left for a later run: committed after the bound of this run, or the run could not
+    # wait for older transactions to end (see `_sealable_bound`).
+    waiting: int
+
+
+def _sealable_bound(*, wait: float) -> int | None:
+    """The highest id up to which every audit row that will ever commit is already visible.
+
+    On PostgreSQL ids come from a sequence when the row is inserted, and transactions commit
+    in any order: a row with a lower id can become visible after a higher one. Take the highest
+    visible id S, then the time T; every row with an id at most S had its id drawn before T, by
+    a transaction that started before T. Once no transaction that started before T is still
+    running, each such row is committed (and visible now) or rolled back (never will be), so
+    rows up to S can be chained in id order without leaving one behind. Waits up to `wait`
+    seconds for those transactions to end, else returns None (nothing is sealed this run).
+    On SQLite writes are serialised and ids are given in commit order: no wait is needed.
+    """
+    bound = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    if bound is None or connection.vendor != "postgresql":
+        return bound
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clock_timestamp()")
+        (since,) = cursor.fetchone()
+        deadline = time.monotonic() + wait
+        while True:
+            # The sealer's own transaction (e.g. a test's) is not one of the writers waited for.
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND xact_start < %s",
+                [since],
+            )
+            (older,) = cursor.fetchone()
+            if not older:
+                return bound
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.02)
+
+
+def audit_seal(*, batch: int = 5000, wait: float = 5.0) -> SealReport:
+    """Link the unsealed audit rows into the hash chain, in id order, under the chain lock.
+
+    Runs every few seconds (settings.PERIODIC_TASKS, `manage.py seal_audit`). Each run seals at
+    most `batch` rows, all below the bound `_sealable_bound` proves final, so a row committed
+    late (a lower id than one already visible) is never skipped: the chain has no holes.
+    """
+    bound = _sealable_bound(wait=wait)
+    sealed = 0
+    if bound is not None:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
+            head = AuditEvent.objects.filter(hash__isnull=False).order_by("-id").values_list("id", "hash").first()
+            if head is None:
+                from khaibao.privacy.selectors import audit_chain_anchor  # privacy builds on audit
+
+                head = audit_chain_anchor() or (0, GENESIS_HASH)
+            head_id, prev = head[0], str(head[1])
+            rows = list(AuditEvent.objects.filter(id__gt=head_id, id__lte=bound, hash__isnull=True).order_by("id")[:batch])
+            for event in rows:
+                event.prev_hash = prev
+                prev = _hash(event)
+                event.hash = prev
+            AuditEvent.objects.bulk_update(rows, ["prev_hash", "hash"], batch_size=1000)
+            sealed = len(rows)
+    return SealReport(sealed=sealed, waiting=AuditEvent.objects.filter(hash__isnull=True).count())
 
 
 @dataclass(frozen=True)
@@ -99,10 +168,16 @@ class ChainReport:
     # The newest row of an intact chain: what an external anchor records.
     last_id: int | None = None
     last_hash: str = ""
+    # Rows appended but not linked into the chain yet (audit_seal runs every few seconds).
+    unsealed: int = 0
 
 
 def audit_verify(*, batch: int = 2000) -> ChainReport:
-    """Walk the whole chain; report the first row whose hash or link does not match.
+    """Walk the whole sealed chain; report the first row whose hash or link does not match.
+
+    Rows after the last sealed one that are still unsealed are counted (`unsealed`), not
+    checked: `audit_seal` links them soon. An unsealed row below a sealed one cannot come from
+    `audit_record` (the sealer never leaves one behind) and is reported as a break.
 
     Retention removes the oldest rows (RETENTION_AUDIT_DAYS): the chain then starts after the
     anchor the retention job left, whose hash the first remaining row must link to.
@@ -110,12 +185,21 @@ def audit_verify(*, batch: int = 2000) -> ChainReport:
     from khaibao.privacy.selectors import audit_chain_anchor  # privacy builds on audit
 
     last_id, prev = audit_chain_anchor() or (0, GENESIS_HASH)
+    head = AuditEvent.objects.filter(hash__isnull=False).order_by("-id").values_list("id", flat=True).first() or 0
     checked = 0
     while True:
-        rows = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch])
+        rows = list(AuditEvent.objects.filter(id__gt=last_id, id__lte=head).order_by("id")[:batch])
         if not rows:
-            return ChainReport(checked=checked, ok=True, last_id=last_id or None, last_hash=prev if checked else "")
+            return ChainReport(
+                checked=checked, ok=True, last_id=last_id or None, last_hash=prev if checked else "",
+                unsealed=AuditEvent.objects.filter(id__gt=head, hash__isnull=True).count(),
+            )
         for event in rows:
+            if event.hash is None:
+                return ChainReport(
+                    checked, False, event.id, event.at,
+                    "it was never sealed into the chain although later rows were (inserted afterwards)",
+                )
             if event.prev_hash != prev:
                 return ChainReport(
                     checked, False, event.id, event.at,

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
+
 from khaibao.declarations.models import Declaration, Kind
 from khaibao.people.models import Person
 
@@ -20,17 +22,24 @@ def declarations_history(person: Person, *, before: int | None = None, limit: in
     return list(qs.order_by("-version")[:limit])
 
 
+_CURRENT_ANSWERS_SQL = (
+    "SELECT answers FROM declarations_declaration WHERE person_id = %s AND version >= COALESCE("
+    "(SELECT version FROM declarations_declaration WHERE person_id = %s AND kind = %s"
+    " ORDER BY version DESC LIMIT 1), 0) ORDER BY version"
+)
+
+
 def current_answers(person: Person) -> list[dict[str, Any]]:
     """The answers that describe the person now: the latest universal declaration plus the
     risk-factor declarations made after it (a newer universal declaration supersedes them).
     """
-    latest_universal = (
-        Declaration.objects.filter(person=person, kind=Kind.UNIVERSAL).order_by("-version").values_list("version", flat=True).first()
-    )
-    qs = Declaration.objects.filter(person=person)
-    if latest_universal is not None:
-        qs = qs.filter(version__gte=latest_universal)
-    return list(qs.order_by("version").values_list("answers", flat=True))
+    # One round trip, and plain SQL: this runs on every daily update (the hot path), where
+    # compiling the equivalent ORM subquery cost more CPU than the query itself
+    # (bench/RESULTS.md, "Hot path"). With no universal declaration every declaration counts.
+    field: Any = Declaration._meta.get_field("answers")
+    with connection.cursor() as cursor:
+        cursor.execute(_CURRENT_ANSWERS_SQL, [person.pk, person.pk, Kind.UNIVERSAL.value])
+        return [field.from_db_value(answers, None, connection) for (answers,) in cursor.fetchall()]
 
 
 def declaration_export(declaration: Declaration) -> dict[str, Any]:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -70,9 +71,11 @@ def _updated_on(status: PersonStatus | None, today: date) -> bool:
     return timezone.localdate(status.last_update_at) == today
 
 
-def updates_recent(person: Person, *, since: date) -> list[DailyUpdate]:
-    """The person's daily updates from `since` on, oldest first."""
-    return list(DailyUpdate.objects.filter(person=person, day__gte=since).order_by("day"))
+def update_symptoms_recent(person: Person, *, since: date) -> list[tuple[date, list[str], Decimal | None]]:
+    """(day, symptoms, temperature) of the person's daily updates from `since` on, oldest first:
+    what the risk assessment reads, without building model instances (hot path)."""
+    rows = DailyUpdate.objects.filter(person=person, day__gte=since).order_by("day")
+    return list(rows.values_list("day", "symptoms", "temperature"))
 
 
 def daily_update_export(update: DailyUpdate) -> dict[str, Any]:

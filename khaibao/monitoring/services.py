@@ -22,7 +22,7 @@ from khaibao.declarations.questionnaires import current_questionnaire
 from khaibao.declarations.selectors import current_answers
 from khaibao.monitoring.explain import LEVEL_KEPT
 from khaibao.monitoring.models import LEVEL_ORDER, Assessment, DailyUpdate, Feeling, PersonStatus, Source
-from khaibao.monitoring.selectors import updates_recent
+from khaibao.monitoring.selectors import update_symptoms_recent
 from khaibao.people.models import Person
 from khaibao.places.models import Ward
 from khaibao.risk import engine
@@ -39,12 +39,12 @@ def _reported_symptoms(person: Person, today: date, lookback_days: int) -> list[
     # A symptom still reported is still current: its date is the latest day it was reported,
     # so the window (and monitoring) runs on while the person keeps reporting it.
     latest: dict[str, date] = {}
-    for update in updates_recent(person, since=today - timedelta(days=lookback_days)):
-        codes = set(update.symptoms)
-        if update.temperature is not None and update.temperature >= FEVER_FROM:
+    for day, symptoms, temperature in update_symptoms_recent(person, since=today - timedelta(days=lookback_days)):
+        codes = set(symptoms)
+        if temperature is not None and temperature >= FEVER_FROM:
             codes.add("fever")
         for code in codes:
-            latest[code] = max(latest.get(code, update.day), update.day)
+            latest[code] = max(latest.get(code, day), day)
     return [engine.SymptomFact(code=c, onset=d) for c, d in sorted(latest.items())]
 
 

@@ -101,7 +101,8 @@ def _exports_delete(ids: list[Any], now: datetime) -> int:
 
 
 def _audit_due(now: datetime) -> QuerySet[Any]:
-    return AuditEvent.objects.filter(at__lt=now - timedelta(days=settings.RETENTION_AUDIT_DAYS))
+    # Only rows already sealed into the hash chain: the anchor left behind is a sealed row's hash.
+    return AuditEvent.objects.filter(at__lt=now - timedelta(days=settings.RETENTION_AUDIT_DAYS), hash__isnull=False)
 
 
 def _audit_prune(ids: list[Any], now: datetime) -> int:

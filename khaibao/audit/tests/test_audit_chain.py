@@ -1,4 +1,5 @@
-"""The audit trail is hash-chained: `manage.py verify_audit` passes, and finds tampering."""
+"""The audit trail is hash-chained: rows are appended unsealed, `manage.py seal_audit` (the
+worker, every 10 s) links them; `manage.py verify_audit` passes, and finds tampering."""
 
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ from django.test import Client
 
 from khaibao.accounts.models import Account
 from khaibao.audit.models import AuditEvent
+
+
+def seal() -> str:
+    out = StringIO()
+    call_command("seal_audit", stdout=out)
+    return out.getvalue()
 
 
 def verify(*args: str) -> str:
@@ -34,6 +41,7 @@ def trail(world: Any, api: Any, sms: Any) -> list[AuditEvent]:
         headers={"Authorization": f"Bearer {token}"},
     )
     api.post("/auth/logout", headers={"Authorization": f"Bearer {token}"})
+    seal()
     events = list(AuditEvent.objects.order_by("id"))
     assert len(events) >= 6
     return events
@@ -154,6 +162,43 @@ def test_it_moves_the_anchor_forward_when_the_chain_grows(trail, tmp_path, world
     api.post("/auth/otp/request", {"phone": "0912345679"})
     api.post("/auth/otp/verify", {"phone": "0912345679", "code": sms.last_code("+84912345679")})
     verify("--anchor-file", str(anchor))
+    assert json.loads(anchor.read_text())["id"] == before  # the new rows are not sealed yet
+    seal()
+    verify("--anchor-file", str(anchor))
     after = json.loads(anchor.read_text())["id"]
     assert after > before
     assert after == AuditEvent.objects.order_by("-id").first().pk
+
+
+def test_it_appends_unsealed_and_the_sealer_links_the_new_rows(trail, api, sms):
+    api.post("/auth/otp/request", {"phone": "0912345679"})
+    api.post("/auth/otp/verify", {"phone": "0912345679", "code": sms.last_code("+84912345679")})
+    new = AuditEvent.objects.filter(pk__gt=trail[-1].pk).order_by("id")
+    assert new.exists()
+    assert all(e.hash is None and e.prev_hash == "" for e in new.all())
+
+    out = verify()
+    assert f"Audit chain intact: {len(trail)} events." in out
+    assert f"{new.count()} newer events are waiting to be sealed" in out
+
+    assert f"Sealed {new.count()} audit events; 0 waiting." in seal()
+    sealed = list(new.all())
+    assert sealed[0].prev_hash == trail[-1].hash
+    assert all(e.hash for e in sealed)
+    assert f"Audit chain intact: {len(trail) + len(sealed)} events." in verify()
+    assert "waiting" not in verify()
+
+
+def test_it_finds_an_unsealed_row_slipped_in_below_the_sealed_head(trail):
+    # audit_record never leaves an unsealed row behind a sealed one; a row inserted into the
+    # sealed part afterwards (outside the product) is caught.
+    slipped = AuditEvent.objects.get(pk=trail[2].pk)
+    AuditEvent.objects.filter(pk=slipped.pk).delete()
+    slipped.hash, slipped.prev_hash = None, ""
+    slipped.save(force_insert=True)
+    with pytest.raises(CommandError, match=rf"broken at event {slipped.pk} \(.*\): it was never sealed"):
+        verify()
+
+
+def test_it_seals_every_ten_seconds_in_the_worker(settings):
+    assert ("khaibao.audit.tasks.audit_chain_seal", 10) in settings.PERIODIC_TASKS

@@ -1,0 +1,135 @@
+"""CPU and SQL queries per request of the hot paths, in process (no server, no network).
+
+    .venv/bin/python bench/hotpath.py --db postgres://root@127.0.0.1:5432/khaibao_hot \
+        --tokens var/bench/hot-tokens.json --requests 300
+    .venv/bin/python bench/hotpath.py ... --profile updates      # pyinstrument of that target
+
+Each target's requests go through Django's test Client against the product's URLs with
+bench/bench_settings.py (DEBUG off), the same requests bench/load.py sends (bearer tokens of many
+household owners, Idempotency-Key). Per target: a warm-up, then **CPU ms per request**
+(`time.process_time`, this process only: the database server's CPU is not counted) over
+`--requests` requests, and **SQL queries per request** counted on a separate pass with
+CaptureQueriesContext (capturing costs CPU itself). The `ninja` target is the minimal Django +
+ninja insert (bench/reference_urls.py); "R3 on CPU" = its CPU per request ÷ the daily update's.
+
+The test Client's own cost (building the request, reading the response) is in every figure,
+reference included; it is small beside the product's paths but makes the reference a bit dearer
+than under a real server, so R3 here is slightly optimistic compared with bench/load.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGETS = ("ninja", "updates", "declarations", "status")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", default="postgres://root@127.0.0.1:5432/khaibao_hot")
+    parser.add_argument("--tokens", default="var/bench/hot-tokens.json")
+    parser.add_argument("--requests", type=int, default=300, help="timed requests per target")
+    parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--queries-sample", type=int, default=20, help="requests whose queries are counted")
+    parser.add_argument("--targets", default=",".join(TARGETS))
+    parser.add_argument("--profile", default="", help="a target to profile with pyinstrument instead")
+    parser.add_argument("--cpu-profile", default="", help="with --profile: cProfile on CPU time, sorted by this"
+                        " (tottime, cumtime) instead of pyinstrument (wall time)")
+    parser.add_argument("--profile-lines", type=int, default=45)
+    parser.add_argument("--show-queries", action="store_true", help="print one request's SQL per target")
+    parser.add_argument("--json", default="", help="write the results here too")
+    args = parser.parse_args()
+
+    os.environ["DATABASE_URL"] = args.db
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.bench_settings"
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.load import Workload
+
+    data = json.loads(Path(args.tokens).read_text())
+    client = Client()
+
+    def send(workload: Workload) -> int:
+        req = workload.next()
+        if req.method == "GET":
+            response = client.get(req.path, headers=req.headers)
+        else:
+            response = client.generic(req.method, req.path, req.body or b"", content_type="application/json",
+                                      headers=req.headers)
+        if response.status_code >= 300:
+            raise SystemExit(f"{req.method} {req.path}: {response.status_code} {response.content[:300]!r}")
+        return response.status_code
+
+    if args.profile:
+        workload = Workload(data, args.profile, seed=7)
+        for _ in range(args.warmup):
+            send(workload)
+        if args.cpu_profile:
+            # cProfile on process CPU time: where the CPU goes, not where the request waits.
+            import cProfile
+            import pstats
+
+            cpu_profiler = cProfile.Profile(time.process_time)
+            cpu_profiler.enable()
+            for _ in range(args.requests):
+                send(workload)
+            cpu_profiler.disable()
+            pstats.Stats(cpu_profiler).sort_stats(args.cpu_profile).print_stats(args.profile_lines)
+            return
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+        for _ in range(args.requests):
+            send(workload)
+        profiler.stop()
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+        return
+
+    results: dict[str, Any] = {}
+    for seed, target in enumerate(args.targets.split(","), start=11):
+        workload = Workload(data, target, seed=seed)
+        for _ in range(args.warmup):
+            send(workload)
+        with CaptureQueriesContext(connection) as ctx:
+            for _ in range(args.queries_sample):
+                send(workload)
+        queries = len(ctx.captured_queries) / args.queries_sample
+        if args.show_queries:
+            with CaptureQueriesContext(connection) as one:
+                send(workload)
+            print(f"--- {target}: {len(one.captured_queries)} queries")
+            for q in one.captured_queries:
+                print("   ", q["sql"][:220])
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        for _ in range(args.requests):
+            send(workload)
+        cpu = (time.process_time() - cpu0) * 1000 / args.requests
+        wall = (time.perf_counter() - wall0) * 1000 / args.requests
+        results[target] = {"queries": round(queries, 1), "cpu_ms": round(cpu, 2), "wall_ms": round(wall, 2)}
+        print(f"{target:13s} queries/request {queries:5.1f}   CPU ms/request {cpu:6.2f}   wall ms/request {wall:6.2f}",
+              flush=True)
+    if "ninja" in results and "updates" in results:
+        r3 = results["ninja"]["cpu_ms"] / results["updates"]["cpu_ms"]
+        results["r3_cpu"] = round(r3, 3)
+        print(f"R3 on CPU (ninja insert CPU ÷ daily update CPU): {r3:.3f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
