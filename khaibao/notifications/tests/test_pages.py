@@ -121,5 +121,5 @@ def test_it_serves_the_service_worker_from_the_root(client):
     assert resp["Content-Type"].startswith("application/javascript")
     assert resp["Service-Worker-Allowed"] == "/"
     # The root script hands its settings to the static worker, which shows the notifications.
-    worker = re.search(r'importScripts\("([^"]+)"\)', resp.content.decode()).group(1)
+    worker = re.search(r'importScripts\(.*"([^"]+/sw\.js)"\)', resp.content.decode()).group(1)
     assert "showNotification" in b"".join(client.get(worker).streaming_content).decode()

@@ -7,8 +7,6 @@
   "use strict";
 
   var FORM_PAGE = /^\/people\/\d+\/(update|declare|risk)\/$/;
-  var DB_NAME = "khaibao";
-  var DB_VERSION = 1;
 
   function uuid() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
@@ -26,31 +24,8 @@
     document.querySelectorAll("input[name=submission_key]").forEach(function (input) { input.value = uuid(); });
   }
 
-  // --- IndexedDB (same schema as static/js/sw.js) ---------------------------------------------
-  function openDb() {
-    return new Promise(function (resolve, reject) {
-      if (!window.indexedDB) { reject(new Error("no IndexedDB")); return; }
-      var request = indexedDB.open(DB_NAME, DB_VERSION);
-      request.onupgradeneeded = function () {
-        var db = request.result;
-        if (!db.objectStoreNames.contains("outbox")) { db.createObjectStore("outbox", { keyPath: "key" }); }
-        if (!db.objectStoreNames.contains("pages")) { db.createObjectStore("pages", { keyPath: "url" }); }
-      };
-      request.onsuccess = function () { resolve(request.result); };
-      request.onerror = function () { reject(request.error); };
-    });
-  }
-
-  function withStore(name, mode, work) {
-    return openDb().then(function (db) {
-      return new Promise(function (resolve, reject) {
-        var tx = db.transaction(name, mode);
-        var result = work(tx.objectStore(name));
-        tx.oncomplete = function () { db.close(); resolve(result && "result" in result ? result.result : result); };
-        tx.onerror = function () { db.close(); reject(tx.error); };
-      });
-    });
-  }
+  // IndexedDB: static/js/outbox-store.js, loaded before this file.
+  var withStore = window.KhaibaoStore.withStore;
 
   // The form pages kept for offline use, with their titles, for the outbox and the offline page.
   function rememberPage() {

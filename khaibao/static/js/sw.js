@@ -19,34 +19,8 @@ var PAGES_CACHE = "kb-pages";
 var FORM_PAGE = /^\/people\/\d+\/(update|declare|risk)\/$/;
 var HASHED = /\.[0-9a-f]{12}\.[A-Za-z0-9]+$/;
 var SYNC_TAG = "kb-outbox";
-var DB_NAME = "khaibao";
-var DB_VERSION = 1;
-
-// --- IndexedDB (the same schema as static/js/offline.js) ------------------------------------
-function openDb() {
-  return new Promise(function (resolve, reject) {
-    var request = indexedDB.open(DB_NAME, DB_VERSION);
-    request.onupgradeneeded = function () {
-      var db = request.result;
-      if (!db.objectStoreNames.contains("outbox")) { db.createObjectStore("outbox", { keyPath: "key" }); }
-      if (!db.objectStoreNames.contains("pages")) { db.createObjectStore("pages", { keyPath: "url" }); }
-    };
-    request.onsuccess = function () { resolve(request.result); };
-    request.onerror = function () { reject(request.error); };
-  });
-}
-
-function withStore(name, mode, work) {
-  return openDb().then(function (db) {
-    return new Promise(function (resolve, reject) {
-      var tx = db.transaction(name, mode);
-      var result = work(tx.objectStore(name));
-      tx.oncomplete = function () { db.close(); resolve(result && "result" in result ? result.result : result); };
-      tx.onerror = function () { db.close(); reject(tx.error); };
-      tx.onabort = function () { db.close(); reject(tx.error); };
-    });
-  });
-}
+// IndexedDB: static/js/outbox-store.js, loaded before this file by /sw.js (web/offline.py).
+var withStore = self.KhaibaoStore.withStore;
 
 function outboxAll() { return withStore("outbox", "readonly", function (s) { return s.getAll(); }); }
 function outboxPut(item) { return withStore("outbox", "readwrite", function (s) { s.put(item); }); }

@@ -101,7 +101,7 @@ def test_it_serves_the_service_worker_from_the_root(client):
     config = json.loads(re.search(r"self\.KHAIBAO_SW = (\{.*\});", resp.content.decode()).group(1))
     assert "/static/css/site.css" in config["shell"]
     assert config["offline"] == "/offline/"
-    assert 'importScripts("/static/js/sw.js")' in resp.content.decode()
+    assert 'importScripts("/static/js/outbox-store.js", "/static/js/sw.js")' in resp.content.decode()
 
 
 def test_it_serves_the_web_app_manifest(client):
