@@ -4,6 +4,7 @@ time), history and the warning job's progress. The same services as the API."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -172,24 +173,41 @@ def zones_index(request: HttpRequest) -> HttpResponse:
 @login_required(login_url="backoffice:sign_in")
 @require_http_methods(["GET", "POST"])
 def zone_create(request: HttpRequest) -> HttpResponse:
+    return _declare_page(
+        request, form_class=ZoneForm, declare=services.zone_declare, template="backoffice/zones/zone_form.html",
+        subject="zone", done=_("The zone is declared. Affected people are being warned."),
+        detail=lambda version: redirect("backoffice:zone_detail", zone_id=version.zone_id),
+    )
+
+
+def _declare_page(
+    request: HttpRequest,
+    *,
+    form_class: Any,
+    declare: Callable[..., Any],
+    template: str,
+    subject: str,
+    done: str,
+    detail: Callable[[Any], HttpResponse],
+) -> HttpResponse:
+    """The page that declares a zone or publishes a place: the province (national officials
+    choose it), the form, the service, then the new object's page."""
     user = _declarer(request)
     province = _province_choice(request, user)
-    form = ZoneForm(request.POST or None, province_code=province)
+    form = form_class(request.POST or None, province_code=province)
     if request.method == "POST" and form.is_valid():
         try:
-            version = services.zone_declare(
-                actor=user, ip=client_ip(request), province_code=province, **form.service_data()
-            )
+            version = declare(actor=user, ip=client_ip(request), province_code=province, **form.service_data())
         except ServiceError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, _("The zone is declared. Affected people are being warned."))
-            return redirect("backoffice:zone_detail", zone_id=version.zone_id)
+            messages.success(request, done)
+            return detail(version)
     context = {
         "form": form, "province": province, "provinces": selectors.provinces_for_select(),
-        "choose_province": selectors.declarable_province_codes(user) is None, "zone": None,
+        "choose_province": selectors.declarable_province_codes(user) is None, subject: None,
     }
-    return render(request, "backoffice/zones/zone_form.html", context, status=400 if form.errors else 200)
+    return render(request, template, context, status=400 if form.errors else 200)
 
 
 def _zone_initial(version: ZoneVersion) -> dict[str, Any]:
@@ -283,24 +301,11 @@ def _running(versions: list[ZoneVersion]) -> bool:
 @login_required(login_url="backoffice:sign_in")
 @require_http_methods(["GET", "POST"])
 def place_create(request: HttpRequest) -> HttpResponse:
-    user = _declarer(request)
-    province = _province_choice(request, user)
-    form = PlaceForm(request.POST or None, province_code=province)
-    if request.method == "POST" and form.is_valid():
-        try:
-            version = services.place_declare(
-                actor=user, ip=client_ip(request), province_code=province, **form.service_data()
-            )
-        except ServiceError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The place is published. Affected people are being warned."))
-            return redirect("backoffice:place_detail", place_id=version.place_id)
-    context = {
-        "form": form, "province": province, "provinces": selectors.provinces_for_select(),
-        "choose_province": selectors.declarable_province_codes(user) is None, "place": None,
-    }
-    return render(request, "backoffice/zones/place_form.html", context, status=400 if form.errors else 200)
+    return _declare_page(
+        request, form_class=PlaceForm, declare=services.place_declare, template="backoffice/zones/place_form.html",
+        subject="place", done=_("The place is published. Affected people are being warned."),
+        detail=lambda version: redirect("backoffice:place_detail", place_id=version.place_id),
+    )
 
 
 def _place_initial(version: PlaceVersion) -> dict[str, Any]:
