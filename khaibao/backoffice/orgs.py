@@ -5,6 +5,7 @@ role and membership state only — never health details."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -136,37 +137,38 @@ def unit_action(request: HttpRequest, unit_id: int, action: str) -> HttpResponse
     unit = access.access_unit_for_user(user, unit_id)
     ip = client_ip(request)
     form: forms.Form
-    if action == "child":
-        form = ChildUnitForm(request.POST)
-        key = "child_form"
+    # action -> (its form, the service call with the form's data, the message, the unit to show).
+    submits: dict[str, tuple[Callable[[Any], forms.Form], Callable[[dict[str, Any]], Any], str, Callable[[Any], int]]] = {
+        "child": (
+            ChildUnitForm, lambda data: services.unit_create(actor=user, parent=unit, ip=ip, **data),
+            _("Unit created."), lambda child: child.pk,
+        ),
+        "rename": (
+            RenameForm, lambda data: services.unit_rename(actor=user, unit=unit, name=data["name"], ip=ip),
+            _("Unit renamed."), lambda _result: unit.pk,
+        ),
+        "move": (
+            lambda post: MoveForm(post, choices=_move_choices(user, unit)),
+            lambda data: services.unit_move(actor=user, unit=unit, new_parent_id=data["parent_id"], ip=ip),
+            _("Unit moved."), lambda _result: unit.pk,
+        ),
+        "member": (
+            MemberForm, lambda data: services.member_add(actor=user, unit=unit, ip=ip, **data),
+            _("Member added."), lambda _result: unit.pk,
+        ),
+    }
+    key = f"{action}_form"
+    if action in submits:
+        make_form, call, done, shown = submits[action]
+        form = make_form(request.POST)
         if form.is_valid():
             try:
-                child = services.unit_create(actor=user, parent=unit, ip=ip, **form.cleaned_data)
+                result = call(form.cleaned_data)
             except ServiceError as exc:
                 _apply_errors(form, exc)
             else:
-                messages.success(request, _("Unit created."))
-                return redirect("backoffice:org_unit", unit_id=child.pk)
-    elif action == "rename":
-        form, key = RenameForm(request.POST), "rename_form"
-        if form.is_valid():
-            try:
-                services.unit_rename(actor=user, unit=unit, name=form.cleaned_data["name"], ip=ip)
-            except ServiceError as exc:
-                _apply_errors(form, exc)
-            else:
-                messages.success(request, _("Unit renamed."))
-                return redirect("backoffice:org_unit", unit_id=unit.pk)
-    elif action == "move":
-        form, key = MoveForm(request.POST, choices=_move_choices(user, unit)), "move_form"
-        if form.is_valid():
-            try:
-                services.unit_move(actor=user, unit=unit, new_parent_id=form.cleaned_data["parent_id"], ip=ip)
-            except ServiceError as exc:
-                _apply_errors(form, exc)
-            else:
-                messages.success(request, _("Unit moved."))
-                return redirect("backoffice:org_unit", unit_id=unit.pk)
+                messages.success(request, done)
+                return redirect("backoffice:org_unit", unit_id=shown(result))
     elif action == "archive":
         try:
             services.unit_archive(actor=user, unit=unit, ip=ip)
@@ -174,18 +176,8 @@ def unit_action(request: HttpRequest, unit_id: int, action: str) -> HttpResponse
             return _unit_page(request, unit, status=400, archive_error=exc.message)  # type: ignore[arg-type]
         messages.success(request, _("Unit archived."))
         return redirect("backoffice:orgs")
-    elif action == "member":
-        form, key = MemberForm(request.POST), "member_form"
-        if form.is_valid():
-            try:
-                services.member_add(actor=user, unit=unit, ip=ip, **form.cleaned_data)
-            except ServiceError as exc:
-                _apply_errors(form, exc)
-            else:
-                messages.success(request, _("Member added."))
-                return redirect("backoffice:org_unit", unit_id=unit.pk)
     elif action == "invite":
-        form, key = InviteForm(request.POST), "invite_form"
+        form = InviteForm(request.POST)
         if form.is_valid():
             try:
                 account, path = services.subadmin_invite(actor=user, unit=unit, ip=ip, **form.cleaned_data)
