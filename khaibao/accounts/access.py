@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from khaibao.accounts.models import Account, BreakGlassGrant, Role, ScopeLevel
 from khaibao.audit.services import audit_record
+from khaibao.core import rowsql
 from khaibao.people.models import (
     CONSENTED,
     Delegation,
@@ -217,8 +218,8 @@ def _household_person(user: Account, person_id: int) -> Person | None:
     """
     if not user.is_active or not 0 < person_id <= 2**63 - 1:
         return None
-    membership = (
-        HouseholdMembership.objects.select_related("person").filter(owner=user, person_id=person_id).first()
+    membership = rowsql.fetch_related(
+        HouseholdMembership, "person", "a.owner_id = %s AND a.person_id = %s", [user.pk, person_id]
     )
     if membership is None:
         return None

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from khaibao.audit.models import AuditEvent
+from khaibao.core import rowsql
 from khaibao.core.errors import ServiceError
 
 GENESIS_HASH = "0" * 64
@@ -70,7 +71,8 @@ def audit_record(
     `data` must never hold health details or personal data in clear: ids and codes only.
     """
     account = actor if getattr(actor, "pk", None) else None
-    return AuditEvent.objects.create(
+    # One precompiled INSERT: every audited write of the country passes here (core/rowsql.py).
+    return rowsql.create(AuditEvent(
         at=timezone.now(),
         actor=account,
         actor_label=_actor_label(actor, account),
@@ -83,7 +85,7 @@ def audit_record(
         data=data or {},
         prev_hash="",
         hash=None,
-    )
+    ))
 
 
 @dataclass(frozen=True)

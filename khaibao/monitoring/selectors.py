@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from khaibao.core import rowsql
 from khaibao.monitoring.models import DailyUpdate, PersonStatus
 from khaibao.people.models import Person
 from khaibao.risk import engine
@@ -74,8 +75,10 @@ def _updated_on(status: PersonStatus | None, today: date) -> bool:
 def update_symptoms_recent(person: Person, *, since: date) -> list[tuple[date, list[str], Decimal | None]]:
     """(day, symptoms, temperature) of the person's daily updates from `since` on, oldest first:
     what the risk assessment reads, without building model instances (hot path)."""
-    rows = DailyUpdate.objects.filter(person=person, day__gte=since).order_by("day")
-    return list(rows.values_list("day", "symptoms", "temperature"))
+    return rowsql.fetch_values(  # type: ignore[return-value]
+        DailyUpdate, ("day", "symptoms", "temperature"), "person_id = %s AND day >= %s", [person.pk, since],
+        suffix="ORDER BY day",
+    )
 
 
 def daily_update_export(update: DailyUpdate) -> dict[str, Any]:

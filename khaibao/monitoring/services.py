@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from khaibao.accounts.access import declarer_relation
 from khaibao.audit.services import audit_record
 from khaibao.cases.queue import queue_apply
+from khaibao.core import rowsql
 from khaibao.core.errors import ServiceError
 from khaibao.declarations.facts import facts_from_answers, self_declared_zones
 from khaibao.declarations.models import Declaration
@@ -94,7 +95,7 @@ def person_assess(
     zones = [*zone_facts_for(facts.travel, today), *self_declared_zones(answers)]
     result = engine.assess(facts, rules=engine.current_rules(), zones=zones)
 
-    status, _created = PersonStatus.objects.select_for_update().get_or_create(person=person)
+    status = _status_for_update(person)
     monitoring_open = status.monitoring_until is not None and status.monitoring_until >= today
     level = result.level
     reasons = list(result.reasons)
@@ -116,7 +117,7 @@ def person_assess(
     if until is not None:
         status.monitoring_until = until
 
-    assessment = Assessment.objects.create(
+    assessment = rowsql.create(Assessment(
         person=person,
         source=source,
         declaration=declaration,
@@ -131,7 +132,7 @@ def person_assess(
         monitoring_until=until,
         priority=max(result.priority, status.priority) if kept else result.priority,
         created_at=now,
-    )
+    ))
 
     status.level = level
     status.reasons = reasons
@@ -154,8 +155,24 @@ def person_assess(
             status.escalated_at = now
     person_status_home_fill(status, person)
     queue_apply(status, today, now)
-    status.save()
+    rowsql.update(status, _STATUS_COLUMNS)
     return assessment
+
+
+# Every column but the key, as `save()` writes them (the row is locked, so nothing is lost).
+_STATUS_COLUMNS = tuple(f.attname for f in PersonStatus._meta.concrete_fields if not f.primary_key)
+
+
+def _status_for_update(person: Person) -> PersonStatus:
+    """The person's status row, locked until the transaction ends; created on first use.
+
+    `get_or_create` under `select_for_update`, in precompiled statements (core/rowsql.py): this
+    runs on every daily update and declaration.
+    """
+    status = rowsql.fetch(PersonStatus, "person_id = %s", [person.pk], for_update=True)
+    if status is None:
+        status, _created = PersonStatus.objects.select_for_update().get_or_create(person=person)
+    return status
 
 
 def person_status_home_fill(status: PersonStatus, person: Person) -> None:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from khaibao.accounts.access import visible_people
+from khaibao.core import rowsql
 from khaibao.people.models import Person
 from khaibao.risk.engine import ExposureFact
 from khaibao.tracing.models import Contact
@@ -14,7 +15,7 @@ from khaibao.tracing.models import Contact
 
 def traced_exposures(person: Person) -> list[ExposureFact]:
     """The exposures officials registered for `person` by contact tracing, as risk-engine facts."""
-    rows = Contact.objects.filter(person=person).values_list("exposure", "contact_date")
+    rows = rowsql.fetch_values(Contact, ("exposure", "contact_date"), "person_id = %s", [person.pk])
     return [ExposureFact(code=code, on=on) for code, on in rows]
 
 

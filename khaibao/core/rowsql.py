@@ -1,0 +1,234 @@
+"""Single-table statements for the hot paths, written once per shape and reused.
+
+Django's ORM builds and compiles every query to SQL on every call: about 0.3–0.5 ms of CPU per
+statement, more than PostgreSQL needs to run it (bench/RESULTS.md, "Hot path"). The daily
+update, the status read and the bearer-token check run a few fixed single-table statements
+for every request of a country's morning. Here each statement's SQL is built once per
+(model, columns, condition) and cached; values still go through the model fields' own
+conversions — `get_db_prep_save` on the way in, the backend's and the field's converters on the
+way out — so encrypted fields, JSON, decimals, booleans and SQLite's datetimes come back exactly
+as the ORM would return them, and rows read here are ordinary model instances.
+
+Conditions are SQL written in the calling module (a literal such as ``"person_id = %s"``) with
+the values always passed as parameters, never formatted in. Use the ORM everywhere else: this
+module is for statements measured to matter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+from typing import Any, TypeVar, cast
+
+from django.db import connections, models, router
+
+M = TypeVar("M", bound=models.Model)
+Converter = tuple[Callable[[Any, Any, Any], Any], Any]  # (function, column expression)
+
+
+def _fields(model: type[models.Model], columns: Sequence[str] | None) -> list[models.Field]:
+    concrete = model._meta.concrete_fields
+    if columns is None:
+        return list(concrete)
+    by_name = {f.attname: f for f in concrete} | {f.name: f for f in concrete}
+    try:
+        return [by_name[c] for c in columns]
+    except KeyError as exc:
+        raise ValueError(f"{model.__name__} has no column {exc.args[0]!r}") from None
+
+
+@cache
+def _select(
+    model: type[models.Model], columns: tuple[str, ...] | None, where: str, suffix: str, alias: str
+) -> tuple[str, list[str], list[list[Converter]]]:
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    table = model._meta.db_table
+    fields = _fields(model, columns)
+    names = ", ".join(quote(f.column) for f in fields)
+    sql = f"SELECT {names} FROM {quote(table)} WHERE {where}"  # noqa: S608 — identifiers from the model, values are parameters
+    if suffix:
+        sql += " " + suffix
+    converters = []
+    for field in fields:
+        col = field.get_col(table)
+        # Django's converters take the column expression (SQLite's decimals read its precision).
+        chain = [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)]
+        converters.append([(convert, col) for convert in chain])
+    return sql, [f.attname for f in fields], converters
+
+
+def _row_to_instance(
+    model: type[M], alias: str, attnames: list[str], converters: list[list[Converter]], row: Sequence[Any]
+) -> M:
+    connection = connections[alias]
+    values = list(row)
+    for i, chain in enumerate(converters):
+        for convert, col in chain:
+            values[i] = convert(values[i], col, connection)
+    return model.from_db(alias, attnames, values)
+
+
+def fetch(
+    model: type[M],
+    where: str,
+    params: Sequence[Any],
+    *,
+    columns: Sequence[str] | None = None,
+    for_update: bool = False,
+    suffix: str = "",
+) -> M | None:
+    """The first row of `model` matching `where` (SQL with %s placeholders), or None.
+
+    `columns` (attnames) limits what is read; the others are deferred, as with `.only()`.
+    `for_update` locks the row where the database can (PostgreSQL), and reads the primary.
+    """
+    found = fetch_all(model, where, params, columns=columns, for_update=for_update, suffix=suffix or "LIMIT 1")
+    return found[0] if found else None
+
+
+def fetch_all(
+    model: type[M],
+    where: str,
+    params: Sequence[Any],
+    *,
+    columns: Sequence[str] | None = None,
+    for_update: bool = False,
+    suffix: str = "",
+) -> list[M]:
+    """Every row of `model` matching `where`, as model instances (see `fetch`)."""
+    alias = router.db_for_write(model) if for_update else router.db_for_read(model)
+    connection = connections[alias]
+    lock = for_update and connection.features.has_select_for_update
+    sql, attnames, converters = _select(
+        model, tuple(columns) if columns is not None else None, where, f"{suffix} FOR UPDATE" if lock else suffix, alias
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        rows = cursor.fetchall()
+    return [_row_to_instance(model, alias, attnames, converters, row) for row in rows]
+
+
+def fetch_values(
+    model: type[models.Model], columns: Sequence[str], where: str, params: Sequence[Any], *, suffix: str = ""
+) -> list[tuple[Any, ...]]:
+    """The `columns` of every row of `model` matching `where`, as converted tuples (as
+    `values_list`): for reads that need no model instances."""
+    alias = router.db_for_read(model)
+    connection = connections[alias]
+    sql, _attnames, converters = _select(model, tuple(columns), where, suffix, alias)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        rows = cursor.fetchall()
+    if not any(converters):
+        return [tuple(row) for row in rows]
+    converted = []
+    for row in rows:
+        values = list(row)
+        for i, chain in enumerate(converters):
+            for convert, col in chain:
+                values[i] = convert(values[i], col, connection)
+        converted.append(tuple(values))
+    return converted
+
+
+@cache
+def _select_related(
+    model: type[models.Model], relation: str, where: str, alias: str
+) -> tuple[str, models.ForeignKey, list[str], list[list[Converter]], list[str], list[list[Converter]]]:
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    fk = cast(models.ForeignKey, model._meta.get_field(relation))
+    target = cast(type[models.Model], fk.related_model)
+    _sql, own_names, own_conv = _select(model, None, "1 = 1", "", alias)
+    _sql, rel_names, rel_conv = _select(target, None, "1 = 1", "", alias)
+    own_cols = ", ".join(f"a.{quote(f.column)}" for f in model._meta.concrete_fields)
+    rel_cols = ", ".join(f"b.{quote(f.column)}" for f in target._meta.concrete_fields)
+    sql = (
+        f"SELECT {own_cols}, {rel_cols} FROM {quote(model._meta.db_table)} a"  # noqa: S608 — identifiers from the models
+        f" JOIN {quote(target._meta.db_table)} b ON b.{quote(target._meta.pk.column)} = a.{quote(fk.column)}"
+        f" WHERE {where} LIMIT 1"
+    )
+    return sql, fk, own_names, own_conv, rel_names, rel_conv
+
+
+def fetch_related(model: type[M], relation: str, where: str, params: Sequence[Any]) -> M | None:
+    """The first row of `model` matching `where`, with the row its foreign key `relation` points
+    to read by the same statement (as `select_related(relation)`); None when nothing matches.
+
+    In `where`, `model`'s table is ``a`` and the related one ``b`` (``"a.token_hash = %s"``).
+    """
+    alias = router.db_for_read(model)
+    connection = connections[alias]
+    sql, fk, own_names, own_conv, rel_names, rel_conv = _select_related(model, relation, where, alias)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(own_names)
+    instance = _row_to_instance(model, alias, own_names, own_conv, row[:split])
+    related = _row_to_instance(cast(type[models.Model], fk.related_model), alias, rel_names, rel_conv, row[split:])
+    fk.set_cached_value(instance, related)
+    return instance
+
+
+def param(model: type[models.Model], attname: str, value: Any) -> Any:
+    """`value` as the database takes it for `model`'s column `attname` (for hand-written
+    statements: e.g. SQLite stores aware datetimes as naive UTC text)."""
+    field = cast(models.Field, model._meta.get_field(attname))
+    return field.get_db_prep_save(value, connections[router.db_for_write(model)])
+
+
+@cache
+def _insert(model: type[models.Model], alias: str) -> tuple[str, list[models.Field]]:
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
+    names = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({marks}) RETURNING {quote(meta.pk.column)}"  # noqa: S608 — identifiers from the model
+    return sql, fields
+
+
+def create(instance: M) -> M:
+    """Insert the new `instance` (built with the model's constructor, so defaults are applied)
+    and set its primary key, as `save()` would for a new row — without signals or `pre_save`
+    hooks such as ``auto_now``: give those values."""
+    model = type(instance)
+    alias = router.db_for_write(model, instance=instance)
+    connection = connections[alias]
+    sql, fields = _insert(model, alias)
+    params = [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        instance.pk = cursor.fetchone()[0]
+    instance._state.adding = False
+    instance._state.db = alias
+    return instance
+
+
+@cache
+def _update(model: type[models.Model], columns: tuple[str, ...], alias: str) -> tuple[str, list[models.Field]]:
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields = _fields(model, columns)
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 — identifiers from the model
+    return sql, fields
+
+
+def update(instance: models.Model, columns: Iterable[str]) -> int:
+    """Write `columns` (attnames) of `instance` to its row, as `save(update_fields=...)` would
+    (without signals or `pre_save` hooks); returns the number of rows changed."""
+    model = type(instance)
+    alias = router.db_for_write(model, instance=instance)
+    connection = connections[alias]
+    sql, fields = _update(model, tuple(columns), alias)
+    params = [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
+    params.append(model._meta.pk.get_db_prep_save(instance.pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
