@@ -70,9 +70,26 @@ def audit_record(
 
     `data` must never hold health details or personal data in clear: ids and codes only.
     """
-    account = actor if getattr(actor, "pk", None) else None
     # One precompiled INSERT: every audited write of the country passes here (core/rowsql.py).
-    return rowsql.create(AuditEvent(
+    return rowsql.create(
+        audit_event(actor=actor, action=action, obj=obj, person_id=person_id, reason=reason, ip=ip, data=data)
+    )
+
+
+def audit_event(
+    *,
+    actor: Any,
+    action: str,
+    obj: Any = None,
+    person_id: int | None = None,
+    reason: str = "",
+    ip: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """The unsaved, unsealed event `audit_record` appends — for a service that writes it
+    together with its change in one statement (rowsql.insert_statement)."""
+    account = actor if getattr(actor, "pk", None) else None
+    return AuditEvent(
         at=timezone.now(),
         actor=account,
         actor_label=_actor_label(actor, account),
@@ -85,7 +102,7 @@ def audit_record(
         data=data or {},
         prev_hash="",
         hash=None,
-    ))
+    )
 
 
 @dataclass(frozen=True)

@@ -39,13 +39,14 @@ def _fields(model: type[models.Model], columns: Sequence[str] | None) -> list[mo
 
 @cache
 def _select(
-    model: type[models.Model], columns: tuple[str, ...] | None, where: str, suffix: str, alias: str
+    model: type[models.Model], columns: tuple[str, ...] | None, where: str, suffix: str, alias: str,
+    extra: tuple[str, ...] = (),
 ) -> tuple[str, list[str], list[list[Converter]]]:
     connection = connections[alias]
     quote = connection.ops.quote_name
     table = model._meta.db_table
     fields = _fields(model, columns)
-    names = ", ".join(quote(f.column) for f in fields)
+    names = ", ".join([*(f"{quote(table)}.{quote(f.column)}" for f in fields), *extra])
     sql = f"SELECT {names} FROM {quote(table)} WHERE {where}"  # noqa: S608 — identifiers from the model, values are parameters
     if suffix:
         sql += " " + suffix
@@ -107,6 +108,30 @@ def fetch_all(
         cursor.execute(sql, list(params))
         rows = cursor.fetchall()
     return [_row_to_instance(model, alias, attnames, converters, row) for row in rows]
+
+
+def fetch_with(
+    model: type[M], extra: Sequence[str], where: str, params: Sequence[Any], *, for_update: bool = False
+) -> tuple[M, tuple[Any, ...]] | None:
+    """The first row of `model` matching `where`, plus the values of the `extra` SQL expressions
+    read by the same statement (e.g. correlated subqueries over the row's children), unconverted;
+    None when nothing matches. The table is referred to by its name in `extra` and `where`.
+
+    `params` fill the placeholders of `extra` first, then those of `where`.
+    """
+    alias = router.db_for_write(model) if for_update else router.db_for_read(model)
+    connection = connections[alias]
+    lock = for_update and connection.features.has_select_for_update
+    sql, attnames, converters = _select(
+        model, None, where, "LIMIT 1 FOR UPDATE" if lock else "LIMIT 1", alias, tuple(extra)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(attnames)
+    return _row_to_instance(model, alias, attnames, converters, row[:split]), tuple(row[split:])
 
 
 def fetch_values(
@@ -192,6 +217,50 @@ def _insert(model: type[models.Model], alias: str) -> tuple[str, list[models.Fie
     return sql, fields
 
 
+@cache
+def _insert_with(model: type[models.Model], alias: str, expressions: tuple[tuple[str, str], ...]) -> tuple[str, list[models.Field]]:
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    given = dict(expressions)
+    fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
+    names = ", ".join(quote(f.column) for f in fields)
+    values = ", ".join(given.get(f.attname, "%s") for f in fields)
+    return f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({values})", fields  # noqa: S608 — identifiers from the model, expressions from the caller's code
+
+
+def insert_statement(
+    instance: models.Model, expressions: dict[str, tuple[str, Sequence[Any]]] | None = None
+) -> tuple[str, list[Any]]:
+    """The INSERT of the new `instance` as (sql, params), without RETURNING, for a caller that
+    writes several rows in one statement (PostgreSQL `WITH … INSERT`): `expressions` replace
+    the value of some columns (attname → (SQL, its params)), e.g. the id another part of the
+    statement inserts."""
+    model = type(instance)
+    alias = router.db_for_write(model, instance=instance)
+    connection = connections[alias]
+    expressions = expressions or {}
+    sql, fields = _insert_with(model, alias, tuple(sorted((k, v[0]) for k, v in expressions.items())))
+    params: list[Any] = []
+    for field in fields:
+        if field.attname in expressions:
+            params.extend(expressions[field.attname][1])
+        else:
+            params.append(field.get_db_prep_save(getattr(instance, field.attname), connection))
+    return sql, params
+
+
+def update_statement(instance: models.Model, columns: Iterable[str]) -> tuple[str, list[Any]]:
+    """The UPDATE of `columns` of `instance`'s row as (sql, params) (see `update`)."""
+    model = type(instance)
+    alias = router.db_for_write(model, instance=instance)
+    connection = connections[alias]
+    sql, fields = _update(model, tuple(columns), alias)
+    params = [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
+    params.append(model._meta.pk.get_db_prep_save(instance.pk, connection))
+    return sql, params
+
+
 def create(instance: M) -> M:
     """Insert the new `instance` (built with the model's constructor, so defaults are applied)
     and set its primary key, as `save()` would for a new row — without signals or `pre_save`
@@ -223,12 +292,7 @@ def _update(model: type[models.Model], columns: tuple[str, ...], alias: str) -> 
 def update(instance: models.Model, columns: Iterable[str]) -> int:
     """Write `columns` (attnames) of `instance` to its row, as `save(update_fields=...)` would
     (without signals or `pre_save` hooks); returns the number of rows changed."""
-    model = type(instance)
-    alias = router.db_for_write(model, instance=instance)
-    connection = connections[alias]
-    sql, fields = _update(model, tuple(columns), alias)
-    params = [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
-    params.append(model._meta.pk.get_db_prep_save(instance.pk, connection))
-    with connection.cursor() as cursor:
+    sql, params = update_statement(instance, columns)
+    with connections[router.db_for_write(type(instance), instance=instance)].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount

@@ -13,22 +13,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.access import declarer_relation
-from khaibao.audit.services import audit_record
+from khaibao.audit.services import audit_event, audit_record
 from khaibao.cases.queue import queue_apply
 from khaibao.core import rowsql
 from khaibao.core.errors import ServiceError
 from khaibao.declarations.facts import facts_from_answers, self_declared_zones
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.questionnaires import current_questionnaire
-from khaibao.declarations.selectors import current_answers
 from khaibao.monitoring.explain import LEVEL_KEPT
+from khaibao.monitoring.inputs import AssessmentInputs, assessment_inputs
 from khaibao.monitoring.models import LEVEL_ORDER, Assessment, DailyUpdate, Feeling, PersonStatus, Source
-from khaibao.monitoring.selectors import update_symptoms_recent
 from khaibao.people.models import Person
 from khaibao.places.models import Ward
 from khaibao.risk import engine
 from khaibao.risk.zones import zone_facts_for
-from khaibao.tracing.selectors import traced_exposures
 
 # A measured temperature of 38.0 °C or more is a fever whether or not the box was ticked.
 FEVER_FROM = Decimal("38.0")
@@ -36,11 +34,11 @@ TEMPERATURE_MIN, TEMPERATURE_MAX = Decimal("34.0"), Decimal("43.0")
 _HELD_LEVELS = ("high", "urgent")
 
 
-def _reported_symptoms(person: Person, today: date, lookback_days: int) -> list[engine.SymptomFact]:
+def _reported_symptoms(recent_updates: Sequence[tuple[date, list[str], Decimal | None]]) -> list[engine.SymptomFact]:
     # A symptom still reported is still current: its date is the latest day it was reported,
     # so the window (and monitoring) runs on while the person keeps reporting it.
     latest: dict[str, date] = {}
-    for day, symptoms, temperature in update_symptoms_recent(person, since=today - timedelta(days=lookback_days)):
+    for day, symptoms, temperature in recent_updates:
         codes = set(symptoms)
         if temperature is not None and temperature >= FEVER_FROM:
             codes.add("fever")
@@ -80,14 +78,37 @@ def person_assess(
     when the update raised the level.
     """
     today = timezone.localdate(now)
-    answers = current_answers(person)
+    inputs = assessment_inputs(person, since=today - timedelta(days=current_questionnaire().lookback_days))
+    assessment = _assessment_compute(
+        person=person, inputs=inputs, source=source, now=now, declaration=declaration, daily_update=daily_update,
+        needs_attention=needs_attention,
+    )
+    rowsql.create(assessment)
+    rowsql.update(inputs.status, _STATUS_COLUMNS)
+    return assessment
+
+
+def _assessment_compute(
+    *,
+    person: Person,
+    inputs: AssessmentInputs,
+    source: str,
+    now: datetime,
+    declaration: Declaration | None,
+    daily_update: DailyUpdate | None,
+    needs_attention: bool,
+) -> Assessment:
+    """`person_assess` without the writes: the unsaved Assessment, and `inputs.status` brought
+    up to date in memory (the caller writes both)."""
+    today = timezone.localdate(now)
+    answers = inputs.answers
     facts = facts_from_answers(
         answers,
         today=today,
         birth_year=person.birth_year,
-        reported_symptoms=_reported_symptoms(person, today, current_questionnaire().lookback_days),
+        reported_symptoms=_reported_symptoms(inputs.recent_updates),
     )
-    traced = traced_exposures(person)
+    traced = inputs.traced
     if traced:
         # Contacts registered by officials are facts too, or the next daily update would
         # forget that the person is an F1/F2 contact.
@@ -95,7 +116,7 @@ def person_assess(
     zones = [*zone_facts_for(facts.travel, today), *self_declared_zones(answers)]
     result = engine.assess(facts, rules=engine.current_rules(), zones=zones)
 
-    status = _status_for_update(person)
+    status = inputs.status
     monitoring_open = status.monitoring_until is not None and status.monitoring_until >= today
     level = result.level
     reasons = list(result.reasons)
@@ -117,7 +138,7 @@ def person_assess(
     if until is not None:
         status.monitoring_until = until
 
-    assessment = rowsql.create(Assessment(
+    assessment = Assessment(
         person=person,
         source=source,
         declaration=declaration,
@@ -132,7 +153,7 @@ def person_assess(
         monitoring_until=until,
         priority=max(result.priority, status.priority) if kept else result.priority,
         created_at=now,
-    ))
+    )
 
     status.level = level
     status.reasons = reasons
@@ -155,24 +176,12 @@ def person_assess(
             status.escalated_at = now
     person_status_home_fill(status, person)
     queue_apply(status, today, now)
-    rowsql.update(status, _STATUS_COLUMNS)
     return assessment
 
 
 # Every column but the key, as `save()` writes them (the row is locked, so nothing is lost).
 _STATUS_COLUMNS = tuple(f.attname for f in PersonStatus._meta.concrete_fields if not f.primary_key)
 
-
-def _status_for_update(person: Person) -> PersonStatus:
-    """The person's status row, locked until the transaction ends; created on first use.
-
-    `get_or_create` under `select_for_update`, in precompiled statements (core/rowsql.py): this
-    runs on every daily update and declaration.
-    """
-    status = rowsql.fetch(PersonStatus, "person_id = %s", [person.pk], for_update=True)
-    if status is None:
-        status, _created = PersonStatus.objects.select_for_update().get_or_create(person=person)
-    return status
 
 
 def person_status_home_fill(status: PersonStatus, person: Person) -> None:
@@ -283,28 +292,38 @@ def _daily_update_upsert(
     was created by this call exactly when its stored created_at is this call's `now` (a replaced
     row keeps its first created_at). Works on PostgreSQL and SQLite (≥ 3.35, RETURNING).
     """
-    meta = DailyUpdate._meta
-    values = {
-        "person_id": person.pk, "day": day, "symptoms": symptoms, "temperature": temperature, "feeling": feeling,
-        "updated_by_id": getattr(actor, "pk", None), "updated_as": relation, "created_at": now, "updated_at": now,
-    }
-    fields = {f.column: f for f in meta.concrete_fields}
-    params = [fields[column].get_db_prep_save(values[column], connection) for column in _UPSERT_COLUMNS]
+    update = _daily_update_new(
+        person=person, day=day, symptoms=symptoms, temperature=temperature, feeling=feeling, actor=actor,
+        relation=relation, now=now,
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_UPSERT_SQL, params)
-        pk, stored_created_at = cursor.fetchone()
-    stored = fields["created_at"].to_python(stored_created_at)
+        cursor.execute(_UPSERT_SQL, _upsert_params(update))
+        update.pk, stored_created_at = cursor.fetchone()
+    stored = DailyUpdate._meta.get_field("created_at").to_python(stored_created_at)
     if timezone.is_naive(stored):  # SQLite keeps naive UTC
         stored = timezone.make_aware(stored, UTC)
-    created = stored == now
-    update = DailyUpdate(
-        pk=pk, person=person, day=day, symptoms=symptoms, temperature=temperature, feeling=feeling,
-        updated_by=actor if values["updated_by_id"] is not None else None, updated_as=relation,
-        created_at=stored, updated_at=now,
-    )
+    update.created_at = stored
     update._state.adding = False
     update._state.db = connection.alias
-    return update, created
+    return update, stored == now
+
+
+def _daily_update_new(
+    *, person: Person, day: date, symptoms: list[str], temperature: Decimal | None, feeling: str, actor: Any,
+    relation: str, now: datetime,
+) -> DailyUpdate:
+    return DailyUpdate(
+        person=person, day=day, symptoms=symptoms, temperature=temperature, feeling=feeling,
+        updated_by=actor if getattr(actor, "pk", None) is not None else None, updated_as=relation,
+        created_at=now, updated_at=now,
+    )
+
+
+_UPSERT_FIELDS = [next(f for f in DailyUpdate._meta.concrete_fields if f.column == c) for c in _UPSERT_COLUMNS]
+
+
+def _upsert_params(update: DailyUpdate) -> list[Any]:
+    return [f.get_db_prep_save(getattr(update, f.attname), connection) for f in _UPSERT_FIELDS]
 
 
 @transaction.atomic
@@ -329,6 +348,11 @@ def daily_update_put(
         day=day, today=timezone.localdate(now), symptoms=symptoms, temperature=temperature, feeling=feeling
     )
     relation = declarer_relation(actor, person)
+    if _writes_in_one_statement():
+        return _daily_update_put_one_statement(
+            actor=actor, person=person, day=day, symptoms=codes, temperature=value, feeling=feeling,
+            relation=relation, now=now, ip=ip,
+        )
     update, created = _daily_update_upsert(
         person=person, day=day, symptoms=codes, temperature=value, feeling=feeling, actor=actor, relation=relation,
         now=now,
@@ -343,3 +367,66 @@ def daily_update_put(
         data={"day": day.isoformat()},
     )
     return update, assessment, created
+
+
+def _writes_in_one_statement() -> bool:
+    # PostgreSQL runs data-modifying WITH clauses; SQLite does not.
+    return connection.vendor == "postgresql"
+
+
+def _daily_update_put_one_statement(
+    *, actor: Any, person: Person, day: date, symptoms: list[str], temperature: Decimal | None, feeling: str,
+    relation: str, now: datetime, ip: str,
+) -> tuple[DailyUpdate, Assessment, bool]:
+    """`daily_update_put` on PostgreSQL: one read and one write statement instead of six.
+
+    The same rows as the portable path (upsert, `person_assess`, `audit_record`), in another
+    order: read the assessment's inputs with the status row locked, add this update to the
+    recent ones in memory, assess, then write the update, the Assessment, the status row and
+    the audit event in one `WITH … INSERT … UPDATE … INSERT` statement (atomic by itself, and
+    inside the caller's transaction). The status row lock serialises updates of one person, so
+    the recent updates read before the write are still the person's recent updates.
+    bench/RESULTS.md ("Hot path") has the measurements; tests/test_daily_update_paths.py checks
+    that both paths store the same rows.
+    """
+    today = timezone.localdate(now)
+    inputs = assessment_inputs(person, since=today - timedelta(days=current_questionnaire().lookback_days))
+    inputs.recent_updates = sorted(
+        [row for row in inputs.recent_updates if row[0] != day] + [(day, symptoms, temperature)],
+        key=lambda row: row[0],
+    )
+    update = _daily_update_new(
+        person=person, day=day, symptoms=symptoms, temperature=temperature, feeling=feeling, actor=actor,
+        relation=relation, now=now,
+    )
+    assessment = _assessment_compute(
+        person=person, inputs=inputs, source=Source.DAILY_UPDATE, now=now, declaration=None, daily_update=update,
+        needs_attention=False,
+    )
+    event = audit_event(
+        actor=actor, action="daily_update.create", person_id=person.pk, ip=ip, data={"day": day.isoformat()}
+    )
+    event.object_type = DailyUpdate.__name__
+    assessment_sql, assessment_params = rowsql.insert_statement(
+        assessment, {"daily_update_id": ("(SELECT id FROM u)", [])}
+    )
+    status_sql, status_params = rowsql.update_statement(inputs.status, _STATUS_COLUMNS)
+    event_sql, event_params = rowsql.insert_statement(event, {
+        # Created or replaced: known only once the upsert ran (a replaced row keeps its created_at).
+        "action": (
+            "(SELECT CASE WHEN created_at = %s THEN 'daily_update.create' ELSE 'daily_update.replace' END FROM u)",
+            [rowsql.param(DailyUpdate, "created_at", now)],
+        ),
+        "object_id": ("(SELECT id::text FROM u)", []),
+    })
+    # Statements built from the models; every value is a parameter.
+    parts = f"WITH u AS ({_UPSERT_SQL}), a AS ({assessment_sql} RETURNING id), s AS ({status_sql}), e AS ({event_sql})"
+    sql = parts + " SELECT u.id, u.created_at, a.id FROM u, a"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*_upsert_params(update), *assessment_params, *status_params, *event_params])
+        update_id, stored_created_at, assessment_id = cursor.fetchone()
+    update.pk, update.created_at = update_id, stored_created_at
+    update._state.adding, update._state.db = False, connection.alias
+    assessment.pk, assessment.daily_update_id = assessment_id, update_id
+    assessment._state.adding, assessment._state.db = False, connection.alias
+    return update, assessment, stored_created_at == now
