@@ -250,12 +250,18 @@ def insert_statement(
     return sql, params
 
 
-def update_statement(instance: models.Model, columns: Iterable[str]) -> tuple[str, list[Any]]:
-    """The UPDATE of `columns` of `instance`'s row as (sql, params) (see `update`)."""
+def update_statement(
+    instance: models.Model, columns: Iterable[str], *, expressions: dict[str, str] | None = None, from_: str = ""
+) -> tuple[str, list[Any]]:
+    """The UPDATE of `columns` of `instance`'s row as (sql, params) (see `update`).
+
+    `expressions` set other columns to SQL without parameters (attname → SQL), typically read
+    from `from_`, another part of the same `WITH` statement.
+    """
     model = type(instance)
     alias = router.db_for_write(model, instance=instance)
     connection = connections[alias]
-    sql, fields = _update(model, tuple(columns), alias)
+    sql, fields = _update(model, tuple(columns), alias, tuple((expressions or {}).items()), from_)
     params = [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
     params.append(model._meta.pk.get_db_prep_save(instance.pk, connection))
     return sql, params
@@ -279,13 +285,21 @@ def create(instance: M) -> M:
 
 
 @cache
-def _update(model: type[models.Model], columns: tuple[str, ...], alias: str) -> tuple[str, list[models.Field]]:
+def _update(
+    model: type[models.Model], columns: tuple[str, ...], alias: str,
+    expressions: tuple[tuple[str, str], ...] = (), from_: str = "",
+) -> tuple[str, list[models.Field]]:
     connection = connections[alias]
     quote = connection.ops.quote_name
     meta = model._meta
     fields = _fields(model, columns)
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 — identifiers from the model
+    table = quote(meta.db_table)
+    assignments = ", ".join(
+        [*(f"{quote(_fields(model, (name,))[0].column)} = {sql}" for name, sql in expressions),
+         *(f"{quote(f.column)} = %s" for f in fields)]
+    )
+    source = f" FROM {from_}" if from_ else ""
+    sql = f"UPDATE {table} SET {assignments}{source} WHERE {table}.{quote(meta.pk.column)} = %s"  # noqa: S608 — identifiers from the model
     return sql, fields
 
 

@@ -369,6 +369,22 @@ def daily_update_put(
     return update, assessment, created
 
 
+# The status columns a daily update's assessment sets: copied from the Assessment row the same
+# statement inserts, or given as parameters (a daily update never changes the others: the
+# declaration time, needs_attention, the contact flags). Fewer than 50 parameters in all, or
+# psycopg would parse the statement's text again on every request instead of caching it.
+_STATUS_FROM_ASSESSMENT = {
+    "level": "a.level", "reasons": "a.reasons", "recommendations": "a.recommendations",
+    "ruleset_version": "a.ruleset_version", "priority": "a.priority", "monitoring_until": "a.monitoring_until",
+    "assessed_at": "a.created_at", "last_update_at": "a.created_at", "last_activity_at": "a.created_at",
+}
+_ASSESSMENT_RETURNING = "id, level, reasons, recommendations, ruleset_version, priority, monitoring_until, created_at"
+_STATUS_COLUMNS_AFTER_UPDATE = tuple(
+    c for c in _STATUS_COLUMNS
+    if c not in _STATUS_FROM_ASSESSMENT and c not in ("last_declaration_at", "needs_attention", "is_f0", "contact_level")
+)
+
+
 def _writes_in_one_statement() -> bool:
     # PostgreSQL runs data-modifying WITH clauses; SQLite does not.
     return connection.vendor == "postgresql"
@@ -410,7 +426,9 @@ def _daily_update_put_one_statement(
     assessment_sql, assessment_params = rowsql.insert_statement(
         assessment, {"daily_update_id": ("(SELECT id FROM u)", [])}
     )
-    status_sql, status_params = rowsql.update_statement(inputs.status, _STATUS_COLUMNS)
+    status_sql, status_params = rowsql.update_statement(
+        inputs.status, _STATUS_COLUMNS_AFTER_UPDATE, expressions=_STATUS_FROM_ASSESSMENT, from_="a"
+    )
     event_sql, event_params = rowsql.insert_statement(event, {
         # Created or replaced: known only once the upsert ran (a replaced row keeps its created_at).
         "action": (
@@ -420,7 +438,10 @@ def _daily_update_put_one_statement(
         "object_id": ("(SELECT id::text FROM u)", []),
     })
     # Statements built from the models; every value is a parameter.
-    parts = f"WITH u AS ({_UPSERT_SQL}), a AS ({assessment_sql} RETURNING id), s AS ({status_sql}), e AS ({event_sql})"
+    parts = (
+        f"WITH u AS ({_UPSERT_SQL}), a AS ({assessment_sql} RETURNING {_ASSESSMENT_RETURNING}), s AS ({status_sql}),"
+        f" e AS ({event_sql})"
+    )
     sql = parts + " SELECT u.id, u.created_at, a.id FROM u, a"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [*_upsert_params(update), *assessment_params, *status_params, *event_params])
