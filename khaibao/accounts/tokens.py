@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -42,31 +43,40 @@ def token_authenticate(value: str) -> Account | None:
     """The active account behind a bearer value, or None for unknown, expired or revoked."""
     if not value.startswith(TOKEN_PREFIX) or len(value) > 200:
         return None
-    # Every API request runs this: one precompiled statement for the token and its account.
-    token = rowsql.fetch_related(ApiToken, "account", "a.token_hash = %s", [crypto.secret_hash(value)])
+    # Every API request runs this: one precompiled statement for the token and its account,
+    # which on PostgreSQL also stamps the last use (a WITH … UPDATE in the same statement).
+    token_hash = crypto.secret_hash(value)
     now = timezone.now()
+    if connection.vendor == "postgresql":
+        token = rowsql.fetch_related(
+            ApiToken, "account", "a.token_hash = %s", [token_hash],
+            with_=_STAMP_WITH, with_params=_stamp_params(now, token_hash),
+        )
+    else:
+        token = rowsql.fetch_related(ApiToken, "account", "a.token_hash = %s", [token_hash])
+        if token is not None and (token.last_used_at is None or now - token.last_used_at > LAST_USE_RESOLUTION):
+            with connection.cursor() as cursor:
+                cursor.execute(f"{_STAMP_UPDATE} AND token_hash = %s", _stamp_params(now, token_hash))
     if token is None or not token.is_usable(now):
         return None
-    # Coarse last-use stamp, compared here first; the UPDATE is conditional too, so that
-    # concurrent requests of one token do not all write it.
-    if token.last_used_at is None or now - token.last_used_at > LAST_USE_RESOLUTION:
-        _stamp_last_use(token.pk, now)
     account = token.account
     account._api_token = token  # type: ignore[attr-defined]
     return account
 
 
-def _stamp_last_use(token_id: int, now: datetime) -> None:
-    table = ApiToken._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET last_used_at = %s WHERE id = %s AND (last_used_at IS NULL OR last_used_at < %s)",  # noqa: S608 — the model's table name
-            [
-                rowsql.param(ApiToken, "last_used_at", now),
-                token_id,
-                rowsql.param(ApiToken, "last_used_at", now - LAST_USE_RESOLUTION),
-            ],
-        )
+# Coarse last-use stamp: written only when stale, and only for a usable token (an active
+# account's, unrevoked and unexpired), so concurrent requests of one token do not all write it.
+_STAMP_UPDATE = (
+    "UPDATE accounts_apitoken SET last_used_at = %s WHERE (last_used_at IS NULL OR last_used_at < %s)"
+    " AND revoked_at IS NULL AND expires_at > %s"
+    " AND account_id IN (SELECT id FROM accounts_account WHERE is_active)"
+)
+_STAMP_WITH = f"WITH stamp AS ({_STAMP_UPDATE} AND token_hash = %s)"
+
+
+def _stamp_params(now: datetime, token_hash: str) -> list[Any]:
+    at = rowsql.param(ApiToken, "last_used_at", now)
+    return [at, rowsql.param(ApiToken, "last_used_at", now - LAST_USE_RESOLUTION), at, token_hash]
 
 
 def token_revoke(*, token: ApiToken, actor: object) -> None:

@@ -177,17 +177,24 @@ def _select_related(
     return sql, fk, own_names, own_conv, rel_names, rel_conv
 
 
-def fetch_related(model: type[M], relation: str, where: str, params: Sequence[Any]) -> M | None:
+def fetch_related(
+    model: type[M], relation: str, where: str, params: Sequence[Any], *, with_: str = "",
+    with_params: Sequence[Any] = (),
+) -> M | None:
     """The first row of `model` matching `where`, with the row its foreign key `relation` points
     to read by the same statement (as `select_related(relation)`); None when nothing matches.
 
     In `where`, `model`'s table is ``a`` and the related one ``b`` (``"a.token_hash = %s"``).
+    `with_` is a WITH clause to run in the same statement (PostgreSQL: e.g. a conditional
+    ``UPDATE``), with its own parameters; it sees the rows as they were before the statement.
     """
-    alias = router.db_for_read(model)
+    alias = router.db_for_write(model) if with_ else router.db_for_read(model)
     connection = connections[alias]
     sql, fk, own_names, own_conv, rel_names, rel_conv = _select_related(model, relation, where, alias)
+    if with_:
+        sql = f"{with_} {sql}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(params))
+        cursor.execute(sql, [*with_params, *params])
         row = cursor.fetchone()
     if row is None:
         return None
