@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -46,6 +47,9 @@ def main() -> None:
                         " (tottime, cumtime) instead of pyinstrument (wall time)")
     parser.add_argument("--profile-lines", type=int, default=45)
     parser.add_argument("--show-queries", action="store_true", help="print one request's SQL per target")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure the targets this many times, alternately, and report medians (min–max):"
+                             " on a shared machine one round can land on a busy moment")
     parser.add_argument("--json", default="", help="write the results here too")
     args = parser.parse_args()
 
@@ -100,33 +104,49 @@ def main() -> None:
         print(profiler.output_text(unicode=True, color=False, show_all=False))
         return
 
+    targets = args.targets.split(",")
+    workloads = {target: Workload(data, target, seed=seed) for seed, target in enumerate(targets, start=11)}
     results: dict[str, Any] = {}
-    for seed, target in enumerate(args.targets.split(","), start=11):
-        workload = Workload(data, target, seed=seed)
-        for _ in range(args.warmup):
-            send(workload)
-        with CaptureQueriesContext(connection) as ctx:
-            for _ in range(args.queries_sample):
+    rounds: list[dict[str, float]] = []
+    for round_no in range(args.rounds):
+        cpu_of: dict[str, float] = {}
+        for target in targets:
+            workload = workloads[target]
+            for _ in range(args.warmup):
                 send(workload)
-        queries = len(ctx.captured_queries) / args.queries_sample
-        if args.show_queries:
-            with CaptureQueriesContext(connection) as one:
+            if round_no == 0:
+                with CaptureQueriesContext(connection) as ctx:
+                    for _ in range(args.queries_sample):
+                        send(workload)
+                results[target] = {"queries": round(len(ctx.captured_queries) / args.queries_sample, 1)}
+                if args.show_queries:
+                    with CaptureQueriesContext(connection) as one:
+                        send(workload)
+                    print(f"--- {target}: {len(one.captured_queries)} queries")
+                    for q in one.captured_queries:
+                        print("   ", q["sql"][:220])
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            for _ in range(args.requests):
                 send(workload)
-            print(f"--- {target}: {len(one.captured_queries)} queries")
-            for q in one.captured_queries:
-                print("   ", q["sql"][:220])
-        cpu0, wall0 = time.process_time(), time.perf_counter()
-        for _ in range(args.requests):
-            send(workload)
-        cpu = (time.process_time() - cpu0) * 1000 / args.requests
-        wall = (time.perf_counter() - wall0) * 1000 / args.requests
-        results[target] = {"queries": round(queries, 1), "cpu_ms": round(cpu, 2), "wall_ms": round(wall, 2)}
-        print(f"{target:13s} queries/request {queries:5.1f}   CPU ms/request {cpu:6.2f}   wall ms/request {wall:6.2f}",
-              flush=True)
-    if "ninja" in results and "updates" in results:
-        r3 = results["ninja"]["cpu_ms"] / results["updates"]["cpu_ms"]
-        results["r3_cpu"] = round(r3, 3)
-        print(f"R3 on CPU (ninja insert CPU ÷ daily update CPU): {r3:.3f}")
+            cpu = (time.process_time() - cpu0) * 1000 / args.requests
+            wall = (time.perf_counter() - wall0) * 1000 / args.requests
+            cpu_of[target] = cpu
+            print(f"{target:13s} queries/request {results[target]['queries']:5.1f}   CPU ms/request {cpu:6.2f}"
+                  f"   wall ms/request {wall:6.2f}", flush=True)
+        if "ninja" in cpu_of and "updates" in cpu_of:
+            cpu_of["r3_cpu"] = cpu_of["ninja"] / cpu_of["updates"]
+            print(f"R3 on CPU (ninja insert CPU ÷ daily update CPU): {cpu_of['r3_cpu']:.3f}", flush=True)
+        rounds.append(cpu_of)
+    for key in [*targets, "r3_cpu"]:
+        values = sorted(r[key] for r in rounds if key in r)
+        if not values:
+            continue
+        summary = {"median": round(statistics.median(values), 3), "min": round(values[0], 3),
+                   "max": round(values[-1], 3), "rounds": len(values)}
+        results.setdefault(key, {})["cpu_ms" if key != "r3_cpu" else "r3"] = summary
+        if args.rounds > 1:
+            print(f"{key:13s} median {summary['median']:.3f} (min {summary['min']:.3f} – max {summary['max']:.3f})"
+                  f" over {len(values)} rounds")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
 
