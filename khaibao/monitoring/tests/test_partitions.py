@@ -125,3 +125,11 @@ def test_it_prunes_partitions_for_a_day_range(world):
     others = [n for n in _names() if n != partition_name(this_month)]
     assert others
     assert not any(name in plan for name in others), plan
+
+
+@pytest.mark.postgres_only
+def test_the_status_table_leaves_room_for_hot_updates(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE oid = to_regclass('monitoring_personstatus')")
+        (options,) = cursor.fetchone()
+    assert "fillfactor=70" in (options or [])
