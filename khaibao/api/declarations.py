@@ -14,6 +14,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import BaseModel, ConfigDict
 
 from khaibao.accounts.access import access_person_for_declarer, access_person_for_user
 from khaibao.api.schemas import ErrorOut, StrictSchema
@@ -91,12 +92,24 @@ class DailyUpdateBody(StrictSchema):
 
 # --- responses ------------------------------------------------------------------------------
 
-class ReasonOut(Schema):
+class PlainOut(BaseModel):
+    """A response part the endpoints build as a dict of plain values.
+
+    Not a ninja Schema: that wraps every object it validates, nested ones included, in a
+    DjangoGetter (to read model attributes, call callables, list managers) — about 0.15 ms of
+    CPU per status read (bench/hotpath.py), for dicts pydantic validates by itself in a few µs.
+    Same fields, same validation, same JSON and OpenAPI schema.
+    """
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ReasonOut(PlainOut):
     rule: str
     message: str
 
 
-class RecommendationOut(Schema):
+class RecommendationOut(PlainOut):
     code: str
     message: str
 
@@ -136,7 +149,7 @@ class DailyUpdateOut(Schema):
     assessment: AssessmentOut
 
 
-class MonitoringOut(Schema):
+class MonitoringOut(PlainOut):
     open: bool
     until: date | None
     day: int | None
@@ -145,14 +158,14 @@ class MonitoringOut(Schema):
     updated_today: bool
 
 
-class PassOut(Schema):
+class PassOut(PlainOut):
     token: str
     colour: str
     expires_at: datetime
     code: str | None = Field(None, description="short code to type at a checkpoint (holders only)")
 
 
-class FollowUpOut(Schema):
+class FollowUpOut(PlainOut):
     """The latest follow-up by a health official and the advice that goes with it."""
 
     status: str
@@ -164,7 +177,7 @@ class FollowUpOut(Schema):
     advice: str
 
 
-class StatusOut(Schema):
+class StatusOut(PlainOut):
     level: str | None
     reasons: list[ReasonOut]
     recommendations: list[RecommendationOut]

@@ -35,6 +35,7 @@ from khaibao.cases.queue import (
     REASON_RISK_DECLARATION,
     queue_reasons,
 )
+from khaibao.core import rowsql
 from khaibao.core.errors import ServiceError
 from khaibao.declarations import labels
 from khaibao.declarations.models import Declaration
@@ -738,17 +739,27 @@ def followup_advice(kind: str, test_result: str = "") -> str:
 
 def followup_for_citizen(person: Person) -> dict[str, Any] | None:
     """What the person (or their household) sees of their follow-up: the latest outcome and
-    the advice that goes with it — never the officials' notes or names. One query."""
-    action = (
-        FollowUpAction.objects.filter(person=person).select_related("case").order_by("-at", "-id").first()
+    the advice that goes with it — never the officials' notes or names. One query, two when
+    there is a follow-up."""
+    # Every citizen status read asks this, and most people never have a follow-up: precompiled
+    # statements (core/rowsql.py) instead of an ORM query compiled per call, and without the
+    # encrypted notes, which the citizen never sees.
+    action = rowsql.fetch(
+        FollowUpAction, "person_id = %s", [person.pk],
+        columns=("id", "case_id", "kind", "test_result", "test_date", "at"),
+        suffix='ORDER BY "at" DESC, id DESC LIMIT 1',
     )
     if action is None:
         return None
+    case = rowsql.fetch_values(FollowUpCase, ("status",), "id = %s", [action.case_id])
+    if not case:
+        return None  # the case was erased (retention) between the two reads
+    case_status = case[0][0]
     label = action.get_kind_display()  # type: ignore[attr-defined]
     if action.kind == ActionKind.TEST_RESULT and action.test_result:
         label = f"{label}: {action.get_test_result_display()}"  # type: ignore[attr-defined]
     return {
-        "status": action.case.status,
+        "status": case_status,
         "outcome": action.kind,
         "outcome_label": str(label),
         "test_result": action.test_result or None,

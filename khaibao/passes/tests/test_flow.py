@@ -90,3 +90,21 @@ def test_it_limits_typed_codes_per_verifier(world: Any, api: Any, settings: Any)
         assert checkpoint.post("/passes/verify", {"token": "ABCDE-FGHJ2"}).status_code == 429
     finally:
         services.CODE_CHECKS_PER_HOUR = limit
+
+
+def test_it_gives_a_new_short_code_when_the_old_one_has_less_than_an_hour_left(world: Any, api: Any) -> None:
+    import time_machine
+
+    _declare(api, world.lan, world.lan_child)
+    code = _pass(api, world.lan, world.lan_child)["code"]
+    start = timezone.now()
+    with time_machine.travel(start + timedelta(hours=22, minutes=30)):
+        assert _pass(api, world.lan, world.lan_child)["code"] == code
+    with time_machine.travel(start + timedelta(hours=23, minutes=30)):
+        renewed = _pass(api, world.lan, world.lan_child)["code"]
+        assert renewed != code
+        assert _pass(api, world.lan, world.lan_child)["code"] == renewed
+        # The old code, maybe written on paper this morning, still answers until it expires.
+        checkpoint = api.as_(world.checkpoint)
+        assert checkpoint.post("/passes/verify", {"token": code}).json()["valid"] is True
+        assert checkpoint.post("/passes/verify", {"token": renewed}).json()["valid"] is True
