@@ -18,6 +18,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from khaibao.accounts.access import access_person_for_user, jurisdiction_q
 from khaibao.accounts.models import Account, Role, ScopeLevel
@@ -702,30 +703,31 @@ def lost_rule_text(days: int) -> str:
 
 # --- the citizen's side ---------------------------------------------------------------------
 
+# Lazy: these are built at import, but must be translated into each reader's language.
 _ADVICE = {
-    ActionKind.CALLED_REACHED: _("A health official spoke with you. Follow the advice you were given and keep sending your daily update."),
-    ActionKind.CALLED_NOT_REACHED: _("A health official tried to call you. Please call your ward health station back."),
-    ActionKind.ADVISED_HOME_ISOLATION: _(
+    ActionKind.CALLED_REACHED: gettext_lazy("A health official spoke with you. Follow the advice you were given and keep sending your daily update."),
+    ActionKind.CALLED_NOT_REACHED: gettext_lazy("A health official tried to call you. Please call your ward health station back."),
+    ActionKind.ADVISED_HOME_ISOLATION: gettext_lazy(
         "Isolate at home: stay in a separate room, wear a mask, keep 2 m from others, and send your daily update."
     ),
-    ActionKind.REFERRED_FOR_TESTING: _(
+    ActionKind.REFERRED_FOR_TESTING: gettext_lazy(
         "Go for a test as your ward health station advised. Wear a mask and avoid public transport on the way."
     ),
-    ActionKind.CONCENTRATED_QUARANTINE: _("You are in concentrated quarantine. Follow the instructions of the staff there."),
-    ActionKind.HOSPITALISED: _("You are being treated in hospital. Follow the instructions of the medical staff."),
-    ActionKind.CLEARED: _(
+    ActionKind.CONCENTRATED_QUARANTINE: gettext_lazy("You are in concentrated quarantine. Follow the instructions of the staff there."),
+    ActionKind.HOSPITALISED: gettext_lazy("You are being treated in hospital. Follow the instructions of the medical staff."),
+    ActionKind.CLEARED: gettext_lazy(
         "A health official has closed your follow-up: you no longer need to be monitored. Keep following the 5K message."
     ),
-    ActionKind.LOST_TO_FOLLOWUP: _(
+    ActionKind.LOST_TO_FOLLOWUP: gettext_lazy(
         "We could not reach you. Please contact your ward health station or call the hotline 1900 9095."
     ),
 }
 _TEST_ADVICE = {
-    TestResult.POSITIVE: _(
+    TestResult.POSITIVE: gettext_lazy(
         "Your test was positive: you are a confirmed case (F0). Stay isolated and wear a mask; the health "
         "station will arrange hospital isolation and treatment. Call 1900 9095 if you have trouble breathing."
     ),
-    TestResult.NEGATIVE: _(
+    TestResult.NEGATIVE: gettext_lazy(
         "Your test was negative. Keep monitoring your health and send your daily update until your monitoring period ends."
     ),
 }

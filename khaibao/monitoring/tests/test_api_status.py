@@ -49,3 +49,15 @@ def test_it_shows_the_latest_follow_up_without_the_officials_notes(
     assert follow_up["advice"]
     assert follow_up["at"]
     assert "Không nghe máy" not in str(body)
+
+
+def test_the_follow_up_advice_is_in_the_readers_language(world: Any, api: Any) -> None:
+    declare(api, world.lan, world.lan_self, "high")
+    official = api.as_(world.ward_official)
+    assert official.post(f"/cases/{world.lan_self.id}/actions", {"kind": "called_not_reached"}).status_code == 201
+    client = api.as_(world.lan)
+    path = f"/people/{world.lan_self.id}/status"
+    english = client.get(path, headers={"Accept-Language": "en"}).json()["follow_up"]["advice"]
+    vietnamese = client.get(path, headers={"Accept-Language": "vi"}).json()["follow_up"]["advice"]
+    assert english.startswith("A health official tried to call you")
+    assert vietnamese != english
