@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from django.core.cache import cache
@@ -69,6 +69,34 @@ def _hit(store: Any, full: str, window_seconds: int) -> int:
 def hit(key: str, *, window_seconds: int) -> int:
     """Count one event under `key` and return the count within the current window."""
     return _use(lambda store: _hit(store, f"rl:{key}", window_seconds))
+
+
+def hits_and_counts(
+    *, hit: Sequence[str] = (), peek: Sequence[str] = (), window_seconds: int
+) -> tuple[list[int], list[int]]:
+    """Count one event under each `hit` key and read the `peek` keys' counts, as `hit` and
+    `count` would, in one round trip when the shared cache is Redis (a pipeline of INCR,
+    EXPIRE NX and GET): every API request checks three limits (api/middleware.py)."""
+    return _use(lambda store: _hits_and_counts(store, hit, peek, window_seconds))
+
+
+def _hits_and_counts(
+    store: Any, hit: Sequence[str], peek: Sequence[str], window_seconds: int
+) -> tuple[list[int], list[int]]:
+    get_client = getattr(getattr(store, "client", None), "get_client", None)
+    if get_client is None:  # not django-redis: one call per key
+        hits = [_hit(store, f"rl:{key}", window_seconds) for key in hit]
+        return hits, [int(store.get(f"rl:{key}", 0)) for key in peek]
+    pipe = get_client(write=True).pipeline(transaction=False)
+    for key in hit:
+        name = store.make_and_validate_key(f"rl:{key}")
+        pipe.incr(name)
+        pipe.expire(name, window_seconds, nx=True)  # the window starts at the first event
+    for key in peek:
+        pipe.get(store.make_and_validate_key(f"rl:{key}"))
+    results = pipe.execute()
+    # django-redis stores integers unpickled, so `cache.get` reads these counters too.
+    return [int(results[2 * i]) for i in range(len(hit))], [int(v or 0) for v in results[2 * len(hit):]]
 
 
 def count(key: str) -> int:

@@ -8,6 +8,7 @@ must hold (per process), and nothing may answer 500.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +28,18 @@ REDIS_DOWN = {
         "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
     }
 }
+
+
+# The real Redis of the machine (CI has one), under a prefix of its own for each test.
+def _redis_up(prefix: str) -> dict[str, Any]:
+    return {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+            "KEY_PREFIX": prefix,
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
+        }
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -162,3 +175,25 @@ def test_it_goes_back_to_the_shared_cache_after_the_outage(db, monkeypatch):
 
     assert cache.get("rl:shared") == 1
     assert not ratelimit.fallback_active()
+
+
+def test_it_counts_the_api_limits_in_redis_in_one_round_trip(world, api, settings):
+    settings.API_RATE_PER_TOKEN_PER_MINUTE = 2
+    settings.API_RATE_PER_IP_PER_MINUTE = 4
+    lan, mai = api.as_(world.lan), api.as_(world.mai)
+    with override_settings(CACHES=_redis_up(f"rl-test-{uuid.uuid4().hex}")):
+        from django.core.cache import cache
+
+        answers = [lan.get("/me").status_code for _ in range(3)]
+        other_token = mai.get("/me").status_code
+        address_spent = mai.get("/me").status_code  # the 5th request from this address
+        assert not ratelimit.fallback_active()
+        assert cache.get("rl:api-ip:127.0.0.1") == 5
+        assert cache.ttl("rl:api-ip:127.0.0.1") <= 60
+        hits, counts = ratelimit.hits_and_counts(hit=["probe"], peek=["api-ip:127.0.0.1", "nothing"],
+                                                 window_seconds=60)
+        assert (hits, counts) == ([1], [5, 0])
+        cache.clear()
+    assert answers == [200, 200, 429]
+    assert other_token == 200
+    assert address_spent == 429
