@@ -125,6 +125,14 @@ bench-load-sqlite: $(STAMP)
 	$(PY) bench/load.py --db $(LOAD_SQLITE) --tokens var/bench/load-tokens-sqlite.json --servers granian,gunicorn-sync \
 		--workers 2 --targets ninja,updates,status --runs 1 --json var/bench/load-sqlite.json
 
+## bench-hotpath: CPU and SQL statements per request of the hot paths, in process, beside the minimal ninja insert (HOT_DB; bench/RESULTS.md, "Hot path")
+.PHONY: bench-hotpath
+HOT_DB ?= postgres://root@127.0.0.1:5432/khaibao_hot
+bench-hotpath: $(STAMP)
+	$(PY) bench/generate.py --db $(HOT_DB) --people 20000 --updates 200000
+	DEBUG=1 $(PY) bench/tokens.py --db $(HOT_DB) --owners 3000 --out var/bench/hot-tokens.json
+	DEBUG=1 $(PY) bench/hotpath.py --db $(HOT_DB) --tokens var/bench/hot-tokens.json --rounds 3 --json var/bench/hotpath.json
+
 ## bench-warning: the zone warning job for one zone covering 1M residents on PostgreSQL (WARNING_DB; bench/RESULTS.md)
 .PHONY: bench-warning
 WARNING_DB ?= postgres://root@127.0.0.1:5432/khaibao_zone1m
