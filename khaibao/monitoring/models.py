@@ -89,7 +89,11 @@ class DailyUpdate(models.Model):
     the person's PersonStatus row).
     """
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="daily_updates")
+    # No index of its own: the unique (person, day) constraint leads with person_id and serves every
+    # lookup by person; one index fewer to maintain on each daily update (bench/RESULTS.md).
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="daily_updates", db_index=False
+    )
     day = models.DateField()
     symptoms = models.JSONField(default=list, blank=True)  # symptom codes
     temperature = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
@@ -122,7 +126,10 @@ class Assessment(models.Model):
     and `level_kept` is true.
     """
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="assessments")
+    # No index of its own: "assessment_person_latest" (person, -created_at) serves lookups by person.
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="assessments", db_index=False
+    )
     source = models.CharField(max_length=20, choices=Source.choices)
     declaration = models.OneToOneField(
         "declarations.Declaration", null=True, blank=True, on_delete=models.CASCADE, related_name="assessment"
