@@ -180,11 +180,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     if DATABASES["default"]["NAME"] not in ("", ":memory:"):
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+# PostgreSQL: values sent apart from the statement, and a statement prepared the second time it
+# runs on a connection, so the server stops parsing and planning the hot path's statements on
+# every request: half the database CPU of a daily update (bench/RESULTS.md, "Hot path, second
+# pass"). Set DB_PREPARED_STATEMENTS=0 behind a pooler in transaction mode that cannot keep
+# prepared statements (PgBouncer before 1.21).
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
+_POSTGRES_OPTIONS = {"server_side_binding": True, "prepare_threshold": 2} if DB_PREPARED_STATEMENTS else {}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(_POSTGRES_OPTIONS)
 # A streaming read replica (DESIGN.md §9): statistics, dashboards and exports read from it inside
 # khaibao.core.dbrouter.use_replica(); everything else, and every write, uses "default".
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+    DATABASES["replica"].setdefault("OPTIONS", {}).update(_POSTGRES_OPTIONS)
     # The test suite sees the replica as the primary: a test database cannot be created on a
     # read-only standby (the real-replica tests in khaibao/core/tests/test_replica.py add their own alias).
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
