@@ -749,7 +749,7 @@ def followup_for_citizen(person: Person) -> dict[str, Any] | None:
     action = rowsql.fetch(
         FollowUpAction, "person_id = %s", [person.pk],
         columns=("id", "case_id", "kind", "test_result", "test_date", "at"),
-        suffix='ORDER BY "at" DESC, id DESC LIMIT 1',
+        order_by='"at" DESC, id DESC',
     )
     if action is None:
         return None

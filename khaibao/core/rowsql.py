@@ -77,37 +77,23 @@ def fetch(
     *,
     columns: Sequence[str] | None = None,
     for_update: bool = False,
-    suffix: str = "",
+    order_by: str = "",
 ) -> M | None:
     """The first row of `model` matching `where` (SQL with %s placeholders), or None.
 
     `columns` (attnames) limits what is read; the others are deferred, as with `.only()`.
     `for_update` locks the row where the database can (PostgreSQL), and reads the primary.
+    `order_by` (SQL, e.g. ``"at DESC, id DESC"``) says which row is first.
     """
-    found = fetch_all(model, where, params, columns=columns, for_update=for_update, suffix=suffix or "LIMIT 1")
-    return found[0] if found else None
-
-
-def fetch_all(
-    model: type[M],
-    where: str,
-    params: Sequence[Any],
-    *,
-    columns: Sequence[str] | None = None,
-    for_update: bool = False,
-    suffix: str = "",
-) -> list[M]:
-    """Every row of `model` matching `where`, as model instances (see `fetch`)."""
     alias = router.db_for_write(model) if for_update else router.db_for_read(model)
     connection = connections[alias]
     lock = for_update and connection.features.has_select_for_update
-    sql, attnames, converters = _select(
-        model, tuple(columns) if columns is not None else None, where, f"{suffix} FOR UPDATE" if lock else suffix, alias
-    )
+    suffix = (f"ORDER BY {order_by} " if order_by else "") + ("LIMIT 1 FOR UPDATE" if lock else "LIMIT 1")
+    sql, attnames, converters = _select(model, tuple(columns) if columns is not None else None, where, suffix, alias)
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
-        rows = cursor.fetchall()
-    return [_row_to_instance(model, alias, attnames, converters, row) for row in rows]
+        row = cursor.fetchone()
+    return None if row is None else _row_to_instance(model, alias, attnames, converters, row)
 
 
 def fetch_with(

@@ -78,7 +78,7 @@ def person_assess(
     when the update raised the level.
     """
     today = timezone.localdate(now)
-    inputs = assessment_inputs(person, since=today - timedelta(days=current_questionnaire().lookback_days))
+    inputs = _inputs(person, today)
     assessment = _assessment_compute(
         person=person, inputs=inputs, source=source, now=now, declaration=declaration, daily_update=daily_update,
         needs_attention=needs_attention,
@@ -86,6 +86,11 @@ def person_assess(
     rowsql.create(assessment)
     rowsql.update(inputs.status, _STATUS_COLUMNS)
     return assessment
+
+
+def _inputs(person: Person, today: date) -> AssessmentInputs:
+    """What the assessment reads, with the daily updates of the questionnaire's lookback window."""
+    return assessment_inputs(person, since=today - timedelta(days=current_questionnaire().lookback_days))
 
 
 def _assessment_compute(
@@ -406,7 +411,7 @@ def _daily_update_put_one_statement(
     that both paths store the same rows.
     """
     today = timezone.localdate(now)
-    inputs = assessment_inputs(person, since=today - timedelta(days=current_questionnaire().lookback_days))
+    inputs = _inputs(person, today)
     inputs.recent_updates = sorted(
         [row for row in inputs.recent_updates if row[0] != day] + [(day, symptoms, temperature)],
         key=lambda row: row[0],

@@ -28,21 +28,14 @@ class Migration(migrations.Migration):
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AlterField(
-                    model_name="assessment",
+                    model_name=model_name,
                     name="person",
                     field=models.ForeignKey(
-                        db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="assessments",
+                        db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name=related_name,
                         to="people.person",
                     ),
-                ),
-                migrations.AlterField(
-                    model_name="dailyupdate",
-                    name="person",
-                    field=models.ForeignKey(
-                        db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="daily_updates",
-                        to="people.person",
-                    ),
-                ),
+                )
+                for model_name, related_name in (("assessment", "assessments"), ("dailyupdate", "daily_updates"))
             ],
             database_operations=[
                 migrations.RunSQL(
