@@ -45,9 +45,12 @@ class PersonStatus(models.Model):
 
     # --- Officials' triage queue (issue 4), kept current by khaibao.cases ---------------
     # Denormalised from the person so that a jurisdiction's queue is one indexed range scan.
-    home_ward = models.ForeignKey("places.Ward", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # No index of their own: the queue indexes below lead with them (migration 0010).
+    home_ward = models.ForeignKey(
+        "places.Ward", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     home_province = models.ForeignKey(
-        "places.Province", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "places.Province", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     in_queue = models.BooleanField(default=False)
     queue_rank = models.IntegerField(default=0)  # higher first
