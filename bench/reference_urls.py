@@ -6,7 +6,18 @@
   validated by a schema, no auth): the "minimal Django + ninja insert" R3 compares the
   product's update path with (bench/load.py);
 * /bench/hello — a Django view answering a constant (the framework's floor; the server's own
-  floor is bench/hello_wsgi.py).
+  floor is bench/hello_wsgi.py);
+* /bench/ninja/read/{person} — one SELECT of a status row behind a minimal django-ninja endpoint:
+  the reference for the status read (no endpoint doing a database round trip through this stack
+  can be faster);
+* /bench/ninja/floor/{person}/{day} — the least any implementation of the product's daily update
+  must do while it keeps its contract (authenticated and rate-limited, answered with the new
+  assessment, the status current, an audit event in the same transaction): the product's token
+  check and API rate limits (its middleware), then the same four rows as the product (upsert the
+  update, insert an Assessment, update the status row, insert the audit event) in one atomic
+  statement on PostgreSQL, with constant values — no validation, no access check, no inputs read,
+  no risk engine, no idempotency. `floor ÷ ninja insert` is therefore a ceiling on R3 for this
+  stack.
 """
 
 from __future__ import annotations
@@ -14,12 +25,17 @@ from __future__ import annotations
 import json
 import random
 from datetime import date, timedelta
+from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
+from ninja.security import HttpBearer
+
+from khaibao.api.auth import request_account
 
 # Days far in the future, so the reference rows never collide with generated ones and are
 # easy to delete afterwards (bench/measure.py removes them).
@@ -72,6 +88,82 @@ def ninja_insert(request: HttpRequest, data: ReferenceUpdateIn) -> dict[str, boo
             [data.person, day, json.dumps(data.symptoms), data.temperature, data.feeling],
         )
     return {"ok": True}
+
+
+class ReferenceBearer(HttpBearer):
+    # The product's own token check (khaibao/api/auth.py): the middleware that applies the API's
+    # rate limits has already run it for this request, so this is the only token lookup, as in
+    # the product. Authentication and rate limits are part of the update's contract.
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return request_account(request)
+
+
+@reference_api.get("/read/{person}")
+def ninja_read(request: HttpRequest, person: int) -> dict[str, Any]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT level, assessed_at FROM monitoring_personstatus WHERE person_id = %s", [person])
+        row = cursor.fetchone()
+    return {"level": row[0] if row else None, "assessed_at": row[1] if row else None}
+
+
+# PostgreSQL: the four rows in one statement, as the product writes them (monitoring/services.py).
+_FLOOR_PG = (
+    "WITH u AS (INSERT INTO monitoring_dailyupdate (person_id, day, symptoms, temperature, feeling, updated_as,"
+    " updated_by_id, created_at, updated_at) VALUES (%(person)s, %(day)s, %(symptoms)s, %(temperature)s,"
+    " %(feeling)s, 'self', %(account)s, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+    " ON CONFLICT (person_id, day) DO UPDATE SET symptoms = EXCLUDED.symptoms, temperature = EXCLUDED.temperature,"
+    " feeling = EXCLUDED.feeling, updated_at = EXCLUDED.updated_at RETURNING id),"
+    " a AS (INSERT INTO monitoring_assessment (source, level, engine_level, level_kept, reasons, recommendations,"
+    " ruleset_version, monitoring_days, priority, created_at, person_id, daily_update_id)"
+    " SELECT 'daily_update', 'low', 'low', false, '[]', '[\"five_k\"]', 'bench', 0, 0, CURRENT_TIMESTAMP,"
+    " %(person)s, u.id FROM u RETURNING id, level, created_at),"
+    " s AS (UPDATE monitoring_personstatus SET level = a.level, assessed_at = a.created_at,"
+    " last_update_at = a.created_at, last_activity_at = a.created_at FROM a WHERE person_id = %(person)s),"
+    " e AS (INSERT INTO audit_auditevent (at, actor_id, actor_label, action, object_type, object_id, person_id,"
+    " reason, ip, data, prev_hash) SELECT CURRENT_TIMESTAMP, %(account)s, '', 'bench.floor', 'DailyUpdate',"
+    " u.id::text, %(person)s, '', '127.0.0.1', '{}', '' FROM u)"
+    " SELECT a.id, a.level FROM a"
+)
+# SQLite has no data-modifying WITH: the same four rows, one statement each.
+_FLOOR_SQLITE = (
+    "INSERT INTO monitoring_dailyupdate (person_id, day, symptoms, temperature, feeling, updated_as,"
+    " updated_by_id, created_at, updated_at) VALUES (%(person)s, %(day)s, %(symptoms)s, %(temperature)s,"
+    " %(feeling)s, 'self', %(account)s, %(now)s, %(now)s)"
+    " ON CONFLICT (person_id, day) DO UPDATE SET symptoms = excluded.symptoms, temperature = excluded.temperature,"
+    " feeling = excluded.feeling, updated_at = excluded.updated_at RETURNING id",
+    "INSERT INTO monitoring_assessment (source, level, engine_level, level_kept, reasons, recommendations,"
+    " ruleset_version, monitoring_days, priority, created_at, person_id, daily_update_id)"
+    " VALUES ('daily_update', 'low', 'low', 0, '[]', '[\"five_k\"]', 'bench', 0, 0, %(now)s, %(person)s,"
+    " %(update)s) RETURNING id, level",
+    "UPDATE monitoring_personstatus SET level = 'low', assessed_at = %(now)s, last_update_at = %(now)s,"
+    " last_activity_at = %(now)s WHERE person_id = %(person)s",
+    "INSERT INTO audit_auditevent (at, actor_id, actor_label, action, object_type, object_id, person_id, reason,"
+    " ip, data, prev_hash) VALUES (%(now)s, %(account)s, '', 'bench.floor', 'DailyUpdate', %(update)s,"
+    " %(person)s, '', '127.0.0.1', '{}', '')",
+)
+
+
+@reference_api.put("/floor/{person}/{day}", auth=ReferenceBearer())
+def ninja_floor(request: HttpRequest, person: int, day: date, data: ReferenceUpdateIn) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "person": person, "day": day, "symptoms": json.dumps(data.symptoms), "temperature": data.temperature,
+        "feeling": data.feeling, "account": request.auth.pk,  # type: ignore[attr-defined]
+    }
+    if connection.vendor == "postgresql":
+        # One statement is atomic by itself: no BEGIN/COMMIT round trips.
+        with connection.cursor() as cursor:
+            cursor.execute(_FLOOR_PG, values)
+            assessment_id, level = cursor.fetchone()
+        return {"assessment": assessment_id, "level": level}
+    values["now"] = connection.ops.adapt_datetimefield_value(timezone.now())
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_FLOOR_SQLITE[0], values)
+        values["update"] = cursor.fetchone()[0]
+        cursor.execute(_FLOOR_SQLITE[1], values)
+        assessment_id, level = cursor.fetchone()
+        cursor.execute(_FLOOR_SQLITE[2], values)
+        cursor.execute(_FLOOR_SQLITE[3], values)
+    return {"assessment": assessment_id, "level": level}
 
 
 urlpatterns = [
