@@ -123,7 +123,7 @@ LOAD_SQLITE ?= sqlite:///$(CURDIR)/var/bench/load.sqlite3
 bench-load-sqlite: $(STAMP)
 	$(PY) bench/tokens.py --db $(LOAD_SQLITE) --owners 10000 --out var/bench/load-tokens-sqlite.json
 	$(PY) bench/load.py --db $(LOAD_SQLITE) --tokens var/bench/load-tokens-sqlite.json --servers granian,gunicorn-sync \
-		--workers 2 --targets ninja,updates,status --runs 1 --json var/bench/load-sqlite.json
+		--workers 2 --targets ninja,floor,updates,ninja-read,status --runs 1 --json var/bench/load-sqlite.json
 
 ## bench-hotpath: CPU and SQL statements per request of the hot paths, in process, beside the minimal ninja insert (HOT_DB; bench/RESULTS.md, "Hot path")
 .PHONY: bench-hotpath

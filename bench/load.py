@@ -806,7 +806,7 @@ def main() -> int:
     parser.add_argument("--servers", default="gunicorn-sync,granian")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--targets", default="hello,ninja,updates,declarations,status,mix")
+    parser.add_argument("--targets", default="hello,ninja,ninja-read,floor,updates,declarations,status,mix")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--probe-seconds", type=float, default=5)
     parser.add_argument("--warmup-seconds", type=float, default=3)
