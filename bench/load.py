@@ -28,6 +28,7 @@ rate: a short closed-loop probe estimates capacity X, then open-loop steps at fr
 * `floor`       — the least the daily update's contract needs (token lookup + its four rows in one
                   transaction, constant values; bench/reference_urls.py): floor/s ÷ ninja/s is the
                   ceiling on R3 for this stack;
+* `floor-declaration` — the same for a new declaration (PostgreSQL only);
 * `ninja-read`  — one SELECT behind a minimal ninja endpoint: the reference for status reads.
 
 pgbench (bench/pgbench_upsert.sql, one upsert per transaction) runs in the same session with as
@@ -319,12 +320,12 @@ class Workload:
                            {"Authorization": f"Bearer {token}", "Idempotency-Key": key},
                            json.dumps(payload).encode(),
                            {"person": person, "day": day.isoformat(), "key": key, "hash": payload_hash(payload)})
-        if kind == "declaration":
+        if kind in ("declaration", "floor-declaration"):
             token, person = self._owner_person()
             body = {"travel": [], "symptoms": [], "exposures": [], "conditions": [], "pregnant": False,
                     "commitment": True, "consent": True}
-            return Request("declaration", "POST", f"/api/v1/people/{person}/declarations",
-                           {"Authorization": f"Bearer {token}", "Idempotency-Key": key},
+            path = f"/api/v1/people/{person}/declarations" if kind == "declaration" else f"/bench/ninja/floor-declaration/{person}"
+            return Request(kind, "POST", path, {"Authorization": f"Bearer {token}", "Idempotency-Key": key},
                            json.dumps(body).encode(), {"person": person, "key": key})
         if kind == "status":
             token, person = self._owner_person()
@@ -871,6 +872,9 @@ def main() -> int:
                                            if closed.get("floor") and closed.get("ninja") else None),
                 "R3_ceiling_cpu": (round(cpu_total(result, "ninja") / cpu_total(result, "floor"), 3)
                                    if cpu_total(result, "ninja") and cpu_total(result, "floor") else None),
+                "declarations_over_floor_closed_loop": (
+                    round(closed["declarations"] / closed["floor-declaration"], 3)
+                    if closed.get("declarations") and closed.get("floor-declaration") else None),
                 # Status reads against one SELECT behind the same framework.
                 "status_over_read_closed_loop": (round(closed["status"] / closed["ninja-read"], 3)
                                                  if closed.get("status") and closed.get("ninja-read") else None),

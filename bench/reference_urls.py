@@ -17,7 +17,12 @@
   update, insert an Assessment, update the status row, insert the audit event) in one atomic
   statement on PostgreSQL, with constant values — no validation, no access check, no inputs read,
   no risk engine, no idempotency. `floor ÷ ninja insert` is therefore a ceiling on R3 for this
-  stack.
+  stack;
+* /bench/ninja/floor-declaration/{person} — the same for a new declaration (PostgreSQL only): the
+  token check and rate limits, the Idempotency-Key lookup, then one transaction that locks the
+  person's status row (two declarations of one person must not take the same version) and writes
+  the declaration (next version), its Assessment, the status row, the audit event and the
+  Idempotency-Key record in one statement.
 """
 
 from __future__ import annotations
@@ -75,6 +80,16 @@ class ReferenceUpdateIn(Schema):
     symptoms: list[str] = []
     temperature: float | None = None
     feeling: str = "well"
+
+
+class ReferenceDeclarationIn(Schema):
+    travel: list[dict[str, Any]] = []
+    symptoms: list[str] = []
+    exposures: list[str] = []
+    conditions: list[str] = []
+    pregnant: bool = False
+    commitment: bool = True
+    consent: bool = True
 
 
 @reference_api.post("/insert")
@@ -164,6 +179,47 @@ def ninja_floor(request: HttpRequest, person: int, day: date, data: ReferenceUpd
         cursor.execute(_FLOOR_SQLITE[2], values)
         cursor.execute(_FLOOR_SQLITE[3], values)
     return {"assessment": assessment_id, "level": level}
+
+
+_FLOOR_DECLARATION_PG = (
+    "WITH d AS (INSERT INTO declarations_declaration (person_id, version, kind, declared_by_id, declared_as,"
+    " questionnaire_version, consent_version, commitment, consent, answers, created_at) VALUES (%(person)s,"
+    " (SELECT COALESCE(MAX(v.version), 0) + 1 FROM declarations_declaration v WHERE v.person_id = %(person)s),"
+    " 'universal', %(account)s, 'household_owner', 'bench', 'bench', true, true, %(answers)s, CURRENT_TIMESTAMP)"
+    " RETURNING id, version),"
+    " a AS (INSERT INTO monitoring_assessment (source, level, engine_level, level_kept, reasons, recommendations,"
+    " ruleset_version, monitoring_days, priority, created_at, person_id, declaration_id)"
+    " SELECT 'declaration', 'low', 'low', false, '[]', '[\"five_k\"]', 'bench', 0, 0, CURRENT_TIMESTAMP,"
+    " %(person)s, d.id FROM d RETURNING id, level, created_at),"
+    " s AS (UPDATE monitoring_personstatus SET level = a.level, assessed_at = a.created_at,"
+    " last_declaration_at = a.created_at, last_activity_at = a.created_at FROM a WHERE person_id = %(person)s),"
+    " e AS (INSERT INTO audit_auditevent (at, actor_id, actor_label, action, object_type, object_id, person_id,"
+    " reason, ip, data, prev_hash) SELECT CURRENT_TIMESTAMP, %(account)s, '', 'bench.floor', 'Declaration',"
+    " d.id::text, %(person)s, '', '127.0.0.1', '{}', '' FROM d),"
+    " i AS (INSERT INTO api_idempotencyrecord (owner, key, method, path, request_hash, status_code, content_type,"
+    " body, created_at) VALUES (%(owner)s, %(key)s, 'POST', %(path)s, '', 201, 'application/json', %(body)s,"
+    " CURRENT_TIMESTAMP))"
+    " SELECT d.id, d.version FROM d"
+)
+
+
+@reference_api.post("/floor-declaration/{person}", auth=ReferenceBearer())
+def ninja_floor_declaration(request: HttpRequest, person: int, data: ReferenceDeclarationIn) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "person": person, "account": request.auth.pk,  # type: ignore[attr-defined]
+        "answers": data.model_dump_json(), "owner": f"account:{request.auth.pk}",  # type: ignore[attr-defined]
+        "key": request.headers.get("Idempotency-Key", ""), "path": request.path, "body": b"{}",
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT status_code, body FROM api_idempotencyrecord WHERE owner = %(owner)s AND key = %(key)s",
+                       values)
+        if cursor.fetchone() is not None:
+            return {"replayed": True}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT person_id FROM monitoring_personstatus WHERE person_id = %(person)s FOR UPDATE", values)
+        cursor.execute(_FLOOR_DECLARATION_PG, values)
+        declaration_id, version = cursor.fetchone()
+    return {"declaration": declaration_id, "version": version}
 
 
 urlpatterns = [
