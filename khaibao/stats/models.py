@@ -22,8 +22,8 @@ class DailyAreaRollup(models.Model):
     day = models.DateField()
     # No index of its own: "stats_area_ward_day" leads with it.
     ward = models.ForeignKey("places.Ward", on_delete=models.CASCADE, related_name="+", db_index=False)
-    # Denormalised from the ward so that a province's rows are one index range.
-    # No index of its own: "stats_area_province_day" leads with it.
+    # Denormalised from the ward so that a province's rows are one index range: that of
+    # "stats_area_province_day", which leads with it, so no index of its own.
     province = models.ForeignKey(
         "places.Province", on_delete=models.CASCADE, related_name="+", db_index=False
     )
