@@ -143,7 +143,8 @@ class ApiToken(models.Model):
 class OtpChallenge(models.Model):
     """One one-time code sent to a phone. The code is stored as a keyed hash, never in clear."""
 
-    phone_index = models.CharField(max_length=64, db_index=True)
+    # No index of its own: "otp_phone_recent" (phone_index, -created_at) leads with it.
+    phone_index = models.CharField(max_length=64, db_index=False)
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -164,7 +165,10 @@ class BreakGlassGrant(models.Model):
     The reason may name people or health facts, so it is encrypted like other personal data.
     """
 
-    official = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="break_glass_grants")
+    # No index of its own: "break_glass_active" (official, person, expires_at) leads with it.
+    official = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="break_glass_grants", db_index=False
+    )
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="break_glass_grants")
     reason = EncryptedTextField()
     granted_at = models.DateTimeField(default=timezone.now)

@@ -36,10 +36,15 @@ class FollowUpCase(models.Model):
     per person; clearing the person closes it, and a later need opens a new one.
     """
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="followup_cases")
+    # No index of its own: "followup_person_latest" (person, -opened_at) leads with it.
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="followup_cases", db_index=False
+    )
     status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    # No index of its own: "followup_assigned_status" (assigned_to, status) leads with it.
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False,
     )
     assigned_at = models.DateTimeField(null=True, blank=True)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -69,7 +74,10 @@ class FollowUpAction(models.Model):
 
     case = models.ForeignKey(FollowUpCase, on_delete=models.CASCADE, related_name="actions")
     # Every person-owned table carries person_id (DESIGN.md §9).
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="followup_actions")
+    # No index of its own: "followup_action_person_latest" (person, -at) leads with it.
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="followup_actions", db_index=False
+    )
     kind = models.CharField(max_length=30, choices=ActionKind.choices)
     test_result = models.CharField(max_length=10, choices=TestResult.choices, blank=True)
     test_date = models.DateField(null=True, blank=True)

@@ -26,7 +26,10 @@ class Declaration(models.Model):
     re-assessments (daily updates, new zones) can rebuild the risk engine's facts.
     """
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="declarations")
+    # No index of its own: the unique (person, version) constraint leads with it.
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="declarations", db_index=False
+    )
     version = models.PositiveIntegerField()
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.UNIVERSAL)
     declared_by = models.ForeignKey(
@@ -42,9 +45,10 @@ class Declaration(models.Model):
 
     class Meta:
         constraints = [
+            # Also the index of every read by person: "latest first" is a backward scan of it, so no
+            # separate (person, -version) index (migration 0002).
             models.UniqueConstraint(fields=["person", "version"], name="declaration_person_version"),
         ]
-        indexes = [models.Index(fields=["person", "-version"], name="declaration_person_latest")]
 
     def __str__(self) -> str:
         return f"{self.person_id} v{self.version} ({self.kind})"

@@ -36,9 +36,10 @@ class Announcement(models.Model):
     body_en_html = models.TextField(blank=True, default="")
     # Hotlines only: national digits as dialled ("19009095", "02438253531", "115").
     phone = models.CharField(max_length=20, blank=True, default="")
+    # No index of its own: "news_province_recent" (province, -publish_at) leads with it.
     province = models.ForeignKey(
         "places.Province", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        help_text="Empty: the whole country.",
+        help_text="Empty: the whole country.", db_index=False,
     )
     pinned = models.BooleanField(default=False)
     publish_at = models.DateTimeField(default=timezone.now)

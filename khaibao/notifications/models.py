@@ -41,7 +41,10 @@ class Notification(models.Model):
     `dedupe_key` makes a sender idempotent per account: one row per (account, key).
     """
 
-    account = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # No index of its own: "notification_inbox" (account, -id) leads with it.
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
     person = models.ForeignKey(
         "people.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
@@ -97,7 +100,10 @@ class ChannelPreference(models.Model):
 class Delivery(models.Model):
     """One notification on one channel, sent by the worker (`tasks.deliver`) with retries."""
 
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    # No index of its own: the unique (notification, channel) constraint leads with it.
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -128,8 +134,10 @@ class Delivery(models.Model):
 class WebPushSubscription(models.Model):
     """A browser's Push API subscription (endpoint + keys) for an account."""
 
+    # No index of its own: the unique (account, endpoint) constraint leads with it.
     account = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webpush_subscriptions"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webpush_subscriptions",
+        db_index=False,
     )
     endpoint = models.URLField(max_length=1000)
     p256dh = models.CharField(max_length=200)

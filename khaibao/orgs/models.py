@@ -144,7 +144,8 @@ class UnitComplianceRollup(models.Model):
     khaibao.orgs.rollups.compliance_refresh; a past day's rows keep its last refresh.
     """
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique (campaign, day, unit) constraint leads with it.
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_index=False)
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     own_members = models.PositiveIntegerField(default=0)
@@ -173,7 +174,8 @@ class ComplianceSnapshot(models.Model):
     and true once the day is over and the day's last refresh was copied.
     """
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique (campaign, unit, day) constraint leads with it.
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_index=False)
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     members = models.PositiveIntegerField(default=0)
@@ -195,7 +197,8 @@ class ComplianceSnapshot(models.Model):
 class CampaignReminder(models.Model):
     """A compliance reminder sent to a member: the row makes it at most one per member per day."""
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique (member, day) constraint leads with it.
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField()
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=10)  # "in_app" (with the account's channels) or "sms"

@@ -54,7 +54,10 @@ class Person(models.Model):
     id_number_index = models.CharField(max_length=64, unique=True, null=True, blank=True)
     phone = EncryptedTextField(blank=True, default="")
     phone_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
-    home_ward = models.ForeignKey("places.Ward", on_delete=models.PROTECT, related_name="residents")
+    # No index of its own: the named index "person_home_ward" below is the same index.
+    home_ward = models.ForeignKey(
+        "places.Ward", on_delete=models.PROTECT, related_name="residents", db_index=False
+    )
     street = EncryptedTextField(blank=True, default="")
     account = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
@@ -79,7 +82,10 @@ class Person(models.Model):
 class HouseholdMembership(models.Model):
     """A person in an account's household — the people that account declares for."""
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="household")
+    # No index of its own: the unique (owner, person) constraint leads with it.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="household", db_index=False
+    )
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="households")
     relation = models.CharField(max_length=20, choices=Relation.choices)
     created_at = models.DateTimeField(default=timezone.now)
@@ -132,7 +138,10 @@ class VolunteerAppointment(models.Model):
     expiry ends access without any job having to run.
     """
 
-    account = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appointments")
+    # No index of its own: "volunteer_appt_active" (account, expires_at) leads with it.
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appointments", db_index=False
+    )
     appointed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

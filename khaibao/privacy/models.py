@@ -68,7 +68,10 @@ class ErasureCode(models.Model):
     Stored as a keyed hash; valid OTP_CODE_TTL_SECONDS; at most OTP_MAX_ATTEMPTS guesses.
     """
 
-    account = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: "erasure_code_recent" (account, -created_at) leads with it.
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     # What the code confirms: withdrawing consent or erasing (both end in an erasure).
     reason = models.CharField(max_length=20, choices=ErasureReason.choices)
     person_ids = models.JSONField(default=list)

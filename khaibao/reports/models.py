@@ -41,14 +41,17 @@ OPEN_STATUSES = (ReportStatus.RECEIVED, ReportStatus.VERIFYING)
 
 class Report(models.Model):
     category = models.CharField(max_length=40, choices=Category.choices)
-    ward = models.ForeignKey("places.Ward", on_delete=models.PROTECT, related_name="+")
+    # No index of its own: "report_ward_status" (ward, status, created_at) leads with it.
+    ward = models.ForeignKey("places.Ward", on_delete=models.PROTECT, related_name="+", db_index=False)
     address = EncryptedTextField()
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
     description = EncryptedTextField()
     happened_at = models.DateTimeField()
+    # No index of its own: "report_reporter" (reporter, created_at) leads with it.
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports",
+        db_index=False,
     )
     tracking_hash = models.CharField(max_length=64, unique=True)
     status = models.CharField(max_length=12, choices=ReportStatus.choices, default=ReportStatus.RECEIVED)

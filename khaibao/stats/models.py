@@ -20,9 +20,13 @@ class DailyAreaRollup(models.Model):
     """
 
     day = models.DateField()
-    ward = models.ForeignKey("places.Ward", on_delete=models.CASCADE, related_name="+")
-    # Denormalised from the ward so that a province's rows are one index range.
-    province = models.ForeignKey("places.Province", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: "stats_area_ward_day" leads with it.
+    ward = models.ForeignKey("places.Ward", on_delete=models.CASCADE, related_name="+", db_index=False)
+    # Denormalised from the ward so that a province's rows are one index range: that of
+    # "stats_area_province_day", which leads with it, so no index of its own.
+    province = models.ForeignKey(
+        "places.Province", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     declarations = models.PositiveIntegerField(default=0)  # universal and risk-factor together
     risk_declarations = models.PositiveIntegerField(default=0)
     daily_updates = models.PositiveIntegerField(default=0)
@@ -61,8 +65,12 @@ class DailyCodeRollup(models.Model):
     """
 
     day = models.DateField()
-    ward = models.ForeignKey("places.Ward", on_delete=models.CASCADE, related_name="+")
-    province = models.ForeignKey("places.Province", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: "stats_code_ward_day" leads with it.
+    ward = models.ForeignKey("places.Ward", on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No index of its own: "stats_code_province_day" leads with it.
+    province = models.ForeignKey(
+        "places.Province", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     kind = models.CharField(max_length=10, choices=CodeKind.choices)
     code = models.CharField(max_length=40)
     count = models.PositiveIntegerField(default=0)

@@ -28,7 +28,10 @@ class Contact(models.Model):
     update cannot forget the contact.
     """
 
-    source = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="traced_contacts")
+    # No index of its own: "contact_source_recent" (source, -registered_at) leads with it.
+    source = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="traced_contacts", db_index=False
+    )
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="traced_from")
     kind = models.CharField(max_length=20, choices=ContactKind.choices)
     contact_date = models.DateField()

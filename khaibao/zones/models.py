@@ -51,7 +51,10 @@ class ZoneState(models.Model):
 
 
 class Zone(models.Model):
-    province = models.ForeignKey("places.Province", on_delete=models.PROTECT, related_name="zones")
+    # No index of its own: "zone_province_latest" (province, -created_at) leads with it.
+    province = models.ForeignKey(
+        "places.Province", on_delete=models.PROTECT, related_name="zones", db_index=False
+    )
     current = models.OneToOneField(
         "ZoneVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="current_of"
     )
@@ -73,7 +76,8 @@ class ZoneVersion(models.Model):
     residents; circles and polygons answer "am I in or near" for a point.
     """
 
-    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="versions")
+    # No index of its own: the unique (zone, number) constraint leads with it.
+    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="versions", db_index=False)
     number = models.PositiveIntegerField()
     change = models.CharField(max_length=10, choices=Change.choices)
     name = models.CharField(max_length=200)
@@ -136,7 +140,8 @@ class Place(models.Model):
 
 
 class PlaceVersion(models.Model):
-    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="versions")
+    # No index of its own: the unique (place, number) constraint leads with it.
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="versions", db_index=False)
     number = models.PositiveIntegerField()
     change = models.CharField(max_length=10, choices=Change.choices)
     name = models.CharField(max_length=300)  # the address or name of the place
