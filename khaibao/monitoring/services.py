@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.access import declarer_relation
+from khaibao.audit.models import AuditEvent
 from khaibao.audit.services import audit_event, audit_record
 from khaibao.cases.queue import queue_apply
 from khaibao.core import rowsql
@@ -353,7 +354,7 @@ def daily_update_put(
         day=day, today=timezone.localdate(now), symptoms=symptoms, temperature=temperature, feeling=feeling
     )
     relation = declarer_relation(actor, person)
-    if _writes_in_one_statement():
+    if writes_in_one_statement():
         return _daily_update_put_one_statement(
             actor=actor, person=person, day=day, symptoms=codes, temperature=value, feeling=feeling,
             relation=relation, now=now, ip=ip,
@@ -374,25 +375,96 @@ def daily_update_put(
     return update, assessment, created
 
 
-# The status columns a daily update's assessment sets: copied from the Assessment row the same
-# statement inserts, or given as parameters (a daily update never changes the others: the
-# declaration time, needs_attention, the contact flags). Fewer than 50 parameters in all, or
-# psycopg would parse the statement's text again on every request instead of caching it.
+# The status columns an assessment sets, copied from the Assessment row the same statement
+# inserts; the other columns that may change are parameters. What triggered the assessment says
+# which columns it never changes (a daily update: the declaration time, needs_attention, the
+# contact flags; a declaration: the update time, the missed-updates columns, the contact flags).
+# Fewer than 50 parameters in all, or psycopg would parse the statement's text again on every
+# request instead of caching it.
 _STATUS_FROM_ASSESSMENT = {
     "level": "a.level", "reasons": "a.reasons", "recommendations": "a.recommendations",
     "ruleset_version": "a.ruleset_version", "priority": "a.priority", "monitoring_until": "a.monitoring_until",
-    "assessed_at": "a.created_at", "last_update_at": "a.created_at", "last_activity_at": "a.created_at",
+    "assessed_at": "a.created_at", "last_activity_at": "a.created_at",
 }
 _ASSESSMENT_RETURNING = "id, level, reasons, recommendations, ruleset_version, priority, monitoring_until, created_at"
-_STATUS_COLUMNS_AFTER_UPDATE = tuple(
-    c for c in _STATUS_COLUMNS
-    if c not in _STATUS_FROM_ASSESSMENT and c not in ("last_declaration_at", "needs_attention", "is_f0", "contact_level")
+
+
+def _status_write(time_column: str, unchanged: tuple[str, ...]) -> tuple[dict[str, str], tuple[str, ...]]:
+    expressions = {**_STATUS_FROM_ASSESSMENT, time_column: "a.created_at"}
+    return expressions, tuple(c for c in _STATUS_COLUMNS if c not in expressions and c not in unchanged)
+
+
+_CONTACT_FLAGS = ("is_f0", "contact_level")
+_STATUS_AFTER_UPDATE = _status_write("last_update_at", ("last_declaration_at", "needs_attention", *_CONTACT_FLAGS))
+_STATUS_AFTER_DECLARATION = _status_write(
+    "last_declaration_at", ("last_update_at", "missed_days", "lost_to_followup_at", "escalated_at", *_CONTACT_FLAGS),
 )
 
 
-def _writes_in_one_statement() -> bool:
-    # PostgreSQL runs data-modifying WITH clauses; SQLite does not.
+def writes_in_one_statement() -> bool:
+    """Whether a declaration or daily update is written with its assessment, status row and
+    audit event in one statement (`person_assess_written_with`): PostgreSQL runs
+    data-modifying WITH clauses, SQLite does not."""
     return connection.vendor == "postgresql"
+
+
+def person_assess_inputs(person: Person, now: datetime) -> AssessmentInputs:
+    """What assessing `person` at `now` reads, their status row locked until the transaction
+    ends — for a caller of `person_assess_written_with`, which adds its new row to the inputs."""
+    return _inputs(person, timezone.localdate(now))
+
+
+def person_assess_written_with(
+    *,
+    person: Person,
+    inputs: AssessmentInputs,
+    source: str,
+    now: datetime,
+    row: tuple[str, str, list[Any]],
+    select: str,
+    event: AuditEvent,
+    event_expressions: dict[str, tuple[str, Sequence[Any]]],
+    declaration: Declaration | None = None,
+    daily_update: DailyUpdate | None = None,
+    needs_attention: bool = False,
+) -> tuple[Assessment, tuple[Any, ...]]:
+    """`person_assess` and an audit event written in ONE statement together with the row being
+    assessed (PostgreSQL; see `writes_in_one_statement`). Returns the Assessment (saved) and the
+    `select`ed values of that row (its id is the Assessment's link).
+
+    `inputs` come from `person_assess_inputs` with the new row already added in memory (the
+    status lock serialises the person's writes, so they are still current). `row` is
+    (name, SQL, params): an INSERT … RETURNING run as the statement's first `WITH` clause, read
+    back as `name` — its `id` becomes the Assessment's `declaration_id` or `daily_update_id`,
+    and `event_expressions` (rowsql.insert_statement) may copy values from it. `select` lists
+    what else to return from it, e.g. ``"d.version"``.
+    """
+    assessment = _assessment_compute(
+        person=person, inputs=inputs, source=source, now=now, declaration=declaration, daily_update=daily_update,
+        needs_attention=needs_attention,
+    )
+    name, row_sql, row_params = row
+    link = "declaration_id" if declaration is not None else "daily_update_id"
+    status_expressions, status_columns = _STATUS_AFTER_DECLARATION if declaration is not None else _STATUS_AFTER_UPDATE
+    assessment_sql, assessment_params = rowsql.insert_statement(
+        assessment, {link: (f"(SELECT id FROM {name})", [])}  # noqa: S608 — the caller's CTE name
+    )
+    status_sql, status_params = rowsql.update_statement(
+        inputs.status, status_columns, expressions=status_expressions, from_="a"
+    )
+    event_sql, event_params = rowsql.insert_statement(event, event_expressions)
+    # Statements built from the models and the callers' code; every value is a parameter.
+    sql = (
+        f"WITH {name} AS ({row_sql}), a AS ({assessment_sql} RETURNING {_ASSESSMENT_RETURNING}),"  # noqa: S608
+        f" s AS ({status_sql}), e AS ({event_sql}) SELECT a.id, {name}.id, {select} FROM {name}, a"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*row_params, *assessment_params, *status_params, *event_params])
+        assessment_id, row_id, *selected = cursor.fetchone()
+    assessment.pk = assessment_id
+    setattr(assessment, link, row_id)
+    assessment._state.adding, assessment._state.db = False, connection.alias
+    return assessment, tuple(selected)
 
 
 def _daily_update_put_one_statement(
@@ -405,13 +477,12 @@ def _daily_update_put_one_statement(
     order: read the assessment's inputs with the status row locked, add this update to the
     recent ones in memory, assess, then write the update, the Assessment, the status row and
     the audit event in one `WITH … INSERT … UPDATE … INSERT` statement (atomic by itself, and
-    inside the caller's transaction). The status row lock serialises updates of one person, so
-    the recent updates read before the write are still the person's recent updates.
-    bench/RESULTS.md ("Hot path") has the measurements; tests/test_daily_update_paths.py checks
-    that both paths store the same rows.
+    inside the caller's transaction; `person_assess_written_with`). The status row lock
+    serialises updates of one person, so the recent updates read before the write are still
+    the person's recent updates. bench/RESULTS.md ("Hot path") has the measurements;
+    tests/test_daily_update_paths.py checks that both paths store the same rows.
     """
-    today = timezone.localdate(now)
-    inputs = _inputs(person, today)
+    inputs = person_assess_inputs(person, now)
     inputs.recent_updates = sorted(
         [row for row in inputs.recent_updates if row[0] != day] + [(day, symptoms, temperature)],
         key=lambda row: row[0],
@@ -420,39 +491,22 @@ def _daily_update_put_one_statement(
         person=person, day=day, symptoms=symptoms, temperature=temperature, feeling=feeling, actor=actor,
         relation=relation, now=now,
     )
-    assessment = _assessment_compute(
-        person=person, inputs=inputs, source=Source.DAILY_UPDATE, now=now, declaration=None, daily_update=update,
-        needs_attention=False,
-    )
     event = audit_event(
         actor=actor, action="daily_update.create", person_id=person.pk, ip=ip, data={"day": day.isoformat()}
     )
     event.object_type = DailyUpdate.__name__
-    assessment_sql, assessment_params = rowsql.insert_statement(
-        assessment, {"daily_update_id": ("(SELECT id FROM u)", [])}
+    assessment, (stored_created_at,) = person_assess_written_with(
+        person=person, inputs=inputs, source=Source.DAILY_UPDATE, now=now, daily_update=update,
+        row=("u", _UPSERT_SQL, _upsert_params(update)), select="u.created_at", event=event,
+        event_expressions={
+            # Created or replaced: known only once the upsert ran (a replaced row keeps its created_at).
+            "action": (
+                "(SELECT CASE WHEN created_at = %s THEN 'daily_update.create' ELSE 'daily_update.replace' END FROM u)",
+                [rowsql.param(DailyUpdate, "created_at", now)],
+            ),
+            "object_id": ("(SELECT id::text FROM u)", []),
+        },
     )
-    status_sql, status_params = rowsql.update_statement(
-        inputs.status, _STATUS_COLUMNS_AFTER_UPDATE, expressions=_STATUS_FROM_ASSESSMENT, from_="a"
-    )
-    event_sql, event_params = rowsql.insert_statement(event, {
-        # Created or replaced: known only once the upsert ran (a replaced row keeps its created_at).
-        "action": (
-            "(SELECT CASE WHEN created_at = %s THEN 'daily_update.create' ELSE 'daily_update.replace' END FROM u)",
-            [rowsql.param(DailyUpdate, "created_at", now)],
-        ),
-        "object_id": ("(SELECT id::text FROM u)", []),
-    })
-    # Statements built from the models; every value is a parameter.
-    parts = (
-        f"WITH u AS ({_UPSERT_SQL}), a AS ({assessment_sql} RETURNING {_ASSESSMENT_RETURNING}), s AS ({status_sql}),"
-        f" e AS ({event_sql})"
-    )
-    sql = parts + " SELECT u.id, u.created_at, a.id FROM u, a"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*_upsert_params(update), *assessment_params, *status_params, *event_params])
-        update_id, stored_created_at, assessment_id = cursor.fetchone()
-    update.pk, update.created_at = update_id, stored_created_at
+    update.pk, update.created_at = assessment.daily_update_id, stored_created_at
     update._state.adding, update._state.db = False, connection.alias
-    assessment.pk, assessment.daily_update_id = assessment_id, update_id
-    assessment._state.adding, assessment._state.db = False, connection.alias
     return update, assessment, stored_created_at == now

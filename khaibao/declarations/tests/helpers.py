@@ -43,3 +43,19 @@ def risk_declaration(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def stored_rows(model: Any, person_id: int, *, order: str = "id", skip: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """The person's rows of `model` without their ids (sequences differ between two runs)."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname not in ("id", *skip)]
+    return list(model.objects.filter(person_id=person_id).order_by(order).values(*names))
+
+
+def assert_one_read_and_one_write(queries: Any, *, tables: tuple[str, ...], write: str) -> None:
+    """The service's statements among `queries` (those naming one of `tables`): the
+    assessment's inputs with the status row locked, then one `WITH … ` write starting `write`."""
+    service = [q["sql"] for q in queries if any(t in q["sql"] for t in tables)]
+    assert len(service) == 2, service
+    assert service[0].startswith('SELECT "monitoring_personstatus"'), service
+    assert service[0].endswith("FOR UPDATE"), service
+    assert service[1].startswith(write), service

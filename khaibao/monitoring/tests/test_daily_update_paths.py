@@ -13,7 +13,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from khaibao.audit.models import AuditEvent
-from khaibao.declarations.tests.helpers import ago, declaration, today
+from khaibao.declarations.tests.helpers import (
+    ago,
+    assert_one_read_and_one_write,
+    declaration,
+    stored_rows,
+    today,
+)
 from khaibao.monitoring import services
 from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
 
@@ -22,11 +28,6 @@ UPDATES = [  # (days ago, body): a fever yesterday, then today sent twice (the s
     (0, {"symptoms": [], "temperature": 36.8, "feeling": "well"}),
     (0, {"symptoms": ["sore_throat"], "temperature": None, "feeling": "unwell"}),
 ]
-
-
-def _rows(model: type, person_id: int, *, order: str = "id", skip: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    names = [f.attname for f in model._meta.concrete_fields if f.attname not in ("id", *skip)]
-    return list(model.objects.filter(person_id=person_id).order_by(order).values(*names))
 
 
 def _run(world: Any, api: Any) -> tuple[list[Any], dict[str, list[dict[str, Any]]]]:
@@ -41,11 +42,11 @@ def _run(world: Any, api: Any) -> tuple[list[Any], dict[str, list[dict[str, Any]
             answers.append((resp.status_code, resp.json()))
         person = world.lan_child.id
         stored = {
-            "updates": _rows(DailyUpdate, person, order="day"),
+            "updates": stored_rows(DailyUpdate, person, order="day"),
             # Ids differ between the two runs (sequences do not roll back): compare the rest.
-            "assessments": _rows(Assessment, person, skip=("daily_update_id",)),
-            "status": _rows(PersonStatus, person, order="person_id"),
-            "audit": _rows(AuditEvent, person, skip=("object_id", "hash", "prev_hash")),
+            "assessments": stored_rows(Assessment, person, skip=("daily_update_id",)),
+            "status": stored_rows(PersonStatus, person, order="person_id"),
+            "audit": stored_rows(AuditEvent, person, skip=("object_id", "hash", "prev_hash")),
         }
         stored["links"] = [
             [a.daily_update.day if a.daily_update else None for a in Assessment.objects.filter(person_id=person)]
@@ -58,7 +59,7 @@ def _run(world: Any, api: Any) -> tuple[list[Any], dict[str, list[dict[str, Any]
 def test_both_paths_store_the_same_rows(world, api, monkeypatch):
     api.as_(world.lan).post(f"/api/v1/people/{world.lan_child.id}/declarations", declaration())
     one_statement = _run(world, api)
-    monkeypatch.setattr(services, "_writes_in_one_statement", lambda: False)
+    monkeypatch.setattr(services, "writes_in_one_statement", lambda: False)
     portable = _run(world, api)
     assert [code for code, _body in one_statement[0]] == [201, 201, 200]
     assert one_statement == portable
@@ -71,8 +72,4 @@ def test_a_daily_update_is_one_read_and_one_write(world, api):
     with CaptureQueriesContext(connection) as queries:
         resp = client.put(f"/api/v1/people/{world.lan_child.id}/updates/{ago(0)}", UPDATES[1][1])
     assert resp.status_code == 201
-    service = [q["sql"] for q in queries if "monitoring_" in q["sql"]]
-    assert len(service) == 2, service  # the inputs (status row locked) and the WITH … write
-    assert service[0].startswith("SELECT")
-    assert service[0].endswith("FOR UPDATE")
-    assert service[1].startswith("WITH u AS (INSERT INTO monitoring_dailyupdate")
+    assert_one_read_and_one_write(queries, tables=("monitoring_",), write="WITH u AS (INSERT INTO monitoring_dailyupdate")

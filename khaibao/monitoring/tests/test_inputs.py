@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from khaibao.declarations.answers import DeclarationIn, SymptomIn
 from khaibao.declarations.selectors import current_answers
+from khaibao.declarations.services import declaration_submit
 from khaibao.declarations.tests.helpers import ago, declaration, risk_declaration, today
 from khaibao.monitoring.inputs import assessment_inputs
-from khaibao.monitoring.models import DailyUpdate
+from khaibao.monitoring.models import Assessment, DailyUpdate, Source
 from khaibao.monitoring.selectors import update_symptoms_recent
+from khaibao.monitoring.services import person_assess
 from khaibao.tracing.models import Contact
 from khaibao.tracing.selectors import traced_exposures
 
@@ -63,3 +70,61 @@ def test_a_person_without_a_status_row_gets_one(world):
     assert inputs.answers == []
     assert inputs.recent_updates == []
     assert inputs.traced == []
+
+
+def _waiting_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        return bool(cursor.fetchone()[0])
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_write_that_waited_for_the_lock_reads_what_the_other_one_committed(world, api):
+    # The risk declaration's read waits for the status row while a new universal declaration
+    # (a fever) commits: it must be assessed with the fever, not with the answers its
+    # statement's snapshot saw.
+    person = world.lan_child
+    client = api.as_(world.lan)
+    assert client.post(f"/api/v1/people/{person.id}/declarations", declaration()).status_code == 201
+    holding, release = threading.Event(), threading.Event()
+    answers: list[Any] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                declaration_submit(actor=world.lan, person=person, data=DeclarationIn(
+                    symptoms=(SymptomIn(code="fever", onset=today() - timedelta(days=1)),), commitment=True,
+                    consent=True,
+                ))
+                holding.set()
+                release.wait(timeout=20)
+        finally:
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            answers.append(type(api)(client.token).post(f"/api/v1/people/{person.id}/risk-declarations", risk_declaration()))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    assert holding.wait(timeout=20)
+    threads[1].start()
+    deadline = time.monotonic() + 20
+    while not _waiting_for_a_lock() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    release.set()
+    for t in threads:
+        t.join(timeout=30)
+
+    assert answers[0].status_code == 201, answers[0].content
+    assert answers[0].json()["version"] == 3
+    stored = Assessment.objects.get(declaration__person=person, declaration__version=3)
+    with transaction.atomic():
+        now = person_assess(person=person, source=Source.RISK_DECLARATION, now=timezone.now())
+        transaction.set_rollback(True)
+    assert (stored.engine_level, stored.reasons) == (now.engine_level, now.reasons)
