@@ -18,16 +18,22 @@ worker at what it can serve in time and tell the rest to come back (mobile clien
 
 Either check is off when its setting is 0. `/healthz` is never shed: a busy node is still alive,
 and taking it out of the load balancer would push its load onto the others.
+
+The queue check runs twice over: `ShedLateRequests` wraps the WSGI application (khaibao/wsgi.py)
+and refuses before Django builds a request at all, and the middleware keeps it for every other
+way in (ASGI, the test client, `runserver`).
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 HEADER = "X-Request-Start"
@@ -53,21 +59,36 @@ def queued_ms(header: str, now: float) -> float | None:
     return max(0.0, (now - stamp) * 1000.0)
 
 
-def _shed(request: HttpRequest, reason: str) -> HttpResponse:
-    retry_after = str(settings.OVERLOAD_RETRY_AFTER_SECONDS)
+def too_late(stamp: str | None, now: float) -> bool:
+    """Whether a request stamped `stamp` (X-Request-Start) has waited longer than
+    OVERLOAD_MAX_QUEUE_MS by `now`; never when the check is off or the stamp is absent or bad."""
+    limit = settings.OVERLOAD_MAX_QUEUE_MS
+    if limit <= 0 or stamp is None:
+        return False
+    waited = queued_ms(stamp, now)
+    return waited is not None and waited > limit
+
+
+def _refusal(path: str) -> tuple[str, bytes]:
+    # Content type and body of a 503: the API's error format for the API, plain text elsewhere.
     message = _("The service is busy. Please try again in a few seconds.")
-    response: HttpResponse
-    if request.path.startswith("/api/"):
-        response = JsonResponse(
-            {"error": {"code": "overloaded", "message": message, "fields": {}}},
-            status=503,
-            json_dumps_params={"ensure_ascii": False},
-        )
-    else:
-        response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
-    response["Retry-After"] = retry_after
-    response["X-Overload"] = reason
-    response["Cache-Control"] = "no-store"
+    if path.startswith("/api/"):
+        body = {"error": {"code": "overloaded", "message": message, "fields": {}}}
+        return "application/json", json.dumps(body, ensure_ascii=False).encode()
+    return "text/plain; charset=utf-8", message.encode()
+
+
+def _refusal_headers(reason: str) -> dict[str, str]:
+    return {
+        "Retry-After": str(settings.OVERLOAD_RETRY_AFTER_SECONDS), "X-Overload": reason, "Cache-Control": "no-store",
+    }
+
+
+def _shed(request: HttpRequest, reason: str) -> HttpResponse:
+    content_type, body = _refusal(request.path)
+    response = HttpResponse(body, status=503, content_type=content_type)
+    for name, value in _refusal_headers(reason).items():
+        response[name] = value
     # Deliberate, and counted by the proxy's access log: thousands of "Service Unavailable" error
     # lines a second during a burst would only add I/O where there is none to spare.
     response._has_been_logged = True  # type: ignore[attr-defined]
@@ -79,19 +100,14 @@ class OverloadMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.max_queue_ms = settings.OVERLOAD_MAX_QUEUE_MS
         limit = settings.OVERLOAD_MAX_INFLIGHT
         self.slots = threading.BoundedSemaphore(limit) if limit > 0 else None
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(_EXEMPT):
             return self.get_response(request)
-        if self.max_queue_ms > 0:
-            stamp = request.headers.get(HEADER)
-            if stamp is not None:
-                waited = queued_ms(stamp, time.time())
-                if waited is not None and waited > self.max_queue_ms:
-                    return _shed(request, "queue")
+        if too_late(request.headers.get(HEADER), time.time()):
+            return _shed(request, "queue")
         if self.slots is None:
             return self.get_response(request)
         if not self.slots.acquire(blocking=False):
@@ -100,3 +116,26 @@ class OverloadMiddleware:
             return self.get_response(request)
         finally:
             self.slots.release()
+
+
+class ShedLateRequests:
+    """WSGI wrapper: the queue check, before Django builds the request.
+
+    Under a burst most of a worker's time goes into refusing. Refused by the middleware, each
+    request still pays for Django's request object, its request_started/finished signals (which
+    check the database connection) and the middleware chain; refused here it costs a dictionary
+    lookup and a float parse, so a worker refuses several times as many requests a second and
+    fewer clients are left waiting until they time out (bench/RESULTS.md, "Third pass": burst).
+    """
+
+    def __init__(self, application: Callable[..., Iterable[bytes]]) -> None:
+        self.application = application
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(_EXEMPT) or not too_late(environ.get("HTTP_X_REQUEST_START"), time.time()):
+            return self.application(environ, start_response)
+        content_type, body = _refusal(path)
+        headers = {"Content-Type": content_type, "Content-Length": str(len(body)), **_refusal_headers("queue")}
+        start_response("503 Service Unavailable", list(headers.items()))
+        return [body]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from unittest import mock
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from khaibao.declarations.tests.helpers import ago
 from khaibao.monitoring.models import DailyUpdate
@@ -119,3 +122,65 @@ def test_it_refuses_requests_beyond_the_in_flight_limit(db, settings):
     assert second["Retry-After"] == str(settings.OVERLOAD_RETRY_AFTER_SECONDS)
     assert results["first"] == 200
     assert client.get("/api/v1/passes/keys").status_code == 200
+
+
+def _wsgi(path: str, stamp: str | None, method: str = "GET") -> tuple[str, dict[str, str], bytes]:
+    """One request through the production WSGI entry point (khaibao/wsgi.py), as granian calls it."""
+    from wsgiref.util import setup_testing_defaults
+
+    from khaibao.wsgi import application
+
+    environ: dict[str, object] = {"PATH_INFO": path, "REQUEST_METHOD": method}
+    if stamp is not None:
+        environ["HTTP_X_REQUEST_START"] = stamp
+    setup_testing_defaults(environ)
+    answer: dict[str, object] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
+        answer["status"], answer["headers"] = status, dict(headers)
+
+    body = b"".join(application(environ, start_response))
+    return str(answer["status"]), answer["headers"], body  # type: ignore[return-value]
+
+
+def test_the_wsgi_entry_point_refuses_a_late_request_before_django_sees_it(world, settings):
+    settings.OVERLOAD_MAX_QUEUE_MS = 500
+
+    from khaibao.wsgi import application
+
+    with CaptureQueriesContext(connection) as queries, mock.patch.object(application, "application") as django_app:
+        status, headers, body = _wsgi(f"/api/v1/people/{world.lan_child.id}/updates/{ago(0)}",
+                                      f"t={time.time() - 2:.3f}", method="PUT")
+
+    assert status.startswith("503")
+    assert headers["Retry-After"] == str(settings.OVERLOAD_RETRY_AFTER_SECONDS)
+    assert headers["X-Overload"] == "queue"
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(body)["error"]["code"] == "overloaded"
+    assert not django_app.called
+    assert len(queries) == 0
+    assert not DailyUpdate.objects.exists()
+
+
+def test_the_wsgi_entry_point_passes_fresh_unstamped_and_health_requests_to_django(db, settings):
+    settings.OVERLOAD_MAX_QUEUE_MS = 500
+    old = f"t={time.time() - 5:.3f}"
+
+    for path, stamp in (("/api/v1/passes/keys", f"t={time.time():.3f}"), ("/api/v1/passes/keys", None),
+                        ("/healthz", old)):
+        status, headers, _body = _wsgi(path, stamp)
+        assert "X-Overload" not in headers, (path, stamp, status)
+
+    status, headers, body = _wsgi("/", old)
+    assert status.startswith("503")
+    assert headers["Content-Type"].startswith("text/plain")
+    assert body.decode()
+
+
+def test_the_wsgi_entry_point_ignores_the_stamp_when_the_check_is_off(db, settings):
+    settings.OVERLOAD_MAX_QUEUE_MS = 0
+
+    status, headers, _body = _wsgi("/api/v1/passes/keys", f"t={time.time() - 3600:.3f}")
+
+    assert status.startswith("200")
+    assert "X-Overload" not in headers
