@@ -1,4 +1,4 @@
-"""Helpers for migrations that start encrypting a column which used to hold clear values."""
+"""Helpers for migrations: encrypting a column that held clear values, dropping redundant indexes."""
 
 from __future__ import annotations
 
@@ -41,3 +41,45 @@ def encrypt_existing(table: str, column: str, *, binary: bool = False) -> Any:
 
     return forward
 
+
+
+# --- dropping redundant indexes (core/tests/test_indexes.py) ---------------------------------
+# A foreign key's own index goes by a state change (the field's db_index=False, in the migration)
+# plus a plain DROP INDEX, never by an AlterField alone: that would drop and re-add the foreign
+# key and re-check every row of the table under lock.
+
+
+def drop_indexes(indexes: tuple[tuple[str, str, str], ...]) -> list[Any]:
+    """RunSQL operations dropping each (table, column, index), re-created on the way back.
+
+    For `SeparateDatabaseAndState(database_operations=...)`; the same names exist on SQLite
+    and PostgreSQL (Django derives them from the table and column)."""
+    from django.db import migrations
+
+    return [
+        migrations.RunSQL(
+            sql=f'DROP INDEX IF EXISTS "{index}"',
+            reverse_sql=f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ("{column}")',
+        )
+        for table, column, index in indexes
+    ]
+
+
+def drop_pattern_indexes(indexes: tuple[tuple[str, str, str], ...]) -> Any:
+    """A RunPython dropping the varchar_pattern_ops copies Django adds on PostgreSQL beside a
+    CharField's index (for LIKE 'abc%'); SQLite never has them. Each is (table, column, index)."""
+    from django.db import migrations
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            for _table, _column, index in indexes:
+                schema_editor.execute(f'DROP INDEX IF EXISTS "{index}"')
+
+    def backward(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            for table, column, index in indexes:
+                schema_editor.execute(
+                    f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ("{column}" varchar_pattern_ops)'
+                )
+
+    return migrations.RunPython(forward, backward)

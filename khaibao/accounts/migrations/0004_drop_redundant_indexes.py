@@ -23,6 +23,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from khaibao.core.migration_ops import drop_indexes, drop_pattern_indexes
+
 # (table, column, index Django created for the field)
 INDEXES = (
     ("accounts_breakglassgrant", "official_id", "accounts_breakglassgrant_official_id_b2a48935"),
@@ -35,20 +37,6 @@ PATTERN_INDEXES = (
     ("accounts_apitoken", "token_hash", "accounts_apitoken_token_hash_32b482d2_like"),
     ("accounts_otpchallenge", "phone_index", "accounts_otpchallenge_phone_index_87292837_like"),
 )
-
-
-def drop_pattern_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for _table, _column, index in PATTERN_INDEXES:
-            schema_editor.execute(f'DROP INDEX IF EXISTS "{index}"')
-
-
-def create_pattern_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for table, column, index in PATTERN_INDEXES:
-            schema_editor.execute(
-                f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ("{column}" varchar_pattern_ops)'
-            )
 
 
 class Migration(migrations.Migration):
@@ -74,13 +62,7 @@ class Migration(migrations.Migration):
                     field=models.CharField(max_length=64),
                 ),
             ],
-            database_operations=[
-                migrations.RunSQL(
-                    sql=f'DROP INDEX IF EXISTS "{index}"',
-                    reverse_sql=f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ("{column}")',
-                )
-                for table, column, index in INDEXES
-            ],
+            database_operations=drop_indexes(INDEXES),
         ),
-        migrations.RunPython(drop_pattern_indexes, create_pattern_indexes),
+        drop_pattern_indexes(PATTERN_INDEXES),
     ]

@@ -5,24 +5,12 @@
 
 from django.db import migrations
 
+from khaibao.core.migration_ops import drop_pattern_indexes
+
 # (table, column, varchar_pattern_ops index)
 PATTERN_INDEXES = (
     ("core_workerheartbeat", "worker_id", "core_workerheartbeat_worker_id_199ffab7_like"),
 )
-
-
-def drop_pattern_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for _table, _column, index in PATTERN_INDEXES:
-            schema_editor.execute(f'DROP INDEX IF EXISTS "{index}"')
-
-
-def create_pattern_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for table, column, index in PATTERN_INDEXES:
-            schema_editor.execute(
-                f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ("{column}" varchar_pattern_ops)'
-            )
 
 
 class Migration(migrations.Migration):
@@ -32,5 +20,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(drop_pattern_indexes, create_pattern_indexes),
+        drop_pattern_indexes(PATTERN_INDEXES),
     ]

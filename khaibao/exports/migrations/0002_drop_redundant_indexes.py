@@ -10,6 +10,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from khaibao.core.migration_ops import drop_indexes
+
 # (table, column, index Django created for the field)
 INDEXES = (
     ("exports_exportjob", "owner_id", "exports_exportjob_owner_id_09c7ba2c"),
@@ -35,12 +37,6 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            database_operations=[
-                migrations.RunSQL(
-                    sql=f'DROP INDEX IF EXISTS "{index}"',
-                    reverse_sql=f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ("{column}")',
-                )
-                for table, column, index in INDEXES
-            ],
+            database_operations=drop_indexes(INDEXES),
         ),
     ]

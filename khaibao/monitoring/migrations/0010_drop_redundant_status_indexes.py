@@ -11,6 +11,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from khaibao.core.migration_ops import drop_indexes
+
 TABLE = "monitoring_personstatus"
 FIELDS = (
     # (field, column, target, index Django created for the foreign key)
@@ -39,12 +41,6 @@ class Migration(migrations.Migration):
                 )
                 for field, _column, target, _index in FIELDS
             ],
-            database_operations=[
-                migrations.RunSQL(
-                    sql=f'DROP INDEX IF EXISTS "{index}"',
-                    reverse_sql=f'CREATE INDEX IF NOT EXISTS "{index}" ON "{TABLE}" ("{column}")',
-                )
-                for _field, column, _target, index in FIELDS
-            ],
+            database_operations=drop_indexes(tuple((TABLE, column, index) for _field, column, _target, index in FIELDS)),
         ),
     ]

@@ -14,6 +14,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from khaibao.core.migration_ops import drop_indexes, drop_pattern_indexes
+
 # (table, column, index Django created for the field)
 INDEXES = (
     ("passes_passcode", "person_id", "passes_passcode_person_id_a3abb4e2"),
@@ -22,20 +24,6 @@ INDEXES = (
 PATTERN_INDEXES = (
     ("passes_passcode", "code", "passes_passcode_code_d11a8773_like"),
 )
-
-
-def drop_pattern_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for _table, _column, index in PATTERN_INDEXES:
-            schema_editor.execute(f'DROP INDEX IF EXISTS "{index}"')
-
-
-def create_pattern_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for table, column, index in PATTERN_INDEXES:
-            schema_editor.execute(
-                f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ("{column}" varchar_pattern_ops)'
-            )
 
 
 class Migration(migrations.Migration):
@@ -57,13 +45,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            database_operations=[
-                migrations.RunSQL(
-                    sql=f'DROP INDEX IF EXISTS "{index}"',
-                    reverse_sql=f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ("{column}")',
-                )
-                for table, column, index in INDEXES
-            ],
+            database_operations=drop_indexes(INDEXES),
         ),
-        migrations.RunPython(drop_pattern_indexes, create_pattern_indexes),
+        drop_pattern_indexes(PATTERN_INDEXES),
     ]

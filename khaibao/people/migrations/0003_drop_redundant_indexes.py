@@ -23,6 +23,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from khaibao.core.migration_ops import drop_indexes, drop_pattern_indexes
+
 # (table, column, index Django created for the field)
 INDEXES = (
     ("people_person", "home_ward_id", "people_person_home_ward_id_18aca43b"),
@@ -35,20 +37,6 @@ PATTERN_INDEXES = (
     ("people_person", "phone_index", "people_person_phone_index_645eefb9_like"),
     ("people_person", "nationality_id", "people_person_nationality_id_6d326f82_like"),
 )
-
-
-def drop_pattern_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for _table, _column, index in PATTERN_INDEXES:
-            schema_editor.execute(f'DROP INDEX IF EXISTS "{index}"')
-
-
-def create_pattern_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for table, column, index in PATTERN_INDEXES:
-            schema_editor.execute(
-                f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ("{column}" varchar_pattern_ops)'
-            )
 
 
 class Migration(migrations.Migration):
@@ -87,13 +75,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            database_operations=[
-                migrations.RunSQL(
-                    sql=f'DROP INDEX IF EXISTS "{index}"',
-                    reverse_sql=f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ("{column}")',
-                )
-                for table, column, index in INDEXES
-            ],
+            database_operations=drop_indexes(INDEXES),
         ),
-        migrations.RunPython(drop_pattern_indexes, create_pattern_indexes),
+        drop_pattern_indexes(PATTERN_INDEXES),
     ]

@@ -10,6 +10,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from khaibao.core.migration_ops import drop_indexes
+
 # (table, column, index Django created for the field)
 INDEXES = (
     ("privacy_erasurecode", "account_id", "privacy_erasurecode_account_id_dd4bf4e0"),
@@ -35,12 +37,6 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            database_operations=[
-                migrations.RunSQL(
-                    sql=f'DROP INDEX IF EXISTS "{index}"',
-                    reverse_sql=f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ("{column}")',
-                )
-                for table, column, index in INDEXES
-            ],
+            database_operations=drop_indexes(INDEXES),
         ),
     ]

@@ -15,6 +15,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from khaibao.core.migration_ops import drop_indexes, drop_pattern_indexes
+
 # (table, column, index Django created for the field)
 INDEXES = (
     ("reports_report", "reporter_id", "reports_report_reporter_id_d54be306"),
@@ -24,20 +26,6 @@ INDEXES = (
 PATTERN_INDEXES = (
     ("reports_report", "tracking_hash", "reports_report_tracking_hash_bbecd658_like"),
 )
-
-
-def drop_pattern_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for _table, _column, index in PATTERN_INDEXES:
-            schema_editor.execute(f'DROP INDEX IF EXISTS "{index}"')
-
-
-def create_pattern_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for table, column, index in PATTERN_INDEXES:
-            schema_editor.execute(
-                f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ("{column}" varchar_pattern_ops)'
-            )
 
 
 class Migration(migrations.Migration):
@@ -68,13 +56,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            database_operations=[
-                migrations.RunSQL(
-                    sql=f'DROP INDEX IF EXISTS "{index}"',
-                    reverse_sql=f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ("{column}")',
-                )
-                for table, column, index in INDEXES
-            ],
+            database_operations=drop_indexes(INDEXES),
         ),
-        migrations.RunPython(drop_pattern_indexes, create_pattern_indexes),
+        drop_pattern_indexes(PATTERN_INDEXES),
     ]

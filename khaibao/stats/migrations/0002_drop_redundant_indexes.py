@@ -13,6 +13,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from khaibao.core.migration_ops import drop_indexes
+
 # (table, column, index Django created for the field)
 INDEXES = (
     ("stats_dailyarearollup", "province_id", "stats_dailyarearollup_province_id_075e3620"),
@@ -65,12 +67,6 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            database_operations=[
-                migrations.RunSQL(
-                    sql=f'DROP INDEX IF EXISTS "{index}"',
-                    reverse_sql=f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ("{column}")',
-                )
-                for table, column, index in INDEXES
-            ],
+            database_operations=drop_indexes(INDEXES),
         ),
     ]

@@ -13,6 +13,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from khaibao.core.migration_ops import drop_indexes
+
 # (table, column, index Django created for the field)
 INDEXES = (
     ("zones_placeversion", "place_id", "zones_placeversion_place_id_0d93959e"),
@@ -56,12 +58,6 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            database_operations=[
-                migrations.RunSQL(
-                    sql=f'DROP INDEX IF EXISTS "{index}"',
-                    reverse_sql=f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ("{column}")',
-                )
-                for table, column, index in INDEXES
-            ],
+            database_operations=drop_indexes(INDEXES),
         ),
     ]
