@@ -199,19 +199,9 @@ def param(model: type[models.Model], attname: str, value: Any) -> Any:
 
 
 @cache
-def _insert(model: type[models.Model], alias: str) -> tuple[str, list[models.Field]]:
-    connection = connections[alias]
-    quote = connection.ops.quote_name
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
-    names = ", ".join(quote(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({marks}) RETURNING {quote(meta.pk.column)}"  # noqa: S608 — identifiers from the model
-    return sql, fields
-
-
-@cache
-def _insert_with(model: type[models.Model], alias: str, expressions: tuple[tuple[str, str], ...]) -> tuple[str, list[models.Field]]:
+def _insert(
+    model: type[models.Model], alias: str, expressions: tuple[tuple[str, str], ...] = ()
+) -> tuple[str, list[models.Field]]:
     connection = connections[alias]
     quote = connection.ops.quote_name
     meta = model._meta
@@ -225,15 +215,15 @@ def _insert_with(model: type[models.Model], alias: str, expressions: tuple[tuple
 def insert_statement(
     instance: models.Model, expressions: dict[str, tuple[str, Sequence[Any]]] | None = None
 ) -> tuple[str, list[Any]]:
-    """The INSERT of the new `instance` as (sql, params), without RETURNING, for a caller that
-    writes several rows in one statement (PostgreSQL `WITH … INSERT`): `expressions` replace
+    """The INSERT of the new `instance` as (sql, params), without RETURNING (`create` adds it),
+    also for a caller that writes several rows in one statement (PostgreSQL `WITH … INSERT`): `expressions` replace
     the value of some columns (attname → (SQL, its params)), e.g. the id another part of the
     statement inserts."""
     model = type(instance)
     alias = router.db_for_write(model, instance=instance)
     connection = connections[alias]
     expressions = expressions or {}
-    sql, fields = _insert_with(model, alias, tuple(sorted((k, v[0]) for k, v in expressions.items())))
+    sql, fields = _insert(model, alias, tuple(sorted((k, v[0]) for k, v in expressions.items())))
     params: list[Any] = []
     for field in fields:
         if field.attname in expressions:
@@ -266,11 +256,9 @@ def create(instance: M) -> M:
     hooks such as ``auto_now``: give those values."""
     model = type(instance)
     alias = router.db_for_write(model, instance=instance)
-    connection = connections[alias]
-    sql, fields = _insert(model, alias)
-    params = [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    sql, params = insert_statement(instance)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {connections[alias].ops.quote_name(model._meta.pk.column)}", params)
         instance.pk = cursor.fetchone()[0]
     instance._state.adding = False
     instance._state.db = alias

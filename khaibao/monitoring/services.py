@@ -78,8 +78,7 @@ def person_assess(
     province, and on a daily update the missed days (contact restored) and the escalation
     when the update raised the level.
     """
-    today = timezone.localdate(now)
-    inputs = _inputs(person, today)
+    inputs = person_assess_inputs(person, now)
     assessment = _assessment_compute(
         person=person, inputs=inputs, source=source, now=now, declaration=declaration, daily_update=daily_update,
         needs_attention=needs_attention,
@@ -87,11 +86,6 @@ def person_assess(
     rowsql.create(assessment)
     rowsql.update(inputs.status, _STATUS_COLUMNS)
     return assessment
-
-
-def _inputs(person: Person, today: date) -> AssessmentInputs:
-    """What the assessment reads, with the daily updates of the questionnaire's lookback window."""
-    return assessment_inputs(person, since=today - timedelta(days=current_questionnaire().lookback_days))
 
 
 def _assessment_compute(
@@ -409,9 +403,11 @@ def writes_in_one_statement() -> bool:
 
 
 def person_assess_inputs(person: Person, now: datetime) -> AssessmentInputs:
-    """What assessing `person` at `now` reads, their status row locked until the transaction
-    ends — for a caller of `person_assess_written_with`, which adds its new row to the inputs."""
-    return _inputs(person, timezone.localdate(now))
+    """What assessing `person` at `now` reads (the daily updates of the questionnaire's lookback
+    window), their status row locked until the transaction ends — for `person_assess`, and for a
+    caller of `person_assess_written_with`, which adds its new row to the inputs."""
+    since = timezone.localdate(now) - timedelta(days=current_questionnaire().lookback_days)
+    return assessment_inputs(person, since=since)
 
 
 def person_assess_written_with(
