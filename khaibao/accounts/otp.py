@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from khaibao.accounts import ratelimit
 from khaibao.accounts.models import Account, OtpChallenge, Role
 from khaibao.accounts.phones import phone_index
-from khaibao.accounts.sms import send_sms
+from khaibao.accounts.sms import SmsNotSent, send_code_sms
 from khaibao.audit.services import audit_record
 from khaibao.core import crypto
 from khaibao.core.errors import RateLimited, ServiceError
@@ -65,7 +65,7 @@ def otp_request(*, phone: str, ip: str) -> None:
         code = f"{secrets.randbelow(1_000_000):06d}"
         # Older unexpired codes for this phone stop working: only the newest code counts.
         OtpChallenge.objects.filter(phone_index=index, consumed_at__isnull=True).update(consumed_at=now)
-        OtpChallenge.objects.create(
+        challenge = OtpChallenge.objects.create(
             phone_index=index,
             code_hash=_code_hash(index, code),
             created_at=now,
@@ -78,9 +78,11 @@ def otp_request(*, phone: str, ip: str) -> None:
             "code": code,
             "minutes": minutes,
         }
-        # robust: a gateway failure is logged, never a 500 — and the answer must not differ
-        # from a phone that received its code.
-        transaction.on_commit(lambda: send_sms(to=phone, body=body), robust=True)
+    # Sent once the code is stored, retried briefly; a code that never left is withdrawn (no
+    # cooldown for it) and the person is told to try again (accounts/sms.py).
+    if not send_code_sms(to=phone, body=body, counter="sms.sign_in"):
+        OtpChallenge.objects.filter(pk=challenge.pk).delete()
+        raise SmsNotSent
 
 
 def otp_verify(*, phone: str, code: str, ip: str) -> Account:

@@ -1,4 +1,5 @@
-"""The one error format of the API: {"error": {"code", "message", "fields": {name: message}}}."""
+"""The one error format of the API: {"error": {"code", "message", "fields": {name: message}}}, plus
+"id" on a server failure (500/503) — the id of its log line."""
 
 from __future__ import annotations
 
@@ -15,9 +16,13 @@ def error_response(
     message: str,
     fields: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    error_id: str | None = None,
 ) -> JsonResponse:
+    error: dict[str, object] = {"code": code, "message": message, "fields": fields or {}}
+    if error_id is not None:
+        error["id"] = error_id  # the same id is in the server's log line (khaibao.core.failures)
     response = JsonResponse(
-        {"error": {"code": code, "message": message, "fields": fields or {}}},
+        {"error": error},
         status=status,
         json_dumps_params={"ensure_ascii": False},
     )

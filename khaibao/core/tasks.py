@@ -4,6 +4,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from khaibao.core.models import WorkerHeartbeat
+from khaibao.core.workers import tasks_close_abandoned
 
 
 @task()
@@ -16,10 +17,12 @@ def worker_heartbeat(worker_id: str) -> str:
 
 @task()
 def prune_scheduled_runs() -> int:
-    """Forget scheduler slots older than a week (they only exist to deduplicate enqueues)."""
+    """Forget scheduler slots (they only exist to deduplicate enqueues) and operational counters
+    older than a week."""
+    from khaibao.core.counters import counters_prune
     from khaibao.core.schedule import prune_old_runs
 
-    return prune_old_runs()
+    return prune_old_runs() + counters_prune()
 
 
 @task()
@@ -60,3 +63,9 @@ def purge_expired_short_lived_rows() -> dict[str, int]:
         "pass_codes": PassCode.objects.filter(expires_at__lt=now).delete()[0],
     }
     return counts
+
+
+@task()
+def tasks_sweep() -> int:
+    """Close the task rows left RUNNING by workers that died (core/workers.py)."""
+    return tasks_close_abandoned()
