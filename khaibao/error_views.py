@@ -37,6 +37,7 @@ def _page(
     request: HttpRequest, status: int, context: dict[str, Any] | None = None, *, template: int | None = None
 ) -> HttpResponse:
     context = {"staff": request.path.startswith("/staff/"), **(context or {})}
+    body: str
     try:
         body = loader.render_to_string(f"{template or status}.html", context)
         content_type = "text/html; charset=utf-8"

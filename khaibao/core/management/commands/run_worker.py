@@ -14,6 +14,7 @@ finishes the running task, then exits.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
@@ -64,10 +65,8 @@ def _log(what: str, exc: BaseException, delay: float) -> None:
 def _close_connections() -> None:
     """Drop this thread's connections, broken or not, so that the next query reconnects."""
     for conn in connections.all(initialized_only=True):
-        try:
+        with contextlib.suppress(DatabaseError):
             conn.close()
-        except DatabaseError:
-            pass
 
 
 class ResilientWorker(Worker):
