@@ -93,7 +93,12 @@ def _local_midnight(now: datetime, *, days: int = 0) -> datetime:
 
 
 def exports_today(actor: Account, now: datetime) -> int:
-    return ExportJob.objects.filter(owner=actor, created_at__gte=_local_midnight(now)).count()
+    # A job that failed (its reason is shown) gave the official nothing: it does not use the cap.
+    return (
+        ExportJob.objects.filter(owner=actor, created_at__gte=_local_midnight(now))
+        .exclude(status=Status.FAILED)
+        .count()
+    )
 
 
 def _check_daily_cap(actor: Account, now: datetime) -> None:

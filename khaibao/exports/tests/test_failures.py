@@ -45,6 +45,9 @@ def test_it_fails_an_export_whose_folder_cannot_be_created_and_says_why(
     page = client.get(URL, headers={"Accept-Language": "vi"}).content.decode()
     assert "Không ghi được tệp trên máy chủ" in page  # the reason, in Vietnamese
     assert "hx-get" not in page.split(f'id="export-{job_id}"')[1].split("</tr>")[0]  # polling stopped
+    # A failed export gave nothing: it does not use up the day's cap.
+    settings.EXPORT_DAILY_CAP = 1
+    assert official.post("/exports", body("stats")).status_code == 202
 
 
 def _start_and_die(job_id: int, worker: str) -> str:
