@@ -110,6 +110,16 @@ def test_it_treats_a_bug_that_happens_to_be_a_database_error_as_500(world: Any, 
     assert "Retry-After" not in resp
 
 
+def test_it_answers_json_403_when_a_permission_check_refuses_under_the_api(world: Any, api: Any) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    client = _api_client(api, world.lan)
+    with mock.patch("khaibao.api.declarations.declarations_history", side_effect=PermissionDenied):
+        resp = client.get(f"/people/{world.lan_self.id}/declarations")
+    assert resp.status_code == 403
+    assert resp.json()["error"]["code"] == "forbidden"
+
+
 def test_it_answers_json_404_outside_the_api_routers(client: Client, db: Any) -> None:
     resp = client.get("/api/v2/anything")  # no v1 router matches: Django's 404 handler answers
     assert resp.status_code == 404
