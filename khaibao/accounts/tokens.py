@@ -39,8 +39,9 @@ def token_issue(
     return value, token
 
 
-def token_authenticate(value: str) -> Account | None:
-    """The active account behind a bearer value, or None for unknown, expired or revoked."""
+def token_authenticate(value: str) -> ApiToken | None:
+    """The usable token behind a bearer value, its active account loaded (`token.account`);
+    None for unknown, expired or revoked."""
     if not value.startswith(TOKEN_PREFIX) or len(value) > 200:
         return None
     # Every API request runs this: one precompiled statement for the token and its account,
@@ -59,9 +60,7 @@ def token_authenticate(value: str) -> Account | None:
                 cursor.execute(f"{_STAMP_UPDATE} AND token_hash = %s", _stamp_params(now, token_hash))
     if token is None or not token.is_usable(now):
         return None
-    account = token.account
-    account._api_token = token  # type: ignore[attr-defined]
-    return account
+    return token
 
 
 # Coarse last-use stamp: written only when stale, and only for a usable token (an active

@@ -91,7 +91,7 @@ class ApiTokenRateLimitMiddleware:
             return self.get_response(request)
         # Imported here: the middleware module is loaded before the apps' models are ready.
         from khaibao.accounts import ratelimit
-        from khaibao.api.auth import request_account
+        from khaibao.accounts.http import request_account
         from khaibao.core import crypto
         from khaibao.core.http import client_ip
 

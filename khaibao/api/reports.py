@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ValidationError
 
-from khaibao.accounts.models import Role
-from khaibao.api.auth import request_account
+from khaibao.accounts.http import request_account
+from khaibao.accounts.models import Account, Role
+from khaibao.api.auth import AuthedRequest
 from khaibao.api.errors import validation_fields
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
@@ -156,8 +157,8 @@ class ReportCaseOut(Schema):
     report_id: int
 
 
-def _user(request: HttpRequest) -> Any:
-    return getattr(request, "auth", None)
+def _user(request: AuthedRequest) -> Account:
+    return request.auth
 
 
 def _replies(report: Report) -> list[ReplyOut]:
@@ -254,7 +255,7 @@ def report_submit(request: HttpRequest) -> Status:
 
 
 @router.get("", response={200: list[ReportOut]})
-def reports_mine(request: HttpRequest) -> list[dict[str, Any]]:
+def reports_mine(request: AuthedRequest) -> list[dict[str, Any]]:
     """The signed-in citizen's own reports, newest first, with the replies."""
     return [_report_out(r) for r in selectors.reports_of_reporter(_user(request))[:100]]
 
@@ -270,9 +271,9 @@ def report_track(request: HttpRequest, code: str) -> TrackOut:
 
 
 @router.get("/queue", response={200: QueueOut, 403: ErrorOut})
-def report_queue(request: HttpRequest, query: Query[QueueQuery]) -> QueueOut:
+def report_queue(request: AuthedRequest, query: Query[QueueQuery]) -> QueueOut:
     """Reports in the official's area, oldest first, with their age against the target."""
-    if getattr(_user(request), "role", None) != Role.OFFICIAL:
+    if _user(request).role != Role.OFFICIAL:
         # The documented answer for another role: refused, not an empty queue.
         raise ServiceError(_("Only health officials handle reports."), code="forbidden", status=403)
     filters = selectors.QueueFilters(category=query.category, status=query.status, ward=query.ward, age=query.age)
@@ -291,20 +292,20 @@ def report_queue(request: HttpRequest, query: Query[QueueQuery]) -> QueueOut:
 
 
 @router.get("/{int:report_id}", response={200: ReportOut, 404: ErrorOut})
-def report_detail(request: HttpRequest, report_id: int) -> dict[str, Any]:
+def report_detail(request: AuthedRequest, report_id: int) -> dict[str, Any]:
     """The signed-in reporter's own report."""
     return _report_out(selectors.report_for_reporter(_user(request), report_id))
 
 
 @router.get("/{int:report_id}/official", response={200: OfficialReportOut, 404: ErrorOut})
-def report_official(request: HttpRequest, report_id: int) -> OfficialReportOut:
+def report_official(request: AuthedRequest, report_id: int) -> OfficialReportOut:
     """A report in the official's area, with notes and photos (audited)."""
     report = selectors.report_for_official(_user(request), report_id, ip=client_ip(request))
     return _official_out(report)
 
 
 @router.post("/{int:report_id}/status", response={200: OfficialReportOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut})
-def report_status(request: HttpRequest, report_id: int, data: StatusIn) -> OfficialReportOut:
+def report_status(request: AuthedRequest, report_id: int, data: StatusIn) -> OfficialReportOut:
     ip = client_ip(request)
     report = selectors.report_for_official(_user(request), report_id, purpose="", ip=ip)
     duplicate_of = None
@@ -322,7 +323,7 @@ def report_status(request: HttpRequest, report_id: int, data: StatusIn) -> Offic
 
 
 @router.post("/{int:report_id}/notes", response={201: NoteOut, 400: ErrorOut, 404: ErrorOut})
-def report_note(request: HttpRequest, report_id: int, data: TextIn) -> Status:
+def report_note(request: AuthedRequest, report_id: int, data: TextIn) -> Status:
     ip = client_ip(request)
     report = selectors.report_for_official(_user(request), report_id, purpose="", ip=ip)
     note = services.report_note_add(actor=_user(request), report=report, text=data.text, ip=ip)
@@ -331,7 +332,7 @@ def report_note(request: HttpRequest, report_id: int, data: TextIn) -> Status:
 
 
 @router.post("/{int:report_id}/replies", response={201: ReplyOut, 400: ErrorOut, 404: ErrorOut})
-def report_reply(request: HttpRequest, report_id: int, data: TextIn) -> Status:
+def report_reply(request: AuthedRequest, report_id: int, data: TextIn) -> Status:
     ip = client_ip(request)
     report = selectors.report_for_official(_user(request), report_id, purpose="", ip=ip)
     reply = services.report_reply_add(actor=_user(request), report=report, text=data.text, ip=ip)
@@ -339,7 +340,7 @@ def report_reply(request: HttpRequest, report_id: int, data: TextIn) -> Status:
 
 
 @router.post("/{int:report_id}/to-case", response={201: ReportCaseOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut})
-def report_to_case(request: HttpRequest, report_id: int, data: CaseIn) -> Status:
+def report_to_case(request: AuthedRequest, report_id: int, data: CaseIn) -> Status:
     """Turn a report about a person into a case: the person enters their ward's triage queue."""
     ip = client_ip(request)
     report = selectors.report_for_official(_user(request), report_id, purpose="", ip=ip)
@@ -350,7 +351,7 @@ def report_to_case(request: HttpRequest, report_id: int, data: CaseIn) -> Status
 
 
 @router.get("/{int:report_id}/photos/{int:photo_id}", response={200: None, 404: ErrorOut})
-def report_photo(request: HttpRequest, report_id: int, photo_id: int) -> FileResponse:
+def report_photo(request: AuthedRequest, report_id: int, photo_id: int) -> FileResponse:
     """A photo, for the reporter or an official of the area (audited); never cached."""
     user = _user(request)
     ip = client_ip(request)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import Account
 from khaibao.backoffice.permissions import official_required
 from khaibao.cases import selectors, services
@@ -106,9 +107,9 @@ class AssignForm(forms.Form):
 
 @official_required
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: SignedInRequest) -> HttpResponse:
     """The triage queue with filters (a GET form) and a keyset "next page" link."""
-    user: Account = request.user  # type: ignore[assignment]
+    user: Account = request.user
     form = FilterForm(request.GET or None, user=user)
     page = None
     status = 200
@@ -157,7 +158,7 @@ def _contacts_context(request: HttpRequest, person: Person) -> dict[str, Any]:
 
 
 def _render_case(
-    request: HttpRequest,
+    request: SignedInRequest,
     person: Person,
     *,
     action_form: ActionForm | None = None,
@@ -165,7 +166,7 @@ def _render_case(
     revealed: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user: Account = request.user  # type: ignore[assignment]
+    user = request.user
     view = selectors.case_view(person, revealed=revealed)
     context = {
         "view": view,
@@ -181,7 +182,7 @@ def _render_case(
 
 @official_required
 @require_GET
-def case(request: HttpRequest, person_id: int) -> HttpResponse:
+def case(request: SignedInRequest, person_id: int) -> HttpResponse:
     """The case view; opening it writes the "person.case_view" audit event."""
     person = selectors.case_person(request.user, person_id, purpose="case_view", ip=client_ip(request))
     return _render_case(request, person)
@@ -189,7 +190,7 @@ def case(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @official_required
 @require_POST
-def case_action(request: HttpRequest, person_id: int) -> HttpResponse:
+def case_action(request: SignedInRequest, person_id: int) -> HttpResponse:
     ip = client_ip(request)
     person = selectors.case_person(request.user, person_id, purpose="case_action", ip=ip)
     form = ActionForm(request.POST)
@@ -214,9 +215,9 @@ def case_action(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @official_required
 @require_POST
-def case_assign(request: HttpRequest, person_id: int) -> HttpResponse:
+def case_assign(request: SignedInRequest, person_id: int) -> HttpResponse:
     ip = client_ip(request)
-    user: Account = request.user  # type: ignore[assignment]
+    user: Account = request.user
     person = selectors.case_person(user, person_id, purpose="case_assign", ip=ip)
     form = AssignForm(request.POST, user=user)
     if request.POST.get("to_me"):
@@ -238,7 +239,7 @@ def case_assign(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @official_required
 @require_POST
-def case_reveal(request: HttpRequest, person_id: int) -> HttpResponse:
+def case_reveal(request: SignedInRequest, person_id: int) -> HttpResponse:
     """Show the full ID number and phone once, for a stated reason (audited "person.reveal")."""
     ip = client_ip(request)
     person = selectors.case_person(request.user, person_id, purpose="case_reveal", ip=ip)

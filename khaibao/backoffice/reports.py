@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from khaibao.accounts.http import SignedInRequest
 from khaibao.backoffice.permissions import official_required
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
@@ -68,7 +69,7 @@ class CaseForm(forms.Form):
 
 @official_required
 @require_GET
-def reports_index(request: HttpRequest) -> HttpResponse:
+def reports_index(request: SignedInRequest) -> HttpResponse:
     form = FilterForm(request.GET or {"status": "open"})
     filters = selectors.QueueFilters()
     if form.is_valid():
@@ -107,7 +108,7 @@ def _detail_context(request: HttpRequest, report: Any) -> dict[str, Any]:
 
 @official_required
 @require_GET
-def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_detail(request: SignedInRequest, report_id: int) -> HttpResponse:
     report = selectors.report_for_official(request.user, report_id, ip=client_ip(request))
     response = render(request, "backoffice/reports/detail.html", _detail_context(request, report))
     response["Cache-Control"] = "no-store"
@@ -123,7 +124,7 @@ def _fail(request: HttpRequest, report: Any, exc: ServiceError) -> HttpResponse:
 
 @official_required
 @require_POST
-def report_status(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_status(request: SignedInRequest, report_id: int) -> HttpResponse:
     ip = client_ip(request)
     report = selectors.report_for_official(request.user, report_id, purpose="", ip=ip)
     form = StatusForm(request.POST)
@@ -165,19 +166,19 @@ def _text_action(request: HttpRequest, report_id: int, *, prefix: str, service: 
 
 @official_required
 @require_POST
-def report_note(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_note(request: SignedInRequest, report_id: int) -> HttpResponse:
     return _text_action(request, report_id, prefix="note", service=services.report_note_add, done=_("Note added."))
 
 
 @official_required
 @require_POST
-def report_reply(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_reply(request: SignedInRequest, report_id: int) -> HttpResponse:
     return _text_action(request, report_id, prefix="reply", service=services.report_reply_add, done=_("Reply sent."))
 
 
 @official_required
 @require_POST
-def report_to_case(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_to_case(request: SignedInRequest, report_id: int) -> HttpResponse:
     ip = client_ip(request)
     report = selectors.report_for_official(request.user, report_id, purpose="", ip=ip)
     form = CaseForm(request.POST)
@@ -200,7 +201,7 @@ def report_to_case(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @official_required
 @require_GET
-def report_photo(request: HttpRequest, report_id: int, photo_id: int) -> HttpResponse:
+def report_photo(request: SignedInRequest, report_id: int, photo_id: int) -> HttpResponse:
     report = selectors.report_for_official(request.user, report_id, purpose="photo_view", ip=client_ip(request))
     photo, path = selectors.report_photo_path(report, photo_id)
     response = FileResponse(path.open("rb"), content_type=photo.content_type)

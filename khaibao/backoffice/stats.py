@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.selectors import replica_status
 from khaibao.declarations.labels import LEVEL_COLOURS, SYMPTOM_LABELS, label
@@ -41,7 +42,7 @@ def _colour_words() -> dict[str, str]:
 
 @login_required(login_url="backoffice:sign_in")
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: SignedInRequest) -> HttpResponse:
     user: Any = request.user
     try:
         level = selectors.area_level(user)

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Max, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
+from khaibao.accounts.access import visible_people
 from khaibao.accounts.models import Account, Role, ScopeLevel
 from khaibao.declarations.models import Declaration
 from khaibao.people.models import Person
@@ -240,11 +243,9 @@ def residents_q(*, ward_codes: Iterable[int], province_code: int | None) -> Q:
     q = Q(home_ward_id__in=list(ward_codes))
     if province_code is not None:
         q |= Q(home_ward__province_id=province_code)
-    # Nobody is warned once their consent is withdrawn or their data erased (issue 8 §2): the
-    # anonymous shell kept for the statistics still has a home ward.
-    from khaibao.privacy.selectors import processing_stopped_ids  # privacy builds on zones
-
-    return q & ~Q(pk__in=processing_stopped_ids())
+    for path in settings.ZONE_WARNING_EXCLUSIONS:
+        q &= ~Q(pk__in=import_string(path)())
+    return q
 
 
 def residents_range(q: Q, *, after: int, limit: int) -> tuple[int, int]:
@@ -370,7 +371,5 @@ def household_home_wards(user: Any) -> list[Ward]:
     """The distinct home wards of the people a signed-in citizen declares for."""
     if not getattr(user, "is_authenticated", False) or getattr(user, "role", None) != Role.CITIZEN:
         return []
-    from khaibao.accounts.access import visible_people
-
     codes = visible_people(user).values_list("home_ward_id", flat=True)
     return list(Ward.objects.filter(code__in=codes).select_related("province").order_by("name"))
