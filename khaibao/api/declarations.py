@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from khaibao.accounts.access import access_person_for_declarer, access_person_for_user
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
-from khaibao.cases.selectors import followup_for_citizen
+from khaibao.cases.citizen_view import followup_for_citizen
 from khaibao.core.http import client_ip
 from khaibao.declarations import services as declaration_services
 from khaibao.declarations.answers import DeclarationIn, ExposureIn, RiskDeclarationIn, SymptomIn, TravelIn

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from khaibao.accounts.access import jurisdiction_q
 from khaibao.accounts.models import ScopeLevel
+from khaibao.cases.models import ActionKind
 from khaibao.core.dbrouter import use_replica
 from khaibao.core.errors import ServiceError
 from khaibao.places.models import Province, Ward
@@ -214,8 +215,6 @@ def by_area(user: Any, day: date) -> list[AreaRow]:
 
 def outcome_label(code: str) -> str:
     """Plain words for a follow-up outcome code (an action kind, or a test result by result)."""
-    from khaibao.cases.models import ActionKind
-
     extra = {
         "test_result_positive": _("Test result: positive"),
         "test_result_negative": _("Test result: negative"),
