@@ -28,7 +28,7 @@ from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.reports import pow as proof_of_work
 from khaibao.reports import selectors, services
-from khaibao.reports.models import Report
+from khaibao.reports.models import Report, ReportReply
 from khaibao.reports.photos import MAX_PHOTO_BYTES
 
 router = Router(tags=["reports"])
@@ -98,6 +98,12 @@ class PhotoOut(Schema):
     url: str
 
 
+class StatusChangeOut(Schema):
+    from_status: str
+    to_status: str
+    at: datetime
+
+
 class OfficialReportOut(ReportOut):
     anonymous: bool
     duplicate_of: int | None
@@ -106,6 +112,7 @@ class OfficialReportOut(ReportOut):
     overdue: bool
     notes: list[NoteOut]
     photo_list: list[PhotoOut]
+    status_changes: list[StatusChangeOut]
 
 
 class QueueItemOut(Schema):
@@ -161,40 +168,46 @@ def _user(request: AuthedRequest) -> Account:
     return request.auth
 
 
-def _replies(report: Report) -> list[ReplyOut]:
-    return [ReplyOut(text=r.text, created_at=r.created_at) for r in selectors.public_replies(report)]
+def _replies(replies: list[ReportReply]) -> list[ReplyOut]:
+    return [ReplyOut(text=r.text, created_at=r.created_at) for r in replies]
 
 
-def _report_out(report: Report) -> dict[str, Any]:
+def _report_out(report: Report, *, photos: int | None = None, replies: list[ReportReply] | None = None) -> dict[str, Any]:
+    if photos is None:
+        # Lists annotate the count (one query for the page); a single report counts on its own.
+        photos = report.photo_count if hasattr(report, "photo_count") else report.photos.count()
     return {
         "id": report.pk, "category": report.category, "ward_code": report.ward_id, "ward_name": report.ward.name,
         "address": report.address, "description": report.description, "happened_at": report.happened_at,
         "lat": report.lat, "lon": report.lon, "status": report.status, "created_at": report.created_at,
         "updated_at": report.updated_at,
-        # Lists annotate the count (one query for the page); a single report counts on its own.
-        "photos": report.photo_count if hasattr(report, "photo_count") else report.photos.count(),
-        "replies": _replies(report),
+        "photos": photos,
+        "replies": _replies(replies if replies is not None else selectors.public_replies(report)),
     }
 
 
 def _official_out(report: Report) -> OfficialReportOut:
+    detail = selectors.report_detail(report)
     return OfficialReportOut(
-        **_report_out(report),
+        **_report_out(report, photos=len(detail.photos), replies=detail.replies),
         anonymous=report.reporter_id is None,
         duplicate_of=report.duplicate_of_id,
         person_id=report.person_id,
-        age_hours=round(selectors.age_hours(report), 1),
-        overdue=selectors.is_overdue(report),
+        age_hours=round(detail.age_hours, 1),
+        overdue=detail.overdue,
         notes=[
             NoteOut(id=n.pk, author=str(n.author.username or n.author.pk), text=n.text, created_at=n.created_at)
-            for n in report.notes.select_related("author").order_by("created_at", "pk")
+            for n in detail.notes
         ],
         photo_list=[
             PhotoOut(
                 id=p.pk, content_type=p.content_type, size=p.size, width=p.width, height=p.height,
                 url=f"/api/v1/reports/{report.pk}/photos/{p.pk}",
             )
-            for p in report.photos.order_by("pk")
+            for p in detail.photos
+        ],
+        status_changes=[
+            StatusChangeOut(from_status=c.from_status, to_status=c.to_status, at=c.at) for c in detail.changes
         ],
     )
 
@@ -266,7 +279,7 @@ def report_track(request: HttpRequest, code: str) -> TrackOut:
     report = selectors.report_by_code(code)
     return TrackOut(
         category=report.category, status=report.status, created_at=report.created_at,
-        updated_at=report.updated_at, replies=_replies(report),
+        updated_at=report.updated_at, replies=_replies(selectors.public_replies(report)),
     )
 
 

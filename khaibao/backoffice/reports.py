@@ -23,7 +23,7 @@ from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.people.models import Sex
 from khaibao.reports import selectors, services
-from khaibao.reports.models import PERSON_CATEGORIES, Category, ReportStatus
+from khaibao.reports.models import PERSON_CATEGORIES, Category, Report, ReportStatus
 
 
 class FilterForm(forms.Form):
@@ -89,15 +89,16 @@ def reports_index(request: SignedInRequest) -> HttpResponse:
     })
 
 
-def _detail_context(request: HttpRequest, report: Any) -> dict[str, Any]:
+def _detail_context(request: HttpRequest, report: Report) -> dict[str, Any]:
+    detail = selectors.report_detail(report)
     return {
         "report": report,
-        "photos": list(report.photos.order_by("pk")),
-        "notes": list(report.notes.select_related("author").order_by("created_at", "pk")),
-        "replies": selectors.public_replies(report),
-        "changes": list(report.status_changes.select_related("actor").order_by("at", "pk")),
-        "age_hours": int(selectors.age_hours(report)),
-        "overdue": selectors.is_overdue(report),
+        "photos": detail.photos,
+        "notes": detail.notes,
+        "replies": detail.replies,
+        "changes": detail.changes,
+        "age_hours": int(detail.age_hours),
+        "overdue": detail.overdue,
         "target_hours": selectors.target_hours(),
         "status_form": StatusForm(initial={"status": report.status}),
         "note_form": TextForm(prefix="note"),
