@@ -23,7 +23,7 @@ from khaibao.core.http import client_ip
 from khaibao.declarations import services as declaration_services
 from khaibao.declarations.answers import DeclarationIn, ExposureIn, RiskDeclarationIn, SymptomIn, TravelIn
 from khaibao.declarations.models import Declaration
-from khaibao.declarations.selectors import declarations_history
+from khaibao.declarations.selectors import declaration_dict, declarations_history
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.explain import assessment_out, explain_reasons, explain_recommendations
 from khaibao.monitoring.selectors import monitoring_progress, person_status
@@ -199,17 +199,7 @@ def _exposures(items: list[ExposureBody]) -> tuple[ExposureIn, ...]:
 
 def _declaration_out(declaration: Declaration) -> dict[str, Any]:
     assessment = getattr(declaration, "assessment", None)
-    return {
-        "id": declaration.pk,
-        "version": declaration.version,
-        "kind": declaration.kind,
-        "declared_as": declaration.declared_as,
-        "questionnaire_version": declaration.questionnaire_version,
-        "consent_version": declaration.consent_version,
-        "created_at": declaration.created_at,
-        "answers": declaration.answers,
-        "assessment": assessment_out(assessment) if assessment is not None else None,
-    }
+    return declaration_dict(declaration) | {"assessment": assessment_out(assessment) if assessment is not None else None}
 
 
 # --- endpoints ------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from khaibao.cases.officials import official_out, require_official
 from khaibao.cases.queue import ESCALATE_AFTER_DAYS, QUEUE_REASONS, queue_reasons
 from khaibao.declarations import labels
 from khaibao.declarations.models import Declaration
+from khaibao.declarations.selectors import declaration_dict
 from khaibao.monitoring.explain import explain_recommendations, level_display, reason_message
 from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
 from khaibao.people.models import HouseholdMembership, Person
@@ -146,7 +147,8 @@ def case_view(person: Person, *, revealed: Mapping[str, str] | None = None) -> C
     person = Person.objects.select_related("home_ward__province").get(pk=person.pk)
     status = PersonStatus.objects.filter(person=person).first()
     declarations = list(
-        Declaration.objects.filter(person=person).select_related("assessment").order_by("-version")[:CASE_HISTORY_MAX]
+        Declaration.objects.filter(person=person).select_related("assessment", "declared_by")
+        .order_by("-version")[:CASE_HISTORY_MAX]
     )
     updates = list(DailyUpdate.objects.filter(person=person).order_by("-day")[:CASE_HISTORY_MAX])
     assessments = list(Assessment.objects.filter(person=person).order_by("-created_at", "-id")[:CASE_HISTORY_MAX])
@@ -235,18 +237,7 @@ def case_view_dict(view: CaseView) -> dict[str, Any]:
             "queue_since": status.queue_since,
         },
         "lost_to_followup_rule": lost_rule_text(view.lost_after_days),
-        "declarations": [
-            {
-                "id": d["declaration"].pk,
-                "version": d["declaration"].version,
-                "kind": d["declaration"].kind,
-                "declared_as": d["declaration"].declared_as,
-                "created_at": d["declaration"].created_at,
-                "answers": d["declaration"].answers,
-                "level": d["level"]["level"],
-            }
-            for d in view.declarations
-        ],
+        "declarations": [declaration_dict(d["declaration"]) | {"level": d["level"]["level"]} for d in view.declarations],
         "updates": [
             {
                 "day": u.day,
