@@ -24,6 +24,7 @@ from khaibao.accounts.access import access_person_for_user
 from khaibao.cases.models import CaseStatus, FollowUpAction, FollowUpCase
 from khaibao.cases.officials import official_out, require_official
 from khaibao.cases.queue import ESCALATE_AFTER_DAYS, QUEUE_REASONS, queue_reasons
+from khaibao.cases.triage import followup_marks, level_fields
 from khaibao.declarations import labels
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.selectors import declaration_dict
@@ -218,19 +219,14 @@ def case_view_dict(view: CaseView) -> dict[str, Any]:
     return {
         "person": view.identity | {"id": view.person.pk, "age": view.age},
         "status": None if status is None else {
-            "level": view.level["level"],
-            "level_word": view.level["word"],
-            "colour": view.level["colour"],
+            **level_fields(view.level),
             "reasons": view.reasons,
             "recommendations": view.recommendations,
             "ruleset_version": status.ruleset_version,
             "assessed_at": status.assessed_at,
             "monitoring_from": status.monitoring_from,
             "monitoring_until": status.monitoring_until,
-            "missed_days": status.missed_days,
-            "escalated_at": status.escalated_at,
-            "lost_to_followup_at": status.lost_to_followup_at,
-            "contact_level": status.contact_level,
+            **followup_marks(status),
             "is_f0": status.is_f0,
             "in_queue": status.in_queue,
             "queue_reasons": [r["id"] for r in view.queue_reasons],

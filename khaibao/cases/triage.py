@@ -284,6 +284,21 @@ def triage_queue(
     return TriagePage(items=items, next_cursor=next_cursor, filters=filters)
 
 
+def level_fields(level: Mapping[str, Any]) -> dict[str, Any]:
+    """A level (monitoring.explain.level_display) as the API names it, word and colour beside."""
+    return {"level": level["level"], "level_word": level["word"], "colour": level["colour"]}
+
+
+def followup_marks(status: PersonStatus) -> dict[str, Any]:
+    """What the missed-updates job and tracing marked on a status row, as the API names it."""
+    return {
+        "missed_days": status.missed_days,
+        "escalated_at": status.escalated_at,
+        "lost_to_followup_at": status.lost_to_followup_at,
+        "contact_level": status.contact_level,
+    }
+
+
 def triage_row_dict(row: TriageRow) -> dict[str, Any]:
     """A queue row for the API and exports (no ID number or phone: the case view reveals those)."""
     status, person, case = row.status, row.person, row.case
@@ -296,17 +311,12 @@ def triage_row_dict(row: TriageRow) -> dict[str, Any]:
         "ward_code": status.home_ward_id,
         "ward_name": ward.name if ward is not None else "",
         "province_code": status.home_province_id,
-        "level": row.level["level"],
-        "level_word": row.level["word"],
-        "colour": row.level["colour"],
+        **level_fields(row.level),
         "reasons": row.reasons,
         "queue_rank": status.queue_rank,
         "queue_since": status.queue_since,
         "waiting_minutes": int(row.waiting.total_seconds() // 60) if row.waiting is not None else None,
-        "missed_days": status.missed_days,
-        "escalated_at": status.escalated_at,
-        "lost_to_followup_at": status.lost_to_followup_at,
-        "contact_level": status.contact_level,
+        **followup_marks(status),
         "follow_up": None if case is None else {
             "case_id": case.pk,
             "status": case.status,

@@ -1,4 +1,5 @@
-"""What an official gives to declare or change a zone or a place, and the checks both share.
+"""What an official gives to declare or change a zone or a place, the checks both share, and
+what making a new version current means for both.
 
 The API and the console fill the same typed inputs. A field left `UNSET` was not given: a
 new zone or place takes the default, a change keeps the current value. Values are still
@@ -19,9 +20,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account
+from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
 from khaibao.places.models import Province, Ward
 from khaibao.zones import selectors
+from khaibao.zones.index import index_invalidate
+from khaibao.zones.models import Place, PlaceVersion, Zone, ZoneVersion
 
 NAME_MAX = 200
 PLACE_NAME_MAX = 300
@@ -205,3 +209,15 @@ def outside_province(actor: Account, province: Province, wards: Sequence[Ward], 
             else _("You can only declare zones in your own province.")
         )
     return outside
+
+
+def version_published(
+    *, actor: Account, owner: Zone | Place, version: ZoneVersion | PlaceVersion, ip: str, data: dict[str, Any]
+) -> None:
+    """After `owner.current` moved to `version`: every process rebuilds its check index, and the
+    change is audited as `zone.<change>` or `place.<change>` — in the caller's transaction."""
+    index_invalidate()
+    audit_record(
+        actor=actor, action=f"{owner._meta.model_name}.{version.change}", obj=owner, ip=ip,
+        data={"version": version.number, "province": owner.province_id, **data},
+    )

@@ -15,11 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account
-from khaibao.audit.services import audit_record
 from khaibao.places.models import Province, Ward
 from khaibao.zones import selectors
 from khaibao.zones.geometry import MAX_RADIUS_M, check_circle
-from khaibao.zones.index import index_invalidate
 from khaibao.zones.inputs import (
     ADVICE_MAX,
     PLACE_NAME_MAX,
@@ -37,6 +35,7 @@ from khaibao.zones.inputs import (
     province_for,
     province_kept,
     text,
+    version_published,
 )
 from khaibao.zones.models import Change, Place, PlaceVersion, ZoneWarningRun
 from khaibao.zones.tasks import warning_run_queue
@@ -205,14 +204,9 @@ def _place_publish(*, actor: Account, place: Place, version: PlaceVersion, warns
     """Make `version` the current one: pointer, index, audit event, and its warnings when `warns`."""
     place.current = version
     place.save(update_fields=["current"])
-    index_invalidate()
-    audit_record(
-        actor=actor, action=f"place.{version.change}", obj=place, ip=ip,
-        data={
-            "version": version.number, "province": place.province_id, "ward": version.ward_id,
-            "point": version.lat is not None, "withdrawn": version.withdrawn,
-        },
-    )
+    version_published(actor=actor, owner=place, version=version, ip=ip, data={
+        "ward": version.ward_id, "point": version.lat is not None, "withdrawn": version.withdrawn,
+    })
     # Only a ward finds people: residents by home ward, travellers by the ward they declared.
     if warns and version.ward_id is not None:
         warning_run_queue(ZoneWarningRun.objects.create(place_version=version))

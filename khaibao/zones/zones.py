@@ -20,11 +20,9 @@ from shapely import Polygon
 from shapely.geometry import shape
 
 from khaibao.accounts.models import Account
-from khaibao.audit.services import audit_record
 from khaibao.places.models import Province, Ward
 from khaibao.risk import engine
 from khaibao.zones.geometry import GeometryError, check_circle, haversine_m, polygon_geojson, polygon_parse
-from khaibao.zones.index import index_invalidate
 from khaibao.zones.inputs import (
     ADVICE_MAX,
     MAX_WARDS,
@@ -43,6 +41,7 @@ from khaibao.zones.inputs import (
     province_for,
     province_kept,
     text,
+    version_published,
 )
 from khaibao.zones.models import Change, Zone, ZoneVersion, ZoneWarningRun
 from khaibao.zones.tasks import warning_run_queue
@@ -301,16 +300,11 @@ def _zone_publish(*, actor: Account, zone: Zone, version: ZoneVersion, values: Z
     """Make `version` the current one: pointer, index, audit event, and its warnings when it warns."""
     zone.current = version
     zone.save(update_fields=["current"])
-    index_invalidate()
-    audit_record(
-        actor=actor, action=f"zone.{version.change}", obj=zone, ip=ip,
-        data={
-            "version": version.number, "level": version.level, "lockdown": version.lockdown,
-            "isolation": version.isolation, "province": zone.province_id,
-            "wards": len(version.wards.all()), "whole_province": version.whole_province,
-            "circle": version.has_circle, "polygon": version.polygon is not None,
-        },
-    )
+    version_published(actor=actor, owner=zone, version=version, ip=ip, data={
+        "level": version.level, "lockdown": version.lockdown, "isolation": version.isolation,
+        "wards": len(version.wards.all()), "whole_province": version.whole_province,
+        "circle": version.has_circle, "polygon": version.polygon is not None,
+    })
     if _warns(values, version.change):
         warning_run_queue(ZoneWarningRun.objects.create(zone_version=version))
 
