@@ -142,8 +142,11 @@ def _check_scope(actor: Account, province_code: int | None) -> None:
         raise _forbidden(message, {"province": message})
 
 
-def _audit_data(item: Announcement, **more: Any) -> dict[str, Any]:
-    return {"kind": item.kind, "province": item.province_id, "pinned": item.pinned, **more}
+def _audit_data(item: Announcement, *, fields: list[str] | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {"kind": item.kind, "province": item.province_id, "pinned": item.pinned}
+    if fields is not None:
+        data["fields"] = fields  # which columns an update changed
+    return data
 
 
 @transaction.atomic
