@@ -5,9 +5,11 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from khaibao.accounts.models import Account, ApiToken
@@ -61,6 +63,27 @@ def token_authenticate(value: str) -> ApiToken | None:
     if token is None or not token.is_usable(now):
         return None
     return token
+
+
+# The API's rate limit, its idempotency store and ninja's auth all ask who sent a request:
+# one lookup, remembered for as long as the request lives.
+_tokens: WeakKeyDictionary[HttpRequest, ApiToken | None] = WeakKeyDictionary()
+
+
+def request_token(request: HttpRequest) -> ApiToken | None:
+    """The usable token behind the request's `Authorization: Bearer …`, its account loaded; or None."""
+    if request in _tokens:
+        return _tokens[request]
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    token = token_authenticate(value.strip()) if scheme.lower() == "bearer" and value else None
+    _tokens[request] = token
+    return token
+
+
+def request_account(request: HttpRequest) -> Account | None:
+    """The account behind the request's bearer token, or None."""
+    token = request_token(request)
+    return token.account if token is not None else None
 
 
 # Coarse last-use stamp: written only when stale, and only for a usable token (an active

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
-from khaibao.accounts.http import request_account
 from khaibao.accounts.models import Account
+from khaibao.accounts.tokens import request_account
 
 
 class AuthedRequest(HttpRequest):

@@ -10,9 +10,8 @@ from ninja import Router
 from ninja.responses import Status
 
 from khaibao.accounts import otp
-from khaibao.accounts.http import request_token
 from khaibao.accounts.phones import normalise_vn_phone
-from khaibao.accounts.tokens import token_issue, token_revoke
+from khaibao.accounts.tokens import request_token, token_issue, token_revoke
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from khaibao.accounts import ratelimit
-from khaibao.accounts.http import request_account
+from khaibao.accounts.tokens import request_account
 from khaibao.api.errors import error_response
 from khaibao.core import crypto
 from khaibao.core.http import client_ip

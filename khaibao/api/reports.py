@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ValidationError
 
-from khaibao.accounts.http import request_account
 from khaibao.accounts.models import Account, Role
+from khaibao.accounts.tokens import request_account
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.errors import validation_fields
 from khaibao.api.schemas import ErrorOut, StrictSchema

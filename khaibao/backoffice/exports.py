@@ -20,8 +20,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from khaibao.accounts.http import SignedInRequest, request_account
+from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import Role
+from khaibao.accounts.tokens import request_account
 from khaibao.cases.models import CaseStatus
 from khaibao.cases.queue import QUEUE_REASONS
 from khaibao.core.errors import ServiceError
