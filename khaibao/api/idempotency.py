@@ -24,7 +24,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from khaibao.api.auth import request_account
+from khaibao.accounts.tokens import request_account
 from khaibao.api.errors import error_response
 from khaibao.api.models import IdempotencyRecord
 from khaibao.core import crypto, rowsql

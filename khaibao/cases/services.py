@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from khaibao.accounts.models import Account, Role
 from khaibao.audit.services import audit_record
 from khaibao.cases.models import ActionKind, CaseStatus, FollowUpAction, FollowUpCase, TestResult
+from khaibao.cases.officials import colleagues
 from khaibao.cases.queue import ESCALATE_AFTER_DAYS, missed_run, queue_apply, under_monitoring
-from khaibao.cases.selectors import colleagues
 from khaibao.core.errors import ServiceError
 from khaibao.monitoring.models import LEVEL_ORDER, DailyUpdate, PersonStatus
 from khaibao.people.models import Person
