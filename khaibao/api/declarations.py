@@ -20,10 +20,10 @@ from khaibao.accounts.access import access_person_for_declarer, access_person_fo
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.cases.selectors import followup_for_citizen
 from khaibao.core.http import client_ip
-from khaibao.declarations import services as declaration_services
 from khaibao.declarations.answers import DeclarationIn, ExposureIn, RiskDeclarationIn, SymptomIn, TravelIn
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.selectors import declarations_history
+from khaibao.monitoring import declaring as declaration_services
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.explain import assessment_out, explain_reasons, explain_recommendations
 from khaibao.monitoring.selectors import monitoring_progress, person_status

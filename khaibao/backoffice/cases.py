@@ -19,11 +19,11 @@ from khaibao.accounts.models import Account
 from khaibao.backoffice.permissions import official_required
 from khaibao.cases import selectors, services
 from khaibao.cases.models import ActionKind, TestResult
-from khaibao.cases.queue import QUEUE_REASONS
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
 from khaibao.monitoring.models import Level
+from khaibao.monitoring.queue import QUEUE_REASONS
 from khaibao.people.models import Person
 
 CONTACTS_TEMPLATE = "backoffice/tracing/_contacts.html"

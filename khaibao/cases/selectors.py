@@ -23,7 +23,13 @@ from django.utils.translation import gettext_lazy
 from khaibao.accounts.access import access_person_for_user, jurisdiction_q
 from khaibao.accounts.models import Account, Role, ScopeLevel
 from khaibao.cases.models import ActionKind, CaseStatus, FollowUpAction, FollowUpCase, TestResult
-from khaibao.cases.queue import (
+from khaibao.core import rowsql
+from khaibao.core.errors import ServiceError
+from khaibao.declarations import labels
+from khaibao.declarations.models import Declaration
+from khaibao.monitoring.explain import explain_recommendations, level_display, reason_message
+from khaibao.monitoring.models import Assessment, DailyUpdate, Level, PersonStatus
+from khaibao.monitoring.queue import (
     ESCALATE_AFTER_DAYS,
     QUEUE_CONTACT_LEVELS,
     QUEUE_LEVELS,
@@ -36,12 +42,6 @@ from khaibao.cases.queue import (
     REASON_RISK_DECLARATION,
     queue_reasons,
 )
-from khaibao.core import rowsql
-from khaibao.core.errors import ServiceError
-from khaibao.declarations import labels
-from khaibao.declarations.models import Declaration
-from khaibao.monitoring.explain import explain_recommendations, level_display, reason_message
-from khaibao.monitoring.models import Assessment, DailyUpdate, Level, PersonStatus
 from khaibao.people.models import HouseholdMembership, Person
 from khaibao.people.selectors import mask_id_number, masked_phone
 from khaibao.places.models import Ward

@@ -167,8 +167,8 @@ def triage_table(user: Account, filters: dict[str, Any]) -> Table:
     from khaibao.accounts.access import jurisdiction_q
     from khaibao.cases import selectors as cases
     from khaibao.cases.models import ActionKind, CaseStatus
-    from khaibao.cases.queue import QUEUE_REASONS
     from khaibao.monitoring.models import PersonStatus
+    from khaibao.monitoring.queue import QUEUE_REASONS
 
     _unknown_filters(filters, TRIAGE_FILTERS)
     cases.require_official(user)

@@ -21,7 +21,6 @@ from django.views.decorators.http import require_http_methods
 from khaibao.accounts.access import access_person_for_declarer
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
-from khaibao.declarations import services as declaration_services
 from khaibao.declarations.answers import DeclarationIn, ExposureIn, RiskDeclarationIn, SymptomIn, TravelIn
 from khaibao.declarations.labels import CONDITION_LABELS, EXPOSURE_LABELS, SYMPTOM_LABELS, label
 from khaibao.declarations.questionnaires import (
@@ -30,6 +29,7 @@ from khaibao.declarations.questionnaires import (
     Questionnaire,
     current_questionnaire,
 )
+from khaibao.monitoring import declaring as declaration_services
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.models import Feeling
 from khaibao.places.selectors import countries_list, provinces_list

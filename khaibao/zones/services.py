@@ -797,7 +797,7 @@ def _warn_residents(subject: _Subject, people: QuerySet[Person], *, reason: str,
 
 
 def _warn(subject: _Subject, person: Person, *, reason: str, traveller: bool, now: datetime) -> ZoneWarning:
-    from khaibao.monitoring.services import person_reassess
+    from khaibao.monitoring.assessment import person_reassess
     from khaibao.notifications.services import notify_person
 
     # RelatedObjectDoesNotExist is an AttributeError: no status row yet gives None.

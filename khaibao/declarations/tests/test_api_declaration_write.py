@@ -1,5 +1,5 @@
 """The declaration write under an Idempotency-Key: its statements, replays, refusals and
-concurrent declarations of one person (the path is precompiled SQL, see declarations.services)."""
+concurrent declarations of one person (the path is precompiled SQL, see monitoring/declaring.py)."""
 
 from __future__ import annotations
 
