@@ -136,8 +136,9 @@ def _status(status: PersonStatus, kind: WrittenKind) -> Clause:
 
 def _event(event: AuditEvent, from_written: Mapping[str, FromWritten]) -> Clause:
     # A literal over the written row's columns, read from that row: no value is formatted in.
-    expressions = {name: (f"(SELECT {value.sql} FROM written)", value.params) for name, value in from_written.items()}  # noqa: S608
-    sql, params = rowsql.insert_statement(event, expressions)
+    sql, params = rowsql.insert_statement(
+        event, {name: (f"(SELECT {v.sql} FROM written)", v.params) for name, v in from_written.items()}  # noqa: S608
+    )
     reads = tuple(dict.fromkeys(column for value in from_written.values() for column in value.reads))
     return Clause("event", sql, params, {"written": reads} if reads else {})
 
