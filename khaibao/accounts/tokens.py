@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final, LiteralString
 from weakref import WeakKeyDictionary
 
 from django.conf import settings
@@ -88,12 +88,12 @@ def request_account(request: HttpRequest) -> Account | None:
 
 # Coarse last-use stamp: written only when stale, and only for a usable token (an active
 # account's, unrevoked and unexpired), so concurrent requests of one token do not all write it.
-_STAMP_UPDATE = (
+_STAMP_UPDATE: Final = (
     "UPDATE accounts_apitoken SET last_used_at = %s WHERE (last_used_at IS NULL OR last_used_at < %s)"
     " AND revoked_at IS NULL AND expires_at > %s"
     " AND account_id IN (SELECT id FROM accounts_account WHERE is_active)"
 )
-_STAMP_WITH = f"WITH stamp AS ({_STAMP_UPDATE} AND token_hash = %s)"
+_STAMP_WITH: Final[LiteralString] = f"WITH stamp AS ({_STAMP_UPDATE} AND token_hash = %s)"
 
 
 def _stamp_params(now: datetime, token_hash: str) -> list[Any]:

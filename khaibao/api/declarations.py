@@ -20,10 +20,10 @@ from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.cases.citizen_view import followup_for_citizen
 from khaibao.core.http import client_ip
-from khaibao.declarations import services as declaration_services
 from khaibao.declarations.answers import DeclarationIn, ExposureIn, RiskDeclarationIn, SymptomIn, TravelIn
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.selectors import declaration_dict, declarations_history
+from khaibao.monitoring import declaring as declaration_services
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.explain import assessment_out, explain_reasons, explain_recommendations
 from khaibao.monitoring.selectors import monitoring_progress, person_status

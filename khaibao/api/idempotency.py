@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Final
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -40,7 +41,7 @@ def _owner(request: HttpRequest) -> str:
     return "anon:" + crypto.blind_index(client_ip(request), purpose="idempotency-ip")[:32]
 
 
-_BY_OWNER_KEY = 'owner = %s AND "key" = %s'
+_BY_OWNER_KEY: Final = 'owner = %s AND "key" = %s'
 
 
 def _record(owner: str, key: str) -> IdempotencyRecord | None:

@@ -20,12 +20,12 @@ from khaibao.cases import services
 from khaibao.cases.case_view import case_person, case_view, lost_rule_text
 from khaibao.cases.models import ActionKind, TestResult
 from khaibao.cases.officials import assignable_officials, jurisdiction_wards
-from khaibao.cases.queue import QUEUE_REASONS
 from khaibao.cases.triage import triage_filters_parse, triage_queue
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
 from khaibao.monitoring.models import Level
+from khaibao.monitoring.queue import QUEUE_REASONS
 from khaibao.people.models import Person
 from khaibao.tracing.selectors import contacts_of
 

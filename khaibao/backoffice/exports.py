@@ -24,12 +24,12 @@ from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import Role
 from khaibao.accounts.tokens import request_account
 from khaibao.cases.models import CaseStatus
-from khaibao.cases.queue import QUEUE_REASONS
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.exports import selectors, services
 from khaibao.exports.models import ExportJob, Format, Kind, Status
 from khaibao.monitoring.models import Level
+from khaibao.monitoring.queue import QUEUE_REASONS
 
 # Form field → filter name of each kind. The triage names are the queue's own query
 # parameters, so the queue's "export this list" link can hand its filters over.

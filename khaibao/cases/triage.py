@@ -22,7 +22,10 @@ from django.utils.translation import gettext as _
 from khaibao.accounts.models import Account, ScopeLevel
 from khaibao.cases.models import CaseStatus, FollowUpCase
 from khaibao.cases.officials import official_out, require_official
-from khaibao.cases.queue import (
+from khaibao.core.errors import ServiceError
+from khaibao.monitoring.explain import level_display
+from khaibao.monitoring.models import Level, PersonStatus
+from khaibao.monitoring.queue import (
     QUEUE_CONTACT_LEVELS,
     QUEUE_LEVELS,
     QUEUE_REASONS,
@@ -34,9 +37,6 @@ from khaibao.cases.queue import (
     REASON_RISK_DECLARATION,
     queue_reasons,
 )
-from khaibao.core.errors import ServiceError
-from khaibao.monitoring.explain import level_display
-from khaibao.monitoring.models import Level, PersonStatus
 from khaibao.people.models import Person
 
 PAGE_MAX = 100

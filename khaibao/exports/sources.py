@@ -24,10 +24,10 @@ from khaibao.accounts.models import Account
 from khaibao.cases.followups import followup_filters_parse, followup_list
 from khaibao.cases.models import ActionKind, CaseStatus, FollowUpCase
 from khaibao.cases.officials import require_official
-from khaibao.cases.queue import QUEUE_REASONS
 from khaibao.cases.triage import triage_export_rows, triage_filters_parse
 from khaibao.core.errors import ServiceError
 from khaibao.monitoring.models import Level, PersonStatus
+from khaibao.monitoring.queue import QUEUE_REASONS
 from khaibao.stats import selectors as stats
 
 

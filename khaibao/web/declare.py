@@ -22,7 +22,6 @@ from khaibao.accounts.access import access_person_for_declarer
 from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
-from khaibao.declarations import services as declaration_services
 from khaibao.declarations.answers import DeclarationIn, ExposureIn, RiskDeclarationIn, SymptomIn, TravelIn
 from khaibao.declarations.labels import CONDITION_LABELS, EXPOSURE_LABELS, SYMPTOM_LABELS, label
 from khaibao.declarations.questionnaires import (
@@ -31,6 +30,7 @@ from khaibao.declarations.questionnaires import (
     Questionnaire,
     current_questionnaire,
 )
+from khaibao.monitoring import declaring as declaration_services
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.models import Feeling
 from khaibao.places.selectors import countries_list, provinces_list

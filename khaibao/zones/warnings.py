@@ -21,8 +21,8 @@ from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
+from khaibao.monitoring.assessment import person_reassess
 from khaibao.monitoring.models import LEVEL_ORDER, PersonStatus
-from khaibao.monitoring.services import person_reassess
 from khaibao.notifications.services import notify_people, notify_person
 from khaibao.people.models import Person
 from khaibao.risk import engine
