@@ -111,15 +111,6 @@ class Account(AbstractBaseUser, PermissionsMixin):
     def needs_second_factor(self) -> bool:
         return self.role in SECOND_FACTOR_ROLES
 
-    def roles(self) -> list[str]:
-        roles = [str(self.role)]
-        # Imported here: accounts.access builds on people, which builds on accounts.
-        from khaibao.accounts.access import is_active_volunteer
-
-        if is_active_volunteer(self):
-            roles.append("volunteer")
-        return roles
-
 
 class ApiToken(models.Model):
     """A bearer token. Only its SHA-256 is stored; the value is shown once, at creation."""

@@ -22,13 +22,13 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import field_validator
 
-from khaibao.accounts.access import access_person_for_declarer
 from khaibao.accounts.models import Account, Role
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.people import selectors, services
 from khaibao.people import validators as v
+from khaibao.people.access import access_person_for_declarer
 
 router = Router(tags=["people"])
 

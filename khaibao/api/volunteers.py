@@ -17,15 +17,15 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from khaibao.accounts.access import (
-    access_appointment,
-    access_delegation_for_volunteer,
-    appointments_visible_to,
-)
 from khaibao.api.people import PersonOut, SexIn, _PersonRules
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.http import client_ip
 from khaibao.people import selectors, services
+from khaibao.people.access import (
+    access_appointment,
+    access_delegation_for_volunteer,
+    appointments_visible_to,
+)
 
 router = Router(tags=["volunteers"])
 

@@ -20,12 +20,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from khaibao.accounts.access import access_appointment, appointments_visible_to
 from khaibao.accounts.models import Role, ScopeLevel
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
 from khaibao.people import selectors, services
+from khaibao.people.access import access_appointment, appointments_visible_to
 
 
 def can_appoint(user: Any) -> bool:

@@ -20,7 +20,6 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from khaibao.accounts.access import access_person_for_user, jurisdiction_q
 from khaibao.accounts.models import Account, Role, ScopeLevel
 from khaibao.cases.models import ActionKind, CaseStatus, FollowUpAction, FollowUpCase, TestResult
 from khaibao.cases.queue import (
@@ -42,6 +41,7 @@ from khaibao.declarations import labels
 from khaibao.declarations.models import Declaration
 from khaibao.monitoring.explain import explain_recommendations, level_display, reason_message
 from khaibao.monitoring.models import Assessment, DailyUpdate, Level, PersonStatus
+from khaibao.people.access import access_person_for_user, jurisdiction_q
 from khaibao.people.models import HouseholdMembership, Person
 from khaibao.people.selectors import mask_id_number, masked_phone
 from khaibao.places.models import Ward

@@ -9,7 +9,6 @@ from typing import Any
 from django.db import connection, connections, router, transaction
 from django.utils import timezone
 
-from khaibao.accounts.access import declarer_relation
 from khaibao.audit.services import audit_event, audit_record
 from khaibao.core import rowsql
 from khaibao.declarations.answers import (
@@ -27,6 +26,7 @@ from khaibao.monitoring.services import (
     person_assess_written_with,
     writes_in_one_statement,
 )
+from khaibao.people.access import declarer_relation
 from khaibao.people.models import Person
 
 

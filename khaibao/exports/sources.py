@@ -164,11 +164,11 @@ TRIAGE_FILTERS = ("ward", "level", "reason", "followup", "assigned", "since_from
 @register("triage")
 def triage_table(user: Account, filters: dict[str, Any]) -> Table:
     """The triage queue in queue order, with the same filters as GET /api/v1/triage."""
-    from khaibao.accounts.access import jurisdiction_q
     from khaibao.cases import selectors as cases
     from khaibao.cases.models import ActionKind, CaseStatus
     from khaibao.cases.queue import QUEUE_REASONS
     from khaibao.monitoring.models import PersonStatus
+    from khaibao.people.access import jurisdiction_q
 
     _unknown_filters(filters, TRIAGE_FILTERS)
     cases.require_official(user)
@@ -213,10 +213,10 @@ FOLLOWUP_FILTERS = ("status", "ward", "assigned", "opened_from", "opened_to")
 @register("followups")
 def followups_table(user: Account, filters: dict[str, Any]) -> Table:
     """Follow-up cases of the jurisdiction, newest first (officials' notes are not exported)."""
-    from khaibao.accounts.access import jurisdiction_q
     from khaibao.cases import selectors as cases
     from khaibao.cases.models import ActionKind, CaseStatus, FollowUpCase
     from khaibao.monitoring.models import Level
+    from khaibao.people.access import jurisdiction_q
 
     _unknown_filters(filters, FOLLOWUP_FILTERS)
     cases.require_official(user)

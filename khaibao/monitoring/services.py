@@ -12,7 +12,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from khaibao.accounts.access import declarer_relation
 from khaibao.audit.models import AuditEvent
 from khaibao.audit.services import audit_event, audit_record
 from khaibao.cases.queue import queue_apply
@@ -24,6 +23,7 @@ from khaibao.declarations.questionnaires import current_questionnaire
 from khaibao.monitoring.explain import LEVEL_KEPT
 from khaibao.monitoring.inputs import AssessmentInputs, assessment_inputs
 from khaibao.monitoring.models import LEVEL_ORDER, Assessment, DailyUpdate, Feeling, PersonStatus, Source
+from khaibao.people.access import declarer_relation
 from khaibao.people.models import Person
 from khaibao.places.models import Ward
 from khaibao.risk import engine

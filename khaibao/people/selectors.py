@@ -10,9 +10,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from khaibao.accounts.access import is_active_volunteer
 from khaibao.accounts.models import Account
 from khaibao.accounts.phones import mask_phone
+from khaibao.people.access import is_active_volunteer
 from khaibao.people.models import CONSENTED, Delegation, HouseholdMembership, Person, Relation
 
 
@@ -39,7 +39,7 @@ def masked_phone(value: str) -> str:
 def household_entries(*, account: Account) -> list[HouseholdEntry]:
     """`account`'s household ("self" first, then in the order added) and, for a volunteer, the
     people they assist under an active delegation — the same people as
-    `accounts.access.visible_people` gives a citizen. Two queries whatever the size.
+    `people.access.visible_people` gives a citizen. Two queries whatever the size.
     """
     memberships = (
         HouseholdMembership.objects.filter(owner=account)
@@ -63,7 +63,7 @@ def household_entries(*, account: Account) -> list[HouseholdEntry]:
 
 
 def household_entry(*, account: Account, person: Person) -> HouseholdEntry:
-    """How `person` (already checked through accounts.access) stands to `account`."""
+    """How `person` (already checked through people.access) stands to `account`."""
     membership = HouseholdMembership.objects.filter(owner=account, person=person).first()
     if membership is not None:
         return HouseholdEntry(person=person, relation=membership.relation, assisted=False)
@@ -173,8 +173,8 @@ class AssistedEntry:
 def volunteer_assisted(*, account: Account) -> list[AssistedEntry]:
     """The people `account` assists (not ended), pending consent included, with whether today's
     daily update (Asia/Ho_Chi_Minh date) is in. Two queries whatever the number."""
-    from khaibao.accounts.access import is_active_volunteer
     from khaibao.monitoring.models import DailyUpdate
+    from khaibao.people.access import is_active_volunteer
 
     if not is_active_volunteer(account):
         return []  # a revoked or expired volunteer no longer sees the people they assisted

@@ -20,7 +20,6 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from khaibao.accounts.access import is_active_volunteer
 from khaibao.accounts.models import Account, OtpChallenge, Role, ScopeLevel
 from khaibao.accounts.phones import phone_index
 from khaibao.accounts.sms import send_sms
@@ -29,6 +28,7 @@ from khaibao.core import crypto
 from khaibao.core.errors import ServiceError
 from khaibao.people import selectors
 from khaibao.people import validators as v
+from khaibao.people.access import is_active_volunteer
 from khaibao.people.models import (
     ConsentMethod,
     Delegation,

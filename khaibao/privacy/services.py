@@ -22,12 +22,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khaibao.accounts import ratelimit
-from khaibao.accounts.access import household_people
 from khaibao.accounts.models import Account
 from khaibao.accounts.sms import send_sms
 from khaibao.audit.services import audit_record
 from khaibao.core import crypto
 from khaibao.core.errors import RateLimited, ServiceError
+from khaibao.people.access import household_people
 from khaibao.people.models import HouseholdMembership, Relation
 from khaibao.privacy import erasure as erasing
 from khaibao.privacy import selectors

@@ -26,13 +26,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from khaibao.accounts.access import access_person_for_declarer
 from khaibao.accounts.models import Account
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
 from khaibao.people import selectors, services
 from khaibao.people import validators as v
+from khaibao.people.access import access_person_for_declarer
 from khaibao.people.models import Person, Relation, Sex
 from khaibao.places import selectors as places
 

@@ -21,17 +21,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from khaibao.accounts.access import (
-    access_delegation_for_volunteer,
-    access_person_for_declarer,
-    is_active_volunteer,
-)
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.models import Feeling
 from khaibao.passes.services import pass_issue
 from khaibao.people import selectors, services
+from khaibao.people.access import (
+    access_delegation_for_volunteer,
+    access_person_for_declarer,
+    is_active_volunteer,
+)
 from khaibao.people.models import ConsentMethod
 from khaibao.web.household import RELOAD, PersonForm, _reload_form, citizen_required
 

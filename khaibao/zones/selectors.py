@@ -370,7 +370,7 @@ def household_home_wards(user: Any) -> list[Ward]:
     """The distinct home wards of the people a signed-in citizen declares for."""
     if not getattr(user, "is_authenticated", False) or getattr(user, "role", None) != Role.CITIZEN:
         return []
-    from khaibao.accounts.access import visible_people
+    from khaibao.people.access import visible_people
 
     codes = visible_people(user).values_list("home_ward_id", flat=True)
     return list(Ward.objects.filter(code__in=codes).select_related("province").order_by("name"))

@@ -78,6 +78,14 @@ def is_active_volunteer(user: Any) -> bool:
     return VolunteerAppointment.objects.filter(active_appointments_q(), account=user).exists()
 
 
+def account_roles(user: Account) -> list[str]:
+    """`user`'s role, plus "volunteer" while a volunteer appointment is in force."""
+    roles = [str(user.role)]
+    if is_active_volunteer(user):
+        roles.append("volunteer")
+    return roles
+
+
 def access_delegation_for_volunteer(user: Any, delegation_id: int) -> Delegation:
     """A delegation of `user` (pending or active, not ended), else Http404.
 
