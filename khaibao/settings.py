@@ -294,7 +294,6 @@ TASKS = {
 PERIODIC_TASKS: list[tuple[str, int]] = [
     ("khaibao.core.tasks.prune_scheduled_runs", 24 * 3600),
     ("khaibao.core.tasks.prune_task_results", 3600),
-    ("khaibao.core.tasks.purge_expired_short_lived_rows", 3600),
     ("khaibao.zones.tasks.zone_warning_runs_resume", 60),
     # Missed daily updates, escalation and lost to follow-up for the officials' queue.
     ("khaibao.cases.tasks.missed_updates_refresh", 300),

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from khaibao.accounts.models import Account, ApiToken
@@ -61,6 +62,21 @@ def token_authenticate(value: str) -> Account | None:
         return None
     account = token.account
     account._api_token = token  # type: ignore[attr-defined]
+    return account
+
+
+_UNSET = object()
+
+
+def request_account(request: HttpRequest) -> Account | None:
+    """The account behind the request's bearer token, looked up once per request."""
+    cached = getattr(request, "_kb_account", _UNSET)
+    if cached is not _UNSET:
+        return cached  # type: ignore[return-value]
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    account = token_authenticate(value.strip()) if scheme.lower() == "bearer" and value else None
+    request._kb_account = account  # type: ignore[attr-defined]
     return account
 
 

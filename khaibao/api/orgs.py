@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
-from khaibao.core.http import client_ip
+from khaibao.core.http import client_ip, csv_attachment
 from khaibao.orgs import access, compliance, selectors, services
 from khaibao.orgs.models import Campaign, OrgUnit, ReminderPolicy
 
@@ -174,15 +174,7 @@ def roster_upload(request: HttpRequest, unit_id: int, file: File[UploadedFile]) 
 def roster_errors(request: HttpRequest, import_id: int) -> Any:
     """The rejected rows of one of your imports, with the reason on each row (CSV, UTF-8)."""
     record = access.access_roster_import_for_user(_org_admin(request), import_id)
-    return error_file_response(record.error_csv, record.pk)
-
-
-def error_file_response(content: str, import_id: int) -> HttpResponse:
-    # The BOM makes Excel read the file as UTF-8 (Vietnamese names).
-    response = HttpResponse("\ufeff" + content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="roster-errors-{import_id}.csv"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return csv_attachment(record.error_csv, filename=record.error_file_name)
 
 
 @router.get("/{unit_id}/campaigns", response={200: list[CampaignOut], 403: ErrorOut, 404: ErrorOut})

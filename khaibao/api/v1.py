@@ -10,8 +10,9 @@ from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from khaibao.api.auth import bearer
-from khaibao.api.errors import error_response, invalid_request, malformed_json
+from khaibao.api.errors import invalid_request, malformed_json
 from khaibao.core.errors import RateLimited, ServiceError
+from khaibao.core.http import error_response
 
 
 class KhaiBaoApi(NinjaAPI):

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from khaibao.accounts.models import Role
-from khaibao.api.auth import request_account
+from khaibao.accounts.tokens import request_account
 from khaibao.cases.models import CaseStatus
 from khaibao.cases.queue import QUEUE_REASONS
 from khaibao.core.errors import ServiceError

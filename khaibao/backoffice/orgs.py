@@ -19,10 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from khaibao.api.orgs import error_file_response
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
-from khaibao.core.http import client_ip
+from khaibao.core.http import client_ip, csv_attachment
 from khaibao.orgs import access, selectors, services
 from khaibao.orgs.models import Campaign, MemberRole, OrgUnit, ReminderPolicy
 from khaibao.orgs.roster import MAX_ROWS
@@ -227,7 +226,7 @@ def roster_import(request: HttpRequest, unit_id: int) -> HttpResponse:
 @require_GET
 def roster_errors(request: HttpRequest, import_id: int) -> HttpResponse:
     record = access.access_roster_import_for_user(_admin(request), import_id)
-    return error_file_response(record.error_csv, record.pk)
+    return csv_attachment(record.error_csv, filename=record.error_file_name)
 
 
 def _campaign_values(form: CampaignForm) -> dict[str, Any]:

@@ -21,10 +21,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from khaibao.accounts.models import BreakGlassGrant, OtpChallenge
-from khaibao.api.models import IdempotencyRecord
 from khaibao.audit.models import AuditEvent
 from khaibao.audit.services import audit_record
 from khaibao.cases.models import FollowUpCase
+from khaibao.core.idempotency import idempotency_records_expired
+from khaibao.core.models import IdempotencyRecord
 from khaibao.declarations.models import Declaration
 from khaibao.exports.models import ExportJob
 from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
@@ -145,7 +146,6 @@ RULES: list[Rule] = [
     Rule("contacts", "delete", _of_inactive(Contact)),
     Rule("zone_warnings", "delete", _of_inactive(ZoneWarning)),
     Rule("followup_cases", "delete", _of_inactive(FollowUpCase)),
-    Rule("pass_codes", "delete", _of_inactive(PassCode)),
     Rule("break_glass_grants", "delete", _of_inactive(BreakGlassGrant)),
     # Last of the health rules: the status row's dates say who is inactive.
     Rule("person_statuses", "delete", _of_inactive(PersonStatus)),
@@ -153,9 +153,11 @@ RULES: list[Rule] = [
     Rule("notifications", "delete", _older(Notification, "created_at", _health(lambda: settings.RETENTION_NOTIFICATION_DAYS))),
     Rule("reports", "anonymise", _reports_due, _reports_anonymise),
     Rule("exports", "delete", _older(ExportJob, "created_at", _health(lambda: settings.RETENTION_HEALTH_DAYS)), _exports_delete),
+    # A typed pass code is useless once expired (24 h), whoever it was for.
+    Rule("pass_codes", "delete", lambda now: PassCode.objects.filter(expires_at__lt=now)),
     Rule("otp_challenges", "delete", _older(OtpChallenge, "created_at", _hours(lambda: settings.RETENTION_SHORT_LIVED_HOURS))),
     Rule("erasure_codes", "delete", _older(ErasureCode, "created_at", _hours(lambda: settings.RETENTION_SHORT_LIVED_HOURS))),
-    Rule("idempotency_records", "delete", _older(IdempotencyRecord, "created_at", _hours(lambda: settings.IDEMPOTENCY_KEY_TTL_HOURS))),
+    Rule("idempotency_records", "delete", lambda now: IdempotencyRecord.objects.filter(idempotency_records_expired(now))),
     Rule("sessions", "delete", lambda now: Session.objects.filter(expire_date__lt=now)),
     Rule("audit_events", "delete", _audit_due, _audit_prune),
     # The evidence that an erasure or withdrawal happened lives as long as the audit trail.

@@ -20,8 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from khaibao.accounts.phones import normalise_vn_phone
-from khaibao.api.errors import error_response
-from khaibao.core.http import client_ip
+from khaibao.core.http import client_ip, error_response
 from khaibao.smsin import signing
 from khaibao.smsin.services import sms_inbound_receive
 
