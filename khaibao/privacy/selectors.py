@@ -174,14 +174,6 @@ def household_data(*, account: Account) -> dict[str, Any]:
     return data
 
 
-def audit_chain_anchor() -> tuple[int, str] | None:
-    """(id, hash) of the last audit event retention removed, or None if none ever was."""
-    from khaibao.privacy.models import AuditChainAnchor
-
-    row = AuditChainAnchor.objects.filter(pk=1).values_list("last_id", "last_hash").first()
-    return (int(row[0]), str(row[1])) if row else None
-
-
 def includes_self(account: Account, person_ids: Iterable[int]) -> bool:
     """Whether `person_ids` holds `account`'s own person (the account then closes)."""
     return HouseholdMembership.objects.filter(
