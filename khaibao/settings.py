@@ -283,6 +283,13 @@ SMS_INBOUND_KEEP_DAYS = env_int("SMS_INBOUND_KEEP_DAYS", 30)
 # Where people reach the site: links in SMS messages (e.g. contact-tracing invitations).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# --- Hooks (core/hooks.py): how a lower app lets a higher one react, without importing it ----
+# A person's home ward changed (people.households): called with person=, in the transaction.
+PERSON_HOME_MOVED_HOOKS = ["khaibao.monitoring.services.person_status_home_sync"]
+# An account's own ("self") person now exists (people.households, people.volunteers): called
+# with account= and person_id=, in the transaction.
+SELF_PERSON_ADDED_HOOKS = ["khaibao.orgs.services.members_attach_self"]
+
 # --- Tasks ----------------------------------------------------------------------------------
 TASKS = {
     "default": {

@@ -131,16 +131,26 @@ class ApiToken(models.Model):
         return self.revoked_at is None and self.expires_at > now and self.account.is_active
 
 
-class OtpChallenge(models.Model):
-    """One one-time code sent to a phone. The code is stored as a keyed hash, never in clear."""
+class OneTimeCode(models.Model):
+    """What every one-time code keeps: its keyed hash (never the code), its lifetime, the
+    guesses counted so far and when it was used. accounts/one_time_codes.py checks them."""
 
-    # No index of its own: "otp_phone_recent" (phone_index, -created_at) leads with it.
-    phone_index = models.CharField(max_length=64, db_index=False)
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     consumed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class OtpChallenge(OneTimeCode):
+    """One one-time code sent to a phone: a sign-in code, or a volunteer's consent code (keyed
+    by the delegation instead of the phone)."""
+
+    # No index of its own: "otp_phone_recent" (phone_index, -created_at) leads with it.
+    phone_index = models.CharField(max_length=64, db_index=False)
 
     class Meta:
         indexes = [models.Index(fields=["phone_index", "-created_at"], name="otp_phone_recent")]

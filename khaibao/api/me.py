@@ -12,8 +12,8 @@ from khaibao.api.schemas import ErrorOut
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.people.access import account_roles, describe_scope
-from khaibao.people.selectors import export_json
-from khaibao.people.services import household_export
+from khaibao.privacy.selectors import export_json
+from khaibao.privacy.services import household_export
 
 router = Router(tags=["me"])
 

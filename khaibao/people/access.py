@@ -105,27 +105,6 @@ def access_delegation_for_volunteer(user: Any, delegation_id: int) -> Delegation
     return delegation
 
 
-def appointments_visible_to(user: Any) -> QuerySet[VolunteerAppointment]:
-    """Appointments an organisation admin (their subtree) or ward official (their ward) manages."""
-    qs = VolunteerAppointment.objects.select_related("account", "org_unit", "ward")
-    if getattr(user, "role", None) == Role.ORG_ADMIN and user.org_unit_id:
-        path = user.org_unit.path
-        return qs.filter(Q(org_unit__path=path) | Q(org_unit__path__startswith=path + "/"))
-    if getattr(user, "role", None) == Role.OFFICIAL and user.scope_level == ScopeLevel.WARD and user.scope_ward_id:
-        return qs.filter(ward_id=user.scope_ward_id)
-    return qs.none()
-
-
-def access_appointment(user: Any, appointment_id: int) -> VolunteerAppointment:
-    """An appointment `user` manages, else Http404."""
-    if not 0 < appointment_id <= 2**63 - 1:
-        raise Http404
-    appointment = appointments_visible_to(user).filter(pk=appointment_id).first()
-    if appointment is None:
-        raise Http404
-    return appointment
-
-
 def active_grants(user: Account) -> QuerySet[BreakGlassGrant]:
     """`user`'s break-glass grants that still give access (not expired)."""
     return BreakGlassGrant.objects.filter(official=user, expires_at__gt=timezone.now())

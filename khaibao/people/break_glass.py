@@ -23,7 +23,7 @@ from khaibao.core.errors import ServiceError
 from khaibao.people import validators as v
 from khaibao.people.access import jurisdiction_q
 from khaibao.people.models import Person
-from khaibao.people.services import id_number_index
+from khaibao.people.persons import id_number_index
 
 GRANT_HOURS = 24
 REASON_MIN, REASON_MAX = 10, 1000

@@ -26,7 +26,7 @@ from khaibao.monitoring.models import PersonStatus
 from khaibao.monitoring.services import person_contact_flag
 from khaibao.people import validators as v
 from khaibao.people.models import Person
-from khaibao.people.services import id_number_index
+from khaibao.people.persons import id_number_index
 from khaibao.places.models import Ward
 from khaibao.risk import engine
 from khaibao.tracing.models import Contact, ContactKind

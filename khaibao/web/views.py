@@ -14,6 +14,7 @@ from khaibao.core import crypto
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip, mark_rate_limited
 from khaibao.people.access import household_people, is_active_volunteer
+from khaibao.signin.services import citizen_sign_in_with_code
 from khaibao.web.forms import CodeForm, PhoneForm
 from khaibao.web.news import home_news
 
@@ -70,7 +71,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     refusal: ServiceError | None = None
     if request.method == "POST" and form.is_valid():
         try:
-            account = otp.otp_verify(phone=phone, code=form.cleaned_data["code"], ip=client_ip(request))
+            account = citizen_sign_in_with_code(phone=phone, code=form.cleaned_data["code"], ip=client_ip(request))
         except ServiceError as exc:
             refusal = exc
             form.add_error("code", exc.fields.get("code", exc.message))

@@ -1,7 +1,7 @@
 """The volunteer's pages: the people they assist and who still needs today's update, register
 an assisted person (with their consent), stop assisting, and a printable page of QR passes.
 
-Same services as the API (people.services, monitoring.services, passes.services); the
+Same services as the API (people.volunteers, monitoring.services, passes.services); the
 person form is the household one (web.household.PersonForm), so the field rules are shared.
 """
 
@@ -25,8 +25,9 @@ from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.models import Feeling
+from khaibao.monitoring.selectors import volunteer_assisted
 from khaibao.passes.services import pass_issue
-from khaibao.people import selectors, services
+from khaibao.people import volunteers
 from khaibao.people.access import (
     access_delegation_for_volunteer,
     access_person_for_declarer,
@@ -72,7 +73,7 @@ class CodeForm(forms.Form):
 @volunteer_required
 @require_GET
 def volunteer_home(request: HttpRequest) -> HttpResponse:
-    entries = selectors.volunteer_assisted(account=request.user)  # type: ignore[arg-type]
+    entries = volunteer_assisted(account=request.user)  # type: ignore[arg-type]
     return render(request, "web/volunteer/home.html", {
         "entries": entries,
         "to_update": [e for e in entries if not e.pending and not e.updated_today],
@@ -106,7 +107,7 @@ def volunteer_register(request: HttpRequest) -> HttpResponse:
         if form.is_valid() & consent.is_valid():
             data = form.cleaned_data
             try:
-                delegation = services.assisted_person_start(
+                delegation = volunteers.assisted_person_start(
                     actor=request.user, consent_method=consent.cleaned_data["consent_method"],  # type: ignore[arg-type]
                     full_name=data["full_name"], sex=data["sex"], home_ward_id=data["ward_code"],
                     birth_year=data["birth_year"], date_of_birth=data["date_of_birth"],
@@ -139,7 +140,7 @@ def volunteer_confirm(request: HttpRequest, delegation_id: int) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and "resend" in request.POST:
         try:
-            services.assisted_consent_resend(actor=request.user, delegation=delegation, ip=client_ip(request))  # type: ignore[arg-type]
+            volunteers.assisted_consent_resend(actor=request.user, delegation=delegation, ip=client_ip(request))  # type: ignore[arg-type]
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
@@ -147,7 +148,7 @@ def volunteer_confirm(request: HttpRequest, delegation_id: int) -> HttpResponse:
         return redirect("web:volunteer_confirm", delegation_id=delegation.pk)
     if request.method == "POST" and form.is_valid():
         try:
-            services.assisted_consent_confirm(
+            volunteers.assisted_consent_confirm(
                 actor=request.user, delegation=delegation, code=form.cleaned_data["code"], ip=client_ip(request),  # type: ignore[arg-type]
             )
         except ServiceError as exc:
@@ -163,7 +164,7 @@ def volunteer_confirm(request: HttpRequest, delegation_id: int) -> HttpResponse:
 @require_POST
 def volunteer_end(request: HttpRequest, delegation_id: int) -> HttpResponse:
     delegation = access_delegation_for_volunteer(request.user, delegation_id)
-    services.assisted_revoke(actor=request.user, delegation=delegation, ip=client_ip(request))  # type: ignore[arg-type]
+    volunteers.assisted_revoke(actor=request.user, delegation=delegation, ip=client_ip(request))  # type: ignore[arg-type]
     messages.success(request, _("You no longer assist %(name)s.") % {"name": delegation.person.full_name})
     return redirect("web:volunteer")
 
@@ -172,6 +173,6 @@ def volunteer_end(request: HttpRequest, delegation_id: int) -> HttpResponse:
 @require_GET
 def volunteer_passes(request: HttpRequest) -> HttpResponse:
     """Every assisted person's QR pass on one page, to print and hand over."""
-    entries = [e for e in selectors.volunteer_assisted(account=request.user) if not e.pending]  # type: ignore[arg-type]
+    entries = [e for e in volunteer_assisted(account=request.user) if not e.pending]  # type: ignore[arg-type]
     cards = [{"person": e.person, "pass_info": pass_issue(person=e.person)} for e in entries]
     return render(request, "web/volunteer/passes.html", {"cards": cards, "printed_at": timezone.localtime()})
