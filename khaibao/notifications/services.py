@@ -39,7 +39,8 @@ from khaibao.notifications.models import (
     Notification,
     WebPushSubscription,
 )
-from khaibao.people.models import Delegation, HouseholdMembership, Person
+from khaibao.people.access import carer_ids, person_carers
+from khaibao.people.models import Person
 
 KIND_DAILY_REMINDER = "daily_reminder"
 
@@ -146,19 +147,6 @@ def _channels(account: Account, pref: ChannelPreference, sms: bool | None) -> li
     return channels
 
 
-def person_carers(person: Person) -> list[Account]:
-    """Everyone who looks after `person`: their own account, household owners, active volunteers."""
-    # A UNION of ids, each branch an index lookup: OR-ing the two reverse joins made PostgreSQL
-    # hash-join every account with every household row (34 ms at 20k people, a full scan per
-    # warned person at 1M; bench/RESULTS.md). This plan stays ~0.2 ms at any size.
-    ids = HouseholdMembership.objects.filter(person=person).values("owner_id").union(
-        Delegation.objects.filter(person=person, ended_at__isnull=True).values("volunteer_id")
-    )
-    if person.account_id is not None:
-        ids = ids.union(Account.objects.filter(pk=person.account_id).values("pk"))
-    return list(Account.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
-
-
 def notify_person(
     *,
     person: Person,
@@ -170,7 +158,7 @@ def notify_person(
     sms: bool | None = None,
     outside_once_per: str | None = None,
 ) -> list[Notification]:
-    """Notify everyone who looks after `person` (see `person_carers`); one notification each.
+    """Notify everyone who looks after `person` (`people.access.person_carers`); one notification each.
 
     The same `dedupe_key` is used for every account, so repeating the call notifies only
     accounts that were not notified yet (e.g. a household owner added in between).
@@ -197,7 +185,7 @@ def notify_people(
     sms: bool | None = None,
     outside_once_per: str | None = None,
 ) -> int:
-    """Notify everyone who looks after any of `people` (see `person_carers`) — **once per
+    """Notify everyone who looks after any of `people` (`people.access.person_carers`) — **once per
     account**, however many of the people they look after — in SQL, in a fixed number of
     statements; returns how many notifications were created.
 
@@ -215,22 +203,8 @@ def notify_people(
     (bench/RESULTS.md, zone warning job).
     """
     now = timezone.now()
-    people_sql, people_params = people.values_list("pk").query.sql_with_params()
-    # The person's own account, household owners and active volunteers: the accounts of
-    # `person_carers`.
-    carers_sql = f"""
-        SELECT p.account_id AS account_id
-          FROM people_person p JOIN accounts_account a ON a.id = p.account_id
-         WHERE a.is_active AND p.id IN ({people_sql})
-        UNION
-        SELECT m.owner_id
-          FROM people_householdmembership m JOIN accounts_account a ON a.id = m.owner_id
-         WHERE a.is_active AND m.person_id IN ({people_sql})
-        UNION
-        SELECT d.volunteer_id
-          FROM people_delegation d JOIN accounts_account a ON a.id = d.volunteer_id
-         WHERE a.is_active AND d.ended_at IS NULL AND d.person_id IN ({people_sql})
-    """  # noqa: S608 -- the ORM's own SQL is interpolated; values are parameters
+    # Who looks after the people: the access layer's rule, compiled by the ORM (people/access.py).
+    carers_sql, carers_params = carer_ids(people).query.sql_with_params()
     # The texts are rendered once per language, not per recipient, and picked in SQL.
     languages = [code for code in Language.values if code != Language.VI]
     pick = "CASE COALESCE(pref.language, '') " + " ".join("WHEN %s THEN %s" for _code in languages) + " ELSE %s END"
@@ -241,9 +215,9 @@ def notify_people(
             f"""
             INSERT INTO notifications_notification
                    (account_id, person_id, kind, title, body, link, created_at, dedupe_key)
-            SELECT carers.account_id, NULL, %s, {pick}, {pick}, %s, %s, %s
+            SELECT carers.carer, NULL, %s, {pick}, {pick}, %s, %s, %s
               FROM ({carers_sql}) carers
-              LEFT JOIN notifications_channelpreference pref ON pref.account_id = carers.account_id
+              LEFT JOIN notifications_channelpreference pref ON pref.account_id = carers.carer
              WHERE 1 = 1
             ON CONFLICT DO NOTHING
             RETURNING id, account_id
@@ -252,7 +226,7 @@ def notify_people(
                 kind[:50],
                 *[v for pair in zip(languages, titles, strict=True) for v in pair], _render(title, Language.VI)[:200],
                 *[v for pair in zip(languages, bodies, strict=True) for v in pair], _render(body, Language.VI),
-                link[:500], now, dedupe_key[:200], *people_params, *people_params, *people_params,
+                link[:500], now, dedupe_key[:200], *carers_params,
             ],
         )
         created: list[tuple[int, int]] = cursor.fetchall()
