@@ -20,7 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account
+from khaibao.cases import selectors as cases
+from khaibao.cases.models import ActionKind, CaseStatus, FollowUpCase
+from khaibao.cases.queue import QUEUE_REASONS
 from khaibao.core.errors import ServiceError
+from khaibao.monitoring.models import Level, PersonStatus
+from khaibao.people.access import jurisdiction_q
+from khaibao.stats import selectors as stats
 
 
 @dataclass
@@ -87,8 +93,6 @@ def stats_table(user: Account, filters: dict[str, Any]) -> Table:
 
     Filters: "date" (one day, default today) or "from"/"to" (a range, as the stats API).
     """
-    from khaibao.stats import selectors as stats
-
     _unknown_filters(filters, ("date", "from", "to"))
     day = _date_filter(filters, "date")
     if day is not None and ("from" in filters or "to" in filters):
@@ -164,12 +168,6 @@ TRIAGE_FILTERS = ("ward", "level", "reason", "followup", "assigned", "since_from
 @register("triage")
 def triage_table(user: Account, filters: dict[str, Any]) -> Table:
     """The triage queue in queue order, with the same filters as GET /api/v1/triage."""
-    from khaibao.cases import selectors as cases
-    from khaibao.cases.models import ActionKind, CaseStatus
-    from khaibao.cases.queue import QUEUE_REASONS
-    from khaibao.monitoring.models import PersonStatus
-    from khaibao.people.access import jurisdiction_q
-
     _unknown_filters(filters, TRIAGE_FILTERS)
     cases.require_official(user)
     try:
@@ -213,11 +211,6 @@ FOLLOWUP_FILTERS = ("status", "ward", "assigned", "opened_from", "opened_to")
 @register("followups")
 def followups_table(user: Account, filters: dict[str, Any]) -> Table:
     """Follow-up cases of the jurisdiction, newest first (officials' notes are not exported)."""
-    from khaibao.cases import selectors as cases
-    from khaibao.cases.models import ActionKind, CaseStatus, FollowUpCase
-    from khaibao.monitoring.models import Level
-    from khaibao.people.access import jurisdiction_q
-
     _unknown_filters(filters, FOLLOWUP_FILTERS)
     cases.require_official(user)
     try:

@@ -28,7 +28,7 @@ from khaibao.monitoring.explain import level_display
 from khaibao.monitoring.models import Feeling
 from khaibao.monitoring.selectors import person_status
 from khaibao.monitoring.services import daily_update_put
-from khaibao.notifications.services import account_language
+from khaibao.notifications.preferences import account_language
 from khaibao.orgs.selectors import pending_memberships
 from khaibao.orgs.services import membership_confirm, membership_decline
 from khaibao.people.households import household_person_add, owner_self_person

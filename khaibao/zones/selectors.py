@@ -13,7 +13,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from khaibao.accounts.models import Account, Role, ScopeLevel
+from khaibao.core.hooks import hooks
 from khaibao.declarations.models import Declaration
+from khaibao.people.access import visible_people
 from khaibao.people.models import Person
 from khaibao.places.models import Province, Ward
 from khaibao.risk.engine import TravelFact, ZoneFact, current_rules
@@ -241,10 +243,11 @@ def residents_q(*, ward_codes: Iterable[int], province_code: int | None) -> Q:
     if province_code is not None:
         q |= Q(home_ward__province_id=province_code)
     # Nobody is warned once their consent is withdrawn or their data erased (issue 8 §2): the
-    # anonymous shell kept for the statistics still has a home ward.
-    from khaibao.privacy.selectors import processing_stopped_ids  # privacy builds on zones
-
-    return q & ~Q(pk__in=processing_stopped_ids())
+    # anonymous shell kept for the statistics still has a home ward. Privacy, above zones,
+    # names those people (settings.PROCESSING_STOPPED_SOURCES).
+    for stopped in hooks("PROCESSING_STOPPED_SOURCES"):
+        q &= ~Q(pk__in=stopped())
+    return q
 
 
 def residents_range(q: Q, *, after: int, limit: int) -> tuple[int, int]:
@@ -370,7 +373,5 @@ def household_home_wards(user: Any) -> list[Ward]:
     """The distinct home wards of the people a signed-in citizen declares for."""
     if not getattr(user, "is_authenticated", False) or getattr(user, "role", None) != Role.CITIZEN:
         return []
-    from khaibao.people.access import visible_people
-
     codes = visible_people(user).values_list("home_ward_id", flat=True)
     return list(Ward.objects.filter(code__in=codes).select_related("province").order_by("name"))
