@@ -126,10 +126,6 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"token {self.pk} of {self.account}"
 
-    def is_usable(self, now: Any = None) -> bool:
-        now = now or timezone.now()
-        return self.revoked_at is None and self.expires_at > now and self.account.is_active
-
 
 class OneTimeCode(models.Model):
     """What every one-time code keeps: its keyed hash (never the code), its lifetime, the
