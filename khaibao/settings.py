@@ -288,7 +288,7 @@ PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"
 PERSON_HOME_MOVED_HOOKS = ["khaibao.monitoring.services.person_status_home_sync"]
 # An account's own ("self") person now exists (people.households, people.volunteers): called
 # with account= and person_id=, in the transaction.
-SELF_PERSON_ADDED_HOOKS = ["khaibao.orgs.services.members_attach_self"]
+SELF_PERSON_ADDED_HOOKS = ["khaibao.orgs.members.members_attach_self"]
 # Who may no longer be processed (consent withdrawn, erasure asked for): functions returning a
 # subquery of person ids, left out of zone warnings (zones.selectors.residents_q).
 PROCESSING_STOPPED_SOURCES = ["khaibao.privacy.selectors.processing_stopped_ids"]

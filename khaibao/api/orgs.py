@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip, csv_attachment
-from khaibao.orgs import access, compliance, selectors, services
+from khaibao.orgs import access, compliance, members, selectors, services
 from khaibao.orgs.models import Campaign, OrgUnit, ReminderPolicy
 
 router = Router(tags=["organisations"])
@@ -157,7 +157,7 @@ def roster_upload(request: HttpRequest, unit_id: int, file: File[UploadedFile]) 
     are created or updated; the rest come back inline (first 100) and as a CSV at `error_file_url`."""
     user = _org_admin(request)
     unit = access.access_unit_for_user(user, unit_id)
-    result = services.roster_import(
+    result = members.roster_import(
         actor=user, unit=unit, filename=file.name or "", handle=file, size=file.size or 0, ip=client_ip(request)
     )
     record = result.record

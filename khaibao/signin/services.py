@@ -3,7 +3,7 @@
 
 The first sign-in creates the citizen account; every sign-in is audited, hands over the person
 a volunteer had registered with this phone (people/volunteers.py) and links the organisation
-roster lines that carry the phone (orgs/services.py). It lives above people and orgs so that
+roster lines that carry the phone (orgs/members.py). It lives above people and orgs so that
 accounts, below them, never has to reach up.
 """
 
@@ -19,7 +19,7 @@ from khaibao.accounts.one_time_codes import code_refused
 from khaibao.accounts.otp import otp_verify
 from khaibao.accounts.phones import phone_index
 from khaibao.audit.services import audit_record
-from khaibao.orgs.services import members_link_for_account
+from khaibao.orgs.members import members_link_for_account
 from khaibao.people.models import Person
 from khaibao.people.volunteers import assisted_link_on_sign_in
 

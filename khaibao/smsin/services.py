@@ -29,8 +29,8 @@ from khaibao.monitoring.models import Feeling
 from khaibao.monitoring.selectors import person_status
 from khaibao.monitoring.services import daily_update_put
 from khaibao.notifications.preferences import account_language
+from khaibao.orgs.members import membership_confirm, membership_decline
 from khaibao.orgs.selectors import pending_memberships
-from khaibao.orgs.services import membership_confirm, membership_decline
 from khaibao.people.households import household_person_add, owner_self_person
 from khaibao.people.models import Person, Relation
 from khaibao.risk import engine
