@@ -58,16 +58,8 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
-def _clean(data: AnnouncementData, *, publish_changed: bool) -> tuple[dict[str, Any], Province | None]:
-    """Validate `data`; the cleaned column values, or ServiceError naming every bad field."""
+def _texts_errors(kind: str, title: str, title_en: str, body: str, body_en: str) -> dict[str, str]:
     errors: dict[str, str] = {}
-    title = (data.title or "").strip()
-    title_en = (data.title_en or "").strip()
-    body = (data.body or "").strip()
-    body_en = (data.body_en or "").strip()
-    kind = data.kind
-    if kind not in Kind.values:
-        errors["kind"] = _("Choose announcement, recommendation or hotline.")
     if not title:
         errors["title"] = _("Enter a title.")
     elif len(title) > TITLE_MAX:
@@ -82,22 +74,47 @@ def _clean(data: AnnouncementData, *, publish_changed: bool) -> tuple[dict[str, 
         errors["body_en"] = _("Keep the text to %(max)s characters or fewer.") % {"max": f"{BODY_MAX:,}"}
     if body_en and not title_en:
         errors["title_en"] = _("Give the English text a title too.")
-    phone = ""
-    if kind == Kind.HOTLINE:
-        if not (data.phone or "").strip():
-            errors["phone"] = _("Enter the hotline's phone number.")
-        else:
-            try:
-                phone = clean_hotline(data.phone)
-            except ValidationError as exc:
-                errors["phone"] = exc.messages[0]
-    elif (data.phone or "").strip():
-        errors["phone"] = _("Only a hotline has a phone number. Choose the kind 'hotline' or leave it empty.")
-    province = None
-    if data.province is not None:
-        province = Province.objects.filter(pk=data.province).first() if 0 < data.province < 2**31 else None
-        if province is None:
-            errors["province"] = _("Unknown province code.")
+    return errors
+
+
+def _hotline_phone(kind: str, given: str | None, errors: dict[str, str]) -> str:
+    """The hotline's cleaned number ("" for other kinds), recording a wrong one in `errors`."""
+    given = (given or "").strip()
+    if kind != Kind.HOTLINE:
+        if given:
+            errors["phone"] = _("Only a hotline has a phone number. Choose the kind 'hotline' or leave it empty.")
+        return ""
+    if not given:
+        errors["phone"] = _("Enter the hotline's phone number.")
+        return ""
+    try:
+        return clean_hotline(given)
+    except ValidationError as exc:
+        errors["phone"] = exc.messages[0]
+        return ""
+
+
+def _province(code: int | None, errors: dict[str, str]) -> Province | None:
+    if code is None:
+        return None
+    province = Province.objects.filter(pk=code).first() if 0 < code < 2**31 else None
+    if province is None:
+        errors["province"] = _("Unknown province code.")
+    return province
+
+
+def _clean(data: AnnouncementData, *, publish_changed: bool) -> tuple[dict[str, Any], Province | None]:
+    """Validate `data`; the cleaned column values, or ServiceError naming every bad field."""
+    title = (data.title or "").strip()
+    title_en = (data.title_en or "").strip()
+    body = (data.body or "").strip()
+    body_en = (data.body_en or "").strip()
+    kind = data.kind
+    errors = _texts_errors(kind, title, title_en, body, body_en)
+    if kind not in Kind.values:
+        errors["kind"] = _("Choose announcement, recommendation or hotline.")
+    phone = _hotline_phone(kind, data.phone, errors)
+    province = _province(data.province, errors)
     now = timezone.now()
     publish_at = _aware(data.publish_at) or now
     expires_at = _aware(data.expires_at)

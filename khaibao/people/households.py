@@ -106,6 +106,19 @@ def household_person_add(
     return person
 
 
+def _relation_error(relation: Any, membership: HouseholdMembership | None) -> dict[str, str]:
+    """Why `relation` cannot be the person's new relation in the household, if it cannot."""
+    if membership is None:
+        return {"relation": _("You assist this person; they have no relation in your household.")}
+    if relation != membership.relation and Relation.SELF in (relation, membership.relation):
+        return {"relation": _("The 'self' entry cannot change. Remove it and add it again instead.")}
+    try:
+        v.clean_relation(relation)
+    except ValidationError as exc:
+        return {"relation": exc.messages[0]}
+    return {}
+
+
 def household_person_update(*, actor: Account, person: Person, changes: Mapping[str, Any], ip: str = "") -> Person:
     """Change some fields of a person `actor` declares for (access checked by the caller).
 
@@ -122,17 +135,7 @@ def household_person_update(*, actor: Account, person: Person, changes: Mapping[
     membership = HouseholdMembership.objects.filter(owner=actor, person=person).first()
     relation_given = "relation" in changes
     relation = changes.pop("relation", None)
-    relation_error: dict[str, str] = {}
-    if relation_given:
-        if membership is None:
-            relation_error["relation"] = _("You assist this person; they have no relation in your household.")
-        elif relation != membership.relation and Relation.SELF in (relation, membership.relation):
-            relation_error["relation"] = _("The 'self' entry cannot change. Remove it and add it again instead.")
-        else:
-            try:
-                v.clean_relation(relation)
-            except ValidationError as exc:
-                relation_error["relation"] = exc.messages[0]
+    relation_error = _relation_error(relation, membership) if relation_given else {}
     try:
         clean = person_fields_validate(changes, current=person_current_values(person), owner_self=None)
     except ServiceError as exc:

@@ -76,6 +76,55 @@ def person_current_values(person: Person) -> dict[str, Any]:
     }
 
 
+def _check_birth_and_id(
+    values: Mapping[str, Any], cleaned: dict[str, Any], merged: dict[str, Any], errors: dict[str, str], today: date
+) -> None:
+    # A new date of birth alone carries its year with it; a new year alone must still agree
+    # with a kept date of birth (send date_of_birth: null to keep only the year).
+    if cleaned.get("date_of_birth") is not None and "birth_year" not in values:
+        merged["birth_year"] = cleaned["date_of_birth"].year
+    if {"date_of_birth", "birth_year"} & errors.keys():
+        return
+    try:
+        merged["birth_year"] = v.resolve_birth_year(merged.get("date_of_birth"), merged.get("birth_year"))
+    except ValidationError as exc:
+        errors.update(_messages(exc, "date_of_birth"))
+        return
+    if "id_number" in errors:
+        return
+    try:
+        v.check_id_number_required(
+            merged.get("id_number", ""), date_of_birth=merged.get("date_of_birth"),
+            birth_year=merged["birth_year"], today=today,
+        )
+    except ValidationError as exc:
+        errors.update(_messages(exc, "id_number"))
+
+
+def _new_person_defaults(
+    values: Mapping[str, Any], merged: dict[str, Any], errors: dict[str, str], owner_self: Person | None
+) -> None:
+    merged.setdefault("nationality", "VN")
+    merged.setdefault("id_number", "")
+    merged.setdefault("phone", "")
+    # The home address defaults to the owner's own: most families live together.
+    if merged.get("ward_code") is None and "ward_code" not in errors and owner_self is not None:
+        merged["ward_code"] = owner_self.home_ward_id
+    if "street" not in values:
+        same_ward = owner_self is not None and merged.get("ward_code") == owner_self.home_ward_id
+        merged["street"] = owner_self.street if same_ward and owner_self else ""
+
+
+def _ward_error(code: Any, *, creating: bool, owner_self: Person | None) -> str | None:
+    if code is None:
+        if owner_self is not None or not creating:
+            return _("Choose the home ward.")
+        return _("Choose the home ward (add yourself first to use your address for your family).")
+    if not isinstance(code, int) or not 0 < code < 2**31 or not Ward.objects.filter(code=code).exists():
+        return _("This ward does not exist. Choose a ward from the list.")
+    return None
+
+
 def person_fields_validate(
     values: Mapping[str, Any], *, current: dict[str, Any] | None, owner_self: Person | None
 ) -> dict[str, Any]:
@@ -85,52 +134,17 @@ def person_fields_validate(
     cleaned, errors = _clean_each(values, today)
     merged: dict[str, Any] = {**(current or {}), **cleaned}
     creating = current is None
-
-    # A new date of birth alone carries its year with it; a new year alone must still agree
-    # with a kept date of birth (send date_of_birth: null to keep only the year).
-    if cleaned.get("date_of_birth") is not None and "birth_year" not in values:
-        merged["birth_year"] = cleaned["date_of_birth"].year
-    if not {"date_of_birth", "birth_year"} & errors.keys():
-        try:
-            merged["birth_year"] = v.resolve_birth_year(merged.get("date_of_birth"), merged.get("birth_year"))
-        except ValidationError as exc:
-            errors.update(_messages(exc, "date_of_birth"))
-        else:
-            if "id_number" not in errors:
-                try:
-                    v.check_id_number_required(
-                        merged.get("id_number", ""), date_of_birth=merged.get("date_of_birth"),
-                        birth_year=merged["birth_year"], today=today,
-                    )
-                except ValidationError as exc:
-                    errors.update(_messages(exc, "id_number"))
-
+    _check_birth_and_id(values, cleaned, merged, errors, today)
     if creating:
-        merged.setdefault("nationality", "VN")
-        merged.setdefault("id_number", "")
-        merged.setdefault("phone", "")
-        # The home address defaults to the owner's own: most families live together.
-        if merged.get("ward_code") is None and "ward_code" not in errors and owner_self is not None:
-            merged["ward_code"] = owner_self.home_ward_id
-        if "street" not in values:
-            same_ward = owner_self is not None and merged.get("ward_code") == owner_self.home_ward_id
-            merged["street"] = owner_self.street if same_ward and owner_self else ""
+        _new_person_defaults(values, merged, errors, owner_self)
     if "ward_code" not in errors:
-        code = merged.get("ward_code")
-        if code is None:
-            errors["ward_code"] = (
-                _("Choose the home ward.") if owner_self is not None or not creating
-                else _("Choose the home ward (add yourself first to use your address for your family).")
-            )
-        elif (
-            not isinstance(code, int) or not 0 < code < 2**31 or not Ward.objects.filter(code=code).exists()
-        ):
-            errors["ward_code"] = _("This ward does not exist. Choose a ward from the list.")
+        ward_error = _ward_error(merged.get("ward_code"), creating=creating, owner_self=owner_self)
+        if ward_error is not None:
+            errors["ward_code"] = ward_error
     if "nationality" not in errors and "nationality" in merged and (
         not Country.objects.filter(code=merged["nationality"]).exists()
     ):
         errors["nationality"] = _("Unknown country code.")
-
     if errors:
         raise ServiceError(_("Some fields are not valid."), code="invalid", fields=errors)
     return merged

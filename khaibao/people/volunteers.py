@@ -69,6 +69,24 @@ def _send_consent_code(delegation: Delegation, phone: str, volunteer_name: str) 
     transaction.on_commit(lambda: send_sms(to=phone, body=body), robust=True)
 
 
+def _consent_checked(consent_method: str, *, phone: str, witness_name: str, attested: bool) -> tuple[str, dict[str, str]]:
+    """The witness's cleaned name (witnessed consent) and the consent fields that are wrong."""
+    errors: dict[str, str] = {}
+    witness = ""
+    if consent_method not in CONSENT_METHODS:
+        errors["consent_method"] = _("Choose a one-time code to their phone, or witnessed verbal consent.")
+    elif consent_method == ConsentMethod.CODE and not (phone or "").strip():
+        errors["phone"] = _("A code can only be sent to the person's own phone. Give it, or record witnessed consent.")
+    elif consent_method == ConsentMethod.WITNESSED:
+        if not attested:
+            errors["attested"] = _("Confirm that the person agreed in front of you and the witness.")
+        try:
+            witness = v.clean_full_name(witness_name)
+        except ValidationError as exc:
+            errors["witness_name"] = exc.messages[0]
+    return witness, errors
+
+
 def assisted_person_start(
     *,
     actor: Account,
@@ -99,19 +117,7 @@ def assisted_person_start(
         "date_of_birth": date_of_birth, "nationality": nationality_id, "id_number": id_number,
         "phone": phone, "street": street,
     }
-    extra: dict[str, str] = {}
-    witness = ""
-    if consent_method not in CONSENT_METHODS:
-        extra["consent_method"] = _("Choose a one-time code to their phone, or witnessed verbal consent.")
-    elif consent_method == ConsentMethod.CODE and not (phone or "").strip():
-        extra["phone"] = _("A code can only be sent to the person's own phone. Give it, or record witnessed consent.")
-    elif consent_method == ConsentMethod.WITNESSED:
-        if not attested:
-            extra["attested"] = _("Confirm that the person agreed in front of you and the witness.")
-        try:
-            witness = v.clean_full_name(witness_name)
-        except ValidationError as exc:
-            extra["witness_name"] = exc.messages[0]
+    witness, extra = _consent_checked(consent_method, phone=phone, witness_name=witness_name, attested=attested)
     try:
         clean = person_fields_validate(values, current=None, owner_self=None)
     except ServiceError as exc:

@@ -140,6 +140,30 @@ def _in_window(day: date, today: date, window_days: int) -> bool:
     return today - timedelta(days=window_days) <= day <= today
 
 
+def _zone_days(facts: Facts, zones: Sequence[ZoneFact], rules: RuleSet) -> list[date]:
+    """The last day of each trip spent in an epidemic zone the rule set counts, in the window."""
+    return [
+        day
+        for trip in facts.travel
+        for zone in zones
+        if zone_counts(zone, rules)
+        and (day := zone_visit_last_day(trip, zone, today=facts.today, window_days=rules.window_days)) is not None
+    ]
+
+
+def _priority(facts: Facts, rules: RuleSet, level: str) -> int:
+    """The officials' priority: the level first, then vulnerability (age, conditions, pregnancy)."""
+    weights = rules.priority
+    priority = LEVEL_RANK[level] * weights.level_step
+    if facts.birth_year is not None and facts.today.year - facts.birth_year >= weights.age_threshold:
+        priority += weights.age
+    if facts.conditions & rules.condition_codes:
+        priority += weights.condition
+    if facts.pregnant:
+        priority += weights.pregnant
+    return priority
+
+
 def assess(facts: Facts, *, rules: RuleSet | None = None, zones: Sequence[ZoneFact] = ()) -> Assessment:
     """Assess `facts` under `rules` (default: the active rule set) and the given epidemic zones.
 
@@ -152,13 +176,7 @@ def assess(facts: Facts, *, rules: RuleSet | None = None, zones: Sequence[ZoneFa
 
     symptoms = [s for s in facts.symptoms if s.code in rules.symptom_codes and _in_window(s.onset, today, window)]
     exposures = [e for e in facts.exposures if e.code in rules.exposure_codes and _in_window(e.on, today, window)]
-    zone_days = [
-        day
-        for trip in facts.travel
-        for zone in zones
-        if zone_counts(zone, rules)
-        and (day := zone_visit_last_day(trip, zone, today=today, window_days=window)) is not None
-    ]
+    zone_days = _zone_days(facts, zones, rules)
     situation = Situation(
         symptoms=frozenset(s.code for s in symptoms),
         exposures=frozenset(e.code for e in exposures),
@@ -176,15 +194,7 @@ def assess(facts: Facts, *, rules: RuleSet | None = None, zones: Sequence[ZoneFa
         dates = [s.onset for s in symptoms] + [e.on for e in exposures] + zone_days
         monitoring_days = rules.monitoring_days
         monitoring_until = max(dates, default=today) + timedelta(days=rules.monitoring_days)
-
-    weights = rules.priority
-    priority = LEVEL_RANK[level] * weights.level_step
-    if facts.birth_year is not None and today.year - facts.birth_year >= weights.age_threshold:
-        priority += weights.age
-    if facts.conditions & rules.condition_codes:
-        priority += weights.condition
-    if facts.pregnant:
-        priority += weights.pregnant
+    priority = _priority(facts, rules, level)
 
     return Assessment(
         level=level,

@@ -171,10 +171,7 @@ def _condition(raw: Any, codes: Mapping[str, frozenset[str]], where: str) -> Con
     raise RuleSetError(f"{where}: unknown condition {kind!r}")
 
 
-def ruleset_parse(data: Mapping[str, Any]) -> RuleSet:
-    """Build and validate a RuleSet from its JSON data; RuleSetError names the first problem."""
-    version = _need(data, "version", str, "rule set")
-    where = f"rule set {version}"
+def _code_lists(data: Mapping[str, Any], where: str) -> dict[str, tuple[str, ...]]:
     raw_codes = _need(data, "codes", dict, where)
     code_lists: dict[str, tuple[str, ...]] = {}
     for kind in ("symptoms", "exposures", "conditions"):
@@ -182,8 +179,10 @@ def ruleset_parse(data: Mapping[str, Any]) -> RuleSet:
         if not values or not all(isinstance(v, str) and v for v in values) or len(set(values)) != len(values):
             raise RuleSetError(f"{where}.codes.{kind}: expected distinct non-empty codes")
         code_lists[kind] = tuple(values)
-    codes = {kind: frozenset(values) for kind, values in code_lists.items()}
+    return code_lists
 
+
+def _rules(data: Mapping[str, Any], codes: dict[str, frozenset[str]], where: str) -> tuple[Rule, ...]:
     rules: list[Rule] = []
     for i, raw in enumerate(_need(data, "rules", list, where)):
         rule_where = f"{where}.rules[{i}]"
@@ -199,7 +198,10 @@ def ruleset_parse(data: Mapping[str, Any]) -> RuleSet:
             raise RuleSetError(f"{rule_where}: duplicate id {rule_id!r}")
         when = _condition(_need(raw, "when", dict, rule_where), codes, f"{rule_where}.when")
         rules.append(Rule(id=rule_id, level=level, when=when, note=str(raw.get("note", ""))))
+    return tuple(rules)
 
+
+def _recommendations(data: Mapping[str, Any], where: str) -> dict[str, tuple[str, ...]]:
     raw_recs = _need(data, "recommendations", dict, where)
     if set(raw_recs) != set(LEVELS):
         raise RuleSetError(f"{where}.recommendations: expected exactly the levels {list(LEVELS)}")
@@ -209,8 +211,10 @@ def ruleset_parse(data: Mapping[str, Any]) -> RuleSet:
         if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
             raise RuleSetError(f"{where}.recommendations.{level}: expected a list of codes")
         recommendations[level] = tuple(values)
+    return recommendations
 
-    raw_zone = _need(data, "epidemic_zone", dict, where)
+
+def _priority(data: Mapping[str, Any], where: str) -> PriorityWeights:
     raw_priority = _need(data, "priority", dict, where)
     weights = _need(raw_priority, "weights", dict, f"{where}.priority")
     priority = PriorityWeights(
@@ -226,7 +230,19 @@ def ruleset_parse(data: Mapping[str, Any]) -> RuleSet:
         priority.age + priority.condition + priority.pregnant >= priority.level_step
     ):
         raise RuleSetError(f"{where}.priority: weights must be >= 0 and add up to less than level_step")
+    return priority
 
+
+def ruleset_parse(data: Mapping[str, Any]) -> RuleSet:
+    """Build and validate a RuleSet from its JSON data; RuleSetError names the first problem."""
+    version = _need(data, "version", str, "rule set")
+    where = f"rule set {version}"
+    code_lists = _code_lists(data, where)
+    codes = {kind: frozenset(values) for kind, values in code_lists.items()}
+    rules = _rules(data, codes, where)
+    recommendations = _recommendations(data, where)
+    raw_zone = _need(data, "epidemic_zone", dict, where)
+    priority = _priority(data, where)
     window_days = _need(data, "window_days", int, where)
     monitoring_days = _need(data, "monitoring_days", int, where)
     if window_days < 1 or monitoring_days < 1:
@@ -241,7 +257,7 @@ def ruleset_parse(data: Mapping[str, Any]) -> RuleSet:
         symptom_codes=codes["symptoms"],
         exposure_codes=codes["exposures"],
         condition_codes=codes["conditions"],
-        rules=tuple(rules),
+        rules=rules,
         recommendations=recommendations,
         priority=priority,
         notes={

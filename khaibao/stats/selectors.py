@@ -122,6 +122,31 @@ def rollup_freshness(*, now: datetime | None = None) -> Freshness:
     return Freshness(state.refreshed_at, max(0, int((now - state.refreshed_at).total_seconds())), state.snapshot_day)
 
 
+def _day_series(scope: Q, in_range: Q, days: list[date]) -> list[DayCounts]:
+    per_day = {
+        row["day"]: row
+        for row in DailyAreaRollup.objects.filter(scope, in_range)
+        .values("day")
+        .annotate(**{name: Sum(name) for name in FLOW_COLUMNS})
+        .order_by()
+    }
+    return [DayCounts(day, *(int((per_day.get(day) or {}).get(name) or 0) for name in FLOW_COLUMNS)) for day in days]
+
+
+def _code_counts(scope: Q, in_range: Q) -> tuple[dict[str, dict[date, int]], dict[str, int]]:
+    """Symptoms per code and day, and follow-up outcomes per code, over the range."""
+    symptoms: dict[str, dict[date, int]] = {}
+    outcomes: dict[str, int] = {}
+    for row in (
+        DailyCodeRollup.objects.filter(scope, in_range).values("kind", "code", "day").annotate(n=Sum("count")).order_by()
+    ):
+        if row["kind"] == CodeKind.SYMPTOM:
+            symptoms.setdefault(row["code"], {})[row["day"]] = row["n"]
+        else:
+            outcomes[row["code"]] = outcomes.get(row["code"], 0) + row["n"]
+    return symptoms, outcomes
+
+
 @use_replica()
 def summary(user: Any, date_from: date, date_to: date) -> Summary:
     """Per-day declarations and updates over [date_from, date_to] and the current totals for
@@ -133,18 +158,8 @@ def summary(user: Any, date_from: date, date_to: date) -> Summary:
     freshness = rollup_freshness()
     in_range = Q(day__gte=date_from, day__lte=date_to)
 
-    per_day = {
-        row["day"]: row
-        for row in DailyAreaRollup.objects.filter(scope, in_range)
-        .values("day")
-        .annotate(**{name: Sum(name) for name in FLOW_COLUMNS})
-        .order_by()
-    }
     days = [date_from + timedelta(days=i) for i in range((date_to - date_from).days + 1)]
-    series = [
-        DayCounts(day, *(int((per_day.get(day) or {}).get(name) or 0) for name in FLOW_COLUMNS)) for day in days
-    ]
-
+    series = _day_series(scope, in_range, days)
     # Past days carry the snapshot of their own last refresh; today's is the latest one.
     totals_day = date_to
     if freshness.snapshot_day is not None and freshness.snapshot_day < date_to:
@@ -152,16 +167,7 @@ def summary(user: Any, date_from: date, date_to: date) -> Summary:
     stocks = DailyAreaRollup.objects.filter(scope, day=totals_day).aggregate(
         **{name: Sum(name) for name in STOCK_COLUMNS}
     )
-
-    symptoms: dict[str, dict[date, int]] = {}
-    outcomes: dict[str, int] = {}
-    for row in (
-        DailyCodeRollup.objects.filter(scope, in_range).values("kind", "code", "day").annotate(n=Sum("count")).order_by()
-    ):
-        if row["kind"] == CodeKind.SYMPTOM:
-            symptoms.setdefault(row["code"], {})[row["day"]] = row["n"]
-        else:
-            outcomes[row["code"]] = outcomes.get(row["code"], 0) + row["n"]
+    symptoms, outcomes = _code_counts(scope, in_range)
     top = sorted(((code, sum(by_day.values())) for code, by_day in symptoms.items()), key=lambda t: (-t[1], t[0]))
 
     return Summary(

@@ -67,21 +67,30 @@ def check_circle(lat: float, lon: float, radius_m: float) -> dict[str, str]:
     return errors
 
 
-def polygon_parse(raw: Any) -> Polygon:
-    """A validated shapely Polygon from a GeoJSON Polygon (a dict, or its JSON text).
-
-    Refuses anything over 1 MB, other geometry types, invalid or self-intersecting rings and
-    polygons reaching outside Viet Nam's bounding box — with a message the official can act on.
-    """
+def _geojson_object(raw: Any) -> Any:
+    """The decoded GeoJSON (JSON text or a dict), refused over 1 MB."""
     if isinstance(raw, str):
         if len(raw.encode()) > MAX_GEOJSON_BYTES:
             raise GeometryError(_("The GeoJSON is larger than 1 MB. Simplify the polygon."))
         try:
-            raw = json.loads(raw)
+            return json.loads(raw)
         except ValueError:
             raise GeometryError(_("This is not valid JSON.")) from None
-    elif len(json.dumps(raw, separators=(",", ":")).encode()) > MAX_GEOJSON_BYTES:
+    if len(json.dumps(raw, separators=(",", ":")).encode()) > MAX_GEOJSON_BYTES:
         raise GeometryError(_("The GeoJSON is larger than 1 MB. Simplify the polygon."))
+    return raw
+
+
+def _is_position(position: Any) -> bool:
+    return (
+        isinstance(position, list)
+        and len(position) in (2, 3)
+        and all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in position)
+    )
+
+
+def _polygon_coordinates(raw: Any) -> list[list[list[float]]]:
+    """The rings of a GeoJSON Polygon (or of a Feature holding one), each position checked."""
     if isinstance(raw, dict) and raw.get("type") == "Feature":
         raw = raw.get("geometry")
     if not isinstance(raw, dict) or raw.get("type") != "Polygon":
@@ -93,22 +102,18 @@ def polygon_parse(raw: Any) -> Polygon:
     for ring in coordinates:
         if len(ring) < 4:
             raise GeometryError(_("Each ring of the polygon needs at least 4 positions (the first repeated last)."))
-        for position in ring:
-            if (
-                not isinstance(position, list)
-                or len(position) not in (2, 3)
-                or not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in position)
-            ):
-                raise GeometryError(_("Each position must be [longitude, latitude]."))
-            points += 1
+        if not all(_is_position(position) for position in ring):
+            raise GeometryError(_("Each position must be [longitude, latitude]."))
+        points += len(ring)
         if ring[0] != ring[-1]:
             raise GeometryError(_("Each ring must end where it starts."))
     if points > MAX_POLYGON_POINTS:
         raise GeometryError(_("The polygon has too many points. Simplify it."))
-    try:
-        polygon = shape({"type": "Polygon", "coordinates": [[p[:2] for p in ring] for ring in coordinates]})
-    except (ValueError, TypeError, AttributeError):
-        raise GeometryError(_("The polygon could not be read.")) from None
+    return coordinates
+
+
+def _polygon_checked(polygon: Any) -> Polygon:
+    """`polygon` if it has an area, does not cross itself and lies inside Viet Nam."""
     # A flat outline is "invalid" too; its hull has no area while a crossing one's has.
     if not isinstance(polygon, Polygon) or polygon.is_empty or polygon.convex_hull.area == 0:
         raise GeometryError(_("The polygon has no area."))
@@ -125,6 +130,20 @@ def polygon_parse(raw: Any) -> Polygon:
     if not (in_vietnam_box(min_lat, min_lon) and in_vietnam_box(max_lat, max_lon)):
         raise GeometryError(_("The polygon must lie inside Viet Nam."))
     return polygon
+
+
+def polygon_parse(raw: Any) -> Polygon:
+    """A validated shapely Polygon from a GeoJSON Polygon (a dict, or its JSON text).
+
+    Refuses anything over 1 MB, other geometry types, invalid or self-intersecting rings and
+    polygons reaching outside Viet Nam's bounding box — with a message the official can act on.
+    """
+    coordinates = _polygon_coordinates(_geojson_object(raw))
+    try:
+        polygon = shape({"type": "Polygon", "coordinates": [[p[:2] for p in ring] for ring in coordinates]})
+    except (ValueError, TypeError, AttributeError):
+        raise GeometryError(_("The polygon could not be read.")) from None
+    return _polygon_checked(polygon)
 
 
 def polygon_geojson(polygon: Polygon) -> dict[str, Any]:
