@@ -22,6 +22,7 @@ from khaibao.monitoring.selectors import updates_for_export
 from khaibao.notifications.models import Notification
 from khaibao.passes.models import PassCode
 from khaibao.people.models import HouseholdMembership, Person, Relation
+from khaibao.people.persons import person_current_values
 from khaibao.privacy.consent import ConsentNotice, current_notice, notice_by_version
 from khaibao.privacy.models import ConsentWithdrawal, Erasure, ErasureCode, ErasureStatus
 from khaibao.reports.models import Report
@@ -58,18 +59,10 @@ def household_export_data(*, account: Account) -> dict[str, Any]:
         item: dict[str, Any] = {
             "id": person.pk,
             "relation": membership.relation,
-            "full_name": person.full_name,
-            "date_of_birth": person.date_of_birth,
-            "birth_year": person.birth_year,
-            "sex": person.sex,
-            "nationality": person.nationality_id,
-            "id_number": person.id_number or "",
-            "phone": person.phone or "",
-            "ward_code": ward.code,
+            **person_current_values(person),
             "ward_name": ward.name,
             "province_code": ward.province_id,
             "province_name": ward.province.name,
-            "street": person.street or "",
             "added_at": membership.created_at,
             "status": _status_dict(person),
         }

@@ -168,26 +168,22 @@ def _erasure_start(*, actor: Account, challenge: ErasureCode, ip: str) -> Erasur
     return ErasureStarted(erasures=erasures, account_closed=closing)
 
 
+def _export_audited(*, actor: Account, data: dict[str, Any], action: str, ip: str) -> dict[str, Any]:
+    # The audit event names the people exported by id only.
+    audit_record(actor=actor, action=action, obj=actor, ip=ip, data={"person_ids": [p["id"] for p in data["people"]]})
+    return data
+
+
+@transaction.atomic
 def household_export(*, actor: Account, ip: str = "") -> dict[str, Any]:
-    """The household export (people, declarations, daily updates) of `actor`, audited by ids only."""
-    with transaction.atomic():
-        data = selectors.household_export_data(account=actor)
-        audit_record(
-            actor=actor, action="household.export", obj=actor, ip=ip,
-            data={"person_ids": [p["id"] for p in data["people"]]},
-        )
-    return data
+    """The household export (people, declarations, daily updates) of `actor`, audited."""
+    return _export_audited(actor=actor, data=selectors.household_export_data(account=actor), action="household.export", ip=ip)
 
 
+@transaction.atomic
 def household_data_export(*, actor: Account, ip: str = "") -> dict[str, Any]:
-    """Everything stored about `actor` and their household ("my data"), audited by ids only."""
-    with transaction.atomic():
-        data = selectors.household_data(account=actor)
-        audit_record(
-            actor=actor, action="privacy.export", obj=actor, ip=ip,
-            data={"person_ids": [p["id"] for p in data["people"]]},
-        )
-    return data
+    """Everything stored about `actor` and their household ("my data"), audited."""
+    return _export_audited(actor=actor, data=selectors.household_data(account=actor), action="privacy.export", ip=ip)
 
 
 def erasures_pending_run(*, limit: int = 100) -> int:
