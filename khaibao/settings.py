@@ -81,16 +81,18 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # khaibao/wiring.py, with where static files come from and the permissions policy: nothing
 # there depends on the environment. Imported as settings of this module.
 from khaibao.wiring import (  # noqa: E402, F401
+    ASSESSMENT_EXPOSURE_SOURCES,
+    ASSESSMENT_ZONE_SOURCES,
     DAILY_REMINDER_SOURCES,
     INSTALLED_APPS,
     MIDDLEWARE,
     PERIODIC_TASKS,
     PERMISSIONS_POLICY,
     PERSON_HOME_MOVED_HOOKS,
-    PROCESSING_STOPPED_SOURCES,
     SELF_PERSON_ADDED_HOOKS,
     STATICFILES_DIRS,
     TEMPLATES,
+    ZONE_WARNING_EXCLUSIONS,
 )
 
 ROOT_URLCONF = "khaibao.urls"

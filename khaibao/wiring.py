@@ -128,13 +128,18 @@ DAILY_REMINDER_SOURCES = ["khaibao.notifications.selectors.monitored_people_with
 
 # Hooks (core/hooks.py): how a lower app lets a higher one react, without importing it.
 # A person's home ward changed (people.households): called with person=, in the transaction.
-PERSON_HOME_MOVED_HOOKS = ["khaibao.monitoring.services.person_status_home_sync"]
+PERSON_HOME_MOVED_HOOKS = ["khaibao.monitoring.assessment.person_status_home_sync"]
 # An account's own ("self") person now exists (people.households, people.volunteers): called
 # with account= and person_id=, in the transaction.
 SELF_PERSON_ADDED_HOOKS = ["khaibao.orgs.members.members_attach_self"]
-# Who may no longer be processed (consent withdrawn, erasure asked for): functions returning a
-# subquery of person ids, left out of zone warnings (zones.selectors.residents_q).
-PROCESSING_STOPPED_SOURCES = ["khaibao.privacy.selectors.processing_stopped_ids"]
+# People zone warnings never reach: functions () -> a subquery of person ids. The privacy app
+# (a layer above zones) plugs in everyone whose consent is withdrawn or data erased (issue 8 §2:
+# the anonymous shell kept for the statistics still has a home ward).
+ZONE_WARNING_EXCLUSIONS = ["khaibao.privacy.selectors.processing_stopped_ids"]
+# What an assessment reads from apps above monitoring (khaibao/monitoring/sources.py): the
+# exposures contact tracing registered, and the epidemic zones a declared trip went through.
+ASSESSMENT_EXPOSURE_SOURCES = ["khaibao.tracing.selectors.TRACED_EXPOSURES"]
+ASSESSMENT_ZONE_SOURCES = ["khaibao.zones.selectors.zone_facts_for_travel"]
 
 # Static files: the project's own, and what packages ship.
 STATICFILES_DIRS: list[Any] = [_HERE / "static"]

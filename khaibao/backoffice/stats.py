@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.selectors import replica_status
 from khaibao.declarations.labels import LEVEL_COLOURS, SYMPTOM_LABELS, label
@@ -40,8 +41,8 @@ def _colour_words() -> dict[str, str]:
     return {level: f"{Level(level).label} · {colours[LEVEL_COLOURS[level]]}" for level in selectors.LEVELS}
 
 
-def _range(request: HttpRequest) -> tuple[StatsRangeForm, date, date]:
-    """The asked date range (the default one when none or a wrong one is asked) and its form."""
+def _range(request: SignedInRequest) -> tuple[StatsRangeForm, date, date]:
+    """The form and the days it asks for; a bad range shows its errors and the default days."""
     form = StatsRangeForm(request.GET or None)
     asked = (None, None)
     if form.is_bound and form.is_valid():
@@ -57,7 +58,7 @@ def _range(request: HttpRequest) -> tuple[StatsRangeForm, date, date]:
     return form, date_from, date_to
 
 
-def _charts(data: Any, words: dict[str, str], outcomes: dict[str, str], *, has_activity: bool) -> dict[str, str]:
+def _charts(data: selectors.Summary, words: dict[str, str], outcomes: dict[str, str], *, has_activity: bool) -> dict[str, str]:
     return {
         "activity_svg": charts.activity_chart(data) if has_activity else "",
         "levels_svg": charts.levels_chart(data.people_by_level, words) if has_activity else "",
@@ -66,14 +67,14 @@ def _charts(data: Any, words: dict[str, str], outcomes: dict[str, str], *, has_a
     }
 
 
-def _has_numbers(area: Any) -> bool:
+def _has_numbers(area: selectors.AreaRow) -> bool:
     return any(getattr(area, name) for name in _AREA_NUMBERS)
 
 
 @login_required(login_url="backoffice:sign_in")
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def dashboard(request: SignedInRequest) -> HttpResponse:
+    user = request.user
     try:
         level = selectors.area_level(user)
     except ServiceError as exc:

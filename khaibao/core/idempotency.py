@@ -15,6 +15,7 @@ rush): they are precompiled statements (core/rowsql.py), which answer as the ORM
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Final
 
 from django.conf import settings
 from django.db.models import Q
@@ -23,7 +24,7 @@ from django.utils import timezone
 from khaibao.core import rowsql
 from khaibao.core.models import IdempotencyRecord
 
-_BY_OWNER_KEY = 'owner = %s AND "key" = %s'
+_BY_OWNER_KEY: Final = 'owner = %s AND "key" = %s'
 
 
 def idempotency_cutoff(now: datetime) -> datetime:

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django_tasks import task
 
 from khaibao.accounts import ratelimit
+from khaibao.core.hooks import hooks
 from khaibao.notifications import channels
 from khaibao.notifications.models import Channel, Delivery, DeliveryStatus
 from khaibao.notifications.services import daily_reminder_send, sms_budget_return, sms_budget_take
@@ -180,8 +180,7 @@ def send_daily_reminders() -> int:
         return 0
     today = now.date()
     created = 0
-    for path in settings.DAILY_REMINDER_SOURCES:
-        source = import_string(path)
+    for source in hooks("DAILY_REMINDER_SOURCES"):
         after = 0
         while True:
             people = source(today=today, after_person_id=after, limit=settings.DAILY_REMINDER_BATCH)

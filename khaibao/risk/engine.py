@@ -140,19 +140,59 @@ def _in_window(day: date, today: date, window_days: int) -> bool:
     return today - timedelta(days=window_days) <= day <= today
 
 
-def _zone_days(facts: Facts, zones: Sequence[ZoneFact], rules: RuleSet) -> list[date]:
-    """The last day of each trip spent in an epidemic zone the rule set counts, in the window."""
-    return [
+def assess(facts: Facts, *, rules: RuleSet | None = None, zones: Sequence[ZoneFact] = ()) -> Assessment:
+    """Assess `facts` under `rules` (default: the active rule set) and the given epidemic zones.
+
+    Pure and deterministic: the same facts, rules and zones always give the same assessment.
+    Facts outside the window (older than `window_days`, or after `facts.today`) are ignored;
+    unknown codes are ignored too (callers validate input against the code lists).
+    """
+    rules = rules or current_rules()
+    situation, dates = _situation(facts, rules, zones)
+    fired = [rule for rule in rules.rules if rule.when.holds(situation)]
+    # Highest level first; within a level, the rule set's own order.
+    fired.sort(key=lambda rule: -LEVEL_RANK[rule.level])
+    level = fired[0].level if fired else "low"
+
+    monitoring_days = 0
+    monitoring_until = None
+    if level != "low":
+        monitoring_days = rules.monitoring_days
+        monitoring_until = max(dates, default=facts.today) + timedelta(days=rules.monitoring_days)
+
+    return Assessment(
+        level=level,
+        reasons=tuple(rule.id for rule in fired),
+        recommendations=rules.recommendations[level],
+        monitoring_days=monitoring_days,
+        monitoring_until=monitoring_until,
+        priority=_priority(facts, level, rules),
+        ruleset_version=rules.version,
+    )
+
+
+def _situation(facts: Facts, rules: RuleSet, zones: Sequence[ZoneFact]) -> tuple[Situation, list[date]]:
+    # What the rules see inside the window, and the dates of it (monitoring runs from the latest).
+    today, window = facts.today, rules.window_days
+    symptoms = [s for s in facts.symptoms if s.code in rules.symptom_codes and _in_window(s.onset, today, window)]
+    exposures = [e for e in facts.exposures if e.code in rules.exposure_codes and _in_window(e.on, today, window)]
+    zone_days = [
         day
         for trip in facts.travel
         for zone in zones
         if zone_counts(zone, rules)
-        and (day := zone_visit_last_day(trip, zone, today=facts.today, window_days=rules.window_days)) is not None
+        and (day := zone_visit_last_day(trip, zone, today=today, window_days=window)) is not None
     ]
+    situation = Situation(
+        symptoms=frozenset(s.code for s in symptoms),
+        exposures=frozenset(e.code for e in exposures),
+        zone_travel=bool(zone_days),
+    )
+    return situation, [s.onset for s in symptoms] + [e.on for e in exposures] + zone_days
 
 
-def _priority(facts: Facts, rules: RuleSet, level: str) -> int:
-    """The officials' priority: the level first, then vulnerability (age, conditions, pregnancy)."""
+def _priority(facts: Facts, level: str, rules: RuleSet) -> int:
+    # For officials' order only: vulnerability raises the priority, never the level.
     weights = rules.priority
     priority = LEVEL_RANK[level] * weights.level_step
     if facts.birth_year is not None and facts.today.year - facts.birth_year >= weights.age_threshold:
@@ -162,49 +202,6 @@ def _priority(facts: Facts, rules: RuleSet, level: str) -> int:
     if facts.pregnant:
         priority += weights.pregnant
     return priority
-
-
-def assess(facts: Facts, *, rules: RuleSet | None = None, zones: Sequence[ZoneFact] = ()) -> Assessment:
-    """Assess `facts` under `rules` (default: the active rule set) and the given epidemic zones.
-
-    Pure and deterministic: the same facts, rules and zones always give the same assessment.
-    Facts outside the window (older than `window_days`, or after `facts.today`) are ignored;
-    unknown codes are ignored too (callers validate input against the code lists).
-    """
-    rules = rules or current_rules()
-    today, window = facts.today, rules.window_days
-
-    symptoms = [s for s in facts.symptoms if s.code in rules.symptom_codes and _in_window(s.onset, today, window)]
-    exposures = [e for e in facts.exposures if e.code in rules.exposure_codes and _in_window(e.on, today, window)]
-    zone_days = _zone_days(facts, zones, rules)
-    situation = Situation(
-        symptoms=frozenset(s.code for s in symptoms),
-        exposures=frozenset(e.code for e in exposures),
-        zone_travel=bool(zone_days),
-    )
-
-    fired = [rule for rule in rules.rules if rule.when.holds(situation)]
-    # Highest level first; within a level, the rule set's own order.
-    fired.sort(key=lambda rule: -LEVEL_RANK[rule.level])
-    level = fired[0].level if fired else "low"
-
-    monitoring_days = 0
-    monitoring_until = None
-    if level != "low":
-        dates = [s.onset for s in symptoms] + [e.on for e in exposures] + zone_days
-        monitoring_days = rules.monitoring_days
-        monitoring_until = max(dates, default=today) + timedelta(days=rules.monitoring_days)
-    priority = _priority(facts, rules, level)
-
-    return Assessment(
-        level=level,
-        reasons=tuple(rule.id for rule in fired),
-        recommendations=rules.recommendations[level],
-        monitoring_days=monitoring_days,
-        monitoring_until=monitoring_until,
-        priority=priority,
-        ruleset_version=rules.version,
-    )
 
 
 def reason_text(rule_id: str, *, rules: RuleSet | None = None) -> str:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import ScopeLevel
+from khaibao.cases.models import ActionKind
 from khaibao.core.dbrouter import use_replica
 from khaibao.core.errors import ServiceError
 from khaibao.people.access import jurisdiction_q
@@ -123,6 +124,7 @@ def rollup_freshness(*, now: datetime | None = None) -> Freshness:
 
 
 def _day_series(scope: Q, in_range: Q, days: list[date]) -> list[DayCounts]:
+    """The flow columns summed per day, zeros for days without rows (one query)."""
     per_day = {
         row["day"]: row
         for row in DailyAreaRollup.objects.filter(scope, in_range)
@@ -134,7 +136,7 @@ def _day_series(scope: Q, in_range: Q, days: list[date]) -> list[DayCounts]:
 
 
 def _code_counts(scope: Q, in_range: Q) -> tuple[dict[str, dict[date, int]], dict[str, int]]:
-    """Symptoms per code and day, and follow-up outcomes per code, over the range."""
+    """Symptom counts per code and day, follow-up outcome counts per code (one query)."""
     symptoms: dict[str, dict[date, int]] = {}
     outcomes: dict[str, int] = {}
     for row in (
@@ -160,6 +162,7 @@ def summary(user: Any, date_from: date, date_to: date) -> Summary:
 
     days = [date_from + timedelta(days=i) for i in range((date_to - date_from).days + 1)]
     series = _day_series(scope, in_range, days)
+
     # Past days carry the snapshot of their own last refresh; today's is the latest one.
     totals_day = date_to
     if freshness.snapshot_day is not None and freshness.snapshot_day < date_to:
@@ -167,6 +170,7 @@ def summary(user: Any, date_from: date, date_to: date) -> Summary:
     stocks = DailyAreaRollup.objects.filter(scope, day=totals_day).aggregate(
         **{name: Sum(name) for name in STOCK_COLUMNS}
     )
+
     symptoms, outcomes = _code_counts(scope, in_range)
     top = sorted(((code, sum(by_day.values())) for code, by_day in symptoms.items()), key=lambda t: (-t[1], t[0]))
 
@@ -220,8 +224,6 @@ def by_area(user: Any, day: date) -> list[AreaRow]:
 
 def outcome_label(code: str) -> str:
     """Plain words for a follow-up outcome code (an action kind, or a test result by result)."""
-    from khaibao.cases.models import ActionKind
-
     extra = {
         "test_result_positive": _("Test result: positive"),
         "test_result_negative": _("Test result: negative"),

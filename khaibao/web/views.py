@@ -37,8 +37,8 @@ def _pending_phone(request: HttpRequest) -> str:
 def home(request: HttpRequest) -> HttpResponse:
     people = []
     volunteer = False
-    if request.user.is_authenticated and request.user.is_citizen:  # type: ignore[union-attr]
-        people = list(household_people(request.user).select_related("home_ward__province"))  # type: ignore[arg-type]
+    if request.user.is_authenticated and request.user.is_citizen:
+        people = list(household_people(request.user).select_related("home_ward__province"))
         volunteer = is_active_volunteer(request.user)
     return render(request, "web/home.html", {"people": people, "volunteer": volunteer, **home_news(request)})
 

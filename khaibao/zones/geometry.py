@@ -67,17 +67,21 @@ def check_circle(lat: float, lon: float, radius_m: float) -> dict[str, str]:
     return errors
 
 
-def _geojson_object(raw: Any) -> Any:
-    """The decoded GeoJSON (JSON text or a dict), refused over 1 MB."""
+def _geojson_dict(raw: Any) -> dict[str, Any]:
+    """The GeoJSON Polygon object of `raw` (a dict, a Feature, or their JSON text), at most 1 MB."""
     if isinstance(raw, str):
         if len(raw.encode()) > MAX_GEOJSON_BYTES:
             raise GeometryError(_("The GeoJSON is larger than 1 MB. Simplify the polygon."))
         try:
-            return json.loads(raw)
+            raw = json.loads(raw)
         except ValueError:
             raise GeometryError(_("This is not valid JSON.")) from None
-    if len(json.dumps(raw, separators=(",", ":")).encode()) > MAX_GEOJSON_BYTES:
+    elif len(json.dumps(raw, separators=(",", ":")).encode()) > MAX_GEOJSON_BYTES:
         raise GeometryError(_("The GeoJSON is larger than 1 MB. Simplify the polygon."))
+    if isinstance(raw, dict) and raw.get("type") == "Feature":
+        raw = raw.get("geometry")
+    if not isinstance(raw, dict) or raw.get("type") != "Polygon":
+        raise GeometryError(_('Give a GeoJSON Polygon: {"type": "Polygon", "coordinates": [[[lon, lat], ...]]}.'))
     return raw
 
 
@@ -89,31 +93,28 @@ def _is_position(position: Any) -> bool:
     )
 
 
-def _polygon_coordinates(raw: Any) -> list[list[list[float]]]:
-    """The rings of a GeoJSON Polygon (or of a Feature holding one), each position checked."""
-    if isinstance(raw, dict) and raw.get("type") == "Feature":
-        raw = raw.get("geometry")
-    if not isinstance(raw, dict) or raw.get("type") != "Polygon":
-        raise GeometryError(_('Give a GeoJSON Polygon: {"type": "Polygon", "coordinates": [[[lon, lat], ...]]}.'))
-    coordinates = raw.get("coordinates")
+def _rings(polygon: dict[str, Any]) -> list[list[list[float]]]:
+    """The polygon's rings, each closed, of at least 4 positions; at most MAX_POLYGON_POINTS in all."""
+    coordinates = polygon.get("coordinates")
     if not isinstance(coordinates, list) or not coordinates or not all(isinstance(r, list) for r in coordinates):
         raise GeometryError(_("The polygon has no coordinates."))
-    points = 0
     for ring in coordinates:
         if len(ring) < 4:
             raise GeometryError(_("Each ring of the polygon needs at least 4 positions (the first repeated last)."))
         if not all(_is_position(position) for position in ring):
             raise GeometryError(_("Each position must be [longitude, latitude]."))
-        points += len(ring)
         if ring[0] != ring[-1]:
             raise GeometryError(_("Each ring must end where it starts."))
-    if points > MAX_POLYGON_POINTS:
+    if sum(len(ring) for ring in coordinates) > MAX_POLYGON_POINTS:
         raise GeometryError(_("The polygon has too many points. Simplify it."))
     return coordinates
 
 
-def _polygon_checked(polygon: Any) -> Polygon:
-    """`polygon` if it has an area, does not cross itself and lies inside Viet Nam."""
+def _valid_shape(rings: list[list[list[float]]]) -> Polygon:
+    try:
+        polygon = shape({"type": "Polygon", "coordinates": [[p[:2] for p in ring] for ring in rings]})
+    except (ValueError, TypeError, AttributeError):
+        raise GeometryError(_("The polygon could not be read.")) from None
     # A flat outline is "invalid" too; its hull has no area while a crossing one's has.
     if not isinstance(polygon, Polygon) or polygon.is_empty or polygon.convex_hull.area == 0:
         raise GeometryError(_("The polygon has no area."))
@@ -124,11 +125,6 @@ def _polygon_checked(polygon: Any) -> Polygon:
         raise GeometryError(_("The polygon is not valid (%(reason)s).") % {"reason": reason})
     if polygon.area == 0:
         raise GeometryError(_("The polygon has no area."))
-    min_lon, min_lat, max_lon, max_lat = polygon.bounds
-    if not (min_lon >= -180 and max_lon <= 180 and min_lat >= -90 and max_lat <= 90):
-        raise GeometryError(_("Longitudes must be between -180 and 180 and latitudes between -90 and 90."))
-    if not (in_vietnam_box(min_lat, min_lon) and in_vietnam_box(max_lat, max_lon)):
-        raise GeometryError(_("The polygon must lie inside Viet Nam."))
     return polygon
 
 
@@ -138,12 +134,13 @@ def polygon_parse(raw: Any) -> Polygon:
     Refuses anything over 1 MB, other geometry types, invalid or self-intersecting rings and
     polygons reaching outside Viet Nam's bounding box — with a message the official can act on.
     """
-    coordinates = _polygon_coordinates(_geojson_object(raw))
-    try:
-        polygon = shape({"type": "Polygon", "coordinates": [[p[:2] for p in ring] for ring in coordinates]})
-    except (ValueError, TypeError, AttributeError):
-        raise GeometryError(_("The polygon could not be read.")) from None
-    return _polygon_checked(polygon)
+    polygon = _valid_shape(_rings(_geojson_dict(raw)))
+    min_lon, min_lat, max_lon, max_lat = polygon.bounds
+    if not (min_lon >= -180 and max_lon <= 180 and min_lat >= -90 and max_lat <= 90):
+        raise GeometryError(_("Longitudes must be between -180 and 180 and latitudes between -90 and 90."))
+    if not (in_vietnam_box(min_lat, min_lon) and in_vietnam_box(max_lat, max_lon)):
+        raise GeometryError(_("The polygon must lie inside Viet Nam."))
+    return polygon
 
 
 def polygon_geojson(polygon: Polygon) -> dict[str, Any]:
