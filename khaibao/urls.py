@@ -22,8 +22,8 @@ urlpatterns = [
 ]
 
 # DEBUG off: the API's error format under /api/, calm pages with a way back elsewhere; 503 +
-# Retry-After when the database is unavailable (khaibao/error_views.py).
-handler400 = "khaibao.error_views.bad_request"
-handler403 = "khaibao.error_views.permission_denied"
-handler404 = "khaibao.error_views.page_not_found"
-handler500 = "khaibao.error_views.server_error"
+# Retry-After when the database is unavailable (khaibao/core/error_views.py).
+handler400 = "khaibao.core.error_views.bad_request"
+handler403 = "khaibao.core.error_views.permission_denied"
+handler404 = "khaibao.core.error_views.page_not_found"
+handler500 = "khaibao.core.error_views.server_error"

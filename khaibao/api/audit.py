@@ -10,8 +10,8 @@ from ninja import Field, Query, Router, Schema
 
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut
-from khaibao.audit import selectors
 from khaibao.core.errors import ServiceError
+from khaibao.privacy import audit_trail as selectors
 
 router = Router(tags=["audit"])
 

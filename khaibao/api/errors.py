@@ -1,5 +1,4 @@
-"""The one error format of the API: {"error": {"code", "message", "fields": {name: message}}}, plus
-"id" on a server failure (500/503) — the id of its log line."""
+"""The API's error answers (the format itself is `core.http.error_response`)."""
 
 from __future__ import annotations
 
@@ -9,27 +8,7 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 
-
-def error_response(
-    status: int,
-    code: str,
-    message: str,
-    fields: dict[str, str] | None = None,
-    headers: dict[str, str] | None = None,
-    error_id: str | None = None,
-) -> JsonResponse:
-    error: dict[str, object] = {"code": code, "message": message, "fields": fields or {}}
-    if error_id is not None:
-        error["id"] = error_id  # the same id is in the server's log line (khaibao.core.failures)
-    response = JsonResponse(
-        {"error": error},
-        status=status,
-        json_dumps_params={"ensure_ascii": False},
-    )
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
-
+from khaibao.core.http import error_response
 
 _PYDANTIC_MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "missing": lambda ctx: _("This field is required."),

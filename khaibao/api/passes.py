@@ -7,13 +7,13 @@ from datetime import datetime
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
-from khaibao.accounts.access import access_person_for_declarer
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.http import client_ip
 from khaibao.passes import selectors, services
 from khaibao.passes.qr import pass_qr_response
 from khaibao.passes.signing import MAX_TOKEN_LENGTH
+from khaibao.people.access import access_person_for_declarer
 
 router = Router(tags=["passes"])
 # Mounted under /people: the QR image belongs to a person the caller declares for.

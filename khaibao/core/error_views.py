@@ -1,6 +1,6 @@
 """The root URLconf's error handlers (handler400/403/404/500) and the CSRF failure view.
 
-Under `/api/` every failure answers the API's error format (khaibao/api/errors.py); elsewhere a
+Under `/api/` every failure answers the API's error format (`core.http.error_response`); elsewhere a
 calm page in the person's language with a way back — to the staff console under `/staff/`, to the
 home page otherwise. A transient database failure (unreachable, restarting, a time limit hit —
 khaibao.core.failures) answers 503 with Retry-After; any other unhandled error 500 with an error
@@ -9,7 +9,7 @@ id that is also in the log line.
 Django calls these only with DEBUG off (with DEBUG on it shows its debug pages). The pages are
 rendered without the request — no context processor, so no database and no session — because
 they must render while the database is down; if even that fails, a plain-text answer goes out.
-This module sits beside urls.py, above the faces: it is the one place that knows both formats.
+The one place that answers failures for every face; it knows no face, only the path.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.utils.translation import gettext as _
 
-from khaibao.api.errors import error_response
 from khaibao.core.failures import is_transient, log_failure, new_error_id
+from khaibao.core.http import error_response
 
 logger = logging.getLogger(__name__)
 
