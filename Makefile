@@ -144,3 +144,8 @@ bench-warning: $(STAMP)
 	$(PY) bench/generate.py --db $(WARNING_DB) --people 1000000 --updates 1000000 --provinces 1 --days 7
 	$(PY) bench/measure.py --db $(WARNING_DB) --runs 1 --warning-province 1 --warning-seconds 600 \
 		--skip requests,rollups,pgbench --json var/bench/warning.json
+
+## test-faults: the fault suite under load — PostgreSQL stopped and started, a table locked, Redis stopped, worker and app server killed -9 — on a private PostgreSQL cluster and Redis (127.0.0.1 only; bench/faults.py, docs/operations.md). FAULTS_ARGS=--quick: shorter faults (CI)
+.PHONY: test-faults
+test-faults: $(STAMP)
+	$(PY) bench/faults.py $(FAULTS_ARGS)

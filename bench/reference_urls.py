@@ -229,3 +229,8 @@ urlpatterns = [
     path("bench/insert", insert),
     path("", include("khaibao.urls")),
 ]
+# The product's error answers (JSON under /api/, 503 + Retry-After when the database is unavailable).
+handler400 = "khaibao.core.error_views.bad_request"
+handler403 = "khaibao.core.error_views.permission_denied"
+handler404 = "khaibao.core.error_views.page_not_found"
+handler500 = "khaibao.core.error_views.server_error"

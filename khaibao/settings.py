@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from cryptography.fernet import Fernet
@@ -84,6 +85,7 @@ from khaibao.wiring import (  # noqa: E402, F401
     ASSESSMENT_EXPOSURE_SOURCES,
     ASSESSMENT_ZONE_SOURCES,
     DAILY_REMINDER_SOURCES,
+    HEALTH_BACKLOG_SOURCES,
     INSTALLED_APPS,
     MIDDLEWARE,
     PERIODIC_TASKS,
@@ -118,7 +120,43 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # pass"). Set DB_PREPARED_STATEMENTS=0 behind a pooler in transaction mode that cannot keep
 # prepared statements (PgBouncer before 1.21).
 DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
-_POSTGRES_OPTIONS = {"server_side_binding": True, "prepare_threshold": 2} if DB_PREPARED_STATEMENTS else {}
+_POSTGRES_OPTIONS: dict[str, Any] = (
+    {"server_side_binding": True, "prepare_threshold": 2} if DB_PREPARED_STATEMENTS else {}
+)
+# Time limits on PostgreSQL (docs/operations.md, "Time limits"): a lock or a slow query ends in
+# an error — 503 + Retry-After for a request — instead of holding the process. Requests get short
+# limits, background jobs and commands long ones: the web entry points (khaibao/wsgi.py, asgi.py)
+# set DB_TIMEOUT_PROFILE=web before the settings load; everything else defaults to "jobs".
+# They travel as the connection's startup options; behind a pooler in transaction mode, which
+# drops or refuses startup options, set DB_TIMEOUTS_AT_CONNECT=0 and give each profile's database
+# role the same limits with ALTER ROLE … SET (docs/operations.md).
+DB_TIMEOUT_PROFILE = env_str("DB_TIMEOUT_PROFILE", "jobs")
+if DB_TIMEOUT_PROFILE not in {"web", "jobs"}:
+    raise ImproperlyConfigured("DB_TIMEOUT_PROFILE must be web or jobs")
+DB_TIMEOUTS_AT_CONNECT = env_bool("DB_TIMEOUTS_AT_CONNECT", True)
+DB_TIMEOUTS_MS = {
+    "web": {
+        "statement_timeout": env_int("DB_STATEMENT_TIMEOUT_MS", 5000),
+        "lock_timeout": env_int("DB_LOCK_TIMEOUT_MS", 2000),
+        "idle_in_transaction_session_timeout": env_int("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 30_000),
+    },
+    "jobs": {
+        "statement_timeout": env_int("JOB_DB_STATEMENT_TIMEOUT_MS", 600_000),
+        "lock_timeout": env_int("JOB_DB_LOCK_TIMEOUT_MS", 30_000),
+        "idle_in_transaction_session_timeout": env_int("JOB_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 300_000),
+    },
+}
+# Shown in pg_stat_activity, so an operator sees which kind of process holds a connection.
+_POSTGRES_OPTIONS["application_name"] = f"khaibao-{DB_TIMEOUT_PROFILE}"
+# A database host that does not answer (down, unreachable) must not hold a request either.
+_POSTGRES_OPTIONS["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT_SECONDS", 5)
+if DB_TIMEOUTS_AT_CONNECT:
+    _POSTGRES_OPTIONS["options"] = " ".join(
+        f"-c {name}={value}" for name, value in DB_TIMEOUTS_MS[DB_TIMEOUT_PROFILE].items()
+    )
+# A transient database failure (unreachable, restarting, a time limit hit) answers 503 with this
+# Retry-After (khaibao/core/error_views.py).
+DB_UNAVAILABLE_RETRY_AFTER_SECONDS = env_int("DB_UNAVAILABLE_RETRY_AFTER_SECONDS", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).update(_POSTGRES_OPTIONS)
 # A streaming read replica (DESIGN.md §9): statistics, dashboards and exports read from it inside
@@ -185,6 +223,12 @@ OTP_IP_LIMIT_PER_HOUR = env_int("OTP_IP_LIMIT_PER_HOUR", 30)
 # Sign-in codes sent per hour across all phones and networks: caps the SMS bill when a flood
 # comes from many addresses at once (each address within its own limit).
 OTP_SMS_GLOBAL_LIMIT_PER_HOUR = env_int("OTP_SMS_GLOBAL_LIMIT_PER_HOUR", 5000)
+# A sign-in code the gateway refused is sent again, at most OTP_SMS_ATTEMPTS times in all and
+# within OTP_SMS_DEADLINE_SECONDS (the person waits on the page); then they are told it failed
+# and may ask again after OTP_SMS_RETRY_AFTER_SECONDS (accounts/sms.py).
+OTP_SMS_ATTEMPTS = env_int("OTP_SMS_ATTEMPTS", 3)
+OTP_SMS_DEADLINE_SECONDS = env_int("OTP_SMS_DEADLINE_SECONDS", 8)
+OTP_SMS_RETRY_AFTER_SECONDS = env_int("OTP_SMS_RETRY_AFTER_SECONDS", 30)
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)
 # Bearer-token use, per minute (khaibao/api/middleware.py). Per address is generous: mobile
 # carriers put many phones behind one address.
@@ -230,6 +274,13 @@ FOLLOWUP_LOST_AFTER_DAYS = env_int("FOLLOWUP_LOST_AFTER_DAYS", 3)
 TASK_RESULTS_KEEP_DAYS = env_int("TASK_RESULTS_KEEP_DAYS", 7)
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
 WORKER_STALE_SECONDS = env_int("WORKER_STALE_SECONDS", 120)
+# /healthz (core/health.py): its own database queries give up after HEALTHZ_DB_TIMEOUT_MS, and
+# background work is "piling up" when a periodic job is overdue, a task or a source's oldest
+# item (HEALTH_BACKLOG_SOURCES, khaibao/wiring.py) has waited longer than HEALTH_MAX_BACKLOG_SECONDS.
+HEALTHZ_DB_TIMEOUT_MS = env_int("HEALTHZ_DB_TIMEOUT_MS", 1000)
+HEALTH_MAX_BACKLOG_SECONDS = env_int("HEALTH_MAX_BACKLOG_SECONDS", 600)
+# After a database or queue error the worker waits 1, 2, 4 … seconds (with jitter) up to this.
+WORKER_BACKOFF_MAX_SECONDS = env_int("WORKER_BACKOFF_MAX_SECONDS", 30)
 
 # --- Notifications (inbox, SMS / e-mail / Web Push deliveries, daily reminder) ------------
 SMS_DAILY_BUDGET = env_int("SMS_DAILY_BUDGET", 10_000)
@@ -273,6 +324,10 @@ EXPORT_LINK_TTL_HOURS = env_int("EXPORT_LINK_TTL_HOURS", 24)
 # Up to this many rows an export streams in the response; more runs as a background job.
 EXPORT_STREAM_MAX_ROWS = env_int("EXPORT_STREAM_MAX_ROWS", 5000)
 EXPORT_DAILY_CAP = env_int("EXPORT_DAILY_CAP", 20)
+# A background export whose worker died is started again up to this many times in all, then
+# failed; one still queued after EXPORT_REQUEUE_AFTER_SECONDS with no task waiting is enqueued again.
+EXPORT_MAX_ATTEMPTS = env_int("EXPORT_MAX_ATTEMPTS", 2)
+EXPORT_REQUEUE_AFTER_SECONDS = env_int("EXPORT_REQUEUE_AFTER_SECONDS", 600)
 
 # --- Citizen reports (issue 6) -------------------------------------------------------------
 # Photos live on local disk outside any public URL; only an access-checked view serves them.
@@ -350,6 +405,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# An expired form says so in the person's language, with a way back (Django's own page is English).
+CSRF_FAILURE_VIEW = "khaibao.core.error_views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

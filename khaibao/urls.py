@@ -20,3 +20,10 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="backoffice:sign_in"), name="admin_login"),
     path("admin/", admin.site.urls),
 ]
+
+# DEBUG off: the API's error format under /api/, calm pages with a way back elsewhere; 503 +
+# Retry-After when the database is unavailable (khaibao/core/error_views.py).
+handler400 = "khaibao.core.error_views.bad_request"
+handler403 = "khaibao.core.error_views.permission_denied"
+handler404 = "khaibao.core.error_views.page_not_found"
+handler500 = "khaibao.core.error_views.server_error"

@@ -120,7 +120,15 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     # Audit rows are appended unsealed (no lock on the write path) and linked into the hash
     # chain here (docs/decisions/0005): an edit is detectable from at most ~10 s after a write.
     ("khaibao.audit.tasks.audit_chain_seal", 10),
+    # Task rows left RUNNING by a worker that died are closed as failed (core/workers.py).
+    ("khaibao.core.tasks.tasks_sweep", 60),
+    # No export stays queued or running for ever: retried or failed when its worker died.
+    ("khaibao.exports.tasks.exports_sweep", 60),
 ]
+
+# What /healthz counts as work piling up beside the task queue (core/health.py): functions
+# (now=) -> {"<name>_seconds": how long the oldest due item has waited}.
+HEALTH_BACKLOG_SOURCES = ["khaibao.notifications.selectors.deliveries_backlog"]
 
 # Who gets the daily reminder: functions (today, after_person_id, limit) -> people by id.
 # The organisations app appends its campaign-members source here.

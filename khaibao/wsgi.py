@@ -5,6 +5,8 @@ from django.core.wsgi import get_wsgi_application
 from khaibao.core.overload import ShedLateRequests
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "khaibao.settings")
+# Requests get the short database time limits (settings.DB_TIMEOUTS_MS); read when the settings load.
+os.environ.setdefault("DB_TIMEOUT_PROFILE", "web")
 # Requests that waited too long in the queue are refused before Django sees them
 # (khaibao/core/overload.py); the rest go to Django.
 application = ShedLateRequests(get_wsgi_application())

@@ -19,7 +19,7 @@ from khaibao.accounts import ratelimit
 from khaibao.accounts.models import OtpChallenge
 from khaibao.accounts.one_time_codes import code_clean, code_issue, code_redeem, code_refused
 from khaibao.accounts.phones import phone_index
-from khaibao.accounts.sms import send_sms
+from khaibao.accounts.sms import SmsNotSent, send_code_sms
 from khaibao.core.errors import RateLimited
 
 PURPOSE = "otp"
@@ -57,7 +57,7 @@ def otp_request(*, phone: str, ip: str) -> None:
         # Counted only for codes about to be sent, so cooldown refusals do not spend it.
         if ratelimit.hit("otp-sms-global", window_seconds=3600) > settings.OTP_SMS_GLOBAL_LIMIT_PER_HOUR:
             raise RateLimited(_("The sign-in service is busy. Try again in a few minutes."), retry_after=300)
-        _challenge, code = code_issue(
+        challenge, code = code_issue(
             OtpChallenge, scope={"phone_index": index}, key=index, purpose=PURPOSE,
             ttl=timedelta(seconds=settings.OTP_CODE_TTL_SECONDS), now=now,
         )
@@ -68,9 +68,11 @@ def otp_request(*, phone: str, ip: str) -> None:
             "code": code,
             "minutes": minutes,
         }
-        # robust: a gateway failure is logged, never a 500 — and the answer must not differ
-        # from a phone that received its code.
-        transaction.on_commit(lambda: send_sms(to=phone, body=body), robust=True)
+    # Sent once the code is stored, retried briefly; a code that never left is withdrawn (no
+    # cooldown for it) and the person is told to try again (accounts/sms.py).
+    if not send_code_sms(to=phone, body=body, counter="sms.sign_in"):
+        OtpChallenge.objects.filter(pk=challenge.pk).delete()
+        raise SmsNotSent
 
 
 def otp_verify(*, phone: str, code: str, ip: str) -> None:

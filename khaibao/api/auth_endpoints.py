@@ -47,9 +47,10 @@ def _phone(raw: str) -> str:
         raise ServiceError(exc.messages[0], code="invalid_phone", fields={"phone": exc.messages[0]}) from exc
 
 
-@router.post("/otp/request", auth=None, response={202: OtpRequestOut, 400: ErrorOut, 429: ErrorOut})
+@router.post("/otp/request", auth=None, response={202: OtpRequestOut, 400: ErrorOut, 429: ErrorOut, 503: ErrorOut})
 def otp_request(request: HttpRequest, data: OtpRequestIn) -> Status[OtpRequestOut]:
-    """Send a 6-digit sign-in code by SMS. The answer is the same for known and unknown phones."""
+    """Send a 6-digit sign-in code by SMS. The answer is the same for known and unknown phones;
+    503 `sms_not_sent` (with Retry-After) when the SMS gateway did not take it after a few tries."""
     otp.otp_request(phone=_phone(data.phone), ip=client_ip(request))
     return Status(
         202,

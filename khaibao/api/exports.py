@@ -28,6 +28,11 @@ class ExportIn(StrictSchema):
     reason: str = Field("", description="why the data is needed (at least 10 characters)", max_length=2000)
 
 
+class ExportFailureOut(Schema):
+    code: str = Field(..., description='"storage" | "interrupted" | "database" | "error"')
+    label: str
+
+
 class ExportOut(Schema):
     id: int
     kind: str
@@ -39,6 +44,7 @@ class ExportOut(Schema):
     finished_at: datetime | None
     expires_at: datetime
     download_url: str | None = Field(None, description="signed link, present when the file is ready")
+    failure: ExportFailureOut | None = Field(None, description="why a failed export failed, present when failed")
 
 
 class ExportListOut(Schema):
@@ -67,6 +73,7 @@ def _out(request: HttpRequest, job: ExportJob) -> ExportOut:
         finished_at=job.finished_at,
         expires_at=job.expires_at,
         download_url=url,
+        failure=ExportFailureOut(code=job.failure, label=job.get_failure_display()) if job.failure else None,
     )
 
 

@@ -31,7 +31,7 @@ from khaibao.api import (
 )
 from khaibao.api.auth import bearer
 from khaibao.api.errors import invalid_request, malformed_json
-from khaibao.core.errors import RateLimited, ServiceError
+from khaibao.core.errors import ServiceError
 from khaibao.core.http import error_response
 
 
@@ -111,7 +111,9 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(ServiceError)
 def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    # Refusals that pass with time (rate limits, an SMS gateway down) say when to come back.
+    retry_after = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return error_response(exc.status, exc.code, exc.message, exc.fields, headers)
 
 

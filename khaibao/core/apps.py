@@ -6,6 +6,7 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        from khaibao.core.dbrouter import connect_signals
+        from khaibao.core import dbrouter, workers
 
-        connect_signals()
+        dbrouter.connect_signals()
+        workers.connect_signals()

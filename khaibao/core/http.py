@@ -32,9 +32,13 @@ def error_response(
     message: str,
     fields: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    error_id: str | None = None,
 ) -> JsonResponse:
+    error: dict[str, object] = {"code": code, "message": message, "fields": fields or {}}
+    if error_id is not None:
+        error["id"] = error_id  # on a server failure (500/503): the id of its log line (core/failures.py)
     response = JsonResponse(
-        {"error": {"code": code, "message": message, "fields": fields or {}}},
+        {"error": error},
         status=status,
         json_dumps_params={"ensure_ascii": False},
     )

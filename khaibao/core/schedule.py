@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -39,6 +39,10 @@ def enqueue_due(*, now: float | None = None) -> list[str]:
                 task.enqueue()
         except IntegrityError:
             continue  # another worker claimed this slot
+        except DatabaseError:
+            # The database is unreachable or failing: every other job would fail alike. The
+            # worker's keeper logs one line and backs off (run_worker).
+            raise
         except Exception:
             logger.exception("could not enqueue periodic job %s", path)
             continue

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from khaibao.core.models import WorkerHeartbeat
+from khaibao.core.workers import tasks_close_abandoned
 
 
 @task()
@@ -16,10 +17,12 @@ def worker_heartbeat(worker_id: str) -> str:
 
 @task()
 def prune_scheduled_runs() -> int:
-    """Forget scheduler slots older than a week (they only exist to deduplicate enqueues)."""
+    """Forget scheduler slots (they only exist to deduplicate enqueues) and operational counters
+    older than a week."""
+    from khaibao.core.counters import counters_prune
     from khaibao.core.schedule import prune_old_runs
 
-    return prune_old_runs()
+    return prune_old_runs() + counters_prune()
 
 
 @task()
@@ -36,3 +39,9 @@ def prune_task_results() -> int:
         status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED], finished_at__lt=cutoff
     ).delete()
     return deleted
+
+
+@task()
+def tasks_sweep() -> int:
+    """Close the task rows left RUNNING by workers that died (core/workers.py)."""
+    return tasks_close_abandoned()

@@ -29,6 +29,15 @@ class Status(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
+class Failure(models.TextChoices):
+    """Why a background export failed, in words the official can act on."""
+
+    STORAGE = "storage", _("The file could not be written on the server (storage problem). Please export again later; if it keeps failing, tell the technical team.")
+    INTERRUPTED = "interrupted", _("The export was interrupted (a server restarted) and could not be finished. Please export again.")
+    DATABASE = "database", _("The data could not be read in time (the database was busy or unavailable). Please export again in a few minutes.")
+    ERROR = "error", _("Something went wrong on our side while writing the file. Please export again; if it keeps failing, tell the technical team.")
+
+
 class ExportJob(models.Model):
     """One export an official asked for (xuất dữ liệu), small (streamed) or large (background job).
 
@@ -54,6 +63,12 @@ class ExportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
     downloaded_at = models.DateTimeField(null=True, blank=True)
+    # Why a background job failed (shown to the official); blank unless failed.
+    failure = models.CharField(max_length=12, choices=Failure.choices, blank=True)
+    # The task row running it now and how many times it was started: exports_sweep retries a job
+    # whose worker died, up to EXPORT_MAX_ATTEMPTS, then fails it (services.exports_sweep).
+    task_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         indexes = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -13,7 +14,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.models import F
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -23,8 +25,10 @@ from khaibao.accounts.models import Account, Role
 from khaibao.audit.services import audit_record
 from khaibao.core.dbrouter import use_replica
 from khaibao.core.errors import RateLimited, ServiceError
+from khaibao.core.workers import current_task_id, task_waiting, tasks_in_progress
 from khaibao.exports import sources, writers
-from khaibao.exports.models import ExportJob, Format, Kind, Status
+from khaibao.exports import tasks as export_tasks
+from khaibao.exports.models import ExportJob, Failure, Format, Kind, Status
 from khaibao.exports.selectors import access_export_for_owner
 
 logger = logging.getLogger(__name__)
@@ -89,7 +93,12 @@ def _local_midnight(now: datetime, *, days: int = 0) -> datetime:
 
 
 def exports_today(actor: Account, now: datetime) -> int:
-    return ExportJob.objects.filter(owner=actor, created_at__gte=_local_midnight(now)).count()
+    # A job that failed (its reason is shown) gave the official nothing: it does not use the cap.
+    return (
+        ExportJob.objects.filter(owner=actor, created_at__gte=_local_midnight(now))
+        .exclude(status=Status.FAILED)
+        .count()
+    )
 
 
 def _check_daily_cap(actor: Account, now: datetime) -> None:
@@ -159,10 +168,8 @@ def export_request(
         outcome.filename = _filename(job)
         outcome.content_type = writers.CONTENT_TYPES[fmt]
     else:
-        from khaibao.exports.tasks import export_run
-
         job_id = job.pk
-        transaction.on_commit(lambda: export_run.enqueue(job_id))
+        transaction.on_commit(lambda: _enqueue(job_id))
     audit_record(
         actor=actor,
         action="export.create",
@@ -176,6 +183,10 @@ def export_request(
         },
     )
     return outcome
+
+
+def _enqueue(job_id: int) -> None:
+    export_tasks.export_run.enqueue(job_id)
 
 
 def _set_progress(job_id: int, written: int, estimate: int) -> None:
@@ -198,31 +209,51 @@ def _write_file(job: ExportJob, partial: Path) -> int:
         return writers.write_csv(out, table.header, table.rows, on_progress=progress)
 
 
+def _fail(job_id: int, failure: Failure) -> None:
+    ExportJob.objects.filter(pk=job_id, status=Status.RUNNING).update(
+        status=Status.FAILED, failure=failure, finished_at=timezone.now(), task_id=""
+    )
+
+
+def _failure_of(exc: BaseException) -> Failure:
+    if isinstance(exc, OSError):
+        return Failure.STORAGE
+    if isinstance(exc, DatabaseError):
+        return Failure.DATABASE
+    return Failure.ERROR
+
+
 def export_run(*, job_id: int) -> ExportJob | None:
     """Write a queued export's file in batches, updating its progress; run by the task worker.
 
     Rows are rebuilt with the owner as the user (their jurisdiction as it is now). A job that
-    is not queued any more (already run, expired) is left alone.
+    is not queued any more (already run, expired) is left alone. Any failure — the folder or the
+    file cannot be written, the database is unavailable, a bug — marks the job failed with a
+    reason the official sees (`Failure`); a worker that dies mid-way leaves the job to
+    `exports_sweep`.
     """
-    claimed = ExportJob.objects.filter(pk=job_id, status=Status.QUEUED).update(status=Status.RUNNING, progress=0)
+    claimed = ExportJob.objects.filter(pk=job_id, status=Status.QUEUED).update(
+        status=Status.RUNNING, progress=0, task_id=current_task_id(), attempts=F("attempts") + 1
+    )
     if not claimed:
         return None
     job = ExportJob.objects.select_related("owner").get(pk=job_id)
     root = Path(settings.EXPORT_ROOT)
-    root.mkdir(parents=True, exist_ok=True)
     name = f"{job.pk}-{secrets.token_hex(8)}.{job.format}"
     partial = root / (name + ".part")
     try:
+        root.mkdir(parents=True, exist_ok=True)
         # The rows are read (lazily, while the file is written) from the read replica when one
         # is configured: a long export must not load the primary. The progress and the job's
         # own row are written to the primary.
         with use_replica():
             count = _write_file(job, partial)
         os.replace(partial, root / name)
-    except Exception:
+    except Exception as exc:
         logger.exception("export %s failed", job_id)
-        partial.unlink(missing_ok=True)
-        ExportJob.objects.filter(pk=job_id).update(status=Status.FAILED, finished_at=timezone.now())
+        with contextlib.suppress(OSError):  # the folder itself may be what failed
+            partial.unlink(missing_ok=True)
+        _fail(job_id, _failure_of(exc))
         return ExportJob.objects.get(pk=job_id)
     now = timezone.now()
     with transaction.atomic():
@@ -232,7 +263,8 @@ def export_run(*, job_id: int) -> ExportJob | None:
         job.file_name = name
         job.finished_at = now
         job.expires_at = now + timedelta(hours=settings.EXPORT_LINK_TTL_HOURS)
-        job.save(update_fields=["status", "progress", "row_count", "file_name", "finished_at", "expires_at"])
+        job.task_id = ""
+        job.save(update_fields=["status", "progress", "row_count", "file_name", "finished_at", "expires_at", "task_id"])
         audit_record(
             actor=job.owner,
             action="export.complete",
@@ -240,6 +272,40 @@ def export_run(*, job_id: int) -> ExportJob | None:
             data={"kind": job.kind, "format": job.format, "rows": count},
         )
     return job
+
+
+def exports_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Periodic: no export stays queued or running for ever.
+
+    * running, but its task is no longer in progress (its worker died — core.workers): queued
+      again while it has been started fewer than EXPORT_MAX_ATTEMPTS times, else failed
+      ("interrupted");
+    * queued for more than EXPORT_REQUEUE_AFTER_SECONDS with no task waiting for it (the enqueue
+      after the commit was lost when the process died): enqueued again. `export_run` claims a job
+      only from "queued", so a job enqueued twice still runs once.
+    """
+    now = now or timezone.now()
+    retried = failed = requeued = 0
+    running = list(ExportJob.objects.filter(status=Status.RUNNING).values_list("pk", "task_id", "attempts"))
+    alive = tasks_in_progress(task_id for _, task_id, _ in running)
+    for job_id, task_id, attempts in running:
+        if task_id in alive:
+            continue
+        if attempts < settings.EXPORT_MAX_ATTEMPTS:
+            retried += ExportJob.objects.filter(pk=job_id, status=Status.RUNNING, task_id=task_id).update(
+                status=Status.QUEUED, progress=0, task_id=""
+            )
+            _enqueue(job_id)
+        else:
+            failed += ExportJob.objects.filter(pk=job_id, status=Status.RUNNING, task_id=task_id).update(
+                status=Status.FAILED, failure=Failure.INTERRUPTED, finished_at=now, task_id=""
+            )
+    waiting_since = now - timedelta(seconds=settings.EXPORT_REQUEUE_AFTER_SECONDS)
+    for job_id in ExportJob.objects.filter(status=Status.QUEUED, created_at__lt=waiting_since).values_list("pk", flat=True):
+        if not task_waiting(export_tasks.export_run.module_path, [job_id]):
+            _enqueue(job_id)
+            requeued += 1
+    return {"retried": retried, "failed": failed, "requeued": requeued}
 
 
 def _signer() -> signing.TimestampSigner:

@@ -14,7 +14,16 @@ def export_run(job_id: int) -> str:
 
 @task()
 def export_cleanup() -> int:
-    """Hourly: delete the files of exports whose download link expired."""
+    """Hourly: delete the files of expired exports."""
     from khaibao.exports.services import export_cleanup as cleanup
 
     return cleanup()
+
+
+@task()
+def exports_sweep() -> dict[str, int]:
+    """Every minute: retry or fail the exports whose worker died; enqueue again those whose
+    enqueue was lost (services.exports_sweep)."""
+    from khaibao.exports.services import exports_sweep as sweep
+
+    return sweep()

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from khaibao.accounts.models import Account
-from khaibao.notifications.models import Notification
+from khaibao.notifications.models import Delivery, DeliveryStatus, Notification
 from khaibao.people.models import Person
 
 INBOX_PAGE_MAX = 100
@@ -62,3 +62,15 @@ def monitored_people_without_update(*, today: date, after_person_id: int, limit:
             pk__gt=after_person_id,
         ).order_by("pk")[:limit]
     )
+
+
+def deliveries_backlog(*, now: datetime) -> dict[str, float]:
+    """For /healthz (settings.HEALTH_BACKLOG_SOURCES): how long the oldest delivery whose time has
+    come has been waiting for a worker, in seconds (0 when none waits). One index probe."""
+    due = (
+        Delivery.objects.filter(status__in=[DeliveryStatus.QUEUED, DeliveryStatus.FAILED], next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    return {"oldest_due_delivery_seconds": round((now - due).total_seconds(), 1) if due else 0.0}

@@ -85,7 +85,7 @@ def test_it_posts_to_the_http_gateway_with_auth_and_template(api, gateway):
     assert api.post("/auth/otp/verify", {"phone": "0912345678", "code": code}).status_code == 200
 
 
-def test_it_answers_the_same_when_the_gateway_fails(api, settings):
+def test_it_says_so_when_the_gateway_fails(api, settings):
     failing = Gateway(status=500)
     settings.SMS_BACKEND = "http"
     settings.SMS_HTTP_URL = failing.url
@@ -93,9 +93,10 @@ def test_it_answers_the_same_when_the_gateway_fails(api, settings):
         resp = api.post("/auth/otp/request", {"phone": "0912345678"})
     finally:
         failing.close()
-    # Logged for operators; the citizen may ask again after the cooldown. Never a 500.
-    assert resp.status_code == 202
-    assert len(failing.requests) == 1
+    # Tried a few times, then the citizen is told (never a 500, never "on its way").
+    assert resp.status_code == 503
+    assert resp.json()["error"]["code"] == "sms_not_sent"
+    assert len(failing.requests) == settings.OTP_SMS_ATTEMPTS
 
 
 def test_it_sends_vietnamese_without_diacritics(settings, sms):
