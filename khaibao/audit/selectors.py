@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from khaibao.accounts.models import Role
+from khaibao.audit import labels
 from khaibao.audit.models import AuditEvent
 
 PAGE = 50
@@ -27,11 +28,13 @@ def may_read_audit(user: Any) -> bool:
 @dataclass(frozen=True)
 class AuditFilters:
     """What the DPO searches by; every field optional. `actor` is a username or an account id;
-    `action` matches exactly, or by prefix when it ends with "." (e.g. "person.")."""
+    `category` is one of `labels.CATEGORIES` (sign-in, case access, exports, …); `action`
+    matches exactly, or by prefix when it ends with "." (e.g. "person.")."""
 
     person_id: int | None = None
     actor: str = ""
     action: str = ""
+    category: str = ""
     date_from: date | None = None
     date_to: date | None = None
 
@@ -41,6 +44,7 @@ class AuditFilters:
             "person_id": self.person_id,
             "actor": self.actor,
             "action": self.action,
+            "category": self.category,
             "date_from": self.date_from.isoformat() if self.date_from else None,
             "date_to": self.date_to.isoformat() if self.date_to else None,
         }
@@ -59,6 +63,27 @@ class AuditRow:
     reason: str
     ip: str
 
+    # The words beside the codes (audit/labels.py), in the active language.
+    @property
+    def action_label(self) -> str:
+        return labels.action_label(self.action)
+
+    @property
+    def category(self) -> str:
+        return labels.action_category(self.action)
+
+    @property
+    def category_label(self) -> str:
+        return labels.category_label(self.category)
+
+    @property
+    def object_label(self) -> str:
+        return labels.object_label(self.object_type, self.object_id)
+
+    @property
+    def reason_label(self) -> str:
+        return labels.reason_label(self.reason)
+
 
 def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
@@ -72,6 +97,8 @@ def _filtered(filters: AuditFilters) -> QuerySet[AuditEvent]:
     if actor:
         by_label = Q(actor_label=actor)
         qs = qs.filter(by_label | Q(actor_id=int(actor))) if actor.isdigit() and len(actor) < 19 else qs.filter(by_label)
+    if filters.category:
+        qs = qs.filter(action__in=labels.category_actions(filters.category))
     action = filters.action.strip()
     if action:
         qs = qs.filter(action__startswith=action) if action.endswith(".") else qs.filter(action=action)

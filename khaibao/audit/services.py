@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
+from khaibao.audit.labels import check_action, object_type_of
 from khaibao.audit.models import AuditEvent
 from khaibao.core import rowsql
 from khaibao.core.errors import ServiceError
@@ -87,14 +88,19 @@ def audit_event(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """The unsaved, unsealed event `audit_record` appends — for a service that writes it
-    together with its change in one statement (rowsql.insert_statement)."""
+    together with its change in one statement (rowsql.insert_statement).
+
+    Raises `UnknownAuditCode` for an action or object type without a label in audit/labels.py:
+    nothing reaches the trail that its reader cannot read.
+    """
+    check_action(action)
     account = actor if getattr(actor, "pk", None) else None
     return AuditEvent(
         at=timezone.now(),
         actor=account,
         actor_label=_actor_label(actor, account),
         action=action,
-        object_type=type(obj).__name__ if obj is not None else "",
+        object_type=object_type_of(obj) if obj is not None else "",
         object_id=str(obj.pk) if obj is not None and getattr(obj, "pk", None) is not None else "",
         person_id=person_id,
         reason=reason[:300],
@@ -272,12 +278,16 @@ def audit_trail_export(*, actor: Any, filters: Any, fmt: str, ip: str = "") -> A
     if fmt not in EXPORT_FORMATS:
         raise ServiceError(_("Choose CSV or XLSX."), fields={"format": _("Choose CSV or XLSX.")})
     audit_record(actor=actor, action="audit.export", ip=ip, data={"format": fmt, "filters": filters.as_data()})
+    # Words first, then the codes beside them (an inspector reads the one, a script the other).
     header = [
-        _("Event"), _("Time"), _("Actor"), _("Actor account"), _("Action"), _("Object"), _("Object id"),
-        _("Person"), _("Reason"), _("IP address"),
+        _("Event"), _("Time"), _("Actor"), _("Actor account"), _("What"), _("Action category"), _("Object"),
+        _("Person"), _("Reason"), _("Action code"), _("Object type"), _("Object id"), _("Reason code"), _("IP address"),
     ]
     rows = (
-        (r.id, r.at, r.actor_label, r.actor_id, r.action, r.object_type, r.object_id, r.person_id, r.reason, r.ip)
+        (
+            r.id, r.at, r.actor_label, r.actor_id, r.action_label, r.category_label, r.object_label, r.person_id,
+            r.reason_label, r.action, r.object_type, r.object_id, r.reason, r.ip,
+        )
         for r in audit_events_all(user=actor, filters=filters)
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
