@@ -423,6 +423,9 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "khaibao" / "locale"]
+# Thousands grouped by three where a number is formatted with grouping (the `grouped` filter):
+# Django's Vietnamese formats give the separator (".") but not the grouping.
+NUMBER_GROUPING = 3
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account
@@ -75,11 +76,11 @@ def _clean(data: AnnouncementData, *, publish_changed: bool) -> tuple[dict[str, 
     if len(title_en) > TITLE_MAX:
         errors["title_en"] = _("Keep the title to %(max)s characters or fewer.") % {"max": TITLE_MAX}
     if len(body) > BODY_MAX:
-        errors["body"] = _("Keep the text to %(max)s characters or fewer.") % {"max": f"{BODY_MAX:,}"}
+        errors["body"] = _("Keep the text to %(max)s characters or fewer.") % {"max": number_format(BODY_MAX, force_grouping=True)}
     elif not body and kind != Kind.HOTLINE:
         errors["body"] = _("Write the text of the announcement.")
     if len(body_en) > BODY_MAX:
-        errors["body_en"] = _("Keep the text to %(max)s characters or fewer.") % {"max": f"{BODY_MAX:,}"}
+        errors["body_en"] = _("Keep the text to %(max)s characters or fewer.") % {"max": number_format(BODY_MAX, force_grouping=True)}
     if body_en and not title_en:
         errors["title_en"] = _("Give the English text a title too.")
     phone = ""

@@ -156,3 +156,13 @@ def test_it_adds_and_removes_members_by_hand(world, units, hn_admin):
     # A member outside the admin's subtree cannot be removed.
     outsider = Member.objects.create(unit=units["hcm"], full_name="Ngoài", phone="+84912345691", phone_index=phone_index("+84912345691"))
     assert page.post(f"/staff/orgs/members/{outsider.pk}/remove/").status_code == 404
+
+
+def test_it_writes_the_row_limit_the_way_each_language_does(world, units, hn_admin):
+    """Issue 17: "Tối đa 20,000 dòng" — Vietnamese groups thousands with a dot."""
+    page = console(hn_admin)
+    vi = page.get(f"/staff/orgs/{units['hn'].pk}/import/").content.decode()
+    assert "20.000" in vi
+    assert "20,000" not in vi
+    en = page.get(f"/staff/orgs/{units['hn'].pk}/import/", headers={"Accept-Language": "en"}).content.decode()
+    assert "20,000" in en
