@@ -31,3 +31,11 @@ def countries_list() -> list[Country]:
     countries = {c.code: c for c in Country.objects.all()}
     names = {code: (c.name_vi if language.startswith("vi") else c.name_en) for code, c in countries.items()}
     return [countries[code] for code in country_order(names, language)]
+
+
+def wards_by_province() -> list[tuple[Province, list[Ward]]]:
+    """Every ward, grouped under its province (both by name): for national pickers. Two queries."""
+    groups: dict[int, list[Ward]] = {}
+    for ward in Ward.objects.order_by("name"):
+        groups.setdefault(ward.province_id, []).append(ward)
+    return [(p, groups.get(p.code, [])) for p in Province.objects.order_by("name")]

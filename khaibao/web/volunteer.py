@@ -30,7 +30,7 @@ from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.models import Feeling
-from khaibao.passes.services import pass_issue
+from khaibao.passes.services import pass_issue_with_code
 from khaibao.people import selectors, services
 from khaibao.people.models import ConsentMethod
 from khaibao.web.household import RELOAD, PersonForm, _reload_form, citizen_required
@@ -173,5 +173,6 @@ def volunteer_end(request: HttpRequest, delegation_id: int) -> HttpResponse:
 def volunteer_passes(request: HttpRequest) -> HttpResponse:
     """Every assisted person's QR pass on one page, to print and hand over."""
     entries = [e for e in selectors.volunteer_assisted(account=request.user) if not e.pending]  # type: ignore[arg-type]
-    cards = [{"person": e.person, "pass_info": pass_issue(person=e.person)} for e in entries]
+    # With the short code to type, as on the holder's own card: a printed QR may smudge.
+    cards = [{"person": e.person, "pass_info": pass_issue_with_code(person=e.person)} for e in entries]
     return render(request, "web/volunteer/passes.html", {"cards": cards, "printed_at": timezone.localtime()})
