@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -14,6 +15,7 @@ from khaibao.accounts.phones import mask_phone
 from khaibao.core import crypto
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip, mark_rate_limited
+from khaibao.monitoring.selectors import today_states
 from khaibao.web.forms import CodeForm, PhoneForm
 from khaibao.web.news import home_news
 
@@ -37,7 +39,10 @@ def home(request: HttpRequest) -> HttpResponse:
     people = []
     if request.user.is_authenticated and request.user.is_citizen:  # type: ignore[union-attr]
         people = list(household_people(request.user).select_related("home_ward__province"))  # type: ignore[arg-type]
-    return render(request, "web/home.html", {"people": people, **home_news(request)})
+    # Each person with what is left to do today: declare, or send today's update.
+    states = today_states(people, timezone.localdate())
+    rows = [{"person": p, "state": states[p.pk]} for p in people]
+    return render(request, "web/home.html", {"people": rows, **home_news(request)})
 
 
 @require_http_methods(["GET", "POST"])
