@@ -11,7 +11,12 @@ from django.views.decorators.http import require_GET
 from khaibao.accounts.access import access_person_for_declarer
 from khaibao.cases.selectors import followup_for_citizen
 from khaibao.declarations.selectors import declarations_history
-from khaibao.monitoring.explain import explain_reasons, explain_recommendations, level_display, status_level_display
+from khaibao.monitoring.explain import (
+    explain_reasons,
+    explain_recommendations,
+    level_display,
+    status_level_display,
+)
 from khaibao.monitoring.selectors import monitoring_progress, person_status
 from khaibao.passes.services import pass_issue_with_code
 

@@ -30,7 +30,7 @@ def waited(since: datetime | None) -> str:
     """How long since `since`, e.g. "2 giờ, 5 phút" / "2 hours, 5 minutes"."""
     if since is None:
         return ""
-    return timesince(since, time_strings=WAIT_STRINGS)
+    return timesince(since, time_strings=WAIT_STRINGS)  # type: ignore[arg-type]  # lazy plurals, as Django's own
 
 
 @register.filter
