@@ -81,7 +81,8 @@ def test_it_sums_up_the_declarations_errors_at_the_top_with_links(page: Any, wor
     assert links.count() >= 3  # the symptom's day, the commitment and the consent
     for n in range(links.count()):
         target = links.nth(n).get_attribute("href")
-        assert target and target.startswith("#")
+        assert target
+        assert target.startswith("#")
         assert page.locator(target).count() == 1, target
     links.first.click()
     assert page.evaluate("location.hash") == links.first.get_attribute("href")
