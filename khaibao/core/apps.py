@@ -6,6 +6,8 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from khaibao.core import tasklog
         from khaibao.core.dbrouter import connect_signals
 
         connect_signals()
+        tasklog.connect()
