@@ -50,10 +50,11 @@ test-fast: compilemessages
 test-browser: setup
 	DEBUG=1 $(PY) -m pytest -q -m browser $(PYTEST_ARGS)
 
-## test-postgres: the whole suite on the local PostgreSQL (PG_URL, default postgres://root@127.0.0.1:5432/khaibao), then test-replica
+## test-postgres: the whole suite on the local PostgreSQL (PG_URL, default postgres://root@127.0.0.1:5432/khaibao), with the PostgreSQL-only tests SQLite skips, then test-replica (REPLICA=0: not)
+REPLICA ?= 1
 test-postgres: setup
 	DEBUG=1 DATABASE_URL=$${PG_URL:-postgres://root@127.0.0.1:5432/khaibao} $(PY) -m pytest -q -n $(JOBS) -m "not replica" $(PYTEST_ARGS)
-	$(MAKE) test-replica
+	@if [ "$(REPLICA)" != 0 ]; then $(MAKE) test-replica; fi
 
 ## test-replica: statistics, dashboards and exports against a real streaming replica (scripts/pg-replica.sh, port 5433)
 test-replica: $(STAMP)

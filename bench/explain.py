@@ -23,7 +23,7 @@ def plans() -> dict[str, Callable[[], Any]]:
     from django.utils import timezone
 
     from bench.measure import staff
-    from khaibao.cases.selectors import TriageFilters, _filtered
+    from khaibao.cases.triage import TriageFilters, _filtered
     from khaibao.people.models import HouseholdMembership
     from khaibao.stats import services as stats
 

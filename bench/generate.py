@@ -9,8 +9,8 @@ Drops and re-creates the database, runs `manage.py migrate` against it, then loa
   one owner account per household (people/3), spread over every ward of `--provinces`;
 * a PersonStatus row per person: ≈90% low, 7% medium, 2.5% high, 0.5% urgent, monitoring
   windows for medium and above, missed days, escalation and lost-to-follow-up derived the way
-  khaibao.cases.queue does, and the queue columns (in_queue, queue_rank, queue_since) computed
-  in SQL with the rules of khaibao/cases/queue.py. The SQL is checked against the pure
+  khaibao.monitoring.queue does, and the queue columns (in_queue, queue_rank, queue_since) computed
+  in SQL with the rules of khaibao/monitoring/queue.py. The SQL is checked against the pure
   function `queue_fields` on a sample of rows at the end (the script fails on a mismatch);
 * one declaration per declared person (risk-factor ones for those needing attention);
 * `--days` days of daily updates at ~60% compliance, sized to reach `--updates` rows
@@ -133,7 +133,7 @@ FROM g;
 ALTER TABLE s ADD PRIMARY KEY (id);
 """
 
-# queue_rank = level × level_step + vulnerability + escalation bump (khaibao/cases/queue.py).
+# queue_rank = level × level_step + vulnerability + escalation bump (khaibao/monitoring/queue.py).
 INSERT_STATUS_SQL = """
 INSERT INTO monitoring_personstatus (
     person_id, level, reasons, recommendations, ruleset_version, priority, assessed_at,
@@ -154,7 +154,7 @@ FROM s
 """
 
 # Missed days for people under monitoring: consecutive days without an update up to yesterday
-# (khaibao.cases.queue.missed_run), then escalation at 2 and lost to follow-up at
+# (khaibao.monitoring.queue.missed_run), then escalation at 2 and lost to follow-up at
 # FOLLOWUP_LOST_AFTER_DAYS (3), as the missed-updates job would have set them.
 MISSED_SQL = """
 WITH last AS (
@@ -178,7 +178,7 @@ FROM (SELECT person_id, max(updated_at) AS at FROM monitoring_dailyupdate GROUP 
 WHERE x.person_id = ps.person_id;
 """
 
-# in_queue / queue_rank / queue_since with the rules of khaibao.cases.queue (queue_reasons,
+# in_queue / queue_rank / queue_since with the rules of khaibao.monitoring.queue (queue_reasons,
 # queue_rank, queue_fields for a row entering the queue: waiting starts at the assessment).
 QUEUE_SQL = """
 UPDATE monitoring_personstatus SET
@@ -277,11 +277,11 @@ def django_setup(url: str) -> None:
 
 
 def check_queue_sample(sample: int) -> int:
-    """Compare the SQL-filled queue columns with khaibao.cases.queue.queue_fields; returns mismatches."""
+    """Compare the SQL-filled queue columns with khaibao.monitoring.queue.queue_fields; returns mismatches."""
     from django.utils import timezone
 
-    from khaibao.cases.queue import queue_fields
     from khaibao.monitoring.models import PersonStatus
+    from khaibao.monitoring.queue import queue_fields
 
     today, now = timezone.localdate(), timezone.now()
     rows = list(PersonStatus.objects.filter(in_queue=True).order_by("?")[: sample // 2])
@@ -315,7 +315,7 @@ def main() -> None:
     from django.conf import settings
     from django.utils import timezone
 
-    from khaibao.cases.queue import escalation_bump
+    from khaibao.monitoring.queue import escalation_bump
     from khaibao.risk import engine
 
     rules = engine.current_rules()
@@ -383,7 +383,7 @@ def main() -> None:
         print(f"  {table:32} {n:>12,}")
     print(f"  {'in the triage queue':32} {in_queue:>12,}")
     if bad:
-        raise SystemExit("the generated queue columns disagree with khaibao.cases.queue")
+        raise SystemExit("the generated queue columns disagree with khaibao.monitoring.queue")
 
 
 if __name__ == "__main__":

@@ -168,7 +168,7 @@ def measure_warning_job(args: argparse.Namespace) -> dict[str, Any]:
 
     from khaibao.people.models import Person
     from khaibao.zones.models import RunStatus, Zone, ZoneVersion, ZoneWarningRun
-    from khaibao.zones.services import warning_run_step
+    from khaibao.zones.warnings import warning_run_step
 
     province = args.warning_province or args.province
     residents = Person.objects.filter(home_ward__province_id=province).count()

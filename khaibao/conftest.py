@@ -22,10 +22,34 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
 
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         return
-    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    only = pytest.mark.skip(reason=POSTGRES_ONLY)
+    replica = pytest.mark.skip(reason="needs a streaming replica of PostgreSQL: make test-replica")
     for item in items:
-        if "postgres_only" in item.keywords or "replica" in item.keywords:
-            item.add_marker(skip)
+        if "replica" in item.keywords:
+            item.add_marker(replica)
+        elif "postgres_only" in item.keywords:
+            item.add_marker(only)
+
+
+POSTGRES_ONLY = "PostgreSQL only: make test-postgres"
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
+    """On SQLite, say how many PostgreSQL-only tests did not run and how to run them: among them
+    are the checks that the one-statement writes store what the portable path stores."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if POSTGRES_ONLY in str(r.longrepr)]
+    if not skipped:
+        return
+    terminalreporter.write_sep("-", f"{len(skipped)} PostgreSQL-only tests skipped", yellow=True)
+    terminalreporter.write_line(
+        "Row locks, concurrent writers and the one-statement writes of the daily update and the declaration"
+        " against their portable path (monitoring/tests/test_daily_update_paths.py,"
+        " declarations/tests/test_declaration_paths.py) run only on PostgreSQL:"
+    )
+    terminalreporter.write_line("    make test-postgres PG_URL=postgres://USER@HOST:5432/DB")
+    terminalreporter.write_line(
+        "    (only those tests: make test-postgres PG_URL=... PYTEST_ARGS='-m postgres_only' REPLICA=0)"
+    )
 
 
 @pytest.fixture(autouse=True)

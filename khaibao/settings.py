@@ -349,6 +349,14 @@ DAILY_REMINDER_BATCH = env_int("DAILY_REMINDER_BATCH", 500)
 # Who gets the daily reminder: functions (today, after_person_id, limit) -> people by id.
 # The organisations app appends its campaign-members source here.
 DAILY_REMINDER_SOURCES = ["khaibao.notifications.selectors.monitored_people_without_update"]
+# People zone warnings never reach: functions () -> a subquery of person ids. The privacy app
+# (a layer above zones) plugs in everyone whose consent is withdrawn or data erased (issue 8 §2:
+# the anonymous shell kept for the statistics still has a home ward).
+ZONE_WARNING_EXCLUSIONS = ["khaibao.privacy.selectors.processing_stopped_ids"]
+# What an assessment reads from apps above monitoring (khaibao/monitoring/sources.py): the
+# exposures contact tracing registered, and the epidemic zones a declared trip went through.
+ASSESSMENT_EXPOSURE_SOURCES = ["khaibao.tracing.selectors.TRACED_EXPOSURES"]
+ASSESSMENT_ZONE_SOURCES = ["khaibao.zones.selectors.zone_facts_for_travel"]
 # Web Push (VAPID): `manage.py vapid_keys` prints a fresh pair. Empty → Web Push is off.
 VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY", "")
 VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY", "")

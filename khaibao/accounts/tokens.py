@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final, LiteralString
+from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from khaibao.accounts.models import Account, ApiToken
@@ -39,8 +41,9 @@ def token_issue(
     return value, token
 
 
-def token_authenticate(value: str) -> Account | None:
-    """The active account behind a bearer value, or None for unknown, expired or revoked."""
+def token_authenticate(value: str) -> ApiToken | None:
+    """The usable token behind a bearer value, its active account loaded (`token.account`);
+    None for unknown, expired or revoked."""
     if not value.startswith(TOKEN_PREFIX) or len(value) > 200:
         return None
     # Every API request runs this: one precompiled statement for the token and its account,
@@ -59,19 +62,38 @@ def token_authenticate(value: str) -> Account | None:
                 cursor.execute(f"{_STAMP_UPDATE} AND token_hash = %s", _stamp_params(now, token_hash))
     if token is None or not token.is_usable(now):
         return None
-    account = token.account
-    account._api_token = token  # type: ignore[attr-defined]
-    return account
+    return token
+
+
+# The API's rate limit, its idempotency store and ninja's auth all ask who sent a request:
+# one lookup, remembered for as long as the request lives.
+_tokens: WeakKeyDictionary[HttpRequest, ApiToken | None] = WeakKeyDictionary()
+
+
+def request_token(request: HttpRequest) -> ApiToken | None:
+    """The usable token behind the request's `Authorization: Bearer …`, its account loaded; or None."""
+    if request in _tokens:
+        return _tokens[request]
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    token = token_authenticate(value.strip()) if scheme.lower() == "bearer" and value else None
+    _tokens[request] = token
+    return token
+
+
+def request_account(request: HttpRequest) -> Account | None:
+    """The account behind the request's bearer token, or None."""
+    token = request_token(request)
+    return token.account if token is not None else None
 
 
 # Coarse last-use stamp: written only when stale, and only for a usable token (an active
 # account's, unrevoked and unexpired), so concurrent requests of one token do not all write it.
-_STAMP_UPDATE = (
+_STAMP_UPDATE: Final = (
     "UPDATE accounts_apitoken SET last_used_at = %s WHERE (last_used_at IS NULL OR last_used_at < %s)"
     " AND revoked_at IS NULL AND expires_at > %s"
     " AND account_id IN (SELECT id FROM accounts_account WHERE is_active)"
 )
-_STAMP_WITH = f"WITH stamp AS ({_STAMP_UPDATE} AND token_hash = %s)"
+_STAMP_WITH: Final[LiteralString] = f"WITH stamp AS ({_STAMP_UPDATE} AND token_hash = %s)"
 
 
 def _stamp_params(now: datetime, token_hash: str) -> list[Any]:

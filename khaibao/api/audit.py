@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut
 from khaibao.audit import labels, selectors
 from khaibao.core.errors import ServiceError
@@ -65,7 +65,7 @@ class AuditPageOut(Schema):
 
 
 @router.get("", response={200: AuditPageOut, 400: ErrorOut, 403: ErrorOut})
-def audit_search(request: HttpRequest, q: Query[AuditQuery]) -> AuditPageOut:
+def audit_search(request: AuthedRequest, q: Query[AuditQuery]) -> AuditPageOut:
     """Audit events newest first, 50 a page (keyset). Data-protection officers only."""
     if q.date_from and q.date_to and q.date_from > q.date_to:
         raise ServiceError(_("The end date is before the start date."), fields={"date_to": _("The end date is before the start date.")})
@@ -77,7 +77,7 @@ def audit_search(request: HttpRequest, q: Query[AuditQuery]) -> AuditPageOut:
         date_from=q.date_from, date_to=q.date_to,
     )
     try:
-        rows = selectors.audit_events_search(user=request.auth, filters=filters, before=q.before)  # type: ignore[attr-defined]
+        rows = selectors.audit_events_search(user=request.auth, filters=filters, before=q.before)
     except PermissionDenied as exc:
         raise ServiceError(_("Only the data-protection officer can read the audit trail."), code="forbidden", status=403) from exc
     return AuditPageOut(

@@ -11,7 +11,8 @@ from ninja.responses import Status
 
 from khaibao.accounts import otp
 from khaibao.accounts.phones import normalise_vn_phone
-from khaibao.accounts.tokens import token_issue, token_revoke
+from khaibao.accounts.tokens import request_token, token_issue, token_revoke
+from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
@@ -67,8 +68,9 @@ def otp_verify(request: HttpRequest, data: OtpVerifyIn) -> TokenOut:
 
 
 @router.post("/logout", response={204: None})
-def logout(request: HttpRequest) -> Status[None]:
+def logout(request: AuthedRequest) -> Status[None]:
     """Revoke the token used for this request."""
-    token = request.auth._api_token  # type: ignore[attr-defined]
-    token_revoke(token=token, actor=request.auth)  # type: ignore[attr-defined]
+    token = request_token(request)
+    if token is not None:  # ninja authenticated this request with it
+        token_revoke(token=token, actor=request.auth)
     return Status(204, None)

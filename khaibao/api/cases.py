@@ -10,12 +10,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
-from khaibao.cases import selectors, services
+from khaibao.cases import services
+from khaibao.cases.case_view import case_person, case_view, case_view_dict, lost_rule_text
+from khaibao.cases.citizen_view import followup_for_citizen
+from khaibao.cases.officials import require_official
+from khaibao.cases.triage import PAGE_DEFAULT, PAGE_MAX, triage_filters_parse, triage_queue, triage_row_dict
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 
@@ -113,7 +117,7 @@ class RevealOut(Schema):
 
 @router.get("/triage", response={200: TriagePageOut, 400: ErrorOut, 403: ErrorOut})
 def triage(
-    request: HttpRequest,
+    request: AuthedRequest,
     ward: Query[str | None] = None,
     level: Query[str | None] = None,
     reason: Query[str | None] = None,
@@ -123,7 +127,7 @@ def triage(
     since_to: Query[str | None] = None,
     min_missed: Query[str | None] = None,
     cursor: Query[str | None] = None,
-    limit: Query[int] = selectors.PAGE_DEFAULT,
+    limit: Query[int] = PAGE_DEFAULT,
 ) -> dict[str, Any]:
     """The triage queue of your jurisdiction, highest priority first.
 
@@ -133,45 +137,45 @@ def triage(
     `since_from`/`since_to` (date the person entered the queue), `min_missed` (days).
     Pass `next_cursor` as `cursor` for the next page.
     """
-    user = selectors.require_official(request.auth)  # type: ignore[attr-defined]
-    if not 1 <= limit <= selectors.PAGE_MAX:
+    user = require_official(request.auth)
+    if not 1 <= limit <= PAGE_MAX:
         raise ServiceError(
             _("Some filters need correcting."),
-            fields={"limit": _("Give a page size from 1 to %(max)s.") % {"max": selectors.PAGE_MAX}},
+            fields={"limit": _("Give a page size from 1 to %(max)s.") % {"max": PAGE_MAX}},
         )
-    filters = selectors.triage_filters_parse(
+    filters = triage_filters_parse(
         {
             "ward": ward, "level": level, "reason": reason, "followup": followup, "assigned": assigned,
             "since_from": since_from, "since_to": since_to, "min_missed": min_missed,
         },
         user=user,
     )
-    page = selectors.triage_queue(user, filters=filters, cursor=cursor, limit=limit)
+    page = triage_queue(user, filters=filters, cursor=cursor, limit=limit)
     return {
-        "items": [selectors.triage_row_dict(row) for row in page.items],
+        "items": [triage_row_dict(row) for row in page.items],
         "next_cursor": page.next_cursor,
-        "lost_to_followup_rule": selectors.lost_rule_text(services.lost_after_days()),
+        "lost_to_followup_rule": lost_rule_text(services.lost_after_days()),
     }
 
 
 @router.get("/cases/{person_id}", response={200: dict[str, Any], 403: ErrorOut, 404: ErrorOut})
-def case_get(request: HttpRequest, person_id: int) -> dict[str, Any]:
+def case_get(request: AuthedRequest, person_id: int) -> dict[str, Any]:
     """One person's case: identity (masked), declarations, daily updates, assessments with
     reasons and rule versions, follow-up history, household. Audited ("person.case_view")."""
-    person = selectors.case_person(request.auth, person_id, purpose="case_view", ip=client_ip(request))  # type: ignore[attr-defined]
-    return selectors.case_view_dict(selectors.case_view(person))
+    person = case_person(request.auth, person_id, purpose="case_view", ip=client_ip(request))
+    return case_view_dict(case_view(person))
 
 
 @router.post(
     "/cases/{person_id}/actions", response={201: ActionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 )
-def case_action(request: HttpRequest, person_id: int, data: ActionBody) -> Status:
+def case_action(request: AuthedRequest, person_id: int, data: ActionBody) -> Status:
     """Record a follow-up action (opens a case if none is open). A positive test marks the
     person F0 (level urgent); "cleared" ends monitoring and closes the case."""
     ip = client_ip(request)
-    person = selectors.case_person(request.auth, person_id, purpose="case_action", ip=ip)  # type: ignore[attr-defined]
+    person = case_person(request.auth, person_id, purpose="case_action", ip=ip)
     action = services.case_action_record(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=request.auth,
         person=person,
         data=services.ActionIn(
             kind=data.kind, notes=data.notes, test_result=data.test_result or "", test_date=data.test_date, at=data.at
@@ -186,16 +190,16 @@ def case_action(request: HttpRequest, person_id: int, data: ActionBody) -> Statu
         "test_date": action.test_date,
         "at": action.at,
         "case_status": action.case.status,
-        "follow_up": selectors.followup_for_citizen(person),
+        "follow_up": followup_for_citizen(person),
     })
 
 
 @router.post("/cases/{person_id}/assign", response={200: CaseOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def case_assign(request: HttpRequest, person_id: int, data: AssignBody) -> dict[str, Any]:
+def case_assign(request: AuthedRequest, person_id: int, data: AssignBody) -> dict[str, Any]:
     """Assign the person's open case (opening one if needed) to yourself or a colleague."""
     ip = client_ip(request)
-    person = selectors.case_person(request.auth, person_id, purpose="case_assign", ip=ip)  # type: ignore[attr-defined]
-    case = services.case_assign(actor=request.auth, person=person, assignee_id=data.assignee_id, ip=ip)  # type: ignore[attr-defined]
+    person = case_person(request.auth, person_id, purpose="case_assign", ip=ip)
+    case = services.case_assign(actor=request.auth, person=person, assignee_id=data.assignee_id, ip=ip)
     assignee = case.assigned_to
     return {
         "case_id": case.pk,
@@ -206,9 +210,9 @@ def case_assign(request: HttpRequest, person_id: int, data: AssignBody) -> dict[
 
 
 @router.post("/cases/{person_id}/reveal", response={200: RevealOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def case_reveal(request: HttpRequest, person_id: int, data: RevealBody) -> dict[str, Any]:
+def case_reveal(request: AuthedRequest, person_id: int, data: RevealBody) -> dict[str, Any]:
     """The full ID number and phone, with a stated reason — audited as "person.reveal"."""
     ip = client_ip(request)
-    person = selectors.case_person(request.auth, person_id, purpose="case_reveal", ip=ip)  # type: ignore[attr-defined]
-    revealed = services.person_reveal(actor=request.auth, person=person, reason=data.reason, ip=ip)  # type: ignore[attr-defined]
+    person = case_person(request.auth, person_id, purpose="case_reveal", ip=ip)
+    revealed = services.person_reveal(actor=request.auth, person=person, reason=data.reason, ip=ip)
     return {"id_number": revealed["id_number"] or None, "phone": revealed["phone"] or None}

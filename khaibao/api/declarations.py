@@ -11,19 +11,19 @@ import datetime as dt
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
 from khaibao.accounts.access import access_person_for_declarer, access_person_for_user
+from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
-from khaibao.cases.selectors import followup_for_citizen
+from khaibao.cases.citizen_view import followup_for_citizen
 from khaibao.core.http import client_ip
-from khaibao.declarations import services as declaration_services
 from khaibao.declarations.answers import DeclarationIn, ExposureIn, RiskDeclarationIn, SymptomIn, TravelIn
 from khaibao.declarations.models import Declaration
-from khaibao.declarations.selectors import declarations_history
+from khaibao.declarations.selectors import declaration_dict, declarations_history
+from khaibao.monitoring import declaring as declaration_services
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.explain import assessment_out, explain_reasons, explain_recommendations
 from khaibao.monitoring.selectors import monitoring_progress, person_status
@@ -200,17 +200,7 @@ def _exposures(items: list[ExposureBody]) -> tuple[ExposureIn, ...]:
 
 def _declaration_out(declaration: Declaration) -> dict[str, Any]:
     assessment = getattr(declaration, "assessment", None)
-    return {
-        "id": declaration.pk,
-        "version": declaration.version,
-        "kind": declaration.kind,
-        "declared_as": declaration.declared_as,
-        "questionnaire_version": declaration.questionnaire_version,
-        "consent_version": declaration.consent_version,
-        "created_at": declaration.created_at,
-        "answers": declaration.answers,
-        "assessment": assessment_out(assessment) if assessment is not None else None,
-    }
+    return declaration_dict(declaration) | {"assessment": assessment_out(assessment) if assessment is not None else None}
 
 
 # --- endpoints ------------------------------------------------------------------------------
@@ -219,11 +209,11 @@ def _declaration_out(declaration: Declaration) -> dict[str, Any]:
     "/{person_id}/declarations", response={201: DeclarationOut, 400: ErrorOut, 404: ErrorOut},
     by_alias=True,
 )
-def declaration_create(request: HttpRequest, person_id: int, data: DeclarationBody) -> Status[dict[str, Any]]:
+def declaration_create(request: AuthedRequest, person_id: int, data: DeclarationBody) -> Status[dict[str, Any]]:
     """Universal health declaration (khai báo y tế toàn dân): a new version, assessed at once."""
-    person = access_person_for_declarer(request.auth, person_id)  # type: ignore[attr-defined]
+    person = access_person_for_declarer(request.auth, person_id)
     declaration = declaration_services.declaration_submit(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=request.auth,
         person=person,
         data=DeclarationIn(
             travel=tuple(t.to_input() for t in data.travel),
@@ -244,12 +234,12 @@ def declaration_create(request: HttpRequest, person_id: int, data: DeclarationBo
     by_alias=True,
 )
 def risk_declaration_create(
-    request: HttpRequest, person_id: int, data: RiskDeclarationBody
+    request: AuthedRequest, person_id: int, data: RiskDeclarationBody
 ) -> Status[dict[str, Any]]:
     """Risk-factor declaration (khai báo yếu tố nguy cơ): always flags the person for officials."""
-    person = access_person_for_declarer(request.auth, person_id)  # type: ignore[attr-defined]
+    person = access_person_for_declarer(request.auth, person_id)
     declaration = declaration_services.risk_declaration_submit(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=request.auth,
         person=person,
         data=RiskDeclarationIn(
             contact_with_case=data.contact_with_case,
@@ -268,10 +258,10 @@ def risk_declaration_create(
 
 @router.get("/{person_id}/declarations", response={200: DeclarationPage, 404: ErrorOut}, by_alias=True)
 def declaration_list(
-    request: HttpRequest, person_id: int, before: Query[int | None] = None, limit: Query[int] = 50
+    request: AuthedRequest, person_id: int, before: Query[int | None] = None, limit: Query[int] = 50
 ) -> dict[str, Any]:
     """The person's declarations, newest first; pass `next_before` as `before` for older ones."""
-    person = access_person_for_user(request.auth, person_id, purpose="declarations", ip=client_ip(request))  # type: ignore[attr-defined]
+    person = access_person_for_user(request.auth, person_id, purpose="declarations", ip=client_ip(request))
     items = declarations_history(person, before=before, limit=limit)
     more = len(items) == max(1, min(limit, 100)) and items[-1].version > 1
     return {"items": [_declaration_out(d) for d in items], "next_before": items[-1].version if more else None}
@@ -281,11 +271,11 @@ def declaration_list(
     "/{person_id}/updates/{day}",
     response={200: DailyUpdateOut, 201: DailyUpdateOut, 400: ErrorOut, 404: ErrorOut},
 )
-def daily_update_put(request: HttpRequest, person_id: int, day: date, data: DailyUpdateBody) -> Status[dict[str, Any]]:
+def daily_update_put(request: AuthedRequest, person_id: int, day: date, data: DailyUpdateBody) -> Status[dict[str, Any]]:
     """Daily update (cập nhật hằng ngày) for today or yesterday: 201 the first time, 200 when replaced."""
-    person = access_person_for_declarer(request.auth, person_id)  # type: ignore[attr-defined]
+    person = access_person_for_declarer(request.auth, person_id)
     update, assessment, created = monitoring_services.daily_update_put(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=request.auth,
         person=person,
         day=day,
         symptoms=data.symptoms,
@@ -303,13 +293,13 @@ def daily_update_put(request: HttpRequest, person_id: int, day: date, data: Dail
 
 
 @router.get("/{person_id}/status", response={200: StatusOut, 404: ErrorOut}, by_alias=True)
-def status_get(request: HttpRequest, person_id: int) -> dict[str, Any]:
+def status_get(request: AuthedRequest, person_id: int) -> dict[str, Any]:
     """Current level, reasons, advice, monitoring progress and a freshly signed health pass."""
-    person = access_person_for_user(request.auth, person_id, purpose="status", ip=client_ip(request))  # type: ignore[attr-defined]
+    person = access_person_for_user(request.auth, person_id, purpose="status", ip=client_ip(request))
     status = person_status(person)
     progress = monitoring_progress(status, timezone.localdate())
     # Only the holder's side gets a short code (it is stored); officials just see the pass.
-    holder = getattr(request.auth, "role", None) == "citizen"  # type: ignore[attr-defined]
+    holder = getattr(request.auth, "role", None) == "citizen"
     issued = pass_issue_with_code(person=person) if holder else pass_issue(person=person)
     return {
         "level": status.level if status is not None and status.assessed_at else None,

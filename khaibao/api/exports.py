@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from khaibao.accounts.models import Role
+from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
@@ -44,8 +45,8 @@ class ExportListOut(Schema):
     items: list[ExportOut]
 
 
-def _official(request: HttpRequest) -> Any:
-    account = request.auth  # type: ignore[attr-defined]
+def _official(request: AuthedRequest) -> Any:
+    account = request.auth
     if account.role != Role.OFFICIAL:
         raise ServiceError(_("Only health officials can export data."), code="forbidden", status=403)
     return account
@@ -81,7 +82,7 @@ def _out(request: HttpRequest, job: ExportJob) -> ExportOut:
         }
     },
 )
-def export_create(request: HttpRequest, data: ExportIn) -> Any:
+def export_create(request: AuthedRequest, data: ExportIn) -> Any:
     """Export the triage list, follow-up list or statistics of your jurisdiction.
 
     Small exports (up to EXPORT_STREAM_MAX_ROWS rows) answer 200 with the file; larger ones
@@ -107,13 +108,13 @@ def export_create(request: HttpRequest, data: ExportIn) -> Any:
 
 
 @router.get("", response={200: ExportListOut, 403: ErrorOut})
-def export_list(request: HttpRequest, before: int | None = None) -> ExportListOut:
+def export_list(request: AuthedRequest, before: int | None = None) -> ExportListOut:
     """Your exports, newest first (keyset: pass the last id as `before`)."""
     jobs = selectors.export_jobs_for(_official(request), before=before)
     return ExportListOut(items=[_out(request, job) for job in jobs])
 
 
 @router.get("/{job_id}", response={200: ExportOut, 403: ErrorOut, 404: ErrorOut})
-def export_detail(request: HttpRequest, job_id: int) -> ExportOut:
+def export_detail(request: AuthedRequest, job_id: int) -> ExportOut:
     """One of your exports: status, progress and, when ready, its signed download link."""
     return _out(request, selectors.access_export_for_owner(_official(request), job_id))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Final
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -24,7 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from khaibao.api.auth import request_account
+from khaibao.accounts.tokens import request_account
 from khaibao.api.errors import error_response
 from khaibao.api.models import IdempotencyRecord
 from khaibao.core import crypto, rowsql
@@ -40,7 +41,7 @@ def _owner(request: HttpRequest) -> str:
     return "anon:" + crypto.blind_index(client_ip(request), purpose="idempotency-ip")[:32]
 
 
-_BY_OWNER_KEY = 'owner = %s AND "key" = %s'
+_BY_OWNER_KEY: Final = 'owner = %s AND "key" = %s'
 
 
 def _record(owner: str, key: str) -> IdempotencyRecord | None:

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from khaibao.accounts.access import describe_scope
 from khaibao.accounts.models import Role
 from khaibao.accounts.phones import mask_phone
+from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
@@ -29,9 +30,9 @@ class MeOut(Schema):
 
 
 @router.get("", response=MeOut)
-def me(request: HttpRequest) -> dict[str, Any]:
+def me(request: AuthedRequest) -> dict[str, Any]:
     """The signed-in account, its roles and the scope of what it may see."""
-    account = request.auth  # type: ignore[attr-defined]
+    account = request.auth
     return {
         "id": account.pk,
         "username": account.username,
@@ -44,10 +45,10 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/export", response={200: dict[str, Any], 403: ErrorOut})
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: AuthedRequest) -> HttpResponse:
     """Everything stored about your household as JSON, with ID and phone numbers in full
     (it is your own data). Each download is recorded in the audit trail. Citizens only."""
-    account = request.auth  # type: ignore[attr-defined]
+    account = request.auth
     if account.role != Role.CITIZEN:
         raise ServiceError(_("Only citizens have a household to export."), code="citizens_only", status=403)
     data = household_export(actor=account, ip=client_ip(request))

@@ -8,7 +8,11 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from khaibao.accounts import ratelimit
+from khaibao.accounts.tokens import request_account
 from khaibao.api.errors import error_response
+from khaibao.core import crypto
+from khaibao.core.http import client_ip
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 _ACCEPTED_TYPES = ("application/json", "multipart/form-data")
@@ -89,12 +93,6 @@ class ApiTokenRateLimitMiddleware:
         scheme, _sep, value = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             return self.get_response(request)
-        # Imported here: the middleware module is loaded before the apps' models are ready.
-        from khaibao.accounts import ratelimit
-        from khaibao.api.auth import request_account
-        from khaibao.core import crypto
-        from khaibao.core.http import client_ip
-
         ip = client_ip(request)
         window = 60
         # One round trip for the three counters (the token's is keyed by its hash, so it can be

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
+from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.http import client_ip
 from khaibao.news import selectors, services
@@ -120,28 +121,28 @@ def news_detail(request: HttpRequest, announcement_id: int) -> NewsOut:
 
 
 @router.post("", response={201: NewsOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut})
-def news_create(request: HttpRequest, data: NewsIn) -> Status:
+def news_create(request: AuthedRequest, data: NewsIn) -> Status:
     """Publish or schedule an item (national and province officials)."""
     item = services.announcement_create(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=request.auth,
         data=services.AnnouncementData(**data.model_dump()),
         ip=client_ip(request),
     )
     return Status(201, _out(item))
 
 
-def _editable(request: HttpRequest, announcement_id: int) -> Announcement:
-    account: Any = request.auth  # type: ignore[attr-defined]
+def _editable(request: AuthedRequest, announcement_id: int) -> Announcement:
+    account: Any = request.auth
     selectors.require_publisher(account)
     return selectors.access_announcement_for_editor(account, announcement_id)
 
 
 @router.patch("/{announcement_id}", response={200: NewsOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def news_update(request: HttpRequest, announcement_id: int, data: NewsPatch) -> NewsOut:
+def news_update(request: AuthedRequest, announcement_id: int, data: NewsPatch) -> NewsOut:
     """Change an item you may edit; the whole result is validated again."""
     item = _editable(request, announcement_id)
     item = services.announcement_update(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=request.auth,
         announcement=item,
         changes=data.model_dump(exclude_unset=True),
         ip=client_ip(request),
@@ -152,8 +153,8 @@ def news_update(request: HttpRequest, announcement_id: int, data: NewsPatch) -> 
 @router.post(
     "/{announcement_id}/unpublish", response={200: NewsOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 )
-def news_unpublish(request: HttpRequest, announcement_id: int) -> NewsOut:
+def news_unpublish(request: AuthedRequest, announcement_id: int) -> NewsOut:
     """Withdraw an item now (sets `expires_at`); it stays on record."""
     item = _editable(request, announcement_id)
-    item = services.announcement_unpublish(actor=request.auth, announcement=item, ip=client_ip(request))  # type: ignore[attr-defined]
+    item = services.announcement_unpublish(actor=request.auth, announcement=item, ip=client_ip(request))
     return _out(item)

@@ -16,6 +16,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from khaibao.accounts.models import Account
+from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.http import client_ip
 from khaibao.notifications import selectors, services
@@ -111,12 +112,12 @@ def _preferences_out(pref: ChannelPreference) -> dict[str, Any]:
     }
 
 
-def _account(request: HttpRequest) -> Account:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
+def _account(request: AuthedRequest) -> Account:
+    return request.auth
 
 
 @router.get("", response=InboxOut)
-def notifications_list(request: HttpRequest, query: Query[InboxQuery]) -> dict[str, Any]:
+def notifications_list(request: AuthedRequest, query: Query[InboxQuery]) -> dict[str, Any]:
     """Your notifications, newest first, with the unread count."""
     account = _account(request)
     page = selectors.inbox_page(account, before=query.before, limit=query.limit)
@@ -128,33 +129,33 @@ def notifications_list(request: HttpRequest, query: Query[InboxQuery]) -> dict[s
 
 
 @router.post("/{notification_id}/read", response={200: NotificationOut, 404: ErrorOut})
-def notification_read(request: HttpRequest, notification_id: int) -> dict[str, Any]:
+def notification_read(request: AuthedRequest, notification_id: int) -> dict[str, Any]:
     account = _account(request)
     notification = selectors.notification_for_account(account, notification_id)
     return _notification_out(services.notification_mark_read(actor=account, notification=notification))
 
 
 @router.post("/read-all", response=ReadAllOut)
-def notifications_read_all(request: HttpRequest) -> dict[str, Any]:
+def notifications_read_all(request: AuthedRequest) -> dict[str, Any]:
     account = _account(request)
     marked = services.notifications_mark_all_read(actor=account)
     return {"marked": marked, "unread": selectors.unread_count(account)}
 
 
 @router.get("/preferences", response=PreferencesOut)
-def preferences_get(request: HttpRequest) -> dict[str, Any]:
+def preferences_get(request: AuthedRequest) -> dict[str, Any]:
     return _preferences_out(services.preference_for(_account(request)))
 
 
 @router.put("/preferences", response={200: PreferencesOut, 400: ErrorOut})
-def preferences_put(request: HttpRequest, data: PreferencesIn) -> dict[str, Any]:
+def preferences_put(request: AuthedRequest, data: PreferencesIn) -> dict[str, Any]:
     changes = data.model_dump(exclude_none=True)
     pref = services.preferences_update(actor=_account(request), ip=client_ip(request), **changes)
     return _preferences_out(pref)
 
 
 @router.post("/webpush-subscriptions", response={201: WebPushSubscriptionOut, 400: ErrorOut})
-def webpush_subscribe(request: HttpRequest, data: WebPushSubscriptionIn) -> Status[dict[str, Any]]:
+def webpush_subscribe(request: AuthedRequest, data: WebPushSubscriptionIn) -> Status[dict[str, Any]]:
     """Store this browser's push subscription (and turn Web Push on)."""
     subscription = services.webpush_subscription_save(
         actor=_account(request), endpoint=data.endpoint, p256dh=data.keys.p256dh, auth=data.keys.auth,

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
@@ -25,8 +26,8 @@ router = Router(tags=["organisations"])
 INLINE_ERRORS_MAX = 100
 
 
-def _org_admin(request: HttpRequest) -> Any:
-    user = request.auth  # type: ignore[attr-defined]
+def _org_admin(request: AuthedRequest) -> Any:
+    user = request.auth
     if not access.is_org_admin(user):
         raise ServiceError(_("Only organisation admins can use this."), code="forbidden", status=403)
     return user
@@ -118,13 +119,13 @@ def _campaign_out(campaign: Campaign) -> CampaignOut:
 
 
 @router.get("", response={200: list[UnitNode], 403: ErrorOut})
-def orgs_tree(request: HttpRequest) -> Any:
+def orgs_tree(request: AuthedRequest) -> Any:
     """The units you administer, as a tree (archived units included, flagged)."""
     return selectors.unit_tree(_org_admin(request))
 
 
 @router.post("/{unit_id}/units", response={201: UnitOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def unit_create(request: HttpRequest, unit_id: int, data: UnitIn) -> Any:
+def unit_create(request: AuthedRequest, unit_id: int, data: UnitIn) -> Any:
     """Create a child unit; `code` is unique among the parent's children and becomes part of the path."""
     user = _org_admin(request)
     parent = access.access_unit_for_user(user, unit_id)
@@ -133,7 +134,7 @@ def unit_create(request: HttpRequest, unit_id: int, data: UnitIn) -> Any:
 
 
 @router.patch("/{unit_id}", response={200: UnitOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def unit_patch(request: HttpRequest, unit_id: int, data: UnitPatch) -> Any:
+def unit_patch(request: AuthedRequest, unit_id: int, data: UnitPatch) -> Any:
     """Rename (`name`), move (`parent_id`, another unit of your subtree) or archive (`archived: true`,
     only an empty unit: no active members, no active child units)."""
     user = _org_admin(request)
@@ -151,7 +152,7 @@ def unit_patch(request: HttpRequest, unit_id: int, data: UnitPatch) -> Any:
 
 
 @router.post("/{unit_id}/roster", response={200: RosterOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def roster_upload(request: HttpRequest, unit_id: int, file: File[UploadedFile]) -> Any:
+def roster_upload(request: AuthedRequest, unit_id: int, file: File[UploadedFile]) -> Any:
     """Import a roster (multipart field `file`: .csv in UTF-8 or .xlsx, at most 20,000 rows and
     10 MB). Columns: full name, phone, unit (code or path; empty = this unit), role. Valid rows
     are created or updated; the rest come back inline (first 100) and as a CSV at `error_file_url`."""
@@ -171,7 +172,7 @@ def roster_upload(request: HttpRequest, unit_id: int, file: File[UploadedFile]) 
 
 
 @router.get("/roster-imports/{import_id}/errors.csv", response={200: None, 403: ErrorOut, 404: ErrorOut})
-def roster_errors(request: HttpRequest, import_id: int) -> Any:
+def roster_errors(request: AuthedRequest, import_id: int) -> Any:
     """The rejected rows of one of your imports, with the reason on each row (CSV, UTF-8)."""
     record = access.access_roster_import_for_user(_org_admin(request), import_id)
     return error_file_response(record.error_csv, record.pk)
@@ -186,14 +187,14 @@ def error_file_response(content: str, import_id: int) -> HttpResponse:
 
 
 @router.get("/{unit_id}/campaigns", response={200: list[CampaignOut], 403: ErrorOut, 404: ErrorOut})
-def campaigns_list(request: HttpRequest, unit_id: int, archived: bool = False) -> Any:
+def campaigns_list(request: AuthedRequest, unit_id: int, archived: bool = False) -> Any:
     """The unit's campaigns, newest start first (`archived=true` includes archived ones)."""
     unit = access.access_unit_for_user(_org_admin(request), unit_id)
     return [_campaign_out(c) for c in selectors.unit_campaigns(unit, include_archived=archived)]
 
 
 @router.post("/{unit_id}/campaigns", response={201: CampaignOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def campaign_create(request: HttpRequest, unit_id: int, data: CampaignIn) -> Any:
+def campaign_create(request: AuthedRequest, unit_id: int, data: CampaignIn) -> Any:
     """A campaign over the unit's subtree: targets "declared since the start" and/or "updated daily"."""
     user = _org_admin(request)
     unit = access.access_unit_for_user(user, unit_id)
@@ -264,8 +265,8 @@ class MembersOut(Schema):
     next_after: int | None
 
 
-def _unit_and_campaign(request: HttpRequest, unit_id: int, campaign_id: int | None) -> tuple[Any, Any]:
-    user = request.auth  # type: ignore[attr-defined]
+def _unit_and_campaign(request: AuthedRequest, unit_id: int, campaign_id: int | None) -> tuple[Any, Any]:
+    user = request.auth
     compliance.require_org_admin(user)
     if unit_id <= 0 or unit_id >= 2**63:
         raise Http404
@@ -281,7 +282,7 @@ def _unit_and_campaign(request: HttpRequest, unit_id: int, campaign_id: int | No
     response={200: ComplianceOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     by_alias=True,
 )
-def unit_compliance(request: HttpRequest, unit_id: int, query: Query[ComplianceQuery]) -> dict[str, Any]:
+def unit_compliance(request: AuthedRequest, unit_id: int, query: Query[ComplianceQuery]) -> dict[str, Any]:
     """A unit's subtree totals and its children's (ranked) for a day, from the rollups/snapshots."""
     unit, campaign = _unit_and_campaign(request, unit_id, query.campaign)
     if campaign is None:
@@ -302,7 +303,7 @@ def unit_compliance(request: HttpRequest, unit_id: int, query: Query[ComplianceQ
 
 
 @router.get("/{unit_id}/members", response={200: MembersOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def unit_members(request: HttpRequest, unit_id: int, query: Query[MembersQuery]) -> dict[str, Any]:
+def unit_members(request: AuthedRequest, unit_id: int, query: Query[MembersQuery]) -> dict[str, Any]:
     """Members of the unit's subtree with the three compliance facts only (keyset pages by id)."""
     unit, campaign = _unit_and_campaign(request, unit_id, query.campaign)
     if campaign is None:

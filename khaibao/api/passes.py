@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
 from khaibao.accounts.access import access_person_for_declarer
+from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.http import client_ip
 from khaibao.passes import selectors, services
@@ -62,10 +63,10 @@ class KeysOut(Schema):
 
 
 @router.post("/verify", response={200: VerifyOut, 403: ErrorOut, 400: ErrorOut})
-def verify(request: HttpRequest, data: VerifyIn) -> VerifyOut:
+def verify(request: AuthedRequest, data: VerifyIn) -> VerifyOut:
     """Check a scanned pass and say what to do: the decision first, then valid, colour, initials,
     expiry. Never returns health details."""
-    result = services.pass_verify(actor=request.auth, token=data.token, ip=client_ip(request))  # type: ignore[attr-defined]
+    result = services.pass_verify(actor=request.auth, token=data.token, ip=client_ip(request))
     decision = pass_decision(result)
     return VerifyOut(
         decision=decision.code,
@@ -96,7 +97,7 @@ def keys(request: HttpRequest) -> KeysOut:
     response={200: None, 404: ErrorOut},
     openapi_extra={"responses": {200: {"description": "The QR code", "content": {"image/svg+xml": {}}}}},
 )
-def pass_svg(request: HttpRequest, person_id: int) -> HttpResponse:
+def pass_svg(request: AuthedRequest, person_id: int) -> HttpResponse:
     """The person's current pass as a QR code (image/svg+xml)."""
-    person = access_person_for_declarer(request.auth, person_id)  # type: ignore[attr-defined]
+    person = access_person_for_declarer(request.auth, person_id)
     return pass_qr_response(services.pass_issue(person=person).token)

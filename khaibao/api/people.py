@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
@@ -24,6 +24,7 @@ from pydantic import field_validator
 
 from khaibao.accounts.access import access_person_for_declarer
 from khaibao.accounts.models import Account, Role
+from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
@@ -135,8 +136,8 @@ class PersonOut(Schema):
     assisted: bool
 
 
-def _citizen(request: HttpRequest) -> Account:
-    account: Account = request.auth  # type: ignore[attr-defined]
+def _citizen(request: AuthedRequest) -> Account:
+    account: Account = request.auth
     if account.role != Role.CITIZEN:
         raise ServiceError(
             _("Only citizens have a household. Staff accounts use the console."), code="citizens_only", status=403
@@ -144,14 +145,14 @@ def _citizen(request: HttpRequest) -> Account:
     return account
 
 
-def _person(request: HttpRequest, person_id: int) -> Any:
+def _person(request: AuthedRequest, person_id: int) -> Any:
     if not 0 < person_id <= _MAX_ID:
         raise Http404
-    return access_person_for_declarer(request.auth, person_id)  # type: ignore[attr-defined]
+    return access_person_for_declarer(request.auth, person_id)
 
 
 @router.get("", response={200: list[PersonOut], 403: ErrorOut})
-def people_list(request: HttpRequest) -> list[dict[str, Any]]:
+def people_list(request: AuthedRequest) -> list[dict[str, Any]]:
     """Your household ("self" first) and, if you are a volunteer, the people you assist
     (`"assisted": true`, `"relation": null`)."""
     account = _citizen(request)
@@ -159,7 +160,7 @@ def people_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("", response={201: PersonOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut})
-def person_create(request: HttpRequest, data: PersonIn) -> Status:
+def person_create(request: AuthedRequest, data: PersonIn) -> Status:
     """Add someone to your household. An ID number registered anywhere else answers 409."""
     account = _citizen(request)
     person = services.household_person_add(
@@ -173,27 +174,27 @@ def person_create(request: HttpRequest, data: PersonIn) -> Status:
 
 
 @router.get("/{person_id}", response={200: PersonOut, 404: ErrorOut})
-def person_detail(request: HttpRequest, person_id: int) -> dict[str, Any]:
+def person_detail(request: AuthedRequest, person_id: int) -> dict[str, Any]:
     """One person of your household (or whom you assist)."""
     person = _person(request, person_id)
-    return selectors.person_public_dict(selectors.household_entry(account=request.auth, person=person))  # type: ignore[attr-defined]
+    return selectors.person_public_dict(selectors.household_entry(account=request.auth, person=person))
 
 
 @router.patch("/{person_id}", response={200: PersonOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut})
-def person_update(request: HttpRequest, person_id: int, data: PersonPatch) -> dict[str, Any]:
+def person_update(request: AuthedRequest, person_id: int, data: PersonPatch) -> dict[str, Any]:
     """Change the fields sent; the result is validated as a whole (e.g. adults keep an ID number)."""
     person = _person(request, person_id)
     person = services.household_person_update(
-        actor=request.auth, person=person, changes=data.model_dump(exclude_unset=True),  # type: ignore[attr-defined]
+        actor=request.auth, person=person, changes=data.model_dump(exclude_unset=True),
         ip=client_ip(request),
     )
-    return selectors.person_public_dict(selectors.household_entry(account=request.auth, person=person))  # type: ignore[attr-defined]
+    return selectors.person_public_dict(selectors.household_entry(account=request.auth, person=person))
 
 
 @router.delete("/{person_id}", response={204: None, 404: ErrorOut})
-def person_remove(request: HttpRequest, person_id: int) -> Status:
+def person_remove(request: AuthedRequest, person_id: int) -> Status:
     """Remove someone from your household (a volunteer: stop assisting them). Their history
     is kept when it exists; see people.services.household_person_remove."""
     person = _person(request, person_id)
-    services.household_person_remove(actor=request.auth, person=person, ip=client_ip(request))  # type: ignore[attr-defined]
+    services.household_person_remove(actor=request.auth, person=person, ip=client_ip(request))
     return Status(204, None)

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from khaibao.api.auth import AuthedRequest
 from khaibao.places import selectors
 from khaibao.places.models import Province
 
@@ -29,13 +29,13 @@ class CountryOut(Schema):
 
 
 @router.get("/provinces", response=list[ProvinceOut])
-def provinces(request: HttpRequest) -> QuerySet[Province]:
+def provinces(request: AuthedRequest) -> QuerySet[Province]:
     """All 34 provinces and centrally-run cities."""
     return selectors.provinces_list()
 
 
 @router.get("/provinces/{code}/wards", response=list[WardOut])
-def wards(request: HttpRequest, code: int) -> list[dict[str, object]]:
+def wards(request: AuthedRequest, code: int) -> list[dict[str, object]]:
     """The wards and communes of a province, by name."""
     return [
         {"code": w.code, "name": w.name, "province_code": w.province_id}
@@ -44,7 +44,7 @@ def wards(request: HttpRequest, code: int) -> list[dict[str, object]]:
 
 
 @router.get("/countries", response=list[CountryOut])
-def countries(request: HttpRequest) -> list[dict[str, str]]:
+def countries(request: AuthedRequest) -> list[dict[str, str]]:
     """ISO 3166-1 countries and territories with their CLDR names, Việt Nam first, then in the
     alphabetical order of the request's language (Vietnamese collation for Vietnamese)."""
     return [

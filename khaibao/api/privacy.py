@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import Field
 
 from khaibao.accounts.models import Account, Role
+from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
@@ -25,8 +26,8 @@ from khaibao.privacy import selectors, services
 router = Router(tags=["privacy"])
 
 
-def _citizen(request: HttpRequest) -> Account:
-    account: Account = request.auth  # type: ignore[attr-defined]
+def _citizen(request: AuthedRequest) -> Account:
+    account: Account = request.auth
     if account.role != Role.CITIZEN:
         raise ServiceError(_("Only citizens have a household."), code="citizens_only", status=403)
     return account
@@ -61,7 +62,7 @@ class ConsentOut(Schema):
 
 
 @router.get("/consent", response={200: ConsentOut, 403: ErrorOut})
-def consent(request: HttpRequest) -> dict[str, Any]:
+def consent(request: AuthedRequest) -> dict[str, Any]:
     """The consent notice shown now (purpose, legal basis, retention) and, per person of your
     household, the consent versions they accepted with the words each one showed."""
     account = _citizen(request)
@@ -81,7 +82,7 @@ def consent(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/export", response={200: dict[str, Any], 403: ErrorOut})
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: AuthedRequest) -> HttpResponse:
     """Everything stored about your household as one JSON file: people, declarations, daily
     updates, assessments, zone warnings, contacts, follow-up, passes, notifications, reports and
     the consent texts accepted. Each download is recorded in the audit trail."""
@@ -127,7 +128,7 @@ class ConfirmOut(Schema):
 
 
 @router.post("/erasure-codes", response={201: CodeOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut})
-def erasure_code(request: HttpRequest, data: CodeIn) -> tuple[int, dict[str, Any]]:
+def erasure_code(request: AuthedRequest, data: CodeIn) -> tuple[int, dict[str, Any]]:
     """Send a one-time code (6 digits, 5 minutes, 5 tries) to your phone to confirm withdrawing
     consent for, or erasing, people of your household. Choosing yourself means your whole
     household, and your account is closed."""
@@ -144,7 +145,7 @@ def erasure_code(request: HttpRequest, data: CodeIn) -> tuple[int, dict[str, Any
 @router.post(
     "/erasure-codes/{code_id}/confirm", response={202: ConfirmOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
 )
-def erasure_confirm(request: HttpRequest, code_id: int, data: ConfirmIn) -> tuple[int, dict[str, Any]]:
+def erasure_confirm(request: AuthedRequest, code_id: int, data: ConfirmIn) -> tuple[int, dict[str, Any]]:
     """Confirm with the code: processing stops at once and the erasure runs in the background.
     If your own person was chosen, your account is closed and this token stops working."""
     account = _citizen(request)
@@ -156,6 +157,6 @@ def erasure_confirm(request: HttpRequest, code_id: int, data: ConfirmIn) -> tupl
 
 
 @router.get("/erasures", response={200: list[ErasureOut], 403: ErrorOut})
-def erasures(request: HttpRequest) -> list[Any]:
+def erasures(request: AuthedRequest) -> list[Any]:
     """The erasures you asked for, newest first, with their progress."""
     return selectors.erasures_requested_by(account=_citizen(request))

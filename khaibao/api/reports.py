@@ -19,15 +19,16 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ValidationError
 
-from khaibao.accounts.models import Role
-from khaibao.api.auth import request_account
+from khaibao.accounts.models import Account, Role
+from khaibao.accounts.tokens import request_account
+from khaibao.api.auth import AuthedRequest
 from khaibao.api.errors import validation_fields
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.reports import pow as proof_of_work
 from khaibao.reports import selectors, services
-from khaibao.reports.models import Report
+from khaibao.reports.models import Report, ReportReply
 from khaibao.reports.photos import MAX_PHOTO_BYTES
 
 router = Router(tags=["reports"])
@@ -97,6 +98,12 @@ class PhotoOut(Schema):
     url: str
 
 
+class StatusChangeOut(Schema):
+    from_status: str
+    to_status: str
+    at: datetime
+
+
 class OfficialReportOut(ReportOut):
     anonymous: bool
     duplicate_of: int | None
@@ -105,6 +112,7 @@ class OfficialReportOut(ReportOut):
     overdue: bool
     notes: list[NoteOut]
     photo_list: list[PhotoOut]
+    status_changes: list[StatusChangeOut]
 
 
 class QueueItemOut(Schema):
@@ -156,44 +164,50 @@ class ReportCaseOut(Schema):
     report_id: int
 
 
-def _user(request: HttpRequest) -> Any:
-    return getattr(request, "auth", None)
+def _user(request: AuthedRequest) -> Account:
+    return request.auth
 
 
-def _replies(report: Report) -> list[ReplyOut]:
-    return [ReplyOut(text=r.text, created_at=r.created_at) for r in selectors.public_replies(report)]
+def _replies(replies: list[ReportReply]) -> list[ReplyOut]:
+    return [ReplyOut(text=r.text, created_at=r.created_at) for r in replies]
 
 
-def _report_out(report: Report) -> dict[str, Any]:
+def _report_out(report: Report, *, photos: int | None = None, replies: list[ReportReply] | None = None) -> dict[str, Any]:
+    if photos is None:
+        # Lists annotate the count (one query for the page); a single report counts on its own.
+        photos = report.photo_count if hasattr(report, "photo_count") else report.photos.count()
     return {
         "id": report.pk, "category": report.category, "ward_code": report.ward_id, "ward_name": report.ward.name,
         "address": report.address, "description": report.description, "happened_at": report.happened_at,
         "lat": report.lat, "lon": report.lon, "status": report.status, "created_at": report.created_at,
         "updated_at": report.updated_at,
-        # Lists annotate the count (one query for the page); a single report counts on its own.
-        "photos": report.photo_count if hasattr(report, "photo_count") else report.photos.count(),
-        "replies": _replies(report),
+        "photos": photos,
+        "replies": _replies(replies if replies is not None else selectors.public_replies(report)),
     }
 
 
 def _official_out(report: Report) -> OfficialReportOut:
+    detail = selectors.report_detail(report)
     return OfficialReportOut(
-        **_report_out(report),
+        **_report_out(report, photos=len(detail.photos), replies=detail.replies),
         anonymous=report.reporter_id is None,
         duplicate_of=report.duplicate_of_id,
         person_id=report.person_id,
-        age_hours=round(selectors.age_hours(report), 1),
-        overdue=selectors.is_overdue(report),
+        age_hours=round(detail.age_hours, 1),
+        overdue=detail.overdue,
         notes=[
             NoteOut(id=n.pk, author=str(n.author.username or n.author.pk), text=n.text, created_at=n.created_at)
-            for n in report.notes.select_related("author").order_by("created_at", "pk")
+            for n in detail.notes
         ],
         photo_list=[
             PhotoOut(
                 id=p.pk, content_type=p.content_type, size=p.size, width=p.width, height=p.height,
                 url=f"/api/v1/reports/{report.pk}/photos/{p.pk}",
             )
-            for p in report.photos.order_by("pk")
+            for p in detail.photos
+        ],
+        status_changes=[
+            StatusChangeOut(from_status=c.from_status, to_status=c.to_status, at=c.at) for c in detail.changes
         ],
     )
 
@@ -254,7 +268,7 @@ def report_submit(request: HttpRequest) -> Status:
 
 
 @router.get("", response={200: list[ReportOut]})
-def reports_mine(request: HttpRequest) -> list[dict[str, Any]]:
+def reports_mine(request: AuthedRequest) -> list[dict[str, Any]]:
     """The signed-in citizen's own reports, newest first, with the replies."""
     return [_report_out(r) for r in selectors.reports_of_reporter(_user(request))[:100]]
 
@@ -265,14 +279,14 @@ def report_track(request: HttpRequest, code: str) -> TrackOut:
     report = selectors.report_by_code(code)
     return TrackOut(
         category=report.category, status=report.status, created_at=report.created_at,
-        updated_at=report.updated_at, replies=_replies(report),
+        updated_at=report.updated_at, replies=_replies(selectors.public_replies(report)),
     )
 
 
 @router.get("/queue", response={200: QueueOut, 403: ErrorOut})
-def report_queue(request: HttpRequest, query: Query[QueueQuery]) -> QueueOut:
+def report_queue(request: AuthedRequest, query: Query[QueueQuery]) -> QueueOut:
     """Reports in the official's area, oldest first, with their age against the target."""
-    if getattr(_user(request), "role", None) != Role.OFFICIAL:
+    if _user(request).role != Role.OFFICIAL:
         # The documented answer for another role: refused, not an empty queue.
         raise ServiceError(_("Only health officials handle reports."), code="forbidden", status=403)
     filters = selectors.QueueFilters(category=query.category, status=query.status, ward=query.ward, age=query.age)
@@ -291,20 +305,20 @@ def report_queue(request: HttpRequest, query: Query[QueueQuery]) -> QueueOut:
 
 
 @router.get("/{int:report_id}", response={200: ReportOut, 404: ErrorOut})
-def report_detail(request: HttpRequest, report_id: int) -> dict[str, Any]:
+def report_detail(request: AuthedRequest, report_id: int) -> dict[str, Any]:
     """The signed-in reporter's own report."""
     return _report_out(selectors.report_for_reporter(_user(request), report_id))
 
 
 @router.get("/{int:report_id}/official", response={200: OfficialReportOut, 404: ErrorOut})
-def report_official(request: HttpRequest, report_id: int) -> OfficialReportOut:
+def report_official(request: AuthedRequest, report_id: int) -> OfficialReportOut:
     """A report in the official's area, with notes and photos (audited)."""
     report = selectors.report_for_official(_user(request), report_id, ip=client_ip(request))
     return _official_out(report)
 
 
 @router.post("/{int:report_id}/status", response={200: OfficialReportOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut})
-def report_status(request: HttpRequest, report_id: int, data: StatusIn) -> OfficialReportOut:
+def report_status(request: AuthedRequest, report_id: int, data: StatusIn) -> OfficialReportOut:
     ip = client_ip(request)
     report = selectors.report_for_official(_user(request), report_id, purpose="", ip=ip)
     duplicate_of = None
@@ -322,7 +336,7 @@ def report_status(request: HttpRequest, report_id: int, data: StatusIn) -> Offic
 
 
 @router.post("/{int:report_id}/notes", response={201: NoteOut, 400: ErrorOut, 404: ErrorOut})
-def report_note(request: HttpRequest, report_id: int, data: TextIn) -> Status:
+def report_note(request: AuthedRequest, report_id: int, data: TextIn) -> Status:
     ip = client_ip(request)
     report = selectors.report_for_official(_user(request), report_id, purpose="", ip=ip)
     note = services.report_note_add(actor=_user(request), report=report, text=data.text, ip=ip)
@@ -331,7 +345,7 @@ def report_note(request: HttpRequest, report_id: int, data: TextIn) -> Status:
 
 
 @router.post("/{int:report_id}/replies", response={201: ReplyOut, 400: ErrorOut, 404: ErrorOut})
-def report_reply(request: HttpRequest, report_id: int, data: TextIn) -> Status:
+def report_reply(request: AuthedRequest, report_id: int, data: TextIn) -> Status:
     ip = client_ip(request)
     report = selectors.report_for_official(_user(request), report_id, purpose="", ip=ip)
     reply = services.report_reply_add(actor=_user(request), report=report, text=data.text, ip=ip)
@@ -339,7 +353,7 @@ def report_reply(request: HttpRequest, report_id: int, data: TextIn) -> Status:
 
 
 @router.post("/{int:report_id}/to-case", response={201: ReportCaseOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut})
-def report_to_case(request: HttpRequest, report_id: int, data: CaseIn) -> Status:
+def report_to_case(request: AuthedRequest, report_id: int, data: CaseIn) -> Status:
     """Turn a report about a person into a case: the person enters their ward's triage queue."""
     ip = client_ip(request)
     report = selectors.report_for_official(_user(request), report_id, purpose="", ip=ip)
@@ -350,7 +364,7 @@ def report_to_case(request: HttpRequest, report_id: int, data: CaseIn) -> Status
 
 
 @router.get("/{int:report_id}/photos/{int:photo_id}", response={200: None, 404: ErrorOut})
-def report_photo(request: HttpRequest, report_id: int, photo_id: int) -> FileResponse:
+def report_photo(request: AuthedRequest, report_id: int, photo_id: int) -> FileResponse:
     """A photo, for the reporter or an official of the area (audited); never cached."""
     user = _user(request)
     ip = client_ip(request)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
+from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut
 from khaibao.stats import selectors
 
@@ -85,9 +85,9 @@ class ByAreaOut(Schema):
 
 
 @router.get("/summary", response={200: SummaryOut, 400: ErrorOut, 403: ErrorOut}, by_alias=True)
-def summary(request: HttpRequest, query: Query[RangeQuery]) -> dict[str, Any]:
+def summary(request: AuthedRequest, query: Query[RangeQuery]) -> dict[str, Any]:
     """Per-day declarations and daily updates, and the current totals, for the official's jurisdiction."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     date_from, date_to = selectors.stats_range(query.date_from, query.date_to)
     data = selectors.summary(user, date_from, date_to)
     return {
@@ -110,9 +110,9 @@ def summary(request: HttpRequest, query: Query[RangeQuery]) -> dict[str, Any]:
 
 
 @router.get("/by-area", response={200: ByAreaOut, 400: ErrorOut, 403: ErrorOut}, by_alias=True)
-def by_area(request: HttpRequest, query: Query[DayQuery]) -> dict[str, Any]:
+def by_area(request: AuthedRequest, query: Query[DayQuery]) -> dict[str, Any]:
     """One day's numbers per ward (province and ward officials) or per province (national)."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     day = query.day or timezone.localdate()
     rows = selectors.by_area(user, day)
     freshness = selectors.rollup_freshness()

@@ -14,13 +14,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from khaibao.accounts import break_glass
 from khaibao.accounts.access import access_person_for_user
 from khaibao.accounts.models import Account, Role
+from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
@@ -34,14 +35,14 @@ _MAX_ID = 2**63 - 1
 KindIn = Literal["household", "workplace", "close", "unmasked", "care_without_ppe", "other"]
 
 
-def _official(request: HttpRequest) -> Account:
-    account: Account = request.auth  # type: ignore[attr-defined]
+def _official(request: AuthedRequest) -> Account:
+    account: Account = request.auth
     if account.role != Role.OFFICIAL:
         raise ServiceError(_("Only health officials can do this."), code="officials_only", status=403)
     return account
 
 
-def _case(request: HttpRequest, person_id: int, purpose: str) -> Person:
+def _case(request: AuthedRequest, person_id: int, purpose: str) -> Person:
     official = _official(request)
     if not 0 < person_id <= _MAX_ID:
         raise Http404
@@ -84,12 +85,12 @@ def _out(row: selectors.ContactRow) -> dict[str, Any]:
 
 
 @router.post("/{person_id}/contacts", response={200: ContactOut, 201: ContactOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut})
-def contact_create(request: HttpRequest, person_id: int, data: ContactIn) -> Status:
+def contact_create(request: AuthedRequest, person_id: int, data: ContactIn) -> Status:
     """Register a contact of the F0 or F1 case `person_id`: 201 when new, 200 when this
     person was already registered as a contact of this case (nothing changes)."""
     source = _case(request, person_id, "contacts_register")
     contact, created = services.contact_register(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=request.auth,
         source=source,
         data=services.ContactInput(
             full_name=data.full_name, ward_code=data.ward_code, contact_date=data.contact_date, kind=data.kind,
@@ -97,15 +98,15 @@ def contact_create(request: HttpRequest, person_id: int, data: ContactIn) -> Sta
         ),
         ip=client_ip(request),
     )
-    row = next(r for r in selectors.contacts_of(source, viewer=request.auth) if r.id == contact.pk)  # type: ignore[attr-defined]
+    row = next(r for r in selectors.contacts_of(source, viewer=request.auth) if r.id == contact.pk)
     return Status(201 if created else 200, _out(row))
 
 
 @router.get("/{person_id}/contacts", response={200: list[ContactOut], 403: ErrorOut, 404: ErrorOut})
-def contact_list(request: HttpRequest, person_id: int) -> list[dict[str, Any]]:
+def contact_list(request: AuthedRequest, person_id: int) -> list[dict[str, Any]]:
     """The contacts registered for the case, newest first."""
     source = _case(request, person_id, "contacts_view")
-    return [_out(r) for r in selectors.contacts_of(source, viewer=request.auth)]  # type: ignore[attr-defined]
+    return [_out(r) for r in selectors.contacts_of(source, viewer=request.auth)]
 
 
 class BreakGlassIn(StrictSchema):
@@ -124,7 +125,7 @@ class BreakGlassOut(Schema):
 
 
 @break_glass_router.post("", response={200: BreakGlassOut, 201: BreakGlassOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut})
-def break_glass_open(request: HttpRequest, data: BreakGlassIn) -> Status:
+def break_glass_open(request: AuthedRequest, data: BreakGlassIn) -> Status:
     """Open a person outside your jurisdiction for 24 hours. Audited and reviewed nationally."""
     official = _official(request)
     by, value = break_glass.clean_search(id_number=data.id_number or "", phone=data.phone or "")
@@ -153,7 +154,7 @@ class ReviewIn(StrictSchema):
 
 
 @break_glass_router.get("/review", response={200: list[GrantOut], 403: ErrorOut})
-def break_glass_review_list(request: HttpRequest, before: int | None = None) -> list[break_glass.GrantRow]:
+def break_glass_review_list(request: AuthedRequest, before: int | None = None) -> list[break_glass.GrantRow]:
     """Unreviewed grants, newest first (national officials only); page with `before=<last id>`."""
     official = _official(request)
     if before is not None and not 0 < before <= _MAX_ID:
@@ -169,7 +170,7 @@ class ReviewedOut(Schema):
 
 
 @break_glass_router.post("/review/{grant_id}", response={200: ReviewedOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut})
-def break_glass_review(request: HttpRequest, grant_id: int, data: ReviewIn) -> dict[str, Any]:
+def break_glass_review(request: AuthedRequest, grant_id: int, data: ReviewIn) -> dict[str, Any]:
     """Mark a grant reviewed, with an optional note (national officials only)."""
     official = _official(request)
     if not 0 < grant_id <= _MAX_ID:

@@ -9,6 +9,26 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from khaibao.api import (
+    audit,
+    auth_endpoints,
+    cases,
+    declarations,
+    exports,
+    me,
+    news,
+    notifications,
+    orgs,
+    passes,
+    people,
+    places,
+    privacy,
+    reports,
+    stats,
+    tracing,
+    volunteers,
+    zones,
+)
 from khaibao.api.auth import bearer
 from khaibao.api.errors import error_response, invalid_request, malformed_json
 from khaibao.core.errors import RateLimited, ServiceError
@@ -95,27 +115,6 @@ def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
 
 
 def _register_routers() -> None:
-    from khaibao.api import (
-        audit,
-        auth_endpoints,
-        cases,
-        declarations,
-        exports,
-        me,
-        news,
-        notifications,
-        orgs,
-        passes,
-        people,
-        places,
-        privacy,
-        reports,
-        stats,
-        tracing,
-        volunteers,
-        zones,
-    )
-
     api.add_router("/auth", auth_endpoints.router)
     api.add_router("/me", me.router)
     api.add_router("/places", places.router)

@@ -4,20 +4,25 @@ officials' declarations (every change a new version)."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
-from khaibao.zones import present, selectors, services
+from khaibao.zones import present, selectors
 from khaibao.zones.geometry import check_lat_lon
+from khaibao.zones.inputs import UNSET, CircleInput, PlaceInput, Unset, ZoneInput
 from khaibao.zones.models import PlaceVersion, ZoneVersion
+from khaibao.zones.places import place_declare, place_update
+from khaibao.zones.zones import zone_declare, zone_update
 
 router = Router(tags=["zones"])
+T = TypeVar("T")
 
 
 class CircleIn(StrictSchema):
@@ -176,16 +181,56 @@ def _place_out(version: PlaceVersion) -> PlaceVersionOut:
     )
 
 
-def _service_data(payload: dict[str, Any]) -> dict[str, Any]:
-    """The API's `advice` (text, or {vi, en}) as the services' advice_vi / advice_en."""
-    if "advice" in payload:
-        advice = payload.pop("advice")
-        if isinstance(advice, dict):
-            payload["advice_vi"] = advice.get("vi", "")
-            payload["advice_en"] = advice.get("en", "")
-        else:
-            payload["advice_vi"] = advice or ""
-    return payload
+def _sent(data: StrictSchema) -> set[str]:
+    """The fields the client sent: all of a new zone's or place's (defaults count), only those
+    present in a PATCH."""
+    return set(data.model_fields_set) if isinstance(data, ZonePatch | PlacePatch) else set(type(data).model_fields)
+
+
+def _pick(sent: set[str], name: str, value: T) -> T | Unset:
+    return value if name in sent else UNSET
+
+
+def _advice(sent: set[str], advice: str | AdviceIn | None) -> tuple[str | Unset, str | Unset]:
+    """The API's `advice` (text, or {vi, en}) as the services' advice_vi / advice_en: text is
+    the Vietnamese advice and leaves the English one as it was."""
+    if "advice" not in sent:
+        return UNSET, UNSET
+    if isinstance(advice, AdviceIn):
+        return advice.vi, advice.en
+    return advice or "", UNSET
+
+
+def _zone_input(data: ZoneIn | ZonePatch) -> ZoneInput:
+    sent = _sent(data)
+    circle = data.circle
+    advice_vi, advice_en = _advice(sent, data.advice)
+    return ZoneInput(
+        name=_pick(sent, "name", data.name), level=_pick(sent, "level", data.level),
+        lockdown=_pick(sent, "lockdown", data.lockdown), isolation=_pick(sent, "isolation", data.isolation),
+        whole_province=_pick(sent, "whole_province", data.whole_province),
+        province_code=_pick(sent, "province_code", data.province_code),
+        ward_codes=_pick(sent, "ward_codes", data.ward_codes),
+        circle=_pick(sent, "circle", CircleInput(lat=circle.lat, lon=circle.lon, radius_m=circle.radius_m) if circle else None),
+        polygon=_pick(sent, "polygon", data.polygon),
+        valid_from=_pick(sent, "valid_from", data.valid_from), valid_until=_pick(sent, "valid_until", data.valid_until),
+        advice_vi=advice_vi, advice_en=advice_en,
+    )
+
+
+def _place_input(data: PlaceIn | PlacePatch) -> PlaceInput:
+    sent = _sent(data)
+    advice_vi, advice_en = _advice(sent, data.advice)
+    return PlaceInput(
+        name=_pick(sent, "name", data.name),
+        province_code=_pick(sent, "province_code", data.province_code) if isinstance(data, PlaceIn) else UNSET,
+        ward_code=_pick(sent, "ward_code", data.ward_code), lat=_pick(sent, "lat", data.lat),
+        lon=_pick(sent, "lon", data.lon), radius_m=_pick(sent, "radius_m", data.radius_m),
+        window_start=_pick(sent, "window_start", data.window_start),
+        window_end=_pick(sent, "window_end", data.window_end),
+        withdrawn=_pick(sent, "withdrawn", data.withdrawn) if isinstance(data, PlacePatch) else UNSET,
+        advice_vi=advice_vi, advice_en=advice_en,
+    )
 
 
 @router.get("", auth=None, response={200: dict[str, Any], 304: None, 400: ErrorOut})
@@ -245,18 +290,17 @@ def zones_check(request: HttpRequest, query: Query[CheckQuery]) -> HttpResponse:
 
 
 @router.post("", response={201: ZoneVersionOut, 400: ErrorOut, 403: ErrorOut})
-def zone_create(request: HttpRequest, data: ZoneIn) -> Status:
+def zone_create(request: AuthedRequest, data: ZoneIn) -> Status:
     """Declare a zone (province officials in their province, national officials anywhere).
     At least one of ward_codes, circle, polygon (or whole_province)."""
-    payload = _service_data(data.model_dump())
-    version = services.zone_declare(actor=request.auth, ip=client_ip(request), **payload)  # type: ignore[attr-defined]
+    version = zone_declare(actor=request.auth, data=_zone_input(data), ip=client_ip(request))
     return Status(201, _zone_out(version))
 
 
 @router.get("/{int:zone_id}", response={200: dict[str, Any], 404: ErrorOut})
-def zone_detail(request: HttpRequest, zone_id: int) -> dict[str, Any]:
+def zone_detail(request: AuthedRequest, zone_id: int) -> dict[str, Any]:
     """A zone's versions, newest first, each with its warning run (officials)."""
-    zone = selectors.zone_for_official(request.auth, zone_id)  # type: ignore[attr-defined]
+    zone = selectors.zone_for_official(request.auth, zone_id)
     versions = selectors.zone_versions(zone)
     return {
         "id": zone.pk,
@@ -267,26 +311,23 @@ def zone_detail(request: HttpRequest, zone_id: int) -> dict[str, Any]:
 
 
 @router.patch("/{int:zone_id}", response={200: ZoneVersionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def zone_patch(request: HttpRequest, zone_id: int, data: ZonePatch) -> ZoneVersionOut:
+def zone_patch(request: AuthedRequest, zone_id: int, data: ZonePatch) -> ZoneVersionOut:
     """Change a zone: a new version (raise, lower, edit) or `"end": true`. Nothing is deleted."""
-    zone = selectors.zone_for_manager(request.auth, zone_id)  # type: ignore[attr-defined]
-    payload = _service_data(data.model_dump(exclude_unset=True))
-    version = services.zone_update(actor=request.auth, zone=zone, ip=client_ip(request), **payload)  # type: ignore[attr-defined]
+    zone = selectors.zone_for_manager(request.auth, zone_id)
+    version = zone_update(actor=request.auth, zone=zone, data=_zone_input(data), end=data.end, ip=client_ip(request))
     return _zone_out(version)
 
 
 @router.post("/places", response={201: PlaceVersionOut, 400: ErrorOut, 403: ErrorOut})
-def place_create(request: HttpRequest, data: PlaceIn) -> Status:
+def place_create(request: AuthedRequest, data: PlaceIn) -> Status:
     """Publish a place with a time window (mốc dịch tễ): a ward and/or a point, the window, advice."""
-    payload = _service_data(data.model_dump())
-    version = services.place_declare(actor=request.auth, ip=client_ip(request), **payload)  # type: ignore[attr-defined]
+    version = place_declare(actor=request.auth, data=_place_input(data), ip=client_ip(request))
     return Status(201, _place_out(version))
 
 
 @router.patch("/places/{int:place_id}", response={200: PlaceVersionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def place_patch(request: HttpRequest, place_id: int, data: PlacePatch) -> PlaceVersionOut:
+def place_patch(request: AuthedRequest, place_id: int, data: PlacePatch) -> PlaceVersionOut:
     """Change a place notice (a new version); `"withdrawn": true` takes it off the list."""
-    place = selectors.place_for_manager(request.auth, place_id)  # type: ignore[attr-defined]
-    payload = _service_data(data.model_dump(exclude_unset=True))
-    version = services.place_update(actor=request.auth, place=place, ip=client_ip(request), **payload)  # type: ignore[attr-defined]
+    place = selectors.place_for_manager(request.auth, place_id)
+    version = place_update(actor=request.auth, place=place, data=_place_input(data), ip=client_ip(request))
     return _place_out(version)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from khaibao.accounts.http import SignedInRequest
 from khaibao.audit import labels, selectors
 from khaibao.audit.services import audit_trail_export
 from khaibao.backoffice.permissions import staff_passes
@@ -71,7 +72,7 @@ def _before(request: HttpRequest) -> int | None:
 
 @dpo_required
 @require_GET
-def audit_search(request: HttpRequest) -> HttpResponse:
+def audit_search(request: SignedInRequest) -> HttpResponse:
     """Matching events newest first, 50 a page; "older" links carry the filters and the last id."""
     form = AuditSearchForm(request.GET or None)
     rows: list[selectors.AuditRow] = []
@@ -94,7 +95,7 @@ def audit_search(request: HttpRequest) -> HttpResponse:
 
 @dpo_required
 @require_POST
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: SignedInRequest) -> HttpResponse:
     """The whole filtered trail (not only the page shown) as CSV or XLSX; audited."""
     form = AuditSearchForm(request.POST)
     if not form.is_valid():

@@ -5,13 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from khaibao.accounts import break_glass
+from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import ScopeLevel
 from khaibao.backoffice.permissions import official_required
 from khaibao.backoffice.tracing import case_url
@@ -49,7 +50,7 @@ _apply = form_add_service_error
 
 @official_required
 @require_http_methods(["GET", "POST"])
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: SignedInRequest) -> HttpResponse:
     """Step 1 (search) and step 2 (reason) on one page; POST only, so numbers stay out of URLs."""
     step = request.POST.get("step", "")
     form: SearchForm = SearchForm()
@@ -63,7 +64,7 @@ def search(request: HttpRequest) -> HttpResponse:
             try:
                 by, value = break_glass.clean_search(id_number=data["id_number"], phone=data["phone"])
                 person, grant = break_glass.break_glass_open(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     by=by, value=value, person_id=data["person_id"], reason=data["reason"], ip=ip,
                 )
             except ServiceError as exc:
@@ -81,7 +82,7 @@ def search(request: HttpRequest) -> HttpResponse:
         form.is_valid()
         try:
             by, value = break_glass.clean_search(id_number=request.POST.get("id_number", ""), phone=request.POST.get("phone", ""))
-            results = break_glass.break_glass_search(actor=request.user, by=by, value=value, ip=ip)  # type: ignore[arg-type]
+            results = break_glass.break_glass_search(actor=request.user, by=by, value=value, ip=ip)
         except ServiceError:
             results = []
     elif request.method == "POST":
@@ -89,7 +90,7 @@ def search(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 by, value = break_glass.clean_search(**form.cleaned_data)
-                results = break_glass.break_glass_search(actor=request.user, by=by, value=value, ip=ip)  # type: ignore[arg-type]
+                results = break_glass.break_glass_search(actor=request.user, by=by, value=value, ip=ip)
             except ServiceError as exc:
                 _apply(form, exc)
             else:
@@ -116,9 +117,9 @@ class ReviewForm(forms.Form):
 
 @official_required
 @require_http_methods(["GET", "POST"])
-def review(request: HttpRequest) -> HttpResponse:
+def review(request: SignedInRequest) -> HttpResponse:
     """National officials: the unreviewed break-glass accesses, newest first."""
-    if request.user.scope_level != ScopeLevel.NATIONAL:  # type: ignore[union-attr]
+    if request.user.scope_level != ScopeLevel.NATIONAL:
         raise PermissionDenied
     error = ""
     if request.method == "POST":
@@ -126,7 +127,7 @@ def review(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 break_glass.break_glass_review(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     grant_id=form.cleaned_data["grant_id"], note=form.cleaned_data["note"], ip=client_ip(request),
                 )
             except ServiceError as exc:
@@ -138,7 +139,7 @@ def review(request: HttpRequest) -> HttpResponse:
             error = _("The note is too long.")
     before = request.GET.get("before", "")
     before_id = int(before) if before.isdigit() and 0 < int(before) < 2**63 else None
-    rows = break_glass.grants_to_review(actor=request.user, before=before_id)  # type: ignore[arg-type]
+    rows = break_glass.grants_to_review(actor=request.user, before=before_id)
     context = {
         "rows": rows,
         "error": error,

@@ -7,28 +7,27 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import Account
 from khaibao.backoffice.permissions import official_required
-from khaibao.cases import selectors, services
+from khaibao.cases import services
+from khaibao.cases.case_view import case_person, case_view, lost_rule_text
 from khaibao.cases.models import ActionKind, TestResult
-from khaibao.cases.queue import QUEUE_REASONS
+from khaibao.cases.officials import assignable_officials, jurisdiction_wards
+from khaibao.cases.triage import triage_filters_parse, triage_queue
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
 from khaibao.monitoring.models import Level
+from khaibao.monitoring.queue import QUEUE_REASONS
 from khaibao.people.models import Person
-
-CONTACTS_TEMPLATE = "backoffice/tracing/_contacts.html"
-
-
+from khaibao.tracing.selectors import contacts_of
 
 
 class FilterForm(forms.Form):
@@ -61,14 +60,14 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: Account, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        wards = selectors.jurisdiction_wards(user)
+        wards = jurisdiction_wards(user)
         if wards is None:
             self.fields["ward"] = forms.IntegerField(label=gettext_lazy("Ward code"), required=False, min_value=1)
         else:
             self.fields["ward"].choices = [("", _("All")), *[(w.code, w.name) for w in wards]]  # type: ignore[attr-defined]
         self.fields["assigned"].choices = [  # type: ignore[attr-defined]
             ("", _("Anyone")), ("me", _("Me")),
-            *[(str(a.pk), a.display_name or a.username) for a in selectors.assignable_officials(user) if a.pk != user.pk],
+            *[(str(a.pk), a.display_name or a.username) for a in assignable_officials(user) if a.pk != user.pk],
         ]
 
 
@@ -100,15 +99,15 @@ class AssignForm(forms.Form):
     def __init__(self, *args: Any, user: Account, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assignee"].choices = [  # type: ignore[attr-defined]
-            (a.pk, a.display_name or a.username) for a in selectors.assignable_officials(user)
+            (a.pk, a.display_name or a.username) for a in assignable_officials(user)
         ]
 
 
 @official_required
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: SignedInRequest) -> HttpResponse:
     """The triage queue with filters (a GET form) and a keyset "next page" link."""
-    user: Account = request.user  # type: ignore[assignment]
+    user: Account = request.user
     form = FilterForm(request.GET or None, user=user)
     page = None
     status = 200
@@ -119,8 +118,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         if form.is_bound:
             params = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         try:
-            filters = selectors.triage_filters_parse(params, user=user)
-            page = selectors.triage_queue(user, filters=filters, cursor=request.GET.get("cursor") or None)
+            filters = triage_filters_parse(params, user=user)
+            page = triage_queue(user, filters=filters, cursor=request.GET.get("cursor") or None)
         except ServiceError as exc:
             for name, message in exc.fields.items():
                 form.add_error(name if name in form.fields else None, message)
@@ -137,27 +136,18 @@ def queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "next_url": next_url,
             "first_page": bool(request.GET.get("cursor")),
-            "lost_rule": selectors.lost_rule_text(services.lost_after_days()),
+            "lost_rule": lost_rule_text(services.lost_after_days()),
         },
         status=status,
     )
 
 
-def _contacts_context(request: HttpRequest, person: Person) -> dict[str, Any]:
-    # The tracing app provides this section; the case view works without it.
-    try:
-        get_template(CONTACTS_TEMPLATE)
-    except TemplateDoesNotExist:
-        return {"show_contacts": False}
-    try:
-        from khaibao.tracing.selectors import contacts_of
-    except ImportError:
-        return {"show_contacts": False}
-    return {"show_contacts": True, "contacts": contacts_of(person, viewer=request.user)}
+def _contacts_context(request: SignedInRequest, person: Person) -> dict[str, Any]:
+    return {"contacts": contacts_of(person, viewer=request.user)}
 
 
 def _render_case(
-    request: HttpRequest,
+    request: SignedInRequest,
     person: Person,
     *,
     action_form: ActionForm | None = None,
@@ -165,15 +155,15 @@ def _render_case(
     revealed: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user: Account = request.user  # type: ignore[assignment]
-    view = selectors.case_view(person, revealed=revealed)
+    user = request.user
+    view = case_view(person, revealed=revealed)
     context = {
         "view": view,
         "person": view.person,
         "action_form": action_form or ActionForm(),
         "reveal_form": reveal_form or RevealForm(),
         "assign_form": AssignForm(user=user),
-        "lost_rule": selectors.lost_rule_text(view.lost_after_days),
+        "lost_rule": lost_rule_text(view.lost_after_days),
         **_contacts_context(request, view.person),
     }
     return render(request, "backoffice/cases/case.html", context, status=status)
@@ -181,17 +171,17 @@ def _render_case(
 
 @official_required
 @require_GET
-def case(request: HttpRequest, person_id: int) -> HttpResponse:
+def case(request: SignedInRequest, person_id: int) -> HttpResponse:
     """The case view; opening it writes the "person.case_view" audit event."""
-    person = selectors.case_person(request.user, person_id, purpose="case_view", ip=client_ip(request))
+    person = case_person(request.user, person_id, purpose="case_view", ip=client_ip(request))
     return _render_case(request, person)
 
 
 @official_required
 @require_POST
-def case_action(request: HttpRequest, person_id: int) -> HttpResponse:
+def case_action(request: SignedInRequest, person_id: int) -> HttpResponse:
     ip = client_ip(request)
-    person = selectors.case_person(request.user, person_id, purpose="case_action", ip=ip)
+    person = case_person(request.user, person_id, purpose="case_action", ip=ip)
     form = ActionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -214,10 +204,10 @@ def case_action(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @official_required
 @require_POST
-def case_assign(request: HttpRequest, person_id: int) -> HttpResponse:
+def case_assign(request: SignedInRequest, person_id: int) -> HttpResponse:
     ip = client_ip(request)
-    user: Account = request.user  # type: ignore[assignment]
-    person = selectors.case_person(user, person_id, purpose="case_assign", ip=ip)
+    user: Account = request.user
+    person = case_person(user, person_id, purpose="case_assign", ip=ip)
     form = AssignForm(request.POST, user=user)
     if request.POST.get("to_me"):
         assignee_id = None
@@ -238,10 +228,10 @@ def case_assign(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @official_required
 @require_POST
-def case_reveal(request: HttpRequest, person_id: int) -> HttpResponse:
+def case_reveal(request: SignedInRequest, person_id: int) -> HttpResponse:
     """Show the full ID number and phone once, for a stated reason (audited "person.reveal")."""
     ip = client_ip(request)
-    person = selectors.case_person(request.user, person_id, purpose="case_reveal", ip=ip)
+    person = case_person(request.user, person_id, purpose="case_reveal", ip=ip)
     form = RevealForm(request.POST)
     if form.is_valid():
         try:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.orgs import compliance
@@ -100,7 +101,7 @@ def _pct(n: int, total: int) -> float:
 
 @login_required(login_url="backoffice:sign_in")
 @require_GET
-def dashboard(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
+def dashboard(request: SignedInRequest, unit_id: int | None = None) -> HttpResponse:
     unit = _unit(request, unit_id)
     campaigns = compliance.campaigns_for_unit(unit)
     form = ReportForm(request.GET or None, campaigns=campaigns)
@@ -134,7 +135,7 @@ def dashboard(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
 
 @login_required(login_url="backoffice:sign_in")
 @require_GET
-def members(request: HttpRequest, unit_id: int) -> HttpResponse:
+def members(request: SignedInRequest, unit_id: int) -> HttpResponse:
     unit = _unit(request, unit_id)
     form = MembersForm(request.GET or None)
     status, after, campaign_id = None, 0, None
@@ -154,7 +155,7 @@ def members(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 @login_required(login_url="backoffice:sign_in")
 @require_GET
-def export(request: HttpRequest, unit_id: int) -> HttpResponse | StreamingHttpResponse:
+def export(request: SignedInRequest, unit_id: int) -> HttpResponse | StreamingHttpResponse:
     unit = _unit(request, unit_id)
     form = ReportForm(request.GET or None, campaigns=compliance.campaigns_for_unit(unit))
     if not form.is_valid():

@@ -20,16 +20,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import Role
-from khaibao.api.auth import request_account
+from khaibao.accounts.tokens import request_account
 from khaibao.cases.models import CaseStatus
-from khaibao.cases.queue import QUEUE_REASONS
-from khaibao.cases.selectors import jurisdiction_wards
+from khaibao.cases.officials import jurisdiction_wards
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.exports import selectors, services
 from khaibao.exports.models import ExportJob, Format, Kind, Status
 from khaibao.monitoring.models import Level
+from khaibao.monitoring.queue import QUEUE_REASONS
 from khaibao.places.selectors import wards_by_province
 
 # Form field → filter name of each kind. The triage names are the queue's own query
@@ -130,7 +131,7 @@ def _file_response(outcome: services.ExportOutcome) -> StreamingHttpResponse:
 
 @login_required(login_url="backoffice:sign_in")
 @require_http_methods(["GET", "POST"])
-def exports(request: HttpRequest) -> HttpResponseBase:
+def exports(request: SignedInRequest) -> HttpResponseBase:
     official = _official(request)
     if request.method == "POST":
         form = ExportForm(request.POST, user=official)
@@ -177,7 +178,7 @@ def exports(request: HttpRequest) -> HttpResponseBase:
 
 @login_required(login_url="backoffice:sign_in")
 @require_GET
-def export_status(request: HttpRequest, job_id: int) -> HttpResponse:
+def export_status(request: SignedInRequest, job_id: int) -> HttpResponse:
     """One job's row: the htmx progress poll swaps it every 2 s while the job runs."""
     job = selectors.access_export_for_owner(_official(request), job_id)
     return render(request, "backoffice/exports/_job.html", _job_row(job))

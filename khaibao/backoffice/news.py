@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import Account, ScopeLevel
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
@@ -114,8 +115,8 @@ _apply_errors = form_add_service_error
 
 
 @publisher_required
-def news_list(request: HttpRequest) -> HttpResponse:
-    items = list(selectors.news_editable(request.user)[:200])  # type: ignore[arg-type]
+def news_list(request: SignedInRequest) -> HttpResponse:
+    items = list(selectors.news_editable(request.user)[:200])
     now = timezone.now()
     rows = [(item, item.state(now)) for item in items]
     return render(request, "backoffice/news/list.html", {"rows": rows})
@@ -123,8 +124,8 @@ def news_list(request: HttpRequest) -> HttpResponse:
 
 @publisher_required
 @require_http_methods(["GET", "POST"])
-def news_create(request: HttpRequest) -> HttpResponse:
-    account: Account = request.user  # type: ignore[assignment]
+def news_create(request: SignedInRequest) -> HttpResponse:
+    account: Account = request.user
     form = AnnouncementForm(request.POST or None, account=account)
     if request.method == "POST" and form.is_valid():
         try:
@@ -142,8 +143,8 @@ def news_create(request: HttpRequest) -> HttpResponse:
 
 @publisher_required
 @require_http_methods(["GET", "POST"])
-def news_edit(request: HttpRequest, announcement_id: int) -> HttpResponse:
-    account: Account = request.user  # type: ignore[assignment]
+def news_edit(request: SignedInRequest, announcement_id: int) -> HttpResponse:
+    account: Account = request.user
     item = selectors.access_announcement_for_editor(account, announcement_id)
     form = AnnouncementForm(request.POST or None, account=account, initial=_initial(item))
     if request.method == "POST" and form.is_valid():
@@ -164,9 +165,9 @@ def news_edit(request: HttpRequest, announcement_id: int) -> HttpResponse:
 
 @publisher_required
 @require_http_methods(["GET", "POST"])
-def news_unpublish(request: HttpRequest, announcement_id: int) -> HttpResponse:
+def news_unpublish(request: SignedInRequest, announcement_id: int) -> HttpResponse:
     """GET asks for confirmation; POST withdraws the item (it stays on record)."""
-    account: Account = request.user  # type: ignore[assignment]
+    account: Account = request.user
     item = selectors.access_announcement_for_editor(account, announcement_id)
     if request.method == "POST":
         services.announcement_unpublish(actor=account, announcement=item, ip=client_ip(request))
@@ -177,7 +178,7 @@ def news_unpublish(request: HttpRequest, announcement_id: int) -> HttpResponse:
 
 @publisher_required
 @require_POST
-def news_preview(request: HttpRequest) -> HttpResponse:
+def news_preview(request: SignedInRequest) -> HttpResponse:
     """The Markdown as citizens will see it (htmx live preview); nothing is saved."""
     source = request.POST.get("body", "")[:BODY_MAX]
     html = render_markdown(source)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from khaibao.accounts.http import SignedInRequest
 from khaibao.api.orgs import error_file_response
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
@@ -96,11 +97,11 @@ def _move_choices(user: Any, unit: OrgUnit) -> list[tuple[int, str]]:
     ]
 
 
-def _unit_page(request: HttpRequest, unit: OrgUnit, status: int = 200, **bound: forms.Form) -> HttpResponse:
+def _unit_page(request: SignedInRequest, unit: OrgUnit, status: int = 200, **bound: forms.Form) -> HttpResponse:
     user = request.user
     context: dict[str, Any] = {
         "unit": unit,
-        "is_root": unit.pk == user.org_unit_id,  # type: ignore[union-attr]
+        "is_root": unit.pk == user.org_unit_id,
         "children": list(selectors.unit_children(unit)),
         "members": [selectors.member_row(m) for m in selectors.unit_members(unit)[:1000]],
         "campaigns": list(selectors.unit_campaigns(unit)),
@@ -118,21 +119,21 @@ def _unit_page(request: HttpRequest, unit: OrgUnit, status: int = 200, **bound: 
 
 @login_required(login_url="backoffice:sign_in")
 @require_GET
-def orgs_index(request: HttpRequest) -> HttpResponse:
+def orgs_index(request: SignedInRequest) -> HttpResponse:
     user = _admin(request)
     return render(request, "backoffice/orgs/index.html", {"units": selectors.units_flat(user)})
 
 
 @login_required(login_url="backoffice:sign_in")
 @require_GET
-def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
+def unit_detail(request: SignedInRequest, unit_id: int) -> HttpResponse:
     unit = access.access_unit_for_user(_admin(request), unit_id)
     return _unit_page(request, unit)
 
 
 @login_required(login_url="backoffice:sign_in")
 @require_POST
-def unit_action(request: HttpRequest, unit_id: int, action: str) -> HttpResponse:
+def unit_action(request: SignedInRequest, unit_id: int, action: str) -> HttpResponse:
     """One POST target per form on the unit page; a refusal re-renders the page with the errors."""
     user = _admin(request)
     unit = access.access_unit_for_user(user, unit_id)
@@ -196,7 +197,7 @@ def unit_action(request: HttpRequest, unit_id: int, action: str) -> HttpResponse
 
 @login_required(login_url="backoffice:sign_in")
 @require_POST
-def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
+def member_remove(request: SignedInRequest, member_id: int) -> HttpResponse:
     user = _admin(request)
     member = access.access_member_for_user(user, member_id)
     services.member_remove(actor=user, member=member, ip=client_ip(request))
@@ -206,7 +207,7 @@ def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
 
 @login_required(login_url="backoffice:sign_in")
 @require_http_methods(["GET", "POST"])
-def roster_import(request: HttpRequest, unit_id: int) -> HttpResponse:
+def roster_import(request: SignedInRequest, unit_id: int) -> HttpResponse:
     user = _admin(request)
     unit = access.access_unit_for_user(user, unit_id)
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -226,7 +227,7 @@ def roster_import(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 @login_required(login_url="backoffice:sign_in")
 @require_GET
-def roster_errors(request: HttpRequest, import_id: int) -> HttpResponse:
+def roster_errors(request: SignedInRequest, import_id: int) -> HttpResponse:
     record = access.access_roster_import_for_user(_admin(request), import_id)
     return error_file_response(record.error_csv, record.pk)
 
@@ -237,7 +238,7 @@ def _campaign_values(form: CampaignForm) -> dict[str, Any]:
 
 @login_required(login_url="backoffice:sign_in")
 @require_http_methods(["GET", "POST"])
-def campaign_create(request: HttpRequest, unit_id: int) -> HttpResponse:
+def campaign_create(request: SignedInRequest, unit_id: int) -> HttpResponse:
     user = _admin(request)
     unit = access.access_unit_for_user(user, unit_id)
     form = CampaignForm(request.POST or None)
@@ -255,7 +256,7 @@ def campaign_create(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 @login_required(login_url="backoffice:sign_in")
 @require_http_methods(["GET", "POST"])
-def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_edit(request: SignedInRequest, campaign_id: int) -> HttpResponse:
     user = _admin(request)
     campaign: Campaign = access.access_campaign_for_user(user, campaign_id)
     initial = {
@@ -278,7 +279,7 @@ def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 @login_required(login_url="backoffice:sign_in")
 @require_POST
-def campaign_archive(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_archive(request: SignedInRequest, campaign_id: int) -> HttpResponse:
     user = _admin(request)
     campaign = access.access_campaign_for_user(user, campaign_id)
     services.campaign_archive(actor=user, campaign=campaign, ip=client_ip(request))

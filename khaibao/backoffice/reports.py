@@ -17,12 +17,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from khaibao.accounts.http import SignedInRequest
 from khaibao.backoffice.permissions import official_required
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.people.models import Sex
 from khaibao.reports import selectors, services
-from khaibao.reports.models import PERSON_CATEGORIES, Category, ReportStatus
+from khaibao.reports.models import PERSON_CATEGORIES, Category, Report, ReportStatus
 
 
 class FilterForm(forms.Form):
@@ -68,7 +69,7 @@ class CaseForm(forms.Form):
 
 @official_required
 @require_GET
-def reports_index(request: HttpRequest) -> HttpResponse:
+def reports_index(request: SignedInRequest) -> HttpResponse:
     form = FilterForm(request.GET or {"status": "open"})
     filters = selectors.QueueFilters()
     if form.is_valid():
@@ -88,15 +89,16 @@ def reports_index(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _detail_context(request: HttpRequest, report: Any) -> dict[str, Any]:
+def _detail_context(request: HttpRequest, report: Report) -> dict[str, Any]:
+    detail = selectors.report_detail(report)
     return {
         "report": report,
-        "photos": list(report.photos.order_by("pk")),
-        "notes": list(report.notes.select_related("author").order_by("created_at", "pk")),
-        "replies": selectors.public_replies(report),
-        "changes": list(report.status_changes.select_related("actor").order_by("at", "pk")),
-        "age_hours": int(selectors.age_hours(report)),
-        "overdue": selectors.is_overdue(report),
+        "photos": detail.photos,
+        "notes": detail.notes,
+        "replies": detail.replies,
+        "changes": detail.changes,
+        "age_hours": int(detail.age_hours),
+        "overdue": detail.overdue,
         "target_hours": selectors.target_hours(),
         "status_form": StatusForm(initial={"status": report.status}),
         "note_form": TextForm(prefix="note"),
@@ -107,7 +109,7 @@ def _detail_context(request: HttpRequest, report: Any) -> dict[str, Any]:
 
 @official_required
 @require_GET
-def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_detail(request: SignedInRequest, report_id: int) -> HttpResponse:
     report = selectors.report_for_official(request.user, report_id, ip=client_ip(request))
     response = render(request, "backoffice/reports/detail.html", _detail_context(request, report))
     response["Cache-Control"] = "no-store"
@@ -123,7 +125,7 @@ def _fail(request: HttpRequest, report: Any, exc: ServiceError) -> HttpResponse:
 
 @official_required
 @require_POST
-def report_status(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_status(request: SignedInRequest, report_id: int) -> HttpResponse:
     ip = client_ip(request)
     report = selectors.report_for_official(request.user, report_id, purpose="", ip=ip)
     form = StatusForm(request.POST)
@@ -165,19 +167,19 @@ def _text_action(request: HttpRequest, report_id: int, *, prefix: str, service: 
 
 @official_required
 @require_POST
-def report_note(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_note(request: SignedInRequest, report_id: int) -> HttpResponse:
     return _text_action(request, report_id, prefix="note", service=services.report_note_add, done=_("Note added."))
 
 
 @official_required
 @require_POST
-def report_reply(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_reply(request: SignedInRequest, report_id: int) -> HttpResponse:
     return _text_action(request, report_id, prefix="reply", service=services.report_reply_add, done=_("Reply sent."))
 
 
 @official_required
 @require_POST
-def report_to_case(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_to_case(request: SignedInRequest, report_id: int) -> HttpResponse:
     ip = client_ip(request)
     report = selectors.report_for_official(request.user, report_id, purpose="", ip=ip)
     form = CaseForm(request.POST)
@@ -200,7 +202,7 @@ def report_to_case(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @official_required
 @require_GET
-def report_photo(request: HttpRequest, report_id: int, photo_id: int) -> HttpResponse:
+def report_photo(request: SignedInRequest, report_id: int, photo_id: int) -> HttpResponse:
     report = selectors.report_for_official(request.user, report_id, purpose="photo_view", ip=client_ip(request))
     photo, path = selectors.report_photo_path(report, photo_id)
     response = FileResponse(path.open("rb"), content_type=photo.content_type)

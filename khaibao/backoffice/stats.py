@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.selectors import replica_status
 from khaibao.declarations.labels import LEVEL_COLOURS, SYMPTOM_LABELS, label
@@ -39,14 +41,8 @@ def _colour_words() -> dict[str, str]:
     return {level: f"{Level(level).label} · {colours[LEVEL_COLOURS[level]]}" for level in selectors.LEVELS}
 
 
-@login_required(login_url="backoffice:sign_in")
-@require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
-    try:
-        level = selectors.area_level(user)
-    except ServiceError as exc:
-        raise PermissionDenied from exc
+def _range(request: SignedInRequest) -> tuple[StatsRangeForm, date, date]:
+    """The form and the days it asks for; a bad range shows its errors and the default days."""
     form = StatsRangeForm(request.GET or None)
     asked = (None, None)
     if form.is_bound and form.is_valid():
@@ -59,7 +55,31 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         date_from, date_to = selectors.stats_range(None, None)
     if not form.is_bound:
         form = StatsRangeForm(initial={"from": date_from, "to": date_to})
+    return form, date_from, date_to
 
+
+def _charts(data: selectors.Summary, words: dict[str, str], outcomes: dict[str, str], *, has_activity: bool) -> dict[str, str]:
+    return {
+        "activity_svg": charts.activity_chart(data) if has_activity else "",
+        "levels_svg": charts.levels_chart(data.people_by_level, words) if has_activity else "",
+        "symptoms_svg": charts.symptoms_chart(data) if data.symptom_series else "",
+        "outcomes_svg": charts.outcomes_chart(data.outcomes, outcomes) if data.outcomes else "",
+    }
+
+
+def _has_numbers(area: selectors.AreaRow) -> bool:
+    return any(getattr(area, name) for name in _AREA_NUMBERS)
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_GET
+def dashboard(request: SignedInRequest) -> HttpResponse:
+    user = request.user
+    try:
+        level = selectors.area_level(user)
+    except ServiceError as exc:
+        raise PermissionDenied from exc
+    form, date_from, date_to = _range(request)
     data = selectors.summary(user, date_from, date_to)
     table_day = data.totals_day or date_to
     words = _colour_words()
@@ -78,13 +98,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "outcomes": [(outcomes[code], n) for code, n in data.outcomes.items()],
         "area_level": level,
         # The API lists every area; the page keeps the ones with something to show.
-        "areas": [a for a in areas if any(getattr(a, name) for name in _AREA_NUMBERS)],
-        "quiet_areas": sum(1 for a in areas if not any(getattr(a, name) for name in _AREA_NUMBERS)),
+        "areas": [a for a in areas if _has_numbers(a)],
+        "quiet_areas": sum(1 for a in areas if not _has_numbers(a)),
         "table_day": table_day,
-        "activity_svg": charts.activity_chart(data) if has_activity else "",
-        "levels_svg": charts.levels_chart(data.people_by_level, words) if has_activity else "",
-        "symptoms_svg": charts.symptoms_chart(data) if data.symptom_series else "",
-        "outcomes_svg": charts.outcomes_chart(data.outcomes, outcomes) if data.outcomes else "",
+        **_charts(data, words, outcomes, has_activity=has_activity),
         # With a read replica (docs/scaling.md) the numbers above were read from it: say how old.
         "replica": replica_status(),
     }

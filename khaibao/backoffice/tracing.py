@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from khaibao.accounts.access import access_person_for_user
+from khaibao.accounts.http import SignedInRequest
 from khaibao.backoffice.permissions import official_required
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
@@ -33,7 +34,7 @@ def case_url(person: Person) -> str:
 
 @official_required
 @require_http_methods(["GET", "POST"])
-def case_contacts(request: HttpRequest, person_id: int) -> HttpResponse:
+def case_contacts(request: SignedInRequest, person_id: int) -> HttpResponse:
     """The contacts of a case (GET) and registering one (POST, then back to the case view)."""
     if not 0 < person_id <= _MAX_ID:
         raise Http404
@@ -46,7 +47,7 @@ def case_contacts(request: HttpRequest, person_id: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             _contact, created = services.contact_register(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 source=person,
                 data=services.ContactInput(
                     full_name=data["full_name"], ward_code=data["ward_code"], contact_date=data["contact_date"],
@@ -74,7 +75,7 @@ def case_contacts(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @official_required
 @require_GET
-def tracing_wards(request: HttpRequest) -> HttpResponse:
+def tracing_wards(request: SignedInRequest) -> HttpResponse:
     """The ward <select> of the contact form for a province (swapped in by htmx)."""
     form = ContactForm()
     form.set_province(request.GET.get("province"))

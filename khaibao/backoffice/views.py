@@ -13,6 +13,7 @@ from django_otp import login as otp_login
 
 from khaibao.accounts import second_factor, services
 from khaibao.accounts.access import describe_scope
+from khaibao.accounts.http import SignedInRequest
 from khaibao.backoffice.forms import StaffSignInForm, TotpForm
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip, mark_rate_limited
@@ -44,24 +45,24 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 @login_required(login_url="backoffice:sign_in")
 @require_http_methods(["GET", "POST"])
-def two_factor(request: HttpRequest) -> HttpResponse:
+def two_factor(request: SignedInRequest) -> HttpResponse:
     """Enrol (first time, with a QR code) or verify the TOTP second factor."""
     account = request.user
     if not getattr(account, "needs_second_factor", False):
         return redirect("backoffice:home")
-    device = second_factor.confirmed_device(account)  # type: ignore[arg-type]
+    device = second_factor.confirmed_device(account)
     enrolling = device is None
     if enrolling:
-        device = second_factor.enrolment_device(account)  # type: ignore[arg-type]
+        device = second_factor.enrolment_device(account)
     form = TotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         ip = client_ip(request)
-        if second_factor.totp_check(account=account, device=device, code=form.cleaned_data["code"], ip=ip):  # type: ignore[arg-type]
+        if second_factor.totp_check(account=account, device=device, code=form.cleaned_data["code"], ip=ip):
             otp_login(request, device)
             # Passing the second factor raises the session's privilege: a new key, as at sign-in,
             # so a key seen while half signed in is worth nothing afterwards.
             request.session.cycle_key()
-            services.staff_record_sign_in(account=account, ip=ip, second_factor=True)  # type: ignore[arg-type]
+            services.staff_record_sign_in(account=account, ip=ip, second_factor=True)
             return redirect("backoffice:home")
         form.add_error("code", _("The code is wrong. Check the time on your phone and try again."))
     context = {
@@ -69,17 +70,17 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         "enrolling": enrolling,
         "qr_svg": second_factor.enrolment_qr_svg(device) if enrolling else "",
         # Authenticator apps take the secret in base32 when it is typed by hand.
-        "secret": base64.b32encode(device.bin_key).decode().rstrip("=") if enrolling else "",  # type: ignore[union-attr]
+        "secret": base64.b32encode(device.bin_key).decode().rstrip("=") if enrolling and device is not None else "",
     }
     return render(request, "backoffice/two_factor.html", context, status=400 if form.errors else 200)
 
 
 @login_required(login_url="backoffice:sign_in")
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: SignedInRequest) -> HttpResponse:
     account = request.user
     if not getattr(account, "is_staff_role", False):
         return redirect("web:home")
-    return render(request, "backoffice/home.html", {"scope": describe_scope(account)})  # type: ignore[arg-type]
+    return render(request, "backoffice/home.html", {"scope": describe_scope(account)})
 
 
 @require_POST

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from khaibao.accounts.access import access_appointment, appointments_visible_to
+from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import Role, ScopeLevel
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
@@ -67,7 +68,7 @@ class AppointForm(forms.Form):
 
 @_appointer_only
 @require_http_methods(["GET", "POST"])
-def volunteers(request: HttpRequest) -> HttpResponse:
+def volunteers(request: SignedInRequest) -> HttpResponse:
     user = request.user
     form = AppointForm(request.POST or None, units=selectors.appointable_units(user))
     if request.method == "POST" and form.is_valid():
@@ -77,7 +78,7 @@ def volunteers(request: HttpRequest) -> HttpResponse:
         expires_at = timezone.make_aware(datetime.combine(day_after, time.min))
         try:
             services.volunteer_appoint(
-                actor=user, phone=data["phone"], expires_at=expires_at,  # type: ignore[arg-type]
+                actor=user, phone=data["phone"], expires_at=expires_at,
                 org_unit_id=data.get("org_unit"), ip=client_ip(request),
             )
         except ServiceError as exc:
@@ -93,8 +94,8 @@ def volunteers(request: HttpRequest) -> HttpResponse:
 
 @_appointer_only
 @require_POST
-def volunteer_revoke(request: HttpRequest, appointment_id: int) -> HttpResponse:
+def volunteer_revoke(request: SignedInRequest, appointment_id: int) -> HttpResponse:
     appointment = access_appointment(request.user, appointment_id)
-    services.volunteer_revoke(actor=request.user, appointment=appointment, ip=client_ip(request))  # type: ignore[arg-type]
+    services.volunteer_revoke(actor=request.user, appointment=appointment, ip=client_ip(request))
     messages.success(request, _("The appointment was revoked."))
     return redirect("backoffice:volunteers")

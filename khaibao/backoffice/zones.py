@@ -19,12 +19,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
 from khaibao.places.names import vietnamese_sort_key
-from khaibao.zones import selectors, services
+from khaibao.zones import selectors
+from khaibao.zones.inputs import UNSET, CircleInput, PlaceInput, Unset, ZoneInput
 from khaibao.zones.models import PlaceVersion, ZoneLevel, ZoneVersion
+from khaibao.zones.places import DEFAULT_PLACE_RADIUS_M, place_declare, place_update
+from khaibao.zones.zones import zone_declare, zone_update
 
 _LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
@@ -88,17 +92,16 @@ class ZoneForm(forms.Form):
         """Open the typed coordinates when one of them is wrong."""
         return any(self[name].errors for name in ("circle_lat", "circle_lon", "circle_radius_m", "polygon"))
 
-    def service_data(self) -> dict[str, Any]:
+    def service_input(self, *, province_code: int | Unset | None = UNSET) -> ZoneInput:
         d = self.cleaned_data
-        circle_parts = (d.get("circle_lat"), d.get("circle_lon"), d.get("circle_radius_m"))
-        return {
-            "name": d["name"], "level": d["level"], "lockdown": d["lockdown"], "isolation": d["isolation"],
-            "whole_province": d["whole_province"], "ward_codes": list(d.get("wards") or []),
-            "circle": None if all(v is None for v in circle_parts)
-            else {"lat": circle_parts[0], "lon": circle_parts[1], "radius_m": circle_parts[2]},
-            "polygon": d.get("polygon") or None, "valid_from": d.get("valid_from"),
-            "valid_until": d.get("valid_until"), "advice_vi": d.get("advice_vi", ""), "advice_en": d.get("advice_en", ""),
-        }
+        circle = CircleInput(lat=d.get("circle_lat"), lon=d.get("circle_lon"), radius_m=d.get("circle_radius_m"))
+        return ZoneInput(
+            name=d["name"], level=d["level"], lockdown=d["lockdown"], isolation=d["isolation"],
+            whole_province=d["whole_province"], province_code=province_code, ward_codes=list(d.get("wards") or []),
+            circle=None if circle == CircleInput(lat=None, lon=None, radius_m=None) else circle,
+            polygon=d.get("polygon") or None, valid_from=d.get("valid_from"), valid_until=d.get("valid_until"),
+            advice_vi=d.get("advice_vi", ""), advice_en=d.get("advice_en", ""),
+        )
 
 
 class PlaceForm(forms.Form):
@@ -122,13 +125,13 @@ class PlaceForm(forms.Form):
     def advanced_has_errors(self) -> bool:
         return any(self[name].errors for name in ("lat", "lon", "radius_m"))
 
-    def service_data(self) -> dict[str, Any]:
+    def service_input(self, *, province_code: int | Unset | None = UNSET) -> PlaceInput:
         d = self.cleaned_data
-        return {
-            "name": d["name"], "ward_code": d.get("ward"), "lat": d.get("lat"), "lon": d.get("lon"),
-            "radius_m": d.get("radius_m") or 100, "window_start": d["window_start"], "window_end": d["window_end"],
-            "advice_vi": d.get("advice_vi", ""), "advice_en": d.get("advice_en", ""),
-        }
+        return PlaceInput(
+            name=d["name"], province_code=province_code, ward_code=d.get("ward"), lat=d.get("lat"), lon=d.get("lon"),
+            radius_m=d.get("radius_m") or DEFAULT_PLACE_RADIUS_M, window_start=d["window_start"],
+            window_end=d["window_end"], advice_vi=d.get("advice_vi", ""), advice_en=d.get("advice_en", ""),
+        )
 
 
 _FIELD_NAMES = {
@@ -171,7 +174,7 @@ def _local(moment: datetime | None) -> datetime | None:
 
 @login_required(login_url="backoffice:sign_in")
 @require_GET
-def zones_index(request: HttpRequest) -> HttpResponse:
+def zones_index(request: SignedInRequest) -> HttpResponse:
     user = _official(request)
     try:
         province = int(request.GET.get("province") or "") or None
@@ -191,9 +194,9 @@ def zones_index(request: HttpRequest) -> HttpResponse:
 
 @login_required(login_url="backoffice:sign_in")
 @require_http_methods(["GET", "POST"])
-def zone_create(request: HttpRequest) -> HttpResponse:
+def zone_create(request: SignedInRequest) -> HttpResponse:
     return _declare_page(
-        request, form_class=ZoneForm, declare=services.zone_declare, template="backoffice/zones/zone_form.html",
+        request, form_class=ZoneForm, declare=zone_declare, template="backoffice/zones/zone_form.html",
         subject="zone", done=_("The zone is declared. Affected people are being warned."),
         detail=lambda version: redirect("backoffice:zone_detail", zone_id=version.zone_id),
     )
@@ -216,7 +219,7 @@ def _declare_page(
     form = form_class(request.POST or None, province_code=province)
     if request.method == "POST" and form.is_valid():
         try:
-            version = declare(actor=user, ip=client_ip(request), province_code=province, **form.service_data())
+            version = declare(actor=user, data=form.service_input(province_code=province), ip=client_ip(request))
         except ServiceError as exc:
             _apply_errors(form, exc)
         else:
@@ -243,7 +246,7 @@ def _zone_initial(version: ZoneVersion) -> dict[str, Any]:
 
 @login_required(login_url="backoffice:sign_in")
 @require_http_methods(["GET", "POST"])
-def zone_edit(request: HttpRequest, zone_id: int) -> HttpResponse:
+def zone_edit(request: SignedInRequest, zone_id: int) -> HttpResponse:
     user = _declarer(request)
     zone = selectors.zone_for_manager(user, zone_id)
     current = zone.current
@@ -251,7 +254,7 @@ def zone_edit(request: HttpRequest, zone_id: int) -> HttpResponse:
     form = ZoneForm(request.POST or None, province_code=zone.province_id, initial=_zone_initial(current))
     if request.method == "POST" and form.is_valid():
         try:
-            version = services.zone_update(actor=user, zone=zone, ip=client_ip(request), **form.service_data())
+            version = zone_update(actor=user, zone=zone, data=form.service_input(), ip=client_ip(request))
         except ServiceError as exc:
             _apply_errors(form, exc)
         else:
@@ -266,11 +269,11 @@ def zone_edit(request: HttpRequest, zone_id: int) -> HttpResponse:
 
 @login_required(login_url="backoffice:sign_in")
 @require_POST
-def zone_end(request: HttpRequest, zone_id: int) -> HttpResponse:
+def zone_end(request: SignedInRequest, zone_id: int) -> HttpResponse:
     user = _declarer(request)
     zone = selectors.zone_for_manager(user, zone_id)
     try:
-        services.zone_update(actor=user, zone=zone, end=True, ip=client_ip(request))
+        zone_update(actor=user, zone=zone, end=True, ip=client_ip(request))
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
@@ -280,7 +283,7 @@ def zone_end(request: HttpRequest, zone_id: int) -> HttpResponse:
 
 @login_required(login_url="backoffice:sign_in")
 @require_GET
-def zone_detail(request: HttpRequest, zone_id: int) -> HttpResponse:
+def zone_detail(request: SignedInRequest, zone_id: int) -> HttpResponse:
     user = _official(request)
     zone = selectors.zone_for_official(user, zone_id)
     versions = selectors.zone_versions(zone)
@@ -302,7 +305,7 @@ def _manages(user: Any, province_code: int) -> bool:
 
 @login_required(login_url="backoffice:sign_in")
 @require_GET
-def zone_progress(request: HttpRequest, zone_id: int) -> HttpResponse:
+def zone_progress(request: SignedInRequest, zone_id: int) -> HttpResponse:
     """The warning runs' progress (polled by htmx while a run is going)."""
     user = _official(request)
     zone = selectors.zone_for_official(user, zone_id)
@@ -319,9 +322,9 @@ def _running(versions: list[ZoneVersion]) -> bool:
 
 @login_required(login_url="backoffice:sign_in")
 @require_http_methods(["GET", "POST"])
-def place_create(request: HttpRequest) -> HttpResponse:
+def place_create(request: SignedInRequest) -> HttpResponse:
     return _declare_page(
-        request, form_class=PlaceForm, declare=services.place_declare, template="backoffice/zones/place_form.html",
+        request, form_class=PlaceForm, declare=place_declare, template="backoffice/zones/place_form.html",
         subject="place", done=_("The place is published. Affected people are being warned."),
         detail=lambda version: redirect("backoffice:place_detail", place_id=version.place_id),
     )
@@ -337,7 +340,7 @@ def _place_initial(version: PlaceVersion) -> dict[str, Any]:
 
 @login_required(login_url="backoffice:sign_in")
 @require_http_methods(["GET", "POST"])
-def place_edit(request: HttpRequest, place_id: int) -> HttpResponse:
+def place_edit(request: SignedInRequest, place_id: int) -> HttpResponse:
     user = _declarer(request)
     place = selectors.place_for_manager(user, place_id)
     current = place.current
@@ -345,7 +348,7 @@ def place_edit(request: HttpRequest, place_id: int) -> HttpResponse:
     form = PlaceForm(request.POST or None, province_code=place.province_id, initial=_place_initial(current))
     if request.method == "POST" and form.is_valid():
         try:
-            services.place_update(actor=user, place=place, ip=client_ip(request), **form.service_data())
+            place_update(actor=user, place=place, data=form.service_input(), ip=client_ip(request))
         except ServiceError as exc:
             _apply_errors(form, exc)
         else:
@@ -357,17 +360,17 @@ def place_edit(request: HttpRequest, place_id: int) -> HttpResponse:
 
 @login_required(login_url="backoffice:sign_in")
 @require_POST
-def place_withdraw(request: HttpRequest, place_id: int) -> HttpResponse:
+def place_withdraw(request: SignedInRequest, place_id: int) -> HttpResponse:
     user = _declarer(request)
     place = selectors.place_for_manager(user, place_id)
-    services.place_update(actor=user, place=place, withdrawn=True, ip=client_ip(request))
+    place_update(actor=user, place=place, data=PlaceInput(withdrawn=True), ip=client_ip(request))
     messages.success(request, _("The notice is withdrawn. Its history is kept."))
     return redirect("backoffice:place_detail", place_id=place.pk)
 
 
 @login_required(login_url="backoffice:sign_in")
 @require_GET
-def place_detail(request: HttpRequest, place_id: int) -> HttpResponse:
+def place_detail(request: SignedInRequest, place_id: int) -> HttpResponse:
     user = _official(request)
     place = selectors.place_for_official(user, place_id)
     versions = selectors.place_versions(place)

@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 from khaibao.accounts.models import Account, Role
 from khaibao.audit.services import audit_record
 from khaibao.cases.models import ActionKind, CaseStatus, FollowUpAction, FollowUpCase, TestResult
-from khaibao.cases.queue import ESCALATE_AFTER_DAYS, missed_run, queue_apply, under_monitoring
-from khaibao.cases.selectors import colleagues
+from khaibao.cases.officials import colleagues
 from khaibao.core.errors import ServiceError
+from khaibao.monitoring.assessment import person_status_home_fill
 from khaibao.monitoring.models import LEVEL_ORDER, DailyUpdate, PersonStatus
+from khaibao.monitoring.queue import ESCALATE_AFTER_DAYS, missed_run, queue_apply, under_monitoring
 from khaibao.people.models import Person
 from khaibao.risk import engine
 
@@ -119,8 +120,6 @@ def _vulnerability(status: PersonStatus) -> int:
 def _status_for_update(person: Person) -> PersonStatus:
     status, _created = PersonStatus.objects.select_for_update().get_or_create(person=person)
     if _created:
-        from khaibao.monitoring.services import person_status_home_fill
-
         person_status_home_fill(status, person)
     return status
 
@@ -333,8 +332,6 @@ def missed_updates_refresh(*, now: datetime | None = None, batch: int = 500) -> 
 def queue_backfill(*, now: datetime | None = None, batch: int = 1000) -> int:
     """Recompute home ward/province and the queue columns of every status row (e.g. after a
     rule change). Keyset batches by person id."""
-    from khaibao.monitoring.services import person_status_home_fill
-
     now = now or timezone.now()
     today = timezone.localdate(now)
     last_id = 0

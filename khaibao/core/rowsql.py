@@ -10,20 +10,25 @@ way out — so encrypted fields, JSON, decimals, booleans and SQLite's datetimes
 as the ORM would return them, and rows read here are ordinary model instances.
 
 Conditions are SQL written in the calling module (a literal such as ``"person_id = %s"``) with
-the values always passed as parameters, never formatted in. Use the ORM everywhere else: this
-module is for statements measured to matter.
+the values always passed as parameters, never formatted in: every parameter that takes SQL text is
+a `LiteralString` (PEP 675), and `make lint` refuses a call that passes anything but literals (or
+a `LiteralString` handed down by the caller's own caller) there — an f-string of user data
+included (scripts/mypy_literal_sql.py). Use the ORM everywhere else: this module is for
+statements measured to matter.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypeVar, cast
+from typing import Any, LiteralString, TypeVar, cast
 
 from django.db import connections, models, router
 
 M = TypeVar("M", bound=models.Model)
 Converter = tuple[Callable[[Any, Any, Any], Any], Any]  # (function, column expression)
+Statement = tuple[str, list[Any]]  # (sql, params): built here from the models' identifiers
 
 
 def _fields(model: type[models.Model], columns: Sequence[str] | None) -> list[models.Field]:
@@ -37,16 +42,39 @@ def _fields(model: type[models.Model], columns: Sequence[str] | None) -> list[mo
         raise ValueError(f"{model.__name__} has no column {exc.args[0]!r}") from None
 
 
+@dataclass(frozen=True)
+class JsonRows:
+    """For `fetch_with`: the `columns` (attnames) of the rows of `model` whose `match` column
+    (a foreign key's name) points at the fetched row, as JSON text ``[[value, …], …]`` in
+    primary-key order — one correlated subquery, so that a row's children come with it."""
+
+    model: type[models.Model]
+    columns: tuple[str, ...]
+    match: str
+
+
+def _json_rows(rows: JsonRows, outer: type[models.Model], quote: Callable[[str], str]) -> str:
+    meta = rows.model._meta
+    values = ", ".join(f"c.{quote(f.column)}" for f in _fields(rows.model, rows.columns))
+    match = quote(_fields(rows.model, (rows.match,))[0].column)
+    parent = f"{quote(outer._meta.db_table)}.{quote(outer._meta.pk.column)}"
+    return (
+        f"(SELECT COALESCE(json_agg(json_build_array({values}) ORDER BY c.{quote(meta.pk.column)}), '[]')::text"  # noqa: S608 — identifiers from the models
+        f" FROM {quote(meta.db_table)} c WHERE c.{match} = {parent})"
+    )
+
+
 @cache
 def _select(
     model: type[models.Model], columns: tuple[str, ...] | None, where: str, suffix: str, alias: str,
-    extra: tuple[str, ...] = (),
+    extra: tuple[str | JsonRows, ...] = (),
 ) -> tuple[str, list[str], list[list[Converter]]]:
     connection = connections[alias]
     quote = connection.ops.quote_name
     table = model._meta.db_table
     fields = _fields(model, columns)
-    names = ", ".join([*(f"{quote(table)}.{quote(f.column)}" for f in fields), *extra])
+    expressions = [e if isinstance(e, str) else _json_rows(e, model, quote) for e in extra]
+    names = ", ".join([*(f"{quote(table)}.{quote(f.column)}" for f in fields), *expressions])
     sql = f"SELECT {names} FROM {quote(table)} WHERE {where}"  # noqa: S608 — identifiers from the model, values are parameters
     if suffix:
         sql += " " + suffix
@@ -72,12 +100,12 @@ def _row_to_instance(
 
 def fetch(
     model: type[M],
-    where: str,
+    where: LiteralString,
     params: Sequence[Any],
     *,
     columns: Sequence[str] | None = None,
     for_update: bool = False,
-    order_by: str = "",
+    order_by: LiteralString = "",
 ) -> M | None:
     """The first row of `model` matching `where` (SQL with %s placeholders), or None.
 
@@ -97,11 +125,13 @@ def fetch(
 
 
 def fetch_with(
-    model: type[M], extra: Sequence[str], where: str, params: Sequence[Any], *, for_update: bool = False
+    model: type[M], extra: Sequence[LiteralString | JsonRows], where: LiteralString, params: Sequence[Any], *,
+    for_update: bool = False,
 ) -> tuple[M, tuple[Any, ...]] | None:
     """The first row of `model` matching `where`, plus the values of the `extra` SQL expressions
-    read by the same statement (e.g. correlated subqueries over the row's children), unconverted;
-    None when nothing matches. The table is referred to by its name in `extra` and `where`.
+    read by the same statement (e.g. correlated subqueries over the row's children, or
+    `JsonRows`: PostgreSQL), unconverted; None when nothing matches. The table is referred to by
+    its name in `extra` and `where`.
 
     `params` fill the placeholders of `extra` first, then those of `where`.
     """
@@ -121,7 +151,8 @@ def fetch_with(
 
 
 def fetch_values(
-    model: type[models.Model], columns: Sequence[str], where: str, params: Sequence[Any], *, suffix: str = ""
+    model: type[models.Model], columns: Sequence[str], where: LiteralString, params: Sequence[Any], *,
+    suffix: LiteralString = "",
 ) -> list[tuple[Any, ...]]:
     """The `columns` of every row of `model` matching `where`, as converted tuples (as
     `values_list`): for reads that need no model instances."""
@@ -164,7 +195,7 @@ def _select_related(
 
 
 def fetch_related(
-    model: type[M], relation: str, where: str, params: Sequence[Any], *, with_: str = "",
+    model: type[M], relation: str, where: LiteralString, params: Sequence[Any], *, with_: LiteralString = "",
     with_params: Sequence[Any] = (),
 ) -> M | None:
     """The first row of `model` matching `where`, with the row its foreign key `relation` points
@@ -213,8 +244,8 @@ def _insert(
 
 
 def insert_statement(
-    instance: models.Model, expressions: dict[str, tuple[str, Sequence[Any]]] | None = None
-) -> tuple[str, list[Any]]:
+    instance: models.Model, expressions: Mapping[str, tuple[LiteralString, Sequence[Any]]] | None = None
+) -> Statement:
     """The INSERT of the new `instance` as (sql, params), without RETURNING (`create` adds it),
     also for a caller that writes several rows in one statement (PostgreSQL `WITH … INSERT`): `expressions` replace
     the value of some columns (attname → (SQL, its params)), e.g. the id another part of the
@@ -233,9 +264,32 @@ def insert_statement(
     return sql, params
 
 
+@cache
+def _upsert(model: type[models.Model], alias: str, conflict: tuple[str, ...], replace: tuple[str, ...]) -> str:
+    quote = connections[alias].ops.quote_name
+    target = ", ".join(quote(f.column) for f in _fields(model, conflict))
+    sets = ", ".join(f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in _fields(model, replace))
+    insert = _insert(model, alias)[0]
+    return f"{insert} ON CONFLICT ({target}) DO UPDATE SET {sets}"
+
+
+def upsert_statement(instance: models.Model, *, conflict: Sequence[str], replace: Sequence[str]) -> Statement:
+    """The INSERT of the new `instance` that, when a row with the same `conflict` columns exists
+    (a unique constraint), writes the `replace` columns of that row instead, as (sql, params),
+    without RETURNING — one statement where `update_or_create` takes four (PostgreSQL; SQLite
+    ≥ 3.24). A replaced row keeps every other column, its first `created_at` for instance."""
+    model = type(instance)
+    alias = router.db_for_write(model, instance=instance)
+    connection = connections[alias]
+    _sql, fields = _insert(model, alias)
+    sql = _upsert(model, alias, tuple(conflict), tuple(replace))
+    return sql, [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
+
+
 def update_statement(
-    instance: models.Model, columns: Iterable[str], *, expressions: dict[str, str] | None = None, from_: str = ""
-) -> tuple[str, list[Any]]:
+    instance: models.Model, columns: Iterable[str], *, expressions: Mapping[str, LiteralString] | None = None,
+    from_: LiteralString = "",
+) -> Statement:
     """The UPDATE of `columns` of `instance`'s row as (sql, params) (see `update`).
 
     `expressions` set other columns to SQL without parameters (attname → SQL), typically read

@@ -90,50 +90,71 @@ def _check_date(errors: _Errors, name: str, value: date | None, *, today: date, 
         errors.add(name, _("Only the last %(days)d days matter here.") % {"days": lookback})
 
 
-def _travel(errors: _Errors, entries: Sequence[TravelIn], q: Questionnaire, today: date, prefix: str = "travel") -> list[dict[str, Any]]:
-    if len(entries) > q.max_travel_entries:
-        errors.add(prefix, _("At most %(count)d travel entries.") % {"count": q.max_travel_entries})
-        return []
+@dataclass(frozen=True)
+class _KnownPlaces:
+    wards: dict[int, int]  # ward code → its province code
+    provinces: set[int]
+    countries: set[str]
+
+
+def _known_places(entries: Sequence[TravelIn]) -> _KnownPlaces:
     # Out-of-range numbers are simply unknown codes (and would overflow a database integer).
     ward_codes = {t.ward_code for t in entries if t.ward_code is not None and 0 <= t.ward_code < _MAX_CODE}
     province_codes = {t.province_code for t in entries if t.province_code is not None and 0 <= t.province_code < _MAX_CODE}
     countries = {t.country.strip().upper() for t in entries if t.country}
-    wards = dict(Ward.objects.filter(code__in=ward_codes).values_list("code", "province_id")) if ward_codes else {}
-    known_provinces = set(Province.objects.filter(code__in=province_codes).values_list("code", flat=True)) if province_codes else set()
-    known_countries = set(Country.objects.filter(code__in=countries).values_list("code", flat=True)) if countries else set()
+    return _KnownPlaces(
+        wards=dict(Ward.objects.filter(code__in=ward_codes).values_list("code", "province_id")) if ward_codes else {},
+        provinces=set(Province.objects.filter(code__in=province_codes).values_list("code", flat=True))
+        if province_codes else set(),
+        countries=set(Country.objects.filter(code__in=countries).values_list("code", flat=True)) if countries else set(),
+    )
 
+
+def _travel(errors: _Errors, entries: Sequence[TravelIn], q: Questionnaire, today: date, prefix: str = "travel") -> list[dict[str, Any]]:
+    if len(entries) > q.max_travel_entries:
+        errors.add(prefix, _("At most %(count)d travel entries.") % {"count": q.max_travel_entries})
+        return []
+    known = _known_places(entries)
     out: list[dict[str, Any]] = []
     for i, t in enumerate(entries):
         name = f"{prefix}.{i}"
         country = t.country.strip().upper() if t.country else None
-        given = [v for v in (t.ward_code, t.province_code, country) if v is not None]
-        if len(given) != 1:
-            errors.add(name, _("Give one place: a ward, a province or a country."))
-        elif t.ward_code is not None and t.ward_code not in wards:
-            errors.add(f"{name}.ward_code", _("Unknown ward code."))
-        elif t.province_code is not None and t.province_code not in known_provinces:
-            errors.add(f"{name}.province_code", _("Unknown province code."))
-        elif country is not None and country not in known_countries:
-            errors.add(f"{name}.country", _("Unknown country code."))
-        elif country == "VN":
-            errors.add(f"{name}.country", _("For a place in Viet Nam, give the province or the ward."))
-        if t.start is None:
-            errors.add(f"{name}.from", _("Give the date."))
-        elif t.start > today:
-            errors.add(f"{name}.from", _("This date is in the future."))
-        # Only the end date is bounded in the past: a long stay abroad that ended last week
-        # started long ago and still matters.
-        _check_date(errors, f"{name}.to", t.end, today=today, lookback=q.lookback_days)
-        if t.start is not None and t.end is not None and t.end < t.start:
-            errors.add(f"{name}.to", _("The trip cannot end before it starts."))
+        _travel_place(errors, name, t, country, known)
+        _travel_dates(errors, name, t, q, today)
         out.append({
             "ward_code": t.ward_code,
-            "province_code": wards.get(t.ward_code) if t.ward_code is not None else t.province_code,
+            "province_code": known.wards.get(t.ward_code) if t.ward_code is not None else t.province_code,
             "country": country,
             "from": t.start.isoformat() if t.start else None,
             "to": t.end.isoformat() if t.end else None,
         })
     return out
+
+
+def _travel_place(errors: _Errors, name: str, t: TravelIn, country: str | None, known: _KnownPlaces) -> None:
+    given = [v for v in (t.ward_code, t.province_code, country) if v is not None]
+    if len(given) != 1:
+        errors.add(name, _("Give one place: a ward, a province or a country."))
+    elif t.ward_code is not None and t.ward_code not in known.wards:
+        errors.add(f"{name}.ward_code", _("Unknown ward code."))
+    elif t.province_code is not None and t.province_code not in known.provinces:
+        errors.add(f"{name}.province_code", _("Unknown province code."))
+    elif country is not None and country not in known.countries:
+        errors.add(f"{name}.country", _("Unknown country code."))
+    elif country == "VN":
+        errors.add(f"{name}.country", _("For a place in Viet Nam, give the province or the ward."))
+
+
+def _travel_dates(errors: _Errors, name: str, t: TravelIn, q: Questionnaire, today: date) -> None:
+    if t.start is None:
+        errors.add(f"{name}.from", _("Give the date."))
+    elif t.start > today:
+        errors.add(f"{name}.from", _("This date is in the future."))
+    # Only the end date is bounded in the past: a long stay abroad that ended last week
+    # started long ago and still matters.
+    _check_date(errors, f"{name}.to", t.end, today=today, lookback=q.lookback_days)
+    if t.start is not None and t.end is not None and t.end < t.start:
+        errors.add(f"{name}.to", _("The trip cannot end before it starts."))
 
 
 def _symptoms(errors: _Errors, entries: Sequence[SymptomIn], q: Questionnaire, today: date) -> list[dict[str, Any]]:

@@ -42,8 +42,10 @@ def current_answers(person: Person) -> list[dict[str, Any]]:
         return [field.from_db_value(answers, None, connection) for (answers,) in cursor.fetchall()]
 
 
-def declaration_export(declaration: Declaration) -> dict[str, Any]:
-    assessment = getattr(declaration, "assessment", None)
+def declaration_dict(declaration: Declaration) -> dict[str, Any]:
+    """A declaration as every reader receives it — the API, the officials' case view, the
+    "My data" export — with its answers as stored. The assessment is each reader's own (the
+    citizen's API explains it, the case view shows its level, the export keeps it raw)."""
     return {
         "id": declaration.pk,
         "version": declaration.version,
@@ -58,19 +60,23 @@ def declaration_export(declaration: Declaration) -> dict[str, Any]:
         "consent_version": declaration.consent_version,
         "commitment": declaration.commitment,
         "consent": declaration.consent,
-        "created_at": declaration.created_at.isoformat(),
+        "created_at": declaration.created_at,
         "answers": declaration.answers,
-        "assessment": None if assessment is None else {
-            "level": assessment.level,
-            "reasons": assessment.reasons,
-            "recommendations": assessment.recommendations,
-            "ruleset_version": assessment.ruleset_version,
-            "monitoring_until": assessment.monitoring_until.isoformat() if assessment.monitoring_until else None,
-        },
+    }
+
+
+def _assessment_raw(declaration: Declaration) -> dict[str, Any] | None:
+    assessment = getattr(declaration, "assessment", None)
+    return None if assessment is None else {
+        "level": assessment.level,
+        "reasons": assessment.reasons,
+        "recommendations": assessment.recommendations,
+        "ruleset_version": assessment.ruleset_version,
+        "monitoring_until": assessment.monitoring_until,
     }
 
 
 def declarations_for_export(person: Person) -> list[dict[str, Any]]:
     """Every declaration of `person`, oldest first, as plain JSON-ready dicts (for /me/export)."""
     qs = Declaration.objects.filter(person=person).select_related("assessment", "declared_by").order_by("version")
-    return [declaration_export(d) for d in qs]
+    return [declaration_dict(d) | {"assessment": _assessment_raw(d)} for d in qs]

@@ -19,8 +19,16 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from khaibao.accounts.access import jurisdiction_q
 from khaibao.accounts.models import Account
+from khaibao.cases.followups import followup_filters_parse, followup_list
+from khaibao.cases.models import ActionKind, CaseStatus, FollowUpCase
+from khaibao.cases.officials import require_official
+from khaibao.cases.triage import triage_export_rows, triage_filters_parse
 from khaibao.core.errors import ServiceError
+from khaibao.monitoring.models import Level, PersonStatus
+from khaibao.monitoring.queue import QUEUE_REASONS
+from khaibao.stats import selectors as stats
 
 
 @dataclass
@@ -87,8 +95,6 @@ def stats_table(user: Account, filters: dict[str, Any]) -> Table:
 
     Filters: "date" (one day, default today) or "from"/"to" (a range, as the stats API).
     """
-    from khaibao.stats import selectors as stats
-
     _unknown_filters(filters, ("date", "from", "to"))
     day = _date_filter(filters, "date")
     if day is not None and ("from" in filters or "to" in filters):
@@ -164,16 +170,10 @@ TRIAGE_FILTERS = ("ward", "level", "reason", "followup", "assigned", "since_from
 @register("triage")
 def triage_table(user: Account, filters: dict[str, Any]) -> Table:
     """The triage queue in queue order, with the same filters as GET /api/v1/triage."""
-    from khaibao.accounts.access import jurisdiction_q
-    from khaibao.cases import selectors as cases
-    from khaibao.cases.models import ActionKind, CaseStatus
-    from khaibao.cases.queue import QUEUE_REASONS
-    from khaibao.monitoring.models import PersonStatus
-
     _unknown_filters(filters, TRIAGE_FILTERS)
-    cases.require_official(user)
+    require_official(user)
     try:
-        parsed = cases.triage_filters_parse(filters, user=user)
+        parsed = triage_filters_parse(filters, user=user)
     except ServiceError as exc:
         raise _prefixed(exc) from exc
     scope = jurisdiction_q(user, ward_field="home_ward")
@@ -182,7 +182,7 @@ def triage_table(user: Account, filters: dict[str, Any]) -> Table:
     actions = dict(ActionKind.choices)
 
     def rows() -> Iterator[list[Any]]:
-        for row in cases.triage_export_rows(user, filters=parsed):
+        for row in triage_export_rows(user, filters=parsed):
             case = row["follow_up"] or {}
             assigned = case.get("assigned_to") or {}
             yield [
@@ -213,15 +213,10 @@ FOLLOWUP_FILTERS = ("status", "ward", "assigned", "opened_from", "opened_to")
 @register("followups")
 def followups_table(user: Account, filters: dict[str, Any]) -> Table:
     """Follow-up cases of the jurisdiction, newest first (officials' notes are not exported)."""
-    from khaibao.accounts.access import jurisdiction_q
-    from khaibao.cases import selectors as cases
-    from khaibao.cases.models import ActionKind, CaseStatus, FollowUpCase
-    from khaibao.monitoring.models import Level
-
     _unknown_filters(filters, FOLLOWUP_FILTERS)
-    cases.require_official(user)
+    require_official(user)
     try:
-        parsed = cases.followup_filters_parse(filters, user=user)
+        parsed = followup_filters_parse(filters, user=user)
     except ServiceError as exc:
         raise _prefixed(exc) from exc
     scope = jurisdiction_q(user, ward_field="person__home_ward")
@@ -229,7 +224,7 @@ def followups_table(user: Account, filters: dict[str, Any]) -> Table:
     statuses, actions, levels = dict(CaseStatus.choices), dict(ActionKind.choices), dict(Level.choices)
 
     def rows() -> Iterator[list[Any]]:
-        for row in cases.followup_list(user, parsed):
+        for row in followup_list(user, parsed):
             yield [
                 row["case_id"], row["person_id"], row["full_name"], row["birth_year"], row["ward_code"],
                 row["ward_name"], _label(levels, row["level"]), row["contact_level"], row["missed_days"],

@@ -1,16 +1,16 @@
 """What a re-assessment reads about a person, and their status row locked for the update.
 
 Four reads: the current answers (declarations.selectors.current_answers), the symptoms of recent
-daily updates (monitoring.selectors.update_symptoms_recent), the traced contacts
-(tracing.selectors.traced_exposures) and the PersonStatus row `SELECT … FOR UPDATE`. They run on
-every daily update and declaration of the country, so on PostgreSQL they are one statement:
-the status row with the three others as correlated subqueries aggregated to JSON — one round
-trip instead of four (bench/RESULTS.md, "Hot path"). Elsewhere (SQLite) the four selectors run
-one after the other; both ways answer the same, which khaibao/monitoring/tests/test_inputs.py
-checks on PostgreSQL.
+daily updates (monitoring.selectors.update_symptoms_recent), the exposures of the registered
+sources (the traced contacts: monitoring/sources.py) and the PersonStatus row `SELECT … FOR
+UPDATE`. They run on every daily update and declaration of the country, so on PostgreSQL they are
+one statement: the status row with the three others as correlated subqueries aggregated to JSON —
+one round trip instead of four (bench/RESULTS.md, "Hot path"). Elsewhere (SQLite) they run one
+after the other; both ways answer the same, which khaibao/monitoring/tests/test_inputs.py checks
+on PostgreSQL.
 
 On PostgreSQL the status row's lock is what serialises the writes of one person (daily updates,
-declarations: see declarations.services). But a statement that waited for the lock returns the
+declarations: see monitoring/declaring.py). But a statement that waited for the lock returns the
 row as the other transaction committed it while its subqueries still read with the snapshot it
 started with, before that commit: the answers, updates and contacts would miss the other
 transaction's. The statement tells (`_FRESH`: was the locked row the one its snapshot saw?),
@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final, LiteralString
 
 from django.db import connections, router
 
@@ -32,37 +32,33 @@ from khaibao.declarations.models import Kind
 from khaibao.declarations.selectors import current_answers
 from khaibao.monitoring.models import PersonStatus
 from khaibao.monitoring.selectors import update_symptoms_recent
+from khaibao.monitoring.sources import ExposureSource, exposure_sources
 from khaibao.people.models import Person
 from khaibao.risk.engine import ExposureFact
-from khaibao.tracing.selectors import traced_exposures
 
 
 @dataclass
 class AssessmentInputs:
     answers: list[dict[str, Any]]
     recent_updates: list[tuple[date, list[str], Decimal | None]]  # (day, symptoms, temperature), oldest first
-    traced: list[ExposureFact]
+    exposures: list[ExposureFact]  # of the registered sources (contact tracing)
     status: PersonStatus  # locked until the transaction ends
 
 
-# The same reads as the three selectors, as JSON text (one row per person: no fan-out).
-_ANSWERS = (
+# The same reads as the selectors, as JSON text (one row per person: no fan-out).
+_ANSWERS: Final = (
     "(SELECT COALESCE(json_agg(d.answers ORDER BY d.version), '[]')::text FROM declarations_declaration d"
     " WHERE d.person_id = monitoring_personstatus.person_id AND d.version >= COALESCE("
     "(SELECT v.version FROM declarations_declaration v WHERE v.person_id = monitoring_personstatus.person_id"
     " AND v.kind = %s ORDER BY v.version DESC LIMIT 1), 0))"
 )
-_RECENT = (
+_RECENT: Final = (
     "(SELECT COALESCE(json_agg(json_build_array(u.day, u.symptoms, u.temperature::text) ORDER BY u.day), '[]')::text"
     " FROM monitoring_dailyupdate u WHERE u.person_id = monitoring_personstatus.person_id AND u.day >= %s)"
 )
-_TRACED = (
-    "(SELECT COALESCE(json_agg(json_build_array(c.exposure, c.contact_date) ORDER BY c.id), '[]')::text"
-    " FROM tracing_contact c WHERE c.person_id = monitoring_personstatus.person_id)"
-)
 # False when the locked row is newer than the statement's snapshot: another transaction wrote
 # it (and maybe the rows the subqueries read) after the statement started.
-_FRESH = (
+_FRESH: Final = (
     "COALESCE(monitoring_personstatus.xmin = (SELECT f.xmin FROM monitoring_personstatus f"
     " WHERE f.person_id = monitoring_personstatus.person_id), FALSE)"
 )
@@ -87,23 +83,31 @@ def assessment_inputs(person: Person, *, since: date) -> AssessmentInputs:
     return AssessmentInputs(
         answers=current_answers(person),
         recent_updates=update_symptoms_recent(person, since=since),
-        traced=traced_exposures(person),
+        exposures=[fact for source in exposure_sources() for fact in _exposures(source, person)],
         status=_status_for_update(person),
     )
 
 
+def _exposures(source: ExposureSource, person: Person) -> list[ExposureFact]:
+    rows = rowsql.fetch_values(source.model, (source.code, source.on), "person_id = %s", [person.pk], suffix="ORDER BY id")
+    return [ExposureFact(code=code, on=on) for code, on in rows]
+
+
+def _exposures_read(source: ExposureSource) -> rowsql.JsonRows:
+    return rowsql.JsonRows(source.model, (source.code, source.on), match="person")
+
+
 def _locked_read(person: Person, since: date) -> tuple[AssessmentInputs, bool] | None:
     # The inputs and whether they are fresh (_FRESH), or None when the person has no status row.
+    sources = exposure_sources()
+    extra: list[LiteralString | rowsql.JsonRows] = [_ANSWERS, _RECENT, *map(_exposures_read, sources), _FRESH]
     found = rowsql.fetch_with(
-        PersonStatus,
-        (_ANSWERS, _RECENT, _TRACED, _FRESH),
-        "monitoring_personstatus.person_id = %s",
-        [Kind.UNIVERSAL.value, since, person.pk],
+        PersonStatus, extra, "monitoring_personstatus.person_id = %s", [Kind.UNIVERSAL.value, since, person.pk],
         for_update=True,
     )
     if found is None:
         return None
-    status, (answers, recent, traced, fresh) = found
+    status, (answers, recent, *exposures, fresh) = found
     status.person = person  # the caller's instance: no second read of the person
     inputs = AssessmentInputs(
         answers=json.loads(answers),
@@ -111,7 +115,9 @@ def _locked_read(person: Person, since: date) -> tuple[AssessmentInputs, bool] |
             (date.fromisoformat(day), symptoms, Decimal(temperature) if temperature is not None else None)
             for day, symptoms, temperature in json.loads(recent)
         ],
-        traced=[ExposureFact(code=code, on=date.fromisoformat(on)) for code, on in json.loads(traced)],
+        exposures=[
+            ExposureFact(code=code, on=date.fromisoformat(on)) for rows in exposures for code, on in json.loads(rows)
+        ],
         status=status,
     )
     return inputs, bool(fresh)

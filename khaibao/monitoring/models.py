@@ -80,6 +80,11 @@ class PersonStatus(models.Model):
         return f"{self.person_id}: {self.level}"
 
 
+# Every column of a status row but the key, as `save()` writes them: an assessment rewrites the
+# row it holds locked, so nothing another writer set is lost.
+STATUS_COLUMNS = tuple(f.attname for f in PersonStatus._meta.concrete_fields if not f.primary_key)
+
+
 class Feeling(models.TextChoices):
     WELL = "well", _("Well")
     UNWELL = "unwell", _("Unwell")

@@ -29,6 +29,8 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
+from khaibao.audit.services import audit_record
+
 logger = logging.getLogger(__name__)
 
 TABLE = "monitoring_dailyupdate"
@@ -166,8 +168,6 @@ def partitions_drop_expired(*, today: date | None = None, retention_days: int | 
     model's on_delete=SET_NULL promises. Each drop is one transaction with its audit event.
     Returns the names of the partitions dropped.
     """
-    from khaibao.audit.services import audit_record
-
     if not is_partitioned():
         return []
     horizon = retention_horizon(today=today, retention_days=retention_days)

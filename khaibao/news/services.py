@@ -59,46 +59,65 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
-def _clean(data: AnnouncementData, *, publish_changed: bool) -> tuple[dict[str, Any], Province | None]:
-    """Validate `data`; the cleaned column values, or ServiceError naming every bad field."""
-    errors: dict[str, str] = {}
+def _texts(errors: dict[str, str], data: AnnouncementData) -> tuple[str, str, str, str]:
+    """Title and text in both languages, stripped; a Vietnamese title always, a text unless a hotline."""
     title = (data.title or "").strip()
     title_en = (data.title_en or "").strip()
     body = (data.body or "").strip()
     body_en = (data.body_en or "").strip()
-    kind = data.kind
-    if kind not in Kind.values:
-        errors["kind"] = _("Choose announcement, recommendation or hotline.")
+    too_long_title = _("Keep the title to %(max)s characters or fewer.") % {"max": TITLE_MAX}
+    too_long_body = _("Keep the text to %(max)s characters or fewer.") % {"max": number_format(BODY_MAX, force_grouping=True)}
     if not title:
         errors["title"] = _("Enter a title.")
     elif len(title) > TITLE_MAX:
-        errors["title"] = _("Keep the title to %(max)s characters or fewer.") % {"max": TITLE_MAX}
+        errors["title"] = too_long_title
     if len(title_en) > TITLE_MAX:
-        errors["title_en"] = _("Keep the title to %(max)s characters or fewer.") % {"max": TITLE_MAX}
+        errors["title_en"] = too_long_title
     if len(body) > BODY_MAX:
-        errors["body"] = _("Keep the text to %(max)s characters or fewer.") % {"max": number_format(BODY_MAX, force_grouping=True)}
-    elif not body and kind != Kind.HOTLINE:
+        errors["body"] = too_long_body
+    elif not body and data.kind != Kind.HOTLINE:
         errors["body"] = _("Write the text of the announcement.")
     if len(body_en) > BODY_MAX:
-        errors["body_en"] = _("Keep the text to %(max)s characters or fewer.") % {"max": number_format(BODY_MAX, force_grouping=True)}
+        errors["body_en"] = too_long_body
     if body_en and not title_en:
         errors["title_en"] = _("Give the English text a title too.")
-    phone = ""
-    if kind == Kind.HOTLINE:
-        if not (data.phone or "").strip():
-            errors["phone"] = _("Enter the hotline's phone number.")
-        else:
-            try:
-                phone = clean_hotline(data.phone)
-            except ValidationError as exc:
-                errors["phone"] = exc.messages[0]
-    elif (data.phone or "").strip():
-        errors["phone"] = _("Only a hotline has a phone number. Choose the kind 'hotline' or leave it empty.")
-    province = None
-    if data.province is not None:
-        province = Province.objects.filter(pk=data.province).first() if 0 < data.province < 2**31 else None
-        if province is None:
-            errors["province"] = _("Unknown province code.")
+    return title, title_en, body, body_en
+
+
+def _phone(errors: dict[str, str], data: AnnouncementData) -> str:
+    """A hotline's phone number (required), cleaned; nothing else carries one."""
+    given = (data.phone or "").strip()
+    if data.kind != Kind.HOTLINE:
+        if given:
+            errors["phone"] = _("Only a hotline has a phone number. Choose the kind 'hotline' or leave it empty.")
+        return ""
+    if not given:
+        errors["phone"] = _("Enter the hotline's phone number.")
+        return ""
+    try:
+        return clean_hotline(data.phone)
+    except ValidationError as exc:
+        errors["phone"] = exc.messages[0]
+        return ""
+
+
+def _province(errors: dict[str, str], code: int | None) -> Province | None:
+    if code is None:
+        return None
+    province = Province.objects.filter(pk=code).first() if 0 < code < 2**31 else None
+    if province is None:
+        errors["province"] = _("Unknown province code.")
+    return province
+
+
+def _clean(data: AnnouncementData, *, publish_changed: bool) -> tuple[dict[str, Any], Province | None]:
+    """Validate `data`; the cleaned column values, or ServiceError naming every bad field."""
+    errors: dict[str, str] = {}
+    if data.kind not in Kind.values:
+        errors["kind"] = _("Choose announcement, recommendation or hotline.")
+    title, title_en, body, body_en = _texts(errors, data)
+    phone = _phone(errors, data)
+    province = _province(errors, data.province)
     now = timezone.now()
     publish_at = _aware(data.publish_at) or now
     expires_at = _aware(data.expires_at)
@@ -109,7 +128,7 @@ def _clean(data: AnnouncementData, *, publish_changed: bool) -> tuple[dict[str, 
     if errors:
         raise ServiceError(_("Some fields are not valid."), code="invalid", fields=errors)
     values = {
-        "kind": kind, "title": title, "body": body, "body_html": render_markdown(body),
+        "kind": data.kind, "title": title, "body": body, "body_html": render_markdown(body),
         "title_en": title_en, "body_en": body_en, "body_en_html": render_markdown(body_en),
         "phone": phone, "province": province, "pinned": bool(data.pinned),
         "publish_at": publish_at, "expires_at": expires_at,
@@ -124,8 +143,11 @@ def _check_scope(actor: Account, province_code: int | None) -> None:
         raise _forbidden(message, {"province": message})
 
 
-def _audit_data(item: Announcement, **more: Any) -> dict[str, Any]:
-    return {"kind": item.kind, "province": item.province_id, "pinned": item.pinned, **more}
+def _audit_data(item: Announcement, *, fields: list[str] | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {"kind": item.kind, "province": item.province_id, "pinned": item.pinned}
+    if fields is not None:
+        data["fields"] = fields  # which columns an update changed
+    return data
 
 
 @transaction.atomic

@@ -327,7 +327,7 @@ def household_person_update(*, actor: Account, person: Person, changes: Mapping[
             person.save()
             if "ward_code" in changed:
                 # Imported here: monitoring builds on people. Keeps the officials' queue in the new ward.
-                from khaibao.monitoring.services import person_status_home_sync
+                from khaibao.monitoring.assessment import person_status_home_sync
 
                 person_status_home_sync(person)
             if membership is not None and relation is not None and relation != membership.relation:

@@ -22,7 +22,7 @@ from khaibao.audit.services import audit_record
 from khaibao.cases.services import case_assign
 from khaibao.core import crypto
 from khaibao.core.errors import RateLimited, ServiceError
-from khaibao.monitoring.services import person_contact_flag
+from khaibao.monitoring.assessment import person_contact_flag
 from khaibao.people.models import Person
 from khaibao.places.models import Ward
 from khaibao.reports import pow as proof_of_work

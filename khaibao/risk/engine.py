@@ -148,8 +148,32 @@ def assess(facts: Facts, *, rules: RuleSet | None = None, zones: Sequence[ZoneFa
     unknown codes are ignored too (callers validate input against the code lists).
     """
     rules = rules or current_rules()
-    today, window = facts.today, rules.window_days
+    situation, dates = _situation(facts, rules, zones)
+    fired = [rule for rule in rules.rules if rule.when.holds(situation)]
+    # Highest level first; within a level, the rule set's own order.
+    fired.sort(key=lambda rule: -LEVEL_RANK[rule.level])
+    level = fired[0].level if fired else "low"
 
+    monitoring_days = 0
+    monitoring_until = None
+    if level != "low":
+        monitoring_days = rules.monitoring_days
+        monitoring_until = max(dates, default=facts.today) + timedelta(days=rules.monitoring_days)
+
+    return Assessment(
+        level=level,
+        reasons=tuple(rule.id for rule in fired),
+        recommendations=rules.recommendations[level],
+        monitoring_days=monitoring_days,
+        monitoring_until=monitoring_until,
+        priority=_priority(facts, level, rules),
+        ruleset_version=rules.version,
+    )
+
+
+def _situation(facts: Facts, rules: RuleSet, zones: Sequence[ZoneFact]) -> tuple[Situation, list[date]]:
+    # What the rules see inside the window, and the dates of it (monitoring runs from the latest).
+    today, window = facts.today, rules.window_days
     symptoms = [s for s in facts.symptoms if s.code in rules.symptom_codes and _in_window(s.onset, today, window)]
     exposures = [e for e in facts.exposures if e.code in rules.exposure_codes and _in_window(e.on, today, window)]
     zone_days = [
@@ -164,37 +188,20 @@ def assess(facts: Facts, *, rules: RuleSet | None = None, zones: Sequence[ZoneFa
         exposures=frozenset(e.code for e in exposures),
         zone_travel=bool(zone_days),
     )
+    return situation, [s.onset for s in symptoms] + [e.on for e in exposures] + zone_days
 
-    fired = [rule for rule in rules.rules if rule.when.holds(situation)]
-    # Highest level first; within a level, the rule set's own order.
-    fired.sort(key=lambda rule: -LEVEL_RANK[rule.level])
-    level = fired[0].level if fired else "low"
 
-    monitoring_days = 0
-    monitoring_until = None
-    if level != "low":
-        dates = [s.onset for s in symptoms] + [e.on for e in exposures] + zone_days
-        monitoring_days = rules.monitoring_days
-        monitoring_until = max(dates, default=today) + timedelta(days=rules.monitoring_days)
-
+def _priority(facts: Facts, level: str, rules: RuleSet) -> int:
+    # For officials' order only: vulnerability raises the priority, never the level.
     weights = rules.priority
     priority = LEVEL_RANK[level] * weights.level_step
-    if facts.birth_year is not None and today.year - facts.birth_year >= weights.age_threshold:
+    if facts.birth_year is not None and facts.today.year - facts.birth_year >= weights.age_threshold:
         priority += weights.age
     if facts.conditions & rules.condition_codes:
         priority += weights.condition
     if facts.pregnant:
         priority += weights.pregnant
-
-    return Assessment(
-        level=level,
-        reasons=tuple(rule.id for rule in fired),
-        recommendations=rules.recommendations[level],
-        monitoring_days=monitoring_days,
-        monitoring_until=monitoring_until,
-        priority=priority,
-        ruleset_version=rules.version,
-    )
+    return priority
 
 
 def reason_text(rule_id: str, *, rules: RuleSet | None = None) -> str:

@@ -175,58 +175,12 @@ def ruleset_parse(data: Mapping[str, Any]) -> RuleSet:
     """Build and validate a RuleSet from its JSON data; RuleSetError names the first problem."""
     version = _need(data, "version", str, "rule set")
     where = f"rule set {version}"
-    raw_codes = _need(data, "codes", dict, where)
-    code_lists: dict[str, tuple[str, ...]] = {}
-    for kind in ("symptoms", "exposures", "conditions"):
-        values = _need(raw_codes, kind, list, f"{where}.codes")
-        if not values or not all(isinstance(v, str) and v for v in values) or len(set(values)) != len(values):
-            raise RuleSetError(f"{where}.codes.{kind}: expected distinct non-empty codes")
-        code_lists[kind] = tuple(values)
+    code_lists = _code_lists(_need(data, "codes", dict, where), where)
     codes = {kind: frozenset(values) for kind, values in code_lists.items()}
-
-    rules: list[Rule] = []
-    for i, raw in enumerate(_need(data, "rules", list, where)):
-        rule_where = f"{where}.rules[{i}]"
-        if not isinstance(raw, dict):
-            raise RuleSetError(f"{rule_where}: expected an object")
-        rule_id = _need(raw, "id", str, rule_where)
-        level = _need(raw, "level", str, rule_where)
-        if level not in LEVELS or level == "low":
-            raise RuleSetError(f"{rule_where}: level must be one of medium, high, urgent")
-        if not rule_id.startswith(f"{level}."):
-            raise RuleSetError(f"{rule_where}: id {rule_id!r} must start with {level!r}.")
-        if any(rule.id == rule_id for rule in rules):
-            raise RuleSetError(f"{rule_where}: duplicate id {rule_id!r}")
-        when = _condition(_need(raw, "when", dict, rule_where), codes, f"{rule_where}.when")
-        rules.append(Rule(id=rule_id, level=level, when=when, note=str(raw.get("note", ""))))
-
-    raw_recs = _need(data, "recommendations", dict, where)
-    if set(raw_recs) != set(LEVELS):
-        raise RuleSetError(f"{where}.recommendations: expected exactly the levels {list(LEVELS)}")
-    recommendations: dict[str, tuple[str, ...]] = {}
-    for level in LEVELS:
-        values = raw_recs[level]
-        if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
-            raise RuleSetError(f"{where}.recommendations.{level}: expected a list of codes")
-        recommendations[level] = tuple(values)
-
+    rules = _rules(_need(data, "rules", list, where), codes, where)
+    recommendations = _recommendations(_need(data, "recommendations", dict, where), where)
     raw_zone = _need(data, "epidemic_zone", dict, where)
-    raw_priority = _need(data, "priority", dict, where)
-    weights = _need(raw_priority, "weights", dict, f"{where}.priority")
-    priority = PriorityWeights(
-        level_step=_need(raw_priority, "level_step", int, f"{where}.priority"),
-        age_threshold=_need(raw_priority, "age_threshold", int, f"{where}.priority"),
-        age=_need(weights, "age", int, f"{where}.priority.weights"),
-        condition=_need(weights, "condition", int, f"{where}.priority.weights"),
-        pregnant=_need(weights, "pregnant", int, f"{where}.priority.weights"),
-        note=str(raw_priority.get("note", "")),
-    )
-    # The brief's promise: urgent before high before medium, whoever the person is.
-    if min(priority.age, priority.condition, priority.pregnant) < 0 or (
-        priority.age + priority.condition + priority.pregnant >= priority.level_step
-    ):
-        raise RuleSetError(f"{where}.priority: weights must be >= 0 and add up to less than level_step")
-
+    priority = _priority_weights(_need(data, "priority", dict, where), where)
     window_days = _need(data, "window_days", int, where)
     monitoring_days = _need(data, "monitoring_days", int, where)
     if window_days < 1 or monitoring_days < 1:
@@ -241,7 +195,7 @@ def ruleset_parse(data: Mapping[str, Any]) -> RuleSet:
         symptom_codes=codes["symptoms"],
         exposure_codes=codes["exposures"],
         condition_codes=codes["conditions"],
-        rules=tuple(rules),
+        rules=rules,
         recommendations=recommendations,
         priority=priority,
         notes={
@@ -251,6 +205,65 @@ def ruleset_parse(data: Mapping[str, Any]) -> RuleSet:
         },
         code_lists=code_lists,
     )
+
+
+def _code_lists(raw_codes: Mapping[str, Any], where: str) -> dict[str, tuple[str, ...]]:
+    code_lists: dict[str, tuple[str, ...]] = {}
+    for kind in ("symptoms", "exposures", "conditions"):
+        values = _need(raw_codes, kind, list, f"{where}.codes")
+        if not values or not all(isinstance(v, str) and v for v in values) or len(set(values)) != len(values):
+            raise RuleSetError(f"{where}.codes.{kind}: expected distinct non-empty codes")
+        code_lists[kind] = tuple(values)
+    return code_lists
+
+
+def _rules(raw_rules: list[Any], codes: dict[str, frozenset[str]], where: str) -> tuple[Rule, ...]:
+    rules: list[Rule] = []
+    for i, raw in enumerate(raw_rules):
+        rule_where = f"{where}.rules[{i}]"
+        if not isinstance(raw, dict):
+            raise RuleSetError(f"{rule_where}: expected an object")
+        rule_id = _need(raw, "id", str, rule_where)
+        level = _need(raw, "level", str, rule_where)
+        if level not in LEVELS or level == "low":
+            raise RuleSetError(f"{rule_where}: level must be one of medium, high, urgent")
+        if not rule_id.startswith(f"{level}."):
+            raise RuleSetError(f"{rule_where}: id {rule_id!r} must start with {level!r}.")
+        if any(rule.id == rule_id for rule in rules):
+            raise RuleSetError(f"{rule_where}: duplicate id {rule_id!r}")
+        when = _condition(_need(raw, "when", dict, rule_where), codes, f"{rule_where}.when")
+        rules.append(Rule(id=rule_id, level=level, when=when, note=str(raw.get("note", ""))))
+    return tuple(rules)
+
+
+def _recommendations(raw_recs: Mapping[str, Any], where: str) -> dict[str, tuple[str, ...]]:
+    if set(raw_recs) != set(LEVELS):
+        raise RuleSetError(f"{where}.recommendations: expected exactly the levels {list(LEVELS)}")
+    recommendations: dict[str, tuple[str, ...]] = {}
+    for level in LEVELS:
+        values = raw_recs[level]
+        if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
+            raise RuleSetError(f"{where}.recommendations.{level}: expected a list of codes")
+        recommendations[level] = tuple(values)
+    return recommendations
+
+
+def _priority_weights(raw_priority: Mapping[str, Any], where: str) -> PriorityWeights:
+    weights = _need(raw_priority, "weights", dict, f"{where}.priority")
+    priority = PriorityWeights(
+        level_step=_need(raw_priority, "level_step", int, f"{where}.priority"),
+        age_threshold=_need(raw_priority, "age_threshold", int, f"{where}.priority"),
+        age=_need(weights, "age", int, f"{where}.priority.weights"),
+        condition=_need(weights, "condition", int, f"{where}.priority.weights"),
+        pregnant=_need(weights, "pregnant", int, f"{where}.priority.weights"),
+        note=str(raw_priority.get("note", "")),
+    )
+    # The brief's promise: urgent before high before medium, whoever the person is.
+    if min(priority.age, priority.condition, priority.pregnant) < 0 or (
+        priority.age + priority.condition + priority.pregnant >= priority.level_step
+    ):
+        raise RuleSetError(f"{where}.priority: weights must be >= 0 and add up to less than level_step")
+    return priority
 
 
 def _version_key(version: str) -> tuple[int, ...]:

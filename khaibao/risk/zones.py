@@ -1,15 +1,17 @@
-"""The seam through which services get epidemic zones for the risk engine.
+"""Which epidemic zones count for a person's trips: the engine's filter, with no queries.
 
-`zone_facts_for` answers from the zones app's versions (khaibao/zones: every version counts
-for the days it was in force) plus an in-process registry that only tests fill, with
+`zone_facts_for` keeps, of the candidate zones its caller read (the assessment reads the zones
+app's versions through a registered source: monitoring/sources.py), those whose place and days
+overlap a trip, plus any in the in-process registry that only tests fill, with
 `zones_registered(...)` (or `zone_register` / `zone_registry_clear`), to state a zone without
-going through the zones services. In production the registry stays empty.
+going through the zones services. In production the registry stays empty. Like the engine, this
+module reads no database: the risk app imports nothing of the project's models.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 
@@ -49,16 +51,15 @@ def zones_registered(*zones: ZoneFact) -> Iterator[None]:
             _registry = saved
 
 
-def zone_facts_for(travel: Sequence[TravelFact], today: date) -> list[ZoneFact]:
-    """The zones whose place and active dates overlap any of `travel` (up to `today`).
+def zone_facts_for(travel: Sequence[TravelFact], today: date, candidates: Iterable[ZoneFact] = ()) -> list[ZoneFact]:
+    """The zones among `candidates` and the registry whose place and active dates overlap any of
+    `travel` (up to `today`).
 
     The level is not filtered here — the rule set decides which levels count — and the list is
     ordered by zone id and start date so that callers get the same answer every time. One zone
     may appear several times, once per version (e.g. raised from level 2 to level 3 on a date).
     """
-    from khaibao.zones.selectors import zone_facts_for_travel
-
-    candidates = (*_registry, *zone_facts_for_travel(travel, today)) if travel else _registry
+    candidates = (*_registry, *candidates)
     found = {
         zone
         for zone in candidates

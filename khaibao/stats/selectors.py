@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from khaibao.accounts.access import jurisdiction_q
 from khaibao.accounts.models import ScopeLevel
+from khaibao.cases.models import ActionKind
 from khaibao.core.dbrouter import use_replica
 from khaibao.core.errors import ServiceError
 from khaibao.places.models import Province, Ward
@@ -122,6 +123,32 @@ def rollup_freshness(*, now: datetime | None = None) -> Freshness:
     return Freshness(state.refreshed_at, max(0, int((now - state.refreshed_at).total_seconds())), state.snapshot_day)
 
 
+def _day_series(scope: Q, in_range: Q, days: list[date]) -> list[DayCounts]:
+    """The flow columns summed per day, zeros for days without rows (one query)."""
+    per_day = {
+        row["day"]: row
+        for row in DailyAreaRollup.objects.filter(scope, in_range)
+        .values("day")
+        .annotate(**{name: Sum(name) for name in FLOW_COLUMNS})
+        .order_by()
+    }
+    return [DayCounts(day, *(int((per_day.get(day) or {}).get(name) or 0) for name in FLOW_COLUMNS)) for day in days]
+
+
+def _code_counts(scope: Q, in_range: Q) -> tuple[dict[str, dict[date, int]], dict[str, int]]:
+    """Symptom counts per code and day, follow-up outcome counts per code (one query)."""
+    symptoms: dict[str, dict[date, int]] = {}
+    outcomes: dict[str, int] = {}
+    for row in (
+        DailyCodeRollup.objects.filter(scope, in_range).values("kind", "code", "day").annotate(n=Sum("count")).order_by()
+    ):
+        if row["kind"] == CodeKind.SYMPTOM:
+            symptoms.setdefault(row["code"], {})[row["day"]] = row["n"]
+        else:
+            outcomes[row["code"]] = outcomes.get(row["code"], 0) + row["n"]
+    return symptoms, outcomes
+
+
 @use_replica()
 def summary(user: Any, date_from: date, date_to: date) -> Summary:
     """Per-day declarations and updates over [date_from, date_to] and the current totals for
@@ -133,17 +160,8 @@ def summary(user: Any, date_from: date, date_to: date) -> Summary:
     freshness = rollup_freshness()
     in_range = Q(day__gte=date_from, day__lte=date_to)
 
-    per_day = {
-        row["day"]: row
-        for row in DailyAreaRollup.objects.filter(scope, in_range)
-        .values("day")
-        .annotate(**{name: Sum(name) for name in FLOW_COLUMNS})
-        .order_by()
-    }
     days = [date_from + timedelta(days=i) for i in range((date_to - date_from).days + 1)]
-    series = [
-        DayCounts(day, *(int((per_day.get(day) or {}).get(name) or 0) for name in FLOW_COLUMNS)) for day in days
-    ]
+    series = _day_series(scope, in_range, days)
 
     # Past days carry the snapshot of their own last refresh; today's is the latest one.
     totals_day = date_to
@@ -153,15 +171,7 @@ def summary(user: Any, date_from: date, date_to: date) -> Summary:
         **{name: Sum(name) for name in STOCK_COLUMNS}
     )
 
-    symptoms: dict[str, dict[date, int]] = {}
-    outcomes: dict[str, int] = {}
-    for row in (
-        DailyCodeRollup.objects.filter(scope, in_range).values("kind", "code", "day").annotate(n=Sum("count")).order_by()
-    ):
-        if row["kind"] == CodeKind.SYMPTOM:
-            symptoms.setdefault(row["code"], {})[row["day"]] = row["n"]
-        else:
-            outcomes[row["code"]] = outcomes.get(row["code"], 0) + row["n"]
+    symptoms, outcomes = _code_counts(scope, in_range)
     top = sorted(((code, sum(by_day.values())) for code, by_day in symptoms.items()), key=lambda t: (-t[1], t[0]))
 
     return Summary(
@@ -214,8 +224,6 @@ def by_area(user: Any, day: date) -> list[AreaRow]:
 
 def outcome_label(code: str) -> str:
     """Plain words for a follow-up outcome code (an action kind, or a test result by result)."""
-    from khaibao.cases.models import ActionKind
-
     extra = {
         "test_result_positive": _("Test result: positive"),
         "test_result_negative": _("Test result: negative"),

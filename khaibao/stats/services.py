@@ -22,8 +22,8 @@ from django.utils import timezone
 from khaibao.cases.models import ActionKind, FollowUpAction
 from khaibao.declarations.models import Declaration, Kind
 from khaibao.declarations.questionnaires import current_questionnaire
+from khaibao.monitoring.assessment import FEVER_FROM
 from khaibao.monitoring.models import DailyUpdate, Level, PersonStatus
-from khaibao.monitoring.services import FEVER_FROM
 from khaibao.places.models import Ward
 from khaibao.stats.models import CodeKind, DailyAreaRollup, DailyCodeRollup, RollupState
 

@@ -7,16 +7,13 @@ from datetime import date, datetime
 from typing import Any
 
 from khaibao.accounts.access import visible_people
-from khaibao.core import rowsql
+from khaibao.monitoring.sources import ExposureSource
 from khaibao.people.models import Person
-from khaibao.risk.engine import ExposureFact
 from khaibao.tracing.models import Contact
 
-
-def traced_exposures(person: Person) -> list[ExposureFact]:
-    """The exposures officials registered for `person` by contact tracing, as risk-engine facts."""
-    rows = rowsql.fetch_values(Contact, ("exposure", "contact_date"), "person_id = %s", [person.pk])
-    return [ExposureFact(code=code, on=on) for code, on in rows]
+# The exposures officials registered by contact tracing count in every assessment of the contact
+# (settings.ASSESSMENT_EXPOSURE_SOURCES): monitoring reads them without importing this app.
+TRACED_EXPOSURES = ExposureSource(model=Contact, code="exposure", on="contact_date")
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from khaibao.accounts.phones import phone_index
 from khaibao.accounts.sms import send_sms
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
+from khaibao.monitoring.assessment import person_contact_flag
 from khaibao.monitoring.models import PersonStatus
-from khaibao.monitoring.services import person_contact_flag
 from khaibao.people import validators as v
 from khaibao.people.models import Person
 from khaibao.people.services import id_number_index

@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,9 +19,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from khaibao.accounts.access import access_person_for_declarer
+from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
-from khaibao.declarations import services as declaration_services
 from khaibao.declarations.answers import DeclarationIn, ExposureIn, RiskDeclarationIn, SymptomIn, TravelIn
 from khaibao.declarations.labels import CONDITION_LABELS, EXPOSURE_LABELS, SYMPTOM_LABELS, label
 from khaibao.declarations.questionnaires import (
@@ -30,6 +30,7 @@ from khaibao.declarations.questionnaires import (
     Questionnaire,
     current_questionnaire,
 )
+from khaibao.monitoring import declaring as declaration_services
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.models import Feeling
 from khaibao.places.selectors import countries_list, provinces_list
@@ -301,7 +302,7 @@ def _page_context(person: Any, form: forms.Form, **extra: Any) -> dict[str, Any]
 @login_required
 @require_http_methods(["GET", "POST"])
 @submission_once
-def declare(request: HttpRequest, person_id: int) -> HttpResponse:
+def declare(request: SignedInRequest, person_id: int) -> HttpResponse:
     person = access_person_for_declarer(request.user, person_id)
     form = DeclarationForm(request.POST or None, questionnaire=current_questionnaire())
     if request.method == "POST" and form.is_valid():
@@ -320,7 +321,7 @@ def declare(request: HttpRequest, person_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @submission_once
-def risk_declare(request: HttpRequest, person_id: int) -> HttpResponse:
+def risk_declare(request: SignedInRequest, person_id: int) -> HttpResponse:
     person = access_person_for_declarer(request.user, person_id)
     form = RiskDeclarationForm(request.POST or None, questionnaire=current_questionnaire())
     if request.method == "POST" and form.is_valid():
@@ -341,7 +342,7 @@ def risk_declare(request: HttpRequest, person_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @submission_once
-def daily_update(request: HttpRequest, person_id: int) -> HttpResponse:
+def daily_update(request: SignedInRequest, person_id: int) -> HttpResponse:
     """The daily update; a POST with `well` is the one-tap "I am well" for today."""
     person = access_person_for_declarer(request.user, person_id)
     today = timezone.localdate()

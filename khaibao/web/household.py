@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from khaibao.accounts.access import access_person_for_declarer
+from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import Account
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
@@ -172,8 +173,8 @@ def _reload_form(request: HttpRequest, **kwargs: Any) -> PersonForm:
 
 @citizen_required
 @require_GET
-def household_list(request: HttpRequest) -> HttpResponse:
-    entries = selectors.household_entries(account=request.user)  # type: ignore[arg-type]
+def household_list(request: SignedInRequest) -> HttpResponse:
+    entries = selectors.household_entries(account=request.user)
     labels = dict(Relation.choices)
     people = [
         selectors.person_public_dict(e) | {"relation_label": labels.get(e.relation or "", "")} for e in entries
@@ -186,8 +187,8 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 @citizen_required
 @require_http_methods(["GET", "POST"])
-def household_add(request: HttpRequest) -> HttpResponse:
-    owner: Account = request.user  # type: ignore[assignment]
+def household_add(request: SignedInRequest) -> HttpResponse:
+    owner: Account = request.user
     relations = _relations_for_add(owner)
     if request.method == "POST" and RELOAD in request.POST:
         form = _reload_form(request, relations=relations)
@@ -218,9 +219,9 @@ def household_add(request: HttpRequest) -> HttpResponse:
 
 @citizen_required
 @require_http_methods(["GET", "POST"])
-def household_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+def household_edit(request: SignedInRequest, person_id: int) -> HttpResponse:
     person = _person(request, person_id)
-    entry = selectors.household_entry(account=request.user, person=person)  # type: ignore[arg-type]
+    entry = selectors.household_entry(account=request.user, person=person)
     # "self" never changes (see household_person_update); an assisted person has no relation.
     relations = None
     if entry.relation is not None and entry.relation != Relation.SELF:
@@ -236,7 +237,7 @@ def household_edit(request: HttpRequest, person_id: int) -> HttpResponse:
                 if not changes.get(secret):
                     changes.pop(secret, None)
             try:
-                services.household_person_update(actor=request.user, person=person, changes=changes, ip=client_ip(request))  # type: ignore[arg-type]
+                services.household_person_update(actor=request.user, person=person, changes=changes, ip=client_ip(request))
             except ServiceError as exc:
                 form.add_service_error(exc)
             else:
@@ -258,12 +259,12 @@ def household_edit(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @citizen_required
 @require_http_methods(["GET", "POST"])
-def household_remove(request: HttpRequest, person_id: int) -> HttpResponse:
+def household_remove(request: SignedInRequest, person_id: int) -> HttpResponse:
     person = _person(request, person_id)
-    entry = selectors.household_entry(account=request.user, person=person)  # type: ignore[arg-type]
+    entry = selectors.household_entry(account=request.user, person=person)
     if request.method == "POST":
         name = person.full_name
-        services.household_person_remove(actor=request.user, person=person, ip=client_ip(request))  # type: ignore[arg-type]
+        services.household_person_remove(actor=request.user, person=person, ip=client_ip(request))
         messages.success(request, _("%(name)s was removed from your household.") % {"name": name})
         return redirect("web:household")
     return render(request, "web/household/remove.html", {"person": person, "entry": entry})
@@ -271,7 +272,7 @@ def household_remove(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @citizen_required
 @require_GET
-def household_wards(request: HttpRequest) -> HttpResponse:
+def household_wards(request: SignedInRequest) -> HttpResponse:
     """The ward <select> for a province (swapped in by htmx when the province changes)."""
     form = PersonForm(initial={"province": request.GET.get("province", "")})
     return render(request, "web/household/_ward_field.html", {"form": form})
@@ -279,9 +280,9 @@ def household_wards(request: HttpRequest) -> HttpResponse:
 
 @citizen_required
 @require_GET
-def household_export(request: HttpRequest) -> HttpResponse:
+def household_export(request: SignedInRequest) -> HttpResponse:
     """The same JSON as GET /api/v1/me/export, as a file to keep."""
-    data = services.household_export(actor=request.user, ip=client_ip(request))  # type: ignore[arg-type]
+    data = services.household_export(actor=request.user, ip=client_ip(request))
     response = HttpResponse(selectors.export_json(data), content_type="application/json; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="khaibao-{stamp}.json"'

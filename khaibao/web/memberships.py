@@ -4,11 +4,12 @@ each confirmed or declined once. The organisation only learns "confirmed" or "de
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.orgs import access, selectors, services
@@ -17,7 +18,7 @@ from khaibao.web.household import citizen_required
 
 @citizen_required
 @require_GET
-def membership_list(request: HttpRequest) -> HttpResponse:
+def membership_list(request: SignedInRequest) -> HttpResponse:
     memberships = list(selectors.my_memberships(request.user))
     context = {
         "pending": [m for m in memberships if m.confirmed_at is None and m.declined_at is None],
@@ -28,16 +29,16 @@ def membership_list(request: HttpRequest) -> HttpResponse:
 
 @citizen_required
 @require_POST
-def membership_answer(request: HttpRequest, member_id: int, answer: str) -> HttpResponse:
+def membership_answer(request: SignedInRequest, member_id: int, answer: str) -> HttpResponse:
     if answer not in ("confirm", "decline"):
         raise Http404
     member = access.access_membership_for_citizen(request.user, member_id)
     try:
         if answer == "confirm":
-            services.membership_confirm(actor=request.user, member=member, ip=client_ip(request))  # type: ignore[arg-type]
+            services.membership_confirm(actor=request.user, member=member, ip=client_ip(request))
             messages.success(request, _("Membership confirmed: %(unit)s.") % {"unit": member.unit.name})
         else:
-            services.membership_decline(actor=request.user, member=member, ip=client_ip(request))  # type: ignore[arg-type]
+            services.membership_decline(actor=request.user, member=member, ip=client_ip(request))
             messages.success(request, _("Declined. %(unit)s will see that this is not you.") % {"unit": member.unit.name})
     except ServiceError as exc:
         messages.error(request, exc.message)

@@ -12,13 +12,13 @@ import json
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from khaibao.accounts.models import Account
+from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
@@ -44,14 +44,10 @@ class PreferencesForm(forms.Form):
     )
 
 
-def _account(request: HttpRequest) -> Account:
-    return request.user  # type: ignore[return-value]
-
-
 @citizen_required
 @require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
-    account = _account(request)
+def inbox(request: SignedInRequest) -> HttpResponse:
+    account = request.user
     before = request.GET.get("before", "")
     page = selectors.inbox_page(account, before=int(before) if before.isdigit() and len(before) < 19 else None)
     return render(
@@ -63,8 +59,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @citizen_required
 @require_POST
-def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
-    account = _account(request)
+def mark_read(request: SignedInRequest, notification_id: int) -> HttpResponse:
+    account = request.user
     notification = selectors.notification_for_account(account, notification_id)
     services.notification_mark_read(actor=account, notification=notification)
     # "Open" follows the link once it is marked read; "Mark read" stays on the inbox.
@@ -75,8 +71,8 @@ def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
 
 @citizen_required
 @require_POST
-def mark_all_read(request: HttpRequest) -> HttpResponse:
-    marked = services.notifications_mark_all_read(actor=_account(request))
+def mark_all_read(request: SignedInRequest) -> HttpResponse:
+    marked = services.notifications_mark_all_read(actor=request.user)
     if marked:
         messages.success(request, _("All notifications are marked as read."))
     return redirect("web:notifications")
@@ -84,8 +80,8 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 
 @citizen_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
-    account = _account(request)
+def preferences(request: SignedInRequest) -> HttpResponse:
+    account = request.user
     pref = services.preference_for(account)
     initial = {name: getattr(pref, name) for name in ("language", "sms", "email", "email_address", "webpush", "daily_reminder")}
     form = PreferencesForm(request.POST or None, initial=initial)
@@ -110,7 +106,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 @citizen_required
 @require_POST
-def webpush_subscribe(request: HttpRequest) -> HttpResponse:
+def webpush_subscribe(request: SignedInRequest) -> HttpResponse:
     """The preferences page's script posts `PushSubscription.toJSON()` here (session + CSRF)."""
     try:
         data = json.loads(request.body or b"{}")
@@ -120,7 +116,7 @@ def webpush_subscribe(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"error": {"code": "malformed_json", "message": _("The request body is not valid JSON."), "fields": {}}}, status=400)
     try:
         subscription = services.webpush_subscription_save(
-            actor=_account(request), endpoint=endpoint, p256dh=p256dh, auth=auth, ip=client_ip(request)
+            actor=request.user, endpoint=endpoint, p256dh=p256dh, auth=auth, ip=client_ip(request)
         )
     except ServiceError as exc:
         return JsonResponse({"error": {"code": exc.code, "message": exc.message, "fields": exc.fields}}, status=exc.status)

@@ -9,13 +9,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import Account
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
@@ -51,14 +52,10 @@ class EraseForm(forms.Form):
         ]
 
 
-def _account(request: HttpRequest) -> Account:
-    return request.user  # type: ignore[return-value]
-
-
 @citizen_required
 @require_GET
-def privacy_home(request: HttpRequest) -> HttpResponse:
-    account = _account(request)
+def privacy_home(request: SignedInRequest) -> HttpResponse:
+    account = request.user
     form = EraseForm(account=account)
     return render(request, "web/privacy/home.html", {
         "notice": current_notice(), "consents": form.consents, "form": form,
@@ -68,9 +65,9 @@ def privacy_home(request: HttpRequest) -> HttpResponse:
 
 @citizen_required
 @require_GET
-def privacy_export(request: HttpRequest) -> HttpResponse:
+def privacy_export(request: SignedInRequest) -> HttpResponse:
     """The same JSON as GET /api/v1/privacy/export, as a file to keep."""
-    data = services.household_data_export(actor=_account(request), ip=client_ip(request))
+    data = services.household_data_export(actor=request.user, ip=client_ip(request))
     response = HttpResponse(export_json(data), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="khaibao-my-data-{timezone.localdate().isoformat()}.json"'
     response["Cache-Control"] = "no-store"
@@ -79,9 +76,9 @@ def privacy_export(request: HttpRequest) -> HttpResponse:
 
 @citizen_required
 @require_http_methods(["GET", "POST"])
-def privacy_erase(request: HttpRequest) -> HttpResponse:
+def privacy_erase(request: SignedInRequest) -> HttpResponse:
     """Step 2: the confirmation page (GET, from the choice on "My data"); POST sends the code."""
-    account = _account(request)
+    account = request.user
     form = EraseForm(request.POST if request.method == "POST" else request.GET or None, account=account)
     if not form.is_bound or not form.is_valid():
         return render(request, "web/privacy/home.html", {
@@ -107,9 +104,9 @@ def privacy_erase(request: HttpRequest) -> HttpResponse:
 
 @citizen_required
 @require_http_methods(["GET", "POST"])
-def privacy_confirm(request: HttpRequest, code_id: int) -> HttpResponse:
+def privacy_confirm(request: SignedInRequest, code_id: int) -> HttpResponse:
     """Step 3: type the code from the SMS; the erasure starts."""
-    account = _account(request)
+    account = request.user
     challenge = selectors.erasure_code_for_account(account=account, code_id=code_id)
     if challenge is None:
         raise Http404

@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from khaibao.accounts.http import SignedInRequest
+from khaibao.accounts.models import Account
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, mark_rate_limited
@@ -172,14 +174,14 @@ def report_new(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         happened: datetime = services.date_time_join(data["happened_date"], data["happened_time"])
-        actor = request.user if getattr(request.user, "is_citizen", False) else None
+        actor = request.user if isinstance(request.user, Account) and request.user.is_citizen else None
         photos = [
             services.PhotoUpload(name=f.name or "", content_type=f.content_type or "", data=f.read(MAX_PHOTO_BYTES + 1))
             for f in request.FILES.getlist("photos")
         ]
         try:
             report, code = services.report_submit(
-                actor=actor,  # type: ignore[arg-type]
+                actor=actor,
                 data=services.ReportInput(
                     category=data["category"], ward_code=data["ward_code"], address=data["address"],
                     description=data["description"], happened_at=happened,
@@ -209,7 +211,7 @@ def report_wards(request: HttpRequest) -> HttpResponse:
 
 @citizen_required
 @require_GET
-def reports_mine(request: HttpRequest) -> HttpResponse:
+def reports_mine(request: SignedInRequest) -> HttpResponse:
     reports = list(selectors.reports_of_reporter(request.user)[:50])
     return render(request, "web/reports/list.html", {"reports": reports, "now": timezone.now()})
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from khaibao.accounts.access import access_person_for_declarer
-from khaibao.cases.selectors import followup_for_citizen
+from khaibao.accounts.http import SignedInRequest
+from khaibao.cases.citizen_view import followup_for_citizen
 from khaibao.declarations.selectors import declarations_history
 from khaibao.monitoring.explain import (
     explain_reasons,
@@ -25,7 +26,7 @@ HISTORY_ON_PAGE = 20
 
 @login_required
 @require_GET
-def status_page(request: HttpRequest, person_id: int) -> HttpResponse:
+def status_page(request: SignedInRequest, person_id: int) -> HttpResponse:
     person = access_person_for_declarer(request.user, person_id)
     status = person_status(person)
     level = status_level_display(status)

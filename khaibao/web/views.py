@@ -37,8 +37,8 @@ def _pending_phone(request: HttpRequest) -> str:
 
 def home(request: HttpRequest) -> HttpResponse:
     people = []
-    if request.user.is_authenticated and request.user.is_citizen:  # type: ignore[union-attr]
-        people = list(household_people(request.user).select_related("home_ward__province"))  # type: ignore[arg-type]
+    if request.user.is_authenticated and request.user.is_citizen:
+        people = list(household_people(request.user).select_related("home_ward__province"))
     # Each person with what is left to do today: declare, or send today's update.
     states = today_states(people, timezone.localdate())
     rows = [{"person": p, "state": states[p.pk]} for p in people]

@@ -26,6 +26,7 @@ from khaibao.accounts.access import (
     access_person_for_declarer,
     is_active_volunteer,
 )
+from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.monitoring import services as monitoring_services
@@ -71,8 +72,8 @@ class CodeForm(forms.Form):
 
 @volunteer_required
 @require_GET
-def volunteer_home(request: HttpRequest) -> HttpResponse:
-    entries = selectors.volunteer_assisted(account=request.user)  # type: ignore[arg-type]
+def volunteer_home(request: SignedInRequest) -> HttpResponse:
+    entries = selectors.volunteer_assisted(account=request.user)
     return render(request, "web/volunteer/home.html", {
         "entries": entries,
         "to_update": [e for e in entries if not e.pending and not e.updated_today],
@@ -81,7 +82,7 @@ def volunteer_home(request: HttpRequest) -> HttpResponse:
 
 @volunteer_required
 @require_POST
-def volunteer_well(request: HttpRequest, person_id: int) -> HttpResponse:
+def volunteer_well(request: SignedInRequest, person_id: int) -> HttpResponse:
     """One tap: today's "I am well" update for an assisted person."""
     person = access_person_for_declarer(request.user, person_id)
     try:
@@ -97,7 +98,7 @@ def volunteer_well(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @volunteer_required
 @require_http_methods(["GET", "POST"])
-def volunteer_register(request: HttpRequest) -> HttpResponse:
+def volunteer_register(request: SignedInRequest) -> HttpResponse:
     consent = ConsentForm(request.POST or None)
     if request.method == "POST" and RELOAD in request.POST:
         form = _reload_form(request, relations=None)
@@ -107,7 +108,7 @@ def volunteer_register(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 delegation = services.assisted_person_start(
-                    actor=request.user, consent_method=consent.cleaned_data["consent_method"],  # type: ignore[arg-type]
+                    actor=request.user, consent_method=consent.cleaned_data["consent_method"],
                     full_name=data["full_name"], sex=data["sex"], home_ward_id=data["ward_code"],
                     birth_year=data["birth_year"], date_of_birth=data["date_of_birth"],
                     nationality_id=data["nationality"], id_number=data["id_number"], phone=data["phone"],
@@ -134,12 +135,12 @@ def volunteer_register(request: HttpRequest) -> HttpResponse:
 
 @volunteer_required
 @require_http_methods(["GET", "POST"])
-def volunteer_confirm(request: HttpRequest, delegation_id: int) -> HttpResponse:
+def volunteer_confirm(request: SignedInRequest, delegation_id: int) -> HttpResponse:
     delegation = access_delegation_for_volunteer(request.user, delegation_id)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and "resend" in request.POST:
         try:
-            services.assisted_consent_resend(actor=request.user, delegation=delegation, ip=client_ip(request))  # type: ignore[arg-type]
+            services.assisted_consent_resend(actor=request.user, delegation=delegation, ip=client_ip(request))
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
@@ -148,7 +149,7 @@ def volunteer_confirm(request: HttpRequest, delegation_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.assisted_consent_confirm(
-                actor=request.user, delegation=delegation, code=form.cleaned_data["code"], ip=client_ip(request),  # type: ignore[arg-type]
+                actor=request.user, delegation=delegation, code=form.cleaned_data["code"], ip=client_ip(request),
             )
         except ServiceError as exc:
             form.add_error("code", exc.fields.get("code", exc.message))
@@ -161,18 +162,18 @@ def volunteer_confirm(request: HttpRequest, delegation_id: int) -> HttpResponse:
 
 @volunteer_required
 @require_POST
-def volunteer_end(request: HttpRequest, delegation_id: int) -> HttpResponse:
+def volunteer_end(request: SignedInRequest, delegation_id: int) -> HttpResponse:
     delegation = access_delegation_for_volunteer(request.user, delegation_id)
-    services.assisted_revoke(actor=request.user, delegation=delegation, ip=client_ip(request))  # type: ignore[arg-type]
+    services.assisted_revoke(actor=request.user, delegation=delegation, ip=client_ip(request))
     messages.success(request, _("You no longer assist %(name)s.") % {"name": delegation.person.full_name})
     return redirect("web:volunteer")
 
 
 @volunteer_required
 @require_GET
-def volunteer_passes(request: HttpRequest) -> HttpResponse:
+def volunteer_passes(request: SignedInRequest) -> HttpResponse:
     """Every assisted person's QR pass on one page, to print and hand over."""
-    entries = [e for e in selectors.volunteer_assisted(account=request.user) if not e.pending]  # type: ignore[arg-type]
+    entries = [e for e in selectors.volunteer_assisted(account=request.user) if not e.pending]
     # With the short code to type, as on the holder's own card: a printed QR may smudge.
     cards = [{"person": e.person, "pass_info": pass_issue_with_code(person=e.person)} for e in entries]
     return render(request, "web/volunteer/passes.html", {"cards": cards, "printed_at": timezone.localtime()})

@@ -67,12 +67,8 @@ def check_circle(lat: float, lon: float, radius_m: float) -> dict[str, str]:
     return errors
 
 
-def polygon_parse(raw: Any) -> Polygon:
-    """A validated shapely Polygon from a GeoJSON Polygon (a dict, or its JSON text).
-
-    Refuses anything over 1 MB, other geometry types, invalid or self-intersecting rings and
-    polygons reaching outside Viet Nam's bounding box — with a message the official can act on.
-    """
+def _geojson_dict(raw: Any) -> dict[str, Any]:
+    """The GeoJSON Polygon object of `raw` (a dict, a Feature, or their JSON text), at most 1 MB."""
     if isinstance(raw, str):
         if len(raw.encode()) > MAX_GEOJSON_BYTES:
             raise GeometryError(_("The GeoJSON is larger than 1 MB. Simplify the polygon."))
@@ -86,27 +82,37 @@ def polygon_parse(raw: Any) -> Polygon:
         raw = raw.get("geometry")
     if not isinstance(raw, dict) or raw.get("type") != "Polygon":
         raise GeometryError(_('Give a GeoJSON Polygon: {"type": "Polygon", "coordinates": [[[lon, lat], ...]]}.'))
-    coordinates = raw.get("coordinates")
+    return raw
+
+
+def _is_position(position: Any) -> bool:
+    return (
+        isinstance(position, list)
+        and len(position) in (2, 3)
+        and all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in position)
+    )
+
+
+def _rings(polygon: dict[str, Any]) -> list[list[list[float]]]:
+    """The polygon's rings, each closed, of at least 4 positions; at most MAX_POLYGON_POINTS in all."""
+    coordinates = polygon.get("coordinates")
     if not isinstance(coordinates, list) or not coordinates or not all(isinstance(r, list) for r in coordinates):
         raise GeometryError(_("The polygon has no coordinates."))
-    points = 0
     for ring in coordinates:
         if len(ring) < 4:
             raise GeometryError(_("Each ring of the polygon needs at least 4 positions (the first repeated last)."))
-        for position in ring:
-            if (
-                not isinstance(position, list)
-                or len(position) not in (2, 3)
-                or not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in position)
-            ):
-                raise GeometryError(_("Each position must be [longitude, latitude]."))
-            points += 1
+        if not all(_is_position(position) for position in ring):
+            raise GeometryError(_("Each position must be [longitude, latitude]."))
         if ring[0] != ring[-1]:
             raise GeometryError(_("Each ring must end where it starts."))
-    if points > MAX_POLYGON_POINTS:
+    if sum(len(ring) for ring in coordinates) > MAX_POLYGON_POINTS:
         raise GeometryError(_("The polygon has too many points. Simplify it."))
+    return coordinates
+
+
+def _valid_shape(rings: list[list[list[float]]]) -> Polygon:
     try:
-        polygon = shape({"type": "Polygon", "coordinates": [[p[:2] for p in ring] for ring in coordinates]})
+        polygon = shape({"type": "Polygon", "coordinates": [[p[:2] for p in ring] for ring in rings]})
     except (ValueError, TypeError, AttributeError):
         raise GeometryError(_("The polygon could not be read.")) from None
     # A flat outline is "invalid" too; its hull has no area while a crossing one's has.
@@ -119,6 +125,16 @@ def polygon_parse(raw: Any) -> Polygon:
         raise GeometryError(_("The polygon is not valid (%(reason)s).") % {"reason": reason})
     if polygon.area == 0:
         raise GeometryError(_("The polygon has no area."))
+    return polygon
+
+
+def polygon_parse(raw: Any) -> Polygon:
+    """A validated shapely Polygon from a GeoJSON Polygon (a dict, or its JSON text).
+
+    Refuses anything over 1 MB, other geometry types, invalid or self-intersecting rings and
+    polygons reaching outside Viet Nam's bounding box — with a message the official can act on.
+    """
+    polygon = _valid_shape(_rings(_geojson_dict(raw)))
     min_lon, min_lat, max_lon, max_lat = polygon.bounds
     if not (min_lon >= -180 and max_lon <= 180 and min_lat >= -90 and max_lat <= 90):
         raise GeometryError(_("Longitudes must be between -180 and 180 and latitudes between -90 and 90."))

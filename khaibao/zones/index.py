@@ -9,12 +9,13 @@ whatever the number of zones (issue 5: p95 ≤ 5 ms with 10,000 active zones).
 from __future__ import annotations
 
 import threading
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils import timezone
 from shapely import STRtree, box
 from shapely.geometry import shape
@@ -101,6 +102,14 @@ class ZoneIndex:
 
 _lock = threading.Lock()
 _cached: ZoneIndex | None = None
+
+
+def index_invalidate() -> None:
+    """Every app process rebuilds its index on its next request: called by every zone or place
+    write, in its transaction (so the new token commits with the change)."""
+    token = uuid.uuid4().hex
+    if not ZoneState.objects.filter(pk=1).update(counter=F("counter") + 1, token=token):
+        ZoneState.objects.update_or_create(pk=1, defaults={"counter": 1, "token": token})
 
 
 def state_token() -> str:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Max, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
+from khaibao.accounts.access import visible_people
 from khaibao.accounts.models import Account, Role, ScopeLevel
 from khaibao.declarations.models import Declaration
 from khaibao.people.models import Person
@@ -19,6 +22,8 @@ from khaibao.places.models import Province, Ward
 from khaibao.risk.engine import TravelFact, ZoneFact, current_rules
 from khaibao.zones.index import Entry, zone_index
 from khaibao.zones.models import Place, PlaceVersion, Zone, ZoneVersion, ZoneWarningRun
+
+T = TypeVar("T", Zone, Place)
 
 
 def day_start(day: date) -> datetime:
@@ -69,46 +74,35 @@ def _manageable(user: Account) -> Q | None:
     return Q(province_id__in=codes)
 
 
-def zone_for_manager(user: Any, zone_id: int) -> Zone:
-    """A zone `user` may change, else Http404 — the same answer for missing and not yours."""
-    scope = _manageable(user) if getattr(user, "is_authenticated", False) else None
-    zone = None
-    if scope is not None and 0 < zone_id < 2**31:
-        zone = Zone.objects.filter(scope, pk=zone_id).select_related("current", "province").first()
-    if zone is None:
+def _one(model: type[T], scope: Q | None, pk: int) -> T:
+    """The zone or place `pk` within `scope` (None: nothing), else Http404 — the same answer
+    for missing and not yours."""
+    found = None
+    if scope is not None and 0 < pk < 2**31:
+        found = model.objects.filter(scope, pk=pk).select_related("current", "province").first()
+    if found is None:
         raise Http404
-    return zone
+    return found
+
+
+def zone_for_manager(user: Any, zone_id: int) -> Zone:
+    """A zone `user` may change, else Http404."""
+    return _one(Zone, _manageable(user) if getattr(user, "is_authenticated", False) else None, zone_id)
 
 
 def place_for_manager(user: Any, place_id: int) -> Place:
     """An epidemic place `user` may change, else Http404."""
-    scope = _manageable(user) if getattr(user, "is_authenticated", False) else None
-    place = None
-    if scope is not None and 0 < place_id < 2**31:
-        place = Place.objects.filter(scope, pk=place_id).select_related("current", "province").first()
-    if place is None:
-        raise Http404
-    return place
+    return _one(Place, _manageable(user) if getattr(user, "is_authenticated", False) else None, place_id)
 
 
 def zone_for_official(user: Any, zone_id: int) -> Zone:
     """Any zone, for an official's console page (zones are public; the console adds history
     and warning counts). Http404 for everyone else."""
-    zone = None
-    if can_view_zones_console(user) and 0 < zone_id < 2**31:
-        zone = Zone.objects.filter(pk=zone_id).select_related("current", "province").first()
-    if zone is None:
-        raise Http404
-    return zone
+    return _one(Zone, Q() if can_view_zones_console(user) else None, zone_id)
 
 
 def place_for_official(user: Any, place_id: int) -> Place:
-    place = None
-    if can_view_zones_console(user) and 0 < place_id < 2**31:
-        place = Place.objects.filter(pk=place_id).select_related("current", "province").first()
-    if place is None:
-        raise Http404
-    return place
+    return _one(Place, Q() if can_view_zones_console(user) else None, place_id)
 
 
 # --- Lists and history -------------------------------------------------------------------
@@ -240,11 +234,9 @@ def residents_q(*, ward_codes: Iterable[int], province_code: int | None) -> Q:
     q = Q(home_ward_id__in=list(ward_codes))
     if province_code is not None:
         q |= Q(home_ward__province_id=province_code)
-    # Nobody is warned once their consent is withdrawn or their data erased (issue 8 §2): the
-    # anonymous shell kept for the statistics still has a home ward.
-    from khaibao.privacy.selectors import processing_stopped_ids  # privacy builds on zones
-
-    return q & ~Q(pk__in=processing_stopped_ids())
+    for path in settings.ZONE_WARNING_EXCLUSIONS:
+        q &= ~Q(pk__in=import_string(path)())
+    return q
 
 
 def residents_range(q: Q, *, after: int, limit: int) -> tuple[int, int]:
@@ -370,7 +362,5 @@ def household_home_wards(user: Any) -> list[Ward]:
     """The distinct home wards of the people a signed-in citizen declares for."""
     if not getattr(user, "is_authenticated", False) or getattr(user, "role", None) != Role.CITIZEN:
         return []
-    from khaibao.accounts.access import visible_people
-
     codes = visible_people(user).values_list("home_ward_id", flat=True)
     return list(Ward.objects.filter(code__in=codes).select_related("province").order_by("name"))

@@ -5,8 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
+
+from khaibao.zones.models import RunStatus, ZoneWarningRun
+from khaibao.zones.selectors import warning_runs_unfinished
+from khaibao.zones.warnings import warning_run_step
 
 # A run untouched this long lost its worker (each batch takes seconds).
 STALE_AFTER = timedelta(minutes=5)
@@ -19,9 +24,6 @@ def zone_warnings_run(run_id: int, max_batches: int | None = None) -> dict[str, 
     Safe to run twice or concurrently: batches lock the run row and skip people already
     warned. `max_batches` stops early (tests simulate a worker killed half-way with it).
     """
-    from khaibao.zones.models import RunStatus
-    from khaibao.zones.services import warning_run_step
-
     batches = 0
     while True:
         run = warning_run_step(run_id=run_id)
@@ -31,11 +33,15 @@ def zone_warnings_run(run_id: int, max_batches: int | None = None) -> dict[str, 
     return {"run": run_id, "status": run.status, "warned": run.warned, "batches": batches}
 
 
+def warning_run_queue(run: ZoneWarningRun) -> None:
+    """Start `run` once the transaction that created it commits."""
+    run_id = run.pk
+    transaction.on_commit(lambda: zone_warnings_run.enqueue(run_id), robust=True)
+
+
 @task()
 def zone_warning_runs_resume() -> int:
     """Periodic: queue again the runs whose worker died (pending or running, untouched for a while)."""
-    from khaibao.zones.selectors import warning_runs_unfinished
-
     ids = warning_runs_unfinished(stale_before=timezone.now() - STALE_AFTER)
     for run_id in ids:
         zone_warnings_run.enqueue(run_id)

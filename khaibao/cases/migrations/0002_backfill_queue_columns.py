@@ -1,5 +1,5 @@
 """Fill the triage-queue columns of existing PersonStatus rows: home ward and province (copied
-from the person) and in_queue / queue_rank / queue_since (khaibao.cases.queue.queue_fields).
+from the person) and in_queue / queue_rank / queue_since (khaibao.monitoring.queue.queue_fields).
 
 Keyset batches by person id, so it runs in bounded memory on a large table.
 """
@@ -15,7 +15,7 @@ BATCH = 1000
 
 
 def backfill(apps: Any, schema_editor: Any) -> None:
-    from khaibao.cases.queue import queue_fields
+    from khaibao.monitoring.queue import queue_fields
 
     PersonStatus = apps.get_model("monitoring", "PersonStatus")
     now = timezone.now()

@@ -1,5 +1,5 @@
 """The declaration write under an Idempotency-Key: its statements, replays, refusals and
-concurrent declarations of one person (the path is precompiled SQL, see declarations.services)."""
+concurrent declarations of one person (the path is precompiled SQL, see monitoring/declaring.py)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def test_a_declaration_is_one_insert_and_the_key_one_read_and_one_insert(world, 
     # assessment's inputs read, and the INSERT is the first clause of the one write statement.
     versioning = [s for s in sql if "MAX(" in s]
     assert len(versioning) == 1, sql
-    insert = 'WITH d AS (INSERT INTO "declarations_declaration"' if postgresql else 'INSERT INTO "declarations_declaration"'
+    insert = 'WITH written AS (INSERT INTO "declarations_declaration"' if postgresql else 'INSERT INTO "declarations_declaration"'
     assert versioning[0].startswith(insert), sql
     person_locks = [s for s in sql if s.startswith('SELECT "people_person"."id" FROM "people_person"')]
     assert len(person_locks) == (0 if postgresql else 1), sql

@@ -1,5 +1,5 @@
-"""On PostgreSQL a declaration is written by one statement (declarations.services
-`_declaration_submit_one_statement`); it must store exactly what the portable path stores."""
+"""On PostgreSQL a declaration is written by one statement (monitoring/declaring.py,
+`_submit_in_one_statement`); it must store exactly what the portable path stores."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from khaibao.audit.models import AuditEvent
-from khaibao.declarations import services
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.tests.helpers import (
     ago,
@@ -23,6 +22,7 @@ from khaibao.declarations.tests.helpers import (
     stored_rows,
     today,
 )
+from khaibao.monitoring import statements
 from khaibao.monitoring.models import Assessment, PersonStatus
 
 STEPS = [  # (path, body): a first declaration, a risk declaration after it, a new version, another risk
@@ -70,7 +70,7 @@ def _run(world: Any, api: Any) -> tuple[list[Any], dict[str, Any]]:
 def test_both_paths_store_the_same_rows(world, api, monkeypatch):
     assert not PersonStatus.objects.filter(person=world.lan_child).exists()  # the first declaration creates it
     one_statement = _run(world, api)
-    monkeypatch.setattr(services, "writes_in_one_statement", lambda: False)
+    monkeypatch.setattr(statements, "writes_in_one_statement", lambda: False)
     portable = _run(world, api)
     answers, stored = one_statement
     assert [a["version"] for a in answers] == [1, 2, 3, 4]
@@ -88,5 +88,5 @@ def test_a_declaration_is_one_read_and_one_write(world, api):
         resp = client.post(f"/api/v1/people/{world.lan_child.id}/risk-declarations", risk_declaration())
     assert resp.status_code == 201
     assert_one_read_and_one_write(
-        queries, tables=("monitoring_", "declarations_"), write='WITH d AS (INSERT INTO "declarations_declaration"'
+        queries, tables=("monitoring_", "declarations_"), write='WITH written AS (INSERT INTO "declarations_declaration"'
     )

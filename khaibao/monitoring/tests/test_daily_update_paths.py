@@ -1,5 +1,5 @@
-"""On PostgreSQL a daily update is written by one statement (monitoring.services
-`_daily_update_put_one_statement`); it must store exactly what the portable path stores."""
+"""On PostgreSQL a daily update is written by one statement (monitoring/services.py,
+`_put_in_one_statement`); it must store exactly what the portable path stores."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from khaibao.declarations.tests.helpers import (
     stored_rows,
     today,
 )
-from khaibao.monitoring import services
+from khaibao.monitoring import statements
 from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
 
 UPDATES = [  # (days ago, body): a fever yesterday, then today sent twice (the second replaces)
@@ -59,7 +59,7 @@ def _run(world: Any, api: Any) -> tuple[list[Any], dict[str, list[dict[str, Any]
 def test_both_paths_store_the_same_rows(world, api, monkeypatch):
     api.as_(world.lan).post(f"/api/v1/people/{world.lan_child.id}/declarations", declaration())
     one_statement = _run(world, api)
-    monkeypatch.setattr(services, "writes_in_one_statement", lambda: False)
+    monkeypatch.setattr(statements, "writes_in_one_statement", lambda: False)
     portable = _run(world, api)
     assert [code for code, _body in one_statement[0]] == [201, 201, 200]
     assert one_statement == portable
@@ -72,4 +72,4 @@ def test_a_daily_update_is_one_read_and_one_write(world, api):
     with CaptureQueriesContext(connection) as queries:
         resp = client.put(f"/api/v1/people/{world.lan_child.id}/updates/{ago(0)}", UPDATES[1][1])
     assert resp.status_code == 201
-    assert_one_read_and_one_write(queries, tables=("monitoring_",), write="WITH u AS (INSERT INTO monitoring_dailyupdate")
+    assert_one_read_and_one_write(queries, tables=("monitoring_",), write='WITH written AS (INSERT INTO "monitoring_dailyupdate"')

@@ -15,14 +15,18 @@ from django.utils import timezone
 
 from khaibao.declarations.answers import DeclarationIn, SymptomIn
 from khaibao.declarations.selectors import current_answers
-from khaibao.declarations.services import declaration_submit
 from khaibao.declarations.tests.helpers import ago, declaration, risk_declaration, today
+from khaibao.monitoring.assessment import person_assess
+from khaibao.monitoring.declaring import declaration_submit
 from khaibao.monitoring.inputs import assessment_inputs
 from khaibao.monitoring.models import Assessment, DailyUpdate, Source
 from khaibao.monitoring.selectors import update_symptoms_recent
-from khaibao.monitoring.services import person_assess
+from khaibao.risk.engine import ExposureFact
 from khaibao.tracing.models import Contact
-from khaibao.tracing.selectors import traced_exposures
+
+
+def _traced(person) -> list[ExposureFact]:
+    return [ExposureFact(code=c.exposure, on=c.contact_date) for c in Contact.objects.filter(person=person)]
 
 
 def _history(world, api) -> None:
@@ -49,8 +53,8 @@ def test_it_reads_everything_in_one_statement_on_postgresql(world, api):
     assert selects[0].endswith("FOR UPDATE")
     assert inputs.answers == current_answers(world.lan_child)
     assert inputs.recent_updates == update_symptoms_recent(world.lan_child, since=since)
-    assert sorted(inputs.traced) == sorted(traced_exposures(world.lan_child))
-    assert inputs.traced, "the traced contact is an input"
+    assert sorted(inputs.exposures) == sorted(_traced(world.lan_child))
+    assert inputs.exposures, "the traced contact is an input"
     assert inputs.status.person_id == world.lan_child.pk
     assert inputs.status.level == world.lan_child.status.level
 
@@ -62,6 +66,7 @@ def test_it_answers_the_same_on_every_database(world, api):
     assert [day for day, _s, _t in inputs.recent_updates] == [today() - timedelta(days=1), today()]
     assert inputs.recent_updates[0][2] == Decimal("38.2")
     assert len(inputs.answers) == 2  # the universal declaration and the risk declaration after it
+    assert inputs.exposures == _traced(world.lan_child)  # contact tracing's registered source
 
 
 def test_a_person_without_a_status_row_gets_one(world):
@@ -69,7 +74,7 @@ def test_a_person_without_a_status_row_gets_one(world):
     assert inputs.status.pk == world.lan_child.pk
     assert inputs.answers == []
     assert inputs.recent_updates == []
-    assert inputs.traced == []
+    assert inputs.exposures == []
 
 
 def _waiting_for_a_lock() -> bool:

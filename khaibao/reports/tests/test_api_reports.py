@@ -309,6 +309,8 @@ def test_it_moves_a_report_through_the_workflow(world: Any, api: Any) -> None:
     assert dup.json()["duplicate_of"] == first
     changes = list(ReportStatusChange.objects.filter(report_id=first).values_list("from_status", "to_status"))
     assert changes == [("received", "verifying"), ("verifying", "handled")]
+    shown = client.get(f"/reports/{first}/official").json()["status_changes"]
+    assert [(c["from_status"], c["to_status"]) for c in shown] == changes
     assert AuditEvent.objects.filter(action="report.status", object_id=str(first)).count() == 2
 
 

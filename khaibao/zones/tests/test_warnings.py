@@ -13,10 +13,11 @@ from khaibao.declarations.tests.helpers import ago, declaration
 from khaibao.monitoring.models import Assessment, PersonStatus
 from khaibao.notifications.models import Notification
 from khaibao.passes.tests.helpers import sign_in_staff
-from khaibao.zones import services as zone_services
+from khaibao.zones.inputs import ZoneInput
 from khaibao.zones.models import ZoneWarning, ZoneWarningRun
 from khaibao.zones.tasks import zone_warning_runs_resume, zone_warnings_run
 from khaibao.zones.tests.helpers import zone_body
+from khaibao.zones.zones import zone_declare
 
 HOAN_KIEM, BA_DINH = 70, 4
 
@@ -147,21 +148,17 @@ def test_it_rolls_back_a_batch_that_crashed_and_finishes_later(
     run = run_of(zone)
     zone_warnings_run.call(run.pk, max_batches=1)
 
-    from khaibao.notifications import services as notifications
-
     # Residents of a batch are warned together (notify_people): the worker dies in that call.
-    real = notifications.notify_people
-
     def dying(**kwargs: Any) -> Any:
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(notifications, "notify_people", dying)
-    with pytest.raises(RuntimeError):
-        zone_warnings_run.call(run.pk)
+    with monkeypatch.context() as patched:
+        patched.setattr("khaibao.zones.warnings.notify_people", dying)
+        with pytest.raises(RuntimeError):
+            zone_warnings_run.call(run.pk)
     run.refresh_from_db()
     assert (run.warned, ZoneWarning.objects.count()) == (3, 3)  # the half batch left nothing
 
-    monkeypatch.setattr(notifications, "notify_people", real)
     zone_warnings_run.call(run.pk)
     run.refresh_from_db()
     assert (run.status, run.warned) == ("done", 5)
@@ -237,7 +234,7 @@ def test_it_counts_a_province_wide_zone_for_any_ward_of_the_province(world: Any,
 
 
 def test_it_reaches_the_services_through_the_same_function_as_the_api(world: Any) -> None:
-    version = zone_services.zone_declare(actor=world.national, name="X", level=2, ward_codes=[BA_DINH])
+    version = zone_declare(actor=world.national, data=ZoneInput(name="X", level=2, ward_codes=[BA_DINH]))
     assert version.zone.province_id == 1
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from khaibao.cases.queue import escalation_bump, missed_run, queue_fields, queue_reasons
 from khaibao.monitoring.models import PersonStatus
+from khaibao.monitoring.queue import escalation_bump, missed_run, queue_fields, queue_reasons
 
 TODAY = date(2026, 3, 10)
 NOW = timezone.make_aware(datetime(2026, 3, 10, 9, 0))

@@ -1,0 +1,281 @@
+"""One person's case, as a health official sees it: identity (masked unless revealed),
+declarations in plain words, daily updates, assessments with their reasons, the follow-up
+history and the household — and the same for the API.
+
+The person is fetched through `case_person` (the access layer: 404 alike for missing and not
+yours, audited with the purpose).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.http import Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from khaibao.accounts.access import access_person_for_user
+from khaibao.cases.models import CaseStatus, FollowUpAction, FollowUpCase
+from khaibao.cases.officials import official_out, require_official
+from khaibao.cases.triage import followup_marks, level_fields
+from khaibao.declarations import labels
+from khaibao.declarations.models import Declaration
+from khaibao.declarations.selectors import declaration_dict
+from khaibao.monitoring.explain import explain_recommendations, level_display, reason_message
+from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
+from khaibao.monitoring.queue import ESCALATE_AFTER_DAYS, QUEUE_REASONS, queue_reasons
+from khaibao.people.models import HouseholdMembership, Person
+from khaibao.people.selectors import mask_id_number, masked_phone
+from khaibao.risk import engine
+
+CASE_HISTORY_MAX = 200
+
+
+def _answer_lines(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """A declaration's answers in plain words for the console (codes become labels)."""
+    lines: list[tuple[str, str]] = []
+    yes, no = _("Yes"), _("No")
+    for key, title in (
+        ("contact_with_case", _("Contact with a case")),
+        ("came_from_epidemic_area", _("Came from an epidemic area")),
+        ("suspect_infection", _("Suspects infection")),
+    ):
+        if key in answers:
+            lines.append((title, yes if answers[key] else no))
+    symptoms = answers.get("symptoms") or []
+    lines.append((_("Symptoms"), ", ".join(
+        f"{labels.label(labels.SYMPTOM_LABELS, s.get('code', ''))} ({_date_text(s.get('onset'))})" for s in symptoms
+    ) or _("None")))
+    exposures = answers.get("exposures") or []
+    lines.append((_("Contacts"), ", ".join(
+        f"{labels.label(labels.EXPOSURE_LABELS, e.get('code', ''))} ({_date_text(e.get('date') or e.get('on'))})"
+        for e in exposures
+    ) or _("None")))
+    travel = answers.get("travel") or []
+    lines.append((_("Travel"), "; ".join(_travel_text(t) for t in travel) or _("None")))
+    conditions = answers.get("conditions") or []
+    if conditions or "pregnant" in answers:
+        lines.append((_("Underlying conditions"), ", ".join(
+            labels.label(labels.CONDITION_LABELS, c) for c in conditions) or _("None")))
+        lines.append((_("Pregnant"), yes if answers.get("pregnant") else no))
+    return lines
+
+
+def _date_text(value: Any) -> str:
+    parsed = parse_date(str(value)) if value else None
+    return parsed.strftime("%d/%m/%Y") if parsed else str(value or "")
+
+
+def _travel_text(entry: Mapping[str, Any]) -> str:
+    place = entry.get("ward_name") or entry.get("province_name") or entry.get("country") or entry.get(
+        "ward_code") or entry.get("province_code") or "?"
+    return f"{place} ({_date_text(entry.get('start'))}–{_date_text(entry.get('end'))})"
+
+
+def _reason_text(rule_id: str, version: str) -> str:
+    try:
+        rules = engine.rules_by_version(version)
+    except LookupError:
+        return reason_message(rule_id)
+    if rule_id.startswith(("monitoring.", "followup.")):
+        return reason_message(rule_id)
+    return engine.reason_text(rule_id, rules=rules)
+
+
+@dataclass
+class CaseView:
+    person: Person
+    status: PersonStatus | None
+    identity: dict[str, Any]
+    level: dict[str, Any]
+    queue_reasons: list[dict[str, str]]
+    reasons: list[dict[str, str]]
+    recommendations: list[dict[str, str]]
+    declarations: list[dict[str, Any]]
+    updates: list[DailyUpdate]
+    assessments: list[dict[str, Any]]
+    cases: list[FollowUpCase]
+    open_case: FollowUpCase | None
+    household: list[dict[str, str]]
+    lost_after_days: int
+    today: date
+
+    @property
+    def age(self) -> int:
+        return self.today.year - self.person.birth_year
+
+
+def _identity(person: Person, revealed: Mapping[str, str] | None) -> dict[str, Any]:
+    ward = person.home_ward
+    return {
+        "id_number": (revealed["id_number"] if revealed else mask_id_number(person.id_number or "")) or None,
+        "phone": (revealed["phone"] if revealed else masked_phone(person.phone or "")) or None,
+        "revealed": revealed is not None,
+        "full_name": person.full_name,
+        "birth_year": person.birth_year,
+        "date_of_birth": person.date_of_birth,
+        "sex": person.sex,
+        "sex_label": person.get_sex_display(),  # type: ignore[attr-defined]
+        "ward_code": ward.code,
+        "ward_name": ward.name,
+        "province_code": ward.province_id,
+        "province_name": ward.province.name,
+    }
+
+
+def case_person(user: Any, person_id: int, *, purpose: str = "case_view", ip: str = "") -> Person:
+    """The person behind a case, for an official of their jurisdiction — audited access
+    (who, whom, when, IP) with `purpose`; 403 for non-officials, 404 for others' people."""
+    require_official(user)
+    if not 0 < person_id <= 2**63 - 1:
+        raise Http404
+    return access_person_for_user(user, person_id, purpose=purpose, ip=ip)
+
+
+def case_view(person: Person, *, revealed: Mapping[str, str] | None = None) -> CaseView:
+    """Everything an official needs about one person (fetched through `case_person`, which
+    wrote the access audit event): identity (ID number and phone masked unless `revealed`),
+    declarations with answers, daily updates, assessments with reasons and rule versions,
+    follow-up history, household names and relations. A bounded number of queries.
+    """
+    today = timezone.localdate()
+    person = Person.objects.select_related("home_ward__province").get(pk=person.pk)
+    status = PersonStatus.objects.filter(person=person).first()
+    declarations = list(
+        Declaration.objects.filter(person=person).select_related("assessment", "declared_by")
+        .order_by("-version")[:CASE_HISTORY_MAX]
+    )
+    updates = list(DailyUpdate.objects.filter(person=person).order_by("-day")[:CASE_HISTORY_MAX])
+    assessments = list(Assessment.objects.filter(person=person).order_by("-created_at", "-id")[:CASE_HISTORY_MAX])
+    cases = list(
+        FollowUpCase.objects.filter(person=person)
+        .select_related("assigned_to", "opened_by")
+        .prefetch_related(Prefetch("actions", queryset=FollowUpAction.objects.select_related("actor").order_by("-at", "-id")))
+        .order_by("-opened_at", "-id")
+    )
+    owners = HouseholdMembership.objects.filter(person=person).values("owner_id")
+    household = [
+        {"full_name": m.person.full_name, "relation": m.relation, "relation_label": m.get_relation_display()}  # type: ignore[attr-defined]
+        for m in HouseholdMembership.objects.filter(owner_id__in=owners).select_related("person").order_by("owner_id", "created_at", "pk")
+    ]
+    assessed = status is not None and status.assessed_at is not None
+    return CaseView(
+        person=person,
+        status=status,
+        identity=_identity(person, revealed),
+        level=level_display(status.level if assessed and status is not None else None),
+        queue_reasons=[{"id": r, "label": str(QUEUE_REASONS[r])} for r in (queue_reasons(status, today) if status else [])],
+        reasons=[{"rule": r, "message": _reason_text(r, status.ruleset_version)} for r in status.reasons] if status else [],
+        recommendations=explain_recommendations(status.recommendations) if status else [],
+        declarations=[
+            {
+                "declaration": d,
+                "answers": _answer_lines(d.answers),
+                "level": level_display(d.assessment.level) if hasattr(d, "assessment") else level_display(None),
+            }
+            for d in declarations
+        ],
+        updates=updates,
+        assessments=[
+            {
+                "assessment": a,
+                "level": level_display(a.level),
+                "reasons": [{"rule": r, "message": _reason_text(r, a.ruleset_version)} for r in a.reasons],
+            }
+            for a in assessments
+        ],
+        cases=cases,
+        open_case=next((c for c in cases if c.status == CaseStatus.OPEN), None),
+        household=household,
+        lost_after_days=int(getattr(settings, "FOLLOWUP_LOST_AFTER_DAYS", 3)),
+        today=today,
+    )
+
+
+def _action_dict(action: FollowUpAction, *, with_notes: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": action.pk,
+        "kind": action.kind,
+        "kind_label": action.get_kind_display(),  # type: ignore[attr-defined]
+        "test_result": action.test_result or None,
+        "test_date": action.test_date,
+        "at": action.at,
+        "actor": official_out(action.actor),
+    }
+    if with_notes:
+        out["notes"] = action.notes
+    return out
+
+
+def case_view_dict(view: CaseView) -> dict[str, Any]:
+    """The case view for the API."""
+    status = view.status
+    return {
+        "person": view.identity | {"id": view.person.pk, "age": view.age},
+        "status": None if status is None else {
+            **level_fields(view.level),
+            "reasons": view.reasons,
+            "recommendations": view.recommendations,
+            "ruleset_version": status.ruleset_version,
+            "assessed_at": status.assessed_at,
+            "monitoring_from": status.monitoring_from,
+            "monitoring_until": status.monitoring_until,
+            **followup_marks(status),
+            "is_f0": status.is_f0,
+            "in_queue": status.in_queue,
+            "queue_reasons": [r["id"] for r in view.queue_reasons],
+            "queue_since": status.queue_since,
+        },
+        "lost_to_followup_rule": lost_rule_text(view.lost_after_days),
+        "declarations": [declaration_dict(d["declaration"]) | {"level": d["level"]["level"]} for d in view.declarations],
+        "updates": [
+            {
+                "day": u.day,
+                "symptoms": u.symptoms,
+                "temperature": float(u.temperature) if u.temperature is not None else None,
+                "feeling": u.feeling,
+                "updated_as": u.updated_as,
+            }
+            for u in view.updates
+        ],
+        "assessments": [
+            {
+                "source": a["assessment"].source,
+                "level": a["assessment"].level,
+                "engine_level": a["assessment"].engine_level,
+                "level_kept": a["assessment"].level_kept,
+                "reasons": a["reasons"],
+                "ruleset_version": a["assessment"].ruleset_version,
+                "created_at": a["assessment"].created_at,
+            }
+            for a in view.assessments
+        ],
+        "follow_up": [
+            {
+                "case_id": c.pk,
+                "status": c.status,
+                "assigned_to": official_out(c.assigned_to),
+                "opened_at": c.opened_at,
+                "closed_at": c.closed_at,
+                "outcome": c.outcome or None,
+                "actions": [_action_dict(a, with_notes=True) for a in c.actions.all()],
+            }
+            for c in view.cases
+        ],
+        "household": [{"full_name": h["full_name"], "relation": h["relation"]} for h in view.household],
+    }
+
+
+def lost_rule_text(days: int) -> str:
+    """The lost-to-follow-up rule in words, shown on the case view and the queue."""
+    return _(
+        "Missed updates: 1 missed day lists the person; %(escalate)s days without contact escalate them; "
+        "after %(days)s days without contact (no daily update and no action by an official) they are "
+        "marked lost to follow-up. Recording any action resets the count."
+    ) % {"escalate": ESCALATE_AFTER_DAYS, "days": days}

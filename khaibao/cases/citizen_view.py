@@ -1,0 +1,79 @@
+"""What a person (or their household) sees of their follow-up: the latest outcome and the
+advice that goes with it — never the officials' notes or names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy
+
+from khaibao.cases.models import ActionKind, FollowUpAction, FollowUpCase, TestResult
+from khaibao.core import rowsql
+from khaibao.people.models import Person
+
+# Lazy: these are built at import, but must be translated into each reader's language.
+_ADVICE = {
+    ActionKind.CALLED_REACHED: gettext_lazy("A health official spoke with you. Follow the advice you were given and keep sending your daily update."),
+    ActionKind.CALLED_NOT_REACHED: gettext_lazy("A health official tried to call you. Please call your ward health station back."),
+    ActionKind.ADVISED_HOME_ISOLATION: gettext_lazy(
+        "Isolate at home: stay in a separate room, wear a mask, keep 2 m from others, and send your daily update."
+    ),
+    ActionKind.REFERRED_FOR_TESTING: gettext_lazy(
+        "Go for a test as your ward health station advised. Wear a mask and avoid public transport on the way."
+    ),
+    ActionKind.CONCENTRATED_QUARANTINE: gettext_lazy("You are in concentrated quarantine. Follow the instructions of the staff there."),
+    ActionKind.HOSPITALISED: gettext_lazy("You are being treated in hospital. Follow the instructions of the medical staff."),
+    ActionKind.CLEARED: gettext_lazy(
+        "A health official has closed your follow-up: you no longer need to be monitored. Keep following the 5K message."
+    ),
+    ActionKind.LOST_TO_FOLLOWUP: gettext_lazy(
+        "We could not reach you. Please contact your ward health station or call the hotline 1900 9095."
+    ),
+}
+_TEST_ADVICE = {
+    TestResult.POSITIVE: gettext_lazy(
+        "Your test was positive: you are a confirmed case (F0). Stay isolated and wear a mask; the health "
+        "station will arrange hospital isolation and treatment. Call 1900 9095 if you have trouble breathing."
+    ),
+    TestResult.NEGATIVE: gettext_lazy(
+        "Your test was negative. Keep monitoring your health and send your daily update until your monitoring period ends."
+    ),
+}
+
+
+def followup_advice(kind: str, test_result: str = "") -> str:
+    if kind == ActionKind.TEST_RESULT:
+        return str(_TEST_ADVICE.get(test_result, ""))  # type: ignore[call-overload]
+    return str(_ADVICE.get(kind, ""))  # type: ignore[call-overload]
+
+
+def followup_for_citizen(person: Person) -> dict[str, Any] | None:
+    """What the person (or their household) sees of their follow-up: the latest outcome and
+    the advice that goes with it — never the officials' notes or names. One query, two when
+    there is a follow-up."""
+    # Every citizen status read asks this, and most people never have a follow-up: precompiled
+    # statements (core/rowsql.py) instead of an ORM query compiled per call, and without the
+    # encrypted notes, which the citizen never sees.
+    action = rowsql.fetch(
+        FollowUpAction, "person_id = %s", [person.pk],
+        columns=("id", "case_id", "kind", "test_result", "test_date", "at"),
+        order_by='"at" DESC, id DESC',
+    )
+    if action is None:
+        return None
+    case = rowsql.fetch_values(FollowUpCase, ("status",), "id = %s", [action.case_id])
+    if not case:
+        return None  # the case was erased (retention) between the two reads
+    case_status = case[0][0]
+    label = action.get_kind_display()  # type: ignore[attr-defined]
+    if action.kind == ActionKind.TEST_RESULT and action.test_result:
+        label = f"{label}: {action.get_test_result_display()}"  # type: ignore[attr-defined]
+    return {
+        "status": case_status,
+        "outcome": action.kind,
+        "outcome_label": str(label),
+        "test_result": action.test_result or None,
+        "test_date": action.test_date,
+        "at": action.at,
+        "advice": followup_advice(action.kind, action.test_result),
+    }

@@ -1,0 +1,57 @@
+"""What an assessment reads from apps above monitoring, which plug themselves in through settings.
+
+The health layer's order is cases and passes → tracing → monitoring → declarations
+(docs/architecture.md, "Layers"), and zones sits above it in orchestration. An assessment still
+needs what two of those higher apps record about a person — the exposures contact tracing
+registered, and the epidemic zones a trip went through — so they register a source here, as the
+daily reminder's sources do (settings.DAILY_REMINDER_SOURCES), and monitoring never imports them:
+
+* `ASSESSMENT_EXPOSURE_SOURCES` name `ExposureSource`s: a table with one row per exposure of a
+  person (`person_id`, a code, a date). A declaration of the table, not a function, so that the
+  one-statement read of the assessment's inputs (monitoring/inputs.py) can read it as a
+  subquery on PostgreSQL and the portable path as one query elsewhere, from the same words.
+* `ASSESSMENT_ZONE_SOURCES` name functions `(travel, today) → ZoneFact`s (e.g. the zones app's
+  versions); the risk engine filters them (risk.zones.zone_facts_for) and never queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+from django.conf import settings
+from django.db import models
+from django.utils.module_loading import import_string
+
+from khaibao.risk.engine import TravelFact, ZoneFact
+
+
+@dataclass(frozen=True)
+class ExposureSource:
+    """Exposures recorded about people in `model`'s table, one row each: `person_id`, the
+    exposure `code` (a risk-engine exposure id) and the day it happened, `on` (attnames)."""
+
+    model: type[models.Model]
+    code: str
+    on: str
+
+
+ZoneSource = Callable[[Sequence[TravelFact], date], Iterable[ZoneFact]]
+
+
+@cache
+def exposure_sources() -> tuple[ExposureSource, ...]:
+    """The registered exposure sources (settings.ASSESSMENT_EXPOSURE_SOURCES), in order."""
+    sources = tuple(import_string(path) for path in settings.ASSESSMENT_EXPOSURE_SOURCES)
+    for path, source in zip(settings.ASSESSMENT_EXPOSURE_SOURCES, sources, strict=True):
+        if not isinstance(source, ExposureSource):
+            raise TypeError(f"{path} is not an ExposureSource")
+    return sources
+
+
+@cache
+def zone_sources() -> tuple[ZoneSource, ...]:
+    """The registered zone sources (settings.ASSESSMENT_ZONE_SOURCES), in order."""
+    return tuple(import_string(path) for path in settings.ASSESSMENT_ZONE_SOURCES)

@@ -1,0 +1,198 @@
+"""An assessed write in one statement (PostgreSQL): the typed builder of the hot paths.
+
+A daily update or a declaration is stored together with its Assessment, the person's status row
+and the audit event in ONE statement — one round trip where the portable path takes four
+(bench/RESULTS.md, "Hot path, second pass" and "Third pass"):
+
+    WITH written AS (INSERT … RETURNING id, …),         -- the declaration or the daily update
+         assessment AS (INSERT … (SELECT id FROM written) … RETURNING …),
+         status AS (UPDATE … SET level = assessment.level, … FROM assessment WHERE …),
+         event AS (INSERT … (SELECT id::text FROM written) …)
+    SELECT assessment.id, written.id, … FROM written, assessment
+
+Each part is a `Clause` that declares what it reads of the parts before it; `_compose` puts the
+parts in that order, turns every read into the RETURNING list of the part read from, and refuses a
+clause that reads a later part or a column nobody returns. Callers name no alias and write no
+RETURNING list: they hand over model instances (`Written`, the Assessment, the status row, the
+audit event) and, for an event column computed from the written row, SQL over that row's columns
+(`FromWritten`). Every value is a parameter; the SQL text comes from the models' identifiers
+(core/rowsql.py) and from literals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Final, Literal, LiteralString, get_args
+
+from django.db import connection
+
+from khaibao.audit.models import AuditEvent
+from khaibao.core import rowsql
+from khaibao.monitoring.models import STATUS_COLUMNS, Assessment, PersonStatus
+
+Part = Literal["written", "assessment", "status", "event"]
+PARTS: Final[tuple[Part, ...]] = get_args(Part)  # the statement's order
+WrittenKind = Literal["declaration", "daily_update"]
+
+# psycopg caches the parsed statement only below this many parameters: above it, it parses the
+# text again on every call (measured: 0.5 ms per request; bench/RESULTS.md, "Hot path, second pass").
+PARAMS_MAX: Final = 50
+
+
+def writes_in_one_statement() -> bool:
+    """Whether a declaration or daily update is written with its assessment, status row and
+    audit event in one statement (`assessed_write`): PostgreSQL runs data-modifying WITH clauses,
+    SQLite does not, and keeps the portable path."""
+    return connection.vendor == "postgresql"
+
+
+@dataclass(frozen=True)
+class FromWritten:
+    """A column's value computed from the written row once its INSERT ran: `sql` over that row's
+    columns (e.g. ``"id::text"``), naming in `reads` every column it uses."""
+
+    sql: LiteralString
+    reads: tuple[str, ...]
+    params: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Written:
+    """The row being assessed, written first: its INSERT (rowsql.insert_statement or
+    upsert_statement, without RETURNING). `kind` says which Assessment column links it and which
+    status columns the write leaves alone; `read_back` are columns returned to the caller."""
+
+    kind: WrittenKind
+    statement: rowsql.Statement
+    read_back: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One part of the statement: its SQL (without RETURNING) and parameters, and the columns
+    of earlier parts it reads."""
+
+    part: Part
+    sql: str
+    params: list[Any]
+    reads: Mapping[Part, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    assessment_id: int
+    written_id: int
+    read_back: dict[str, Any]
+
+
+# The status columns an assessment sets, copied from the Assessment row inserted by the same
+# statement (status column → assessment column); the other columns that may change are parameters.
+_STATUS_FROM_ASSESSMENT: Final[Mapping[str, LiteralString]] = {
+    "level": "level", "reasons": "reasons", "recommendations": "recommendations",
+    "ruleset_version": "ruleset_version", "priority": "priority", "monitoring_until": "monitoring_until",
+    "assessed_at": "created_at", "last_activity_at": "created_at",
+}
+# What the written row changes on the status row besides the assessment: its time column, and the
+# columns it never touches (a daily update: the declaration time, needs_attention, the contact
+# flags; a declaration: the update time, the missed-updates columns, the contact flags). Leaving
+# those out keeps the statement under PARAMS_MAX.
+_CONTACT_FLAGS: Final = ("is_f0", "contact_level")
+_STATUS_AFTER: Final[Mapping[WrittenKind, tuple[str, tuple[str, ...]]]] = {
+    "daily_update": ("last_update_at", ("last_declaration_at", "needs_attention", *_CONTACT_FLAGS)),
+    "declaration": (
+        "last_declaration_at",
+        ("last_update_at", "missed_days", "lost_to_followup_at", "escalated_at", *_CONTACT_FLAGS),
+    ),
+}
+_LINK: Final[Mapping[WrittenKind, str]] = {"daily_update": "daily_update_id", "declaration": "declaration_id"}
+
+
+@cache
+def _status_write(kind: WrittenKind) -> tuple[dict[str, LiteralString], tuple[str, ...]]:
+    # (status column → assessment column, the status columns written as parameters)
+    time_column, unchanged = _STATUS_AFTER[kind]
+    copied = {**_STATUS_FROM_ASSESSMENT, time_column: "created_at"}
+    return copied, tuple(c for c in STATUS_COLUMNS if c not in copied and c not in unchanged)
+
+
+def _written(written: Written) -> Clause:
+    sql, params = written.statement
+    return Clause("written", sql, params)
+
+
+def _assessment(assessment: Assessment, kind: WrittenKind) -> Clause:
+    sql, params = rowsql.insert_statement(assessment, {_LINK[kind]: ("(SELECT id FROM written)", [])})
+    return Clause("assessment", sql, params, {"written": ("id",)})
+
+
+def _status(status: PersonStatus, kind: WrittenKind) -> Clause:
+    copied, columns = _status_write(kind)
+    expressions: dict[str, LiteralString] = {name: f"assessment.{source}" for name, source in copied.items()}
+    sql, params = rowsql.update_statement(status, columns, expressions=expressions, from_="assessment")
+    return Clause("status", sql, params, {"assessment": tuple(dict.fromkeys(copied.values()))})
+
+
+def _event(event: AuditEvent, from_written: Mapping[str, FromWritten]) -> Clause:
+    # A literal over the written row's columns, read from that row: no value is formatted in.
+    sql, params = rowsql.insert_statement(
+        event, {name: (f"(SELECT {v.sql} FROM written)", v.params) for name, v in from_written.items()}  # noqa: S608
+    )
+    reads = tuple(dict.fromkeys(column for value in from_written.values() for column in value.reads))
+    return Clause("event", sql, params, {"written": reads} if reads else {})
+
+
+def _returning(clauses: Sequence[Clause], select: Mapping[Part, tuple[str, ...]]) -> dict[Part, tuple[str, ...]]:
+    # Each part returns what later parts and the final SELECT read of it, in first-read order.
+    returning: dict[Part, dict[str, None]] = {}
+    for position, clause in enumerate(clauses):
+        if clause.part != PARTS[position]:
+            raise ValueError(f"part {position} is {clause.part!r}, expected {PARTS[position]!r}")
+        for part, columns in clause.reads.items():
+            if part not in returning:
+                raise ValueError(f"{clause.part!r} reads {part!r}, which is not written before it")
+            returning[part].update(dict.fromkeys(columns))
+        returning[clause.part] = {}
+    for part, columns in select.items():
+        returning[part].update(dict.fromkeys(columns))
+    return {part: tuple(columns) for part, columns in returning.items()}
+
+
+@cache
+def _compose(
+    shape: tuple[tuple[Part, str, tuple[tuple[Part, tuple[str, ...]], ...]], ...],
+    select: tuple[tuple[Part, tuple[str, ...]], ...],
+) -> str:
+    # Cached per shape: the clauses' SQL comes from rowsql's caches, so a hot path composes once.
+    clauses = [Clause(part, sql, [], dict(reads)) for part, sql, reads in shape]
+    returning = _returning(clauses, dict(select))
+    parts = ", ".join(
+        f"{c.part} AS ({c.sql}{' RETURNING ' + ', '.join(returning[c.part]) if returning[c.part] else ''})"
+        for c in clauses
+    )
+    selected = ", ".join(f"{part}.{column}" for part, columns in select for column in columns)
+    tables = ", ".join(dict.fromkeys(part for part, _columns in select))
+    return f"WITH {parts} SELECT {selected} FROM {tables}"  # noqa: S608 — identifiers and literals only
+
+
+def assessed_write(
+    *, written: Written, assessment: Assessment, status: PersonStatus, event: AuditEvent,
+    event_from_written: Mapping[str, FromWritten],
+) -> WriteResult:
+    """Write `written`, the unsaved `assessment` (linked to it), the locked `status` row (as the
+    assessment left it in memory) and the unsaved audit `event` in one statement, inside the
+    caller's transaction. Returns the new ids and the `read_back` columns of the written row."""
+    clauses = (
+        _written(written), _assessment(assessment, written.kind), _status(status, written.kind),
+        _event(event, event_from_written),
+    )
+    select: tuple[tuple[Part, tuple[str, ...]], ...] = (("assessment", ("id",)), ("written", ("id", *written.read_back)))
+    sql = _compose(tuple((c.part, c.sql, tuple(c.reads.items())) for c in clauses), select)
+    params = [param for clause in clauses for param in clause.params]
+    if len(params) > PARAMS_MAX:
+        raise ValueError(f"{len(params)} parameters: keep an assessed write at most {PARAMS_MAX} (PARAMS_MAX)")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        assessment_id, written_id, *values = cursor.fetchone()
+    return WriteResult(assessment_id, written_id, dict(zip(written.read_back, values, strict=True)))

@@ -1,0 +1,303 @@
+"""The warning job: everyone a zone or place version concerns is warned once, in batches.
+
+A run lists the travellers when it starts, then walks the residents in keyset batches and the
+travellers after them; each batch is one transaction holding the run row's lock, so a killed
+run continues from its last committed batch (docs/architecture.md, "Warning runs").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
+
+from khaibao.monitoring.assessment import person_reassess
+from khaibao.monitoring.models import LEVEL_ORDER, PersonStatus
+from khaibao.notifications.services import notify_people, notify_person
+from khaibao.people.models import Person
+from khaibao.risk import engine
+from khaibao.zones import selectors
+from khaibao.zones.models import (
+    LEVEL_WORDS,
+    Phase,
+    PlaceVersion,
+    RunStatus,
+    WarningReason,
+    ZoneVersion,
+    ZoneWarning,
+    ZoneWarningRun,
+)
+
+WARNING_KIND = "zone_warning"
+
+
+def warning_batch_size() -> int:
+    return int(getattr(settings, "ZONE_WARNING_BATCH_SIZE", 10_000))
+
+
+
+def _advice_text(vi: str, en: str) -> Any:
+    def pick() -> str:
+        return en if (translation.get_language() or "vi").startswith("en") and en else vi
+
+    return lazy(pick, str)()
+
+
+def _zone_message(version: ZoneVersion, *, traveller: bool) -> tuple[Any, Any]:
+    flags: list[Any] = []
+    if version.lockdown:
+        flags.append(gettext_lazy("under lockdown"))
+    if version.isolation:
+        flags.append(gettext_lazy("under isolation"))
+    title = format_lazy(gettext_lazy("Epidemic zone: {name}"), name=version.name)
+    body = format_lazy(
+        gettext_lazy("{name} is an epidemic zone, level {level} ({colour}){flags}. {advice}"),
+        name=version.name, level=version.level, colour=LEVEL_WORDS[version.level],
+        flags=lazy(lambda: "".join(f", {flag}" for flag in flags), str)(),
+        advice=_advice_text(version.advice_vi, version.advice_en),
+    )
+    if traveller:
+        body = format_lazy(
+            "{} {}", body,
+            gettext_lazy("You declared travel there while it was in force: open Khai Báo to see your risk level and what to do."),
+        )
+    return title, body
+
+
+def _place_message(version: PlaceVersion) -> tuple[Any, Any]:
+    window = f"{timezone.localtime(version.window_start):%H:%M %d/%m/%Y} – {timezone.localtime(version.window_end):%H:%M %d/%m/%Y}"
+    title = format_lazy(gettext_lazy("Epidemic place: {name}"), name=version.name)
+    body = format_lazy(
+        gettext_lazy("Anyone who was at {name} between {window} must call the hotline and declare. {advice}"),
+        name=version.name, window=window, advice=_advice_text(version.advice_vi, version.advice_en),
+    )
+    return title, body
+
+
+@dataclass
+class _Subject:
+    run: ZoneWarningRun
+    zone_version: ZoneVersion | None
+    place_version: PlaceVersion | None
+
+    @property
+    def ward_codes(self) -> list[int]:
+        if self.zone_version is not None:
+            return [w.code for w in self.zone_version.wards.all()]
+        assert self.place_version is not None
+        return [self.place_version.ward_id] if self.place_version.ward_id is not None else []
+
+    @property
+    def province_code(self) -> int | None:
+        if self.zone_version is not None and self.zone_version.whole_province:
+            return int(self.zone_version.zone.province_id)
+        return None
+
+    def window(self) -> tuple[date, date | None]:
+        if self.zone_version is not None:
+            v = self.zone_version
+            return selectors.local_day(v.valid_from), selectors.last_day(v.valid_until) if v.valid_until else None
+        assert self.place_version is not None
+        p = self.place_version
+        return selectors.local_day(p.window_start), selectors.last_day(p.window_end)
+
+
+def _subject(run: ZoneWarningRun) -> _Subject:
+    zone_version: ZoneVersion | None = None
+    place_version: PlaceVersion | None = None
+    if run.zone_version_id is not None:
+        zone_version = ZoneVersion.objects.select_related("zone").prefetch_related("wards").get(pk=run.zone_version_id)
+    else:
+        assert run.place_version_id is not None  # a check constraint: exactly one subject
+        place_version = PlaceVersion.objects.select_related("place").get(pk=run.place_version_id)
+    return _Subject(run=run, zone_version=zone_version, place_version=place_version)
+
+
+def _run_start(subject: _Subject, now: datetime) -> None:
+    run = subject.run
+    first, last = subject.window()
+    since = timezone.localdate(now) - timedelta(days=engine.WINDOW_DAYS)
+    ids = selectors.travellers(
+        ward_codes=subject.ward_codes, province_code=subject.province_code, first=first, last=last, since=since
+    )
+    q = selectors.residents_q(ward_codes=subject.ward_codes, province_code=subject.province_code)
+    run.traveller_ids = ids
+    # Residents who also travelled there are warned (and re-assessed) once, with the residents.
+    run.expected = selectors.residents_count(q) + len(ids) - selectors.residents_among(q, ids)
+    run.status = RunStatus.RUNNING
+    run.phase = Phase.RESIDENTS
+    run.cursor = 0
+    run.started_at = now
+
+
+def _message_for(subject: _Subject, *, traveller: bool) -> tuple[Any, Any, str]:
+    """Title, body and the dedupe-key prefix shared by everyone warned about this subject."""
+    if subject.zone_version is not None:
+        title, body = _zone_message(subject.zone_version, traveller=traveller)
+        return title, body, f"zone-warning:{subject.zone_version.pk}:"
+    assert subject.place_version is not None
+    title, body = _place_message(subject.place_version)
+    return title, body, f"place-warning:{subject.place_version.pk}:"
+
+
+def _warn_residents(subject: _Subject, people: QuerySet[Person], *, reason: str, now: datetime) -> int:
+    """Warn a set of residents (not re-assessed: living there is not a risk fact) at once, in
+    SQL; returns how many were newly warned (people already warned about this version are
+    skipped by the unique constraints)."""
+    title, body, group = _message_for(subject, traveller=False)
+    if subject.zone_version is not None:
+        link = f"{reverse('web:zones')}#zone-{subject.zone_version.zone_id}"
+    else:
+        assert subject.place_version is not None
+        link = f"{reverse('web:zones')}#place-{subject.place_version.place_id}"
+    # One message per carer about the place where their people live (the text names no one);
+    # travellers get their own, per person, with a link to their re-assessed status.
+    notify_people(
+        people=people, kind=WARNING_KIND, title=title, body=body, link=link,
+        dedupe_key=f"{group}residents", sms=True, outside_once_per=group,
+    )
+    people_sql, params = people.values_list("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        # The level is read, not changed: residents keep theirs (level_before = level_after).
+        cursor.execute(
+            f"""
+            INSERT INTO zones_zonewarning
+                   (run_id, zone_version_id, place_version_id, person_id, reason, level_before, level_after, created_at)
+            SELECT %s, %s, %s, b.id, %s, COALESCE(s.level, ''), COALESCE(s.level, ''), %s
+              FROM people_person b LEFT JOIN monitoring_personstatus s ON s.person_id = b.id
+             WHERE b.id IN ({people_sql})
+            ON CONFLICT DO NOTHING
+            """,  # noqa: S608 -- only the ORM's SQL is interpolated; values are parameters
+            [subject.run.pk, subject.run.zone_version_id, subject.run.place_version_id, reason, now, *params],
+        )
+        return max(cursor.rowcount, 0)
+
+
+def _warn(subject: _Subject, person: Person, *, reason: str, traveller: bool, now: datetime) -> ZoneWarning:
+    # RelatedObjectDoesNotExist is an AttributeError: no status row yet gives None.
+    status = getattr(person, "status", None)
+    before = status.level if isinstance(status, PersonStatus) else ""
+    after = before
+    run = subject.run
+    if subject.zone_version is not None:
+        version = subject.zone_version
+        if traveller:
+            assessment = person_reassess(person=person, reason=f"zone:{version.zone_id}:v{version.number}", now=now)
+            after = assessment.level
+            run.reassessed += 1
+            if LEVEL_ORDER.get(after, 0) > LEVEL_ORDER.get(before or "low", 0):
+                run.raised += 1
+        title, body = _zone_message(version, traveller=traveller)
+        group = f"zone-warning:{version.pk}:"
+        key = f"{group}{person.pk}"
+        link = reverse("web:person_status", args=[person.pk]) if traveller else f"{reverse('web:zones')}#zone-{version.zone_id}"
+    else:
+        place_version = subject.place_version
+        assert place_version is not None
+        title, body = _place_message(place_version)
+        group = f"place-warning:{place_version.pk}:"
+        key = f"{group}{person.pk}"
+        link = f"{reverse('web:zones')}#place-{place_version.place_id}"
+    # One SMS per carer per zone version, however many of their household it concerns.
+    notify_person(
+        person=person, kind=WARNING_KIND, title=title, body=body, link=link, dedupe_key=key, sms=True,
+        outside_once_per=group,
+    )
+    return ZoneWarning(
+        run=run, zone_version=subject.zone_version, place_version=subject.place_version, person=person,
+        reason=reason, level_before=before, level_after=after, created_at=now,
+    )
+
+
+@transaction.atomic
+def warning_run_step(*, run_id: int, batch_size: int | None = None) -> ZoneWarningRun:
+    """Warn the next batch of affected people of a warning run, in one transaction.
+
+    Residents first (keyset over person ids in the zone's wards or province), then the
+    travellers found when the run started (declared travel there while it was in force).
+    Travellers are re-assessed with the risk engine before they are warned. The run row is
+    locked while a batch runs and the cursor moves with the batch, so a run killed half-way
+    continues from its last committed batch; a ZoneWarning row per (version, person) means a
+    person is never warned twice about the same version, whatever happens to the cursor.
+    """
+    size = batch_size or warning_batch_size()
+    if connection.vendor == "postgresql":
+        # A batch lost in a crash is simply done again: the cursor commits with the rows, and
+        # every row is idempotent. So the commit need not wait for the disk (measured: the
+        # WAL flush was a large part of each batch).
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    run = ZoneWarningRun.objects.select_for_update().get(pk=run_id)
+    if run.status == RunStatus.DONE:
+        return run
+    now = timezone.now()
+    subject = _subject(run)
+    if run.status == RunStatus.PENDING:
+        _run_start(subject, now)
+    if run.phase == Phase.RESIDENTS:
+        q = selectors.residents_q(ward_codes=subject.ward_codes, province_code=subject.province_code)
+        last, count = selectors.residents_range(q, after=run.cursor, limit=size)
+        if count:
+            _warn_residents_batch(subject, q, last=last, count=count, now=now)
+            run.cursor = last
+        else:
+            run.phase, run.cursor = Phase.TRAVELLERS, 0
+    if run.phase == Phase.TRAVELLERS:
+        ids = [i for i in run.traveller_ids if i > run.cursor][:size]
+        if ids:
+            _warn_travellers_batch(subject, ids, now)
+            run.cursor = ids[-1]
+        else:
+            run.phase, run.status, run.finished_at = Phase.DONE, RunStatus.DONE, now
+    run.updated_at = now
+    run.save()
+    return run
+
+
+def _warned_already(subject: _Subject, ids: Iterable[int]) -> set[int]:
+    subject_filter: dict[str, Any] = (
+        {"zone_version": subject.zone_version} if subject.zone_version is not None
+        else {"place_version": subject.place_version}
+    )
+    return set(ZoneWarning.objects.filter(person_id__in=list(ids), **subject_filter).values_list("person_id", flat=True))
+
+
+def _warn_one_by_one(subject: _Subject, ids: Iterable[int], *, reason: str, now: datetime) -> int:
+    """Re-assess and warn travellers, each with their own facts."""
+    people = Person.objects.filter(pk__in=list(ids)).select_related("status").order_by("pk")
+    warnings = [_warn(subject, person, reason=reason, traveller=True, now=now) for person in people]
+    ZoneWarning.objects.bulk_create(warnings)
+    return len(warnings)
+
+
+def _warn_residents_batch(subject: _Subject, q: Q, *, last: int, count: int, now: datetime) -> None:
+    """Warn the `count` residents with ids in (cursor, last]."""
+    run = subject.run
+    # Residents who also travelled there are re-assessed (one by one — there are few of them);
+    # everyone else gets the same message, so they are warned together in SQL
+    # (bench/RESULTS.md: one by one the job reached ~190 people/s, with ORM batches ~2,700/s).
+    candidates = [i for i in run.traveller_ids if run.cursor < i <= last]
+    travelling = selectors.residents_among_ids(q, candidates)
+    warned = _warn_one_by_one(subject, travelling - _warned_already(subject, travelling), reason=WarningReason.RESIDENT, now=now)
+    residents = Person.objects.filter(q, pk__gt=run.cursor, pk__lte=last).exclude(pk__in=sorted(travelling))
+    warned += _warn_residents(subject, residents, reason=WarningReason.RESIDENT, now=now)
+    run.processed += count
+    run.warned += warned
+
+
+def _warn_travellers_batch(subject: _Subject, ids: list[int], now: datetime) -> None:
+    run = subject.run
+    done = _warned_already(subject, ids)
+    run.warned += _warn_one_by_one(subject, [i for i in ids if i not in done], reason=WarningReason.TRAVELLER, now=now)
+    # A traveller already warned as a resident was counted with the residents.
+    run.processed += len(ids) - len(done)
