@@ -87,9 +87,9 @@ def audit_search(request: AuthedRequest, q: Query[AuditQuery]) -> AuditPageOut:
 
 
 @router.get("/categories", response={200: list[CategoryOut], 403: ErrorOut})
-def audit_categories(request: HttpRequest) -> list[CategoryOut]:
+def audit_categories(request: AuthedRequest) -> list[CategoryOut]:
     """The categories to filter by, each with its actions, all with labels. DPO only."""
-    if not selectors.may_read_audit(request.auth):  # type: ignore[attr-defined]
+    if not selectors.may_read_audit(request.auth):
         raise ServiceError(_("Only the data-protection officer can read the audit trail."), code="forbidden", status=403)
     return [
         CategoryOut(

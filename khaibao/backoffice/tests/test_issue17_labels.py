@@ -11,7 +11,8 @@ from khaibao.declarations.tests.helpers import ago
 from khaibao.passes.tests.helpers import sign_in_staff
 from khaibao.reports.tests.test_pages import _form
 from khaibao.stats.tests.helpers import declare, official_client, refresh, update
-from khaibao.zones.services import zone_declare
+from khaibao.zones.inputs import CircleInput, ZoneInput
+from khaibao.zones.zones import zone_declare
 
 
 def _headers(html: str, table_class: str) -> list[str]:
@@ -42,10 +43,10 @@ def test_it_heads_the_report_age_as_time_since_received(world: Any, client: Clie
 
 
 def test_it_writes_a_circle_only_zone_without_a_stray_separator(world: Any) -> None:
-    version = zone_declare(
-        actor=world.province, province_code=world.hanoi.code, name="Chợ Đồng Xuân", level=4, lockdown=True,
-        circle={"lat": 21.0381, "lon": 105.8497, "radius_m": 300},
-    )
+    version = zone_declare(actor=world.province, data=ZoneInput(
+        province_code=world.hanoi.code, name="Chợ Đồng Xuân", level=4, lockdown=True,
+        circle=CircleInput(lat=21.0381, lon=105.8497, radius_m=300),
+    ))
     official = Client()
     sign_in_staff(official, world.province)
     html = official.get(f"/staff/zones/{version.zone_id}/").content.decode()
