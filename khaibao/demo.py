@@ -16,8 +16,9 @@ from django.db import transaction
 from khaibao.accounts.models import Account, Role, ScopeLevel
 from khaibao.accounts.phones import normalise_vn_phone, phone_index
 from khaibao.orgs.models import Member, MemberRole, OrgUnit
+from khaibao.people.households import household_person_add
 from khaibao.people.models import Person, VolunteerAppointment
-from khaibao.people.services import delegation_start, household_person_add
+from khaibao.people.volunteers import delegation_start
 from khaibao.places.models import Province, Ward
 
 DEMO_PASSWORD = "khaibao-demo-2026"  # noqa: S105 - documented demo credential, DEBUG only

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.util
 from pathlib import Path
-from typing import Any
 
 import dj_database_url
 from cryptography.fernet import Fernet
@@ -79,93 +77,27 @@ else:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-INSTALLED_APPS = [
-    "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "django.contrib.staticfiles",
-    "django_htmx",
-    # Only so that the API docs page serves Swagger UI from the package's static files, not a CDN.
-    "ninja",
-    "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_tasks",
-    "django_tasks_db",
-    "khaibao.core",
-    "khaibao.accounts",
-    "khaibao.places",
-    "khaibao.people",
-    "khaibao.risk",
-    "khaibao.declarations",
-    "khaibao.monitoring",
-    "khaibao.passes",
-    "khaibao.cases",
-    "khaibao.tracing",
-    "khaibao.stats",
-    "khaibao.exports",
-    "khaibao.zones",
-    "khaibao.notifications",
-    "khaibao.news",
-    "khaibao.reports",
-    "khaibao.orgs",
-    "khaibao.smsin",
-    "khaibao.audit",
-    "khaibao.privacy",
-    "khaibao.api",
-    "khaibao.web",
-    "khaibao.backoffice",
-]
-
-MIDDLEWARE = [
-    # First: sheds overload (503 + Retry-After) before any session or database work.
-    "khaibao.core.overload.OverloadMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
-    "khaibao.core.headers.SecurityHeadersMiddleware",
-    # Static files (hashed names, immutable caching, pre-compressed brotli/gzip): WhiteNoise.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Pages compressed too (a declaration form is ~5× smaller gzipped: the 2G budget in
-    # docs/accessibility.md). Django's GZip pads each response at random against BREACH.
-    "django.middleware.gzip.GZipMiddleware",
-    "khaibao.api.middleware.ApiBodyLimitMiddleware",
-    "khaibao.api.middleware.ApiTokenRateLimitMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
-    # Before the staff middlewares: the idle sign-out leaves a message for the sign-in page.
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "khaibao.accounts.middleware.StaffIdleTimeoutMiddleware",
-    "khaibao.accounts.middleware.OfficialSecondFactorMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
-    "khaibao.api.idempotency.IdempotencyMiddleware",
-]
+# The project's fixed composition (apps, middleware, templates, periodic jobs, hooks) is in
+# khaibao/wiring.py, with where static files come from and the permissions policy: nothing
+# there depends on the environment. Imported as settings of this module.
+from khaibao.wiring import (  # noqa: E402, F401
+    ASSESSMENT_EXPOSURE_SOURCES,
+    ASSESSMENT_ZONE_SOURCES,
+    DAILY_REMINDER_SOURCES,
+    INSTALLED_APPS,
+    MIDDLEWARE,
+    PERIODIC_TASKS,
+    PERMISSIONS_POLICY,
+    PERSON_HOME_MOVED_HOOKS,
+    SELF_PERSON_ADDED_HOOKS,
+    STATICFILES_DIRS,
+    TEMPLATES,
+    ZONE_WARNING_EXCLUSIONS,
+)
 
 ROOT_URLCONF = "khaibao.urls"
 WSGI_APPLICATION = "khaibao.wsgi.application"
 ASGI_APPLICATION = "khaibao.asgi.application"
-
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "khaibao" / "templates"],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.template.context_processors.i18n",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "khaibao.notifications.context_processors.notifications",
-            ],
-        },
-    },
-]
 
 # --- Database ------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'khaibao.sqlite3'}")
@@ -290,33 +222,6 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
-# Periodic jobs: (dotted path of a django-tasks task taking no arguments, every N seconds).
-PERIODIC_TASKS: list[tuple[str, int]] = [
-    ("khaibao.core.tasks.prune_scheduled_runs", 24 * 3600),
-    ("khaibao.core.tasks.prune_task_results", 3600),
-    ("khaibao.core.tasks.purge_expired_short_lived_rows", 3600),
-    ("khaibao.zones.tasks.zone_warning_runs_resume", 60),
-    # Missed daily updates, escalation and lost to follow-up for the officials' queue.
-    ("khaibao.cases.tasks.missed_updates_refresh", 300),
-    # Dashboards promise a lag of at most 60 s (DESIGN.md §8).
-    ("khaibao.stats.tasks.stats_refresh", 30),
-    ("khaibao.exports.tasks.export_cleanup", 3600),
-    ("khaibao.notifications.tasks.send_daily_reminders", 10 * 60),
-    # Organisations' compliance (issue 7): rollups ≤ 60 s behind, end-of-day report, reminders.
-    ("khaibao.orgs.tasks.compliance_refresh", 60),
-    ("khaibao.orgs.tasks.compliance_snapshot", 5 * 60),
-    ("khaibao.orgs.tasks.campaign_reminders", 10 * 60),
-    # Daily-update month partitions on PostgreSQL: created ahead, dropped past retention.
-    ("khaibao.monitoring.tasks.daily_update_partitions", 6 * 3600),
-    ("khaibao.notifications.tasks.deliveries_requeue", 60),
-    # Inbound SMS (issue 10): messages are kept SMS_INBOUND_KEEP_DAYS, then forgotten.
-    ("khaibao.smsin.tasks.inbound_sms_prune", 3600),
-    # Retention (issue 8 §3): erase or anonymise what is past its period, in bounded batches.
-    ("khaibao.privacy.tasks.retention_purge", 3600),
-    # Audit rows are appended unsealed (no lock on the write path) and linked into the hash
-    # chain here (docs/decisions/0005): an edit is detectable from at most ~10 s after a write.
-    ("khaibao.audit.tasks.audit_chain_seal", 10),
-]
 # Days without contact (no daily update, no official's action) before someone under
 # monitoring is marked lost to follow-up (issue 4 §4).
 # Months of daily-update partitions kept created ahead of the current one (PostgreSQL).
@@ -346,17 +251,6 @@ NOTIFY_RATE_LIMITS_PER_MINUTE = {
 DAILY_REMINDER_HOUR = env_int("DAILY_REMINDER_HOUR", 19)  # local time (TIME_ZONE)
 DAILY_REMINDER_SMS = env_bool("DAILY_REMINDER_SMS", default=False)
 DAILY_REMINDER_BATCH = env_int("DAILY_REMINDER_BATCH", 500)
-# Who gets the daily reminder: functions (today, after_person_id, limit) -> people by id.
-# The organisations app appends its campaign-members source here.
-DAILY_REMINDER_SOURCES = ["khaibao.notifications.selectors.monitored_people_without_update"]
-# People zone warnings never reach: functions () -> a subquery of person ids. The privacy app
-# (a layer above zones) plugs in everyone whose consent is withdrawn or data erased (issue 8 §2:
-# the anonymous shell kept for the statistics still has a home ward).
-ZONE_WARNING_EXCLUSIONS = ["khaibao.privacy.selectors.processing_stopped_ids"]
-# What an assessment reads from apps above monitoring (khaibao/monitoring/sources.py): the
-# exposures contact tracing registered, and the epidemic zones a declared trip went through.
-ASSESSMENT_EXPOSURE_SOURCES = ["khaibao.tracing.selectors.TRACED_EXPOSURES"]
-ASSESSMENT_ZONE_SOURCES = ["khaibao.zones.selectors.zone_facts_for_travel"]
 # Web Push (VAPID): `manage.py vapid_keys` prints a fresh pair. Empty → Web Push is off.
 VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY", "")
 VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY", "")
@@ -442,18 +336,6 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
-STATICFILES_DIRS: list[Any] = [BASE_DIR / "khaibao" / "static"]
-# Leaflet for the zones map comes from the django-leaflet package. Only its static files are
-# used: the app itself would pull in django.contrib.gis (and GDAL) through its admin module.
-_LEAFLET_SPEC = importlib.util.find_spec("leaflet")
-if _LEAFLET_SPEC is not None and _LEAFLET_SPEC.submodule_search_locations:
-    STATICFILES_DIRS.append(("leaflet", Path(_LEAFLET_SPEC.submodule_search_locations[0]) / "static" / "leaflet"))
-# Pieces only the npm registry has (package.json, installed by `make setup` with `npm ci`):
-# html5-qrcode scans QR codes on browsers without BarcodeDetector.
-_HTML5_QRCODE = BASE_DIR / "node_modules" / "html5-qrcode"
-if _HTML5_QRCODE.is_dir():
-    STATICFILES_DIRS.append(("vendor/html5-qrcode", _HTML5_QRCODE))
-
 # Production: `manage.py collectstatic` writes hashed, brotli- and gzip-compressed copies to
 # STATIC_ROOT, served by WhiteNoise with a year's immutable caching. Development and tests
 # serve the source files as they are.
@@ -497,15 +379,6 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [csp_constants.SELF],
         "frame-ancestors": [csp_constants.NONE],
     },
-}
-# The features pages may ask for: the zones and report pages ask for the location, the
-# checkpoint scanner for the camera; nothing else, and never from a frame of another origin.
-PERMISSIONS_POLICY = {
-    "geolocation": "(self)",
-    "camera": "(self)",
-    "microphone": "()",
-    "payment": "()",
-    "usb": "()",
 }
 if not DEBUG:
     SESSION_COOKIE_SECURE = True

@@ -111,15 +111,6 @@ class Account(AbstractBaseUser, PermissionsMixin):
     def needs_second_factor(self) -> bool:
         return self.role in SECOND_FACTOR_ROLES
 
-    def roles(self) -> list[str]:
-        roles = [str(self.role)]
-        # Imported here: accounts.access builds on people, which builds on accounts.
-        from khaibao.accounts.access import is_active_volunteer
-
-        if is_active_volunteer(self):
-            roles.append("volunteer")
-        return roles
-
 
 class ApiToken(models.Model):
     """A bearer token. Only its SHA-256 is stored; the value is shown once, at creation."""
@@ -135,21 +126,27 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"token {self.pk} of {self.account}"
 
-    def is_usable(self, now: Any = None) -> bool:
-        now = now or timezone.now()
-        return self.revoked_at is None and self.expires_at > now and self.account.is_active
 
+class OneTimeCode(models.Model):
+    """What every one-time code keeps: its keyed hash (never the code), its lifetime, the
+    guesses counted so far and when it was used. accounts/one_time_codes.py checks them."""
 
-class OtpChallenge(models.Model):
-    """One one-time code sent to a phone. The code is stored as a keyed hash, never in clear."""
-
-    # No index of its own: "otp_phone_recent" (phone_index, -created_at) leads with it.
-    phone_index = models.CharField(max_length=64, db_index=False)
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     consumed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class OtpChallenge(OneTimeCode):
+    """One one-time code sent to a phone: a sign-in code, or a volunteer's consent code (keyed
+    by the delegation instead of the phone)."""
+
+    # No index of its own: "otp_phone_recent" (phone_index, -created_at) leads with it.
+    phone_index = models.CharField(max_length=64, db_index=False)
 
     class Meta:
         indexes = [models.Index(fields=["phone_index", "-created_at"], name="otp_phone_recent")]

@@ -60,7 +60,7 @@ def token_authenticate(value: str) -> ApiToken | None:
         if token is not None and (token.last_used_at is None or now - token.last_used_at > LAST_USE_RESOLUTION):
             with connection.cursor() as cursor:
                 cursor.execute(f"{_STAMP_UPDATE} AND token_hash = %s", _stamp_params(now, token_hash))
-    if token is None or not token.is_usable(now):
+    if token is None or not token_usable(token, now):
         return None
     return token
 
@@ -86,12 +86,24 @@ def request_account(request: HttpRequest) -> Account | None:
     return token.account if token is not None else None
 
 
-# Coarse last-use stamp: written only when stale, and only for a usable token (an active
-# account's, unrevoked and unexpired), so concurrent requests of one token do not all write it.
+def token_usable(token: ApiToken, now: datetime) -> bool:
+    """The rule: a token works while it is not revoked, not expired and its account is active.
+
+    `_USABLE_SQL` below is the same rule in SQL, for the last-use stamp that runs inside the
+    token's lookup on the hot path; accounts/tests/test_token_rule.py checks the two row for row.
+    """
+    return token.revoked_at is None and token.expires_at > now and token.account.is_active
+
+
+# `token_usable` in SQL (one %s: now).
+_USABLE_SQL: Final = (
+    "revoked_at IS NULL AND expires_at > %s AND account_id IN (SELECT id FROM accounts_account WHERE is_active)"
+)
+# Coarse last-use stamp: written only when stale, and only for a usable token, so concurrent
+# requests of one token do not all write it.
 _STAMP_UPDATE: Final = (
-    "UPDATE accounts_apitoken SET last_used_at = %s WHERE (last_used_at IS NULL OR last_used_at < %s)"
-    " AND revoked_at IS NULL AND expires_at > %s"
-    " AND account_id IN (SELECT id FROM accounts_account WHERE is_active)"
+    "UPDATE accounts_apitoken SET last_used_at = %s WHERE (last_used_at IS NULL OR last_used_at < %s)"  # noqa: S608 -- fixed SQL text
+    " AND " + _USABLE_SQL
 )
 _STAMP_WITH: Final[LiteralString] = f"WITH stamp AS ({_STAMP_UPDATE} AND token_hash = %s)"
 

@@ -10,8 +10,9 @@ from ninja import Field, Query, Router, Schema
 
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut
-from khaibao.audit import labels, selectors
+from khaibao.audit import labels
 from khaibao.core.errors import ServiceError
+from khaibao.privacy import audit_trail as selectors
 
 router = Router(tags=["audit"])
 

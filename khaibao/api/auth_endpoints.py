@@ -16,6 +16,7 @@ from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
+from khaibao.signin.services import citizen_sign_in_with_code
 
 router = Router(tags=["auth"])
 
@@ -62,7 +63,7 @@ def otp_request(request: HttpRequest, data: OtpRequestIn) -> Status[OtpRequestOu
 @router.post("/otp/verify", auth=None, response={200: TokenOut, 400: ErrorOut, 429: ErrorOut})
 def otp_verify(request: HttpRequest, data: OtpVerifyIn) -> TokenOut:
     """Exchange a valid code for a bearer token (the citizen account is created on first sign-in)."""
-    account = otp.otp_verify(phone=_phone(data.phone), code=data.code.strip(), ip=client_ip(request))
+    account = citizen_sign_in_with_code(phone=_phone(data.phone), code=data.code.strip(), ip=client_ip(request))
     value, token = token_issue(account=account, label="otp")
     return TokenOut(token=value, expires_at=token.expires_at)
 

@@ -15,7 +15,6 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
-from khaibao.accounts.access import access_person_for_declarer, access_person_for_user
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.cases.citizen_view import followup_for_citizen
@@ -28,6 +27,7 @@ from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.explain import assessment_out, explain_reasons, explain_recommendations
 from khaibao.monitoring.selectors import monitoring_progress, person_status
 from khaibao.passes.services import pass_issue, pass_issue_with_code
+from khaibao.people.access import access_person_for_declarer, access_person_for_user
 
 router = Router(tags=["declarations"])
 

@@ -1,4 +1,4 @@
-"""The one error format of the API: {"error": {"code", "message", "fields": {name: message}}}."""
+"""The API's error answers (the format itself is `core.http.error_response`)."""
 
 from __future__ import annotations
 
@@ -8,23 +8,7 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 
-
-def error_response(
-    status: int,
-    code: str,
-    message: str,
-    fields: dict[str, str] | None = None,
-    headers: dict[str, str] | None = None,
-) -> JsonResponse:
-    response = JsonResponse(
-        {"error": {"code": code, "message": message, "fields": fields or {}}},
-        status=status,
-        json_dumps_params={"ensure_ascii": False},
-    )
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
-
+from khaibao.core.http import error_response
 
 _PYDANTIC_MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "missing": lambda ctx: _("This field is required."),

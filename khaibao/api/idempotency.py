@@ -6,30 +6,23 @@ The view runs inside one transaction together with the insert of the key's recor
 * two concurrent first attempts cannot both write: the loser's unique-key insert fails, its
   whole transaction (its write included) rolls back and it replays the winner's response.
 Only successful (2xx) responses are stored; a refused request may be corrected and retried.
-A key is remembered for IDEMPOTENCY_KEY_TTL_HOURS.
-
-The record's read and insert run on every create request of the API (declarations in the
-morning rush): they are precompiled statements (core/rowsql.py), which answer as the ORM would.
+The records, their expiry and their purge belong to khaibao/core/idempotency.py.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import timedelta
-from typing import Final
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from khaibao.accounts.tokens import request_account
-from khaibao.api.errors import error_response
-from khaibao.api.models import IdempotencyRecord
-from khaibao.core import crypto, rowsql
-from khaibao.core.http import client_ip
+from khaibao.api.auth import request_account
+from khaibao.core import crypto
+from khaibao.core.http import client_ip, error_response
+from khaibao.core.idempotency import idempotency_record_live, idempotency_record_store
+from khaibao.core.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 
@@ -39,13 +32,6 @@ def _owner(request: HttpRequest) -> str:
     if account is not None:
         return f"account:{account.pk}"
     return "anon:" + crypto.blind_index(client_ip(request), purpose="idempotency-ip")[:32]
-
-
-_BY_OWNER_KEY: Final = 'owner = %s AND "key" = %s'
-
-
-def _record(owner: str, key: str) -> IdempotencyRecord | None:
-    return rowsql.fetch(IdempotencyRecord, _BY_OWNER_KEY, [owner, key])
 
 
 def _replay(record: IdempotencyRecord) -> HttpResponse:
@@ -75,13 +61,7 @@ class IdempotencyMiddleware:
             b"\n".join([request.method.encode(), request.path.encode(), request.body])
         ).hexdigest()
 
-        existing = _record(owner, key)
-        if existing is not None and existing.created_at < timezone.now() - timedelta(
-            hours=settings.IDEMPOTENCY_KEY_TTL_HOURS
-        ):
-            # Past its lifetime a key is free again (clients retry for minutes, not days).
-            IdempotencyRecord.objects.filter(pk=existing.pk).delete()
-            existing = None
+        existing = idempotency_record_live(owner=owner, key=key)
         if existing is not None:
             return self._answer_existing(existing, digest)
         try:
@@ -91,20 +71,20 @@ class IdempotencyMiddleware:
                     if response.status_code >= 500:
                         transaction.set_rollback(True)
                     return response
-                rowsql.create(IdempotencyRecord(
+                idempotency_record_store(
                     owner=owner,
                     key=key,
                     method=request.method,
-                    path=request.path[:500],
+                    path=request.path,
                     request_hash=digest,
                     status_code=response.status_code,
                     content_type=response.get("Content-Type", "application/json"),
                     body=response.content,
-                ))
+                )
                 return response
         except IntegrityError:
             # A concurrent request with the same key committed first; ours rolled back whole.
-            winner = _record(owner, key)
+            winner = idempotency_record_live(owner=owner, key=key)
             if winner is None:
                 raise
             return self._answer_existing(winner, digest)

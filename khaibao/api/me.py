@@ -6,15 +6,15 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from khaibao.accounts.access import describe_scope
 from khaibao.accounts.models import Role
 from khaibao.accounts.phones import mask_phone
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
-from khaibao.people.selectors import export_json
-from khaibao.people.services import household_export
+from khaibao.people.access import account_roles, describe_scope
+from khaibao.privacy.selectors import export_json
+from khaibao.privacy.services import household_export
 
 router = Router(tags=["me"])
 
@@ -39,7 +39,7 @@ def me(request: AuthedRequest) -> dict[str, Any]:
         "display_name": account.display_name,
         "phone": mask_phone(account.phone) if account.phone else None,
         "role": account.role,
-        "roles": account.roles(),
+        "roles": account_roles(account),
         "scope": describe_scope(account),
     }
 

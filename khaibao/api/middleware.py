@@ -10,9 +10,8 @@ from django.utils.translation import gettext as _
 
 from khaibao.accounts import ratelimit
 from khaibao.accounts.tokens import request_account
-from khaibao.api.errors import error_response
 from khaibao.core import crypto
-from khaibao.core.http import client_ip
+from khaibao.core.http import client_ip, error_response
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 _ACCEPTED_TYPES = ("application/json", "multipart/form-data")

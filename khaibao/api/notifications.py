@@ -8,7 +8,7 @@ The inbox is keyset-paginated newest first: pass `next_before` back as `before`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -19,9 +19,10 @@ from khaibao.accounts.models import Account
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.http import client_ip
-from khaibao.notifications import selectors, services
+from khaibao.notifications import preferences, selectors, services
 from khaibao.notifications.channels import webpush_configured
 from khaibao.notifications.models import ChannelPreference, Notification
+from khaibao.notifications.preferences import PreferenceChanges
 
 router = Router(tags=["notifications"])
 
@@ -144,20 +145,21 @@ def notifications_read_all(request: AuthedRequest) -> dict[str, Any]:
 
 @router.get("/preferences", response=PreferencesOut)
 def preferences_get(request: AuthedRequest) -> dict[str, Any]:
-    return _preferences_out(services.preference_for(_account(request)))
+    return _preferences_out(preferences.preference_for(_account(request)))
 
 
 @router.put("/preferences", response={200: PreferencesOut, 400: ErrorOut})
 def preferences_put(request: AuthedRequest, data: PreferencesIn) -> dict[str, Any]:
-    changes = data.model_dump(exclude_none=True)
-    pref = services.preferences_update(actor=_account(request), ip=client_ip(request), **changes)
+    # The schema's fields are the preferences' own names (PreferencesIn).
+    changes = cast(PreferenceChanges, data.model_dump(exclude_none=True))
+    pref = preferences.preferences_update(actor=_account(request), changes=changes, ip=client_ip(request))
     return _preferences_out(pref)
 
 
 @router.post("/webpush-subscriptions", response={201: WebPushSubscriptionOut, 400: ErrorOut})
 def webpush_subscribe(request: AuthedRequest, data: WebPushSubscriptionIn) -> Status[dict[str, Any]]:
     """Store this browser's push subscription (and turn Web Push on)."""
-    subscription = services.webpush_subscription_save(
+    subscription = preferences.webpush_subscription_save(
         actor=_account(request), endpoint=data.endpoint, p256dh=data.keys.p256dh, auth=data.keys.auth,
         ip=client_ip(request),
     )

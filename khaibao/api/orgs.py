@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -17,8 +17,8 @@ from ninja.files import UploadedFile
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
-from khaibao.core.http import client_ip
-from khaibao.orgs import access, compliance, selectors, services
+from khaibao.core.http import client_ip, csv_attachment
+from khaibao.orgs import access, compliance, members, selectors, services
 from khaibao.orgs.models import Campaign, OrgUnit, ReminderPolicy
 
 router = Router(tags=["organisations"])
@@ -158,7 +158,7 @@ def roster_upload(request: AuthedRequest, unit_id: int, file: File[UploadedFile]
     are created or updated; the rest come back inline (first 100) and as a CSV at `error_file_url`."""
     user = _org_admin(request)
     unit = access.access_unit_for_user(user, unit_id)
-    result = services.roster_import(
+    result = members.roster_import(
         actor=user, unit=unit, filename=file.name or "", handle=file, size=file.size or 0, ip=client_ip(request)
     )
     record = result.record
@@ -175,15 +175,7 @@ def roster_upload(request: AuthedRequest, unit_id: int, file: File[UploadedFile]
 def roster_errors(request: AuthedRequest, import_id: int) -> Any:
     """The rejected rows of one of your imports, with the reason on each row (CSV, UTF-8)."""
     record = access.access_roster_import_for_user(_org_admin(request), import_id)
-    return error_file_response(record.error_csv, record.pk)
-
-
-def error_file_response(content: str, import_id: int) -> HttpResponse:
-    # The BOM makes Excel read the file as UTF-8 (Vietnamese names).
-    response = HttpResponse("\ufeff" + content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="roster-errors-{import_id}.csv"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return csv_attachment(record.error_csv, filename=record.error_file_name)
 
 
 @router.get("/{unit_id}/campaigns", response={200: list[CampaignOut], 403: ErrorOut, 404: ErrorOut})

@@ -7,7 +7,6 @@ from datetime import datetime
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
-from khaibao.accounts.access import access_person_for_declarer
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.http import client_ip
@@ -15,6 +14,7 @@ from khaibao.passes import selectors, services
 from khaibao.passes.decision import DECISIONS, pass_decision, pass_instructions
 from khaibao.passes.qr import pass_qr_response
 from khaibao.passes.signing import MAX_TOKEN_LENGTH
+from khaibao.people.access import access_person_for_declarer
 
 router = Router(tags=["passes"])
 # Mounted under /people: the QR image belongs to a person the caller declares for.

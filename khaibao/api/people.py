@@ -22,14 +22,14 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import field_validator
 
-from khaibao.accounts.access import access_person_for_declarer
 from khaibao.accounts.models import Account, Role
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
-from khaibao.people import selectors, services
+from khaibao.people import households, selectors
 from khaibao.people import validators as v
+from khaibao.people.access import access_person_for_declarer
 
 router = Router(tags=["people"])
 
@@ -163,7 +163,7 @@ def people_list(request: AuthedRequest) -> list[dict[str, Any]]:
 def person_create(request: AuthedRequest, data: PersonIn) -> Status:
     """Add someone to your household. An ID number registered anywhere else answers 409."""
     account = _citizen(request)
-    person = services.household_person_add(
+    person = households.household_person_add(
         actor=account, owner=account, relation=data.relation, full_name=data.full_name, sex=data.sex,
         home_ward_id=data.ward_code, birth_year=data.birth_year, date_of_birth=data.date_of_birth,
         nationality_id=data.nationality, id_number=data.id_number or "", phone=data.phone or "",
@@ -184,7 +184,7 @@ def person_detail(request: AuthedRequest, person_id: int) -> dict[str, Any]:
 def person_update(request: AuthedRequest, person_id: int, data: PersonPatch) -> dict[str, Any]:
     """Change the fields sent; the result is validated as a whole (e.g. adults keep an ID number)."""
     person = _person(request, person_id)
-    person = services.household_person_update(
+    person = households.household_person_update(
         actor=request.auth, person=person, changes=data.model_dump(exclude_unset=True),
         ip=client_ip(request),
     )
@@ -194,7 +194,7 @@ def person_update(request: AuthedRequest, person_id: int, data: PersonPatch) -> 
 @router.delete("/{person_id}", response={204: None, 404: ErrorOut})
 def person_remove(request: AuthedRequest, person_id: int) -> Status:
     """Remove someone from your household (a volunteer: stop assisting them). Their history
-    is kept when it exists; see people.services.household_person_remove."""
+    is kept when it exists; see people.households.household_person_remove."""
     person = _person(request, person_id)
-    services.household_person_remove(actor=request.auth, person=person, ip=client_ip(request))
+    households.household_person_remove(actor=request.auth, person=person, ip=client_ip(request))
     return Status(204, None)

@@ -20,8 +20,8 @@ from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
-from khaibao.people.selectors import export_json
 from khaibao.privacy import selectors, services
+from khaibao.privacy.selectors import export_json
 
 router = Router(tags=["privacy"])
 

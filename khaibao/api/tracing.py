@@ -18,13 +18,13 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from khaibao.accounts import break_glass
-from khaibao.accounts.access import access_person_for_user
 from khaibao.accounts.models import Account, Role
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
+from khaibao.people import break_glass
+from khaibao.people.access import access_person_for_user
 from khaibao.people.models import Person
 from khaibao.tracing import selectors, services
 

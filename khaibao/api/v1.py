@@ -30,8 +30,9 @@ from khaibao.api import (
     zones,
 )
 from khaibao.api.auth import bearer
-from khaibao.api.errors import error_response, invalid_request, malformed_json
+from khaibao.api.errors import invalid_request, malformed_json
 from khaibao.core.errors import RateLimited, ServiceError
+from khaibao.core.http import error_response
 
 
 class KhaiBaoApi(NinjaAPI):

@@ -16,16 +16,16 @@ from typing import Any, Literal
 
 from ninja import Router, Schema, Status
 
-from khaibao.accounts.access import (
-    access_appointment,
-    access_delegation_for_volunteer,
-    appointments_visible_to,
-)
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.people import PersonOut, SexIn, _PersonRules
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.http import client_ip
-from khaibao.people import selectors, services
+from khaibao.monitoring.selectors import assisted_dict, volunteer_assisted
+from khaibao.orgs import volunteers as appointments
+from khaibao.people import volunteers
+from khaibao.people.access import (
+    access_delegation_for_volunteer,
+)
 
 router = Router(tags=["volunteers"])
 
@@ -86,37 +86,37 @@ class AssistedOut(Schema):
 
 
 def _entry(delegation: Any) -> dict[str, Any]:
-    entries = selectors.volunteer_assisted(account=delegation.volunteer)
-    return selectors.assisted_dict(next(e for e in entries if e.delegation.pk == delegation.pk))
+    entries = volunteer_assisted(account=delegation.volunteer)
+    return assisted_dict(next(e for e in entries if e.delegation.pk == delegation.pk))
 
 
 @router.get("", response={200: list[AppointmentOut]})
 def appointments_list(request: AuthedRequest) -> list[dict[str, Any]]:
     """The appointments you manage, newest first (empty for anyone else)."""
-    qs = appointments_visible_to(request.auth).order_by("-starts_at", "-pk")[:500]
-    return [selectors.appointment_dict(a) for a in qs]
+    qs = appointments.appointments_visible_to(request.auth).order_by("-starts_at", "-pk")[:500]
+    return [appointments.appointment_dict(a) for a in qs]
 
 
 @router.post("", response={201: AppointmentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
 def appointment_create(request: AuthedRequest, data: AppointmentIn) -> Status:
     """Make a citizen a volunteer until `expires_at` (at most one year ahead)."""
-    appointment = services.volunteer_appoint(
+    appointment = appointments.volunteer_appoint(
         actor=request.auth, phone=data.phone, expires_at=data.expires_at,
         org_unit_id=data.org_unit_id, ip=client_ip(request),
     )
-    return Status(201, selectors.appointment_dict(appointment))
+    return Status(201, appointments.appointment_dict(appointment))
 
 
 @router.get("/assisted", response={200: list[AssistedOut]})
 def assisted_list(request: AuthedRequest) -> list[dict[str, Any]]:
     """The people you assist (pending consent included) and whether today's update is in."""
-    return [selectors.assisted_dict(e) for e in selectors.volunteer_assisted(account=request.auth)]
+    return [assisted_dict(e) for e in volunteer_assisted(account=request.auth)]
 
 
 @router.post("/assisted", response={201: AssistedOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut})
 def assisted_start(request: AuthedRequest, data: AssistedIn) -> Status:
     """Register an assisted person. With `"code"` the result is `pending` until confirmed."""
-    delegation = services.assisted_person_start(
+    delegation = volunteers.assisted_person_start(
         actor=request.auth, consent_method=data.consent_method, full_name=data.full_name,
         sex=data.sex, home_ward_id=data.ward_code, birth_year=data.birth_year, date_of_birth=data.date_of_birth,
         nationality_id=data.nationality, id_number=data.id_number or "", phone=data.phone or "",
@@ -129,7 +129,7 @@ def assisted_start(request: AuthedRequest, data: AssistedIn) -> Status:
 def assisted_confirm(request: AuthedRequest, delegation_id: int, data: ConfirmIn) -> dict[str, Any]:
     """Record consent with the code the assisted person received (6 digits, 5 minutes, 5 tries)."""
     delegation = access_delegation_for_volunteer(request.auth, delegation_id)
-    delegation = services.assisted_consent_confirm(
+    delegation = volunteers.assisted_consent_confirm(
         actor=request.auth, delegation=delegation, code=data.code, ip=client_ip(request),
     )
     return _entry(delegation)
@@ -139,7 +139,7 @@ def assisted_confirm(request: AuthedRequest, delegation_id: int, data: ConfirmIn
 def assisted_resend(request: AuthedRequest, delegation_id: int) -> Status:
     """Send a fresh consent code (the previous one stops working)."""
     delegation = access_delegation_for_volunteer(request.auth, delegation_id)
-    services.assisted_consent_resend(actor=request.auth, delegation=delegation, ip=client_ip(request))
+    volunteers.assisted_consent_resend(actor=request.auth, delegation=delegation, ip=client_ip(request))
     return Status(204, None)
 
 
@@ -147,7 +147,7 @@ def assisted_resend(request: AuthedRequest, delegation_id: int) -> Status:
 def assisted_end(request: AuthedRequest, delegation_id: int) -> Status:
     """Stop assisting this person (ends the delegation; their records stay theirs)."""
     delegation = access_delegation_for_volunteer(request.auth, delegation_id)
-    services.assisted_revoke(actor=request.auth, delegation=delegation, ip=client_ip(request))
+    volunteers.assisted_revoke(actor=request.auth, delegation=delegation, ip=client_ip(request))
     return Status(204, None)
 
 
@@ -155,6 +155,6 @@ def assisted_end(request: AuthedRequest, delegation_id: int) -> Status:
 @router.delete("/{appointment_id}", response={204: None, 404: ErrorOut})
 def appointment_revoke(request: AuthedRequest, appointment_id: int) -> Status:
     """Revoke an appointment: the volunteer's access to assisted people ends at once."""
-    appointment = access_appointment(request.auth, appointment_id)
-    services.volunteer_revoke(actor=request.auth, appointment=appointment, ip=client_ip(request))
+    appointment = appointments.access_appointment(request.auth, appointment_id)
+    appointments.volunteer_revoke(actor=request.auth, appointment=appointment, ip=client_ip(request))
     return Status(204, None)

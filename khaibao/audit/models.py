@@ -46,3 +46,25 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}"
+
+
+class AuditChainAnchor(models.Model):
+    """The one row (pk=1) remembering the last audit event removed by retention.
+
+    Retention removes the oldest events (after RETENTION_AUDIT_DAYS): the chain then starts at
+    a row whose `prev_hash` must equal `last_hash` here, so `audit_verify` still detects any
+    other removal or edit.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_id = models.BigIntegerField()
+    last_hash = models.CharField(max_length=64)
+    pruned_rows = models.BigIntegerField(default=0)
+    pruned_at = models.DateTimeField()
+
+    class Meta:
+        # The table keeps the name it had in the privacy app, where the model was first written.
+        db_table = "privacy_auditchainanchor"
+
+    def __str__(self) -> str:
+        return f"audit chain starts after {self.last_id}"

@@ -5,19 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from khaibao.audit.labels import check_action, object_type_of
-from khaibao.audit.models import AuditEvent
+from khaibao.audit.models import AuditChainAnchor, AuditEvent
 from khaibao.core import rowsql
-from khaibao.core.errors import ServiceError
 
 GENESIS_HASH = "0" * 64
 # Any fixed 64-bit number: the PostgreSQL advisory lock that serialises sealing the chain.
@@ -169,8 +168,6 @@ def audit_seal(*, batch: int = 5000, wait: float = 5.0) -> SealReport:
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
             head = AuditEvent.objects.filter(hash__isnull=False).order_by("-id").values_list("id", "hash").first()
             if head is None:
-                from khaibao.privacy.selectors import audit_chain_anchor  # privacy builds on audit
-
                 head = audit_chain_anchor() or (0, GENESIS_HASH)
             head_id, prev = head[0], str(head[1])
             rows = list(AuditEvent.objects.filter(id__gt=head_id, id__lte=bound, hash__isnull=True).order_by("id")[:batch])
@@ -207,8 +204,6 @@ def audit_verify(*, batch: int = 2000) -> ChainReport:
     Retention removes the oldest rows (RETENTION_AUDIT_DAYS): the chain then starts after the
     anchor the retention job left, whose hash the first remaining row must link to.
     """
-    from khaibao.privacy.selectors import audit_chain_anchor  # privacy builds on audit
-
     last_id, prev = audit_chain_anchor() or (0, GENESIS_HASH)
     head = AuditEvent.objects.filter(hash__isnull=False).order_by("-id").values_list("id", flat=True).first() or 0
     checked = 0
@@ -237,6 +232,40 @@ def audit_verify(*, batch: int = 2000) -> ChainReport:
             last_id = event.id
 
 
+def audit_chain_anchor() -> tuple[int, str] | None:
+    """(id, hash) of the last audit event retention removed, or None if none ever was."""
+    row = AuditChainAnchor.objects.filter(pk=1).values_list("last_id", "last_hash").first()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def audit_events_prunable(now: datetime) -> QuerySet[AuditEvent]:
+    """Events past RETENTION_AUDIT_DAYS that retention may remove: only rows already sealed into
+    the hash chain, as the anchor left behind is a sealed row's hash."""
+    return AuditEvent.objects.filter(at__lt=now - timedelta(days=settings.RETENTION_AUDIT_DAYS), hash__isnull=False)
+
+
+def audit_prune(ids: list[int], now: datetime) -> int:
+    """Remove the events up to the newest of `ids` (a batch of `audit_events_prunable`) and move the
+    anchor to it, so the chain that remains still verifies. Returns the rows removed."""
+    # Only a prefix of the chain may go, or the remaining chain would have a hole in it.
+    last = AuditEvent.objects.filter(pk__in=ids).order_by("-id").values_list("id", "hash").first()
+    if last is None:
+        return 0
+    older = AuditEvent.objects.filter(id__lte=last[0])
+    if older.filter(at__gte=now - timedelta(days=settings.RETENTION_AUDIT_DAYS)).exists():
+        return 0
+    n: int = older.delete()[0]
+    anchor = AuditChainAnchor.objects.filter(pk=1).first()
+    AuditChainAnchor.objects.update_or_create(
+        pk=1,
+        defaults={
+            "last_id": last[0], "last_hash": last[1], "pruned_at": now,
+            "pruned_rows": (anchor.pruned_rows if anchor else 0) + n,
+        },
+    )
+    return n
+
+
 def audit_anchor_check(*, anchor_id: int, anchor_hash: str) -> str:
     """Compare an externally kept (id, hash) of an earlier chain head with the database.
 
@@ -249,51 +278,3 @@ def audit_anchor_check(*, anchor_id: int, anchor_hash: str) -> str:
     if row != anchor_hash:
         return f"the anchored event {anchor_id} no longer has the anchored hash"
     return ""
-
-
-@dataclass(frozen=True)
-class AuditExport:
-    filename: str
-    content_type: str
-    chunks: Iterator[bytes]
-
-
-EXPORT_FORMATS = ("csv", "xlsx")
-
-
-def audit_trail_export(*, actor: Any, filters: Any, fmt: str, ip: str = "") -> AuditExport:
-    """The filtered trail as CSV or XLSX for an inspection; the export itself is audited.
-
-    Only a data-protection officer may export (PermissionDenied otherwise); cells are
-    neutralised against spreadsheet formulas. The audit event names the filters, not the rows.
-    """
-    # Imported here: the selectors build on accounts, which build on this module.
-    from django.utils.translation import gettext as _
-
-    from khaibao.audit.selectors import audit_events_all, may_read_audit
-    from khaibao.exports.writers import chunks, csv_stream, xlsx_bytes
-
-    if not may_read_audit(actor):
-        raise PermissionDenied
-    if fmt not in EXPORT_FORMATS:
-        raise ServiceError(_("Choose CSV or XLSX."), fields={"format": _("Choose CSV or XLSX.")})
-    audit_record(actor=actor, action="audit.export", ip=ip, data={"format": fmt, "filters": filters.as_data()})
-    # Words first, then the codes beside them (an inspector reads the one, a script the other).
-    header = [
-        _("Event"), _("Time"), _("Actor"), _("Actor account"), _("What"), _("Action category"), _("Object"),
-        _("Person"), _("Reason"), _("Action code"), _("Object type"), _("Object id"), _("Reason code"), _("IP address"),
-    ]
-    rows = (
-        (
-            r.id, r.at, r.actor_label, r.actor_id, r.action_label, r.category_label, r.object_label, r.person_id,
-            r.reason_label, r.action, r.object_type, r.object_id, r.reason, r.ip,
-        )
-        for r in audit_events_all(user=actor, filters=filters)
-    )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if fmt == "csv":
-        return AuditExport(f"audit-trail-{stamp}.csv", "text/csv; charset=utf-8", csv_stream(header, rows))
-    data = xlsx_bytes(header, rows, title=_("Audit trail"))
-    return AuditExport(
-        f"audit-trail-{stamp}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", chunks(data)
-    )

@@ -13,11 +13,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from khaibao.accounts.http import SignedInRequest
-from khaibao.audit import labels, selectors
-from khaibao.audit.services import audit_trail_export
+from khaibao.audit import labels
 from khaibao.backoffice.permissions import staff_passes
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
+from khaibao.privacy import audit_trail as selectors
+from khaibao.privacy.audit_trail import audit_trail_export
 
 dpo_required = staff_passes(selectors.may_read_audit)
 

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from khaibao.accounts import break_glass
 from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import ScopeLevel
 from khaibao.backoffice.permissions import official_required
@@ -19,6 +18,7 @@ from khaibao.backoffice.tracing import case_url
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
+from khaibao.people import break_glass
 
 
 class SearchForm(forms.Form):

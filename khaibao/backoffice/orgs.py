@@ -1,6 +1,6 @@
 """Organisation admins' console: the unit tree, a unit's page (sub-units, roster, admins),
 roster import with its error file, campaigns, and the one-time set-password page for invited
-sub-admins. The same services as the API (khaibao.orgs.services). Members are shown with name,
+sub-admins. The same services as the API (khaibao.orgs.services, khaibao.orgs.members). Members are shown with name,
 role and membership state only — never health details."""
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from khaibao.accounts.http import SignedInRequest
-from khaibao.api.orgs import error_file_response
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
-from khaibao.core.http import client_ip
-from khaibao.orgs import access, selectors, services
+from khaibao.core.http import client_ip, csv_attachment
+from khaibao.orgs import access, members, selectors, services
 from khaibao.orgs.models import Campaign, MemberRole, OrgUnit, ReminderPolicy
 from khaibao.orgs.roster import MAX_ROWS
 
@@ -155,7 +154,7 @@ def unit_action(request: SignedInRequest, unit_id: int, action: str) -> HttpResp
             _("Unit moved."), lambda _result: unit.pk,
         ),
         "member": (
-            MemberForm, lambda data: services.member_add(actor=user, unit=unit, ip=ip, **data),
+            MemberForm, lambda data: members.member_add(actor=user, unit=unit, ip=ip, **data),
             _("Member added."), lambda _result: unit.pk,
         ),
     }
@@ -200,7 +199,7 @@ def unit_action(request: SignedInRequest, unit_id: int, action: str) -> HttpResp
 def member_remove(request: SignedInRequest, member_id: int) -> HttpResponse:
     user = _admin(request)
     member = access.access_member_for_user(user, member_id)
-    services.member_remove(actor=user, member=member, ip=client_ip(request))
+    members.member_remove(actor=user, member=member, ip=client_ip(request))
     messages.success(request, _("Member removed from the roster."))
     return redirect("backoffice:org_unit", unit_id=member.unit_id)
 
@@ -215,7 +214,7 @@ def roster_import(request: SignedInRequest, unit_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = services.roster_import(
+            result = members.roster_import(
                 actor=user, unit=unit, filename=upload.name or "", handle=upload.file, size=upload.size or 0,
                 ip=client_ip(request),
             )
@@ -229,7 +228,7 @@ def roster_import(request: SignedInRequest, unit_id: int) -> HttpResponse:
 @require_GET
 def roster_errors(request: SignedInRequest, import_id: int) -> HttpResponse:
     record = access.access_roster_import_for_user(_admin(request), import_id)
-    return error_file_response(record.error_csv, record.pk)
+    return csv_attachment(record.error_csv, filename=record.error_file_name)
 
 
 def _campaign_values(form: CampaignForm) -> dict[str, Any]:

@@ -9,12 +9,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from khaibao.accounts.access import access_person_for_user
 from khaibao.accounts.http import SignedInRequest
 from khaibao.backoffice.permissions import official_required
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
+from khaibao.people.access import access_person_for_user
 from khaibao.people.models import Person
 from khaibao.tracing import selectors, services
 from khaibao.tracing.forms import ContactForm

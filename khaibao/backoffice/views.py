@@ -12,11 +12,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from khaibao.accounts import second_factor, services
-from khaibao.accounts.access import describe_scope
 from khaibao.accounts.http import SignedInRequest
 from khaibao.backoffice.forms import StaffSignInForm, TotpForm
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip, mark_rate_limited
+from khaibao.people.access import describe_scope
 
 
 @require_http_methods(["GET", "POST"])

@@ -20,13 +20,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from khaibao.accounts.access import access_appointment, appointments_visible_to
 from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import Role, ScopeLevel
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
-from khaibao.people import selectors, services
+from khaibao.orgs import volunteers as appointments
 
 
 def can_appoint(user: Any) -> bool:
@@ -70,14 +69,14 @@ class AppointForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def volunteers(request: SignedInRequest) -> HttpResponse:
     user = request.user
-    form = AppointForm(request.POST or None, units=selectors.appointable_units(user))
+    form = AppointForm(request.POST or None, units=appointments.appointable_units(user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         # The last day counts whole: the appointment ends at the following local midnight.
         day_after = data["expires_on"] + timedelta(days=1)
         expires_at = timezone.make_aware(datetime.combine(day_after, time.min))
         try:
-            services.volunteer_appoint(
+            appointments.volunteer_appoint(
                 actor=user, phone=data["phone"], expires_at=expires_at,
                 org_unit_id=data.get("org_unit"), ip=client_ip(request),
             )
@@ -86,16 +85,16 @@ def volunteers(request: SignedInRequest) -> HttpResponse:
         else:
             messages.success(request, _("The volunteer was appointed."))
             return redirect("backoffice:volunteers")
-    appointments = [selectors.appointment_dict(a) for a in appointments_visible_to(user).order_by("-starts_at", "-pk")[:200]]
+    listed = appointments.appointments_visible_to(user).order_by("-starts_at", "-pk")[:200]
     status = 400 if form.errors else 200
     return render(request, "backoffice/volunteers/index.html",
-                  {"form": form, "appointments": appointments}, status=status)
+                  {"form": form, "appointments": [appointments.appointment_dict(a) for a in listed]}, status=status)
 
 
 @_appointer_only
 @require_POST
 def volunteer_revoke(request: SignedInRequest, appointment_id: int) -> HttpResponse:
-    appointment = access_appointment(request.user, appointment_id)
-    services.volunteer_revoke(actor=request.user, appointment=appointment, ip=client_ip(request))
+    appointment = appointments.access_appointment(request.user, appointment_id)
+    appointments.volunteer_revoke(actor=request.user, appointment=appointment, ip=client_ip(request))
     messages.success(request, _("The appointment was revoked."))
     return redirect("backoffice:volunteers")

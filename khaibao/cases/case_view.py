@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from khaibao.accounts.access import access_person_for_user
 from khaibao.cases.models import CaseStatus, FollowUpAction, FollowUpCase
 from khaibao.cases.officials import official_out, require_official
 from khaibao.cases.triage import followup_marks, level_fields
@@ -30,6 +29,7 @@ from khaibao.declarations.selectors import declaration_dict
 from khaibao.monitoring.explain import explain_recommendations, level_display, reason_message
 from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
 from khaibao.monitoring.queue import ESCALATE_AFTER_DAYS, QUEUE_REASONS, queue_reasons
+from khaibao.people.access import access_person_for_user
 from khaibao.people.models import HouseholdMembership, Person
 from khaibao.people.selectors import mask_id_number, masked_phone
 from khaibao.risk import engine

@@ -10,12 +10,12 @@ from typing import Any
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from khaibao.accounts.access import jurisdiction_q
 from khaibao.accounts.models import Account
 from khaibao.cases.models import CaseStatus, FollowUpCase
 from khaibao.cases.officials import require_official
 from khaibao.cases.triage import date_param, int_param, local_midnight
 from khaibao.core.errors import ServiceError
+from khaibao.people.access import jurisdiction_q
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from khaibao.accounts.access import jurisdiction_q
 from khaibao.accounts.models import Account, Role, ScopeLevel
 from khaibao.core.errors import ServiceError
+from khaibao.people.access import jurisdiction_q
 from khaibao.places.models import Ward
 
 

@@ -28,6 +28,11 @@ class ServiceError(Exception):
         if status is not None:
             self.status = status
 
+    @classmethod
+    def for_field(cls, name: str, message: str | Promise, code: str = "invalid") -> ServiceError:
+        """A refusal about one field, the message shown beside it and as the whole message."""
+        return cls(message, code=code, fields={name: str(message)})
+
 
 class RateLimited(ServiceError):
     status = 429

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from khaibao.core.errors import RateLimited
 
@@ -21,4 +21,32 @@ def mark_rate_limited(response: HttpResponse, refusal: BaseException | None) -> 
     if isinstance(refusal, RateLimited):
         response.status_code = 429
         response["Retry-After"] = str(refusal.retry_after)
+    return response
+
+
+# The one error format of the JSON faces (the API, the SMS gateway's webhook):
+# {"error": {"code", "message", "fields": {name: message}}}.
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JsonResponse:
+    response = JsonResponse(
+        {"error": {"code": code, "message": message, "fields": fields or {}}},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def csv_attachment(content: str, *, filename: str) -> HttpResponse:
+    """A CSV download that spreadsheet programs open as UTF-8 (Vietnamese names), never cached."""
+    # The BOM makes Excel read the file as UTF-8.
+    response = HttpResponse("\ufeff" + content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
     return response

@@ -159,7 +159,7 @@ class BlindIndex:
 BLIND_INDEXES = (
     BlindIndex("accounts.Account", "phone_index", "phone", "khaibao.accounts.phones.phone_index", None),
     BlindIndex("people.Person", "phone_index", "phone", "khaibao.accounts.phones.phone_index", ""),
-    BlindIndex("people.Person", "id_number_index", "id_number", "khaibao.people.services.id_number_index", None),
+    BlindIndex("people.Person", "id_number_index", "id_number", "khaibao.people.persons.id_number_index", None),
     BlindIndex("orgs.Member", "phone_index", "phone", "khaibao.accounts.phones.phone_index", ""),
 )
 

@@ -36,27 +36,3 @@ def prune_task_results() -> int:
         status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED], finished_at__lt=cutoff
     ).delete()
     return deleted
-
-
-@task()
-def purge_expired_short_lived_rows() -> dict[str, int]:
-    """Delete what only matters for a short while: idempotency records past their TTL (they can
-    hold a response body, e.g. an anonymous report's tracking code), one-time codes older than a
-    day, and typed pass codes past their expiry."""
-    from datetime import timedelta
-
-    from django.conf import settings
-
-    from khaibao.accounts.models import OtpChallenge
-    from khaibao.api.models import IdempotencyRecord
-    from khaibao.passes.models import PassCode
-
-    now = timezone.now()
-    counts = {
-        "idempotency": IdempotencyRecord.objects.filter(
-            created_at__lt=now - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
-        ).delete()[0],
-        "otp": OtpChallenge.objects.filter(created_at__lt=now - timedelta(days=1)).delete()[0],
-        "pass_codes": PassCode.objects.filter(expires_at__lt=now).delete()[0],
-    }
-    return counts

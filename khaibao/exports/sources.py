@@ -19,7 +19,6 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from khaibao.accounts.access import jurisdiction_q
 from khaibao.accounts.models import Account
 from khaibao.cases.followups import followup_filters_parse, followup_list
 from khaibao.cases.models import ActionKind, CaseStatus, FollowUpCase
@@ -28,6 +27,7 @@ from khaibao.cases.triage import triage_export_rows, triage_filters_parse
 from khaibao.core.errors import ServiceError
 from khaibao.monitoring.models import Level, PersonStatus
 from khaibao.monitoring.queue import QUEUE_REASONS
+from khaibao.people.access import jurisdiction_q
 from khaibao.stats import selectors as stats
 
 

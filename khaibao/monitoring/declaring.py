@@ -16,7 +16,6 @@ from typing import Any, Final
 from django.db import connection, connections, router, transaction
 from django.utils import timezone
 
-from khaibao.accounts.access import declarer_relation
 from khaibao.audit.services import audit_event, audit_record
 from khaibao.core import rowsql
 from khaibao.declarations.answers import (
@@ -31,6 +30,7 @@ from khaibao.monitoring import statements
 from khaibao.monitoring.assessment import person_assess, person_assess_inputs, person_assess_written_with
 from khaibao.monitoring.models import Source
 from khaibao.monitoring.statements import FromWritten, Written
+from khaibao.people.access import declarer_relation
 from khaibao.people.models import Person
 
 # The next version is read by the INSERT itself, one statement where a separate MAX was

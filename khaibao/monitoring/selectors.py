@@ -7,9 +7,12 @@ from typing import Any
 
 from django.utils import timezone
 
+from khaibao.accounts.models import Account
 from khaibao.core import rowsql
 from khaibao.monitoring.models import DailyUpdate, PersonStatus
-from khaibao.people.models import Person
+from khaibao.people.access import is_active_volunteer
+from khaibao.people.models import CONSENTED, Delegation, Person
+from khaibao.people.selectors import HouseholdEntry, person_public_dict
 from khaibao.risk import engine
 
 
@@ -129,3 +132,51 @@ def daily_update_export(update: DailyUpdate) -> dict[str, Any]:
 def updates_for_export(person: Person) -> list[dict[str, Any]]:
     """Every daily update of `person`, oldest first, as plain JSON-ready dicts (for /me/export)."""
     return [daily_update_export(u) for u in DailyUpdate.objects.filter(person=person).order_by("day")]
+
+
+# --- The people a volunteer assists, with today's update -----------------------------------
+
+
+@dataclass(frozen=True)
+class AssistedEntry:
+    """A person a volunteer assists, for the volunteer's page."""
+
+    delegation: Delegation
+    person: Person
+    pending: bool
+    updated_today: bool
+
+
+def volunteer_assisted(*, account: Account) -> list[AssistedEntry]:
+    """The people `account` assists (not ended), pending consent included, with whether today's
+    daily update (Asia/Ho_Chi_Minh date) is in. Two queries whatever the number."""
+    if not is_active_volunteer(account):
+        return []  # a revoked or expired volunteer no longer sees the people they assisted
+    delegations = list(
+        Delegation.objects.filter(volunteer=account, ended_at__isnull=True)
+        .select_related("person__home_ward__province").order_by("started_at", "pk")
+    )
+    done = set(
+        DailyUpdate.objects.filter(
+            person_id__in=[d.person_id for d in delegations], day=timezone.localdate()
+        ).values_list("person_id", flat=True)
+    )
+    return [
+        AssistedEntry(delegation=d, person=d.person, pending=d.consent_method not in CONSENTED,
+                      updated_today=d.person_id in done)
+        for d in delegations
+    ]
+
+
+def assisted_dict(entry: AssistedEntry) -> dict[str, Any]:
+    """An assisted person for the API: masked like person_public_dict, plus the consent."""
+    d = entry.delegation
+    return {
+        "id": d.pk,
+        "person": person_public_dict(HouseholdEntry(person=entry.person, relation=None, assisted=True)),
+        "consent_method": d.consent_method or None,
+        "consent_witness": d.consent_witness or None,
+        "consent_recorded_at": None if entry.pending else d.consent_recorded_at,
+        "pending": entry.pending,
+        "updated_today": entry.updated_today,
+    }

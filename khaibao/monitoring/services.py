@@ -17,7 +17,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from khaibao.accounts.access import declarer_relation
 from khaibao.audit.services import audit_event, audit_record
 from khaibao.core import rowsql
 from khaibao.core.errors import ServiceError
@@ -26,6 +25,7 @@ from khaibao.monitoring import statements
 from khaibao.monitoring.assessment import person_assess, person_assess_inputs, person_assess_written_with
 from khaibao.monitoring.models import Assessment, DailyUpdate, Feeling, Source
 from khaibao.monitoring.statements import FromWritten, Written
+from khaibao.people.access import declarer_relation
 from khaibao.people.models import Person
 
 TEMPERATURE_MIN, TEMPERATURE_MAX = Decimal("34.0"), Decimal("43.0")

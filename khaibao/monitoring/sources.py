@@ -20,11 +20,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import cast
 
 from django.conf import settings
 from django.db import models
-from django.utils.module_loading import import_string
 
+from khaibao.core.hooks import hooks
 from khaibao.risk.engine import TravelFact, ZoneFact
 
 
@@ -44,14 +45,14 @@ ZoneSource = Callable[[Sequence[TravelFact], date], Iterable[ZoneFact]]
 @cache
 def exposure_sources() -> tuple[ExposureSource, ...]:
     """The registered exposure sources (settings.ASSESSMENT_EXPOSURE_SOURCES), in order."""
-    sources = tuple(import_string(path) for path in settings.ASSESSMENT_EXPOSURE_SOURCES)
+    sources = hooks("ASSESSMENT_EXPOSURE_SOURCES")
     for path, source in zip(settings.ASSESSMENT_EXPOSURE_SOURCES, sources, strict=True):
         if not isinstance(source, ExposureSource):
             raise TypeError(f"{path} is not an ExposureSource")
-    return sources
+    return cast(tuple[ExposureSource, ...], sources)
 
 
 @cache
 def zone_sources() -> tuple[ZoneSource, ...]:
     """The registered zone sources (settings.ASSESSMENT_ZONE_SOURCES), in order."""
-    return tuple(import_string(path) for path in settings.ASSESSMENT_ZONE_SOURCES)
+    return hooks("ASSESSMENT_ZONE_SOURCES")

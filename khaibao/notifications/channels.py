@@ -17,6 +17,7 @@ from django.core.mail import EmailMessage
 
 from khaibao.accounts.sms import SmsError, send_sms
 from khaibao.notifications.models import Channel, ChannelPreference, Delivery, WebPushSubscription
+from khaibao.notifications.preferences import webpush_subscriptions_forget
 
 logger = logging.getLogger(__name__)
 
@@ -114,8 +115,6 @@ def _send_webpush(delivery: Delivery) -> None:
         else:
             sent += 1
     if gone:
-        from khaibao.notifications.services import webpush_subscriptions_forget
-
         webpush_subscriptions_forget(subscriptions=gone)
     if sent:
         return

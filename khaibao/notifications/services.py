@@ -1,4 +1,5 @@
-"""Writes for notifications: sending (in-app + channel deliveries), reading, preferences.
+"""Writes for notifications: sending (in-app + channel deliveries) and reading; the preferences
+are in preferences.py.
 
 Senders (zone warnings, reminders, …) call `notify_account` / `notify_person`. Titles and
 bodies are given by the caller and sent as they are on every channel: callers give generic
@@ -9,7 +10,7 @@ household whose members chose different languages.
 Creating a notification writes no audit event: it is the system talking to the account, not
 anyone reading or changing personal data, and the warning job writes up to millions of them
 (the Notification row itself is the record). Preference changes and push subscriptions are
-the account's own writes and are audited.
+the account's own writes and are audited (preferences.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
@@ -28,7 +29,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from khaibao.accounts.models import Account
-from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
 from khaibao.notifications.models import (
     Channel,
@@ -37,25 +37,16 @@ from khaibao.notifications.models import (
     DeliveryStatus,
     Language,
     Notification,
+    SmsDailyCounter,
     WebPushSubscription,
 )
-from khaibao.people.models import Delegation, HouseholdMembership, Person
+from khaibao.notifications.preferences import preference_for
+from khaibao.people.access import carer_ids, person_carers
+from khaibao.people.models import Person
 
 KIND_DAILY_REMINDER = "daily_reminder"
 
 Text = str | Promise
-
-
-def preference_for(account: Account) -> ChannelPreference:
-    """The account's channel preferences, defaults when it never chose (nothing is written)."""
-    pref = ChannelPreference.objects.filter(account=account).first()
-    return pref if pref is not None else ChannelPreference(account=account)
-
-
-def account_language(account: Account) -> str:
-    """"vi" or "en": the language the account reads notifications in (Vietnamese by default)."""
-    language = ChannelPreference.objects.filter(account=account).values_list("language", flat=True).first()
-    return language or Language.VI
 
 
 def _render(text: Text, language: str) -> str:
@@ -146,19 +137,6 @@ def _channels(account: Account, pref: ChannelPreference, sms: bool | None) -> li
     return channels
 
 
-def person_carers(person: Person) -> list[Account]:
-    """Everyone who looks after `person`: their own account, household owners, active volunteers."""
-    # A UNION of ids, each branch an index lookup: OR-ing the two reverse joins made PostgreSQL
-    # hash-join every account with every household row (34 ms at 20k people, a full scan per
-    # warned person at 1M; bench/RESULTS.md). This plan stays ~0.2 ms at any size.
-    ids = HouseholdMembership.objects.filter(person=person).values("owner_id").union(
-        Delegation.objects.filter(person=person, ended_at__isnull=True).values("volunteer_id")
-    )
-    if person.account_id is not None:
-        ids = ids.union(Account.objects.filter(pk=person.account_id).values("pk"))
-    return list(Account.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
-
-
 def notify_person(
     *,
     person: Person,
@@ -170,7 +148,7 @@ def notify_person(
     sms: bool | None = None,
     outside_once_per: str | None = None,
 ) -> list[Notification]:
-    """Notify everyone who looks after `person` (see `person_carers`); one notification each.
+    """Notify everyone who looks after `person` (`people.access.person_carers`); one notification each.
 
     The same `dedupe_key` is used for every account, so repeating the call notifies only
     accounts that were not notified yet (e.g. a household owner added in between).
@@ -197,7 +175,7 @@ def notify_people(
     sms: bool | None = None,
     outside_once_per: str | None = None,
 ) -> int:
-    """Notify everyone who looks after any of `people` (see `person_carers`) — **once per
+    """Notify everyone who looks after any of `people` (`people.access.person_carers`) — **once per
     account**, however many of the people they look after — in SQL, in a fixed number of
     statements; returns how many notifications were created.
 
@@ -215,22 +193,8 @@ def notify_people(
     (bench/RESULTS.md, zone warning job).
     """
     now = timezone.now()
-    people_sql, people_params = people.values_list("pk").query.sql_with_params()
-    # The person's own account, household owners and active volunteers: the accounts of
-    # `person_carers`.
-    carers_sql = f"""
-        SELECT p.account_id AS account_id
-          FROM people_person p JOIN accounts_account a ON a.id = p.account_id
-         WHERE a.is_active AND p.id IN ({people_sql})
-        UNION
-        SELECT m.owner_id
-          FROM people_householdmembership m JOIN accounts_account a ON a.id = m.owner_id
-         WHERE a.is_active AND m.person_id IN ({people_sql})
-        UNION
-        SELECT d.volunteer_id
-          FROM people_delegation d JOIN accounts_account a ON a.id = d.volunteer_id
-         WHERE a.is_active AND d.ended_at IS NULL AND d.person_id IN ({people_sql})
-    """  # noqa: S608 -- the ORM's own SQL is interpolated; values are parameters
+    # Who looks after the people: the access layer's rule, compiled by the ORM (people/access.py).
+    carers_sql, carers_params = carer_ids(people).query.sql_with_params()
     # The texts are rendered once per language, not per recipient, and picked in SQL.
     languages = [code for code in Language.values if code != Language.VI]
     pick = "CASE COALESCE(pref.language, '') " + " ".join("WHEN %s THEN %s" for _code in languages) + " ELSE %s END"
@@ -241,9 +205,9 @@ def notify_people(
             f"""
             INSERT INTO notifications_notification
                    (account_id, person_id, kind, title, body, link, created_at, dedupe_key)
-            SELECT carers.account_id, NULL, %s, {pick}, {pick}, %s, %s, %s
+            SELECT carers.carer, NULL, %s, {pick}, {pick}, %s, %s, %s
               FROM ({carers_sql}) carers
-              LEFT JOIN notifications_channelpreference pref ON pref.account_id = carers.account_id
+              LEFT JOIN notifications_channelpreference pref ON pref.account_id = carers.carer
              WHERE 1 = 1
             ON CONFLICT DO NOTHING
             RETURNING id, account_id
@@ -252,7 +216,7 @@ def notify_people(
                 kind[:50],
                 *[v for pair in zip(languages, titles, strict=True) for v in pair], _render(title, Language.VI)[:200],
                 *[v for pair in zip(languages, bodies, strict=True) for v in pair], _render(body, Language.VI),
-                link[:500], now, dedupe_key[:200], *people_params, *people_params, *people_params,
+                link[:500], now, dedupe_key[:200], *carers_params,
             ],
         )
         created: list[tuple[int, int]] = cursor.fetchall()
@@ -336,91 +300,6 @@ def notifications_mark_all_read(*, actor: Account) -> int:
     return Notification.objects.filter(account=actor, read_at__isnull=True).update(read_at=timezone.now())
 
 
-_PREFERENCE_FIELDS = ("sms", "email", "email_address", "webpush", "language", "daily_reminder")
-
-
-@transaction.atomic
-def preferences_update(*, actor: Account, ip: str = "", **changes: Any) -> ChannelPreference:
-    """Change the actor's channel preferences; only the given fields change.
-
-    E-mail can only be turned on with an address. The audit event names the changed fields,
-    never the address.
-    """
-    unknown = set(changes) - set(_PREFERENCE_FIELDS)
-    if unknown:
-        raise ServiceError(_("Unknown preference."), fields={name: _("Unknown field.") for name in unknown})
-    pref = ChannelPreference.objects.select_for_update().filter(account=actor).first()
-    if pref is None:
-        pref = ChannelPreference(account=actor)
-    fields: dict[str, str] = {}
-    if "language" in changes and changes["language"] not in Language.values:
-        fields["language"] = _("Choose Vietnamese or English.")
-    if "email_address" in changes:
-        changes["email_address"] = (changes["email_address"] or "").strip()
-        if changes["email_address"]:
-            from django.core.exceptions import ValidationError
-            from django.core.validators import validate_email
-
-            try:
-                validate_email(changes["email_address"])
-            except ValidationError:
-                fields["email_address"] = _("Enter a valid e-mail address, e.g. ten@example.com.")
-    email_on = changes.get("email", pref.email)
-    address = changes.get("email_address", pref.email_address)
-    if email_on and not address and "email_address" not in fields:
-        fields["email_address"] = _("Enter the e-mail address to send notifications to.")
-    if fields:
-        raise ServiceError(_("Please correct the highlighted fields."), fields=fields)
-    changed = [name for name in _PREFERENCE_FIELDS if name in changes and getattr(pref, name) != changes[name]]
-    for name in changed:
-        setattr(pref, name, changes[name])
-    pref.updated_at = timezone.now()
-    pref.save()
-    if changed:
-        audit_record(actor=actor, action="notifications.preferences_update", obj=pref, ip=ip, data={"fields": changed})
-    return pref
-
-
-@transaction.atomic
-def webpush_subscription_save(
-    *, actor: Account, endpoint: str, p256dh: str, auth: str, ip: str = ""
-) -> WebPushSubscription:
-    """Store (or refresh) a browser's push subscription for the actor.
-
-    Only https endpoints are accepted: push services are always https, and anything else
-    would let an account make the worker call arbitrary URLs.
-    """
-    fields = {}
-    if not endpoint.startswith("https://") or len(endpoint) > 1000:
-        fields["endpoint"] = _("The push endpoint must be an https URL.")
-    if not p256dh or len(p256dh) > 200:
-        fields["p256dh"] = _("The subscription key is missing or too long.")
-    if not auth or len(auth) > 100:
-        fields["auth"] = _("The subscription secret is missing or too long.")
-    if fields:
-        raise ServiceError(_("This push subscription is not valid."), fields=fields)
-    subscription, created = WebPushSubscription.objects.update_or_create(
-        account=actor, endpoint=endpoint, defaults={"p256dh": p256dh, "auth": auth}
-    )
-    # Subscribing is an explicit choice: make sure the channel is on.
-    pref = ChannelPreference.objects.select_for_update().filter(account=actor).first() or ChannelPreference(
-        account=actor
-    )
-    if not pref.webpush or pref._state.adding:
-        pref.webpush = True
-        pref.save()
-    if created:
-        audit_record(actor=actor, action="notifications.webpush_subscribe", obj=subscription, ip=ip)
-    return subscription
-
-
-def webpush_subscriptions_forget(*, subscriptions: Iterable[WebPushSubscription]) -> int:
-    """Drop subscriptions the push service says are gone (HTTP 404/410); called by the worker."""
-    ids = [s.pk for s in subscriptions]
-    deleted, _counts = WebPushSubscription.objects.filter(pk__in=ids).delete()
-    return deleted
-
-
 def daily_reminder_send(*, person: Person, today: date) -> int:
     """Remind everyone who looks after `person` to send today's daily update (cập nhật hằng ngày).
 
@@ -441,3 +320,20 @@ def daily_reminder_send(*, person: Person, today: date) -> int:
         sms=True if settings.DAILY_REMINDER_SMS else None,
     )
     return len(created)
+
+
+def sms_budget_take() -> bool:
+    """Count one SMS against today's budget (SMS_DAILY_BUDGET: notifications and campaign
+    reminders alike); False when the budget is spent."""
+    day = timezone.localdate()
+    # get_or_create settles a race on the day's row by itself; the conditional UPDATE is atomic.
+    SmsDailyCounter.objects.get_or_create(day=day)
+    if SmsDailyCounter.objects.filter(day=day, sent__lt=settings.SMS_DAILY_BUDGET).update(sent=F("sent") + 1):
+        return True
+    SmsDailyCounter.objects.filter(day=day).update(refused=F("refused") + 1)
+    return False
+
+
+def sms_budget_return() -> None:
+    # A message the gateway refused costs nothing, so its slot goes back to the budget.
+    SmsDailyCounter.objects.filter(day=timezone.localdate(), sent__gt=0).update(sent=F("sent") - 1)

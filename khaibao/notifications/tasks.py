@@ -15,12 +15,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django_tasks import task
 
 from khaibao.accounts import ratelimit
+from khaibao.core.hooks import hooks
 from khaibao.notifications import channels
-from khaibao.notifications.models import Channel, Delivery, DeliveryStatus, SmsDailyCounter
+from khaibao.notifications.models import Channel, Delivery, DeliveryStatus
+from khaibao.notifications.services import daily_reminder_send, sms_budget_return, sms_budget_take
 
 logger = logging.getLogger(__name__)
 
@@ -75,22 +76,6 @@ def _rate_limited(channel: str) -> datetime | None:
     return timezone.now() + timedelta(seconds=(window + 1) * 60 - now)
 
 
-def _sms_budget_take() -> bool:
-    """Count one SMS against today's budget; False when the budget is spent."""
-    day = timezone.localdate()
-    # get_or_create settles a race on the day's row by itself; the conditional UPDATE is atomic.
-    SmsDailyCounter.objects.get_or_create(day=day)
-    if SmsDailyCounter.objects.filter(day=day, sent__lt=settings.SMS_DAILY_BUDGET).update(sent=F("sent") + 1):
-        return True
-    SmsDailyCounter.objects.filter(day=day).update(refused=F("refused") + 1)
-    return False
-
-
-def _sms_budget_return() -> None:
-    # A message the gateway refused costs nothing, so its slot goes back to the budget.
-    SmsDailyCounter.objects.filter(day=timezone.localdate(), sent__gt=0).update(sent=F("sent") - 1)
-
-
 @task()
 def deliver(delivery_id: int) -> str:
     """Send one delivery if it is due; returns what happened (for the task result and tests)."""
@@ -114,7 +99,7 @@ def deliver(delivery_id: int) -> str:
     if not claimed:
         return "skipped"
     attempt = delivery.attempts + 1
-    if delivery.channel == Channel.SMS and not _sms_budget_take():
+    if delivery.channel == Channel.SMS and not sms_budget_take():
         Delivery.objects.filter(pk=delivery.pk).update(
             status=DeliveryStatus.REFUSED, last_error="daily SMS budget spent (SMS_DAILY_BUDGET)"
         )
@@ -124,7 +109,7 @@ def deliver(delivery_id: int) -> str:
         channels.send(delivery)
     except Exception as exc:
         if delivery.channel == Channel.SMS:
-            _sms_budget_return()
+            sms_budget_return()
         return _failed(delivery, attempt, exc)
     Delivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
@@ -193,12 +178,9 @@ def send_daily_reminders() -> int:
     now = timezone.localtime()
     if now.hour < settings.DAILY_REMINDER_HOUR:
         return 0
-    from khaibao.notifications.services import daily_reminder_send
-
     today = now.date()
     created = 0
-    for path in settings.DAILY_REMINDER_SOURCES:
-        source = import_string(path)
+    for source in hooks("DAILY_REMINDER_SOURCES"):
         after = 0
         while True:
             people = source(today=today, after_person_id=after, limit=settings.DAILY_REMINDER_BATCH)

@@ -131,6 +131,11 @@ class RosterImport(models.Model):
     def __str__(self) -> str:
         return f"roster import {self.pk}"
 
+    @property
+    def error_file_name(self) -> str:
+        """The name of the rejected rows' CSV when downloaded (API and console alike)."""
+        return f"roster-errors-{self.pk}.csv"
+
 
 # --- Compliance (issue 7): rollups, daily snapshots, reminders --------------------------------
 # Organisation admins read these tables only: counts per unit, never a member's health.

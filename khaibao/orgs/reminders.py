@@ -28,6 +28,8 @@ from django.utils import timezone, translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
+from khaibao.accounts.sms import send_sms
+from khaibao.notifications.services import notify_account, sms_budget_take
 from khaibao.orgs.access import subtree_q
 from khaibao.orgs.compliance import declared_q, updated_q
 from khaibao.orgs.models import Campaign, CampaignReminder, Member, ReminderPolicy
@@ -93,8 +95,6 @@ def campaign_reminder_send(*, campaign: Campaign, member: Member, day: date) -> 
         with transaction.atomic():
             CampaignReminder.objects.create(member=member, day=day, campaign=campaign, channel=channel)
             if member.account is not None:
-                from khaibao.notifications.services import notify_account
-
                 notify_account(
                     account=member.account,
                     kind=KIND_CAMPAIGN_REMINDER,
@@ -115,12 +115,8 @@ def campaign_reminder_send(*, campaign: Campaign, member: Member, day: date) -> 
 
 
 def _send_sms(phone: str, text: str) -> None:
-    from khaibao.accounts.sms import send_sms
-
     # The notifications' daily SMS budget covers these texts too (they cost the same).
-    from khaibao.notifications.tasks import _sms_budget_take
-
-    if not _sms_budget_take():
+    if not sms_budget_take():
         logger.warning("campaign reminder SMS refused: daily budget spent (SMS_DAILY_BUDGET)")
         return
     try:

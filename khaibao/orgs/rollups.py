@@ -19,6 +19,8 @@ from django.utils import timezone
 from khaibao.orgs.access import subtree_q
 from khaibao.orgs.compliance import declared_q, updated_q
 from khaibao.orgs.models import Campaign, ComplianceSnapshot, Member, OrgUnit, UnitComplianceRollup
+from khaibao.people.access import delegation_gives_access_q
+from khaibao.people.models import Delegation, active_appointments_q
 
 # From this local time on, the snapshot job also takes a (provisional) snapshot of today.
 SNAPSHOT_FROM = (23, 55)
@@ -58,21 +60,12 @@ def _own_counts(campaign: Campaign, day: date) -> dict[int, dict[str, int]]:
 
 
 def assisted_counts(unit_ids: list[int], now: datetime) -> dict[int, int]:
-    """People assisted by each unit's volunteers (active delegation, active appointment).
-
-    Hook for the volunteers feature: a volunteer appointed for a unit brings the people they
-    assist to that unit's numbers. Returns {} until appointments exist.
-    """
-    try:
-        from khaibao.people.models import CONSENTED, Delegation, active_appointments_q
-    except ImportError:  # the volunteers feature is not there
-        return {}
-    active = active_appointments_q(now, prefix="volunteer__appointments__")
+    """People assisted by each unit's volunteers: a delegation that gives access
+    (people.access) through an appointment for the unit in force at `now`."""
     rows = (
         Delegation.objects.filter(
-            active,
-            ended_at__isnull=True,
-            consent_method__in=CONSENTED,
+            delegation_gives_access_q(),
+            active_appointments_q(now, prefix="volunteer__appointments__"),
             volunteer__appointments__org_unit_id__in=unit_ids,
         )
         .values(unit_id=F("volunteer__appointments__org_unit_id"))

@@ -1,6 +1,6 @@
 """Reading a roster file (CSV or XLSX) into rows, and the pure per-cell rules.
 
-No database here: `orgs.services.roster_import` resolves units and upserts members.
+No database here: `orgs.members.roster_import` resolves units and upserts members.
 """
 
 from __future__ import annotations

@@ -134,7 +134,7 @@ class VolunteerAppointment(models.Model):
     """A citizen made a volunteer by an organisation admin (for a unit of their subtree) or a
     ward health official (for their ward), until `expires_at` or revocation.
 
-    accounts.access counts a volunteer's delegations only while an appointment is active, so
+    people.access counts a volunteer's delegations only while an appointment is active, so
     expiry ends access without any job having to run.
     """
 

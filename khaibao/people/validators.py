@@ -3,7 +3,7 @@ services all call these functions, so a rule never exists in two copies.
 
 Every function is pure (no database): it returns the cleaned value or raises Django's
 `ValidationError` with a message the user can act on. Rules that need the database (the ward
-and the country exist, the ID number is not registered elsewhere) live in `people.services`.
+and the country exist, the ID number is not registered elsewhere) live in `people.persons`.
 """
 
 from __future__ import annotations

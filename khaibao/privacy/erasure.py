@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from khaibao.accounts import ratelimit
 from khaibao.accounts.models import Account, ApiToken, BreakGlassGrant, OtpChallenge
-from khaibao.api.models import IdempotencyRecord
 from khaibao.audit.services import audit_record
 from khaibao.cases.models import FollowUpAction, FollowUpCase
+from khaibao.core.idempotency import idempotency_records_forget
 from khaibao.declarations.models import Declaration
 from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
 from khaibao.notifications.models import ChannelPreference, Notification, WebPushSubscription
@@ -216,4 +216,4 @@ def _sessions_delete(account: Account) -> int:
 
 def idempotency_forget(account: Account) -> int:
     """Stored responses replayed for `account` may hold a name or phone: they go too."""
-    return IdempotencyRecord.objects.filter(owner=f"account:{account.pk}").delete()[0]
+    return idempotency_records_forget(account_id=account.pk)

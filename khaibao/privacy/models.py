@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from khaibao.accounts.models import OneTimeCode
+
 
 class ErasureReason(models.TextChoices):
     CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
@@ -62,7 +64,7 @@ class Erasure(models.Model):
         return f"erasure of person {self.person_id} ({self.status})"
 
 
-class ErasureCode(models.Model):
+class ErasureCode(OneTimeCode):
     """A one-time code confirming an erasure, bound to one account and to the people chosen.
 
     Stored as a keyed hash; valid OTP_CODE_TTL_SECONDS; at most OTP_MAX_ATTEMPTS guesses.
@@ -75,32 +77,9 @@ class ErasureCode(models.Model):
     # What the code confirms: withdrawing consent or erasing (both end in an erasure).
     reason = models.CharField(max_length=20, choices=ErasureReason.choices)
     person_ids = models.JSONField(default=list)
-    code_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    consumed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["account", "-created_at"], name="erasure_code_recent")]
 
     def __str__(self) -> str:
         return f"erasure code {self.pk}"
-
-
-class AuditChainAnchor(models.Model):
-    """The one row (pk=1) remembering the last audit event removed by retention.
-
-    Retention removes the oldest events (after RETENTION_AUDIT_DAYS): the chain then starts at
-    a row whose `prev_hash` must equal `last_hash` here, so `audit_verify` still detects any
-    other removal or edit.
-    """
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    last_id = models.BigIntegerField()
-    last_hash = models.CharField(max_length=64)
-    pruned_rows = models.BigIntegerField(default=0)
-    pruned_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"audit chain starts after {self.last_id}"

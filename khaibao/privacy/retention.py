@@ -21,17 +21,17 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from khaibao.accounts.models import BreakGlassGrant, OtpChallenge
-from khaibao.api.models import IdempotencyRecord
-from khaibao.audit.models import AuditEvent
-from khaibao.audit.services import audit_record
+from khaibao.audit.services import audit_events_prunable, audit_prune, audit_record
 from khaibao.cases.models import FollowUpCase
+from khaibao.core.idempotency import idempotency_records_expired
+from khaibao.core.models import IdempotencyRecord
 from khaibao.declarations.models import Declaration
 from khaibao.exports.models import ExportJob
 from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
 from khaibao.notifications.models import Notification
 from khaibao.passes.models import PassCode
 from khaibao.people.models import Person
-from khaibao.privacy.models import AuditChainAnchor, ConsentWithdrawal, Erasure, ErasureCode, ErasureStatus
+from khaibao.privacy.models import ConsentWithdrawal, Erasure, ErasureCode, ErasureStatus
 from khaibao.reports.models import OPEN_STATUSES, Report, ReportNote, ReportPhoto, ReportReply
 from khaibao.tracing.models import Contact
 from khaibao.zones.models import ZoneWarning
@@ -100,31 +100,6 @@ def _exports_delete(ids: list[Any], now: datetime) -> int:
     return ExportJob.objects.filter(pk__in=ids).delete()[0]
 
 
-def _audit_due(now: datetime) -> QuerySet[Any]:
-    # Only rows already sealed into the hash chain: the anchor left behind is a sealed row's hash.
-    return AuditEvent.objects.filter(at__lt=now - timedelta(days=settings.RETENTION_AUDIT_DAYS), hash__isnull=False)
-
-
-def _audit_prune(ids: list[Any], now: datetime) -> int:
-    # Only a prefix of the chain may go, or the remaining chain would have a hole in it.
-    last = AuditEvent.objects.filter(pk__in=ids).order_by("-id").values_list("id", "hash").first()
-    if last is None:
-        return 0
-    older = AuditEvent.objects.filter(id__lte=last[0])
-    if older.filter(at__gte=now - timedelta(days=settings.RETENTION_AUDIT_DAYS)).exists():
-        return 0
-    n = older.delete()[0]
-    anchor = AuditChainAnchor.objects.filter(pk=1).first()
-    AuditChainAnchor.objects.update_or_create(
-        pk=1,
-        defaults={
-            "last_id": last[0], "last_hash": last[1], "pruned_at": now,
-            "pruned_rows": (anchor.pruned_rows if anchor else 0) + n,
-        },
-    )
-    return n
-
-
 def _shells_due(now: datetime) -> QuerySet[Any]:
     ids = Erasure.objects.filter(status=ErasureStatus.DONE, shell_until__lte=now).values("person_id")
     return Person.objects.filter(pk__in=ids)
@@ -145,7 +120,6 @@ RULES: list[Rule] = [
     Rule("contacts", "delete", _of_inactive(Contact)),
     Rule("zone_warnings", "delete", _of_inactive(ZoneWarning)),
     Rule("followup_cases", "delete", _of_inactive(FollowUpCase)),
-    Rule("pass_codes", "delete", _of_inactive(PassCode)),
     Rule("break_glass_grants", "delete", _of_inactive(BreakGlassGrant)),
     # Last of the health rules: the status row's dates say who is inactive.
     Rule("person_statuses", "delete", _of_inactive(PersonStatus)),
@@ -153,11 +127,13 @@ RULES: list[Rule] = [
     Rule("notifications", "delete", _older(Notification, "created_at", _health(lambda: settings.RETENTION_NOTIFICATION_DAYS))),
     Rule("reports", "anonymise", _reports_due, _reports_anonymise),
     Rule("exports", "delete", _older(ExportJob, "created_at", _health(lambda: settings.RETENTION_HEALTH_DAYS)), _exports_delete),
+    # A typed pass code is useless once expired (24 h), whoever it was for.
+    Rule("pass_codes", "delete", lambda now: PassCode.objects.filter(expires_at__lt=now)),
     Rule("otp_challenges", "delete", _older(OtpChallenge, "created_at", _hours(lambda: settings.RETENTION_SHORT_LIVED_HOURS))),
     Rule("erasure_codes", "delete", _older(ErasureCode, "created_at", _hours(lambda: settings.RETENTION_SHORT_LIVED_HOURS))),
-    Rule("idempotency_records", "delete", _older(IdempotencyRecord, "created_at", _hours(lambda: settings.IDEMPOTENCY_KEY_TTL_HOURS))),
+    Rule("idempotency_records", "delete", lambda now: IdempotencyRecord.objects.filter(idempotency_records_expired(now))),
     Rule("sessions", "delete", lambda now: Session.objects.filter(expire_date__lt=now)),
-    Rule("audit_events", "delete", _audit_due, _audit_prune),
+    Rule("audit_events", "delete", audit_events_prunable, audit_prune),
     # The evidence that an erasure or withdrawal happened lives as long as the audit trail.
     Rule("erasure_records", "delete", lambda now: Erasure.objects.filter(
         status=ErasureStatus.DONE, shell_until__isnull=True,

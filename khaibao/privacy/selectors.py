@@ -1,27 +1,88 @@
-"""Reads for the "My data" page and API: consents given, the full export, erasures."""
+"""Reads for the "My data" page and API: consents given, the household export and the full
+export ("download my data"), erasures."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.utils import timezone
 
 from khaibao.accounts.models import Account
+from khaibao.accounts.one_time_codes import codes_live
 from khaibao.cases.models import FollowUpCase
 from khaibao.declarations.models import Declaration
+from khaibao.declarations.selectors import declarations_for_export
 from khaibao.monitoring.models import Assessment
+from khaibao.monitoring.selectors import updates_for_export
 from khaibao.notifications.models import Notification
 from khaibao.passes.models import PassCode
 from khaibao.people.models import HouseholdMembership, Person, Relation
-from khaibao.people.selectors import household_export_data
+from khaibao.people.persons import person_current_values
 from khaibao.privacy.consent import ConsentNotice, current_notice, notice_by_version
-from khaibao.privacy.models import ConsentWithdrawal, Erasure, ErasureStatus
+from khaibao.privacy.models import ConsentWithdrawal, Erasure, ErasureCode, ErasureStatus
 from khaibao.reports.models import Report
 from khaibao.tracing.models import Contact
 from khaibao.zones.models import ZoneWarning
+
+
+def _status_dict(person: Person) -> dict[str, Any] | None:
+    status = getattr(person, "status", None)
+    if status is None:
+        return None
+    return {
+        field.name: getattr(status, field.attname)
+        for field in status._meta.concrete_fields
+        if field.name != "person"
+    }
+
+
+def household_export_data(*, account: Account) -> dict[str, Any]:
+    """Everything stored about `account` and its household, unmasked (it is their own data).
+
+    People assisted as a volunteer are not included: their data belongs to them, not to the
+    volunteer's account.
+    """
+    memberships = (
+        HouseholdMembership.objects.filter(owner=account)
+        .select_related("person__home_ward__province", "person__status")
+        .order_by("created_at", "pk")
+    )
+    people = []
+    for membership in memberships:
+        person = membership.person
+        ward = person.home_ward
+        item: dict[str, Any] = {
+            "id": person.pk,
+            "relation": membership.relation,
+            **person_current_values(person),
+            "ward_name": ward.name,
+            "province_code": ward.province_id,
+            "province_name": ward.province.name,
+            "added_at": membership.created_at,
+            "status": _status_dict(person),
+        }
+        item["declarations"] = declarations_for_export(person)
+        item["daily_updates"] = updates_for_export(person)
+        people.append(item)
+    return {
+        "format": "khaibao-household-export/1",
+        "exported_at": timezone.now(),
+        "account": {
+            "phone": account.phone or "",
+            "display_name": account.display_name,
+            "date_joined": account.date_joined,
+        },
+        "people": people,
+    }
+
+
+def export_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
 
 
 def latest_consent_version(person: Person) -> str | None:
@@ -174,14 +235,6 @@ def household_data(*, account: Account) -> dict[str, Any]:
     return data
 
 
-def audit_chain_anchor() -> tuple[int, str] | None:
-    """(id, hash) of the last audit event retention removed, or None if none ever was."""
-    from khaibao.privacy.models import AuditChainAnchor
-
-    row = AuditChainAnchor.objects.filter(pk=1).values_list("last_id", "last_hash").first()
-    return (int(row[0]), str(row[1])) if row else None
-
-
 def includes_self(account: Account, person_ids: Iterable[int]) -> bool:
     """Whether `person_ids` holds `account`'s own person (the account then closes)."""
     return HouseholdMembership.objects.filter(
@@ -189,15 +242,11 @@ def includes_self(account: Account, person_ids: Iterable[int]) -> bool:
     ).exists()
 
 
-def erasure_code_for_account(*, account: Account, code_id: int) -> Any:
+def erasure_code_for_account(*, account: Account, code_id: int) -> ErasureCode | None:
     """`account`'s still usable erasure code `code_id`, or None (missing, used, expired, not theirs)."""
-    from khaibao.privacy.models import ErasureCode
-
     if not 0 < code_id <= 2**63 - 1:
         return None
-    return ErasureCode.objects.filter(
-        pk=code_id, account=account, consumed_at__isnull=True, expires_at__gt=timezone.now()
-    ).first()
+    return codes_live(ErasureCode.objects.filter(pk=code_id, account=account)).first()
 
 
 def person_privacy_state(person_id: int) -> str:

@@ -8,8 +8,6 @@ the whole household and closes the account: nobody would be left to act for the 
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,17 +15,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khaibao.accounts import ratelimit
-from khaibao.accounts.access import household_people
 from khaibao.accounts.models import Account
+from khaibao.accounts.one_time_codes import code_clean, code_issue, code_redeem, code_refused
 from khaibao.accounts.sms import send_sms
 from khaibao.audit.services import audit_record
-from khaibao.core import crypto
 from khaibao.core.errors import RateLimited, ServiceError
+from khaibao.people.access import household_people
 from khaibao.people.models import HouseholdMembership, Relation
 from khaibao.privacy import erasure as erasing
 from khaibao.privacy import selectors
@@ -43,8 +40,12 @@ class ErasureStarted:
     account_closed: bool
 
 
-def _code_hash(code_id: int, code: str) -> str:
-    return crypto.blind_index(f"{code_id}:{code}", purpose="privacy-erasure-code")
+CODE_PURPOSE = "privacy-erasure-code"
+
+
+def _code_key(account: Account) -> str:
+    # One live code per account at a time (a new one retires the older), so the account names it.
+    return f"account:{account.pk}"
 
 
 def _chosen_people(actor: Account, person_ids: Iterable[int]) -> list[int]:
@@ -86,15 +87,11 @@ def erasure_code_request(*, actor: Account, person_ids: Iterable[int], reason: s
         )
     if ratelimit.hit(f"privacy-code:{actor.pk}", window_seconds=3600) > CODES_PER_HOUR:
         raise RateLimited(_("Too many code requests. Try again later."), retry_after=3600)
-    code = f"{secrets.randbelow(1_000_000):06d}"
     with transaction.atomic():
-        ErasureCode.objects.filter(account=actor, consumed_at__isnull=True).update(consumed_at=now)
-        challenge = ErasureCode.objects.create(
-            account=actor, reason=reason, person_ids=people, code_hash="", created_at=now,
-            expires_at=now + timedelta(seconds=settings.OTP_CODE_TTL_SECONDS),
+        challenge, code = code_issue(
+            ErasureCode, scope={"account": actor}, key=_code_key(actor), purpose=CODE_PURPOSE,
+            ttl=timedelta(seconds=settings.OTP_CODE_TTL_SECONDS), now=now, reason=reason, person_ids=people,
         )
-        challenge.code_hash = _code_hash(challenge.pk, code)
-        challenge.save(update_fields=["code_hash"])
         audit_record(
             actor=actor, action="privacy.erasure_code_sent", obj=challenge, ip=ip,
             data={"reason": reason, "person_ids": people},
@@ -111,32 +108,18 @@ def erasure_code_request(*, actor: Account, person_ids: Iterable[int], reason: s
 def erasure_confirm(*, actor: Account, code_id: int, code: str, ip: str = "") -> ErasureStarted:
     """Check the code; on success stop processing for the chosen people and queue their erasure.
 
-    At most OTP_MAX_ATTEMPTS guesses per code, counted before the comparison (concurrent
-    guesses cannot exceed it); a code works once, for the account it was sent to, within its TTL.
+    At most OTP_MAX_ATTEMPTS guesses per code (accounts/one_time_codes.py); a code works once,
+    for the account it was sent to, within its TTL.
     """
-    invalid = ServiceError(
-        _("The code is wrong or has expired. Ask for a new code."),
-        code="invalid_code",
-        fields={"code": _("The code is wrong or has expired.")},
+    code = code_clean(code)
+    if not 0 < code_id <= 2**63 - 1:
+        raise code_refused()
+    challenge = code_redeem(
+        ErasureCode.objects.filter(pk=code_id, account=actor), key=_code_key(actor), purpose=CODE_PURPOSE,
+        code=code, max_attempts=settings.OTP_MAX_ATTEMPTS,
     )
-    if not (len(code) == 6 and code.isdigit()):
-        raise ServiceError(_("The code has 6 digits."), code="invalid_code", fields={"code": _("The code has 6 digits.")})
-    now = timezone.now()
-    # The attempt must stay counted even when the code is wrong: no exception inside.
-    with transaction.atomic():
-        challenge = ErasureCode.objects.filter(
-            pk=code_id, account=actor, consumed_at__isnull=True, expires_at__gt=now
-        ).first()
-        ok = (
-            challenge is not None
-            and ErasureCode.objects.filter(
-                pk=challenge.pk, consumed_at__isnull=True, attempts__lt=settings.OTP_MAX_ATTEMPTS
-            ).update(attempts=F("attempts") + 1)
-            and hmac.compare_digest(challenge.code_hash, _code_hash(challenge.pk, code))
-            and ErasureCode.objects.filter(pk=challenge.pk, consumed_at__isnull=True).update(consumed_at=now)
-        )
-    if not ok or challenge is None:
-        raise invalid
+    if challenge is None:
+        raise code_refused()
     return _erasure_start(actor=actor, challenge=challenge, ip=ip)
 
 
@@ -185,15 +168,22 @@ def _erasure_start(*, actor: Account, challenge: ErasureCode, ip: str) -> Erasur
     return ErasureStarted(erasures=erasures, account_closed=closing)
 
 
-def household_data_export(*, actor: Account, ip: str = "") -> dict[str, Any]:
-    """Everything stored about `actor` and their household ("my data"), audited by ids only."""
-    with transaction.atomic():
-        data = selectors.household_data(account=actor)
-        audit_record(
-            actor=actor, action="privacy.export", obj=actor, ip=ip,
-            data={"person_ids": [p["id"] for p in data["people"]]},
-        )
+def _export_audited(*, actor: Account, data: dict[str, Any], action: str, ip: str) -> dict[str, Any]:
+    # The audit event names the people exported by id only.
+    audit_record(actor=actor, action=action, obj=actor, ip=ip, data={"person_ids": [p["id"] for p in data["people"]]})
     return data
+
+
+@transaction.atomic
+def household_export(*, actor: Account, ip: str = "") -> dict[str, Any]:
+    """The household export (people, declarations, daily updates) of `actor`, audited."""
+    return _export_audited(actor=actor, data=selectors.household_export_data(account=actor), action="household.export", ip=ip)
+
+
+@transaction.atomic
+def household_data_export(*, actor: Account, ip: str = "") -> dict[str, Any]:
+    """Everything stored about `actor` and their household ("my data"), audited."""
+    return _export_audited(actor=actor, data=selectors.household_data(account=actor), action="privacy.export", ip=ip)
 
 
 def erasures_pending_run(*, limit: int = 100) -> int:

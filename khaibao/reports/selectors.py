@@ -1,7 +1,7 @@
 """Reading reports: the reporter's own, by tracking code, and the officials' queue.
 
 Reports reach the officials of the ward where it happened; province and national officials
-see their whole area (accounts.access.jurisdiction_q on the report's ward). Any report asked
+see their whole area (people.access.jurisdiction_q on the report's ward). Any report asked
 for by id answers Http404 alike for missing and not-yours.
 """
 
@@ -17,9 +17,9 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from khaibao.accounts.access import jurisdiction_q
 from khaibao.accounts.models import Role
 from khaibao.audit.services import audit_record
+from khaibao.people.access import jurisdiction_q
 from khaibao.reports.models import (
     OPEN_STATUSES,
     Report,

@@ -16,13 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khaibao.accounts import ratelimit
-from khaibao.accounts.access import visible_people
 from khaibao.accounts.models import Account, Role
 from khaibao.audit.services import audit_record
 from khaibao.cases.services import case_assign
 from khaibao.core import crypto
 from khaibao.core.errors import RateLimited, ServiceError
 from khaibao.monitoring.assessment import person_contact_flag
+from khaibao.people.access import visible_people
 from khaibao.people.models import Person
 from khaibao.places.models import Ward
 from khaibao.reports import pow as proof_of_work

@@ -28,12 +28,13 @@ from khaibao.monitoring.explain import level_display
 from khaibao.monitoring.models import Feeling
 from khaibao.monitoring.selectors import person_status
 from khaibao.monitoring.services import daily_update_put
-from khaibao.notifications.services import account_language
+from khaibao.notifications.preferences import account_language
+from khaibao.orgs.members import membership_confirm, membership_decline
 from khaibao.orgs.selectors import pending_memberships
-from khaibao.orgs.services import members_link_for_account, membership_confirm, membership_decline
+from khaibao.people.households import household_person_add, owner_self_person
 from khaibao.people.models import Person, Relation
-from khaibao.people.services import assisted_link_on_sign_in, household_person_add, owner_self_person
 from khaibao.risk import engine
+from khaibao.signin.services import citizen_account_open, citizen_links_refresh
 from khaibao.smsin import grammar
 from khaibao.smsin.models import InboundSms
 
@@ -207,11 +208,13 @@ def _register(reg: grammar.Registration, *, phone: str, account: Account | None,
     try:
         # A savepoint: a refused registration leaves no account behind either.
         with transaction.atomic():
-            account = account or _citizen_account(phone=phone, ip=ip)
-            linked = assisted_link_on_sign_in(account=account)
-            if linked is not None:
+            # The same first sign-in as with a code (account, audit, an assisted person handed over).
+            signed = citizen_account_open(phone=phone, channel="sms", ip=ip)
+            assert signed is not None  # a locked account was answered above
+            account = signed.account
+            if signed.assisted is not None:
                 # A volunteer had registered this phone's owner: that record is now theirs.
-                person = linked
+                person = signed.assisted
             else:
                 person = household_person_add(
                     actor=account, owner=account, relation=Relation.SELF, full_name=reg.full_name, sex=sex,
@@ -220,22 +223,13 @@ def _register(reg: grammar.Registration, *, phone: str, account: Account | None,
                 )
     except ServiceError as exc:
         return _Outcome(f"refused_{exc.code}"[:30], _refusal_text(exc), _existing_account(phone))
-    # The same linking as a sign-in with a code: roster lines with this phone find the person.
-    members_link_for_account(account=account)
+    # As after a sign-in with a code, now that the person exists: roster lines find them.
+    citizen_links_refresh(account=account)
     reply = _(
         "Khai Bao: registered %(name)s, born %(year)s. Every day text OK if you are well, or your "
         "symptoms, e.g. SOT HO. TT: your level. TROGIUP: help."
     ) % {"name": person.full_name, "year": person.birth_year}
     return _Outcome("registered", reply + _memberships_hint(account), account, person)
-
-
-def _citizen_account(*, phone: str, ip: str) -> Account:
-    """The phone's citizen account, created as a first sign-in with a code would create it."""
-    account, created = Account.objects.get_or_create(
-        phone_index=phone_index(phone), defaults={"phone": phone, "role": Role.CITIZEN}
-    )
-    audit_record(actor=account, action="account.sign_in_sms", obj=account, ip=ip, data={"created": created})
-    return account
 
 
 def _existing_account(phone: str) -> Account | None:

@@ -20,8 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from khaibao.accounts.phones import normalise_vn_phone
-from khaibao.api.errors import error_response
-from khaibao.core.http import client_ip
+from khaibao.core.http import client_ip, error_response
 from khaibao.smsin import signing
 from khaibao.smsin.services import sms_inbound_receive
 
@@ -70,9 +69,8 @@ def sms_inbound(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _fields(request: HttpRequest, body: bytes) -> tuple[dict[str, Any], dict[str, str]]:
-    """from, text, message_id, received_at from a JSON or form-encoded body, and the errors."""
-    raw: dict[str, Any]
+def _raw_body(request: HttpRequest, body: bytes) -> tuple[dict[str, Any], dict[str, str]]:
+    """The body as a dict (JSON or form-encoded), or the error saying why it cannot be read."""
     if (request.content_type or "").lower() == "application/json":
         try:
             loaded = json.loads(body or b"{}")
@@ -80,13 +78,32 @@ def _fields(request: HttpRequest, body: bytes) -> tuple[dict[str, Any], dict[str
             return {}, {"body": _("The body is not valid JSON.")}
         if not isinstance(loaded, dict):
             return {}, {"body": _("Send a JSON object.")}
-        raw = loaded
-    else:
-        try:
-            raw = QueryDict(body.decode(), encoding="utf-8").dict()
-        except UnicodeDecodeError:
-            return {}, {"body": _("The body is not valid UTF-8.")}
-    errors: dict[str, str] = {}
+        return loaded, {}
+    try:
+        return QueryDict(body.decode(), encoding="utf-8").dict(), {}
+    except UnicodeDecodeError:
+        return {}, {"body": _("The body is not valid UTF-8.")}
+
+
+def _received_at(value: Any, errors: dict[str, str]) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        received = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:
+        received = None
+    if received is None:
+        errors["received_at"] = _("Give the time as ISO 8601, e.g. 2026-03-01T08:30:00+07:00.")
+    elif timezone.is_naive(received):
+        received = timezone.make_aware(received)
+    return received
+
+
+def _fields(request: HttpRequest, body: bytes) -> tuple[dict[str, Any], dict[str, str]]:
+    """from, text, message_id, received_at from a JSON or form-encoded body, and the errors."""
+    raw, errors = _raw_body(request, body)
+    if errors:
+        return {}, errors
     fields: dict[str, Any] = {}
 
     message_id = raw.get("message_id")
@@ -107,17 +124,5 @@ def _fields(request: HttpRequest, body: bytes) -> tuple[dict[str, Any], dict[str
     elif len(text) > TEXT_MAX:
         errors["text"] = _("At most %(max)d characters.") % {"max": TEXT_MAX}
     fields["text"] = text if isinstance(text, str) else ""
-
-    received: datetime | None = None
-    value = raw.get("received_at")
-    if value not in (None, ""):
-        try:
-            received = parse_datetime(value) if isinstance(value, str) else None
-        except ValueError:
-            received = None
-        if received is None:
-            errors["received_at"] = _("Give the time as ISO 8601, e.g. 2026-03-01T08:30:00+07:00.")
-        elif timezone.is_naive(received):
-            received = timezone.make_aware(received)
-    fields["received_at"] = received
+    fields["received_at"] = _received_at(raw.get("received_at"), errors)
     return fields, errors

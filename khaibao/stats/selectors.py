@@ -18,11 +18,11 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from khaibao.accounts.access import jurisdiction_q
 from khaibao.accounts.models import ScopeLevel
 from khaibao.cases.models import ActionKind
 from khaibao.core.dbrouter import use_replica
 from khaibao.core.errors import ServiceError
+from khaibao.people.access import jurisdiction_q
 from khaibao.places.models import Province, Ward
 from khaibao.stats.models import CodeKind, DailyAreaRollup, DailyCodeRollup, RollupState
 

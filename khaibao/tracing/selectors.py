@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from khaibao.accounts.access import visible_people
 from khaibao.monitoring.sources import ExposureSource
+from khaibao.people.access import visible_people
 from khaibao.people.models import Person
 from khaibao.tracing.models import Contact
 
@@ -46,7 +46,7 @@ class ContactRow:
 def contacts_of(person: Person, *, viewer: Any = None) -> list[ContactRow]:
     """The contacts registered for the case `person`, newest first — two queries.
 
-    With `viewer`, names are shown only for contacts `viewer` may see (accounts.access);
+    With `viewer`, names are shown only for contacts `viewer` may see (people.access);
     without one, every name is shown (callers that already checked access to each contact).
     """
     contacts = list(

@@ -26,7 +26,7 @@ from khaibao.monitoring.assessment import person_contact_flag
 from khaibao.monitoring.models import PersonStatus
 from khaibao.people import validators as v
 from khaibao.people.models import Person
-from khaibao.people.services import id_number_index
+from khaibao.people.persons import id_number_index
 from khaibao.places.models import Ward
 from khaibao.risk import engine
 from khaibao.tracing.models import Contact, ContactKind
@@ -176,7 +176,7 @@ def contact_register(
     """Register that `data` describes a contact of the case `source`; returns (contact, created).
 
     `source` must be F0 (or a positive case) or F1, and visible to `actor` (checked by the
-    caller through accounts.access); the contact may live anywhere in the country. The
+    caller through people.access); the contact may live anywhere in the country. The
     contact is matched to an existing person by ID number or phone (blind indexes) or
     created (in no household, home ward as given). They become F1 (contact of an F0) or F2
     (contact of an F1) — an existing closer level is kept — and are re-assessed with the

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from khaibao.accounts.access import access_person_for_declarer
 from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
@@ -33,6 +32,7 @@ from khaibao.declarations.questionnaires import (
 from khaibao.monitoring import declaring as declaration_services
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.models import Feeling
+from khaibao.people.access import access_person_for_declarer
 from khaibao.places.selectors import countries_list, provinces_list
 from khaibao.web.submissions import submission_once
 

@@ -1,6 +1,6 @@
 """Household pages: the list, add, edit and remove a person, and "download my data".
 
-The pages call the same services as the API (people.services) and the same field rules
+The pages call the same services as the API (people.households) and the same field rules
 (people.validators); a ServiceError's field messages land next to the form fields because
 the form uses the API's field names.
 
@@ -26,16 +26,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from khaibao.accounts.access import access_person_for_declarer
 from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import Account
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
-from khaibao.people import selectors, services
+from khaibao.people import households, selectors
 from khaibao.people import validators as v
+from khaibao.people.access import access_person_for_declarer
 from khaibao.people.models import Person, Relation, Sex
 from khaibao.places import selectors as places
+from khaibao.privacy import selectors as privacy_selectors
+from khaibao.privacy import services as privacy_services
 
 RELOAD = "_reload_wards"
 
@@ -155,7 +157,7 @@ def _person(request: HttpRequest, person_id: int) -> Person:
 
 
 def _relations_for_add(owner: Account) -> list[tuple[str, Any]]:
-    has_self = services.owner_self_person(owner) is not None
+    has_self = households.owner_self_person(owner) is not None
     return [(value, label) for value, label in Relation.choices if not (has_self and value == Relation.SELF)]
 
 
@@ -197,7 +199,7 @@ def household_add(request: SignedInRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                person = services.household_person_add(
+                person = households.household_person_add(
                     actor=owner, owner=owner, relation=data["relation"], full_name=data["full_name"],
                     sex=data["sex"], home_ward_id=data["ward_code"], birth_year=data["birth_year"],
                     date_of_birth=data["date_of_birth"], nationality_id=data["nationality"],
@@ -210,7 +212,7 @@ def household_add(request: SignedInRequest) -> HttpResponse:
                 messages.success(request, _("%(name)s was added to your household.") % {"name": person.full_name})
                 return redirect("web:household")
     else:
-        own = services.owner_self_person(owner)
+        own = households.owner_self_person(owner)
         initial: dict[str, Any] = {"nationality": "VN", **_address_initial(own)}
         initial["relation"] = Relation.SELF if own is None else Relation.CHILD
         form = PersonForm(initial=initial, relations=relations)
@@ -237,7 +239,7 @@ def household_edit(request: SignedInRequest, person_id: int) -> HttpResponse:
                 if not changes.get(secret):
                     changes.pop(secret, None)
             try:
-                services.household_person_update(actor=request.user, person=person, changes=changes, ip=client_ip(request))
+                households.household_person_update(actor=request.user, person=person, changes=changes, ip=client_ip(request))
             except ServiceError as exc:
                 form.add_service_error(exc)
             else:
@@ -264,7 +266,7 @@ def household_remove(request: SignedInRequest, person_id: int) -> HttpResponse:
     entry = selectors.household_entry(account=request.user, person=person)
     if request.method == "POST":
         name = person.full_name
-        services.household_person_remove(actor=request.user, person=person, ip=client_ip(request))
+        households.household_person_remove(actor=request.user, person=person, ip=client_ip(request))
         messages.success(request, _("%(name)s was removed from your household.") % {"name": name})
         return redirect("web:household")
     return render(request, "web/household/remove.html", {"person": person, "entry": entry})
@@ -282,8 +284,8 @@ def household_wards(request: SignedInRequest) -> HttpResponse:
 @require_GET
 def household_export(request: SignedInRequest) -> HttpResponse:
     """The same JSON as GET /api/v1/me/export, as a file to keep."""
-    data = services.household_export(actor=request.user, ip=client_ip(request))
-    response = HttpResponse(selectors.export_json(data), content_type="application/json; charset=utf-8")
+    data = privacy_services.household_export(actor=request.user, ip=client_ip(request))
+    response = HttpResponse(privacy_selectors.export_json(data), content_type="application/json; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="khaibao-{stamp}.json"'
     response["Cache-Control"] = "no-store"

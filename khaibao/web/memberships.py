@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
-from khaibao.orgs import access, selectors, services
+from khaibao.orgs import access, members, selectors
 from khaibao.web.household import citizen_required
 
 
@@ -35,10 +35,10 @@ def membership_answer(request: SignedInRequest, member_id: int, answer: str) -> 
     member = access.access_membership_for_citizen(request.user, member_id)
     try:
         if answer == "confirm":
-            services.membership_confirm(actor=request.user, member=member, ip=client_ip(request))
+            members.membership_confirm(actor=request.user, member=member, ip=client_ip(request))
             messages.success(request, _("Membership confirmed: %(unit)s.") % {"unit": member.unit.name})
         else:
-            services.membership_decline(actor=request.user, member=member, ip=client_ip(request))
+            members.membership_decline(actor=request.user, member=member, ip=client_ip(request))
             messages.success(request, _("Declined. %(unit)s will see that this is not you.") % {"unit": member.unit.name})
     except ServiceError as exc:
         messages.error(request, exc.message)

@@ -8,6 +8,7 @@ inline script subscribes the browser through the Push API and posts the subscrip
 from __future__ import annotations
 
 import json
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -25,6 +26,12 @@ from khaibao.core.http import client_ip
 from khaibao.notifications import selectors, services
 from khaibao.notifications.channels import webpush_configured
 from khaibao.notifications.models import Language
+from khaibao.notifications.preferences import (
+    PreferenceChanges,
+    preference_for,
+    preferences_update,
+    webpush_subscription_save,
+)
 from khaibao.web.household import citizen_required
 
 
@@ -82,12 +89,14 @@ def mark_all_read(request: SignedInRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def preferences(request: SignedInRequest) -> HttpResponse:
     account = request.user
-    pref = services.preference_for(account)
+    pref = preference_for(account)
     initial = {name: getattr(pref, name) for name in ("language", "sms", "email", "email_address", "webpush", "daily_reminder")}
     form = PreferencesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.preferences_update(actor=account, ip=client_ip(request), **form.cleaned_data)
+            # The form's fields are the preferences' own names (PreferencesForm).
+            changes = cast(PreferenceChanges, form.cleaned_data)
+            preferences_update(actor=account, changes=changes, ip=client_ip(request))
         except ServiceError as exc:
             form_add_service_error(form, exc)
         else:
@@ -115,7 +124,7 @@ def webpush_subscribe(request: SignedInRequest) -> HttpResponse:
     except (ValueError, AttributeError):
         return JsonResponse({"error": {"code": "malformed_json", "message": _("The request body is not valid JSON."), "fields": {}}}, status=400)
     try:
-        subscription = services.webpush_subscription_save(
+        subscription = webpush_subscription_save(
             actor=request.user, endpoint=endpoint, p256dh=p256dh, auth=auth, ip=client_ip(request)
         )
     except ServiceError as exc:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from khaibao.accounts.access import access_person_for_declarer
 from khaibao.passes.qr import pass_qr_response
 from khaibao.passes.services import pass_issue
+from khaibao.people.access import access_person_for_declarer
 
 
 @require_GET

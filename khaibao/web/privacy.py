@@ -22,10 +22,10 @@ from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
 from khaibao.people.models import Relation
-from khaibao.people.selectors import export_json
 from khaibao.privacy import selectors, services
 from khaibao.privacy.consent import current_notice
 from khaibao.privacy.models import ErasureReason
+from khaibao.privacy.selectors import export_json
 from khaibao.web.forms import CodeForm
 from khaibao.web.household import citizen_required
 

@@ -8,7 +8,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from khaibao.accounts.access import access_person_for_declarer
 from khaibao.accounts.http import SignedInRequest
 from khaibao.cases.citizen_view import followup_for_citizen
 from khaibao.declarations.selectors import declarations_history
@@ -20,6 +19,7 @@ from khaibao.monitoring.explain import (
 )
 from khaibao.monitoring.selectors import monitoring_progress, person_status
 from khaibao.passes.services import pass_issue_with_code
+from khaibao.people.access import access_person_for_declarer
 
 HISTORY_ON_PAGE = 20
 

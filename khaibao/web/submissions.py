@@ -6,7 +6,8 @@ with its key and posted again, unchanged, when the connection returns — possib
 (Background Sync retries, a second open tab, a response lost on a flaky network). The first post
 with a key runs the view and, if it succeeded (a redirect), stores that answer in the same
 transaction as the write; every later post with the same key gets the stored answer and writes
-nothing. This is the page-side twin of the API's `Idempotency-Key` (khaibao/api/idempotency.py):
+nothing. This is the page-side twin of the API's `Idempotency-Key`, in the same store
+(khaibao/core/idempotency.py):
 the queue replays the very form post the page would have sent, so the same form parsing,
 service call and field errors apply, and no JSON mapping of the forms is needed in JavaScript.
 
@@ -26,7 +27,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from khaibao.api.idempotency_store import idempotency_record_live, idempotency_record_store
+from khaibao.core.idempotency import idempotency_record_live, idempotency_record_store
 
 FIELD = "submission_key"
 OUTBOX_HEADER = "X-Khaibao-Outbox"

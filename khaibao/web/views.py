@@ -10,12 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from khaibao.accounts import otp
-from khaibao.accounts.access import household_people
 from khaibao.accounts.phones import mask_phone
 from khaibao.core import crypto
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip, mark_rate_limited
 from khaibao.monitoring.selectors import today_states
+from khaibao.people.access import household_people, is_active_volunteer
+from khaibao.signin.services import citizen_sign_in_with_code
 from khaibao.web.forms import CodeForm, PhoneForm
 from khaibao.web.news import home_news
 
@@ -37,12 +38,14 @@ def _pending_phone(request: HttpRequest) -> str:
 
 def home(request: HttpRequest) -> HttpResponse:
     people = []
+    volunteer = False
     if request.user.is_authenticated and request.user.is_citizen:
         people = list(household_people(request.user).select_related("home_ward__province"))
+        volunteer = is_active_volunteer(request.user)
     # Each person with what is left to do today: declare, or send today's update.
     states = today_states(people, timezone.localdate())
     rows = [{"person": p, "state": states[p.pk]} for p in people]
-    return render(request, "web/home.html", {"people": rows, **home_news(request)})
+    return render(request, "web/home.html", {"people": rows, "volunteer": volunteer, **home_news(request)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -73,7 +76,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     refusal: ServiceError | None = None
     if request.method == "POST" and form.is_valid():
         try:
-            account = otp.otp_verify(phone=phone, code=form.cleaned_data["code"], ip=client_ip(request))
+            account = citizen_sign_in_with_code(phone=phone, code=form.cleaned_data["code"], ip=client_ip(request))
         except ServiceError as exc:
             refusal = exc
             form.add_error("code", exc.fields.get("code", exc.message))

@@ -1,7 +1,7 @@
 """The volunteer's pages: the people they assist and who still needs today's update, register
 an assisted person (with their consent), stop assisting, and a printable page of QR passes.
 
-Same services as the API (people.services, monitoring.services, passes.services); the
+Same services as the API (people.volunteers, monitoring.services, passes.services); the
 person form is the household one (web.household.PersonForm), so the field rules are shared.
 """
 
@@ -21,18 +21,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from khaibao.accounts.access import (
-    access_delegation_for_volunteer,
-    access_person_for_declarer,
-    is_active_volunteer,
-)
 from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.models import Feeling
+from khaibao.monitoring.selectors import volunteer_assisted
 from khaibao.passes.services import pass_issue_with_code
-from khaibao.people import selectors, services
+from khaibao.people import volunteers
+from khaibao.people.access import (
+    access_delegation_for_volunteer,
+    access_person_for_declarer,
+    is_active_volunteer,
+)
 from khaibao.people.models import ConsentMethod
 from khaibao.web.household import RELOAD, PersonForm, _reload_form, citizen_required
 
@@ -73,7 +74,7 @@ class CodeForm(forms.Form):
 @volunteer_required
 @require_GET
 def volunteer_home(request: SignedInRequest) -> HttpResponse:
-    entries = selectors.volunteer_assisted(account=request.user)
+    entries = volunteer_assisted(account=request.user)
     return render(request, "web/volunteer/home.html", {
         "entries": entries,
         "to_update": [e for e in entries if not e.pending and not e.updated_today],
@@ -107,7 +108,7 @@ def volunteer_register(request: SignedInRequest) -> HttpResponse:
         if form.is_valid() & consent.is_valid():
             data = form.cleaned_data
             try:
-                delegation = services.assisted_person_start(
+                delegation = volunteers.assisted_person_start(
                     actor=request.user, consent_method=consent.cleaned_data["consent_method"],
                     full_name=data["full_name"], sex=data["sex"], home_ward_id=data["ward_code"],
                     birth_year=data["birth_year"], date_of_birth=data["date_of_birth"],
@@ -140,7 +141,7 @@ def volunteer_confirm(request: SignedInRequest, delegation_id: int) -> HttpRespo
     form = CodeForm(request.POST or None)
     if request.method == "POST" and "resend" in request.POST:
         try:
-            services.assisted_consent_resend(actor=request.user, delegation=delegation, ip=client_ip(request))
+            volunteers.assisted_consent_resend(actor=request.user, delegation=delegation, ip=client_ip(request))
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
@@ -148,7 +149,7 @@ def volunteer_confirm(request: SignedInRequest, delegation_id: int) -> HttpRespo
         return redirect("web:volunteer_confirm", delegation_id=delegation.pk)
     if request.method == "POST" and form.is_valid():
         try:
-            services.assisted_consent_confirm(
+            volunteers.assisted_consent_confirm(
                 actor=request.user, delegation=delegation, code=form.cleaned_data["code"], ip=client_ip(request),
             )
         except ServiceError as exc:
@@ -164,7 +165,7 @@ def volunteer_confirm(request: SignedInRequest, delegation_id: int) -> HttpRespo
 @require_POST
 def volunteer_end(request: SignedInRequest, delegation_id: int) -> HttpResponse:
     delegation = access_delegation_for_volunteer(request.user, delegation_id)
-    services.assisted_revoke(actor=request.user, delegation=delegation, ip=client_ip(request))
+    volunteers.assisted_revoke(actor=request.user, delegation=delegation, ip=client_ip(request))
     messages.success(request, _("You no longer assist %(name)s.") % {"name": delegation.person.full_name})
     return redirect("web:volunteer")
 
@@ -173,7 +174,7 @@ def volunteer_end(request: SignedInRequest, delegation_id: int) -> HttpResponse:
 @require_GET
 def volunteer_passes(request: SignedInRequest) -> HttpResponse:
     """Every assisted person's QR pass on one page, to print and hand over."""
-    entries = [e for e in selectors.volunteer_assisted(account=request.user) if not e.pending]
+    entries = [e for e in volunteer_assisted(account=request.user) if not e.pending]
     # With the short code to type, as on the holder's own card: a printed QR may smudge.
     cards = [{"person": e.person, "pass_info": pass_issue_with_code(person=e.person)} for e in entries]
     return render(request, "web/volunteer/passes.html", {"cards": cards, "printed_at": timezone.localtime()})

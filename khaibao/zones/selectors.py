@@ -7,16 +7,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Max, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
-from khaibao.accounts.access import visible_people
 from khaibao.accounts.models import Account, Role, ScopeLevel
+from khaibao.core.hooks import hooks
 from khaibao.declarations.models import Declaration
+from khaibao.people.access import visible_people
 from khaibao.people.models import Person
 from khaibao.places.models import Province, Ward
 from khaibao.risk.engine import TravelFact, ZoneFact, current_rules
@@ -234,8 +233,10 @@ def residents_q(*, ward_codes: Iterable[int], province_code: int | None) -> Q:
     q = Q(home_ward_id__in=list(ward_codes))
     if province_code is not None:
         q |= Q(home_ward__province_id=province_code)
-    for path in settings.ZONE_WARNING_EXCLUSIONS:
-        q &= ~Q(pk__in=import_string(path)())
+    # Nobody is warned once their processing stopped (settings.ZONE_WARNING_EXCLUSIONS, filled
+    # by the privacy app above zones).
+    for excluded in hooks("ZONE_WARNING_EXCLUSIONS"):
+        q &= ~Q(pk__in=excluded())
     return q
 
 

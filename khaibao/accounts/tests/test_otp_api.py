@@ -99,7 +99,7 @@ def test_it_accepts_the_right_code_after_four_wrong_ones(api, sms):
 def test_it_keeps_only_the_newest_code(api, sms, time_machine, monkeypatch):
     # Two known, different codes: random ones could (once in a million) be equal.
     codes = iter([123456, 654321])
-    monkeypatch.setattr("khaibao.accounts.otp.secrets.randbelow", lambda _n: next(codes))
+    monkeypatch.setattr("khaibao.accounts.one_time_codes.secrets.randbelow", lambda _n: next(codes))
     time_machine.move_to("2026-03-01 08:00:00+07:00", tick=False)
     request_code(api)
     first = sms.last_code(E164)

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 
 from khaibao.accounts.models import OtpChallenge
-from khaibao.api.models import IdempotencyRecord
 from khaibao.audit.models import AuditEvent
+from khaibao.core.models import IdempotencyRecord
 from khaibao.people.models import Person
 
 CHILD = {"full_name": "Lê Văn Tèo", "sex": "male", "birth_year": 2018, "relation": "child", "ward_code": 70}

@@ -13,9 +13,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from khaibao.accounts.models import Account
-from khaibao.audit import selectors
 from khaibao.audit.models import AuditEvent
 from khaibao.news.tests.helpers import sign_in_staff
+from khaibao.privacy import audit_trail as selectors
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 

@@ -62,12 +62,12 @@ def _ok(resp: Any, status: int = 200) -> Any:
 def seed(m: dict[str, str]) -> None:
     """Write every marker through the product's pages, API and services."""
     from khaibao import demo
-    from khaibao.accounts import break_glass
     from khaibao.accounts.tokens import token_issue
     from khaibao.cases import services as cases
     from khaibao.exports import services as exports
-    from khaibao.orgs import services as orgs
+    from khaibao.orgs import members as org_members
     from khaibao.orgs.models import OrgUnit
+    from khaibao.people import break_glass
     from khaibao.people.models import Person
     from khaibao.reports import services as reports
     from khaibao.tracing import services as tracing
@@ -137,7 +137,7 @@ def seed(m: dict[str, str]) -> None:
 
         # An organisation's roster phone.
         unit = OrgUnit.objects.get(path="TWD/HN")
-        orgs.member_add(actor=org_admin, unit=unit, full_name="Phạm Thành Viên", phone="0" + m["member_phone"])
+        org_members.member_add(actor=org_admin, unit=unit, full_name="Phạm Thành Viên", phone="0" + m["member_phone"])
 
         # Break the glass from another province, on a reason; a national official reviews it.
         _person, grant = break_glass.break_glass_open(

@@ -11,9 +11,9 @@ from django.core.management import CommandError, call_command
 
 from khaibao.accounts.models import Account
 from khaibao.accounts.phones import phone_index
-from khaibao.api.models import IdempotencyRecord
 from khaibao.audit.models import AuditEvent
 from khaibao.core import crypto, rotation
+from khaibao.core.models import IdempotencyRecord
 from khaibao.people.models import Person
 
 KEY_A = Fernet.generate_key().decode()
@@ -54,7 +54,7 @@ def world_under_a(settings: Any, world: Any, api: Any) -> dict[tuple[str, Any, s
     assert api.as_(world.national).get(f"/cases/{world.lan_self.pk}").status_code == 200
     values = snapshot()
     assert any(label == "audit.AuditEvent" and v for (label, _, _), v in values.items())
-    assert any(label == "api.IdempotencyRecord" for label, _, _ in values)
+    assert any(label == "core.IdempotencyRecord" for label, _, _ in values)
     assert any(label == "people.Person" and name == "street" and v for (label, _, name), v in values.items())
     return values
 
@@ -63,7 +63,7 @@ def test_it_discovers_every_encrypted_column():
     found = {f"{model._meta.label}.{f.name}" for model, columns in rotation.encrypted_models() for f in columns}
     assert {"people.Person.id_number", "people.Person.phone", "people.Person.street", "accounts.Account.phone",
             "cases.FollowUpAction.notes", "orgs.Member.phone", "reports.Report.description",
-            "api.IdempotencyRecord.body"} <= found
+            "core.IdempotencyRecord.body"} <= found
 
 
 def test_it_moves_everything_to_the_new_key(settings, world_under_a):

@@ -42,25 +42,3 @@ def test_it_prunes_finished_task_rows_after_the_retention(db, settings):
     )
     assert prune_task_results.call() == 1
     assert {str(pk) for pk in DBTaskResult.objects.values_list("id", flat=True)} == {str(recent.id), str(waiting.id)}
-
-
-def test_it_purges_expired_idempotency_records_and_one_time_codes(world, api, settings):
-    from datetime import timedelta
-
-    import time_machine
-    from django.utils import timezone
-
-    from khaibao.accounts.models import OtpChallenge
-    from khaibao.api.models import IdempotencyRecord
-    from khaibao.core.tasks import purge_expired_short_lived_rows
-
-    settings.IDEMPOTENCY_KEY_TTL_HOURS = 24
-    assert api.post("/auth/otp/request", {"phone": "0912345678"}).status_code == 202
-    child = {"full_name": "Lê Văn Tèo", "sex": "male", "birth_year": 2018, "relation": "child", "ward_code": 70}
-    assert api.as_(world.lan).post("/people", child, headers={"Idempotency-Key": "k1"}).status_code == 201
-    assert purge_expired_short_lived_rows.call() == {"idempotency": 0, "otp": 0, "pass_codes": 0}
-    with time_machine.travel(timezone.now() + timedelta(hours=25)):
-        counts = purge_expired_short_lived_rows.call()
-    assert (counts["idempotency"], counts["otp"]) == (1, 1)
-    assert not IdempotencyRecord.objects.exists()
-    assert not OtpChallenge.objects.exists()

@@ -59,7 +59,7 @@ def test_it_streams_a_small_xlsx_export(world: Any, api: Any) -> None:
 
 
 def test_it_never_stores_a_streamed_file_under_an_idempotency_key(world: Any, api: Any) -> None:
-    from khaibao.api.models import IdempotencyRecord
+    from khaibao.core.models import IdempotencyRecord
 
     resp = api.as_(world.province).post("/exports", body("stats"), headers={"Idempotency-Key": "k1"})
     assert resp.status_code == 200

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy
 
 from khaibao.accounts.models import Account
 from khaibao.notifications.models import ChannelPreference, Notification
-from khaibao.notifications.services import account_language, notify_account, notify_person
+from khaibao.notifications.preferences import account_language
+from khaibao.notifications.services import notify_account, notify_person
 from khaibao.people.models import Delegation, HouseholdMembership, Person
 
 

@@ -84,7 +84,7 @@ def test_it_never_shows_someone_elses_membership(world, api, sms, units):
 def test_it_counts_a_member_who_confirms_before_adding_themselves(world, api, sms, units):
     """Confirming first, then adding oneself, still attaches the roster line to the person."""
     from khaibao.accounts.models import Account
-    from khaibao.orgs.services import member_add, membership_confirm
+    from khaibao.orgs.members import member_add, membership_confirm
 
     member = member_add(actor=world.org_admin, unit=units["hk"], full_name="Trần Văn Bảy", phone="0900000077")
     _sign_in(api, sms, "0900000077")

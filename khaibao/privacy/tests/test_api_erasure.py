@@ -13,7 +13,7 @@ from khaibao.declarations.models import Declaration
 from khaibao.declarations.tests.helpers import declaration
 from khaibao.monitoring.models import DailyUpdate
 from khaibao.people.models import Person
-from khaibao.people.services import id_number_index
+from khaibao.people.persons import id_number_index
 from khaibao.privacy.models import ConsentWithdrawal, Erasure, ErasureCode
 from khaibao.privacy.tests.helpers import database_hits, declare_and_update, immediate_tasks, rollups
 from khaibao.stats.services import rollup_refresh

@@ -15,10 +15,13 @@ from django.utils import timezone
 from khaibao.accounts.models import OtpChallenge
 from khaibao.audit.models import AuditEvent
 from khaibao.audit.services import audit_record, audit_verify
+from khaibao.core.models import IdempotencyRecord
 from khaibao.declarations.models import Declaration
 from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
 from khaibao.notifications.models import Notification
+from khaibao.passes.models import PassCode
 from khaibao.people.models import Person
+from khaibao.privacy.tasks import retention_purge
 from khaibao.privacy.tests.helpers import declare_and_update, rollups
 from khaibao.reports.models import Report, ReportStatus
 from khaibao.stats.services import rollup_refresh
@@ -91,6 +94,33 @@ def test_it_erases_notifications_and_short_lived_rows(world, api, sms):
     assert _line(output, "notifications")[-1] == "1"
     assert not Notification.objects.filter(kind="test").exists()
     assert not OtpChallenge.objects.exists()
+
+
+def test_the_hourly_job_purges_idempotency_records_codes_and_pass_codes_once_expired(world, api, settings):
+    # One purge for the short-lived rows: the audited retention job (no second, unaudited one).
+    settings.IDEMPOTENCY_KEY_TTL_HOURS = 24
+    settings.RETENTION_SHORT_LIVED_HOURS = 24
+    assert api.post("/api/v1/auth/otp/request", {"phone": "0912345678"}).status_code == 202
+    child = {"full_name": "Lê Văn Tèo", "sex": "male", "birth_year": 2018, "relation": "child", "ward_code": 70}
+    assert api.as_(world.lan).post("/api/v1/people", child, headers={"Idempotency-Key": "k1"}).status_code == 201
+    assert api.as_(world.lan).get(f"/api/v1/people/{world.lan_self.id}/status").status_code == 200
+    assert retention_purge.call() == {}
+    assert (IdempotencyRecord.objects.count(), OtpChallenge.objects.count(), PassCode.objects.count()) == (1, 1, 1)
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        counts = retention_purge.call()
+        again = retention_purge.call()
+    assert (counts["idempotency_records"], counts["otp_challenges"], counts["pass_codes"]) == (1, 1, 1)
+    assert again == {}
+    assert not IdempotencyRecord.objects.exists()
+    assert not OtpChallenge.objects.exists()
+    assert not PassCode.objects.exists()
+    event = AuditEvent.objects.filter(action="privacy.retention").latest("id")
+    assert event.data["counts"]["idempotency_records"] == 1
+
+
+def test_it_is_the_only_purge_of_short_lived_rows(settings):
+    jobs = [name for name, _ in settings.PERIODIC_TASKS]
+    assert not any("purge" in name and "retention" not in name for name in jobs), jobs
 
 
 def test_it_anonymises_closed_reports(world, settings, tmp_path):

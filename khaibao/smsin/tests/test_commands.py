@@ -19,7 +19,7 @@ from khaibao.audit.models import AuditEvent
 from khaibao.monitoring.models import DailyUpdate, PersonStatus
 from khaibao.notifications.models import ChannelPreference
 from khaibao.people.models import HouseholdMembership, Person
-from khaibao.people.services import id_number_index
+from khaibao.people.persons import id_number_index
 from khaibao.smsin.models import InboundSms
 from khaibao.smsin.tests.helpers import CCCD, REGISTER, Gateway
 

@@ -13,7 +13,7 @@ from khaibao.orgs import tasks as org_tasks
 from khaibao.orgs.models import Campaign, Member, OrgUnit
 from khaibao.orgs.tests.helpers import csv_file, upload
 from khaibao.people.models import Person
-from khaibao.people.services import id_number_index
+from khaibao.people.persons import id_number_index
 from khaibao.smsin.models import InboundSms
 from khaibao.smsin.tests.helpers import CCCD, REGISTER, Gateway
 from khaibao.zones.models import ZoneWarning, ZoneWarningRun

@@ -59,7 +59,7 @@ def _confirm_membership(page: Any) -> None:
         pytest.param(False, id="self-then-confirm"),
         # The order the home page suggests (the membership prompt sits above "Add yourself"):
         # adding oneself afterwards attaches the roster line to the new person
-        # (khaibao.orgs.services.members_attach_self).
+        # (khaibao.orgs.members.members_attach_self).
         pytest.param(True, id="confirm-then-self"),
     ],
 )

@@ -2,7 +2,7 @@
 
 Only by an exact search (ID number or phone, through the blind indexes — never a name
 search outside the jurisdiction), only with a stated reason, for 24 hours, audited, and
-reviewed afterwards by a national official. accounts.access honours the grants.
+reviewed afterwards by a national official. people.access honours the grants.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from khaibao.accounts.access import jurisdiction_q
 from khaibao.accounts.models import Account, BreakGlassGrant, Role, ScopeLevel
 from khaibao.accounts.phones import phone_index
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
 from khaibao.people import validators as v
+from khaibao.people.access import jurisdiction_q
 from khaibao.people.models import Person
-from khaibao.people.services import id_number_index
+from khaibao.people.persons import id_number_index
 
 GRANT_HOURS = 24
 REASON_MIN, REASON_MAX = 10, 1000

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -57,10 +57,7 @@ def visible_people(user: Any) -> QuerySet[Person]:
         # A delegation counts only while the volunteer's appointment is in force: expiry or
         # revocation ends access at once, with no job to run.
         if is_active_volunteer(user):
-            q |= Q(
-                delegations__volunteer=user, delegations__ended_at__isnull=True,
-                delegations__consent_method__in=CONSENTED,
-            )
+            q |= Q(delegations__volunteer=user) & delegation_gives_access_q(prefix="delegations__")
         return Person.objects.filter(q).distinct()
     scope = jurisdiction_q(user)
     if scope is None:
@@ -71,11 +68,49 @@ def visible_people(user: Any) -> QuerySet[Person]:
     return Person.objects.filter(scope)
 
 
+def delegation_gives_access_q(*, prefix: str = "") -> Q:
+    """A delegation that lets its volunteer see and declare for the person: consented and not
+    ended (the volunteer must also hold an appointment in force: `is_active_volunteer`)."""
+    return Q(**{f"{prefix}ended_at__isnull": True, f"{prefix}consent_method__in": CONSENTED})
+
+
+def carer_ids(people: QuerySet[Person]) -> QuerySet[Any]:
+    """The ids (column `carer`) of the active accounts that look after any of `people`: the
+    person's own account, their household owners, and volunteers whose delegation gives access
+    while their appointment is in force — `visible_people` read the other way round, for the
+    reminders and warnings sent about a person (notifications). `people` is used as a subquery.
+
+    A UNION of three index lookups: OR-ing the reverse joins made PostgreSQL hash-join every
+    account with every household row (bench/RESULTS.md, zone warning job).
+    """
+    ids = people.values("pk")
+    own = Person.objects.filter(pk__in=ids, account__is_active=True).values(carer=F("account_id"))
+    owners = HouseholdMembership.objects.filter(person__in=ids, owner__is_active=True).values(carer=F("owner_id"))
+    appointed = VolunteerAppointment.objects.filter(active_appointments_q()).values("account_id")
+    volunteers = Delegation.objects.filter(
+        delegation_gives_access_q(), person__in=ids, volunteer__is_active=True, volunteer__in=appointed,
+    ).values(carer=F("volunteer_id"))
+    return own.union(owners, volunteers)
+
+
+def person_carers(person: Person) -> list[Account]:
+    """Everyone who looks after `person` (`carer_ids`), by id."""
+    return list(Account.objects.filter(pk__in=carer_ids(Person.objects.filter(pk=person.pk))).order_by("pk"))
+
+
 def is_active_volunteer(user: Any) -> bool:
     """Whether `user` is a citizen with a volunteer appointment in force now."""
     if getattr(user, "role", None) != Role.CITIZEN or not getattr(user, "pk", None):
         return False
     return VolunteerAppointment.objects.filter(active_appointments_q(), account=user).exists()
+
+
+def account_roles(user: Account) -> list[str]:
+    """`user`'s role, plus "volunteer" while a volunteer appointment is in force."""
+    roles = [str(user.role)]
+    if is_active_volunteer(user):
+        roles.append("volunteer")
+    return roles
 
 
 def access_delegation_for_volunteer(user: Any, delegation_id: int) -> Delegation:
@@ -95,27 +130,6 @@ def access_delegation_for_volunteer(user: Any, delegation_id: int) -> Delegation
     if delegation is None:
         raise Http404
     return delegation
-
-
-def appointments_visible_to(user: Any) -> QuerySet[VolunteerAppointment]:
-    """Appointments an organisation admin (their subtree) or ward official (their ward) manages."""
-    qs = VolunteerAppointment.objects.select_related("account", "org_unit", "ward")
-    if getattr(user, "role", None) == Role.ORG_ADMIN and user.org_unit_id:
-        path = user.org_unit.path
-        return qs.filter(Q(org_unit__path=path) | Q(org_unit__path__startswith=path + "/"))
-    if getattr(user, "role", None) == Role.OFFICIAL and user.scope_level == ScopeLevel.WARD and user.scope_ward_id:
-        return qs.filter(ward_id=user.scope_ward_id)
-    return qs.none()
-
-
-def access_appointment(user: Any, appointment_id: int) -> VolunteerAppointment:
-    """An appointment `user` manages, else Http404."""
-    if not 0 < appointment_id <= 2**63 - 1:
-        raise Http404
-    appointment = appointments_visible_to(user).filter(pk=appointment_id).first()
-    if appointment is None:
-        raise Http404
-    return appointment
 
 
 def active_grants(user: Account) -> QuerySet[BreakGlassGrant]:

@@ -1,0 +1,102 @@
+"""One-time codes, checked one way everywhere: sign-in (accounts/otp.py), a volunteer's consent
+code (people/volunteers.py) and the confirmation of an erasure (privacy/services.py).
+
+A code is 6 digits, stored only as a keyed hash of (key, code) under a purpose of its own (a
+consent code can never sign anyone in, nor a sign-in code confirm an erasure), valid until its
+`expires_at`, used at most once, and guessed at most `max_attempts` times. Each guess is counted
+with a conditional UPDATE before the comparison, so concurrent guesses can never together exceed
+the limit; the comparison is in constant time; the code is consumed with another conditional
+UPDATE, so two right answers at once cannot both win. The models share `models.OneTimeCode`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from khaibao.accounts.models import OneTimeCode
+from khaibao.core import crypto
+from khaibao.core.errors import ServiceError
+
+C = TypeVar("C", bound=OneTimeCode)
+
+DIGITS = 6
+
+
+def code_hash(*, key: str, purpose: str, code: str) -> str:
+    """The keyed hash stored for `code` issued under `key` for `purpose`."""
+    return crypto.blind_index(f"{key}:{code}", purpose=purpose)
+
+
+def code_clean(code: str | None) -> str:
+    """`code` without surrounding spaces, or a field error when it is not 6 digits."""
+    code = (code or "").strip()
+    if not (len(code) == DIGITS and code.isdigit()):
+        message = _("The code has 6 digits.")
+        raise ServiceError(message, code="invalid_code", fields={"code": message})
+    return code
+
+
+def code_refused() -> ServiceError:
+    """The one answer for a wrong, expired, used or over-guessed code: they must not differ."""
+    return ServiceError(
+        _("The code is wrong or has expired. Ask for a new code."),
+        code="invalid_code",
+        fields={"code": _("The code is wrong or has expired.")},
+    )
+
+
+def code_issue(
+    model: type[C], *, scope: dict[str, Any], key: str, purpose: str, ttl: timedelta,
+    now: datetime | None = None, **fields: Any,
+) -> tuple[C, str]:
+    """A new code for `scope` (the model's fields naming whose code it is); the scope's older
+    unused codes stop working, so only the newest counts. Returns the row and the clear code,
+    which the caller sends and never stores. Call it inside the caller's transaction."""
+    now = now or timezone.now()
+    code = f"{secrets.randbelow(10**DIGITS):0{DIGITS}d}"
+    model._default_manager.filter(consumed_at__isnull=True, **scope).update(consumed_at=now)
+    challenge = model._default_manager.create(
+        **scope, **fields, code_hash=code_hash(key=key, purpose=purpose, code=code),
+        created_at=now, expires_at=now + ttl,
+    )
+    return challenge, code
+
+
+def codes_live(candidates: QuerySet[C], *, now: datetime | None = None) -> QuerySet[C]:
+    """The codes among `candidates` that may still be used: not used yet, not expired."""
+    return candidates.filter(consumed_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+def code_redeem(
+    candidates: QuerySet[C], *, key: str, purpose: str, code: str, max_attempts: int, now: datetime | None = None
+) -> C | None:
+    """The newest live code among `candidates` if `code` matches it, now consumed; else None.
+
+    The guess is counted even when it is wrong: call this where no exception can roll the count
+    back (outside the caller's transaction, or inside one that raises only after it commits).
+    """
+    now = now or timezone.now()
+    model = candidates.model
+    with transaction.atomic():
+        challenge = codes_live(candidates, now=now).order_by("-created_at").first()
+        if challenge is None:
+            return None
+        claimed = model._default_manager.filter(
+            pk=challenge.pk, consumed_at__isnull=True, attempts__lt=max_attempts
+        ).update(attempts=F("attempts") + 1)
+        if (
+            claimed
+            and hmac.compare_digest(challenge.code_hash, code_hash(key=key, purpose=purpose, code=code))
+            and model._default_manager.filter(pk=challenge.pk, consumed_at__isnull=True).update(consumed_at=now)
+        ):
+            challenge.consumed_at = now
+            return challenge
+    return None

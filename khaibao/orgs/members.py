@@ -1,0 +1,253 @@
+"""Writes for an organisation's members: roster imports, members added and removed by hand,
+and the link between a roster line and the citizen who signs in with its phone (confirmed
+once, or declined).
+
+Every function runs in one transaction and leaves one audit event in it. Callers pass objects
+they obtained through `orgs.access` (so scope is already checked); a unit named in a roster
+row is checked here against the actor's subtree. Audit data holds ids and counts only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import IO
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from khaibao.accounts.models import Account, Role
+from khaibao.accounts.phones import normalise_vn_phone, phone_index
+from khaibao.audit.services import audit_record
+from khaibao.core.errors import ServiceError
+from khaibao.exports.cells import csv_cell
+from khaibao.orgs.access import subtree_q
+from khaibao.orgs.models import Member, MemberRole, OrgUnit, RosterImport
+from khaibao.orgs.roster import RosterRow, parse_role, read_roster
+from khaibao.people import validators as v
+from khaibao.people.models import HouseholdMembership
+
+# --- members -----------------------------------------------------------------------------
+
+
+@dataclass
+class RosterResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[tuple[RosterRow, str]] = field(default_factory=list)
+    record: RosterImport | None = None
+
+
+def _resolve_unit(text: str, default: OrgUnit, units: list[OrgUnit]) -> OrgUnit | str:
+    text = text.strip().strip("/")
+    if not text:
+        return default
+    if "/" in text:
+        matches = [u for u in units if u.path == text]
+    else:
+        matches = [u for u in units if u.code == text]
+        if len(matches) > 1:
+            return _("Several units have this code; write the unit's path instead.")
+    if not matches:
+        return _("This unit is not in your organisation.")
+    if matches[0].archived_at is not None:
+        return _("This unit is archived.")
+    return matches[0]
+
+
+def _clean_member(full_name: str, phone: str, role: str) -> tuple[str, str, str, dict[str, str]]:
+    problems: dict[str, str] = {}
+    name = e164 = code = ""
+    try:
+        name = v.clean_full_name(full_name)
+    except ValidationError as exc:
+        problems["full_name"] = exc.messages[0]
+    try:
+        e164 = normalise_vn_phone(phone)
+    except ValidationError as exc:
+        problems["phone"] = exc.messages[0]
+    parsed = parse_role(role)
+    if parsed is None:
+        problems["role"] = _("Unknown role. Use: cán bộ, công chức/viên chức, người lao động, đoàn viên, hội viên, khác.")
+    else:
+        code = parsed
+    return name, e164, code, problems
+
+
+def roster_import(*, actor: Account, unit: OrgUnit, filename: str, handle: IO[bytes] | File, size: int, ip: str = "") -> RosterResult:
+    """Import a roster for `unit`'s subtree, row by row.
+
+    A row names its unit by code or path (empty: `unit`). Valid rows are upserted with key
+    (unit, phone index); a phone already on the roster in another unit of the subtree moves
+    that member (an update, not a second member). Invalid rows and repeated phones are
+    reported with a reason and written to an encrypted error CSV. The file is processed
+    synchronously and refused above MAX_ROWS rows.
+    """
+    if unit.archived_at is not None:
+        raise ServiceError.for_field("unit", _("This unit is archived."))
+    rows = read_roster(filename, handle, size)
+    units = list(OrgUnit.objects.filter(subtree_q(unit.path)))
+    result = RosterResult()
+    now = timezone.now()
+    seen: dict[str, int] = {}
+    with transaction.atomic():
+        existing: dict[str, list[Member]] = {}
+        for line in Member.objects.select_for_update().filter(
+            subtree_q(unit.path, field="unit__path"), removed_at__isnull=True
+        ):
+            existing.setdefault(line.phone_index, []).append(line)
+        for row in rows:
+            name, e164, role, problems = _clean_member(row.full_name, row.phone, row.role)
+            target = _resolve_unit(row.unit, unit, units)
+            if isinstance(target, str):
+                problems["unit"] = target
+            if problems:
+                result.errors.append((row, " ".join(problems.values())))
+                continue
+            assert isinstance(target, OrgUnit)
+            index = phone_index(e164)
+            if index in seen:
+                result.errors.append((row, _("The same phone is already on row %(row)s of this file.") % {"row": seen[index]}))
+                continue
+            seen[index] = row.number
+            candidates = existing.get(index, [])
+            match = next((m for m in candidates if m.unit_id == target.pk), None)
+            if match is None and len(candidates) == 1:
+                match = candidates[0]
+            if match is None:
+                created = Member.objects.create(
+                    unit=target, full_name=name, phone=e164, phone_index=index, role=role, added_by=actor, created_at=now
+                )
+                existing.setdefault(index, []).append(created)
+                result.created += 1
+            elif (match.full_name, match.role, match.unit_id) == (name, role, target.pk):
+                result.unchanged += 1
+            else:
+                match.full_name, match.role, match.unit = name, role, target
+                match.save(update_fields=["full_name", "role", "unit"])
+                result.updated += 1
+        record = RosterImport.objects.create(
+            unit=unit, actor=actor, filename=filename[:200], created_at=now, rows=len(rows),
+            created=result.created, updated=result.updated, unchanged=result.unchanged,
+            errors=len(result.errors), error_csv=_error_csv(result.errors),
+        )
+        result.record = record
+        audit_record(
+            actor=actor, action="orgs.roster_import", obj=record, ip=ip,
+            data={"unit_id": unit.pk, "rows": len(rows), "created": result.created, "updated": result.updated,
+                  "unchanged": result.unchanged, "errors": len(result.errors)},
+        )
+    return result
+
+
+def _error_csv(errors: list[tuple[RosterRow, str]]) -> str:
+    if not errors:
+        return ""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Row"), _("Full name"), _("Phone"), _("Unit"), _("Role"), _("Reason")])
+    for row, reason in errors:
+        writer.writerow([csv_cell(c) for c in (row.number, row.full_name, row.phone, row.unit, row.role, reason)])
+    return out.getvalue()
+
+
+def member_add(
+    *, actor: Account, unit: OrgUnit, full_name: str, phone: str, role: str = MemberRole.OTHER, ip: str = ""
+) -> Member:
+    """Add one person to `unit`'s roster (same rules as an import row)."""
+    if unit.archived_at is not None:
+        raise ServiceError.for_field("unit", _("This unit is archived."))
+    name, e164, code, problems = _clean_member(full_name, phone, role)
+    if problems:
+        raise ServiceError(_("Check the highlighted fields."), fields=problems)
+    index = phone_index(e164)
+    with transaction.atomic():
+        if Member.objects.filter(unit=unit, phone_index=index, removed_at__isnull=True).exists():
+            raise ServiceError.for_field("phone", _("This phone is already on this unit's roster."), "duplicate")
+        member = Member.objects.create(unit=unit, full_name=name, phone=e164, phone_index=index, role=code, added_by=actor)
+        audit_record(actor=actor, action="orgs.member_add", obj=member, ip=ip, data={"unit_id": unit.pk})
+    return member
+
+
+def member_remove(*, actor: Account, member: Member, ip: str = "") -> Member:
+    """Take a member off the roster (kept, with removed_at, for the history of counts)."""
+    if member.removed_at is not None:
+        return member
+    with transaction.atomic():
+        member.removed_at = timezone.now()
+        member.save(update_fields=["removed_at"])
+        audit_record(actor=actor, action="orgs.member_remove", obj=member, ip=ip, data={"unit_id": member.unit_id})
+    return member
+
+
+# --- linking and confirmation ------------------------------------------------------------
+
+
+def members_link_for_account(*, account: Account) -> int:
+    """Link roster lines with the citizen's phone to their account (and "self" person).
+
+    Lines the citizen declined stay declined: they are asked once. Returns how many were linked.
+    """
+    if account.role != Role.CITIZEN or not account.phone_index:
+        return 0
+    with transaction.atomic():
+        pending = list(
+            Member.objects.select_for_update().filter(
+                phone_index=account.phone_index, account__isnull=True, removed_at__isnull=True, declined_at__isnull=True
+            )
+        )
+        if not pending:
+            return 0
+        self_row = HouseholdMembership.objects.filter(owner=account, relation="self").first()
+        now = timezone.now()
+        for member in pending:
+            member.account = account
+            member.person_id = self_row.person_id if self_row else None
+            member.linked_at = now
+        Member.objects.bulk_update(pending, ["account", "person", "linked_at"])
+        audit_record(actor=account, action="orgs.members_link", obj=account, data={"member_ids": [m.pk for m in pending]})
+    return len(pending)
+
+
+def members_attach_self(*, account: Account, person_id: int) -> int:
+    """Point the account's roster lines that have no person yet at its new "self" person.
+
+    A member may confirm before adding themselves to their household; without this their
+    declarations would never count for their unit. Called by the household service in the
+    same transaction that creates the "self" entry.
+    """
+    return Member.objects.filter(
+        account=account, person__isnull=True, removed_at__isnull=True, declined_at__isnull=True
+    ).update(person_id=person_id)
+
+
+def membership_confirm(*, actor: Account, member: Member, ip: str = "") -> Member:
+    """The citizen confirms a linked membership (once; a decided one cannot be changed here)."""
+    if member.confirmed_at is not None or member.declined_at is not None:
+        raise ServiceError(_("You have already answered for this membership."), code="already_answered", status=409)
+    with transaction.atomic():
+        member.confirmed_at = timezone.now()
+        if member.person_id is None:
+            self_row = HouseholdMembership.objects.filter(owner=actor, relation="self").first()
+            member.person_id = self_row.person_id if self_row else None
+        member.save(update_fields=["confirmed_at", "person"])
+        audit_record(actor=actor, action="orgs.membership_confirm", obj=member, ip=ip)
+    return member
+
+
+def membership_decline(*, actor: Account, member: Member, ip: str = "") -> Member:
+    """The citizen says the roster line is not them: unlinked, and the admin sees "declined"."""
+    if member.confirmed_at is not None or member.declined_at is not None:
+        raise ServiceError(_("You have already answered for this membership."), code="already_answered", status=409)
+    with transaction.atomic():
+        member.declined_at = timezone.now()
+        member.account = None
+        member.person = None
+        member.save(update_fields=["declined_at", "account", "person"])
+        audit_record(actor=actor, action="orgs.membership_decline", obj=member, ip=ip)
+    return member

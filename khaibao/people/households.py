@@ -1,0 +1,231 @@
+"""Households: the people an account declares for (itself, its family), added, changed and
+removed by the household owner. The rules of a person's fields are in people/persons.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ForeignObjectRel
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from khaibao.accounts.models import Account
+from khaibao.audit.services import audit_record
+from khaibao.core.errors import ServiceError
+from khaibao.core.hooks import hooks_call
+from khaibao.people import validators as v
+from khaibao.people.models import Delegation, HouseholdMembership, Person, Relation
+from khaibao.people.persons import (
+    duplicate_id_error,
+    id_number_taken,
+    person_current_values,
+    person_fields_apply,
+    person_fields_validate,
+)
+
+
+def _duplicate_self_error() -> ServiceError:
+    return ServiceError(
+        _("Your household already has a 'self' entry."),
+        code="duplicate_self",
+        fields={"relation": _("Your household already has a 'self' entry.")},
+        status=409,
+    )
+
+
+def owner_self_person(owner: Account) -> Person | None:
+    """The person who is `owner` in their own household (relation "self"), if added yet."""
+    membership = (
+        HouseholdMembership.objects.filter(owner=owner, relation=Relation.SELF).select_related("person").first()
+    )
+    return membership.person if membership else None
+
+
+def household_person_add(
+    *,
+    actor: Account,
+    owner: Account,
+    relation: str,
+    full_name: str,
+    sex: str,
+    home_ward_id: int | None = None,
+    birth_year: int | None = None,
+    date_of_birth: date | None = None,
+    nationality_id: str = "VN",
+    id_number: str = "",
+    phone: str = "",
+    street: str | None = None,
+    ip: str = "",
+) -> Person:
+    """Create a person in `owner`'s household, after checking every field (people.validators).
+
+    The home ward and street default to the owner's own ("self") person when not given
+    (`home_ward_id=None`, `street=None`); the street is only copied when the ward is the same.
+    An ID number already registered anywhere is refused with 409 without saying whose it is.
+    All errors are ServiceError with field messages; nothing is written on error.
+    """
+    values: dict[str, Any] = {
+        "relation": relation, "full_name": full_name, "sex": sex, "ward_code": home_ward_id,
+        "birth_year": birth_year, "date_of_birth": date_of_birth, "nationality": nationality_id,
+        "id_number": id_number, "phone": phone,
+    }
+    if street is not None:
+        values["street"] = street
+    clean = person_fields_validate(values, current=None, owner_self=owner_self_person(owner))
+    if clean["relation"] == Relation.SELF and HouseholdMembership.objects.filter(
+        owner=owner, relation=Relation.SELF
+    ).exists():
+        raise _duplicate_self_error()
+    if id_number_taken(clean["id_number"]):
+        raise duplicate_id_error()
+    try:
+        with transaction.atomic():
+            person = Person(account=owner if clean["relation"] == Relation.SELF else None, created_by=actor)
+            person_fields_apply(person, clean)
+            person.save(force_insert=True)
+            HouseholdMembership.objects.create(owner=owner, person=person, relation=clean["relation"])
+            audit_record(
+                actor=actor, action="person.create", obj=person, person_id=person.pk, ip=ip,
+                data={"relation": clean["relation"]},
+            )
+            if clean["relation"] == Relation.SELF:
+                # Whatever waited for the account's own person (e.g. roster lines confirmed before it existed).
+                hooks_call("SELF_PERSON_ADDED_HOOKS", account=owner, person_id=person.pk)
+    except IntegrityError as exc:
+        # Lost a race with a concurrent request: report it like the checks above would have.
+        if id_number_taken(clean["id_number"]):
+            raise duplicate_id_error() from exc
+        if clean["relation"] == Relation.SELF:
+            raise _duplicate_self_error() from exc
+        raise
+    return person
+
+
+def _relation_error(relation: Any, membership: HouseholdMembership | None) -> dict[str, str]:
+    """Why `relation` cannot be the person's new relation in the household, if it cannot."""
+    if membership is None:
+        return {"relation": _("You assist this person; they have no relation in your household.")}
+    if relation != membership.relation and Relation.SELF in (relation, membership.relation):
+        return {"relation": _("The 'self' entry cannot change. Remove it and add it again instead.")}
+    try:
+        v.clean_relation(relation)
+    except ValidationError as exc:
+        return {"relation": exc.messages[0]}
+    return {}
+
+
+def household_person_update(*, actor: Account, person: Person, changes: Mapping[str, Any], ip: str = "") -> Person:
+    """Change some fields of a person `actor` declares for (access checked by the caller).
+
+    `changes` uses the contract's field names; absent keys stay as they are, `None` clears an
+    optional field (date_of_birth, birth_year, id_number, phone, street). The whole result is
+    validated as if new (e.g. an adult must still have an ID number). `relation` belongs to
+    the actor's household: it can change between family relations, but never to or from
+    "self", and not at all for a person the actor only assists as a volunteer.
+    """
+    changes = dict(changes)
+    for optional in ("id_number", "phone", "street"):
+        if optional in changes and changes[optional] is None:
+            changes[optional] = ""
+    membership = HouseholdMembership.objects.filter(owner=actor, person=person).first()
+    relation_given = "relation" in changes
+    relation = changes.pop("relation", None)
+    relation_error = _relation_error(relation, membership) if relation_given else {}
+    try:
+        clean = person_fields_validate(changes, current=person_current_values(person), owner_self=None)
+    except ServiceError as exc:
+        exc.fields.update(relation_error)
+        raise
+    if relation_error:
+        raise ServiceError(_("Some fields are not valid."), code="invalid", fields=relation_error)
+    if "id_number" in changes and id_number_taken(clean["id_number"], other_than=person.pk):
+        raise duplicate_id_error()
+
+    before = person_current_values(person)
+    changed = sorted(name for name in before if clean.get(name) != before[name])
+    person_fields_apply(person, clean)
+    try:
+        with transaction.atomic():
+            person.save()
+            if "ward_code" in changed:
+                # Whatever follows the home ward (e.g. the officials' queue moves the person along).
+                hooks_call("PERSON_HOME_MOVED_HOOKS", person=person)
+            if membership is not None and relation is not None and relation != membership.relation:
+                membership.relation = relation
+                membership.save(update_fields=["relation"])
+                changed.append("relation")
+            # Field names only: the audit trail never holds the personal data itself.
+            audit_record(
+                actor=actor, action="person.update", obj=person, person_id=person.pk, ip=ip,
+                data={"fields": changed},
+            )
+    except IntegrityError as exc:
+        if id_number_taken(clean["id_number"], other_than=person.pk):
+            raise duplicate_id_error() from exc
+        raise
+    return person
+
+
+# Rows that only mirror other data (PersonStatus is derived from declarations and updates)
+# or that this service itself manages do not, alone, keep a person.
+_NOT_HISTORY = {("people", "householdmembership"), ("people", "delegation"), ("monitoring", "personstatus")}
+
+
+def _has_history(person: Person) -> bool:
+    for rel in person._meta.related_objects:
+        if not isinstance(rel, ForeignObjectRel) or not (rel.one_to_many or rel.one_to_one):
+            continue
+        model: Any = rel.related_model
+        if (model._meta.app_label, model._meta.model_name) in _NOT_HISTORY:
+            continue
+        if model._default_manager.filter(**{rel.field.name: person}).exists():
+            return True
+    return False
+
+
+def household_person_remove(*, actor: Account, person: Person, ip: str = "") -> str:
+    """Take `person` out of `actor`'s household (or end `actor`'s delegation for them).
+
+    Returns "deleted" or "kept". The Person row is kept when it is still somebody's concern:
+    another household or an active volunteer still declares for them, or any history refers
+    to them (declarations, daily updates, follow-up by officials — anything but the derived
+    status row). Health history must outlive a household edit: officials may be following
+    the person up, and retention rules, not a citizen's click, decide when it goes. A person
+    with no such ties is deleted outright (data minimisation: nobody could reach the row any
+    more). A kept "self" person is unlinked from the account, so the owner can add themselves
+    again.
+    """
+    with transaction.atomic():
+        membership = HouseholdMembership.objects.filter(owner=actor, person=person).first()
+        if membership is not None:
+            relation = membership.relation
+            membership.delete()
+        else:
+            ended = Delegation.objects.filter(volunteer=actor, person=person, ended_at__isnull=True).update(
+                ended_at=timezone.now()
+            )
+            if not ended:
+                raise ServiceError(_("This person is not in your household."), code="not_in_household", status=404)
+            relation = "assisted"
+        keep = (
+            person.households.exists()
+            or person.delegations.filter(ended_at__isnull=True).exists()
+            or _has_history(person)
+        )
+        outcome = "kept" if keep else "deleted"
+        audit_record(
+            actor=actor, action="household.person_remove", obj=person, person_id=person.pk, ip=ip,
+            data={"relation": relation, "outcome": outcome},
+        )
+        if keep:
+            if person.account_id == actor.pk:
+                person.account = None
+                person.save(update_fields=["account", "updated_at"])
+        else:
+            person.delete()
+    return outcome

@@ -1,0 +1,184 @@
+"""The rules of a person's fields, shared by every service that creates or changes a person
+(a household member, a volunteer's assisted person): validation and defaults, the ID number's
+blind index and its uniqueness.
+
+Field names in errors are the API contract's (`full_name, date_of_birth, birth_year, sex,
+nationality, id_number, phone, ward_code, street, relation`); the web forms use the same
+names, so a ServiceError lands next to the right field in both interfaces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from khaibao.accounts.phones import phone_index
+from khaibao.core import crypto
+from khaibao.core.errors import ServiceError
+from khaibao.people import validators as v
+from khaibao.people.models import Person
+from khaibao.places.models import Country, Ward
+
+ID_INDEX_PURPOSE = "id_number"
+
+def id_number_index(id_number: str) -> str:
+    return crypto.blind_index(id_number.strip().upper(), purpose=ID_INDEX_PURPOSE)
+
+
+def _messages(exc: ValidationError, field: str) -> dict[str, str]:
+    if hasattr(exc, "error_dict"):
+        return {name: errors[0].messages[0] for name, errors in exc.error_dict.items()}
+    return {field: exc.messages[0]}
+
+
+def _clean_each(values: Mapping[str, Any], today: date) -> tuple[dict[str, Any], dict[str, str]]:
+    cleaners: dict[str, Any] = {
+        "full_name": v.clean_full_name,
+        "street": v.clean_street,
+        "date_of_birth": lambda x: None if x is None else v.clean_date_of_birth(x, today=today),
+        "birth_year": lambda x: None if x is None else v.clean_birth_year(x, today=today),
+        "id_number": v.clean_id_number,
+        "phone": v.clean_phone,
+        "nationality": v.clean_nationality,
+        "sex": v.clean_sex,
+        "relation": v.clean_relation,
+        "ward_code": lambda x: x,
+    }
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, value in values.items():
+        if name not in cleaners:
+            errors[name] = _("Unknown field.")
+            continue
+        try:
+            cleaned[name] = cleaners[name](value)
+        except ValidationError as exc:
+            errors.update(_messages(exc, name))
+    return cleaned, errors
+
+
+def person_current_values(person: Person) -> dict[str, Any]:
+    return {
+        "full_name": person.full_name,
+        "date_of_birth": person.date_of_birth,
+        "birth_year": person.birth_year,
+        "sex": person.sex,
+        "nationality": person.nationality_id,
+        "id_number": person.id_number or "",
+        "phone": person.phone or "",
+        "ward_code": person.home_ward_id,
+        "street": person.street or "",
+    }
+
+
+def _check_birth_and_id(
+    values: Mapping[str, Any], cleaned: dict[str, Any], merged: dict[str, Any], errors: dict[str, str], today: date
+) -> None:
+    # A new date of birth alone carries its year with it; a new year alone must still agree
+    # with a kept date of birth (send date_of_birth: null to keep only the year).
+    if cleaned.get("date_of_birth") is not None and "birth_year" not in values:
+        merged["birth_year"] = cleaned["date_of_birth"].year
+    if {"date_of_birth", "birth_year"} & errors.keys():
+        return
+    try:
+        merged["birth_year"] = v.resolve_birth_year(merged.get("date_of_birth"), merged.get("birth_year"))
+    except ValidationError as exc:
+        errors.update(_messages(exc, "date_of_birth"))
+        return
+    if "id_number" in errors:
+        return
+    try:
+        v.check_id_number_required(
+            merged.get("id_number", ""), date_of_birth=merged.get("date_of_birth"),
+            birth_year=merged["birth_year"], today=today,
+        )
+    except ValidationError as exc:
+        errors.update(_messages(exc, "id_number"))
+
+
+def _new_person_defaults(
+    values: Mapping[str, Any], merged: dict[str, Any], errors: dict[str, str], owner_self: Person | None
+) -> None:
+    merged.setdefault("nationality", "VN")
+    merged.setdefault("id_number", "")
+    merged.setdefault("phone", "")
+    # The home address defaults to the owner's own: most families live together.
+    if merged.get("ward_code") is None and "ward_code" not in errors and owner_self is not None:
+        merged["ward_code"] = owner_self.home_ward_id
+    if "street" not in values:
+        same_ward = owner_self is not None and merged.get("ward_code") == owner_self.home_ward_id
+        merged["street"] = owner_self.street if same_ward and owner_self else ""
+
+
+def _ward_error(code: Any, *, creating: bool, owner_self: Person | None) -> str | None:
+    if code is None:
+        if owner_self is not None or not creating:
+            return _("Choose the home ward.")
+        return _("Choose the home ward (add yourself first to use your address for your family).")
+    if not isinstance(code, int) or not 0 < code < 2**31 or not Ward.objects.filter(code=code).exists():
+        return _("This ward does not exist. Choose a ward from the list.")
+    return None
+
+
+def person_fields_validate(
+    values: Mapping[str, Any], *, current: dict[str, Any] | None, owner_self: Person | None
+) -> dict[str, Any]:
+    """`values` cleaned and merged over `current` (None when creating), or ServiceError(400)
+    listing every field that is wrong. Nothing is written here."""
+    today = timezone.localdate()
+    cleaned, errors = _clean_each(values, today)
+    merged: dict[str, Any] = {**(current or {}), **cleaned}
+    creating = current is None
+    _check_birth_and_id(values, cleaned, merged, errors, today)
+    if creating:
+        _new_person_defaults(values, merged, errors, owner_self)
+    if "ward_code" not in errors:
+        ward_error = _ward_error(merged.get("ward_code"), creating=creating, owner_self=owner_self)
+        if ward_error is not None:
+            errors["ward_code"] = ward_error
+    if "nationality" not in errors and "nationality" in merged and (
+        not Country.objects.filter(code=merged["nationality"]).exists()
+    ):
+        errors["nationality"] = _("Unknown country code.")
+    if errors:
+        raise ServiceError(_("Some fields are not valid."), code="invalid", fields=errors)
+    return merged
+
+
+def duplicate_id_error() -> ServiceError:
+    # The message must not reveal whose number it is, nor in which household.
+    return ServiceError(
+        _("This ID number is already registered. If this is a mistake, contact your ward health station."),
+        code="duplicate_id_number",
+        fields={"id_number": _("This ID number is already registered.")},
+        status=409,
+    )
+
+
+def id_number_taken(id_number: str, *, other_than: int | None = None) -> bool:
+    if not id_number:
+        return False
+    qs = Person.objects.filter(id_number_index=id_number_index(id_number))
+    if other_than is not None:
+        qs = qs.exclude(pk=other_than)
+    return qs.exists()
+
+
+def person_fields_apply(person: Person, clean: Mapping[str, Any]) -> None:
+    """Set `person`'s fields (and the blind indexes that go with them) from validated values."""
+    person.full_name = clean["full_name"]
+    person.date_of_birth = clean["date_of_birth"]
+    person.birth_year = clean["birth_year"]
+    person.sex = clean["sex"]
+    person.nationality_id = clean["nationality"]
+    person.id_number = clean["id_number"]
+    person.id_number_index = id_number_index(clean["id_number"]) if clean["id_number"] else None
+    person.phone = clean["phone"]
+    person.phone_index = phone_index(clean["phone"]) if clean["phone"] else ""
+    person.home_ward_id = clean["ward_code"]
+    person.street = clean["street"]

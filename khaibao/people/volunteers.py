@@ -1,0 +1,231 @@
+"""Volunteers' assisted people: a volunteer registers a person (elderly, without a phone) with
+their consent — a one-time code to the person's own phone, or witnessed verbal consent — and
+declares for them while the delegation lasts. Who may see whom through a delegation is
+people/access.py's; who is appointed volunteer, by whom, is orgs/volunteers.py's.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from khaibao.accounts.models import Account, OtpChallenge, Role
+from khaibao.accounts.one_time_codes import code_clean, code_issue, code_redeem, code_refused
+from khaibao.accounts.phones import phone_index
+from khaibao.accounts.sms import send_sms
+from khaibao.audit.services import audit_record
+from khaibao.core import crypto
+from khaibao.core.errors import ServiceError
+from khaibao.core.hooks import hooks_call
+from khaibao.people import validators as v
+from khaibao.people.access import is_active_volunteer
+from khaibao.people.models import ConsentMethod, Delegation, HouseholdMembership, Person, Relation
+from khaibao.people.persons import (
+    duplicate_id_error,
+    id_number_taken,
+    person_fields_apply,
+    person_fields_validate,
+)
+
+
+def delegation_start(*, actor: Account, volunteer: Account, person: Person) -> Delegation:
+    """Let `volunteer` declare for `person`; the person's consent is recorded now."""
+    with transaction.atomic():
+        delegation, _created = Delegation.objects.get_or_create(
+            volunteer=volunteer, person=person, ended_at=None
+        )
+        audit_record(actor=actor, action="delegation.start", obj=delegation, person_id=person.pk)
+    return delegation
+
+
+# --- Volunteers (issue 7) -------------------------------------------------------------------
+
+CONSENT_CODE_TTL = timedelta(minutes=5)
+CONSENT_MAX_ATTEMPTS = 5
+CONSENT_METHODS = (ConsentMethod.CODE, ConsentMethod.WITNESSED)
+# Its own purpose: a consent code can never be used to sign in, nor a sign-in code here.
+CONSENT_PURPOSE = "consent-otp"
+
+
+def _consent_key(delegation: Delegation) -> str:
+    return crypto.blind_index(f"delegation:{delegation.pk}", purpose=CONSENT_PURPOSE)
+
+
+def _send_consent_code(delegation: Delegation, phone: str, volunteer_name: str) -> None:
+    key = _consent_key(delegation)
+    # Kept beside the sign-in codes, keyed by the delegation instead of a phone.
+    _challenge, code = code_issue(
+        OtpChallenge, scope={"phone_index": key}, key=key, purpose=CONSENT_PURPOSE, ttl=CONSENT_CODE_TTL
+    )
+    body = _(
+        "Khai Bao: volunteer %(volunteer)s asks to declare your health for you. If you agree, give them "
+        "this code: %(code)s (valid %(minutes)s minutes)."
+    ) % {"volunteer": volunteer_name, "code": code, "minutes": int(CONSENT_CODE_TTL.total_seconds()) // 60}
+    transaction.on_commit(lambda: send_sms(to=phone, body=body), robust=True)
+
+
+def _consent_checked(consent_method: str, *, phone: str, witness_name: str, attested: bool) -> tuple[str, dict[str, str]]:
+    """The witness's cleaned name (witnessed consent) and the consent fields that are wrong."""
+    errors: dict[str, str] = {}
+    witness = ""
+    if consent_method not in CONSENT_METHODS:
+        errors["consent_method"] = _("Choose a one-time code to their phone, or witnessed verbal consent.")
+    elif consent_method == ConsentMethod.CODE and not (phone or "").strip():
+        errors["phone"] = _("A code can only be sent to the person's own phone. Give it, or record witnessed consent.")
+    elif consent_method == ConsentMethod.WITNESSED:
+        if not attested:
+            errors["attested"] = _("Confirm that the person agreed in front of you and the witness.")
+        try:
+            witness = v.clean_full_name(witness_name)
+        except ValidationError as exc:
+            errors["witness_name"] = exc.messages[0]
+    return witness, errors
+
+
+def assisted_person_start(
+    *,
+    actor: Account,
+    consent_method: str,
+    full_name: str,
+    sex: str,
+    home_ward_id: int | None,
+    birth_year: int | None = None,
+    date_of_birth: date | None = None,
+    nationality_id: str = "VN",
+    id_number: str = "",
+    phone: str = "",
+    street: str = "",
+    witness_name: str = "",
+    attested: bool = False,
+    ip: str = "",
+) -> Delegation:
+    """A volunteer registers an assisted person (same field rules as a household member).
+
+    Consent "witnessed": the volunteer attests (tick + witness's name) and the delegation is
+    active at once. Consent "code": a one-time code goes to the person's own phone and the
+    delegation stays pending until `assisted_consent_confirm`.
+    """
+    if not is_active_volunteer(actor):
+        raise ServiceError(_("Only an appointed volunteer registers assisted people."), code="forbidden", status=403)
+    values: dict[str, Any] = {
+        "full_name": full_name, "sex": sex, "ward_code": home_ward_id, "birth_year": birth_year,
+        "date_of_birth": date_of_birth, "nationality": nationality_id, "id_number": id_number,
+        "phone": phone, "street": street,
+    }
+    witness, extra = _consent_checked(consent_method, phone=phone, witness_name=witness_name, attested=attested)
+    try:
+        clean = person_fields_validate(values, current=None, owner_self=None)
+    except ServiceError as exc:
+        exc.fields.update(extra)
+        raise
+    if consent_method == ConsentMethod.CODE and clean["phone"] and phone_index(clean["phone"]) == actor.phone_index:
+        # The code proves the person's own agreement: it must not reach the volunteer.
+        extra["phone"] = _("This is your own phone. The code must go to the person's own phone.")
+    if extra:
+        raise ServiceError(_("Some fields are not valid."), code="invalid", fields=extra)
+    if id_number_taken(clean["id_number"]):
+        raise duplicate_id_error()
+    now = timezone.now()
+    witnessed = consent_method == ConsentMethod.WITNESSED
+    try:
+        with transaction.atomic():
+            person = Person(created_by=actor)
+            person_fields_apply(person, clean)
+            person.save(force_insert=True)
+            delegation = Delegation.objects.create(
+                volunteer=actor, person=person, started_at=now, consent_recorded_at=now,
+                consent_method=ConsentMethod.WITNESSED if witnessed else ConsentMethod.PENDING_CODE,
+                consent_witness=witness, consent_attested_at=now if witnessed else None,
+            )
+            audit_record(actor=actor, action="person.create", obj=person, person_id=person.pk, ip=ip,
+                         data={"relation": "assisted"})
+            audit_record(actor=actor, action="delegation.start", obj=delegation, person_id=person.pk, ip=ip,
+                         data={"consent_method": consent_method})
+            if not witnessed:
+                _send_consent_code(delegation, clean["phone"], actor.display_name or _("a volunteer"))
+    except IntegrityError as exc:
+        if id_number_taken(clean["id_number"]):
+            raise duplicate_id_error() from exc
+        raise
+    return delegation
+
+
+def assisted_consent_resend(*, actor: Account, delegation: Delegation, ip: str = "") -> None:
+    """A fresh consent code for a pending delegation (the older code stops working)."""
+    if delegation.consent_method != ConsentMethod.PENDING_CODE:
+        raise ServiceError(_("Consent is already recorded."), code="already_confirmed", status=409)
+    with transaction.atomic():
+        _send_consent_code(delegation, delegation.person.phone, actor.display_name or _("a volunteer"))
+        audit_record(actor=actor, action="delegation.consent_code_sent", obj=delegation,
+                     person_id=delegation.person_id, ip=ip)
+
+
+def assisted_consent_confirm(*, actor: Account, delegation: Delegation, code: str, ip: str = "") -> Delegation:
+    """Record consent by the code sent to the assisted person's phone: 6 digits, 5 minutes,
+    at most 5 guesses (accounts/one_time_codes.py, as for sign-in codes)."""
+    if delegation.consent_method != ConsentMethod.PENDING_CODE:
+        raise ServiceError(_("Consent is already recorded."), code="already_confirmed", status=409)
+    code = code_clean(code)
+    key = _consent_key(delegation)
+    # Nothing may raise in this block once the guess is counted: a rollback would hand it back.
+    with transaction.atomic():
+        challenge = code_redeem(
+            OtpChallenge.objects.filter(phone_index=key), key=key, purpose=CONSENT_PURPOSE, code=code,
+            max_attempts=CONSENT_MAX_ATTEMPTS,
+        )
+        if challenge is not None:
+            Delegation.objects.filter(pk=delegation.pk).update(
+                consent_method=ConsentMethod.CODE, consent_recorded_at=challenge.consumed_at
+            )
+            audit_record(actor=actor, action="delegation.consent_code", obj=delegation,
+                         person_id=delegation.person_id, ip=ip)
+    if challenge is None:
+        raise code_refused()
+    delegation.refresh_from_db()
+    return delegation
+
+
+def assisted_revoke(*, actor: Account, delegation: Delegation, ip: str = "") -> Delegation:
+    """End the delegation now: the volunteer no longer declares for the person. Their records stay."""
+    with transaction.atomic():
+        if delegation.ended_at is None:
+            delegation.ended_at = timezone.now()
+            delegation.save(update_fields=["ended_at"])
+        audit_record(actor=actor, action="delegation.end", obj=delegation, person_id=delegation.person_id, ip=ip)
+    return delegation
+
+
+def assisted_link_on_sign_in(*, account: Account) -> Person | None:
+    """When a citizen first signs in with the phone of a person a volunteer assists (and has no
+    "self" entry yet), that person becomes their "self": they see everything done for them.
+
+    Only a person without an account is linked, and only when exactly one matches, so a
+    shared phone never hands one person's records to another.
+    """
+    if account.role != Role.CITIZEN or not account.phone_index:
+        return None
+    if HouseholdMembership.objects.filter(owner=account, relation=Relation.SELF).exists():
+        return None
+    candidates = list(
+        Person.objects.filter(phone_index=account.phone_index, account__isnull=True, delegations__isnull=False)
+        .distinct()[:2]
+    )
+    if len(candidates) != 1:
+        return None
+    person = candidates[0]
+    try:
+        # A savepoint: losing a race here must never undo the sign-in around it.
+        with transaction.atomic():
+            if not Person.objects.filter(pk=person.pk, account__isnull=True).update(account=account):
+                return None
+            HouseholdMembership.objects.create(owner=account, person=person, relation=Relation.SELF)
+            audit_record(actor=account, action="person.link_assisted", obj=person, person_id=person.pk)
+            hooks_call("SELF_PERSON_ADDED_HOOKS", account=account, person_id=person.pk)
+    except IntegrityError:
+        return None
+    return person
