@@ -9,7 +9,7 @@ import csv
 import io
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from django.conf import settings
@@ -20,6 +20,7 @@ from khaibao.audit import labels
 from khaibao.audit.models import AuditEvent
 from khaibao.audit.services import audit_record
 from khaibao.news.tests.helpers import sign_in_staff
+from khaibao.signin.services import Channel
 from khaibao.zones.models import Change
 
 ROOT = Path(settings.BASE_DIR) / "khaibao"
@@ -127,6 +128,7 @@ def test_it_has_a_label_for_every_action_the_code_writes() -> None:
         "zone.": set(Change.values),
         "place.": set(Change.values),
         "account.locked_": _arguments("_record_lockout", keyword="scope"),
+        "account.sign_in_": set(get_args(Channel)),  # signin.services: f"account.sign_in_{channel}"
     }
     assert {"case_view", "contacts_register", "declarations"} <= person_purposes
     for computed in set(templates) & set(_COMPUTED_PREFIXES):
@@ -176,7 +178,7 @@ def trail(world: Any, client: Client) -> dict[str, Any]:
     """The events of the issue's walk-through: a staff sign-in, a roster member added, a pass
     checked, a case read, and a citizen's own download through the web (request.user as object)."""
     from khaibao.demo import DEMO_PASSWORD
-    from khaibao.orgs.services import member_add
+    from khaibao.orgs.members import member_add
     from khaibao.passes.services import pass_issue, pass_verify
 
     assert client.post("/staff/sign-in/", {"username": "demo-checkpoint", "password": DEMO_PASSWORD}).status_code == 302
