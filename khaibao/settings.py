@@ -272,6 +272,8 @@ TASKS = {
 DAILY_UPDATE_PARTITION_MONTHS_AHEAD = env_int("DAILY_UPDATE_PARTITION_MONTHS_AHEAD", 3)
 FOLLOWUP_LOST_AFTER_DAYS = env_int("FOLLOWUP_LOST_AFTER_DAYS", 3)
 TASK_RESULTS_KEEP_DAYS = env_int("TASK_RESULTS_KEEP_DAYS", 7)
+# Routine periodic runs are logged at DEBUG; one slower than this is logged as a warning (core/tasklog.py).
+TASK_SLOW_LOG_SECONDS = env_int("TASK_SLOW_LOG_SECONDS", 5)
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
 WORKER_STALE_SECONDS = env_int("WORKER_STALE_SECONDS", 120)
 # /healthz (core/health.py): its own database queries give up after HEALTHZ_DB_TIMEOUT_MS, and
@@ -380,6 +382,9 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "khaibao" / "locale"]
+# Thousands grouped by three where a number is formatted with grouping (the `grouped` filter):
+# Django's Vietnamese formats give the separator (".") but not the grouping.
+NUMBER_GROUPING = 3
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True

@@ -12,10 +12,24 @@ PHONE_INDEX_PURPOSE = "phone"
 _PHONE_CHARS = re.compile(r"\+?\d+")
 
 
+# Sign-in codes, reminders and warnings go by SMS: every phone the service stores must take one.
+_SMS_CAPABLE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+# Vietnamese landlines are 0 + a 2x area code (024 Hà Nội, 028 TP.HCM, …) — mobiles never start so.
+_LANDLINE_PREFIX = "2"
+
+
+def _landline() -> ValidationError:
+    return ValidationError(
+        _("This looks like a landline. Enter a mobile number, which can receive SMS, e.g. 0912345678."),
+        code="landline",
+    )
+
+
 def normalise_vn_phone(raw: str) -> str:
-    """A Vietnamese mobile or landline number in E.164 (+84…), or ValidationError.
+    """A Vietnamese mobile number in E.164 (+84…), or ValidationError.
 
     Accepts the forms people type: 0912345678, +84912345678, 84912345678, with spaces or dots.
+    A landline is refused with its own message: codes and notifications go by SMS.
     """
     text = (raw or "").strip()
     if not text or len(text) > 20:
@@ -30,8 +44,14 @@ def normalise_vn_phone(raw: str) -> str:
         number = phonenumbers.parse(cleaned, "VN")
     except phonenumbers.NumberParseException as exc:
         raise ValidationError(_("Enter a Vietnamese phone number, e.g. 0912345678."), code="invalid") from exc
-    if number.country_code != 84 or not phonenumbers.is_valid_number(number):
+    if number.country_code != 84:
         raise ValidationError(_("This is not a valid Vietnamese phone number."), code="invalid")
+    if not phonenumbers.is_valid_number(number):
+        if str(number.national_number).startswith(_LANDLINE_PREFIX):
+            raise _landline()
+        raise ValidationError(_("This is not a valid Vietnamese phone number."), code="invalid")
+    if phonenumbers.number_type(number) not in _SMS_CAPABLE:
+        raise _landline()
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -1,6 +1,6 @@
 """SMS delivery behind one function, the backend chosen by `SMS_BACKEND`.
 
-* console — prints the message (development default);
+* console — prints the message in a frame, bold on a terminal (development default);
 * file — appends one JSON object per line to `SMS_FILE_PATH` (tests and demos read codes there);
 * http — posts to a gateway: URL, auth header and body template from settings.
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import textwrap
 import time
 import unicodedata
 import urllib.request
@@ -60,7 +61,7 @@ def send_sms(*, to: str, body: str, timeout: float | None = None) -> None:
     body = sms_text(body)
     backend = settings.SMS_BACKEND
     if backend == "console":
-        sys.stdout.write(f"[SMS to {to}] {body}\n")
+        sys.stdout.write(console_sms(to, body, bold=sys.stdout.isatty()))
         sys.stdout.flush()
     elif backend == "file":
         _send_file(to, body)
@@ -68,6 +69,17 @@ def send_sms(*, to: str, body: str, timeout: float | None = None) -> None:
         _send_http(to, body, timeout if timeout is not None else settings.SMS_HTTP_TIMEOUT_SECONDS)
     else:  # pragma: no cover - settings validate the name
         raise SmsError(f"unknown SMS backend {backend!r}")
+
+
+def console_sms(to: str, body: str, *, bold: bool = False) -> str:
+    """The development SMS as `make run`'s terminal shows it: framed (and bold on a terminal),
+    so a sign-in code stands out among the server's and the worker's log lines."""
+    lines = [f"SMS to {to}", *textwrap.wrap(body, width=72)]
+    width = max(len(line) for line in lines)
+    top, bottom = "╔" + "═" * (width + 2) + "╗", "╚" + "═" * (width + 2) + "╝"
+    inner = [f"║ {line.ljust(width)} ║" for line in lines]
+    text = "\n".join(["", top, *inner, bottom, ""]) + "\n"
+    return f"\033[1m{text}\033[0m" if bold else text
 
 
 def _send_file(to: str, body: str) -> None:

@@ -87,7 +87,8 @@ class RiskDeclarationBody(StrictSchema):
 class DailyUpdateBody(StrictSchema):
     symptoms: list[str] = []
     temperature: float | None = None
-    feeling: str
+    # Missing is refused by the service with its own field message ("well" or "unwell").
+    feeling: str = Field("", description='"well" or "unwell" (required)')
 
 
 # --- responses ------------------------------------------------------------------------------

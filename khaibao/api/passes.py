@@ -11,6 +11,7 @@ from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.http import client_ip
 from khaibao.passes import selectors, services
+from khaibao.passes.decision import DECISIONS, pass_decision, pass_instructions
 from khaibao.passes.qr import pass_qr_response
 from khaibao.passes.signing import MAX_TOKEN_LENGTH
 from khaibao.people.access import access_person_for_declarer
@@ -27,7 +28,19 @@ class VerifyIn(StrictSchema):
     )
 
 
+class InstructionsOut(Schema):
+    vi: str
+    en: str
+
+
 class VerifyOut(Schema):
+    decision: str = Field(
+        ..., description="what the checkpoint does: " + " | ".join(f'"{d}"' for d in DECISIONS)
+        + " (refuse: the pass is not valid)",
+    )
+    headline: str = Field(..., description="the decision in a few words, in the request's language")
+    instruction: str = Field(..., description="what to do and say, in the request's language")
+    instructions: InstructionsOut = Field(..., description="the instruction in Vietnamese and in English")
     valid: bool
     colour: str | None
     initials: str | None
@@ -51,9 +64,15 @@ class KeysOut(Schema):
 
 @router.post("/verify", response={200: VerifyOut, 403: ErrorOut, 400: ErrorOut})
 def verify(request: AuthedRequest, data: VerifyIn) -> VerifyOut:
-    """Check a scanned pass. Never returns health details: valid, colour, initials, expiry."""
+    """Check a scanned pass and say what to do: the decision first, then valid, colour, initials,
+    expiry. Never returns health details."""
     result = services.pass_verify(actor=request.auth, token=data.token, ip=client_ip(request))
+    decision = pass_decision(result)
     return VerifyOut(
+        decision=decision.code,
+        headline=decision.headline,
+        instruction=decision.instruction,
+        instructions=InstructionsOut(**pass_instructions(result)),
         valid=result.valid,
         colour=result.colour,
         initials=result.initials,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from khaibao.api.auth import AuthedRequest
 from khaibao.places import selectors
@@ -23,7 +23,9 @@ class WardOut(Schema):
 
 class CountryOut(Schema):
     code: str
-    name: str
+    name: str = Field(..., description="in the request's language")
+    name_vi: str
+    name_en: str
 
 
 @router.get("/provinces", response=list[ProvinceOut])
@@ -43,7 +45,10 @@ def wards(request: AuthedRequest, code: int) -> list[dict[str, object]]:
 
 @router.get("/countries", response=list[CountryOut])
 def countries(request: AuthedRequest) -> list[dict[str, str]]:
-    """ISO 3166-1 countries and territories, named in the request's language."""
-    return [{"code": c.code, "name": c.name} for c in selectors.countries_list()]
+    """ISO 3166-1 countries and territories with their CLDR names, Việt Nam first, then in the
+    alphabetical order of the request's language (Vietnamese collation for Vietnamese)."""
+    return [
+        {"code": c.code, "name": c.name, "name_vi": c.name_vi, "name_en": c.name_en} for c in selectors.countries_list()
+    ]
 
 

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from khaibao.audit.labels import check_action, object_type_of
 from khaibao.audit.models import AuditChainAnchor, AuditEvent
 from khaibao.core import rowsql
 
@@ -86,14 +87,19 @@ def audit_event(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """The unsaved, unsealed event `audit_record` appends — for a service that writes it
-    together with its change in one statement (rowsql.insert_statement)."""
+    together with its change in one statement (rowsql.insert_statement).
+
+    Raises `UnknownAuditCode` for an action or object type without a label in audit/labels.py:
+    nothing reaches the trail that its reader cannot read.
+    """
+    check_action(action)
     account = actor if getattr(actor, "pk", None) else None
     return AuditEvent(
         at=timezone.now(),
         actor=account,
         actor_label=_actor_label(actor, account),
         action=action,
-        object_type=type(obj).__name__ if obj is not None else "",
+        object_type=object_type_of(obj) if obj is not None else "",
         object_id=str(obj.pk) if obj is not None and getattr(obj, "pk", None) is not None else "",
         person_id=person_id,
         reason=reason[:300],

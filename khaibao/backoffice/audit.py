@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from khaibao.accounts.http import SignedInRequest
+from khaibao.audit import labels
 from khaibao.backoffice.permissions import staff_passes
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
@@ -21,21 +22,26 @@ from khaibao.privacy.audit_trail import audit_trail_export
 
 dpo_required = staff_passes(selectors.may_read_audit)
 
-# Suggestions only: any action name (or a prefix ending in ".") may be typed.
-COMMON_ACTIONS = (
-    "person.", "person.case_view", "person.reveal", "person.break_glass_view", "followup.", "report.",
-    "break_glass.", "export.", "audit.export", "keys.",
-)
+
+
+def _category_choices() -> list[tuple[str, Any]]:
+    return [("", gettext_lazy("All categories")), *((code, label) for code, label in labels.CATEGORIES.items())]
+
+
+def _action_choices() -> list[tuple[Any, Any]]:
+    """Every labelled action, grouped by category, in words — nobody types a key."""
+    groups: list[tuple[Any, Any]] = [("", _("All actions"))]
+    for category, category_name in labels.CATEGORIES.items():
+        options = [(code, labels.action_label(code)) for code in labels.category_actions(category)]
+        groups.append((str(category_name), options))
+    return groups
 
 
 class AuditSearchForm(forms.Form):
     person = forms.IntegerField(label=gettext_lazy("Person id"), required=False, min_value=1, max_value=2**63 - 1)
     actor = forms.CharField(label=gettext_lazy("Actor (username or account id)"), required=False, max_length=150)
-    action = forms.CharField(
-        label=gettext_lazy("Action"), required=False, max_length=100,
-        help_text=gettext_lazy('Exact, or a prefix ending in "." such as "person."'),
-        widget=forms.TextInput(attrs={"list": "audit-actions"}),
-    )
+    category = forms.ChoiceField(label=gettext_lazy("Action category"), required=False, choices=_category_choices)
+    action = forms.ChoiceField(label=gettext_lazy("Action"), required=False, choices=_action_choices)
     date_from = forms.DateField(
         label=gettext_lazy("From"), required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -55,6 +61,7 @@ class AuditSearchForm(forms.Form):
         data = self.cleaned_data
         return selectors.AuditFilters(
             person_id=data.get("person"), actor=data.get("actor") or "", action=data.get("action") or "",
+            category=data.get("category") or "",
             date_from=data.get("date_from"), date_to=data.get("date_to"),
         )
 
@@ -82,7 +89,6 @@ def audit_search(request: SignedInRequest) -> HttpResponse:
         "form": form,
         "rows": rows,
         "next_url": next_url,
-        "actions": COMMON_ACTIONS,
         "export_query": {k: v for k, v in request.GET.items() if k != "before"},
     }
     return render(request, "backoffice/audit/search.html", context, status=200 if valid else 400)
@@ -94,7 +100,7 @@ def audit_export(request: SignedInRequest) -> HttpResponse:
     """The whole filtered trail (not only the page shown) as CSV or XLSX; audited."""
     form = AuditSearchForm(request.POST)
     if not form.is_valid():
-        context = {"form": form, "rows": [], "next_url": "", "actions": COMMON_ACTIONS, "export_query": {}}
+        context = {"form": form, "rows": [], "next_url": "", "export_query": {}}
         return render(request, "backoffice/audit/search.html", context, status=400)
     try:
         export = audit_trail_export(
@@ -102,7 +108,7 @@ def audit_export(request: SignedInRequest) -> HttpResponse:
         )
     except ServiceError as exc:
         form.add_error(None, exc.message)
-        context = {"form": form, "rows": [], "next_url": "", "actions": COMMON_ACTIONS, "export_query": {}}
+        context = {"form": form, "rows": [], "next_url": "", "export_query": {}}
         return render(request, "backoffice/audit/search.html", context, status=exc.status)
     response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'

@@ -24,12 +24,14 @@ from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import Role
 from khaibao.accounts.tokens import request_account
 from khaibao.cases.models import CaseStatus
+from khaibao.cases.officials import jurisdiction_wards
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.exports import selectors, services
 from khaibao.exports.models import ExportJob, Format, Kind, Status
 from khaibao.monitoring.models import Level
 from khaibao.monitoring.queue import QUEUE_REASONS
+from khaibao.places.selectors import wards_by_province
 
 # Form field → filter name of each kind. The triage names are the queue's own query
 # parameters, so the queue's "export this list" link can hand its filters over.
@@ -58,7 +60,8 @@ class ExportForm(forms.Form):
         max_length=services.REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    ward = forms.IntegerField(label=_("Ward code"), required=False, min_value=1)
+    # Picked by name: the wards of the official's jurisdiction, or every ward under its province.
+    ward = forms.TypedChoiceField(label=_("Ward"), required=False, coerce=int, empty_value=None)
     level = forms.ChoiceField(label=_("Level (triage)"), required=False, choices=_choices(Level.choices, _("Any level")))
     queue_reason = forms.ChoiceField(
         label=_("Why in the queue (triage)"), required=False, choices=_choices(QUEUE_REASONS.items(), _("Any reason"))
@@ -77,6 +80,18 @@ class ExportForm(forms.Form):
     )
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        wards = jurisdiction_wards(user)
+        field = self.fields["ward"]
+        if wards is None:
+            field.choices = [  # type: ignore[attr-defined]
+                ("", _("All")),
+                *[(province.name, [(w.code, w.name) for w in group]) for province, group in wards_by_province()],
+            ]
+        else:
+            field.choices = [("", _("All")), *[(w.code, w.name) for w in wards]]  # type: ignore[attr-defined]
 
     def filters(self) -> dict[str, Any]:
         """The filters of the chosen kind; fields that do not apply to it are left out."""
@@ -119,11 +134,13 @@ def _file_response(outcome: services.ExportOutcome) -> StreamingHttpResponse:
 def exports(request: SignedInRequest) -> HttpResponseBase:
     official = _official(request)
     if request.method == "POST":
-        form = ExportForm(request.POST)
+        form = ExportForm(request.POST, user=official)
     else:
         # Prefilled from a link such as the queue's "export this list" (its filters in the query).
         initial = {_QUERY_ALIASES.get(k, k): v for k, v in request.GET.items()}
-        form = ExportForm(initial={k: v for k, v in initial.items() if k in ExportForm.base_fields and k != "reason"})
+        form = ExportForm(
+            initial={k: v for k, v in initial.items() if k in ExportForm.base_fields and k != "reason"}, user=official
+        )
     status = 200
     if request.method == "POST":
         if form.is_valid():

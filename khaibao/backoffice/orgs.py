@@ -15,6 +15,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -219,7 +220,7 @@ def roster_import(request: SignedInRequest, unit_id: int) -> HttpResponse:
             )
         except ServiceError as exc:
             _apply_errors(form, exc)
-    context = {"unit": unit, "form": form, "result": result, "max_rows": f"{MAX_ROWS:,}"}
+    context = {"unit": unit, "form": form, "result": result, "max_rows": number_format(MAX_ROWS, force_grouping=True)}
     return render(request, "backoffice/orgs/import.html", context, status=400 if form.errors else 200)
 
 

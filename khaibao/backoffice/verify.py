@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
+from khaibao.passes.decision import pass_decision
 from khaibao.passes.services import can_verify_passes, pass_verify
 from khaibao.passes.signing import MAX_TOKEN_LENGTH
 
@@ -47,6 +48,7 @@ def verify(request: SignedInRequest) -> HttpResponse:
     context = {
         "form": VerifyForm() if result is not None else form,
         "result": result,
+        "decision": pass_decision(result) if result is not None else None,
         "reason_message": REASON_MESSAGES.get(result.reason or "", "") if result else "",
     }
     if getattr(request, "htmx", False):

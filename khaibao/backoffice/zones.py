@@ -23,6 +23,7 @@ from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
+from khaibao.places.names import vietnamese_sort_key
 from khaibao.zones import selectors
 from khaibao.zones.inputs import UNSET, CircleInput, PlaceInput, Unset, ZoneInput
 from khaibao.zones.models import PlaceVersion, ZoneLevel, ZoneVersion
@@ -46,24 +47,31 @@ def _datetime_field(label: Any, *, required: bool = False) -> forms.DateTimeFiel
     )
 
 
+def _ward_choices(province_code: int | None) -> list[tuple[int, str]]:
+    """The province's wards in Vietnamese alphabetical order (đ after d, tones after letters)."""
+    wards = selectors.wards_for_select(province_code) if province_code is not None else []
+    return [(w.code, w.name) for w in sorted(wards, key=lambda w: vietnamese_sort_key(w.name))]
+
+
 class ZoneForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     level = forms.TypedChoiceField(label=gettext_lazy("Level"), choices=ZoneLevel.choices, coerce=int)
     lockdown = forms.BooleanField(label=gettext_lazy("Lockdown (phong tỏa)"), required=False)
     isolation = forms.BooleanField(label=gettext_lazy("Isolation (cách ly)"), required=False)
     whole_province = forms.BooleanField(label=gettext_lazy("The whole province"), required=False)
+    # Tick boxes, searchable by name with JavaScript (static/js/ward-picker.js), a plain list without.
     wards = forms.TypedMultipleChoiceField(
-        label=gettext_lazy("Wards"), required=False, coerce=int,
-        widget=forms.SelectMultiple(attrs={"size": 10}),
-        help_text=gettext_lazy("Hold Ctrl (or Cmd) to choose several. Residents and travellers are found by ward."),
+        label=gettext_lazy("Wards"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("Tick every ward of the zone. Residents and travellers are found by ward."),
     )
+    # Drawn on the map (static/js/zone-draw.js); typed by hand under "Coordinates (advanced)".
     circle_lat = forms.FloatField(label=gettext_lazy("Circle centre: latitude"), required=False)
     circle_lon = forms.FloatField(label=gettext_lazy("Circle centre: longitude"), required=False)
     circle_radius_m = forms.FloatField(label=gettext_lazy("Circle radius (metres, up to 50000)"), required=False)
     polygon = forms.CharField(
         label=gettext_lazy("Polygon (GeoJSON)"), required=False,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
-        help_text=gettext_lazy('Paste a GeoJSON Polygon: {"type": "Polygon", "coordinates": [[[lon, lat], …]]}.'),
+        help_text=gettext_lazy('A GeoJSON Polygon: {"type": "Polygon", "coordinates": [[[lon, lat], …]]}.'),
     )
     valid_from = _datetime_field(gettext_lazy("In force from (empty: now)"))
     valid_until = _datetime_field(gettext_lazy("In force until (empty: until further notice)"))
@@ -72,8 +80,17 @@ class ZoneForm(forms.Form):
 
     def __init__(self, *args: Any, province_code: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        wards = selectors.wards_for_select(province_code) if province_code is not None else []
-        self.fields["wards"].choices = [(w.code, w.name) for w in wards]  # type: ignore[attr-defined]
+        self.fields["wards"].choices = _ward_choices(province_code)  # type: ignore[attr-defined]
+
+    def chosen_ward_names(self) -> list[str]:
+        """The names of the wards ticked (as submitted, or as saved), for the picker's summary."""
+        names = dict(self.fields["wards"].choices)  # type: ignore[attr-defined]
+        chosen = {str(v) for v in (self["wards"].value() or [])}
+        return [name for code, name in names.items() if str(code) in chosen]
+
+    def advanced_has_errors(self) -> bool:
+        """Open the typed coordinates when one of them is wrong."""
+        return any(self[name].errors for name in ("circle_lat", "circle_lon", "circle_radius_m", "polygon"))
 
     def service_input(self, *, province_code: int | Unset | None = UNSET) -> ZoneInput:
         d = self.cleaned_data
@@ -103,8 +120,10 @@ class PlaceForm(forms.Form):
 
     def __init__(self, *args: Any, province_code: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        wards = selectors.wards_for_select(province_code) if province_code is not None else []
-        self.fields["ward"].choices = [("", "—"), *[(w.code, w.name) for w in wards]]  # type: ignore[attr-defined]
+        self.fields["ward"].choices = [("", "—"), *_ward_choices(province_code)]  # type: ignore[attr-defined]
+
+    def advanced_has_errors(self) -> bool:
+        return any(self[name].errors for name in ("lat", "lon", "radius_m"))
 
     def service_input(self, *, province_code: int | Unset | None = UNSET) -> PlaceInput:
         d = self.cleaned_data

@@ -6,7 +6,8 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        from khaibao.core import dbrouter, workers
+        from khaibao.core import dbrouter, tasklog, workers
 
         dbrouter.connect_signals()
         workers.connect_signals()
+        tasklog.connect()

@@ -44,6 +44,20 @@ def level_display(level: str | None) -> dict[str, Any]:
     return {"level": level, "word": str(Level(level).label), "colour": LEVEL_COLOURS.get(level, "grey")}
 
 
+def status_level_display(status: Any) -> dict[str, Any]:
+    """The level a person's status page shows, agreeing with their pass.
+
+    Before any declaration, a low level only says that nothing was declared (a one-tap "I am
+    well" is no declaration): the page shows "not declared yet", with the way to declare, as the
+    grey pass does. A higher level is a known risk and is always shown.
+    """
+    level = status.level if status is not None and status.assessed_at is not None else None
+    declared = status is not None and status.last_declaration_at is not None
+    if not declared and level in (None, Level.LOW):
+        return {**level_display(None), "declared": False}
+    return {**level_display(level), "declared": declared}
+
+
 def assessment_out(assessment: Any) -> dict[str, Any]:
     """An Assessment as the API and the pages show it."""
     return {

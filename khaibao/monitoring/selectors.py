@@ -82,6 +82,26 @@ def monitoring_progress(status: PersonStatus | None, today: date) -> MonitoringP
     )
 
 
+@dataclass(frozen=True)
+class TodayState:
+    """What a household owner still has to do today for one person."""
+
+    declared: bool
+    updated_today: bool
+
+
+def today_states(people: list[Person], today: date) -> dict[int, TodayState]:
+    """For each person: declared at all? today's update sent? One query for the whole household."""
+    statuses = {s.person_id: s for s in PersonStatus.objects.filter(person__in=[p.pk for p in people])}
+    return {
+        p.pk: TodayState(
+            declared=p.pk in statuses and statuses[p.pk].last_declaration_at is not None,
+            updated_today=_updated_on(statuses.get(p.pk), today),
+        )
+        for p in people
+    }
+
+
 def _updated_on(status: PersonStatus | None, today: date) -> bool:
     if status is None or status.last_update_at is None:
         return False

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account
@@ -65,7 +66,7 @@ def _texts(errors: dict[str, str], data: AnnouncementData) -> tuple[str, str, st
     body = (data.body or "").strip()
     body_en = (data.body_en or "").strip()
     too_long_title = _("Keep the title to %(max)s characters or fewer.") % {"max": TITLE_MAX}
-    too_long_body = _("Keep the text to %(max)s characters or fewer.") % {"max": f"{BODY_MAX:,}"}
+    too_long_body = _("Keep the text to %(max)s characters or fewer.") % {"max": number_format(BODY_MAX, force_grouping=True)}
     if not title:
         errors["title"] = _("Enter a title.")
     elif len(title) > TITLE_MAX:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from django.core.files import File
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from khaibao.core.errors import ServiceError
@@ -144,7 +145,7 @@ def read_roster(name: str, handle: IO[bytes] | File, size: int) -> list[RosterRo
     body = raw[1:]
     if len(body) > MAX_ROWS:
         message = _("The file has more than %(max)s rows. Split it into files of at most %(max)s rows.") % {
-            "max": f"{MAX_ROWS:,}"
+            "max": number_format(MAX_ROWS, force_grouping=True)
         }
         raise ServiceError(message, code="too_many_rows", fields={"file": message})
     rows = []

@@ -47,13 +47,27 @@ def _clean_text(value: str, *, max_length: int) -> str:
     return text
 
 
+# What a name may hold besides letters (any script, with their combining marks): the space, the
+# hyphen, the apostrophe (straight or typographic) and the dot (initials: "Nguyễn T. Lan").
+_NAME_PUNCTUATION = frozenset(" -'’.")
+
+
+def _name_character(ch: str) -> bool:
+    return ch in _NAME_PUNCTUATION or unicodedata.category(ch)[0] in ("L", "M")
+
+
 def clean_full_name(value: str) -> str:
-    """Trimmed, NFC-normalised, 1–100 characters, at least one letter, no control characters."""
+    """Trimmed, NFC-normalised, 1–100 characters, at least one letter; only letters of any
+    script, spaces, hyphens, apostrophes and dots (no digits, emoji or symbols)."""
     text = _clean_text(value, max_length=FULL_NAME_MAX)
     if not text:
         raise ValidationError(_("Enter the full name."), code="required")
     if not any(ch.isalpha() for ch in text):
         raise ValidationError(_("Write the full name in letters."), code="invalid")
+    if not all(_name_character(ch) for ch in text):
+        raise ValidationError(
+            _("Use only letters, spaces, hyphens (-), apostrophes (') and dots (.) in a name."), code="characters"
+        )
     return text
 
 

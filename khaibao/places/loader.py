@@ -6,12 +6,13 @@ after upgrading `vietnam-provinces` — existing rows are updated in place, none
 
 from __future__ import annotations
 
-import gettext
 from typing import Any
 
 import pycountry
 from vietnam_provinces import Province as PkgProvince
 from vietnam_provinces import Ward as PkgWard
+
+from khaibao.places.names import country_name
 
 
 def province_rows() -> list[dict[str, Any]]:
@@ -40,12 +41,12 @@ def ward_rows() -> list[dict[str, Any]]:
 
 
 def country_rows() -> list[dict[str, Any]]:
-    vi = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["vi"], fallback=True)
-    rows = []
-    for c in pycountry.countries:
-        name_en = getattr(c, "common_name", None) or c.name
-        rows.append({"code": c.alpha_2, "name_en": name_en, "name_vi": vi.gettext(c.name)})
-    return rows
+    """ISO 3166-1 codes from pycountry, names from CLDR (Babel): pycountry's Vietnamese catalogue
+    is partial and old ("Nam Dương", English fallbacks such as "Czechia")."""
+    return [
+        {"code": c.alpha_2, "name_en": country_name(c.alpha_2, "en"), "name_vi": country_name(c.alpha_2, "vi")}
+        for c in pycountry.countries
+    ]
 
 
 def load_places(province_model: Any, ward_model: Any, country_model: Any) -> dict[str, int]:

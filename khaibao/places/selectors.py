@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import get_language
 
 from khaibao.places.models import Country, Province, Ward
+from khaibao.places.names import country_order
 
 
 def provinces_list() -> QuerySet[Province]:
@@ -22,5 +24,18 @@ def wards_of_province(code: int) -> QuerySet[Ward]:
     return Ward.objects.filter(province=province).order_by("name")
 
 
-def countries_list() -> QuerySet[Country]:
-    return Country.objects.all()
+def countries_list() -> list[Country]:
+    """Every country in reading order for the active language: Việt Nam first, then the others
+    alphabetically (Vietnamese collation in Vietnamese) — the order of every country list."""
+    language = get_language() or "vi"
+    countries = {c.code: c for c in Country.objects.all()}
+    names = {code: (c.name_vi if language.startswith("vi") else c.name_en) for code, c in countries.items()}
+    return [countries[code] for code in country_order(names, language)]
+
+
+def wards_by_province() -> list[tuple[Province, list[Ward]]]:
+    """Every ward, grouped under its province (both by name): for national pickers. Two queries."""
+    groups: dict[int, list[Ward]] = {}
+    for ward in Ward.objects.order_by("name"):
+        groups.setdefault(ward.province_id, []).append(ward)
+    return [(p, groups.get(p.code, [])) for p in Province.objects.order_by("name")]

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Role
+from khaibao.audit import labels
 from khaibao.audit.models import AuditEvent
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
@@ -36,11 +37,13 @@ def may_read_audit(user: Any) -> bool:
 @dataclass(frozen=True)
 class AuditFilters:
     """What the DPO searches by; every field optional. `actor` is a username or an account id;
-    `action` matches exactly, or by prefix when it ends with "." (e.g. "person.")."""
+    `category` is one of `labels.CATEGORIES` (sign-in, case access, exports, …); `action`
+    matches exactly, or by prefix when it ends with "." (e.g. "person.")."""
 
     person_id: int | None = None
     actor: str = ""
     action: str = ""
+    category: str = ""
     date_from: date | None = None
     date_to: date | None = None
 
@@ -50,6 +53,7 @@ class AuditFilters:
             "person_id": self.person_id,
             "actor": self.actor,
             "action": self.action,
+            "category": self.category,
             "date_from": self.date_from.isoformat() if self.date_from else None,
             "date_to": self.date_to.isoformat() if self.date_to else None,
         }
@@ -68,6 +72,27 @@ class AuditRow:
     reason: str
     ip: str
 
+    # The words beside the codes (audit/labels.py), in the active language.
+    @property
+    def action_label(self) -> str:
+        return labels.action_label(self.action)
+
+    @property
+    def category(self) -> str:
+        return labels.action_category(self.action)
+
+    @property
+    def category_label(self) -> str:
+        return labels.category_label(self.category)
+
+    @property
+    def object_label(self) -> str:
+        return labels.object_label(self.object_type, self.object_id)
+
+    @property
+    def reason_label(self) -> str:
+        return labels.reason_label(self.reason)
+
 
 def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
@@ -81,6 +106,8 @@ def _filtered(filters: AuditFilters) -> QuerySet[AuditEvent]:
     if actor:
         by_label = Q(actor_label=actor)
         qs = qs.filter(by_label | Q(actor_id=int(actor))) if actor.isdigit() and len(actor) < 19 else qs.filter(by_label)
+    if filters.category:
+        qs = qs.filter(action__in=labels.category_actions(filters.category))
     action = filters.action.strip()
     if action:
         qs = qs.filter(action__startswith=action) if action.endswith(".") else qs.filter(action=action)
@@ -151,12 +178,16 @@ def audit_trail_export(*, actor: Any, filters: AuditFilters, fmt: str, ip: str =
     if fmt not in EXPORT_FORMATS:
         raise ServiceError(_("Choose CSV or XLSX."), fields={"format": _("Choose CSV or XLSX.")})
     audit_record(actor=actor, action="audit.export", ip=ip, data={"format": fmt, "filters": filters.as_data()})
+    # Words first, then the codes beside them (an inspector reads the one, a script the other).
     header = [
-        _("Event"), _("Time"), _("Actor"), _("Actor account"), _("Action"), _("Object"), _("Object id"),
-        _("Person"), _("Reason"), _("IP address"),
+        _("Event"), _("Time"), _("Actor"), _("Actor account"), _("What"), _("Action category"), _("Object"),
+        _("Person"), _("Reason"), _("Action code"), _("Object type"), _("Object id"), _("Reason code"), _("IP address"),
     ]
     rows = (
-        (r.id, r.at, r.actor_label, r.actor_id, r.action, r.object_type, r.object_id, r.person_id, r.reason, r.ip)
+        (
+            r.id, r.at, r.actor_label, r.actor_id, r.action_label, r.category_label, r.object_label, r.person_id,
+            r.reason_label, r.action, r.object_type, r.object_id, r.reason, r.ip,
+        )
         for r in audit_events_all(user=actor, filters=filters)
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

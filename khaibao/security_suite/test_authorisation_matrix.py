@@ -186,7 +186,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "POST /api/v1/auth/otp/request": EVERYONE, "POST /api/v1/auth/otp/verify": EVERYONE,
     "POST /api/v1/auth/logout": SIGNED_IN,
     "GET /api/v1/me": SIGNED_IN, "GET /api/v1/me/export": CITIZENS,
-    "GET /api/v1/audit": DPO,
+    "GET /api/v1/audit": DPO, "GET /api/v1/audit/categories": DPO,
     "GET /api/v1/privacy/consent": CITIZENS, "GET /api/v1/privacy/export": CITIZENS,
     "GET /api/v1/privacy/erasures": CITIZENS, "POST /api/v1/privacy/erasure-codes": OWNER,
     "POST /api/v1/privacy/erasure-codes/{code_id}/confirm": NOBODY,

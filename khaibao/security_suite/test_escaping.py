@@ -27,8 +27,15 @@ def _body(resp: Any) -> bytes:
 
 
 def _rename(sec: Any, name: str) -> None:
+    """Give the person a hostile name. The name rule (letters, spaces, - ' . only) refuses it
+    today, so it is written to the table directly: a name stored before that rule, or by a
+    path that skipped it, must still be escaped and neutralised wherever it is shown."""
+    from khaibao.people.models import Person
+
     resp = sec.api("citizen_owner").patch(f"/people/{sec.ids['person']}", {"full_name": name})
-    assert resp.status_code == 200, resp.content
+    assert resp.status_code == 400, resp.content
+    assert "full_name" in resp.json()["error"]["fields"]
+    Person.objects.filter(pk=sec.ids["person"]).update(full_name=name)
 
 
 def _csv_cells(data: bytes) -> list[str]:

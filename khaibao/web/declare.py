@@ -273,6 +273,8 @@ class DailyUpdateForm(forms.Form):
         label=_("Temperature (°C), if measured"), required=False, max_digits=3, decimal_places=1,
         widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
     )
+    # Not pre-chosen, and not required here: the service refuses an update without it, with its
+    # field message (one owner for the rule, web and API alike).
     feeling = forms.ChoiceField(label=_("How do you feel?"), choices=Feeling.choices, widget=forms.RadioSelect, required=False)
 
     def __init__(self, *args: Any, today: date, questionnaire: Questionnaire, **kwargs: Any) -> None:
@@ -357,7 +359,7 @@ def daily_update(request: SignedInRequest, person_id: int) -> HttpResponse:
         return redirect("web:person_status", person_id=person.pk)
     form = DailyUpdateForm(
         request.POST or None, today=today, questionnaire=questionnaire,
-        initial={"day": today.isoformat(), "feeling": Feeling.WELL},
+        initial={"day": today.isoformat()},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -11,7 +11,12 @@ from django.views.decorators.http import require_GET
 from khaibao.accounts.http import SignedInRequest
 from khaibao.cases.citizen_view import followup_for_citizen
 from khaibao.declarations.selectors import declarations_history
-from khaibao.monitoring.explain import explain_reasons, explain_recommendations, level_display
+from khaibao.monitoring.explain import (
+    explain_reasons,
+    explain_recommendations,
+    level_display,
+    status_level_display,
+)
 from khaibao.monitoring.selectors import monitoring_progress, person_status
 from khaibao.passes.services import pass_issue_with_code
 from khaibao.people.access import access_person_for_declarer
@@ -24,7 +29,7 @@ HISTORY_ON_PAGE = 20
 def status_page(request: SignedInRequest, person_id: int) -> HttpResponse:
     person = access_person_for_declarer(request.user, person_id)
     status = person_status(person)
-    assessed = status is not None and status.assessed_at is not None
+    level = status_level_display(status)
     history = declarations_history(person, limit=HISTORY_ON_PAGE)
     return render(
         request,
@@ -32,9 +37,9 @@ def status_page(request: SignedInRequest, person_id: int) -> HttpResponse:
         {
             "person": person,
             "status": status,
-            "level": level_display(status.level if status is not None and assessed else None),
-            "reasons": explain_reasons(status.reasons) if status else [],
-            "recommendations": explain_recommendations(status.recommendations) if status else [],
+            "level": level,
+            "reasons": explain_reasons(status.reasons) if status and level["level"] else [],
+            "recommendations": explain_recommendations(status.recommendations) if status and level["level"] else [],
             "progress": monitoring_progress(status, timezone.localdate()),
             "history": [(d, level_display(d.assessment.level if hasattr(d, "assessment") else None)) for d in history],
             "pass_info": pass_issue_with_code(person=person),

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -13,6 +14,7 @@ from khaibao.accounts.phones import mask_phone
 from khaibao.core import crypto
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip, mark_rate_limited
+from khaibao.monitoring.selectors import today_states
 from khaibao.people.access import household_people, is_active_volunteer
 from khaibao.signin.services import citizen_sign_in_with_code
 from khaibao.web.forms import CodeForm, PhoneForm
@@ -40,7 +42,10 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.user.is_citizen:
         people = list(household_people(request.user).select_related("home_ward__province"))
         volunteer = is_active_volunteer(request.user)
-    return render(request, "web/home.html", {"people": people, "volunteer": volunteer, **home_news(request)})
+    # Each person with what is left to do today: declare, or send today's update.
+    states = today_states(people, timezone.localdate())
+    rows = [{"person": p, "state": states[p.pk]} for p in people]
+    return render(request, "web/home.html", {"people": rows, "volunteer": volunteer, **home_news(request)})
 
 
 @require_http_methods(["GET", "POST"])

@@ -27,7 +27,7 @@ from khaibao.core.http import client_ip
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.models import Feeling
 from khaibao.monitoring.selectors import volunteer_assisted
-from khaibao.passes.services import pass_issue
+from khaibao.passes.services import pass_issue_with_code
 from khaibao.people import volunteers
 from khaibao.people.access import (
     access_delegation_for_volunteer,
@@ -175,5 +175,6 @@ def volunteer_end(request: SignedInRequest, delegation_id: int) -> HttpResponse:
 def volunteer_passes(request: SignedInRequest) -> HttpResponse:
     """Every assisted person's QR pass on one page, to print and hand over."""
     entries = [e for e in volunteer_assisted(account=request.user) if not e.pending]
-    cards = [{"person": e.person, "pass_info": pass_issue(person=e.person)} for e in entries]
+    # With the short code to type, as on the holder's own card: a printed QR may smudge.
+    cards = [{"person": e.person, "pass_info": pass_issue_with_code(person=e.person)} for e in entries]
     return render(request, "web/volunteer/passes.html", {"cards": cards, "printed_at": timezone.localtime()})

@@ -68,18 +68,21 @@ def test_it_shows_an_officials_read_of_health_data_with_who_whom_and_why(world, 
     assert "person.case_view" in html
     assert "person.reveal" in html
     assert "call back about fever" in html
-    assert f"person {world.lan_self.pk}" in html
+    assert "Case opened" in html  # the words beside the code
+    assert "ID number and phone revealed" in html
+    assert f"Person #{world.lan_self.pk}" in html
     # Only Lan's events: nobody else's person id is listed.
-    assert f"person {world.mai_self.pk}<" not in html
+    assert f"Person #{world.mai_self.pk}<" not in html
 
 
 def test_it_filters_by_actor_action_and_dates(world, dpo, official_read):
     by_actor = dpo.get("/staff/audit/", {"actor": "demo-national", "action": "person.reveal"}, **EN).content.decode()
     assert by_actor.count("<tr>") == 2  # the header and one event
 
-    by_id = dpo.get("/staff/audit/", {"actor": str(world.national.pk), "action": "person."}, **EN).content.decode()
-    assert "person.reveal" in by_id
-    assert "account.totp_enrolled" not in by_id
+    by_id = dpo.get("/staff/audit/", {"actor": str(world.national.pk), "category": "case_access"}, **EN)
+    shown = {r.action for r in by_id.context["rows"]}
+    assert "person.reveal" in shown
+    assert all(a.startswith("person.") for a in shown)  # not the sign-in or the 2FA enrolment
 
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     later = dpo.get("/staff/audit/", {"date_from": tomorrow}, **EN).content.decode()
@@ -109,9 +112,17 @@ def test_it_exports_the_filtered_trail_as_csv_neutralised_and_audited(world, dpo
     assert resp.status_code == 200
     assert resp["Content-Disposition"].startswith('attachment; filename="audit-trail-')
     rows = list(csv.reader(io.StringIO(b"".join(resp.streaming_content).decode("utf-8-sig"))))
-    assert rows[0][:3] == ["Event", "Time", "Actor"]
-    reveal = next(r for r in rows if r[4] == "person.reveal")
-    assert reveal[8] == "'=HYPERLINK(\"x\") call back about fever"
+    assert rows[0] == [
+        "Event", "Time", "Actor", "Actor account", "What", "Action category", "Object", "Person", "Reason",
+        "Action code", "Object type", "Object id", "Reason code", "IP address",
+    ]
+    reveal = next(r for r in rows if r[9] == "person.reveal")
+    assert reveal[4] == "ID number and phone revealed"
+    assert reveal[5] == "Opening people's data"
+    assert reveal[6] == f"Person #{world.lan_self.pk}"
+    assert reveal[8] == reveal[12] == "'=HYPERLINK(\"x\") call back about fever"
+    view = next(r for r in rows if r[9] == "person.case_view")
+    assert (view[8], view[12]) == ("Following up the case", "case_view")
     assert {r[7] for r in rows[1:]} == {str(world.lan_self.pk)}
 
     event = AuditEvent.objects.get(action="audit.export")
@@ -124,7 +135,8 @@ def test_it_exports_xlsx_with_text_cells(world, dpo, official_read):
     assert resp.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(resp.streaming_content))).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert values[1][4] == "person.reveal"
+    assert values[1][4] == "ID number and phone revealed"
+    assert values[1][9] == "person.reveal"
     assert values[1][8].startswith("'=HYPERLINK")
     assert sheet.cell(row=2, column=9).data_type == "s"
 

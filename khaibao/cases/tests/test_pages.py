@@ -154,3 +154,21 @@ def test_it_renders_the_queue_in_a_bounded_number_of_queries(
     with django_assert_max_num_queries(16):
         resp = client.get(QUEUE)
     assert resp.status_code == 200
+
+
+def test_it_says_how_long_people_wait_in_vietnamese(people: Any, client: Client) -> None:
+    """Issue 17: Django's Vietnamese catalogue lacks the waiting-time strings ("4 minutes")."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from khaibao.monitoring.models import PersonStatus
+
+    PersonStatus.objects.filter(person=people.lan_self).update(queue_since=timezone.now() - timedelta(hours=2, minutes=5))
+    sign_in_staff(client, people.province)
+    html = client.get(QUEUE).content.decode().replace("\xa0", " ")  # numbers never wrap from their unit
+    assert "2 giờ, 5 phút" in html
+    assert "minute" not in html
+    assert "hours" not in html
+    english = client.get(QUEUE, headers={"Accept-Language": "en"}).content.decode().replace("\xa0", " ")
+    assert "2 hours, 5 minutes" in english

@@ -166,3 +166,27 @@ def test_it_lists_exports_with_bounded_queries(
     client.get(URL)
     with django_assert_max_num_queries(8):
         assert client.get(URL).status_code == 200
+
+
+def test_it_picks_the_ward_filter_by_name(world: Any, api: Any, client: Client) -> None:
+    """Issue 17: the ward filter was a bare number box."""
+    from khaibao.exports.tests.helpers import declare_everyone
+
+    declare_everyone(world, api)
+    sign_in_staff(client, world.province)
+    page = client.get(URL).content.decode()
+    assert f'<option value="{world.ba_dinh.code}">Phường Ba Đình</option>' in page
+    assert 'type="number" name="ward"' not in page
+    assert "Thành phố Hồ Chí Minh" not in page.split('name="ward"')[1].split("</select>")[0]  # only her province
+    form = {"kind": "triage", "format": "csv", "reason": REASON}
+    in_hoan_kiem = content(client.post(URL, {**form, "ward": str(world.hoan_kiem.code)})).decode("utf-8-sig")
+    assert "Nguyễn Văn Bình" in in_hoan_kiem  # Lan's father, in the queue
+    in_ba_dinh = content(client.post(URL, {**form, "ward": str(world.ba_dinh.code)})).decode("utf-8-sig")
+    assert "Nguyễn Văn Bình" not in in_ba_dinh
+
+
+def test_it_groups_every_ward_under_its_province_for_a_national_official(world: Any, client: Client) -> None:
+    sign_in_staff(client, world.national)
+    select = client.get(URL).content.decode().split('name="ward"')[1].split("</select>")[0]
+    assert '<optgroup label="Thành phố Hà Nội">' in select
+    assert f'<option value="{world.sai_gon.code}">Phường Sài Gòn</option>' in select

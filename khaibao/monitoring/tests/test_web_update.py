@@ -56,3 +56,22 @@ def test_it_offers_only_today_and_yesterday(world, lan_browser):
     assert resp.status_code == 400
     assert "day" in resp.context["form"].errors
     assert not DailyUpdate.objects.exists()
+
+
+def test_it_refuses_an_update_where_nothing_was_chosen(world, lan_browser):
+    """Issue 17: "how do you feel" is not pre-chosen, and an update without it is refused."""
+    form = lan_browser.get(f"/people/{world.lan_child.id}/update/").content.decode()
+    assert 'name="feeling"' in form
+    assert not [tag for tag in form.split("<input") if 'name="feeling"' in tag and "checked" in tag.split(">")[0]]
+    resp = lan_browser.post(f"/people/{world.lan_child.id}/update/", {"day": ago(0)})
+    assert resp.status_code == 400
+    assert resp.context["form"].errors["feeling"] == ["Cho biết bạn thấy khỏe hay không khỏe."]
+    assert not DailyUpdate.objects.exists()
+
+
+def test_it_refuses_an_api_update_without_a_feeling(world, api):
+    for body in ({}, {"symptoms": []}, {"feeling": ""}):
+        resp = api.as_(world.lan).put(f"/people/{world.lan_child.id}/updates/{ago(0)}", body)
+        assert resp.status_code == 400, body
+        assert resp.json()["error"]["fields"] == {"feeling": "Cho biết bạn thấy khỏe hay không khỏe."}
+    assert not DailyUpdate.objects.exists()

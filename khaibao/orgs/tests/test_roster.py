@@ -22,18 +22,18 @@ def test_it_imports_valid_rows_and_returns_every_bad_row_with_its_reason(world, 
         ["Phạm Năm", "0912345676", "HCM", "đoàn viên"],  # unit outside the admin's subtree
         ["Phạm Sáu", "0912345677", "TWD", "đoàn viên"],  # the parent: outside too
         ["Phạm Bảy", "0912345678", "DCS-HK", "giám đốc"],  # unknown role
-        ["=HYPERLINK(\"http://evil\")", "0912345679", "DCS-HK", "đoàn viên"],  # name ok? no: formula is text
+        ["=HYPERLINK(\"http://evil\")", "0912345679", "DCS-HK", "đoàn viên"],  # symbols: not a name (issue 17)
         ["Bản Sao", "0912345671", "DCS-BD", "đoàn viên"],  # same phone as row 2 of the file
         ["Tên\u200bẨn", "0912345680", "DCS-HK", "đoàn viên"],  # zero-width character
     ]
     resp = upload(client, units["hn"].pk, csv_file(rows))
     assert resp.status_code == 200, resp.content
     body = resp.json()
-    assert (body["created"], body["updated"], body["unchanged"]) == (4, 0, 0)
-    assert body["errors"] == 8
-    assert [e["row"] for e in body["error_rows"]] == [5, 6, 7, 8, 9, 10, 12, 13]
+    assert (body["created"], body["updated"], body["unchanged"]) == (3, 0, 0)
+    assert body["errors"] == 9
+    assert [e["row"] for e in body["error_rows"]] == [5, 6, 7, 8, 9, 10, 11, 12, 13]
     names = {m.full_name for m in Member.objects.filter(added_by=hn_admin)}
-    assert names == {"Nguyễn Văn Một", "Trần Thị Hai", "Lê Ba", '=HYPERLINK("http://evil")'}
+    assert names == {"Nguyễn Văn Một", "Trần Thị Hai", "Lê Ba"}
     assert Member.objects.get(full_name="Trần Thị Hai").role == "cong_chuc_vien_chuc"
     assert Member.objects.get(full_name="Lê Ba").unit == units["hn"]
 
@@ -41,9 +41,10 @@ def test_it_imports_valid_rows_and_returns_every_bad_row_with_its_reason(world, 
     assert errors.status_code == 200
     assert errors["Content-Type"].startswith("text/csv")
     table = read_error_csv(errors.content)
-    assert len(table) == 1 + 8
+    assert len(table) == 1 + 9
     by_row = {line[0]: line for line in table[1:]}
-    assert set(by_row) == {"5", "6", "7", "8", "9", "10", "12", "13"}
+    assert set(by_row) == {"5", "6", "7", "8", "9", "10", "11", "12", "13"}
+    assert by_row["11"][1] == "'=HYPERLINK(\"http://evil\")"  # kept, neutralised, in the error file
     assert by_row["7"][2] == "12ab"
     assert by_row["10"][4] == "giám đốc"
     assert by_row["12"][2] == "0912345671"
@@ -115,7 +116,7 @@ def test_it_refuses_files_it_cannot_import(world, api, units, hn_admin, settings
 
 def test_it_accepts_a_roster_larger_than_the_general_api_body_limit(world, api, units, hn_admin, settings):
     settings.API_MAX_BODY_BYTES = 1024
-    rows = [[f"Người Thứ {i}", f"09123{i:05d}", "DCS-HK", "đoàn viên"] for i in range(100)]
+    rows = [[f"Người Thứ {chr(0x41 + i % 26)}", f"09123{i:05d}", "DCS-HK", "đoàn viên"] for i in range(100)]
     resp = upload(api.as_(hn_admin), units["hn"].pk, csv_file(rows))
     assert resp.status_code == 200, resp.content
     assert resp.json()["created"] == 100
@@ -156,3 +157,13 @@ def test_it_adds_and_removes_members_by_hand(world, units, hn_admin):
     # A member outside the admin's subtree cannot be removed.
     outsider = Member.objects.create(unit=units["hcm"], full_name="Ngoài", phone="+84912345691", phone_index=phone_index("+84912345691"))
     assert page.post(f"/staff/orgs/members/{outsider.pk}/remove/").status_code == 404
+
+
+def test_it_writes_the_row_limit_the_way_each_language_does(world, units, hn_admin):
+    """Issue 17: "Tối đa 20,000 dòng" — Vietnamese groups thousands with a dot."""
+    page = console(hn_admin)
+    vi = page.get(f"/staff/orgs/{units['hn'].pk}/import/").content.decode()
+    assert "20.000" in vi
+    assert "20,000" not in vi
+    en = page.get(f"/staff/orgs/{units['hn'].pk}/import/", headers={"Accept-Language": "en"}).content.decode()
+    assert "20,000" in en

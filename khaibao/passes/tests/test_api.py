@@ -36,12 +36,67 @@ def test_it_verifies_a_fresh_pass_at_a_checkpoint(world: Any, api: Any) -> None:
     assert resp.status_code == 200
     body = resp.json()
     # Exactly these keys: no level, no reasons, no name — never health details.
-    assert set(body) == {"valid", "colour", "initials", "expires_at", "reason"}
+    assert set(body) == {
+        "decision", "headline", "instruction", "instructions", "valid", "colour", "initials", "expires_at", "reason",
+    }
+    assert body["decision"] == "admit"
     assert body["valid"] is True
     assert body["colour"] == "green"
     assert body["initials"] == "NTL"
     assert body["reason"] is None
     assert abs(timezone.datetime.fromisoformat(body["expires_at"]) - issued.expires_at) < timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    ("status", "decision", "words_vi", "words_en"),
+    [
+        ({"level": "low"}, "admit", "Cho qua", "Let the person through"),
+        ({"level": "medium"}, "admit_with_advice", "theo dõi sức khỏe", "keep watching their health"),
+        ({"level": "high"}, "refer", "1900 9095", "1900 9095"),
+        ({"level": "urgent", "is_f0": True}, "refer", "trạm y tế", "health station"),
+        (None, "ask_to_declare", "khai báo", "declare"),
+        ({"level": "low", "hours_ago": 30}, "ask_to_declare", "KB <CCCD>", "KB <CCCD>"),
+    ],
+)
+def test_it_leads_with_what_the_checkpoint_does(
+    world: Any, api: Any, status: dict[str, Any] | None, decision: str, words_vi: str, words_en: str
+) -> None:
+    if status is not None:
+        give_status(world.hung_self, **status)
+    token = pass_issue(person=world.hung_self).token
+    client = api.as_(world.checkpoint)
+    vi = client.post("/passes/verify", {"token": token}).json()
+    en = client.post("/passes/verify", {"token": token}, headers={"Accept-Language": "en"}).json()
+    assert vi["decision"] == en["decision"] == decision
+    assert words_vi in vi["instruction"]
+    assert words_en in en["instruction"]
+    assert vi["instructions"] == en["instructions"] == {"vi": vi["instruction"], "en": en["instruction"]}
+    assert vi["headline"] != en["headline"]
+    # Still no health details: not the level, not a reason.
+    assert "urgent" not in str(vi) + str(en)
+    assert "F0" not in str(vi) + str(en)
+
+
+def test_it_tells_where_to_declare(world: Any, api: Any, settings: Any) -> None:
+    settings.PUBLIC_BASE_URL = "https://khaibao.example.vn"
+    body = _verify(api, world.checkpoint, pass_issue(person=world.mai_self).token).json()
+    assert body["decision"] == "ask_to_declare"
+    assert "khaibao.example.vn" in body["instruction"]
+
+
+@pytest.mark.parametrize("token", ["nonsense", "7K2QM-XD94P"])
+def test_it_refuses_a_pass_that_is_not_valid(world: Any, api: Any, token: str) -> None:
+    body = _verify(api, world.checkpoint, token).json()
+    assert body["valid"] is False
+    assert body["decision"] == "refuse"
+    assert "Không chấp nhận" in body["instruction"]
+    assert "Do not accept" in body["instructions"]["en"]
+
+
+def test_it_refuses_an_expired_pass_whatever_its_colour(world: Any, api: Any) -> None:
+    give_status(world.lan_self, level="low")
+    issued = pass_issue(person=world.lan_self, now=timezone.now() - timedelta(hours=24, seconds=1))
+    assert _verify(api, world.checkpoint, issued.token).json()["decision"] == "refuse"
 
 
 def test_it_lets_officials_verify(world: Any, api: Any) -> None:
@@ -84,7 +139,10 @@ def test_it_rejects_a_tampered_pass(world: Any, api: Any) -> None:
     token = pass_issue(person=world.hung_self).token
     forged = with_payload(token, col="green")
     body = _verify(api, world.checkpoint, forged).json()
-    assert body == {"valid": False, "colour": None, "initials": None, "expires_at": None, "reason": "bad_signature"}
+    assert body["decision"] == "refuse"
+    assert {k: body[k] for k in ("valid", "colour", "initials", "expires_at", "reason")} == {
+        "valid": False, "colour": None, "initials": None, "expires_at": None, "reason": "bad_signature",
+    }
 
 
 def test_it_rejects_a_stretched_expiry(world: Any, api: Any) -> None:

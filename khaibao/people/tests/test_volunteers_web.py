@@ -85,6 +85,19 @@ def test_it_prints_every_assisted_persons_pass(world):
     assert signed_in(world.volunteer).get(f"/people/{world.ong_tu.id}/pass.svg").status_code == 200
 
 
+def test_it_prints_the_code_to_type_on_each_pass(world, api):
+    """Issue 17: the printed pass has the short code the citizen's own card has; a checkpoint
+    that types it gets an answer about the right person."""
+    import re
+
+    html = signed_in(world.volunteer).get("/volunteer/passes/").content.decode()
+    codes = re.findall(r'<code class="pass-code">([0-9A-Z]{5}-[0-9A-Z]{5})</code>', html)
+    assert len(codes) == 1
+    answer = api.as_(world.checkpoint).post("/passes/verify", {"token": codes[0]}).json()
+    assert answer["valid"] is True
+    assert answer["initials"] == "NVT"
+
+
 def test_it_stops_assisting_on_request(world):
     page = signed_in(world.volunteer)
     delegation = Delegation.objects.get(volunteer=world.volunteer, person=world.ong_tu, ended_at__isnull=True)

@@ -1,3 +1,5 @@
+import re
+
 from vietnam_provinces import Ward as PkgWard
 
 
@@ -36,3 +38,69 @@ def test_the_loader_is_idempotent(db):
     before = (Province.objects.count(), Ward.objects.count(), Country.objects.count())
     load_places(Province, Ward, Country)
     assert (Province.objects.count(), Ward.objects.count(), Country.objects.count()) == before
+
+
+# --- countries: CLDR names, Vietnamese order, Việt Nam first (issue 17) ----------------------
+
+
+def _names(api, language="vi"):
+    resp = api.get("/places/countries", headers={"Accept-Language": language})
+    assert resp.status_code == 200
+    return [c["name"] for c in resp.json()]
+
+
+def test_it_names_countries_as_cldr_does_in_vietnamese(api):
+    names = _names(api)
+    assert len(names) == 249
+    for cldr in ("Áo", "Séc", "Thổ Nhĩ Kỳ", "Hàn Quốc", "Triều Tiên", "Đức", "Hoa Kỳ", "Indonesia"):
+        assert cldr in names, cldr
+    for stale in ("Nam Dương", "Czechia", "Türkiye", "Ao"):
+        assert stale not in names, stale
+
+
+def test_it_sorts_countries_in_vietnamese_order_with_viet_nam_first(api):
+    names = _names(api)
+    assert names[0] == "Việt Nam"
+    assert names.count("Việt Nam") == 1
+    rest = names[1:]
+
+    def before(a, b):
+        return rest.index(a) < rest.index(b)
+
+    # ă/â/đ/ê/ô/ơ/ư are letters of their own; tones only break ties; word by word.
+    assert before("Ả Rập Xê-út", "Ai Cập")
+    assert before("Angola", "Áo")
+    assert before("Áo", "Ấn Độ")
+    assert before("Argentina", "Ấn Độ")
+    assert before("Dominica", "Đức")
+    assert before("Đức", "Ecuador")
+    assert before("Trung Quốc", "Tuvalu")
+    assert rest[0] == "Ả Rập Xê-út"
+
+
+def test_it_sorts_countries_alphabetically_in_english_with_vietnam_first(api):
+    names = _names(api, "en")
+    assert names[0] == "Vietnam"
+    assert "Czechia" in names
+    assert "Türkiye" in names
+    assert names[1:4] == ["Afghanistan", "Åland Islands", "Albania"]
+    assert names.index("Turkmenistan") > names.index("Türkiye") > names.index("Tunisia")
+
+
+def test_it_uses_the_same_order_in_every_country_list(world, client):
+    from django.utils import translation
+
+    from khaibao.places.selectors import countries_list
+
+    with translation.override("vi"):
+        expected = [c.code for c in countries_list()]
+    assert expected[:2] == ["VN", "SA"]
+    client.force_login(world.lan)
+    household = client.get("/household/add/").content.decode()
+    codes = re.findall(r'<option value="([A-Z]{2})"', household)
+    assert codes == expected  # nationality
+    assert 'selected>Việt Nam</option>' in household or '<option value="VN" selected>' in household
+    declare = client.get(f"/people/{world.lan_self.id}/declare/").content.decode()
+    travel = re.findall(r'<option value="([A-Z]{2})"', declare)
+    first_list = travel[: len(expected) - 1]
+    assert first_list == [c for c in expected if c != "VN"]  # travel abroad: every country but Việt Nam

@@ -150,15 +150,15 @@ def test_it_anonymises_closed_reports(world, settings, tmp_path):
 
 
 def test_it_prunes_old_audit_events_and_the_chain_still_verifies(world):
-    audit_record(actor="test", action="test.old")
+    audit_record(actor="test", action="keys.rotate")
     with time_machine.travel(timezone.now() + timedelta(days=200)):
-        audit_record(actor="test", action="test.recent")
+        audit_record(actor="test", action="keys.reindex")
     call_command("seal_audit")  # the worker's job, every 10 s: only sealed rows are pruned
     with time_machine.travel(timezone.now() + timedelta(days=366)):
         _run()
     call_command("seal_audit")
-    assert not AuditEvent.objects.filter(action="test.old").exists()
-    assert AuditEvent.objects.filter(action="test.recent").exists()
+    assert not AuditEvent.objects.filter(action="keys.rotate").exists()
+    assert AuditEvent.objects.filter(action="keys.reindex").exists()
     assert audit_verify().ok
     # Removing the first remaining row is still caught.
     AuditEvent.objects.order_by("id").first().delete()

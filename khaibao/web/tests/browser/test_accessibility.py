@@ -87,8 +87,9 @@ def test_it_takes_a_daily_update_from_the_keyboard_alone(page: Any, world: Any, 
     # The skip link comes first and moves focus past the header.
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.classList.contains('skip')")
-    # A radio group is one tab stop (the ticked "well"); the arrow keys move and tick inside it.
-    tab_to("input[name=feeling]:checked")
+    # A radio group is one tab stop (nothing is pre-chosen: the first, "well"); the arrow keys
+    # move and tick inside it.
+    tab_to("input[name=feeling][value=well]")
     page.keyboard.press("ArrowDown")
     assert page.locator("input[name=feeling][value=unwell]").is_checked()
     tab_to("input[name=symptoms][value=cough]")

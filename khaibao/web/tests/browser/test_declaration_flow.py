@@ -102,4 +102,4 @@ def test_it_rejects_a_tampered_pass_at_a_checkpoint_without_javascript(
 
     result = gate.locator("#verify-result")
     expect(result).to_have_class(re.compile(r"\bverdict-invalid\b"))
-    assert result.locator(".verdict-word").count() == 1
+    assert result.locator(".decision-word").count() == 1

@@ -39,6 +39,7 @@ def test_it_sends_a_daily_update_made_offline_exactly_once(page: Any, world: Any
     page.context.set_offline(True)
     page.reload()  # served by the service worker from its copy
     expect(page.locator("h1")).to_have_text(re.compile("."))
+    page.check("input[name=feeling][value=unwell]")
     page.check("input[name=symptoms][value=cough]")
     page.fill("input[name=temperature]", "37.6")
     page.click("form:has(input[name=temperature]) button[type=submit]")
