@@ -28,7 +28,7 @@ def test_it_waits_for_a_row_committed_late_and_then_chains_it_in_id_order():
     def slow_writer() -> None:
         try:
             with transaction.atomic():
-                ids.append(audit_record(actor="slow", action="test.slow").pk)
+                ids.append(audit_record(actor="slow", action="audit.export").pk)
                 inserted.set()
                 release.wait(timeout=30)
         finally:
@@ -38,7 +38,7 @@ def test_it_waits_for_a_row_committed_late_and_then_chains_it_in_id_order():
     writer.start()
     try:
         assert inserted.wait(timeout=10)
-        fast = audit_record(actor="fast", action="test.fast")  # committed at once, higher id
+        fast = audit_record(actor="fast", action="audit.export")  # committed at once, higher id
         assert fast.pk > ids[0]
 
         # The slow transaction started before this run and is still open: nothing is sealed,
