@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import io
-import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -10,54 +8,23 @@ from django.utils.translation import gettext as _
 
 from khaibao.accounts import ratelimit
 from khaibao.accounts.tokens import request_account
+from khaibao.api.bodies import api_body_refusal
 from khaibao.core import crypto
 from khaibao.core.http import client_ip, error_response
 
-_BODY_METHODS = {"POST", "PUT", "PATCH"}
-_ACCEPTED_TYPES = ("application/json", "multipart/form-data")
-# File uploads that legitimately exceed API_MAX_BODY_BYTES, each with its own ceiling:
-# an organisation roster (CSV/XLSX, up to 20,000 rows — see khaibao/orgs/roster.py).
-# A citizen report (POST /api/v1/reports): up to 3 photos of 5 MB plus text (issue 6).
-_LARGER_BODIES = (
-    (re.compile(r"^/api/v1/orgs/\d+/roster/?$"), 10 * 1024 * 1024),
-    (re.compile(r"^/api/v1/reports/?$"), settings.REPORT_API_MAX_BODY_BYTES),
-)
-
 
 class ApiBodyLimitMiddleware:
-    """Refuse oversized or mistyped API bodies before anything reads them (JSON 413/415)."""
+    """Refuse bad API bodies before anything reads them: oversized (413), mistyped (415), unreadable
+    multipart (400) — the checks are `api.bodies.api_body_refusal`; and give ninja's bare 405 the
+    error format."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith("/api/") and request.method in _BODY_METHODS:
-            try:
-                length = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = -1
-            limit = next(
-                (size for pattern, size in _LARGER_BODIES if pattern.match(request.path)), settings.API_MAX_BODY_BYTES
-            )
-            if length < 0 or length > limit:
-                return error_response(
-                    413,
-                    "body_too_large",
-                    _("The request body is larger than %(limit)s KB.") % {"limit": limit // 1024},
-                )
-            content_type = (request.content_type or "").lower()
-            if length > 0 and not content_type.startswith(_ACCEPTED_TYPES):
-                return error_response(
-                    415,
-                    "unsupported_media_type",
-                    _("Send the body as application/json."),
-                )
-            if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE and content_type.startswith("multipart/form-data"):
-                # An upload allowed by _LARGER_BODIES: read it now (bounded by `limit` above), as
-                # HttpRequest.body would, so the Idempotency-Key digest does not trip Django's
-                # in-memory cap — a cap meant for form fields, which the multipart parser still applies.
-                request._body = request.read(length)  # type: ignore[attr-defined]
-                request._stream = io.BytesIO(request._body)  # type: ignore[attr-defined]
+        refusal = api_body_refusal(request)
+        if refusal is not None:
+            return refusal
         response = self.get_response(request)
         if (
             response.status_code == 405

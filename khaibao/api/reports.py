@@ -249,7 +249,26 @@ def report_challenge(request: HttpRequest) -> dict[str, Any]:
     return proof_of_work.challenge_create()
 
 
-@router.post("", auth=None, response={201: SubmitOut, 400: ErrorOut, 403: ErrorOut, 429: ErrorOut})
+def _submission_body() -> dict[str, Any]:
+    """The schema's requestBody of POST /reports: the endpoint parses the body itself (JSON, or the
+    same fields as multipart form fields plus `photos`), so ninja cannot derive it."""
+    fields = ReportIn.model_json_schema()
+    form = {
+        **fields,
+        "properties": {
+            **fields["properties"],
+            "photos": {"type": "array", "maxItems": 3, "items": {"type": "string", "format": "binary"}},
+        },
+    }
+    return {"required": True, "content": {"application/json": {"schema": fields}, "multipart/form-data": {"schema": form}}}
+
+
+@router.post(
+    "",
+    auth=None,
+    response={201: SubmitOut, 400: ErrorOut, 403: ErrorOut, 413: ErrorOut, 415: ErrorOut, 429: ErrorOut},
+    openapi_extra={"requestBody": _submission_body()},
+)
 def report_submit(request: HttpRequest) -> Status:
     """Send a report: signed in (bearer token) or anonymously with a solved `pow`."""
     account = request_account(request)
