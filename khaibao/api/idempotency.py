@@ -1,4 +1,9 @@
-"""`Idempotency-Key` for every POST under /api/ (retries from flaky mobile networks).
+"""`Idempotency-Key` for every write under /api/ — POST, PUT, PATCH, DELETE (retries from flaky
+mobile networks; docs/api.md lists the write endpoints).
+
+A PUT is idempotent by itself only as long as nothing else happened in between: a late retry of
+yesterday's daily update would replace a newer one. With a key, it is answered like a create
+(issue 18, item 5); without one, it keeps its PUT semantics.
 
 The view runs inside one transaction together with the insert of the key's record, so:
 * a replay with the same key and body returns the stored response, with no second write;
@@ -25,6 +30,8 @@ from khaibao.core.idempotency import idempotency_record_live, idempotency_record
 from khaibao.core.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
+# Every method that writes: a key sent with any of them is honoured, never silently ignored.
+METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def _owner(request: HttpRequest) -> str:
@@ -46,7 +53,7 @@ class IdempotencyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         key = request.headers.get(HEADER)
-        if key is None or request.method != "POST" or not request.path.startswith("/api/"):
+        if key is None or request.method not in METHODS or not request.path.startswith("/api/"):
             return self.get_response(request)
         key = key.strip()
         if not key or len(key) > 255:
