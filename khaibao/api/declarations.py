@@ -1,7 +1,7 @@
 """Declarations, daily updates and status of one person: /api/v1/people/{id}/...
 
 Writes (declarations, updates) are for the person's declarers only — household owner or active
-volunteer (`access_person_for_declarer`); reads also serve officials in their jurisdiction,
+volunteer (`access_declaring`); reads also serve officials in their jurisdiction,
 audited (`access_person_for_user`). Any other person id answers 404.
 """
 
@@ -27,7 +27,7 @@ from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.explain import assessment_out, explain_reasons, explain_recommendations
 from khaibao.monitoring.selectors import monitoring_progress, person_status
 from khaibao.passes.services import pass_issue, pass_issue_with_code
-from khaibao.people.access import access_person_for_declarer, access_person_for_user
+from khaibao.people.access import access_declaring, access_person_for_user
 
 router = Router(tags=["declarations"])
 
@@ -211,10 +211,11 @@ def _declaration_out(declaration: Declaration) -> dict[str, Any]:
 )
 def declaration_create(request: AuthedRequest, person_id: int, data: DeclarationBody) -> Status[dict[str, Any]]:
     """Universal health declaration (khai báo y tế toàn dân): a new version, assessed at once."""
-    person = access_person_for_declarer(request.auth, person_id)
+    declaring = access_declaring(request.auth, person_id)
     declaration = declaration_services.declaration_submit(
         actor=request.auth,
-        person=person,
+        person=declaring.person,
+        declared_as=declaring.declared_as,
         data=DeclarationIn(
             travel=tuple(t.to_input() for t in data.travel),
             symptoms=_symptoms(data.symptoms),
@@ -237,10 +238,11 @@ def risk_declaration_create(
     request: AuthedRequest, person_id: int, data: RiskDeclarationBody
 ) -> Status[dict[str, Any]]:
     """Risk-factor declaration (khai báo yếu tố nguy cơ): always flags the person for officials."""
-    person = access_person_for_declarer(request.auth, person_id)
+    declaring = access_declaring(request.auth, person_id)
     declaration = declaration_services.risk_declaration_submit(
         actor=request.auth,
-        person=person,
+        person=declaring.person,
+        declared_as=declaring.declared_as,
         data=RiskDeclarationIn(
             contact_with_case=data.contact_with_case,
             contacts=_exposures(data.contacts),
@@ -273,10 +275,11 @@ def declaration_list(
 )
 def daily_update_put(request: AuthedRequest, person_id: int, day: date, data: DailyUpdateBody) -> Status[dict[str, Any]]:
     """Daily update (cập nhật hằng ngày) for today or yesterday: 201 the first time, 200 when replaced."""
-    person = access_person_for_declarer(request.auth, person_id)
+    declaring = access_declaring(request.auth, person_id)
     update, assessment, created = monitoring_services.daily_update_put(
         actor=request.auth,
-        person=person,
+        person=declaring.person,
+        declared_as=declaring.declared_as,
         day=day,
         symptoms=data.symptoms,
         temperature=data.temperature,

@@ -30,7 +30,7 @@ from khaibao.monitoring import statements
 from khaibao.monitoring.assessment import person_assess, person_assess_inputs, person_assess_written_with
 from khaibao.monitoring.models import Source
 from khaibao.monitoring.statements import FromWritten, Written
-from khaibao.people.access import declarer_relation
+from khaibao.people.access import DeclaredAs, declarer_relation
 from khaibao.people.models import Person
 
 # The next version is read by the INSERT itself, one statement where a separate MAX was
@@ -52,22 +52,27 @@ _EVENT_FROM_DECLARATION: Final = {
 }
 
 
-def declaration_submit(*, actor: Any, person: Person, data: DeclarationIn, ip: str = "") -> Declaration:
+def declaration_submit(
+    *, actor: Any, person: Person, data: DeclarationIn, ip: str = "", declared_as: DeclaredAs | None = None
+) -> Declaration:
     """Record a universal declaration (khai báo y tế toàn dân) for `person` and assess it.
 
     Declaring again adds a new version; the history stays. `actor` may be the person, their
     household owner or an active volunteer; access was checked by the caller through
-    accounts.access. Bad answers raise ServiceError with every bad field and write nothing.
+    people.access — `access_declaring` also says as what (`declared_as`; asked here when not
+    given). Bad answers raise ServiceError with every bad field and write nothing.
     """
     answers = declaration_answers(data, questionnaire=current_questionnaire(), today=timezone.localdate())
     return _submit(
         actor=actor, person=person, kind=Kind.UNIVERSAL, answers=answers, commitment=bool(data.commitment),
         consent=bool(data.consent), ip=ip, source=Source.DECLARATION, action="declaration.submit",
-        needs_attention=False,
+        needs_attention=False, declared_as=declared_as or declarer_relation(actor, person),
     )
 
 
-def risk_declaration_submit(*, actor: Any, person: Person, data: RiskDeclarationIn, ip: str = "") -> Declaration:
+def risk_declaration_submit(
+    *, actor: Any, person: Person, data: RiskDeclarationIn, ip: str = "", declared_as: DeclaredAs | None = None
+) -> Declaration:
     """Record a risk-factor declaration (khai báo yếu tố nguy cơ) for `person` and assess it.
 
     Assessed like a declaration (together with the latest universal declaration), and it
@@ -78,13 +83,13 @@ def risk_declaration_submit(*, actor: Any, person: Person, data: RiskDeclaration
     return _submit(
         actor=actor, person=person, kind=Kind.RISK, answers=answers, commitment=bool(data.commitment),
         consent=bool(data.consent), ip=ip, source=Source.RISK_DECLARATION, action="risk_declaration.submit",
-        needs_attention=True,
+        needs_attention=True, declared_as=declared_as or declarer_relation(actor, person),
     )
 
 
 def _submit(
     *, actor: Any, person: Person, kind: str, answers: dict[str, Any], commitment: bool, consent: bool, ip: str,
-    source: str, action: str, needs_attention: bool,
+    source: str, action: str, needs_attention: bool, declared_as: DeclaredAs,
 ) -> Declaration:
     # The service's one transaction. Answers are checked before it opens, so the only errors
     # raised inside are the database's (a 500 that rolls back the caller's transaction too):
@@ -94,10 +99,11 @@ def _submit(
         if statements.writes_in_one_statement():
             return _submit_in_one_statement(
                 actor=actor, person=person, kind=kind, answers=answers, commitment=commitment, consent=consent,
-                ip=ip, source=source, action=action, needs_attention=needs_attention,
+                ip=ip, source=source, action=action, needs_attention=needs_attention, declared_as=declared_as,
             )
         declaration = _create(
-            actor=actor, person=person, kind=kind, answers=answers, commitment=commitment, consent=consent
+            actor=actor, person=person, kind=kind, answers=answers, commitment=commitment, consent=consent,
+            declared_as=declared_as,
         )
         person_assess(
             person=person, source=source, now=declaration.created_at, declaration=declaration,
@@ -112,7 +118,7 @@ def _submit(
 
 def _new(
     *, actor: Any, person: Person, kind: str, answers: dict[str, Any], commitment: bool, consent: bool,
-    now: datetime,
+    now: datetime, declared_as: DeclaredAs,
 ) -> Declaration:
     questionnaire = current_questionnaire()
     return Declaration(
@@ -120,7 +126,7 @@ def _new(
         version=0,  # taken by the INSERT (_NEXT_VERSION)
         kind=kind,
         declared_by=actor,
-        declared_as=declarer_relation(actor, person),
+        declared_as=declared_as,
         questionnaire_version=questionnaire.version,
         consent_version=questionnaire.consent_version,
         commitment=commitment,
@@ -135,7 +141,8 @@ def _insert(declaration: Declaration) -> rowsql.Statement:
 
 
 def _create(
-    *, actor: Any, person: Person, kind: str, answers: dict[str, Any], commitment: bool, consent: bool
+    *, actor: Any, person: Person, kind: str, answers: dict[str, Any], commitment: bool, consent: bool,
+    declared_as: DeclaredAs,
 ) -> Declaration:
     # Precompiled statements (core/rowsql.py): the declaration is the API's busiest write.
     # Lock the person so that two declarations at once cannot take the same version number,
@@ -143,7 +150,7 @@ def _create(
     rowsql.fetch(Person, "id = %s", [person.pk], columns=["id"], for_update=True)
     declaration = _new(
         actor=actor, person=person, kind=kind, answers=answers, commitment=commitment, consent=consent,
-        now=timezone.now(),
+        now=timezone.now(), declared_as=declared_as,
     )
     sql, params = _insert(declaration)
     alias = router.db_for_write(Declaration)
@@ -157,7 +164,7 @@ def _create(
 
 def _submit_in_one_statement(
     *, actor: Any, person: Person, kind: str, answers: dict[str, Any], commitment: bool, consent: bool, ip: str,
-    source: str, action: str, needs_attention: bool,
+    source: str, action: str, needs_attention: bool, declared_as: DeclaredAs,
 ) -> Declaration:
     """`_submit` on PostgreSQL: one read and one write statement instead of seven.
 
@@ -174,7 +181,8 @@ def _submit_in_one_statement(
     if timezone.localdate(now) != timezone.localdate(before):
         inputs = person_assess_inputs(person, now)  # midnight passed while waiting: that day's window
     declaration = _new(
-        actor=actor, person=person, kind=kind, answers=answers, commitment=commitment, consent=consent, now=now
+        actor=actor, person=person, kind=kind, answers=answers, commitment=commitment, consent=consent, now=now,
+        declared_as=declared_as,
     )
     # As current_answers would read them after the INSERT: a universal declaration supersedes
     # the earlier answers, a risk-factor declaration comes after them.

@@ -25,7 +25,7 @@ from khaibao.monitoring import statements
 from khaibao.monitoring.assessment import person_assess, person_assess_inputs, person_assess_written_with
 from khaibao.monitoring.models import Assessment, DailyUpdate, Feeling, Source
 from khaibao.monitoring.statements import FromWritten, Written
-from khaibao.people.access import declarer_relation
+from khaibao.people.access import DeclaredAs, declarer_relation
 from khaibao.people.models import Person
 
 TEMPERATURE_MIN, TEMPERATURE_MAX = Decimal("34.0"), Decimal("43.0")
@@ -43,12 +43,14 @@ def daily_update_put(
     temperature: Decimal | float | None = None,
     feeling: str = Feeling.WELL,
     ip: str = "",
+    declared_as: DeclaredAs | None = None,
 ) -> tuple[DailyUpdate, Assessment, bool]:
     """Record the daily update (cập nhật hằng ngày) of `person` for `day` — today or yesterday
     in Asia/Ho_Chi_Minh — replacing that day's earlier update, and re-assess the person.
 
     Returns (update, assessment, created). `actor` is the person, their household owner or an
-    active volunteer; access was checked by the caller through accounts.access.
+    active volunteer; access was checked by the caller through people.access — `access_declaring`
+    also says as what (`declared_as`; asked here when not given).
     """
     now = timezone.now()
     codes, value = _update_fields(
@@ -57,7 +59,7 @@ def daily_update_put(
     update = DailyUpdate(
         person=person, day=day, symptoms=codes, temperature=value, feeling=feeling,
         updated_by=actor if getattr(actor, "pk", None) is not None else None,
-        updated_as=declarer_relation(actor, person), created_at=now, updated_at=now,
+        updated_as=declared_as or declarer_relation(actor, person), created_at=now, updated_at=now,
     )
     if statements.writes_in_one_statement():
         assessment, created = _put_in_one_statement(update, actor=actor, now=now, ip=ip)

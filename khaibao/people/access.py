@@ -7,7 +7,8 @@ official leave an audit event.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
@@ -152,7 +153,8 @@ def access_person_for_user(user: Any, person_id: int, *, purpose: str = "view", 
     person = None
     if getattr(user, "role", None) == Role.CITIZEN and getattr(user, "pk", None):
         # A household owner's own people: one query, before the general (volunteer) filter.
-        person = _household_person(user, person_id)
+        found = _household_person(user, person_id)
+        person = found.person if found is not None else None
     if person is None:
         person = visible_people(user).filter(pk=person_id).first()
     if person is None:
@@ -210,26 +212,49 @@ def describe_scope(user: Account) -> dict[str, Any]:
     return scope
 
 
-def access_person_for_declarer(user: Any, person_id: int) -> Person:
-    """A person `user` may declare for: their household, or someone they assist as a volunteer.
+# How the one who declares stands to the person declared for (stored as `declared_as` /
+# `updated_as` on declarations and daily updates).
+DeclaredAs = Literal["self", "household_owner", "volunteer"]
 
-    Officials can see people in their jurisdiction but do not declare for them here.
+
+@dataclass(frozen=True)
+class Declaring:
+    """Who `user` may declare for, and as what: what `access_declaring` answers, and what the
+    declaration and daily-update services take (`declared_as=`), so the relation found while
+    checking access is handed on, not looked up again."""
+
+    person: Person
+    declared_as: DeclaredAs
+
+
+def access_declaring(user: Any, person_id: int) -> Declaring:
+    """A person `user` may declare for — their household, or someone they assist as a volunteer —
+    with the relation, else Http404.
+
+    Officials can see people in their jurisdiction but do not declare for them here. For a
+    household owner (the hot path: most declarations and updates are theirs) one query returns
+    the person and the relation; the volunteer route is asked only when that finds nothing.
     """
     if user is None or not getattr(user, "is_authenticated", False) or user.role != Role.CITIZEN:
         raise Http404
-    person = _household_person(user, person_id)
-    if person is None:
-        person = visible_people(user).filter(pk=person_id).first()
+    found = _household_person(user, person_id)
+    if found is not None:
+        return found
+    person = visible_people(user).filter(pk=person_id).first()
     if person is None:
         raise Http404
-    return person
+    # Not in the household: visible to a citizen only through a delegation.
+    return Declaring(person=person, declared_as="volunteer")
 
 
-def _household_person(user: Account, person_id: int) -> Person | None:
-    """The person when they are in `user`'s household — one query for the person and the
-    relation (the hot path: most declarations and updates are a household owner's), which is
-    remembered on the instance for `declarer_relation`. None otherwise (not theirs, or missing).
-    """
+def access_person_for_declarer(user: Any, person_id: int) -> Person:
+    """`access_declaring`'s person, for callers that do not declare (reads, edits)."""
+    return access_declaring(user, person_id).person
+
+
+def _household_person(user: Account, person_id: int) -> Declaring | None:
+    """The person and the relation when they are in `user`'s household, in one query. None
+    otherwise (not theirs, or missing)."""
     if not user.is_active or not 0 < person_id <= 2**63 - 1:
         return None
     membership = rowsql.fetch_related(
@@ -237,18 +262,17 @@ def _household_person(user: Account, person_id: int) -> Person | None:
     )
     if membership is None:
         return None
-    person = membership.person
-    person._declarer_relation = (user.pk, membership.relation)  # type: ignore[attr-defined]
-    return person
+    return Declaring(person=membership.person, declared_as=_as(membership.relation))
 
 
-def declarer_relation(user: Account, person: Person) -> str:
-    """How `user` stands to `person` when declaring: "self", "household_owner" or "volunteer"."""
-    known = getattr(person, "_declarer_relation", None)
-    if known is not None and known[0] == user.pk:
-        relation: str | None = known[1]
-    else:
-        relation = person.households.filter(owner=user).values_list("relation", flat=True).first()
-    if relation is not None:
-        return "self" if relation == "self" else "household_owner"
-    return "volunteer"
+def _as(relation: str | None) -> DeclaredAs:
+    if relation is None:
+        return "volunteer"
+    return "self" if relation == "self" else "household_owner"
+
+
+def declarer_relation(user: Account, person: Person) -> DeclaredAs:
+    """How `user` stands to `person` when declaring — "self", "household_owner" or "volunteer" —
+    for a caller that holds only the person (one query); `access_declaring` answers it with the
+    person."""
+    return _as(person.households.filter(owner=user).values_list("relation", flat=True).first())

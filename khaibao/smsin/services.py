@@ -293,6 +293,7 @@ def _daily_update(
     _update, assessment, _created = daily_update_put(
         actor=account, person=person, day=day, symptoms=symptoms,
         feeling=Feeling.UNWELL if symptoms else Feeling.WELL, ip=ip,
+        declared_as="self",  # an SMS updates the sender's own person (`_self_of`)
     )
     if symptoms:
         head = _("Khai Bao: received for %(day)s: %(symptoms)s.") % {

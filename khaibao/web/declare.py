@@ -32,7 +32,7 @@ from khaibao.declarations.questionnaires import (
 from khaibao.monitoring import declaring as declaration_services
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.models import Feeling
-from khaibao.people.access import access_person_for_declarer
+from khaibao.people.access import access_declaring
 from khaibao.places.selectors import countries_list, provinces_list
 from khaibao.web.submissions import submission_once
 
@@ -303,12 +303,14 @@ def _page_context(person: Any, form: forms.Form, **extra: Any) -> dict[str, Any]
 @require_http_methods(["GET", "POST"])
 @submission_once
 def declare(request: SignedInRequest, person_id: int) -> HttpResponse:
-    person = access_person_for_declarer(request.user, person_id)
+    declaring = access_declaring(request.user, person_id)
+    person = declaring.person
     form = DeclarationForm(request.POST or None, questionnaire=current_questionnaire())
     if request.method == "POST" and form.is_valid():
         try:
             declaration_services.declaration_submit(
-                actor=request.user, person=person, data=form.to_input(), ip=client_ip(request)
+                actor=request.user, person=person, data=form.to_input(), ip=client_ip(request),
+                declared_as=declaring.declared_as,
             )
         except ServiceError as exc:
             form.add_service_errors(exc)
@@ -322,12 +324,14 @@ def declare(request: SignedInRequest, person_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @submission_once
 def risk_declare(request: SignedInRequest, person_id: int) -> HttpResponse:
-    person = access_person_for_declarer(request.user, person_id)
+    declaring = access_declaring(request.user, person_id)
+    person = declaring.person
     form = RiskDeclarationForm(request.POST or None, questionnaire=current_questionnaire())
     if request.method == "POST" and form.is_valid():
         try:
             declaration_services.risk_declaration_submit(
-                actor=request.user, person=person, data=form.to_input(), ip=client_ip(request)
+                actor=request.user, person=person, data=form.to_input(), ip=client_ip(request),
+                declared_as=declaring.declared_as,
             )
         except ServiceError as exc:
             form.add_service_errors(exc)
@@ -344,13 +348,15 @@ def risk_declare(request: SignedInRequest, person_id: int) -> HttpResponse:
 @submission_once
 def daily_update(request: SignedInRequest, person_id: int) -> HttpResponse:
     """The daily update; a POST with `well` is the one-tap "I am well" for today."""
-    person = access_person_for_declarer(request.user, person_id)
+    declaring = access_declaring(request.user, person_id)
+    person = declaring.person
     today = timezone.localdate()
     questionnaire = current_questionnaire()
     if request.method == "POST" and "well" in request.POST:
         try:
             monitoring_services.daily_update_put(
-                actor=request.user, person=person, day=today, feeling=Feeling.WELL, ip=client_ip(request)
+                actor=request.user, person=person, day=today, feeling=Feeling.WELL, ip=client_ip(request),
+                declared_as=declaring.declared_as,
             )
         except ServiceError as exc:
             messages.error(request, exc.message)
@@ -372,6 +378,7 @@ def daily_update(request: SignedInRequest, person_id: int) -> HttpResponse:
                 temperature=data.get("temperature"),
                 feeling=data.get("feeling") or "",
                 ip=client_ip(request),
+                declared_as=declaring.declared_as,
             )
         except ServiceError as exc:
             form.add_service_errors(exc)

@@ -30,8 +30,8 @@ from khaibao.monitoring.selectors import volunteer_assisted
 from khaibao.passes.services import pass_issue_with_code
 from khaibao.people import volunteers
 from khaibao.people.access import (
+    access_declaring,
     access_delegation_for_volunteer,
-    access_person_for_declarer,
     is_active_volunteer,
 )
 from khaibao.people.models import ConsentMethod
@@ -85,10 +85,12 @@ def volunteer_home(request: SignedInRequest) -> HttpResponse:
 @require_POST
 def volunteer_well(request: SignedInRequest, person_id: int) -> HttpResponse:
     """One tap: today's "I am well" update for an assisted person."""
-    person = access_person_for_declarer(request.user, person_id)
+    declaring = access_declaring(request.user, person_id)
+    person = declaring.person
     try:
         monitoring_services.daily_update_put(
-            actor=request.user, person=person, day=timezone.localdate(), feeling=Feeling.WELL, ip=client_ip(request)
+            actor=request.user, person=person, day=timezone.localdate(), feeling=Feeling.WELL, ip=client_ip(request),
+            declared_as=declaring.declared_as,
         )
     except ServiceError as exc:
         messages.error(request, exc.message)
