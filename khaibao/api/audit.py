@@ -45,6 +45,10 @@ class AuditEventOut(Schema):
     reason: str
     reason_label: str = Field(..., description="the purpose in words for a reason code; a typed reason as it is")
     ip: str
+    people_listed: int | None = Field(
+        None, description="for a list seen (category lists): how many people the page showed; "
+        "a search by person_id finds these events too"
+    )
 
 
 class CategoryOut(Schema):

@@ -150,7 +150,7 @@ def triage(
         },
         user=user,
     )
-    page = triage_queue(user, filters=filters, cursor=cursor, limit=limit)
+    page = triage_queue(user, filters=filters, cursor=cursor, limit=limit, ip=client_ip(request))
     return {
         "items": [triage_row_dict(row) for row in page.items],
         "next_cursor": page.next_cursor,

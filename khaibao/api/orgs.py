@@ -300,7 +300,10 @@ def unit_members(request: AuthedRequest, unit_id: int, query: Query[MembersQuery
     unit, campaign = _unit_and_campaign(request, unit_id, query.campaign)
     if campaign is None:
         return {"items": [], "next_after": None}
-    page = compliance.members_page(unit, campaign, status=query.status, after=query.after, limit=query.limit)
+    page = compliance.members_page(
+        unit, campaign, status=query.status, after=query.after, limit=query.limit, viewer=request.auth,
+        ip=client_ip(request),
+    )
     return {
         "items": [
             {

@@ -309,7 +309,7 @@ def report_queue(request: AuthedRequest, query: Query[QueueQuery]) -> QueueOut:
         # The documented answer for another role: refused, not an empty queue.
         raise ServiceError(_("Only health officials handle reports."), code="forbidden", status=403)
     filters = selectors.QueueFilters(category=query.category, status=query.status, ward=query.ward, age=query.age)
-    reports = list(selectors.report_queue(_user(request), filters)[: query.limit])
+    reports = selectors.report_queue_page(_user(request), filters, limit=query.limit, ip=client_ip(request))
     return QueueOut(
         target_hours=selectors.target_hours(),
         items=[

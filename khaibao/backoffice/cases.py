@@ -119,7 +119,9 @@ def queue(request: SignedInRequest) -> HttpResponse:
             params = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         try:
             filters = triage_filters_parse(params, user=user)
-            page = triage_queue(user, filters=filters, cursor=request.GET.get("cursor") or None)
+            page = triage_queue(
+                user, filters=filters, cursor=request.GET.get("cursor") or None, ip=client_ip(request)
+            )
         except ServiceError as exc:
             for name, message in exc.fields.items():
                 form.add_error(name if name in form.fields else None, message)
@@ -143,7 +145,7 @@ def queue(request: SignedInRequest) -> HttpResponse:
 
 
 def _contacts_context(request: SignedInRequest, person: Person) -> dict[str, Any]:
-    return {"contacts": contacts_of(person, viewer=request.user)}
+    return {"contacts": contacts_of(person, viewer=request.user, ip=client_ip(request))}
 
 
 def _render_case(

@@ -144,7 +144,11 @@ def members(request: SignedInRequest, unit_id: int) -> HttpResponse:
         after = form.cleaned_data["after"] or 0
         campaign_id = form.cleaned_data["campaign"]
     campaign = compliance.pick_campaign(compliance.campaigns_for_unit(unit), campaign_id)
-    page = compliance.members_page(unit, campaign, status=status, after=after) if campaign else None
+    page = (
+        compliance.members_page(unit, campaign, status=status, after=after, viewer=request.user, ip=client_ip(request))
+        if campaign
+        else None
+    )
     return render(
         request,
         "backoffice/compliance/members.html",

@@ -81,7 +81,7 @@ def reports_index(request: SignedInRequest) -> HttpResponse:
     queryset = selectors.report_queue(request.user, filters, now=now)
     rows = [
         {"report": r, "age_hours": int(selectors.age_hours(r, now=now)), "overdue": selectors.is_overdue(r, now=now)}
-        for r in queryset[:200]
+        for r in selectors.report_queue_page(request.user, filters, limit=200, now=now, ip=client_ip(request))
     ]
     return render(request, "backoffice/reports/list.html", {
         "form": form, "rows": rows, "target_hours": selectors.target_hours(),

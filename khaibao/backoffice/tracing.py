@@ -66,7 +66,7 @@ def case_contacts(request: SignedInRequest, person_id: int) -> HttpResponse:
             return redirect(case_url(person) + "#contacts")
     context = {
         "person": person,
-        "contacts": selectors.contacts_of(person, viewer=request.user),
+        "contacts": selectors.contacts_of(person, viewer=request.user, ip=client_ip(request)),
         "contact_form": form if posting else None,
         "case_url": case_url(person),
     }

@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account, ScopeLevel
+from khaibao.audit.lists import audit_list_shown
 from khaibao.cases.models import CaseStatus, FollowUpCase
 from khaibao.cases.officials import official_out, require_official
 from khaibao.core.errors import ServiceError
@@ -244,14 +245,22 @@ class TriagePage:
 
 
 def triage_queue(
-    user: Any, *, filters: TriageFilters | None = None, cursor: str | None = None, limit: int = PAGE_DEFAULT
+    user: Any,
+    *,
+    filters: TriageFilters | None = None,
+    cursor: str | None = None,
+    limit: int = PAGE_DEFAULT,
+    ip: str = "",
+    audited: bool = True,
 ) -> TriagePage:
     """One page of the official's triage queue: urgent first, then by vulnerability and
     escalation (queue_rank), then the longest waiting (queue_since), person id last.
 
     Keyset pagination over (queue_rank desc, queue_since asc, person_id asc): pass the
     page's `next_cursor` back for the next page; pages stay stable while rows change.
-    Two queries whatever the page size (the rows, then their open follow-up cases).
+    Two queries whatever the page size (the rows, then their open follow-up cases), plus the
+    page's one audit event (`list.triage`: who, which filters, the ids shown — audit/lists.py);
+    an export walks the pages unaudited (`audited=False`) and records its own `list.export`.
     """
     user = require_official(user)
     filters = filters or TriageFilters()
@@ -277,6 +286,11 @@ def triage_queue(
         ).select_related("assigned_to")
     } if statuses else {}
     items = [TriageRow(status=s, case=cases.get(s.person_id), reasons=queue_reasons(s, today), today=today) for s in statuses]
+    if audited:
+        audit_list_shown(
+            actor=user, action="list.triage", person_ids=[s.person_id for s in statuses], filters=filters, ip=ip,
+            extra={"next_page": bool(cursor)},
+        )
     next_cursor = None
     if more and statuses:
         last = statuses[-1]
@@ -332,7 +346,7 @@ def triage_export_rows(user: Any, *, filters: TriageFilters | None = None, batch
     keyset pages, so memory stays flat whatever the size."""
     cursor: str | None = None
     while True:
-        page = triage_queue(user, filters=filters, cursor=cursor, limit=batch)
+        page = triage_queue(user, filters=filters, cursor=cursor, limit=batch, audited=False)
         for row in page.items:
             yield triage_row_dict(row)
         if page.next_cursor is None:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account, Role
+from khaibao.audit.lists import audit_list_shown
 from khaibao.audit.services import audit_record
 from khaibao.core.dbrouter import use_replica
 from khaibao.core.errors import RateLimited, ServiceError
@@ -165,6 +166,7 @@ def export_request(
         job.save(update_fields=["row_count"])
         table.rows = rows
         outcome.content = _render(fmt, table)
+        _audit_people(actor, job, table, ip=ip)
         outcome.filename = _filename(job)
         outcome.content_type = writers.CONTENT_TYPES[fmt]
     else:
@@ -185,6 +187,16 @@ def export_request(
     return outcome
 
 
+def _audit_people(actor: Any, job: ExportJob, table: sources.Table, *, ip: str = "") -> None:
+    """The people the file holds, as a list seen (audit/lists.py): the DPO finds "who exported
+    person X" as they find "who saw X in the triage queue"."""
+    if table.people:
+        audit_list_shown(
+            actor=actor, action="list.export", person_ids=table.people, filters=job.filters, ip=ip,
+            extra={"job": job.pk, "kind": job.kind},
+        )
+
+
 def _enqueue(job_id: int) -> None:
     export_tasks.export_run.enqueue(job_id)
 
@@ -195,7 +207,7 @@ def _set_progress(job_id: int, written: int, estimate: int) -> None:
     ExportJob.objects.filter(pk=job_id, status=Status.RUNNING).update(progress=percent)
 
 
-def _write_file(job: ExportJob, partial: Path) -> int:
+def _write_file(job: ExportJob, partial: Path) -> tuple[int, sources.Table]:
     table = sources.table_for(job.kind, job.owner, job.filters)
 
     def progress(written: int) -> None:
@@ -205,8 +217,8 @@ def _write_file(job: ExportJob, partial: Path) -> int:
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as out:
         if job.format == Format.XLSX:
-            return writers.write_xlsx(out, table.header, table.rows, title=table.title, on_progress=progress)
-        return writers.write_csv(out, table.header, table.rows, on_progress=progress)
+            return writers.write_xlsx(out, table.header, table.rows, title=table.title, on_progress=progress), table
+        return writers.write_csv(out, table.header, table.rows, on_progress=progress), table
 
 
 def _fail(job_id: int, failure: Failure) -> None:
@@ -247,7 +259,7 @@ def export_run(*, job_id: int) -> ExportJob | None:
         # is configured: a long export must not load the primary. The progress and the job's
         # own row are written to the primary.
         with use_replica():
-            count = _write_file(job, partial)
+            count, table = _write_file(job, partial)
         os.replace(partial, root / name)
     except Exception as exc:
         logger.exception("export %s failed", job_id)
@@ -271,6 +283,7 @@ def export_run(*, job_id: int) -> ExportJob | None:
             obj=job,
             data={"kind": job.kind, "format": job.format, "rows": count},
         )
+        _audit_people(job.owner, job, table)
     return job
 
 

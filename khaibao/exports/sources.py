@@ -9,7 +9,7 @@ not carry them (the case view reveals them one person at a time, audited).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import chain, islice
 from typing import Any
@@ -37,6 +37,9 @@ class Table:
     header: list[str]
     rows: Iterable[Sequence[Any]]  # lazy: consumed once, by the writer
     estimated_rows: int
+    # The people whose rows were written, filled while `rows` is consumed: the export's
+    # `list.export` audit event names them (audit/lists.py).
+    people: list[int] = field(default_factory=list)
 
 
 # Matches nothing: the bound of someone with no jurisdiction (the selectors refuse them anyway).
@@ -181,8 +184,11 @@ def triage_table(user: Account, filters: dict[str, Any]) -> Table:
     statuses = dict(CaseStatus.choices)
     actions = dict(ActionKind.choices)
 
+    people: list[int] = []
+
     def rows() -> Iterator[list[Any]]:
         for row in triage_export_rows(user, filters=parsed):
+            people.append(row["person_id"])
             case = row["follow_up"] or {}
             assigned = case.get("assigned_to") or {}
             yield [
@@ -204,6 +210,7 @@ def triage_table(user: Account, filters: dict[str, Any]) -> Table:
         ],
         rows=data,
         estimated_rows=estimate,
+        people=people,
     )
 
 
@@ -223,8 +230,11 @@ def followups_table(user: Account, filters: dict[str, Any]) -> Table:
     bound = FollowUpCase.objects.filter(scope if scope is not None else NOTHING)
     statuses, actions, levels = dict(CaseStatus.choices), dict(ActionKind.choices), dict(Level.choices)
 
+    people: list[int] = []
+
     def rows() -> Iterator[list[Any]]:
         for row in followup_list(user, parsed):
+            people.append(row["person_id"])
             yield [
                 row["case_id"], row["person_id"], row["full_name"], row["birth_year"], row["ward_code"],
                 row["ward_name"], _label(levels, row["level"]), row["contact_level"], row["missed_days"],
@@ -242,4 +252,5 @@ def followups_table(user: Account, filters: dict[str, Any]) -> Table:
         ],
         rows=data,
         estimated_rows=estimate,
+        people=people,
     )

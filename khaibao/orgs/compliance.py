@@ -22,6 +22,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from khaibao.audit.lists import audit_list_shown
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
 from khaibao.exports.writers import CONTENT_TYPES, chunks, csv_stream, xlsx_bytes
@@ -260,11 +261,15 @@ def members_page(
     status: str | None = None,
     after: int = 0,
     limit: int = 50,
+    viewer: Any = None,
+    ip: str = "",
 ) -> MembersPage:
     """Members of the subtree with the three facts, by id after `after` (keyset), one query.
 
     `status` keeps those who have not declared since the start, or not updated on `day`. Only
     the two timestamps are read from the latest-status row; nothing else of it is selected.
+    The page shown to `viewer` is audited (`list.members`: the linked people's ids and the roster
+    lines' — audit/lists.py), one event per page.
     """
     day = day or timezone.localdate()
     limit = max(1, min(limit, MEMBERS_PAGE_MAX))
@@ -290,6 +295,12 @@ def members_page(
             member_id=r["pk"], full_name=r["full_name"], unit_code=r["unit__code"], unit_name=r["unit__name"],
             confirmed=counted, facts=facts,
         ))
+    if viewer is not None:
+        audit_list_shown(
+            actor=viewer, action="list.members", person_ids=[r["person_id"] for r in rows[:limit]], ip=ip,
+            filters={"unit": unit.pk, "campaign": campaign.pk, "day": day, "status": status, "after": after or None},
+            extra={"members": [r["pk"] for r in rows[:limit]]},
+        )
     return MembersPage(items=items, next_after=items[-1].member_id if len(rows) > limit else None)
 
 

@@ -99,7 +99,8 @@ def break_glass_search(*, actor: Account, by: str, value: str, ip: str = "") -> 
         )
     audit_record(
         actor=official, action="break_glass.search", ip=ip,
-        data={"by": by, "found": [p.pk for p in people]},
+        # "people": the key a list's ids are under, so the DPO's search by person finds this search.
+        data={"by": by, "found": [p.pk for p in people], "people": [p.pk for p in people]},
     )
     return [
         SearchResult(

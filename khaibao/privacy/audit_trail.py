@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Role
 from khaibao.audit import labels
+from khaibao.audit.lists import listed_q
 from khaibao.audit.models import AuditEvent
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
@@ -71,6 +72,8 @@ class AuditRow:
     person_id: int | None
     reason: str
     ip: str
+    # For a list seen (audit/lists.py): how many people the page showed.
+    people_listed: int | None = None
 
     # The words beside the codes (audit/labels.py), in the active language.
     @property
@@ -101,7 +104,8 @@ def _local_midnight(day: date) -> datetime:
 def _filtered(filters: AuditFilters) -> QuerySet[AuditEvent]:
     qs = AuditEvent.objects.all()
     if filters.person_id is not None:
-        qs = qs.filter(person_id=filters.person_id)
+        # Who opened the person, and who saw them in a list (one event per page: audit/lists.py).
+        qs = qs.filter(Q(person_id=filters.person_id) | listed_q(filters.person_id))
     actor = filters.actor.strip()
     if actor:
         by_label = Q(actor_label=actor)
@@ -123,10 +127,13 @@ def _row(event: AuditEvent) -> AuditRow:
         id=event.pk, at=event.at, actor_id=event.actor_id, actor_label=event.actor_label, action=event.action,
         object_type=event.object_type, object_id=event.object_id, person_id=event.person_id,
         reason=event.reason, ip=event.ip,
+        people_listed=event.data.get("count") if event.action.startswith("list.") and isinstance(event.data, dict) else None,
     )
 
 
-_COLUMNS = ("id", "at", "actor_id", "actor_label", "action", "object_type", "object_id", "person_id", "reason", "ip")
+_COLUMNS = (
+    "id", "at", "actor_id", "actor_label", "action", "object_type", "object_id", "person_id", "reason", "ip", "data",
+)
 
 
 def audit_events_search(

@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from khaibao.accounts.models import Role
+from khaibao.audit.lists import audit_list_shown
 from khaibao.audit.services import audit_record
 from khaibao.people.access import jurisdiction_q
 from khaibao.reports.models import (
@@ -113,6 +114,19 @@ def report_queue(user: Any, filters: QueueFilters, *, now: datetime | None = Non
     elif filters.age == "older":
         qs = qs.filter(created_at__lt=now - timedelta(days=7))
     return qs.order_by("created_at", "pk")
+
+
+def report_queue_page(
+    user: Any, filters: QueueFilters, *, limit: int, now: datetime | None = None, ip: str = ""
+) -> list[Report]:
+    """The first `limit` reports of `report_queue`, as shown to `user` — audited as one
+    `list.reports` event naming the reports and the people linked to them (audit/lists.py)."""
+    reports = list(report_queue(user, filters, now=now)[:limit])
+    audit_list_shown(
+        actor=user, action="list.reports", person_ids=[r.person_id for r in reports], filters=filters, ip=ip,
+        extra={"reports": [r.pk for r in reports]},
+    )
+    return reports
 
 
 def age_hours(report: Report, *, now: datetime | None = None) -> float:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from khaibao.audit.lists import audit_list_shown
 from khaibao.monitoring.sources import ExposureSource
 from khaibao.people.access import visible_people
 from khaibao.people.models import Person
@@ -43,11 +44,13 @@ class ContactRow:
     visible: bool
 
 
-def contacts_of(person: Person, *, viewer: Any = None) -> list[ContactRow]:
+def contacts_of(person: Person, *, viewer: Any = None, ip: str = "", audited: bool = True) -> list[ContactRow]:
     """The contacts registered for the case `person`, newest first — two queries.
 
-    With `viewer`, names are shown only for contacts `viewer` may see (people.access);
-    without one, every name is shown (callers that already checked access to each contact).
+    With `viewer`, names are shown only for contacts `viewer` may see (people.access), and the list
+    shown is audited (`list.contacts`: one event naming the contacts' ids — audit/lists.py) unless
+    the caller shows only one row of it (`audited=False`); without a viewer, every name is shown
+    (callers that already checked access to each contact).
     """
     contacts = list(
         Contact.objects.filter(source=person)
@@ -82,5 +85,10 @@ def contacts_of(person: Person, *, viewer: Any = None) -> list[ContactRow]:
                 registered_by=str(c.registered_by) if c.registered_by else "",
                 visible=visible,
             )
+        )
+    if viewer is not None and audited:
+        audit_list_shown(
+            actor=viewer, action="list.contacts", person_ids=[c.person_id for c in contacts], ip=ip,
+            filters={"case_person": person.pk},
         )
     return rows

@@ -166,7 +166,7 @@ def test_it_searches_by_exact_number_and_opens_with_a_reason_in_the_console(worl
     assert "1988" in page
     assert "Nguyễn Thị Lan" not in page
     search = AuditEvent.objects.get(action="break_glass.search")
-    assert search.data == {"by": "id_number", "found": [world.lan_self.id]}
+    assert search.data == {"by": "id_number", "found": [world.lan_self.id], "people": [world.lan_self.id]}
 
     # A name is no search: nothing found, nothing shown.
     resp = client.post("/staff/break-glass/", {"step": "search", "id_number": "Nguyễn Thị Lan"})
