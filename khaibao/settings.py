@@ -326,6 +326,9 @@ EXPORT_LINK_TTL_HOURS = env_int("EXPORT_LINK_TTL_HOURS", 24)
 # Up to this many rows an export streams in the response; more runs as a background job.
 EXPORT_STREAM_MAX_ROWS = env_int("EXPORT_STREAM_MAX_ROWS", 5000)
 EXPORT_DAILY_CAP = env_int("EXPORT_DAILY_CAP", 20)
+# Adding or changing people with an ID number, per account and hour: a duplicate number is
+# accepted and reviewed by officials (no registration oracle), and trying many numbers is bounded.
+ID_NUMBER_ATTEMPTS_PER_HOUR = env_int("ID_NUMBER_ATTEMPTS_PER_HOUR", 20)
 # A background export whose worker died is started again up to this many times in all, then
 # failed; one still queued after EXPORT_REQUEUE_AFTER_SECONDS with no task waiting is enqueued again.
 EXPORT_MAX_ATTEMPTS = env_int("EXPORT_MAX_ATTEMPTS", 2)

@@ -15,6 +15,7 @@ from khaibao.api import (
     cases,
     declarations,
     exports,
+    id_reviews,
     me,
     news,
     notifications,
@@ -129,6 +130,7 @@ def _register_routers() -> None:
     api.add_router("", cases.router)
     api.add_router("/cases", tracing.router)
     api.add_router("/break-glass", tracing.break_glass_router)
+    api.add_router("/id-number-reviews", id_reviews.router)  # issue 18
     api.add_router("/stats", stats.router)
     api.add_router("/exports", exports.router)
     # Zones, warnings, notifications and official information (issue 5).

@@ -34,6 +34,7 @@ from khaibao.audit.services import audit_record
 LIST_ACTIONS = (
     "list.contacts",
     "list.export",
+    "list.id_reviews",
     "list.members",
     "list.reports",
     "list.triage",

@@ -21,8 +21,8 @@ from khaibao.core.hooks import hooks_call
 from khaibao.people import validators as v
 from khaibao.people.models import Delegation, HouseholdMembership, Person, Relation
 from khaibao.people.persons import (
-    duplicate_id_error,
-    id_number_taken,
+    id_number_attempt,
+    id_number_duplicate_review,
     person_current_values,
     person_fields_apply,
     person_fields_validate,
@@ -66,7 +66,9 @@ def household_person_add(
 
     The home ward and street default to the owner's own ("self") person when not given
     (`home_ward_id=None`, `street=None`); the street is only copied when the ward is the same.
-    An ID number already registered anywhere is refused with 409 without saying whose it is.
+    An ID number another person already holds is accepted like any other and handed to the
+    officials' review (`persons.id_number_duplicate_review`): the answer never tells whether a
+    number is registered. Attempts with an ID number are limited per account (429, audited).
     All errors are ServiceError with field messages; nothing is written on error.
     """
     values: dict[str, Any] = {
@@ -76,13 +78,12 @@ def household_person_add(
     }
     if street is not None:
         values["street"] = street
+    id_number_attempt(actor=actor, id_number=id_number, ip=ip)
     clean = person_fields_validate(values, current=None, owner_self=owner_self_person(owner))
     if clean["relation"] == Relation.SELF and HouseholdMembership.objects.filter(
         owner=owner, relation=Relation.SELF
     ).exists():
         raise _duplicate_self_error()
-    if id_number_taken(clean["id_number"]):
-        raise duplicate_id_error()
     try:
         with transaction.atomic():
             person = Person(account=owner if clean["relation"] == Relation.SELF else None, created_by=actor)
@@ -93,13 +94,12 @@ def household_person_add(
                 actor=actor, action="person.create", obj=person, person_id=person.pk, ip=ip,
                 data={"relation": clean["relation"]},
             )
+            id_number_duplicate_review(actor=actor, person=person, ip=ip)
             if clean["relation"] == Relation.SELF:
                 # Whatever waited for the account's own person (e.g. roster lines confirmed before it existed).
                 hooks_call("SELF_PERSON_ADDED_HOOKS", account=owner, person_id=person.pk)
     except IntegrityError as exc:
         # Lost a race with a concurrent request: report it like the checks above would have.
-        if id_number_taken(clean["id_number"]):
-            raise duplicate_id_error() from exc
         if clean["relation"] == Relation.SELF:
             raise _duplicate_self_error() from exc
         raise
@@ -129,6 +129,8 @@ def household_person_update(*, actor: Account, person: Person, changes: Mapping[
     "self", and not at all for a person the actor only assists as a volunteer.
     """
     changes = dict(changes)
+    if changes.get("id_number"):
+        id_number_attempt(actor=actor, id_number=str(changes["id_number"]), ip=ip)
     for optional in ("id_number", "phone", "street"):
         if optional in changes and changes[optional] is None:
             changes[optional] = ""
@@ -143,31 +145,26 @@ def household_person_update(*, actor: Account, person: Person, changes: Mapping[
         raise
     if relation_error:
         raise ServiceError(_("Some fields are not valid."), code="invalid", fields=relation_error)
-    if "id_number" in changes and id_number_taken(clean["id_number"], other_than=person.pk):
-        raise duplicate_id_error()
 
     before = person_current_values(person)
     changed = sorted(name for name in before if clean.get(name) != before[name])
     person_fields_apply(person, clean)
-    try:
-        with transaction.atomic():
-            person.save()
-            if "ward_code" in changed:
-                # Whatever follows the home ward (e.g. the officials' queue moves the person along).
-                hooks_call("PERSON_HOME_MOVED_HOOKS", person=person)
-            if membership is not None and relation is not None and relation != membership.relation:
-                membership.relation = relation
-                membership.save(update_fields=["relation"])
-                changed.append("relation")
-            # Field names only: the audit trail never holds the personal data itself.
-            audit_record(
-                actor=actor, action="person.update", obj=person, person_id=person.pk, ip=ip,
-                data={"fields": changed},
-            )
-    except IntegrityError as exc:
-        if id_number_taken(clean["id_number"], other_than=person.pk):
-            raise duplicate_id_error() from exc
-        raise
+    with transaction.atomic():
+        person.save()
+        if "ward_code" in changed:
+            # Whatever follows the home ward (e.g. the officials' queue moves the person along).
+            hooks_call("PERSON_HOME_MOVED_HOOKS", person=person)
+        if membership is not None and relation is not None and relation != membership.relation:
+            membership.relation = relation
+            membership.save(update_fields=["relation"])
+            changed.append("relation")
+        # Field names only: the audit trail never holds the personal data itself.
+        audit_record(
+            actor=actor, action="person.update", obj=person, person_id=person.pk, ip=ip,
+            data={"fields": changed},
+        )
+        if "id_number" in changed:
+            id_number_duplicate_review(actor=actor, person=person, ip=ip)
     return person
 
 

@@ -51,7 +51,9 @@ class Person(models.Model):
     sex = models.CharField(max_length=10, choices=Sex.choices)
     nationality = models.ForeignKey("places.Country", on_delete=models.PROTECT, related_name="+", default="VN")
     id_number = EncryptedTextField(blank=True, default="")
-    id_number_index = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # Not unique: a number another household already registered is accepted and handed to the
+    # officials' review (`IdNumberReview`), so adding a person never tells who is registered.
+    id_number_index = models.CharField(max_length=64, null=True, blank=True, db_index=True)
     phone = EncryptedTextField(blank=True, default="")
     phone_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
     # No index of its own: the named index "person_home_ward" below is the same index.
@@ -171,3 +173,36 @@ def active_appointments_q(now: Any = None, *, prefix: str = "") -> Q:
     return Q(**{
         f"{prefix}revoked_at__isnull": True, f"{prefix}starts_at__lte": now, f"{prefix}expires_at__gt": now,
     })
+
+
+class IdNumberReviewOutcome(models.TextChoices):
+    SAME_PERSON = "same_person", _("The same person, registered twice")
+    DIFFERENT_PEOPLE = "different_people", _("Different people: one number is wrong")
+    CORRECTED = "corrected", _("The number was corrected")
+
+
+class IdNumberReview(models.Model):
+    """A person registered with an ID number another person already holds (issue 18, item 4).
+
+    The citizen who added them is answered as for any other person (no registration oracle); the
+    duplicate waits here for the officials of the person's home ward, who settle it.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="id_number_reviews")
+    # The earliest other holder of the number when the duplicate was registered.
+    holder = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=20, choices=IdNumberReviewOutcome.choices, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["resolved_at", "created_at"], name="id_review_open")]
+
+    def __str__(self) -> str:
+        return f"ID number review {self.pk} (person {self.person_id})"

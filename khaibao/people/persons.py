@@ -1,6 +1,7 @@
 """The rules of a person's fields, shared by every service that creates or changes a person
 (a household member, a volunteer's assisted person): validation and defaults, the ID number's
-blind index and its uniqueness.
+blind index, and what happens to a number someone else registered (accepted, handed to the
+officials' review, attempts bounded — never an answer that tells who is registered).
 
 Field names in errors are the API contract's (`full_name, date_of_birth, birth_year, sex,
 nationality, id_number, phone, ward_code, street, relation`); the web forms use the same
@@ -13,15 +14,18 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from khaibao.accounts import ratelimit
 from khaibao.accounts.phones import phone_index
+from khaibao.audit.services import audit_record
 from khaibao.core import crypto
-from khaibao.core.errors import ServiceError
+from khaibao.core.errors import RateLimited, ServiceError
 from khaibao.people import validators as v
-from khaibao.people.models import Person
+from khaibao.people.models import IdNumberReview, Person
 from khaibao.places.models import Country, Ward
 
 ID_INDEX_PURPOSE = "id_number"
@@ -150,23 +154,51 @@ def person_fields_validate(
     return merged
 
 
-def duplicate_id_error() -> ServiceError:
-    # The message must not reveal whose number it is, nor in which household.
-    return ServiceError(
-        _("This ID number is already registered. If this is a mistake, contact your ward health station."),
-        code="duplicate_id_number",
-        fields={"id_number": _("This ID number is already registered.")},
-        status=409,
-    )
-
-
-def id_number_taken(id_number: str, *, other_than: int | None = None) -> bool:
+def id_number_holder(id_number: str, *, other_than: int | None = None) -> int | None:
+    """The earliest other person registered with `id_number`, if any (their id)."""
     if not id_number:
-        return False
+        return None
     qs = Person.objects.filter(id_number_index=id_number_index(id_number))
     if other_than is not None:
         qs = qs.exclude(pk=other_than)
-    return qs.exists()
+    return qs.order_by("pk").values_list("pk", flat=True).first()
+
+
+def id_number_attempt(*, actor: Any, id_number: str, ip: str = "") -> None:
+    """Count one attempt to register `id_number` (adding or changing a person), before any check
+    of the number; over ID_NUMBER_ATTEMPTS_PER_HOUR per account, refuse (429) and audit it.
+
+    Together with `id_number_duplicate_review` this is the answer to the registration oracle
+    (issue 18, item 4): a duplicate is never told apart, and trying many numbers is bounded.
+    """
+    if not id_number or getattr(actor, "pk", None) is None:
+        return
+    window = 3600
+    if ratelimit.hit(f"id-number-attempts:{actor.pk}", window_seconds=window) > settings.ID_NUMBER_ATTEMPTS_PER_HOUR:
+        # Outside any transaction of the refused write: the event stays although the add does not happen.
+        audit_record(actor=actor, action="person.id_number_attempts_limited", ip=ip,
+                     data={"limit": settings.ID_NUMBER_ATTEMPTS_PER_HOUR})
+        raise RateLimited(
+            _("Too many people with ID numbers were added or changed in the last hour. Try again later."),
+            retry_after=window,
+        )
+
+
+def id_number_duplicate_review(*, actor: Any, person: Person, ip: str = "") -> IdNumberReview | None:
+    """Inside the write that saved `person`: when another person already holds their ID number,
+    hand the duplicate to the officials' review and audit it. The caller answers exactly as for
+    any other person — whose number it is, or that it is taken at all, is never said."""
+    holder = id_number_holder(person.id_number or "", other_than=person.pk)
+    if holder is None:
+        return None
+    review = IdNumberReview.objects.create(
+        person=person, holder_id=holder, created_by=actor if getattr(actor, "pk", None) else None
+    )
+    audit_record(
+        actor=actor, action="person.id_number_duplicate", obj=review, person_id=person.pk, ip=ip,
+        data={"holder": holder},
+    )
+    return review
 
 
 def person_fields_apply(person: Person, clean: Mapping[str, Any]) -> None:

@@ -26,8 +26,8 @@ from khaibao.people import validators as v
 from khaibao.people.access import is_active_volunteer
 from khaibao.people.models import ConsentMethod, Delegation, HouseholdMembership, Person, Relation
 from khaibao.people.persons import (
-    duplicate_id_error,
-    id_number_taken,
+    id_number_attempt,
+    id_number_duplicate_review,
     person_fields_apply,
     person_fields_validate,
 )
@@ -117,6 +117,7 @@ def assisted_person_start(
         "date_of_birth": date_of_birth, "nationality": nationality_id, "id_number": id_number,
         "phone": phone, "street": street,
     }
+    id_number_attempt(actor=actor, id_number=id_number, ip=ip)
     witness, extra = _consent_checked(consent_method, phone=phone, witness_name=witness_name, attested=attested)
     try:
         clean = person_fields_validate(values, current=None, owner_self=None)
@@ -128,30 +129,24 @@ def assisted_person_start(
         extra["phone"] = _("This is your own phone. The code must go to the person's own phone.")
     if extra:
         raise ServiceError(_("Some fields are not valid."), code="invalid", fields=extra)
-    if id_number_taken(clean["id_number"]):
-        raise duplicate_id_error()
     now = timezone.now()
     witnessed = consent_method == ConsentMethod.WITNESSED
-    try:
-        with transaction.atomic():
-            person = Person(created_by=actor)
-            person_fields_apply(person, clean)
-            person.save(force_insert=True)
-            delegation = Delegation.objects.create(
-                volunteer=actor, person=person, started_at=now, consent_recorded_at=now,
-                consent_method=ConsentMethod.WITNESSED if witnessed else ConsentMethod.PENDING_CODE,
-                consent_witness=witness, consent_attested_at=now if witnessed else None,
-            )
-            audit_record(actor=actor, action="person.create", obj=person, person_id=person.pk, ip=ip,
-                         data={"relation": "assisted"})
-            audit_record(actor=actor, action="delegation.start", obj=delegation, person_id=person.pk, ip=ip,
-                         data={"consent_method": consent_method})
-            if not witnessed:
-                _send_consent_code(delegation, clean["phone"], actor.display_name or _("a volunteer"))
-    except IntegrityError as exc:
-        if id_number_taken(clean["id_number"]):
-            raise duplicate_id_error() from exc
-        raise
+    with transaction.atomic():
+        person = Person(created_by=actor)
+        person_fields_apply(person, clean)
+        person.save(force_insert=True)
+        delegation = Delegation.objects.create(
+            volunteer=actor, person=person, started_at=now, consent_recorded_at=now,
+            consent_method=ConsentMethod.WITNESSED if witnessed else ConsentMethod.PENDING_CODE,
+            consent_witness=witness, consent_attested_at=now if witnessed else None,
+        )
+        audit_record(actor=actor, action="person.create", obj=person, person_id=person.pk, ip=ip,
+                     data={"relation": "assisted"})
+        id_number_duplicate_review(actor=actor, person=person, ip=ip)
+        audit_record(actor=actor, action="delegation.start", obj=delegation, person_id=person.pk, ip=ip,
+                     data={"consent_method": consent_method})
+        if not witnessed:
+            _send_consent_code(delegation, clean["phone"], actor.display_name or _("a volunteer"))
     return delegation
 
 

@@ -163,6 +163,10 @@ def build_sec_world(named: NamedWorld) -> SecWorld:
         "contact_date": ago(2), "kind": "close", "birth_year": 1990, "sex": "male",
     }), 200, 201)
 
+    # Lan's son registered with an ID number another person already holds: accepted like any
+    # other (no registration oracle) and handed to the officials' review (issue 18, item 4).
+    _ok(lan.patch(f"/people/{named.lan_child.id}", {"id_number": "001192000002"}), 200)
+
     # Objects officials and citizens create.
     zone = _ok(province.post("/zones", {
         "name": "Phường Hoàn Kiếm", "level": 3, "lockdown": False, "ward_codes": [named.hoan_kiem.code],
@@ -207,7 +211,7 @@ def build_sec_world(named: NamedWorld) -> SecWorld:
     _ok(org_b_api.post(f"/orgs/{org_b.pk}/campaigns", {"name": "Khai báo sinh viên", "starts_on": today, "deadline": deadline}), 201)
 
     from khaibao.orgs.models import Member
-    from khaibao.people.models import Delegation, VolunteerAppointment
+    from khaibao.people.models import Delegation, IdNumberReview, VolunteerAppointment
 
     member = Member.objects.filter(unit=hk, full_name=named.lan.display_name).first()
     assert member is not None
@@ -220,6 +224,7 @@ def build_sec_world(named: NamedWorld) -> SecWorld:
         "roster_import": roster_a["import_id"] if "import_id" in roster_a else roster_a["id"],
         "appointment": VolunteerAppointment.objects.get(account=named.volunteer).pk,
         "delegation": Delegation.objects.get(person=named.ong_tu).pk,
+        "id_review": IdNumberReview.objects.get(person=named.lan_child).pk,
     }
     w.report_tracking_code = report["tracking_code"]
     return w

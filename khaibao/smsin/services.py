@@ -237,8 +237,9 @@ def _existing_account(phone: str) -> Account | None:
 
 
 def _refusal_text(exc: ServiceError) -> str:
-    if exc.code == "duplicate_id_number":
-        # The service's own words: they never say whose number it is.
+    if exc.code == "rate_limited":
+        # Too many ID numbers tried from this account (a number someone else holds is accepted
+        # and reviewed by officials, never refused: people/persons.py).
         return _("Khai Bao: %(message)s") % {"message": exc.message}
     if "ward_code" in exc.fields:
         return _(

@@ -126,14 +126,16 @@ def test_it_refuses_an_unknown_ward_and_keeps_no_account(world: Any, gateway: Ga
     assert not Person.objects.filter(full_name="Nguyen Van An").exists()
 
 
-def test_it_refuses_an_id_number_registered_elsewhere_without_saying_whose(world: Any, gateway: Gateway) -> None:
+def test_it_registers_an_id_number_held_elsewhere_and_hands_it_to_review(world: Any, gateway: Gateway) -> None:
+    # No registration oracle (issue 18, item 4): registered like anyone, the duplicate reviewed.
     reply = gateway.reply("KB 001188000001 1988 70 NGUYEN THI LAN")  # Lan's CCCD
-    assert "Lan" not in reply
+    assert "Lan" in reply  # the sender's own name, as they typed it
     assert "0900000001" not in reply
     assert "Hoan Kiem" not in reply
-    assert no_account()
-    assert InboundSms.objects.get().outcome == "refused_duplicate_id_number"
-    assert Person.objects.filter(id_number_index=id_number_index("001188000001")).count() == 1
+    assert InboundSms.objects.get().outcome == "registered"
+    people = Person.objects.filter(id_number_index=id_number_index("001188000001")).order_by("pk")
+    assert people.count() == 2
+    assert people[1].id_number_reviews.get().holder_id == people[0].pk
 
 
 def test_it_answers_a_second_kb_with_the_registration_it_has(world: Any, gateway: Gateway) -> None:
