@@ -329,6 +329,10 @@ EXPORT_DAILY_CAP = env_int("EXPORT_DAILY_CAP", 20)
 # Adding or changing people with an ID number, per account and hour: a duplicate number is
 # accepted and reviewed by officials (no registration oracle), and trying many numbers is bounded.
 ID_NUMBER_ATTEMPTS_PER_HOUR = env_int("ID_NUMBER_ATTEMPTS_PER_HOUR", 20)
+# A household's people, unless a health official raised it (people/limits.py); the people a
+# volunteer assists at once when their appointment does not say (issue 18, item 6).
+HOUSEHOLD_MAX_PEOPLE = env_int("HOUSEHOLD_MAX_PEOPLE", 20)
+VOLUNTEER_MAX_ASSISTED = env_int("VOLUNTEER_MAX_ASSISTED", 30)
 # A background export whose worker died is started again up to this many times in all, then
 # failed; one still queued after EXPORT_REQUEUE_AFTER_SECONDS with no task waiting is enqueued again.
 EXPORT_MAX_ATTEMPTS = env_int("EXPORT_MAX_ATTEMPTS", 2)

@@ -22,6 +22,7 @@ from khaibao.cases.officials import require_official
 from khaibao.cases.triage import PAGE_DEFAULT, PAGE_MAX, triage_filters_parse, triage_queue, triage_row_dict
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
+from khaibao.people.limits import household_limit_raise
 
 router = Router(tags=["triage and cases"])
 
@@ -216,3 +217,28 @@ def case_reveal(request: AuthedRequest, person_id: int, data: RevealBody) -> dic
     person = case_person(request.auth, person_id, purpose="case_reveal", ip=ip)
     revealed = services.person_reveal(actor=request.auth, person=person, reason=data.reason, ip=ip)
     return {"id_number": revealed["id_number"] or None, "phone": revealed["phone"] or None}
+
+
+class HouseholdLimitBody(StrictSchema):
+    max_people: int = Field(..., description="the household's new limit", json_schema_extra={"minimum": 21, "maximum": 200})
+    reason: str = Field(..., description="why the household needs more places (≥ 10 characters; kept in the audit trail)")
+
+
+class HouseholdLimitOut(Schema):
+    max_people: int
+    households: int
+
+
+@router.post(
+    "/cases/{person_id}/household-limit",
+    response={200: HouseholdLimitOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def household_limit(request: AuthedRequest, person_id: int, data: HouseholdLimitBody) -> dict[str, Any]:
+    """Let the household of a person in your jurisdiction hold more than HOUSEHOLD_MAX_PEOPLE people
+    (a large family, a care home), with a reason — audited as "household.limit_raise"."""
+    ip = client_ip(request)
+    person = case_person(request.auth, person_id, purpose="household_limit", ip=ip)
+    changed = household_limit_raise(
+        actor=request.auth, person=person, max_people=data.max_people, reason=data.reason, ip=ip
+    )
+    return {"max_people": data.max_people, "households": changed}

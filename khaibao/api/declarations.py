@@ -15,6 +15,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
+from khaibao.api import rules
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.cases.citizen_view import followup_for_citizen
@@ -40,8 +41,8 @@ class TravelBody(StrictSchema):
     ward_code: int | None = None
     province_code: int | None = None
     country: str | None = Field(None, max_length=2)
-    from_: date = Field(..., alias="from")
-    to: date
+    from_: date = rules.stated(rules.TRAVEL_FROM, ..., alias="from")
+    to: date = rules.stated(rules.TRAVEL_TO, ...)
 
     def to_input(self) -> TravelIn:
         return TravelIn(
@@ -52,19 +53,19 @@ class TravelBody(StrictSchema):
 
 class SymptomBody(StrictSchema):
     code: str = Field(..., max_length=40)
-    onset: date
+    onset: date = rules.stated(rules.ONSET, ...)
 
 
 class ExposureBody(StrictSchema):
     code: str = Field(..., max_length=40)
-    date: dt.date
+    date: dt.date = rules.stated(rules.EXPOSURE_DATE, ...)
 
 
 class DeclarationBody(StrictSchema):
-    travel: list[TravelBody] = []
-    symptoms: list[SymptomBody] = []
-    exposures: list[ExposureBody] = []
-    conditions: list[str] = []
+    travel: list[TravelBody] = rules.stated(rules.TRAVEL_LIST, [])
+    symptoms: list[SymptomBody] = rules.stated(rules.SYMPTOM_LIST, [])
+    exposures: list[ExposureBody] = rules.stated(rules.EXPOSURE_LIST, [])
+    conditions: list[str] = rules.stated(rules.CONDITION_LIST, [])
     pregnant: bool = False
     commitment: bool
     consent: bool
@@ -75,18 +76,18 @@ class RiskDeclarationBody(StrictSchema):
     (where/when), suspect infection (which symptoms/since when)."""
 
     contact_with_case: bool
-    contacts: list[ExposureBody] = []
+    contacts: list[ExposureBody] = rules.stated(rules.EXPOSURE_LIST, [])
     came_from_epidemic_area: bool
-    travel: list[TravelBody] = []
+    travel: list[TravelBody] = rules.stated(rules.TRAVEL_LIST, [])
     suspect_infection: bool
-    symptoms: list[SymptomBody] = []
+    symptoms: list[SymptomBody] = rules.stated(rules.SYMPTOM_LIST, [])
     commitment: bool
     consent: bool
 
 
 class DailyUpdateBody(StrictSchema):
-    symptoms: list[str] = []
-    temperature: float | None = None
+    symptoms: list[str] = rules.stated(rules.UPDATE_SYMPTOMS, [])
+    temperature: float | None = rules.stated(rules.TEMPERATURE, None)
     # Missing is refused by the service with its own field message ("well" or "unwell").
     feeling: str = Field("", description='"well" or "unwell" (required)')
 

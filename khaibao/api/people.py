@@ -23,6 +23,7 @@ from ninja import Router, Schema, Status
 from pydantic import field_validator
 
 from khaibao.accounts.models import Account, Role
+from khaibao.api import rules
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
@@ -91,30 +92,30 @@ class PersonIn(_PersonRules):
     `ward_code` and `street` default to your own ("self") address when left out.
     `id_number` is required from age 14; `phone` is optional."""
 
-    full_name: str
-    date_of_birth: date | None = None
-    birth_year: int | None = None
+    full_name: str = rules.stated(rules.FULL_NAME, ...)
+    date_of_birth: date | None = rules.stated(rules.DATE_OF_BIRTH, None)
+    birth_year: int | None = rules.stated(rules.BIRTH_YEAR, None)
     sex: SexIn
     nationality: str = "VN"
-    id_number: str | None = None
+    id_number: str | None = rules.stated(rules.ID_NUMBER, None)
     phone: str | None = None
     ward_code: int | None = None
-    street: str | None = None
-    relation: RelationIn
+    street: str | None = rules.stated(rules.STREET, None)
+    relation: RelationIn = rules.stated(rules.RELATION_HOUSEHOLD, ...)
 
 
 class PersonPatch(_PersonRules):
     """Only the fields sent change; `null` clears date_of_birth, birth_year, id_number, phone, street."""
 
-    full_name: str | None = None
-    date_of_birth: date | None = None
-    birth_year: int | None = None
+    full_name: str | None = rules.stated(rules.FULL_NAME, None)
+    date_of_birth: date | None = rules.stated(rules.DATE_OF_BIRTH, None)
+    birth_year: int | None = rules.stated(rules.BIRTH_YEAR, None)
     sex: SexIn | None = None
     nationality: str | None = None
-    id_number: str | None = None
+    id_number: str | None = rules.stated(rules.ID_NUMBER, None)
     phone: str | None = None
     ward_code: int | None = None
-    street: str | None = None
+    street: str | None = rules.stated(rules.STREET, None)
     relation: RelationIn | None = None
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.people import PersonOut, SexIn, _PersonRules
@@ -37,6 +37,10 @@ class AppointmentIn(StrictSchema):
     phone: str
     expires_at: datetime
     org_unit_id: int | None = None
+    max_assisted: int | None = Field(
+        None, description="people the volunteer may assist at once, 1 to 200 (default: VOLUNTEER_MAX_ASSISTED, 30)",
+        json_schema_extra={"minimum": 1, "maximum": 200},
+    )
 
 
 class AppointmentOut(Schema):
@@ -50,6 +54,7 @@ class AppointmentOut(Schema):
     expires_at: datetime
     revoked_at: datetime | None
     active: bool
+    max_assisted: int
 
 
 class AssistedIn(_PersonRules):
@@ -102,7 +107,7 @@ def appointment_create(request: AuthedRequest, data: AppointmentIn) -> Status:
     """Make a citizen a volunteer until `expires_at` (at most one year ahead)."""
     appointment = appointments.volunteer_appoint(
         actor=request.auth, phone=data.phone, expires_at=data.expires_at,
-        org_unit_id=data.org_unit_id, ip=client_ip(request),
+        org_unit_id=data.org_unit_id, max_assisted=data.max_assisted, ip=client_ip(request),
     )
     return Status(201, appointments.appointment_dict(appointment))
 

@@ -89,6 +89,7 @@ ACTIONS: dict[str, ActionInfo] = {
     "followup.assign": _a("follow_up", gettext_lazy("Case assigned")),
     "followup.close": _a("follow_up", gettext_lazy("Case closed")),
     "followup.open": _a("follow_up", gettext_lazy("Case opened")),
+    "household.limit_raise": _a("household", gettext_lazy("Household limit raised by an official")),
     "household.export": _a("data_subject", gettext_lazy("Household data downloaded")),
     "household.person_remove": _a("household", gettext_lazy("Person removed from a household")),
     "keys.reindex": _a("keys", gettext_lazy("Lookup indexes rebuilt under a new key")),
@@ -129,6 +130,7 @@ ACTIONS: dict[str, ActionInfo] = {
     "person.contacts_view": _a("case_access", gettext_lazy("Contacts viewed")),
     "person.create": _a("household", gettext_lazy("Person added")),
     "person.declarations": _a("case_access", gettext_lazy("Declarations read")),
+    "person.household_limit": _a("case_access", gettext_lazy("Record opened to raise the household's limit")),
     "person.id_number_attempts_limited": _a("household", gettext_lazy("Too many people added with ID numbers (paused)")),
     "person.id_number_duplicate": _a("household", gettext_lazy("ID number already held by someone else: sent for review")),
     "person.id_number_review": _a("household", gettext_lazy("Duplicate ID number reviewed by an official")),
@@ -208,6 +210,7 @@ REASONS: dict[str, Promise] = {
     "contacts_register": gettext_lazy("Registering contacts"),
     "contacts_view": gettext_lazy("Viewing contacts"),
     "declarations": gettext_lazy("Reading the declarations"),
+    "household_limit": gettext_lazy("Raising the household's limit"),
     "status": gettext_lazy("Reading the status"),
     "view": gettext_lazy("Viewing the record"),
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -29,6 +30,8 @@ from khaibao.people.models import VolunteerAppointment, active_appointments_q
 from khaibao.people.selectors import masked_phone
 
 APPOINTMENT_MAX_DAYS = 366
+# The most people one appointment may let a volunteer assist at once (issue 18, item 6).
+ASSISTED_MAX = 200
 
 
 def appointments_visible_to(user: Any) -> QuerySet[VolunteerAppointment]:
@@ -77,13 +80,16 @@ def appointment_dict(appointment: VolunteerAppointment) -> dict[str, Any]:
         "expires_at": appointment.expires_at,
         "revoked_at": appointment.revoked_at,
         "active": appointment.is_active(),
+        "max_assisted": appointment.max_assisted or settings.VOLUNTEER_MAX_ASSISTED,
     }
 
 
 def volunteer_appoint(
-    *, actor: Account, phone: str, expires_at: datetime, org_unit_id: int | None = None, ip: str = ""
+    *, actor: Account, phone: str, expires_at: datetime, org_unit_id: int | None = None,
+    max_assisted: int | None = None, ip: str = "",
 ) -> VolunteerAppointment:
-    """Make the citizen whose account has exactly `phone` a volunteer until `expires_at`.
+    """Make the citizen whose account has exactly `phone` a volunteer until `expires_at`, assisting
+    at most `max_assisted` people at once (VOLUNTEER_MAX_ASSISTED when not given; 1 to 200).
 
     An organisation admin appoints for a unit of their subtree (default: their own unit; a
     unit outside it is 404); a ward health official appoints for their ward. Anyone else: 403.
@@ -116,13 +122,15 @@ def volunteer_appoint(
         errors["expires_at"] = _("The expiry must be in the future.")
     elif expires_at > now + timedelta(days=APPOINTMENT_MAX_DAYS):
         errors["expires_at"] = _("A volunteer is appointed for at most one year at a time.")
+    if max_assisted is not None and not 1 <= max_assisted <= ASSISTED_MAX:
+        errors["max_assisted"] = _("Give a number from 1 to %(max)s.") % {"max": ASSISTED_MAX}
     if errors:
         raise ServiceError(_("Some fields are not valid."), code="invalid", fields=errors)
     assert citizen is not None
     with transaction.atomic():
         appointment = VolunteerAppointment.objects.create(
             account=citizen, appointed_by=actor, org_unit=org_unit, ward_id=ward_id,
-            starts_at=now, expires_at=expires_at,
+            starts_at=now, expires_at=expires_at, max_assisted=max_assisted or 0,
         )
         if not citizen.is_volunteer:
             citizen.is_volunteer = True

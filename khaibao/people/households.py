@@ -19,6 +19,7 @@ from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
 from khaibao.core.hooks import hooks_call
 from khaibao.people import validators as v
+from khaibao.people.limits import household_room_check
 from khaibao.people.models import Delegation, HouseholdMembership, Person, Relation
 from khaibao.people.persons import (
     id_number_attempt,
@@ -86,6 +87,7 @@ def household_person_add(
         raise _duplicate_self_error()
     try:
         with transaction.atomic():
+            household_room_check(owner)
             person = Person(account=owner if clean["relation"] == Relation.SELF else None, created_by=actor)
             person_fields_apply(person, clean)
             person.save(force_insert=True)

@@ -155,6 +155,9 @@ class VolunteerAppointment(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # How many people the volunteer may assist at once under this appointment (set by whoever
+    # appoints; VOLUNTEER_MAX_ASSISTED by default). With several appointments, the largest counts.
+    max_assisted = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["account", "expires_at"], name="volunteer_appt_active")]
@@ -206,3 +209,17 @@ class IdNumberReview(models.Model):
 
     def __str__(self) -> str:
         return f"ID number review {self.pk} (person {self.person_id})"
+
+
+class HouseholdLimit(models.Model):
+    """A household allowed more people than HOUSEHOLD_MAX_PEOPLE, raised by a health official for a
+    stated reason (issue 18, item 6) — a large family, a care home declared by its manager."""
+
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="household_limit")
+    max_people = models.PositiveSmallIntegerField()
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    raised_at = models.DateTimeField(default=timezone.now)
+    reason = EncryptedTextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"household of account {self.owner_id}: up to {self.max_people}"

@@ -24,6 +24,7 @@ from khaibao.core.errors import ServiceError
 from khaibao.core.hooks import hooks_call
 from khaibao.people import validators as v
 from khaibao.people.access import is_active_volunteer
+from khaibao.people.limits import assisted_room_check
 from khaibao.people.models import ConsentMethod, Delegation, HouseholdMembership, Person, Relation
 from khaibao.people.persons import (
     id_number_attempt,
@@ -132,6 +133,7 @@ def assisted_person_start(
     now = timezone.now()
     witnessed = consent_method == ConsentMethod.WITNESSED
     with transaction.atomic():
+        assisted_room_check(actor)
         person = Person(created_by=actor)
         person_fields_apply(person, clean)
         person.save(force_insert=True)

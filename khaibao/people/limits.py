@@ -1,0 +1,105 @@
+"""Limits a real household has (issue 18, item 6).
+
+One account once added 250 household members. A household holds at most HOUSEHOLD_MAX_PEOPLE
+people (20) unless a health official of the owner's area raised it, for a stated reason, audited
+(`household_limit_raise`); a volunteer assists at most the number their appointment allows
+(`VolunteerAppointment.max_assisted`, VOLUNTEER_MAX_ASSISTED by default). Both checks take the
+owner's (or volunteer's) account row lock, so two adds at once cannot both pass the last place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from khaibao.accounts.models import Account, Role
+from khaibao.audit.services import audit_record
+from khaibao.core.errors import ServiceError
+from khaibao.people.access import jurisdiction_q
+from khaibao.people.models import (
+    CONSENTED,
+    Delegation,
+    HouseholdLimit,
+    HouseholdMembership,
+    Person,
+    VolunteerAppointment,
+    active_appointments_q,
+)
+
+# An official may raise a household to this at most (a care home, a pagoda's residents).
+HOUSEHOLD_RAISE_MAX = 200
+
+
+def household_max(owner: Account) -> int:
+    raised = HouseholdLimit.objects.filter(owner=owner).values_list("max_people", flat=True).first()
+    return max(int(settings.HOUSEHOLD_MAX_PEOPLE), int(raised or 0))
+
+
+def household_room_check(owner: Account) -> None:
+    """Inside the add's transaction: refuse (409 `household_full`) when the household is full."""
+    Account.objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True).first()
+    limit = household_max(owner)
+    if HouseholdMembership.objects.filter(owner=owner).count() >= limit:
+        message = _(
+            "A household can have at most %(max)s people. If yours is larger, ask your ward health station "
+            "to raise the limit."
+        ) % {"max": limit}
+        raise ServiceError(message, code="household_full", fields={"household": message}, status=409)
+
+
+def assisted_max(volunteer: Account) -> int:
+    """The most people `volunteer` may assist at once: the largest of their active appointments."""
+    default = int(settings.VOLUNTEER_MAX_ASSISTED)
+    allowed = VolunteerAppointment.objects.filter(active_appointments_q(), account=volunteer).values_list(
+        "max_assisted", flat=True
+    )
+    # 0: the appointment did not say, so the default.
+    return max((int(n) or default for n in allowed), default=default)
+
+
+def assisted_room_check(volunteer: Account) -> None:
+    """Inside the registration's transaction: refuse (409 `assisted_full`) at the appointment's cap.
+    Pending delegations count: a code sent is a place taken until it lapses or ends."""
+    Account.objects.select_for_update().filter(pk=volunteer.pk).values_list("pk", flat=True).first()
+    limit = assisted_max(volunteer)
+    current = Delegation.objects.filter(
+        volunteer=volunteer, ended_at__isnull=True, consent_method__in=(*CONSENTED, "pending_code")
+    ).count()
+    if current >= limit:
+        message = _(
+            "You already assist %(max)s people, the most your appointment allows. Stop assisting someone, "
+            "or ask whoever appointed you to raise it."
+        ) % {"max": limit}
+        raise ServiceError(message, code="assisted_full", fields={"volunteer": message}, status=409)
+
+
+@transaction.atomic
+def household_limit_raise(*, actor: Any, person: Person, max_people: int, reason: str, ip: str = "") -> int:
+    """Let the household(s) `person` belongs to hold up to `max_people` (a health official whose
+    jurisdiction covers the person; 404 otherwise, alike for missing). Returns households changed.
+    Audited `household.limit_raise` with the reason (encrypted in the trail)."""
+    if getattr(actor, "role", None) != Role.OFFICIAL or jurisdiction_q(actor) is None:
+        raise ServiceError(_("Only health officials raise a household's limit."), code="forbidden", status=403)
+    errors: dict[str, str] = {}
+    if not int(settings.HOUSEHOLD_MAX_PEOPLE) < max_people <= HOUSEHOLD_RAISE_MAX:
+        errors["max_people"] = _("Give a number from %(min)s to %(max)s.") % {
+            "min": int(settings.HOUSEHOLD_MAX_PEOPLE) + 1, "max": HOUSEHOLD_RAISE_MAX,
+        }
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        errors["reason"] = _("Say why the household needs more places (at least 10 characters).")
+    if errors:
+        raise ServiceError(_("Some fields are not valid."), fields=errors)
+    owners = list(HouseholdMembership.objects.filter(person=person).values_list("owner_id", flat=True))
+    for owner_id in owners:
+        HouseholdLimit.objects.update_or_create(
+            owner_id=owner_id, defaults={"max_people": max_people, "raised_by": actor, "reason": reason[:300]}
+        )
+    audit_record(
+        actor=actor, action="household.limit_raise", obj=person, person_id=person.pk, reason=reason, ip=ip,
+        data={"max_people": max_people, "owners": owners},
+    )
+    return len(owners)
