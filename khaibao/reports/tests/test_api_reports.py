@@ -154,6 +154,22 @@ def test_it_limits_reports_per_address(world: Any, api: Any, settings: Any) -> N
     assert Report.objects.count() == 1
 
 
+def test_it_counts_only_accepted_reports_against_the_limit(world: Any, api: Any, settings: Any) -> None:
+    # Issue 17, major 4: refused photos (too large, not an image) must not use up the hour's reports.
+    settings.REPORT_RATE_PER_ACCOUNT = 2
+    client = api.as_(world.lan)
+    too_big = upload("big.jpg", b"\xff\xd8" + b"0" * (5 * 2**20 + 10), "image/jpeg")
+    for bad in [too_big, upload("a.jpg", b"not an image", "image/jpeg")] * 2:
+        bad.seek(0)
+        resp = submit_multipart(client, report_body(), [bad])
+        assert resp.status_code == 400, resp.content
+        assert "photos" in resp.json()["error"]["fields"]
+    assert client.post("/reports", report_body()).status_code == 201
+    assert client.post("/reports", report_body()).status_code == 201
+    assert client.post("/reports", report_body()).status_code == 429
+    assert Report.objects.count() == 2
+
+
 def test_it_refuses_staff_as_reporters(world: Any, api: Any) -> None:
     assert api.as_(world.ward_official).post("/reports", report_body()).status_code == 403
 
