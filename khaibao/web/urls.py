@@ -15,6 +15,7 @@ urlpatterns = [
     path("zones/check/", zones.zones_check, name="zones_check"),
     path("sign-in/", views.sign_in, name="sign_in"),
     path("sign-in/code/", views.sign_in_code, name="sign_in_code"),
+    path("sign-in/code/new/", views.sign_in_resend, name="sign_in_resend"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("household/", household.household_list, name="household"),
     path("household/add/", household.household_add, name="household_add"),
