@@ -21,6 +21,7 @@ from khaibao.audit.services import audit_record
 from khaibao.cases.services import case_assign
 from khaibao.core import crypto
 from khaibao.core.errors import RateLimited, ServiceError
+from khaibao.core.hooks import hooks_call
 from khaibao.monitoring.assessment import person_contact_flag
 from khaibao.people.access import visible_people
 from khaibao.people.models import Person
@@ -320,11 +321,14 @@ def report_note_add(*, actor: Any, report: Report, text: str, ip: str = "") -> R
 
 @transaction.atomic
 def report_reply_add(*, actor: Any, report: Report, text: str, ip: str = "") -> ReportReply:
-    """Add a reply the reporter sees (in their account or through the tracking code)."""
+    """Add a reply the reporter sees (in their account or through the tracking code); a
+    signed-in reporter is notified (REPORT_REPLIED_HOOKS), an anonymous one follows the code."""
     actor = _official(actor)
     reply = ReportReply.objects.create(report=report, author=actor, text=_clean_text(text))
     Report.objects.filter(pk=report.pk).update(updated_at=timezone.now())
     audit_record(actor=actor, action="report.reply", obj=report, ip=ip, data={"reply_id": reply.pk})
+    if report.reporter is not None:
+        hooks_call("REPORT_REPLIED_HOOKS", account=report.reporter, report_id=report.pk)
     return reply
 
 

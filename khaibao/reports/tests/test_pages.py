@@ -61,6 +61,9 @@ def test_it_lets_a_citizen_report_with_a_photo_and_read_the_reply(world: Any, cl
 
     mine = client.get("/reports/").content.decode()
     assert "Trạm y tế đã đến kiểm tra." in mine
+    # The reporter is told in the inbox, with a link to the report (issue 17).
+    inbox = client.get("/notifications/").content.decode()
+    assert "Phản ánh của bạn đã có trả lời" in inbox
 
 
 def test_it_keeps_reports_of_another_province_from_an_official(world: Any, client: Client) -> None:
