@@ -4,7 +4,7 @@ from khaibao.backoffice import audit as audit_console
 from khaibao.backoffice import break_glass as break_glass_console
 from khaibao.backoffice import cases as cases_console
 from khaibao.backoffice import compliance as compliance_console
-from khaibao.backoffice import exports, verify, views
+from khaibao.backoffice import exports, subject_requests, verify, views
 from khaibao.backoffice import news as news_console
 from khaibao.backoffice import orgs as orgs_console
 from khaibao.backoffice import reports as reports_console
@@ -72,6 +72,7 @@ urlpatterns = [
     path("volunteers/<int:appointment_id>/revoke/", volunteers_console.volunteer_revoke, name="volunteer_revoke"),
     path("audit/", audit_console.audit_search, name="audit"),
     path("audit/export/", audit_console.audit_export, name="audit_export"),
+    path("privacy/requests/", subject_requests.requests_list, name="subject_requests"),
     path("exports/", exports.exports, name="exports"),
     path("exports/<int:job_id>/", exports.export_status, name="export_status"),
     path("exports/<int:job_id>/download/", exports.export_download, name="export_download"),

@@ -51,6 +51,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /sign-in/": EVERYONE, "POST /sign-in/": EVERYONE,
     # Step two of sign-in: without a phone from step one everyone is sent back to step one.
     "GET /sign-in/code/": NOBODY, "POST /sign-in/code/": NOBODY,
+    "GET /sign-in/code/new/": NOBODY, "POST /sign-in/code/new/": NOBODY,
     "GET /sign-out/": NOBODY, "POST /sign-out/": EVERYONE,
     "GET /household/": CITIZENS, "POST /household/": CITIZENS,
     "GET /household/add/": CITIZENS, "POST /household/add/": CITIZENS,
@@ -143,6 +144,7 @@ MATRIX: dict[str, frozenset[str]] = {
     # The data-protection officer's audit trail (issue 8): the DPO alone.
     "GET /staff/audit/": DPO, "POST /staff/audit/": NOBODY,
     "GET /staff/audit/export/": NOBODY, "POST /staff/audit/export/": DPO,
+    "GET /staff/privacy/requests/": DPO, "POST /staff/privacy/requests/": NOBODY,
     "GET /staff/compliance/": ORG_ADMINS, "POST /staff/compliance/": ORG_ADMINS,
     "GET /staff/compliance/<int:unit_id>/": ORG_A, "POST /staff/compliance/<int:unit_id>/": ORG_A,
     "GET /staff/compliance/<int:unit_id>/members/": ORG_A, "POST /staff/compliance/<int:unit_id>/members/": ORG_A,
@@ -188,7 +190,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /api/v1/me": SIGNED_IN, "GET /api/v1/me/export": CITIZENS,
     "GET /api/v1/audit": DPO, "GET /api/v1/audit/categories": DPO,
     "GET /api/v1/privacy/consent": CITIZENS, "GET /api/v1/privacy/export": CITIZENS,
-    "GET /api/v1/privacy/erasures": CITIZENS, "POST /api/v1/privacy/erasure-codes": OWNER,
+    "GET /api/v1/privacy/erasures": CITIZENS, "GET /api/v1/privacy/requests": DPO, "POST /api/v1/privacy/erasure-codes": OWNER,
     "POST /api/v1/privacy/erasure-codes/{code_id}/confirm": NOBODY,
     "GET /api/v1/places/provinces": EVERYONE, "GET /api/v1/places/provinces/{code}/wards": EVERYONE,
     "GET /api/v1/places/countries": EVERYONE,
