@@ -207,15 +207,22 @@ class ComplianceQuery(Schema):
 
 
 class UnitComplianceOut(Schema):
+    """One definition of "member" (docs/organisations.md#who-counts): `members` is every roster
+    line not removed and not declined = `confirmed` + `awaiting_confirmation`; `declared` and
+    `updated_today` count confirmed members only and the percentages divide by `confirmed`."""
+
     id: int = Field(..., alias="unit_id")
     code: str
     name: str
     path: str
-    members: int
-    declared: int
-    declared_pct: float
-    updated_today: int
-    updated_pct: float
+    members: int = Field(..., description="roster lines not removed and not declined: confirmed + awaiting confirmation")
+    confirmed: int = Field(..., description="members who confirmed the membership: the denominator of the percentages")
+    awaiting_confirmation: int = Field(..., description="members who have not answered yet: nothing of their activity is counted")
+    declined: int = Field(..., description="roster lines the citizen declined ('not me'): out of members; correct the line")
+    declared: int = Field(..., description="confirmed members who declared since the campaign's start")
+    declared_pct: float = Field(..., description="declared / confirmed × 100, one decimal")
+    updated_today: int = Field(..., description="confirmed members who sent the day's update")
+    updated_pct: float = Field(..., description="updated_today / confirmed × 100, one decimal")
     assisted_people: int
 
 
@@ -233,10 +240,13 @@ class ComplianceOut(Schema):
     from_snapshot: bool
     unit: UnitComplianceOut | None
     children: list[UnitComplianceOut]
+    direct: UnitComplianceOut | None = Field(
+        None, description="the unit's own roster and volunteers (unit minus its children), when it has any"
+    )
 
 
 class MembersQuery(Schema):
-    status: Literal["not_declared", "not_updated_today"] | None = None
+    status: Literal["not_declared", "not_updated_today", "awaiting_confirmation", "declined"] | None = None
     campaign: int | None = None
     after: int = Field(0, ge=0, lt=2**63, description="keyset: the last member id of the previous page")
     limit: int = Field(50, ge=1, le=compliance.MEMBERS_PAGE_MAX)
@@ -247,8 +257,9 @@ class MemberFactsOut(Schema):
     full_name: str
     unit_code: str
     unit_name: str
-    declared_since_start: bool
-    updated_today: bool
+    membership: Literal["confirmed", "awaiting", "declined"]
+    declared_since_start: bool | None = Field(..., description="null unless the membership is confirmed")
+    updated_today: bool | None = Field(..., description="null unless the membership is confirmed")
     last_update_date: date | None
 
 
@@ -282,7 +293,10 @@ def unit_compliance(request: AuthedRequest, unit_id: int, query: Query[Complianc
     report = compliance.unit_report(unit, campaign, query.day)
 
     def out(n: compliance.UnitNumbers) -> dict[str, Any]:
-        return {**n.__dict__, "declared_pct": n.declared_pct, "updated_pct": n.updated_pct}
+        return {
+            **n.__dict__, "declared_pct": n.declared_pct, "updated_pct": n.updated_pct,
+            "awaiting_confirmation": n.awaiting,
+        }
 
     return {
         "date": report.day,
@@ -291,6 +305,7 @@ def unit_compliance(request: AuthedRequest, unit_id: int, query: Query[Complianc
         "from_snapshot": report.from_snapshot,
         "unit": out(report.unit),
         "children": [out(c) for c in report.children],
+        "direct": out(report.direct) if report.direct else None,
     }
 
 
@@ -305,8 +320,10 @@ def unit_members(request: AuthedRequest, unit_id: int, query: Query[MembersQuery
         "items": [
             {
                 "id": m.member_id, "full_name": m.full_name, "unit_code": m.unit_code, "unit_name": m.unit_name,
-                "declared_since_start": m.facts.declared_since_start, "updated_today": m.facts.updated_today,
-                "last_update_date": m.facts.last_update_date,
+                "membership": m.membership,
+                "declared_since_start": m.facts.declared_since_start if m.facts else None,
+                "updated_today": m.facts.updated_today if m.facts else None,
+                "last_update_date": m.facts.last_update_date if m.facts else None,
             }
             for m in page.items
         ],

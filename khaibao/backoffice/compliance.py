@@ -52,6 +52,8 @@ class MembersForm(forms.Form):
             ("", gettext_lazy("All members")),
             ("not_declared", gettext_lazy("Not declared since the start")),
             ("not_updated_today", gettext_lazy("Not updated today")),
+            ("awaiting_confirmation", gettext_lazy("Awaiting confirmation")),
+            ("declined", gettext_lazy("Declined (“this is not me”)")),
         ],
     )
     campaign = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
@@ -90,13 +92,10 @@ def trend_chart(points: list[compliance.TrendPoint]) -> SafeString:
     )
     chart.x_labels = [p.day.strftime("%d/%m") for p in points]
     chart.y_labels = [0, 25, 50, 75, 100]
-    chart.add(_("Declared since the start (%)"), [_pct(p.declared, p.members) for p in points])
-    chart.add(_("Updated today (%)"), [_pct(p.updated_today, p.members) for p in points])
+    # Shares of confirmed members, as on the page and in the API (compliance.pct).
+    chart.add(_("Declared since the start (%)"), [compliance.pct(p.declared, p.confirmed) for p in points])
+    chart.add(_("Updated today (%)"), [compliance.pct(p.updated_today, p.confirmed) for p in points])
     return _svg(chart, title)
-
-
-def _pct(n: int, total: int) -> float:
-    return round(100 * n / total, 1) if total else 0.0
 
 
 @login_required(login_url="backoffice:sign_in")
