@@ -233,6 +233,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "POST /api/v1/orgs/{unit_id}/roster": ORG_A, "GET /api/v1/orgs/roster-imports/{import_id}/errors.csv": ORG_A,
     "GET /api/v1/orgs/{unit_id}/campaigns": ORG_A, "POST /api/v1/orgs/{unit_id}/campaigns": ORG_A,
     "GET /api/v1/orgs/{unit_id}/compliance": ORG_A, "GET /api/v1/orgs/{unit_id}/members": ORG_A,
+    # Issue 21: a citizen answers for the roster lines linked to their own phone.
+    "GET /api/v1/memberships": CITIZENS, "POST /api/v1/memberships/{member_id}/confirm": OWNER,
+    "POST /api/v1/memberships/{member_id}/decline": OWNER,
     # The appointments an account manages / the people a volunteer assists (empty for others).
     "GET /api/v1/volunteers": SIGNED_IN, "POST /api/v1/volunteers": ORG_ADMINS | WARD_OFFICIALS,
     "GET /api/v1/volunteers/assisted": SIGNED_IN, "POST /api/v1/volunteers/assisted": VOLUNTEER,
