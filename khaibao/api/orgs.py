@@ -18,7 +18,7 @@ from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip, csv_attachment
-from khaibao.orgs import access, compliance, members, selectors, services
+from khaibao.orgs import access, compliance, members, reminders, selectors, services
 from khaibao.orgs.models import Campaign, OrgUnit, ReminderPolicy
 
 router = Router(tags=["organisations"])
@@ -224,6 +224,7 @@ class UnitComplianceOut(Schema):
     updated_today: int = Field(..., description="confirmed members who sent the day's update")
     updated_pct: float = Field(..., description="updated_today / confirmed × 100, one decimal")
     assisted_people: int
+    reminded: int = Field(..., description="members reminded that day (automatically or by 'remind now')")
 
 
 class CampaignRefOut(Schema):
@@ -246,7 +247,7 @@ class ComplianceOut(Schema):
 
 
 class MembersQuery(Schema):
-    status: Literal["not_declared", "not_updated_today", "awaiting_confirmation", "declined"] | None = None
+    status: Literal["not_declared", "not_updated_today", "awaiting_confirmation", "declined", "reminded_today"] | None = None
     campaign: int | None = None
     after: int = Field(0, ge=0, lt=2**63, description="keyset: the last member id of the previous page")
     limit: int = Field(50, ge=1, le=compliance.MEMBERS_PAGE_MAX)
@@ -261,6 +262,7 @@ class MemberFactsOut(Schema):
     declared_since_start: bool | None = Field(..., description="null unless the membership is confirmed")
     updated_today: bool | None = Field(..., description="null unless the membership is confirmed")
     last_update_date: date | None
+    last_reminded_on: date | None = Field(..., description="the last day this roster line was reminded")
 
 
 class MembersOut(Schema):
@@ -324,8 +326,39 @@ def unit_members(request: AuthedRequest, unit_id: int, query: Query[MembersQuery
                 "declared_since_start": m.facts.declared_since_start if m.facts else None,
                 "updated_today": m.facts.updated_today if m.facts else None,
                 "last_update_date": m.facts.last_update_date if m.facts else None,
+                "last_reminded_on": m.last_reminded_on,
             }
             for m in page.items
         ],
         "next_after": page.next_after,
     }
+
+
+# --- "Remind now" (issue 17) --------------------------------------------------------------
+
+
+class RemindIn(StrictSchema):
+    campaign: int | None = Field(None, description="campaign id (default: the newest covering the unit)")
+
+
+class RemindOut(Schema):
+    id: int
+    unit_id: int
+    campaign_id: int
+    day: date
+    requested_at: datetime
+    finished_at: datetime | None
+    sent: int
+
+
+@router.post(
+    "/{unit_id}/remind", response={202: RemindOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+)
+def unit_remind(request: AuthedRequest, unit_id: int, data: RemindIn) -> tuple[int, Any]:
+    """Remind the unit's subtree now, once per unit per day (409 `already_reminded`); the
+    worker sends the reminders (`sent`, `finished_at` fill in then). Members already reminded
+    today are skipped, and those reminded now are not reminded again this evening."""
+    unit, campaign = _unit_and_campaign(request, unit_id, data.campaign)
+    if campaign is None:
+        raise ServiceError(_("No campaign covers this unit."), code="no_campaign", status=409)
+    return 202, reminders.unit_remind_now(actor=request.auth, unit=unit, campaign=campaign, ip=client_ip(request))

@@ -11,20 +11,22 @@ from typing import Any
 
 import pygal
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
-from khaibao.orgs import compliance
+from khaibao.orgs import compliance, reminders
 from khaibao.orgs.access import access_unit_for_user
 from khaibao.orgs.models import Campaign, OrgUnit
 
@@ -54,6 +56,7 @@ class MembersForm(forms.Form):
             ("not_updated_today", gettext_lazy("Not updated today")),
             ("awaiting_confirmation", gettext_lazy("Awaiting confirmation")),
             ("declined", gettext_lazy("Declined (“this is not me”)")),
+            ("reminded_today", gettext_lazy("Reminded today")),
         ],
     )
     campaign = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
@@ -128,6 +131,7 @@ def dashboard(request: SignedInRequest, unit_id: int | None = None) -> HttpRespo
             "report": report,
             "points": points,
             "trend_svg": trend_chart(points) if points else "",
+            "reminders": reminders.reminder_info(unit, campaign, report, points),
         })
     return render(request, "backoffice/compliance/dashboard.html", context, status=400 if form.errors else 200)
 
@@ -175,3 +179,22 @@ def export(request: SignedInRequest, unit_id: int) -> HttpResponse | StreamingHt
     response["Cache-Control"] = "no-store"
     return response
 
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_POST
+def remind_now(request: SignedInRequest, unit_id: int) -> HttpResponse:
+    """"Remind now" for the unit's subtree (once per unit per day); back to the dashboard."""
+    unit = _unit(request, unit_id)
+    campaigns = compliance.campaigns_for_unit(unit)
+    raw = request.POST.get("campaign", "")
+    campaign = compliance.pick_campaign(campaigns, int(raw) if raw.isdigit() and len(raw) < 19 else None)
+    if campaign is None:
+        raise Http404
+    try:
+        reminders.unit_remind_now(actor=request.user, unit=unit, campaign=campaign, ip=client_ip(request))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Reminders are on their way to the members who have not done what the campaign asks."))
+    return redirect(reverse("backoffice:compliance_unit", args=[unit.pk]) + f"?campaign={campaign.pk}")

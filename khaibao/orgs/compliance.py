@@ -26,7 +26,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,9 +34,16 @@ from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
 from khaibao.exports.writers import CONTENT_TYPES, chunks, csv_stream, xlsx_bytes
 from khaibao.orgs.access import is_org_admin, subtree_q
-from khaibao.orgs.models import Campaign, ComplianceSnapshot, Member, OrgUnit, UnitComplianceRollup
+from khaibao.orgs.models import (
+    Campaign,
+    CampaignReminder,
+    ComplianceSnapshot,
+    Member,
+    OrgUnit,
+    UnitComplianceRollup,
+)
 
-MEMBER_STATUSES = ("not_declared", "not_updated_today", "awaiting_confirmation", "declined")
+MEMBER_STATUSES = ("not_declared", "not_updated_today", "awaiting_confirmation", "declined", "reminded_today")
 MEMBERS_PAGE_MAX = 200
 TREND_DAYS = 30
 
@@ -145,6 +152,7 @@ class UnitNumbers:
     declared: int
     updated_today: int
     assisted_people: int
+    reminded: int = 0  # members reminded that day (automatic or "remind now")
     direct: bool = False  # the unit's own roster and volunteers, without the units below
 
     @property
@@ -178,13 +186,13 @@ class UnitReport:
     direct: UnitNumbers | None = None
 
 
-NUMBER_FIELDS = ("members", "confirmed", "declined", "declared", "updated_today", "assisted_people")
+NUMBER_FIELDS = ("members", "confirmed", "declined", "declared", "updated_today", "assisted_people", "reminded")
 
 
 def _numbers(unit: OrgUnit, row: Any) -> UnitNumbers:
     return UnitNumbers(
         unit_id=unit.pk, code=unit.code, name=unit.name, path=unit.path,
-        **{name: getattr(row, name, 0) for name in NUMBER_FIELDS},
+        **{name: int(getattr(row, name, 0)) for name in NUMBER_FIELDS},  # type: ignore[arg-type]
     )
 
 
@@ -243,13 +251,17 @@ class TrendPoint:
     confirmed: int
     declared: int
     updated_today: int
+    reminded: int = 0
 
 
 def unit_trend(unit: OrgUnit, campaign: Campaign, *, days: int = TREND_DAYS) -> list[TrendPoint]:
     """The unit's daily snapshots over the last `days` days, oldest first (one query)."""
     since = timezone.localdate() - timedelta(days=days)
     return [
-        TrendPoint(day=r.day, members=r.members, confirmed=r.confirmed, declared=r.declared, updated_today=r.updated_today)
+        TrendPoint(
+            day=r.day, members=r.members, confirmed=r.confirmed, declared=r.declared,
+            updated_today=r.updated_today, reminded=r.reminded,
+        )
         for r in ComplianceSnapshot.objects.filter(campaign=campaign, unit=unit, day__gte=since).order_by("day")
     ]
 
@@ -284,7 +296,8 @@ class MemberRow:
     confirmed: bool
     # None unless confirmed: an unconfirmed member's activity is not the organisation's to see.
     facts: MemberFacts | None
-    membership: str = "confirmed"  # confirmed / awaiting / declined (MEMBERSHIP_LABELS)
+    membership: str = "confirmed"  # confirmed / awaiting / declined
+    last_reminded_on: date | None = None  # the last day a reminder went to this roster line
 
 
 @dataclass(frozen=True)
@@ -309,6 +322,8 @@ def _members_qs(unit: OrgUnit, campaign: Campaign, day: date, status: str | None
         qs = qs.filter(roster_members_q(), confirmed_at__isnull=True)
     elif status == "declined":
         qs = qs.filter(declined_at__isnull=False)
+    elif status == "reminded_today":
+        qs = qs.filter(pk__in=CampaignReminder.objects.filter(day=day).values("member_id"))
     return qs
 
 
@@ -334,9 +349,12 @@ def members_page(
         _members_qs(unit, campaign, day, status)
         .filter(pk__gt=after)
         .order_by("pk")
+        .annotate(last_reminded_on=Subquery(
+            CampaignReminder.objects.filter(member=OuterRef("pk")).order_by("-day").values("day")[:1]
+        ))
         .values(
             "pk", "full_name", "confirmed_at", "declined_at", "person_id", "unit__code", "unit__name",
-            "person__status__last_declaration_at", "person__status__last_update_at",
+            "person__status__last_declaration_at", "person__status__last_update_at", "last_reminded_on",
         )[: limit + 1]
     )
     items = []
@@ -353,7 +371,7 @@ def members_page(
             )
         items.append(MemberRow(
             member_id=r["pk"], full_name=r["full_name"], unit_code=r["unit__code"], unit_name=r["unit__name"],
-            confirmed=state == "confirmed", facts=facts, membership=state,
+            confirmed=state == "confirmed", facts=facts, membership=state, last_reminded_on=r["last_reminded_on"],
         ))
     return MembersPage(items=items, next_after=items[-1].member_id if len(rows) > limit else None)
 
