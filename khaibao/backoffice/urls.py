@@ -54,6 +54,7 @@ urlpatterns = [
     path("compliance/<int:unit_id>/members/", compliance_console.members, name="compliance_members"),
     path("compliance/<int:unit_id>/export/", compliance_console.export, name="compliance_export"),
     path("compliance/<int:unit_id>/remind/", compliance_console.remind_now, name="compliance_remind"),
+    path("compliance/<int:unit_id>/chase/", compliance_console.chase_export, name="compliance_chase"),
     path("news/", news_console.news_list, name="news"),
     path("news/new/", news_console.news_create, name="news_create"),
     path("news/preview/", news_console.news_preview, name="news_preview"),

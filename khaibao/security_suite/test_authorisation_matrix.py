@@ -150,6 +150,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /staff/compliance/<int:unit_id>/members/": ORG_A, "POST /staff/compliance/<int:unit_id>/members/": ORG_A,
     "GET /staff/compliance/<int:unit_id>/export/": ORG_A, "POST /staff/compliance/<int:unit_id>/export/": ORG_A,
     "GET /staff/compliance/<int:unit_id>/remind/": NOBODY, "POST /staff/compliance/<int:unit_id>/remind/": ORG_A,
+    "GET /staff/compliance/<int:unit_id>/chase/": NOBODY, "POST /staff/compliance/<int:unit_id>/chase/": ORG_A,
     "GET /staff/news/": OFFICIALS - WARD_OFFICIALS, "POST /staff/news/": OFFICIALS - WARD_OFFICIALS,
     "GET /staff/news/new/": OFFICIALS - WARD_OFFICIALS, "POST /staff/news/new/": OFFICIALS - WARD_OFFICIALS,
     "GET /staff/news/preview/": NOBODY, "POST /staff/news/preview/": OFFICIALS - WARD_OFFICIALS,
