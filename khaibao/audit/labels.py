@@ -106,6 +106,7 @@ ACTIONS: dict[str, ActionInfo] = {
     "orgs.members_link": _a("organisations", gettext_lazy("Roster lines linked to a new account")),
     "orgs.membership_confirm": _a("organisations", gettext_lazy("Membership confirmed")),
     "orgs.membership_decline": _a("organisations", gettext_lazy("Membership declined")),
+    "orgs.remind_now": _a("organisations", gettext_lazy("Unit's members reminded now")),
     "orgs.roster_import": _a("organisations", gettext_lazy("Roster imported")),
     "orgs.subadmin_invite": _a("organisations", gettext_lazy("Unit administrator invited")),
     "orgs.unit_archive": _a("organisations", gettext_lazy("Unit archived")),

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from khaibao.news.feeds import NewsAtomFeed
 from khaibao.web import declare, household, memberships, offline, passes, status, views, volunteer, zones
@@ -35,6 +36,8 @@ urlpatterns = [
     path("people/<int:person_id>/risk/", declare.risk_declare, name="person_risk"),
     path("people/<int:person_id>/update/", declare.daily_update, name="person_update"),
     path("memberships/", memberships.membership_list, name="memberships"),
+    # The short link in organisations' reminder SMS (khaibao.orgs.reminders.CONFIRM_PATH).
+    path("tv", RedirectView.as_view(pattern_name="web:memberships"), name="memberships_short"),
     path(
         "memberships/<int:member_id>/<str:answer>/",
         memberships.membership_answer,
