@@ -27,7 +27,9 @@ from khaibao.monitoring.models import LEVEL_ORDER
 from khaibao.monitoring.sources import ExposureSource
 from khaibao.notifications.services import notify_person
 from khaibao.venues.models import (
+    CaseVisit,
     CheckIn,
+    RunKind,
     RunStatus,
     VenueExposure,
     VenueExposureRun,
@@ -63,6 +65,10 @@ def _match(run: VenueExposureRun, now: datetime) -> int:
     (their first check-in in it), none twice. Returns how many rows were added."""
     added = 0
     excluded = _excluded_q()
+    if run.kind == RunKind.CASE:
+        # The case is not warned about their own visit.
+        visit_id = int(run.subject.rsplit(":", 1)[1])
+        excluded &= ~Q(person_id__in=CaseVisit.objects.filter(pk=visit_id).values("case_person_id"))
     for venue_id in run.venue_ids:
         rows = (
             CheckIn.objects.filter(excluded, venue_index=venue_index(venue_id), at__gte=run.window_start, at__lte=run.window_end)

@@ -119,9 +119,11 @@ def area_published(*, actor: Account | None, place_version: PlaceVersion | None 
 def case_visit_record(
     *, actor: Account, venue: Venue, person_id: int, start: datetime, end: datetime, ip: str = "",
 ) -> VenueExposureRun:
-    """Record that a case was at `venue` (fetched in the official's jurisdiction) from `start`
-    to `end`, and start the run that warns everyone checked in there meanwhile. The case is
-    fetched through the access layer (audited); the warnings never name the case."""
+    """Record that a case was at `venue` from `start` to `end`, and start the run that warns
+    everyone checked in there meanwhile. The case is fetched through the access layer
+    (audited); the warnings never name the case. The caller fetched the venue in the
+    official's jurisdiction — or from the case's own check-in: the case is theirs, and where
+    the case went may be anywhere."""
     person = access_person_for_user(actor, person_id, purpose="case_view", ip=ip)
     now = timezone.now()
     errors: dict[str, str] = {}

@@ -81,6 +81,15 @@ def person_checkins(person_id: int, *, since: datetime | None = None) -> list[Ch
     return _rows(list(q[:200]))
 
 
+def person_checkin_venue(person_id: int, checkin_id: int) -> tuple[CheckIn, Venue]:
+    """One check-in of a person (already fetched through the access layer) and its venue, or 404."""
+    checkin = CheckIn.objects.filter(pk=checkin_id, person_id=person_id).first() if 0 < checkin_id <= _MAX_ID else None
+    venue = Venue.objects.filter(pk=venue_unseal(checkin.venue_sealed)).first() if checkin else None
+    if checkin is None or venue is None:
+        raise Http404
+    return checkin, venue
+
+
 def household_choices(account: Account) -> list[tuple[int, str]]:
     """Who of the household can be checked in, self first."""
     people = household_people(account).order_by("households__relation", "pk").values_list("pk", "full_name", "households__relation")
