@@ -50,6 +50,9 @@ def _rows(checkins: list[CheckIn]) -> list[CheckInRow]:
 def checkins_for_account(account: Account, *, now: datetime | None = None) -> list[CheckInRow]:
     """The check-ins of `account`'s household (and the people they assist) of the last
     VENUE_CHECKIN_KEEP_DAYS days, newest first — three queries."""
+    if account.role != Role.CITIZEN:
+        # Officials see check-ins only through a case (their jurisdiction is not their household).
+        return []
     now = now or timezone.now()
     since = now - timedelta(days=settings.VENUE_CHECKIN_KEEP_DAYS)
     checkins = list(
@@ -173,6 +176,8 @@ def venue_daily_counts(venue: Venue, *, days: int = 7, today: date | None = None
 
 def exposures_for_account(account: Account) -> list[dict[str, Any]]:
     """The venue exposures of `account`'s household: "present at {venue} at {time}"."""
+    if account.role != Role.CITIZEN:
+        return []
     return [
         {"person": e.person.full_name, "venue": e.venue.name, "at": e.checked_in_at, "label": e.run.label}
         for e in VenueExposure.objects.filter(person__in=visible_people(account).values("pk"))
