@@ -31,6 +31,8 @@ from khaibao.core import crypto
 from khaibao.core.fields import SealedField, is_token
 
 Progress = Callable[[str], None]
+# Rows per transaction when sealing (a module attribute, read at each call, so tests can shrink it).
+BATCH = 2000
 
 
 def dump_json(value: Any) -> str:
@@ -55,7 +57,7 @@ class Column:
 
 
 def seal_copy(
-    connection: BaseDatabaseWrapper, *, table: str, columns: Sequence[Column], pk: str = "id", batch: int = 2000,
+    connection: BaseDatabaseWrapper, *, table: str, columns: Sequence[Column], pk: str = "id", batch: int | None = None,
     extra: Callable[[dict[str, Any]], dict[str, Any]] | None = None, lock: bool = False,
     progress: Progress | None = None,
 ) -> int:
@@ -67,6 +69,7 @@ def seal_copy(
     quote = connection.ops.quote_name
     first = quote(columns[0].sealed)
     names = [c.clear for c in columns]
+    batch = batch or BATCH
     key = quote(pk)
     select = ", ".join([key, *(quote(n) for n in names)])
     if lock and connection.vendor == "postgresql":
