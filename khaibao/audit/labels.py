@@ -95,6 +95,7 @@ ACTIONS: dict[str, ActionInfo] = {
     "household.person_remove": _a("household", gettext_lazy("Person removed from a household")),
     "keys.reindex": _a("keys", gettext_lazy("Lookup indexes rebuilt under a new key")),
     "keys.rotate": _a("keys", gettext_lazy("Encryption keys rotated")),
+    "keys.seal": _a("keys", gettext_lazy("Health answers left in clear were sealed")),
     "news.create": _a("news", gettext_lazy("Announcement published")),
     "news.unpublish": _a("news", gettext_lazy("Announcement withdrawn")),
     "news.update": _a("news", gettext_lazy("Announcement changed")),
