@@ -81,13 +81,15 @@ def _to_do(confirmed: bool, campaign: Campaign, declared: bool, updated: bool) -
     return ", ".join(missing)
 
 
-def _rows(unit: OrgUnit, campaign: Campaign, status: str, day: date) -> Iterator[list[Any]]:
+def _rows(unit: OrgUnit, campaign: Campaign, status: str, day: date, people: list[int]) -> Iterator[list[Any]]:
     yes, no = _("Yes"), _("No")
     members = chase_members(unit, campaign, status, day).values(
-        "pk", "full_name", "phone", "confirmed_at", "unit__path", "unit__name",
+        "pk", "full_name", "phone", "confirmed_at", "unit__path", "unit__name", "person_id",
         "person__status__last_declaration_at", "person__status__last_update_at",
     )
     for m in members.iterator(chunk_size=1000):
+        if m["person_id"] is not None:
+            people.append(m["person_id"])  # the export's list.export audit event names them
         confirmed = m["confirmed_at"] is not None
         facts = member_facts(
             starts_on=campaign.starts_on, day=day,
@@ -128,14 +130,16 @@ def chase_table(user: Account, filters: dict[str, Any]) -> sources.Table:
     """The exports' source of the chasing list, rebuilt with the owner's subtree as it is now."""
     unit, campaign, status = _chase_filters(user, filters)
     day = timezone.localdate()
+    people: list[int] = []
     return sources.Table(
         title=unit.code[:31],
         header=[
             _("Unit path"), _("Unit"), _("Full name"), _("Phone"), _("Membership"),
             _("Declared since the start"), _("Updated today"), _("Last update"), _("To do"),
         ],
-        rows=_rows(unit, campaign, status, day),
+        rows=_rows(unit, campaign, status, day, people),
         estimated_rows=chase_members(unit, campaign, status, day).count(),
+        people=people,
     )
 
 
