@@ -202,3 +202,14 @@ def test_it_links_each_person_on_the_home_page_to_their_status(world):
     html = signed_in(world.lan).get("/").content.decode()
     assert f'href="/people/{world.lan_child.id}/"' in html
     assert 'href="/household/"' in html
+
+
+def test_it_says_the_household_is_full_on_the_page(world, settings):
+    # Issue 18, item 6: the limit's message on the page, in Vietnamese, with the form kept.
+    settings.HOUSEHOLD_MAX_PEOPLE = HouseholdMembership.objects.filter(owner=world.lan).count()
+    resp = signed_in(world.lan).post("/household/add/", form(world, relation="child", id_number="", birth_year="2019"))
+    assert resp.status_code in (200, 400, 409)
+    html = resp.content.decode()
+    assert "Một hộ có tối đa" in html
+    assert 'value="Trần Văn Cường"' in html
+    assert not Person.objects.filter(full_name="Trần Văn Cường").exists()
