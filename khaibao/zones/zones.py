@@ -20,6 +20,7 @@ from shapely import Polygon
 from shapely.geometry import shape
 
 from khaibao.accounts.models import Account
+from khaibao.core.hooks import hooks_call
 from khaibao.places.models import Province, Ward
 from khaibao.risk import engine
 from khaibao.zones.geometry import GeometryError, check_circle, haversine_m, polygon_geojson, polygon_parse
@@ -313,6 +314,8 @@ def _zone_publish(*, actor: Account, zone: Zone, version: ZoneVersion, values: Z
     })
     if _warns(values, version.change):
         warning_run_queue(ZoneWarningRun.objects.create(zone_version=version))
+        # The people checked in at venues the zone covers (settings.AREA_PUBLISHED_HOOKS).
+        hooks_call("AREA_PUBLISHED_HOOKS", actor=actor, zone_version=version)
 
 
 def zone_preview(*, actor: Account, data: ZoneInput, zone: Zone | None = None) -> tuple[ZoneValues, Province]:
