@@ -143,6 +143,10 @@ PERSON_HOME_MOVED_HOOKS = ["khaibao.monitoring.assessment.person_status_home_syn
 # An account's own ("self") person now exists (people.households, people.volunteers): called
 # with account= and person_id=, in the transaction.
 SELF_PERSON_ADDED_HOOKS = ["khaibao.orgs.members.members_attach_self"]
+# An official replied to a citizen's report (reports.services.report_reply_add): called with
+# account= (the signed-in reporter) and report_id=, in the transaction. Issue 17: the reporter
+# is told, instead of having to look.
+REPORT_REPLIED_HOOKS = ["khaibao.notifications.services.report_reply_notify"]
 # People zone warnings never reach: functions () -> a subquery of person ids. The privacy app
 # (a layer above zones) plugs in everyone whose consent is withdrawn or data erased (issue 8 §2:
 # the anonymous shell kept for the statistics still has a home ward).

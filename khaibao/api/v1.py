@@ -16,6 +16,7 @@ from khaibao.api import (
     declarations,
     exports,
     me,
+    memberships,
     news,
     notifications,
     orgs,
@@ -138,6 +139,7 @@ def _register_routers() -> None:
     api.add_router("/news", news.router)
     api.add_router("/reports", reports.router)  # issue 6
     api.add_router("/orgs", orgs.router)  # issue 7
+    api.add_router("/memberships", memberships.router)  # issue 21
     api.add_router("/volunteers", volunteers.router)  # issue 7
     api.add_router("/audit", audit.router)  # issue 8
     api.add_router("/privacy", privacy.router)  # issue 8

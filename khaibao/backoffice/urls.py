@@ -4,7 +4,7 @@ from khaibao.backoffice import audit as audit_console
 from khaibao.backoffice import break_glass as break_glass_console
 from khaibao.backoffice import cases as cases_console
 from khaibao.backoffice import compliance as compliance_console
-from khaibao.backoffice import exports, verify, views
+from khaibao.backoffice import exports, subject_requests, verify, views
 from khaibao.backoffice import news as news_console
 from khaibao.backoffice import orgs as orgs_console
 from khaibao.backoffice import reports as reports_console
@@ -62,6 +62,8 @@ urlpatterns = [
     path("compliance/<int:unit_id>/", compliance_console.dashboard, name="compliance_unit"),
     path("compliance/<int:unit_id>/members/", compliance_console.members, name="compliance_members"),
     path("compliance/<int:unit_id>/export/", compliance_console.export, name="compliance_export"),
+    path("compliance/<int:unit_id>/remind/", compliance_console.remind_now, name="compliance_remind"),
+    path("compliance/<int:unit_id>/chase/", compliance_console.chase_export, name="compliance_chase"),
     path("news/", news_console.news_list, name="news"),
     path("news/new/", news_console.news_create, name="news_create"),
     path("news/preview/", news_console.news_preview, name="news_preview"),
@@ -81,6 +83,7 @@ urlpatterns = [
     path("volunteers/<int:appointment_id>/revoke/", volunteers_console.volunteer_revoke, name="volunteer_revoke"),
     path("audit/", audit_console.audit_search, name="audit"),
     path("audit/export/", audit_console.audit_export, name="audit_export"),
+    path("privacy/requests/", subject_requests.requests_list, name="subject_requests"),
     path("exports/", exports.exports, name="exports"),
     path("exports/<int:job_id>/", exports.export_status, name="export_status"),
     path("exports/<int:job_id>/download/", exports.export_download, name="export_download"),

@@ -163,6 +163,8 @@ BLIND_INDEXES = (
     BlindIndex("orgs.Member", "phone_index", "phone", "khaibao.accounts.phones.phone_index", ""),
     # Which venue a check-in was at (issue 20): sealed, matched by this index.
     BlindIndex("venues.CheckIn", "venue_index", "venue_sealed", "khaibao.venues.sealing.venue_index_of", ""),
+    # The places of a declaration's sealed travel answers (issue 18; the zone warning job's lookup).
+    BlindIndex("declarations.Declaration", "travel_index", "answers", "khaibao.declarations.travel.travel_index", []),
 )
 
 

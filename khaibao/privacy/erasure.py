@@ -140,7 +140,7 @@ def _erase(person: Person, now: datetime) -> dict[str, int]:
         answers = declaration.answers if isinstance(declaration.answers, dict) else {}
         # Only the symptom codes are counted by the statistics; the rest of the answers go.
         Declaration.objects.filter(pk=declaration.pk).update(
-            answers={"symptoms": answers.get("symptoms", [])}, declared_by=None
+            answers={"symptoms": answers.get("symptoms", [])}, travel_index=[], declared_by=None
         )
         kept_declarations += 1
     window_day = timezone.localdate(window)

@@ -51,6 +51,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /sign-in/": EVERYONE, "POST /sign-in/": EVERYONE,
     # Step two of sign-in: without a phone from step one everyone is sent back to step one.
     "GET /sign-in/code/": NOBODY, "POST /sign-in/code/": NOBODY,
+    "GET /sign-in/code/new/": NOBODY, "POST /sign-in/code/new/": NOBODY,
     "GET /sign-out/": NOBODY, "POST /sign-out/": EVERYONE,
     "GET /household/": CITIZENS, "POST /household/": CITIZENS,
     "GET /household/add/": CITIZENS, "POST /household/add/": CITIZENS,
@@ -73,6 +74,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /people/<int:person_id>/risk/": OWNER, "POST /people/<int:person_id>/risk/": OWNER,
     "GET /people/<int:person_id>/update/": OWNER, "POST /people/<int:person_id>/update/": OWNER,
     "GET /memberships/": CITIZENS, "POST /memberships/": CITIZENS,
+    # The reminders' short link: a redirect to /memberships/ for anyone (which then asks to sign in).
+    "GET /tv": EVERYONE, "POST /tv": EVERYONE,
     # The roster entry belongs to Lan's phone; answering it is hers alone.
     "GET /memberships/<int:member_id>/<str:answer>/": NOBODY,
     "POST /memberships/<int:member_id>/<str:answer>/": OWNER,
@@ -160,10 +163,13 @@ MATRIX: dict[str, frozenset[str]] = {
     # The data-protection officer's audit trail (issue 8): the DPO alone.
     "GET /staff/audit/": DPO, "POST /staff/audit/": NOBODY,
     "GET /staff/audit/export/": NOBODY, "POST /staff/audit/export/": DPO,
+    "GET /staff/privacy/requests/": DPO, "POST /staff/privacy/requests/": NOBODY,
     "GET /staff/compliance/": ORG_ADMINS, "POST /staff/compliance/": ORG_ADMINS,
     "GET /staff/compliance/<int:unit_id>/": ORG_A, "POST /staff/compliance/<int:unit_id>/": ORG_A,
     "GET /staff/compliance/<int:unit_id>/members/": ORG_A, "POST /staff/compliance/<int:unit_id>/members/": ORG_A,
     "GET /staff/compliance/<int:unit_id>/export/": ORG_A, "POST /staff/compliance/<int:unit_id>/export/": ORG_A,
+    "GET /staff/compliance/<int:unit_id>/remind/": NOBODY, "POST /staff/compliance/<int:unit_id>/remind/": ORG_A,
+    "GET /staff/compliance/<int:unit_id>/chase/": NOBODY, "POST /staff/compliance/<int:unit_id>/chase/": ORG_A,
     "GET /staff/news/": OFFICIALS - WARD_OFFICIALS, "POST /staff/news/": OFFICIALS - WARD_OFFICIALS,
     "GET /staff/news/new/": OFFICIALS - WARD_OFFICIALS, "POST /staff/news/new/": OFFICIALS - WARD_OFFICIALS,
     "GET /staff/news/preview/": NOBODY, "POST /staff/news/preview/": OFFICIALS - WARD_OFFICIALS,
@@ -205,7 +211,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /api/v1/me": SIGNED_IN, "GET /api/v1/me/export": CITIZENS,
     "GET /api/v1/audit": DPO, "GET /api/v1/audit/categories": DPO,
     "GET /api/v1/privacy/consent": CITIZENS, "GET /api/v1/privacy/export": CITIZENS,
-    "GET /api/v1/privacy/erasures": CITIZENS, "POST /api/v1/privacy/erasure-codes": OWNER,
+    "GET /api/v1/privacy/erasures": CITIZENS, "GET /api/v1/privacy/requests": DPO, "POST /api/v1/privacy/erasure-codes": OWNER,
     "POST /api/v1/privacy/erasure-codes/{code_id}/confirm": NOBODY,
     "GET /api/v1/places/provinces": EVERYONE, "GET /api/v1/places/provinces/{code}/wards": EVERYONE,
     "GET /api/v1/places/countries": EVERYONE,
@@ -250,6 +256,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "POST /api/v1/orgs/{unit_id}/roster": ORG_A, "GET /api/v1/orgs/roster-imports/{import_id}/errors.csv": ORG_A,
     "GET /api/v1/orgs/{unit_id}/campaigns": ORG_A, "POST /api/v1/orgs/{unit_id}/campaigns": ORG_A,
     "GET /api/v1/orgs/{unit_id}/compliance": ORG_A, "GET /api/v1/orgs/{unit_id}/members": ORG_A,
+    # Issue 21: a citizen answers for the roster lines linked to their own phone.
+    "GET /api/v1/memberships": CITIZENS, "POST /api/v1/memberships/{member_id}/confirm": OWNER,
+    "POST /api/v1/memberships/{member_id}/decline": OWNER,
+    "POST /api/v1/orgs/{unit_id}/remind": ORG_A,
     # The appointments an account manages / the people a volunteer assists (empty for others).
     "GET /api/v1/volunteers": SIGNED_IN, "POST /api/v1/volunteers": ORG_ADMINS | WARD_OFFICIALS,
     "GET /api/v1/volunteers/assisted": SIGNED_IN, "POST /api/v1/volunteers/assisted": VOLUNTEER,

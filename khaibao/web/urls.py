@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from khaibao.news.feeds import NewsAtomFeed
 from khaibao.web import (
@@ -26,6 +27,7 @@ urlpatterns = [
     path("zones/check/", zones.zones_check, name="zones_check"),
     path("sign-in/", views.sign_in, name="sign_in"),
     path("sign-in/code/", views.sign_in_code, name="sign_in_code"),
+    path("sign-in/code/new/", views.sign_in_resend, name="sign_in_resend"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("household/", household.household_list, name="household"),
     path("household/add/", household.household_add, name="household_add"),
@@ -45,6 +47,8 @@ urlpatterns = [
     path("people/<int:person_id>/risk/", declare.risk_declare, name="person_risk"),
     path("people/<int:person_id>/update/", declare.daily_update, name="person_update"),
     path("memberships/", memberships.membership_list, name="memberships"),
+    # The short link in organisations' reminder SMS (khaibao.orgs.reminders.CONFIRM_PATH).
+    path("tv", RedirectView.as_view(pattern_name="web:memberships"), name="memberships_short"),
     path(
         "memberships/<int:member_id>/<str:answer>/",
         memberships.membership_answer,
