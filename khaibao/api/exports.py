@@ -58,7 +58,7 @@ def _official(request: AuthedRequest) -> Any:
     return account
 
 
-def _out(request: HttpRequest, job: ExportJob) -> ExportOut:
+def export_out(request: HttpRequest, job: ExportJob) -> ExportOut:
     url = None
     if job.status == JobStatus.DONE and job.file_name and not job.is_expired():
         url = request.build_absolute_uri(services.export_download_url(job))
@@ -111,17 +111,18 @@ def export_create(request: AuthedRequest, data: ExportIn) -> Any:
         response["X-Export-Id"] = str(outcome.job.pk)
         response["Cache-Control"] = "no-store"
         return response
-    return Status(202, _out(request, outcome.job))
+    return Status(202, export_out(request, outcome.job))
 
 
 @router.get("", response={200: ExportListOut, 403: ErrorOut})
 def export_list(request: AuthedRequest, before: int | None = None) -> ExportListOut:
     """Your exports, newest first (keyset: pass the last id as `before`)."""
     jobs = selectors.export_jobs_for(_official(request), before=before)
-    return ExportListOut(items=[_out(request, job) for job in jobs])
+    return ExportListOut(items=[export_out(request, job) for job in jobs])
 
 
 @router.get("/{job_id}", response={200: ExportOut, 403: ErrorOut, 404: ErrorOut})
 def export_detail(request: AuthedRequest, job_id: int) -> ExportOut:
-    """One of your exports: status, progress and, when ready, its signed download link."""
-    return _out(request, selectors.access_export_for_owner(_official(request), job_id))
+    """One of your exports: status, progress and, when ready, its signed download link. An
+    organisation admin polls their chasing lists here too (POST /orgs/{id}/chase)."""
+    return export_out(request, selectors.access_export_for_owner(request.auth, job_id))

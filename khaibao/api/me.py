@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from khaibao.accounts.models import Role
 from khaibao.accounts.phones import mask_phone
@@ -12,6 +12,7 @@ from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
+from khaibao.orgs.selectors import pending_memberships
 from khaibao.people.access import account_roles, describe_scope
 from khaibao.privacy.selectors import export_json
 from khaibao.privacy.services import household_export
@@ -27,6 +28,9 @@ class MeOut(Schema):
     role: str
     roles: list[str]
     scope: dict[str, Any]
+    pending_memberships: int = Field(
+        0, description="roster lines linked to your phone awaiting your answer (GET /memberships)"
+    )
 
 
 @router.get("", response=MeOut)
@@ -41,6 +45,8 @@ def me(request: AuthedRequest) -> dict[str, Any]:
         "role": account.role,
         "roles": account_roles(account),
         "scope": describe_scope(account),
+        # So the app can ask right after sign-in (issue 21), without a second request first.
+        "pending_memberships": pending_memberships(account).count(),
     }
 
 

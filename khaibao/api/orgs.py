@@ -9,16 +9,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from khaibao.api.auth import AuthedRequest
+from khaibao.api.exports import ExportOut, export_out
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip, csv_attachment
-from khaibao.orgs import access, compliance, members, reminders, selectors, services
+from khaibao.orgs import access, chase, compliance, members, reminders, selectors, services
 from khaibao.orgs.models import Campaign, OrgUnit, ReminderPolicy
 
 router = Router(tags=["organisations"])
@@ -365,3 +366,35 @@ def unit_remind(request: AuthedRequest, unit_id: int, data: RemindIn) -> tuple[i
     if campaign is None:
         raise ServiceError(_("No campaign covers this unit."), code="no_campaign", status=409)
     return 202, reminders.unit_remind_now(actor=request.auth, unit=unit, campaign=campaign, ip=client_ip(request))
+
+
+# --- The chasing list (issue 21) -----------------------------------------------------------
+
+
+class ChaseIn(StrictSchema):
+    status: Literal["not_done", "awaiting_confirmation", "not_declared", "not_updated_today"] = "not_done"
+    format: Literal["csv", "xlsx"] = "csv"
+    campaign: int | None = Field(None, description="campaign id (default: the newest covering the unit)")
+
+
+@router.post(
+    "/{unit_id}/chase",
+    response={200: None, 202: ExportOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut},
+)
+def unit_chase(request: AuthedRequest, unit_id: int, data: ChaseIn) -> Any:
+    """The members of the unit's subtree who still have something to do (unit path, roster name
+    and phone, what is left), never a health detail. Up to EXPORT_STREAM_MAX_ROWS rows: 200 with
+    the file; more: 202 with a job to poll at GET /exports/{id}. Audited, capped per day (429)."""
+    unit, campaign = _unit_and_campaign(request, unit_id, data.campaign)
+    if campaign is None:
+        raise ServiceError(_("No campaign covers this unit."), code="no_campaign", status=409)
+    outcome = chase.chase_export_request(
+        actor=request.auth, unit=unit, campaign=campaign, status=data.status, fmt=data.format, ip=client_ip(request)
+    )
+    if outcome.content is not None:
+        response = StreamingHttpResponse(outcome.content, content_type=outcome.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{outcome.filename}"'
+        response["X-Export-Id"] = str(outcome.job.pk)
+        response["Cache-Control"] = "no-store"
+        return response
+    return Status(202, export_out(request, outcome.job))

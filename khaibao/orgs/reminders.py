@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from khaibao.accounts.models import Account
-from khaibao.accounts.sms import send_sms
+from khaibao.accounts.sms import send_sms, sms_text
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
 from khaibao.notifications.services import notify_account, sms_budget_take
@@ -172,11 +172,21 @@ def campaign_reminder_send(*, campaign: Campaign, member: Member, day: date) -> 
             else:
                 phone = member.phone
                 with translation.override("vi"):
-                    text = f"{title}: {body}"
+                    text = _fit_sms(str(title), str(body))
                 transaction.on_commit(lambda: _send_sms(phone, text), robust=True)
     except IntegrityError:  # reminded a moment ago by another run
         return False
     return True
+
+
+def _fit_sms(title: str, body: str) -> str:
+    """Within SMS_MAX_CHARS (unaccented, as sent): without the title if need be, so that the
+    link and the keyword at the end survive a long unit name as long as possible."""
+    limit = settings.SMS_MAX_CHARS
+    for text in (f"{title}: {body}", body):
+        if len(sms_text(text)) <= limit:
+            return text
+    return body[:limit]
 
 
 def _send_sms(phone: str, text: str) -> None:

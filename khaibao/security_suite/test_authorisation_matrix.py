@@ -261,7 +261,7 @@ MATRIX: dict[str, frozenset[str]] = {
     # Issue 21: a citizen answers for the roster lines linked to their own phone.
     "GET /api/v1/memberships": CITIZENS, "POST /api/v1/memberships/{member_id}/confirm": OWNER,
     "POST /api/v1/memberships/{member_id}/decline": OWNER,
-    "POST /api/v1/orgs/{unit_id}/remind": ORG_A,
+    "POST /api/v1/orgs/{unit_id}/remind": ORG_A, "POST /api/v1/orgs/{unit_id}/chase": ORG_A,
     # The appointments an account manages / the people a volunteer assists (empty for others).
     "GET /api/v1/volunteers": SIGNED_IN, "POST /api/v1/volunteers": ORG_ADMINS | WARD_OFFICIALS,
     "GET /api/v1/volunteers/assisted": SIGNED_IN, "POST /api/v1/volunteers/assisted": VOLUNTEER,

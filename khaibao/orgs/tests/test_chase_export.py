@@ -80,3 +80,23 @@ def test_it_is_capped_like_other_exports_and_stays_in_the_subtree(world: Any, tr
     assert resp.status_code in (400, 403)
     assert "org_members" not in official_client(world.province).get("/staff/exports/").content.decode()
     assert ExportJob.objects.filter(kind=Kind.ORG_MEMBERS).count() == 1
+
+
+def test_the_api_streams_a_small_list_and_queues_a_large_one(world: Any, tree: Any, api: Any, settings: Any) -> None:
+    admin = api.as_(tree.admin)
+    small = admin.post(f"/orgs/{tree.hn.pk}/chase", {"status": "awaiting_confirmation"})
+    assert small.status_code == 200
+    assert len(_rows(b"".join(small.streaming_content))) - 1 == 2
+    settings.EXPORT_STREAM_MAX_ROWS = 1
+    large = admin.post(f"/orgs/{tree.twd.pk}/chase", {"format": "xlsx"})
+    assert large.status_code == 202, large.content
+    job_id = large.json()["id"]
+    export_run.call(job_id)
+    polled = admin.get(f"/exports/{job_id}").json()
+    assert (polled["status"], polled["row_count"]) == ("done", 5)
+    assert polled["download_url"]
+    # Not another admin's, not outside the subtree, not for officials.
+    assert api.as_(tree.hn_admin).get(f"/exports/{job_id}").status_code == 404
+    assert api.as_(tree.hn_admin).post(f"/orgs/{tree.hcm.pk}/chase", {}).status_code == 404
+    assert api.as_(world.province).post(f"/orgs/{tree.hn.pk}/chase", {}).status_code == 403
+    assert admin.post(f"/orgs/{tree.hn.pk}/chase", {"status": "urgent"}).status_code == 400

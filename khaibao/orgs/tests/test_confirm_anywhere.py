@@ -33,6 +33,8 @@ def test_an_app_member_confirms_through_the_api_without_a_second_code(world: Any
     campaign = Campaign.objects.create(unit=units["twd"], name="100%", starts_on=start, deadline=start + timedelta(days=9))
     app = _app_sign_in(api, sms, "0900000001")
     texts_after_sign_in = len(sms.messages())
+    # Right after sign-in the app learns there is something to answer.
+    assert app.get("/me").json()["pending_memberships"] == 2
 
     listed = app.get("/memberships")
     assert listed.status_code == 200, listed.content
@@ -53,6 +55,7 @@ def test_an_app_member_confirms_through_the_api_without_a_second_code(world: Any
     declined = app.post(f"/memberships/{wrong.pk}/decline")
     assert (declined.status_code, declined.json()["state"]) == (200, "declined")
     assert [m["unit_name"] for m in app.get("/memberships").json()] == ["Đoàn cơ sở phường Hoàn Kiếm"]
+    assert app.get("/me").json()["pending_memberships"] == 0
     assert app.post(f"/memberships/{wrong.pk}/confirm").status_code == 404  # unlinked now
 
     # No second code was sent for any of it.

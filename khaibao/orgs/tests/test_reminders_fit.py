@@ -116,3 +116,18 @@ def test_remind_now_is_refused_when_the_campaign_sends_no_reminders(world: Any, 
     # Outside one's subtree: the same 404 as a missing unit.
     assert api.as_(tree.hn_admin).post(f"/orgs/{tree.hcm.pk}/remind", {}).status_code == 404
     assert not UnitReminderRun.objects.exists()
+
+
+def test_a_reminder_sms_keeps_its_link_and_keyword_within_the_sms_length(
+    world: Any, tree: Any, settings: Any, sms: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.DAILY_REMINDER_HOUR = 0
+    tree.hn.name = "Đoàn Thanh niên Cộng sản Hồ Chí Minh thành phố Hà Nội, khối các cơ quan"
+    tree.hn.save()
+    line = Member.objects.get(unit=tree.hn, person__isnull=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.campaign_reminders.call()
+    (text,) = [m["body"] for m in sms.messages() if m["to"] == line.phone]
+    assert len(text) <= settings.SMS_MAX_CHARS  # 320: the title gave way to the link and keywords
+    assert "/tv" in text
+    assert "TUCHOI" in text

@@ -91,10 +91,13 @@ def test_the_compliance_numbers_are_written_the_vietnamese_way(world: Any, units
     campaign = Campaign.objects.create(unit=units["hn"], name="100%", starts_on=d, deadline=d + timedelta(days=3))
     UnitComplianceRollup.objects.create(
         campaign=campaign, unit=units["hn"], day=d, refreshed_at=timezone.now(),
-        members=20_000, confirmed=12_345, declared=6_000, updated_today=4_000,
+        members=20_000, confirmed=12_345, declared=6_000, updated_today=4_000, declined=1_234, reminded=1_985,
     )
     page = console(hn_admin).get(f"/staff/compliance/{units['hn'].pk}/", headers={"Accept-Language": "vi"}).content.decode()
     assert "20.000" in page
     assert "12.345" in page
     assert "48,6%" in page  # 6,000 / 12,345
-    assert "20,000" not in page
+    assert "1.234 dòng" in page  # declined lines
+    assert "đã nhắc 1.985 thành viên" in page  # the last reminder's count
+    for english in ("20,000", "12,345", "1,985", "1985"):
+        assert english not in page
