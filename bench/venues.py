@@ -81,8 +81,8 @@ def _seed(visitors: int, noise: int) -> tuple[Any, Any]:
         cursor.execute(
             """
             INSERT INTO venues_checkin (person_id, account_id, venue_index, venue_sealed, at, day, via, created_at)
-            SELECT p, NULL, CASE WHEN n % 2 = 0 THEN %s ELSE %s END, CASE WHEN n % 2 = 0 THEN %s ELSE %s END,
-                   CASE WHEN n % 2 = 0 THEN %s - interval '1 day' ELSE %s - interval '10 minutes' END, %s, 'scan', %s
+            SELECT p, NULL, CASE WHEN n %% 2 = 0 THEN %s ELSE %s END, CASE WHEN n %% 2 = 0 THEN %s ELSE %s END,
+                   CASE WHEN n %% 2 = 0 THEN %s - interval '1 day' ELSE %s - interval '10 minutes' END, %s, 'scan', %s
               FROM unnest(%s::bigint[]) WITH ORDINALITY AS t(p, n)
             """,
             [venue_index(venue.pk), venue_index(other.pk), sealed_here, sealed_other, now, now,
