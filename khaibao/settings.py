@@ -82,6 +82,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # khaibao/wiring.py, with where static files come from and the permissions policy: nothing
 # there depends on the environment. Imported as settings of this module.
 from khaibao.wiring import (  # noqa: E402, F401
+    API_LANE_PREFIXES,
+    API_MIDDLEWARE,
     ASSESSMENT_EXPOSURE_SOURCES,
     ASSESSMENT_ZONE_SOURCES,
     DAILY_REMINDER_SOURCES,

@@ -78,6 +78,25 @@ MIDDLEWARE = [
     "khaibao.api.idempotency.IdempotencyMiddleware",
 ]
 
+# The API's own stack (khaibao/core/lanes.py: requests under /api/ take it, pages take the one
+# above). Kept: overload shedding, the security headers, the body checks, the rate limits and the
+# access-token deny-list (one Redis round trip), the language of the messages (Accept-Language)
+# and Idempotency-Key. Left out, as an API call carries a bearer token and answers small JSON:
+# sessions, CSRF, auth from the session, django-otp, messages, the staff timeouts, htmx,
+# WhiteNoise and GZip — each measured in bench/RESULTS.md, "Issue 19".
+API_LANE_PREFIXES = ["/api/"]
+API_MIDDLEWARE = [
+    "khaibao.core.overload.OverloadMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    # A fixed policy for JSON (default-src 'none'): django-csp builds the pages' one per response.
+    "khaibao.core.headers.ApiSecurityHeadersMiddleware",
+    "khaibao.api.middleware.ApiBodyLimitMiddleware",
+    "khaibao.api.middleware.ApiTokenRateLimitMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "khaibao.api.idempotency.IdempotencyMiddleware",
+]
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
