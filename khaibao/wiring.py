@@ -167,6 +167,9 @@ ZONE_WARNING_EXCLUSIONS = ["khaibao.privacy.selectors.processing_stopped_ids"]
 # exposures contact tracing registered, and the epidemic zones a declared trip went through.
 ASSESSMENT_EXPOSURE_SOURCES = ["khaibao.tracing.selectors.TRACED_EXPOSURES"]
 ASSESSMENT_ZONE_SOURCES = ["khaibao.zones.selectors.zone_facts_for_travel"]
+# What a status read shows from apps above monitoring, read in the status row's own statement
+# (monitoring.selectors.person_status_read): the current pass code, the citizen's follow-up.
+STATUS_READ_SOURCES = ["khaibao.passes.services.STATUS_PASS_CODE", "khaibao.cases.citizen_view.STATUS_FOLLOW_UP"]
 
 # Static files: the project's own, and what packages ship.
 STATICFILES_DIRS: list[Any] = [_HERE / "static"]
