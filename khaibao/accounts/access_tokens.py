@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khaibao.accounts import ratelimit
-from khaibao.accounts.models import Account, ApiSession
+from khaibao.accounts.models import Account, ApiSession, Role
 from khaibao.audit.services import audit_record
 from khaibao.core import crypto
 from khaibao.core.errors import ServiceError
@@ -62,9 +62,15 @@ class AccessClaims:
         """The account as the token states it: id, role and active, without a database read.
 
         The other fields are deferred: reading one loads it (one query), as for any deferred
-        field. Active: a closed account is on the deny-list, checked before this is used.
+        field. Active: a closed account is on the deny-list, checked before this is used. A
+        citizen's username is known too: sign-in makes citizen accounts without one, and the audit
+        trail then names the account by its id (audit/services.py `_actor_label`) — with no read.
         """
         alias = router.db_for_read(Account)
+        if self.role == Role.CITIZEN:
+            return Account.from_db(
+                alias, ["id", "username", "role", "is_active"], [self.account_id, None, self.role, True]
+            )
         return Account.from_db(alias, ["id", "role", "is_active"], [self.account_id, self.role, True])
 
 

@@ -10,6 +10,7 @@ import pytest
 import redis
 from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 from django.test.utils import CaptureQueriesContext
 
 from khaibao.accounts import access_tokens, ratelimit
@@ -216,3 +217,18 @@ def test_the_deny_list_is_read_with_the_rate_limits_in_one_redis_round_trip(worl
     assert one_request == ["pipeline of 7"]
     assert signed_out.status_code == 204
     assert denied.status_code == 401
+
+
+def test_a_daily_update_reads_no_account_and_labels_the_audit_event_by_id(world, api, sms):
+    pair = sign_in(api, sms)
+    day = timezone.localdate().isoformat()  # only today or yesterday may be sent
+
+    with CaptureQueriesContext(connection) as ctx:
+        resp = api.put(f"/people/{world.lan_self.id}/updates/{day}", {"symptoms": [], "feeling": "well"},
+                       headers=bearer(pair["access_token"]))
+
+    assert resp.status_code in (200, 201), resp.content
+    assert "accounts_account" not in " ".join(q["sql"] for q in ctx.captured_queries)
+    event = AuditEvent.objects.filter(action__startswith="daily_update.").latest("id")
+    assert event.actor_id == world.lan.pk
+    assert event.actor_label == f"account {world.lan.pk}"
