@@ -10,8 +10,8 @@ import pytest
 import redis
 from django.db import connection
 from django.test import override_settings
-from django.utils import timezone
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from khaibao.accounts import access_tokens, ratelimit
 from khaibao.accounts.models import Account, ApiSession
