@@ -190,3 +190,24 @@ def test_the_api_lane_answers_in_the_language_asked(world, api):
     assert english.json()["error"]["message"].startswith("Sign in first")
     assert english.json()["error"]["message"] != vietnamese.json()["error"]["message"]
     assert json.loads(english.content)["error"]["code"] == "unauthorized"
+
+
+def test_the_asgi_entry_point_splits_the_same_way():
+    import asyncio
+
+    from khaibao.core.lanes import AsgiLanes
+
+    seen: list[str] = []
+
+    def app(name: str) -> Any:
+        async def call(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            seen.append(name)
+
+        return call
+
+    lanes = AsgiLanes(api=app("api"), site=app("site"))
+    for scope in ({"type": "http", "path": "/api/v1/me"}, {"type": "http", "path": "/household/"},
+                  {"type": "http", "path": "/api/v1/docs"}, {"type": "lifespan"}):
+        asyncio.run(lanes(scope, None, None))
+
+    assert seen == ["api", "site", "site", "site"]
