@@ -42,6 +42,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--targets", default="echo,updates,status")
+    parser.add_argument("--kept", action="store_true",
+                        help="instead: a ladder from no middleware at all up to the lane, one kept piece at a time")
     parser.add_argument("--json", default="")
     args = parser.parse_args()
 
@@ -61,10 +63,15 @@ def main() -> None:
     lane = list(settings.API_MIDDLEWARE)
     left_out = [m for m in full if m not in lane]
     stacks: dict[str, list[str]] = {"full": full, "lane": lane}
+    if args.kept:
+        # What each piece the lane keeps costs: from nothing (Django + ninja alone) up to the lane.
+        stacks = {"full": full, "none": []}
+        for i, name in enumerate(lane, start=1):
+            stacks[f"+{name.rsplit('.', 1)[-1]}"] = lane[:i]
     # A ladder: each rung puts back one more left-out middleware, in the full stack's order (so
     # that what one needs — auth needs sessions, django-otp needs auth — is already back).
     added: list[str] = []
-    for name in left_out:
+    for name in [] if args.kept else left_out:
         added.append(name)
         stacks[f"+{name.rsplit('.', 1)[-1]}"] = [m for m in [*full, *lane] if m in lane or m in added]
 
@@ -115,7 +122,8 @@ def main() -> None:
         print(f"\n{target}: CPU ms per request, median of {args.rounds} rounds (min–max); a piece's cost"
               " from the minimums")
         rows = {}
-        previous = "lane"
+        base = "none" if args.kept else "lane"
+        previous = base
         for name, values in samples[target].items():
             extra = low[name] - low[previous] if name.startswith("+") else 0.0
             print(f"  {name:36s} {med[name]:6.3f} ({min(values):.3f}–{max(values):.3f})"
@@ -124,8 +132,8 @@ def main() -> None:
                           "max_ms": round(max(values), 4), "piece_us": round(extra * 1000, 1)}
             if name.startswith("+"):
                 previous = name
-        print(f"  full − lane: {(med['full'] - med['lane']) * 1000:.0f} µs per request (medians),"
-              f" {(low['full'] - low['lane']) * 1000:.0f} µs (minimums)")
+        print(f"  full − {base}: {(med['full'] - med[base]) * 1000:.0f} µs per request (medians),"
+              f" {(low['full'] - low[base]) * 1000:.0f} µs (minimums)")
         results["targets"][target] = rows
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
