@@ -20,6 +20,7 @@ from khaibao.monitoring.explain import (
 from khaibao.monitoring.selectors import monitoring_progress, person_status
 from khaibao.passes.services import pass_issue_with_code
 from khaibao.people.access import access_person_for_declarer
+from khaibao.venues.selectors import exposures_of
 
 HISTORY_ON_PAGE = 20
 
@@ -44,5 +45,7 @@ def status_page(request: SignedInRequest, person_id: int) -> HttpResponse:
             "history": [(d, level_display(d.assessment.level if hasattr(d, "assessment") else None)) for d in history],
             "pass_info": pass_issue_with_code(person=person),
             "follow_up": followup_for_citizen(person),
+            # Issue 20: where and when the person was at a venue with a case, beside the rule's words.
+            "venue_exposures": exposures_of(person.pk),
         },
     )
