@@ -23,9 +23,9 @@ $(STAMP): pyproject.toml
 compilemessages: $(STAMP)
 	$(VENV)/bin/pybabel compile --statistics -d khaibao/locale -D django
 
-## setup: virtual environment, Python packages, compiled translations, Debian chromium for browser tests
+## setup: virtual environment, Python packages, compiled translations, Debian packages (chromium for browser tests, pgbouncer)
 setup: compilemessages node_modules/.installed
-	@bash scripts/ensure-chromium.sh
+	@bash scripts/ensure-debian-packages.sh
 
 # Front-end pieces only the npm registry has (package.json + lock file; nothing committed).
 node_modules/.installed: package.json package-lock.json
@@ -149,3 +149,35 @@ bench-warning: $(STAMP)
 .PHONY: test-faults
 test-faults: $(STAMP)
 	$(PY) bench/faults.py $(FAULTS_ARGS)
+
+## test-pgbouncer: PgBouncer in transaction mode in front of PostgreSQL (127.0.0.1:PGBOUNCER_PORT, own config in a temp dir): the API tests and a short load through it (scripts/pgbouncer.sh; docs/operations.md)
+.PHONY: test-pgbouncer
+PGBOUNCER_PORT ?= 6433
+PGB_TESTS ?= khaibao/api khaibao/accounts khaibao/monitoring khaibao/declarations khaibao/core/tests/test_lanes.py
+PGB_LOAD_NAME ?= khaibao_hot
+PGB_DIRECT := postgres://root@127.0.0.1:5432
+PGB_POOLED := postgres://root@127.0.0.1:$(PGBOUNCER_PORT)
+# Behind PgBouncer 1.18 in transaction mode: no prepared statements, no startup options.
+PGB_ENV := DB_PREPARED_STATEMENTS=0 DB_TIMEOUTS_AT_CONNECT=0
+# A prefix for the load run alone, e.g. PGB_LOCK="flock /tmp/kb-bench.lock" on a shared machine.
+PGB_LOCK ?=
+test-pgbouncer: $(STAMP)
+	@bash scripts/ensure-debian-packages.sh
+	@# Fresh test databases (reused between the test processes' runs, dropped with PgBouncer stopped:
+	@# its pooled server connections would hold them open).
+	@for db in $$(psql -h 127.0.0.1 -U root -d postgres -XAtc "SELECT datname FROM pg_database WHERE datname LIKE 'test_khaibao_pgbouncer%'"); do \
+		psql -h 127.0.0.1 -U root -d postgres -Xqc "DROP DATABASE \"$$db\""; done
+	@psql -h 127.0.0.1 -U root -d postgres -XAtc "SELECT 1 FROM pg_database WHERE datname = '$(PGB_LOAD_NAME)'" | grep -q 1 || \
+		$(PY) bench/generate.py --db $(PGB_DIRECT)/$(PGB_LOAD_NAME) --people 20000 --updates 200000
+	DEBUG=1 $(PY) bench/tokens.py --db $(PGB_DIRECT)/$(PGB_LOAD_NAME) --owners 3000 --out var/bench/pgbouncer-tokens.json
+	PGBOUNCER_PORT=$(PGBOUNCER_PORT) bash scripts/pgbouncer.sh start
+	status=0; \
+	DEBUG=1 $(PGB_ENV) DATABASE_URL=$(PGB_POOLED)/khaibao_pgbouncer $(PY) -m pytest -q -n $(JOBS) --reuse-db \
+		-m "not browser and not replica" $(PGB_TESTS) || status=$$?; \
+	$(PGB_LOCK) env $(PGB_ENV) $(PY) bench/load.py --db $(PGB_POOLED)/$(PGB_LOAD_NAME) --tokens var/bench/pgbouncer-tokens.json \
+		--servers granian --workers 4 --runs 1 --targets bare,ninja,updates,status --probe-seconds 5 \
+		--step-seconds 5 --fractions 0.3,0.6,0.9 --pgbench-seconds 5 --port 8766 --json var/bench/pgbouncer.json || status=$$?; \
+	PGBOUNCER_PORT=$(PGBOUNCER_PORT) bash scripts/pgbouncer.sh stop; \
+	for db in $$(psql -h 127.0.0.1 -U root -d postgres -XAtc "SELECT datname FROM pg_database WHERE datname LIKE 'test_khaibao_pgbouncer%'"); do \
+		psql -h 127.0.0.1 -U root -d postgres -Xqc "DROP DATABASE \"$$db\""; done; \
+	exit $$status

@@ -12,7 +12,7 @@ import os
 os.environ.setdefault("DEBUG", "1")
 
 from khaibao.settings import *  # noqa: F403
-from khaibao.settings import DATABASES, LOGGING
+from khaibao.settings import API_LANE_PREFIXES, DATABASES, LOGGING
 
 DEBUG = False
 ROOT_URLCONF = "bench.reference_urls"
@@ -24,3 +24,7 @@ LOGGING["root"]["level"] = "WARNING"
 # many carriers' addresses: the per-address limit would turn the benchmark into a test of the
 # limiter. It still runs (its cost is part of every request), with a ceiling it never reaches.
 API_RATE_PER_IP_PER_MINUTE = 10**9
+# The in-product references (bench/reference_urls.py) run on the API's lane, as the endpoints
+# they are compared with do (khaibao/core/lanes.py); the bare reference has no product at all
+# (bench/bare/).
+API_LANE_PREFIXES = [*API_LANE_PREFIXES, "/bench/ninja/"]

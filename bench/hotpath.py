@@ -4,7 +4,8 @@
         --tokens var/bench/hot-tokens.json --requests 300
     .venv/bin/python bench/hotpath.py ... --profile updates      # pyinstrument of that target
 
-Each target's requests go through Django's test Client against the product's URLs with
+Each target's requests go through Django's test Client — on the API lane for /api/ and the
+in-product references, as production serves them — against the product's URLs with
 bench/bench_settings.py (DEBUG off), the same requests bench/load.py sends (bearer tokens of many
 household owners, Idempotency-Key). Per target: a warm-up, then **CPU ms per request**
 (`time.process_time`, this process only: the database server's CPU is not counted) over
@@ -65,7 +66,14 @@ def main() -> None:
     from bench.load import Workload
 
     data = json.loads(Path(args.tokens).read_text())
-    client = Client()
+    # As production serves them: /api/ through the API's own middleware lane (khaibao/core/lanes.py,
+    # issue 19), other paths through the full stack. A tree from before the lanes has one stack.
+    try:
+        from khaibao.core.testing import ApiLaneClient
+
+        client: Client = ApiLaneClient()
+    except ImportError:
+        client = Client()
 
     def send(workload: Workload) -> int:
         req = workload.next()

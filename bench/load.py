@@ -31,7 +31,11 @@ rate: a short closed-loop probe estimates capacity X, then open-loop steps at fr
                   transaction, constant values; bench/reference_urls.py): floor/s ÷ ninja/s is the
                   ceiling on R3 for this stack;
 * `floor-declaration` — the same for a new declaration (PostgreSQL only);
-* `ninja-read`  — one SELECT behind a minimal ninja endpoint: the reference for status reads.
+* `ninja-read`  — one SELECT behind a minimal ninja endpoint: the reference for status reads;
+* `bare`, `bare-read` — the same upsert and SELECT in the **bare reference** (bench/bare/: its own
+                  minimal settings, Django + ninja and nothing of the product — no middleware, no
+                  apps), on the same server program: R3 is reported against both it and `ninja`
+                  (issue 19: the in-product references hide what the product's stack costs them).
 
 pgbench (bench/pgbench_upsert.sql, one upsert per transaction) runs in the same session with as
 many clients as the server has workers × threads; R1 = updates/s ÷ pgbench tps, R3 = updates/s ÷
@@ -80,6 +84,8 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DEFAULT_DB = "postgres://root@127.0.0.1:5432/khaibao_load"
 MIX = (("update", 70), ("declaration", 10), ("status", 15), ("compliance", 4), ("dashboard", 1))
 SYMPTOM_CHOICES = ([], [], [], ["cough"], ["fever"], ["cough", "sore_throat"])
+# Targets served by the bare reference (bench/bare/: its own settings, no product at all).
+BARE_TARGETS = ("bare", "bare-read")
 # Target name → the request kind whose rate and latency it reports.
 TARGET_KIND = {"updates": "update", "declarations": "declaration", "checkins": "checkin", "mix": "update"}
 SERVERS = {
@@ -140,7 +146,7 @@ class Server:
         env = {**os.environ, "DATABASE_URL": self.db, "DJANGO_SETTINGS_MODULE": "bench.bench_settings",
                "DEBUG": "1", "PYTHONPATH": str(ROOT)}
         self.proc = subprocess.Popen(self.command(), cwd=ROOT, env=env, start_new_session=True)
-        probe = "/" if self.app.startswith("bench.hello") else "/bench/select1"
+        probe = {"bench.hello_wsgi": "/", "bench.bare.wsgi": "/bare/ready"}.get(self.app.split(":")[0], "/bench/select1")
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -349,6 +355,15 @@ class Workload:
             token, person = self._owner_person()
             body = {"person": person, "symptoms": [], "temperature": 36.6, "feeling": "well"}
             return Request("ninja", "POST", "/bench/ninja/insert", {}, json.dumps(body).encode())
+        if kind == "bare":
+            token, person = self._owner_person()
+            body = {"person": person, "symptoms": [], "temperature": 36.6, "feeling": "well"}
+            return Request("bare", "POST", "/bare/insert", {}, json.dumps(body).encode())
+        if kind == "bare-read":
+            token, person = self._owner_person()
+            return Request("bare-read", "GET", f"/bare/read/{person}", {})
+        if kind == "echo":
+            return Request("echo", "GET", "/bench/ninja/echo", {})
         if kind == "ninja-read":
             token, person = self._owner_person()
             return Request("ninja-read", "GET", f"/bench/ninja/read/{person}", {})
@@ -664,19 +679,25 @@ def check_burst(db: str, outcomes: list[Outcome], started_at: datetime) -> dict[
 def run_server(name: str, args: argparse.Namespace, data: dict[str, Any], targets: list[str]) -> dict[str, Any]:
     result: dict[str, Any] = {"server": name, "workers": args.workers, "threads": SERVERS[name][2], "targets": {}}
     concurrency = max(4, 2 * args.workers * SERVERS[name][2])
-    if "hello" in targets:
-        server = Server(name, args.workers, args.port, args.db, app="bench.hello_wsgi:application")
+    # References outside the product, each on the same server program with its own application:
+    # the server's floor (a bare WSGI app) and the bare Django + ninja reference (bench/bare/).
+    for app, own in (("bench.hello_wsgi:application", ("hello",)), ("bench.bare.wsgi:application", BARE_TARGETS)):
+        wanted = [t for t in targets if t in own]
+        if not wanted:
+            continue
+        server = Server(name, args.workers, args.port, args.db, app=app)
         server.start()
         try:
-            log(f"{name}: hello-world (bare WSGI)")
-            result["targets"]["hello"] = step_search(server, data, "hello", args, concurrency)
+            for target in wanted:
+                log(f"{name}: {target} ({app})")
+                result["targets"][target] = step_search(server, data, target, args, concurrency)
         finally:
             server.stop()
     server = Server(name, args.workers, args.port, args.db)
     server.start()
     worker = None
     try:
-        for target in [t for t in targets if t != "hello"]:
+        for target in [t for t in targets if t not in ("hello", *BARE_TARGETS)]:
             log(f"{name}: {target}")
             if target == "mix":
                 worker = start_task_worker(args.db)
@@ -792,15 +813,19 @@ def markdown(report: dict[str, Any]) -> str:
             lines.append(f"| {name} | {target} | {median_range(closed)} | {cpu_txt} | {median_range(bound)} |"
                          f" {median_range(rates)} | {lat_txt} | {len(per)} |")
     lines += ["", "| server | run | pgbench tps | R1 (SLO) | R3 (SLO) | R1 closed-loop | R3 closed-loop | R3 CPU |"
-              " R3 ceiling closed-loop / CPU | status ÷ read | worker RSS MB | run_worker RSS MB | load after |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|"]
+              " R3 ceiling closed-loop / CPU | status ÷ read | R3 bare SLO / closed-loop / CPU | ninja ÷ bare |"
+              " status ÷ bare read | worker RSS MB | run_worker RSS MB | load after |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|"]
     for name, runs in report["servers"].items():
         for i, r in enumerate(runs, start=1):
             q = r.get("ratios", {})
             lines.append(f"| {name} | {i} | {r.get('pgbench_tps') or 0:,.0f} | {q.get('R1_updates_over_pgbench')} |"
                          f" {q.get('R3_updates_over_ninja_insert')} | {q.get('R1_closed_loop')} | {q.get('R3_closed_loop')} |"
                          f" {q.get('R3_cpu')} | {q.get('R3_ceiling_closed_loop')} / {q.get('R3_ceiling_cpu')} |"
-                         f" {q.get('status_over_read_closed_loop')} | {r.get('worker_rss_mb')} | {r.get('run_worker_rss_mb')} | {r.get('load_after')} |")
+                         f" {q.get('status_over_read_closed_loop')} |"
+                         f" {q.get('R3_bare_slo')} / {q.get('R3_bare_closed_loop')} / {q.get('R3_bare_cpu')} |"
+                         f" {q.get('ninja_over_bare_closed_loop')} | {q.get('status_over_bare_read_closed_loop')} |"
+                         f" {r.get('worker_rss_mb')} | {r.get('run_worker_rss_mb')} | {r.get('load_after')} |")
     for b in report.get("bursts", []):
         lines += ["", f"Burst on {b['server']}: {b['offered_per_s']:.0f} req/s offered for {b['seconds']:.0f} s; answers"
                   f" {b['statuses']}; 503 with Retry-After {b['shed_503_with_retry_after']}; load {b.get('load')};"
@@ -816,7 +841,8 @@ def main() -> int:
     parser.add_argument("--servers", default="gunicorn-sync,granian")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--targets", default="hello,ninja,ninja-read,floor,updates,checkins,declarations,status,mix")
+    parser.add_argument("--targets",
+                        default="hello,bare,bare-read,ninja,ninja-read,floor,updates,checkins,declarations,status,mix")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--probe-seconds", type=float, default=5)
     parser.add_argument("--warmup-seconds", type=float, default=3)
@@ -864,6 +890,7 @@ def main() -> int:
             sustained = {t: (v.get("sustained") or {}).get("ok_per_s", {}) for t, v in result["targets"].items()}
             updates = sustained.get("updates", {}).get("update")
             ninja = sustained.get("ninja", {}).get("ninja")
+            bare = sustained.get("bare", {}).get("bare")
             closed = {t: v.get("closed_loop_per_s") for t, v in result["targets"].items()}
             result["ratios"] = {
                 "R1_updates_over_pgbench": round(updates / tps, 3) if updates and tps else None,
@@ -884,6 +911,17 @@ def main() -> int:
                 "declarations_over_floor_closed_loop": (
                     round(closed["declarations"] / closed["floor-declaration"], 3)
                     if closed.get("declarations") and closed.get("floor-declaration") else None),
+                # R3 against the bare reference (bench/bare/: Django + ninja, no product around it):
+                # what the in-product reference's own middleware and settings hide (issue 19).
+                "R3_bare_slo": round(updates / bare, 3) if updates and bare else None,
+                "R3_bare_closed_loop": (round(closed["updates"] / closed["bare"], 3)
+                                        if closed.get("updates") and closed.get("bare") else None),
+                "R3_bare_cpu": (round(cpu_total(result, "bare") / cpu_total(result, "updates"), 3)
+                                if cpu_total(result, "bare") and cpu_total(result, "updates") else None),
+                "ninja_over_bare_closed_loop": (round(closed["ninja"] / closed["bare"], 3)
+                                                if closed.get("ninja") and closed.get("bare") else None),
+                "status_over_bare_read_closed_loop": (round(closed["status"] / closed["bare-read"], 3)
+                                                      if closed.get("status") and closed.get("bare-read") else None),
                 # Status reads against one SELECT behind the same framework.
                 "status_over_read_closed_loop": (round(closed["status"] / closed["ninja-read"], 3)
                                                  if closed.get("status") and closed.get("ninja-read") else None),

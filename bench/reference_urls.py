@@ -7,6 +7,8 @@
   product's update path with (bench/load.py);
 * /bench/hello — a Django view answering a constant (the framework's floor; the server's own
   floor is bench/hello_wsgi.py);
+* /bench/ninja/echo — a fixed JSON answer of a daily update's size behind ninja, no database:
+  what the middleware stacks alone cost (bench/lanes.py);
 * /bench/ninja/read/{person} — one SELECT of a status row behind a minimal django-ninja endpoint:
   the reference for the status read (no endpoint doing a database round trip through this stack
   can be faster);
@@ -111,6 +113,17 @@ class ReferenceBearer(HttpBearer):
     # the product. Authentication and rate limits are part of the update's contract.
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         return request_account(request)
+
+
+# About the size of a daily update's answer (its assessment with reasons and advice): what the
+# middleware stacks handle on the way out, without a database (bench/lanes.py, target `echo`).
+_ECHO = {"assessment": {"level": "low", "reasons": [{"code": f"rule_{i}", "text": "x" * 40} for i in range(8)],
+                        "recommendations": [{"code": "five_k", "text": "y" * 200}]}, "updated": True}
+
+
+@reference_api.get("/echo")
+def ninja_echo(request: HttpRequest) -> dict[str, Any]:
+    return _ECHO
 
 
 @reference_api.get("/read/{person}")

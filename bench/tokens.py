@@ -2,9 +2,11 @@
 
     .venv/bin/python bench/tokens.py --db postgres://root@127.0.0.1:5432/khaibao_load --owners 50000
 
-* one API token per household owner (accounts 1..N own people 3k-2, 3k-1, 3k — the generator's
-  layout), inserted with COPY: only the SHA-256 is stored, as `token_issue` does; the clear
-  values go to the JSON file the driver reads;
+* one token per household owner (accounts 1..N own people 3k-2, 3k-1, 3k — the generator's
+  layout): by default a sign-in session and a signed access token (`--kind access`, what apps
+  hold since decision 0008), or an opaque `kb_` token inserted with COPY (`--kind opaque`: only
+  the SHA-256 is stored, as `token_issue` does); the clear values go to the JSON file the driver
+  reads;
 * a province official (Hà Nội) for the statistics summary and an organisation admin of a small
   organisation (1 root, 30 units, members = the first people) with one campaign and its rollup,
   for the compliance reads; their tokens are issued by the product's `token_issue`.
@@ -96,8 +98,16 @@ def _venues(admin: Any) -> list[str]:
     return codes
 
 
-def prepare_postgres(db: str, owners: int, members: int = 3000) -> dict[str, Any]:
-    """Tokens for `owners` household owners (COPY) plus the staff; returns what the driver needs."""
+def prepare_postgres(db: str, owners: int, members: int = 3000, kind: str = "access") -> dict[str, Any]:
+    """Tokens for `owners` household owners plus the staff; returns what the driver needs.
+
+    `kind`: "access" — what apps hold since decision 0008: one sign-in session per owner (its
+    refresh row) and a signed access token for it, valid 12 hours instead of 15 minutes so that
+    a whole load run fits (the lifetime changes nothing of a request's work); "opaque" — the
+    `kb_` tokens of apps signed in before, checked against the database (COPY).
+    """
+    if kind == "access":
+        return _prepare_access(db, owners, members)
     _setup(db)
     import psycopg
     from django.utils import timezone
@@ -121,6 +131,35 @@ def prepare_postgres(db: str, owners: int, members: int = 3000) -> dict[str, Any
         for k, value in enumerate(values, start=1)
     ]
     return {"db": db, "owners": owners_out, **_staff_tokens(members)}
+
+
+def _prepare_access(db: str, owners: int, members: int) -> dict[str, Any]:
+    _setup(db)
+    import psycopg
+    from django.utils import timezone
+
+    from khaibao.accounts.access_tokens import access_token_sign
+
+    now = timezone.now()
+    expires = int((now + timedelta(hours=12)).timestamp())
+    with psycopg.connect(db) as conn:
+        (households,) = conn.execute("SELECT count(*) FROM accounts_account WHERE role = 'citizen'").fetchone()  # type: ignore[misc]
+        (people,) = conn.execute("SELECT max(id) FROM people_person").fetchone()  # type: ignore[misc]
+        owners = min(owners, households)
+        conn.execute("DELETE FROM accounts_apisession WHERE label = %s", [LABEL])
+        rows = conn.execute(
+            "INSERT INTO accounts_apisession (account_id, refresh_hash, previous_hash, label, created_at, refreshed_at,"
+            " expires_at) SELECT k, md5(random()::text || k) || md5(random()::text || k), '', %s, %s, %s, %s"
+            " FROM generate_series(1, %s) k RETURNING account_id, id",
+            [LABEL, now, now, now + timedelta(days=30), owners],
+        ).fetchall()
+    sessions = dict(rows)
+    owners_out = [
+        {"token": access_token_sign(account_id=k, role="citizen", session_id=sessions[k], expires=expires),
+         "people": [p for p in (3 * k - 2, 3 * k - 1, 3 * k) if p <= people]}
+        for k in range(1, owners + 1)
+    ]
+    return {"db": db, "kind": "access", "owners": owners_out, **_staff_tokens(members)}
 
 
 def prepare_sqlite(db: str, households: int) -> dict[str, Any]:
@@ -179,11 +218,13 @@ def main() -> int:
     parser.add_argument("--db", required=True)
     parser.add_argument("--owners", type=int, default=50_000)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--kind", choices=("access", "opaque"), default="access",
+                        help="signed access tokens (apps since decision 0008) or opaque kb_ tokens (before)")
     args = parser.parse_args()
     if args.db.startswith("sqlite"):
         data = prepare_sqlite(args.db, args.owners)
     else:
-        data = prepare_postgres(args.db, args.owners)
+        data = prepare_postgres(args.db, args.owners, kind=args.kind)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(data))
     print(f"{len(data['owners'])} owner tokens, staff tokens → {args.out}")

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from khaibao import demo
+from khaibao.core.testing import ApiLaneClient
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
@@ -148,10 +149,11 @@ def world(db: Any) -> NamedWorld:
 
 
 class ApiClient:
-    """Django's test client speaking JSON to /api/v1, optionally as a given account."""
+    """Django's test client speaking JSON to /api/v1, optionally as a given account, through the
+    API's own middleware stack as in production (khaibao/core/lanes.py)."""
 
     def __init__(self, token: str | None = None) -> None:
-        self.client = Client()
+        self.client = ApiLaneClient()
         self.token = token
 
     def as_(self, account: Any) -> ApiClient:

@@ -82,6 +82,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # khaibao/wiring.py, with where static files come from and the permissions policy: nothing
 # there depends on the environment. Imported as settings of this module.
 from khaibao.wiring import (  # noqa: E402, F401
+    API_LANE_PREFIXES,
+    API_MIDDLEWARE,
     AREA_PUBLISHED_HOOKS,
     ASSESSMENT_EXPOSURE_SOURCES,
     ASSESSMENT_ZONE_SOURCES,
@@ -95,6 +97,7 @@ from khaibao.wiring import (  # noqa: E402, F401
     REPORT_REPLIED_HOOKS,
     SELF_PERSON_ADDED_HOOKS,
     STATICFILES_DIRS,
+    STATUS_READ_SOURCES,
     TEMPLATES,
     ZONE_WARNING_EXCLUSIONS,
 )
@@ -232,6 +235,18 @@ OTP_SMS_ATTEMPTS = env_int("OTP_SMS_ATTEMPTS", 3)
 OTP_SMS_DEADLINE_SECONDS = env_int("OTP_SMS_DEADLINE_SECONDS", 8)
 OTP_SMS_RETRY_AFTER_SECONDS = env_int("OTP_SMS_RETRY_AFTER_SECONDS", 30)
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)
+# Signed access tokens and refresh tokens (decision 0008; khaibao/accounts/access_tokens.py,
+# docs/api.md "Tokens"). Keys: comma-separated, at least 32 characters each; the first signs, all
+# verify — to rotate, put the new key first and keep the old one for API_ACCESS_TOKEN_SECONDS.
+# Empty: one key derived from SECRET_KEY (rotating SECRET_KEY then signs every app out within
+# one access-token lifetime, until its refresh).
+API_ACCESS_TOKEN_SECONDS = env_int("API_ACCESS_TOKEN_SECONDS", 15 * 60)
+API_REFRESH_TOKEN_DAYS = env_int("API_REFRESH_TOKEN_DAYS", 30)
+API_ACCESS_TOKEN_KEYS = env_list("API_ACCESS_TOKEN_KEYS")
+if any(len(_key) < 32 for _key in API_ACCESS_TOKEN_KEYS):
+    raise ImproperlyConfigured("API_ACCESS_TOKEN_KEYS must be at least 32 characters each")
+if not 60 <= API_ACCESS_TOKEN_SECONDS <= 3600:
+    raise ImproperlyConfigured("API_ACCESS_TOKEN_SECONDS must be between 60 and 3600")
 # Bearer-token use, per minute (khaibao/api/middleware.py). Per address is generous: mobile
 # carriers put many phones behind one address.
 API_RATE_PER_TOKEN_PER_MINUTE = env_int("API_RATE_PER_TOKEN_PER_MINUTE", 300)

@@ -79,6 +79,25 @@ MIDDLEWARE = [
     "khaibao.api.idempotency.IdempotencyMiddleware",
 ]
 
+# The API's own stack (khaibao/core/lanes.py: requests under /api/ take it, pages take the one
+# above). Kept: overload shedding, the security headers, the body checks, the rate limits and the
+# access-token deny-list (one Redis round trip), the language of the messages (Accept-Language)
+# and Idempotency-Key. Left out, as an API call carries a bearer token and answers small JSON:
+# sessions, CSRF, auth from the session, django-otp, messages, the staff timeouts, htmx,
+# WhiteNoise and GZip — each measured in bench/RESULTS.md, "Issue 19".
+API_LANE_PREFIXES = ["/api/"]
+API_MIDDLEWARE = [
+    "khaibao.core.overload.OverloadMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    # A fixed policy for JSON (default-src 'none'): django-csp builds the pages' one per response.
+    "khaibao.core.headers.ApiSecurityHeadersMiddleware",
+    "khaibao.api.middleware.ApiBodyLimitMiddleware",
+    "khaibao.api.middleware.ApiTokenRateLimitMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "khaibao.api.idempotency.IdempotencyMiddleware",
+]
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -159,6 +178,9 @@ AREA_PUBLISHED_HOOKS = ["khaibao.venues.runs.area_published"]
 # exposures contact tracing registered, and the epidemic zones a declared trip went through.
 ASSESSMENT_EXPOSURE_SOURCES = ["khaibao.tracing.selectors.TRACED_EXPOSURES", "khaibao.venues.exposure.VENUE_EXPOSURES"]
 ASSESSMENT_ZONE_SOURCES = ["khaibao.zones.selectors.zone_facts_for_travel"]
+# What a status read shows from apps above monitoring, read in the status row's own statement
+# (monitoring.selectors.person_status_read): the current pass code, the citizen's follow-up.
+STATUS_READ_SOURCES = ["khaibao.passes.services.STATUS_PASS_CODE", "khaibao.cases.citizen_view.STATUS_FOLLOW_UP"]
 
 # Static files: the project's own, and what packages ship.
 STATICFILES_DIRS: list[Any] = [_HERE / "static"]

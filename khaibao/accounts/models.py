@@ -127,6 +127,35 @@ class ApiToken(models.Model):
         return f"token {self.pk} of {self.account}"
 
 
+class ApiSession(models.Model):
+    """A signed-in app (docs/api.md, "Tokens"): the refresh token's row. Access tokens are signed
+    and short-lived, checked without the database (accounts/access_tokens.py); this row is what a
+    refresh is checked against — every 15 minutes or so — and what signing out revokes.
+
+    The refresh token changes at every refresh; its SHA-256 is `refresh_hash`, the one before it
+    `previous_hash`, so that a stolen, already-used refresh token presented again is recognised
+    and ends the session.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="api_sessions")
+    refresh_hash = models.CharField(max_length=64)
+    previous_hash = models.CharField(max_length=64, blank=True)
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # Hashes are only ever matched exactly: a constraint and a plain index, without the
+        # LIKE copies a `unique=True` / `db_index=True` CharField gets on PostgreSQL.
+        constraints = [models.UniqueConstraint(fields=["refresh_hash"], name="api_session_refresh_unique")]
+        indexes = [models.Index(fields=["previous_hash"], name="api_session_previous")]
+
+    def __str__(self) -> str:
+        return f"session {self.pk} of {self.account}"
+
+
 class OneTimeCode(models.Model):
     """What every one-time code keeps: its keyed hash (never the code), its lifetime, the
     guesses counted so far and when it was used. accounts/one_time_codes.py checks them."""

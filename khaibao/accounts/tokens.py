@@ -1,8 +1,14 @@
-"""API bearer tokens: random, shown once, stored as SHA-256, with expiry and revocation."""
+"""API bearer tokens: who sent a request.
+
+Two kinds are accepted: the opaque tokens issued before decision 0008 (random, shown once, stored
+as SHA-256, with expiry and revocation; checked against the database on every request) until
+they expire, and the signed access tokens of `access_tokens.py` (checked without the database).
+"""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, LiteralString
 from weakref import WeakKeyDictionary
@@ -12,6 +18,7 @@ from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from khaibao.accounts.access_tokens import AccessClaims, access_token_verify, denied, is_access_token
 from khaibao.accounts.models import Account, ApiToken
 from khaibao.audit.services import audit_record
 from khaibao.core import crypto, rowsql
@@ -65,25 +72,63 @@ def token_authenticate(value: str) -> ApiToken | None:
     return token
 
 
+@dataclass(frozen=True)
+class Identity:
+    """Who sent a request: an opaque token (`token`, its account loaded) or a signed access
+    token (`claims`), and the account either stands for; all None when neither is valid."""
+
+    account: Account | None = None
+    token: ApiToken | None = None
+    claims: AccessClaims | None = None
+
+
+_NOBODY = Identity()
 # The API's rate limit, its idempotency store and ninja's auth all ask who sent a request:
-# one lookup, remembered for as long as the request lives.
-_tokens: WeakKeyDictionary[HttpRequest, ApiToken | None] = WeakKeyDictionary()
+# one answer, remembered for as long as the request lives.
+_identities: WeakKeyDictionary[HttpRequest, Identity] = WeakKeyDictionary()
+
+
+def request_bearer(request: HttpRequest) -> str:
+    """The value of the request's `Authorization: Bearer …`, or ""."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+def access_identity(claims: AccessClaims | None) -> Identity:
+    return Identity(account=claims.account(), claims=claims) if claims is not None else _NOBODY
+
+
+def remember_access(request: HttpRequest, claims: AccessClaims | None) -> None:
+    """Record who a signed access token stands for, once its deny-list entries were read (the API's
+    rate limiter reads them with its counters): `claims`, or None when denied."""
+    _identities[request] = access_identity(claims)
+
+
+def request_identity(request: HttpRequest) -> Identity:
+    """Who sent the request (see `Identity`); looked up once per request."""
+    if request in _identities:
+        return _identities[request]
+    value = request_bearer(request)
+    if not value:
+        identity = _NOBODY
+    elif is_access_token(value):
+        claims = access_token_verify(value)
+        identity = access_identity(claims if claims is not None and not denied(claims) else None)
+    else:
+        token = token_authenticate(value)
+        identity = Identity(account=token.account, token=token) if token is not None else _NOBODY
+    _identities[request] = identity
+    return identity
 
 
 def request_token(request: HttpRequest) -> ApiToken | None:
-    """The usable token behind the request's `Authorization: Bearer …`, its account loaded; or None."""
-    if request in _tokens:
-        return _tokens[request]
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    token = token_authenticate(value.strip()) if scheme.lower() == "bearer" and value else None
-    _tokens[request] = token
-    return token
+    """The usable opaque token behind the request's bearer value, its account loaded; or None."""
+    return request_identity(request).token
 
 
 def request_account(request: HttpRequest) -> Account | None:
-    """The account behind the request's bearer token, or None."""
-    token = request_token(request)
-    return token.account if token is not None else None
+    """The account behind the request's bearer token (opaque or signed), or None."""
+    return request_identity(request).account
 
 
 def token_usable(token: ApiToken, now: datetime) -> bool:

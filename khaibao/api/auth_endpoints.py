@@ -10,8 +10,9 @@ from ninja import Router
 from ninja.responses import Status
 
 from khaibao.accounts import otp
+from khaibao.accounts.access_tokens import IssuedTokens, session_end, session_refresh, session_start
 from khaibao.accounts.phones import normalise_vn_phone
-from khaibao.accounts.tokens import request_token, token_issue, token_revoke
+from khaibao.accounts.tokens import request_identity, token_revoke
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
@@ -36,8 +37,28 @@ class OtpVerifyIn(StrictSchema):
 
 
 class TokenOut(StrictSchema):
+    """A signed-in app's tokens (docs/api.md, "Tokens"). `token` and `expires_at` repeat the access
+    token and its expiry for apps written before the pair existed."""
+
+    access_token: str
+    access_expires_at: datetime
+    refresh_token: str
+    refresh_expires_at: datetime
+    token_type: str = "Bearer"  # noqa: S105 -- the scheme's name, not a secret
     token: str
     expires_at: datetime
+
+
+class RefreshIn(StrictSchema):
+    refresh_token: str
+
+
+def _tokens_out(issued: IssuedTokens) -> TokenOut:
+    return TokenOut(
+        access_token=issued.access_token, access_expires_at=issued.access_expires_at,
+        refresh_token=issued.refresh_token, refresh_expires_at=issued.refresh_expires_at,
+        token=issued.access_token, expires_at=issued.access_expires_at,
+    )
 
 
 def _phone(raw: str) -> str:
@@ -63,16 +84,26 @@ def otp_request(request: HttpRequest, data: OtpRequestIn) -> Status[OtpRequestOu
 
 @router.post("/otp/verify", auth=None, response={200: TokenOut, 400: ErrorOut, 429: ErrorOut})
 def otp_verify(request: HttpRequest, data: OtpVerifyIn) -> TokenOut:
-    """Exchange a valid code for a bearer token (the citizen account is created on first sign-in)."""
+    """Exchange a valid code for an access token (15 minutes) and a refresh token (the citizen
+    account is created on first sign-in)."""
     account = citizen_sign_in_with_code(phone=_phone(data.phone), code=data.code.strip(), ip=client_ip(request))
-    value, token = token_issue(account=account, label="otp")
-    return TokenOut(token=value, expires_at=token.expires_at)
+    return _tokens_out(session_start(account=account, label="otp"))
+
+
+@router.post("/refresh", auth=None, response={200: TokenOut, 400: ErrorOut, 401: ErrorOut})
+def refresh(request: HttpRequest, data: RefreshIn) -> TokenOut:
+    """A new access token and a new refresh token; the refresh token sent stops working. 401
+    `invalid_refresh_token`: sign in again (signed out, expired, or the account closed)."""
+    return _tokens_out(session_refresh(refresh_token=data.refresh_token.strip()))
 
 
 @router.post("/logout", response={204: None})
 def logout(request: AuthedRequest) -> Status[None]:
-    """Revoke the token used for this request."""
-    token = request_token(request)
-    if token is not None:  # ninja authenticated this request with it
-        token_revoke(token=token, actor=request.auth)
+    """Sign out: revoke the token used for this request — with an access token, its session
+    (refresh token included), at once on every server."""
+    identity = request_identity(request)
+    if identity.claims is not None:
+        session_end(session_id=identity.claims.session_id, actor=request.auth)
+    elif identity.token is not None:  # an opaque token from before the pair
+        token_revoke(token=identity.token, actor=request.auth)
     return Status(204, None)

@@ -27,7 +27,7 @@ from khaibao.declarations.selectors import declaration_dict, declarations_histor
 from khaibao.monitoring import declaring as declaration_services
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.explain import assessment_out, explain_reasons, explain_recommendations
-from khaibao.monitoring.selectors import monitoring_progress, person_status
+from khaibao.monitoring.selectors import monitoring_progress, person_status_read
 from khaibao.passes.services import pass_issue, pass_issue_with_code
 from khaibao.people.access import access_declaring, access_person_for_user
 
@@ -318,11 +318,16 @@ def daily_update_put(request: AuthedRequest, person_id: int, day: date, data: Da
 def status_get(request: AuthedRequest, person_id: int) -> dict[str, Any]:
     """Current level, reasons, advice, monitoring progress and a freshly signed health pass."""
     person = access_person_for_user(request.auth, person_id, purpose="status", ip=client_ip(request))
-    status = person_status(person)
-    progress = monitoring_progress(status, timezone.localdate())
+    now = timezone.now()
+    # The status row, the period's updated days, the pass code and the follow-up: one statement.
+    read = person_status_read(person, now=now)
+    status = read.status
+    progress = monitoring_progress(status, timezone.localdate(now), days_updated=read.days_updated)
     # Only the holder's side gets a short code (it is stored); officials just see the pass.
     holder = getattr(request.auth, "role", None) == "citizen"
-    issued = pass_issue_with_code(person=person) if holder else pass_issue(person=person)
+    issued = (
+        pass_issue_with_code(person=person, now=now, read=read.sources) if holder else pass_issue(person=person, now=now)
+    )
     return {
         "level": status.level if status is not None and status.assessed_at else None,
         "reasons": explain_reasons(status.reasons if status else []),
@@ -342,5 +347,5 @@ def status_get(request: AuthedRequest, person_id: int) -> dict[str, Any]:
             "token": issued.token, "colour": issued.colour, "expires_at": issued.expires_at,
             "code": issued.code_display or None,
         },
-        "follow_up": followup_for_citizen(person),
+        "follow_up": followup_for_citizen(person, read=read.sources),
     }

@@ -161,6 +161,9 @@ ACTIONS: dict[str, ActionInfo] = {
     "report.to_case": _a("reports", gettext_lazy("Report turned into a case")),
     "report.view": _a("reports", gettext_lazy("Report opened")),
     "risk_declaration.submit": _a("declarations", gettext_lazy("Risk-factor declaration sent")),
+    "session.end": _a("sign_in", gettext_lazy("App signed out")),
+    "session.reuse": _a("keys", gettext_lazy("App session ended: a used refresh token came back")),
+    "session.start": _a("sign_in", gettext_lazy("App signed in")),
     "sms.inbound": _a("system", gettext_lazy("SMS received")),
     "token.issue": _a("keys", gettext_lazy("API token issued")),
     "token.revoke": _a("keys", gettext_lazy("API token revoked")),
@@ -179,6 +182,7 @@ ACTIONS: dict[str, ActionInfo] = {
 OBJECT_TYPES: dict[str, Promise] = {
     "Account": gettext_lazy("Account"),
     "Announcement": gettext_lazy("Announcement"),
+    "ApiSession": gettext_lazy("App sign-in session"),
     "ApiToken": gettext_lazy("API token"),
     "Assessment": gettext_lazy("Risk assessment"),
     "BreakGlassGrant": gettext_lazy("Break-the-glass grant"),

@@ -3,12 +3,16 @@ advice that goes with it — never the officials' notes or names."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any, LiteralString
 
 from django.utils.translation import gettext_lazy
 
 from khaibao.cases.models import ActionKind, FollowUpAction, FollowUpCase, TestResult
 from khaibao.core import rowsql
+from khaibao.monitoring.sources import StatusReadSource
 from khaibao.people.models import Person
 
 # Lazy: these are built at import, but must be translated into each reader's language.
@@ -47,10 +51,51 @@ def followup_advice(kind: str, test_result: str = "") -> str:
     return str(_ADVICE.get(kind, ""))  # type: ignore[call-overload]
 
 
-def followup_for_citizen(person: Person) -> dict[str, Any] | None:
+def _latest_sql(vendor: str) -> LiteralString:
+    # The latest action of the person's follow-up with its case's status, as one JSON array.
+    if vendor == "postgresql":
+        return (
+            "(SELECT json_build_array(a.kind, a.test_result, a.test_date, a.at, fc.status)::text"
+            " FROM cases_followupaction a JOIN cases_followupcase fc ON fc.id = a.case_id"
+            " WHERE a.person_id = monitoring_personstatus.person_id ORDER BY a.at DESC, a.id DESC LIMIT 1)"
+        )
+    return (
+        "(SELECT json_array(a.kind, a.test_result, a.test_date, a.at, fc.status)"
+        " FROM cases_followupaction a JOIN cases_followupcase fc ON fc.id = a.case_id"
+        " WHERE a.person_id = monitoring_personstatus.person_id ORDER BY a.at DESC, a.id DESC LIMIT 1)"
+    )
+
+
+def _no_params(now: datetime) -> list[object]:
+    return []
+
+
+# The status read (monitoring.selectors.person_status_read) reads the latest follow-up action in
+# its own statement (settings.STATUS_READ_SOURCES); `followup_for_citizen(read=…)` reads the value.
+STATUS_FOLLOW_UP = StatusReadSource(name="follow_up", sql=_latest_sql, params=_no_params)
+
+
+def _from_read(raw: str | None) -> tuple[FollowUpAction, str] | None:
+    if raw is None:
+        return None
+    kind, test_result, test_date, at, case_status = json.loads(raw)
+    moment = datetime.fromisoformat(at)
+    action = FollowUpAction(
+        kind=kind, test_result=test_result or "", test_date=date.fromisoformat(test_date) if test_date else None,
+        at=moment if moment.tzinfo else moment.replace(tzinfo=UTC),
+    )
+    return action, case_status
+
+
+def followup_for_citizen(person: Person, *, read: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
     """What the person (or their household) sees of their follow-up: the latest outcome and
-    the advice that goes with it — never the officials' notes or names. One query, two when
-    there is a follow-up."""
+    the advice that goes with it — never the officials' notes or names. No query when `read` (a
+    status read's sources, `person_status_read`) holds it; else one, two when there is a follow-up."""
+    if read is not None and STATUS_FOLLOW_UP.name in read:
+        found = _from_read(read[STATUS_FOLLOW_UP.name])
+        if found is None:
+            return None
+        return _citizen_dict(*found)
     # Every citizen status read asks this, and most people never have a follow-up: precompiled
     # statements (core/rowsql.py) instead of an ORM query compiled per call, and without the
     # encrypted notes, which the citizen never sees.
@@ -64,7 +109,10 @@ def followup_for_citizen(person: Person) -> dict[str, Any] | None:
     case = rowsql.fetch_values(FollowUpCase, ("status",), "id = %s", [action.case_id])
     if not case:
         return None  # the case was erased (retention) between the two reads
-    case_status = case[0][0]
+    return _citizen_dict(action, case[0][0])
+
+
+def _citizen_dict(action: FollowUpAction, case_status: str) -> dict[str, Any]:
     label = action.get_kind_display()  # type: ignore[attr-defined]
     if action.kind == ActionKind.TEST_RESULT and action.test_result:
         label = f"{label}: {action.get_test_result_display()}"  # type: ignore[attr-defined]

@@ -50,3 +50,31 @@ class SecurityHeadersMiddleware:
         if "Cache-Control" not in response and _is_personal(request):
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+# JSON is never a document to run scripts in or frame: the strictest policy, one fixed string
+# (django-csp composes the pages' policy on every response).
+API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+
+class ApiSecurityHeadersMiddleware:
+    """The API lane's headers (khaibao/core/lanes.py) beside Django's SecurityMiddleware:
+    Content-Security-Policy, X-Frame-Options, Permissions-Policy and `Cache-Control: no-store`
+    (every API answer is personal, see `_is_personal`) — fixed strings, set once per answer."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.fixed = {
+            "Content-Security-Policy": API_CONTENT_SECURITY_POLICY,
+            "X-Frame-Options": "DENY",
+            "Permissions-Policy": _permissions_policy(),
+        }
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        for name, value in self.fixed.items():
+            if value and name not in response:
+                response[name] = value
+        if "Cache-Control" not in response:
+            patch_cache_control(response, no_store=True, private=True)
+        return response

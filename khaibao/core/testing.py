@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.test.client import Client, ClientHandler
+
+from khaibao.core.lanes import api_middleware, is_api_path, load_lane_middleware
 
 
 class FastArgon2PasswordHasher(Argon2PasswordHasher):
@@ -15,3 +20,22 @@ class FastArgon2PasswordHasher(Argon2PasswordHasher):
     time_cost = 1
     memory_cost = 64
     parallelism = 1
+
+
+class _ApiClientHandler(ClientHandler):
+    def load_middleware(self, is_async: bool = False) -> None:
+        load_lane_middleware(self, api_middleware(), is_async=is_async)
+
+
+class ApiLaneClient(Client):
+    """Django's test client whose API requests take the API lane with its own middleware
+    (khaibao/core/lanes.py), as in production; other paths take the pages' lane."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.site_handler = self.handler
+        self.api_handler = _ApiClientHandler(self.handler.enforce_csrf_checks)
+
+    def request(self, **request: Any) -> Any:
+        self.handler = self.api_handler if is_api_path(request.get("PATH_INFO", "")) else self.site_handler
+        return super().request(**request)

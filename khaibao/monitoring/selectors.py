@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, LiteralString
 
+from django.db import connections, router
 from django.utils import timezone
 
 from khaibao.accounts.models import Account
 from khaibao.core import rowsql
 from khaibao.monitoring.models import DailyUpdate, PersonStatus
+from khaibao.monitoring.sources import status_read_sources
 from khaibao.people.access import is_active_volunteer
 from khaibao.people.models import CONSENTED, Delegation, Person
 from khaibao.people.selectors import HouseholdEntry, person_public_dict
@@ -47,13 +49,65 @@ def person_status(person: Person) -> PersonStatus | None:
     return _STATUS_OF_PERSON.get_cached_value(person)  # type: ignore[return-value]
 
 
-def monitoring_progress(status: PersonStatus | None, today: date) -> MonitoringProgress:
+@dataclass(frozen=True)
+class StatusRead:
+    """One person's status page in one statement: the status row (None before the first
+    declaration), the days of the open monitoring period with an update, and the raw values of
+    the registered sources (monitoring/sources.py `StatusReadSource`) by name — empty when they
+    were not read (no status row): their owners then read them themselves."""
+
+    status: PersonStatus | None
+    days_updated: int | None
+    sources: dict[str, Any]
+
+
+# The days of the monitoring period up to yesterday that have an update (what
+# `monitoring_progress` counts), as an expression over the status row. Placeholders: today,
+# yesterday, yesterday.
+_DAYS_UPDATED: LiteralString = (
+    "(SELECT COUNT(*) FROM monitoring_dailyupdate d WHERE d.person_id = monitoring_personstatus.person_id"
+    " AND d.day >= COALESCE(monitoring_personstatus.monitoring_from, %s) AND d.day <= CASE WHEN"
+    " monitoring_personstatus.monitoring_until < %s THEN monitoring_personstatus.monitoring_until ELSE %s END)"
+)
+
+
+def person_status_read(person: Person, *, now: datetime) -> StatusRead:
+    """Everything a status read shows of `person` but the signed pass — the status row, the
+    monitoring period's updated days, the pass code and the follow-up (the registered sources) —
+    in **one** statement (issue 19; it was three to four). Before the first declaration there is
+    no status row: the sources are left to their owners then (`sources` empty)."""
+    today = timezone.localdate(now)
+    yesterday = today - timedelta(days=1)
+    sources = status_read_sources()
+    vendor = connections[router.db_for_read(PersonStatus)].vendor
+    extra: list[LiteralString] = [_DAYS_UPDATED]
+    for source in sources:
+        extra.append(source.sql(vendor))
+    day = rowsql.param(DailyUpdate, "day", today), rowsql.param(DailyUpdate, "day", yesterday)
+    params = [day[0], day[1], day[1], *(p for source in sources for p in source.params(now))]
+    found = rowsql.fetch_with(PersonStatus, extra, "monitoring_personstatus.person_id = %s", [*params, person.pk])
+    if found is None:
+        _STATUS_OF_PERSON.set_cached_value(person, None)
+        return StatusRead(status=None, days_updated=None, sources={})
+    status, values = found
+    _STATUS_OF_PERSON.set_cached_value(person, status)
+    _STATUS_PERSON.set_cached_value(status, person)
+    return StatusRead(
+        status=status, days_updated=int(values[0]),
+        sources={source.name: value for source, value in zip(sources, values[1:], strict=True)},
+    )
+
+
+def monitoring_progress(
+    status: PersonStatus | None, today: date, *, days_updated: int | None = None
+) -> MonitoringProgress:
     """Where the person stands in their monitoring period — at most one query.
 
     `day` is counted back from `monitoring_until` so that "day X of 14" follows the exposure
     or onset the period was computed from, even when the person declared days later.
     Missed days only count from the day monitoring was opened in the system: nobody is
-    blamed for days before they knew.
+    blamed for days before they knew. `days_updated`: those days with an update, when the caller
+    read them already (`person_status_read`).
     """
     length = engine.current_rules().monitoring_days
     if status is None or status.monitoring_until is None or status.monitoring_until < today:
@@ -68,7 +122,9 @@ def monitoring_progress(status: PersonStatus | None, today: date) -> MonitoringP
     last = min(today - timedelta(days=1), until)
     expected = (last - start).days + 1 if last >= start else 0
     missed = 0
-    if expected > 0:
+    if expected > 0 and days_updated is not None:
+        missed = max(0, expected - days_updated)
+    elif expected > 0:
         # At most `length` rows (one per day): reading their days through a precompiled
         # statement costs less CPU than compiling an ORM COUNT on every status read.
         done = len(rowsql.fetch_values(

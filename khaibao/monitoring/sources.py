@@ -10,6 +10,8 @@ daily reminder's sources do (settings.DAILY_REMINDER_SOURCES), and monitoring ne
   person (`person_id`, a code, a date). A declaration of the table, not a function, so that the
   one-statement read of the assessment's inputs (monitoring/inputs.py) can read it as a
   subquery on PostgreSQL and the portable path as one query elsewhere, from the same words.
+* `STATUS_READ_SOURCES` name `StatusReadSource`s: what the status read shows beside the status
+  row (the pass code, the citizen's follow-up), read by the same statement.
 * `ASSESSMENT_ZONE_SOURCES` name functions `(travel, today) → ZoneFact`s (e.g. the zones app's
   versions); the risk engine filters them (risk.zones.zone_facts_for) and never queries.
 """
@@ -18,9 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
-from typing import cast
+from typing import LiteralString, cast
 
 from django.conf import settings
 from django.db import models
@@ -56,3 +58,32 @@ def exposure_sources() -> tuple[ExposureSource, ...]:
 def zone_sources() -> tuple[ZoneSource, ...]:
     """The registered zone sources (settings.ASSESSMENT_ZONE_SOURCES), in order."""
     return hooks("ASSESSMENT_ZONE_SOURCES")
+
+
+# --- the status read -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusReadSource:
+    """Something a status read shows that an app above monitoring keeps (settings
+    STATUS_READ_SOURCES: the pass code, the citizen's follow-up): one SQL expression, read in the
+    same statement as the status row (monitoring/selectors.py `person_status_read`).
+
+    `sql` gives the expression for a database vendor ("postgresql", "sqlite"); it refers to the
+    status row's table, `monitoring_personstatus`, and has one placeholder per value `params`
+    gives for the moment of the read. Its raw value goes back to the source's owner to read.
+    """
+
+    name: str
+    sql: Callable[[str], LiteralString]
+    params: Callable[[datetime], list[object]]
+
+
+@cache
+def status_read_sources() -> tuple[StatusReadSource, ...]:
+    """The registered status-read sources (settings.STATUS_READ_SOURCES), in order."""
+    sources = hooks("STATUS_READ_SOURCES")
+    for path, source in zip(settings.STATUS_READ_SOURCES, sources, strict=True):
+        if not isinstance(source, StatusReadSource):
+            raise TypeError(f"{path} is not a StatusReadSource")
+    return cast(tuple[StatusReadSource, ...], sources)

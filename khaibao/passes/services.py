@@ -7,9 +7,10 @@ so a checkpoint can trust it without seeing any health detail (issue 3 §6, DESI
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, LiteralString
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, router, transaction
@@ -24,6 +25,7 @@ from khaibao.core import rowsql
 from khaibao.core.crypto import blind_index
 from khaibao.core.errors import RateLimited, ServiceError
 from khaibao.monitoring.models import LEVEL_ORDER
+from khaibao.monitoring.sources import StatusReadSource
 from khaibao.passes.models import PassCode
 from khaibao.passes.signing import TOKEN_VERSION, TokenError, token_open, token_sign
 
@@ -179,15 +181,39 @@ def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def pass_code_get(*, person: Person, now: datetime) -> str:
-    """The person's current short code, creating one when none has an hour or more left."""
-    # Every citizen status read asks this: a precompiled statement (core/rowsql.py) instead of
-    # the ORM's per-call compilation, which cost more CPU than PostgreSQL spends running it.
-    current = rowsql.fetch_values(
-        PassCode, ("code",), "person_id = %s AND expires_at > %s",
-        [person.pk, rowsql.param(PassCode, "expires_at", now + timedelta(hours=1))],
-        suffix="ORDER BY expires_at DESC LIMIT 1",
+# A code is handed out again while it has this long left; past it a new one is made.
+CODE_MIN_LEFT = timedelta(hours=1)
+
+
+def _current_code_sql(vendor: str) -> LiteralString:
+    return (
+        "(SELECT c.code FROM passes_passcode c WHERE c.person_id = monitoring_personstatus.person_id"
+        " AND c.expires_at > %s ORDER BY c.expires_at DESC LIMIT 1)"
     )
+
+
+def _current_code_params(now: datetime) -> list[object]:
+    return [rowsql.param(PassCode, "expires_at", now + CODE_MIN_LEFT)]
+
+
+# The status read (monitoring.selectors.person_status_read) reads the current code in its own
+# statement (settings.STATUS_READ_SOURCES): a code with an hour or more left, or None.
+STATUS_PASS_CODE = StatusReadSource(name="pass_code", sql=_current_code_sql, params=_current_code_params)
+
+
+def pass_code_get(*, person: Person, now: datetime, read: Mapping[str, Any] | None = None) -> str:
+    """The person's current short code, creating one when none has an hour or more left.
+    `read`: a status read's sources (`person_status_read`), which may hold the current code already."""
+    if read is not None and STATUS_PASS_CODE.name in read:
+        current = [(read[STATUS_PASS_CODE.name],)] if read[STATUS_PASS_CODE.name] else []
+    else:
+        # A precompiled statement (core/rowsql.py) instead of the ORM's per-call compilation,
+        # which cost more CPU than PostgreSQL spends running it.
+        current = rowsql.fetch_values(
+            PassCode, ("code",), "person_id = %s AND expires_at > %s",
+            [person.pk, rowsql.param(PassCode, "expires_at", now + CODE_MIN_LEFT)],
+            suffix="ORDER BY expires_at DESC LIMIT 1",
+        )
     if current:
         return current[0][0]  # type: ignore[no-any-return]
     # In autocommit (the API and pages) the one INSERT is its own transaction: no BEGIN and
@@ -209,11 +235,14 @@ def pass_code_get(*, person: Person, now: datetime) -> str:
     raise RuntimeError("could not allocate a pass code")  # pragma: no cover
 
 
-def pass_issue_with_code(*, person: Person, now: datetime | None = None) -> IssuedPass:
-    """`pass_issue` plus the short code to type; stores the code (once a day per person)."""
+def pass_issue_with_code(
+    *, person: Person, now: datetime | None = None, read: Mapping[str, Any] | None = None
+) -> IssuedPass:
+    """`pass_issue` plus the short code to type; stores the code (once a day per person).
+    `read`: a status read's sources, which may hold the current code (`pass_code_get`)."""
     now = now or timezone.now()
     issued = pass_issue(person=person, now=now)
-    return replace(issued, code=pass_code_get(person=person, now=now))
+    return replace(issued, code=pass_code_get(person=person, now=now, read=read))
 
 
 def normalise_code(raw: str) -> str | None:

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from khaibao.accounts import ratelimit
+from khaibao.accounts.access_tokens import account_sessions_delete
 from khaibao.accounts.models import Account, ApiToken, BreakGlassGrant, OtpChallenge
 from khaibao.audit.services import audit_record
 from khaibao.cases.models import FollowUpAction, FollowUpCase
@@ -169,6 +170,7 @@ def account_close(*, account: Account, now: datetime) -> dict[str, int]:
     """
     counts = {
         "api_tokens": ApiToken.objects.filter(account=account).delete()[0],
+        "api_sessions": account_sessions_delete(account=account),
         "notifications": Notification.objects.filter(account=account).delete()[0],
         "channel_preferences": ChannelPreference.objects.filter(account=account).delete()[0],
         "webpush_subscriptions": WebPushSubscription.objects.filter(account=account).delete()[0],

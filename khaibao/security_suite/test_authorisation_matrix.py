@@ -207,7 +207,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /admin/": SYSADMIN, "POST /admin/": SYSADMIN,
     # The API.
     "POST /api/v1/auth/otp/request": EVERYONE, "POST /api/v1/auth/otp/verify": EVERYONE,
-    "POST /api/v1/auth/logout": SIGNED_IN,
+    "POST /api/v1/auth/logout": SIGNED_IN, "POST /api/v1/auth/refresh": EVERYONE,
     "GET /api/v1/me": SIGNED_IN, "GET /api/v1/me/export": CITIZENS,
     "GET /api/v1/audit": DPO, "GET /api/v1/audit/categories": DPO,
     "GET /api/v1/privacy/consent": CITIZENS, "GET /api/v1/privacy/export": CITIZENS,
@@ -295,6 +295,7 @@ def write_body(key: str, sec: Any) -> Any:
     reason = "Kiểm tra theo yêu cầu của Sở Y tế Hà Nội"
     bodies: dict[str, Any] = {
         "POST /api/v1/auth/logout": {},
+        "POST /api/v1/auth/refresh": {"refresh_token": "kbr_not-a-session-of-anyone"},
         "POST /api/v1/privacy/erasure-codes": {"person_ids": [sec.ids["person"]], "reason": "request"},
         "POST /api/v1/privacy/erasure-codes/{code_id}/confirm": {"code": "123456"},
         "POST /api/v1/people": {"relation": "child", "full_name": "Trần Văn Mới", "sex": "male",

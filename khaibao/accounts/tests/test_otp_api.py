@@ -36,8 +36,10 @@ def test_it_signs_a_citizen_in_with_the_code_from_the_sms(api, sms):
     resp = verify(api, sms.last_code(E164))
     assert resp.status_code == 200
     body = resp.json()
-    assert body["token"].startswith("kb_")
-    assert body["expires_at"]
+    assert body["access_token"].startswith("kba.")
+    assert body["refresh_token"].startswith("kbr_")
+    assert body["token"] == body["access_token"]  # as apps written before the pair read it
+    assert body["expires_at"] == body["access_expires_at"]
     me = api.get("/me", headers={"Authorization": f"Bearer {body['token']}"})
     assert me.status_code == 200
     assert me.json()["role"] == "citizen"

@@ -10,7 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from khaibao.accounts.models import ApiToken
+from khaibao.accounts.models import Account, ApiToken
+from khaibao.accounts.tokens import token_issue
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -18,9 +19,14 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def otp_token(api: Any, sms: Any, phone: str = "0900000001") -> str:
+    """An opaque token of the kind apps got before decision 0008 (they keep working until they
+    expire), for the account the sign-in code creates; the signed pair: test_access_tokens.py."""
     api.post("/auth/otp/request", {"phone": phone})
     e164 = "+84" + phone[1:]
-    return api.post("/auth/otp/verify", {"phone": phone, "code": sms.last_code(e164)}).json()["token"]
+    signed = api.post("/auth/otp/verify", {"phone": phone, "code": sms.last_code(e164)}).json()
+    account = Account.objects.get(pk=int(signed["access_token"].split(".")[1]))
+    value, _ = token_issue(account=account, label="otp")
+    return value
 
 
 def issue(*args: str) -> str:

@@ -103,7 +103,7 @@ def test_it_finds_a_row_rewritten_with_a_fresh_hash(trail):
 
 
 def test_it_keeps_the_chain_intact_when_an_account_is_deleted(trail):
-    citizen = Account.objects.get(phone_index__isnull=False, api_tokens__label="otp")
+    citizen = Account.objects.get(phone_index__isnull=False, api_sessions__label="otp")
     assert AuditEvent.objects.filter(actor_id=citizen.pk).exists()
     citizen.delete()
     assert "intact" in verify()

@@ -7,17 +7,31 @@ from typing import Any
 
 from django.utils import timezone
 
+from khaibao.accounts import access_tokens
 from khaibao.cases.models import FollowUpCase
 from khaibao.cases.tests.helpers import declare
+from khaibao.monitoring.selectors import monitoring_progress, person_status_read
 
 
-def test_it_reads_a_citizens_status_in_five_queries(world: Any, api: Any, django_assert_max_num_queries: Any) -> None:
+def signed_in(api: Any, account: Any) -> Any:
+    """A client with a signed access token, as apps sign in since decision 0008."""
+    return type(api)(access_tokens.session_start(account=account).access_token)
+
+
+def test_it_reads_a_citizens_status_in_one_query_after_the_access_check(
+    world: Any, api: Any, django_assert_num_queries: Any
+) -> None:
     declare(api, world.lan, world.lan_child, "medium")
-    client = api.as_(world.lan)
+    client = signed_in(api, world.lan)
     first = client.get(f"/people/{world.lan_child.id}/status").json()  # stores today's short code
-    # token, household membership, status row, short code, follow-up
-    with django_assert_max_num_queries(5):
+    # The household membership (the access check), then the status row with the period's
+    # updated days, the short code and the follow-up in one statement; no token row.
+    with django_assert_num_queries(2) as captured:
         resp = client.get(f"/people/{world.lan_child.id}/status")
+    read = captured.captured_queries[1]["sql"]
+    assert "passes_passcode" in read
+    assert "cases_followupaction" in read
+    assert "monitoring_dailyupdate" in read
     assert resp.status_code == 200
     body = resp.json()
     assert (body["level"], body["pass"]["colour"], body["monitoring"]["open"]) == ("medium", "yellow", True)
@@ -37,10 +51,10 @@ def test_it_shows_the_latest_follow_up_without_the_officials_notes(
         f"/cases/{world.lan_self.id}/actions", {"kind": "test_result", "test_result": "negative", "test_date": yesterday}
     )
     assert tested.status_code == 201
-    client = api.as_(world.lan)
+    client = signed_in(api, world.lan)
     client.get(f"/people/{world.lan_self.id}/status")
-    # one more than without a follow-up: the case's state
-    with django_assert_max_num_queries(6):
+    # the follow-up comes with the status row: no query more than without one
+    with django_assert_max_num_queries(2):
         body = client.get(f"/people/{world.lan_self.id}/status").json()
     follow_up = body["follow_up"]
     assert (follow_up["outcome"], follow_up["test_result"], follow_up["test_date"]) == ("test_result", "negative", yesterday)
@@ -61,3 +75,23 @@ def test_the_follow_up_advice_is_in_the_readers_language(world: Any, api: Any) -
     vietnamese = client.get(path, headers={"Accept-Language": "vi"}).json()["follow_up"]["advice"]
     assert english.startswith("A health official tried to call you")
     assert vietnamese != english
+
+
+def test_the_one_statement_counts_missed_days_as_the_period_rule_does(world: Any, api: Any, time_machine: Any) -> None:
+    time_machine.move_to("2026-03-02 09:00:00+07:00", tick=False)
+    declare(api, world.lan, world.lan_self, "high")  # opens a monitoring period
+    client = api.as_(world.lan)
+    time_machine.shift(timedelta(days=1))
+    assert client.put(f"/people/{world.lan_self.id}/updates/2026-03-03", {"symptoms": [], "feeling": "well"}).status_code in (200, 201)
+    time_machine.shift(timedelta(days=3))  # 2026-03-06: the 4th and 5th without an update
+    today = timezone.localdate()
+
+    read = person_status_read(world.lan_self, now=timezone.now())
+    one_statement = monitoring_progress(read.status, today, days_updated=read.days_updated)
+    counted_apart = monitoring_progress(read.status, today)
+
+    assert one_statement == counted_apart
+    assert one_statement.open
+    assert one_statement.missed_days >= 2
+    body = client.get(f"/people/{world.lan_self.id}/status").json()
+    assert body["monitoring"]["missed_days"] == counted_apart.missed_days

@@ -1,7 +1,7 @@
 """Browser-test fixtures: Debian's chromium driven by Playwright against pytest-django's live server.
 
 Playwright's own browser download does not work offline, so we launch /usr/bin/chromium
-(`scripts/ensure-chromium.sh` installs it; `make test` runs that first). The live server runs
+(`scripts/ensure-debian-packages.sh` installs it; `make test` runs that first). The live server runs
 in this process, so the `settings` overrides of khaibao/conftest.py (file SMS backend, per-test
 outbox) apply to it and `sms.last_code(...)` reads the codes the pages sent.
 """
@@ -48,7 +48,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/ensure-chromium.sh` (or `make setup`).")
+        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/ensure-debian-packages.sh` (or `make setup`).")
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
