@@ -25,7 +25,7 @@ from khaibao.declarations.selectors import declaration_dict, declarations_histor
 from khaibao.monitoring import declaring as declaration_services
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.explain import assessment_out, explain_reasons, explain_recommendations
-from khaibao.monitoring.selectors import monitoring_progress, person_status
+from khaibao.monitoring.selectors import declarations_assessed, monitoring_progress, person_status
 from khaibao.passes.services import pass_issue, pass_issue_with_code
 from khaibao.people.access import access_person_for_declarer, access_person_for_user
 
@@ -198,8 +198,10 @@ def _exposures(items: list[ExposureBody]) -> tuple[ExposureIn, ...]:
     return tuple(ExposureIn(code=e.code, on=e.date) for e in items)
 
 
-def _declaration_out(declaration: Declaration) -> dict[str, Any]:
-    assessment = getattr(declaration, "assessment", None)
+def _declaration_out(declaration: Declaration, assessment: Any = None) -> dict[str, Any]:
+    # A declaration that left the assessment unchanged has no row of its own (decision C): the
+    # list shows the one it confirmed (monitoring.selectors.declarations_assessed).
+    assessment = assessment or getattr(declaration, "assessment", None)
     return declaration_dict(declaration) | {"assessment": assessment_out(assessment) if assessment is not None else None}
 
 
@@ -264,7 +266,8 @@ def declaration_list(
     person = access_person_for_user(request.auth, person_id, purpose="declarations", ip=client_ip(request))
     items = declarations_history(person, before=before, limit=limit)
     more = len(items) == max(1, min(limit, 100)) and items[-1].version > 1
-    return {"items": [_declaration_out(d) for d in items], "next_before": items[-1].version if more else None}
+    assessed = declarations_assessed(person, items)
+    return {"items": [_declaration_out(d, a) for d, a in zip(items, assessed, strict=True)], "next_before": items[-1].version if more else None}
 
 
 @router.put(

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -9,7 +10,8 @@ from django.utils import timezone
 
 from khaibao.accounts.models import Account
 from khaibao.core import rowsql
-from khaibao.monitoring.models import DailyUpdate, PersonStatus
+from khaibao.declarations.models import Declaration
+from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
 from khaibao.people.access import is_active_volunteer
 from khaibao.people.models import CONSENTED, Delegation, Person
 from khaibao.people.selectors import HouseholdEntry, person_public_dict
@@ -45,6 +47,36 @@ def person_status(person: Person) -> PersonStatus | None:
         if status is not None:
             _STATUS_PERSON.set_cached_value(status, person)
     return _STATUS_OF_PERSON.get_cached_value(person)  # type: ignore[return-value]
+
+
+def assessments_in_force(person: Person, moments: Sequence[datetime]) -> list[Assessment | None]:
+    """For each of `moments`, the assessment the person had then: the latest change at or before
+    it (None before the first). Assessment rows are changes only (decision C), so a write that
+    confirmed the assessment unchanged points back to the change it confirmed. Two queries."""
+    if not moments:
+        return []
+    rows = Assessment.objects.filter(person=person).order_by("created_at", "pk")
+    earlier = rows.filter(created_at__lt=min(moments)).last()
+    changes = [*([earlier] if earlier else []), *rows.filter(created_at__gte=min(moments), created_at__lte=max(moments))]
+    in_force: list[Assessment | None] = []
+    for moment in moments:
+        found = None
+        for change in changes:  # a handful: one row per change of level, advice or period
+            if change.created_at > moment:
+                break
+            found = change
+        in_force.append(found)
+    return in_force
+
+
+def declarations_assessed(person: Person, declarations: Sequence[Declaration]) -> list[Assessment | None]:
+    """The assessment each of `declarations` left the person with: its own when it changed the
+    assessment, else the one it confirmed (`assessments_in_force`). At most two queries, none when
+    every declaration has its own (select_related("assessment"))."""
+    own = [getattr(d, "assessment", None) for d in declarations]
+    missing = [d.created_at for d, a in zip(declarations, own, strict=True) if a is None]
+    found = iter(assessments_in_force(person, missing))
+    return [a if a is not None else next(found) for a in own]
 
 
 def monitoring_progress(status: PersonStatus | None, today: date) -> MonitoringProgress:
