@@ -73,6 +73,7 @@ ACTIONS: dict[str, ActionInfo] = {
     "break_glass.review": _a("break_glass", gettext_lazy("Break-the-glass access reviewed")),
     "break_glass.search": _a("break_glass", gettext_lazy("Search outside the jurisdiction")),
     "contact.register": _a("follow_up", gettext_lazy("Contact registered")),
+    "daily_update.assess": _a("system", gettext_lazy("Daily update assessed after a rush (sent while the service was busy)")),
     "daily_update.create": _a("declarations", gettext_lazy("Daily update sent")),
     "daily_update.partition_drop": _a("system", gettext_lazy("Old daily updates deleted (monthly partition)")),
     "daily_update.replace": _a("declarations", gettext_lazy("Daily update changed")),

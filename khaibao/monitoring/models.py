@@ -178,3 +178,24 @@ class Assessment(models.Model):
 # What makes an assessment a new one (decision C): a run whose values of these equal those of the
 # status row (the assessment in force) changes nothing and writes no Assessment row.
 ASSESSED_FIELDS = ("level", "reasons", "recommendations", "monitoring_until", "priority", "ruleset_version")
+
+
+class PendingAssessment(models.Model):
+    """A daily update stored first in rush mode (decision D, docs/decisions/0008): acknowledged
+    (202) and waiting for the worker to assess its person (monitoring/pending.py). Written by the
+    same statement as the update and its audit event; deleted by the transaction that assesses it,
+    so it is assessed once, or again after a crash that rolled that transaction back — never
+    twice. One row per daily update: a replaced update waits in the row it already has.
+    """
+
+    # The update's id: no foreign key, as for Assessment.daily_update (partitioned table).
+    daily_update_id = models.BigIntegerField(primary_key=True)
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    queued_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["queued_at"], name="pending_assessment_queued")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.day} (pending)"

@@ -140,6 +140,11 @@ def _updated_on(status: PersonStatus | None, today: date) -> bool:
     return timezone.localdate(status.last_update_at) == today
 
 
+def daily_update_of(person: Person, day: date) -> DailyUpdate | None:
+    """The person's daily update of `day`, or None."""
+    return DailyUpdate.objects.filter(person=person, day=day).first()
+
+
 def update_symptoms_recent(person: Person, *, since: date) -> list[tuple[date, list[str], Decimal | None]]:
     """(day, symptoms, temperature) of the person's daily updates from `since` on, oldest first:
     what the risk assessment reads, without building model instances (hot path)."""

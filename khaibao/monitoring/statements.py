@@ -40,8 +40,10 @@ from khaibao.audit.models import AuditEvent
 from khaibao.core import rowsql
 from khaibao.monitoring.models import STATUS_COLUMNS, Assessment, PersonStatus
 
-Part = Literal["written", "assessment", "status", "event"]
-PARTS: Final[tuple[Part, ...]] = get_args(Part)  # the statement's order (`assessment` may be left out)
+Part = Literal["written", "assessment", "status", "pending", "event"]
+# The statement's order. An assessed write has `written`, `assessment` (left out when nothing
+# changed), `status` and `event`; a write stored first (rush mode) `written`, `pending`, `event`.
+PARTS: Final[tuple[Part, ...]] = get_args(Part)
 WrittenKind = Literal["declaration", "daily_update"]
 
 # psycopg caches the parsed statement only below this many parameters: above it, it parses the
@@ -159,8 +161,8 @@ def _returning(clauses: Sequence[Clause], select: Mapping[Part, tuple[str, ...]]
     # Each part returns what later parts and the final SELECT read of it, in first-read order.
     returning: dict[Part, dict[str, None]] = {}
     order = [c.part for c in clauses]
-    if order != [p for p in PARTS if p in order] or any(p not in order for p in PARTS if p != "assessment"):
-        raise ValueError(f"parts {order!r}: expected {PARTS!r}, `assessment` optional")
+    if order != [p for p in PARTS if p in order] or order[0] != "written" or order[-1] != "event":
+        raise ValueError(f"parts {order!r}: expected some of {PARTS!r} in that order, from written to event")
     for clause in clauses:
         for part, columns in clause.reads.items():
             if part not in returning:
@@ -216,3 +218,33 @@ def assessed_write(
         row = cursor.fetchone()
     assessment_id, (written_id, *values) = (row[0], row[1:]) if assessed else (None, row)
     return WriteResult(assessment_id, written_id, dict(zip(written.read_back, values, strict=True)))
+
+
+# A daily update stored first waits here for the worker (monitoring/pending.py); a replaced
+# update keeps its place (and its first queued_at: the 60 s promise counts from it).
+_PENDING: Final = (
+    "INSERT INTO monitoring_pendingassessment (daily_update_id, person_id, day, queued_at)"
+    " SELECT id, %s, %s, %s FROM written ON CONFLICT (daily_update_id) DO NOTHING"
+)
+
+
+def stored_first_write(
+    *, written: rowsql.Statement, person_id: int, day: Any, now: Any, event: AuditEvent,
+    event_from_written: Mapping[str, FromWritten],
+) -> tuple[int, Any]:
+    """Rush mode (decision D): the daily update `written` (its upsert), its pending assessment and
+    the audit `event` in one statement, inside the caller's transaction. Returns the update's id
+    and stored created_at."""
+    sql, params = written
+    clauses = (
+        Clause("written", sql, params),
+        Clause("pending", _PENDING, [person_id, day, now], {"written": ("id",)}),
+        _event(event, event_from_written),
+    )
+    select: tuple[tuple[Part, tuple[str, ...]], ...] = (("written", ("id", "created_at")),)
+    statement = _compose(tuple((c.part, c.sql, tuple(c.reads.items())) for c in clauses), select)
+    values = [param for clause in clauses for param in clause.params]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, values)
+        written_id, created_at = cursor.fetchone()
+    return written_id, created_at

@@ -17,6 +17,7 @@ from khaibao.monitoring.explain import (
     level_display,
     status_level_display,
 )
+from khaibao.monitoring.pending import person_pending
 from khaibao.monitoring.selectors import declarations_assessed, monitoring_progress, person_status
 from khaibao.passes.services import pass_issue_with_code
 from khaibao.people.access import access_person_for_declarer
@@ -45,5 +46,7 @@ def status_page(request: SignedInRequest, person_id: int) -> HttpResponse:
             "history": [(d, level_display(a.level if a else None)) for d, a in zip(history, assessed, strict=True)],
             "pass_info": pass_issue_with_code(person=person),
             "follow_up": followup_for_citizen(person),
+            # Rush mode (decision D): an update stored first is not assessed yet.
+            "pending": person_pending(person.pk),
         },
     )

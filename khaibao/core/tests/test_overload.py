@@ -25,6 +25,7 @@ def _put_update(client, world, stamp: str | None):
 
 def test_it_refuses_a_request_that_waited_too_long_in_the_queue(world, api, settings):
     settings.OVERLOAD_MAX_QUEUE_MS = 500
+    settings.RUSH_MODE = False  # on, a late daily update is stored first (test_rush.py)
     client = api.as_(world.lan)
 
     resp = _put_update(client, world, f"t={time.time() - 2:.3f}")
