@@ -129,6 +129,11 @@ def phase(name: str, server: Server, data: dict[str, Any], args: argparse.Namesp
     outcomes = asyncio.run(open_loop(f"http://127.0.0.1:{server.port}", workload, rate, seconds,
                                      timeout=args.client_timeout, max_connections=args.connections))
     summary = summarise(outcomes, seconds)
+    if args.log_dir:
+        args.log_dir.mkdir(parents=True, exist_ok=True)
+        with open(args.log_dir / f"rush-{name}.jsonl", "w") as fh:
+            for o in outcomes:
+                fh.write(json.dumps({"status": o.status, "latency_ms": round(o.latency_ms, 1), **o.meta}) + "\n")
     # From the last answer on: the backlog the rush left, assessed by the task worker.
     drain_after_end = wait_drained(args.db, args.drain_seconds)
     check = check_burst(args.db, outcomes, started_at)
@@ -206,6 +211,7 @@ def main() -> int:
     parser.add_argument("--client-timeout", type=float, default=10.0, help="as a phone would give up")
     parser.add_argument("--connections", type=int, default=2000)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--log-dir", type=Path, help="write every request's outcome here (rush-<phase>.jsonl)")
     parser.add_argument("--markdown", type=Path, help="only print the Markdown table of a JSON report")
     args = parser.parse_args()
     if args.markdown:
