@@ -177,7 +177,7 @@ def generate(url: str, *, members: int, units: int, seed: int) -> None:
                     elif r < 0.80:  # declared before the campaign only
                         last_declaration = start - timedelta(days=1 + rng.random() * 30)
                         last_update = last_declaration
-                    copy.write_row((pid, "low", "[]", "[]", "bench", 0, False, False, "", False, 0, 0,
+                    copy.write_row((pid, "low", None, "[]", "bench", 0, False, False, "", False, 0, 0,
                                     last_declaration, last_update, last_update))
             log(f"{members} statuses ({declared / members:.1%} declared since the start,"
                 f" {updated / members:.1%} updated today)", started)

@@ -100,6 +100,20 @@ def operations(owners: list[dict[str, Any]], count: int, rng: random.Random) -> 
     return ops
 
 
+def _opener() -> Any:
+    """(column, raw value) -> the daily update's answer, decrypted as the application reads it:
+    this process loads the servers' settings (bench_settings, DEBUG keys) to use the same keys."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.bench_settings")
+    os.environ.setdefault("DEBUG", "1")
+    import django
+
+    django.setup()
+    from khaibao.monitoring.models import DailyUpdate
+
+    fields: dict[str, Any] = {name: DailyUpdate._meta.get_field(name) for name in ("symptoms", "temperature", "feeling")}
+    return lambda name, value: fields[name].from_db_value(value, None, None)
+
+
 def check_database(db: str, done: list[Operation], started: datetime) -> dict[str, Any]:
     """Compare what the clients were told with what the database holds."""
     updates = [o for o in done if o.kind == "update"]
@@ -115,12 +129,16 @@ def check_database(db: str, done: list[Operation], started: datetime) -> dict[st
             "SELECT person_id FROM declarations_declaration WHERE created_at >= %s AND person_id = ANY(%s)",
             [started, [o.person for o in decls]]))
     lost = duplicated = 0
+    opened = _opener()
     for op in updates:
         key = (op.person, op.meta["day"])
         if op.acked:
             row = rows.get(key)
-            symptoms, temperature, feeling = row if row else ([], 0.0, "")
-            symptoms = json.loads(symptoms) if isinstance(symptoms, str) else symptoms
+            # The answers are sealed (issue 18): opened with the application's keys.
+            symptoms, temperature, feeling = (
+                [opened(name, v) for name, v in zip(("symptoms", "temperature", "feeling"), row, strict=True)]
+                if row else ([], 0.0, "")
+            )
             if row is None or payload_hash(symptoms, float(temperature), feeling) != op.meta["hash"]:
                 lost += 1
         duplicated += creates[key] > 1

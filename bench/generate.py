@@ -31,6 +31,7 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -139,7 +140,7 @@ INSERT INTO monitoring_personstatus (
     person_id, level, reasons, recommendations, ruleset_version, priority, assessed_at,
     monitoring_from, monitoring_until, last_declaration_at, needs_attention, is_f0, contact_level,
     home_ward_id, home_province_id, in_queue, queue_rank, queue_since, missed_days)
-SELECT s.id, s.level, '[]', '[]', %(ruleset)s,
+SELECT s.id, s.level, (SELECT token FROM seal WHERE kind = 'reasons'), '[]', %(ruleset)s,
        s.lvl * %(step)s + CASE WHEN %(year)s - s.birth_year >= %(age_threshold)s THEN %(w_age)s ELSE 0 END
                         + CASE WHEN s.r_cond < 0.08 THEN %(w_cond)s ELSE 0 END,
        CASE WHEN s.lvl > 0 OR s.r_declared < 0.6 THEN now() - s.r_when * interval '30 days' END,
@@ -195,16 +196,15 @@ WHERE in_queue;
 
 DECLARATIONS_SQL = """
 INSERT INTO declarations_declaration (person_id, version, kind, declared_by_id, declared_as, questionnaire_version,
-                                      consent_version, commitment, consent, answers, created_at)
+                                      consent_version, commitment, consent, answers, travel_index, created_at)
 SELECT ps.person_id, 1, CASE WHEN ps.needs_attention THEN 'risk' ELSE 'universal' END,
        (ps.person_id - 1) / 3 + 1, CASE WHEN (ps.person_id - 1) %% 3 = 0 THEN 'self' ELSE 'household_owner' END,
        'bench', 'bench', true, true,
        -- The stored shape the risk engine reads back (khaibao/declarations/facts.py): every daily
-       -- update re-assesses from these answers.
-       CASE WHEN ps.level = 'low' THEN '{"symptoms": []}'::jsonb
-            ELSE jsonb_build_object('symptoms', jsonb_build_array(jsonb_build_object(
-                'code', 'cough', 'onset', to_char(ps.last_declaration_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM-DD'))))
-       END,
+       -- update re-assesses from these answers. Sealed (issue 18): tokens made in Python (seal_tokens).
+       (SELECT token FROM seal WHERE kind = 'answers' AND key = CASE WHEN ps.level = 'low' THEN 'low'
+            ELSE to_char(ps.last_declaration_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM-DD') END),
+       '[]',
        ps.last_declaration_at
 FROM monitoring_personstatus ps WHERE ps.last_declaration_at IS NOT NULL
 """
@@ -215,10 +215,11 @@ UPDATES_SQL = """
 INSERT INTO monitoring_dailyupdate (person_id, day, symptoms, temperature, feeling, updated_by_id, updated_as,
                                     created_at, updated_at)
 SELECT g.id, d.day,
-       CASE WHEN r < 0.01 THEN '["fever", "cough"]'::jsonb WHEN r < 0.04 THEN '["cough"]'::jsonb
-            WHEN r < 0.05 THEN '["sore_throat"]'::jsonb ELSE '[]'::jsonb END,
-       round((36.2 + r * 1.2)::numeric, 1),
-       CASE WHEN r < 0.04 THEN 'unwell' ELSE 'well' END,
+       -- Sealed answers (issue 18): one token per distinct value, made in Python (seal_tokens).
+       (SELECT token FROM seal WHERE kind = 'symptoms' AND key = CASE WHEN r < 0.01 THEN 'fever,cough'
+            WHEN r < 0.04 THEN 'cough' WHEN r < 0.05 THEN 'sore_throat' ELSE '' END),
+       (SELECT token FROM seal WHERE kind = 'temperature' AND key = round((36.2 + r * 1.2)::numeric, 1)::text),
+       (SELECT token FROM seal WHERE kind = 'feeling' AND key = CASE WHEN r < 0.04 THEN 'unwell' ELSE 'well' END),
        (g.id - 1) / 3 + 1, CASE WHEN (g.id - 1) %% 3 = 0 THEN 'self' ELSE 'household_owner' END,
        d.day + time '07:30' + (r * interval '12 hours'), d.day + time '07:30' + (r * interval '12 hours')
 FROM g
@@ -296,6 +297,34 @@ def check_queue_sample(sample: int) -> int:
     return bad
 
 
+def seal_tokens(conn: psycopg.Connection[Any], *, today: date) -> None:
+    """The sealed values the bulk loads use (issue 18: answers are Fernet tokens made in Python,
+    which the server cannot make): one token per distinct value, in a temporary table `seal`.
+    A real database has a different token in every row (random IV) of the same length, so the
+    sizes and the work of reading them are the same; only equal values share a token here."""
+    import json
+    from decimal import Decimal
+
+    from khaibao.core import crypto
+
+    def seal(value: Any) -> str:
+        return crypto.encrypt(json.dumps(value, separators=(",", ":")))
+
+    rows = [("reasons", "", seal([])), ("answers", "low", seal({"symptoms": []}))]
+    for n in range(40):
+        onset = (today - timedelta(days=n)).isoformat()
+        rows.append(("answers", onset, seal({"symptoms": [{"code": "cough", "onset": onset}]})))
+    for key in ("fever,cough", "cough", "sore_throat", ""):
+        rows.append(("symptoms", key, seal([code for code in key.split(",") if code])))
+    for tenth in range(362, 375):
+        value = str(Decimal(tenth) / 10)
+        rows.append(("temperature", value, crypto.encrypt(value)))
+    rows += [("feeling", "well", crypto.encrypt("well")), ("feeling", "unwell", crypto.encrypt("unwell"))]
+    conn.execute("CREATE TEMP TABLE seal (kind text, key text, token text, PRIMARY KEY (kind, key))")
+    with conn.cursor() as cursor:
+        cursor.executemany("INSERT INTO seal VALUES (%s, %s, %s)", rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default=os.environ.get("BENCH_DB", DEFAULT_DB))
@@ -339,6 +368,7 @@ def main() -> None:
         conn.execute("SET synchronous_commit = off")
         conn.execute("SET session_replication_role = replica")
         conn.execute("SET maintenance_work_mem = '512MB'")
+        seal_tokens(conn, today=today)
         load_people(conn, people=args.people, provinces=provinces, rng=rng)
         conn.commit()
         log(f"{args.people:,} people, {(args.people + 2) // 3:,} households", started)

@@ -82,6 +82,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # khaibao/wiring.py, with where static files come from and the permissions policy: nothing
 # there depends on the environment. Imported as settings of this module.
 from khaibao.wiring import (  # noqa: E402, F401
+    AREA_PUBLISHED_HOOKS,
     ASSESSMENT_EXPOSURE_SOURCES,
     ASSESSMENT_ZONE_SOURCES,
     DAILY_REMINDER_SOURCES,
@@ -91,6 +92,7 @@ from khaibao.wiring import (  # noqa: E402, F401
     PERIODIC_TASKS,
     PERMISSIONS_POLICY,
     PERSON_HOME_MOVED_HOOKS,
+    REPORT_REPLIED_HOOKS,
     RUSH_ROUTES,
     SELF_PERSON_ADDED_HOOKS,
     STATICFILES_DIRS,
@@ -363,6 +365,24 @@ if RETENTION_AUDIT_DAYS < 365:
     raise ImproperlyConfigured("RETENTION_AUDIT_DAYS must be at least 365 (system logs are kept 12 months)")
 for _name in ("RETENTION_HEALTH_DAYS", "RETENTION_NOTIFICATION_DAYS", "RETENTION_REPORT_DAYS",
               "RETENTION_SHORT_LIVED_HOURS", "RETENTION_BATCH_SIZE", "RETENTION_MAX_BATCHES"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1")
+
+# --- Venue check-in (issue 20; docs/venues.md) -----------------------------------------------
+# Check-ins are short-lived: erased by the retention job this many days after the visit.
+VENUE_CHECKIN_KEEP_DAYS = env_int("VENUE_CHECKIN_KEEP_DAYS", 21)
+# A second check-in of the same person at the same venue within this many minutes is the same one.
+VENUE_CHECKIN_REPEAT_MINUTES = env_int("VENUE_CHECKIN_REPEAT_MINUTES", 10)
+# How old a check-in's `at` may be (an offline check-in keeps the time of the scan); older is refused.
+VENUE_CHECKIN_MAX_AGE_HOURS = env_int("VENUE_CHECKIN_MAX_AGE_HOURS", 72)
+# Check-ins one account may post per minute (a household checking in is a few; a script is many).
+VENUE_CHECKIN_RATE_PER_MINUTE = env_int("VENUE_CHECKIN_RATE_PER_MINUTE", 60)
+# A zone reaches check-ins made during its validity, at most this many days back.
+VENUE_ZONE_LOOKBACK_DAYS = env_int("VENUE_ZONE_LOOKBACK_DAYS", 14)
+# People warned per transaction by a venue exposure run.
+VENUE_EXPOSURE_BATCH_SIZE = env_int("VENUE_EXPOSURE_BATCH_SIZE", 500)
+for _name in ("VENUE_CHECKIN_KEEP_DAYS", "VENUE_CHECKIN_REPEAT_MINUTES", "VENUE_CHECKIN_MAX_AGE_HOURS",
+              "VENUE_CHECKIN_RATE_PER_MINUTE", "VENUE_ZONE_LOOKBACK_DAYS", "VENUE_EXPOSURE_BATCH_SIZE"):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1")
 

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "khaibao.news",
     "khaibao.reports",
     "khaibao.orgs",
+    "khaibao.venues",
     "khaibao.smsin",
     "khaibao.audit",
     "khaibao.privacy",
@@ -124,6 +125,8 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     ("khaibao.core.tasks.tasks_sweep", 60),
     # No export stays queued or running for ever: retried or failed when its worker died.
     ("khaibao.exports.tasks.exports_sweep", 60),
+    # Venue exposure runs whose worker died are queued again (issue 20).
+    ("khaibao.venues.tasks.venue_exposure_runs_resume", 60),
     # Rush mode (decision D): daily updates stored first are assessed within 60 s; each run
     # drains the backlog in set-based batches (monitoring/pending.py).
     ("khaibao.monitoring.tasks.pending_assessments_run", 5),
@@ -154,13 +157,21 @@ PERSON_HOME_MOVED_HOOKS = ["khaibao.monitoring.assessment.person_status_home_syn
 # An account's own ("self") person now exists (people.households, people.volunteers): called
 # with account= and person_id=, in the transaction.
 SELF_PERSON_ADDED_HOOKS = ["khaibao.orgs.members.members_attach_self"]
+# An official replied to a citizen's report (reports.services.report_reply_add): called with
+# account= (the signed-in reporter) and report_id=, in the transaction. Issue 17: the reporter
+# is told, instead of having to look.
+REPORT_REPLIED_HOOKS = ["khaibao.notifications.services.report_reply_notify"]
 # People zone warnings never reach: functions () -> a subquery of person ids. The privacy app
 # (a layer above zones) plugs in everyone whose consent is withdrawn or data erased (issue 8 §2:
 # the anonymous shell kept for the statistics still has a home ward).
 ZONE_WARNING_EXCLUSIONS = ["khaibao.privacy.selectors.processing_stopped_ids"]
+# A place or zone version that warns was published (zones.places, zones.zones): called with
+# actor= and place_version= or zone_version=, in the transaction. The venues app (above zones)
+# starts the run that warns everyone checked in at a venue it covers during its window.
+AREA_PUBLISHED_HOOKS = ["khaibao.venues.runs.area_published"]
 # What an assessment reads from apps above monitoring (khaibao/monitoring/sources.py): the
 # exposures contact tracing registered, and the epidemic zones a declared trip went through.
-ASSESSMENT_EXPOSURE_SOURCES = ["khaibao.tracing.selectors.TRACED_EXPOSURES"]
+ASSESSMENT_EXPOSURE_SOURCES = ["khaibao.tracing.selectors.TRACED_EXPOSURES", "khaibao.venues.exposure.VENUE_EXPOSURES"]
 ASSESSMENT_ZONE_SOURCES = ["khaibao.zones.selectors.zone_facts_for_travel"]
 
 # Static files: the project's own, and what packages ship.

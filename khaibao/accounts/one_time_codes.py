@@ -53,6 +53,14 @@ def code_refused() -> ServiceError:
     )
 
 
+def code_used_up() -> ServiceError:
+    """The answer once a code has had its `max_attempts` guesses, whatever is typed next — the
+    right code included. It says nothing about the guess, so it gives nothing away; it tells the
+    person that only a new code will do (issue 17: "the code is wrong" sent them retyping it)."""
+    message = _("This code was tried too many times and can no longer be used. Ask for a new code.")
+    return ServiceError(message, code="code_used_up", fields={"code": message})
+
+
 def code_issue(
     model: type[C], *, scope: dict[str, Any], key: str, purpose: str, ttl: timedelta,
     now: datetime | None = None, **fields: Any,
@@ -79,6 +87,8 @@ def code_redeem(
     candidates: QuerySet[C], *, key: str, purpose: str, code: str, max_attempts: int, now: datetime | None = None
 ) -> C | None:
     """The newest live code among `candidates` if `code` matches it, now consumed; else None.
+    Raises `code_used_up()` when that code has already had its `max_attempts` guesses (nothing is
+    counted then, so the exception rolls nothing back).
 
     The guess is counted even when it is wrong: call this where no exception can roll the count
     back (outside the caller's transaction, or inside one that raises only after it commits).
@@ -92,9 +102,12 @@ def code_redeem(
         claimed = model._default_manager.filter(
             pk=challenge.pk, consumed_at__isnull=True, attempts__lt=max_attempts
         ).update(attempts=F("attempts") + 1)
+        if not claimed:
+            if model._default_manager.filter(pk=challenge.pk, consumed_at__isnull=True).exists():
+                raise code_used_up()
+            return None
         if (
-            claimed
-            and hmac.compare_digest(challenge.code_hash, code_hash(key=key, purpose=purpose, code=code))
+            hmac.compare_digest(challenge.code_hash, code_hash(key=key, purpose=purpose, code=code))
             and model._default_manager.filter(pk=challenge.pk, consumed_at__isnull=True).update(consumed_at=now)
         ):
             challenge.consumed_at = now

@@ -39,8 +39,10 @@ class OfficialOut(Schema):
 class QueueFollowUpOut(Schema):
     case_id: int
     status: str
+    status_label: str
     assigned_to: OfficialOut | None
     outcome: str
+    outcome_label: str
     last_action_at: datetime | None
 
 
@@ -56,6 +58,7 @@ class TriageItemOut(Schema):
     level_word: str
     colour: str
     reasons: list[str]
+    reason_labels: list[str] = Field(..., description="why in the queue, in words, beside `reasons`")
     queue_rank: int
     queue_since: datetime | None
     waiting_minutes: int | None

@@ -22,6 +22,7 @@ from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.cases.citizen_view import followup_for_citizen
 from khaibao.core.http import client_ip
 from khaibao.core.overload import rush_requested
+from khaibao.declarations.answer_labels import PlaceNames, answers_labels, place_names, symptom_items
 from khaibao.declarations.answers import DeclarationIn, ExposureIn, RiskDeclarationIn, SymptomIn, TravelIn
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.selectors import declaration_dict, declarations_history
@@ -143,6 +144,10 @@ class DeclarationOut(Schema):
     consent_version: str
     created_at: datetime
     answers: dict[str, Any]
+    answer_labels: dict[str, Any] = Field(
+        ..., description="the coded answers with their words: symptoms, exposures, conditions "
+        '([{"code", "label", …}]) and travel (ward, province and country names with the dates, and a "text" line)'
+    )
     assessment: AssessmentOut | None
 
 
@@ -151,11 +156,18 @@ class DeclarationPage(Schema):
     next_before: int | None
 
 
+class LabelledCodeOut(PlainOut):
+    code: str
+    label: str
+
+
 class DailyUpdateOut(Schema):
     day: date
     symptoms: list[str]
+    symptom_labels: list[LabelledCodeOut] = Field(..., description="each symptom code with its name")
     temperature: float | None
     feeling: str
+    feeling_label: str
     assessment: AssessmentOut
 
 
@@ -168,8 +180,10 @@ class DailyUpdatePendingOut(Schema):
 
     day: date
     symptoms: list[str]
+    symptom_labels: list[LabelledCodeOut] = Field(..., description="each symptom code with its name")
     temperature: float | None
     feeling: str
+    feeling_label: str
     assessment: PendingOut
 
 
@@ -185,8 +199,10 @@ class PolledAssessmentOut(Schema):
 class DailyUpdatePolledOut(Schema):
     day: date
     symptoms: list[str]
+    symptom_labels: list[LabelledCodeOut] = Field(..., description="each symptom code with its name")
     temperature: float | None
     feeling: str
+    feeling_label: str
     assessment: PolledAssessmentOut
 
 
@@ -238,11 +254,14 @@ def _exposures(items: list[ExposureBody]) -> tuple[ExposureIn, ...]:
     return tuple(ExposureIn(code=e.code, on=e.date) for e in items)
 
 
-def _declaration_out(declaration: Declaration, assessment: Any = None) -> dict[str, Any]:
+def _declaration_out(declaration: Declaration, names: PlaceNames | None = None, assessment: Any = None) -> dict[str, Any]:
     # A declaration that left the assessment unchanged has no row of its own (decision C): the
     # list shows the one it confirmed (monitoring.selectors.declarations_assessed).
     assessment = assessment or getattr(declaration, "assessment", None)
-    return declaration_dict(declaration) | {"assessment": assessment_out(assessment) if assessment is not None else None}
+    return declaration_dict(declaration) | {
+        "answer_labels": answers_labels(declaration.answers, names),
+        "assessment": assessment_out(assessment) if assessment is not None else None,
+    }
 
 
 # --- endpoints ------------------------------------------------------------------------------
@@ -306,16 +325,22 @@ def declaration_list(
     person = access_person_for_user(request.auth, person_id, purpose="declarations", ip=client_ip(request))
     items = declarations_history(person, before=before, limit=limit)
     more = len(items) == max(1, min(limit, 100)) and items[-1].version > 1
+    names = place_names(d.answers for d in items)  # the trips' places of the whole page at once
     assessed = declarations_assessed(person, items)
-    return {"items": [_declaration_out(d, a) for d, a in zip(items, assessed, strict=True)], "next_before": items[-1].version if more else None}
+    return {
+        "items": [_declaration_out(d, names, a) for d, a in zip(items, assessed, strict=True)],
+        "next_before": items[-1].version if more else None,
+    }
 
 
 def _update_fields(update: Any) -> dict[str, Any]:
     return {
         "day": update.day,
         "symptoms": update.symptoms,
+        "symptom_labels": symptom_items(update.symptoms or []),
         "temperature": float(update.temperature) if update.temperature is not None else None,
         "feeling": update.feeling,
+        "feeling_label": update.get_feeling_display(),  # type: ignore[attr-defined]
     }
 
 

@@ -18,7 +18,7 @@ from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip, csv_attachment
-from khaibao.orgs import access, compliance, members, selectors, services
+from khaibao.orgs import access, compliance, members, reminders, selectors, services
 from khaibao.orgs.models import Campaign, OrgUnit, ReminderPolicy
 
 router = Router(tags=["organisations"])
@@ -207,16 +207,24 @@ class ComplianceQuery(Schema):
 
 
 class UnitComplianceOut(Schema):
+    """One definition of "member" (docs/organisations.md#who-counts): `members` is every roster
+    line not removed and not declined = `confirmed` + `awaiting_confirmation`; `declared` and
+    `updated_today` count confirmed members only and the percentages divide by `confirmed`."""
+
     id: int = Field(..., alias="unit_id")
     code: str
     name: str
     path: str
-    members: int
-    declared: int
-    declared_pct: float
-    updated_today: int
-    updated_pct: float
+    members: int = Field(..., description="roster lines not removed and not declined: confirmed + awaiting confirmation")
+    confirmed: int = Field(..., description="members who confirmed the membership: the denominator of the percentages")
+    awaiting_confirmation: int = Field(..., description="members who have not answered yet: nothing of their activity is counted")
+    declined: int = Field(..., description="roster lines the citizen declined ('not me'): out of members; correct the line")
+    declared: int = Field(..., description="confirmed members who declared since the campaign's start")
+    declared_pct: float = Field(..., description="declared / confirmed × 100, one decimal")
+    updated_today: int = Field(..., description="confirmed members who sent the day's update")
+    updated_pct: float = Field(..., description="updated_today / confirmed × 100, one decimal")
     assisted_people: int
+    reminded: int = Field(..., description="members reminded that day (automatically or by 'remind now')")
 
 
 class CampaignRefOut(Schema):
@@ -233,10 +241,13 @@ class ComplianceOut(Schema):
     from_snapshot: bool
     unit: UnitComplianceOut | None
     children: list[UnitComplianceOut]
+    direct: UnitComplianceOut | None = Field(
+        None, description="the unit's own roster and volunteers (unit minus its children), when it has any"
+    )
 
 
 class MembersQuery(Schema):
-    status: Literal["not_declared", "not_updated_today"] | None = None
+    status: Literal["not_declared", "not_updated_today", "awaiting_confirmation", "declined", "reminded_today"] | None = None
     campaign: int | None = None
     after: int = Field(0, ge=0, lt=2**63, description="keyset: the last member id of the previous page")
     limit: int = Field(50, ge=1, le=compliance.MEMBERS_PAGE_MAX)
@@ -247,9 +258,11 @@ class MemberFactsOut(Schema):
     full_name: str
     unit_code: str
     unit_name: str
-    declared_since_start: bool
-    updated_today: bool
+    membership: Literal["confirmed", "awaiting", "declined"]
+    declared_since_start: bool | None = Field(..., description="null unless the membership is confirmed")
+    updated_today: bool | None = Field(..., description="null unless the membership is confirmed")
     last_update_date: date | None
+    last_reminded_on: date | None = Field(..., description="the last day this roster line was reminded")
 
 
 class MembersOut(Schema):
@@ -282,7 +295,10 @@ def unit_compliance(request: AuthedRequest, unit_id: int, query: Query[Complianc
     report = compliance.unit_report(unit, campaign, query.day)
 
     def out(n: compliance.UnitNumbers) -> dict[str, Any]:
-        return {**n.__dict__, "declared_pct": n.declared_pct, "updated_pct": n.updated_pct}
+        return {
+            **n.__dict__, "declared_pct": n.declared_pct, "updated_pct": n.updated_pct,
+            "awaiting_confirmation": n.awaiting,
+        }
 
     return {
         "date": report.day,
@@ -291,6 +307,7 @@ def unit_compliance(request: AuthedRequest, unit_id: int, query: Query[Complianc
         "from_snapshot": report.from_snapshot,
         "unit": out(report.unit),
         "children": [out(c) for c in report.children],
+        "direct": out(report.direct) if report.direct else None,
     }
 
 
@@ -305,10 +322,43 @@ def unit_members(request: AuthedRequest, unit_id: int, query: Query[MembersQuery
         "items": [
             {
                 "id": m.member_id, "full_name": m.full_name, "unit_code": m.unit_code, "unit_name": m.unit_name,
-                "declared_since_start": m.facts.declared_since_start, "updated_today": m.facts.updated_today,
-                "last_update_date": m.facts.last_update_date,
+                "membership": m.membership,
+                "declared_since_start": m.facts.declared_since_start if m.facts else None,
+                "updated_today": m.facts.updated_today if m.facts else None,
+                "last_update_date": m.facts.last_update_date if m.facts else None,
+                "last_reminded_on": m.last_reminded_on,
             }
             for m in page.items
         ],
         "next_after": page.next_after,
     }
+
+
+# --- "Remind now" (issue 17) --------------------------------------------------------------
+
+
+class RemindIn(StrictSchema):
+    campaign: int | None = Field(None, description="campaign id (default: the newest covering the unit)")
+
+
+class RemindOut(Schema):
+    id: int
+    unit_id: int
+    campaign_id: int
+    day: date
+    requested_at: datetime
+    finished_at: datetime | None
+    sent: int
+
+
+@router.post(
+    "/{unit_id}/remind", response={202: RemindOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+)
+def unit_remind(request: AuthedRequest, unit_id: int, data: RemindIn) -> tuple[int, Any]:
+    """Remind the unit's subtree now, once per unit per day (409 `already_reminded`); the
+    worker sends the reminders (`sent`, `finished_at` fill in then). Members already reminded
+    today are skipped, and those reminded now are not reminded again this evening."""
+    unit, campaign = _unit_and_campaign(request, unit_id, data.campaign)
+    if campaign is None:
+        raise ServiceError(_("No campaign covers this unit."), code="no_campaign", status=409)
+    return 202, reminders.unit_remind_now(actor=request.auth, unit=unit, campaign=campaign, ip=client_ip(request))

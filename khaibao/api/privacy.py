@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from pydantic import Field
 
 from khaibao.accounts.models import Account, Role
@@ -20,6 +21,7 @@ from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
+from khaibao.privacy import requests as subject_requests
 from khaibao.privacy import selectors, services
 from khaibao.privacy.selectors import export_json
 
@@ -160,3 +162,51 @@ def erasure_confirm(request: AuthedRequest, code_id: int, data: ConfirmIn) -> tu
 def erasures(request: AuthedRequest) -> list[Any]:
     """The erasures you asked for, newest first, with their progress."""
     return selectors.erasures_requested_by(account=_citizen(request))
+
+
+class SubjectRequestQuery(Schema):
+    kind: Literal["", "export", "erasure", "consent_withdrawal"] = ""
+    status: Literal["", "in_progress", "done"] = ""
+    date_from: date | None = Field(None, description="first local day received (Asia/Ho_Chi_Minh), inclusive")
+    date_to: date | None = Field(None, description="last local day received, inclusive")
+
+
+class SubjectRequestOut(Schema):
+    ref: str = Field(..., description='where it is recorded: "erasure-{id}" or "audit-{event id}"')
+    kind: str = Field(..., description="export, erasure or consent_withdrawal")
+    kind_label: str
+    detail: str = Field(..., description='for a download: whose data ("My data" or the household)')
+    requester_id: int | None
+    requester_label: str = Field(..., description="the account's number and masked phone, never a name")
+    person_ids: list[int]
+    received_at: datetime
+    due_at: datetime = Field(..., description="received_at + 72 hours (Decree 13/2023/NĐ-CP)")
+    status: str = Field(..., description="in_progress or done")
+    status_label: str
+    completed_at: datetime | None
+    overdue: bool = Field(..., description="answered after due_at, or still open past it")
+
+
+@router.get("/requests", response={200: list[SubjectRequestOut], 400: ErrorOut, 403: ErrorOut})
+def requests_list(request: AuthedRequest, q: Query[SubjectRequestQuery]) -> list[SubjectRequestOut]:
+    """Data-subject requests (downloads, erasures, consent withdrawals), newest first, at most
+    200, each with its 72-hour due time and status. Data-protection officers only."""
+    if q.date_from and q.date_to and q.date_from > q.date_to:
+        message = _("The end date is before the start date.")
+        raise ServiceError(message, fields={"date_to": message})
+    filters = subject_requests.RequestFilters(kind=q.kind, status=q.status, date_from=q.date_from, date_to=q.date_to)
+    try:
+        rows = subject_requests.subject_requests(user=request.auth, filters=filters)
+    except PermissionDenied as exc:
+        raise ServiceError(
+            _("Only the data-protection officer can read the data-subject requests."), code="forbidden", status=403
+        ) from exc
+    return [
+        SubjectRequestOut(
+            ref=r.ref, kind=r.kind, kind_label=r.kind_label, detail=r.detail, requester_id=r.requester_id,
+            requester_label=r.requester_label, person_ids=list(r.person_ids), received_at=r.received_at,
+            due_at=r.due_at, status=r.status, status_label=r.status_label, completed_at=r.completed_at,
+            overdue=r.overdue,
+        )
+        for r in rows
+    ]

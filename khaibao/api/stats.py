@@ -10,6 +10,7 @@ from ninja import Field, Query, Router, Schema
 
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut
+from khaibao.declarations.labels import SYMPTOM_LABELS, label
 from khaibao.stats import selectors
 
 router = Router(tags=["statistics"])
@@ -46,6 +47,7 @@ class CurrentOut(Schema):
 
 class CodeCountOut(Schema):
     code: str
+    label: str = Field(..., description="the symptom's name, beside its code")
     count: int
 
 
@@ -58,6 +60,7 @@ class SummaryOut(Schema):
     totals: TotalsOut
     current: CurrentOut
     outcomes: dict[str, int] = Field(..., description="follow-up action kind → actions recorded in the range")
+    outcome_labels: dict[str, str] = Field(..., description="each follow-up action kind of `outcomes` → its name")
     top_symptoms: list[CodeCountOut]
     symptom_trends: dict[str, list[int]] = Field(..., description="top symptom codes → one count per day of `series`")
 
@@ -104,7 +107,10 @@ def summary(request: AuthedRequest, query: Query[RangeQuery]) -> dict[str, Any]:
             "missed_updates": data.missed_updates,
         },
         "outcomes": data.outcomes,
-        "top_symptoms": [{"code": code, "count": n} for code, n in data.top_symptoms],
+        "outcome_labels": {code: str(selectors.outcome_label(code)) for code in data.outcomes},
+        "top_symptoms": [
+            {"code": code, "label": label(SYMPTOM_LABELS, code), "count": n} for code, n in data.top_symptoms
+        ],
         "symptom_trends": data.symptom_series,
     }
 

@@ -16,6 +16,7 @@ from khaibao.api import (
     declarations,
     exports,
     me,
+    memberships,
     news,
     notifications,
     orgs,
@@ -26,6 +27,7 @@ from khaibao.api import (
     reports,
     stats,
     tracing,
+    venues,
     volunteers,
     zones,
 )
@@ -137,9 +139,11 @@ def _register_routers() -> None:
     api.add_router("/news", news.router)
     api.add_router("/reports", reports.router)  # issue 6
     api.add_router("/orgs", orgs.router)  # issue 7
+    api.add_router("/memberships", memberships.router)  # issue 21
     api.add_router("/volunteers", volunteers.router)  # issue 7
     api.add_router("/audit", audit.router)  # issue 8
     api.add_router("/privacy", privacy.router)  # issue 8
+    api.add_router("", venues.router)  # issue 20: /checkins and /venues
     # Last, so it only catches what no router answered: unknown API paths get the error format.
     api.add_router("", _fallback)
 

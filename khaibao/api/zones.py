@@ -19,6 +19,7 @@ from khaibao.zones.geometry import check_lat_lon
 from khaibao.zones.inputs import UNSET, CircleInput, PlaceInput, Unset, ZoneInput
 from khaibao.zones.models import PlaceVersion, ZoneVersion
 from khaibao.zones.places import place_declare, place_update
+from khaibao.zones.reach import version_reach
 from khaibao.zones.zones import zone_declare, zone_update
 
 router = Router(tags=["zones"])
@@ -104,6 +105,26 @@ class RunOut(Schema):
     percent: int
 
 
+class WardNameOut(Schema):
+    code: int
+    name: str
+
+
+class ReachOut(Schema):
+    """Whom the version's warnings go to (issue 17): people are found by ward, so a circle or a
+    polygon alone warns nobody and is only answered to people who check their location."""
+
+    wards: list[WardNameOut] = Field(..., description="the wards whose residents (and travellers) are warned")
+    province: WardNameOut | None = Field(..., description="the province, when the whole province is warned")
+    location_check_only: bool = Field(..., description="no ward and not the whole province: nobody is warned")
+    level_warns: bool = Field(..., description="false below the rule set's lowest warning level: nobody is warned")
+    residents: int = Field(..., description="people living in the wards (or province) reached")
+    suggested_wards: list[WardNameOut] = Field(
+        ..., description="wards not attached whose known points (published places, reports) lie inside the circle "
+        "or polygon: send them in ward_codes to warn their residents"
+    )
+
+
 class ZoneVersionOut(Schema):
     zone_id: int
     version: int
@@ -122,6 +143,7 @@ class ZoneVersionOut(Schema):
     valid_until: str | None
     advice: AdviceIn
     warning: RunOut | None
+    reach: ReachOut
 
 
 class PlaceVersionOut(Schema):
@@ -168,6 +190,7 @@ def _zone_out(version: ZoneVersion) -> ZoneVersionOut:
         polygon=version.polygon, valid_from=version.valid_from.isoformat(),
         valid_until=version.valid_until.isoformat() if version.valid_until else None,
         advice=AdviceIn(vi=version.advice_vi, en=version.advice_en), warning=_run_out(version),
+        reach=ReachOut(**version_reach(version).as_dict()),
     )
 
 

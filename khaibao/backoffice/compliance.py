@@ -11,20 +11,25 @@ from typing import Any
 
 import pygal
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
-from khaibao.orgs import compliance
+from khaibao.exports import selectors as export_selectors
+from khaibao.exports import services as export_services
+from khaibao.exports.models import Format, Kind, Status
+from khaibao.orgs import chase, compliance, reminders
 from khaibao.orgs.access import access_unit_for_user
 from khaibao.orgs.models import Campaign, OrgUnit
 
@@ -52,10 +57,27 @@ class MembersForm(forms.Form):
             ("", gettext_lazy("All members")),
             ("not_declared", gettext_lazy("Not declared since the start")),
             ("not_updated_today", gettext_lazy("Not updated today")),
+            ("awaiting_confirmation", gettext_lazy("Awaiting confirmation")),
+            ("declined", gettext_lazy("Declined (“this is not me”)")),
+            ("reminded_today", gettext_lazy("Reminded today")),
         ],
     )
     campaign = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
     after = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0, max_value=2**63 - 1)
+
+
+class ChaseForm(forms.Form):
+    status = forms.ChoiceField(
+        label=gettext_lazy("Who"),
+        choices=[
+            ("not_done", gettext_lazy("Everyone with something left to do")),
+            ("awaiting_confirmation", gettext_lazy("Awaiting confirmation")),
+            ("not_declared", gettext_lazy("Not declared since the start")),
+            ("not_updated_today", gettext_lazy("Not updated today")),
+        ],
+    )
+    format = forms.ChoiceField(label=gettext_lazy("File format"), choices=Format.choices, initial=Format.CSV)
+    campaign = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
 
 
 def _unit(request: HttpRequest, unit_id: int | None) -> OrgUnit:
@@ -90,13 +112,10 @@ def trend_chart(points: list[compliance.TrendPoint]) -> SafeString:
     )
     chart.x_labels = [p.day.strftime("%d/%m") for p in points]
     chart.y_labels = [0, 25, 50, 75, 100]
-    chart.add(_("Declared since the start (%)"), [_pct(p.declared, p.members) for p in points])
-    chart.add(_("Updated today (%)"), [_pct(p.updated_today, p.members) for p in points])
+    # Shares of confirmed members, as on the page and in the API (compliance.pct).
+    chart.add(_("Declared since the start (%)"), [compliance.pct(p.declared, p.confirmed) for p in points])
+    chart.add(_("Updated today (%)"), [compliance.pct(p.updated_today, p.confirmed) for p in points])
     return _svg(chart, title)
-
-
-def _pct(n: int, total: int) -> float:
-    return round(100 * n / total, 1) if total else 0.0
 
 
 @login_required(login_url="backoffice:sign_in")
@@ -129,6 +148,7 @@ def dashboard(request: SignedInRequest, unit_id: int | None = None) -> HttpRespo
             "report": report,
             "points": points,
             "trend_svg": trend_chart(points) if points else "",
+            "reminders": reminders.reminder_info(unit, campaign, report, points),
         })
     return render(request, "backoffice/compliance/dashboard.html", context, status=400 if form.errors else 200)
 
@@ -148,9 +168,54 @@ def members(request: SignedInRequest, unit_id: int) -> HttpResponse:
     return render(
         request,
         "backoffice/compliance/members.html",
-        {"unit": unit, "form": form, "campaign": campaign, "page": page, "status": status or ""},
+        {
+            "unit": unit, "form": form, "campaign": campaign, "page": page, "status": status or "",
+            "chase_form": ChaseForm(initial={"campaign": campaign.pk if campaign else None}),
+            "chase_jobs": _chase_jobs(request.user),
+        },
         status=400 if form.errors else 200,
     )
+
+
+def _chase_jobs(user: Any) -> list[dict[str, Any]]:
+    jobs = [j for j in export_selectors.export_jobs_for(user, limit=5) if j.kind == Kind.ORG_MEMBERS]
+    return [
+        {
+            "job": j,
+            "download_url": export_services.export_download_url(j)
+            if j.status == Status.DONE and j.file_name and not j.is_expired() else "",
+        }
+        for j in jobs
+    ]
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_POST
+def chase_export(request: SignedInRequest, unit_id: int) -> HttpResponseBase:
+    """The chasing list of the unit's subtree: the file now when small, else a background job
+    followed on the members page."""
+    unit = _unit(request, unit_id)
+    form = ChaseForm(request.POST)
+    campaigns = compliance.campaigns_for_unit(unit)
+    campaign = compliance.pick_campaign(campaigns, form.cleaned_data.get("campaign") if form.is_valid() else None)
+    if campaign is None or not form.is_valid():
+        messages.error(request, _("Choose who to list and a file format."))
+        return redirect(reverse("backoffice:compliance_members", args=[unit.pk]))
+    try:
+        outcome = chase.chase_export_request(
+            actor=request.user, unit=unit, campaign=campaign, status=form.cleaned_data["status"],
+            fmt=form.cleaned_data["format"], ip=client_ip(request),
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        if outcome.content is not None:
+            response = StreamingHttpResponse(outcome.content, content_type=outcome.content_type)
+            response["Content-Disposition"] = f'attachment; filename="{outcome.filename}"'
+            response["Cache-Control"] = "no-store"
+            return response
+        messages.success(request, _("The list is being prepared: follow its progress below, then download it."))
+    return redirect(reverse("backoffice:compliance_members", args=[unit.pk]) + f"?campaign={campaign.pk}")
 
 
 @login_required(login_url="backoffice:sign_in")
@@ -176,3 +241,22 @@ def export(request: SignedInRequest, unit_id: int) -> HttpResponse | StreamingHt
     response["Cache-Control"] = "no-store"
     return response
 
+
+
+@login_required(login_url="backoffice:sign_in")
+@require_POST
+def remind_now(request: SignedInRequest, unit_id: int) -> HttpResponse:
+    """"Remind now" for the unit's subtree (once per unit per day); back to the dashboard."""
+    unit = _unit(request, unit_id)
+    campaigns = compliance.campaigns_for_unit(unit)
+    raw = request.POST.get("campaign", "")
+    campaign = compliance.pick_campaign(campaigns, int(raw) if raw.isdigit() and len(raw) < 19 else None)
+    if campaign is None:
+        raise Http404
+    try:
+        reminders.unit_remind_now(actor=request.user, unit=unit, campaign=campaign, ip=client_ip(request))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Reminders are on their way to the members who have not done what the campaign asks."))
+    return redirect(reverse("backoffice:compliance_unit", args=[unit.pk]) + f"?campaign={campaign.pk}")

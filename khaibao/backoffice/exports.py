@@ -28,7 +28,7 @@ from khaibao.cases.officials import jurisdiction_wards
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.exports import selectors, services
-from khaibao.exports.models import ExportJob, Format, Kind, Status
+from khaibao.exports.models import ORG_KINDS, ExportJob, Format, Kind, Status
 from khaibao.monitoring.models import Level
 from khaibao.monitoring.queue import QUEUE_REASONS
 from khaibao.places.selectors import wards_by_province
@@ -52,7 +52,9 @@ def _choices(pairs: Any, anything: Any) -> list[tuple[str, Any]]:
 
 
 class ExportForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What to export"), choices=Kind.choices)
+    kind = forms.ChoiceField(
+        label=_("What to export"), choices=[(k, label) for k, label in Kind.choices if k not in ORG_KINDS]
+    )
     format = forms.ChoiceField(label=_("File format"), choices=Format.choices, initial=Format.CSV)
     reason = forms.CharField(
         label=_("Why do you need this export?"),
@@ -180,7 +182,8 @@ def exports(request: SignedInRequest) -> HttpResponseBase:
 @require_GET
 def export_status(request: SignedInRequest, job_id: int) -> HttpResponse:
     """One job's row: the htmx progress poll swaps it every 2 s while the job runs."""
-    job = selectors.access_export_for_owner(_official(request), job_id)
+    # The owner's own job: an official's, or an organisation admin's chasing list (issue 21).
+    job = selectors.access_export_for_owner(request.user, job_id)
     return render(request, "backoffice/exports/_job.html", _job_row(job))
 
 

@@ -4,12 +4,13 @@ from khaibao.backoffice import audit as audit_console
 from khaibao.backoffice import break_glass as break_glass_console
 from khaibao.backoffice import cases as cases_console
 from khaibao.backoffice import compliance as compliance_console
-from khaibao.backoffice import exports, health, verify, views
+from khaibao.backoffice import exports, health, subject_requests, verify, views
 from khaibao.backoffice import news as news_console
 from khaibao.backoffice import orgs as orgs_console
 from khaibao.backoffice import reports as reports_console
 from khaibao.backoffice import stats as stats_console
 from khaibao.backoffice import tracing as tracing_console
+from khaibao.backoffice import venues as venues_console
 from khaibao.backoffice import volunteers as volunteers_console
 from khaibao.backoffice import zones as zones_console
 
@@ -32,6 +33,14 @@ urlpatterns = [
     path("zones/places/<int:place_id>/", zones_console.place_detail, name="place_detail"),
     path("zones/places/<int:place_id>/edit/", zones_console.place_edit, name="place_edit"),
     path("zones/places/<int:place_id>/withdraw/", zones_console.place_withdraw, name="place_withdraw"),
+    # Venue check-in (issue 20): the venues of the official's area.
+    path("venues/", venues_console.venues_index, name="venues"),
+    path("venues/<int:venue_id>/", venues_console.venue_detail, name="venue"),
+    path("venues/<int:venue_id>/status/", venues_console.venue_status, name="venue_status"),
+    path("venues/<int:venue_id>/case-visits/", venues_console.venue_case_visit, name="venue_case_visit"),
+    path("cases/<int:person_id>/checkins/", venues_console.case_checkins, name="case_checkins"),
+    path("cases/<int:person_id>/checkins/<int:checkin_id>/visit/", venues_console.case_checkin_visit,
+         name="case_checkin_visit"),
     path("reports/", reports_console.reports_index, name="reports"),
     path("reports/<int:report_id>/", reports_console.report_detail, name="report"),
     path("reports/<int:report_id>/status/", reports_console.report_status, name="report_status"),
@@ -54,6 +63,8 @@ urlpatterns = [
     path("compliance/<int:unit_id>/", compliance_console.dashboard, name="compliance_unit"),
     path("compliance/<int:unit_id>/members/", compliance_console.members, name="compliance_members"),
     path("compliance/<int:unit_id>/export/", compliance_console.export, name="compliance_export"),
+    path("compliance/<int:unit_id>/remind/", compliance_console.remind_now, name="compliance_remind"),
+    path("compliance/<int:unit_id>/chase/", compliance_console.chase_export, name="compliance_chase"),
     path("news/", news_console.news_list, name="news"),
     path("news/new/", news_console.news_create, name="news_create"),
     path("news/preview/", news_console.news_preview, name="news_preview"),
@@ -73,6 +84,7 @@ urlpatterns = [
     path("volunteers/<int:appointment_id>/revoke/", volunteers_console.volunteer_revoke, name="volunteer_revoke"),
     path("audit/", audit_console.audit_search, name="audit"),
     path("audit/export/", audit_console.audit_export, name="audit_export"),
+    path("privacy/requests/", subject_requests.requests_list, name="subject_requests"),
     path("exports/", exports.exports, name="exports"),
     path("exports/<int:job_id>/", exports.export_status, name="export_status"),
     path("exports/<int:job_id>/download/", exports.export_download, name="export_download"),

@@ -20,14 +20,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from khaibao.accounts.http import SignedInRequest
+from khaibao.backoffice.zone_steps import published_message, reach_sentence, zone_step
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
 from khaibao.places.names import vietnamese_sort_key
 from khaibao.zones import selectors
 from khaibao.zones.inputs import UNSET, CircleInput, PlaceInput, Unset, ZoneInput
-from khaibao.zones.models import PlaceVersion, ZoneLevel, ZoneVersion
+from khaibao.zones.models import PlaceVersion, ZoneLevel, ZoneVersion, ZoneWarningRun
 from khaibao.zones.places import DEFAULT_PLACE_RADIUS_M, place_declare, place_update
+from khaibao.zones.reach import ZoneReach, version_reach
 from khaibao.zones.zones import zone_declare, zone_update
 
 _LOCAL_INPUT = "%Y-%m-%dT%H:%M"
@@ -195,11 +197,40 @@ def zones_index(request: SignedInRequest) -> HttpResponse:
 @login_required(login_url="backoffice:sign_in")
 @require_http_methods(["GET", "POST"])
 def zone_create(request: SignedInRequest) -> HttpResponse:
-    return _declare_page(
-        request, form_class=ZoneForm, declare=zone_declare, template="backoffice/zones/zone_form.html",
-        subject="zone", done=_("The zone is declared. Affected people are being warned."),
-        detail=lambda version: redirect("backoffice:zone_detail", zone_id=version.zone_id),
-    )
+    """Declare a zone: whom it reaches is shown before it is published (zone_steps)."""
+    user = _declarer(request)
+    province = _province_choice(request, user)
+    form = ZoneForm(request.POST or None, province_code=province)
+    reach = None
+    if request.method == "POST" and form.is_valid():
+        step = zone_step(
+            request, user=user, form=form, apply_errors=_apply_errors,
+            make_form=lambda data: ZoneForm(data, province_code=province),
+            service_input=lambda f: f.service_input(province_code=province),
+        )
+        form, reach = step.form, step.reach
+        if step.publish:
+            try:
+                version = zone_declare(actor=user, data=form.service_input(province_code=province), ip=client_ip(request))
+            except ServiceError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, published_message(version_reach(version), warned=_warned(version)))
+                return redirect("backoffice:zone_detail", zone_id=version.zone_id)
+    context = {
+        "form": form, "province": province, "provinces": selectors.provinces_for_select(),
+        "choose_province": selectors.declarable_province_codes(user) is None, "zone": None,
+        **_reach_context(reach),
+    }
+    return render(request, "backoffice/zones/zone_form.html", context, status=400 if form.errors else 200)
+
+
+def _warned(version: ZoneVersion) -> bool:
+    return ZoneWarningRun.objects.filter(zone_version=version).exists()
+
+
+def _reach_context(reach: ZoneReach | None, *, published: bool = False) -> dict[str, Any]:
+    return {"reach": reach, "reach_sentence": reach_sentence(reach, published=published) if reach is not None else ""}
 
 
 def _declare_page(
@@ -209,7 +240,7 @@ def _declare_page(
     declare: Callable[..., Any],
     template: str,
     subject: str,
-    done: str,
+    done: Callable[[Any], str],
     detail: Callable[[Any], HttpResponse],
 ) -> HttpResponse:
     """The page that declares a zone or publishes a place: the province (national officials
@@ -223,7 +254,7 @@ def _declare_page(
         except ServiceError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, done)
+            messages.success(request, done(version))
             return detail(version)
     context = {
         "form": form, "province": province, "provinces": selectors.provinces_for_select(),
@@ -251,19 +282,33 @@ def zone_edit(request: SignedInRequest, zone_id: int) -> HttpResponse:
     zone = selectors.zone_for_manager(user, zone_id)
     current = zone.current
     assert current is not None
-    form = ZoneForm(request.POST or None, province_code=zone.province_id, initial=_zone_initial(current))
+    initial = _zone_initial(current)
+    form = ZoneForm(request.POST or None, province_code=zone.province_id, initial=initial)
+    reach = None
     if request.method == "POST" and form.is_valid():
-        try:
-            version = zone_update(actor=user, zone=zone, data=form.service_input(), ip=client_ip(request))
-        except ServiceError as exc:
-            _apply_errors(form, exc)
-        else:
-            if version.pk == current.pk:
-                messages.info(request, _("Nothing changed."))
+        step = zone_step(
+            request, user=user, form=form, apply_errors=_apply_errors, zone=zone,
+            make_form=lambda data: ZoneForm(data, province_code=zone.province_id, initial=initial),
+            service_input=lambda f: f.service_input(),
+        )
+        form, reach = step.form, step.reach
+        if step.publish:
+            try:
+                version = zone_update(actor=user, zone=zone, data=form.service_input(), ip=client_ip(request))
+            except ServiceError as exc:
+                _apply_errors(form, exc)
             else:
-                messages.success(request, _("Saved as version %(number)d.") % {"number": version.number})
-            return redirect("backoffice:zone_detail", zone_id=zone.pk)
-    context = {"form": form, "province": zone.province_id, "zone": zone, "choose_province": False}
+                if version.pk == current.pk:
+                    messages.info(request, _("Nothing changed."))
+                else:
+                    messages.success(request, " ".join([
+                        _("Saved as version %(number)d.") % {"number": version.number},
+                        published_message(version_reach(version), warned=_warned(version)),
+                    ]))
+                return redirect("backoffice:zone_detail", zone_id=zone.pk)
+    context = {
+        "form": form, "province": zone.province_id, "zone": zone, "choose_province": False, **_reach_context(reach),
+    }
     return render(request, "backoffice/zones/zone_form.html", context, status=400 if form.errors else 200)
 
 
@@ -290,6 +335,7 @@ def zone_detail(request: SignedInRequest, zone_id: int) -> HttpResponse:
     context = {
         "zone": zone,
         "current": versions[0] if versions else None,
+        **_reach_context(version_reach(versions[0]) if versions else None, published=True),
         "versions": versions,
         "totals": selectors.zone_warning_totals(zone),
         "running": _running(versions),
@@ -325,9 +371,19 @@ def _running(versions: list[ZoneVersion]) -> bool:
 def place_create(request: SignedInRequest) -> HttpResponse:
     return _declare_page(
         request, form_class=PlaceForm, declare=place_declare, template="backoffice/zones/place_form.html",
-        subject="place", done=_("The place is published. Affected people are being warned."),
+        subject="place", done=_place_published,
         detail=lambda version: redirect("backoffice:place_detail", place_id=version.place_id),
     )
+
+
+def _place_published(version: PlaceVersion) -> str:
+    # People are found by ward: a place without one warns nobody (issue 17, major 2).
+    if version.ward_id is None:
+        return _(
+            "The place is published. Nobody is warned: it has no ward. People who check their location will see it; "
+            "choose its ward to warn the residents and those who declared travel there."
+        )
+    return _("The place is published. The residents of its ward and those who declared travel there are being warned.")
 
 
 def _place_initial(version: PlaceVersion) -> dict[str, Any]:

@@ -17,13 +17,12 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from khaibao.cases.models import CaseStatus, FollowUpAction, FollowUpCase
 from khaibao.cases.officials import official_out, require_official
 from khaibao.cases.triage import followup_marks, level_fields
-from khaibao.declarations import labels
+from khaibao.declarations import answer_labels
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.selectors import declaration_dict
 from khaibao.monitoring.explain import explain_recommendations, level_display, reason_message
@@ -36,47 +35,6 @@ from khaibao.people.selectors import mask_id_number, masked_phone
 from khaibao.risk import engine
 
 CASE_HISTORY_MAX = 200
-
-
-def _answer_lines(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """A declaration's answers in plain words for the console (codes become labels)."""
-    lines: list[tuple[str, str]] = []
-    yes, no = _("Yes"), _("No")
-    for key, title in (
-        ("contact_with_case", _("Contact with a case")),
-        ("came_from_epidemic_area", _("Came from an epidemic area")),
-        ("suspect_infection", _("Suspects infection")),
-    ):
-        if key in answers:
-            lines.append((title, yes if answers[key] else no))
-    symptoms = answers.get("symptoms") or []
-    lines.append((_("Symptoms"), ", ".join(
-        f"{labels.label(labels.SYMPTOM_LABELS, s.get('code', ''))} ({_date_text(s.get('onset'))})" for s in symptoms
-    ) or _("None")))
-    exposures = answers.get("exposures") or []
-    lines.append((_("Contacts"), ", ".join(
-        f"{labels.label(labels.EXPOSURE_LABELS, e.get('code', ''))} ({_date_text(e.get('date') or e.get('on'))})"
-        for e in exposures
-    ) or _("None")))
-    travel = answers.get("travel") or []
-    lines.append((_("Travel"), "; ".join(_travel_text(t) for t in travel) or _("None")))
-    conditions = answers.get("conditions") or []
-    if conditions or "pregnant" in answers:
-        lines.append((_("Underlying conditions"), ", ".join(
-            labels.label(labels.CONDITION_LABELS, c) for c in conditions) or _("None")))
-        lines.append((_("Pregnant"), yes if answers.get("pregnant") else no))
-    return lines
-
-
-def _date_text(value: Any) -> str:
-    parsed = parse_date(str(value)) if value else None
-    return parsed.strftime("%d/%m/%Y") if parsed else str(value or "")
-
-
-def _travel_text(entry: Mapping[str, Any]) -> str:
-    place = entry.get("ward_name") or entry.get("province_name") or entry.get("country") or entry.get(
-        "ward_code") or entry.get("province_code") or "?"
-    return f"{place} ({_date_text(entry.get('start'))}–{_date_text(entry.get('end'))})"
 
 
 def _reason_text(rule_id: str, version: str) -> str:
@@ -100,12 +58,18 @@ class CaseView:
     recommendations: list[dict[str, str]]
     declarations: list[dict[str, Any]]
     updates: list[DailyUpdate]
+    update_symptoms: dict[int, list[dict[str, str]]]  # update id -> its symptoms with their names
     assessments: list[dict[str, Any]]
     cases: list[FollowUpCase]
     open_case: FollowUpCase | None
     household: list[dict[str, str]]
     lost_after_days: int
     today: date
+
+    @property
+    def update_rows(self) -> list[dict[str, Any]]:
+        """Each daily update with its symptoms' names, for the page."""
+        return [{"update": u, "symptoms": self.update_symptoms[u.pk]} for u in self.updates]
 
     @property
     def age(self) -> int:
@@ -167,6 +131,7 @@ def case_view(person: Person, *, revealed: Mapping[str, str] | None = None) -> C
     ]
     assessed = status is not None and status.assessed_at is not None
     declared_levels = declarations_assessed(person, declarations)
+    names = answer_labels.place_names(d.answers for d in declarations)
     return CaseView(
         person=person,
         status=status,
@@ -178,12 +143,14 @@ def case_view(person: Person, *, revealed: Mapping[str, str] | None = None) -> C
         declarations=[
             {
                 "declaration": d,
-                "answers": _answer_lines(d.answers),
+                "answers": answer_labels.answer_lines(d.answers, names),
+                "answer_labels": answer_labels.answers_labels(d.answers, names),
                 "level": level_display(a.level if a else None),
             }
             for d, a in zip(declarations, declared_levels, strict=True)
         ],
         updates=updates,
+        update_symptoms={u.pk: answer_labels.symptom_items(u.symptoms or []) for u in updates},
         assessments=[
             {
                 "assessment": a,
@@ -233,16 +200,22 @@ def case_view_dict(view: CaseView) -> dict[str, Any]:
             "is_f0": status.is_f0,
             "in_queue": status.in_queue,
             "queue_reasons": [r["id"] for r in view.queue_reasons],
+            "queue_reason_labels": [r["label"] for r in view.queue_reasons],
             "queue_since": status.queue_since,
         },
         "lost_to_followup_rule": lost_rule_text(view.lost_after_days),
-        "declarations": [declaration_dict(d["declaration"]) | {"level": d["level"]["level"]} for d in view.declarations],
+        "declarations": [
+            declaration_dict(d["declaration"]) | {"level": d["level"]["level"], "answer_labels": d["answer_labels"]}
+            for d in view.declarations
+        ],
         "updates": [
             {
                 "day": u.day,
                 "symptoms": u.symptoms,
+                "symptom_labels": view.update_symptoms[u.pk],
                 "temperature": float(u.temperature) if u.temperature is not None else None,
                 "feeling": u.feeling,
+                "feeling_label": u.get_feeling_display(),  # type: ignore[attr-defined]
                 "updated_as": u.updated_as,
             }
             for u in view.updates

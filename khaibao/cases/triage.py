@@ -313,6 +313,7 @@ def triage_row_dict(row: TriageRow) -> dict[str, Any]:
         "province_code": status.home_province_id,
         **level_fields(row.level),
         "reasons": row.reasons,
+        "reason_labels": row.reason_labels,
         "queue_rank": status.queue_rank,
         "queue_since": status.queue_since,
         "waiting_minutes": int(row.waiting.total_seconds() // 60) if row.waiting is not None else None,
@@ -320,8 +321,10 @@ def triage_row_dict(row: TriageRow) -> dict[str, Any]:
         "follow_up": None if case is None else {
             "case_id": case.pk,
             "status": case.status,
+            "status_label": case.get_status_display(),  # type: ignore[attr-defined]
             "assigned_to": official_out(case.assigned_to),
             "outcome": case.outcome,
+            "outcome_label": case.get_outcome_display() if case.outcome else "",  # type: ignore[attr-defined]
             "last_action_at": case.last_action_at,
         },
     }

@@ -161,6 +161,10 @@ BLIND_INDEXES = (
     BlindIndex("people.Person", "phone_index", "phone", "khaibao.accounts.phones.phone_index", ""),
     BlindIndex("people.Person", "id_number_index", "id_number", "khaibao.people.persons.id_number_index", None),
     BlindIndex("orgs.Member", "phone_index", "phone", "khaibao.accounts.phones.phone_index", ""),
+    # Which venue a check-in was at (issue 20): sealed, matched by this index.
+    BlindIndex("venues.CheckIn", "venue_index", "venue_sealed", "khaibao.venues.sealing.venue_index_of", ""),
+    # The places of a declaration's sealed travel answers (issue 18; the zone warning job's lookup).
+    BlindIndex("declarations.Declaration", "travel_index", "answers", "khaibao.declarations.travel.travel_index", []),
 )
 
 

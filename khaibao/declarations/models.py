@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from khaibao.core.fields import EncryptedJSONField
+
 
 class Kind(models.TextChoices):
     UNIVERSAL = "universal", _("Health declaration")
@@ -24,6 +26,10 @@ class Declaration(models.Model):
     Declaring again adds a row with the next `version`; the latest is current and the history
     stays. `answers` holds the normalised answers (codes and ISO dates only) so that later
     re-assessments (daily updates, new zones) can rebuild the risk engine's facts.
+
+    The answers are sealed (issue 18, docs/privacy.md): the column holds a Fernet token. The one
+    thing a query must find in them — whose travel went through a ward or province, for the zone
+    warning job — is `travel_index`, keyed blind indexes of the places (declarations/travel.py).
     """
 
     # No index of its own: the unique (person, version) constraint leads with it.
@@ -40,7 +46,10 @@ class Declaration(models.Model):
     consent_version = models.CharField(max_length=20)
     commitment = models.BooleanField()
     consent = models.BooleanField()
-    answers = models.JSONField(default=dict)
+    answers = EncryptedJSONField(default=dict, null=True)
+    # Blind indexes (HMAC under BLIND_INDEX_KEY) of the wards and provinces travelled through:
+    # the zone warning job finds travellers by them without reading anyone's answers.
+    travel_index = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

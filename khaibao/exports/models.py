@@ -14,6 +14,13 @@ class Kind(models.TextChoices):
     TRIAGE = "triage", _("Triage list")
     FOLLOWUPS = "followups", _("Follow-up list")
     STATS = "stats", _("Statistics")
+    # Issue 21: an organisation admin's chasing list (khaibao.orgs.chase registers its source).
+    ORG_MEMBERS = "org_members", _("Organisation members to chase")
+
+
+# Kinds an organisation admin asks for (their own members' names and phones, never health data);
+# every other kind is a health official's.
+ORG_KINDS = frozenset({Kind.ORG_MEMBERS})
 
 
 class Format(models.TextChoices):

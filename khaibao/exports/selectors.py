@@ -1,4 +1,5 @@
-"""Reads of export jobs: always the requesting official's own."""
+"""Reads of export jobs: always the requester's own (a health official's, or an organisation
+admin's chasing lists)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from khaibao.accounts.models import Role
 from khaibao.exports.models import ExportJob
 
 PAGE_SIZE = 25
+EXPORTERS = (Role.OFFICIAL, Role.ORG_ADMIN)
 
 
 def access_export_for_owner(user: Any, job_id: int) -> ExportJob:
     """The export if `user` asked for it, else Http404 — missing and not-yours answer alike."""
-    if user is None or not getattr(user, "is_authenticated", False) or user.role != Role.OFFICIAL:
+    if user is None or not getattr(user, "is_authenticated", False) or user.role not in EXPORTERS:
         raise Http404
     job = ExportJob.objects.filter(pk=job_id, owner=user).first()
     if job is None:
@@ -24,7 +26,7 @@ def access_export_for_owner(user: Any, job_id: int) -> ExportJob:
 
 def export_jobs_for(user: Any, *, before: int | None = None, limit: int = PAGE_SIZE) -> list[ExportJob]:
     """The official's exports, newest first; keyset page of `limit` rows with ids below `before`."""
-    if user is None or not getattr(user, "is_authenticated", False) or user.role != Role.OFFICIAL:
+    if user is None or not getattr(user, "is_authenticated", False) or user.role not in EXPORTERS:
         return []
     qs = ExportJob.objects.filter(owner=user).order_by("-id")
     if before is not None:

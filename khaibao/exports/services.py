@@ -28,7 +28,7 @@ from khaibao.core.errors import RateLimited, ServiceError
 from khaibao.core.workers import current_task_id, task_waiting, tasks_in_progress
 from khaibao.exports import sources, writers
 from khaibao.exports import tasks as export_tasks
-from khaibao.exports.models import ExportJob, Failure, Format, Kind, Status
+from khaibao.exports.models import ORG_KINDS, ExportJob, Failure, Format, Kind, Status
 from khaibao.exports.selectors import access_export_for_owner
 
 logger = logging.getLogger(__name__)
@@ -62,8 +62,11 @@ class ExportOutcome:
         return self.content is not None
 
 
-def _require_official(actor: Any) -> None:
-    if getattr(actor, "role", None) != Role.OFFICIAL:
+def _require_official(actor: Any, kind: str = "") -> None:
+    # An organisation admin exports only their organisation's chasing list (ORG_KINDS).
+    if kind in ORG_KINDS and getattr(actor, "role", None) == Role.ORG_ADMIN:
+        return
+    if getattr(actor, "role", None) != Role.OFFICIAL or kind in ORG_KINDS:
         raise ServiceError(_("Only health officials can export data."), code="forbidden", status=403)
 
 
@@ -134,7 +137,7 @@ def export_request(
     owning app's selectors with `actor` as the user, so jurisdiction applies. The reason is
     kept (encrypted) on the job; the audit event names the job, kind, format and row count.
     """
-    _require_official(actor)
+    _require_official(actor, kind)
     reason = _clean_request(kind, fmt, filters, reason)
     now = timezone.now()
     # Serialises one official's concurrent requests so the cap cannot be overrun by a race.

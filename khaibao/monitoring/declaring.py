@@ -26,6 +26,7 @@ from khaibao.declarations.answers import (
 )
 from khaibao.declarations.models import Declaration, Kind
 from khaibao.declarations.questionnaires import current_questionnaire
+from khaibao.declarations.travel import travel_index
 from khaibao.monitoring import statements
 from khaibao.monitoring.assessment import person_assess, person_assess_inputs, person_assess_written_with
 from khaibao.monitoring.models import Source
@@ -125,7 +126,8 @@ def _new(
         consent_version=questionnaire.consent_version,
         commitment=commitment,
         consent=consent,
-        answers=answers,
+        answers=answers,  # sealed in Python by the field, before any statement (issue 18)
+        travel_index=travel_index(answers),
         created_at=now,
     )
 

@@ -29,9 +29,9 @@ from typing import Any, Final, LiteralString
 from django.db import connections, router
 
 from khaibao.core import rowsql
-from khaibao.declarations.models import Kind
+from khaibao.declarations.models import Declaration, Kind
 from khaibao.declarations.selectors import current_answers
-from khaibao.monitoring.models import PersonStatus
+from khaibao.monitoring.models import DailyUpdate, PersonStatus
 from khaibao.monitoring.selectors import update_symptoms_recent
 from khaibao.monitoring.sources import ExposureSource, exposure_sources
 from khaibao.people.models import Person
@@ -53,8 +53,10 @@ _ANSWERS: Final = (
     "(SELECT v.version FROM declarations_declaration v WHERE v.person_id = monitoring_personstatus.person_id"
     " AND v.kind = %s ORDER BY v.version DESC LIMIT 1), 0))"
 )
+# The answers, symptoms and temperatures come as their sealed tokens (issue 18): the database
+# cannot open them, so they are decrypted here in Python (_open), after the statement.
 _RECENT: Final = (
-    "(SELECT COALESCE(json_agg(json_build_array(u.day, u.symptoms, u.temperature::text) ORDER BY u.day), '[]')::text"
+    "(SELECT COALESCE(json_agg(json_build_array(u.day, u.symptoms, u.temperature) ORDER BY u.day), '[]')::text"
     " FROM monitoring_dailyupdate u WHERE u.person_id = monitoring_personstatus.person_id AND u.day >= %s)"
 )
 # False when the locked row is newer than the statement's snapshot: another transaction wrote
@@ -63,6 +65,11 @@ _FRESH: Final = (
     "COALESCE(monitoring_personstatus.xmin = (SELECT f.xmin FROM monitoring_personstatus f"
     " WHERE f.person_id = monitoring_personstatus.person_id), FALSE)"
 )
+
+
+_ANSWERS_FIELD: Final[Any] = Declaration._meta.get_field("answers")
+_SYMPTOMS_FIELD: Final[Any] = DailyUpdate._meta.get_field("symptoms")
+_TEMPERATURE_FIELD: Final[Any] = DailyUpdate._meta.get_field("temperature")
 
 
 def assessment_inputs(person: Person, *, since: date) -> AssessmentInputs:
@@ -144,9 +151,10 @@ def _locked_read(person: Person, since: date) -> tuple[AssessmentInputs, bool] |
 def _inputs_of(status: PersonStatus, values: tuple[Any, ...]) -> tuple[AssessmentInputs, bool]:
     answers, recent, *exposures, fresh = values
     inputs = AssessmentInputs(
-        answers=json.loads(answers),
+        answers=[_ANSWERS_FIELD.from_db_value(token, None, None) for token in json.loads(answers)],
         recent_updates=[
-            (date.fromisoformat(day), symptoms, Decimal(temperature) if temperature is not None else None)
+            (date.fromisoformat(day), _SYMPTOMS_FIELD.from_db_value(symptoms, None, None),
+             _TEMPERATURE_FIELD.from_db_value(temperature, None, None))
             for day, symptoms, temperature in json.loads(recent)
         ],
         exposures=[

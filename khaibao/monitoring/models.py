@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from khaibao.core.fields import EncryptedDecimalField, EncryptedJSONField, SealedTextField
+
 
 class Level(models.TextChoices):
     """Risk levels, in increasing order (`LEVEL_ORDER`)."""
@@ -27,7 +29,9 @@ class PersonStatus(models.Model):
 
     person = models.OneToOneField("people.Person", primary_key=True, on_delete=models.CASCADE, related_name="status")
     level = models.CharField(max_length=10, choices=Level.choices, default=Level.LOW)
-    reasons = models.JSONField(default=list, blank=True)  # rule ids that fired
+    # Rule ids that fired ("high.contact_confirmed"): they restate the answers, so they are
+    # sealed (issue 18); the queue's reasons are computed from the clear columns (queue.py).
+    reasons = EncryptedJSONField(default=list, blank=True, null=True)
     recommendations = models.JSONField(default=list, blank=True)  # recommendation codes
     ruleset_version = models.CharField(max_length=20, blank=True)
     priority = models.IntegerField(default=0)
@@ -107,9 +111,10 @@ class DailyUpdate(models.Model):
         "people.Person", on_delete=models.CASCADE, related_name="daily_updates", db_index=False
     )
     day = models.DateField()
-    symptoms = models.JSONField(default=list, blank=True)  # symptom codes
-    temperature = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
-    feeling = models.CharField(max_length=10, choices=Feeling.choices)
+    # The answers are sealed (issue 18, docs/privacy.md): Fernet tokens, decrypted in Python.
+    symptoms = EncryptedJSONField(default=list, blank=True, null=True)  # symptom codes
+    temperature = EncryptedDecimalField(decimal_places=1, null=True, blank=True)
+    feeling = SealedTextField(choices=Feeling.choices, null=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     updated_as = models.CharField(max_length=20)
     created_at = models.DateTimeField(default=timezone.now)
@@ -160,7 +165,7 @@ class Assessment(models.Model):
     level = models.CharField(max_length=10, choices=Level.choices)
     engine_level = models.CharField(max_length=10, choices=Level.choices)
     level_kept = models.BooleanField(default=False)
-    reasons = models.JSONField(default=list, blank=True)
+    reasons = EncryptedJSONField(default=list, blank=True, null=True)  # sealed like the status row's
     recommendations = models.JSONField(default=list, blank=True)
     ruleset_version = models.CharField(max_length=20)
     monitoring_days = models.PositiveSmallIntegerField(default=0)

@@ -45,6 +45,7 @@ from khaibao.people.access import carer_ids, person_carers
 from khaibao.people.models import Person
 
 KIND_DAILY_REMINDER = "daily_reminder"
+KIND_REPORT_REPLY = "report_reply"
 
 Text = str | Promise
 
@@ -320,6 +321,24 @@ def daily_reminder_send(*, person: Person, today: date) -> int:
         sms=True if settings.DAILY_REMINDER_SMS else None,
     )
     return len(created)
+
+
+def report_reply_notify(*, account: Account, report_id: int) -> Notification | None:
+    """Tell a signed-in reporter that an official answered their report (phản ánh) — registered
+    as a REPORT_REPLIED_HOOKS hook. The text says only that there is an answer: the answer
+    itself is read in the account, where the report is. In-app, and on the channels the
+    account turned on (no SMS: it costs money and the reporter chose none for this).
+    """
+    return notify_account(
+        account=account,
+        kind=KIND_REPORT_REPLY,
+        title=gettext_lazy("Your report has an answer"),
+        body=format_lazy(
+            gettext_lazy("The health authority answered your report no. {number}. Open it to read the answer."),
+            number=report_id,
+        ),
+        link=f"/reports/#report-{report_id}",
+    )
 
 
 def sms_budget_take() -> bool:

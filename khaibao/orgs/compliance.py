@@ -5,8 +5,16 @@ the campaign's start (bool), updated today (bool) and the local date of the last
 never a level, symptom, reason or anything else from the health tables. Units' numbers come
 from the rollup and snapshot tables (khaibao.orgs.rollups), never from raw rows.
 
-A member counts only once they confirmed the membership (and did not decline it): until the
-citizen agreed to belong to the unit, the organisation learns nothing about them.
+Who is a member (issue 21), one definition for the rollups, the pages, the API and the exports:
+
+* **members** — every roster line not removed and not declined: confirmed + awaiting confirmation;
+* **confirmed** — the citizen said "yes, I belong to this unit": the consent that lets the
+  organisation learn the three facts. Declared and updated-today count confirmed members only,
+  and the percentages divide by confirmed members;
+* **awaiting confirmation** — on the roster, not answered yet (never signed in, or signed in and
+  not answered): nothing of their health activity is shown, only "awaiting confirmation";
+* **declined** — "this is not me": out of the total at the next refresh, flagged for the admin
+  with the roster line to correct.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,9 +34,16 @@ from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
 from khaibao.exports.writers import CONTENT_TYPES, chunks, csv_stream, xlsx_bytes
 from khaibao.orgs.access import is_org_admin, subtree_q
-from khaibao.orgs.models import Campaign, ComplianceSnapshot, Member, OrgUnit, UnitComplianceRollup
+from khaibao.orgs.models import (
+    Campaign,
+    CampaignReminder,
+    ComplianceSnapshot,
+    Member,
+    OrgUnit,
+    UnitComplianceRollup,
+)
 
-MEMBER_STATUSES = ("not_declared", "not_updated_today")
+MEMBER_STATUSES = ("not_declared", "not_updated_today", "awaiting_confirmation", "declined", "reminded_today")
 MEMBERS_PAGE_MAX = 200
 TREND_DAYS = 30
 
@@ -62,6 +77,16 @@ def member_facts(
         updated_today=last_update_date == day,
         last_update_date=last_update_date,
     )
+
+
+def roster_members_q(prefix: str = "") -> Q:
+    """Roster lines in the total: not removed and not declined (confirmed + awaiting)."""
+    return Q(**{f"{prefix}removed_at__isnull": True, f"{prefix}declined_at__isnull": True})
+
+
+def confirmed_members_q(prefix: str = "") -> Q:
+    """Members who confirmed: the denominator of every percentage."""
+    return roster_members_q(prefix) & Q(**{f"{prefix}confirmed_at__isnull": False})
 
 
 def counted_members_q(prefix: str = "") -> Q:
@@ -121,18 +146,31 @@ class UnitNumbers:
     code: str
     name: str
     path: str
-    members: int
+    members: int  # confirmed + awaiting confirmation (declined and removed lines are out)
+    confirmed: int
+    declined: int
     declared: int
     updated_today: int
     assisted_people: int
+    reminded: int = 0  # members reminded that day (automatic or "remind now")
+    direct: bool = False  # the unit's own roster and volunteers, without the units below
+
+    @property
+    def awaiting(self) -> int:
+        return self.members - self.confirmed
 
     @property
     def declared_pct(self) -> float:
-        return round(100 * self.declared / self.members, 1) if self.members else 0.0
+        return pct(self.declared, self.confirmed)
 
     @property
     def updated_pct(self) -> float:
-        return round(100 * self.updated_today / self.members, 1) if self.members else 0.0
+        return pct(self.updated_today, self.confirmed)
+
+
+def pct(n: int, confirmed: int) -> float:
+    """A share of confirmed members, one decimal (0 when nobody confirmed yet)."""
+    return round(100 * n / confirmed, 1) if confirmed else 0.0
 
 
 @dataclass(frozen=True)
@@ -143,14 +181,26 @@ class UnitReport:
     children: list[UnitNumbers]  # ranked: declared %, then updated-today %, then name
     refreshed_at: datetime | None
     from_snapshot: bool
+    # The unit's own roster and its own volunteers' assisted people, so that the children and
+    # this row add up to the unit's total (None when it has nothing of its own).
+    direct: UnitNumbers | None = None
+
+
+NUMBER_FIELDS = ("members", "confirmed", "declined", "declared", "updated_today", "assisted_people", "reminded")
 
 
 def _numbers(unit: OrgUnit, row: Any) -> UnitNumbers:
     return UnitNumbers(
         unit_id=unit.pk, code=unit.code, name=unit.name, path=unit.path,
-        members=getattr(row, "members", 0), declared=getattr(row, "declared", 0),
-        updated_today=getattr(row, "updated_today", 0), assisted_people=getattr(row, "assisted_people", 0),
+        **{name: int(getattr(row, name, 0)) for name in NUMBER_FIELDS},  # type: ignore[arg-type]
     )
+
+
+def _direct(total: UnitNumbers, children: list[UnitNumbers]) -> UnitNumbers | None:
+    own = {name: getattr(total, name) - sum(getattr(c, name) for c in children) for name in NUMBER_FIELDS}
+    if not any(own.values()):
+        return None
+    return UnitNumbers(unit_id=total.unit_id, code=total.code, name=total.name, path=total.path, direct=True, **own)
 
 
 def rank(rows: list[UnitNumbers]) -> list[UnitNumbers]:
@@ -179,13 +229,18 @@ def unit_report(unit: OrgUnit, campaign: Campaign, day: date | None = None) -> U
         rows = {r.unit_id: r for r in UnitComplianceRollup.objects.filter(campaign=campaign, day=day, unit_id__in=ids)}
         if rows:
             refreshed_at = max(r.refreshed_at for r in rows.values())
+    total = _numbers(unit, rows.get(unit.pk))
+    # Archived children are empty (only an empty unit can be archived) but may still have had
+    # volunteers: they fall into the "directly" row rather than vanish from the sum.
+    numbers = [_numbers(c, rows.get(c.pk)) for c in children]
     return UnitReport(
         campaign=campaign,
         day=day,
-        unit=_numbers(unit, rows.get(unit.pk)),
-        children=rank([_numbers(c, rows.get(c.pk)) for c in children]),
+        unit=total,
+        children=rank(numbers),
         refreshed_at=refreshed_at,
         from_snapshot=from_snapshot,
+        direct=_direct(total, numbers) if children else None,
     )
 
 
@@ -193,15 +248,20 @@ def unit_report(unit: OrgUnit, campaign: Campaign, day: date | None = None) -> U
 class TrendPoint:
     day: date
     members: int
+    confirmed: int
     declared: int
     updated_today: int
+    reminded: int = 0
 
 
 def unit_trend(unit: OrgUnit, campaign: Campaign, *, days: int = TREND_DAYS) -> list[TrendPoint]:
     """The unit's daily snapshots over the last `days` days, oldest first (one query)."""
     since = timezone.localdate() - timedelta(days=days)
     return [
-        TrendPoint(day=r.day, members=r.members, declared=r.declared, updated_today=r.updated_today)
+        TrendPoint(
+            day=r.day, members=r.members, confirmed=r.confirmed, declared=r.declared,
+            updated_today=r.updated_today, reminded=r.reminded,
+        )
         for r in ComplianceSnapshot.objects.filter(campaign=campaign, unit=unit, day__gte=since).order_by("day")
     ]
 
@@ -234,7 +294,10 @@ class MemberRow:
     unit_code: str
     unit_name: str
     confirmed: bool
-    facts: MemberFacts
+    # None unless confirmed: an unconfirmed member's activity is not the organisation's to see.
+    facts: MemberFacts | None
+    membership: str = "confirmed"  # confirmed / awaiting / declined
+    last_reminded_on: date | None = None  # the last day a reminder went to this roster line
 
 
 @dataclass(frozen=True)
@@ -243,12 +306,24 @@ class MembersPage:
     next_after: int | None
 
 
+def membership_of(*, confirmed_at: Any, declined_at: Any) -> str:
+    if declined_at is not None:
+        return "declined"
+    return "confirmed" if confirmed_at is not None else "awaiting"
+
+
 def _members_qs(unit: OrgUnit, campaign: Campaign, day: date, status: str | None) -> QuerySet[Member]:
     qs = Member.objects.filter(subtree_q(unit.path, field="unit__path"), removed_at__isnull=True)
     if status == "not_declared":
-        qs = qs.exclude(declared_q(campaign.starts_on))
+        qs = qs.filter(confirmed_members_q()).exclude(declared_q(campaign.starts_on))
     elif status == "not_updated_today":
-        qs = qs.exclude(updated_q(day))
+        qs = qs.filter(confirmed_members_q()).exclude(updated_q(day))
+    elif status == "awaiting_confirmation":
+        qs = qs.filter(roster_members_q(), confirmed_at__isnull=True)
+    elif status == "declined":
+        qs = qs.filter(declined_at__isnull=False)
+    elif status == "reminded_today":
+        qs = qs.filter(pk__in=CampaignReminder.objects.filter(day=day).values("member_id"))
     return qs
 
 
@@ -261,10 +336,12 @@ def members_page(
     after: int = 0,
     limit: int = 50,
 ) -> MembersPage:
-    """Members of the subtree with the three facts, by id after `after` (keyset), one query.
+    """Roster lines of the subtree with their membership and, once confirmed, the three facts.
 
-    `status` keeps those who have not declared since the start, or not updated on `day`. Only
-    the two timestamps are read from the latest-status row; nothing else of it is selected.
+    By id after `after` (keyset), one query. `status` keeps confirmed members who have not
+    declared since the start or not updated on `day`, lines awaiting confirmation, or lines
+    the citizen declined. Only the two timestamps are read from the latest-status row, and
+    only for confirmed members.
     """
     day = day or timezone.localdate()
     limit = max(1, min(limit, MEMBERS_PAGE_MAX))
@@ -272,23 +349,29 @@ def members_page(
         _members_qs(unit, campaign, day, status)
         .filter(pk__gt=after)
         .order_by("pk")
+        .annotate(last_reminded_on=Subquery(
+            CampaignReminder.objects.filter(member=OuterRef("pk")).order_by("-day").values("day")[:1]
+        ))
         .values(
             "pk", "full_name", "confirmed_at", "declined_at", "person_id", "unit__code", "unit__name",
-            "person__status__last_declaration_at", "person__status__last_update_at",
+            "person__status__last_declaration_at", "person__status__last_update_at", "last_reminded_on",
         )[: limit + 1]
     )
     items = []
     for r in rows[:limit]:
-        counted = r["person_id"] is not None and r["confirmed_at"] is not None and r["declined_at"] is None
-        facts = member_facts(
-            starts_on=campaign.starts_on,
-            day=day,
-            last_declaration_at=r["person__status__last_declaration_at"] if counted else None,
-            last_update_at=r["person__status__last_update_at"] if counted else None,
-        )
+        state = membership_of(confirmed_at=r["confirmed_at"], declined_at=r["declined_at"])
+        counted = state == "confirmed" and r["person_id"] is not None
+        facts = None
+        if state == "confirmed":
+            facts = member_facts(
+                starts_on=campaign.starts_on,
+                day=day,
+                last_declaration_at=r["person__status__last_declaration_at"] if counted else None,
+                last_update_at=r["person__status__last_update_at"] if counted else None,
+            )
         items.append(MemberRow(
             member_id=r["pk"], full_name=r["full_name"], unit_code=r["unit__code"], unit_name=r["unit__name"],
-            confirmed=counted, facts=facts,
+            confirmed=state == "confirmed", facts=facts, membership=state, last_reminded_on=r["last_reminded_on"],
         ))
     return MembersPage(items=items, next_after=items[-1].member_id if len(rows) > limit else None)
 
@@ -305,14 +388,18 @@ class ReportExport:
 
 def report_header() -> list[str]:
     return [
-        _("Unit path"), _("Unit"), _("Members"), _("Declared since the start"), _("Declared %"),
-        _("Updated today"), _("Updated today %"), _("People assisted by volunteers"),
+        _("Unit path"), _("Unit"), _("Members"), _("Confirmed"), _("Awaiting confirmation"), _("Declined"),
+        _("Declared since the start"), _("Declared % of confirmed"),
+        _("Updated today"), _("Updated today % of confirmed"), _("People assisted by volunteers"),
     ]
 
 
 def _report_cells(unit: OrgUnit, campaign: Campaign, day: date) -> Iterator[list[Any]]:
     for r in report_rows(unit, campaign, day):
-        yield [r.path, r.name, r.members, r.declared, r.declared_pct, r.updated_today, r.updated_pct, r.assisted_people]
+        yield [
+            r.path, r.name, r.members, r.confirmed, r.awaiting, r.declined,
+            r.declared, r.declared_pct, r.updated_today, r.updated_pct, r.assisted_people,
+        ]
 
 
 def compliance_report_export(

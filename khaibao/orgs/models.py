@@ -153,14 +153,22 @@ class UnitComplianceRollup(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_index=False)
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
+    # members = confirmed + awaiting confirmation; declined lines are out of it (compliance.py).
     own_members = models.PositiveIntegerField(default=0)
+    own_confirmed = models.PositiveIntegerField(default=0)
+    own_declined = models.PositiveIntegerField(default=0)
     own_declared = models.PositiveIntegerField(default=0)
     own_updated_today = models.PositiveIntegerField(default=0)
     members = models.PositiveIntegerField(default=0)
+    confirmed = models.PositiveIntegerField(default=0)
+    declined = models.PositiveIntegerField(default=0)
     declared = models.PositiveIntegerField(default=0)
     updated_today = models.PositiveIntegerField(default=0)
     # People assisted by the unit's active volunteers (subtree total).
     assisted_people = models.PositiveIntegerField(default=0)
+    # Members reminded on `day` (CampaignReminder rows, any campaign): subtree total.
+    own_reminded = models.PositiveIntegerField(default=0)
+    reminded = models.PositiveIntegerField(default=0)
     refreshed_at = models.DateTimeField()
 
     class Meta:
@@ -184,9 +192,12 @@ class ComplianceSnapshot(models.Model):
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     members = models.PositiveIntegerField(default=0)
+    confirmed = models.PositiveIntegerField(default=0)
+    declined = models.PositiveIntegerField(default=0)
     declared = models.PositiveIntegerField(default=0)
     updated_today = models.PositiveIntegerField(default=0)
     assisted_people = models.PositiveIntegerField(default=0)
+    reminded = models.PositiveIntegerField(default=0)
     final = models.BooleanField(default=False)
     taken_at = models.DateTimeField()
 
@@ -214,3 +225,25 @@ class CampaignReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.day}"
+
+
+class UnitReminderRun(models.Model):
+    """An admin's "remind now" for a unit's subtree (issue 17): at most one per unit per day.
+
+    The row is written (with its audit event) when asked; the worker sends the reminders and
+    fills `sent` and `finished_at`. Members keep their one reminder a day (CampaignReminder).
+    """
+
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    sent = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "day"], name="orgs_remind_now_unit_day")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.day}"

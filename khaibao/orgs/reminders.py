@@ -14,25 +14,37 @@ no account yet — to declare and/or update. Decisions:
   reminder per member per day across campaigns and repeated runs.
 * Members who declined the membership are never reminded; members who already met every
   target of the campaign never are either (checked at send time, from the latest-status row).
+* What is asked follows the member's state (issue 21): a member awaiting confirmation is asked
+  to confirm (never "declare": the organisation does not know whether they did), a confirmed
+  one who has not declared to declare, the others to send today's update — each text with the
+  short link and the SMS keyword that does it.
 The texts say nothing about health: only the organisation's name and what is asked.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone, translation
 from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from khaibao.accounts.models import Account
 from khaibao.accounts.sms import send_sms
+from khaibao.audit.services import audit_record
+from khaibao.core.errors import ServiceError
 from khaibao.notifications.services import notify_account, sms_budget_take
+from khaibao.orgs import tasks as orgs_tasks
 from khaibao.orgs.access import subtree_q
-from khaibao.orgs.compliance import declared_q, updated_q
-from khaibao.orgs.models import Campaign, CampaignReminder, Member, ReminderPolicy
+from khaibao.orgs.compliance import TrendPoint, UnitReport, confirmed_members_q, declared_q, updated_q
+from khaibao.orgs.models import Campaign, CampaignReminder, Member, OrgUnit, ReminderPolicy, UnitReminderRun
 from khaibao.orgs.rollups import active_campaigns
 
 logger = logging.getLogger(__name__)
@@ -42,7 +54,8 @@ BATCH = 500
 
 
 def _needs_reminder_q(campaign: Campaign, day: date) -> Q:
-    compliant = Q()
+    # Awaiting confirmation never complies: they are asked to confirm (issue 21).
+    compliant = confirmed_members_q()
     if campaign.target_declared:
         compliant &= declared_q(campaign.starts_on)
     if campaign.target_updated_daily:
@@ -50,13 +63,17 @@ def _needs_reminder_q(campaign: Campaign, day: date) -> Q:
     return ~compliant
 
 
-def campaign_members_to_remind(campaign: Campaign, day: date, *, after: int = 0, limit: int = BATCH) -> list[Member]:
-    """Members of the campaign's subtree who have not met its targets on `day`, by id (keyset)."""
+def campaign_members_to_remind(
+    campaign: Campaign, day: date, *, after: int = 0, limit: int = BATCH, within: OrgUnit | None = None
+) -> list[Member]:
+    """Members of the campaign's subtree (or of `within`, a unit below it) who have not met its
+    targets on `day` and were not reminded today, by id (keyset)."""
     if not (campaign.target_declared or campaign.target_updated_daily):
         return []
     return list(
         Member.objects.filter(
             subtree_q(campaign.unit.path, field="unit__path"),
+            subtree_q((within or campaign.unit).path, field="unit__path"),
             removed_at__isnull=True,
             declined_at__isnull=True,
             pk__gt=after,
@@ -64,24 +81,72 @@ def campaign_members_to_remind(campaign: Campaign, day: date, *, after: int = 0,
         .filter(_needs_reminder_q(campaign, day))
         .exclude(pk__in=CampaignReminder.objects.filter(day=day).values("member_id"))
         .select_related("account", "unit")
+        .annotate(
+            has_declared=ExpressionWrapper(declared_q(campaign.starts_on), output_field=BooleanField()),
+        )
         .order_by("pk")[:limit]
     )
 
 
-def _texts(campaign: Campaign, member: Member, day: date) -> tuple[object, object]:
-    declare = campaign.target_declared and not Member.objects.filter(
-        declared_q(campaign.starts_on), pk=member.pk
-    ).exists()
+# What a member is asked, from their state (issue 21): confirm, then declare, then update.
+ASK_CONFIRM, ASK_DECLARE, ASK_UPDATE = "confirm", "declare", "update"
+
+
+def reminder_ask(campaign: Campaign, member: Member) -> str:
+    if member.confirmed_at is None:
+        return ASK_CONFIRM
+    if campaign.target_declared and not getattr(member, "has_declared", False):
+        return ASK_DECLARE
+    return ASK_UPDATE
+
+
+def short_link(path: str = "") -> str:
+    """PUBLIC_BASE_URL without its scheme, plus `path`: short enough for an SMS ("khaibao.vn/tv")."""
+    base = settings.PUBLIC_BASE_URL.split("://", 1)[-1].rstrip("/")
+    return base + path
+
+
+# The web's short path for the memberships page (khaibao.web.urls: "tv/" → /memberships/).
+CONFIRM_PATH = "/tv"
+
+
+def _texts(campaign: Campaign, member: Member, day: date) -> tuple[Any, Any, str]:
+    """Title, body and in-app link for what `member` still has to do (no health content)."""
+    ask = reminder_ask(campaign, member)
     title = gettext_lazy("A reminder from your organisation")
-    if declare:
+    unit = member.unit.name
+    if ask == ASK_CONFIRM:
+        if member.account_id is None:
+            body = format_lazy(
+                gettext_lazy(
+                    "{unit} lists you as a member in Khai Báo. To confirm, sign in at {link} with this phone; "
+                    "registered by SMS? Text XN to confirm, TUCHOI if it is not you."
+                ),
+                unit=unit, link=short_link(CONFIRM_PATH),
+            )
+        else:
+            body = format_lazy(
+                gettext_lazy(
+                    "{unit} lists you as a member: confirm at {link}, or text XN (TUCHOI if it is not you)."
+                ),
+                unit=unit, link=short_link(CONFIRM_PATH),
+            )
+        return title, body, "/memberships/"
+    if ask == ASK_DECLARE:
         body = format_lazy(
-            gettext_lazy("{unit} asks you to send your health declaration in Khai Báo."), unit=member.unit.name
+            gettext_lazy(
+                "{unit} asks you to send your health declaration at {link}. No smartphone? Text TROGIUP for help."
+            ),
+            unit=unit, link=short_link(),
         )
-    else:
-        body = format_lazy(
-            gettext_lazy("{unit} asks you to send today's health update in Khai Báo."), unit=member.unit.name
-        )
-    return title, body
+        return title, body, "/"
+    body = format_lazy(
+        gettext_lazy(
+            "{unit} asks you to send today's health update at {link}, or text OK if you are well today."
+        ),
+        unit=unit, link=short_link(),
+    )
+    return title, body, "/"
 
 
 def campaign_reminder_send(*, campaign: Campaign, member: Member, day: date) -> bool:
@@ -89,7 +154,7 @@ def campaign_reminder_send(*, campaign: Campaign, member: Member, day: date) -> 
     sms_allowed = campaign.reminder_policy == ReminderPolicy.IN_APP_AND_SMS
     if member.account_id is None and not sms_allowed:
         return False
-    title, body = _texts(campaign, member, day)
+    title, body, link = _texts(campaign, member, day)
     channel = "in_app" if member.account_id is not None else "sms"
     try:
         with transaction.atomic():
@@ -100,7 +165,7 @@ def campaign_reminder_send(*, campaign: Campaign, member: Member, day: date) -> 
                     kind=KIND_CAMPAIGN_REMINDER,
                     title=title,  # type: ignore[arg-type]
                     body=body,  # type: ignore[arg-type]
-                    link="/",
+                    link=link,
                     dedupe_key=f"campaign-reminder:{campaign.pk}:{day.isoformat()}:{member.pk}",
                     sms=True if sms_allowed else None,
                 )
@@ -125,6 +190,76 @@ def _send_sms(phone: str, text: str) -> None:
         logger.exception("campaign reminder SMS failed")
 
 
+def _send_all(campaign: Campaign, day: date, within: OrgUnit | None = None) -> int:
+    sent = 0
+    after = 0
+    while True:
+        members = campaign_members_to_remind(campaign, day, after=after, within=within)
+        if not members:
+            return sent
+        for member in members:
+            sent += campaign_reminder_send(campaign=campaign, member=member, day=day)
+        after = members[-1].pk
+
+
+# --- "Remind now" (issue 17): an admin reminds a unit's subtree, at most once per unit a day ---
+
+
+def unit_remind_now(*, actor: Account, unit: OrgUnit, campaign: Campaign, ip: str = "") -> UnitReminderRun:
+    """Ask for the reminders of `unit`'s subtree now; the worker sends them (unit_remind_now_run).
+
+    `unit` comes from orgs.access (in the admin's subtree) and `campaign` covers it. Refused
+    when the campaign sends no reminders, is not in force today, or the unit was already
+    reminded today (by anyone). Members reminded now are not reminded again today — not even
+    by the evening job; members already reminded today are skipped.
+    """
+    day = timezone.localdate()
+    if campaign.reminder_policy == ReminderPolicy.NONE:
+        raise ServiceError(
+            _("This campaign sends no reminders. Change its reminder policy first."), code="no_reminders", status=409
+        )
+    if not (campaign.starts_on <= day <= campaign.deadline) or campaign.archived_at is not None:
+        raise ServiceError(_("This campaign is not in force today."), code="not_in_force", status=409)
+    earlier = UnitReminderRun.objects.filter(unit=unit, day=day).first()
+    if earlier is not None:
+        raise _already(earlier)
+    try:
+        with transaction.atomic():
+            run = UnitReminderRun.objects.create(unit=unit, campaign=campaign, day=day, requested_by=actor)
+            audit_record(
+                actor=actor, action="orgs.remind_now", obj=unit, ip=ip,
+                data={"unit_id": unit.pk, "campaign": campaign.pk, "day": day.isoformat()},
+            )
+    except IntegrityError:  # two admins at the same moment
+        raise _already(UnitReminderRun.objects.get(unit=unit, day=day)) from None
+    run_id = run.pk
+    transaction.on_commit(lambda: _enqueue_remind_now(run_id), robust=True)
+    return run
+
+
+def _already(run: UnitReminderRun) -> ServiceError:
+    return ServiceError(
+        _("This unit was already reminded today at %(time)s. Reminders can be sent once a day per unit.")
+        % {"time": timezone.localtime(run.requested_at).strftime("%H:%M")},
+        code="already_reminded",
+        status=409,
+    )
+
+
+def _enqueue_remind_now(run_id: int) -> None:
+    orgs_tasks.unit_remind_now_task.enqueue(run_id)
+
+
+def unit_remind_now_run(run_id: int) -> int:
+    """The worker's half: send the run's reminders and record how many went out (idempotent)."""
+    run = UnitReminderRun.objects.select_related("unit", "campaign__unit").get(pk=run_id)
+    if run.finished_at is not None:
+        return run.sent
+    sent = _send_all(run.campaign, run.day, within=run.unit)
+    UnitReminderRun.objects.filter(pk=run.pk).update(sent=sent, finished_at=timezone.now())
+    return sent
+
+
 def campaign_reminders_send(*, day: date | None = None) -> int:
     """Remind non-compliant members of every campaign in force with a reminder policy.
 
@@ -135,12 +270,44 @@ def campaign_reminders_send(*, day: date | None = None) -> int:
     for campaign in active_campaigns(day):
         if campaign.reminder_policy == ReminderPolicy.NONE:
             continue
-        after = 0
-        while True:
-            members = campaign_members_to_remind(campaign, day, after=after)
-            if not members:
-                break
-            for member in members:
-                sent += campaign_reminder_send(campaign=campaign, member=member, day=day)
-            after = members[-1].pk
+        sent += _send_all(campaign, day)
     return sent
+
+
+# --- Reminders: what the dashboard says about them (issue 17) --------------------------------
+
+
+@dataclass(frozen=True)
+class ReminderInfo:
+    hour: int  # DAILY_REMINDER_HOUR, local
+    policy: str
+    policy_label: str
+    today_run: UnitReminderRun | None  # this unit's "remind now" today, if any
+    reminded_today: int  # members of the subtree reminded today (as of the last refresh)
+    last_day: date | None  # the last day anyone of the subtree was reminded
+    last_count: int
+
+    @property
+    def can_remind_now(self) -> bool:
+        return self.policy != ReminderPolicy.NONE and self.today_run is None
+
+
+def reminder_info(unit: OrgUnit, campaign: Campaign, report: UnitReport, points: list[TrendPoint]) -> ReminderInfo:
+    """The schedule, today's "remind now" and the last reminder's count, from the rollups and
+    snapshots already read for the page plus one small lookup (never the member table)."""
+    today = timezone.localdate()
+    reminded_today = report.unit.reminded if report.day == today else 0
+    last_day, last_count = (today, reminded_today) if reminded_today else (None, 0)
+    if last_day is None:
+        past = [p for p in points if p.reminded and p.day < today]
+        if past:
+            last_day, last_count = past[-1].day, past[-1].reminded
+    return ReminderInfo(
+        hour=settings.DAILY_REMINDER_HOUR,
+        policy=campaign.reminder_policy,
+        policy_label=campaign.get_reminder_policy_display(),
+        today_run=UnitReminderRun.objects.filter(unit=unit, day=today).select_related("requested_by").first(),
+        reminded_today=reminded_today,
+        last_day=last_day,
+        last_count=last_count,
+    )

@@ -13,12 +13,19 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from khaibao.orgs.access import subtree_q
-from khaibao.orgs.compliance import declared_q, updated_q
-from khaibao.orgs.models import Campaign, ComplianceSnapshot, Member, OrgUnit, UnitComplianceRollup
+from khaibao.orgs.compliance import confirmed_members_q, declared_q, roster_members_q, updated_q
+from khaibao.orgs.models import (
+    Campaign,
+    CampaignReminder,
+    ComplianceSnapshot,
+    Member,
+    OrgUnit,
+    UnitComplianceRollup,
+)
 from khaibao.people.access import delegation_gives_access_q
 from khaibao.people.models import Delegation, active_appointments_q
 
@@ -50,13 +57,26 @@ def _own_counts(campaign: Campaign, day: date) -> dict[int, dict[str, int]]:
         Member.objects.filter(subtree_q(campaign.unit.path, field="unit__path"), removed_at__isnull=True)
         .values("unit_id")
         .annotate(
-            own_members=Count("pk"),
+            # One definition of "member" (compliance.py): declined lines leave the total.
+            own_members=Count("pk", filter=roster_members_q()),
+            own_confirmed=Count("pk", filter=confirmed_members_q()),
+            own_declined=Count("pk", filter=Q(declined_at__isnull=False)),
             own_declared=Count("pk", filter=declared_q(campaign.starts_on)),
             own_updated_today=Count("pk", filter=updated_q(day)),
         )
         .order_by()
     )
-    return {row.pop("unit_id"): row for row in rows}
+    own = {row.pop("unit_id"): row for row in rows}
+    # Members reminded on `day`, whatever campaign reminded them (one reminder a day each).
+    reminded = (
+        CampaignReminder.objects.filter(subtree_q(campaign.unit.path, field="member__unit__path"), day=day)
+        .values(unit_id=F("member__unit_id"))
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in reminded:
+        own.setdefault(row["unit_id"], {})["own_reminded"] = row["n"]
+    return own
 
 
 def assisted_counts(unit_ids: list[int], now: datetime) -> dict[int, int]:
@@ -81,6 +101,9 @@ def _subtree_totals(units: list[OrgUnit], own: dict[int, dict[str, int]], assist
         o = own.get(unit.pk, {})
         totals[unit.pk] = {
             "members": o.get("own_members", 0),
+            "confirmed": o.get("own_confirmed", 0),
+            "declined": o.get("own_declined", 0),
+            "reminded": o.get("own_reminded", 0),
             "declared": o.get("own_declared", 0),
             "updated_today": o.get("own_updated_today", 0),
             "assisted_people": assisted.get(unit.pk, 0),
@@ -111,6 +134,9 @@ def compliance_refresh_campaign(*, campaign: Campaign, day: date, now: datetime 
             UnitComplianceRollup(
                 campaign=campaign, unit_id=unit.pk, day=day, refreshed_at=now,
                 own_members=own.get(unit.pk, {}).get("own_members", 0),
+                own_confirmed=own.get(unit.pk, {}).get("own_confirmed", 0),
+                own_declined=own.get(unit.pk, {}).get("own_declined", 0),
+                own_reminded=own.get(unit.pk, {}).get("own_reminded", 0),
                 own_declared=own.get(unit.pk, {}).get("own_declared", 0),
                 own_updated_today=own.get(unit.pk, {}).get("own_updated_today", 0),
                 **totals[unit.pk],
@@ -132,7 +158,7 @@ def compliance_refresh(*, now: datetime | None = None) -> list[RefreshResult]:
 def _copy_to_snapshot(campaign_id: int, day: date, *, final: bool, now: datetime) -> int:
     rows: list[Any] = list(
         UnitComplianceRollup.objects.filter(campaign_id=campaign_id, day=day).values(
-            "unit_id", "members", "declared", "updated_today", "assisted_people"
+            "unit_id", "members", "confirmed", "declined", "declared", "updated_today", "assisted_people", "reminded"
         )
     )
     with transaction.atomic():

@@ -16,6 +16,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from khaibao.core.errors import ServiceError
+from khaibao.exports.cells import FORMULA_TRIGGERS
 from khaibao.orgs.models import MemberRole
 
 MAX_ROWS = 20_000
@@ -77,6 +78,10 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()
+    # Our own error file neutralises formulas with a leading apostrophe ("'+84912345678",
+    # exports.cells): take it off again so the corrected file imports as it is (issue 21).
+    if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS):
+        text = text[1:]
     # A spreadsheet stores 0912345678 typed as a number as 912345678.
     if isinstance(value, int) and len(text) == 9:
         text = "0" + text

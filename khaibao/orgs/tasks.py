@@ -29,3 +29,11 @@ def campaign_reminders() -> int:
     from khaibao.orgs.reminders import campaign_reminders_send
 
     return campaign_reminders_send()
+
+
+@task()
+def unit_remind_now_task(run_id: int) -> int:
+    """An admin's "remind now" for a unit's subtree (orgs.reminders.unit_remind_now)."""
+    from khaibao.orgs.reminders import unit_remind_now_run
+
+    return unit_remind_now_run(run_id)

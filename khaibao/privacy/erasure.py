@@ -33,6 +33,7 @@ from khaibao.privacy.models import Erasure, ErasureCode, ErasureStatus
 from khaibao.reports.models import Report
 from khaibao.stats.services import day_bounds
 from khaibao.tracing.models import Contact
+from khaibao.venues.models import CaseVisit, CheckIn, VenueExposure
 from khaibao.zones.models import ZoneWarning
 
 # The days the statistics job still recomputes from raw rows: today and yesterday.
@@ -117,6 +118,9 @@ def _erase(person: Person, now: datetime) -> dict[str, int]:
     counts["org_members"] = _anonymise_roster(_roster_lines(person), now)
     counts["notifications"] = Notification.objects.filter(person=person).delete()[0]
     counts["zone_warnings"] = ZoneWarning.objects.filter(person=person).delete()[0]
+    counts["venue_checkins"] = CheckIn.objects.filter(person=person).delete()[0]
+    counts["venue_exposures"] = VenueExposure.objects.filter(person=person).delete()[0]
+    counts["case_visits"] = CaseVisit.objects.filter(case_person=person).delete()[0]
     counts["break_glass_grants"] = BreakGlassGrant.objects.filter(person=person).delete()[0]
     counts["contacts"] = Contact.objects.filter(person=person).delete()[0]
     counts["assessments"] = Assessment.objects.filter(person=person).delete()[0]
@@ -136,7 +140,7 @@ def _erase(person: Person, now: datetime) -> dict[str, int]:
         answers = declaration.answers if isinstance(declaration.answers, dict) else {}
         # Only the symptom codes are counted by the statistics; the rest of the answers go.
         Declaration.objects.filter(pk=declaration.pk).update(
-            answers={"symptoms": answers.get("symptoms", [])}, declared_by=None
+            answers={"symptoms": answers.get("symptoms", [])}, travel_index=[], declared_by=None
         )
         kept_declarations += 1
     window_day = timezone.localdate(window)

@@ -34,6 +34,7 @@ from khaibao.people.models import Person
 from khaibao.privacy.models import ConsentWithdrawal, Erasure, ErasureCode, ErasureStatus
 from khaibao.reports.models import OPEN_STATUSES, Report, ReportNote, ReportPhoto, ReportReply
 from khaibao.tracing.models import Contact
+from khaibao.venues.models import CaseVisit, CheckIn, VenueExposure
 from khaibao.zones.models import ZoneWarning
 
 
@@ -124,6 +125,12 @@ RULES: list[Rule] = [
     Rule("assessments", "delete", _of_inactive(Assessment)),
     Rule("contacts", "delete", _of_inactive(Contact)),
     Rule("zone_warnings", "delete", _of_inactive(ZoneWarning)),
+    # Venue check-ins are short-lived (issue 20 §4): VENUE_CHECKIN_KEEP_DAYS after the visit,
+    # whatever the person's activity; the exposures and case visits found from them follow
+    # the health data.
+    Rule("venue_checkins", "delete", _older(CheckIn, "at", lambda: timedelta(days=settings.VENUE_CHECKIN_KEEP_DAYS))),
+    Rule("venue_exposures", "delete", _of_inactive(VenueExposure)),
+    Rule("venue_case_visits", "delete", _older(CaseVisit, "created_at", _health(lambda: settings.RETENTION_HEALTH_DAYS))),
     Rule("followup_cases", "delete", _of_inactive(FollowUpCase)),
     Rule("break_glass_grants", "delete", _of_inactive(BreakGlassGrant)),
     # Last of the health rules: the status row's dates say who is inactive.

@@ -27,6 +27,7 @@ from khaibao.privacy.consent import ConsentNotice, current_notice, notice_by_ver
 from khaibao.privacy.models import ConsentWithdrawal, Erasure, ErasureCode, ErasureStatus
 from khaibao.reports.models import Report
 from khaibao.tracing.models import Contact
+from khaibao.venues.selectors import exposures_of, person_checkins
 from khaibao.zones.models import ZoneWarning
 
 
@@ -200,6 +201,16 @@ def _person_extras(person: Person) -> dict[str, Any]:
         "passes": [
             {"created_at": p.created_at, "expires_at": p.expires_at}
             for p in PassCode.objects.filter(person=person).order_by("created_at", "pk")
+        ],
+        # Venue check-ins (issue 20): where and when, unsealed for their owner.
+        "checkins": [
+            {"at": c.at, "venue_code": c.venue_code, "venue_name": c.venue_name, "venue_address": c.venue_address,
+             "via": c.via}
+            for c in reversed(person_checkins(person.pk))
+        ],
+        "venue_exposures": [
+            {"venue_name": e["venue"], "checked_in_at": e["at"], "subject": e["label"]}
+            for e in exposures_of(person.pk)
         ],
     }
 

@@ -21,6 +21,7 @@ from khaibao.audit.services import audit_record
 from khaibao.cases.services import case_assign
 from khaibao.core import crypto
 from khaibao.core.errors import RateLimited, ServiceError
+from khaibao.core.hooks import hooks_call
 from khaibao.monitoring.assessment import person_contact_flag
 from khaibao.people.access import visible_people
 from khaibao.people.models import Person
@@ -137,20 +138,32 @@ def date_time_join(day: Any, at: time | None) -> datetime:
     return as_aware(datetime.combine(day, at or time(0, 0)))
 
 
-def _rate_limit(*, actor: Account | None, ip: str) -> None:
-    window = RATE_WINDOW_SECONDS
-    too_many = _("Too many reports in a short time. Try again in an hour, or call the hotline 1900 9095.")
+def _rate_keys(*, actor: Account | None, ip: str) -> list[tuple[str, int]]:
+    """The counters a report is charged to, with their limits: the account and its phone for a
+    signed-in citizen, always the address (as a keyed hash, in the cache for the window only)."""
+    keys: list[tuple[str, int]] = []
     if actor is not None:
-        if ratelimit.hit(f"report:account:{actor.pk}", window_seconds=window) > settings.REPORT_RATE_PER_ACCOUNT:
-            raise RateLimited(too_many, retry_after=window)
-        if actor.phone_index and (
-            ratelimit.hit(f"report:phone:{actor.phone_index}", window_seconds=window) > settings.REPORT_RATE_PER_PHONE
-        ):
-            raise RateLimited(too_many, retry_after=window)
-    # The address itself is never written anywhere: the cache key holds a keyed hash, for the window only.
+        keys.append((f"report:account:{actor.pk}", settings.REPORT_RATE_PER_ACCOUNT))
+        if actor.phone_index:
+            keys.append((f"report:phone:{actor.phone_index}", settings.REPORT_RATE_PER_PHONE))
     ip_key = crypto.blind_index(ip or "unknown", purpose="report-ip")[:32]
-    if ratelimit.hit(f"report:ip:{ip_key}", window_seconds=window) > settings.REPORT_RATE_PER_IP:
-        raise RateLimited(too_many, retry_after=window)
+    keys.append((f"report:ip:{ip_key}", settings.REPORT_RATE_PER_IP))
+    return keys
+
+
+def _rate_check(keys: list[tuple[str, int]]) -> None:
+    """Refuse when a counter is at its limit. Only accepted reports are counted (`_rate_count`
+    after the write): a refused photo or a typo must not lock a citizen out for an hour."""
+    _hits, counts = ratelimit.hits_and_counts(peek=[key for key, _limit in keys], window_seconds=RATE_WINDOW_SECONDS)
+    if any(count >= limit for count, (_key, limit) in zip(counts, keys, strict=True)):
+        raise RateLimited(
+            _("Too many reports in a short time. Try again in an hour, or call the hotline 1900 9095."),
+            retry_after=RATE_WINDOW_SECONDS,
+        )
+
+
+def _rate_count(keys: list[tuple[str, int]]) -> None:
+    ratelimit.hits_and_counts(hit=[key for key, _limit in keys], window_seconds=RATE_WINDOW_SECONDS)
 
 
 def _clean_photos(photos: list[PhotoUpload]) -> list[CleanPhoto]:
@@ -195,7 +208,8 @@ def report_submit(
     `actor` is the signed-in citizen, or None for an anonymous report, which must carry a
     solved proof-of-work challenge and keeps no identity: no account, no IP (`ip` only feeds
     the rate limits' cache). Photos are checked by content and re-encoded without metadata.
-    Bad input raises ServiceError with field messages and writes nothing.
+    Bad input raises ServiceError with field messages and writes nothing; only accepted
+    reports count against the per-account, per-phone and per-address limits.
     """
     if actor is not None and actor.role != Role.CITIZEN:
         raise ServiceError(_("Reports are sent from a citizen account."), code="citizens_only", status=403)
@@ -204,8 +218,10 @@ def report_submit(
         errors["pow"] = _("The anti-spam check was not completed. Wait for it to finish and send again.")
     if errors:
         raise ServiceError(_("Some fields are not valid."), fields=errors)
-    _rate_limit(actor=actor, ip=ip)
+    # Every check of the input comes before the rate limit, which counts accepted reports only.
     clean_photos = _clean_photos(photos or [])
+    rate_keys = _rate_keys(actor=actor, ip=ip)
+    _rate_check(rate_keys)
     assert data.happened_at is not None
     assert data.ward_code is not None
     written: list[Path] = []
@@ -234,6 +250,7 @@ def report_submit(
         for path in written:
             path.unlink(missing_ok=True)
         raise
+    _rate_count(rate_keys)
     return report, code
 
 
@@ -304,11 +321,14 @@ def report_note_add(*, actor: Any, report: Report, text: str, ip: str = "") -> R
 
 @transaction.atomic
 def report_reply_add(*, actor: Any, report: Report, text: str, ip: str = "") -> ReportReply:
-    """Add a reply the reporter sees (in their account or through the tracking code)."""
+    """Add a reply the reporter sees (in their account or through the tracking code); a
+    signed-in reporter is notified (REPORT_REPLIED_HOOKS), an anonymous one follows the code."""
     actor = _official(actor)
     reply = ReportReply.objects.create(report=report, author=actor, text=_clean_text(text))
     Report.objects.filter(pk=report.pk).update(updated_at=timezone.now())
     audit_record(actor=actor, action="report.reply", obj=report, ip=ip, data={"reply_id": reply.pk})
+    if report.reporter is not None:
+        hooks_call("REPORT_REPLIED_HOOKS", account=report.reporter, report_id=report.pk)
     return reply
 
 

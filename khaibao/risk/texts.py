@@ -33,6 +33,14 @@ REASONS: dict[str, str] = {
     "high.symptoms_after_zone_travel": gettext_noop(
         "Signs of illness, and time spent in an epidemic area, in the last %(days)d days."
     ),
+    "high.symptoms_after_venue_exposure": gettext_noop(
+        "Signs of illness, and present at a venue at the same time as a case or an epidemic place, "
+        "in the last %(days)d days."
+    ),
+    "medium.venue_exposure": gettext_noop(
+        "Present at a venue at the same time as a case or an epidemic place in the last %(days)d days, "
+        "with no signs of illness so far."
+    ),
     "medium.zone_travel": gettext_noop(
         "Time spent in an epidemic area in the last %(days)d days, with no signs of illness so far."
     ),

@@ -47,6 +47,7 @@ MARKERS: dict[str, str] = {
     "roster_phone": "0987650003",
     "roster_b_name": "Mạc Thị Qzmkrosterb",
     "roster_b_phone": "0987650004",
+    "venue_name": "Quán Qzmkvenue",
 }
 
 # Every role the matrix and the crawl act as. None is the anonymous visitor.
@@ -63,6 +64,7 @@ class SecWorld:
     accounts: dict[str, Account | None] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)
     report_tracking_code: str = ""
+    venue_code: str = ""
     build_log: str = ""
     _tokens: dict[str, str] = field(default_factory=dict)
     _clients: dict[str, Client] = field(default_factory=dict)
@@ -192,6 +194,11 @@ def build_sec_world(named: NamedWorld) -> SecWorld:
         "reason": "Contact of our F0 case 12, lives in Hà Nội; checking.", "id_number": "001065000007",
     }), 201)
 
+    # A venue Lan runs in Hoàn Kiếm (issue 20), where she checked her father in.
+    venue = _ok(lan.post("/venues", {"name": MARKERS["venue_name"], "kind": "shop", "ward_code": named.hoan_kiem.code,
+                                     "street": "3 Hàng Bè"}), 201)
+    checkin = _ok(lan.post("/checkins", {"venue_code": venue["code"], "person_ids": [target.id]}), 201)
+
     # Organisation A (Trung ương Đoàn, demo) and B (Hội Sinh viên), each with a roster and a campaign.
     hk = OrgUnit.objects.get(path="TWD/HN/DCS-HK")
     org_a = w.api("org_admin_a")
@@ -220,7 +227,9 @@ def build_sec_world(named: NamedWorld) -> SecWorld:
         "roster_import": roster_a["import_id"] if "import_id" in roster_a else roster_a["id"],
         "appointment": VolunteerAppointment.objects.get(account=named.volunteer).pk,
         "delegation": Delegation.objects.get(person=named.ong_tu).pk,
+        "venue": venue["id"], "checkin": checkin["checkins"][0]["id"],
     }
+    w.venue_code = venue["code"]
     w.report_tracking_code = report["tracking_code"]
     return w
 

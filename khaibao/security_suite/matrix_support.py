@@ -23,7 +23,7 @@ def path_values(sec: Any) -> dict[str, Any]:
         "photo_id": ids["photo"], "announcement_id": ids["news"], "notification_id": ids["notification"],
         "job_id": ids["export"], "grant_id": ids["grant"], "unit_id": ids["unit_a"], "campaign_id": ids["campaign"],
         "member_id": ids["member"], "import_id": ids["roster_import"], "appointment_id": ids["appointment"],
-        "delegation_id": ids["delegation"], "code": sec.report_tracking_code, "day": timezone.localdate().isoformat(),
+        "delegation_id": ids["delegation"], "venue_id": ids["venue"], "checkin_id": ids["checkin"], "code": sec.report_tracking_code, "day": timezone.localdate().isoformat(),
         "action": "rename", "answer": "confirm", "uidb64": "MQ", "token": "set-password-token",
         "path": "", "rest": "",
         # An erasure code is made and confirmed in one sitting by its owner (privacy tests);

@@ -51,6 +51,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /sign-in/": EVERYONE, "POST /sign-in/": EVERYONE,
     # Step two of sign-in: without a phone from step one everyone is sent back to step one.
     "GET /sign-in/code/": NOBODY, "POST /sign-in/code/": NOBODY,
+    "GET /sign-in/code/new/": NOBODY, "POST /sign-in/code/new/": NOBODY,
     "GET /sign-out/": NOBODY, "POST /sign-out/": EVERYONE,
     "GET /household/": CITIZENS, "POST /household/": CITIZENS,
     "GET /household/add/": CITIZENS, "POST /household/add/": CITIZENS,
@@ -73,6 +74,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /people/<int:person_id>/risk/": OWNER, "POST /people/<int:person_id>/risk/": OWNER,
     "GET /people/<int:person_id>/update/": OWNER, "POST /people/<int:person_id>/update/": OWNER,
     "GET /memberships/": CITIZENS, "POST /memberships/": CITIZENS,
+    # The reminders' short link: a redirect to /memberships/ for anyone (which then asks to sign in).
+    "GET /tv": EVERYONE, "POST /tv": EVERYONE,
     # The roster entry belongs to Lan's phone; answering it is hers alone.
     "GET /memberships/<int:member_id>/<str:answer>/": NOBODY,
     "POST /memberships/<int:member_id>/<str:answer>/": OWNER,
@@ -99,6 +102,23 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /my-data/export.json": CITIZENS, "POST /my-data/export.json": NOBODY,
     "GET /my-data/erase/": CITIZENS, "POST /my-data/erase/": CITIZENS,
     "GET /my-data/erase/<int:code_id>/": NOBODY, "POST /my-data/erase/<int:code_id>/": NOBODY,
+    # Venue check-in (issue 20): the venue is Lan's, the check-in her father's.
+    "GET /checkin/": CITIZENS, "POST /checkin/": CITIZENS,
+    "GET /c/<str:code>/": CITIZENS, "POST /c/<str:code>/": CITIZENS,
+    "GET /checkins/": CITIZENS, "POST /checkins/": CITIZENS,
+    "GET /checkins/<int:checkin_id>/delete/": NOBODY, "POST /checkins/<int:checkin_id>/delete/": OWNER,
+    "GET /venues/": CITIZENS, "POST /venues/": CITIZENS,
+    "GET /venues/new/": CITIZENS, "POST /venues/new/": CITIZENS,
+    "GET /venues/<int:venue_id>/": OWNER, "POST /venues/<int:venue_id>/": OWNER,
+    "GET /venues/<int:venue_id>/poster/": OWNER, "POST /venues/<int:venue_id>/poster/": OWNER,
+    "GET /venues/<int:venue_id>/poster.svg": OWNER, "POST /venues/<int:venue_id>/poster.svg": OWNER,
+    "GET /staff/venues/": OFFICIALS, "POST /staff/venues/": OFFICIALS,
+    "GET /staff/venues/<int:venue_id>/": HANOI, "POST /staff/venues/<int:venue_id>/": HANOI,
+    "GET /staff/venues/<int:venue_id>/status/": NOBODY, "POST /staff/venues/<int:venue_id>/status/": HANOI,
+    "GET /staff/venues/<int:venue_id>/case-visits/": NOBODY, "POST /staff/venues/<int:venue_id>/case-visits/": HANOI,
+    "GET /staff/cases/<int:person_id>/checkins/": HANOI, "POST /staff/cases/<int:person_id>/checkins/": HANOI,
+    "GET /staff/cases/<int:person_id>/checkins/<int:checkin_id>/visit/": NOBODY,
+    "POST /staff/cases/<int:person_id>/checkins/<int:checkin_id>/visit/": HANOI,
     # The SMS gateway's webhook: refused without the gateway's signature, whoever asks.
     "GET /sms/inbound": NOBODY, "POST /sms/inbound": NOBODY,
     # The console.
@@ -143,10 +163,13 @@ MATRIX: dict[str, frozenset[str]] = {
     # The data-protection officer's audit trail (issue 8): the DPO alone.
     "GET /staff/audit/": DPO, "POST /staff/audit/": NOBODY,
     "GET /staff/audit/export/": NOBODY, "POST /staff/audit/export/": DPO,
+    "GET /staff/privacy/requests/": DPO, "POST /staff/privacy/requests/": NOBODY,
     "GET /staff/compliance/": ORG_ADMINS, "POST /staff/compliance/": ORG_ADMINS,
     "GET /staff/compliance/<int:unit_id>/": ORG_A, "POST /staff/compliance/<int:unit_id>/": ORG_A,
     "GET /staff/compliance/<int:unit_id>/members/": ORG_A, "POST /staff/compliance/<int:unit_id>/members/": ORG_A,
     "GET /staff/compliance/<int:unit_id>/export/": ORG_A, "POST /staff/compliance/<int:unit_id>/export/": ORG_A,
+    "GET /staff/compliance/<int:unit_id>/remind/": NOBODY, "POST /staff/compliance/<int:unit_id>/remind/": ORG_A,
+    "GET /staff/compliance/<int:unit_id>/chase/": NOBODY, "POST /staff/compliance/<int:unit_id>/chase/": ORG_A,
     "GET /staff/news/": OFFICIALS - WARD_OFFICIALS, "POST /staff/news/": OFFICIALS - WARD_OFFICIALS,
     "GET /staff/news/new/": OFFICIALS - WARD_OFFICIALS, "POST /staff/news/new/": OFFICIALS - WARD_OFFICIALS,
     "GET /staff/news/preview/": NOBODY, "POST /staff/news/preview/": OFFICIALS - WARD_OFFICIALS,
@@ -188,7 +211,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /api/v1/me": SIGNED_IN, "GET /api/v1/me/export": CITIZENS,
     "GET /api/v1/audit": DPO, "GET /api/v1/audit/categories": DPO,
     "GET /api/v1/privacy/consent": CITIZENS, "GET /api/v1/privacy/export": CITIZENS,
-    "GET /api/v1/privacy/erasures": CITIZENS, "POST /api/v1/privacy/erasure-codes": OWNER,
+    "GET /api/v1/privacy/erasures": CITIZENS, "GET /api/v1/privacy/requests": DPO, "POST /api/v1/privacy/erasure-codes": OWNER,
     "POST /api/v1/privacy/erasure-codes/{code_id}/confirm": NOBODY,
     "GET /api/v1/places/provinces": EVERYONE, "GET /api/v1/places/provinces/{code}/wards": EVERYONE,
     "GET /api/v1/places/countries": EVERYONE,
@@ -233,6 +256,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "POST /api/v1/orgs/{unit_id}/roster": ORG_A, "GET /api/v1/orgs/roster-imports/{import_id}/errors.csv": ORG_A,
     "GET /api/v1/orgs/{unit_id}/campaigns": ORG_A, "POST /api/v1/orgs/{unit_id}/campaigns": ORG_A,
     "GET /api/v1/orgs/{unit_id}/compliance": ORG_A, "GET /api/v1/orgs/{unit_id}/members": ORG_A,
+    # Issue 21: a citizen answers for the roster lines linked to their own phone.
+    "GET /api/v1/memberships": CITIZENS, "POST /api/v1/memberships/{member_id}/confirm": OWNER,
+    "POST /api/v1/memberships/{member_id}/decline": OWNER,
+    "POST /api/v1/orgs/{unit_id}/remind": ORG_A,
     # The appointments an account manages / the people a volunteer assists (empty for others).
     "GET /api/v1/volunteers": SIGNED_IN, "POST /api/v1/volunteers": ORG_ADMINS | WARD_OFFICIALS,
     "GET /api/v1/volunteers/assisted": SIGNED_IN, "POST /api/v1/volunteers/assisted": VOLUNTEER,
@@ -240,6 +267,13 @@ MATRIX: dict[str, frozenset[str]] = {
     "POST /api/v1/volunteers/assisted/{delegation_id}/resend": VOLUNTEER,
     "DELETE /api/v1/volunteers/assisted/{delegation_id}": VOLUNTEER,
     "DELETE /api/v1/volunteers/{appointment_id}": ORG_A,
+    # Venue check-in (issue 20): each citizen checks in their own household; a venue is seen
+    # by its operator and the officials of its area; the list is one's own (empty for others).
+    "POST /api/v1/checkins": CITIZENS, "GET /api/v1/checkins": SIGNED_IN,
+    "DELETE /api/v1/checkins/{checkin_id}": OWNER,
+    "POST /api/v1/venues": CITIZENS | ORG_ADMINS, "GET /api/v1/venues": SIGNED_IN,
+    "GET /api/v1/venues/{venue_id}": OWNER | HANOI, "GET /api/v1/venues/{venue_id}/poster": OWNER | HANOI,
+    "POST /api/v1/venues/{venue_id}/status": HANOI, "POST /api/v1/venues/{venue_id}/case-visits": HANOI,
 }
 
 # Query strings a read needs to be meaningful (otherwise it would answer 400 to everyone).
@@ -308,6 +342,13 @@ def write_body(key: str, sec: Any) -> Any:
         "POST /api/v1/volunteers/assisted/{delegation_id}/resend": {},
         "DELETE /api/v1/volunteers/assisted/{delegation_id}": None,
         "DELETE /api/v1/volunteers/{appointment_id}": None,
+        "POST /api/v1/checkins": {"venue_code": sec.venue_code},
+        "DELETE /api/v1/checkins/{checkin_id}": None,
+        "POST /api/v1/venues": {"name": "Quầy mới", "kind": "shop", "ward_code": 70, "street": "1 Hàng Gai"},
+        "POST /api/v1/venues/{venue_id}/status": {"status": "suspended"},
+        "POST /api/v1/venues/{venue_id}/case-visits": {
+            "person_id": sec.ids["person"], "start": (timezone.now() - timedelta(hours=2)).isoformat(),
+            "end": timezone.now().isoformat()},
     }
     return bodies.get(key, {})
 

@@ -37,6 +37,9 @@ POLICY: dict[str, set[str]] = {
     "roster_phone": set(),  # masked even for the organisation's admin
     "roster_b_name": {"org_admin_b"},
     "roster_b_phone": set(),
+    # A venue's name is on its poster; the venue's operator and the officials of its area see
+    # it in their lists, and a citizen in their own check-ins (here the operator checked in).
+    "venue_name": OWNER | HANOI,
 }
 LINK = re.compile(r'href="(/[^"#]*)"')
 # Links the crawl must not follow: they act (sign out) or leave the site's data pages.

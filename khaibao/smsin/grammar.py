@@ -21,6 +21,7 @@ STATUS = "status"
 REGISTER = "register"
 CONFIRM = "confirm"
 DECLINE = "decline"
+CHECKIN = "checkin"
 UNKNOWN = "unknown"
 
 # Keywords, compared with every space and punctuation mark removed ("K B" == "KB").
@@ -30,6 +31,9 @@ _STATUS_WORDS = {"TT", "TINHTRANG", "TRANGTHAI", "KETQUA", "KQ", "MUC"}
 _CONFIRM_WORDS = {"XN", "XACNHAN", "DONGY", "DY"}
 _DECLINE_WORDS = {"TUCHOI", "KHONGPHAI", "KOPHAI"}
 _REGISTER_WORDS = ("KHAIBAO", "DANGKY", "DANGKI", "KB", "DK")
+# Venue check-in (issue 20): `CHECKIN <code>`, as printed on the venue's poster; the code's
+# letters and digits follow, with or without spaces ("CHECK IN ABC 234").
+_CHECKIN_WORDS = ("CHECKIN", "CHEKIN", "CHECKINN", "QUETMA")
 
 # Symptom words (the questionnaire's codes, khaibao/declarations/questionnaire_data), in the
 # spellings and slips seen on keypads: S/X confusion, doubled letters, words run together.
@@ -77,6 +81,7 @@ class Command:
     symptoms: tuple[str, ...] = ()
     registration: Registration | None = None
     unknown_words: tuple[str, ...] = field(default=())
+    venue_code: str = ""
 
 
 def normalise(text: str) -> str:
@@ -105,6 +110,9 @@ def parse(text: str) -> Command:
         return Command(CONFIRM)
     if compact in _DECLINE_WORDS:
         return Command(DECLINE)
+    for keyword in _CHECKIN_WORDS:
+        if compact.startswith(keyword):
+            return Command(CHECKIN, venue_code=compact[len(keyword):])
     registration = _registration(words)
     if registration is not None:
         return Command(REGISTER, registration=registration)

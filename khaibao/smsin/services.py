@@ -37,6 +37,8 @@ from khaibao.risk import engine
 from khaibao.signin.services import citizen_account_open, citizen_links_refresh
 from khaibao.smsin import grammar
 from khaibao.smsin.models import InboundSms
+from khaibao.venues.models import CheckInVia
+from khaibao.venues.services import checkin_create
 
 # How a registration by SMS is written in the reply and examples (docs/sms.md).
 REGISTER_SYNTAX = "KB <CCCD> <NAM SINH> <MA PHUONG> <HO TEN>"
@@ -157,6 +159,8 @@ def _handle(
         return _Outcome("status", _status_text(person), account, person)
     if command.kind in (grammar.CONFIRM, grammar.DECLINE):
         return _memberships_answer(command.kind, account=account, person=person, ip=ip)
+    if command.kind == grammar.CHECKIN:
+        return _checkin(command.venue_code, account=account, person=person, received_at=received_at, ip=ip)
     return _Outcome("unknown", _(
         "Khai Bao did not understand your message. Text OK if you are well today, your symptoms "
         "(e.g. SOT HO KHOTHO), TT for your level, TROGIUP for help."
@@ -165,6 +169,33 @@ def _handle(
 
 def _self_of(account: Account | None) -> Person | None:
     return owner_self_person(account) if account is not None else None
+
+
+# --- venue check-in (issue 20) -------------------------------------------------------------
+
+
+def _checkin(code: str, *, account: Account, person: Person, received_at: datetime | None, ip: str) -> _Outcome:
+    """`CHECKIN <code>`: the sender's own person checked in at the venue, at the time the
+    gateway received the message (the same service as the page and the API)."""
+    if not code:
+        return _Outcome("checkin_no_code", _(
+            "Khai Bao: text CHECKIN and the code on the venue's poster, e.g. CHECKIN ABC234."
+        ), account, person)
+    at = received_at if received_at is not None and received_at <= timezone.now() else None
+    try:
+        (result, *_others) = checkin_create(
+            actor=account, venue_code=code, person_ids=[person.pk], at=at, via=CheckInVia.SMS, ip=ip,
+        )
+    except ServiceError as exc:
+        if exc.status == 404 and "venue_code" in exc.fields:
+            return _Outcome("checkin_unknown", _(
+                "Khai Bao: no venue has the code %(code)s, or it is closed for check-in. Check the code on the poster."
+            ) % {"code": code}, account, person)
+        return _Outcome("checkin_refused", _("Khai Bao: %(message)s") % {"message": exc.message}, account, person)
+    when = timezone.localtime(result.checkin.at)
+    return _Outcome("checkin", _("Khai Bao: %(name)s checked in at %(venue)s at %(time)s.") % {
+        "name": person.full_name, "venue": result.venue.name, "time": when.strftime("%H:%M %d/%m"),
+    }, account, person)
 
 
 # --- registration ------------------------------------------------------------------------

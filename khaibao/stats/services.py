@@ -1,7 +1,10 @@
 """Refreshing the statistics rollups from the raw tables (DESIGN.md §8).
 
-Every count is one grouped query (GROUP BY home ward) over one day's rows; Python only merges
-the per-ward results (at most one entry per ward, ~3,300), never loops over people.
+Every count is one query over one day's rows. The counts the database can make (GROUP BY home
+ward) it makes; the symptom counts it cannot, because the answers are sealed (issue 18,
+docs/privacy.md): those rows are streamed (home ward + sealed symptoms, temperature) and counted
+here as they are decrypted — about 2 µs of CPU per value, measured in bench/RESULTS.md
+("Sealed health data").
 """
 
 from __future__ import annotations
@@ -13,10 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Q, TextField
-from django.db.models.fields.json import KeyTransform
-from django.db.models.functions import Cast
-from django.db.models.lookups import Contains, GreaterThanOrEqual
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from khaibao.cases.models import ActionKind, FollowUpAction
@@ -48,45 +48,58 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
 
 
-def _symptom_counts(text: Any, codes: Iterable[str], *, fever_extra: Any = None) -> dict[str, Count]:
-    # Codes sit quoted in the JSON text, so '"fever"' cannot match inside another code or value.
-    counts = {}
-    for code in codes:
-        condition: Any = Contains(text, f'"{code}"')
-        if code == "fever" and fever_extra is not None:
-            condition = Q(condition) | Q(fever_extra)
-        counts[f"s__{code}"] = Count("pk", filter=condition)
-    return counts
+# Rows streamed per round trip when counting sealed symptoms.
+_CHUNK = 5000
 
 
 def _by_ward(rows: Iterable[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     return {row.pop("ward"): row for row in rows if row["ward"] is not None}
 
 
+def _count_symptoms(
+    out: dict[int, dict[str, Any]], ward: int | None, reported: Iterable[str], codes: frozenset[str],
+    *, fever: bool = False,
+) -> None:
+    # Each row counts once per code it reports (a daily update with a fever of 38.5 °C and
+    # "fever" ticked counts one fever), as the grouped SQL counts did before the answers were sealed.
+    if ward is None:
+        return
+    found = {code for code in reported if code in codes}
+    if fever and "fever" in codes:
+        found.add("fever")
+    counts = out.setdefault(ward, {})
+    for code in found:
+        counts[f"s__{code}"] = counts.get(f"s__{code}", 0) + 1
+
+
+def _declared_symptoms(answers: Any) -> list[str]:
+    entries = answers.get("symptoms") if isinstance(answers, dict) else None
+    return [e["code"] for e in entries or [] if isinstance(e, dict) and isinstance(e.get("code"), str)]
+
+
 def _declaration_counts(day: date, codes: tuple[str, ...]) -> dict[int, dict[str, Any]]:
     start, end = day_bounds(day)
-    text = Cast(KeyTransform("symptoms", "answers"), TextField())
-    return _by_ward(
-        Declaration.objects.filter(created_at__gte=start, created_at__lt=end)
-        .values(ward=F("person__home_ward"))
-        .annotate(
-            declarations=Count("pk"),
-            risk_declarations=Count("pk", filter=Q(kind=Kind.RISK)),
-            **_symptom_counts(text, codes),
-        )
+    rows = Declaration.objects.filter(created_at__gte=start, created_at__lt=end)
+    out = _by_ward(
+        rows.values(ward=F("person__home_ward"))
+        .annotate(declarations=Count("pk"), risk_declarations=Count("pk", filter=Q(kind=Kind.RISK)))
         .order_by()
     )
+    wanted = frozenset(codes)
+    for ward, answers in rows.values_list("person__home_ward", "answers").order_by().iterator(chunk_size=_CHUNK):
+        _count_symptoms(out, ward, _declared_symptoms(answers), wanted)
+    return out
 
 
 def _update_counts(day: date, codes: tuple[str, ...]) -> dict[int, dict[str, Any]]:
-    text = Cast("symptoms", TextField())
-    fever: Any = GreaterThanOrEqual(F("temperature"), FEVER_FROM)
-    return _by_ward(
-        DailyUpdate.objects.filter(day=day)
-        .values(ward=F("person__home_ward"))
-        .annotate(daily_updates=Count("pk"), **_symptom_counts(text, codes, fever_extra=fever))
-        .order_by()
-    )
+    rows = DailyUpdate.objects.filter(day=day)
+    out = _by_ward(rows.values(ward=F("person__home_ward")).annotate(daily_updates=Count("pk")).order_by())
+    wanted = frozenset(codes)
+    stream = rows.values_list("person__home_ward", "symptoms", "temperature").order_by().iterator(chunk_size=_CHUNK)
+    for ward, symptoms, temperature in stream:
+        fever = temperature is not None and temperature >= FEVER_FROM
+        _count_symptoms(out, ward, symptoms or [], wanted, fever=fever)
+    return out
 
 
 def _status_counts(day: date) -> dict[int, dict[str, Any]]:

@@ -42,4 +42,5 @@ def membership_answer(request: SignedInRequest, member_id: int, answer: str) -> 
             messages.success(request, _("Declined. %(unit)s will see that this is not you.") % {"unit": member.unit.name})
     except ServiceError as exc:
         messages.error(request, exc.message)
-    return redirect("web:memberships")
+    # Answered from the home page (right after sign-in): stay there.
+    return redirect("web:home" if request.POST.get("back") == "home" else "web:memberships")

@@ -1,7 +1,19 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from khaibao.news.feeds import NewsAtomFeed
-from khaibao.web import declare, household, memberships, offline, passes, status, views, volunteer, zones
+from khaibao.web import (
+    declare,
+    household,
+    memberships,
+    offline,
+    passes,
+    status,
+    venues,
+    views,
+    volunteer,
+    zones,
+)
 from khaibao.web import news as news_pages
 from khaibao.web import notifications as notification_pages
 from khaibao.web import privacy as privacy_pages
@@ -15,6 +27,7 @@ urlpatterns = [
     path("zones/check/", zones.zones_check, name="zones_check"),
     path("sign-in/", views.sign_in, name="sign_in"),
     path("sign-in/code/", views.sign_in_code, name="sign_in_code"),
+    path("sign-in/code/new/", views.sign_in_resend, name="sign_in_resend"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("household/", household.household_list, name="household"),
     path("household/add/", household.household_add, name="household_add"),
@@ -34,6 +47,8 @@ urlpatterns = [
     path("people/<int:person_id>/risk/", declare.risk_declare, name="person_risk"),
     path("people/<int:person_id>/update/", declare.daily_update, name="person_update"),
     path("memberships/", memberships.membership_list, name="memberships"),
+    # The short link in organisations' reminder SMS (khaibao.orgs.reminders.CONFIRM_PATH).
+    path("tv", RedirectView.as_view(pattern_name="web:memberships"), name="memberships_short"),
     path(
         "memberships/<int:member_id>/<str:answer>/",
         memberships.membership_answer,
@@ -43,6 +58,16 @@ urlpatterns = [
     path("reports/new/", report_pages.report_new, name="report_new"),
     path("reports/wards/", report_pages.report_wards, name="report_wards"),
     path("reports/track/", report_pages.report_track, name="report_track"),
+    # Venue check-in (issue 20): /c/<code>/ is the URL the posters' QR codes hold.
+    path("checkin/", venues.checkin, name="checkin"),
+    path("c/<str:code>/", venues.checkin_code, name="checkin_code"),
+    path("checkins/", venues.checkins_mine, name="checkins"),
+    path("checkins/<int:checkin_id>/delete/", venues.checkin_remove, name="checkin_delete"),
+    path("venues/", venues.venues_mine, name="venues"),
+    path("venues/new/", venues.venue_new, name="venue_new"),
+    path("venues/<int:venue_id>/", venues.venue_detail, name="venue_detail"),
+    path("venues/<int:venue_id>/poster/", venues.venue_poster, name="venue_poster"),
+    path("venues/<int:venue_id>/poster.svg", venues.venue_poster_svg, name="venue_poster_svg"),
     path("news/", news_pages.news_list, name="news"),
     path("news/feed.atom", NewsAtomFeed(), name="news_feed"),
     path("news/<int:announcement_id>/", news_pages.news_detail, name="news_detail"),

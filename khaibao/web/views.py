@@ -74,11 +74,13 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         return redirect("web:sign_in")
     form = CodeForm(request.POST or None)
     refusal: ServiceError | None = None
+    used_up = False
     if request.method == "POST" and form.is_valid():
         try:
             account = citizen_sign_in_with_code(phone=phone, code=form.cleaned_data["code"], ip=client_ip(request))
         except ServiceError as exc:
             refusal = exc
+            used_up = exc.code == "code_used_up"
             form.add_error("code", exc.fields.get("code", exc.message))
         else:
             login(request, account, backend="django.contrib.auth.backends.ModelBackend")
@@ -89,10 +91,29 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         render(
             request,
             "web/sign_in_code.html",
-            {"form": form, "masked_phone": mask_phone(phone), "ttl_minutes": settings.OTP_CODE_TTL_SECONDS // 60},
+            {
+                "form": form, "masked_phone": mask_phone(phone), "used_up": used_up,
+                "ttl_minutes": settings.OTP_CODE_TTL_SECONDS // 60,
+            },
         ),
         refusal,
     )
+
+
+@require_POST
+def sign_in_resend(request: HttpRequest) -> HttpResponse:
+    """A new code to the phone waiting for one, without typing it again (the offer made when a
+    code is used up or never came); the same limits as the first request."""
+    phone = _pending_phone(request)
+    if not phone:
+        return redirect("web:sign_in")
+    try:
+        otp.otp_request(phone=phone, ip=client_ip(request))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("A new code was sent to %(phone)s.") % {"phone": mask_phone(phone)})
+    return redirect("web:sign_in_code")
 
 
 @require_POST

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account
+from khaibao.core.hooks import hooks_call
 from khaibao.places.models import Province, Ward
 from khaibao.zones import selectors
 from khaibao.zones.geometry import MAX_RADIUS_M, check_circle
@@ -210,6 +211,9 @@ def _place_publish(*, actor: Account, place: Place, version: PlaceVersion, warns
     # Only a ward finds people: residents by home ward, travellers by the ward they declared.
     if warns and version.ward_id is not None:
         warning_run_queue(ZoneWarningRun.objects.create(place_version=version))
+    # A ward or a point finds venues, and the people checked in there (settings.AREA_PUBLISHED_HOOKS).
+    if warns and not version.withdrawn:
+        hooks_call("AREA_PUBLISHED_HOOKS", actor=actor, place_version=version)
 
 
 @transaction.atomic

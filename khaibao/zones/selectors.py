@@ -15,6 +15,7 @@ from django.utils import timezone
 from khaibao.accounts.models import Account, Role, ScopeLevel
 from khaibao.core.hooks import hooks
 from khaibao.declarations.models import Declaration
+from khaibao.declarations.travel import place_keys
 from khaibao.people.access import visible_people
 from khaibao.people.models import Person
 from khaibao.places.models import Province, Ward
@@ -293,17 +294,21 @@ def travellers(
     if not wards and province_code is None:
         return []
     qs = Declaration.objects.filter(created_at__gte=day_start(since))
+    # The answers are sealed (issue 18): the database finds the candidates by the travel index
+    # (blind indexes of the places, declarations/travel.py) and only they are decrypted here.
+    keys = place_keys(ward_codes=wards, province_code=province_code)
     if connection.vendor == "postgresql":
-        # jsonb containment lets the database drop declarations without a matching place.
         place = Q()
-        for code in wards:
-            place |= Q(answers__travel__contains=[{"ward_code": code}])
-        if province_code is not None:
-            place |= Q(answers__travel__contains=[{"province_code": province_code}])
+        for key in keys:
+            place |= Q(travel_index__contains=[key])
         qs = qs.filter(place)
+    wanted = set(keys)
     found: set[int] = set()
-    for person_id, travel in qs.values_list("person_id", "answers__travel").iterator(chunk_size=2000):
-        if person_id in found or not isinstance(travel, list):
+    for person_id, index, answers in qs.values_list("person_id", "travel_index", "answers").iterator(chunk_size=2000):
+        if person_id in found or not wanted.intersection(index or []):
+            continue
+        travel = answers.get("travel") if isinstance(answers, dict) else None
+        if not isinstance(travel, list):
             continue
         if any(isinstance(e, dict) and _entry_matches(e, wards, province_code, first, last) for e in travel):
             found.add(person_id)

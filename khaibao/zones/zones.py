@@ -20,6 +20,7 @@ from shapely import Polygon
 from shapely.geometry import shape
 
 from khaibao.accounts.models import Account
+from khaibao.core.hooks import hooks_call
 from khaibao.places.models import Province, Ward
 from khaibao.risk import engine
 from khaibao.zones.geometry import GeometryError, check_circle, haversine_m, polygon_geojson, polygon_parse
@@ -270,10 +271,16 @@ def zone_change_kind(old: ZoneValues, new: ZoneValues, now: datetime) -> str | N
     return None if _same_text(old, new) else Change.EDIT
 
 
-def _warns(values: ZoneValues, change: str) -> bool:
+def level_warns(*, level: int, lockdown: bool, isolation: bool) -> bool:
+    """Whether a zone at this level and with these measures warns anyone at all (the rule set's
+    lowest warning level; lockdown and isolation count too)."""
     rules = engine.current_rules()
-    counts = values.level >= rules.zone_min_level or (rules.zone_lockdown_counts and values.lockdown)
-    return change in (Change.CREATE, Change.RAISE) and (counts or values.isolation)
+    return level >= rules.zone_min_level or (rules.zone_lockdown_counts and lockdown) or isolation
+
+
+def _warns(values: ZoneValues, change: str) -> bool:
+    counts = level_warns(level=values.level, lockdown=values.lockdown, isolation=values.isolation)
+    return change in (Change.CREATE, Change.RAISE) and counts
 
 
 # --- Writes ------------------------------------------------------------------------------------
@@ -307,6 +314,21 @@ def _zone_publish(*, actor: Account, zone: Zone, version: ZoneVersion, values: Z
     })
     if _warns(values, version.change):
         warning_run_queue(ZoneWarningRun.objects.create(zone_version=version))
+        # The people checked in at venues the zone covers (settings.AREA_PUBLISHED_HOOKS).
+        hooks_call("AREA_PUBLISHED_HOOKS", actor=actor, zone_version=version)
+
+
+def zone_preview(*, actor: Account, data: ZoneInput, zone: Zone | None = None) -> tuple[ZoneValues, Province]:
+    """The values a declaration (or, with `zone`, a change) would store, checked exactly as
+    `zone_declare` / `zone_update` check them, without writing anything: what the console shows
+    before publishing (whom it reaches). Raises the same ServiceError."""
+    if zone is None:
+        return _zone_values(actor=actor, data=data, base=ZoneValues.blank(timezone.now()), province=None)
+    declarer_provinces(actor)
+    assert zone.current is not None
+    return _zone_values(
+        actor=actor, data=data, base=ZoneValues.of(zone.current), province=zone.province,
+    )
 
 
 @transaction.atomic

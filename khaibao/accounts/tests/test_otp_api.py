@@ -84,7 +84,10 @@ def test_it_refuses_the_right_code_after_five_wrong_ones(api, sms):
     resp = verify(api, code)
 
     assert resp.status_code == 400
-    assert resp.json()["error"]["code"] == "invalid_code"
+    # Issue 17: the code is used up, and the answer says so (whatever is typed, so it gives nothing away).
+    assert resp.json()["error"]["code"] == "code_used_up"
+    assert "mã mới" in resp.json()["error"]["fields"]["code"]
+    assert verify(api, wrong(code)).json()["error"]["code"] == "code_used_up"
     assert not Account.objects.filter(role="citizen").exists()
 
 

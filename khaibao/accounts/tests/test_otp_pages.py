@@ -93,8 +93,26 @@ def test_it_refuses_the_right_code_after_five_wrong_ones_on_the_page(client, sms
     resp = enter(client, code)
 
     assert resp.status_code == 200
-    assert "The code is wrong or has expired." in resp.content.decode()
+    page = resp.content.decode()
+    assert "tried too many times and can no longer be used. Ask for a new code." in page
+    assert 'action="/sign-in/code/new/"' in page
     assert signed_in_id(client) is None
+
+
+def test_it_sends_a_new_code_to_the_waiting_phone(client, sms, time_machine):
+    time_machine.move_to("2026-03-01 08:00:00+07:00", tick=False)
+    ask(client)
+    first = sms.last_code(E164)
+    for _ in range(5):
+        enter(client, wrong(first))
+    time_machine.shift(timedelta(minutes=2))
+
+    resp = client.post("/sign-in/code/new/", follow=True)
+
+    assert "A new code was sent to +849•••••678." in resp.content.decode()
+    assert OtpChallenge.objects.count() == 2
+    assert enter(client, sms.last_code(E164)).status_code == 302
+    assert signed_in_id(client) is not None
 
 
 def test_it_asks_to_wait_before_a_second_code(client, sms):

@@ -21,6 +21,7 @@ from khaibao.audit.models import AuditEvent
 from khaibao.audit.services import audit_record
 from khaibao.news.tests.helpers import sign_in_staff
 from khaibao.signin.services import Channel
+from khaibao.venues.models import VenueStatus
 from khaibao.zones.models import Change
 
 ROOT = Path(settings.BASE_DIR) / "khaibao"
@@ -129,6 +130,7 @@ def test_it_has_a_label_for_every_action_the_code_writes() -> None:
         "place.": set(Change.values),
         "account.locked_": _arguments("_record_lockout", keyword="scope"),
         "account.sign_in_": set(get_args(Channel)),  # signin.services: f"account.sign_in_{channel}"
+        "venue.": set(VenueStatus.values),  # venues.services.venue_status_set: f"venue.{status}"
     }
     assert {"case_view", "contacts_register", "declarations"} <= person_purposes
     for computed in set(templates) & set(_COMPUTED_PREFIXES):

@@ -36,7 +36,7 @@ def _items(user: Any) -> list[tuple[str, str]]:
     if role == "checkpoint":
         return [("backoffice:verify", _("Verify a health pass"))]
     if role == "dpo":
-        return [("backoffice:audit", _("Audit trail"))]
+        return [("backoffice:subject_requests", _("Data-subject requests")), ("backoffice:audit", _("Audit trail"))]
     if role == "org_admin":
         items = [("backoffice:compliance", _("Compliance"))]
         if getattr(user, "org_unit_id", None):

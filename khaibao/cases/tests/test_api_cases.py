@@ -86,7 +86,7 @@ def test_it_shows_the_whole_case_and_audits_the_opening(world: Any, api: Any) ->
     assert [d["kind"] for d in body["declarations"]] == ["universal"]
     assert body["declarations"][0]["answers"]["exposures"][0]["code"] == "contact_suspected"
     assert [u["symptoms"] for u in body["updates"]] == [["cough"]]
-    assert body["assessments"][0]["ruleset_version"] == "2026.1"
+    assert body["assessments"][0]["ruleset_version"] == "2026.2"
     assert body["assessments"][0]["source"] == "daily_update"
     assert all(r["message"] and r["message"] != r["rule"] for a in body["assessments"] for r in a["reasons"])
     assert {h["full_name"]: h["relation"] for h in body["household"]} == {

@@ -41,7 +41,36 @@ def markers() -> dict[str, str]:
         "break_glass_review": f"ReviewMark{tag}H",
         "reveal_reason": f"RevealMark{tag}I",
         "export_reason": f"ExportMark{tag}J",
+        # Health answers (issue 18) are codes, not free text: the words below occur nowhere in the
+        # database but in a declaration's answers, a daily update or the rule ids that fired.
+        **HEALTH_MARKERS,
     }
+
+
+# A declaration with symptoms and their onsets, exposures, conditions, pregnancy and travel; a
+# risk-factor declaration; daily updates with symptoms, a temperature and a feeling (health_walk).
+HEALTH_MARKERS = {
+    "answer_symptom": "loss_of_taste_smell",
+    "answer_onset_key": '"onset"',
+    # (not "contact_confirmed": contact tracing's own rows name it — an official's record, docs/privacy.md)
+    "answer_exposure": "cared_for_sick",
+    "answer_condition": "chronic_kidney",
+    "answer_pregnant": '"pregnant"',
+    "answer_travel": '"ward_code"',
+    "update_symptom": "shortness_of_breath",
+    "update_feeling": "unwell",
+    "reason_rule": "urgent.breathing",
+}
+# The temperature sent, and the tables and columns that hold answers: every value in them must be
+# a Fernet token (test_raw_database.sealed_violations), which also covers the temperature — a
+# number that could occur by chance elsewhere in a dump (in a timestamp's seconds).
+HEALTH_TEMPERATURE = "38.6"
+SEALED_COLUMNS = {
+    "declarations_declaration": ("answers",),
+    "monitoring_dailyupdate": ("symptoms", "temperature", "feeling"),
+    "monitoring_assessment": ("reasons",),
+    "monitoring_personstatus": ("reasons",),
+}
 
 
 def _last_code(sms_file: Path, national: str) -> str:
@@ -101,12 +130,13 @@ def seed(m: dict[str, str]) -> None:
         auth = {"Authorization": f"Bearer {token}", "Idempotency-Key": "raw-check-1"}
         person_id = _ok(api.post(
             "/api/v1/people",
-            {"full_name": "Nguyễn Văn Dấu", "sex": "male", "date_of_birth": "1990-01-02", "relation": "spouse",
+            {"full_name": "Nguyễn Thị Dấu", "sex": "female", "date_of_birth": "1990-01-02", "relation": "spouse",
              "id_number": m["person_id_number"], "phone": "0" + m["person_phone"], "ward_code": demo.HOAN_KIEM,
              "street": m["person_street"]},
             content_type="application/json", headers=auth,
         ), 201).json()["id"]
         person = Person.objects.get(pk=person_id)
+        health_walk(api, {"Authorization": f"Bearer {token}"}, person_id)
 
         # An official's follow-up: a positive test (F0) with free-text notes, a reveal on a reason.
         cases.case_action_record(
@@ -149,6 +179,32 @@ def seed(m: dict[str, str]) -> None:
 
         # An export on a stated reason.
         exports.export_request(actor=national, kind="followups", fmt="csv", filters={}, reason=m["export_reason"])
+
+
+def health_walk(api: Client, auth: dict[str, str], person_id: int) -> None:
+    """A citizen's health walk through the API: declaration, risk-factor declaration, two daily
+    updates with temperature (the answers named by HEALTH_MARKERS)."""
+    from khaibao import demo
+
+    today = timezone.localdate()
+    day = lambda n: (today - timedelta(days=n)).isoformat()  # noqa: E731
+    base = f"/api/v1/people/{person_id}"
+    _ok(api.post(f"{base}/declarations", {
+        "travel": [{"ward_code": demo.BA_DINH, "from": day(6), "to": day(4)}],
+        "symptoms": [{"code": "loss_of_taste_smell", "onset": day(3)}, {"code": "cough", "onset": day(2)}],
+        "exposures": [{"code": "contact_confirmed", "date": day(5)}, {"code": "cared_for_sick", "date": day(5)}],
+        "conditions": ["chronic_kidney", "diabetes"], "pregnant": True, "commitment": True, "consent": True,
+    }, content_type="application/json", headers=auth), 201)
+    _ok(api.post(f"{base}/risk-declarations", {
+        "contact_with_case": True, "contacts": [{"code": "contact_confirmed", "date": day(5)}],
+        "came_from_epidemic_area": False, "suspect_infection": True,
+        "symptoms": [{"code": "loss_of_taste_smell", "onset": day(3)}], "commitment": True, "consent": True,
+    }, content_type="application/json", headers=auth), 201)
+    for n, symptoms in ((1, ["cough"]), (0, ["shortness_of_breath", "fever"])):
+        resp = api.put(f"{base}/updates/{day(n)}", {
+            "symptoms": symptoms, "temperature": float(HEALTH_TEMPERATURE), "feeling": "unwell",
+        }, content_type="application/json", headers=auth)
+        assert resp.status_code in (200, 201), (resp.status_code, resp.content[:500])
 
 
 def main() -> None:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from khaibao.accounts.models import Account
 from khaibao.accounts.phones import phone_index
 from khaibao.audit.models import AuditEvent
 from khaibao.core import crypto, rotation
 from khaibao.core.models import IdempotencyRecord
+from khaibao.declarations.models import Declaration
+from khaibao.declarations.travel import travel_index
 from khaibao.people.models import Person
 
 KEY_A = Fernet.generate_key().decode()
@@ -50,12 +54,25 @@ def world_under_a(settings: Any, world: Any, api: Any) -> dict[tuple[str, Any, s
         headers={"Idempotency-Key": "k-1"},
     )
     assert resp.status_code == 201, resp.content
+    # Health answers (issue 18): a declaration with travel and a daily update with a temperature.
+    lan = api.as_(world.lan)
+    today = timezone.localdate()
+    resp = lan.post(f"/people/{world.lan_self.pk}/declarations", {
+        "travel": [{"ward_code": 4, "from": str(today - timedelta(days=3)), "to": str(today - timedelta(days=2))}],
+        "symptoms": [{"code": "cough", "onset": str(today - timedelta(days=1))}], "conditions": ["diabetes"],
+        "commitment": True, "consent": True,
+    })
+    assert resp.status_code == 201, resp.content
+    resp = lan.put(f"/people/{world.lan_self.pk}/updates/{today}", {"symptoms": [], "temperature": 37.2, "feeling": "well"})
+    assert resp.status_code in (200, 201), resp.content
     # An official's read: an audit event with a (encrypted) reason.
     assert api.as_(world.national).get(f"/cases/{world.lan_self.pk}").status_code == 200
     values = snapshot()
     assert any(label == "audit.AuditEvent" and v for (label, _, _), v in values.items())
     assert any(label == "core.IdempotencyRecord" for label, _, _ in values)
     assert any(label == "people.Person" and name == "street" and v for (label, _, name), v in values.items())
+    assert any(label == "monitoring.DailyUpdate" and name == "temperature" and v for (label, _, name), v in values.items())
+    assert any(label == "declarations.Declaration" and v for (label, _, _), v in values.items())
     return values
 
 
@@ -63,7 +80,10 @@ def test_it_discovers_every_encrypted_column():
     found = {f"{model._meta.label}.{f.name}" for model, columns in rotation.encrypted_models() for f in columns}
     assert {"people.Person.id_number", "people.Person.phone", "people.Person.street", "accounts.Account.phone",
             "cases.FollowUpAction.notes", "orgs.Member.phone", "reports.Report.description",
-            "core.IdempotencyRecord.body"} <= found
+            "core.IdempotencyRecord.body",
+            # Health answers (issue 18)
+            "declarations.Declaration.answers", "monitoring.DailyUpdate.symptoms", "monitoring.DailyUpdate.temperature",
+            "monitoring.DailyUpdate.feeling", "monitoring.Assessment.reasons", "monitoring.PersonStatus.reasons"} <= found
 
 
 def test_it_moves_everything_to_the_new_key(settings, world_under_a):
@@ -142,7 +162,8 @@ def unchanged(before: dict[Any, Any]) -> bool:
 
 
 def filled(values: dict[Any, Any]) -> int:
-    return sum(1 for v in values.values() if v)
+    # Values stored as tokens: empty text and bytes are not encrypted, a sealed empty list is.
+    return sum(1 for v in values.values() if v is not None and v not in ("", b""))
 
 
 def raw_tokens() -> list[bytes]:
@@ -188,6 +209,8 @@ def test_it_refuses_to_hide_a_value_no_key_opens(settings, world_under_a, world)
 
 def test_it_recomputes_blind_indexes_under_a_new_key(settings, world_under_a, world, api, sms):
     old_index = Account.objects.get(pk=world.lan.pk).phone_index
+    old_travel = Declaration.objects.get(person=world.lan_self).travel_index
+    assert len(old_travel) == 2
     settings.BLIND_INDEX_KEY = "a-brand-new-blind-index-key-of-at-least-32-chars"
 
     assert "blind indexes would change" in rotate("--blind-index", "--dry-run")
@@ -198,6 +221,11 @@ def test_it_recomputes_blind_indexes_under_a_new_key(settings, world_under_a, wo
     assert Account.objects.get(pk=world.lan.pk).phone_index == phone_index("+84900000001")
     assert Account.objects.get(pk=world.lan.pk).phone_index != old_index
     assert "Recomputed 0 blind indexes" in rotate("--blind-index")
+    # The travel index of a sealed declaration (issue 18) is recomputed from its decrypted answers.
+    declaration = Declaration.objects.get(person=world.lan_self)
+    assert declaration.travel_index == travel_index(declaration.answers)
+    assert len(declaration.travel_index) == 2  # the ward and its province
+    assert not set(declaration.travel_index) & set(old_travel)
 
     # Sign-in by phone finds the same account under the new key: no duplicate is created.
     api.post("/auth/otp/request", {"phone": "0900000001"})

@@ -22,3 +22,7 @@ def units(world: Any) -> dict[str, OrgUnit]:
 @pytest.fixture
 def hn_admin(units: dict[str, OrgUnit]) -> Account:
     return Account.objects.create_user("hn-admin", "pw-hn-admin-2026", role=Role.ORG_ADMIN, org_unit=units["hn"])
+
+
+# The five-level tree of the compliance tests, shared with the issue-21 tests beside them.
+from khaibao.orgs.tests.test_compliance import tree  # noqa: E402, F401

@@ -148,8 +148,9 @@ def streamed(resp: Any) -> bytes:
     return b"".join(resp.streaming_content)
 
 
-def numbers(row: dict[str, Any]) -> tuple[int, int, int]:
-    return row["members"], row["declared"], row["updated_today"]
+def numbers(row: dict[str, Any]) -> tuple[int, int, int, int]:
+    """(members, confirmed, declared, updated today): members = confirmed + awaiting, declined out."""
+    return row["members"], row["confirmed"], row["declared"], row["updated_today"]
 
 
 def test_it_rolls_up_a_five_level_tree_checked_by_hand(world: Any, tree: Any, api: Any) -> None:
@@ -158,18 +159,25 @@ def test_it_rolls_up_a_five_level_tree_checked_by_hand(world: Any, tree: Any, ap
     resp = compliance(api, tree.admin, tree.twd.pk)
     assert resp.status_code == 200, resp.content
     body = resp.json()
-    assert numbers(body["unit"]) == (11, 7, 6)
-    assert body["unit"]["declared_pct"] == 63.6
-    # Ranked: HCM (100 %) before HN (50 %).
-    assert [(c["code"], numbers(c)) for c in body["children"]] == [("HCM", (2, 2, 2)), ("HN", (8, 4, 3))]
+    # 12 lines: one removed and one declined are out; 8 confirmed + 2 awaiting (HN unlinked,
+    # C1 unconfirmed). Percentages are shares of the 8 confirmed (issue 21).
+    assert numbers(body["unit"]) == (10, 8, 7, 6)
+    assert (body["unit"]["awaiting_confirmation"], body["unit"]["declined"]) == (2, 1)
+    assert (body["unit"]["declared_pct"], body["unit"]["updated_pct"]) == (87.5, 75.0)
+    # Ranked: HCM (100 %) before HN (80 %).
+    assert [(c["code"], numbers(c)) for c in body["children"]] == [("HCM", (2, 2, 2, 2)), ("HN", (7, 5, 4, 3))]
+    # ROOT's own member: children + "directly" add up to the total.
+    assert numbers(body["direct"]) == (1, 1, 1, 1)
 
     by_code = {
         code: numbers(compliance(api, tree.admin, getattr(tree, code.lower()).pk).json()["unit"])
         for code in ("HN", "Q1", "P1", "C1", "C2")
     }
-    assert by_code == {"HN": (8, 4, 3), "Q1": (6, 4, 2), "P1": (5, 3, 2), "C1": (3, 2, 1), "C2": (1, 0, 0)}
+    assert by_code == {
+        "HN": (7, 5, 4, 3), "Q1": (5, 4, 4, 2), "P1": (4, 3, 3, 2), "C1": (3, 2, 2, 1), "C2": (0, 0, 0, 0),
+    }
     p1 = compliance(api, tree.admin, tree.p1.pk).json()
-    assert [(c["code"], numbers(c)) for c in p1["children"]] == [("C1", (3, 2, 1)), ("C2", (1, 0, 0))]
+    assert [(c["code"], numbers(c)) for c in p1["children"]] == [("C1", (3, 2, 2, 1)), ("C2", (0, 0, 0, 0))]
     # The demo volunteer (appointed for TWD) assists one person.
     assert body["unit"]["assisted_people"] == 1
 
@@ -183,7 +191,7 @@ def test_it_moves_the_percentage_after_the_next_refresh(world: Any, tree: Any, a
     before = numbers(compliance(api, tree.admin, tree.c2.pk).json()["unit"])
     tasks.compliance_refresh.call()
     after = numbers(compliance(api, tree.admin, tree.c2.pk).json()["unit"])
-    assert (before, after) == ((1, 0, 0), (1, 1, 1))
+    assert (before, after) == ((0, 0, 0, 0), (1, 1, 1, 1))
     assert UnitComplianceRollup.objects.filter(campaign=tree.campaign, day=today()).count() == 7
 
 
@@ -205,12 +213,13 @@ def test_it_takes_end_of_day_snapshots_once_and_idempotently(world: Any, tree: A
     rows = ComplianceSnapshot.objects.filter(day=d)
     assert rows.count() == 7
     assert not any(r.final for r in rows)
-    assert (rows.get(unit=tree.twd).members, rows.get(unit=tree.twd).declared) == (11, 7)
+    twd = rows.get(unit=tree.twd)
+    assert (twd.members, twd.confirmed, twd.declined, twd.declared) == (10, 8, 1, 7)
 
     body = compliance(api, tree.admin, tree.twd.pk, date=yesterday.isoformat()).json()
     assert body["from_snapshot"] is True
     # Yesterday: Q1's member updated yesterday; today's updaters are not counted.
-    assert numbers(body["unit"])[2] == 1
+    assert numbers(body["unit"])[3] == 1
 
 
 def test_it_draws_the_trend_from_the_snapshots(world: Any, tree: Any) -> None:
@@ -255,30 +264,42 @@ def test_it_lists_members_with_the_three_facts_and_filters(world: Any, tree: Any
     items = resp.json()["items"]
     assert len(items) == 3  # the removed member is gone
     assert set(items[0]) == {
-        "id", "full_name", "unit_code", "unit_name", "declared_since_start", "updated_today", "last_update_date",
+        "id", "full_name", "unit_code", "unit_name", "membership", "declared_since_start", "updated_today",
+        "last_update_date", "last_reminded_on",
     }
-    assert [(m["declared_since_start"], m["updated_today"]) for m in items] == [(True, True), (True, False), (False, False)]
+    # The unconfirmed member declared and updated, but the organisation sees only "awaiting".
+    assert [(m["membership"], m["declared_since_start"], m["updated_today"]) for m in items] == [
+        ("confirmed", True, True), ("confirmed", True, False), ("awaiting", None, None),
+    ]
     assert items[0]["last_update_date"] == today().isoformat()
+    assert items[2]["last_update_date"] is None
 
-    not_declared = api.as_(tree.admin).get(f"/orgs/{tree.twd.pk}/members?status=not_declared").json()["items"]
-    assert len(not_declared) == 4  # HN before start, HN unlinked, C1 unconfirmed, C2 declined
-    seen: list[int] = []
-    after = 0
-    while True:
-        page = api.as_(tree.admin).get(
-            f"/orgs/{tree.twd.pk}/members?status=not_updated_today&limit=2&after={after}"
-        ).json()
-        assert len(page["items"]) <= 2
-        seen += [m["id"] for m in page["items"]]
-        if page["next_after"] is None:
-            break
-        after = page["next_after"]
-    assert len(seen) == len(set(seen)) == 5  # 11 members, 6 updated today
+    def listed(status: str, limit: int = 50) -> list[int]:
+        seen: list[int] = []
+        after = 0
+        while True:
+            page = api.as_(tree.admin).get(
+                f"/orgs/{tree.twd.pk}/members?status={status}&limit={limit}&after={after}"
+            ).json()
+            assert len(page["items"]) <= limit
+            seen += [m["id"] for m in page["items"]]
+            if page["next_after"] is None:
+                return seen
+            after = page["next_after"]
+
+    # Confirmed members only: HN's declared-before-the-start one.
+    assert len(listed("not_declared")) == 1
+    seen = listed("not_updated_today", limit=1)
+    assert len(seen) == len(set(seen)) == 2  # 8 confirmed, 6 updated today
+    assert len(listed("awaiting_confirmation")) == 2
+    assert len(listed("declined")) == 1
     assert api.as_(tree.admin).get(f"/orgs/{tree.twd.pk}/members?status=urgent").status_code == 400
 
     client = official_client(tree.admin)
     html = client.get(f"/staff/compliance/{tree.twd.pk}/members/?status=not_declared").content.decode()
-    assert html.count("<tr>") == 1 + 4
+    assert html.count("<tr>") == 1 + 1
+    html = client.get(f"/staff/compliance/{tree.c1.pk}/members/").content.decode()
+    assert html.count('data-membership="awaiting"') == 1
 
 
 MARKER = "ZQX-MARK"
@@ -322,7 +343,8 @@ def test_it_audits_and_streams_the_export(world: Any, tree: Any) -> None:
     assert resp["Content-Disposition"].endswith('.csv"')
     assert len(lines) == 1 + 5  # HN, Q1, P1, C1, C2
     assert lines[1].startswith("ROOT/HN,")
-    assert ",8,4,50.0,3,37.5," in lines[1]
+    # members, confirmed, awaiting, declined, declared, %, updated, %: shares of confirmed.
+    assert lines[1].startswith("ROOT/HN,Unit HN,7,5,2,1,4,80.0,3,60.0,")
     assert AuditEvent.objects.filter(action="orgs.compliance_export", actor=tree.admin).count() == 1
     assert client.get(f"/staff/compliance/{tree.hn.pk}/export/?format=pdf").status_code == 400
 

@@ -15,6 +15,7 @@ from PIL import Image
 from khaibao.audit.models import AuditEvent
 from khaibao.cases.models import FollowUpCase
 from khaibao.monitoring.models import PersonStatus
+from khaibao.notifications.models import Notification
 from khaibao.people.models import Person
 from khaibao.reports.models import Report, ReportPhoto, ReportStatusChange
 from khaibao.reports.tests.helpers import (
@@ -152,6 +153,22 @@ def test_it_limits_reports_per_address(world: Any, api: Any, settings: Any) -> N
     assert post().status_code == 201
     assert post().status_code == 429
     assert Report.objects.count() == 1
+
+
+def test_it_counts_only_accepted_reports_against_the_limit(world: Any, api: Any, settings: Any) -> None:
+    # Issue 17, major 4: refused photos (too large, not an image) must not use up the hour's reports.
+    settings.REPORT_RATE_PER_ACCOUNT = 2
+    client = api.as_(world.lan)
+    too_big = upload("big.jpg", b"\xff\xd8" + b"0" * (5 * 2**20 + 10), "image/jpeg")
+    for bad in [too_big, upload("a.jpg", b"not an image", "image/jpeg")] * 2:
+        bad.seek(0)
+        resp = submit_multipart(client, report_body(), [bad])
+        assert resp.status_code == 400, resp.content
+        assert "photos" in resp.json()["error"]["fields"]
+    assert client.post("/reports", report_body()).status_code == 201
+    assert client.post("/reports", report_body()).status_code == 201
+    assert client.post("/reports", report_body()).status_code == 429
+    assert Report.objects.count() == 2
 
 
 def test_it_refuses_staff_as_reporters(world: Any, api: Any) -> None:
@@ -325,6 +342,29 @@ def test_it_keeps_notes_internal_and_shows_replies(world: Any, api: Any) -> None
     official = client.get(f"/reports/{report_id}/official").json()
     assert [n["text"] for n in official["notes"]] == ["Gọi tổ dân phố 3"]
     assert api.as_(world.lan).post(f"/reports/{report_id}/notes", {"text": "x"}).status_code == 404
+
+
+def test_it_tells_the_reporter_of_an_answer_and_nobody_of_a_note(world: Any, api: Any) -> None:
+    # Issue 17: an official's reply reaches the reporter's inbox; an internal note does not.
+    report_id = _submit(api, world.lan)["id"]
+    client = api.as_(world.ward_official)
+    client.post(f"/reports/{report_id}/notes", {"text": "Gọi tổ dân phố 3"})
+    assert not Notification.objects.exists()
+    client.post(f"/reports/{report_id}/replies", {"text": "Cảm ơn, đã xử lý."})
+    notification = Notification.objects.get()
+    assert notification.account == world.lan
+    assert notification.kind == "report_reply"
+    assert notification.link == f"/reports/#report-{report_id}"
+    assert f"số {report_id}" in notification.body
+    assert "Cảm ơn" not in notification.body  # the answer itself is read in the account
+    inbox = api.as_(world.lan).get("/notifications").json()
+    assert [n["title"] for n in inbox["items"]] == ["Phản ánh của bạn đã có trả lời"]
+
+
+def test_it_notifies_nobody_when_answering_an_anonymous_report(world: Any, api: Any) -> None:
+    resp = api.client.post("/api/v1/reports", report_body(pow=solve_pow()), content_type="application/json")
+    api.as_(world.ward_official).post(f"/reports/{resp.json()['id']}/replies", {"text": "Đã xử lý."})
+    assert not Notification.objects.exists()
 
 
 def test_it_turns_a_report_into_a_case_in_the_queue(world: Any, api: Any) -> None:

@@ -61,6 +61,9 @@ def test_it_lets_a_citizen_report_with_a_photo_and_read_the_reply(world: Any, cl
 
     mine = client.get("/reports/").content.decode()
     assert "Trạm y tế đã đến kiểm tra." in mine
+    # The reporter is told in the inbox, with a link to the report (issue 17).
+    inbox = client.get("/notifications/").content.decode()
+    assert "Phản ánh của bạn đã có trả lời" in inbox
 
 
 def test_it_keeps_reports_of_another_province_from_an_official(world: Any, client: Client) -> None:
@@ -186,3 +189,18 @@ def test_it_gives_the_same_point_message_as_the_api(world: Any, client: Client, 
     resp = api.as_(world.lan).post("/api/v1/reports", report_body(lat=13.7563, lon=100.5018))
     assert resp.status_code == 400
     assert resp.json()["error"]["fields"]["lat"] == html.unescape(message.group(1))
+
+
+def test_it_lets_a_citizen_report_after_refused_photos(world: Any, client: Client, settings: Any) -> None:
+    # Issue 17, major 4: four refused photos and one accepted report must not lock the form for an hour.
+    settings.REPORT_RATE_PER_ACCOUNT = 5
+    client.force_login(world.lan)
+    for _attempt in range(4):
+        page = client.post("/reports/new/", _form(photos=[upload("a.jpg", b"not a photo", "image/jpeg")]))
+        assert page.status_code == 400
+        assert "không phải ảnh" in page.content.decode() or "JPEG" in page.content.decode()
+    for _accepted in range(5):
+        _code(client.post("/reports/new/", _form()))
+    refused = client.post("/reports/new/", _form()).content.decode()
+    assert "quá nhiều phản ánh" in refused
+    assert Report.objects.count() == 5

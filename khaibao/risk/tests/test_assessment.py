@@ -130,13 +130,15 @@ def test_it_exposes_the_code_lists_and_the_window() -> None:
     assert "loss_of_taste_smell" in SYMPTOM_CODES
     assert len(SYMPTOM_CODES) == 12
     assert "contact_confirmed" in EXPOSURE_CODES
-    assert len(EXPOSURE_CODES) == 6
+    assert "venue_exposure" in EXPOSURE_CODES  # rule set 2026.2 (issue 20)
+    assert len(EXPOSURE_CODES) == 7
     assert "immunodeficiency" in CONDITION_CODES
     assert "pregnant" not in CONDITION_CODES
 
 
 def test_it_finds_rule_sets_by_version() -> None:
-    assert rules_by_version("2026.1") is current_rules()
+    assert rules_by_version("2026.2") is current_rules()
+    assert rules_by_version("2026.1").version == "2026.1"
     with pytest.raises(LookupError):
         rules_by_version("1999.1")
 

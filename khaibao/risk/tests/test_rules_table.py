@@ -52,6 +52,10 @@ CASES = [
     Case("fever after zone travel", symptoms=("fever",), zone_travel=True, level="high",
          reasons=("high.symptoms_after_zone_travel",)),
     Case("zone travel, no symptoms", zone_travel=True, level="medium", reasons=("medium.zone_travel",)),
+    Case("at a venue with a case, no symptoms", exposures=("venue_exposure",), level="medium",
+         reasons=("medium.venue_exposure",)),
+    Case("fever after being at a venue with a case", symptoms=("fever",), exposures=("venue_exposure",),
+         level="high", reasons=("high.symptoms_after_venue_exposure",)),
     Case("suspected contact, no symptoms", exposures=("contact_suspected",), level="medium",
          reasons=("medium.contact_without_symptoms",)),
     Case("contact from epidemic area, no symptoms", exposures=("contact_from_epidemic_area",),
@@ -115,4 +119,4 @@ def test_it_ignores_unknown_codes() -> None:
 
 
 def test_it_records_the_rule_set_version() -> None:
-    assert assess(facts()).ruleset_version == current_rules().version == "2026.1"
+    assert assess(facts()).ruleset_version == current_rules().version == "2026.2"

@@ -87,8 +87,10 @@ def test_it_counts_an_sms_person_in_their_organisations_compliance(world: Any, g
     # declaration form: SMS carries the daily update, not the declaration (docs/sms.md).
     assert (mine["declared_since_start"], mine["updated_today"]) == (False, True)
     assert set(mine) == {
-        "id", "full_name", "unit_code", "unit_name", "declared_since_start", "updated_today", "last_update_date",
+        "id", "full_name", "unit_code", "unit_name", "membership", "declared_since_start", "updated_today",
+        "last_update_date", "last_reminded_on",
     }
+    assert mine["membership"] == "confirmed"
     gateway.reply("XN")  # nothing left to confirm
     assert list(InboundSms.objects.order_by("id").values_list("outcome", flat=True)) == [
         "registered", "memberships_confirmed", "daily_update", "no_membership",

@@ -6,7 +6,7 @@
 (function () {
   "use strict";
 
-  var FORM_PAGE = /^\/people\/\d+\/(update|declare|risk)\/$/;
+  var FORM_PAGE = /^\/(people\/\d+\/(update|declare|risk)|checkin)\/$/;
 
   function uuid() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }

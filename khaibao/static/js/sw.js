@@ -2,7 +2,7 @@
  *
  * - App shell (CSS, JS, htmx, icons, the offline page): precached at install; static files
  *   with a hashed name are cache-first (their content never changes under that name).
- * - The daily-update and declaration forms: network first, a copy kept for offline use.
+ * - The daily-update, declaration and venue check-in forms: network first, a copy kept offline.
  *   No other page is kept: status, passes and household pages hold health data that a shared
  *   phone should not keep once the user signs out.
  * - A form posted while offline is stored in IndexedDB ("outbox") with its submission key and
@@ -16,7 +16,7 @@ var CONFIG = self.KHAIBAO_SW || { version: "dev", shell: [], offline: "/offline/
 var SHELL_CACHE = "kb-shell-" + CONFIG.version;
 var STATIC_CACHE = "kb-static";
 var PAGES_CACHE = "kb-pages";
-var FORM_PAGE = /^\/people\/\d+\/(update|declare|risk)\/$/;
+var FORM_PAGE = /^\/(people\/\d+\/(update|declare|risk)|checkin)\/$/;
 var HASHED = /\.[0-9a-f]{12}\.[A-Za-z0-9]+$/;
 var SYNC_TAG = "kb-outbox";
 // IndexedDB: static/js/outbox-store.js, loaded before this file by /sw.js (web/offline.py).

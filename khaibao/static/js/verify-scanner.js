@@ -2,8 +2,9 @@
    html5-qrcode library (installed from npm, loaded only when needed) where the browser lacks it.
    The form above works without any of this. */
 (function () {
-  var form = document.getElementById("verify-form");
   var box = document.getElementById("scanner");
+  // The checkpoint's pass form by default; the venue check-in page names its own form and field.
+  var form = box && document.getElementById(box.dataset.form || "verify-form");
   if (!form || !box || !navigator.mediaDevices) { return; }
   if (!("BarcodeDetector" in window)) { fallback(form, box); return; }
   var video = document.getElementById("scanner-video");
@@ -23,7 +24,7 @@
       // The same code stays in view for seconds: verify it once, not on every frame.
       if (value && (value !== last || now - lastAt > 5000)) {
         last = value; lastAt = now;
-        form.elements.token.value = value;
+        form.elements[box.dataset.field || "token"].value = value;
         form.requestSubmit();
       }
     }).catch(function () {}).then(function () { setTimeout(tick, 300); });
@@ -70,7 +71,7 @@ function fallback(form, box) {
         var now = Date.now();
         if (value !== last || now - lastAt > 5000) {
           last = value; lastAt = now;
-          form.elements.token.value = value;
+          form.elements[box.dataset.field || "token"].value = value;
           form.requestSubmit();
         }
       }).then(function () {

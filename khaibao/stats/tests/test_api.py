@@ -47,7 +47,7 @@ def test_it_sums_the_jurisdiction_of_each_official(world, api):
 
     # Hà Nội never sees TP.HCM's headaches, TP.HCM never sees Hà Nội's fever and cough.
     assert {s["code"] for s in hanoi["top_symptoms"]} == {"fever", "cough"}
-    assert hcmc["top_symptoms"] == [{"code": "headache", "count": 2}]
+    assert hcmc["top_symptoms"] == [{"code": "headache", "label": "Đau đầu", "count": 2}]  # the name beside the code (issue 17)
     assert set(hcmc["symptom_trends"]) == {"headache"}
     people = {name: sum(body["current"]["people_by_level"].values()) for name, body in
               {"national": national, "hanoi": hanoi, "hcmc": hcmc, "ward": ward}.items()}

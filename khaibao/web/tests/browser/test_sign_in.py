@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from khaibao.accounts.models import OtpChallenge
+from khaibao.web.tests.browser.a11y import NO_SCROLL, axe_violations
 from khaibao.web.tests.browser.flows import citizen_sign_in, staff_sign_in, totp_now
 
 pytestmark = pytest.mark.browser
@@ -75,3 +79,33 @@ def test_it_keeps_an_official_without_the_second_factor_out_of_the_console(page:
     page.goto("/staff/")
 
     assert "/staff/2fa/" in page.url or "/staff/sign-in/" in page.url
+
+
+@pytest.mark.parametrize("width", [320, 1366])
+def test_it_offers_a_new_code_once_the_code_is_used_up(new_page: Any, world: Any, sms: Any, width: int) -> None:
+    # Issue 17: after five wrong codes the right one says the code is used up, and a new one is one tap away.
+    page = new_page(viewport={"width": width, "height": 800})
+    phone, e164 = f"090000{width:04d}", f"+8490000{width:04d}"
+    page.goto("/sign-in/")
+    page.fill("input[name=phone]", phone)
+    page.click("form:has(input[name=phone]) button[type=submit]")
+    page.wait_for_url("**/sign-in/code/")
+    right = sms.last_code(e164)
+    for _ in range(5):
+        page.fill("input[name=code]", f"{(int(right) + 1) % 1_000_000:06d}")
+        page.click("form:has(input[name=code]) button[type=submit]")
+        expect(page.locator(".field-error")).to_have_count(1)
+    page.fill("input[name=code]", right)
+    page.click("form:has(input[name=code]) button[type=submit]")
+    expect(page.locator(".field-error")).to_contain_text("không dùng được nữa. Hãy yêu cầu mã mới.")
+    assert page.evaluate(NO_SCROLL)
+    assert axe_violations(page) == []
+
+    OtpChallenge.objects.update(created_at=timezone.now() - timedelta(minutes=2))  # past the cooldown
+    page.click("[data-testid=resend-code]")
+    expect(page.locator("body")).to_contain_text("Đã gửi mã mới đến")
+    fresh = sms.last_code(e164)
+    page.fill("input[name=code]", fresh)
+    page.click("form:has(input[name=code]) button[type=submit]")
+    page.wait_for_url(lambda url: "/sign-in" not in url)
+    expect(page.locator("form[action$='/sign-out/']").first).to_be_attached()

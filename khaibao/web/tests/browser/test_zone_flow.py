@@ -49,7 +49,7 @@ def test_it_warns_a_resident_after_an_official_declares_a_zone(
     since = timezone.localtime() - timedelta(days=5)
     official.fill("input[name=valid_from]", since.strftime("%Y-%m-%dT00:00"))
     official.fill("textarea[name=advice_vi]", "Hạn chế ra ngoài; gọi 1900 9095 nếu có triệu chứng.")
-    official.click("main form[method=post] button[type=submit]")
+    official.click("main form[method=post] button[name=step][value=publish]")
     official.wait_for_url(re.compile(r"/staff/zones/\d+/$"))
     expect(official.locator("#warning-progress")).to_be_visible()
 

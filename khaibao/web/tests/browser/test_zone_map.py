@@ -99,7 +99,7 @@ def test_it_draws_a_circle_and_a_polygon_and_picks_wards_by_name(new_page: Any, 
 
     page.fill("input[name=name]", "Chợ Đồng Xuân")
     page.select_option("select[name=level]", "4")
-    page.click("main form[method=post] button[type=submit]:not(.leaflet-draw *)")
+    page.click("main form[method=post] button[name=step][value=publish]")
     page.wait_for_url(re.compile(r"/staff/zones/\d+/$"))
     current = Zone.objects.get().current
     assert current.circle_radius_m == pytest.approx(radius, abs=1)
@@ -151,7 +151,7 @@ def test_it_picks_wards_and_types_coordinates_without_javascript(new_page: Any, 
     page.fill("#id_circle_lon", "105.8497")
     page.fill("#id_circle_radius_m", "300")
     page.fill("input[name=name]", "Chợ Đồng Xuân")
-    page.click("main form[method=post] button[type=submit]")
+    page.click("main form[method=post] button[name=step][value=publish]")
     page.wait_for_url(re.compile(r"/staff/zones/\d+/$"))
     current = Zone.objects.get().current
     assert (current.circle_lat, current.circle_radius_m) == (pytest.approx(21.0381), 300)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0010_drop_redundant_status_indexes'),
+        ('monitoring', '0013_health_sealed_swap'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0011_status_confirmed_at'),
+        ('monitoring', '0014_status_confirmed_at'),
         ('people', '0003_drop_redundant_indexes'),
     ]
 

@@ -1,0 +1,153 @@
+"""The chasing list (issue 21): members of a subtree who still have something to do, to call.
+
+An export kind of its own (`org_members`) in the exports machinery, so it is audited
+(`export.create`), counted in the daily cap (EXPORT_DAILY_CAP), streamed when small and
+written by the worker with progress when large (EXPORT_STREAM_MAX_ROWS), and downloaded by its
+owner only. Each row holds what the organisation already has — the unit, the name and phone from
+its roster — plus what is left to do; never a health detail (only the membership answer and
+the two compliance facts of confirmed members, as on the members page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import phonenumbers
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from khaibao.accounts.models import Account
+from khaibao.core.errors import ServiceError
+from khaibao.exports import services as export_services
+from khaibao.exports import sources
+from khaibao.exports.models import Kind
+from khaibao.orgs.access import is_org_admin, subtree_q, units_visible
+from khaibao.orgs.compliance import (
+    campaigns_for_unit,
+    confirmed_members_q,
+    declared_q,
+    member_facts,
+    pick_campaign,
+    roster_members_q,
+    updated_q,
+)
+from khaibao.orgs.models import Campaign, Member, OrgUnit
+
+CHASE_STATUSES = ("not_done", "awaiting_confirmation", "not_declared", "not_updated_today")
+
+
+def _status_q(status: str, campaign: Campaign, day: date) -> Q:
+    awaiting = roster_members_q() & Q(confirmed_at__isnull=True)
+    not_declared = confirmed_members_q() & ~declared_q(campaign.starts_on)
+    not_updated = confirmed_members_q() & ~updated_q(day)
+    return {
+        "awaiting_confirmation": awaiting,
+        "not_declared": not_declared,
+        "not_updated_today": not_updated,
+        "not_done": awaiting
+        | (not_declared if campaign.target_declared else Q(pk__in=[]))
+        | (not_updated if campaign.target_updated_daily else Q(pk__in=[])),
+    }[status]
+
+
+def chase_members(unit: OrgUnit, campaign: Campaign, status: str, day: date) -> QuerySet[Member]:
+    return (
+        Member.objects.filter(subtree_q(unit.path, field="unit__path"), removed_at__isnull=True)
+        .filter(_status_q(status, campaign, day))
+        .select_related("unit")
+        .order_by("unit__path", "full_name", "pk")
+    )
+
+
+def _phone(e164: str) -> str:
+    # As people write it (0912345678), which is how a roster gives it in the vast majority.
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(e164, "VN"), phonenumbers.PhoneNumberFormat.NATIONAL).replace(" ", "")
+    except phonenumbers.NumberParseException:
+        return e164
+
+
+def _to_do(confirmed: bool, campaign: Campaign, declared: bool, updated: bool) -> str:
+    if not confirmed:
+        return _("Confirm the membership")
+    missing = []
+    if campaign.target_declared and not declared:
+        missing.append(_("Declare"))
+    if campaign.target_updated_daily and not updated:
+        missing.append(_("Send today's update"))
+    return ", ".join(missing)
+
+
+def _rows(unit: OrgUnit, campaign: Campaign, status: str, day: date) -> Iterator[list[Any]]:
+    yes, no = _("Yes"), _("No")
+    members = chase_members(unit, campaign, status, day).values(
+        "pk", "full_name", "phone", "confirmed_at", "unit__path", "unit__name",
+        "person__status__last_declaration_at", "person__status__last_update_at",
+    )
+    for m in members.iterator(chunk_size=1000):
+        confirmed = m["confirmed_at"] is not None
+        facts = member_facts(
+            starts_on=campaign.starts_on, day=day,
+            last_declaration_at=m["person__status__last_declaration_at"] if confirmed else None,
+            last_update_at=m["person__status__last_update_at"] if confirmed else None,
+        )
+        yield [
+            m["unit__path"], m["unit__name"], m["full_name"], _phone(m["phone"]),
+            _("Confirmed") if confirmed else _("Awaiting confirmation"),
+            (yes if facts.declared_since_start else no) if confirmed else "",
+            (yes if facts.updated_today else no) if confirmed else "",
+            facts.last_update_date,
+            _to_do(confirmed, campaign, facts.declared_since_start, facts.updated_today),
+        ]
+
+
+def _chase_filters(user: Account, filters: dict[str, Any]) -> tuple[OrgUnit, Campaign, str]:
+    if not is_org_admin(user):
+        raise ServiceError(_("Only organisation admins can export their members."), code="forbidden", status=403)
+    unknown = sorted(set(filters) - {"unit", "campaign", "status"})
+    if unknown:
+        raise ServiceError(_("Some filters are not valid."), fields={f"filters.{n}": _("Unknown filter.") for n in unknown})
+    unit_id, campaign_id = filters.get("unit"), filters.get("campaign")
+    unit = units_visible(user).filter(pk=unit_id).first() if isinstance(unit_id, int) else None
+    if unit is None:
+        raise ServiceError.for_field("filters.unit", _("Choose a unit of your organisation."))
+    campaign = pick_campaign(campaigns_for_unit(unit), campaign_id if isinstance(campaign_id, int) else None)
+    if campaign is None:
+        raise ServiceError.for_field("filters.campaign", _("No campaign covers this unit."))
+    status = filters.get("status", "not_done")
+    if status not in CHASE_STATUSES:
+        raise ServiceError.for_field("filters.status", _("Choose who to list."))
+    return unit, campaign, status
+
+
+@sources.register(Kind.ORG_MEMBERS)
+def chase_table(user: Account, filters: dict[str, Any]) -> sources.Table:
+    """The exports' source of the chasing list, rebuilt with the owner's subtree as it is now."""
+    unit, campaign, status = _chase_filters(user, filters)
+    day = timezone.localdate()
+    return sources.Table(
+        title=unit.code[:31],
+        header=[
+            _("Unit path"), _("Unit"), _("Full name"), _("Phone"), _("Membership"),
+            _("Declared since the start"), _("Updated today"), _("Last update"), _("To do"),
+        ],
+        rows=_rows(unit, campaign, status, day),
+        estimated_rows=chase_members(unit, campaign, status, day).count(),
+    )
+
+
+def chase_export_request(
+    *, actor: Account, unit: OrgUnit, campaign: Campaign, status: str, fmt: str, ip: str = ""
+) -> export_services.ExportOutcome:
+    """Export the chasing list of `unit`'s subtree (from orgs.access) for `campaign`: streamed now
+    when small, else a background job; audited and capped by the exports machinery."""
+    reason = _("Chasing list: %(status)s, %(unit)s, campaign %(campaign)s") % {
+        "status": status, "unit": unit.path, "campaign": campaign.name,
+    }
+    return export_services.export_request(
+        actor=actor, kind=Kind.ORG_MEMBERS, fmt=fmt,
+        filters={"unit": unit.pk, "campaign": campaign.pk, "status": status}, reason=reason, ip=ip,
+    )

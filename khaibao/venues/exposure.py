@@ -1,0 +1,144 @@
+"""Who was at a venue when a case was: the exposure runs (issue 20 §3).
+
+Runs are started by `runs.py`. The job is set-based and resumable like the zone warning job: the first step matches, in one
+INSERT … SELECT per venue (on the check-ins' `(venue_index, at)` index), one `VenueExposure` per
+person checked in there during the window; later steps warn and re-assess the exposures not yet
+warned, a batch per transaction holding the run row's lock. A killed run continues with the
+exposures still unwarned; the unique (run, person) row and the notifications' dedupe key warn a
+person once per run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Min, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
+
+from khaibao.core.hooks import hooks
+from khaibao.monitoring.assessment import person_reassess
+from khaibao.monitoring.models import LEVEL_ORDER
+from khaibao.monitoring.sources import ExposureSource
+from khaibao.notifications.services import notify_person
+from khaibao.venues.models import (
+    CaseVisit,
+    CheckIn,
+    RunKind,
+    RunStatus,
+    VenueExposure,
+    VenueExposureRun,
+)
+from khaibao.venues.sealing import venue_index
+
+WARNING_KIND = "venue_exposure"
+EXPOSURE_CODE = "venue_exposure"
+
+# Being checked in at a venue while a case (or an epidemic place) was there counts in every
+# assessment of the person (settings.ASSESSMENT_EXPOSURE_SOURCES; rule set 2026.2).
+VENUE_EXPOSURES = ExposureSource(model=VenueExposure, code="exposure", on="on")
+
+
+def batch_size() -> int:
+    return int(settings.VENUE_EXPOSURE_BATCH_SIZE)
+
+
+# --- The job --------------------------------------------------------------------------------------
+
+
+def _excluded_q() -> Q:
+    # Nobody is warned once their processing stopped (the privacy app's exclusions, the same
+    # hook the zone warnings use).
+    q = Q()
+    for excluded in hooks("ZONE_WARNING_EXCLUSIONS"):
+        q &= ~Q(person_id__in=excluded())
+    return q
+
+
+def _match(run: VenueExposureRun, now: datetime) -> int:
+    """One INSERT … SELECT per venue: a VenueExposure per person checked in during the window
+    (their first check-in in it), none twice. Returns how many rows were added."""
+    added = 0
+    excluded = _excluded_q()
+    if run.kind == RunKind.CASE:
+        # The case is not warned about their own visit.
+        visit_id = int(run.subject.rsplit(":", 1)[1])
+        excluded &= ~Q(person_id__in=CaseVisit.objects.filter(pk=visit_id).values("case_person_id"))
+    for venue_id in run.venue_ids:
+        rows = (
+            CheckIn.objects.filter(excluded, venue_index=venue_index(venue_id), at__gte=run.window_start, at__lte=run.window_end)
+            .values("person_id").annotate(first_at=Min("at"), first_day=Min("day")).values_list("person_id", "first_at", "first_day")
+        )
+        select_sql, params = rows.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO venues_venueexposure (run_id, venue_id, exposure, created_at, person_id, checked_in_at, "on")
+                SELECT %s, %s, %s, %s, m.* FROM ({select_sql}) m WHERE true
+                ON CONFLICT DO NOTHING
+                """,  # noqa: S608 -- only the ORM's SQL is interpolated; values are parameters
+                [run.pk, venue_id, EXPOSURE_CODE, now, *params],
+            )
+            added += max(cursor.rowcount, 0)
+    return added
+
+
+def _message(exposure: VenueExposure) -> tuple[Any, Any]:
+    when = f"{timezone.localtime(exposure.checked_in_at):%H:%M %d/%m/%Y}"
+    title = gettext_lazy("Warning: a place you checked in at")
+    body = format_lazy(
+        gettext_lazy(
+            "Present at {venue} at {time}, at the same time as a case or an epidemic place ({subject}). "
+            "Open Khai Báo to see your risk level and what to do."
+        ),
+        venue=exposure.venue.name, time=when, subject=exposure.run.label,
+    )
+    return title, body
+
+
+def _warn(run: VenueExposureRun, exposure: VenueExposure, now: datetime) -> None:
+    person = exposure.person
+    status = getattr(person, "status", None)
+    before = getattr(status, "level", "") or "low"
+    assessment = person_reassess(person=person, reason=f"venue:{run.subject}", now=now)
+    if LEVEL_ORDER.get(assessment.level, 0) > LEVEL_ORDER.get(before, 0):
+        run.raised += 1
+    title, body = _message(exposure)
+    notify_person(
+        person=person, kind=WARNING_KIND, title=title, body=body,
+        link=reverse("web:person_status", args=[person.pk]),
+        dedupe_key=f"venue-exposure:{run.pk}:{person.pk}", sms=True,
+        outside_once_per=f"venue-exposure:{run.pk}:",
+    )
+
+
+@transaction.atomic
+def exposure_run_step(*, run_id: int, size: int | None = None) -> VenueExposureRun:
+    """Match (first step) or warn the next batch of a run, in one transaction holding its lock."""
+    run = VenueExposureRun.objects.select_for_update().get(pk=run_id)
+    if run.status == RunStatus.DONE:
+        return run
+    now = timezone.now()
+    if run.status == RunStatus.PENDING:
+        run.matched = _match(run, now)
+        run.status = RunStatus.RUNNING
+    else:
+        batch = list(
+            VenueExposure.objects.filter(run=run, warned_at__isnull=True)
+            .select_related("person__status", "venue", "run").order_by("pk")[: size or batch_size()]
+        )
+        for exposure in batch:
+            _warn(run, exposure, now)
+        if batch:
+            VenueExposure.objects.filter(pk__in=[e.pk for e in batch]).update(warned_at=now)
+            run.warned += len(batch)
+        else:
+            run.status, run.finished_at = RunStatus.DONE, now
+    run.updated_at = now
+    run.save()
+    return run

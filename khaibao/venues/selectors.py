@@ -1,0 +1,193 @@
+"""Reads about venues and check-ins: a citizen's own check-ins, the venues someone runs, the
+officials' list, a venue's daily counts (all a venue's operator ever sees of its visitors)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from khaibao.accounts.models import Account, Role
+from khaibao.people.access import household_people, jurisdiction_q, visible_people
+from khaibao.venues.models import CheckIn, Venue, VenueExposure, VenueKind, VenueStatus
+from khaibao.venues.sealing import venue_index, venue_unseal
+
+_MAX_ID = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class CheckInRow:
+    id: int
+    person_id: int
+    person_name: str
+    venue_id: int
+    venue_code: str
+    venue_name: str
+    venue_address: str
+    at: datetime
+    via: str
+
+
+def _rows(checkins: list[CheckIn]) -> list[CheckInRow]:
+    venue_ids = {c.pk: venue_unseal(c.venue_sealed) for c in checkins}
+    venues = Venue.objects.select_related("ward").in_bulk(set(venue_ids.values()))
+    rows = []
+    for c in checkins:
+        venue = venues.get(venue_ids[c.pk])
+        rows.append(CheckInRow(
+            id=c.pk, person_id=c.person_id, person_name=c.person.full_name, venue_id=venue_ids[c.pk],
+            venue_code=venue.code if venue else "", venue_name=venue.name if venue else "",
+            venue_address=f"{venue.street}, {venue.ward.name}" if venue else "", at=c.at, via=c.via,
+        ))
+    return rows
+
+
+def checkins_for_account(account: Account, *, now: datetime | None = None) -> list[CheckInRow]:
+    """The check-ins of `account`'s household (and the people they assist) of the last
+    VENUE_CHECKIN_KEEP_DAYS days, newest first — three queries."""
+    if account.role != Role.CITIZEN:
+        # Officials see check-ins only through a case (their jurisdiction is not their household).
+        return []
+    now = now or timezone.now()
+    since = now - timedelta(days=settings.VENUE_CHECKIN_KEEP_DAYS)
+    checkins = list(
+        CheckIn.objects.filter(person__in=visible_people(account).values("pk"), at__gte=since)
+        .select_related("person").order_by("-at", "-id")[:500]
+    )
+    return _rows(checkins)
+
+
+def checkin_for_account(account: Account, checkin_id: int) -> CheckIn:
+    """One check-in of `account`'s household, or 404 (the same for missing and not theirs)."""
+    if account.role != Role.CITIZEN or not 0 < checkin_id <= _MAX_ID:
+        raise Http404
+    checkin = CheckIn.objects.filter(pk=checkin_id, person__in=visible_people(account).values("pk")).first()
+    if checkin is None:
+        raise Http404
+    return checkin
+
+
+def checkin_rows(checkins: list[CheckIn]) -> list[CheckInRow]:
+    return _rows(checkins)
+
+
+def person_checkins(person_id: int, *, since: datetime | None = None) -> list[CheckInRow]:
+    """A person's check-ins (for the case view, after the caller's audited access check)."""
+    q = CheckIn.objects.filter(person_id=person_id).select_related("person").order_by("-at", "-id")
+    if since is not None:
+        q = q.filter(at__gte=since)
+    return _rows(list(q[:200]))
+
+
+def person_checkin_venue(person_id: int, checkin_id: int) -> tuple[CheckIn, Venue]:
+    """One check-in of a person (already fetched through the access layer) and its venue, or 404."""
+    checkin = CheckIn.objects.filter(pk=checkin_id, person_id=person_id).first() if 0 < checkin_id <= _MAX_ID else None
+    venue = Venue.objects.filter(pk=venue_unseal(checkin.venue_sealed)).first() if checkin else None
+    if checkin is None or venue is None:
+        raise Http404
+    return checkin, venue
+
+
+def household_choices(account: Account) -> list[tuple[int, str]]:
+    """Who of the household can be checked in, self first."""
+    people = household_people(account).order_by("households__relation", "pk").values_list("pk", "full_name", "households__relation")
+    ordered = sorted(people, key=lambda row: (row[2] != "self", row[0]))
+    return [(pk, name) for pk, name, _relation in ordered]
+
+
+# --- Venues -----------------------------------------------------------------------------------
+
+
+def venues_run_by(account: Account) -> QuerySet[Venue]:
+    """Venues `account` registered — or, for an organisation admin, those of their unit."""
+    q = Q(registered_by=account)
+    if account.role == Role.ORG_ADMIN and account.org_unit_id:
+        q |= Q(org_unit_id=account.org_unit_id)
+    return Venue.objects.filter(q).select_related("ward__province").order_by("-created_at")
+
+
+def venue_for_operator(account: Account, venue_id: int) -> Venue:
+    """A venue `account` runs, or 404."""
+    if not 0 < venue_id <= _MAX_ID or account.role not in (Role.CITIZEN, Role.ORG_ADMIN):
+        raise Http404
+    venue = venues_run_by(account).filter(pk=venue_id).first()
+    if venue is None:
+        raise Http404
+    return venue
+
+
+def venues_for_official(
+    account: Account, *, status: str = "", kind: str = "", ward_code: int | None = None, query: str = "",
+) -> QuerySet[Venue]:
+    """The venues of an official's jurisdiction, filtered — everyone else sees none."""
+    scope = jurisdiction_q(account, ward_field="ward")
+    if scope is None:
+        return Venue.objects.none()
+    venues = Venue.objects.filter(scope).select_related("ward__province", "registered_by")
+    if status in VenueStatus.values:
+        venues = venues.filter(status=status)
+    if kind in VenueKind.values:
+        venues = venues.filter(kind=kind)
+    if ward_code:
+        venues = venues.filter(ward_id=ward_code)
+    if query.strip():
+        term = query.strip()
+        venues = venues.filter(Q(name__icontains=term) | Q(code__iexact=term.replace(" ", "")) | Q(street__icontains=term))
+    return venues.order_by("status", "-created_at")
+
+
+def venue_for_official(account: Account, venue_id: int) -> Venue:
+    """A venue of the official's jurisdiction, or 404."""
+    if not 0 < venue_id <= _MAX_ID:
+        raise Http404
+    venue = venues_for_official(account).filter(pk=venue_id).first()
+    if venue is None:
+        raise Http404
+    return venue
+
+
+def venue_for_viewer(account: Account, venue_id: int) -> Venue:
+    """A venue its operator or an official of its area may open; 404 for everyone else."""
+    if account.role == Role.OFFICIAL:
+        return venue_for_official(account, venue_id)
+    return venue_for_operator(account, venue_id)
+
+
+def venue_by_code(code: str) -> Venue | None:
+    return Venue.objects.select_related("ward__province").filter(code=code).first()
+
+
+def venue_daily_counts(venue: Venue, *, days: int = 7, today: date | None = None) -> list[tuple[date, int]]:
+    """Check-ins per day at `venue` over the last `days` days (oldest first) — the only thing a
+    venue's operator learns about its visitors: a count, never who."""
+    today = today or timezone.localdate()
+    first = today - timedelta(days=days - 1)
+    counts = dict(
+        CheckIn.objects.filter(venue_index=venue_index(venue.pk), day__gte=first, day__lte=today)
+        .values_list("day").annotate(n=Count("id")).values_list("day", "n")
+    )
+    return [(first + timedelta(days=i), counts.get(first + timedelta(days=i), 0)) for i in range(days)]
+
+
+def exposures_for_account(account: Account) -> list[dict[str, Any]]:
+    """The venue exposures of `account`'s household: "present at {venue} at {time}"."""
+    if account.role != Role.CITIZEN:
+        return []
+    return [
+        {"person": e.person.full_name, "venue": e.venue.name, "at": e.checked_in_at, "label": e.run.label}
+        for e in VenueExposure.objects.filter(person__in=visible_people(account).values("pk"))
+        .select_related("venue", "run", "person").order_by("-checked_in_at")[:50]
+    ]
+
+
+def exposures_of(person_id: int) -> list[dict[str, Any]]:
+    """A person's venue exposures (for their own status page and the case view)."""
+    return [
+        {"venue": e.venue.name, "at": e.checked_in_at, "label": e.run.label, "kind": e.run.kind}
+        for e in VenueExposure.objects.filter(person_id=person_id).select_related("venue", "run").order_by("-checked_in_at")
+    ]

@@ -1,0 +1,210 @@
+"""Citizen pages for venue check-in (issue 20): check in (scan, the poster's URL or a typed
+code), one's check-ins of the last 21 days (delete any), and the venues one runs — register,
+daily counts, the printable A4 poster.
+
+The check-in form works offline: the service worker keeps it in the outbox with its
+submission key and the time of the scan (`scanned_at`, filled by static/js/checkin.js when the
+form is sent), and posts it once the connection returns (web/submissions.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from khaibao.accounts.http import SignedInRequest
+from khaibao.core.errors import ServiceError
+from khaibao.core.forms import form_add_service_error
+from khaibao.core.http import client_ip, mark_rate_limited
+from khaibao.places import selectors as places
+from khaibao.venues import selectors, services
+from khaibao.venues.models import CheckInVia, VenueKind
+from khaibao.venues.poster import checkin_url, how_to_lines, poster_svg, spaced_code
+from khaibao.web.household import citizen_required
+from khaibao.web.submissions import submission_once
+
+
+class CheckInForm(forms.Form):
+    venue_code = forms.CharField(
+        label=gettext_lazy("Venue code (on the poster)"), max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+    person_ids = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Who is with you?"), coerce=int, widget=forms.CheckboxSelectMultiple,
+    )
+    # The time of the scan, for a check-in kept offline and sent later (ISO, from checkin.js).
+    scanned_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    submission_key = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, people: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["person_ids"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = people
+
+
+def _checkin_page(request: SignedInRequest, form: CheckInForm, *, status: int = 200, venue: Any = None) -> HttpResponse:
+    return render(request, "web/venues/checkin.html", {"form": form, "venue": venue}, status=status)
+
+
+def _checkin_form(request: SignedInRequest, *, code: str = "", data: Any = None) -> CheckInForm:
+    people = selectors.household_choices(request.user)
+    initial = {"venue_code": code, "person_ids": [people[0][0]] if people else []}
+    return CheckInForm(data, people=people, initial=initial)
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+@submission_once
+def checkin(request: SignedInRequest) -> HttpResponse:
+    """Check in: the code typed or scanned, and who of the household is there."""
+    if request.method != "POST":
+        return _checkin_page(request, _checkin_form(request, code=request.GET.get("code", "")))
+    form = _checkin_form(request, data=request.POST)
+    if not form.is_valid():
+        return _checkin_page(request, form, status=400)
+    at: datetime | None = form.cleaned_data.get("scanned_at")
+    offline = bool(request.headers.get("X-Khaibao-Outbox"))
+    try:
+        results = services.checkin_create(
+            actor=request.user, venue_code=form.cleaned_data["venue_code"], person_ids=form.cleaned_data["person_ids"],
+            at=at if offline else None, via=CheckInVia.OFFLINE if offline else CheckInVia.SCAN, ip=client_ip(request),
+        )
+    except ServiceError as exc:
+        form_add_service_error(form, exc)
+        return mark_rate_limited(_checkin_page(request, form, status=exc.status if exc.status != 404 else 400), exc)
+    return redirect(f"{reverse('web:checkins')}?done={results[0].checkin.pk}")
+
+
+@citizen_required
+@require_GET
+def checkin_code(request: SignedInRequest, code: str) -> HttpResponse:
+    """The poster's URL (`/c/<code>`): what the phone's own camera app opens. Shows the venue
+    and the household to choose from; the check-in itself is the form's POST."""
+    venue = selectors.venue_by_code(services.code_normalise(code))
+    form = _checkin_form(request, code=venue.code if venue else code)
+    return _checkin_page(request, form, venue=venue if venue and venue.status != "suspended" else None)
+
+
+@citizen_required
+@require_GET
+def checkins_mine(request: SignedInRequest) -> HttpResponse:
+    rows = selectors.checkins_for_account(request.user)
+    done = request.GET.get("done", "")
+    return render(request, "web/venues/checkins.html", {
+        "rows": rows, "done": next((r for r in rows if str(r.id) == done), None),
+        "exposures": selectors.exposures_for_account(request.user),
+    })
+
+
+@citizen_required
+@require_POST
+def checkin_remove(request: SignedInRequest, checkin_id: int) -> HttpResponse:
+    services.checkin_delete(
+        actor=request.user, checkin=selectors.checkin_for_account(request.user, checkin_id), ip=client_ip(request)
+    )
+    return redirect("web:checkins")
+
+
+# --- Venues one runs -------------------------------------------------------------------------
+
+
+class VenueForm(forms.Form):
+    """Field names are the API's, so service errors map one to one."""
+
+    name = forms.CharField(label=gettext_lazy("Name of the venue"), max_length=200)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind of venue"), choices=VenueKind.choices)
+    province = forms.TypedChoiceField(label=gettext_lazy("Province or city"), coerce=int)
+    ward_code = forms.TypedChoiceField(label=gettext_lazy("Ward or commune"), coerce=int)
+    street = forms.CharField(label=gettext_lazy("House number and street"), max_length=300)
+    contact_phone = forms.CharField(
+        label=gettext_lazy("Contact phone"), max_length=20, required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    lat = forms.FloatField(label=gettext_lazy("Latitude (optional)"), required=False,
+                           widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    lon = forms.FloatField(label=gettext_lazy("Longitude (optional)"), required=False,
+                           widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        provinces = list(places.provinces_list())
+        province_field = self.fields["province"]
+        ward_field = self.fields["ward_code"]
+        assert isinstance(province_field, forms.ChoiceField)
+        assert isinstance(ward_field, forms.ChoiceField)
+        province_field.choices = [("", _("— choose —"))] + [(p.code, p.name) for p in provinces]
+        province_field.widget.attrs.update({
+            "hx-get": reverse("web:report_wards"), "hx-target": "#ward-field", "hx-swap": "outerHTML",
+        })
+        raw = self.data.get("province") if self.is_bound else self.initial.get("province")
+        try:
+            province = int(raw or 0)
+        except (TypeError, ValueError):
+            province = 0
+        wards = list(places.wards_of_province(province)) if province else []
+        prompt = _("— choose —") if province else _("— choose the province first —")
+        ward_field.choices = [("", prompt)] + [(w.code, w.name) for w in wards]
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def venue_new(request: SignedInRequest) -> HttpResponse:
+    """Register a venue one runs: it gets its code and poster at once."""
+    if request.method != "POST" or "_reload_wards" in request.POST:
+        form = VenueForm(request.POST if request.method == "POST" else None)
+        return render(request, "web/venues/new.html", {"form": form})
+    form = VenueForm(request.POST)
+    if not form.is_valid():
+        return render(request, "web/venues/new.html", {"form": form}, status=400)
+    data = {k: form.cleaned_data[k] for k in ("name", "kind", "ward_code", "street", "contact_phone", "lat", "lon")}
+    try:
+        venue = services.venue_register(actor=request.user, data=services.VenueInput(**data), ip=client_ip(request))
+    except ServiceError as exc:
+        form_add_service_error(form, exc)
+        return render(request, "web/venues/new.html", {"form": form}, status=exc.status)
+    return redirect("web:venue_detail", venue_id=venue.pk)
+
+
+@citizen_required
+@require_GET
+def venues_mine(request: SignedInRequest) -> HttpResponse:
+    return render(request, "web/venues/list.html", {"venues": list(selectors.venues_run_by(request.user)[:100])})
+
+
+@citizen_required
+@require_GET
+def venue_detail(request: SignedInRequest, venue_id: int) -> HttpResponse:
+    venue = selectors.venue_for_operator(request.user, venue_id)
+    return render(request, "web/venues/detail.html", {
+        "venue": venue, "counts": selectors.venue_daily_counts(venue), "url": checkin_url(venue),
+    })
+
+
+def poster_context(venue: Any) -> dict[str, Any]:
+    return {"venue": venue, "svg": poster_svg(venue), "code": spaced_code(venue.code), "lines": how_to_lines(venue)}
+
+
+@citizen_required
+@require_GET
+def venue_poster(request: SignedInRequest, venue_id: int) -> HttpResponse:
+    """The A4 poster as a page that prints well (and a link to the SVG file)."""
+    venue = selectors.venue_for_operator(request.user, venue_id)
+    return render(request, "web/venues/poster.html", poster_context(venue))
+
+
+@citizen_required
+@require_GET
+def venue_poster_svg(request: SignedInRequest, venue_id: int) -> HttpResponse:
+    venue = selectors.venue_for_operator(request.user, venue_id)
+    response = HttpResponse(poster_svg(venue), content_type="image/svg+xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="khaibao-{venue.code}.svg"'
+    return response
