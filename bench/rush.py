@@ -111,6 +111,9 @@ def check_assessed_once(db: str, outcomes: list[Outcome], started_at: datetime) 
                             [started_at]):
         for update_id in (json.loads(data) if isinstance(data, str) else data).get("updates", []):
             assessed[update_id] += 1
+    # Decision C: an Assessment row only when the assessment changed.
+    (changes,) = db_query(db, "SELECT count(*) FROM monitoring_assessment WHERE source = 'daily_update' AND created_at >= %s",
+                          [started_at])[0]
     twice = sum(1 for n in assessed.values() if n > 1)
     stored_first = [o for o in acked if o.status == 202]
     never = sum(1 for o in stored_first if assessed[ids.get((o.meta["person"], o.meta["day"]), -1)] == 0)
@@ -118,7 +121,8 @@ def check_assessed_once(db: str, outcomes: list[Outcome], started_at: datetime) 
         1 for o in acked if o.status != 202 and assessed[ids.get((o.meta["person"], o.meta["day"]), -1)]
     )
     return {"stored_first": len(stored_first), "assessed_twice": twice, "stored_first_not_assessed": never,
-            "assessed_at_once_and_again": sync_also}
+            "assessed_at_once_and_again": sync_also, "assessment_rows_written": int(changes),
+            "assessment_rows_per_update": round(int(changes) / max(1, len(acked)), 3)}
 
 
 def phase(name: str, server: Server, data: dict[str, Any], args: argparse.Namespace, rate: float,
@@ -179,8 +183,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"Sustained daily-update rate: **{report['sustained_per_s']:.0f}/s** ({report['server']}, "
         f"{report['workers']} workers; load before {report['load_before']}).",
         "",
-        "| phase | offered/s | sent | answers | acknowledged | p99 ms | pending assessed after the end | assessed twice | lost |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| phase | offered/s | sent | answers | acknowledged | p99 ms | pending assessed after the end | assessed twice | lost | Assessment rows per acknowledged update (C) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name in ("rush", "burst"):
         p = report.get(name)
@@ -189,7 +193,7 @@ def markdown(report: dict[str, Any]) -> str:
         lines.append(
             f"| {name} | {p['offered_per_s']:.0f} | {p['sent']} | {p['statuses']} | {p['acknowledged_share']:.1%} "
             f"| {p['p99']} | {p['pending_drained_seconds_after_end']} s | {p['assessed_twice']} "
-            f"| {len(p['lost_or_mismatched'])} |"
+            f"| {len(p['lost_or_mismatched'])} | {p['assessment_rows_per_update']} |"
         )
     lines += ["", "Verdicts: " + ", ".join(f"{k} {'✓' if v else '✗'}" for k, v in report["verdicts"].items())]
     return "\n".join(lines)

@@ -75,7 +75,6 @@ def daily_update_put(
     return update, assessment, created
 
 
-@transaction.atomic
 def daily_update_store(
     *,
     actor: Any,
@@ -91,7 +90,8 @@ def daily_update_store(
     event, in one statement on PostgreSQL — and assessed later by the worker
     (monitoring/pending.py, within 60 s). Returns (update, created); the caller answers 202.
 
-    No status row is read or locked: under overload the request costs one statement.
+    No status row is read or locked, and on PostgreSQL no transaction is opened around the one
+    statement (it is atomic by itself): under overload the request costs one round trip here.
     """
     now = timezone.now()
     codes, value = _update_fields(
@@ -113,13 +113,14 @@ def daily_update_store(
         )
         update._state.adding, update._state.db = False, connection.alias
         return update, update.created_at == now
-    created = _upsert(update, now)
-    PendingAssessment.objects.bulk_create(
-        [PendingAssessment(daily_update_id=update.pk, person=person, day=day, queued_at=now)], ignore_conflicts=True
-    )
-    event.action = "daily_update.create" if created else "daily_update.replace"
-    event.object_id = str(update.pk)
-    rowsql.create(event)
+    with transaction.atomic():
+        created = _upsert(update, now)
+        PendingAssessment.objects.bulk_create(
+            [PendingAssessment(daily_update_id=update.pk, person=person, day=day, queued_at=now)], ignore_conflicts=True
+        )
+        event.action = "daily_update.create" if created else "daily_update.replace"
+        event.object_id = str(update.pk)
+        rowsql.create(event)
     return update, created
 
 
