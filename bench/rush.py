@@ -139,6 +139,7 @@ def phase(name: str, server: Server, data: dict[str, Any], args: argparse.Namesp
             for o in outcomes:
                 fh.write(json.dumps({"status": o.status, "latency_ms": round(o.latency_ms, 1), **o.meta}) + "\n")
     # From the last answer on: the backlog the rush left, assessed by the task worker.
+    left = pending_count(args.db)
     drain_after_end = wait_drained(args.db, args.drain_seconds)
     check = check_burst(args.db, outcomes, started_at)
     once = check_assessed_once(args.db, outcomes, started_at)
@@ -152,7 +153,8 @@ def phase(name: str, server: Server, data: dict[str, Any], args: argparse.Namesp
         "acknowledged_share": round(acked / max(1, len(outcomes)), 4),
         "answers_other_than_2xx_202_503": other, "shed_503_without_retry_after": shed_without_retry,
         "p50": summary["kinds"].get("update", {}).get("p50"), "p99": summary["kinds"].get("update", {}).get("p99"),
-        "pending_drained_seconds_after_end": drain_after_end,
+        "pending_drained_seconds_after_end": drain_after_end, "pending_at_end": left,
+        "worker_assessed_per_s": round(left / drain_after_end, 1) if left and drain_after_end else None,
         "lost_or_mismatched": check["problems"], **once, "load_after": loadavg(),
     }
     log(f"  {result['statuses']}, acknowledged {result['acknowledged_share']:.1%}, drained in {drain_after_end} s, "
