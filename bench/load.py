@@ -22,6 +22,8 @@ rate: a short closed-loop probe estimates capacity X, then open-loop steps at fr
 * `ninja`       — minimal Django + ninja endpoint upserting one daily-update row (bench/reference_urls.py);
 * `updates`     — the product's daily update, PUT /api/v1/people/{id}/updates/{day} (bearer token
                   of the household owner; auth, validation, upsert, assessment, latest status, audit);
+* `checkins`    — POST /api/v1/checkins (issue 20): one household member at one of 200 venues, with an
+                  Idempotency-Key — measured beside `updates` in the same run;
 * `declarations`— POST /api/v1/people/{id}/declarations with an Idempotency-Key;
 * `status`      — GET /api/v1/people/{id}/status;
 * `mix`         — 70% updates, 10% declarations, 15% status, 4% org compliance, 1% official dashboard;
@@ -79,7 +81,7 @@ DEFAULT_DB = "postgres://root@127.0.0.1:5432/khaibao_load"
 MIX = (("update", 70), ("declaration", 10), ("status", 15), ("compliance", 4), ("dashboard", 1))
 SYMPTOM_CHOICES = ([], [], [], ["cough"], ["fever"], ["cough", "sore_throat"])
 # Target name → the request kind whose rate and latency it reports.
-TARGET_KIND = {"updates": "update", "declarations": "declaration", "mix": "update"}
+TARGET_KIND = {"updates": "update", "declarations": "declaration", "checkins": "checkin", "mix": "update"}
 SERVERS = {
     # name: (program, worker class / threads)
     "gunicorn-sync": ("gunicorn", "sync", 1),
@@ -279,6 +281,7 @@ class Workload:
         self.official = data["official"]
         self.org_admin = data["org_admin"]
         self.org_unit = data["org_unit"]
+        self.venues = data.get("venues") or []
         today = datetime.now(TZ).date()
         self.days = [today, today - timedelta(days=1)]
         self.pairs: list[tuple[int, int, date]] | None = None
@@ -297,7 +300,7 @@ class Workload:
         kind = self.target
         if kind == "mix":
             kind = self.rng.choices(self.kinds, self.weights)[0]
-        kind = {"updates": "update", "declarations": "declaration"}.get(kind, kind)
+        kind = {"updates": "update", "declarations": "declaration", "checkins": "checkin"}.get(kind, kind)
         key = str(uuid.uuid4())
         if kind in ("update", "floor"):
             if self.pairs is not None:
@@ -326,6 +329,12 @@ class Workload:
                     "commitment": True, "consent": True}
             path = f"/api/v1/people/{person}/declarations" if kind == "declaration" else f"/bench/ninja/floor-declaration/{person}"
             return Request(kind, "POST", path, {"Authorization": f"Bearer {token}", "Idempotency-Key": key},
+                           json.dumps(body).encode(), {"person": person, "key": key})
+        if kind == "checkin":
+            # Issue 20: a venue check-in of one household member, beside the daily update.
+            token, person = self._owner_person()
+            body = {"venue_code": self.rng.choice(self.venues), "person_ids": [person]}
+            return Request("checkin", "POST", "/api/v1/checkins", {"Authorization": f"Bearer {token}", "Idempotency-Key": key},
                            json.dumps(body).encode(), {"person": person, "key": key})
         if kind == "status":
             token, person = self._owner_person()
@@ -807,7 +816,7 @@ def main() -> int:
     parser.add_argument("--servers", default="gunicorn-sync,granian")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--targets", default="hello,ninja,ninja-read,floor,updates,declarations,status,mix")
+    parser.add_argument("--targets", default="hello,ninja,ninja-read,floor,updates,checkins,declarations,status,mix")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--probe-seconds", type=float, default=5)
     parser.add_argument("--warmup-seconds", type=float, default=3)

@@ -74,7 +74,26 @@ def _staff_tokens(members: int) -> dict[str, Any]:
     compliance_refresh(now=timezone.now())
     official_token, _ = token_issue(account=official, label=LABEL)
     admin_token, _ = token_issue(account=admin, label=LABEL)
-    return {"official": official_token, "org_admin": admin_token, "org_unit": root.pk}
+    return {"official": official_token, "org_admin": admin_token, "org_unit": root.pk, "venues": _venues(admin)}
+
+
+VENUES = 200
+
+
+def _venues(admin: Any) -> list[str]:
+    """The codes of VENUES venues in Hà Nội for the check-in target (issue 20), registered through
+    the product's service by the organisation admin."""
+    from khaibao.places.models import Ward
+    from khaibao.venues.models import Venue
+    from khaibao.venues.services import VenueInput, venue_register
+
+    codes = list(Venue.objects.filter(registered_by=admin).values_list("code", flat=True))
+    wards = list(Ward.objects.filter(province_id=1).values_list("code", flat=True)[:50])
+    for k in range(len(codes), VENUES):
+        venue = venue_register(actor=admin, data=VenueInput(
+            name=f"Bench venue {k}", kind="shop", ward_code=wards[k % len(wards)], street=f"{k} phố Bench"))
+        codes.append(venue.code)
+    return codes
 
 
 def prepare_postgres(db: str, owners: int, members: int = 3000) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from khaibao.zones.geometry import check_lat_lon
 from khaibao.zones.inputs import UNSET, CircleInput, PlaceInput, Unset, ZoneInput
 from khaibao.zones.models import PlaceVersion, ZoneVersion
 from khaibao.zones.places import place_declare, place_update
-from khaibao.zones.reach import version_reach
+from khaibao.zones.reach import place_reach, version_reach
 from khaibao.zones.zones import zone_declare, zone_update
 
 router = Router(tags=["zones"])
@@ -161,6 +161,7 @@ class PlaceVersionOut(Schema):
     withdrawn: bool
     advice: AdviceIn
     warning: RunOut | None
+    reach: ReachOut
 
 
 class CheckQuery(Schema):
@@ -201,6 +202,7 @@ def _place_out(version: PlaceVersion) -> PlaceVersionOut:
         radius_m=version.radius_m, window_start=version.window_start.isoformat(),
         window_end=version.window_end.isoformat(), withdrawn=version.withdrawn,
         advice=AdviceIn(vi=version.advice_vi, en=version.advice_en), warning=_run_out(version),
+        reach=ReachOut(**place_reach(version).as_dict()),
     )
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from khaibao.accounts.models import Account
 from khaibao.accounts.one_time_codes import codes_live
 from khaibao.cases.models import FollowUpCase
+from khaibao.declarations.answer_labels import answers_labels, place_names, symptom_items
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.selectors import declarations_for_export
 from khaibao.monitoring.models import Assessment
@@ -67,8 +68,13 @@ def household_export_data(*, account: Account) -> dict[str, Any]:
             "added_at": membership.created_at,
             "status": _status_dict(person),
         }
-        item["declarations"] = declarations_for_export(person)
-        item["daily_updates"] = updates_for_export(person)
+        # The codes as stored, with their words beside them (issue 17: a person reads the file too).
+        declarations = declarations_for_export(person)
+        names = place_names(d["answers"] for d in declarations)
+        item["declarations"] = [d | {"answer_labels": answers_labels(d["answers"], names)} for d in declarations]
+        item["daily_updates"] = [
+            u | {"symptom_labels": symptom_items(u.get("symptoms") or [])} for u in updates_for_export(person)
+        ]
         people.append(item)
     return {
         "format": "khaibao-household-export/1",

@@ -21,6 +21,7 @@ from khaibao.monitoring.pending import person_pending
 from khaibao.monitoring.selectors import declarations_assessed, monitoring_progress, person_status
 from khaibao.passes.services import pass_issue_with_code
 from khaibao.people.access import access_person_for_declarer
+from khaibao.venues.selectors import exposures_of
 
 HISTORY_ON_PAGE = 20
 
@@ -48,5 +49,7 @@ def status_page(request: SignedInRequest, person_id: int) -> HttpResponse:
             "follow_up": followup_for_citizen(person),
             # Rush mode (decision D): an update stored first is not assessed yet.
             "pending": person_pending(person.pk),
+            # Issue 20: where and when the person was at a venue with a case, beside the rule's words.
+            "venue_exposures": exposures_of(person.pk),
         },
     )

@@ -159,3 +159,15 @@ def version_reach(version: ZoneVersion) -> ZoneReach:
         whole_province=version.whole_province, circle=circle, polygon=version.polygon,
         warns=level_warns(level=version.level, lockdown=version.lockdown, isolation=version.isolation),
     )
+
+
+def place_reach(version: PlaceVersion) -> ZoneReach:
+    """Whom a place notice reaches: its ward's residents and the travellers who declared it; a
+    point without a ward reaches nobody (only people checking their location), and the wards of
+    known points within its radius are suggested."""
+    ward_codes = [version.ward_id] if version.ward_id is not None else []
+    circle = (version.lat, version.lon, float(version.radius_m)) if version.lat is not None and version.lon is not None else None
+    return reach_of(
+        province=version.place.province, ward_codes=ward_codes, whole_province=False, circle=circle, polygon=None,
+        warns=not version.withdrawn,
+    )

@@ -82,3 +82,13 @@ def test_it_adds_labels_beside_the_codes_in_the_api(world: Any, api: Any) -> Non
     lan = next(i for i in triage if i["person_id"] == world.lan_self.id)
     assert len(lan["reason_labels"]) == len(lan["reasons"]) > 0
     assert not set(lan["reason_labels"]) & set(lan["reasons"])
+
+
+def test_it_adds_labels_in_the_my_data_file(world: Any, api: Any) -> None:
+    _lan_travelled(api, world)
+    data = api.as_(world.lan).get("/privacy/export").json()
+    lan = next(p for p in data["people"] if p["id"] == world.lan_self.id)
+    trip = lan["declarations"][-1]["answer_labels"]["travel"][0]
+    assert trip["province_name"] == "Thành phố Hồ Chí Minh"
+    assert lan["declarations"][-1]["answers"]["travel"][0]["province_code"] == 79
+    assert lan["daily_updates"][-1]["symptom_labels"] == [{"code": "fever", "label": "Sốt"}, {"code": "cough", "label": "Ho"}]

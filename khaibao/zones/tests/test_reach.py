@@ -15,7 +15,7 @@ from khaibao.passes.tests.helpers import sign_in_staff
 from khaibao.zones.inputs import PlaceInput
 from khaibao.zones.models import Zone, ZoneWarningRun
 from khaibao.zones.places import place_declare
-from khaibao.zones.tests.helpers import HOAN_KIEM_LAKE, square, zone_body
+from khaibao.zones.tests.helpers import HOAN_KIEM_LAKE, place_body, square, zone_body
 
 HOAN_KIEM = 70
 CIRCLE = {"lat": HOAN_KIEM_LAKE["lat"], "lon": HOAN_KIEM_LAKE["lon"], "radius_m": 1000}
@@ -116,3 +116,23 @@ def test_a_below_warning_level_zone_says_nobody_is_warned(world: Any, client: Cl
     page = client.post("/staff/zones/new/", _form(step="preview", level="1", lockdown="", wards=[str(HOAN_KIEM)]))
     assert "Ở cấp độ này sẽ không ai được cảnh báo" in page.content.decode()
     assert not Zone.objects.exists()
+
+
+def test_the_api_says_a_place_without_a_ward_reaches_nobody(world: Any, api: Any) -> None:
+    body = place_body(window_start=_ago_local(2), window_end=_ago_local(2, hours=3))
+    with_ward = api.as_(world.province).post("/zones/places", body)
+    assert with_ward.status_code == 201, with_ward.content
+    reach = with_ward.json()["reach"]
+    assert (reach["location_check_only"], reach["wards"]) == (False, [{"code": HOAN_KIEM, "name": "Phường Hoàn Kiếm"}])
+    point_only = api.as_(world.province).post(
+        "/zones/places", {**body, "ward_code": None, "lat": 21.0246, "lon": 105.8531, "name": "Quán nước đầu ngõ"}
+    ).json()
+    assert point_only["reach"]["location_check_only"] is True
+    assert point_only["warning"] is None
+    # The first place, 15 m away, tells the ward.
+    assert point_only["reach"]["suggested_wards"] == [{"code": HOAN_KIEM, "name": "Phường Hoàn Kiếm"}]
+
+
+def _ago_local(days: int, *, hours: int = 0) -> str:
+    moment = timezone.localtime() - timedelta(days=days) + timedelta(hours=hours)
+    return moment.strftime("%Y-%m-%dT%H:%M")

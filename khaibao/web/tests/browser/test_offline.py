@@ -14,6 +14,8 @@ from playwright.sync_api import expect
 from khaibao.audit.models import AuditEvent
 from khaibao.declarations.models import Declaration
 from khaibao.monitoring.models import DailyUpdate
+from khaibao.venues.models import CheckIn
+from khaibao.venues.services import VenueInput, venue_register
 from khaibao.web.tests.browser.a11y import axe_violations
 from khaibao.web.tests.browser.flows import citizen_sign_in
 
@@ -104,3 +106,29 @@ def test_it_forgets_the_kept_forms_on_sign_out(page: Any, world: Any, sms: Any) 
     page.goto(f"/people/{world.lan_self.id}/update/")
     expect(page.locator("#offline-forms")).to_be_attached()  # the offline page, not the form
     expect(page.locator("#offline-forms li")).to_have_count(0)
+
+
+def test_it_sends_a_venue_checkin_made_offline_once_with_the_time_of_the_scan(page: Any, world: Any, sms: Any) -> None:
+    venue = venue_register(actor=world.nam, data=VenueInput(name="Chợ Hàng Da", kind="market", ward_code=70, street="Hàng Da"))
+    citizen_sign_in(page, sms, phone="0900000001", e164="+84900000001")
+    _ready_offline(page, "/checkin/")
+
+    page.context.set_offline(True)
+    page.reload()
+    page.fill("input[name=venue_code]", venue.code)
+    scanned = timezone.now()
+    page.click("#checkin-form button[type=submit]")
+    outbox = page.locator("#outbox")
+    expect(outbox.locator(".outbox-waiting .outbox-state")).to_have_text("Đang chờ gửi")
+    assert not CheckIn.objects.exists()
+    page.wait_for_timeout(2_000)  # the check-in is sent later than it was scanned
+
+    page.context.set_offline(False)
+    expect(outbox.locator(".outbox-sent .outbox-state")).to_have_text("Đã gửi", timeout=15_000)
+    checkin = CheckIn.objects.get()
+    assert checkin.via == "offline"
+    assert abs((checkin.at - scanned).total_seconds()) < 2
+    page.evaluate("navigator.serviceWorker.controller.postMessage({type: 'flush'})")
+    page.reload()
+    expect(outbox.locator(".outbox-sent")).to_have_count(1)
+    assert CheckIn.objects.count() == 1
