@@ -43,12 +43,12 @@ from bench.load import (
     Outcome,
     Server,
     Workload,
-    check_burst,
     closed_loop,
     db_query,
     loadavg,
     log,
     open_loop,
+    payload_hash,
     start_task_worker,
     stop_process,
     summarise,
@@ -57,15 +57,28 @@ from bench.load import (
 ACKED = (200, 201, 202)
 
 
+def _yesterday_only(workload: Workload) -> Workload:
+    # The rate is measured on yesterday's updates, the phases write today's: no phase's checks see
+    # another's writes of the same (person, day).
+    workload.days = workload.days[1:]
+    return workload
+
+
+def _today_only(workload: Workload) -> Workload:
+    assert workload.pairs is not None
+    workload.pairs = [pair for pair in workload.pairs if pair[2] == workload.days[0]]
+    return workload
+
+
 def sustained_rate(server: Server, data: dict[str, Any], args: argparse.Namespace) -> tuple[float, list[dict[str, Any]]]:
     base = f"http://127.0.0.1:{server.port}"
-    asyncio.run(closed_loop(base, Workload(data, "updates", seed=3), 8, 3))
-    probe, _n = asyncio.run(closed_loop(base, Workload(data, "updates", seed=7), 8, 5))
+    asyncio.run(closed_loop(base, _yesterday_only(Workload(data, "updates", seed=3)), 8, 3))
+    probe, _n = asyncio.run(closed_loop(base, _yesterday_only(Workload(data, "updates", seed=7)), 8, 5))
     log(f"updates closed loop (8 clients): {probe:.0f}/s")
     best, steps = 0.0, []
     for fraction in (0.4, 0.55, 0.7, 0.85):
         rate = max(1.0, probe * fraction)
-        s = summarise(asyncio.run(open_loop(base, Workload(data, "updates", seed=int(rate)), rate, 6)), 6)
+        s = summarise(asyncio.run(open_loop(base, _yesterday_only(Workload(data, "updates", seed=int(rate))), rate, 6)), 6)
         p99 = s["kinds"].get("update", {}).get("p99")
         ok = p99 is not None and p99 <= 100 and s["error_rate"] < 0.001 and "202" not in s["statuses"]
         steps.append({"offered_per_s": round(rate, 1), "p99": p99, "statuses": s["statuses"], "meets_slo": ok})
@@ -77,6 +90,46 @@ def sustained_rate(server: Server, data: dict[str, Any], args: argparse.Namespac
         best = probe * 0.4
         log(f"no step met the SLO (a busy machine): using 40% of the closed-loop rate, {best:.0f}/s")
     return best, steps
+
+
+def check_stored(outcomes: list[Outcome], started_at: datetime) -> dict[str, Any]:
+    """bench/load.py's `check_burst` through the models (health answers are sealed at rest, issue
+    18): each acknowledged update's row holds its payload and has exactly one create/replace audit
+    event; each refused (503) one left no trace; no 5xx but 503 with Retry-After."""
+    from khaibao.audit.models import AuditEvent
+    from khaibao.monitoring.models import DailyUpdate
+
+    acked = [o for o in outcomes if o.kind == "update" and o.status in ACKED]
+    shed = [o for o in outcomes if o.kind == "update" and o.status == 503]
+    people = sorted({o.meta["person"] for o in [*acked, *shed]})
+    rows: dict[tuple[int, str], tuple[Any, ...]] = {}
+    audits: Counter[tuple[int, str]] = Counter()
+    for chunk in range(0, len(people), 5000):
+        part = people[chunk: chunk + 5000]
+        for person_id, day, symptoms, temperature, feeling in DailyUpdate.objects.filter(person_id__in=part).values_list(
+            "person_id", "day", "symptoms", "temperature", "feeling"
+        ):
+            rows[(person_id, day.isoformat())] = (symptoms, temperature, feeling)
+        for person_id, data in AuditEvent.objects.filter(
+            action__in=["daily_update.create", "daily_update.replace"], at__gte=started_at, person_id__in=part
+        ).values_list("person_id", "data"):
+            audits[(person_id, data.get("day"))] += 1
+    missing = mismatched = double = 0
+    for o in acked:
+        key = (o.meta["person"], o.meta["day"])
+        if key not in rows:
+            missing += 1
+            continue
+        symptoms, temperature, feeling = rows[key]
+        stored = {"symptoms": symptoms, "temperature": float(temperature), "feeling": feeling}
+        mismatched += payload_hash(stored) != o.meta["hash"]
+        double += audits[key] != 1
+    shed_written = sum(1 for o in shed if audits[(o.meta["person"], o.meta["day"])])
+    problems = [f"{n} {what}" for n, what in (
+        (missing, "acknowledged updates missing"), (mismatched, "acknowledged updates hold another payload"),
+        (double, "acknowledged updates without exactly one audit event"), (shed_written, "refused updates written"),
+    ) if n]
+    return {"problems": problems}
 
 
 def pending_count(db: str) -> int:
@@ -129,7 +182,7 @@ def phase(name: str, server: Server, data: dict[str, Any], args: argparse.Namesp
           seconds: float, seed: int) -> dict[str, Any]:
     log(f"{name}: {rate:.0f}/s for {seconds:.0f} s (load {loadavg()})")
     started_at = datetime.now(TZ)
-    workload = Workload(data, "updates", distinct=True, seed=seed)
+    workload = _today_only(Workload(data, "updates", distinct=True, seed=seed))
     outcomes = asyncio.run(open_loop(f"http://127.0.0.1:{server.port}", workload, rate, seconds,
                                      timeout=args.client_timeout, max_connections=args.connections))
     summary = summarise(outcomes, seconds)
@@ -141,7 +194,7 @@ def phase(name: str, server: Server, data: dict[str, Any], args: argparse.Namesp
     # From the last answer on: the backlog the rush left, assessed by the task worker.
     left = pending_count(args.db)
     drain_after_end = wait_drained(args.db, args.drain_seconds)
-    check = check_burst(args.db, outcomes, started_at)
+    check = check_stored(outcomes, started_at)
     once = check_assessed_once(args.db, outcomes, started_at)
     statuses = Counter(o.status for o in outcomes)
     acked = sum(n for s, n in statuses.items() if s in ACKED)
@@ -219,10 +272,29 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--log-dir", type=Path, help="write every request's outcome here (rush-<phase>.jsonl)")
     parser.add_argument("--markdown", type=Path, help="only print the Markdown table of a JSON report")
+    parser.add_argument("--check-log", type=Path, help="only check a phase's outcome log (--log-dir) against the database")
+    parser.add_argument("--check-since", help="with --check-log: the phase's start (ISO time)")
     args = parser.parse_args()
     if args.markdown:
         print(markdown(json.loads(args.markdown.read_text())))
         return 0
+    if args.check_log:
+        os.environ["DATABASE_URL"] = args.db
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.bench_settings")
+        import django
+
+        django.setup()
+        logged = [json.loads(line) for line in args.check_log.read_text().splitlines()]
+        outcomes = [Outcome("update", r.pop("status"), r.pop("latency_ms"), 0.0, False, r) for r in logged]
+        since = datetime.fromisoformat(args.check_since)
+        print(json.dumps({**check_stored(outcomes, since), **check_assessed_once(args.db, outcomes, since)}, indent=1))
+        return 0
+    # The checks read the rows through the models (sealed answers): Django, on the bench database.
+    os.environ["DATABASE_URL"] = args.db
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.bench_settings")
+    import django
+
+    django.setup()
     data = json.loads(args.tokens.read_text())
     report: dict[str, Any] = {"started": datetime.now(TZ).isoformat(), "server": args.server, "workers": args.workers,
                               "load_before": loadavg()}
