@@ -73,8 +73,9 @@ class SealedField(models.TextField):
             return None
         return crypto.encrypt(self._dump(value))
 
-    def value_to_string(self, obj: models.Model) -> str:
-        return self._dump(self.value_from_object(obj))
+    def value_to_string(self, obj: models.Model) -> Any:
+        # Serialisers (dumpdata, serialized_rollback) carry the value itself, never the token.
+        return self.value_from_object(obj)
 
 
 class EncryptedJSONField(SealedField):
@@ -114,6 +115,13 @@ class EncryptedDecimalField(SealedField):
 
     def _load(self, text: str) -> Any:
         return Decimal(text)
+
+    def to_python(self, value: Any) -> Any:
+        return None if value is None else Decimal(str(value))
+
+    def value_to_string(self, obj: models.Model) -> Any:
+        value = self.value_from_object(obj)
+        return None if value is None else str(value)
 
 
 class EncryptedBinaryField(models.BinaryField):

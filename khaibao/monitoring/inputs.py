@@ -54,7 +54,7 @@ _ANSWERS: Final = (
     " AND v.kind = %s ORDER BY v.version DESC LIMIT 1), 0))"
 )
 # The answers, symptoms and temperatures come as their sealed tokens (issue 18): the database
-# cannot open them, so they are decrypted here in Python (_open), after the statement.
+# cannot open them, so `_locked_read` decrypts them in Python with the fields' own converters.
 _RECENT: Final = (
     "(SELECT COALESCE(json_agg(json_build_array(u.day, u.symptoms, u.temperature) ORDER BY u.day), '[]')::text"
     " FROM monitoring_dailyupdate u WHERE u.person_id = monitoring_personstatus.person_id AND u.day >= %s)"

@@ -5,12 +5,15 @@ from khaibao.declarations.selectors import declarations_for_export
 from khaibao.declarations.tests.helpers import ago, declaration
 from khaibao.monitoring.selectors import updates_for_export
 from khaibao.risk import engine
+from khaibao.venues.exposure import EXPOSURE_CODE as VENUE_EXPOSURE
 
 
 def test_it_only_asks_about_codes_the_risk_rules_know():
     q = current_questionnaire()
     assert set(q.symptoms) == engine.SYMPTOM_CODES
-    assert set(q.exposures) == engine.EXPOSURE_CODES
+    # A venue exposure is recorded by the system (a check-in where a case was), never asked.
+    assert VENUE_EXPOSURE in engine.EXPOSURE_CODES
+    assert set(q.exposures) == engine.EXPOSURE_CODES - {VENUE_EXPOSURE}
     assert set(q.conditions) == engine.CONDITION_CODES
     assert set(q.risk_contacts) <= set(q.exposures)
     assert q.consent_version in CONSENT_TEXTS

@@ -11,6 +11,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.core import serializers
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -131,3 +132,20 @@ def test_it_seals_what_an_older_process_wrote_in_clear(world, api):
     assert (update.symptoms, update.feeling, update.temperature) == (["fever"], "well", Decimal("38.2"))
     assert AuditEvent.objects.filter(action="keys.seal").count() == 1
     assert "Sealed 0 health answers" in seal()
+
+
+def test_it_serialises_the_answers_not_their_tokens(world, api):
+    # dumpdata / loaddata and serialized_rollback go through the serialisers.
+    today = timezone.localdate()
+    resp = api.as_(world.lan).put(f"/people/{world.lan_self.pk}/updates/{today}",
+                                  {"symptoms": ["cough"], "temperature": 38.2, "feeling": "unwell"})
+    assert resp.status_code == 201, resp.content
+    update = DailyUpdate.objects.get(person=world.lan_self)
+    text = serializers.serialize("json", [update])
+    assert '"symptoms": ["cough"]' in text
+    assert "gAAAAA" not in text
+    DailyUpdate.objects.all().delete()
+    for obj in serializers.deserialize("json", text):
+        obj.save()
+    again = DailyUpdate.objects.get(person=world.lan_self)
+    assert (again.symptoms, again.temperature, again.feeling) == (["cough"], Decimal("38.2"), "unwell")
