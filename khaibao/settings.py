@@ -402,7 +402,7 @@ OVERLOAD_RETRY_AFTER_SECONDS = env_int("OVERLOAD_RETRY_AFTER_SECONDS", 2)
 # in that process is for RUSH_HOLD_SECONDS. The worker assesses what is pending in batches of
 # RUSH_BATCH_SIZE people (monitoring/pending.py). RUSH_MODE=0: refused with 503 like the rest.
 RUSH_MODE = env_bool("RUSH_MODE", True)
-RUSH_MAX_QUEUE_MS = env_int("RUSH_MAX_QUEUE_MS", 5_000)
+RUSH_MAX_QUEUE_MS = env_int("RUSH_MAX_QUEUE_MS", 2_500)
 RUSH_HOLD_SECONDS = env_int("RUSH_HOLD_SECONDS", 5)
 RUSH_BATCH_SIZE = env_int("RUSH_BATCH_SIZE", 500)
 # Behind a trusted reverse proxy, the number of proxies whose X-Forwarded-For entries we trust.
