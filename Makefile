@@ -122,6 +122,14 @@ bench-load: $(STAMP)
 	$(PY) bench/load.py --db $(LOAD_DB) --tokens var/bench/load-tokens.json --servers gunicorn-sync,granian \
 		--workers 4 --runs 3 --burst --burst-log var/bench/burst-acks.jsonl --json var/bench/load.json
 
+## bench-rush: rush mode (decision D) at 3× and 10× the daily update's sustained rate, with its checks (RUSH_DB; bench/RESULTS.md, "Rush mode"); holds /tmp/kb-bench.lock
+.PHONY: bench-rush
+RUSH_DB ?= postgres://root@127.0.0.1:5432/khaibao_rush
+bench-rush: $(STAMP)
+	flock /tmp/kb-bench.lock sh -c '$(PY) bench/generate.py --db $(RUSH_DB) --people 60000 --updates 200000 --days 7 --zones 200 \
+		&& $(PY) bench/tokens.py --db $(RUSH_DB) --owners 30000 --out var/bench/rush-tokens.json \
+		&& $(PY) bench/rush.py --db $(RUSH_DB) --tokens var/bench/rush-tokens.json --json var/bench/rush.json'
+
 ## bench-load-sqlite: the daily update and status read against the embedded SQLite mode (WAL), same driver
 LOAD_SQLITE ?= sqlite:///$(CURDIR)/var/bench/load.sqlite3
 bench-load-sqlite: $(STAMP)

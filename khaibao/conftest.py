@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from khaibao import demo
+from khaibao.core import overload
 from khaibao.core.testing import ApiLaneClient
 
 
@@ -82,8 +83,10 @@ def _isolated(settings: Any, tmp_path: Path) -> Any:
     settings.SMS_BACKEND = "file"
     settings.SMS_FILE_PATH = str(tmp_path / "sms.jsonl")
     cache.clear()
+    overload.rush_reset()  # rush mode's hold is per process: no test inherits another's
     yield
     cache.clear()
+    overload.rush_reset()
 
 
 class SmsOutbox:

@@ -95,6 +95,7 @@ from khaibao.wiring import (  # noqa: E402, F401
     PERMISSIONS_POLICY,
     PERSON_HOME_MOVED_HOOKS,
     REPORT_REPLIED_HOOKS,
+    RUSH_ROUTES,
     SELF_PERSON_ADDED_HOOKS,
     STATICFILES_DIRS,
     STATUS_READ_SOURCES,
@@ -417,6 +418,15 @@ IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
 OVERLOAD_MAX_QUEUE_MS = env_int("OVERLOAD_MAX_QUEUE_MS", 1000)
 OVERLOAD_MAX_INFLIGHT = env_int("OVERLOAD_MAX_INFLIGHT", 0)
 OVERLOAD_RETRY_AFTER_SECONDS = env_int("OVERLOAD_RETRY_AFTER_SECONDS", 2)
+# Rush mode (decision D, docs/decisions/0008, core/overload.py): a late request to a route of
+# RUSH_ROUTES (khaibao/wiring.py: the daily update) is stored first and answered 202 instead of
+# refused, up to RUSH_MAX_QUEUE_MS of queueing (0: no bound); then every request to those routes
+# in that process is for RUSH_HOLD_SECONDS. The worker assesses what is pending in batches of
+# RUSH_BATCH_SIZE people (monitoring/pending.py). RUSH_MODE=0: refused with 503 like the rest.
+RUSH_MODE = env_bool("RUSH_MODE", True)
+RUSH_MAX_QUEUE_MS = env_int("RUSH_MAX_QUEUE_MS", 2_500)
+RUSH_HOLD_SECONDS = env_int("RUSH_HOLD_SECONDS", 5)
+RUSH_BATCH_SIZE = env_int("RUSH_BATCH_SIZE", 500)
 # Behind a trusted reverse proxy, the number of proxies whose X-Forwarded-For entries we trust.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 

@@ -146,11 +146,25 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     ("khaibao.exports.tasks.exports_sweep", 60),
     # Venue exposure runs whose worker died are queued again (issue 20).
     ("khaibao.venues.tasks.venue_exposure_runs_resume", 60),
+    # Rush mode (decision D): daily updates stored first are assessed within 60 s; each run
+    # drains the backlog in set-based batches (monitoring/pending.py).
+    ("khaibao.monitoring.tasks.pending_assessments_run", 5),
+]
+
+# Rush mode (core/overload.py, decision D): the writes that a late request may have stored first
+# and answered 202, as (method, path regex). Their views read `rush_requested(request)`.
+RUSH_ROUTES: list[tuple[str, str]] = [
+    ("PUT", r"/api/v1/people/\d+/updates/[0-9-]+"),
+    ("POST", r"/people/\d+/update/"),
 ]
 
 # What /healthz counts as work piling up beside the task queue (core/health.py): functions
 # (now=) -> {"<name>_seconds": how long the oldest due item has waited}.
-HEALTH_BACKLOG_SOURCES = ["khaibao.notifications.selectors.deliveries_backlog"]
+HEALTH_BACKLOG_SOURCES = [
+    "khaibao.notifications.selectors.deliveries_backlog",
+    # Daily updates stored first in rush mode and not yet assessed (and the rush figures).
+    "khaibao.monitoring.pending.pending_backlog",
+]
 
 # Who gets the daily reminder: functions (today, after_person_id, limit) -> people by id.
 # The organisations app appends its campaign-members source here.

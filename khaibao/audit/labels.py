@@ -77,6 +77,7 @@ ACTIONS: dict[str, ActionInfo] = {
     "checkin.create": _a("venues", gettext_lazy("Checked in at a venue")),
     "checkin.delete": _a("venues", gettext_lazy("Check-in deleted")),
     "contact.register": _a("follow_up", gettext_lazy("Contact registered")),
+    "daily_update.assess": _a("system", gettext_lazy("Daily update assessed after a rush (sent while the service was busy)")),
     "daily_update.create": _a("declarations", gettext_lazy("Daily update sent")),
     "daily_update.partition_drop": _a("system", gettext_lazy("Old daily updates deleted (monthly partition)")),
     "daily_update.replace": _a("declarations", gettext_lazy("Daily update changed")),

@@ -4,7 +4,7 @@ from khaibao.backoffice import audit as audit_console
 from khaibao.backoffice import break_glass as break_glass_console
 from khaibao.backoffice import cases as cases_console
 from khaibao.backoffice import compliance as compliance_console
-from khaibao.backoffice import exports, subject_requests, verify, views
+from khaibao.backoffice import exports, health, subject_requests, verify, views
 from khaibao.backoffice import news as news_console
 from khaibao.backoffice import orgs as orgs_console
 from khaibao.backoffice import reports as reports_console
@@ -22,6 +22,7 @@ urlpatterns = [
     path("2fa/", views.two_factor, name="two_factor"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("verify/", verify.verify, name="verify"),
+    path("health/", health.health, name="health"),
     path("zones/", zones_console.zones_index, name="zones"),
     path("zones/new/", zones_console.zone_create, name="zone_create"),
     path("zones/<int:zone_id>/", zones_console.zone_detail, name="zone_detail"),

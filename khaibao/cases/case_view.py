@@ -28,6 +28,7 @@ from khaibao.declarations.selectors import declaration_dict
 from khaibao.monitoring.explain import explain_recommendations, level_display, reason_message
 from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
 from khaibao.monitoring.queue import ESCALATE_AFTER_DAYS, QUEUE_REASONS, queue_reasons
+from khaibao.monitoring.selectors import declarations_assessed
 from khaibao.people.access import access_person_for_user
 from khaibao.people.models import HouseholdMembership, Person
 from khaibao.people.selectors import mask_id_number, masked_phone
@@ -129,6 +130,7 @@ def case_view(person: Person, *, revealed: Mapping[str, str] | None = None) -> C
         for m in HouseholdMembership.objects.filter(owner_id__in=owners).select_related("person").order_by("owner_id", "created_at", "pk")
     ]
     assessed = status is not None and status.assessed_at is not None
+    declared_levels = declarations_assessed(person, declarations)
     names = answer_labels.place_names(d.answers for d in declarations)
     return CaseView(
         person=person,
@@ -143,9 +145,9 @@ def case_view(person: Person, *, revealed: Mapping[str, str] | None = None) -> C
                 "declaration": d,
                 "answers": answer_labels.answer_lines(d.answers, names),
                 "answer_labels": answer_labels.answers_labels(d.answers, names),
-                "level": level_display(d.assessment.level) if hasattr(d, "assessment") else level_display(None),
+                "level": level_display(a.level if a else None),
             }
-            for d in declarations
+            for d, a in zip(declarations, declared_levels, strict=True)
         ],
         updates=updates,
         update_symptoms={u.pk: answer_labels.symptom_items(u.symptoms or []) for u in updates},
@@ -191,6 +193,7 @@ def case_view_dict(view: CaseView) -> dict[str, Any]:
             "recommendations": view.recommendations,
             "ruleset_version": status.ruleset_version,
             "assessed_at": status.assessed_at,
+            "confirmed_at": status.confirmed_at,
             "monitoring_from": status.monitoring_from,
             "monitoring_until": status.monitoring_until,
             **followup_marks(status),

@@ -19,6 +19,15 @@ worker at what it can serve in time and tell the rest to come back (mobile clien
 Either check is off when its setting is 0. `/healthz` is never shed: a busy node is still alive,
 and taking it out of the load balancer would push its load onto the others.
 
+**Rush mode** (decision D, docs/decisions/0008). A few writes can be *stored first*: answered 202
+at once and finished by a worker (the daily update: monitoring/services.py `daily_update_store`).
+For a request to one of those (`RUSH_ROUTES`, wired in khaibao/wiring.py) the queue check does not
+refuse: it marks the request (`rush_requested`) and lets it through, since storing it costs less
+than a refusal and its retry — unless it waited longer than RUSH_MAX_QUEUE_MS, past which its
+client has given up and it is refused like any other. Once a marked request came, every request to
+those routes in this process is marked for RUSH_HOLD_SECONDS: the queue drains sooner than if
+only the late ones took the short path. RUSH_MODE=0 turns it off (those requests are refused too).
+
 The queue check runs twice over: `ShedLateRequests` wraps the WSGI application (khaibao/wsgi.py)
 and refuses before Django builds a request at all, and the middleware keeps it for every other
 way in (ASGI, the test client, `runserver`).
@@ -27,9 +36,11 @@ way in (ASGI, the test client, `runserver`).
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -38,6 +49,11 @@ from django.utils.translation import gettext as _
 
 HEADER = "X-Request-Start"
 _EXEMPT = ("/healthz",)
+# Where the WSGI wrapper and the middleware leave their mark on a request to be stored first
+# (the WSGI environ becomes the request's META).
+RUSH_ENVIRON = "khaibao.rush"
+# Until when (time.time()) this process marks every request to a rush route (RUSH_HOLD_SECONDS).
+_rush_until = 0.0
 
 
 def queued_ms(header: str, now: float) -> float | None:
@@ -67,6 +83,50 @@ def too_late(stamp: str | None, now: float) -> bool:
         return False
     waited = queued_ms(stamp, now)
     return waited is not None and waited > limit
+
+
+@cache
+def _rush_routes() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((method, re.compile(pattern)) for method, pattern in settings.RUSH_ROUTES)
+
+
+def rush_route(method: str, path: str) -> bool:
+    """Whether `method` `path` is a write that may be stored first (settings.RUSH_ROUTES)."""
+    return any(method == m and pattern.fullmatch(path) for m, pattern in _rush_routes())
+
+
+def _rush_or_refuse(method: str, path: str, stamp: str | None, now: float) -> str | None:
+    """"rush" to let a request through marked, "refuse" to shed it, None to serve it as usual."""
+    global _rush_until
+    late = too_late(stamp, now)
+    if not late and now >= _rush_until:
+        return None  # the common case: no regex matched
+    if not (settings.RUSH_MODE and rush_route(method, path)):
+        return "refuse" if late else None
+    if late:
+        waited = queued_ms(stamp or "", now) or 0.0
+        if settings.RUSH_MAX_QUEUE_MS > 0 and waited > settings.RUSH_MAX_QUEUE_MS:
+            return "refuse"
+        _rush_until = now + settings.RUSH_HOLD_SECONDS
+        return "rush"
+    return "rush" if now < _rush_until else None
+
+
+def rush_active(now: float | None = None) -> bool:
+    """Whether this process is in rush mode (it marked a late request less than
+    RUSH_HOLD_SECONDS ago)."""
+    return (now or time.time()) < _rush_until
+
+
+def rush_reset() -> None:
+    """End this process's rush hold (tests; an operator's shell)."""
+    global _rush_until
+    _rush_until = 0.0
+
+
+def rush_requested(request: HttpRequest) -> bool:
+    """Whether the overload checks marked `request` to be stored first (rush mode)."""
+    return bool(request.META.get(RUSH_ENVIRON))
 
 
 def _refusal(path: str) -> tuple[str, bytes]:
@@ -106,8 +166,11 @@ class OverloadMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(_EXEMPT):
             return self.get_response(request)
-        if too_late(request.headers.get(HEADER), time.time()):
+        verdict = _rush_or_refuse(request.method or "", request.path_info, request.headers.get(HEADER), time.time())
+        if verdict == "refuse":
             return _shed(request, "queue")
+        if verdict == "rush":
+            request.META[RUSH_ENVIRON] = True
         if self.slots is None:
             return self.get_response(request)
         if not self.slots.acquire(blocking=False):
@@ -133,7 +196,12 @@ class ShedLateRequests:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path.startswith(_EXEMPT) or not too_late(environ.get("HTTP_X_REQUEST_START"), time.time()):
+        if path.startswith(_EXEMPT):
+            return self.application(environ, start_response)
+        verdict = _rush_or_refuse(environ.get("REQUEST_METHOD", ""), path, environ.get("HTTP_X_REQUEST_START"), time.time())
+        if verdict != "refuse":
+            if verdict == "rush":
+                environ[RUSH_ENVIRON] = True
             return self.application(environ, start_response)
         content_type, body = _refusal(path)
         headers = {"Content-Type": content_type, "Content-Length": str(len(body)), **_refusal_headers("queue")}

@@ -150,6 +150,24 @@ def fetch_with(
     return _row_to_instance(model, alias, attnames, converters, row[:split]), tuple(row[split:])
 
 
+def fetch_all_with(
+    model: type[M], extra: Sequence[LiteralString | JsonRows], where: LiteralString, params: Sequence[Any], *,
+    order_by: LiteralString, for_update: bool = False,
+) -> list[tuple[M, tuple[Any, ...]]]:
+    """`fetch_with` for every row matching `where`, in `order_by` order (locks are taken in that
+    order: batches that lock the same rows never deadlock)."""
+    alias = router.db_for_write(model) if for_update else router.db_for_read(model)
+    connection = connections[alias]
+    lock = for_update and connection.features.has_select_for_update
+    suffix = f"ORDER BY {order_by}" + (" FOR UPDATE" if lock else "")
+    sql, attnames, converters = _select(model, None, where, suffix, alias, tuple(extra))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        rows = cursor.fetchall()
+    split = len(attnames)
+    return [(_row_to_instance(model, alias, attnames, converters, row[:split]), tuple(row[split:])) for row in rows]
+
+
 def fetch_values(
     model: type[models.Model], columns: Sequence[str], where: LiteralString, params: Sequence[Any], *,
     suffix: LiteralString = "",

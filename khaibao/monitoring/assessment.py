@@ -28,6 +28,7 @@ from khaibao.monitoring import statements
 from khaibao.monitoring.explain import LEVEL_KEPT
 from khaibao.monitoring.inputs import AssessmentInputs, assessment_inputs
 from khaibao.monitoring.models import (
+    ASSESSED_FIELDS,
     LEVEL_ORDER,
     STATUS_COLUMNS,
     Assessment,
@@ -75,13 +76,17 @@ def person_assess(
     Also keeps the officials' triage-queue columns (monitoring/queue.py): the home ward and
     province, and on a daily update the missed days (contact restored) and the escalation
     when the update raised the level.
+
+    The Assessment is stored only when it changes the one in force (`assessment_changed`);
+    otherwise it is returned unsaved (no pk) and the status row records the confirmation.
     """
     inputs = person_assess_inputs(person, now)
-    assessment = assessment_compute(
+    assessment, changed = assessment_compute(
         person=person, inputs=inputs, source=source, now=now, declaration=declaration, daily_update=daily_update,
         needs_attention=needs_attention,
     )
-    rowsql.create(assessment)
+    if changed:
+        rowsql.create(assessment)
     rowsql.update(inputs.status, STATUS_COLUMNS)
     return assessment
 
@@ -108,26 +113,28 @@ def person_assess_written_with(
     needs_attention: bool = False,
 ) -> tuple[Assessment, dict[str, Any]]:
     """`person_assess` and the audit `event` written in ONE statement together with the row
-    being assessed (PostgreSQL; monitoring/statements.py). Returns the Assessment (saved, linked
-    to the written row's id) and the written row's `read_back` columns.
+    being assessed (PostgreSQL; monitoring/statements.py). Returns the Assessment (saved and
+    linked to the written row's id when it changed the one in force, else unsaved) and the written
+    row's `read_back` columns.
 
     `inputs` come from `person_assess_inputs` with the new row already added in memory (the
     status lock serialises the person's writes, so they are still current).
     """
-    assessment = assessment_compute(
+    assessment, changed = assessment_compute(
         person=person, inputs=inputs, source=source, now=now, declaration=declaration, daily_update=daily_update,
         needs_attention=needs_attention,
     )
     result = statements.assessed_write(
-        written=written, assessment=assessment, status=inputs.status, event=event,
+        written=written, assessment=assessment if changed else None, status=inputs.status, event=event,
         event_from_written=event_from_written,
     )
-    assessment.pk = result.assessment_id
     if written.kind == "declaration":
         assessment.declaration_id = result.written_id
     else:
         assessment.daily_update_id = result.written_id
-    assessment._state.adding, assessment._state.db = False, connection.alias
+    if result.assessment_id is not None:
+        assessment.pk = result.assessment_id
+        assessment._state.adding, assessment._state.db = False, connection.alias
     return assessment, result.read_back
 
 
@@ -140,12 +147,14 @@ def assessment_compute(
     declaration: Declaration | None,
     daily_update: DailyUpdate | None,
     needs_attention: bool,
-) -> Assessment:
-    """`person_assess` without the writes: the unsaved Assessment, and `inputs.status` brought
-    up to date in memory (the caller writes both)."""
+) -> tuple[Assessment, bool]:
+    """`person_assess` without the writes: the unsaved Assessment, whether it changes the one in
+    force (`assessment_changed`: the caller stores it only then), and `inputs.status` brought up
+    to date in memory (the caller writes it)."""
     today = timezone.localdate(now)
     result = _engine_answer(person, inputs, today)
     status = inputs.status
+    in_force = assessment_in_force(status, today)
     previous_level = status.level if status.assessed_at is not None else None
     level, reasons, recommendations, kept = _level_held(status, result, today)
     until = _monitoring_until(status, result, today)
@@ -165,9 +174,10 @@ def assessment_compute(
         priority=max(result.priority, status.priority) if kept else result.priority,
         created_at=now,
     )
+    changed = assessment_changed(in_force, assessment)
     _status_apply(
         status, assessment, now=now, declared=declaration is not None, updated=daily_update is not None,
-        needs_attention=needs_attention,
+        needs_attention=needs_attention, changed=changed,
     )
     if daily_update is not None:
         # Any update is today's or yesterday's, so the run of missed days up to yesterday is over.
@@ -177,7 +187,28 @@ def assessment_compute(
             status.escalated_at = now
     person_status_home_fill(status, person)
     queue_apply(status, today, now)
-    return assessment
+    return assessment, changed
+
+
+def assessment_in_force(status: PersonStatus, today: date) -> dict[str, Any] | None:
+    """The `ASSESSED_FIELDS` of the assessment `status` holds on `today` (None before the first
+    one). A monitoring period that has ended counts as none: an assessment made today would not
+    carry it either."""
+    if status.assessed_at is None:
+        return None
+    values = {name: getattr(status, name) for name in ASSESSED_FIELDS}
+    if values["monitoring_until"] is not None and values["monitoring_until"] < today:
+        values["monitoring_until"] = None
+    return values
+
+
+def assessment_changed(in_force: Mapping[str, Any] | None, assessment: Assessment) -> bool:
+    """Whether `assessment` differs from the one in force (`assessment_in_force`) in its level,
+    reasons, advice, monitoring period, priority or rule-set version — the one rule that decides
+    whether an Assessment row is written (decision C, docs/decisions/0008)."""
+    if in_force is None:
+        return True
+    return any(getattr(assessment, name) != in_force[name] for name in ASSESSED_FIELDS)
 
 
 def _engine_answer(person: Person, inputs: AssessmentInputs, today: date) -> engine.Assessment:
@@ -247,7 +278,7 @@ def _monitoring_until(status: PersonStatus, result: engine.Assessment, today: da
 
 def _status_apply(
     status: PersonStatus, assessment: Assessment, *, now: datetime, declared: bool, updated: bool,
-    needs_attention: bool,
+    needs_attention: bool, changed: bool,
 ) -> None:
     status.level = assessment.level
     status.reasons = assessment.reasons
@@ -255,6 +286,7 @@ def _status_apply(
     status.ruleset_version = assessment.ruleset_version
     status.priority = assessment.priority
     status.assessed_at = now
+    status.confirmed_at = None if changed else now
     status.last_activity_at = now
     if declared:
         status.last_declaration_at = now
@@ -306,7 +338,9 @@ def person_reassess(*, person: Person, reason: str, now: datetime | None = None)
     person's data, the rules were applied again.
     """
     assessment = person_assess(person=person, source=Source.REASSESSMENT, now=now or timezone.now())
+    # An unchanged assessment has no row of its own: the event then names the person.
     audit_record(
-        actor=None, action="person.reassess", obj=assessment, person_id=person.pk, reason=reason[:200]
+        actor=None, action="person.reassess", obj=assessment if assessment.pk else person, person_id=person.pk,
+        reason=reason[:200],
     )
     return assessment

@@ -20,6 +20,7 @@ and then the inputs are read again — the lock is held, so that later statement
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -95,6 +96,34 @@ def assessment_inputs(person: Person, *, since: date) -> AssessmentInputs:
     )
 
 
+def assessment_inputs_many(people: Sequence[Person], *, since: date) -> dict[int, AssessmentInputs]:
+    """`assessment_inputs` for a batch of people (the rush worker: monitoring/pending.py): their
+    status rows created where missing and locked in person order, and on PostgreSQL every input
+    read by one statement for the whole batch (the people whose row another transaction wrote
+    meanwhile are read again, one by one, as `assessment_inputs` does)."""
+    by_id = {p.pk: p for p in people}
+    PersonStatus.objects.bulk_create([PersonStatus(person_id=pk) for pk in sorted(by_id)], ignore_conflicts=True)
+    if connections[router.db_for_write(PersonStatus)].vendor != "postgresql":
+        return {pk: assessment_inputs(by_id[pk], since=since) for pk in sorted(by_id)}
+    sources = exposure_sources()
+    extra: list[LiteralString | rowsql.JsonRows] = [_ANSWERS, _RECENT, *map(_exposures_read, sources), _FRESH]
+    found = rowsql.fetch_all_with(
+        PersonStatus, extra, "monitoring_personstatus.person_id = ANY(%s)", [Kind.UNIVERSAL.value, since, sorted(by_id)],
+        order_by="monitoring_personstatus.person_id", for_update=True,
+    )
+    inputs: dict[int, AssessmentInputs] = {}
+    for status, values in found:
+        person = by_id[status.person_id]
+        status.person = person
+        read, fresh = _inputs_of(status, values)
+        if not fresh:
+            again = _locked_read(person, since)
+            assert again is not None  # locked by this transaction
+            read = again[0]
+        inputs[person.pk] = read
+    return inputs
+
+
 def _exposures(source: ExposureSource, person: Person) -> list[ExposureFact]:
     rows = rowsql.fetch_values(source.model, (source.code, source.on), "person_id = %s", [person.pk], suffix="ORDER BY id")
     return [ExposureFact(code=code, on=on) for code, on in rows]
@@ -114,8 +143,13 @@ def _locked_read(person: Person, since: date) -> tuple[AssessmentInputs, bool] |
     )
     if found is None:
         return None
-    status, (answers, recent, *exposures, fresh) = found
+    status, values = found
     status.person = person  # the caller's instance: no second read of the person
+    return _inputs_of(status, values)
+
+
+def _inputs_of(status: PersonStatus, values: tuple[Any, ...]) -> tuple[AssessmentInputs, bool]:
+    answers, recent, *exposures, fresh = values
     inputs = AssessmentInputs(
         answers=[_ANSWERS_FIELD.from_db_value(token, None, None) for token in json.loads(answers)],
         recent_updates=[

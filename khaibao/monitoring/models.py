@@ -35,7 +35,11 @@ class PersonStatus(models.Model):
     recommendations = models.JSONField(default=list, blank=True)  # recommendation codes
     ruleset_version = models.CharField(max_length=20, blank=True)
     priority = models.IntegerField(default=0)
-    assessed_at = models.DateTimeField(null=True, blank=True)
+    assessed_at = models.DateTimeField(null=True, blank=True)  # the latest run of the engine
+    # Decision C (docs/decisions/0008): an Assessment row is written only when the assessment
+    # changes; a run that finds it unchanged writes none and stamps this instead. Null until a
+    # run confirms the assessment in force, and again after a change.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     monitoring_from = models.DateField(null=True, blank=True)
     monitoring_until = models.DateField(null=True, blank=True)
     last_declaration_at = models.DateTimeField(null=True, blank=True)
@@ -132,7 +136,10 @@ class Source(models.TextChoices):
 
 
 class Assessment(models.Model):
-    """One run of the risk engine for a person, kept for explanation and audit.
+    """A change of a person's assessment, kept for explanation and audit: a run of the risk engine
+    that changed the level, reasons, advice, monitoring period, priority or rule-set version
+    (`ASSESSED_FIELDS`). A run that changes none of them writes no row; the status row records
+    when it last confirmed the assessment unchanged (`PersonStatus.confirmed_at`).
 
     `level`, `reasons` and `recommendations` are what the person was shown: when an open high or
     urgent level was kept (never lowered silently), `engine_level` holds the engine's own answer
@@ -171,3 +178,29 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}: {self.level} ({self.source})"
+
+
+# What makes an assessment a new one (decision C): a run whose values of these equal those of the
+# status row (the assessment in force) changes nothing and writes no Assessment row.
+ASSESSED_FIELDS = ("level", "reasons", "recommendations", "monitoring_until", "priority", "ruleset_version")
+
+
+class PendingAssessment(models.Model):
+    """A daily update stored first in rush mode (decision D, docs/decisions/0008): acknowledged
+    (202) and waiting for the worker to assess its person (monitoring/pending.py). Written by the
+    same statement as the update and its audit event; deleted by the transaction that assesses it,
+    so it is assessed once, or again after a crash that rolled that transaction back — never
+    twice. One row per daily update: a replaced update waits in the row it already has.
+    """
+
+    # The update's id: no foreign key, as for Assessment.daily_update (partitioned table).
+    daily_update_id = models.BigIntegerField(primary_key=True)
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    queued_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["queued_at"], name="pending_assessment_queued")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.day} (pending)"

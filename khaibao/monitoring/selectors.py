@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -10,7 +11,8 @@ from django.utils import timezone
 
 from khaibao.accounts.models import Account
 from khaibao.core import rowsql
-from khaibao.monitoring.models import DailyUpdate, PersonStatus
+from khaibao.declarations.models import Declaration
+from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
 from khaibao.monitoring.sources import status_read_sources
 from khaibao.people.access import is_active_volunteer
 from khaibao.people.models import CONSENTED, Delegation, Person
@@ -98,6 +100,36 @@ def person_status_read(person: Person, *, now: datetime) -> StatusRead:
     )
 
 
+def assessments_in_force(person: Person, moments: Sequence[datetime]) -> list[Assessment | None]:
+    """For each of `moments`, the assessment the person had then: the latest change at or before
+    it (None before the first). Assessment rows are changes only (decision C), so a write that
+    confirmed the assessment unchanged points back to the change it confirmed. Two queries."""
+    if not moments:
+        return []
+    rows = Assessment.objects.filter(person=person).order_by("created_at", "pk")
+    earlier = rows.filter(created_at__lt=min(moments)).last()
+    changes = [*([earlier] if earlier else []), *rows.filter(created_at__gte=min(moments), created_at__lte=max(moments))]
+    in_force: list[Assessment | None] = []
+    for moment in moments:
+        found = None
+        for change in changes:  # a handful: one row per change of level, advice or period
+            if change.created_at > moment:
+                break
+            found = change
+        in_force.append(found)
+    return in_force
+
+
+def declarations_assessed(person: Person, declarations: Sequence[Declaration]) -> list[Assessment | None]:
+    """The assessment each of `declarations` left the person with: its own when it changed the
+    assessment, else the one it confirmed (`assessments_in_force`). At most two queries, none when
+    every declaration has its own (select_related("assessment"))."""
+    own = [getattr(d, "assessment", None) for d in declarations]
+    missing = [d.created_at for d, a in zip(declarations, own, strict=True) if a is None]
+    found = iter(assessments_in_force(person, missing))
+    return [a if a is not None else next(found) for a in own]
+
+
 def monitoring_progress(
     status: PersonStatus | None, today: date, *, days_updated: int | None = None
 ) -> MonitoringProgress:
@@ -162,6 +194,11 @@ def _updated_on(status: PersonStatus | None, today: date) -> bool:
     if status is None or status.last_update_at is None:
         return False
     return timezone.localdate(status.last_update_at) == today
+
+
+def daily_update_of(person: Person, day: date) -> DailyUpdate | None:
+    """The person's daily update of `day`, or None."""
+    return DailyUpdate.objects.filter(person=person, day=day).first()
 
 
 def update_symptoms_recent(person: Person, *, since: date) -> list[tuple[date, list[str], Decimal | None]]:

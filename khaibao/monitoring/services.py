@@ -23,7 +23,7 @@ from khaibao.core.errors import ServiceError
 from khaibao.declarations.questionnaires import current_questionnaire
 from khaibao.monitoring import statements
 from khaibao.monitoring.assessment import person_assess, person_assess_inputs, person_assess_written_with
-from khaibao.monitoring.models import Assessment, DailyUpdate, Feeling, Source
+from khaibao.monitoring.models import Assessment, DailyUpdate, Feeling, PendingAssessment, Source
 from khaibao.monitoring.statements import FromWritten, Written
 from khaibao.people.access import DeclaredAs, declarer_relation
 from khaibao.people.models import Person
@@ -75,6 +75,67 @@ def daily_update_put(
         data={"day": day.isoformat()},
     )
     return update, assessment, created
+
+
+def daily_update_store(
+    *,
+    actor: Any,
+    person: Person,
+    day: date,
+    symptoms: Sequence[str] = (),
+    temperature: Decimal | float | None = None,
+    feeling: str = Feeling.WELL,
+    ip: str = "",
+    declared_as: DeclaredAs | None = None,
+) -> tuple[DailyUpdate, bool]:
+    """`daily_update_put` in rush mode (decision D, docs/decisions/0008): the same checks, then the
+    update stored first — the update row, its place among the pending assessments and its audit
+    event, in one statement on PostgreSQL — and assessed later by the worker
+    (monitoring/pending.py, within 60 s). Returns (update, created); the caller answers 202.
+
+    No status row is read or locked, and on PostgreSQL no transaction is opened around the one
+    statement (it is atomic by itself): under overload the request costs one round trip here.
+    """
+    now = timezone.now()
+    codes, value = _update_fields(
+        day=day, today=timezone.localdate(now), symptoms=symptoms, temperature=temperature, feeling=feeling
+    )
+    update = DailyUpdate(
+        person=person, day=day, symptoms=codes, temperature=value, feeling=feeling,
+        updated_by=actor if getattr(actor, "pk", None) is not None else None,
+        updated_as=declared_as or declarer_relation(actor, person), created_at=now, updated_at=now,
+    )
+    event = audit_event(
+        actor=actor, action="daily_update.create", person_id=person.pk, ip=ip, data={"day": day.isoformat()}
+    )
+    event.object_type = DailyUpdate.__name__
+    if statements.writes_in_one_statement():
+        update.pk, update.created_at = statements.stored_first_write(
+            written=_upsert_statement(update), person_id=person.pk, day=day, now=now, event=event,
+            event_from_written=_event_from_update(now),
+        )
+        update._state.adding, update._state.db = False, connection.alias
+        return update, update.created_at == now
+    with transaction.atomic():
+        created = _upsert(update, now)
+        PendingAssessment.objects.bulk_create(
+            [PendingAssessment(daily_update_id=update.pk, person=person, day=day, queued_at=now)], ignore_conflicts=True
+        )
+        event.action = "daily_update.create" if created else "daily_update.replace"
+        event.object_id = str(update.pk)
+        rowsql.create(event)
+    return update, created
+
+
+def _event_from_update(now: datetime) -> dict[str, FromWritten]:
+    return {
+        # Created or replaced: known only once the upsert ran (a replaced row keeps its created_at).
+        "action": FromWritten(
+            "CASE WHEN created_at = %s THEN 'daily_update.create' ELSE 'daily_update.replace' END",
+            reads=("created_at",), params=(rowsql.param(DailyUpdate, "created_at", now),),
+        ),
+        "object_id": FromWritten("id::text", reads=("id",)),
+    }
 
 
 def _update_fields(
@@ -157,15 +218,7 @@ def _put_in_one_statement(update: DailyUpdate, *, actor: Any, now: datetime, ip:
     assessment, read_back = person_assess_written_with(
         person=person, inputs=inputs, source=Source.DAILY_UPDATE, now=now, daily_update=update,
         written=Written("daily_update", _upsert_statement(update), read_back=("created_at",)),
-        event=event,
-        event_from_written={
-            # Created or replaced: known only once the upsert ran (a replaced row keeps its created_at).
-            "action": FromWritten(
-                "CASE WHEN created_at = %s THEN 'daily_update.create' ELSE 'daily_update.replace' END",
-                reads=("created_at",), params=(rowsql.param(DailyUpdate, "created_at", now),),
-            ),
-            "object_id": FromWritten("id::text", reads=("id",)),
-        },
+        event=event, event_from_written=_event_from_update(now),
     )
     update.pk, update.created_at = assessment.daily_update_id, read_back["created_at"]
     update._state.adding, update._state.db = False, connection.alias

@@ -10,6 +10,14 @@ and the audit event in ONE statement — one round trip where the portable path 
          event AS (INSERT … (SELECT id::text FROM written) …)
     SELECT assessment.id, written.id, … FROM written, assessment
 
+When the assessment changes nothing (decision C: monitoring/assessment.py, `assessment_changed`)
+the `assessment` part is left out and the status row takes its values as parameters:
+
+    WITH written AS (INSERT … RETURNING id, …),
+         status AS (UPDATE … SET assessed_at = %s, confirmed_at = %s, … WHERE …),
+         event AS (INSERT …)
+    SELECT written.id, … FROM written
+
 Each part is a `Clause` that declares what it reads of the parts before it; `_compose` puts the
 parts in that order, turns every read into the RETURNING list of the part read from, and refuses a
 clause that reads a later part or a column nobody returns. Callers name no alias and write no
@@ -32,8 +40,10 @@ from khaibao.audit.models import AuditEvent
 from khaibao.core import rowsql
 from khaibao.monitoring.models import STATUS_COLUMNS, Assessment, PersonStatus
 
-Part = Literal["written", "assessment", "status", "event"]
-PARTS: Final[tuple[Part, ...]] = get_args(Part)  # the statement's order
+Part = Literal["written", "assessment", "status", "pending", "event"]
+# The statement's order. An assessed write has `written`, `assessment` (left out when nothing
+# changed), `status` and `event`; a write stored first (rush mode) `written`, `pending`, `event`.
+PARTS: Final[tuple[Part, ...]] = get_args(Part)
 WrittenKind = Literal["declaration", "daily_update"]
 
 # psycopg caches the parsed statement only below this many parameters: above it, it parses the
@@ -82,7 +92,7 @@ class Clause:
 
 @dataclass(frozen=True)
 class WriteResult:
-    assessment_id: int
+    assessment_id: int | None  # None: the assessment did not change, no row was written
     written_id: int
     read_back: dict[str, Any]
 
@@ -110,10 +120,11 @@ _LINK: Final[Mapping[WrittenKind, str]] = {"daily_update": "daily_update_id", "d
 
 
 @cache
-def _status_write(kind: WrittenKind) -> tuple[dict[str, LiteralString], tuple[str, ...]]:
-    # (status column → assessment column, the status columns written as parameters)
+def _status_write(kind: WrittenKind, assessed: bool) -> tuple[dict[str, LiteralString], tuple[str, ...]]:
+    # (status column → assessment column, the status columns written as parameters). Without an
+    # Assessment row every column the write may change is a parameter.
     time_column, unchanged = _STATUS_AFTER[kind]
-    copied = {**_STATUS_FROM_ASSESSMENT, time_column: "created_at"}
+    copied = {**_STATUS_FROM_ASSESSMENT, time_column: "created_at"} if assessed else {}
     return copied, tuple(c for c in STATUS_COLUMNS if c not in copied and c not in unchanged)
 
 
@@ -127,8 +138,11 @@ def _assessment(assessment: Assessment, kind: WrittenKind) -> Clause:
     return Clause("assessment", sql, params, {"written": ("id",)})
 
 
-def _status(status: PersonStatus, kind: WrittenKind) -> Clause:
-    copied, columns = _status_write(kind)
+def _status(status: PersonStatus, kind: WrittenKind, *, assessed: bool) -> Clause:
+    copied, columns = _status_write(kind, assessed)
+    if not assessed:
+        sql, params = rowsql.update_statement(status, columns)
+        return Clause("status", sql, params)
     expressions: dict[str, LiteralString] = {name: f"assessment.{source}" for name, source in copied.items()}
     sql, params = rowsql.update_statement(status, columns, expressions=expressions, from_="assessment")
     return Clause("status", sql, params, {"assessment": tuple(dict.fromkeys(copied.values()))})
@@ -146,9 +160,10 @@ def _event(event: AuditEvent, from_written: Mapping[str, FromWritten]) -> Clause
 def _returning(clauses: Sequence[Clause], select: Mapping[Part, tuple[str, ...]]) -> dict[Part, tuple[str, ...]]:
     # Each part returns what later parts and the final SELECT read of it, in first-read order.
     returning: dict[Part, dict[str, None]] = {}
-    for position, clause in enumerate(clauses):
-        if clause.part != PARTS[position]:
-            raise ValueError(f"part {position} is {clause.part!r}, expected {PARTS[position]!r}")
+    order = [c.part for c in clauses]
+    if order != [p for p in PARTS if p in order] or order[0] != "written" or order[-1] != "event":
+        raise ValueError(f"parts {order!r}: expected some of {PARTS!r} in that order, from written to event")
+    for clause in clauses:
         for part, columns in clause.reads.items():
             if part not in returning:
                 raise ValueError(f"{clause.part!r} reads {part!r}, which is not written before it")
@@ -177,22 +192,59 @@ def _compose(
 
 
 def assessed_write(
-    *, written: Written, assessment: Assessment, status: PersonStatus, event: AuditEvent,
+    *, written: Written, assessment: Assessment | None, status: PersonStatus, event: AuditEvent,
     event_from_written: Mapping[str, FromWritten],
 ) -> WriteResult:
-    """Write `written`, the unsaved `assessment` (linked to it), the locked `status` row (as the
-    assessment left it in memory) and the unsaved audit `event` in one statement, inside the
-    caller's transaction. Returns the new ids and the `read_back` columns of the written row."""
+    """Write `written`, the unsaved `assessment` (linked to it; None when it changed nothing and
+    gets no row), the locked `status` row (as the assessment left it in memory) and the unsaved
+    audit `event` in one statement, inside the caller's transaction. Returns the new ids and the
+    `read_back` columns of the written row."""
+    assessed = assessment is not None
     clauses = (
-        _written(written), _assessment(assessment, written.kind), _status(status, written.kind),
+        _written(written),
+        *((_assessment(assessment, written.kind),) if assessment is not None else ()),
+        _status(status, written.kind, assessed=assessed),
         _event(event, event_from_written),
     )
-    select: tuple[tuple[Part, tuple[str, ...]], ...] = (("assessment", ("id",)), ("written", ("id", *written.read_back)))
+    select: tuple[tuple[Part, tuple[str, ...]], ...] = (
+        *((("assessment", ("id",)),) if assessed else ()), ("written", ("id", *written.read_back)),
+    )
     sql = _compose(tuple((c.part, c.sql, tuple(c.reads.items())) for c in clauses), select)
     params = [param for clause in clauses for param in clause.params]
     if len(params) > PARAMS_MAX:
         raise ValueError(f"{len(params)} parameters: keep an assessed write at most {PARAMS_MAX} (PARAMS_MAX)")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        assessment_id, written_id, *values = cursor.fetchone()
+        row = cursor.fetchone()
+    assessment_id, (written_id, *values) = (row[0], row[1:]) if assessed else (None, row)
     return WriteResult(assessment_id, written_id, dict(zip(written.read_back, values, strict=True)))
+
+
+# A daily update stored first waits here for the worker (monitoring/pending.py); a replaced
+# update keeps its place (and its first queued_at: the 60 s promise counts from it).
+_PENDING: Final = (
+    "INSERT INTO monitoring_pendingassessment (daily_update_id, person_id, day, queued_at)"
+    " SELECT id, %s, %s, %s FROM written ON CONFLICT (daily_update_id) DO NOTHING"
+)
+
+
+def stored_first_write(
+    *, written: rowsql.Statement, person_id: int, day: Any, now: Any, event: AuditEvent,
+    event_from_written: Mapping[str, FromWritten],
+) -> tuple[int, Any]:
+    """Rush mode (decision D): the daily update `written` (its upsert), its pending assessment and
+    the audit `event` in one statement, inside the caller's transaction. Returns the update's id
+    and stored created_at."""
+    sql, params = written
+    clauses = (
+        Clause("written", sql, params),
+        Clause("pending", _PENDING, [person_id, day, now], {"written": ("id",)}),
+        _event(event, event_from_written),
+    )
+    select: tuple[tuple[Part, tuple[str, ...]], ...] = (("written", ("id", "created_at")),)
+    statement = _compose(tuple((c.part, c.sql, tuple(c.reads.items())) for c in clauses), select)
+    values = [param for clause in clauses for param in clause.params]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, values)
+        written_id, created_at = cursor.fetchone()
+    return written_id, created_at

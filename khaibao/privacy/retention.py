@@ -27,7 +27,7 @@ from khaibao.core.idempotency import idempotency_records_expired
 from khaibao.core.models import IdempotencyRecord
 from khaibao.declarations.models import Declaration
 from khaibao.exports.models import ExportJob
-from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
+from khaibao.monitoring.models import Assessment, DailyUpdate, PendingAssessment, PersonStatus
 from khaibao.notifications.models import Notification
 from khaibao.passes.models import PassCode
 from khaibao.people.models import Person
@@ -52,7 +52,11 @@ def _shells(now: datetime) -> QuerySet[Any]:
 
 def inactive_people(now: datetime) -> QuerySet[Person]:
     """People whose last activity is older than RETENTION_HEALTH_DAYS (a declaration, an update,
-    an official's action all move it); anonymous erasure shells are left to their own rule."""
+    an official's action all move it); anonymous erasure shells are left to their own rule.
+
+    A daily update stored first in rush mode (decision D) moves the activity only once the worker
+    has assessed it: until then its pending row says the person is active, or the purge would
+    delete an update it had just acknowledged (bench/RESULTS.md, "Rush mode")."""
     cutoff = now - timedelta(days=settings.RETENTION_HEALTH_DAYS)
     return (
         Person.objects.annotate(
@@ -60,6 +64,7 @@ def inactive_people(now: datetime) -> QuerySet[Person]:
         )
         .filter(last__lt=cutoff)
         .exclude(pk__in=_shells(now))
+        .exclude(pk__in=PendingAssessment.objects.values("person_id"))
     )
 
 

@@ -82,6 +82,25 @@ def _render(rules: RuleSet) -> str:
         f"| any underlying condition | +{p.condition} |",
         f"| pregnancy | +{p.pregnant} |",
         "",
+        "## What is stored: changes, not runs",
+        "",
+        "Every declaration, daily update, traced contact and new epidemic zone runs the engine again, "
+        "but an assessment is stored (an `Assessment` row) only when it **changes** what the person was "
+        "told: the level, the reasons, the recommendations, the monitoring period (its last day; an ended "
+        "period counts as none), the priority or the rule-set version (decision C, "
+        "docs/decisions/0008). A run that changes none of them stores no row; the person's status row "
+        "records it: `assessed_at` is the latest run, `confirmed_at` the latest run that found the "
+        "assessment unchanged (empty again after a change). The answer to the write always carries the "
+        "assessment in force.",
+        "",
+        "So the assessment history shown to citizens and officials (the case view's \"assessment "
+        "changes\", the declarations list with the level each declaration left) and the \"My data\" "
+        "export list **changes**: one entry per change, not one per update; the officials' exports "
+        "(triage list, follow-up list, statistics) read the status rows and are unchanged. "
+        "Any statistic that counts assessments counts changes of assessment; none of the dashboards "
+        "or rollups counts them today (they count people, declarations, daily updates, levels on the "
+        "status rows and follow-up codes).",
+        "",
         "## Codes",
         "",
     ]

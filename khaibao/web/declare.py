@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
+from khaibao.core.overload import rush_requested
 from khaibao.declarations.answers import DeclarationIn, ExposureIn, RiskDeclarationIn, SymptomIn, TravelIn
 from khaibao.declarations.labels import CONDITION_LABELS, EXPOSURE_LABELS, SYMPTOM_LABELS, label
 from khaibao.declarations.questionnaires import (
@@ -352,9 +353,12 @@ def daily_update(request: SignedInRequest, person_id: int) -> HttpResponse:
     person = declaring.person
     today = timezone.localdate()
     questionnaire = current_questionnaire()
+    # Rush mode (decision D, core/overload.py): stored first, assessed by the worker within a
+    # minute; the status page says "assessing" and refreshes until it is done.
+    write = monitoring_services.daily_update_store if rush_requested(request) else monitoring_services.daily_update_put
     if request.method == "POST" and "well" in request.POST:
         try:
-            monitoring_services.daily_update_put(
+            write(
                 actor=request.user, person=person, day=today, feeling=Feeling.WELL, ip=client_ip(request),
                 declared_as=declaring.declared_as,
             )
@@ -370,7 +374,7 @@ def daily_update(request: SignedInRequest, person_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            monitoring_services.daily_update_put(
+            write(
                 actor=request.user,
                 person=person,
                 day=data["day"],

@@ -17,7 +17,8 @@ from khaibao.monitoring.explain import (
     level_display,
     status_level_display,
 )
-from khaibao.monitoring.selectors import monitoring_progress, person_status
+from khaibao.monitoring.pending import person_pending
+from khaibao.monitoring.selectors import declarations_assessed, monitoring_progress, person_status
 from khaibao.passes.services import pass_issue_with_code
 from khaibao.people.access import access_person_for_declarer
 from khaibao.venues.selectors import exposures_of
@@ -32,6 +33,7 @@ def status_page(request: SignedInRequest, person_id: int) -> HttpResponse:
     status = person_status(person)
     level = status_level_display(status)
     history = declarations_history(person, limit=HISTORY_ON_PAGE)
+    assessed = declarations_assessed(person, history)
     return render(
         request,
         "web/status/status.html",
@@ -42,9 +44,11 @@ def status_page(request: SignedInRequest, person_id: int) -> HttpResponse:
             "reasons": explain_reasons(status.reasons) if status and level["level"] else [],
             "recommendations": explain_recommendations(status.recommendations) if status and level["level"] else [],
             "progress": monitoring_progress(status, timezone.localdate()),
-            "history": [(d, level_display(d.assessment.level if hasattr(d, "assessment") else None)) for d in history],
+            "history": [(d, level_display(a.level if a else None)) for d, a in zip(history, assessed, strict=True)],
             "pass_info": pass_issue_with_code(person=person),
             "follow_up": followup_for_citizen(person),
+            # Rush mode (decision D): an update stored first is not assessed yet.
+            "pending": person_pending(person.pk),
             # Issue 20: where and when the person was at a venue with a case, beside the rule's words.
             "venue_exposures": exposures_of(person.pk),
         },

@@ -31,6 +31,7 @@ def _items(user: Any) -> list[tuple[str, str]]:
         if scope == "national":
             items.append(("backoffice:break_glass_review", _("Break-glass review")))
         items.append(("backoffice:verify", _("Verify a health pass")))
+        items.append(("backoffice:health", _("Service health")))
         return items
     if role == "checkpoint":
         return [("backoffice:verify", _("Verify a health pass"))]

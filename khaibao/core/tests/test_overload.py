@@ -25,6 +25,7 @@ def _put_update(client, world, stamp: str | None):
 
 def test_it_refuses_a_request_that_waited_too_long_in_the_queue(world, api, settings):
     settings.OVERLOAD_MAX_QUEUE_MS = 500
+    settings.RUSH_MODE = False  # on, a late daily update is stored first (test_rush.py)
     client = api.as_(world.lan)
 
     resp = _put_update(client, world, f"t={time.time() - 2:.3f}")
@@ -145,6 +146,7 @@ def _wsgi(path: str, stamp: str | None, method: str = "GET") -> tuple[str, dict[
 
 def test_the_wsgi_entry_point_refuses_a_late_request_before_django_sees_it(world, settings):
     settings.OVERLOAD_MAX_QUEUE_MS = 500
+    settings.RUSH_MODE = False  # on, a late daily update is let through marked (monitoring/tests/test_rush.py)
 
     from khaibao.wsgi import application
 

@@ -4,6 +4,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from khaibao.audit.services import audit_record, audit_verify
 from khaibao.core.models import IdempotencyRecord
 from khaibao.declarations.models import Declaration
 from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
+from khaibao.monitoring.pending import pending_assess_all
 from khaibao.notifications.models import Notification
 from khaibao.passes.models import PassCode
 from khaibao.people.models import Person
@@ -83,6 +85,26 @@ def test_it_erases_health_data_after_the_period_and_keeps_the_statistics(world, 
     assert rollups() == before
     event = AuditEvent.objects.filter(action="privacy.retention").get()
     assert event.data["counts"]["declarations"] == 1
+
+
+def test_it_keeps_an_update_stored_first_by_someone_inactive_until_it_is_assessed(world, api, settings):
+    # Rush mode (decision D): the update is acknowledged before the status row moves.
+    client = api.as_(world.lan)
+    declare_and_update(client, world.lan_child)
+    settings.OVERLOAD_MAX_QUEUE_MS = 500
+    with time_machine.travel(timezone.now() + timedelta(days=181)):
+        late = {"X-Request-Start": f"t={time.time() - 2:.3f}"}
+        resp = api.as_(world.lan).put(
+            f"/api/v1/people/{world.lan_child.id}/updates/{timezone.localdate().isoformat()}",
+            {"symptoms": [], "temperature": None, "feeling": "well"}, headers=late,
+        )
+        assert resp.status_code == 202, resp.content
+        retention_purge.call()
+        assert DailyUpdate.objects.filter(person=world.lan_child, day=timezone.localdate()).exists()
+        pending_assess_all()
+        retention_purge.call()
+        assert DailyUpdate.objects.filter(person=world.lan_child, day=timezone.localdate()).exists()
+    assert PersonStatus.objects.get(person=world.lan_child).last_update_at is not None
 
 
 def test_it_erases_notifications_and_short_lived_rows(world, api, sms):

@@ -1,0 +1,166 @@
+"""Rush mode's worker side (decision D, docs/decisions/0008): the daily updates stored first are
+assessed in set-based batches, within 60 s.
+
+Under overload (core/overload.py) a daily update is stored first (`daily_update_store`: the update,
+a `PendingAssessment` row and the audit event in one statement) and answered 202. The periodic task
+`pending_assessments_run` (every 5 s) drains them here, batch after batch, each batch in one
+transaction:
+
+1. claim up to RUSH_BATCH_SIZE pending rows, oldest first, `FOR UPDATE SKIP LOCKED` (several
+   workers share the backlog without waiting on each other);
+2. lock their people's status rows, in person order, and read every input of their assessments
+   in one statement (monitoring/inputs.py, `assessment_inputs_many`);
+3. run the risk engine per person (pure, in memory: `assessment_compute`, the same rule as a
+   synchronous update, decision C included);
+4. write set-based: one INSERT of the assessments that changed, one UPDATE of the status rows, one
+   INSERT of the audit events (`daily_update.assess`, one per person, naming the updates) and one
+   DELETE of the claimed rows.
+
+A pending row disappears only in the transaction that assessed it: a crash rolls both back and a
+later batch assesses it — so every acknowledged update is assessed once, never twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Min
+from django.utils import timezone
+
+from khaibao.audit.models import AuditEvent
+from khaibao.audit.services import audit_event
+from khaibao.core.counters import counter_add, counters_since
+from khaibao.declarations.questionnaires import current_questionnaire
+from khaibao.monitoring.assessment import assessment_compute
+from khaibao.monitoring.inputs import AssessmentInputs, assessment_inputs_many
+from khaibao.monitoring.models import (
+    STATUS_COLUMNS,
+    Assessment,
+    DailyUpdate,
+    PendingAssessment,
+    PersonStatus,
+    Source,
+)
+from khaibao.people.models import Person
+
+# Operational counters (core/counters.py): updates acknowledged in rush mode and assessed by the
+# worker (one addition per batch, never per request: the requests are the overload).
+ASSESSED_COUNTER = "rush.assessed"
+# A run stops starting new batches after this long, leaving the worker to its other jobs; the
+# next run (5 s later) goes on.
+RUN_BUDGET_SECONDS = 20.0
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    updates: int  # pending rows assessed (acknowledged updates)
+    people: int
+    changed: int  # Assessment rows written (decision C: only changes)
+
+
+def pending_assess_batch(*, limit: int | None = None, now: datetime | None = None) -> BatchResult:
+    """Assess one batch of daily updates stored first (oldest first), in one transaction."""
+    limit = limit or settings.RUSH_BATCH_SIZE
+    with transaction.atomic():
+        claimed = list(
+            PendingAssessment.objects.select_for_update(skip_locked=True).order_by("queued_at", "daily_update_id")[
+                :limit
+            ]
+        )
+        if not claimed:
+            return BatchResult(0, 0, 0)
+        now = now or timezone.now()
+        by_person: dict[int, list[PendingAssessment]] = {}
+        for row in claimed:
+            by_person.setdefault(row.person_id, []).append(row)
+        people = list(Person.objects.filter(pk__in=by_person).only("id", "birth_year", "home_ward_id"))
+        since = timezone.localdate(now) - timedelta(days=current_questionnaire().lookback_days)
+        inputs = assessment_inputs_many(people, since=since)
+        changes: list[Assessment] = []
+        statuses: list[PersonStatus] = []
+        events: list[AuditEvent] = []
+        for person in people:
+            _assess(person, by_person[person.pk], inputs[person.pk], now, changes, events)
+            statuses.append(inputs[person.pk].status)
+        Assessment.objects.bulk_create(changes)
+        PersonStatus.objects.bulk_update(statuses, STATUS_COLUMNS)
+        AuditEvent.objects.bulk_create(events)
+        PendingAssessment.objects.filter(daily_update_id__in=[r.daily_update_id for r in claimed]).delete()
+        counter_add(ASSESSED_COUNTER, len(claimed), now=now)
+    return BatchResult(len(claimed), len(people), len(changes))
+
+
+def _assess(
+    person: Person, rows: Sequence[PendingAssessment], inputs: AssessmentInputs, now: datetime,
+    changes: list[Assessment], events: list[AuditEvent],
+) -> None:
+    # The newest update the batch holds for the person links the assessment; every pending update
+    # of the person is read by it (the inputs hold all recent updates).
+    latest = max(rows, key=lambda r: (r.day, r.queued_at))
+    status = inputs.status
+    updated_before = status.last_update_at
+    assessment, changed = assessment_compute(
+        person=person, inputs=inputs, source=Source.DAILY_UPDATE, now=now, declaration=None,
+        daily_update=DailyUpdate(pk=latest.daily_update_id, person_id=person.pk, day=latest.day),
+        needs_attention=False,
+    )
+    # The update was sent when it was queued, not when the worker got to it: "updated today"
+    # (reminders, compliance) must not move to the next day for an update sent at 23:59.
+    sent = max(r.queued_at for r in rows)
+    status.last_update_at = max(sent, updated_before) if updated_before else sent
+    if changed:
+        changes.append(assessment)
+    event = audit_event(
+        actor=None, action="daily_update.assess", person_id=person.pk,
+        data={"updates": sorted(r.daily_update_id for r in rows)},
+    )
+    event.object_type, event.object_id = DailyUpdate.__name__, str(latest.daily_update_id)
+    events.append(event)
+
+
+def pending_assess_all(*, budget_seconds: float = RUN_BUDGET_SECONDS) -> dict[str, int]:
+    """Batches until nothing is pending or the budget is spent: what the periodic task runs."""
+    started = time.monotonic()
+    totals = {"updates": 0, "people": 0, "changed": 0, "batches": 0}
+    while time.monotonic() - started < budget_seconds:
+        result = pending_assess_batch()
+        if not result.updates:
+            break
+        totals["batches"] += 1
+        totals["updates"] += result.updates
+        totals["people"] += result.people
+        totals["changed"] += result.changed
+    return totals
+
+
+# --- Reads -----------------------------------------------------------------------------------
+
+
+def update_pending(person_id: int, day: date) -> bool:
+    """Whether the person's update of `day` waits for its assessment (the poll: GET …/updates/{day})."""
+    return PendingAssessment.objects.filter(person_id=person_id, day=day).exists()
+
+
+def person_pending(person_id: int) -> bool:
+    """Whether any daily update of the person waits for its assessment (the status page)."""
+    return PendingAssessment.objects.filter(person_id=person_id).exists()
+
+
+def pending_backlog(*, now: datetime) -> dict[str, Any]:
+    """For /healthz (settings.HEALTH_BACKLOG_SOURCES) and the officials' health page: how many
+    daily updates wait for their assessment, how long the oldest has waited, and how many the
+    worker assessed in the last hour (rush mode is on while any waits)."""
+    waiting = PendingAssessment.objects.aggregate(n=Count("daily_update_id"), oldest=Min("queued_at"))
+    oldest = waiting["oldest"]
+    assessed = counters_since([ASSESSED_COUNTER], now - timedelta(hours=1))[ASSESSED_COUNTER]
+    return {
+        "rush_pending_assessments": int(waiting["n"] or 0),
+        "oldest_pending_assessment_seconds": round(max(0.0, (now - oldest).total_seconds()), 1) if oldest else 0.0,
+        "rush_assessed_last_hour": assessed,
+    }
