@@ -400,8 +400,8 @@ class ReportExport:
 def report_header() -> list[str]:
     return [
         _("Unit path"), _("Unit"), _("Members"), _("Confirmed"), _("Awaiting confirmation"), _("Declined"),
-        _("Declared since the start"), _("Declared % of confirmed"),
-        _("Updated today"), _("Updated today % of confirmed"), _("People assisted by volunteers"),
+        _("Declared since the start"), _("Declared, share of confirmed (%)"),
+        _("Updated today"), _("Updated today, share of confirmed (%)"), _("People assisted by volunteers"),
     ]
 
 
