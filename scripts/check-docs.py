@@ -11,12 +11,13 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SETTINGS = ROOT / "khaibao" / "settings.py"
+# khaibao/settings.py and the parts it imports (settings_database.py, settings_messaging.py, …).
+SETTINGS = sorted((ROOT / "khaibao").glob("settings*.py"))
 README = ROOT / "README.md"
 
 
 def main() -> int:
-    read = set(re.findall(r"\benv_(?:str|bool|int|list)\(\s*\"([A-Z][A-Z0-9_]*)\"", SETTINGS.read_text()))
+    read = set(re.findall(r"\benv_(?:str|bool|int|list)\(\s*\"([A-Z][A-Z0-9_]*)\"", "".join(path.read_text() for path in SETTINGS)))
     # First cell of each table row; a row may document several variables: | `A`, `B` | … |
     first_cells = re.findall(r"^\|([^|]*)\|", README.read_text(), flags=re.MULTILINE)
     documented = {name for cell in first_cells for name in re.findall(r"`([A-Z][A-Z0-9_]*)`", cell)}

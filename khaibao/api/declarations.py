@@ -11,8 +11,6 @@ import datetime as dt
 from datetime import date, datetime
 from typing import Any
 
-from django.http import Http404, HttpResponse
-from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
@@ -22,20 +20,15 @@ from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.cases.citizen_view import followup_for_citizen
 from khaibao.core.http import client_ip
-from khaibao.core.overload import rush_requested
-from khaibao.declarations.answer_labels import PlaceNames, answers_labels, place_names, symptom_items
+from khaibao.declarations.answer_labels import PlaceNames, answers_labels, place_names
 from khaibao.declarations.answers import DeclarationIn, ExposureIn, RiskDeclarationIn, SymptomIn, TravelIn
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.selectors import declaration_dict, declarations_history
 from khaibao.monitoring import declaring as declaration_services
-from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.explain import assessment_out, explain_reasons, explain_recommendations
-from khaibao.monitoring.pending import update_pending
 from khaibao.monitoring.selectors import (
-    daily_update_of,
     declarations_assessed,
     monitoring_progress,
-    person_status,
     person_status_read,
 )
 from khaibao.passes.services import pass_issue, pass_issue_with_code
@@ -96,13 +89,6 @@ class RiskDeclarationBody(StrictSchema):
     consent: bool
 
 
-class DailyUpdateBody(StrictSchema):
-    symptoms: list[str] = rules.stated(rules.UPDATE_SYMPTOMS, [])
-    temperature: float | None = rules.stated(rules.TEMPERATURE, None)
-    # Missing is refused by the service with its own field message ("well" or "unwell").
-    feeling: str = Field("", description='"well" or "unwell" (required)')
-
-
 # --- responses ------------------------------------------------------------------------------
 
 class PlainOut(BaseModel):
@@ -156,56 +142,6 @@ class DeclarationOut(Schema):
 class DeclarationPage(Schema):
     items: list[DeclarationOut]
     next_before: int | None
-
-
-class LabelledCodeOut(PlainOut):
-    code: str
-    label: str
-
-
-class DailyUpdateOut(Schema):
-    day: date
-    symptoms: list[str]
-    symptom_labels: list[LabelledCodeOut] = Field(..., description="each symptom code with its name")
-    temperature: float | None
-    feeling: str
-    feeling_label: str
-    assessment: AssessmentOut
-
-
-class PendingOut(Schema):
-    status: str = Field(..., description='"pending": stored, the assessment follows within a minute')
-
-
-class DailyUpdatePendingOut(Schema):
-    """A daily update stored first in rush mode (202): poll the `Location` for its assessment."""
-
-    day: date
-    symptoms: list[str]
-    symptom_labels: list[LabelledCodeOut] = Field(..., description="each symptom code with its name")
-    temperature: float | None
-    feeling: str
-    feeling_label: str
-    assessment: PendingOut
-
-
-class PolledAssessmentOut(Schema):
-    status: str = Field(..., description='"pending" (poll again) or "done"')
-    level: str | None = None
-    reasons: list[ReasonOut] = []
-    recommendations: list[RecommendationOut] = []
-    monitoring_until: date | None = None
-    ruleset_version: str | None = None
-
-
-class DailyUpdatePolledOut(Schema):
-    day: date
-    symptoms: list[str]
-    symptom_labels: list[LabelledCodeOut] = Field(..., description="each symptom code with its name")
-    temperature: float | None
-    feeling: str
-    feeling_label: str
-    assessment: PolledAssessmentOut
 
 
 class MonitoringOut(PlainOut):
@@ -335,68 +271,6 @@ def declaration_list(
         "items": [_declaration_out(d, names, a) for d, a in zip(items, assessed, strict=True)],
         "next_before": items[-1].version if more else None,
     }
-
-
-def _update_fields(update: Any) -> dict[str, Any]:
-    return {
-        "day": update.day,
-        "symptoms": update.symptoms,
-        "symptom_labels": symptom_items(update.symptoms or []),
-        "temperature": float(update.temperature) if update.temperature is not None else None,
-        "feeling": update.feeling,
-        "feeling_label": update.get_feeling_display(),  # type: ignore[attr-defined]
-    }
-
-
-@router.put(
-    "/{person_id}/updates/{day}",
-    response={200: DailyUpdateOut, 201: DailyUpdateOut, 202: DailyUpdatePendingOut, 400: ErrorOut, 404: ErrorOut},
-)
-def daily_update_put(
-    request: AuthedRequest, response: HttpResponse, person_id: int, day: date, data: DailyUpdateBody
-) -> Status[dict[str, Any]]:
-    """Daily update (cập nhật hằng ngày) for today or yesterday: 201 the first time, 200 when
-    replaced, with its assessment. While the service is overloaded (rush mode): 202, stored, with
-    `"assessment": {"status": "pending"}` and a `Location` to poll (GET) for the assessment."""
-    declaring = access_declaring(request.auth, person_id)
-    person = declaring.person
-    fields: dict[str, Any] = {
-        "actor": request.auth, "person": person, "declared_as": declaring.declared_as, "day": day,
-        "symptoms": data.symptoms, "temperature": data.temperature, "feeling": data.feeling,
-        "ip": client_ip(request),
-    }
-    if rush_requested(request):
-        stored, _created = monitoring_services.daily_update_store(**fields)
-        response["Location"] = reverse("api-v1:daily_update_get", kwargs={"person_id": person.pk, "day": day})
-        response["Retry-After"] = "5"
-        return Status(202, _update_fields(stored) | {"assessment": {"status": "pending"}})
-    update, assessment, created = monitoring_services.daily_update_put(**fields)
-    return Status(201 if created else 200, _update_fields(update) | {"assessment": assessment_out(assessment)})
-
-
-@router.get(
-    "/{person_id}/updates/{day}", response={200: DailyUpdatePolledOut, 404: ErrorOut}, url_name="daily_update_get"
-)
-def daily_update_get(request: AuthedRequest, person_id: int, day: date) -> dict[str, Any]:
-    """The daily update of `day` and its assessment: `"status": "pending"` while the worker has not
-    assessed it yet (rush mode), else `"done"` with the person's assessment."""
-    person = access_person_for_user(request.auth, person_id, purpose="status", ip=client_ip(request))
-    update = daily_update_of(person, day)
-    if update is None:
-        raise Http404
-    if update_pending(person.pk, day):
-        return _update_fields(update) | {"assessment": {"status": "pending"}}
-    status = person_status(person)
-    if status is None or status.assessed_at is None:
-        return _update_fields(update) | {"assessment": {"status": "done"}}
-    return _update_fields(update) | {"assessment": {
-        "status": "done",
-        "level": status.level,
-        "reasons": explain_reasons(status.reasons),
-        "recommendations": explain_recommendations(status.recommendations),
-        "monitoring_until": status.monitoring_until,
-        "ruleset_version": status.ruleset_version,
-    }}
 
 
 @router.get("/{person_id}/status", response={200: StatusOut, 404: ErrorOut}, by_alias=True)

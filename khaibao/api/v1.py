@@ -13,6 +13,7 @@ from khaibao.api import (
     audit,
     auth_endpoints,
     cases,
+    daily_updates,
     declarations,
     exports,
     id_reviews,
@@ -126,6 +127,7 @@ def _register_routers() -> None:
     api.add_router("/places", places.router)
     api.add_router("/people", people.router)
     api.add_router("/people", declarations.router)
+    api.add_router("/people", daily_updates.router)
     api.add_router("/passes", passes.router)
     api.add_router("/people", passes.people_router)
     # Officials' console API (issue 4): triage is mounted at the root of cases.router's paths.

@@ -29,7 +29,7 @@ from khaibao.core.http import client_ip
 from khaibao.exports import selectors as export_selectors
 from khaibao.exports import services as export_services
 from khaibao.exports.models import Format, Kind, Status
-from khaibao.orgs import chase, compliance, reminders
+from khaibao.orgs import chase, compliance, compliance_report, reminders
 from khaibao.orgs.access import access_unit_for_user
 from khaibao.orgs.models import Campaign, OrgUnit
 
@@ -234,7 +234,7 @@ def export(request: SignedInRequest, unit_id: int) -> HttpResponse | StreamingHt
         raise Http404
     day = form.cleaned_data["date"] or timezone.localdate()
     try:
-        result = compliance.compliance_report_export(
+        result = compliance_report.compliance_report_export(
             actor=request.user, unit=unit, campaign=campaign, day=day,
             fmt=request.GET.get("format", "csv"), ip=client_ip(request),
         )

@@ -16,134 +16,24 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from khaibao.accounts.http import SignedInRequest
+from khaibao.backoffice.zone_forms import FIELD_NAMES, PlaceForm, ZoneForm
 from khaibao.backoffice.zone_steps import published_message, reach_sentence, zone_step
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
-from khaibao.places.names import vietnamese_sort_key
 from khaibao.zones import selectors
-from khaibao.zones.inputs import UNSET, CircleInput, PlaceInput, Unset, ZoneInput
-from khaibao.zones.models import PlaceVersion, ZoneLevel, ZoneVersion, ZoneWarningRun
-from khaibao.zones.places import DEFAULT_PLACE_RADIUS_M, place_declare, place_update
+from khaibao.zones.inputs import PlaceInput
+from khaibao.zones.models import PlaceVersion, ZoneVersion, ZoneWarningRun
+from khaibao.zones.places import place_declare, place_update
 from khaibao.zones.reach import ZoneReach, version_reach
 from khaibao.zones.zones import zone_declare, zone_update
 
-_LOCAL_INPUT = "%Y-%m-%dT%H:%M"
-
-
-class DateTimeLocal(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self) -> None:
-        super().__init__(format=_LOCAL_INPUT)
-
-
-def _datetime_field(label: Any, *, required: bool = False) -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label, required=required, widget=DateTimeLocal(),
-        input_formats=[_LOCAL_INPUT, "%Y-%m-%d %H:%M", "%Y-%m-%d"],
-    )
-
-
-def _ward_choices(province_code: int | None) -> list[tuple[int, str]]:
-    """The province's wards in Vietnamese alphabetical order (đ after d, tones after letters)."""
-    wards = selectors.wards_for_select(province_code) if province_code is not None else []
-    return [(w.code, w.name) for w in sorted(wards, key=lambda w: vietnamese_sort_key(w.name))]
-
-
-class ZoneForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
-    level = forms.TypedChoiceField(label=gettext_lazy("Level"), choices=ZoneLevel.choices, coerce=int)
-    lockdown = forms.BooleanField(label=gettext_lazy("Lockdown (phong tỏa)"), required=False)
-    isolation = forms.BooleanField(label=gettext_lazy("Isolation (cách ly)"), required=False)
-    whole_province = forms.BooleanField(label=gettext_lazy("The whole province"), required=False)
-    # Tick boxes, searchable by name with JavaScript (static/js/ward-picker.js), a plain list without.
-    wards = forms.TypedMultipleChoiceField(
-        label=gettext_lazy("Wards"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
-        help_text=gettext_lazy("Tick every ward of the zone. Residents and travellers are found by ward."),
-    )
-    # Drawn on the map (static/js/zone-draw.js); typed by hand under "Coordinates (advanced)".
-    circle_lat = forms.FloatField(label=gettext_lazy("Circle centre: latitude"), required=False)
-    circle_lon = forms.FloatField(label=gettext_lazy("Circle centre: longitude"), required=False)
-    circle_radius_m = forms.FloatField(label=gettext_lazy("Circle radius (metres, up to 50000)"), required=False)
-    polygon = forms.CharField(
-        label=gettext_lazy("Polygon (GeoJSON)"), required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
-        help_text=gettext_lazy('A GeoJSON Polygon: {"type": "Polygon", "coordinates": [[[lon, lat], …]]}.'),
-    )
-    valid_from = _datetime_field(gettext_lazy("In force from (empty: now)"))
-    valid_until = _datetime_field(gettext_lazy("In force until (empty: until further notice)"))
-    advice_vi = forms.CharField(label=gettext_lazy("Advice (Vietnamese)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    advice_en = forms.CharField(label=gettext_lazy("Advice (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args: Any, province_code: int | None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["wards"].choices = _ward_choices(province_code)  # type: ignore[attr-defined]
-
-    def chosen_ward_names(self) -> list[str]:
-        """The names of the wards ticked (as submitted, or as saved), for the picker's summary."""
-        names = dict(self.fields["wards"].choices)  # type: ignore[attr-defined]
-        chosen = {str(v) for v in (self["wards"].value() or [])}
-        return [name for code, name in names.items() if str(code) in chosen]
-
-    def advanced_has_errors(self) -> bool:
-        """Open the typed coordinates when one of them is wrong."""
-        return any(self[name].errors for name in ("circle_lat", "circle_lon", "circle_radius_m", "polygon"))
-
-    def service_input(self, *, province_code: int | Unset | None = UNSET) -> ZoneInput:
-        d = self.cleaned_data
-        circle = CircleInput(lat=d.get("circle_lat"), lon=d.get("circle_lon"), radius_m=d.get("circle_radius_m"))
-        return ZoneInput(
-            name=d["name"], level=d["level"], lockdown=d["lockdown"], isolation=d["isolation"],
-            whole_province=d["whole_province"], province_code=province_code, ward_codes=list(d.get("wards") or []),
-            circle=None if circle == CircleInput(lat=None, lon=None, radius_m=None) else circle,
-            polygon=d.get("polygon") or None, valid_from=d.get("valid_from"), valid_until=d.get("valid_until"),
-            advice_vi=d.get("advice_vi", ""), advice_en=d.get("advice_en", ""),
-        )
-
-
-class PlaceForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Address or name of the place"), max_length=300)
-    ward = forms.TypedChoiceField(label=gettext_lazy("Ward"), required=False, coerce=int, empty_value=None)
-    lat = forms.FloatField(label=gettext_lazy("Latitude"), required=False)
-    lon = forms.FloatField(label=gettext_lazy("Longitude"), required=False)
-    radius_m = forms.FloatField(label=gettext_lazy("Radius around the point (metres)"), initial=100)
-    window_start = _datetime_field(gettext_lazy("The case was there from"), required=True)
-    window_end = _datetime_field(gettext_lazy("until"), required=True)
-    advice_vi = forms.CharField(
-        label=gettext_lazy("Advice (Vietnamese)"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        initial="Ai đã có mặt tại địa điểm này trong khung giờ trên cần gọi đường dây nóng và khai báo y tế.",
-    )
-    advice_en = forms.CharField(label=gettext_lazy("Advice (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args: Any, province_code: int | None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["ward"].choices = [("", "—"), *_ward_choices(province_code)]  # type: ignore[attr-defined]
-
-    def advanced_has_errors(self) -> bool:
-        return any(self[name].errors for name in ("lat", "lon", "radius_m"))
-
-    def service_input(self, *, province_code: int | Unset | None = UNSET) -> PlaceInput:
-        d = self.cleaned_data
-        return PlaceInput(
-            name=d["name"], province_code=province_code, ward_code=d.get("ward"), lat=d.get("lat"), lon=d.get("lon"),
-            radius_m=d.get("radius_m") or DEFAULT_PLACE_RADIUS_M, window_start=d["window_start"],
-            window_end=d["window_end"], advice_vi=d.get("advice_vi", ""), advice_en=d.get("advice_en", ""),
-        )
-
-
-_FIELD_NAMES = {
-    "circle.lat": "circle_lat", "circle.lon": "circle_lon", "circle.radius_m": "circle_radius_m",
-    "circle": "circle_lat", "ward_codes": "wards", "ward_code": "ward", "province_code": None,
-}
-
 
 def _apply_errors(form: forms.Form, exc: ServiceError) -> None:
-    form_add_service_error(form, exc, rename=_FIELD_NAMES)
+    form_add_service_error(form, exc, rename=FIELD_NAMES)
 
 
 def _official(request: HttpRequest) -> Any:

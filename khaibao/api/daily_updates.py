@@ -1,0 +1,150 @@
+"""The daily update of one person (cập nhật hằng ngày): PUT /api/v1/people/{id}/updates/{day}
+answers with its assessment, or — in rush mode (decision D, core/overload.py) — 202 with the
+update stored first and a `Location` to poll with GET.
+
+Writes are for the person's declarers only (`access_declaring`); the poll also serves officials
+in their jurisdiction, audited (`access_person_for_user`). Any other person id answers 404.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.http import Http404, HttpResponse
+from django.urls import reverse
+from ninja import Field, Router, Schema, Status
+
+from khaibao.api import rules
+from khaibao.api.auth import AuthedRequest
+from khaibao.api.declarations import AssessmentOut, PlainOut, ReasonOut, RecommendationOut
+from khaibao.api.schemas import ErrorOut, StrictSchema
+from khaibao.core.http import client_ip
+from khaibao.core.overload import rush_requested
+from khaibao.declarations.answer_labels import symptom_items
+from khaibao.monitoring import services as monitoring_services
+from khaibao.monitoring.explain import assessment_out, explain_reasons, explain_recommendations
+from khaibao.monitoring.pending import update_pending
+from khaibao.monitoring.selectors import daily_update_of, person_status
+from khaibao.people.access import access_declaring, access_person_for_user
+
+router = Router(tags=["declarations"])
+
+
+class DailyUpdateBody(StrictSchema):
+    symptoms: list[str] = rules.stated(rules.UPDATE_SYMPTOMS, [])
+    temperature: float | None = rules.stated(rules.TEMPERATURE, None)
+    # Missing is refused by the service with its own field message ("well" or "unwell").
+    feeling: str = Field("", description='"well" or "unwell" (required)')
+
+
+class LabelledCodeOut(PlainOut):
+    code: str
+    label: str
+
+
+class DailyUpdateOut(Schema):
+    day: date
+    symptoms: list[str]
+    symptom_labels: list[LabelledCodeOut] = Field(..., description="each symptom code with its name")
+    temperature: float | None
+    feeling: str
+    feeling_label: str
+    assessment: AssessmentOut
+
+
+class PendingOut(Schema):
+    status: str = Field(..., description='"pending": stored, the assessment follows within a minute')
+
+
+class DailyUpdatePendingOut(Schema):
+    """A daily update stored first in rush mode (202): poll the `Location` for its assessment."""
+
+    day: date
+    symptoms: list[str]
+    symptom_labels: list[LabelledCodeOut] = Field(..., description="each symptom code with its name")
+    temperature: float | None
+    feeling: str
+    feeling_label: str
+    assessment: PendingOut
+
+
+class PolledAssessmentOut(Schema):
+    status: str = Field(..., description='"pending" (poll again) or "done"')
+    level: str | None = None
+    reasons: list[ReasonOut] = []
+    recommendations: list[RecommendationOut] = []
+    monitoring_until: date | None = None
+    ruleset_version: str | None = None
+
+
+class DailyUpdatePolledOut(Schema):
+    day: date
+    symptoms: list[str]
+    symptom_labels: list[LabelledCodeOut] = Field(..., description="each symptom code with its name")
+    temperature: float | None
+    feeling: str
+    feeling_label: str
+    assessment: PolledAssessmentOut
+
+
+def _update_fields(update: Any) -> dict[str, Any]:
+    return {
+        "day": update.day,
+        "symptoms": update.symptoms,
+        "symptom_labels": symptom_items(update.symptoms or []),
+        "temperature": float(update.temperature) if update.temperature is not None else None,
+        "feeling": update.feeling,
+        "feeling_label": update.get_feeling_display(),  # type: ignore[attr-defined]
+    }
+
+
+@router.put(
+    "/{person_id}/updates/{day}",
+    response={200: DailyUpdateOut, 201: DailyUpdateOut, 202: DailyUpdatePendingOut, 400: ErrorOut, 404: ErrorOut},
+)
+def daily_update_put(
+    request: AuthedRequest, response: HttpResponse, person_id: int, day: date, data: DailyUpdateBody
+) -> Status[dict[str, Any]]:
+    """Daily update (cập nhật hằng ngày) for today or yesterday: 201 the first time, 200 when
+    replaced, with its assessment. While the service is overloaded (rush mode): 202, stored, with
+    `"assessment": {"status": "pending"}` and a `Location` to poll (GET) for the assessment."""
+    declaring = access_declaring(request.auth, person_id)
+    person = declaring.person
+    fields: dict[str, Any] = {
+        "actor": request.auth, "person": person, "declared_as": declaring.declared_as, "day": day,
+        "symptoms": data.symptoms, "temperature": data.temperature, "feeling": data.feeling,
+        "ip": client_ip(request),
+    }
+    if rush_requested(request):
+        stored, _created = monitoring_services.daily_update_store(**fields)
+        response["Location"] = reverse("api-v1:daily_update_get", kwargs={"person_id": person.pk, "day": day})
+        response["Retry-After"] = "5"
+        return Status(202, _update_fields(stored) | {"assessment": {"status": "pending"}})
+    update, assessment, created = monitoring_services.daily_update_put(**fields)
+    return Status(201 if created else 200, _update_fields(update) | {"assessment": assessment_out(assessment)})
+
+
+@router.get(
+    "/{person_id}/updates/{day}", response={200: DailyUpdatePolledOut, 404: ErrorOut}, url_name="daily_update_get"
+)
+def daily_update_get(request: AuthedRequest, person_id: int, day: date) -> dict[str, Any]:
+    """The daily update of `day` and its assessment: `"status": "pending"` while the worker has not
+    assessed it yet (rush mode), else `"done"` with the person's assessment."""
+    person = access_person_for_user(request.auth, person_id, purpose="status", ip=client_ip(request))
+    update = daily_update_of(person, day)
+    if update is None:
+        raise Http404
+    if update_pending(person.pk, day):
+        return _update_fields(update) | {"assessment": {"status": "pending"}}
+    status = person_status(person)
+    if status is None or status.assessed_at is None:
+        return _update_fields(update) | {"assessment": {"status": "done"}}
+    return _update_fields(update) | {"assessment": {
+        "status": "done",
+        "level": status.level,
+        "reasons": explain_reasons(status.reasons),
+        "recommendations": explain_recommendations(status.recommendations),
+        "monitoring_until": status.monitoring_until,
+        "ruleset_version": status.ruleset_version,
+    }}
