@@ -158,6 +158,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /staff/break-glass/": OFFICIALS, "POST /staff/break-glass/": OFFICIALS,
     "GET /staff/break-glass/review/": NATIONAL, "POST /staff/break-glass/review/": NATIONAL,
     "GET /staff/stats/": OFFICIALS, "POST /staff/stats/": OFFICIALS,
+    # Service health and rush mode (issue 19, decision D): officials, read only.
+    "GET /staff/health/": OFFICIALS, "POST /staff/health/": NOBODY,
     # The charts' stylesheet (CSP: no inline styles): plain CSS, no data.
     "GET /staff/stats/charts.css": EVERYONE, "POST /staff/stats/charts.css": NOBODY,
     # The data-protection officer's audit trail (issue 8): the DPO alone.
@@ -221,6 +223,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "POST /api/v1/people/{person_id}/declarations": OWNER, "GET /api/v1/people/{person_id}/declarations": OWNER | HANOI,
     "POST /api/v1/people/{person_id}/risk-declarations": OWNER,
     "PUT /api/v1/people/{person_id}/updates/{day}": OWNER,
+    # Rush mode's poll (decision D): the update and its assessment, as the status read.
+    "GET /api/v1/people/{person_id}/updates/{day}": OWNER | HANOI,
     "GET /api/v1/people/{person_id}/status": OWNER | HANOI,
     "POST /api/v1/passes/verify": GATE, "GET /api/v1/passes/keys": EVERYONE,
     "GET /api/v1/people/{person_id}/pass.svg": OWNER,
@@ -432,7 +436,8 @@ def test_it_answers_a_missing_id_and_a_forbidden_one_alike(sec, route):
     from khaibao.security_suite.matrix_support import path_values
 
     values = {**path_values(sec), **PATH_OVERRIDES.get(route.key, {})}
-    missing = {k: (987654 if isinstance(v, int) else "ZZZZ-ZZZZ") for k, v in values.items()}
+    # A day is not an id: the same day with an id that does not exist.
+    missing = {k: (987654 if isinstance(v, int) else v if k == "day" else "ZZZZ-ZZZZ") for k, v in values.items()}
     for role in sorted(SIGNED_IN - MATRIX[route.key]):
         client = sec.api(role)
         forbidden = client.get(route.url(values))

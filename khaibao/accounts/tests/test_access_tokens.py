@@ -232,3 +232,20 @@ def test_a_daily_update_reads_no_account_and_labels_the_audit_event_by_id(world,
     event = AuditEvent.objects.filter(action__startswith="daily_update.").latest("id")
     assert event.actor_id == world.lan.pk
     assert event.actor_label == f"account {world.lan.pk}"
+
+
+def test_a_refresh_retried_with_its_key_gets_the_same_pair(world, api, sms, time_machine):
+    """The answer to a refresh was lost: the app retries with the same Idempotency-Key and gets
+    the pair already issued — not a reuse of the spent refresh token (docs/api.md's key table)."""
+    time_machine.move_to("2026-03-01 08:00:00+07:00", tick=False)
+    pair = sign_in(api, sms)
+    body = {"refresh_token": pair["refresh_token"]}
+    first = api.post("/auth/refresh", body, headers={"Idempotency-Key": "refresh-1"})
+    time_machine.move_to("2026-03-01 08:01:00+07:00", tick=False)  # past the race window
+
+    retry = api.post("/auth/refresh", body, headers={"Idempotency-Key": "refresh-1"})
+
+    assert first.status_code == retry.status_code == 200
+    assert retry.json()["refresh_token"] == first.json()["refresh_token"]
+    assert refresh(api, first.json()["refresh_token"]).status_code == 200  # the session lives on
+    assert not AuditEvent.objects.filter(action="session.reuse").exists()

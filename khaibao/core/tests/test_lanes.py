@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
@@ -193,8 +195,6 @@ def test_the_api_lane_answers_in_the_language_asked(world, api):
 
 
 def test_the_asgi_entry_point_splits_the_same_way():
-    import asyncio
-
     from khaibao.core.lanes import AsgiLanes
 
     seen: list[str] = []
@@ -208,6 +208,9 @@ def test_the_asgi_entry_point_splits_the_same_way():
     lanes = AsgiLanes(api=app("api"), site=app("site"))
     for scope in ({"type": "http", "path": "/api/v1/me"}, {"type": "http", "path": "/household/"},
                   {"type": "http", "path": "/api/v1/docs"}, {"type": "lifespan"}):
-        asyncio.run(lanes(scope, None, None))
+        # In a thread of its own: a browser test earlier in this worker may leave a running event
+        # loop on the main thread (Playwright's sync API), where asyncio.run refuses to start.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, lanes(scope, None, None)).result()
 
     assert seen == ["api", "site", "site", "site"]
