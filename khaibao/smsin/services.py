@@ -299,7 +299,7 @@ def _not_registered_text() -> str:
 def _help_text() -> str:
     return _(
         "Khai Bao help. Register: %(syntax)s. Well today: OK. Unwell: your symptoms, e.g. SOT HO KHOTHO "
-        "DAUHONG MATVI. Your level: TT. Hotline 1900 9095."
+        "DAUHONG MATVI. Your level: TT. At a venue: CHECKIN <code>. Hotline 1900 9095."
     ) % {"syntax": REGISTER_SYNTAX}
 
 

@@ -267,7 +267,7 @@ def test_it_lists_the_commands_for_help(world: Any, gateway: Gateway, text: str,
     if registered:
         gateway.reply(REGISTER)
     reply = gateway.reply(text)
-    for keyword in ("KB <CCCD>", "OK", "SOT HO KHOTHO", "TT", "1900 9095"):
+    for keyword in ("KB <CCCD>", "OK", "SOT HO KHOTHO", "TT", "CHECKIN", "1900 9095"):
         assert keyword in reply
 
 
