@@ -234,7 +234,8 @@ class UnitReminderRun(models.Model):
     fills `sent` and `finished_at`. Members keep their one reminder a day (CampaignReminder).
     """
 
-    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    # Indexed by orgs_remind_now_unit_day, which starts with it.
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+", db_index=False)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -44,10 +44,11 @@ class Venue(models.Model):
     """A place people check in at. Its name, kind and address are printed on its poster (they
     are public); the contact phone is the operator's and is encrypted."""
 
-    code = models.CharField(max_length=12, unique=True)
+    code = models.CharField(max_length=12)  # unique: Meta (no LIKE index: codes are matched exactly)
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=VenueKind.choices)
-    ward = models.ForeignKey("places.Ward", on_delete=models.PROTECT, related_name="venues")
+    # Indexed by venue_ward_status, which starts with it.
+    ward = models.ForeignKey("places.Ward", on_delete=models.PROTECT, related_name="venues", db_index=False)
     street = models.CharField(max_length=300)
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
@@ -64,6 +65,7 @@ class Venue(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        constraints = [models.UniqueConstraint(fields=["code"], name="venue_code_unique")]
         indexes = [models.Index(fields=["ward", "status"], name="venue_ward_status")]
 
     def __str__(self) -> str:
@@ -86,7 +88,10 @@ class CheckIn(models.Model):
     of its id, for matching) and `venue_sealed` (its id, encrypted, for the person's own list).
     Kept `VENUE_CHECKIN_KEEP_DAYS` (21) days, then erased by the retention job."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="checkins")
+    # Indexed by checkin_person_at, which starts with it.
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="checkins", db_index=False
+    )
     account = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     venue_index = models.CharField(max_length=64)
     venue_sealed = EncryptedTextField()
@@ -129,7 +134,7 @@ class VenueExposureRun(models.Model):
     warnings follow in batches of exposures not yet warned, so a killed run resumes where it was.
     """
 
-    subject = models.CharField(max_length=60, unique=True)
+    subject = models.CharField(max_length=60)  # unique: Meta (no LIKE index: matched exactly)
     kind = models.CharField(max_length=10, choices=RunKind.choices)
     label = models.CharField(max_length=300)  # what the warning names: the place, zone or "a case"
     venue_ids = models.JSONField(default=list)
@@ -145,6 +150,7 @@ class VenueExposureRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        constraints = [models.UniqueConstraint(fields=["subject"], name="venue_run_subject_unique")]
         indexes = [models.Index(fields=["status", "updated_at"], name="venue_run_unfinished")]
 
     def __str__(self) -> str:
@@ -157,7 +163,8 @@ class VenueExposure(models.Model):
     `exposure` is the risk engine's exposure code and `on` the local day of the check-in: the
     assessment reads this table as an exposure source (monitoring/sources.py)."""
 
-    run = models.ForeignKey(VenueExposureRun, on_delete=models.CASCADE, related_name="exposures")
+    # Indexed by venue_exposure_once (run, person), which starts with it.
+    run = models.ForeignKey(VenueExposureRun, on_delete=models.CASCADE, related_name="exposures", db_index=False)
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="venue_exposures")
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+")
     checked_in_at = models.DateTimeField()
@@ -170,8 +177,7 @@ class VenueExposure(models.Model):
         constraints = [models.UniqueConstraint(fields=["run", "person"], name="venue_exposure_once")]
         indexes = [
             models.Index(fields=["run", "warned_at"], name="venue_exposure_pending"),
-            models.Index(fields=["person"], name="venue_exposure_person"),
-        ]
+        ]  # person: the foreign key's own index
 
     def __str__(self) -> str:
         return f"venue exposure {self.pk}"
