@@ -16,6 +16,7 @@ from khaibao.accounts.http import SignedInRequest
 from khaibao.audit import labels
 from khaibao.backoffice.permissions import staff_passes
 from khaibao.core.errors import ServiceError
+from khaibao.core.forms import date_filter_field, date_range_check
 from khaibao.core.http import client_ip
 from khaibao.privacy import audit_trail as selectors
 from khaibao.privacy.audit_trail import audit_trail_export
@@ -42,19 +43,12 @@ class AuditSearchForm(forms.Form):
     actor = forms.CharField(label=gettext_lazy("Actor (username or account id)"), required=False, max_length=150)
     category = forms.ChoiceField(label=gettext_lazy("Action category"), required=False, choices=_category_choices)
     action = forms.ChoiceField(label=gettext_lazy("Action"), required=False, choices=_action_choices)
-    date_from = forms.DateField(
-        label=gettext_lazy("From"), required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("To"), required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    date_from = date_filter_field(gettext_lazy("From"))
+    date_to = date_filter_field(gettext_lazy("To"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", _("The end date is before the start date."))
+        date_range_check(self, data)
         return data
 
     def filters(self) -> selectors.AuditFilters:

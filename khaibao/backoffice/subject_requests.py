@@ -8,12 +8,12 @@ from typing import Any
 from django import forms
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from khaibao.accounts.http import SignedInRequest
 from khaibao.backoffice.permissions import staff_passes
+from khaibao.core.forms import date_filter_field, date_range_check
 from khaibao.privacy import requests as selectors
 
 dpo_required = staff_passes(selectors.may_read_requests)
@@ -28,19 +28,12 @@ class RequestFilterForm(forms.Form):
         label=gettext_lazy("Status"), required=False,
         choices=lambda: [("", gettext_lazy("All")), *selectors.STATUSES.items()],
     )
-    date_from = forms.DateField(
-        label=gettext_lazy("Received from"), required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("Received until"), required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    date_from = date_filter_field(gettext_lazy("Received from"))
+    date_to = date_filter_field(gettext_lazy("Received until"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", _("The end date is before the start date."))
+        date_range_check(self, data)
         return data
 
     def filters(self) -> selectors.RequestFilters:

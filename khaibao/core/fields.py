@@ -52,11 +52,13 @@ class SealedField(models.TextField):
     _pyi_private_set_type: Any
     _pyi_private_get_type: Any
 
+    # How a value becomes text and back: each concrete field below says it (EncryptedJSONField,
+    # SealedTextField, EncryptedDecimalField); SealedField itself is never put on a model.
     def _dump(self, value: Any) -> str:
-        raise NotImplementedError
+        raise NotImplementedError("a SealedField subclass defines _dump")
 
     def _load(self, text: str) -> Any:
-        raise NotImplementedError
+        raise NotImplementedError("a SealedField subclass defines _load")
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value is None:

@@ -1,10 +1,12 @@
-"""Showing a service's refusal on a page form — the same rule on every page."""
+"""Page forms' shared pieces: a service's refusal shown on the form, and the date filters."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from khaibao.core.errors import ServiceError
 
@@ -23,3 +25,21 @@ def form_add_service_error(
         form.add_error(target if target is not None and target in form.fields else None, message)
     if not exc.fields:
         form.add_error(None, exc.message)
+
+
+# Typed (day/month/year) or from the browser's date picker (ISO).
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+def date_filter_field(label: Any) -> forms.DateField:
+    """An optional date of a filter form, with the browser's date picker."""
+    return forms.DateField(
+        label=label, required=False, input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+def date_range_check(form: forms.Form, data: dict[str, Any], start: str = "date_from", end: str = "date_to") -> None:
+    """A filter's end date may not come before its start (the message goes beside the end)."""
+    if data.get(start) and data.get(end) and data[start] > data[end]:
+        form.add_error(end, _("The end date is before the start date."))
