@@ -146,6 +146,9 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     ("khaibao.exports.tasks.exports_sweep", 60),
     # Venue exposure runs whose worker died are queued again (issue 20).
     ("khaibao.venues.tasks.venue_exposure_runs_resume", 60),
+    # Check-in day partitions on PostgreSQL (issue 20): created ahead, dropped once a whole day is
+    # past VENUE_CHECKIN_KEEP_DAYS — hourly, so a day goes soon after midnight (retention too).
+    ("khaibao.venues.tasks.checkin_partitions", 3600),
     # Rush mode (decision D): daily updates stored first are assessed within 60 s; each run
     # drains the backlog in set-based batches (monitoring/pending.py).
     ("khaibao.monitoring.tasks.pending_assessments_run", 5),

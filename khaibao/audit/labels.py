@@ -76,6 +76,7 @@ ACTIONS: dict[str, ActionInfo] = {
     "break_glass.search": _a("break_glass", gettext_lazy("Search outside the jurisdiction")),
     "checkin.create": _a("venues", gettext_lazy("Checked in at a venue")),
     "checkin.delete": _a("venues", gettext_lazy("Check-in deleted")),
+    "checkin.partition_drop": _a("system", gettext_lazy("Old check-ins deleted (one day's partition)")),
     "contact.register": _a("follow_up", gettext_lazy("Contact registered")),
     "daily_update.assess": _a("system", gettext_lazy("Daily update assessed after a rush (sent while the service was busy)")),
     "daily_update.create": _a("declarations", gettext_lazy("Daily update sent")),
