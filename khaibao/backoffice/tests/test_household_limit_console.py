@@ -53,7 +53,8 @@ def test_it_raises_the_limit_after_confirmation_audited(world: Any, settings: An
     confirm = ward.post(url, {"max_people": "30", "reason": REASON})
     assert confirm.status_code == 200
     body = confirm.content.decode()
-    assert 'name="confirmed"' in body and "<strong>30</strong>" in body
+    assert 'name="confirmed"' in body
+    assert "<strong>30</strong>" in body
     assert not HouseholdLimit.objects.exists()
     done = ward.post(url, {"max_people": "30", "reason": REASON, "confirmed": "1"}, follow=True)
     assert done.status_code == 200
