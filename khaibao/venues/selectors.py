@@ -174,6 +174,21 @@ def venue_daily_counts(venue: Venue, *, days: int = 7, today: date | None = None
     return [(first + timedelta(days=i), counts.get(first + timedelta(days=i), 0)) for i in range(days)]
 
 
+def venues_checkins_on(venues: list[Venue], *, day: date | None = None) -> dict[int, int]:
+    """Check-ins per venue on `day` (today by default), one query for the whole list — a count
+    per venue, never who (the venues' list of an organisation admin)."""
+    day = day or timezone.localdate()
+    by_index = {venue_index(v.pk): v.pk for v in venues}
+    if not by_index:
+        return {}
+    counts = (
+        CheckIn.objects.filter(venue_index__in=list(by_index), day=day)
+        .values_list("venue_index").annotate(n=Count("id")).values_list("venue_index", "n")
+    )
+    found = {by_index[index]: n for index, n in counts}
+    return {v.pk: found.get(v.pk, 0) for v in venues}
+
+
 def exposures_for_account(account: Account) -> list[dict[str, Any]]:
     """The venue exposures of `account`'s household: "present at {venue} at {time}"."""
     if account.role != Role.CITIZEN:
