@@ -273,8 +273,8 @@ def _as(relation: str | None) -> DeclaredAs:
 # the lookup above and its SQL form below.
 _HOUSEHOLD_WHERE: Final = "a.owner_id = %s AND a.person_id = %s"
 _HOUSEHOLD_DECLARING: Final[LiteralString] = (
-    "SELECT CASE WHEN a.relation = 'self' THEN 'self' ELSE 'household_owner' END AS declared_as"
-    " FROM people_householdmembership a WHERE " + _HOUSEHOLD_WHERE  # noqa: S608 -- fixed SQL text
+    "SELECT CASE WHEN a.relation = 'self' THEN 'self' ELSE 'household_owner' END AS declared_as"  # noqa: S608 -- fixed SQL text
+    " FROM people_householdmembership a WHERE " + _HOUSEHOLD_WHERE
 )
 
 
