@@ -41,7 +41,7 @@ def idempotency_owner(request: HttpRequest) -> str:
 
 def idempotency_digest(request: HttpRequest) -> str:
     """What a replay must match: the method, the path and the body."""
-    return hashlib.sha256(b"\n".join([request.method.encode(), request.path.encode(), request.body])).hexdigest()
+    return hashlib.sha256(b"\n".join([(request.method or "").encode(), request.path.encode(), request.body])).hexdigest()
 
 
 def idempotency_key(request: HttpRequest) -> str | None:

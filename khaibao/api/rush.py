@@ -87,7 +87,7 @@ def _store_first(request: HttpRequest, person_id: int, day_text: str) -> HttpRes
 
     def answer(update: DailyUpdate) -> Model:
         return IdempotencyRecord(
-            owner=owner, key=key, method=request.method, path=request.path[:500],
+            owner=owner, key=key or "", method="PUT", path=request.path[:500],
             request_hash=idempotency_digest(request), status_code=202, content_type=_CONTENT_TYPE,
             body=_body(update),
         )

@@ -111,10 +111,12 @@ def daily_update_store(
     )
     event.object_type = DailyUpdate.__name__
     if statements.writes_in_one_statement():
-        update.pk, update.created_at = statements.stored_first_write(
+        stored = statements.stored_first_write(
             written=_upsert_statement(update), person_id=person.pk, day=day, now=now, event=event,
             event_from_written=_event_from_update(now),
         )
+        assert stored is not None  # no guard: the upsert always writes its row
+        update.pk, update.created_at = stored
         update._state.adding, update._state.db = False, connection.alias
         return update, update.created_at == now
     with transaction.atomic():
