@@ -94,6 +94,10 @@ API_MIDDLEWARE = [
     "khaibao.api.middleware.ApiBodyLimitMiddleware",
     "khaibao.api.middleware.ApiTokenRateLimitMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Rush mode's lane (decision D): a daily update marked by the overload checks is stored first
+    # here, in one statement with its access check and its Idempotency-Key's answer; anything
+    # else goes on (bench/RESULTS.md, "Issue 19, rush, second pass").
+    "khaibao.api.rush.RushStoreFirstMiddleware",
     "django.middleware.common.CommonMiddleware",
     "khaibao.api.idempotency.IdempotencyMiddleware",
 ]
