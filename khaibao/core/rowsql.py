@@ -249,7 +249,7 @@ def param(model: type[models.Model], attname: str, value: Any) -> Any:
 
 @cache
 def _insert(
-    model: type[models.Model], alias: str, expressions: tuple[tuple[str, str], ...] = ()
+    model: type[models.Model], alias: str, expressions: tuple[tuple[str, str], ...] = (), from_: str | None = None
 ) -> tuple[str, list[models.Field]]:
     connection = connections[alias]
     quote = connection.ops.quote_name
@@ -258,7 +258,22 @@ def _insert(
     fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
     names = ", ".join(quote(f.column) for f in fields)
     values = ", ".join(given.get(f.attname, "%s") for f in fields)
-    return f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({values})", fields  # noqa: S608 — identifiers from the model, expressions from the caller's code
+    # Identifiers from the model; expressions and `from_` from the caller's code (LiteralString).
+    rows = f"VALUES ({values})" if from_ is None else f"SELECT {values} FROM {from_}"  # noqa: S608
+    return f"INSERT INTO {quote(meta.db_table)} ({names}) {rows}", fields
+
+
+def _params(
+    instance: models.Model, fields: list[models.Field], expressions: Mapping[str, tuple[str, Sequence[Any]]],
+    connection: Any,
+) -> list[Any]:
+    params: list[Any] = []
+    for field in fields:
+        if field.attname in expressions:
+            params.extend(expressions[field.attname][1])
+        else:
+            params.append(field.get_db_prep_save(getattr(instance, field.attname), connection))
+    return params
 
 
 def insert_statement(
@@ -273,13 +288,22 @@ def insert_statement(
     connection = connections[alias]
     expressions = expressions or {}
     sql, fields = _insert(model, alias, tuple(sorted((k, v[0]) for k, v in expressions.items())))
-    params: list[Any] = []
-    for field in fields:
-        if field.attname in expressions:
-            params.extend(expressions[field.attname][1])
-        else:
-            params.append(field.get_db_prep_save(getattr(instance, field.attname), connection))
-    return sql, params
+    return sql, _params(instance, fields, expressions, connection)
+
+
+def insert_select_statement(
+    instance: models.Model, expressions: Mapping[str, tuple[LiteralString, Sequence[Any]]], *, from_: LiteralString,
+    from_params: Sequence[Any] = (),
+) -> Statement:
+    """`insert_statement` as ``INSERT … SELECT … FROM from_``: one row per row of `from_` (SQL:
+    another part of the same `WITH` statement, with its WHERE), every column the unsaved
+    `instance`'s value (a parameter) but those of `expressions`, SQL over `from_`'s columns —
+    e.g. one audit event per row another part inserted. `from_params` fill `from_`'s placeholders."""
+    model = type(instance)
+    alias = router.db_for_write(model, instance=instance)
+    connection = connections[alias]
+    sql, fields = _insert(model, alias, tuple(sorted((k, v[0]) for k, v in expressions.items())), from_)
+    return sql, [*_params(instance, fields, expressions, connection), *from_params]
 
 
 @cache
