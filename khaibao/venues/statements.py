@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from django.db import connection
+from django.utils import timezone
 
 from khaibao.audit.models import AuditEvent
 from khaibao.core import rowsql
@@ -41,9 +42,11 @@ _GO: Final = (
     " AND (SELECT count(*) FROM allowed) = (SELECT count(*) FROM asked)"
 )
 # As the portable path: the latest check-in of the window per person (the highest id on a tie).
+# The days of the window (`day` is the local date of `at`) let PostgreSQL read only their partitions.
 _EXISTING: Final = (
     "SELECT DISTINCT ON (person_id) id, person_id, account_id, at, day, via, created_at FROM venues_checkin"
-    " WHERE person_id = ANY(%s) AND venue_index = %s AND at >= %s AND at <= %s AND EXISTS (SELECT 1 FROM go)"
+    " WHERE person_id = ANY(%s) AND venue_index = %s AND at >= %s AND at <= %s AND day >= %s AND day <= %s"
+    " AND EXISTS (SELECT 1 FROM go)"
     " ORDER BY person_id, at DESC, id DESC"
 )
 _NEW_ROWS: Final = (
@@ -93,6 +96,7 @@ def checkin_write(
     params = [
         person_ids, *allowed_params, venue_id,
         person_ids, template.venue_index, rowsql.param(CheckIn, "at", since), rowsql.param(CheckIn, "at", until),
+        timezone.localdate(since), timezone.localdate(until),
         *new_params, *event_params,
     ]
     with connection.cursor() as cursor:
