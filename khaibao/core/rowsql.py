@@ -258,33 +258,42 @@ def _insert(
     fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
     names = ", ".join(quote(f.column) for f in fields)
     values = ", ".join(given.get(f.attname, "%s") for f in fields)
-    if from_:
-        # One row per row of `from_` (another part of the same WITH statement): none when it has none.
-        return f"INSERT INTO {quote(meta.db_table)} ({names}) SELECT {values} FROM {from_}", fields  # noqa: S608 — identifiers from the model, expressions and source from the caller's code
-    return f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({values})", fields  # noqa: S608 — identifiers from the model, expressions from the caller's code
+    # Identifiers from the model; expressions and `from_` from the caller's code (LiteralString).
+    # One row per row of `from_` (another part of the same WITH statement): none when it has none.
+    rows = f"SELECT {values} FROM {from_}" if from_ else f"VALUES ({values})"  # noqa: S608
+    return f"INSERT INTO {quote(meta.db_table)} ({names}) {rows}", fields
 
 
-def insert_statement(
-    instance: models.Model, expressions: Mapping[str, tuple[LiteralString, Sequence[Any]]] | None = None,
-    *, from_: LiteralString = "",
-) -> Statement:
-    """The INSERT of the new `instance` as (sql, params), without RETURNING (`create` adds it),
-    also for a caller that writes several rows in one statement (PostgreSQL `WITH … INSERT`): `expressions` replace
-    the value of some columns (attname → (SQL, its params)), e.g. the id another part of the
-    statement inserts. With `from_` (another part of the statement) the row is inserted once per
-    row of that part — not at all when it has none — and `expressions` may name its columns."""
-    model = type(instance)
-    alias = router.db_for_write(model, instance=instance)
-    connection = connections[alias]
-    expressions = expressions or {}
-    sql, fields = _insert(model, alias, tuple(sorted((k, v[0]) for k, v in expressions.items())), from_)
+def _params(
+    instance: models.Model, fields: list[models.Field], expressions: Mapping[str, tuple[str, Sequence[Any]]],
+    connection: Any,
+) -> list[Any]:
     params: list[Any] = []
     for field in fields:
         if field.attname in expressions:
             params.extend(expressions[field.attname][1])
         else:
             params.append(field.get_db_prep_save(getattr(instance, field.attname), connection))
-    return sql, params
+    return params
+
+
+def insert_statement(
+    instance: models.Model, expressions: Mapping[str, tuple[LiteralString, Sequence[Any]]] | None = None,
+    *, from_: LiteralString = "", from_params: Sequence[Any] = (),
+) -> Statement:
+    """The INSERT of the new `instance` as (sql, params), without RETURNING (`create` adds it),
+    also for a caller that writes several rows in one statement (PostgreSQL `WITH … INSERT`): `expressions` replace
+    the value of some columns (attname → (SQL, its params)), e.g. the id another part of the
+    statement inserts. With `from_` (another part of the statement) the row is inserted once per
+    row of that part — not at all when it has none — and `expressions` may name its columns
+    (e.g. one audit event per row another part inserted); `from_params` fill `from_`'s
+    placeholders."""
+    model = type(instance)
+    alias = router.db_for_write(model, instance=instance)
+    connection = connections[alias]
+    expressions = expressions or {}
+    sql, fields = _insert(model, alias, tuple(sorted((k, v[0]) for k, v in expressions.items())), from_)
+    return sql, [*_params(instance, fields, expressions, connection), *from_params]
 
 
 @cache

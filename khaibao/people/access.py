@@ -263,6 +263,23 @@ def _household_person(user: Account, person_id: int) -> Declaring | None:
     return Declaring(person=membership.person, declared_as=_as(membership.relation))
 
 
+# `_household_person`'s rule over many ids, for a write that checks access inside its own one
+# statement (PostgreSQL; venues/statements.py): the ids, among an array of person ids, of the
+# people of the owner's household. Placeholders: the owner's id, the array.
+_HOUSEHOLD_IDS: Final[LiteralString] = (
+    "SELECT person_id FROM people_householdmembership WHERE owner_id = %s AND person_id = ANY(%s)"
+)
+
+
+def household_ids_sql(user: Any, person_ids: list[int]) -> tuple[LiteralString, list[Any]]:
+    """`access_declaring`'s household route as SQL and its parameters, for one-statement writes:
+    a query of the ids among `person_ids` that `user` declares for as their household owner
+    (nothing for anyone but an active citizen). The volunteer route is not in it: a caller that
+    finds someone missing asks `access_declaring` for them (which answers 404 or the delegation)."""
+    active = getattr(user, "role", None) == Role.CITIZEN and bool(getattr(user, "is_active", False))
+    return _HOUSEHOLD_IDS, [user.pk if active else None, list(person_ids)]
+
+
 def _as(relation: str | None) -> DeclaredAs:
     if relation is None:
         return "volunteer"

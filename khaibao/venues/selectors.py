@@ -33,9 +33,12 @@ class CheckInRow:
     via: str
 
 
-def _rows(checkins: list[CheckIn]) -> list[CheckInRow]:
+def _rows(checkins: list[CheckIn], known: list[Venue] | None = None) -> list[CheckInRow]:
     venue_ids = {c.pk: venue_unseal(c.venue_sealed) for c in checkins}
-    venues = Venue.objects.select_related("ward").in_bulk(set(venue_ids.values()))
+    venues = {v.pk: v for v in known or ()}
+    missing = set(venue_ids.values()) - set(venues)
+    if missing:
+        venues |= Venue.objects.select_related("ward").in_bulk(missing)
     rows = []
     for c in checkins:
         venue = venues.get(venue_ids[c.pk])
@@ -72,8 +75,10 @@ def checkin_for_account(account: Account, checkin_id: int) -> CheckIn:
     return checkin
 
 
-def checkin_rows(checkins: list[CheckIn]) -> list[CheckInRow]:
-    return _rows(checkins)
+def checkin_rows(checkins: list[CheckIn], *, venues: list[Venue] | None = None) -> list[CheckInRow]:
+    """The rows of `checkins` (with their person attached); `venues` already read (with their ward)
+    are not read again."""
+    return _rows(checkins, venues)
 
 
 def person_checkins(person_id: int, *, since: datetime | None = None) -> list[CheckInRow]:
