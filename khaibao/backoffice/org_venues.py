@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -22,7 +23,7 @@ from khaibao.core.http import client_ip
 from khaibao.orgs.access import is_org_admin
 from khaibao.venues import selectors, services
 from khaibao.venues.forms import VenueForm
-from khaibao.venues.poster import how_to_lines, poster_svg, spaced_code
+from khaibao.venues.poster import poster_download, poster_page
 
 PAGE = 50
 
@@ -77,14 +78,12 @@ def venue_poster(request: SignedInRequest, venue_id: int) -> HttpResponse:
     """The A4 poster as a page that prints well (and a link to the SVG file)."""
     venue = selectors.venue_for_operator(request.user, venue_id)
     return render(request, "backoffice/org_venues/poster.html", {
-        "venue": venue, "svg": poster_svg(venue), "code": spaced_code(venue.code), "lines": how_to_lines(venue),
+        **poster_page(venue), "svg_url": reverse("backoffice:org_venue_poster_svg", args=[venue.pk]),
+        "back_url": reverse("backoffice:org_venue", args=[venue.pk]),
     })
 
 
 @org_admin_required
 @require_GET
 def venue_poster_svg(request: SignedInRequest, venue_id: int) -> HttpResponse:
-    venue = selectors.venue_for_operator(request.user, venue_id)
-    response = HttpResponse(poster_svg(venue), content_type="image/svg+xml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="khaibao-{venue.code}.svg"'
-    return response
+    return poster_download(selectors.venue_for_operator(request.user, venue_id))

@@ -26,7 +26,7 @@ from khaibao.core.http import client_ip, mark_rate_limited
 from khaibao.venues import selectors, services
 from khaibao.venues.forms import VenueForm
 from khaibao.venues.models import CheckInVia
-from khaibao.venues.poster import checkin_url, how_to_lines, poster_svg, spaced_code
+from khaibao.venues.poster import checkin_url, poster_download, poster_page
 from khaibao.web.household import citizen_required
 from khaibao.web.submissions import submission_once
 
@@ -149,22 +149,18 @@ def venue_detail(request: SignedInRequest, venue_id: int) -> HttpResponse:
     })
 
 
-def poster_context(venue: Any) -> dict[str, Any]:
-    return {"venue": venue, "svg": poster_svg(venue), "code": spaced_code(venue.code), "lines": how_to_lines(venue)}
-
-
 @citizen_required
 @require_GET
 def venue_poster(request: SignedInRequest, venue_id: int) -> HttpResponse:
     """The A4 poster as a page that prints well (and a link to the SVG file)."""
     venue = selectors.venue_for_operator(request.user, venue_id)
-    return render(request, "web/venues/poster.html", poster_context(venue))
+    return render(request, "web/venues/poster.html", {
+        **poster_page(venue), "svg_url": reverse("web:venue_poster_svg", args=[venue.pk]),
+        "back_url": reverse("web:venue_detail", args=[venue.pk]),
+    })
 
 
 @citizen_required
 @require_GET
 def venue_poster_svg(request: SignedInRequest, venue_id: int) -> HttpResponse:
-    venue = selectors.venue_for_operator(request.user, venue_id)
-    response = HttpResponse(poster_svg(venue), content_type="image/svg+xml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="khaibao-{venue.code}.svg"'
-    return response
+    return poster_download(selectors.venue_for_operator(request.user, venue_id))
