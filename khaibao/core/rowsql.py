@@ -387,3 +387,23 @@ def update(instance: models.Model, columns: Iterable[str]) -> int:
     with connections[router.db_for_write(type(instance), instance=instance)].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def update_many(instances: Sequence[models.Model], columns: Iterable[str]) -> None:
+    """`update` of many rows of one model: the same UPDATE sent once per row with `executemany`
+    (psycopg pipelines them). Django's `bulk_update` builds a CASE WHEN per row and column,
+    which costs ~10 ms of Python per row of a wide table such as the status rows."""
+    if not instances:
+        return
+    model = type(instances[0])
+    alias = router.db_for_write(model, instance=instances[0])
+    connection = connections[alias]
+    sql, fields = _update(model, tuple(columns), alias)
+    pk = model._meta.pk
+    rows = [
+        [*(f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields),
+         pk.get_db_prep_save(instance.pk, connection)]
+        for instance in instances
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from khaibao.audit.models import AuditEvent
 from khaibao.audit.services import audit_event
+from khaibao.core import rowsql
 from khaibao.core.counters import counter_add, counters_since
 from khaibao.declarations.questionnaires import current_questionnaire
 from khaibao.monitoring.assessment import assessment_compute
@@ -89,7 +90,7 @@ def pending_assess_batch(*, limit: int | None = None, now: datetime | None = Non
             _assess(person, by_person[person.pk], inputs[person.pk], now, changes, events)
             statuses.append(inputs[person.pk].status)
         Assessment.objects.bulk_create(changes)
-        PersonStatus.objects.bulk_update(statuses, STATUS_COLUMNS)
+        rowsql.update_many(statuses, STATUS_COLUMNS)  # bulk_update's CASE WHEN cost ~10 ms a person
         AuditEvent.objects.bulk_create(events)
         PendingAssessment.objects.filter(daily_update_id__in=[r.daily_update_id for r in claimed]).delete()
         counter_add(ASSESSED_COUNTER, len(claimed), now=now)

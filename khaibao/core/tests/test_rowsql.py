@@ -109,6 +109,19 @@ def test_it_updates_only_the_columns_named(world):
     assert (stored.level, stored.reasons, stored.priority) == ("low", [], 99)
 
 
+def test_it_updates_many_rows_with_each_rows_values(world):
+    statuses = [_status(world.lan_child), _status(world.lan_self)]
+    PersonStatus.objects.filter(pk__in=[s.pk for s in statuses]).update(priority=99)
+    statuses[0].level, statuses[0].reasons = "low", []
+    statuses[1].level, statuses[1].reasons = "urgent", ["urgent.breathing_with_fever"]
+    rowsql.update_many(statuses, ["level", "reasons"])
+    stored = {s.pk: s for s in PersonStatus.objects.filter(pk__in=[s.pk for s in statuses])}
+    assert (stored[statuses[0].pk].level, stored[statuses[0].pk].reasons) == ("low", [])
+    assert (stored[statuses[1].pk].level, stored[statuses[1].pk].reasons) == ("urgent", ["urgent.breathing_with_fever"])
+    assert {s.priority for s in stored.values()} == {99}  # columns not named are left alone
+    rowsql.update_many([], ["level"])  # nothing to write: no statement
+
+
 def test_it_reads_extra_expressions_with_the_row(world):
     _status(world.lan_child)
     found = rowsql.fetch_with(
