@@ -14,7 +14,7 @@ from khaibao.core import rowsql
 from khaibao.declarations.models import Declaration
 from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
 from khaibao.monitoring.sources import status_read_sources
-from khaibao.people.access import is_active_volunteer
+from khaibao.people.access import household_access_sql, is_active_volunteer
 from khaibao.people.models import CONSENTED, Delegation, Person
 from khaibao.people.selectors import HouseholdEntry, person_public_dict
 from khaibao.risk import engine
@@ -78,6 +78,48 @@ def person_status_read(person: Person, *, now: datetime) -> StatusRead:
     monitoring period's updated days, the pass code and the follow-up (the registered sources) —
     in **one** statement (issue 19; it was three to four). Before the first declaration there is
     no status row: the sources are left to their owners then (`sources` empty)."""
+    extra, params = _status_read_extra(now)
+    found = rowsql.fetch_with(PersonStatus, extra, "monitoring_personstatus.person_id = %s", [*params, person.pk])
+    if found is None:
+        _STATUS_OF_PERSON.set_cached_value(person, None)
+        return StatusRead(status=None, days_updated=None, sources={})
+    status, values = found
+    _STATUS_OF_PERSON.set_cached_value(person, status)
+    _STATUS_PERSON.set_cached_value(status, person)
+    return _status_read(status, values)
+
+
+def person_status_read_checked(user: Any, person_id: int, *, now: datetime) -> tuple[Person, StatusRead] | None:
+    """`person_status_read` of `person_id` and the household owner's access check in **one**
+    statement (issue 19: it was two) — the person row, their status row and what the status read
+    shows, found only when `user` owns a household the person is in
+    (`people.access.household_access_sql`, the access rule's owner).
+
+    None when that route finds nothing — not the owner's, a volunteer's or an official's read, a
+    missing person, or no status row yet (before the first declaration): the caller then checks
+    access the general way (`people.access.access_person_for_user`, which also audits officials)
+    and reads with `person_status_read`."""
+    route = household_access_sql(user, person_id)
+    if route is None:
+        return None
+    condition: LiteralString = route[0]
+    route_params = route[1]
+    extra, params = _status_read_extra(now)
+    found = rowsql.fetch_with_related(
+        PersonStatus, "person", extra, f"monitoring_personstatus.person_id = %s AND {condition}",
+        [*params, person_id, *route_params],
+    )
+    if found is None:
+        return None
+    status, values = found
+    person = status.person
+    _STATUS_OF_PERSON.set_cached_value(person, status)
+    return person, _status_read(status, values)
+
+
+def _status_read_extra(now: datetime) -> tuple[list[LiteralString], list[Any]]:
+    """The expressions a status read adds to the status row (the period's updated days, the
+    registered sources) and their parameters."""
     today = timezone.localdate(now)
     yesterday = today - timedelta(days=1)
     sources = status_read_sources()
@@ -86,14 +128,11 @@ def person_status_read(person: Person, *, now: datetime) -> StatusRead:
     for source in sources:
         extra.append(source.sql(vendor))
     day = rowsql.param(DailyUpdate, "day", today), rowsql.param(DailyUpdate, "day", yesterday)
-    params = [day[0], day[1], day[1], *(p for source in sources for p in source.params(now))]
-    found = rowsql.fetch_with(PersonStatus, extra, "monitoring_personstatus.person_id = %s", [*params, person.pk])
-    if found is None:
-        _STATUS_OF_PERSON.set_cached_value(person, None)
-        return StatusRead(status=None, days_updated=None, sources={})
-    status, values = found
-    _STATUS_OF_PERSON.set_cached_value(person, status)
-    _STATUS_PERSON.set_cached_value(status, person)
+    return extra, [day[0], day[1], day[1], *(p for source in sources for p in source.params(now))]
+
+
+def _status_read(status: PersonStatus, values: tuple[Any, ...]) -> StatusRead:
+    sources = status_read_sources()
     return StatusRead(
         status=status, days_updated=int(values[0]),
         sources={source.name: value for source, value in zip(sources, values[1:], strict=True)},
