@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from ninja import Status
 
-from khaibao.api import declarations
+from khaibao.api import daily_updates, declarations
 from khaibao.cases.tests.helpers import declare
 
 
@@ -55,3 +55,20 @@ def test_a_status_read_before_any_declaration_answers_what_its_schema_renders(
     fast, slow = _both(monkeypatch, declarations, lambda: client.get(path))
     assert fast.content == slow.content
     assert fast.json()["level"] is None
+
+
+@pytest.mark.parametrize("symptoms", [[], ["fever", "cough"]])
+def test_the_daily_update_answers_what_its_schema_renders(
+    world: Any, api: Any, monkeypatch: Any, time_machine: Any, symptoms: list[str]
+) -> None:
+    time_machine.move_to("2026-03-02 09:00:00+07:00", tick=False)
+    declare(api, world.lan, world.lan_self, "medium")
+    client = api.as_(world.lan)
+    path = f"/people/{world.lan_self.id}/updates/2026-03-02"
+    body = {"symptoms": symptoms, "temperature": 37.2, "feeling": "unwell" if symptoms else "well"}
+    fast, slow = _both(monkeypatch, daily_updates, lambda: client.put(path, body, headers={"Accept-Language": "vi"}))
+    # (with the clock frozen the second one also reads as created: the same created_at)
+    assert fast.status_code == slow.status_code == 201
+    assert fast["Content-Type"] == slow["Content-Type"] == "application/json; charset=utf-8"
+    assert fast.content == slow.content
+    assert fast.json()["assessment"]["reasons"] or fast.json()["assessment"]["recommendations"]
