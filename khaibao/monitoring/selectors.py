@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any, LiteralString
 
 from django.db import connections, router
@@ -117,18 +118,20 @@ def person_status_read_checked(user: Any, person_id: int, *, now: datetime) -> t
     return person, _status_read(status, values)
 
 
-def _status_read_extra(now: datetime) -> tuple[list[LiteralString], list[Any]]:
+def _status_read_extra(now: datetime) -> tuple[tuple[LiteralString, ...], list[Any]]:
     """The expressions a status read adds to the status row (the period's updated days, the
     registered sources) and their parameters."""
     today = timezone.localdate(now)
     yesterday = today - timedelta(days=1)
     sources = status_read_sources()
-    vendor = connections[router.db_for_read(PersonStatus)].vendor
-    extra: list[LiteralString] = [_DAYS_UPDATED]
-    for source in sources:
-        extra.append(source.sql(vendor))
+    extra = _status_read_sql(connections[router.db_for_read(PersonStatus)].vendor)
     day = rowsql.param(DailyUpdate, "day", today), rowsql.param(DailyUpdate, "day", yesterday)
     return extra, [day[0], day[1], day[1], *(p for source in sources for p in source.params(now))]
+
+
+@cache
+def _status_read_sql(vendor: str) -> tuple[LiteralString, ...]:
+    return (_DAYS_UPDATED, *(source.sql(vendor) for source in status_read_sources()))
 
 
 def _status_read(status: PersonStatus, values: tuple[Any, ...]) -> StatusRead:
