@@ -79,8 +79,10 @@ def person_status_read(person: Person, *, now: datetime) -> StatusRead:
     monitoring period's updated days, the pass code and the follow-up (the registered sources) —
     in **one** statement (issue 19; it was three to four). Before the first declaration there is
     no status row: the sources are left to their owners then (`sources` empty)."""
-    extra, params = _status_read_extra(now)
-    found = rowsql.fetch_with(PersonStatus, extra, "monitoring_personstatus.person_id = %s", [*params, person.pk])
+    found = rowsql.fetch_with(
+        PersonStatus, _status_read_sql(_vendor()), "monitoring_personstatus.person_id = %s",
+        [*_status_read_params(now), person.pk],
+    )
     if found is None:
         _STATUS_OF_PERSON.set_cached_value(person, None)
         return StatusRead(status=None, days_updated=None, sources={})
@@ -105,10 +107,9 @@ def person_status_read_checked(user: Any, person_id: int, *, now: datetime) -> t
         return None
     condition: LiteralString = route[0]
     route_params = route[1]
-    extra, params = _status_read_extra(now)
     found = rowsql.fetch_with_related(
-        PersonStatus, "person", extra, f"monitoring_personstatus.person_id = %s AND {condition}",
-        [*params, person_id, *route_params],
+        PersonStatus, "person", _status_read_sql(_vendor()), f"monitoring_personstatus.person_id = %s AND {condition}",
+        [*_status_read_params(now), person_id, *route_params],
     )
     if found is None:
         return None
@@ -118,19 +119,21 @@ def person_status_read_checked(user: Any, person_id: int, *, now: datetime) -> t
     return person, _status_read(status, values)
 
 
-def _status_read_extra(now: datetime) -> tuple[tuple[LiteralString, ...], list[Any]]:
-    """The expressions a status read adds to the status row (the period's updated days, the
-    registered sources) and their parameters."""
+def _status_read_params(now: datetime) -> list[Any]:
+    """The parameters of what a status read adds to the status row (`_status_read_sql`)."""
     today = timezone.localdate(now)
     yesterday = today - timedelta(days=1)
-    sources = status_read_sources()
-    extra = _status_read_sql(connections[router.db_for_read(PersonStatus)].vendor)
     day = rowsql.param(DailyUpdate, "day", today), rowsql.param(DailyUpdate, "day", yesterday)
-    return extra, [day[0], day[1], day[1], *(p for source in sources for p in source.params(now))]
+    return [day[0], day[1], day[1], *(p for source in status_read_sources() for p in source.params(now))]
+
+
+def _vendor() -> str:
+    return connections[router.db_for_read(PersonStatus)].vendor
 
 
 @cache
 def _status_read_sql(vendor: str) -> tuple[LiteralString, ...]:
+    """What a status read adds to the status row: the period's updated days, the registered sources."""
     return (_DAYS_UPDATED, *(source.sql(vendor) for source in status_read_sources()))
 
 
