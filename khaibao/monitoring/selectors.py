@@ -96,7 +96,8 @@ def person_status_read_checked(user: Any, person_id: int, *, now: datetime) -> t
     """`person_status_read` of `person_id` and the household owner's access check in **one**
     statement (issue 19: it was two) — the person row, their status row and what the status read
     shows, found only when `user` owns a household the person is in
-    (`people.access.household_access_sql`, the access rule's owner).
+    (`people.access.household_access_sql`, the access rule's owner). Of the person only the id and
+    the name are read (the pass's subject and initials): any other field costs a query.
 
     None when that route finds nothing — not the owner's, a volunteer's or an official's read, a
     missing person, or no status row yet (before the first declaration): the caller then checks
@@ -110,6 +111,7 @@ def person_status_read_checked(user: Any, person_id: int, *, now: datetime) -> t
     found = rowsql.fetch_with_related(
         PersonStatus, "person", _status_read_sql(_vendor()), f"monitoring_personstatus.person_id = %s AND {condition}",
         [*_status_read_params(now), person_id, *route_params],
+        related_columns=_STATUS_READ_PERSON,
     )
     if found is None:
         return None
@@ -117,6 +119,11 @@ def person_status_read_checked(user: Any, person_id: int, *, now: datetime) -> t
     person = status.person
     _STATUS_OF_PERSON.set_cached_value(person, status)
     return person, _status_read(status, values)
+
+
+# What a status read uses of the person (the pass's subject and initials); the other columns are
+# deferred — each read on first use — as the sealed and indexed ones are never shown there.
+_STATUS_READ_PERSON = ("id", "full_name")
 
 
 def _status_read_params(now: datetime) -> list[Any]:
