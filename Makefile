@@ -113,14 +113,28 @@ bench-compliance: $(STAMP)
 	$(PY) bench/compliance.py --db $(COMPLIANCE_DB) --fresh --members 1000000 --units 10000 --runs 3 --requests 200 \
 		--explain --json var/bench/compliance.json
 
-## bench-load: load test through a real HTTP server (gunicorn and granian) with same-run references and a 10× burst (LOAD_DB; bench/RESULTS.md, "Load")
-.PHONY: bench-load bench-load-sqlite
+## bench-load: the whole load record of issue 19, one after the other: bench-load-direct (ratios against the bare and in-product references, 10× burst), bench-rush (rush mode at 3× and 10×), bench-pooler (the same server through PgBouncer)
+.PHONY: bench-load bench-load-direct bench-pooler bench-load-sqlite
 LOAD_DB ?= postgres://root@127.0.0.1:5432/khaibao_load
-bench-load: $(STAMP)
+LOAD_RUNS ?= 3
+LOAD_SERVERS ?= gunicorn-sync,granian
+bench-load: bench-load-direct bench-rush bench-pooler
+
+## bench-load-direct: load test through a real HTTP server (gunicorn and granian) with same-run references and a 10× burst (LOAD_DB; bench/RESULTS.md, "Load")
+bench-load-direct: $(STAMP)
 	$(PY) bench/generate.py --db $(LOAD_DB) --people 150000 --updates 1500000 --zones 2000
 	$(PY) bench/tokens.py --db $(LOAD_DB) --owners 50000 --out var/bench/load-tokens.json
-	$(PY) bench/load.py --db $(LOAD_DB) --tokens var/bench/load-tokens.json --servers gunicorn-sync,granian \
-		--workers 4 --runs 3 --burst --burst-log var/bench/burst-acks.jsonl --json var/bench/load.json
+	flock /tmp/kb-bench.lock $(PY) bench/load.py --db $(LOAD_DB) --tokens var/bench/load-tokens.json --servers $(LOAD_SERVERS) \
+		--workers 4 --runs $(LOAD_RUNS) --burst --burst-log var/bench/burst-acks.jsonl --json var/bench/load.json
+
+## bench-pooler: the daily update, the status read and the bare references through PgBouncer in transaction mode (LOAD_DB's data, after bench-load-direct)
+bench-pooler: $(STAMP)
+	@bash scripts/ensure-debian-packages.sh
+	PGBOUNCER_PORT=$(PGBOUNCER_PORT) bash scripts/pgbouncer.sh start
+	status=0; flock /tmp/kb-bench.lock env $(PGB_ENV) $(PY) bench/load.py --db $(PGB_POOLED)/$(notdir $(LOAD_DB)) \
+		--tokens var/bench/load-tokens.json --servers granian --workers 4 --runs 1 --targets bare,bare-read,updates,status \
+		--port 8766 --json var/bench/pooler.json || status=$$?; \
+	PGBOUNCER_PORT=$(PGBOUNCER_PORT) bash scripts/pgbouncer.sh stop; exit $$status
 
 ## bench-rush: rush mode (decision D) at 3× and 10× the daily update's sustained rate, with its checks (RUSH_DB; bench/RESULTS.md, "Rush mode"); holds /tmp/kb-bench.lock
 .PHONY: bench-rush

@@ -128,6 +128,9 @@ def measure_requests(args: argparse.Namespace) -> dict[str, list[dict[str, float
         "reference: SELECT 1 view": getter(anon, "/bench/select1"),
         f"triage first page (province: {province_name})": getter(api_client(provincial), "/api/v1/triage"),
         "triage first page (national)": getter(api_client(national), "/api/v1/triage"),
+        # The console's queue (issue 18): a page of people, so one audit event per page.
+        f"console queue /staff/cases/ (province: {province_name})": getter(console_client(provincial), "/staff/cases/"),
+        "console queue /staff/cases/ (national)": getter(console_client(national), "/staff/cases/"),
         f"dashboard /staff/stats/ (province: {province_name})": getter(console_client(provincial), "/staff/stats/"),
         "dashboard /staff/stats/ (national)": getter(console_client(national), "/staff/stats/"),
         "stats summary API (province)": getter(api_client(provincial), "/api/v1/stats/summary"),
@@ -292,7 +295,14 @@ def main() -> None:
     report: dict[str, Any] = {"args": vars(args), "machine": machine()}
     print(json.dumps(report["machine"]), flush=True)
     if "requests" not in skip:
+        from khaibao.audit.models import AuditEvent
+
+        # The list pages write one audit event per page (issue 18): count them, so the results
+        # show that the timed requests include that INSERT.
+        before = AuditEvent.objects.filter(action="list.triage").count()
         report["requests"] = summarise(measure_requests(args))
+        report["list_audit_events"] = AuditEvent.objects.filter(action="list.triage").count() - before
+        print(f"list.triage audit events written during the requests: {report['list_audit_events']}", flush=True)
     if "rollups" not in skip:
         report["rollups_s"] = measure_rollups(args)
     if "pgbench" not in skip:

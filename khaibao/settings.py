@@ -224,6 +224,7 @@ from khaibao.settings_features import (  # noqa: E402, F401
     RETENTION_SHORT_LIVED_HOURS,
     VENUE_CHECKIN_KEEP_DAYS,
     VENUE_CHECKIN_MAX_AGE_HOURS,
+    VENUE_CHECKIN_PARTITION_DAYS_AHEAD,
     VENUE_CHECKIN_RATE_PER_MINUTE,
     VENUE_CHECKIN_REPEAT_MINUTES,
     VENUE_EXPOSURE_BATCH_SIZE,
@@ -299,6 +300,9 @@ RUSH_MODE = env_bool("RUSH_MODE", True)
 RUSH_MAX_QUEUE_MS = env_int("RUSH_MAX_QUEUE_MS", 2_500)
 RUSH_HOLD_SECONDS = env_int("RUSH_HOLD_SECONDS", 5)
 RUSH_BATCH_SIZE = env_int("RUSH_BATCH_SIZE", 500)
+# The rush lane (api/rush.py): a marked daily update stored first in one statement before ninja;
+# RUSH_LANE=0 stores it first through the view instead (four statements and a transaction).
+RUSH_LANE = env_bool("RUSH_LANE", True)
 # Behind a trusted reverse proxy, the number of proxies whose X-Forwarded-For entries we trust.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 

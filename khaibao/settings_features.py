@@ -70,6 +70,8 @@ for _name in ("RETENTION_HEALTH_DAYS", "RETENTION_NOTIFICATION_DAYS", "RETENTION
 # --- Venue check-in (issue 20; docs/venues.md) -----------------------------------------------
 # Check-ins are short-lived: erased by the retention job this many days after the visit.
 VENUE_CHECKIN_KEEP_DAYS = env_int("VENUE_CHECKIN_KEEP_DAYS", 21)
+# Days of check-in partitions kept created ahead of today (PostgreSQL; venues/partitions.py).
+VENUE_CHECKIN_PARTITION_DAYS_AHEAD = env_int("VENUE_CHECKIN_PARTITION_DAYS_AHEAD", 3)
 # A second check-in of the same person at the same venue within this many minutes is the same one.
 VENUE_CHECKIN_REPEAT_MINUTES = env_int("VENUE_CHECKIN_REPEAT_MINUTES", 10)
 # How old a check-in's `at` may be (an offline check-in keeps the time of the scan); older is refused.
@@ -80,7 +82,7 @@ VENUE_CHECKIN_RATE_PER_MINUTE = env_int("VENUE_CHECKIN_RATE_PER_MINUTE", 60)
 VENUE_ZONE_LOOKBACK_DAYS = env_int("VENUE_ZONE_LOOKBACK_DAYS", 14)
 # People warned per transaction by a venue exposure run.
 VENUE_EXPOSURE_BATCH_SIZE = env_int("VENUE_EXPOSURE_BATCH_SIZE", 500)
-for _name in ("VENUE_CHECKIN_KEEP_DAYS", "VENUE_CHECKIN_REPEAT_MINUTES", "VENUE_CHECKIN_MAX_AGE_HOURS",
-              "VENUE_CHECKIN_RATE_PER_MINUTE", "VENUE_ZONE_LOOKBACK_DAYS", "VENUE_EXPOSURE_BATCH_SIZE"):
+for _name in ("VENUE_CHECKIN_KEEP_DAYS", "VENUE_CHECKIN_PARTITION_DAYS_AHEAD", "VENUE_CHECKIN_REPEAT_MINUTES",
+              "VENUE_CHECKIN_MAX_AGE_HOURS", "VENUE_CHECKIN_RATE_PER_MINUTE", "VENUE_ZONE_LOOKBACK_DAYS", "VENUE_EXPOSURE_BATCH_SIZE"):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1")

@@ -94,6 +94,10 @@ API_MIDDLEWARE = [
     "khaibao.api.middleware.ApiBodyLimitMiddleware",
     "khaibao.api.middleware.ApiTokenRateLimitMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Rush mode's lane (decision D): a daily update marked by the overload checks is stored first
+    # here, in one statement with its access check and its Idempotency-Key's answer; anything
+    # else goes on (bench/RESULTS.md, "Issue 19, rush, second pass").
+    "khaibao.api.rush.RushStoreFirstMiddleware",
     "django.middleware.common.CommonMiddleware",
     "khaibao.api.idempotency.IdempotencyMiddleware",
 ]
@@ -146,6 +150,9 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     ("khaibao.exports.tasks.exports_sweep", 60),
     # Venue exposure runs whose worker died are queued again (issue 20).
     ("khaibao.venues.tasks.venue_exposure_runs_resume", 60),
+    # Check-in day partitions on PostgreSQL (issue 20): created ahead, dropped once a whole day is
+    # past VENUE_CHECKIN_KEEP_DAYS — hourly, so a day goes soon after midnight (retention too).
+    ("khaibao.venues.tasks.checkin_partitions", 3600),
     # Rush mode (decision D): daily updates stored first are assessed within 60 s; each run
     # drains the backlog in set-based batches (monitoring/pending.py).
     ("khaibao.monitoring.tasks.pending_assessments_run", 5),

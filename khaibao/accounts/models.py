@@ -91,6 +91,15 @@ class Account(AbstractBaseUser, PermissionsMixin):
                 | Q(scope_level="ward", scope_ward__isnull=False),
             )
         ]
+        indexes = [
+            # The officials a case can be assigned to (cases/officials.py `colleagues`), listed on
+            # every page of the console's queue: a few hundred rows among tens of millions of
+            # citizens' accounts, found without reading the citizens (a 51 ms scan at 333,000).
+            models.Index(
+                fields=["display_name", "username"], name="account_officials",
+                condition=Q(role="official", is_active=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.username or self.display_name or f"account {self.pk}"

@@ -34,6 +34,32 @@ HEADER = "Idempotency-Key"
 METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+def idempotency_owner(request: HttpRequest) -> str:
+    """Under whom `request`'s key is kept: its account, or else its address (hashed)."""
+    return _owner(request)
+
+
+def idempotency_digest(request: HttpRequest) -> str:
+    """What a replay must match: the method, the path and the body."""
+    return hashlib.sha256(b"\n".join([(request.method or "").encode(), request.path.encode(), request.body])).hexdigest()
+
+
+def idempotency_key(request: HttpRequest) -> str | None:
+    """The request's usable Idempotency-Key of a write under /api/; None when it has none or one the
+    middleware refuses (it answers that request itself)."""
+    key = request.headers.get(HEADER)
+    if key is None or request.method not in METHODS or not request.path.startswith("/api/"):
+        return None
+    key = key.strip()
+    return key if key and len(key) <= 255 else None
+
+
+def idempotency_answer(record: IdempotencyRecord, digest: str) -> HttpResponse:
+    """The answer to a request whose key has a live `record`: its stored answer replayed, or 422
+    when the request differs from the one that stored it."""
+    return IdempotencyMiddleware._answer_existing(record, digest)
+
+
 def _owner(request: HttpRequest) -> str:
     account = request_account(request)
     if account is not None:
@@ -64,9 +90,7 @@ class IdempotencyMiddleware:
                 {HEADER: _("Idempotency-Key must be 1 to 255 characters.")},
             )
         owner = _owner(request)
-        digest = hashlib.sha256(
-            b"\n".join([request.method.encode(), request.path.encode(), request.body])
-        ).hexdigest()
+        digest = idempotency_digest(request)
 
         existing = idempotency_record_live(owner=owner, key=key)
         if existing is not None:

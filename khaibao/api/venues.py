@@ -125,7 +125,7 @@ def checkin_post(request: AuthedRequest, data: CheckInIn) -> Status[dict[str, ob
         actor=request.auth, venue_code=data.venue_code, person_ids=data.person_ids, at=data.at, via=via,
         ip=client_ip(request),
     )
-    rows = selectors.checkin_rows([r.checkin for r in results])
+    rows = selectors.checkin_rows([r.checkin for r in results], venues=[r.venue for r in results])
     created = {r.checkin.pk: r.created for r in results}
     body: dict[str, object] = {"checkins": [{**row.__dict__, "created": created[row.id]} for row in rows]}
     return Status(201 if any(created.values()) else 200, body)

@@ -76,6 +76,7 @@ ACTIONS: dict[str, ActionInfo] = {
     "break_glass.search": _a("break_glass", gettext_lazy("Search outside the jurisdiction")),
     "checkin.create": _a("venues", gettext_lazy("Checked in at a venue")),
     "checkin.delete": _a("venues", gettext_lazy("Check-in deleted")),
+    "checkin.partition_drop": _a("system", gettext_lazy("Old check-ins deleted (one day's partition)")),
     "contact.register": _a("follow_up", gettext_lazy("Contact registered")),
     "daily_update.assess": _a("system", gettext_lazy("Daily update assessed after a rush (sent while the service was busy)")),
     "daily_update.create": _a("declarations", gettext_lazy("Daily update sent")),
@@ -141,6 +142,7 @@ ACTIONS: dict[str, ActionInfo] = {
     "person.id_number_attempts_limited": _a("household", gettext_lazy("Too many people added with ID numbers (paused)")),
     "person.id_number_duplicate": _a("household", gettext_lazy("ID number already held by someone else: sent for review")),
     "person.id_number_review": _a("household", gettext_lazy("Duplicate ID number reviewed by an official")),
+    "person.id_review_view": _a("case_access", gettext_lazy("Record opened to review a duplicate ID number")),
     "person.link_assisted": _a("household", gettext_lazy("Assisted person linked to their own account")),
     "person.reassess": _a("declarations", gettext_lazy("Risk re-assessed automatically")),
     "person.reveal": _a("case_access", gettext_lazy("ID number and phone revealed")),
@@ -231,6 +233,7 @@ REASONS: dict[str, Promise] = {
     "contacts_view": gettext_lazy("Viewing contacts"),
     "declarations": gettext_lazy("Reading the declarations"),
     "household_limit": gettext_lazy("Raising the household's limit"),
+    "id_review_view": gettext_lazy("Reviewing a duplicate ID number"),
     "status": gettext_lazy("Reading the status"),
     "view": gettext_lazy("Viewing the record"),
 }

@@ -6,9 +6,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -26,6 +28,7 @@ from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
 from khaibao.monitoring.models import Level
 from khaibao.monitoring.queue import QUEUE_REASONS
+from khaibao.people import limits
 from khaibao.people.models import Person
 from khaibao.tracing.selectors import contacts_of
 
@@ -93,6 +96,20 @@ class RevealForm(forms.Form):
     )
 
 
+class HouseholdLimitForm(forms.Form):
+    """Types only: the range and the reason's length are `people.limits`' (as for the API)."""
+
+    max_people = forms.IntegerField(
+        label=gettext_lazy("New limit (people in the household)"), required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Why the household needs more places"), max_length=300, required=False,
+        help_text=gettext_lazy("At least 10 characters, e.g. a care home or three generations living together. Kept in the audit trail."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class AssignForm(forms.Form):
     assignee = forms.TypedChoiceField(label=gettext_lazy("Assign to"), coerce=int, required=False, empty_value=None)
 
@@ -155,6 +172,8 @@ def _render_case(
     action_form: ActionForm | None = None,
     reveal_form: RevealForm | None = None,
     revealed: dict[str, str] | None = None,
+    limit_form: HouseholdLimitForm | None = None,
+    limit_confirm: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
@@ -165,6 +184,11 @@ def _render_case(
         "action_form": action_form or ActionForm(),
         "reveal_form": reveal_form or RevealForm(),
         "assign_form": AssignForm(user=user),
+        "household_rooms": limits.household_rooms(view.person),
+        "limit_form": limit_form or HouseholdLimitForm(),
+        "limit_confirm": limit_confirm,
+        "limit_range": {"default": int(settings.HOUSEHOLD_MAX_PEOPLE), "min": int(settings.HOUSEHOLD_MAX_PEOPLE) + 1,
+                        "max": limits.HOUSEHOLD_RAISE_MAX},
         "lost_rule": lost_rule_text(view.lost_after_days),
         **_contacts_context(request, view.person),
     }
@@ -244,3 +268,35 @@ def case_reveal(request: SignedInRequest, person_id: int) -> HttpResponse:
         else:
             return _render_case(request, person, revealed=revealed)
     return _render_case(request, person, reveal_form=form, status=400)
+
+
+@official_required
+@require_POST
+def case_household_limit(request: SignedInRequest, person_id: int) -> HttpResponse:
+    """Raise the limit of the household(s) the person belongs to, with a reason: step 1 checks
+    the values (`people.limits`) and asks to confirm; step 2 (`confirmed`) raises it, audited
+    "household.limit_raise" by the service."""
+    ip = client_ip(request)
+    person = case_person(request.user, person_id, purpose="household_limit", ip=ip)
+    form = HouseholdLimitForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, person, limit_form=form, status=400)
+    max_people, reason = form.cleaned_data["max_people"], form.cleaned_data["reason"]
+    errors = limits.household_limit_errors(max_people=max_people, reason=reason)
+    for name, message in errors.items():
+        form.add_error(name, message)
+    if errors:
+        return _render_case(request, person, limit_form=form, status=400)
+    if request.POST.get("confirmed") != "1":
+        return _render_case(request, person, limit_form=form,
+                            limit_confirm={"max_people": max_people, "reason": reason})
+    try:
+        changed = limits.household_limit_raise(actor=request.user, person=person, max_people=max_people, reason=reason, ip=ip)
+    except ServiceError as exc:
+        form_add_service_error(form, exc)
+        return _render_case(request, person, limit_form=form, status=exc.status)
+    if changed:
+        messages.success(request, _("The household's limit is now %(max)s people.") % {"max": max_people})
+    else:
+        messages.warning(request, _("This person is in no household: there was no limit to raise."))
+    return redirect(f"{reverse('backoffice:case', args=[person.pk])}#household")

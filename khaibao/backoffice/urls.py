@@ -5,7 +5,9 @@ from khaibao.backoffice import break_glass as break_glass_console
 from khaibao.backoffice import cases as cases_console
 from khaibao.backoffice import compliance as compliance_console
 from khaibao.backoffice import exports, health, subject_requests, verify, views
+from khaibao.backoffice import id_reviews as id_reviews_console
 from khaibao.backoffice import news as news_console
+from khaibao.backoffice import org_venues as org_venues_console
 from khaibao.backoffice import orgs as orgs_console
 from khaibao.backoffice import reports as reports_console
 from khaibao.backoffice import stats as stats_console
@@ -54,6 +56,11 @@ urlpatterns = [
     path("cases/<int:person_id>/assign/", cases_console.case_assign, name="case_assign"),
     path("cases/<int:person_id>/reveal/", cases_console.case_reveal, name="case_reveal"),
     path("cases/<int:person_id>/contacts/", tracing_console.case_contacts, name="case_contacts"),
+    path("cases/<int:person_id>/household-limit/", cases_console.case_household_limit, name="case_household_limit"),
+    # Duplicate ID numbers to review (issue 18, item 4).
+    path("id-reviews/", id_reviews_console.reviews_index, name="id_reviews"),
+    path("id-reviews/<int:review_id>/", id_reviews_console.review_detail, name="id_review"),
+    path("id-reviews/<int:review_id>/resolve/", id_reviews_console.review_resolve, name="id_review_resolve"),
     path("tracing/wards/", tracing_console.tracing_wards, name="tracing_wards"),
     path("break-glass/", break_glass_console.search, name="break_glass"),
     path("break-glass/review/", break_glass_console.review, name="break_glass_review"),
@@ -75,6 +82,12 @@ urlpatterns = [
     path("orgs/<int:unit_id>/do/<str:action>/", orgs_console.unit_action, name="org_unit_action"),
     path("orgs/<int:unit_id>/import/", orgs_console.roster_import, name="org_roster_import"),
     path("orgs/<int:unit_id>/campaigns/new/", orgs_console.campaign_create, name="org_campaign_create"),
+    # The venues of an organisation admin's unit (issue 20, item 1).
+    path("orgs/venues/", org_venues_console.venues_index, name="org_venues"),
+    path("orgs/venues/new/", org_venues_console.venue_new, name="org_venue_new"),
+    path("orgs/venues/<int:venue_id>/", org_venues_console.venue_detail, name="org_venue"),
+    path("orgs/venues/<int:venue_id>/poster/", org_venues_console.venue_poster, name="org_venue_poster"),
+    path("orgs/venues/<int:venue_id>/poster.svg", org_venues_console.venue_poster_svg, name="org_venue_poster_svg"),
     path("orgs/members/<int:member_id>/remove/", orgs_console.member_remove, name="org_member_remove"),
     path("orgs/imports/<int:import_id>/errors.csv", orgs_console.roster_errors, name="org_roster_errors"),
     path("orgs/campaigns/<int:campaign_id>/edit/", orgs_console.campaign_edit, name="org_campaign_edit"),

@@ -297,7 +297,7 @@ def param(model: type[models.Model], attname: str, value: Any) -> Any:
 
 @cache
 def _insert(
-    model: type[models.Model], alias: str, expressions: tuple[tuple[str, str], ...] = ()
+    model: type[models.Model], alias: str, expressions: tuple[tuple[str, str], ...] = (), from_: str = ""
 ) -> tuple[str, list[models.Field]]:
     connection = connections[alias]
     quote = connection.ops.quote_name
@@ -306,50 +306,74 @@ def _insert(
     fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
     names = ", ".join(quote(f.column) for f in fields)
     values = ", ".join(given.get(f.attname, "%s") for f in fields)
-    return f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({values})", fields  # noqa: S608 — identifiers from the model, expressions from the caller's code
+    # Identifiers from the model; expressions and `from_` from the caller's code (LiteralString).
+    # One row per row of `from_` (another part of the same WITH statement): none when it has none.
+    rows = f"SELECT {values} FROM {from_}" if from_ else f"VALUES ({values})"  # noqa: S608
+    return f"INSERT INTO {quote(meta.db_table)} ({names}) {rows}", fields
 
 
-def insert_statement(
-    instance: models.Model, expressions: Mapping[str, tuple[LiteralString, Sequence[Any]]] | None = None
-) -> Statement:
-    """The INSERT of the new `instance` as (sql, params), without RETURNING (`create` adds it),
-    also for a caller that writes several rows in one statement (PostgreSQL `WITH … INSERT`): `expressions` replace
-    the value of some columns (attname → (SQL, its params)), e.g. the id another part of the
-    statement inserts."""
-    model = type(instance)
-    alias = router.db_for_write(model, instance=instance)
-    connection = connections[alias]
-    expressions = expressions or {}
-    sql, fields = _insert(model, alias, tuple(sorted((k, v[0]) for k, v in expressions.items())))
+def _params(
+    instance: models.Model, fields: list[models.Field], expressions: Mapping[str, tuple[str, Sequence[Any]]],
+    connection: Any,
+) -> list[Any]:
     params: list[Any] = []
     for field in fields:
         if field.attname in expressions:
             params.extend(expressions[field.attname][1])
         else:
             params.append(field.get_db_prep_save(getattr(instance, field.attname), connection))
-    return sql, params
+    return params
 
 
-@cache
-def _upsert(model: type[models.Model], alias: str, conflict: tuple[str, ...], replace: tuple[str, ...]) -> str:
-    quote = connections[alias].ops.quote_name
-    target = ", ".join(quote(f.column) for f in _fields(model, conflict))
-    sets = ", ".join(f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in _fields(model, replace))
-    insert = _insert(model, alias)[0]
-    return f"{insert} ON CONFLICT ({target}) DO UPDATE SET {sets}"
-
-
-def upsert_statement(instance: models.Model, *, conflict: Sequence[str], replace: Sequence[str]) -> Statement:
-    """The INSERT of the new `instance` that, when a row with the same `conflict` columns exists
-    (a unique constraint), writes the `replace` columns of that row instead, as (sql, params),
-    without RETURNING — one statement where `update_or_create` takes four (PostgreSQL; SQLite
-    ≥ 3.24). A replaced row keeps every other column, its first `created_at` for instance."""
+def insert_statement(
+    instance: models.Model, expressions: Mapping[str, tuple[LiteralString, Sequence[Any]]] | None = None,
+    *, from_: LiteralString = "", from_params: Sequence[Any] = (),
+) -> Statement:
+    """The INSERT of the new `instance` as (sql, params), without RETURNING (`create` adds it),
+    also for a caller that writes several rows in one statement (PostgreSQL `WITH … INSERT`): `expressions` replace
+    the value of some columns (attname → (SQL, its params)), e.g. the id another part of the
+    statement inserts. With `from_` (another part of the statement) the row is inserted once per
+    row of that part — not at all when it has none — and `expressions` may name its columns
+    (e.g. one audit event per row another part inserted); `from_params` fill `from_`'s
+    placeholders."""
     model = type(instance)
     alias = router.db_for_write(model, instance=instance)
     connection = connections[alias]
-    _sql, fields = _insert(model, alias)
-    sql = _upsert(model, alias, tuple(conflict), tuple(replace))
-    return sql, [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
+    expressions = expressions or {}
+    sql, fields = _insert(model, alias, tuple(sorted((k, v[0]) for k, v in expressions.items())), from_)
+    return sql, [*_params(instance, fields, expressions, connection), *from_params]
+
+
+@cache
+def _upsert(
+    model: type[models.Model], alias: str, conflict: tuple[str, ...], replace: tuple[str, ...],
+    expressions: tuple[tuple[str, str], ...] = (), from_: str = "",
+) -> str:
+    quote = connections[alias].ops.quote_name
+    target = ", ".join(quote(f.column) for f in _fields(model, conflict))
+    sets = ", ".join(f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in _fields(model, replace))
+    insert = _insert(model, alias, expressions, from_)[0]
+    return f"{insert} ON CONFLICT ({target}) DO UPDATE SET {sets}"
+
+
+def upsert_statement(
+    instance: models.Model, *, conflict: Sequence[str], replace: Sequence[str],
+    expressions: Mapping[str, LiteralString] | None = None, from_: LiteralString = "",
+) -> Statement:
+    """The INSERT of the new `instance` that, when a row with the same `conflict` columns exists
+    (a unique constraint), writes the `replace` columns of that row instead, as (sql, params),
+    without RETURNING — one statement where `update_or_create` takes four (PostgreSQL; SQLite
+    ≥ 3.24). A replaced row keeps every other column, its first `created_at` for instance.
+    `expressions` and `from_` as for `insert_statement` (SQL without parameters)."""
+    model = type(instance)
+    alias = router.db_for_write(model, instance=instance)
+    connection = connections[alias]
+    given = tuple(sorted((expressions or {}).items()))
+    _sql, fields = _insert(model, alias, given, from_)
+    sql = _upsert(model, alias, tuple(conflict), tuple(replace), given, from_)
+    return sql, [
+        f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields if f.attname not in dict(given)
+    ]
 
 
 def update_statement(

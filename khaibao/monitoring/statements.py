@@ -35,14 +35,17 @@ from functools import cache
 from typing import Any, Final, Literal, LiteralString, get_args
 
 from django.db import connection
+from django.db.models import Model
 
 from khaibao.audit.models import AuditEvent
 from khaibao.core import rowsql
 from khaibao.monitoring.models import STATUS_COLUMNS, Assessment, PersonStatus
 
-Part = Literal["written", "assessment", "status", "pending", "event"]
+Part = Literal["guard", "written", "assessment", "status", "pending", "event", "record"]
 # The statement's order. An assessed write has `written`, `assessment` (left out when nothing
-# changed), `status` and `event`; a write stored first (rush mode) `written`, `pending`, `event`.
+# changed), `status` and `event`; a write stored first (rush mode) `written`, `pending`, `event`,
+# and when its access check is in the statement too (api/rush.py), `guard` first — the written row
+# is inserted only for a row of it — and the Idempotency-Key's answer as `record` last.
 PARTS: Final[tuple[Part, ...]] = get_args(Part)
 WrittenKind = Literal["declaration", "daily_update"]
 
@@ -148,10 +151,12 @@ def _status(status: PersonStatus, kind: WrittenKind, *, assessed: bool) -> Claus
     return Clause("status", sql, params, {"assessment": tuple(dict.fromkeys(copied.values()))})
 
 
-def _event(event: AuditEvent, from_written: Mapping[str, FromWritten]) -> Clause:
+def _event(event: AuditEvent, from_written: Mapping[str, FromWritten], *, from_written_rows: bool = False) -> Clause:
     # A literal over the written row's columns, read from that row: no value is formatted in.
+    # `from_written_rows`: one event per written row, none when nothing was written (a guard).
     sql, params = rowsql.insert_statement(
-        event, {name: (f"(SELECT {v.sql} FROM written)", v.params) for name, v in from_written.items()}  # noqa: S608
+        event, {name: (f"(SELECT {v.sql} FROM written)", v.params) for name, v in from_written.items()},  # noqa: S608
+        from_="written" if from_written_rows else "",
     )
     reads = tuple(dict.fromkeys(column for value in from_written.values() for column in value.reads))
     return Clause("event", sql, params, {"written": reads} if reads else {})
@@ -161,7 +166,8 @@ def _returning(clauses: Sequence[Clause], select: Mapping[Part, tuple[str, ...]]
     # Each part returns what later parts and the final SELECT read of it, in first-read order.
     returning: dict[Part, dict[str, None]] = {}
     order = [c.part for c in clauses]
-    if order != [p for p in PARTS if p in order] or order[0] != "written" or order[-1] != "event":
+    core = [p for p in order if p not in ("guard", "record")]
+    if order != [p for p in PARTS if p in order] or not core or core[0] != "written" or core[-1] != "event":
         raise ValueError(f"parts {order!r}: expected some of {PARTS!r} in that order, from written to event")
     for clause in clauses:
         for part, columns in clause.reads.items():
@@ -230,21 +236,30 @@ _PENDING: Final = (
 
 def stored_first_write(
     *, written: rowsql.Statement, person_id: int, day: Any, now: Any, event: AuditEvent,
-    event_from_written: Mapping[str, FromWritten],
-) -> tuple[int, Any]:
+    event_from_written: Mapping[str, FromWritten], guard: rowsql.Statement | None = None,
+    record: Model | None = None,
+) -> tuple[int, Any] | None:
     """Rush mode (decision D): the daily update `written` (its upsert), its pending assessment and
     the audit `event` in one statement, inside the caller's transaction. Returns the update's id
-    and stored created_at."""
+    and stored created_at.
+
+    With `guard` (a query, e.g. people.access `household_declaring_sql`) `written` must read from it
+    (`INSERT … SELECT … FROM guard`): when it has no row nothing is written and None is returned.
+    `record` (an unsaved row, the Idempotency-Key's answer) is inserted with the update, and only
+    with it: its unique violation undoes the whole statement (IntegrityError)."""
     sql, params = written
     clauses = (
-        Clause("written", sql, params),
+        *((Clause("guard", guard[0], list(guard[1])),) if guard is not None else ()),
+        Clause("written", sql, params, {"guard": ()} if guard is not None else {}),
         Clause("pending", _PENDING, [person_id, day, now], {"written": ("id",)}),
-        _event(event, event_from_written),
+        _event(event, event_from_written, from_written_rows=guard is not None),
+        *((Clause("record", *rowsql.insert_statement(record, from_="written"), {"written": ()}),)
+          if record is not None else ()),
     )
     select: tuple[tuple[Part, tuple[str, ...]], ...] = (("written", ("id", "created_at")),)
     statement = _compose(tuple((c.part, c.sql, tuple(c.reads.items())) for c in clauses), select)
     values = [param for clause in clauses for param in clause.params]
     with connection.cursor() as cursor:
         cursor.execute(statement, values)
-        written_id, created_at = cursor.fetchone()
-    return written_id, created_at
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row is not None else None

@@ -8,7 +8,7 @@ official leave an audit event.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, LiteralString
+from typing import Any, Final, Literal, LiteralString
 
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
@@ -257,9 +257,7 @@ def _household_person(user: Account, person_id: int) -> Declaring | None:
     otherwise (not theirs, or missing)."""
     if not _household_route(user, person_id):
         return None
-    membership = rowsql.fetch_related(
-        HouseholdMembership, "person", "a.owner_id = %s AND a.person_id = %s", [user.pk, person_id]
-    )
+    membership = rowsql.fetch_related(HouseholdMembership, "person", _HOUSEHOLD_WHERE, [user.pk, person_id])
     if membership is None:
         return None
     return Declaring(person=membership.person, declared_as=_as(membership.relation))
@@ -293,10 +291,51 @@ def household_access_sql(user: Any, person_id: int) -> tuple[LiteralString, list
     return _HOUSEHOLD_SQL, [user.pk]
 
 
+# `_household_person`'s rule over many ids, for a write that checks access inside its own one
+# statement (PostgreSQL; venues/statements.py): the ids, among an array of person ids, of the
+# people of the owner's household. Placeholders: the owner's id, the array.
+_HOUSEHOLD_IDS: Final[LiteralString] = (
+    "SELECT person_id FROM people_householdmembership WHERE owner_id = %s AND person_id = ANY(%s)"
+)
+
+
+def household_ids_sql(user: Any, person_ids: list[int]) -> tuple[LiteralString, list[Any]]:
+    """`access_declaring`'s household route as SQL and its parameters, for one-statement writes:
+    a query of the ids among `person_ids` that `user` declares for as their household owner
+    (nothing for anyone but an active citizen). The volunteer route is not in it: a caller that
+    finds someone missing asks `access_declaring` for them (which answers 404 or the delegation)."""
+    active = getattr(user, "role", None) == Role.CITIZEN and bool(getattr(user, "is_active", False))
+    return _HOUSEHOLD_IDS, [user.pk if active else None, list(person_ids)]
+
+
 def _as(relation: str | None) -> DeclaredAs:
     if relation is None:
         return "volunteer"
     return "self" if relation == "self" else "household_owner"
+
+
+# The household route of `access_declaring` (`_household_person`, then `_as`): one WHERE for both
+# the lookup above and its SQL form below.
+_HOUSEHOLD_WHERE: Final = "a.owner_id = %s AND a.person_id = %s"
+_HOUSEHOLD_DECLARING: Final[LiteralString] = (
+    "SELECT CASE WHEN a.relation = 'self' THEN 'self' ELSE 'household_owner' END AS declared_as"  # noqa: S608 -- fixed SQL text
+    " FROM people_householdmembership a WHERE " + _HOUSEHOLD_WHERE
+)
+
+
+def household_declaring_sql(user: Any, person_id: int) -> rowsql.Statement | None:
+    """`access_declaring`'s household route as a query, for a write that checks access inside its
+    own statement (the daily update stored first in rush mode, api/rush.py): one row, column
+    `declared_as`, when `user` may declare for `person_id` as its household owner; no row otherwise
+    (not theirs, missing — or a volunteer's, which the caller then asks `access_declaring` about).
+    None when the answer is known without the database: nobody `access_declaring` would let through
+    this way. tests/test_access_sql.py checks it row for row against `access_declaring`."""
+    if (
+        user is None or not getattr(user, "is_authenticated", False) or getattr(user, "role", None) != Role.CITIZEN
+        or not user.is_active or not 0 < person_id <= 2**63 - 1
+    ):
+        return None
+    return _HOUSEHOLD_DECLARING, [user.pk, person_id]
 
 
 def declarer_relation(user: Account, person: Person) -> DeclaredAs:

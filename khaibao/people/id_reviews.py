@@ -11,10 +11,11 @@ Whose the other registration is, they see only when that person is in their juri
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,10 +24,11 @@ from khaibao.accounts.models import Role
 from khaibao.audit.lists import audit_list_shown
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
-from khaibao.people.access import jurisdiction_q
+from khaibao.people.access import access_person_for_user, jurisdiction_q
 from khaibao.people.models import IdNumberReview, IdNumberReviewOutcome, Person
 
 PAGE_MAX = 100
+_MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -49,15 +51,31 @@ def _official(user: Any) -> Any:
     return user
 
 
-def id_number_reviews_open(user: Any, *, limit: int = 50, ip: str = "") -> list[ReviewRow]:
-    """The open reviews of `user`'s jurisdiction, oldest first — two queries, and the page's one
-    `list.id_reviews` audit event (audit/lists.py)."""
+def review_cursor(row: ReviewRow) -> str:
+    """Where the page after `row` starts (keyset on the list's order: created_at, id)."""
+    return f"{int(row.created_at.timestamp() * 1_000_000)}-{row.id}"
+
+
+def _after_q(cursor: str) -> Q:
+    micros, _sep, review_id = (cursor or "").partition("-")
+    if not (micros.isdigit() and review_id.isdigit() and 0 < int(review_id) <= _MAX_ID and len(micros) <= 19):
+        message = _("This page link is not valid any more. Start again from the first page.")
+        raise ServiceError(message, fields={"cursor": message})
+    at = datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
+    return Q(created_at__gt=at) | Q(created_at=at, pk__gt=int(review_id))
+
+
+def id_number_reviews_open(user: Any, *, limit: int = 50, after: str = "", ip: str = "") -> list[ReviewRow]:
+    """The open reviews of `user`'s jurisdiction, oldest first, from after the `after` cursor
+    (`review_cursor` of the last row shown) — two queries, and the page's one `list.id_reviews`
+    audit event (audit/lists.py)."""
     official = _official(user)
     scope = jurisdiction_q(official, ward_field="person__home_ward")
+    reviews_q = IdNumberReview.objects.filter(scope, resolved_at__isnull=True)  # type: ignore[arg-type]
+    if after:
+        reviews_q = reviews_q.filter(_after_q(after))
     reviews = list(
-        IdNumberReview.objects.filter(scope, resolved_at__isnull=True)  # type: ignore[arg-type]
-        .select_related("person__home_ward")
-        .order_by("created_at", "pk")[: max(1, min(limit, PAGE_MAX))]
+        reviews_q.select_related("person__home_ward").order_by("created_at", "pk")[: max(1, min(limit, PAGE_MAX))]
     )
     holders = {r.holder_id for r in reviews if r.holder_id is not None}
     visible = set(
@@ -77,6 +95,41 @@ def id_number_reviews_open(user: Any, *, limit: int = 50, ip: str = "") -> list[
         )
         for r in reviews
     ]
+
+
+@dataclass(frozen=True)
+class ReviewDetail:
+    review: IdNumberReview
+    person: Person
+    # The earlier holder, only when in the official's jurisdiction; else None (`holder_elsewhere`).
+    holder: Person | None
+    holder_elsewhere: bool
+
+
+def id_number_review_detail(user: Any, review_id: int, *, ip: str = "") -> ReviewDetail:
+    """One review of `user`'s jurisdiction (open or settled; 404 otherwise, alike for missing),
+    with the person registered and — only when in the jurisdiction too — the earlier holder,
+    each fetched through the access layer (audited `person.id_review_view`)."""
+    official = _official(user)
+    if not 0 < review_id <= _MAX_ID:
+        raise Http404
+    scope = jurisdiction_q(official, ward_field="person__home_ward")
+    review = (
+        IdNumberReview.objects.filter(scope, pk=review_id)  # type: ignore[arg-type]
+        .select_related("created_by", "resolved_by").first()
+    )
+    if review is None:
+        raise Http404
+    person = access_person_for_user(official, review.person_id, purpose="id_review_view", ip=ip)
+    holder = None
+    if review.holder_id is not None and Person.objects.filter(
+        jurisdiction_q(official), pk=review.holder_id  # type: ignore[arg-type]
+    ).exists():
+        holder = access_person_for_user(official, review.holder_id, purpose="id_review_view", ip=ip)
+    return ReviewDetail(
+        review=review, person=person, holder=holder,
+        holder_elsewhere=review.holder_id is not None and holder is None,
+    )
 
 
 @transaction.atomic

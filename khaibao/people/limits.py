@@ -9,10 +9,12 @@ owner's (or volunteer's) account row lock, so two adds at once cannot both pass 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account, Role
@@ -31,11 +33,55 @@ from khaibao.people.models import (
 
 # An official may raise a household to this at most (a care home, a pagoda's residents).
 HOUSEHOLD_RAISE_MAX = 200
+RAISE_REASON_MIN = 10
+
+
+def _limit(raised: int | None) -> int:
+    return max(int(settings.HOUSEHOLD_MAX_PEOPLE), int(raised or 0))
 
 
 def household_max(owner: Account) -> int:
     raised = HouseholdLimit.objects.filter(owner=owner).values_list("max_people", flat=True).first()
-    return max(int(settings.HOUSEHOLD_MAX_PEOPLE), int(raised or 0))
+    return _limit(raised)
+
+
+@dataclass(frozen=True)
+class HouseholdRoom:
+    owner_id: int
+    people: int
+    max_people: int
+    raised: bool
+
+
+def household_rooms(person: Person) -> list[HouseholdRoom]:
+    """Each household `person` belongs to: how many people it holds and its limit (for the
+    official's case view, after the caller's audited access) — three queries."""
+    owners = list(HouseholdMembership.objects.filter(person=person).order_by("owner_id").values_list("owner_id", flat=True))
+    if not owners:
+        return []
+    counts = dict(
+        HouseholdMembership.objects.filter(owner_id__in=owners).values("owner_id").annotate(n=Count("id"))
+        .values_list("owner_id", "n")
+    )
+    raised = dict(HouseholdLimit.objects.filter(owner_id__in=owners).values_list("owner_id", "max_people"))
+    return [
+        HouseholdRoom(owner_id=o, people=counts.get(o, 0), max_people=_limit(raised.get(o)),
+                      raised=_limit(raised.get(o)) > int(settings.HOUSEHOLD_MAX_PEOPLE))
+        for o in owners
+    ]
+
+
+def household_limit_errors(*, max_people: int | None, reason: str) -> dict[str, str]:
+    """What is wrong with a raise (field -> message); empty when it may go ahead. The console
+    asks before its confirmation step; `household_limit_raise` checks again."""
+    errors: dict[str, str] = {}
+    if max_people is None or not int(settings.HOUSEHOLD_MAX_PEOPLE) < max_people <= HOUSEHOLD_RAISE_MAX:
+        errors["max_people"] = _("Give a number from %(min)s to %(max)s.") % {
+            "min": int(settings.HOUSEHOLD_MAX_PEOPLE) + 1, "max": HOUSEHOLD_RAISE_MAX,
+        }
+    if len((reason or "").strip()) < RAISE_REASON_MIN:
+        errors["reason"] = _("Say why the household needs more places (at least 10 characters).")
+    return errors
 
 
 def household_room_check(owner: Account) -> None:
@@ -83,16 +129,10 @@ def household_limit_raise(*, actor: Any, person: Person, max_people: int, reason
     Audited `household.limit_raise` with the reason (encrypted in the trail)."""
     if getattr(actor, "role", None) != Role.OFFICIAL or jurisdiction_q(actor) is None:
         raise ServiceError(_("Only health officials raise a household's limit."), code="forbidden", status=403)
-    errors: dict[str, str] = {}
-    if not int(settings.HOUSEHOLD_MAX_PEOPLE) < max_people <= HOUSEHOLD_RAISE_MAX:
-        errors["max_people"] = _("Give a number from %(min)s to %(max)s.") % {
-            "min": int(settings.HOUSEHOLD_MAX_PEOPLE) + 1, "max": HOUSEHOLD_RAISE_MAX,
-        }
-    reason = (reason or "").strip()
-    if len(reason) < 10:
-        errors["reason"] = _("Say why the household needs more places (at least 10 characters).")
+    errors = household_limit_errors(max_people=max_people, reason=reason)
     if errors:
         raise ServiceError(_("Some fields are not valid."), fields=errors)
+    reason = (reason or "").strip()
     owners = list(HouseholdMembership.objects.filter(person=person).values_list("owner_id", flat=True))
     for owner_id in owners:
         HouseholdLimit.objects.update_or_create(

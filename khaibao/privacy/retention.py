@@ -35,6 +35,7 @@ from khaibao.privacy.models import ConsentWithdrawal, Erasure, ErasureCode, Eras
 from khaibao.reports.models import OPEN_STATUSES, Report, ReportNote, ReportPhoto, ReportReply
 from khaibao.tracing.models import Contact
 from khaibao.venues.models import CaseVisit, CheckIn, VenueExposure
+from khaibao.venues.partitions import CHECKINS, checkin_keep_from, checkin_partitions_drop_expired
 from khaibao.zones.models import ZoneWarning
 
 
@@ -106,6 +107,16 @@ def _exports_delete(ids: list[Any], now: datetime) -> int:
     return ExportJob.objects.filter(pk__in=ids).delete()[0]
 
 
+def _checkins_due(now: datetime) -> QuerySet[Any]:
+    due = CheckIn.objects.filter(at__lt=now - timedelta(days=settings.VENUE_CHECKIN_KEEP_DAYS))
+    if CHECKINS.is_partitioned():
+        # PostgreSQL: a day goes whole with its partition once every check-in of it is past the
+        # period (dropped by retention_run first); row by row only what the default partition
+        # holds — never ~30M deletes a day from a partition about to be dropped.
+        due = due.filter(day__lt=checkin_keep_from(timezone.localdate(now)))
+    return due
+
+
 def _shells_due(now: datetime) -> QuerySet[Any]:
     ids = Erasure.objects.filter(status=ErasureStatus.DONE, shell_until__lte=now).values("person_id")
     return Person.objects.filter(pk__in=ids)
@@ -126,9 +137,9 @@ RULES: list[Rule] = [
     Rule("contacts", "delete", _of_inactive(Contact)),
     Rule("zone_warnings", "delete", _of_inactive(ZoneWarning)),
     # Venue check-ins are short-lived (issue 20 §4): VENUE_CHECKIN_KEEP_DAYS after the visit,
-    # whatever the person's activity; the exposures and case visits found from them follow
-    # the health data.
-    Rule("venue_checkins", "delete", _older(CheckIn, "at", lambda: timedelta(days=settings.VENUE_CHECKIN_KEEP_DAYS))),
+    # whatever the person's activity (on PostgreSQL by whole days: venues/partitions.py); the
+    # exposures and case visits found from them follow the health data.
+    Rule("venue_checkins", "delete", _checkins_due),
     Rule("venue_exposures", "delete", _of_inactive(VenueExposure)),
     Rule("venue_case_visits", "delete", _older(CaseVisit, "created_at", _health(lambda: settings.RETENTION_HEALTH_DAYS))),
     Rule("followup_cases", "delete", _of_inactive(FollowUpCase)),
@@ -189,6 +200,9 @@ def retention_run(
     now = now or timezone.now()
     size = settings.RETENTION_BATCH_SIZE
     done: dict[str, int] = {}
+    # Whole days of check-ins first (PostgreSQL; each drop audited on its own), so that the
+    # row-by-row rule below finds only the default partition's rows.
+    checkin_partitions_drop_expired(today=timezone.localdate(now))
     for rule in RULES:
         batches = 0
         while max_batches is None or batches < max_batches:

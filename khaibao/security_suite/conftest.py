@@ -213,6 +213,9 @@ def build_sec_world(named: NamedWorld) -> SecWorld:
     _ok(org_b_api.client.post(f"/api/v1/orgs/{org_b.pk}/roster", {"file": roster_csv([
         [MARKERS["roster_b_name"], MARKERS["roster_b_phone"], "", "Đoàn viên"],
     ])}, headers=org_b_api._headers(None)), 200, 201)
+    # A venue organisation A runs (issue 20, item 1): its admin's console pages.
+    org_venue = _ok(org_a.post("/venues", {"name": "Hội trường Thành đoàn", "kind": "office",
+                                           "ward_code": named.hoan_kiem.code, "street": "5 Đinh Lễ"}), 201)
     today, deadline = timezone.localdate().isoformat(), (timezone.localdate() + timedelta(days=7)).isoformat()
     campaign = _ok(org_a.post(f"/orgs/{hk.pk}/campaigns", {"name": "Khai báo tháng 11", "starts_on": today, "deadline": deadline}), 201)
     _ok(org_b_api.post(f"/orgs/{org_b.pk}/campaigns", {"name": "Khai báo sinh viên", "starts_on": today, "deadline": deadline}), 201)
@@ -231,7 +234,7 @@ def build_sec_world(named: NamedWorld) -> SecWorld:
         "roster_import": roster_a["import_id"] if "import_id" in roster_a else roster_a["id"],
         "appointment": VolunteerAppointment.objects.get(account=named.volunteer).pk,
         "delegation": Delegation.objects.get(person=named.ong_tu).pk,
-        "venue": venue["id"], "checkin": checkin["checkins"][0]["id"],
+        "venue": venue["id"], "org_venue": org_venue["id"], "checkin": checkin["checkins"][0]["id"],
         "id_review": IdNumberReview.objects.get(person=named.lan_child).pk,
     }
     w.venue_code = venue["code"]

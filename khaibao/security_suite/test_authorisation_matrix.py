@@ -154,6 +154,13 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /staff/cases/<int:person_id>/assign/": NOBODY, "POST /staff/cases/<int:person_id>/assign/": HANOI,
     "GET /staff/cases/<int:person_id>/reveal/": NOBODY, "POST /staff/cases/<int:person_id>/reveal/": HANOI,
     "GET /staff/cases/<int:person_id>/contacts/": HANOI, "POST /staff/cases/<int:person_id>/contacts/": HANOI,
+    # Issue 18: raising a household's limit (the case view's form), duplicate ID numbers to review.
+    "GET /staff/cases/<int:person_id>/household-limit/": NOBODY,
+    "POST /staff/cases/<int:person_id>/household-limit/": HANOI,
+    # The list is every official's (empty outside the review's area); a GET-only page.
+    "GET /staff/id-reviews/": OFFICIALS, "POST /staff/id-reviews/": NOBODY,
+    "GET /staff/id-reviews/<int:review_id>/": HANOI, "POST /staff/id-reviews/<int:review_id>/": NOBODY,
+    "GET /staff/id-reviews/<int:review_id>/resolve/": NOBODY, "POST /staff/id-reviews/<int:review_id>/resolve/": HANOI,
     "GET /staff/tracing/wards/": OFFICIALS, "POST /staff/tracing/wards/": OFFICIALS,
     "GET /staff/break-glass/": OFFICIALS, "POST /staff/break-glass/": OFFICIALS,
     "GET /staff/break-glass/review/": NATIONAL, "POST /staff/break-glass/review/": NATIONAL,
@@ -185,6 +192,12 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /staff/orgs/<int:unit_id>/do/<str:action>/": NOBODY, "POST /staff/orgs/<int:unit_id>/do/<str:action>/": ORG_A,
     "GET /staff/orgs/<int:unit_id>/import/": ORG_A, "POST /staff/orgs/<int:unit_id>/import/": ORG_A,
     "GET /staff/orgs/<int:unit_id>/campaigns/new/": ORG_A, "POST /staff/orgs/<int:unit_id>/campaigns/new/": ORG_A,
+    # Organisation A's own venue (issue 20, item 1: PATH_IDS); the list is each admin's own.
+    "GET /staff/orgs/venues/": ORG_ADMINS, "POST /staff/orgs/venues/": NOBODY,
+    "GET /staff/orgs/venues/new/": ORG_ADMINS, "POST /staff/orgs/venues/new/": ORG_ADMINS,
+    "GET /staff/orgs/venues/<int:venue_id>/": ORG_A, "POST /staff/orgs/venues/<int:venue_id>/": NOBODY,
+    "GET /staff/orgs/venues/<int:venue_id>/poster/": ORG_A, "POST /staff/orgs/venues/<int:venue_id>/poster/": NOBODY,
+    "GET /staff/orgs/venues/<int:venue_id>/poster.svg": ORG_A, "POST /staff/orgs/venues/<int:venue_id>/poster.svg": NOBODY,
     "GET /staff/orgs/members/<int:member_id>/remove/": NOBODY,
     "POST /staff/orgs/members/<int:member_id>/remove/": ORG_A,
     "GET /staff/orgs/imports/<int:import_id>/errors.csv": ORG_A,
@@ -290,6 +303,11 @@ QUERIES: dict[str, str] = {
 PATH_OVERRIDES: dict[str, dict[str, Any]] = {
     "GET /api/v1/places/provinces/{code}/wards": {"code": 1},
 }
+# Path parameters that take another of the world's objects than path_values gives: name -> key of sec.ids.
+PATH_IDS: dict[str, dict[str, str]] = {
+    f"{method} /staff/orgs/venues/<int:venue_id>/{rest}": {"venue_id": "org_venue"}
+    for method in ("GET", "POST") for rest in ("", "poster/", "poster.svg")
+}
 
 
 def write_body(key: str, sec: Any) -> Any:
@@ -371,6 +389,7 @@ def _request(sec: Any, role: str, route: Route) -> Any:
     from khaibao.security_suite.matrix_support import path_values
 
     values = {**path_values(sec), **PATH_OVERRIDES.get(route.key, {})}
+    values.update({name: sec.ids[key] for name, key in PATH_IDS.get(route.key, {}).items()})
     url = route.url(values) + QUERIES.get(route.key, "").format(**values)
     if route.kind == "api":
         client = sec.api(role)

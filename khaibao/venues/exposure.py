@@ -10,7 +10,7 @@ person once per run.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -69,9 +69,16 @@ def _match(run: VenueExposureRun, now: datetime) -> int:
         # The case is not warned about their own visit.
         visit_id = int(run.subject.rsplit(":", 1)[1])
         excluded &= ~Q(person_id__in=CaseVisit.objects.filter(pk=visit_id).values("case_person_id"))
+    # `day` is the local day of `at`: on PostgreSQL the bounds keep the scan to the window's
+    # day partitions (venues/partitions.py) instead of probing every day kept; a day's margin
+    # each side, so a check-in whose day was taken in another time zone is still found.
+    one = timedelta(days=1)
+    days = Q(day__gte=timezone.localdate(run.window_start) - one, day__lte=timezone.localdate(run.window_end) + one)
     for venue_id in run.venue_ids:
         rows = (
-            CheckIn.objects.filter(excluded, venue_index=venue_index(venue_id), at__gte=run.window_start, at__lte=run.window_end)
+            CheckIn.objects.filter(
+                excluded, days, venue_index=venue_index(venue_id), at__gte=run.window_start, at__lte=run.window_end
+            )
             .values("person_id").annotate(first_at=Min("at"), first_day=Min("day")).values_list("person_id", "first_at", "first_day")
         )
         select_sql, params = rows.query.sql_with_params()

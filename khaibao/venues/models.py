@@ -86,7 +86,8 @@ class CheckInVia(models.TextChoices):
 class CheckIn(models.Model):
     """One person at one venue at `at`. The venue is sealed: `venue_index` (a keyed blind index
     of its id, for matching) and `venue_sealed` (its id, encrypted, for the person's own list).
-    Kept `VENUE_CHECKIN_KEEP_DAYS` (21) days, then erased by the retention job."""
+    Kept `VENUE_CHECKIN_KEEP_DAYS` (21) days, then erased by the retention job — on PostgreSQL
+    with its whole day, the table being partitioned by `day` (partitions.py, migration 0003)."""
 
     # Indexed by checkin_person_at, which starts with it.
     person = models.ForeignKey(

@@ -8,10 +8,12 @@ in the language of the request (Vietnamese by default).
 
 from __future__ import annotations
 
+from typing import Any
 from xml.sax.saxutils import escape
 
 import segno
 from django.conf import settings
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -88,3 +90,15 @@ def poster_svg(venue: Venue) -> str:
         f'{escape(spaced_code(venue.code))}</text>'
         f"{texts}</g></svg>"
     )
+
+
+def poster_page(venue: Venue) -> dict[str, Any]:
+    """What the printable poster page shows (the citizen's and the organisation's page alike)."""
+    return {"venue": venue, "svg": poster_svg(venue), "code": spaced_code(venue.code), "lines": how_to_lines(venue)}
+
+
+def poster_download(venue: Venue) -> HttpResponse:
+    """The poster as an SVG file to save or send to a print shop."""
+    response = HttpResponse(poster_svg(venue), content_type="image/svg+xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="khaibao-{venue.code}.svg"'
+    return response

@@ -33,9 +33,12 @@ class CheckInRow:
     via: str
 
 
-def _rows(checkins: list[CheckIn]) -> list[CheckInRow]:
+def _rows(checkins: list[CheckIn], known: list[Venue] | None = None) -> list[CheckInRow]:
     venue_ids = {c.pk: venue_unseal(c.venue_sealed) for c in checkins}
-    venues = Venue.objects.select_related("ward").in_bulk(set(venue_ids.values()))
+    venues = {v.pk: v for v in known or ()}
+    missing = set(venue_ids.values()) - set(venues)
+    if missing:
+        venues |= Venue.objects.select_related("ward").in_bulk(missing)
     rows = []
     for c in checkins:
         venue = venues.get(venue_ids[c.pk])
@@ -72,8 +75,10 @@ def checkin_for_account(account: Account, checkin_id: int) -> CheckIn:
     return checkin
 
 
-def checkin_rows(checkins: list[CheckIn]) -> list[CheckInRow]:
-    return _rows(checkins)
+def checkin_rows(checkins: list[CheckIn], *, venues: list[Venue] | None = None) -> list[CheckInRow]:
+    """The rows of `checkins` (with their person attached); `venues` already read (with their ward)
+    are not read again."""
+    return _rows(checkins, venues)
 
 
 def person_checkins(person_id: int, *, since: datetime | None = None) -> list[CheckInRow]:
@@ -172,6 +177,21 @@ def venue_daily_counts(venue: Venue, *, days: int = 7, today: date | None = None
         .values_list("day").annotate(n=Count("id")).values_list("day", "n")
     )
     return [(first + timedelta(days=i), counts.get(first + timedelta(days=i), 0)) for i in range(days)]
+
+
+def venues_checkins_on(venues: list[Venue], *, day: date | None = None) -> dict[int, int]:
+    """Check-ins per venue on `day` (today by default), one query for the whole list — a count
+    per venue, never who (the venues' list of an organisation admin)."""
+    day = day or timezone.localdate()
+    by_index = {venue_index(v.pk): v.pk for v in venues}
+    if not by_index:
+        return {}
+    counts = (
+        CheckIn.objects.filter(venue_index__in=list(by_index), day=day)
+        .values_list("venue_index").annotate(n=Count("id")).values_list("venue_index", "n")
+    )
+    found = {by_index[index]: n for index, n in counts}
+    return {v.pk: found.get(v.pk, 0) for v in venues}
 
 
 def exposures_for_account(account: Account) -> list[dict[str, Any]]:

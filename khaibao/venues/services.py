@@ -20,12 +20,14 @@ from django.utils.translation import gettext as _
 from khaibao.accounts import ratelimit
 from khaibao.accounts.models import Account, Role
 from khaibao.accounts.phones import normalise_vn_phone
-from khaibao.audit.services import audit_record
+from khaibao.audit.labels import object_type_of
+from khaibao.audit.services import audit_event, audit_record
+from khaibao.core import rowsql
 from khaibao.core.errors import RateLimited, ServiceError
 from khaibao.people.access import access_person_for_declarer
 from khaibao.people.households import owner_self_person
-from khaibao.people.models import Person
 from khaibao.places.models import Ward
+from khaibao.venues import statements
 from khaibao.venues.models import CheckIn, CheckInVia, Venue, VenueKind, VenueStatus
 from khaibao.venues.sealing import venue_index, venue_seal
 from khaibao.zones.geometry import check_lat_lon
@@ -35,6 +37,7 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
 # A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=2)
+_MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,8 @@ def venue_status_set(*, actor: Account, venue: Venue, status: str, ip: str = "")
 
 def venue_for_checkin(code: str) -> Venue:
     """The venue a code names, or a 404 refusal that says so (also for a suspended venue)."""
-    venue = Venue.objects.select_related("ward").filter(code=code_normalise(code)).first()
+    # One precompiled statement: every check-in of the country starts here (core/rowsql.py).
+    venue = rowsql.fetch_related(Venue, "ward", "a.code = %s", [code_normalise(code)])
     if venue is None or venue.status == VenueStatus.SUSPENDED:
         raise ServiceError(
             _("No venue has this code, or it is no longer open for check-in. Check the code on the poster."),
@@ -160,26 +164,25 @@ def _checked_at(at: datetime | None, now: datetime) -> datetime:
     return at
 
 
-def _people(actor: Account, person_ids: list[int] | None) -> list[Person]:
+def _asked(actor: Account, person_ids: list[int] | None) -> list[int]:
+    """The people asked for, distinct and in order (default: the actor's own person); access is
+    checked later, by the write."""
     if not person_ids:
         person = owner_self_person(actor)
         if person is None:
             raise ServiceError.for_field(
                 "person_ids", _("Add yourself to your household first, then check in."), code="no_self"
             )
-        return [person]
+        return [person.pk]
     if len(set(person_ids)) > 20:
         raise ServiceError.for_field("person_ids", _("Check in at most 20 people at once."))
-    # The access layer's 404 for someone not in the household (or not assisted by the volunteer).
-    return [access_person_for_declarer(actor, pid) for pid in dict.fromkeys(person_ids)]
+    return list(dict.fromkeys(person_ids))
 
 
 def _rate_limit(actor: Account, count: int) -> None:
-    key = f"venue-checkin:{actor.pk}"
-    seen = 0
-    for _i in range(count):
-        seen = ratelimit.hit(key, window_seconds=60)
-    if seen > settings.VENUE_CHECKIN_RATE_PER_MINUTE:
+    # One event per person, counted in one round trip to the shared cache.
+    hits, _peeks = ratelimit.hits_and_counts(hit=[f"venue-checkin:{actor.pk}"] * count, window_seconds=60)
+    if hits[-1] > settings.VENUE_CHECKIN_RATE_PER_MINUTE:
         raise RateLimited(_("Too many check-ins in a minute. Wait a moment and try again."), retry_after=60)
 
 
@@ -190,43 +193,73 @@ class CheckInResult:
     created: bool
 
 
-@transaction.atomic
 def checkin_create(
     *, actor: Account, venue_code: str, person_ids: list[int] | None = None, at: datetime | None = None,
     via: str = CheckInVia.SCAN, ip: str = "",
 ) -> list[CheckInResult]:
-    """Check people of the actor's household in at a venue (one row per person).
+    """Check people of the actor's household in at a venue (one row per person, each with its
+    audit event, all in one transaction).
 
     `at` (an offline check-in keeps the time of the scan) may not be in the future nor older
     than VENUE_CHECKIN_MAX_AGE_HOURS. A second check-in of the same person at the same venue
     within VENUE_CHECKIN_REPEAT_MINUTES is the same check-in: the existing row is returned.
+    Each person asked counts towards VENUE_CHECKIN_RATE_PER_MINUTE, also one refused as not
+    of the household. On PostgreSQL the write is one statement (venues/statements.py).
     """
     if actor.role != Role.CITIZEN:
         raise ServiceError(_("Only citizens check in."), code="forbidden", status=403)
     now = timezone.now()
     venue = venue_for_checkin(venue_code)
     at = _checked_at(at, now)
-    people = _people(actor, person_ids)
-    _rate_limit(actor, len(people))
-    index = venue_index(venue.pk)
+    ids = _asked(actor, person_ids)
+    _rate_limit(actor, len(ids))
+    template = CheckIn(
+        account=actor, venue_index=venue_index(venue.pk), venue_sealed=venue_seal(venue.pk), at=at,
+        day=timezone.localdate(at), via=via, created_at=now,
+    )
     repeat = timedelta(minutes=settings.VENUE_CHECKIN_REPEAT_MINUTES)
+    if statements.checkins_in_one_statement() and all(0 < pid <= _MAX_ID for pid in ids):
+        event = audit_event(actor=actor, action="checkin.create", ip=ip, data={"via": via})
+        event.object_type = object_type_of(template)
+        written = statements.checkin_write(
+            actor=actor, venue_id=venue.pk, template=template, person_ids=ids, since=at - repeat, until=at + repeat,
+            event=event,
+        )
+        if written is not None:
+            return [CheckInResult(w.checkin, venue, w.created) for w in written]
+        # Someone is not of the household (or is assisted: the access layer's volunteer route),
+        # or the venue was suspended meanwhile: the portable path answers as it always does.
+        venue = venue_for_checkin(venue_code)
+    with transaction.atomic():
+        return _create_portable(actor=actor, venue=venue, template=template, ids=ids, repeat=repeat, ip=ip)
+
+
+def _create_portable(
+    *, actor: Account, venue: Venue, template: CheckIn, ids: list[int], repeat: timedelta, ip: str
+) -> list[CheckInResult]:
+    # The access layer's 404 for someone not in the household (or not assisted by the volunteer).
+    people = [access_person_for_declarer(actor, pid) for pid in ids]
+    at = template.at
     existing = {
-        c.person_id: c
+        c.person_id: c  # the latest in the window (the highest id on a tie), as the one statement
         for c in CheckIn.objects.filter(
-            person__in=people, venue_index=index, at__gte=at - repeat, at__lte=at + repeat
-        ).order_by("at")
+            person__in=people, venue_index=template.venue_index, at__gte=at - repeat, at__lte=at + repeat
+        ).order_by("at", "id")
     }
     results = []
     for person in people:
         found = existing.get(person.pk)
         if found is not None:
+            found.person = person
             results.append(CheckInResult(found, venue, False))
             continue
         checkin = CheckIn.objects.create(
-            person=person, account=actor, venue_index=index, venue_sealed=venue_seal(venue.pk), at=at,
-            day=timezone.localdate(at), via=via, created_at=now,
+            person=person, account=actor, venue_index=template.venue_index, venue_sealed=template.venue_sealed,
+            at=at, day=template.day, via=template.via, created_at=template.created_at,
         )
-        audit_record(actor=actor, action="checkin.create", obj=checkin, person_id=person.pk, ip=ip, data={"via": via})
+        audit_record(
+            actor=actor, action="checkin.create", obj=checkin, person_id=person.pk, ip=ip, data={"via": template.via}
+        )
         results.append(CheckInResult(checkin, venue, True))
     return results
 

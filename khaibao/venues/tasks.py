@@ -1,4 +1,5 @@
-"""Background work for venues: the exposure runs, and resuming those whose worker died."""
+"""Background work for venues: the exposure runs, resuming those whose worker died, and the
+check-in table's day partitions."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django_tasks import task
 
 from khaibao.venues.exposure import exposure_run_step
 from khaibao.venues.models import RunStatus, VenueExposureRun
+from khaibao.venues.partitions import checkin_partitions_create_ahead, checkin_partitions_drop_expired
 
 # A run untouched this long lost its worker (each batch takes seconds).
 STALE_AFTER = timedelta(minutes=5)
@@ -41,3 +43,10 @@ def venue_exposure_runs_resume() -> int:
     for run_id in ids:
         venue_exposure_run.enqueue(run_id)
     return len(ids)
+
+
+@task()
+def checkin_partitions() -> dict[str, list[str]]:
+    """Periodic: keep the check-in table's day partitions (PostgreSQL): create the coming days
+    ahead, drop the days wholly past VENUE_CHECKIN_KEEP_DAYS. Nothing to do on SQLite."""
+    return {"created": checkin_partitions_create_ahead(), "dropped": checkin_partitions_drop_expired()}

@@ -16,7 +16,6 @@ from django import forms
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,10 +23,10 @@ from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, mark_rate_limited
-from khaibao.places import selectors as places
 from khaibao.venues import selectors, services
-from khaibao.venues.models import CheckInVia, VenueKind
-from khaibao.venues.poster import checkin_url, how_to_lines, poster_svg, spaced_code
+from khaibao.venues.forms import VenueForm
+from khaibao.venues.models import CheckInVia
+from khaibao.venues.poster import checkin_url, poster_download, poster_page
 from khaibao.web.household import citizen_required
 from khaibao.web.submissions import submission_once
 
@@ -117,44 +116,6 @@ def checkin_remove(request: SignedInRequest, checkin_id: int) -> HttpResponse:
 # --- Venues one runs -------------------------------------------------------------------------
 
 
-class VenueForm(forms.Form):
-    """Field names are the API's, so service errors map one to one."""
-
-    name = forms.CharField(label=gettext_lazy("Name of the venue"), max_length=200)
-    kind = forms.ChoiceField(label=gettext_lazy("Kind of venue"), choices=VenueKind.choices)
-    province = forms.TypedChoiceField(label=gettext_lazy("Province or city"), coerce=int)
-    ward_code = forms.TypedChoiceField(label=gettext_lazy("Ward or commune"), coerce=int)
-    street = forms.CharField(label=gettext_lazy("House number and street"), max_length=300)
-    contact_phone = forms.CharField(
-        label=gettext_lazy("Contact phone"), max_length=20, required=False,
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
-    )
-    lat = forms.FloatField(label=gettext_lazy("Latitude (optional)"), required=False,
-                           widget=forms.TextInput(attrs={"inputmode": "decimal"}))
-    lon = forms.FloatField(label=gettext_lazy("Longitude (optional)"), required=False,
-                           widget=forms.TextInput(attrs={"inputmode": "decimal"}))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        provinces = list(places.provinces_list())
-        province_field = self.fields["province"]
-        ward_field = self.fields["ward_code"]
-        assert isinstance(province_field, forms.ChoiceField)
-        assert isinstance(ward_field, forms.ChoiceField)
-        province_field.choices = [("", _("— choose —"))] + [(p.code, p.name) for p in provinces]
-        province_field.widget.attrs.update({
-            "hx-get": reverse("web:report_wards"), "hx-target": "#ward-field", "hx-swap": "outerHTML",
-        })
-        raw = self.data.get("province") if self.is_bound else self.initial.get("province")
-        try:
-            province = int(raw or 0)
-        except (TypeError, ValueError):
-            province = 0
-        wards = list(places.wards_of_province(province)) if province else []
-        prompt = _("— choose —") if province else _("— choose the province first —")
-        ward_field.choices = [("", prompt)] + [(w.code, w.name) for w in wards]
-
-
 @citizen_required
 @require_http_methods(["GET", "POST"])
 def venue_new(request: SignedInRequest) -> HttpResponse:
@@ -165,9 +126,8 @@ def venue_new(request: SignedInRequest) -> HttpResponse:
     form = VenueForm(request.POST)
     if not form.is_valid():
         return render(request, "web/venues/new.html", {"form": form}, status=400)
-    data = {k: form.cleaned_data[k] for k in ("name", "kind", "ward_code", "street", "contact_phone", "lat", "lon")}
     try:
-        venue = services.venue_register(actor=request.user, data=services.VenueInput(**data), ip=client_ip(request))
+        venue = services.venue_register(actor=request.user, data=services.VenueInput(**form.venue_data()), ip=client_ip(request))
     except ServiceError as exc:
         form_add_service_error(form, exc)
         return render(request, "web/venues/new.html", {"form": form}, status=exc.status)
@@ -189,22 +149,18 @@ def venue_detail(request: SignedInRequest, venue_id: int) -> HttpResponse:
     })
 
 
-def poster_context(venue: Any) -> dict[str, Any]:
-    return {"venue": venue, "svg": poster_svg(venue), "code": spaced_code(venue.code), "lines": how_to_lines(venue)}
-
-
 @citizen_required
 @require_GET
 def venue_poster(request: SignedInRequest, venue_id: int) -> HttpResponse:
     """The A4 poster as a page that prints well (and a link to the SVG file)."""
     venue = selectors.venue_for_operator(request.user, venue_id)
-    return render(request, "web/venues/poster.html", poster_context(venue))
+    return render(request, "web/venues/poster.html", {
+        **poster_page(venue), "svg_url": reverse("web:venue_poster_svg", args=[venue.pk]),
+        "back_url": reverse("web:venue_detail", args=[venue.pk]),
+    })
 
 
 @citizen_required
 @require_GET
 def venue_poster_svg(request: SignedInRequest, venue_id: int) -> HttpResponse:
-    venue = selectors.venue_for_operator(request.user, venue_id)
-    response = HttpResponse(poster_svg(venue), content_type="image/svg+xml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="khaibao-{venue.code}.svg"'
-    return response
+    return poster_download(selectors.venue_for_operator(request.user, venue_id))

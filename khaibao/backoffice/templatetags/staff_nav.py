@@ -18,6 +18,7 @@ def _items(user: Any) -> list[tuple[str, str]]:
     if role == "official":
         items = [
             ("backoffice:cases", _("Triage queue")),
+            ("backoffice:id_reviews", _("Duplicate ID numbers")),
             ("backoffice:reports", _("Citizen reports")),
             ("backoffice:zones", _("Epidemic zones")),
             ("backoffice:stats", _("Statistics")),
@@ -41,6 +42,7 @@ def _items(user: Any) -> list[tuple[str, str]]:
         items = [("backoffice:compliance", _("Compliance"))]
         if getattr(user, "org_unit_id", None):
             items.append(("backoffice:orgs", _("Units, rosters and campaigns")))
+            items.append(("backoffice:org_venues", _("Our venues")))
         items.append(("backoffice:volunteers", _("Volunteers")))
         return items
     return []

@@ -62,6 +62,8 @@ def test_a_late_daily_update_is_stored_first_and_answered_202(world, api, overlo
 
 @pytest.mark.postgres_only
 def test_storing_first_is_one_statement(world, api, overloaded):
+    # The view's own path (SQLite, volunteers, RUSH_LANE=0); the rush lane's: api/tests/test_rush_lane.py.
+    overloaded.RUSH_LANE = False
     client = api.as_(world.lan)
     client.post(f"/people/{world.lan_child.id}/declarations", declaration())
     with CaptureQueriesContext(connection) as queries:

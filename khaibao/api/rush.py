@@ -1,0 +1,128 @@
+"""The rush lane: a daily update marked for rush mode is stored first in ONE statement, before
+ninja and the rest of the API's stack (decision D, docs/decisions/0008; bench/RESULTS.md, "Issue
+19, rush, second pass").
+
+Rush mode exists to acknowledge more daily updates than the server can assess. Stored first through
+the ninja view, an update cost nearly what an assessed one does: four statements and a transaction
+(the Idempotency-Key's read, the access check, the write, the key's answer, the commit) — each a
+round trip on a worker that has one thread, and a commit that waits for the disk. Here, for a
+request the overload checks marked (`rush_requested`), the access check (people.access
+`household_declaring_sql`), the update, its pending assessment, its audit event and the key's answer
+are **one statement** in autocommit: one round trip, one commit.
+
+This middleware sits in API_MIDDLEWARE after the security headers, the body checks, the rate
+limits with the token's deny-list and the language, so those still apply once. Whatever it does
+not handle goes on down the stack unchanged, to the ninja view (which stores first too, in rush
+mode): another database than PostgreSQL, an opaque (older) token, a body the schema or the service
+refuses (their 400), a person outside the household (a volunteer's delegation, or the 404), a key
+whose answer expired. A replayed key is answered here from its stored answer, or 422 when the body
+differs, as the Idempotency-Key middleware would.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any, Final
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from pydantic import ValidationError
+
+from khaibao.accounts.models import Role
+from khaibao.api.auth import request_account
+from khaibao.api.daily_updates import DailyUpdateBody, DailyUpdatePendingOut, _update_fields
+from khaibao.api.idempotency import idempotency_answer, idempotency_digest, idempotency_key, idempotency_owner
+from khaibao.core.errors import ServiceError
+from khaibao.core.http import client_ip
+from khaibao.core.idempotency import idempotency_record_live
+from khaibao.core.models import IdempotencyRecord
+from khaibao.core.overload import rush_requested, rush_route
+from khaibao.monitoring import services as monitoring_services
+from khaibao.monitoring.models import DailyUpdate
+from khaibao.monitoring.statements import writes_in_one_statement
+from khaibao.people.access import household_declaring_sql
+
+_PATH: Final = re.compile(r"/api/v1/people/(\d+)/updates/(\d{4}-\d{2}-\d{2})")
+_CONTENT_TYPE: Final = "application/json; charset=utf-8"
+# As the ninja view's 202: when to poll the Location.
+RETRY_AFTER: Final = "5"
+
+
+class RushStoreFirstMiddleware:
+    """In API_MIDDLEWARE: a daily update marked for rush mode stored first here, in one statement."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not rush_requested(request) or request.method != "PUT" or not settings.RUSH_LANE:
+            return self.get_response(request)
+        match = _PATH.fullmatch(request.path_info)
+        if match is None or not rush_route("PUT", request.path_info) or not writes_in_one_statement():
+            return self.get_response(request)
+        response = _store_first(request, int(match[1]), match[2])
+        return response if response is not None else self.get_response(request)
+
+
+def _store_first(request: HttpRequest, person_id: int, day_text: str) -> HttpResponse | None:
+    """The 202 of an update stored first, a replayed answer, or None: the stack answers instead."""
+    account = request_account(request)
+    access = household_declaring_sql(account, person_id)
+    if access is None or getattr(account, "role", None) != Role.CITIZEN:
+        return None
+    try:
+        day = date.fromisoformat(day_text)
+        data = DailyUpdateBody.model_validate_json(request.body)
+    except (ValueError, ValidationError):
+        return None  # the view's 400 or 422, in the API's error format
+    key = idempotency_key(request)
+    owner = idempotency_owner(request) if key is not None else ""
+    path = reverse("api-v1:daily_update_get", kwargs={"person_id": person_id, "day": day})
+
+    def answer(update: DailyUpdate) -> Model:
+        return IdempotencyRecord(
+            owner=owner, key=key or "", method="PUT", path=request.path[:500],
+            request_hash=idempotency_digest(request), status_code=202, content_type=_CONTENT_TYPE,
+            body=_body(update),
+        )
+
+    fields: dict[str, Any] = {
+        "actor": account, "person_id": person_id, "day": day, "access": access, "symptoms": data.symptoms,
+        "temperature": data.temperature, "feeling": data.feeling, "ip": client_ip(request),
+        "record": answer if key is not None else None,
+    }
+    try:
+        if connection.in_atomic_block:
+            # Inside a caller's transaction (tests): a savepoint, so a refused key leaves it usable.
+            with transaction.atomic():
+                stored = monitoring_services.daily_update_store_declaring(**fields)
+        else:
+            # Autocommit: the one statement is atomic by itself — no BEGIN, no COMMIT round trip.
+            stored = monitoring_services.daily_update_store_declaring(**fields)
+    except ServiceError:
+        return None  # the view checks again and answers 400 with its field messages
+    except IntegrityError:
+        if key is None:
+            raise
+        # The key was used before (or by a concurrent request that committed first): nothing of
+        # this one was written.
+        record = idempotency_record_live(owner=owner, key=key)
+        return idempotency_answer(record, idempotency_digest(request)) if record is not None else None
+    if stored is None:
+        return None  # not in the household: `access_declaring` decides (a volunteer, or 404)
+    update, _created = stored
+    response = HttpResponse(_body(update), status=202, content_type=_CONTENT_TYPE)
+    response["Location"] = path
+    response["Retry-After"] = RETRY_AFTER
+    return response
+
+
+def _body(update: DailyUpdate) -> bytes:
+    out = DailyUpdatePendingOut.model_validate(_update_fields(update) | {"assessment": {"status": "pending"}})
+    return json.dumps(out.model_dump(mode="json")).encode()
