@@ -88,12 +88,15 @@ def _hits_and_counts(
         hits = [_hit(store, f"rl:{key}", window_seconds) for key in hit]
         return hits, [int(store.get(f"rl:{key}", 0)) for key in peek]
     pipe = get_client(write=True).pipeline(transaction=False)
+    # `make_key`, not `make_and_validate_key`: the keys are ours (short, ASCII, no spaces), and the
+    # validation only warns about memcached's limits — a scan of every character of every key,
+    # on every API request.
     for key in hit:
-        name = store.make_and_validate_key(f"rl:{key}")
+        name = store.make_key(f"rl:{key}")
         pipe.incr(name)
         pipe.expire(name, window_seconds, nx=True)  # the window starts at the first event
     for key in peek:
-        pipe.get(store.make_and_validate_key(f"rl:{key}"))
+        pipe.get(store.make_key(f"rl:{key}"))
     results = pipe.execute()
     # django-redis stores integers unpickled, so `cache.get` reads these counters too.
     return [int(results[2 * i]) for i in range(len(hit))], [int(v or 0) for v in results[2 * len(hit):]]

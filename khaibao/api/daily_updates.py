@@ -18,7 +18,7 @@ from ninja import Field, Router, Schema, Status
 from khaibao.api import rules
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.declarations import AssessmentOut, PlainOut, ReasonOut, RecommendationOut
-from khaibao.api.schemas import ErrorOut, StrictSchema
+from khaibao.api.schemas import ErrorOut, StrictSchema, json_answer
 from khaibao.core.http import client_ip
 from khaibao.core.overload import rush_requested
 from khaibao.declarations.answer_labels import symptom_items
@@ -105,7 +105,7 @@ def _update_fields(update: Any) -> dict[str, Any]:
 )
 def daily_update_put(
     request: AuthedRequest, response: HttpResponse, person_id: int, day: date, data: DailyUpdateBody
-) -> Status[dict[str, Any]]:
+) -> Status[dict[str, Any]] | HttpResponse:
     """Daily update (cập nhật hằng ngày) for today or yesterday: 201 the first time, 200 when
     replaced, with its assessment. While the service is overloaded (rush mode): 202, stored, with
     `"assessment": {"status": "pending"}` and a `Location` to poll (GET) for the assessment."""
@@ -122,7 +122,10 @@ def daily_update_put(
         response["Retry-After"] = "5"
         return Status(202, _update_fields(stored) | {"assessment": {"status": "pending"}})
     update, assessment, created = monitoring_services.daily_update_put(**fields)
-    return Status(201 if created else 200, _update_fields(update) | {"assessment": assessment_out(assessment)})
+    # Rendered without the schema's round trip (api.schemas.json_answer): built in DailyUpdateOut's order.
+    return json_answer(
+        request, _update_fields(update) | {"assessment": assessment_out(assessment)}, status=201 if created else 200
+    )
 
 
 @router.get(

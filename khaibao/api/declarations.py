@@ -11,13 +11,14 @@ import datetime as dt
 from datetime import date, datetime
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
 from khaibao.api import rules
 from khaibao.api.auth import AuthedRequest
-from khaibao.api.schemas import ErrorOut, StrictSchema
+from khaibao.api.schemas import ErrorOut, StrictSchema, json_answer
 from khaibao.cases.citizen_view import followup_for_citizen
 from khaibao.core.http import client_ip
 from khaibao.declarations.answer_labels import PlaceNames, answers_labels, place_names
@@ -30,6 +31,7 @@ from khaibao.monitoring.selectors import (
     declarations_assessed,
     monitoring_progress,
     person_status_read,
+    person_status_read_checked,
 )
 from khaibao.passes.services import pass_issue, pass_issue_with_code
 from khaibao.people.access import access_declaring, access_person_for_user
@@ -274,12 +276,18 @@ def declaration_list(
 
 
 @router.get("/{person_id}/status", response={200: StatusOut, 404: ErrorOut}, by_alias=True)
-def status_get(request: AuthedRequest, person_id: int) -> dict[str, Any]:
+def status_get(request: AuthedRequest, person_id: int) -> HttpResponse:
     """Current level, reasons, advice, monitoring progress and a freshly signed health pass."""
-    person = access_person_for_user(request.auth, person_id, purpose="status", ip=client_ip(request))
     now = timezone.now()
-    # The status row, the period's updated days, the pass code and the follow-up: one statement.
-    read = person_status_read(person, now=now)
+    # A household owner's read (most of them): the access check, the person, the status row, the
+    # period's updated days, the pass code and the follow-up in one statement; anyone else (or no
+    # status row yet): the access check, then the read.
+    checked = person_status_read_checked(request.auth, person_id, now=now)
+    if checked is not None:
+        person, read = checked
+    else:
+        person = access_person_for_user(request.auth, person_id, purpose="status", ip=client_ip(request))
+        read = person_status_read(person, now=now)
     status = read.status
     progress = monitoring_progress(status, timezone.localdate(now), days_updated=read.days_updated)
     # Only the holder's side gets a short code (it is stored); officials just see the pass.
@@ -287,7 +295,8 @@ def status_get(request: AuthedRequest, person_id: int) -> dict[str, Any]:
     issued = (
         pass_issue_with_code(person=person, now=now, read=read.sources) if holder else pass_issue(person=person, now=now)
     )
-    return {
+    # Rendered without the schema's round trip (api.schemas.json_answer): built here in StatusOut's order.
+    return json_answer(request, {
         "level": status.level if status is not None and status.assessed_at else None,
         "reasons": explain_reasons(status.reasons if status else []),
         "recommendations": explain_recommendations(status.recommendations if status else []),
@@ -307,4 +316,4 @@ def status_get(request: AuthedRequest, person_id: int) -> dict[str, Any]:
             "code": issued.code_display or None,
         },
         "follow_up": followup_for_citizen(person, read=read.sources),
-    }
+    })

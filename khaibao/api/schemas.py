@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
 from ninja import Schema
+from ninja.renderers import JSONRenderer
 from pydantic import ConfigDict
 
 
@@ -18,3 +22,20 @@ class ErrorDetail(Schema):
 
 class ErrorOut(Schema):
     error: ErrorDetail
+
+
+def json_answer(request: HttpRequest, payload: dict[str, Any], *, status: int = 200) -> HttpResponse:
+    """`payload` as the API renders an answer (ninja's JSON renderer: the same bytes), without
+    validating it against the operation's response schema first.
+
+    For the hot reads and writes only (the status read, the daily update): their payload is built
+    field by field from typed values, in the schema's order, and that pydantic round trip was
+    about a tenth of their CPU (bench/RESULTS.md, "Issue 19, fourth pass"). The operation still
+    declares its schema, so the OpenAPI document is unchanged; `api/tests/test_answers.py` checks
+    each such answer against it, byte for byte.
+    """
+    return HttpResponse(_RENDERER.render(request, payload, response_status=status), status=status, content_type=_CONTENT_TYPE)
+
+
+_RENDERER = JSONRenderer()
+_CONTENT_TYPE = f"{JSONRenderer.media_type}; charset={JSONRenderer.charset}"

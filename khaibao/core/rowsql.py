@@ -150,6 +150,54 @@ def fetch_with(
     return _row_to_instance(model, alias, attnames, converters, row[:split]), tuple(row[split:])
 
 
+@cache
+def _select_joined(
+    model: type[models.Model], relation: str, extra: tuple[str, ...], where: str, alias: str,
+    related_columns: tuple[str, ...] | None,
+) -> tuple[str, models.ForeignKey, list[str], list[list[Converter]], list[str], list[list[Converter]]]:
+    quote = connections[alias].ops.quote_name
+    fk = cast(models.ForeignKey, model._meta.get_field(relation))
+    target = cast(type[models.Model], fk.related_model)
+    _sql, own_names, own_conv = _select(model, None, "1 = 1", "", alias)
+    _sql, rel_names, rel_conv = _select(target, related_columns, "1 = 1", "", alias)
+    table, related = quote(model._meta.db_table), quote(target._meta.db_table)
+    # The model's columns, the extra expressions, then the related row's columns.
+    names = ", ".join([
+        *(f"{table}.{quote(f.column)}" for f in model._meta.concrete_fields), *extra,
+        *(f"{related}.{quote(f.column)}" for f in _fields(target, related_columns)),
+    ])
+    sql = (
+        f"SELECT {names} FROM {table} JOIN {related}"  # noqa: S608 — identifiers from the models
+        f" ON {related}.{quote(target._meta.pk.column)} = {table}.{quote(fk.column)} WHERE {where} LIMIT 1"
+    )
+    return sql, fk, own_names, own_conv, rel_names, rel_conv
+
+
+def fetch_with_related(
+    model: type[M], relation: str, extra: Sequence[LiteralString], where: LiteralString, params: Sequence[Any], *,
+    related_columns: Sequence[str] | None = None,
+) -> tuple[M, tuple[Any, ...]] | None:
+    """`fetch_with`, plus the row the foreign key `relation` points to, joined in the same
+    statement and cached on the instance (as `select_related(relation)`); `related_columns`
+    (attnames) limits what is read of it, the others deferred (as with `.only()`). Both tables are
+    referred to by their names in `extra` and `where`; None when nothing matches."""
+    alias = router.db_for_read(model)
+    connection = connections[alias]
+    sql, fk, own_names, own_conv, rel_names, rel_conv = _select_joined(
+        model, relation, tuple(extra), where, alias, tuple(related_columns) if related_columns is not None else None
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    own, split = len(own_names), len(own_names) + len(extra)
+    instance = _row_to_instance(model, alias, own_names, own_conv, row[:own])
+    related = _row_to_instance(cast(type[models.Model], fk.related_model), alias, rel_names, rel_conv, row[split:])
+    fk.set_cached_value(instance, related)
+    return instance, tuple(row[own:split])
+
+
 def fetch_all_with(
     model: type[M], extra: Sequence[LiteralString | JsonRows], where: LiteralString, params: Sequence[Any], *,
     order_by: LiteralString, for_update: bool = False,

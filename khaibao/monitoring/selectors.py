@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any, LiteralString
 
 from django.db import connections, router
@@ -14,7 +15,7 @@ from khaibao.core import rowsql
 from khaibao.declarations.models import Declaration
 from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
 from khaibao.monitoring.sources import status_read_sources
-from khaibao.people.access import is_active_volunteer
+from khaibao.people.access import household_access_sql, is_active_volunteer
 from khaibao.people.models import CONSENTED, Delegation, Person
 from khaibao.people.selectors import HouseholdEntry, person_public_dict
 from khaibao.risk import engine
@@ -78,22 +79,73 @@ def person_status_read(person: Person, *, now: datetime) -> StatusRead:
     monitoring period's updated days, the pass code and the follow-up (the registered sources) —
     in **one** statement (issue 19; it was three to four). Before the first declaration there is
     no status row: the sources are left to their owners then (`sources` empty)."""
-    today = timezone.localdate(now)
-    yesterday = today - timedelta(days=1)
-    sources = status_read_sources()
-    vendor = connections[router.db_for_read(PersonStatus)].vendor
-    extra: list[LiteralString] = [_DAYS_UPDATED]
-    for source in sources:
-        extra.append(source.sql(vendor))
-    day = rowsql.param(DailyUpdate, "day", today), rowsql.param(DailyUpdate, "day", yesterday)
-    params = [day[0], day[1], day[1], *(p for source in sources for p in source.params(now))]
-    found = rowsql.fetch_with(PersonStatus, extra, "monitoring_personstatus.person_id = %s", [*params, person.pk])
+    found = rowsql.fetch_with(
+        PersonStatus, _status_read_sql(_vendor()), "monitoring_personstatus.person_id = %s",
+        [*_status_read_params(now), person.pk],
+    )
     if found is None:
         _STATUS_OF_PERSON.set_cached_value(person, None)
         return StatusRead(status=None, days_updated=None, sources={})
     status, values = found
     _STATUS_OF_PERSON.set_cached_value(person, status)
     _STATUS_PERSON.set_cached_value(status, person)
+    return _status_read(status, values)
+
+
+def person_status_read_checked(user: Any, person_id: int, *, now: datetime) -> tuple[Person, StatusRead] | None:
+    """`person_status_read` of `person_id` and the household owner's access check in **one**
+    statement (issue 19: it was two) — the person row, their status row and what the status read
+    shows, found only when `user` owns a household the person is in
+    (`people.access.household_access_sql`, the access rule's owner). Of the person only the id and
+    the name are read (the pass's subject and initials): any other field costs a query.
+
+    None when that route finds nothing — not the owner's, a volunteer's or an official's read, a
+    missing person, or no status row yet (before the first declaration): the caller then checks
+    access the general way (`people.access.access_person_for_user`, which also audits officials)
+    and reads with `person_status_read`."""
+    route = household_access_sql(user, person_id)
+    if route is None:
+        return None
+    condition: LiteralString = route[0]
+    route_params = route[1]
+    found = rowsql.fetch_with_related(
+        PersonStatus, "person", _status_read_sql(_vendor()), f"monitoring_personstatus.person_id = %s AND {condition}",
+        [*_status_read_params(now), person_id, *route_params],
+        related_columns=_STATUS_READ_PERSON,
+    )
+    if found is None:
+        return None
+    status, values = found
+    person = status.person
+    _STATUS_OF_PERSON.set_cached_value(person, status)
+    return person, _status_read(status, values)
+
+
+# What a status read uses of the person (the pass's subject and initials); the other columns are
+# deferred — each read on first use — as the sealed and indexed ones are never shown there.
+_STATUS_READ_PERSON = ("id", "full_name")
+
+
+def _status_read_params(now: datetime) -> list[Any]:
+    """The parameters of what a status read adds to the status row (`_status_read_sql`)."""
+    today = timezone.localdate(now)
+    yesterday = today - timedelta(days=1)
+    day = rowsql.param(DailyUpdate, "day", today), rowsql.param(DailyUpdate, "day", yesterday)
+    return [day[0], day[1], day[1], *(p for source in status_read_sources() for p in source.params(now))]
+
+
+def _vendor() -> str:
+    return connections[router.db_for_read(PersonStatus)].vendor
+
+
+@cache
+def _status_read_sql(vendor: str) -> tuple[LiteralString, ...]:
+    """What a status read adds to the status row: the period's updated days, the registered sources."""
+    return (_DAYS_UPDATED, *(source.sql(vendor) for source in status_read_sources()))
+
+
+def _status_read(status: PersonStatus, values: tuple[Any, ...]) -> StatusRead:
+    sources = status_read_sources()
     return StatusRead(
         status=status, days_updated=int(values[0]),
         sources={source.name: value for source, value in zip(sources, values[1:], strict=True)},

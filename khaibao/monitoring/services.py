@@ -34,7 +34,6 @@ TEMPERATURE_MIN, TEMPERATURE_MAX = Decimal("34.0"), Decimal("43.0")
 _REPLACED: Final = ("symptoms", "temperature", "feeling", "updated_by_id", "updated_as", "updated_at")
 
 
-@transaction.atomic
 def daily_update_put(
     *,
     actor: Any,
@@ -62,20 +61,25 @@ def daily_update_put(
         updated_by=actor if getattr(actor, "pk", None) is not None else None,
         updated_as=declared_as or declarer_relation(actor, person), created_at=now, updated_at=now,
     )
-    if statements.writes_in_one_statement():
-        assessment, created = _put_in_one_statement(update, actor=actor, now=now, ip=ip)
+    # The checks that refuse (ServiceError) ran above, so inside a caller's transaction (the API's
+    # Idempotency-Key) this one needs no savepoint: what can fail below is the database, which
+    # spoils the caller's transaction anyway — two round trips fewer (bench/RESULTS.md, "Issue 19,
+    # fourth pass").
+    with transaction.atomic(savepoint=False):
+        if statements.writes_in_one_statement():
+            assessment, created = _put_in_one_statement(update, actor=actor, now=now, ip=ip)
+            return update, assessment, created
+        created = _upsert(update, now)
+        assessment = person_assess(person=person, source=Source.DAILY_UPDATE, now=now, daily_update=update)
+        audit_record(
+            actor=actor,
+            action="daily_update.create" if created else "daily_update.replace",
+            obj=update,
+            person_id=person.pk,
+            ip=ip,
+            data={"day": day.isoformat()},
+        )
         return update, assessment, created
-    created = _upsert(update, now)
-    assessment = person_assess(person=person, source=Source.DAILY_UPDATE, now=now, daily_update=update)
-    audit_record(
-        actor=actor,
-        action="daily_update.create" if created else "daily_update.replace",
-        obj=update,
-        person_id=person.pk,
-        ip=ip,
-        data={"day": day.isoformat()},
-    )
-    return update, assessment, created
 
 
 def daily_update_store(

@@ -255,12 +255,40 @@ def access_person_for_declarer(user: Any, person_id: int) -> Person:
 def _household_person(user: Account, person_id: int) -> Declaring | None:
     """The person and the relation when they are in `user`'s household, in one query. None
     otherwise (not theirs, or missing)."""
-    if not user.is_active or not 0 < person_id <= 2**63 - 1:
+    if not _household_route(user, person_id):
         return None
     membership = rowsql.fetch_related(HouseholdMembership, "person", _HOUSEHOLD_WHERE, [user.pk, person_id])
     if membership is None:
         return None
     return Declaring(person=membership.person, declared_as=_as(membership.relation))
+
+
+def _household_route(user: Any, person_id: int) -> bool:
+    """Whether the household route can answer for `user` and `person_id`: an active citizen
+    account, an id a row can have."""
+    return (
+        getattr(user, "role", None) == Role.CITIZEN and bool(getattr(user, "pk", None)) and user.is_active
+        and 0 < person_id <= 2**63 - 1
+    )
+
+
+# The household route as SQL: the person (`people_person.id`) is in the owner's (%s) household.
+_HOUSEHOLD_SQL: LiteralString = (
+    "EXISTS (SELECT 1 FROM people_householdmembership h WHERE h.owner_id = %s AND h.person_id = people_person.id)"
+)
+
+
+def household_access_sql(user: Any, person_id: int) -> tuple[LiteralString, list[Any]] | None:
+    """The household route of `access_person_for_user` and `access_declaring` — `user` owns a
+    household `person_id` is in — as an SQL condition over `people_person.id` and its parameters,
+    for a statement that reads a person's rows and checks access at once (the status read:
+    monitoring.selectors.person_status_read_checked; issue 19). None when the route cannot answer
+    (not an active citizen, an impossible id). A row found through it is as `_household_person`
+    finds it (tests/test_access_sql.py): the owner's own household, no audit event. When it finds
+    nothing the caller asks `access_person_for_user`, which also knows the other routes."""
+    if not _household_route(user, person_id):
+        return None
+    return _HOUSEHOLD_SQL, [user.pk]
 
 
 # `_household_person`'s rule over many ids, for a write that checks access inside its own one

@@ -18,17 +18,18 @@ def signed_in(api: Any, account: Any) -> Any:
     return type(api)(access_tokens.session_start(account=account).access_token)
 
 
-def test_it_reads_a_citizens_status_in_one_query_after_the_access_check(
+def test_it_reads_a_household_owners_status_in_one_statement_with_the_access_check(
     world: Any, api: Any, django_assert_num_queries: Any
 ) -> None:
     declare(api, world.lan, world.lan_child, "medium")
     client = signed_in(api, world.lan)
     first = client.get(f"/people/{world.lan_child.id}/status").json()  # stores today's short code
-    # The household membership (the access check), then the status row with the period's
-    # updated days, the short code and the follow-up in one statement; no token row.
-    with django_assert_num_queries(2) as captured:
+    # The household membership (the access check), the person, the status row with the period's
+    # updated days, the short code and the follow-up in one statement; no token row (issue 19).
+    with django_assert_num_queries(1) as captured:
         resp = client.get(f"/people/{world.lan_child.id}/status")
-    read = captured.captured_queries[1]["sql"]
+    read = captured.captured_queries[0]["sql"]
+    assert "people_householdmembership" in read
     assert "passes_passcode" in read
     assert "cases_followupaction" in read
     assert "monitoring_dailyupdate" in read
@@ -54,7 +55,7 @@ def test_it_shows_the_latest_follow_up_without_the_officials_notes(
     client = signed_in(api, world.lan)
     client.get(f"/people/{world.lan_self.id}/status")
     # the follow-up comes with the status row: no query more than without one
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(1):
         body = client.get(f"/people/{world.lan_self.id}/status").json()
     follow_up = body["follow_up"]
     assert (follow_up["outcome"], follow_up["test_result"], follow_up["test_date"]) == ("test_result", "negative", yesterday)
