@@ -263,19 +263,22 @@ def _household_person(user: Account, person_id: int) -> Declaring | None:
     return Declaring(person=membership.person, declared_as=_as(membership.relation))
 
 
+def _household_owner(user: Any) -> bool:
+    """Whether `user` can reach anyone by the household route: an active citizen account."""
+    return getattr(user, "role", None) == Role.CITIZEN and bool(getattr(user, "pk", None)) and user.is_active
+
+
 def _household_route(user: Any, person_id: int) -> bool:
     """Whether the household route can answer for `user` and `person_id`: an active citizen
     account, an id a row can have."""
-    return (
-        getattr(user, "role", None) == Role.CITIZEN and bool(getattr(user, "pk", None)) and user.is_active
-        and 0 < person_id <= 2**63 - 1
-    )
+    return _household_owner(user) and 0 < person_id <= 2**63 - 1
 
 
-# The household route as SQL: the person (`people_person.id`) is in the owner's (%s) household.
-_HOUSEHOLD_SQL: LiteralString = (
-    "EXISTS (SELECT 1 FROM people_householdmembership h WHERE h.owner_id = %s AND h.person_id = people_person.id)"
-)
+# The household route as SQL, written once for its three forms below: the owner's (%s) membership
+# rows, completed by the person it is asked about.
+_MEMBERSHIP: Final = "FROM people_householdmembership h WHERE h.owner_id = %s AND h.person_id "
+# The person (`people_person.id`) is in the owner's household.
+_HOUSEHOLD_SQL: LiteralString = "EXISTS (SELECT 1 " + _MEMBERSHIP + "= people_person.id)"
 
 
 def household_access_sql(user: Any, person_id: int) -> tuple[LiteralString, list[Any]] | None:
@@ -294,9 +297,7 @@ def household_access_sql(user: Any, person_id: int) -> tuple[LiteralString, list
 # `_household_person`'s rule over many ids, for a write that checks access inside its own one
 # statement (PostgreSQL; venues/statements.py): the ids, among an array of person ids, of the
 # people of the owner's household. Placeholders: the owner's id, the array.
-_HOUSEHOLD_IDS: Final[LiteralString] = (
-    "SELECT person_id FROM people_householdmembership WHERE owner_id = %s AND person_id = ANY(%s)"
-)
+_HOUSEHOLD_IDS: Final[LiteralString] = "SELECT h.person_id " + _MEMBERSHIP + "= ANY(%s)"
 
 
 def household_ids_sql(user: Any, person_ids: list[int]) -> tuple[LiteralString, list[Any]]:
@@ -304,8 +305,7 @@ def household_ids_sql(user: Any, person_ids: list[int]) -> tuple[LiteralString, 
     a query of the ids among `person_ids` that `user` declares for as their household owner
     (nothing for anyone but an active citizen). The volunteer route is not in it: a caller that
     finds someone missing asks `access_declaring` for them (which answers 404 or the delegation)."""
-    active = getattr(user, "role", None) == Role.CITIZEN and bool(getattr(user, "is_active", False))
-    return _HOUSEHOLD_IDS, [user.pk if active else None, list(person_ids)]
+    return _HOUSEHOLD_IDS, [user.pk if _household_owner(user) else None, list(person_ids)]
 
 
 def _as(relation: str | None) -> DeclaredAs:
@@ -314,12 +314,11 @@ def _as(relation: str | None) -> DeclaredAs:
     return "self" if relation == "self" else "household_owner"
 
 
-# The household route of `access_declaring` (`_household_person`, then `_as`): one WHERE for both
-# the lookup above and its SQL form below.
+# The household route of `access_declaring` (`_household_person`, then `_as`) for the lookup above.
 _HOUSEHOLD_WHERE: Final = "a.owner_id = %s AND a.person_id = %s"
 _HOUSEHOLD_DECLARING: Final[LiteralString] = (
-    "SELECT CASE WHEN a.relation = 'self' THEN 'self' ELSE 'household_owner' END AS declared_as"  # noqa: S608 -- fixed SQL text
-    " FROM people_householdmembership a WHERE " + _HOUSEHOLD_WHERE
+    "SELECT CASE WHEN h.relation = 'self' THEN 'self' ELSE 'household_owner' END AS declared_as "
+    + _MEMBERSHIP + "= %s"
 )
 
 
@@ -330,10 +329,7 @@ def household_declaring_sql(user: Any, person_id: int) -> rowsql.Statement | Non
     (not theirs, missing — or a volunteer's, which the caller then asks `access_declaring` about).
     None when the answer is known without the database: nobody `access_declaring` would let through
     this way. tests/test_access_sql.py checks it row for row against `access_declaring`."""
-    if (
-        user is None or not getattr(user, "is_authenticated", False) or getattr(user, "role", None) != Role.CITIZEN
-        or not user.is_active or not 0 < person_id <= 2**63 - 1
-    ):
+    if user is None or not getattr(user, "is_authenticated", False) or not _household_route(user, person_id):
         return None
     return _HOUSEHOLD_DECLARING, [user.pk, person_id]
 
