@@ -18,9 +18,10 @@ def _items(user: Any) -> list[tuple[str, str]]:
     if role == "official":
         items = [
             ("backoffice:cases", _("Triage queue")),
-            ("backoffice:id_reviews", _("Duplicate ID numbers")),
             ("backoffice:reports", _("Citizen reports")),
+            ("backoffice:id_reviews", _("Duplicate ID numbers")),
             ("backoffice:zones", _("Epidemic zones")),
+            ("backoffice:venues", _("Venues (check-in)")),
             ("backoffice:stats", _("Statistics")),
             ("backoffice:exports", _("Exports")),
         ]

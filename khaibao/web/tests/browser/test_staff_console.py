@@ -45,7 +45,10 @@ def test_it_gives_an_official_a_wide_queue_and_a_persistent_navigation(new_page:
     heights = page.locator("table.queue tbody td").evaluate_all("cells => cells.map(c => c.getBoundingClientRect().height)")
     assert max(heights) < 2.5 * line + 16, heights
     links = _nav(page)
-    assert links[:3] == ["Bảng điều khiển", "Danh sách cần xử lý", "Phản ánh của người dân"]
+    assert links[:6] == [
+        "Bảng điều khiển", "Danh sách cần xử lý", "Phản ánh của người dân", "Số giấy tờ bị trùng", "Vùng dịch",
+        "Địa điểm (quét mã)",
+    ]
     assert "Nhật ký truy cập" not in links
     expect(page.locator("nav.staff-nav a[aria-current=page]")).to_have_text("Danh sách cần xử lý")
     assert axe_violations(page) == []
@@ -68,7 +71,9 @@ def test_it_shows_each_staff_role_its_own_pages(new_page: Any, world: Any) -> No
     assert _nav(checkpoint) == ["Bảng điều khiển", "Kiểm tra thẻ thông hành y tế"]
     organisation = new_page(viewport=WIDE)
     staff_sign_in(organisation, username="demo-org")
-    assert _nav(organisation) == ["Bảng điều khiển", "Tiến độ khai báo", "Đơn vị, danh sách và đợt vận động", "Tình nguyện viên"]
+    assert _nav(organisation) == [
+        "Bảng điều khiển", "Tiến độ khai báo", "Đơn vị, danh sách và đợt vận động", "Địa điểm của đơn vị", "Tình nguyện viên",
+    ]
 
 
 @pytest.mark.parametrize("viewport", [WIDE, {"width": 320, "height": 640}])
