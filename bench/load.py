@@ -602,57 +602,63 @@ def stop_process(proc: subprocess.Popen[bytes]) -> None:
 # --- the burst ---------------------------------------------------------------------------------------
 
 
+def django_setup(db: str) -> None:
+    """Django in this process, on the bench database: the checks read the daily updates through
+    the models, since their health answers are sealed at rest (issue 18)."""
+    os.environ["DATABASE_URL"] = db
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.bench_settings")
+    if str(ROOT) not in sys.path:  # run as a script: the repository, for `bench.bench_settings`
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def check_updates_stored(outcomes: list[Outcome], started_at: datetime, acked_statuses: Any) -> list[str]:
+    """Each acknowledged update's row holds its payload and has exactly one create/replace audit
+    event; each refused (503) one left no trace. Needs `django_setup` first."""
+    from khaibao.audit.models import AuditEvent
+    from khaibao.monitoring.models import DailyUpdate
+
+    acked = [o for o in outcomes if o.kind == "update" and o.status in acked_statuses]
+    shed = [o for o in outcomes if o.kind == "update" and o.status == 503]
+    people = sorted({o.meta["person"] for o in [*acked, *shed]})
+    rows: dict[tuple[int, str], tuple[Any, ...]] = {}
+    audits: Counter[tuple[int, str]] = Counter()
+    for chunk in range(0, len(people), 5000):
+        part = people[chunk: chunk + 5000]
+        for person_id, day, symptoms, temperature, feeling in DailyUpdate.objects.filter(person_id__in=part).values_list(
+            "person_id", "day", "symptoms", "temperature", "feeling"
+        ):
+            rows[(person_id, day.isoformat())] = (symptoms, temperature, feeling)
+        for person_id, data in AuditEvent.objects.filter(
+            action__in=["daily_update.create", "daily_update.replace"], at__gte=started_at, person_id__in=part
+        ).values_list("person_id", "data"):
+            audits[(person_id, data.get("day"))] += 1
+    missing = mismatched = double = 0
+    for o in acked:
+        key = (o.meta["person"], o.meta["day"])
+        if key not in rows:
+            missing += 1
+            continue
+        symptoms, temperature, feeling = rows[key]
+        stored = {"symptoms": symptoms, "temperature": float(temperature), "feeling": feeling}
+        mismatched += payload_hash(stored) != o.meta["hash"]
+        double += audits[key] != 1
+    shed_written = sum(1 for o in shed if audits[(o.meta["person"], o.meta["day"])])
+    return [f"{n} {what}" for n, what in (
+        (missing, "acknowledged updates missing"), (mismatched, "acknowledged updates hold another payload"),
+        (double, "acknowledged updates without exactly one audit event"), (shed_written, "refused updates written"),
+    ) if n]
+
+
 def check_burst(db: str, outcomes: list[Outcome], started_at: datetime) -> dict[str, Any]:
     """Compare every acknowledged write of the burst with the database."""
     acked = [o for o in outcomes if o.kind == "update" and 200 <= o.status < 300]
     shed = [o for o in outcomes if o.kind == "update" and o.status == 503]
     unknown = [o for o in outcomes if o.kind == "update" and o.status == 0]
-    problems: list[str] = []
-    rows: dict[tuple[int, str], tuple[Any, ...]] = {}
-    people = sorted({o.meta["person"] for o in [*acked, *shed]})
-    for chunk in range(0, len(people), 5000):
-        ids = people[chunk: chunk + 5000]
-        for person_id, day, symptoms, temperature, feeling, updated_at in db_query(
-            db, "SELECT person_id, day, symptoms, temperature, feeling, updated_at FROM monitoring_dailyupdate"
-                " WHERE person_id IN (" + ",".join(["%s"] * len(ids)) + ")", ids,
-        ):
-            rows[(person_id, str(day))] = (symptoms, temperature, feeling, updated_at)
-    audits: Counter[tuple[int, str]] = Counter()
-    for chunk in range(0, len(people), 5000):
-        ids = people[chunk: chunk + 5000]
-        for person_id, data in db_query(
-            db, "SELECT person_id, data FROM audit_auditevent WHERE action IN ('daily_update.create',"
-                " 'daily_update.replace') AND at >= %s AND person_id IN (" + ",".join(["%s"] * len(ids)) + ")",
-            [started_at, *ids],
-        ):
-            day = (json.loads(data) if isinstance(data, str) else data).get("day")
-            audits[(person_id, day)] += 1
-    missing = mismatched = double = 0
-    for o in acked:
-        key = (o.meta["person"], o.meta["day"])
-        row = rows.get(key)
-        if row is None:
-            missing += 1
-            continue
-        symptoms, temperature, feeling, _ = row
-        symptoms = json.loads(symptoms) if isinstance(symptoms, str) else symptoms
-        stored = {"symptoms": symptoms, "temperature": float(temperature), "feeling": feeling}
-        if payload_hash(stored) != o.meta["hash"]:
-            mismatched += 1
-        if audits[key] != 1:
-            double += 1
-    shed_written = 0
-    for o in shed:
-        if audits[(o.meta["person"], o.meta["day"])]:
-            shed_written += 1
-    if missing:
-        problems.append(f"{missing} acknowledged updates missing")
-    if mismatched:
-        problems.append(f"{mismatched} acknowledged updates hold another payload")
-    if double:
-        problems.append(f"{double} acknowledged updates without exactly one audit event")
-    if shed_written:
-        problems.append(f"{shed_written} shed (503) updates were written anyway")
+    django_setup(db)
+    problems = check_updates_stored(outcomes, started_at, range(200, 300))
     decl_acked = [o for o in outcomes if o.kind == "declaration" and 200 <= o.status < 300]
     keys = [o.meta["key"] for o in decl_acked]
     found: Counter[str] = Counter()

@@ -43,12 +43,13 @@ from bench.load import (
     Outcome,
     Server,
     Workload,
+    check_updates_stored,
     closed_loop,
     db_query,
+    django_setup,
     loadavg,
     log,
     open_loop,
-    payload_hash,
     start_task_worker,
     stop_process,
     summarise,
@@ -93,43 +94,10 @@ def sustained_rate(server: Server, data: dict[str, Any], args: argparse.Namespac
 
 
 def check_stored(outcomes: list[Outcome], started_at: datetime) -> dict[str, Any]:
-    """bench/load.py's `check_burst` through the models (health answers are sealed at rest, issue
-    18): each acknowledged update's row holds its payload and has exactly one create/replace audit
-    event; each refused (503) one left no trace; no 5xx but 503 with Retry-After."""
-    from khaibao.audit.models import AuditEvent
-    from khaibao.monitoring.models import DailyUpdate
-
-    acked = [o for o in outcomes if o.kind == "update" and o.status in ACKED]
-    shed = [o for o in outcomes if o.kind == "update" and o.status == 503]
-    people = sorted({o.meta["person"] for o in [*acked, *shed]})
-    rows: dict[tuple[int, str], tuple[Any, ...]] = {}
-    audits: Counter[tuple[int, str]] = Counter()
-    for chunk in range(0, len(people), 5000):
-        part = people[chunk: chunk + 5000]
-        for person_id, day, symptoms, temperature, feeling in DailyUpdate.objects.filter(person_id__in=part).values_list(
-            "person_id", "day", "symptoms", "temperature", "feeling"
-        ):
-            rows[(person_id, day.isoformat())] = (symptoms, temperature, feeling)
-        for person_id, data in AuditEvent.objects.filter(
-            action__in=["daily_update.create", "daily_update.replace"], at__gte=started_at, person_id__in=part
-        ).values_list("person_id", "data"):
-            audits[(person_id, data.get("day"))] += 1
-    missing = mismatched = double = 0
-    for o in acked:
-        key = (o.meta["person"], o.meta["day"])
-        if key not in rows:
-            missing += 1
-            continue
-        symptoms, temperature, feeling = rows[key]
-        stored = {"symptoms": symptoms, "temperature": float(temperature), "feeling": feeling}
-        mismatched += payload_hash(stored) != o.meta["hash"]
-        double += audits[key] != 1
-    shed_written = sum(1 for o in shed if audits[(o.meta["person"], o.meta["day"])])
-    problems = [f"{n} {what}" for n, what in (
-        (missing, "acknowledged updates missing"), (mismatched, "acknowledged updates hold another payload"),
-        (double, "acknowledged updates without exactly one audit event"), (shed_written, "refused updates written"),
-    ) if n]
-    return {"problems": problems}
+    """bench/load.py's check of the stored updates (through the models: health answers are sealed
+    at rest): each acknowledged update's row holds its payload with exactly one create/replace
+    audit event; each refused (503) one left no trace."""
+    return {"problems": check_updates_stored(outcomes, started_at, ACKED)}
 
 
 def pending_count(db: str) -> int:
@@ -285,22 +253,14 @@ def main() -> int:
         print(markdown(json.loads(args.markdown.read_text())))
         return 0
     if args.check_log:
-        os.environ["DATABASE_URL"] = args.db
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.bench_settings")
-        import django
-
-        django.setup()
+        django_setup(args.db)
         logged = [json.loads(line) for line in args.check_log.read_text().splitlines()]
         outcomes = [Outcome("update", r.pop("status"), r.pop("latency_ms"), 0.0, False, r) for r in logged]
         since = datetime.fromisoformat(args.check_since)
         print(json.dumps({**check_stored(outcomes, since), **check_assessed_once(args.db, outcomes, since)}, indent=1))
         return 0
     # The checks read the rows through the models (sealed answers): Django, on the bench database.
-    os.environ["DATABASE_URL"] = args.db
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.bench_settings")
-    import django
-
-    django.setup()
+    django_setup(args.db)
     data = json.loads(args.tokens.read_text())
     report: dict[str, Any] = {"started": datetime.now(TZ).isoformat(), "server": args.server, "workers": args.workers,
                               "load_before": loadavg()}
