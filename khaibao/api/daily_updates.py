@@ -9,7 +9,7 @@ in their jurisdiction, audited (`access_person_for_user`). Any other person id a
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 from django.http import Http404, HttpResponse
 from django.urls import reverse
@@ -43,13 +43,18 @@ class LabelledCodeOut(PlainOut):
     label: str
 
 
-class DailyUpdateOut(Schema):
+class _DailyUpdateFields(Schema):
+    """What a daily update answers about itself, assessed (200/201) or stored first (202)."""
+
     day: date
     symptoms: list[str]
     symptom_labels: list[LabelledCodeOut] = Field(..., description="each symptom code with its name")
     temperature: float | None
     feeling: str
     feeling_label: str
+
+
+class DailyUpdateOut(_DailyUpdateFields):
     assessment: AssessmentOut
 
 
@@ -57,15 +62,9 @@ class PendingOut(Schema):
     status: str = Field(..., description='"pending": stored, the assessment follows within a minute')
 
 
-class DailyUpdatePendingOut(Schema):
+class DailyUpdatePendingOut(_DailyUpdateFields):
     """A daily update stored first in rush mode (202): poll the `Location` for its assessment."""
 
-    day: date
-    symptoms: list[str]
-    symptom_labels: list[LabelledCodeOut] = Field(..., description="each symptom code with its name")
-    temperature: float | None
-    feeling: str
-    feeling_label: str
     assessment: PendingOut
 
 
@@ -86,6 +85,20 @@ class DailyUpdatePolledOut(Schema):
     feeling: str
     feeling_label: str
     assessment: PolledAssessmentOut
+
+
+# A 202's Retry-After: when to poll the Location for the assessment (the worker runs every 5 s).
+PENDING_RETRY_AFTER: Final = "5"
+
+
+def pending_location(person_id: int, day: date) -> str:
+    """Where a daily update stored first is polled for its assessment."""
+    return reverse("api-v1:daily_update_get", kwargs={"person_id": person_id, "day": day})
+
+
+def pending_answer(update: Any) -> dict[str, Any]:
+    """The 202's body (DailyUpdatePendingOut): the update, its assessment pending."""
+    return _update_fields(update) | {"assessment": {"status": "pending"}}
 
 
 def _update_fields(update: Any) -> dict[str, Any]:
@@ -118,9 +131,9 @@ def daily_update_put(
     }
     if rush_requested(request):
         stored, _created = monitoring_services.daily_update_store(**fields)
-        response["Location"] = reverse("api-v1:daily_update_get", kwargs={"person_id": person.pk, "day": day})
-        response["Retry-After"] = "5"
-        return Status(202, _update_fields(stored) | {"assessment": {"status": "pending"}})
+        response["Location"] = pending_location(person.pk, day)
+        response["Retry-After"] = PENDING_RETRY_AFTER
+        return Status(202, pending_answer(stored))
     update, assessment, created = monitoring_services.daily_update_put(**fields)
     # Rendered without the schema's round trip (api.schemas.json_answer): built in DailyUpdateOut's order.
     return json_answer(
@@ -139,7 +152,7 @@ def daily_update_get(request: AuthedRequest, person_id: int, day: date) -> dict[
     if update is None:
         raise Http404
     if update_pending(person.pk, day):
-        return _update_fields(update) | {"assessment": {"status": "pending"}}
+        return pending_answer(update)
     status = person_status(person)
     if status is None or status.assessed_at is None:
         return _update_fields(update) | {"assessment": {"status": "done"}}

@@ -31,12 +31,17 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 from pydantic import ValidationError
 
 from khaibao.accounts.models import Role
 from khaibao.api.auth import request_account
-from khaibao.api.daily_updates import DailyUpdateBody, DailyUpdatePendingOut, _update_fields
+from khaibao.api.daily_updates import (
+    PENDING_RETRY_AFTER,
+    DailyUpdateBody,
+    DailyUpdatePendingOut,
+    pending_answer,
+    pending_location,
+)
 from khaibao.api.idempotency import idempotency_answer, idempotency_digest, idempotency_key, idempotency_owner
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
@@ -50,8 +55,6 @@ from khaibao.people.access import household_declaring_sql
 
 _PATH: Final = re.compile(r"/api/v1/people/(\d+)/updates/(\d{4}-\d{2}-\d{2})")
 _CONTENT_TYPE: Final = "application/json; charset=utf-8"
-# As the ninja view's 202: when to poll the Location.
-RETRY_AFTER: Final = "5"
 
 
 class RushStoreFirstMiddleware:
@@ -83,7 +86,7 @@ def _store_first(request: HttpRequest, person_id: int, day_text: str) -> HttpRes
         return None  # the view's 400 or 422, in the API's error format
     key = idempotency_key(request)
     owner = idempotency_owner(request) if key is not None else ""
-    path = reverse("api-v1:daily_update_get", kwargs={"person_id": person_id, "day": day})
+    path = pending_location(person_id, day)
 
     def answer(update: DailyUpdate) -> Model:
         return IdempotencyRecord(
@@ -119,10 +122,10 @@ def _store_first(request: HttpRequest, person_id: int, day_text: str) -> HttpRes
     update, _created = stored
     response = HttpResponse(_body(update), status=202, content_type=_CONTENT_TYPE)
     response["Location"] = path
-    response["Retry-After"] = RETRY_AFTER
+    response["Retry-After"] = PENDING_RETRY_AFTER
     return response
 
 
 def _body(update: DailyUpdate) -> bytes:
-    out = DailyUpdatePendingOut.model_validate(_update_fields(update) | {"assessment": {"status": "pending"}})
+    out = DailyUpdatePendingOut.model_validate(pending_answer(update))
     return json.dumps(out.model_dump(mode="json")).encode()
