@@ -100,6 +100,9 @@ API_MIDDLEWARE = [
     "khaibao.api.rush.RushStoreFirstMiddleware",
     "django.middleware.common.CommonMiddleware",
     "khaibao.api.idempotency.IdempotencyMiddleware",
+    # Last: the status read answered here without URL resolution nor ninja, by the view's own
+    # function (api/status_lane.py); anything else goes on to ninja.
+    "khaibao.api.status_lane.StatusReadMiddleware",
 ]
 
 TEMPLATES = [

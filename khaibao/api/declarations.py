@@ -11,11 +11,12 @@ import datetime as dt
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
+from khaibao.accounts.models import Account
 from khaibao.api import rules
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema, json_answer
@@ -278,20 +279,26 @@ def declaration_list(
 @router.get("/{person_id}/status", response={200: StatusOut, 404: ErrorOut}, by_alias=True)
 def status_get(request: AuthedRequest, person_id: int) -> HttpResponse:
     """Current level, reasons, advice, monitoring progress and a freshly signed health pass."""
+    return status_answer(request, request.auth, person_id)
+
+
+def status_answer(request: HttpRequest, account: Account, person_id: int) -> HttpResponse:
+    """The status read's answer for `account` (the bearer token's): the view above and the status
+    lane before ninja (api/status_lane.py) both answer with this, so they answer alike."""
     now = timezone.now()
     # A household owner's read (most of them): the access check, the person, the status row, the
     # period's updated days, the pass code and the follow-up in one statement; anyone else (or no
     # status row yet): the access check, then the read.
-    checked = person_status_read_checked(request.auth, person_id, now=now)
+    checked = person_status_read_checked(account, person_id, now=now)
     if checked is not None:
         person, read = checked
     else:
-        person = access_person_for_user(request.auth, person_id, purpose="status", ip=client_ip(request))
+        person = access_person_for_user(account, person_id, purpose="status", ip=client_ip(request))
         read = person_status_read(person, now=now)
     status = read.status
     progress = monitoring_progress(status, timezone.localdate(now), days_updated=read.days_updated)
     # Only the holder's side gets a short code (it is stored); officials just see the pass.
-    holder = getattr(request.auth, "role", None) == "citizen"
+    holder = getattr(account, "role", None) == "citizen"
     issued = (
         pass_issue_with_code(person=person, now=now, read=read.sources) if holder else pass_issue(person=person, now=now)
     )
