@@ -93,7 +93,9 @@ API_MIDDLEWARE = [
     "khaibao.core.headers.ApiSecurityHeadersMiddleware",
     "khaibao.api.middleware.ApiBodyLimitMiddleware",
     "khaibao.api.middleware.ApiTokenRateLimitMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # The language of the messages: Django's choice, without its look for a language in the path
+    # (the project has no language-prefixed URLs).
+    "khaibao.api.middleware.ApiLocaleMiddleware",
     # Rush mode's lane (decision D): a daily update marked by the overload checks is stored first
     # here, in one statement with its access check and its Idempotency-Key's answer; anything
     # else goes on (bench/RESULTS.md, "Issue 19, rush, second pass").

@@ -1,9 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from khaibao.accounts import ratelimit
@@ -94,3 +101,60 @@ def _too_many(retry_after: int) -> HttpResponse:
         _("Too many requests. Try again in a minute."),
         headers={"Retry-After": str(retry_after)},
     )
+
+
+class ApiLocaleMiddleware:
+    """Django's LocaleMiddleware for the API lane, less what cannot apply to it (issue 19: the
+    language in and out was ~6 % of a status read's CPU).
+
+    The project has no language-prefixed URLs (no `i18n_patterns`), so Django's middleware looked
+    for a language in the path twice per request, found none, and did nothing with it. Here the
+    language is Django's own choice (`get_language_from_request`: the language cookie, then
+    Accept-Language, then LANGUAGE_CODE), remembered per Accept-Language value for requests
+    without cookies (what apps send: a handful of distinct values); the answer gets the same
+    `Vary: Accept-Language` and `Content-Language`. With language-prefixed URLs, or a request that
+    names its own URLconf, Django's middleware runs instead. `api/tests/test_locale.py` compares
+    the two.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.django = LocaleMiddleware(get_response)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # (cached by Django per URLconf)
+        if hasattr(request, "urlconf") or is_language_prefix_patterns_used(settings.ROOT_URLCONF)[0]:
+            return cast(HttpResponse, self.django(request))  # a sync chain (the API lane)
+        meta = request.META
+        if meta.get("HTTP_COOKIE"):
+            language = translation.get_language_from_request(request)
+        else:
+            accept = meta.get("HTTP_ACCEPT_LANGUAGE", "")
+            language = _by_accept.get(accept) or _remember(accept, translation.get_language_from_request(request))
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        if "Vary" in response:
+            patch_vary_headers(response, ("Accept-Language",))
+        else:
+            response["Vary"] = "Accept-Language"
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
+
+# The language chosen for an Accept-Language value (no cookie): bounded, as the header is the
+# client's to write.
+_by_accept: dict[str, str] = {}
+_BY_ACCEPT_MAX = 256
+
+
+def _remember(accept: str, language: str) -> str:
+    if len(_by_accept) < _BY_ACCEPT_MAX:
+        _by_accept[accept] = language
+    return language
+
+
+@receiver(setting_changed)
+def _languages_changed(*, setting: str, **kwargs: object) -> None:
+    if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"):
+        _by_accept.clear()

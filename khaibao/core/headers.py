@@ -76,5 +76,6 @@ class ApiSecurityHeadersMiddleware:
             if value and name not in response:
                 response[name] = value
         if "Cache-Control" not in response:
-            patch_cache_control(response, no_store=True, private=True)
+            # What patch_cache_control(no_store=True, private=True) writes when there is none.
+            response["Cache-Control"] = "no-store, private"
         return response
