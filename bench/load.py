@@ -28,6 +28,9 @@ rate: a short closed-loop probe estimates capacity X, then open-loop steps at fr
                   Idempotency-Key — measured beside `updates` in the same run;
 * `declarations`— POST /api/v1/people/{id}/declarations with an Idempotency-Key;
 * `status`      — GET /api/v1/people/{id}/status;
+* `status-warm` — the same for the people of the first 1,000 owners, each read once before it is timed: a
+                  later read of the day (the pass code exists); `status` is nearly always the day's first read,
+                  which also writes the person's code;
 * `mix`         — 70% updates, 10% declarations, 15% status, 4% org compliance, 1% official dashboard;
 * `floor`       — the least the daily update's contract needs (token lookup + its four rows in one
                   transaction, constant values; bench/reference_urls.py): floor/s ÷ ninja/s is the
@@ -90,7 +93,12 @@ SYMPTOM_CHOICES = ([], [], [], ["cough"], ["fever"], ["cough", "sore_throat"])
 # Targets served by the bare reference (bench/bare/: its own settings, no product at all).
 BARE_TARGETS = ("bare", "bare-read")
 # Target name → the request kind whose rate and latency it reports.
-TARGET_KIND = {"updates": "update", "declarations": "declaration", "checkins": "checkin", "mix": "update"}
+TARGET_KIND = {"updates": "update", "declarations": "declaration", "checkins": "checkin", "mix": "update",
+               "status-warm": "status"}
+# `status-warm` reads the people of this many owners, each read once before it is timed: a later
+# read of the day, when the person's pass code exists (`status`, over every owner, is nearly always
+# the day's first read, which also writes the code).
+WARM_OWNERS = 1000
 SERVERS = {
     # name: (program, worker class / threads)
     "gunicorn-sync": ("gunicorn", "sync", 1),
@@ -292,7 +300,7 @@ class Workload:
     def __init__(self, data: dict[str, Any], target: str, *, distinct: bool = False, seed: int = 1) -> None:
         self.target = target
         self.rng = random.Random(seed)
-        self.owners = data["owners"]
+        self.owners = data["owners"][:WARM_OWNERS] if target == "status-warm" else data["owners"]
         self.official = data["official"]
         self.org_admin = data["org_admin"]
         self.org_unit = data["org_unit"]
@@ -315,7 +323,8 @@ class Workload:
         kind = self.target
         if kind == "mix":
             kind = self.rng.choices(self.kinds, self.weights)[0]
-        kind = {"updates": "update", "declarations": "declaration", "checkins": "checkin"}.get(kind, kind)
+        kind = {"updates": "update", "declarations": "declaration", "checkins": "checkin",
+                "status-warm": "status"}.get(kind, kind)
         key = str(uuid.uuid4())
         if kind in ("update", "floor"):
             if self.pairs is not None:
@@ -470,6 +479,20 @@ def _r(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
+async def read_each_status(base: str, owners: list[dict[str, Any]], concurrency: int) -> None:
+    """Read every person of `owners` once (the day's pass code made), `concurrency` at a time."""
+    todo = [(owner["token"], person) for owner in owners for person in owner["people"]]
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+        async def reader() -> None:
+            while todo:
+                token, person = todo.pop()
+                async with session.get(f"{base}/api/v1/people/{person}/status",
+                                       headers={"Authorization": f"Bearer {token}"}) as resp:
+                    await resp.read()
+
+        await asyncio.gather(*(reader() for _ in range(concurrency)))
+
+
 def step_search(server: Server, data: dict[str, Any], target: str, args: argparse.Namespace,
                 concurrency: int) -> dict[str, Any]:
     """Closed-loop capacity probe, then open-loop steps; the highest step meeting the SLO."""
@@ -477,6 +500,8 @@ def step_search(server: Server, data: dict[str, Any], target: str, args: argpars
     # Untimed warm-up: every worker process loads its URL patterns, schemas and connection on
     # its first requests; that belongs to start-up, not to the rate.
     run_client(closed_loop(base, Workload(data, target, seed=3), concurrency, args.warmup_seconds))
+    if target == "status-warm":
+        run_client(read_each_status(base, data["owners"][:WARM_OWNERS], concurrency))
     with CpuMeter(server) as meter:
         probe, answered = run_client(closed_loop(base, Workload(data, target, seed=7), concurrency, args.probe_seconds))
     cpu = {
@@ -857,7 +882,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--targets",
-                        default="hello,bare,bare-read,ninja,ninja-read,floor,updates,checkins,declarations,status,mix")
+                        default="hello,bare,bare-read,ninja,ninja-read,floor,updates,checkins,declarations,status,"
+                                "status-warm,mix")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--probe-seconds", type=float, default=5)
     parser.add_argument("--warmup-seconds", type=float, default=3)
@@ -937,6 +963,15 @@ def main() -> int:
                                                 if closed.get("ninja") and closed.get("bare") else None),
                 "status_over_bare_read_closed_loop": (round(closed["status"] / closed["bare-read"], 3)
                                                       if closed.get("status") and closed.get("bare-read") else None),
+                "status_warm_over_bare_read_closed_loop": (
+                    round(closed["status-warm"] / closed["bare-read"], 3)
+                    if closed.get("status-warm") and closed.get("bare-read") else None),
+                "status_warm_over_bare_read_cpu": (
+                    round(cpu_total(result, "bare-read") / cpu_total(result, "status-warm"), 3)
+                    if cpu_total(result, "bare-read") and cpu_total(result, "status-warm") else None),
+                "status_over_bare_read_cpu": (
+                    round(cpu_total(result, "bare-read") / cpu_total(result, "status"), 3)
+                    if cpu_total(result, "bare-read") and cpu_total(result, "status") else None),
                 # Status reads against one SELECT behind the same framework.
                 "status_over_read_closed_loop": (round(closed["status"] / closed["ninja-read"], 3)
                                                  if closed.get("status") and closed.get("ninja-read") else None),
