@@ -152,8 +152,8 @@ def fetch_with(
 
 @cache
 def _select_joined(
-    model: type[models.Model], relation: str, extra: tuple[str, ...], where: str, alias: str,
-    related_columns: tuple[str, ...] | None,
+    model: type[models.Model], relation: str, extra: tuple[str | JsonRows, ...], where: str, alias: str,
+    related_columns: tuple[str, ...] | None, lock: bool = False, guard: str = "",
 ) -> tuple[str, models.ForeignKey, list[str], list[list[Converter]], list[str], list[list[Converter]]]:
     quote = connections[alias].ops.quote_name
     fk = cast(models.ForeignKey, model._meta.get_field(relation))
@@ -163,31 +163,45 @@ def _select_joined(
     table, related = quote(model._meta.db_table), quote(target._meta.db_table)
     # The model's columns, the extra expressions, then the related row's columns.
     names = ", ".join([
-        *(f"{table}.{quote(f.column)}" for f in model._meta.concrete_fields), *extra,
+        *(f"{table}.{quote(f.column)}" for f in model._meta.concrete_fields),
+        *(e if isinstance(e, str) else _json_rows(e, model, quote) for e in extra),
         *(f"{related}.{quote(f.column)}" for f in _fields(target, related_columns)),
     ])
+    # The guard (a query of the caller's) is one more table of the join: no row of it, no row.
+    head, tail = (f"WITH guard AS ({guard}) ", ", guard") if guard else ("", "")
     sql = (
-        f"SELECT {names} FROM {table} JOIN {related}"  # noqa: S608 — identifiers from the models
-        f" ON {related}.{quote(target._meta.pk.column)} = {table}.{quote(fk.column)} WHERE {where} LIMIT 1"
+        f"{head}SELECT {names} FROM {table} JOIN {related}"  # noqa: S608 — identifiers from the models
+        f" ON {related}.{quote(target._meta.pk.column)} = {table}.{quote(fk.column)}{tail} WHERE {where} LIMIT 1"
     )
+    if lock:
+        # Only the model's row: the related one (e.g. a person) is read, not locked.
+        sql += f" FOR UPDATE OF {table}"
     return sql, fk, own_names, own_conv, rel_names, rel_conv
 
 
 def fetch_with_related(
-    model: type[M], relation: str, extra: Sequence[LiteralString], where: LiteralString, params: Sequence[Any], *,
-    related_columns: Sequence[str] | None = None,
+    model: type[M], relation: str, extra: Sequence[LiteralString | JsonRows], where: LiteralString, params: Sequence[Any], *,
+    related_columns: Sequence[str] | None = None, for_update: bool = False, guard: Statement | None = None,
 ) -> tuple[M, tuple[Any, ...]] | None:
     """`fetch_with`, plus the row the foreign key `relation` points to, joined in the same
     statement and cached on the instance (as `select_related(relation)`); `related_columns`
     (attnames) limits what is read of it, the others deferred (as with `.only()`). Both tables are
-    referred to by their names in `extra` and `where`; None when nothing matches."""
-    alias = router.db_for_read(model)
+    referred to by their names in `extra` and `where`; None when nothing matches.
+
+    `for_update` locks the model's row (not the related one) and reads the primary. `guard` (a
+    query and its parameters, e.g. an access check: people.access `household_declaring_sql`) is
+    run in the same statement as ``WITH guard AS (…)`` and joined: nothing matches when it has no
+    row, and `extra` may name its columns (``guard.declared_as``). Parameters: the guard's first,
+    then `params` (those of `extra`, then those of `where`)."""
+    alias = router.db_for_write(model) if for_update else router.db_for_read(model)
     connection = connections[alias]
+    lock = for_update and connection.features.has_select_for_update_of
     sql, fk, own_names, own_conv, rel_names, rel_conv = _select_joined(
-        model, relation, tuple(extra), where, alias, tuple(related_columns) if related_columns is not None else None
+        model, relation, tuple(extra), where, alias, tuple(related_columns) if related_columns is not None else None,
+        lock, guard[0] if guard is not None else "",
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(params))
+        cursor.execute(sql, [*(guard[1] if guard is not None else ()), *params])
         row = cursor.fetchone()
     if row is None:
         return None
