@@ -25,7 +25,6 @@ average before and after.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -50,6 +49,7 @@ from bench.load import (
     loadavg,
     log,
     open_loop,
+    run_client,
     start_task_worker,
     stop_process,
     summarise,
@@ -73,13 +73,13 @@ def _today_only(workload: Workload) -> Workload:
 
 def sustained_rate(server: Server, data: dict[str, Any], args: argparse.Namespace) -> tuple[float, list[dict[str, Any]]]:
     base = f"http://127.0.0.1:{server.port}"
-    asyncio.run(closed_loop(base, _yesterday_only(Workload(data, "updates", seed=3)), 8, 3))
-    probe, _n = asyncio.run(closed_loop(base, _yesterday_only(Workload(data, "updates", seed=7)), 8, 5))
+    run_client(closed_loop(base, _yesterday_only(Workload(data, "updates", seed=3)), 8, 3))
+    probe, _n = run_client(closed_loop(base, _yesterday_only(Workload(data, "updates", seed=7)), 8, 5))
     log(f"updates closed loop (8 clients): {probe:.0f}/s")
     best, steps = 0.0, []
     for fraction in (0.4, 0.55, 0.7, 0.85):
         rate = max(1.0, probe * fraction)
-        s = summarise(asyncio.run(open_loop(base, _yesterday_only(Workload(data, "updates", seed=int(rate))), rate, 6)), 6)
+        s = summarise(run_client(open_loop(base, _yesterday_only(Workload(data, "updates", seed=int(rate))), rate, 6)), 6)
         p99 = s["kinds"].get("update", {}).get("p99")
         ok = p99 is not None and p99 <= 100 and s["error_rate"] < 0.001 and "202" not in s["statuses"]
         steps.append({"offered_per_s": round(rate, 1), "p99": p99, "statuses": s["statuses"], "meets_slo": ok})
@@ -156,7 +156,7 @@ def phase(name: str, server: Server, data: dict[str, Any], args: argparse.Namesp
     workload = _today_only(Workload(data, "updates", distinct=True, seed=seed))
     assert workload.pairs is not None
     workload.pairs = [pair for pair in workload.pairs if pair[1] not in used]
-    outcomes = asyncio.run(open_loop(f"http://127.0.0.1:{server.port}", workload, rate, seconds,
+    outcomes = run_client(open_loop(f"http://127.0.0.1:{server.port}", workload, rate, seconds,
                                      timeout=args.client_timeout, max_connections=args.connections))
     summary = summarise(outcomes, seconds)
     used.update(o.meta["person"] for o in outcomes if o.kind == "update")
@@ -164,7 +164,8 @@ def phase(name: str, server: Server, data: dict[str, Any], args: argparse.Namesp
         args.log_dir.mkdir(parents=True, exist_ok=True)
         with open(args.log_dir / f"rush-{name}.jsonl", "w") as fh:
             for o in outcomes:
-                fh.write(json.dumps({"status": o.status, "latency_ms": round(o.latency_ms, 1), **o.meta}) + "\n")
+                fh.write(json.dumps({"status": o.status, "latency_ms": round(o.latency_ms, 1),
+                                     "lag_ms": round(o.lag_ms, 1), **o.meta}) + "\n")
     # From the last answer on: the backlog the rush left, assessed by the task worker.
     left = pending_count(args.db)
     drain_after_end = wait_drained(args.db, args.drain_seconds)
@@ -255,7 +256,7 @@ def main() -> int:
     if args.check_log:
         django_setup(args.db)
         logged = [json.loads(line) for line in args.check_log.read_text().splitlines()]
-        outcomes = [Outcome("update", r.pop("status"), r.pop("latency_ms"), 0.0, False, r) for r in logged]
+        outcomes = [Outcome("update", r.pop("status"), r.pop("latency_ms"), r.pop("lag_ms", 0.0), False, r) for r in logged]
         since = datetime.fromisoformat(args.check_since)
         print(json.dumps({**check_stored(outcomes, since), **check_assessed_once(args.db, outcomes, since)}, indent=1))
         return 0

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiohttp
 
-from bench.load import ROOT, Outcome, Server, Workload, _send, loadavg, log
+from bench.load import ROOT, Outcome, Server, Workload, _send, loadavg, log, run_client
 
 
 async def closed_loop(base: str, workload: Workload, concurrency: int, seconds: float) -> tuple[float, Counter[int]]:
@@ -57,8 +57,8 @@ def run(mode: str, args: argparse.Namespace, data: dict, seed: int) -> tuple[flo
         server.start()
         base = f"http://127.0.0.1:{args.port}"
         workload = Workload(data, "updates", seed=seed)
-        asyncio.run(closed_loop(base, workload, args.clients, 2))
-        rate, statuses = asyncio.run(closed_loop(base, workload, args.clients, args.seconds))
+        run_client(closed_loop(base, workload, args.clients, 2))
+        rate, statuses = run_client(closed_loop(base, workload, args.clients, args.seconds))
     finally:
         server.stop()
         for k, v in saved.items():

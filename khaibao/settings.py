@@ -291,6 +291,11 @@ IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
 OVERLOAD_MAX_QUEUE_MS = env_int("OVERLOAD_MAX_QUEUE_MS", 1000)
 OVERLOAD_MAX_INFLIGHT = env_int("OVERLOAD_MAX_INFLIGHT", 0)
 OVERLOAD_RETRY_AFTER_SECONDS = env_int("OVERLOAD_RETRY_AFTER_SECONDS", 2)
+# A standing queue (core/overload.py): when for OVERLOAD_STANDING_AFTER_MS no stamped request waited
+# less than a fifth of OVERLOAD_STANDING_QUEUE_MS, a request that waited longer than that is refused
+# at once (a daily update is stored first up to it). 0 turns the check off.
+OVERLOAD_STANDING_QUEUE_MS = env_int("OVERLOAD_STANDING_QUEUE_MS", 1000)
+OVERLOAD_STANDING_AFTER_MS = env_int("OVERLOAD_STANDING_AFTER_MS", 1000)
 # Rush mode (decision D, docs/decisions/0008, core/overload.py): a late request to a route of
 # RUSH_ROUTES (khaibao/wiring.py: the daily update) is stored first and answered 202 instead of
 # refused, up to RUSH_MAX_QUEUE_MS of queueing (0: no bound); then every request to those routes

@@ -16,6 +16,15 @@ worker at what it can serve in time and tell the rest to come back (mobile clien
   OVERLOAD_MAX_INFLIGHT requests at once only share the same GIL and database connections and
   all get slower; the surplus is refused instead.
 
+* **a standing queue** (CoDel's idea, as Facebook's servers apply it to their request queues):
+  a burst that comes and goes is what the queue is for, but a queue that never empties only
+  makes every request later. When for OVERLOAD_STANDING_AFTER_MS no request reached this process
+  having waited less than a fifth of OVERLOAD_STANDING_QUEUE_MS, the queue is standing, and the
+  time a request may have waited drops to OVERLOAD_STANDING_QUEUE_MS: what waited longer is
+  refused at once — cheaply, at the WSGI wrapper — so the queue shrinks instead of growing until
+  the clients time out (bench/RESULTS.md, "Issue 19, the 10× burst"). The first request that
+  waited less ends it.
+
 Either check is off when its setting is 0. `/healthz` is never shed: a busy node is still alive,
 and taking it out of the load balancer would push its load onto the others.
 
@@ -26,7 +35,9 @@ refuse: it marks the request (`rush_requested`) and lets it through, since stori
 than a refusal and its retry — unless it waited longer than RUSH_MAX_QUEUE_MS, past which its
 client has given up and it is refused like any other. Once a marked request came, every request to
 those routes in this process is marked for RUSH_HOLD_SECONDS: the queue drains sooner than if
-only the late ones took the short path. RUSH_MODE=0 turns it off (those requests are refused too).
+only the late ones took the short path. Under a standing queue a request to those routes is stored
+first up to OVERLOAD_STANDING_QUEUE_MS of waiting and refused past it. RUSH_MODE=0 turns it off
+(those requests are refused too).
 
 The queue check runs twice over: `ShedLateRequests` wraps the WSGI application (khaibao/wsgi.py)
 and refuses before Django builds a request at all, and the middleware keeps it for every other
@@ -54,6 +65,11 @@ _EXEMPT = ("/healthz",)
 RUSH_ENVIRON = "khaibao.rush"
 # Until when (time.time()) this process marks every request to a rush route (RUSH_HOLD_SECONDS).
 _rush_until = 0.0
+# Since when (time.time()) every stamped request this process saw had waited more than the clear
+# mark (a fifth of OVERLOAD_STANDING_QUEUE_MS); None after one that waited less. And when the last
+# stamped request came: a pause longer than OVERLOAD_STANDING_AFTER_MS is not a standing queue.
+_queued_since: float | None = None
+_last_stamped = 0.0
 
 
 def queued_ms(header: str, now: float) -> float | None:
@@ -95,17 +111,37 @@ def rush_route(method: str, path: str) -> bool:
     return any(method == m and pattern.fullmatch(path) for m, pattern in _rush_routes())
 
 
-def _rush_or_refuse(method: str, path: str, stamp: str | None, now: float) -> str | None:
+def standing_queue(waited: float | None, now: float) -> bool:
+    """Record a request that waited `waited` ms (None: not stamped) and tell whether the queue in
+    front of this process is standing (see the module's docstring); never when the check is off."""
+    global _queued_since, _last_stamped
+    limit = settings.OVERLOAD_STANDING_QUEUE_MS
+    if limit <= 0 or waited is None:
+        return False
+    after = settings.OVERLOAD_STANDING_AFTER_MS / 1000.0
+    if waited < limit / 5 or now - _last_stamped > after:
+        _queued_since = None if waited < limit / 5 else now
+    elif _queued_since is None:
+        _queued_since = now
+    _last_stamped = now
+    return _queued_since is not None and now - _queued_since >= after
+
+
+def admission(method: str, path: str, stamp: str | None, now: float) -> str | None:
     """"rush" to let a request through marked, "refuse" to shed it, None to serve it as usual."""
     global _rush_until
+    waited = queued_ms(stamp, now) if stamp is not None else None
+    standing = standing_queue(waited, now)
     late = too_late(stamp, now)
-    if not late and now >= _rush_until:
+    if not late and not standing and now >= _rush_until:
         return None  # the common case: no regex matched
-    if not (settings.RUSH_MODE and rush_route(method, path)):
+    rush = settings.RUSH_MODE and rush_route(method, path)
+    if standing and (waited or 0.0) > settings.OVERLOAD_STANDING_QUEUE_MS:
+        return "refuse"
+    if not rush:
         return "refuse" if late else None
-    if late:
-        waited = queued_ms(stamp or "", now) or 0.0
-        if settings.RUSH_MAX_QUEUE_MS > 0 and waited > settings.RUSH_MAX_QUEUE_MS:
+    if late or standing:
+        if late and settings.RUSH_MAX_QUEUE_MS > 0 and (waited or 0.0) > settings.RUSH_MAX_QUEUE_MS:
             return "refuse"
         _rush_until = now + settings.RUSH_HOLD_SECONDS
         return "rush"
@@ -119,9 +155,9 @@ def rush_active(now: float | None = None) -> bool:
 
 
 def rush_reset() -> None:
-    """End this process's rush hold (tests; an operator's shell)."""
-    global _rush_until
-    _rush_until = 0.0
+    """End this process's rush hold and forget its queue's history (tests; an operator's shell)."""
+    global _rush_until, _queued_since, _last_stamped
+    _rush_until, _queued_since, _last_stamped = 0.0, None, 0.0
 
 
 def rush_requested(request: HttpRequest) -> bool:
@@ -166,7 +202,7 @@ class OverloadMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(_EXEMPT):
             return self.get_response(request)
-        verdict = _rush_or_refuse(request.method or "", request.path_info, request.headers.get(HEADER), time.time())
+        verdict = admission(request.method or "", request.path_info, request.headers.get(HEADER), time.time())
         if verdict == "refuse":
             return _shed(request, "queue")
         if verdict == "rush":
@@ -198,7 +234,7 @@ class ShedLateRequests:
         path = environ.get("PATH_INFO", "")
         if path.startswith(_EXEMPT):
             return self.application(environ, start_response)
-        verdict = _rush_or_refuse(environ.get("REQUEST_METHOD", ""), path, environ.get("HTTP_X_REQUEST_START"), time.time())
+        verdict = admission(environ.get("REQUEST_METHOD", ""), path, environ.get("HTTP_X_REQUEST_START"), time.time())
         if verdict != "refuse":
             if verdict == "rush":
                 environ[RUSH_ENVIRON] = True
