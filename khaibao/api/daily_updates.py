@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Final
 
+from django.db import IntegrityError
+from django.db.models import Model
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
@@ -18,15 +20,21 @@ from ninja import Field, Router, Schema, Status
 from khaibao.api import rules
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.declarations import AssessmentOut, PlainOut, ReasonOut, RecommendationOut
-from khaibao.api.schemas import ErrorOut, StrictSchema, json_answer
+from khaibao.api.idempotency import idempotency_claim, idempotency_in_write
+from khaibao.api.schemas import JSON_CONTENT_TYPE, ErrorOut, StrictSchema, json_answer, json_render
+from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.core.overload import rush_requested
 from khaibao.declarations.answer_labels import symptom_items
 from khaibao.monitoring import services as monitoring_services
+from khaibao.monitoring import statements as monitoring_statements
 from khaibao.monitoring.explain import assessment_out, explain_reasons, explain_recommendations
+from khaibao.monitoring.models import Assessment, DailyUpdate
 from khaibao.monitoring.pending import update_pending
 from khaibao.monitoring.selectors import daily_update_of, person_status
-from khaibao.people.access import access_declaring, access_person_for_user
+from khaibao.monitoring.services import UPDATE_CREATED_READS, UPDATE_CREATED_SQL
+from khaibao.monitoring.statements import FromWritten
+from khaibao.people.access import access_declaring, access_person_for_user, household_declaring_sql
 
 router = Router(tags=["declarations"])
 
@@ -112,6 +120,20 @@ def _update_fields(update: Any) -> dict[str, Any]:
     }
 
 
+# The update's own write stores the key's answer (api/idempotency.py, KeyClaim) on PostgreSQL.
+idempotency_in_write("PUT", r"/api/v1/people/\d+/updates/\d{4}-\d{2}-\d{2}")
+# That answer is stored before it is known whether the write creates the day's row: its status is
+# computed from the written row by the same statement, as `created` (201) or not (200); it is
+# recorded at the update's time (`updated_at`: the same instant, one parameter fewer — an assessed
+# write stays within statements.PARAMS_MAX).
+_ANSWER_FROM_WRITTEN: Final = {
+    "status_code": FromWritten(
+        "CASE WHEN " + UPDATE_CREATED_SQL + " THEN 201 ELSE 200 END", reads=UPDATE_CREATED_READS
+    ),
+    "created_at": FromWritten("updated_at", reads=("updated_at",)),
+}
+
+
 @router.put(
     "/{person_id}/updates/{day}",
     response={200: DailyUpdateOut, 201: DailyUpdateOut, 202: DailyUpdatePendingOut, 400: ErrorOut, 404: ErrorOut},
@@ -122,13 +144,17 @@ def daily_update_put(
     """Daily update (cập nhật hằng ngày) for today or yesterday: 201 the first time, 200 when
     replaced, with its assessment. While the service is overloaded (rush mode): 202, stored, with
     `"assessment": {"status": "pending"}` and a `Location` to poll (GET) for the assessment."""
+    fields: dict[str, Any] = {
+        "actor": request.auth, "day": day, "symptoms": data.symptoms, "temperature": data.temperature,
+        "feeling": data.feeling, "ip": client_ip(request),
+    }
+    if not rush_requested(request):
+        answered = _put_checked(request, person_id, fields)
+        if answered is not None:
+            return answered
     declaring = access_declaring(request.auth, person_id)
     person = declaring.person
-    fields: dict[str, Any] = {
-        "actor": request.auth, "person": person, "declared_as": declaring.declared_as, "day": day,
-        "symptoms": data.symptoms, "temperature": data.temperature, "feeling": data.feeling,
-        "ip": client_ip(request),
-    }
+    fields |= {"person": person, "declared_as": declaring.declared_as}
     if rush_requested(request):
         stored, _created = monitoring_services.daily_update_store(**fields)
         response["Location"] = pending_location(person.pk, day)
@@ -136,9 +162,53 @@ def daily_update_put(
         return Status(202, pending_answer(stored))
     update, assessment, created = monitoring_services.daily_update_put(**fields)
     # Rendered without the schema's round trip (api.schemas.json_answer): built in DailyUpdateOut's order.
-    return json_answer(
-        request, _update_fields(update) | {"assessment": assessment_out(assessment)}, status=201 if created else 200
-    )
+    return json_answer(request, _answer(update, assessment), status=201 if created else 200)
+
+
+def _put_checked(request: AuthedRequest, person_id: int, fields: dict[str, Any]) -> HttpResponse | None:
+    """A household owner's update (most of them) on PostgreSQL in one read and one write: the
+    access check read with the assessment's inputs (`daily_update_put_checked`), the
+    Idempotency-Key's answer written with the update. None: the usual way answers (a volunteer's
+    delegation, a 404, a first assessment, SQLite), nothing having been written."""
+    access = household_declaring_sql(request.auth, person_id)
+    if access is None or not monitoring_statements.writes_in_one_statement():
+        return None
+    claim = idempotency_claim(request)
+    rendered: list[bytes] = []
+
+    def record(update: DailyUpdate, assessment: Assessment) -> Model:
+        assert claim is not None
+        rendered.append(json_render(request, _answer(update, assessment)))
+        return claim.record(status_code=200, content_type=JSON_CONTENT_TYPE, body=rendered[0])
+
+    try:
+        put = monitoring_services.daily_update_put_checked(
+            **fields, person_id=person_id, access=access, record=record if claim is not None else None,
+            record_from_written=_ANSWER_FROM_WRITTEN,
+        )
+    except ServiceError:
+        access_declaring(request.auth, person_id)  # someone they may not declare for: 404 before 400, as ever
+        raise
+    except IntegrityError:
+        if claim is None:
+            raise
+        # The key's record exists (a retry, or a concurrent request first): the whole write is
+        # undone, and the middleware answers from that record.
+        claim.conflict = True
+        return HttpResponse(status=409)
+    if put is None:
+        return None
+    update, assessment, created = put
+    if claim is not None:
+        claim.stored = True
+    # The same bytes as json_answer (the answer stored under the key is this one).
+    body = rendered[0] if rendered else json_render(request, _answer(update, assessment))
+    return HttpResponse(body, status=201 if created else 200, content_type=JSON_CONTENT_TYPE)
+
+
+def _answer(update: DailyUpdate, assessment: Assessment) -> dict[str, Any]:
+    # DailyUpdateOut, in its order.
+    return _update_fields(update) | {"assessment": assessment_out(assessment)}
 
 
 @router.get(

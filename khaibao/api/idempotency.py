@@ -12,14 +12,24 @@ The view runs inside one transaction together with the insert of the key's recor
   whole transaction (its write included) rolls back and it replays the winner's response.
 Only successful (2xx) responses are stored; a refused request may be corrected and retried.
 The records, their expiry and their purge belong to khaibao/core/idempotency.py.
+
+A route declared with `idempotency_in_write` (the daily update: issue 19) stores its key's answer
+in its own write statement instead (`KeyClaim`): no lookup before the view and no INSERT after it —
+two round trips fewer. The record's unique violation undoes that whole statement, so what was
+looked up first is found after: the key's live answer is replayed (or 422) and the view's writes
+are rolled back; an expired one is deleted and the request runs again as above. Whatever the view
+did not store in its write (another path of it, an error answer) is settled after it, in the same
+transaction: a live record replaces the answer (the writes rolled back), else a 2xx is stored.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
@@ -60,6 +70,52 @@ def idempotency_answer(record: IdempotencyRecord, digest: str) -> HttpResponse:
     return IdempotencyMiddleware._answer_existing(record, digest)
 
 
+@dataclass
+class KeyClaim:
+    """A request's Idempotency-Key left to the view of an `idempotency_in_write` route: the view
+    inserts `record(...)` with its write and says so (`stored`), or says that the write met the
+    key's record (`conflict`: its transaction is spoilt and rolled back)."""
+
+    owner: str
+    key: str
+    digest: str
+    method: str
+    path: str
+    stored: bool = False
+    conflict: bool = False
+
+    def record(self, *, status_code: int, content_type: str, body: bytes) -> IdempotencyRecord:
+        """The unsaved record of the answer (`status_code` may be replaced by the write, computed
+        from the written row)."""
+        return IdempotencyRecord(
+            owner=self.owner, key=self.key, method=self.method, path=self.path[:500], request_hash=self.digest,
+            status_code=status_code, content_type=content_type, body=body,
+        )
+
+
+# (method, path pattern) of the routes whose view stores its key's answer in its own write.
+_IN_WRITE: list[tuple[str, re.Pattern[str]]] = []
+
+
+def idempotency_in_write(method: str, path: str) -> None:
+    """Declare that the view of `method` `path` (a regular expression over the whole path) stores
+    its key's answer in its own write statement (`idempotency_claim`) on PostgreSQL."""
+    _IN_WRITE.append((method, re.compile(path)))
+
+
+def idempotency_claim(request: HttpRequest) -> KeyClaim | None:
+    """The Idempotency-Key the view must store in its write, or None (no key, another route,
+    another database: the middleware looked it up and stores the answer itself)."""
+    return getattr(request, "idempotency_claim", None)
+
+
+def _in_write(request: HttpRequest) -> bool:
+    path = request.path_info
+    return connection.vendor == "postgresql" and any(
+        request.method == method and pattern.fullmatch(path) for method, pattern in _IN_WRITE
+    )
+
+
 def _owner(request: HttpRequest) -> str:
     account = request_account(request)
     if account is not None:
@@ -91,34 +147,72 @@ class IdempotencyMiddleware:
             )
         owner = _owner(request)
         digest = idempotency_digest(request)
-
+        if _in_write(request):
+            answered = self._claimed(request, owner, key, digest)
+            if answered is not None:
+                return answered
         existing = idempotency_record_live(owner=owner, key=key)
         if existing is not None:
             return self._answer_existing(existing, digest)
         try:
             with transaction.atomic():
-                response = self.get_response(request)
-                if not 200 <= response.status_code < 300 or getattr(response, "streaming", False):
-                    if response.status_code >= 500:
-                        transaction.set_rollback(True)
-                    return response
-                idempotency_record_store(
-                    owner=owner,
-                    key=key,
-                    method=request.method,
-                    path=request.path,
-                    request_hash=digest,
-                    status_code=response.status_code,
-                    content_type=response.get("Content-Type", "application/json"),
-                    body=response.content,
-                )
-                return response
+                return self._settle(request, self.get_response(request), owner, key, digest)
         except IntegrityError:
             # A concurrent request with the same key committed first; ours rolled back whole.
             winner = idempotency_record_live(owner=owner, key=key)
             if winner is None:
                 raise
             return self._answer_existing(winner, digest)
+
+    def _claimed(self, request: HttpRequest, owner: str, key: str, digest: str) -> HttpResponse | None:
+        """The view stores the key's answer with its write (`KeyClaim`). None: the key's record had
+        expired (deleted now) or a concurrent request's answer could not be found: the caller runs
+        the request again the usual way."""
+        claim = KeyClaim(owner=owner, key=key, digest=digest, method=request.method or "", path=request.path)
+        request.idempotency_claim = claim  # type: ignore[attr-defined]
+        response: HttpResponse | None = None
+        try:
+            with transaction.atomic():
+                response = self.get_response(request)
+                if claim.stored:
+                    return response
+                if not claim.conflict and response.status_code < 500 and not transaction.get_rollback():
+                    # The view's write did not store it: what the lookup would have found first.
+                    existing = idempotency_record_live(owner=owner, key=key)
+                    if existing is not None:
+                        transaction.set_rollback(True)
+                        return self._answer_existing(existing, digest)
+                    return self._settle(request, response, owner, key, digest)
+                # The write met the key's record (`conflict`), or the view failed: nothing of it is kept.
+                transaction.set_rollback(True)
+        except IntegrityError:
+            response = None  # a concurrent request stored the key first; ours rolled back whole
+        finally:
+            request.idempotency_claim = None  # type: ignore[attr-defined]
+        winner = idempotency_record_live(owner=owner, key=key)
+        if winner is not None:
+            return self._answer_existing(winner, digest)
+        return None if claim.conflict or response is None else response
+
+    @staticmethod
+    def _settle(request: HttpRequest, response: HttpResponse, owner: str, key: str, digest: str) -> HttpResponse:
+        # Inside the view's transaction: store a 2xx answer under the key (IntegrityError when a
+        # concurrent request stored it first); roll back a 5xx.
+        if not 200 <= response.status_code < 300 or getattr(response, "streaming", False):
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+            return response
+        idempotency_record_store(
+            owner=owner,
+            key=key,
+            method=request.method or "",
+            path=request.path,
+            request_hash=digest,
+            status_code=response.status_code,
+            content_type=response.get("Content-Type", "application/json"),
+            body=response.content,
+        )
+        return response
 
     @staticmethod
     def _answer_existing(record: IdempotencyRecord, digest: str) -> HttpResponse:

@@ -34,8 +34,14 @@ def json_answer(request: HttpRequest, payload: dict[str, Any], *, status: int = 
     declares its schema, so the OpenAPI document is unchanged; `api/tests/test_answers.py` checks
     each such answer against it, byte for byte.
     """
-    return HttpResponse(_RENDERER.render(request, payload, response_status=status), status=status, content_type=_CONTENT_TYPE)
+    return HttpResponse(json_render(request, payload, status=status), status=status, content_type=JSON_CONTENT_TYPE)
+
+
+def json_render(request: HttpRequest, payload: dict[str, Any], *, status: int = 200) -> bytes:
+    """The bytes of `json_answer`'s body (for an answer also stored, e.g. under an Idempotency-Key)."""
+    return _RENDERER.render(request, payload, response_status=status).encode()
 
 
 _RENDERER = JSONRenderer()
-_CONTENT_TYPE = f"{JSONRenderer.media_type}; charset={JSONRenderer.charset}"
+# The Content-Type of every JSON answer of the API.
+JSON_CONTENT_TYPE = f"{JSONRenderer.media_type}; charset={JSONRenderer.charset}"

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache
-from typing import Any, LiteralString, TypeVar, cast
+from typing import Any, Final, LiteralString, TypeVar, cast
 
 from django.db import connections, models, router
 
@@ -152,8 +153,8 @@ def fetch_with(
 
 @cache
 def _select_joined(
-    model: type[models.Model], relation: str, extra: tuple[str, ...], where: str, alias: str,
-    related_columns: tuple[str, ...] | None,
+    model: type[models.Model], relation: str, extra: tuple[str | JsonRows, ...], where: str, alias: str,
+    related_columns: tuple[str, ...] | None, lock: bool = False, guard: str = "",
 ) -> tuple[str, models.ForeignKey, list[str], list[list[Converter]], list[str], list[list[Converter]]]:
     quote = connections[alias].ops.quote_name
     fk = cast(models.ForeignKey, model._meta.get_field(relation))
@@ -163,31 +164,45 @@ def _select_joined(
     table, related = quote(model._meta.db_table), quote(target._meta.db_table)
     # The model's columns, the extra expressions, then the related row's columns.
     names = ", ".join([
-        *(f"{table}.{quote(f.column)}" for f in model._meta.concrete_fields), *extra,
+        *(f"{table}.{quote(f.column)}" for f in model._meta.concrete_fields),
+        *(e if isinstance(e, str) else _json_rows(e, model, quote) for e in extra),
         *(f"{related}.{quote(f.column)}" for f in _fields(target, related_columns)),
     ])
+    # The guard (a query of the caller's) is one more table of the join: no row of it, no row.
+    head, tail = (f"WITH guard AS ({guard}) ", ", guard") if guard else ("", "")
     sql = (
-        f"SELECT {names} FROM {table} JOIN {related}"  # noqa: S608 — identifiers from the models
-        f" ON {related}.{quote(target._meta.pk.column)} = {table}.{quote(fk.column)} WHERE {where} LIMIT 1"
+        f"{head}SELECT {names} FROM {table} JOIN {related}"  # noqa: S608 — identifiers from the models
+        f" ON {related}.{quote(target._meta.pk.column)} = {table}.{quote(fk.column)}{tail} WHERE {where} LIMIT 1"
     )
+    if lock:
+        # Only the model's row: the related one (e.g. a person) is read, not locked.
+        sql += f" FOR UPDATE OF {table}"
     return sql, fk, own_names, own_conv, rel_names, rel_conv
 
 
 def fetch_with_related(
-    model: type[M], relation: str, extra: Sequence[LiteralString], where: LiteralString, params: Sequence[Any], *,
-    related_columns: Sequence[str] | None = None,
+    model: type[M], relation: str, extra: Sequence[LiteralString | JsonRows], where: LiteralString, params: Sequence[Any], *,
+    related_columns: Sequence[str] | None = None, for_update: bool = False, guard: Statement | None = None,
 ) -> tuple[M, tuple[Any, ...]] | None:
     """`fetch_with`, plus the row the foreign key `relation` points to, joined in the same
     statement and cached on the instance (as `select_related(relation)`); `related_columns`
     (attnames) limits what is read of it, the others deferred (as with `.only()`). Both tables are
-    referred to by their names in `extra` and `where`; None when nothing matches."""
-    alias = router.db_for_read(model)
+    referred to by their names in `extra` and `where`; None when nothing matches.
+
+    `for_update` locks the model's row (not the related one) and reads the primary. `guard` (a
+    query and its parameters, e.g. an access check: people.access `household_declaring_sql`) is
+    run in the same statement as ``WITH guard AS (…)`` and joined: nothing matches when it has no
+    row, and `extra` may name its columns (``guard.declared_as``). Parameters: the guard's first,
+    then `params` (those of `extra`, then those of `where`)."""
+    alias = router.db_for_write(model) if for_update else router.db_for_read(model)
     connection = connections[alias]
+    lock = for_update and connection.features.has_select_for_update_of
     sql, fk, own_names, own_conv, rel_names, rel_conv = _select_joined(
-        model, relation, tuple(extra), where, alias, tuple(related_columns) if related_columns is not None else None
+        model, relation, tuple(extra), where, alias, tuple(related_columns) if related_columns is not None else None,
+        lock, guard[0] if guard is not None else "",
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(params))
+        cursor.execute(sql, [*(guard[1] if guard is not None else ()), *params])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -295,6 +310,54 @@ def param(model: type[models.Model], attname: str, value: Any) -> Any:
     return field.get_db_prep_save(value, connections[router.db_for_write(model)])
 
 
+# Field classes (exactly these: a subclass such as a sealed field converts its own way) whose
+# `get_db_prep_save` hands a value of the given type on unchanged — the hot writes convert ~50
+# values a request, each through Django's chain of calls (get_db_prep_save → get_db_prep_value →
+# get_prep_value → to_python): `_saver` takes the shortcut for those, the chain for anything else.
+_AS_IS: Final[dict[type[models.Field], tuple[type, ...]]] = {
+    models.CharField: (str,), models.TextField: (str,), models.BooleanField: (bool,),
+}
+# Only where the backend takes dates and aware datetimes as they are (PostgreSQL; SQLite wants text).
+_AS_IS_POSTGRESQL: Final[dict[type[models.Field], tuple[type, ...]]] = {
+    models.DateField: (date,), models.DateTimeField: (datetime,),
+}
+_INTEGERS: Final = (
+    models.IntegerField, models.BigIntegerField, models.SmallIntegerField, models.PositiveIntegerField,
+    models.PositiveSmallIntegerField, models.PositiveBigIntegerField,
+)
+_AUTO: Final = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+
+
+@cache
+def _saver(field: models.Field, alias: str) -> Callable[[Any], Any]:
+    """`field.get_db_prep_save(value, connection)` for `alias`'s connection, the same value for
+    every input (tests/test_rowsql_saver.py), with a shortcut for the common ones."""
+    connection = connections[alias]
+
+    def chain(value: Any) -> Any:
+        return field.get_db_prep_save(value, connection)
+
+    kind = type(field)
+    same = _AS_IS.get(kind) or (_AS_IS_POSTGRESQL.get(kind) if connection.vendor == "postgresql" else None)
+    if same is not None:
+        exact = same[0]
+        if exact is datetime:
+            # An aware datetime only: a naive one is made aware (with a warning) by the chain.
+            return lambda value: value if value is None or (type(value) is datetime and value.tzinfo is not None) else chain(value)
+        return lambda value: value if value is None or type(value) is exact else chain(value)
+    if kind in _INTEGERS:
+        # get_prep_value gives the int back, the backend wraps it (psycopg: Int2/Int4/Int8).
+        adapt, internal = connection.ops.adapt_integerfield_value, field.get_internal_type()
+        return lambda value: adapt(value, internal) if type(value) is int else chain(value)
+    if kind in _AUTO:
+        validate = connection.ops.validate_autopk_value
+        return lambda value: validate(value) if type(value) is int else chain(value)
+    if kind is models.ForeignKey or kind is models.OneToOneField:
+        target = _saver(cast(models.ForeignKey, field).target_field, alias)
+        return lambda value: None if value is None else target(value) if type(value) is int else chain(value)
+    return chain
+
+
 @cache
 def _insert(
     model: type[models.Model], alias: str, expressions: tuple[tuple[str, str], ...] = (), from_: str = ""
@@ -314,14 +377,14 @@ def _insert(
 
 def _params(
     instance: models.Model, fields: list[models.Field], expressions: Mapping[str, tuple[str, Sequence[Any]]],
-    connection: Any,
+    alias: str,
 ) -> list[Any]:
     params: list[Any] = []
     for field in fields:
         if field.attname in expressions:
             params.extend(expressions[field.attname][1])
         else:
-            params.append(field.get_db_prep_save(getattr(instance, field.attname), connection))
+            params.append(_saver(field, alias)(getattr(instance, field.attname)))
     return params
 
 
@@ -338,10 +401,9 @@ def insert_statement(
     placeholders."""
     model = type(instance)
     alias = router.db_for_write(model, instance=instance)
-    connection = connections[alias]
     expressions = expressions or {}
     sql, fields = _insert(model, alias, tuple(sorted((k, v[0]) for k, v in expressions.items())), from_)
-    return sql, [*_params(instance, fields, expressions, connection), *from_params]
+    return sql, [*_params(instance, fields, expressions, alias), *from_params]
 
 
 @cache
@@ -367,13 +429,11 @@ def upsert_statement(
     `expressions` and `from_` as for `insert_statement` (SQL without parameters)."""
     model = type(instance)
     alias = router.db_for_write(model, instance=instance)
-    connection = connections[alias]
     given = tuple(sorted((expressions or {}).items()))
     _sql, fields = _insert(model, alias, given, from_)
     sql = _upsert(model, alias, tuple(conflict), tuple(replace), given, from_)
-    return sql, [
-        f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields if f.attname not in dict(given)
-    ]
+    named = dict(given)
+    return sql, [_saver(f, alias)(getattr(instance, f.attname)) for f in fields if f.attname not in named]
 
 
 def update_statement(
@@ -387,10 +447,9 @@ def update_statement(
     """
     model = type(instance)
     alias = router.db_for_write(model, instance=instance)
-    connection = connections[alias]
     sql, fields = _update(model, tuple(columns), alias, tuple((expressions or {}).items()), from_)
-    params = [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
-    params.append(model._meta.pk.get_db_prep_save(instance.pk, connection))
+    params = [_saver(f, alias)(getattr(instance, f.attname)) for f in fields]
+    params.append(_saver(model._meta.pk, alias)(instance.pk))
     return sql, params
 
 
@@ -448,9 +507,9 @@ def update_many(instances: Sequence[models.Model], columns: Iterable[str]) -> No
     connection = connections[alias]
     sql, fields = _update(model, tuple(columns), alias)
     pk = model._meta.pk
+    savers, pk_saver = [_saver(f, alias) for f in fields], _saver(pk, alias)
     rows = [
-        [*(f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields),
-         pk.get_db_prep_save(instance.pk, connection)]
+        [*(save(getattr(instance, f.attname)) for save, f in zip(savers, fields, strict=True)), pk_saver(instance.pk)]
         for instance in instances
     ]
     with connection.cursor() as cursor:

@@ -9,13 +9,14 @@ epidemic zone (`person_reassess`, called by the zones' warning run).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
+from django.db.models import Model
 from django.utils import timezone
 
 from khaibao.audit.models import AuditEvent
@@ -26,7 +27,7 @@ from khaibao.declarations.models import Declaration
 from khaibao.declarations.questionnaires import current_questionnaire
 from khaibao.monitoring import statements
 from khaibao.monitoring.explain import LEVEL_KEPT
-from khaibao.monitoring.inputs import AssessmentInputs, assessment_inputs
+from khaibao.monitoring.inputs import AssessmentInputs, assessment_inputs, assessment_inputs_checked
 from khaibao.monitoring.models import (
     ASSESSED_FIELDS,
     LEVEL_ORDER,
@@ -95,8 +96,22 @@ def person_assess_inputs(person: Person, now: datetime) -> AssessmentInputs:
     """What assessing `person` at `now` reads (the daily updates of the questionnaire's lookback
     window), their status row locked until the transaction ends — for `person_assess`, and for a
     caller of `person_assess_written_with`, which adds its new row to the inputs."""
-    since = timezone.localdate(now) - timedelta(days=current_questionnaire().lookback_days)
-    return assessment_inputs(person, since=since)
+    return assessment_inputs(person, since=_inputs_since(now))
+
+
+def person_assess_inputs_checked(
+    person_id: int, now: datetime, *, access: rowsql.Statement
+) -> tuple[AssessmentInputs, str] | None:
+    """`person_assess_inputs` read by the same statement as the access check `access` (people.access
+    `household_declaring_sql`), the person's assessed columns with them (`inputs.status.person`):
+    the inputs and `declared_as`, or None — nothing read or locked — when access has no row or the
+    person no status row yet (monitoring/inputs.py, `assessment_inputs_checked`)."""
+    return assessment_inputs_checked(person_id, since=_inputs_since(now), access=access)
+
+
+def _inputs_since(now: datetime) -> date:
+    # The daily updates an assessment reads: the questionnaire's lookback window.
+    return timezone.localdate(now) - timedelta(days=current_questionnaire().lookback_days)
 
 
 def person_assess_written_with(
@@ -111,6 +126,8 @@ def person_assess_written_with(
     declaration: Declaration | None = None,
     daily_update: DailyUpdate | None = None,
     needs_attention: bool = False,
+    record: Callable[[Assessment], Model] | None = None,
+    record_from_written: Mapping[str, statements.FromWritten] | None = None,
 ) -> tuple[Assessment, dict[str, Any]]:
     """`person_assess` and the audit `event` written in ONE statement together with the row
     being assessed (PostgreSQL; monitoring/statements.py). Returns the Assessment (saved and
@@ -118,7 +135,9 @@ def person_assess_written_with(
     row's `read_back` columns.
 
     `inputs` come from `person_assess_inputs` with the new row already added in memory (the
-    status lock serialises the person's writes, so they are still current).
+    status lock serialises the person's writes, so they are still current). `record(assessment)`,
+    when given, builds a row the same statement inserts (statements.assessed_write's `record`: the
+    Idempotency-Key's answer, which carries the assessment).
     """
     assessment, changed = assessment_compute(
         person=person, inputs=inputs, source=source, now=now, declaration=declaration, daily_update=daily_update,
@@ -126,7 +145,8 @@ def person_assess_written_with(
     )
     result = statements.assessed_write(
         written=written, assessment=assessment if changed else None, status=inputs.status, event=event,
-        event_from_written=event_from_written,
+        event_from_written=event_from_written, record=record(assessment) if record is not None else None,
+        record_from_written=record_from_written,
     )
     if written.kind == "declaration":
         assessment.declaration_id = result.written_id

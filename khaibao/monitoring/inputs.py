@@ -96,6 +96,44 @@ def assessment_inputs(person: Person, *, since: date) -> AssessmentInputs:
     )
 
 
+# What assessing a person reads of the person row (the engine's age, the queue's ward): the rest
+# of it — names, ID number, phone, all sealed — is neither read nor decrypted by a daily update.
+_PERSON_ASSESSED: Final = ("id", "birth_year", "home_ward_id")
+
+
+def assessment_inputs_checked(
+    person_id: int, *, since: date, access: rowsql.Statement
+) -> tuple[AssessmentInputs, str] | None:
+    """`assessment_inputs` of `person_id` and the access check in one statement (PostgreSQL): the
+    status row locked, every input, the person's assessed columns (`status.person`) — read only
+    when `access` (people.access `household_declaring_sql`, its one column `declared_as`) has a row.
+    Returns the inputs and `declared_as`; None, with nothing read or locked, when access has no row
+    or the person no status row yet: the caller then asks `access_declaring` and `assessment_inputs`
+    (a volunteer's delegation, a 404, a first assessment)."""
+    found = _checked_read(person_id, since, access)
+    if found is not None and not found[1]:
+        found = _checked_read(person_id, since, access)  # the lock is ours now: this read is fresh
+    if found is None:
+        return None
+    inputs, _fresh, declared_as = found
+    return inputs, declared_as
+
+
+def _checked_read(person_id: int, since: date, access: rowsql.Statement) -> tuple[AssessmentInputs, bool, str] | None:
+    extra: list[LiteralString | rowsql.JsonRows] = [
+        _ANSWERS, _RECENT, *map(_exposures_read, exposure_sources()), _FRESH, "guard.declared_as",
+    ]
+    found = rowsql.fetch_with_related(
+        PersonStatus, "person", extra, "monitoring_personstatus.person_id = %s", [Kind.UNIVERSAL.value, since, person_id],
+        related_columns=_PERSON_ASSESSED, for_update=True, guard=access,
+    )
+    if found is None:
+        return None
+    status, (*values, declared_as) = found
+    inputs, fresh = _inputs_of(status, tuple(values))
+    return inputs, fresh, declared_as
+
+
 def assessment_inputs_many(people: Sequence[Person], *, since: date) -> dict[int, AssessmentInputs]:
     """`assessment_inputs` for a batch of people (the rush worker: monitoring/pending.py): their
     status rows created where missing and locked in person order, and on PostgreSQL every input

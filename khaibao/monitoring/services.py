@@ -8,7 +8,7 @@ compares every row; bench/RESULTS.md has the measurements.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
@@ -23,7 +23,13 @@ from khaibao.core import rowsql
 from khaibao.core.errors import ServiceError
 from khaibao.declarations.questionnaires import current_questionnaire
 from khaibao.monitoring import statements
-from khaibao.monitoring.assessment import person_assess, person_assess_inputs, person_assess_written_with
+from khaibao.monitoring.assessment import (
+    person_assess,
+    person_assess_inputs,
+    person_assess_inputs_checked,
+    person_assess_written_with,
+)
+from khaibao.monitoring.inputs import AssessmentInputs
 from khaibao.monitoring.models import Assessment, DailyUpdate, Feeling, PendingAssessment, Source
 from khaibao.monitoring.statements import FromWritten, Written
 from khaibao.people.access import DeclaredAs, declarer_relation
@@ -32,6 +38,11 @@ from khaibao.people.models import Person
 TEMPERATURE_MIN, TEMPERATURE_MAX = Decimal("34.0"), Decimal("43.0")
 # A second update of the same day replaces these columns of the first; created_at stays.
 _REPLACED: Final = ("symptoms", "temperature", "feeling", "updated_by_id", "updated_as", "updated_at")
+# Whether a write created the day's row, as SQL over the written row (for a column the same
+# statement computes, e.g. the Idempotency-Key's answer's status): a created row's created_at is its
+# updated_at, a replaced one keeps its first — the SQL form of `created` below (its created_at is now).
+UPDATE_CREATED_SQL: Final = "created_at = updated_at"
+UPDATE_CREATED_READS: Final = ("created_at", "updated_at")
 
 
 def daily_update_put(
@@ -82,6 +93,53 @@ def daily_update_put(
         return update, assessment, created
 
 
+def daily_update_put_checked(
+    *,
+    actor: Any,
+    person_id: int,
+    day: date,
+    access: rowsql.Statement,
+    symptoms: Sequence[str] = (),
+    temperature: Decimal | float | None = None,
+    feeling: str = Feeling.WELL,
+    ip: str = "",
+    record: Callable[[DailyUpdate, Assessment], Model] | None = None,
+    record_from_written: Mapping[str, FromWritten] | None = None,
+) -> tuple[DailyUpdate, Assessment, bool] | None:
+    """`daily_update_put` with the access check read together with the assessment's inputs
+    (PostgreSQL only): the API's daily update of a household owner, one read and one write.
+
+    `access` is people.access `household_declaring_sql(actor, person_id)`; the person's status row
+    is read and locked only when it has a row. None — nothing written or locked — when it has none
+    or the person has no status row yet: the caller then asks `access_declaring` (a volunteer's
+    delegation, or 404) and calls `daily_update_put`. Raises ServiceError as `daily_update_put`
+    does, before reading anything (the caller answers 404 first for someone it may not declare for).
+    `record(update, assessment)`, when given, builds a row the write inserts with the update (the
+    Idempotency-Key's answer; columns from the written row in `record_from_written`): its unique
+    violation undoes the whole write (IntegrityError). Returns (update, assessment, created).
+    """
+    now = timezone.now()
+    codes, value = _update_fields(
+        day=day, today=timezone.localdate(now), symptoms=symptoms, temperature=temperature, feeling=feeling
+    )
+    with transaction.atomic(savepoint=False):
+        found = person_assess_inputs_checked(person_id, now, access=access)
+        if found is None:
+            return None
+        inputs, declared_as = found
+        update = DailyUpdate(
+            person=inputs.status.person, day=day, symptoms=codes, temperature=value, feeling=feeling,
+            updated_by=actor if getattr(actor, "pk", None) is not None else None,
+            updated_as=declared_as, created_at=now, updated_at=now,
+        )
+        assessment, created = _put_in_one_statement(
+            update, actor=actor, now=now, ip=ip, inputs=inputs,
+            record=(lambda assessment: record(update, assessment)) if record is not None else None,
+            record_from_written=record_from_written,
+        )
+        return update, assessment, created
+
+
 def daily_update_store(
     *,
     actor: Any,
@@ -117,7 +175,7 @@ def daily_update_store(
     if statements.writes_in_one_statement():
         stored = statements.stored_first_write(
             written=_upsert_statement(update), person_id=person.pk, day=day, now=now, event=event,
-            event_from_written=_event_from_update(now),
+            event_from_written=_EVENT_FROM_UPDATE,
         )
         assert stored is not None  # no guard: the upsert always writes its row
         update.pk, update.created_at = stored
@@ -173,7 +231,7 @@ def daily_update_store_declaring(
         from_="guard",
     )
     stored = statements.stored_first_write(
-        written=written, person_id=person_id, day=day, now=now, event=event, event_from_written=_event_from_update(now),
+        written=written, person_id=person_id, day=day, now=now, event=event, event_from_written=_EVENT_FROM_UPDATE,
         guard=access, record=record(update) if record is not None else None,
     )
     if stored is None:
@@ -183,15 +241,15 @@ def daily_update_store_declaring(
     return update, update.created_at == now
 
 
-def _event_from_update(now: datetime) -> dict[str, FromWritten]:
-    return {
-        # Created or replaced: known only once the upsert ran (a replaced row keeps its created_at).
-        "action": FromWritten(
-            "CASE WHEN created_at = %s THEN 'daily_update.create' ELSE 'daily_update.replace' END",
-            reads=("created_at",), params=(rowsql.param(DailyUpdate, "created_at", now),),
-        ),
-        "object_id": FromWritten("id::text", reads=("id",)),
-    }
+# The daily update's audit event, its columns known only once the upsert ran.
+_EVENT_FROM_UPDATE: Final[dict[str, FromWritten]] = {
+    # Created or replaced (a replaced row keeps its created_at).
+    "action": FromWritten(
+        "CASE WHEN " + UPDATE_CREATED_SQL + " THEN 'daily_update.create' ELSE 'daily_update.replace' END",
+        reads=UPDATE_CREATED_READS,
+    ),
+    "object_id": FromWritten("id::text", reads=("id",)),
+}
 
 
 def _update_fields(
@@ -252,17 +310,20 @@ def _upsert(update: DailyUpdate, now: datetime) -> bool:
     return bool(stored == now)
 
 
-def _put_in_one_statement(update: DailyUpdate, *, actor: Any, now: datetime, ip: str) -> tuple[Assessment, bool]:
+def _put_in_one_statement(
+    update: DailyUpdate, *, actor: Any, now: datetime, ip: str, inputs: AssessmentInputs | None = None,
+    record: Callable[[Assessment], Model] | None = None, record_from_written: Mapping[str, FromWritten] | None = None,
+) -> tuple[Assessment, bool]:
     """`daily_update_put` on PostgreSQL: one read and one write statement instead of six.
 
     The same rows as the portable path, in another order: read the assessment's inputs with the
-    status row locked, add this update to the recent ones in memory, assess, then write the
-    update, the Assessment, the status row and the audit event in one statement. The status row
-    lock serialises updates of one person, so the recent updates read before the write are still
-    the person's recent updates.
+    status row locked (unless the caller did: `inputs`), add this update to the recent ones in
+    memory, assess, then write the update, the Assessment, the status row, the audit event (and
+    `record`'s row) in one statement. The status row lock serialises updates of one person, so the
+    recent updates read before the write are still the person's recent updates.
     """
     person, day = update.person, update.day
-    inputs = person_assess_inputs(person, now)
+    inputs = inputs or person_assess_inputs(person, now)
     inputs.recent_updates = sorted(
         [row for row in inputs.recent_updates if row[0] != day] + [(day, update.symptoms, update.temperature)],
         key=lambda row: row[0],
@@ -274,7 +335,7 @@ def _put_in_one_statement(update: DailyUpdate, *, actor: Any, now: datetime, ip:
     assessment, read_back = person_assess_written_with(
         person=person, inputs=inputs, source=Source.DAILY_UPDATE, now=now, daily_update=update,
         written=Written("daily_update", _upsert_statement(update), read_back=("created_at",)),
-        event=event, event_from_written=_event_from_update(now),
+        event=event, event_from_written=_EVENT_FROM_UPDATE, record=record, record_from_written=record_from_written,
     )
     update.pk, update.created_at = assessment.daily_update_id, read_back["created_at"]
     update._state.adding, update._state.db = False, connection.alias

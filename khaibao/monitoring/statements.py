@@ -152,14 +152,19 @@ def _status(status: PersonStatus, kind: WrittenKind, *, assessed: bool) -> Claus
 
 
 def _event(event: AuditEvent, from_written: Mapping[str, FromWritten], *, from_written_rows: bool = False) -> Clause:
-    # A literal over the written row's columns, read from that row: no value is formatted in.
     # `from_written_rows`: one event per written row, none when nothing was written (a guard).
+    return _row_with("event", event, from_written, from_="written" if from_written_rows else "")
+
+
+def _row_with(part: Part, row: Model, from_written: Mapping[str, FromWritten], *, from_: LiteralString = "") -> Clause:
+    # The INSERT of `row`, some columns computed from the written row: a literal over that row's
+    # columns, read from that row — no value is formatted in.
     sql, params = rowsql.insert_statement(
-        event, {name: (f"(SELECT {v.sql} FROM written)", v.params) for name, v in from_written.items()},  # noqa: S608
-        from_="written" if from_written_rows else "",
+        row, {name: (f"(SELECT {v.sql} FROM written)", v.params) for name, v in from_written.items()},  # noqa: S608
+        from_=from_,
     )
     reads = tuple(dict.fromkeys(column for value in from_written.values() for column in value.reads))
-    return Clause("event", sql, params, {"written": reads} if reads else {})
+    return Clause(part, sql, params, {"written": reads} if reads else {})
 
 
 def _returning(clauses: Sequence[Clause], select: Mapping[Part, tuple[str, ...]]) -> dict[Part, tuple[str, ...]]:
@@ -199,18 +204,24 @@ def _compose(
 
 def assessed_write(
     *, written: Written, assessment: Assessment | None, status: PersonStatus, event: AuditEvent,
-    event_from_written: Mapping[str, FromWritten],
+    event_from_written: Mapping[str, FromWritten], record: Model | None = None,
+    record_from_written: Mapping[str, FromWritten] | None = None,
 ) -> WriteResult:
     """Write `written`, the unsaved `assessment` (linked to it; None when it changed nothing and
     gets no row), the locked `status` row (as the assessment left it in memory) and the unsaved
     audit `event` in one statement, inside the caller's transaction. Returns the new ids and the
-    `read_back` columns of the written row."""
+    `read_back` columns of the written row.
+
+    `record` (an unsaved row: the Idempotency-Key's answer, api/idempotency.py) is inserted by the
+    same statement, some columns computed from the written row (`record_from_written`): its unique
+    violation undoes the whole statement (IntegrityError), so no update is stored without it."""
     assessed = assessment is not None
     clauses = (
         _written(written),
         *((_assessment(assessment, written.kind),) if assessment is not None else ()),
         _status(status, written.kind, assessed=assessed),
         _event(event, event_from_written),
+        *((_row_with("record", record, record_from_written or {}),) if record is not None else ()),
     )
     select: tuple[tuple[Part, tuple[str, ...]], ...] = (
         *((("assessment", ("id",)),) if assessed else ()), ("written", ("id", *written.read_back)),

@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -144,3 +145,65 @@ def test_it_formats_parameters_for_the_column(world):
             [token.pk, rowsql.param(ApiToken, "last_used_at", now)],
         )
         assert cursor.fetchone()[0] == 1
+
+
+# Values of every kind the hot writes hand over, and some they never do (the chain's own cases).
+_SAMPLES: tuple[object, ...] = (
+    None, 0, 7, -3, 2**40, True, False, "", "text", "7", 1.5, Decimal("36.6"),
+    timezone.now(), timezone.now().replace(tzinfo=None), timezone.localdate(), [], ["cough"], {"a": 1},
+)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # naive datetimes, as the chain warns
+@pytest.mark.parametrize("model", [DailyUpdate, PersonStatus, AuditEvent, HouseholdMembership, Person, ApiToken])
+def test_its_conversions_answer_what_get_db_prep_save_answers(model):
+    from khaibao.core.fields import EncryptedBinaryField, EncryptedTextField, SealedField
+
+    for field in model._meta.concrete_fields:
+        if isinstance(field, SealedField | EncryptedTextField | EncryptedBinaryField):
+            continue  # never shortened (a fresh token each time): the chain itself
+        save = rowsql._saver(field, connection.alias)
+        for value in _SAMPLES:
+            try:
+                expected = field.get_db_prep_save(value, connection)
+            except (TypeError, ValueError, AttributeError, ValidationError) as exc:
+                with pytest.raises(type(exc)):
+                    save(value)
+                continue
+            got = save(value)
+            assert type(got) is type(expected), (field, value)
+            # psycopg's wrappers (Jsonb) compare by what they wrap.
+            assert getattr(got, "obj", got) == getattr(expected, "obj", expected), (field, value)
+
+
+def test_sealed_fields_take_the_whole_chain(world):
+    from khaibao.core.fields import SealedField
+
+    field = DailyUpdate._meta.get_field("symptoms")
+    assert isinstance(field, SealedField)
+    token = rowsql._saver(field, connection.alias)(["cough"])
+    assert field.from_db_value(token, None, connection) == ["cough"]
+
+
+def test_a_joined_read_behind_a_guard_answers_only_when_the_guard_has_a_row(world):
+    _status(world.lan_child)
+    guard = ("SELECT h.relation AS relation FROM people_householdmembership h WHERE h.owner_id = %s AND h.person_id = %s",)
+
+    def read(owner: int) -> object:
+        return rowsql.fetch_with_related(
+            PersonStatus, "person", ["guard.relation"], "monitoring_personstatus.person_id = %s", [world.lan_child.pk],
+            related_columns=("id", "birth_year"), for_update=True, guard=(guard[0], [owner, world.lan_child.pk]),
+        )
+
+    with CaptureQueriesContext(connection) as queries:
+        found = read(world.lan.pk)
+    assert found is not None
+    status, (relation,) = found
+    assert relation == HouseholdMembership.objects.get(owner=world.lan, person=world.lan_child).relation
+    assert _values(status, PersonStatus) == _values(PersonStatus.objects.get(pk=world.lan_child.pk), PersonStatus)
+    assert status.person.birth_year == world.lan_child.birth_year
+    assert status.person.get_deferred_fields() >= {"full_name", "phone"}
+    assert len(queries) == 1
+    if connection.vendor == "postgresql":  # the status row locked, the person row only read
+        assert queries[0]["sql"].endswith('FOR UPDATE OF "monitoring_personstatus"')
+    assert read(world.mai.pk) is None

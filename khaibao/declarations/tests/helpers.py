@@ -51,11 +51,19 @@ def stored_rows(model: Any, person_id: int, *, order: str = "id", skip: tuple[st
     return list(model.objects.filter(person_id=person_id).order_by(order).values(*names))
 
 
-def assert_one_read_and_one_write(queries: Any, *, tables: tuple[str, ...], write: str) -> None:
+def assert_one_read_and_one_write(queries: Any, *, tables: tuple[str, ...], write: str, checked: bool = False) -> None:
     """The service's statements among `queries` (those naming one of `tables`): the
-    assessment's inputs with the status row locked, then one `WITH … ` write starting `write`."""
+    assessment's inputs with the status row locked, then one `WITH … ` write starting `write`.
+    `checked`: the read is also the access check (`WITH guard AS (…)`, the household route) and
+    reads the person row without locking it (the API's daily update)."""
     service = [q["sql"] for q in queries if any(t in q["sql"] for t in tables)]
     assert len(service) == 2, service
-    assert service[0].startswith('SELECT "monitoring_personstatus"'), service
-    assert service[0].endswith("FOR UPDATE"), service
+    if checked:
+        assert service[0].startswith("WITH guard AS (SELECT "), service
+        assert 'people_householdmembership h WHERE h.owner_id = ' in service[0], service
+        assert ') SELECT "monitoring_personstatus"' in service[0], service
+        assert service[0].endswith('FOR UPDATE OF "monitoring_personstatus"'), service
+    else:
+        assert service[0].startswith('SELECT "monitoring_personstatus"'), service
+        assert service[0].endswith("FOR UPDATE"), service
     assert service[1].startswith(write), service

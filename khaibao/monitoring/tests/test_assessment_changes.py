@@ -89,7 +89,9 @@ def test_an_unchanged_update_is_still_one_read_and_one_write_without_the_assessm
     with CaptureQueriesContext(connection) as queries:
         resp = client.put(f"/api/v1/people/{world.lan_child.id}/updates/{ago(0)}", WELL)
     assert resp.status_code == 201
-    assert_one_read_and_one_write(queries, tables=("monitoring_",), write='WITH written AS (INSERT INTO "monitoring_dailyupdate"')
+    assert_one_read_and_one_write(
+        queries, tables=("monitoring_",), write='WITH written AS (INSERT INTO "monitoring_dailyupdate"', checked=True
+    )
     write = next(q["sql"] for q in queries if q["sql"].startswith("WITH written"))
     assert 'INSERT INTO "monitoring_assessment"' not in write
     assert Assessment.objects.filter(person=world.lan_child).count() == 1

@@ -72,4 +72,6 @@ def test_a_daily_update_is_one_read_and_one_write(world, api):
     with CaptureQueriesContext(connection) as queries:
         resp = client.put(f"/api/v1/people/{world.lan_child.id}/updates/{ago(0)}", UPDATES[1][1])
     assert resp.status_code == 201
-    assert_one_read_and_one_write(queries, tables=("monitoring_",), write='WITH written AS (INSERT INTO "monitoring_dailyupdate"')
+    assert_one_read_and_one_write(
+        queries, tables=("monitoring_",), write='WITH written AS (INSERT INTO "monitoring_dailyupdate"', checked=True
+    )
