@@ -29,6 +29,7 @@ def overloaded(settings: Any) -> Any:
     settings.OVERLOAD_MAX_QUEUE_MS = 500
     settings.RUSH_MAX_QUEUE_MS = 10_000
     settings.RUSH_MODE = True
+    settings.OVERLOAD_STANDING_QUEUE_MS = 0  # the bound's cases, not a standing queue (test_standing_queue.py)
     settings.RUSH_LANE = True
     return settings
 
