@@ -156,6 +156,10 @@ def phase(name: str, server: Server, data: dict[str, Any], args: argparse.Namesp
     workload = _today_only(Workload(data, "updates", distinct=True, seed=seed))
     assert workload.pairs is not None
     workload.pairs = [pair for pair in workload.pairs if pair[1] not in used]
+    if len(workload.pairs) < int(rate * seconds):
+        # Checked before sending: running out mid-phase would leave requests of a closed session.
+        raise SystemExit(f"{name} needs {int(rate * seconds):,} distinct people for today, the tokens hold "
+                         f"{len(workload.pairs):,} not used by an earlier phase: generate more people and owners")
     outcomes = run_client(open_loop(f"http://127.0.0.1:{server.port}", workload, rate, seconds,
                                      timeout=args.client_timeout, max_connections=args.connections))
     summary = summarise(outcomes, seconds)
