@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.db import connections
 from django.test.client import Client, ClientHandler
 
 from khaibao.core.lanes import api_middleware, is_api_path, load_lane_middleware
@@ -39,3 +42,28 @@ class ApiLaneClient(Client):
     def request(self, **request: Any) -> Any:
         self.handler = self.api_handler if is_api_path(request.get("PATH_INFO", "")) else self.site_handler
         return super().request(**request)
+
+
+T = TypeVar("T")
+
+
+def at_once(calls: Sequence[Callable[[], T]], *, timeout: float = 30) -> list[T]:
+    """Run each of `calls` in a thread of its own, all released at the same instant (a barrier), and
+    return what they returned, in the order they finished: the races of concurrent retries. Each
+    thread closes its database connections (a transactional test's other threads need their own)."""
+    barrier = threading.Barrier(len(calls))
+    answers: list[T] = []
+
+    def run(call: Callable[[], T]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            answers.append(call())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return answers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from django.db import connections
 from django.test import Client
 
 from khaibao.accounts.models import Account, OtpChallenge
+from khaibao.core.testing import at_once
 
 PHONE = "0912345678"
 E164 = "+84912345678"
@@ -260,21 +262,8 @@ def test_it_counts_at_most_five_attempts_under_concurrent_guesses(api, sms):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_sends_one_code_for_simultaneous_requests(api, sms):
     workers = 6
-    barrier = threading.Barrier(workers)
-    statuses: list[int] = []
-
-    def ask() -> None:
-        try:
-            barrier.wait(timeout=10)
-            statuses.append(request_code(type(api)()).status_code)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=ask) for _ in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    clients = [type(api)() for _ in range(workers)]
+    statuses = [answer.status_code for answer in at_once([partial(request_code, c) for c in clients])]
 
     assert sorted(statuses) == [202] + [429] * (workers - 1)
     assert len(sms.messages()) == 1

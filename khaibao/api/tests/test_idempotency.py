@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connections
 
+from khaibao.core.testing import at_once
 from khaibao.people.models import Person
 
 # A child: no ID number needed, so the same body may create two people when keys differ.
@@ -107,22 +107,8 @@ def test_it_refuses_an_overlong_key(world, api):
 def test_it_creates_one_record_for_concurrent_requests_with_one_key(world, api):
     token = api.as_(world.lan).token
     workers = 8
-    barrier = threading.Barrier(workers)
-    answers: list[Any] = []
-
-    def send() -> None:
-        try:
-            client = type(api)(token)
-            barrier.wait(timeout=10)
-            answers.append(create(client, "tap-tap-tap"))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=send) for _ in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    clients = [type(api)(token) for _ in range(workers)]
+    answers = at_once([partial(create, c, "tap-tap-tap") for c in clients])
 
     assert [a.status_code for a in answers] == [201] * workers
     assert len({a.json()["id"] for a in answers}) == 1

@@ -6,16 +6,17 @@ lookup and INSERT."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from khaibao.audit.models import AuditEvent
 from khaibao.core.models import IdempotencyRecord
+from khaibao.core.testing import at_once
 from khaibao.declarations.tests.helpers import ago, declaration
 from khaibao.monitoring.models import DailyUpdate
 from khaibao.people.models import HouseholdMembership
@@ -156,22 +157,8 @@ def test_on_postgresql_the_key_is_stored_by_the_updates_own_write(world, api):
 def test_concurrent_retries_with_one_key_store_one_update_and_get_one_answer(world, api):
     token = _declared(api, world.lan, world.lan_child).token
     workers = 6
-    barrier = threading.Barrier(workers)
-    answers: list[Any] = []
-
-    def send() -> None:
-        try:
-            client = type(api)(token)
-            barrier.wait(timeout=10)
-            answers.append(_put(client, world.lan_child, COUGH, "tap-tap-tap"))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=send) for _ in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    clients = [type(api)(token) for _ in range(workers)]
+    answers = at_once([partial(_put, c, world.lan_child, COUGH, "tap-tap-tap") for c in clients])
 
     assert [a.status_code for a in answers] == [201] * workers
     assert len({a.content for a in answers}) == 1

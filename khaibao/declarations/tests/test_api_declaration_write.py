@@ -3,14 +3,15 @@ concurrent declarations of one person (the path is precompiled SQL, see monitori
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from khaibao.audit.models import AuditEvent
+from khaibao.core.testing import at_once
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.tests.helpers import ago, declaration
 from khaibao.monitoring.models import Assessment, PersonStatus
@@ -112,23 +113,12 @@ def test_a_refused_declaration_writes_nothing_and_its_key_can_be_reused(world, a
 
 def _concurrently(api: Any, account: Any, person: Any, keys: list[str]) -> list[Any]:
     token = api.as_(account).token
-    barrier = threading.Barrier(len(keys))
-    answers: list[Any] = []
-
-    def send(key: str) -> None:
-        try:
-            client = type(api)(token)
-            barrier.wait(timeout=10)
-            answers.append(client.post(_url(person), declaration(), headers={"Idempotency-Key": key}))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=send, args=(key,)) for key in keys]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return answers
+    clients = [type(api)(token) for _ in keys]
+    sends = [
+        partial(c.post, _url(person), declaration(), headers={"Idempotency-Key": key})
+        for c, key in zip(clients, keys, strict=True)
+    ]
+    return at_once(sends, timeout=60)
 
 
 @pytest.mark.postgres_only

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
 from khaibao.accounts.models import Account
 from khaibao.accounts.phones import phone_index
 from khaibao.audit.models import AuditEvent
+from khaibao.core.testing import at_once
 from khaibao.monitoring.models import DailyUpdate
 from khaibao.smsin.models import InboundSms
 from khaibao.smsin.signing import sign
@@ -138,22 +138,8 @@ def test_it_keeps_the_message_text_out_of_the_audit_trail(world: Any, gateway: G
 def test_it_processes_a_message_once_when_deliveries_race(world: Any, gateway: Gateway) -> None:
     gateway.reply(REGISTER)
     workers = 6
-    barrier = threading.Barrier(workers)
-    answers: list[Any] = []
-
-    def deliver() -> None:
-        try:
-            client = Client()
-            barrier.wait(timeout=10)
-            answers.append(gateway.post("SOT KHOTHO", message_id="gw-race", client=client))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=deliver) for _ in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    clients = [Client() for _ in range(workers)]
+    answers = at_once([partial(gateway.post, "SOT KHOTHO", message_id="gw-race", client=c) for c in clients])
 
     assert [a.status_code for a in answers] == [200] * workers
     assert len({a.content for a in answers}) == 1
