@@ -121,7 +121,9 @@ def _update_fields(update: Any) -> dict[str, Any]:
 
 
 # The update's own write stores the key's answer (api/idempotency.py, KeyClaim) on PostgreSQL.
-idempotency_in_write("PUT", r"/api/v1/people/\d+/updates/\d{4}-\d{2}-\d{2}")
+idempotency_in_write(
+    "PUT", r"/api/v1/people/\d+/updates/\d{4}-\d{2}-\d{2}", when=monitoring_statements.writes_in_one_statement
+)
 # That answer is stored before it is known whether the write creates the day's row: its status is
 # computed from the written row by the same statement, as `created` (201) or not (200); it is
 # recorded at the update's time (`updated_at`: the same instant, one parameter fewer — an assessed

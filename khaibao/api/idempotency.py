@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
@@ -93,27 +93,27 @@ class KeyClaim:
         )
 
 
-# (method, path pattern) of the routes whose view stores its key's answer in its own write.
-_IN_WRITE: list[tuple[str, re.Pattern[str]]] = []
+# (method, path pattern, when) of the routes whose view stores its key's answer in its own write.
+_IN_WRITE: list[tuple[str, re.Pattern[str], Callable[[], bool]]] = []
 
 
-def idempotency_in_write(method: str, path: str) -> None:
+def idempotency_in_write(method: str, path: str, *, when: Callable[[], bool]) -> None:
     """Declare that the view of `method` `path` (a regular expression over the whole path) stores
-    its key's answer in its own write statement (`idempotency_claim`) on PostgreSQL."""
-    _IN_WRITE.append((method, re.compile(path)))
+    its key's answer in its own write statement (`idempotency_claim`) whenever `when()` — the
+    view's own condition for writing in one statement (the route's owner decides, e.g.
+    monitoring.statements `writes_in_one_statement`)."""
+    _IN_WRITE.append((method, re.compile(path), when))
 
 
 def idempotency_claim(request: HttpRequest) -> KeyClaim | None:
     """The Idempotency-Key the view must store in its write, or None (no key, another route,
-    another database: the middleware looked it up and stores the answer itself)."""
+    no one-statement write: the middleware looked it up and stores the answer itself)."""
     return getattr(request, "idempotency_claim", None)
 
 
 def _in_write(request: HttpRequest) -> bool:
     path = request.path_info
-    return connection.vendor == "postgresql" and any(
-        request.method == method and pattern.fullmatch(path) for method, pattern in _IN_WRITE
-    )
+    return any(request.method == method and pattern.fullmatch(path) and when() for method, pattern, when in _IN_WRITE)
 
 
 def _owner(request: HttpRequest) -> str:

@@ -42,11 +42,17 @@ from khaibao.api.daily_updates import (
     pending_answer,
     pending_location,
 )
-from khaibao.api.idempotency import idempotency_answer, idempotency_digest, idempotency_key, idempotency_owner
+from khaibao.api.idempotency import (
+    KeyClaim,
+    idempotency_answer,
+    idempotency_digest,
+    idempotency_key,
+    idempotency_owner,
+)
+from khaibao.api.schemas import JSON_CONTENT_TYPE
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.core.idempotency import idempotency_record_live
-from khaibao.core.models import IdempotencyRecord
 from khaibao.core.overload import rush_requested, rush_route
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.models import DailyUpdate
@@ -54,7 +60,6 @@ from khaibao.monitoring.statements import writes_in_one_statement
 from khaibao.people.access import household_declaring_sql
 
 _PATH: Final = re.compile(r"/api/v1/people/(\d+)/updates/(\d{4}-\d{2}-\d{2})")
-_CONTENT_TYPE: Final = "application/json; charset=utf-8"
 
 
 class RushStoreFirstMiddleware:
@@ -88,12 +93,11 @@ def _store_first(request: HttpRequest, person_id: int, day_text: str) -> HttpRes
     owner = idempotency_owner(request) if key is not None else ""
     path = pending_location(person_id, day)
 
+    # The key's answer, built as the view's own (api/idempotency.py KeyClaim) and stored by the statement.
+    claim = KeyClaim(owner=owner, key=key or "", digest=idempotency_digest(request), method="PUT", path=request.path)
+
     def answer(update: DailyUpdate) -> Model:
-        return IdempotencyRecord(
-            owner=owner, key=key or "", method="PUT", path=request.path[:500],
-            request_hash=idempotency_digest(request), status_code=202, content_type=_CONTENT_TYPE,
-            body=_body(update),
-        )
+        return claim.record(status_code=202, content_type=JSON_CONTENT_TYPE, body=_body(update))
 
     fields: dict[str, Any] = {
         "actor": account, "person_id": person_id, "day": day, "access": access, "symptoms": data.symptoms,
@@ -120,7 +124,7 @@ def _store_first(request: HttpRequest, person_id: int, day_text: str) -> HttpRes
     if stored is None:
         return None  # not in the household: `access_declaring` decides (a volunteer, or 404)
     update, _created = stored
-    response = HttpResponse(_body(update), status=202, content_type=_CONTENT_TYPE)
+    response = HttpResponse(_body(update), status=202, content_type=JSON_CONTENT_TYPE)
     response["Location"] = path
     response["Retry-After"] = PENDING_RETRY_AFTER
     return response

@@ -91,14 +91,11 @@ def queued_ms(header: str, now: float) -> float | None:
     return max(0.0, (now - stamp) * 1000.0)
 
 
-def too_late(stamp: str | None, now: float) -> bool:
-    """Whether a request stamped `stamp` (X-Request-Start) has waited longer than
-    OVERLOAD_MAX_QUEUE_MS by `now`; never when the check is off or the stamp is absent or bad."""
+def _waited_too_long(waited: float | None) -> bool:
+    """Whether a request that waited `waited` ms (`queued_ms`; None: no stamp, or a bad one) waited
+    longer than OVERLOAD_MAX_QUEUE_MS; never when the check is off."""
     limit = settings.OVERLOAD_MAX_QUEUE_MS
-    if limit <= 0 or stamp is None:
-        return False
-    waited = queued_ms(stamp, now)
-    return waited is not None and waited > limit
+    return limit > 0 and waited is not None and waited > limit
 
 
 @cache
@@ -132,7 +129,7 @@ def admission(method: str, path: str, stamp: str | None, now: float) -> str | No
     global _rush_until
     waited = queued_ms(stamp, now) if stamp is not None else None
     standing = standing_queue(waited, now)
-    late = too_late(stamp, now)
+    late = _waited_too_long(waited)  # the stamp parsed once
     if not late and not standing and now >= _rush_until:
         return None  # the common case: no regex matched
     rush = settings.RUSH_MODE and rush_route(method, path)

@@ -67,10 +67,9 @@ def daily_update_put(
     codes, value = _update_fields(
         day=day, today=timezone.localdate(now), symptoms=symptoms, temperature=temperature, feeling=feeling
     )
-    update = DailyUpdate(
-        person=person, day=day, symptoms=codes, temperature=value, feeling=feeling,
-        updated_by=actor if getattr(actor, "pk", None) is not None else None,
-        updated_as=declared_as or declarer_relation(actor, person), created_at=now, updated_at=now,
+    update = _update_row(
+        actor, day=day, codes=codes, value=value, feeling=feeling, now=now, person=person,
+        updated_as=declared_as or declarer_relation(actor, person),
     )
     # The checks that refuse (ServiceError) ran above, so inside a caller's transaction (the API's
     # Idempotency-Key) this one needs no savepoint: what can fail below is the database, which
@@ -127,10 +126,9 @@ def daily_update_put_checked(
         if found is None:
             return None
         inputs, declared_as = found
-        update = DailyUpdate(
-            person=inputs.status.person, day=day, symptoms=codes, temperature=value, feeling=feeling,
-            updated_by=actor if getattr(actor, "pk", None) is not None else None,
-            updated_as=declared_as, created_at=now, updated_at=now,
+        update = _update_row(
+            actor, day=day, codes=codes, value=value, feeling=feeling, now=now, person=inputs.status.person,
+            updated_as=declared_as,
         )
         assessment, created = _put_in_one_statement(
             update, actor=actor, now=now, ip=ip, inputs=inputs,
@@ -163,10 +161,9 @@ def daily_update_store(
     codes, value = _update_fields(
         day=day, today=timezone.localdate(now), symptoms=symptoms, temperature=temperature, feeling=feeling
     )
-    update = DailyUpdate(
-        person=person, day=day, symptoms=codes, temperature=value, feeling=feeling,
-        updated_by=actor if getattr(actor, "pk", None) is not None else None,
-        updated_as=declared_as or declarer_relation(actor, person), created_at=now, updated_at=now,
+    update = _update_row(
+        actor, day=day, codes=codes, value=value, feeling=feeling, now=now, person=person,
+        updated_as=declared_as or declarer_relation(actor, person),
     )
     event = audit_event(
         actor=actor, action="daily_update.create", person_id=person.pk, ip=ip, data={"day": day.isoformat()}
@@ -218,10 +215,8 @@ def daily_update_store_declaring(
     codes, value = _update_fields(
         day=day, today=timezone.localdate(now), symptoms=symptoms, temperature=temperature, feeling=feeling
     )
-    update = DailyUpdate(
-        person_id=person_id, day=day, symptoms=codes, temperature=value, feeling=feeling,
-        updated_by=actor if getattr(actor, "pk", None) is not None else None, created_at=now, updated_at=now,
-    )
+    # Its relation (`updated_as`) is the access check's, written by the statement (`guard.declared_as`).
+    update = _update_row(actor, day=day, codes=codes, value=value, feeling=feeling, now=now, person_id=person_id)
     event = audit_event(
         actor=actor, action="daily_update.create", person_id=person_id, ip=ip, data={"day": day.isoformat()}
     )
@@ -250,6 +245,18 @@ _EVENT_FROM_UPDATE: Final[dict[str, FromWritten]] = {
     ),
     "object_id": FromWritten("id::text", reads=("id",)),
 }
+
+
+def _update_row(
+    actor: Any, *, day: date, codes: list[str], value: Decimal | None, feeling: str, now: datetime, **row: Any
+) -> DailyUpdate:
+    """The unsaved row of the daily update `actor` sends at `now`: its checked answers (`_update_fields`)
+    and, in `row`, its person and relation — the one constructor of every path (assessed, checked,
+    stored first)."""
+    return DailyUpdate(
+        day=day, symptoms=codes, temperature=value, feeling=feeling,
+        updated_by=actor if getattr(actor, "pk", None) is not None else None, created_at=now, updated_at=now, **row,
+    )
 
 
 def _update_fields(
