@@ -3,6 +3,7 @@
     .venv/bin/python bench/hotpath.py --db postgres://root@127.0.0.1:5432/khaibao_hot \
         --tokens var/bench/hot-tokens.json --requests 300
     .venv/bin/python bench/hotpath.py ... --profile updates      # pyinstrument of that target
+    .venv/bin/python bench/hotpath.py ... --targets updates,rush  # `rush`: the same update stored first (202)
 
 Each target's requests go through Django's test Client — on the API lane for /api/ and the
 in-product references, as production serves them — against the product's URLs with
@@ -56,6 +57,9 @@ def main() -> None:
 
     os.environ["DATABASE_URL"] = args.db
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.bench_settings"
+    # The `rush` target's requests are all stamped 1.5 s late: each is stored first, none refused as a
+    # standing queue (only stamped requests are checked: the other targets send none).
+    os.environ.setdefault("OVERLOAD_STANDING_QUEUE_MS", "0")
     import django
 
     django.setup()
@@ -77,6 +81,10 @@ def main() -> None:
 
     def send(workload: Workload) -> int:
         req = workload.next()
+        if workload.target == "rush":
+            # Queued 1.5 s by the proxy's stamp (over OVERLOAD_MAX_QUEUE_MS, under RUSH_MAX_QUEUE_MS): stored
+            # first by the rush lane (api/rush.py), 202.
+            req.headers["X-Request-Start"] = f"t={time.time() - 1.5:.3f}"
         if req.method == "GET":
             response = client.get(req.path, headers=req.headers)
         else:

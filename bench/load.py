@@ -324,7 +324,7 @@ class Workload:
         if kind == "mix":
             kind = self.rng.choices(self.kinds, self.weights)[0]
         kind = {"updates": "update", "declarations": "declaration", "checkins": "checkin",
-                "status-warm": "status"}.get(kind, kind)
+                "status-warm": "status", "rush": "update"}.get(kind, kind)
         key = str(uuid.uuid4())
         if kind in ("update", "floor"):
             if self.pairs is not None:

@@ -95,9 +95,11 @@ def _store_first(request: HttpRequest, person_id: int, day_text: str) -> HttpRes
 
     # The key's answer, built as the view's own (api/idempotency.py KeyClaim) and stored by the statement.
     claim = KeyClaim(owner=owner, key=key or "", digest=idempotency_digest(request), method="PUT", path=request.path)
+    body: list[bytes] = []  # the 202's body, built once: for the key's answer and for the response
 
     def answer(update: DailyUpdate) -> Model:
-        return claim.record(status_code=202, content_type=JSON_CONTENT_TYPE, body=_body(update))
+        body.append(_body(update))
+        return claim.record(status_code=202, content_type=JSON_CONTENT_TYPE, body=body[0])
 
     fields: dict[str, Any] = {
         "actor": account, "person_id": person_id, "day": day, "access": access, "symptoms": data.symptoms,
@@ -124,7 +126,7 @@ def _store_first(request: HttpRequest, person_id: int, day_text: str) -> HttpRes
     if stored is None:
         return None  # not in the household: `access_declaring` decides (a volunteer, or 404)
     update, _created = stored
-    response = HttpResponse(_body(update), status=202, content_type=JSON_CONTENT_TYPE)
+    response = HttpResponse(body[0] if body else _body(update), status=202, content_type=JSON_CONTENT_TYPE)
     response["Location"] = path
     response["Retry-After"] = PENDING_RETRY_AFTER
     return response
