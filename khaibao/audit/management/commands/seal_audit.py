@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from khaibao.audit.services import audit_seal
+from khaibao.audit.services import audit_seal_all
 
 
 class Command(BaseCommand):
@@ -21,10 +21,5 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        total = 0
-        while True:
-            report = audit_seal(batch=options["batch"], wait=options["wait"])
-            total += report.sealed
-            if report.sealed < options["batch"]:
-                break
-        self.stdout.write(f"Sealed {total} audit events; {report.waiting} waiting.")
+        report = audit_seal_all(batch=options["batch"], wait=options["wait"])
+        self.stdout.write(f"Sealed {report.sealed} audit events; {report.waiting} waiting.")
