@@ -21,7 +21,6 @@ differs, as the Idempotency-Key middleware would.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from datetime import date
@@ -38,7 +37,6 @@ from khaibao.api.auth import request_account
 from khaibao.api.daily_updates import (
     PENDING_RETRY_AFTER,
     DailyUpdateBody,
-    DailyUpdatePendingOut,
     pending_answer,
     pending_location,
 )
@@ -49,7 +47,7 @@ from khaibao.api.idempotency import (
     idempotency_key,
     idempotency_owner,
 )
-from khaibao.api.schemas import JSON_CONTENT_TYPE
+from khaibao.api.schemas import JSON_CONTENT_TYPE, json_render
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.core.idempotency import idempotency_record_live
@@ -98,7 +96,7 @@ def _store_first(request: HttpRequest, person_id: int, day_text: str) -> HttpRes
     body: list[bytes] = []  # the 202's body, built once: for the key's answer and for the response
 
     def answer(update: DailyUpdate) -> Model:
-        body.append(_body(update))
+        body.append(_body(request, update))
         return claim.record(status_code=202, content_type=JSON_CONTENT_TYPE, body=body[0])
 
     fields: dict[str, Any] = {
@@ -126,12 +124,13 @@ def _store_first(request: HttpRequest, person_id: int, day_text: str) -> HttpRes
     if stored is None:
         return None  # not in the household: `access_declaring` decides (a volunteer, or 404)
     update, _created = stored
-    response = HttpResponse(body[0] if body else _body(update), status=202, content_type=JSON_CONTENT_TYPE)
+    response = HttpResponse(body[0] if body else _body(request, update), status=202, content_type=JSON_CONTENT_TYPE)
     response["Location"] = path
     response["Retry-After"] = PENDING_RETRY_AFTER
     return response
 
 
-def _body(update: DailyUpdate) -> bytes:
-    out = DailyUpdatePendingOut.model_validate(pending_answer(update))
-    return json.dumps(out.model_dump(mode="json")).encode()
+def _body(request: HttpRequest, update: DailyUpdate) -> bytes:
+    # The view's 202 as ninja renders it through DailyUpdatePendingOut, without the schema's round
+    # trip (api.schemas.json_render: 114 → 50 µs); test_rush_lane.py compares the two byte for byte.
+    return json_render(request, pending_answer(update), status=202)

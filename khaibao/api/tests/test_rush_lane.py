@@ -8,8 +8,10 @@ import time
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from khaibao.accounts.access_tokens import session_start
 from khaibao.audit.models import AuditEvent
@@ -73,6 +75,27 @@ def test_it_stores_first_in_one_statement_and_answers_202_with_location(world, a
     assert AuditEvent.objects.filter(action="daily_update.create", object_id=str(update.pk)).count() == 1
     record = IdempotencyRecord.objects.get(key="k-1")
     assert (record.status_code, bytes(record.body)) == (202, resp.content)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_its_202_is_the_views_byte_for_byte(world, api, overloaded, language):
+    # The same update of two people of the household at one instant, through the lane and through
+    # the ninja view (which validates the answer against DailyUpdatePendingOut and renders it).
+    client = _signed(api, world.lan)
+    answers = []
+    with time_machine.travel(timezone.now(), tick=False):
+        for lane, person in ((True, world.lan_child), (False, world.lan_self)):
+            overloaded.RUSH_LANE = lane
+            with CaptureQueriesContext(connection) as queries:
+                resp = _put(client, person, COUGH, _late(**{"Accept-Language": language}))
+            assert resp.status_code == 202, resp.content
+            # The lane's one statement starts with its access check; the view checks access first.
+            assert any(q["sql"].startswith("WITH guard AS (SELECT") for q in queries) is lane
+            answers.append(resp)
+    lane_answer, view_answer = answers
+    assert lane_answer.content == view_answer.content
+    assert lane_answer["Content-Type"] == view_answer["Content-Type"]
+    assert lane_answer["Retry-After"] == view_answer["Retry-After"]
 
 
 def test_the_poll_gives_the_assessment_once_the_worker_ran(world, api, overloaded):
