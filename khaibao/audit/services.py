@@ -152,52 +152,50 @@ def _sealable_bound(*, wait: float) -> int | None:
             time.sleep(0.02)
 
 
-def audit_seal(*, batch: int = 5000, wait: float = 5.0) -> SealReport:
+def audit_seal(*, batch: int = 5000, wait: float = 5.0, budget_seconds: float | None = None) -> SealReport:
     """Link the unsealed audit rows into the hash chain, in id order, under the chain lock.
 
-    Runs every few seconds (settings.PERIODIC_TASKS, `manage.py seal_audit`). Each run seals at
-    most `batch` rows, all below the bound `_sealable_bound` proves final, so a row committed
-    late (a lower id than one already visible) is never skipped: the chain has no holes.
+    Runs every few seconds (settings.PERIODIC_TASKS, `manage.py seal_audit`). Batch after batch
+    until nothing sealable is left or `budget_seconds` is spent (None: no limit), each batch one
+    transaction of at most `batch` rows — so a backlog never holds the chain lock or the worker's
+    memory for long, and is worked off: under a rush every acknowledged daily update appends an
+    event and its assessment another, more than one batch of 5,000 every 10 s could seal
+    (bench/RESULTS.md, "Issue 19: the sixth pass"). Each batch seals only rows below the bound
+    `_sealable_bound` proves final, so a row committed late (a lower id than one already visible)
+    is never skipped: the chain has no holes.
     """
-    bound = _sealable_bound(wait=wait)
-    sealed = 0
-    if bound is not None:
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
-            head = AuditEvent.objects.filter(hash__isnull=False).order_by("-id").values_list("id", "hash").first()
-            if head is None:
-                head = audit_chain_anchor() or (0, GENESIS_HASH)
-            head_id, prev = head[0], str(head[1])
-            rows = list(AuditEvent.objects.filter(id__gt=head_id, id__lte=bound, hash__isnull=True).order_by("id")[:batch])
-            for event in rows:
-                event.prev_hash = prev
-                prev = _hash(event)
-                event.hash = prev
-            # One UPDATE per row, pipelined (rowsql.update_many): bulk_update's CASE WHEN of 1,000
-            # branches cost 0.6 ms of CPU per row, ten times this — a sixth of this machine at a
-            # rush's 400 events a second (bench/RESULTS.md, "Issue 19: the worker waits while the
-            # rush lasts").
-            rowsql.update_many(rows, ["prev_hash", "hash"])
-            sealed = len(rows)
-    return SealReport(sealed=sealed, waiting=AuditEvent.objects.filter(hash__isnull=True).count())
-
-
-def audit_seal_all(*, batch: int = 5000, wait: float = 5.0, budget_seconds: float | None = None) -> SealReport:
-    """`audit_seal` again and again until nothing sealable is left, or `budget_seconds` is spent
-    (None: no limit) — each run one transaction of at most `batch` rows, so a backlog never holds
-    the chain lock or the worker's memory for long. What `manage.py seal_audit` and the periodic
-    task run: under a rush every acknowledged daily update appends an event and its assessment
-    another, more than one run of 5,000 rows every 10 s could seal (bench/RESULTS.md, "Issue 19:
-    the sixth pass")."""
     started = time.monotonic()
-    total = 0
+    sealed = 0
     while True:
-        report = audit_seal(batch=batch, wait=wait)
-        total += report.sealed
-        if report.sealed < batch or (budget_seconds is not None and time.monotonic() - started >= budget_seconds):
-            return SealReport(sealed=total, waiting=report.waiting)
+        linked = _seal_batch(batch=batch, wait=wait)
+        sealed += linked
+        if linked < batch or (budget_seconds is not None and time.monotonic() - started >= budget_seconds):
+            return SealReport(sealed=sealed, waiting=AuditEvent.objects.filter(hash__isnull=True).count())
+
+
+def _seal_batch(*, batch: int, wait: float) -> int:
+    """One transaction of `audit_seal`: up to `batch` rows linked; how many."""
+    bound = _sealable_bound(wait=wait)
+    if bound is None:
+        return 0
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
+        head = AuditEvent.objects.filter(hash__isnull=False).order_by("-id").values_list("id", "hash").first()
+        if head is None:
+            head = audit_chain_anchor() or (0, GENESIS_HASH)
+        head_id, prev = head[0], str(head[1])
+        rows = list(AuditEvent.objects.filter(id__gt=head_id, id__lte=bound, hash__isnull=True).order_by("id")[:batch])
+        for event in rows:
+            event.prev_hash = prev
+            prev = _hash(event)
+            event.hash = prev
+        # One UPDATE per row, pipelined (rowsql.update_many): bulk_update's CASE WHEN of 1,000
+        # branches cost 0.61 ms of CPU per row, ten times this (bench/RESULTS.md, "Issue 19: the
+        # sixth pass").
+        rowsql.update_many(rows, ["prev_hash", "hash"])
+    return len(rows)
 
 
 @dataclass(frozen=True)

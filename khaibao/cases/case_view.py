@@ -26,7 +26,7 @@ from khaibao.declarations import answer_labels
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.selectors import declaration_dict
 from khaibao.monitoring.explain import explain_recommendations, level_display, reason_message
-from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
+from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus, feeling_label
 from khaibao.monitoring.queue import ESCALATE_AFTER_DAYS, QUEUE_REASONS, queue_reasons
 from khaibao.monitoring.selectors import declarations_assessed
 from khaibao.people.access import access_person_for_user
@@ -215,7 +215,7 @@ def case_view_dict(view: CaseView) -> dict[str, Any]:
                 "symptom_labels": view.update_symptoms[u.pk],
                 "temperature": float(u.temperature) if u.temperature is not None else None,
                 "feeling": u.feeling,
-                "feeling_label": u.get_feeling_display(),  # type: ignore[attr-defined]
+                "feeling_label": feeling_label(u.feeling),
                 "updated_as": u.updated_as,
             }
             for u in view.updates

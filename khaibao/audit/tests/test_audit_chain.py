@@ -16,7 +16,7 @@ from khaibao.accounts.models import Account
 from khaibao.audit import services as audit_services
 from khaibao.audit import tasks as audit_tasks
 from khaibao.audit.models import AuditEvent
-from khaibao.audit.services import audit_record, audit_seal_all
+from khaibao.audit.services import audit_record, audit_seal
 from khaibao.audit.tasks import audit_chain_seal
 
 
@@ -208,7 +208,6 @@ def test_it_seals_every_ten_seconds_in_the_worker(settings):
     assert ("khaibao.audit.tasks.audit_chain_seal", 10) in settings.PERIODIC_TASKS
 
 
-
 def _appended(n: int) -> int:
     # Events appended since the last seal (unsealed), as under a rush.
     for _ in range(n):
@@ -221,15 +220,15 @@ def test_the_periodic_run_seals_a_backlog_of_several_batches_within_its_budget(t
     waiting = _appended(5)
     assert waiting == 5
     batches: list[int] = []
-    seal_once = audit_services.audit_seal
+    seal_once = audit_services._seal_batch
 
-    def seal_counted(**kwargs: Any) -> Any:
-        report = seal_once(**kwargs)
-        batches.append(report.sealed)
-        return report
+    def seal_counted(**kwargs: Any) -> int:
+        sealed = seal_once(**kwargs)
+        batches.append(sealed)
+        return sealed
 
     monkeypatch.setattr(audit_tasks, "SEAL_BATCH", 2)
-    monkeypatch.setattr(audit_services, "audit_seal", seal_counted)
+    monkeypatch.setattr(audit_services, "_seal_batch", seal_counted)
     assert audit_chain_seal.call() == {"sealed": 5, "waiting": 0}
     assert batches == [2, 2, 1]
     assert f"Audit chain intact: {len(trail) + 5} events." in verify()
@@ -237,7 +236,7 @@ def test_the_periodic_run_seals_a_backlog_of_several_batches_within_its_budget(t
 
 def test_a_run_over_its_budget_leaves_the_rest_for_the_next(trail):
     assert _appended(3) == 3
-    report = audit_seal_all(batch=1, budget_seconds=0)
+    report = audit_seal(batch=1, budget_seconds=0)
     assert (report.sealed, report.waiting) == (1, 2)
     assert "Sealed 2 audit events; 0 waiting." in seal()
     assert f"Audit chain intact: {len(trail) + 3} events." in verify()

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from khaibao.audit.services import audit_seal_all
+from khaibao.audit.services import audit_seal
 
 
 class Command(BaseCommand):
@@ -21,5 +21,5 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = audit_seal_all(batch=options["batch"], wait=options["wait"])
+        report = audit_seal(batch=options["batch"], wait=options["wait"])
         self.stdout.write(f"Sealed {report.sealed} audit events; {report.waiting} waiting.")
