@@ -286,10 +286,12 @@ def status_answer(request: HttpRequest, account: Account, person_id: int) -> Htt
     """The status read's answer for `account` (the bearer token's): the view above and the status
     lane before ninja (api/status_lane.py) both answer with this, so they answer alike."""
     now = timezone.now()
+    # Only the holder's side gets a short code (it is stored); officials just see the pass.
+    holder = getattr(account, "role", None) == "citizen"
     # A household owner's read (most of them): the access check, the person, the status row, the
-    # period's updated days, the pass code and the follow-up in one statement; anyone else (or no
-    # status row yet): the access check, then the read.
-    checked = person_status_read_checked(account, person_id, now=now)
+    # period's updated days, the pass code (made there when missing) and the follow-up in one
+    # statement; anyone else (or no status row yet): the access check, then the read.
+    checked = person_status_read_checked(account, person_id, now=now, holder=holder)
     if checked is not None:
         person, read = checked
     else:
@@ -297,8 +299,6 @@ def status_answer(request: HttpRequest, account: Account, person_id: int) -> Htt
         read = person_status_read(person, now=now)
     status = read.status
     progress = monitoring_progress(status, timezone.localdate(now), days_updated=read.days_updated)
-    # Only the holder's side gets a short code (it is stored); officials just see the pass.
-    holder = getattr(account, "role", None) == "citizen"
     issued = (
         pass_issue_with_code(person=person, now=now, read=read.sources) if holder else pass_issue(person=person, now=now)
     )

@@ -183,18 +183,20 @@ def _select_joined(
 def fetch_with_related(
     model: type[M], relation: str, extra: Sequence[LiteralString | JsonRows], where: LiteralString, params: Sequence[Any], *,
     related_columns: Sequence[str] | None = None, for_update: bool = False, guard: Statement | None = None,
+    primary: bool = False,
 ) -> tuple[M, tuple[Any, ...]] | None:
     """`fetch_with`, plus the row the foreign key `relation` points to, joined in the same
     statement and cached on the instance (as `select_related(relation)`); `related_columns`
     (attnames) limits what is read of it, the others deferred (as with `.only()`). Both tables are
     referred to by their names in `extra` and `where`; None when nothing matches.
 
-    `for_update` locks the model's row (not the related one) and reads the primary. `guard` (a
+    `for_update` locks the model's row (not the related one) and reads the primary; `primary` reads
+    the primary without a lock (an `extra` expression that may write). `guard` (a
     query and its parameters, e.g. an access check: people.access `household_declaring_sql`) is
     run in the same statement as ``WITH guard AS (…)`` and joined: nothing matches when it has no
     row, and `extra` may name its columns (``guard.declared_as``). Parameters: the guard's first,
     then `params` (those of `extra`, then those of `where`)."""
-    alias = router.db_for_write(model) if for_update else router.db_for_read(model)
+    alias = router.db_for_write(model) if for_update or primary else router.db_for_read(model)
     connection = connections[alias]
     lock = for_update and connection.features.has_select_for_update_of
     sql, fk, own_names, own_conv, rel_names, rel_conv = _select_joined(

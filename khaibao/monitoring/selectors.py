@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -79,9 +79,10 @@ def person_status_read(person: Person, *, now: datetime) -> StatusRead:
     monitoring period's updated days, the pass code and the follow-up (the registered sources) —
     in **one** statement (issue 19; it was three to four). Before the first declaration there is
     no status row: the sources are left to their owners then (`sources` empty)."""
+    vendor = _vendor()
     found = rowsql.fetch_with(
-        PersonStatus, _status_read_sql(_vendor()), "monitoring_personstatus.person_id = %s",
-        [*_status_read_params(now), person.pk],
+        PersonStatus, _status_read_sql(vendor, holder=False), "monitoring_personstatus.person_id = %s",
+        [*_status_read_params(now, vendor, holder=False), person.pk],
     )
     if found is None:
         _STATUS_OF_PERSON.set_cached_value(person, None)
@@ -92,7 +93,9 @@ def person_status_read(person: Person, *, now: datetime) -> StatusRead:
     return _status_read(status, values)
 
 
-def person_status_read_checked(user: Any, person_id: int, *, now: datetime) -> tuple[Person, StatusRead] | None:
+def person_status_read_checked(
+    user: Any, person_id: int, *, now: datetime, holder: bool = False
+) -> tuple[Person, StatusRead] | None:
     """`person_status_read` of `person_id` and the household owner's access check in **one**
     statement (issue 19: it was two) — the person row, their status row and what the status read
     shows, found only when `user` owns a household the person is in
@@ -102,16 +105,23 @@ def person_status_read_checked(user: Any, person_id: int, *, now: datetime) -> t
     None when that route finds nothing — not the owner's, a volunteer's or an official's read, a
     missing person, or no status row yet (before the first declaration): the caller then checks
     access the general way (`people.access.access_person_for_user`, which also audits officials)
-    and reads with `person_status_read`."""
+    and reads with `person_status_read`.
+
+    `holder`: the read is the holder's side's (the citizen's app), which shows the pass code: a
+    source that makes what it shows when it is missing (`StatusReadSource.holder_sql`: the day's
+    first read writes the code) makes it in this same statement — behind the same access check, so
+    a read that finds nothing makes nothing — and the read goes to the primary database."""
     route = household_access_sql(user, person_id)
     if route is None:
         return None
     condition: LiteralString = route[0]
     route_params = route[1]
+    vendor = _vendor(primary=holder)
     found = rowsql.fetch_with_related(
-        PersonStatus, "person", _status_read_sql(_vendor()), f"monitoring_personstatus.person_id = %s AND {condition}",
-        [*_status_read_params(now), person_id, *route_params],
-        related_columns=_STATUS_READ_PERSON,
+        PersonStatus, "person", _status_read_sql(vendor, holder=holder),
+        f"monitoring_personstatus.person_id = %s AND {condition}",
+        [*_status_read_params(now, vendor, holder=holder), person_id, *route_params],
+        related_columns=_STATUS_READ_PERSON, primary=holder,
     )
     if found is None:
         return None
@@ -126,22 +136,31 @@ def person_status_read_checked(user: Any, person_id: int, *, now: datetime) -> t
 _STATUS_READ_PERSON = ("id", "full_name")
 
 
-def _status_read_params(now: datetime) -> list[Any]:
+def _status_read_params(now: datetime, vendor: str, *, holder: bool) -> list[Any]:
     """The parameters of what a status read adds to the status row (`_status_read_sql`)."""
     today = timezone.localdate(now)
     yesterday = today - timedelta(days=1)
     day = rowsql.param(DailyUpdate, "day", today), rowsql.param(DailyUpdate, "day", yesterday)
-    return [day[0], day[1], day[1], *(p for source in status_read_sources() for p in source.params(now))]
+    return [day[0], day[1], day[1], *(p for params in _status_read_reads(vendor, holder)[1] for p in params(now))]
 
 
-def _vendor() -> str:
-    return connections[router.db_for_read(PersonStatus)].vendor
+def _vendor(*, primary: bool = False) -> str:
+    return connections[router.db_for_write(PersonStatus) if primary else router.db_for_read(PersonStatus)].vendor
 
 
 @cache
-def _status_read_sql(vendor: str) -> tuple[LiteralString, ...]:
+def _status_read_reads(
+    vendor: str, holder: bool
+) -> tuple[tuple[LiteralString, ...], tuple[Callable[[datetime], list[object]], ...]]:
+    """The registered sources' expressions on `vendor` for this side's read, and their parameters'
+    functions (`StatusReadSource.read_for`)."""
+    reads = [source.read_for(vendor, holder=holder) for source in status_read_sources()]
+    return tuple(sql for sql, _params in reads), tuple(params for _sql, params in reads)
+
+
+def _status_read_sql(vendor: str, *, holder: bool) -> tuple[LiteralString, ...]:
     """What a status read adds to the status row: the period's updated days, the registered sources."""
-    return (_DAYS_UPDATED, *(source.sql(vendor) for source in status_read_sources()))
+    return (_DAYS_UPDATED, *_status_read_reads(vendor, holder)[0])
 
 
 def _status_read(status: PersonStatus, values: tuple[Any, ...]) -> StatusRead:

@@ -72,11 +72,27 @@ class StatusReadSource:
     `sql` gives the expression for a database vendor ("postgresql", "sqlite"); it refers to the
     status row's table, `monitoring_personstatus`, and has one placeholder per value `params`
     gives for the moment of the read. Its raw value goes back to the source's owner to read.
+
+    `holder_sql` and `holder_params`, when given, are what the holder's side reads instead (the
+    citizen's own status read, `person_status_read_checked(holder=True)`): an expression that may
+    make what it shows when it is missing — the day's pass code — in the same statement, for a
+    vendor where it can (None elsewhere: the read uses `sql`, and the owner makes it afterwards).
+    Such a read goes to the primary database.
     """
 
     name: str
     sql: Callable[[str], LiteralString]
     params: Callable[[datetime], list[object]]
+    holder_sql: Callable[[str], LiteralString | None] | None = None
+    holder_params: Callable[[datetime], list[object]] | None = None
+
+    def read_for(self, vendor: str, *, holder: bool) -> tuple[LiteralString, Callable[[datetime], list[object]]]:
+        """The expression this read uses on `vendor`, and the function of its parameters."""
+        if holder and self.holder_sql is not None and self.holder_params is not None:
+            made = self.holder_sql(vendor)
+            if made is not None:
+                return made, self.holder_params
+        return self.sql(vendor), self.params
 
 
 @cache

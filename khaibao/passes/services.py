@@ -198,14 +198,44 @@ def _current_code_params(now: datetime) -> list[object]:
     return [rowsql.param(PassCode, "expires_at", now + CODE_MIN_LEFT)]
 
 
+def _made_code_sql(vendor: str) -> LiteralString | None:
+    # The holder's read on PostgreSQL: the current code, or a new one made by the same statement
+    # (the function passes_code_make, migration 0003: the row as given, NULL when the code is taken).
+    # COALESCE evaluates the function only when there is no current code.
+    if vendor != "postgresql":
+        return None
+    return (
+        "COALESCE(" + _current_code_sql(vendor)
+        + ", passes_code_make(monitoring_personstatus.person_id, %s, %s, %s, %s))"
+    )
+
+
+def _made_code_params(now: datetime) -> list[object]:
+    # A new code each read (10 random bytes), made as `pass_code_get` makes one: used only when the
+    # person has none. Its commit waits for no disk only when the read is a transaction of its own
+    # (autocommit): a code is made again at the next read, what a caller's transaction holds is not.
+    connection = transaction.get_connection(router.db_for_write(PassCode))
+    return [
+        *_current_code_params(now), _new_code(),
+        rowsql.param(PassCode, "created_at", now), rowsql.param(PassCode, "expires_at", now + PASS_LIFETIME),
+        not connection.in_atomic_block,
+    ]
+
+
 # The status read (monitoring.selectors.person_status_read) reads the current code in its own
-# statement (settings.STATUS_READ_SOURCES): a code with an hour or more left, or None.
-STATUS_PASS_CODE = StatusReadSource(name="pass_code", sql=_current_code_sql, params=_current_code_params)
+# statement (settings.STATUS_READ_SOURCES): a code with an hour or more left, or None. The holder's
+# own read makes it there when there is none (PostgreSQL; elsewhere `pass_code_get` makes it after):
+# the day's first read was two statements, the read and the code's INSERT.
+STATUS_PASS_CODE = StatusReadSource(
+    name="pass_code", sql=_current_code_sql, params=_current_code_params,
+    holder_sql=_made_code_sql, holder_params=_made_code_params,
+)
 
 
 def pass_code_get(*, person: Person, now: datetime, read: Mapping[str, Any] | None = None) -> str:
     """The person's current short code, creating one when none has an hour or more left.
-    `read`: a status read's sources (`person_status_read`), which may hold the current code already."""
+    `read`: a status read's sources (`person_status_read`), which may hold the current code already
+    (or the one the holder's read made: `STATUS_PASS_CODE`; None when its random code was taken)."""
     if read is not None and STATUS_PASS_CODE.name in read:
         current = [(read[STATUS_PASS_CODE.name],)] if read[STATUS_PASS_CODE.name] else []
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from khaibao.accounts import access_tokens
@@ -96,3 +97,93 @@ def test_the_one_statement_counts_missed_days_as_the_period_rule_does(world: Any
     assert one_statement.missed_days >= 2
     body = client.get(f"/people/{world.lan_self.id}/status").json()
     assert body["monitoring"]["missed_days"] == counted_apart.missed_days
+
+
+# --- the day's first read makes the pass code in its own statement (PostgreSQL) --------------
+
+
+def _codes(person: Any) -> list[str]:
+    from khaibao.passes.models import PassCode
+
+    return list(PassCode.objects.filter(person=person).values_list("code", flat=True))
+
+
+@pytest.mark.postgres_only
+def test_the_days_first_read_makes_the_code_in_its_one_statement(
+    world: Any, api: Any, django_assert_num_queries: Any
+) -> None:
+    declare(api, world.lan, world.lan_child, "medium")
+    client = signed_in(api, world.lan)
+    assert _codes(world.lan_child) == []
+    with django_assert_num_queries(1) as captured:  # was two: the read, then the code's INSERT
+        first = client.get(f"/people/{world.lan_child.id}/status")
+    assert "passes_code_make" in captured.captured_queries[0]["sql"]
+    code = first.json()["pass"]["code"]  # as typed: "ABCDE-FGHJK"
+    assert _codes(world.lan_child) == [code.replace("-", "")]
+    with django_assert_num_queries(1):
+        again = client.get(f"/people/{world.lan_child.id}/status")
+    assert again.json()["pass"]["code"] == code
+    assert len(_codes(world.lan_child)) == 1  # the function ran only when there was no code
+    checked = api.as_(world.checkpoint).post("/passes/verify", {"token": code})
+    assert checked.status_code == 200
+    assert (checked.json()["valid"], checked.json()["colour"]) == (True, "yellow")
+
+
+@pytest.mark.postgres_only
+def test_a_read_refused_makes_no_code(world: Any, api: Any) -> None:
+    declare(api, world.mai, world.mai_self, "low")
+    outsider = signed_in(api, world.lan)
+    assert outsider.get(f"/people/{world.mai_self.id}/status").status_code == 404
+    assert _codes(world.mai_self) == []
+    # an official's read shows the pass without a code, and makes none
+    official = api.as_(world.ward_official).get(f"/people/{world.mai_self.id}/status")
+    assert official.status_code in (200, 404)
+    assert _codes(world.mai_self) == []
+
+
+@pytest.mark.postgres_only
+def test_a_code_taken_by_someone_else_gives_another(world: Any, api: Any, monkeypatch: Any) -> None:
+    from khaibao.passes import services
+    from khaibao.passes.models import PassCode
+
+    declare(api, world.lan, world.lan_self, "low")
+    declare(api, world.lan, world.lan_child, "low")
+    taken = "ABCDEFGHJK"[: services.CODE_LENGTH]
+    now = timezone.now()
+    PassCode.objects.create(code=taken, person=world.lan_self, created_at=now, expires_at=now + timedelta(hours=24))
+    made = iter([taken, "MNPQRSTVWX"[: services.CODE_LENGTH]])
+    monkeypatch.setattr(services, "_new_code", lambda: next(made))
+    body = signed_in(api, world.lan).get(f"/people/{world.lan_child.id}/status").json()
+    # the statement's code was taken (the function answered NULL): the Python way made another
+    assert _codes(world.lan_child) == ["MNPQRSTVWX"[: services.CODE_LENGTH]]
+    assert body["pass"]["code"].replace("-", "") == "MNPQRSTVWX"[: services.CODE_LENGTH]
+    assert _codes(world.lan_self) == [taken]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_code_commits_without_waiting_for_the_disk_only_in_a_statement_of_its_own(
+    api: Any, django_assert_num_queries: Any
+) -> None:
+    from django.db import connection, transaction
+
+    from khaibao import demo
+    from khaibao.conftest import NamedWorld
+    from khaibao.passes.models import PassCode
+
+    world = NamedWorld(demo.build_world())
+    declare(api, world.lan, world.lan_child, "low")
+    declare(api, world.lan, world.lan_self, "low")
+    client = signed_in(api, world.lan)
+    # autocommit, as the API serves it: the one statement's transaction commits asynchronously
+    with django_assert_num_queries(1) as captured:
+        client.get(f"/people/{world.lan_child.id}/status")
+    assert captured.captured_queries[0]["sql"].count("passes_code_make") == 1
+    assert ", true))" in captured.captured_queries[0]["sql"].replace("'", "").lower()
+    assert PassCode.objects.filter(person=world.lan_child).count() == 1
+    # inside a caller's transaction its commit is the caller's: the flag is off
+    with transaction.atomic(), django_assert_num_queries(1) as inside:
+        client.get(f"/people/{world.lan_self.id}/status")
+        assert connection.in_atomic_block
+    assert ", false))" in inside.captured_queries[0]["sql"].replace("'", "").lower()
+    assert PassCode.objects.filter(person=world.lan_self).count() == 1
