@@ -7,8 +7,8 @@ rate, through a real HTTP server on 127.0.0.1, with the task worker assessing wh
 
 1. **Sustained rate** of the daily update alone (PUT /api/v1/people/{id}/updates/{day}): a short
    closed-loop probe, then open-loop steps (bench/load.py's driver, `X-Request-Start` stamped at send
-   time as a reverse proxy would); the highest step with p99 ≤ 100 ms and < 0.1 % errors
-   (`--sustained` skips this).
+   time as a reverse proxy would); the highest step with p99 ≤ 100 ms and < 0.1 % errors, a step
+   that misses being run once more before it counts (`--sustained` skips this).
 2. **Rush, 3×** the sustained rate for `--rush-seconds` (60), every (person, day) distinct. Targets:
    ≥ 95 % acknowledged (2xx or 202), 0 lost (every acknowledged update's row holds its payload and has
    exactly one create/replace audit event: bench/load.py's `check_burst`), 0 assessed twice (each 202
@@ -79,11 +79,20 @@ def sustained_rate(server: Server, data: dict[str, Any], args: argparse.Namespac
     best, steps = 0.0, []
     for fraction in (0.4, 0.55, 0.7, 0.85):
         rate = max(1.0, probe * fraction)
-        s = summarise(run_client(open_loop(base, _yesterday_only(Workload(data, "updates", seed=int(rate))), rate, 6)), 6)
-        p99 = s["kinds"].get("update", {}).get("p99")
-        ok = p99 is not None and p99 <= 100 and s["error_rate"] < 0.001 and "202" not in s["statuses"]
-        steps.append({"offered_per_s": round(rate, 1), "p99": p99, "statuses": s["statuses"], "meets_slo": ok})
-        log(f"  {rate:6.0f}/s: p99 {p99} ms, statuses {s['statuses']} {'✓' if ok else '✗'}")
+        # A step that misses the SLO is run once more before it sets the bar: one slow second of a
+        # 6 s step (a checkpoint, autovacuum after the world's generation, the worker's first
+        # periodic jobs) made the bar of the same code move from 82 to 181/s — and the 3× rush with it.
+        for attempt in (1, 2):
+            s = summarise(run_client(open_loop(
+                base, _yesterday_only(Workload(data, "updates", seed=int(rate) + 1000 * (attempt - 1))), rate, 6)), 6)
+            p99 = s["kinds"].get("update", {}).get("p99")
+            ok = p99 is not None and p99 <= 100 and s["error_rate"] < 0.001 and "202" not in s["statuses"]
+            steps.append({"offered_per_s": round(rate, 1), "attempt": attempt, "p99": p99, "statuses": s["statuses"],
+                          "meets_slo": ok})
+            log(f"  {rate:6.0f}/s: p99 {p99} ms, statuses {s['statuses']} {'✓' if ok else '✗'}"
+                + (" (again)" if attempt == 2 else ""))
+            if ok:
+                break
         if not ok:
             break
         best = rate
