@@ -287,7 +287,7 @@ def status_answer(request: HttpRequest, account: Account, person_id: int) -> Htt
     lane before ninja (api/status_lane.py) both answer with this, so they answer alike."""
     now = timezone.now()
     # Only the holder's side gets a short code (it is stored); officials just see the pass.
-    holder = getattr(account, "role", None) == "citizen"
+    holder = account.is_citizen
     # A household owner's read (most of them): the access check, the person, the status row, the
     # period's updated days, the pass code (made there when missing) and the follow-up in one
     # statement; anyone else (or no status row yet): the access check, then the read.
