@@ -140,8 +140,8 @@ bench-pooler: $(STAMP)
 .PHONY: bench-rush
 RUSH_DB ?= postgres://root@127.0.0.1:5432/khaibao_rush
 bench-rush: $(STAMP)
-	flock /tmp/kb-bench.lock sh -c '$(PY) bench/generate.py --db $(RUSH_DB) --people 120000 --updates 300000 --days 7 --zones 200 \
-		&& $(PY) bench/tokens.py --db $(RUSH_DB) --owners 60000 --out var/bench/rush-tokens.json \
+	flock /tmp/kb-bench.lock sh -c '$(PY) bench/generate.py --db $(RUSH_DB) --people 300000 --updates 750000 --days 7 --zones 200 \
+		&& $(PY) bench/tokens.py --db $(RUSH_DB) --owners 100000 --out var/bench/rush-tokens.json \
 		&& $(PY) bench/rush.py --db $(RUSH_DB) --tokens var/bench/rush-tokens.json --json var/bench/rush.json'
 
 ## bench-load-sqlite: the daily update and status read against the embedded SQLite mode (WAL), same driver

@@ -84,7 +84,8 @@ def sustained_rate(server: Server, data: dict[str, Any], args: argparse.Namespac
         # periodic jobs) made the bar of the same code move from 82 to 181/s — and the 3× rush with it.
         for attempt in (1, 2):
             s = summarise(run_client(open_loop(
-                base, _yesterday_only(Workload(data, "updates", seed=int(rate) + 1000 * (attempt - 1))), rate, 6)), 6)
+                base, _yesterday_only(Workload(data, "updates", seed=int(rate) + 1000 * (attempt - 1))), rate, 6,
+                raw=args.client == "raw")), 6)
             p99 = s["kinds"].get("update", {}).get("p99")
             ok = p99 is not None and p99 <= 100 and s["error_rate"] < 0.001 and "202" not in s["statuses"]
             steps.append({"offered_per_s": round(rate, 1), "attempt": attempt, "p99": p99, "statuses": s["statuses"],
@@ -170,15 +171,18 @@ def phase(name: str, server: Server, data: dict[str, Any], args: argparse.Namesp
         raise SystemExit(f"{name} needs {int(rate * seconds):,} distinct people for today, the tokens hold "
                          f"{len(workload.pairs):,} not used by an earlier phase: generate more people and owners")
     outcomes = run_client(open_loop(f"http://127.0.0.1:{server.port}", workload, rate, seconds,
-                                     timeout=args.client_timeout, max_connections=args.connections))
+                                     timeout=args.client_timeout, max_connections=args.connections,
+                                     raw=args.client == "raw"))
     summary = summarise(outcomes, seconds)
     used.update(o.meta["person"] for o in outcomes if o.kind == "update")
     if args.log_dir:
         args.log_dir.mkdir(parents=True, exist_ok=True)
+        first = min((o.scheduled for o in outcomes), default=0.0)
         with open(args.log_dir / f"rush-{name}.jsonl", "w") as fh:
             for o in outcomes:
                 fh.write(json.dumps({"status": o.status, "latency_ms": round(o.latency_ms, 1),
-                                     "lag_ms": round(o.lag_ms, 1), **o.meta}) + "\n")
+                                     "lag_ms": round(o.lag_ms, 1), "at_s": round(o.scheduled - first, 3),
+                                     **o.meta}) + "\n")
     # From the last answer on: the backlog the rush left, assessed by the task worker.
     left = pending_count(args.db)
     drain_after_end = wait_drained(args.db, args.drain_seconds)
@@ -224,7 +228,7 @@ def verdicts(rush: dict[str, Any], burst: dict[str, Any] | None) -> dict[str, bo
 def markdown(report: dict[str, Any]) -> str:
     lines = [
         f"Sustained daily-update rate: **{report['sustained_per_s']:.0f}/s** ({report['server']}, "
-        f"{report['workers']} workers; load before {report['load_before']}).",
+        f"{report['workers']} workers; {report.get('client', 'aiohttp')} client; load before {report['load_before']}).",
         "",
         "| phase | offered/s | sent | answers | acknowledged | p99 ms | pending assessed after the end | assessed twice | lost | Assessment rows per acknowledged update (C) |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -257,6 +261,9 @@ def main() -> int:
     parser.add_argument("--drain-seconds", type=float, default=90, help="how long to wait for the backlog")
     parser.add_argument("--client-timeout", type=float, default=10.0, help="as a phone would give up")
     parser.add_argument("--connections", type=int, default=2000)
+    parser.add_argument("--client", choices=("raw", "aiohttp"), default="raw",
+                        help="the open-loop client: bench/rawclient.py (default; about 60 %% of aiohttp's CPU per"
+                             " request, on the cores the servers it measures share) or aiohttp")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--log-dir", type=Path, help="write every request's outcome here (rush-<phase>.jsonl)")
     parser.add_argument("--markdown", type=Path, help="only print the Markdown table of a JSON report")
@@ -269,7 +276,8 @@ def main() -> int:
     if args.check_log:
         django_setup(args.db)
         logged = [json.loads(line) for line in args.check_log.read_text().splitlines()]
-        outcomes = [Outcome("update", r.pop("status"), r.pop("latency_ms"), r.pop("lag_ms", 0.0), False, r) for r in logged]
+        outcomes = [Outcome("update", r.pop("status"), r.pop("latency_ms"), r.pop("lag_ms", 0.0), False, r,
+                            scheduled=r.pop("at_s", 0.0)) for r in logged]
         since = datetime.fromisoformat(args.check_since)
         print(json.dumps({**check_stored(outcomes, since), **check_assessed_once(args.db, outcomes, since)}, indent=1))
         return 0
@@ -277,7 +285,7 @@ def main() -> int:
     django_setup(args.db)
     data = json.loads(args.tokens.read_text())
     report: dict[str, Any] = {"started": datetime.now(TZ).isoformat(), "server": args.server, "workers": args.workers,
-                              "load_before": loadavg()}
+                              "client": args.client, "load_before": loadavg()}
     server = Server(args.server, args.workers, args.port, args.db)
     os.environ.setdefault("RUSH_MODE", "1")
     server.start()

@@ -278,6 +278,7 @@ from khaibao.settings_messaging import (  # noqa: E402, F401
     WEBPUSH_TTL_SECONDS,
     WORKER_BACKOFF_MAX_SECONDS,
     WORKER_HEARTBEAT_SECONDS,
+    WORKER_NICE,
     WORKER_STALE_SECONDS,
 )
 

@@ -62,6 +62,9 @@ HEALTHZ_DB_TIMEOUT_MS = env_int("HEALTHZ_DB_TIMEOUT_MS", 1000)
 HEALTH_MAX_BACKLOG_SECONDS = env_int("HEALTH_MAX_BACKLOG_SECONDS", 600)
 # After a database or queue error the worker waits 1, 2, 4 … seconds (with jitter) up to this.
 WORKER_BACKOFF_MAX_SECONDS = env_int("WORKER_BACKOFF_MAX_SECONDS", 30)
+# The worker's CPU priority below the web servers' where they share a machine (core/cpu_priority.py:
+# its nice value, and its session's autogroup when it leads one); 0 leaves it as the servers'.
+WORKER_NICE = env_int("WORKER_NICE", 10)
 
 # --- Notifications (inbox, SMS / e-mail / Web Push deliveries, daily reminder) ------------
 SMS_DAILY_BUDGET = env_int("SMS_DAILY_BUDGET", 10_000)

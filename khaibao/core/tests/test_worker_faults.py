@@ -73,11 +73,23 @@ def _terminate_other_backends() -> int:
         return int(cursor.fetchone()[0])
 
 
+def _assert_it_yields_the_cpu(pid: int, log: Path) -> None:
+    # WORKER_NICE (10 by default) below the web servers: its nice value and, leading the session
+    # it was started in, its session's autogroup (core/cpu_priority.py).
+    nice = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+    assert nice == min(19, os.nice(0) + 10)
+    autogroup = Path(f"/proc/{pid}/autogroup")
+    if autogroup.exists():  # a kernel with autogroup scheduling
+        assert autogroup.read_text().split()[-2:] == ["nice", "10"]
+    assert f"started (nice {nice}" in log.read_text()
+
+
 def test_it_survives_its_connections_being_terminated_and_runs_the_next_periodic_job(tmp_path: Path) -> None:
     log = tmp_path / "worker.log"
     proc = _start_worker(log)
     try:
         _wait_for("the first heartbeat", lambda: _beat_after(timezone.now().replace(year=2000)), proc, log, 60)
+        _assert_it_yields_the_cpu(proc.pid, log)
         killed_at = timezone.now()
         assert _terminate_other_backends() >= 1
         for _ in range(3):  # more blips while it reconnects and backs off

@@ -29,6 +29,7 @@ from django.db import DatabaseError, close_old_connections, connections
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from khaibao.core.cpu_priority import cpu_priority_lower
 from khaibao.core.failures import describe
 from khaibao.core.schedule import enqueue_due
 from khaibao.core.tasks import worker_heartbeat
@@ -140,6 +141,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         worker_id = f"{socket.gethostname()}-{os.getpid()}"[:64]
+        # Below the web servers where they share the machine: rush mode's deferred assessments
+        # must not take the CPU from the requests it is there to acknowledge (core/cpu_priority.py).
+        lowered = cpu_priority_lower(settings.WORKER_NICE)
         stop = threading.Event()
         keeper = threading.Thread(
             target=_keep,
@@ -149,7 +153,7 @@ class Command(BaseCommand):
             daemon=True,
         )
         keeper.start()
-        self.stdout.write(f"Worker {worker_id} started.")
+        self.stdout.write(f"Worker {worker_id} started" + (f" ({', '.join(lowered)})." if lowered else "."))
         worker = ResilientWorker(
             queue_names=["*"],
             interval=options["interval"],
