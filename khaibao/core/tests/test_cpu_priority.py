@@ -35,24 +35,25 @@ def _child(nice: int, autogroup: Path, *, own_session: bool) -> tuple[dict[str, 
     return json.loads(out.stdout), out.stderr
 
 
-def test_a_worker_leading_its_session_lowers_its_nice_value_and_its_sessions_autogroup(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("own_session", "autogroup_after", "autogroup_lowered"),
+    [
+        # Started by setsid, a supervisor or the bench: its session's group is its own to lower.
+        (True, "10\n", ["session autogroup nice 10"]),
+        # e.g. `make run`: the server and the worker in one terminal session — lowering the group
+        # would lower the server too; the nice value orders the two within it.
+        (False, "/autogroup-1 nice 0\n", []),
+    ],
+)
+def test_the_worker_lowers_its_nice_value_and_its_sessions_autogroup_only_when_it_leads_the_session(
+    own_session: bool, autogroup_after: str, autogroup_lowered: list[str], tmp_path: Path
+) -> None:
     autogroup = tmp_path / "autogroup"
     autogroup.write_text("/autogroup-1 nice 0\n")
-    result, _log = _child(10, autogroup, own_session=True)
+    result, _log = _child(10, autogroup, own_session=own_session)
     assert result["after"] == min(19, int(result["before"]) + 10)  # type: ignore[call-overload]
-    assert autogroup.read_text() == "10\n"
-    assert result["lowered"] == [f"nice {result['after']}", "session autogroup nice 10"]
-
-
-def test_a_worker_sharing_its_session_leaves_the_sessions_autogroup_alone(tmp_path: Path) -> None:
-    # e.g. `make run`: the server and the worker in one terminal session — lowering the group
-    # would lower the server too; the nice value orders the two within it.
-    autogroup = tmp_path / "autogroup"
-    autogroup.write_text("/autogroup-1 nice 0\n")
-    result, _log = _child(10, autogroup, own_session=False)
-    assert result["after"] == min(19, int(result["before"]) + 10)  # type: ignore[call-overload]
-    assert autogroup.read_text() == "/autogroup-1 nice 0\n"
-    assert result["lowered"] == [f"nice {result['after']}"]
+    assert autogroup.read_text() == autogroup_after
+    assert result["lowered"] == [f"nice {result['after']}", *autogroup_lowered]
 
 
 def test_no_autogroup_to_lower_is_no_error(tmp_path: Path) -> None:
