@@ -4,9 +4,10 @@ Rush mode (decision D, docs/decisions/0008) stores daily updates first so that t
 acknowledge more than they could assess; the worker assesses them afterwards. On a machine the
 worker shares with the web servers, its assessing competes with the very requests rush mode is
 there to acknowledge. Measured on the 2-core bench machine (bench/RESULTS.md, "Issue 19: the
-eighth pass"): during a 3× rush the worker took 45–50 % of a core and the servers fell behind, a
-standing queue formed and 11–16 % of the updates were refused; with the worker's priority lowered,
-99.6 % were acknowledged and the backlog was assessed within seconds of the rush's end.
+eighth pass"): during a 3× rush the worker took 34–53 % of a core, the servers fell behind, a
+standing queue formed and 11–16 % of the updates were refused in three runs of four; with
+WORKER_NICE at 10, 99.4 and 99.9 % were acknowledged and the backlog was assessed within 6 s of the
+rush's end.
 
 Two kernel mechanisms decide who gets the CPU on Linux, and a worker's priority must be lowered in
 both:
@@ -15,7 +16,7 @@ both:
   scheduling group — e.g. `make run`, where the server and the worker share a terminal session;
 * the **autogroup** of its session (`/proc/self/autogroup`, when `kernel.sched_autogroup_enabled`):
   the scheduler first shares the CPU fairly between sessions, then within each. A worker started in
-  a session of its own (`setsid`, a process supervisor, the bench) therefore got as much CPU as all
+  a session of its own (`setsid`, a container's init, the bench) therefore got as much CPU as all
   the web server's processes together, whatever its own nice value — which is why lowering only
   that changed nothing when it was tried (the seventh pass). Its session's group is lowered too,
   but only when the worker leads that session: a group it shares with others is not its own to
