@@ -89,7 +89,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: the repository, for `bench.*`
     sys.path.insert(0, str(ROOT))
 
-from bench.rawclient import RawPool  # noqa: E402
+from bench.rawclient import RawPool, request_start  # noqa: E402
 
 VENV = ROOT / ".venv" / "bin"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -406,7 +406,7 @@ def payload_hash(payload: dict[str, Any]) -> str:
 async def _send(session: aiohttp.ClientSession, base: str, req: Request, scheduled: float,
                 loop: asyncio.AbstractEventLoop, out: list[Outcome]) -> None:
     sent = loop.time()
-    headers = {**req.headers, "X-Request-Start": f"t={time.time():.6f}"}
+    headers = {**req.headers, "X-Request-Start": request_start()}
     if req.body is not None:
         headers["Content-Type"] = "application/json"
     status, retry_after = 0, False
@@ -417,9 +417,7 @@ async def _send(session: aiohttp.ClientSession, base: str, req: Request, schedul
             retry_after = "Retry-After" in resp.headers
     except (TimeoutError, aiohttp.ClientError):
         status = 0
-    done = loop.time()
-    out.append(Outcome(req.kind, status, (done - scheduled) * 1000, (sent - scheduled) * 1000, retry_after, req.meta,
-                       scheduled=scheduled))
+    out.append(_outcome(req, status, retry_after, scheduled, sent, loop.time()))
 
 
 async def _send_raw(pool: RawPool, req: Request, scheduled: float, timeout: float,
@@ -427,9 +425,13 @@ async def _send_raw(pool: RawPool, req: Request, scheduled: float, timeout: floa
     # `_send` through bench/rawclient.py (the stamp is written by the pool as the request leaves).
     sent = loop.time()
     status, retry_after = await pool.request(req.method, req.path, req.headers, req.body, timeout=timeout)
-    done = loop.time()
-    out.append(Outcome(req.kind, status, (done - scheduled) * 1000, (sent - scheduled) * 1000, retry_after, req.meta,
-                       scheduled=scheduled))
+    out.append(_outcome(req, status, retry_after, scheduled, sent, loop.time()))
+
+
+def _outcome(req: Request, status: int, retry_after: bool, scheduled: float, sent: float, done: float) -> Outcome:
+    # Latency from when the request was due (an open loop's late start counts), lag until it left.
+    return Outcome(req.kind, status, (done - scheduled) * 1000, (sent - scheduled) * 1000, retry_after, req.meta,
+                   scheduled=scheduled)
 
 
 async def open_loop(base: str, workload: Workload, rate: float, seconds: float, *, timeout: float = 10.0,

@@ -21,6 +21,13 @@ from collections import deque
 
 import httptools
 
+
+def request_start() -> str:
+    """The `X-Request-Start` value a reverse proxy stamps as it passes a request on (now, epoch
+    seconds): what core/overload.py measures the queueing from."""
+    return f"t={time.time():.6f}"
+
+
 # What `request` answers: (status, Retry-After present); status 0 when there was no answer (the
 # connection failed, closed early, or the timeout passed).
 Answer = tuple[int, bool]
@@ -141,7 +148,7 @@ class RawPool:
                 lines = [f"{method} {path} HTTP/1.1\r\n".encode(), self.head_host]
                 lines += [f"{name}: {value}\r\n".encode() for name, value in headers.items()]
                 # Stamped as the request leaves, as the reverse proxy would (core/overload.py).
-                lines.append(f"X-Request-Start: t={time.time():.6f}\r\n".encode())
+                lines.append(f"X-Request-Start: {request_start()}\r\n".encode())
                 if body is not None:
                     lines.append(f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode())
                     lines.append(body)
