@@ -33,7 +33,7 @@ from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring import statements as monitoring_statements
 from khaibao.monitoring.explain import assessment_out, explain_reasons, explain_recommendations
 from khaibao.monitoring.models import Assessment, DailyUpdate, feeling_label
-from khaibao.monitoring.pending import update_pending
+from khaibao.monitoring.pending import pending_poll_seconds, update_pending
 from khaibao.monitoring.selectors import daily_update_of, person_status
 from khaibao.monitoring.services import UPDATE_CREATED_READS, UPDATE_CREATED_SQL
 from khaibao.monitoring.statements import FromWritten
@@ -70,7 +70,11 @@ class DailyUpdateOut(_DailyUpdateFields):
 
 
 class PendingOut(Schema):
-    status: str = Field(..., description='"pending": stored, the assessment follows within a minute')
+    status: str = Field(
+        ...,
+        description='"pending": stored; assessed as soon as the service has room (usually within a minute,'
+        " longer in a long rush): poll the Location after Retry-After seconds",
+    )
 
 
 class DailyUpdatePendingOut(_DailyUpdateFields):
@@ -80,7 +84,7 @@ class DailyUpdatePendingOut(_DailyUpdateFields):
 
 
 class PolledAssessmentOut(Schema):
-    status: str = Field(..., description='"pending" (poll again) or "done"')
+    status: str = Field(..., description='"pending" (poll again after Retry-After seconds) or "done"')
     level: str | None = None
     reasons: list[ReasonOut] = []
     recommendations: list[RecommendationOut] = []
@@ -98,8 +102,9 @@ class DailyUpdatePolledOut(Schema):
     assessment: PolledAssessmentOut
 
 
-# A 202's Retry-After: when to poll the Location for the assessment (the worker runs every 5 s).
-PENDING_RETRY_AFTER: Final = "5"
+def pending_retry_after() -> str:
+    """A 202's (and a pending poll's) Retry-After: when to poll the Location for the assessment."""
+    return str(pending_poll_seconds())
 
 
 def pending_location(person_id: int, day: date) -> str:
@@ -178,7 +183,7 @@ def daily_update_put(
     if rush_requested(request):
         stored, _created = monitoring_services.daily_update_store(**fields)
         response["Location"] = pending_location(person.pk, day)
-        response["Retry-After"] = PENDING_RETRY_AFTER
+        response["Retry-After"] = pending_retry_after()
         return Status(202, pending_answer(stored))
     update, assessment, created = monitoring_services.daily_update_put(**fields)
     # Rendered without the schema's round trip (api.schemas.json_answer): built in DailyUpdateOut's order.
@@ -234,14 +239,16 @@ def _answer(update: DailyUpdate, assessment: Assessment) -> dict[str, Any]:
 @router.get(
     "/{person_id}/updates/{day}", response={200: DailyUpdatePolledOut, 404: ErrorOut}, url_name="daily_update_get"
 )
-def daily_update_get(request: AuthedRequest, person_id: int, day: date) -> dict[str, Any]:
+def daily_update_get(request: AuthedRequest, response: HttpResponse, person_id: int, day: date) -> dict[str, Any]:
     """The daily update of `day` and its assessment: `"status": "pending"` while the worker has not
-    assessed it yet (rush mode), else `"done"` with the person's assessment."""
+    assessed it yet (rush mode), with a `Retry-After` saying when to ask again, else `"done"` with
+    the person's assessment."""
     person = access_person_for_user(request.auth, person_id, purpose="status", ip=client_ip(request))
     update = daily_update_of(person, day)
     if update is None:
         raise Http404
     if update_pending(person.pk, day):
+        response["Retry-After"] = pending_retry_after()
         return pending_answer(update)
     status = person_status(person)
     if status is None or status.assessed_at is None:

@@ -35,10 +35,10 @@ from pydantic import ValidationError
 from khaibao.accounts.models import Role
 from khaibao.api.auth import request_account
 from khaibao.api.daily_updates import (
-    PENDING_RETRY_AFTER,
     DailyUpdateBody,
     pending_answer,
     pending_location,
+    pending_retry_after,
 )
 from khaibao.api.idempotency import (
     KeyClaim,
@@ -126,7 +126,7 @@ def _store_first(request: HttpRequest, person_id: int, day_text: str) -> HttpRes
     update, _created = stored
     response = HttpResponse(body[0] if body else _body(request, update), status=202, content_type=JSON_CONTENT_TYPE)
     response["Location"] = path
-    response["Retry-After"] = PENDING_RETRY_AFTER
+    response["Retry-After"] = pending_retry_after()
     return response
 
 

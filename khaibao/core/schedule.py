@@ -26,6 +26,15 @@ def periodic_tasks() -> list[tuple[str, int]]:
     return [(str(path), int(every)) for path, every in settings.PERIODIC_TASKS]
 
 
+def period_of(path: str) -> int:
+    """How often the periodic job `path` runs, in seconds (settings.PERIODIC_TASKS owns it): for
+    whoever tells a waiting person or client when to look again."""
+    for job, every in periodic_tasks():
+        if job == path:
+            return every
+    raise LookupError(f"{path} is not a periodic job (settings.PERIODIC_TASKS)")
+
+
 def enqueue_due(*, now: float | None = None) -> list[str]:
     """Enqueue every periodic job whose current slot has not been claimed yet."""
     now = time.time() if now is None else now

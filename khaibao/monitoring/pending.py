@@ -26,7 +26,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from django.conf import settings
 from django.db import transaction
@@ -37,6 +37,7 @@ from khaibao.audit.models import AuditEvent
 from khaibao.audit.services import audit_event
 from khaibao.core import rowsql
 from khaibao.core.counters import counter_add, counters_since
+from khaibao.core.schedule import period_of
 from khaibao.declarations.questionnaires import current_questionnaire
 from khaibao.monitoring.assessment import assessment_compute
 from khaibao.monitoring.inputs import AssessmentInputs, assessment_inputs_many
@@ -53,9 +54,18 @@ from khaibao.people.models import Person
 # Operational counters (core/counters.py): updates acknowledged in rush mode and assessed by the
 # worker (one addition per batch, never per request: the requests are the overload).
 ASSESSED_COUNTER = "rush.assessed"
+# The periodic task that drains the backlog (monitoring/tasks.py; its period is in PERIODIC_TASKS).
+RUN_TASK: Final = "khaibao.monitoring.tasks.pending_assessments_run"
 # A run stops starting new batches after this long, leaving the worker to its other jobs; the
-# next run (5 s later) goes on.
+# next run goes on.
 RUN_BUDGET_SECONDS = 20.0
+
+
+def pending_poll_seconds() -> int:
+    """When whoever waits for an assessment should look again: the worker's period, no sooner
+    (a client asking more often only adds load to a service that is already busy). The 202's and
+    the poll's Retry-After and the status page's refresh all say this."""
+    return period_of(RUN_TASK)
 
 
 @dataclass(frozen=True)
@@ -148,9 +158,10 @@ def update_pending(person_id: int, day: date) -> bool:
     return PendingAssessment.objects.filter(person_id=person_id, day=day).exists()
 
 
-def person_pending(person_id: int) -> bool:
-    """Whether any daily update of the person waits for its assessment (the status page)."""
-    return PendingAssessment.objects.filter(person_id=person_id).exists()
+def person_pending_since(person_id: int) -> datetime | None:
+    """When the person's oldest daily update still waiting for its assessment was received, or
+    None when none waits (the status page says so, with that time)."""
+    return PendingAssessment.objects.filter(person_id=person_id).aggregate(since=Min("queued_at"))["since"]
 
 
 def pending_backlog(*, now: datetime) -> dict[str, Any]:

@@ -353,8 +353,8 @@ def daily_update(request: SignedInRequest, person_id: int) -> HttpResponse:
     person = declaring.person
     today = timezone.localdate()
     questionnaire = current_questionnaire()
-    # Rush mode (decision D, core/overload.py): stored first, assessed by the worker within a
-    # minute; the status page says "assessing" and refreshes until it is done.
+    # Rush mode (decision D, core/overload.py): stored first, assessed by the worker as soon as it
+    # has room; the status page says "assessing", since when, and refreshes until it is done.
     write = monitoring_services.daily_update_store if rush_requested(request) else monitoring_services.daily_update_put
     if request.method == "POST" and "well" in request.POST:
         try:

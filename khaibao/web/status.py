@@ -17,7 +17,7 @@ from khaibao.monitoring.explain import (
     level_display,
     status_level_display,
 )
-from khaibao.monitoring.pending import person_pending
+from khaibao.monitoring.pending import pending_poll_seconds, person_pending_since
 from khaibao.monitoring.selectors import declarations_assessed, monitoring_progress, person_status
 from khaibao.passes.services import pass_issue_with_code
 from khaibao.people.access import access_person_for_declarer
@@ -47,8 +47,10 @@ def status_page(request: SignedInRequest, person_id: int) -> HttpResponse:
             "history": [(d, level_display(a.level if a else None)) for d, a in zip(history, assessed, strict=True)],
             "pass_info": pass_issue_with_code(person=person),
             "follow_up": followup_for_citizen(person),
-            # Rush mode (decision D): an update stored first is not assessed yet.
-            "pending": person_pending(person.pk),
+            # Rush mode (decision D): when the update still waiting for its assessment was received
+            # (None: nothing waits), and how often the page looks again (the worker's period).
+            "pending": person_pending_since(person.pk),
+            "poll_seconds": pending_poll_seconds(),
             # Issue 20: where and when the person was at a venue with a case, beside the rule's words.
             "venue_exposures": exposures_of(person.pk),
         },

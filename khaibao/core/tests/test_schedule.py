@@ -1,7 +1,8 @@
+import pytest
 from django_tasks_db.models import DBTaskResult
 
 from khaibao.core.models import ScheduledRun
-from khaibao.core.schedule import enqueue_due
+from khaibao.core.schedule import enqueue_due, period_of
 
 
 def test_it_enqueues_each_periodic_job_once_per_slot(db, settings):
@@ -13,6 +14,13 @@ def test_it_enqueues_each_periodic_job_once_per_slot(db, settings):
     # The next slot runs again.
     assert enqueue_due(now=960_061.0) == ["khaibao.core.tasks.prune_scheduled_runs"]
     assert ScheduledRun.objects.count() == 2
+
+
+def test_a_jobs_period_is_read_from_the_schedule(settings):
+    settings.PERIODIC_TASKS = [("khaibao.core.tasks.prune_scheduled_runs", 60), ("khaibao.monitoring.tasks.pending_assessments_run", 5)]
+    assert period_of("khaibao.monitoring.tasks.pending_assessments_run") == 5
+    with pytest.raises(LookupError, match="not a periodic job"):
+        period_of("khaibao.core.tasks.does_not_exist")
 
 
 def test_it_skips_a_job_that_cannot_be_imported(db, settings):

@@ -164,13 +164,42 @@ def test_the_status_page_says_assessing_then_shows_the_level(world, api, overloa
     overload.rush_reset()
     html = browser.get(sent["Location"]).content.decode()
     assert 'id="assessment-pending"' in html
-    assert 'hx-trigger="every 3s"' in html
+    assert 'hx-trigger="every 5s"' in html  # the worker's period (PERIODIC_TASKS)
     assert PendingAssessment.objects.filter(person=world.lan_child).exists()
 
     pending_assess_batch()
     html = browser.get(f"/people/{world.lan_child.id}/").content.decode()
     assert 'id="assessment-pending"' not in html
     assert "hx-trigger" not in html.split('id="assessment"')[1].split(">")[0]
+
+
+def test_when_to_look_again_is_the_workers_period_everywhere(world, api, overloaded):
+    # One owner: the drain's period in PERIODIC_TASKS. The 202, the pending poll and the status
+    # page all say it, so none of them asks a busy service more often than the worker drains.
+    overloaded.PERIODIC_TASKS = [
+        (path, 7 if path == "khaibao.monitoring.tasks.pending_assessments_run" else every)
+        for path, every in overloaded.PERIODIC_TASKS
+    ]
+    client = api.as_(world.lan)
+    client.post(f"/people/{world.lan_child.id}/declarations", declaration())
+    stored = _put(client, world.lan_child, COUGH, _late())
+    assert (stored.status_code, stored["Retry-After"]) == (202, "7")
+    waiting = client.get(stored["Location"])
+    assert (waiting.json()["assessment"]["status"], waiting["Retry-After"]) == ("pending", "7")
+
+    browser = Client()
+    browser.force_login(world.lan)
+    html = browser.get(f"/people/{world.lan_child.id}/").content.decode()
+    assert 'hx-trigger="every 7s"' in html
+    assert '<meta http-equiv="refresh" content="7">' in html
+    # A fact, not only a promise: when the waiting update was received, in local time.
+    queued = PendingAssessment.objects.get(person=world.lan_child).queued_at
+    assert f"lúc {timezone.localtime(queued):%H:%M}, khi hệ thống đang bận" in html
+
+    pending_assess_batch()
+    done = client.get(stored["Location"])
+    assert done.json()["assessment"]["status"] == "done"
+    assert "Retry-After" not in done
 
 
 def test_the_backlog_is_in_the_health_numbers(world, api, overloaded):

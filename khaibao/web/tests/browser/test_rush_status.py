@@ -34,7 +34,7 @@ def test_the_status_page_says_assessing_and_refreshes_to_the_new_level(page: Any
 
     assert pending_assess_batch().updates == 1  # the worker's next batch
 
-    # No reload by the test: the page asks again by itself (every 3 s) and stops once it is done.
+    # No reload by the test: the page asks again by itself (every 5 s, the worker's period) and stops once it is done.
     expect(assessment.locator(".level-word")).to_have_text(re.compile("Trung bình"), timeout=15_000)
     expect(page.locator("#assessment-pending")).to_have_count(0)
     expect(page.locator("#assessment")).not_to_have_attribute("hx-trigger", re.compile("every"))
