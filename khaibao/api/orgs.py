@@ -143,12 +143,9 @@ def unit_patch(request: AuthedRequest, unit_id: int, data: UnitPatch) -> Any:
     ip = client_ip(request)
     if data.archived is False and unit.archived_at is not None:
         raise ServiceError(_("Archived units cannot be restored here."), fields={"archived": _("Archived units cannot be restored here.")})
-    if data.name is not None:
-        unit = services.unit_rename(actor=user, unit=unit, name=data.name, ip=ip)
-    if data.parent_id is not None:
-        unit = services.unit_move(actor=user, unit=unit, new_parent_id=data.parent_id, ip=ip)
-    if data.archived:
-        unit = services.unit_archive(actor=user, unit=unit, ip=ip)
+    unit = services.unit_update(
+        actor=user, unit=unit, name=data.name, new_parent_id=data.parent_id, archive=bool(data.archived), ip=ip
+    )
     return _unit_out(unit)
 
 

@@ -46,7 +46,7 @@ def case_contacts(request: SignedInRequest, person_id: int) -> HttpResponse:
     if posting and form.is_valid():
         data = form.cleaned_data
         try:
-            _contact, created = services.contact_register(
+            contact, created = services.contact_register(
                 actor=request.user,
                 source=person,
                 data=services.ContactInput(
@@ -59,8 +59,13 @@ def case_contacts(request: SignedInRequest, person_id: int) -> HttpResponse:
         except ServiceError as exc:
             form_add_service_error(form, exc)
         else:
-            if created:
+            if created and contact.invited:
                 messages.success(request, _("Contact registered. They will be asked by SMS to declare."))
+            elif created:
+                # No phone number given nor on record: nothing was sent (tracing.services.contact_register).
+                messages.warning(
+                    request, _("Contact registered. There is no phone number for them, so no SMS was sent: reach them another way.")
+                )
             else:
                 messages.info(request, _("This person was already registered as a contact of this case."))
             return redirect(case_url(person) + "#contacts")

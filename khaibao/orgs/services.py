@@ -137,6 +137,22 @@ def unit_archive(*, actor: Account, unit: OrgUnit, ip: str = "") -> OrgUnit:
 # --- sub-admins --------------------------------------------------------------------------
 
 
+def unit_update(
+    *, actor: Account, unit: OrgUnit, name: str | None = None, new_parent_id: int | None = None,
+    archive: bool = False, ip: str = "",
+) -> OrgUnit:
+    """Rename, move and archive in that order, all or nothing: a refusal of a later step (a cycle,
+    members left) leaves the name and its audit event as they were, as a 400 promises."""
+    with transaction.atomic():
+        if name is not None:
+            unit = unit_rename(actor=actor, unit=unit, name=name, ip=ip)
+        if new_parent_id is not None:
+            unit = unit_move(actor=actor, unit=unit, new_parent_id=new_parent_id, ip=ip)
+        if archive:
+            unit = unit_archive(actor=actor, unit=unit, ip=ip)
+    return unit
+
+
 def set_password_path(account: Account) -> str:
     """The one-time set-password page for `account` (the token dies once a password is set)."""
     uid = urlsafe_base64_encode(force_bytes(account.pk))

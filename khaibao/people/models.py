@@ -117,6 +117,10 @@ class Delegation(models.Model):
     # consent witnessed and attested by the volunteer ("witnessed"); "" for older rows.
     consent_method = models.CharField(max_length=20, blank=True, default="", choices=ConsentMethod.choices)
     consent_witness = models.CharField(max_length=100, blank=True, default="")
+    # The blind index of the phone the consent code was last sent to: a code given back proves
+    # that phone's holder agreed, and only that phone's first sign-in may take the person over
+    # (volunteers.assisted_link_on_sign_in). Empty for witnessed consent and older rows.
+    consent_phone_index = models.CharField(max_length=64, blank=True, default="")
     consent_attested_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)

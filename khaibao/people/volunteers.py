@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account, OtpChallenge, Role
@@ -63,10 +64,19 @@ def _send_consent_code(delegation: Delegation, phone: str, volunteer_name: str) 
     _challenge, code = code_issue(
         OtpChallenge, scope={"phone_index": key}, key=key, purpose=CONSENT_PURPOSE, ttl=CONSENT_CODE_TTL
     )
-    body = _(
-        "Khai Bao: volunteer %(volunteer)s asks to declare your health for you. If you agree, give them "
-        "this code: %(code)s (valid %(minutes)s minutes)."
-    ) % {"volunteer": volunteer_name, "code": code, "minutes": int(CONSENT_CODE_TTL.total_seconds()) // 60}
+    # A new code replaces the older one: the code given back proves the holder of this phone.
+    Delegation.objects.filter(pk=delegation.pk).update(consent_phone_index=phone_index(phone))
+    # In the country's language, as every SMS to a third party (tracing's invitation): the person
+    # asked is not the volunteer, whose page may be in English.
+    with translation.override(settings.LANGUAGE_CODE):
+        body = _(
+            "Khai Bao: volunteer %(volunteer)s asks to declare your health for you. If you agree, give them "
+            "this code: %(code)s (valid %(minutes)s minutes)."
+        ) % {
+            "volunteer": volunteer_name or _("a volunteer"),
+            "code": code,
+            "minutes": int(CONSENT_CODE_TTL.total_seconds()) // 60,
+        }
     transaction.on_commit(lambda: send_sms(to=phone, body=body), robust=True)
 
 
@@ -148,7 +158,7 @@ def assisted_person_start(
         audit_record(actor=actor, action="delegation.start", obj=delegation, person_id=person.pk, ip=ip,
                      data={"consent_method": consent_method})
         if not witnessed:
-            _send_consent_code(delegation, clean["phone"], actor.display_name or _("a volunteer"))
+            _send_consent_code(delegation, clean["phone"], actor.display_name)
     return delegation
 
 
@@ -157,7 +167,7 @@ def assisted_consent_resend(*, actor: Account, delegation: Delegation, ip: str =
     if delegation.consent_method != ConsentMethod.PENDING_CODE:
         raise ServiceError(_("Consent is already recorded."), code="already_confirmed", status=409)
     with transaction.atomic():
-        _send_consent_code(delegation, delegation.person.phone, actor.display_name or _("a volunteer"))
+        _send_consent_code(delegation, delegation.person.phone, actor.display_name)
         audit_record(actor=actor, action="delegation.consent_code_sent", obj=delegation,
                      person_id=delegation.person_id, ip=ip)
 
@@ -201,15 +211,22 @@ def assisted_link_on_sign_in(*, account: Account) -> Person | None:
     """When a citizen first signs in with the phone of a person a volunteer assists (and has no
     "self" entry yet), that person becomes their "self": they see everything done for them.
 
-    Only a person without an account is linked, and only when exactly one matches, so a
-    shared phone never hands one person's records to another.
+    Only a person who agreed to the delegation by the code sent to this very phone is linked: the
+    phone a volunteer typed proves nothing (a witnessed consent, a code still pending, or a phone
+    changed since), and linking on it would hand a stranger's record — and the volunteer's access
+    to everything that stranger then declares — to whoever signs in with that number. Only a person
+    without an account is linked, and only when exactly one matches, so a shared phone never hands
+    one person's records to another.
     """
     if account.role != Role.CITIZEN or not account.phone_index:
         return None
     if HouseholdMembership.objects.filter(owner=account, relation=Relation.SELF).exists():
         return None
     candidates = list(
-        Person.objects.filter(phone_index=account.phone_index, account__isnull=True, delegations__isnull=False)
+        Person.objects.filter(
+            phone_index=account.phone_index, account__isnull=True,
+            delegations__consent_method=ConsentMethod.CODE, delegations__consent_phone_index=account.phone_index,
+        )
         .distinct()[:2]
     )
     if len(candidates) != 1:

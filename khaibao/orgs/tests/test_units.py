@@ -61,6 +61,18 @@ def test_it_archives_only_empty_units(world, api, units):
     assert client.post(f"/orgs/{units['hcm'].pk}/units", {"code": "X", "name": "x"}).status_code == 400
 
 
+def test_a_refused_patch_changes_nothing_it_was_sent_with(world, api, units):
+    # A 400 says nothing changed: the rename before a refused archive or move is undone too.
+    client = api.as_(world.org_admin)
+    for change in ({"name": "Mới", "archived": True}, {"name": "Mới", "parent_id": units["hk"].pk}):
+        target = units["hk"] if "archived" in change else units["hn"]
+        before = OrgUnit.objects.get(pk=target.pk).name
+        resp = client.patch(f"/orgs/{target.pk}", change)
+        assert resp.status_code == 400, resp.content
+        assert OrgUnit.objects.get(pk=target.pk).name == before
+    assert not AuditEvent.objects.filter(action="orgs.unit_rename").exists()
+
+
 def test_it_keeps_an_admin_inside_their_subtree(world, api, units, hn_admin):
     client = api.as_(hn_admin)
     tree = client.get("/orgs").json()

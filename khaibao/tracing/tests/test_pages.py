@@ -81,3 +81,20 @@ def test_it_keeps_other_roles_out_of_the_contacts_pages(world, api):
         sign_in_staff(client, account)
         assert client.post(f"/staff/cases/{world.lan_self.id}/contacts/", _form()).status_code == 403
     assert not Contact.objects.exists()
+
+
+def test_it_says_so_when_a_contact_without_a_phone_gets_no_sms(world, api, sms):
+    # Registered by ID number alone: nothing was sent, and the official must not think otherwise.
+    make_f0(world, api, world.lan_self)
+    client = Client()
+    sign_in_staff(client, world.ward_official)
+    resp = client.post(f"/staff/cases/{world.lan_self.id}/contacts/", _form(phone="", id_number="079090123456"), follow=True)
+    page = resp.content.decode()
+    assert Contact.objects.get(source=world.lan_self).invited is False
+    assert "không có tin nhắn SMS nào được gửi" in page
+    assert "sẽ nhận tin nhắn SMS đề nghị khai báo" not in page
+
+    resp = client.post(f"/staff/cases/{world.lan_self.id}/contacts/", _form(full_name="Lê Có Máy"), follow=True)
+    page = resp.content.decode()
+    assert "sẽ nhận tin nhắn SMS đề nghị khai báo" in page
+    assert "không có tin nhắn SMS nào được gửi" not in page
