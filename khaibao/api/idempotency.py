@@ -24,7 +24,6 @@ transaction: a live record replaces the answer (the writes rolled back), else a 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,8 +49,8 @@ def idempotency_owner(request: HttpRequest) -> str:
 
 
 def idempotency_digest(request: HttpRequest) -> str:
-    """What a replay must match: the method, the path and the body."""
-    return hashlib.sha256(b"\n".join([(request.method or "").encode(), request.path.encode(), request.body])).hexdigest()
+    """What a replay must match: the method, the path and the body (keyed: crypto.request_digest)."""
+    return crypto.request_digest(b"\n".join([(request.method or "").encode(), request.path.encode(), request.body]))
 
 
 def idempotency_key(request: HttpRequest) -> str | None:

@@ -18,7 +18,6 @@ from "sent to the sign-in page" (a redirect it cannot read) without loading the 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -27,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from khaibao.core import crypto
 from khaibao.core.idempotency import idempotency_record_live, idempotency_record_store
 
 FIELD = "submission_key"
@@ -40,7 +40,7 @@ _NOT_ANSWERS = {"csrfmiddlewaretoken"}
 def _fingerprint(request: HttpRequest) -> str:
     items = sorted((k, v) for k in request.POST if k not in _NOT_ANSWERS for v in request.POST.getlist(k))
     raw = "\n".join([request.method or "", request.path, *(f"{k}={v}" for k, v in items)])
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return crypto.request_digest(raw.encode())
 
 
 def _answer(request: HttpRequest, location: str) -> HttpResponse:
