@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -108,6 +110,16 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def in_force(self, day: date) -> bool:
+        """In force on `day`: started, not past the deadline, not archived (the same rule as
+        `campaigns_in_force_q`, its SQL twin)."""
+        return self.archived_at is None and self.starts_on <= day <= self.deadline
+
+
+def campaigns_in_force_q(day: date) -> Q:
+    """Campaigns in force on `day` — `Campaign.in_force` as a filter."""
+    return Q(starts_on__lte=day, deadline__gte=day, archived_at__isnull=True)
 
 
 class RosterImport(models.Model):

@@ -228,7 +228,7 @@ def unit_remind_now(*, actor: Account, unit: OrgUnit, campaign: Campaign, ip: st
         raise ServiceError(
             _("This campaign sends no reminders. Change its reminder policy first."), code="no_reminders", status=409
         )
-    if not (campaign.starts_on <= day <= campaign.deadline) or campaign.archived_at is not None:
+    if not campaign.in_force(day):
         raise ServiceError(_("This campaign is not in force today."), code="not_in_force", status=409)
     earlier = UnitReminderRun.objects.filter(unit=unit, day=day).first()
     if earlier is not None:
@@ -292,6 +292,7 @@ class ReminderInfo:
     hour: int  # DAILY_REMINDER_HOUR, local
     policy: str
     policy_label: str
+    in_force: bool  # the campaign is in force today (Campaign.in_force)
     today_run: UnitReminderRun | None  # this unit's "remind now" today, if any
     reminded_today: int  # members of the subtree reminded today (as of the last refresh)
     last_day: date | None  # the last day anyone of the subtree was reminded
@@ -299,7 +300,8 @@ class ReminderInfo:
 
     @property
     def can_remind_now(self) -> bool:
-        return self.policy != ReminderPolicy.NONE and self.today_run is None
+        # What unit_remind_now would accept (bar a run asked meanwhile): no button that answers 409.
+        return self.policy != ReminderPolicy.NONE and self.in_force and self.today_run is None
 
 
 def reminder_info(unit: OrgUnit, campaign: Campaign, report: UnitReport, points: list[TrendPoint]) -> ReminderInfo:
@@ -316,6 +318,7 @@ def reminder_info(unit: OrgUnit, campaign: Campaign, report: UnitReport, points:
         hour=settings.DAILY_REMINDER_HOUR,
         policy=campaign.reminder_policy,
         policy_label=campaign.get_reminder_policy_display(),
+        in_force=campaign.in_force(today),
         today_run=UnitReminderRun.objects.filter(unit=unit, day=today).select_related("requested_by").first(),
         reminded_today=reminded_today,
         last_day=last_day,

@@ -25,6 +25,7 @@ from khaibao.orgs.models import (
     Member,
     OrgUnit,
     UnitComplianceRollup,
+    campaigns_in_force_q,
 )
 from khaibao.people.access import delegation_gives_access_q
 from khaibao.people.models import Delegation, active_appointments_q
@@ -44,9 +45,9 @@ class RefreshResult:
 
 
 def active_campaigns(day: date) -> list[Campaign]:
-    """Campaigns in force on `day`: started, not past the deadline, not archived."""
+    """Campaigns in force on `day` (`campaigns_in_force_q`)."""
     return list(
-        Campaign.objects.filter(starts_on__lte=day, deadline__gte=day, archived_at__isnull=True)
+        Campaign.objects.filter(campaigns_in_force_q(day))
         .select_related("unit")
         .order_by("pk")
     )

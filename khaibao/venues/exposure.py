@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
-from khaibao.core.hooks import hooks
 from khaibao.monitoring.assessment import person_reassess
 from khaibao.monitoring.models import LEVEL_ORDER
 from khaibao.monitoring.sources import ExposureSource
@@ -35,6 +34,7 @@ from khaibao.venues.models import (
     VenueExposureRun,
 )
 from khaibao.venues.sealing import venue_index
+from khaibao.zones.selectors import warnable_q
 
 WARNING_KIND = "venue_exposure"
 EXPOSURE_CODE = "venue_exposure"
@@ -51,20 +51,12 @@ def batch_size() -> int:
 # --- The job --------------------------------------------------------------------------------------
 
 
-def _excluded_q() -> Q:
-    # Nobody is warned once their processing stopped (the privacy app's exclusions, the same
-    # hook the zone warnings use).
-    q = Q()
-    for excluded in hooks("ZONE_WARNING_EXCLUSIONS"):
-        q &= ~Q(person_id__in=excluded())
-    return q
-
-
 def _match(run: VenueExposureRun, now: datetime) -> int:
     """One INSERT … SELECT per venue: a VenueExposure per person checked in during the window
     (their first check-in in it), none twice. Returns how many rows were added."""
     added = 0
-    excluded = _excluded_q()
+    # Nobody is warned once their processing stopped: the zone warnings' owner of who may be.
+    excluded = warnable_q(person_field="person_id")
     if run.kind == RunKind.CASE:
         # The case is not warned about their own visit.
         visit_id = int(run.subject.rsplit(":", 1)[1])

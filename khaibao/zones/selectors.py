@@ -229,16 +229,24 @@ def zone_facts_for_travel(travel: Sequence[TravelFact], today: date) -> list[Zon
 # --- Affected people -----------------------------------------------------------------------
 
 
+def warnable_q(*, person_field: str = "pk") -> Q:
+    """People who may still be warned — and re-assessed for a warning: everyone but those the
+    exclusions name (settings.ZONE_WARNING_EXCLUSIONS; the privacy app above zones fills it with
+    the people whose processing stopped). `person_field` is where the filtered rows hold the
+    person's id ("pk" on Person, "person_id" on a row that names one)."""
+    q = Q()
+    for excluded in hooks("ZONE_WARNING_EXCLUSIONS"):
+        q &= ~Q(**{f"{person_field}__in": excluded()})
+    return q
+
+
 def residents_q(*, ward_codes: Iterable[int], province_code: int | None) -> Q:
-    """People whose home is in the wards (or, with `province_code`, anywhere in the province)."""
+    """People whose home is in the wards (or, with `province_code`, anywhere in the province)
+    and who may still be warned (`warnable_q`)."""
     q = Q(home_ward_id__in=list(ward_codes))
     if province_code is not None:
         q |= Q(home_ward__province_id=province_code)
-    # Nobody is warned once their processing stopped (settings.ZONE_WARNING_EXCLUSIONS, filled
-    # by the privacy app above zones).
-    for excluded in hooks("ZONE_WARNING_EXCLUSIONS"):
-        q &= ~Q(pk__in=excluded())
-    return q
+    return q & warnable_q()
 
 
 def residents_range(q: Q, *, after: int, limit: int) -> tuple[int, int]:
@@ -285,7 +293,8 @@ def travellers(
     *, ward_codes: Iterable[int], province_code: int | None, first: date, last: date | None, since: date
 ) -> list[int]:
     """Ids of people whose declared travel (declarations made on or after `since`) was in the
-    wards — or anywhere in the province — on a day between `first` and `last` (None: open).
+    wards — or anywhere in the province — on a day between `first` and `last` (None: open),
+    and who may still be warned (`warnable_q`, as for residents).
 
     Travel is only declared by ward, province or country, so circles and polygons reach
     travellers through the wards the official attached to them.
@@ -293,7 +302,7 @@ def travellers(
     wards = {int(c) for c in ward_codes}
     if not wards and province_code is None:
         return []
-    qs = Declaration.objects.filter(created_at__gte=day_start(since))
+    qs = Declaration.objects.filter(warnable_q(person_field="person_id"), created_at__gte=day_start(since))
     # The answers are sealed (issue 18): the database finds the candidates by the travel index
     # (blind indexes of the places, declarations/travel.py) and only they are decrypted here.
     keys = place_keys(ward_codes=wards, province_code=province_code)

@@ -274,7 +274,10 @@ def _warned_already(subject: _Subject, ids: Iterable[int]) -> set[int]:
 
 def _warn_one_by_one(subject: _Subject, ids: Iterable[int], *, reason: str, now: datetime) -> int:
     """Re-assess and warn travellers, each with their own facts."""
-    people = Person.objects.filter(pk__in=list(ids)).select_related("status").order_by("pk")
+    # The travellers were listed when the run started: whoever stopped processing since is
+    # left out here, as the residents' batches leave them out through residents_q (a
+    # re-assessment would bring back the status row the stop deleted).
+    people = Person.objects.filter(selectors.warnable_q(), pk__in=list(ids)).select_related("status").order_by("pk")
     warnings = [_warn(subject, person, reason=reason, traveller=True, now=now) for person in people]
     ZoneWarning.objects.bulk_create(warnings)
     return len(warnings)

@@ -4,14 +4,17 @@ dashboard shows the schedule, the last reminder's count and who was reminded."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import pytest
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from khaibao.audit.models import AuditEvent
 from khaibao.notifications.models import Notification
 from khaibao.orgs import tasks
-from khaibao.orgs.models import Member, ReminderPolicy, UnitReminderRun
+from khaibao.orgs.models import Campaign, Member, ReminderPolicy, UnitReminderRun, campaigns_in_force_q
 from khaibao.orgs.tests.test_compliance import at, member, today
 from khaibao.stats.tests.helpers import official_client
 
@@ -131,3 +134,53 @@ def test_a_reminder_sms_keeps_its_link_and_keyword_within_the_sms_length(
     assert len(text) <= settings.SMS_MAX_CHARS  # 320: the title gave way to the link and keywords
     assert "/tv" in text
     assert "TUCHOI" in text
+
+
+# "Remind now" only where the service would accept it: for a campaign in force today.
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "shown"),
+    [
+        pytest.param(-3, 10, True, id="in force"),
+        pytest.param(0, 0, True, id="its only day"),
+        pytest.param(-20, -1, False, id="finished yesterday"),
+        pytest.param(1, 10, False, id="starts tomorrow"),
+    ],
+)
+def test_remind_now_is_offered_only_for_a_campaign_in_force(
+    world: Any, tree: Any, api: Any, starts: int, ends: int, shown: bool
+) -> None:
+    d = today()
+    Campaign.objects.filter(pk=tree.campaign.pk).update(starts_on=d + timedelta(days=starts), deadline=d + timedelta(days=ends))
+    page = official_client(tree.admin).get(f"/staff/compliance/{tree.p1.pk}/?campaign={tree.campaign.pk}")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="reminders-h"' in html or 'id="reminders-h"' in html  # the campaign's dashboard, shown
+    assert (f'action="/staff/compliance/{tree.p1.pk}/remind/"' in html) is shown
+    # In force: when reminders go; not: why none go (not a schedule that will not run).
+    assert ('data-testid="reminder-schedule"' in html) is shown
+    assert ('data-testid="reminder-not-in-force"' in html) is not shown
+    # The button is there exactly when the service accepts.
+    resp = api.as_(tree.admin).post(f"/orgs/{tree.p1.pk}/remind", {"campaign": tree.campaign.pk})
+    if shown:
+        assert resp.status_code == 202, resp.content
+    else:
+        assert (resp.status_code, resp.json()["error"]["code"]) == (409, "not_in_force")
+
+
+def test_a_campaign_is_in_force_by_one_rule_in_python_and_in_sql(world: Any, tree: Any) -> None:
+    d = today()
+    for name, starts, ends, archived in [
+        ("past", -20, -2, False), ("ends today", -5, 0, False), ("starts today", 0, 4, False),
+        ("future", 2, 9, False), ("archived", -3, 3, True),
+    ]:
+        Campaign.objects.create(
+            unit=tree.twd, name=name, starts_on=d + timedelta(days=starts), deadline=d + timedelta(days=ends),
+            archived_at=timezone.now() if archived else None,
+        )
+    campaigns = list(Campaign.objects.all())
+    for offset in range(-21, 12):
+        day = d + timedelta(days=offset)
+        in_sql = set(Campaign.objects.filter(campaigns_in_force_q(day)).values_list("pk", flat=True))
+        assert in_sql == {c.pk for c in campaigns if c.in_force(day)}, day

@@ -260,3 +260,62 @@ def test_it_erases_a_persons_warnings_with_the_person(world: Any, api: Any) -> N
     world.nam_self.delete()
     assert not ZoneWarning.objects.filter(person_id=nam_id).exists()
     assert ZoneWarning.objects.count() == 4
+
+
+# Nobody whose processing stopped (consent withdrawn, erasure asked) is warned or re-assessed:
+# travellers go through the same exclusion as residents, when the run starts and at each batch.
+
+LAN_PHONE = "+84900000001"
+
+
+def stop_processing(api: Any, sms: Any, world: Any, person: Any) -> None:
+    """Lan withdraws consent for `person`; the erasure stays queued (no worker here), so the
+    person and their declarations are still there — only processing has stopped."""
+    client = api.as_(world.lan)
+    ask = client.post("/privacy/erasure-codes", {"person_ids": [person.id], "reason": "consent_withdrawn"})
+    assert ask.status_code == 201, ask.content
+    confirm = client.post(f"/privacy/erasure-codes/{ask.json()['id']}/confirm", {"code": sms.last_code(LAN_PHONE)})
+    assert confirm.status_code == 202, confirm.content
+    assert not PersonStatus.objects.filter(person=person).exists()
+
+
+def assert_left_alone(person: Any) -> None:
+    assert not ZoneWarning.objects.filter(person=person).exists()
+    assert not Notification.objects.filter(person=person).exists()
+    assert not Assessment.objects.filter(person=person, source="reassessment").exists()
+    assert not PersonStatus.objects.filter(person=person).exists()  # not brought back
+
+
+def test_it_leaves_out_a_traveller_whose_processing_stopped(world: Any, api: Any, sms: Any) -> None:
+    # Lan and her child (Hoàn Kiếm) both travelled to Ba Đình; then she withdrew consent for him.
+    travel(api, world.lan, world.lan_self, ward=BA_DINH, start=4, end=3)
+    travel(api, world.lan, world.lan_child, ward=BA_DINH, start=4, end=3)
+    stop_processing(api, sms, world, world.lan_child)
+    zone = declare_zone(api, world, name="Phường Ba Đình", ward_codes=[BA_DINH], valid_from=ago(5))
+
+    zone_warnings_run.call(run_of(zone).pk)
+
+    assert_left_alone(world.lan_child)
+    assert ZoneWarning.objects.get(person=world.lan_self).reason == "traveller"
+    assert PersonStatus.objects.get(person=world.lan_self).level == "medium"
+    run = run_of(zone)
+    assert (run.status, run.expected, run.warned, run.reassessed) == ("done", run.processed, run.processed, 1)
+
+
+def test_it_leaves_out_a_traveller_who_stopped_processing_during_the_run(world: Any, api: Any, sms: Any) -> None:
+    travel(api, world.lan, world.lan_self, ward=BA_DINH, start=4, end=3)
+    travel(api, world.lan, world.lan_child, ward=BA_DINH, start=4, end=3)
+    zone = declare_zone(api, world, name="Phường Ba Đình", ward_codes=[BA_DINH], valid_from=ago(5))
+    run = run_of(zone)
+    zone_warnings_run.call(run.pk, max_batches=1)  # the run starts: both travellers are listed
+    run.refresh_from_db()
+    assert run.phase == "residents"
+    assert set(run.traveller_ids) == {world.lan_self.id, world.lan_child.id}
+
+    stop_processing(api, sms, world, world.lan_child)
+    zone_warnings_run.call(run.pk)
+
+    assert_left_alone(world.lan_child)
+    assert ZoneWarning.objects.get(person=world.lan_self).reason == "traveller"
+    run.refresh_from_db()
+    assert (run.status, run.reassessed) == ("done", 1)
