@@ -133,7 +133,7 @@ def checkin_post(request: AuthedRequest, data: CheckInIn) -> Status[dict[str, ob
 
 @router.get("/checkins", response={200: CheckInsOut})
 def checkins_list(request: AuthedRequest) -> dict[str, object]:
-    """Your household's check-ins of the last 21 days, newest first."""
+    """Your household's check-ins still kept (VENUE_CHECKIN_KEEP_DAYS, 21 days by default), newest first."""
     return {"checkins": [row.__dict__ for row in selectors.checkins_for_account(request.auth)]}
 
 

@@ -59,7 +59,7 @@ class FilterForm(forms.Form):
     since_to = forms.DateField(
         label=gettext_lazy("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    min_missed = forms.IntegerField(label=gettext_lazy("Missed days, at least"), required=False, min_value=0, max_value=365)
+    min_missed = forms.IntegerField(label=gettext_lazy("Missed days in a row, at least"), required=False, min_value=0, max_value=365)
 
     def __init__(self, *args: Any, user: Account, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -190,6 +190,7 @@ def _render_case(
         "limit_range": {"default": int(settings.HOUSEHOLD_MAX_PEOPLE), "min": int(settings.HOUSEHOLD_MAX_PEOPLE) + 1,
                         "max": limits.HOUSEHOLD_RAISE_MAX},
         "lost_rule": lost_rule_text(view.lost_after_days),
+        "checkin_keep_days": settings.VENUE_CHECKIN_KEEP_DAYS,
         **_contacts_context(request, view.person),
     }
     return render(request, "backoffice/cases/case.html", context, status=status)

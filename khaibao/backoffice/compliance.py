@@ -69,12 +69,7 @@ class MembersForm(forms.Form):
 class ChaseForm(forms.Form):
     status = forms.ChoiceField(
         label=gettext_lazy("Who"),
-        choices=[
-            ("not_done", gettext_lazy("Everyone with something left to do")),
-            ("awaiting_confirmation", gettext_lazy("Awaiting confirmation")),
-            ("not_declared", gettext_lazy("Not declared since the start")),
-            ("not_updated_today", gettext_lazy("Not updated today")),
-        ],
+        choices=list(chase.CHASE_STATUSES.items()),
     )
     format = forms.ChoiceField(label=gettext_lazy("File format"), choices=Format.choices, initial=Format.CSV)
     campaign = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)

@@ -76,7 +76,7 @@ class ExportForm(forms.Form):
             ("unassigned", _("Not assigned")), ("assigned", _("Assigned")),
         ],
     )
-    min_missed = forms.IntegerField(label=_("Missed days at least (triage)"), required=False, min_value=0)
+    min_missed = forms.IntegerField(label=_("Missed days in a row at least (triage)"), required=False, min_value=0)
     case_status = forms.ChoiceField(
         label=_("Case status (follow-up list)"), required=False, choices=_choices(CaseStatus.choices, _("Any"))
     )

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -110,12 +111,13 @@ def venue_case_visit(request: SignedInRequest, venue_id: int) -> HttpResponse:
 @official_required
 @require_GET
 def case_checkins(request: SignedInRequest, person_id: int) -> HttpResponse:
-    """The check-ins of a case of the official's area (last 21 days) and the venue exposures
+    """The check-ins of a case of the official's area (last VENUE_CHECKIN_KEEP_DAYS days) and the venue exposures
     found for them — opening it is audited ("person.checkins_view")."""
     person = case_person(request.user, person_id, purpose="checkins_view", ip=client_ip(request))
     return render(request, "backoffice/venues/case_checkins.html", {
         "person": person, "rows": selectors.person_checkins(person.pk), "exposures": selectors.exposures_of(person.pk),
         "before": int(CASE_VISIT_BEFORE.total_seconds() // 60), "after": int(CASE_VISIT_AFTER.total_seconds() // 3600),
+        "checkin_keep_days": settings.VENUE_CHECKIN_KEEP_DAYS,
     })
 
 

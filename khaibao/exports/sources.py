@@ -204,7 +204,7 @@ def triage_table(user: Account, filters: dict[str, Any]) -> Table:
         title=_("Triage list"),
         header=[
             _("Person ID"), _("Full name"), _("Year of birth"), _("Age"), _("Ward code"), _("Ward"), _("Level"),
-            _("Why in the queue"), _("Contact level"), _("In the queue since"), _("Missed days"),
+            _("Why in the queue"), _("Contact level"), _("In the queue since"), _("Missed days in a row"),
             _("Escalated at"), _("Lost to follow-up at"), _("Follow-up"), _("Assigned to"),
             _("Latest outcome"), _("Latest action at"),
         ],
@@ -247,7 +247,7 @@ def followups_table(user: Account, filters: dict[str, Any]) -> Table:
         title=_("Follow-up list"),
         header=[
             _("Case"), _("Person ID"), _("Full name"), _("Year of birth"), _("Ward code"), _("Ward"), _("Level"),
-            _("Contact level"), _("Missed days"), _("Follow-up"), _("Assigned to"), _("Opened at"),
+            _("Contact level"), _("Missed days in a row"), _("Follow-up"), _("Assigned to"), _("Opened at"),
             _("Closed at"), _("Latest outcome"), _("Latest action at"),
         ],
         rows=data,

@@ -15,9 +15,12 @@ from datetime import date
 from typing import Any
 
 import phonenumbers
+from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from khaibao.accounts.models import Account
 from khaibao.core.errors import ServiceError
@@ -36,7 +39,13 @@ from khaibao.orgs.compliance import (
 )
 from khaibao.orgs.models import Campaign, Member, OrgUnit
 
-CHASE_STATUSES = ("not_done", "awaiting_confirmation", "not_declared", "not_updated_today")
+# Who the chasing list lists, with the words for each (the export form's choices and the stored reason).
+CHASE_STATUSES: dict[str, Promise] = {
+    "not_done": gettext_lazy("Everyone with something left to do"),
+    "awaiting_confirmation": gettext_lazy("Awaiting confirmation"),
+    "not_declared": gettext_lazy("Not declared since the start"),
+    "not_updated_today": gettext_lazy("Not updated today"),
+}
 
 
 def _status_q(status: str, campaign: Campaign, day: date) -> Q:
@@ -148,9 +157,14 @@ def chase_export_request(
 ) -> export_services.ExportOutcome:
     """Export the chasing list of `unit`'s subtree (from orgs.access) for `campaign`: streamed now
     when small, else a background job; audited and capped by the exports machinery."""
-    reason = _("Chasing list: %(status)s, %(unit)s, campaign %(campaign)s") % {
-        "status": status, "unit": unit.path, "campaign": campaign.name,
-    }
+    if status not in CHASE_STATUSES:
+        raise ServiceError.for_field("filters.status", _("Choose who to list."))
+    # The reason is stored and read later by whoever audits it, so in the country's language
+    # (as every text sent to someone else), with the status's code beside its words.
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("Chasing list: %(status)s, %(unit)s, campaign %(campaign)s") % {
+            "status": f"{CHASE_STATUSES[status]} ({status})", "unit": unit.path, "campaign": campaign.name,
+        }
     return export_services.export_request(
         actor=actor, kind=Kind.ORG_MEMBERS, fmt=fmt,
         filters={"unit": unit.pk, "campaign": campaign.pk, "status": status}, reason=reason, ip=ip,

@@ -39,7 +39,9 @@ class PreferencesForm(forms.Form):
     """Field names are the service's, so its field messages land next to the right field."""
 
     language = forms.ChoiceField(label=gettext_lazy("Language of notifications"), choices=Language.choices)
-    sms = forms.BooleanField(label=gettext_lazy("SMS for important warnings"), required=False)
+    # The one switch for every SMS to the account: warnings, and the reminders (campaign, daily
+    # when DAILY_REMINDER_SMS is on) that notifications.services._channels gates by it too.
+    sms = forms.BooleanField(label=gettext_lazy("SMS for warnings and reminders"), required=False)
     email = forms.BooleanField(label=gettext_lazy("E-mail"), required=False)
     email_address = forms.CharField(
         label=gettext_lazy("E-mail address"), required=False, max_length=254,

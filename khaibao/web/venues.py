@@ -1,5 +1,5 @@
 """Citizen pages for venue check-in (issue 20): check in (scan, the poster's URL or a typed
-code), one's check-ins of the last 21 days (delete any), and the venues one runs — register,
+code), one's check-ins of the last VENUE_CHECKIN_KEEP_DAYS days (delete any), and the venues one runs — register,
 daily counts, the printable A4 poster.
 
 The check-in form works offline: the service worker keeps it in the outbox with its
@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -51,7 +52,9 @@ class CheckInForm(forms.Form):
 
 
 def _checkin_page(request: SignedInRequest, form: CheckInForm, *, status: int = 200, venue: Any = None) -> HttpResponse:
-    return render(request, "web/venues/checkin.html", {"form": form, "venue": venue}, status=status)
+    return render(request, "web/venues/checkin.html", {
+        "form": form, "venue": venue, "checkin_keep_days": settings.VENUE_CHECKIN_KEEP_DAYS,
+    }, status=status)
 
 
 def _checkin_form(request: SignedInRequest, *, code: str = "", data: Any = None) -> CheckInForm:
@@ -101,6 +104,7 @@ def checkins_mine(request: SignedInRequest) -> HttpResponse:
     return render(request, "web/venues/checkins.html", {
         "rows": rows, "done": next((r for r in rows if str(r.id) == done), None),
         "exposures": selectors.exposures_for_account(request.user),
+        "checkin_keep_days": settings.VENUE_CHECKIN_KEEP_DAYS,
     })
 
 

@@ -38,6 +38,9 @@ def test_it_shows_the_queue_with_level_words_and_colours(people: Any, client: Cl
     assert 'class="level-orange"' in html
     assert 'class="level-yellow"' in html
     assert html.index("Nguyễn Thị Lan") < html.index("Lê Thị Mai")
+    # The queue's figure is the run of days in a row (monitoring.queue.missed_run), not the
+    # period's total a citizen's status page shows: its name says which.
+    assert "Số ngày liên tiếp không cập nhật" in html
 
 
 def test_it_keeps_each_province_to_itself_in_the_console(people: Any, client: Client) -> None:
