@@ -196,7 +196,8 @@ def assessment_compute(
     )
     changed = assessment_changed(in_force, assessment)
     _status_apply(
-        status, assessment, now=now, declared=declaration is not None, updated=daily_update is not None,
+        status, assessment, now=now, declared=declaration is not None,
+        updated_day=daily_update.day if daily_update is not None else None,
         needs_attention=needs_attention, changed=changed,
     )
     if daily_update is not None:
@@ -297,7 +298,7 @@ def _monitoring_until(status: PersonStatus, result: engine.Assessment, today: da
 
 
 def _status_apply(
-    status: PersonStatus, assessment: Assessment, *, now: datetime, declared: bool, updated: bool,
+    status: PersonStatus, assessment: Assessment, *, now: datetime, declared: bool, updated_day: date | None,
     needs_attention: bool, changed: bool,
 ) -> None:
     status.level = assessment.level
@@ -310,8 +311,11 @@ def _status_apply(
     status.last_activity_at = now
     if declared:
         status.last_declaration_at = now
-    if updated:
+    if updated_day is not None:
         status.last_update_at = now
+        # Yesterday's update sent after today's leaves today's standing (the row is held locked).
+        if status.last_update_day is None or updated_day > status.last_update_day:
+            status.last_update_day = updated_day
     if needs_attention:
         status.needs_attention = True
 

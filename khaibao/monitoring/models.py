@@ -44,7 +44,11 @@ class PersonStatus(models.Model):
     monitoring_from = models.DateField(null=True, blank=True)
     monitoring_until = models.DateField(null=True, blank=True)
     last_declaration_at = models.DateTimeField(null=True, blank=True)
-    last_update_at = models.DateTimeField(null=True, blank=True)
+    last_update_at = models.DateTimeField(null=True, blank=True)  # when the latest update was sent
+    # The latest day any daily update is for (an update may be for yesterday, sent this morning):
+    # what "today's update is done" means everywhere (`status_updated_on`) — on the home and
+    # status pages, for reminders and for organisations' counts.
+    last_update_day = models.DateField(null=True, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
     # A risk-factor declaration always puts the person before their ward's officials.
     needs_attention = models.BooleanField(default=False)

@@ -217,7 +217,7 @@ def monitoring_progress(
         return MonitoringProgress(
             open=False, start=status.monitoring_from if status else None,
             until=status.monitoring_until if status else None, day=None, length=length,
-            missed_days=0, updated_today=_updated_on(status, today),
+            missed_days=0, updated_today=status_updated_on(status, today),
         )
     until = status.monitoring_until
     day = min(length, max(1, length - (until - today).days))
@@ -237,7 +237,7 @@ def monitoring_progress(
         missed = max(0, expected - done)
     return MonitoringProgress(
         open=True, start=start, until=until, day=day, length=length,
-        missed_days=missed, updated_today=_updated_on(status, today),
+        missed_days=missed, updated_today=status_updated_on(status, today),
     )
 
 
@@ -255,16 +255,18 @@ def today_states(people: list[Person], today: date) -> dict[int, TodayState]:
     return {
         p.pk: TodayState(
             declared=p.pk in statuses and statuses[p.pk].last_declaration_at is not None,
-            updated_today=_updated_on(statuses.get(p.pk), today),
+            updated_today=status_updated_on(statuses.get(p.pk), today),
         )
         for p in people
     }
 
 
-def _updated_on(status: PersonStatus | None, today: date) -> bool:
-    if status is None or status.last_update_at is None:
-        return False
-    return timezone.localdate(status.last_update_at) == today
+def status_updated_on(status: PersonStatus | None, day: date) -> bool:
+    """Whether the person's update for `day` is done: an update *for* that day, whenever it was
+    sent (yesterday's update sent this morning leaves today's to do). The one rule; the queries
+    that count or select by it filter `last_update_day` the same way (orgs.compliance.updated_q,
+    notifications.selectors.monitored_people_without_update)."""
+    return status is not None and status.last_update_day == day
 
 
 def daily_update_of(person: Person, day: date) -> DailyUpdate | None:

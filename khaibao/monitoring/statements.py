@@ -116,7 +116,7 @@ _STATUS_AFTER: Final[Mapping[WrittenKind, tuple[str, tuple[str, ...]]]] = {
     "daily_update": ("last_update_at", ("last_declaration_at", "needs_attention", *_CONTACT_FLAGS)),
     "declaration": (
         "last_declaration_at",
-        ("last_update_at", "missed_days", "lost_to_followup_at", "escalated_at", *_CONTACT_FLAGS),
+        ("last_update_at", "last_update_day", "missed_days", "lost_to_followup_at", "escalated_at", *_CONTACT_FLAGS),
     ),
 }
 _LINK: Final[Mapping[WrittenKind, str]] = {"daily_update": "daily_update_id", "declaration": "declaration_id"}

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from django.db.models import Q
 from django.http import Http404
-from django.utils import timezone
 
 from khaibao.accounts.models import Account
 from khaibao.notifications.models import Delivery, DeliveryStatus, Notification
@@ -49,15 +48,15 @@ def notification_for_account(account: Account, notification_id: int) -> Notifica
 
 
 def monitored_people_without_update(*, today: date, after_person_id: int, limit: int) -> list[Person]:
-    """People under monitoring today (monitoring_until ≥ today) with no daily update yet today.
+    """People under monitoring today (monitoring_until ≥ today) with no daily update for today yet
+    (monitoring.selectors.status_updated_on's rule: yesterday's update sent this morning is not it).
 
     A daily-reminder source (settings.DAILY_REMINDER_SOURCES): ordered by id after
     `after_person_id`, at most `limit`.
     """
-    start_of_day = timezone.make_aware(datetime.combine(today, time.min))
     return list(
         Person.objects.filter(
-            Q(status__last_update_at__isnull=True) | Q(status__last_update_at__lt=start_of_day),
+            Q(status__last_update_day__isnull=True) | Q(status__last_update_day__lt=today),
             status__monitoring_until__gte=today,
             pk__gt=after_person_id,
         ).order_by("pk")[:limit]

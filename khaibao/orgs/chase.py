@@ -94,7 +94,7 @@ def _rows(unit: OrgUnit, campaign: Campaign, status: str, day: date, people: lis
     yes, no = _("Yes"), _("No")
     members = chase_members(unit, campaign, status, day).values(
         "pk", "full_name", "phone", "confirmed_at", "unit__path", "unit__name", "person_id",
-        "person__status__last_declaration_at", "person__status__last_update_at",
+        "person__status__last_declaration_at", "person__status__last_update_day",
     )
     for m in members.iterator(chunk_size=1000):
         if m["person_id"] is not None:
@@ -103,7 +103,7 @@ def _rows(unit: OrgUnit, campaign: Campaign, status: str, day: date, people: lis
         facts = member_facts(
             starts_on=campaign.starts_on, day=day,
             last_declaration_at=m["person__status__last_declaration_at"] if confirmed else None,
-            last_update_at=m["person__status__last_update_at"] if confirmed else None,
+            last_update_day=m["person__status__last_update_day"] if confirmed else None,
         )
         yield [
             m["unit__path"], m["unit__name"], m["full_name"], _phone(m["phone"]),

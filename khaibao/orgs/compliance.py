@@ -65,14 +65,14 @@ class MemberFacts:
 
 
 def member_facts(
-    *, starts_on: date, day: date, last_declaration_at: datetime | None, last_update_at: datetime | None
+    *, starts_on: date, day: date, last_declaration_at: datetime | None, last_update_day: date | None
 ) -> MemberFacts:
-    """The pure rule: a declaration at or after the campaign's first local day; an update on `day`."""
-    last_update_date = timezone.localdate(last_update_at) if last_update_at else None
+    """The pure rule: a declaration at or after the campaign's first local day; an update for
+    `day` (PersonStatus.last_update_day, as monitoring.selectors.status_updated_on reads it)."""
     return MemberFacts(
         declared_since_start=bool(last_declaration_at and last_declaration_at >= day_start(starts_on)),
-        updated_today=last_update_date == day,
-        last_update_date=last_update_date,
+        updated_today=last_update_day == day,
+        last_update_date=last_update_day,
     )
 
 
@@ -101,10 +101,8 @@ def declared_q(starts_on: date, prefix: str = "") -> Q:
 
 
 def updated_q(day: date, prefix: str = "") -> Q:
-    return Q(**{
-        f"{prefix}person__status__last_update_at__gte": day_start(day),
-        f"{prefix}person__status__last_update_at__lt": day_start(day + timedelta(days=1)),
-    }) & counted_members_q(prefix)
+    """Members whose update for `day` is done (`member_facts`' rule, in SQL)."""
+    return Q(**{f"{prefix}person__status__last_update_day": day}) & counted_members_q(prefix)
 
 
 # --- Access -----------------------------------------------------------------------------------
@@ -355,7 +353,7 @@ def members_page(
         ))
         .values(
             "pk", "full_name", "confirmed_at", "declined_at", "person_id", "unit__code", "unit__name",
-            "person__status__last_declaration_at", "person__status__last_update_at", "last_reminded_on",
+            "person__status__last_declaration_at", "person__status__last_update_day", "last_reminded_on",
         )[: limit + 1]
     )
     items = []
@@ -368,7 +366,7 @@ def members_page(
                 starts_on=campaign.starts_on,
                 day=day,
                 last_declaration_at=r["person__status__last_declaration_at"] if counted else None,
-                last_update_at=r["person__status__last_update_at"] if counted else None,
+                last_update_day=r["person__status__last_update_day"] if counted else None,
             )
         items.append(MemberRow(
             member_id=r["pk"], full_name=r["full_name"], unit_code=r["unit__code"], unit_name=r["unit__name"],

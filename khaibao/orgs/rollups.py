@@ -191,8 +191,8 @@ def compliance_snapshot(*, now: datetime | None = None) -> int:
         if ComplianceSnapshot.objects.filter(campaign=campaign, day=yesterday, final=True).exists():
             continue
         if not UnitComplianceRollup.objects.filter(campaign=campaign, day=yesterday).exists():
-            # The best we can do after the fact: last_update_at on yesterday still tells who
-            # updated then, unless they updated again today.
+            # The best we can do after the fact: last_update_day on yesterday still tells who
+            # updated for it, unless they updated again for today.
             compliance_refresh_campaign(campaign=campaign, day=yesterday, now=now)
         written += _copy_to_snapshot(campaign.pk, yesterday, final=True, now=now)
     if (local.hour, local.minute) >= SNAPSHOT_FROM:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
@@ -29,8 +30,17 @@ def run_worker() -> list[Any]:
         results.append(db_task.return_value if db_task.status == "SUCCESSFUL" else db_task.status)
 
 
-def monitor(person: Any, *, until: date, last_update_at: datetime | None = None) -> None:
+def monitor(
+    person: Any, *, until: date, last_update_at: datetime | None = None, last_update_day: date | None = None
+) -> None:
+    """Under monitoring until `until`; an update sent at `last_update_at`, for its own local day
+    unless `last_update_day` says which day it was for."""
+    if last_update_at is not None and last_update_day is None:
+        last_update_day = timezone.localdate(last_update_at)
     PersonStatus.objects.update_or_create(
         person=person,
-        defaults={"level": "medium", "monitoring_from": until, "monitoring_until": until, "last_update_at": last_update_at},
+        defaults={
+            "level": "medium", "monitoring_from": until, "monitoring_until": until,
+            "last_update_at": last_update_at, "last_update_day": last_update_day,
+        },
     )

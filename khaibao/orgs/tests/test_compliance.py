@@ -73,6 +73,7 @@ def member(
             person=person,
             last_declaration_at=declared_at,
             last_update_at=updated_at,
+            last_update_day=timezone.localdate(updated_at) if updated_at else None,
             level="urgent" if marker else "low",
             reasons=[f"{marker}-reason"] if marker else [],
             recommendations=[f"{marker}-recommendation"] if marker else [],

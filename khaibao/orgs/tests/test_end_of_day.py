@@ -39,7 +39,7 @@ def test_midnight_freezes_yesterday_per_unit_and_starts_today_at_zero(world: Any
     member(world, b, linked=False)
 
     time_machine.move_to(_local(DAY, 23, 58), tick=False)
-    PersonStatus.objects.filter(person=late.person).update(last_update_at=_local(DAY, 23, 58))
+    PersonStatus.objects.filter(person=late.person).update(last_update_at=_local(DAY, 23, 58), last_update_day=DAY)
     tasks.compliance_refresh.call()
     tasks.compliance_snapshot.call()  # 23:58: the provisional snapshot of today
     assert not ComplianceSnapshot.objects.filter(day=DAY, final=True).exists()
@@ -68,7 +68,9 @@ def test_midnight_freezes_yesterday_per_unit_and_starts_today_at_zero(world: Any
 
     # A morning update the new day counts today, and never changes yesterday's report.
     time_machine.move_to(_local(DAY + timedelta(days=1), 7, 0), tick=False)
-    PersonStatus.objects.filter(person=early.person).update(last_update_at=_local(DAY + timedelta(days=1), 6, 59))
+    PersonStatus.objects.filter(person=early.person).update(
+        last_update_at=_local(DAY + timedelta(days=1), 6, 59), last_update_day=DAY + timedelta(days=1)
+    )
     tasks.compliance_refresh.call()
     tasks.compliance_snapshot.call()
     assert numbers(compliance(api, admin, root.pk).json()["unit"]) == (4, 3, 3, 1)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,6 @@ def _raw_counts(unit: Any, campaign: Any) -> dict[str, int]:
     """The numbers from the raw tables, written out here independently of orgs.compliance."""
     d = today()
     start = timezone.make_aware(timezone.datetime.combine(campaign.starts_on, timezone.datetime.min.time()))
-    day0 = timezone.make_aware(timezone.datetime.combine(d, timezone.datetime.min.time()))
     out = {"members": 0, "confirmed": 0, "awaiting": 0, "declined": 0, "declared": 0, "updated_today": 0}
     for m in Member.objects.filter(unit__path__startswith=unit.path).select_related("person__status"):
         if not (m.unit.path == unit.path or m.unit.path.startswith(unit.path + "/")) or m.removed_at:
@@ -40,7 +38,7 @@ def _raw_counts(unit: Any, campaign: Any) -> dict[str, int]:
         status = getattr(m.person, "status", None) if m.person else None
         if status and status.last_declaration_at and status.last_declaration_at >= start:
             out["declared"] += 1
-        if status and status.last_update_at and day0 <= status.last_update_at < day0 + timedelta(days=1):
+        if status and status.last_update_day == d:  # an update for today, whenever it was sent
             out["updated_today"] += 1
     return out
 

@@ -26,8 +26,9 @@ from khaibao.people.models import Person
 from khaibao.places.models import Ward
 
 BEFORE = [("declarations", "0002_drop_redundant_indexes"), ("monitoring", "0010_drop_redundant_status_indexes")]
-# Monitoring up to its latest migration: the ORM reads the rows afterwards (0014, 0015: issue 19 C and D).
-AFTER = [("declarations", "0005_answers_sealed_swap"), ("monitoring", "0015_pending_assessment")]
+# Monitoring up to its latest migration: the ORM reads the rows afterwards (0014, 0015: issue 19 C and D;
+# 0016: the day an update is for).
+AFTER = [("declarations", "0005_answers_sealed_swap"), ("monitoring", "0016_status_last_update_day")]
 
 
 def raw(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:

@@ -18,7 +18,7 @@ from khaibao.accounts.phones import phone_index
 from khaibao.audit.models import AuditEvent
 from khaibao.monitoring.models import DailyUpdate, PersonStatus
 from khaibao.notifications.models import ChannelPreference
-from khaibao.people.models import HouseholdMembership, Person
+from khaibao.people.models import HouseholdMembership, IdNumberReview, Person
 from khaibao.people.persons import id_number_index
 from khaibao.smsin.models import InboundSms
 from khaibao.smsin.tests.helpers import CCCD, REGISTER, Gateway
@@ -157,7 +157,26 @@ def test_it_adds_the_self_entry_to_an_account_that_signed_in_on_the_web(world: A
     assert sms_person().account == account
 
 
-def test_it_links_a_person_a_volunteer_registered_with_this_phone(world: Any, gateway: Gateway, api: Any) -> None:
+def test_it_links_a_person_a_volunteer_registered_with_this_phone(world: Any, gateway: Gateway, api: Any, sms: Any) -> None:
+    # She agreed by the code sent to this phone (a typed phone alone hands nothing over).
+    resp = api.as_(world.volunteer).post("/volunteers/assisted", {
+        "consent_method": "code",
+        "full_name": "Phạm Thị Cúc", "sex": "female", "birth_year": 1940, "id_number": "001140000321",
+        "ward_code": 70, "phone": "0911000001",
+    })
+    assert resp.status_code == 201, resp.content
+    confirmed = api.as_(world.volunteer).post(
+        f"/volunteers/assisted/{resp.json()['id']}/confirm", {"code": sms.last_code(PHONE)}
+    )
+    assert confirmed.status_code == 200, confirmed.content
+    reply = gateway.reply("KB 001140000321 1940 70 PHAM THI CUC")
+    cuc = Person.objects.get(id_number_index=id_number_index("001140000321"))
+    assert cuc.account is not None
+    assert cuc.account.phone_index == phone_index(PHONE)
+    assert "Pham Thi Cuc" in reply
+
+
+def test_a_phone_a_volunteer_only_typed_hands_nothing_over(world: Any, gateway: Gateway, api: Any) -> None:
     resp = api.as_(world.volunteer).post("/volunteers/assisted", {
         "consent_method": "witnessed", "witness_name": "Trần Văn Chứng", "attested": True,
         "full_name": "Phạm Thị Cúc", "sex": "female", "birth_year": 1940, "id_number": "001140000321",
@@ -165,10 +184,14 @@ def test_it_links_a_person_a_volunteer_registered_with_this_phone(world: Any, ga
     })
     assert resp.status_code == 201, resp.content
     reply = gateway.reply("KB 001140000321 1940 70 PHAM THI CUC")
-    cuc = Person.objects.get(id_number_index=id_number_index("001140000321"))
-    assert cuc.account is not None
-    assert cuc.account.phone_index == phone_index(PHONE)
+    assisted = Person.objects.get(pk=resp.json()["person"]["id"])
+    assert assisted.account is None  # the volunteer's record stays theirs, not this phone's
+    # She is registered all the same, as a person of her own; the two records with one ID
+    # number go to the officials' duplicate review, as any other pair does.
+    mine = HouseholdMembership.objects.get(owner__phone_index=phone_index(PHONE), relation="self").person
+    assert mine.pk != assisted.pk
     assert "Pham Thi Cuc" in reply
+    assert IdNumberReview.objects.filter(person=mine, holder_id=assisted.pk).exists()
 
 
 # --- daily updates --------------------------------------------------------------------------
