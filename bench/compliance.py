@@ -159,7 +159,7 @@ def generate(url: str, *, members: int, units: int, seed: int) -> None:
             with cur.copy(
                 "COPY monitoring_personstatus (person_id, level, reasons, recommendations, ruleset_version, priority,"
                 " needs_attention, is_f0, contact_level, in_queue, missed_days, queue_rank, last_declaration_at,"
-                " last_update_at, last_activity_at) FROM STDIN"
+                " last_update_at, last_update_day, last_activity_at) FROM STDIN"
             ) as copy:
                 for pid in range(1, members + 1):
                     r = rng.random()
@@ -178,7 +178,8 @@ def generate(url: str, *, members: int, units: int, seed: int) -> None:
                         last_declaration = start - timedelta(days=1 + rng.random() * 30)
                         last_update = last_declaration
                     copy.write_row((pid, "low", None, "[]", "bench", 0, False, False, "", False, 0, 0,
-                                    last_declaration, last_update, last_update))
+                                    last_declaration, last_update,
+                                    last_update.astimezone(TZ).date() if last_update else None, last_update))
             log(f"{members} statuses ({declared / members:.1%} declared since the start,"
                 f" {updated / members:.1%} updated today)", started)
             with cur.copy(

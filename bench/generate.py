@@ -174,8 +174,8 @@ WHERE missed_days >= 2 AND monitoring_until >= %(today)s;
 UPDATE monitoring_personstatus SET lost_to_followup_at = now() - interval '30 minutes'
 WHERE missed_days >= %(lost_after)s AND monitoring_until >= %(today)s;
 
-UPDATE monitoring_personstatus ps SET last_update_at = x.at, last_activity_at = x.at
-FROM (SELECT person_id, max(updated_at) AS at FROM monitoring_dailyupdate GROUP BY person_id) x
+UPDATE monitoring_personstatus ps SET last_update_at = x.at, last_update_day = x.day, last_activity_at = x.at
+FROM (SELECT person_id, max(updated_at) AS at, max(day) AS day FROM monitoring_dailyupdate GROUP BY person_id) x
 WHERE x.person_id = ps.person_id;
 """
 

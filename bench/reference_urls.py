@@ -146,7 +146,8 @@ _FLOOR_PG = (
     " SELECT 'daily_update', 'low', 'low', false, '[]', '[\"five_k\"]', 'bench', 0, 0, CURRENT_TIMESTAMP,"
     " %(person)s, u.id FROM u RETURNING id, level, created_at),"
     " s AS (UPDATE monitoring_personstatus SET level = a.level, assessed_at = a.created_at,"
-    " last_update_at = a.created_at, last_activity_at = a.created_at FROM a WHERE person_id = %(person)s),"
+    " last_update_at = a.created_at, last_update_day = %(day)s, last_activity_at = a.created_at"
+    " FROM a WHERE person_id = %(person)s),"
     " e AS (INSERT INTO audit_auditevent (at, actor_id, actor_label, action, object_type, object_id, person_id,"
     " reason, ip, data, prev_hash) SELECT CURRENT_TIMESTAMP, %(account)s, '', 'bench.floor', 'DailyUpdate',"
     " u.id::text, %(person)s, '', '127.0.0.1', '{}', '' FROM u)"
@@ -164,7 +165,7 @@ _FLOOR_SQLITE = (
     " VALUES ('daily_update', 'low', 'low', 0, '[]', '[\"five_k\"]', 'bench', 0, 0, %(now)s, %(person)s,"
     " %(update)s) RETURNING id, level",
     "UPDATE monitoring_personstatus SET level = 'low', assessed_at = %(now)s, last_update_at = %(now)s,"
-    " last_activity_at = %(now)s WHERE person_id = %(person)s",
+    " last_update_day = %(day)s, last_activity_at = %(now)s WHERE person_id = %(person)s",
     "INSERT INTO audit_auditevent (at, actor_id, actor_label, action, object_type, object_id, person_id, reason,"
     " ip, data, prev_hash) VALUES (%(now)s, %(account)s, '', 'bench.floor', 'DailyUpdate', %(update)s,"
     " %(person)s, '', '127.0.0.1', '{}', '')",

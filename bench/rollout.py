@@ -116,14 +116,13 @@ def raw_counts(unit: Any, campaign: Any) -> dict[str, int]:
           count(*) FILTER (WHERE m.declined_at IS NULL AND m.confirmed_at IS NOT NULL
                              AND s.last_declaration_at >= %s),
           count(*) FILTER (WHERE m.declined_at IS NULL AND m.confirmed_at IS NOT NULL
-                             AND s.last_update_at >= %s AND s.last_update_at < %s)
+                             AND s.last_update_day = %s)
         FROM orgs_member m JOIN orgs_orgunit u ON u.id = m.unit_id
         LEFT JOIN monitoring_personstatus s ON s.person_id = m.person_id
         WHERE m.removed_at IS NULL AND (u.path = %s OR u.path LIKE %s)
     """
     with connection.cursor() as cur:
-        cur.execute(sql, [day_start(campaign.starts_on), day_start(today), day_start(today + timedelta(days=1)),
-                          unit.path, unit.path + "/%"])
+        cur.execute(sql, [day_start(campaign.starts_on), today, unit.path, unit.path + "/%"])
         row = cur.fetchone()
     return dict(zip(("members", "confirmed", "awaiting", "declined", "declared", "updated_today"), row, strict=True))
 
