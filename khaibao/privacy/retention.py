@@ -28,6 +28,8 @@ from khaibao.core.models import IdempotencyRecord
 from khaibao.declarations.models import Declaration
 from khaibao.exports.models import ExportJob
 from khaibao.monitoring.models import Assessment, DailyUpdate, PendingAssessment, PersonStatus
+from khaibao.monitoring.partitions import daily_updates_expired
+from khaibao.monitoring.partitions import partitions_drop_expired as daily_update_partitions_drop_expired
 from khaibao.notifications.models import Notification
 from khaibao.passes.models import PassCode
 from khaibao.people.models import Person
@@ -117,6 +119,18 @@ def _checkins_due(now: datetime) -> QuerySet[Any]:
     return due
 
 
+def _daily_updates_due(now: datetime) -> QuerySet[Any]:
+    return DailyUpdate.objects.filter(daily_updates_expired(timezone.localdate(now)))
+
+
+def _daily_updates_of_inactive(now: datetime) -> QuerySet[Any]:
+    # The updates still within their own period whose person is inactive: the consent notice
+    # promises they go RETENTION_HEALTH_DAYS after the last activity, and on PostgreSQL the
+    # month partition holding the last ones may stay up to a month longer. Disjoint from
+    # `_daily_updates_due` (no row counted twice), and on PostgreSQL it reads only the kept months.
+    return _of_inactive(DailyUpdate)(now).exclude(daily_updates_expired(timezone.localdate(now)))
+
+
 def _shells_due(now: datetime) -> QuerySet[Any]:
     ids = Erasure.objects.filter(status=ErasureStatus.DONE, shell_until__lte=now).values("person_id")
     return Person.objects.filter(pk__in=ids)
@@ -132,7 +146,11 @@ def _hours(hours: Callable[[], int]) -> Callable[[], timedelta]:
 
 RULES: list[Rule] = [
     Rule("declarations", "delete", _of_inactive(Declaration)),
-    Rule("daily_updates", "delete", _of_inactive(DailyUpdate)),
+    # A daily update is kept RETENTION_HEALTH_DAYS after its own day whatever the activity
+    # (monitoring/partitions.py owns the horizon; on PostgreSQL by whole months, dropped by
+    # retention_run first), and no longer than the person's other health data.
+    Rule("daily_updates", "delete", _daily_updates_due),
+    Rule("daily_updates_of_inactive", "delete", _daily_updates_of_inactive),
     Rule("assessments", "delete", _of_inactive(Assessment)),
     Rule("contacts", "delete", _of_inactive(Contact)),
     Rule("zone_warnings", "delete", _of_inactive(ZoneWarning)),
@@ -200,9 +218,10 @@ def retention_run(
     now = now or timezone.now()
     size = settings.RETENTION_BATCH_SIZE
     done: dict[str, int] = {}
-    # Whole days of check-ins first (PostgreSQL; each drop audited on its own), so that the
-    # row-by-row rule below finds only the default partition's rows.
+    # Whole days of check-ins and whole months of daily updates first (PostgreSQL; each drop
+    # audited on its own), so that the row-by-row rules below find only the default partitions' rows.
     checkin_partitions_drop_expired(today=timezone.localdate(now))
+    daily_update_partitions_drop_expired(today=timezone.localdate(now))
     for rule in RULES:
         batches = 0
         while max_batches is None or batches < max_batches:

@@ -117,6 +117,29 @@ def test_it_drops_only_months_wholly_past_retention(world, settings):
     assert tasks.daily_update_partitions.call()["dropped"] == []
 
 
+def test_it_drops_by_the_one_horizon_the_retention_job_uses(world, settings):
+    # The setting is the only source of the period: change it and the month dropped follows.
+    settings.RETENTION_HEALTH_DAYS = 40
+    today = timezone.localdate()
+    horizon = partitions.daily_update_keep_from(today)
+    assert horizon == today - timedelta(days=40)
+    straddling = month_start(horizon)
+    past = month_add(straddling, -1)
+    partitions.partitions_ensure([past, straddling])
+    stray = _update(world.lan_self, month_add(past, -2) + timedelta(days=9))  # in the default partition
+    straddling_first = _update(world.lan_self, straddling)
+
+    assert partitions.partitions_drop_expired(today=today) == [partition_name(past)]
+
+    # What is left past the rule for the retention job's rows: only the default partition's.
+    expired = set(DailyUpdate.objects.filter(partitions.daily_updates_expired(today)).values_list("pk", flat=True))
+    assert expired == {stray.pk}
+    assert DailyUpdate.objects.filter(pk=straddling_first.pk).exists()
+    # A longer period keeps the straddling month's first day.
+    settings.RETENTION_HEALTH_DAYS = 400
+    assert partitions.partitions_drop_expired(today=today) == []
+
+
 def test_it_prunes_partitions_for_a_day_range(world):
     this_month = month_start(timezone.localdate())
     _update(world.lan_self, this_month)

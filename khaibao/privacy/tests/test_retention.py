@@ -5,8 +5,9 @@ import os
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
@@ -18,11 +19,13 @@ from khaibao.audit.models import AuditEvent
 from khaibao.audit.services import audit_record, audit_verify
 from khaibao.core.models import IdempotencyRecord
 from khaibao.declarations.models import Declaration
+from khaibao.monitoring import partitions
 from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
 from khaibao.monitoring.pending import pending_assess_all
 from khaibao.notifications.models import Notification
 from khaibao.passes.models import PassCode
 from khaibao.people.models import Person
+from khaibao.privacy.retention import retention_run
 from khaibao.privacy.tasks import retention_purge
 from khaibao.privacy.tests.helpers import declare_and_update, rollups
 from khaibao.reports.models import Report, ReportStatus
@@ -44,7 +47,11 @@ def test_it_shows_what_would_go_without_changing_anything(world, api):
     with time_machine.travel(timezone.now() + timedelta(days=181)):
         output = _run("--dry-run")
     assert _line(output, "declarations") == ["declarations", "delete", "1"]
-    assert _line(output, "daily_updates") == ["daily_updates", "delete", "1"]
+    # Past its own period (day by day), or — on PostgreSQL, its month not over — with the
+    # inactive person's other health data; never counted twice.
+    updates = [_line(output, table) for table in ("daily_updates", "daily_updates_of_inactive")]
+    assert [action for _, action, _ in updates] == ["delete", "delete"]
+    assert sum(int(count) for _, _, count in updates) == 1
     assert _line(output, "person_statuses") == ["person_statuses", "delete", "1"]
     assert "Nothing was changed" in output
     assert Declaration.objects.filter(person=world.lan_child).count() == 1
@@ -85,6 +92,84 @@ def test_it_erases_health_data_after_the_period_and_keeps_the_statistics(world, 
     assert rollups() == before
     event = AuditEvent.objects.filter(action="privacy.retention").get()
     assert event.data["counts"]["declarations"] == 1
+
+
+def _update_on(person: Any, day: date) -> DailyUpdate:
+    return DailyUpdate.objects.create(person=person, day=day, feeling="well", updated_as="self")
+
+
+def test_it_erases_an_active_persons_daily_updates_past_their_own_period(world, api, settings):
+    # One rule on every database (docs/privacy.md, "How long"): a daily update is kept
+    # RETENTION_HEALTH_DAYS after its own day, however active the person is.
+    settings.RETENTION_HEALTH_DAYS = 60
+    declare_and_update(api.as_(world.lan), world.lan_self)  # Lan is active today
+    today = timezone.localdate()
+    horizon = partitions.daily_update_keep_from(today)
+    assert horizon == today - timedelta(days=60)
+    old = _update_on(world.lan_self, partitions.month_start(horizon) - timedelta(days=20))  # a month wholly past
+    just_past = _update_on(world.lan_self, horizon - timedelta(days=1))
+    first_kept = _update_on(world.lan_self, horizon)
+    linked = Assessment.objects.create(
+        person=world.lan_self, source="daily_update", daily_update=old, level="low", engine_level="low",
+        ruleset_version="test",
+    )
+
+    done = retention_run()
+
+    days = set(DailyUpdate.objects.filter(person=world.lan_self).values_list("day", flat=True))
+    assert old.day not in days
+    assert {first_kept.day, today} <= days
+    # Day by day on a plain table; on PostgreSQL a month leaves whole, so the days of the month
+    # straddling the horizon stay until all of it is past.
+    straddles = partitions.month_start(horizon) < horizon
+    assert (just_past.day in days) == (partitions.is_partitioned() and straddles)
+    assert done["daily_updates"] == 3 - len(days & {old.day, just_past.day, first_kept.day})
+    linked.refresh_from_db()
+    assert linked.daily_update_id is None
+    # Her other health data follows her activity.
+    assert Declaration.objects.filter(person=world.lan_self).exists()
+    assert PersonStatus.objects.filter(person=world.lan_self).exists()
+
+
+def test_it_erases_an_inactive_persons_recent_updates_with_their_other_health_data(world, api):
+    # The consent notice promises the updates go RETENTION_HEALTH_DAYS after the last activity,
+    # even those a month partition on PostgreSQL would keep a little longer.
+    declare_and_update(api.as_(world.lan), world.lan_child)
+    PersonStatus.objects.filter(person=world.lan_child).update(last_activity_at=timezone.now() - timedelta(days=181))
+
+    assert _line(_run("--dry-run"), "daily_updates_of_inactive") == ["daily_updates_of_inactive", "delete", "1"]
+    done = retention_run()
+
+    assert done["daily_updates_of_inactive"] == 1
+    assert "daily_updates" not in done
+    assert not DailyUpdate.objects.filter(person=world.lan_child).exists()
+    assert not Declaration.objects.filter(person=world.lan_child).exists()
+
+
+@pytest.mark.postgres_only
+def test_it_drops_whole_months_of_daily_updates_first_then_the_default_partitions_rows(world, settings):
+    settings.RETENTION_HEALTH_DAYS = 40
+    today = timezone.localdate()
+    straddling = partitions.month_start(partitions.daily_update_keep_from(today))
+    past = partitions.month_add(straddling, -1)
+    partitions.partitions_ensure([past, straddling])
+    in_past_month = _update_on(world.lan_self, past + timedelta(days=3))
+    stray = _update_on(world.lan_self, partitions.month_add(past, -2) + timedelta(days=9))  # its month has no partition
+    in_straddling = _update_on(world.lan_self, straddling)
+
+    done = retention_run()
+
+    names = [p.name for p in partitions.partitions_list()]
+    assert partitions.partition_name(past) not in names
+    assert partitions.partition_name(straddling) in names
+    kept = set(DailyUpdate.objects.filter(person=world.lan_self).values_list("pk", flat=True))
+    assert in_past_month.pk not in kept
+    assert stray.pk not in kept
+    assert in_straddling.pk in kept
+    assert done["daily_updates"] == 1  # the default partition's row; the month went whole
+    drop = AuditEvent.objects.get(action="daily_update.partition_drop")
+    assert drop.data["partition"] == partitions.partition_name(past)
+    assert drop.data["horizon"] == partitions.daily_update_keep_from(today).isoformat()
 
 
 def test_it_keeps_an_update_stored_first_by_someone_inactive_until_it_is_assessed(world, api, settings):

@@ -19,7 +19,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(
-            f"Periods: health data {settings.RETENTION_HEALTH_DAYS} days after last activity, "
+            f"Periods: health data {settings.RETENTION_HEALTH_DAYS} days after last activity (a daily update also"
+            f" {settings.RETENTION_HEALTH_DAYS} days after its own day), "
             f"notifications {settings.RETENTION_NOTIFICATION_DAYS} days, closed reports "
             f"{settings.RETENTION_REPORT_DAYS} days, audit events {settings.RETENTION_AUDIT_DAYS} days, "
             f"codes and sessions {settings.RETENTION_SHORT_LIVED_HOURS} hours."
