@@ -109,7 +109,14 @@ class Assessment:
 
 def zone_counts(zone: ZoneFact, rules: RuleSet) -> bool:
     """Whether a zone makes travel there "travel in an epidemic zone" under these rules."""
-    return zone.level >= rules.zone_min_level or (rules.zone_lockdown_counts and zone.lockdown)
+    return level_counts(level=zone.level, lockdown=zone.lockdown, rules=rules)
+
+
+def level_counts(*, level: int, lockdown: bool, rules: RuleSet) -> bool:
+    """The rule itself, for a zone's level and lockdown: at least the rule set's lowest epidemic
+    level, or under lockdown where the rule set counts that. The engine (above), the public check
+    (zones.selectors.counts_as_epidemic) and who a zone warns (zones.zones.level_warns) ask this."""
+    return level >= rules.zone_min_level or (rules.zone_lockdown_counts and lockdown)
 
 
 def _place_matches(trip: TravelFact, zone: ZoneFact) -> bool:

@@ -19,7 +19,7 @@ from khaibao.declarations.travel import place_keys
 from khaibao.people.access import visible_people
 from khaibao.people.models import Person
 from khaibao.places.models import Province, Ward
-from khaibao.risk.engine import TravelFact, ZoneFact, current_rules
+from khaibao.risk.engine import TravelFact, ZoneFact, current_rules, level_counts
 from khaibao.zones.index import Entry, zone_index
 from khaibao.zones.models import Place, PlaceVersion, Zone, ZoneVersion, ZoneWarningRun
 
@@ -369,8 +369,7 @@ def counts_as_epidemic(entry: Entry) -> bool:
     """Whether an entry is an epidemic area for the active rule set (places always are)."""
     if entry.kind != "zone" or entry.level is None:
         return True
-    rules = current_rules()
-    return entry.level >= rules.zone_min_level or (rules.zone_lockdown_counts and entry.lockdown)
+    return level_counts(level=entry.level, lockdown=entry.lockdown, rules=current_rules())
 
 
 def household_home_wards(user: Any) -> list[Ward]:

@@ -274,8 +274,7 @@ def zone_change_kind(old: ZoneValues, new: ZoneValues, now: datetime) -> str | N
 def level_warns(*, level: int, lockdown: bool, isolation: bool) -> bool:
     """Whether a zone at this level and with these measures warns anyone at all (the rule set's
     lowest warning level; lockdown and isolation count too)."""
-    rules = engine.current_rules()
-    return level >= rules.zone_min_level or (rules.zone_lockdown_counts and lockdown) or isolation
+    return engine.level_counts(level=level, lockdown=lockdown, rules=engine.current_rules()) or isolation
 
 
 def _warns(values: ZoneValues, change: str) -> bool:
