@@ -6,6 +6,10 @@ person checked in there during the window; later steps warn and re-assess the ex
 warned, a batch per transaction holding the run row's lock. A killed run continues with the
 exposures still unwarned; the unique (run, person) row and the notifications' dedupe key warn a
 person once per run.
+
+Where stays sealed (docs/venues.md): an exposure holds its venue as `venue_sealed`, and the
+warning names neither the venue nor the time — a notification is a plain row kept 90 days and
+goes out by SMS; its link opens the person's status page, which reads them from the sealed row.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
+from khaibao.core import rowsql
 from khaibao.monitoring.assessment import person_reassess
 from khaibao.monitoring.models import LEVEL_ORDER
 from khaibao.monitoring.sources import ExposureSource
@@ -33,7 +37,7 @@ from khaibao.venues.models import (
     VenueExposure,
     VenueExposureRun,
 )
-from khaibao.venues.sealing import venue_index
+from khaibao.venues.sealing import venue_index, venue_seal
 from khaibao.zones.selectors import warnable_q
 
 WARNING_KIND = "venue_exposure"
@@ -74,28 +78,30 @@ def _match(run: VenueExposureRun, now: datetime) -> int:
             .values("person_id").annotate(first_at=Min("at"), first_day=Min("day")).values_list("person_id", "first_at", "first_day")
         )
         select_sql, params = rows.query.sql_with_params()
+        # The venue is sealed in Python (the key never reaches SQL): one token for the venue's
+        # rows of this run, as a household's check-ins share theirs (statements.py).
+        sealed = rowsql.param(VenueExposure, "venue_sealed", venue_seal(venue_id))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                INSERT INTO venues_venueexposure (run_id, venue_id, exposure, created_at, person_id, checked_in_at, "on")
+                INSERT INTO venues_venueexposure (run_id, venue_sealed, exposure, created_at, person_id, checked_in_at, "on")
                 SELECT %s, %s, %s, %s, m.* FROM ({select_sql}) m WHERE true
                 ON CONFLICT DO NOTHING
                 """,  # noqa: S608 -- only the ORM's SQL is interpolated; values are parameters
-                [run.pk, venue_id, EXPOSURE_CODE, now, *params],
+                [run.pk, sealed, EXPOSURE_CODE, now, *params],
             )
             added += max(cursor.rowcount, 0)
     return added
 
 
-def _message(exposure: VenueExposure) -> tuple[Any, Any]:
-    when = f"{timezone.localtime(exposure.checked_in_at):%H:%M %d/%m/%Y}"
+def _message() -> tuple[Any, Any]:
+    # Neither the venue, the time nor the subject (a place's name may be the venue's): the
+    # notification is stored in clear and sent by SMS; the status page it links to says where and
+    # when, read from the sealed exposure.
     title = gettext_lazy("Warning: a place you checked in at")
-    body = format_lazy(
-        gettext_lazy(
-            "Present at {venue} at {time}, at the same time as a case or an epidemic place ({subject}). "
-            "Open Khai Báo to see your risk level and what to do."
-        ),
-        venue=exposure.venue.name, time=when, subject=exposure.run.label,
+    body = gettext_lazy(
+        "You checked in at a place at the same time as a case or an epidemic place. "
+        "Open Khai Báo to see where and when, your risk level and what to do."
     )
     return title, body
 
@@ -107,7 +113,7 @@ def _warn(run: VenueExposureRun, exposure: VenueExposure, now: datetime) -> None
     assessment = person_reassess(person=person, reason=f"venue:{run.subject}", now=now)
     if LEVEL_ORDER.get(assessment.level, 0) > LEVEL_ORDER.get(before, 0):
         run.raised += 1
-    title, body = _message(exposure)
+    title, body = _message()
     notify_person(
         person=person, kind=WARNING_KIND, title=title, body=body,
         link=reverse("web:person_status", args=[person.pk]),
@@ -129,7 +135,7 @@ def exposure_run_step(*, run_id: int, size: int | None = None) -> VenueExposureR
     else:
         batch = list(
             VenueExposure.objects.filter(run=run, warned_at__isnull=True)
-            .select_related("person__status", "venue", "run").order_by("pk")[: size or batch_size()]
+            .select_related("person__status").order_by("pk")[: size or batch_size()]
         )
         for exposure in batch:
             _warn(run, exposure, now)

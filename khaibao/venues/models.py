@@ -9,6 +9,9 @@ the citizen's own list) — a database dump says when someone checked in, never 
 An exposure run (`VenueExposureRun`) is the warning job of one subject — a place notice, a zone
 version or a case's recorded visit — over the venues it covers; it writes one `VenueExposure`
 per person, which the assessment reads as an exposure (settings.ASSESSMENT_EXPOSURE_SOURCES).
+The exposure, the run and the case's visit hold their venues sealed too (sealing.py): joined
+together, the tables say that someone was exposed, when, and by which subject (a published place
+or zone, as a zone warning does, or "a case"), never at which venue.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from khaibao.core.fields import EncryptedTextField
+from khaibao.core.fields import EncryptedJSONField, EncryptedTextField
 
 
 class VenueKind(models.TextChoices):
@@ -133,12 +136,16 @@ class VenueExposureRun(models.Model):
     `subject` is unique ("place-version:12", "zone-version:5", "case-visit:3"): publishing the
     same version twice starts no second run. Matching is one INSERT … SELECT per venue; the
     warnings follow in batches of exposures not yet warned, so a killed run resumes where it was.
+    `venue_ids` is sealed: a case's run covers one venue, and its exposures name the run — in
+    clear, the two would say where everyone warned (and the case) had been.
     """
 
     subject = models.CharField(max_length=60)  # unique: Meta (no LIKE index: matched exactly)
     kind = models.CharField(max_length=10, choices=RunKind.choices)
-    label = models.CharField(max_length=300)  # what the warning names: the place, zone or "a case"
-    venue_ids = models.JSONField(default=list)
+    label = models.CharField(max_length=300)  # what the warning names: the published place or zone, or "a case"
+    # Read only by the job and to count them, never filtered in SQL. NULL only in a row written
+    # before migration 0004 and not yet sealed (migration 0006 seals the last of them).
+    venue_ids = EncryptedJSONField(default=list, null=True)
     window_start = models.DateTimeField()
     window_end = models.DateTimeField()
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING)
@@ -162,12 +169,17 @@ class VenueExposure(models.Model):
     """A person was checked in at a venue during a run's window: warned once and re-assessed.
 
     `exposure` is the risk engine's exposure code and `on` the local day of the check-in: the
-    assessment reads this table as an exposure source (monitoring/sources.py)."""
+    assessment reads this table as an exposure source (monitoring/sources.py). The venue is
+    sealed as in `CheckIn`: `venue_sealed` (its id, encrypted) for the person's own pages. No
+    blind index: nothing looks exposures up or groups them by venue (a run may cover many
+    venues, so the run alone does not say which one)."""
 
     # Indexed by venue_exposure_once (run, person), which starts with it.
     run = models.ForeignKey(VenueExposureRun, on_delete=models.CASCADE, related_name="exposures", db_index=False)
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="venue_exposures")
-    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+")
+    # NULL only in a row written before migration 0004 and not yet sealed (migration 0006 seals
+    # the last of them; NOT NULL is not added afterwards: it would scan the table under lock).
+    venue_sealed = EncryptedTextField(null=True)
     checked_in_at = models.DateTimeField()
     on = models.DateField()
     exposure = models.CharField(max_length=30, default="venue_exposure")
@@ -186,10 +198,16 @@ class VenueExposure(models.Model):
 
 class CaseVisit(models.Model):
     """An official recorded that a case (F0) was at a venue during a period: the subject of a
-    run that warns everyone checked in there meanwhile."""
+    run that warns everyone checked in there meanwhile.
+
+    The venue is sealed (`venue_sealed`, as in `CheckIn`): the run copies the venue when the visit
+    is recorded (sealed too) and nothing reads it back, while `case_person` stays a foreign key —
+    the job leaves the case out of their own run in SQL and erasure deletes the person's visits.
+    A dump says that a case's visit was recorded and when, never where."""
 
     case_person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
-    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="case_visits")
+    # NULL only in a row written before migration 0004 and not yet sealed (as VenueExposure's).
+    venue_sealed = EncryptedTextField(null=True)
     start = models.DateTimeField()
     end = models.DateTimeField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -22,6 +22,7 @@ from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
 from khaibao.people.access import access_person_for_user
 from khaibao.venues.models import CaseVisit, RunKind, Venue, VenueExposureRun
+from khaibao.venues.sealing import venue_seal
 from khaibao.venues.tasks import venue_exposure_run
 from khaibao.zones.geometry import Area, polygon_parse
 from khaibao.zones.models import PlaceVersion, ZoneVersion
@@ -136,8 +137,12 @@ def case_visit_record(
             "days": settings.VENUE_CHECKIN_KEEP_DAYS}
     if errors:
         raise ServiceError(_("Check the period of the visit."), fields=errors)
-    visit = CaseVisit.objects.create(case_person=person, venue=venue, start=start, end=min(end, now), recorded_by=actor)
-    audit_record(actor=actor, action="venue.case_visit", obj=visit, person_id=person.pk, ip=ip, data={"venue": venue.pk})
+    visit = CaseVisit.objects.create(
+        case_person=person, venue_sealed=venue_seal(venue.pk), start=start, end=min(end, now), recorded_by=actor
+    )
+    # The event names the case and the visit, never the venue: in clear beside the person, a
+    # year in the trail, it would say where the case went (the visit holds it sealed).
+    audit_record(actor=actor, action="venue.case_visit", obj=visit, person_id=person.pk, ip=ip)
     run = _run_create(
         subject=f"case-visit:{visit.pk}", kind=RunKind.CASE, label=str(_("a case")), venue_ids={venue.pk},
         start=visit.start, end=visit.end, actor=actor,

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from khaibao.accounts.models import Account, Role
+from khaibao.core.keyset import KeysetPage, keyset_page
 from khaibao.people.access import household_people, jurisdiction_q, visible_people
 from khaibao.venues.models import CheckIn, Venue, VenueExposure, VenueKind, VenueStatus
 from khaibao.venues.sealing import venue_index, venue_unseal
@@ -143,7 +144,17 @@ def venues_for_official(
     if query.strip():
         term = query.strip()
         venues = venues.filter(Q(name__icontains=term) | Q(code__iexact=term.replace(" ", "")) | Q(street__icontains=term))
-    return venues.order_by("status", "-created_at")
+    return venues.order_by("status", "-created_at", "-pk")
+
+
+def venues_for_official_page(
+    account: Account, *, status: str = "", kind: str = "", query: str = "", cursor: str | None = None,
+    limit: int = 200,
+) -> KeysetPage[Venue]:
+    """One page of `venues_for_official` after `cursor` (keyset on status, newest, id) with how
+    many venues match in all (venue_ward_status serves the area's COUNT)."""
+    venues = venues_for_official(account, status=status, kind=kind, query=query)
+    return keyset_page(venues, cursor=cursor, limit=limit, count=True)
 
 
 def venue_for_official(account: Account, venue_id: int) -> Venue:
@@ -194,20 +205,36 @@ def venues_checkins_on(venues: list[Venue], *, day: date | None = None) -> dict[
     return {v.pk: found.get(v.pk, 0) for v in venues}
 
 
+def _exposure_venue_names(exposures: list[VenueExposure]) -> dict[int, str]:
+    """The venue's name of each exposure (by exposure id), unsealed: one query for them all."""
+    ids = {e.pk: venue_unseal(e.venue_sealed) for e in exposures if e.venue_sealed}
+    names = dict(Venue.objects.filter(pk__in=set(ids.values())).values_list("pk", "name")) if ids else {}
+    return {pk: names.get(venue_id, "") for pk, venue_id in ids.items()}
+
+
 def exposures_for_account(account: Account) -> list[dict[str, Any]]:
     """The venue exposures of `account`'s household: "present at {venue} at {time}"."""
     if account.role != Role.CITIZEN:
         return []
+    exposures = list(
+        VenueExposure.objects.filter(person__in=visible_people(account).values("pk"))
+        .select_related("run", "person").defer("run__venue_ids").order_by("-checked_in_at")[:50]
+    )
+    names = _exposure_venue_names(exposures)
     return [
-        {"person": e.person.full_name, "venue": e.venue.name, "at": e.checked_in_at, "label": e.run.label}
-        for e in VenueExposure.objects.filter(person__in=visible_people(account).values("pk"))
-        .select_related("venue", "run", "person").order_by("-checked_in_at")[:50]
+        {"person": e.person.full_name, "venue": names.get(e.pk, ""), "at": e.checked_in_at, "label": e.run.label}
+        for e in exposures
     ]
 
 
 def exposures_of(person_id: int) -> list[dict[str, Any]]:
     """A person's venue exposures (for their own status page and the case view)."""
+    exposures = list(
+        VenueExposure.objects.filter(person_id=person_id).select_related("run").defer("run__venue_ids")
+        .order_by("-checked_in_at")
+    )
+    names = _exposure_venue_names(exposures)
     return [
-        {"venue": e.venue.name, "at": e.checked_in_at, "label": e.run.label, "kind": e.run.kind}
-        for e in VenueExposure.objects.filter(person_id=person_id).select_related("venue", "run").order_by("-checked_in_at")
+        {"venue": names.get(e.pk, ""), "at": e.checked_in_at, "label": e.run.label, "kind": e.run.kind}
+        for e in exposures
     ]
