@@ -69,13 +69,15 @@ class ContactOut(Schema):
     full_name: str | None = Field(None, description="null when the contact lives outside your jurisdiction")
     initials: str
     kind: str
+    kind_label: str = Field(..., description="the kind of contact in words")
     contact_date: date
     level: str = Field(..., description='"F1" (contact of an F0) or "F2" (contact of an F1)')
+    level_label: str = Field(..., description='the level in words, e.g. "Close contact (F1)"')
     matched_by: str = Field(..., description='"id_number", "phone" or "new"')
     invited: bool
-    ward_code: int
-    ward_name: str
-    province_name: str
+    ward_code: int | None = Field(None, description="null when the contact lives outside your jurisdiction")
+    ward_name: str | None = Field(None, description="null when the contact lives outside your jurisdiction")
+    province_name: str | None = Field(None, description="null when the contact lives outside your jurisdiction")
     registered_at: datetime
     registered_by: str
 

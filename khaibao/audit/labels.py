@@ -77,6 +77,9 @@ ACTIONS: dict[str, ActionInfo] = {
     "checkin.create": _a("venues", gettext_lazy("Checked in at a venue")),
     "checkin.delete": _a("venues", gettext_lazy("Check-in deleted")),
     "checkin.partition_drop": _a("system", gettext_lazy("Old check-ins deleted (one day's partition)")),
+    "contact.lookup_refused": _a(
+        "follow_up", gettext_lazy("Contact looked up by ID number or phone: no one registered (refused)")
+    ),
     "contact.register": _a("follow_up", gettext_lazy("Contact registered")),
     "daily_update.assess": _a("system", gettext_lazy("Daily update assessed after a rush (sent while the service was busy)")),
     "daily_update.create": _a("declarations", gettext_lazy("Daily update sent")),
@@ -162,6 +165,9 @@ ACTIONS: dict[str, ActionInfo] = {
     "report.status": _a("reports", gettext_lazy("Report status changed")),
     "report.submit": _a("reports", gettext_lazy("Report sent")),
     "report.to_case": _a("reports", gettext_lazy("Report turned into a case")),
+    "report.to_case_refused": _a(
+        "reports", gettext_lazy("Report not turned into a case: ID number or phone not registered, or outside the area")
+    ),
     "report.view": _a("reports", gettext_lazy("Report opened")),
     "risk_declaration.submit": _a("declarations", gettext_lazy("Risk-factor declaration sent")),
     "session.end": _a("sign_in", gettext_lazy("App signed out")),
@@ -176,6 +182,10 @@ ACTIONS: dict[str, ActionInfo] = {
     "venue.suspended": _a("venues", gettext_lazy("Venue suspended")),
     "venue.verified": _a("venues", gettext_lazy("Venue verified")),
     "volunteer.appoint": _a("household", gettext_lazy("Volunteer appointed")),
+    "volunteer.appoint_limited": _a(
+        "household", gettext_lazy("Volunteer appointments paused: too many phones without an account")
+    ),
+    "volunteer.appoint_refused": _a("household", gettext_lazy("Volunteer not appointed: no citizen account with this phone")),
     "volunteer.revoke": _a("household", gettext_lazy("Volunteer appointment ended")),
     **{f"zone.{change}": _a("zones", labels[0]) for change, labels in _ZONE_CHANGES.items()},
     **{f"place.{change}": _a("zones", labels[1]) for change, labels in _ZONE_CHANGES.items()},
@@ -234,8 +244,10 @@ REASONS: dict[str, Promise] = {
     "declarations": gettext_lazy("Reading the declarations"),
     "household_limit": gettext_lazy("Raising the household's limit"),
     "id_review_view": gettext_lazy("Reviewing a duplicate ID number"),
+    "report_to_case": gettext_lazy("Turning a report into a case"),
     "status": gettext_lazy("Reading the status"),
     "view": gettext_lazy("Viewing the record"),
+    "volunteer_appoint": gettext_lazy("Appointing a volunteer"),
 }
 # "zone:12:v3": re-assessed because zone 12 reached version 3 (zones/services.py).
 _ZONE_REASON = re.compile(r"^(zone|place):(\d+):v(\d+)$")

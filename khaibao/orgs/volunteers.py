@@ -19,10 +19,12 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from khaibao.accounts import ratelimit
 from khaibao.accounts.models import Account, Role, ScopeLevel
 from khaibao.accounts.phones import phone_index
 from khaibao.audit.services import audit_record
-from khaibao.core.errors import ServiceError
+from khaibao.core.errors import RateLimited, ServiceError
+from khaibao.core.keyset import KeysetPage, keyset_page
 from khaibao.orgs.access import subtree_q
 from khaibao.orgs.models import OrgUnit
 from khaibao.people import validators as v
@@ -32,6 +34,11 @@ from khaibao.people.selectors import masked_phone
 APPOINTMENT_MAX_DAYS = 366
 # The most people one appointment may let a volunteer assist at once (issue 18, item 6).
 ASSISTED_MAX = 200
+# Phones without a citizen account one appointer may try per hour before appointing pauses: the
+# refusal says whether a phone has an account (docs/security.md, "known, audited oracle"), and
+# typing mistakes are few; appointing citizens who do have an account never counts.
+PHONE_MISSES_PER_HOUR = 10
+_MISS_WINDOW = 3600
 
 
 def appointments_visible_to(user: Any) -> QuerySet[VolunteerAppointment]:
@@ -42,6 +49,13 @@ def appointments_visible_to(user: Any) -> QuerySet[VolunteerAppointment]:
     if getattr(user, "role", None) == Role.OFFICIAL and user.scope_level == ScopeLevel.WARD and user.scope_ward_id:
         return qs.filter(ward_id=user.scope_ward_id)
     return qs.none()
+
+
+def appointments_page(user: Any, *, cursor: str | None = None, limit: int = 200) -> KeysetPage[VolunteerAppointment]:
+    """One page of `appointments_visible_to`, newest first (keyset on starts_at, id), with how
+    many there are in all."""
+    listed = appointments_visible_to(user).order_by("-starts_at", "-pk")
+    return keyset_page(listed, cursor=cursor, limit=limit, count=True)
 
 
 def access_appointment(user: Any, appointment_id: int) -> VolunteerAppointment:
@@ -93,6 +107,11 @@ def volunteer_appoint(
 
     An organisation admin appoints for a unit of their subtree (default: their own unit; a
     unit outside it is 404); a ward health official appoints for their ward. Anyone else: 403.
+
+    A phone without a citizen account is refused (400) — a known oracle, kept because an
+    appointment needs an account — and each such refusal is audited (`volunteer.appoint_refused`,
+    with the phone's blind index, never the phone). After PHONE_MISSES_PER_HOUR of them an
+    appointer is refused (429, audited) whatever the phone, until the hour is over.
     """
     org_unit: OrgUnit | None = None
     ward_id: int | None = None
@@ -105,6 +124,15 @@ def volunteer_appoint(
     else:
         raise ServiceError(_("Only organisation admins and ward health officials appoint volunteers."),
                            code="forbidden", status=403)
+    misses_key = f"volunteer-phone-misses:{actor.pk}"
+    # Before the lookup, so that once paused the answer no longer depends on the phone.
+    if ratelimit.count(misses_key) >= PHONE_MISSES_PER_HOUR:
+        audit_record(actor=actor, action="volunteer.appoint_limited", reason="volunteer_appoint", ip=ip,
+                     data={"limit": PHONE_MISSES_PER_HOUR})
+        raise RateLimited(
+            _("Too many phone numbers without an account were tried in the last hour. Try again later."),
+            retry_after=_MISS_WINDOW,
+        )
     errors: dict[str, str] = {}
     citizen: Account | None = None
     try:
@@ -112,11 +140,18 @@ def volunteer_appoint(
     except ValidationError as exc:
         errors["phone"] = exc.messages[0]
     else:
+        index = phone_index(normalised) if normalised else ""
         citizen = Account.objects.filter(
-            phone_index=phone_index(normalised), role=Role.CITIZEN, is_active=True
+            phone_index=index, role=Role.CITIZEN, is_active=True
         ).first() if normalised else None
         if citizen is None:
             errors["phone"] = _("No citizen has signed in with this phone number yet.")
+        if citizen is None and normalised:
+            ratelimit.hit(misses_key, window_seconds=_MISS_WINDOW)
+            # Outside any transaction, before the refusal: whoever tries phones shows in the trail.
+            audit_record(actor=actor, action="volunteer.appoint_refused", reason="volunteer_appoint", ip=ip,
+                         data={"outcome": "no_account", "phone_index": index,
+                               "org_unit_id": org_unit.pk if org_unit else None, "ward_id": ward_id})
     now = timezone.now()
     if expires_at <= now:
         errors["expires_at"] = _("The expiry must be in the future.")

@@ -356,20 +356,45 @@ def _case_person(*, actor: Account, report: Report, data: CaseInput, ip: str) ->
         raise ServiceError(_("Some fields are not valid."), fields=errors)
     # The same matching and creation as contact tracing: an ID number or phone finds an
     # existing person; otherwise a new person in the report's ward, in no household.
-    person, _how = tracing.person_match(clean)
+    person, how = tracing.person_match(clean)
     if person is None:
-        person = tracing.person_create_outside_households(actor=actor, clean=clean, ip=ip)
+        return tracing.person_create_outside_households(actor=actor, clean=clean, ip=ip)
+    if not visible_people(actor).filter(pk=person.pk).exists():
+        # Answered as a person_id outside the area is (the access layer's "not in your area"):
+        # the person's id — and the case that would open in their name — stay out of reach;
+        # break the glass is the audited way to them.
+        field = "id_number" if how == "id_number" else "phone"
+        raise tracing.LookupRefused(
+            _("Some fields are not valid."), fields={field: _("No person with this number in your area.")},
+            lookup=tracing.lookup_indexes(clean), outcome="outside_area", person_id=person.pk,
+        )
     return person
 
 
-@transaction.atomic
 def report_to_case(*, actor: Any, report: Report, data: CaseInput, ip: str = "") -> Person:
     """Turn a report about a person (a suspected case, or someone back from an epidemic area
     not declared or not isolating) into a case: find or create the person (as contact
     tracing does), flag them as a suspected case (F1, which puts them in their ward's triage
     queue) and open a follow-up case assigned to `actor`. A report already turned into a case
     returns its person.
+
+    An ID number or phone that finds someone outside `actor`'s area (people.access) is refused
+    as a person_id outside it is, and one that finds no one without the birth year and sex to
+    register them is refused too; both refusals are audited (`report.to_case_refused`, with the
+    blind indexes of what was looked up), so trying numbers is never silent.
     """
+    try:
+        return _report_to_case(actor=actor, report=report, data=data, ip=ip)
+    except tracing.LookupRefused as refused:
+        # After the rollback of the refused write: the event must stay although nothing else does.
+        tracing.lookup_refused_record(
+            actor=actor, action="report.to_case_refused", purpose="report_to_case", refused=refused, obj=report, ip=ip,
+        )
+        raise
+
+
+@transaction.atomic
+def _report_to_case(*, actor: Any, report: Report, data: CaseInput, ip: str) -> Person:
     actor = _official(actor)
     report = Report.objects.select_for_update().get(pk=report.pk)
     if report.person_id is not None:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from khaibao.audit.lists import audit_list_shown
+from khaibao.monitoring.labels import contact_level_label
 from khaibao.monitoring.sources import ExposureSource
 from khaibao.people.access import visible_people
 from khaibao.people.models import Person
@@ -34,11 +35,14 @@ class ContactRow:
     kind_label: str
     contact_date: date
     level: str
+    level_label: str
     matched_by: str
     invited: bool
-    ward_code: int
-    ward_name: str
-    province_name: str
+    # None when the contact lives outside the viewer's jurisdiction: registering a contact must not
+    # tell an official where anyone in the country lives (break_glass is the audited way).
+    ward_code: int | None
+    ward_name: str | None
+    province_name: str | None
     registered_at: datetime
     registered_by: str
     visible: bool
@@ -76,11 +80,12 @@ def contacts_of(person: Person, *, viewer: Any = None, ip: str = "", audited: bo
                 kind_label=str(c.get_kind_display()),  # type: ignore[attr-defined]
                 contact_date=c.contact_date,
                 level=c.level,
+                level_label=contact_level_label(c.level),
                 matched_by=c.matched_by,
                 invited=c.invited,
-                ward_code=ward.code,
-                ward_name=ward.name,
-                province_name=ward.province.name,
+                ward_code=ward.code if visible else None,
+                ward_name=ward.name if visible else None,
+                province_name=ward.province.name if visible else None,
                 registered_at=c.registered_at,
                 registered_by=str(c.registered_by) if c.registered_by else "",
                 visible=visible,

@@ -109,6 +109,51 @@ def _clean(data: ContactInput, *, today: date) -> dict[str, Any]:
     return clean
 
 
+class LookupRefused(ServiceError):
+    """A refusal after looking someone up by ID number or phone: no one is registered with it
+    (and there is not enough to register them), or the person found is outside the official's
+    area. `lookup` holds the blind indexes of what was looked up (`lookup_indexes`), never the
+    values; the service that looked up audits the refusal with `lookup_refused_record`."""
+
+    def __init__(
+        self, message: str, *, fields: dict[str, str], lookup: dict[str, str], outcome: str,
+        person_id: int | None = None,
+    ) -> None:
+        super().__init__(message, code="invalid", fields=fields)
+        self.lookup = lookup
+        self.outcome = outcome  # "not_registered" | "outside_area"
+        self.person_id = person_id
+
+
+def lookup_indexes(clean: dict[str, Any]) -> dict[str, str]:
+    """The blind indexes (the people table's own, core/crypto.py) of the ID number and phone in
+    `clean`: what an audit event names instead of the values, so the data-protection officer can
+    tell which number was tried by computing its index, and a dump of the trail cannot."""
+    found: dict[str, str] = {}
+    if clean.get("id_number"):
+        found["id_number_index"] = id_number_index(clean["id_number"])
+    if clean.get("phone"):
+        found["phone_index"] = phone_index(clean["phone"])
+    return found
+
+
+def lookup_refused_record(
+    *, actor: Account, action: str, purpose: str, refused: LookupRefused, obj: Any = None, ip: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Audit a refused lookup by ID number or phone, outside the refused write's transaction.
+
+    Otherwise the refusal would be a silent way to learn whether a number is registered (as
+    break the glass audits its refused opens): whoever tries numbers shows in the trail, by
+    actor, purpose (`reason`) and the numbers' blind indexes. The person found outside the
+    area, if any, is named by id so the officer's search by person finds the attempt.
+    """
+    audit_record(
+        actor=actor, action=action, obj=obj, person_id=refused.person_id, reason=purpose, ip=ip,
+        data={"outcome": refused.outcome, **refused.lookup, **(data or {})},
+    )
+
+
 def person_match(clean: dict[str, Any]) -> tuple[Person | None, str]:
     """The existing person these details point to, and how they were found.
 
@@ -131,14 +176,20 @@ def person_match(clean: dict[str, Any]) -> tuple[Person | None, str]:
 
 
 def person_create_outside_households(*, actor: Account, clean: dict[str, Any], ip: str) -> Person:
-    """A person found by officials (a contact, a report's subject), in no one's household yet."""
+    """A person found by officials (a contact, a report's subject), in no one's household yet.
+
+    Called when `person_match` found no one: without a birth year or sex, `LookupRefused`
+    ("not_registered"), which the caller audits.
+    """
     errors: dict[str, str] = {}
     if clean["birth_year"] is None:
         errors["birth_year"] = _("This person is not registered yet: give their year of birth (an estimate is fine).")
     if not clean["sex"]:
         errors["sex"] = _("This person is not registered yet: choose male, female or other.")
     if errors:
-        raise ServiceError(_("Some fields are not valid."), code="invalid", fields=errors)
+        raise LookupRefused(
+            _("Some fields are not valid."), fields=errors, lookup=lookup_indexes(clean), outcome="not_registered"
+        )
     # Not in anyone's household: the person is the health service's concern until they sign in.
     person = Person.objects.create(
         full_name=clean["full_name"],
@@ -169,7 +220,6 @@ def invitation_text() -> str:
         ) % {"url": url}
 
 
-@transaction.atomic
 def contact_register(
     *, actor: Account, source: Person, data: ContactInput, ip: str = ""
 ) -> tuple[Contact, bool]:
@@ -183,7 +233,24 @@ def contact_register(
     matching exposure on the contact date, so they enter the triage queue of their own ward.
     An SMS invitation to declare goes out after commit. Registering the same person again
     for the same case changes nothing and returns the existing row.
+
+    An ID number or phone that finds no one, given without the birth year and sex needed to
+    register the person, is refused (400, the workflow: the official then gives them) and the
+    refusal is audited (`contact.lookup_refused`, with the blind indexes of what was looked up).
     """
+    try:
+        return _contact_register(actor=actor, source=source, data=data, ip=ip)
+    except LookupRefused as refused:
+        # After the rollback of the refused write: the event must stay although nothing else does.
+        lookup_refused_record(
+            actor=actor, action="contact.lookup_refused", purpose="contacts_register", refused=refused, ip=ip,
+            data={"source_person_id": source.pk},
+        )
+        raise
+
+
+@transaction.atomic
+def _contact_register(*, actor: Account, source: Person, data: ContactInput, ip: str) -> tuple[Contact, bool]:
     if actor.role != Role.OFFICIAL:
         raise ServiceError(_("Only health officials trace contacts."), code="officials_only", status=403)
     today = timezone.localdate()

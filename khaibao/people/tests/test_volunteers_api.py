@@ -7,8 +7,10 @@ from typing import Any
 
 from django.utils import timezone
 
+from khaibao.accounts.phones import phone_index
 from khaibao.audit.models import AuditEvent
 from khaibao.declarations.tests.helpers import declaration
+from khaibao.orgs import volunteers as appointments
 from khaibao.orgs.models import OrgUnit
 from khaibao.people.models import VolunteerAppointment
 
@@ -78,6 +80,36 @@ def test_it_refuses_an_unknown_phone_and_a_past_expiry(world, api):
     resp = api.as_(world.org_admin).post("/volunteers", {"phone": "0988777666", "expires_at": later(-1)})
     assert resp.status_code == 400
     assert set(resp.json()["error"]["fields"]) == {"phone", "expires_at"}
+
+
+def test_it_audits_a_phone_without_an_account_by_its_blind_index_only(world, api):
+    resp = appoint(api, world, world.org_admin, phone="0988777666")
+    # Kept: an appointment needs an account (docs/security.md, "a known, audited oracle").
+    assert resp.status_code == 400
+    event = AuditEvent.objects.get(action="volunteer.appoint_refused")
+    assert event.actor_id == world.org_admin.id
+    assert event.reason == "volunteer_appoint"
+    assert event.data["phone_index"] == phone_index("+84988777666")
+    assert "988777666" not in str(event.data)
+    # An appointment that works leaves no refusal.
+    assert appoint(api, world, world.org_admin).status_code == 201
+    assert AuditEvent.objects.filter(action="volunteer.appoint_refused").count() == 1
+
+
+def test_it_pauses_an_appointer_who_tries_too_many_phones_without_an_account(world, api, monkeypatch):
+    monkeypatch.setattr(appointments, "PHONE_MISSES_PER_HOUR", 2)
+    for phone in ("0988777661", "0988777662"):
+        assert appoint(api, world, world.org_admin, phone=phone).status_code == 400
+    # Paused whatever the phone, so the answer says nothing more about it.
+    for phone in ("0988777663", "0900000002"):
+        resp = appoint(api, world, world.org_admin, phone=phone)
+        assert resp.status_code == 429
+        assert "Retry-After" in resp.headers
+    assert AuditEvent.objects.filter(action="volunteer.appoint_refused").count() == 2
+    assert AuditEvent.objects.filter(action="volunteer.appoint_limited", actor=world.org_admin).count() == 2
+    assert not VolunteerAppointment.objects.filter(account=world.mai).exists()
+    # Another appointer is not paused.
+    assert appoint(api, world, world.ward_official).status_code == 201
 
 
 def test_it_ends_access_to_assisted_people_when_the_appointment_expires(world, api, time_machine):

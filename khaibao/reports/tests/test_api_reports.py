@@ -12,11 +12,13 @@ from django.conf import settings
 from django.utils import timezone
 from PIL import Image
 
+from khaibao.accounts.phones import phone_index
 from khaibao.audit.models import AuditEvent
 from khaibao.cases.models import FollowUpCase
 from khaibao.monitoring.models import PersonStatus
 from khaibao.notifications.models import Notification
 from khaibao.people.models import Person
+from khaibao.people.persons import id_number_index
 from khaibao.reports.models import Report, ReportPhoto, ReportStatusChange
 from khaibao.reports.tests.helpers import (
     jpeg_bytes,
@@ -396,6 +398,54 @@ def test_it_links_an_existing_person_when_turning_into_a_case(world: Any, api: A
     hidden = _submit(api, world.mai, category="suspected_case")["id"]
     refused = api.as_(world.ward_official).post(f"/reports/{hidden}/to-case", {"person_id": world.hung_self.pk})
     assert refused.status_code in (400, 404)
+
+
+@pytest.mark.parametrize(
+    ("identity", "field", "key", "index_of", "canonical"),
+    [
+        ({"id_number": "079079000004"}, "id_number", "id_number_index", id_number_index, "079079000004"),
+        ({"phone": "0900000003"}, "phone", "phone_index", phone_index, "+84900000003"),
+    ],
+)
+def test_it_does_not_reveal_a_person_outside_the_area_when_turning_a_report_into_a_case(
+    world: Any, api: Any, identity: dict[str, str], field: str, key: str, index_of: Any, canonical: str
+) -> None:
+    report_id = _submit(api, world.mai, category="suspected_case")["id"]  # Hoàn Kiếm; Hùng lives in TP.HCM
+    resp = api.as_(world.ward_official).post(f"/reports/{report_id}/to-case", {"full_name": "Phạm Văn Hùng", **identity})
+    # As a person_id outside the area is answered: no id, no case in their name.
+    assert resp.status_code == 400, resp.content
+    assert set(resp.json()["error"]["fields"]) == {field}
+    assert "person_id" not in resp.json()
+    assert Report.objects.get(pk=report_id).person is None
+    assert not FollowUpCase.objects.filter(person=world.hung_self).exists()
+    assert not PersonStatus.objects.filter(person=world.hung_self, contact_level="F1").exists()
+    event = AuditEvent.objects.get(action="report.to_case_refused")
+    assert event.actor_id == world.ward_official.id
+    assert event.reason == "report_to_case"
+    assert event.person_id == world.hung_self.id  # the DPO's search by person finds the attempt
+    assert event.data["outcome"] == "outside_area"
+    assert event.data[key] == index_of(canonical)
+    assert canonical[-9:] not in str(event.data)
+
+
+def test_it_audits_a_number_nobody_has_when_turning_a_report_into_a_case(world: Any, api: Any) -> None:
+    report_id = _submit(api, world.mai, category="suspected_case")["id"]
+    people = Person.objects.count()
+    resp = api.as_(world.ward_official).post(f"/reports/{report_id}/to-case", {"full_name": "Người Lạ", "id_number": "001199000123"})
+    assert resp.status_code == 400, resp.content
+    assert set(resp.json()["error"]["fields"]) == {"birth_year", "sex"}
+    assert Person.objects.count() == people
+    event = AuditEvent.objects.get(action="report.to_case_refused")
+    assert (event.actor_id, event.reason, event.person_id) == (world.ward_official.id, "report_to_case", None)
+    assert event.data == {"outcome": "not_registered", "id_number_index": id_number_index("001199000123")}
+
+
+def test_it_still_turns_a_report_about_someone_of_the_area_found_by_number_into_a_case(world: Any, api: Any) -> None:
+    report_id = _submit(api, world.mai, category="suspected_case")["id"]
+    resp = api.as_(world.ward_official).post(f"/reports/{report_id}/to-case", {"full_name": "Đỗ Văn Nam", "id_number": "001065000007"})
+    assert resp.status_code == 201, resp.content
+    assert resp.json()["person_id"] == world.nam_self.id
+    assert not AuditEvent.objects.filter(action="report.to_case_refused").exists()
 
 
 def test_it_refuses_to_turn_a_report_not_about_a_person_into_a_case(world: Any, api: Any) -> None:

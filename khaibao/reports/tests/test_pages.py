@@ -130,6 +130,20 @@ def test_it_turns_a_report_into_a_case_from_the_console(world: Any, client: Clie
     assert resp["Location"].endswith(f"/staff/cases/{report.person_id}/")
 
 
+def test_it_does_not_lead_the_console_to_a_person_outside_the_area(world: Any, client: Client) -> None:
+    client.force_login(world.lan)
+    client.post("/reports/new/", _form())
+    report = Report.objects.get()
+    official = Client()
+    sign_in_staff(official, world.ward_official)
+    resp = official.post(f"/staff/reports/{report.pk}/to-case/", {"full_name": "Phạm Văn Hùng", "id_number": "079079000004"})
+    assert resp.status_code == 400
+    assert f"/staff/cases/{world.hung_self.id}/" not in resp.content.decode()
+    report.refresh_from_db()
+    assert report.person is None
+    assert AuditEvent.objects.filter(action="report.to_case_refused", actor=world.ward_official).exists()
+
+
 def test_it_stores_the_map_point_typed_in_the_form(world: Any, client: Client) -> None:
     client.force_login(world.lan)
     # A decimal comma, as a Vietnamese keyboard types it, is the same number.

@@ -6,9 +6,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from khaibao.accounts.phones import phone_index
 from khaibao.audit.models import AuditEvent
 from khaibao.monitoring.models import Assessment, PersonStatus
 from khaibao.people.models import Person
+from khaibao.people.persons import id_number_index
 from khaibao.tracing.models import Contact
 from khaibao.tracing.tests.helpers import ago, contact, make_f0, make_f1
 
@@ -27,8 +29,8 @@ def test_it_puts_a_contact_from_another_province_in_their_own_wards_queue(world,
     assert body["level"] == "F1"
     assert body["matched_by"] == "new"
     assert body["invited"] is True
-    assert body["ward_code"] == world.sai_gon.code
-    # Outside the Hoàn Kiếm official's jurisdiction: initials only.
+    # Outside the Hoàn Kiếm official's jurisdiction: initials only, and not where they live.
+    assert body["ward_code"] is None
     assert body["full_name"] is None
     assert body["initials"] == "BVK"
 
@@ -271,3 +273,57 @@ def test_it_lists_the_contacts_of_a_case_in_few_queries(world, api):
     # Token, access + audit, then two for the list whatever its length.
     assert three == one
     assert three <= 12
+
+
+# --- the registration oracle: looking people up by number is never silent -------------------
+
+
+@pytest.mark.parametrize(
+    ("identity", "key", "index_of", "canonical"),
+    [
+        ({"id_number": "001199000123", "phone": None}, "id_number_index", id_number_index, "001199000123"),
+        ({"phone": "0912345678"}, "phone_index", phone_index, "+84912345678"),
+    ],
+)
+def test_it_audits_a_number_nobody_has_with_its_blind_index_only(world, api, sms, identity, key, index_of, canonical):
+    make_f0(world, api, world.lan_self)
+    people = Person.objects.count()
+    body = contact(full_name="Người Chưa Đăng Ký", birth_year=None, sex=None, **identity)
+    resp = _register(api, world.ward_official, world.lan_self, body)
+    # Still the workflow's answer: give the birth year and sex to register the person.
+    assert resp.status_code == 400, resp.content
+    assert set(resp.json()["error"]["fields"]) == {"birth_year", "sex"}
+    assert Person.objects.count() == people
+    assert not Contact.objects.exists()
+    # …but the miss is in the trail, although the refused write was rolled back.
+    event = AuditEvent.objects.get(action="contact.lookup_refused")
+    assert event.actor_id == world.ward_official.id
+    assert event.reason == "contacts_register"
+    assert event.data["outcome"] == "not_registered"
+    assert event.data["source_person_id"] == world.lan_self.id
+    assert event.data[key] == index_of(canonical)
+    assert canonical[-9:] not in str(event.data) + event.reason
+    assert "Chưa" not in str(event.data)
+
+
+def test_it_leaves_no_refusal_when_the_number_is_registered(world, api):
+    make_f0(world, api, world.lan_self)
+    body = contact(full_name="Lê Thị Mai", phone=None, id_number="001192000002", birth_year=None, sex=None)
+    assert _register(api, world.ward_official, world.lan_self, body).status_code == 201
+    assert not AuditEvent.objects.filter(action="contact.lookup_refused").exists()
+    assert AuditEvent.objects.filter(action="contact.register", person_id=world.mai_self.id).exists()
+
+
+def test_it_does_not_say_where_a_contact_outside_the_jurisdiction_lives(world, api):
+    make_f0(world, api, world.lan_self)  # Hoàn Kiếm; Hùng lives in TP.HCM
+    body = contact(full_name="Phạm Văn Hùng", phone=None, id_number="079079000004", birth_year=None, sex=None,
+                   ward_code=world.hoan_kiem.code)
+    resp = _register(api, world.ward_official, world.lan_self, body)
+    assert resp.status_code == 201, resp.content
+    listed = api.as_(world.ward_official).get(f"/cases/{world.lan_self.id}/contacts").json()
+    for row in (resp.json(), listed[0]):
+        assert row["full_name"] is None
+        assert row["initials"] == "PVH"
+        assert row.get("ward_code") is None
+        assert not row.get("ward_name")
+        assert not row.get("province_name")
