@@ -66,7 +66,8 @@ class TriageItemOut(Schema):
     missed_days: int
     escalated_at: datetime | None
     lost_to_followup_at: datetime | None
-    contact_level: str
+    contact_level: str = Field(..., description='"F0" … "F5", or "" when none')
+    contact_level_label: str = Field(..., description='the contact level in words, e.g. "Close contact (F1)"; "" when none')
     follow_up: QueueFollowUpOut | None
 
 

@@ -27,7 +27,7 @@ from khaibao.declarations.answers import DeclarationIn, ExposureIn, RiskDeclarat
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.selectors import declaration_dict, declarations_history
 from khaibao.monitoring import declaring as declaration_services
-from khaibao.monitoring.explain import assessment_out, explain_reasons, explain_recommendations
+from khaibao.monitoring.explain import assessment_out, explain_reasons, explain_recommendations, level_display
 from khaibao.monitoring.selectors import (
     declarations_assessed,
     monitoring_progress,
@@ -159,6 +159,7 @@ class MonitoringOut(PlainOut):
 class PassOut(PlainOut):
     token: str
     colour: str
+    colour_label: str = Field(..., description="the colour in words, in the request's language")
     expires_at: datetime
     code: str | None = Field(None, description="short code to type at a checkpoint (holders only)")
 
@@ -167,6 +168,7 @@ class FollowUpOut(PlainOut):
     """The latest follow-up by a health official and the advice that goes with it."""
 
     status: str
+    status_label: str = Field(..., description="the case's status in words (open, closed)")
     outcome: str
     outcome_label: str
     test_result: str | None
@@ -177,6 +179,7 @@ class FollowUpOut(PlainOut):
 
 class StatusOut(PlainOut):
     level: str | None
+    level_word: str = Field(..., description='the level in words; "not declared yet" when `level` is null')
     reasons: list[ReasonOut]
     recommendations: list[RecommendationOut]
     monitoring: MonitoringOut
@@ -302,9 +305,11 @@ def status_answer(request: HttpRequest, account: Account, person_id: int) -> Htt
     issued = (
         pass_issue_with_code(person=person, now=now, read=read.sources) if holder else pass_issue(person=person, now=now)
     )
+    level = status.level if status is not None and status.assessed_at else None
     # Rendered without the schema's round trip (api.schemas.json_answer): built here in StatusOut's order.
     return json_answer(request, {
-        "level": status.level if status is not None and status.assessed_at else None,
+        "level": level,
+        "level_word": level_display(level)["word"],
         "reasons": explain_reasons(status.reasons if status else []),
         "recommendations": explain_recommendations(status.recommendations if status else []),
         "monitoring": {
@@ -319,7 +324,8 @@ def status_answer(request: HttpRequest, account: Account, person_id: int) -> Htt
         "last_declaration_at": status.last_declaration_at if status else None,
         "last_update_at": status.last_update_at if status else None,
         "pass": {
-            "token": issued.token, "colour": issued.colour, "expires_at": issued.expires_at,
+            "token": issued.token, "colour": issued.colour, "colour_label": issued.colour_label,
+            "expires_at": issued.expires_at,
             "code": issued.code_display or None,
         },
         "follow_up": followup_for_citizen(person, read=read.sources),

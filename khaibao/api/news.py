@@ -38,6 +38,7 @@ class ProvinceOut(Schema):
 class NewsOut(Schema):
     id: int
     kind: str
+    kind_label: str = Field(..., description="the kind in words, in the request's language")
     title: str
     body: str = Field(..., description="Markdown source, as the official wrote it")
     body_html: str = Field(..., description="The Markdown rendered and sanitised: safe to show")
@@ -98,7 +99,8 @@ class NewsPatch(StrictSchema):
 def _out(item: Announcement) -> NewsOut:
     province = ProvinceOut(code=item.province.pk, name=item.province.name) if item.province else None
     return NewsOut(
-        id=item.pk, kind=item.kind, title=item.title, body=item.body, body_html=item.body_html,
+        id=item.pk, kind=item.kind, kind_label=str(item.get_kind_display()),  # type: ignore[attr-defined]
+        title=item.title, body=item.body, body_html=item.body_html,
         title_en=item.title_en, body_en=item.body_en, body_en_html=item.body_en_html,
         phone=item.phone, phone_display=item.phone_display, province=province, pinned=item.pinned,
         publish_at=item.publish_at, expires_at=item.expires_at, updated_at=item.updated_at,

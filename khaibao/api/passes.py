@@ -12,6 +12,7 @@ from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.http import client_ip
 from khaibao.passes import selectors, services
 from khaibao.passes.decision import DECISIONS, pass_decision, pass_instructions
+from khaibao.passes.labels import reason_message
 from khaibao.passes.qr import pass_qr_response
 from khaibao.passes.signing import MAX_TOKEN_LENGTH
 from khaibao.people.access import access_person_for_declarer
@@ -43,10 +44,14 @@ class VerifyOut(Schema):
     instructions: InstructionsOut = Field(..., description="the instruction in Vietnamese and in English")
     valid: bool
     colour: str | None
+    colour_label: str | None = Field(..., description="the colour in words, in the request's language; null with `colour`")
     initials: str | None
     expires_at: datetime | None
     reason: str | None = Field(
         None, description='"expired" | "bad_signature" | "malformed" | "unknown_code" when not valid'
+    )
+    reason_message: str | None = Field(
+        None, description="why the pass is not valid and what to do, in the request's language; null with `reason`"
     )
 
 
@@ -75,9 +80,11 @@ def verify(request: AuthedRequest, data: VerifyIn) -> VerifyOut:
         instructions=InstructionsOut(**pass_instructions(result)),
         valid=result.valid,
         colour=result.colour,
+        colour_label=result.colour_label if result.colour else None,
         initials=result.initials,
         expires_at=result.expires_at,
         reason=result.reason,
+        reason_message=reason_message(result.reason) if result.reason else None,
     )
 
 

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from pydantic import field_validator
 
 from khaibao.accounts.models import Account, Role
@@ -125,6 +125,7 @@ class PersonOut(Schema):
     date_of_birth: date | None
     birth_year: int
     sex: str
+    sex_label: str = Field(..., description="the sex in words, in the request's language")
     nationality: str
     id_number: str | None
     phone: str | None
@@ -134,6 +135,7 @@ class PersonOut(Schema):
     province_name: str
     street: str
     relation: str | None
+    relation_label: str | None = Field(..., description="the relation in words; null with `relation`")
     assisted: bool
 
 

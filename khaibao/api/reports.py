@@ -54,6 +54,7 @@ class ReplyOut(Schema):
 class ReportOut(Schema):
     id: int
     category: str
+    category_label: str = Field(..., description="the category in words, in the request's language")
     ward_code: int
     ward_name: str
     address: str
@@ -62,6 +63,7 @@ class ReportOut(Schema):
     lat: float | None
     lon: float | None
     status: str
+    status_label: str = Field(..., description="the status in words, in the request's language")
     created_at: datetime
     updated_at: datetime
     photos: int
@@ -71,12 +73,15 @@ class ReportOut(Schema):
 class SubmitOut(Schema):
     id: int
     status: str
+    status_label: str
     tracking_code: str = Field(..., description="Shown only now: keep it to follow the report")
 
 
 class TrackOut(Schema):
     category: str
+    category_label: str
     status: str
+    status_label: str
     created_at: datetime
     updated_at: datetime
     replies: list[ReplyOut]
@@ -100,7 +105,9 @@ class PhotoOut(Schema):
 
 class StatusChangeOut(Schema):
     from_status: str
+    from_status_label: str
     to_status: str
+    to_status_label: str
     at: datetime
 
 
@@ -118,9 +125,11 @@ class OfficialReportOut(ReportOut):
 class QueueItemOut(Schema):
     id: int
     category: str
+    category_label: str
     ward_code: int
     ward_name: str
     status: str
+    status_label: str
     created_at: datetime
     age_hours: float
     overdue: bool
@@ -168,6 +177,14 @@ def _user(request: AuthedRequest) -> Account:
     return request.auth
 
 
+def _category_label(report: Report) -> str:
+    return str(report.get_category_display())  # type: ignore[attr-defined]
+
+
+def _status_label(report: Report) -> str:
+    return str(report.get_status_display())  # type: ignore[attr-defined]
+
+
 def _replies(replies: list[ReportReply]) -> list[ReplyOut]:
     return [ReplyOut(text=r.text, created_at=r.created_at) for r in replies]
 
@@ -177,9 +194,10 @@ def _report_out(report: Report, *, photos: int | None = None, replies: list[Repo
         # Lists annotate the count (one query for the page); a single report counts on its own.
         photos = report.photo_count if hasattr(report, "photo_count") else report.photos.count()
     return {
-        "id": report.pk, "category": report.category, "ward_code": report.ward_id, "ward_name": report.ward.name,
-        "address": report.address, "description": report.description, "happened_at": report.happened_at,
-        "lat": report.lat, "lon": report.lon, "status": report.status, "created_at": report.created_at,
+        "id": report.pk, "category": report.category, "category_label": _category_label(report),
+        "ward_code": report.ward_id, "ward_name": report.ward.name, "address": report.address,
+        "description": report.description, "happened_at": report.happened_at, "lat": report.lat, "lon": report.lon,
+        "status": report.status, "status_label": _status_label(report), "created_at": report.created_at,
         "updated_at": report.updated_at,
         "photos": photos,
         "replies": _replies(replies if replies is not None else selectors.public_replies(report)),
@@ -207,7 +225,12 @@ def _official_out(report: Report) -> OfficialReportOut:
             for p in detail.photos
         ],
         status_changes=[
-            StatusChangeOut(from_status=c.from_status, to_status=c.to_status, at=c.at) for c in detail.changes
+            StatusChangeOut(
+                from_status=c.from_status, from_status_label=str(c.get_from_status_display()),  # type: ignore[attr-defined]
+                to_status=c.to_status, to_status_label=str(c.get_to_status_display()),  # type: ignore[attr-defined]
+                at=c.at,
+            )
+            for c in detail.changes
         ],
     )
 
@@ -283,7 +306,7 @@ def report_submit(request: HttpRequest) -> Status:
         pow_payload=data.pow,
         ip=client_ip(request),
     )
-    return Status(201, SubmitOut(id=report.pk, status=report.status, tracking_code=code))
+    return Status(201, SubmitOut(id=report.pk, status=report.status, status_label=_status_label(report), tracking_code=code))
 
 
 @router.get("", response={200: list[ReportOut]})
@@ -297,7 +320,8 @@ def report_track(request: HttpRequest, code: str) -> TrackOut:
     """Follow a report by its tracking code: status and replies only."""
     report = selectors.report_by_code(code)
     return TrackOut(
-        category=report.category, status=report.status, created_at=report.created_at,
+        category=report.category, category_label=_category_label(report), status=report.status,
+        status_label=_status_label(report), created_at=report.created_at,
         updated_at=report.updated_at, replies=_replies(selectors.public_replies(report)),
     )
 
@@ -314,8 +338,9 @@ def report_queue(request: AuthedRequest, query: Query[QueueQuery]) -> QueueOut:
         target_hours=selectors.target_hours(),
         items=[
             QueueItemOut(
-                id=r.pk, category=r.category, ward_code=r.ward_id, ward_name=r.ward.name, status=r.status,
-                created_at=r.created_at, age_hours=round(selectors.age_hours(r), 1), overdue=selectors.is_overdue(r),
+                id=r.pk, category=r.category, category_label=_category_label(r), ward_code=r.ward_id,
+                ward_name=r.ward.name, status=r.status, status_label=_status_label(r), created_at=r.created_at,
+                age_hours=round(selectors.age_hours(r), 1), overdue=selectors.is_overdue(r),
                 lat=r.lat, lon=r.lon,
             )
             for r in reports

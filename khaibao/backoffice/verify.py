@@ -14,15 +14,9 @@ from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.passes.decision import pass_decision
+from khaibao.passes.labels import reason_message
 from khaibao.passes.services import can_verify_passes, pass_verify
 from khaibao.passes.signing import MAX_TOKEN_LENGTH
-
-REASON_MESSAGES = {
-    "expired": _("This pass has expired. Ask the person to open their pass again to get a fresh one."),
-    "bad_signature": _("This code was not issued by Khai Báo, or it was changed."),
-    "malformed": _("This is not a Khai Báo health pass code."),
-    "unknown_code": _("No valid pass has this code. Check the letters, or scan the QR code."),
-}
 
 
 class VerifyForm(forms.Form):
@@ -49,7 +43,7 @@ def verify(request: SignedInRequest) -> HttpResponse:
         "form": VerifyForm() if result is not None else form,
         "result": result,
         "decision": pass_decision(result) if result is not None else None,
-        "reason_message": REASON_MESSAGES.get(result.reason or "", "") if result else "",
+        "reason_message": reason_message(result.reason) if result else "",
     }
     if getattr(request, "htmx", False):
         # htmx swaps only 2xx answers; the partial carries its own error message.

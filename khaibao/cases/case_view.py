@@ -26,6 +26,7 @@ from khaibao.declarations import answer_labels
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.selectors import declaration_dict
 from khaibao.monitoring.explain import explain_recommendations, level_display, reason_message
+from khaibao.monitoring.labels import contact_level_label
 from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus, feeling_label
 from khaibao.monitoring.queue import ESCALATE_AFTER_DAYS, QUEUE_REASONS, queue_reasons
 from khaibao.monitoring.selectors import declarations_assessed
@@ -74,6 +75,10 @@ class CaseView:
     @property
     def age(self) -> int:
         return self.today.year - self.person.birth_year
+
+    @property
+    def contact_level_label(self) -> str:
+        return contact_level_label(self.status.contact_level if self.status is not None else "")
 
 
 def _identity(person: Person, revealed: Mapping[str, str] | None) -> dict[str, Any]:
@@ -236,15 +241,20 @@ def case_view_dict(view: CaseView) -> dict[str, Any]:
             {
                 "case_id": c.pk,
                 "status": c.status,
+                "status_label": str(c.get_status_display()),  # type: ignore[attr-defined]
                 "assigned_to": official_out(c.assigned_to),
                 "opened_at": c.opened_at,
                 "closed_at": c.closed_at,
                 "outcome": c.outcome or None,
+                "outcome_label": str(c.get_outcome_display()) if c.outcome else None,  # type: ignore[attr-defined]
                 "actions": [_action_dict(a, with_notes=True) for a in c.actions.all()],
             }
             for c in view.cases
         ],
-        "household": [{"full_name": h["full_name"], "relation": h["relation"]} for h in view.household],
+        "household": [
+            {"full_name": h["full_name"], "relation": h["relation"], "relation_label": str(h["relation_label"])}
+            for h in view.household
+        ],
     }
 
 

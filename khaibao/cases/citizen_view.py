@@ -10,7 +10,7 @@ from typing import Any, LiteralString
 
 from django.utils.translation import gettext_lazy
 
-from khaibao.cases.models import ActionKind, FollowUpAction, FollowUpCase, TestResult
+from khaibao.cases.models import ActionKind, CaseStatus, FollowUpAction, FollowUpCase, TestResult
 from khaibao.core import rowsql
 from khaibao.monitoring.sources import StatusReadSource
 from khaibao.people.models import Person
@@ -43,6 +43,10 @@ _TEST_ADVICE = {
         "Your test was negative. Keep monitoring your health and send your daily update until your monitoring period ends."
     ),
 }
+
+
+# Built once: every status read with a follow-up shows the case's status in words.
+_CASE_STATUS_LABELS: dict[str, Any] = dict(CaseStatus.choices)
 
 
 def followup_advice(kind: str, test_result: str = "") -> str:
@@ -118,6 +122,7 @@ def _citizen_dict(action: FollowUpAction, case_status: str) -> dict[str, Any]:
         label = f"{label}: {action.get_test_result_display()}"  # type: ignore[attr-defined]
     return {
         "status": case_status,
+        "status_label": str(_CASE_STATUS_LABELS.get(case_status, case_status)),
         "outcome": action.kind,
         "outcome_label": str(label),
         "test_result": action.test_result or None,

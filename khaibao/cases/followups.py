@@ -15,6 +15,7 @@ from khaibao.cases.models import CaseStatus, FollowUpCase
 from khaibao.cases.officials import require_official
 from khaibao.cases.triage import date_param, int_param, local_midnight
 from khaibao.core.errors import ServiceError
+from khaibao.monitoring.labels import contact_level_label
 from khaibao.people.access import jurisdiction_q
 
 
@@ -82,6 +83,7 @@ def followup_list(user: Any, filters: FollowupFilters | Mapping[str, Any] | None
                 "ward_name": person.home_ward.name,
                 "level": status.level if status is not None else None,
                 "contact_level": status.contact_level if status is not None else "",
+                "contact_level_label": contact_level_label(status.contact_level if status is not None else ""),
                 "missed_days": status.missed_days if status is not None else 0,
                 "status": case.status,
                 "assigned_to": (case.assigned_to.display_name or case.assigned_to.username) if case.assigned_to else "",

@@ -25,6 +25,7 @@ from khaibao.cases.models import CaseStatus, FollowUpCase
 from khaibao.cases.officials import official_out, require_official
 from khaibao.core.errors import ServiceError
 from khaibao.monitoring.explain import level_display
+from khaibao.monitoring.labels import contact_level_label
 from khaibao.monitoring.models import Level, PersonStatus
 from khaibao.monitoring.queue import (
     QUEUE_CONTACT_LEVELS,
@@ -224,6 +225,10 @@ class TriageRow:
         return self.today.year - self.person.birth_year
 
     @property
+    def contact_level_label(self) -> str:
+        return contact_level_label(self.status.contact_level)
+
+    @property
     def reason_labels(self) -> list[str]:
         return [str(QUEUE_REASONS[r]) for r in self.reasons]
 
@@ -310,6 +315,7 @@ def followup_marks(status: PersonStatus) -> dict[str, Any]:
         "escalated_at": status.escalated_at,
         "lost_to_followup_at": status.lost_to_followup_at,
         "contact_level": status.contact_level,
+        "contact_level_label": contact_level_label(status.contact_level),
     }
 
 

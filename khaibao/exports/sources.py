@@ -194,8 +194,8 @@ def triage_table(user: Account, filters: dict[str, Any]) -> Table:
             yield [
                 row["person_id"], row["full_name"], row["birth_year"], row["age"], row["ward_code"],
                 row["ward_name"], row["level_word"], [str(QUEUE_REASONS.get(r, r)) for r in row["reasons"]],
-                row["contact_level"], row["queue_since"], row["missed_days"], row["escalated_at"],
-                row["lost_to_followup_at"], _label(statuses, case.get("status")) if case else "",
+                row["contact_level"], row["contact_level_label"], row["queue_since"], row["missed_days"],
+                row["escalated_at"], row["lost_to_followup_at"], _label(statuses, case.get("status")) if case else "",
                 assigned.get("name", ""), _label(actions, case.get("outcome")), case.get("last_action_at"),
             ]
 
@@ -204,8 +204,8 @@ def triage_table(user: Account, filters: dict[str, Any]) -> Table:
         title=_("Triage list"),
         header=[
             _("Person ID"), _("Full name"), _("Year of birth"), _("Age"), _("Ward code"), _("Ward"), _("Level"),
-            _("Why in the queue"), _("Contact level"), _("In the queue since"), _("Missed days in a row"),
-            _("Escalated at"), _("Lost to follow-up at"), _("Follow-up"), _("Assigned to"),
+            _("Why in the queue"), _("Contact level"), _("Contact level, in words"), _("In the queue since"),
+            _("Missed days in a row"), _("Escalated at"), _("Lost to follow-up at"), _("Follow-up"), _("Assigned to"),
             _("Latest outcome"), _("Latest action at"),
         ],
         rows=data,
@@ -237,8 +237,8 @@ def followups_table(user: Account, filters: dict[str, Any]) -> Table:
             people.append(row["person_id"])
             yield [
                 row["case_id"], row["person_id"], row["full_name"], row["birth_year"], row["ward_code"],
-                row["ward_name"], _label(levels, row["level"]), row["contact_level"], row["missed_days"],
-                _label(statuses, row["status"]), row["assigned_to"], row["opened_at"], row["closed_at"],
+                row["ward_name"], _label(levels, row["level"]), row["contact_level"], row["contact_level_label"],
+                row["missed_days"], _label(statuses, row["status"]), row["assigned_to"], row["opened_at"], row["closed_at"],
                 _label(actions, row["outcome"]), row["last_action_at"],
             ]
 
@@ -247,8 +247,8 @@ def followups_table(user: Account, filters: dict[str, Any]) -> Table:
         title=_("Follow-up list"),
         header=[
             _("Case"), _("Person ID"), _("Full name"), _("Year of birth"), _("Ward code"), _("Ward"), _("Level"),
-            _("Contact level"), _("Missed days in a row"), _("Follow-up"), _("Assigned to"), _("Opened at"),
-            _("Closed at"), _("Latest outcome"), _("Latest action at"),
+            _("Contact level"), _("Contact level, in words"), _("Missed days in a row"), _("Follow-up"),
+            _("Assigned to"), _("Opened at"), _("Closed at"), _("Latest outcome"), _("Latest action at"),
         ],
         rows=data,
         estimated_rows=estimate,

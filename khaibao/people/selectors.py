@@ -67,8 +67,12 @@ def household_entry(*, account: Account, person: Person) -> HouseholdEntry:
     return HouseholdEntry(person=person, relation=None, assisted=True)
 
 
+_RELATION_LABELS: dict[str, Any] = dict(Relation.choices)
+
+
 def person_public_dict(entry: HouseholdEntry) -> dict[str, Any]:
-    """A person for API responses and pages: ID number and phone masked."""
+    """A person for API responses and pages: ID number and phone masked; each code with its
+    label beside it (`sex_label`, `relation_label`: null with a null relation)."""
     person = entry.person
     ward = person.home_ward
     return {
@@ -77,6 +81,7 @@ def person_public_dict(entry: HouseholdEntry) -> dict[str, Any]:
         "date_of_birth": person.date_of_birth,
         "birth_year": person.birth_year,
         "sex": person.sex,
+        "sex_label": str(person.get_sex_display()),  # type: ignore[attr-defined]
         "nationality": person.nationality_id,
         "id_number": mask_id_number(person.id_number or "") or None,
         "phone": masked_phone(person.phone or "") or None,
@@ -86,5 +91,6 @@ def person_public_dict(entry: HouseholdEntry) -> dict[str, Any]:
         "province_name": ward.province.name,
         "street": person.street or "",
         "relation": entry.relation,
+        "relation_label": None if entry.relation is None else str(_RELATION_LABELS.get(entry.relation, entry.relation)),
         "assisted": entry.assisted,
     }

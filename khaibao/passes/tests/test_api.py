@@ -35,9 +35,11 @@ def test_it_verifies_a_fresh_pass_at_a_checkpoint(world: Any, api: Any) -> None:
     resp = _verify(api, world.checkpoint, issued.token)
     assert resp.status_code == 200
     body = resp.json()
-    # Exactly these keys: no level, no reasons, no name — never health details.
+    # Exactly these keys: no level, no reasons, no name — never health details (the labels are
+    # the colour's and the refusal reason's words, nothing more).
     assert set(body) == {
-        "decision", "headline", "instruction", "instructions", "valid", "colour", "initials", "expires_at", "reason",
+        "decision", "headline", "instruction", "instructions", "valid", "colour", "colour_label", "initials",
+        "expires_at", "reason", "reason_message",
     }
     assert body["decision"] == "admit"
     assert body["valid"] is True
