@@ -15,6 +15,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +25,7 @@ from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, csv_attachment
+from khaibao.core.keyset import keyset_query
 from khaibao.orgs import access, members, selectors, services
 from khaibao.orgs.models import Campaign, MemberRole, OrgUnit, ReminderPolicy
 from khaibao.orgs.roster import MAX_ROWS
@@ -96,13 +98,33 @@ def _move_choices(user: Any, unit: OrgUnit) -> list[tuple[int, str]]:
     ]
 
 
+# Members shown a page at a time ("Next page" by name): a roster import may bring 20,000.
+MEMBERS_PAGE = 200
+
+
+def _members_context(request: SignedInRequest, unit: OrgUnit) -> tuple[dict[str, Any], int | None]:
+    cursor = request.GET.get("members_cursor") or None
+    try:
+        page = selectors.unit_members_page(unit, cursor=cursor, limit=MEMBERS_PAGE)
+    except ServiceError as exc:
+        return {"members": [], "members_error": exc.message}, 400
+    return {
+        "members": [selectors.member_row(m) for m in page.items],
+        "members_total": page.total,
+        "members_first_url": request.path + "#members" if cursor else "",
+        "members_next_url": keyset_query({}, page.next_cursor, name="members_cursor") + "#members"
+        if page.next_cursor else "",
+    }, None
+
+
 def _unit_page(request: SignedInRequest, unit: OrgUnit, status: int = 200, **bound: forms.Form) -> HttpResponse:
     user = request.user
+    members, refused = _members_context(request, unit)
     context: dict[str, Any] = {
         "unit": unit,
         "is_root": unit.pk == user.org_unit_id,
         "children": list(selectors.unit_children(unit)),
-        "members": [selectors.member_row(m) for m in selectors.unit_members(unit)[:1000]],
+        **members,
         "campaigns": list(selectors.unit_campaigns(unit)),
         "admins": list(selectors.unit_admins(unit)),
         "imports": list(selectors.recent_imports(user, unit)),
@@ -113,7 +135,7 @@ def _unit_page(request: SignedInRequest, unit: OrgUnit, status: int = 200, **bou
         "invite_form": bound.get("invite_form") or InviteForm(),
         "archive_error": bound.get("archive_error"),
     }
-    return render(request, "backoffice/orgs/unit.html", context, status=status)
+    return render(request, "backoffice/orgs/unit.html", context, status=refused or status)
 
 
 @login_required(login_url="backoffice:sign_in")
@@ -194,14 +216,37 @@ def unit_action(request: SignedInRequest, unit_id: int, action: str) -> HttpResp
     return _unit_page(request, unit, status=400, **{key: form})
 
 
+def _confirmed(request: HttpRequest) -> bool:
+    """Whether the POST comes from a confirmation page (confirm.html): a bare POST, from an old
+    page or a script, is shown that page instead of acting."""
+    return request.method == "POST" and request.POST.get("confirmed") == "1"
+
+
 @login_required(login_url="backoffice:sign_in")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def member_remove(request: SignedInRequest, member_id: int) -> HttpResponse:
+    """GET asks for confirmation; the confirmed POST takes the member off the roster."""
     user = _admin(request)
     member = access.access_member_for_user(user, member_id)
-    members.member_remove(actor=user, member=member, ip=client_ip(request))
-    messages.success(request, _("Member removed from the roster."))
-    return redirect("backoffice:org_unit", unit_id=member.unit_id)
+    if _confirmed(request):
+        members.member_remove(actor=user, member=member, ip=client_ip(request))
+        messages.success(request, _("Member removed from the roster."))
+        return redirect("backoffice:org_unit", unit_id=member.unit_id)
+    return render(request, "confirm.html", {
+        "console": True,
+        "question": _("Remove %(name)s from the roster of %(unit)s?") % {"name": member.full_name, "unit": member.unit.name},
+        "consequences": [_(
+            "They come off the roster now: they are no longer counted in this unit's campaigns and get no more "
+            "reminders from it."
+        )],
+        "kept": _(
+            "Their account and their own declarations are not touched, and the roster line is kept, marked "
+            "removed, for past figures. You can add them again later."
+        ),
+        "button": _("Yes, remove"),
+        "cancel_url": reverse("backoffice:org_unit", args=[member.unit_id]),
+        "done": _("This member is already off the roster.") if member.removed_at else "",
+    })
 
 
 @login_required(login_url="backoffice:sign_in")
@@ -277,13 +322,27 @@ def campaign_edit(request: SignedInRequest, campaign_id: int) -> HttpResponse:
 
 
 @login_required(login_url="backoffice:sign_in")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def campaign_archive(request: SignedInRequest, campaign_id: int) -> HttpResponse:
+    """GET asks for confirmation; the confirmed POST archives the campaign."""
     user = _admin(request)
     campaign = access.access_campaign_for_user(user, campaign_id)
-    services.campaign_archive(actor=user, campaign=campaign, ip=client_ip(request))
-    messages.success(request, _("Campaign archived."))
-    return redirect("backoffice:org_unit", unit_id=campaign.unit_id)
+    if _confirmed(request):
+        services.campaign_archive(actor=user, campaign=campaign, ip=client_ip(request))
+        messages.success(request, _("Campaign archived."))
+        return redirect("backoffice:org_unit", unit_id=campaign.unit_id)
+    return render(request, "confirm.html", {
+        "console": True,
+        "question": _("Archive the campaign %(name)s?") % {"name": campaign.name},
+        "consequences": [_(
+            "It stops now: no more reminders are sent for it, it leaves this unit's page and the compliance "
+            "dashboard, and it can no longer be changed. This cannot be undone."
+        )],
+        "kept": _("The figures already counted stay on record."),
+        "button": _("Yes, archive"),
+        "cancel_url": reverse("backoffice:org_unit", args=[campaign.unit_id]),
+        "done": _("This campaign is archived.") if campaign.archived_at else "",
+    })
 
 
 @require_http_methods(["GET", "POST"])

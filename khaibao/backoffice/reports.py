@@ -21,6 +21,7 @@ from khaibao.accounts.http import SignedInRequest
 from khaibao.backoffice.permissions import official_required
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
+from khaibao.core.keyset import keyset_query
 from khaibao.people.models import Sex
 from khaibao.reports import selectors, services
 from khaibao.reports.models import PERSON_CATEGORIES, Category, Report, ReportStatus
@@ -67,26 +68,45 @@ class CaseForm(forms.Form):
     sex = forms.ChoiceField(label=gettext_lazy("Sex"), required=False, choices=[("", "—"), *Sex.choices])
 
 
+# Reports shown a page at a time, oldest first; "Newer reports" leads to the rest.
+REPORTS_PAGE = 200
+
+
 @official_required
 @require_GET
 def reports_index(request: SignedInRequest) -> HttpResponse:
     form = FilterForm(request.GET or {"status": "open"})
     filters = selectors.QueueFilters()
+    params: dict[str, Any] = {}
     if form.is_valid():
         data = form.cleaned_data
         filters = selectors.QueueFilters(
             category=data["category"], status=data["status"], ward=data["ward"], age=data["age"]
         )
+        # Every field, empty ones too: a link without `status` would fall back to "open".
+        params = {name: data[name] for name in form.fields}
     now = timezone.now()
     queryset = selectors.report_queue(request.user, filters, now=now)
+    cursor = request.GET.get("cursor") or None
+    try:
+        page = selectors.report_queue_keyset(
+            request.user, filters, cursor=cursor, limit=REPORTS_PAGE, now=now, ip=client_ip(request)
+        )
+    except ServiceError as exc:
+        page, error = None, exc.message
+    else:
+        error = ""
     rows = [
         {"report": r, "age_hours": int(selectors.age_hours(r, now=now)), "overdue": selectors.is_overdue(r, now=now)}
-        for r in selectors.report_queue_page(request.user, filters, limit=200, now=now, ip=client_ip(request))
+        for r in (page.items if page else [])
     ]
     return render(request, "backoffice/reports/list.html", {
         "form": form, "rows": rows, "target_hours": selectors.target_hours(),
-        "points": selectors.report_points(queryset),
-    })
+        "points": selectors.report_points(queryset), "page_error": error,
+        "total": page.total if page else None,
+        "first_url": keyset_query(params) if cursor else "",
+        "next_url": keyset_query(params, page.next_cursor) if page and page.next_cursor else "",
+    }, status=400 if error else 200)
 
 
 def _detail_context(request: HttpRequest, report: Report) -> dict[str, Any]:

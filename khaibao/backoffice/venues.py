@@ -23,6 +23,7 @@ from khaibao.cases.case_view import case_person
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
+from khaibao.core.keyset import keyset_query
 from khaibao.venues import runs, selectors, services
 from khaibao.venues.models import VenueKind, VenueStatus
 from khaibao.venues.poster import poster_svg
@@ -47,15 +48,32 @@ class CaseVisitForm(forms.Form):
     end = forms.DateTimeField(label=gettext_lazy("Until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
 
 
+# Venues shown a page at a time; "Next page" carries the filters.
+VENUES_PAGE = 200
+
+
 @official_required
 @require_GET
 def venues_index(request: SignedInRequest) -> HttpResponse:
     form = FilterForm(request.GET or None)
     data: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    venues = selectors.venues_for_official(
-        request.user, status=data.get("status", ""), kind=data.get("kind", ""), query=data.get("q", "")
-    )
-    return render(request, "backoffice/venues/list.html", {"form": form, "venues": list(venues[:200])})
+    params = {name: data[name] for name in form.fields if data.get(name)}
+    cursor = request.GET.get("cursor") or None
+    try:
+        page = selectors.venues_for_official_page(
+            request.user, status=data.get("status", ""), kind=data.get("kind", ""), query=data.get("q", ""),
+            cursor=cursor, limit=VENUES_PAGE,
+        )
+    except ServiceError as exc:
+        page, error = None, exc.message
+    else:
+        error = ""
+    return render(request, "backoffice/venues/list.html", {
+        "form": form, "venues": page.items if page else [], "total": page.total if page else None,
+        "page_error": error,
+        "first_url": keyset_query(params) if cursor else "",
+        "next_url": keyset_query(params, page.next_cursor) if page and page.next_cursor else "",
+    }, status=400 if error else 200)
 
 
 def _detail(request: SignedInRequest, venue: Any, *, case_form: CaseVisitForm | None = None, status: int = 200) -> HttpResponse:

@@ -15,17 +15,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_http_methods
 
 from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import Role, ScopeLevel
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
+from khaibao.core.keyset import keyset_query
+from khaibao.monitoring.selectors import volunteer_assisted
 from khaibao.orgs import volunteers as appointments
+from khaibao.people.models import VolunteerAppointment, active_appointments_q
 
 
 def can_appoint(user: Any) -> bool:
@@ -65,6 +69,10 @@ class AppointForm(forms.Form):
             del self.fields["org_unit"]
 
 
+# Appointments shown a page at a time, newest first; "Older appointments" leads to the rest.
+APPOINTMENTS_PAGE = 200
+
+
 @_appointer_only
 @require_http_methods(["GET", "POST"])
 def volunteers(request: SignedInRequest) -> HttpResponse:
@@ -85,16 +93,66 @@ def volunteers(request: SignedInRequest) -> HttpResponse:
         else:
             messages.success(request, _("The volunteer was appointed."))
             return redirect("backoffice:volunteers")
-    listed = appointments.appointments_visible_to(user).order_by("-starts_at", "-pk")[:200]
-    status = 400 if form.errors else 200
-    return render(request, "backoffice/volunteers/index.html",
-                  {"form": form, "appointments": [appointments.appointment_dict(a) for a in listed]}, status=status)
+    cursor = request.GET.get("cursor") or None
+    page_error = ""
+    try:
+        page = appointments.appointments_page(user, cursor=cursor, limit=APPOINTMENTS_PAGE)
+    except ServiceError as exc:
+        page, page_error = None, exc.message
+    status = 400 if form.errors or page_error else 200
+    return render(request, "backoffice/volunteers/index.html", {
+        "form": form, "appointments": [appointments.appointment_dict(a) for a in page.items] if page else [],
+        "total": page.total if page else None, "page_error": page_error,
+        "first_url": request.path if cursor else "",
+        "next_url": keyset_query({}, page.next_cursor) if page and page.next_cursor else "",
+    }, status=status)
+
+
+def _revoke_consequences(appointment: VolunteerAppointment, name: str) -> list[str]:
+    """What revoking `appointment` changes for the people its volunteer assists: their access
+    ends with the last appointment in force (people.access), so another one keeps it."""
+    others = VolunteerAppointment.objects.filter(active_appointments_q(), account_id=appointment.account_id)
+    if others.exclude(pk=appointment.pk).exists():
+        return [
+            _("This appointment ends now."),
+            _("%(name)s holds another volunteer appointment still in force, so the people they assist keep "
+              "them as a volunteer until that one ends too.") % {"name": name},
+        ]
+    # Pending consents count: revoked, the volunteer can no longer complete them either.
+    assisted = len(volunteer_assisted(account=appointment.account))
+    if not assisted:
+        return [_("They assist nobody at the moment. From now on they cannot register anyone to assist.")]
+    return [ngettext(
+        "The %(count)s person they assist loses them as a volunteer now: they can no longer see this "
+        "person or declare for them.",
+        "The %(count)s people they assist lose them as a volunteer now: they can no longer see these "
+        "people or declare for them.",
+        assisted,
+    ) % {"count": assisted}]
 
 
 @_appointer_only
-@require_POST
+@require_http_methods(["GET", "POST"])
 def volunteer_revoke(request: SignedInRequest, appointment_id: int) -> HttpResponse:
+    """GET (or a POST without `confirmed`, from an old page or a script) says what revoking
+    changes; the confirmation page's POST (`confirmed=1`) revokes."""
     appointment = appointments.access_appointment(request.user, appointment_id)
-    appointments.volunteer_revoke(actor=request.user, appointment=appointment, ip=client_ip(request))
-    messages.success(request, _("The appointment was revoked."))
-    return redirect("backoffice:volunteers")
+    if request.method == "POST" and request.POST.get("confirmed") == "1":
+        appointments.volunteer_revoke(actor=request.user, appointment=appointment, ip=client_ip(request))
+        messages.success(request, _("The appointment was revoked."))
+        return redirect("backoffice:volunteers")
+    listed = appointments.appointment_dict(appointment)
+    name = listed["display_name"] or listed["phone"] or "—"
+    active = listed["active"]
+    return render(request, "confirm.html", {
+        "console": True,
+        "question": _("Revoke %(name)s as a volunteer?") % {"name": name},
+        "consequences": _revoke_consequences(appointment, name) if active else [],
+        "kept": _(
+            "The assisted people's declarations and records stay, and so does the appointment, marked revoked. "
+            "To make them a volunteer again, appoint them anew."
+        ),
+        "button": _("Yes, revoke"),
+        "cancel_url": reverse("backoffice:volunteers"),
+        "done": "" if active else _("This appointment is no longer in force: there is nothing to revoke."),
+    })

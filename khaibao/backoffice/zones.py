@@ -14,7 +14,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -305,13 +307,33 @@ def place_edit(request: SignedInRequest, place_id: int) -> HttpResponse:
 
 
 @login_required(login_url="backoffice:sign_in")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def place_withdraw(request: SignedInRequest, place_id: int) -> HttpResponse:
+    """GET (or a POST without `confirmed`, from an old page or a script) says what withdrawing
+    the public notice changes; the confirmation page's POST (`confirmed=1`) withdraws it."""
     user = _declarer(request)
     place = selectors.place_for_manager(user, place_id)
-    place_update(actor=user, place=place, data=PlaceInput(withdrawn=True), ip=client_ip(request))
-    messages.success(request, _("The notice is withdrawn. Its history is kept."))
-    return redirect("backoffice:place_detail", place_id=place.pk)
+    if request.method == "POST" and request.POST.get("confirmed") == "1":
+        place_update(actor=user, place=place, data=PlaceInput(withdrawn=True), ip=client_ip(request))
+        messages.success(request, _("The notice is withdrawn. Its history is kept."))
+        return redirect("backoffice:place_detail", place_id=place.pk)
+    current = place.current
+    assert current is not None
+    start, end = (date_format(timezone.localtime(t), "H:i d/m/Y") for t in (current.window_start, current.window_end))
+    return render(request, "confirm.html", {
+        "console": True,
+        "question": _("Withdraw the notice %(name)s (%(start)s – %(end)s)?") % {
+            "name": current.name, "start": start, "end": end},
+        "consequences": [
+            _("It comes off the public list now: citizens no longer see it, and it no longer comes up when they "
+              "check a place or their ward."),
+            _("Warnings already sent are not taken back. This cannot be undone from the console."),
+        ],
+        "kept": _("The notice and its history stay on record."),
+        "button": _("Yes, withdraw"),
+        "cancel_url": reverse("backoffice:place_detail", args=[place.pk]),
+        "done": _("This notice is already withdrawn.") if current.withdrawn else "",
+    })
 
 
 @login_required(login_url="backoffice:sign_in")

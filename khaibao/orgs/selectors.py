@@ -12,6 +12,7 @@ from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext_lazy
 
 from khaibao.accounts.models import STAFF_ROLES, Account, Role
+from khaibao.core.keyset import KeysetPage, keyset_page
 from khaibao.orgs.access import units_visible
 from khaibao.orgs.models import Campaign, Member, OrgUnit, RosterImport
 
@@ -71,6 +72,12 @@ def state_label(state: str) -> str:
 def unit_members(unit: OrgUnit) -> QuerySet[Member]:
     """Active roster lines of this unit only (not its children), by name."""
     return Member.objects.filter(unit=unit, removed_at__isnull=True).order_by("full_name", "pk")
+
+
+def unit_members_page(unit: OrgUnit, *, cursor: str | None = None, limit: int = 200) -> KeysetPage[Member]:
+    """One page of `unit_members` after `cursor` (keyset on name, id) with how many active
+    members the unit has in all (a COUNT on the unit's index; a roster import adds up to 20,000)."""
+    return keyset_page(unit_members(unit), cursor=cursor, limit=limit, count=True)
 
 
 def member_row(member: Member) -> dict[str, Any]:

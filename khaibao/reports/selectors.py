@@ -20,6 +20,7 @@ from django.utils import timezone
 from khaibao.accounts.models import Role
 from khaibao.audit.lists import audit_list_shown
 from khaibao.audit.services import audit_record
+from khaibao.core.keyset import KeysetPage, keyset_page
 from khaibao.people.access import jurisdiction_q
 from khaibao.reports.models import (
     OPEN_STATUSES,
@@ -122,11 +123,30 @@ def report_queue_page(
     """The first `limit` reports of `report_queue`, as shown to `user` — audited as one
     `list.reports` event naming the reports and the people linked to them (audit/lists.py)."""
     reports = list(report_queue(user, filters, now=now)[:limit])
+    _audit_shown(user, filters, reports, ip=ip)
+    return reports
+
+
+def report_queue_keyset(
+    user: Any, filters: QueueFilters, *, cursor: str | None, limit: int, now: datetime | None = None,
+    ip: str = "",
+) -> KeysetPage[Report]:
+    """One page of `report_queue` after `cursor` (keyset on created_at, id: oldest first, the next
+    page newer), with how many reports match in all (report_ward_status / report_status_created
+    serve the COUNT) — audited like `report_queue_page`, one `list.reports` event a page."""
+    page = keyset_page(report_queue(user, filters, now=now), cursor=cursor, limit=limit, count=True)
+    _audit_shown(user, filters, page.items, ip=ip, next_page=bool(cursor))
+    return page
+
+
+def _audit_shown(user: Any, filters: QueueFilters, reports: list[Report], *, ip: str, next_page: bool = False) -> None:
+    extra: dict[str, Any] = {"reports": [r.pk for r in reports]}
+    if next_page:
+        extra["next_page"] = True
     audit_list_shown(
         actor=user, action="list.reports", person_ids=[r.person_id for r in reports], filters=filters, ip=ip,
-        extra={"reports": [r.pk for r in reports]},
+        extra=extra,
     )
-    return reports
 
 
 def age_hours(report: Report, *, now: datetime | None = None) -> float:

@@ -106,7 +106,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /checkin/": CITIZENS, "POST /checkin/": CITIZENS,
     "GET /c/<str:code>/": CITIZENS, "POST /c/<str:code>/": CITIZENS,
     "GET /checkins/": CITIZENS, "POST /checkins/": CITIZENS,
-    "GET /checkins/<int:checkin_id>/delete/": NOBODY, "POST /checkins/<int:checkin_id>/delete/": OWNER,
+    # Destructive actions: a confirmation page on GET, the change on the confirmed POST.
+    "GET /checkins/<int:checkin_id>/delete/": OWNER, "POST /checkins/<int:checkin_id>/delete/": OWNER,
     "GET /venues/": CITIZENS, "POST /venues/": CITIZENS,
     "GET /venues/new/": CITIZENS, "POST /venues/new/": CITIZENS,
     "GET /venues/<int:venue_id>/": OWNER, "POST /venues/<int:venue_id>/": OWNER,
@@ -138,7 +139,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /staff/zones/places/<int:place_id>/": OFFICIALS, "POST /staff/zones/places/<int:place_id>/": OFFICIALS,
     "GET /staff/zones/places/<int:place_id>/edit/": HANOI_PROVINCE,
     "POST /staff/zones/places/<int:place_id>/edit/": HANOI_PROVINCE,
-    "GET /staff/zones/places/<int:place_id>/withdraw/": NOBODY,
+    "GET /staff/zones/places/<int:place_id>/withdraw/": HANOI_PROVINCE,  # the confirmation page
     "POST /staff/zones/places/<int:place_id>/withdraw/": HANOI_PROVINCE,
     "GET /staff/reports/": OFFICIALS, "POST /staff/reports/": OFFICIALS,
     "GET /staff/reports/<int:report_id>/": HANOI, "POST /staff/reports/<int:report_id>/": HANOI,
@@ -198,19 +199,19 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /staff/orgs/venues/<int:venue_id>/": ORG_A, "POST /staff/orgs/venues/<int:venue_id>/": NOBODY,
     "GET /staff/orgs/venues/<int:venue_id>/poster/": ORG_A, "POST /staff/orgs/venues/<int:venue_id>/poster/": NOBODY,
     "GET /staff/orgs/venues/<int:venue_id>/poster.svg": ORG_A, "POST /staff/orgs/venues/<int:venue_id>/poster.svg": NOBODY,
-    "GET /staff/orgs/members/<int:member_id>/remove/": NOBODY,
+    "GET /staff/orgs/members/<int:member_id>/remove/": ORG_A,  # the confirmation page
     "POST /staff/orgs/members/<int:member_id>/remove/": ORG_A,
     "GET /staff/orgs/imports/<int:import_id>/errors.csv": ORG_A,
     "POST /staff/orgs/imports/<int:import_id>/errors.csv": ORG_A,
     "GET /staff/orgs/campaigns/<int:campaign_id>/edit/": ORG_A,
     "POST /staff/orgs/campaigns/<int:campaign_id>/edit/": ORG_A,
-    "GET /staff/orgs/campaigns/<int:campaign_id>/archive/": NOBODY,
+    "GET /staff/orgs/campaigns/<int:campaign_id>/archive/": ORG_A,  # the confirmation page
     "POST /staff/orgs/campaigns/<int:campaign_id>/archive/": ORG_A,
     # A forged link opens nothing, for anyone.
     "GET /staff/set-password/<str:uidb64>/<str:token>/": NOBODY,
     "POST /staff/set-password/<str:uidb64>/<str:token>/": NOBODY,
     "GET /staff/volunteers/": WARD_OFFICIALS | ORG_ADMINS, "POST /staff/volunteers/": WARD_OFFICIALS | ORG_ADMINS,
-    "GET /staff/volunteers/<int:appointment_id>/revoke/": NOBODY,
+    "GET /staff/volunteers/<int:appointment_id>/revoke/": ORG_A,  # the confirmation page
     "POST /staff/volunteers/<int:appointment_id>/revoke/": ORG_A,
     "GET /staff/exports/": OFFICIALS, "POST /staff/exports/": OFFICIALS,
     "GET /staff/exports/<int:job_id>/": PROVINCE_CREATOR, "POST /staff/exports/<int:job_id>/": PROVINCE_CREATOR,

@@ -17,8 +17,11 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
@@ -109,12 +112,28 @@ def checkins_mine(request: SignedInRequest) -> HttpResponse:
 
 
 @citizen_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def checkin_remove(request: SignedInRequest, checkin_id: int) -> HttpResponse:
-    services.checkin_delete(
-        actor=request.user, checkin=selectors.checkin_for_account(request.user, checkin_id), ip=client_ip(request)
-    )
-    return redirect("web:checkins")
+    """GET (or a POST without `confirmed`, from an old page or a script) says what deleting the
+    check-in means; the confirmation page's POST (`confirmed=1`) deletes it for good."""
+    checkin = selectors.checkin_for_account(request.user, checkin_id)
+    if request.method == "POST" and request.POST.get("confirmed") == "1":
+        services.checkin_delete(actor=request.user, checkin=checkin, ip=client_ip(request))
+        return redirect("web:checkins")
+    row = selectors.checkin_rows([checkin])[0]
+    return render(request, "confirm.html", {
+        "console": False,
+        "question": _("Delete the check-in of %(person)s at %(venue)s, %(when)s?") % {
+            "person": row.person_name, "venue": row.venue_name,
+            "when": date_format(timezone.localtime(row.at), "H:i d/m/Y"),
+        },
+        "consequences": [
+            _("It is deleted now, for good: neither you nor the health authorities will see it again."),
+            _("If a case turns out to have been there at the same time, you will not be warned about this visit."),
+        ],
+        "button": _("Yes, delete"),
+        "cancel_url": reverse("web:checkins"),
+    })
 
 
 # --- Venues one runs -------------------------------------------------------------------------

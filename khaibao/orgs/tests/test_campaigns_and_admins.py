@@ -61,7 +61,8 @@ def test_it_edits_and_archives_campaigns_from_the_console(world, units):
     campaign.refresh_from_db()
     assert campaign.name == "Chiến dịch mới"
     assert "Chiến dịch mới" in page.get(f"/staff/orgs/{units['hn'].pk}/").content.decode()
-    assert page.post(f"/staff/orgs/campaigns/{campaign.pk}/archive/").status_code == 302
+    assert page.get(f"/staff/orgs/campaigns/{campaign.pk}/archive/").status_code == 200  # the confirmation page
+    assert page.post(f"/staff/orgs/campaigns/{campaign.pk}/archive/", {"confirmed": "1"}).status_code == 302
     campaign.refresh_from_db()
     assert campaign.archived_at is not None
     assert page.post(f"/staff/orgs/campaigns/{campaign.pk}/edit/", form).status_code == 400
@@ -73,7 +74,8 @@ def test_it_hides_campaigns_of_other_subtrees(world, units, hn_admin):
     assert page.post(f"/staff/orgs/{units['hcm'].pk}/campaigns/new/", form).status_code == 302
     campaign = Campaign.objects.get()
     assert console(hn_admin).get(f"/staff/orgs/campaigns/{campaign.pk}/edit/").status_code == 404
-    assert console(hn_admin).post(f"/staff/orgs/campaigns/{campaign.pk}/archive/").status_code == 404
+    assert console(hn_admin).get(f"/staff/orgs/campaigns/{campaign.pk}/archive/").status_code == 404
+    assert console(hn_admin).post(f"/staff/orgs/campaigns/{campaign.pk}/archive/", {"confirmed": "1"}).status_code == 404
 
 
 def test_it_invites_a_sub_admin_who_sets_a_password_once(world, units, hn_admin, client):

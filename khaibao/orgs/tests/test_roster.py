@@ -148,7 +148,8 @@ def test_it_adds_and_removes_members_by_hand(world, units, hn_admin):
     bad = page.post(f"/staff/orgs/{units['bd'].pk}/do/member/", {"full_name": "   ", "phone": "abc", "role": "other"})
     assert bad.status_code == 400
     assert Member.objects.filter(unit=units["bd"]).count() == 3
-    assert page.post(f"/staff/orgs/members/{member.pk}/remove/").status_code == 302
+    assert page.get(f"/staff/orgs/members/{member.pk}/remove/").status_code == 200  # the confirmation page
+    assert page.post(f"/staff/orgs/members/{member.pk}/remove/", {"confirmed": "1"}).status_code == 302
     member.refresh_from_db()
     assert member.removed_at is not None
     assert "Hoàng Thị Tay" not in page.get(f"/staff/orgs/{units['bd'].pk}/").content.decode()
@@ -156,7 +157,8 @@ def test_it_adds_and_removes_members_by_hand(world, units, hn_admin):
     assert page.post(f"/staff/orgs/{units['bd'].pk}/do/member/", {"full_name": "Hoàng Thị Tay", "phone": "0912345690", "role": "hoi_vien"}).status_code == 302
     # A member outside the admin's subtree cannot be removed.
     outsider = Member.objects.create(unit=units["hcm"], full_name="Ngoài", phone="+84912345691", phone_index=phone_index("+84912345691"))
-    assert page.post(f"/staff/orgs/members/{outsider.pk}/remove/").status_code == 404
+    assert page.get(f"/staff/orgs/members/{outsider.pk}/remove/").status_code == 404
+    assert page.post(f"/staff/orgs/members/{outsider.pk}/remove/", {"confirmed": "1"}).status_code == 404
 
 
 def test_it_writes_the_row_limit_the_way_each_language_does(world, units, hn_admin):

@@ -122,7 +122,8 @@ def test_it_lets_an_org_admin_appoint_and_revoke_in_the_console(world):
     resp = console.post("/staff/volunteers/", {"phone": "0900000002", "expires_on": until})
     assert resp.status_code == 302
     appointment = VolunteerAppointment.objects.get(account=world.mai)
-    assert console.post(f"/staff/volunteers/{appointment.pk}/revoke/").status_code == 302
+    assert console.get(f"/staff/volunteers/{appointment.pk}/revoke/").status_code == 200  # the confirmation page
+    assert console.post(f"/staff/volunteers/{appointment.pk}/revoke/", {"confirmed": "1"}).status_code == 302
     appointment.refresh_from_db()
     assert appointment.revoked_at is not None
     assert signed_in(world.lan).get("/staff/volunteers/").status_code in (302, 403)

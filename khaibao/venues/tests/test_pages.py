@@ -73,7 +73,8 @@ def test_it_checks_the_household_in_from_the_posters_url(world: Any) -> None:
     assert again.status_code == 302
     assert CheckIn.objects.count() == 2
     one = CheckIn.objects.filter(person=world.lan_child).get()
-    assert lan.post(f"/checkins/{one.pk}/delete/").status_code == 302
+    assert lan.get(f"/checkins/{one.pk}/delete/").status_code == 200  # the confirmation page
+    assert lan.post(f"/checkins/{one.pk}/delete/", {"confirmed": "1"}).status_code == 302
     assert CheckIn.objects.count() == 1
 
 

@@ -1,0 +1,139 @@
+"""Keyset pages ("next page" links) for long lists: the one owner of the cursor.
+
+A list's queryset carries its own order, which must end with the primary key so that no two
+rows tie; a page is the first `limit` rows after the cursor, the cursor names the last row
+shown. Unlike an offset, a page stays right while rows are added or removed before it, and the
+database seeks to it through the list's index instead of counting the rows it skips.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import reduce
+from operator import or_
+from typing import Any, Generic, TypeVar
+from urllib.parse import urlencode
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from khaibao.core.errors import ServiceError
+
+T = TypeVar("T", bound=models.Model)
+
+# A cursor holds one value per ordering column: a few names and dates, never this long.
+_MAX_CURSOR = 1000
+_MAX_INT = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class KeysetPage(Generic[T]):
+    """One page of a list: its rows, the cursor of the next page (None on the last page) and,
+    when the caller asked for it, how many rows the whole list has."""
+
+    items: list[T]
+    next_cursor: str | None
+    total: int | None = None
+
+
+def _keys(qs: QuerySet[T]) -> list[tuple[models.Field[Any, Any], bool]]:
+    order = [o for o in qs.query.order_by if isinstance(o, str)]
+    if not order or len(order) != len(qs.query.order_by):
+        raise ValueError("A keyset page needs a queryset ordered by field names.")
+    meta = qs.model._meta
+    keys: list[tuple[models.Field[Any, Any], bool]] = []
+    for item in order:
+        name = item.lstrip("-")
+        try:
+            field = meta.pk if name == "pk" else meta.get_field(name)
+        except FieldDoesNotExist:
+            raise ValueError(f"A keyset page orders by the list's own columns, not {item!r}.") from None
+        if not isinstance(field, models.Field) or field.is_relation or field.null:
+            raise ValueError(f"A keyset page cannot order by {item!r} (a relation or a nullable column).")
+        keys.append((field, item.startswith("-")))
+    if keys[-1][0] is not meta.pk:
+        raise ValueError("A keyset page's order must end with the primary key, so that no two rows tie.")
+    return keys
+
+
+def _encode(row: models.Model, keys: list[tuple[models.Field[Any, Any], bool]]) -> str:
+    values = []
+    for field, _desc in keys:
+        value = getattr(row, field.attname)
+        values.append(value.isoformat() if isinstance(value, date) else value)
+    raw = json.dumps(values, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str, keys: list[tuple[models.Field[Any, Any], bool]]) -> list[Any]:
+    message = _("This page link is not valid any more. Start again from the first page.")
+    bad = ServiceError(message, fields={"cursor": message})
+    if len(cursor) > _MAX_CURSOR:
+        raise bad
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise bad from None
+    if not isinstance(raw, list) or len(raw) != len(keys):
+        raise bad
+    values = []
+    for (field, _desc), value in zip(keys, raw, strict=True):
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise bad
+        try:
+            value = field.to_python(value)
+        except (ValidationError, ValueError, TypeError, OverflowError):
+            raise bad from None
+        if isinstance(value, datetime) and timezone.is_naive(value):
+            raise bad
+        if isinstance(value, int) and abs(value) > _MAX_INT:
+            raise bad
+        values.append(value)
+    return values
+
+
+def _after(keys: list[tuple[models.Field[Any, Any], bool]], values: list[Any]) -> Q:
+    """The rows after `values` in the order `keys`: (a, b, pk) > (x, y, z) spelled out column by
+    column, each in its own direction."""
+    clauses = []
+    for i, (field, desc) in enumerate(keys):
+        equal = {f.name: v for (f, _d), v in zip(keys[:i], values[:i], strict=True)}
+        clauses.append(Q(**equal, **{f"{field.name}__{'lt' if desc else 'gt'}": values[i]}))
+    return reduce(or_, clauses)
+
+
+def keyset_page(qs: QuerySet[T], *, cursor: str | None, limit: int, count: bool = False) -> KeysetPage[T]:
+    """The first `limit` rows of `qs` after `cursor` (None or "": the first page), in `qs`'s own
+    order, which must end with the primary key. With `count`, also the whole list's size — ask
+    for it only where a COUNT is cheap (the list's filter is indexed).
+
+    A cursor that was not made here for this order raises ServiceError (a page link to start
+    again from the first page)."""
+    keys = _keys(qs)
+    limit = max(1, int(limit))
+    total = qs.order_by().count() if count else None
+    if cursor:
+        qs = qs.filter(_after(keys, _decode(cursor, keys)))
+    rows = list(qs[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return KeysetPage(items=rows, next_cursor=_encode(rows[-1], keys) if more and rows else None, total=total)
+
+
+def keyset_query(params: Mapping[str, Any], cursor: str | None = None, *, name: str = "cursor") -> str:
+    """A page link's query string ("?..."): the list's filters as the page was asked for them
+    (None as empty, dates as ISO), and the cursor when there is one."""
+    query = {
+        k: "" if v is None else v.isoformat() if isinstance(v, date) else v for k, v in params.items()
+    }
+    if cursor:
+        query[name] = cursor
+    return "?" + urlencode(query)
