@@ -25,7 +25,7 @@ from khaibao.cases.officials import assignable_officials, jurisdiction_wards
 from khaibao.cases.triage import triage_filters_parse, triage_queue
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
-from khaibao.core.http import client_ip
+from khaibao.core.http import client_ip, confirmed_post
 from khaibao.monitoring.models import Level
 from khaibao.monitoring.queue import QUEUE_REASONS
 from khaibao.people import limits
@@ -288,7 +288,7 @@ def case_household_limit(request: SignedInRequest, person_id: int) -> HttpRespon
         form.add_error(name, message)
     if errors:
         return _render_case(request, person, limit_form=form, status=400)
-    if request.POST.get("confirmed") != "1":
+    if not confirmed_post(request):
         return _render_case(request, person, limit_form=form,
                             limit_confirm={"max_people": max_people, "reason": reason})
     try:

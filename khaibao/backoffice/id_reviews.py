@@ -19,7 +19,7 @@ from khaibao.accounts.http import SignedInRequest
 from khaibao.backoffice.permissions import official_required
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
-from khaibao.core.http import client_ip
+from khaibao.core.http import client_ip, confirmed_post
 from khaibao.people import id_reviews
 from khaibao.people.models import IdNumberReviewOutcome
 from khaibao.people.selectors import mask_id_number
@@ -81,7 +81,7 @@ def review_resolve(request: SignedInRequest, review_id: int) -> HttpResponse:
     if not form.is_valid():
         return _detail(request, review_id, form=form, status=400)
     outcome = form.cleaned_data["outcome"]
-    if request.POST.get("confirmed") != "1":
+    if not confirmed_post(request):
         return _detail(request, review_id, form=form, confirm=outcome)
     try:
         id_reviews.id_number_review_resolve(actor=request.user, review_id=review_id, outcome=outcome, ip=client_ip(request))

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
-from khaibao.core.http import client_ip, csv_attachment
+from khaibao.core.http import client_ip, confirmed_post, csv_attachment
 from khaibao.core.keyset import keyset_query
 from khaibao.orgs import access, members, selectors, services
 from khaibao.orgs.models import Campaign, MemberRole, OrgUnit, ReminderPolicy
@@ -216,19 +216,13 @@ def unit_action(request: SignedInRequest, unit_id: int, action: str) -> HttpResp
     return _unit_page(request, unit, status=400, **{key: form})
 
 
-def _confirmed(request: HttpRequest) -> bool:
-    """Whether the POST comes from a confirmation page (confirm.html): a bare POST, from an old
-    page or a script, is shown that page instead of acting."""
-    return request.method == "POST" and request.POST.get("confirmed") == "1"
-
-
 @login_required(login_url="backoffice:sign_in")
 @require_http_methods(["GET", "POST"])
 def member_remove(request: SignedInRequest, member_id: int) -> HttpResponse:
     """GET asks for confirmation; the confirmed POST takes the member off the roster."""
     user = _admin(request)
     member = access.access_member_for_user(user, member_id)
-    if _confirmed(request):
+    if confirmed_post(request):
         members.member_remove(actor=user, member=member, ip=client_ip(request))
         messages.success(request, _("Member removed from the roster."))
         return redirect("backoffice:org_unit", unit_id=member.unit_id)
@@ -327,7 +321,7 @@ def campaign_archive(request: SignedInRequest, campaign_id: int) -> HttpResponse
     """GET asks for confirmation; the confirmed POST archives the campaign."""
     user = _admin(request)
     campaign = access.access_campaign_for_user(user, campaign_id)
-    if _confirmed(request):
+    if confirmed_post(request):
         services.campaign_archive(actor=user, campaign=campaign, ip=client_ip(request))
         messages.success(request, _("Campaign archived."))
         return redirect("backoffice:org_unit", unit_id=campaign.unit_id)

@@ -25,7 +25,7 @@ from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import Role, ScopeLevel
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
-from khaibao.core.http import client_ip
+from khaibao.core.http import client_ip, confirmed_post
 from khaibao.core.keyset import keyset_query
 from khaibao.monitoring.selectors import volunteer_assisted
 from khaibao.orgs import volunteers as appointments
@@ -137,7 +137,7 @@ def volunteer_revoke(request: SignedInRequest, appointment_id: int) -> HttpRespo
     """GET (or a POST without `confirmed`, from an old page or a script) says what revoking
     changes; the confirmation page's POST (`confirmed=1`) revokes."""
     appointment = appointments.access_appointment(request.user, appointment_id)
-    if request.method == "POST" and request.POST.get("confirmed") == "1":
+    if confirmed_post(request):
         appointments.volunteer_revoke(actor=request.user, appointment=appointment, ip=client_ip(request))
         messages.success(request, _("The appointment was revoked."))
         return redirect("backoffice:volunteers")

@@ -25,7 +25,7 @@ from khaibao.backoffice.zone_forms import FIELD_NAMES, PlaceForm, ZoneForm
 from khaibao.backoffice.zone_steps import published_message, reach_sentence, zone_step
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
-from khaibao.core.http import client_ip
+from khaibao.core.http import client_ip, confirmed_post
 from khaibao.zones import selectors
 from khaibao.zones.inputs import PlaceInput
 from khaibao.zones.models import PlaceVersion, ZoneVersion, ZoneWarningRun
@@ -313,7 +313,7 @@ def place_withdraw(request: SignedInRequest, place_id: int) -> HttpResponse:
     the public notice changes; the confirmation page's POST (`confirmed=1`) withdraws it."""
     user = _declarer(request)
     place = selectors.place_for_manager(user, place_id)
-    if request.method == "POST" and request.POST.get("confirmed") == "1":
+    if confirmed_post(request):
         place_update(actor=user, place=place, data=PlaceInput(withdrawn=True), ip=client_ip(request))
         messages.success(request, _("The notice is withdrawn. Its history is kept."))
         return redirect("backoffice:place_detail", place_id=place.pk)

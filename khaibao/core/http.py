@@ -16,6 +16,17 @@ def client_ip(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", "") or "unknown")
 
 
+# The field a confirmation page's form sends (templates/confirm.html and the pages that confirm in
+# place): a destructive action acts only on a POST that carries it.
+CONFIRMED_FIELD = "confirmed"
+
+
+def confirmed_post(request: HttpRequest) -> bool:
+    """Whether the request is the confirmation page's POST. A bare POST — an old page, a script,
+    a double submit of the first form — is answered with the confirmation page and changes nothing."""
+    return request.method == "POST" and request.POST.get(CONFIRMED_FIELD) == "1"
+
+
 def mark_rate_limited(response: HttpResponse, refusal: BaseException | None) -> HttpResponse:
     """A page refused by a rate limit answers 429 with Retry-After, as the API does."""
     if isinstance(refusal, RateLimited):

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
-from khaibao.core.http import client_ip, mark_rate_limited
+from khaibao.core.http import client_ip, confirmed_post, mark_rate_limited
 from khaibao.venues import selectors, services
 from khaibao.venues.forms import VenueForm
 from khaibao.venues.models import CheckInVia
@@ -117,7 +117,7 @@ def checkin_remove(request: SignedInRequest, checkin_id: int) -> HttpResponse:
     """GET (or a POST without `confirmed`, from an old page or a script) says what deleting the
     check-in means; the confirmation page's POST (`confirmed=1`) deletes it for good."""
     checkin = selectors.checkin_for_account(request.user, checkin_id)
-    if request.method == "POST" and request.POST.get("confirmed") == "1":
+    if confirmed_post(request):
         services.checkin_delete(actor=request.user, checkin=checkin, ip=client_ip(request))
         return redirect("web:checkins")
     row = selectors.checkin_rows([checkin])[0]
