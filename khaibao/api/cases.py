@@ -17,7 +17,7 @@ from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.cases import services
 from khaibao.cases.case_view import case_person, case_view, case_view_dict, lost_rule_text
-from khaibao.cases.citizen_view import followup_for_citizen
+from khaibao.cases.citizen_view import followup_for_citizen, result_label
 from khaibao.cases.officials import require_official
 from khaibao.cases.triage import PAGE_DEFAULT, PAGE_MAX, triage_filters_parse, triage_queue, triage_row_dict
 from khaibao.core.errors import ServiceError
@@ -101,16 +101,20 @@ class ActionOut(Schema):
     id: int
     case_id: int
     kind: str
+    kind_label: str = Field(..., description="the action in words")
     test_result: str | None
+    test_result_label: str | None = Field(..., description="the test's result in words; null with `test_result`")
     test_date: date | None
     at: datetime
     case_status: str
+    case_status_label: str = Field(..., description="the case's status in words (open, closed)")
     follow_up: dict[str, Any] | None
 
 
 class CaseOut(Schema):
     case_id: int
     status: str
+    status_label: str = Field(..., description="the case's status in words (open, closed)")
     assigned_to: OfficialOut | None
     opened_at: datetime
 
@@ -191,10 +195,13 @@ def case_action(request: AuthedRequest, person_id: int, data: ActionBody) -> Sta
         "id": action.pk,
         "case_id": action.case_id,
         "kind": action.kind,
+        "kind_label": str(action.get_kind_display()),  # type: ignore[attr-defined]
         "test_result": action.test_result or None,
+        "test_result_label": result_label(action.test_result),
         "test_date": action.test_date,
         "at": action.at,
         "case_status": action.case.status,
+        "case_status_label": str(action.case.get_status_display()),  # type: ignore[attr-defined]
         "follow_up": followup_for_citizen(person),
     })
 
@@ -209,6 +216,7 @@ def case_assign(request: AuthedRequest, person_id: int, data: AssignBody) -> dic
     return {
         "case_id": case.pk,
         "status": case.status,
+        "status_label": str(case.get_status_display()),  # type: ignore[attr-defined]
         "assigned_to": {"id": assignee.pk, "name": assignee.display_name or assignee.username or ""} if assignee else None,
         "opened_at": case.opened_at,
     }

@@ -31,7 +31,7 @@ from khaibao.core.overload import rush_requested
 from khaibao.declarations.answer_labels import symptom_items
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring import statements as monitoring_statements
-from khaibao.monitoring.explain import assessment_out, explain_reasons, explain_recommendations
+from khaibao.monitoring.explain import assessment_out, explain_reasons, explain_recommendations, level_display
 from khaibao.monitoring.models import Assessment, DailyUpdate, feeling_label
 from khaibao.monitoring.pending import pending_poll_seconds, update_pending
 from khaibao.monitoring.selectors import daily_update_of, person_status
@@ -86,6 +86,7 @@ class DailyUpdatePendingOut(_DailyUpdateFields):
 class PolledAssessmentOut(Schema):
     status: str = Field(..., description='"pending" (poll again after Retry-After seconds) or "done"')
     level: str | None = None
+    level_word: str | None = Field(None, description="the level in words; null with `level`")
     reasons: list[ReasonOut] = []
     recommendations: list[RecommendationOut] = []
     monitoring_until: date | None = None
@@ -256,6 +257,7 @@ def daily_update_get(request: AuthedRequest, response: HttpResponse, person_id: 
     return _update_fields(update) | {"assessment": {
         "status": "done",
         "level": status.level,
+        "level_word": level_display(status.level)["word"],
         "reasons": explain_reasons(status.reasons),
         "recommendations": explain_recommendations(status.recommendations),
         "monitoring_until": status.monitoring_until,

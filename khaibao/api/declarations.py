@@ -124,6 +124,8 @@ class AssessmentOut(Schema):
     monitoring_until: date | None
     level_kept: bool
     ruleset_version: str
+    # Last: answers built by monitoring.explain.assessment_out are rendered in this order.
+    level_word: str = Field(..., description="the level in words, in the request's language")
 
 
 class DeclarationOut(Schema):
@@ -172,6 +174,7 @@ class FollowUpOut(PlainOut):
     outcome: str
     outcome_label: str
     test_result: str | None
+    test_result_label: str | None = Field(..., description="the test's result in words; null with `test_result`")
     test_date: date | None
     at: datetime
     advice: str

@@ -127,6 +127,7 @@ class PersonOut(Schema):
     sex: str
     sex_label: str = Field(..., description="the sex in words, in the request's language")
     nationality: str
+    nationality_name: str = Field(..., description="the country of `nationality`, in the request's language")
     id_number: str | None
     phone: str | None
     ward_code: int

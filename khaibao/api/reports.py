@@ -140,6 +140,8 @@ class QueueItemOut(Schema):
 class QueueOut(Schema):
     target_hours: int
     items: list[QueueItemOut]
+    next_cursor: str | None = Field(..., description="pass as `cursor` (same filters) for the next page; null on the last")
+    total: int = Field(..., description="how many reports match the filters in all")
 
 
 class QueueQuery(Schema):
@@ -148,6 +150,7 @@ class QueueQuery(Schema):
     ward: int | None = None
     age: str = Field("", description="overdue, today, week or older")
     limit: int = Field(100, ge=1, le=500)
+    cursor: str | None = Field(None, description="the previous page's next_cursor")
 
 
 class StatusIn(StrictSchema):
@@ -326,16 +329,21 @@ def report_track(request: HttpRequest, code: str) -> TrackOut:
     )
 
 
-@router.get("/queue", response={200: QueueOut, 403: ErrorOut})
+@router.get("/queue", response={200: QueueOut, 400: ErrorOut, 403: ErrorOut})
 def report_queue(request: AuthedRequest, query: Query[QueueQuery]) -> QueueOut:
-    """Reports in the official's area, oldest first, with their age against the target."""
+    """Reports in the official's area, oldest first, with their age against the target; keyset
+    pages (pass `next_cursor` as `cursor`, with the same filters), each page audited."""
     if _user(request).role != Role.OFFICIAL:
         # The documented answer for another role: refused, not an empty queue.
         raise ServiceError(_("Only health officials handle reports."), code="forbidden", status=403)
     filters = selectors.QueueFilters(category=query.category, status=query.status, ward=query.ward, age=query.age)
-    reports = selectors.report_queue_page(_user(request), filters, limit=query.limit, ip=client_ip(request))
+    page = selectors.report_queue_keyset(
+        _user(request), filters, cursor=query.cursor, limit=query.limit, ip=client_ip(request)
+    )
     return QueueOut(
         target_hours=selectors.target_hours(),
+        next_cursor=page.next_cursor,
+        total=page.total or 0,
         items=[
             QueueItemOut(
                 id=r.pk, category=r.category, category_label=_category_label(r), ward_code=r.ward_id,
@@ -343,7 +351,7 @@ def report_queue(request: AuthedRequest, query: Query[QueueQuery]) -> QueueOut:
                 age_hours=round(selectors.age_hours(r), 1), overdue=selectors.is_overdue(r),
                 lat=r.lat, lon=r.lon,
             )
-            for r in reports
+            for r in page.items
         ],
     )
 

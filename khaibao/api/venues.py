@@ -85,6 +85,8 @@ class VenueOut(Schema):
 
 class VenueListOut(Schema):
     venues: list[VenueOut]
+    next_cursor: str | None = Field(..., description="pass as `cursor` (same filters) for the next page; null on the last")
+    total: int = Field(..., description="how many venues the list has in all")
 
 
 class StatusIn(StrictSchema):
@@ -157,14 +159,19 @@ def venue_post(request: AuthedRequest, data: VenueIn) -> Status[dict[str, object
 def venues_list(
     request: AuthedRequest, status: str = "", kind: str = "", ward_code: int | None = None,
     q: str = Query("", max_length=100),  # type: ignore[type-arg]
+    cursor: str | None = Query(None, description="the previous page's next_cursor"),  # type: ignore[type-arg]
+    limit: int = Query(500, ge=1, le=500),  # type: ignore[type-arg]
 ) -> dict[str, object]:
     """Officials: the venues of their jurisdiction (filters: status, kind, ward_code, q for a
-    name, street or code). Others: the venues they run."""
+    name, street or code). Others: the venues they run. Keyset pages: pass `next_cursor` as
+    `cursor`, with the same filters, for the next page."""
     if request.auth.role == Role.OFFICIAL:
-        venues = selectors.venues_for_official(request.auth, status=status, kind=kind, ward_code=ward_code, query=q)[:500]
+        page = selectors.venues_for_official_page(
+            request.auth, status=status, kind=kind, ward_code=ward_code, query=q, cursor=cursor, limit=limit
+        )
     else:
-        venues = selectors.venues_run_by(request.auth)[:500]
-    return {"venues": [_venue_out(v) for v in venues]}
+        page = selectors.venues_run_by_page(request.auth, cursor=cursor, limit=limit)
+    return {"venues": [_venue_out(v) for v in page.items], "next_cursor": page.next_cursor, "total": page.total}
 
 
 @router.get("/venues/{venue_id}", response={200: VenueOut, 404: ErrorOut})

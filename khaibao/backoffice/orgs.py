@@ -13,13 +13,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
@@ -133,7 +133,6 @@ def _unit_page(request: SignedInRequest, unit: OrgUnit, status: int = 200, **bou
         "move_form": bound.get("move_form") or MoveForm(choices=_move_choices(user, unit)),
         "member_form": bound.get("member_form") or MemberForm(),
         "invite_form": bound.get("invite_form") or InviteForm(),
-        "archive_error": bound.get("archive_error"),
     }
     return render(request, "backoffice/orgs/unit.html", context, status=refused or status)
 
@@ -153,12 +152,17 @@ def unit_detail(request: SignedInRequest, unit_id: int) -> HttpResponse:
 
 
 @login_required(login_url="backoffice:sign_in")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def unit_action(request: SignedInRequest, unit_id: int, action: str) -> HttpResponse:
-    """One POST target per form on the unit page; a refusal re-renders the page with the errors."""
+    """One POST target per form on the unit page; a refusal re-renders the page with the errors.
+    Archiving asks first: its GET is the confirmation page (`_unit_archive`)."""
+    if request.method != "POST" and action != "archive":
+        return HttpResponseNotAllowed(["POST"])
     user = _admin(request)
     unit = access.access_unit_for_user(user, unit_id)
     ip = client_ip(request)
+    if action == "archive":
+        return _unit_archive(request, user=user, unit=unit, ip=ip)
     form: forms.Form
     # action -> (its form, the service call with the form's data, the message, the unit to show).
     submits: dict[str, tuple[Callable[[Any], forms.Form], Callable[[dict[str, Any]], Any], str, Callable[[Any], int]]] = {
@@ -192,13 +196,6 @@ def unit_action(request: SignedInRequest, unit_id: int, action: str) -> HttpResp
             else:
                 messages.success(request, done)
                 return redirect("backoffice:org_unit", unit_id=shown(result))
-    elif action == "archive":
-        try:
-            services.unit_archive(actor=user, unit=unit, ip=ip)
-        except ServiceError as exc:
-            return _unit_page(request, unit, status=400, archive_error=exc.message)  # type: ignore[arg-type]
-        messages.success(request, _("Unit archived."))
-        return redirect("backoffice:orgs")
     elif action == "invite":
         form = InviteForm(request.POST)
         if form.is_valid():
@@ -214,6 +211,37 @@ def unit_action(request: SignedInRequest, unit_id: int, action: str) -> HttpResp
     else:
         raise Http404
     return _unit_page(request, unit, status=400, **{key: form})
+
+
+def _unit_archive(request: SignedInRequest, *, user: Any, unit: OrgUnit, ip: str) -> HttpResponse:
+    """GET (or a POST without `confirmed`, from an old page or a script) says what archiving the
+    unit means — or why it cannot be archived yet, with no button; the confirmation page's POST
+    (`confirmed=1`) archives it. A refusal then (the unit filled up meanwhile) is shown the same way."""
+    refusal, status = "", 200
+    if confirmed_post(request):
+        try:
+            services.unit_archive(actor=user, unit=unit, ip=ip)
+        except ServiceError as exc:
+            refusal, status = exc.message, exc.status
+        else:
+            messages.success(request, _("Unit archived."))
+            return redirect("backoffice:orgs")
+    else:
+        refused = services.unit_archive_refusal(actor=user, unit=unit)
+        refusal = refused.message if refused is not None else ""
+    return render(request, "confirm.html", {
+        "console": True,
+        "question": _("Archive the unit %(name)s?") % {"name": unit.name},
+        "consequences": [
+            _("Only a unit without active members or units under it can be archived."),
+            _("Once archived, no member, unit or campaign can be added to it, and it cannot be restored from "
+              "the console."),
+        ],
+        "kept": _("The unit stays on record, marked archived, with its history."),
+        "button": _("Yes, archive"),
+        "cancel_url": reverse("backoffice:org_unit", args=[unit.pk]),
+        "done": refusal or (_("This unit is archived.") if unit.archived_at else ""),
+    }, status=status)
 
 
 @login_required(login_url="backoffice:sign_in")

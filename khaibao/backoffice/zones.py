@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from khaibao.accounts.http import SignedInRequest
 from khaibao.backoffice.zone_forms import FIELD_NAMES, PlaceForm, ZoneForm
@@ -205,17 +205,40 @@ def zone_edit(request: SignedInRequest, zone_id: int) -> HttpResponse:
 
 
 @login_required(login_url="backoffice:sign_in")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def zone_end(request: SignedInRequest, zone_id: int) -> HttpResponse:
+    """GET (or a POST without `confirmed`, from an old page or a script) says what ending the
+    zone changes; the confirmation page's POST (`confirmed=1`) ends it."""
     user = _declarer(request)
     zone = selectors.zone_for_manager(user, zone_id)
-    try:
-        zone_update(actor=user, zone=zone, end=True, ip=client_ip(request))
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The zone is ended. Its history is kept."))
-    return redirect("backoffice:zone_detail", zone_id=zone.pk)
+    if confirmed_post(request):
+        try:
+            zone_update(actor=user, zone=zone, end=True, ip=client_ip(request))
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The zone is ended. Its history is kept."))
+        return redirect("backoffice:zone_detail", zone_id=zone.pk)
+    current = zone.current
+    assert current is not None  # every zone is created with its first version
+    return render(request, "confirm.html", {
+        "console": True,
+        "question": _("End the zone %(name)s now?") % {"name": current.name},
+        "consequences": [
+            # Ending is never retroactive (zones.selectors._version_fact): a stay while it was in
+            # force keeps counting.
+            _("It stops counting as an epidemic area now: it comes off the public list, sends no new warnings "
+              "and no longer counts in risk assessments from this moment. A stay there while it was in force "
+              "still counts."),
+            _("Warnings already sent are not taken back."),
+        ],
+        "kept": _("The zone and all its versions stay in its history."),
+        "button": _("Yes, end the zone"),
+        "cancel_url": reverse("backoffice:zone_detail", args=[zone.pk]),
+        # Ended, or its validity already ran out: there is nothing left to end.
+        "done": _("This zone has already ended.") if current.change == "end" or (
+            current.valid_until is not None and current.valid_until <= timezone.now()) else "",
+    })
 
 
 @login_required(login_url="backoffice:sign_in")

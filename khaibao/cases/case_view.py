@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from khaibao.cases.citizen_view import result_label
 from khaibao.cases.models import CaseStatus, FollowUpAction, FollowUpCase
 from khaibao.cases.officials import official_out, require_official
+from khaibao.cases.services import lost_after_days
 from khaibao.cases.triage import followup_marks, level_fields
 from khaibao.declarations import answer_labels
 from khaibao.declarations.models import Declaration
@@ -160,6 +161,7 @@ def case_view(person: Person, *, revealed: Mapping[str, str] | None = None) -> C
             {
                 "assessment": a,
                 "level": level_display(a.level),
+                "engine_level": level_display(a.engine_level),
                 "reasons": [{"rule": r, "message": _reason_text(r, a.ruleset_version)} for r in a.reasons],
             }
             for a in assessments
@@ -167,7 +169,7 @@ def case_view(person: Person, *, revealed: Mapping[str, str] | None = None) -> C
         cases=cases,
         open_case=next((c for c in cases if c.status == CaseStatus.OPEN), None),
         household=household,
-        lost_after_days=int(getattr(settings, "FOLLOWUP_LOST_AFTER_DAYS", 3)),
+        lost_after_days=lost_after_days(),
         today=today,
     )
 
@@ -178,6 +180,7 @@ def _action_dict(action: FollowUpAction, *, with_notes: bool) -> dict[str, Any]:
         "kind": action.kind,
         "kind_label": action.get_kind_display(),  # type: ignore[attr-defined]
         "test_result": action.test_result or None,
+        "test_result_label": result_label(action.test_result),
         "test_date": action.test_date,
         "at": action.at,
         "actor": official_out(action.actor),
@@ -210,7 +213,10 @@ def case_view_dict(view: CaseView) -> dict[str, Any]:
         },
         "lost_to_followup_rule": lost_rule_text(view.lost_after_days),
         "declarations": [
-            declaration_dict(d["declaration"]) | {"level": d["level"]["level"], "answer_labels": d["answer_labels"]}
+            declaration_dict(d["declaration"]) | {
+                "level": d["level"]["level"], "level_word": d["level"]["word"] if d["level"]["level"] else None,
+                "answer_labels": d["answer_labels"],
+            }
             for d in view.declarations
         ],
         "updates": [
@@ -229,7 +235,9 @@ def case_view_dict(view: CaseView) -> dict[str, Any]:
             {
                 "source": a["assessment"].source,
                 "level": a["assessment"].level,
+                "level_word": a["level"]["word"],
                 "engine_level": a["assessment"].engine_level,
+                "engine_level_word": a["engine_level"]["word"],
                 "level_kept": a["assessment"].level_kept,
                 "reasons": a["reasons"],
                 "ruleset_version": a["assessment"].ruleset_version,

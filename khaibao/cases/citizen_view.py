@@ -45,8 +45,14 @@ _TEST_ADVICE = {
 }
 
 
-# Built once: every status read with a follow-up shows the case's status in words.
+# Built once: every status read with a follow-up shows the case's status (and a test's result) in words.
 _CASE_STATUS_LABELS: dict[str, Any] = dict(CaseStatus.choices)
+_TEST_RESULT_LABELS: dict[str, Any] = dict(TestResult.choices)
+
+
+def result_label(test_result: str) -> str | None:
+    """A follow-up test's result in words (cases.models.TestResult's label); None without one."""
+    return str(_TEST_RESULT_LABELS.get(test_result, test_result)) if test_result else None
 
 
 def followup_advice(kind: str, test_result: str = "") -> str:
@@ -126,6 +132,7 @@ def _citizen_dict(action: FollowUpAction, case_status: str) -> dict[str, Any]:
         "outcome": action.kind,
         "outcome_label": str(label),
         "test_result": action.test_result or None,
+        "test_result_label": result_label(action.test_result),
         "test_date": action.test_date,
         "at": action.at,
         "advice": followup_advice(action.kind, action.test_result),

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from khaibao.accounts.models import Account, ScopeLevel
+from khaibao.accounts.models import Account
 from khaibao.audit.lists import audit_list_shown
 from khaibao.cases.models import CaseStatus, FollowUpCase
 from khaibao.cases.officials import official_out, require_official
@@ -39,6 +39,7 @@ from khaibao.monitoring.queue import (
     REASON_RISK_DECLARATION,
     queue_reasons,
 )
+from khaibao.people.access import jurisdiction_q
 from khaibao.people.models import Person
 
 PAGE_MAX = 100
@@ -50,14 +51,8 @@ _MAX_INT = 2**31 - 1
 def _status_scope_q(user: Account) -> Q:
     # The queue reads the denormalised home_ward/home_province columns so that a jurisdiction's
     # queue is one range scan of (home_province|home_ward, in_queue, -queue_rank, queue_since).
-    # Same jurisdiction as accounts.access.jurisdiction_q, on those columns.
-    if user.scope_level == ScopeLevel.NATIONAL:
-        return Q()
-    if user.scope_level == ScopeLevel.PROVINCE and user.scope_province_id:
-        return Q(home_province_id=user.scope_province_id)
-    if user.scope_level == ScopeLevel.WARD and user.scope_ward_id:
-        return Q(home_ward_id=user.scope_ward_id)
-    return Q(pk__in=[])
+    scope = jurisdiction_q(user, ward_field="home_ward", province_field="home_province")
+    return Q(pk__in=[]) if scope is None else scope
 
 
 # --- filters and cursor ---------------------------------------------------------------------

@@ -59,7 +59,12 @@ def status_level_display(status: Any) -> dict[str, Any]:
 
 
 def assessment_out(assessment: Any) -> dict[str, Any]:
-    """An Assessment as the API and the pages show it."""
+    """An Assessment as the API and the pages show it, the level's word beside the level
+    (`level_word`, as the status read names it).
+
+    `level_word` comes last: the daily update renders this dict as it is, in the order of its
+    schema (api/declarations.py `AssessmentOut`, where it is the last field too).
+    """
     return {
         "level": assessment.level,
         "reasons": explain_reasons(assessment.reasons),
@@ -68,4 +73,5 @@ def assessment_out(assessment: Any) -> dict[str, Any]:
         "monitoring_until": assessment.monitoring_until,
         "level_kept": assessment.level_kept,
         "ruleset_version": assessment.ruleset_version,
+        "level_word": level_display(assessment.level)["word"],
     }

@@ -120,15 +120,26 @@ _STATUS_AFTER: Final[Mapping[WrittenKind, tuple[str, tuple[str, ...]]]] = {
     ),
 }
 _LINK: Final[Mapping[WrittenKind, str]] = {"daily_update": "daily_update_id", "declaration": "declaration_id"}
+# Status columns computed from the written row by the statement itself, not sent as parameters
+# (an assessed daily update with its Idempotency-Key's record is at PARAMS_MAX): the latest day an
+# update is for — the row is locked, and GREATEST skips the NULL of a first update.
+_STATUS_FROM_WRITTEN: Final[Mapping[WrittenKind, Mapping[str, LiteralString]]] = {
+    "daily_update": {
+        "last_update_day": "GREATEST(monitoring_personstatus.last_update_day, (SELECT day FROM written))",
+    },
+    "declaration": {},
+}
 
 
 @cache
 def _status_write(kind: WrittenKind, assessed: bool) -> tuple[dict[str, LiteralString], tuple[str, ...]]:
     # (status column → assessment column, the status columns written as parameters). Without an
-    # Assessment row every column the write may change is a parameter.
+    # Assessment row every column the write may change is a parameter, but those computed from
+    # the written row (_STATUS_FROM_WRITTEN).
     time_column, unchanged = _STATUS_AFTER[kind]
     copied = {**_STATUS_FROM_ASSESSMENT, time_column: "created_at"} if assessed else {}
-    return copied, tuple(c for c in STATUS_COLUMNS if c not in copied and c not in unchanged)
+    computed = _STATUS_FROM_WRITTEN[kind]
+    return copied, tuple(c for c in STATUS_COLUMNS if c not in copied and c not in unchanged and c not in computed)
 
 
 def _written(written: Written) -> Clause:
@@ -143,12 +154,14 @@ def _assessment(assessment: Assessment, kind: WrittenKind) -> Clause:
 
 def _status(status: PersonStatus, kind: WrittenKind, *, assessed: bool) -> Clause:
     copied, columns = _status_write(kind, assessed)
+    computed = _STATUS_FROM_WRITTEN[kind]
+    reads: dict[Part, tuple[str, ...]] = {"written": ("day",)} if computed else {}
     if not assessed:
-        sql, params = rowsql.update_statement(status, columns)
-        return Clause("status", sql, params)
+        sql, params = rowsql.update_statement(status, columns, expressions=dict(computed))
+        return Clause("status", sql, params, reads)
     expressions: dict[str, LiteralString] = {name: f"assessment.{source}" for name, source in copied.items()}
-    sql, params = rowsql.update_statement(status, columns, expressions=expressions, from_="assessment")
-    return Clause("status", sql, params, {"assessment": tuple(dict.fromkeys(copied.values()))})
+    sql, params = rowsql.update_statement(status, columns, expressions={**expressions, **computed}, from_="assessment")
+    return Clause("status", sql, params, {**reads, "assessment": tuple(dict.fromkeys(copied.values()))})
 
 
 def _event(event: AuditEvent, from_written: Mapping[str, FromWritten], *, from_written_rows: bool = False) -> Clause:

@@ -16,7 +16,7 @@ from typing import Any
 
 import phonenumbers
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -28,15 +28,7 @@ from khaibao.exports import services as export_services
 from khaibao.exports import sources
 from khaibao.exports.models import Kind
 from khaibao.orgs.access import is_org_admin, subtree_q, units_visible
-from khaibao.orgs.compliance import (
-    campaigns_for_unit,
-    confirmed_members_q,
-    declared_q,
-    member_facts,
-    pick_campaign,
-    roster_members_q,
-    updated_q,
-)
+from khaibao.orgs.compliance import campaigns_for_unit, member_facts, member_status_q, pick_campaign
 from khaibao.orgs.models import Campaign, Member, OrgUnit
 
 # Who the chasing list lists, with the words for each (the export form's choices and the stored reason).
@@ -48,24 +40,10 @@ CHASE_STATUSES: dict[str, Promise] = {
 }
 
 
-def _status_q(status: str, campaign: Campaign, day: date) -> Q:
-    awaiting = roster_members_q() & Q(confirmed_at__isnull=True)
-    not_declared = confirmed_members_q() & ~declared_q(campaign.starts_on)
-    not_updated = confirmed_members_q() & ~updated_q(day)
-    return {
-        "awaiting_confirmation": awaiting,
-        "not_declared": not_declared,
-        "not_updated_today": not_updated,
-        "not_done": awaiting
-        | (not_declared if campaign.target_declared else Q(pk__in=[]))
-        | (not_updated if campaign.target_updated_daily else Q(pk__in=[])),
-    }[status]
-
-
 def chase_members(unit: OrgUnit, campaign: Campaign, status: str, day: date) -> QuerySet[Member]:
     return (
         Member.objects.filter(subtree_q(unit.path, field="unit__path"), removed_at__isnull=True)
-        .filter(_status_q(status, campaign, day))
+        .filter(member_status_q(status, campaign, day))
         .select_related("unit")
         .order_by("unit__path", "full_name", "pk")
     )

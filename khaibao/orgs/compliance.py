@@ -307,18 +307,42 @@ def membership_of(*, confirmed_at: Any, declined_at: Any) -> str:
     return "confirmed" if confirmed_at is not None else "awaiting"
 
 
+def member_status_q(status: str, campaign: Campaign, day: date) -> Q:
+    """Roster lines in `status` for `campaign` on `day`, the one definition of the members page's
+    filters, the chasing list (issue 21) and the compliance reminders.
+
+    "not_done" — still something to do — is awaiting confirmation, or confirmed and missing one
+    of the campaign's targets (not declared since its start, not updated on `day`). Awaiting
+    confirmation never complies: the organisation does not know whether they declared.
+    Raises ValueError for a status it does not know (callers validate theirs first).
+    """
+    awaiting = roster_members_q() & Q(confirmed_at__isnull=True)
+    not_declared = confirmed_members_q() & ~declared_q(campaign.starts_on)
+    not_updated = confirmed_members_q() & ~updated_q(day)
+    if status == "not_done":
+        q = awaiting
+        if campaign.target_declared:
+            q |= not_declared
+        if campaign.target_updated_daily:
+            q |= not_updated
+        return q
+    if status == "not_declared":
+        return not_declared
+    if status == "not_updated_today":
+        return not_updated
+    if status == "awaiting_confirmation":
+        return awaiting
+    if status == "declined":
+        return Q(declined_at__isnull=False)
+    if status == "reminded_today":
+        return Q(pk__in=CampaignReminder.objects.filter(day=day).values("member_id"))
+    raise ValueError(f"unknown member status {status!r}")
+
+
 def _members_qs(unit: OrgUnit, campaign: Campaign, day: date, status: str | None) -> QuerySet[Member]:
     qs = Member.objects.filter(subtree_q(unit.path, field="unit__path"), removed_at__isnull=True)
-    if status == "not_declared":
-        qs = qs.filter(confirmed_members_q()).exclude(declared_q(campaign.starts_on))
-    elif status == "not_updated_today":
-        qs = qs.filter(confirmed_members_q()).exclude(updated_q(day))
-    elif status == "awaiting_confirmation":
-        qs = qs.filter(roster_members_q(), confirmed_at__isnull=True)
-    elif status == "declined":
-        qs = qs.filter(declined_at__isnull=False)
-    elif status == "reminded_today":
-        qs = qs.filter(pk__in=CampaignReminder.objects.filter(day=day).values("member_id"))
+    if status is not None:
+        qs = qs.filter(member_status_q(status, campaign, day))
     return qs
 
 

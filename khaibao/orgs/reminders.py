@@ -30,7 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, ExpressionWrapper
 from django.utils import timezone, translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -43,7 +43,7 @@ from khaibao.core.errors import ServiceError
 from khaibao.notifications.services import notify_account, sms_budget_take
 from khaibao.orgs import tasks as orgs_tasks
 from khaibao.orgs.access import subtree_q
-from khaibao.orgs.compliance import TrendPoint, UnitReport, confirmed_members_q, declared_q, updated_q
+from khaibao.orgs.compliance import TrendPoint, UnitReport, declared_q, member_status_q
 from khaibao.orgs.models import Campaign, CampaignReminder, Member, OrgUnit, ReminderPolicy, UnitReminderRun
 from khaibao.orgs.rollups import active_campaigns
 
@@ -51,16 +51,6 @@ logger = logging.getLogger(__name__)
 
 KIND_CAMPAIGN_REMINDER = "campaign_reminder"
 BATCH = 500
-
-
-def _needs_reminder_q(campaign: Campaign, day: date) -> Q:
-    # Awaiting confirmation never complies: they are asked to confirm (issue 21).
-    compliant = confirmed_members_q()
-    if campaign.target_declared:
-        compliant &= declared_q(campaign.starts_on)
-    if campaign.target_updated_daily:
-        compliant &= updated_q(day)
-    return ~compliant
 
 
 def campaign_members_to_remind(
@@ -78,7 +68,7 @@ def campaign_members_to_remind(
             declined_at__isnull=True,
             pk__gt=after,
         )
-        .filter(_needs_reminder_q(campaign, day))
+        .filter(member_status_q("not_done", campaign, day))
         .exclude(pk__in=CampaignReminder.objects.filter(day=day).values("member_id"))
         .select_related("account", "unit")
         .annotate(

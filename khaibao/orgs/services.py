@@ -116,18 +116,29 @@ def unit_move(*, actor: Account, unit: OrgUnit, new_parent_id: int, ip: str = ""
     return unit
 
 
+def unit_archive_refusal(*, actor: Account, unit: OrgUnit) -> ServiceError | None:
+    """Why `unit_archive` refuses the unit now, or None: the one rule, asked by the service and by
+    the console's confirmation page before it offers the button."""
+    if unit.pk == actor.org_unit_id:
+        return ServiceError.for_field("unit", _("You cannot archive the unit you administer."))
+    if unit.archived_at is not None:
+        return None
+    if OrgUnit.objects.filter(parent=unit, archived_at__isnull=True).exists():
+        return ServiceError.for_field("unit", _("Move or archive the units under this one first."), "has_children")
+    if Member.objects.filter(unit=unit, removed_at__isnull=True).exists():
+        return ServiceError.for_field("unit", _("Move or remove this unit's members first."), "has_members")
+    return None
+
+
 def unit_archive(*, actor: Account, unit: OrgUnit, ip: str = "") -> OrgUnit:
     """Archive an empty unit. No cascade: units and active members below must be moved or
     removed first, so nobody drops out of a roster by one click."""
-    if unit.pk == actor.org_unit_id:
-        raise ServiceError.for_field("unit", _("You cannot archive the unit you administer."))
-    if unit.archived_at is not None:
-        return unit
     with transaction.atomic():
-        if OrgUnit.objects.filter(parent=unit, archived_at__isnull=True).exists():
-            raise ServiceError.for_field("unit", _("Move or archive the units under this one first."), "has_children")
-        if Member.objects.filter(unit=unit, removed_at__isnull=True).exists():
-            raise ServiceError.for_field("unit", _("Move or remove this unit's members first."), "has_members")
+        refusal = unit_archive_refusal(actor=actor, unit=unit)
+        if refusal is not None:
+            raise refusal
+        if unit.archived_at is not None:
+            return unit
         unit.archived_at = timezone.now()
         OrgUnit.objects.filter(pk=unit.pk).update(archived_at=unit.archived_at)
         audit_record(actor=actor, action="orgs.unit_archive", obj=unit, ip=ip)

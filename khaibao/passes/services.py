@@ -130,6 +130,16 @@ def pass_colour(status: PersonStatus | None, *, now: datetime) -> str:
     return GREEN
 
 
+def pass_expiry(colour: str, status: PersonStatus | None, *, expires: datetime) -> datetime:
+    """`expires`, or earlier for a green pass: it never outlives the activity that made it green
+    (it ends when `pass_colour` would turn grey). One rule for tokens and short codes."""
+    if colour == GREEN and status is not None:
+        activity = _last_activity(status)
+        if activity is not None:
+            return min(expires, activity + RECENT_ACTIVITY)
+    return expires
+
+
 def pass_subject(person_id: int) -> str:
     """The pseudonymous id a pass carries: a keyed hash of the person id, never the id itself.
 
@@ -158,11 +168,7 @@ def pass_issue(*, person: Person, now: datetime | None = None) -> IssuedPass:
     now = now or timezone.now()
     status = _status_of(person)
     colour = pass_colour(status, now=now)
-    expires = now + PASS_LIFETIME
-    if colour == GREEN and status is not None:
-        activity = _last_activity(status)
-        if activity is not None:
-            expires = min(expires, activity + RECENT_ACTIVITY)
+    expires = pass_expiry(colour, status, expires=now + PASS_LIFETIME)
     issued_at, expires_at = int(now.timestamp()), int(expires.timestamp())
     token = token_sign(
         {
@@ -295,11 +301,7 @@ def pass_code_check(code: str, *, now: datetime | None = None) -> PassCheck:
     person = row.person
     status = _status_of(person)
     colour = pass_colour(status, now=now)
-    expires_at = row.expires_at
-    if colour == GREEN and status is not None:
-        activity = _last_activity(status)
-        if activity is not None:
-            expires_at = min(expires_at, activity + RECENT_ACTIVITY)
+    expires_at = pass_expiry(colour, status, expires=row.expires_at)
     return PassCheck(
         valid=True, colour=colour, initials=_initials(person), expires_at=expires_at,
         subject=pass_subject(person.pk), kid="code",

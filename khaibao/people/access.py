@@ -27,14 +27,19 @@ from khaibao.people.models import (
 )
 
 
-def jurisdiction_q(user: Account, *, ward_field: str = "home_ward") -> Q | None:
-    """A filter restricting `ward_field` to an official's jurisdiction; None means nothing."""
+def jurisdiction_q(user: Account, *, ward_field: str = "home_ward", province_field: str | None = None) -> Q | None:
+    """A filter restricting `ward_field` to an official's jurisdiction; None means nothing.
+
+    `province_field` names a province column of its own (a denormalised copy of the ward's
+    province) to filter on instead of joining through the ward.
+    """
     if user.role != Role.OFFICIAL:
         return None
     if user.scope_level == ScopeLevel.NATIONAL:
         return Q()
     if user.scope_level == ScopeLevel.PROVINCE and user.scope_province_id:
-        return Q(**{f"{ward_field}__province_id": user.scope_province_id})
+        province = f"{province_field}_id" if province_field else f"{ward_field}__province_id"
+        return Q(**{province: user.scope_province_id})
     if user.scope_level == ScopeLevel.WARD and user.scope_ward_id:
         return Q(**{f"{ward_field}_id": user.scope_ward_id})
     return None

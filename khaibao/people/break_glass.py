@@ -17,13 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account, BreakGlassGrant, Role, ScopeLevel
-from khaibao.accounts.phones import phone_index
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
 from khaibao.people import validators as v
 from khaibao.people.access import jurisdiction_q
 from khaibao.people.models import Person
-from khaibao.people.persons import id_number_index
+from khaibao.people.persons import person_lookup_indexes
 
 GRANT_HOURS = 24
 REASON_MIN, REASON_MAX = 10, 1000
@@ -75,11 +74,14 @@ def clean_search(*, id_number: str = "", phone: str = "") -> tuple[str, str]:
         raise ServiceError(_("Some fields are not valid."), code="invalid", fields={field: exc.messages[0]}) from exc
 
 
+def _lookup_index(by: str, value: str) -> dict[str, str]:
+    """The blind index of the searched value (`by`: "id_number" or "phone"), as every audited
+    look-up names it (people.persons.person_lookup_indexes)."""
+    return person_lookup_indexes(**{by: value})
+
+
 def _matches(by: str, value: str) -> list[Person]:
-    if by == "id_number":
-        qs = Person.objects.filter(id_number_index=id_number_index(value))
-    else:
-        qs = Person.objects.filter(phone_index=phone_index(value))
+    qs = Person.objects.filter(**_lookup_index(by, value))
     return list(qs.select_related("home_ward__province").order_by("id")[:20])
 
 
@@ -149,7 +151,7 @@ def break_glass_open(*, actor: Account, by: str, value: str, person_id: int | No
         # whether a number is registered anywhere in the country.
         audit_record(
             actor=official, action="break_glass.open_refused", ip=ip, reason="break_glass",
-            data={"by": by, "matches": len(people)},
+            data={"by": by, "matches": len(people), **_lookup_index(by, value)},
         )
     if not people:
         raise ServiceError(_("No one is registered with this number."), code="not_found", status=404)

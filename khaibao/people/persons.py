@@ -34,6 +34,18 @@ def id_number_index(id_number: str) -> str:
     return crypto.blind_index(id_number.strip().upper(), purpose=ID_INDEX_PURPOSE)
 
 
+def person_lookup_indexes(*, id_number: str | None = None, phone: str | None = None) -> dict[str, str]:
+    """The people table's blind indexes of an ID number and a phone (E.164), by column name: what
+    a look-up filters on, and what its audit event names instead of the values — the data-protection
+    officer can tell which number was tried by computing its index; a dump of the trail cannot."""
+    found: dict[str, str] = {}
+    if id_number:
+        found["id_number_index"] = id_number_index(id_number)
+    if phone:
+        found["phone_index"] = phone_index(phone)
+    return found
+
+
 def _messages(exc: ValidationError, field: str) -> dict[str, str]:
     if hasattr(exc, "error_dict"):
         return {name: errors[0].messages[0] for name, errors in exc.error_dict.items()}

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, IntegerField, Value, When
+from django.utils.translation import get_language
 
 from khaibao.accounts.models import Account
 from khaibao.accounts.phones import mask_phone
-from khaibao.people.access import is_active_volunteer
-from khaibao.people.models import CONSENTED, Delegation, HouseholdMembership, Person, Relation
+from khaibao.people.access import delegation_gives_access_q, is_active_volunteer
+from khaibao.people.models import Delegation, HouseholdMembership, Person, Relation
+from khaibao.places.names import country_name
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ def household_entries(*, account: Account) -> list[HouseholdEntry]:
     if is_active_volunteer(account):
         seen = {e.person.pk for e in entries}
         delegations = (
-            Delegation.objects.filter(volunteer=account, ended_at__isnull=True, consent_method__in=CONSENTED)
+            Delegation.objects.filter(delegation_gives_access_q(), volunteer=account)
             .select_related("person__home_ward__province")
             .order_by("started_at", "pk")
         )
@@ -70,9 +72,18 @@ def household_entry(*, account: Account, person: Person) -> HouseholdEntry:
 _RELATION_LABELS: dict[str, Any] = dict(Relation.choices)
 
 
+def _nationality_name(code: str | None) -> str:
+    # The CLDR name the places app loaded into `places.Country` (places/loader.py), in the language
+    # `Country.name` would pick — without a query per person (the household list, a volunteer's
+    # assisted people: monitoring.selectors.assisted_dict).
+    if not code:
+        return ""
+    return country_name(code, "vi" if (get_language() or "vi").startswith("vi") else "en")
+
+
 def person_public_dict(entry: HouseholdEntry) -> dict[str, Any]:
     """A person for API responses and pages: ID number and phone masked; each code with its
-    label beside it (`sex_label`, `relation_label`: null with a null relation)."""
+    label beside it (`sex_label`, `nationality_name`, `relation_label`: null with a null relation)."""
     person = entry.person
     ward = person.home_ward
     return {
@@ -83,6 +94,7 @@ def person_public_dict(entry: HouseholdEntry) -> dict[str, Any]:
         "sex": person.sex,
         "sex_label": str(person.get_sex_display()),  # type: ignore[attr-defined]
         "nationality": person.nationality_id,
+        "nationality_name": _nationality_name(person.nationality_id),
         "id_number": mask_id_number(person.id_number or "") or None,
         "phone": masked_phone(person.phone or "") or None,
         "ward_code": ward.code,

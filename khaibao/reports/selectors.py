@@ -117,23 +117,14 @@ def report_queue(user: Any, filters: QueueFilters, *, now: datetime | None = Non
     return qs.order_by("created_at", "pk")
 
 
-def report_queue_page(
-    user: Any, filters: QueueFilters, *, limit: int, now: datetime | None = None, ip: str = ""
-) -> list[Report]:
-    """The first `limit` reports of `report_queue`, as shown to `user` — audited as one
-    `list.reports` event naming the reports and the people linked to them (audit/lists.py)."""
-    reports = list(report_queue(user, filters, now=now)[:limit])
-    _audit_shown(user, filters, reports, ip=ip)
-    return reports
-
-
 def report_queue_keyset(
     user: Any, filters: QueueFilters, *, cursor: str | None, limit: int, now: datetime | None = None,
     ip: str = "",
 ) -> KeysetPage[Report]:
     """One page of `report_queue` after `cursor` (keyset on created_at, id: oldest first, the next
     page newer), with how many reports match in all (report_ward_status / report_status_created
-    serve the COUNT) — audited like `report_queue_page`, one `list.reports` event a page."""
+    serve the COUNT) — audited as one `list.reports` event a page, naming the reports and the people
+    linked to them (audit/lists.py)."""
     page = keyset_page(report_queue(user, filters, now=now), cursor=cursor, limit=limit, count=True)
     _audit_shown(user, filters, page.items, ip=ip, next_page=bool(cursor))
     return page

@@ -66,7 +66,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /volunteer/people/<int:person_id>/well/": NOBODY, "POST /volunteer/people/<int:person_id>/well/": NOBODY,
     "GET /volunteer/assisted/<int:delegation_id>/confirm/": VOLUNTEER,
     "POST /volunteer/assisted/<int:delegation_id>/confirm/": VOLUNTEER,
-    "GET /volunteer/assisted/<int:delegation_id>/end/": NOBODY,
+    "GET /volunteer/assisted/<int:delegation_id>/end/": VOLUNTEER,  # the confirmation page
     "POST /volunteer/assisted/<int:delegation_id>/end/": VOLUNTEER,
     "GET /people/<int:person_id>/pass.svg": OWNER, "POST /people/<int:person_id>/pass.svg": OWNER,
     "GET /people/<int:person_id>/": OWNER, "POST /people/<int:person_id>/": OWNER,
@@ -132,7 +132,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /staff/zones/new/": OFFICIALS - WARD_OFFICIALS, "POST /staff/zones/new/": OFFICIALS - WARD_OFFICIALS,
     "GET /staff/zones/<int:zone_id>/": OFFICIALS, "POST /staff/zones/<int:zone_id>/": OFFICIALS,
     "GET /staff/zones/<int:zone_id>/edit/": HANOI_PROVINCE, "POST /staff/zones/<int:zone_id>/edit/": HANOI_PROVINCE,
-    "GET /staff/zones/<int:zone_id>/end/": NOBODY, "POST /staff/zones/<int:zone_id>/end/": HANOI_PROVINCE,
+    "GET /staff/zones/<int:zone_id>/end/": HANOI_PROVINCE,  # the confirmation page
+    "POST /staff/zones/<int:zone_id>/end/": HANOI_PROVINCE,
     "GET /staff/zones/<int:zone_id>/progress/": OFFICIALS, "POST /staff/zones/<int:zone_id>/progress/": OFFICIALS,
     "GET /staff/zones/places/new/": OFFICIALS - WARD_OFFICIALS,
     "POST /staff/zones/places/new/": OFFICIALS - WARD_OFFICIALS,
@@ -190,7 +191,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "POST /staff/news/<int:announcement_id>/unpublish/": HANOI_PROVINCE,
     "GET /staff/orgs/": ORG_ADMINS, "POST /staff/orgs/": ORG_ADMINS,
     "GET /staff/orgs/<int:unit_id>/": ORG_A, "POST /staff/orgs/<int:unit_id>/": ORG_A,
-    "GET /staff/orgs/<int:unit_id>/do/<str:action>/": NOBODY, "POST /staff/orgs/<int:unit_id>/do/<str:action>/": ORG_A,
+    # GET: the archive's confirmation page (PATH_OVERRIDES); every other action is POST only.
+    "GET /staff/orgs/<int:unit_id>/do/<str:action>/": ORG_A, "POST /staff/orgs/<int:unit_id>/do/<str:action>/": ORG_A,
     "GET /staff/orgs/<int:unit_id>/import/": ORG_A, "POST /staff/orgs/<int:unit_id>/import/": ORG_A,
     "GET /staff/orgs/<int:unit_id>/campaigns/new/": ORG_A, "POST /staff/orgs/<int:unit_id>/campaigns/new/": ORG_A,
     # Organisation A's own venue (issue 20, item 1: PATH_IDS); the list is each admin's own.
@@ -303,6 +305,7 @@ QUERIES: dict[str, str] = {
 }
 PATH_OVERRIDES: dict[str, dict[str, Any]] = {
     "GET /api/v1/places/provinces/{code}/wards": {"code": 1},
+    "GET /staff/orgs/<int:unit_id>/do/<str:action>/": {"action": "archive"},
 }
 # Path parameters that take another of the world's objects than path_values gives: name -> key of sec.ids.
 PATH_IDS: dict[str, dict[str, str]] = {

@@ -26,7 +26,7 @@ from khaibao.monitoring.assessment import person_contact_flag
 from khaibao.monitoring.models import PersonStatus
 from khaibao.people import validators as v
 from khaibao.people.models import Person
-from khaibao.people.persons import id_number_index
+from khaibao.people.persons import id_number_index, person_lookup_indexes
 from khaibao.places.models import Ward
 from khaibao.risk import engine
 from khaibao.tracing.models import Contact, ContactKind
@@ -129,12 +129,7 @@ def lookup_indexes(clean: dict[str, Any]) -> dict[str, str]:
     """The blind indexes (the people table's own, core/crypto.py) of the ID number and phone in
     `clean`: what an audit event names instead of the values, so the data-protection officer can
     tell which number was tried by computing its index, and a dump of the trail cannot."""
-    found: dict[str, str] = {}
-    if clean.get("id_number"):
-        found["id_number_index"] = id_number_index(clean["id_number"])
-    if clean.get("phone"):
-        found["phone_index"] = phone_index(clean["phone"])
-    return found
+    return person_lookup_indexes(id_number=clean.get("id_number"), phone=clean.get("phone"))
 
 
 def lookup_refused_record(

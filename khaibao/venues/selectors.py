@@ -114,7 +114,14 @@ def venues_run_by(account: Account) -> QuerySet[Venue]:
     q = Q(registered_by=account)
     if account.role == Role.ORG_ADMIN and account.org_unit_id:
         q |= Q(org_unit_id=account.org_unit_id)
-    return Venue.objects.filter(q).select_related("ward__province").order_by("-created_at")
+    # The id breaks ties between venues registered at the same moment (keyset pages need it).
+    return Venue.objects.filter(q).select_related("ward__province").order_by("-created_at", "-pk")
+
+
+def venues_run_by_page(account: Account, *, cursor: str | None = None, limit: int = 200) -> KeysetPage[Venue]:
+    """One page of `venues_run_by` after `cursor` (keyset on newest, id) with how many venues
+    `account` runs in all."""
+    return keyset_page(venues_run_by(account), cursor=cursor, limit=limit, count=True)
 
 
 def venue_for_operator(account: Account, venue_id: int) -> Venue:
@@ -148,12 +155,12 @@ def venues_for_official(
 
 
 def venues_for_official_page(
-    account: Account, *, status: str = "", kind: str = "", query: str = "", cursor: str | None = None,
-    limit: int = 200,
+    account: Account, *, status: str = "", kind: str = "", ward_code: int | None = None, query: str = "",
+    cursor: str | None = None, limit: int = 200,
 ) -> KeysetPage[Venue]:
     """One page of `venues_for_official` after `cursor` (keyset on status, newest, id) with how
     many venues match in all (venue_ward_status serves the area's COUNT)."""
-    venues = venues_for_official(account, status=status, kind=kind, query=query)
+    venues = venues_for_official(account, status=status, kind=kind, ward_code=ward_code, query=query)
     return keyset_page(venues, cursor=cursor, limit=limit, count=True)
 
 

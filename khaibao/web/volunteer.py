@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
-from khaibao.core.http import client_ip
+from khaibao.core.http import client_ip, confirmed_post
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.models import Feeling
 from khaibao.monitoring.selectors import volunteer_assisted
@@ -164,12 +165,24 @@ def volunteer_confirm(request: SignedInRequest, delegation_id: int) -> HttpRespo
 
 
 @volunteer_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def volunteer_end(request: SignedInRequest, delegation_id: int) -> HttpResponse:
+    """GET (or a POST without `confirmed`, from an old page or a script) says what stopping
+    means; the confirmation page's POST (`confirmed=1`) ends the delegation."""
     delegation = access_delegation_for_volunteer(request.user, delegation_id)
-    volunteers.assisted_revoke(actor=request.user, delegation=delegation, ip=client_ip(request))
-    messages.success(request, _("You no longer assist %(name)s.") % {"name": delegation.person.full_name})
-    return redirect("web:volunteer")
+    name = delegation.person.full_name
+    if confirmed_post(request):
+        volunteers.assisted_revoke(actor=request.user, delegation=delegation, ip=client_ip(request))
+        messages.success(request, _("You no longer assist %(name)s.") % {"name": name})
+        return redirect("web:volunteer")
+    return render(request, "confirm.html", {
+        "console": False,
+        "question": _("Stop assisting %(name)s?") % {"name": name},
+        "consequences": [_("From now on you no longer see %(name)s or declare for them.") % {"name": name}],
+        "kept": _("The declarations and records of %(name)s stay.") % {"name": name},
+        "button": _("Yes, stop assisting"),
+        "cancel_url": reverse("web:volunteer"),
+    })
 
 
 @volunteer_required

@@ -115,8 +115,8 @@ def test_it_manages_units_from_the_console(world, units):
     assert page.post(f"/staff/orgs/{cd2.pk}/do/move/", {"parent_id": units["bd"].pk}).status_code == 302
     assert OrgUnit.objects.get(pk=cd2.pk).path == "TWD/HN/DCS-BD/CD2"
     assert page.post(f"/staff/orgs/{cd2.pk}/do/rename/", {"name": "Chi đoàn Hai"}).status_code == 302
-    resp = page.post(f"/staff/orgs/{units['bd'].pk}/do/archive/")
+    resp = page.post(f"/staff/orgs/{units['bd'].pk}/do/archive/", {"confirmed": "1"})
     assert resp.status_code == 400
-    assert page.post(f"/staff/orgs/{cd2.pk}/do/archive/").status_code == 302
+    assert page.post(f"/staff/orgs/{cd2.pk}/do/archive/", {"confirmed": "1"}).status_code == 302
     assert OrgUnit.objects.get(pk=cd2.pk).archived_at is not None
     assert Member.objects.filter(unit=units["bd"]).count() == 2

@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from khaibao.accounts.models import Account
+from khaibao.audit.models import AuditEvent
 from khaibao.declarations.tests.helpers import declaration
 from khaibao.people.models import Delegation, VolunteerAppointment
 
@@ -101,8 +102,41 @@ def test_it_prints_the_code_to_type_on_each_pass(world, api):
 def test_it_stops_assisting_on_request(world):
     page = signed_in(world.volunteer)
     delegation = Delegation.objects.get(volunteer=world.volunteer, person=world.ong_tu, ended_at__isnull=True)
-    assert page.post(f"/volunteer/assisted/{delegation.pk}/end/").status_code == 302
+    assert page.post(f"/volunteer/assisted/{delegation.pk}/end/", {"confirmed": "1"}).status_code == 302
     assert page.get(f"/people/{world.ong_tu.id}/").status_code == 404
+
+
+def test_it_says_what_stopping_means_before_stopping(world):
+    """Review: one click used to end a delegation. GET (and a bare POST) show what stopping means
+    and change nothing; only the confirmation page's POST ends it, audited as before."""
+    page = signed_in(world.volunteer)
+    delegation = Delegation.objects.get(volunteer=world.volunteer, person=world.ong_tu, ended_at__isnull=True)
+    url = f"/volunteer/assisted/{delegation.pk}/end/"
+    home = page.get("/volunteer/").content.decode()
+    assert f'href="{url}"' in home
+    assert f'action="{url}"' not in home
+    for resp in (page.get(url, headers={"Accept-Language": "en"}),
+                 page.post(url, headers={"Accept-Language": "en"})):
+        assert resp.status_code == 200
+        text = resp.content.decode()
+        assert "Stop assisting Nguyễn Văn Tư?" in text
+        assert "From now on you no longer see Nguyễn Văn Tư or declare for them." in text
+        assert "The declarations and records of Nguyễn Văn Tư stay." in text
+        assert 'name="confirmed" value="1"' in text
+        assert 'href="/volunteer/">Cancel</a>' in text
+    delegation.refresh_from_db()
+    assert delegation.ended_at is None
+    assert not AuditEvent.objects.filter(action="delegation.end").exists()
+    assert page.get(f"/people/{world.ong_tu.id}/").status_code == 200
+
+    assert page.post(url, {"confirmed": "1"})["Location"] == "/volunteer/"
+    delegation.refresh_from_db()
+    assert delegation.ended_at is not None
+    assert AuditEvent.objects.filter(action="delegation.end", actor=world.volunteer,
+                                     person_id=world.ong_tu.id).count() == 1
+    assert page.get(f"/people/{world.ong_tu.id}/").status_code == 404
+    assert page.get(url).status_code == 404  # nothing left to end
+    assert signed_in(world.lan).get(url).status_code == 403
 
 
 def test_it_shows_declared_by_volunteer_on_the_status_page(world, api):

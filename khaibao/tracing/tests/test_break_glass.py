@@ -96,6 +96,28 @@ def test_it_finds_no_one_with_a_number_nobody_has(world, api):
     assert "001188000099" not in str(event.data)
 
 
+def test_a_refused_open_names_the_number_tried_by_its_blind_index_only(world, api):
+    from khaibao.accounts.phones import phone_index
+    from khaibao.people.persons import id_number_index
+
+    assert _open(api, world.province_hcm, id_number="001188000099").status_code == 404
+    world.lan_child.phone = world.lan_self.phone
+    world.lan_child.phone_index = world.lan_self.phone_index
+    world.lan_child.save()
+    assert _open(api, world.province_hcm, phone="0900000001").status_code == 409
+
+    absent, shared = AuditEvent.objects.filter(action="break_glass.open_refused").order_by("id")
+    # The data-protection officer finds who tried a number by computing its index.
+    assert absent.data["id_number_index"] == id_number_index("001188000099")
+    assert (absent.data["by"], absent.data["matches"]) == ("id_number", 0)
+    assert shared.data["phone_index"] == phone_index("+84900000001")
+    assert (shared.data["by"], shared.data["matches"]) == ("phone", 2)
+    for event in (absent, shared):
+        trail = str(event.data) + event.reason
+        assert "001188000099" not in trail
+        assert "900000001" not in trail
+
+
 def test_it_asks_to_choose_among_people_sharing_a_phone(world, api):
     world.lan_child.phone = world.lan_self.phone
     world.lan_child.phone_index = world.lan_self.phone_index

@@ -107,7 +107,7 @@ def test_it_creates_a_version_when_the_console_lowers_a_zone(world: Any, api: An
     assert list(ZoneVersion.objects.filter(zone_id=zone_id).order_by("number").values_list("level", "change")) == [
         (4, "create"), (2, "lower"),
     ]
-    client.post(f"/staff/zones/{zone_id}/end/")
+    client.post(f"/staff/zones/{zone_id}/end/", {"confirmed": "1"})
     assert ZoneVersion.objects.filter(zone_id=zone_id).count() == 3
     assert AuditEvent.objects.filter(action="zone.end", object_id=str(zone_id)).exists()
 
@@ -116,7 +116,7 @@ def test_it_keeps_the_console_to_officials_and_declaring_to_their_scope(world: A
     zone_id = api.as_(world.province_hcm).post("/zones", zone_body(ward_codes=[world.sai_gon.code])).json()["zone_id"]
     sign_in_staff(client, world.province)
     assert client.get(f"/staff/zones/{zone_id}/edit/").status_code == 404
-    assert client.post(f"/staff/zones/{zone_id}/end/").status_code == 404
+    assert client.post(f"/staff/zones/{zone_id}/end/", {"confirmed": "1"}).status_code == 404
     assert client.get(f"/staff/zones/{zone_id}/").status_code == 200  # zones are public anyway
 
     ward = Client()
