@@ -154,13 +154,15 @@ def _assessment(assessment: Assessment, kind: WrittenKind) -> Clause:
 
 def _status(status: PersonStatus, kind: WrittenKind, *, assessed: bool) -> Clause:
     copied, columns = _status_write(kind, assessed)
-    computed = _STATUS_FROM_WRITTEN[kind]
+    computed: Mapping[str, LiteralString] = _STATUS_FROM_WRITTEN[kind]
     reads: dict[Part, tuple[str, ...]] = {"written": ("day",)} if computed else {}
     if not assessed:
-        sql, params = rowsql.update_statement(status, columns, expressions=dict(computed))
+        sql, params = rowsql.update_statement(status, columns, expressions=computed)
         return Clause("status", sql, params, reads)
     expressions: dict[str, LiteralString] = {name: f"assessment.{source}" for name, source in copied.items()}
-    sql, params = rowsql.update_statement(status, columns, expressions={**expressions, **computed}, from_="assessment")
+    for name, expression in computed.items():
+        expressions[name] = expression
+    sql, params = rowsql.update_statement(status, columns, expressions=expressions, from_="assessment")
     return Clause("status", sql, params, {**reads, "assessment": tuple(dict.fromkeys(copied.values()))})
 
 
