@@ -67,3 +67,22 @@ def at_once(calls: Sequence[Callable[[], T]], *, timeout: float = 30) -> list[T]
     for thread in threads:
         thread.join(timeout=timeout)
     return answers
+
+
+def cursor_pages(client: Any, url: str, *, items: str, max_pages: int = 20) -> tuple[list[int], list[dict[str, Any]]]:
+    """Follow an API list's `next_cursor` from `url` (core/keyset.py pages): the ids of every row
+    under `items`, in the order served, and each page's body. Fails when a page is not 200 or the
+    pages never end (a cursor that leads nowhere new would loop for ever)."""
+    ids: list[int] = []
+    pages: list[dict[str, Any]] = []
+    joiner = "&" if "?" in url else "?"
+    resp = client.get(url)
+    for _page in range(max_pages):
+        assert resp.status_code == 200, resp.content
+        body = resp.json()
+        pages.append(body)
+        ids += [row["id"] for row in body[items]]
+        if body["next_cursor"] is None:
+            return ids, pages
+        resp = client.get(f"{url}{joiner}cursor={body['next_cursor']}")
+    raise AssertionError("the pages never end")

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from khaibao.audit.models import AuditEvent
+from khaibao.core.testing import cursor_pages
 from khaibao.reports.models import Report, ReportStatus
 
 
@@ -23,18 +24,7 @@ def _reports(ward: Any, n: int, *, at: Any, tag: str, **fields: Any) -> list[Rep
 
 
 def _walk(client: Any, query: str) -> tuple[list[int], list[dict[str, Any]]]:
-    ids: list[int] = []
-    pages: list[dict[str, Any]] = []
-    resp = client.get(f"/reports/queue?{query}")
-    for _page in range(20):  # a cursor that led nowhere new would loop for ever
-        assert resp.status_code == 200, resp.content
-        body = resp.json()
-        pages.append(body)
-        ids += [item["id"] for item in body["items"]]
-        if body["next_cursor"] is None:
-            return ids, pages
-        resp = client.get(f"/reports/queue?{query}&cursor={body['next_cursor']}")
-    raise AssertionError("the pages never end")
+    return cursor_pages(client, f"/reports/queue?{query}", items="items")
 
 
 def test_it_reaches_every_report_once_in_order_by_following_the_cursor(world: Any, api: Any) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from khaibao.core.testing import cursor_pages
 from khaibao.venues.models import Venue, VenueStatus
 
 
@@ -20,18 +21,7 @@ def _venues(ward: Any, n: int, *, at: Any, tag: str, **fields: Any) -> list[Venu
 
 
 def _walk(client: Any, query: str) -> tuple[list[int], list[dict[str, Any]]]:
-    ids: list[int] = []
-    pages: list[dict[str, Any]] = []
-    resp = client.get(f"/venues?{query}")
-    for _page in range(20):  # a cursor that led nowhere new would loop for ever
-        assert resp.status_code == 200, resp.content
-        body = resp.json()
-        pages.append(body)
-        ids += [venue["id"] for venue in body["venues"]]
-        if body["next_cursor"] is None:
-            return ids, pages
-        resp = client.get(f"/venues?{query}&cursor={body['next_cursor']}")
-    raise AssertionError("the pages never end")
+    return cursor_pages(client, f"/venues?{query}", items="venues")
 
 
 def test_it_pages_an_officials_venues_through_every_one_once_in_order(world: Any, api: Any) -> None:
