@@ -365,6 +365,10 @@ def zone_update(*, actor: Account, zone: Zone, data: ZoneInput | None = None, en
     now = timezone.now()
     province_kept(zone.province_id, data.province_code, _("A zone cannot move to another province."))
     if end:
+        if base.valid_until is not None and base.valid_until <= now:
+            # Already over: "ending" it again would set its end to now — a longer validity, which
+            # counts as a raise and would warn everyone again (zone_change_kind).
+            return current
         data = dataclasses.replace(data, valid_until=max(now, base.valid_from))
     values, _province = _zone_values(actor=actor, data=data, base=base, province=zone.province)
     change = zone_change_kind(base, values, now)

@@ -93,6 +93,26 @@ def test_it_refuses_an_oversized_body(world: Any, api: Any) -> None:
     assert not Zone.objects.exists()
 
 
+def test_ending_a_zone_that_is_already_over_changes_nothing_and_warns_nobody(
+    world: Any, api: Any, time_machine: Any
+) -> None:
+    # Its end set to "now" would be a longer validity than it had: a raise, warning everyone again.
+    start = timezone.now()
+    time_machine.move_to(start, tick=False)
+    client = api.as_(world.province)
+    body = zone_body(valid_until=(start + timedelta(hours=1)).isoformat())
+    zone_id = client.post("/zones", body).json()["zone_id"]
+    runs = ZoneWarningRun.objects.filter(zone_version__zone_id=zone_id).count()
+    time_machine.move_to(start + timedelta(hours=2), tick=False)
+
+    ended = client.patch(f"/zones/{zone_id}", {"end": True})
+
+    assert ended.status_code == 200, ended.content
+    assert (ended.json()["version"], ended.json()["change"]) == (1, "create")
+    assert ZoneVersion.objects.filter(zone_id=zone_id).count() == 1
+    assert ZoneWarningRun.objects.filter(zone_version__zone_id=zone_id).count() == runs
+
+
 def test_it_needs_the_province_for_a_national_circle(world: Any, api: Any) -> None:
     resp = declare(api, world.national, ward_codes=[], circle={**HOAN_KIEM_LAKE, "radius_m": 800})
     assert resp.status_code == 400
