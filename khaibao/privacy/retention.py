@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -36,7 +36,7 @@ from khaibao.people.models import Person
 from khaibao.privacy.models import ConsentWithdrawal, Erasure, ErasureCode, ErasureStatus
 from khaibao.reports.models import OPEN_STATUSES, Report, ReportNote, ReportPhoto, ReportReply
 from khaibao.tracing.models import Contact
-from khaibao.venues.models import CaseVisit, CheckIn, VenueExposure
+from khaibao.venues.models import CaseVisit, CheckIn, VenueExposure, VenueExposureRun
 from khaibao.venues.partitions import CHECKINS, checkin_keep_from, checkin_partitions_drop_expired
 from khaibao.zones.models import ZoneWarning
 
@@ -77,6 +77,13 @@ def _of_inactive(model: Any) -> Callable[[datetime], QuerySet[Any]]:
 
 def _older(model: Any, field: str, delta: Callable[[], timedelta]) -> Callable[[datetime], QuerySet[Any]]:
     return lambda now: model.objects.filter(**{f"{field}__lt": now - delta()})
+
+
+def _runs_due(now: datetime) -> QuerySet[Any]:
+    cutoff = now - timedelta(days=settings.RETENTION_HEALTH_DAYS)
+    return VenueExposureRun.objects.filter(finished_at__lt=cutoff).exclude(
+        Exists(VenueExposure.objects.filter(run=OuterRef("pk")))
+    )
 
 
 def _reports_due(now: datetime) -> QuerySet[Any]:
@@ -160,6 +167,9 @@ RULES: list[Rule] = [
     Rule("venue_checkins", "delete", _checkins_due),
     Rule("venue_exposures", "delete", _of_inactive(VenueExposure)),
     Rule("venue_case_visits", "delete", _older(CaseVisit, "created_at", _health(lambda: settings.RETENTION_HEALTH_DAYS))),
+    # A run is the job that found the exposures: it goes once it is finished, past the health
+    # horizon and holds none of them any more (deleting it earlier would take theirs along).
+    Rule("venue_exposure_runs", "delete", _runs_due),
     Rule("followup_cases", "delete", _of_inactive(FollowUpCase)),
     Rule("break_glass_grants", "delete", _of_inactive(BreakGlassGrant)),
     # Last of the health rules: the status row's dates say who is inactive.

@@ -29,6 +29,7 @@ from khaibao.privacy.retention import retention_run
 from khaibao.privacy.tasks import retention_purge
 from khaibao.privacy.tests.helpers import declare_and_update, rollups
 from khaibao.reports.models import Report, ReportStatus
+from khaibao.venues.models import RunKind, RunStatus, VenueExposure, VenueExposureRun
 from khaibao.stats.services import rollup_refresh
 
 
@@ -304,3 +305,22 @@ def test_it_keeps_the_record_of_an_erasure_as_long_as_the_audit_trail(world, api
     assert _line(output, "erasure_records")[-1] == "1"
     assert not Erasure.objects.exists()
     assert not ConsentWithdrawal.objects.exists()
+
+
+def test_it_deletes_a_finished_venue_run_once_it_holds_no_exposure(world):
+    # The job record of a run ("a case", a place's name, its window) is kept while any exposure
+    # it found is; afterwards it goes with the health horizon, never before (it would take them along).
+    now = timezone.now()
+    old = now - timedelta(days=200)
+    fields = {"kind": RunKind.CASE, "label": "a case", "window_start": old, "window_end": old,
+              "status": RunStatus.DONE, "finished_at": old}
+    empty = VenueExposureRun.objects.create(subject="case-visit:901", **fields)
+    holding = VenueExposureRun.objects.create(subject="case-visit:902", **fields)
+    recent = VenueExposureRun.objects.create(subject="case-visit:903", **{**fields, "finished_at": now})
+    VenueExposure.objects.create(run=holding, person=world.lan_self, checked_in_at=old, on=old.date())
+
+    done = retention_run()
+
+    assert done["venue_exposure_runs"] == 1
+    assert set(VenueExposureRun.objects.values_list("pk", flat=True)) == {holding.pk, recent.pk}
+    assert not VenueExposureRun.objects.filter(pk=empty.pk).exists()
