@@ -29,8 +29,8 @@ from khaibao.privacy.retention import retention_run
 from khaibao.privacy.tasks import retention_purge
 from khaibao.privacy.tests.helpers import declare_and_update, rollups
 from khaibao.reports.models import Report, ReportStatus
-from khaibao.venues.models import RunKind, RunStatus, VenueExposure, VenueExposureRun
 from khaibao.stats.services import rollup_refresh
+from khaibao.venues.models import RunKind, RunStatus, VenueExposure, VenueExposureRun
 
 
 def _run(*args: str) -> str:
