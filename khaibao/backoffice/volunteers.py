@@ -29,7 +29,7 @@ from khaibao.core.http import client_ip, confirmed_post
 from khaibao.core.keyset import keyset_query
 from khaibao.monitoring.selectors import volunteer_assisted
 from khaibao.orgs import volunteers as appointments
-from khaibao.people.models import VolunteerAppointment, active_appointments_q
+from khaibao.people.models import VolunteerAppointment
 
 
 def can_appoint(user: Any) -> bool:
@@ -111,8 +111,7 @@ def volunteers(request: SignedInRequest) -> HttpResponse:
 def _revoke_consequences(appointment: VolunteerAppointment, name: str) -> list[str]:
     """What revoking `appointment` changes for the people its volunteer assists: their access
     ends with the last appointment in force (people.access), so another one keeps it."""
-    others = VolunteerAppointment.objects.filter(active_appointments_q(), account_id=appointment.account_id)
-    if others.exclude(pk=appointment.pk).exists():
+    if appointments.another_appointment_in_force(appointment):
         return [
             _("This appointment ends now."),
             _("%(name)s holds another volunteer appointment still in force, so the people they assist keep "

@@ -68,6 +68,16 @@ def access_appointment(user: Any, appointment_id: int) -> VolunteerAppointment:
     return appointment
 
 
+def another_appointment_in_force(appointment: VolunteerAppointment) -> bool:
+    """Whether the volunteer holds an appointment in force besides `appointment`: their access to
+    the people they assist lasts while any does (people.access.is_active_volunteer)."""
+    return (
+        VolunteerAppointment.objects.filter(active_appointments_q(), account_id=appointment.account_id)
+        .exclude(pk=appointment.pk)
+        .exists()
+    )
+
+
 def appointable_units_q(user: Any) -> QuerySet[OrgUnit]:
     """The (not archived) units of an org admin's subtree, which they may appoint volunteers for."""
     if getattr(user, "role", None) != Role.ORG_ADMIN or not user.org_unit_id:

@@ -177,10 +177,7 @@ def _reload_form(request: HttpRequest, **kwargs: Any) -> PersonForm:
 @require_GET
 def household_list(request: SignedInRequest) -> HttpResponse:
     entries = selectors.household_entries(account=request.user)
-    labels = dict(Relation.choices)
-    people = [
-        selectors.person_public_dict(e) | {"relation_label": labels.get(e.relation or "", "")} for e in entries
-    ]
+    people = [selectors.person_public_dict(e) for e in entries]  # each relation with its label
     return render(request, "web/household/list.html", {
         "household": [p for p in people if not p["assisted"]],
         "assisted": [p for p in people if p["assisted"]],
