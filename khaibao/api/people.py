@@ -165,7 +165,10 @@ def people_list(request: AuthedRequest) -> list[dict[str, Any]]:
 
 @router.post("", response={201: PersonOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut})
 def person_create(request: AuthedRequest, data: PersonIn) -> Status:
-    """Add someone to your household. An ID number registered anywhere else answers 409."""
+    """Add someone to your household. 409 when the household already has a "self"
+    (`duplicate_self`) or is full (`household_full`, `assisted_full`). An ID number already
+    registered for another person is accepted and sent to the officials' duplicate review: the
+    answer never says whether a number is known elsewhere."""
     account = _citizen(request)
     person = households.household_person_add(
         actor=account, owner=account, relation=data.relation, full_name=data.full_name, sex=data.sex,
