@@ -80,8 +80,8 @@ def load_people(conn: psycopg.Connection, *, people: int, provinces: list[int], 
     conn.execute(
         """
         INSERT INTO accounts_account (id, password, is_superuser, display_name, phone, phone_index, role,
-                                      is_volunteer, scope_level, is_active, is_staff, date_joined)
-        SELECT k, '!', false, '', '', md5('bench-phone-' || k), 'citizen', false, '', true, false,
+                                      scope_level, is_active, is_staff, date_joined)
+        SELECT k, '!', false, '', '', md5('bench-phone-' || k), 'citizen', '', true, false,
                now() - interval '60 days'
         FROM generate_series(1, %s) AS k
         """,

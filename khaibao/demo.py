@@ -74,11 +74,11 @@ class World:
         raise AttributeError(name)
 
 
-def _citizen(phone_raw: str, name: str, *, volunteer: bool = False) -> Account:
+def _citizen(phone_raw: str, name: str) -> Account:
     phone = normalise_vn_phone(phone_raw)
     account, _ = Account.objects.get_or_create(
         phone_index=phone_index(phone),
-        defaults={"phone": phone, "display_name": name, "role": Role.CITIZEN, "is_volunteer": volunteer},
+        defaults={"phone": phone, "display_name": name, "role": Role.CITIZEN},
     )
     return account
 
@@ -107,7 +107,8 @@ def build_world() -> World:
             world.people[name] = _add(account, relation, name, sex, born, id_number, ward, normalise_vn_phone(phone))
 
     v_phone, v_name, v_ward, v_born, v_id = VOLUNTEER
-    volunteer = _citizen(v_phone, v_name, volunteer=True)
+    # A volunteer by her appointment below (people.access.is_active_volunteer), not by a flag.
+    volunteer = _citizen(v_phone, v_name)
     world.accounts[v_phone] = volunteer
     world.people[v_name] = _add(volunteer, "self", v_name, "female", v_born, v_id, v_ward, normalise_vn_phone(v_phone))
     # Ông Tư belongs to no one's household; the volunteer declares for him by delegation.

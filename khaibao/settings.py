@@ -82,6 +82,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # khaibao/wiring.py, with where static files come from and the permissions policy: nothing
 # there depends on the environment. Imported as settings of this module.
 from khaibao.wiring import (  # noqa: E402, F401
+    ACCOUNT_CLOSE_HOOKS,
     API_LANE_PREFIXES,
     API_MIDDLEWARE,
     AREA_PUBLISHED_HOOKS,
@@ -91,8 +92,10 @@ from khaibao.wiring import (  # noqa: E402, F401
     HEALTH_BACKLOG_SOURCES,
     INSTALLED_APPS,
     MIDDLEWARE,
+    PENDING_ASSESSMENT_EXCLUSIONS,
     PERIODIC_TASKS,
     PERMISSIONS_POLICY,
+    PERSON_ERASE_HOOKS,
     PERSON_HOME_MOVED_HOOKS,
     REPORT_REPLIED_HOOKS,
     RUSH_ROUTES,

@@ -196,6 +196,18 @@ REPORT_REPLIED_HOOKS = ["khaibao.notifications.services.report_reply_notify"]
 # (a layer above zones) plugs in everyone whose consent is withdrawn or data erased (issue 8 §2:
 # the anonymous shell kept for the statistics still has a home ward).
 ZONE_WARNING_EXCLUSIONS = ["khaibao.privacy.selectors.processing_stopped_ids"]
+# People the rush worker no longer assesses (monitoring.pending.assessable_q): functions () -> a
+# subquery of person ids. The same owner: everyone whose processing stopped, so that an update
+# still pending — or stored by a request racing the withdrawal — brings no status row back.
+PENDING_ASSESSMENT_EXCLUSIONS = ["khaibao.privacy.selectors.processing_stopped_ids"]
+# A person's data is erased (privacy.erasure.person_data_erase): called with person_id=, in the
+# erasure's transaction, before the person row goes; returns {table: rows erased} for the
+# erasure's counts. The SMS channel (above privacy) deletes the messages that acted for them.
+PERSON_ERASE_HOOKS = ["khaibao.smsin.services.inbound_sms_erase_person"]
+# A citizen account is closed (privacy.erasure.account_close): called with account=, in the
+# transaction, while the account still has its phone index; returns {table: rows erased}. The
+# SMS channel deletes every message from the account's phone.
+ACCOUNT_CLOSE_HOOKS = ["khaibao.smsin.services.inbound_sms_erase_account"]
 # A place or zone version that warns was published (zones.places, zones.zones): called with
 # actor= and place_version= or zone_version=, in the transaction. The venues app (above zones)
 # starts the run that warns everyone checked in at a venue it covers during its window.

@@ -59,9 +59,6 @@ class Account(AbstractBaseUser, PermissionsMixin):
     phone = EncryptedTextField(blank=True, default="")
     phone_index = models.CharField(max_length=64, unique=True, null=True, blank=True)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CITIZEN)
-    is_volunteer = models.BooleanField(
-        default=False, help_text="A citizen whom an organisation or health station made a volunteer."
-    )
     scope_level = models.CharField(max_length=10, choices=ScopeLevel.choices, blank=True)
     scope_province = models.ForeignKey(
         "places.Province", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -1,6 +1,9 @@
 """One-time codes, checked one way everywhere: sign-in (accounts/otp.py), a volunteer's consent
 code (people/volunteers.py) and the confirmation of an erasure (privacy/services.py).
 
+Sending is limited too (`code_send_check`): one code per scope per OTP_COOLDOWN_SECONDS and a
+cap per hour, since every code is an SMS to someone and `max_attempts` fresh guesses.
+
 A code is 6 digits, stored only as a keyed hash of (key, code) under a purpose of its own (a
 consent code can never sign anyone in, nor a sign-in code confirm an erasure), valid until its
 `expires_at`, used at most once, and guessed at most `max_attempts` times. Each guess is counted
@@ -16,14 +19,16 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from khaibao.accounts import ratelimit
 from khaibao.accounts.models import OneTimeCode
 from khaibao.core import crypto
-from khaibao.core.errors import ServiceError
+from khaibao.core.errors import RateLimited, ServiceError
 
 C = TypeVar("C", bound=OneTimeCode)
 
@@ -59,6 +64,41 @@ def code_used_up() -> ServiceError:
     person that only a new code will do (issue 17: "the code is wrong" sent them retyping it)."""
     message = _("This code was tried too many times and can no longer be used. Ask for a new code.")
     return ServiceError(message, code="code_used_up", fields={"code": message})
+
+
+def code_send_check(
+    model: type[C], *, scope: dict[str, Any], limit_key: str, per_hour: int, now: datetime | None = None,
+    cap_message: str | None = None, cap_retry_after: int = 3600,
+) -> None:
+    """Refuse a new code for `scope` (RateLimited, 429 with the seconds to wait) while the scope's
+    newest code is younger than OTP_COOLDOWN_SECONDS, or once `per_hour` codes went out within
+    the hour under `limit_key`. The cap also bounds the guesses: at most `per_hour` codes of
+    `max_attempts` guesses each per hour and `limit_key`.
+
+    `scope` filters the codes that hold the next one back (an erasure's adds
+    `consumed_at__isnull=True`: a code already used does not). Past the cap the answer is "too
+    many code requests", retry in an hour — or `cap_message` after `cap_retry_after` seconds, for a
+    cap that is not the asker's own (sign-in's, on every code the service sends).
+
+    Call it in the caller's transaction right before `code_issue`, with whatever owns the scope
+    locked, so that two requests at once cannot both pass the cooldown.
+    """
+    now = now or timezone.now()
+    cooldown = settings.OTP_COOLDOWN_SECONDS
+    recent = (
+        model._default_manager.filter(**scope, created_at__gt=now - timedelta(seconds=cooldown))
+        .order_by("-created_at")
+        .first()
+    )
+    if recent is not None:
+        wait = max(cooldown - int((now - recent.created_at).total_seconds()), 1)
+        raise RateLimited(
+            _("A code was just sent. Please wait %(seconds)s seconds before asking again.") % {"seconds": wait},
+            retry_after=wait,
+        )
+    # Counted only for codes about to be sent, so cooldown refusals do not spend it.
+    if ratelimit.hit(limit_key, window_seconds=3600) > per_hour:
+        raise RateLimited(cap_message or _("Too many code requests. Try again later."), retry_after=cap_retry_after)
 
 
 def code_issue(

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from khaibao.accounts import ratelimit
 from khaibao.accounts.models import OtpChallenge
-from khaibao.accounts.one_time_codes import code_clean, code_issue, code_redeem, code_refused
+from khaibao.accounts.one_time_codes import code_clean, code_issue, code_redeem, code_refused, code_send_check
 from khaibao.accounts.phones import phone_index
 from khaibao.accounts.sms import SmsNotSent, send_code_sms
 from khaibao.core.errors import RateLimited
@@ -35,28 +35,19 @@ def otp_request(*, phone: str, ip: str) -> None:
         raise RateLimited(_("Too many code requests from this network. Try again later."), retry_after=3600)
     index = phone_index(phone)
     now = timezone.now()
-    cooldown_start = now - timedelta(seconds=settings.OTP_COOLDOWN_SECONDS)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # Two taps at once must not both pass the cooldown check (SQLite's IMMEDIATE
             # transactions already serialise this block).
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(index[:15], 16)])
-        recent = (
-            OtpChallenge.objects.filter(phone_index=index, created_at__gt=cooldown_start)
-            .order_by("-created_at")
-            .first()
+        # One code per phone per cooldown; the hourly cap is the whole service's (every code is
+        # an SMS the service pays for), so past it the service is busy, not the asker greedy.
+        code_send_check(
+            OtpChallenge, scope={"phone_index": index}, limit_key="otp-sms-global",
+            per_hour=settings.OTP_SMS_GLOBAL_LIMIT_PER_HOUR, now=now,
+            cap_message=_("The sign-in service is busy. Try again in a few minutes."), cap_retry_after=300,
         )
-        if recent is not None:
-            wait = settings.OTP_COOLDOWN_SECONDS - int((now - recent.created_at).total_seconds())
-            raise RateLimited(
-                _("A code was just sent. Please wait %(seconds)s seconds before asking again.")
-                % {"seconds": max(wait, 1)},
-                retry_after=max(wait, 1),
-            )
-        # Counted only for codes about to be sent, so cooldown refusals do not spend it.
-        if ratelimit.hit("otp-sms-global", window_seconds=3600) > settings.OTP_SMS_GLOBAL_LIMIT_PER_HOUR:
-            raise RateLimited(_("The sign-in service is busy. Try again in a few minutes."), retry_after=300)
         challenge, code = code_issue(
             OtpChallenge, scope={"phone_index": index}, key=index, purpose=PURPOSE,
             ttl=timedelta(seconds=settings.OTP_CODE_TTL_SECONDS), now=now,

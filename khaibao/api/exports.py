@@ -36,8 +36,10 @@ class ExportFailureOut(Schema):
 class ExportOut(Schema):
     id: int
     kind: str
+    kind_label: str = Field(..., description="the kind in words, in the request's language")
     format: str
     status: str = Field(..., description="queued | running | done | failed | expired")
+    status_label: str = Field(..., description="the status in words, in the request's language")
     progress: int
     row_count: int | None
     created_at: datetime
@@ -65,8 +67,10 @@ def export_out(request: HttpRequest, job: ExportJob) -> ExportOut:
     return ExportOut(
         id=job.pk,
         kind=job.kind,
+        kind_label=str(job.get_kind_display()),
         format=job.format,
         status=job.status,
+        status_label=str(job.get_status_display()),
         progress=job.progress,
         row_count=job.row_count,
         created_at=job.created_at,

@@ -107,6 +107,7 @@ class CampaignOut(Schema):
     target_declared: bool
     target_updated_daily: bool
     reminder_policy: str
+    reminder_policy_label: str = Field(..., description="the reminder policy in words, as the compliance page shows it")
     archived_at: datetime | None
 
 
@@ -115,7 +116,7 @@ def _campaign_out(campaign: Campaign) -> CampaignOut:
         id=campaign.pk, unit_id=campaign.unit_id, name=campaign.name, starts_on=campaign.starts_on,
         deadline=campaign.deadline, target_declared=campaign.target_declared,
         target_updated_daily=campaign.target_updated_daily, reminder_policy=campaign.reminder_policy,
-        archived_at=campaign.archived_at,
+        reminder_policy_label=reminders.policy_label(campaign), archived_at=campaign.archived_at,
     )
 
 

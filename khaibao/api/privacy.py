@@ -21,8 +21,10 @@ from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
+from khaibao.people.models import Relation
 from khaibao.privacy import requests as subject_requests
 from khaibao.privacy import selectors, services
+from khaibao.privacy.models import Erasure, ErasureReason
 from khaibao.privacy.selectors import export_json
 
 router = Router(tags=["privacy"])
@@ -55,6 +57,7 @@ class PersonConsentOut(Schema):
     person_id: int
     full_name: str
     relation: str
+    relation_label: str = Field(..., description="the relation in words, in the request's language")
     accepted: list[AcceptedOut]
 
 
@@ -73,6 +76,7 @@ def consent(request: AuthedRequest) -> dict[str, Any]:
         "people": [
             {
                 "person_id": pc.person.pk, "full_name": pc.person.full_name, "relation": pc.relation,
+                "relation_label": str(Relation(pc.relation).label),
                 "accepted": [
                     {"version": v, "declarations": n, "notice": selectors.consent_notice_dict(notice) if notice else None}
                     for v, notice, n in pc.versions
@@ -106,6 +110,7 @@ class CodeIn(StrictSchema):
 class CodeOut(Schema):
     id: int
     reason: str
+    reason_label: str = Field(..., description="the reason in words, in the request's language")
     person_ids: list[int]
     expires_at: datetime
     account_closes: bool
@@ -119,9 +124,20 @@ class ErasureOut(Schema):
     id: int
     person_id: int
     reason: str
+    reason_label: str = Field(..., description="the reason in words, in the request's language")
     status: str
+    status_label: str = Field(..., description="the status in words, in the request's language")
     requested_at: datetime
     finished_at: datetime | None
+
+    # The model's own labels (privacy.models.ErasureReason, ErasureStatus), as "My data" shows them.
+    @staticmethod
+    def resolve_reason_label(obj: Erasure) -> str:
+        return str(obj.get_reason_display())
+
+    @staticmethod
+    def resolve_status_label(obj: Erasure) -> str:
+        return str(obj.get_status_display())
 
 
 class ConfirmOut(Schema):
@@ -139,7 +155,8 @@ def erasure_code(request: AuthedRequest, data: CodeIn) -> tuple[int, dict[str, A
         actor=account, person_ids=data.person_ids, reason=data.reason, ip=client_ip(request)
     )
     return 201, {
-        "id": challenge.pk, "reason": challenge.reason, "person_ids": challenge.person_ids,
+        "id": challenge.pk, "reason": challenge.reason, "reason_label": str(ErasureReason(challenge.reason).label),
+        "person_ids": challenge.person_ids,
         "expires_at": challenge.expires_at, "account_closes": selectors.includes_self(account, challenge.person_ids),
     }
 

@@ -14,7 +14,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ValidationError
@@ -23,7 +23,7 @@ from khaibao.accounts.models import Account, Role
 from khaibao.accounts.tokens import request_account
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.errors import validation_fields
-from khaibao.api.schemas import ErrorOut, StrictSchema
+from khaibao.api.schemas import ErrorOut, StrictSchema, keyset_headers
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.reports import pow as proof_of_work
@@ -312,10 +312,19 @@ def report_submit(request: HttpRequest) -> Status:
     return Status(201, SubmitOut(id=report.pk, status=report.status, status_label=_status_label(report), tracking_code=code))
 
 
-@router.get("", response={200: list[ReportOut]})
-def reports_mine(request: AuthedRequest) -> list[dict[str, Any]]:
-    """The signed-in citizen's own reports, newest first, with the replies."""
-    return [_report_out(r) for r in selectors.reports_of_reporter(_user(request))[:100]]
+class MineQuery(Schema):
+    limit: int = Field(100, ge=1, le=500)
+    cursor: str | None = Field(None, description="the previous page's X-Next-Cursor header")
+
+
+@router.get("", response={200: list[ReportOut], 400: ErrorOut})
+def reports_mine(request: AuthedRequest, response: HttpResponse, query: Query[MineQuery]) -> list[dict[str, Any]]:
+    """The signed-in citizen's own reports, newest first, with the replies. Keyset pages of
+    `limit`: the next page's cursor is in the `X-Next-Cursor` header (and `Link`, rel="next"),
+    the whole list's size in `X-Total-Count`."""
+    page = selectors.reports_of_reporter_page(_user(request), cursor=query.cursor, limit=query.limit)
+    keyset_headers(response, request, page, params={"limit": query.limit})
+    return [_report_out(r) for r in page.items]
 
 
 @router.get("/track/{code}", auth=None, response={200: TrackOut, 404: ErrorOut})

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Schema
 from ninja.renderers import JSONRenderer
 from pydantic import ConfigDict
+
+from khaibao.core.keyset import KeysetPage, keyset_query
 
 
 class StrictSchema(Schema):
@@ -45,3 +48,16 @@ def json_render(request: HttpRequest, payload: dict[str, Any], *, status: int = 
 _RENDERER = JSONRenderer()
 # The Content-Type of every JSON answer of the API.
 JSON_CONTENT_TYPE = f"{JSONRenderer.media_type}; charset={JSONRenderer.charset}"
+
+
+def keyset_headers(
+    response: HttpResponse, request: HttpRequest, page: KeysetPage[Any], *, params: Mapping[str, Any],
+) -> None:
+    """Where the next page of a list answered as a bare JSON array is (the array stays, for the
+    clients written against it): `X-Next-Cursor` to pass as `cursor` and `Link: <…>; rel="next"`,
+    both absent on the last page, and `X-Total-Count`, the whole list's size."""
+    if page.next_cursor:
+        response["X-Next-Cursor"] = page.next_cursor
+        response["Link"] = f'<{request.path}{keyset_query(params, page.next_cursor)}>; rel="next"'
+    if page.total is not None:
+        response["X-Total-Count"] = str(page.total)

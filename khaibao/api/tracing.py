@@ -100,7 +100,8 @@ def contact_create(request: AuthedRequest, person_id: int, data: ContactIn) -> S
         ),
         ip=client_ip(request),
     )
-    # Only the contact just registered is answered (audited as contact.register), not the list.
+    # Only the contact just registered is answered (audited as contact.register, or as
+    # contact.already_registered when it was already there), not the list.
     row = next(r for r in selectors.contacts_of(source, viewer=request.auth, audited=False) if r.id == contact.pk)
     return Status(201 if created else 200, _out(row))
 

@@ -48,6 +48,11 @@ class CheckInsOut(Schema):
     checkins: list[CheckInOut]
 
 
+class CheckInListOut(CheckInsOut):
+    next_cursor: str | None = Field(..., description="pass as `cursor` for the next (older) page; null on the last")
+    total: int = Field(..., description="how many check-ins the household has in all (still kept)")
+
+
 class VenueIn(StrictSchema):
     name: str = Field(..., max_length=300)
     kind: str = Field(..., description=", ".join(VenueKind.values))
@@ -133,10 +138,16 @@ def checkin_post(request: AuthedRequest, data: CheckInIn) -> Status[dict[str, ob
     return Status(201 if any(created.values()) else 200, body)
 
 
-@router.get("/checkins", response={200: CheckInsOut})
-def checkins_list(request: AuthedRequest) -> dict[str, object]:
-    """Your household's check-ins still kept (VENUE_CHECKIN_KEEP_DAYS, 21 days by default), newest first."""
-    return {"checkins": [row.__dict__ for row in selectors.checkins_for_account(request.auth)]}
+@router.get("/checkins", response={200: CheckInListOut, 400: ErrorOut})
+def checkins_list(
+    request: AuthedRequest,
+    cursor: str | None = Query(None, description="the previous page's next_cursor"),  # type: ignore[type-arg]
+    limit: int = Query(500, ge=1, le=500),  # type: ignore[type-arg]
+) -> dict[str, object]:
+    """Your household's check-ins still kept (VENUE_CHECKIN_KEEP_DAYS, 21 days by default), newest
+    first. Keyset pages: pass `next_cursor` as `cursor` for the next page."""
+    page = selectors.checkins_for_account(request.auth, cursor=cursor, limit=limit)
+    return {"checkins": [row.__dict__ for row in page.rows], "next_cursor": page.next_cursor, "total": page.total}
 
 
 @router.delete("/checkins/{checkin_id}", response={204: None, 404: ErrorOut})
@@ -196,14 +207,15 @@ def venue_status(request: AuthedRequest, venue_id: int, data: StatusIn) -> dict[
     return _venue_out(services.venue_status_set(actor=request.auth, venue=venue, status=data.status, ip=client_ip(request)))
 
 
-@router.post("/venues/{venue_id}/case-visits", response={201: RunOut, 400: ErrorOut, 404: ErrorOut})
+@router.post("/venues/{venue_id}/case-visits", response={200: RunOut, 201: RunOut, 400: ErrorOut, 404: ErrorOut})
 def venue_case_visit(request: AuthedRequest, venue_id: int, data: CaseVisitIn) -> Status[dict[str, object]]:
     """Officials: record that a case was at the venue from `start` to `end`; everyone checked
-    in there meanwhile is warned and re-assessed."""
+    in there meanwhile is warned and re-assessed (201). The same visit sent again answers its
+    first run with 200 and warns nobody twice."""
     if request.auth.role != Role.OFFICIAL:
         raise ServiceError(_("Only health officials record a case's visits."), code="forbidden", status=404)
     venue = selectors.venue_for_official(request.auth, venue_id)
-    run = runs.case_visit_record(
+    run, created = runs.case_visit_put(
         actor=request.auth, venue=venue, person_id=data.person_id, start=data.start, end=data.end, ip=client_ip(request)
     )
-    return Status(201, {"id": run.pk, "subject": run.subject, "status": run.status, "venues": len(run.venue_ids)})
+    return Status(201 if created else 200, {"id": run.pk, "subject": run.subject, "status": run.status, "venues": len(run.venue_ids)})

@@ -14,11 +14,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from ninja import Field, Router, Schema, Status
+from django.http import HttpResponse
+from ninja import Field, Query, Router, Schema, Status
 
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.people import PersonOut, SexIn, _PersonRules
-from khaibao.api.schemas import ErrorOut, StrictSchema
+from khaibao.api.schemas import ErrorOut, StrictSchema, keyset_headers
 from khaibao.core.http import client_ip
 from khaibao.monitoring.selectors import assisted_dict, volunteer_assisted
 from khaibao.orgs import volunteers as appointments
@@ -95,11 +96,21 @@ def _entry(delegation: Any) -> dict[str, Any]:
     return assisted_dict(next(e for e in entries if e.delegation.pk == delegation.pk))
 
 
-@router.get("", response={200: list[AppointmentOut]})
-def appointments_list(request: AuthedRequest) -> list[dict[str, Any]]:
-    """The appointments you manage, newest first (empty for anyone else)."""
-    qs = appointments.appointments_visible_to(request.auth).order_by("-starts_at", "-pk")[:500]
-    return [appointments.appointment_dict(a) for a in qs]
+class AppointmentsQuery(Schema):
+    limit: int = Field(500, ge=1, le=500)
+    cursor: str | None = Field(None, description="the previous page's X-Next-Cursor header")
+
+
+@router.get("", response={200: list[AppointmentOut], 400: ErrorOut})
+def appointments_list(
+    request: AuthedRequest, response: HttpResponse, query: Query[AppointmentsQuery],
+) -> list[dict[str, Any]]:
+    """The appointments you manage, newest first (empty for anyone else). Keyset pages of
+    `limit`: the next page's cursor is in the `X-Next-Cursor` header (and `Link`, rel="next"),
+    the whole list's size in `X-Total-Count`."""
+    page = appointments.appointments_page(request.auth, cursor=query.cursor, limit=query.limit)
+    keyset_headers(response, request, page, params={"limit": query.limit})
+    return [appointments.appointment_dict(a) for a in page.items]
 
 
 @router.post("", response={201: AppointmentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
@@ -118,9 +129,10 @@ def assisted_list(request: AuthedRequest) -> list[dict[str, Any]]:
     return [assisted_dict(e) for e in volunteer_assisted(account=request.auth)]
 
 
-@router.post("/assisted", response={201: AssistedOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut})
+@router.post("/assisted", response={201: AssistedOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut, 429: ErrorOut})
 def assisted_start(request: AuthedRequest, data: AssistedIn) -> Status:
-    """Register an assisted person. With `"code"` the result is `pending` until confirmed."""
+    """Register an assisted person. With `"code"` the result is `pending` until confirmed; 429
+    (with Retry-After) when the person's phone already had its consent codes this hour."""
     delegation = volunteers.assisted_person_start(
         actor=request.auth, consent_method=data.consent_method, full_name=data.full_name,
         sex=data.sex, home_ward_id=data.ward_code, birth_year=data.birth_year, date_of_birth=data.date_of_birth,
@@ -140,9 +152,10 @@ def assisted_confirm(request: AuthedRequest, delegation_id: int, data: ConfirmIn
     return _entry(delegation)
 
 
-@router.post("/assisted/{delegation_id}/resend", response={204: None, 404: ErrorOut, 409: ErrorOut})
+@router.post("/assisted/{delegation_id}/resend", response={204: None, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut})
 def assisted_resend(request: AuthedRequest, delegation_id: int) -> Status:
-    """Send a fresh consent code (the previous one stops working)."""
+    """Send a fresh consent code (the previous one stops working). 429 `rate_limited` with
+    Retry-After within OTP_COOLDOWN_SECONDS of the last code, or past the phone's codes for the hour."""
     delegation = access_delegation_for_volunteer(request.auth, delegation_id)
     volunteers.assisted_consent_resend(actor=request.auth, delegation=delegation, ip=client_ip(request))
     return Status(204, None)

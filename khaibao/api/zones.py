@@ -97,6 +97,7 @@ class PlacePatch(StrictSchema):
 
 class RunOut(Schema):
     status: str
+    status_label: str = Field(..., description="the status in words, in the request's language")
     expected: int
     processed: int
     warned: int
@@ -129,6 +130,7 @@ class ZoneVersionOut(Schema):
     zone_id: int
     version: int
     change: str
+    change_label: str = Field(..., description="the change in words, in the request's language")
     name: str
     level: int
     colour: str
@@ -150,6 +152,7 @@ class PlaceVersionOut(Schema):
     place_id: int
     version: int
     change: str
+    change_label: str = Field(..., description="the change in words, in the request's language")
     name: str
     province_code: int
     ward_code: int | None
@@ -175,14 +178,15 @@ def _run_out(version: ZoneVersion | PlaceVersion) -> RunOut | None:
     if run is None:
         return None
     return RunOut(
-        status=run.status, expected=run.expected, processed=run.processed, warned=run.warned,
+        status=run.status, status_label=str(run.get_status_display()), expected=run.expected, processed=run.processed, warned=run.warned,
         reassessed=run.reassessed, raised=run.raised, percent=run.percent,
     )
 
 
 def _zone_out(version: ZoneVersion) -> ZoneVersionOut:
     return ZoneVersionOut(
-        zone_id=version.zone_id, version=version.number, change=version.change, name=version.name,
+        zone_id=version.zone_id, version=version.number, change=version.change,
+        change_label=str(version.get_change_display()), name=version.name,
         level=version.level, colour=version.colour, lockdown=version.lockdown, isolation=version.isolation,
         whole_province=version.whole_province, province_code=version.zone.province_id,
         ward_codes=sorted(w.code for w in version.wards.all()),
@@ -197,7 +201,8 @@ def _zone_out(version: ZoneVersion) -> ZoneVersionOut:
 
 def _place_out(version: PlaceVersion) -> PlaceVersionOut:
     return PlaceVersionOut(
-        place_id=version.place_id, version=version.number, change=version.change, name=version.name,
+        place_id=version.place_id, version=version.number, change=version.change,
+        change_label=str(version.get_change_display()), name=version.name,
         province_code=version.place.province_id, ward_code=version.ward_id, lat=version.lat, lon=version.lon,
         radius_m=version.radius_m, window_start=version.window_start.isoformat(),
         window_end=version.window_end.isoformat(), withdrawn=version.withdrawn,

@@ -77,6 +77,7 @@ ACTIONS: dict[str, ActionInfo] = {
     "checkin.create": _a("venues", gettext_lazy("Checked in at a venue")),
     "checkin.delete": _a("venues", gettext_lazy("Check-in deleted")),
     "checkin.partition_drop": _a("system", gettext_lazy("Old check-ins deleted (one day's partition)")),
+    "contact.already_registered": _a("follow_up", gettext_lazy("Contact already registered for this case: shown again")),
     "contact.lookup_refused": _a(
         "follow_up", gettext_lazy("Contact looked up by ID number or phone: no one registered (refused)")
     ),
@@ -139,6 +140,7 @@ ACTIONS: dict[str, ActionInfo] = {
     "person.contacts_register": _a("case_access", gettext_lazy("Record opened to register contacts")),
     "person.contacts_view": _a("case_access", gettext_lazy("Contacts viewed")),
     "person.checkins_view": _a("case_access", gettext_lazy("Check-ins of a case viewed")),
+    "person.claimed_traced": _a("household", gettext_lazy("Traced contact linked to their own account")),
     "person.create": _a("household", gettext_lazy("Person added")),
     "person.declarations": _a("case_access", gettext_lazy("Declarations read")),
     "person.household_limit": _a("case_access", gettext_lazy("Record opened to raise the household's limit")),

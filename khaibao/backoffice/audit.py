@@ -18,6 +18,7 @@ from khaibao.backoffice.permissions import staff_passes
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import date_filter_field, date_range_check
 from khaibao.core.http import client_ip
+from khaibao.core.params import positive_id
 from khaibao.privacy import audit_trail as selectors
 from khaibao.privacy.audit_trail import audit_trail_export
 
@@ -61,8 +62,7 @@ class AuditSearchForm(forms.Form):
 
 
 def _before(request: HttpRequest) -> int | None:
-    value = request.GET.get("before", "")
-    return int(value) if value.isdigit() and 0 < int(value) < 2**63 else None
+    return positive_id(request.GET.get("before"))
 
 
 @dpo_required

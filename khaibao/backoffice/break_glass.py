@@ -18,6 +18,7 @@ from khaibao.backoffice.tracing import case_url
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
+from khaibao.core.params import positive_id
 from khaibao.people import break_glass
 
 
@@ -137,8 +138,7 @@ def review(request: SignedInRequest) -> HttpResponse:
                 return redirect("backoffice:break_glass_review")
         else:
             error = _("The note is too long.")
-    before = request.GET.get("before", "")
-    before_id = int(before) if before.isdigit() and 0 < int(before) < 2**63 else None
+    before_id = positive_id(request.GET.get("before"))
     rows = break_glass.grants_to_review(actor=request.user, before=before_id)
     context = {
         "rows": rows,

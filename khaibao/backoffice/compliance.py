@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
+from khaibao.core.params import positive_id
 from khaibao.exports import selectors as export_selectors
 from khaibao.exports import services as export_services
 from khaibao.exports.models import Format, Kind, Status
@@ -248,8 +249,7 @@ def remind_now(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """"Remind now" for the unit's subtree (once per unit per day); back to the dashboard."""
     unit = _unit(request, unit_id)
     campaigns = compliance.campaigns_for_unit(unit)
-    raw = request.POST.get("campaign", "")
-    campaign = compliance.pick_campaign(campaigns, int(raw) if raw.isdigit() and len(raw) < 19 else None)
+    campaign = compliance.pick_campaign(campaigns, positive_id(request.POST.get("campaign")))
     if campaign is None:
         raise Http404
     try:

@@ -27,6 +27,7 @@ from khaibao.cases.models import CaseStatus
 from khaibao.cases.officials import jurisdiction_wards
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
+from khaibao.core.params import positive_id
 from khaibao.exports import selectors, services
 from khaibao.exports.models import ORG_KINDS, ExportJob, Format, Kind, Status
 from khaibao.monitoring.models import Level
@@ -168,7 +169,7 @@ def exports(request: SignedInRequest) -> HttpResponseBase:
         else:
             status = 400
     before = request.GET.get("before")
-    jobs = selectors.export_jobs_for(official, before=int(before) if before and before.isdigit() else None)
+    jobs = selectors.export_jobs_for(official, before=positive_id(before))
     context = {
         "form": form,
         "rows": [_job_row(job) for job in jobs],

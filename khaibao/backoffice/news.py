@@ -27,6 +27,7 @@ from khaibao.accounts.models import Account, ScopeLevel
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
+from khaibao.core.keyset import keyset_page, keyset_query
 from khaibao.news import selectors, services
 from khaibao.news.models import BODY_MAX, TITLE_MAX, Announcement, Kind
 from khaibao.news.text import render_markdown
@@ -114,12 +115,25 @@ def _initial(item: Announcement) -> dict[str, Any]:
 _apply_errors = form_add_service_error
 
 
+# Items shown a page at a time, newest first; "Older items" leads to the rest.
+NEWS_PAGE = 50
+
+
 @publisher_required
 def news_list(request: SignedInRequest) -> HttpResponse:
-    items = list(selectors.news_editable(request.user)[:200])
+    cursor = request.GET.get("cursor") or None
+    page_error = ""
+    try:
+        page = keyset_page(selectors.news_editable(request.user), cursor=cursor, limit=NEWS_PAGE, count=True)
+    except ServiceError as exc:
+        page, page_error = None, exc.message
     now = timezone.now()
-    rows = [(item, item.state(now)) for item in items]
-    return render(request, "backoffice/news/list.html", {"rows": rows})
+    rows = [(item, item.state(now)) for item in (page.items if page else [])]
+    return render(request, "backoffice/news/list.html", {
+        "rows": rows, "total": page.total if page else None, "page_error": page_error,
+        "first_url": request.path if cursor else "",
+        "next_url": keyset_query({}, page.next_cursor) if page and page.next_cursor else "",
+    }, status=400 if page_error else 200)
 
 
 @publisher_required

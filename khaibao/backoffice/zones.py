@@ -26,6 +26,7 @@ from khaibao.backoffice.zone_steps import published_message, reach_sentence, zon
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, confirmed_post
+from khaibao.core.keyset import keyset_page, keyset_query
 from khaibao.zones import selectors
 from khaibao.zones.inputs import PlaceInput
 from khaibao.zones.models import PlaceVersion, ZoneVersion, ZoneWarningRun
@@ -62,6 +63,10 @@ def _province_choice(request: HttpRequest, user: Any) -> int | None:
     return value if 0 < value < 2**31 else None
 
 
+# Zones and place notices shown a page at a time each, newest first.
+ZONES_PAGE = 50
+
+
 def _local(moment: datetime | None) -> datetime | None:
     return timezone.localtime(moment) if moment is not None else None
 
@@ -76,14 +81,34 @@ def zones_index(request: SignedInRequest) -> HttpResponse:
         province = None
     if province is None and user.scope_level != "national":
         province = user.scope_province_id or (user.scope_ward.province_id if user.scope_ward_id else None)
-    context = {
-        "zones": list(selectors.zones_for_console(user, province_code=province)[:200]),
-        "places": list(selectors.places_for_console(user, province_code=province)[:200]),
+    # Each list pages on its own cursor; its links keep the province and the other list's page.
+    cursors = {name: request.GET.get(name) or None for name in ("zones_cursor", "places_cursor")}
+    lists = {
+        "zones": selectors.zones_for_console(user, province_code=province),
+        "places": selectors.places_for_console(user, province_code=province),
+    }
+    context: dict[str, Any] = {
         "provinces": selectors.provinces_for_select(),
         "province": province,
         "can_declare": selectors.can_declare_zones(user),
     }
-    return render(request, "backoffice/zones/index.html", context)
+    failed = False
+    for name, listed in lists.items():
+        key = f"{name}_cursor"
+        context[f"{name}_error"] = ""
+        try:
+            # The id breaks ties between rows created at the same moment (keyset pages need it).
+            page = keyset_page(listed.order_by("-created_at", "-pk"), cursor=cursors[key], limit=ZONES_PAGE, count=True)
+        except ServiceError as exc:
+            page, failed = None, True
+            context[f"{name}_error"] = exc.message
+        others = {k: v for k, v in cursors.items() if k != key and v}
+        params = {**({"province": province} if province is not None else {}), **others}
+        context[name] = page.items if page else []
+        context[f"{name}_total"] = page.total if page else None
+        context[f"{name}_first_url"] = keyset_query(params) if cursors[key] else ""
+        context[f"{name}_next_url"] = keyset_query(params, page.next_cursor, name=key) if page and page.next_cursor else ""
+    return render(request, "backoffice/zones/index.html", context, status=400 if failed else 200)
 
 
 @login_required(login_url="backoffice:sign_in")

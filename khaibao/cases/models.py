@@ -78,6 +78,9 @@ class FollowUpAction(models.Model):
     person = models.ForeignKey(
         "people.Person", on_delete=models.CASCADE, related_name="followup_actions", db_index=False
     )
+    # Clear on purpose (docs/privacy.md, "Columns that stay clear"): the statistics count the
+    # day's actions per ward by kind and result in SQL, and a positive result says no more than
+    # PersonStatus.is_f0. The audit trail never copies them (services.case_action_record).
     kind = models.CharField(max_length=30, choices=ActionKind.choices)
     test_result = models.CharField(max_length=10, choices=TestResult.choices, blank=True)
     test_date = models.DateField(null=True, blank=True)

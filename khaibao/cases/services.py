@@ -205,14 +205,15 @@ def case_action_record(*, actor: Any, person: Person, data: ActionIn, ip: str = 
     _apply_to_status(status, data, today=today, now=now)
     queue_apply(status, today, now)
     status.save()
-    # Codes only: the notes and the result stay out of the append-only trail.
+    # Ids only: the action's kind and the case's outcome (hospitalised, quarantined, a test) are
+    # health details the trail would keep past health retention and erasure; the object id
+    # points to the row, which goes with them (docs/privacy.md, "The audit trail").
     audit_record(
         actor=actor, action="followup.action", obj=action, person_id=person.pk, ip=ip,
-        data={"kind": data.kind, "case": case.pk},
+        data={"case": case.pk},
     )
     if case.status == CaseStatus.CLOSED:
-        audit_record(actor=actor, action="followup.close", obj=case, person_id=person.pk, ip=ip,
-                     data={"outcome": case.outcome})
+        audit_record(actor=actor, action="followup.close", obj=case, person_id=person.pk, ip=ip)
     return action
 
 

@@ -30,13 +30,14 @@ from typing import Any, Final
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from khaibao.audit.models import AuditEvent
 from khaibao.audit.services import audit_event
 from khaibao.core import rowsql
 from khaibao.core.counters import counter_add, counters_since
+from khaibao.core.hooks import hooks
 from khaibao.core.schedule import period_of
 from khaibao.declarations.questionnaires import current_questionnaire
 from khaibao.monitoring.assessment import assessment_compute
@@ -73,6 +74,21 @@ class BatchResult:
     updates: int  # pending rows assessed (acknowledged updates)
     people: int
     changed: int  # Assessment rows written (decision C: only changes)
+    # Pending rows dropped unassessed: their person's processing stopped (`assessable_q`).
+    dropped: int = 0
+
+
+def assessable_q() -> Q:
+    """People the worker may still assess: everyone but those the exclusions name
+    (settings.PENDING_ASSESSMENT_EXCLUSIONS; the privacy app above monitoring plugs in the people
+    whose processing stopped — consent withdrawn or erasure asked for). Withdrawing consent
+    deletes the pending rows (privacy.erasure.processing_stop); this also leaves out a row written
+    by an update that raced the withdrawal, which would otherwise bring a status row — and a
+    triage-queue entry — back for a person nobody may process any more."""
+    q = Q()
+    for excluded in hooks("PENDING_ASSESSMENT_EXCLUSIONS"):
+        q &= ~Q(pk__in=excluded())
+    return q
 
 
 def pending_assess_batch(*, limit: int | None = None, now: datetime | None = None) -> BatchResult:
@@ -90,7 +106,11 @@ def pending_assess_batch(*, limit: int | None = None, now: datetime | None = Non
         by_person: dict[int, list[PendingAssessment]] = {}
         for row in claimed:
             by_person.setdefault(row.person_id, []).append(row)
-        people = list(Person.objects.filter(pk__in=by_person).only("id", "birth_year", "home_ward_id"))
+        people = list(
+            Person.objects.filter(assessable_q(), pk__in=by_person).only("id", "birth_year", "home_ward_id")
+        )
+        # The claimed rows of anyone left out go with the others, unassessed.
+        dropped = sum(len(by_person[pk]) for pk in set(by_person) - {p.pk for p in people})
         since = timezone.localdate(now) - timedelta(days=current_questionnaire().lookback_days)
         inputs = assessment_inputs_many(people, since=since)
         changes: list[Assessment] = []
@@ -103,8 +123,8 @@ def pending_assess_batch(*, limit: int | None = None, now: datetime | None = Non
         rowsql.update_many(statuses, STATUS_COLUMNS)  # bulk_update's CASE WHEN cost ~10 ms a person
         AuditEvent.objects.bulk_create(events)
         PendingAssessment.objects.filter(daily_update_id__in=[r.daily_update_id for r in claimed]).delete()
-        counter_add(ASSESSED_COUNTER, len(claimed), now=now)
-    return BatchResult(len(claimed), len(people), len(changes))
+        counter_add(ASSESSED_COUNTER, len(claimed) - dropped, now=now)
+    return BatchResult(len(claimed) - dropped, len(people), len(changes), dropped)
 
 
 def _assess(
@@ -138,15 +158,16 @@ def _assess(
 def pending_assess_all(*, budget_seconds: float = RUN_BUDGET_SECONDS) -> dict[str, int]:
     """Batches until nothing is pending or the budget is spent: what the periodic task runs."""
     started = time.monotonic()
-    totals = {"updates": 0, "people": 0, "changed": 0, "batches": 0}
+    totals = {"updates": 0, "people": 0, "changed": 0, "dropped": 0, "batches": 0}
     while time.monotonic() - started < budget_seconds:
         result = pending_assess_batch()
-        if not result.updates:
+        if not result.updates and not result.dropped:
             break
         totals["batches"] += 1
         totals["updates"] += result.updates
         totals["people"] += result.people
         totals["changed"] += result.changed
+        totals["dropped"] += result.dropped
     return totals
 
 

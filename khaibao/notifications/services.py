@@ -85,6 +85,9 @@ def notify_account(
     if not account.is_active:
         return None
     pref = preference_for(account)
+    # The switch is the daily reminder's alone: an organisation's campaign reminders follow the
+    # campaign's reminder policy, not the citizen's preference — the page says so beside the
+    # switch (labels.daily_reminder_switch_scope).
     if kind == KIND_DAILY_REMINDER and not pref.daily_reminder:
         return None
     if dedupe_key is not None and Notification.objects.filter(account=account, dedupe_key=dedupe_key).exists():

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from khaibao.core.fields import EncryptedTextField
 
@@ -36,12 +37,12 @@ class OrgUnit(models.Model):
 
 
 class MemberRole(models.TextChoices):
-    CADRE = "can_bo", "Cán bộ"
-    CIVIL_SERVANT = "cong_chuc_vien_chuc", "Công chức/viên chức"
-    WORKER = "nguoi_lao_dong", "Người lao động"
-    UNION_MEMBER = "doan_vien", "Đoàn viên"
-    ASSOCIATION_MEMBER = "hoi_vien", "Hội viên"
-    OTHER = "other", "Khác"
+    CADRE = "can_bo", _("Cadre")
+    CIVIL_SERVANT = "cong_chuc_vien_chuc", _("Civil servant or public employee")
+    WORKER = "nguoi_lao_dong", _("Worker")
+    UNION_MEMBER = "doan_vien", _("Youth union member")
+    ASSOCIATION_MEMBER = "hoi_vien", _("Association member")
+    OTHER = "other", _("Other")
 
 
 class Member(models.Model):
@@ -83,9 +84,9 @@ class Member(models.Model):
 
 
 class ReminderPolicy(models.TextChoices):
-    NONE = "none", "Không nhắc"
-    IN_APP = "in_app", "Trong ứng dụng"
-    IN_APP_AND_SMS = "in_app_sms", "Trong ứng dụng và SMS"
+    NONE = "none", _("No reminders")
+    IN_APP = "in_app", _("In the app")
+    IN_APP_AND_SMS = "in_app_sms", _("In the app and by SMS")
 
 
 class Campaign(models.Model):

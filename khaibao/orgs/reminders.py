@@ -40,6 +40,7 @@ from khaibao.accounts.models import Account
 from khaibao.accounts.sms import send_sms, sms_text
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
+from khaibao.notifications.labels import KIND_CAMPAIGN_REMINDER
 from khaibao.notifications.services import notify_account, sms_budget_take
 from khaibao.orgs import tasks as orgs_tasks
 from khaibao.orgs.access import subtree_q
@@ -49,7 +50,6 @@ from khaibao.orgs.rollups import active_campaigns
 
 logger = logging.getLogger(__name__)
 
-KIND_CAMPAIGN_REMINDER = "campaign_reminder"
 BATCH = 500
 
 
@@ -125,7 +125,8 @@ def _texts(campaign: Campaign, member: Member, day: date) -> tuple[Any, Any, str
     if ask == ASK_DECLARE:
         body = format_lazy(
             gettext_lazy(
-                "{unit} asks you to send your health declaration at {link}. No smartphone? Text TROGIUP for help."
+                "{unit} asks you to send your health declaration at {link}. No smartphone? Text TROGIUP to learn "
+                "who can declare for you."
             ),
             unit=unit, link=short_link(),
         )
@@ -139,9 +140,21 @@ def _texts(campaign: Campaign, member: Member, day: date) -> tuple[Any, Any, str
     return title, body, "/"
 
 
+def policy_sends_sms(policy: str) -> bool:
+    """Whether reminders under `policy` go by SMS too — and so whether members without an
+    account (reachable only by the roster phone) are reminded at all. The dashboard says what
+    this decides (`ReminderInfo.reaches_without_account`)."""
+    return policy == ReminderPolicy.IN_APP_AND_SMS
+
+
+def policy_label(campaign: Campaign) -> str:
+    """The campaign's reminder policy in words (the model's label), for the page and the API."""
+    return str(campaign.get_reminder_policy_display())
+
+
 def campaign_reminder_send(*, campaign: Campaign, member: Member, day: date) -> bool:
     """Remind one member if nobody reminded them today; True when a reminder went out."""
-    sms_allowed = campaign.reminder_policy == ReminderPolicy.IN_APP_AND_SMS
+    sms_allowed = policy_sends_sms(campaign.reminder_policy)
     if member.account_id is None and not sms_allowed:
         return False
     title, body, link = _texts(campaign, member, day)
@@ -282,6 +295,10 @@ class ReminderInfo:
     hour: int  # DAILY_REMINDER_HOUR, local
     policy: str
     policy_label: str
+    # Members without an account (never signed in) are reminded: only by SMS to the roster
+    # phone, so only when the policy sends SMS (`policy_sends_sms`, what campaign_reminder_send
+    # decides). Otherwise the page must not promise them a reminder.
+    reaches_without_account: bool
     in_force: bool  # the campaign is in force today (Campaign.in_force)
     today_run: UnitReminderRun | None  # this unit's "remind now" today, if any
     reminded_today: int  # members of the subtree reminded today (as of the last refresh)
@@ -307,7 +324,8 @@ def reminder_info(unit: OrgUnit, campaign: Campaign, report: UnitReport, points:
     return ReminderInfo(
         hour=settings.DAILY_REMINDER_HOUR,
         policy=campaign.reminder_policy,
-        policy_label=campaign.get_reminder_policy_display(),
+        policy_label=policy_label(campaign),
+        reaches_without_account=policy_sends_sms(campaign.reminder_policy),
         in_force=campaign.in_force(today),
         today_run=UnitReminderRun.objects.filter(unit=unit, day=today).select_related("requested_by").first(),
         reminded_today=reminded_today,

@@ -8,12 +8,14 @@ never over members. The dashboards and the API read only these tables.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from khaibao.orgs.access import subtree_q
@@ -81,19 +83,39 @@ def _own_counts(campaign: Campaign, day: date) -> dict[int, dict[str, int]]:
 
 
 def assisted_counts(unit_ids: list[int], now: datetime) -> dict[int, int]:
-    """People assisted by each unit's volunteers: a delegation that gives access
-    (people.access) through an appointment for the unit in force at `now`."""
-    rows = (
+    """People assisted by each unit's volunteers, each person attributed to **one** of the units:
+    a delegation that gives access (people.access.delegation_gives_access_q: consented, not
+    ended, the volunteer's account active) through an appointment for one of `unit_ids` in force
+    at `now` (people.models.active_appointments_q) — the rule by which the volunteer sees the
+    person and is reminded about them (people.access.carer_ids).
+
+    A person reached through several such appointments (one volunteer appointed in two branches,
+    or two volunteers) counts only in the unit of the earliest of them (start, then id), so that
+    the subtree totals summed up the tree count everyone once and a unit's children and its own
+    row still add up to its total (docs/organisations.md, "Appointing volunteers"). The choice is
+    made among `unit_ids` alone — a campaign's subtree: an appointment elsewhere does not take the
+    person out of this campaign's numbers.
+    """
+    appointment = "volunteer__appointments__"
+    first = (
         Delegation.objects.filter(
             delegation_gives_access_q(),
-            active_appointments_q(now, prefix="volunteer__appointments__"),
+            active_appointments_q(now, prefix=appointment),
             volunteer__appointments__org_unit_id__in=unit_ids,
         )
-        .values(unit_id=F("volunteer__appointments__org_unit_id"))
-        .annotate(n=Count("person", distinct=True))
-        .order_by()
+        .annotate(
+            unit_id=F(f"{appointment}org_unit_id"),
+            # One row per person through the window: no more rows leave the database than there
+            # are people assisted.
+            rank=Window(
+                RowNumber(), partition_by=[F("person_id")],
+                order_by=[F(f"{appointment}starts_at").asc(), F(f"{appointment}id").asc()],
+            ),
+        )
+        .filter(rank=1)
+        .values_list("unit_id", flat=True)
     )
-    return {row["unit_id"]: row["n"] for row in rows}
+    return dict(Counter(first))
 
 
 def _subtree_totals(units: list[OrgUnit], own: dict[int, dict[str, int]], assisted: dict[int, int]) -> dict[int, dict[str, int]]:

@@ -9,9 +9,11 @@ import csv
 import io
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import IO, Any
 
 from django.core.files import File
+from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -30,20 +32,27 @@ def fold(text: str) -> str:
     return " ".join(plain.split())
 
 
-_ROLE_WORDS: dict[str, str] = {}
-for _role in MemberRole:
-    _ROLE_WORDS[_role.value] = _role.value
-    _ROLE_WORDS[fold(str(_role.label))] = _role.value
-_ROLE_WORDS.update(
-    {
-        "cong chuc": MemberRole.CIVIL_SERVANT,
-        "vien chuc": MemberRole.CIVIL_SERVANT,
-        "cong chuc, vien chuc": MemberRole.CIVIL_SERVANT,
-        "cong chuc vien chuc": MemberRole.CIVIL_SERVANT,
-        "khac": MemberRole.OTHER,
-        "can bo": MemberRole.CADRE,
-    }
-)
+@lru_cache(maxsize=1)
+def _role_words() -> dict[str, str]:
+    # A roster names roles in Vietnamese (with or without diacritics), in English or by code,
+    # whatever language the admin who uploads it reads the site in.
+    words: dict[str, str] = {}
+    for role in MemberRole:
+        words[role.value] = role.value
+        for language in ("vi", "en"):
+            with translation.override(language):
+                words[fold(str(role.label))] = role.value
+    words.update(
+        {
+            "cong chuc": MemberRole.CIVIL_SERVANT,
+            "vien chuc": MemberRole.CIVIL_SERVANT,
+            "cong chuc, vien chuc": MemberRole.CIVIL_SERVANT,
+            "cong chuc vien chuc": MemberRole.CIVIL_SERVANT,
+            "khac": MemberRole.OTHER,
+            "can bo": MemberRole.CADRE,
+        }
+    )
+    return words
 
 
 def parse_role(raw: str) -> str | None:
@@ -52,7 +61,8 @@ def parse_role(raw: str) -> str | None:
     if not key:
         return MemberRole.OTHER
     key = key.replace(" / ", "/")
-    return _ROLE_WORDS.get(key) or _ROLE_WORDS.get(key.replace("_", " "))
+    words = _role_words()
+    return words.get(key) or words.get(key.replace("_", " "))
 
 
 _HEADERS = {

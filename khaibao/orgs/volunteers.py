@@ -177,9 +177,6 @@ def volunteer_appoint(
             account=citizen, appointed_by=actor, org_unit=org_unit, ward_id=ward_id,
             starts_at=now, expires_at=expires_at, max_assisted=max_assisted or 0,
         )
-        if not citizen.is_volunteer:
-            citizen.is_volunteer = True
-            citizen.save(update_fields=["is_volunteer"])
         audit_record(actor=actor, action="volunteer.appoint", obj=appointment, ip=ip,
                      data={"account_id": citizen.pk, "org_unit_id": appointment.org_unit_id, "ward_id": ward_id})
     return appointment
@@ -193,11 +190,6 @@ def volunteer_revoke(*, actor: Account, appointment: VolunteerAppointment, ip: s
             appointment.revoked_at = timezone.now()
             appointment.revoked_by = actor
             appointment.save(update_fields=["revoked_at", "revoked_by"])
-        account = appointment.account
-        still = VolunteerAppointment.objects.filter(active_appointments_q(), account=account).exists()
-        if account.is_volunteer and not still:
-            account.is_volunteer = False
-            account.save(update_fields=["is_volunteer"])
         audit_record(actor=actor, action="volunteer.revoke", obj=appointment, ip=ip,
-                     data={"account_id": account.pk})
+                     data={"account_id": appointment.account_id})
     return appointment

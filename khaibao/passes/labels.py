@@ -1,11 +1,36 @@
-"""Why a checked pass is not valid, in words: the one owner of these messages, for the
-checkpoint's page (backoffice) and `POST /passes/verify` alike. The codes are
-`services.REASONS`."""
+"""A pass's codes in words — the one owner of them, for the citizen's card, the checkpoint's
+page (backoffice) and the API alike: the colours (`services.COLOURS`: their word, and what each
+means to the holder) and why a checked pass is not valid (`services.REASONS`)."""
 
 from __future__ import annotations
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+# Keyed by the colour codes of services.COLOURS (passes/tests/test_labels.py keeps them equal).
+COLOUR_LABELS: dict[str, Promise] = {
+    "green": _("Green"),
+    "yellow": _("Yellow"),
+    "red": _("Red"),
+    "grey": _("Grey"),
+}
+# What a colour means to the holder (their own card). Checkpoints see the colour word only.
+COLOUR_MEANINGS: dict[str, Promise] = {
+    "green": _("Declared, low risk and updated in the last 24 hours."),
+    "yellow": _("Medium risk or under health monitoring."),
+    "red": _("High or urgent risk: follow the health station's advice."),
+    "grey": _("No declaration or no update in the last 24 hours."),
+}
+
+
+def colour_label(colour: str | None) -> str:
+    """The word for a pass colour in the active language; "" when there is no colour."""
+    return str(COLOUR_LABELS[colour]) if colour else ""
+
+
+def colour_meaning(colour: str | None) -> str:
+    """What a pass colour means to its holder, in the active language; "" without a colour."""
+    return str(COLOUR_MEANINGS[colour]) if colour else ""
 
 REASON_MESSAGES: dict[str, Promise] = {
     "expired": _("This pass has expired. Ask the person to open their pass again to get a fresh one."),

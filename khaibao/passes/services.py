@@ -16,7 +16,6 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from khaibao.accounts import ratelimit
 from khaibao.accounts.models import Role
@@ -26,6 +25,7 @@ from khaibao.core.crypto import blind_index
 from khaibao.core.errors import RateLimited, ServiceError
 from khaibao.monitoring.models import LEVEL_ORDER
 from khaibao.monitoring.sources import StatusReadSource
+from khaibao.passes import labels
 from khaibao.passes.models import PassCode
 from khaibao.passes.signing import TOKEN_VERSION, TokenError, token_open, token_sign
 
@@ -35,19 +35,6 @@ if TYPE_CHECKING:
 
 GREEN, YELLOW, RED, GREY = "green", "yellow", "red", "grey"
 COLOURS = (GREEN, YELLOW, RED, GREY)
-COLOUR_LABELS = {
-    GREEN: gettext_lazy("Green"),
-    YELLOW: gettext_lazy("Yellow"),
-    RED: gettext_lazy("Red"),
-    GREY: gettext_lazy("Grey"),
-}
-# What a colour means to the holder (their own card). Checkpoints see the colour word only.
-COLOUR_MEANINGS = {
-    GREEN: gettext_lazy("Declared, low risk and updated in the last 24 hours."),
-    YELLOW: gettext_lazy("Medium risk or under health monitoring."),
-    RED: gettext_lazy("High or urgent risk: follow the health station's advice."),
-    GREY: gettext_lazy("No declaration or no update in the last 24 hours."),
-}
 REASONS = ("expired", "bad_signature", "malformed", "unknown_code")
 # Crockford-like base32 without I, L, O, U: nothing a checkpoint could misread when typing.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -74,11 +61,11 @@ class IssuedPass:
 
     @property
     def colour_label(self) -> str:
-        return str(COLOUR_LABELS[self.colour])
+        return labels.colour_label(self.colour)
 
     @property
     def colour_meaning(self) -> str:
-        return str(COLOUR_MEANINGS[self.colour])
+        return labels.colour_meaning(self.colour)
 
 
 @dataclass(frozen=True)
@@ -95,7 +82,7 @@ class PassCheck:
 
     @property
     def colour_label(self) -> str:
-        return str(COLOUR_LABELS[self.colour]) if self.colour else ""
+        return labels.colour_label(self.colour)
 
 
 def _last_activity(status: PersonStatus) -> datetime | None:

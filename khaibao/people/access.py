@@ -75,9 +75,18 @@ def visible_people(user: Any) -> QuerySet[Person]:
 
 
 def delegation_gives_access_q(*, prefix: str = "") -> Q:
-    """A delegation that lets its volunteer see and declare for the person: consented and not
-    ended (the volunteer must also hold an appointment in force: `is_active_volunteer`)."""
-    return Q(**{f"{prefix}ended_at__isnull": True, f"{prefix}consent_method__in": CONSENTED})
+    """A delegation that lets its volunteer see and declare for the person: consented, not
+    ended, and its volunteer's account active (the volunteer must also hold an appointment in
+    force: `is_active_volunteer`, `active_appointments_q`).
+
+    The account check is here, not left to each caller: a deactivated volunteer sees no one
+    (`visible_people`), so their delegations must not count anywhere else either — reminders
+    and warnings (`carer_ids`), an organisation's assisted people (`orgs.rollups.assisted_counts`).
+    """
+    return Q(**{
+        f"{prefix}ended_at__isnull": True, f"{prefix}consent_method__in": CONSENTED,
+        f"{prefix}volunteer__is_active": True,
+    })
 
 
 def carer_ids(people: QuerySet[Person]) -> QuerySet[Any]:
@@ -94,7 +103,7 @@ def carer_ids(people: QuerySet[Person]) -> QuerySet[Any]:
     owners = HouseholdMembership.objects.filter(person__in=ids, owner__is_active=True).values(carer=F("owner_id"))
     appointed = VolunteerAppointment.objects.filter(active_appointments_q()).values("account_id")
     volunteers = Delegation.objects.filter(
-        delegation_gives_access_q(), person__in=ids, volunteer__is_active=True, volunteer__in=appointed,
+        delegation_gives_access_q(), person__in=ids, volunteer__in=appointed,
     ).values(carer=F("volunteer_id"))
     return own.union(owners, volunteers)
 

@@ -88,8 +88,10 @@ def _matches(by: str, value: str) -> list[Person]:
 def break_glass_search(*, actor: Account, by: str, value: str, ip: str = "") -> list[SearchResult]:
     """The people whose ID number or phone is exactly `value` (`by` from `clean_search`).
 
-    Audited whether or not anyone is found; the audit names the kind of search and the
-    people found by id, never the searched value.
+    Audited whether or not anyone is found; the audit names the kind of search, the blind
+    index of the searched value (people.persons.person_lookup_indexes, as the refused opens do)
+    and the people found by id — never the value itself. A search that finds no one is thus no
+    silent way to test numbers: the data-protection officer can tell which number was tried.
     """
     official = _official(actor)
     people = _matches(by, value)
@@ -102,7 +104,7 @@ def break_glass_search(*, actor: Account, by: str, value: str, ip: str = "") -> 
     audit_record(
         actor=official, action="break_glass.search", ip=ip,
         # "people": the key a list's ids are under, so the DPO's search by person finds this search.
-        data={"by": by, "found": [p.pk for p in people], "people": [p.pk for p in people]},
+        data={"by": by, "found": [p.pk for p in people], "people": [p.pk for p in people], **_lookup_index(by, value)},
     )
     return [
         SearchResult(

@@ -1,5 +1,6 @@
 """Households: the people an account declares for (itself, its family), added, changed and
-removed by the household owner. The rules of a person's fields are in people/persons.py.
+removed by the household owner; a traced contact's record becoming the citizen's own "self"
+(`traced_contact_to_claim`). The rules of a person's fields are in people/persons.py.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.db.models import ForeignObjectRel
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from khaibao.accounts.models import Account
+from khaibao.accounts.models import Account, Role
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
 from khaibao.core.hooks import hooks_call
@@ -24,6 +25,7 @@ from khaibao.people.models import Delegation, HouseholdMembership, Person, Relat
 from khaibao.people.persons import (
     id_number_attempt,
     id_number_duplicate_review,
+    id_number_index,
     person_current_values,
     person_fields_apply,
     person_fields_validate,
@@ -45,6 +47,59 @@ def owner_self_person(owner: Account) -> Person | None:
         HouseholdMembership.objects.filter(owner=owner, relation=Relation.SELF).select_related("person").first()
     )
     return membership.person if membership else None
+
+
+def traced_contact_to_claim(*, account: Account, id_number: str) -> Person | None:
+    """The record contact tracing keeps of `account`'s holder, which their "self" entry becomes
+    instead of a new person — so what they declare reaches the record officials follow up — or
+    None: then the add goes on as for anyone.
+
+    Two facts must agree, as a typed number alone proves nothing: the ID number the citizen gives
+    for themselves is the record's, and the record's phone is the one the account signed in with
+    (proven by the sign-in code; the invitation asks exactly this). The record must be a traced
+    contact — a tracing `Contact` names it, read through Person's reverse relation `traced_from`
+    because people never imports tracing, a layer above — and nobody's yet: no account, in no
+    household, assisted by no volunteer (that hand-over is people/volunteers.py's), its
+    processing not stopped (a traced contact always has its status row, which
+    privacy.erasure.processing_stop deletes; an erased person has no ID index left). Only when
+    exactly one record fits, so a duplicate never hands over the wrong one.
+    """
+    if account.role != Role.CITIZEN or not account.phone_index or not id_number:
+        return None
+    candidates = list(
+        Person.objects.filter(
+            id_number_index=id_number_index(id_number), phone_index=account.phone_index,
+            account__isnull=True, households__isnull=True, traced_from__isnull=False, status__isnull=False,
+        )
+        .exclude(pk__in=Delegation.objects.filter(ended_at__isnull=True).values("person_id"))
+        .values_list("pk", flat=True)
+        .distinct()[:2]
+    )
+    if len(candidates) != 1:
+        return None
+    return Person.objects.get(pk=candidates[0])
+
+
+def _traced_contact_claim(*, actor: Account, owner: Account, person: Person, clean: dict[str, Any], ip: str) -> Person:
+    """Inside the add's transaction: `person` (from `traced_contact_to_claim`) becomes `owner`'s
+    "self" with the fields the citizen typed; its status, contact level and follow-up stay."""
+    # On the row, not the copy read before the transaction: a concurrent add of "self" loses.
+    if not Person.objects.filter(pk=person.pk, account__isnull=True).update(account=owner):
+        raise _duplicate_self_error()
+    if not clean["phone"]:
+        # The phone on record is the account's own (the claim required it): officials call it.
+        clean = {**clean, "phone": person.phone}
+    moved = person.home_ward_id != clean["ward_code"]
+    person.account = owner
+    person_fields_apply(person, clean)
+    person.save()
+    HouseholdMembership.objects.create(owner=owner, person=person, relation=Relation.SELF)
+    if moved:
+        # Whatever follows the home ward (e.g. the officials' queue moves the person along).
+        hooks_call("PERSON_HOME_MOVED_HOOKS", person=person)
+    # Ids only: which record became whose is all the trail needs.
+    audit_record(actor=actor, action="person.claimed_traced", obj=person, person_id=person.pk, ip=ip)
+    return person
 
 
 def household_person_add(
@@ -70,6 +125,8 @@ def household_person_add(
     An ID number another person already holds is accepted like any other and handed to the
     officials' review (`persons.id_number_duplicate_review`): the answer never tells whether a
     number is registered. Attempts with an ID number are limited per account (429, audited).
+    The owner adding themselves with the ID number and phone of a traced contact's record gets
+    that record as their "self" (`traced_contact_to_claim`), answered like any other add.
     All errors are ServiceError with field messages; nothing is written on error.
     """
     values: dict[str, Any] = {
@@ -85,18 +142,26 @@ def household_person_add(
         owner=owner, relation=Relation.SELF
     ).exists():
         raise _duplicate_self_error()
+    claimed = (
+        traced_contact_to_claim(account=owner, id_number=clean["id_number"])
+        if clean["relation"] == Relation.SELF and actor.pk == owner.pk else None
+    )
     try:
         with transaction.atomic():
             household_room_check(owner)
-            person = Person(account=owner if clean["relation"] == Relation.SELF else None, created_by=actor)
-            person_fields_apply(person, clean)
-            person.save(force_insert=True)
-            HouseholdMembership.objects.create(owner=owner, person=person, relation=clean["relation"])
-            audit_record(
-                actor=actor, action="person.create", obj=person, person_id=person.pk, ip=ip,
-                data={"relation": clean["relation"]},
-            )
-            id_number_duplicate_review(actor=actor, person=person, ip=ip)
+            if claimed is not None:
+                # The record already holds this ID number: no duplicate to review.
+                person = _traced_contact_claim(actor=actor, owner=owner, person=claimed, clean=clean, ip=ip)
+            else:
+                person = Person(account=owner if clean["relation"] == Relation.SELF else None, created_by=actor)
+                person_fields_apply(person, clean)
+                person.save(force_insert=True)
+                HouseholdMembership.objects.create(owner=owner, person=person, relation=clean["relation"])
+                audit_record(
+                    actor=actor, action="person.create", obj=person, person_id=person.pk, ip=ip,
+                    data={"relation": clean["relation"]},
+                )
+                id_number_duplicate_review(actor=actor, person=person, ip=ip)
             if clean["relation"] == Relation.SELF:
                 # Whatever waited for the account's own person (e.g. roster lines confirmed before it existed).
                 hooks_call("SELF_PERSON_ADDED_HOOKS", account=owner, person_id=person.pk)

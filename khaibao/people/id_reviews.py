@@ -24,11 +24,11 @@ from khaibao.accounts.models import Role
 from khaibao.audit.lists import audit_list_shown
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
+from khaibao.core.params import ID_MAX, positive_id
 from khaibao.people.access import access_person_for_user, jurisdiction_q
 from khaibao.people.models import IdNumberReview, IdNumberReviewOutcome, Person
 
 PAGE_MAX = 100
-_MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,18 @@ def review_cursor(row: ReviewRow) -> str:
 
 
 def _after_q(cursor: str) -> Q:
-    micros, _sep, review_id = (cursor or "").partition("-")
-    if not (micros.isdigit() and review_id.isdigit() and 0 < int(review_id) <= _MAX_ID and len(micros) <= 19):
+    micros_text, _sep, review_text = (cursor or "").partition("-")
+    micros, review_id = positive_id(micros_text), positive_id(review_text)
+    at = None
+    if micros is not None and review_id is not None:
+        try:
+            at = datetime.fromtimestamp(micros / 1_000_000, tz=UTC)
+        except (OverflowError, OSError, ValueError):  # beyond the years a datetime holds: not ours
+            at = None
+    if at is None or review_id is None:
         message = _("This page link is not valid any more. Start again from the first page.")
         raise ServiceError(message, fields={"cursor": message})
-    at = datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
-    return Q(created_at__gt=at) | Q(created_at=at, pk__gt=int(review_id))
+    return Q(created_at__gt=at) | Q(created_at=at, pk__gt=review_id)
 
 
 def id_number_reviews_open(user: Any, *, limit: int = 50, after: str = "", ip: str = "") -> list[ReviewRow]:
@@ -111,7 +117,7 @@ def id_number_review_detail(user: Any, review_id: int, *, ip: str = "") -> Revie
     with the person registered and — only when in the jurisdiction too — the earlier holder,
     each fetched through the access layer (audited `person.id_review_view`)."""
     official = _official(user)
-    if not 0 < review_id <= _MAX_ID:
+    if not 0 < review_id <= ID_MAX:
         raise Http404
     scope = jurisdiction_q(official, ward_field="person__home_ward")
     review = (

@@ -25,8 +25,10 @@ EARLIEST_BIRTH = date(1900, 1, 1)
 # younger children may have none, so their ID number is optional.
 ID_REQUIRED_FROM_AGE = 14
 
-_CCCD = re.compile(r"\d{12}")
-_CMND = re.compile(r"\d{9}")
+# ASCII digits only: `\d` also matches Arabic-Indic or full-width digits, which would store the
+# same number under another blind index and pass the duplicate check (core/params.py says the same).
+_CCCD = re.compile(r"[0-9]{12}")
+_CMND = re.compile(r"[0-9]{9}")
 # Passports: 6–12 letters and digits with at least one letter and one digit (e.g. C1234567).
 _PASSPORT = re.compile(r"(?=.*[A-Z])(?=.*\d)[A-Z0-9]{6,12}")
 # Unicode "other" categories: control, format (zero-width, bidi overrides), surrogate,

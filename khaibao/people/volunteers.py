@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account, OtpChallenge, Role
-from khaibao.accounts.one_time_codes import code_clean, code_issue, code_redeem, code_refused
+from khaibao.accounts.one_time_codes import code_clean, code_issue, code_redeem, code_refused, code_send_check
 from khaibao.accounts.phones import phone_index
 from khaibao.accounts.sms import send_sms
 from khaibao.audit.services import audit_record
@@ -49,6 +49,10 @@ def delegation_start(*, actor: Account, volunteer: Account, person: Person) -> D
 
 CONSENT_CODE_TTL = timedelta(minutes=5)
 CONSENT_MAX_ATTEMPTS = 5
+# Consent codes one phone receives per hour, whoever asks and for whichever delegation (besides
+# one per delegation per OTP_COOLDOWN_SECONDS): each is an SMS to someone who may not want it,
+# and CONSENT_MAX_ATTEMPTS guesses — so at most 5 × 5 = 25 guesses per phone and hour.
+CONSENT_CODES_PER_HOUR = 5
 CONSENT_METHODS = (ConsentMethod.CODE, ConsentMethod.WITNESSED)
 # Its own purpose: a consent code can never be used to sign in, nor a sign-in code here.
 CONSENT_PURPOSE = "consent-otp"
@@ -58,8 +62,19 @@ def _consent_key(delegation: Delegation) -> str:
     return crypto.blind_index(f"delegation:{delegation.pk}", purpose=CONSENT_PURPOSE)
 
 
+def consent_code_limit_key(index: str) -> str:
+    """The rate-limit key counting the consent codes sent to the phone whose blind index is `index`."""
+    return f"consent-code:{index}"
+
+
 def _send_consent_code(delegation: Delegation, phone: str, volunteer_name: str) -> None:
     key = _consent_key(delegation)
+    # Refused (RateLimited) within the cooldown of this delegation's last code, or past the
+    # phone's hourly cap.
+    code_send_check(
+        OtpChallenge, scope={"phone_index": key}, limit_key=consent_code_limit_key(phone_index(phone)),
+        per_hour=CONSENT_CODES_PER_HOUR,
+    )
     # Kept beside the sign-in codes, keyed by the delegation instead of a phone.
     _challenge, code = code_issue(
         OtpChallenge, scope={"phone_index": key}, key=key, purpose=CONSENT_PURPOSE, ttl=CONSENT_CODE_TTL
@@ -163,10 +178,17 @@ def assisted_person_start(
 
 
 def assisted_consent_resend(*, actor: Account, delegation: Delegation, ip: str = "") -> None:
-    """A fresh consent code for a pending delegation (the older code stops working)."""
-    if delegation.consent_method != ConsentMethod.PENDING_CODE:
-        raise ServiceError(_("Consent is already recorded."), code="already_confirmed", status=409)
+    """A fresh consent code for a pending delegation (the older code stops working).
+
+    At most one per OTP_COOLDOWN_SECONDS and CONSENT_CODES_PER_HOUR per phone and hour (refused
+    with RateLimited: 429 and Retry-After), so resending neither floods the person's phone nor
+    buys unlimited guesses.
+    """
     with transaction.atomic():
+        # Locked: two resends at once must not both pass the cooldown.
+        delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
+        if delegation.consent_method != ConsentMethod.PENDING_CODE:
+            raise ServiceError(_("Consent is already recorded."), code="already_confirmed", status=409)
         _send_consent_code(delegation, delegation.person.phone, actor.display_name)
         audit_record(actor=actor, action="delegation.consent_code_sent", obj=delegation,
                      person_id=delegation.person_id, ip=ip)

@@ -23,6 +23,7 @@ from khaibao.audit.lists import listed_q
 from khaibao.audit.models import AuditEvent
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
+from khaibao.core.params import positive_id
 from khaibao.exports.writers import chunks, csv_stream, xlsx_bytes
 
 PAGE = 50
@@ -109,7 +110,8 @@ def _filtered(filters: AuditFilters) -> QuerySet[AuditEvent]:
     actor = filters.actor.strip()
     if actor:
         by_label = Q(actor_label=actor)
-        qs = qs.filter(by_label | Q(actor_id=int(actor))) if actor.isdigit() and len(actor) < 19 else qs.filter(by_label)
+        actor_id = positive_id(actor)
+        qs = qs.filter(by_label | Q(actor_id=actor_id)) if actor_id is not None else qs.filter(by_label)
     if filters.category:
         qs = qs.filter(action__in=labels.category_actions(filters.category))
     action = filters.action.strip()

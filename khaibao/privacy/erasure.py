@@ -23,13 +23,15 @@ from khaibao.accounts.access_tokens import account_sessions_delete
 from khaibao.accounts.models import Account, ApiToken, BreakGlassGrant, OtpChallenge
 from khaibao.audit.services import audit_record
 from khaibao.cases.models import FollowUpAction, FollowUpCase
+from khaibao.core.hooks import hooks
 from khaibao.core.idempotency import idempotency_records_forget
 from khaibao.declarations.models import Declaration
-from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus
+from khaibao.monitoring.models import Assessment, DailyUpdate, PendingAssessment, PersonStatus
 from khaibao.notifications.models import ChannelPreference, Notification, WebPushSubscription
 from khaibao.orgs.models import Member
 from khaibao.passes.models import PassCode
 from khaibao.people.models import Delegation, HouseholdMembership, Person, VolunteerAppointment
+from khaibao.people.volunteers import consent_code_limit_key
 from khaibao.privacy.models import Erasure, ErasureCode, ErasureStatus
 from khaibao.reports.models import Report
 from khaibao.stats.services import day_bounds
@@ -56,11 +58,17 @@ def processing_stop(*, person: Person, now: datetime) -> dict[str, int]:
     """Stop everything done with `person`'s data at once, before the erasure runs.
 
     No household or volunteer can reach them any more (so no declaration or daily update),
-    no status (so no reminder, no queue entry, no pass), no pass code to verify.
+    no daily update stored in rush mode left to assess (its assessment would write the status
+    row back), no status (so no reminder, no queue entry, no pass), no pass code to verify.
     """
     return {
         "household_memberships": HouseholdMembership.objects.filter(person=person).delete()[0],
         "delegations": Delegation.objects.filter(person=person, ended_at__isnull=True).update(ended_at=now),
+        # Before the status row: a worker assessing these rows holds them locked, so this waits
+        # for its commit and the status row it wrote is deleted next. The worker also leaves out
+        # anyone whose processing stopped (monitoring.pending.assessable_q), for a row written
+        # by an update racing this.
+        "pending_assessments": PendingAssessment.objects.filter(person=person).delete()[0],
         "statuses": PersonStatus.objects.filter(person=person).delete()[0],
         "pass_codes": PassCode.objects.filter(person=person).delete()[0],
     }
@@ -127,6 +135,12 @@ def _erase(person: Person, now: datetime) -> dict[str, int]:
     counts["assessments"] = Assessment.objects.filter(person=person).delete()[0]
     counts["delegations_ended"] = counts.pop("delegations") + Delegation.objects.filter(person=person).delete()[0]
     Report.objects.filter(person=person).update(person=None)
+    # What apps above privacy hold about the person (the inbound SMS they sent: the ID number and
+    # symptoms in the text, the name in the reply) goes too — before the person row, whose
+    # deletion would only unlink it (SET_NULL).
+    counts.update(_hooked_counts("PERSON_ERASE_HOOKS", person_id=person.pk))
+    if person.phone_index:
+        ratelimit.reset(consent_code_limit_key(person.phone_index))
 
     old_actions = FollowUpAction.objects.filter(person=person, at__lt=window)
     counts["followup_actions"] = old_actions.delete()[0]
@@ -189,6 +203,8 @@ def account_close(*, account: Account, now: datetime) -> dict[str, int]:
     }
     if account.phone_index:
         counts["otp_challenges"] = OtpChallenge.objects.filter(phone_index=account.phone_index).delete()[0]
+    # Apps above privacy (the inbound SMS from the account's phone) read the phone index: first.
+    counts.update(_hooked_counts("ACCOUNT_CLOSE_HOOKS", account=account))
     _cache_forget(account)
     account.phone = ""
     account.phone_index = None
@@ -199,12 +215,22 @@ def account_close(*, account: Account, now: datetime) -> dict[str, int]:
     return {k: v for k, v in counts.items() if v}
 
 
+def _hooked_counts(name: str, **kwargs: Any) -> dict[str, int]:
+    """Call the erasure hooks registered under `name` (core/hooks.py) and add up their counts."""
+    counts: dict[str, int] = {}
+    for hook in hooks(name):
+        for table, n in hook(**kwargs).items():
+            counts[table] = counts.get(table, 0) + n
+    return counts
+
+
 def _cache_forget(account: Account) -> None:
     # Rate-limit counters are the only cache entries keyed by a person: the account id and the
-    # phone's blind index (citizen reports, pass-code checks).
+    # phone's blind index (citizen reports, pass-code checks, consent codes; the SMS channel
+    # forgets its own through ACCOUNT_CLOSE_HOOKS).
     keys = [f"report:account:{account.pk}", f"pass-code:{account.pk}"]
     if account.phone_index:
-        keys.append(f"report:phone:{account.phone_index}")
+        keys += [f"report:phone:{account.phone_index}", consent_code_limit_key(account.phone_index)]
     for key in keys:
         ratelimit.reset(key)
 

@@ -9,17 +9,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Q
+from django.db.models import Choices, Q
 from django.utils import timezone
 
 from khaibao.accounts.models import Account
 from khaibao.accounts.one_time_codes import codes_live
+from khaibao.cases.citizen_view import result_label
 from khaibao.cases.models import FollowUpCase
 from khaibao.declarations.answer_labels import answers_labels, place_names, symptom_items
-from khaibao.declarations.models import Declaration
+from khaibao.declarations.models import Declaration, DeclaredAs
+from khaibao.declarations.models import Kind as DeclarationKind
 from khaibao.declarations.selectors import declarations_for_export
-from khaibao.monitoring.models import Assessment
+from khaibao.monitoring.explain import explain_reasons, explain_recommendations, level_display
+from khaibao.monitoring.labels import contact_level_label
+from khaibao.monitoring.models import Assessment, feeling_label
 from khaibao.monitoring.selectors import updates_for_export
+from khaibao.notifications.labels import notification_kind_label
 from khaibao.notifications.models import Notification
 from khaibao.passes.models import PassCode
 from khaibao.people.models import HouseholdMembership, Person, Relation
@@ -28,18 +33,69 @@ from khaibao.privacy.consent import ConsentNotice, current_notice, notice_by_ver
 from khaibao.privacy.models import ConsentWithdrawal, Erasure, ErasureCode, ErasureStatus
 from khaibao.reports.models import Report
 from khaibao.tracing.models import Contact
+from khaibao.venues.models import CheckInVia
 from khaibao.venues.selectors import exposures_of, person_checkins
 from khaibao.zones.models import ZoneWarning
+
+# The files hold the codes as stored, each with its words beside it (`<code>_label`, in the
+# language of the request — as `answer_labels` and `symptom_labels`): a person reads the file
+# too (issue 17). Every word comes from the code's owner; "" beside an empty code.
+
+
+def _choice_label(choices: type[Choices], code: str | None) -> str:
+    """The words of model choice `code` (`dict(X.choices)`, the model's own labels); an
+    unknown code as it is, never hidden."""
+    if not code:
+        return ""
+    return str(dict(choices.choices).get(code, code))
+
+
+def _level_label(level: str | None) -> str:
+    """A risk level's word (monitoring.explain.level_display, as the status page names it)."""
+    return str(level_display(level)["word"]) if level else ""
 
 
 def _status_dict(person: Person) -> dict[str, Any] | None:
     status = getattr(person, "status", None)
     if status is None:
         return None
-    return {
+    data = {
         field.name: getattr(status, field.attname)
         for field in status._meta.concrete_fields
         if field.name != "person"
+    }
+    return data | {
+        "level_label": _level_label(status.level),
+        "contact_level_label": contact_level_label(status.contact_level),
+        "reason_labels": explain_reasons(status.reasons or []),
+        "recommendation_labels": explain_recommendations(status.recommendations or []),
+    }
+
+
+def _assessment_labels(assessment: dict[str, Any] | None) -> dict[str, Any] | None:
+    if assessment is None:
+        return None
+    return assessment | {
+        "level_label": _level_label(assessment.get("level")),
+        "reason_labels": explain_reasons(assessment.get("reasons") or []),
+        "recommendation_labels": explain_recommendations(assessment.get("recommendations") or []),
+    }
+
+
+def _declaration_labels(declaration: dict[str, Any], names: Any) -> dict[str, Any]:
+    return declaration | {
+        "kind_label": _choice_label(DeclarationKind, declaration.get("kind")),
+        "declared_as_label": _choice_label(DeclaredAs, declaration.get("declared_as")),
+        "answer_labels": answers_labels(declaration["answers"], names),
+        "assessment": _assessment_labels(declaration.get("assessment")),
+    }
+
+
+def _update_labels(update: dict[str, Any]) -> dict[str, Any]:
+    return update | {
+        "symptom_labels": symptom_items(update.get("symptoms") or []),
+        "feeling_label": feeling_label(update.get("feeling")) or "",
+        "updated_as_label": _choice_label(DeclaredAs, update.get("updated_as")),
     }
 
 
@@ -61,6 +117,7 @@ def household_export_data(*, account: Account) -> dict[str, Any]:
         item: dict[str, Any] = {
             "id": person.pk,
             "relation": membership.relation,
+            "relation_label": str(membership.get_relation_display()),
             **person_current_values(person),
             "ward_name": ward.name,
             "province_code": ward.province_id,
@@ -71,10 +128,8 @@ def household_export_data(*, account: Account) -> dict[str, Any]:
         # The codes as stored, with their words beside them (issue 17: a person reads the file too).
         declarations = declarations_for_export(person)
         names = place_names(d["answers"] for d in declarations)
-        item["declarations"] = [d | {"answer_labels": answers_labels(d["answers"], names)} for d in declarations]
-        item["daily_updates"] = [
-            u | {"symptom_labels": symptom_items(u.get("symptoms") or [])} for u in updates_for_export(person)
-        ]
+        item["declarations"] = [_declaration_labels(d, names) for d in declarations]
+        item["daily_updates"] = [_update_labels(u) for u in updates_for_export(person)]
         people.append(item)
     return {
         "format": "khaibao-household-export/1",
@@ -170,6 +225,9 @@ def _assessments(person: Person) -> list[dict[str, Any]]:
             "created_at": a.created_at, "source": a.source, "level": a.level, "reasons": a.reasons,
             "recommendations": a.recommendations, "ruleset_version": a.ruleset_version,
             "monitoring_until": a.monitoring_until,
+            "source_label": str(a.get_source_display()), "level_label": _level_label(a.level),
+            "reason_labels": explain_reasons(a.reasons or []),
+            "recommendation_labels": explain_recommendations(a.recommendations or []),
         }
         for a in Assessment.objects.filter(person=person).order_by("created_at", "pk")
     ]
@@ -180,11 +238,16 @@ def _followup(person: Person) -> list[dict[str, Any]]:
     return [
         {
             "opened_at": case.opened_at, "status": case.status, "closed_at": case.closed_at, "outcome": case.outcome,
+            "status_label": str(case.get_status_display()),
+            "outcome_label": str(case.get_outcome_display()) if case.outcome else "",
             "actions": [
                 # Officials' free-text notes stay out of the household's file: the account holder
                 # may not be the person, and a note may name others (a source case, a neighbour).
                 # The person gets them through the DPO on request (docs/privacy.md §7).
-                {"at": a.at, "kind": a.kind, "test_result": a.test_result}
+                {
+                    "at": a.at, "kind": a.kind, "test_result": a.test_result,
+                    "kind_label": str(a.get_kind_display()), "test_result_label": result_label(a.test_result) or "",
+                }
                 for a in sorted(case.actions.all(), key=lambda a: (a.at, a.pk))
             ],
         }
@@ -196,11 +259,18 @@ def _person_extras(person: Person) -> dict[str, Any]:
     return {
         "assessments": _assessments(person),
         "zone_warnings": [
-            {"created_at": w.created_at, "reason": w.reason, "level_before": w.level_before, "level_after": w.level_after}
+            {
+                "created_at": w.created_at, "reason": w.reason, "level_before": w.level_before,
+                "level_after": w.level_after, "reason_label": str(w.get_reason_display()),
+                "level_before_label": _level_label(w.level_before), "level_after_label": _level_label(w.level_after),
+            }
             for w in ZoneWarning.objects.filter(person=person).order_by("created_at", "pk")
         ],
         "contacts": [
-            {"contact_date": c.contact_date, "kind": c.kind, "level": c.level, "registered_at": c.registered_at}
+            {
+                "contact_date": c.contact_date, "kind": c.kind, "level": c.level, "registered_at": c.registered_at,
+                "kind_label": str(c.get_kind_display()), "level_label": contact_level_label(c.level),
+            }
             for c in Contact.objects.filter(person=person).order_by("contact_date", "pk")
         ],
         "followup": _followup(person),
@@ -211,7 +281,7 @@ def _person_extras(person: Person) -> dict[str, Any]:
         # Venue check-ins (issue 20): where and when, unsealed for their owner.
         "checkins": [
             {"at": c.at, "venue_code": c.venue_code, "venue_name": c.venue_name, "venue_address": c.venue_address,
-             "via": c.via}
+             "via": c.via, "via_label": _choice_label(CheckInVia, c.via)}
             for c in reversed(person_checkins(person.pk))
         ],
         "venue_exposures": [
@@ -236,16 +306,18 @@ def household_data(*, account: Account) -> dict[str, Any]:
     data["consent_texts"] = [consent_notice_dict(n) for v in sorted(versions) if (n := notice_by_version(v))]
     data["notifications"] = [
         {"created_at": n.created_at, "kind": n.kind, "title": n.title, "body": n.body, "person_id": n.person_id,
-         "read_at": n.read_at}
+         "read_at": n.read_at, "kind_label": notification_kind_label(n.kind)}
         for n in Notification.objects.filter(account=account).order_by("created_at", "pk")
     ]
     data["reports"] = [
         {"created_at": r.created_at, "category": r.category, "status": r.status, "address": r.address or "",
-         "description": r.description or "", "happened_at": r.happened_at, "ward_code": r.ward_id}
+         "description": r.description or "", "happened_at": r.happened_at, "ward_code": r.ward_id,
+         "category_label": str(r.get_category_display()), "status_label": str(r.get_status_display())}
         for r in Report.objects.filter(Q(reporter=account)).order_by("created_at", "pk")
     ]
     data["erasures"] = [
-        {"person_id": e.person_id, "reason": e.reason, "status": e.status, "requested_at": e.requested_at}
+        {"person_id": e.person_id, "reason": e.reason, "status": e.status, "requested_at": e.requested_at,
+         "reason_label": str(e.get_reason_display()), "status_label": str(e.get_status_display())}
         for e in Erasure.objects.filter(requested_by=account).order_by("requested_at", "pk")
     ]
     data["exported_at"] = timezone.now()

@@ -18,12 +18,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from khaibao.accounts import ratelimit
 from khaibao.accounts.models import Account
-from khaibao.accounts.one_time_codes import code_clean, code_issue, code_redeem, code_refused
+from khaibao.accounts.one_time_codes import code_clean, code_issue, code_redeem, code_refused, code_send_check
 from khaibao.accounts.sms import send_sms
 from khaibao.audit.services import audit_record
-from khaibao.core.errors import RateLimited, ServiceError
+from khaibao.core.errors import ServiceError
 from khaibao.people.access import household_people
 from khaibao.people.models import HouseholdMembership, Relation
 from khaibao.privacy import erasure as erasing
@@ -74,20 +73,15 @@ def erasure_code_request(*, actor: Account, person_ids: Iterable[int], reason: s
         raise ServiceError(_("Your account has no phone number to send the code to."), code="no_phone")
     people = _chosen_people(actor, person_ids)
     now = timezone.now()
-    # One pending code per cooldown (a code already used does not hold the next one back),
-    # and a cap per hour: each code is an SMS.
-    pending = ErasureCode.objects.filter(
-        account=actor, consumed_at__isnull=True, created_at__gt=now - timedelta(seconds=settings.OTP_COOLDOWN_SECONDS)
-    ).first()
-    if pending is not None:
-        wait = max(settings.OTP_COOLDOWN_SECONDS - int((now - pending.created_at).total_seconds()), 1)
-        raise RateLimited(
-            _("A code was just sent. Please wait %(seconds)s seconds before asking again.") % {"seconds": wait},
-            retry_after=wait,
-        )
-    if ratelimit.hit(f"privacy-code:{actor.pk}", window_seconds=3600) > CODES_PER_HOUR:
-        raise RateLimited(_("Too many code requests. Try again later."), retry_after=3600)
     with transaction.atomic():
+        # The account owns its codes: locked, two requests at once cannot both pass the cooldown.
+        Account.objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True).first()
+        # One pending code per cooldown (a code already used does not hold the next one back),
+        # and a cap per hour: each code is an SMS.
+        code_send_check(
+            ErasureCode, scope={"account": actor, "consumed_at__isnull": True},
+            limit_key=f"privacy-code:{actor.pk}", per_hour=CODES_PER_HOUR, now=now,
+        )
         challenge, code = code_issue(
             ErasureCode, scope={"account": actor}, key=_code_key(actor), purpose=CODE_PURPOSE,
             ttl=timedelta(seconds=settings.OTP_CODE_TTL_SECONDS), now=now, reason=reason, person_ids=people,

@@ -38,7 +38,8 @@ AGE_FILTERS = ("overdue", "today", "week", "older")
 def reports_of_reporter(user: Any) -> QuerySet[Report]:
     """The signed-in citizen's own reports, newest first, with their public replies."""
     if user is None or not getattr(user, "is_authenticated", False) or user.role != Role.CITIZEN:
-        return Report.objects.none()
+        # Ordered like the list, so that a keyset page of it is an empty page, not an error.
+        return Report.objects.none().order_by("-created_at", "-pk")
     return (
         Report.objects.filter(reporter=user)
         .select_related("ward")
@@ -46,6 +47,12 @@ def reports_of_reporter(user: Any) -> QuerySet[Report]:
         .prefetch_related("replies")
         .order_by("-created_at", "-pk")
     )
+
+
+def reports_of_reporter_page(user: Any, *, cursor: str | None = None, limit: int = 50) -> KeysetPage[Report]:
+    """One page of `reports_of_reporter` after `cursor` (keyset on newest, id) with how many
+    reports the citizen has sent in all. A cursor not made for this list raises ServiceError."""
+    return keyset_page(reports_of_reporter(user), cursor=cursor, limit=limit, count=True)
 
 
 def report_for_reporter(user: Any, report_id: int) -> Report:

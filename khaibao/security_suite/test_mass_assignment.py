@@ -14,12 +14,15 @@ from typing import Any
 import pytest
 
 from khaibao.accounts.models import Role
-from khaibao.people.models import Person
+from khaibao.people.access import is_active_volunteer
+from khaibao.people.models import Person, VolunteerAppointment
 from khaibao.security_suite.matrix_support import fingerprint
 from khaibao.security_suite.routes import api_routes
 from khaibao.security_suite.test_authorisation_matrix import MATRIX, _request, write_body
 
 # What an attacker adds. Values point at another province, another person, another account.
+# "is_volunteer" names no column any more (a volunteer is one by an appointment in force,
+# people.access.is_active_volunteer): it stays as what an attacker would still try.
 PRIVILEGED: dict[str, Any] = {
     "role": "sysadmin", "is_staff": True, "is_superuser": True, "is_volunteer": True,
     "scope_level": "national", "scope_ward": 26740, "scope_ward_id": 26740, "scope_province": 79,
@@ -111,7 +114,7 @@ def test_it_ignores_privileged_fields_on_the_household_page(sec):
         "nationality": "VN", "province": 1, "ward_code": 70, "street": "",
         # the attack:
         "created_by": sec.accounts["other_citizen"].pk, "owner": sec.accounts["other_citizen"].pk,
-        "role": "sysadmin", "is_staff": "on", "home_ward_id": 26740,
+        "role": "sysadmin", "is_staff": "on", "is_volunteer": "on", "home_ward_id": 26740,
     })
     assert resp.status_code == 302, resp.content[:500]
 
@@ -121,12 +124,13 @@ def test_it_ignores_privileged_fields_on_the_household_page(sec):
     assert list(person.households.values_list("owner_id", flat=True)) == [lan.pk]
     lan.refresh_from_db()
     assert (lan.role, lan.is_staff, lan.is_superuser) == (Role.CITIZEN, False, False)
+    # Only an appointment makes a volunteer, and no form or body field makes one.
+    assert not is_active_volunteer(lan)
+    assert not VolunteerAppointment.objects.filter(account=lan).exists()
 
 
 def test_it_keeps_an_appointment_inside_the_appointers_own_organisation(sec):
     """`org_unit_id` is a real field for organisation admins, but only within their own tree."""
-    from khaibao.people.models import VolunteerAppointment
-
     before = fingerprint()
     resp = sec.api("org_admin_b").post("/volunteers", {
         "phone": "0900000002", "expires_at": "2099-01-01T00:00:00+07:00", "org_unit_id": sec.ids["unit_a"],

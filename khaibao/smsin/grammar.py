@@ -131,9 +131,15 @@ def _registration(words: str) -> Registration | None:
     return None
 
 
+def _is_number(token: str) -> bool:
+    # ASCII digits only: str.isdigit() also accepts "²" or "①", which int() then refuses (a 500
+    # instead of a reply). `normalise` leaves none today; this keeps it so for any caller.
+    return token.isascii() and token.isdigit()
+
+
 def _registration_parts(tokens: list[str]) -> Registration:
-    digits = [t for t in tokens if t.isdigit()]
-    name = " ".join(t for t in tokens if not t.isdigit()).title()
+    digits = [t for t in tokens if _is_number(t)]
+    name = " ".join(t for t in tokens if not _is_number(t)).title()
     id_number = ""
     old_id_card = False
     rest = digits
@@ -186,7 +192,7 @@ def cccd_facts(id_number: str) -> tuple[int, str] | None:
     sex and century (0/1 male/female born 1900–1999, 2/3 in 2000–2099, 4/5 in 2100–2199, …)
     and digits 5–6 the last two digits of the year of birth.
     """
-    if len(id_number) != _CCCD_LENGTH or not id_number.isdigit():
+    if len(id_number) != _CCCD_LENGTH or not _is_number(id_number):
         return None
     code = int(id_number[3])
     century = 1900 + (code // 2) * 100

@@ -27,6 +27,8 @@ class InboundSms(models.Model):
         "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_sms"
     )
     text = EncryptedTextField(blank=True, default="")
+    # The command's code in clear (admin, filters): a daily update is "daily_update" whether the
+    # person is well or has symptoms — which one is health data, in the encrypted text only.
     command = models.CharField(max_length=20)
     outcome = models.CharField(max_length=30)
     reply = EncryptedTextField(blank=True, default="")

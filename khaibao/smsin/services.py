@@ -25,8 +25,8 @@ from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
 from khaibao.declarations.labels import SYMPTOM_LABELS
 from khaibao.monitoring.explain import level_display
-from khaibao.monitoring.models import Feeling
-from khaibao.monitoring.selectors import person_status
+from khaibao.monitoring.models import Feeling, PersonStatus
+from khaibao.monitoring.selectors import person_status, status_updated_on
 from khaibao.monitoring.services import daily_update_put
 from khaibao.notifications.preferences import account_language
 from khaibao.orgs.members import membership_confirm, membership_decline
@@ -39,6 +39,11 @@ from khaibao.smsin import grammar
 from khaibao.smsin.models import InboundSms
 from khaibao.venues.models import CheckInVia
 from khaibao.venues.services import checkin_create
+
+# What the row's `command` and the `sms.inbound` audit event record of a daily update, well
+# ("OK") or unwell (symptoms) alike: which one it was is health data, kept only in the sealed
+# update and the encrypted text (docs/privacy.md, "Inbound SMS").
+DAILY_UPDATE = "daily_update"
 
 # How a registration by SMS is written in the reply and examples (docs/sms.md).
 REGISTER_SYNTAX = "KB <CCCD> <NAM SINH> <MA PHUONG> <HO TEN>"
@@ -82,7 +87,7 @@ def sms_inbound_receive(
             with translation.override(language):
                 result = _handle(command, phone=phone, account=account, received_at=received_at, ip=ip)
                 reply = _fit(result.reply)
-            row.command = command.kind
+            row.command = recorded_command(command.kind)
             row.outcome = result.outcome
             row.reply = reply
             row.account = result.account
@@ -92,7 +97,7 @@ def sms_inbound_receive(
             audit_record(
                 actor=result.account or "sms", action="sms.inbound", obj=row,
                 person_id=result.person.pk if result.person else None, ip=ip,
-                data={"command": command.kind, "outcome": result.outcome},
+                data={"command": row.command, "outcome": result.outcome},
             )
             if row.reply_queued:
                 # robust: a gateway failure is logged; the message itself was handled.
@@ -103,6 +108,12 @@ def sms_inbound_receive(
             raise
         return winner, False
     return row, True
+
+
+def recorded_command(kind: str) -> str:
+    """The code kept in clear for a command of `kind` (grammar): a daily update's is the same
+    whether the person is well or not."""
+    return DAILY_UPDATE if kind in (grammar.OK, grammar.SYMPTOMS) else kind
 
 
 def inbound_sms_prune(*, now: datetime | None = None) -> int:
@@ -117,10 +128,39 @@ def inbound_sms_prune(*, now: datetime | None = None) -> int:
     return deleted
 
 
+def inbound_sms_erase_person(*, person_id: int) -> dict[str, int]:
+    """Erasure of a person (privacy.erasure, PERSON_ERASE_HOOKS): the messages that acted for
+    them go — their text holds the ID number and symptoms, their reply the name and level.
+
+    Called in the erasure's transaction; returns the rows deleted per table.
+    """
+    deleted, _by_model = InboundSms.objects.filter(person_id=person_id).delete()
+    return {"inbound_sms": deleted}
+
+
+def inbound_sms_erase_account(*, account: Account) -> dict[str, int]:
+    """Closing a citizen account (privacy.erasure, ACCOUNT_CLOSE_HOOKS): every message from its
+    phone goes, also those that named no person (a refused registration, a command before
+    registering), and the phone's reply counter is forgotten.
+
+    Called in the closing transaction, before the account's phone index is cleared.
+    """
+    messages = InboundSms.objects.filter(account=account)
+    if account.phone_index:
+        messages = messages | InboundSms.objects.filter(phone_index=account.phone_index)
+        ratelimit.reset(_reply_key(account.phone_index))
+    deleted, _by_model = messages.delete()
+    return {"inbound_sms": deleted}
+
+
+def _reply_key(index: str) -> str:
+    return f"smsin-reply:{index}"
+
+
 def _reply_allowed(index: str) -> bool:
     # Replies cost money: a phone (or a loop between two gateways) texting without end must
     # not run up the bill. Messages over the limit are still acted on, only not answered.
-    hits = ratelimit.hit(f"smsin-reply:{index}", window_seconds=3600)
+    hits = ratelimit.hit(_reply_key(index), window_seconds=3600)
     return hits <= settings.SMS_INBOUND_REPLIES_PER_HOUR
 
 
@@ -297,9 +337,13 @@ def _not_registered_text() -> str:
 
 
 def _help_text() -> str:
+    # Also how to get declared: SMS cannot carry the declaration form (docs/sms.md, "What SMS does
+    # not do"), and an organisation's campaign reminder sends members without a smartphone here
+    # (orgs.reminders). Within SMS_MAX_CHARS in both languages, unaccented: one SMS, nothing cut.
     return _(
-        "Khai Bao help. Register: %(syntax)s. Well today: OK. Unwell: your symptoms, e.g. SOT HO KHOTHO "
-        "DAUHONG MATVI. Your level: TT. At a venue: CHECKIN <code>. Hotline 1900 9095."
+        "Khai Bao help. Register: %(syntax)s. Well today: OK. Unwell: your symptoms, e.g. SOT HO KHOTHO. "
+        "Your level: TT. At a venue: CHECKIN <code>. To be declared: ask a relative with a smartphone, a "
+        "volunteer of your organisation or the ward health station. Hotline 1900 9095."
     ) % {"syntax": REGISTER_SYNTAX}
 
 
@@ -343,12 +387,28 @@ def _status_text(person: Person) -> str:
         return _(
             "Khai Bao: no assessment yet. Text OK if you are well today, or your symptoms, e.g. SOT HO."
         )
-    last = status.last_update_at or status.last_declaration_at
-    head = (
-        _("Khai Bao: last update %(day)s.") % {"day": timezone.localtime(last).strftime("%d/%m/%Y")}
-        if last else _("Khai Bao: no daily update yet.")
-    )
-    return _with_level_and_advice(head, status.level, status.recommendations)
+    return _with_level_and_advice(_last_activity_text(status), status.level, status.recommendations)
+
+
+def _last_activity_text(status: PersonStatus) -> str:
+    """What the person last sent — the day their latest update is *for* (yesterday's update sent
+    this morning says yesterday), or their declaration — and whether today's update is done, by
+    the one rule every page, reminder and count uses (`status_updated_on`)."""
+    done = status_updated_on(status, timezone.localdate())
+    declared = status.last_declaration_at
+    if status.last_update_day is not None and (
+        declared is None or status.last_update_at is None or status.last_update_at >= declared
+    ):
+        day = status.last_update_day.strftime("%d/%m/%Y")
+        if done:
+            return _("Khai Bao: last update for %(day)s; today's: done.") % {"day": day}
+        return _("Khai Bao: last update for %(day)s; today's: not sent yet.") % {"day": day}
+    if declared is not None:
+        day = timezone.localtime(declared).strftime("%d/%m/%Y")
+        if done:
+            return _("Khai Bao: last was a health declaration on %(day)s; today's update: done.") % {"day": day}
+        return _("Khai Bao: last was a health declaration on %(day)s; today's update: not sent yet.") % {"day": day}
+    return _("Khai Bao: no daily update yet.")
 
 
 def _with_level_and_advice(head: str, level: str, recommendations: list[str]) -> str:

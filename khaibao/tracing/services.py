@@ -205,13 +205,19 @@ def person_create_outside_households(*, actor: Account, clean: dict[str, Any], i
 
 
 def invitation_text() -> str:
-    """The SMS asking a traced contact to declare. It never names the case they met."""
+    """The SMS asking a traced contact to declare. It never names the case they met.
+
+    It asks for this phone and, when they add themselves, their ID number: the two facts that
+    make the record registered here their own "self" (people.households.traced_contact_to_claim),
+    so their declarations reach it instead of a second, unlinked record.
+    """
     with translation.override(settings.LANGUAGE_CODE):
         url = settings.PUBLIC_BASE_URL + reverse("web:sign_in")
         return _(
             "Khai Bao: the health service asks you to make a health declaration today: you may have "
-            "been in contact with a COVID-19 case. Sign in with this phone number at %(url)s . "
-            "Hotline 1900 9095."
+            "been in contact with a COVID-19 case. Sign in with this phone number at %(url)s . When you "
+            "add yourself, enter your ID number (CCCD) so your declarations reach the health service's "
+            "record. Hotline 1900 9095."
         ) % {"url": url}
 
 
@@ -227,7 +233,8 @@ def contact_register(
     (contact of an F1) — an existing closer level is kept — and are re-assessed with the
     matching exposure on the contact date, so they enter the triage queue of their own ward.
     An SMS invitation to declare goes out after commit. Registering the same person again
-    for the same case changes nothing and returns the existing row.
+    for the same case changes nothing and returns the existing row — still an access to the
+    contact's data, audited as `contact.already_registered` (no SMS is sent again).
 
     An ID number or phone that finds no one, given without the birth year and sex needed to
     register the person, is refused (400, the workflow: the official then gives them) and the
@@ -242,6 +249,17 @@ def contact_register(
             data={"source_person_id": source.pk},
         )
         raise
+
+
+def _already_registered(*, actor: Account, contact: Contact, matched_by: str, ip: str) -> Contact:
+    # The answer shows the contact's row (name, level, how they were found) to the official: an
+    # access to someone's data like any other, so it leaves its own event — the action tells it
+    # from a registration, which changed something.
+    audit_record(
+        actor=actor, action="contact.already_registered", obj=contact, person_id=contact.person_id, ip=ip,
+        data={"source_person_id": contact.source_id, "matched_by": matched_by},
+    )
+    return contact
 
 
 @transaction.atomic
@@ -269,7 +287,7 @@ def _contact_register(*, actor: Account, source: Person, data: ContactInput, ip:
     if person is not None:
         existing = Contact.objects.filter(source=source, person=person).first()
         if existing is not None:
-            return existing, False
+            return _already_registered(actor=actor, contact=existing, matched_by=matched_by, ip=ip), False
     else:
         try:
             with transaction.atomic():
@@ -290,11 +308,14 @@ def _contact_register(*, actor: Account, source: Person, data: ContactInput, ip:
             )
     except IntegrityError:
         # The same contact registered concurrently for the same case.
-        return Contact.objects.get(source=source, person=person), False
+        existing = Contact.objects.get(source=source, person=person)
+        return _already_registered(actor=actor, contact=existing, matched_by=matched_by, ip=ip), False
     person_contact_flag(person=person, contact_level=contact_level, now=now)
     audit_record(
         actor=actor, action="contact.register", obj=contact, person_id=person.pk, ip=ip,
-        data={"source_person_id": source.pk, "kind": contact.kind, "level": contact_level, "matched_by": matched_by},
+        # Ids and how the person was found only: the F-level and the kind of contact are health
+        # details the trail would keep past erasure; the contact row (the object) holds them.
+        data={"source_person_id": source.pk, "matched_by": matched_by},
     )
     if to:
         body = invitation_text()

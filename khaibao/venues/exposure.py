@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Min, Q
+from django.db.models import Min, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -28,6 +28,7 @@ from khaibao.core import rowsql
 from khaibao.monitoring.assessment import person_reassess
 from khaibao.monitoring.models import LEVEL_ORDER
 from khaibao.monitoring.sources import ExposureSource
+from khaibao.notifications.labels import KIND_VENUE_EXPOSURE
 from khaibao.notifications.services import notify_person
 from khaibao.venues.models import (
     CaseVisit,
@@ -40,7 +41,7 @@ from khaibao.venues.models import (
 from khaibao.venues.sealing import venue_index, venue_seal
 from khaibao.zones.selectors import warnable_q
 
-WARNING_KIND = "venue_exposure"
+WARNING_KIND = KIND_VENUE_EXPOSURE
 EXPOSURE_CODE = "venue_exposure"
 
 # Being checked in at a venue while a case (or an epidemic place) was there counts in every
@@ -55,6 +56,24 @@ def batch_size() -> int:
 # --- The job --------------------------------------------------------------------------------------
 
 
+def _present(venue_id: int, start: datetime, end: datetime) -> QuerySet[CheckIn]:
+    """The check-ins at `venue_id` from `start` to `end` (both included)."""
+    # `day` is the local day of `at`: on PostgreSQL the bounds keep the scan to the window's
+    # day partitions (venues/partitions.py) instead of probing every day kept; a day's margin
+    # each side, so a check-in whose day was taken in another time zone is still found.
+    one = timedelta(days=1)
+    days = Q(day__gte=timezone.localdate(start) - one, day__lte=timezone.localdate(end) + one)
+    return CheckIn.objects.filter(days, venue_index=venue_index(venue_id), at__gte=start, at__lte=end)
+
+
+def case_visit_present_count(*, venue_id: int, start: datetime, end: datetime, case_person_id: int) -> int:
+    """How many people a case's run over `venue_id` from `start` to `end` would match now —
+    those checked in there meanwhile, but the case and anyone who may no longer be warned: the
+    rows of the run's first step (`_match`), counted. One count on the check-ins' index."""
+    excluded = warnable_q(person_field="person_id") & ~Q(person_id=case_person_id)
+    return _present(venue_id, start, end).filter(excluded).values("person_id").distinct().count()
+
+
 def _match(run: VenueExposureRun, now: datetime) -> int:
     """One INSERT … SELECT per venue: a VenueExposure per person checked in during the window
     (their first check-in in it), none twice. Returns how many rows were added."""
@@ -65,16 +84,9 @@ def _match(run: VenueExposureRun, now: datetime) -> int:
         # The case is not warned about their own visit.
         visit_id = int(run.subject.rsplit(":", 1)[1])
         excluded &= ~Q(person_id__in=CaseVisit.objects.filter(pk=visit_id).values("case_person_id"))
-    # `day` is the local day of `at`: on PostgreSQL the bounds keep the scan to the window's
-    # day partitions (venues/partitions.py) instead of probing every day kept; a day's margin
-    # each side, so a check-in whose day was taken in another time zone is still found.
-    one = timedelta(days=1)
-    days = Q(day__gte=timezone.localdate(run.window_start) - one, day__lte=timezone.localdate(run.window_end) + one)
     for venue_id in run.venue_ids:
         rows = (
-            CheckIn.objects.filter(
-                excluded, days, venue_index=venue_index(venue_id), at__gte=run.window_start, at__lte=run.window_end
-            )
+            _present(venue_id, run.window_start, run.window_end).filter(excluded)
             .values("person_id").annotate(first_at=Min("at"), first_day=Min("day")).values_list("person_id", "first_at", "first_day")
         )
         select_sql, params = rows.query.sql_with_params()

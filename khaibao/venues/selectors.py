@@ -51,19 +51,34 @@ def _rows(checkins: list[CheckIn], known: list[Venue] | None = None) -> list[Che
     return rows
 
 
-def checkins_for_account(account: Account, *, now: datetime | None = None) -> list[CheckInRow]:
-    """The check-ins of `account`'s household (and the people they assist) of the last
-    VENUE_CHECKIN_KEEP_DAYS days, newest first — three queries."""
+@dataclass(frozen=True)
+class CheckInPage:
+    """One keyset page of check-ins as rows (core/keyset.py): the cursor of the next page (None
+    on the last) and how many check-ins the whole list has."""
+
+    rows: list[CheckInRow]
+    next_cursor: str | None
+    total: int | None
+
+
+def _checkin_page(checkins: QuerySet[CheckIn], *, cursor: str | None, limit: int) -> CheckInPage:
+    page = keyset_page(checkins.select_related("person").order_by("-at", "-id"), cursor=cursor, limit=limit, count=True)
+    return CheckInPage(rows=_rows(page.items), next_cursor=page.next_cursor, total=page.total)
+
+
+def checkins_for_account(
+    account: Account, *, cursor: str | None = None, limit: int = 50, now: datetime | None = None,
+) -> CheckInPage:
+    """One page of the check-ins of `account`'s household (and the people they assist) of the
+    last VENUE_CHECKIN_KEEP_DAYS days, newest first (keyset on at, id), with how many there are
+    in all — checkin_person_at serves both. A cursor not made for this list raises ServiceError."""
     if account.role != Role.CITIZEN:
         # Officials see check-ins only through a case (their jurisdiction is not their household).
-        return []
+        return _checkin_page(CheckIn.objects.none(), cursor=cursor, limit=limit)
     now = now or timezone.now()
     since = now - timedelta(days=settings.VENUE_CHECKIN_KEEP_DAYS)
-    checkins = list(
-        CheckIn.objects.filter(person__in=visible_people(account).values("pk"), at__gte=since)
-        .select_related("person").order_by("-at", "-id")[:500]
-    )
-    return _rows(checkins)
+    checkins = CheckIn.objects.filter(person__in=visible_people(account).values("pk"), at__gte=since)
+    return _checkin_page(checkins, cursor=cursor, limit=limit)
 
 
 def checkin_for_account(account: Account, checkin_id: int) -> CheckIn:
@@ -83,11 +98,23 @@ def checkin_rows(checkins: list[CheckIn], *, venues: list[Venue] | None = None) 
 
 
 def person_checkins(person_id: int, *, since: datetime | None = None) -> list[CheckInRow]:
-    """A person's check-ins (for the case view, after the caller's audited access check)."""
+    """Every check-in of a person still kept, newest first (their "My data" export, and the case
+    view after the caller's audited access check). Retention bounds the list: nothing is cut off."""
     q = CheckIn.objects.filter(person_id=person_id).select_related("person").order_by("-at", "-id")
     if since is not None:
         q = q.filter(at__gte=since)
-    return _rows(list(q[:200]))
+    return _rows(list(q))
+
+
+def person_checkins_page(
+    person_id: int, *, cursor: str | None = None, limit: int = 100, since: datetime | None = None,
+) -> CheckInPage:
+    """One page of `person_checkins` (keyset on at, id) with how many there are in all, for a
+    list shown a page at a time. A cursor not made for this list raises ServiceError."""
+    q = CheckIn.objects.filter(person_id=person_id)
+    if since is not None:
+        q = q.filter(at__gte=since)
+    return _checkin_page(q, cursor=cursor, limit=limit)
 
 
 def person_checkin_venue(person_id: int, checkin_id: int) -> tuple[CheckIn, Venue]:

@@ -8,7 +8,7 @@ inline script subscribes the browser through the Push API and posts the subscrip
 from __future__ import annotations
 
 import json
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -23,8 +23,10 @@ from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
+from khaibao.core.params import positive_id
 from khaibao.notifications import selectors, services
 from khaibao.notifications.channels import webpush_configured
+from khaibao.notifications.labels import daily_reminder_switch_label, daily_reminder_switch_scope
 from khaibao.notifications.models import Language
 from khaibao.notifications.preferences import (
     PreferenceChanges,
@@ -48,9 +50,17 @@ class PreferencesForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     webpush = forms.BooleanField(label=gettext_lazy("Notifications in this browser (Web Push)"), required=False)
+    # Its words are the notifications app's (labels.py): the hour is a setting, and the switch
+    # covers the daily reminder only, not an organisation's campaign reminders.
     daily_reminder = forms.BooleanField(
-        label=gettext_lazy("Remind me in the evening to send the daily update"), required=False
+        required=False, widget=forms.CheckboxInput(attrs={"aria-describedby": "daily-reminder-scope"})
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["daily_reminder"]
+        field.label = daily_reminder_switch_label()
+        field.help_text = daily_reminder_switch_scope()
 
 
 @citizen_required
@@ -58,7 +68,7 @@ class PreferencesForm(forms.Form):
 def inbox(request: SignedInRequest) -> HttpResponse:
     account = request.user
     before = request.GET.get("before", "")
-    page = selectors.inbox_page(account, before=int(before) if before.isdigit() and len(before) < 19 else None)
+    page = selectors.inbox_page(account, before=positive_id(before))
     return render(
         request,
         "web/notifications/inbox.html",

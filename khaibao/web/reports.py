@@ -27,6 +27,7 @@ from khaibao.accounts.models import Account
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, mark_rate_limited
+from khaibao.core.keyset import keyset_query
 from khaibao.places import selectors as places
 from khaibao.reports import pow as proof_of_work
 from khaibao.reports import selectors, services
@@ -209,11 +210,25 @@ def report_wards(request: HttpRequest) -> HttpResponse:
     return render(request, "web/household/_ward_field.html", {"form": form})
 
 
+# One's own reports, a page at a time, newest first; "Older reports" leads to the rest.
+REPORTS_PAGE = 50
+
+
 @citizen_required
 @require_GET
 def reports_mine(request: SignedInRequest) -> HttpResponse:
-    reports = list(selectors.reports_of_reporter(request.user)[:50])
-    return render(request, "web/reports/list.html", {"reports": reports, "now": timezone.now()})
+    cursor = request.GET.get("cursor") or None
+    page_error = ""
+    try:
+        page = selectors.reports_of_reporter_page(request.user, cursor=cursor, limit=REPORTS_PAGE)
+    except ServiceError as exc:
+        page, page_error = None, exc.message
+    return render(request, "web/reports/list.html", {
+        "reports": page.items if page else [], "now": timezone.now(),
+        "total": page.total if page else None, "page_error": page_error,
+        "first_url": request.path if cursor else "",
+        "next_url": keyset_query({}, page.next_cursor) if page and page.next_cursor else "",
+    }, status=400 if page_error else 200)
 
 
 @require_http_methods(["GET", "POST"])

@@ -14,7 +14,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +27,8 @@ from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, confirmed_post, mark_rate_limited
+from khaibao.core.keyset import keyset_query
+from khaibao.core.params import positive_id
 from khaibao.venues import selectors, services
 from khaibao.venues.forms import VenueForm
 from khaibao.venues.models import CheckInVia
@@ -99,16 +101,43 @@ def checkin_code(request: SignedInRequest, code: str) -> HttpResponse:
     return _checkin_page(request, form, venue=venue if venue and venue.status != "suspended" else None)
 
 
+# Check-ins shown a page at a time, newest first; "Older check-ins" leads to the rest.
+CHECKINS_PAGE = 50
+
+
+def _done_row(request: SignedInRequest, rows: list[selectors.CheckInRow], done: str) -> selectors.CheckInRow | None:
+    """The check-in just made (`?done=`), to confirm it even when it is not on this page (an
+    offline check-in sent late is older than the ones after it)."""
+    checkin_id = positive_id(done)
+    if checkin_id is None:
+        return None
+    found = next((r for r in rows if r.id == checkin_id), None)
+    if found is not None:
+        return found
+    try:
+        return selectors.checkin_rows([selectors.checkin_for_account(request.user, checkin_id)])[0]
+    except Http404:
+        return None
+
+
 @citizen_required
 @require_GET
 def checkins_mine(request: SignedInRequest) -> HttpResponse:
-    rows = selectors.checkins_for_account(request.user)
-    done = request.GET.get("done", "")
+    cursor = request.GET.get("cursor") or None
+    page_error = ""
+    try:
+        page = selectors.checkins_for_account(request.user, cursor=cursor, limit=CHECKINS_PAGE)
+    except ServiceError as exc:
+        page, page_error = None, exc.message
+    rows = page.rows if page else []
     return render(request, "web/venues/checkins.html", {
-        "rows": rows, "done": next((r for r in rows if str(r.id) == done), None),
+        "rows": rows, "done": _done_row(request, rows, request.GET.get("done", "")),
         "exposures": selectors.exposures_for_account(request.user),
         "checkin_keep_days": settings.VENUE_CHECKIN_KEEP_DAYS,
-    })
+        "total": page.total if page else None, "page_error": page_error,
+        "first_url": request.path if cursor else "",
+        "next_url": keyset_query({}, page.next_cursor) if page and page.next_cursor else "",
+    }, status=400 if page_error else 200)
 
 
 @citizen_required
@@ -157,10 +186,24 @@ def venue_new(request: SignedInRequest) -> HttpResponse:
     return redirect("web:venue_detail", venue_id=venue.pk)
 
 
+# Venues one runs, a page at a time, newest first.
+VENUES_PAGE = 50
+
+
 @citizen_required
 @require_GET
 def venues_mine(request: SignedInRequest) -> HttpResponse:
-    return render(request, "web/venues/list.html", {"venues": list(selectors.venues_run_by(request.user)[:100])})
+    cursor = request.GET.get("cursor") or None
+    page_error = ""
+    try:
+        page = selectors.venues_run_by_page(request.user, cursor=cursor, limit=VENUES_PAGE)
+    except ServiceError as exc:
+        page, page_error = None, exc.message
+    return render(request, "web/venues/list.html", {
+        "venues": page.items if page else [], "total": page.total if page else None, "page_error": page_error,
+        "first_url": request.path if cursor else "",
+        "next_url": keyset_query({}, page.next_cursor) if page and page.next_cursor else "",
+    }, status=400 if page_error else 200)
 
 
 @citizen_required

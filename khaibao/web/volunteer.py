@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from khaibao.accounts.http import SignedInRequest
-from khaibao.core.errors import ServiceError
-from khaibao.core.http import client_ip, confirmed_post
+from khaibao.core.errors import RateLimited, ServiceError
+from khaibao.core.http import client_ip, confirmed_post, mark_rate_limited
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.models import Feeling
 from khaibao.monitoring.selectors import volunteer_assisted
@@ -104,6 +104,7 @@ def volunteer_well(request: SignedInRequest, person_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def volunteer_register(request: SignedInRequest) -> HttpResponse:
     consent = ConsentForm(request.POST or None)
+    refusal: ServiceError | None = None
     if request.method == "POST" and RELOAD in request.POST:
         form = _reload_form(request, relations=None)
     elif request.method == "POST":
@@ -120,6 +121,7 @@ def volunteer_register(request: SignedInRequest) -> HttpResponse:
                     attested=consent.cleaned_data["attested"], ip=client_ip(request),
                 )
             except ServiceError as exc:
+                refusal = exc  # a consent code refused by its hourly cap answers 429
                 for name in ("consent_method", "witness_name", "attested"):
                     if name in exc.fields:
                         consent.add_error(name, exc.fields.pop(name))
@@ -133,8 +135,8 @@ def volunteer_register(request: SignedInRequest) -> HttpResponse:
     else:
         form = PersonForm(initial={"nationality": "VN"}, relations=None)
     status = 400 if request.method == "POST" and (form.errors or consent.errors) else 200
-    return render(request, "web/volunteer/register.html",
-                  {"form": form, "consent": consent, "reload": RELOAD}, status=status)
+    page = render(request, "web/volunteer/register.html", {"form": form, "consent": consent, "reload": RELOAD}, status=status)
+    return mark_rate_limited(page, refusal)
 
 
 @volunteer_required
@@ -145,6 +147,11 @@ def volunteer_confirm(request: SignedInRequest, delegation_id: int) -> HttpRespo
     if request.method == "POST" and "resend" in request.POST:
         try:
             volunteers.assisted_consent_resend(actor=request.user, delegation=delegation, ip=client_ip(request))
+        except RateLimited as exc:
+            # Not sent: the page again, saying how long to wait (429 with Retry-After, as the API).
+            messages.error(request, exc.message)
+            page = render(request, "web/volunteer/confirm.html", {"form": CodeForm(), "delegation": delegation})
+            return mark_rate_limited(page, exc)
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from khaibao.monitoring.assessment import person_reassess
 from khaibao.monitoring.models import LEVEL_ORDER, PersonStatus
+from khaibao.notifications.labels import KIND_ZONE_WARNING
 from khaibao.notifications.services import notify_people, notify_person
 from khaibao.people.models import Person
 from khaibao.risk import engine
@@ -38,7 +39,7 @@ from khaibao.zones.models import (
     ZoneWarningRun,
 )
 
-WARNING_KIND = "zone_warning"
+WARNING_KIND = KIND_ZONE_WARNING
 
 
 def warning_batch_size() -> int:

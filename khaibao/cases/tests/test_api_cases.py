@@ -129,7 +129,7 @@ def test_it_records_an_action_with_encrypted_notes_and_audits_it(world: Any, api
         cursor.execute("SELECT notes FROM cases_followupaction")
         assert "khẩu" not in cursor.fetchone()[0]  # stored encrypted
     event = AuditEvent.objects.get(action="followup.action")
-    assert event.data == {"kind": "called_reached", "case": action.case_id}
+    assert event.data == {"case": action.case_id}
     assert "khẩu" not in str(event.data)
     case = api.as_(world.ward_official).get(f"/cases/{world.lan_self.id}").json()["follow_up"][0]
     assert case["actions"][0]["notes"] == "Ho nhẹ, đã dặn đeo khẩu trang"
@@ -201,6 +201,29 @@ def test_it_clears_a_person_out_of_monitoring_and_the_queue(world: Any, api: Any
     official.post(f"/cases/{world.lan_self.id}/actions", {"kind": "called_reached"})
     assert FollowUpCase.objects.filter(status="open").count() == 1
     assert FollowUpCase.objects.count() == 2
+
+
+def test_it_keeps_the_follow_up_codes_out_of_the_audit_trail(world: Any, api: Any) -> None:
+    """The trail outlives health retention and erasure: its events name the action and the case,
+    never what happened to the person (docs/privacy.md, "The audit trail")."""
+    declare(api, world.lan, world.lan_self, "high")
+    official = api.as_(world.ward_official)
+    today = timezone.localdate().isoformat()
+    for body in (
+        {"kind": "hospitalised"},
+        {"kind": "concentrated_quarantine"},
+        {"kind": "test_result", "test_result": "positive", "test_date": today},
+        {"kind": "cleared"},
+    ):
+        assert official.post(f"/cases/{world.lan_self.id}/actions", body).status_code == 201
+    case = FollowUpCase.objects.get()
+    events = AuditEvent.objects.filter(action__startswith="followup.", person_id=world.lan_self.id)
+    assert [e.data for e in events.filter(action="followup.action")] == [{"case": case.pk}] * 4
+    closed = events.get(action="followup.close")
+    assert (closed.object_type, closed.object_id, closed.data) == ("FollowUpCase", str(case.pk), {})
+    dumped = " ".join(str(e.data) for e in events)
+    for code in ("hospitalised", "concentrated_quarantine", "test_result", "positive", "cleared", "outcome", "kind"):
+        assert code not in dumped
 
 
 def test_it_acknowledges_a_risk_declaration_when_an_official_acts(world: Any, api: Any) -> None:

@@ -7,15 +7,21 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 
+from khaibao.accounts.models import Account, Role
+from khaibao.accounts.phones import phone_index
 from khaibao.orgs import tasks
 from khaibao.orgs.models import Member
+from khaibao.orgs.rollups import assisted_counts
 from khaibao.orgs.tests.test_compliance import at, compliance, member, numbers, streamed, today
+from khaibao.people.access import person_carers
+from khaibao.people.models import Delegation, Person, VolunteerAppointment
 from khaibao.stats.tests.helpers import official_client
 
 
@@ -141,3 +147,60 @@ def test_the_docs_the_page_and_the_api_schema_say_the_same_definition(world: Any
     tasks.compliance_refresh.call()
     page = official_client(tree.admin).get(f"/staff/compliance/{tree.twd.pk}/").content.decode()
     assert 'data-testid="who-counts"' in page
+
+
+def test_a_deactivated_volunteers_people_are_not_counted_as_assisted(world: Any, tree: Any, api: Any) -> None:
+    """The unit's assisted people follow the one rule of people.access: a volunteer whose account
+    was deactivated sees no one, is reminded about no one, and assists no one in the rollups."""
+    now = timezone.now()
+    assert assisted_counts([tree.twd.pk], now) == {tree.twd.pk: 1}
+    assert world.volunteer in person_carers(world.ong_tu)
+
+    world.volunteer.is_active = False
+    world.volunteer.save(update_fields=["is_active"])
+    assert world.volunteer not in person_carers(world.ong_tu)
+    assert assisted_counts([tree.twd.pk], now) == {}
+    tasks.compliance_refresh.call()
+    assert compliance(api, tree.admin, tree.twd.pk).json()["unit"]["assisted_people"] == 0
+
+
+def test_a_volunteer_appointed_in_two_branches_counts_each_person_once(world: Any, tree: Any, api: Any) -> None:
+    """One volunteer appointed in the sibling units C1 and C2 assists two people; one of them is
+    also assisted by the ROOT's volunteer. Each person counts once at every level — in the unit of
+    the earliest appointment in force — and the children and the unit's own row still add up."""
+    now = timezone.now()
+    VolunteerAppointment.objects.filter(account=world.volunteer, org_unit=tree.twd).update(
+        starts_at=now - timedelta(days=5)
+    )
+    phone = "+84909990001"
+    helper = Account.objects.create_user(None, None, role=Role.CITIZEN, phone=phone, phone_index=phone_index(phone))
+    for branch, started in ((tree.c2, now - timedelta(days=2)), (tree.c1, now - timedelta(days=1))):
+        VolunteerAppointment.objects.create(
+            account=helper, appointed_by=tree.admin, org_unit=branch, starts_at=started,
+            expires_at=now + timedelta(days=30),
+        )
+    bac_hai = Person.objects.create(full_name="Bác Hai", birth_year=1940, sex="male", home_ward=world.hoan_kiem)
+    for person in (bac_hai, world.ong_tu):
+        Delegation.objects.create(volunteer=helper, person=person, consent_method="witnessed")
+
+    # Ông Tư is also assisted through ROOT's appointment, which started before them all: he is
+    # ROOT's. Bác Hai is C2's, whose appointment started before C1's — and none is C1's.
+    counts = assisted_counts([u.pk for u in (tree.twd, tree.hn, tree.q1, tree.p1, tree.c1, tree.c2)], now)
+    assert counts == {tree.twd.pk: 1, tree.c2.pk: 1}
+
+    tasks.compliance_refresh.call()
+    assisted = {
+        u.code: compliance(api, tree.admin, u.pk).json()["unit"]["assisted_people"]
+        for u in (tree.twd, tree.hn, tree.q1, tree.p1, tree.c1, tree.c2)
+    }
+    assert assisted == {"ROOT": 2, "HN": 1, "Q1": 1, "P1": 1, "C1": 0, "C2": 1}
+    body = compliance(api, tree.admin, tree.p1.pk).json()
+    direct = (body["direct"] or {}).get("assisted_people", 0)
+    assert body["unit"]["assisted_people"] == sum(c["assisted_people"] for c in body["children"]) + direct
+
+    # C2's appointment revoked: the people move to C1's, still once each.
+    VolunteerAppointment.objects.filter(account=helper, org_unit=tree.c2).update(revoked_at=now)
+    tasks.compliance_refresh.call()
+    assert compliance(api, tree.admin, tree.c1.pk).json()["unit"]["assisted_people"] == 1
+    assert compliance(api, tree.admin, tree.p1.pk).json()["unit"]["assisted_people"] == 1
+    assert compliance(api, tree.admin, tree.twd.pk).json()["unit"]["assisted_people"] == 2

@@ -7,11 +7,13 @@ from typing import Any
 
 from django.utils import timezone
 
+from khaibao.accounts.models import Account
 from khaibao.accounts.phones import phone_index
 from khaibao.audit.models import AuditEvent
 from khaibao.declarations.tests.helpers import declaration
 from khaibao.orgs import volunteers as appointments
 from khaibao.orgs.models import OrgUnit
+from khaibao.people.access import is_active_volunteer
 from khaibao.people.models import VolunteerAppointment
 
 ASSISTED_PHONE = "+84912000111"
@@ -53,6 +55,25 @@ def test_it_lets_an_org_admin_appoint_a_citizen_of_their_subtree(world, api):
     assert AuditEvent.objects.filter(action="volunteer.appoint", actor=world.org_admin).exists()
     ids = [a["id"] for a in api.as_(world.org_admin).get("/volunteers").json()]
     assert resp.json()["id"] in ids
+
+
+def test_it_keeps_who_is_a_volunteer_in_the_appointments_alone(world, api):
+    """No flag on the account copies the appointment (a copy drifts: an appointment that expires
+    on its own never reset it): appointing and revoking leave the account row as it was, and
+    being a volunteer is asked of the appointments in force."""
+    def account_row() -> dict[str, Any]:
+        return Account.objects.filter(pk=world.mai.pk).values().get()
+
+    before = account_row()
+    resp = appoint(api, world, world.org_admin)
+    assert resp.status_code == 201, resp.json()
+    assert account_row() == before
+    assert is_active_volunteer(world.mai)
+
+    assert api.as_(world.org_admin).delete(f"/volunteers/{resp.json()['id']}").status_code == 204
+    assert account_row() == before
+    assert not is_active_volunteer(world.mai)
+    assert "is_volunteer" not in {f.name for f in Account._meta.get_fields()}
 
 
 def test_it_answers_404_for_a_unit_outside_the_org_admins_subtree(world, api):
@@ -216,7 +237,8 @@ def test_it_refuses_an_expired_consent_code(world, api, sms, time_machine):
     assert resp.json()["error"]["fields"]["code"]
 
 
-def test_it_stops_accepting_a_consent_code_after_five_wrong_guesses(world, api, sms):
+def test_it_stops_accepting_a_consent_code_after_five_wrong_guesses(world, api, sms, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
     body = start(api, world, world.volunteer, consent_method="code", phone=ASSISTED_PHONE).json()
     client = api.as_(world.volunteer)
     code = sms.last_code(ASSISTED_PHONE)
@@ -225,7 +247,8 @@ def test_it_stops_accepting_a_consent_code_after_five_wrong_guesses(world, api, 
         assert client.post(f"/volunteers/assisted/{body['id']}/confirm", {"code": wrong}).status_code == 400
     assert client.post(f"/volunteers/assisted/{body['id']}/confirm", {"code": code}).status_code == 400
     assert client.get(f"/people/{body['person']['id']}").status_code == 404
-    # A fresh code works again.
+    # A fresh code works again (once the resend cooldown is over).
+    time_machine.shift(timedelta(seconds=61))
     assert client.post(f"/volunteers/assisted/{body['id']}/resend").status_code == 204
     fresh = sms.last_code(ASSISTED_PHONE)
     assert client.post(f"/volunteers/assisted/{body['id']}/confirm", {"code": fresh}).status_code == 200

@@ -7,6 +7,7 @@ import time_machine
 from django.utils import timezone
 
 from khaibao.accounts import ratelimit
+from khaibao.accounts.models import Account
 from khaibao.accounts.phones import phone_index
 from khaibao.audit.models import AuditEvent
 from khaibao.declarations.models import Declaration
@@ -14,8 +15,12 @@ from khaibao.declarations.tests.helpers import declaration
 from khaibao.monitoring.models import DailyUpdate
 from khaibao.people.models import Person
 from khaibao.people.persons import id_number_index
+from khaibao.privacy.erasure import person_data_erase
 from khaibao.privacy.models import ConsentWithdrawal, Erasure, ErasureCode
 from khaibao.privacy.tests.helpers import database_hits, declare_and_update, immediate_tasks, rollups
+from khaibao.smsin.models import InboundSms
+from khaibao.smsin.tests.helpers import SECRET as SMS_SECRET
+from khaibao.smsin.tests.helpers import Gateway
 from khaibao.stats.services import rollup_refresh
 
 LAN_PHONE = "+84900000001"
@@ -90,6 +95,8 @@ def test_it_closes_the_account_when_the_holder_erases_themselves(world, api, sms
     immediate_tasks(settings)
     client = api.as_(world.lan)
     declare_and_update(client, world.lan_self)
+    settings.SMS_INBOUND_SECRET = SMS_SECRET
+    Gateway(sms).reply("SOT HO", sender="0900000001")  # an inbound SMS keeps the phone (and the text)
     ratelimit.hit(f"report:phone:{phone_index(LAN_PHONE)}", window_seconds=3600)
     ask = _ask(client, [world.lan_self.id])
     assert ask.status_code == 201
@@ -104,6 +111,48 @@ def test_it_closes_the_account_when_the_holder_erases_themselves(world, api, sms
     world.lan.refresh_from_db()
     assert not world.lan.is_active
     assert ratelimit.count(f"report:phone:{phone_index(LAN_PHONE)}") == 0
+
+
+def test_it_leaves_nothing_of_a_person_registered_by_sms(world, api, sms, settings):
+    """The inbound SMS hold the ID number and symptoms (text) and the name (reply): closing the
+    account takes every message from its phone, also one that acted for no person."""
+    immediate_tasks(settings)
+    settings.SMS_INBOUND_SECRET = SMS_SECRET
+    gateway = Gateway(sms)
+    phone, name, cccd = "+84911000001", "Nguyen Van An", "001090012345"
+    gateway.reply("SOT HO")  # before registering: a message from the phone, for no one
+    gateway.reply(f"KB {cccd} 1990 {world.hoan_kiem.code} NGUYEN VAN AN")
+    gateway.reply("SOT HO")
+    account = Account.objects.get(phone_index=phone_index(phone))
+    person = Person.objects.get(account=account)
+    needles = (cccd, id_number_index(cccd), phone, phone_index(phone), name)
+    assert {hit.split(".")[0] for hit in database_hits(*needles)} >= {"smsin_inboundsms"}
+    client = api.as_(account)
+
+    ask = client.post("/api/v1/privacy/erasure-codes", {"person_ids": [person.pk], "reason": "request"})
+    assert ask.status_code == 201, ask.content
+    confirm = client.post(f"/api/v1/privacy/erasure-codes/{ask.json()['id']}/confirm", {"code": sms.last_code(phone)})
+
+    assert confirm.json()["account_closed"] is True
+    assert database_hits(*needles) == []
+    assert not InboundSms.objects.exists()
+    closed = AuditEvent.objects.get(action="privacy.account_closed")
+    assert closed.data["counts"]["inbound_sms"] == 3
+
+
+def test_it_erases_the_messages_that_acted_for_a_person(world, api, sms, settings):
+    settings.SMS_INBOUND_SECRET = SMS_SECRET
+    gateway = Gateway(sms)
+    gateway.reply(f"KB 001090012345 1990 {world.hoan_kiem.code} NGUYEN VAN AN")
+    gateway.reply("OK")
+    person = Person.objects.get(account__phone_index=phone_index("+84911000001"))
+    assert InboundSms.objects.filter(person=person).count() == 2
+    erasure = Erasure.objects.create(person_id=person.pk, reason="request", requested_at=timezone.now())
+
+    counts = person_data_erase(erasure=erasure)
+
+    assert counts["inbound_sms"] == 2
+    assert not InboundSms.objects.exists()  # not only unlinked (SET_NULL): gone
 
 
 def test_it_refuses_a_wrong_code_and_stops_after_five_tries(world, api, sms):

@@ -16,10 +16,12 @@ from django.utils import timezone
 from khaibao.accounts.models import Account
 from khaibao.accounts.phones import phone_index
 from khaibao.audit.models import AuditEvent
+from khaibao.declarations.tests.helpers import declaration
 from khaibao.monitoring.models import DailyUpdate, PersonStatus
 from khaibao.notifications.models import ChannelPreference
 from khaibao.people.models import HouseholdMembership, IdNumberReview, Person
 from khaibao.people.persons import id_number_index
+from khaibao.smsin import grammar
 from khaibao.smsin.models import InboundSms
 from khaibao.smsin.tests.helpers import CCCD, REGISTER, Gateway
 
@@ -102,6 +104,29 @@ def test_it_explains_what_a_registration_lacks(world: Any, gateway: Gateway, tex
     assert InboundSms.objects.get().outcome == "invalid_incomplete"
     assert no_account()
     assert not Person.objects.filter(full_name="Nguyen Van An").exists()
+
+
+@pytest.mark.parametrize("text", ["KB 00109001234\u0665 1990 70 NGUYEN VAN AN", "KB 00109001234\u096b 1990 70 NGUYEN VAN AN"])
+def test_it_refuses_an_id_number_with_a_digit_of_another_script(world: Any, gateway: Gateway, text: str) -> None:
+    """"٥" and "५" are digits to str.isdigit() and to int(), but not on a CCCD: the ID is missing,
+    and the reply says so (not a 500)."""
+    reply = gateway.reply(text)
+    assert "KB <CCCD> <NAM SINH> <MA PHUONG> <HO TEN>" in reply
+    assert InboundSms.objects.get().outcome == "invalid_incomplete"
+    assert no_account()
+
+
+def test_it_reads_a_superscript_digit_as_the_digit(world: Any, gateway: Gateway) -> None:
+    # NFKD folds "²" to "2" before anything is read (grammar.normalise): the CCCD is whole.
+    gateway.reply("KB 00109001234\u00b2 1990 70 NGUYEN VAN AN")
+    assert Person.objects.filter(id_number_index=id_number_index("001090012342")).exists()
+
+
+@pytest.mark.parametrize("id_number", ["001\u00b290012345", "00109001234\u00b2", "001\u0660900123\u0664\u0665", "001090012\u2463\u2464\u2465"])
+def test_a_cccd_is_ascii_digits_only(id_number: str) -> None:
+    # int("²") raises, int("٤") is 4: neither belongs in a CCCD's sex, century or year.
+    assert grammar.cccd_facts(id_number) is None
+    assert grammar.cccd_facts(CCCD) == (1990, "male")
 
 
 def test_it_refuses_an_old_id_card(world: Any, gateway: Gateway) -> None:
@@ -276,6 +301,45 @@ def test_it_answers_tt_with_the_level_and_advice(world: Any, gateway: Gateway, t
     assert DailyUpdate.objects.count() == 1
 
 
+def _english(person: Person) -> None:
+    ChannelPreference.objects.create(account=person.account, language="en")
+
+
+def test_tt_says_the_day_the_last_update_is_for_not_when_it_was_sent(world: Any, gateway: Gateway) -> None:
+    """Yesterday's update sent today (held by the gateway past midnight) leaves today's to do:
+    "updated today" is the day an update is for, everywhere (monitoring.selectors.status_updated_on)."""
+    gateway.reply(REGISTER)
+    yesterday = timezone.localtime() - timedelta(days=1)
+    gateway.reply("OK", received_at=yesterday.isoformat())
+    assert timezone.localtime(PersonStatus.objects.get().last_update_at).date() == timezone.localdate()
+
+    reply = gateway.reply("TT")
+    assert yesterday.strftime("%d/%m/%Y") in reply
+    assert timezone.localdate().strftime("%d/%m/%Y") not in reply
+    _english(sms_person())
+    assert "last update for " + yesterday.strftime("%d/%m/%Y") + "; today's: not sent yet." in gateway.reply("TT")
+
+
+def test_tt_says_todays_update_is_done(world: Any, gateway: Gateway) -> None:
+    gateway.reply(REGISTER)
+    _english(sms_person())
+    gateway.reply("OK")
+    assert f"last update for {timezone.localdate():%d/%m/%Y}; today's: done." in gateway.reply("TT")
+
+
+def test_tt_names_a_declaration_sent_after_the_last_update(world: Any, gateway: Gateway, api: Any) -> None:
+    gateway.reply(REGISTER)
+    person = sms_person()
+    _english(person)
+    gateway.reply("OK", received_at=(timezone.localtime() - timedelta(days=1)).isoformat())
+    # A relative with a smartphone fills in the declaration for them (signed in with this phone).
+    resp = api.as_(person.account).post(f"/people/{person.id}/declarations", declaration())
+    assert resp.status_code == 201, resp.content
+
+    reply = gateway.reply("TT")
+    assert f"last was a health declaration on {timezone.localdate():%d/%m/%Y}; today's update: not sent yet." in reply
+
+
 def test_it_answers_tt_before_any_update(world: Any, gateway: Gateway) -> None:
     gateway.reply(REGISTER)
     reply = gateway.reply("TT")
@@ -292,6 +356,18 @@ def test_it_lists_the_commands_for_help(world: Any, gateway: Gateway, text: str,
     reply = gateway.reply(text)
     for keyword in ("KB <CCCD>", "OK", "SOT HO KHOTHO", "TT", "CHECKIN", "1900 9095"):
         assert keyword in reply
+
+
+def test_help_says_how_to_get_declared_without_a_smartphone(world: Any, gateway: Gateway, settings: Any) -> None:
+    """A campaign reminder sends members without a smartphone to TROGIUP (orgs.reminders): SMS
+    cannot carry the declaration form, so the help says who can fill it in for them."""
+    gateway.reply(REGISTER)
+    _english(sms_person())
+    reply = gateway.reply("TROGIUP")
+    for words in ("relative with a smartphone", "volunteer of your organisation", "ward health station"):
+        assert words in reply
+    assert reply.endswith("1900 9095.")  # one SMS, nothing cut
+    assert len(reply) <= settings.SMS_MAX_CHARS
 
 
 @pytest.mark.parametrize("text", ["OK", "SOT HO", "TT", "XN", "what is this"])

@@ -117,7 +117,7 @@ def test_it_processes_a_replayed_message_once(world: Any, gateway: Gateway) -> N
     again = gateway.post("SOT HO", message_id="gw-replay")
 
     assert first.status_code == again.status_code == 200
-    assert first.json() == again.json() == {"message_id": "gw-replay", "command": "symptoms", "outcome": "daily_update"}
+    assert first.json() == again.json() == {"message_id": "gw-replay", "command": "daily_update", "outcome": "daily_update"}
     assert "Idempotent-Replayed" not in first
     assert again["Idempotent-Replayed"] == "true"
     assert InboundSms.objects.filter(message_id="gw-replay").count() == 1

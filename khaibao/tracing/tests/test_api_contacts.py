@@ -168,15 +168,60 @@ def test_it_registers_the_same_contact_once(world, api, sms):
     assert AuditEvent.objects.filter(action="contact.register").count() == 1
 
 
+def test_it_audits_answering_an_already_registered_contact(world, api, sms):
+    """The existing row answered again is an access to the contact's data: it leaves its own
+    event, told apart from the registration, without personal data."""
+    make_f0(world, api, world.lan_self)
+    first = _register(api, world.ward_official, world.lan_self, contact())
+    assert not AuditEvent.objects.filter(action="contact.already_registered").exists()
+    again = _register(api, world.province, world.lan_self, contact(kind="household"))
+    assert again.status_code == 200
+
+    event = AuditEvent.objects.get(action="contact.already_registered")
+    assert event.actor_id == world.province.id
+    assert event.person_id == first.json()["person_id"]
+    assert (event.object_type, event.object_id) == ("Contact", str(first.json()["id"]))
+    assert event.data == {"source_person_id": world.lan_self.id, "matched_by": "phone"}
+    dumped = str(event.data) + event.reason
+    for secret in ("Khách", "0912345678", "+84912345678"):
+        assert secret not in dumped
+    assert AuditEvent.objects.filter(action="contact.register").count() == 1
+    assert len(sms.messages()) == 1
+
+
+def test_it_audits_the_existing_row_when_a_concurrent_registration_came_first(world, api, monkeypatch):
+    make_f0(world, api, world.lan_self)
+    first = _register(api, world.ward_official, world.lan_self, contact())
+    real_filter = Contact.objects.filter
+    missed: list[bool] = []
+
+    def filter_missing_once(*args: Any, **kwargs: Any) -> Any:
+        # The other request's row is not seen by the check, only by the unique constraint.
+        if not missed:
+            missed.append(True)
+            return Contact.objects.none()
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(Contact.objects, "filter", filter_missing_once)
+    again = _register(api, world.ward_official, world.lan_self, contact())
+    assert again.status_code == 200
+    assert missed
+    event = AuditEvent.objects.get(action="contact.already_registered")
+    assert (event.person_id, event.object_id) == (first.json()["person_id"], str(first.json()["id"]))
+    assert AuditEvent.objects.filter(action="contact.register").count() == 1
+
+
 def test_it_audits_the_registration_without_personal_data(world, api):
     make_f0(world, api, world.lan_self)
     resp = _register(api, world.ward_official, world.lan_self, contact())
     event = AuditEvent.objects.get(action="contact.register")
     assert event.actor_id == world.ward_official.id
     assert event.person_id == resp.json()["person_id"]
-    assert event.data["source_person_id"] == world.lan_self.id
+    # Ids and how the contact was found only: the F-level and the contact's kind are health
+    # details the trail would keep past erasure.
+    assert event.data == {"source_person_id": world.lan_self.id, "matched_by": "new"}
     dumped = str(event.data) + event.reason
-    for secret in ("Khách", "0912345678", "+84912345678"):
+    for secret in ("Khách", "0912345678", "+84912345678", "F1", "close"):
         assert secret not in dumped
     assert AuditEvent.objects.filter(action="person.contacts_register", person_id=world.lan_self.id).exists()
     assert AuditEvent.objects.filter(action="person.create", person_id=resp.json()["person_id"]).exists()

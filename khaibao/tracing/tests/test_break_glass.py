@@ -9,8 +9,10 @@ from django.test import Client
 from django.utils import timezone
 
 from khaibao.accounts.models import BreakGlassGrant
+from khaibao.accounts.phones import phone_index
 from khaibao.audit.models import AuditEvent
 from khaibao.passes.tests.helpers import sign_in_staff
+from khaibao.people.persons import id_number_index
 
 LAN_ID = "001188000001"  # Nguyễn Thị Lan, Hoàn Kiếm (Hà Nội)
 REASON = "Contact of our F0 case 12, lives in Hà Nội; checking her declarations."
@@ -97,9 +99,6 @@ def test_it_finds_no_one_with_a_number_nobody_has(world, api):
 
 
 def test_a_refused_open_names_the_number_tried_by_its_blind_index_only(world, api):
-    from khaibao.accounts.phones import phone_index
-    from khaibao.people.persons import id_number_index
-
     assert _open(api, world.province_hcm, id_number="001188000099").status_code == 404
     world.lan_child.phone = world.lan_self.phone
     world.lan_child.phone_index = world.lan_self.phone_index
@@ -188,7 +187,10 @@ def test_it_searches_by_exact_number_and_opens_with_a_reason_in_the_console(worl
     assert "1988" in page
     assert "Nguyễn Thị Lan" not in page
     search = AuditEvent.objects.get(action="break_glass.search")
-    assert search.data == {"by": "id_number", "found": [world.lan_self.id], "people": [world.lan_self.id]}
+    assert search.data == {
+        "by": "id_number", "found": [world.lan_self.id], "people": [world.lan_self.id],
+        "id_number_index": id_number_index(LAN_ID),
+    }
 
     # A name is no search: nothing found, nothing shown.
     resp = client.post("/staff/break-glass/", {"step": "search", "id_number": "Nguyễn Thị Lan"})
@@ -208,6 +210,24 @@ def test_it_searches_by_exact_number_and_opens_with_a_reason_in_the_console(worl
     assert str(world.lan_self.id) in resp["Location"]
     assert BreakGlassGrant.objects.filter(official=world.province_hcm, person=world.lan_self).exists()
     assert client.get(resp["Location"]).status_code == 200
+
+
+def test_a_console_search_that_finds_no_one_names_the_number_by_its_blind_index_only(world):
+    """A search matching nobody is no silent way to test numbers: its event names the number
+    tried by the people table's own blind index (as a refused open does), never in clear."""
+    client = Client()
+    sign_in_staff(client, world.province_hcm)
+    for body in ({"id_number": "001188000099"}, {"phone": "0900 000 098"}):
+        resp = client.post("/staff/break-glass/", {"step": "search", **body})
+        assert resp.status_code == 400  # "No one is registered with this number."
+
+    by_id, by_phone = AuditEvent.objects.filter(action="break_glass.search").order_by("id")
+    assert by_id.data == {"by": "id_number", "found": [], "people": [], "id_number_index": id_number_index("001188000099")}
+    assert by_phone.data == {"by": "phone", "found": [], "people": [], "phone_index": phone_index("+84900000098")}
+    for event in (by_id, by_phone):
+        assert event.actor_id == world.province_hcm.id
+        assert "001188000099" not in str(event.data)
+        assert "900000098" not in str(event.data)
 
 
 def test_it_shows_the_review_page_to_national_officials_only(world, api):

@@ -118,7 +118,7 @@ def test_officials_list_verify_and_warn_from_a_cases_checkin(world: Any) -> None
     assert venue.name in page
     assert AuditEvent.objects.filter(action="person.checkins_view", person_id=world.lan_self.pk).exists()
     checkin = CheckIn.objects.get(person=world.lan_self)
-    resp = official.post(f"/staff/cases/{world.lan_self.pk}/checkins/{checkin.pk}/visit/")
+    resp = official.post(f"/staff/cases/{world.lan_self.pk}/checkins/{checkin.pk}/visit/", {"confirmed": "1"})
     assert resp.status_code == 302
     run = VenueExposureRun.objects.get(kind="case")
     venue_exposure_run.call(run.pk)

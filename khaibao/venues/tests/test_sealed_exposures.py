@@ -53,7 +53,7 @@ def test_it_leaves_no_venue_in_clear_after_a_cases_run(world: Any, api: Any) -> 
     official = Client()
     sign_in_staff(official, world.province)
     case_checkin = CheckIn.objects.get(person=world.lan_self)
-    assert official.post(f"/staff/cases/{world.lan_self.pk}/checkins/{case_checkin.pk}/visit/").status_code == 302
+    assert official.post(f"/staff/cases/{world.lan_self.pk}/checkins/{case_checkin.pk}/visit/", {"confirmed": "1"}).status_code == 302
     run = VenueExposureRun.objects.get(kind="case")
     assert venue_exposure_run.call(run.pk)["status"] == "done"
 
