@@ -30,5 +30,5 @@ def test_the_reason_is_in_vietnamese_from_an_english_caller(world: Any, tree: An
     reason = ExportJob.objects.get(owner=tree.admin).reason
     assert reason == (
         f"Danh sách cần đôn đốc: Tất cả những người còn việc chưa làm (not_done), {tree.hn.path}, "
-        f"chiến dịch {tree.campaign.name}"
+        f"đợt vận động {tree.campaign.name}"
     )
