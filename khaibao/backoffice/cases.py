@@ -19,13 +19,14 @@ from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import Account
 from khaibao.backoffice.permissions import official_required
 from khaibao.cases import services
-from khaibao.cases.case_view import case_person, case_view, lost_rule_text
+from khaibao.cases.case_view import HISTORY_SECTIONS, case_person, case_view, lost_rule_text
 from khaibao.cases.models import ActionKind, TestResult
 from khaibao.cases.officials import assignable_officials, jurisdiction_wards
 from khaibao.cases.triage import triage_filters_parse, triage_queue
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, confirmed_post
+from khaibao.core.keyset import keyset_query
 from khaibao.monitoring.models import Level
 from khaibao.monitoring.queue import QUEUE_REASONS
 from khaibao.people import limits
@@ -177,10 +178,26 @@ def _render_case(
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
-    view = case_view(person, revealed=revealed)
+    # Each history section pages on its own cursor; its links keep the other sections' pages.
+    cursors = {name: request.GET.get(f"{name}_cursor") or None for name in HISTORY_SECTIONS}
+    view = case_view(person, revealed=revealed, cursors=cursors)
+    # The case's own address: this page is also rendered in answer to its forms' POSTs.
+    base = reverse("backoffice:case", kwargs={"person_id": view.person.pk})
+    pagers: dict[str, dict[str, str]] = {}
+    for name in HISTORY_SECTIONS:
+        others = {f"{k}_cursor": v for k, v in cursors.items() if k != name and v}
+        following = view.next_cursors[name]
+        pagers[name] = {
+            "error": view.page_errors[name],
+            "first_url": (base + keyset_query(others)).removesuffix("?") if cursors[name] else "",
+            "next_url": base + keyset_query(others, following, name=f"{name}_cursor") if following else "",
+        }
+    if any(view.page_errors.values()) and status == 200:
+        status = 400
     context = {
         "view": view,
         "person": view.person,
+        "pagers": pagers,
         "action_form": action_form or ActionForm(),
         "reveal_form": reveal_form or RevealForm(),
         "assign_form": AssignForm(user=user),

@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import Account, ScopeLevel
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
-from khaibao.core.http import client_ip
+from khaibao.core.http import client_ip, confirmed_post
 from khaibao.core.keyset import keyset_page, keyset_query
 from khaibao.news import selectors, services
 from khaibao.news.models import BODY_MAX, TITLE_MAX, Announcement, Kind
@@ -180,14 +181,25 @@ def news_edit(request: SignedInRequest, announcement_id: int) -> HttpResponse:
 @publisher_required
 @require_http_methods(["GET", "POST"])
 def news_unpublish(request: SignedInRequest, announcement_id: int) -> HttpResponse:
-    """GET asks for confirmation; POST withdraws the item (it stays on record)."""
+    """GET (or a POST without `confirmed`, from an old page or a script) says what unpublishing
+    means; the confirmation page's POST (`confirmed=1`) withdraws the item (it stays on record)."""
     account: Account = request.user
     item = selectors.access_announcement_for_editor(account, announcement_id)
-    if request.method == "POST":
+    if confirmed_post(request):
         services.announcement_unpublish(actor=account, announcement=item, ip=client_ip(request))
         messages.success(request, _("Unpublished: %(title)s") % {"title": item.title})
         return redirect("backoffice:news")
-    return render(request, "backoffice/news/unpublish.html", {"item": item, "state": item.state()})
+    area = item.province.name if item.province else _("Whole country")
+    return render(request, "confirm.html", {
+        "console": True,
+        "question": _("Unpublish %(title)s (%(area)s)?") % {"title": item.title, "area": area},
+        "consequences": [_(
+            "Citizens will no longer see it. It is kept on record and you can publish it again by editing its expiry."
+        )],
+        "button": _("Unpublish"),
+        "cancel_url": reverse("backoffice:news"),
+        "done": _("This item is already expired or unpublished.") if item.state() == "expired" else "",
+    })
 
 
 @publisher_required

@@ -2,6 +2,10 @@
 declarations in plain words, daily updates, assessments with their reasons, the follow-up
 history and the household — and the same for the API.
 
+The three long histories (declarations, daily updates, assessment changes) are keyset pages of
+`CASE_HISTORY_MAX` rows, newest first, each with its own cursor (`HISTORY_SECTIONS`), so that
+none of a long-monitored person's history is out of an official's reach.
+
 The person is fetched through `case_person` (the access layer: 404 alike for missing and not
 yours, audited with the purpose).
 """
@@ -13,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +27,8 @@ from khaibao.cases.models import CaseStatus, FollowUpAction, FollowUpCase
 from khaibao.cases.officials import official_out, require_official
 from khaibao.cases.services import lost_after_days
 from khaibao.cases.triage import followup_marks, level_fields
+from khaibao.core.errors import ServiceError
+from khaibao.core.keyset import KeysetPage, keyset_page
 from khaibao.declarations import answer_labels
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.selectors import declaration_dict
@@ -36,7 +42,10 @@ from khaibao.people.models import HouseholdMembership, Person
 from khaibao.people.selectors import mask_id_number, masked_phone
 from khaibao.risk import engine
 
+# Rows of each history a page shows, newest first; the next page is the section's cursor.
 CASE_HISTORY_MAX = 200
+# The paged histories, each with its own cursor (a page parameter `<section>_cursor`).
+HISTORY_SECTIONS = ("declarations", "updates", "assessments")
 
 
 def _reason_text(rule_id: str, version: str) -> str:
@@ -67,6 +76,10 @@ class CaseView:
     household: list[dict[str, str]]
     lost_after_days: int
     today: date
+    # Per history section: the cursor of its next (older) page, None on its last page.
+    next_cursors: dict[str, str | None]
+    # Per history section: why its cursor was refused ("" when it was not).
+    page_errors: dict[str, str]
 
     @property
     def update_rows(self) -> list[dict[str, Any]]:
@@ -109,21 +122,47 @@ def case_person(user: Any, person_id: int, *, purpose: str = "case_view", ip: st
     return access_person_for_user(user, person_id, purpose=purpose, ip=ip)
 
 
-def case_view(person: Person, *, revealed: Mapping[str, str] | None = None) -> CaseView:
+def _history_page(qs: QuerySet[Any], cursor: str | None) -> tuple[KeysetPage[Any], str]:
+    """One page of a history section, or an empty one with the message of a refused cursor."""
+    try:
+        return keyset_page(qs, cursor=cursor, limit=CASE_HISTORY_MAX), ""
+    except ServiceError as exc:
+        return KeysetPage(items=[], next_cursor=None), str(exc.message)
+
+
+def case_view(
+    person: Person, *, revealed: Mapping[str, str] | None = None, cursors: Mapping[str, str | None] | None = None
+) -> CaseView:
     """Everything an official needs about one person (fetched through `case_person`, which
     wrote the access audit event): identity (ID number and phone masked unless `revealed`),
     declarations with answers, daily updates, assessments with reasons and rule versions,
     follow-up history, household names and relations. A bounded number of queries.
+
+    The declarations, daily updates and assessment changes are pages of `CASE_HISTORY_MAX`,
+    newest first: `cursors` maps a section of `HISTORY_SECTIONS` to its page's cursor (missing:
+    the newest page); a cursor not made here leaves that section empty with a message.
     """
     today = timezone.localdate()
+    cursors = cursors or {}
     person = Person.objects.select_related("home_ward__province").get(pk=person.pk)
     status = PersonStatus.objects.filter(person=person).first()
-    declarations = list(
-        Declaration.objects.filter(person=person).select_related("assessment", "declared_by")
-        .order_by("-version")[:CASE_HISTORY_MAX]
-    )
-    updates = list(DailyUpdate.objects.filter(person=person).order_by("-day")[:CASE_HISTORY_MAX])
-    assessments = list(Assessment.objects.filter(person=person).order_by("-created_at", "-id")[:CASE_HISTORY_MAX])
+    # Each order ends with the primary key: keyset pages need rows that never tie.
+    pages = {
+        "declarations": _history_page(
+            Declaration.objects.filter(person=person).select_related("assessment", "declared_by")
+            .order_by("-version", "-pk"),
+            cursors.get("declarations"),
+        ),
+        "updates": _history_page(
+            DailyUpdate.objects.filter(person=person).order_by("-day", "-pk"), cursors.get("updates")
+        ),
+        "assessments": _history_page(
+            Assessment.objects.filter(person=person).order_by("-created_at", "-pk"), cursors.get("assessments")
+        ),
+    }
+    declarations: list[Declaration] = pages["declarations"][0].items
+    updates: list[DailyUpdate] = pages["updates"][0].items
+    assessments: list[Assessment] = pages["assessments"][0].items
     cases = list(
         FollowUpCase.objects.filter(person=person)
         .select_related("assigned_to", "opened_by")
@@ -171,6 +210,8 @@ def case_view(person: Person, *, revealed: Mapping[str, str] | None = None) -> C
         household=household,
         lost_after_days=lost_after_days(),
         today=today,
+        next_cursors={name: page.next_cursor for name, (page, _error) in pages.items()},
+        page_errors={name: error for name, (_page, error) in pages.items()},
     )
 
 

@@ -227,7 +227,8 @@ def members_attach_self(*, account: Account, person_id: int) -> int:
 
 
 def membership_confirm(*, actor: Account, member: Member, ip: str = "") -> Member:
-    """The citizen confirms a linked membership (once; a decided one cannot be changed here)."""
+    """The citizen confirms a linked membership. Final: a decided line cannot be changed — the
+    faces say so before the member answers (the web's confirmation page, the API's docs)."""
     if member.confirmed_at is not None or member.declined_at is not None:
         raise ServiceError(_("You have already answered for this membership."), code="already_answered", status=409)
     with transaction.atomic():
@@ -241,7 +242,9 @@ def membership_confirm(*, actor: Account, member: Member, ip: str = "") -> Membe
 
 
 def membership_decline(*, actor: Account, member: Member, ip: str = "") -> Member:
-    """The citizen says the roster line is not them: unlinked, and the admin sees "declined"."""
+    """The citizen says the roster line is not them: unlinked, and the admin sees "declined".
+    Final, as a confirmation is; the citizen still finds the line by their phone
+    (selectors.declined_memberships)."""
     if member.confirmed_at is not None or member.declined_at is not None:
         raise ServiceError(_("You have already answered for this membership."), code="already_answered", status=409)
     with transaction.atomic():

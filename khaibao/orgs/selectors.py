@@ -120,6 +120,24 @@ def my_memberships(user: Any) -> QuerySet[Member]:
     return Member.objects.filter(account=user, removed_at__isnull=True).select_related("unit").order_by("unit__name")
 
 
+def declined_memberships(user: Any) -> QuerySet[Member]:
+    """Roster lines the citizen said are not them, still on a roster.
+
+    Declining unlinks the line from the account (members.membership_decline), so these are
+    found by the account's own phone's blind index — the phone the roster line names and the
+    sign-in code proved: never another person's line.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or user.role != Role.CITIZEN:
+        return Member.objects.none()
+    if not user.phone_index:
+        return Member.objects.none()
+    return (
+        Member.objects.filter(phone_index=user.phone_index, declined_at__isnull=False, removed_at__isnull=True)
+        .select_related("unit")
+        .order_by("unit__name", "pk")
+    )
+
+
 def account_for_password_link(uidb64: str, token: str) -> Account | None:
     """The active staff account a one-time set-password link is for, if the token is still valid."""
     try:

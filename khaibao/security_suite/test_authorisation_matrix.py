@@ -76,7 +76,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /memberships/": CITIZENS, "POST /memberships/": CITIZENS,
     # The reminders' short link: a redirect to /memberships/ for anyone (which then asks to sign in).
     "GET /tv": EVERYONE, "POST /tv": EVERYONE,
-    # The roster entry belongs to Lan's phone; answering it is hers alone.
+    # The roster entry belongs to Lan's phone; answering it is hers alone. GET is the confirmation
+    # page, hers only once the line is linked to her account at sign-in: the world's line is not
+    # linked yet, so it is refused to everyone here (orgs/tests/test_membership_answers_confirmed.py
+    # shows it to her).
     "GET /memberships/<int:member_id>/<str:answer>/": NOBODY,
     "POST /memberships/<int:member_id>/<str:answer>/": OWNER,
     "GET /reports/": CITIZENS, "POST /reports/": CITIZENS,

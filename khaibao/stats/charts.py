@@ -3,6 +3,11 @@
 No JavaScript: pygal's config <script> is removed, and the numbers are always in a table
 next to the chart. Text goes through ElementTree, which escapes it.
 
+Hover text is ours too: the chart's <title> is its translated title (pygal writes "Pygal"), each
+bar or dot says its label, series and value as a reader writes the number, and pygal's other
+<title>s (the axis guides' raw positions, such as 0.125) and the <desc>s its JavaScript tooltip
+reads are removed.
+
 No inline style either, so the pages keep a Content-Security-Policy without 'unsafe-inline':
 pygal's per-chart <style> is taken out and served once for every chart as a stylesheet
 (`chart_stylesheet`, at backoffice:charts_css), and its style="..." attributes become SVG
@@ -19,6 +24,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pygal
+from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from pygal.style import Style
@@ -77,8 +83,55 @@ def _style_to_attributes(element: ElementTree.Element) -> None:
             element.set(name.strip(), value.strip())
 
 
+def _classes(element: ElementTree.Element) -> list[str]:
+    return element.get("class", "").split()
+
+
+def _number(text: str) -> str:
+    """A value as the reader writes it: counts with the language's thousands separator."""
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return number_format(int(value) if value.is_integer() else value, force_grouping=True)
+
+
+def _hover_texts(root: ElementTree.Element, series_titles: Sequence[str]) -> None:
+    """Replace pygal's tooltip data (<desc>s read by its JavaScript, which is not loaded) on each
+    bar or dot with a <title> a browser shows on hover: "label — series: value" (no series name
+    where `series_titles` is empty: a chart without a legend has one series, named by its title)."""
+    for serie in root.iter("g"):
+        classes = _classes(serie)
+        index = next((c.removeprefix("serie-") for c in classes if c.startswith("serie-")), "")
+        if "series" not in classes or not index.isdigit():
+            continue
+        series_title = series_titles[int(index)] if int(index) < len(series_titles) else ""
+        for group in serie.iter():
+            descs = {next(iter(_classes(d)), ""): d for d in group if d.tag == "desc"}
+            if "value" not in descs:
+                continue
+            for desc in descs.values():
+                group.remove(desc)
+            x_label = (descs["x_label"].text or "") if "x_label" in descs else ""
+            value = _number(descs["value"].text or "")
+            named = " — ".join(t for t in (x_label, series_title) if t)
+            hover = ElementTree.Element("title")
+            hover.text = f"{named}: {value}" if named else value
+            group.insert(0, hover)
+
+
 def _svg(chart: Any, title: str) -> SafeString:
     root = chart.render_tree()
+    # pygal's own <title>s: the chart's ("Pygal" when untitled) and each axis guide's raw position.
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if child.tag == "title":
+                parent.remove(child)
+    series_titles = [str(config.get("title") or "") for _values, config in chart.raw_series]
+    _hover_texts(root, series_titles if chart.config.show_legend else [])
+    chart_title = ElementTree.Element("title")
+    chart_title.text = title
+    root.insert(0, chart_title)
     for parent in [root, *root.iter("defs")]:
         for child in list(parent):
             if child.tag in ("script", "style", ElementTree.Comment):

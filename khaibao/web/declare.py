@@ -268,15 +268,15 @@ class RiskDeclarationForm(AnswersForm):
 
 
 class DailyUpdateForm(forms.Form):
-    day = forms.TypedChoiceField(label=_("Day"), widget=forms.RadioSelect, coerce=date.fromisoformat)
-    symptoms = forms.MultipleChoiceField(label=_("Symptoms today"), widget=forms.CheckboxSelectMultiple, required=False)
+    day = forms.TypedChoiceField(label=gettext_lazy("Day"), widget=forms.RadioSelect, coerce=date.fromisoformat)
+    symptoms = forms.MultipleChoiceField(label=gettext_lazy("Symptoms today"), widget=forms.CheckboxSelectMultiple, required=False)
     temperature = forms.DecimalField(
-        label=_("Temperature (°C), if measured"), required=False, max_digits=3, decimal_places=1,
+        label=gettext_lazy("Temperature (°C), if measured"), required=False, max_digits=3, decimal_places=1,
         widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
     )
     # Not pre-chosen, and not required here: the service refuses an update without it, with its
     # field message (one owner for the rule, web and API alike).
-    feeling = forms.ChoiceField(label=_("How do you feel?"), choices=Feeling.choices, widget=forms.RadioSelect, required=False)
+    feeling = forms.ChoiceField(label=gettext_lazy("How do you feel?"), choices=Feeling.choices, widget=forms.RadioSelect, required=False)
 
     def __init__(self, *args: Any, today: date, questionnaire: Questionnaire, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -30,7 +30,7 @@ from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import Account
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
-from khaibao.core.http import client_ip
+from khaibao.core.http import client_ip, confirmed_post
 from khaibao.people import households, selectors
 from khaibao.people import validators as v
 from khaibao.people.access import access_person_for_declarer
@@ -259,14 +259,28 @@ def household_edit(request: SignedInRequest, person_id: int) -> HttpResponse:
 @citizen_required
 @require_http_methods(["GET", "POST"])
 def household_remove(request: SignedInRequest, person_id: int) -> HttpResponse:
+    """GET (or a POST without `confirmed`, from an old page or a script) says what removing the
+    person means; the confirmation page's POST (`confirmed=1`) removes them."""
     person = _person(request, person_id)
     entry = selectors.household_entry(account=request.user, person=person)
-    if request.method == "POST":
-        name = person.full_name
+    name = person.full_name
+    if confirmed_post(request):
         households.household_person_remove(actor=request.user, person=person, ip=client_ip(request))
         messages.success(request, _("%(name)s was removed from your household.") % {"name": name})
         return redirect("web:household")
-    return render(request, "web/household/remove.html", {"person": person, "entry": entry})
+    assisted = entry.assisted
+    return render(request, "confirm.html", {
+        "console": False,
+        "question": (_("Stop assisting %(name)s?") if assisted else _("Remove %(name)s from your household?"))
+        % {"name": name},
+        "consequences": [_("You will no longer declare or send daily updates for this person.")],
+        "kept": _(
+            "Declarations already sent are kept for the health authorities, as the law requires; if there are "
+            "none, the person's details are deleted."
+        ),
+        "button": _("Yes, stop assisting") if assisted else _("Yes, remove"),
+        "cancel_url": reverse("web:household"),
+    })
 
 
 @citizen_required

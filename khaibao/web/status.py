@@ -10,6 +10,8 @@ from django.views.decorators.http import require_GET
 
 from khaibao.accounts.http import SignedInRequest
 from khaibao.cases.citizen_view import followup_for_citizen
+from khaibao.core.keyset import keyset_query
+from khaibao.core.params import positive_id
 from khaibao.declarations.selectors import declarations_history
 from khaibao.monitoring.explain import (
     explain_reasons,
@@ -23,6 +25,7 @@ from khaibao.passes.services import pass_issue_with_code
 from khaibao.people.access import access_person_for_declarer
 from khaibao.venues.selectors import exposures_of
 
+# Declarations shown a page at a time, newest first; "Older declarations" leads to the rest.
 HISTORY_ON_PAGE = 20
 
 
@@ -32,7 +35,12 @@ def status_page(request: SignedInRequest, person_id: int) -> HttpResponse:
     person = access_person_for_declarer(request.user, person_id)
     status = person_status(person)
     level = status_level_display(status)
-    history = declarations_history(person, limit=HISTORY_ON_PAGE)
+    # A page is the declarations before the `before` version (none: the newest); one row more
+    # than shown tells whether an older page exists.
+    before = positive_id(request.GET.get("before"))
+    history = declarations_history(person, before=before, limit=HISTORY_ON_PAGE + 1)
+    older = history[HISTORY_ON_PAGE - 1].version if len(history) > HISTORY_ON_PAGE else None
+    history = history[:HISTORY_ON_PAGE]
     assessed = declarations_assessed(person, history)
     return render(
         request,
@@ -45,6 +53,8 @@ def status_page(request: SignedInRequest, person_id: int) -> HttpResponse:
             "recommendations": explain_recommendations(status.recommendations) if status and level["level"] else [],
             "progress": monitoring_progress(status, timezone.localdate()),
             "history": [(d, level_display(a.level if a else None)) for d, a in zip(history, assessed, strict=True)],
+            "history_newest_url": request.path if before is not None else "",
+            "history_older_url": keyset_query({}, str(older), name="before") if older is not None else "",
             "pass_info": pass_issue_with_code(person=person),
             "follow_up": followup_for_citizen(person),
             # Rush mode (decision D): when the update still waiting for its assessment was received

@@ -104,13 +104,42 @@ def test_it_lets_a_province_official_publish_edit_and_unpublish_from_the_console
     confirm = client.get(f"/staff/news/{item.pk}/unpublish/")
     assert confirm.status_code == 200
     assert Announcement.objects.get().expires_at is None
-    assert client.post(f"/staff/news/{item.pk}/unpublish/").status_code == 302
+    assert client.post(f"/staff/news/{item.pk}/unpublish/", {"confirmed": "1"}).status_code == 302
     item.refresh_from_db()
     assert item.expires_at is not None
     assert item.expires_at <= timezone.now()
     assert [e.action for e in AuditEvent.objects.filter(action__startswith="news.").order_by("id")] == [
         "news.create", "news.update", "news.unpublish",
     ]
+
+
+def test_it_unpublishes_only_from_the_confirmation_page(world: Any, news: Any, client: Client) -> None:
+    """Unpublishing withdraws an item from every citizen at once: a bare POST (an old page, a
+    script) is answered with the shared confirmation page and changes nothing."""
+    sign_in_staff(client, world.province)
+    item = Announcement.objects.get(pk=news["hanoi"]["id"])
+    url = f"/staff/news/{item.pk}/unpublish/"
+    listing = client.get("/staff/news/").content.decode()
+    assert f'href="{url}"' in listing
+    assert f'action="{url}"' not in listing
+    bare = client.post(url, headers={"Accept-Language": "en"})
+    assert bare.status_code == 200
+    text = bare.content.decode()
+    assert f"Unpublish Tin Hà Nội ({world.hanoi.name})?" in text
+    assert "Citizens will no longer see it." in text
+    assert 'name="confirmed" value="1"' in text
+    assert 'href="/staff/news/">Cancel</a>' in text
+    item.refresh_from_db()
+    assert item.expires_at is None
+    assert not AuditEvent.objects.filter(action="news.unpublish").exists()
+    assert client.post(url, {"confirmed": "1"}).status_code == 302
+    item.refresh_from_db()
+    assert item.expires_at is not None
+    assert item.expires_at <= timezone.now()
+    assert AuditEvent.objects.filter(action="news.unpublish", actor=world.province).count() == 1
+    again = client.get(url, headers={"Accept-Language": "en"}).content.decode()
+    assert "This item is already expired or unpublished." in again
+    assert 'name="confirmed"' not in again
 
 
 def test_it_keeps_the_form_and_shows_field_errors(world: Any, client: Client) -> None:
@@ -137,7 +166,7 @@ def test_it_hides_other_provinces_items_in_the_console(world: Any, news: Any, cl
     assert "Tin Hà Nội" not in html
     assert "Tin toàn quốc" not in html
     assert client.get(f"/staff/news/{news['hanoi']['id']}/edit/").status_code == 404
-    assert client.post(f"/staff/news/{news['country']['id']}/unpublish/").status_code == 404
+    assert client.post(f"/staff/news/{news['country']['id']}/unpublish/", {"confirmed": "1"}).status_code == 404
 
 
 def test_it_previews_sanitised_markdown(world: Any, client: Client) -> None:

@@ -87,8 +87,10 @@ def test_the_home_page_asks_right_after_sign_in_and_stays_there(world: Any, api:
     page = console(world.lan)
     home = page.get("/").content.decode()
     assert 'data-testid="pending-memberships"' in home
-    assert f"/memberships/{line.pk}/confirm/" in home
-    resp = page.post(f"/memberships/{line.pk}/confirm/", {"back": "home"})
+    assert f"/memberships/{line.pk}/confirm/?back=home" in home
+    asked = page.get(f"/memberships/{line.pk}/confirm/?back=home").content.decode()
+    assert 'name="back" value="home"' in asked  # the confirmation page carries it
+    resp = page.post(f"/memberships/{line.pk}/confirm/", {"back": "home", "confirmed": "1"})
     assert (resp.status_code, resp["Location"]) == (302, "/")
     line.refresh_from_db()
     assert line.confirmed_at

@@ -47,8 +47,8 @@ def test_it_asks_once_to_confirm_or_decline_each_membership(world, api, sms, uni
     assert "Thành đoàn TP.HCM" in listing
     mine = Member.objects.get(unit=units["hk"], account=world.lan)
     wrong = Member.objects.get(unit=units["hcm"], account=world.lan)
-    assert page.post(f"/memberships/{mine.pk}/confirm/").status_code == 302
-    assert page.post(f"/memberships/{wrong.pk}/decline/").status_code == 302
+    assert page.post(f"/memberships/{mine.pk}/confirm/", {"confirmed": "1"}).status_code == 302
+    assert page.post(f"/memberships/{wrong.pk}/decline/", {"confirmed": "1"}).status_code == 302
     mine.refresh_from_db()
     wrong.refresh_from_db()
     assert mine.confirmed_at
@@ -58,11 +58,11 @@ def test_it_asks_once_to_confirm_or_decline_each_membership(world, api, sms, uni
     assert wrong.person is None
     # Answered once: no banner, no second answer, and the declined line is not linked again.
     assert "/memberships/" not in page.get("/").content.decode()
-    page.post(f"/memberships/{mine.pk}/decline/")
+    page.post(f"/memberships/{mine.pk}/decline/", {"confirmed": "1"})
     mine.refresh_from_db()
     assert mine.declined_at is None
     assert mine.confirmed_at
-    assert page.post(f"/memberships/{wrong.pk}/confirm/").status_code == 404
+    assert page.post(f"/memberships/{wrong.pk}/confirm/", {"confirmed": "1"}).status_code == 404
     _sign_in(api, sms, "0900000001")
     wrong.refresh_from_db()
     assert wrong.account is None
@@ -76,8 +76,9 @@ def test_it_never_shows_someone_elses_membership(world, api, sms, units):
     _sign_in(api, sms, "0900000002")
     mai_line = Member.objects.get(account=world.mai)
     page = console(world.lan)
-    assert page.post(f"/memberships/{mai_line.pk}/confirm/").status_code == 404
-    assert page.post(f"/memberships/{mai_line.pk}/whatever/").status_code == 404
+    assert page.get(f"/memberships/{mai_line.pk}/confirm/").status_code == 404
+    assert page.post(f"/memberships/{mai_line.pk}/confirm/", {"confirmed": "1"}).status_code == 404
+    assert page.post(f"/memberships/{mai_line.pk}/whatever/", {"confirmed": "1"}).status_code == 404
     assert console(world.org_admin).get("/memberships/").status_code == 302
 
 

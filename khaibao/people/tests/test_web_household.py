@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from khaibao.accounts.models import Account, Role
+from khaibao.audit.models import AuditEvent
 from khaibao.people.models import HouseholdMembership, Person
 
 
@@ -181,8 +182,9 @@ def test_it_asks_before_removing_and_removes_on_post(world):
     page = client.get(f"/household/{world.lan_child.id}/remove/")
     assert page.status_code == 200
     assert "Trần Minh An" in page.content.decode()
+    assert 'name="confirmed" value="1"' in page.content.decode()
     assert Person.objects.filter(pk=world.lan_child.id).exists()
-    resp = client.post(f"/household/{world.lan_child.id}/remove/")
+    resp = client.post(f"/household/{world.lan_child.id}/remove/", {"confirmed": "1"})
     assert resp.status_code == 302
     assert not HouseholdMembership.objects.filter(owner=world.lan, person_id=world.lan_child.id).exists()
     after = client.get("/household/")
@@ -190,11 +192,37 @@ def test_it_asks_before_removing_and_removes_on_post(world):
     assert "Trần Minh An" in after.content.decode()  # only in the confirmation message
 
 
+def test_it_removes_nobody_on_a_bare_post(world):
+    """Removing is destructive: a POST without the confirmation page's field (an old page, a
+    script) is answered with the shared confirmation page and changes nothing."""
+    client = signed_in(world.lan)
+    url = f"/household/{world.lan_child.id}/remove/"
+    resp = client.post(url, headers={"Accept-Language": "en"})
+    assert resp.status_code == 200
+    text = resp.content.decode()
+    assert "Remove Trần Minh An from your household?" in text
+    assert "Declarations already sent are kept for the health authorities" in text
+    assert 'name="confirmed" value="1"' in text
+    assert 'href="/household/">Cancel</a>' in text
+    assert HouseholdMembership.objects.filter(owner=world.lan, person_id=world.lan_child.id).exists()
+    assert not AuditEvent.objects.filter(actor=world.lan, action__contains="remove").exists()
+
+
+def test_it_asks_a_volunteer_before_they_stop_assisting(world):
+    client = signed_in(world.volunteer)
+    url = f"/household/{world.ong_tu.id}/remove/"
+    text = client.get(url, headers={"Accept-Language": "en"}).content.decode()
+    assert "Stop assisting Nguyễn Văn Tư?" in text
+    assert "Yes, stop assisting" in text
+    client.post(url)
+    assert client.get("/household/").content.decode().count(f"/household/{world.ong_tu.id}/remove/") == 1
+
+
 @pytest.mark.parametrize("action", ["edit", "remove"])
 def test_it_answers_404_for_another_households_person_on_the_pages(world, action):
     client = signed_in(world.mai)
     assert client.get(f"/household/{world.lan_child.id}/{action}/").status_code == 404
-    assert client.post(f"/household/{world.lan_child.id}/{action}/", form(world)).status_code == 404
+    assert client.post(f"/household/{world.lan_child.id}/{action}/", {**form(world), "confirmed": "1"}).status_code == 404
     assert HouseholdMembership.objects.filter(owner=world.lan, person=world.lan_child).exists()
 
 

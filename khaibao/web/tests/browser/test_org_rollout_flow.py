@@ -47,9 +47,11 @@ def _add_self(page: Any) -> None:
 
 def _confirm_membership(page: Any) -> None:
     page.goto("/memberships/")
-    page.click("form[action$='/confirm/'] button[type=submit]")
+    page.click("a[href$='/confirm/']")
+    page.wait_for_url("**/confirm/")
+    page.click("form button.danger[type=submit]")
     page.wait_for_url("**/memberships/")
-    expect(page.locator("form[action$='/confirm/']")).to_have_count(0)
+    expect(page.locator("a[href$='/confirm/']")).to_have_count(0)
     expect(page.locator("main")).to_contain_text(UNIT_NAME)
 
 

@@ -36,7 +36,10 @@ def test_the_member_confirms_on_the_home_page_right_after_signing_in(new_page: A
     pending = page.locator("[data-testid=pending-memberships]")
     expect(pending).to_contain_text(UNIT_NAME)
     _clean(page)
-    pending.locator("form[action$='/confirm/'] button[type=submit]").first.click()
+    pending.locator("a[href*='/confirm/']").first.click()
+    page.wait_for_url(re.compile(r"/confirm/\?back=home$"))
+    _clean(page)  # the confirmation page: what the organisation will see, and that it is final
+    page.click("form button.danger[type=submit]")
     page.wait_for_url(re.compile(r"/$"))
     expect(page.locator(".messages")).to_contain_text(UNIT_NAME)
     expect(page.locator("[data-testid=pending-memberships]")).to_have_count(0)
