@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from khaibao.api.auth import AuthedRequest
-from khaibao.api.schemas import ErrorOut, StrictSchema
+from khaibao.api.schemas import ApiDate, ApiDateTime, ErrorOut, StrictSchema
 from khaibao.cases import services
 from khaibao.cases.case_view import case_person, case_view, case_view_dict, lost_rule_text
 from khaibao.cases.citizen_view import followup_for_citizen, result_label
@@ -83,8 +83,8 @@ class ActionBody(StrictSchema):
     kind: ActionKindIn
     notes: str = Field("", max_length=services.NOTES_MAX)
     test_result: Literal["positive", "negative"] | None = None
-    test_date: date | None = None
-    at: datetime | None = None
+    test_date: ApiDate | None = None
+    at: ApiDateTime | None = Field(None, description="ISO 8601; Asia/Ho_Chi_Minh when no offset; default now")
 
 
 class AssignBody(StrictSchema):
@@ -182,6 +182,8 @@ def case_action(request: AuthedRequest, person_id: int, data: ActionBody) -> Sta
     """Record a follow-up action (opens a case if none is open). A positive test marks the
     person F0 (level urgent); "cleared" ends monitoring and closes the case."""
     ip = client_ip(request)
+    # The look-up is the access trail's event, written even when the body is then refused (400):
+    # the record was opened (docs/api.md, "Errors"); the action itself is not written.
     person = case_person(request.auth, person_id, purpose="case_action", ip=ip)
     action = services.case_action_record(
         actor=request.auth,

@@ -7,7 +7,6 @@ audited (`access_person_for_user`). Any other person id answers 404.
 
 from __future__ import annotations
 
-import datetime as dt
 from datetime import date, datetime
 from typing import Any
 
@@ -19,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from khaibao.accounts.models import Account
 from khaibao.api import rules
 from khaibao.api.auth import AuthedRequest
-from khaibao.api.schemas import ErrorOut, StrictSchema, json_answer
+from khaibao.api.schemas import ApiDate, ErrorOut, StrictSchema, json_answer
 from khaibao.cases.citizen_view import followup_for_citizen
 from khaibao.core.http import client_ip
 from khaibao.declarations.answer_labels import PlaceNames, answers_labels, place_names
@@ -48,8 +47,8 @@ class TravelBody(StrictSchema):
     ward_code: int | None = None
     province_code: int | None = None
     country: str | None = Field(None, max_length=2)
-    from_: date = rules.stated(rules.TRAVEL_FROM, ..., alias="from")
-    to: date = rules.stated(rules.TRAVEL_TO, ...)
+    from_: ApiDate = rules.stated(rules.TRAVEL_FROM, ..., alias="from")
+    to: ApiDate = rules.stated(rules.TRAVEL_TO, ...)
 
     def to_input(self) -> TravelIn:
         return TravelIn(
@@ -60,12 +59,12 @@ class TravelBody(StrictSchema):
 
 class SymptomBody(StrictSchema):
     code: str = Field(..., max_length=40)
-    onset: date = rules.stated(rules.ONSET, ...)
+    onset: ApiDate = rules.stated(rules.ONSET, ...)
 
 
 class ExposureBody(StrictSchema):
     code: str = Field(..., max_length=40)
-    date: dt.date = rules.stated(rules.EXPOSURE_DATE, ...)
+    date: ApiDate = rules.stated(rules.EXPOSURE_DATE, ...)
 
 
 class DeclarationBody(StrictSchema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -10,10 +11,13 @@ from django.utils.translation import gettext as _
 
 from khaibao.core.http import error_response
 
+logger = logging.getLogger(__name__)
+
 _PYDANTIC_MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "missing": lambda ctx: _("This field is required."),
     "extra_forbidden": lambda ctx: _("Unknown field."),
     "string_type": lambda ctx: _("Must be text."),
+    "string_unicode": lambda ctx: _("Must be text."),
     "int_type": lambda ctx: _("Must be a whole number."),
     "int_parsing": lambda ctx: _("Must be a whole number."),
     "int_from_float": lambda ctx: _("Must be a whole number."),
@@ -30,6 +34,7 @@ _PYDANTIC_MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "date_type": lambda ctx: _("Must be a date (YYYY-MM-DD)."),
     "date_parsing": lambda ctx: _("Must be a date (YYYY-MM-DD)."),
     "date_from_datetime_parsing": lambda ctx: _("Must be a date (YYYY-MM-DD)."),
+    "date_from_datetime_inexact": lambda ctx: _("Must be a date (YYYY-MM-DD)."),
     "datetime_type": lambda ctx: _("Must be a date and time (ISO 8601)."),
     "datetime_parsing": lambda ctx: _("Must be a date and time (ISO 8601)."),
     "datetime_from_date_parsing": lambda ctx: _("Must be a date and time (ISO 8601)."),
@@ -77,7 +82,10 @@ def validation_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
         elif kind in _PYDANTIC_MESSAGES:
             message = _PYDANTIC_MESSAGES[kind](err.get("ctx") or {})
         else:
-            message = str(err.get("msg") or _("Invalid value."))
+            # pydantic's own text is English only: say it in the request's language, and log the
+            # type so that it gets its own message here.
+            logger.warning("validation error type without a message: %s", kind)
+            message = _("Invalid value.")
         fields.setdefault(name, message)
     return fields
 

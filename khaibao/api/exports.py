@@ -5,18 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from khaibao.accounts.models import Role
 from khaibao.api.auth import AuthedRequest
+from khaibao.api.idempotency import idempotency_key
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.exports import selectors, services
 from khaibao.exports.models import ExportJob
 from khaibao.exports.models import Status as JobStatus
+from khaibao.exports.responses import export_outcome_response
 
 router = Router(tags=["exports"])
 
@@ -107,14 +109,12 @@ def export_create(request: AuthedRequest, data: ExportIn) -> Any:
         filters=data.filters,
         reason=data.reason,
         ip=client_ip(request),
+        # With a key, the file is kept so that a retry streams this job's file again
+        # (api/idempotency.py stores the job, never the file's content).
+        keep=idempotency_key(request) is not None,
     )
-    if outcome.content is not None:
-        # Streamed, so the idempotency layer never stores the file's content.
-        response: HttpResponseBase = StreamingHttpResponse(outcome.content, content_type=outcome.content_type)
-        response["Content-Disposition"] = f'attachment; filename="{outcome.filename}"'
-        response["X-Export-Id"] = str(outcome.job.pk)
-        response["Cache-Control"] = "no-store"
-        return response
+    if outcome.streamed:
+        return export_outcome_response(outcome)
     return Status(202, export_out(request, outcome.job))
 
 

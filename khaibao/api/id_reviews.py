@@ -41,6 +41,7 @@ class ResolveIn(StrictSchema):
 class ResolvedOut(Schema):
     id: int
     outcome: str
+    outcome_label: str = Field(..., description="the outcome in words, in the request's language")
     resolved_at: datetime
 
 
@@ -56,4 +57,8 @@ def review_resolve(request: AuthedRequest, review_id: int, data: ResolveIn) -> A
     review = id_reviews.id_number_review_resolve(
         actor=request.auth, review_id=review_id, outcome=data.outcome, ip=client_ip(request)
     )
-    return {"id": review.pk, "outcome": review.outcome, "resolved_at": review.resolved_at}
+    return {
+        "id": review.pk, "outcome": review.outcome,
+        "outcome_label": str(review.get_outcome_display()),  # type: ignore[attr-defined]
+        "resolved_at": review.resolved_at,
+    }

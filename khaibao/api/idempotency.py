@@ -11,6 +11,10 @@ The view runs inside one transaction together with the insert of the key's recor
 * two concurrent first attempts cannot both write: the loser's unique-key insert fails, its
   whole transaction (its write included) rolls back and it replays the winner's response.
 Only successful (2xx) responses are stored; a refused request may be corrected and retried.
+A streamed export (POST /exports, POST /orgs/{id}/chase: the answer names its job in
+X-Export-Id) is stored as its job's id only (`EXPORT_REPLAY_TYPE`), never the file's content: a
+replay streams that job's kept file again through the exports owner (`export_replay`), or answers
+410 `export_expired` as the download link does once the file is gone.
 The records, their expiry and their purge belong to khaibao/core/idempotency.py.
 
 A route declared with `idempotency_in_write` (the daily update: issue 19) stores its key's answer
@@ -24,23 +28,29 @@ transaction: a live record replaces the answer (the writes rolled back), else a 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.translation import gettext as _
 
 from khaibao.api.auth import request_account
 from khaibao.core import crypto
+from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip, error_response
 from khaibao.core.idempotency import idempotency_record_live, idempotency_record_store
 from khaibao.core.models import IdempotencyRecord
+from khaibao.exports import services as export_services
+from khaibao.exports.responses import EXPORT_ID_HEADER, export_download_response
 
 HEADER = "Idempotency-Key"
 # Every method that writes: a key sent with any of them is honoured, never silently ignored.
 METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The stored answer of a streamed export: {"export_id": <job id>}, replayed as that job's file.
+EXPORT_REPLAY_TYPE = "application/vnd.khaibao.export-replay+json"
 
 
 def idempotency_owner(request: HttpRequest) -> str:
@@ -65,8 +75,8 @@ def idempotency_key(request: HttpRequest) -> str | None:
 
 def idempotency_answer(record: IdempotencyRecord, digest: str) -> HttpResponse:
     """The answer to a request whose key has a live `record`: its stored answer replayed, or 422
-    when the request differs from the one that stored it."""
-    return IdempotencyMiddleware._answer_existing(record, digest)
+    when the request differs from the one that stored it (a route that streams no export)."""
+    return _conflict(record, digest) or _replay_stored(record)
 
 
 @dataclass
@@ -122,17 +132,63 @@ def _owner(request: HttpRequest) -> str:
     return "anon:" + crypto.blind_index(client_ip(request), purpose="idempotency-ip")[:32]
 
 
-def _replay(record: IdempotencyRecord) -> HttpResponse:
+def _conflict(record: IdempotencyRecord, digest: str) -> HttpResponse | None:
+    if record.request_hash == digest:
+        return None
+    return error_response(
+        422,
+        "idempotency_key_reused",
+        _("This Idempotency-Key was already used with a different request."),
+        {HEADER: _("Use a new key for a different request.")},
+    )
+
+
+def _replay_stored(record: IdempotencyRecord) -> HttpResponse:
     response = HttpResponse(bytes(record.body), status=record.status_code, content_type=record.content_type)
     response["Idempotent-Replayed"] = "true"
     return response
+
+
+def _answer_existing(record: IdempotencyRecord, digest: str, request: HttpRequest) -> HttpResponseBase:
+    conflict = _conflict(record, digest)
+    if conflict is not None:
+        return conflict
+    if record.content_type != EXPORT_REPLAY_TYPE:
+        return _replay_stored(record)
+    response = _replay_export(record, request)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _replay_export(record: IdempotencyRecord, request: HttpRequest) -> HttpResponseBase:
+    job_id = json.loads(bytes(record.body))["export_id"]
+    try:
+        download = export_services.export_replay(
+            actor=request_account(request), job_id=job_id, ip=client_ip(request)
+        )
+    except ServiceError as exc:  # ExportExpired: 410, as the download link answers
+        return error_response(exc.status, exc.code, exc.message, exc.fields)
+    except Http404:
+        return error_response(404, "not_found", _("Not found."))
+    return export_download_response(download)
+
+
+def _stored_answer(response: HttpResponseBase) -> tuple[str, bytes] | None:
+    """(content type, body) to keep for a 2xx `response`; None for a streamed answer that is not
+    an export's (it cannot be replayed)."""
+    if not getattr(response, "streaming", False):
+        return response.get("Content-Type", "application/json"), response.content  # type: ignore[attr-defined]
+    job_id = response.get(EXPORT_ID_HEADER)
+    if not job_id:
+        return None
+    return EXPORT_REPLAY_TYPE, json.dumps({"export_id": int(job_id)}).encode()
 
 
 class IdempotencyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         key = request.headers.get(HEADER)
         if key is None or request.method not in METHODS or not request.path.startswith("/api/"):
             return self.get_response(request)
@@ -152,7 +208,7 @@ class IdempotencyMiddleware:
                 return answered
         existing = idempotency_record_live(owner=owner, key=key)
         if existing is not None:
-            return self._answer_existing(existing, digest)
+            return _answer_existing(existing, digest, request)
         try:
             with transaction.atomic():
                 return self._settle(request, self.get_response(request), owner, key, digest)
@@ -161,9 +217,9 @@ class IdempotencyMiddleware:
             winner = idempotency_record_live(owner=owner, key=key)
             if winner is None:
                 raise
-            return self._answer_existing(winner, digest)
+            return _answer_existing(winner, digest, request)
 
-    def _claimed(self, request: HttpRequest, owner: str, key: str, digest: str) -> HttpResponse | None:
+    def _claimed(self, request: HttpRequest, owner: str, key: str, digest: str) -> HttpResponseBase | None:
         """The view stores the key's answer with its write (`KeyClaim`). None: the key's record had
         expired (deleted now) or a concurrent request's answer could not be found: the caller runs
         the request again the usual way."""
@@ -180,7 +236,7 @@ class IdempotencyMiddleware:
                     existing = idempotency_record_live(owner=owner, key=key)
                     if existing is not None:
                         transaction.set_rollback(True)
-                        return self._answer_existing(existing, digest)
+                        return _answer_existing(existing, digest, request)
                     return self._settle(request, response, owner, key, digest)
                 # The write met the key's record (`conflict`), or the view failed: nothing of it is kept.
                 transaction.set_rollback(True)
@@ -190,17 +246,19 @@ class IdempotencyMiddleware:
             request.idempotency_claim = None  # type: ignore[attr-defined]
         winner = idempotency_record_live(owner=owner, key=key)
         if winner is not None:
-            return self._answer_existing(winner, digest)
+            return _answer_existing(winner, digest, request)
         return None if claim.conflict or response is None else response
 
     @staticmethod
     def _settle(request: HttpRequest, response: HttpResponse, owner: str, key: str, digest: str) -> HttpResponse:
         # Inside the view's transaction: store a 2xx answer under the key (IntegrityError when a
         # concurrent request stored it first); roll back a 5xx.
-        if not 200 <= response.status_code < 300 or getattr(response, "streaming", False):
+        stored = _stored_answer(response) if 200 <= response.status_code < 300 else None
+        if stored is None:
             if response.status_code >= 500:
                 transaction.set_rollback(True)
             return response
+        content_type, body = stored
         idempotency_record_store(
             owner=owner,
             key=key,
@@ -208,18 +266,7 @@ class IdempotencyMiddleware:
             path=request.path,
             request_hash=digest,
             status_code=response.status_code,
-            content_type=response.get("Content-Type", "application/json"),
-            body=response.content,
+            content_type=content_type,
+            body=body,
         )
         return response
-
-    @staticmethod
-    def _answer_existing(record: IdempotencyRecord, digest: str) -> HttpResponse:
-        if record.request_hash != digest:
-            return error_response(
-                422,
-                "idempotency_key_reused",
-                _("This Idempotency-Key was already used with a different request."),
-                {HEADER: _("Use a new key for a different request.")},
-            )
-        return _replay(record)

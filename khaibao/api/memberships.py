@@ -4,6 +4,10 @@ The same services as the web page `/memberships/` and SMS `XN` / `TUCHOI`
 (khaibao.orgs.members): a member who only uses the app can confirm where they are, with the
 token they already have — the sign-in code proved the phone the roster names, so no second
 code is asked. Retries with the same Idempotency-Key replay the first answer (api.idempotency).
+
+An answer is final: neither the API nor the web page lets a member change it afterwards. The web
+asks on a confirmation page first; an app must ask on its own screen before it posts, saying what
+the organisation will see (docs/organisations.md).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from khaibao.api.schemas import ErrorOut
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.orgs import access, members, selectors
-from khaibao.orgs.compliance import membership_of
+from khaibao.orgs.compliance import membership_label, membership_of
 from khaibao.orgs.models import Member
 
 router = Router(tags=["memberships"])
@@ -35,14 +39,16 @@ class MembershipOut(Schema):
     role_label: str
     listed_as: str = Field(..., description="the name on the organisation's roster")
     state: Literal["awaiting", "confirmed", "declined"]
+    state_label: str = Field(..., description="the state in words, in the request's language")
     confirmed_at: datetime | None
 
 
 def _out(member: Member) -> dict[str, Any]:
+    state = membership_of(confirmed_at=member.confirmed_at, declined_at=member.declined_at)
     return {
         "id": member.pk, "unit_id": member.unit_id, "unit_name": member.unit.name, "role": member.role,
         "role_label": member.get_role_display(), "listed_as": member.full_name,
-        "state": membership_of(confirmed_at=member.confirmed_at, declined_at=member.declined_at),
+        "state": state, "state_label": membership_label(state),
         "confirmed_at": member.confirmed_at,
     }
 
@@ -72,8 +78,10 @@ def membership_list(request: AuthedRequest) -> list[dict[str, Any]]:
 
 @router.post("/{member_id}/confirm", response={200: MembershipOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut})
 def membership_confirm(request: AuthedRequest, member_id: int) -> dict[str, Any]:
-    """Yes, I belong to this unit: from the next refresh you count in its numbers.
-    409 `already_answered` if you answered already."""
+    """Yes, I belong to this unit: from the next refresh you count in its numbers, and the unit
+    sees whether you declared since its campaign started, updated today and the date of your last
+    update — never a health detail. Final: it cannot be changed or withdrawn afterwards, so ask
+    the member on your own screen first. 409 `already_answered` if you answered already."""
     member = _member(request, member_id)
     return _out(members.membership_confirm(actor=request.auth, member=member, ip=client_ip(request)))
 
@@ -81,6 +89,8 @@ def membership_confirm(request: AuthedRequest, member_id: int) -> dict[str, Any]
 @router.post("/{member_id}/decline", response={200: MembershipOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut})
 def membership_decline(request: AuthedRequest, member_id: int) -> dict[str, Any]:
     """This is not me: the line is unlinked from your account and the organisation is told to
-    correct it. 409 `already_answered` if you answered already."""
+    correct it. Final: it cannot be changed afterwards (the line is no longer listed here; the web
+    page shows it under "You said this is not you"), so ask the member on your own screen first.
+    409 `already_answered` if you answered already."""
     member = _member(request, member_id)
     return _out(members.membership_decline(actor=request.auth, member=member, ip=client_ip(request)))

@@ -20,7 +20,7 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
 from khaibao.api.auth import AuthedRequest
-from khaibao.api.schemas import ErrorOut, StrictSchema
+from khaibao.api.schemas import ApiDateTime, ErrorOut, StrictSchema
 from khaibao.core.http import client_ip
 from khaibao.news import selectors, services
 from khaibao.news.models import Announcement
@@ -77,8 +77,8 @@ class NewsIn(StrictSchema):
     phone: str = ""
     province: int | None = None
     pinned: bool = False
-    publish_at: datetime | None = None
-    expires_at: datetime | None = None
+    publish_at: ApiDateTime | None = None
+    expires_at: ApiDateTime | None = None
 
 
 class NewsPatch(StrictSchema):
@@ -92,8 +92,8 @@ class NewsPatch(StrictSchema):
     phone: str | None = None
     province: int | None = None
     pinned: bool | None = None
-    publish_at: datetime | None = None
-    expires_at: datetime | None = None
+    publish_at: ApiDateTime | None = None
+    expires_at: ApiDateTime | None = None
 
 
 def _out(item: Announcement) -> NewsOut:

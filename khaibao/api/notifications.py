@@ -21,6 +21,7 @@ from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.http import client_ip
 from khaibao.notifications import preferences, selectors, services
 from khaibao.notifications.channels import webpush_configured
+from khaibao.notifications.labels import notification_kind_label
 from khaibao.notifications.models import ChannelPreference, Notification
 from khaibao.notifications.preferences import PreferenceChanges
 
@@ -30,6 +31,7 @@ router = Router(tags=["notifications"])
 class NotificationOut(Schema):
     id: int
     kind: str
+    kind_label: str = Field(..., description="the kind in words, in the request's language")
     title: str
     body: str
     link: str
@@ -101,7 +103,7 @@ class VapidKeyOut(Schema):
 
 def _notification_out(n: Notification) -> dict[str, Any]:
     return {
-        "id": n.pk, "kind": n.kind, "title": n.title, "body": n.body, "link": n.link,
+        "id": n.pk, "kind": n.kind, "kind_label": notification_kind_label(n.kind), "title": n.title, "body": n.body, "link": n.link,
         "person_id": n.person_id, "created_at": n.created_at, "read": n.read_at is not None, "read_at": n.read_at,
     }
 

@@ -9,16 +9,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.exports import ExportOut, export_out
-from khaibao.api.schemas import ErrorOut, StrictSchema
+from khaibao.api.idempotency import idempotency_key
+from khaibao.api.schemas import ApiDate, ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip, csv_attachment
+from khaibao.exports.responses import export_outcome_response
 from khaibao.orgs import access, chase, compliance, members, reminders, selectors, services
 from khaibao.orgs.models import Campaign, OrgUnit, ReminderPolicy
 
@@ -91,8 +93,8 @@ class RosterOut(Schema):
 
 class CampaignIn(StrictSchema):
     name: str
-    starts_on: date
-    deadline: date
+    starts_on: ApiDate
+    deadline: ApiDate
     target_declared: bool = True
     target_updated_daily: bool = True
     reminder_policy: ReminderPolicy = ReminderPolicy.IN_APP
@@ -258,6 +260,7 @@ class MemberFactsOut(Schema):
     unit_code: str
     unit_name: str
     membership: Literal["confirmed", "awaiting", "declined"]
+    membership_label: str = Field(..., description="the membership in words, in the request's language")
     declared_since_start: bool | None = Field(..., description="null unless the membership is confirmed")
     updated_today: bool | None = Field(..., description="null unless the membership is confirmed")
     last_update_date: date | None
@@ -324,7 +327,7 @@ def unit_members(request: AuthedRequest, unit_id: int, query: Query[MembersQuery
         "items": [
             {
                 "id": m.member_id, "full_name": m.full_name, "unit_code": m.unit_code, "unit_name": m.unit_name,
-                "membership": m.membership,
+                "membership": m.membership, "membership_label": compliance.membership_label(m.membership),
                 "declared_since_start": m.facts.declared_since_start if m.facts else None,
                 "updated_today": m.facts.updated_today if m.facts else None,
                 "last_update_date": m.facts.last_update_date if m.facts else None,
@@ -387,12 +390,10 @@ def unit_chase(request: AuthedRequest, unit_id: int, data: ChaseIn) -> Any:
     if campaign is None:
         raise ServiceError(_("No campaign covers this unit."), code="no_campaign", status=409)
     outcome = chase.chase_export_request(
-        actor=request.auth, unit=unit, campaign=campaign, status=data.status, fmt=data.format, ip=client_ip(request)
+        actor=request.auth, unit=unit, campaign=campaign, status=data.status, fmt=data.format, ip=client_ip(request),
+        # With a key, a retry streams this job's file again (api/idempotency.py), as POST /exports.
+        keep=idempotency_key(request) is not None,
     )
-    if outcome.content is not None:
-        response = StreamingHttpResponse(outcome.content, content_type=outcome.content_type)
-        response["Content-Disposition"] = f'attachment; filename="{outcome.filename}"'
-        response["X-Export-Id"] = str(outcome.job.pk)
-        response["Cache-Control"] = "no-store"
-        return response
+    if outcome.streamed:
+        return export_outcome_response(outcome)
     return Status(202, export_out(request, outcome.job))

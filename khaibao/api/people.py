@@ -25,7 +25,7 @@ from pydantic import field_validator
 from khaibao.accounts.models import Account, Role
 from khaibao.api import rules
 from khaibao.api.auth import AuthedRequest
-from khaibao.api.schemas import ErrorOut, StrictSchema
+from khaibao.api.schemas import ApiDate, ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.people import households, selectors
@@ -93,7 +93,7 @@ class PersonIn(_PersonRules):
     `id_number` is required from age 14; `phone` is optional."""
 
     full_name: str = rules.stated(rules.FULL_NAME, ...)
-    date_of_birth: date | None = rules.stated(rules.DATE_OF_BIRTH, None)
+    date_of_birth: ApiDate | None = rules.stated(rules.DATE_OF_BIRTH, None)
     birth_year: int | None = rules.stated(rules.BIRTH_YEAR, None)
     sex: SexIn
     nationality: str = "VN"
@@ -108,7 +108,7 @@ class PersonPatch(_PersonRules):
     """Only the fields sent change; `null` clears date_of_birth, birth_year, id_number, phone, street."""
 
     full_name: str | None = rules.stated(rules.FULL_NAME, None)
-    date_of_birth: date | None = rules.stated(rules.DATE_OF_BIRTH, None)
+    date_of_birth: ApiDate | None = rules.stated(rules.DATE_OF_BIRTH, None)
     birth_year: int | None = rules.stated(rules.BIRTH_YEAR, None)
     sex: SexIn | None = None
     nationality: str | None = None

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from khaibao.accounts.models import Account, Role
 from khaibao.api.auth import AuthedRequest
-from khaibao.api.schemas import ErrorOut, StrictSchema
+from khaibao.api.schemas import ErrorOut, StrictSchema, keyset_headers
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.people.models import Relation
@@ -175,10 +175,19 @@ def erasure_confirm(request: AuthedRequest, code_id: int, data: ConfirmIn) -> tu
     return 202, {"erasures": started.erasures, "account_closed": started.account_closed}
 
 
-@router.get("/erasures", response={200: list[ErasureOut], 403: ErrorOut})
-def erasures(request: AuthedRequest) -> list[Any]:
-    """The erasures you asked for, newest first, with their progress."""
-    return selectors.erasures_requested_by(account=_citizen(request))
+class ErasuresQuery(Schema):
+    limit: int = Field(20, ge=1, le=200)
+    cursor: str | None = Field(None, description="the previous page's X-Next-Cursor header")
+
+
+@router.get("/erasures", response={200: list[ErasureOut], 400: ErrorOut, 403: ErrorOut})
+def erasures(request: AuthedRequest, response: HttpResponse, query: Query[ErasuresQuery]) -> list[Any]:
+    """The erasures you asked for, newest first, with their progress. Keyset pages of `limit`
+    (20): the next page's cursor is in the `X-Next-Cursor` header (and `Link`, rel="next"), the
+    whole list's size in `X-Total-Count`."""
+    page = selectors.erasures_requested_by_page(account=_citizen(request), cursor=query.cursor, limit=query.limit)
+    keyset_headers(response, request, page, params={"limit": query.limit})
+    return page.items
 
 
 class SubjectRequestQuery(Schema):
@@ -186,6 +195,8 @@ class SubjectRequestQuery(Schema):
     status: Literal["", "in_progress", "done"] = ""
     date_from: date | None = Field(None, description="first local day received (Asia/Ho_Chi_Minh), inclusive")
     date_to: date | None = Field(None, description="last local day received, inclusive")
+    limit: int = Field(subject_requests.LIMIT, ge=1, le=500)
+    cursor: str | None = Field(None, description="the previous page's X-Next-Cursor header (same filters)")
 
 
 class SubjectRequestOut(Schema):
@@ -205,19 +216,28 @@ class SubjectRequestOut(Schema):
 
 
 @router.get("/requests", response={200: list[SubjectRequestOut], 400: ErrorOut, 403: ErrorOut})
-def requests_list(request: AuthedRequest, q: Query[SubjectRequestQuery]) -> list[SubjectRequestOut]:
-    """Data-subject requests (downloads, erasures, consent withdrawals), newest first, at most
-    200, each with its 72-hour due time and status. Data-protection officers only."""
+def requests_list(
+    request: AuthedRequest, response: HttpResponse, q: Query[SubjectRequestQuery]
+) -> list[SubjectRequestOut]:
+    """Data-subject requests (downloads, erasures, consent withdrawals), newest first, each with
+    its 72-hour due time and status. Keyset pages of `limit` (200): the next page's cursor is in
+    the `X-Next-Cursor` header (and `Link`, rel="next"; pass it with the same filters), the whole
+    list's size in `X-Total-Count`. Data-protection officers only."""
     if q.date_from and q.date_to and q.date_from > q.date_to:
         message = _("The end date is before the start date.")
         raise ServiceError(message, fields={"date_to": message})
     filters = subject_requests.RequestFilters(kind=q.kind, status=q.status, date_from=q.date_from, date_to=q.date_to)
     try:
-        rows = subject_requests.subject_requests(user=request.auth, filters=filters)
+        page = subject_requests.subject_requests_page(
+            user=request.auth, filters=filters, cursor=q.cursor, limit=q.limit
+        )
     except PermissionDenied as exc:
         raise ServiceError(
             _("Only the data-protection officer can read the data-subject requests."), code="forbidden", status=403
         ) from exc
+    keyset_headers(response, request, page, params={
+        "kind": q.kind, "status": q.status, "date_from": q.date_from, "date_to": q.date_to, "limit": q.limit,
+    })
     return [
         SubjectRequestOut(
             ref=r.ref, kind=r.kind, kind_label=r.kind_label, detail=r.detail, requester_id=r.requester_id,
@@ -225,5 +245,5 @@ def requests_list(request: AuthedRequest, q: Query[SubjectRequestQuery]) -> list
             due_at=r.due_at, status=r.status, status_label=r.status_label, completed_at=r.completed_at,
             overdue=r.overdue,
         )
-        for r in rows
+        for r in page.items
     ]

@@ -23,7 +23,7 @@ from khaibao.accounts.models import Account, Role
 from khaibao.accounts.tokens import request_account
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.errors import validation_fields
-from khaibao.api.schemas import ErrorOut, StrictSchema, keyset_headers
+from khaibao.api.schemas import ApiDateTime, ErrorOut, PlaceCode, StrictSchema, keyset_headers
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.reports import pow as proof_of_work
@@ -40,7 +40,7 @@ class ReportIn(StrictSchema):
     ward_code: int
     address: str = Field(..., description="≤ 300 characters")
     description: str = Field(..., description="What happened, ≤ 2,000 characters")
-    happened_at: datetime = Field(..., description="ISO 8601; Asia/Ho_Chi_Minh when no offset; not in the future")
+    happened_at: ApiDateTime = Field(..., description="ISO 8601; Asia/Ho_Chi_Minh when no offset; not in the future")
     lat: float | None = None
     lon: float | None = None
     pow: str = Field("", description="Solved ALTCHA payload; required without a bearer token")
@@ -147,7 +147,7 @@ class QueueOut(Schema):
 class QueueQuery(Schema):
     category: str = ""
     status: str = Field("", description="a status, or 'open'")
-    ward: int | None = None
+    ward: PlaceCode | None = None
     age: str = Field("", description="overdue, today, week or older")
     limit: int = Field(100, ge=1, le=500)
     cursor: str | None = Field(None, description="the previous page's next_cursor")

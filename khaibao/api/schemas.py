@@ -1,20 +1,97 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.renderers import JSONRenderer
-from pydantic import ConfigDict
+from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
 from khaibao.core.keyset import KeysetPage, keyset_query
+from khaibao.core.params import CODE_MAX, ID_MAX, date_in_range, date_range_message
+
+
+def text_is_storable(value: str) -> bool:
+    """Whether `value` can be written as UTF-8: JSON's "\\ud800" escape gives Python a lone
+    surrogate, which every encoder (the database's, the log's, the answer's) refuses."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _storable(value: Any) -> bool:
+    """`text_is_storable` over a value as JSON gives it: text, and the keys and items of objects
+    and lists, however nested."""
+    if isinstance(value, str):
+        return text_is_storable(value)
+    if isinstance(value, Mapping):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_storable(v) for v in value)
+    return True
+
+
+def _unstorable_text() -> ValueError:
+    return ValueError(_("This text contains an invalid character. Please type it again."))
 
 
 class StrictSchema(Schema):
-    """Request bodies refuse unknown fields: a typo must not be silently ignored."""
+    """Request bodies refuse unknown fields: a typo must not be silently ignored.
+
+    And text that cannot be stored (a lone surrogate) in any field, nested or not: a 400 naming
+    the field, for every input schema at once, instead of a 500 wherever it is first encoded.
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _field_names_storable(cls, data: Any) -> Any:
+        # An unknown field's name is echoed in the error answer: it must be encodable too.
+        if isinstance(data, Mapping) and not all(_storable(k) for k in data):
+            raise _unstorable_text()
+        return data
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _text_storable(cls, value: Any) -> Any:
+        if not _storable(value):
+            raise _unstorable_text()
+        return value
+
+
+def _date_in_range(value: date) -> date:
+    if not date_in_range(value):
+        raise ValueError(date_range_message())
+    return value
+
+
+def _aware_in_range(value: datetime) -> datetime:
+    # The range first: a year-1 time moved to Viet Nam's zone, or a year-9999 one moved to UTC,
+    # overflows.
+    if not date_in_range(value):
+        raise ValueError(date_range_message())
+    # A time without an offset is Viet Nam's time (docs/api.md), whatever zone a request activated.
+    return timezone.make_aware(value, timezone.get_default_timezone()) if timezone.is_naive(value) else value
+
+
+# Every date of a request (body or query): between core.params.DATE_MIN and date_max().
+ApiDate = Annotated[date, AfterValidator(_date_in_range)]
+# Every date and time of a request: aware (Asia/Ho_Chi_Minh when sent without an offset; a bare
+# date is its midnight there), its date in ApiDate's range.
+ApiDateTime = Annotated[datetime, AfterValidator(_aware_in_range)]
+# An id of a request: one a row can have (a larger one overflows the query).
+ApiId = Annotated[int, Field(ge=1, le=ID_MAX)]
+# A ward or province code of a request (an IntegerField key).
+PlaceCode = Annotated[int, Field(ge=1, le=CODE_MAX)]
 
 
 class ErrorDetail(Schema):

@@ -14,13 +14,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from khaibao.accounts.models import Account, Role
 from khaibao.api.auth import AuthedRequest
-from khaibao.api.schemas import ErrorOut, StrictSchema
+from khaibao.api.schemas import ApiDate, ErrorOut, StrictSchema, keyset_headers
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.people import break_glass
@@ -57,7 +57,7 @@ class ContactIn(StrictSchema):
     phone: str | None = Field(None, max_length=40)
     id_number: str | None = Field(None, max_length=40)
     ward_code: int
-    contact_date: date
+    contact_date: ApiDate
     kind: KindIn
     birth_year: int | None = None
     sex: Literal["male", "female", "other"] | None = None
@@ -74,6 +74,7 @@ class ContactOut(Schema):
     level: str = Field(..., description='"F1" (contact of an F0) or "F2" (contact of an F1)')
     level_label: str = Field(..., description='the level in words, e.g. "Close contact (F1)"')
     matched_by: str = Field(..., description='"id_number", "phone" or "new"')
+    matched_by_label: str = Field(..., description="how the person was found, in words")
     invited: bool
     ward_code: int | None = Field(None, description="null when the contact lives outside your jurisdiction")
     ward_name: str | None = Field(None, description="null when the contact lives outside your jurisdiction")
@@ -106,11 +107,24 @@ def contact_create(request: AuthedRequest, person_id: int, data: ContactIn) -> S
     return Status(201 if created else 200, _out(row))
 
 
-@router.get("/{person_id}/contacts", response={200: list[ContactOut], 403: ErrorOut, 404: ErrorOut})
-def contact_list(request: AuthedRequest, person_id: int) -> list[dict[str, Any]]:
-    """The contacts registered for the case, newest first."""
+class ContactsQuery(Schema):
+    limit: int = Field(200, ge=1, le=500)
+    cursor: str | None = Field(None, description="the previous page's X-Next-Cursor header")
+
+
+@router.get("/{person_id}/contacts", response={200: list[ContactOut], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def contact_list(
+    request: AuthedRequest, response: HttpResponse, person_id: int, query: Query[ContactsQuery]
+) -> list[dict[str, Any]]:
+    """The contacts registered for the case, newest first. Keyset pages of `limit` (200): the next
+    page's cursor is in the `X-Next-Cursor` header (and `Link`, rel="next"), the whole list's size
+    in `X-Total-Count`; each page shown is audited."""
     source = _case(request, person_id, "contacts_view")
-    return [_out(r) for r in selectors.contacts_of(source, viewer=request.auth, ip=client_ip(request))]
+    page = selectors.contacts_of_page(
+        source, viewer=request.auth, cursor=query.cursor, limit=query.limit, ip=client_ip(request)
+    )
+    keyset_headers(response, request, page, params={"limit": query.limit})
+    return [_out(r) for r in page.items]
 
 
 class BreakGlassIn(StrictSchema):

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.http import HttpResponse
-from django.utils.translation import gettext as _
+from django.http import Http404, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from khaibao.accounts.models import Role
 from khaibao.api.auth import AuthedRequest
-from khaibao.api.schemas import ErrorOut, StrictSchema
-from khaibao.core.errors import ServiceError
+from khaibao.api.schemas import ApiDateTime, ApiId, ErrorOut, PlaceCode, StrictSchema
 from khaibao.core.http import client_ip
 from khaibao.venues import runs, selectors, services
-from khaibao.venues.models import Venue, VenueKind
+from khaibao.venues.models import CheckInVia, Venue, VenueKind
 from khaibao.venues.poster import checkin_url, poster_svg
 
 router = Router(tags=["venues"])
@@ -28,7 +26,7 @@ router = Router(tags=["venues"])
 class CheckInIn(StrictSchema):
     venue_code: str = Field(..., max_length=100, description="The code on the poster (or the poster's URL)")
     person_ids: list[int] = Field(default_factory=list, description="People of the household; default: yourself")
-    at: datetime | None = Field(None, description="When scanned (offline check-ins); not in the future, at most 72 h old")
+    at: ApiDateTime | None = Field(None, description="When scanned (offline check-ins); not in the future, at most 72 h old")
 
 
 class CheckInOut(Schema):
@@ -41,7 +39,13 @@ class CheckInOut(Schema):
     venue_address: str
     at: datetime
     via: str
+    via_label: str = Field("", description="how the check-in was made, in words, in the request's language")
     created: bool = True
+
+    # The model's own words (venues.models.CheckInVia).
+    @staticmethod
+    def resolve_via_label(obj: dict[str, object]) -> str:
+        return str(CheckInVia(str(obj["via"])).label)
 
 
 class CheckInsOut(Schema):
@@ -99,15 +103,16 @@ class StatusIn(StrictSchema):
 
 
 class CaseVisitIn(StrictSchema):
-    person_id: int = Field(..., description="The case (F0), a person of your jurisdiction")
-    start: datetime
-    end: datetime
+    person_id: ApiId = Field(..., description="The case (F0), a person of your jurisdiction")
+    start: ApiDateTime = Field(..., description="ISO 8601; Asia/Ho_Chi_Minh when no offset")
+    end: ApiDateTime = Field(..., description="ISO 8601; Asia/Ho_Chi_Minh when no offset")
 
 
 class RunOut(Schema):
     id: int
     subject: str
     status: str
+    status_label: str = Field(..., description="the status in words, in the request's language")
     venues: int
 
 
@@ -168,7 +173,7 @@ def venue_post(request: AuthedRequest, data: VenueIn) -> Status[dict[str, object
 
 @router.get("/venues", response={200: VenueListOut, 400: ErrorOut})
 def venues_list(
-    request: AuthedRequest, status: str = "", kind: str = "", ward_code: int | None = None,
+    request: AuthedRequest, status: str = "", kind: str = "", ward_code: PlaceCode | None = None,
     q: str = Query("", max_length=100),  # type: ignore[type-arg]
     cursor: str | None = Query(None, description="the previous page's next_cursor"),  # type: ignore[type-arg]
     limit: int = Query(500, ge=1, le=500),  # type: ignore[type-arg]
@@ -213,9 +218,13 @@ def venue_case_visit(request: AuthedRequest, venue_id: int, data: CaseVisitIn) -
     in there meanwhile is warned and re-assessed (201). The same visit sent again answers its
     first run with 200 and warns nobody twice."""
     if request.auth.role != Role.OFFICIAL:
-        raise ServiceError(_("Only health officials record a case's visits."), code="forbidden", status=404)
+        raise Http404  # as a venue outside the jurisdiction: 404 `not_found`, never told apart
     venue = selectors.venue_for_official(request.auth, venue_id)
     run, created = runs.case_visit_put(
         actor=request.auth, venue=venue, person_id=data.person_id, start=data.start, end=data.end, ip=client_ip(request)
     )
-    return Status(201 if created else 200, {"id": run.pk, "subject": run.subject, "status": run.status, "venues": len(run.venue_ids)})
+    return Status(201 if created else 200, {
+        "id": run.pk, "subject": run.subject, "status": run.status,
+        "status_label": str(run.get_status_display()),  # type: ignore[attr-defined]
+        "venues": len(run.venue_ids),
+    })

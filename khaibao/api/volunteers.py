@@ -11,7 +11,7 @@ the people a volunteer assists (registered with their consent).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpResponse
@@ -19,7 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.people import PersonOut, SexIn, _PersonRules
-from khaibao.api.schemas import ErrorOut, StrictSchema, keyset_headers
+from khaibao.api.schemas import ApiDate, ApiDateTime, ErrorOut, StrictSchema, keyset_headers
 from khaibao.core.http import client_ip
 from khaibao.monitoring.selectors import assisted_dict, volunteer_assisted
 from khaibao.orgs import volunteers as appointments
@@ -27,6 +27,7 @@ from khaibao.people import volunteers
 from khaibao.people.access import (
     access_delegation_for_volunteer,
 )
+from khaibao.people.models import ConsentMethod
 
 router = Router(tags=["volunteers"])
 
@@ -36,7 +37,7 @@ class AppointmentIn(StrictSchema):
     (default: your own unit)."""
 
     phone: str
-    expires_at: datetime
+    expires_at: ApiDateTime = Field(..., description="ISO 8601; Asia/Ho_Chi_Minh when no offset")
     org_unit_id: int | None = None
     max_assisted: int | None = Field(
         None, description="people the volunteer may assist at once, 1 to 200 (default: VOLUNTEER_MAX_ASSISTED, 30)",
@@ -64,7 +65,7 @@ class AssistedIn(_PersonRules):
     `attested: true` and `witness_name`."""
 
     full_name: str
-    date_of_birth: date | None = None
+    date_of_birth: ApiDate | None = None
     birth_year: int | None = None
     sex: SexIn
     nationality: str = "VN"
@@ -85,10 +86,17 @@ class AssistedOut(Schema):
     id: int
     person: PersonOut
     consent_method: str | None
+    consent_method_label: str | None = Field(None, description="the consent method in words, in the request's language")
     consent_witness: str | None
     consent_recorded_at: datetime | None
     pending: bool
     updated_today: bool
+
+    # The model's own words (people.models.ConsentMethod).
+    @staticmethod
+    def resolve_consent_method_label(obj: dict[str, Any]) -> str | None:
+        method = obj["consent_method"]
+        return str(ConsentMethod(method).label) if method else None
 
 
 def _entry(delegation: Any) -> dict[str, Any]:

@@ -4,19 +4,21 @@ officials' declarations (every change a new version)."""
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import AfterValidator
 
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
+from khaibao.core.params import date_in_range, date_range_message
 from khaibao.zones import present, selectors
 from khaibao.zones.geometry import check_lat_lon
-from khaibao.zones.inputs import UNSET, CircleInput, PlaceInput, Unset, ZoneInput
+from khaibao.zones.inputs import UNSET, CircleInput, PlaceInput, Unset, ZoneInput, moment
 from khaibao.zones.models import PlaceVersion, ZoneVersion
 from khaibao.zones.places import place_declare, place_update
 from khaibao.zones.reach import place_reach, version_reach
@@ -40,6 +42,22 @@ class AdviceIn(StrictSchema):
 _DATE_HELP = "yyyy-mm-dd (a whole day) or an ISO 8601 date and time; Asia/Ho_Chi_Minh when no offset"
 
 
+def _moment_in_range(value: str | None) -> str | None:
+    # Read as the zone's own parser reads it (text it cannot read gets its message there);
+    # the date range is the API's (core.params), as for every ApiDate and ApiDateTime.
+    try:
+        when = moment(value)
+    except ValueError:
+        return value
+    if when is not None and not date_in_range(when):
+        raise ValueError(date_range_message())
+    return value
+
+
+# A zone's or place's date, or date and time, as text (see _DATE_HELP).
+Moment = Annotated[str, AfterValidator(_moment_in_range)]
+
+
 class ZoneIn(StrictSchema):
     name: str
     level: int = Field(..., description="1 xanh (green), 2 vàng (yellow), 3 cam (orange), 4 đỏ (red)")
@@ -50,8 +68,8 @@ class ZoneIn(StrictSchema):
     ward_codes: list[int] = []
     circle: CircleIn | None = None
     polygon: dict[str, Any] | None = Field(None, description="A GeoJSON Polygon inside Viet Nam")
-    valid_from: str | None = Field(None, description=f"Default now. {_DATE_HELP}")
-    valid_until: str | None = Field(None, description=_DATE_HELP)
+    valid_from: Moment | None = Field(None, description=f"Default now. {_DATE_HELP}")
+    valid_until: Moment | None = Field(None, description=_DATE_HELP)
     advice: str | AdviceIn | None = Field(None, description="Vietnamese text, or {vi, en}")
 
 
@@ -65,8 +83,8 @@ class ZonePatch(StrictSchema):
     ward_codes: list[int] | None = None
     circle: CircleIn | None = None
     polygon: dict[str, Any] | None = None
-    valid_from: str | None = None
-    valid_until: str | None = None
+    valid_from: Moment | None = None
+    valid_until: Moment | None = None
     advice: str | AdviceIn | None = None
     end: bool = Field(False, description="End the zone now (a new version with valid_until = now)")
 
@@ -78,8 +96,8 @@ class PlaceIn(StrictSchema):
     lat: float | None = None
     lon: float | None = None
     radius_m: float = 100
-    window_start: str = Field(..., description=_DATE_HELP)
-    window_end: str = Field(..., description=_DATE_HELP)
+    window_start: Moment = Field(..., description=_DATE_HELP)
+    window_end: Moment = Field(..., description=_DATE_HELP)
     advice: str | AdviceIn | None = None
 
 
@@ -89,8 +107,8 @@ class PlacePatch(StrictSchema):
     lat: float | None = None
     lon: float | None = None
     radius_m: float | None = None
-    window_start: str | None = None
-    window_end: str | None = None
+    window_start: Moment | None = None
+    window_end: Moment | None = None
     advice: str | AdviceIn | None = None
     withdrawn: bool | None = None
 
@@ -134,6 +152,7 @@ class ZoneVersionOut(Schema):
     name: str
     level: int
     colour: str
+    colour_word: str = Field(..., description="the level's colour in words, in the request's language (as GET /zones)")
     lockdown: bool
     isolation: bool
     whole_province: bool
@@ -187,7 +206,7 @@ def _zone_out(version: ZoneVersion) -> ZoneVersionOut:
     return ZoneVersionOut(
         zone_id=version.zone_id, version=version.number, change=version.change,
         change_label=str(version.get_change_display()), name=version.name,
-        level=version.level, colour=version.colour, lockdown=version.lockdown, isolation=version.isolation,
+        level=version.level, colour=version.colour, colour_word=version.colour_word, lockdown=version.lockdown, isolation=version.isolation,
         whole_province=version.whole_province, province_code=version.zone.province_id,
         ward_codes=sorted(w.code for w in version.wards.all()),
         circle={"lat": version.circle_lat, "lon": version.circle_lon, "radius_m": float(version.circle_radius_m)}  # type: ignore[dict-item,arg-type]

@@ -24,6 +24,7 @@ from khaibao.audit.lists import audit_list_shown
 from khaibao.cases.models import CaseStatus, FollowUpCase
 from khaibao.cases.officials import official_out, require_official
 from khaibao.core.errors import ServiceError
+from khaibao.core.params import date_in_range, date_range_message
 from khaibao.monitoring.explain import level_display
 from khaibao.monitoring.labels import contact_level_label
 from khaibao.monitoring.models import Level, PersonStatus
@@ -89,13 +90,17 @@ def date_param(params: Mapping[str, Any], name: str, fields: dict[str, str]) -> 
     if raw in (None, ""):
         return None
     if isinstance(raw, date):
-        return raw
-    try:
-        value = parse_date(str(raw))
-    except ValueError:
-        value = None
+        value: date | None = raw
+    else:
+        try:
+            value = parse_date(str(raw))
+        except ValueError:
+            value = None
     if value is None:
         fields[name] = _("Must be a date (YYYY-MM-DD).")
+    elif not date_in_range(value):
+        fields[name] = date_range_message()
+        return None
     return value
 
 

@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from khaibao.core.errors import ServiceError
+from khaibao.core.params import date_in_range, date_range_message
 
 
 def form_add_service_error(
@@ -36,7 +38,15 @@ def date_filter_field(label: Any) -> forms.DateField:
     return forms.DateField(
         label=label, required=False, input_formats=DATE_INPUT_FORMATS,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[_date_in_range],
     )
+
+
+def _date_in_range(value: Any) -> None:
+    # The one date range of the service (core.params), as the API's dates: a year 1 or 9999 in a
+    # filter would otherwise overflow when it becomes a local time.
+    if value is not None and not date_in_range(value):
+        raise ValidationError(date_range_message())
 
 
 def date_range_check(form: forms.Form, data: dict[str, Any], start: str = "date_from", end: str = "date_to") -> None:

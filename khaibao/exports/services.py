@@ -129,7 +129,7 @@ def _render(fmt: str, table: sources.Table) -> Iterator[bytes]:
 
 @transaction.atomic
 def export_request(
-    *, actor: Account, kind: str, fmt: str, filters: Any, reason: str, ip: str = ""
+    *, actor: Account, kind: str, fmt: str, filters: Any, reason: str, ip: str = "", keep: bool = False
 ) -> ExportOutcome:
     """Start an export for an official: stream it now when small, else queue a background job.
 
@@ -137,6 +137,10 @@ def export_request(
     official over settings.EXPORT_DAILY_CAP exports today (429). The table is built from the
     owning app's selectors with `actor` as the user, so jurisdiction applies. The reason is
     kept (encrypted) on the job; the audit event names the job, kind, format and row count.
+
+    `keep`: a small export is also written to EXPORT_ROOT and streamed from there, so that
+    `export_replay` can serve the very same file again until the job expires (a request retried
+    with its Idempotency-Key); the hourly clean-up deletes it as it deletes a job's file.
     """
     _require_official(actor, kind)
     reason = _clean_request(kind, fmt, filters, reason)
@@ -168,7 +172,7 @@ def export_request(
         job.row_count = len(rows)
         job.save(update_fields=["row_count"])
         table.rows = rows
-        outcome.content = _render(fmt, table)
+        outcome.content = _keep(job, table) if keep else _render(fmt, table)
         _audit_people(actor, job, table, ip=ip)
         outcome.filename = _filename(job)
         outcome.content_type = writers.CONTENT_TYPES[fmt]
@@ -188,6 +192,38 @@ def export_request(
         },
     )
     return outcome
+
+
+def _keep(job: ExportJob, table: sources.Table) -> Iterator[bytes]:
+    """Write a small export's file (its rows already read) where a background job's goes and
+    stream it from there; when it cannot be written, stream it as usual (a replay then finds no
+    file: ExportExpired)."""
+    root = Path(settings.EXPORT_ROOT)
+    name = f"{job.pk}-{secrets.token_hex(8)}.{job.format}"
+    partial = root / (name + ".part")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        # Readable by the app's user only, as a background job's file.
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            for chunk in _render(job.format, table):
+                out.write(chunk)
+        os.replace(partial, root / name)
+    except OSError:
+        logger.exception("export %s: the streamed file could not be kept", job.pk)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        return _render(job.format, table)
+    job.file_name = name
+    job.save(update_fields=["file_name"])
+    return file_chunks(root / name)
+
+
+def file_chunks(path: Path, size: int = 64 * 1024) -> Iterator[bytes]:
+    """The file at `path`, read lazily in chunks (for a streamed answer)."""
+    with path.open("rb") as stream:
+        while chunk := stream.read(size):
+            yield chunk
 
 
 def _audit_people(actor: Any, job: ExportJob, table: sources.Table, *, ip: str = "") -> None:
@@ -374,6 +410,26 @@ def export_download(*, actor: Any, job_id: int, sig: str, ip: str = "") -> Downl
     job.save(update_fields=["downloaded_at"])
     audit_record(
         actor=actor, action="export.download", obj=job, ip=ip, data={"kind": job.kind, "format": job.format}
+    )
+    return Download(job=job, path=path, filename=_filename(job), content_type=writers.CONTENT_TYPES[job.format])
+
+
+@transaction.atomic
+def export_replay(*, actor: Any, job_id: int, ip: str = "") -> Download:
+    """The file of the actor's own export again, for a request retried with its Idempotency-Key
+    (api/idempotency.py): the same job's file, never a new export (nothing counts against the
+    daily cap). A job that is not the actor's: Http404. Expired, or its file not kept or gone:
+    ExportExpired (410), as the download link answers. Audited as a download."""
+    job = access_export_for_owner(actor, job_id)
+    now = timezone.now()
+    path = job.file_path
+    if job.is_expired(now) or job.status != Status.DONE or path is None or not path.exists():
+        raise ExportExpired
+    job.downloaded_at = now
+    job.save(update_fields=["downloaded_at"])
+    audit_record(
+        actor=actor, action="export.download", obj=job, ip=ip,
+        data={"kind": job.kind, "format": job.format, "mode": "replay"},
     )
     return Download(job=job, path=path, filename=_filename(job), content_type=writers.CONTENT_TYPES[job.format])
 

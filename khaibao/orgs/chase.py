@@ -131,10 +131,11 @@ def chase_table(user: Account, filters: dict[str, Any]) -> sources.Table:
 
 
 def chase_export_request(
-    *, actor: Account, unit: OrgUnit, campaign: Campaign, status: str, fmt: str, ip: str = ""
+    *, actor: Account, unit: OrgUnit, campaign: Campaign, status: str, fmt: str, ip: str = "", keep: bool = False
 ) -> export_services.ExportOutcome:
     """Export the chasing list of `unit`'s subtree (from orgs.access) for `campaign`: streamed now
-    when small, else a background job; audited and capped by the exports machinery."""
+    when small, else a background job; audited and capped by the exports machinery (`keep`: as
+    `export_request`'s)."""
     if status not in CHASE_STATUSES:
         raise ServiceError.for_field("filters.status", _("Choose who to list."))
     # The reason is stored and read later by whoever audits it, so in the country's language
@@ -145,5 +146,5 @@ def chase_export_request(
         }
     return export_services.export_request(
         actor=actor, kind=Kind.ORG_MEMBERS, fmt=fmt,
-        filters={"unit": unit.pk, "campaign": campaign.pk, "status": status}, reason=reason, ip=ip,
+        filters={"unit": unit.pk, "campaign": campaign.pk, "status": status}, reason=reason, ip=ip, keep=keep,
     )

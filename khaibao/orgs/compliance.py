@@ -27,6 +27,7 @@ from typing import Any
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from khaibao.audit.lists import audit_list_shown
 from khaibao.core.errors import ServiceError
@@ -305,6 +306,19 @@ def membership_of(*, confirmed_at: Any, declined_at: Any) -> str:
     if declined_at is not None:
         return "declined"
     return "confirmed" if confirmed_at is not None else "awaiting"
+
+
+# `membership_of`'s answers in words (the members page's and "My organisations"' words).
+MEMBERSHIP_LABELS = {
+    "awaiting": gettext_lazy("Awaiting confirmation"),
+    "confirmed": gettext_lazy("Confirmed"),
+    "declined": gettext_lazy("Declined"),
+}
+
+
+def membership_label(state: str) -> str:
+    """A `membership_of` state in words, in the active language."""
+    return str(MEMBERSHIP_LABELS[state])
 
 
 def member_status_q(status: str, campaign: Campaign, day: date) -> Q:

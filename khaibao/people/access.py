@@ -17,6 +17,7 @@ from django.utils import timezone
 from khaibao.accounts.models import Account, BreakGlassGrant, Role, ScopeLevel
 from khaibao.audit.services import audit_record
 from khaibao.core import rowsql
+from khaibao.core.params import id_in_range
 from khaibao.people.models import (
     CONSENTED,
     Delegation,
@@ -134,7 +135,7 @@ def access_delegation_for_volunteer(user: Any, delegation_id: int) -> Delegation
     Only while `user`'s volunteer appointment is in force: a revoked or expired volunteer can no
     longer confirm consent, resend codes or act on the people they assisted.
     """
-    if getattr(user, "role", None) != Role.CITIZEN or not 0 < delegation_id <= 2**63 - 1:
+    if getattr(user, "role", None) != Role.CITIZEN or not id_in_range(delegation_id):
         raise Http404
     if not is_active_volunteer(user):
         raise Http404
@@ -160,8 +161,10 @@ def access_person_for_user(user: Any, person_id: int, *, purpose: str = "view", 
     """The person if `user` may see them, else Http404 — the same answer for missing and forbidden.
 
     Anyone but the household owner or an active volunteer (i.e. an official) leaves an audit
-    event naming the purpose of the access.
+    event naming the purpose of the access. An id no row can have (core.params) is missing.
     """
+    if not id_in_range(person_id):
+        raise Http404
     if getattr(user, "role", None) == Role.OFFICIAL and user.is_active:
         return _access_person_for_official(user, person_id, purpose=purpose, ip=ip)
     person = None
@@ -251,6 +254,8 @@ def access_declaring(user: Any, person_id: int) -> Declaring:
     """
     if user is None or not getattr(user, "is_authenticated", False) or user.role != Role.CITIZEN:
         raise Http404
+    if not id_in_range(person_id):
+        raise Http404
     found = _household_person(user, person_id)
     if found is not None:
         return found
@@ -285,7 +290,7 @@ def _household_owner(user: Any) -> bool:
 def _household_route(user: Any, person_id: int) -> bool:
     """Whether the household route can answer for `user` and `person_id`: an active citizen
     account, an id a row can have."""
-    return _household_owner(user) and 0 < person_id <= 2**63 - 1
+    return _household_owner(user) and id_in_range(person_id)
 
 
 # The household route as SQL, written once for its three forms below: the owner's (%s) membership

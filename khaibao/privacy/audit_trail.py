@@ -23,7 +23,7 @@ from khaibao.audit.lists import listed_q
 from khaibao.audit.models import AuditEvent
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
-from khaibao.core.params import positive_id
+from khaibao.core.params import dates_in_range, positive_id
 from khaibao.exports.writers import chunks, csv_stream, xlsx_bytes
 
 PAGE = 50
@@ -48,6 +48,11 @@ class AuditFilters:
     category: str = ""
     date_from: date | None = None
     date_to: date | None = None
+
+    def __post_init__(self) -> None:
+        # Whoever builds the filters (API, console, export), a date out of range is refused here,
+        # before a year 9999 plus a day overflows in the query (core.params).
+        dates_in_range(date_from=self.date_from, date_to=self.date_to)
 
     def as_data(self) -> dict[str, Any]:
         """Ids and codes only, for the audit event of an export."""

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -29,12 +31,16 @@ from django.utils.translation import gettext_lazy
 from khaibao.accounts.models import Account
 from khaibao.accounts.phones import mask_phone
 from khaibao.audit.models import AuditEvent
+from khaibao.core.errors import ServiceError
+from khaibao.core.keyset import KeysetPage, keyset_page
+from khaibao.core.params import dates_in_range
 from khaibao.privacy.audit_trail import may_read_audit
 from khaibao.privacy.models import Erasure, ErasureReason, ErasureStatus
 
 # Decree 13/2023/NĐ-CP: a data subject's request is answered within 72 hours.
 ANSWER_WITHIN = timedelta(hours=72)
 LIMIT = 200
+M = TypeVar("M", bound=models.Model)
 
 KINDS: dict[str, Promise] = {
     "export": gettext_lazy("Download of their data"),
@@ -92,6 +98,11 @@ class RequestFilters:
     date_from: date | None = None
     date_to: date | None = None
 
+    def __post_init__(self) -> None:
+        # Whoever builds the filters (API, console), a date out of range is refused here, before
+        # year 1 at local midnight overflows in the query (core.params).
+        dates_in_range(date_from=self.date_from, date_to=self.date_to)
+
 
 def _account_labels(ids: set[int]) -> dict[int, str]:
     labels: dict[int, str] = {}
@@ -109,17 +120,33 @@ def _midnight(day: date) -> datetime:
 
 
 def subject_requests(*, user: Any, filters: RequestFilters | None = None) -> list[SubjectRequest]:
-    """The data-subject requests received, newest first (at most LIMIT), each with its due time
-    (received + 72 h) and status. Data-protection officer only, else PermissionDenied."""
+    """The data-subject requests received, newest first (at most LIMIT: the first page of
+    `subject_requests_page`). Data-protection officer only, else PermissionDenied."""
+    return subject_requests_page(user=user, filters=filters, limit=LIMIT).items
+
+
+# A page's cursor holds one keyset cursor per source (core/keyset.py), erasures then audit events,
+# joined by "." (never in a keyset cursor): "" for a source read from its start, "~" for one read
+# to its end.
+_CURSOR_JOIN, _SOURCE_DONE = ".", "~"
+
+
+def subject_requests_page(
+    *, user: Any, filters: RequestFilters | None = None, cursor: str | None = None, limit: int = LIMIT
+) -> KeysetPage[Any]:
+    """The data-subject requests received (`SubjectRequest` items), newest first, each with its
+    due time (received + 72 h) and status: a keyset page of `limit` after `cursor` (the previous
+    page's `next_cursor`; a damaged one is a ServiceError on "cursor"), and how many there are in
+    all with these filters. Data-protection officer only, else PermissionDenied."""
     if not may_read_requests(user):
         raise PermissionDenied
     filters = filters or RequestFilters()
     erasures = Erasure.objects.only(
         "pk", "person_id", "reason", "status", "requested_by_id", "requested_at", "finished_at"
-    ).order_by("-requested_at")
+    ).order_by("-requested_at", "-pk")
     events = AuditEvent.objects.filter(action__in=list(_EXPORT_ACTIONS)).only(
         "pk", "action", "actor_id", "actor_label", "at", "data"
-    ).order_by("-at")
+    ).order_by("-at", "-pk")
     if filters.date_from is not None:
         erasures = erasures.filter(requested_at__gte=_midnight(filters.date_from))
         events = events.filter(at__gte=_midnight(filters.date_from))
@@ -135,29 +162,75 @@ def subject_requests(*, user: Any, filters: RequestFilters | None = None) -> lis
         erasures, events = erasures.filter(status=ErasureStatus.PENDING), events.none()
     elif filters.status == "done":
         erasures = erasures.filter(status=ErasureStatus.DONE)
-    erasure_rows, event_rows = list(erasures[:LIMIT]), list(events[:LIMIT])
+    limit = max(1, int(limit))
+    erasure_cursor, event_cursor = _split_cursor(cursor)
+    total = erasures.order_by().count() + events.order_by().count()
+    erasure_page = _source_page(erasures, erasure_cursor, limit)
+    event_page = _source_page(events, event_cursor, limit)
+    # Newest first across both sources: the page is the newest `limit` of the two sources' pages.
+    both: list[Erasure | AuditEvent] = [*erasure_page.items, *event_page.items]
+    merged = sorted(both, key=_received_key, reverse=True)[:limit]
+    erasure_rows = [e for e in merged if isinstance(e, Erasure)]
+    event_rows = [e for e in merged if isinstance(e, AuditEvent)]
     names = _account_labels(
         {e.requested_by_id for e in erasure_rows if e.requested_by_id}
         | {e.actor_id for e in event_rows if e.actor_id}
     )
-    rows = [
-        SubjectRequest(
-            ref=f"erasure-{e.pk}", kind=_ERASURE_KINDS[ErasureReason(e.reason)], detail="",
-            requester_id=e.requested_by_id,
-            requester_label=names.get(e.requested_by_id or 0, _("Account closed")),
-            person_ids=(e.person_id,), received_at=e.requested_at,
-            status="done" if e.status == ErasureStatus.DONE else "in_progress", completed_at=e.finished_at,
-        )
-        for e in erasure_rows
-    ]
-    rows += [
-        SubjectRequest(
-            ref=f"audit-{e.pk}", kind="export", detail=str(_EXPORT_ACTIONS[e.action]), requester_id=e.actor_id,
-            requester_label=names.get(e.actor_id or 0, _("Account closed")),
-            person_ids=tuple(int(p) for p in (e.data or {}).get("person_ids", []) if str(p).isdigit()),
-            received_at=e.at, status="done", completed_at=e.at,
-        )
-        for e in event_rows
-    ]
-    rows.sort(key=lambda r: r.received_at, reverse=True)
-    return rows[:LIMIT]
+    rows = [_erasure_request(e, names) if isinstance(e, Erasure) else _download_request(e, names) for e in merged]
+    next_erasures = _source_next(erasures, erasure_cursor, erasure_page, len(erasure_rows))
+    next_events = _source_next(events, event_cursor, event_page, len(event_rows))
+    done = next_erasures == next_events == _SOURCE_DONE
+    return KeysetPage[Any](
+        items=rows, next_cursor=None if done else _CURSOR_JOIN.join([next_erasures, next_events]), total=total
+    )
+
+
+def _received_key(e: Erasure | AuditEvent) -> tuple[datetime, int]:
+    return (e.requested_at if isinstance(e, Erasure) else e.at, e.pk)
+
+
+def _erasure_request(e: Erasure, names: dict[int, str]) -> SubjectRequest:
+    return SubjectRequest(
+        ref=f"erasure-{e.pk}", kind=_ERASURE_KINDS[ErasureReason(e.reason)], detail="",
+        requester_id=e.requested_by_id,
+        requester_label=names.get(e.requested_by_id or 0, _("Account closed")),
+        person_ids=(e.person_id,), received_at=e.requested_at,
+        status="done" if e.status == ErasureStatus.DONE else "in_progress", completed_at=e.finished_at,
+    )
+
+
+def _download_request(e: AuditEvent, names: dict[int, str]) -> SubjectRequest:
+    return SubjectRequest(
+        ref=f"audit-{e.pk}", kind="export", detail=str(_EXPORT_ACTIONS[e.action]), requester_id=e.actor_id,
+        requester_label=names.get(e.actor_id or 0, _("Account closed")),
+        person_ids=tuple(int(p) for p in (e.data or {}).get("person_ids", []) if str(p).isdigit()),
+        received_at=e.at, status="done", completed_at=e.at,
+    )
+
+
+def _split_cursor(cursor: str | None) -> tuple[str, str]:
+    if not cursor:
+        return "", ""
+    parts = cursor.split(_CURSOR_JOIN)
+    if len(parts) != 2 or parts == [_SOURCE_DONE, _SOURCE_DONE]:
+        # The words of core/keyset.py's answer to a damaged cursor.
+        message = _("This page link is not valid any more. Start again from the first page.")
+        raise ServiceError(message, fields={"cursor": message})
+    return parts[0], parts[1]
+
+
+def _source_page(qs: QuerySet[M], cursor: str, limit: int) -> KeysetPage[M]:
+    if cursor == _SOURCE_DONE:
+        return KeysetPage(items=[], next_cursor=None)
+    return keyset_page(qs, cursor=cursor or None, limit=limit)
+
+
+def _source_next(qs: QuerySet[M], cursor: str, page: KeysetPage[M], shown: int) -> str:
+    """Where the next page starts reading this source, after the `shown` first rows of `page`."""
+    if cursor == _SOURCE_DONE:
+        return _SOURCE_DONE
+    if shown == len(page.items):
+        return page.next_cursor or _SOURCE_DONE
+    if shown == 0:
+        return cursor
+    return keyset_page(qs, cursor=cursor or None, limit=shown).next_cursor or _SOURCE_DONE

@@ -16,6 +16,7 @@ from khaibao.accounts.models import Account
 from khaibao.accounts.one_time_codes import codes_live
 from khaibao.cases.citizen_view import result_label
 from khaibao.cases.models import FollowUpCase
+from khaibao.core.keyset import KeysetPage, keyset_page
 from khaibao.declarations.answer_labels import answers_labels, place_names, symptom_items
 from khaibao.declarations.models import Declaration, DeclaredAs
 from khaibao.declarations.models import Kind as DeclarationKind
@@ -212,7 +213,16 @@ def consent_withdrawn(person_ids: Iterable[int]) -> set[int]:
 
 def erasures_requested_by(*, account: Account, limit: int = 20) -> list[Erasure]:
     """The latest erasures `account` asked for, newest first (the page shows their progress)."""
-    return list(Erasure.objects.filter(requested_by=account).order_by("-requested_at", "-pk")[:limit])
+    return erasures_requested_by_page(account=account, cursor=None, limit=limit, count=False).items
+
+
+def erasures_requested_by_page(
+    *, account: Account, cursor: str | None, limit: int, count: bool = True
+) -> KeysetPage[Erasure]:
+    """All the erasures `account` asked for, newest first: a keyset page of `limit` after `cursor`
+    and, with `count`, how many there are in all (a damaged cursor: ServiceError on "cursor")."""
+    qs = Erasure.objects.filter(requested_by=account).order_by("-requested_at", "-pk")
+    return keyset_page(qs, cursor=cursor, limit=limit, count=count)
 
 
 def pending_erasures(*, limit: int) -> list[Erasure]:

@@ -22,6 +22,7 @@ from khaibao.accounts.models import ScopeLevel
 from khaibao.cases.models import ActionKind
 from khaibao.core.dbrouter import use_replica
 from khaibao.core.errors import ServiceError
+from khaibao.core.params import dates_in_range
 from khaibao.people.access import jurisdiction_q
 from khaibao.places.models import Province, Ward
 from khaibao.stats.models import CodeKind, DailyAreaRollup, DailyCodeRollup, RollupState
@@ -96,7 +97,9 @@ def _scope(user: Any) -> Q:
 
 def stats_range(date_from: date | None, date_to: date | None, *, today: date | None = None) -> tuple[date, date]:
     """The date range asked for, with defaults (the last 14 days up to today), or ServiceError
-    with field messages under "from" / "to" when it is backwards or longer than 366 days."""
+    with field messages under "from" / "to" when it is backwards, longer than 366 days or out of
+    the dates anything speaks of (core.params)."""
+    dates_in_range(**{"from": date_from, "to": date_to})
     today = today or timezone.localdate()
     date_to = date_to or today
     date_from = date_from or date_to - timedelta(days=DEFAULT_DAYS - 1)

@@ -6,7 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.db.models import QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
 from khaibao.audit.lists import audit_list_shown
+from khaibao.core.keyset import KeysetPage, keyset_page
 from khaibao.monitoring.labels import contact_level_label
 from khaibao.monitoring.sources import ExposureSource
 from khaibao.people.access import visible_people
@@ -16,6 +21,19 @@ from khaibao.tracing.models import Contact
 # The exposures officials registered by contact tracing count in every assessment of the contact
 # (settings.ASSESSMENT_EXPOSURE_SOURCES): monitoring reads them without importing this app.
 TRACED_EXPOSURES = ExposureSource(model=Contact, code="exposure", on="contact_date")
+
+
+# How a contact's person was found (Contact.matched_by), in words.
+MATCHED_BY: dict[str, Promise] = {
+    "id_number": gettext_lazy("Already registered, found by ID number"),
+    "phone": gettext_lazy("Already registered, found by phone"),
+    "new": gettext_lazy("Not registered before, added with this contact"),
+}
+
+
+def matched_by_label(code: str) -> str:
+    """`Contact.matched_by` in words, in the active language (the code itself if unknown)."""
+    return str(MATCHED_BY.get(code, code))
 
 
 @dataclass(frozen=True)
@@ -37,6 +55,7 @@ class ContactRow:
     level: str
     level_label: str
     matched_by: str
+    matched_by_label: str
     invited: bool
     # None when the contact lives outside the viewer's jurisdiction: registering a contact must not
     # tell an official where anyone in the country lives (break_glass is the audited way).
@@ -56,11 +75,28 @@ def contacts_of(person: Person, *, viewer: Any = None, ip: str = "", audited: bo
     the caller shows only one row of it (`audited=False`); without a viewer, every name is shown
     (callers that already checked access to each contact).
     """
-    contacts = list(
+    contacts = list(_contacts_qs(person))
+    return _rows(person, contacts, viewer=viewer, ip=ip, audited=audited)
+
+
+def contacts_of_page(person: Person, *, viewer: Any, cursor: str | None, limit: int, ip: str = "") -> KeysetPage[Any]:
+    """A keyset page of `contacts_of` (its `ContactRow`s, newest first): `limit` rows after
+    `cursor` and how many contacts the case has in all; the page shown is audited as
+    `contacts_of`'s list is. A damaged cursor: ServiceError on "cursor"."""
+    page = keyset_page(_contacts_qs(person), cursor=cursor, limit=limit, count=True)
+    rows = _rows(person, page.items, viewer=viewer, ip=ip, audited=True)
+    return KeysetPage[Any](items=rows, next_cursor=page.next_cursor, total=page.total)
+
+
+def _contacts_qs(person: Person) -> QuerySet[Contact]:
+    return (
         Contact.objects.filter(source=person)
         .select_related("person__home_ward__province", "registered_by")
         .order_by("-registered_at", "-id")
     )
+
+
+def _rows(person: Person, contacts: list[Contact], *, viewer: Any, ip: str, audited: bool) -> list[ContactRow]:
     visible_ids: set[int] | None = None
     if viewer is not None and contacts:
         visible_ids = set(
@@ -82,6 +118,7 @@ def contacts_of(person: Person, *, viewer: Any = None, ip: str = "", audited: bo
                 level=c.level,
                 level_label=contact_level_label(c.level),
                 matched_by=c.matched_by,
+                matched_by_label=matched_by_label(c.matched_by),
                 invited=c.invited,
                 ward_code=ward.code if visible else None,
                 ward_name=ward.name if visible else None,

@@ -27,10 +27,10 @@ from khaibao.core.errors import RateLimited, ServiceError
 from khaibao.people.access import access_person_for_declarer
 from khaibao.people.households import owner_self_person
 from khaibao.places.models import Ward
+from khaibao.reports.services import point_errors
 from khaibao.venues import statements
 from khaibao.venues.models import CheckIn, CheckInVia, Venue, VenueKind, VenueStatus
 from khaibao.venues.sealing import venue_index, venue_seal
-from khaibao.zones.geometry import check_lat_lon
 
 # No 0/O, 1/I/L: the code is typed from a poster and texted from feature phones.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -84,10 +84,8 @@ def _venue_fields(data: VenueInput) -> tuple[dict[str, Any], dict[str, str]]:
             phone = normalise_vn_phone(data.contact_phone)
         except ValidationError as exc:
             errors["contact_phone"] = exc.messages[0]
-    if (data.lat is None) != (data.lon is None):
-        errors["lat"] = _("Give both the latitude and the longitude, or neither.")
-    elif data.lat is not None and data.lon is not None:
-        errors.update(check_lat_lon(data.lat, data.lon))
+    # A venue's map point follows a report's rule: both or neither, inside Viet Nam.
+    errors.update(point_errors(data.lat, data.lon))
     values = {"name": name, "kind": data.kind, "ward": ward, "street": street, "contact_phone": phone,
               "lat": data.lat, "lon": data.lon}
     return values, errors

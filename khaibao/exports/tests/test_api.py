@@ -59,11 +59,14 @@ def test_it_streams_a_small_xlsx_export(world: Any, api: Any) -> None:
 
 
 def test_it_never_stores_a_streamed_file_under_an_idempotency_key(world: Any, api: Any) -> None:
+    """The key keeps the job's id only (a retry streams the job's file again: test_idempotent_exports)."""
     from khaibao.core.models import IdempotencyRecord
 
     resp = api.as_(world.province).post("/exports", body("stats"), headers={"Idempotency-Key": "k1"})
     assert resp.status_code == 200
-    assert not IdempotencyRecord.objects.exists()
+    record = IdempotencyRecord.objects.get()
+    assert record.content_type == "application/vnd.khaibao.export-replay+json"
+    assert b"," not in bytes(record.body)  # {"export_id": …}, no CSV line
 
 
 def test_it_requires_a_reason(world: Any, api: Any) -> None:

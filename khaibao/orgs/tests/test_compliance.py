@@ -265,8 +265,8 @@ def test_it_lists_members_with_the_three_facts_and_filters(world: Any, tree: Any
     items = resp.json()["items"]
     assert len(items) == 3  # the removed member is gone
     assert set(items[0]) == {
-        "id", "full_name", "unit_code", "unit_name", "membership", "declared_since_start", "updated_today",
-        "last_update_date", "last_reminded_on",
+        "id", "full_name", "unit_code", "unit_name", "membership", "membership_label", "declared_since_start",
+        "updated_today", "last_update_date", "last_reminded_on",
     }
     # The unconfirmed member declared and updated, but the organisation sees only "awaiting".
     assert [(m["membership"], m["declared_since_start"], m["updated_today"]) for m in items] == [
