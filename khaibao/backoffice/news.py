@@ -28,7 +28,7 @@ from khaibao.accounts.models import Account, ScopeLevel
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, confirmed_post
-from khaibao.core.keyset import keyset_page, keyset_query
+from khaibao.core.keyset import keyset_page, keyset_pager
 from khaibao.news import selectors, services
 from khaibao.news.models import BODY_MAX, TITLE_MAX, Announcement, Kind
 from khaibao.news.text import render_markdown
@@ -122,19 +122,11 @@ NEWS_PAGE = 50
 
 @publisher_required
 def news_list(request: SignedInRequest) -> HttpResponse:
-    cursor = request.GET.get("cursor") or None
-    page_error = ""
-    try:
-        page = keyset_page(selectors.news_editable(request.user), cursor=cursor, limit=NEWS_PAGE, count=True)
-    except ServiceError as exc:
-        page, page_error = None, exc.message
+    pager = keyset_pager(request, lambda cursor: keyset_page(
+        selectors.news_editable(request.user), cursor=cursor, limit=NEWS_PAGE, count=True))
     now = timezone.now()
-    rows = [(item, item.state(now)) for item in (page.items if page else [])]
-    return render(request, "backoffice/news/list.html", {
-        "rows": rows, "total": page.total if page else None, "page_error": page_error,
-        "first_url": request.path if cursor else "",
-        "next_url": keyset_query({}, page.next_cursor) if page and page.next_cursor else "",
-    }, status=400 if page_error else 200)
+    rows = [(item, item.state(now)) for item in (pager.page.items if pager.page else [])]
+    return render(request, "backoffice/news/list.html", {"rows": rows, **pager.context}, status=pager.status)
 
 
 @publisher_required

@@ -26,7 +26,7 @@ from khaibao.cases.case_view import case_person
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, confirmed_post
-from khaibao.core.keyset import keyset_query
+from khaibao.core.keyset import keyset_pager
 from khaibao.venues import runs, selectors, services
 from khaibao.venues.models import VenueKind, VenueStatus
 from khaibao.venues.poster import poster_svg
@@ -61,22 +61,13 @@ def venues_index(request: SignedInRequest) -> HttpResponse:
     form = FilterForm(request.GET or None)
     data: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
     params = {name: data[name] for name in form.fields if data.get(name)}
-    cursor = request.GET.get("cursor") or None
-    try:
-        page = selectors.venues_for_official_page(
-            request.user, status=data.get("status", ""), kind=data.get("kind", ""), query=data.get("q", ""),
-            cursor=cursor, limit=VENUES_PAGE,
-        )
-    except ServiceError as exc:
-        page, error = None, exc.message
-    else:
-        error = ""
+    pager = keyset_pager(request, lambda cursor: selectors.venues_for_official_page(
+        request.user, status=data.get("status", ""), kind=data.get("kind", ""), query=data.get("q", ""),
+        cursor=cursor, limit=VENUES_PAGE,
+    ), params=params)
     return render(request, "backoffice/venues/list.html", {
-        "form": form, "venues": page.items if page else [], "total": page.total if page else None,
-        "page_error": error,
-        "first_url": keyset_query(params) if cursor else "",
-        "next_url": keyset_query(params, page.next_cursor) if page and page.next_cursor else "",
-    }, status=400 if error else 200)
+        "form": form, "venues": pager.page.items if pager.page else [], **pager.context,
+    }, status=pager.status)
 
 
 def _detail(request: SignedInRequest, venue: Any, *, case_form: CaseVisitForm | None = None, status: int = 200) -> HttpResponse:
@@ -202,22 +193,14 @@ def case_checkins(request: SignedInRequest, person_id: int) -> HttpResponse:
     at a time, and the venue exposures found for them — opening each page is audited
     ("person.checkins_view")."""
     person = case_person(request.user, person_id, purpose="checkins_view", ip=client_ip(request))
-    cursor = request.GET.get("cursor") or None
-    try:
-        page = selectors.person_checkins_page(person.pk, cursor=cursor, limit=CASE_CHECKINS_PAGE)
-    except ServiceError as exc:
-        page, error = None, exc.message
-    else:
-        error = ""
+    pager = keyset_pager(request, lambda cursor: selectors.person_checkins_page(
+        person.pk, cursor=cursor, limit=CASE_CHECKINS_PAGE))
     return render(request, "backoffice/venues/case_checkins.html", {
-        "person": person, "rows": page.rows if page else [], "total": page.total if page else None,
-        "page_error": error,
-        "first_url": request.path if cursor else "",
-        "next_url": keyset_query({}, page.next_cursor) if page and page.next_cursor else "",
+        "person": person, "rows": pager.page.rows if pager.page else [], **pager.context,
         "exposures": selectors.exposures_of(person.pk),
         "before": int(CASE_VISIT_BEFORE.total_seconds() // 60), "after": int(CASE_VISIT_AFTER.total_seconds() // 3600),
         "checkin_keep_days": settings.VENUE_CHECKIN_KEEP_DAYS,
-    }, status=400 if error else 200)
+    }, status=pager.status)
 
 
 @official_required

@@ -26,7 +26,7 @@ from khaibao.accounts.models import Role, ScopeLevel
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, confirmed_post
-from khaibao.core.keyset import keyset_query
+from khaibao.core.keyset import keyset_pager
 from khaibao.monitoring.selectors import volunteer_assisted
 from khaibao.orgs import volunteers as appointments
 from khaibao.people.models import VolunteerAppointment
@@ -93,19 +93,13 @@ def volunteers(request: SignedInRequest) -> HttpResponse:
         else:
             messages.success(request, _("The volunteer was appointed."))
             return redirect("backoffice:volunteers")
-    cursor = request.GET.get("cursor") or None
-    page_error = ""
-    try:
-        page = appointments.appointments_page(user, cursor=cursor, limit=APPOINTMENTS_PAGE)
-    except ServiceError as exc:
-        page, page_error = None, exc.message
-    status = 400 if form.errors or page_error else 200
+    pager = keyset_pager(request, lambda cursor: appointments.appointments_page(
+        user, cursor=cursor, limit=APPOINTMENTS_PAGE))
     return render(request, "backoffice/volunteers/index.html", {
-        "form": form, "appointments": [appointments.appointment_dict(a) for a in page.items] if page else [],
-        "total": page.total if page else None, "page_error": page_error,
-        "first_url": request.path if cursor else "",
-        "next_url": keyset_query({}, page.next_cursor) if page and page.next_cursor else "",
-    }, status=status)
+        "form": form,
+        "appointments": [appointments.appointment_dict(a) for a in pager.page.items] if pager.page else [],
+        **pager.context,
+    }, status=400 if form.errors else pager.status)
 
 
 def _revoke_consequences(appointment: VolunteerAppointment, name: str) -> list[str]:

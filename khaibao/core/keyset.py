@@ -11,12 +11,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import reduce
 from operator import or_
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import urlencode
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -137,3 +137,45 @@ def keyset_query(params: Mapping[str, Any], cursor: str | None = None, *, name: 
     if cursor:
         query[name] = cursor
     return "?" + urlencode(query)
+
+
+class _Paged(Protocol):
+    @property
+    def next_cursor(self) -> str | None: ...
+
+    @property
+    def total(self) -> int | None: ...
+
+
+P = TypeVar("P", bound=_Paged)
+
+
+@dataclass(frozen=True)
+class Pager(Generic[P]):
+    """A page of a list for a template: the page (None when its link was damaged), what the
+    pager links need (`total`, `page_error`, `first_url`, `next_url`) and the answer's status."""
+
+    page: P | None
+    context: dict[str, Any]
+    status: int
+
+
+def keyset_pager(request: Any, fetch: Callable[[str | None], P], *, params: Mapping[str, Any] | None = None) -> Pager[P]:
+    """Fetch the page the request's `cursor` names; a damaged cursor gives no page, the keyset's
+    message and 400 (the page then offers the first page). `params`: the list's filters, kept
+    in the links."""
+    cursor = request.GET.get("cursor") or None
+    params = params or {}
+    try:
+        page = fetch(cursor)
+    except ServiceError as exc:
+        return Pager(None, {"total": None, "page_error": exc.message, "first_url": _first(request, params),
+                            "next_url": ""}, 400)
+    return Pager(page, {
+        "total": page.total, "page_error": "", "first_url": _first(request, params) if cursor else "",
+        "next_url": keyset_query(params, page.next_cursor) if page.next_cursor else "",
+    }, 200)
+
+
+def _first(request: Any, params: Mapping[str, Any]) -> str:
+    return keyset_query(params) if params else request.path

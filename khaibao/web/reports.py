@@ -27,7 +27,7 @@ from khaibao.accounts.models import Account
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, mark_rate_limited
-from khaibao.core.keyset import keyset_query
+from khaibao.core.keyset import keyset_pager
 from khaibao.places import selectors as places
 from khaibao.reports import pow as proof_of_work
 from khaibao.reports import selectors, services
@@ -217,18 +217,11 @@ REPORTS_PAGE = 50
 @citizen_required
 @require_GET
 def reports_mine(request: SignedInRequest) -> HttpResponse:
-    cursor = request.GET.get("cursor") or None
-    page_error = ""
-    try:
-        page = selectors.reports_of_reporter_page(request.user, cursor=cursor, limit=REPORTS_PAGE)
-    except ServiceError as exc:
-        page, page_error = None, exc.message
+    pager = keyset_pager(request, lambda cursor: selectors.reports_of_reporter_page(
+        request.user, cursor=cursor, limit=REPORTS_PAGE))
     return render(request, "web/reports/list.html", {
-        "reports": page.items if page else [], "now": timezone.now(),
-        "total": page.total if page else None, "page_error": page_error,
-        "first_url": request.path if cursor else "",
-        "next_url": keyset_query({}, page.next_cursor) if page and page.next_cursor else "",
-    }, status=400 if page_error else 200)
+        "reports": pager.page.items if pager.page else [], "now": timezone.now(), **pager.context,
+    }, status=pager.status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -27,7 +27,7 @@ from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, confirmed_post, mark_rate_limited
-from khaibao.core.keyset import keyset_query
+from khaibao.core.keyset import keyset_pager
 from khaibao.core.params import positive_id
 from khaibao.venues import selectors, services
 from khaibao.venues.forms import VenueForm
@@ -123,21 +123,14 @@ def _done_row(request: SignedInRequest, rows: list[selectors.CheckInRow], done: 
 @citizen_required
 @require_GET
 def checkins_mine(request: SignedInRequest) -> HttpResponse:
-    cursor = request.GET.get("cursor") or None
-    page_error = ""
-    try:
-        page = selectors.checkins_for_account(request.user, cursor=cursor, limit=CHECKINS_PAGE)
-    except ServiceError as exc:
-        page, page_error = None, exc.message
-    rows = page.rows if page else []
+    pager = keyset_pager(request, lambda cursor: selectors.checkins_for_account(
+        request.user, cursor=cursor, limit=CHECKINS_PAGE))
+    rows = pager.page.rows if pager.page else []
     return render(request, "web/venues/checkins.html", {
         "rows": rows, "done": _done_row(request, rows, request.GET.get("done", "")),
         "exposures": selectors.exposures_for_account(request.user),
-        "checkin_keep_days": settings.VENUE_CHECKIN_KEEP_DAYS,
-        "total": page.total if page else None, "page_error": page_error,
-        "first_url": request.path if cursor else "",
-        "next_url": keyset_query({}, page.next_cursor) if page and page.next_cursor else "",
-    }, status=400 if page_error else 200)
+        "checkin_keep_days": settings.VENUE_CHECKIN_KEEP_DAYS, **pager.context,
+    }, status=pager.status)
 
 
 @citizen_required
@@ -193,17 +186,11 @@ VENUES_PAGE = 50
 @citizen_required
 @require_GET
 def venues_mine(request: SignedInRequest) -> HttpResponse:
-    cursor = request.GET.get("cursor") or None
-    page_error = ""
-    try:
-        page = selectors.venues_run_by_page(request.user, cursor=cursor, limit=VENUES_PAGE)
-    except ServiceError as exc:
-        page, page_error = None, exc.message
+    pager = keyset_pager(request, lambda cursor: selectors.venues_run_by_page(
+        request.user, cursor=cursor, limit=VENUES_PAGE))
     return render(request, "web/venues/list.html", {
-        "venues": page.items if page else [], "total": page.total if page else None, "page_error": page_error,
-        "first_url": request.path if cursor else "",
-        "next_url": keyset_query({}, page.next_cursor) if page and page.next_cursor else "",
-    }, status=400 if page_error else 200)
+        "venues": pager.page.items if pager.page else [], **pager.context,
+    }, status=pager.status)
 
 
 @citizen_required

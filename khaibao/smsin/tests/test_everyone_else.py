@@ -87,7 +87,7 @@ def test_it_counts_an_sms_person_in_their_organisations_compliance(world: Any, g
     # declaration form: SMS carries the daily update, not the declaration (docs/sms.md).
     assert (mine["declared_since_start"], mine["updated_today"]) == (False, True)
     assert set(mine) == {
-        "id", "full_name", "unit_code", "unit_name", "membership", "declared_since_start", "updated_today",
+        "id", "full_name", "unit_code", "unit_name", "membership", "membership_label", "declared_since_start", "updated_today",
         "last_update_date", "last_reminded_on",
     }
     assert mine["membership"] == "confirmed"
