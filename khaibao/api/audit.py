@@ -12,13 +12,14 @@ from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut
 from khaibao.audit import labels
 from khaibao.core.errors import ServiceError
+from khaibao.core.params import ID_MAX
 from khaibao.privacy import audit_trail as selectors
 
 router = Router(tags=["audit"])
 
 
 class AuditQuery(Schema):
-    person_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    person_id: int | None = Field(None, ge=1, le=ID_MAX)
     actor: str = Field("", max_length=150, description="username or account id")
     action: str = Field("", max_length=100, description='exact, or a prefix ending in "." (e.g. "person.")')
     category: str = Field(
@@ -26,7 +27,7 @@ class AuditQuery(Schema):
     )
     date_from: date | None = Field(None, description="first local day (Asia/Ho_Chi_Minh), inclusive")
     date_to: date | None = Field(None, description="last local day, inclusive")
-    before: int | None = Field(None, ge=1, le=2**63 - 1, description="next_before of the previous page")
+    before: int | None = Field(None, ge=1, le=ID_MAX, description="next_before of the previous page")
 
 
 class AuditEventOut(Schema):

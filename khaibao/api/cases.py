@@ -22,6 +22,7 @@ from khaibao.cases.officials import require_official
 from khaibao.cases.triage import PAGE_DEFAULT, PAGE_MAX, triage_filters_parse, triage_queue, triage_row_dict
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
+from khaibao.core.params import ID_MAX
 from khaibao.people.limits import household_limit_raise
 
 router = Router(tags=["triage and cases"])
@@ -90,7 +91,7 @@ class ActionBody(StrictSchema):
 class AssignBody(StrictSchema):
     """`assignee_id`: an official of your jurisdiction; leave it out to take the case yourself."""
 
-    assignee_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    assignee_id: int | None = Field(None, ge=1, le=ID_MAX)
 
 
 class RevealBody(StrictSchema):

@@ -24,6 +24,7 @@ from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
+from khaibao.core.params import id_in_range
 from khaibao.orgs import access, members, selectors
 from khaibao.orgs.compliance import membership_label, membership_of
 from khaibao.orgs.models import Member
@@ -60,7 +61,7 @@ def _citizen(request: AuthedRequest) -> Any:
 
 
 def _member(request: AuthedRequest, member_id: int) -> Member:
-    if member_id <= 0 or member_id >= 2**63:
+    if not id_in_range(member_id):
         raise Http404
     return access.access_membership_for_citizen(_citizen(request), member_id)
 

@@ -19,6 +19,7 @@ from khaibao.accounts.models import Account
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.http import client_ip
+from khaibao.core.params import ID_MAX
 from khaibao.notifications import preferences, selectors, services
 from khaibao.notifications.channels import webpush_configured
 from khaibao.notifications.labels import notification_kind_label
@@ -48,7 +49,7 @@ class InboxOut(Schema):
 
 
 class InboxQuery(Schema):
-    before: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    before: int | None = Field(default=None, ge=1, le=ID_MAX)
     limit: int = Field(default=20, ge=1, le=selectors.INBOX_PAGE_MAX)
 
 

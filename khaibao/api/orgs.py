@@ -20,6 +20,7 @@ from khaibao.api.idempotency import idempotency_key
 from khaibao.api.schemas import ApiDate, ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip, csv_attachment
+from khaibao.core.params import ID_MAX, id_in_range
 from khaibao.exports.responses import export_outcome_response
 from khaibao.orgs import access, chase, compliance, members, reminders, selectors, services
 from khaibao.orgs.models import Campaign, OrgUnit, ReminderPolicy
@@ -250,7 +251,7 @@ class ComplianceOut(Schema):
 class MembersQuery(Schema):
     status: Literal["not_declared", "not_updated_today", "awaiting_confirmation", "declined", "reminded_today"] | None = None
     campaign: int | None = None
-    after: int = Field(0, ge=0, lt=2**63, description="keyset: the last member id of the previous page")
+    after: int = Field(0, ge=0, le=ID_MAX, description="keyset: the last member id of the previous page")
     limit: int = Field(50, ge=1, le=compliance.MEMBERS_PAGE_MAX)
 
 
@@ -275,7 +276,7 @@ class MembersOut(Schema):
 def _unit_and_campaign(request: AuthedRequest, unit_id: int, campaign_id: int | None) -> tuple[Any, Any]:
     user = request.auth
     compliance.require_org_admin(user)
-    if unit_id <= 0 or unit_id >= 2**63:
+    if not id_in_range(unit_id):
         raise Http404
     unit = access.access_unit_for_user(user, unit_id)
     campaign = compliance.pick_campaign(compliance.campaigns_for_unit(unit), campaign_id)

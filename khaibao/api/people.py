@@ -28,6 +28,7 @@ from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ApiDate, ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
+from khaibao.core.params import id_in_range
 from khaibao.people import households, selectors
 from khaibao.people import validators as v
 from khaibao.people.access import access_person_for_declarer
@@ -37,7 +38,6 @@ router = Router(tags=["people"])
 SexIn = Literal["male", "female", "other"]
 RelationIn = Literal["self", "spouse", "child", "parent", "grandparent", "sibling", "other"]
 # Beyond a 64-bit integer the database cannot even compare: answer 404 instead of failing.
-_MAX_ID = 2**63 - 1
 
 
 def _rule(fn: Callable[..., Any], value: Any, **kw: Any) -> Any:
@@ -150,7 +150,7 @@ def _citizen(request: AuthedRequest) -> Account:
 
 
 def _person(request: AuthedRequest, person_id: int) -> Any:
-    if not 0 < person_id <= _MAX_ID:
+    if not id_in_range(person_id):
         raise Http404
     return access_person_for_declarer(request.auth, person_id)
 

@@ -23,6 +23,7 @@ from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ApiDate, ErrorOut, StrictSchema, keyset_headers
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
+from khaibao.core.params import id_in_range
 from khaibao.people import break_glass
 from khaibao.people.access import access_person_for_user
 from khaibao.people.models import Person
@@ -31,7 +32,6 @@ from khaibao.tracing import selectors, services
 router = Router(tags=["contact tracing"])
 break_glass_router = Router(tags=["break the glass"])
 
-_MAX_ID = 2**63 - 1
 KindIn = Literal["household", "workplace", "close", "unmasked", "care_without_ppe", "other"]
 
 
@@ -44,7 +44,7 @@ def _official(request: AuthedRequest) -> Account:
 
 def _case(request: AuthedRequest, person_id: int, purpose: str) -> Person:
     official = _official(request)
-    if not 0 < person_id <= _MAX_ID:
+    if not id_in_range(person_id):
         raise Http404
     return access_person_for_user(official, person_id, purpose=purpose, ip=client_ip(request))
 
@@ -175,7 +175,7 @@ class ReviewIn(StrictSchema):
 def break_glass_review_list(request: AuthedRequest, before: int | None = None) -> list[break_glass.GrantRow]:
     """Unreviewed grants, newest first (national officials only); page with `before=<last id>`."""
     official = _official(request)
-    if before is not None and not 0 < before <= _MAX_ID:
+    if before is not None and not id_in_range(before):
         before = None
     return break_glass.grants_to_review(actor=official, before=before)
 
@@ -191,7 +191,7 @@ class ReviewedOut(Schema):
 def break_glass_review(request: AuthedRequest, grant_id: int, data: ReviewIn) -> dict[str, Any]:
     """Mark a grant reviewed, with an optional note (national officials only)."""
     official = _official(request)
-    if not 0 < grant_id <= _MAX_ID:
+    if not id_in_range(grant_id):
         raise Http404
     grant = break_glass.break_glass_review(actor=official, grant_id=grant_id, note=data.note, ip=client_ip(request))
     return {

@@ -18,12 +18,11 @@ from khaibao.backoffice.permissions import staff_passes
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import date_filter_field, date_range_check
 from khaibao.core.http import client_ip
-from khaibao.core.params import positive_id
+from khaibao.core.params import ID_MAX, positive_id
 from khaibao.privacy import audit_trail as selectors
 from khaibao.privacy.audit_trail import audit_trail_export
 
 dpo_required = staff_passes(selectors.may_read_audit)
-
 
 
 def _category_choices() -> list[tuple[str, Any]]:
@@ -40,7 +39,7 @@ def _action_choices() -> list[tuple[Any, Any]]:
 
 
 class AuditSearchForm(forms.Form):
-    person = forms.IntegerField(label=gettext_lazy("Person id"), required=False, min_value=1, max_value=2**63 - 1)
+    person = forms.IntegerField(label=gettext_lazy("Person id"), required=False, min_value=1, max_value=ID_MAX)
     actor = forms.CharField(label=gettext_lazy("Actor (username or account id)"), required=False, max_length=150)
     category = forms.ChoiceField(label=gettext_lazy("Action category"), required=False, choices=_category_choices)
     action = forms.ChoiceField(label=gettext_lazy("Action"), required=False, choices=_action_choices)

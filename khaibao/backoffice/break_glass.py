@@ -18,7 +18,7 @@ from khaibao.backoffice.tracing import case_url
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
-from khaibao.core.params import positive_id
+from khaibao.core.params import ID_MAX, positive_id
 from khaibao.people import break_glass
 
 
@@ -34,7 +34,7 @@ class SearchForm(forms.Form):
 
 
 class OpenForm(SearchForm):
-    person_id = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+    person_id = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput)
     reason = forms.CharField(
         label=gettext_lazy("Why do you need to open this person's record?"),
         help_text=gettext_lazy(
@@ -109,7 +109,7 @@ def search(request: SignedInRequest) -> HttpResponse:
 
 
 class ReviewForm(forms.Form):
-    grant_id = forms.IntegerField(min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+    grant_id = forms.IntegerField(min_value=1, max_value=ID_MAX, widget=forms.HiddenInput)
     note = forms.CharField(
         label=gettext_lazy("Review note (optional)"), max_length=break_glass.NOTE_MAX, required=False,
         widget=forms.TextInput(),

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
-from khaibao.core.params import positive_id
+from khaibao.core.params import ID_MAX, id_in_range, positive_id
 from khaibao.exports import selectors as export_selectors
 from khaibao.exports import services as export_services
 from khaibao.exports.models import Format, Kind, Status
@@ -63,8 +63,8 @@ class MembersForm(forms.Form):
             ("reminded_today", gettext_lazy("Reminded today")),
         ],
     )
-    campaign = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
-    after = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0, max_value=2**63 - 1)
+    campaign = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=ID_MAX)
+    after = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0, max_value=ID_MAX)
 
 
 class ChaseForm(forms.Form):
@@ -73,7 +73,7 @@ class ChaseForm(forms.Form):
         choices=list(chase.CHASE_STATUSES.items()),
     )
     format = forms.ChoiceField(label=gettext_lazy("File format"), choices=Format.choices, initial=Format.CSV)
-    campaign = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
+    campaign = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=ID_MAX)
 
 
 def _unit(request: HttpRequest, unit_id: int | None) -> OrgUnit:
@@ -84,7 +84,7 @@ def _unit(request: HttpRequest, unit_id: int | None) -> OrgUnit:
         raise PermissionDenied from exc
     if unit_id is None:
         unit_id = user.org_unit_id
-    if unit_id is None or unit_id <= 0 or unit_id >= 2**63:
+    if unit_id is None or not id_in_range(unit_id):
         raise Http404
     return access_unit_for_user(user, unit_id)
 
@@ -240,7 +240,6 @@ def export(request: SignedInRequest, unit_id: int) -> HttpResponse | StreamingHt
     response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
     response["Cache-Control"] = "no-store"
     return response
-
 
 
 @login_required(login_url="backoffice:sign_in")

@@ -14,14 +14,11 @@ from khaibao.backoffice.permissions import official_required
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
+from khaibao.core.params import id_in_range
 from khaibao.people.access import access_person_for_user
 from khaibao.people.models import Person
 from khaibao.tracing import selectors, services
 from khaibao.tracing.forms import ContactForm
-
-_MAX_ID = 2**63 - 1
-
-
 
 
 def case_url(person: Person) -> str:
@@ -36,7 +33,7 @@ def case_url(person: Person) -> str:
 @require_http_methods(["GET", "POST"])
 def case_contacts(request: SignedInRequest, person_id: int) -> HttpResponse:
     """The contacts of a case (GET) and registering one (POST, then back to the case view)."""
-    if not 0 < person_id <= _MAX_ID:
+    if not id_in_range(person_id):
         raise Http404
     posting = request.method == "POST"
     person = access_person_for_user(

@@ -29,6 +29,7 @@ from khaibao.cases.services import lost_after_days
 from khaibao.cases.triage import followup_marks, level_fields
 from khaibao.core.errors import ServiceError
 from khaibao.core.keyset import KeysetPage, keyset_page
+from khaibao.core.params import id_in_range
 from khaibao.declarations import answer_labels
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.selectors import declaration_dict
@@ -117,7 +118,7 @@ def case_person(user: Any, person_id: int, *, purpose: str = "case_view", ip: st
     """The person behind a case, for an official of their jurisdiction — audited access
     (who, whom, when, IP) with `purpose`; 403 for non-officials, 404 for others' people."""
     require_official(user)
-    if not 0 < person_id <= 2**63 - 1:
+    if not id_in_range(person_id):
         raise Http404
     return access_person_for_user(user, person_id, purpose=purpose, ip=ip)
 

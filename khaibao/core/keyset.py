@@ -26,12 +26,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khaibao.core.errors import ServiceError
+from khaibao.core.params import ID_MAX
 
 T = TypeVar("T", bound=models.Model)
 
 # A cursor holds one value per ordering column: a few names and dates, never this long.
 _MAX_CURSOR = 1000
-_MAX_INT = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def _decode(cursor: str, keys: list[tuple[models.Field[Any, Any], bool]]) -> lis
             raise bad from None
         if isinstance(value, datetime) and timezone.is_naive(value):
             raise bad
-        if isinstance(value, int) and abs(value) > _MAX_INT:
+        if isinstance(value, int) and abs(value) > ID_MAX:
             raise bad
         values.append(value)
     return values

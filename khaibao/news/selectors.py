@@ -15,12 +15,12 @@ from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account, Role, ScopeLevel
 from khaibao.core.errors import ServiceError
+from khaibao.core.params import id_in_range
 from khaibao.news.models import Announcement
 from khaibao.people.models import HouseholdMembership
 from khaibao.places.models import Province
 
 # Beyond a 64-bit integer the database cannot even compare: answer 404 instead of failing.
-_MAX_ID = 2**63 - 1
 
 
 def _published_q(now: datetime) -> Q:
@@ -62,7 +62,7 @@ def _decode_cursor(cursor: str) -> tuple[bool, datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         pinned, at, pk = raw.split("|")
         when = datetime.fromisoformat(at)
-        if pinned not in {"0", "1"} or timezone.is_naive(when) or not 0 < int(pk) <= _MAX_ID:
+        if pinned not in {"0", "1"} or timezone.is_naive(when) or not id_in_range(int(pk)):
             raise ValueError(raw)
         return pinned == "1", when, int(pk)
     except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
@@ -89,7 +89,7 @@ def news_feed_page(
 
 def news_get_published(announcement_id: int) -> Announcement:
     """A published, unexpired item of any audience, else Http404 (scheduled and withdrawn look missing)."""
-    if not 0 < announcement_id <= _MAX_ID:
+    if not id_in_range(announcement_id):
         raise Http404
     item = (
         Announcement.objects.filter(_published_q(timezone.now()), pk=announcement_id)
@@ -105,7 +105,7 @@ def province_for_feed(code: int | None) -> Province | None:
     """The province a feed is asked for; ServiceError on an unknown code."""
     if code is None:
         return None
-    province = Province.objects.filter(pk=code).first() if 0 < code <= _MAX_ID else None
+    province = Province.objects.filter(pk=code).first() if id_in_range(code) else None
     if province is None:
         message = _("Unknown province code.")
         raise ServiceError(message, code="invalid", fields={"province": message})
@@ -172,7 +172,7 @@ def news_editable(account: Account) -> QuerySet[Announcement]:
 
 def access_announcement_for_editor(account: Account, announcement_id: int) -> Announcement:
     """An item `account` may edit, else Http404 — the same answer for missing and not-yours."""
-    if not 0 < announcement_id <= _MAX_ID:
+    if not id_in_range(announcement_id):
         raise Http404
     item = news_editable(account).filter(pk=announcement_id).first()
     if item is None:

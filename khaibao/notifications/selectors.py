@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from khaibao.accounts.models import Account
+from khaibao.core.params import id_in_range
 from khaibao.notifications.models import Delivery, DeliveryStatus, Notification
 from khaibao.people.models import Person
 
@@ -39,7 +40,7 @@ def unread_count(account: Account) -> int:
 
 def notification_for_account(account: Account, notification_id: int) -> Notification:
     """One of the account's notifications, else Http404 — the same for missing and another's."""
-    if notification_id <= 0 or notification_id >= 2**63:
+    if not id_in_range(notification_id):
         raise Http404
     notification = Notification.objects.filter(account=account, pk=notification_id).first()
     if notification is None:

@@ -25,6 +25,7 @@ from khaibao.accounts.phones import phone_index
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import RateLimited, ServiceError
 from khaibao.core.keyset import KeysetPage, keyset_page
+from khaibao.core.params import id_in_range
 from khaibao.orgs.access import subtree_q
 from khaibao.orgs.models import OrgUnit
 from khaibao.people import validators as v
@@ -60,7 +61,7 @@ def appointments_page(user: Any, *, cursor: str | None = None, limit: int = 200)
 
 def access_appointment(user: Any, appointment_id: int) -> VolunteerAppointment:
     """An appointment `user` manages, else Http404."""
-    if not 0 < appointment_id <= 2**63 - 1:
+    if not id_in_range(appointment_id):
         raise Http404
     appointment = appointments_visible_to(user).filter(pk=appointment_id).first()
     if appointment is None:

@@ -24,7 +24,7 @@ from khaibao.accounts.models import Role
 from khaibao.audit.lists import audit_list_shown
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
-from khaibao.core.params import ID_MAX, positive_id
+from khaibao.core.params import ID_MAX, id_in_range, positive_id
 from khaibao.people.access import access_person_for_user, jurisdiction_q
 from khaibao.people.models import IdNumberReview, IdNumberReviewOutcome, Person
 
@@ -142,7 +142,7 @@ def id_number_review_detail(user: Any, review_id: int, *, ip: str = "") -> Revie
 def id_number_review_resolve(*, actor: Any, review_id: int, outcome: str, ip: str = "") -> IdNumberReview:
     """Settle an open review of `actor`'s jurisdiction (404 otherwise, alike for missing)."""
     official = _official(actor)
-    if not 0 < review_id <= 2**63 - 1:
+    if not id_in_range(review_id):
         raise Http404
     if outcome not in IdNumberReviewOutcome.values:
         message = _("Choose what the review found.")

@@ -17,6 +17,7 @@ from khaibao.accounts.one_time_codes import codes_live
 from khaibao.cases.citizen_view import result_label
 from khaibao.cases.models import FollowUpCase
 from khaibao.core.keyset import KeysetPage, keyset_page
+from khaibao.core.params import id_in_range
 from khaibao.declarations.answer_labels import answers_labels, place_names, symptom_items
 from khaibao.declarations.models import Declaration, DeclaredAs
 from khaibao.declarations.models import Kind as DeclarationKind
@@ -343,7 +344,7 @@ def includes_self(account: Account, person_ids: Iterable[int]) -> bool:
 
 def erasure_code_for_account(*, account: Account, code_id: int) -> ErasureCode | None:
     """`account`'s still usable erasure code `code_id`, or None (missing, used, expired, not theirs)."""
-    if not 0 < code_id <= 2**63 - 1:
+    if not id_in_range(code_id):
         return None
     return codes_live(ErasureCode.objects.filter(pk=code_id, account=account)).first()
 

@@ -23,6 +23,7 @@ from khaibao.accounts.one_time_codes import code_clean, code_issue, code_redeem,
 from khaibao.accounts.sms import send_sms
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
+from khaibao.core.params import id_in_range
 from khaibao.people.access import household_people
 from khaibao.people.models import HouseholdMembership, Relation
 from khaibao.privacy import erasure as erasing
@@ -106,7 +107,7 @@ def erasure_confirm(*, actor: Account, code_id: int, code: str, ip: str = "") ->
     for the account it was sent to, within its TTL.
     """
     code = code_clean(code)
-    if not 0 < code_id <= 2**63 - 1:
+    if not id_in_range(code_id):
         raise code_refused()
     challenge = code_redeem(
         ErasureCode.objects.filter(pk=code_id, account=actor), key=_code_key(actor), purpose=CODE_PURPOSE,

@@ -14,11 +14,10 @@ from django.utils import timezone
 
 from khaibao.accounts.models import Account, Role
 from khaibao.core.keyset import KeysetPage, keyset_page
+from khaibao.core.params import id_in_range
 from khaibao.people.access import household_people, jurisdiction_q, visible_people
 from khaibao.venues.models import CheckIn, Venue, VenueExposure, VenueKind, VenueStatus
 from khaibao.venues.sealing import venue_index, venue_unseal
-
-_MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,7 @@ def checkins_for_account(
 
 def checkin_for_account(account: Account, checkin_id: int) -> CheckIn:
     """One check-in of `account`'s household, or 404 (the same for missing and not theirs)."""
-    if account.role != Role.CITIZEN or not 0 < checkin_id <= _MAX_ID:
+    if account.role != Role.CITIZEN or not id_in_range(checkin_id):
         raise Http404
     checkin = CheckIn.objects.filter(pk=checkin_id, person__in=visible_people(account).values("pk")).first()
     if checkin is None:
@@ -119,7 +118,7 @@ def person_checkins_page(
 
 def person_checkin_venue(person_id: int, checkin_id: int) -> tuple[CheckIn, Venue]:
     """One check-in of a person (already fetched through the access layer) and its venue, or 404."""
-    checkin = CheckIn.objects.filter(pk=checkin_id, person_id=person_id).first() if 0 < checkin_id <= _MAX_ID else None
+    checkin = CheckIn.objects.filter(pk=checkin_id, person_id=person_id).first() if id_in_range(checkin_id) else None
     venue = Venue.objects.filter(pk=venue_unseal(checkin.venue_sealed)).first() if checkin else None
     if checkin is None or venue is None:
         raise Http404
@@ -153,7 +152,7 @@ def venues_run_by_page(account: Account, *, cursor: str | None = None, limit: in
 
 def venue_for_operator(account: Account, venue_id: int) -> Venue:
     """A venue `account` runs, or 404."""
-    if not 0 < venue_id <= _MAX_ID or account.role not in (Role.CITIZEN, Role.ORG_ADMIN):
+    if not id_in_range(venue_id) or account.role not in (Role.CITIZEN, Role.ORG_ADMIN):
         raise Http404
     venue = venues_run_by(account).filter(pk=venue_id).first()
     if venue is None:
@@ -193,7 +192,7 @@ def venues_for_official_page(
 
 def venue_for_official(account: Account, venue_id: int) -> Venue:
     """A venue of the official's jurisdiction, or 404."""
-    if not 0 < venue_id <= _MAX_ID:
+    if not id_in_range(venue_id):
         raise Http404
     venue = venues_for_official(account).filter(pk=venue_id).first()
     if venue is None:

@@ -24,6 +24,7 @@ from khaibao.audit.labels import object_type_of
 from khaibao.audit.services import audit_event, audit_record
 from khaibao.core import rowsql
 from khaibao.core.errors import RateLimited, ServiceError
+from khaibao.core.params import id_in_range
 from khaibao.people.access import access_person_for_declarer
 from khaibao.people.households import owner_self_person
 from khaibao.places.models import Ward
@@ -37,7 +38,6 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
 # A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=2)
-_MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -216,7 +216,7 @@ def checkin_create(
         day=timezone.localdate(at), via=via, created_at=now,
     )
     repeat = timedelta(minutes=settings.VENUE_CHECKIN_REPEAT_MINUTES)
-    if statements.checkins_in_one_statement() and all(0 < pid <= _MAX_ID for pid in ids):
+    if statements.checkins_in_one_statement() and all(id_in_range(pid) for pid in ids):
         event = audit_event(actor=actor, action="checkin.create", ip=ip, data={"via": via})
         event.object_type = object_type_of(template)
         written = statements.checkin_write(

@@ -31,6 +31,7 @@ from khaibao.accounts.models import Account
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, confirmed_post
+from khaibao.core.params import id_in_range
 from khaibao.people import households, selectors
 from khaibao.people import validators as v
 from khaibao.people.access import access_person_for_declarer
@@ -151,7 +152,7 @@ class PersonForm(forms.Form):
 
 def _person(request: HttpRequest, person_id: int) -> Person:
     # Beyond a 64-bit integer the database cannot even compare: the same 404 as "not yours".
-    if not 0 < person_id <= 2**63 - 1:
+    if not id_in_range(person_id):
         raise Http404
     return access_person_for_declarer(request.user, person_id)
 
