@@ -122,7 +122,7 @@ def _midnight(day: date) -> datetime:
 def subject_requests(*, user: Any, filters: RequestFilters | None = None) -> list[SubjectRequest]:
     """The data-subject requests received, newest first (at most LIMIT: the first page of
     `subject_requests_page`). Data-protection officer only, else PermissionDenied."""
-    return subject_requests_page(user=user, filters=filters, limit=LIMIT).items
+    return subject_requests_page(user=user, filters=filters, limit=LIMIT, count=False).items
 
 
 # A page's cursor holds one keyset cursor per source (core/keyset.py), erasures then audit events,
@@ -132,12 +132,14 @@ _CURSOR_JOIN, _SOURCE_DONE = ".", "~"
 
 
 def subject_requests_page(
-    *, user: Any, filters: RequestFilters | None = None, cursor: str | None = None, limit: int = LIMIT
+    *, user: Any, filters: RequestFilters | None = None, cursor: str | None = None, limit: int = LIMIT,
+    count: bool = True,
 ) -> KeysetPage[Any]:
     """The data-subject requests received (`SubjectRequest` items), newest first, each with its
     due time (received + 72 h) and status: a keyset page of `limit` after `cursor` (the previous
     page's `next_cursor`; a damaged one is a ServiceError on "cursor"), and how many there are in
-    all with these filters. Data-protection officer only, else PermissionDenied."""
+    all with these filters (`count`: the two sources' COUNTs, None without). Data-protection officer
+    only, else PermissionDenied."""
     if not may_read_requests(user):
         raise PermissionDenied
     filters = filters or RequestFilters()
@@ -164,7 +166,7 @@ def subject_requests_page(
         erasures = erasures.filter(status=ErasureStatus.DONE)
     limit = max(1, int(limit))
     erasure_cursor, event_cursor = _split_cursor(cursor)
-    total = erasures.order_by().count() + events.order_by().count()
+    total = erasures.order_by().count() + events.order_by().count() if count else None
     erasure_page = _source_page(erasures, erasure_cursor, limit)
     event_page = _source_page(events, event_cursor, limit)
     # Newest first across both sources: the page is the newest `limit` of the two sources' pages.
