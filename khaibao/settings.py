@@ -312,9 +312,11 @@ RUSH_BATCH_SIZE = env_int("RUSH_BATCH_SIZE", 500)
 # The rush lane (api/rush.py): a marked daily update stored first in one statement before ninja;
 # RUSH_LANE=0 stores it first through the view instead (four statements and a transaction).
 RUSH_LANE = env_bool("RUSH_LANE", True)
-# The status lane (api/status_lane.py): the status read answered after the API's middleware but
-# before URL resolution and ninja; STATUS_LANE=0 sends it through ninja (the same answer, dearer).
+# The hot lane (api/hot_lane.py): the status read and the assessed daily update answered after the
+# API's middleware but before URL resolution and ninja; STATUS_LANE=0 / UPDATE_LANE=0 send that
+# route through ninja (the same answer, dearer).
 STATUS_LANE = env_bool("STATUS_LANE", True)
+UPDATE_LANE = env_bool("UPDATE_LANE", True)
 # Behind a trusted reverse proxy, the number of proxies whose X-Forwarded-For entries we trust.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 

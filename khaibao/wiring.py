@@ -102,9 +102,9 @@ API_MIDDLEWARE = [
     "khaibao.api.rush.RushStoreFirstMiddleware",
     "django.middleware.common.CommonMiddleware",
     "khaibao.api.idempotency.IdempotencyMiddleware",
-    # Last: the status read answered here without URL resolution nor ninja, by the view's own
-    # function (api/status_lane.py); anything else goes on to ninja.
-    "khaibao.api.status_lane.StatusReadMiddleware",
+    # Last: the status read and the daily update answered here without URL resolution nor ninja,
+    # by the views' own functions (api/hot_lane.py); anything else goes on to ninja.
+    "khaibao.api.hot_lane.HotLaneMiddleware",
 ]
 
 TEMPLATES = [

@@ -16,10 +16,11 @@ from django.core.signals import setting_changed
 from django.db import IntegrityError
 from django.db.models import Model
 from django.dispatch import receiver
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import get_script_prefix, reverse
 from ninja import Field, Router, Schema, Status
 
+from khaibao.accounts.models import Account
 from khaibao.api import rules
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.declarations import AssessmentOut, PlainOut, ReasonOut, RecommendationOut
@@ -170,33 +171,51 @@ def daily_update_put(
     """Daily update (cập nhật hằng ngày) for today or yesterday: 201 the first time, 200 when
     replaced, with its assessment. While the service is overloaded (rush mode): 202, stored, with
     `"assessment": {"status": "pending"}` and a `Location` to poll (GET) for the assessment."""
-    fields: dict[str, Any] = {
-        "actor": request.auth, "day": day, "symptoms": data.symptoms, "temperature": data.temperature,
-        "feeling": data.feeling, "ip": client_ip(request),
-    }
     if not rush_requested(request):
-        answered = _put_checked(request, person_id, fields)
-        if answered is not None:
-            return answered
+        return daily_update_answer(request, request.auth, person_id, day, data)
     declaring = access_declaring(request.auth, person_id)
     person = declaring.person
-    fields |= {"person": person, "declared_as": declaring.declared_as}
-    if rush_requested(request):
-        stored, _created = monitoring_services.daily_update_store(**fields)
-        response["Location"] = pending_location(person.pk, day)
-        response["Retry-After"] = pending_retry_after()
-        return Status(202, pending_answer(stored))
-    update, assessment, created = monitoring_services.daily_update_put(**fields)
+    stored, _created = monitoring_services.daily_update_store(
+        **_fields(request, request.auth, day, data), person=person, declared_as=declaring.declared_as
+    )
+    response["Location"] = pending_location(person.pk, day)
+    response["Retry-After"] = pending_retry_after()
+    return Status(202, pending_answer(stored))
+
+
+def daily_update_answer(
+    request: HttpRequest, account: Account, person_id: int, day: date, data: DailyUpdateBody
+) -> HttpResponse:
+    """The assessed daily update's answer (201 or 200) for `account` (the bearer token's): the view
+    above and the update lane before ninja (api/hot_lane.py) both answer with this, so they answer
+    alike. Errors are raised (ServiceError, Http404) for the API's handlers to answer."""
+    fields = _fields(request, account, day, data)
+    answered = _put_checked(request, account, person_id, fields)
+    if answered is not None:
+        return answered
+    declaring = access_declaring(account, person_id)
+    update, assessment, created = monitoring_services.daily_update_put(
+        **fields, person=declaring.person, declared_as=declaring.declared_as
+    )
     # Rendered without the schema's round trip (api.schemas.json_answer): built in DailyUpdateOut's order.
     return json_answer(request, _answer(update, assessment), status=201 if created else 200)
 
 
-def _put_checked(request: AuthedRequest, person_id: int, fields: dict[str, Any]) -> HttpResponse | None:
+def _fields(request: HttpRequest, account: Account, day: date, data: DailyUpdateBody) -> dict[str, Any]:
+    return {
+        "actor": account, "day": day, "symptoms": data.symptoms, "temperature": data.temperature,
+        "feeling": data.feeling, "ip": client_ip(request),
+    }
+
+
+def _put_checked(
+    request: HttpRequest, account: Account, person_id: int, fields: dict[str, Any]
+) -> HttpResponse | None:
     """A household owner's update (most of them) on PostgreSQL in one read and one write: the
     access check read with the assessment's inputs (`daily_update_put_checked`), the
     Idempotency-Key's answer written with the update. None: the usual way answers (a volunteer's
     delegation, a 404, a first assessment, SQLite), nothing having been written."""
-    access = household_declaring_sql(request.auth, person_id)
+    access = household_declaring_sql(account, person_id)
     if access is None or not monitoring_statements.writes_in_one_statement():
         return None
     claim = idempotency_claim(request)
@@ -213,7 +232,7 @@ def _put_checked(request: AuthedRequest, person_id: int, fields: dict[str, Any])
             record_from_written=_ANSWER_FROM_WRITTEN,
         )
     except ServiceError:
-        access_declaring(request.auth, person_id)  # someone they may not declare for: 404 before 400, as ever
+        access_declaring(account, person_id)  # someone they may not declare for: 404 before 400, as ever
         raise
     except IntegrityError:
         if claim is None:

@@ -289,7 +289,7 @@ def status_get(request: AuthedRequest, person_id: int) -> HttpResponse:
 
 def status_answer(request: HttpRequest, account: Account, person_id: int) -> HttpResponse:
     """The status read's answer for `account` (the bearer token's): the view above and the status
-    lane before ninja (api/status_lane.py) both answer with this, so they answer alike."""
+    hot lane before ninja (api/hot_lane.py) both answer with this, so they answer alike."""
     now = timezone.now()
     # Only the holder's side gets a short code (it is stored); officials just see the pass.
     holder = account.is_citizen

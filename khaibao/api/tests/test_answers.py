@@ -32,9 +32,11 @@ def _both(monkeypatch: Any, module: Any, send: Any) -> tuple[Any, Any]:
 
 @pytest.fixture
 def through_ninja(settings: Any) -> None:
-    # The schema's side is rendered by ninja's operation: the status lane (api/status_lane.py) stays
-    # out of it here; its answers are compared with ninja's in test_status_lane.py.
+    # The schema's side is rendered by ninja's operation: the hot lane (api/hot_lane.py) stays
+    # out of it here; its answers are compared with ninja's in test_hot_lane_status.py and
+    # test_hot_lane_update.py.
     settings.STATUS_LANE = False
+    settings.UPDATE_LANE = False
 
 
 @pytest.mark.parametrize("reader", ["lan", "ward_official"])
@@ -66,7 +68,7 @@ def test_a_status_read_before_any_declaration_answers_what_its_schema_renders(
 
 @pytest.mark.parametrize("symptoms", [[], ["fever", "cough"]])
 def test_the_daily_update_answers_what_its_schema_renders(
-    world: Any, api: Any, monkeypatch: Any, time_machine: Any, symptoms: list[str]
+    world: Any, api: Any, monkeypatch: Any, time_machine: Any, through_ninja: None, symptoms: list[str]
 ) -> None:
     time_machine.move_to("2026-03-02 09:00:00+07:00", tick=False)
     declare(api, world.lan, world.lan_self, "medium")

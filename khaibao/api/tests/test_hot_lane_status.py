@@ -1,4 +1,4 @@
-"""The status lane (api/status_lane.py) answers a status read as ninja's route does: the same status,
+"""The hot lane (api/hot_lane.py) answers a status read as ninja's route does: the same status,
 the same bytes, the same headers and the same audit events — for the household owner's one-statement
 read, the general route (an official, audited; a person not declared yet), the refusals (404, 401)
 and the requests it leaves to ninja (another method, a path ninja refuses).
