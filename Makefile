@@ -136,10 +136,11 @@ bench-pooler: $(STAMP)
 		--port 8766 --json var/bench/pooler.json || status=$$?; \
 	PGBOUNCER_PORT=$(PGBOUNCER_PORT) bash scripts/pgbouncer.sh stop; exit $$status
 
-## bench-rush: rush mode (decision D) at 3× and 10× the daily update's sustained rate, with its checks (RUSH_DB; bench/RESULTS.md, "Rush mode"); holds /tmp/kb-bench.lock
+## bench-rush: rush mode (decision D) at 3× and 10× the daily update's sustained rate, through nginx in front as in production (scripts/nginx-front.sh), with its checks (RUSH_DB; bench/RESULTS.md, "Rush mode"); holds /tmp/kb-bench.lock
 .PHONY: bench-rush
 RUSH_DB ?= postgres://root@127.0.0.1:5432/khaibao_rush
 bench-rush: $(STAMP)
+	@bash scripts/ensure-debian-packages.sh
 	flock /tmp/kb-bench.lock sh -c '$(PY) bench/generate.py --db $(RUSH_DB) --people 300000 --updates 750000 --days 7 --zones 200 \
 		&& $(PY) bench/tokens.py --db $(RUSH_DB) --owners 100000 --out var/bench/rush-tokens.json \
 		&& $(PY) bench/rush.py --db $(RUSH_DB) --tokens var/bench/rush-tokens.json --json var/bench/rush.json'

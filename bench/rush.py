@@ -17,6 +17,13 @@ rate, through a real HTTP server on 127.0.0.1, with the task worker assessing wh
 3. **Burst, 10×** for `--burst-seconds` (30): nothing answered but 2xx, 202 and 503 with
    Retry-After, and the same checks for what was acknowledged.
 
+The rush and the burst go through a reverse proxy, as production's requests do
+(docs/operations.md, "Overload"): nginx (scripts/nginx-front.sh) admits `--front-factor` (3.5)
+times the sustained rate to the app server and answers the rest itself with 503 + Retry-After.
+Without it (`--front-factor 0`) a 10× burst reaches Python whole: on this 2-core machine, shared
+with the client and PostgreSQL, granian cannot even take requests off the socket as fast as they
+come, and many wait past the client's 10 s (bench/RESULTS.md, "the eleventh pass").
+
 Bounded: about 3–4 minutes in all. Run it only under `flock /tmp/kb-bench.lock` (the Makefile does):
 the machine is shared, and every figure depends on what else runs — each report carries the load
 average before and after.
@@ -27,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -156,7 +164,7 @@ def check_assessed_once(db: str, outcomes: list[Outcome], started_at: datetime) 
             "assessment_rows_per_update": round(int(changes) / max(1, len(acked)), 3)}
 
 
-def phase(name: str, server: Server, data: dict[str, Any], args: argparse.Namespace, rate: float,
+def phase(name: str, port: int, data: dict[str, Any], args: argparse.Namespace, rate: float,
           seconds: float, seed: int, used: set[int]) -> dict[str, Any]:
     """One phase at `rate`. `used`: people an earlier phase sent today's update for, left out (and
     this phase's added): a second update of the same (person, day) would be a second acknowledged
@@ -170,7 +178,7 @@ def phase(name: str, server: Server, data: dict[str, Any], args: argparse.Namesp
         # Checked before sending: running out mid-phase would leave requests of a closed session.
         raise SystemExit(f"{name} needs {int(rate * seconds):,} distinct people for today, the tokens hold "
                          f"{len(workload.pairs):,} not used by an earlier phase: generate more people and owners")
-    outcomes = run_client(open_loop(f"http://127.0.0.1:{server.port}", workload, rate, seconds,
+    outcomes = run_client(open_loop(f"http://127.0.0.1:{port}", workload, rate, seconds,
                                      timeout=args.client_timeout, max_connections=args.connections,
                                      raw=args.client == "raw"))
     summary = summarise(outcomes, seconds)
@@ -207,6 +215,15 @@ def phase(name: str, server: Server, data: dict[str, Any], args: argparse.Namesp
     return result
 
 
+def front_start(upstream_port: int, admit_per_s: int) -> int:
+    """The reverse proxy in front of the app server (scripts/nginx-front.sh); returns its port."""
+    port = upstream_port + 1
+    env = {**os.environ, "FRONT_PORT": str(port), "UPSTREAM_PORT": str(upstream_port), "ADMIT_RATE": str(admit_per_s)}
+    subprocess.run(["bash", "scripts/nginx-front.sh", "stop"], cwd=ROOT, env=env, check=False)
+    subprocess.run(["bash", "scripts/nginx-front.sh", "start"], cwd=ROOT, env=env, check=True)
+    return port
+
+
 def verdicts(rush: dict[str, Any], burst: dict[str, Any] | None) -> dict[str, bool]:
     out = {
         "rush_acknowledged_95": rush["acknowledged_share"] >= 0.95,
@@ -229,6 +246,9 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [
         f"Sustained daily-update rate: **{report['sustained_per_s']:.0f}/s** ({report['server']}, "
         f"{report['workers']} workers; {report.get('client', 'aiohttp')} client; load before {report['load_before']}).",
+        (f"Rush and burst through the reverse proxy (scripts/nginx-front.sh), admitting {report['front']['admit_per_s']}/s"
+         f" ({report['front']['factor']}× the sustained rate) and refusing the rest with 503 + Retry-After."
+         if report.get("front") else "Rush and burst straight to the app server (no proxy in front)."),
         "",
         "| phase | offered/s | sent | answers | acknowledged | p99 ms | pending assessed after the end | assessed twice | lost | Assessment rows per acknowledged update (C) |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -261,6 +281,10 @@ def main() -> int:
     parser.add_argument("--drain-seconds", type=float, default=90, help="how long to wait for the backlog")
     parser.add_argument("--client-timeout", type=float, default=10.0, help="as a phone would give up")
     parser.add_argument("--connections", type=int, default=2000)
+    parser.add_argument("--front-factor", type=float, default=3.5,
+                        help="send the rush and the burst through a reverse proxy (scripts/nginx-front.sh) that admits"
+                             " this many times the sustained rate and refuses the rest with 503 + Retry-After, as"
+                             " production's does (docs/operations.md); 0: straight to the app server")
     parser.add_argument("--client", choices=("raw", "aiohttp"), default="raw",
                         help="the open-loop client: bench/rawclient.py (default; about 60 %% of aiohttp's CPU per"
                              " request, on the cores the servers it measures share) or aiohttp")
@@ -296,13 +320,19 @@ def main() -> int:
         else:
             report["sustained_per_s"], report["sustained_steps"] = sustained_rate(server, data, args)
         sustained = report["sustained_per_s"]
+        port = server.port
+        if args.front_factor > 0:
+            port = front_start(args.port, int(args.front_factor * sustained))
+            report["front"] = {"admit_per_s": int(args.front_factor * sustained), "factor": args.front_factor}
         used: set[int] = set()
-        report["rush"] = phase("rush", server, data, args, args.rush_factor * sustained, args.rush_seconds, seed=31,
+        report["rush"] = phase("rush", port, data, args, args.rush_factor * sustained, args.rush_seconds, seed=31,
                                used=used)
         if args.burst_seconds > 0:
-            report["burst"] = phase("burst", server, data, args, args.burst_factor * sustained, args.burst_seconds,
+            report["burst"] = phase("burst", port, data, args, args.burst_factor * sustained, args.burst_seconds,
                                     seed=37, used=used)
     finally:
+        if args.front_factor > 0:
+            subprocess.run(["bash", "scripts/nginx-front.sh", "stop"], cwd=ROOT, check=False)
         server.stop()
         stop_process(worker)
     report["verdicts"] = verdicts(report["rush"], report.get("burst"))

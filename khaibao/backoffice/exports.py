@@ -14,7 +14,6 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
-    StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +29,7 @@ from khaibao.core.http import client_ip
 from khaibao.core.params import positive_id
 from khaibao.exports import selectors, services
 from khaibao.exports.models import ORG_KINDS, ExportJob, Format, Kind, Status
+from khaibao.exports.responses import export_outcome_response
 from khaibao.monitoring.models import Level
 from khaibao.monitoring.queue import QUEUE_REASONS
 from khaibao.places.selectors import wards_by_province
@@ -125,13 +125,6 @@ def _job_row(job: ExportJob) -> dict[str, Any]:
     return {"job": job, "download_url": services.export_download_url(job) if ready else ""}
 
 
-def _file_response(outcome: services.ExportOutcome) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(outcome.content or iter(()), content_type=outcome.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{outcome.filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @login_required(login_url="backoffice:sign_in")
 @require_http_methods(["GET", "POST"])
 def exports(request: SignedInRequest) -> HttpResponseBase:
@@ -164,7 +157,7 @@ def exports(request: SignedInRequest) -> HttpResponseBase:
                 status = exc.status
             else:
                 if outcome.content is not None:
-                    return _file_response(outcome)
+                    return export_outcome_response(outcome)  # the API's answer too
                 return redirect("backoffice:exports")
         else:
             status = 400

@@ -432,17 +432,3 @@ def export_replay(*, actor: Any, job_id: int, ip: str = "") -> Download:
         data={"kind": job.kind, "format": job.format, "mode": "replay"},
     )
     return Download(job=job, path=path, filename=_filename(job), content_type=writers.CONTENT_TYPES[job.format])
-
-
-def export_cleanup(*, now: datetime | None = None) -> int:
-    """Delete the files of expired exports and mark them expired; returns how many jobs."""
-    now = now or timezone.now()
-    count = 0
-    due = ExportJob.objects.filter(expires_at__lte=now).exclude(status=Status.EXPIRED).only("pk", "file_name")
-    for job in due.iterator():
-        path = job.file_path
-        if path is not None:
-            path.unlink(missing_ok=True)
-        ExportJob.objects.filter(pk=job.pk).update(status=Status.EXPIRED, file_name="")
-        count += 1
-    return count

@@ -15,7 +15,7 @@ def export_run(job_id: int) -> str:
 @task()
 def export_cleanup() -> int:
     """Hourly: delete the files of expired exports."""
-    from khaibao.exports.services import export_cleanup as cleanup
+    from khaibao.exports.cleanup import export_cleanup as cleanup
 
     return cleanup()
 

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from khaibao.audit.models import AuditEvent
 from khaibao.core.models import IdempotencyRecord
+from khaibao.exports.cleanup import export_cleanup
 from khaibao.exports.models import ExportJob
-from khaibao.exports.services import export_cleanup, exports_today
+from khaibao.exports.services import exports_today
 from khaibao.exports.tests.helpers import body, content, declare_everyone, read_csv, refresh_stats
 
 KEY = {"Idempotency-Key": "export-1"}
