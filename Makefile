@@ -120,8 +120,9 @@ LOAD_RUNS ?= 3
 LOAD_SERVERS ?= gunicorn-sync,granian
 bench-load: bench-load-direct bench-rush bench-pooler
 
-## bench-load-direct: load test through a real HTTP server (gunicorn and granian) with same-run references and a 10× burst (LOAD_DB; bench/RESULTS.md, "Load")
+## bench-load-direct: load test through a real HTTP server (gunicorn and granian) with same-run references and a 10× burst through nginx in front (LOAD_DB; bench/RESULTS.md, "Load")
 bench-load-direct: $(STAMP)
+	@bash scripts/ensure-debian-packages.sh
 	$(PY) bench/generate.py --db $(LOAD_DB) --people 150000 --updates 1500000 --zones 2000
 	$(PY) bench/tokens.py --db $(LOAD_DB) --owners 50000 --out var/bench/load-tokens.json
 	flock /tmp/kb-bench.lock $(PY) bench/load.py --db $(LOAD_DB) --tokens var/bench/load-tokens.json --servers $(LOAD_SERVERS) \

@@ -48,7 +48,9 @@ ninja insert/s. Worker memory: RSS of every server worker and of `manage.py run_
 runs during the mix, as in production). Database bytes per million updates: growth of the
 database (and of the daily-update, assessment and audit tables) ÷ updates acknowledged.
 
-`--burst`: the mix at `--burst-factor` (10) × the sustained mix rate for `--burst-seconds` (60):
+`--burst`: the mix at `--burst-factor` (10) × the sustained mix rate for `--burst-seconds` (60),
+through nginx in front admitting `--burst-front-factor` (3.5) × that rate (scripts/nginx-front.sh,
+as production's proxy; 0: straight to the server):
 every (person, day) of the burst's updates is distinct, every acknowledged update and
 declaration is logged, and afterwards `check_burst` compares with the database: each acked
 update's row holds exactly its payload and has exactly one audit event, each acked declaration
@@ -797,18 +799,38 @@ def run_server(name: str, args: argparse.Namespace, data: dict[str, Any], target
     return result
 
 
+def front_start(upstream_port: int, admit_per_s: int) -> int:
+    """A reverse proxy in front of the app server, as production runs one (scripts/nginx-front.sh,
+    docs/operations.md "Overload"): it admits `admit_per_s` and refuses the rest with 503 +
+    Retry-After. Returns its port."""
+    port = upstream_port + 1
+    env = {**os.environ, "FRONT_PORT": str(port), "UPSTREAM_PORT": str(upstream_port), "ADMIT_RATE": str(admit_per_s)}
+    subprocess.run(["bash", "scripts/nginx-front.sh", "stop"], cwd=ROOT, env=env, check=False)
+    subprocess.run(["bash", "scripts/nginx-front.sh", "start"], cwd=ROOT, env=env, check=True)
+    return port
+
+
+def front_stop() -> None:
+    subprocess.run(["bash", "scripts/nginx-front.sh", "stop"], cwd=ROOT, check=False)
+
+
 def run_burst(name: str, args: argparse.Namespace, data: dict[str, Any], rate: float) -> dict[str, Any]:
     server = Server(name, args.workers, args.port, args.db)
     server.start()
     started_at = datetime.now(TZ)
+    admit = int(args.burst_front_factor * rate / args.burst_factor) if args.burst_front_factor > 0 else None
     try:
-        log(f"burst on {name}: mix at {rate:.0f}/s for {args.burst_seconds}s")
+        port = front_start(args.port, admit) if admit else args.port
+        log(f"burst on {name}: mix at {rate:.0f}/s for {args.burst_seconds}s"
+            + (f", through nginx admitting {admit}/s" if admit else ", straight to the server"))
         workload = Workload(data, "mix", distinct=True, seed=99)
-        outcomes = run_client(open_loop(f"http://127.0.0.1:{args.port}", workload, rate, args.burst_seconds,
+        outcomes = run_client(open_loop(f"http://127.0.0.1:{port}", workload, rate, args.burst_seconds,
                                          timeout=args.burst_timeout, max_connections=args.burst_connections))
         summary = summarise(outcomes, args.burst_seconds)
         summary["load"] = loadavg()
     finally:
+        if admit:
+            front_stop()
         server.stop()  # graceful: in-flight requests finish before the check
     check = check_burst(args.db, outcomes, started_at)
     log(f"burst: {summary['statuses']} → check {'OK' if check['ok'] else check['problems']}")
@@ -817,7 +839,8 @@ def run_burst(name: str, args: argparse.Namespace, data: dict[str, Any], rate: f
             for o in outcomes:
                 if o.kind == "update" and o.status:
                     fh.write(json.dumps({"status": o.status, **o.meta}) + "\n")
-    return {"server": name, "offered_per_s": rate, "seconds": args.burst_seconds, **summary, "check": check}
+    return {"server": name, "offered_per_s": rate, "seconds": args.burst_seconds, "front_admit_per_s": admit,
+            **summary, "check": check}
 
 
 def cpu_total(result: dict[str, Any], target: str) -> float | None:
@@ -943,6 +966,9 @@ def main() -> int:
     parser.add_argument("--burst-timeout", type=float, default=10.0, help="client timeout, as a phone would give up")
     parser.add_argument("--burst-connections", type=int, default=2000)
     parser.add_argument("--burst-log", type=Path)
+    parser.add_argument("--burst-front-factor", type=float, default=3.5,
+                        help="send the burst through nginx in front (scripts/nginx-front.sh), admitting this many times"
+                             " the sustained mix rate, as production's proxy does; 0: straight to the server")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--markdown", type=Path, help="only print the Markdown tables of a JSON report")
     args = parser.parse_args()

@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -54,6 +53,8 @@ from bench.load import (
     closed_loop,
     db_query,
     django_setup,
+    front_start,
+    front_stop,
     loadavg,
     log,
     open_loop,
@@ -215,15 +216,6 @@ def phase(name: str, port: int, data: dict[str, Any], args: argparse.Namespace, 
     return result
 
 
-def front_start(upstream_port: int, admit_per_s: int) -> int:
-    """The reverse proxy in front of the app server (scripts/nginx-front.sh); returns its port."""
-    port = upstream_port + 1
-    env = {**os.environ, "FRONT_PORT": str(port), "UPSTREAM_PORT": str(upstream_port), "ADMIT_RATE": str(admit_per_s)}
-    subprocess.run(["bash", "scripts/nginx-front.sh", "stop"], cwd=ROOT, env=env, check=False)
-    subprocess.run(["bash", "scripts/nginx-front.sh", "start"], cwd=ROOT, env=env, check=True)
-    return port
-
-
 def verdicts(rush: dict[str, Any], burst: dict[str, Any] | None) -> dict[str, bool]:
     out = {
         "rush_acknowledged_95": rush["acknowledged_share"] >= 0.95,
@@ -332,7 +324,7 @@ def main() -> int:
                                     seed=37, used=used)
     finally:
         if args.front_factor > 0:
-            subprocess.run(["bash", "scripts/nginx-front.sh", "stop"], cwd=ROOT, check=False)
+            front_stop()
         server.stop()
         stop_process(worker)
     report["verdicts"] = verdicts(report["rush"], report.get("burst"))
