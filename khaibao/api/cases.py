@@ -168,12 +168,28 @@ def triage(
     }
 
 
-@router.get("/cases/{person_id}", response={200: dict[str, Any], 403: ErrorOut, 404: ErrorOut})
-def case_get(request: AuthedRequest, person_id: int) -> dict[str, Any]:
+@router.get("/cases/{person_id}", response={200: dict[str, Any], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def case_get(
+    request: AuthedRequest,
+    person_id: int,
+    declarations_cursor: Query[str | None] = None,
+    updates_cursor: Query[str | None] = None,
+    assessments_cursor: Query[str | None] = None,
+) -> dict[str, Any]:
     """One person's case: identity (masked), declarations, daily updates, assessments with
-    reasons and rule versions, follow-up history, household. Audited ("person.case_view")."""
+    reasons and rule versions, follow-up history, household. Audited ("person.case_view").
+
+    The declarations, daily updates and assessments are pages of 200, newest first:
+    `next_cursors` gives each history's cursor for its next (older) page (null on its last), to
+    send back as `declarations_cursor`, `updates_cursor` or `assessments_cursor` — each history
+    pages on its own. A cursor not made here answers 400 naming it."""
     person = case_person(request.auth, person_id, purpose="case_view", ip=client_ip(request))
-    return case_view_dict(case_view(person))
+    sent = {"declarations": declarations_cursor, "updates": updates_cursor, "assessments": assessments_cursor}
+    view = case_view(person, cursors=sent)
+    refused = {f"{name}_cursor": message for name, message in view.page_errors.items() if message}
+    if refused:
+        raise ServiceError(next(iter(refused.values())), fields=refused)
+    return case_view_dict(view) | {"next_cursors": view.next_cursors}
 
 
 @router.post(

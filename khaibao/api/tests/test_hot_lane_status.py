@@ -12,34 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ninja.operation import Operation
 
-from khaibao.accounts.access_tokens import session_start
+from khaibao.api.tests.hot_lane_helpers import NinjaRuns, same_answer, signed
 from khaibao.audit.models import AuditEvent
 from khaibao.cases.tests.helpers import declare
 
 
-def _signed(api: Any, account: Any) -> Any:
-    return type(api)(token=session_start(account=account).access_token)
-
-
-class _Runs:
-    """Counts ninja operations run (the lane's requests must not reach one)."""
-
-    def __init__(self, monkeypatch: Any) -> None:
-        self.count = 0
-        original = Operation.run
-
-        def run(operation: Any, request: Any, **kw: Any) -> Any:
-            self.count += 1
-            return original(operation, request, **kw)
-
-        monkeypatch.setattr(Operation, "run", run)
-
-
 def _both(settings: Any, monkeypatch: Any, send: Any) -> tuple[Any, Any, int, int]:
     """(lane's answer, ninja's answer, ninja operations run with the lane, audit events each)."""
-    runs = _Runs(monkeypatch)
+    runs = NinjaRuns(monkeypatch)
     settings.STATUS_LANE = True
     before = AuditEvent.objects.count()
     lane = send()
@@ -51,11 +32,6 @@ def _both(settings: Any, monkeypatch: Any, send: Any) -> tuple[Any, Any, int, in
     assert AuditEvent.objects.count() - before == lane_audits
     return lane, ninja, lane_runs, lane_audits
 
-
-def _same(lane: Any, ninja: Any) -> None:
-    assert lane.status_code == ninja.status_code
-    assert lane.content == ninja.content
-    assert sorted(lane.headers.items()) == sorted(ninja.headers.items())
 
 
 @pytest.fixture
@@ -72,10 +48,10 @@ def test_the_owners_read_is_answered_by_the_lane_as_by_ninja(
     declare(api, world.lan, world.lan_self, "high")  # reasons, advice, an open monitoring period
     official = api.as_(world.ward_official)
     assert official.post(f"/cases/{world.lan_self.id}/actions", {"kind": "called_not_reached"}).status_code == 201
-    client = _signed(api, world.lan) if token == "signed" else api.as_(world.lan)
+    client = signed(api, world.lan) if token == "signed" else api.as_(world.lan)
     path = f"/people/{world.lan_self.id}/status"
     lane, ninja, runs, audits = _both(settings, monkeypatch, lambda: client.get(path, headers={"Accept-Language": language}))
-    _same(lane, ninja)
+    same_answer(lane, ninja)
     assert lane.status_code == 200
     assert runs == 0  # answered before ninja
     assert audits == 0
@@ -90,9 +66,9 @@ def test_the_owners_read_is_answered_by_the_lane_as_by_ninja(
 def test_a_person_not_declared_yet_takes_the_general_route_in_the_lane_too(
     world: Any, api: Any, settings: Any, monkeypatch: Any, frozen: None
 ) -> None:
-    client = _signed(api, world.lan)
+    client = signed(api, world.lan)
     lane, ninja, runs, _audits = _both(settings, monkeypatch, lambda: client.get(f"/people/{world.lan_child.id}/status"))
-    _same(lane, ninja)
+    same_answer(lane, ninja)
     assert (lane.status_code, runs) == (200, 0)
     assert lane.json()["level"] is None
 
@@ -103,7 +79,7 @@ def test_an_officials_read_is_audited_once_in_the_lane_as_through_ninja(
     declare(api, world.lan, world.lan_self, "medium")
     client = api.as_(world.ward_official)
     lane, ninja, runs, audits = _both(settings, monkeypatch, lambda: client.get(f"/people/{world.lan_self.id}/status"))
-    _same(lane, ninja)
+    same_answer(lane, ninja)
     assert (lane.status_code, runs) == (200, 0)
     assert audits == 1
 
@@ -113,10 +89,10 @@ def test_someone_elses_person_and_a_missing_one_are_the_same_404(
     world: Any, api: Any, settings: Any, monkeypatch: Any, frozen: None, reader: str
 ) -> None:
     declare(api, world.lan, world.lan_self, "low")
-    client = _signed(api, getattr(world, reader))
+    client = signed(api, getattr(world, reader))
     for person_id in (world.lan_self.id, 999_999_999):
         lane, ninja, runs, _audits = _both(settings, monkeypatch, lambda pid=person_id: client.get(f"/people/{pid}/status"))
-        _same(lane, ninja)
+        same_answer(lane, ninja)
         assert (lane.status_code, runs) == (404, 0)
         assert lane.json()["error"]["code"] == "not_found"
 
@@ -129,7 +105,7 @@ def test_without_a_valid_token_ninja_answers_401(
 ) -> None:
     client = type(api)(token=token)
     lane, ninja, runs, _audits = _both(settings, monkeypatch, lambda: client.get(f"/people/{world.lan_self.id}/status"))
-    _same(lane, ninja)
+    same_answer(lane, ninja)
     assert (lane.status_code, runs) == (401, 1)  # left to ninja
 
 
@@ -148,11 +124,11 @@ def test_what_the_lane_leaves_to_ninja_is_answered_as_before(
     world: Any, api: Any, settings: Any, monkeypatch: Any, frozen: None, method: str, path: str
 ) -> None:
     declare(api, world.lan, world.lan_self, "low")
-    client = _signed(api, world.lan)
+    client = signed(api, world.lan)
     url = "/api/v1" + path.format(id=world.lan_self.id)
     headers = {"Authorization": f"Bearer {client.token}"}
     lane, ninja, _runs, _audits = _both(settings, monkeypatch, lambda: getattr(client.client, method)(url, headers=headers))
-    _same(lane, ninja)
+    same_answer(lane, ninja)
 
 
 def test_a_failure_in_the_lane_is_answered_by_the_apis_handlers(
@@ -165,8 +141,8 @@ def test_a_failure_in_the_lane_is_answered_by_the_apis_handlers(
         raise ServiceError("no", code="refused", status=409)
 
     monkeypatch.setattr(declarations, "person_status_read_checked", refuse)
-    client = _signed(api, world.lan)
+    client = signed(api, world.lan)
     lane, ninja, runs, _audits = _both(settings, monkeypatch, lambda: client.get(f"/people/{world.lan_self.id}/status"))
-    _same(lane, ninja)
+    same_answer(lane, ninja)
     assert (lane.status_code, runs) == (409, 0)
     assert lane.json()["error"]["code"] == "refused"

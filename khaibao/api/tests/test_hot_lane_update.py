@@ -20,10 +20,9 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.test import RequestFactory
-from ninja.operation import Operation
 
-from khaibao.accounts.access_tokens import session_start
 from khaibao.api import daily_updates, hot_lane
+from khaibao.api.tests.hot_lane_helpers import NinjaRuns, same_answer, signed
 from khaibao.audit.models import AuditEvent
 from khaibao.cases.tests.helpers import declare
 from khaibao.core.errors import ServiceError
@@ -38,19 +37,6 @@ UNWELL: dict[str, Any] = {"symptoms": ["fever", "cough"], "temperature": 38.4, "
 class _Undone(Exception):
     pass
 
-
-class _Runs:
-    """Counts ninja operations run (the lane's requests must not reach one)."""
-
-    def __init__(self, monkeypatch: Any) -> None:
-        self.count = 0
-        original = Operation.run
-
-        def run(operation: Any, request: Any, **kw: Any) -> Any:
-            self.count += 1
-            return original(operation, request, **kw)
-
-        monkeypatch.setattr(Operation, "run", run)
 
 
 def _counts() -> tuple[int, int, int]:
@@ -77,7 +63,7 @@ def _undone(send: Callable[[], Any]) -> tuple[Any, tuple[int, int, int], list[st
 
 def _both(settings: Any, monkeypatch: Any, send: Callable[[], Any]) -> tuple[Any, Any, int, tuple[int, int, int]]:
     """(lane's answer, ninja's answer, ninja operations run with the lane, rows the lane added)."""
-    runs = _Runs(monkeypatch)
+    runs = NinjaRuns(monkeypatch)
     settings.UPDATE_LANE = True
     lane, lane_rows, lane_actions = _undone(send)
     lane_runs = runs.count
@@ -87,14 +73,6 @@ def _both(settings: Any, monkeypatch: Any, send: Callable[[], Any]) -> tuple[Any
     return lane, ninja, lane_runs, lane_rows
 
 
-def _same(lane: Any, ninja: Any) -> None:
-    assert lane.status_code == ninja.status_code
-    assert lane.content == ninja.content
-    assert sorted(lane.headers.items()) == sorted(ninja.headers.items())
-
-
-def _signed(api: Any, account: Any) -> Any:
-    return type(api)(token=session_start(account=account).access_token)
 
 
 @pytest.fixture
@@ -111,12 +89,12 @@ def test_an_owners_update_is_answered_by_the_lane_as_by_ninja(
     body: dict[str, Any],
 ) -> None:
     declare(api, world.lan, world.lan_self, "medium")  # a status row: the one-statement write on PostgreSQL
-    client = _signed(api, world.lan) if token == "signed" else api.as_(world.lan)
+    client = signed(api, world.lan) if token == "signed" else api.as_(world.lan)
     path = f"/people/{world.lan_self.id}/updates/{DAY}"
     lane, ninja, runs, rows = _both(
         settings, monkeypatch, lambda: client.put(path, body, headers={"Accept-Language": language})
     )
-    _same(lane, ninja)
+    same_answer(lane, ninja)
     assert (lane.status_code, runs) == (201, 0)  # created, before ninja
     assert rows[0] == 1
     assert lane.json()["feeling"] == body["feeling"]
@@ -130,17 +108,17 @@ def test_an_owners_update_is_answered_by_the_lane_as_by_ninja(
     assert client.put(path, WELL).status_code == 201
     time_machine.move_to(f"{DAY} 09:01:00+07:00", tick=False)  # (at the same instant it reads as created)
     lane, ninja, runs, rows = _both(settings, monkeypatch, lambda: client.put(path, body))
-    _same(lane, ninja)
+    same_answer(lane, ninja)
     assert (lane.status_code, runs, rows[0]) == (200, 0, 0)
 
 
 def test_a_first_update_before_any_declaration_takes_the_general_route_in_the_lane_too(
     world: Any, api: Any, settings: Any, monkeypatch: Any, frozen: None
 ) -> None:
-    client = _signed(api, world.lan)
+    client = signed(api, world.lan)
     path = f"/people/{world.lan_child.id}/updates/{DAY}"
     lane, ninja, runs, rows = _both(settings, monkeypatch, lambda: client.put(path, UNWELL))
-    _same(lane, ninja)
+    same_answer(lane, ninja)
     assert (lane.status_code, runs, rows[0]) == (201, 0, 1)
 
 
@@ -150,7 +128,7 @@ def test_a_volunteers_update_takes_the_general_route_in_the_lane_too(
     client = api.as_(world.volunteer)
     path = f"/people/{world.ong_tu.id}/updates/{DAY}"
     lane, ninja, runs, rows = _both(settings, monkeypatch, lambda: client.put(path, WELL))
-    _same(lane, ninja)
+    same_answer(lane, ninja)
     assert (lane.status_code, runs, rows[0]) == (201, 0, 1)
     assert lane.json()["assessment"]["level"]
 
@@ -170,10 +148,10 @@ def test_what_the_service_refuses_is_the_same_400_in_the_lane(
     world: Any, api: Any, settings: Any, monkeypatch: Any, frozen: None, day: str, body: dict[str, Any], field: str
 ) -> None:
     declare(api, world.lan, world.lan_self, "low")
-    client = _signed(api, world.lan)
+    client = signed(api, world.lan)
     path = f"/people/{world.lan_self.id}/updates/{day}"
     lane, ninja, runs, rows = _both(settings, monkeypatch, lambda: client.put(path, body))
-    _same(lane, ninja)
+    same_answer(lane, ninja)
     assert lane.status_code in (400, 422)
     assert runs == (0 if lane.status_code == 400 else 1)  # the service's 400 in the lane; the schema's 422 ninja's
     assert field in json.dumps(lane.json()["error"]["fields"])
@@ -185,16 +163,16 @@ def test_someone_elses_person_and_a_missing_one_are_the_same_404(
     world: Any, api: Any, settings: Any, monkeypatch: Any, frozen: None, writer: str
 ) -> None:
     declare(api, world.lan, world.lan_self, "low")
-    client = _signed(api, getattr(world, writer))
+    client = signed(api, getattr(world, writer))
     for person_id in (world.lan_self.id, 999_999_999):
         path = f"/people/{person_id}/updates/{DAY}"
         lane, ninja, runs, rows = _both(settings, monkeypatch, functools.partial(client.put, path, WELL))
-        _same(lane, ninja)
+        same_answer(lane, ninja)
         assert (lane.status_code, runs, rows) == (404, 0, (0, 0, 0))
         assert lane.json()["error"]["code"] == "not_found"
         # A bad body for someone else's person: still 404 first, as through ninja.
         lane, ninja, runs, rows = _both(settings, monkeypatch, functools.partial(client.put, path, {**WELL, "feeling": "meh"}))
-        _same(lane, ninja)
+        same_answer(lane, ninja)
         assert (lane.status_code, runs) == (404, 0)
 
 
@@ -202,7 +180,7 @@ def test_an_idempotency_keys_replay_and_misuse_are_answered_as_through_ninja(
     world: Any, api: Any, settings: Any, monkeypatch: Any, time_machine: Any, frozen: None
 ) -> None:
     declare(api, world.lan, world.lan_self, "medium")
-    client = _signed(api, world.lan)
+    client = signed(api, world.lan)
     path = f"/people/{world.lan_self.id}/updates/{DAY}"
     key = {"Idempotency-Key": "2f1d5c8e-0000-4000-8000-000000000001"}
     settings.UPDATE_LANE = True
@@ -211,10 +189,10 @@ def test_an_idempotency_keys_replay_and_misuse_are_answered_as_through_ninja(
     time_machine.move_to(f"{DAY} 09:01:00+07:00", tick=False)
     # A retry replays the stored answer (and writes nothing); another body under the key is 422.
     lane, ninja, runs, rows = _both(settings, monkeypatch, lambda: client.put(path, UNWELL, headers=key))
-    _same(lane, ninja)
+    same_answer(lane, ninja)
     assert (lane.status_code, lane.content, rows[:2], runs) == (201, first.content, (0, 0), 0)
     lane, ninja, runs, rows = _both(settings, monkeypatch, lambda: client.put(path, WELL, headers=key))
-    _same(lane, ninja)
+    same_answer(lane, ninja)
     assert (lane.status_code, rows[:2], runs) == (422, (0, 0), 0)  # the key's middleware answers both
     # A fresh key through the lane: stored, and its replay is the same bytes.
     other = {"Idempotency-Key": "2f1d5c8e-0000-4000-8000-000000000002"}
@@ -235,7 +213,7 @@ def test_without_a_valid_token_ninja_answers_401(
     client = type(api)(token=token)
     path = f"/people/{world.lan_self.id}/updates/{DAY}"
     lane, ninja, runs, rows = _both(settings, monkeypatch, lambda: client.put(path, WELL))
-    _same(lane, ninja)
+    same_answer(lane, ninja)
     assert (lane.status_code, runs, rows[:2]) == (401, 1, (0, 0))  # left to ninja
 
 
@@ -259,7 +237,7 @@ def test_what_the_lane_leaves_to_ninja_is_answered_as_before(
     world: Any, api: Any, settings: Any, monkeypatch: Any, frozen: None, path: str, body: str
 ) -> None:
     declare(api, world.lan, world.lan_self, "low")
-    client = _signed(api, world.lan)
+    client = signed(api, world.lan)
     url = "/api/v1" + path.format(id=world.lan_self.id, day=DAY)
     answered_by_lane: list[int] = []
     answer = hot_lane.daily_update_answer
@@ -270,7 +248,7 @@ def test_what_the_lane_leaves_to_ninja_is_answered_as_before(
 
     monkeypatch.setattr(hot_lane, "daily_update_answer", counted)
     lane, ninja, _runs, _rows = _both(settings, monkeypatch, lambda: client.put(url, body, raw=True))
-    _same(lane, ninja)
+    same_answer(lane, ninja)
     assert answered_by_lane == []  # ninja (or Django, for a path ninja does not know) answered
 
 
@@ -292,9 +270,9 @@ def test_a_failure_in_the_lane_is_answered_by_the_apis_handlers(
 
     monkeypatch.setattr(daily_updates, "daily_update_answer", refuse)
     monkeypatch.setattr(hot_lane, "daily_update_answer", refuse)
-    client = _signed(api, world.lan)
+    client = signed(api, world.lan)
     path = f"/people/{world.lan_self.id}/updates/{DAY}"
     lane, ninja, runs, _rows = _both(settings, monkeypatch, lambda: client.put(path, WELL))
-    _same(lane, ninja)
+    same_answer(lane, ninja)
     assert (lane.status_code, runs) == (409, 0)
     assert lane.json()["error"]["code"] == "refused"
