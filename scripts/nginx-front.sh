@@ -38,12 +38,13 @@ http {
   scgi_temp_path $DIR/scgi;
   # One bucket for every client: the admission bound protects the app tier as a whole.
   map \$host \$khaibao_all { default all; }
-  # The refusal in the request's language, in the words the app uses (its catalogue's).
+  # The refusal in the words the app uses (its catalogue's), in the first language the request
+  # lists (Django weighs the whole Accept-Language; this is that choice for what phones send).
   map \$http_accept_language \$khaibao_busy {
     default "Hệ thống đang quá tải. Vui lòng thử lại sau vài giây.";
-    ~*^en "The service is busy. Please try again in a few seconds.";
+    ~*^\s*en "The service is busy. Please try again in a few seconds.";
   }
-  map \$http_accept_language \$khaibao_lang { default vi; ~*^en en; }
+  map \$http_accept_language \$khaibao_lang { default vi; ~*^\s*en en; }
   limit_req_zone \$khaibao_all zone=khaibao_admit:1m rate=${ADMIT_RATE}r/s;
   limit_req_status 503;
   limit_req_log_level warn;
@@ -51,26 +52,49 @@ http {
     server 127.0.0.1:$UPSTREAM_PORT;
     keepalive 64;
   }
+  proxy_http_version 1.1;
+  proxy_set_header Connection "";
+  proxy_set_header Host \$host;
+  proxy_set_header X-Forwarded-For \$remote_addr;
+  # X-Request-Start passes through as the client sent it: the bench's client stamps each request
+  # when it sends it. Production's proxy sets it itself (docs/operations.md, "Overload").
+  proxy_read_timeout 30s;
   server {
     listen 127.0.0.1:$FRONT_PORT backlog=4096;
-    client_max_body_size 1m;
+    # The app checks each route's own limit (reports' photos are the largest).
+    client_max_body_size 20m;
+    # Never refused, as the app never sheds it (core/overload.py): a busy node is still alive.
+    location = /healthz {
+      proxy_pass http://khaibao_app;
+    }
+    location /api/ {
+      limit_req zone=khaibao_admit burst=$ADMIT_BURST nodelay;
+      proxy_pass http://khaibao_app;
+      error_page 503 = @shed_api;
+    }
     location / {
       limit_req zone=khaibao_admit burst=$ADMIT_BURST nodelay;
       proxy_pass http://khaibao_app;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$host;
-      proxy_set_header X-Forwarded-For \$remote_addr;
-      proxy_read_timeout 30s;
-      error_page 503 = @shed;
+      error_page 503 = @shed_page;
     }
-    # Only the proxy's own refusals land here: the app's 503s (with their Retry-After) pass through.
-    location @shed {
+    # Only the proxy's own refusals land here: the app's 503s (with their Retry-After) pass
+    # through (proxy_intercept_errors is off). The API's error format for the API, plain text
+    # for pages, as the app refuses them.
+    location @shed_api {
       add_header Retry-After $RETRY_AFTER always;
       add_header Cache-Control "no-store" always;
-      default_type "application/json; charset=utf-8";
       add_header Content-Language \$khaibao_lang always;
+      add_header Vary "Accept-Language" always;
+      default_type "application/json; charset=utf-8";
       return 503 '{"error": {"code": "overloaded", "message": "\$khaibao_busy", "fields": {}}}';
+    }
+    location @shed_page {
+      add_header Retry-After $RETRY_AFTER always;
+      add_header Cache-Control "no-store" always;
+      add_header Content-Language \$khaibao_lang always;
+      add_header Vary "Accept-Language" always;
+      default_type "text/plain; charset=utf-8";
+      return 503 "\$khaibao_busy";
     }
   }
 }

@@ -34,7 +34,6 @@ from typing import Final
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from pydantic import ValidationError
 
 from khaibao.accounts.models import Account
 from khaibao.accounts.tokens import request_account
@@ -62,16 +61,21 @@ class HotLaneMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         method = request.method
         if method == "GET":
-            answer = _status(request)
+            match = _STATUS.fullmatch(request.path_info) if settings.STATUS_LANE else None
         elif method == "PUT":
-            answer = _update(request)
+            lane = settings.UPDATE_LANE and not rush_requested(request)
+            match = _UPDATE.fullmatch(request.path_info) if lane else None
         else:
-            answer = None
-        if answer is None:
+            match = None
+        if match is None:
             return self.get_response(request)
+        # As ninja's operation: the token first (its 401 before any body is read), then the input.
         account = request_account(request)
         if account is None:
             return self.get_response(request)  # ninja's 401, in the API's error format
+        answer = _status(request, match) if method == "GET" else _update(request, match)
+        if answer is None:
+            return self.get_response(request)
         request.auth = account  # type: ignore[attr-defined]  # as ninja's bearer auth sets it
         try:
             return answer(account)
@@ -79,31 +83,22 @@ class HotLaneMiddleware:
             return api.on_exception(request, exc)
 
 
-def _status(request: HttpRequest) -> Answer | None:
-    if not settings.STATUS_LANE:
-        return None
-    match = _STATUS.fullmatch(request.path_info)
-    if match is None:
-        return None
+def _status(request: HttpRequest, match: re.Match[str]) -> Answer:
     person_id = int(match[1])
     return lambda account: status_answer(request, account, person_id)
 
 
-def _update(request: HttpRequest) -> Answer | None:
-    if not settings.UPDATE_LANE or rush_requested(request):
-        return None
-    match = _UPDATE.fullmatch(request.path_info)
-    if match is None:
-        return None
+def _update(request: HttpRequest, match: re.Match[str]) -> Answer | None:
     body = request.body
     if not body:
         return None
     try:
         day = date.fromisoformat(match[2])
-        # As ninja reads a body (its Parser, then the schema in Python mode): any refusal is left
-        # to ninja, which words it.
+        # As ninja reads a body (its Parser, then the schema in Python mode). Whatever fails here —
+        # not JSON, nested past the parser's depth (RecursionError), refused by the schema — is
+        # left to ninja, which catches and words it as it always has.
         data = DailyUpdateBody.model_validate(json.loads(body))
-    except (ValueError, ValidationError):  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
+    except Exception:  # as ninja's parser: any exception
         return None
     person_id = int(match[1])
     return lambda account: daily_update_answer(request, account, person_id, day, data)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Final
 
 from django.conf import settings
 from django.utils import timezone
@@ -38,6 +40,18 @@ def export_cleanup(*, now: datetime | None = None) -> int:
 # to it can be (EXPORT_LINK_TTL_HOURS), with an hour to spare for a file written just now whose
 # job's row is not committed yet.
 _ORPHAN_MARGIN = timedelta(hours=1)
+# The names services.py gives export files (`<job id>-<random>.<format>`, `.part` while written):
+# nothing else in EXPORT_ROOT is ever touched.
+_EXPORT_FILE: Final = re.compile(r"[0-9]+-[0-9a-f]{16}\.(?:csv|xlsx)(?:\.part)?")
+
+
+def _older(entry: os.DirEntry[str], cutoff: float) -> bool:
+    """A regular file (not a link) last written before `cutoff`; False for one gone meanwhile
+    (renamed by a finishing export, deleted by another clean-up)."""
+    try:
+        return entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < cutoff
+    except FileNotFoundError:
+        return False
 
 
 def export_orphans_delete(*, now: datetime | None = None) -> int:
@@ -48,9 +62,10 @@ def export_orphans_delete(*, now: datetime | None = None) -> int:
     root = Path(settings.EXPORT_ROOT)
     cutoff = ((now or timezone.now()) - timedelta(hours=settings.EXPORT_LINK_TTL_HOURS) - _ORPHAN_MARGIN).timestamp()
     try:
-        old = [entry for entry in os.scandir(root) if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff]
+        entries = list(os.scandir(root))
     except FileNotFoundError:
         return 0
+    old = [entry for entry in entries if _EXPORT_FILE.fullmatch(entry.name) and _older(entry, cutoff)]
     deleted = 0
     for start in range(0, len(old), 500):
         batch = old[start:start + 500]

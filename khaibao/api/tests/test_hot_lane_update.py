@@ -19,8 +19,10 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.http import HttpResponse
 from django.test import RequestFactory
 
+from khaibao.accounts.access_tokens import session_start
 from khaibao.api import daily_updates, hot_lane
 from khaibao.api.tests.hot_lane_helpers import NinjaRuns, same_answer, signed
 from khaibao.audit.models import AuditEvent
@@ -227,6 +229,7 @@ def test_without_a_valid_token_ninja_answers_401(
         ("/people/{id}/updates/{day}", json.dumps({**WELL, "mood": "fine"})),  # an unknown field
         ("/people/{id}/updates/{day}", json.dumps({**WELL, "temperature": "hot"})),
         ("/people/{id}/updates/{day}", json.dumps({**WELL, "feeling": "\ud800"})),  # cannot be stored
+        ("/people/{id}/updates/{day}", "[" * 100_000),  # deeper than the JSON parser goes
         ("/people/{id}/updates/2026-02-30", json.dumps(WELL)),
         ("/people/{id}/updates/20260302", json.dumps(WELL)),
         ("/people/0{id}/updates/{day}", json.dumps(WELL)),
@@ -252,14 +255,34 @@ def test_what_the_lane_leaves_to_ninja_is_answered_as_before(
     assert answered_by_lane == []  # ninja (or Django, for a path ninja does not know) answered
 
 
-def test_a_request_marked_for_rush_mode_is_left_to_the_rush_lane_and_the_view() -> None:
+def test_a_body_too_deep_to_parse_without_a_token_is_ninjas_401(
+    world: Any, api: Any, settings: Any, monkeypatch: Any, frozen: None
+) -> None:
+    client = type(api)(token=None)
+    path = f"/api/v1/people/{world.lan_self.id}/updates/{DAY}"
+    lane, ninja, runs, _rows = _both(settings, monkeypatch, lambda: client.put(path, "[" * 100_000, raw=True))
+    same_answer(lane, ninja)
+    assert (lane.status_code, runs) == (401, 1)
+
+
+def test_a_request_marked_for_rush_mode_is_left_to_the_rush_lane_and_the_view(world: Any, monkeypatch: Any) -> None:
     factory = RequestFactory()
-    path = f"/api/v1/people/1/updates/{DAY}"
-    marked = factory.put(path, json.dumps(WELL), content_type="application/json")
-    marked.META[RUSH_ENVIRON] = "1"  # as the overload checks mark it
-    plain = factory.put(path, json.dumps(WELL), content_type="application/json")
-    assert hot_lane._update(marked) is None
-    assert hot_lane._update(plain) is not None
+    token = session_start(account=world.lan).access_token
+    path = f"/api/v1/people/{world.lan_self.id}/updates/{DAY}"
+    passed_on: list[str] = []
+
+    def next_in_chain(request: Any) -> HttpResponse:
+        passed_on.append(request.META.get(RUSH_ENVIRON, ""))
+        return HttpResponse(status=418)
+
+    lane = hot_lane.HotLaneMiddleware(next_in_chain)
+    monkeypatch.setattr(hot_lane, "daily_update_answer", lambda *a, **kw: HttpResponse(status=201))
+    for mark in ("1", ""):
+        request = factory.put(path, json.dumps(WELL), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+        if mark:
+            request.META[RUSH_ENVIRON] = mark  # as the overload checks mark it
+        assert lane(request).status_code == (418 if mark else 201)
+    assert passed_on == ["1"]
 
 
 def test_a_failure_in_the_lane_is_answered_by_the_apis_handlers(

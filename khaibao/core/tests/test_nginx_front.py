@@ -1,7 +1,8 @@
 """The reverse proxy in front of the app servers (scripts/nginx-front.sh, docs/operations.md
 "Overload"): what it admits reaches the app unchanged — the app's own 503 with its Retry-After
-included — and what it does not admit is refused at once with 503, Retry-After and the API's error
-body in the request's language (the words of the app's catalogue)."""
+included — and what it does not admit is refused at once with 503, Retry-After and, as the app
+refuses, the API's error body for the API and plain text for pages, in the first language the
+request lists (the words of the app's catalogue). The health check is never refused."""
 
 from __future__ import annotations
 
@@ -102,13 +103,33 @@ def test_it_admits_up_to_its_rate_and_refuses_the_rest_at_once_in_the_apis_forma
 
 
 def test_its_refusal_speaks_vietnamese_by_default_in_the_apps_words(front: int) -> None:
-    answers = [_get(front) for _ in range(12)]
+    answers = [_get(front, "/api/v1/x") for _ in range(12)]
     _status, headers, body = next(a for a in answers if a[0] == 503)
     with translation.override("vi"):
         expected = gettext(BUSY)
     assert expected != BUSY  # the catalogue has it
     assert json.loads(body)["error"]["message"] == expected
     assert headers["Content-Language"] == "vi"
+
+
+def test_a_page_is_refused_in_plain_text_as_the_app_refuses_it(front: int) -> None:
+    answers = [_get(front, "/staff/", "en") for _ in range(12)]
+    _status, headers, body = next(a for a in answers if a[0] == 503)
+    assert headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert headers["Retry-After"] == "2"
+    assert body.decode() == BUSY
+
+
+def test_the_language_is_the_first_one_the_request_lists(front: int) -> None:
+    answers = [_get(front, "/api/v1/x", "fr-FR, en;q=0.8") for _ in range(12)]
+    _status, headers, body = next(a for a in answers if a[0] == 503)
+    assert headers["Content-Language"] == "vi"  # not English first: the country's language
+    assert headers["Vary"] == "Accept-Language"
+    assert json.loads(body)["error"]["message"] != BUSY
+
+
+def test_the_health_check_is_never_refused(front: int) -> None:
+    assert [_get(front, "/healthz")[0] for _ in range(15)] == [200] * 15
 
 
 def test_the_apps_own_refusal_passes_through_unchanged(front: int) -> None:
