@@ -7,6 +7,7 @@ from typing import Any
 from ninja.operation import Operation
 
 from khaibao.accounts.access_tokens import session_start
+from khaibao.core.errors import ServiceError
 
 
 def signed(api: Any, account: Any) -> Any:
@@ -33,3 +34,8 @@ def same_answer(lane: Any, ninja: Any) -> None:
     assert lane.status_code == ninja.status_code
     assert lane.content == ninja.content
     assert sorted(lane.headers.items()) == sorted(ninja.headers.items())
+
+
+def refuse(*args: Any, **kw: Any) -> Any:
+    """Stands in for a view's function that fails: the API's handlers must answer its 409."""
+    raise ServiceError("no", code="refused", status=409)

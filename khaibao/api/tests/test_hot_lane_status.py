@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from khaibao.api.tests.hot_lane_helpers import NinjaRuns, same_answer, signed
+from khaibao.api import declarations
+from khaibao.api.tests.hot_lane_helpers import NinjaRuns, refuse, same_answer, signed
 from khaibao.audit.models import AuditEvent
 from khaibao.cases.tests.helpers import declare
 
@@ -134,12 +135,6 @@ def test_what_the_lane_leaves_to_ninja_is_answered_as_before(
 def test_a_failure_in_the_lane_is_answered_by_the_apis_handlers(
     world: Any, api: Any, settings: Any, monkeypatch: Any, frozen: None
 ) -> None:
-    from khaibao.api import declarations
-    from khaibao.core.errors import ServiceError
-
-    def refuse(*args: Any, **kw: Any) -> Any:
-        raise ServiceError("no", code="refused", status=409)
-
     monkeypatch.setattr(declarations, "person_status_read_checked", refuse)
     client = signed(api, world.lan)
     lane, ninja, runs, _audits = _both(settings, monkeypatch, lambda: client.get(f"/people/{world.lan_self.id}/status"))

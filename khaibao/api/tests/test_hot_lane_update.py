@@ -24,10 +24,9 @@ from django.test import RequestFactory
 
 from khaibao.accounts.access_tokens import session_start
 from khaibao.api import daily_updates, hot_lane
-from khaibao.api.tests.hot_lane_helpers import NinjaRuns, same_answer, signed
+from khaibao.api.tests.hot_lane_helpers import NinjaRuns, refuse, same_answer, signed
 from khaibao.audit.models import AuditEvent
 from khaibao.cases.tests.helpers import declare
-from khaibao.core.errors import ServiceError
 from khaibao.core.overload import RUSH_ENVIRON
 from khaibao.monitoring.models import Assessment, DailyUpdate
 
@@ -288,9 +287,6 @@ def test_a_request_marked_for_rush_mode_is_left_to_the_rush_lane_and_the_view(wo
 def test_a_failure_in_the_lane_is_answered_by_the_apis_handlers(
     world: Any, api: Any, settings: Any, monkeypatch: Any, frozen: None
 ) -> None:
-    def refuse(*args: Any, **kw: Any) -> Any:
-        raise ServiceError("no", code="refused", status=409)
-
     monkeypatch.setattr(daily_updates, "daily_update_answer", refuse)
     monkeypatch.setattr(hot_lane, "daily_update_answer", refuse)
     client = signed(api, world.lan)
