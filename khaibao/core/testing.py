@@ -86,3 +86,21 @@ def cursor_pages(client: Any, url: str, *, items: str, max_pages: int = 20) -> t
             return ids, pages
         resp = client.get(f"{url}{joiner}cursor={body['next_cursor']}")
     raise AssertionError("the pages never end")
+
+
+def api_pages(client: Any, path: str, *, most: int = 20, **params: Any) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Every page of an API list answered as a bare array (api.schemas `keyset_headers`), following
+    `X-Next-Cursor` from `path` with `params`: the rows served, in order, and each page's response.
+    Fails when a page is not a 200 or the pages do not end within `most`."""
+    rows: list[dict[str, Any]] = []
+    pages: list[Any] = []
+    cursor = None
+    for _page in range(most):
+        resp = client.get(path, data={**params, **({"cursor": cursor} if cursor else {})})
+        assert resp.status_code == 200, resp.content
+        pages.append(resp)
+        rows += resp.json()
+        cursor = resp.headers.get("X-Next-Cursor")
+        if not cursor:
+            return rows, pages
+    raise AssertionError("the pages never end")

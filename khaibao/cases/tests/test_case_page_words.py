@@ -15,7 +15,9 @@ def _section(html: str, section_id: str) -> str:
     return html.split(f'id="{section_id}"')[1].split("</section>")[0]
 
 
-def test_it_shows_levels_and_the_test_result_in_words(world: Any, api: Any, client: Client) -> None:
+def _confirmed_case(world: Any, api: Any, client: Client) -> None:
+    """Lan declared high, then a positive test, then a daily update (the confirmed case's level is
+    kept); the ward official signed in on `client`."""
     declare(api, world.lan, world.lan_self, "high")
     resp = api.as_(world.ward_official).post(
         f"/cases/{world.lan_self.id}/actions", {"kind": "test_result", "test_result": "positive", "test_date": ago(1)}
@@ -23,6 +25,10 @@ def test_it_shows_levels_and_the_test_result_in_words(world: Any, api: Any, clie
     assert resp.status_code == 201, resp.content
     update(api, world.lan, world.lan_self, ago(0))  # assessed again: the confirmed case's level is kept
     sign_in_staff(client, world.ward_official)
+
+
+def test_it_shows_levels_and_the_test_result_in_words(world: Any, api: Any, client: Client) -> None:
+    _confirmed_case(world, api, client)
 
     html = client.get(f"/staff/cases/{world.lan_self.id}/").content.decode()
 
@@ -41,13 +47,7 @@ def test_it_shows_levels_and_the_test_result_in_words(world: Any, api: Any, clie
 def test_it_shows_the_risk_engines_own_level_beside_a_kept_level(world: Any, api: Any, client: Client) -> None:
     """When a level was kept (never lowered automatically), the page says so and names the
     engine's own level in words, as the API's `engine_level_word` does."""
-    declare(api, world.lan, world.lan_self, "high")
-    resp = api.as_(world.ward_official).post(
-        f"/cases/{world.lan_self.id}/actions", {"kind": "test_result", "test_result": "positive", "test_date": ago(1)}
-    )
-    assert resp.status_code == 201, resp.content
-    update(api, world.lan, world.lan_self, ago(0))  # assessed again: the confirmed case's level is kept
-    sign_in_staff(client, world.ward_official)
+    _confirmed_case(world, api, client)
 
     rows = _section(client.get(f"/staff/cases/{world.lan_self.id}/").content.decode(), "assessments").split("<li>")
     kept = [row for row in rows if 'data-testid="engine-level"' in row]

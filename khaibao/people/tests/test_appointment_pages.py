@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from khaibao.core.testing import api_pages
 from khaibao.orgs.volunteers import appointments_visible_to
 from khaibao.people.models import VolunteerAppointment
 
@@ -21,20 +22,6 @@ def _appoint(world: Any, n: int, *, at: Any, ward: Any) -> list[VolunteerAppoint
     )
 
 
-def _walk(client: Any, url: str) -> tuple[list[int], list[Any]]:
-    ids: list[int] = []
-    pages = []
-    resp = client.get(url)
-    for _page in range(20):
-        assert resp.status_code == 200, resp.content
-        pages.append(resp)
-        ids += [a["id"] for a in resp.json()]
-        cursor = resp.headers.get("X-Next-Cursor")
-        if cursor is None:
-            return ids, pages
-        resp = client.get(f"{url}&cursor={cursor}")
-    raise AssertionError("the pages never end")
-
 
 def test_it_pages_the_appointments_a_ward_official_manages(world: Any, api: Any) -> None:
     official = world.ward_official
@@ -46,7 +33,8 @@ def test_it_pages_the_appointments_a_ward_official_manages(world: Any, api: Any)
     expected = list(appointments_visible_to(official).order_by("-starts_at", "-pk").values_list("pk", flat=True))
     assert len(expected) >= 5
 
-    ids, pages = _walk(api.as_(official), "/volunteers?limit=2")
+    rows, pages = api_pages(api.as_(official), "/volunteers", limit=2)
+    ids = [a["id"] for a in rows]
 
     assert ids == expected
     assert {p.headers["X-Total-Count"] for p in pages} == {str(len(expected))}

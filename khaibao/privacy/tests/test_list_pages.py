@@ -10,22 +10,8 @@ from typing import Any
 from django.utils import timezone
 
 from khaibao.audit.services import audit_record
+from khaibao.core.testing import api_pages
 from khaibao.privacy.models import Erasure, ErasureReason
-
-
-def _walk(client: Any, path: str, **params: Any) -> tuple[list[dict[str, Any]], list[Any]]:
-    """Every page of `path`, following X-Next-Cursor: the rows and each page's response."""
-    rows: list[dict[str, Any]] = []
-    pages = []
-    cursor = None
-    while True:
-        resp = client.get(path, data={**params, **({"cursor": cursor} if cursor else {})})
-        assert resp.status_code == 200, resp.content
-        pages.append(resp)
-        rows += resp.json()
-        cursor = resp.headers.get("X-Next-Cursor")
-        if not cursor:
-            return rows, pages
 
 
 def _erasures(world: Any, n: int, *, start: Any = None) -> list[Erasure]:
@@ -46,7 +32,7 @@ def test_it_pages_a_citizens_erasures_beyond_twenty(world: Any, api: Any) -> Non
     assert len(first.json()) == 20  # the first page as before
     assert first.headers["X-Total-Count"] == "25"
     assert "rel=\"next\"" in first.headers["Link"]
-    rows, pages = _walk(client, "/privacy/erasures", limit=7)
+    rows, pages = api_pages(client, "/privacy/erasures", limit=7)
     assert len(pages) == 4
     expected = sorted(made, key=lambda e: (e.requested_at, e.pk), reverse=True)
     assert [r["id"] for r in rows] == [e.pk for e in expected]
@@ -64,7 +50,7 @@ def test_it_pages_the_dpo_requests_across_erasures_and_downloads(world: Any, api
     client = api.as_(world.dpo)
     everything = client.get("/privacy/requests").json()
     assert len(everything) == 17
-    rows, pages = _walk(client, "/privacy/requests", limit=4)
+    rows, pages = api_pages(client, "/privacy/requests", limit=4)
     assert len(pages) == 5
     assert [r["ref"] for r in rows] == [r["ref"] for r in everything]  # no row lost, none twice
     assert {p.headers["X-Total-Count"] for p in pages} == {"17"}

@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from khaibao.core.testing import api_pages
 from khaibao.reports.models import Report, ReportReply
 from khaibao.web import reports as report_pages
 
@@ -32,23 +33,6 @@ def _newest_first(rows: list[Report]) -> list[int]:
     return [r.pk for r in sorted(rows, key=lambda r: (r.created_at, r.pk), reverse=True)]
 
 
-def _walk_api(client: Any, url: str) -> tuple[list[int], list[Any]]:
-    """Follow GET /reports' `X-Next-Cursor` header from `url`: the ids served, in order, and each
-    page's response."""
-    ids: list[int] = []
-    pages = []
-    resp = client.get(url)
-    for _page in range(20):
-        assert resp.status_code == 200, resp.content
-        pages.append(resp)
-        ids += [r["id"] for r in resp.json()]
-        cursor = resp.headers.get("X-Next-Cursor")
-        if cursor is None:
-            assert "Link" not in resp.headers
-            return ids, pages
-        resp = client.get(f"{url}&cursor={cursor}")
-    raise AssertionError("the pages never end")
-
 
 def test_it_pages_my_reports_through_the_api_headers_to_the_last_one(world: Any, api: Any) -> None:
     now = timezone.now()
@@ -58,7 +42,9 @@ def test_it_pages_my_reports_through_the_api_headers_to_the_last_one(world: Any,
     ReportReply.objects.create(report=same[0], author=world.ward_official, text="Đã cử cán bộ đến kiểm tra.")
     client = api.as_(world.lan)
 
-    ids, pages = _walk_api(client, "/reports?limit=3")
+    rows, pages = api_pages(client, "/reports", limit=3)
+    ids = [r["id"] for r in rows]
+    assert "Link" not in pages[-1].headers
 
     assert ids == _newest_first(same + newest)
     assert [len(p.json()) for p in pages] == [3, 1]

@@ -21,7 +21,7 @@ from khaibao.venues.tests.test_api_checkins import checkin, iso, register
 EN = {"Accept-Language": "en"}
 
 
-def _scene(world: Any, api: Any) -> tuple[Client, Venue, CheckIn]:
+def case_scene(world: Any, api: Any) -> tuple[Client, Venue, CheckIn]:
     """Lan (the case) and Mai checked in at Nam's venue half an hour ago; a Hà Nội official."""
     venue = register(api, world.nam)
     at = timezone.now() - timedelta(minutes=30)
@@ -50,7 +50,7 @@ def _nothing_recorded() -> None:
 
 
 def test_a_bare_post_from_a_cases_check_in_says_whom_it_warns_and_changes_nothing(world: Any, api: Any) -> None:
-    official, venue, case_checkin = _scene(world, api)
+    official, venue, case_checkin = case_scene(world, api)
     resp = official.post(f"/staff/cases/{world.lan_self.pk}/checkins/{case_checkin.pk}/visit/", headers=EN)
     assert resp.status_code == 200
     text = resp.content.decode()
@@ -63,7 +63,7 @@ def test_a_bare_post_from_a_cases_check_in_says_whom_it_warns_and_changes_nothin
 
 
 def test_a_bare_post_of_the_venue_form_carries_the_period_to_the_confirmation(world: Any, api: Any) -> None:
-    official, venue, _case_checkin = _scene(world, api)
+    official, venue, _case_checkin = case_scene(world, api)
     form = _visit_form(world)
     resp = official.post(f"/staff/venues/{venue.pk}/case-visits/", form, headers=EN)
     assert resp.status_code == 200
@@ -75,7 +75,7 @@ def test_a_bare_post_of_the_venue_form_carries_the_period_to_the_confirmation(wo
 
 
 def test_the_venue_form_checks_the_period_before_confirming(world: Any, api: Any) -> None:
-    official, venue, _case_checkin = _scene(world, api)
+    official, venue, _case_checkin = case_scene(world, api)
     form = {**_visit_form(world), "end": (timezone.localtime() - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")}
     resp = official.post(f"/staff/venues/{venue.pk}/case-visits/", form, headers=EN)
     assert resp.status_code == 400
@@ -84,7 +84,7 @@ def test_the_venue_form_checks_the_period_before_confirming(world: Any, api: Any
 
 
 def test_confirmed_twice_from_a_cases_check_in_warns_once(world: Any, api: Any) -> None:
-    official, _venue, case_checkin = _scene(world, api)
+    official, _venue, case_checkin = case_scene(world, api)
     url = f"/staff/cases/{world.lan_self.pk}/checkins/{case_checkin.pk}/visit/"
     first = official.post(url, {"confirmed": "1"}, headers=EN, follow=True)
     assert "is being warned" in first.content.decode()
@@ -111,7 +111,7 @@ def test_confirmed_twice_from_a_cases_check_in_warns_once(world: Any, api: Any) 
 
 
 def test_confirmed_twice_from_the_venue_page_warns_once(world: Any, api: Any) -> None:
-    official, venue, _case_checkin = _scene(world, api)
+    official, venue, _case_checkin = case_scene(world, api)
     form = {**_visit_form(world), "confirmed": "1"}
     url = f"/staff/venues/{venue.pk}/case-visits/"
     assert official.post(url, form).status_code == 302
@@ -124,7 +124,7 @@ def test_confirmed_twice_from_the_venue_page_warns_once(world: Any, api: Any) ->
 
 
 def test_another_period_is_another_visit(world: Any, api: Any) -> None:
-    official, venue, _case_checkin = _scene(world, api)
+    official, venue, _case_checkin = case_scene(world, api)
     url = f"/staff/venues/{venue.pk}/case-visits/"
     form = {**_visit_form(world), "confirmed": "1"}
     assert official.post(url, form).status_code == 302
@@ -135,7 +135,7 @@ def test_another_period_is_another_visit(world: Any, api: Any) -> None:
 
 
 def test_the_api_records_a_visit_once(world: Any, api: Any) -> None:
-    _official, venue, _case_checkin = _scene(world, api)
+    _official, venue, _case_checkin = case_scene(world, api)
     now = timezone.now()
     body = {"person_id": world.lan_self.pk, "start": (now - timedelta(hours=1)).isoformat(),
             "end": (now - timedelta(minutes=5)).isoformat()}

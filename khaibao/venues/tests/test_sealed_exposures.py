@@ -18,13 +18,12 @@ from django.utils import timezone
 from khaibao.audit.models import AuditEvent
 from khaibao.monitoring.models import PersonStatus
 from khaibao.notifications.models import Notification
-from khaibao.passes.tests.helpers import sign_in_staff
 from khaibao.people.models import Person
 from khaibao.places.models import Ward
-from khaibao.venues.models import CaseVisit, CheckIn, Venue, VenueExposure, VenueExposureRun
+from khaibao.venues.models import CaseVisit, Venue, VenueExposure, VenueExposureRun
 from khaibao.venues.selectors import exposures_of
 from khaibao.venues.tasks import venue_exposure_run
-from khaibao.venues.tests.test_api_checkins import checkin, iso, register
+from khaibao.venues.tests.test_case_visit_confirm import case_scene
 
 TOKEN = "gAAAAA"
 
@@ -46,13 +45,8 @@ def raw_rows(table: str) -> list[dict[str, Any]]:
 
 
 def test_it_leaves_no_venue_in_clear_after_a_cases_run(world: Any, api: Any) -> None:
-    venue = register(api, world.nam)
-    at = timezone.now() - timedelta(minutes=30)
-    for account in (world.lan, world.mai):
-        assert checkin(api, account, venue["code"], at=iso(at)).status_code == 201
-    official = Client()
-    sign_in_staff(official, world.province)
-    case_checkin = CheckIn.objects.get(person=world.lan_self)
+    official, venue, case_checkin = case_scene(world, api)
+    at = case_checkin.at
     assert official.post(f"/staff/cases/{world.lan_self.pk}/checkins/{case_checkin.pk}/visit/", {"confirmed": "1"}).status_code == 302
     run = VenueExposureRun.objects.get(kind="case")
     assert venue_exposure_run.call(run.pk)["status"] == "done"
@@ -69,28 +63,28 @@ def test_it_leaves_no_venue_in_clear_after_a_cases_run(world: Any, api: Any) -> 
     assert "venue_id" not in visit
     assert str(visit["venue_sealed"]).startswith(TOKEN)
     event = AuditEvent.objects.get(action="venue.case_visit")
-    assert str(venue["id"]) not in str(event.data)
+    assert str(venue.pk) not in str(event.data)
     # The warning (stored in clear, sent by SMS) names neither the venue nor the time.
     when = f"{timezone.localtime(at):%H:%M %d/%m/%Y}"
     (note,) = raw("SELECT title, body, link, dedupe_key FROM notifications_notification WHERE kind = 'venue_exposure'")
     text = " ".join(str(v) for v in note)
-    assert venue["name"] not in text
+    assert venue.name not in text
     assert f"{timezone.localtime(at):%H:%M}" not in text
-    assert venue["code"] not in text
+    assert venue.code not in text
 
     # The readers unseal: the run still knows its venue, the status page and the officials' case
     # page say where and when, and the exposure counts in the assessment.
-    assert VenueExposureRun.objects.get(pk=run.pk).venue_ids == [venue["id"]]
+    assert VenueExposureRun.objects.get(pk=run.pk).venue_ids == [venue.pk]
     page = Client()
     page.force_login(world.mai)
     status_page = page.get(f"/people/{world.mai_self.pk}/").content.decode()
-    assert venue["name"] in status_page
+    assert venue.name in status_page
     assert when in status_page
     warnings = page.get("/checkins/").content.decode().split('role="alert"', 1)[1].split("</div>", 1)[0]
     assert world.mai_self.full_name in warnings
-    assert venue["name"] in warnings
+    assert venue.name in warnings
     case_page = official.get(f"/staff/cases/{world.mai_self.pk}/checkins/").content.decode()
-    assert venue["name"] in case_page
+    assert venue.name in case_page
     status = PersonStatus.objects.get(person=world.mai_self)
     assert status.level == "medium"
     assert "medium.venue_exposure" in status.reasons
