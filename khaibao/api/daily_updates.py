@@ -8,6 +8,8 @@ in their jurisdiction, audited (`access_person_for_user`). Any other person id a
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 from functools import cache
 from typing import Any, Final
@@ -104,6 +106,26 @@ class DailyUpdatePolledOut(Schema):
     assessment: PolledAssessmentOut
 
 
+# The daily update's route as the lanes before ninja take it (api/hot_lane.py, api/rush.py): a plain
+# decimal id without a leading zero, of at most 18 digits (a bigint), and a day written YYYY-MM-DD.
+# Anything else is left to ninja, which answers it.
+UPDATE_PATH: Final = re.compile(r"/api/v1/people/([1-9][0-9]{0,17})/updates/([0-9]{4}-[0-9]{2}-[0-9]{2})")
+
+
+def update_input(request: HttpRequest, day_text: str) -> tuple[date, DailyUpdateBody] | None:
+    """The day and the body of a daily update read as ninja reads them (its parser's `json.loads`,
+    then the schema in Python mode), for the lanes before ninja. None when ninja must answer
+    instead, with its own wording: no body, not a date, not JSON, nested past the parser's depth,
+    refused by the schema."""
+    body = request.body
+    if not body:
+        return None
+    try:
+        return date.fromisoformat(day_text), DailyUpdateBody.model_validate(json.loads(body))
+    except Exception:  # as ninja's parser: any exception
+        return None
+
+
 def pending_retry_after() -> str:
     """A 202's (and a pending poll's) Retry-After: when to poll the Location for the assessment."""
     return str(pending_poll_seconds())
@@ -176,7 +198,7 @@ def daily_update_put(
     declaring = access_declaring(request.auth, person_id)
     person = declaring.person
     stored, _created = monitoring_services.daily_update_store(
-        **_fields(request, request.auth, day, data), person=person, declared_as=declaring.declared_as
+        **update_fields(request, request.auth, day, data), person=person, declared_as=declaring.declared_as
     )
     response["Location"] = pending_location(person.pk, day)
     response["Retry-After"] = pending_retry_after()
@@ -189,7 +211,7 @@ def daily_update_answer(
     """The assessed daily update's answer (201 or 200) for `account` (the bearer token's): the view
     above and the update lane before ninja (api/hot_lane.py) both answer with this, so they answer
     alike. Errors are raised (ServiceError, Http404) for the API's handlers to answer."""
-    fields = _fields(request, account, day, data)
+    fields = update_fields(request, account, day, data)
     answered = _put_checked(request, account, person_id, fields)
     if answered is not None:
         return answered
@@ -201,7 +223,8 @@ def daily_update_answer(
     return json_answer(request, _answer(update, assessment), status=201 if created else 200)
 
 
-def _fields(request: HttpRequest, account: Account, day: date, data: DailyUpdateBody) -> dict[str, Any]:
+def update_fields(request: HttpRequest, account: Account, day: date, data: DailyUpdateBody) -> dict[str, Any]:
+    """What the monitoring services take from a daily update's request (the view's and the rush lane's)."""
     return {
         "actor": account, "day": day, "symptoms": data.symptoms, "temperature": data.temperature,
         "feeling": data.feeling, "ip": client_ip(request),

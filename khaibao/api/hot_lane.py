@@ -26,10 +26,8 @@ through ninja (the same answer, dearer).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
-from datetime import date
 from typing import Final
 
 from django.conf import settings
@@ -37,7 +35,7 @@ from django.http import HttpRequest, HttpResponse
 
 from khaibao.accounts.models import Account
 from khaibao.accounts.tokens import request_account
-from khaibao.api.daily_updates import DailyUpdateBody, daily_update_answer
+from khaibao.api.daily_updates import UPDATE_PATH, daily_update_answer, update_input
 from khaibao.api.declarations import status_answer
 from khaibao.api.v1 import api
 from khaibao.core.overload import rush_requested
@@ -46,7 +44,6 @@ from khaibao.core.overload import rush_requested
 # leading zero only, of at most 18 digits (a bigint), and a day written YYYY-MM-DD: anything else
 # ninja answers.
 _STATUS: Final = re.compile(r"/api/v1/people/([1-9][0-9]{0,17})/status")
-_UPDATE: Final = re.compile(r"/api/v1/people/([1-9][0-9]{0,17})/updates/([0-9]{4}-[0-9]{2}-[0-9]{2})")
 
 Answer = Callable[[Account], HttpResponse]
 
@@ -64,7 +61,7 @@ class HotLaneMiddleware:
             match = _STATUS.fullmatch(request.path_info) if settings.STATUS_LANE else None
         elif method == "PUT":
             lane = settings.UPDATE_LANE and not rush_requested(request)
-            match = _UPDATE.fullmatch(request.path_info) if lane else None
+            match = UPDATE_PATH.fullmatch(request.path_info) if lane else None
         else:
             match = None
         if match is None:
@@ -89,16 +86,9 @@ def _status(request: HttpRequest, match: re.Match[str]) -> Answer:
 
 
 def _update(request: HttpRequest, match: re.Match[str]) -> Answer | None:
-    body = request.body
-    if not body:
+    read = update_input(request, match[2])
+    if read is None:
         return None
-    try:
-        day = date.fromisoformat(match[2])
-        # As ninja reads a body (its Parser, then the schema in Python mode). Whatever fails here —
-        # not JSON, nested past the parser's depth (RecursionError), refused by the schema — is
-        # left to ninja, which catches and words it as it always has.
-        data = DailyUpdateBody.model_validate(json.loads(body))
-    except Exception:  # as ninja's parser: any exception
-        return None
+    day, data = read
     person_id = int(match[1])
     return lambda account: daily_update_answer(request, account, person_id, day, data)

@@ -21,24 +21,23 @@ differs, as the Idempotency-Key middleware would.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from datetime import date
-from typing import Any, Final
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
-from pydantic import ValidationError
 
 from khaibao.accounts.models import Role
 from khaibao.api.auth import request_account
 from khaibao.api.daily_updates import (
-    DailyUpdateBody,
+    UPDATE_PATH,
     pending_answer,
     pending_location,
     pending_retry_after,
+    update_fields,
+    update_input,
 )
 from khaibao.api.idempotency import (
     KeyClaim,
@@ -49,15 +48,12 @@ from khaibao.api.idempotency import (
 )
 from khaibao.api.schemas import JSON_CONTENT_TYPE, json_render
 from khaibao.core.errors import ServiceError
-from khaibao.core.http import client_ip
 from khaibao.core.idempotency import idempotency_record_live
 from khaibao.core.overload import rush_requested, rush_route
 from khaibao.monitoring import services as monitoring_services
 from khaibao.monitoring.models import DailyUpdate
 from khaibao.monitoring.statements import writes_in_one_statement
 from khaibao.people.access import household_declaring_sql
-
-_PATH: Final = re.compile(r"/api/v1/people/(\d+)/updates/(\d{4}-\d{2}-\d{2})")
 
 
 class RushStoreFirstMiddleware:
@@ -69,7 +65,7 @@ class RushStoreFirstMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not rush_requested(request) or request.method != "PUT" or not settings.RUSH_LANE:
             return self.get_response(request)
-        match = _PATH.fullmatch(request.path_info)
+        match = UPDATE_PATH.fullmatch(request.path_info)
         if match is None or not rush_route("PUT", request.path_info) or not writes_in_one_statement():
             return self.get_response(request)
         response = _store_first(request, int(match[1]), match[2])
@@ -80,13 +76,12 @@ def _store_first(request: HttpRequest, person_id: int, day_text: str) -> HttpRes
     """The 202 of an update stored first, a replayed answer, or None: the stack answers instead."""
     account = request_account(request)
     access = household_declaring_sql(account, person_id)
-    if access is None or getattr(account, "role", None) != Role.CITIZEN:
+    if access is None or account is None or account.role != Role.CITIZEN:
         return None
-    try:
-        day = date.fromisoformat(day_text)
-        data = DailyUpdateBody.model_validate_json(request.body)
-    except (ValueError, ValidationError):
+    read = update_input(request, day_text)
+    if read is None:
         return None  # the view's 400 or 422, in the API's error format
+    day, data = read
     key = idempotency_key(request)
     owner = idempotency_owner(request) if key is not None else ""
     path = pending_location(person_id, day)
@@ -99,10 +94,8 @@ def _store_first(request: HttpRequest, person_id: int, day_text: str) -> HttpRes
         body.append(_body(request, update))
         return claim.record(status_code=202, content_type=JSON_CONTENT_TYPE, body=body[0])
 
-    fields: dict[str, Any] = {
-        "actor": account, "person_id": person_id, "day": day, "access": access, "symptoms": data.symptoms,
-        "temperature": data.temperature, "feeling": data.feeling, "ip": client_ip(request),
-        "record": answer if key is not None else None,
+    fields: dict[str, Any] = update_fields(request, account, day, data) | {
+        "person_id": person_id, "access": access, "record": answer if key is not None else None,
     }
     try:
         if connection.in_atomic_block:
