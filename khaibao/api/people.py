@@ -16,7 +16,6 @@ from datetime import date
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -28,7 +27,6 @@ from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ApiDate, ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
-from khaibao.core.params import id_in_range
 from khaibao.people import households, selectors
 from khaibao.people import validators as v
 from khaibao.people.access import access_person_for_declarer
@@ -150,8 +148,6 @@ def _citizen(request: AuthedRequest) -> Account:
 
 
 def _person(request: AuthedRequest, person_id: int) -> Any:
-    if not id_in_range(person_id):
-        raise Http404
     return access_person_for_declarer(request.auth, person_id)
 
 

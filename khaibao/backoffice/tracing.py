@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -14,7 +14,6 @@ from khaibao.backoffice.permissions import official_required
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
-from khaibao.core.params import id_in_range
 from khaibao.people.access import access_person_for_user
 from khaibao.people.models import Person
 from khaibao.tracing import selectors, services
@@ -33,8 +32,6 @@ def case_url(person: Person) -> str:
 @require_http_methods(["GET", "POST"])
 def case_contacts(request: SignedInRequest, person_id: int) -> HttpResponse:
     """The contacts of a case (GET) and registering one (POST, then back to the case view)."""
-    if not id_in_range(person_id):
-        raise Http404
     posting = request.method == "POST"
     person = access_person_for_user(
         request.user, person_id, purpose="contacts_register" if posting else "contacts_view", ip=client_ip(request)

@@ -24,7 +24,7 @@ from khaibao.accounts.models import Role
 from khaibao.audit.lists import audit_list_shown
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
-from khaibao.core.params import ID_MAX, id_in_range, positive_id
+from khaibao.core.params import id_in_range, positive_id
 from khaibao.people.access import access_person_for_user, jurisdiction_q
 from khaibao.people.models import IdNumberReview, IdNumberReviewOutcome, Person
 
@@ -117,7 +117,7 @@ def id_number_review_detail(user: Any, review_id: int, *, ip: str = "") -> Revie
     with the person registered and — only when in the jurisdiction too — the earlier holder,
     each fetched through the access layer (audited `person.id_review_view`)."""
     official = _official(user)
-    if not 0 < review_id <= ID_MAX:
+    if not id_in_range(review_id):
         raise Http404
     scope = jurisdiction_q(official, ward_field="person__home_ward")
     review = (
