@@ -73,9 +73,21 @@ def _encode(row: models.Model, keys: list[tuple[models.Field[Any, Any], bool]]) 
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode(cursor: str, keys: list[tuple[models.Field[Any, Any], bool]]) -> list[Any]:
+def cursor_refused() -> ServiceError:
+    """The answer to a page cursor that was not made here (or no longer fits): start again from
+    the first page. For the lists whose cursors are their own (a merge of two sources, a queue)."""
     message = _("This page link is not valid any more. Start again from the first page.")
-    bad = ServiceError(message, fields={"cursor": message})
+    return ServiceError(message, fields={"cursor": message})
+
+
+def keyset_cursor(qs: QuerySet[T], row: T) -> str:
+    """The cursor of the page that starts after `row` of `qs` (one `keyset_page` served), with no
+    query: for a caller that shows only part of a page."""
+    return _encode(row, _keys(qs))  # type: ignore[arg-type]
+
+
+def _decode(cursor: str, keys: list[tuple[models.Field[Any, Any], bool]]) -> list[Any]:
+    bad = cursor_refused()
     if len(cursor) > _MAX_CURSOR:
         raise bad
     try:

@@ -24,6 +24,7 @@ from khaibao.accounts.models import Role
 from khaibao.audit.lists import audit_list_shown
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
+from khaibao.core.keyset import cursor_refused
 from khaibao.core.params import id_in_range, positive_id
 from khaibao.people.access import access_person_for_user, jurisdiction_q
 from khaibao.people.models import IdNumberReview, IdNumberReviewOutcome, Person
@@ -66,8 +67,7 @@ def _after_q(cursor: str) -> Q:
         except (OverflowError, OSError, ValueError):  # beyond the years a datetime holds: not ours
             at = None
     if at is None or review_id is None:
-        message = _("This page link is not valid any more. Start again from the first page.")
-        raise ServiceError(message, fields={"cursor": message})
+        raise cursor_refused()
     return Q(created_at__gt=at) | Q(created_at=at, pk__gt=review_id)
 
 

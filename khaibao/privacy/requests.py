@@ -31,8 +31,7 @@ from django.utils.translation import gettext_lazy
 from khaibao.accounts.models import Account
 from khaibao.accounts.phones import mask_phone
 from khaibao.audit.models import AuditEvent
-from khaibao.core.errors import ServiceError
-from khaibao.core.keyset import KeysetPage, keyset_page
+from khaibao.core.keyset import KeysetPage, cursor_refused, keyset_cursor, keyset_page
 from khaibao.core.params import dates_in_range
 from khaibao.privacy.audit_trail import may_read_audit
 from khaibao.privacy.models import Erasure, ErasureReason, ErasureStatus
@@ -215,9 +214,7 @@ def _split_cursor(cursor: str | None) -> tuple[str, str]:
         return "", ""
     parts = cursor.split(_CURSOR_JOIN)
     if len(parts) != 2 or parts == [_SOURCE_DONE, _SOURCE_DONE]:
-        # The words of core/keyset.py's answer to a damaged cursor.
-        message = _("This page link is not valid any more. Start again from the first page.")
-        raise ServiceError(message, fields={"cursor": message})
+        raise cursor_refused()
     return parts[0], parts[1]
 
 
@@ -235,4 +232,4 @@ def _source_next(qs: QuerySet[M], cursor: str, page: KeysetPage[M], shown: int) 
         return page.next_cursor or _SOURCE_DONE
     if shown == 0:
         return cursor
-    return keyset_page(qs, cursor=cursor or None, limit=shown).next_cursor or _SOURCE_DONE
+    return keyset_cursor(qs, page.items[shown - 1])  # rows follow it: the page had more
