@@ -152,7 +152,7 @@ def checkins_list(
     """Your household's check-ins still kept (VENUE_CHECKIN_KEEP_DAYS, 21 days by default), newest
     first. Keyset pages: pass `next_cursor` as `cursor` for the next page."""
     page = selectors.checkins_for_account(request.auth, cursor=cursor, limit=limit)
-    return {"checkins": [row.__dict__ for row in page.rows], "next_cursor": page.next_cursor, "total": page.total}
+    return {"checkins": [row.__dict__ for row in page.items], "next_cursor": page.next_cursor, "total": page.total}
 
 
 @router.delete("/checkins/{checkin_id}", response={204: None, 404: ErrorOut})

@@ -196,7 +196,7 @@ def case_checkins(request: SignedInRequest, person_id: int) -> HttpResponse:
     pager = keyset_pager(request, lambda cursor: selectors.person_checkins_page(
         person.pk, cursor=cursor, limit=CASE_CHECKINS_PAGE))
     return render(request, "backoffice/venues/case_checkins.html", {
-        "person": person, "rows": pager.page.rows if pager.page else [], **pager.context,
+        "person": person, "rows": pager.page.items if pager.page else [], **pager.context,
         "exposures": selectors.exposures_of(person.pk),
         "before": int(CASE_VISIT_BEFORE.total_seconds() // 60), "after": int(CASE_VISIT_AFTER.total_seconds() // 3600),
         "checkin_keep_days": settings.VENUE_CHECKIN_KEEP_DAYS,

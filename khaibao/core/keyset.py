@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import reduce
 from operator import or_
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -29,17 +29,19 @@ from khaibao.core.errors import ServiceError
 from khaibao.core.params import ID_MAX
 
 T = TypeVar("T", bound=models.Model)
+# A page's rows: the models a queryset gave, or rows a selector made of them (venues' CheckInRow).
+R = TypeVar("R")
 
 # A cursor holds one value per ordering column: a few names and dates, never this long.
 _MAX_CURSOR = 1000
 
 
 @dataclass(frozen=True)
-class KeysetPage(Generic[T]):
+class KeysetPage(Generic[R]):
     """One page of a list: its rows, the cursor of the next page (None on the last page) and,
     when the caller asked for it, how many rows the whole list has."""
 
-    items: list[T]
+    items: list[R]
     next_cursor: str | None
     total: int | None = None
 
@@ -151,28 +153,19 @@ def keyset_query(params: Mapping[str, Any], cursor: str | None = None, *, name: 
     return "?" + urlencode(query)
 
 
-class _Paged(Protocol):
-    @property
-    def next_cursor(self) -> str | None: ...
-
-    @property
-    def total(self) -> int | None: ...
-
-
-P = TypeVar("P", bound=_Paged)
-
-
 @dataclass(frozen=True)
-class Pager(Generic[P]):
+class Pager(Generic[R]):
     """A page of a list for a template: the page (None when its link was damaged), what the
     pager links need (`total`, `page_error`, `first_url`, `next_url`) and the answer's status."""
 
-    page: P | None
+    page: KeysetPage[R] | None
     context: dict[str, Any]
     status: int
 
 
-def keyset_pager(request: Any, fetch: Callable[[str | None], P], *, params: Mapping[str, Any] | None = None) -> Pager[P]:
+def keyset_pager(
+    request: Any, fetch: Callable[[str | None], KeysetPage[R]], *, params: Mapping[str, Any] | None = None
+) -> Pager[R]:
     """Fetch the page the request's `cursor` names; a damaged cursor gives no page, the keyset's
     message and 400 (the page then offers the first page). `params`: the list's filters, kept
     in the links."""

@@ -50,19 +50,13 @@ def _rows(checkins: list[CheckIn], known: list[Venue] | None = None) -> list[Che
     return rows
 
 
-@dataclass(frozen=True)
-class CheckInPage:
-    """One keyset page of check-ins as rows (core/keyset.py): the cursor of the next page (None
-    on the last) and how many check-ins the whole list has."""
-
-    rows: list[CheckInRow]
-    next_cursor: str | None
-    total: int | None
+# One keyset page of check-ins as rows (core/keyset.py), with how many the whole list has.
+CheckInPage = KeysetPage[CheckInRow]
 
 
 def _checkin_page(checkins: QuerySet[CheckIn], *, cursor: str | None, limit: int) -> CheckInPage:
     page = keyset_page(checkins.select_related("person").order_by("-at", "-id"), cursor=cursor, limit=limit, count=True)
-    return CheckInPage(rows=_rows(page.items), next_cursor=page.next_cursor, total=page.total)
+    return KeysetPage(items=_rows(page.items), next_cursor=page.next_cursor, total=page.total)
 
 
 def checkins_for_account(
@@ -96,24 +90,18 @@ def checkin_rows(checkins: list[CheckIn], *, venues: list[Venue] | None = None) 
     return _rows(checkins, venues)
 
 
-def person_checkins(person_id: int, *, since: datetime | None = None) -> list[CheckInRow]:
+def person_checkins(person_id: int) -> list[CheckInRow]:
     """Every check-in of a person still kept, newest first (their "My data" export, and the case
     view after the caller's audited access check). Retention bounds the list: nothing is cut off."""
-    q = CheckIn.objects.filter(person_id=person_id).select_related("person").order_by("-at", "-id")
-    if since is not None:
-        q = q.filter(at__gte=since)
-    return _rows(list(q))
+    return _rows(list(CheckIn.objects.filter(person_id=person_id).select_related("person").order_by("-at", "-id")))
 
 
 def person_checkins_page(
-    person_id: int, *, cursor: str | None = None, limit: int = 100, since: datetime | None = None,
+    person_id: int, *, cursor: str | None = None, limit: int = 100,
 ) -> CheckInPage:
     """One page of `person_checkins` (keyset on at, id) with how many there are in all, for a
     list shown a page at a time. A cursor not made for this list raises ServiceError."""
-    q = CheckIn.objects.filter(person_id=person_id)
-    if since is not None:
-        q = q.filter(at__gte=since)
-    return _checkin_page(q, cursor=cursor, limit=limit)
+    return _checkin_page(CheckIn.objects.filter(person_id=person_id), cursor=cursor, limit=limit)
 
 
 def person_checkin_venue(person_id: int, checkin_id: int) -> tuple[CheckIn, Venue]:

@@ -125,7 +125,7 @@ def _done_row(request: SignedInRequest, rows: list[selectors.CheckInRow], done: 
 def checkins_mine(request: SignedInRequest) -> HttpResponse:
     pager = keyset_pager(request, lambda cursor: selectors.checkins_for_account(
         request.user, cursor=cursor, limit=CHECKINS_PAGE))
-    rows = pager.page.rows if pager.page else []
+    rows = pager.page.items if pager.page else []
     return render(request, "web/venues/checkins.html", {
         "rows": rows, "done": _done_row(request, rows, request.GET.get("done", "")),
         "exposures": selectors.exposures_for_account(request.user),

@@ -180,7 +180,7 @@ def test_it_never_cuts_a_cases_checkins_off(world: Any) -> None:
     for _page in range(5):
         page = selectors.person_checkins_page(world.lan_child.pk, cursor=cursor, limit=100)
         assert page.total == 201
-        seen += [r.id for r in page.rows]
+        seen += [r.id for r in page.items]
         cursor = page.next_cursor
         if cursor is None:
             break
