@@ -406,12 +406,7 @@ def export_download(*, actor: Any, job_id: int, sig: str, ip: str = "") -> Downl
         raise ServiceError(_("This export is not ready yet."), code="export_not_ready", status=409)
     if not path.exists():
         raise ExportExpired
-    job.downloaded_at = now
-    job.save(update_fields=["downloaded_at"])
-    audit_record(
-        actor=actor, action="export.download", obj=job, ip=ip, data={"kind": job.kind, "format": job.format}
-    )
-    return Download(job=job, path=path, filename=_filename(job), content_type=writers.CONTENT_TYPES[job.format])
+    return _served(job, path, actor=actor, ip=ip, now=now, data={})
 
 
 @transaction.atomic
@@ -425,10 +420,14 @@ def export_replay(*, actor: Any, job_id: int, ip: str = "") -> Download:
     path = job.file_path
     if job.is_expired(now) or job.status != Status.DONE or path is None or not path.exists():
         raise ExportExpired
+    return _served(job, path, actor=actor, ip=ip, now=now, data={"mode": "replay"})
+
+
+def _served(job: ExportJob, path: Path, *, actor: Any, ip: str, now: datetime, data: dict[str, str]) -> Download:
+    """A job's file handed out (by its link or to a retry): stamped, audited as a download."""
     job.downloaded_at = now
     job.save(update_fields=["downloaded_at"])
     audit_record(
-        actor=actor, action="export.download", obj=job, ip=ip,
-        data={"kind": job.kind, "format": job.format, "mode": "replay"},
+        actor=actor, action="export.download", obj=job, ip=ip, data={"kind": job.kind, "format": job.format, **data}
     )
     return Download(job=job, path=path, filename=_filename(job), content_type=writers.CONTENT_TYPES[job.format])
