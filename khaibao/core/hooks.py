@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils.module_loading import import_string
 
 
@@ -31,3 +32,13 @@ def hooks_call(name: str, **kwargs: Any) -> None:
     """Call every function registered under `name` with `kwargs`, in order."""
     for hook in hooks(name):
         hook(**kwargs)
+
+
+def hooks_excluded_q(name: str, *, field: str = "pk") -> Q:
+    """Rows whose `field` is in none of the querysets the functions under `name` return: an
+    exclusion list a higher layer fills (the people whose processing stopped, for the zone warnings
+    and the rush worker alike)."""
+    q = Q()
+    for excluded in hooks(name):
+        q &= ~Q(**{f"{field}__in": excluded()})
+    return q

@@ -37,7 +37,7 @@ from khaibao.audit.models import AuditEvent
 from khaibao.audit.services import audit_event
 from khaibao.core import rowsql
 from khaibao.core.counters import counter_add, counters_since
-from khaibao.core.hooks import hooks
+from khaibao.core.hooks import hooks_excluded_q
 from khaibao.core.schedule import period_of
 from khaibao.declarations.questionnaires import current_questionnaire
 from khaibao.monitoring.assessment import assessment_compute
@@ -85,10 +85,7 @@ def assessable_q() -> Q:
     deletes the pending rows (privacy.erasure.processing_stop); this also leaves out a row written
     by an update that raced the withdrawal, which would otherwise bring a status row — and a
     triage-queue entry — back for a person nobody may process any more."""
-    q = Q()
-    for excluded in hooks("PENDING_ASSESSMENT_EXCLUSIONS"):
-        q &= ~Q(pk__in=excluded())
-    return q
+    return hooks_excluded_q("PENDING_ASSESSMENT_EXCLUSIONS")
 
 
 def pending_assess_batch(*, limit: int | None = None, now: datetime | None = None) -> BatchResult:

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from khaibao.accounts.models import Account, Role, ScopeLevel
-from khaibao.core.hooks import hooks
+from khaibao.core.hooks import hooks_excluded_q
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.travel import place_keys
 from khaibao.people.access import visible_people
@@ -234,10 +234,7 @@ def warnable_q(*, person_field: str = "pk") -> Q:
     exclusions name (settings.ZONE_WARNING_EXCLUSIONS; the privacy app above zones fills it with
     the people whose processing stopped). `person_field` is where the filtered rows hold the
     person's id ("pk" on Person, "person_id" on a row that names one)."""
-    q = Q()
-    for excluded in hooks("ZONE_WARNING_EXCLUSIONS"):
-        q &= ~Q(**{f"{person_field}__in": excluded()})
-    return q
+    return hooks_excluded_q("ZONE_WARNING_EXCLUSIONS", field=person_field)
 
 
 def residents_q(*, ward_codes: Iterable[int], province_code: int | None) -> Q:
