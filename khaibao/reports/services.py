@@ -25,6 +25,7 @@ from khaibao.core.hooks import hooks_call
 from khaibao.monitoring.assessment import person_contact_flag
 from khaibao.people.access import visible_people
 from khaibao.people.models import Person
+from khaibao.places.box import in_viet_nam
 from khaibao.places.models import Ward
 from khaibao.reports import pow as proof_of_work
 from khaibao.reports.models import (
@@ -44,9 +45,6 @@ MAX_DESCRIPTION = 2000
 MAX_ADDRESS = 300
 MAX_TEXT = 2000
 RATE_WINDOW_SECONDS = 3600
-# A loose box around Viet Nam, not its border: it catches swapped, mistyped or foreign points.
-VN_LAT = (8.0, 24.0)
-VN_LON = (102.0, 118.0)
 
 # Where an official may move a report; a closed report may be reopened for verification.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -117,14 +115,12 @@ def _clean(data: ReportInput) -> dict[str, str]:
 
 def point_errors(lat: float | None, lon: float | None) -> dict[str, str]:
     """The field messages for an optional map point (none when it is fine): both or neither,
-    and inside Viet Nam's bounding box. The web form shows them beside its fields before
+    and inside Viet Nam's bounding box (places.box). The web form shows them beside its fields before
     submitting; report_submit applies the same rule.
     """
     if (lat is None) != (lon is None):
         return {"lat": _("Give both latitude and longitude, or neither.")}
-    if lat is not None and lon is not None and not (
-        VN_LAT[0] <= lat <= VN_LAT[1] and VN_LON[0] <= lon <= VN_LON[1]
-    ):
+    if lat is not None and lon is not None and not in_viet_nam(lat, lon):
         return {"lat": _("This point is not in Viet Nam.")}
     return {}
 

@@ -29,6 +29,7 @@ from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, mark_rate_limited
 from khaibao.core.keyset import keyset_pager
 from khaibao.places import selectors as places
+from khaibao.places.box import VIET_NAM_LAT, VIET_NAM_LON
 from khaibao.reports import pow as proof_of_work
 from khaibao.reports import selectors, services
 from khaibao.reports.models import Category
@@ -159,7 +160,7 @@ def _context(request: HttpRequest, form: ReportForm) -> dict[str, Any]:
         "reload": RELOAD,
         "max_photos": MAX_PHOTOS,
         "max_photo_mb": MAX_PHOTO_BYTES // 2**20,
-        "vn_box": {"lat": services.VN_LAT, "lon": services.VN_LON},
+        "vn_box": {"lat": VIET_NAM_LAT, "lon": VIET_NAM_LON},
     }
 
 

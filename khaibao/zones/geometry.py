@@ -17,18 +17,12 @@ from shapely import Point, Polygon
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
+from khaibao.places.box import in_viet_nam
+
 EARTH_RADIUS_M = 6_371_008.8
 MAX_RADIUS_M = 50_000
 MAX_GEOJSON_BYTES = 1024 * 1024
 MAX_POLYGON_POINTS = 20_000
-
-# Viet Nam's bounding box, a little generous on every side: the mainland and coastal islands
-# span about 102.14–109.47 °E and 8.38–23.39 °N (Lũng Cú in the north, Hòn Khoai and Thổ Chu in
-# the south); Hoàng Sa (Paracels, up to ~112.8 °E) and Trường Sa (Spratlys, ~7.9–11.5 °N, up to
-# ~114.5 °E) reach further east. One box covering them all: longitude 102.0–115.0, latitude
-# 7.0–23.5. It is a sanity check against swapped or foreign coordinates, not a border.
-VN_MIN_LON, VN_MAX_LON = 102.0, 115.0
-VN_MIN_LAT, VN_MAX_LAT = 7.0, 23.5
 
 
 class GeometryError(ValueError):
@@ -53,14 +47,10 @@ def check_lat_lon(lat: float, lon: float) -> dict[str, str]:
     return errors
 
 
-def in_vietnam_box(lat: float, lon: float) -> bool:
-    return VN_MIN_LAT <= lat <= VN_MAX_LAT and VN_MIN_LON <= lon <= VN_MAX_LON
-
-
 def check_circle(lat: float, lon: float, radius_m: float) -> dict[str, str]:
     """Field errors (keys "lat", "lon", "radius_m") for a circle; empty when it is acceptable."""
     errors = check_lat_lon(lat, lon)
-    if not errors and not in_vietnam_box(lat, lon):
+    if not errors and not in_viet_nam(lat, lon):
         errors["lat"] = _("The centre must be in Viet Nam.")
     if not (isinstance(radius_m, int | float) and math.isfinite(radius_m) and 0 < radius_m <= MAX_RADIUS_M):
         errors["radius_m"] = _("The radius must be more than 0 and at most 50 km (50000 m).")
@@ -138,7 +128,7 @@ def polygon_parse(raw: Any) -> Polygon:
     min_lon, min_lat, max_lon, max_lat = polygon.bounds
     if not (min_lon >= -180 and max_lon <= 180 and min_lat >= -90 and max_lat <= 90):
         raise GeometryError(_("Longitudes must be between -180 and 180 and latitudes between -90 and 90."))
-    if not (in_vietnam_box(min_lat, min_lon) and in_vietnam_box(max_lat, max_lon)):
+    if not (in_viet_nam(min_lat, min_lon) and in_viet_nam(max_lat, max_lon)):
         raise GeometryError(_("The polygon must lie inside Viet Nam."))
     return polygon
 
