@@ -22,6 +22,7 @@ from khaibao.backoffice.permissions import official_required
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.core.keyset import keyset_query
+from khaibao.core.params import CODE_MAX, ID_MAX
 from khaibao.people.models import Sex
 from khaibao.reports import selectors, services
 from khaibao.reports.models import PERSON_CATEGORIES, Category, Report, ReportStatus
@@ -35,7 +36,7 @@ class FilterForm(forms.Form):
         label=gettext_lazy("Status"), required=False,
         choices=[("open", gettext_lazy("Open")), ("", gettext_lazy("All")), *ReportStatus.choices],
     )
-    ward = forms.IntegerField(label=gettext_lazy("Ward code"), required=False, min_value=1, max_value=2**31 - 1)
+    ward = forms.IntegerField(label=gettext_lazy("Ward code"), required=False, min_value=1, max_value=CODE_MAX)
     age = forms.ChoiceField(
         label=gettext_lazy("Age"), required=False,
         choices=[
@@ -49,7 +50,7 @@ class FilterForm(forms.Form):
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=gettext_lazy("New status"), choices=ReportStatus.choices)
     duplicate_of = forms.IntegerField(
-        label=gettext_lazy("Duplicate of report no."), required=False, min_value=1, max_value=2**31 - 1
+        label=gettext_lazy("Duplicate of report no."), required=False, min_value=1, max_value=ID_MAX
     )
 
 
@@ -59,7 +60,7 @@ class TextForm(forms.Form):
 
 class CaseForm(forms.Form):
     person_id = forms.IntegerField(
-        label=gettext_lazy("Existing person no. (optional)"), required=False, min_value=1, max_value=2**31 - 1
+        label=gettext_lazy("Existing person no. (optional)"), required=False, min_value=1, max_value=ID_MAX
     )
     full_name = forms.CharField(label=gettext_lazy("Full name"), required=False, max_length=100)
     phone = forms.CharField(label=gettext_lazy("Phone"), required=False, max_length=20)

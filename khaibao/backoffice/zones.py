@@ -27,6 +27,7 @@ from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, confirmed_post
 from khaibao.core.keyset import keyset_page, keyset_query
+from khaibao.core.params import code_in_range
 from khaibao.zones import selectors
 from khaibao.zones.inputs import PlaceInput
 from khaibao.zones.models import PlaceVersion, ZoneVersion, ZoneWarningRun
@@ -60,7 +61,7 @@ def _province_choice(request: HttpRequest, user: Any) -> int | None:
         value = int(request.GET.get("province") or request.POST.get("province") or "")
     except ValueError:
         return None
-    return value if 0 < value < 2**31 else None
+    return value if code_in_range(value) else None
 
 
 # Zones and place notices shown a page at a time each, newest first.

@@ -30,6 +30,12 @@ def id_in_range(value: int) -> bool:
     return 0 < value <= ID_MAX
 
 
+def code_in_range(value: int) -> bool:
+    """Whether `value` can be a ward's or a province's code (1 ≤ n ≤ CODE_MAX): outside it, no
+    place has it, and it is not looked up."""
+    return 0 < value <= CODE_MAX
+
+
 def date_max(today: date | None = None) -> date:
     """The last date accepted: DATE_YEARS_AHEAD years after today (Asia/Ho_Chi_Minh)."""
     today = today or timezone.localdate()

@@ -15,10 +15,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from khaibao.core.errors import ServiceError
+from khaibao.core.params import code_in_range
 from khaibao.declarations.questionnaires import Questionnaire
 from khaibao.places.models import Country, Province, Ward
-
-_MAX_CODE = 2**31
 
 
 @dataclass(frozen=True)
@@ -99,8 +98,8 @@ class _KnownPlaces:
 
 def _known_places(entries: Sequence[TravelIn]) -> _KnownPlaces:
     # Out-of-range numbers are simply unknown codes (and would overflow a database integer).
-    ward_codes = {t.ward_code for t in entries if t.ward_code is not None and 0 <= t.ward_code < _MAX_CODE}
-    province_codes = {t.province_code for t in entries if t.province_code is not None and 0 <= t.province_code < _MAX_CODE}
+    ward_codes = {t.ward_code for t in entries if t.ward_code is not None and code_in_range(t.ward_code)}
+    province_codes = {t.province_code for t in entries if t.province_code is not None and code_in_range(t.province_code)}
     countries = {t.country.strip().upper() for t in entries if t.country}
     return _KnownPlaces(
         wards=dict(Ward.objects.filter(code__in=ward_codes).values_list("code", "province_id")) if ward_codes else {},

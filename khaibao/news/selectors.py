@@ -19,8 +19,7 @@ from khaibao.core.params import id_in_range
 from khaibao.news.models import Announcement
 from khaibao.people.models import HouseholdMembership
 from khaibao.places.models import Province
-
-# Beyond a 64-bit integer the database cannot even compare: answer 404 instead of failing.
+from khaibao.places.selectors import province_of
 
 
 def _published_q(now: datetime) -> Q:
@@ -105,7 +104,7 @@ def province_for_feed(code: int | None) -> Province | None:
     """The province a feed is asked for; ServiceError on an unknown code."""
     if code is None:
         return None
-    province = Province.objects.filter(pk=code).first() if id_in_range(code) else None
+    province = province_of(code)
     if province is None:
         message = _("Unknown province code.")
         raise ServiceError(message, code="invalid", fields={"province": message})

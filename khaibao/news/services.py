@@ -23,6 +23,7 @@ from khaibao.news.models import BODY_MAX, TITLE_MAX, Announcement, Kind
 from khaibao.news.selectors import may_publish_for, require_publisher
 from khaibao.news.text import clean_hotline, render_markdown
 from khaibao.places.models import Province
+from khaibao.places.selectors import province_of
 
 # A form filled in a minute ago says "now" a minute late: allow that much backdating, no more,
 # so that the feed never claims information was issued earlier than it was.
@@ -104,7 +105,7 @@ def _phone(errors: dict[str, str], data: AnnouncementData) -> str:
 def _province(errors: dict[str, str], code: int | None) -> Province | None:
     if code is None:
         return None
-    province = Province.objects.filter(pk=code).first() if 0 < code < 2**31 else None
+    province = province_of(code)
     if province is None:
         errors["province"] = _("Unknown province code.")
     return province

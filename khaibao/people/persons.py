@@ -26,7 +26,8 @@ from khaibao.core import crypto
 from khaibao.core.errors import RateLimited, ServiceError
 from khaibao.people import validators as v
 from khaibao.people.models import IdNumberReview, Person
-from khaibao.places.models import Country, Ward
+from khaibao.places.models import Country
+from khaibao.places.selectors import ward_known
 
 ID_INDEX_PURPOSE = "id_number"
 
@@ -136,7 +137,7 @@ def _ward_error(code: Any, *, creating: bool, owner_self: Person | None) -> str 
         if owner_self is not None or not creating:
             return _("Choose the home ward.")
         return _("Choose the home ward (add yourself first to use your address for your family).")
-    if not isinstance(code, int) or not 0 < code < 2**31 or not Ward.objects.filter(code=code).exists():
+    if not isinstance(code, int) or not ward_known(code):
         return _("This ward does not exist. Choose a ward from the list.")
     return None
 

@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import get_language
 
+from khaibao.core.params import code_in_range
 from khaibao.places.models import Country, Province, Ward
 from khaibao.places.names import country_order
 
@@ -12,11 +13,21 @@ def provinces_list() -> QuerySet[Province]:
     return Province.objects.all()
 
 
+def province_of(code: int) -> Province | None:
+    """The province with this code, or None (any number: one outside the codes' range is not looked up)."""
+    return Province.objects.filter(code=code).first() if code_in_range(code) else None
+
+
 def province_get(code: int) -> Province:
-    province = Province.objects.filter(code=code).first()
+    province = province_of(code)
     if province is None:
         raise Http404
     return province
+
+
+def ward_known(code: int) -> bool:
+    """Whether a ward has this code (any number: one outside the codes' range is not looked up)."""
+    return code_in_range(code) and Ward.objects.filter(code=code).exists()
 
 
 def wards_of_province(code: int) -> QuerySet[Ward]:

@@ -26,7 +26,7 @@ from khaibao.monitoring.assessment import person_contact_flag
 from khaibao.people.access import visible_people
 from khaibao.people.models import Person
 from khaibao.places.box import in_viet_nam
-from khaibao.places.models import Ward
+from khaibao.places.selectors import ward_known
 from khaibao.reports import pow as proof_of_work
 from khaibao.reports.models import (
     PERSON_CATEGORIES,
@@ -92,7 +92,7 @@ def _clean(data: ReportInput) -> dict[str, str]:
     code = data.ward_code
     if code is None:
         errors["ward_code"] = _("Choose the ward where it happened.")
-    elif not 0 < code < 2**31 or not Ward.objects.filter(code=code).exists():
+    elif not ward_known(code):
         errors["ward_code"] = _("This ward does not exist. Choose a ward from the list.")
     address = (data.address or "").strip()
     if not address:

@@ -52,7 +52,7 @@ class ContactForm(forms.Form):
             code = 0
         ward_field: Any = self.fields["ward_code"]
         try:
-            wards = list(places.wards_of_province(code)) if 0 < code < 2**31 else []
+            wards = list(places.wards_of_province(code))
         except Http404:
             wards = []
         prompt = _("Choose the ward") if wards else _("Choose the province first")

@@ -27,7 +27,7 @@ from khaibao.monitoring.models import PersonStatus
 from khaibao.people import validators as v
 from khaibao.people.models import Person
 from khaibao.people.persons import id_number_index, person_lookup_indexes
-from khaibao.places.models import Ward
+from khaibao.places.selectors import ward_known
 from khaibao.risk import engine
 from khaibao.tracing.models import Contact, ContactKind
 
@@ -86,7 +86,7 @@ def _clean(data: ContactInput, *, today: date) -> dict[str, Any]:
     code = data.ward_code
     if code is None:
         errors["ward_code"] = _("Choose the ward where the contact lives.")
-    elif not 0 < code < 2**31 or not Ward.objects.filter(code=code).exists():
+    elif not ward_known(code):
         errors["ward_code"] = _("This ward does not exist. Choose a ward from the list.")
     clean["ward_code"] = code
 

@@ -9,18 +9,20 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from khaibao.core.params import code_in_range
 from khaibao.places.models import Ward
 from khaibao.zones import present, selectors
 from khaibao.zones.geometry import check_lat_lon
 from khaibao.zones.index import NEAR_M, Entry
 
 
-def _int(value: str | None) -> int | None:
+def _code(value: str | None) -> int | None:
+    """A place code from the query string; None when missing, not a number or no code at all."""
     try:
         number = int(value or "")
     except ValueError:
         return None
-    return number if 0 <= number < 2**31 else None
+    return number if code_in_range(number) else None
 
 
 def _float(value: str | None) -> float | None:
@@ -37,7 +39,7 @@ def _card(entry: Entry, **extra: Any) -> dict[str, Any]:
 @require_GET
 def zones_list(request: HttpRequest) -> HttpResponse:
     """Zones in force and place notices, filterable by province, with a map when JS and tiles load."""
-    province = _int(request.GET.get("province"))
+    province = _code(request.GET.get("province"))
     _token, entries = selectors.zones_shown(province_code=province)
     context = {
         "provinces": selectors.provinces_for_select(),
@@ -57,8 +59,8 @@ def zones_check(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     results: list[dict[str, Any]] = []
     lat, lon = _float(request.GET.get("lat")), _float(request.GET.get("lon"))
-    ward_code = _int(request.GET.get("ward"))
-    province = _int(request.GET.get("province"))
+    ward_code = _code(request.GET.get("ward"))
+    province = _code(request.GET.get("province"))
     asked_point = "lat" in request.GET or "lon" in request.GET
     if asked_point:
         if lat is None or lon is None:

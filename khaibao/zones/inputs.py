@@ -22,7 +22,9 @@ from django.utils.translation import gettext as _
 from khaibao.accounts.models import Account
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
+from khaibao.core.params import code_in_range
 from khaibao.places.models import Province, Ward
+from khaibao.places.selectors import province_of
 from khaibao.zones import selectors
 from khaibao.zones.index import index_invalidate
 from khaibao.zones.models import Place, PlaceVersion, Zone, ZoneVersion
@@ -176,12 +178,12 @@ def province_for(
     the actor's own, else the one all `wards` lie in."""
     allowed = declarer_provinces(actor)
     if not isinstance(province_code, Unset) and province_code is not None:
-        if not is_int(province_code) or not 0 < province_code < 2**31:
+        if not is_int(province_code) or not code_in_range(province_code):
             fields["province_code"] = _("Unknown province code.")
             return None
         if allowed is not None and province_code not in allowed:
             raise forbidden(_("You can only declare zones in your own province."))
-        province = Province.objects.filter(code=province_code).first()
+        province = province_of(province_code)
         if province is None:
             fields["province_code"] = _("Unknown province code.")
         return province

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from khaibao.accounts.models import Account, Role, ScopeLevel
 from khaibao.core.hooks import hooks_excluded_q
+from khaibao.core.params import code_in_range, id_in_range
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.travel import place_keys
 from khaibao.people.access import visible_people
@@ -78,7 +79,7 @@ def _one(model: type[T], scope: Q | None, pk: int) -> T:
     """The zone or place `pk` within `scope` (None: nothing), else Http404 — the same answer
     for missing and not yours."""
     found = None
-    if scope is not None and 0 < pk < 2**31:
+    if scope is not None and id_in_range(pk):
         found = model.objects.filter(scope, pk=pk).select_related("current", "province").first()
     if found is None:
         raise Http404
@@ -155,7 +156,7 @@ def provinces_for_select() -> QuerySet[Province]:
 
 
 def ward_get(code: int) -> Ward | None:
-    if not 0 <= code < 2**31:
+    if not code_in_range(code):
         return None
     return Ward.objects.select_related("province").filter(code=code).first()
 
@@ -191,8 +192,8 @@ def zone_facts_for_travel(travel: Sequence[TravelFact], today: date) -> list[Zon
     the next version took over), so a trip during a level-4 week still counts after the zone
     was lowered. Two queries.
     """
-    ward_codes = {t.ward_code for t in travel if t.ward_code is not None and 0 <= t.ward_code < 2**31}
-    province_codes = {t.province_code for t in travel if t.province_code is not None and 0 <= t.province_code < 2**31}
+    ward_codes = {t.ward_code for t in travel if t.ward_code is not None and code_in_range(t.ward_code)}
+    province_codes = {t.province_code for t in travel if t.province_code is not None and code_in_range(t.province_code)}
     if not ward_codes and not province_codes:
         return []
     first = min(t.start for t in travel)

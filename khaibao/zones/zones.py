@@ -21,6 +21,7 @@ from shapely.geometry import shape
 
 from khaibao.accounts.models import Account
 from khaibao.core.hooks import hooks_call
+from khaibao.core.params import code_in_range
 from khaibao.places.models import Province, Ward
 from khaibao.risk import engine
 from khaibao.zones.geometry import GeometryError, check_circle, haversine_m, polygon_geojson, polygon_parse
@@ -109,7 +110,7 @@ def _wards(fields: dict[str, str], raw: Sequence[int] | None) -> list[Ward]:
     if len(codes) > MAX_WARDS:
         fields["ward_codes"] = _("Too many wards.")
         return []
-    found = {w.code: w for w in Ward.objects.filter(code__in=[c for c in codes if 0 <= c < 2**31])}
+    found = {w.code: w for w in Ward.objects.filter(code__in=[c for c in codes if code_in_range(c)])}
     unknown = [c for c in codes if c not in found]
     if unknown:
         fields["ward_codes"] = _("Unknown ward codes: %(codes)s.") % {"codes": ", ".join(map(str, unknown[:10]))}

@@ -104,3 +104,17 @@ def test_it_uses_the_same_order_in_every_country_list(world, client):
     travel = re.findall(r'<option value="([A-Z]{2})"', declare)
     first_list = travel[: len(expected) - 1]
     assert first_list == [c for c in expected if c != "VN"]  # travel abroad: every country but Việt Nam
+
+
+def test_a_code_outside_the_codes_range_is_no_place_and_not_looked_up(db, django_assert_num_queries):
+    # places.selectors owns "is this a ward / a province" for every form and service that takes a
+    # code (reports, contacts, people, news, zones): 0, negatives and numbers past an integer
+    # column are no place, answered without a query (a number past 64 bits would fail one).
+    from khaibao.places.selectors import province_of, ward_known
+
+    assert ward_known(70)  # Phường Hoàn Kiếm
+    assert province_of(1).name == "Thành phố Hà Nội"
+    with django_assert_num_queries(0):
+        for code in (0, -1, 2**31, 10**30):
+            assert not ward_known(code)
+            assert province_of(code) is None
