@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from khaibao.api.auth import AuthedRequest
+from khaibao.api.idempotency import idempotency_afresh
 from khaibao.api.schemas import ApiDate, ApiDateTime, ErrorOut, StrictSchema
 from khaibao.cases import services
 from khaibao.cases.case_view import case_person, case_view, case_view_dict, lost_rule_text
@@ -239,6 +240,10 @@ def case_assign(request: AuthedRequest, person_id: int, data: AssignBody) -> dic
         "assigned_to": {"id": assignee.pk, "name": assignee.display_name or assignee.username or ""} if assignee else None,
         "opened_at": case.opened_at,
     }
+
+
+# Never handed back from an Idempotency-Key's store: each reveal asks the access layer and is audited.
+idempotency_afresh("POST", r"/api/v1/cases/[0-9]+/reveal")
 
 
 @router.post("/cases/{person_id}/reveal", response={200: RevealOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})

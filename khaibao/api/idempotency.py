@@ -15,6 +15,11 @@ A streamed export (POST /exports, POST /orgs/{id}/chase: the answer names its jo
 X-Export-Id) is stored as its job's id only (`EXPORT_REPLAY_TYPE`), never the file's content: a
 replay streams that job's kept file again through the exports owner (`export_replay`), or answers
 410 `export_expired` as the download link does once the file is gone.
+A route declared with `idempotency_afresh` (a disclosure: the full ID number of a case, a pass's
+verdict) keeps only a marker under its key, never its answer: a replay with the same body runs the
+view again — the caller's access checked and the look audited again, the verdict of now — and a
+different body still answers 422. A stored answer would hand the ID number back for a day to an
+official who lost the person (a break-glass grant ended, a move to another ward), unaudited.
 The records, their expiry and their purge belong to khaibao/core/idempotency.py.
 
 A route declared with `idempotency_in_write` (the daily update: issue 19) stores its key's answer
@@ -51,6 +56,8 @@ HEADER = "Idempotency-Key"
 METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # The stored answer of a streamed export: {"export_id": <job id>}, replayed as that job's file.
 EXPORT_REPLAY_TYPE = "application/vnd.khaibao.export-replay+json"
+# The marker kept for an `idempotency_afresh` route's answer (an empty body).
+AFRESH_TYPE = "application/vnd.khaibao.answered-afresh"
 
 
 def idempotency_owner(request: HttpRequest) -> str:
@@ -112,6 +119,22 @@ def idempotency_in_write(method: str, path: str, *, when: Callable[[], bool]) ->
     view's own condition for writing in one statement (the route's owner decides, e.g.
     monitoring.statements `writes_in_one_statement`)."""
     _IN_WRITE.append((method, re.compile(path), when))
+
+
+# (method, path pattern) of the routes whose answer is never stored: a replay runs the view again.
+_AFRESH: list[tuple[str, re.Pattern[str]]] = []
+
+
+def idempotency_afresh(method: str, path: str) -> None:
+    """Declare that `method` `path` (a regular expression over the whole path) discloses what the
+    caller's access must allow each time: its answer is not kept under the key; a replay with the
+    same body is answered afresh by the view, one with another body 422."""
+    _AFRESH.append((method, re.compile(path)))
+
+
+def _afresh(request: HttpRequest) -> bool:
+    path = request.path_info
+    return any(request.method == method and pattern.fullmatch(path) for method, pattern in _AFRESH)
 
 
 def idempotency_claim(request: HttpRequest) -> KeyClaim | None:
@@ -202,6 +225,8 @@ class IdempotencyMiddleware:
             )
         owner = _owner(request)
         digest = idempotency_digest(request)
+        if _afresh(request):
+            return self._answered_afresh(request, owner, key, digest)
         if _in_write(request):
             answered = self._claimed(request, owner, key, digest)
             if answered is not None:
@@ -249,11 +274,30 @@ class IdempotencyMiddleware:
             return _answer_existing(winner, digest, request)
         return None if claim.conflict or response is None else response
 
+    def _answered_afresh(self, request: HttpRequest, owner: str, key: str, digest: str) -> HttpResponseBase:
+        """An `idempotency_afresh` route: the view answers every time; the key keeps a marker of the
+        first successful request only, so that another body under it answers 422."""
+        existing = idempotency_record_live(owner=owner, key=key)
+        if existing is not None:
+            return _conflict(existing, digest) or self.get_response(request)
+        try:
+            with transaction.atomic():
+                return self._settle(request, self.get_response(request), owner, key, digest, marker=True)
+        except IntegrityError:
+            # A concurrent first attempt kept its marker first; ours (its audit event too) rolled back.
+            winner = idempotency_record_live(owner=owner, key=key)
+            if winner is None:
+                raise
+            return _conflict(winner, digest) or self.get_response(request)
+
     @staticmethod
-    def _settle(request: HttpRequest, response: HttpResponse, owner: str, key: str, digest: str) -> HttpResponse:
+    def _settle(
+        request: HttpRequest, response: HttpResponse, owner: str, key: str, digest: str, *, marker: bool = False
+    ) -> HttpResponse:
         # Inside the view's transaction: store a 2xx answer under the key (IntegrityError when a
-        # concurrent request stored it first); roll back a 5xx.
-        stored = _stored_answer(response) if 200 <= response.status_code < 300 else None
+        # concurrent request stored it first) — only a marker of it with `marker`; roll back a 5xx.
+        stored: tuple[str, bytes] | None = (AFRESH_TYPE, b"") if marker else _stored_answer(response)
+        stored = stored if 200 <= response.status_code < 300 else None
         if stored is None:
             if response.status_code >= 500:
                 transaction.set_rollback(True)

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
 from khaibao.api.auth import AuthedRequest
+from khaibao.api.idempotency import idempotency_afresh
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.http import client_ip
 from khaibao.passes import selectors, services
@@ -65,6 +66,11 @@ class PublicKeyOut(Schema):
 
 class KeysOut(Schema):
     keys: list[PublicKeyOut]
+
+
+# A retried scan gets the pass's verdict of now (revoked since? the checkpoint's own access?), never
+# a stored one: an Idempotency-Key only refuses another body under it.
+idempotency_afresh("POST", r"/api/v1/passes/verify")
 
 
 @router.post("/verify", response={200: VerifyOut, 403: ErrorOut, 400: ErrorOut})
