@@ -179,7 +179,8 @@ HEALTH_BACKLOG_SOURCES = [
 ]
 
 # Who gets the daily reminder: functions (today, after_person_id, limit) -> people by id.
-# The organisations app appends its campaign-members source here.
+# Only the monitored people's: campaign members are reminded by the organisations app's own job
+# (orgs/reminders.py, periodic `campaign_reminders`), not through this list.
 DAILY_REMINDER_SOURCES = ["khaibao.notifications.selectors.monitored_people_without_update"]
 
 # Hooks (core/hooks.py): how a lower app lets a higher one react, without importing it.
@@ -219,6 +220,41 @@ ASSESSMENT_ZONE_SOURCES = ["khaibao.zones.selectors.zone_facts_for_travel"]
 # What a status read shows from apps above monitoring, read in the status row's own statement
 # (monitoring.selectors.person_status_read): the current pass code, the citizen's follow-up.
 STATUS_READ_SOURCES = ["khaibao.passes.services.STATUS_PASS_CODE", "khaibao.cases.citizen_view.STATUS_FOLLOW_UP"]
+
+# Every stored blind index (an HMAC under BLIND_INDEX_KEY, core/crypto.py) of a value kept
+# (encrypted) beside it or reachable from its row: `manage.py rotate_keys --blind-index`
+# recomputes exactly these under a new key (core/rotation.py, `BlindIndex`). EVERY stored blind
+# index must be listed here, by the app that owns it: one left out silently stops matching after
+# a rotation (core/tests/test_blind_index_rotation.py fails on a model's `*_index` field that is
+# missing). An entry: (model, index field, source field — decrypted by its field, or read across
+# a foreign key —, dotted function value -> index, the index of an empty value[, same_as: the
+# stored index the index must equal to be recomputed, for a value its source may no longer
+# hold]). The indexes of values kept nowhere (one-time codes, closed by the command; IP addresses
+# of rate limits) are short-lived and simply expire.
+BLIND_INDEXES: list[tuple[Any, ...]] = [
+    # accounts: sign-in by phone, one account per phone.
+    ("accounts.Account", "phone_index", "phone", "khaibao.accounts.phones.phone_index", None),
+    # people: a person's phone (an assisted person's sign-in, tracing) and ID number (duplicates).
+    ("people.Person", "phone_index", "phone", "khaibao.accounts.phones.phone_index", ""),
+    ("people.Person", "id_number_index", "id_number", "khaibao.people.persons.id_number_index", None),
+    # The phone a volunteer's consent code went to (volunteers.assisted_link_on_sign_in). That phone
+    # is not kept on the delegation: it was the person's at the time. Where the index still equals
+    # the person's phone index it is recomputed from the person's phone; where it does not (the
+    # phone changed since), the phone it named is kept nowhere and it is cleared — such a
+    # delegation hands no record over at sign-in, as before the rotation.
+    (
+        "people.Delegation", "consent_phone_index", "person__phone", "khaibao.accounts.phones.phone_index", "",
+        "person__phone_index",
+    ),
+    # declarations: the places of a declaration's sealed travel answers (the zone warning job).
+    ("declarations.Declaration", "travel_index", "answers", "khaibao.declarations.travel.travel_index", []),
+    # orgs: roster members matched to an account by phone.
+    ("orgs.Member", "phone_index", "phone", "khaibao.accounts.phones.phone_index", ""),
+    # venues: which venue a check-in was at (issue 20), sealed and matched by this index.
+    ("venues.CheckIn", "venue_index", "venue_sealed", "khaibao.venues.sealing.venue_index_of", ""),
+    # smsin: the messages of a phone (a gateway's retry, the reply limit, closing its account).
+    ("smsin.InboundSms", "phone_index", "phone", "khaibao.accounts.phones.phone_index", ""),
+]
 
 # Static files: the project's own, and what packages ship.
 STATICFILES_DIRS: list[Any] = [_HERE / "static"]

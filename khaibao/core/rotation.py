@@ -5,9 +5,10 @@
   interrupted run simply resumes, and a second run writes nothing. Each write is a
   compare-and-swap on the old token: a row that the application changed meanwhile (and so
   already wrote under the first key) is never overwritten with an older value.
-* `reindex_model`: recomputes blind indexes under the current `BLIND_INDEX_KEY` from the
-  decrypted values. HMAC indexes cannot be "re-keyed" without the value, and lookups use one
-  key only, so this needs the application stopped (docs/operations.md).
+* `reindex`: recomputes a blind index under the current `BLIND_INDEX_KEY` from the decrypted
+  values. HMAC indexes cannot be "re-keyed" without the value, and lookups use one key only, so
+  this needs the application stopped (docs/operations.md). The indexes are
+  `settings.BLIND_INDEXES`: each app registers its own in khaibao/wiring.py.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -145,27 +147,29 @@ def reencrypt_model(
 
 @dataclass(frozen=True)
 class BlindIndex:
-    """One blind-index column and how to recompute it from the decrypted source column."""
+    """One stored blind-index column and how to recompute it: an entry of
+    `settings.BLIND_INDEXES`, which each app fills in khaibao/wiring.py."""
 
-    model: str
+    model: str  # "app_label.Model"
     index_field: str
+    # The value indexed, decrypted by its field; it may be read across a foreign key
+    # ("person__phone").
     source_field: str
     function: str  # dotted path: value -> index
     empty: Any  # what the index holds when the source is empty
+    # For an index of a value that the source may no longer hold (it changed since): the stored
+    # index of the source ("person__phone_index"). Where the index equals it, or already is the
+    # source's index under the current key, it is recomputed from the source; elsewhere the value
+    # it indexed is kept nowhere, and it is set to `empty`. Such entries run first, while that
+    # other column still holds the index under the old key (`blind_indexes`).
+    same_as: str = ""
 
 
-# Every stored blind index whose source value is kept (encrypted) beside it. Indexes of values
-# that are not kept (OTP codes, IP addresses for rate limits) are short-lived and simply expire.
-BLIND_INDEXES = (
-    BlindIndex("accounts.Account", "phone_index", "phone", "khaibao.accounts.phones.phone_index", None),
-    BlindIndex("people.Person", "phone_index", "phone", "khaibao.accounts.phones.phone_index", ""),
-    BlindIndex("people.Person", "id_number_index", "id_number", "khaibao.people.persons.id_number_index", None),
-    BlindIndex("orgs.Member", "phone_index", "phone", "khaibao.accounts.phones.phone_index", ""),
-    # Which venue a check-in was at (issue 20): sealed, matched by this index.
-    BlindIndex("venues.CheckIn", "venue_index", "venue_sealed", "khaibao.venues.sealing.venue_index_of", ""),
-    # The places of a declaration's sealed travel answers (issue 18; the zone warning job's lookup).
-    BlindIndex("declarations.Declaration", "travel_index", "answers", "khaibao.declarations.travel.travel_index", []),
-)
+def blind_indexes() -> tuple[BlindIndex, ...]:
+    """Every stored blind index (`settings.BLIND_INDEXES`), in the order a re-index takes: the
+    entries compared with another stored index before the others."""
+    specs = [BlindIndex(*entry) for entry in settings.BLIND_INDEXES]
+    return tuple(sorted(specs, key=lambda spec: not spec.same_as))
 
 
 @dataclass
@@ -173,6 +177,17 @@ class ReindexCount:
     label: str
     rows: int = 0
     changed: int = 0
+    # Of `changed`: indexes set to empty, the value they indexed being kept nowhere (`same_as`).
+    cleared: int = 0
+
+
+def _value(row: models.Model, path: str) -> Any:
+    value: Any = row
+    for name in path.split("__"):
+        if value is None:
+            return None
+        value = getattr(value, name)
+    return value
 
 
 def reindex(
@@ -180,24 +195,31 @@ def reindex(
 ) -> ReindexCount:
     """Recompute `spec`'s index for every row under the current BLIND_INDEX_KEY."""
     model = apps.get_model(spec.model)
-    compute: Callable[[str], str] = import_string(spec.function)
+    compute: Callable[[Any], Any] = import_string(spec.function)
     count = ReindexCount(label=f"{spec.model}.{spec.index_field}")
+    paths = [spec.source_field, *([spec.same_as] if spec.same_as else [])]
+    related = sorted({path.rsplit("__", 1)[0] for path in paths if "__" in path})
+    rows_of = model._default_manager.only("pk", spec.index_field, *paths)
+    if related:  # (select_related() without names would follow every foreign key)
+        rows_of = rows_of.select_related(*related)
     total = model._default_manager.count()
     last: Any = 0
     while True:
         with transaction.atomic():
-            rows = list(
-                model._default_manager.filter(pk__gt=last)
-                .order_by("pk")
-                .only("pk", spec.source_field, spec.index_field)[:batch]
-            )
+            rows = list(rows_of.filter(pk__gt=last).order_by("pk")[:batch])
             if not rows:
                 return count
             changed = []
             for row in rows:
-                source = getattr(row, spec.source_field)
+                source = _value(row, spec.source_field)
                 wanted = compute(source) if source else spec.empty
-                if getattr(row, spec.index_field) != wanted:
+                stored = getattr(row, spec.index_field)
+                if spec.same_as and stored != wanted and stored != _value(row, spec.same_as):
+                    # Not the index of the source's value: of one the source no longer holds.
+                    wanted = spec.empty
+                    if stored != wanted:
+                        count.cleared += 1
+                if stored != wanted:
                     setattr(row, spec.index_field, wanted)
                     changed.append(row)
             if changed and not dry_run:
@@ -207,7 +229,8 @@ def reindex(
         last = rows[-1].pk
         if progress is not None:
             verb = "would change" if dry_run else "recomputed"
-            progress(f"{count.label}: {count.rows}/{total} rows checked, {count.changed} {verb}")
+            cleared = f" ({count.cleared} of them cleared: their value is kept nowhere)" if count.cleared else ""
+            progress(f"{count.label}: {count.rows}/{total} rows checked, {count.changed} {verb}{cleared}")
 
 
 def expire_pending_codes() -> int:

@@ -6,7 +6,7 @@ declarations of the last weeks, those whose travel went through a zone's wards o
 province travelled through, so the job asks the database "which declarations carry one of these
 indexes" and decrypts only those to compare the dates. Without the key the indexes say only that
 two declarations named the same place, not which place; countries are not indexed (no job looks
-them up). Recomputed by `rotate_keys --blind-index` (core/rotation.py, BLIND_INDEXES).
+them up). Recomputed by `rotate_keys --blind-index` (settings.BLIND_INDEXES, khaibao/wiring.py).
 """
 
 from __future__ import annotations

@@ -119,7 +119,8 @@ class Delegation(models.Model):
     consent_witness = models.CharField(max_length=100, blank=True, default="")
     # The blind index of the phone the consent code was last sent to: a code given back proves
     # that phone's holder agreed, and only that phone's first sign-in may take the person over
-    # (volunteers.assisted_link_on_sign_in). Empty for witnessed consent and older rows.
+    # (volunteers.assisted_link_on_sign_in). Empty for witnessed consent and older rows, and after a
+    # blind-index rotation where the person's phone had changed since the code (kept nowhere).
     consent_phone_index = models.CharField(max_length=64, blank=True, default="")
     consent_attested_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(default=timezone.now)

@@ -70,7 +70,7 @@ class Command(BaseCommand):
     def _reindex(self, *, batch: int, dry_run: bool) -> None:
         counts = [
             rotation.reindex(spec, batch=batch, dry_run=dry_run, progress=self._progress)
-            for spec in rotation.BLIND_INDEXES
+            for spec in rotation.blind_indexes()
         ]
         changed = sum(c.changed for c in counts)
         if dry_run:
