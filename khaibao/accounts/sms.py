@@ -4,6 +4,9 @@
 * file — appends one JSON object per line to `SMS_FILE_PATH` (tests and demos read codes there);
 * http — posts to a gateway: URL, auth header and body template from settings.
 
+`sms_fit` is the one rule that fits a text into one SMS (`SMS_MAX_CHARS`): every sender of a
+long or variable text (notifications, campaign reminders, replies to inbound SMS) calls it.
+
 `send_code_sms` is for one-time codes a person is waiting for on the screen: it retries a failed
 gateway call a few times within a short deadline, counts what was sent and what could not be
 (core/counters.py, shown in /healthz?detail), and tells the caller, who says so to the person.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import textwrap
 import time
@@ -55,6 +59,62 @@ def sms_text(body: str) -> str:
     body = body.replace("đ", "d").replace("Đ", "D")
     decomposed = unicodedata.normalize("NFKD", body)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+# What marks a shortened body: "…", which `sms_text` writes "..." (GSM 03.38 has no ellipsis).
+ELLIPSIS = "…"
+# The last word a cut falls into, and what should not stand before the ellipsis.
+_PARTIAL_WORD = re.compile(r"\s\S*$")
+_DANGLING = " \t\r\n,;:.-–—"
+
+
+def sms_fit(*, title: str = "", body: str = "", tail: str = "", title_sep: str = "\n", tail_sep: str = "\n") -> str:
+    """`title`, `body` and `tail` as one SMS of at most `SMS_MAX_CHARS` characters, unaccented.
+
+    The text is returned as it is sent (`sms_text`), and counted that way: `SMS_MAX_CHARS`
+    counts characters of the unaccented text, everywhere. What gives way, in order: the title
+    is dropped, then the end of the body is cut at a word boundary and marked "…" (the body
+    goes altogether when there is no room for a word of it). The tail — a link, the keyword to
+    text back, the sentence that says what to do — is never cut, so it must be short; only a
+    tail longer than a whole SMS on its own (no sender writes one) is cut like a body, since
+    the budget and the gateway count on one SMS. A text that fits is returned whole. Parts are
+    joined by `title_sep` and `tail_sep`; an empty part takes no separator.
+    """
+    limit = settings.SMS_MAX_CHARS
+    title, body, tail = sms_text(title), sms_text(body), sms_text(tail)
+    for text in (_sms_join(title, body, tail, title_sep, tail_sep), _sms_join("", body, tail, title_sep, tail_sep)):
+        if len(text) <= limit:
+            return text
+    if len(tail) > limit:
+        return _sms_shorten(tail, limit)
+    room = limit - (len(tail_sep) + len(tail) if tail else 0)
+    return _sms_join("", _sms_shorten(body, room), tail, title_sep, tail_sep)
+
+
+def _sms_join(title: str, body: str, tail: str, title_sep: str, tail_sep: str) -> str:
+    text = title
+    if body:
+        text = f"{text}{title_sep}{body}" if text else body
+    if tail:
+        text = f"{text}{tail_sep}{tail}" if text else tail
+    return text
+
+
+def _sms_shorten(text: str, room: int) -> str:
+    """`text` within `room` characters: cut before the word the limit falls into, then "…"."""
+    if len(text) <= room:
+        return text
+    mark = sms_text(ELLIPSIS)
+    keep = room - len(mark)
+    if keep <= 0:
+        return ""
+    cut = text[:keep]
+    if not text[keep].isspace():
+        partial = _PARTIAL_WORD.search(cut)
+        whole_words = cut[: partial.start()].rstrip(_DANGLING) if partial is not None else ""
+        cut = whole_words or cut  # a single word longer than the room is cut inside
+    cut = cut.rstrip(_DANGLING)
+    return cut + mark if cut else ""
 
 
 def send_sms(*, to: str, body: str, timeout: float | None = None) -> None:

@@ -2,21 +2,29 @@
 
 Each sender raises `ChannelError`; `permanent=True` means retrying cannot help (no phone, no
 address, no subscription, Web Push not configured) and the worker gives up at once.
-What goes out is the notification's own title, body and link — nothing else about the person.
+What goes out is the notification's own title, body and link — nothing else about the person;
+an SMS is fitted into `SMS_MAX_CHARS` by `accounts.sms.sms_fit` (`_sms_parts` says what gives way).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 
-from khaibao.accounts.sms import SmsError, send_sms
-from khaibao.notifications.models import Channel, ChannelPreference, Delivery, WebPushSubscription
+from khaibao.accounts.sms import SmsError, send_sms, sms_fit, sms_text
+from khaibao.notifications.models import (
+    Channel,
+    ChannelPreference,
+    Delivery,
+    Notification,
+    WebPushSubscription,
+)
 from khaibao.notifications.preferences import webpush_subscriptions_forget
 
 logger = logging.getLogger(__name__)
@@ -50,12 +58,34 @@ def _send_sms(delivery: Delivery) -> None:
     phone = notification.account.phone
     if not phone:
         raise ChannelError("the account has no phone number", permanent=True)
-    parts = [notification.title, notification.body, absolute_link(notification.link)]
-    text = "\n".join(p for p in parts if p)
     try:
-        send_sms(to=phone, body=text[: settings.SMS_MAX_CHARS])
+        send_sms(to=phone, body=sms_fit(**_sms_parts(notification)))
     except SmsError as exc:
         raise ChannelError(f"SMS backend: {exc}") from exc
+
+
+# Where a body's last sentence starts: after ".", "!", "?" or "…" and white space.
+_SENTENCE_START = re.compile(r"(?<=[.!?…])\s+(?=\S)")
+
+
+def _sms_parts(notification: Notification) -> dict[str, str]:
+    """What `sms_fit` may shorten and what it must keep, for the notification's SMS.
+
+    The link always survives: for a feature phone it is the way to the rest. Warnings end their
+    body with what to do ("open Khai Báo to see your risk level and what to do", zones.warnings,
+    venues.exposure) after an official's free-text advice of any length, and the model keeps no
+    such sentence apart: so the body's last sentence goes with the link when the two fill at
+    most two thirds of an SMS (the rest is left to say what happened), and what gives way is
+    the end of the text before it — the title first, then the advice.
+    """
+    title, body, link = notification.title, notification.body, absolute_link(notification.link)
+    starts = list(_SENTENCE_START.finditer(body))
+    if starts:
+        last = starts[-1]
+        tail = "\n".join(p for p in (body[last.end() :], link) if p)
+        if 3 * len(sms_text(tail)) <= 2 * settings.SMS_MAX_CHARS:
+            return {"title": title, "body": body[: last.start()], "tail": tail, "tail_sep": last.group()}
+    return {"title": title, "body": body, "tail": link}
 
 
 def _send_email(delivery: Delivery) -> None:

@@ -170,9 +170,11 @@ def send_daily_reminders() -> int:
     Runs every few minutes (settings.PERIODIC_TASKS) and acts from `DAILY_REMINDER_HOUR`
     local time on. Who needs a reminder comes from `settings.DAILY_REMINDER_SOURCES`: dotted
     paths of functions `(today, after_person_id, limit) -> list[Person]` returning people
-    ordered by id (keyset batches). The monitoring source is built in; the organisations app
-    adds its campaign members by appending its own source there. The dedupe key is per person
-    and day, so a person listed by several sources, or a job run twice, is reminded once.
+    ordered by id (keyset batches). The monitoring source is the only one today (khaibao/wiring.py);
+    an organisation's campaign members are reminded by their own job instead (orgs.reminders:
+    a roster line may have no account and is asked to declare, not only to update). The dedupe
+    key is per person and day, so a person listed by several sources, or a job run twice, is
+    reminded once.
     Returns the number of notifications created.
     """
     now = timezone.localtime()

@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from khaibao.accounts.models import Account
-from khaibao.accounts.sms import send_sms, sms_text
+from khaibao.accounts.sms import send_sms, sms_fit
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
 from khaibao.notifications.labels import KIND_CAMPAIGN_REMINDER
@@ -175,21 +175,21 @@ def campaign_reminder_send(*, campaign: Campaign, member: Member, day: date) -> 
             else:
                 phone = member.phone
                 with translation.override("vi"):
-                    text = _fit_sms(str(title), str(body))
+                    text = _fit_sms(str(title), str(body), unit=member.unit.name)
                 transaction.on_commit(lambda: _send_sms(phone, text), robust=True)
     except IntegrityError:  # reminded a moment ago by another run
         return False
     return True
 
 
-def _fit_sms(title: str, body: str) -> str:
-    """Within SMS_MAX_CHARS (unaccented, as sent): without the title if need be, so that the
-    link and the keyword at the end survive a long unit name as long as possible."""
-    limit = settings.SMS_MAX_CHARS
-    for text in (f"{title}: {body}", body):
-        if len(sms_text(text)) <= limit:
-            return text
-    return body[:limit]
+def _fit_sms(title: str, body: str, *, unit: str) -> str:
+    """Within SMS_MAX_CHARS (`accounts.sms.sms_fit`): the title gives way first, then the end of
+    the unit's name, so that the link and the keyword after it survive however long the name is."""
+    if unit and body.startswith(unit):  # every text names the unit first, in both languages
+        rest = body[len(unit) :]
+        tail = rest.lstrip()
+        return sms_fit(title=title, body=unit, tail=tail, title_sep=": ", tail_sep=rest[: len(rest) - len(tail)])
+    return sms_fit(title=title, body=body, title_sep=": ")
 
 
 def _send_sms(phone: str, text: str) -> None:

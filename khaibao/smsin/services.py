@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from khaibao.accounts import ratelimit
 from khaibao.accounts.models import Account, Role
 from khaibao.accounts.phones import phone_index
-from khaibao.accounts.sms import send_sms, sms_text
+from khaibao.accounts.sms import send_sms, sms_fit, sms_text
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
 from khaibao.declarations.labels import SYMPTOM_LABELS
@@ -165,10 +165,9 @@ def _reply_allowed(index: str) -> bool:
 
 
 def _fit(text: str) -> str:
-    """Vietnamese without diacritics (as every SMS we send), within SMS_MAX_CHARS."""
-    text = sms_text(text)
-    limit = settings.SMS_MAX_CHARS
-    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+    """Vietnamese without diacritics (as every SMS we send), within SMS_MAX_CHARS: a reply too
+    long ends at a word with "…" (`accounts.sms.sms_fit`)."""
+    return sms_fit(body=text)
 
 
 def _handle(

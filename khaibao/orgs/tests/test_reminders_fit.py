@@ -184,3 +184,21 @@ def test_a_campaign_is_in_force_by_one_rule_in_python_and_in_sql(world: Any, tre
         day = d + timedelta(days=offset)
         in_sql = set(Campaign.objects.filter(campaigns_in_force_q(day)).values_list("pk", flat=True))
         assert in_sql == {c.pk for c in campaigns if c.in_force(day)}, day
+
+
+def test_a_reminder_sms_shortens_a_very_long_unit_name_not_its_link_and_keywords(
+    world: Any, tree: Any, settings: Any, sms: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.DAILY_REMINDER_HOUR = 0
+    tree.hn.name = ("Đoàn Thanh niên Cộng sản Hồ Chí Minh thành phố Hà Nội, khối các cơ quan " * 3)[:200]
+    tree.hn.save()
+    line = Member.objects.get(unit=tree.hn, person__isnull=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.campaign_reminders.call()
+    (text,) = [m["body"] for m in sms.messages() if m["to"] == line.phone]
+    assert len(text) <= settings.SMS_MAX_CHARS
+    # The title went, then the end of the name (at a word, "…" sent as "..."); the rest is whole.
+    assert text.startswith("Doan Thanh nien Cong san Ho Chi Minh")
+    assert "... co ten ban trong danh sach thanh vien tren Khai Bao." in text
+    assert "/tv" in text
+    assert text.endswith("Nhan XN de xac nhan, TUCHOI neu khong phai ban.")
