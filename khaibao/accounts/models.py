@@ -117,6 +117,12 @@ class Account(AbstractBaseUser, PermissionsMixin):
     def needs_second_factor(self) -> bool:
         return self.role in SECOND_FACTOR_ROLES
 
+    @property
+    def area_key(self) -> str:
+        """What the account covers, as one string: its role, an official's scope, an organisation
+        admin's unit. A list made for it (an export's file) is handed out only while this is unchanged."""
+        return f"{self.role}/{self.scope_level}/{self.scope_province_id or ''}/{self.scope_ward_id or ''}/{self.org_unit_id or ''}"
+
 
 class ApiToken(models.Model):
     """A bearer token. Only its SHA-256 is stored; the value is shown once, at creation."""

@@ -15,7 +15,7 @@ from khaibao.api.idempotency import idempotency_key
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
-from khaibao.exports import selectors, services
+from khaibao.exports import downloads, selectors, services
 from khaibao.exports.models import ExportJob
 from khaibao.exports.models import Status as JobStatus
 from khaibao.exports.responses import export_outcome_response
@@ -65,7 +65,7 @@ def _official(request: AuthedRequest) -> Any:
 def export_out(request: HttpRequest, job: ExportJob) -> ExportOut:
     url = None
     if job.status == JobStatus.DONE and job.file_name and not job.is_expired():
-        url = request.build_absolute_uri(services.export_download_url(job))
+        url = request.build_absolute_uri(downloads.export_download_url(job))
     return ExportOut(
         id=job.pk,
         kind=job.kind,

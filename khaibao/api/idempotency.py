@@ -48,7 +48,7 @@ from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip, error_response
 from khaibao.core.idempotency import idempotency_record_live, idempotency_record_store
 from khaibao.core.models import IdempotencyRecord
-from khaibao.exports import services as export_services
+from khaibao.exports import downloads as export_downloads
 from khaibao.exports.responses import EXPORT_ID_HEADER, export_download_response
 
 HEADER = "Idempotency-Key"
@@ -186,7 +186,7 @@ def _answer_existing(record: IdempotencyRecord, digest: str, request: HttpReques
 def _replay_export(record: IdempotencyRecord, request: HttpRequest) -> HttpResponseBase:
     job_id = json.loads(bytes(record.body))["export_id"]
     try:
-        download = export_services.export_replay(
+        download = export_downloads.export_replay(
             actor=request_account(request), job_id=job_id, ip=client_ip(request)
         )
     except ServiceError as exc:  # ExportExpired: 410, as the download link answers

@@ -27,8 +27,8 @@ from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.core.params import ID_MAX, id_in_range, positive_id
+from khaibao.exports import downloads as export_downloads
 from khaibao.exports import selectors as export_selectors
-from khaibao.exports import services as export_services
 from khaibao.exports.models import Format, Kind, Status
 from khaibao.orgs import chase, compliance, compliance_report, reminders
 from khaibao.orgs.access import access_unit_for_user
@@ -182,7 +182,7 @@ def _chase_jobs(user: Any) -> list[dict[str, Any]]:
     return [
         {
             "job": j,
-            "download_url": export_services.export_download_url(j)
+            "download_url": export_downloads.export_download_url(j)
             if j.status == Status.DONE and j.file_name and not j.is_expired() else "",
         }
         for j in jobs

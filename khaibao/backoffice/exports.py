@@ -27,7 +27,7 @@ from khaibao.cases.officials import jurisdiction_wards
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.core.params import positive_id
-from khaibao.exports import selectors, services
+from khaibao.exports import downloads, selectors, services
 from khaibao.exports.models import ORG_KINDS, ExportJob, Format, Kind, Status
 from khaibao.exports.responses import export_outcome_response
 from khaibao.monitoring.models import Level
@@ -122,7 +122,7 @@ def _official(request: HttpRequest) -> Any:
 
 def _job_row(job: ExportJob) -> dict[str, Any]:
     ready = job.status == Status.DONE and bool(job.file_name) and not job.is_expired()
-    return {"job": job, "download_url": services.export_download_url(job) if ready else ""}
+    return {"job": job, "download_url": downloads.export_download_url(job) if ready else ""}
 
 
 @login_required(login_url="backoffice:sign_in")
@@ -188,10 +188,10 @@ def export_download(request: HttpRequest, job_id: int) -> HttpResponseBase:
     if user is None:
         return redirect("backoffice:sign_in")
     try:
-        download = services.export_download(
+        download = downloads.export_download(
             actor=user, job_id=job_id, sig=request.GET.get("sig", ""), ip=client_ip(request)
         )
-    except services.ExportExpired as exc:
+    except downloads.ExportExpired as exc:
         return render(request, "backoffice/exports/expired.html", {"message": exc.message}, status=410)
     except ServiceError as exc:
         if exc.status == 409:

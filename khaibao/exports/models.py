@@ -76,6 +76,9 @@ class ExportJob(models.Model):
     # whose worker died, up to EXPORT_MAX_ATTEMPTS, then fails it (services.exports_sweep).
     task_id = models.CharField(max_length=64, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The owner's area (Account.area_key) when the rows were read: the file is handed out only
+    # while the owner still covers it (exports/downloads.py).
+    area = models.CharField(max_length=100, blank=True)
 
     class Meta:
         indexes = [

@@ -1,6 +1,6 @@
 """How an export's file is answered over HTTP: the same headers whether it is streamed at once
 (POST /exports, POST /orgs/{id}/chase) or served again to a retry of that request
-(api/idempotency.py, `services.export_replay`)."""
+(api/idempotency.py, `downloads.export_replay`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from collections.abc import Iterable
 
 from django.http import StreamingHttpResponse
 
-from khaibao.exports.services import Download, ExportOutcome, file_chunks
+from khaibao.exports.downloads import Download
+from khaibao.exports.services import ExportOutcome, file_chunks
 
 EXPORT_ID_HEADER = "X-Export-Id"
 
@@ -31,7 +32,7 @@ def export_outcome_response(outcome: ExportOutcome) -> StreamingHttpResponse:
 
 
 def export_download_response(download: Download) -> StreamingHttpResponse:
-    """A kept file served again (`services.export_replay`)."""
+    """A kept file served again (`downloads.export_replay`)."""
     return export_file_response(
         job_id=download.job.pk, filename=download.filename, content_type=download.content_type,
         content=file_chunks(download.path),

@@ -1,4 +1,5 @@
-"""Exports (xuất dữ liệu): request, run in the background, download, clean up."""
+"""Exports (xuất dữ liệu): request, run in the background (the file handed out: exports/downloads.py;
+the clean-up: exports/cleanup.py)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core import signing
 from django.db import DatabaseError, transaction
 from django.db.models import F
-from django.http import Http404
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,23 +28,11 @@ from khaibao.core.workers import current_task_id, task_waiting, tasks_in_progres
 from khaibao.exports import sources, writers
 from khaibao.exports import tasks as export_tasks
 from khaibao.exports.models import ORG_KINDS, ExportJob, Failure, Format, Kind, Status
-from khaibao.exports.selectors import access_export_for_owner
 
 logger = logging.getLogger(__name__)
 
 REASON_MIN_LENGTH = 10
 REASON_MAX_LENGTH = 500
-_SIGNING_SALT = "khaibao.exports.download"
-
-
-class ExportExpired(ServiceError):
-    status = 410
-
-    def __init__(self) -> None:
-        super().__init__(
-            _("This download link has expired and the file was deleted. Ask for a new export."),
-            code="export_expired",
-        )
 
 
 @dataclass
@@ -116,7 +102,8 @@ def _check_daily_cap(actor: Account, now: datetime) -> None:
         )
 
 
-def _filename(job: ExportJob) -> str:
+def export_filename(job: ExportJob) -> str:
+    """The name a job's file is handed out under (khaibao-<kind>-<local time>-<id>.<format>)."""
     stamp = timezone.localtime(job.created_at).strftime("%Y%m%d-%H%M")
     return f"khaibao-{job.kind}-{stamp}-{job.pk}.{job.format}"
 
@@ -163,6 +150,7 @@ def export_request(
         created_at=now,
         finished_at=now if small else None,
         expires_at=now + timedelta(hours=settings.EXPORT_LINK_TTL_HOURS),
+        area=actor.area_key,
     )
     outcome = ExportOutcome(job=job)
     if small:
@@ -174,7 +162,7 @@ def export_request(
         table.rows = rows
         outcome.content = _keep(job, table) if keep else _render(fmt, table)
         _audit_people(actor, job, table, ip=ip)
-        outcome.filename = _filename(job)
+        outcome.filename = export_filename(job)
         outcome.content_type = writers.CONTENT_TYPES[fmt]
     else:
         job_id = job.pk
@@ -197,7 +185,7 @@ def export_request(
 def _keep(job: ExportJob, table: sources.Table) -> Iterator[bytes]:
     """Write a small export's file (its rows already read) where a background job's goes and
     stream it from there; when it cannot be written, stream it as usual (a replay then finds no
-    file: ExportExpired)."""
+    file: downloads.ExportExpired)."""
     root = Path(settings.EXPORT_ROOT)
     name = f"{job.pk}-{secrets.token_hex(8)}.{job.format}"
     partial = root / (name + ".part")
@@ -289,6 +277,8 @@ def export_run(*, job_id: int) -> ExportJob | None:
     if not claimed:
         return None
     job = ExportJob.objects.select_related("owner").get(pk=job_id)
+    # The rows are read with the owner's area as it is now: the file is theirs while they keep it.
+    area = job.owner.area_key
     root = Path(settings.EXPORT_ROOT)
     name = f"{job.pk}-{secrets.token_hex(8)}.{job.format}"
     partial = root / (name + ".part")
@@ -315,7 +305,10 @@ def export_run(*, job_id: int) -> ExportJob | None:
         job.finished_at = now
         job.expires_at = now + timedelta(hours=settings.EXPORT_LINK_TTL_HOURS)
         job.task_id = ""
-        job.save(update_fields=["status", "progress", "row_count", "file_name", "finished_at", "expires_at", "task_id"])
+        job.area = area
+        job.save(update_fields=[
+            "status", "progress", "row_count", "file_name", "finished_at", "expires_at", "task_id", "area",
+        ])
         audit_record(
             actor=job.owner,
             action="export.complete",
@@ -358,76 +351,3 @@ def exports_sweep(*, now: datetime | None = None) -> dict[str, int]:
             _enqueue(job_id)
             requeued += 1
     return {"retried": retried, "failed": failed, "requeued": requeued}
-
-
-def _signer() -> signing.TimestampSigner:
-    return signing.TimestampSigner(salt=_SIGNING_SALT)
-
-
-def _link_value(job: ExportJob) -> str:
-    return f"{job.pk}.{job.owner_id}"
-
-
-def export_download_url(job: ExportJob) -> str:
-    """A link to the job's file, signed for this job and owner; valid until the job expires."""
-    sig = _signer().sign(_link_value(job))
-    return f"{reverse('backoffice:export_download', args=[job.pk])}?sig={sig}"
-
-
-@dataclass
-class Download:
-    job: ExportJob
-    path: Path
-    filename: str
-    content_type: str
-
-
-@transaction.atomic
-def export_download(*, actor: Any, job_id: int, sig: str, ip: str = "") -> Download:
-    """The file of the actor's own finished export, through its signed link.
-
-    Another official's job, a missing job or a bad signature: Http404 alike. An expired link
-    or a deleted file: ExportExpired (410). Every download is audited.
-    """
-    job = access_export_for_owner(actor, job_id)
-    now = timezone.now()
-    try:
-        value = _signer().unsign(sig or "", max_age=timedelta(hours=settings.EXPORT_LINK_TTL_HOURS))
-    except signing.SignatureExpired as exc:
-        raise ExportExpired from exc
-    except signing.BadSignature as exc:
-        raise Http404 from exc
-    if value != _link_value(job):
-        raise Http404
-    if job.is_expired(now):
-        raise ExportExpired
-    path = job.file_path
-    if job.status != Status.DONE or path is None:
-        raise ServiceError(_("This export is not ready yet."), code="export_not_ready", status=409)
-    if not path.exists():
-        raise ExportExpired
-    return _served(job, path, actor=actor, ip=ip, now=now, data={})
-
-
-@transaction.atomic
-def export_replay(*, actor: Any, job_id: int, ip: str = "") -> Download:
-    """The file of the actor's own export again, for a request retried with its Idempotency-Key
-    (api/idempotency.py): the same job's file, never a new export (nothing counts against the
-    daily cap). A job that is not the actor's: Http404. Expired, or its file not kept or gone:
-    ExportExpired (410), as the download link answers. Audited as a download."""
-    job = access_export_for_owner(actor, job_id)
-    now = timezone.now()
-    path = job.file_path
-    if job.is_expired(now) or job.status != Status.DONE or path is None or not path.exists():
-        raise ExportExpired
-    return _served(job, path, actor=actor, ip=ip, now=now, data={"mode": "replay"})
-
-
-def _served(job: ExportJob, path: Path, *, actor: Any, ip: str, now: datetime, data: dict[str, str]) -> Download:
-    """A job's file handed out (by its link or to a retry): stamped, audited as a download."""
-    job.downloaded_at = now
-    job.save(update_fields=["downloaded_at"])
-    audit_record(
-        actor=actor, action="export.download", obj=job, ip=ip, data={"kind": job.kind, "format": job.format, **data}
-    )
-    return Download(job=job, path=path, filename=_filename(job), content_type=writers.CONTENT_TYPES[job.format])
