@@ -31,7 +31,22 @@ from khaibao.monitoring.models import Level
 from khaibao.monitoring.queue import QUEUE_REASONS
 from khaibao.people import limits
 from khaibao.people.models import Person
+from khaibao.places.selectors import wards_by_province
 from khaibao.tracing.selectors import contacts_of
+
+
+def ward_filter_choices(user: Account) -> list[Any]:
+    """The choices of a console filter's ward picker, by name and valued by ward code: "All",
+    then the wards of `user`'s jurisdiction (cases.officials.jurisdiction_wards) — for a
+    national official every ward, grouped under its province, as the exports page offers them.
+    A code outside the list is refused by the form (it never widens the jurisdiction anyway)."""
+    wards = jurisdiction_wards(user)
+    if wards is None:
+        return [
+            ("", _("All")),
+            *[(province.name, [(w.code, w.name) for w in group]) for province, group in wards_by_province()],
+        ]
+    return [("", _("All")), *[(w.code, w.name) for w in wards]]
 
 
 class FilterForm(forms.Form):
@@ -64,11 +79,7 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: Account, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        wards = jurisdiction_wards(user)
-        if wards is None:
-            self.fields["ward"] = forms.IntegerField(label=gettext_lazy("Ward code"), required=False, min_value=1)
-        else:
-            self.fields["ward"].choices = [("", _("All")), *[(w.code, w.name) for w in wards]]  # type: ignore[attr-defined]
+        self.fields["ward"].choices = ward_filter_choices(user)  # type: ignore[attr-defined]
         self.fields["assigned"].choices = [  # type: ignore[attr-defined]
             ("", _("Anyone")), ("me", _("Me")),
             *[(str(a.pk), a.display_name or a.username) for a in assignable_officials(user) if a.pk != user.pk],

@@ -18,11 +18,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from khaibao.accounts.http import SignedInRequest
+from khaibao.backoffice.cases import ward_filter_choices
 from khaibao.backoffice.permissions import official_required
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.core.keyset import keyset_query
-from khaibao.core.params import CODE_MAX, ID_MAX
+from khaibao.core.params import ID_MAX
 from khaibao.people.models import Sex
 from khaibao.reports import selectors, services
 from khaibao.reports.models import PERSON_CATEGORIES, Category, Report, ReportStatus
@@ -36,7 +37,9 @@ class FilterForm(forms.Form):
         label=gettext_lazy("Status"), required=False,
         choices=[("open", gettext_lazy("Open")), ("", gettext_lazy("All")), *ReportStatus.choices],
     )
-    ward = forms.IntegerField(label=gettext_lazy("Ward code"), required=False, min_value=1, max_value=CODE_MAX)
+    # Picked by name among the wards of the official's jurisdiction (`ward_filter_choices`); the
+    # value is still the ward code, so links with `ward=<code>` keep working.
+    ward = forms.TypedChoiceField(label=gettext_lazy("Ward"), required=False, coerce=int, empty_value=None)
     age = forms.ChoiceField(
         label=gettext_lazy("Age"), required=False,
         choices=[
@@ -45,6 +48,10 @@ class FilterForm(forms.Form):
             ("older", gettext_lazy("Older than 7 days")),
         ],
     )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ward"].choices = ward_filter_choices(user)  # type: ignore[attr-defined]
 
 
 class StatusForm(forms.Form):
@@ -76,7 +83,7 @@ REPORTS_PAGE = 200
 @official_required
 @require_GET
 def reports_index(request: SignedInRequest) -> HttpResponse:
-    form = FilterForm(request.GET or {"status": "open"})
+    form = FilterForm(request.GET or {"status": "open"}, user=request.user)
     filters = selectors.QueueFilters()
     params: dict[str, Any] = {}
     if form.is_valid():
@@ -110,15 +117,18 @@ def reports_index(request: SignedInRequest) -> HttpResponse:
     }, status=400 if error else 200)
 
 
-def _detail_context(request: HttpRequest, report: Report) -> dict[str, Any]:
+def _detail_context(request: HttpRequest, report: Report, *, failed: dict[str, forms.Form] | None = None) -> dict[str, Any]:
+    """The report page's context; `failed` holds the bound form a POST was refused on (by its
+    context name), shown as it was sent with its messages, the other forms fresh."""
     detail = selectors.report_detail(report)
-    return {
+    context = {
         "report": report,
         "photos": detail.photos,
         "notes": detail.notes,
         "replies": detail.replies,
         "changes": detail.changes,
-        "age_hours": int(detail.age_hours),
+        # Under a minute "just now"; timesince's words (the template's `waited`) would say "0 minutes".
+        "received_just_now": detail.age_hours < 1 / 60,
         "overdue": detail.overdue,
         "target_hours": selectors.target_hours(),
         "status_form": StatusForm(initial={"status": report.status}),
@@ -126,6 +136,10 @@ def _detail_context(request: HttpRequest, report: Report) -> dict[str, Any]:
         "reply_form": TextForm(prefix="reply"),
         "case_form": CaseForm() if report.category in PERSON_CATEGORIES and report.person_id is None else None,
     }
+    for name, form in (failed or {}).items():
+        if context.get(name) is not None:
+            context[name] = form
+    return context
 
 
 @official_required
@@ -137,11 +151,25 @@ def report_detail(request: SignedInRequest, report_id: int) -> HttpResponse:
     return response
 
 
-def _fail(request: HttpRequest, report: Any, exc: ServiceError) -> HttpResponse:
-    context = _detail_context(request, report)
+def _fail(request: HttpRequest, report: Any, exc: ServiceError, *, form: forms.Form, name: str) -> HttpResponse:
+    """The report page again, with `form` (context name `name`) as it was sent: its choices and
+    text kept, each of the refusal's field messages beside its field; messages for a field the
+    form does not have (or a form the page no longer shows) stay at the top."""
+    context = _detail_context(request, report, failed={name: form})
+    shown = context[name] is form
+    others: list[str] = []
+    for field, message in exc.fields.items():
+        if shown and field in form.fields:
+            # The service's words replace the form's own for that field (never both).
+            form.errors.pop(field, None)
+            form.add_error(field, message)
+        else:
+            others.append(message)
     context["error"] = exc.message
-    context["error_fields"] = exc.fields
-    return render(request, "backoffice/reports/detail.html", context, status=exc.status if exc.status < 500 else 400)
+    context["error_fields"] = others
+    response = render(request, "backoffice/reports/detail.html", context, status=exc.status if exc.status < 500 else 400)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @official_required
@@ -168,7 +196,7 @@ def report_status(request: SignedInRequest, report_id: int) -> HttpResponse:
             actor=request.user, report=report, status=form.cleaned_data["status"], duplicate_of=duplicate_of, ip=ip
         )
     except ServiceError as exc:
-        return _fail(request, report, exc)
+        return _fail(request, report, exc, form=form, name="status_form")
     messages.success(request, _("Status changed."))
     return redirect("backoffice:report", report_id=report.pk)
 
@@ -181,7 +209,7 @@ def _text_action(request: HttpRequest, report_id: int, *, prefix: str, service: 
         text = form.data.get(f"{prefix}-text", "")
         service(actor=request.user, report=report, text=text, ip=ip)
     except ServiceError as exc:
-        return _fail(request, report, exc)
+        return _fail(request, report, exc, form=form, name=f"{prefix}_form")
     messages.success(request, done)
     return redirect("backoffice:report", report_id=report.pk)
 
@@ -216,7 +244,7 @@ def report_to_case(request: SignedInRequest, report_id: int) -> HttpResponse:
             ),
         )
     except ServiceError as exc:
-        return _fail(request, report, exc)
+        return _fail(request, report, exc, form=form, name="case_form")
     messages.success(request, _("The person is now in the triage queue with a follow-up case."))
     return redirect("backoffice:case", person_id=person.pk)
 
