@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from ninja import Field, Router, Schema
 
 from khaibao.api.auth import AuthedRequest
@@ -29,8 +28,8 @@ class CountryOut(Schema):
 
 
 @router.get("/provinces", response=list[ProvinceOut])
-def provinces(request: AuthedRequest) -> QuerySet[Province]:
-    """All 34 provinces and centrally-run cities."""
+def provinces(request: AuthedRequest) -> list[Province]:
+    """All 34 provinces and centrally-run cities, in Vietnamese reading order."""
     return selectors.provinces_list()
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 # Category code -> label. The DPO filters by these instead of typing action keys.
 CATEGORIES: dict[str, Promise] = {
@@ -253,6 +253,8 @@ REASONS: dict[str, Promise] = {
 }
 # "zone:12:v3": re-assessed because zone 12 reached version 3 (zones/services.py).
 _ZONE_REASON = re.compile(r"^(zone|place):(\d+):v(\d+)$")
+# How services._actor_label names an account without a username — stored in English, hash-chained.
+_ACCOUNT_ACTOR = re.compile(r"account (\d+)")
 
 
 class UnknownAuditCode(ValueError):
@@ -318,3 +320,19 @@ def reason_label(reason: str) -> str:
             return _("Epidemic zone #%(id)s changed (version %(version)s)") % {"id": number, "version": version}
         return _("Place notice #%(id)s changed (version %(version)s)") % {"id": number, "version": version}
     return reason
+
+
+def actor_name(actor_label: str, actor_id: int | None) -> str:
+    """Who acted, in words. The stored label never changes (the hash chain covers it) and the
+    trail writes it in English: "account 2" for an account without a username, "system" for a
+    task; a staff username or a command name is shown as stored.
+
+    "" for an account named only by its id: the page shows "account 2" for every actor with an
+    account, in the reader's language.
+    """
+    match = _ACCOUNT_ACTOR.fullmatch(actor_label)
+    if match is not None and int(match[1]) == actor_id:
+        return ""
+    if actor_label == "system" and actor_id is None:
+        return pgettext("audit actor", "system")
+    return actor_label

@@ -12,6 +12,7 @@ from khaibao.accounts.models import Account, Role, ScopeLevel
 from khaibao.core.errors import ServiceError
 from khaibao.people.access import jurisdiction_q
 from khaibao.places.models import Ward
+from khaibao.places.selectors import in_reading_order
 
 
 def require_official(user: Any) -> Account:
@@ -47,11 +48,12 @@ def colleagues(actor: Account) -> QuerySet[Account]:
 
 
 def jurisdiction_wards(user: Any) -> list[Ward] | None:
-    """The wards an official's queue can be filtered by; None for national scope (too many
-    for a list: the console asks for a ward code instead)."""
+    """The wards an official's queue can be filtered by, in reading order; None for national
+    scope (every ward: the console's filter groups them by province, backoffice.cases
+    `ward_filter_choices`)."""
     user = require_official(user)
     if user.scope_level == ScopeLevel.PROVINCE and user.scope_province_id:
-        return list(Ward.objects.filter(province_id=user.scope_province_id).order_by("name"))
+        return in_reading_order(Ward.objects.filter(province_id=user.scope_province_id))
     if user.scope_level == ScopeLevel.WARD and user.scope_ward_id:
         return list(Ward.objects.filter(pk=user.scope_ward_id))
     return None

@@ -1,16 +1,28 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+from typing import TypeVar
+
 from django.http import Http404
 from django.utils.translation import get_language
 
 from khaibao.core.params import code_in_range
 from khaibao.places.models import Country, Province, Ward
-from khaibao.places.names import country_order
+from khaibao.places.names import country_order, vietnamese_sort_key
+
+P = TypeVar("P", Province, Ward)
 
 
-def provinces_list() -> QuerySet[Province]:
-    return Province.objects.all()
+def in_reading_order(places: Iterable[P]) -> list[P]:
+    """Provinces or wards in Vietnamese alphabetical order of their names ("Cà Mau" before "Cao
+    Bằng", "Đ…" after "D…") — the order of every province and ward list a person reads. Names are
+    Vietnamese in every language; the database sorts them by code point ("Đ…" last)."""
+    return sorted(places, key=lambda place: vietnamese_sort_key(place.name))
+
+
+def provinces_list() -> list[Province]:
+    """Every province, in Vietnamese reading order (as every province list a person sees)."""
+    return in_reading_order(Province.objects.all())
 
 
 def province_of(code: int) -> Province | None:
@@ -30,9 +42,10 @@ def ward_known(code: int) -> bool:
     return code_in_range(code) and Ward.objects.filter(code=code).exists()
 
 
-def wards_of_province(code: int) -> QuerySet[Ward]:
+def wards_of_province(code: int) -> list[Ward]:
+    """The province's wards in reading order; Http404 for an unknown province."""
     province = province_get(code)
-    return Ward.objects.filter(province=province).order_by("name")
+    return in_reading_order(Ward.objects.filter(province=province))
 
 
 def countries_list() -> list[Country]:
@@ -45,8 +58,8 @@ def countries_list() -> list[Country]:
 
 
 def wards_by_province() -> list[tuple[Province, list[Ward]]]:
-    """Every ward, grouped under its province (both by name): for national pickers. Two queries."""
+    """Every ward, grouped under its province (both in reading order): for national pickers. Two queries."""
     groups: dict[int, list[Ward]] = {}
-    for ward in Ward.objects.order_by("name"):
+    for ward in in_reading_order(Ward.objects.all()):
         groups.setdefault(ward.province_id, []).append(ward)
-    return [(p, groups.get(p.code, [])) for p in Province.objects.order_by("name")]
+    return [(p, groups.get(p.code, [])) for p in in_reading_order(Province.objects.all())]

@@ -83,6 +83,10 @@ class AuditRow:
 
     # The words beside the codes (audit/labels.py), in the active language.
     @property
+    def actor_name(self) -> str:
+        return labels.actor_name(self.actor_label, self.actor_id)
+
+    @property
     def action_label(self) -> str:
         return labels.action_label(self.action)
 

@@ -20,6 +20,7 @@ from khaibao.declarations.travel import place_keys
 from khaibao.people.access import visible_people
 from khaibao.people.models import Person
 from khaibao.places.models import Province, Ward
+from khaibao.places.selectors import in_reading_order
 from khaibao.risk.engine import TravelFact, ZoneFact, current_rules, level_counts
 from khaibao.zones.index import Entry, zone_index
 from khaibao.zones.models import Place, PlaceVersion, Zone, ZoneVersion, ZoneWarningRun
@@ -147,12 +148,12 @@ def zone_warning_totals(zone: Zone) -> dict[str, int]:
     }
 
 
-def wards_for_select(province_code: int) -> QuerySet[Ward]:
-    return Ward.objects.filter(province_id=province_code).order_by("name")
+def wards_for_select(province_code: int) -> list[Ward]:
+    return in_reading_order(Ward.objects.filter(province_id=province_code))
 
 
-def provinces_for_select() -> QuerySet[Province]:
-    return Province.objects.order_by("name")
+def provinces_for_select() -> list[Province]:
+    return in_reading_order(Province.objects.all())
 
 
 def ward_get(code: int) -> Ward | None:
@@ -375,4 +376,4 @@ def household_home_wards(user: Any) -> list[Ward]:
     if not getattr(user, "is_authenticated", False) or getattr(user, "role", None) != Role.CITIZEN:
         return []
     codes = visible_people(user).values_list("home_ward_id", flat=True)
-    return list(Ward.objects.filter(code__in=codes).select_related("province").order_by("name"))
+    return in_reading_order(Ward.objects.filter(code__in=codes).select_related("province"))

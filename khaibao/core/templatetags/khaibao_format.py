@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import template
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.timesince import timesince
 from django.utils.translation import ngettext_lazy
@@ -37,3 +38,13 @@ def waited(since: datetime | None) -> str:
 def grouped(value: Any) -> str:
     """An integer with the language's thousands separator: 20.000 in Vietnamese, 20,000 in English."""
     return number_format(value, force_grouping=True)
+
+
+@register.filter
+def last_day(end: datetime | None) -> date | None:
+    """The last local day a period ending (exclusive) at `end` covers whole or in part: a
+    volunteer appointment "until 06/01 inclusive" is stored as ending at local midnight on 07/01,
+    and the reader expects 06/01 back. Show it with `|date:"d/m/Y"`, never with a time."""
+    if end is None:
+        return None
+    return timezone.localdate(end - timedelta(microseconds=1))
