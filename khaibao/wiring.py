@@ -193,6 +193,11 @@ SELF_PERSON_ADDED_HOOKS = ["khaibao.orgs.members.members_attach_self"]
 # account= (the signed-in reporter) and report_id=, in the transaction. Issue 17: the reporter
 # is told, instead of having to look.
 REPORT_REPLIED_HOOKS = ["khaibao.notifications.services.report_reply_notify"]
+# An official registered a traced contact (tracing.services.contact_register, a new contact
+# only): called with person= (the contact) and contact_id=, in the transaction. The invitation
+# to declare goes by SMS from tracing; whoever looks after the contact with an account finds it
+# in their inbox too (the preferences page promises every message there), without a second SMS.
+CONTACT_REGISTERED_HOOKS = ["khaibao.notifications.services.contact_invitation_notify"]
 # People zone warnings never reach: functions () -> a subquery of person ids. The privacy app
 # (a layer above zones) plugs in everyone whose consent is withdrawn or data erased (issue 8 §2:
 # the anonymous shell kept for the statistics still has a home ward).

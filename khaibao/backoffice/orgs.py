@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,7 +27,7 @@ from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, confirmed_post, csv_attachment
 from khaibao.core.keyset import keyset_query
-from khaibao.orgs import access, members, selectors, services
+from khaibao.orgs import access, compliance, members, selectors, services
 from khaibao.orgs.models import Campaign, MemberRole, OrgUnit, ReminderPolicy
 from khaibao.orgs.roster import MAX_ROWS
 
@@ -117,6 +118,13 @@ def _members_context(request: SignedInRequest, unit: OrgUnit) -> tuple[dict[str,
     }, None
 
 
+def _inherited_campaigns(unit: OrgUnit) -> list[Campaign]:
+    # A campaign covers its unit's whole subtree: those started above this unit and in force
+    # today apply here too, as the compliance page counts them (the rule is compliance's).
+    today = timezone.localdate()
+    return [c for c in compliance.campaigns_for_unit(unit) if c.unit_id != unit.pk and c.in_force(today)]
+
+
 def _unit_page(request: SignedInRequest, unit: OrgUnit, status: int = 200, **bound: forms.Form) -> HttpResponse:
     user = request.user
     members, refused = _members_context(request, unit)
@@ -126,6 +134,7 @@ def _unit_page(request: SignedInRequest, unit: OrgUnit, status: int = 200, **bou
         "children": list(selectors.unit_children(unit)),
         **members,
         "campaigns": list(selectors.unit_campaigns(unit)),
+        "inherited_campaigns": _inherited_campaigns(unit),
         "admins": list(selectors.unit_admins(unit)),
         "imports": list(selectors.recent_imports(user, unit)),
         "child_form": bound.get("child_form") or ChildUnitForm(),

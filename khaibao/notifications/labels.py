@@ -13,7 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from khaibao.notifications.services import KIND_DAILY_REMINDER, KIND_REPORT_REPLY
+from khaibao.notifications.services import KIND_CONTACT_INVITATION, KIND_DAILY_REMINDER, KIND_REPORT_REPLY
 
 # The codes of the senders above this app: they take them from here (orgs.reminders,
 # zones.warnings.WARNING_KIND, venues.exposure.WARNING_KIND), so each is written once.
@@ -24,6 +24,7 @@ KIND_VENUE_EXPOSURE = "venue_exposure"
 _KIND_LABELS: dict[str, Promise] = {
     KIND_DAILY_REMINDER: gettext_lazy("Daily update reminder"),
     KIND_REPORT_REPLY: gettext_lazy("Reply to your report"),
+    KIND_CONTACT_INVITATION: gettext_lazy("Request from the health service to declare"),
     KIND_CAMPAIGN_REMINDER: gettext_lazy("A reminder from your organisation"),
     KIND_ZONE_WARNING: gettext_lazy("Epidemic zone warning"),
     KIND_VENUE_EXPOSURE: gettext_lazy("Warning about a place you checked in at"),

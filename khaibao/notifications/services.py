@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, QuerySet
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
@@ -46,6 +47,7 @@ from khaibao.people.models import Person
 
 KIND_DAILY_REMINDER = "daily_reminder"
 KIND_REPORT_REPLY = "report_reply"
+KIND_CONTACT_INVITATION = "contact_invitation"
 
 Text = str | Promise
 
@@ -68,6 +70,7 @@ def notify_account(
     sms: bool | None = None,
     person: Person | None = None,
     outside_once_per: str | None = None,
+    inbox_only: bool = False,
 ) -> Notification | None:
     """Put a notification in `account`'s inbox and queue it on the channels the account chose.
 
@@ -81,6 +84,9 @@ def notify_account(
     `outside_once_per` is a dedupe-key prefix shared by messages about several people of one
     household (e.g. one zone warning per member): the inbox gets each, but SMS, e-mail and
     Web Push go out only for the first, so a carer of three people gets one SMS, not three.
+
+    `inbox_only` writes the inbox message and no delivery on any channel, whatever the account
+    chose: for a message its sender already sent outside the app (the traced contact's SMS).
     """
     if not account.is_active:
         return None
@@ -106,7 +112,7 @@ def notify_account(
         # A savepoint: a concurrent sender with the same key must not break the caller's transaction.
         with transaction.atomic():
             notification.save()
-            channels = _channels(account, pref, sms)
+            channels = [] if inbox_only else _channels(account, pref, sms)
             if (
                 channels
                 and outside_once_per
@@ -151,6 +157,7 @@ def notify_person(
     dedupe_key: str | None = None,
     sms: bool | None = None,
     outside_once_per: str | None = None,
+    inbox_only: bool = False,
 ) -> list[Notification]:
     """Notify everyone who looks after `person` (`people.access.person_carers`); one notification each.
 
@@ -162,6 +169,7 @@ def notify_person(
         notification = notify_account(
             account=account, kind=kind, title=title, body=body, link=link,
             dedupe_key=dedupe_key, sms=sms, person=person, outside_once_per=outside_once_per,
+            inbox_only=inbox_only,
         )
         if notification is not None:
             created.append(notification)
@@ -341,6 +349,34 @@ def report_reply_notify(*, account: Account, report_id: int) -> Notification | N
             number=report_id,
         ),
         link=f"/reports/#report-{report_id}",
+    )
+
+
+def contact_invitation_notify(*, person: Person, contact_id: int) -> list[Notification]:
+    """Put the traced contact's invitation to declare (tracing.services.contact_register) in the
+    inbox of everyone who looks after `person` — registered as a CONTACT_REGISTERED_HOOKS hook.
+
+    The inbox only: the invitation already went by SMS to the phone the official gave, and a
+    second SMS (or a push repeating it) would cost and tell nothing new. Like the SMS
+    (tracing.services.invitation_text) the text names no case, no place and no time: only the
+    person's given name, as the daily reminder does, and a link to their status page. Someone
+    registered by the official just now has no account and no household: nobody gets it.
+    """
+    parts = person.full_name.split()
+    return notify_person(
+        person=person,
+        kind=KIND_CONTACT_INVITATION,
+        title=gettext_lazy("The health service asks for a health declaration"),
+        body=format_lazy(
+            gettext_lazy(
+                "The health service asks {name} to make a health declaration today: {name} may have been "
+                "in contact with a COVID-19 case. Open the status page to see what to do. Hotline 1900 9095."
+            ),
+            name=parts[-1] if parts else "",
+        ),
+        link=reverse("web:person_status", args=[person.pk]),
+        dedupe_key=f"contact-invitation:{contact_id}",
+        inbox_only=True,
     )
 
 

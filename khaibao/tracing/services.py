@@ -22,6 +22,7 @@ from khaibao.accounts.phones import phone_index
 from khaibao.accounts.sms import send_sms
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
+from khaibao.core.hooks import hooks_call
 from khaibao.monitoring.assessment import person_contact_flag
 from khaibao.monitoring.models import PersonStatus
 from khaibao.people import validators as v
@@ -232,7 +233,8 @@ def contact_register(
     created (in no household, home ward as given). They become F1 (contact of an F0) or F2
     (contact of an F1) — an existing closer level is kept — and are re-assessed with the
     matching exposure on the contact date, so they enter the triage queue of their own ward.
-    An SMS invitation to declare goes out after commit. Registering the same person again
+    An SMS invitation to declare goes out after commit, and the people who look after the
+    contact with an account find it in their inbox too (`CONTACT_REGISTERED_HOOKS`). Registering the same person again
     for the same case changes nothing and returns the existing row — still an access to the
     contact's data, audited as `contact.already_registered` (no SMS is sent again).
 
@@ -317,6 +319,10 @@ def _contact_register(*, actor: Account, source: Person, data: ContactInput, ip:
         # details the trail would keep past erasure; the contact row (the object) holds them.
         data={"source_person_id": source.pk, "matched_by": matched_by},
     )
+    # The contact's inbox too (the notifications app, above this one): whoever looks after them
+    # with an account is told in the app, without a second SMS; someone registered here just now
+    # has no account yet, so the SMS below is all they get.
+    hooks_call("CONTACT_REGISTERED_HOOKS", person=person, contact_id=contact.pk)
     if to:
         body = invitation_text()
         # robust: a gateway failure is logged; the registration itself stands.

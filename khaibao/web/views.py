@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -14,11 +16,15 @@ from khaibao.accounts.phones import mask_phone
 from khaibao.core import crypto
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip, mark_rate_limited
+from khaibao.monitoring.explain import status_level_display
 from khaibao.monitoring.selectors import today_states
 from khaibao.people.access import household_people, is_active_volunteer
+from khaibao.people.models import Person
 from khaibao.signin.services import citizen_sign_in_with_code
 from khaibao.web.forms import CodeForm, PhoneForm
 from khaibao.web.news import home_news
+from khaibao.zones import present as zone_present
+from khaibao.zones import selectors as zone_selectors
 
 _SESSION_PHONE = "otp_phone"
 
@@ -36,15 +42,40 @@ def _pending_phone(request: HttpRequest) -> str:
         return ""
 
 
+def _home_zones(people: list[Person]) -> dict[int, dict[str, Any]]:
+    """The highest zone in force at each home ward of `people` (by ward code), with its level's
+    colour and word: the zones app's answer for a ward (as /zones/check gives it), asked once
+    per ward, not per person."""
+    now = timezone.now()
+    shown: dict[int, dict[str, Any]] = {}
+    for ward in {p.home_ward_id: p.home_ward for p in people}.values():
+        zones = [m.entry for m in zone_selectors.zones_at_ward(ward, now=now) if m.entry.kind == "zone"]
+        if zones:  # the zones app orders them highest level first
+            shown[ward.code] = {"entry": zones[0], "props": zone_present.properties(zones[0])}
+    return shown
+
+
 def home(request: HttpRequest) -> HttpResponse:
-    people = []
+    people: list[Person] = []
     volunteer = False
     if request.user.is_authenticated and request.user.is_citizen:
-        people = list(household_people(request.user).select_related("home_ward__province"))
+        # The status rows come with the people (one query): the level of each, below.
+        people = list(household_people(request.user).select_related("home_ward__province", "status"))
         volunteer = is_active_volunteer(request.user)
-    # Each person with what is left to do today: declare, or send today's update.
+    # Each person with what is left to do today: declare, or send today's update; their level
+    # as their status page words and colours it, and the zone their home ward is in, if any.
     states = today_states(people, timezone.localdate())
-    rows = [{"person": p, "state": states[p.pk]} for p in people]
+    zones = _home_zones(people)
+    rows = [
+        {
+            "person": p,
+            "state": states[p.pk],
+            # RelatedObjectDoesNotExist is an AttributeError: no status row yet gives None.
+            "level": status_level_display(getattr(p, "status", None)),
+            "zone": zones.get(p.home_ward_id),
+        }
+        for p in people
+    ]
     return render(request, "web/home.html", {"people": rows, "volunteer": volunteer, **home_news(request)})
 
 
