@@ -198,14 +198,14 @@ REPORT_REPLIED_HOOKS = ["khaibao.notifications.services.report_reply_notify"]
 # to declare goes by SMS from tracing; whoever looks after the contact with an account finds it
 # in their inbox too (the preferences page promises every message there), without a second SMS.
 CONTACT_REGISTERED_HOOKS = ["khaibao.notifications.services.contact_invitation_notify"]
-# People zone warnings never reach: functions () -> a subquery of person ids. The privacy app
-# (a layer above zones) plugs in everyone whose consent is withdrawn or data erased (issue 8 §2:
-# the anonymous shell kept for the statistics still has a home ward).
-ZONE_WARNING_EXCLUSIONS = ["khaibao.privacy.selectors.processing_stopped_ids"]
-# People the rush worker no longer assesses (monitoring.pending.assessable_q): functions () -> a
-# subquery of person ids. The same owner: everyone whose processing stopped, so that an update
-# still pending — or stored by a request racing the withdrawal — brings no status row back.
-PENDING_ASSESSMENT_EXCLUSIONS = ["khaibao.privacy.selectors.processing_stopped_ids"]
+# People whose data may no longer be processed — consent withdrawn or erasure asked for:
+# functions () -> a subquery of person ids, filled by the privacy app (above every app that
+# processes). One rule, read through people.access (`processing_allowed_q`, `processing_allowed`):
+# zone and venue warnings never reach them (the anonymous shell kept for the statistics still has
+# a home ward, issue 8 §2), the rush worker does not assess an update still pending or racing the
+# withdrawal, and an official's case action, assignment or contact flag is refused — each would
+# bring back the status row and the triage-queue entry the withdrawal deleted.
+PROCESSING_STOPPED = ["khaibao.privacy.selectors.processing_stopped_ids"]
 # A person's data is erased (privacy.erasure.person_data_erase): called with person_id=, in the
 # erasure's transaction, before the person row goes; returns {table: rows erased} for the
 # erasure's counts. The SMS channel (above privacy) deletes the messages that acted for them.

@@ -25,6 +25,7 @@ from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.core.params import ID_MAX
 from khaibao.people.limits import household_limit_raise
+from khaibao.privacy.selectors import person_privacy_state
 
 router = Router(tags=["triage and cases"])
 
@@ -183,14 +184,18 @@ def case_get(
     The declarations, daily updates and assessments are pages of 200, newest first:
     `next_cursors` gives each history's cursor for its next (older) page (null on its last), to
     send back as `declarations_cursor`, `updates_cursor` or `assessments_cursor` — each history
-    pages on its own. A cursor not made here answers 400 naming it."""
+    pages on its own. A cursor not made here answers 400 naming it. `privacy_state` says, in words,
+    why nothing may be done for the person any more ("Consent withdrawn"; null otherwise): their
+    case actions, assignment and contact flags answer 409 `processing_stopped`."""
     person = case_person(request.auth, person_id, purpose="case_view", ip=client_ip(request))
     sent = {"declarations": declarations_cursor, "updates": updates_cursor, "assessments": assessments_cursor}
     view = case_view(person, cursors=sent)
     refused = {f"{name}_cursor": message for name, message in view.page_errors.items() if message}
     if refused:
         raise ServiceError(next(iter(refused.values())), fields=refused)
-    return case_view_dict(view) | {"next_cursors": view.next_cursors}
+    return case_view_dict(view) | {
+        "next_cursors": view.next_cursors, "privacy_state": person_privacy_state(person.pk) or None,
+    }
 
 
 @router.post(

@@ -24,6 +24,7 @@ from khaibao.core.errors import ServiceError
 from khaibao.monitoring.assessment import person_status_home_fill
 from khaibao.monitoring.models import LEVEL_ORDER, DailyUpdate, PersonStatus
 from khaibao.monitoring.queue import ESCALATE_AFTER_DAYS, missed_run, queue_apply, under_monitoring
+from khaibao.people.access import processing_allowed
 from khaibao.people.models import Person
 from khaibao.risk import engine
 
@@ -47,6 +48,7 @@ def _official(actor: Any) -> Account:
 def _open_case(*, actor: Account, person: Person, now: datetime) -> tuple[FollowUpCase, bool]:
     # Lock the person: two officials acting at once must not open two cases.
     Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True).first()
+    processing_allowed(person)  # consent withdrawn: no case, no action, no status row back
     case = FollowUpCase.objects.filter(person=person, status=CaseStatus.OPEN).first()
     if case is not None:
         return case, False

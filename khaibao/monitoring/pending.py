@@ -37,7 +37,6 @@ from khaibao.audit.models import AuditEvent
 from khaibao.audit.services import audit_event
 from khaibao.core import rowsql
 from khaibao.core.counters import counter_add, counters_since
-from khaibao.core.hooks import hooks_excluded_q
 from khaibao.core.schedule import period_of
 from khaibao.declarations.questionnaires import current_questionnaire
 from khaibao.monitoring.assessment import assessment_compute
@@ -50,6 +49,7 @@ from khaibao.monitoring.models import (
     PersonStatus,
     Source,
 )
+from khaibao.people.access import processing_allowed_q
 from khaibao.people.models import Person
 
 # Operational counters (core/counters.py): updates acknowledged in rush mode and assessed by the
@@ -79,13 +79,12 @@ class BatchResult:
 
 
 def assessable_q() -> Q:
-    """People the worker may still assess: everyone but those the exclusions name
-    (settings.PENDING_ASSESSMENT_EXCLUSIONS; the privacy app above monitoring plugs in the people
-    whose processing stopped — consent withdrawn or erasure asked for). Withdrawing consent
+    """People the worker may still assess: everyone whose processing has not stopped (consent
+    withdrawn or erasure asked for: people.access `processing_allowed_q`). Withdrawing consent
     deletes the pending rows (privacy.erasure.processing_stop); this also leaves out a row written
     by an update that raced the withdrawal, which would otherwise bring a status row — and a
     triage-queue entry — back for a person nobody may process any more."""
-    return hooks_excluded_q("PENDING_ASSESSMENT_EXCLUSIONS")
+    return processing_allowed_q()
 
 
 def pending_assess_batch(*, limit: int | None = None, now: datetime | None = None) -> BatchResult:

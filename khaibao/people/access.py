@@ -13,10 +13,13 @@ from typing import Any, Final, Literal, LiteralString
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account, BreakGlassGrant, Role, ScopeLevel
 from khaibao.audit.services import audit_record
 from khaibao.core import rowsql
+from khaibao.core.errors import ServiceError
+from khaibao.core.hooks import hooks_excluded_q
 from khaibao.core.params import id_in_range
 from khaibao.people.models import (
     CONSENTED,
@@ -155,6 +158,27 @@ def active_grants(user: Account) -> QuerySet[BreakGlassGrant]:
 
 def is_own_household(user: Account, person: Person) -> bool:
     return person.households.filter(owner=user).exists()
+
+
+def processing_allowed_q(*, field: str = "pk") -> Q:
+    """People whose data may still be processed: everyone but those whose consent is withdrawn or
+    whose erasure was asked for (settings.PROCESSING_STOPPED, which the privacy app above fills).
+    `field` is where the filtered rows hold the person's id ("pk" on Person, "person_id" on a row
+    that names one). The zone warnings, the rush worker and officials' writes all ask here."""
+    return hooks_excluded_q("PROCESSING_STOPPED", field=field)
+
+
+def processing_allowed(person: Person) -> None:
+    """Refuse (409 `processing_stopped`) a write that would process `person`'s data again — an
+    official's case action or assignment, a contact flag: it would bring back the status row and
+    the triage-queue entry the withdrawal deleted. Officials may still open the person and see
+    why (privacy's "Consent withdrawn" notice)."""
+    if not Person.objects.filter(processing_allowed_q(), pk=person.pk).exists():
+        raise ServiceError(
+            _("This person's data may no longer be processed: their consent was withdrawn or their data is being erased."),
+            code="processing_stopped",
+            status=409,
+        )
 
 
 def access_person_for_user(user: Any, person_id: int, *, purpose: str = "view", ip: str = "") -> Person:

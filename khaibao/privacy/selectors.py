@@ -11,6 +11,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Choices, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account
 from khaibao.accounts.one_time_codes import codes_live
@@ -352,8 +353,6 @@ def erasure_code_for_account(*, account: Account, code_id: int) -> ErasureCode |
 def person_privacy_state(person_id: int) -> str:
     """What officials are told about a person whose data is going: "Consent withdrawn" or
     "Data erased at the person's request", else ""."""
-    from django.utils.translation import gettext as _
-
     if ConsentWithdrawal.objects.filter(person_id=person_id).exists():
         return _("Consent withdrawn")
     if Erasure.objects.filter(person_id=person_id).exists():

@@ -26,6 +26,7 @@ from khaibao.core.hooks import hooks_call
 from khaibao.monitoring.assessment import person_contact_flag
 from khaibao.monitoring.models import PersonStatus
 from khaibao.people import validators as v
+from khaibao.people.access import processing_allowed
 from khaibao.people.models import Person
 from khaibao.people.persons import id_number_index, person_lookup_indexes
 from khaibao.places.selectors import ward_known
@@ -287,6 +288,7 @@ def _contact_register(*, actor: Account, source: Person, data: ContactInput, ip:
             fields={field: _("This is the case themself, not a contact.")},
         )
     if person is not None:
+        processing_allowed(person)  # consent withdrawn: not flagged, nor re-assessed, again
         existing = Contact.objects.filter(source=source, person=person).first()
         if existing is not None:
             return _already_registered(actor=actor, contact=existing, matched_by=matched_by, ip=ip), False

@@ -13,11 +13,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from khaibao.accounts.models import Account, Role, ScopeLevel
-from khaibao.core.hooks import hooks_excluded_q
 from khaibao.core.params import code_in_range, id_in_range
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.travel import place_keys
-from khaibao.people.access import visible_people
+from khaibao.people.access import processing_allowed_q, visible_people
 from khaibao.people.models import Person
 from khaibao.places.models import Province, Ward
 from khaibao.places.selectors import in_reading_order
@@ -232,11 +231,10 @@ def zone_facts_for_travel(travel: Sequence[TravelFact], today: date) -> list[Zon
 
 
 def warnable_q(*, person_field: str = "pk") -> Q:
-    """People who may still be warned — and re-assessed for a warning: everyone but those the
-    exclusions name (settings.ZONE_WARNING_EXCLUSIONS; the privacy app above zones fills it with
-    the people whose processing stopped). `person_field` is where the filtered rows hold the
-    person's id ("pk" on Person, "person_id" on a row that names one)."""
-    return hooks_excluded_q("ZONE_WARNING_EXCLUSIONS", field=person_field)
+    """People who may still be warned — and re-assessed for a warning: everyone whose processing
+    has not stopped (people.access `processing_allowed_q`). `person_field` is where the filtered
+    rows hold the person's id ("pk" on Person, "person_id" on a row that names one)."""
+    return processing_allowed_q(field=person_field)
 
 
 def residents_q(*, ward_codes: Iterable[int], province_code: int | None) -> Q:
