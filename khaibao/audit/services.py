@@ -70,7 +70,7 @@ def audit_record(
 
     `data` must never hold health details or personal data in clear: ids and codes only.
     """
-    # One precompiled INSERT: every audited write of the country passes here (core/rowsql.py).
+    # One precompiled INSERT: every audited write of the country passes here (core/rowsql).
     return rowsql.create(
         audit_event(actor=actor, action=action, obj=obj, person_id=person_id, reason=reason, ip=ip, data=data)
     )

@@ -107,7 +107,7 @@ def followup_for_citizen(person: Person, *, read: Mapping[str, Any] | None = Non
             return None
         return _citizen_dict(*found)
     # Every citizen status read asks this, and most people never have a follow-up: precompiled
-    # statements (core/rowsql.py) instead of an ORM query compiled per call, and without the
+    # statements (core/rowsql) instead of an ORM query compiled per call, and without the
     # encrypted notes, which the citizen never sees.
     action = rowsql.fetch(
         FollowUpAction, "person_id = %s", [person.pk],

@@ -9,7 +9,7 @@ again (clients retry for minutes, not days) and the retention job deletes it
 (khaibao/privacy/retention.py, the one purge).
 
 The read and the insert run on every create request of the API (declarations in the morning
-rush): they are precompiled statements (core/rowsql.py), which answer as the ORM would.
+rush): they are precompiled statements (core/rowsql), which answer as the ORM would.
 """
 
 from __future__ import annotations

@@ -146,7 +146,7 @@ def _create(
     *, actor: Any, person: Person, kind: str, answers: dict[str, Any], commitment: bool, consent: bool,
     declared_as: DeclaredAs,
 ) -> Declaration:
-    # Precompiled statements (core/rowsql.py): the declaration is the API's busiest write.
+    # Precompiled statements (core/rowsql): the declaration is the API's busiest write.
     # Lock the person so that two declarations at once cannot take the same version number,
     # and so that versions and creation times of one person rise together.
     rowsql.fetch(Person, "id = %s", [person.pk], columns=["id"], for_update=True)

@@ -43,7 +43,7 @@ def person_status(person: Person) -> PersonStatus | None:
     the status page and API then issue the health pass from it without reading it again.
     """
     if not _STATUS_OF_PERSON.is_cached(person):
-        # Read on every status request: a precompiled statement (core/rowsql.py), not the
+        # Read on every status request: a precompiled statement (core/rowsql), not the
         # accessor's ORM query, whose compilation cost more CPU than the database's work.
         status = rowsql.fetch(PersonStatus, "person_id = %s", [person.pk])
         _STATUS_OF_PERSON.set_cached_value(person, status)

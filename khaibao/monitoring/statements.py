@@ -24,7 +24,7 @@ clause that reads a later part or a column nobody returns. Callers name no alias
 RETURNING list: they hand over model instances (`Written`, the Assessment, the status row, the
 audit event) and, for an event column computed from the written row, SQL over that row's columns
 (`FromWritten`). Every value is a parameter; the SQL text comes from the models' identifiers
-(core/rowsql.py) and from literals.
+(core/rowsql) and from literals.
 """
 
 from __future__ import annotations

@@ -232,7 +232,7 @@ def pass_code_get(*, person: Person, now: datetime, read: Mapping[str, Any] | No
     if read is not None and STATUS_PASS_CODE.name in read:
         current = [(read[STATUS_PASS_CODE.name],)] if read[STATUS_PASS_CODE.name] else []
     else:
-        # A precompiled statement (core/rowsql.py) instead of the ORM's per-call compilation,
+        # A precompiled statement (core/rowsql) instead of the ORM's per-call compilation,
         # which cost more CPU than PostgreSQL spends running it.
         current = rowsql.fetch_values(
             PassCode, ("code",), "person_id = %s AND expires_at > %s",

@@ -137,7 +137,7 @@ def venue_status_set(*, actor: Account, venue: Venue, status: str, ip: str = "")
 
 def venue_for_checkin(code: str) -> Venue:
     """The venue a code names, or a 404 refusal that says so (also for a suspended venue)."""
-    # One precompiled statement: every check-in of the country starts here (core/rowsql.py).
+    # One precompiled statement: every check-in of the country starts here (core/rowsql).
     venue = rowsql.fetch_related(Venue, "ward", "a.code = %s", [code_normalise(code)])
     if venue is None or venue.status == VenueStatus.SUSPENDED:
         raise ServiceError(

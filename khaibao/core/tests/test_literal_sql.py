@@ -1,4 +1,4 @@
-"""`make lint` refuses SQL text built from plain strings where core/rowsql.py takes `LiteralString`
+"""`make lint` refuses SQL text built from plain strings where core/rowsql takes `LiteralString`
 (scripts/mypy_literal_sql.py: mypy alone treats `LiteralString` as `str`)."""
 
 from __future__ import annotations

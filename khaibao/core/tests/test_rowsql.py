@@ -1,4 +1,4 @@
-"""core/rowsql.py answers exactly what the ORM answers, in one statement each."""
+"""core/rowsql answers exactly what the ORM answers, in one statement each."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from khaibao.accounts.models import ApiToken
 from khaibao.accounts.tokens import token_issue
 from khaibao.audit.models import AuditEvent
 from khaibao.core import rowsql
+from khaibao.core.rowsql import writes as rowsql_writes
 from khaibao.monitoring.models import DailyUpdate, PersonStatus
 from khaibao.people.models import HouseholdMembership, Person
 
@@ -162,7 +163,7 @@ def test_its_conversions_answer_what_get_db_prep_save_answers(model):
     for field in model._meta.concrete_fields:
         if isinstance(field, SealedField | EncryptedTextField | EncryptedBinaryField):
             continue  # never shortened (a fresh token each time): the chain itself
-        save = rowsql._saver(field, connection.alias)
+        save = rowsql_writes._saver(field, connection.alias)
         for value in _SAMPLES:
             try:
                 expected = field.get_db_prep_save(value, connection)
@@ -181,7 +182,7 @@ def test_sealed_fields_take_the_whole_chain(world):
 
     field = DailyUpdate._meta.get_field("symptoms")
     assert isinstance(field, SealedField)
-    token = rowsql._saver(field, connection.alias)(["cough"])
+    token = rowsql_writes._saver(field, connection.alias)(["cough"])
     assert field.from_db_value(token, None, connection) == ["cough"]
 
 
