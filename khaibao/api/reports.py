@@ -1,5 +1,6 @@
 """Citizen reports (phản ánh): submit (signed in, or anonymous with a proof of work), follow
-one's own reports or an anonymous one by tracking code; officials' queue and handling.
+one's own reports or an anonymous one by tracking code, and a report's photos. The officials'
+queue and handling: api/report_handling.py.
 
 POST /reports takes JSON, or multipart/form-data with the same fields as form fields and up to
 3 files in `photos` (JPEG, PNG or WebP, ≤ 5 MB each). Anonymous clients first GET
@@ -14,7 +15,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ValidationError
@@ -23,7 +24,7 @@ from khaibao.accounts.models import Account, Role
 from khaibao.accounts.tokens import request_account
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.errors import validation_fields
-from khaibao.api.schemas import ApiDateTime, ErrorOut, PlaceCode, StrictSchema, keyset_headers
+from khaibao.api.schemas import ApiDateTime, ErrorOut, StrictSchema, keyset_headers
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.reports import pow as proof_of_work
@@ -87,155 +88,35 @@ class TrackOut(Schema):
     replies: list[ReplyOut]
 
 
-class NoteOut(Schema):
-    id: int
-    author: str
-    text: str
-    created_at: datetime
-
-
-class PhotoOut(Schema):
-    id: int
-    content_type: str
-    size: int
-    width: int
-    height: int
-    url: str
-
-
-class StatusChangeOut(Schema):
-    from_status: str
-    from_status_label: str
-    to_status: str
-    to_status_label: str
-    at: datetime
-
-
-class OfficialReportOut(ReportOut):
-    anonymous: bool
-    duplicate_of: int | None
-    person_id: int | None
-    age_hours: float
-    overdue: bool
-    notes: list[NoteOut]
-    photo_list: list[PhotoOut]
-    status_changes: list[StatusChangeOut]
-
-
-class QueueItemOut(Schema):
-    id: int
-    category: str
-    category_label: str
-    ward_code: int
-    ward_name: str
-    status: str
-    status_label: str
-    created_at: datetime
-    age_hours: float
-    overdue: bool
-    lat: float | None
-    lon: float | None
-
-
-class QueueOut(Schema):
-    target_hours: int
-    items: list[QueueItemOut]
-    next_cursor: str | None = Field(..., description="pass as `cursor` (same filters) for the next page; null on the last")
-    total: int = Field(..., description="how many reports match the filters in all")
-
-
-class QueueQuery(Schema):
-    category: str = ""
-    status: str = Field("", description="a status, or 'open'")
-    ward: PlaceCode | None = None
-    age: str = Field("", description="overdue, today, week or older")
-    limit: int = Field(100, ge=1, le=500)
-    cursor: str | None = Field(None, description="the previous page's next_cursor")
-
-
-class StatusIn(StrictSchema):
-    status: str
-    duplicate_of: int | None = None
-
-
-class TextIn(StrictSchema):
-    text: str
-
-
-class CaseIn(StrictSchema):
-    person_id: int | None = Field(None, description="An existing person in your area; or give the details")
-    full_name: str = ""
-    phone: str = ""
-    id_number: str = ""
-    birth_year: int | None = None
-    sex: str = ""
-
-
-class ReportCaseOut(Schema):
-    person_id: int
-    report_id: int
-
-
 def _user(request: AuthedRequest) -> Account:
     return request.auth
 
 
-def _category_label(report: Report) -> str:
+def category_label(report: Report) -> str:
     return str(report.get_category_display())  # type: ignore[attr-defined]
 
 
-def _status_label(report: Report) -> str:
+def status_label(report: Report) -> str:
     return str(report.get_status_display())  # type: ignore[attr-defined]
 
 
-def _replies(replies: list[ReportReply]) -> list[ReplyOut]:
+def replies_out(replies: list[ReportReply]) -> list[ReplyOut]:
     return [ReplyOut(text=r.text, created_at=r.created_at) for r in replies]
 
 
-def _report_out(report: Report, *, photos: int | None = None, replies: list[ReportReply] | None = None) -> dict[str, Any]:
+def report_out(report: Report, *, photos: int | None = None, replies: list[ReportReply] | None = None) -> dict[str, Any]:
     if photos is None:
         # Lists annotate the count (one query for the page); a single report counts on its own.
         photos = report.photo_count if hasattr(report, "photo_count") else report.photos.count()
     return {
-        "id": report.pk, "category": report.category, "category_label": _category_label(report),
+        "id": report.pk, "category": report.category, "category_label": category_label(report),
         "ward_code": report.ward_id, "ward_name": report.ward.name, "address": report.address,
         "description": report.description, "happened_at": report.happened_at, "lat": report.lat, "lon": report.lon,
-        "status": report.status, "status_label": _status_label(report), "created_at": report.created_at,
+        "status": report.status, "status_label": status_label(report), "created_at": report.created_at,
         "updated_at": report.updated_at,
         "photos": photos,
-        "replies": _replies(replies if replies is not None else selectors.public_replies(report)),
+        "replies": replies_out(replies if replies is not None else selectors.public_replies(report)),
     }
-
-
-def _official_out(report: Report) -> OfficialReportOut:
-    detail = selectors.report_detail(report)
-    return OfficialReportOut(
-        **_report_out(report, photos=len(detail.photos), replies=detail.replies),
-        anonymous=report.reporter_id is None,
-        duplicate_of=report.duplicate_of_id,
-        person_id=report.person_id,
-        age_hours=round(detail.age_hours, 1),
-        overdue=detail.overdue,
-        notes=[
-            NoteOut(id=n.pk, author=str(n.author.username or n.author.pk), text=n.text, created_at=n.created_at)
-            for n in detail.notes
-        ],
-        photo_list=[
-            PhotoOut(
-                id=p.pk, content_type=p.content_type, size=p.size, width=p.width, height=p.height,
-                url=f"/api/v1/reports/{report.pk}/photos/{p.pk}",
-            )
-            for p in detail.photos
-        ],
-        status_changes=[
-            StatusChangeOut(
-                from_status=c.from_status, from_status_label=str(c.get_from_status_display()),  # type: ignore[attr-defined]
-                to_status=c.to_status, to_status_label=str(c.get_to_status_display()),  # type: ignore[attr-defined]
-                at=c.at,
-            )
-            for c in detail.changes
-        ],
-    )
 
 
 def _parse_submission(request: HttpRequest) -> tuple[ReportIn, list[services.PhotoUpload]]:
@@ -309,7 +190,7 @@ def report_submit(request: HttpRequest) -> Status:
         pow_payload=data.pow,
         ip=client_ip(request),
     )
-    return Status(201, SubmitOut(id=report.pk, status=report.status, status_label=_status_label(report), tracking_code=code))
+    return Status(201, SubmitOut(id=report.pk, status=report.status, status_label=status_label(report), tracking_code=code))
 
 
 class MineQuery(Schema):
@@ -324,7 +205,7 @@ def reports_mine(request: AuthedRequest, response: HttpResponse, query: Query[Mi
     the whole list's size in `X-Total-Count`."""
     page = selectors.reports_of_reporter_page(_user(request), cursor=query.cursor, limit=query.limit)
     keyset_headers(response, request, page, params={"limit": query.limit})
-    return [_report_out(r) for r in page.items]
+    return [report_out(r) for r in page.items]
 
 
 @router.get("/track/{code}", auth=None, response={200: TrackOut, 404: ErrorOut})
@@ -332,96 +213,16 @@ def report_track(request: HttpRequest, code: str) -> TrackOut:
     """Follow a report by its tracking code: status and replies only."""
     report = selectors.report_by_code(code)
     return TrackOut(
-        category=report.category, category_label=_category_label(report), status=report.status,
-        status_label=_status_label(report), created_at=report.created_at,
-        updated_at=report.updated_at, replies=_replies(selectors.public_replies(report)),
-    )
-
-
-@router.get("/queue", response={200: QueueOut, 400: ErrorOut, 403: ErrorOut})
-def report_queue(request: AuthedRequest, query: Query[QueueQuery]) -> QueueOut:
-    """Reports in the official's area, oldest first, with their age against the target; keyset
-    pages (pass `next_cursor` as `cursor`, with the same filters), each page audited."""
-    if _user(request).role != Role.OFFICIAL:
-        # The documented answer for another role: refused, not an empty queue.
-        raise ServiceError(_("Only health officials handle reports."), code="forbidden", status=403)
-    filters = selectors.QueueFilters(category=query.category, status=query.status, ward=query.ward, age=query.age)
-    page = selectors.report_queue_keyset(
-        _user(request), filters, cursor=query.cursor, limit=query.limit, ip=client_ip(request)
-    )
-    return QueueOut(
-        target_hours=selectors.target_hours(),
-        next_cursor=page.next_cursor,
-        total=page.total or 0,
-        items=[
-            QueueItemOut(
-                id=r.pk, category=r.category, category_label=_category_label(r), ward_code=r.ward_id,
-                ward_name=r.ward.name, status=r.status, status_label=_status_label(r), created_at=r.created_at,
-                age_hours=round(selectors.age_hours(r), 1), overdue=selectors.is_overdue(r),
-                lat=r.lat, lon=r.lon,
-            )
-            for r in page.items
-        ],
+        category=report.category, category_label=category_label(report), status=report.status,
+        status_label=status_label(report), created_at=report.created_at,
+        updated_at=report.updated_at, replies=replies_out(selectors.public_replies(report)),
     )
 
 
 @router.get("/{int:report_id}", response={200: ReportOut, 404: ErrorOut})
 def report_detail(request: AuthedRequest, report_id: int) -> dict[str, Any]:
     """The signed-in reporter's own report."""
-    return _report_out(selectors.report_for_reporter(_user(request), report_id))
-
-
-@router.get("/{int:report_id}/official", response={200: OfficialReportOut, 404: ErrorOut})
-def report_official(request: AuthedRequest, report_id: int) -> OfficialReportOut:
-    """A report in the official's area, with notes and photos (audited)."""
-    report = selectors.report_for_official(_user(request), report_id, ip=client_ip(request))
-    return _official_out(report)
-
-
-@router.post("/{int:report_id}/status", response={200: OfficialReportOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut})
-def report_status(request: AuthedRequest, report_id: int, data: StatusIn) -> OfficialReportOut:
-    ip = client_ip(request)
-    report = selectors.report_for_official(_user(request), report_id, purpose="", ip=ip)
-    duplicate_of = None
-    if data.duplicate_of is not None:
-        try:
-            duplicate_of = selectors.report_for_official(_user(request), data.duplicate_of, purpose="", ip=ip)
-        except Http404:
-            raise ServiceError(
-                _("Some fields are not valid."), fields={"duplicate_of": _("No report with this number in your area.")}
-            ) from None
-    report = services.report_status_change(
-        actor=_user(request), report=report, status=data.status, duplicate_of=duplicate_of, ip=ip
-    )
-    return _official_out(report)
-
-
-@router.post("/{int:report_id}/notes", response={201: NoteOut, 400: ErrorOut, 404: ErrorOut})
-def report_note(request: AuthedRequest, report_id: int, data: TextIn) -> Status:
-    ip = client_ip(request)
-    report = selectors.report_for_official(_user(request), report_id, purpose="", ip=ip)
-    note = services.report_note_add(actor=_user(request), report=report, text=data.text, ip=ip)
-    author = note.author
-    return Status(201, NoteOut(id=note.pk, author=str(author.username or author.pk), text=note.text, created_at=note.created_at))
-
-
-@router.post("/{int:report_id}/replies", response={201: ReplyOut, 400: ErrorOut, 404: ErrorOut})
-def report_reply(request: AuthedRequest, report_id: int, data: TextIn) -> Status:
-    ip = client_ip(request)
-    report = selectors.report_for_official(_user(request), report_id, purpose="", ip=ip)
-    reply = services.report_reply_add(actor=_user(request), report=report, text=data.text, ip=ip)
-    return Status(201, ReplyOut(text=reply.text, created_at=reply.created_at))
-
-
-@router.post("/{int:report_id}/to-case", response={201: ReportCaseOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut})
-def report_to_case(request: AuthedRequest, report_id: int, data: CaseIn) -> Status:
-    """Turn a report about a person into a case: the person enters their ward's triage queue."""
-    ip = client_ip(request)
-    report = selectors.report_for_official(_user(request), report_id, purpose="", ip=ip)
-    person = services.report_to_case(
-        actor=_user(request), report=report, data=services.CaseInput(**data.model_dump()), ip=ip
-    )
-    return Status(201, ReportCaseOut(person_id=person.pk, report_id=report.pk))
+    return report_out(selectors.report_for_reporter(_user(request), report_id))
 
 
 @router.get("/{int:report_id}/photos/{int:photo_id}", response={200: None, 404: ErrorOut})

@@ -26,6 +26,7 @@ from khaibao.api import (
     people,
     places,
     privacy,
+    report_handling,
     reports,
     stats,
     tracing,
@@ -142,6 +143,7 @@ def _register_routers() -> None:
     api.add_router("/notifications", notifications.router)
     api.add_router("/news", news.router)
     api.add_router("/reports", reports.router)  # issue 6
+    api.add_router("/reports", report_handling.router)  # officials' side
     api.add_router("/orgs", orgs.router)  # issue 7
     api.add_router("/memberships", memberships.router)  # issue 21
     api.add_router("/volunteers", volunteers.router)  # issue 7
