@@ -25,7 +25,7 @@ from khaibao.notifications.models import (
     Notification,
     WebPushSubscription,
 )
-from khaibao.notifications.preferences import webpush_subscriptions_forget
+from khaibao.notifications.preferences import webpush_endpoint_allowed, webpush_subscriptions_forget
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +121,10 @@ def _send_webpush(delivery: Delivery) -> None:
     )
     sent, gone, errors = 0, [], []
     for subscription in subscriptions:
+        if not webpush_endpoint_allowed(subscription.endpoint):
+            # Saved before the rule, or the list was narrowed since: never posted to, forgotten.
+            gone.append(subscription)
+            continue
         info: dict[str, Any] = {
             "endpoint": subscription.endpoint,
             "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any, TypedDict, cast
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -87,18 +89,38 @@ def preferences_update(*, actor: Account, changes: PreferenceChanges, ip: str = 
     return pref
 
 
+def webpush_endpoint_allowed(endpoint: str) -> bool:
+    """Whether the worker may post to `endpoint`: https on the default port, at a host of
+    settings.WEBPUSH_ALLOWED_HOSTS (a leading dot: that domain's subdomains) — never an internal
+    address (127.0.0.1, a cloud's metadata address, a private network) a subscription names."""
+    try:
+        url = urlsplit(endpoint)
+        port = url.port
+    except ValueError:
+        return False
+    host = (url.hostname or "").rstrip(".").lower()
+    if url.scheme != "https" or port not in (None, 443) or not host or url.username or url.password:
+        return False
+    return any(
+        host.endswith(allowed) if allowed.startswith(".") else host == allowed
+        for allowed in (a.lower() for a in settings.WEBPUSH_ALLOWED_HOSTS)
+    )
+
+
 @transaction.atomic
 def webpush_subscription_save(
     *, actor: Account, endpoint: str, p256dh: str, auth: str, ip: str = ""
 ) -> WebPushSubscription:
     """Store (or refresh) a browser's push subscription for the actor.
 
-    Only https endpoints are accepted: push services are always https, and anything else
-    would let an account make the worker call arbitrary URLs.
+    Only an https address of a known push service is accepted (`webpush_endpoint_allowed`): the
+    worker posts to it, so anything else would let an account make it call arbitrary URLs.
     """
     fields = {}
     if not endpoint.startswith("https://") or len(endpoint) > 1000:
         fields["endpoint"] = _("The push endpoint must be an https URL.")
+    elif not webpush_endpoint_allowed(endpoint):
+        fields["endpoint"] = _("The push endpoint must be an address of a browser's push service.")
     if not p256dh or len(p256dh) > 200:
         fields["p256dh"] = _("The subscription key is missing or too long.")
     if not auth or len(auth) > 100:

@@ -356,7 +356,7 @@ def write_body(key: str, sec: Any) -> Any:
         "POST /api/v1/notifications/{notification_id}/read": {},
         "POST /api/v1/notifications/read-all": {},
         "PUT /api/v1/notifications/preferences": {"sms": False},
-        "POST /api/v1/notifications/webpush-subscriptions": {"endpoint": "https://push.example/abc",
+        "POST /api/v1/notifications/webpush-subscriptions": {"endpoint": "https://fcm.googleapis.com/fcm/send/abc",
                                                              "keys": {"p256dh": "x" * 20, "auth": "y" * 10}},
         "POST /api/v1/news": {"kind": "announcement", "title": "Tin giả mạo", "body": "x", "province": 1},
         "PATCH /api/v1/news/{announcement_id}": {"title": "Tin đã sửa"},

@@ -110,7 +110,7 @@ def test_it_stores_a_webpush_subscription(world, api, settings):
     settings.VAPID_PRIVATE_KEY = "private"
     assert api.get("/notifications/vapid-public-key").json() == {"enabled": True, "public_key": "BPublicKey"}
     client = api.as_(world.lan)
-    body = {"endpoint": "https://push.example.net/send/abc", "expirationTime": None, "keys": {"p256dh": "BKey", "auth": "secret"}}
+    body = {"endpoint": "https://fcm.googleapis.com/fcm/send/abc", "expirationTime": None, "keys": {"p256dh": "BKey", "auth": "secret"}}
     resp = client.post("/notifications/webpush-subscriptions", body)
     assert resp.status_code == 201, resp.content
     again = client.post("/notifications/webpush-subscriptions", {**body, "keys": {"p256dh": "BKey2", "auth": "secret2"}})

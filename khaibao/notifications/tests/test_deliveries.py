@@ -199,13 +199,13 @@ def push_service(monkeypatch, settings):
 def test_it_sends_web_push_encrypted_and_signed(world, send, api, push_service):
     resp = api.as_(world.lan).post(
         "/notifications/webpush-subscriptions",
-        {"endpoint": "https://push.example.net/send/abc", "keys": _browser_subscription()},
+        {"endpoint": "https://fcm.googleapis.com/fcm/send/abc", "keys": _browser_subscription()},
     )
     assert resp.status_code == 201
     send(world.lan)
     assert run_worker() == ["sent"]
     ((url, kw),) = push_service.sent
-    assert url == "https://push.example.net/send/abc"
+    assert url == "https://fcm.googleapis.com/fcm/send/abc"
     assert kw["headers"]["content-encoding"] == "aes128gcm"
     assert kw["headers"]["authorization"].startswith("vapid t=")
     assert "Cảnh báo".encode() not in kw["data"]  # the payload is encrypted for the browser
@@ -214,7 +214,7 @@ def test_it_sends_web_push_encrypted_and_signed(world, send, api, push_service):
 def test_it_forgets_an_expired_push_subscription_and_gives_up(world, send, api, push_service):
     api.as_(world.lan).post(
         "/notifications/webpush-subscriptions",
-        {"endpoint": "https://push.example.net/send/gone", "keys": _browser_subscription()},
+        {"endpoint": "https://fcm.googleapis.com/fcm/send/gone", "keys": _browser_subscription()},
     )
     push_service.answer["status"] = 410
     notification = send(world.lan)

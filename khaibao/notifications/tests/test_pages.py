@@ -107,7 +107,7 @@ def test_it_offers_web_push_only_when_configured(world, lan_client, settings):
 
 
 def test_it_stores_the_browsers_subscription_from_the_page(world, lan_client):
-    body = '{"endpoint": "https://push.example.net/x", "keys": {"p256dh": "BKey", "auth": "s"}}'
+    body = '{"endpoint": "https://fcm.googleapis.com/fcm/send/x", "keys": {"p256dh": "BKey", "auth": "s"}}'
     resp = lan_client.post("/notifications/webpush-subscriptions/", body, content_type="application/json")
     assert resp.status_code == 201
     bad = lan_client.post("/notifications/webpush-subscriptions/", "{not json", content_type="application/json")

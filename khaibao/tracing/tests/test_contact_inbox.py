@@ -37,7 +37,7 @@ def _hoa_as_contact_of_lan(world: Any, api: Any) -> Any:
 def test_it_puts_one_invitation_in_the_registered_contacts_inbox_beside_the_one_sms(world, api, sms):
     # Hoa would get e-mail and Web Push for messages that use them: this one is the inbox's only.
     ChannelPreference.objects.create(account=world.hoa, email=True, email_address="hoa@example.com")
-    WebPushSubscription.objects.create(account=world.hoa, endpoint="https://push.example/hoa", p256dh="k", auth="a")
+    WebPushSubscription.objects.create(account=world.hoa, endpoint="https://fcm.googleapis.com/fcm/send/hoa", p256dh="k", auth="a")
     sms_before = len(_sms_to(sms, HOA_PHONE))
 
     resp = _hoa_as_contact_of_lan(world, api)
