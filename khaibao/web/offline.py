@@ -90,13 +90,21 @@ def offline_page(request: HttpRequest) -> HttpResponse:
     return render(request, "web/offline.html")
 
 
+def _back_to(request: HttpRequest, target: str) -> str:
+    """The page to go back to: a path of this site only. The check of Django's redirect helpers
+    passes `http://<this host>//elsewhere/`, whose path alone, `//elsewhere/`, is another site."""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return reverse("web:home")
+    path = urlparse(target)._replace(scheme="", netloc="").geturl()
+    if not path.startswith("/") or path.startswith(("//", "/\\")):
+        return reverse("web:home")
+    return path
+
+
 @require_POST
 def text_size(request: HttpRequest) -> HttpResponse:
     """The large-text switch without JavaScript (static/js/offline.js flips it in place)."""
     size = "large" if request.POST.get("size") == "large" else "normal"
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        target = reverse("web:home")
-    response = redirect(urlparse(target)._replace(scheme="", netloc="").geturl() or reverse("web:home"))
+    response = redirect(_back_to(request, request.POST.get("next", "")))
     response.set_cookie(TEXT_SIZE_COOKIE, size, max_age=TEXT_SIZE_MAX_AGE, samesite="Lax", secure=request.is_secure())
     return response

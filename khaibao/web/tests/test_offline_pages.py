@@ -132,3 +132,19 @@ def test_it_switches_large_text_without_javascript(db, client):
     off = client.post("/text-size/", {"size": "normal", "next": "https://evil.example/"})
     assert off["Location"] == "/"
     assert 'class="large-text"' not in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["http://testserver//evil.example/phish", "//evil.example/", "/\\evil.example/", "http://testserver/\\evil.example/", "news/"],
+)
+def test_the_large_text_switch_goes_back_to_this_site_only(db, client, target):
+    # Django's check passes "http://<this host>//evil.example/", whose path alone is another site.
+    resp = client.post("/text-size/", {"size": "large", "next": target})
+    assert resp.status_code == 302
+    assert resp["Location"] == "/"
+
+
+def test_the_large_text_switch_keeps_the_query_of_the_page(db, client):
+    resp = client.post("/text-size/", {"size": "large", "next": "http://testserver/zones/?province=1"})
+    assert resp["Location"] == "/zones/?province=1"
