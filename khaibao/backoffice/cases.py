@@ -18,10 +18,11 @@ from django.views.decorators.http import require_GET, require_POST
 from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import Account
 from khaibao.backoffice.permissions import official_required
+from khaibao.backoffice.ward_choices import ward_filter_choices
 from khaibao.cases import services
 from khaibao.cases.case_view import HISTORY_SECTIONS, case_person, case_view, lost_rule_text
 from khaibao.cases.models import ActionKind, TestResult
-from khaibao.cases.officials import assignable_officials, jurisdiction_wards
+from khaibao.cases.officials import assignable_officials
 from khaibao.cases.triage import triage_filters_parse, triage_queue
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
@@ -31,22 +32,7 @@ from khaibao.monitoring.models import Level
 from khaibao.monitoring.queue import QUEUE_REASONS
 from khaibao.people import limits
 from khaibao.people.models import Person
-from khaibao.places.selectors import wards_by_province
 from khaibao.tracing.selectors import contacts_of
-
-
-def ward_filter_choices(user: Account) -> list[Any]:
-    """The choices of a console filter's ward picker, by name and valued by ward code: "All",
-    then the wards of `user`'s jurisdiction (cases.officials.jurisdiction_wards) — for a
-    national official every ward, grouped under its province, as the exports page offers them.
-    A code outside the list is refused by the form (it never widens the jurisdiction anyway)."""
-    wards = jurisdiction_wards(user)
-    if wards is None:
-        return [
-            ("", _("All")),
-            *[(province.name, [(w.code, w.name) for w in group]) for province, group in wards_by_province()],
-        ]
-    return [("", _("All")), *[(w.code, w.name) for w in wards]]
 
 
 class FilterForm(forms.Form):

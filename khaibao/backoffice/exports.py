@@ -22,8 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import Role
 from khaibao.accounts.tokens import request_account
+from khaibao.backoffice.ward_choices import ward_filter_choices
 from khaibao.cases.models import CaseStatus
-from khaibao.cases.officials import jurisdiction_wards
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.core.params import positive_id
@@ -32,7 +32,6 @@ from khaibao.exports.models import ORG_KINDS, ExportJob, Format, Kind, Status
 from khaibao.exports.responses import export_outcome_response
 from khaibao.monitoring.models import Level
 from khaibao.monitoring.queue import QUEUE_REASONS
-from khaibao.places.selectors import wards_by_province
 
 # Form field → filter name of each kind. The triage names are the queue's own query
 # parameters, so the queue's "export this list" link can hand its filters over.
@@ -63,7 +62,7 @@ class ExportForm(forms.Form):
         max_length=services.REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    # Picked by name: the wards of the official's jurisdiction, or every ward under its province.
+    # Picked by name among the wards of the official's jurisdiction (`ward_filter_choices`).
     ward = forms.TypedChoiceField(label=_("Ward"), required=False, coerce=int, empty_value=None)
     level = forms.ChoiceField(label=_("Level (triage)"), required=False, choices=_choices(Level.choices, _("Any level")))
     queue_reason = forms.ChoiceField(
@@ -86,15 +85,7 @@ class ExportForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        wards = jurisdiction_wards(user)
-        field = self.fields["ward"]
-        if wards is None:
-            field.choices = [  # type: ignore[attr-defined]
-                ("", _("All")),
-                *[(province.name, [(w.code, w.name) for w in group]) for province, group in wards_by_province()],
-            ]
-        else:
-            field.choices = [("", _("All")), *[(w.code, w.name) for w in wards]]  # type: ignore[attr-defined]
+        self.fields["ward"].choices = ward_filter_choices(user)  # type: ignore[attr-defined]
 
     def filters(self) -> dict[str, Any]:
         """The filters of the chosen kind; fields that do not apply to it are left out."""

@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from khaibao.accounts.http import SignedInRequest
-from khaibao.backoffice.cases import ward_filter_choices
 from khaibao.backoffice.permissions import official_required
+from khaibao.backoffice.ward_choices import ward_filter_choices
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.core.keyset import keyset_query

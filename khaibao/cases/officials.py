@@ -49,7 +49,7 @@ def colleagues(actor: Account) -> QuerySet[Account]:
 
 def jurisdiction_wards(user: Any) -> list[Ward] | None:
     """The wards an official's queue can be filtered by, in reading order; None for national
-    scope (every ward: the console's filter groups them by province, backoffice.cases
+    scope (every ward: the console's filter groups them by province, backoffice.ward_choices
     `ward_filter_choices`)."""
     user = require_official(user)
     if user.scope_level == ScopeLevel.PROVINCE and user.scope_province_id:

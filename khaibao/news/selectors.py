@@ -19,7 +19,7 @@ from khaibao.core.params import id_in_range
 from khaibao.news.models import Announcement
 from khaibao.people.models import HouseholdMembership
 from khaibao.places.models import Province
-from khaibao.places.selectors import province_of
+from khaibao.places.selectors import in_reading_order, province_of
 
 
 def _published_q(now: datetime) -> Q:
@@ -179,13 +179,14 @@ def access_announcement_for_editor(account: Account, announcement_id: int) -> An
     return item
 
 
-def publishable_provinces(account: Account) -> QuerySet[Province]:
-    """The provinces `account` may address (national officials may also choose the whole country)."""
+def publishable_provinces(account: Account) -> list[Province]:
+    """The provinces `account` may address, in reading order (national officials may also choose
+    the whole country)."""
     if not can_publish_news(account):
-        return Province.objects.none()
+        return []
     if account.scope_level == ScopeLevel.NATIONAL:
-        return Province.objects.all()
-    return Province.objects.filter(pk=_own_province(account))
+        return in_reading_order(Province.objects.all())
+    return list(Province.objects.filter(pk=_own_province(account)))
 
 
 def _own_province(account: Account) -> int:

@@ -5,7 +5,7 @@ removed by the household owner; a traced contact's record becoming the citizen's
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any
 
@@ -28,6 +28,7 @@ from khaibao.people.persons import (
     id_number_index,
     person_current_values,
     person_fields_apply,
+    person_fields_problems,
     person_fields_validate,
 )
 
@@ -171,6 +172,16 @@ def household_person_add(
             raise _duplicate_self_error() from exc
         raise
     return person
+
+
+def household_person_add_problems(
+    *, owner: Account, values: Mapping[str, Any], failed: Collection[str]
+) -> dict[str, str]:
+    """What `household_person_add` would refuse in `values` (the contract's field names), besides
+    the fields in `failed`: a form that found some fields wrong itself still shows, in the same
+    round, what the add's rules say about the others (e.g. an ID number required by age).
+    Nothing is written or counted (no ID-number attempt: no number is looked up)."""
+    return person_fields_problems(values, current=None, owner_self=owner_self_person(owner), failed=failed)
 
 
 def _relation_error(relation: Any, membership: HouseholdMembership | None) -> dict[str, str]:

@@ -10,7 +10,7 @@ names, so a ServiceError lands next to the right field in both interfaces.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any
 
@@ -147,8 +147,29 @@ def person_fields_validate(
 ) -> dict[str, Any]:
     """`values` cleaned and merged over `current` (None when creating), or ServiceError(400)
     listing every field that is wrong. Nothing is written here."""
+    merged, errors = _fields_checked(values, current=current, owner_self=owner_self, failed=())
+    if errors:
+        raise ServiceError(_("Some fields are not valid."), code="invalid", fields=errors)
+    return merged
+
+
+def person_fields_problems(
+    values: Mapping[str, Any], *, current: dict[str, Any] | None, owner_self: Person | None, failed: Collection[str]
+) -> dict[str, str]:
+    """The field messages `person_fields_validate` would give for `values`, besides the fields in
+    `failed` — those a form already found wrong and left out of `values`: the rules that need them
+    (e.g. an ID number by age) are skipped, as for a field that fails here, so a form can show
+    every error in one round without a guess about a field it could not read."""
+    _merged, errors = _fields_checked(values, current=current, owner_self=owner_self, failed=failed)
+    return {name: message for name, message in errors.items() if name not in failed}
+
+
+def _fields_checked(
+    values: Mapping[str, Any], *, current: dict[str, Any] | None, owner_self: Person | None, failed: Collection[str]
+) -> tuple[dict[str, Any], dict[str, str]]:
     today = timezone.localdate()
     cleaned, errors = _clean_each(values, today)
+    errors.update({name: "" for name in failed if name not in errors})
     merged: dict[str, Any] = {**(current or {}), **cleaned}
     creating = current is None
     _check_birth_and_id(values, cleaned, merged, errors, today)
@@ -162,9 +183,7 @@ def person_fields_validate(
         not Country.objects.filter(code=merged["nationality"]).exists()
     ):
         errors["nationality"] = _("Unknown country code.")
-    if errors:
-        raise ServiceError(_("Some fields are not valid."), code="invalid", fields=errors)
-    return merged
+    return merged, errors
 
 
 def id_number_holder(id_number: str, *, other_than: int | None = None) -> int | None:

@@ -43,6 +43,17 @@ RISK_CONTACT_ROWS = 2
 YES_NO = [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
 
 
+def _summary_line(subject: str | None, label_text: str, message: str) -> str:
+    """One line of the error summary: what it is about, then the message ("Ho — từ ngày: Nhập
+    ngày."). A label ending in punctuation (a sentence, a question) takes no colon after it."""
+    label_text = label_text.strip()
+    if subject:
+        label_text = f"{subject} — {label_text[:1].lower()}{label_text[1:]}"
+    if not label_text:
+        return message
+    return f"{label_text} {message}" if label_text[-1] in ".?!:;…" else f"{label_text}: {message}"
+
+
 def _date_field(label_text: Any) -> forms.DateField:
     return forms.DateField(
         label=label_text,
@@ -64,6 +75,9 @@ class AnswersForm(forms.Form):
         self._travel_rows: list[int] = []
         self._symptom_codes: list[str] = []
         self._exposure_rows: list[str] = []
+        # Field name → what its label is about, for the inputs whose label alone ("Since", "When")
+        # does not say (a symptom's date, a travel row's province).
+        self._subjects: dict[str, str] = {}
 
     # -- building ---------------------------------------------------------------------------
     def add_travel_rows(self, count: int) -> None:
@@ -78,18 +92,34 @@ class AnswersForm(forms.Form):
             )
             self.fields[f"travel_{i}_from"] = _date_field(_("From"))
             self.fields[f"travel_{i}_to"] = _date_field(_("To"))
+            place = _("Place %(n)s") % {"n": i + 1}  # the row's legend on the page
+            for part in ("province", "country", "from", "to"):
+                self._subjects[f"travel_{i}_{part}"] = place
         self.travel_count = count
 
     def add_symptoms(self) -> None:
         for code in self.questionnaire.symptoms:
             self.fields[f"symptom_{code}"] = forms.BooleanField(label=label(SYMPTOM_LABELS, code), required=False)
             self.fields[f"symptom_{code}_onset"] = _date_field(_("Since"))
+            self._subjects[f"symptom_{code}_onset"] = str(label(SYMPTOM_LABELS, code))
 
     def add_commitment(self) -> None:
         self.fields["commitment"] = forms.BooleanField(label=COMMITMENT_TEXT, required=False)
         self.fields["consent"] = forms.BooleanField(label=self.questionnaire.consent_text, required=False)
 
     # -- for templates ----------------------------------------------------------------------
+    def error_summary(self) -> list[dict[str, str]]:
+        """The first error of each field, in page order, as (anchor, text): each text says what it
+        is about, as read far from its field (web/declare/_error_summary.html)."""
+        lines = []
+        for field in self:
+            if not field.errors:
+                continue
+            anchor = field.id_for_label or f"{field.auto_id}_0"  # a radio or checkbox group: its first input
+            text = _summary_line(self._subjects.get(field.name), str(field.label or ""), str(field.errors[0]))
+            lines.append({"anchor": anchor, "text": text})
+        return lines
+
     def commitment_fields(self) -> list[forms.BoundField]:
         return [self["commitment"], self["consent"]]
 
@@ -166,6 +196,7 @@ class DeclarationForm(AnswersForm):
         for code in q.exposures:
             self.fields[f"exposure_{code}"] = forms.BooleanField(label=label(EXPOSURE_LABELS, code), required=False)
             self.fields[f"exposure_{code}_date"] = _date_field(_("When"))
+            self._subjects[f"exposure_{code}_date"] = str(label(EXPOSURE_LABELS, code))
         self.fields["conditions"] = forms.MultipleChoiceField(
             label=_("Underlying conditions"),
             choices=[(c, label(CONDITION_LABELS, c)) for c in q.conditions],
@@ -218,6 +249,8 @@ class RiskDeclarationForm(AnswersForm):
         for i in range(RISK_CONTACT_ROWS):
             self.fields[f"contact_{i}_code"] = forms.ChoiceField(label=_("Whom"), choices=contact_choices, required=False)
             self.fields[f"contact_{i}_date"] = _date_field(_("When"))
+            contact = _("Contact %(n)s") % {"n": i + 1}
+            self._subjects[f"contact_{i}_code"] = self._subjects[f"contact_{i}_date"] = contact
         self.fields["came_from_epidemic_area"] = forms.ChoiceField(
             label=_("In the last 14 days, did you come from an epidemic area?"),
             choices=YES_NO, widget=forms.RadioSelect, required=False,

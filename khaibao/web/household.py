@@ -148,6 +148,15 @@ class PersonForm(forms.Form):
     def add_service_error(self, exc: ServiceError) -> None:
         form_add_service_error(self, exc)
 
+    def add_rules_of_add(self, *, owner: Account) -> None:
+        """On an invalid form, what the add's own rules say about the fields that are valid (an ID
+        number required by age, the ward…), so every error shows in one round, not one after the
+        other."""
+        values = {name: value for name, value in self.cleaned_data.items() if name != "province"}
+        problems = households.household_person_add_problems(owner=owner, values=values, failed=set(self.errors))
+        for name, message in problems.items():
+            self.add_error(name if name in self.fields else None, message)
+
 
 def _person(request: HttpRequest, person_id: int) -> Person:
     # (An id no row can have is the access layer's same 404 as "not yours".)
@@ -206,6 +215,8 @@ def household_add(request: SignedInRequest) -> HttpResponse:
             else:
                 messages.success(request, _("%(name)s was added to your household.") % {"name": person.full_name})
                 return redirect("web:household")
+        else:
+            form.add_rules_of_add(owner=owner)
     else:
         own = households.owner_self_person(owner)
         initial: dict[str, Any] = {"nationality": "VN", **_address_initial(own)}
@@ -266,6 +277,8 @@ def household_remove(request: SignedInRequest, person_id: int) -> HttpResponse:
         households.household_person_remove(actor=request.user, person=person, ip=client_ip(request))
         messages.success(request, _("%(name)s was removed from your household.") % {"name": name})
         return redirect("web:household")
+    if entry.relation == Relation.SELF:
+        return render(request, "confirm.html", {"console": False, **_remove_self_words(name)})
     assisted = entry.assisted
     return render(request, "confirm.html", {
         "console": False,
@@ -279,6 +292,27 @@ def household_remove(request: SignedInRequest, person_id: int) -> HttpResponse:
         "button": _("Yes, stop assisting") if assisted else _("Yes, remove"),
         "cancel_url": reverse("web:household"),
     })
+
+
+def _remove_self_words(name: str) -> dict[str, Any]:
+    # What households.household_person_remove does to the "self" entry: only that entry leaves
+    # (the family stays); the record is kept, unlinked from the account, when it has history or
+    # someone else still declares for it, and deleted otherwise.
+    return {
+        "question": _("Remove yourself (%(name)s) from your household?") % {"name": name},
+        "consequences": [
+            _("You will no longer be able to declare or send daily updates for yourself, until you add "
+              "yourself again."),
+            _("The other people in your household stay, and you can still declare for them."),
+        ],
+        "kept": _(
+            "Your declarations already sent are kept for the health authorities, as the law requires, but no "
+            "longer linked to your account; if there are none and nobody else declares for you, your details are "
+            "deleted."
+        ),
+        "button": _("Yes, remove myself"),
+        "cancel_url": reverse("web:household"),
+    }
 
 
 @citizen_required

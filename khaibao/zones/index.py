@@ -21,9 +21,10 @@ from shapely import STRtree, box
 from shapely.geometry import shape
 
 from khaibao.places.models import Ward
+from khaibao.places.selectors import in_reading_order
 from khaibao.risk.engine import WINDOW_DAYS
 from khaibao.zones.geometry import Area
-from khaibao.zones.models import PlaceVersion, ZoneState, ZoneVersion
+from khaibao.zones.models import PlaceVersion, ZoneState, ZoneVersion, level_label
 
 # "Near" in "am I in or near an epidemic area".
 NEAR_M = 1000
@@ -56,6 +57,11 @@ class Entry:
 
     def shown(self, now: datetime) -> bool:
         return self.active_from <= now and (self.shown_until is None or now <= self.shown_until)
+
+    @property
+    def level_label(self) -> str:
+        """A zone's level in words, in the active language ("" for a place)."""
+        return level_label(self.level) if self.level is not None else ""
 
 
 @dataclass
@@ -136,7 +142,7 @@ def _zone_entries(now: datetime) -> list[Entry]:
         ZoneVersion.objects.filter(current_of__isnull=False)
         .exclude(valid_until__lt=now)
         .select_related("zone__province")
-        .prefetch_related(Prefetch("wards", queryset=Ward.objects.only("code", "name").order_by("name")))
+        .prefetch_related(Prefetch("wards", queryset=Ward.objects.only("code", "name")))
     )
     entries = []
     for v in versions:
@@ -148,7 +154,7 @@ def _zone_entries(now: datetime) -> list[Entry]:
             kind="zone", id=v.zone_id, version_id=v.pk, version=v.number, name=v.name, level=v.level,
             lockdown=v.lockdown, isolation=v.isolation, whole_province=v.whole_province,
             province_code=v.zone.province_id, province_name=v.zone.province.name,
-            wards=tuple((w.code, w.name) for w in v.wards.all()),
+            wards=tuple((w.code, w.name) for w in in_reading_order(v.wards.all())),
             circle=circle, polygon=v.polygon, active_from=v.valid_from, active_until=v.valid_until,
             shown_until=v.valid_until, advice_vi=v.advice_vi, advice_en=v.advice_en,
             area=Area(circle=circle, polygon=polygon),  # type: ignore[arg-type]

@@ -12,7 +12,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from khaibao.places.models import Ward
+from khaibao.places.selectors import in_reading_order
 
 
 class ZoneLevel(models.IntegerChoices):
@@ -27,6 +31,11 @@ class ZoneLevel(models.IntegerChoices):
 # CSS colour names shared with the status colours of site.css.
 LEVEL_COLOURS = {1: "green", 2: "yellow", 3: "orange", 4: "red"}
 LEVEL_WORDS = {1: _("green"), 2: _("yellow"), 3: _("orange"), 4: _("red")}
+
+
+def level_label(level: int) -> str:
+    """A zone level as every page writes it ("Cấp độ 4 — đỏ"): the number with its colour word."""
+    return gettext("Level %(level)s — %(word)s") % {"level": level, "word": LEVEL_WORDS[level]}
 
 
 class Change(models.TextChoices):
@@ -121,8 +130,16 @@ class ZoneVersion(models.Model):
         return str(LEVEL_WORDS[self.level])
 
     @property
+    def level_label(self) -> str:
+        return level_label(self.level)
+
+    @property
     def has_circle(self) -> bool:
         return self.circle_lat is not None and self.circle_lon is not None and self.circle_radius_m is not None
+
+    def wards_in_reading_order(self) -> list[Ward]:
+        """The wards as a page lists them (from the prefetched wards, when fetched so)."""
+        return in_reading_order(self.wards.all())
 
 
 class Place(models.Model):

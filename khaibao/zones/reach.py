@@ -23,6 +23,7 @@ from typing import Any
 from shapely.geometry import Point, shape
 
 from khaibao.places.models import Province, Ward
+from khaibao.places.selectors import in_reading_order
 from khaibao.reports.models import Report
 from khaibao.zones import selectors
 from khaibao.zones.geometry import point_in_circle
@@ -90,7 +91,7 @@ def _bounds(circle: Circle | None, polygon: dict[str, Any] | None) -> tuple[floa
 
 def wards_in_shape(*, province_code: int, circle: Circle | None, polygon: dict[str, Any] | None) -> list[Ward]:
     """The province's wards with a known point inside the circle or polygon (published places,
-    reports with a map point), in the order of their names."""
+    reports with a map point), in reading order (they are listed to the official)."""
     box = _bounds(circle, polygon)
     if box is None:
         return []
@@ -116,7 +117,7 @@ def wards_in_shape(*, province_code: int, circle: Circle | None, polygon: dict[s
             inside = point_in_circle(lat, lon, circle[0], circle[1], circle[2])
         if inside:
             codes.add(ward_code)
-    return sorted(Ward.objects.filter(code__in=codes), key=lambda w: w.name) if codes else []
+    return in_reading_order(Ward.objects.filter(code__in=codes)) if codes else []
 
 
 def reach_of(
@@ -125,7 +126,7 @@ def reach_of(
 ) -> ZoneReach:
     """Whom a zone with this area would warn, with the wards its shape suggests."""
     codes = sorted(set(ward_codes))
-    wards = sorted(Ward.objects.filter(code__in=codes, province=province), key=lambda w: w.name) if codes else []
+    wards = in_reading_order(Ward.objects.filter(code__in=codes, province=province)) if codes else []
     province_reached = province if whole_province else None
     residents = 0
     if wards or province_reached is not None:

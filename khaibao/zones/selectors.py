@@ -125,11 +125,10 @@ def places_for_console(user: Account, *, province_code: int | None = None) -> Qu
 
 
 def zone_versions(zone: Zone) -> list[ZoneVersion]:
-    """Every version of `zone`, newest first, with wards, author and warning run."""
+    """Every version of `zone`, newest first, with wards (a page lists them through
+    `ZoneVersion.wards_in_reading_order`), author and warning run."""
     return list(
-        zone.versions.select_related("created_by", "warning_run")
-        .prefetch_related(Prefetch("wards", queryset=Ward.objects.order_by("name")))
-        .order_by("-number")
+        zone.versions.select_related("created_by", "warning_run").prefetch_related("wards").order_by("-number")
     )
 
 
