@@ -55,6 +55,7 @@ def setup(db: str) -> None:
         "DATABASE_URL": db, "DJANGO_SETTINGS_MODULE": "bench.bench_settings",
         "OTP_IP_LIMIT_PER_HOUR": "1000000", "OTP_SMS_GLOBAL_LIMIT_PER_HOUR": "1000000",
         "SMS_DAILY_BUDGET": "1000000", "SMS_BACKEND": "file", "SMS_FILE_PATH": str(SMS_FILE),
+        "ORG_SMS_DAILY_BUDGET": "1000000", "ORG_SMS_PER_ORG_DAILY": "1000000",
         "OTP_COOLDOWN_SECONDS": "0",
     })
     import django

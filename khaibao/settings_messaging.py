@@ -67,7 +67,14 @@ WORKER_BACKOFF_MAX_SECONDS = env_int("WORKER_BACKOFF_MAX_SECONDS", 30)
 WORKER_NICE = env_int("WORKER_NICE", 10)
 
 # --- Notifications (inbox, SMS / e-mail / Web Push deliveries, daily reminder) ------------
+# Health notifications only (zone warnings, exposures, daily reminders): organisations' campaign
+# reminders never take from it.
 SMS_DAILY_BUDGET = env_int("SMS_DAILY_BUDGET", 10_000)
+# Organisations' campaign reminders by SMS (orgs/sms_budget.py) count apart: at most
+# ORG_SMS_DAILY_BUDGET a local day for all organisations together, of which one organisation (a
+# root unit's tree, sub-units and sub-admins included) takes at most ORG_SMS_PER_ORG_DAILY.
+ORG_SMS_DAILY_BUDGET = env_int("ORG_SMS_DAILY_BUDGET", 10_000)
+ORG_SMS_PER_ORG_DAILY = env_int("ORG_SMS_PER_ORG_DAILY", 2_000)
 SMS_MAX_CHARS = env_int("SMS_MAX_CHARS", 320)
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 4)
 # Retry waits: base × factor^(n-1) → 1, 5, 25 minutes.

@@ -381,8 +381,11 @@ def contact_invitation_notify(*, person: Person, contact_id: int) -> list[Notifi
 
 
 def sms_budget_take() -> bool:
-    """Count one SMS against today's budget (SMS_DAILY_BUDGET: notifications and campaign
-    reminders alike); False when the budget is spent."""
+    """Count one SMS against today's budget (SMS_DAILY_BUDGET); False when the budget is spent.
+
+    The health notifications' budget alone (zone warnings, exposures, daily reminders): an
+    organisation's campaign reminders count against their own (orgs/sms_budget.py,
+    ORG_SMS_DAILY_BUDGET), so no roster can spend what these need."""
     day = timezone.localdate()
     # get_or_create settles a race on the day's row by itself; the conditional UPDATE is atomic.
     SmsDailyCounter.objects.get_or_create(day=day)

@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from khaibao.orgs.models import Campaign, OrgUnit
+from khaibao.orgs.models import Campaign, OrgSmsDailyCounter, OrgUnit
 
 
 @admin.register(OrgUnit)
@@ -27,3 +27,22 @@ class OrgUnitAdmin(admin.ModelAdmin):
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ("name", "unit", "starts_on", "deadline", "archived_at")
     list_filter = ("reminder_policy",)
+
+
+@admin.register(OrgSmsDailyCounter)
+class OrgSmsDailyCounterAdmin(admin.ModelAdmin):
+    """The organisations' reminder SMS per day (orgs/sms_budget.py): read-only, like the health
+    notifications' SMS counter."""
+
+    list_display = ("day", "organisation", "sent", "refused")
+    ordering = ("-day", "organisation")
+    search_fields = ("organisation",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

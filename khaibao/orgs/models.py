@@ -261,3 +261,24 @@ class UnitReminderRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.day}"
+
+
+class OrgSmsDailyCounter(models.Model):
+    """Campaign-reminder SMS sent (or being sent) on one local day — the organisations' own
+    budget, apart from the health notifications' `SmsDailyCounter` (orgs/sms_budget.py).
+
+    One row per organisation and day (`organisation`: the path of its root unit) against
+    `ORG_SMS_PER_ORG_DAILY`, and one for all organisations together (`organisation` = "")
+    against `ORG_SMS_DAILY_BUDGET`. `refused` counts the texts not sent for want of budget.
+    """
+
+    day = models.DateField()
+    organisation = models.CharField(max_length=50, blank=True)
+    sent = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "organisation"], name="orgs_sms_counter_day_org")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.organisation or 'all organisations'}: {self.sent} sent, {self.refused} refused"

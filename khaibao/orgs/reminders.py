@@ -5,11 +5,17 @@ a *person* to send the daily update, while a campaign reminds a *roster line* �
 no account yet — to declare and/or update. Decisions:
 
 * Linked members with an account get an in-app notification through `notify_account`
-  (dedupe key "campaign-reminder:{campaign}:{day}:{member}"), plus SMS when the campaign's
-  policy is "in-app and SMS" and the account allows SMS.
+  (dedupe key "campaign-reminder:{campaign}:{day}:{member}", with the e-mail and Web Push the
+  account chose), plus SMS when the campaign's policy is "in-app and SMS" and the account
+  allows SMS (below: not a notification delivery).
 * Members with no account yet are reachable only by the roster phone: an SMS through
-  `khaibao.accounts.sms.send_sms`, only when the policy allows SMS, counted against the
-  notifications' `SMS_DAILY_BUDGET` (skipped, not queued, once the budget is spent).
+  `khaibao.accounts.sms.send_sms`, only when the policy allows SMS.
+* Every reminder SMS — to the roster phone, or to a signed-in member's phone when the account
+  allows SMS — is sent from here and counted against the organisations' own budget
+  (orgs/sms_budget.py: `ORG_SMS_DAILY_BUDGET`, at most `ORG_SMS_PER_ORG_DAILY` per
+  organisation), never the health notifications' `SMS_DAILY_BUDGET`: an admin's roster cannot
+  spend what zone warnings need. Over budget the SMS is skipped, not queued (logged and counted
+  in `OrgSmsDailyCounter.refused`); the member still counts as reminded today.
 * A `CampaignReminder` row per (member, day), inserted before sending, makes it at most one
   reminder per member per day across campaigns and repeated runs.
 * Members who declined the membership are never reminded; members who already met every
@@ -18,7 +24,9 @@ no account yet — to declare and/or update. Decisions:
   to confirm (never "declare": the organisation does not know whether they did), a confirmed
   one who has not declared to declare, the others to send today's update — each text with the
   short link and the SMS keyword that does it.
-The texts say nothing about health: only the organisation's name and what is asked.
+The texts say nothing about health: only the organisation's name and what is asked — and not
+even the name when it carries a phone number or a web address (`orgs.services.unit_name_allowed`,
+what a new name may not: an older unit's name is not changed, the texts say "your organisation").
 """
 
 from __future__ import annotations
@@ -41,12 +49,15 @@ from khaibao.accounts.sms import send_sms, sms_fit
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
 from khaibao.notifications.labels import KIND_CAMPAIGN_REMINDER
-from khaibao.notifications.services import notify_account, sms_budget_take
+from khaibao.notifications.preferences import preference_for
+from khaibao.notifications.services import notify_account
 from khaibao.orgs import tasks as orgs_tasks
 from khaibao.orgs.access import subtree_q
 from khaibao.orgs.compliance import TrendPoint, UnitReport, declared_q, member_status_q
 from khaibao.orgs.models import Campaign, CampaignReminder, Member, OrgUnit, ReminderPolicy, UnitReminderRun
 from khaibao.orgs.rollups import active_campaigns
+from khaibao.orgs.services import unit_name_allowed
+from khaibao.orgs.sms_budget import org_sms_budget_return, org_sms_budget_take, organisation_of
 
 logger = logging.getLogger(__name__)
 
@@ -100,11 +111,17 @@ def short_link(path: str = "") -> str:
 CONFIRM_PATH = "/tv"
 
 
+def unit_label(unit: OrgUnit) -> Any:
+    """Who the reminder is from: the unit's name, or "your organisation" when the name carries a
+    phone number or a web address (a name made before such names were refused)."""
+    return unit.name if unit_name_allowed(unit.name) else gettext_lazy("Your organisation")
+
+
 def _texts(campaign: Campaign, member: Member, day: date) -> tuple[Any, Any, str]:
     """Title, body and in-app link for what `member` still has to do (no health content)."""
     ask = reminder_ask(campaign, member)
     title = gettext_lazy("A reminder from your organisation")
-    unit = member.unit.name
+    unit = unit_label(member.unit)
     if ask == ASK_CONFIRM:
         if member.account_id is None:
             body = format_lazy(
@@ -159,24 +176,32 @@ def campaign_reminder_send(*, campaign: Campaign, member: Member, day: date) -> 
         return False
     title, body, link = _texts(campaign, member, day)
     channel = "in_app" if member.account_id is not None else "sms"
+    organisation = organisation_of(member.unit)
     try:
         with transaction.atomic():
             CampaignReminder.objects.create(member=member, day=day, campaign=campaign, channel=channel)
+            phone, language = "", "vi"
             if member.account is not None:
-                notify_account(
+                # In-app, e-mail and Web Push as the account chose; its SMS is sent below, on the
+                # organisations' budget, not as a notification delivery (the health budget's).
+                notification = notify_account(
                     account=member.account,
                     kind=KIND_CAMPAIGN_REMINDER,
                     title=title,  # type: ignore[arg-type]
                     body=body,  # type: ignore[arg-type]
                     link=link,
                     dedupe_key=f"campaign-reminder:{campaign.pk}:{day.isoformat()}:{member.pk}",
-                    sms=True if sms_allowed else None,
                 )
+                if sms_allowed and notification is not None:
+                    pref = preference_for(member.account)
+                    if pref.sms and member.account.phone:
+                        phone, language = member.account.phone, pref.language or "vi"
             else:
                 phone = member.phone
-                with translation.override("vi"):
-                    text = _fit_sms(str(title), str(body), unit=member.unit.name)
-                transaction.on_commit(lambda: _send_sms(phone, text), robust=True)
+            if phone:
+                with translation.override(language):
+                    text = _fit_sms(str(title), str(body), unit=str(unit_label(member.unit)))
+                transaction.on_commit(lambda: _send_sms(phone, text, organisation), robust=True)
     except IntegrityError:  # reminded a moment ago by another run
         return False
     return True
@@ -192,14 +217,14 @@ def _fit_sms(title: str, body: str, *, unit: str) -> str:
     return sms_fit(title=title, body=body, title_sep=": ")
 
 
-def _send_sms(phone: str, text: str) -> None:
-    # The notifications' daily SMS budget covers these texts too (they cost the same).
-    if not sms_budget_take():
-        logger.warning("campaign reminder SMS refused: daily budget spent (SMS_DAILY_BUDGET)")
+def _send_sms(phone: str, text: str, organisation: str) -> None:
+    # The organisations' own daily budget (orgs/sms_budget.py), which logs a refusal.
+    if not org_sms_budget_take(organisation):
         return
     try:
         send_sms(to=phone, body=text)
     except Exception:
+        org_sms_budget_return(organisation)
         logger.exception("campaign reminder SMS failed")
 
 

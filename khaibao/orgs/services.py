@@ -45,6 +45,46 @@ def _clean_name(value: str, *, name: str = "name", max_length: int = UNIT_NAME_M
     return text
 
 
+# A unit's name opens every reminder its members get, by SMS from the service's number
+# (orgs/reminders.py): it must not carry a phone number or a web address, or an admin could text
+# anyone on a roster their own advert. A phone number: 6 digits or more in a run, grouped by
+# spaces, dots or dashes ("0909 999 999", "1900.1234") — but a span of years ("2020-2024") is
+# a name's. A web address: "://", "www." or a domain ("bit.ly/…", "vidu.com.vn"); a dot between
+# an abbreviation and a name ("TP.HCM", "Q.1") is not one, so only common endings count.
+_DIGIT_RUN = re.compile(r"\d(?:(?:\s?[.\-–]\s?|\s)?\d)*")
+_YEAR_SPAN = re.compile(r"(19[4-9]\d|20\d\d)\s?[-–]\s?(19[4-9]\d|20\d\d)")
+_WEB_ENDINGS = (
+    "com|net|org|info|biz|edu|gov|vn|io|ly|gl|co|cc|ws|xyz|top|site|online|club|shop|store|vip|link|click"
+    "|app|live|asia|mobi|pro|tk|ml|ga|cf|gq|ru|cn"
+)
+_WEB_ADDRESS = re.compile(rf"://|\bwww\.|[^\W_][\w-]*\.(?:{_WEB_ENDINGS})(?![\w-])", re.IGNORECASE)
+
+
+def _year_span(run: str) -> bool:
+    span = _YEAR_SPAN.fullmatch(run)
+    return span is not None and 0 <= int(span.group(2)) - int(span.group(1)) <= 10
+
+
+def unit_name_allowed(name: str) -> bool:
+    """False when `name` carries a phone number or a web address: refused for a new name, and an
+    older name like that is left out of the reminders (orgs.reminders)."""
+    if _WEB_ADDRESS.search(name):
+        return False
+    for run in _DIGIT_RUN.finditer(name):
+        if sum(c.isdigit() for c in run.group()) >= 6 and not _year_span(run.group()):
+            return False
+    return True
+
+
+def _clean_unit_name(value: str) -> str:
+    clean = _clean_name(value)
+    if not unit_name_allowed(clean):
+        raise ServiceError.for_field(
+            "name", _("A unit's name cannot contain a phone number or a web address."), "contact_in_name"
+        )
+    return clean
+
+
 def _usable_unit(actor: Account, unit_id: int | None, *, name: str) -> OrgUnit:
     unit = units_visible(actor).filter(pk=unit_id).first() if unit_id is not None else None
     if unit is None:
@@ -62,7 +102,7 @@ def unit_create(*, actor: Account, parent: OrgUnit, code: str, name: str, ip: st
     code = (code or "").strip()
     if not _CODE.fullmatch(code):
         raise ServiceError.for_field("code", _("Use 1–50 letters, digits, - or _ (no spaces or slashes)."))
-    clean = _clean_name(name)
+    clean = _clean_unit_name(name)
     if parent.archived_at is not None:
         raise ServiceError.for_field("parent", _("This unit is archived."))
     with transaction.atomic():
@@ -75,7 +115,7 @@ def unit_create(*, actor: Account, parent: OrgUnit, code: str, name: str, ip: st
 
 def unit_rename(*, actor: Account, unit: OrgUnit, name: str, ip: str = "") -> OrgUnit:
     """A new display name; the code (and so the path) stays."""
-    clean = _clean_name(name)
+    clean = _clean_unit_name(name)
     with transaction.atomic():
         OrgUnit.objects.filter(pk=unit.pk).update(name=clean)
         unit.name = clean

@@ -8,7 +8,10 @@ from pathlib import Path
 
 from django.conf import settings
 
-LIMITS = ("OTP_SMS_GLOBAL_LIMIT_PER_HOUR", "OTP_IP_LIMIT_PER_HOUR", "SMS_DAILY_BUDGET")
+LIMITS = (
+    "OTP_SMS_GLOBAL_LIMIT_PER_HOUR", "OTP_IP_LIMIT_PER_HOUR", "SMS_DAILY_BUDGET", "ORG_SMS_DAILY_BUDGET",
+    "ORG_SMS_PER_ORG_DAILY",
+)
 
 
 def test_the_roll_out_sizing_quotes_the_real_defaults() -> None:
