@@ -4,6 +4,7 @@ subscriptions. Preference changes and subscriptions are the account's own writes
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any, TypedDict, cast
 from urllib.parse import urlsplit
@@ -14,6 +15,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from urllib3.util import parse_url
 
 from khaibao.accounts.models import Account
 from khaibao.audit.services import audit_record
@@ -89,16 +91,28 @@ def preferences_update(*, actor: Account, changes: PreferenceChanges, ip: str = 
     return pref
 
 
+# A backslash, white space or a control character: parsers disagree on where such a host ends.
+_AMBIGUOUS = re.compile(r"[\\\s\x00-\x1f\x7f]")
+
+
 def webpush_endpoint_allowed(endpoint: str) -> bool:
     """Whether the worker may post to `endpoint`: https on the default port, at a host of
     settings.WEBPUSH_ALLOWED_HOSTS (a leading dot: that domain's subdomains) — never an internal
-    address (127.0.0.1, a cloud's metadata address, a private network) a subscription names."""
+    address (127.0.0.1, a cloud's metadata address, a private network) a subscription names. The
+    host is read as the sender's HTTP client reads it (urllib3) and must be the one Python's parser
+    reads: `https://127.0.0.1\\.push.services.mozilla.com/` is one host to urlsplit, another to
+    urllib3."""
+    if _AMBIGUOUS.search(endpoint):
+        return False
     try:
         url = urlsplit(endpoint)
         port = url.port
-    except ValueError:
+        sent = parse_url(endpoint)
+    except ValueError:  # urllib3's LocationParseError is one too
         return False
     host = (url.hostname or "").rstrip(".").lower()
+    if (sent.host or "").rstrip(".").lower() != host or sent.port != port:
+        return False
     if url.scheme != "https" or port not in (None, 443) or not host or url.username or url.password:
         return False
     return any(

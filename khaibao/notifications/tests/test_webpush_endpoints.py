@@ -45,6 +45,9 @@ def test_a_push_service_is_taken(endpoint: str) -> None:
         "http://fcm.googleapis.com/fcm/send/abc",
         "https://[::1]/x",
         "https://fcm.googleapis.com:99999/x",
+        "https://127.0.0.1\\.push.services.mozilla.com/wpush/v2/abc",  # urllib3 ends the host at the backslash
+        "https://127.0.0.1\t.push.services.mozilla.com/x",
+        "https://fcm.googleapis.com /x",
     ],
 )
 def test_any_other_address_is_refused(world: Any, api: Any, endpoint: str) -> None:
