@@ -247,13 +247,11 @@ def case_assign(request: AuthedRequest, person_id: int, data: AssignBody) -> dic
     }
 
 
-# Never handed back from an Idempotency-Key's store: each reveal asks the access layer and is audited.
-idempotency_afresh("POST", r"/api/v1/cases/[0-9]+/reveal")
-
-
 @router.post("/cases/{person_id}/reveal", response={200: RevealOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
 def case_reveal(request: AuthedRequest, person_id: int, data: RevealBody) -> dict[str, Any]:
     """The full ID number and phone, with a stated reason — audited as "person.reveal"."""
+    # Never handed back from an Idempotency-Key's store: each reveal asks the access layer and is audited.
+    idempotency_afresh(request)
     ip = client_ip(request)
     person = case_person(request.auth, person_id, purpose="case_reveal", ip=ip)
     revealed = services.person_reveal(actor=request.auth, person=person, reason=data.reason, ip=ip)

@@ -15,10 +15,11 @@ A streamed export (POST /exports, POST /orgs/{id}/chase: the answer names its jo
 X-Export-Id) is stored as its job's id only (`EXPORT_REPLAY_TYPE`), never the file's content: a
 replay streams that job's kept file again through the exports owner (`export_replay`), or answers
 410 `export_expired` as the download link does once the file is gone.
-A route declared with `idempotency_afresh` (a disclosure: the full ID number of a case, a pass's
+A view that calls `idempotency_afresh` (a disclosure: the full ID number of a case, a pass's
 verdict) keeps only a marker under its key, never its answer: a replay with the same body runs the
 view again — the caller's access checked and the look audited again, the verdict of now — and a
-different body still answers 422. A stored answer would hand the ID number back for a day to an
+different body still answers 422. The view says so itself, whatever path reached it (`/cases/+5/`
+is the view of `/cases/5/` to ninja). A stored answer would hand the ID number back for a day to an
 official who lost the person (a break-glass grant ended, a move to another ward), unaudited.
 The records, their expiry and their purge belong to khaibao/core/idempotency.py.
 
@@ -121,20 +122,11 @@ def idempotency_in_write(method: str, path: str, *, when: Callable[[], bool]) ->
     _IN_WRITE.append((method, re.compile(path), when))
 
 
-# (method, path pattern) of the routes whose answer is never stored: a replay runs the view again.
-_AFRESH: list[tuple[str, re.Pattern[str]]] = []
-
-
-def idempotency_afresh(method: str, path: str) -> None:
-    """Declare that `method` `path` (a regular expression over the whole path) discloses what the
-    caller's access must allow each time: its answer is not kept under the key; a replay with the
-    same body is answered afresh by the view, one with another body 422."""
-    _AFRESH.append((method, re.compile(path)))
-
-
-def _afresh(request: HttpRequest) -> bool:
-    path = request.path_info
-    return any(request.method == method and pattern.fullmatch(path) for method, pattern in _AFRESH)
+def idempotency_afresh(request: HttpRequest) -> None:
+    """Called by a view that discloses what the caller's access must allow each time: its answer is
+    not kept under the request's key, only a marker; a replay with the same body is answered afresh
+    by the view, one with another body 422."""
+    request.idempotency_afresh = True  # type: ignore[attr-defined]
 
 
 def idempotency_claim(request: HttpRequest) -> KeyClaim | None:
@@ -172,10 +164,14 @@ def _replay_stored(record: IdempotencyRecord) -> HttpResponse:
     return response
 
 
-def _answer_existing(record: IdempotencyRecord, digest: str, request: HttpRequest) -> HttpResponseBase:
+def _answer_existing(
+    record: IdempotencyRecord, digest: str, request: HttpRequest, view: Callable[[HttpRequest], HttpResponse]
+) -> HttpResponseBase:
     conflict = _conflict(record, digest)
     if conflict is not None:
         return conflict
+    if record.content_type == AFRESH_TYPE:
+        return view(request)  # a disclosure: the view answers again, checks and audits again
     if record.content_type != EXPORT_REPLAY_TYPE:
         return _replay_stored(record)
     response = _replay_export(record, request)
@@ -225,15 +221,13 @@ class IdempotencyMiddleware:
             )
         owner = _owner(request)
         digest = idempotency_digest(request)
-        if _afresh(request):
-            return self._answered_afresh(request, owner, key, digest)
         if _in_write(request):
             answered = self._claimed(request, owner, key, digest)
             if answered is not None:
                 return answered
         existing = idempotency_record_live(owner=owner, key=key)
         if existing is not None:
-            return _answer_existing(existing, digest, request)
+            return _answer_existing(existing, digest, request, self.get_response)
         try:
             with transaction.atomic():
                 return self._settle(request, self.get_response(request), owner, key, digest)
@@ -242,7 +236,7 @@ class IdempotencyMiddleware:
             winner = idempotency_record_live(owner=owner, key=key)
             if winner is None:
                 raise
-            return _answer_existing(winner, digest, request)
+            return _answer_existing(winner, digest, request, self.get_response)
 
     def _claimed(self, request: HttpRequest, owner: str, key: str, digest: str) -> HttpResponseBase | None:
         """The view stores the key's answer with its write (`KeyClaim`). None: the key's record had
@@ -261,7 +255,7 @@ class IdempotencyMiddleware:
                     existing = idempotency_record_live(owner=owner, key=key)
                     if existing is not None:
                         transaction.set_rollback(True)
-                        return _answer_existing(existing, digest, request)
+                        return _answer_existing(existing, digest, request, self.get_response)
                     return self._settle(request, response, owner, key, digest)
                 # The write met the key's record (`conflict`), or the view failed: nothing of it is kept.
                 transaction.set_rollback(True)
@@ -271,32 +265,16 @@ class IdempotencyMiddleware:
             request.idempotency_claim = None  # type: ignore[attr-defined]
         winner = idempotency_record_live(owner=owner, key=key)
         if winner is not None:
-            return _answer_existing(winner, digest, request)
+            return _answer_existing(winner, digest, request, self.get_response)
         return None if claim.conflict or response is None else response
 
-    def _answered_afresh(self, request: HttpRequest, owner: str, key: str, digest: str) -> HttpResponseBase:
-        """An `idempotency_afresh` route: the view answers every time; the key keeps a marker of the
-        first successful request only, so that another body under it answers 422."""
-        existing = idempotency_record_live(owner=owner, key=key)
-        if existing is not None:
-            return _conflict(existing, digest) or self.get_response(request)
-        try:
-            with transaction.atomic():
-                return self._settle(request, self.get_response(request), owner, key, digest, marker=True)
-        except IntegrityError:
-            # A concurrent first attempt kept its marker first; ours (its audit event too) rolled back.
-            winner = idempotency_record_live(owner=owner, key=key)
-            if winner is None:
-                raise
-            return _conflict(winner, digest) or self.get_response(request)
-
     @staticmethod
-    def _settle(
-        request: HttpRequest, response: HttpResponse, owner: str, key: str, digest: str, *, marker: bool = False
-    ) -> HttpResponse:
+    def _settle(request: HttpRequest, response: HttpResponse, owner: str, key: str, digest: str) -> HttpResponse:
         # Inside the view's transaction: store a 2xx answer under the key (IntegrityError when a
-        # concurrent request stored it first) — only a marker of it with `marker`; roll back a 5xx.
-        stored: tuple[str, bytes] | None = (AFRESH_TYPE, b"") if marker else _stored_answer(response)
+        # concurrent request stored it first) — only a marker of it for a view that answers afresh;
+        # roll back a 5xx.
+        afresh = getattr(request, "idempotency_afresh", False)
+        stored: tuple[str, bytes] | None = (AFRESH_TYPE, b"") if afresh else _stored_answer(response)
         stored = stored if 200 <= response.status_code < 300 else None
         if stored is None:
             if response.status_code >= 500:

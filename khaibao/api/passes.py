@@ -68,15 +68,13 @@ class KeysOut(Schema):
     keys: list[PublicKeyOut]
 
 
-# A retried scan gets the pass's verdict of now (revoked since? the checkpoint's own access?), never
-# a stored one: an Idempotency-Key only refuses another body under it.
-idempotency_afresh("POST", r"/api/v1/passes/verify")
-
-
 @router.post("/verify", response={200: VerifyOut, 403: ErrorOut, 400: ErrorOut})
 def verify(request: AuthedRequest, data: VerifyIn) -> VerifyOut:
     """Check a scanned pass and say what to do: the decision first, then valid, colour, initials,
     expiry. Never returns health details."""
+    # A retried scan gets the verdict of now (an expired pass, the checkpoint's own access), never a
+    # stored one: an Idempotency-Key only refuses another body under it.
+    idempotency_afresh(request)
     result = services.pass_verify(actor=request.auth, token=data.token, ip=client_ip(request))
     decision = pass_decision(result)
     return VerifyOut(

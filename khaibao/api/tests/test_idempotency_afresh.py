@@ -100,3 +100,16 @@ def test_a_retried_pass_check_is_verified_and_audited_again(world: Any, api: Any
     assert again.status_code == 200
     assert (again.json()["valid"], again.json()["reason"]) == (False, "expired")
     assert AuditEvent.objects.filter(action="pass.verify").count() == 2
+
+
+def test_a_reveal_by_another_spelling_of_its_path_is_answered_afresh_too(world: Any, api: Any) -> None:
+    # ninja reads "+5" as the id 5: the view says it answers afresh, whatever path reached it.
+    official, lan = world.ward_official, world.lan_self
+    client = api.as_(official)
+    assert client.post(f"/cases/+{lan.pk}/reveal", REASON, headers={"Idempotency-Key": "reveal-6"}).status_code == 200
+    assert bytes(IdempotencyRecord.objects.get(key="reveal-6").body) == b""
+
+    official.scope_ward = world.ba_dinh
+    official.save(update_fields=["scope_ward"])
+
+    assert client.post(f"/cases/+{lan.pk}/reveal", REASON, headers={"Idempotency-Key": "reveal-6"}).status_code == 404
