@@ -3,10 +3,24 @@
 from django.db import migrations, models
 
 
+def areas_of_owners(apps, schema_editor):
+    # Jobs made before the rule: their owner's area as it is now (Account.area_key, written out as
+    # it is at this migration), so that an owner who has not moved keeps their files.
+    ExportJob = apps.get_model("exports", "ExportJob")
+    for job in ExportJob.objects.filter(area="").select_related("owner").iterator():
+        owner = job.owner
+        job.area = (
+            f"{owner.role}/{owner.scope_level}/{owner.scope_province_id or ''}/{owner.scope_ward_id or ''}"
+            f"/{owner.org_unit_id or ''}"
+        )
+        job.save(update_fields=["area"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('exports', '0004_org_members_kind'),
+        ('accounts', '0007_remove_account_is_volunteer'),
     ]
 
     operations = [
@@ -15,4 +29,5 @@ class Migration(migrations.Migration):
             name='area',
             field=models.CharField(blank=True, max_length=100),
         ),
+        migrations.RunPython(areas_of_owners, migrations.RunPython.noop),
     ]

@@ -5,9 +5,11 @@ Idempotency-Key — and an organisation admin moved to another unit neither."""
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 import pytest
+from django.apps import apps
 
 from khaibao.audit.models import AuditEvent
 from khaibao.exports.models import ExportJob
@@ -82,3 +84,17 @@ def test_a_job_records_the_area_its_rows_were_read_for(world: Any, api: Any, set
 
     official.refresh_from_db()
     assert ExportJob.objects.get(pk=job_id).area == official.area_key
+
+
+def test_a_job_made_before_the_rule_stays_its_unmoved_owners(world: Any, api: Any) -> None:
+    # The migration that brought `area` gives older jobs their owner's area as it is then.
+    migration = import_module("khaibao.exports.migrations.0005_export_area")
+    declare_everyone(world, api)
+    client = api.as_(world.ward_official)
+    client.post("/exports", body("triage"), headers={"Idempotency-Key": "exp-old"})
+    ExportJob.objects.update(area="")
+
+    migration.areas_of_owners(apps, None)
+
+    assert set(ExportJob.objects.values_list("area", flat=True)) == {world.ward_official.area_key}
+    assert client.post("/exports", body("triage"), headers={"Idempotency-Key": "exp-old"}).status_code == 200
