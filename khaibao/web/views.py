@@ -44,14 +44,14 @@ def _pending_phone(request: HttpRequest) -> str:
 
 def _home_zones(people: list[Person]) -> dict[int, dict[str, Any]]:
     """The highest zone in force at each home ward of `people` (by ward code), with its level's
-    colour and word: the zones app's answer for a ward (as /zones/check gives it), asked once
-    per ward, not per person."""
-    now = timezone.now()
+    colour and word: the zones app's answer for a ward (as /zones/check gives it), the zones'
+    state read once for the page, whatever the number of wards."""
     shown: dict[int, dict[str, Any]] = {}
-    for ward in {p.home_ward_id: p.home_ward for p in people}.values():
-        zones = [m.entry for m in zone_selectors.zones_at_ward(ward, now=now) if m.entry.kind == "zone"]
+    wards = {p.home_ward_id: p.home_ward for p in people}.values()
+    for code, matches in zone_selectors.zones_at_wards(wards).items():
+        zones = [m.entry for m in matches if m.entry.kind == "zone"]
         if zones:  # the zones app orders them highest level first
-            shown[ward.code] = {"entry": zones[0], "props": zone_present.properties(zones[0])}
+            shown[code] = {"entry": zones[0], "props": zone_present.properties(zones[0])}
     return shown
 
 

@@ -357,8 +357,16 @@ def zones_at_point(lat: float, lon: float, *, now: datetime | None = None) -> li
 
 def zones_at_ward(ward: Ward, *, now: datetime | None = None) -> list[Match]:
     """Zones naming the ward or covering its whole province, and place notices in the ward."""
-    entries = zone_index().at_ward(ward.code, ward.province_id, now or timezone.now())
-    return [Match(entry=e, how="ward", distance_m=0) for e in entries]
+    return zones_at_wards([ward], now=now)[ward.code]
+
+
+def zones_at_wards(wards: Iterable[Ward], *, now: datetime | None = None) -> dict[int, list[Match]]:
+    """`zones_at_ward` of each of `wards`, by ward code: the index's state is read once for all."""
+    index, when = zone_index(), now or timezone.now()
+    return {
+        ward.code: [Match(entry=e, how="ward", distance_m=0) for e in index.at_ward(ward.code, ward.province_id, when)]
+        for ward in wards
+    }
 
 
 def counts_as_epidemic(entry: Entry) -> bool:

@@ -95,3 +95,16 @@ def test_it_reads_levels_and_zones_without_a_query_per_person(world, api, lan_br
 
     assert page.count("Cấp độ 2 — vàng") == 6
     assert len(six.captured_queries) == len(three.captured_queries)
+
+
+def test_it_reads_the_zones_once_whatever_the_number_of_home_wards(world, lan_browser):
+    lan_browser.get("/")  # the zone index is built once per change, not per page
+    with CaptureQueriesContext(connection) as before:
+        lan_browser.get("/")
+    for n, ward in enumerate([world.ba_dinh, world.sai_gon, world.ben_thanh]):
+        person = Person.objects.create(full_name=f"Trần Văn Em {n}", birth_year=2010, sex="male", home_ward=ward)
+        HouseholdMembership.objects.create(owner=world.lan, person=person, relation="child")
+    with CaptureQueriesContext(connection) as after:
+        lan_browser.get("/")
+
+    assert len(after.captured_queries) == len(before.captured_queries)
