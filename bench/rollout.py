@@ -54,6 +54,8 @@ def setup(db: str) -> None:
     os.environ.update({
         "DATABASE_URL": db, "DJANGO_SETTINGS_MODULE": "bench.bench_settings",
         "OTP_IP_LIMIT_PER_HOUR": "1000000", "OTP_SMS_GLOBAL_LIMIT_PER_HOUR": "1000000",
+        # One code per phone as run by default; more once --signins exceeds the largest roster.
+        "OTP_PHONE_LIMIT_PER_HOUR": "1000000",
         "SMS_DAILY_BUDGET": "1000000", "SMS_BACKEND": "file", "SMS_FILE_PATH": str(SMS_FILE),
         "ORG_SMS_DAILY_BUDGET": "1000000", "ORG_SMS_PER_ORG_DAILY": "1000000",
         "OTP_COOLDOWN_SECONDS": "0",

@@ -173,6 +173,11 @@ OTP_CODE_TTL_SECONDS = env_int("OTP_CODE_TTL_SECONDS", 5 * 60)
 OTP_MAX_ATTEMPTS = env_int("OTP_MAX_ATTEMPTS", 5)
 OTP_COOLDOWN_SECONDS = env_int("OTP_COOLDOWN_SECONDS", 60)
 OTP_IP_LIMIT_PER_HOUR = env_int("OTP_IP_LIMIT_PER_HOUR", 30)
+# Sign-in codes one phone receives per hour, whoever asks and from however many addresses (an
+# SMS flood aimed at one phone); counted from the phone's stored codes (accounts/otp.py).
+OTP_PHONE_LIMIT_PER_HOUR = env_int("OTP_PHONE_LIMIT_PER_HOUR", 5)
+if OTP_PHONE_LIMIT_PER_HOUR < 1:
+    raise ImproperlyConfigured("OTP_PHONE_LIMIT_PER_HOUR must be at least 1")
 # Sign-in codes sent per hour across all phones and networks: caps the SMS bill when a flood
 # comes from many addresses at once (each address within its own limit).
 OTP_SMS_GLOBAL_LIMIT_PER_HOUR = env_int("OTP_SMS_GLOBAL_LIMIT_PER_HOUR", 5000)

@@ -71,6 +71,8 @@ def _phone(raw: str) -> str:
 @router.post("/otp/request", auth=None, response={202: OtpRequestOut, 400: ErrorOut, 429: ErrorOut, 503: ErrorOut})
 def otp_request(request: HttpRequest, data: OtpRequestIn) -> Status[OtpRequestOut]:
     """Send a 6-digit sign-in code by SMS. The answer is the same for known and unknown phones;
+    429 `rate_limited` (with Retry-After) within OTP_COOLDOWN_SECONDS of the phone's last code,
+    past its OTP_PHONE_LIMIT_PER_HOUR codes within the hour or past the address's hourly limit;
     503 `sms_not_sent` (with Retry-After) when the SMS gateway did not take it after a few tries."""
     otp.otp_request(phone=_phone(data.phone), ip=client_ip(request))
     return Status(

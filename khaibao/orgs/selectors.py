@@ -9,11 +9,11 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db.models import QuerySet
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
-from django.utils.translation import gettext_lazy
 
 from khaibao.accounts.models import STAFF_ROLES, Account, Role
 from khaibao.core.keyset import KeysetPage, keyset_page
 from khaibao.orgs.access import units_visible
+from khaibao.orgs.compliance import membership_label, membership_of
 from khaibao.orgs.models import Campaign, Member, OrgUnit, RosterImport
 
 
@@ -46,29 +46,6 @@ def unit_children(unit: OrgUnit) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.filter(parent=unit).order_by("code")
 
 
-def membership_state(member: Member) -> str:
-    """What an org admin may know about the link: declined, confirmed, linked or not_linked."""
-    if member.declined_at is not None:
-        return "declined"
-    if member.confirmed_at is not None:
-        return "confirmed"
-    if member.account_id is not None:
-        return "linked"
-    return "not_linked"
-
-
-STATE_LABELS = {
-    "declined": gettext_lazy("Declined"),
-    "confirmed": gettext_lazy("Confirmed"),
-    "linked": gettext_lazy("Signed in, not confirmed yet"),
-    "not_linked": gettext_lazy("Not signed in yet"),
-}
-
-
-def state_label(state: str) -> str:
-    return str(STATE_LABELS[state])
-
-
 def unit_members(unit: OrgUnit) -> QuerySet[Member]:
     """Active roster lines of this unit only (not its children), by name."""
     return Member.objects.filter(unit=unit, removed_at__isnull=True).order_by("full_name", "pk")
@@ -81,12 +58,15 @@ def unit_members_page(unit: OrgUnit, *, cursor: str | None = None, limit: int = 
 
 
 def member_row(member: Member) -> dict[str, Any]:
-    """The fields an org admin sees of a member — never a phone in clear, never health data."""
-    state = membership_state(member)
+    """The fields an org admin sees of a member — never a phone in clear, never health data, and
+    not whether the phone has a Khai Báo account: until the member answers, the line is "awaiting
+    confirmation" whether or not its owner ever signed in (the compliance pages' rule and words,
+    `compliance.membership_of`), or adding any phone to the roster would tell who is registered."""
+    state = membership_of(confirmed_at=member.confirmed_at, declined_at=member.declined_at)
     return {
         "id": member.pk, "full_name": member.full_name, "role": member.role,
         "role_label": member.get_role_display(), "unit_id": member.unit_id,
-        "membership": state, "membership_label": state_label(state),
+        "membership": state, "membership_label": membership_label(state),
     }
 
 
