@@ -47,22 +47,27 @@ def _clean_name(value: str, *, name: str = "name", max_length: int = UNIT_NAME_M
 
 # A unit's name opens every reminder its members get, by SMS from the service's number
 # (orgs/reminders.py): it must not carry a phone number or a web address, or an admin could text
-# anyone on a roster their own advert. A phone number: 6 digits or more in a run, grouped by
-# spaces, dots or dashes ("0909 999 999", "1900.1234") — but a span of years ("2020-2024") is
-# a name's. A web address: "://", "www." or a domain ("bit.ly/…", "vidu.com.vn"); a dot between
-# an abbreviation and a name ("TP.HCM", "Q.1") is not one, so only common endings count.
-_DIGIT_RUN = re.compile(r"\d(?:(?:\s?[.\-–]\s?|\s)?\d)*")
+# anyone on a roster their own advert. A phone number: 6 digits or more with no letter between
+# them, whatever else does ("0909 999 999", "0909,999,999", "1900.1234") — but a year or a span of
+# years ("2020-2024") is a name's. A web address: "://", "www.", a dotted name before a slash
+# ("t.me/…", "fb.me/…") or a domain of a common ending, spaces around the dot or not ("bit.ly",
+# "vidu .com"); a dot between an abbreviation and a name ("TP.HCM", "Q.1") is not one.
+_LETTERS = re.compile(r"[^\W\d_]+")
 _YEAR_SPAN = re.compile(r"(19[4-9]\d|20\d\d)\s?[-–]\s?(19[4-9]\d|20\d\d)")
+_YEAR = re.compile(r"(?<!\d)(?:19[4-9]\d|20\d\d)(?!\d)")
 _WEB_ENDINGS = (
     "com|net|org|info|biz|edu|gov|vn|io|ly|gl|co|cc|ws|xyz|top|site|online|club|shop|store|vip|link|click"
-    "|app|live|asia|mobi|pro|tk|ml|ga|cf|gq|ru|cn"
+    "|app|live|asia|mobi|pro|tk|ml|ga|cf|gq|ru|cn|me|to|tv|gg|us|uk|de|fr|jp|kr|sg|ai|dev|page|blog|news|fun"
 )
-_WEB_ADDRESS = re.compile(rf"://|\bwww\.|[^\W_][\w-]*\.(?:{_WEB_ENDINGS})(?![\w-])", re.IGNORECASE)
+_WEB_ADDRESS = re.compile(
+    rf"://|\bwww\s*\.|[^\W_][\w-]*\s*\.\s*[^\W\d_][\w-]*\s*/|[^\W_][\w-]*\s*\.\s*(?:{_WEB_ENDINGS})(?![\w-])",
+    re.IGNORECASE,
+)
 
 
-def _year_span(run: str) -> bool:
-    span = _YEAR_SPAN.fullmatch(run)
-    return span is not None and 0 <= int(span.group(2)) - int(span.group(1)) <= 10
+def _years_left_out(text: str) -> str:
+    spans = _YEAR_SPAN.sub(lambda m: " " if 0 <= int(m.group(2)) - int(m.group(1)) <= 10 else m.group(), text)
+    return _YEAR.sub(" ", spans)
 
 
 def unit_name_allowed(name: str) -> bool:
@@ -70,10 +75,7 @@ def unit_name_allowed(name: str) -> bool:
     older name like that is left out of the reminders (orgs.reminders)."""
     if _WEB_ADDRESS.search(name):
         return False
-    for run in _DIGIT_RUN.finditer(name):
-        if sum(c.isdigit() for c in run.group()) >= 6 and not _year_span(run.group()):
-            return False
-    return True
+    return all(sum(c.isdigit() for c in _years_left_out(part)) < 6 for part in _LETTERS.split(name))
 
 
 def _clean_unit_name(value: str) -> str:
