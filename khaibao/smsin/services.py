@@ -4,7 +4,7 @@
 signature). It stores the message under the gateway's `message_id` first, so a second
 delivery of the same message — even at the same moment — waits for the first and gets its
 answer back; then it reads the command (`grammar.parse`), calls the household, daily-update
-or membership service, and queues one reply SMS for after the commit.
+or membership service, and queues one reply SMS for after the commit (its words: smsin/replies.py).
 """
 
 from __future__ import annotations
@@ -20,22 +20,19 @@ from django.utils.translation import gettext as _
 from khaibao.accounts import ratelimit
 from khaibao.accounts.models import Account, Role
 from khaibao.accounts.phones import phone_index
-from khaibao.accounts.sms import send_sms, sms_fit, sms_text
+from khaibao.accounts.sms import send_sms, sms_fit
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
 from khaibao.declarations.labels import SYMPTOM_LABELS
-from khaibao.monitoring.explain import level_display
-from khaibao.monitoring.models import Feeling, PersonStatus
-from khaibao.monitoring.selectors import person_status, status_updated_on
+from khaibao.monitoring.models import Feeling
 from khaibao.monitoring.services import daily_update_put
 from khaibao.notifications.preferences import account_language
 from khaibao.orgs.members import membership_confirm, membership_decline
 from khaibao.orgs.selectors import pending_memberships
 from khaibao.people.households import household_person_add, owner_self_person
 from khaibao.people.models import Person, Relation
-from khaibao.risk import engine
 from khaibao.signin.services import citizen_account_open, citizen_links_refresh
-from khaibao.smsin import grammar
+from khaibao.smsin import grammar, replies
 from khaibao.smsin.models import InboundSms
 from khaibao.venues.models import CheckInVia
 from khaibao.venues.services import checkin_create
@@ -44,11 +41,6 @@ from khaibao.venues.services import checkin_create
 # ("OK") or unwell (symptoms) alike: which one it was is health data, kept only in the sealed
 # update and the encrypted text (docs/privacy.md, "Inbound SMS").
 DAILY_UPDATE = "daily_update"
-
-# How a registration by SMS is written in the reply and examples (docs/sms.md).
-REGISTER_SYNTAX = "KB <CCCD> <NAM SINH> <MA PHUONG> <HO TEN>"
-REGISTER_EXAMPLE = "KB 001090012345 1990 70 NGUYEN VAN AN"
-
 
 @dataclass
 class _Outcome:
@@ -179,7 +171,7 @@ def _handle(
             "Khai Bao: this phone belongs to a staff account and cannot declare by SMS. Use a citizen's phone."
         ), account)
     if command.kind == grammar.HELP:
-        return _Outcome("help", _help_text(), account, _self_of(account))
+        return _Outcome("help", replies.help_text(), account, _self_of(account))
     if command.kind == grammar.REGISTER:
         assert command.registration is not None
         return _register(command.registration, phone=phone, account=account, ip=ip)
@@ -190,12 +182,12 @@ def _handle(
     person = _self_of(account)
     if account is None or person is None:
         if command.kind == grammar.UNKNOWN:
-            return _Outcome("unknown_not_registered", _not_registered_text(), account)
-        return _Outcome("not_registered", _not_registered_text(), account)
+            return _Outcome("unknown_not_registered", replies.not_registered_text(), account)
+        return _Outcome("not_registered", replies.not_registered_text(), account)
     if command.kind in (grammar.OK, grammar.SYMPTOMS):
         return _daily_update(command, account=account, person=person, received_at=received_at, ip=ip)
     if command.kind == grammar.STATUS:
-        return _Outcome("status", _status_text(person), account, person)
+        return _Outcome("status", replies.status_text(person), account, person)
     if command.kind in (grammar.CONFIRM, grammar.DECLINE):
         return _memberships_answer(command.kind, account=account, person=person, ip=ip)
     if command.kind == grammar.CHECKIN:
@@ -252,7 +244,7 @@ def _register(reg: grammar.Registration, *, phone: str, account: Account | None,
         return _Outcome("invalid_old_id_card", _(
             "Khai Bao: old 9-digit ID cards (CMND) are no longer valid. Register with your 12-digit "
             "citizen ID (CCCD): %(syntax)s"
-        ) % {"syntax": REGISTER_SYNTAX}, account)
+        ) % {"syntax": replies.REGISTER_SYNTAX}, account)
     missing = [
         label for label, absent in (
             (_("12-digit CCCD number"), not reg.id_number),
@@ -265,7 +257,7 @@ def _register(reg: grammar.Registration, *, phone: str, account: Account | None,
         return _Outcome("invalid_incomplete", _(
             "Khai Bao: to register, text %(syntax)s, e.g. %(example)s. Missing: %(missing)s. "
             "Your ward health station gives the ward code."
-        ) % {"syntax": REGISTER_SYNTAX, "example": REGISTER_EXAMPLE, "missing": ", ".join(missing)}, account)
+        ) % {"syntax": replies.REGISTER_SYNTAX, "example": replies.REGISTER_EXAMPLE, "missing": ", ".join(missing)}, account)
     facts = grammar.cccd_facts(reg.id_number)
     assert facts is not None
     assert reg.birth_year is not None
@@ -292,32 +284,18 @@ def _register(reg: grammar.Registration, *, phone: str, account: Account | None,
                     phone=phone, ip=ip,
                 )
     except ServiceError as exc:
-        return _Outcome(f"refused_{exc.code}"[:30], _refusal_text(exc), _existing_account(phone))
+        return _Outcome(f"refused_{exc.code}"[:30], replies.refusal_text(exc), _existing_account(phone))
     # As after a sign-in with a code, now that the person exists: roster lines find them.
     citizen_links_refresh(account=account)
     reply = _(
         "Khai Bao: registered %(name)s, born %(year)s. Every day text OK if you are well, or your "
         "symptoms, e.g. SOT HO. TT: your level. TROGIUP: help."
     ) % {"name": person.full_name, "year": person.birth_year}
-    return _Outcome("registered", reply + _memberships_hint(account), account, person)
+    return _Outcome("registered", reply + replies.memberships_hint(account), account, person)
 
 
 def _existing_account(phone: str) -> Account | None:
     return Account.objects.filter(phone_index=phone_index(phone)).first()
-
-
-def _refusal_text(exc: ServiceError) -> str:
-    if exc.code == "rate_limited":
-        # Too many ID numbers tried from this account (a number someone else holds is accepted
-        # and reviewed by officials, never refused: people/persons.py).
-        return _("Khai Bao: %(message)s") % {"message": exc.message}
-    if "ward_code" in exc.fields:
-        return _(
-            "Khai Bao: this ward code does not exist. Ask your ward health station for the code and text "
-            "%(syntax)s again."
-        ) % {"syntax": REGISTER_SYNTAX}
-    problems = " ".join(dict.fromkeys(exc.fields.values())) or str(exc.message)
-    return _("Khai Bao: %(problems)s Text %(syntax)s again.") % {"problems": problems, "syntax": REGISTER_SYNTAX}
 
 
 def _already_registered(account: Account | None, person: Person) -> _Outcome:
@@ -325,25 +303,7 @@ def _already_registered(account: Account | None, person: Person) -> _Outcome:
         "Khai Bao: this phone is already registered (%(name)s). Text OK if you are well today, or your "
         "symptoms, e.g. SOT HO."
     ) % {"name": person.full_name}
-    return _Outcome("already_registered", reply + _memberships_hint(account), account, person)
-
-
-def _not_registered_text() -> str:
-    return _(
-        "Khai Bao: this phone is not registered yet. Text %(syntax)s, e.g. %(example)s. Your ward health "
-        "station gives the ward code."
-    ) % {"syntax": REGISTER_SYNTAX, "example": REGISTER_EXAMPLE}
-
-
-def _help_text() -> str:
-    # Also how to get declared: SMS cannot carry the declaration form (docs/sms.md, "What SMS does
-    # not do"), and an organisation's campaign reminder sends members without a smartphone here
-    # (orgs.reminders). Within SMS_MAX_CHARS in both languages, unaccented: one SMS, nothing cut.
-    return _(
-        "Khai Bao help. Register: %(syntax)s. Well today: OK. Unwell: your symptoms, e.g. SOT HO KHOTHO. "
-        "Your level: TT. At a venue: CHECKIN <code>. To be declared: ask a relative with a smartphone, a "
-        "volunteer of your organisation or the ward health station. Hotline 1900 9095."
-    ) % {"syntax": REGISTER_SYNTAX}
+    return _Outcome("already_registered", reply + replies.memberships_hint(account), account, person)
 
 
 # --- daily update and status ---------------------------------------------------------------
@@ -376,67 +336,11 @@ def _daily_update(
         }
     else:
         head = _("Khai Bao: received, you are well on %(day)s.") % {"day": day.strftime("%d/%m")}
-    reply = _with_level_and_advice(head, assessment.level, assessment.recommendations)
+    reply = replies.with_level_and_advice(head, assessment.level, assessment.recommendations)
     return _Outcome("daily_update", reply, account, person)
 
 
-def _status_text(person: Person) -> str:
-    status = person_status(person)
-    if status is None or not status.assessed_at:
-        return _(
-            "Khai Bao: no assessment yet. Text OK if you are well today, or your symptoms, e.g. SOT HO."
-        )
-    return _with_level_and_advice(_last_activity_text(status), status.level, status.recommendations)
-
-
-def _last_activity_text(status: PersonStatus) -> str:
-    """What the person last sent — the day their latest update is *for* (yesterday's update sent
-    this morning says yesterday), or their declaration — and whether today's update is done, by
-    the one rule every page, reminder and count uses (`status_updated_on`)."""
-    done = status_updated_on(status, timezone.localdate())
-    declared = status.last_declaration_at
-    if status.last_update_day is not None and (
-        declared is None or status.last_update_at is None or status.last_update_at >= declared
-    ):
-        day = status.last_update_day.strftime("%d/%m/%Y")
-        if done:
-            return _("Khai Bao: last update for %(day)s; today's: done.") % {"day": day}
-        return _("Khai Bao: last update for %(day)s; today's: not sent yet.") % {"day": day}
-    if declared is not None:
-        day = timezone.localtime(declared).strftime("%d/%m/%Y")
-        if done:
-            return _("Khai Bao: last was a health declaration on %(day)s; today's update: done.") % {"day": day}
-        return _("Khai Bao: last was a health declaration on %(day)s; today's update: not sent yet.") % {"day": day}
-    return _("Khai Bao: no daily update yet.")
-
-
-def _with_level_and_advice(head: str, level: str, recommendations: list[str]) -> str:
-    """`head`, the level in words, then as much of the advice as fits in one SMS."""
-    text = f"{head} " + _("Risk level: %(level)s.") % {"level": level_display(level)["word"]}
-    for code in recommendations:
-        advice = engine.recommendation_text(code)
-        if len(sms_text(f"{text} {advice}")) > settings.SMS_MAX_CHARS:
-            break
-        text = f"{text} {advice}"
-    return text
-
-
 # --- organisation memberships ------------------------------------------------------------
-
-
-def _memberships_hint(account: Account | None) -> str:
-    units = _pending_unit_names(account)
-    if not units:
-        return ""
-    return " " + _("%(units)s lists you as a member: text XN to confirm, TUCHOI if it is not you.") % {
-        "units": ", ".join(units),
-    }
-
-
-def _pending_unit_names(account: Account | None) -> list[str]:
-    if account is None:
-        return []
-    return list(dict.fromkeys(m.unit.name for m in pending_memberships(account)))
 
 
 def _memberships_answer(kind: str, *, account: Account, person: Person, ip: str) -> _Outcome:
