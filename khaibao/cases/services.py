@@ -222,8 +222,10 @@ def case_action_record(*, actor: Any, person: Person, data: ActionIn, ip: str = 
 @transaction.atomic
 def person_reveal(*, actor: Any, person: Person, reason: str, ip: str = "") -> dict[str, str]:
     """The person's full ID number and phone, for an official who states why ("person.reveal"
-    audit event with the reason). Without a reason nothing is revealed or written."""
+    audit event with the reason). Without a reason nothing is revealed or written; nor for a person
+    who withdrew consent (409 `processing_stopped`)."""
     actor = _official(actor)
+    processing_allowed(person)
     reason = (reason or "").strip()
     if not REVEAL_REASON_MIN <= len(reason) <= REVEAL_REASON_MAX:
         raise ServiceError(

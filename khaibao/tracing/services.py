@@ -269,6 +269,7 @@ def _already_registered(*, actor: Account, contact: Contact, matched_by: str, ip
 def _contact_register(*, actor: Account, source: Person, data: ContactInput, ip: str) -> tuple[Contact, bool]:
     if actor.role != Role.OFFICIAL:
         raise ServiceError(_("Only health officials trace contacts."), code="officials_only", status=403)
+    processing_allowed(source)  # the case withdrew consent: said so, not "not a case" (their level is gone)
     today = timezone.localdate()
     clean = _clean(data, today=today)
     level = source_level(source)

@@ -61,6 +61,7 @@ def test_an_official_still_opens_the_person_and_is_told_why(world: Any, api: Any
     assert opened.status_code == 200
     assert opened.json()["privacy_state"] == "Đã rút lại sự đồng ý"  # Consent withdrawn
     _refused(api.as_(world.ward_official).post(f"/cases/{parent.id}/actions", {"kind": "called_reached"}))
+    _refused(api.as_(world.ward_official).post(f"/cases/{parent.id}/reveal", {"reason": "Gọi điện xác minh tiếp xúc F0"}))
 
 
 def test_a_contact_matching_a_person_who_withdrew_is_not_flagged(world: Any, api: Any, sms: Any) -> None:
@@ -74,3 +75,15 @@ def test_a_contact_matching_a_person_who_withdrew_is_not_flagged(world: Any, api
     _refused(registered)
     assert not Contact.objects.filter(person=parent).exists()
     assert not PersonStatus.objects.filter(person=parent).exists()
+
+
+def test_no_contact_is_registered_for_a_case_who_withdrew(world: Any, api: Any, sms: Any) -> None:
+    make_f0(world, api, world.lan_parent)
+    _withdraw(api, sms, world, world.lan_parent)  # his status, and so his F0, are gone at once
+
+    registered = api.as_(world.ward_official).post(
+        f"/cases/{world.lan_parent.id}/contacts", contact(full_name="Hoa", phone="0900000004")
+    )
+
+    _refused(registered)  # said so, not "contacts can only be registered for a confirmed case"
+    assert not Contact.objects.filter(source=world.lan_parent).exists()
