@@ -43,12 +43,14 @@ def vietnamese_sort_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...], tu
     """Sort key for Vietnamese alphabetical order: letters first, then tones, then case.
 
     Spaces sort before punctuation and both before letters, so names compare word by word
-    ("Ả Rập Xê-út" before "Ai Cập"), as CLDR's Vietnamese collation does.
+    ("Ả Rập Xê-út" before "Ai Cập"), as CLDR's Vietnamese collation does. White space counts as
+    one space, as a page shows it: ten ward names of the official list carry a double one
+    ("Phường  Tân An"), which sorted them first of their province.
     """
     primary: list[int] = []
     tones: list[int] = []
     cases: list[bool] = []
-    for letter, tone, upper in _letters(text):
+    for letter, tone, upper in _letters(" ".join(text.split())):
         if letter.isspace():
             rank = 1
         elif letter.isdigit():

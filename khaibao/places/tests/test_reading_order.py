@@ -42,3 +42,9 @@ def test_the_national_picker_orders_provinces_and_their_wards(db):
     assert provinces == sorted(provinces, key=vietnamese_sort_key)
     hanoi = next(wards for p, wards in groups if p.code == 1)
     _assert_hanoi_ward_order([w.name for w in hanoi])
+
+
+def test_a_double_space_in_a_name_sorts_as_one() -> None:
+    # Ten wards of the official list are written with two spaces ("Phường  Tân An").
+    names = ["Phường Bình Kiến", "Phường  Tân An", "Phường An Đông"]
+    assert sorted(names, key=vietnamese_sort_key) == ["Phường An Đông", "Phường Bình Kiến", "Phường  Tân An"]
