@@ -69,7 +69,7 @@ def test_it_keeps_duplicate_chosen_when_the_number_is_missing_and_the_corrected_
     assert selected(page, "status") == [ReportStatus.DUPLICATE]
     # The message sits beside the number box, where it is to be typed.
     assert re.search(
-        r'id="id_duplicate_of-error">Nhập số của phản ánh mà phản ánh này trùng lặp\.<', page
+        r'id="id_duplicate_of_error">Nhập số của phản ánh mà phản ánh này trùng lặp\.<', page
     ), page[:4000]
     repeat.refresh_from_db()
     assert repeat.status == ReportStatus.RECEIVED
@@ -106,7 +106,7 @@ def test_it_keeps_the_typed_reply_when_it_is_refused(world: Any) -> None:
     assert refused.status_code == 400
     page = refused.content.decode()
     assert textarea(page, "reply-text") == text.strip()
-    assert 'id="id_reply-text-error"' in page
+    assert 'id="id_reply-text_error"' in page
     assert textarea(page, "note-text") == ""  # the other forms come fresh
     assert selected(page, "status") == [ReportStatus.RECEIVED]
     assert not ReportReply.objects.exists()
@@ -200,7 +200,7 @@ def test_it_still_refuses_a_ward_outside_the_province(world: Any) -> None:
     resp = official.get("/staff/reports/", {"ward": world.sai_gon.code})
 
     assert in_sai_gon.pk not in [row["report"].pk for row in resp.context["rows"]]
-    assert 'id="id_ward-error"' in resp.content.decode()
+    assert 'id="id_ward_error"' in resp.content.decode()
 
 
 def test_it_offers_a_ward_official_their_ward_only(world: Any) -> None:
