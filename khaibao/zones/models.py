@@ -20,12 +20,13 @@ from khaibao.places.selectors import in_reading_order
 
 
 class ZoneLevel(models.IntegerChoices):
-    """Resolution 128/NQ-CP levels, assessed per ward and decided by the province."""
+    """Resolution 128/NQ-CP levels, assessed per ward and decided by the province. Written "Level N —
+    <colour>" everywhere (`level_label`); the choices add what the colour means, for the forms."""
 
-    LOW = 1, _("Level 1 — low risk (green)")
-    MEDIUM = 2, _("Level 2 — medium risk (yellow)")
-    HIGH = 3, _("Level 3 — high risk (orange)")
-    VERY_HIGH = 4, _("Level 4 — very high risk (red)")
+    LOW = 1, _("Level 1 — green (low risk)")
+    MEDIUM = 2, _("Level 2 — yellow (medium risk)")
+    HIGH = 3, _("Level 3 — orange (high risk)")
+    VERY_HIGH = 4, _("Level 4 — red (very high risk)")
 
 
 # CSS colour names shared with the status colours of site.css.
