@@ -5,27 +5,14 @@ The notification text is not shown here: admins need the outcome, not what was s
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from khaibao.core.admin import ReadOnlyAdmin
 from khaibao.notifications.models import Delivery, SmsDailyCounter
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Delivery)
-class DeliveryAdmin(_ReadOnly):
+class DeliveryAdmin(ReadOnlyAdmin):
     list_display = ("id", "channel", "status", "attempts", "kind", "account_id", "created_at", "next_attempt_at", "sent_at", "last_error")
     list_filter = ("status", "channel", "notification__kind", "created_at")
     fields = ("channel", "status", "attempts", "kind", "account_id", "created_at", "next_attempt_at", "sent_at", "last_error")
@@ -43,6 +30,6 @@ class DeliveryAdmin(_ReadOnly):
 
 
 @admin.register(SmsDailyCounter)
-class SmsDailyCounterAdmin(_ReadOnly):
+class SmsDailyCounterAdmin(ReadOnlyAdmin):
     list_display = ("day", "sent", "refused")
     ordering = ("-day",)

@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from khaibao.core.admin import ReadOnlyAdmin
 from khaibao.orgs.models import Campaign, OrgSmsDailyCounter, OrgUnit
 
 
@@ -30,19 +31,10 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrgSmsDailyCounter)
-class OrgSmsDailyCounterAdmin(admin.ModelAdmin):
+class OrgSmsDailyCounterAdmin(ReadOnlyAdmin):
     """The organisations' reminder SMS per day (orgs/sms_budget.py): read-only, like the health
     notifications' SMS counter."""
 
     list_display = ("day", "organisation", "sent", "refused")
     ordering = ("-day", "organisation")
     search_fields = ("organisation",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
