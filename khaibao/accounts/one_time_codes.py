@@ -15,6 +15,7 @@ UPDATE, so two right answers at once cannot both win. The models share `models.O
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -24,6 +25,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from khaibao.accounts import ratelimit
 from khaibao.accounts.models import OneTimeCode
@@ -68,12 +70,18 @@ def code_used_up() -> ServiceError:
 
 def code_send_check(
     model: type[C], *, scope: dict[str, Any], limit_key: str, per_hour: int, now: datetime | None = None,
-    cap_message: str | None = None, cap_retry_after: int = 3600,
+    cap_message: str | None = None, cap_retry_after: int = 3600, scope_per_hour: int | None = None,
 ) -> None:
-    """Refuse a new code for `scope` (RateLimited, 429 with the seconds to wait) while the scope's
+    """Refuse a new code for `scope` (RateLimited, 429 with the seconds to wait) once
+    `scope_per_hour` codes (if given) went to the scope within the hour, while the scope's
     newest code is younger than OTP_COOLDOWN_SECONDS, or once `per_hour` codes went out within
     the hour under `limit_key`. The cap also bounds the guesses: at most `per_hour` codes of
     `max_attempts` guesses each per hour and `limit_key`.
+
+    `scope_per_hour` is checked first, so that its refusal spends none of `limit_key`'s budget:
+    counted from the scope's stored codes (kept at least an hour: RETENTION_SHORT_LIVED_HOURS ≥ 1;
+    a code the gateway never took is withdrawn and does not count), so the window slides and
+    Retry-After is exact — until the oldest code counted is an hour old.
 
     `scope` filters the codes that hold the next one back (an erasure's adds
     `consumed_at__isnull=True`: a code already used does not). Past the cap the answer is "too
@@ -84,6 +92,8 @@ def code_send_check(
     locked, so that two requests at once cannot both pass the cooldown.
     """
     now = now or timezone.now()
+    if scope_per_hour is not None:
+        _scope_hourly_cap(model, scope=scope, limit=scope_per_hour, now=now)
     cooldown = settings.OTP_COOLDOWN_SECONDS
     recent = (
         model._default_manager.filter(**scope, created_at__gt=now - timedelta(seconds=cooldown))
@@ -99,6 +109,26 @@ def code_send_check(
     # Counted only for codes about to be sent, so cooldown refusals do not spend it.
     if ratelimit.hit(limit_key, window_seconds=3600) > per_hour:
         raise RateLimited(cap_message or _("Too many code requests. Try again later."), retry_after=cap_retry_after)
+
+
+def _scope_hourly_cap(model: type[C], *, scope: dict[str, Any], limit: int, now: datetime) -> None:
+    counted = list(
+        model._default_manager.filter(**scope, created_at__gt=now - timedelta(hours=1))
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[limit - 1 : limit]
+    )
+    if not counted:
+        return
+    wait = max(math.ceil((counted[0] + timedelta(hours=1) - now).total_seconds()), 1)
+    minutes = math.ceil(wait / 60)
+    raise RateLimited(
+        ngettext(
+            "This number was sent too many codes in the last hour. Try again in %(minutes)s minute.",
+            "This number was sent too many codes in the last hour. Try again in %(minutes)s minutes.",
+            minutes,
+        ) % {"minutes": minutes},
+        retry_after=wait,
+    )
 
 
 def code_issue(

@@ -9,14 +9,12 @@ accounts/one_time_codes.py; the account it opens by khaibao/signin.
 
 from __future__ import annotations
 
-import math
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from khaibao.accounts import ratelimit
 from khaibao.accounts.models import OtpChallenge
@@ -44,15 +42,16 @@ def otp_request(*, phone: str, ip: str) -> None:
             # IMMEDIATE transactions already serialise this block).
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(index[:15], 16)])
-        # At most OTP_PHONE_LIMIT_PER_HOUR codes to this phone within the hour; checked first, so
-        # that a refusal spends none of the service's hourly budget below.
-        _phone_hourly_cap(index, now=now)
-        # One code per phone per cooldown; this hourly cap is the whole service's (every code is
-        # an SMS the service pays for), so past it the service is busy, not the asker greedy.
+        # At most OTP_PHONE_LIMIT_PER_HOUR codes to this phone within the hour, whoever asks and
+        # from however many addresses (the cooldown alone let a phone get a code a minute: an SMS
+        # flood), every phone alike; one code per phone per cooldown; and the whole service's
+        # hourly cap (every code is an SMS the service pays for), so past it the service is busy,
+        # not the asker greedy.
         code_send_check(
             OtpChallenge, scope={"phone_index": index}, limit_key="otp-sms-global",
             per_hour=settings.OTP_SMS_GLOBAL_LIMIT_PER_HOUR, now=now,
             cap_message=_("The sign-in service is busy. Try again in a few minutes."), cap_retry_after=300,
+            scope_per_hour=settings.OTP_PHONE_LIMIT_PER_HOUR,
         )
         challenge, code = code_issue(
             OtpChallenge, scope={"phone_index": index}, key=index, purpose=PURPOSE,
@@ -70,37 +69,6 @@ def otp_request(*, phone: str, ip: str) -> None:
     if not send_code_sms(to=phone, body=body, counter="sms.sign_in"):
         OtpChallenge.objects.filter(pk=challenge.pk).delete()
         raise SmsNotSent
-
-
-def _phone_hourly_cap(index: str, *, now: datetime) -> None:
-    """Refuse (RateLimited: 429, Retry-After) a code to the phone whose blind index is `index`
-    once OTP_PHONE_LIMIT_PER_HOUR codes went to it within the hour, whoever asked and from
-    however many addresses: the cooldown alone let one phone get a code a minute (an SMS flood).
-
-    Counted from the phone's stored codes — under the caller's lock, so two requests at once
-    cannot both pass; a code the gateway never took is withdrawn and does not count; the
-    retention job keeps them at least an hour (RETENTION_SHORT_LIVED_HOURS ≥ 1) — so the window
-    slides and Retry-After is exact: until the oldest code counted is an hour old. Every phone
-    is counted alike, registered or not.
-    """
-    limit = settings.OTP_PHONE_LIMIT_PER_HOUR
-    counted = list(
-        OtpChallenge.objects.filter(phone_index=index, created_at__gt=now - timedelta(hours=1))
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)[limit - 1 : limit]
-    )
-    if not counted:
-        return
-    wait = max(math.ceil((counted[0] + timedelta(hours=1) - now).total_seconds()), 1)
-    minutes = math.ceil(wait / 60)
-    raise RateLimited(
-        ngettext(
-            "This number was sent too many codes in the last hour. Try again in %(minutes)s minute.",
-            "This number was sent too many codes in the last hour. Try again in %(minutes)s minutes.",
-            minutes,
-        ) % {"minutes": minutes},
-        retry_after=wait,
-    )
 
 
 def otp_verify(*, phone: str, code: str, ip: str) -> None:
