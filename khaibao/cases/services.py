@@ -21,7 +21,7 @@ from khaibao.audit.services import audit_record
 from khaibao.cases.models import ActionKind, CaseStatus, FollowUpAction, FollowUpCase, TestResult
 from khaibao.cases.officials import colleagues
 from khaibao.core.errors import ServiceError
-from khaibao.monitoring.assessment import person_status_home_fill
+from khaibao.monitoring.assessment import person_status_home_fill, status_acted
 from khaibao.monitoring.models import LEVEL_ORDER, DailyUpdate, PersonStatus
 from khaibao.monitoring.queue import ESCALATE_AFTER_DAYS, missed_run, queue_apply, under_monitoring
 from khaibao.people.access import processing_allowed
@@ -205,6 +205,7 @@ def case_action_record(*, actor: Any, person: Person, data: ActionIn, ip: str = 
 
     status = _status_for_update(person)
     _apply_to_status(status, data, today=today, now=now)
+    status_acted(status, now)  # an official's action keeps the person's health data (retention)
     queue_apply(status, today, now)
     status.save()
     # Ids only: the action's kind and the case's outcome (hospitalised, quarantined, a test) are

@@ -196,7 +196,7 @@ def assessment_compute(
     )
     changed = assessment_changed(in_force, assessment)
     _status_apply(
-        status, assessment, now=now, declared=declaration is not None,
+        status, assessment, now=now, acted=source != Source.REASSESSMENT, declared=declaration is not None,
         updated_day=daily_update.day if daily_update is not None else None,
         needs_attention=needs_attention, changed=changed,
     )
@@ -298,8 +298,8 @@ def _monitoring_until(status: PersonStatus, result: engine.Assessment, today: da
 
 
 def _status_apply(
-    status: PersonStatus, assessment: Assessment, *, now: datetime, declared: bool, updated_day: date | None,
-    needs_attention: bool, changed: bool,
+    status: PersonStatus, assessment: Assessment, *, now: datetime, acted: bool, declared: bool,
+    updated_day: date | None, needs_attention: bool, changed: bool,
 ) -> None:
     status.level = assessment.level
     status.reasons = assessment.reasons
@@ -308,7 +308,8 @@ def _status_apply(
     status.priority = assessment.priority
     status.assessed_at = now
     status.confirmed_at = None if changed else now
-    status.last_activity_at = now
+    if acted:
+        status_acted(status, now)
     if declared:
         status.last_declaration_at = now
     if updated_day is not None:
@@ -318,6 +319,19 @@ def _status_apply(
             status.last_update_day = updated_day
     if needs_attention:
         status.needs_attention = True
+
+
+def status_acted(status: PersonStatus, now: datetime) -> None:
+    """Record that someone acted on the person's record at `now`: the person (a declaration, a
+    daily update) or a health official (a follow-up action, a traced contact). The clock their
+    health data's retention counts from (privacy/retention.py, `inactive_people`; the consent
+    notice's "erased … days after your last activity").
+
+    A re-assessment the system runs because the world changed around the person (a new epidemic
+    zone, a venue exposure: `person_reassess`) is nobody's activity: it neither keeps their data
+    longer than the notice says nor stands for a recent declaration (the pass reads only the
+    person's own declaration and update times: passes/services.py)."""
+    status.last_activity_at = now
 
 
 def person_status_home_fill(status: PersonStatus, person: Person) -> None:

@@ -49,6 +49,8 @@ class PersonStatus(models.Model):
     # what "today's update is done" means everywhere (`status_updated_on`) — on the home and
     # status pages, for reminders and for organisations' counts.
     last_update_day = models.DateField(null=True, blank=True)
+    # When the person or an official last acted on the record, the clock retention counts from:
+    # set only by `monitoring.assessment.status_acted` (never by a re-assessment of the system).
     last_activity_at = models.DateTimeField(null=True, blank=True)
     # A risk-factor declaration always puts the person before their ward's officials.
     needs_attention = models.BooleanField(default=False)

@@ -86,7 +86,10 @@ class PassCheck:
 
 
 def _last_activity(status: PersonStatus) -> datetime | None:
-    moments = [m for m in (status.last_activity_at, status.last_update_at, status.last_declaration_at) if m]
+    # The person's own declaration or daily update only (docs/health-pass.md): neither an
+    # official's action nor a re-assessment of the system (`last_activity_at`, the retention
+    # clock) says they declared recently.
+    moments = [m for m in (status.last_update_at, status.last_declaration_at) if m]
     return max(moments, default=None)
 
 

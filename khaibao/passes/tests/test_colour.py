@@ -25,9 +25,14 @@ def status(**fields: Any) -> PersonStatus:
 ROWS: list[tuple[str, PersonStatus | None, str]] = [
     ("no status at all", None, "grey"),
     ("low, declared 2 h ago", status(), "green"),
-    ("low, activity exactly 24 h ago (inclusive)", status(last_activity_at=NOW - 24 * H), "green"),
-    ("low, activity 24 h + 1 s ago", status(last_activity_at=NOW - 24 * H - timedelta(seconds=1),
-                                            last_declaration_at=NOW - 30 * H), "grey"),
+    ("low, declared exactly 24 h ago (inclusive)", status(last_declaration_at=NOW - 24 * H), "green"),
+    ("low, declared 24 h + 1 s ago", status(last_declaration_at=NOW - 24 * H - timedelta(seconds=1)), "grey"),
+    ("low, updated exactly 24 h ago (inclusive)", status(last_declaration_at=NOW - 72 * H, last_update_at=NOW - 24 * H),
+     "green"),
+    # The retention clock moved by a re-assessment of the system (a new zone) or an official's
+    # action is no declaration of the person's: the pass stays grey.
+    ("low, declared 3 days ago, acted on 1 h ago", status(last_declaration_at=NOW - 72 * H, last_activity_at=NOW - H),
+     "grey"),
     ("low, old declaration but a daily update today", status(last_declaration_at=NOW - 72 * H,
                                                                last_activity_at=None, last_update_at=NOW - H), "green"),
     ("low, never declared, only an update", status(last_declaration_at=None, last_update_at=NOW - H), "grey"),
