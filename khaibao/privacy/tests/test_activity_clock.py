@@ -52,6 +52,7 @@ def test_a_reassessment_of_the_system_is_nobodys_activity(world: Any, api: Any) 
     person_reassess(person=child, reason="zone:1:v1")
 
     status = PersonStatus.objects.get(person=child)
-    assert status.assessed_at is not None and status.assessed_at > before
+    assert status.assessed_at is not None
+    assert status.assessed_at > before
     assert status.last_activity_at == before
     assert child.pk in set(inactive_people(timezone.now()).values_list("pk", flat=True))
