@@ -14,7 +14,8 @@ from typing import Any
 
 from django.test import Client
 
-from khaibao.accounts.models import OtpChallenge
+from khaibao.accounts.models import Account, OtpChallenge, Role
+from khaibao.accounts.phones import phone_index
 
 PHONE, E164 = "0912345678", "+84912345678"
 
@@ -68,3 +69,15 @@ def test_it_spends_no_global_budget_on_requests_refused_by_the_cooldown(db, sms,
 
     assert _api("request", {"phone": "0912345600"}, "10.6.9.1").status_code == 202
     assert len(sms.messages()) == 2
+
+
+def test_a_code_sent_to_a_phone_never_opens_a_staff_account(db, sms):
+    # Staff sign in with a password and their authenticator; should a staff account ever hold a
+    # phone, a code sent to it must get the wrong code's answer, not a staff token.
+    Account.objects.create(username="official-with-phone", role=Role.DPO, phone=E164,
+                           phone_index=phone_index(E164))
+    assert _api("request", {"phone": PHONE}, "10.4.0.1").status_code in (200, 202)
+    answer = _api("verify", {"phone": PHONE, "code": sms.last_code(E164)}, "10.4.0.1")
+
+    assert answer.status_code == 400, answer.content
+    assert "access_token" not in answer.json()

@@ -36,13 +36,16 @@ class SignedIn:
 
 def citizen_account_open(*, phone: str, channel: Channel, ip: str) -> SignedIn | None:
     """The citizen account of `phone` (E.164), created on first sign-in, with the sign-in audited
-    and an assisted person handed over; None when the account is locked. One transaction (a
-    savepoint inside the caller's): an SMS registration refused afterwards leaves no account."""
+    and an assisted person handed over; None when the account is locked or is not a citizen's. One
+    transaction (a savepoint inside the caller's): an SMS registration refused afterwards leaves no
+    account."""
     with transaction.atomic():
         account, created = Account.objects.get_or_create(
             phone_index=phone_index(phone), defaults={"phone": phone, "role": Role.CITIZEN}
         )
-        if not account.is_active:
+        # Staff sign in with a password and their authenticator, never with a code sent to a
+        # phone: should a staff account ever hold this phone, a code must not open it.
+        if not account.is_active or account.role != Role.CITIZEN:
             return None
         audit_record(
             actor=account, action=f"account.sign_in_{channel}", obj=account, ip=ip, data={"created": created}
