@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import smtplib
 from typing import Any
 from urllib.parse import urljoin
 
@@ -99,7 +100,19 @@ def _send_email(delivery: Delivery) -> None:
     try:
         message.send(fail_silently=False)
     except Exception as exc:  # SMTP, socket and backend errors alike are worth a retry
-        raise ChannelError(f"e-mail backend: {type(exc).__name__}: {exc}") from exc
+        raise ChannelError(f"e-mail backend: {_mail_failure(exc)}") from exc
+
+
+def _mail_failure(exc: Exception) -> str:
+    """What a failed send is recorded as (`Delivery.last_error`, the worker's log): its kind and
+    the SMTP reply codes, never the server's text — a refused recipient's reply names the address,
+    which is kept encrypted everywhere else (docs/privacy.md)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = sorted({str(code) for code, _text in exc.recipients.values()})
+        return f"{type(exc).__name__} {','.join(codes)}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{type(exc).__name__} {exc.smtp_code}"
+    return type(exc).__name__
 
 
 def webpush_configured() -> bool:

@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from khaibao.core.fields import EncryptedTextField
+
 
 class Language(models.TextChoices):
     VI = "vi", _("Vietnamese")
@@ -87,7 +89,8 @@ class ChannelPreference(models.Model):
     )
     sms = models.BooleanField(default=True)
     email = models.BooleanField(default=False)
-    email_address = models.EmailField(blank=True)
+    # Encrypted like the phones beside it (docs/privacy.md): checked as an address when saved (preferences.py).
+    email_address = EncryptedTextField(blank=True, default="")
     webpush = models.BooleanField(default=True)
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.VI)
     daily_reminder = models.BooleanField(default=True)

@@ -41,6 +41,7 @@ def markers() -> dict[str, str]:
         "break_glass_review": f"ReviewMark{tag}H",
         "reveal_reason": f"RevealMark{tag}I",
         "export_reason": f"ExportMark{tag}J",
+        "email_address": f"mailmark{tag}@example.com",
         # Health answers (issue 18) are codes, not free text: the words below occur nowhere in the
         # database but in a declaration's answers, a daily update or the rule ids that fired.
         **HEALTH_MARKERS,
@@ -137,6 +138,11 @@ def seed(m: dict[str, str]) -> None:
         ), 201).json()["id"]
         person = Person.objects.get(pk=person_id)
         health_walk(api, {"Authorization": f"Bearer {token}"}, person_id)
+        # Notifications by e-mail, to an address of the citizen's.
+        _ok(api.put(
+            "/api/v1/notifications/preferences", {"email": True, "email_address": m["email_address"]},
+            content_type="application/json", headers={"Authorization": f"Bearer {token}"},
+        ))
 
         # An official's follow-up: a positive test (F0) with free-text notes, a reveal on a reason.
         cases.case_action_record(

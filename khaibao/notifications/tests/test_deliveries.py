@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import smtplib
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -14,12 +15,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.contrib.auth.models import Permission
 from django.core import mail
+from django.core.mail import EmailMessage
+from django.db import connection
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from khaibao.accounts.models import Account
 from khaibao.accounts.sms import SmsError
-from khaibao.notifications.models import Delivery, SmsDailyCounter, WebPushSubscription
+from khaibao.notifications.models import ChannelPreference, Delivery, SmsDailyCounter, WebPushSubscription
 from khaibao.notifications.services import notify_account
 from khaibao.notifications.tasks import deliver, deliveries_requeue
 from khaibao.notifications.tests.helpers import run_worker
@@ -150,6 +153,30 @@ def test_it_sends_email_to_the_chosen_address(world, send, api):
     assert message.to == ["lan@example.com"]
     assert message.subject == "Cảnh báo khu vực có dịch"
     assert "http://127.0.0.1:8000/notifications/" in message.body
+
+
+def test_a_refused_address_is_recorded_by_its_smtp_code_not_its_text(world, send, api, monkeypatch, settings):
+    # A mail server's refusal names the address, kept encrypted everywhere else: the delivery
+    # records the kind of failure and the reply code only.
+    settings.NOTIFY_MAX_ATTEMPTS = 1
+    address = "lan.refused@example.com"
+    api.as_(world.lan).put("/notifications/preferences", {"email": True, "email_address": address})
+
+    def refuse(self, *args, **kwargs):
+        raise smtplib.SMTPRecipientsRefused({address: (550, f"5.1.1 <{address}>: user unknown".encode())})
+
+    monkeypatch.setattr(EmailMessage, "send", refuse)
+    send(world.lan)
+    assert run_worker() == ["gave_up"]
+
+    delivery = Delivery.objects.get(channel="email")
+    assert delivery.last_error == "e-mail backend: SMTPRecipientsRefused 550"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT email_address FROM notifications_channelpreference")
+        stored = [value for (value,) in cursor.fetchall()]
+    assert stored
+    assert all(address not in value for value in stored)
+    assert ChannelPreference.objects.get(account=world.lan).email_address == address
 
 
 def test_it_never_sends_twice_when_a_delivery_is_enqueued_twice(world, send, sms):
