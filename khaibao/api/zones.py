@@ -118,7 +118,8 @@ class RunOut(Schema):
     status_label: str = Field(..., description="the status in words, in the request's language")
     expected: int
     processed: int
-    warned: int
+    warned: int = Field(..., description="people whose warning reached at least one account (their own, a household owner's, a volunteer's)")
+    unreachable: int = Field(..., description="people handled with nobody to notify (no account, household or volunteer): to call or visit")
     reassessed: int
     raised: int
     percent: int
@@ -138,6 +139,8 @@ class ReachOut(Schema):
     location_check_only: bool = Field(..., description="no ward and not the whole province: nobody is warned")
     level_warns: bool = Field(..., description="false below the rule set's lowest warning level: nobody is warned")
     residents: int = Field(..., description="people living in the wards (or province) reached")
+    reached: int = Field(..., description="of the residents, those with someone to notify (their own account, a household owner, a volunteer)")
+    unreachable: int = Field(..., description="of the residents, those with nobody to notify: the official calls or visits them")
     suggested_wards: list[WardNameOut] = Field(
         ..., description="wards not attached whose known points (published places, reports) lie inside the circle "
         "or polygon: send them in ward_codes to warn their residents"
@@ -198,7 +201,7 @@ def _run_out(version: ZoneVersion | PlaceVersion) -> RunOut | None:
         return None
     return RunOut(
         status=run.status, status_label=str(run.get_status_display()), expected=run.expected, processed=run.processed, warned=run.warned,
-        reassessed=run.reassessed, raised=run.raised, percent=run.percent,
+        unreachable=run.unreachable, reassessed=run.reassessed, raised=run.raised, percent=run.percent,
     )
 
 
@@ -351,10 +354,11 @@ def zone_detail(request: AuthedRequest, zone_id: int) -> dict[str, Any]:
     """A zone's versions, newest first, each with its warning run (officials)."""
     zone = selectors.zone_for_official(request.auth, zone_id)
     versions = selectors.zone_versions(zone)
+    totals = selectors.zone_warning_totals(zone)
     return {
         "id": zone.pk,
         "province_code": zone.province_id,
-        "warned": selectors.zone_warning_totals(zone)["warned"],
+        **{key: totals[key] for key in ("warned", "unreachable")},
         "versions": [json.loads(_zone_out(v).model_dump_json()) for v in versions],
     }
 

@@ -68,7 +68,9 @@ def _ward_names(reach: ZoneReach) -> str:
 
 
 def reach_sentence(reach: ZoneReach, *, published: bool = False) -> str:
-    """Whom the zone's warnings go to, in one sentence that promises nothing untrue."""
+    """Whom the zone's warnings go to, in one sentence that promises nothing untrue: the residents
+    counted are those with someone to notify (`ZoneReach.reached`, as the warning job counts
+    `warned`); the others are `unreachable_sentence`'s."""
     if reach.location_check_only:
         return _(
             "Nobody will be warned: people are found by ward, and this zone has only a circle or a polygon. "
@@ -79,15 +81,27 @@ def reach_sentence(reach: ZoneReach, *, published: bool = False) -> str:
     place = reach.province.name if reach.province is not None else _ward_names(reach)
     if published:
         return ngettext(
-            "Its warnings go to the %(n)d person living in %(place)s and to those who declared travel there.",
-            "Its warnings go to the %(n)d people living in %(place)s and to those who declared travel there.",
-            reach.residents,
-        ) % {"n": reach.residents, "place": place}
+            "Its warnings go to %(n)d person living in %(place)s and to those who declared travel there.",
+            "Its warnings go to %(n)d people living in %(place)s and to those who declared travel there.",
+            reach.reached,
+        ) % {"n": reach.reached, "place": place}
     return ngettext(
-        "The %(n)d person living in %(place)s and those who declared travel there will be warned.",
-        "The %(n)d people living in %(place)s and those who declared travel there will be warned.",
-        reach.residents,
-    ) % {"n": reach.residents, "place": place}
+        "%(n)d person living in %(place)s and those who declared travel there will be warned.",
+        "%(n)d people living in %(place)s and those who declared travel there will be warned.",
+        reach.reached,
+    ) % {"n": reach.reached, "place": place}
+
+
+def unreachable_sentence(reach: ZoneReach) -> str:
+    """The residents a warning reaches nobody for (no account, household or volunteer), and what
+    the official does about them; "" when there are none or nobody is warned anyway."""
+    if reach.warns_nobody or not reach.unreachable:
+        return ""
+    return ngettext(
+        "%(m)d person living there has nobody to notify (no account, household or volunteer): call them or visit.",
+        "%(m)d people living there have nobody to notify (no account, household or volunteer): call them or visit.",
+        reach.unreachable,
+    ) % {"m": reach.unreachable}
 
 
 def published_message(reach: ZoneReach, *, warned: bool) -> str:
@@ -100,8 +114,10 @@ def published_message(reach: ZoneReach, *, warned: bool) -> str:
             )
         return _("The zone is published. Nobody is warned by this change.")
     place = reach.province.name if reach.province is not None else _ward_names(reach)
-    return ngettext(
-        "The zone is published. The %(n)d person living in %(place)s and those who declared travel there are being warned.",
-        "The zone is published. The %(n)d people living in %(place)s and those who declared travel there are being warned.",
-        reach.residents,
-    ) % {"n": reach.residents, "place": place}
+    message = ngettext(
+        "The zone is published. %(n)d person living in %(place)s and those who declared travel there are being warned.",
+        "The zone is published. %(n)d people living in %(place)s and those who declared travel there are being warned.",
+        reach.reached,
+    ) % {"n": reach.reached, "place": place}
+    unreachable = unreachable_sentence(reach)
+    return f"{message} {unreachable}" if unreachable else message

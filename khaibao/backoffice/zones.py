@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from khaibao.accounts.http import SignedInRequest
 from khaibao.backoffice.zone_forms import FIELD_NAMES, PlaceForm, ZoneForm
-from khaibao.backoffice.zone_steps import published_message, reach_sentence, zone_step
+from khaibao.backoffice.zone_steps import published_message, reach_sentence, unreachable_sentence, zone_step
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, confirmed_post
@@ -148,7 +148,11 @@ def _warned(version: ZoneVersion) -> bool:
 
 
 def _reach_context(reach: ZoneReach | None, *, published: bool = False) -> dict[str, Any]:
-    return {"reach": reach, "reach_sentence": reach_sentence(reach, published=published) if reach is not None else ""}
+    return {
+        "reach": reach,
+        "reach_sentence": reach_sentence(reach, published=published) if reach is not None else "",
+        "reach_unreachable": unreachable_sentence(reach) if reach is not None else "",
+    }
 
 
 def _declare_page(

@@ -93,6 +93,23 @@ def delegation_gives_access_q(*, prefix: str = "") -> Q:
     })
 
 
+def _carer_routes(people: QuerySet[Person]) -> list[tuple[QuerySet[Any], str, str]]:
+    """The three routes by which an active account looks after one of `people`, each as (rows,
+    the column of the person's id, the column of the carer's account id): the person's own
+    account, their household owners, and volunteers whose delegation gives access while their
+    appointment is in force. `carer_ids` and `cared_for_ids` read the same routes, from either end."""
+    ids = people.values("pk")
+    appointed = VolunteerAppointment.objects.filter(active_appointments_q()).values("account_id")
+    return [
+        (Person.objects.filter(pk__in=ids, account__is_active=True), "pk", "account_id"),
+        (HouseholdMembership.objects.filter(person__in=ids, owner__is_active=True), "person_id", "owner_id"),
+        (
+            Delegation.objects.filter(delegation_gives_access_q(), person__in=ids, volunteer__in=appointed),
+            "person_id", "volunteer_id",
+        ),
+    ]
+
+
 def carer_ids(people: QuerySet[Person]) -> QuerySet[Any]:
     """The ids (column `carer`) of the active accounts that look after any of `people`: the
     person's own account, their household owners, and volunteers whose delegation gives access
@@ -102,13 +119,17 @@ def carer_ids(people: QuerySet[Person]) -> QuerySet[Any]:
     A UNION of three index lookups: OR-ing the reverse joins made PostgreSQL hash-join every
     account with every household row (bench/RESULTS.md, zone warning job).
     """
-    ids = people.values("pk")
-    own = Person.objects.filter(pk__in=ids, account__is_active=True).values(carer=F("account_id"))
-    owners = HouseholdMembership.objects.filter(person__in=ids, owner__is_active=True).values(carer=F("owner_id"))
-    appointed = VolunteerAppointment.objects.filter(active_appointments_q()).values("account_id")
-    volunteers = Delegation.objects.filter(
-        delegation_gives_access_q(), person__in=ids, volunteer__in=appointed,
-    ).values(carer=F("volunteer_id"))
+    own, owners, volunteers = (rows.values(carer=F(carer)) for rows, _person, carer in _carer_routes(people))
+    return own.union(owners, volunteers)
+
+
+def cared_for_ids(people: QuerySet[Person]) -> QuerySet[Any]:
+    """The ids (column `cared`), each once, of those of `people` that at least one active account
+    looks after (`carer_ids`' routes, read from the person's end): whoever is missing has nobody
+    to notify — a traced contact in no household, someone whose carers' accounts were
+    deactivated or whose delegation ended. The zone warnings count whom they reach with it
+    (zones.reach, zones.warnings). `people` is used as a subquery; `.count()` counts people."""
+    own, owners, volunteers = (rows.values(cared=F(person)) for rows, person, _carer in _carer_routes(people))
     return own.union(owners, volunteers)
 
 

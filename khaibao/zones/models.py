@@ -215,7 +215,11 @@ class ZoneWarningRun(models.Model):
     traveller_ids = models.JSONField(default=list, blank=True)
     expected = models.PositiveIntegerField(default=0)  # residents + travellers found at the start
     processed = models.PositiveIntegerField(default=0)
+    # People of the run whose message reached at least one account (people.access.carer_ids), and
+    # those it reached nobody for (`cared_for_ids`): no account, household or volunteer — the
+    # official calls them or visits. Each person handled counts in one of the two.
     warned = models.PositiveIntegerField(default=0)
+    unreachable = models.PositiveIntegerField(default=0)
     reassessed = models.PositiveIntegerField(default=0)
     raised = models.PositiveIntegerField(default=0)  # people whose risk level went up
     created_at = models.DateTimeField(default=timezone.now)

@@ -11,6 +11,10 @@ To help the official attach the right wards in one step, `wards_in_shape` sugges
 the province whose known points lie inside the shape: published places of the province (an
 address with its ward and map point) and citizens' reports with a map point (the ward where it
 happened). The official confirms them on the map's ward list.
+
+A resident counts as reached only with someone to notify — their own account, a household owner,
+a volunteer (people.access `cared_for_ids`, the rule the warning job sends by): the others have
+nobody to tell, and the pages say how many, for the official to call or visit.
 """
 
 from __future__ import annotations
@@ -39,7 +43,9 @@ _METRES_PER_DEGREE = 111_320.0
 @dataclass(frozen=True)
 class ZoneReach:
     """Who a zone's warnings go to: the residents of `wards` (and, with `province`, of the whole
-    province) and the travellers who declared them; `residents` counts the first."""
+    province) and the travellers who declared them; `residents` counts the first, `reached` those
+    of them with someone to notify (people.access `cared_for_ids`, as the warning job counts
+    `warned`): the others (`unreachable`) have no account, household or volunteer to tell."""
 
     wards: list[Ward]
     province: Province | None
@@ -49,6 +55,12 @@ class ZoneReach:
     # False when the level is below the rule set's lowest warning level (and no lockdown or
     # isolation): the zone is shown, nobody is warned, whatever its area.
     level_warns: bool = True
+    reached: int = 0
+
+    @property
+    def unreachable(self) -> int:
+        """Residents the warning reaches nobody for: the official has to call them or visit."""
+        return max(self.residents - self.reached, 0)
 
     @property
     def warns_nobody(self) -> bool:
@@ -73,6 +85,8 @@ class ZoneReach:
             "location_check_only": self.location_check_only,
             "level_warns": self.level_warns,
             "residents": self.residents if self.level_warns else 0,
+            "reached": self.reached if self.level_warns else 0,
+            "unreachable": self.unreachable if self.level_warns else 0,
             "suggested_wards": [{"code": w.code, "name": w.name} for w in self.suggested_new],
         }
 
@@ -128,15 +142,16 @@ def reach_of(
     codes = sorted(set(ward_codes))
     wards = in_reading_order(Ward.objects.filter(code__in=codes, province=province)) if codes else []
     province_reached = province if whole_province else None
-    residents = 0
+    residents = reached = 0
     if wards or province_reached is not None:
         q = selectors.residents_q(ward_codes=[w.code for w in wards], province_code=province.code if whole_province else None)
         residents = selectors.residents_count(q)
+        reached = selectors.residents_reached(q) if residents else 0
     has_shape = circle is not None or bool(polygon)
     suggested = wards_in_shape(province_code=province.code, circle=circle, polygon=polygon) if has_shape else []
     return ZoneReach(
         wards=wards, province=province_reached, has_shape=has_shape, residents=residents, suggested=suggested,
-        level_warns=warns,
+        level_warns=warns, reached=reached,
     )
 
 

@@ -16,7 +16,7 @@ from khaibao.accounts.models import Account, Role, ScopeLevel
 from khaibao.core.params import code_in_range, id_in_range
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.travel import place_keys
-from khaibao.people.access import processing_allowed_q, visible_people
+from khaibao.people.access import cared_for_ids, processing_allowed_q, visible_people
 from khaibao.people.models import Person
 from khaibao.places.models import Province, Ward
 from khaibao.places.selectors import in_reading_order
@@ -137,10 +137,12 @@ def place_versions(place: Place) -> list[PlaceVersion]:
 
 
 def zone_warning_totals(zone: Zone) -> dict[str, int]:
-    """People warned about any version of `zone` (each version warns at most once per person)."""
+    """People warned about any version of `zone` (each version warns at most once per person), and
+    those the warnings reached nobody for (`unreachable`: nobody to notify, to call or visit)."""
     runs = ZoneWarningRun.objects.filter(zone_version__zone=zone)
     return {
         "warned": sum(r.warned for r in runs),
+        "unreachable": sum(r.unreachable for r in runs),
         "reassessed": sum(r.reassessed for r in runs),
         "raised": sum(r.raised for r in runs),
     }
@@ -263,6 +265,12 @@ def residents_among_ids(q: Q, ids: Sequence[int]) -> set[int]:
 
 def residents_count(q: Q) -> int:
     return Person.objects.filter(q).count()
+
+
+def residents_reached(q: Q) -> int:
+    """How many residents a warning reaches: those with at least one account to notify
+    (people.access `cared_for_ids`); the others have nobody to tell (`residents_count` minus this)."""
+    return int(cared_for_ids(Person.objects.filter(q)).count())
 
 
 def residents_among(q: Q, ids: Sequence[int]) -> int:

@@ -3,6 +3,11 @@
 A run lists the travellers when it starts, then walks the residents in keyset batches and the
 travellers after them; each batch is one transaction holding the run row's lock, so a killed
 run continues from its last committed batch (docs/architecture.md, "Warning runs").
+
+A person counts as `warned` only when their message reaches at least one account — their own,
+a household owner's, a volunteer's (people.access `carer_ids`); the others are counted as
+`unreachable` (`cared_for_ids`, the same rule), for the official to call or visit. The preview
+(zones.reach) counts the residents the same way.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from khaibao.monitoring.assessment import person_reassess
 from khaibao.monitoring.models import LEVEL_ORDER, PersonStatus
 from khaibao.notifications.labels import KIND_ZONE_WARNING
 from khaibao.notifications.services import notify_people, notify_person
+from khaibao.people.access import cared_for_ids
 from khaibao.people.models import Person
 from khaibao.risk import engine
 from khaibao.zones import selectors
@@ -151,10 +157,10 @@ def _message_for(subject: _Subject, *, traveller: bool) -> tuple[Any, Any, str]:
     return title, body, f"place-warning:{subject.place_version.pk}:"
 
 
-def _warn_residents(subject: _Subject, people: QuerySet[Person], *, reason: str, now: datetime) -> int:
+def _warn_residents(subject: _Subject, people: QuerySet[Person], *, reason: str, now: datetime) -> tuple[int, int]:
     """Warn a set of residents (not re-assessed: living there is not a risk fact) at once, in
-    SQL; returns how many were newly warned (people already warned about this version are
-    skipped by the unique constraints)."""
+    SQL; returns how many were newly warned and how many newly handled had nobody to notify
+    (people already warned about this version are skipped by the unique constraints)."""
     title, body, group = _message_for(subject, traveller=False)
     if subject.zone_version is not None:
         link = f"{reverse('web:zones')}#zone-{subject.zone_version.zone_id}"
@@ -168,20 +174,26 @@ def _warn_residents(subject: _Subject, people: QuerySet[Person], *, reason: str,
         dedupe_key=f"{group}residents", sms=True, outside_once_per=group,
     )
     people_sql, params = people.values_list("pk").query.sql_with_params()
+    reached_sql, reached_params = cared_for_ids(people).query.sql_with_params()
+    counts: list[int] = []
     with connection.cursor() as cursor:
+        # Those with someone to notify first (warned), then the rest (nobody was told): a
+        # person's row is written once, so the second statement's count is the unreachable.
         # The level is read, not changed: residents keep theirs (level_before = level_after).
-        cursor.execute(
-            f"""
-            INSERT INTO zones_zonewarning
-                   (run_id, zone_version_id, place_version_id, person_id, reason, level_before, level_after, created_at)
-            SELECT %s, %s, %s, b.id, %s, COALESCE(s.level, ''), COALESCE(s.level, ''), %s
-              FROM people_person b LEFT JOIN monitoring_personstatus s ON s.person_id = b.id
-             WHERE b.id IN ({people_sql})
-            ON CONFLICT DO NOTHING
-            """,  # noqa: S608 -- only the ORM's SQL is interpolated; values are parameters
-            [subject.run.pk, subject.run.zone_version_id, subject.run.place_version_id, reason, now, *params],
-        )
-        return max(cursor.rowcount, 0)
+        for who_sql, who_params in ((reached_sql, reached_params), (people_sql, params)):
+            cursor.execute(
+                f"""
+                INSERT INTO zones_zonewarning
+                       (run_id, zone_version_id, place_version_id, person_id, reason, level_before, level_after, created_at)
+                SELECT %s, %s, %s, b.id, %s, COALESCE(s.level, ''), COALESCE(s.level, ''), %s
+                  FROM people_person b LEFT JOIN monitoring_personstatus s ON s.person_id = b.id
+                 WHERE b.id IN ({who_sql})
+                ON CONFLICT DO NOTHING
+                """,  # noqa: S608 -- only the ORM's SQL is interpolated; values are parameters
+                [subject.run.pk, subject.run.zone_version_id, subject.run.place_version_id, reason, now, *who_params],
+            )
+            counts.append(max(cursor.rowcount, 0))
+    return counts[0], counts[1]
 
 
 def _warn(subject: _Subject, person: Person, *, reason: str, traveller: bool, now: datetime) -> ZoneWarning:
@@ -273,15 +285,20 @@ def _warned_already(subject: _Subject, ids: Iterable[int]) -> set[int]:
     return set(ZoneWarning.objects.filter(person_id__in=list(ids), **subject_filter).values_list("person_id", flat=True))
 
 
-def _warn_one_by_one(subject: _Subject, ids: Iterable[int], *, reason: str, now: datetime) -> int:
-    """Re-assess and warn travellers, each with their own facts."""
+def _warn_one_by_one(subject: _Subject, ids: Iterable[int], *, reason: str, now: datetime) -> tuple[int, int]:
+    """Re-assess and warn travellers, each with their own facts; returns how many were warned
+    and how many had nobody to notify (re-assessed all the same)."""
     # The travellers were listed when the run started: whoever stopped processing since is
     # left out here, as the residents' batches leave them out through residents_q (a
     # re-assessment would bring back the status row the stop deleted).
     people = Person.objects.filter(selectors.warnable_q(), pk__in=list(ids)).select_related("status").order_by("pk")
     warnings = [_warn(subject, person, reason=reason, traveller=True, now=now) for person in people]
     ZoneWarning.objects.bulk_create(warnings)
-    return len(warnings)
+    if not warnings:
+        return 0, 0
+    found = Person.objects.filter(pk__in=[w.person_id for w in warnings])
+    reached = {row["cared"] for row in cared_for_ids(found)}
+    return len(reached), len(warnings) - len(reached)
 
 
 def _warn_residents_batch(subject: _Subject, q: Q, *, last: int, count: int, now: datetime) -> None:
@@ -292,16 +309,21 @@ def _warn_residents_batch(subject: _Subject, q: Q, *, last: int, count: int, now
     # (bench/RESULTS.md: one by one the job reached ~190 people/s, with ORM batches ~2,700/s).
     candidates = [i for i in run.traveller_ids if run.cursor < i <= last]
     travelling = selectors.residents_among_ids(q, candidates)
-    warned = _warn_one_by_one(subject, travelling - _warned_already(subject, travelling), reason=WarningReason.RESIDENT, now=now)
+    warned, unreachable = _warn_one_by_one(
+        subject, travelling - _warned_already(subject, travelling), reason=WarningReason.RESIDENT, now=now
+    )
     residents = Person.objects.filter(q, pk__gt=run.cursor, pk__lte=last).exclude(pk__in=sorted(travelling))
-    warned += _warn_residents(subject, residents, reason=WarningReason.RESIDENT, now=now)
+    told, untold = _warn_residents(subject, residents, reason=WarningReason.RESIDENT, now=now)
     run.processed += count
-    run.warned += warned
+    run.warned += warned + told
+    run.unreachable += unreachable + untold
 
 
 def _warn_travellers_batch(subject: _Subject, ids: list[int], now: datetime) -> None:
     run = subject.run
     done = _warned_already(subject, ids)
-    run.warned += _warn_one_by_one(subject, [i for i in ids if i not in done], reason=WarningReason.TRAVELLER, now=now)
+    warned, unreachable = _warn_one_by_one(subject, [i for i in ids if i not in done], reason=WarningReason.TRAVELLER, now=now)
+    run.warned += warned
+    run.unreachable += unreachable
     # A traveller already warned as a resident was counted with the residents.
     run.processed += len(ids) - len(done)
