@@ -38,6 +38,23 @@ SMS_INBOUND_KEEP_DAYS = env_int("SMS_INBOUND_KEEP_DAYS", 30)
 # Where people reach the site: links in SMS messages (e.g. contact-tracing invitations).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+
+def health_hotlines_check(numbers: list[str]) -> list[str]:
+    """The health hotlines as given, or ImproperlyConfigured: at least one, each 3–15 digits."""
+    if not numbers:
+        raise ImproperlyConfigured("HEALTH_HOTLINES must list at least one number")
+    for number in numbers:
+        if not (number.isascii() and number.isdigit() and 3 <= len(number) <= 15):
+            raise ImproperlyConfigured(
+                f"HEALTH_HOTLINES: {number!r} must be national digits as dialled (3 to 15 digits, e.g. 19009095)"
+            )
+    return numbers
+
+
+# The health hotlines every page, SMS and advice gives (khaibao/core/hotlines.py), the main one
+# first: the only place the numbers are written.
+HEALTH_HOTLINES = health_hotlines_check(env_list("HEALTH_HOTLINES", ["19009095", "19003228"]))
+
 # --- Tasks ----------------------------------------------------------------------------------
 TASKS = {
     "default": {

@@ -119,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "khaibao.notifications.context_processors.notifications",
+                "khaibao.core.context_processors.hotlines",
             ],
         },
     },

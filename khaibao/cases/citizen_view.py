@@ -12,10 +12,12 @@ from django.utils.translation import gettext_lazy
 
 from khaibao.cases.models import ActionKind, CaseStatus, FollowUpAction, FollowUpCase, TestResult
 from khaibao.core import rowsql
+from khaibao.core.hotlines import hotline_params
 from khaibao.monitoring.sources import StatusReadSource
 from khaibao.people.models import Person
 
-# Lazy: these are built at import, but must be translated into each reader's language.
+# Lazy: these are built at import, but must be translated into each reader's language. Each is
+# formatted with hotline_params() (followup_advice): the hotline is a setting.
 _ADVICE = {
     ActionKind.CALLED_REACHED: gettext_lazy("A health official spoke with you. Follow the advice you were given and keep sending your daily update."),
     ActionKind.CALLED_NOT_REACHED: gettext_lazy("A health official tried to call you. Please call your ward health station back."),
@@ -31,13 +33,13 @@ _ADVICE = {
         "A health official has closed your follow-up: you no longer need to be monitored. Keep following the 5K message."
     ),
     ActionKind.LOST_TO_FOLLOWUP: gettext_lazy(
-        "We could not reach you. Please contact your ward health station or call the hotline 1900 9095."
+        "We could not reach you. Please contact your ward health station or call the hotline %(hotline)s."
     ),
 }
 _TEST_ADVICE = {
     TestResult.POSITIVE: gettext_lazy(
         "Your test was positive: you are a confirmed case (F0). Stay isolated and wear a mask; the health "
-        "station will arrange hospital isolation and treatment. Call 1900 9095 if you have trouble breathing."
+        "station will arrange hospital isolation and treatment. Call %(hotline)s if you have trouble breathing."
     ),
     TestResult.NEGATIVE: gettext_lazy(
         "Your test was negative. Keep monitoring your health and send your daily update until your monitoring period ends."
@@ -57,8 +59,10 @@ def result_label(test_result: str) -> str | None:
 
 def followup_advice(kind: str, test_result: str = "") -> str:
     if kind == ActionKind.TEST_RESULT:
-        return str(_TEST_ADVICE.get(test_result, ""))  # type: ignore[call-overload]
-    return str(_ADVICE.get(kind, ""))  # type: ignore[call-overload]
+        advice = str(_TEST_ADVICE.get(test_result, ""))  # type: ignore[call-overload]
+    else:
+        advice = str(_ADVICE.get(kind, ""))  # type: ignore[call-overload]
+    return advice % hotline_params() if advice else advice
 
 
 def _latest_sql(vendor: str) -> LiteralString:

@@ -8,7 +8,8 @@ id that is also in the log line.
 
 Django calls these only with DEBUG off (with DEBUG on it shows its debug pages). The pages are
 rendered without the request — no context processor, so no database and no session — because
-they must render while the database is down; if even that fails, a plain-text answer goes out.
+they must render while the database is down (the hotlines, read from settings, are passed in);
+if even that fails, a plain-text answer goes out.
 The one place that answers failures for every face; it knows no face, only the path.
 """
 
@@ -24,6 +25,7 @@ from django.template import loader
 from django.utils.translation import gettext as _
 
 from khaibao.core.failures import is_transient, log_failure, new_error_id
+from khaibao.core.hotlines import hotline_links
 from khaibao.core.http import error_response
 
 logger = logging.getLogger(__name__)
@@ -36,7 +38,8 @@ def _is_api(request: HttpRequest) -> bool:
 def _page(
     request: HttpRequest, status: int, context: dict[str, Any] | None = None, *, template: int | None = None
 ) -> HttpResponse:
-    context = {"staff": request.path.startswith("/staff/"), **(context or {})}
+    # No context processor runs here: the hotlines the footer shows (settings only) are passed in.
+    context = {"staff": request.path.startswith("/staff/"), "hotlines": hotline_links(), **(context or {})}
     body: str
     try:
         body = loader.render_to_string(f"{template or status}.html", context)

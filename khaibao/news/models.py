@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from khaibao.core.hotlines import format_hotline
+
 TITLE_MAX = 200
 BODY_MAX = 20_000
 
@@ -80,8 +82,6 @@ class Announcement(models.Model):
 
     @property
     def phone_display(self) -> str:
-        from khaibao.news.text import format_hotline
-
         return format_hotline(self.phone) if self.phone else ""
 
     def state(self, now: object = None) -> str:

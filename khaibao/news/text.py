@@ -1,4 +1,4 @@
-"""Markdown → safe HTML, and hotline numbers.
+"""Markdown → safe HTML, and officials' hotline numbers checked (core.hotlines formats them).
 
 Officials' Markdown may hold raw HTML (Markdown passes it through), so the rendered HTML is
 always cleaned by nh3 with a small allow-list. No images: a remote image would tell a third
@@ -89,13 +89,3 @@ def _needs_trunk_zero(number: phonenumbers.PhoneNumber) -> bool:
         phonenumbers.PhoneNumberType.SHARED_COST,
     )
 
-
-def format_hotline(digits: str) -> str:
-    """Grouped for reading aloud: "1900 9095", "024 3825 3531", "115"."""
-    try:
-        number = phonenumbers.parse(digits, "VN")
-    except phonenumbers.NumberParseException:
-        return digits
-    if phonenumbers.is_valid_number(number):
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return digits

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from khaibao.accounts.models import Account
 from khaibao.core.errors import ServiceError
+from khaibao.core.hotlines import hotline_params
 from khaibao.notifications.models import (
     Channel,
     ChannelPreference,
@@ -370,9 +371,10 @@ def contact_invitation_notify(*, person: Person, contact_id: int) -> list[Notifi
         body=format_lazy(
             gettext_lazy(
                 "The health service asks {name} to make a health declaration today: {name} may have been "
-                "in contact with a COVID-19 case. Open the status page to see what to do. Hotline 1900 9095."
+                "in contact with a COVID-19 case. Open the status page to see what to do. Hotline {hotline}."
             ),
             name=parts[-1] if parts else "",
+            **hotline_params(),
         ),
         link=reverse("web:person_status", args=[person.pk]),
         dedupe_key=f"contact-invitation:{contact_id}",

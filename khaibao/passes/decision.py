@@ -23,6 +23,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from khaibao.core.hotlines import hotline
+
 if TYPE_CHECKING:
     from khaibao.passes.services import PassCheck
 
@@ -35,7 +37,6 @@ DECISIONS = (ADMIT, ADMIT_WITH_ADVICE, REFER, ASK_TO_DECLARE, REFUSE)
 _BY_COLOUR = {"green": ADMIT, "yellow": ADMIT_WITH_ADVICE, "red": REFER, "grey": ASK_TO_DECLARE}
 # Whether the person may pass the gate: what a checkpoint app colours its screen by.
 ADMITS = frozenset({ADMIT, ADMIT_WITH_ADVICE})
-HOTLINE = "1900 9095"
 # The registration command a person without a smartphone sends (docs/sms.md).
 SMS_DECLARE = "KB <CCCD> <NĂM SINH> <MÃ PHƯỜNG> <HỌ TÊN>"
 LANGUAGES = ("vi", "en")
@@ -79,7 +80,7 @@ def _texts(code: str) -> tuple[str, str]:
             _(
                 "Do not let the person in. Direct them to their ward health station, or to call the hotline"
                 " %(hotline)s (24/7, free)."
-            ) % {"hotline": HOTLINE},
+            ) % {"hotline": hotline()},
         )
     if code == ASK_TO_DECLARE:
         return (

@@ -22,6 +22,7 @@ from khaibao.cases.services import case_assign
 from khaibao.core import crypto
 from khaibao.core.errors import RateLimited, ServiceError
 from khaibao.core.hooks import hooks_call
+from khaibao.core.hotlines import hotline_params
 from khaibao.monitoring.assessment import person_contact_flag
 from khaibao.people.access import visible_people
 from khaibao.people.models import Person
@@ -153,7 +154,7 @@ def _rate_check(keys: list[tuple[str, int]]) -> None:
     _hits, counts = ratelimit.hits_and_counts(peek=[key for key, _limit in keys], window_seconds=RATE_WINDOW_SECONDS)
     if any(count >= limit for count, (_key, limit) in zip(counts, keys, strict=True)):
         raise RateLimited(
-            _("Too many reports in a short time. Try again in an hour, or call the hotline 1900 9095."),
+            _("Too many reports in a short time. Try again in an hour, or call the hotline %(hotline)s.") % hotline_params(),
             retry_after=RATE_WINDOW_SECONDS,
         )
 

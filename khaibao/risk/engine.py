@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from django.utils.translation import gettext
 
+from khaibao.core.hotlines import hotline_params
 from khaibao.risk import texts
 from khaibao.risk.rules import (
     LEVEL_RANK,
@@ -221,9 +222,16 @@ def reason_text(rule_id: str, *, rules: RuleSet | None = None) -> str:
 
 
 def recommendation_text(code: str) -> str:
-    """The plain-words advice for a recommendation code in the active language."""
+    """The plain-words advice for a recommendation code in the active language.
+
+    A recommendation with a placeholder (`%(hotline)s`, `%(hotlines)s`: a setting) is formatted
+    with the hotlines — it may then hold no other literal "%" (write "%%").
+    """
     msgid = texts.RECOMMENDATIONS.get(code)
-    return gettext(msgid) if msgid is not None else code
+    if msgid is None:
+        return code
+    text = gettext(msgid)
+    return text % hotline_params() if "%(" in text else text
 
 
 _CURRENT = current_rules()

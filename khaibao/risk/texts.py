@@ -61,9 +61,11 @@ REASONS: dict[str, str] = {
     ),
 }
 
+# Formatted with core.hotlines.hotline_params() (engine.recommendation_text): the hotlines are a
+# setting, and a literal "%" must be written "%%".
 RECOMMENDATIONS: dict[str, str] = {
     "call_hotline": gettext_noop(
-        "Call the health hotline 1900 9095 or 1900 3228 (free, day and night) and say how you feel."
+        "Call the health hotline %(hotlines)s (free, day and night) and say how you feel."
     ),
     "seek_care": gettext_noop(
         "Go to the nearest health facility now, wearing a mask. Call the hotline on the way if you can."

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from khaibao.accounts.models import Account
 from khaibao.accounts.sms import sms_text
 from khaibao.core.errors import ServiceError
+from khaibao.core.hotlines import hotline_params
 from khaibao.monitoring.explain import level_display
 from khaibao.monitoring.models import PersonStatus
 from khaibao.monitoring.selectors import person_status, status_updated_on
@@ -51,8 +52,8 @@ def help_text() -> str:
     return _(
         "Khai Bao help. Register: %(syntax)s. Well today: OK. Unwell: your symptoms, e.g. SOT HO KHOTHO. "
         "Your level: TT. At a venue: CHECKIN <code>. To be declared: ask a relative with a smartphone, a "
-        "volunteer of your organisation or the ward health station. Hotline 1900 9095."
-    ) % {"syntax": REGISTER_SYNTAX}
+        "volunteer of your organisation or the ward health station. Hotline %(hotline)s."
+    ) % {"syntax": REGISTER_SYNTAX, **hotline_params()}
 
 
 def status_text(person: Person) -> str:

@@ -23,6 +23,7 @@ from khaibao.accounts.sms import send_sms
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
 from khaibao.core.hooks import hooks_call
+from khaibao.core.hotlines import hotline_params
 from khaibao.monitoring.assessment import person_contact_flag
 from khaibao.monitoring.models import PersonStatus
 from khaibao.people import validators as v
@@ -219,8 +220,8 @@ def invitation_text() -> str:
             "Khai Bao: the health service asks you to make a health declaration today: you may have "
             "been in contact with a COVID-19 case. Sign in with this phone number at %(url)s . When you "
             "add yourself, enter your ID number (CCCD) so your declarations reach the health service's "
-            "record. Hotline 1900 9095."
-        ) % {"url": url}
+            "record. Hotline %(hotline)s."
+        ) % {"url": url, **hotline_params()}
 
 
 def contact_register(
