@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -76,7 +77,7 @@ def search(request: SignedInRequest) -> HttpResponse:
                 else:
                     messages.warning(
                         request, _("Access opened until %(time)s. It is recorded and will be reviewed.")
-                        % {"time": grant.expires_at.strftime("%H:%M %d/%m/%Y")},
+                        % {"time": timezone.localtime(grant.expires_at).strftime("%H:%M %d/%m/%Y")},
                     )
                 return redirect(case_url(person))
         form = SearchForm(request.POST)

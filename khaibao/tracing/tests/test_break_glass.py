@@ -208,8 +208,12 @@ def test_it_searches_by_exact_number_and_opens_with_a_reason_in_the_console(worl
     )
     assert resp.status_code == 302
     assert str(world.lan_self.id) in resp["Location"]
-    assert BreakGlassGrant.objects.filter(official=world.province_hcm, person=world.lan_self).exists()
-    assert client.get(resp["Location"]).status_code == 200
+    grant = BreakGlassGrant.objects.get(official=world.province_hcm, person=world.lan_self)
+    opened = client.get(resp["Location"])
+    assert opened.status_code == 200
+    # The end of the access in Vietnam's time, as the review page shows it (not UTC).
+    local_end = timezone.localtime(grant.expires_at).strftime("%H:%M %d/%m/%Y")
+    assert local_end in opened.content.decode()
 
 
 def test_a_console_search_that_finds_no_one_names_the_number_by_its_blind_index_only(world):
