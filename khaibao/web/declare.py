@@ -20,6 +20,7 @@ from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.core.overload import rush_requested
+from khaibao.declarations.models import DeclaredAs
 from khaibao.declarations.questionnaires import (
     LEGAL_WARNING,
     current_questionnaire,
@@ -125,4 +126,6 @@ def daily_update(request: SignedInRequest, person_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The update for %(name)s was recorded.") % {"name": person.full_name})
             return redirect("web:person_status", person_id=person.pk)
-    return render(request, "web/declare/update.html", {"person": person, "form": form}, status=400 if form.errors else 200)
+    # The one-tap button speaks for the person: "I am well" only on one's own page.
+    context = {"person": person, "form": form, "is_self": declaring.declared_as == DeclaredAs.SELF}
+    return render(request, "web/declare/update.html", context, status=400 if form.errors else 200)

@@ -9,6 +9,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from django import forms
+from django.forms import BoundField
+from django.forms.widgets import Widget
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -39,6 +41,19 @@ def _summary_line(subject: str | None, label_text: str, message: str) -> str:
     return f"{label_text} {message}" if label_text[-1] in ".?!:;…" else f"{label_text}: {message}"
 
 
+class GroupBoundField(BoundField):
+    """A field of these forms. A radio or checkbox group (`use_fieldset`) also names its error on
+    each of its inputs (`aria-describedby="<auto_id>_error"`, beside Django's `aria-invalid`):
+    Django would leave that to a fieldset it draws itself, and these pages draw their own
+    (web/declare/_radio.html, the symptom and condition groups)."""
+
+    def build_widget_attrs(self, attrs: dict[str, Any], widget: Widget | None = None) -> dict[str, Any]:
+        attrs = super().build_widget_attrs(attrs, widget)
+        if self.use_fieldset and self.errors and self.auto_id and not attrs.get("aria-describedby"):
+            attrs["aria-describedby"] = f"{self.auto_id}_error"
+        return attrs
+
+
 def _date_field(label_text: Any) -> forms.DateField:
     return forms.DateField(
         label=label_text,
@@ -52,7 +67,12 @@ class AnswersForm(forms.Form):
 
     `field_for(key)` maps a service error key ("travel.1.to", "symptoms.0.onset") back to the
     input it is about, using the order in which the answers were handed to the service.
+
+    A date given beside an unticked symptom or exposure is refused at the date (`clean`), never
+    dropped: the person would otherwise be assessed without it.
     """
+
+    bound_field_class = GroupBoundField
 
     def __init__(self, *args: Any, questionnaire: Questionnaire, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -63,6 +83,8 @@ class AnswersForm(forms.Form):
         # Field name → what its label is about, for the inputs whose label alone ("Since", "When")
         # does not say (a symptom's date, a travel row's province).
         self._subjects: dict[str, str] = {}
+        # (tick box, its date, what it is): a row whose date counts only with its tick.
+        self._dated_ticks: list[tuple[str, str, str]] = []
 
     # -- building ---------------------------------------------------------------------------
     def add_travel_rows(self, count: int) -> None:
@@ -87,10 +109,19 @@ class AnswersForm(forms.Form):
             self.fields[f"symptom_{code}"] = forms.BooleanField(label=label(SYMPTOM_LABELS, code), required=False)
             self.fields[f"symptom_{code}_onset"] = _date_field(_("Since"))
             self._subjects[f"symptom_{code}_onset"] = str(label(SYMPTOM_LABELS, code))
+            self._dated_ticks.append((f"symptom_{code}", f"symptom_{code}_onset", str(label(SYMPTOM_LABELS, code))))
 
     def add_commitment(self) -> None:
         self.fields["commitment"] = forms.BooleanField(label=COMMITMENT_TEXT, required=False)
         self.fields["consent"] = forms.BooleanField(label=self.questionnaire.consent_text, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for tick, when, subject in self._dated_ticks:
+            if cleaned.get(when) and not cleaned.get(tick):
+                message = _("You gave a date for %(name)s but did not tick it. Tick it, or clear the date.")
+                self.add_error(when, message % {"name": subject})
+        return cleaned
 
     # -- for templates ----------------------------------------------------------------------
     def error_summary(self) -> list[dict[str, str]]:
@@ -182,6 +213,7 @@ class DeclarationForm(AnswersForm):
             self.fields[f"exposure_{code}"] = forms.BooleanField(label=label(EXPOSURE_LABELS, code), required=False)
             self.fields[f"exposure_{code}_date"] = _date_field(_("When"))
             self._subjects[f"exposure_{code}_date"] = str(label(EXPOSURE_LABELS, code))
+            self._dated_ticks.append((f"exposure_{code}", f"exposure_{code}_date", str(label(EXPOSURE_LABELS, code))))
         self.fields["conditions"] = forms.MultipleChoiceField(
             label=_("Underlying conditions"),
             choices=[(c, label(CONDITION_LABELS, c)) for c in q.conditions],
@@ -286,6 +318,7 @@ class RiskDeclarationForm(AnswersForm):
 
 
 class DailyUpdateForm(forms.Form):
+    bound_field_class = GroupBoundField
     day = forms.TypedChoiceField(label=gettext_lazy("Day"), widget=forms.RadioSelect, coerce=date.fromisoformat)
     symptoms = forms.MultipleChoiceField(label=gettext_lazy("Symptoms today"), widget=forms.CheckboxSelectMultiple, required=False)
     temperature = forms.DecimalField(
@@ -298,9 +331,11 @@ class DailyUpdateForm(forms.Form):
 
     def __init__(self, *args: Any, today: date, questionnaire: Questionnaire, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        yesterday = today - timedelta(days=1)
+        # Both with their date: just after midnight "yesterday" alone leaves the day in doubt.
         self.fields["day"].choices = [  # type: ignore[attr-defined]
             (today.isoformat(), _("Today, %(date)s") % {"date": today.strftime("%d/%m/%Y")}),
-            ((today - timedelta(days=1)).isoformat(), _("Yesterday")),
+            (yesterday.isoformat(), _("Yesterday, %(date)s") % {"date": yesterday.strftime("%d/%m/%Y")}),
         ]
         self.fields["symptoms"].choices = [(c, label(SYMPTOM_LABELS, c)) for c in questionnaire.symptoms]  # type: ignore[attr-defined]
 

@@ -12,6 +12,7 @@ from khaibao.accounts.http import SignedInRequest
 from khaibao.cases.citizen_view import followup_for_citizen
 from khaibao.core.keyset import keyset_query
 from khaibao.core.params import positive_id
+from khaibao.declarations.models import DeclaredAs
 from khaibao.declarations.selectors import declarations_history
 from khaibao.monitoring.explain import (
     explain_reasons,
@@ -22,7 +23,7 @@ from khaibao.monitoring.explain import (
 from khaibao.monitoring.pending import pending_poll_seconds, person_pending_since
 from khaibao.monitoring.selectors import declarations_assessed, monitoring_progress, person_status
 from khaibao.passes.services import pass_issue_with_code
-from khaibao.people.access import access_person_for_declarer
+from khaibao.people.access import access_declaring
 from khaibao.venues.selectors import exposures_of
 
 # Declarations shown a page at a time, newest first; "Older declarations" leads to the rest.
@@ -32,7 +33,8 @@ HISTORY_ON_PAGE = 20
 @login_required
 @require_GET
 def status_page(request: SignedInRequest, person_id: int) -> HttpResponse:
-    person = access_person_for_declarer(request.user, person_id)
+    declaring = access_declaring(request.user, person_id)
+    person = declaring.person
     status = person_status(person)
     level = status_level_display(status)
     # A page is the declarations before the `before` version (none: the newest); one row more
@@ -47,6 +49,8 @@ def status_page(request: SignedInRequest, person_id: int) -> HttpResponse:
         "web/status/status.html",
         {
             "person": person,
+            # The one-tap button speaks for the person: "I am well" only on one's own page.
+            "is_self": declaring.declared_as == DeclaredAs.SELF,
             "status": status,
             "level": level,
             "reasons": explain_reasons(status.reasons) if status and level["level"] else [],
