@@ -308,12 +308,18 @@ def zones_list(request: HttpRequest, province: int | None = None) -> HttpRespons
 @router.get("/check", auth=None, response={200: dict[str, Any], 400: ErrorOut})
 def zones_check(request: HttpRequest, query: Query[CheckQuery]) -> HttpResponse:
     """Zones and places at a point (`lat`, `lon`: inside, or "near" within 1 km) or for a
-    ward (`ward_code`: zones naming the ward or covering its province, and place notices)."""
+    ward (`ward_code`: zones naming the ward or covering its province, and place notices).
+
+    `ward_zones_unchecked` (boolean): true when zones or places defined only by wards (or a whole
+    province) are in force that a point cannot be tested against — we know no ward boundaries.
+    No feature then does not mean no epidemic area: ask again with the `ward_code`. Always false
+    for a ward."""
     if query.ward_code is not None:
         ward = selectors.ward_get(query.ward_code)
         if ward is None:
             raise ServiceError(_("Unknown ward."), fields={"ward_code": _("Unknown ward code.")})
         matches = selectors.zones_at_ward(ward)
+        unchecked = False
         asked: dict[str, Any] = {
             "ward": {"code": ward.code, "name": ward.name, "province": {"code": ward.province_id, "name": ward.province.name}}
         }
@@ -327,12 +333,14 @@ def zones_check(request: HttpRequest, query: Query[CheckQuery]) -> HttpResponse:
             fields = check_lat_lon(query.lat, query.lon)  # type: ignore[arg-type]
         if fields:
             raise ServiceError(_("Some fields need correcting."), fields=fields)
-        matches = selectors.zones_at_point(query.lat, query.lon)  # type: ignore[arg-type]
+        answer = selectors.point_check(query.lat, query.lon)  # type: ignore[arg-type]
+        matches, unchecked = answer.matches, answer.ward_zones_unchecked
         asked = {"point": {"lat": query.lat, "lon": query.lon}}
     features = [present.feature(m.entry, match=m.how, distance_m=m.distance_m) for m in matches]
     body = {
         **asked,
         "in_epidemic_area": any(m.how != "near" and selectors.counts_as_epidemic(m.entry) for m in matches),
+        "ward_zones_unchecked": unchecked,
         "type": "FeatureCollection",
         "features": features,
     }

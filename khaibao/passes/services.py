@@ -179,8 +179,12 @@ def _new_code() -> str:
     return "".join(CODE_ALPHABET[byte & 31] for byte in secrets.token_bytes(CODE_LENGTH))
 
 
-# A code is handed out again while it has this long left; past it a new one is made.
-CODE_MIN_LEFT = timedelta(hours=1)
+# A code is handed out again only while it outlives any pass signed now (which lives at most
+# PASS_LIFETIME): the card's "valid until", the QR's expiry, then holds for the code beside it too,
+# on paper as on screen. So a code lives two pass lifetimes and is replaced once a day, when it has
+# a pass lifetime left — one rule in the status read's own statement, no read of the code's expiry.
+CODE_MIN_LEFT = PASS_LIFETIME
+CODE_LIFETIME = 2 * PASS_LIFETIME
 
 
 def _current_code_sql(vendor: str) -> LiteralString:
@@ -213,13 +217,13 @@ def _made_code_params(now: datetime) -> list[object]:
     connection = transaction.get_connection(router.db_for_write(PassCode))
     return [
         *_current_code_params(now), _new_code(),
-        rowsql.param(PassCode, "created_at", now), rowsql.param(PassCode, "expires_at", now + PASS_LIFETIME),
+        rowsql.param(PassCode, "created_at", now), rowsql.param(PassCode, "expires_at", now + CODE_LIFETIME),
         not connection.in_atomic_block,
     ]
 
 
 # The status read (monitoring.selectors.person_status_read) reads the current code in its own
-# statement (settings.STATUS_READ_SOURCES): a code with an hour or more left, or None. The holder's
+# statement (settings.STATUS_READ_SOURCES): a code that outlives a pass signed now, or None. The holder's
 # own read makes it there when there is none (PostgreSQL; elsewhere `pass_code_get` makes it after):
 # the day's first read was two statements, the read and the code's INSERT.
 STATUS_PASS_CODE = StatusReadSource(
@@ -229,7 +233,8 @@ STATUS_PASS_CODE = StatusReadSource(
 
 
 def pass_code_get(*, person: Person, now: datetime, read: Mapping[str, Any] | None = None) -> str:
-    """The person's current short code, creating one when none has an hour or more left.
+    """The person's current short code, creating one when none outlives a pass signed now
+    (CODE_MIN_LEFT), so that the pass's expiry holds for the code as well.
     `read`: a status read's sources (`person_status_read`), which may hold the current code already
     (or the one the holder's read made: `STATUS_PASS_CODE`; None when its random code was taken)."""
     if read is not None and STATUS_PASS_CODE.name in read:
@@ -250,7 +255,7 @@ def pass_code_get(*, person: Person, now: datetime, read: Mapping[str, Any] | No
     connection = transaction.get_connection(router.db_for_write(PassCode))
     for _attempt in range(5):
         code = _new_code()
-        row = PassCode(code=code, person=person, created_at=now, expires_at=now + PASS_LIFETIME)
+        row = PassCode(code=code, person=person, created_at=now, expires_at=now + CODE_LIFETIME)
         try:
             if connection.in_atomic_block:
                 with transaction.atomic(using=connection.alias):
@@ -267,6 +272,7 @@ def pass_issue_with_code(
     *, person: Person, now: datetime | None = None, read: Mapping[str, Any] | None = None
 ) -> IssuedPass:
     """`pass_issue` plus the short code to type; stores the code (once a day per person).
+    The code works at least until the pass's `expires_at` (CODE_MIN_LEFT): one date for both.
     `read`: a status read's sources, which may hold the current code (`pass_code_get`)."""
     now = now or timezone.now()
     issued = pass_issue(person=person, now=now)

@@ -18,6 +18,7 @@ from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip, mark_rate_limited
 from khaibao.monitoring.explain import status_level_display
 from khaibao.monitoring.selectors import today_states
+from khaibao.orgs.selectors import my_memberships
 from khaibao.people.access import household_people, is_active_volunteer
 from khaibao.people.models import Person
 from khaibao.signin.services import citizen_sign_in_with_code
@@ -57,11 +58,13 @@ def _home_zones(people: list[Person]) -> dict[int, dict[str, Any]]:
 
 def home(request: HttpRequest) -> HttpResponse:
     people: list[Person] = []
-    volunteer = False
+    volunteer = memberships = False
     if request.user.is_authenticated and request.user.is_citizen:
         # The status rows come with the people (one query): the level of each, below.
         people = list(household_people(request.user).select_related("home_ward__province", "status"))
         volunteer = is_active_volunteer(request.user)
+        # "Your organisations" is linked once the account is on any roster, answered or not.
+        memberships = my_memberships(request.user).exists()
     # Each person with what is left to do today: declare, or send today's update; their level
     # as their status page words and colours it, and the zone their home ward is in, if any.
     states = today_states(people, timezone.localdate())
@@ -76,7 +79,8 @@ def home(request: HttpRequest) -> HttpResponse:
         }
         for p in people
     ]
-    return render(request, "web/home.html", {"people": rows, "volunteer": volunteer, **home_news(request)})
+    context = {"people": rows, "volunteer": volunteer, "memberships": memberships, **home_news(request)}
+    return render(request, "web/home.html", context)
 
 
 @require_http_methods(["GET", "POST"])

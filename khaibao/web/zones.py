@@ -68,10 +68,13 @@ def zones_check(request: HttpRequest) -> HttpResponse:
         else:
             errors = check_lat_lon(lat, lon)
         if not errors:
-            matches = selectors.zones_at_point(lat, lon)  # type: ignore[arg-type]
+            # A point names no province (we know no boundaries): ward-only zones anywhere
+            # leave the answer open, and the page asks for the ward instead of an all-clear.
+            answer = selectors.point_check(lat, lon)  # type: ignore[arg-type]
             results.append({
                 "title": _("Where you are now"),
-                "matches": [_card(m.entry, how=m.how, distance_m=m.distance_m) for m in matches],
+                "matches": [_card(m.entry, how=m.how, distance_m=m.distance_m) for m in answer.matches],
+                "ward_zones_unchecked": answer.ward_zones_unchecked,
             })
     wards: list[Ward] = []
     if ward_code is not None:

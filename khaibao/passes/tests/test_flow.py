@@ -68,7 +68,10 @@ def test_it_refuses_an_unknown_or_expired_short_code(world: Any, api: Any) -> No
     assert (body["valid"], body["reason"], body["colour"], body["initials"]) == (False, "unknown_code", None, None)
     _declare(api, world.lan, world.lan_child)
     code = _pass(api, world.lan, world.lan_child)["code"]
-    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+    # A code lives two pass lifetimes (services.CODE_LIFETIME), so that it outlives every pass shown with it.
+    with time_machine.travel(timezone.now() + timedelta(hours=47)):
+        assert checkpoint.post("/passes/verify", {"token": code}).json()["valid"] is True
+    with time_machine.travel(timezone.now() + timedelta(hours=49)):
         assert checkpoint.post("/passes/verify", {"token": code}).json()["reason"] == "unknown_code"
 
 
@@ -96,15 +99,16 @@ def test_it_limits_typed_codes_per_verifier(world: Any, api: Any, settings: Any)
         services.CODE_CHECKS_PER_HOUR = limit
 
 
-def test_it_gives_a_new_short_code_when_the_old_one_has_less_than_an_hour_left(world: Any, api: Any) -> None:
+def test_it_gives_a_new_short_code_once_the_old_one_would_not_outlive_a_new_pass(world: Any, api: Any) -> None:
+    # A code lives two pass lifetimes and is replaced once it has less than one left (services.CODE_MIN_LEFT).
     import time_machine
 
     _declare(api, world.lan, world.lan_child)
     code = _pass(api, world.lan, world.lan_child)["code"]
     start = timezone.now()
-    with time_machine.travel(start + timedelta(hours=22, minutes=30)):
-        assert _pass(api, world.lan, world.lan_child)["code"] == code
     with time_machine.travel(start + timedelta(hours=23, minutes=30)):
+        assert _pass(api, world.lan, world.lan_child)["code"] == code
+    with time_machine.travel(start + timedelta(hours=24, minutes=30)):
         renewed = _pass(api, world.lan, world.lan_child)["code"]
         assert renewed != code
         assert _pass(api, world.lan, world.lan_child)["code"] == renewed
