@@ -16,7 +16,7 @@ from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.core.params import date_in_range, date_range_message
-from khaibao.zones import present, selectors
+from khaibao.zones import lookup, present, selectors
 from khaibao.zones.geometry import check_lat_lon
 from khaibao.zones.inputs import UNSET, CircleInput, PlaceInput, Unset, ZoneInput, moment
 from khaibao.zones.models import PlaceVersion, ZoneVersion
@@ -293,7 +293,7 @@ def zones_list(request: HttpRequest, province: int | None = None) -> HttpRespons
     Circles are Points with `radius_m`; ward-only zones have no geometry (see `wards`).
     Send the `ETag` back as `If-None-Match` to get 304 while nothing changed.
     """
-    token, entries = selectors.zones_shown(province_code=province)
+    token, entries = lookup.zones_shown(province_code=province)
     tag = present.etag(token, entries, province)
     headers = {"ETag": tag, "Cache-Control": "public, max-age=60", "Vary": "Accept-Language, Cookie"}
     if tag in {t.strip() for t in request.headers.get("If-None-Match", "").split(",")}:
@@ -318,7 +318,7 @@ def zones_check(request: HttpRequest, query: Query[CheckQuery]) -> HttpResponse:
         ward = selectors.ward_get(query.ward_code)
         if ward is None:
             raise ServiceError(_("Unknown ward."), fields={"ward_code": _("Unknown ward code.")})
-        matches = selectors.zones_at_ward(ward)
+        matches = lookup.zones_at_ward(ward)
         unchecked = False
         asked: dict[str, Any] = {
             "ward": {"code": ward.code, "name": ward.name, "province": {"code": ward.province_id, "name": ward.province.name}}
@@ -333,13 +333,13 @@ def zones_check(request: HttpRequest, query: Query[CheckQuery]) -> HttpResponse:
             fields = check_lat_lon(query.lat, query.lon)  # type: ignore[arg-type]
         if fields:
             raise ServiceError(_("Some fields need correcting."), fields=fields)
-        answer = selectors.point_check(query.lat, query.lon)  # type: ignore[arg-type]
+        answer = lookup.point_check(query.lat, query.lon)  # type: ignore[arg-type]
         matches, unchecked = answer.matches, answer.ward_zones_unchecked
         asked = {"point": {"lat": query.lat, "lon": query.lon}}
     features = [present.feature(m.entry, match=m.how, distance_m=m.distance_m) for m in matches]
     body = {
         **asked,
-        "in_epidemic_area": any(m.how != "near" and selectors.counts_as_epidemic(m.entry) for m in matches),
+        "in_epidemic_area": any(m.how != "near" and lookup.counts_as_epidemic(m.entry) for m in matches),
         "ward_zones_unchecked": unchecked,
         "type": "FeatureCollection",
         "features": features,

@@ -116,7 +116,7 @@ def zone_counts(zone: ZoneFact, rules: RuleSet) -> bool:
 def level_counts(*, level: int, lockdown: bool, rules: RuleSet) -> bool:
     """The rule itself, for a zone's level and lockdown: at least the rule set's lowest epidemic
     level, or under lockdown where the rule set counts that. The engine (above), the public check
-    (zones.selectors.counts_as_epidemic) and who a zone warns (zones.zones.level_warns) ask this."""
+    (zones.lookup.counts_as_epidemic) and who a zone warns (zones.zones.level_warns) ask this."""
     return level >= rules.zone_min_level or (rules.zone_lockdown_counts and lockdown)
 
 

@@ -24,8 +24,8 @@ from khaibao.people.models import Person
 from khaibao.signin.services import citizen_sign_in_with_code
 from khaibao.web.forms import CodeForm, PhoneForm
 from khaibao.web.news import home_news
+from khaibao.zones import lookup as zone_lookup
 from khaibao.zones import present as zone_present
-from khaibao.zones import selectors as zone_selectors
 
 _SESSION_PHONE = "otp_phone"
 
@@ -49,7 +49,7 @@ def _home_zones(people: list[Person]) -> dict[int, dict[str, Any]]:
     state read once for the page, whatever the number of wards."""
     shown: dict[int, dict[str, Any]] = {}
     wards = {p.home_ward_id: p.home_ward for p in people}.values()
-    for code, matches in zone_selectors.zones_at_wards(wards).items():
+    for code, matches in zone_lookup.zones_at_wards(wards).items():
         zones = [m.entry for m in matches if m.entry.kind == "zone"]
         if zones:  # the zones app orders them highest level first
             shown[code] = {"entry": zones[0], "props": zone_present.properties(zones[0])}

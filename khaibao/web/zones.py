@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from khaibao.core.params import code_in_range
 from khaibao.places.models import Ward
-from khaibao.zones import present, selectors
+from khaibao.zones import lookup, present, selectors
 from khaibao.zones.geometry import check_lat_lon
 from khaibao.zones.index import NEAR_M, Entry
 
@@ -40,7 +40,7 @@ def _card(entry: Entry, **extra: Any) -> dict[str, Any]:
 def zones_list(request: HttpRequest) -> HttpResponse:
     """Zones in force and place notices, filterable by province, with a map when JS and tiles load."""
     province = _code(request.GET.get("province"))
-    _token, entries = selectors.zones_shown(province_code=province)
+    _token, entries = lookup.zones_shown(province_code=province)
     context = {
         "provinces": selectors.provinces_for_select(),
         "province": province,
@@ -70,7 +70,7 @@ def zones_check(request: HttpRequest) -> HttpResponse:
         if not errors:
             # A point names no province (we know no boundaries): ward-only zones anywhere
             # leave the answer open, and the page asks for the ward instead of an all-clear.
-            answer = selectors.point_check(lat, lon)  # type: ignore[arg-type]
+            answer = lookup.point_check(lat, lon)  # type: ignore[arg-type]
             results.append({
                 "title": _("Where you are now"),
                 "matches": [_card(m.entry, how=m.how, distance_m=m.distance_m) for m in answer.matches],
@@ -86,7 +86,7 @@ def zones_check(request: HttpRequest) -> HttpResponse:
             province = ward.province_id
     home_wards = selectors.household_home_wards(request.user)
     for ward in [*wards, *[w for w in home_wards if w not in wards]]:
-        matches = selectors.zones_at_ward(ward)
+        matches = lookup.zones_at_ward(ward)
         results.append({
             "title": f"{ward.name}, {ward.province.name}",
             "home": ward in home_wards,

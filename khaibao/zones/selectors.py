@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
@@ -20,8 +19,7 @@ from khaibao.people.access import cared_for_ids, processing_allowed_q, visible_p
 from khaibao.people.models import Person
 from khaibao.places.models import Province, Ward
 from khaibao.places.selectors import in_reading_order
-from khaibao.risk.engine import TravelFact, ZoneFact, current_rules, level_counts
-from khaibao.zones.index import Entry, ZoneIndex, zone_index
+from khaibao.risk.engine import TravelFact, ZoneFact
 from khaibao.zones.models import Place, PlaceVersion, Zone, ZoneVersion, ZoneWarningRun
 
 T = TypeVar("T", Zone, Place)
@@ -335,97 +333,6 @@ def warning_runs_unfinished(*, stale_before: datetime) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-
-
-# --- The public list and "am I in or near" (served from the in-process index) ---------------
-
-
-@dataclass(frozen=True)
-class Match:
-    entry: Entry
-    how: str  # "inside", "near" or "ward"
-    distance_m: int
-
-
-def zones_shown(*, province_code: int | None = None, now: datetime | None = None) -> tuple[str, list[Entry]]:
-    """(state token, zones in force and place notices still relevant), optionally one province."""
-    index = zone_index()
-    return index.token, index.shown(now or timezone.now(), province_code=province_code)
-
-
-def zones_at_point(lat: float, lon: float, *, now: datetime | None = None) -> list[Match]:
-    """Zones and places whose circle or polygon contains the point, or lies within NEAR_M of it.
-
-    The caller validated the coordinates (geometry.check_lat_lon). Ward-only zones cannot
-    answer a point: we know no ward boundaries — `point_check` says whether any are in force.
-    """
-    found = zone_index().at_point(lat, lon, now or timezone.now())
-    return [Match(entry=e, how="inside" if d == 0 else "near", distance_m=d) for e, d in found]
-
-
-@dataclass(frozen=True)
-class PointAnswer:
-    """The answer for a map point: the areas found there, and whether it is complete.
-
-    `ward_zones_unchecked` is true when zones or places defined only by wards (or by a whole
-    province) are in force that could contain the point: we know no ward boundaries, so the
-    point cannot be tested against them, and "no area found" must not read as an all-clear.
-    """
-
-    matches: list[Match]
-    ward_zones_unchecked: bool
-
-
-# Per index state: the entries with no circle or polygon (a point cannot be tested against them).
-_untestable: tuple[str, list[Entry]] = ("", [])
-
-
-def _entries_without_geometry(index: ZoneIndex) -> list[Entry]:
-    global _untestable
-    token, entries = _untestable
-    if token != index.token or not token:
-        entries = [e for e in index.entries if e.area.bounds is None]
-        _untestable = (index.token, entries)
-    return entries
-
-
-def point_check(
-    lat: float, lon: float, *, province_code: int | None = None, now: datetime | None = None
-) -> PointAnswer:
-    """`zones_at_point`, and whether ward-only zones or places are in force that the point may
-    lie in: in `province_code` when the caller knows the point's province, else anywhere (a
-    point alone names no province: we know no boundaries)."""
-    index, when = zone_index(), now or timezone.now()
-    found = index.at_point(lat, lon, when)
-    unchecked = any(
-        e.shown(when) and (province_code is None or e.province_code == province_code)
-        for e in _entries_without_geometry(index)
-    )
-    return PointAnswer(
-        matches=[Match(entry=e, how="inside" if d == 0 else "near", distance_m=d) for e, d in found],
-        ward_zones_unchecked=unchecked,
-    )
-
-
-def zones_at_ward(ward: Ward, *, now: datetime | None = None) -> list[Match]:
-    """Zones naming the ward or covering its whole province, and place notices in the ward."""
-    return zones_at_wards([ward], now=now)[ward.code]
-
-
-def zones_at_wards(wards: Iterable[Ward], *, now: datetime | None = None) -> dict[int, list[Match]]:
-    """`zones_at_ward` of each of `wards`, by ward code: the index's state is read once for all."""
-    index, when = zone_index(), now or timezone.now()
-    return {
-        ward.code: [Match(entry=e, how="ward", distance_m=0) for e in index.at_ward(ward.code, ward.province_id, when)]
-        for ward in wards
-    }
-
-
-def counts_as_epidemic(entry: Entry) -> bool:
-    """Whether an entry is an epidemic area for the active rule set (places always are)."""
-    if entry.kind != "zone" or entry.level is None:
-        return True
-    return level_counts(level=entry.level, lockdown=entry.lockdown, rules=current_rules())
 
 
 def household_home_wards(user: Any) -> list[Ward]:

@@ -8,7 +8,7 @@ from typing import Any
 from django.test import Client
 from django.utils import timezone
 
-from khaibao.zones import selectors
+from khaibao.zones import lookup
 from khaibao.zones.tests.helpers import HOAN_KIEM_LAKE, place_body, zone_body
 
 
@@ -21,27 +21,27 @@ BA_DINH = {"lat": 21.0358, "lon": 105.8342}  # inside Phường Ba Đình (ward 
 
 
 def test_the_selector_says_ward_only_zones_leave_a_point_unchecked(world: Any, api: Any) -> None:
-    assert selectors.point_check(BA_DINH["lat"], BA_DINH["lon"]).ward_zones_unchecked is False  # nothing in force
+    assert lookup.point_check(BA_DINH["lat"], BA_DINH["lon"]).ward_zones_unchecked is False  # nothing in force
     api.as_(world.province).post("/zones", zone_body(name="Khu dân cư Đội Cấn", ward_codes=[4]))
-    answer = selectors.point_check(BA_DINH["lat"], BA_DINH["lon"])
+    answer = lookup.point_check(BA_DINH["lat"], BA_DINH["lon"])
     assert answer.matches == []
     assert answer.ward_zones_unchecked is True
     # Knowing the point's province narrows it: nothing ward-only in Hồ Chí Minh City.
-    assert selectors.point_check(BA_DINH["lat"], BA_DINH["lon"], province_code=79).ward_zones_unchecked is False
-    assert selectors.point_check(BA_DINH["lat"], BA_DINH["lon"], province_code=1).ward_zones_unchecked is True
+    assert lookup.point_check(BA_DINH["lat"], BA_DINH["lon"], province_code=79).ward_zones_unchecked is False
+    assert lookup.point_check(BA_DINH["lat"], BA_DINH["lon"], province_code=1).ward_zones_unchecked is True
 
 
 def test_a_ward_only_place_notice_also_leaves_a_point_unchecked(world: Any, api: Any) -> None:
     resp = api.as_(world.province).post("/zones/places", place_body(lat=None, lon=None, **_today()))
     assert resp.status_code == 201, resp.content
-    assert selectors.point_check(BA_DINH["lat"], BA_DINH["lon"]).ward_zones_unchecked is True
+    assert lookup.point_check(BA_DINH["lat"], BA_DINH["lon"]).ward_zones_unchecked is True
 
 
 def test_circles_and_polygons_alone_are_fully_checked(world: Any, api: Any) -> None:
     api.as_(world.province).post("/zones", zone_body(ward_codes=[], circle={**HOAN_KIEM_LAKE, "radius_m": 500}))
     resp = api.as_(world.province).post("/zones/places", place_body(**_today()))  # a ward and a point: the point is tested
     assert resp.status_code == 201, resp.content
-    answer = selectors.point_check(BA_DINH["lat"], BA_DINH["lon"])
+    answer = lookup.point_check(BA_DINH["lat"], BA_DINH["lon"])
     assert answer.ward_zones_unchecked is False
 
 
