@@ -88,6 +88,9 @@ class ActionForm(forms.Form):
 
 
 class RevealForm(forms.Form):
+    # Prefixed: the case view shows several forms, and each element's id must be its own.
+    prefix = "reveal"
+
     reason = forms.CharField(
         label=gettext_lazy("Reason"), min_length=services.REVEAL_REASON_MIN, max_length=services.REVEAL_REASON_MAX,
         help_text=gettext_lazy("Why you need the full ID number and phone (kept in the audit trail)."),
@@ -96,6 +99,8 @@ class RevealForm(forms.Form):
 
 class HouseholdLimitForm(forms.Form):
     """Types only: the range and the reason's length are `people.limits`' (as for the API)."""
+
+    prefix = "limit"  # beside the reveal form's `reason` on the case view
 
     max_people = forms.IntegerField(
         label=gettext_lazy("New limit (people in the household)"), required=False,
@@ -218,28 +223,75 @@ def case(request: SignedInRequest, person_id: int) -> HttpResponse:
     return _render_case(request, person)
 
 
+def _asks_first(action: services.ActionIn) -> bool:
+    """Actions that end or raise a follow-up for good ask first (core.http.confirmed_post):
+    "cleared" lowers the level, ends monitoring and closes the case; a positive test makes the
+    person a confirmed case (F0, urgent). Neither is undone by the engine."""
+    return action.kind == ActionKind.CLEARED or (
+        action.kind == ActionKind.TEST_RESULT and action.test_result == TestResult.POSITIVE
+    )
+
+
+def _action_confirmation(
+    request: SignedInRequest, person: Person, action: services.ActionIn, *, carried: list[tuple[str, str]]
+) -> HttpResponse:
+    name = person.full_name
+    if action.kind == ActionKind.CLEARED:
+        question = _("End the follow-up of %(name)s?") % {"name": name}
+        consequences = [
+            _("Their level becomes low and their monitoring ends; the F0 and contact marks are cleared and the "
+              "case is closed, so they leave the triage queue. Their pass shows the low level at once."),
+            _("This cannot be undone: only a new declaration or a new action raises the level again."),
+        ]
+        button = _("Yes, end the follow-up")
+    else:
+        question = _("Record a positive test for %(name)s (test of %(date)s)?") % {
+            "name": name, "date": action.test_date.strftime("%d/%m/%Y") if action.test_date else "",
+        }
+        consequences = [
+            _("They become a confirmed case (F0) at the urgent level, monitored for a full period from the test date."),
+            _("The level is never lowered automatically: only “Cleared” lowers it again."),
+        ]
+        button = _("Yes, record the positive test")
+    return render(request, "confirm.html", {
+        "console": True,
+        "question": question,
+        "consequences": consequences,
+        "button": button,
+        "cancel_url": reverse("backoffice:case", args=[person.pk]) + "#follow-up",
+        "carried": carried,
+    })
+
+
 @official_required
 @require_POST
 def case_action(request: SignedInRequest, person_id: int) -> HttpResponse:
+    """Record a follow-up action. "Cleared" and a positive test answer first with the confirmation
+    page (what will happen); its POST (`confirmed=1`, the form's fields carried along) records."""
     ip = client_ip(request)
     person = case_person(request.user, person_id, purpose="case_action", ip=ip)
     form = ActionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            services.case_action_record(
-                actor=request.user, person=person,
-                data=services.ActionIn(
-                    kind=data["kind"], notes=data["notes"] or "",
-                    test_result=data["test_result"] or "", test_date=data["test_date"],
-                ),
-                ip=ip,
-            )
-        except ServiceError as exc:
-            form_add_service_error(form, exc)
+        action = services.ActionIn(
+            kind=data["kind"], notes=data["notes"] or "",
+            test_result=data["test_result"] or "", test_date=data["test_date"],
+        )
+        if _asks_first(action) and not confirmed_post(request):
+            errors = services.case_action_errors(action)
+            for name, message in errors.items():
+                form.add_error(name if name in form.fields else None, message)
+            if not errors:
+                carried = [(form.add_prefix(name), str(form.data.get(form.add_prefix(name), ""))) for name in form.fields]
+                return _action_confirmation(request, person, action, carried=carried)
         else:
-            messages.success(request, _("The action is recorded."))
-            return redirect("backoffice:case", person_id=person.pk)
+            try:
+                services.case_action_record(actor=request.user, person=person, data=action, ip=ip)
+            except ServiceError as exc:
+                form_add_service_error(form, exc)
+            else:
+                messages.success(request, _("The action is recorded."))
+                return redirect("backoffice:case", person_id=person.pk)
     return _render_case(request, person, action_form=form, status=400)
 
 

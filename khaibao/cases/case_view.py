@@ -20,8 +20,9 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from khaibao.cases.citizen_view import result_label
+from khaibao.cases.labels import case_outcome_label, result_label
 from khaibao.cases.models import CaseStatus, FollowUpAction, FollowUpCase
 from khaibao.cases.officials import official_out, require_official
 from khaibao.cases.services import lost_after_days
@@ -47,7 +48,16 @@ CASE_HISTORY_MAX = 200
 HISTORY_SECTIONS = ("declarations", "updates", "assessments")
 
 
+# Reasons a follow-up adds, worded for the official reading the case (the citizen's own pages say
+# "your follow-up": monitoring.explain).
+_FOR_OFFICIALS = {
+    "followup.cleared": gettext_lazy("A health official ended the follow-up (cleared): monitoring is no longer needed."),
+}
+
+
 def _reason_text(rule_id: str, version: str) -> str:
+    if rule_id in _FOR_OFFICIALS:
+        return str(_FOR_OFFICIALS[rule_id])
     try:
         rules = engine.rules_by_version(version)
     except LookupError:
@@ -292,7 +302,7 @@ def case_view_dict(view: CaseView) -> dict[str, Any]:
                 "opened_at": c.opened_at,
                 "closed_at": c.closed_at,
                 "outcome": c.outcome or None,
-                "outcome_label": str(c.get_outcome_display()) if c.outcome else None,  # type: ignore[attr-defined]
+                "outcome_label": case_outcome_label(c) or None,
                 "actions": [_action_dict(a, with_notes=True) for a in c.actions.all()],
             }
             for c in view.cases

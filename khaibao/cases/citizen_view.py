@@ -10,6 +10,8 @@ from typing import Any, LiteralString
 
 from django.utils.translation import gettext_lazy
 
+from khaibao.cases.labels import action_label
+from khaibao.cases.labels import result_label as result_label  # re-exported (api.cases, privacy.selectors)
 from khaibao.cases.models import ActionKind, CaseStatus, FollowUpAction, FollowUpCase, TestResult
 from khaibao.core import rowsql
 from khaibao.core.hotlines import hotline_params
@@ -47,14 +49,8 @@ _TEST_ADVICE = {
 }
 
 
-# Built once: every status read with a follow-up shows the case's status (and a test's result) in words.
+# Built once: every status read with a follow-up shows the case's status in words.
 _CASE_STATUS_LABELS: dict[str, Any] = dict(CaseStatus.choices)
-_TEST_RESULT_LABELS: dict[str, Any] = dict(TestResult.choices)
-
-
-def result_label(test_result: str) -> str | None:
-    """A follow-up test's result in words (cases.models.TestResult's label); None without one."""
-    return str(_TEST_RESULT_LABELS.get(test_result, test_result)) if test_result else None
 
 
 def followup_advice(kind: str, test_result: str = "") -> str:
@@ -127,14 +123,11 @@ def followup_for_citizen(person: Person, *, read: Mapping[str, Any] | None = Non
 
 
 def _citizen_dict(action: FollowUpAction, case_status: str) -> dict[str, Any]:
-    label = action.get_kind_display()  # type: ignore[attr-defined]
-    if action.kind == ActionKind.TEST_RESULT and action.test_result:
-        label = f"{label}: {action.get_test_result_display()}"  # type: ignore[attr-defined]
     return {
         "status": case_status,
         "status_label": str(_CASE_STATUS_LABELS.get(case_status, case_status)),
         "outcome": action.kind,
-        "outcome_label": str(label),
+        "outcome_label": action_label(action.kind, action.test_result),
         "test_result": action.test_result or None,
         "test_result_label": result_label(action.test_result),
         "test_date": action.test_date,

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account
+from khaibao.cases.labels import case_outcome_label, outcome_result_subquery
 from khaibao.cases.models import CaseStatus, FollowUpCase
 from khaibao.cases.officials import require_official
 from khaibao.cases.triage import date_param, int_param, local_midnight
@@ -67,7 +68,10 @@ def followup_list(user: Any, filters: FollowupFilters | Mapping[str, Any] | None
         qs = qs.filter(opened_at__gte=local_midnight(filters.opened_from))
     if filters.opened_to is not None:
         qs = qs.filter(opened_at__lt=local_midnight(filters.opened_to + timedelta(days=1)))
-    qs = qs.select_related("person__home_ward", "person__status", "assigned_to").order_by("-id")
+    qs = (
+        qs.select_related("person__home_ward", "person__status", "assigned_to")
+        .annotate(outcome_result=outcome_result_subquery()).order_by("-id")
+    )
     last_id: int | None = None
     while True:
         page = list((qs.filter(id__lt=last_id) if last_id is not None else qs)[:batch])
@@ -90,6 +94,7 @@ def followup_list(user: Any, filters: FollowupFilters | Mapping[str, Any] | None
                 "opened_at": case.opened_at,
                 "closed_at": case.closed_at,
                 "outcome": case.outcome,
+                "outcome_label": case_outcome_label(case),
                 "last_action_at": case.last_action_at,
             }
         if len(page) < batch:

@@ -21,8 +21,8 @@ from khaibao.audit.services import audit_record
 from khaibao.cases.models import ActionKind, CaseStatus, FollowUpAction, FollowUpCase, TestResult
 from khaibao.cases.officials import colleagues
 from khaibao.core.errors import ServiceError
-from khaibao.monitoring.assessment import person_status_home_fill, status_acted
-from khaibao.monitoring.models import LEVEL_ORDER, DailyUpdate, PersonStatus
+from khaibao.monitoring.assessment import assessment_in_force, person_status_home_fill, status_acted
+from khaibao.monitoring.models import LEVEL_ORDER, Assessment, DailyUpdate, PersonStatus, Source
 from khaibao.monitoring.queue import ESCALATE_AFTER_DAYS, missed_run, queue_apply, under_monitoring
 from khaibao.people.access import processing_allowed
 from khaibao.people.models import Person
@@ -115,6 +115,12 @@ def _clean_action(data: ActionIn, today: date) -> dict[str, str]:
     return fields
 
 
+def case_action_errors(data: ActionIn) -> dict[str, str]:
+    """What case_action_record would refuse in `data` (field → message), checked before a
+    confirmation page is shown; {} when it is fine."""
+    return _clean_action(data, timezone.localdate())
+
+
 def _vulnerability(status: PersonStatus) -> int:
     return max(0, status.priority) % engine.current_rules().priority.level_step
 
@@ -153,6 +159,7 @@ def _apply_to_status(status: PersonStatus, data: ActionIn, *, today: date, now: 
             status.monitoring_until = max(until, today)
         else:
             status.monitoring_until = max(status.monitoring_until or until, until)
+        status.ruleset_version = status.ruleset_version or rules.version
     elif data.kind == ActionKind.CLEARED:
         # Clearing is the official's decision to lower the level (the engine never does it
         # alone) and to end monitoring: the period's last day was yesterday.
@@ -167,7 +174,39 @@ def _apply_to_status(status: PersonStatus, data: ActionIn, *, today: date, now: 
         status.lost_to_followup_at = None
         status.missed_days = 0
         if under_monitoring(status, today):
+            # On the day monitoring began this is the day before it: the case view then says
+            # that monitoring ended (never "from today until yesterday").
             status.monitoring_until = today - timedelta(days=1)
+
+
+def _official_assessment(
+    status: PersonStatus, before: dict[str, Any] | None, data: ActionIn, *, today: date, now: datetime
+) -> Assessment | None:
+    """The Assessment row of an official's action that changed the assessment in force (decision
+    C: a row per change, docs/decisions/0008) — a positive test (F0, urgent) or "cleared" (low,
+    monitoring ended) — so that the history shows it beside the engine's; None when nothing
+    changed (e.g. clearing someone already cleared). The row holds what the status now holds."""
+    if data.kind not in (ActionKind.TEST_RESULT, ActionKind.CLEARED):
+        return None
+    if assessment_in_force(status, today) == before:
+        return None
+    status.confirmed_at = None  # the assessment changed: "last confirmed unchanged" starts again
+    positive = data.kind == ActionKind.TEST_RESULT
+    return Assessment.objects.create(
+        person_id=status.person_id,
+        source=Source.OFFICIAL,
+        level=status.level,
+        # No run of the engine: the level is the official's decision.
+        engine_level=status.level,
+        level_kept=False,
+        reasons=list(status.reasons),
+        recommendations=list(status.recommendations),
+        ruleset_version=status.ruleset_version or engine.current_rules().version,
+        monitoring_days=engine.current_rules().monitoring_days if positive else 0,
+        monitoring_until=status.monitoring_until,
+        priority=status.priority,
+        created_at=now,
+    )
 
 
 @transaction.atomic
@@ -179,6 +218,8 @@ def case_action_record(*, actor: Any, person: Person, data: ActionIn, ip: str = 
       isolation and treatment, DOMAIN.md §3), monitoring for a full period from the test;
     * "cleared" lowers the level to low, ends monitoring (last day: yesterday), clears the
       F0/contact flags and closes the case — the person leaves the queue;
+    * either, when it changes the assessment in force, writes an Assessment row (source
+      "official") like the engine's, so the assessment history shows the official's change;
     * any action but "called, not reached" and "lost to follow-up" acknowledges the reasons
       that need an official (new risk-factor declaration, escalation);
     * any action but "lost to follow-up" resets the lost-to-follow-up clock.
@@ -204,7 +245,9 @@ def case_action_record(*, actor: Any, person: Person, data: ActionIn, ip: str = 
     case.save()
 
     status = _status_for_update(person)
+    before = assessment_in_force(status, today)
     _apply_to_status(status, data, today=today, now=now)
+    _official_assessment(status, before, data, today=today, now=now)
     status_acted(status, now)  # an official's action keeps the person's health data (retention)
     queue_apply(status, today, now)
     status.save()

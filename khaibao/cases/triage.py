@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account
 from khaibao.audit.lists import audit_list_shown
+from khaibao.cases.labels import case_outcome_label, outcome_result_subquery
 from khaibao.cases.models import CaseStatus, FollowUpCase
 from khaibao.cases.officials import official_out, require_official
 from khaibao.core.errors import ServiceError
@@ -233,6 +234,11 @@ class TriageRow:
         return [str(QUEUE_REASONS[r]) for r in self.reasons]
 
     @property
+    def outcome_label(self) -> str:
+        """The open case's latest outcome with a test's result ("Test result: Positive")."""
+        return case_outcome_label(self.case) if self.case is not None else ""
+
+    @property
     def waiting(self) -> timedelta | None:
         since = self.status.queue_since
         return timezone.now() - since if since is not None else None
@@ -288,7 +294,7 @@ def triage_queue(
         c.person_id: c
         for c in FollowUpCase.objects.filter(
             person_id__in=[s.person_id for s in statuses], status=CaseStatus.OPEN
-        ).select_related("assigned_to")
+        ).select_related("assigned_to").annotate(outcome_result=outcome_result_subquery())
     } if statuses else {}
     items = [TriageRow(status=s, case=cases.get(s.person_id), reasons=queue_reasons(s, today), today=today) for s in statuses]
     if audited:
@@ -344,7 +350,7 @@ def triage_row_dict(row: TriageRow) -> dict[str, Any]:
             "status_label": case.get_status_display(),  # type: ignore[attr-defined]
             "assigned_to": official_out(case.assigned_to),
             "outcome": case.outcome,
-            "outcome_label": case.get_outcome_display() if case.outcome else "",  # type: ignore[attr-defined]
+            "outcome_label": row.outcome_label,
             "last_action_at": case.last_action_at,
         },
     }

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account
 from khaibao.cases.followups import followup_filters_parse, followup_list
-from khaibao.cases.models import ActionKind, CaseStatus, FollowUpCase
+from khaibao.cases.models import CaseStatus, FollowUpCase
 from khaibao.cases.officials import require_official
 from khaibao.cases.triage import triage_export_rows, triage_filters_parse
 from khaibao.core.errors import ServiceError
@@ -182,7 +182,6 @@ def triage_table(user: Account, filters: dict[str, Any]) -> Table:
     scope = jurisdiction_q(user, ward_field="home_ward")
     bound = PersonStatus.objects.filter(scope if scope is not None else NOTHING, in_queue=True)
     statuses = dict(CaseStatus.choices)
-    actions = dict(ActionKind.choices)
 
     people: list[int] = []
 
@@ -196,7 +195,7 @@ def triage_table(user: Account, filters: dict[str, Any]) -> Table:
                 row["ward_name"], row["level_word"], [str(QUEUE_REASONS.get(r, r)) for r in row["reasons"]],
                 row["contact_level"], row["contact_level_label"], row["queue_since"], row["missed_days"],
                 row["escalated_at"], row["lost_to_followup_at"], _label(statuses, case.get("status")) if case else "",
-                assigned.get("name", ""), _label(actions, case.get("outcome")), case.get("last_action_at"),
+                assigned.get("name", ""), case.get("outcome_label", ""), case.get("last_action_at"),
             ]
 
     data, estimate = _sized(rows(), bound)
@@ -228,7 +227,7 @@ def followups_table(user: Account, filters: dict[str, Any]) -> Table:
         raise _prefixed(exc) from exc
     scope = jurisdiction_q(user, ward_field="person__home_ward")
     bound = FollowUpCase.objects.filter(scope if scope is not None else NOTHING)
-    statuses, actions, levels = dict(CaseStatus.choices), dict(ActionKind.choices), dict(Level.choices)
+    statuses, levels = dict(CaseStatus.choices), dict(Level.choices)
 
     people: list[int] = []
 
@@ -239,7 +238,7 @@ def followups_table(user: Account, filters: dict[str, Any]) -> Table:
                 row["case_id"], row["person_id"], row["full_name"], row["birth_year"], row["ward_code"],
                 row["ward_name"], _label(levels, row["level"]), row["contact_level"], row["contact_level_label"],
                 row["missed_days"], _label(statuses, row["status"]), row["assigned_to"], row["opened_at"], row["closed_at"],
-                _label(actions, row["outcome"]), row["last_action_at"],
+                row["outcome_label"], row["last_action_at"],
             ]
 
     data, estimate = _sized(rows(), bound)

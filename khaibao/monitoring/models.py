@@ -150,12 +150,16 @@ class Source(models.TextChoices):
     DAILY_UPDATE = "daily_update", _("Daily update")
     CONTACT_TRACING = "contact_tracing", _("Contact tracing")
     REASSESSMENT = "reassessment", _("Re-assessment (a new epidemic zone)")
+    # A health official's action that changed the assessment (cases.services: a positive test,
+    # "cleared"): no run of the engine, but a change of what the person is told (decision C).
+    OFFICIAL = "official", _("Health official's action")
 
 
 class Assessment(models.Model):
     """A change of a person's assessment, kept for explanation and audit: a run of the risk engine
     that changed the level, reasons, advice, monitoring period, priority or rule-set version
-    (`ASSESSED_FIELDS`). A run that changes none of them writes no row; the status row records
+    (`ASSESSED_FIELDS`), or a health official's action that changed them (`Source.OFFICIAL`: a
+    positive test, "cleared"; `engine_level` is then the official's level). A run that changes none of them writes no row; the status row records
     when it last confirmed the assessment unchanged (`PersonStatus.confirmed_at`).
 
     `level`, `reasons` and `recommendations` are what the person was shown: when an open high or

@@ -91,7 +91,8 @@ def _render(rules: RuleSet) -> str:
         "docs/decisions/0008). A run that changes none of them stores no row; the person's status row "
         "records it: `assessed_at` is the latest run, `confirmed_at` the latest run that found the "
         "assessment unchanged (empty again after a change). The answer to the write always carries the "
-        "assessment in force.",
+        "assessment in force. A health official's action that changes the assessment — a positive test "
+        "result, \"Cleared\" — stores a row too (source `official`), so the history shows it.",
         "",
         "So the assessment history shown to citizens and officials (the case view's \"assessment "
         "changes\", the declarations list with the level each declaration left) and the \"My data\" "

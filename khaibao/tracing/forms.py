@@ -15,6 +15,12 @@ from khaibao.tracing.models import ContactKind
 
 
 class ContactForm(forms.Form):
+    # Its own prefix: the case view shows it beside the follow-up form, which has a `kind` too
+    # (one id per element: a label must focus its own control).
+    prefix = "contact"
+    # Not prefixed: the htmx ward list (backoffice.tracing.tracing_wards) asks for `province`.
+    UNPREFIXED = frozenset({"province"})
+
     full_name = forms.CharField(label=_("Full name"), max_length=200)
     phone = forms.CharField(
         label=_("Phone number"), max_length=40, required=False,
@@ -44,6 +50,9 @@ class ContactForm(forms.Form):
         province_field.widget.attrs.update({"hx-get": reverse("backoffice:tracing_wards"), "hx-target": "#contact-ward-field", "hx-swap": "outerHTML"})
         raw = self.data.get("province") if self.is_bound else self.initial.get("province")
         self.set_province(raw)
+
+    def add_prefix(self, field_name: str) -> str:
+        return field_name if field_name in self.UNPREFIXED else super().add_prefix(field_name)
 
     def set_province(self, raw: Any) -> None:
         try:

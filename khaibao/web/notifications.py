@@ -53,7 +53,7 @@ class PreferencesForm(forms.Form):
     # Its words are the notifications app's (labels.py): the hour is a setting, and the switch
     # covers the daily reminder only, not an organisation's campaign reminders.
     daily_reminder = forms.BooleanField(
-        required=False, widget=forms.CheckboxInput(attrs={"aria-describedby": "daily-reminder-scope"})
+        required=False, widget=forms.CheckboxInput(attrs={"aria-describedby": "id_daily_reminder_helptext"})
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

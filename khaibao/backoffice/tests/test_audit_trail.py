@@ -36,7 +36,7 @@ def official_read(world: Any) -> Client:
     """A ward official opens Lan's case (her health data) and reveals her ID on a reason."""
     client = staff(world.national)
     assert client.get(f"/staff/cases/{world.lan_self.pk}/").status_code == 200
-    resp = client.post(f"/staff/cases/{world.lan_self.pk}/reveal/", {"reason": "=HYPERLINK(\"x\") call back about fever"})
+    resp = client.post(f"/staff/cases/{world.lan_self.pk}/reveal/", {"reveal-reason": "=HYPERLINK(\"x\") call back about fever"})
     assert resp.status_code == 200
     return client
 

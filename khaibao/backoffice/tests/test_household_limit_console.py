@@ -34,14 +34,14 @@ def test_bad_input_shows_field_errors_and_changes_nothing(world: Any, settings: 
     settings.HOUSEHOLD_MAX_PEOPLE = 20
     ward = staff(world.ward_official)
     url = f"/staff/cases/{world.lan_self.pk}/household-limit/"
-    for data, field in (({"max_people": "20", "reason": REASON}, "max_people"),
-                        ({"max_people": "201", "reason": REASON}, "max_people"),
-                        ({"max_people": "ba mươi", "reason": REASON}, "max_people"),
-                        ({"max_people": "30", "reason": "gấp"}, "reason")):
+    for data, field in (({"limit-max_people": "20", "limit-reason": REASON}, "max_people"),
+                        ({"limit-max_people": "201", "limit-reason": REASON}, "max_people"),
+                        ({"limit-max_people": "ba mươi", "limit-reason": REASON}, "max_people"),
+                        ({"limit-max_people": "30", "limit-reason": "gấp"}, "reason")):
         resp = ward.post(url, {**data, "confirmed": "1"})
         assert resp.status_code == 400, data
         assert resp.context["limit_form"].errors[field], data
-    assert "từ 21 đến 200" in ward.post(url, {"max_people": "5", "reason": REASON}).content.decode()
+    assert "từ 21 đến 200" in ward.post(url, {"limit-max_people": "5", "limit-reason": REASON}).content.decode()
     assert not HouseholdLimit.objects.exists()
     assert not AuditEvent.objects.filter(action="household.limit_raise").exists()
 
@@ -50,13 +50,13 @@ def test_it_raises_the_limit_after_confirmation_audited(world: Any, settings: An
     settings.HOUSEHOLD_MAX_PEOPLE = 20
     ward = staff(world.ward_official)
     url = f"/staff/cases/{world.lan_self.pk}/household-limit/"
-    confirm = ward.post(url, {"max_people": "30", "reason": REASON})
+    confirm = ward.post(url, {"limit-max_people": "30", "limit-reason": REASON})
     assert confirm.status_code == 200
     body = confirm.content.decode()
     assert 'name="confirmed"' in body
     assert "<strong>30</strong>" in body
     assert not HouseholdLimit.objects.exists()
-    done = ward.post(url, {"max_people": "30", "reason": REASON, "confirmed": "1"}, follow=True)
+    done = ward.post(url, {"limit-max_people": "30", "limit-reason": REASON, "confirmed": "1"}, follow=True)
     assert done.status_code == 200
     page = done.content.decode()
     assert "Giới hạn của hộ nay là 30 người." in page
@@ -70,7 +70,7 @@ def test_it_raises_the_limit_after_confirmation_audited(world: Any, settings: An
 
 def test_other_roles_and_jurisdictions_cannot_raise_it(world: Any) -> None:
     url = f"/staff/cases/{world.lan_self.pk}/household-limit/"
-    data = {"max_people": "30", "reason": REASON, "confirmed": "1"}
+    data = {"limit-max_people": "30", "limit-reason": REASON, "confirmed": "1"}
     assert staff(world.province_hcm).post(url, data).status_code == 404
     assert staff(world.ward_official).get(url).status_code == 405
     for account in (world.org_admin, world.checkpoint, world.dpo):

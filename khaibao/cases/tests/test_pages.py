@@ -51,7 +51,7 @@ def test_it_keeps_each_province_to_itself_in_the_console(people: Any, client: Cl
     assert client.get(case_url(people.lan_self)).status_code == 404
     assert client.post(case_url(people.lan_self, "actions/"), {"kind": "called_reached"}).status_code == 404
     assert client.post(case_url(people.lan_self, "assign/"), {"to_me": "1"}).status_code == 404
-    assert client.post(case_url(people.lan_self, "reveal/"), {"reason": "Cần gọi điện"}).status_code == 404
+    assert client.post(case_url(people.lan_self, "reveal/"), {"reveal-reason": "Cần gọi điện"}).status_code == 404
     assert not FollowUpCase.objects.exists()
 
 
@@ -132,11 +132,11 @@ def test_it_assigns_from_the_case_view(people: Any, client: Client) -> None:
 
 def test_it_reveals_the_identity_with_a_reason(people: Any, client: Client) -> None:
     sign_in_staff(client, people.province)
-    resp = client.post(case_url(people.lan_self, "reveal/"), {"reason": ""})
+    resp = client.post(case_url(people.lan_self, "reveal/"), {"reveal-reason": ""})
     assert resp.status_code == 400
     assert "001188000001" not in resp.content.decode()
     assert not AuditEvent.objects.filter(action="person.reveal").exists()
-    resp = client.post(case_url(people.lan_self, "reveal/"), {"reason": "Gọi điện theo dõi"})
+    resp = client.post(case_url(people.lan_self, "reveal/"), {"reveal-reason": "Gọi điện theo dõi"})
     assert resp.status_code == 200
     html = resp.content.decode()
     assert "001188000001" in html

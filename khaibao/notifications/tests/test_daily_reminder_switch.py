@@ -35,7 +35,9 @@ def test_the_switch_names_the_configured_hour_and_what_it_leaves_alone(world: An
     assert "Remind me at 17:00 to send the daily update" in html
     assert "in the evening" not in html
     assert "Reminders from your organisation&#x27;s campaigns are not affected by this switch." in html
-    assert 'aria-describedby="daily-reminder-scope"' in html
+    assert 'aria-describedby="id_daily_reminder_helptext"' in html
+    assert html.count('id="id_daily_reminder_helptext"') == 1
+    assert html.count("are not affected by this switch") == 1
     settings.DAILY_REMINDER_HOUR = 8
     assert "Remind me at 8:00 to send the daily update" in _page(world.lan)
     with translation.override("en"):

@@ -56,8 +56,11 @@ def test_it_asks_once_to_confirm_or_decline_each_membership(world, api, sms, uni
     assert wrong.declined_at
     assert wrong.account is None
     assert wrong.person is None
-    # Answered once: no banner, no second answer, and the declined line is not linked again.
-    assert "/memberships/" not in page.get("/").content.decode()
+    # Answered once: no banner, no second answer, and the declined line is not linked again; the
+    # way back to "Your organisations" stays on the home page (the confirmed membership).
+    home = page.get("/").content.decode()
+    assert 'data-testid="pending-memberships"' not in home
+    assert '<a href="/memberships/">' in home
     page.post(f"/memberships/{mine.pk}/decline/", {"confirmed": "1"})
     mine.refresh_from_db()
     assert mine.declined_at is None
