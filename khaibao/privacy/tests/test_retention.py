@@ -214,7 +214,8 @@ def test_the_hourly_job_purges_idempotency_records_codes_and_pass_codes_once_exp
     assert api.as_(world.lan).get(f"/api/v1/people/{world.lan_self.id}/status").status_code == 200
     assert retention_purge.call() == {}
     assert (IdempotencyRecord.objects.count(), OtpChallenge.objects.count(), PassCode.objects.count()) == (1, 1, 1)
-    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+    # Past every expiry: a short code lives two pass lifetimes (passes.services.CODE_LIFETIME, 48 h).
+    with time_machine.travel(timezone.now() + timedelta(hours=49)):
         counts = retention_purge.call()
         again = retention_purge.call()
     assert (counts["idempotency_records"], counts["otp_challenges"], counts["pass_codes"]) == (1, 1, 1)
