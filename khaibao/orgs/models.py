@@ -243,8 +243,11 @@ class CampaignReminder(models.Model):
 class UnitReminderRun(models.Model):
     """An admin's "remind now" for a unit's subtree (issue 17): at most one per unit per day.
 
-    The row is written (with its audit event) when asked; the worker sends the reminders and
-    fills `sent` and `finished_at`. Members keep their one reminder a day (CampaignReminder).
+    The row is written (with its audit event) when asked; the worker sends the reminders batch
+    by batch, and each batch commits with its progress (`cursor`, `sent`, `refused`), so a run
+    whose worker died resumes where it was (orgs/reminder_runs.py: lease, sweep). `finished_at`
+    is set once every member was looked at, or when the day ended first. Members keep their one
+    reminder a day (CampaignReminder).
     """
 
     # Indexed by orgs_remind_now_unit_day, which starts with it.
@@ -255,12 +258,51 @@ class UnitReminderRun(models.Model):
     requested_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     sent = models.PositiveIntegerField(default=0)
+    # Members not reminded because the organisations' SMS budget was spent (the roster phone was
+    # their only way): not counted in `sent`, still remindable later the same day.
+    refused = models.PositiveIntegerField(default=0)
+    # The last member id looked at (keyset), committed with each batch.
+    cursor = models.BigIntegerField(default=0)
+    # Whoever works on the run holds it until then (renewed after each batch); an unfinished run
+    # with no lease, or an expired one, has no live worker and is resumed by the sweep.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["unit", "day"], name="orgs_remind_now_unit_day")]
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.day}"
+
+
+class CampaignReminderRun(models.Model):
+    """The automatic reminders of one campaign on one local day (orgs/reminder_runs.py).
+
+    Each periodic run goes over the campaign's members in batches from `cursor` (keyset on the
+    member id) and commits its progress with each batch. `lease_until` is the overlap guard: a
+    run starts only when no other holds the campaign, so runs of the same campaign never stack
+    up, and one whose worker died is taken over (from its cursor) once its lease has expired.
+    A pass that reached the last member starts again from the first at the next run (members
+    added since, or refused for want of SMS budget). `sent` adds up the day; `refused` is the
+    current (or last) pass's members not reminded because the SMS budget was spent.
+    """
+
+    # No index of its own: the unique (campaign, day) constraint leads with it.
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    cursor = models.BigIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)  # the current pass's start
+    finished_at = models.DateTimeField(null=True, blank=True)  # the last complete pass's end
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "day"], name="orgs_reminder_run_campaign_day")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.day}"
 
 
 class OrgSmsDailyCounter(models.Model):

@@ -23,11 +23,15 @@ def compliance_snapshot() -> int:
 
 @task()
 def campaign_reminders() -> int:
-    """Every 10 minutes from `DAILY_REMINDER_HOUR`: remind members who have not complied (once a day)."""
+    """Every 10 minutes from `DAILY_REMINDER_HOUR`: remind members who have not complied (once a
+    day), until midnight. A campaign whose previous run still goes is skipped (its lease). Every
+    slot, at any hour, first resumes the stalled "remind now" runs (`remind_now_sweep`), so they
+    are resumed even where the sweep is not scheduled on its own."""
+    from khaibao.orgs.reminders import campaign_reminders_send, remind_now_sweep
+
+    remind_now_sweep()
     if timezone.localtime().hour < settings.DAILY_REMINDER_HOUR:
         return 0
-    from khaibao.orgs.reminders import campaign_reminders_send
-
     return campaign_reminders_send()
 
 
@@ -37,3 +41,12 @@ def unit_remind_now_task(run_id: int) -> int:
     from khaibao.orgs.reminders import unit_remind_now_run
 
     return unit_remind_now_run(run_id)
+
+
+@task()
+def remind_now_sweep() -> dict[str, int]:
+    """Every minute: queue again the "remind now" runs whose worker died or whose enqueue was lost,
+    close those of a day that ended (orgs.reminder_runs.remind_now_sweep)."""
+    from khaibao.orgs.reminders import remind_now_sweep as sweep
+
+    return sweep()
