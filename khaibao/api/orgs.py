@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.http import Http404
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -123,10 +124,69 @@ def _campaign_out(campaign: Campaign) -> CampaignOut:
     )
 
 
-@router.get("", response={200: list[UnitNode], 403: ErrorOut})
-def orgs_tree(request: AuthedRequest) -> Any:
-    """The units you administer, as a tree (archived units included, flagged)."""
-    return selectors.unit_tree(_org_admin(request))
+UNITS_LIMIT_DEFAULT = 50
+UNITS_LIMIT_MAX = 200
+
+
+class UnitsQuery(Schema):
+    parent: int | None = Field(
+        None, ge=1, le=ID_MAX,
+        description="list this unit's children a page at a time (default, with `q`, `cursor` or `limit`: your own unit)",
+    )
+    q: str | None = Field(
+        None, max_length=selectors.UNIT_SEARCH_MAX,
+        description="instead of the children, the units anywhere below `parent` whose name or code contains this",
+    )
+    cursor: str | None = Field(None, max_length=1000, description="`next_cursor` of the previous page")
+    limit: int | None = Field(None, ge=1, le=UNITS_LIMIT_MAX, description=f"units per page (default {UNITS_LIMIT_DEFAULT})")
+
+
+class UnitRowOut(UnitOut):
+    child_count: int = Field(..., description="its direct child units (archived ones included)")
+    member_count: int = Field(..., description="its own active roster lines (not its children's)")
+
+
+class UnitsPageOut(Schema):
+    parent: UnitOut
+    items: list[UnitRowOut]
+    total: int = Field(..., description="how many units the whole list (every page) has")
+    next_cursor: str | None = Field(..., description="pass as `cursor` for the next page; null on the last")
+
+
+@router.get("", response={200: UnitsPageOut | list[UnitNode], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def orgs_tree(request: AuthedRequest, query: Query[UnitsQuery]) -> Any:
+    """With `parent` (or `q`, `cursor`, `limit`): one page of a unit's children by code (default:
+    your own unit), each with its counts — or, with `q`, of the units below it whose name or code
+    contains `q`; pass `next_cursor` as `cursor` for the next page.
+
+    With none of them: the units you administer as one tree (archived units included, flagged),
+    only for a subtree of at most 1,000 units; a bigger one answers 400 `too_many_units`."""
+    user = _org_admin(request)
+    if query.parent is None and query.q is None and query.cursor is None and query.limit is None:
+        if selectors.units_count(user) > selectors.UNIT_TREE_MAX:
+            message = _(
+                "Your organisation has more than %(max)s units: list them a level at a time with "
+                "GET /api/v1/orgs?parent={id} (pages of at most %(limit)s)."
+            ) % {"max": number_format(selectors.UNIT_TREE_MAX, force_grouping=True), "limit": UNITS_LIMIT_MAX}
+            raise ServiceError(message, code="too_many_units")
+        return selectors.unit_tree(user)
+    parent = access.access_unit_for_user(user, query.parent) if query.parent is not None else user.org_unit
+    text = (query.q or "").strip()
+    limit = query.limit or UNITS_LIMIT_DEFAULT
+    if text:
+        page = selectors.units_search_page(parent, text, cursor=query.cursor, limit=limit)
+    else:
+        page = selectors.unit_children_page(parent, cursor=query.cursor, limit=limit)
+    counts = selectors.unit_counts(page.items)
+    return UnitsPageOut(
+        parent=_unit_out(parent),
+        items=[
+            UnitRowOut(**_unit_out(u).model_dump(), child_count=counts[u.pk][0], member_count=counts[u.pk][1])
+            for u in page.items
+        ],
+        total=page.total or 0,
+        next_cursor=page.next_cursor,
+    )
 
 
 @router.post("/{unit_id}/units", response={201: UnitOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})

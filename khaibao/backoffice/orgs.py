@@ -26,7 +26,8 @@ from khaibao.accounts.http import SignedInRequest
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, confirmed_post, csv_attachment
-from khaibao.core.keyset import keyset_query
+from khaibao.core.keyset import keyset_pager, keyset_query
+from khaibao.core.params import ID_MAX, id_in_range
 from khaibao.orgs import access, compliance, members, selectors, services
 from khaibao.orgs.models import Campaign, MemberRole, OrgUnit, ReminderPolicy
 from khaibao.orgs.roster import MAX_ROWS
@@ -51,11 +52,25 @@ class RenameForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    parent_id = forms.TypedChoiceField(label=gettext_lazy("Move under"), coerce=int)
+    """The new parent by its code or path (a select of every unit would carry a national tree:
+    tens of thousands of options on every unit page). The service checks it lies in the admin's
+    subtree (services.unit_move). `parent_id` is the form's former field, for a page or script
+    from before: an id, checked the same way."""
 
-    def __init__(self, *args: Any, choices: list[tuple[int, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["parent_id"].choices = choices  # type: ignore[attr-defined]
+    target = forms.CharField(
+        label=gettext_lazy("Move under (code or path of the unit)"), max_length=500, required=False,
+        help_text=gettext_lazy(
+            "The code of a unit of your organisation (e.g. DCS-HK), or its path when several units share "
+            "the code (e.g. TWD/HN/DCS-HK). Find it by searching on the units page."
+        ),
+    )
+    parent_id = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("target") or "").strip() and data.get("parent_id") is None and not self.errors:
+            self.add_error("target", _("Enter the code or path of the unit to move this one under."))
+        return data
 
 
 class MemberForm(forms.Form):
@@ -91,12 +106,27 @@ class CampaignForm(forms.Form):
     reminder_policy = forms.ChoiceField(label=gettext_lazy("Reminders"), choices=ReminderPolicy.choices, initial=ReminderPolicy.IN_APP)
 
 
-def _move_choices(user: Any, unit: OrgUnit) -> list[tuple[int, str]]:
-    return [
-        (u.pk, "— " * depth + u.name)
-        for u, depth in selectors.units_flat(user)
-        if u.archived_at is None and u.pk != unit.pk and not u.path.startswith(unit.path + "/")
-    ]
+def _move(user: Any, unit: OrgUnit, data: dict[str, Any], ip: str) -> OrgUnit:
+    """Move `unit` under the unit the form names; the scope rule and its refusals are the
+    service's (`services.unit_move` → `_usable_unit`: only a usable unit of the admin's subtree)."""
+    parent_id = data.get("parent_id")
+    if parent_id is None:
+        target = selectors.unit_by_code_or_path(user, data.get("target") or "")
+        if target is None:
+            raise ServiceError.for_field("parent_id", _("Choose a unit of your organisation."))
+        parent_id = target.pk
+    return services.unit_move(actor=user, unit=unit, new_parent_id=parent_id, ip=ip)
+
+
+# The move form's errors are the service's about `parent_id`: shown beside the text box.
+_MOVE_FIELDS = {"parent_id": "target"}
+
+# The units page: a subtree of at most this many units below the unit shown is shown whole
+# (indented); a bigger one a level at a time, UNITS_PAGE units per page, with a search box.
+UNITS_TREE_MAX = 40
+UNITS_PAGE = 50
+# A unit's page lists its first units under it; the rest are on the units page.
+UNIT_CHILDREN_SHOWN = 50
 
 
 # Members shown a page at a time ("Next page" by name): a roster import may bring 20,000.
@@ -128,10 +158,13 @@ def _inherited_campaigns(unit: OrgUnit) -> list[Campaign]:
 def _unit_page(request: SignedInRequest, unit: OrgUnit, status: int = 200, **bound: forms.Form) -> HttpResponse:
     user = request.user
     members, refused = _members_context(request, unit)
+    children = list(selectors.unit_children(unit)[: UNIT_CHILDREN_SHOWN + 1])
     context: dict[str, Any] = {
         "unit": unit,
         "is_root": unit.pk == user.org_unit_id,
-        "children": list(selectors.unit_children(unit)),
+        "children": children[:UNIT_CHILDREN_SHOWN],
+        # More than a page of them: the units page lists them all, a page at a time.
+        "children_total": selectors.unit_children(unit).count() if len(children) > UNIT_CHILDREN_SHOWN else None,
         **members,
         "campaigns": list(selectors.unit_campaigns(unit)),
         "inherited_campaigns": _inherited_campaigns(unit),
@@ -139,7 +172,7 @@ def _unit_page(request: SignedInRequest, unit: OrgUnit, status: int = 200, **bou
         "imports": list(selectors.recent_imports(user, unit)),
         "child_form": bound.get("child_form") or ChildUnitForm(),
         "rename_form": bound.get("rename_form") or RenameForm(initial={"name": unit.name}),
-        "move_form": bound.get("move_form") or MoveForm(choices=_move_choices(user, unit)),
+        "move_form": bound.get("move_form") or MoveForm(),
         "member_form": bound.get("member_form") or MemberForm(),
         "invite_form": bound.get("invite_form") or InviteForm(),
     }
@@ -149,8 +182,49 @@ def _unit_page(request: SignedInRequest, unit: OrgUnit, status: int = 200, **bou
 @login_required(login_url="backoffice:sign_in")
 @require_GET
 def orgs_index(request: SignedInRequest) -> HttpResponse:
+    """The units of the admin's subtree below one unit (`?parent=`, default their own): a small
+    subtree whole, a big one a level at a time (keyset pages) with a search by name or code
+    (`?q=`, the whole subtree below that unit). Never the whole of a national tree at once."""
     user = _admin(request)
-    return render(request, "backoffice/orgs/index.html", {"units": selectors.units_flat(user)})
+    root = user.org_unit
+    parent = root
+    raw_parent = request.GET.get("parent") or ""
+    if raw_parent:
+        try:
+            parent_id = int(raw_parent)
+        except ValueError:
+            raise Http404 from None
+        if not id_in_range(parent_id):
+            raise Http404
+        parent = access.access_unit_for_user(user, parent_id)
+    query = (request.GET.get("q") or "").strip()[: selectors.UNIT_SEARCH_MAX]
+    params: dict[str, Any] = {"parent": parent.pk} if parent.pk != root.pk else {}
+    context: dict[str, Any] = {
+        "parent": parent, "at_root": parent.pk == root.pk, "trail": selectors.unit_trail(user, parent), "q": query,
+        "total": None, "page_error": "", "first_url": "", "next_url": "",
+    }
+    status = 200
+    rows: list[tuple[OrgUnit, int]]
+    below = selectors.units_below_count(parent)
+    if query or below > UNITS_TREE_MAX:
+        if query:
+            params["q"] = query
+        pager = keyset_pager(request, lambda cursor: (
+            selectors.units_search_page(parent, query, cursor=cursor, limit=UNITS_PAGE) if query
+            else selectors.unit_children_page(parent, cursor=cursor, limit=UNITS_PAGE)
+        ), params=params)
+        rows = [(u, 0) for u in pager.page.items] if pager.page else []
+        context.update(pager.context, paged=True, searchable=True)
+        status = pager.status
+    else:
+        rows = selectors.units_below(parent, limit=UNITS_TREE_MAX)
+        context.update(paged=False, searchable=False)
+    counts = selectors.unit_counts([u for u, _depth in rows])
+    context["units"] = [
+        {"unit": u, "depth": depth, "units": counts[u.pk][0], "members": counts[u.pk][1]} for u, depth in rows
+    ]
+    context["below"] = below
+    return render(request, "backoffice/orgs/index.html", context, status=status)
 
 
 @login_required(login_url="backoffice:sign_in")
@@ -184,8 +258,7 @@ def unit_action(request: SignedInRequest, unit_id: int, action: str) -> HttpResp
             _("Unit renamed."), lambda _result: unit.pk,
         ),
         "move": (
-            lambda post: MoveForm(post, choices=_move_choices(user, unit)),
-            lambda data: services.unit_move(actor=user, unit=unit, new_parent_id=data["parent_id"], ip=ip),
+            MoveForm, lambda data: _move(user, unit, data, ip),
             _("Unit moved."), lambda _result: unit.pk,
         ),
         "member": (
@@ -201,7 +274,7 @@ def unit_action(request: SignedInRequest, unit_id: int, action: str) -> HttpResp
             try:
                 result = call(form.cleaned_data)
             except ServiceError as exc:
-                _apply_errors(form, exc)
+                _apply_errors(form, exc, rename=_MOVE_FIELDS)
             else:
                 messages.success(request, done)
                 return redirect("backoffice:org_unit", unit_id=shown(result))

@@ -6,20 +6,32 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.tokens import default_token_generator
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import STAFF_ROLES, Account, Role
+from khaibao.core.errors import ServiceError
 from khaibao.core.keyset import KeysetPage, keyset_page
 from khaibao.orgs.access import units_visible
 from khaibao.orgs.compliance import membership_label, membership_of
 from khaibao.orgs.models import Campaign, Member, OrgUnit, RosterImport
 
+# The whole-tree answer (GET /api/v1/orgs) stops here: a bigger subtree is read a level at a
+# time (`unit_children_page`), or a national organisation's tree (~60,000 units) would be MBs.
+UNIT_TREE_MAX = 1000
+
+
+def units_count(user: Any) -> int:
+    """How many units the admin's subtree has (their own unit included, archived ones too)."""
+    return units_visible(user).count()
+
 
 def unit_tree(user: Any) -> list[dict[str, Any]]:
-    """The admin's subtree as nested dicts {id, code, name, path, archived, children}."""
-    units = list(units_visible(user).order_by("path"))
+    """The admin's subtree as nested dicts {id, code, name, path, archived, children} — only for
+    a subtree of at most UNIT_TREE_MAX units (the caller checks `units_count` first)."""
+    units = list(units_visible(user).order_by("path")[: UNIT_TREE_MAX + 1])
     nodes: dict[int, dict[str, Any]] = {}
     roots: list[dict[str, Any]] = []
     for unit in units:
@@ -33,13 +45,80 @@ def unit_tree(user: Any) -> list[dict[str, Any]]:
     return roots
 
 
-def units_flat(user: Any) -> list[tuple[OrgUnit, int]]:
-    """The subtree in path order with each unit's depth below the admin's root (for indenting)."""
-    units = list(units_visible(user).order_by("path"))
-    if not units:
+def units_below_count(unit: OrgUnit) -> int:
+    """How many units lie below `unit` (its whole subtree but itself): one range of the path index."""
+    return OrgUnit.objects.filter(path__startswith=unit.path + "/").count()
+
+
+def units_below(unit: OrgUnit, *, limit: int) -> list[tuple[OrgUnit, int]]:
+    """`unit` and at most `limit` units below it in path order, each with its depth below `unit`
+    (for indenting a small subtree shown whole)."""
+    base = unit.path.count("/")
+    below = list(OrgUnit.objects.filter(path__startswith=unit.path + "/").order_by("path")[:limit])
+    return [(unit, 0)] + [(u, u.path.count("/") - base) for u in below]
+
+
+def _units_in_path_order(qs: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
+    # Path order (siblings: by code), ending with the key a keyset page needs.
+    return qs.order_by("path", "pk")
+
+
+def unit_children_page(unit: OrgUnit, *, cursor: str | None = None, limit: int = 50) -> KeysetPage[OrgUnit]:
+    """One page of `unit`'s direct children by code (keyset on path, id), with how many it has."""
+    return keyset_page(_units_in_path_order(OrgUnit.objects.filter(parent=unit)), cursor=cursor, limit=limit, count=True)
+
+
+UNIT_SEARCH_MAX = 100  # characters of a search by name or code
+
+
+def units_search_page(unit: OrgUnit, query: str, *, cursor: str | None = None, limit: int = 50) -> KeysetPage[OrgUnit]:
+    """One page of the units below `unit` whose name or code contains `query` (any case), in
+    path order, with how many match."""
+    query = query.strip()[:UNIT_SEARCH_MAX]
+    units = OrgUnit.objects.filter(path__startswith=unit.path + "/").filter(
+        Q(name__icontains=query) | Q(code__icontains=query)
+    )
+    return keyset_page(_units_in_path_order(units), cursor=cursor, limit=limit, count=True)
+
+
+def unit_counts(units: list[OrgUnit]) -> dict[int, tuple[int, int]]:
+    """{unit id: (its direct child units, its active members)} for one page of units: two
+    grouped queries on the parent and member indexes."""
+    ids = [u.pk for u in units]
+    children = dict(
+        OrgUnit.objects.filter(parent_id__in=ids).values_list("parent_id").annotate(n=Count("pk")).order_by()
+    )
+    members = dict(
+        Member.objects.filter(unit_id__in=ids, removed_at__isnull=True)
+        .values_list("unit_id").annotate(n=Count("pk")).order_by()
+    )
+    return {pk: (children.get(pk, 0), members.get(pk, 0)) for pk in ids}
+
+
+def unit_trail(user: Any, unit: OrgUnit) -> list[OrgUnit]:
+    """The units from the admin's own unit down to `unit`'s parent (breadcrumbs): one query on
+    the path index, as many rows as levels."""
+    root = user.org_unit.path
+    if unit.path == root or not unit.path.startswith(root + "/"):
         return []
-    base = user.org_unit.path.count("/")
-    return [(unit, unit.path.count("/") - base) for unit in units]
+    codes = unit.path[len(root) + 1:].split("/")[:-1]
+    paths = [root] + [root + "/" + "/".join(codes[: i + 1]) for i in range(len(codes))]
+    return list(OrgUnit.objects.filter(path__in=paths).order_by("path"))
+
+
+def unit_by_code_or_path(user: Any, text: str) -> OrgUnit | None:
+    """The unit a person named by its path ("TWD/HN/DCS-HK", anywhere: the caller's scope rule
+    then answers for it) or by its code among the admin's own units (codes are unique only among
+    siblings); None when nothing matches. Several units of the subtree with the code: ServiceError."""
+    text = text.strip().strip("/")
+    if not text:
+        return None
+    if "/" in text:
+        return OrgUnit.objects.filter(path=text).first()
+    found = list(units_visible(user).filter(code=text).order_by("path")[:2])
+    if len(found) > 1:
+        raise ServiceError.for_field("parent_id", _("Several units have this code; write the unit's path instead."), "ambiguous")
+    return found[0] if found else None
 
 
 def unit_children(unit: OrgUnit) -> QuerySet[OrgUnit]:
