@@ -5,7 +5,6 @@ the ids Django's widgets name (`<auto_id>_helptext`, the project's `<auto_id>_er
 from __future__ import annotations
 
 import re
-from collections import Counter
 from typing import Any
 
 from django import forms
@@ -13,12 +12,9 @@ from django.template.loader import render_to_string
 from django.test import Client
 
 from khaibao.cases.tests.helpers import declare
+from khaibao.core.tests.page_ids import assert_ids_sound
 from khaibao.passes.tests.helpers import sign_in_staff
 from khaibao.tracing.tests.helpers import make_f0
-
-_ID = re.compile(r'\sid="([^"]+)"')
-_FOR = re.compile(r'<label[^>]*\sfor="([^"]+)"')
-_DESCRIBED = re.compile(r'aria-describedby="([^"]+)"')
 
 
 def _staff(account: Any) -> Client:
@@ -27,23 +23,13 @@ def _staff(account: Any) -> Client:
     return client
 
 
-def _assert_ids_sound(html: str) -> None:
-    ids = Counter(_ID.findall(html))
-    assert [i for i, n in ids.items() if n > 1] == []
-    for target in _FOR.findall(html):
-        assert ids[target] == 1, f"label for={target} points at no element"
-    for named in _DESCRIBED.findall(html):
-        for target in named.split():
-            assert ids[target] == 1, f"aria-describedby names {target}, which is not on the page"
-
-
 def test_the_case_page_has_no_duplicate_ids(world: Any, api: Any) -> None:
     declare(api, world.lan, world.lan_self, "high")
     make_f0(world, api, world.lan_self)  # a contact list and the contact form
     html = _staff(world.ward_official).get(f"/staff/cases/{world.lan_self.pk}/").content.decode()
     assert "household-limit" in html  # every form of the page is there
     assert 'id="contacts"' in html
-    _assert_ids_sound(html)
+    assert_ids_sound(html)
     assert 'id="id_reveal-reason_helptext"' in html
     assert 'id="id_limit-reason_helptext"' in html
 
@@ -57,18 +43,18 @@ def test_the_forms_errors_point_at_their_own_fields(world: Any, api: Any, settin
     limit = client.post(url + "household-limit/", {"limit-max_people": "30", "limit-reason": "gấp"})
     assert limit.status_code == 400
     html = limit.content.decode()
-    _assert_ids_sound(html)
+    assert_ids_sound(html)
     assert 'id="id_limit-reason_error"' in html
 
     reveal = client.post(url + "reveal/", {"reveal-reason": ""})
     assert reveal.status_code == 400
     html = reveal.content.decode()
-    _assert_ids_sound(html)
+    assert_ids_sound(html)
     assert 'id="id_reveal-reason_error"' in html
 
     action = client.post(url + "actions/", {"kind": "test_result", "test_result": "positive"})
     assert action.status_code == 400
-    _assert_ids_sound(action.content.decode())
+    assert_ids_sound(action.content.decode())
 
 
 def test_the_news_form_names_its_errors_as_its_fields_do(world: Any) -> None:
@@ -78,7 +64,7 @@ def test_the_news_form_names_its_errors_as_its_fields_do(world: Any) -> None:
     html = resp.content.decode()
     assert re.search(r'id="[^"]*-error"', html) is None
     assert 'id="id_kind_error"' in html
-    _assert_ids_sound(html)  # aria-describedby="id_title_error" finds its message
+    assert_ids_sound(html)  # aria-describedby="id_title_error" finds its message
 
 
 class _Help(forms.Form):
