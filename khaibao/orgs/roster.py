@@ -1,12 +1,12 @@
 """Reading a roster file (CSV or XLSX) into rows, and the pure per-cell rules.
 
-No database here: `orgs.members.roster_import` resolves units and upserts members.
+No database here: `orgs.members.roster_import` resolves units and upserts members. The file is
+read by `orgs.roster_files` (CSV) and `orgs.roster_xlsx`, as a stream and within bounds (the limits below and there); this
+module owns the limits' messages.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from khaibao.core.errors import ServiceError
 from khaibao.exports.cells import FORMULA_TRIGGERS
 from khaibao.orgs.models import MemberRole
+from khaibao.orgs.roster_files import MAX_RECORD_CHARS, MAX_TEXT_CHARS, Refused, csv_rows
+from khaibao.orgs.roster_xlsx import MAX_CELLS, MAX_UNPACKED_BYTES, xlsx_rows
 
 MAX_ROWS = 20_000
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -114,64 +116,77 @@ def _columns(header: list[str]) -> dict[str, int]:
     return found
 
 
-def _raw_rows(name: str, handle: IO[bytes] | File) -> list[list[Any]]:
-    if name.lower().endswith(".xlsx"):
-        import zipfile
-
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(handle, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-            raise _unreadable() from exc
-        sheet = book.worksheets[0]
-        rows: list[list[Any]] = []
-        for values in sheet.iter_rows(values_only=True):
-            rows.append(list(values))
-            if len(rows) > MAX_ROWS + 1:
-                break
-        book.close()
-        return rows
-    data = handle.read()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _unreadable(_("Save the CSV file as UTF-8.")) from exc
-    first = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first.count)
-    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
-
-
 def _unreadable(message: str | None = None) -> ServiceError:
     text = message or _("The file could not be read. Upload a CSV (UTF-8) or XLSX file.")
     return ServiceError(text, code="unreadable_file", fields={"file": text})
 
 
-def read_roster(name: str, handle: IO[bytes] | File, size: int) -> list[RosterRow]:
-    """The rows of a roster file, or ServiceError for a file that cannot be imported at all."""
-    if not name.lower().endswith((".csv", ".xlsx")):
-        raise _unreadable(_("Upload a .csv or .xlsx file."))
-    if size > MAX_FILE_BYTES:
-        raise _unreadable(_("The file is larger than %(mb)s MB. Split it into several files.") % {"mb": MAX_FILE_BYTES // 2**20})
-    raw = [r for r in _raw_rows(name, handle)]
-    if not raw:
-        raise _unreadable(_("The file is empty."))
-    columns = _columns([_cell_text(v) for v in raw[0]])
-    body = raw[1:]
-    if len(body) > MAX_ROWS:
+def _too_large() -> ServiceError:
+    return _unreadable(_("The file is larger than %(mb)s MB. Split it into several files.") % {"mb": MAX_FILE_BYTES // 2**20})
+
+
+def _refusal(refused: Refused) -> ServiceError:
+    if refused.reason == "rows":
         message = _("The file has more than %(max)s rows. Split it into files of at most %(max)s rows.") % {
             "max": number_format(MAX_ROWS, force_grouping=True)
         }
-        raise ServiceError(message, code="too_many_rows", fields={"file": message})
+        return ServiceError(message, code="too_many_rows", fields={"file": message})
+    if refused.reason == "record":
+        return _unreadable(
+            _("Row %(row)s is longer than %(max)s characters: check that every quotation mark (\") is closed.")
+            % {"row": refused.row, "max": number_format(MAX_RECORD_CHARS, force_grouping=True)}
+        )
+    if refused.reason == "unpacked":
+        return _unreadable(
+            _("The spreadsheet is too large once unpacked (at most %(mb)s MB). Split it into several files.")
+            % {"mb": MAX_UNPACKED_BYTES // 2**20}
+        )
+    if refused.reason == "cells":
+        return _unreadable(
+            _("The spreadsheet has too many cells (at most %(max)s). Split it into several files.")
+            % {"max": number_format(MAX_CELLS, force_grouping=True)}
+        )
+    if refused.reason == "text":
+        return _too_large()
+    if refused.reason == "encoding":
+        return _unreadable(_("Save the CSV file as UTF-8."))
+    if refused.reason == "empty":
+        return _unreadable(_("The file is empty."))
+    return _unreadable()
+
+
+def read_roster(name: str, handle: IO[bytes] | File, size: int) -> list[RosterRow]:
+    """The rows of a roster file, or ServiceError for a file that cannot be imported at all.
+
+    Refused as soon as a limit is passed, before more is read: MAX_ROWS rows after the header
+    (empty rows count), MAX_FILE_BYTES uploaded, and orgs.roster_files' and roster_xlsx's limits (a CSV row's
+    length; an XLSX's unpacked size, cells and columns). Only the columns the header names are
+    kept, and at most MAX_TEXT_CHARS characters in all.
+    """
+    if not name.lower().endswith((".csv", ".xlsx")):
+        raise _unreadable(_("Upload a .csv or .xlsx file."))
+    if size > MAX_FILE_BYTES:
+        raise _too_large()
+    columns: dict[str, int] = {}
+
+    def pick(header: list[Any]) -> list[int]:
+        columns.update(_columns([_cell_text(v) for v in header]))
+        return list(columns.values())
+
+    read = xlsx_rows if name.lower().endswith(".xlsx") else csv_rows
+    try:
+        body = read(handle, pick, MAX_ROWS)
+    except Refused as refused:
+        raise _refusal(refused) from refused
     rows = []
-    for offset, values in enumerate(body, start=2):
-        cells = [_cell_text(v) for v in values]
-        if not any(cells):
+    kept = 0  # characters: a shared string named on every row must not multiply into the error file
+    for number, (values, filled) in enumerate(body, start=2):
+        cells = dict(zip(columns, [_cell_text(v) for v in values], strict=True))
+        kept += sum(len(text) for text in cells.values())
+        if kept > MAX_TEXT_CHARS:
+            raise _too_large()
+        if not filled and not any(cells.values()):
             continue
-
-        def get(name: str, cells: list[str] = cells) -> str:
-            position = columns.get(name)
-            return cells[position] if position is not None and position < len(cells) else ""
-
-        rows.append(RosterRow(offset, get("full_name"), get("phone"), get("unit"), get("role")))
+        get = cells.get
+        rows.append(RosterRow(number, get("full_name", ""), get("phone", ""), get("unit", ""), get("role", "")))
     return rows
