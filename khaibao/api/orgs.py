@@ -25,6 +25,7 @@ from khaibao.core.params import ID_MAX, id_in_range
 from khaibao.exports.responses import export_outcome_response
 from khaibao.orgs import access, chase, compliance, members, reminders, selectors, services
 from khaibao.orgs.models import Campaign, OrgUnit, ReminderPolicy
+from khaibao.orgs.reminder_texts import policy_label
 
 router = Router(tags=["organisations"])
 
@@ -120,7 +121,7 @@ def _campaign_out(campaign: Campaign) -> CampaignOut:
         id=campaign.pk, unit_id=campaign.unit_id, name=campaign.name, starts_on=campaign.starts_on,
         deadline=campaign.deadline, target_declared=campaign.target_declared,
         target_updated_daily=campaign.target_updated_daily, reminder_policy=campaign.reminder_policy,
-        reminder_policy_label=reminders.policy_label(campaign), archived_at=campaign.archived_at,
+        reminder_policy_label=policy_label(campaign), archived_at=campaign.archived_at,
     )
 
 

@@ -33,6 +33,7 @@ from khaibao.exports.models import Format, Kind, Status
 from khaibao.orgs import chase, compliance, compliance_report, reminders
 from khaibao.orgs.access import access_unit_for_user
 from khaibao.orgs.models import Campaign, OrgUnit
+from khaibao.orgs.reminder_info import reminder_info
 
 # The statistics dashboard's chart style and SVG clean-up (no script, role=img), reused as is.
 from khaibao.stats.charts import _COMMON, _svg
@@ -144,7 +145,7 @@ def dashboard(request: SignedInRequest, unit_id: int | None = None) -> HttpRespo
             "report": report,
             "points": points,
             "trend_svg": trend_chart(points) if points else "",
-            "reminders": reminders.reminder_info(unit, campaign, report, points),
+            "reminders": reminder_info(unit, campaign, report, points),
         })
     return render(request, "backoffice/compliance/dashboard.html", context, status=400 if form.errors else 200)
 

@@ -21,7 +21,7 @@ in batches of `reminders.BATCH` by the evening job and by "remind now". Decision
   sent — "send today's update" would be about a day that is over.
 * The organisations' SMS budget (orgs/sms_budget.py) is taken a batch at a time, before any
   reminder is recorded: one short transaction per organisation and batch instead of four
-  statements per SMS on the same hot row (`sms_budget_take_many`).
+  statements per SMS on the same hot row (`sms_budget.org_sms_budget_take`, a batch at a time).
 """
 
 from __future__ import annotations
@@ -32,10 +32,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,12 +45,10 @@ from khaibao.orgs import tasks as orgs_tasks
 from khaibao.orgs.models import (
     Campaign,
     CampaignReminderRun,
-    OrgSmsDailyCounter,
     OrgUnit,
     ReminderPolicy,
     UnitReminderRun,
 )
-from khaibao.orgs.sms_budget import ALL_ORGANISATIONS
 
 logger = logging.getLogger(__name__)
 
@@ -198,53 +194,6 @@ def remind_now_run(run_id: int, steps: Callable[[Campaign, date, OrgUnit], Step]
     if held is not None:  # every member looked at, or the day ended
         lease_release(UnitReminderRun, run.pk, held, finished_at=timezone.now())
     return UnitReminderRun.objects.values_list("sent", flat=True).get(pk=run.pk)
-
-
-# --- The organisations' SMS budget, a batch at a time ----------------------------------------
-
-
-def sms_budget_take_many(organisation: str, wanted: int) -> int:
-    """Take up to `wanted` reminder SMS of `organisation` from today's budgets at once — the rule
-    of `sms_budget.org_sms_budget_take` (its share `ORG_SMS_PER_ORG_DAILY`, all organisations'
-    `ORG_SMS_DAILY_BUDGET`), for a batch. Returns how many may be sent; the rest are counted
-    `refused` on both rows, as one by one."""
-    if wanted <= 0:
-        return 0
-    day = timezone.localdate()
-    keys = sorted({organisation, ALL_ORGANISATIONS})
-    OrgSmsDailyCounter.objects.bulk_create(
-        [OrgSmsDailyCounter(day=day, organisation=key) for key in keys], ignore_conflicts=True
-    )
-    with transaction.atomic():
-        # Both rows locked in one order (every sender sorts them alike): no deadlock.
-        rows = {
-            row.organisation: row
-            for row in OrgSmsDailyCounter.objects.select_for_update().filter(day=day, organisation__in=keys)
-            .order_by("organisation")
-        }
-        own, every = rows[organisation], rows[ALL_ORGANISATIONS]
-        granted = max(
-            0, min(wanted, settings.ORG_SMS_PER_ORG_DAILY - own.sent, settings.ORG_SMS_DAILY_BUDGET - every.sent)
-        )
-        refused = wanted - granted
-        OrgSmsDailyCounter.objects.filter(pk__in=[own.pk, every.pk]).update(
-            sent=F("sent") + granted, refused=F("refused") + refused
-        )
-    if refused:
-        logger.warning(
-            "campaign reminder SMS refused: the daily budget is spent (organisation %s, %s of %s refused)",
-            organisation, refused, wanted,
-        )
-    return granted
-
-
-def sms_budget_return_many(organisation: str, count: int) -> None:
-    """Give back `count` SMS taken and not sent (the gateway refused them, or the day ended)."""
-    if count <= 0:
-        return
-    OrgSmsDailyCounter.objects.filter(
-        day=timezone.localdate(), organisation__in={organisation, ALL_ORGANISATIONS}
-    ).update(sent=Greatest(F("sent") - count, 0))
 
 
 # --- "Remind now" (issue 17): asked by an admin, sent by the worker, resumed by the sweep ----

@@ -49,27 +49,22 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, OuterRef, Q
 from django.utils import timezone, translation
-from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy
 
 from khaibao.accounts.sms import send_sms, sms_fit
 from khaibao.notifications.labels import KIND_CAMPAIGN_REMINDER as KIND_CAMPAIGN_REMINDER
 from khaibao.notifications.models import ChannelPreference
 from khaibao.notifications.services import notify_account
 from khaibao.orgs.access import subtree_q
-from khaibao.orgs.compliance import TrendPoint, UnitReport, declared_q, member_status_q
+from khaibao.orgs.compliance import declared_q, member_status_q
 from khaibao.orgs.models import (
     Campaign,
     CampaignReminder,
-    CampaignReminderRun,
     Member,
     OrgUnit,
     ReminderPolicy,
-    UnitReminderRun,
 )
 from khaibao.orgs.reminder_runs import (
     BatchResult,
@@ -77,17 +72,14 @@ from khaibao.orgs.reminder_runs import (
     campaign_run,
     remind_now_run,
     reminders_until,
-    run_stalled,
-    sms_budget_return_many,
-    sms_budget_take_many,
 )
 
 # "Remind now" is asked, and resumed by its sweep, in reminder_runs.py; callers find both here.
 from khaibao.orgs.reminder_runs import remind_now_sweep as remind_now_sweep
 from khaibao.orgs.reminder_runs import unit_remind_now as unit_remind_now
+from khaibao.orgs.reminder_texts import policy_sends_sms, reminder_texts, unit_label
 from khaibao.orgs.rollups import active_campaigns
-from khaibao.orgs.services import unit_name_allowed
-from khaibao.orgs.sms_budget import organisation_of
+from khaibao.orgs.sms_budget import org_sms_budget_return, org_sms_budget_take, organisation_of
 
 logger = logging.getLogger(__name__)
 
@@ -139,86 +131,6 @@ def campaign_members_to_remind(
     )
 
 
-# What a member is asked, from their state (issue 21): confirm, then declare, then update.
-ASK_CONFIRM, ASK_DECLARE, ASK_UPDATE = "confirm", "declare", "update"
-
-
-def reminder_ask(campaign: Campaign, member: Member) -> str:
-    if member.confirmed_at is None:
-        return ASK_CONFIRM
-    if campaign.target_declared and not getattr(member, "has_declared", False):
-        return ASK_DECLARE
-    return ASK_UPDATE
-
-
-def short_link(path: str = "") -> str:
-    """PUBLIC_BASE_URL without its scheme, plus `path`: short enough for an SMS ("khaibao.vn/tv")."""
-    base = settings.PUBLIC_BASE_URL.split("://", 1)[-1].rstrip("/")
-    return base + path
-
-
-# The web's short path for the memberships page (khaibao.web.urls: "tv/" → /memberships/).
-CONFIRM_PATH = "/tv"
-
-
-def unit_label(unit: OrgUnit) -> Any:
-    """Who the reminder is from: the unit's name, or "your organisation" when the name carries a
-    phone number or a web address (a name made before such names were refused)."""
-    return unit.name if unit_name_allowed(unit.name) else gettext_lazy("Your organisation")
-
-
-def _texts(campaign: Campaign, member: Member, day: date) -> tuple[Any, Any, str]:
-    """Title, body and in-app link for what `member` still has to do (no health content)."""
-    ask = reminder_ask(campaign, member)
-    title = gettext_lazy("A reminder from your organisation")
-    unit = unit_label(member.unit)
-    if ask == ASK_CONFIRM:
-        if member.account_id is None:
-            body = format_lazy(
-                gettext_lazy(
-                    "{unit} lists you as a member in Khai Báo. To confirm, sign in at {link} with this phone; "
-                    "registered by SMS? Text XN to confirm, TUCHOI if it is not you."
-                ),
-                unit=unit, link=short_link(CONFIRM_PATH),
-            )
-        else:
-            body = format_lazy(
-                gettext_lazy(
-                    "{unit} lists you as a member: confirm at {link}, or text XN (TUCHOI if it is not you)."
-                ),
-                unit=unit, link=short_link(CONFIRM_PATH),
-            )
-        return title, body, "/memberships/"
-    if ask == ASK_DECLARE:
-        body = format_lazy(
-            gettext_lazy(
-                "{unit} asks you to send your health declaration at {link}. No smartphone? Text TROGIUP to learn "
-                "who can declare for you."
-            ),
-            unit=unit, link=short_link(),
-        )
-        return title, body, "/"
-    body = format_lazy(
-        gettext_lazy(
-            "{unit} asks you to send today's health update at {link}, or text OK if you are well today."
-        ),
-        unit=unit, link=short_link(),
-    )
-    return title, body, "/"
-
-
-def policy_sends_sms(policy: str) -> bool:
-    """Whether reminders under `policy` go by SMS too — and so whether members without an
-    account (reachable only by the roster phone) are reminded at all. The dashboard says what
-    this decides (`ReminderInfo.reaches_without_account`)."""
-    return policy == ReminderPolicy.IN_APP_AND_SMS
-
-
-def policy_label(campaign: Campaign) -> str:
-    """The campaign's reminder policy in words (the model's label), for the page and the API."""
-    return str(campaign.get_reminder_policy_display())
-
-
 class Outcome(StrEnum):
     """What became of one member (`campaign_reminder_send`)."""
 
@@ -253,7 +165,7 @@ def _preferences(members: list[Member]) -> dict[int, ChannelPreference]:
 
 
 def _plan(campaign: Campaign, member: Member, day: date, prefs: dict[int, ChannelPreference]) -> _Plan:
-    title, body, link = _texts(campaign, member, day)
+    title, body, link = reminder_texts(campaign, member, day)
     plan = _Plan(member, title, body, link, organisation_of(member.unit))
     language = "vi"
     if member.account is None:
@@ -280,7 +192,7 @@ def _take_budget(plans: list[_Plan]) -> Counter[str]:
     taken: Counter[str] = Counter()
     for organisation, group in wanting.items():
         group.sort(key=lambda p: p.member.account_id is not None)
-        taken[organisation] = granted = sms_budget_take_many(organisation, len(group))
+        taken[organisation] = granted = org_sms_budget_take(organisation, len(group))
         for plan in group[granted:]:
             plan.phone = ""
             plan.refused = plan.member.account_id is None
@@ -347,11 +259,11 @@ def _remind_batch(
                 transaction.on_commit(lambda: _send_texts(texts, until), robust=True)
     except BaseException:
         for organisation, count in taken.items():
-            sms_budget_return_many(organisation, count)
+            org_sms_budget_return(organisation, count)
         raise
     unused = taken - Counter(organisation for _phone, _text, organisation in texts)
     for organisation, count in unused.items():
-        sms_budget_return_many(organisation, count)
+        org_sms_budget_return(organisation, count)
     return result
 
 
@@ -407,7 +319,7 @@ def _send_texts(texts: list[tuple[str, str, str]], until: datetime) -> None:
             unsent[organisation] += 1
             logger.exception("campaign reminder SMS failed")
     for organisation, count in unsent.items():
-        sms_budget_return_many(organisation, count)
+        org_sms_budget_return(organisation, count)
 
 
 # --- Runs: the evening job per campaign, "remind now" per unit (reminder_runs.py) -------------
@@ -450,59 +362,3 @@ def campaign_reminders_send(*, day: date | None = None) -> int:
             continue
         sent += campaign_run(campaign, day, _batches(campaign, day))
     return sent
-
-
-# --- Reminders: what the dashboard says about them (issue 17) --------------------------------
-
-
-@dataclass(frozen=True)
-class ReminderInfo:
-    hour: int  # DAILY_REMINDER_HOUR, local
-    policy: str
-    policy_label: str
-    # Members without an account (never signed in) are reminded: only by SMS to the roster
-    # phone, so only when the policy sends SMS (`policy_sends_sms`, what campaign_reminder_send
-    # decides). Otherwise the page must not promise them a reminder.
-    reaches_without_account: bool
-    in_force: bool  # the campaign is in force today (Campaign.in_force)
-    today_run: UnitReminderRun | None  # this unit's "remind now" today, if any
-    # Unfinished with no live worker: the sweep resumes it, and asking again does at once.
-    today_run_stalled: bool
-    # The campaign's automatic reminders today (all its units): members whom only the roster
-    # phone reaches, not reminded in the current pass because the SMS budget is spent.
-    automatic_refused: int
-    reminded_today: int  # members of the subtree reminded today (as of the last refresh)
-    last_day: date | None  # the last day anyone of the subtree was reminded
-    last_count: int
-
-    @property
-    def can_remind_now(self) -> bool:
-        # What unit_remind_now would accept (bar a run asked meanwhile): no button that answers 409.
-        return self.policy != ReminderPolicy.NONE and self.in_force and (self.today_run is None or self.today_run_stalled)
-
-
-def reminder_info(unit: OrgUnit, campaign: Campaign, report: UnitReport, points: list[TrendPoint]) -> ReminderInfo:
-    """The schedule, today's "remind now" and the last reminder's count, from the rollups and
-    snapshots already read for the page plus two small lookups (never the member table)."""
-    today = timezone.localdate()
-    reminded_today = report.unit.reminded if report.day == today else 0
-    last_day, last_count = (today, reminded_today) if reminded_today else (None, 0)
-    if last_day is None:
-        past = [p for p in points if p.reminded and p.day < today]
-        if past:
-            last_day, last_count = past[-1].day, past[-1].reminded
-    today_run = UnitReminderRun.objects.filter(unit=unit, day=today).select_related("requested_by").first()
-    return ReminderInfo(
-        hour=settings.DAILY_REMINDER_HOUR,
-        policy=campaign.reminder_policy,
-        policy_label=policy_label(campaign),
-        reaches_without_account=policy_sends_sms(campaign.reminder_policy),
-        in_force=campaign.in_force(today),
-        today_run=today_run,
-        today_run_stalled=today_run is not None and run_stalled(today_run),
-        automatic_refused=CampaignReminderRun.objects.filter(campaign=campaign, day=today)
-        .values_list("refused", flat=True).first() or 0,
-        reminded_today=reminded_today,
-        last_day=last_day,
-        last_count=last_count,
-    )

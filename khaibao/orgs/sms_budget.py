@@ -16,6 +16,7 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from khaibao.orgs.models import OrgSmsDailyCounter, OrgUnit
@@ -31,32 +32,47 @@ def organisation_of(unit: OrgUnit) -> str:
     return unit.path.split("/", 1)[0]
 
 
-def org_sms_budget_take(organisation: str) -> bool:
-    """Count one reminder SMS of `organisation` (`organisation_of`) against today's budgets;
-    False (and counted as refused) when its share or the organisations' budget is spent."""
+def org_sms_budget_take(organisation: str, wanted: int = 1) -> int:
+    """Take up to `wanted` reminder SMS of `organisation` (`organisation_of`) from today's budgets
+    at once: its share `ORG_SMS_PER_ORG_DAILY` and all organisations' `ORG_SMS_DAILY_BUDGET`.
+    Returns how many may be sent; the rest are counted `refused` on both rows. A batch of
+    reminders takes its SMS in one transaction (orgs/reminders.py), not one statement each on
+    the same hot rows."""
+    if wanted <= 0:
+        return 0
     day = timezone.localdate()
-    # get_or_create settles a race on a day's row by itself; each conditional UPDATE is atomic.
-    for key in (organisation, ALL_ORGANISATIONS):
-        OrgSmsDailyCounter.objects.get_or_create(day=day, organisation=key)
-    rows = OrgSmsDailyCounter.objects.filter(day=day)
+    keys = sorted({organisation, ALL_ORGANISATIONS})
+    OrgSmsDailyCounter.objects.bulk_create(
+        [OrgSmsDailyCounter(day=day, organisation=key) for key in keys], ignore_conflicts=True
+    )
     with transaction.atomic():
-        if not rows.filter(organisation=organisation, sent__lt=settings.ORG_SMS_PER_ORG_DAILY).update(sent=F("sent") + 1):
-            spent = "ORG_SMS_PER_ORG_DAILY"
-        elif not rows.filter(organisation=ALL_ORGANISATIONS, sent__lt=settings.ORG_SMS_DAILY_BUDGET).update(
-            sent=F("sent") + 1
-        ):
-            rows.filter(organisation=organisation, sent__gt=0).update(sent=F("sent") - 1)
-            spent = "ORG_SMS_DAILY_BUDGET"
-        else:
-            return True
-        rows.filter(organisation__in=[organisation, ALL_ORGANISATIONS]).update(refused=F("refused") + 1)
-    logger.warning("campaign reminder SMS refused: the daily budget is spent (%s, organisation %s)", spent, organisation)
-    return False
+        # Both rows locked in one order (every sender sorts them alike): no deadlock.
+        rows = {
+            row.organisation: row
+            for row in OrgSmsDailyCounter.objects.select_for_update().filter(day=day, organisation__in=keys)
+            .order_by("organisation")
+        }
+        own, every = rows[organisation], rows[ALL_ORGANISATIONS]
+        granted = max(
+            0, min(wanted, settings.ORG_SMS_PER_ORG_DAILY - own.sent, settings.ORG_SMS_DAILY_BUDGET - every.sent)
+        )
+        refused = wanted - granted
+        OrgSmsDailyCounter.objects.filter(pk__in=[own.pk, every.pk]).update(
+            sent=F("sent") + granted, refused=F("refused") + refused
+        )
+    if refused:
+        logger.warning(
+            "campaign reminder SMS refused: the daily budget is spent (organisation %s, %s of %s refused)",
+            organisation, refused, wanted,
+        )
+    return granted
 
 
-def org_sms_budget_return(organisation: str) -> None:
-    # A text the gateway refused costs nothing, so its slot goes back to both budgets.
+def org_sms_budget_return(organisation: str, count: int = 1) -> None:
+    """Give back `count` SMS taken and not sent (the gateway refused them, or the day ended): a
+    text that never went out costs nothing."""
+    if count <= 0:
+        return
     OrgSmsDailyCounter.objects.filter(
-        day=timezone.localdate(), organisation__in=[organisation, ALL_ORGANISATIONS], sent__gt=0
-    ).update(sent=F("sent") - 1)
-
+        day=timezone.localdate(), organisation__in={organisation, ALL_ORGANISATIONS}
+    ).update(sent=Greatest(F("sent") - count, 0))

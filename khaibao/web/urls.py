@@ -47,7 +47,7 @@ urlpatterns = [
     path("people/<int:person_id>/risk/", declare.risk_declare, name="person_risk"),
     path("people/<int:person_id>/update/", declare.daily_update, name="person_update"),
     path("memberships/", memberships.membership_list, name="memberships"),
-    # The short link in organisations' reminder SMS (khaibao.orgs.reminders.CONFIRM_PATH).
+    # The short link in organisations' reminder SMS (khaibao.orgs.reminder_texts.CONFIRM_PATH).
     path("tv", RedirectView.as_view(pattern_name="web:memberships"), name="memberships_short"),
     path(
         "memberships/<int:member_id>/<str:answer>/",

@@ -11,7 +11,7 @@ import pytest
 from khaibao.notifications.models import Notification
 from khaibao.orgs import tasks
 from khaibao.orgs.models import Member, ReminderPolicy
-from khaibao.orgs.reminders import policy_sends_sms
+from khaibao.orgs.reminder_texts import policy_sends_sms
 from khaibao.orgs.tests.test_compliance import at, member, today
 from khaibao.stats.tests.helpers import official_client
 
