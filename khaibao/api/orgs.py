@@ -416,6 +416,10 @@ class RemindOut(Schema):
     requested_at: datetime
     finished_at: datetime | None
     sent: int
+    refused: int = Field(
+        ..., description="members not reminded because the organisations' SMS budget was spent (the roster "
+        "phone their only way): still remindable later the same day"
+    )
 
 
 @router.post(
@@ -423,8 +427,9 @@ class RemindOut(Schema):
 )
 def unit_remind(request: AuthedRequest, unit_id: int, data: RemindIn) -> tuple[int, Any]:
     """Remind the unit's subtree now, once per unit per day (409 `already_reminded`); the
-    worker sends the reminders (`sent`, `finished_at` fill in then). Members already reminded
-    today are skipped, and those reminded now are not reminded again this evening."""
+    worker sends the reminders (`sent`, `refused`, `finished_at` fill in then). Members already
+    reminded today are skipped, and those reminded now are not reminded again this evening. A
+    run whose worker died is resumed by asking again (202, the same run) or by the sweep."""
     unit, campaign = _unit_and_campaign(request, unit_id, data.campaign)
     if campaign is None:
         raise ServiceError(_("No campaign covers this unit."), code="no_campaign", status=409)

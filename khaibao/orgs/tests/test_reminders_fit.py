@@ -202,3 +202,10 @@ def test_a_reminder_sms_shortens_a_very_long_unit_name_not_its_link_and_keywords
     assert "... co ten ban trong danh sach thanh vien tren Khai Bao." in text
     assert "/tv" in text
     assert text.endswith("Nhan XN de xac nhan, TUCHOI neu khong phai ban.")
+
+
+def test_remind_now_answers_how_many_the_sms_budget_left_out(world: Any, tree: Any, api: Any) -> None:
+    resp = api.as_(tree.admin).post(f"/orgs/{tree.c1.pk}/remind", {})
+    assert resp.status_code == 202, resp.content
+    body = resp.json()
+    assert (body["sent"], body["refused"], body["finished_at"]) == (0, 0, None)
