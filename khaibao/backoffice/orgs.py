@@ -1,6 +1,6 @@
 """Organisation admins' console: the unit tree, a unit's page (sub-units, roster, admins),
-roster import with its error file, campaigns, and the one-time set-password page for invited
-sub-admins. The same services as the API (khaibao.orgs.services, khaibao.orgs.members). Members are shown with name,
+roster import with its error file, and the one-time set-password page for invited sub-admins
+(campaigns: backoffice/org_campaigns.py). The same services as the API (khaibao.orgs.services, khaibao.orgs.members). Members are shown with name,
 role and membership state only — never health details."""
 
 from __future__ import annotations
@@ -29,11 +29,12 @@ from khaibao.core.http import client_ip, confirmed_post, csv_attachment
 from khaibao.core.keyset import keyset_pager, keyset_query
 from khaibao.core.params import ID_MAX, id_in_range
 from khaibao.orgs import access, compliance, members, selectors, services
-from khaibao.orgs.models import Campaign, MemberRole, OrgUnit, ReminderPolicy
+from khaibao.orgs.models import Campaign, MemberRole, OrgUnit
 from khaibao.orgs.roster import MAX_ROWS
 
 
-def _admin(request: HttpRequest) -> Any:
+def org_admin(request: HttpRequest) -> Any:
+    """The signed-in organisation admin, or 403 (every view of the organisations' console)."""
     if not access.is_org_admin(request.user):
         raise PermissionDenied
     return request.user
@@ -89,21 +90,6 @@ class ImportForm(forms.Form):
         label=gettext_lazy("Roster file (.csv or .xlsx)"),
         help_text=gettext_lazy("Columns: full name, phone, unit (code or path; empty = this unit), role."),
     )
-
-
-class CampaignForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
-    starts_on = forms.DateField(
-        label=gettext_lazy("Start"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-    )
-    deadline = forms.DateField(
-        label=gettext_lazy("Deadline"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-    )
-    target_declared = forms.BooleanField(label=gettext_lazy("Everyone declared at least once since the start"), required=False, initial=True)
-    target_updated_daily = forms.BooleanField(label=gettext_lazy("Everyone sends an update every day"), required=False, initial=True)
-    reminder_policy = forms.ChoiceField(label=gettext_lazy("Reminders"), choices=ReminderPolicy.choices, initial=ReminderPolicy.IN_APP)
 
 
 def _move(user: Any, unit: OrgUnit, data: dict[str, Any], ip: str) -> OrgUnit:
@@ -185,7 +171,7 @@ def orgs_index(request: SignedInRequest) -> HttpResponse:
     """The units of the admin's subtree below one unit (`?parent=`, default their own): a small
     subtree whole, a big one a level at a time (keyset pages) with a search by name or code
     (`?q=`, the whole subtree below that unit). Never the whole of a national tree at once."""
-    user = _admin(request)
+    user = org_admin(request)
     root = user.org_unit
     parent = root
     raw_parent = request.GET.get("parent") or ""
@@ -230,7 +216,7 @@ def orgs_index(request: SignedInRequest) -> HttpResponse:
 @login_required(login_url="backoffice:sign_in")
 @require_GET
 def unit_detail(request: SignedInRequest, unit_id: int) -> HttpResponse:
-    unit = access.access_unit_for_user(_admin(request), unit_id)
+    unit = access.access_unit_for_user(org_admin(request), unit_id)
     return _unit_page(request, unit)
 
 
@@ -241,7 +227,7 @@ def unit_action(request: SignedInRequest, unit_id: int, action: str) -> HttpResp
     Archiving asks first: its GET is the confirmation page (`_unit_archive`)."""
     if request.method != "POST" and action != "archive":
         return HttpResponseNotAllowed(["POST"])
-    user = _admin(request)
+    user = org_admin(request)
     unit = access.access_unit_for_user(user, unit_id)
     ip = client_ip(request)
     if action == "archive":
@@ -330,7 +316,7 @@ def _unit_archive(request: SignedInRequest, *, user: Any, unit: OrgUnit, ip: str
 @require_http_methods(["GET", "POST"])
 def member_remove(request: SignedInRequest, member_id: int) -> HttpResponse:
     """GET asks for confirmation; the confirmed POST takes the member off the roster."""
-    user = _admin(request)
+    user = org_admin(request)
     member = access.access_member_for_user(user, member_id)
     if confirmed_post(request):
         members.member_remove(actor=user, member=member, ip=client_ip(request))
@@ -356,7 +342,7 @@ def member_remove(request: SignedInRequest, member_id: int) -> HttpResponse:
 @login_required(login_url="backoffice:sign_in")
 @require_http_methods(["GET", "POST"])
 def roster_import(request: SignedInRequest, unit_id: int) -> HttpResponse:
-    user = _admin(request)
+    user = org_admin(request)
     unit = access.access_unit_for_user(user, unit_id)
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None
@@ -376,77 +362,8 @@ def roster_import(request: SignedInRequest, unit_id: int) -> HttpResponse:
 @login_required(login_url="backoffice:sign_in")
 @require_GET
 def roster_errors(request: SignedInRequest, import_id: int) -> HttpResponse:
-    record = access.access_roster_import_for_user(_admin(request), import_id)
+    record = access.access_roster_import_for_user(org_admin(request), import_id)
     return csv_attachment(record.error_csv, filename=record.error_file_name)
-
-
-def _campaign_values(form: CampaignForm) -> dict[str, Any]:
-    return dict(form.cleaned_data)
-
-
-@login_required(login_url="backoffice:sign_in")
-@require_http_methods(["GET", "POST"])
-def campaign_create(request: SignedInRequest, unit_id: int) -> HttpResponse:
-    user = _admin(request)
-    unit = access.access_unit_for_user(user, unit_id)
-    form = CampaignForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.campaign_create(actor=user, unit=unit, ip=client_ip(request), **_campaign_values(form))
-        except ServiceError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Campaign created."))
-            return redirect("backoffice:org_unit", unit_id=unit.pk)
-    context = {"unit": unit, "form": form, "campaign": None}
-    return render(request, "backoffice/orgs/campaign_form.html", context, status=400 if form.errors else 200)
-
-
-@login_required(login_url="backoffice:sign_in")
-@require_http_methods(["GET", "POST"])
-def campaign_edit(request: SignedInRequest, campaign_id: int) -> HttpResponse:
-    user = _admin(request)
-    campaign: Campaign = access.access_campaign_for_user(user, campaign_id)
-    initial = {
-        "name": campaign.name, "starts_on": campaign.starts_on, "deadline": campaign.deadline,
-        "target_declared": campaign.target_declared, "target_updated_daily": campaign.target_updated_daily,
-        "reminder_policy": campaign.reminder_policy,
-    }
-    form = CampaignForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.campaign_update(actor=user, campaign=campaign, ip=client_ip(request), **_campaign_values(form))
-        except ServiceError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Campaign saved."))
-            return redirect("backoffice:org_unit", unit_id=campaign.unit_id)
-    context = {"unit": campaign.unit, "form": form, "campaign": campaign}
-    return render(request, "backoffice/orgs/campaign_form.html", context, status=400 if form.errors else 200)
-
-
-@login_required(login_url="backoffice:sign_in")
-@require_http_methods(["GET", "POST"])
-def campaign_archive(request: SignedInRequest, campaign_id: int) -> HttpResponse:
-    """GET asks for confirmation; the confirmed POST archives the campaign."""
-    user = _admin(request)
-    campaign = access.access_campaign_for_user(user, campaign_id)
-    if confirmed_post(request):
-        services.campaign_archive(actor=user, campaign=campaign, ip=client_ip(request))
-        messages.success(request, _("Campaign archived."))
-        return redirect("backoffice:org_unit", unit_id=campaign.unit_id)
-    return render(request, "confirm.html", {
-        "console": True,
-        "question": _("Archive the campaign %(name)s?") % {"name": campaign.name},
-        "consequences": [_(
-            "It stops now: no more reminders are sent for it, it leaves this unit's page and the compliance "
-            "dashboard, and it can no longer be changed. This cannot be undone."
-        )],
-        "kept": _("The figures already counted stay on record."),
-        "button": _("Yes, archive"),
-        "cancel_url": reverse("backoffice:org_unit", args=[campaign.unit_id]),
-        "done": _("This campaign is archived.") if campaign.archived_at else "",
-    })
 
 
 @require_http_methods(["GET", "POST"])

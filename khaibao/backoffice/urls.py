@@ -7,6 +7,7 @@ from khaibao.backoffice import compliance as compliance_console
 from khaibao.backoffice import exports, health, subject_requests, verify, views
 from khaibao.backoffice import id_reviews as id_reviews_console
 from khaibao.backoffice import news as news_console
+from khaibao.backoffice import org_campaigns as org_campaigns_console
 from khaibao.backoffice import org_venues as org_venues_console
 from khaibao.backoffice import orgs as orgs_console
 from khaibao.backoffice import reports as reports_console
@@ -81,7 +82,7 @@ urlpatterns = [
     path("orgs/<int:unit_id>/", orgs_console.unit_detail, name="org_unit"),
     path("orgs/<int:unit_id>/do/<str:action>/", orgs_console.unit_action, name="org_unit_action"),
     path("orgs/<int:unit_id>/import/", orgs_console.roster_import, name="org_roster_import"),
-    path("orgs/<int:unit_id>/campaigns/new/", orgs_console.campaign_create, name="org_campaign_create"),
+    path("orgs/<int:unit_id>/campaigns/new/", org_campaigns_console.campaign_create, name="org_campaign_create"),
     # The venues of an organisation admin's unit (issue 20, item 1).
     path("orgs/venues/", org_venues_console.venues_index, name="org_venues"),
     path("orgs/venues/new/", org_venues_console.venue_new, name="org_venue_new"),
@@ -90,8 +91,8 @@ urlpatterns = [
     path("orgs/venues/<int:venue_id>/poster.svg", org_venues_console.venue_poster_svg, name="org_venue_poster_svg"),
     path("orgs/members/<int:member_id>/remove/", orgs_console.member_remove, name="org_member_remove"),
     path("orgs/imports/<int:import_id>/errors.csv", orgs_console.roster_errors, name="org_roster_errors"),
-    path("orgs/campaigns/<int:campaign_id>/edit/", orgs_console.campaign_edit, name="org_campaign_edit"),
-    path("orgs/campaigns/<int:campaign_id>/archive/", orgs_console.campaign_archive, name="org_campaign_archive"),
+    path("orgs/campaigns/<int:campaign_id>/edit/", org_campaigns_console.campaign_edit, name="org_campaign_edit"),
+    path("orgs/campaigns/<int:campaign_id>/archive/", org_campaigns_console.campaign_archive, name="org_campaign_archive"),
     path("set-password/<str:uidb64>/<str:token>/", orgs_console.set_password, name="set_password"),
     path("volunteers/", volunteers_console.volunteers, name="volunteers"),
     path("volunteers/<int:appointment_id>/revoke/", volunteers_console.volunteer_revoke, name="volunteer_revoke"),
