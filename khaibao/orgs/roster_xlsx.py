@@ -33,6 +33,11 @@ RATIO_FROM_BYTES = 2**20
 MAX_MEMBERS = 1_000
 MAX_CELLS = 1_000_000  # of a sheet, or shared strings: as elements, two a cell (<c><v>)
 _MAX_ELEMENTS = 2 * MAX_CELLS
+# Bytes between one "<" or ">" and the next: one tag with its attributes, or one run of text. expat
+# builds a whole start tag and its attributes' dict before any handler sees it, so one tag of
+# millions of attributes would take a gigabyte within every other bound; a real tag is short and
+# a cell's text at most MAX_CELL_CHARS (4 bytes each at worst).
+MAX_RUN_BYTES = 256 * 1024
 
 _WORKBOOK_TYPES = tuple(
     f"application/vnd.{kind}.main+xml"
@@ -100,7 +105,12 @@ def _parse(archive: zipfile.ZipFile, name: str, handler: Any) -> Iterator[None]:
     parser.CharacterDataHandler = getattr(handler, "chars", None)
     try:
         with archive.open(name) as stream:
+            run = 0  # bytes since the last "<" or ">" (MAX_RUN_BYTES), counted before expat reads them
             while chunk := stream.read(CHUNK_BYTES):
+                cut = max(chunk.rfind(b"<"), chunk.rfind(b">"))
+                run = run + len(chunk) if cut < 0 else len(chunk) - cut - 1
+                if run > MAX_RUN_BYTES:
+                    raise Refused("cells")
                 parser.Parse(chunk, False)
                 yield
             parser.Parse(b"", True)
