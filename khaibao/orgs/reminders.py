@@ -50,7 +50,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, Min, OuterRef, Q
 from django.utils import timezone, translation
 
 from khaibao.accounts.sms import send_sms, sms_fit
@@ -328,10 +328,15 @@ def _send_texts(texts: list[tuple[str, str, str]], until: datetime) -> None:
 def _batches(campaign: Campaign, day: date, within: OrgUnit | None = None) -> Step:
     """The runs' step: remind the next batch after a member id, looking through WINDOW ids at
     most; None past the last member (as of the run's start: lines added later are reached by
-    the next pass)."""
-    top = Member.objects.aggregate(top=Max("pk"))["top"] or 0
+    the next pass). Only the ids of the subtree's own lines are walked, from its first to its
+    last: a province's campaign never looks through the whole country's range (diff review F2)."""
+    bounds = Member.objects.filter(subtree_q((within or campaign.unit).path, field="unit__path")).aggregate(
+        first=Min("pk"), last=Max("pk")
+    )
+    first, top = bounds["first"] or 0, bounds["last"] or 0
 
     def step(after: int, record: Callable[[BatchResult], None]) -> BatchResult | None:
+        after = max(after, first - 1)
         if after >= top:
             return None
         upto = min(after + WINDOW, top)

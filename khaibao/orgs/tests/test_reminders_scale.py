@@ -431,3 +431,30 @@ def test_a_pass_goes_through_lines_reminded_already_a_window_of_ids_at_a_time(
     assert selects
     assert max(selects) <= 2
     assert CampaignReminderRun.objects.get(campaign=campaign).cursor == 0  # the pass ended
+
+
+def test_a_pass_walks_only_the_ids_of_its_own_subtree(
+    world: Any, sms: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Diff review F2: a campaign's pass walked the whole table's id range a window at a time —
+    # one line of another organisation with a high id cost every campaign hundreds of windows.
+    campaign, unit = _organisation()
+    lines = _lines(unit, 3)
+    _other_campaign, elsewhere = _organisation("KHAC")
+    far = _lines(elsewhere, 1)[0]
+    Member.objects.filter(pk=far.pk).update(id=2_000_000)
+    monkeypatch.setattr(reminders, "WINDOW", 1_000)
+    windows = []
+    real = reminders.campaign_members_to_remind
+
+    def counted(*args: Any, **kwargs: Any) -> list[Member]:
+        if args[0] == campaign:
+            windows.append((kwargs["after"], kwargs["upto"]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reminders, "campaign_members_to_remind", counted)
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders.campaign_reminders_send()
+    assert _texted(sms, lines) == 3
+    assert len(windows) == 1
+    assert windows[0][1] == lines[-1].pk
