@@ -64,6 +64,16 @@ def _entries_without_geometry(index: ZoneIndex) -> list[Entry]:
     return entries
 
 
+def _leaves_a_point_unchecked(entry: Entry, when: datetime) -> bool:
+    # A zone only while in force and an epidemic area for the rule set (diff review F8: an ended
+    # zone, or a level that warns nobody, leaves the point's answer complete); a place notice
+    # while it is on the list, as `zones_at_point` answers places with a point.
+    if entry.kind == "place":
+        return entry.shown(when)
+    in_force = entry.active_from <= when and (entry.active_until is None or when <= entry.active_until)
+    return in_force and counts_as_epidemic(entry)
+
+
 def point_check(
     lat: float, lon: float, *, province_code: int | None = None, now: datetime | None = None
 ) -> PointAnswer:
@@ -73,7 +83,7 @@ def point_check(
     index, when = zone_index(), now or timezone.now()
     found = index.at_point(lat, lon, when)
     unchecked = any(
-        e.shown(when) and (province_code is None or e.province_code == province_code)
+        _leaves_a_point_unchecked(e, when) and (province_code is None or e.province_code == province_code)
         for e in _entries_without_geometry(index)
     )
     return PointAnswer(

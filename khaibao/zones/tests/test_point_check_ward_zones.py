@@ -3,8 +3,10 @@ an all-clear (review-browser finding 1)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
@@ -93,3 +95,16 @@ def test_the_api_carries_the_same_fact(world: Any, api: Any) -> None:
     by_ward = api.get("/zones/check", data={"ward_code": 4}).json()
     assert by_ward["ward_zones_unchecked"] is False
     assert by_ward["in_epidemic_area"] is True
+
+
+def test_a_ward_zone_that_warns_nobody_or_has_ended_leaves_the_point_checked(world: Any, api: Any) -> None:
+    # Diff review F8: one such zone anywhere made every point in the country "cannot tell".
+    low = api.as_(world.province).post("/zones", zone_body(name="Cấp 1", level=1, ward_codes=[4]))
+    assert low.status_code == 201, low.content
+    assert lookup.point_check(BA_DINH["lat"], BA_DINH["lon"]).ward_zones_unchecked is False
+    until = (timezone.localdate() + timedelta(days=5)).isoformat()
+    ending = api.as_(world.province).post("/zones", zone_body(name="Khu dân cư Đội Cấn", ward_codes=[4], valid_until=until))
+    assert ending.status_code == 201, ending.content
+    assert lookup.point_check(BA_DINH["lat"], BA_DINH["lon"]).ward_zones_unchecked is True
+    with time_machine.travel(timezone.now() + timedelta(days=7)):
+        assert lookup.point_check(BA_DINH["lat"], BA_DINH["lon"]).ward_zones_unchecked is False
