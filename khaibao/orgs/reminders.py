@@ -182,7 +182,7 @@ def _plan(campaign: Campaign, member: Member, day: date, prefs: dict[int, Channe
     return plan
 
 
-def _take_budget(plans: list[_Plan]) -> Counter[str]:
+def _take_budget(plans: list[_Plan], day: date) -> Counter[str]:
     """Take the SMS budget for the batch, per organisation, before anything is recorded; the
     roster-phone members first (the SMS is their only reminder). Returns what was taken."""
     wanting: dict[str, list[_Plan]] = {}
@@ -192,7 +192,7 @@ def _take_budget(plans: list[_Plan]) -> Counter[str]:
     taken: Counter[str] = Counter()
     for organisation, group in wanting.items():
         group.sort(key=lambda p: p.member.account_id is not None)
-        taken[organisation] = granted = org_sms_budget_take(organisation, len(group))
+        taken[organisation] = granted = org_sms_budget_take(organisation, len(group), day=day)
         for plan in group[granted:]:
             plan.phone = ""
             plan.refused = plan.member.account_id is None
@@ -226,7 +226,7 @@ def _remind_batch(
         plans.append(_plan(campaign, member, day, prefs))
     if not result.stopped and end:
         result.last = max(result.last, end)
-    taken = _take_budget(plans)
+    taken = _take_budget(plans, day)
     texts: list[tuple[str, str, str]] = []
     try:
         with transaction.atomic():
@@ -256,14 +256,14 @@ def _remind_batch(
             if record is not None:
                 record(result)
             if texts:
-                transaction.on_commit(lambda: _send_texts(texts, until), robust=True)
+                transaction.on_commit(lambda: _send_texts(texts, until, day), robust=True)
     except BaseException:
         for organisation, count in taken.items():
-            org_sms_budget_return(organisation, count)
+            org_sms_budget_return(organisation, count, day=day)
         raise
     unused = taken - Counter(organisation for _phone, _text, organisation in texts)
     for organisation, count in unused.items():
-        org_sms_budget_return(organisation, count)
+        org_sms_budget_return(organisation, count, day=day)
     return result
 
 
@@ -305,7 +305,7 @@ def _fit_sms(title: str, body: str, *, unit: str) -> str:
     return sms_fit(title=title, body=body, title_sep=": ")
 
 
-def _send_texts(texts: list[tuple[str, str, str]], until: datetime) -> None:
+def _send_texts(texts: list[tuple[str, str, str]], until: datetime, day: date) -> None:
     """Send a committed batch's SMS (phone, text, organisation); what is not sent — the gateway
     failed, or the day ended meanwhile — goes back to the budget."""
     unsent: Counter[str] = Counter()
@@ -319,7 +319,7 @@ def _send_texts(texts: list[tuple[str, str, str]], until: datetime) -> None:
             unsent[organisation] += 1
             logger.exception("campaign reminder SMS failed")
     for organisation, count in unsent.items():
-        org_sms_budget_return(organisation, count)
+        org_sms_budget_return(organisation, count, day=day)
 
 
 # --- Runs: the evening job per campaign, "remind now" per unit (reminder_runs.py) -------------

@@ -12,6 +12,7 @@ SMS is refused: not sent, not queued, counted in `OrgSmsDailyCounter.refused` an
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from django.conf import settings
 from django.db import transaction
@@ -32,15 +33,15 @@ def organisation_of(unit: OrgUnit) -> str:
     return unit.path.split("/", 1)[0]
 
 
-def org_sms_budget_take(organisation: str, wanted: int = 1) -> int:
+def org_sms_budget_take(organisation: str, wanted: int = 1, *, day: date | None = None) -> int:
     """Take up to `wanted` reminder SMS of `organisation` (`organisation_of`) from today's budgets
     at once: its share `ORG_SMS_PER_ORG_DAILY` and all organisations' `ORG_SMS_DAILY_BUDGET`.
     Returns how many may be sent; the rest are counted `refused` on both rows. A batch of
     reminders takes its SMS in one transaction (orgs/reminders.py), not one statement each on
-    the same hot rows."""
+    the same hot rows. `day`: the local day the SMS are for (default today)."""
     if wanted <= 0:
         return 0
-    day = timezone.localdate()
+    day = day or timezone.localdate()
     keys = sorted({organisation, ALL_ORGANISATIONS})
     OrgSmsDailyCounter.objects.bulk_create(
         [OrgSmsDailyCounter(day=day, organisation=key) for key in keys], ignore_conflicts=True
@@ -68,11 +69,12 @@ def org_sms_budget_take(organisation: str, wanted: int = 1) -> int:
     return granted
 
 
-def org_sms_budget_return(organisation: str, count: int = 1) -> None:
+def org_sms_budget_return(organisation: str, count: int = 1, *, day: date | None = None) -> None:
     """Give back `count` SMS taken and not sent (the gateway refused them, or the day ended): a
-    text that never went out costs nothing."""
+    text that never went out costs nothing. `day`: the day they were taken for — after midnight
+    too, so that the next day never gets a budget it did not spend."""
     if count <= 0:
         return
     OrgSmsDailyCounter.objects.filter(
-        day=timezone.localdate(), organisation__in={organisation, ALL_ORGANISATIONS}
+        day=day or timezone.localdate(), organisation__in={organisation, ALL_ORGANISATIONS}
     ).update(sent=Greatest(F("sent") - count, 0))

@@ -332,6 +332,9 @@ def test_an_sms_still_waiting_at_midnight_is_not_sent(
     for callback in callbacks:
         callback()
     assert _texted(sms, [line]) == 0
+    # The unsent SMS goes back to the day it was taken for, not to the new day (diff review F6).
+    assert OrgSmsDailyCounter.objects.get(day=DAY, organisation="ORGS").sent == 0
+    assert not OrgSmsDailyCounter.objects.filter(day=DAY + timedelta(days=1)).exists()
 
 
 # --- P1-3: batches cost the same; queries per member are bounded ------------------------------
