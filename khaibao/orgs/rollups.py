@@ -231,7 +231,8 @@ def compliance_refresh_campaign(
     the own counts read once for a whole run (`unit_forest`); read here when not given.
 
     Safe to run twice at once: the campaign row is locked first, so a second refresh waits for
-    the first to commit, then compares with what it wrote. Only rows whose numbers changed are
+    the first to commit, then compares with what it wrote — or, when the other one started later
+    (its numbers are newer), leaves them. Only rows whose numbers changed are
     written (upsert on the unique campaign-day-unit key); the others get `refreshed_at` only;
     rows of units no longer in the subtree (moved away) are deleted.
     """
@@ -242,6 +243,12 @@ def compliance_refresh_campaign(
     with transaction.atomic():
         if not Campaign.objects.select_for_update().filter(pk=campaign.pk).values_list("pk", flat=True):
             return RefreshResult(campaign.pk, day, 0, int((time.monotonic() - started) * 1000))  # deleted meanwhile
+        mine = UnitComplianceRollup.objects.filter(campaign=campaign, day=day)
+        rows = list(mine.values_list("unit_id", "refreshed_at", *COUNT_FIELDS))
+        if any(row[1] > now for row in rows):
+            # A refresh that started later (and so read later) wrote while this one waited for the
+            # lock: its numbers are the newer ones, never overwritten by older (diff review F5).
+            return RefreshResult(campaign.pk, day, 0, int((time.monotonic() - started) * 1000))
         units = forest.subtree(campaign.unit_id)
         ids = [unit.pk for unit in units]
         own = forest.own_counts(campaign, ids)
@@ -250,8 +257,7 @@ def compliance_refresh_campaign(
             pk: tuple(own[pk][name] for name in OWN_FIELDS) + tuple(totals[pk][name] for name in TOTAL_FIELDS)
             for pk in ids
         }
-        mine = UnitComplianceRollup.objects.filter(campaign=campaign, day=day)
-        stored = {row[0]: tuple(row[1:]) for row in mine.values_list("unit_id", *COUNT_FIELDS)}
+        stored = {row[0]: tuple(row[2:]) for row in rows}
         changed = [
             UnitComplianceRollup(campaign=campaign, unit_id=pk, day=day, refreshed_at=now, **dict(zip(COUNT_FIELDS, numbers, strict=True)))
             for pk, numbers in sorted(wanted.items())

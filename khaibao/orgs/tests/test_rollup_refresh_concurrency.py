@@ -153,3 +153,17 @@ def test_nested_campaigns_are_refreshed_with_a_few_queries_each(world: Any, tree
     sql = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
     # 1 (campaigns) + 3 (units, members, reminders) + per campaign: lock, assisted, rows, touch.
     assert len(sql) <= 4 + 4 * campaigns, "\n".join(q[:120] for q in sql)
+
+
+def test_a_refresh_that_read_earlier_never_overwrites_newer_numbers(world: Any, tree: Any) -> None:
+    # Diff review F5: a refresh that waited for the lock (the snapshot job and the refresh, near
+    # midnight) wrote its older read over the newer one's numbers, and "Numbers as of" went back.
+    later = timezone.now() + timedelta(seconds=60)
+    rollups.compliance_refresh_campaign(campaign=tree.campaign, day=today(), now=later)
+    member(world, tree.c2, declared_at=timezone.now(), updated_at=timezone.now())  # the newer read would see it
+    stale = rollups.compliance_refresh_campaign(
+        campaign=tree.campaign, day=today(), now=later - timedelta(seconds=30),
+        forest=rollups.unit_forest([tree.campaign], today()),
+    )
+    assert stale.written == 0
+    assert set(UnitComplianceRollup.objects.filter(campaign=tree.campaign).values_list("refreshed_at", flat=True)) == {later}
