@@ -33,10 +33,12 @@ RATIO_FROM_BYTES = 2**20
 MAX_MEMBERS = 1_000
 MAX_CELLS = 1_000_000  # of a sheet, or shared strings: as elements, two a cell (<c><v>)
 _MAX_ELEMENTS = 2 * MAX_CELLS
-# Bytes between one "<" or ">" and the next: one tag with its attributes, or one run of text. expat
-# builds a whole start tag and its attributes' dict before any handler sees it, so one tag of
-# millions of attributes would take a gigabyte within every other bound; a real tag is short and
-# a cell's text at most MAX_CELL_CHARS (4 bytes each at worst).
+# Bytes from one "<" to the next: one tag with its attributes and the text after it. expat builds a
+# whole start tag and its attributes' dict before any handler sees it (and re-scans a growing
+# token), so one tag of millions of attributes would take a gigabyte within every other bound. Only
+# "<" counts: it can stand neither in an attribute value nor in text, while ">" can (a tag of
+# `a=">"` attributes passed a bound that counted it). A real tag is short and a cell's text at most
+# MAX_CELL_CHARS (4 bytes each at worst).
 MAX_RUN_BYTES = 256 * 1024
 
 _WORKBOOK_TYPES = tuple(
@@ -77,6 +79,9 @@ def _open(handle: IO[bytes] | Any) -> zipfile.ZipFile:
     _check_directory(handle)
     archive = zipfile.ZipFile(handle)
     members = archive.infolist()
+    if len(members) > MAX_MEMBERS:  # the end record's count can lie; the directory read is what counts
+        archive.close()
+        raise zipfile.BadZipFile("too many members")
     if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES or any(
         m.file_size > RATIO_FROM_BYTES and m.file_size > MAX_RATIO * m.compress_size for m in members
     ):
@@ -105,9 +110,9 @@ def _parse(archive: zipfile.ZipFile, name: str, handler: Any) -> Iterator[None]:
     parser.CharacterDataHandler = getattr(handler, "chars", None)
     try:
         with archive.open(name) as stream:
-            run = 0  # bytes since the last "<" or ">" (MAX_RUN_BYTES), counted before expat reads them
+            run = 0  # bytes since the last "<" (MAX_RUN_BYTES), counted before expat reads them
             while chunk := stream.read(CHUNK_BYTES):
-                cut = max(chunk.rfind(b"<"), chunk.rfind(b">"))
+                cut = chunk.rfind(b"<")
                 run = run + len(chunk) if cut < 0 else len(chunk) - cut - 1
                 if run > MAX_RUN_BYTES:
                     raise Refused("cells")

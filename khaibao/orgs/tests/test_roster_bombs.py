@@ -166,6 +166,31 @@ def test_a_cell_of_millions_of_attributes_is_refused_before_expat_builds_it():
     assert peak < PEAK_MAX, f"{peak / 2**20:.0f} MB"
 
 
+def test_a_tag_of_attributes_holding_a_closing_bracket_is_refused_too():
+    """The security retest's file: every attribute value is ">" (allowed in XML), so a bound that
+    counted ">" never saw the tag grow: 1 GB and 36 s."""
+    attributes = "".join(f' a{i}=">"' for i in range(200_000))
+    rows = _header_row() + f'<row r="2"{attributes}>{_inline("A2", "x")}</row>'
+    result, peak, _elapsed = _read("brackets.xlsx", _xlsx(_sheet(rows, "A1:D2")))
+    _refused(result, "unreadable_file")
+    assert peak < PEAK_MAX, f"{peak / 2**20:.0f} MB"
+
+
+def test_a_zip_whose_end_record_lies_about_its_member_count_is_refused():
+    """The security retest: the end record said 5 members, the directory held thousands."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, part in _parts(_sheet(_header_row(), "A1:D1"), None).items():
+            archive.writestr(name, part)
+        for number in range(1_100):
+            archive.writestr(f"x/{number}.xml", b"")
+    data = bytearray(buffer.getvalue())
+    end = data.rfind(b"PK\x05\x06")
+    data[end + 8 : end + 12] = (5).to_bytes(2, "little") * 2
+    result, _peak, _elapsed = _read("members.xlsx", bytes(data))
+    _refused(result, "unreadable_file")
+
+
 def test_a_claimed_width_is_ignored_and_only_the_roster_columns_are_read():
     data = _xlsx(_sheet(_header_row() + _member_row(2), "A1:XFD30000"))
     result, peak, _ = _read("wide.xlsx", data)
