@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Substr
+from django.db.models.lookups import Exact
 from django.http import Http404
 
 from khaibao.accounts.models import Role
@@ -29,7 +31,16 @@ def is_org_admin(user: Any) -> bool:
 
 def subtree_q(path: str, *, field: str = "path") -> Q:
     """`field` equal to `path` or below it (never a sibling whose code merely starts the same)."""
-    return Q(**{field: path}) | Q(**{f"{field}__startswith": path + "/"})
+    return Q(**{field: path}) | below_q(path, field=field)
+
+
+def below_q(path: str, *, field: str = "path") -> Q:
+    """`field` strictly below `path`: its descendants. Case-sensitive on every database: SQLite's
+    LIKE ignores ASCII case, and "twd/…" (another organisation's units) is not below "TWD" —
+    the exact comparison of the prefix says so where LIKE cannot (PostgreSQL's LIKE already
+    does; the index still serves the LIKE)."""
+    prefix = path + "/"
+    return Q(**{f"{field}__startswith": prefix}) & Q(Exact(Substr(field, 1, len(prefix)), Value(prefix)))
 
 
 def units_visible(user: Any) -> QuerySet[OrgUnit]:

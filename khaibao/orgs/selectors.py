@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from khaibao.accounts.models import STAFF_ROLES, Account, Role
 from khaibao.core.errors import ServiceError
 from khaibao.core.keyset import KeysetPage, keyset_page
-from khaibao.orgs.access import units_visible
+from khaibao.orgs.access import below_q, units_visible
 from khaibao.orgs.compliance import membership_label, membership_of
 from khaibao.orgs.models import Campaign, Member, OrgUnit, RosterImport
 
@@ -47,14 +47,14 @@ def unit_tree(user: Any) -> list[dict[str, Any]]:
 
 def units_below_count(unit: OrgUnit) -> int:
     """How many units lie below `unit` (its whole subtree but itself): one range of the path index."""
-    return OrgUnit.objects.filter(path__startswith=unit.path + "/").count()
+    return OrgUnit.objects.filter(below_q(unit.path)).count()
 
 
 def units_below(unit: OrgUnit, *, limit: int) -> list[tuple[OrgUnit, int]]:
     """`unit` and at most `limit` units below it in path order, each with its depth below `unit`
     (for indenting a small subtree shown whole)."""
     base = unit.path.count("/")
-    below = list(OrgUnit.objects.filter(path__startswith=unit.path + "/").order_by("path")[:limit])
+    below = list(OrgUnit.objects.filter(below_q(unit.path)).order_by("path")[:limit])
     return [(unit, 0)] + [(u, u.path.count("/") - base) for u in below]
 
 
@@ -75,7 +75,7 @@ def units_search_page(unit: OrgUnit, query: str, *, cursor: str | None = None, l
     """One page of the units below `unit` whose name or code contains `query` (any case), in
     path order, with how many match."""
     query = query.strip()[:UNIT_SEARCH_MAX]
-    units = OrgUnit.objects.filter(path__startswith=unit.path + "/").filter(
+    units = OrgUnit.objects.filter(below_q(unit.path)).filter(
         Q(name__icontains=query) | Q(code__icontains=query)
     )
     return keyset_page(_units_in_path_order(units), cursor=cursor, limit=limit, count=True)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from khaibao.accounts.models import Account, Role
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
-from khaibao.orgs.access import units_visible
+from khaibao.orgs.access import below_q, units_visible
 from khaibao.orgs.models import Campaign, Member, OrgUnit, ReminderPolicy
 from khaibao.people import validators as v
 
@@ -144,7 +144,7 @@ def unit_move(*, actor: Account, unit: OrgUnit, new_parent_id: int, ip: str = ""
     with transaction.atomic():
         if OrgUnit.objects.filter(path=new_path).exists():
             raise ServiceError.for_field("parent_id", _("That unit already has a unit with this code."), "duplicate")
-        descendants = list(OrgUnit.objects.select_for_update().filter(path__startswith=old_path + "/"))
+        descendants = list(OrgUnit.objects.select_for_update().filter(below_q(old_path)))
         OrgUnit.objects.filter(pk=unit.pk).update(parent=new_parent, path=new_path)
         for child in descendants:
             child.path = new_path + child.path[len(old_path):]

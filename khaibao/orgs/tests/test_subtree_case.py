@@ -1,0 +1,36 @@
+"""A subtree is its paths exactly, whatever the database: SQLite's LIKE ignores ASCII case, so the
+admin of "TWD" listed, moved units into and imported members into another organisation rooted at
+"twd" — and reminded them on the other organisation's SMS budget (security retest F2). One rule:
+orgs.access `subtree_q` / `below_q`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from khaibao.orgs import access
+from khaibao.orgs.models import Member, OrgUnit
+from khaibao.orgs.tests.helpers import csv_file, upload
+
+
+def _other_organisation() -> OrgUnit:
+    root = OrgUnit.objects.create(code="twd", name="Tổ chức khác")
+    return OrgUnit.objects.create(code="leak", name="Đơn vị khác", parent=root)
+
+
+def test_another_organisation_whose_code_differs_only_in_case_is_outside(world: Any, api: Any, units: Any) -> None:
+    other = _other_organisation()
+    assert other.path == "twd/leak"
+    visible = set(access.units_visible(world.org_admin).values_list("path", flat=True))
+    assert "twd/leak" not in visible
+    assert "TWD/HN" in visible
+
+    client = api.as_(world.org_admin)
+    assert client.get("/orgs?q=leak").json()["items"] == []
+    assert client.get(f"/orgs?parent={other.pk}").status_code == 404
+    moved = client.patch(f"/orgs/{units['bd'].pk}", {"parent_id": other.pk})
+    assert moved.status_code in (400, 404), moved.content
+    assert OrgUnit.objects.get(pk=units["bd"].pk).path == "TWD/HN/DCS-BD"
+
+    imported = upload(client, units["twd"].pk, csv_file([["Nguyễn Văn Lạ", "0912000111", "twd/leak", "Đoàn viên"]]))
+    assert imported.status_code in (200, 400), imported.content
+    assert not Member.objects.filter(unit=other).exists()
