@@ -67,3 +67,8 @@ def assert_one_read_and_one_write(queries: Any, *, tables: tuple[str, ...], writ
         assert service[0].startswith('SELECT "monitoring_personstatus"'), service
         assert service[0].endswith("FOR UPDATE"), service
     assert service[1].startswith(write), service
+
+
+def web_form(**fields: Any) -> dict[str, Any]:
+    """A web declaration form's POST: the commitment and consent ticked, plus `fields`."""
+    return {"commitment": "on", "consent": "on", **fields}

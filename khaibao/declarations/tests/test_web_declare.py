@@ -1,25 +1,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
-import pytest
 from django.test import Client
 
 from khaibao.declarations.models import Declaration
-from khaibao.declarations.tests.helpers import ago
+from khaibao.declarations.tests.helpers import ago, web_form
 from khaibao.monitoring.models import PersonStatus
-
-
-@pytest.fixture
-def lan_browser(world: Any) -> Client:
-    client = Client()
-    client.force_login(world.lan)
-    return client
-
-
-def _form(**fields: Any) -> dict[str, Any]:
-    return {"commitment": "on", "consent": "on", **fields}
 
 
 def test_it_shows_the_official_form_with_the_legal_warning(world, lan_browser):
@@ -61,7 +48,7 @@ def test_it_keeps_the_answers_and_shows_errors_next_to_the_fields(world, lan_bro
 def test_it_records_the_declaration_and_shows_the_level(world, lan_browser):
     resp = lan_browser.post(
         f"/people/{world.lan_child.id}/declare/",
-        _form(exposure_contact_confirmed="on", exposure_contact_confirmed_date=ago(2)),
+        web_form(exposure_contact_confirmed="on", exposure_contact_confirmed_date=ago(2)),
         headers={"Accept-Language": "en"},
         follow=True,
     )
@@ -79,7 +66,7 @@ def test_it_records_the_declaration_and_shows_the_level(world, lan_browser):
 def test_it_maps_a_bad_exposure_date_to_its_field(world, lan_browser):
     resp = lan_browser.post(
         f"/people/{world.lan_child.id}/declare/",
-        _form(exposure_cared_for_sick="on"),
+        web_form(exposure_cared_for_sick="on"),
     )
     assert resp.status_code == 400
     assert "exposure_cared_for_sick_date" in resp.context["form"].errors
@@ -88,7 +75,7 @@ def test_it_maps_a_bad_exposure_date_to_its_field(world, lan_browser):
 def test_it_takes_a_risk_declaration_on_the_web(world, lan_browser):
     resp = lan_browser.post(
         f"/people/{world.lan_parent.id}/risk/",
-        _form(contact_with_case="yes", contact_0_code="contact_confirmed", contact_0_date=ago(1),
+        web_form(contact_with_case="yes", contact_0_code="contact_confirmed", contact_0_date=ago(1),
               came_from_epidemic_area="no", suspect_infection="no"),
         follow=True,
     )
@@ -100,7 +87,7 @@ def test_it_takes_a_risk_declaration_on_the_web(world, lan_browser):
 def test_it_explains_a_risk_declaration_answered_no_three_times(world, lan_browser):
     resp = lan_browser.post(
         f"/people/{world.lan_parent.id}/risk/",
-        _form(contact_with_case="no", came_from_epidemic_area="no", suspect_infection="no"),
+        web_form(contact_with_case="no", came_from_epidemic_area="no", suspect_infection="no"),
     )
     assert resp.status_code == 400
     assert "contact_with_case" in resp.context["form"].errors
@@ -110,7 +97,7 @@ def test_it_explains_a_risk_declaration_answered_no_three_times(world, lan_brows
 def test_it_asks_where_when_the_answer_is_yes(world, lan_browser):
     resp = lan_browser.post(
         f"/people/{world.lan_parent.id}/risk/",
-        _form(contact_with_case="no", came_from_epidemic_area="yes", suspect_infection="no"),
+        web_form(contact_with_case="no", came_from_epidemic_area="yes", suspect_infection="no"),
     )
     assert resp.status_code == 400
     assert "came_from_epidemic_area" in resp.context["form"].errors
@@ -122,7 +109,7 @@ def test_it_hides_another_household_on_the_web(world):
     for suffix in ("", "declare/", "risk/", "update/"):
         assert client.get(f"/people/{world.lan_child.id}/{suffix}").status_code == 404
     assert client.post(f"/people/{world.lan_child.id}/update/", {"well": "1"}).status_code == 404
-    assert client.post(f"/people/{world.lan_child.id}/declare/", _form()).status_code == 404
+    assert client.post(f"/people/{world.lan_child.id}/declare/", web_form()).status_code == 404
     assert not Declaration.objects.exists()
 
 
@@ -133,8 +120,8 @@ def test_it_sends_visitors_to_sign_in(world):
 
 
 def test_it_shows_the_history_on_the_status_page(world, lan_browser):
-    lan_browser.post(f"/people/{world.lan_self.id}/declare/", _form())
-    lan_browser.post(f"/people/{world.lan_self.id}/declare/", _form(symptom_cough="on", symptom_cough_onset=ago(1)))
+    lan_browser.post(f"/people/{world.lan_self.id}/declare/", web_form())
+    lan_browser.post(f"/people/{world.lan_self.id}/declare/", web_form(symptom_cough="on", symptom_cough_onset=ago(1)))
     resp = lan_browser.get(f"/people/{world.lan_self.id}/", headers={"Accept-Language": "en"})
     assert resp.status_code == 200
     page = resp.content.decode()

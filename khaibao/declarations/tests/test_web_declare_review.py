@@ -7,27 +7,15 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.test import Client
 
 from khaibao.declarations.models import Declaration
-from khaibao.declarations.tests.helpers import ago, declaration, today
+from khaibao.declarations.tests.helpers import ago, declaration, today, web_form
 
 EN = {"Accept-Language": "en"}
 VI = {"Accept-Language": "vi"}
-
-
-@pytest.fixture
-def lan_browser(world: Any) -> Client:
-    client = Client()
-    client.force_login(world.lan)
-    return client
-
-
-def _form(**fields: Any) -> dict[str, Any]:
-    return {"commitment": "on", "consent": "on", **fields}
 
 
 def _input_tags(page: str, name: str) -> list[str]:
@@ -38,7 +26,7 @@ def _input_tags(page: str, name: str) -> list[str]:
 def test_a_symptom_date_without_its_tick_is_refused_beside_it_with_the_answers_kept(world, lan_browser):
     resp = lan_browser.post(
         f"/people/{world.lan_child.id}/declare/",
-        _form(symptom_fever_onset=ago(4), symptom_cough="on", symptom_cough_onset=ago(2), conditions=["diabetes"]),
+        web_form(symptom_fever_onset=ago(4), symptom_cough="on", symptom_cough_onset=ago(2), conditions=["diabetes"]),
         headers=EN,
     )
     assert resp.status_code == 400
@@ -63,7 +51,7 @@ def test_a_symptom_date_without_its_tick_is_refused_beside_it_with_the_answers_k
 
 
 def test_the_refusal_is_in_vietnamese_too(world, lan_browser):
-    resp = lan_browser.post(f"/people/{world.lan_child.id}/declare/", _form(symptom_fever_onset=ago(4)), headers=VI)
+    resp = lan_browser.post(f"/people/{world.lan_child.id}/declare/", web_form(symptom_fever_onset=ago(4)), headers=VI)
     assert resp.status_code == 400
     assert resp.context["form"].errors["symptom_fever_onset"] == [
         "Bạn đã nhập ngày cho Sốt nhưng chưa đánh dấu. Hãy đánh dấu, hoặc xóa ngày."
@@ -72,7 +60,7 @@ def test_the_refusal_is_in_vietnamese_too(world, lan_browser):
 
 def test_an_exposure_date_without_its_tick_is_refused_beside_it(world, lan_browser):
     resp = lan_browser.post(
-        f"/people/{world.lan_child.id}/declare/", _form(exposure_contact_confirmed_date=ago(2)), headers=EN
+        f"/people/{world.lan_child.id}/declare/", web_form(exposure_contact_confirmed_date=ago(2)), headers=EN
     )
     assert resp.status_code == 400
     errors = resp.context["form"].errors
@@ -85,7 +73,7 @@ def test_an_exposure_date_without_its_tick_is_refused_beside_it(world, lan_brows
 
 def test_a_ticked_symptom_with_its_date_still_counts(world, lan_browser):
     resp = lan_browser.post(
-        f"/people/{world.lan_child.id}/declare/", _form(symptom_fever="on", symptom_fever_onset=ago(3))
+        f"/people/{world.lan_child.id}/declare/", web_form(symptom_fever="on", symptom_fever_onset=ago(3))
     )
     assert resp.status_code == 302
     assert Declaration.objects.get(person=world.lan_child).answers["symptoms"] == [{"code": "fever", "onset": ago(3)}]
@@ -94,7 +82,7 @@ def test_a_ticked_symptom_with_its_date_still_counts(world, lan_browser):
 def test_the_risk_form_refuses_a_symptom_date_without_its_tick(world, lan_browser):
     resp = lan_browser.post(
         f"/people/{world.lan_parent.id}/risk/",
-        _form(contact_with_case="no", came_from_epidemic_area="no", suspect_infection="yes", symptom_fever_onset=ago(1)),
+        web_form(contact_with_case="no", came_from_epidemic_area="no", suspect_infection="yes", symptom_fever_onset=ago(1)),
         headers=EN,
     )
     assert resp.status_code == 400
@@ -123,7 +111,7 @@ def test_a_yes_no_question_is_the_legend_of_its_radios(world, lan_browser):
 def test_a_radio_question_in_error_names_its_message_on_each_radio(world, lan_browser):
     resp = lan_browser.post(
         f"/people/{world.lan_parent.id}/risk/",
-        _form(contact_with_case="no", came_from_epidemic_area="no", suspect_infection="no"),
+        web_form(contact_with_case="no", came_from_epidemic_area="no", suspect_infection="no"),
         headers=EN,
     )
     assert resp.status_code == 400
@@ -151,7 +139,7 @@ def test_the_update_feeling_in_error_names_its_message(world, lan_browser):
 
 
 def test_the_condition_and_symptom_groups_name_their_error(world, lan_browser):
-    resp = lan_browser.post(f"/people/{world.lan_child.id}/declare/", _form(conditions=["no-such"]), headers=EN)
+    resp = lan_browser.post(f"/people/{world.lan_child.id}/declare/", web_form(conditions=["no-such"]), headers=EN)
     assert resp.status_code == 400
     page = resp.content.decode()
     assert re.search(r'<p class="field-error" id="id_conditions_error">', page)

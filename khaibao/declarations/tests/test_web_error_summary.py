@@ -7,16 +7,6 @@ import html
 import re
 from typing import Any
 
-import pytest
-from django.test import Client
-
-
-@pytest.fixture
-def lan_browser(world: Any) -> Client:
-    client = Client()
-    client.force_login(world.lan)
-    return client
-
 
 def _summary(resp: Any) -> list[str]:
     block = re.search(r'<div class="error-summary".*?</div>', resp.content.decode(), re.S)
