@@ -1,13 +1,19 @@
-"""Builders for organisation tests: console clients and roster files."""
+"""Builders for organisation tests: console clients, roster files and roster lines."""
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
+
+from khaibao.accounts.models import Account, Role
+from khaibao.accounts.phones import phone_index
+from khaibao.orgs.models import Member, OrgUnit
 
 HEADER = ["Họ và tên", "Số điện thoại", "Đơn vị", "Vai trò"]
 
@@ -51,3 +57,28 @@ def upload(api_client: Any, unit_id: int, file: SimpleUploadedFile) -> Any:
 
 def read_error_csv(content: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+_phones = itertools.count(1)
+
+
+def roster_lines(unit: OrgUnit, count: int) -> list[Member]:
+    """Roster lines nobody signed in with: only an SMS to the roster phone reaches them."""
+    lines = []
+    for _ in range(count):
+        phone = f"+8497{next(_phones):07d}"
+        lines.append(Member.objects.create(unit=unit, full_name="Thành viên", phone=phone, phone_index=phone_index(phone)))
+    return lines
+
+
+def signed_in_lines(unit: OrgUnit, count: int) -> list[Member]:
+    """Roster lines of citizens who signed in (linked, not confirmed yet); SMS allowed, the default."""
+    lines = []
+    for _ in range(count):
+        phone = f"+8496{next(_phones):07d}"
+        holder = Account.objects.create_user(None, None, role=Role.CITIZEN, phone=phone, phone_index=phone_index(phone))
+        lines.append(Member.objects.create(
+            unit=unit, full_name="Người dùng", phone=phone, phone_index=phone_index(phone), account=holder,
+            linked_at=timezone.now(),
+        ))
+    return lines

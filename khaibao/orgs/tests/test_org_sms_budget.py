@@ -11,13 +11,12 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from khaibao.accounts.models import Account, Role
 from khaibao.accounts.phones import phone_index
 from khaibao.notifications.models import Delivery, Notification, SmsDailyCounter
 from khaibao.notifications.services import sms_budget_take
 from khaibao.orgs.models import Campaign, Member, OrgSmsDailyCounter, OrgUnit, ReminderPolicy, UnitReminderRun
 from khaibao.orgs.reminders import campaign_reminder_send, unit_remind_now_run
-from khaibao.orgs.tests.helpers import console, csv_file
+from khaibao.orgs.tests.helpers import console, csv_file, signed_in_lines
 
 SPAM = "TRUNG THUONG 50 TRIEU! Goi 0909999999 nhan qua ngay hoac vao bit.ly/xyz"
 REFUSED_EN = "A unit's name cannot contain a phone number or a web address."
@@ -51,19 +50,6 @@ def _organisation(code: str, lines: int) -> tuple[Campaign, list[Member]]:
             Member.objects.create(unit=unit, full_name=f"Thành viên {i}", phone=phone, phone_index=phone_index(phone))
         )
     return campaign, members
-
-
-def _signed_in(unit: OrgUnit, lines: int) -> list[Member]:
-    """Roster lines of citizens who signed in (linked, not confirmed yet); SMS allowed, the default."""
-    members = []
-    for i in range(lines):
-        phone = f"+8498{i:07d}"
-        holder = Account.objects.create_user(None, None, role=Role.CITIZEN, phone=phone, phone_index=phone_index(phone))
-        members.append(Member.objects.create(
-            unit=unit, full_name=f"Người dùng {i}", phone=phone, phone_index=phone_index(phone), account=holder,
-            linked_at=timezone.now(),
-        ))
-    return members
 
 
 def _remind(campaign: Campaign, members: list[Member], capture: Any) -> None:
@@ -140,7 +126,7 @@ def test_a_signed_in_members_reminder_sms_is_the_organisations_too(
     settings.ORG_SMS_PER_ORG_DAILY = 1
     campaign, _lines = _organisation("ORGA", 0)
     unit = OrgUnit.objects.get(path="ORGA/U1")
-    signed_in = _signed_in(unit, 2)
+    signed_in = signed_in_lines(unit, 2)
     _remind(campaign, signed_in, django_capture_on_commit_callbacks)
 
     # Both are reminded in the app; one SMS goes (the share), not as a notification delivery.
@@ -216,7 +202,7 @@ def test_an_older_unit_whose_name_carries_a_phone_number_is_not_named_in_its_rem
     campaign, lines = _organisation("ORGA", 1)
     unit = OrgUnit.objects.get(path="ORGA/U1")
     OrgUnit.objects.filter(pk=unit.pk).update(name=SPAM)  # named before such names were refused
-    (signed_in,) = _signed_in(unit, 1)
+    (signed_in,) = signed_in_lines(unit, 1)
     _remind(campaign, [Member.objects.get(pk=lines[0].pk), Member.objects.get(pk=signed_in.pk)],
             django_capture_on_commit_callbacks)
 

@@ -5,7 +5,6 @@ refused not counted as a reminder, and a "remind now" whose worker died resumed 
 
 from __future__ import annotations
 
-import itertools
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +16,6 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from khaibao.accounts.models import Account, Role
-from khaibao.accounts.phones import phone_index
 from khaibao.notifications.models import Notification
 from khaibao.orgs import reminder_runs, reminders, tasks
 from khaibao.orgs.models import (
@@ -30,11 +28,10 @@ from khaibao.orgs.models import (
     ReminderPolicy,
     UnitReminderRun,
 )
-from khaibao.orgs.tests.helpers import console
+from khaibao.orgs.tests.helpers import console, roster_lines, signed_in_lines
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 DAY = date(2026, 12, 1)
-_phones = itertools.count(1)
 REMIND_TASK = "khaibao.orgs.tasks.unit_remind_now_task"
 
 
@@ -51,27 +48,6 @@ def _organisation(code: str = "ORGS", *, policy: str = ReminderPolicy.IN_APP_AND
         reminder_policy=policy,
     )
     return campaign, unit
-
-
-def _lines(unit: OrgUnit, count: int) -> list[Member]:
-    """Roster lines nobody signed in with: only an SMS to the roster phone reaches them."""
-    lines = []
-    for _ in range(count):
-        phone = f"+8497{next(_phones):07d}"
-        lines.append(Member.objects.create(unit=unit, full_name="Thành viên", phone=phone, phone_index=phone_index(phone)))
-    return lines
-
-
-def _signed_in(unit: OrgUnit, count: int) -> list[Member]:
-    lines = []
-    for _ in range(count):
-        phone = f"+8496{next(_phones):07d}"
-        holder = Account.objects.create_user(None, None, role=Role.CITIZEN, phone=phone, phone_index=phone_index(phone))
-        lines.append(Member.objects.create(
-            unit=unit, full_name="Người dùng", phone=phone, phone_index=phone_index(phone), account=holder,
-            linked_at=timezone.now(),
-        ))
-    return lines
 
 
 def _texted(sms: Any, lines: list[Member]) -> int:
@@ -107,7 +83,7 @@ def test_a_member_the_sms_budget_refused_is_not_reminded_and_is_reminded_once_th
     settings.DAILY_REMINDER_HOUR = 0
     settings.ORG_SMS_PER_ORG_DAILY = 2
     campaign, unit = _organisation()
-    lines = _lines(unit, 5)
+    lines = roster_lines(unit, 5)
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.campaign_reminders.call() == 2
     assert _texted(sms, lines) == 2
@@ -131,8 +107,8 @@ def test_remind_now_shows_how_many_the_sms_budget_left_out(
 ) -> None:
     settings.ORG_SMS_PER_ORG_DAILY = 3
     campaign, unit = _organisation()
-    lines = _lines(unit, 5)
-    signed_in = _signed_in(unit, 1)
+    lines = roster_lines(unit, 5)
+    signed_in = signed_in_lines(unit, 1)
     admin = _admin(unit)
     client = console(admin)
     assert client.post(f"/staff/compliance/{unit.pk}/remind/", {"campaign": campaign.pk}).status_code == 302
@@ -166,7 +142,7 @@ def test_a_remind_now_killed_half_way_is_resumed_by_the_sweep(
 ) -> None:
     time_machine.move_to(_local(DAY, 20, 0), tick=False)
     campaign, unit = _organisation()
-    lines = _lines(unit, 5)
+    lines = roster_lines(unit, 5)
     admin = _admin(unit)
     client = console(admin)
     monkeypatch.setattr(reminders, "BATCH", 2)
@@ -221,7 +197,7 @@ def test_a_remind_now_whose_enqueue_was_lost_is_resumed_by_asking_again_or_by_th
 ) -> None:
     time_machine.move_to(_local(DAY, 20, 0), tick=False)
     campaign, unit = _organisation()
-    _lines(unit, 2)
+    roster_lines(unit, 2)
     admin = _admin(unit)
     with monkeypatch.context() as patch:
         patch.setattr(reminder_runs, "_enqueue_remind_now", lambda run_id: None)  # lost
@@ -243,7 +219,7 @@ def test_the_sweep_closes_a_remind_now_of_a_day_that_ended_without_sending(
 ) -> None:
     time_machine.move_to(_local(DAY, 23, 50), tick=False)
     campaign, unit = _organisation()
-    lines = _lines(unit, 2)
+    lines = roster_lines(unit, 2)
     monkeypatch.setattr(reminder_runs, "_enqueue_remind_now", lambda run_id: None)
     run = reminders.unit_remind_now(actor=_admin(unit), unit=unit, campaign=campaign)
     time_machine.move_to(_local(DAY + timedelta(days=1), 0, 5), tick=False)
@@ -264,7 +240,7 @@ def test_a_campaign_run_does_not_start_while_the_previous_one_holds_it_and_takes
     time_machine.move_to(_local(DAY, 19, 0), tick=False)
     settings.DAILY_REMINDER_HOUR = 19
     campaign, unit = _organisation()
-    lines = _lines(unit, 3)
+    lines = roster_lines(unit, 3)
     # Another worker's run of the same campaign, at its first member.
     CampaignReminderRun.objects.create(
         campaign=campaign, day=DAY, cursor=lines[0].pk, lease_until=timezone.now() + reminder_runs.LEASE
@@ -292,7 +268,7 @@ def test_a_run_crossing_midnight_sends_nothing_for_the_day_that_ended(
     time_machine.move_to(_local(DAY, 23, 59, 50), tick=False)
     settings.DAILY_REMINDER_HOUR = 19
     campaign, unit = _organisation()
-    lines = _lines(unit, 4)
+    lines = roster_lines(unit, 4)
     monkeypatch.setattr(reminders, "BATCH", 2)
     calls = []
     real = reminders.campaign_members_to_remind
@@ -324,7 +300,7 @@ def test_an_sms_still_waiting_at_midnight_is_not_sent(
 ) -> None:
     time_machine.move_to(_local(DAY, 23, 59, 59), tick=False)
     campaign, unit = _organisation()
-    (line,) = _lines(unit, 1)
+    (line,) = roster_lines(unit, 1)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert reminders.campaign_reminder_send(campaign=campaign, member=line, day=DAY) == reminders.Outcome.SENT
     assert _counter("ORGS") == (1, 0)
@@ -348,7 +324,7 @@ def _queries(run: Any) -> list[str]:
 
 def test_the_batch_query_leaves_out_todays_reminders_by_an_index_probe_not_a_list(world: Any) -> None:
     campaign, unit = _organisation()
-    _lines(unit, 3)
+    roster_lines(unit, 3)
     sql = _queries(lambda: reminders.campaign_members_to_remind(campaign, timezone.localdate()))
     (select,) = [q for q in sql if "orgs_campaignreminder" in q]
     assert "NOT EXISTS" in select.upper()
@@ -364,17 +340,17 @@ def test_a_batch_costs_the_same_however_many_were_reminded_before(
         with django_capture_on_commit_callbacks(execute=True):
             return reminders.campaign_reminders_send()
 
-    _lines(unit, 3)
+    roster_lines(unit, 3)
     first = _queries(run)
     CampaignReminderRun.objects.all().delete()
-    _lines(unit, 3)
+    roster_lines(unit, 3)
     later = _queries(run)  # 3 more, with 3 reminded today already
     CampaignReminderRun.objects.all().delete()
-    others = _lines(unit, 40)
+    others = roster_lines(unit, 40)
     CampaignReminder.objects.bulk_create(
         CampaignReminder(member=m, day=timezone.localdate(), campaign=campaign, channel="sms") for m in others
     )
-    _lines(unit, 3)
+    roster_lines(unit, 3)
     much_later = _queries(run)  # 3 more, with 46 reminded today already
     assert len(first) == len(later) == len(much_later)
 
@@ -392,19 +368,19 @@ def test_queries_per_member_are_bounded_by_batch_not_by_member(
         CampaignReminderRun.objects.all().delete()
 
     # Roster phones only: the SMS budget and the reminder rows are written per batch.
-    _lines(unit, 3)
+    roster_lines(unit, 3)
     few = len(_queries(run))
     fresh_pass()
-    _lines(unit, 12)
+    roster_lines(unit, 12)
     many = len(_queries(run))
     assert many == few, (few, many)  # was about 3 queries per member
     # Signed-in members: what notify_account costs each (their inbox), and nothing more —
     # the preferences are read once per batch, the SMS budget taken once per batch.
     fresh_pass()
-    _signed_in(unit, 2)
+    signed_in_lines(unit, 2)
     few = len(_queries(run))
     fresh_pass()
-    _signed_in(unit, 8)
+    signed_in_lines(unit, 8)
     many = len(_queries(run))
     assert (many - few) / 6 <= 6, (few, many)  # was 12 to 16 per member
     assert Notification.objects.filter(kind="campaign_reminder").count() == 10
@@ -414,7 +390,7 @@ def test_a_pass_goes_through_lines_reminded_already_a_window_of_ids_at_a_time(
     world: Any, sms: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     campaign, unit = _organisation()
-    lines = _lines(unit, 9)
+    lines = roster_lines(unit, 9)
     # Most were reminded already (by "remind now", an earlier run): windows with nobody to remind.
     CampaignReminder.objects.bulk_create(
         CampaignReminder(member=m, day=timezone.localdate(), campaign=campaign, channel="sms") for m in lines[1:8]
@@ -442,9 +418,9 @@ def test_a_pass_walks_only_the_ids_of_its_own_subtree(
     # Diff review F2: a campaign's pass walked the whole table's id range a window at a time —
     # one line of another organisation with a high id cost every campaign hundreds of windows.
     campaign, unit = _organisation()
-    lines = _lines(unit, 3)
+    lines = roster_lines(unit, 3)
     _other_campaign, elsewhere = _organisation("KHAC")
-    far = _lines(elsewhere, 1)[0]
+    far = roster_lines(elsewhere, 1)[0]
     Member.objects.filter(pk=far.pk).update(id=2_000_000)
     monkeypatch.setattr(reminders, "WINDOW", 1_000)
     windows = []

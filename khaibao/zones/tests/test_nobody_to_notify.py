@@ -38,6 +38,18 @@ def traced_contact_in_hoan_kiem(world: Any, api: Any) -> Person:
     return person
 
 
+def _published_and_run(world: Any, api: Any) -> ZoneWarningRun:
+    """A level-3 zone on Hoàn Kiếm declared by the API, its warning run done."""
+    resp = api.as_(world.province).post("/zones", {
+        "name": "Phường Hoàn Kiếm", "level": 3, "ward_codes": [HOAN_KIEM], "advice": {"vi": "Ở nhà."},
+    })
+    assert resp.status_code == 201, resp.content
+    run = ZoneWarningRun.objects.get()
+    zone_warnings_run.call(run.pk)
+    run.refresh_from_db()
+    return run
+
+
 def zone_form(**overrides: Any) -> dict[str, Any]:
     data = {"name": "Phường Hoàn Kiếm", "level": "3", "wards": [str(HOAN_KIEM)], "advice_vi": "Hạn chế ra ngoài."}
     data.update(overrides)
@@ -109,13 +121,7 @@ def test_a_deactivated_carer_or_an_ended_delegation_leaves_nobody_to_notify(worl
     world.nam.is_active = False
     world.nam.save(update_fields=["is_active"])
     Delegation.objects.filter(person=world.ong_tu).update(ended_at=timezone.now())
-    resp = api.as_(world.province).post("/zones", {
-        "name": "Phường Hoàn Kiếm", "level": 3, "ward_codes": [HOAN_KIEM], "advice": {"vi": "Ở nhà."},
-    })
-    assert resp.status_code == 201, resp.content
-    run = ZoneWarningRun.objects.get()
-    zone_warnings_run.call(run.pk)
-    run.refresh_from_db()
+    run = _published_and_run(world, api)
     assert (run.expected, run.warned, run.unreachable) == (5, 3, 2)  # Lan's household only
 
 
@@ -123,13 +129,7 @@ def test_a_deactivated_carer_or_an_ended_delegation_leaves_nobody_to_notify(worl
 def test_the_run_counts_the_same_in_any_batch_size(world: Any, api: Any, settings: Any, batch: int) -> None:
     settings.ZONE_WARNING_BATCH_SIZE = batch
     traced_contact_in_hoan_kiem(world, api)
-    resp = api.as_(world.province).post("/zones", {
-        "name": "Phường Hoàn Kiếm", "level": 3, "ward_codes": [HOAN_KIEM], "advice": {"vi": "Ở nhà."},
-    })
-    assert resp.status_code == 201, resp.content
-    run = ZoneWarningRun.objects.get()
-    zone_warnings_run.call(run.pk)
-    run.refresh_from_db()
+    run = _published_and_run(world, api)
     assert (run.processed, run.warned, run.unreachable) == (6, 5, 1)
 
 
