@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.db.models import Q
@@ -14,7 +14,8 @@ from khaibao.accounts.models import Account
 from khaibao.cases.labels import case_outcome_label, outcome_result_subquery
 from khaibao.cases.models import CaseStatus, FollowUpCase
 from khaibao.cases.officials import require_official
-from khaibao.cases.triage import date_param, int_param, local_midnight
+from khaibao.cases.triage import date_param, int_param
+from khaibao.core.days import day_end, day_start
 from khaibao.core.errors import ServiceError
 from khaibao.monitoring.labels import contact_level_label
 from khaibao.people.access import jurisdiction_q
@@ -65,9 +66,9 @@ def followup_list(user: Any, filters: FollowupFilters | Mapping[str, Any] | None
     if filters.assigned is not None:
         qs = qs.filter(assigned_to_id=filters.assigned)
     if filters.opened_from is not None:
-        qs = qs.filter(opened_at__gte=local_midnight(filters.opened_from))
+        qs = qs.filter(opened_at__gte=day_start(filters.opened_from))
     if filters.opened_to is not None:
-        qs = qs.filter(opened_at__lt=local_midnight(filters.opened_to + timedelta(days=1)))
+        qs = qs.filter(opened_at__lt=day_end(filters.opened_to))
     qs = (
         qs.select_related("person__home_ward", "person__status", "assigned_to")
         .annotate(outcome_result=outcome_result_subquery()).order_by("-id")

@@ -11,7 +11,7 @@ import binascii
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -24,6 +24,7 @@ from khaibao.audit.lists import audit_list_shown
 from khaibao.cases.labels import case_outcome_label, outcome_result_subquery
 from khaibao.cases.models import CaseStatus, FollowUpCase
 from khaibao.cases.officials import official_out, require_official
+from khaibao.core.days import day_end, day_start
 from khaibao.core.errors import ServiceError
 from khaibao.core.params import date_in_range, date_range_message
 from khaibao.monitoring.explain import level_display
@@ -174,10 +175,6 @@ def _reason_q(reason: str, today: date) -> Q:
     }[reason]
 
 
-def local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def _filtered(user: Account, filters: TriageFilters, today: date) -> QuerySet[PersonStatus]:
     qs = PersonStatus.objects.filter(_status_scope_q(user), in_queue=True)
     if filters.ward is not None:
@@ -187,9 +184,9 @@ def _filtered(user: Account, filters: TriageFilters, today: date) -> QuerySet[Pe
     if filters.reason is not None:
         qs = qs.filter(_reason_q(filters.reason, today))
     if filters.since_from is not None:
-        qs = qs.filter(queue_since__gte=local_midnight(filters.since_from))
+        qs = qs.filter(queue_since__gte=day_start(filters.since_from))
     if filters.since_to is not None:
-        qs = qs.filter(queue_since__lt=local_midnight(filters.since_to + timedelta(days=1)))
+        qs = qs.filter(queue_since__lt=day_end(filters.since_to))
     if filters.min_missed is not None:
         qs = qs.filter(missed_days__gte=min(filters.min_missed, 32767))
     open_cases = FollowUpCase.objects.filter(person_id=OuterRef("person_id"), status=CaseStatus.OPEN)

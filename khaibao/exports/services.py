@@ -9,7 +9,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from khaibao.accounts.models import Account, Role
 from khaibao.audit.lists import audit_list_shown
 from khaibao.audit.services import audit_record
+from khaibao.core.days import day_end, day_start
 from khaibao.core.dbrouter import use_replica
 from khaibao.core.errors import RateLimited, ServiceError
 from khaibao.core.workers import current_task_id, task_waiting, tasks_in_progress
@@ -77,15 +78,10 @@ def _clean_request(kind: str, fmt: str, filters: Any, reason: str) -> str:
     return reason
 
 
-def _local_midnight(now: datetime, *, days: int = 0) -> datetime:
-    day = timezone.localdate(now) + timedelta(days=days)
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def exports_today(actor: Account, now: datetime) -> int:
     # A job that failed (its reason is shown) gave the official nothing: it does not use the cap.
     return (
-        ExportJob.objects.filter(owner=actor, created_at__gte=_local_midnight(now))
+        ExportJob.objects.filter(owner=actor, created_at__gte=day_start(timezone.localdate(now)))
         .exclude(status=Status.FAILED)
         .count()
     )
@@ -94,7 +90,7 @@ def exports_today(actor: Account, now: datetime) -> int:
 def _check_daily_cap(actor: Account, now: datetime) -> None:
     cap = settings.EXPORT_DAILY_CAP
     if exports_today(actor, now) >= cap:
-        retry = int((_local_midnight(now, days=1) - now).total_seconds()) + 1
+        retry = int((day_end(timezone.localdate(now)) - now).total_seconds()) + 1
         raise RateLimited(
             _("You have made %(cap)s exports today, the daily limit. You can export again tomorrow.")
             % {"cap": cap},

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from khaibao.audit.lists import audit_list_shown
+from khaibao.core.days import day_start
 from khaibao.core.errors import ServiceError
 from khaibao.orgs.access import is_org_admin, subtree_q
 from khaibao.orgs.models import (
@@ -51,11 +52,6 @@ TREND_DAYS = 30
 
 def local_today() -> date:
     return timezone.localdate()
-
-
-def day_start(day: date) -> datetime:
-    """Local midnight at the start of `day` (Asia/Ho_Chi_Minh)."""
-    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account
 from khaibao.audit.services import audit_record
+from khaibao.core.days import day_end
 from khaibao.core.errors import ServiceError
 from khaibao.core.workers import task_waiting
 from khaibao.orgs import tasks as orgs_tasks
@@ -62,13 +63,8 @@ class LeaseLost(Exception):
     """This worker no longer holds the run (it stalled past LEASE and another took over)."""
 
 
-def reminders_until(day: date) -> datetime:
-    """The end of `day`'s reminders: local midnight after it (the texts ask for *today's* update)."""
-    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min), timezone.get_default_timezone())
-
-
 def day_over(day: date) -> bool:
-    return timezone.now() >= reminders_until(day)
+    return timezone.now() >= day_end(day)
 
 
 # --- Leases ----------------------------------------------------------------------------------

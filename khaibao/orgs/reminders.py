@@ -54,6 +54,7 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, Min, 
 from django.utils import timezone, translation
 
 from khaibao.accounts.sms import send_sms, sms_fit
+from khaibao.core.days import day_end
 from khaibao.notifications.labels import KIND_CAMPAIGN_REMINDER as KIND_CAMPAIGN_REMINDER
 from khaibao.notifications.models import ChannelPreference
 from khaibao.notifications.services import notify_account
@@ -71,7 +72,6 @@ from khaibao.orgs.reminder_runs import (
     Step,
     campaign_run,
     remind_now_run,
-    reminders_until,
 )
 
 # "Remind now" is asked, and resumed by its sweep, in reminder_runs.py; callers find both here.
@@ -210,8 +210,8 @@ def _remind_batch(
     """Remind a batch of members: budget first, then, in one transaction, the reminder rows,
     the in-app notifications and `record(result)` (the run's progress, with `end` — else the
     last member — as the cursor); the SMS go once it commits. Stops at the end of `day`
-    (`reminder_runs.reminders_until`), the cursor then at the last member looked at."""
-    until = reminders_until(day)
+    (`core.days.day_end`), the cursor then at the last member looked at."""
+    until = day_end(day)
     sms_allowed = policy_sends_sms(campaign.reminder_policy)
     prefs = _preferences(members) if sms_allowed else {}
     result = BatchResult()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -22,6 +22,7 @@ from khaibao.audit import labels
 from khaibao.audit.lists import listed_q
 from khaibao.audit.models import AuditEvent
 from khaibao.audit.services import audit_record
+from khaibao.core.days import day_end, day_start
 from khaibao.core.errors import ServiceError
 from khaibao.core.params import dates_in_range, positive_id
 from khaibao.exports.writers import chunks, csv_stream, xlsx_bytes
@@ -107,10 +108,6 @@ class AuditRow:
         return labels.reason_label(self.reason)
 
 
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
-
-
 def _filtered(filters: AuditFilters) -> QuerySet[AuditEvent]:
     qs = AuditEvent.objects.all()
     if filters.person_id is not None:
@@ -127,9 +124,9 @@ def _filtered(filters: AuditFilters) -> QuerySet[AuditEvent]:
     if action:
         qs = qs.filter(action__startswith=action) if action.endswith(".") else qs.filter(action=action)
     if filters.date_from is not None:
-        qs = qs.filter(at__gte=_local_midnight(filters.date_from))
+        qs = qs.filter(at__gte=day_start(filters.date_from))
     if filters.date_to is not None:
-        qs = qs.filter(at__lt=_local_midnight(filters.date_to + timedelta(days=1)))
+        qs = qs.filter(at__lt=day_end(filters.date_to))
     return qs
 
 

@@ -23,6 +23,7 @@ from khaibao.accounts.access_tokens import account_sessions_delete
 from khaibao.accounts.models import Account, ApiToken, BreakGlassGrant, OtpChallenge
 from khaibao.audit.services import audit_record
 from khaibao.cases.models import FollowUpAction, FollowUpCase
+from khaibao.core.days import day_bounds
 from khaibao.core.hooks import hooks
 from khaibao.core.idempotency import idempotency_records_forget
 from khaibao.declarations.models import Declaration
@@ -34,7 +35,6 @@ from khaibao.people.models import Delegation, HouseholdMembership, Person, Volun
 from khaibao.people.volunteers import consent_code_limit_key
 from khaibao.privacy.models import Erasure, ErasureCode, ErasureStatus
 from khaibao.reports.models import Report
-from khaibao.stats.services import day_bounds
 from khaibao.tracing.models import Contact
 from khaibao.venues.models import CaseVisit, CheckIn, VenueExposure
 from khaibao.zones.models import ZoneWarning

@@ -17,7 +17,7 @@ phone masked (`+849•••••678`) so that the officer can recognise a call
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from khaibao.accounts.models import Account
 from khaibao.accounts.phones import mask_phone
 from khaibao.audit.models import AuditEvent
+from khaibao.core.days import day_end, day_start
 from khaibao.core.keyset import KeysetPage, cursor_refused, keyset_cursor, keyset_page
 from khaibao.core.params import dates_in_range
 from khaibao.privacy.audit_trail import may_read_audit
@@ -114,10 +115,6 @@ def _account_labels(ids: set[int]) -> dict[int, str]:
     return labels
 
 
-def _midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
-
-
 def subject_requests(*, user: Any, filters: RequestFilters | None = None) -> list[SubjectRequest]:
     """The data-subject requests received, newest first (at most LIMIT: the first page of
     `subject_requests_page`). Data-protection officer only, else PermissionDenied."""
@@ -149,10 +146,10 @@ def subject_requests_page(
         "pk", "action", "actor_id", "actor_label", "at", "data"
     ).order_by("-at", "-pk")
     if filters.date_from is not None:
-        erasures = erasures.filter(requested_at__gte=_midnight(filters.date_from))
-        events = events.filter(at__gte=_midnight(filters.date_from))
+        erasures = erasures.filter(requested_at__gte=day_start(filters.date_from))
+        events = events.filter(at__gte=day_start(filters.date_from))
     if filters.date_to is not None:
-        end = _midnight(filters.date_to + timedelta(days=1))
+        end = day_end(filters.date_to)
         erasures, events = erasures.filter(requested_at__lt=end), events.filter(at__lt=end)
     if filters.kind:
         wanted = [reason for reason, kind in _ERASURE_KINDS.items() if kind == filters.kind]

@@ -20,6 +20,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from khaibao.cases.models import ActionKind, FollowUpAction
+from khaibao.core.days import day_bounds
 from khaibao.declarations.models import Declaration, Kind
 from khaibao.declarations.questionnaires import current_questionnaire
 from khaibao.monitoring.assessment import FEVER_FROM
@@ -39,13 +40,6 @@ class RefreshResult:
     areas: int  # ward rows written
     codes: int  # code rows written
     snapshot: bool  # whether the stock columns were (re)taken
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The [start, end) instants of `day` in the project's time zone (Asia/Ho_Chi_Minh)."""
-    tz = timezone.get_default_timezone()
-    start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
-    return start, datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
 
 
 # Rows streamed per round trip when counting sealed symptoms.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from django.db import connection
@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from khaibao.accounts.models import Account, Role, ScopeLevel
+from khaibao.core.days import day_end, day_start
 from khaibao.core.params import code_in_range, id_in_range
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.travel import place_keys
@@ -23,10 +24,6 @@ from khaibao.risk.engine import TravelFact, ZoneFact
 from khaibao.zones.models import Place, PlaceVersion, Zone, ZoneVersion, ZoneWarningRun
 
 T = TypeVar("T", Zone, Place)
-
-
-def day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def local_day(moment: datetime) -> date:
@@ -205,7 +202,7 @@ def zone_facts_for_travel(travel: Sequence[TravelFact], today: date) -> list[Zon
     if province_codes:
         place |= Q(whole_province=True, zone__province_id__in=province_codes)
     start = day_start(first)
-    end = day_start(last + timedelta(days=1))
+    end = day_end(last)
     ids = (
         ZoneVersion.objects.filter(place, valid_from__lt=end)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=start))

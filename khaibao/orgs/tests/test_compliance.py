@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from khaibao.accounts.models import Account, Role
 from khaibao.accounts.phones import phone_index
+from khaibao.core.days import day_start
 from khaibao.monitoring.models import DailyUpdate, PersonStatus
 from khaibao.notifications.models import Notification
 from khaibao.orgs import rollups, tasks
-from khaibao.orgs.compliance import day_start
 from khaibao.orgs.models import (
     Campaign,
     ComplianceSnapshot,
