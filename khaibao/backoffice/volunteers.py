@@ -5,7 +5,6 @@ POST/DELETE /api/v1/volunteers."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
 from functools import wraps
 from typing import Any
 
@@ -16,13 +15,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from khaibao.accounts.http import SignedInRequest
 from khaibao.accounts.models import Role, ScopeLevel
+from khaibao.core.days import day_end
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, confirmed_post
@@ -81,8 +80,7 @@ def volunteers(request: SignedInRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         # The last day counts whole: the appointment ends at the following local midnight.
-        day_after = data["expires_on"] + timedelta(days=1)
-        expires_at = timezone.make_aware(datetime.combine(day_after, time.min))
+        expires_at = day_end(data["expires_on"])
         try:
             appointments.volunteer_appoint(
                 actor=user, phone=data["phone"], expires_at=expires_at,
