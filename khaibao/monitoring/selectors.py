@@ -26,7 +26,7 @@ class MonitoringProgress:
     open: bool
     start: date | None  # the day the period was opened in the system
     until: date | None  # the last day of monitoring
-    day: int | None  # "day X of `length`", counted back from `until`
+    day: int | None  # days since the exposure or onset the period counts from: 0 that day, `length` the last
     length: int
     missed_days: int  # days from `start` to yesterday (within the period) without an update
     updated_today: bool
@@ -207,7 +207,9 @@ def monitoring_progress(
     """Where the person stands in their monitoring period — at most one query.
 
     `day` is counted back from `monitoring_until` so that "day X of 14" follows the exposure
-    or onset the period was computed from, even when the person declared days later.
+    or onset the period was computed from, even when the person declared days later. The
+    period runs from that day (day 0) to `length` days after it (`monitoring_until`), so the
+    days are 0…`length`, each shown once.
     Missed days only count from the day monitoring was opened in the system: nobody is
     blamed for days before they knew. `days_updated`: those days with an update, when the caller
     read them already (`person_status_read`).
@@ -220,7 +222,7 @@ def monitoring_progress(
             missed_days=0, updated_today=status_updated_on(status, today),
         )
     until = status.monitoring_until
-    day = min(length, max(1, length - (until - today).days))
+    day = min(length, max(0, length - (until - today).days))
     start = status.monitoring_from or today
     last = min(today - timedelta(days=1), until)
     expected = (last - start).days + 1 if last >= start else 0
