@@ -6,6 +6,9 @@ in batches of `reminders.BATCH` by the evening job and by "remind now". Decision
 * Leases, not locks held for the run: a run (the evening job's `CampaignReminderRun` per campaign
   and day, or a `UnitReminderRun`) is claimed with a conditional UPDATE of `lease_until`
   (as `notifications.tasks.deliver` claims a delivery) and the lease is renewed with each batch.
+  While a batch's SMS are sent (after its commit, up to BATCH of them through a gateway that may
+  be slow) the lease is renewed every RENEW_EVERY too (`keep`), so that a slow gateway does not
+  let the sweep or the next run take over a run that is alive.
   A second run of the same campaign while the first still holds it does nothing: the overlap
   guard that keeps runs from stacking up on the same members (whatever the scheduler does).
   `lease_until` is also the holder's token: progress written by a worker that lost its lease
@@ -55,6 +58,8 @@ logger = logging.getLogger(__name__)
 
 # A batch takes seconds; a run untouched for this long lost its worker.
 LEASE = timedelta(minutes=5)
+# While a batch's SMS are being sent, the lease is renewed at most this often.
+RENEW_EVERY = timedelta(seconds=30)
 # A "remind now" nobody claimed this long after it was asked: its enqueue was lost.
 UNCLAIMED_AFTER = timedelta(minutes=2)
 
@@ -119,9 +124,10 @@ class BatchResult:
     outcomes: dict[int, str] = field(default_factory=dict)  # member id → reminders.Outcome
 
 
-# step(after, record): remind the next batch of members after id `after`, calling `record(result)`
-# inside the batch's transaction; None when nobody is left. orgs.reminders makes them.
-Step = Callable[[int, Callable[[BatchResult], None]], "BatchResult | None"]
+# step(after, record, keep): remind the next batch of members after id `after`, calling
+# `record(result)` inside the batch's transaction and `keep()` now and then while its SMS are sent;
+# None when nobody is left. orgs.reminders makes them.
+Step = Callable[[int, Callable[[BatchResult], None], Callable[[], None]], "BatchResult | None"]
 
 
 def run_batches(model: Any, pk: int, lease: datetime, *, day: date, step: Step) -> tuple[int, datetime | None, bool]:
@@ -131,6 +137,15 @@ def run_batches(model: Any, pk: int, lease: datetime, *, day: date, step: Step) 
     cursor = model.objects.values_list("cursor", flat=True).get(pk=pk)
     sent = 0
     held: list[datetime] = [lease]
+
+    def keep() -> None:
+        if timezone.now() < held[0] - LEASE + RENEW_EVERY:  # renewed less than RENEW_EVERY ago
+            return
+        try:
+            held[0] = lease_renew(model, pk, held[0])
+        except LeaseLost:  # the batch's SMS are still this worker's to send; its next batch stops
+            pass
+
     while not day_over(day):
 
         def record(result: BatchResult, after: int = cursor) -> None:
@@ -140,7 +155,7 @@ def run_batches(model: Any, pk: int, lease: datetime, *, day: date, step: Step) 
             )
 
         try:
-            result = step(cursor, record)
+            result = step(cursor, record, keep)
         except LeaseLost:
             logger.warning("reminder run %s %s: another worker took it over", model.__name__, pk)
             return sent, None, False

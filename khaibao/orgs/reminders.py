@@ -205,11 +205,13 @@ def _remind_batch(
     day: date,
     *,
     record: Callable[[BatchResult], None] | None = None,
+    keep: Callable[[], None] = lambda: None,
     end: int = 0,
 ) -> BatchResult:
     """Remind a batch of members: budget first, then, in one transaction, the reminder rows,
     the in-app notifications and `record(result)` (the run's progress, with `end` — else the
-    last member — as the cursor); the SMS go once it commits. Stops at the end of `day`
+    last member — as the cursor); the SMS go once it commits, calling `keep()` (the run's lease)
+    after each. Stops at the end of `day`
     (`core.days.day_end`), the cursor then at the last member looked at."""
     until = day_end(day)
     sms_allowed = policy_sends_sms(campaign.reminder_policy)
@@ -256,7 +258,7 @@ def _remind_batch(
             if record is not None:
                 record(result)
             if texts:
-                transaction.on_commit(lambda: _send_texts(texts, until, day), robust=True)
+                transaction.on_commit(lambda: _send_texts(texts, until, day, keep), robust=True)
     except BaseException:
         for organisation, count in taken.items():
             org_sms_budget_return(organisation, count, day=day)
@@ -305,9 +307,11 @@ def _fit_sms(title: str, body: str, *, unit: str) -> str:
     return sms_fit(title=title, body=body, title_sep=": ")
 
 
-def _send_texts(texts: list[tuple[str, str, str]], until: datetime, day: date) -> None:
-    """Send a committed batch's SMS (phone, text, organisation); what is not sent — the gateway
-    failed, or the day ended meanwhile — goes back to the budget."""
+def _send_texts(
+    texts: list[tuple[str, str, str]], until: datetime, day: date, keep: Callable[[], None] = lambda: None
+) -> None:
+    """Send a committed batch's SMS (phone, text, organisation), keeping the run's lease after each;
+    what is not sent — the gateway failed, or the day ended meanwhile — goes back to the budget."""
     unsent: Counter[str] = Counter()
     for phone, text, organisation in texts:
         if timezone.now() >= until:  # never "today's update" for a day that is over
@@ -318,6 +322,7 @@ def _send_texts(texts: list[tuple[str, str, str]], until: datetime, day: date) -
         except Exception:
             unsent[organisation] += 1
             logger.exception("campaign reminder SMS failed")
+        keep()
     for organisation, count in unsent.items():
         org_sms_budget_return(organisation, count, day=day)
 
@@ -335,7 +340,7 @@ def _batches(campaign: Campaign, day: date, within: OrgUnit | None = None) -> St
     )
     first, top = bounds["first"] or 0, bounds["last"] or 0
 
-    def step(after: int, record: Callable[[BatchResult], None]) -> BatchResult | None:
+    def step(after: int, record: Callable[[BatchResult], None], keep: Callable[[], None]) -> BatchResult | None:
         after = max(after, first - 1)
         if after >= top:
             return None
@@ -343,7 +348,7 @@ def _batches(campaign: Campaign, day: date, within: OrgUnit | None = None) -> St
         members = campaign_members_to_remind(campaign, day, after=after, limit=BATCH, within=within, upto=upto)
         # A full batch ends at its last member; a short one looked through the whole window.
         end = members[-1].pk if len(members) == BATCH else upto
-        return _remind_batch(campaign, members, day, record=record, end=end)
+        return _remind_batch(campaign, members, day, record=record, keep=keep, end=end)
 
     return step
 

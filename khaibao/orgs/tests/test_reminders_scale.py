@@ -437,3 +437,46 @@ def test_a_pass_walks_only_the_ids_of_its_own_subtree(
     assert _texted(sms, lines) == 3
     assert len(windows) == 1
     assert windows[0][1] == lines[-1].pk
+
+
+# --- A slow SMS gateway: the run's lease is kept while a batch's SMS are sent -----------------
+
+
+def test_a_batchs_slow_sms_keep_the_runs_lease(world: Any, time_machine: Any) -> None:
+    time_machine.move_to(_local(DAY, 20, 0), tick=False)
+    campaign, _unit = _organisation()
+    run = CampaignReminderRun.objects.create(campaign=campaign, day=DAY)
+    lease = reminder_runs.lease_claim(CampaignReminderRun, run.pk)
+    assert lease is not None
+    lapsed = []
+
+    def step(after: int, record: Any, keep: Any) -> reminder_runs.BatchResult | None:
+        if after:
+            return None
+        result = reminder_runs.BatchResult(last=1, sent=300)
+        record(result)
+        for _ in range(300):  # 300 SMS at 2 s each: ten minutes, twice the lease
+            time_machine.shift(2)
+            keep()
+            if CampaignReminderRun.objects.get(pk=run.pk).lease_until <= timezone.now():
+                lapsed.append(timezone.now())
+            # Meanwhile no other worker can take the run over.
+            assert reminder_runs.lease_claim(CampaignReminderRun, run.pk) is None
+        return result
+
+    _sent, held, done = reminder_runs.run_batches(CampaignReminderRun, run.pk, lease, day=DAY, step=step)
+    assert lapsed == []
+    assert held is not None and done
+
+
+def test_each_sms_of_a_batch_keeps_the_lease(
+    world: Any, sms: Any, time_machine: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    time_machine.move_to(_local(DAY, 20, 0), tick=False)
+    campaign, unit = _organisation()
+    lines = roster_lines(unit, 3)
+    kept = []
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders._remind_batch(campaign, lines, DAY, keep=lambda: kept.append(1))
+    assert _texted(sms, lines) == 3
+    assert len(kept) == 3
