@@ -29,6 +29,7 @@ in batches of `reminders.BATCH` by the evening job and by "remind now". Decision
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ from khaibao.core.days import day_end
 from khaibao.core.errors import ServiceError
 from khaibao.core.workers import task_waiting
 from khaibao.orgs import tasks as orgs_tasks
+from khaibao.orgs.admin_limits import remind_now_count
 from khaibao.orgs.models import (
     Campaign,
     CampaignReminderRun,
@@ -141,10 +143,9 @@ def run_batches(model: Any, pk: int, lease: datetime, *, day: date, step: Step) 
     def keep() -> None:
         if timezone.now() < held[0] - LEASE + RENEW_EVERY:  # renewed less than RENEW_EVERY ago
             return
-        try:
+        # Lost: the batch's SMS are still this worker's to send; its next batch stops the run.
+        with contextlib.suppress(LeaseLost):
             held[0] = lease_renew(model, pk, held[0])
-        except LeaseLost:  # the batch's SMS are still this worker's to send; its next batch stops
-            pass
 
     while not day_over(day):
 
@@ -218,7 +219,9 @@ def unit_remind_now(*, actor: Account, unit: OrgUnit, campaign: Campaign, ip: st
     reminded today (by anyone). Members reminded now are not reminded again today — not even
     by the evening job; members already reminded today are skipped. Asking again for today's
     run that stalled (its worker died, or its enqueue was lost) resumes it and answers it.
+    At most ORG_REMIND_NOW_PER_HOUR asks per admin and hour (orgs/admin_limits.py).
     """
+    remind_now_count(actor, ip)
     day = timezone.localdate()
     if campaign.reminder_policy == ReminderPolicy.NONE:
         raise ServiceError(

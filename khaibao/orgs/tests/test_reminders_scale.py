@@ -466,7 +466,8 @@ def test_a_batchs_slow_sms_keep_the_runs_lease(world: Any, time_machine: Any) ->
 
     _sent, held, done = reminder_runs.run_batches(CampaignReminderRun, run.pk, lease, day=DAY, step=step)
     assert lapsed == []
-    assert held is not None and done
+    assert held is not None
+    assert done
 
 
 def test_each_sms_of_a_batch_keeps_the_lease(
