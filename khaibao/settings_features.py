@@ -26,6 +26,9 @@ EXPORT_DAILY_CAP = env_int("EXPORT_DAILY_CAP", 20)
 ID_NUMBER_ATTEMPTS_PER_HOUR = env_int("ID_NUMBER_ATTEMPTS_PER_HOUR", 20)
 # A household's people, unless a health official raised it (people/limits.py); the people a
 # volunteer assists at once when their appointment does not say (issue 18, item 6).
+# An organisation admin's roster imports and "remind now"s per hour (orgs/admin_limits.py).
+ORG_ROSTER_IMPORTS_PER_HOUR = env_int("ORG_ROSTER_IMPORTS_PER_HOUR", 100)
+ORG_REMIND_NOW_PER_HOUR = env_int("ORG_REMIND_NOW_PER_HOUR", 100)
 HOUSEHOLD_MAX_PEOPLE = env_int("HOUSEHOLD_MAX_PEOPLE", 20)
 VOLUNTEER_MAX_ASSISTED = env_int("VOLUNTEER_MAX_ASSISTED", 30)
 # A background export whose worker died is started again up to this many times in all, then

@@ -124,6 +124,7 @@ ACTIONS: dict[str, ActionInfo] = {
     "orgs.members_link": _a("organisations", gettext_lazy("Roster lines linked to a new account")),
     "orgs.membership_confirm": _a("organisations", gettext_lazy("Membership confirmed")),
     "orgs.membership_decline": _a("organisations", gettext_lazy("Membership declined")),
+    "orgs.admin_rate_limited": _a("organisations", gettext_lazy("Too many roster imports or reminders in an hour (paused)")),
     "orgs.remind_now": _a("organisations", gettext_lazy("Unit's members reminded now")),
     "orgs.roster_import": _a("organisations", gettext_lazy("Roster imported")),
     "orgs.subadmin_invite": _a("organisations", gettext_lazy("Unit administrator invited")),

@@ -346,6 +346,7 @@ def roster_import(request: SignedInRequest, unit_id: int) -> HttpResponse:
     unit = access.access_unit_for_user(user, unit_id)
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None
+    status = 400
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -355,8 +356,9 @@ def roster_import(request: SignedInRequest, unit_id: int) -> HttpResponse:
             )
         except ServiceError as exc:
             _apply_errors(form, exc)
+            status = exc.status
     context = {"unit": unit, "form": form, "result": result, "max_rows": number_format(MAX_ROWS, force_grouping=True)}
-    return render(request, "backoffice/orgs/import.html", context, status=400 if form.errors else 200)
+    return render(request, "backoffice/orgs/import.html", context, status=status if form.errors else 200)
 
 
 @login_required(login_url="backoffice:sign_in")

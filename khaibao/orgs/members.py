@@ -27,6 +27,7 @@ from khaibao.audit.services import audit_record
 from khaibao.core import rowsql
 from khaibao.core.errors import ServiceError
 from khaibao.exports.cells import csv_cell
+from khaibao.orgs import admin_limits
 from khaibao.orgs.access import subtree_q
 from khaibao.orgs.models import Member, MemberRole, OrgUnit, RosterImport
 from khaibao.orgs.roster import RosterRow, parse_role, read_roster
@@ -173,11 +174,13 @@ def roster_import(*, actor: Account, unit: OrgUnit, filename: str, handle: IO[by
     (unit, phone index); a phone already on the roster in another unit of the subtree moves
     that member (an update, not a second member). Invalid rows and repeated phones are
     reported with a reason and written to an encrypted error CSV. The file is processed
-    synchronously and refused above MAX_ROWS rows; the database sees O(rows / _BATCH)
+    synchronously and refused above MAX_ROWS rows, and beyond ORG_ROSTER_IMPORTS_PER_HOUR imports per
+    admin and hour (orgs/admin_limits.py); the database sees O(rows / _BATCH)
     statements and locks only the lines whose phones are in the file.
     """
     if unit.archived_at is not None:
         raise ServiceError.for_field("unit", _("This unit is archived."))
+    admin_limits.roster_import_count(actor, ip)
     rows = read_roster(filename, handle, size)
     result = RosterResult()
     now = timezone.now()
