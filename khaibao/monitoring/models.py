@@ -219,6 +219,14 @@ class PendingAssessment(models.Model):
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     queued_at = models.DateTimeField()
+    # A person whose assessment fails must not hold the backlog (monitoring/pending.py): failures so
+    # far, the last one, and when the row may be claimed again; after MAX_ATTEMPTS it is given up —
+    # kept and counted on the health page, no longer claimed. The stored-first statement
+    # (statements._PENDING) names only the columns above, hence the database default.
+    attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    gave_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["queued_at"], name="pending_assessment_queued")]

@@ -18,10 +18,23 @@ transaction:
 
 A pending row disappears only in the transaction that assessed it: a crash rolls both back and a
 later batch assesses it — so every acknowledged update is assessed once, never twice.
+
+**A person who cannot be assessed** (bad stored data, a rule-set bug, a time limit on their inputs)
+must not hold the backlog: a failed batch would roll back and the next run would claim the same
+oldest rows again, for ever. So when a batch fails, the same rows are claimed again and assessed
+person by person, each in a savepoint (`_assess_one_by_one`): everyone else commits, and the failing
+person's rows are marked (`attempts`, `failed_at`) and left out of the claim until `retry_at`
+(RETRY_BASE_SECONDS, doubling). After MAX_ATTEMPTS failures they are given up (`gave_up_at`): no
+longer claimed nor counted as waiting, but kept — the update itself is stored — and counted apart on
+/healthz and the officials' health page (`pending_backlog`), logged as an error; the person's status
+row records the update as sent (`_record_sent`), so they are neither reminded nor counted as missing
+it, and their page shows the assessment in force instead of "assessing" for ever. The good path
+stays one set-based batch; the one-by-one path runs only after a failure.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +43,7 @@ from typing import Any, Final
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from khaibao.audit.models import AuditEvent
@@ -60,6 +73,13 @@ RUN_TASK: Final = "khaibao.monitoring.tasks.pending_assessments_run"
 # A run stops starting new batches after this long, leaving the worker to its other jobs; the
 # next run goes on.
 RUN_BUDGET_SECONDS = 20.0
+# A person whose assessment fails is tried again after 30 s, 1, 2 and 4 min, then given up (about
+# 7.5 min after the first failure): long enough for a lock or a time limit to pass, short enough
+# for officials to learn of a real fault within the 60 s promise's order of magnitude.
+RETRY_BASE_SECONDS = 30
+MAX_ATTEMPTS = 5
+
+logger = logging.getLogger(__name__)
 
 
 def pending_poll_seconds() -> int:
@@ -76,6 +96,8 @@ class BatchResult:
     changed: int  # Assessment rows written (decision C: only changes)
     # Pending rows dropped unassessed: their person's processing stopped (`assessable_q`).
     dropped: int = 0
+    # Pending rows whose assessment failed in this batch (marked for a retry, or given up).
+    failed: int = 0
 
 
 def assessable_q() -> Q:
@@ -87,40 +109,123 @@ def assessable_q() -> Q:
     return processing_allowed_q()
 
 
+def claimable_q(now: datetime) -> Q:
+    """Pending rows the worker may claim at `now`: not given up, and not waiting out the back-off
+    of a failed assessment."""
+    return Q(gave_up_at__isnull=True) & (Q(retry_at__isnull=True) | Q(retry_at__lte=now))
+
+
+def _claim(limit: int, now: datetime) -> list[PendingAssessment]:
+    return list(
+        PendingAssessment.objects.select_for_update(skip_locked=True)
+        .filter(claimable_q(now))
+        .order_by("queued_at", "daily_update_id")[:limit]
+    )
+
+
 def pending_assess_batch(*, limit: int | None = None, now: datetime | None = None) -> BatchResult:
-    """Assess one batch of daily updates stored first (oldest first), in one transaction."""
+    """Assess one batch of daily updates stored first (oldest first), in one transaction; if that
+    fails, the same batch person by person, so that one person who cannot be assessed holds back
+    nobody else (module docstring)."""
     limit = limit or settings.RUSH_BATCH_SIZE
-    with transaction.atomic():
-        claimed = list(
-            PendingAssessment.objects.select_for_update(skip_locked=True).order_by("queued_at", "daily_update_id")[
-                :limit
-            ]
-        )
-        if not claimed:
-            return BatchResult(0, 0, 0)
-        now = now or timezone.now()
-        by_person: dict[int, list[PendingAssessment]] = {}
-        for row in claimed:
-            by_person.setdefault(row.person_id, []).append(row)
-        people = list(
-            Person.objects.filter(assessable_q(), pk__in=by_person).only("id", "birth_year", "home_ward_id")
-        )
-        # The claimed rows of anyone left out go with the others, unassessed.
-        dropped = sum(len(by_person[pk]) for pk in set(by_person) - {p.pk for p in people})
-        since = timezone.localdate(now) - timedelta(days=current_questionnaire().lookback_days)
-        inputs = assessment_inputs_many(people, since=since)
-        changes: list[Assessment] = []
-        statuses: list[PersonStatus] = []
-        events: list[AuditEvent] = []
-        for person in people:
-            _assess(person, by_person[person.pk], inputs[person.pk], now, changes, events)
-            statuses.append(inputs[person.pk].status)
-        Assessment.objects.bulk_create(changes)
-        rowsql.update_many(statuses, STATUS_COLUMNS)  # bulk_update's CASE WHEN cost ~10 ms a person
-        AuditEvent.objects.bulk_create(events)
-        PendingAssessment.objects.filter(daily_update_id__in=[r.daily_update_id for r in claimed]).delete()
-        counter_add(ASSESSED_COUNTER, len(claimed) - dropped, now=now)
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            claimed = _claim(limit, now)
+            if not claimed:
+                return BatchResult(0, 0, 0)
+            return _assess_claimed(claimed, now)
+    except Exception:
+        # Whatever failed (one person's data, the rules, a time limit), the one-by-one pass finds
+        # whom it concerns; a database that is down fails that pass's claim too, and raises.
+        logger.warning("rush batch of %d failed; assessing person by person", limit, exc_info=True)
+    return _assess_one_by_one(limit, now)
+
+
+def _assess_claimed(claimed: Sequence[PendingAssessment], now: datetime) -> BatchResult:
+    """Assess the people of the `claimed` rows, set-based, in the caller's transaction."""
+    by_person: dict[int, list[PendingAssessment]] = {}
+    for row in claimed:
+        by_person.setdefault(row.person_id, []).append(row)
+    people = list(
+        Person.objects.filter(assessable_q(), pk__in=by_person).only("id", "birth_year", "home_ward_id")
+    )
+    # The claimed rows of anyone left out go with the others, unassessed.
+    dropped = sum(len(by_person[pk]) for pk in set(by_person) - {p.pk for p in people})
+    since = timezone.localdate(now) - timedelta(days=current_questionnaire().lookback_days)
+    inputs = assessment_inputs_many(people, since=since)
+    changes: list[Assessment] = []
+    statuses: list[PersonStatus] = []
+    events: list[AuditEvent] = []
+    for person in people:
+        _assess(person, by_person[person.pk], inputs[person.pk], now, changes, events)
+        statuses.append(inputs[person.pk].status)
+    Assessment.objects.bulk_create(changes)
+    rowsql.update_many(statuses, STATUS_COLUMNS)  # bulk_update's CASE WHEN cost ~10 ms a person
+    AuditEvent.objects.bulk_create(events)
+    PendingAssessment.objects.filter(daily_update_id__in=[r.daily_update_id for r in claimed]).delete()
+    counter_add(ASSESSED_COUNTER, len(claimed) - dropped, now=now)
     return BatchResult(len(claimed) - dropped, len(people), len(changes), dropped)
+
+
+def _assess_one_by_one(limit: int, now: datetime) -> BatchResult:
+    """The failed batch again, each person in a savepoint, in person order (the order the batch
+    locks status rows in): the people who fail are marked, the others committed."""
+    totals = BatchResult(0, 0, 0)
+    with transaction.atomic():
+        by_person: dict[int, list[PendingAssessment]] = {}
+        for row in _claim(limit, now):
+            by_person.setdefault(row.person_id, []).append(row)
+        for person_id in sorted(by_person):
+            rows = by_person[person_id]
+            try:
+                with transaction.atomic():
+                    one = _assess_claimed(rows, now)
+            except Exception:
+                logger.warning("rush assessment failed for person %s", person_id, exc_info=True)
+                _mark_failed(rows, now)
+                one = BatchResult(0, 0, 0, failed=len(rows))
+            totals = BatchResult(
+                totals.updates + one.updates, totals.people + one.people, totals.changed + one.changed,
+                totals.dropped + one.dropped, totals.failed + one.failed,
+            )
+    return totals
+
+
+def _mark_failed(rows: Sequence[PendingAssessment], now: datetime) -> None:
+    """Record a failed assessment on the person's pending rows: retry after the back-off, or give
+    up after MAX_ATTEMPTS (kept, counted on the health page, and the update recorded as sent)."""
+    attempts = max(r.attempts for r in rows) + 1
+    ids = [r.daily_update_id for r in rows]
+    if attempts < MAX_ATTEMPTS:
+        retry_at = now + timedelta(seconds=RETRY_BASE_SECONDS * 2 ** (attempts - 1))
+        PendingAssessment.objects.filter(daily_update_id__in=ids).update(
+            attempts=F("attempts") + 1, failed_at=now, retry_at=retry_at
+        )
+        return
+    PendingAssessment.objects.filter(daily_update_id__in=ids).update(
+        attempts=F("attempts") + 1, failed_at=now, retry_at=None, gave_up_at=now
+    )
+    logger.error(
+        "rush assessment given up after %d attempts: person %s, daily updates %s",
+        attempts, rows[0].person_id, sorted(ids),
+    )
+    _record_sent(rows)
+
+
+def _record_sent(rows: Sequence[PendingAssessment]) -> None:
+    # The update is stored and was sent: "updated today" (reminders, organisations' counts, the
+    # person's pages) must say so even though it could not be assessed. Only the two columns the
+    # sending sets, as `assessment._status_apply` sets them; the assessment in force stays.
+    person_id = rows[0].person_id
+    # Created where missing, as the batch does (assessment_inputs_many); its creation rolled back.
+    PersonStatus.objects.bulk_create([PersonStatus(person_id=person_id)], ignore_conflicts=True)
+    status = PersonStatus.objects.select_for_update().get(person_id=person_id)
+    sent, day = max(r.queued_at for r in rows), max(r.day for r in rows)
+    status.last_update_at = max(sent, status.last_update_at) if status.last_update_at else sent
+    if status.last_update_day is None or day > status.last_update_day:
+        status.last_update_day = day
+    status.save(update_fields=["last_update_at", "last_update_day"])
 
 
 def _assess(
@@ -154,42 +259,66 @@ def _assess(
 def pending_assess_all(*, budget_seconds: float = RUN_BUDGET_SECONDS) -> dict[str, int]:
     """Batches until nothing is pending or the budget is spent: what the periodic task runs."""
     started = time.monotonic()
-    totals = {"updates": 0, "people": 0, "changed": 0, "dropped": 0, "batches": 0}
+    totals = {"updates": 0, "people": 0, "changed": 0, "dropped": 0, "failed": 0, "batches": 0}
     while time.monotonic() - started < budget_seconds:
         result = pending_assess_batch()
-        if not result.updates and not result.dropped:
+        # Failed rows wait out their back-off, so the next batch claims the rows behind them.
+        if not result.updates and not result.dropped and not result.failed:
             break
         totals["batches"] += 1
         totals["updates"] += result.updates
         totals["people"] += result.people
         totals["changed"] += result.changed
         totals["dropped"] += result.dropped
+        totals["failed"] += result.failed
     return totals
 
 
 # --- Reads -----------------------------------------------------------------------------------
 
 
+# A given-up row no longer waits: nobody will assess it unless it is handed back (`pending_retry_given_up`).
+_WAITING = Q(gave_up_at__isnull=True)
+
+
 def update_pending(person_id: int, day: date) -> bool:
     """Whether the person's update of `day` waits for its assessment (the poll: GET …/updates/{day})."""
-    return PendingAssessment.objects.filter(person_id=person_id, day=day).exists()
+    return PendingAssessment.objects.filter(_WAITING, person_id=person_id, day=day).exists()
 
 
 def person_pending_since(person_id: int) -> datetime | None:
     """When the person's oldest daily update still waiting for its assessment was received, or
-    None when none waits (the status page says so, with that time)."""
-    return PendingAssessment.objects.filter(person_id=person_id).aggregate(since=Min("queued_at"))["since"]
+    None when none waits (the status page says so, with that time). An update given up does not
+    wait: the page shows the assessment in force rather than "assessing" for ever."""
+    return PendingAssessment.objects.filter(_WAITING, person_id=person_id).aggregate(since=Min("queued_at"))["since"]
 
 
 def pending_backlog(*, now: datetime) -> dict[str, Any]:
     """For /healthz (settings.HEALTH_BACKLOG_SOURCES) and the officials' health page: how many
     daily updates wait for their assessment, how long the oldest has waited, and how many the
-    worker assessed in the last hour (rush mode is on while any waits)."""
-    waiting = PendingAssessment.objects.aggregate(n=Count("daily_update_id"), oldest=Min("queued_at"))
-    oldest = waiting["oldest"]
+    worker assessed in the last hour (rush mode is on while any waits); and how many of the waiting
+    ones failed at least once (retried after a back-off) and how many were given up (kept, not
+    waiting any more: an operator must look at them). One query over the backlog."""
+    rows = PendingAssessment.objects.aggregate(
+        n=Count("daily_update_id", filter=_WAITING),
+        oldest=Min("queued_at", filter=_WAITING),
+        failing=Count("daily_update_id", filter=_WAITING & Q(attempts__gt=0)),
+        given_up=Count("daily_update_id", filter=Q(gave_up_at__isnull=False)),
+    )
+    oldest = rows["oldest"]
     assessed = counters_since([ASSESSED_COUNTER], now - timedelta(hours=1))[ASSESSED_COUNTER]
     return {
-        "rush_pending_assessments": int(waiting["n"] or 0),
+        "rush_pending_assessments": int(rows["n"] or 0),
         "oldest_pending_assessment_seconds": round(max(0.0, (now - oldest).total_seconds()), 1) if oldest else 0.0,
         "rush_assessed_last_hour": assessed,
+        "rush_assessments_failing": int(rows["failing"] or 0),
+        "rush_assessments_given_up": int(rows["given_up"] or 0),
     }
+
+
+def pending_retry_given_up() -> int:
+    """Hand the given-up updates back to the worker (after the fault is fixed): they are claimed
+    again at the next run, with a fresh count of attempts. Returns how many."""
+    return PendingAssessment.objects.filter(gave_up_at__isnull=False).update(
+        attempts=0, failed_at=None, retry_at=None, gave_up_at=None
+    )

@@ -317,21 +317,24 @@ class AssistedEntry:
 
 def volunteer_assisted(*, account: Account) -> list[AssistedEntry]:
     """The people `account` assists (not ended), pending consent included, with whether today's
-    daily update (Asia/Ho_Chi_Minh date) is in. Two queries whatever the number."""
+    daily update (Asia/Ho_Chi_Minh date) is in — by the one rule, `status_updated_on`, so the
+    volunteer sees what the reminder, the organisations' counts and the person's own pages see
+    (an update stored first in rush mode counts once the worker assessed it). Two queries
+    whatever the number."""
     if not is_active_volunteer(account):
         return []  # a revoked or expired volunteer no longer sees the people they assisted
     delegations = list(
         Delegation.objects.filter(volunteer=account, ended_at__isnull=True)
         .select_related("person__home_ward__province").order_by("started_at", "pk")
     )
-    done = set(
-        DailyUpdate.objects.filter(
-            person_id__in=[d.person_id for d in delegations], day=timezone.localdate()
-        ).values_list("person_id", flat=True)
-    )
+    statuses = {
+        s.person_id: s
+        for s in PersonStatus.objects.filter(person__in=[d.person_id for d in delegations]).only("person", "last_update_day")
+    }
+    today = timezone.localdate()
     return [
         AssistedEntry(delegation=d, person=d.person, pending=d.consent_method not in CONSENTED,
-                      updated_today=d.person_id in done)
+                      updated_today=status_updated_on(statuses.get(d.person_id), today))
         for d in delegations
     ]
 

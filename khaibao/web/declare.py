@@ -5,6 +5,7 @@ parse, and the services' field errors are shown next to the matching inputs with
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -85,7 +86,7 @@ def risk_declare(request: SignedInRequest, person_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @submission_once
 def daily_update(request: SignedInRequest, person_id: int) -> HttpResponse:
-    """The daily update; a POST with `well` is the one-tap "I am well" for today."""
+    """The daily update; a POST with `well` is the one-tap "I am well" for the day it was tapped."""
     declaring = access_declaring(request.user, person_id)
     person = declaring.person
     today = timezone.localdate()
@@ -94,15 +95,28 @@ def daily_update(request: SignedInRequest, person_id: int) -> HttpResponse:
     # has room; the status page says "assessing", since when, and refreshes until it is done.
     write = monitoring_services.daily_update_store if rush_requested(request) else monitoring_services.daily_update_put
     if request.method == "POST" and "well" in request.POST:
+        # The day the button was tapped (hidden `day`, set by static/js/offline.js at the tap): a
+        # tap queued offline at 23:50 and sent the next morning is for the day it was made. The
+        # service checks it as it checks every update's day (today or yesterday). A post without
+        # it (the status page's button, a page kept from an older release) is for today.
+        day = _day_of(request.POST.get("day"), today)
         try:
             write(
-                actor=request.user, person=person, day=today, feeling=Feeling.WELL, ip=client_ip(request),
+                actor=request.user, person=person, day=day, feeling=Feeling.WELL, ip=client_ip(request),
                 declared_as=declaring.declared_as,
             )
         except ServiceError as exc:
-            messages.error(request, exc.message)
-        else:
+            # Not a redirect: the offline outbox shows it refused (with "send again"), not "sent".
+            messages.error(request, exc.fields.get("day") or exc.message)
+            form = DailyUpdateForm(None, today=today, questionnaire=questionnaire, initial={"day": today.isoformat()})
+            return render(request, "web/declare/update.html", _update_context(declaring, form, today), status=exc.status)
+        if day == today:
             messages.success(request, _("Thank you: today's update for %(name)s was recorded.") % {"name": person.full_name})
+        else:
+            messages.success(
+                request, _("Thank you: the update of %(date)s for %(name)s was recorded.")
+                % {"date": day.strftime("%d/%m/%Y"), "name": person.full_name},
+            )
         return redirect("web:person_status", person_id=person.pk)
     form = DailyUpdateForm(
         request.POST or None, today=today, questionnaire=questionnaire,
@@ -126,6 +140,22 @@ def daily_update(request: SignedInRequest, person_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The update for %(name)s was recorded.") % {"name": person.full_name})
             return redirect("web:person_status", person_id=person.pk)
-    # The one-tap button speaks for the person: "I am well" only on one's own page.
-    context = {"person": person, "form": form, "is_self": declaring.declared_as == DeclaredAs.SELF}
-    return render(request, "web/declare/update.html", context, status=400 if form.errors else 200)
+    return render(
+        request, "web/declare/update.html", _update_context(declaring, form, today), status=400 if form.errors else 200
+    )
+
+
+def _day_of(raw: str | None, today: date) -> date:
+    try:
+        return date.fromisoformat(raw) if raw else today
+    except ValueError:
+        return date.min  # not a day: the service refuses it as too old, with its message
+
+
+def _update_context(declaring: Any, form: DailyUpdateForm, today: date) -> dict[str, Any]:
+    # The one-tap button speaks for the person: "I am well" only on one's own page. `today` is the
+    # one-tap form's day without JavaScript (no offline copy then, so shown = sent, give or take).
+    return {
+        "person": declaring.person, "form": form, "is_self": declaring.declared_as == DeclaredAs.SELF,
+        "today": today.isoformat(), "time_zone": timezone.get_current_timezone_name(),
+    }

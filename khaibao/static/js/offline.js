@@ -1,5 +1,5 @@
 /* Khai Báo on the page: registers the service worker, renews the forms' submission keys, shows
- * the outbox ("waiting to send" / "sent"), asks the worker to send it when the connection comes
+ * the outbox ("waiting to send" / "sent"), stamps the one-tap update with the day of the tap, asks the worker to send it when the connection comes
  * back, and flips the large-text switch. Loaded on every page with `defer`; no inline script.
  * The strings come from the page (web/_outbox.html), already translated by the server.
  */
@@ -22,6 +22,27 @@
   // of an earlier submission: every page view is a new submission.
   function renewKeys() {
     document.querySelectorAll("input[name=submission_key]").forEach(function (input) { input.value = uuid(); });
+  }
+
+  // The one-tap "I am well" says the day it was tapped, not the day it reaches the server (a tap
+  // queued offline at 23:50 and sent the next morning is for the evening's day) nor the day the
+  // page was kept offline: its hidden `day` (data-day-of-tap = the service's time zone) is set
+  // from the phone's clock at the tap. The server checks it is today or yesterday.
+  function dayIn(zone) {
+    try {
+      // en-CA writes dates as YYYY-MM-DD.
+      return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" })
+        .format(new Date());
+    } catch (e) {
+      return null;  // no time-zone data: the day the server wrote into the page stays
+    }
+  }
+
+  function stampTapDay(event) {
+    var input = event.target.querySelector && event.target.querySelector("input[data-day-of-tap]");
+    if (!input) { return; }
+    var day = dayIn(input.getAttribute("data-day-of-tap") || "Asia/Ho_Chi_Minh");
+    if (day && /^\d{4}-\d{2}-\d{2}$/.test(day)) { input.value = day; }
   }
 
   // IndexedDB: static/js/outbox-store.js, loaded before this file.
@@ -173,6 +194,7 @@
   function start() {
     strings = document.getElementById("outbox-strings");
     renewKeys();
+    document.addEventListener("submit", stampTapDay, true);
     textSwitch();
     watchSignOut();
     var panel = document.getElementById("outbox");

@@ -172,12 +172,23 @@ function settle(item, response) {
 var flushing = null;
 var again = false;
 
+// The queue is sent in the order its forms were made (`created`), never in the order IndexedDB
+// keeps them (by submission key, a random UUID): a later post may replace an earlier one (a day's
+// update replaces that day's), so "I am well" tapped at 08:00 must not land after the fever
+// reported at 09:00. For the same reason a run stops at the first post that must wait (offline,
+// 429, 5xx): the ones made after it wait too, rather than overtake it.
+function byCreation(a, b) {
+  return (a.created - b.created) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
 function sendAll() {
   var unsent = 0;
   return outboxAll().then(function (items) {
-    var pending = items.filter(function (item) { return item.state === "waiting" || item.state === "signin"; });
+    var pending = items.filter(function (item) { return item.state === "waiting" || item.state === "signin"; })
+      .sort(byCreation);
     return pending.reduce(function (chain, item) {
       return chain.then(function () {
+        if (unsent) { unsent += 1; return null; }  // an earlier post waits: this one waits behind it
         return post(item).then(function (response) {
           return response.status === 403 ? withFreshToken(item) : response;
         }).then(function (response) {
