@@ -17,8 +17,8 @@ from khaibao.accounts.models import Account, Role, ScopeLevel
 from khaibao.accounts.phones import normalise_vn_phone, phone_index
 from khaibao.orgs.models import Member, MemberRole, OrgUnit
 from khaibao.people.households import household_person_add
-from khaibao.people.models import Person, VolunteerAppointment
-from khaibao.people.volunteers import delegation_start
+from khaibao.people.models import ConsentMethod, Person, VolunteerAppointment
+from khaibao.people.volunteers import assisted_person_start
 from khaibao.places.models import Province, Ward
 
 DEMO_PASSWORD = "khaibao-demo-2026"  # noqa: S105 - documented demo credential, DEBUG only
@@ -49,7 +49,9 @@ CITIZENS: list[tuple[str, str, int, list[tuple[str, str, str, date, str]]]] = [
     ]),
 ]
 VOLUNTEER = ("0900000009", "Trần Thu Hà", BA_DINH, date(1999, 12, 12), "001199000009")
-ASSISTED = ("Nguyễn Văn Tư", "male", date(1938, 5, 10), HOAN_KIEM)  # Ông Tư: elderly, no phone
+# Ông Tư: elderly, no phone; he agreed in front of a neighbour (witnessed consent).
+ASSISTED = ("Nguyễn Văn Tư", "male", date(1938, 5, 10), HOAN_KIEM, "001038000010", "Ngõ 5 phố Demo")
+ASSISTED_WITNESS = "Phạm Thị Sáu"
 
 # (username, display name, role, scope level, province, ward)
 STAFF: list[tuple[str, str, str, str, int | None, int | None]] = [
@@ -111,16 +113,6 @@ def build_world() -> World:
     volunteer = _citizen(v_phone, v_name)
     world.accounts[v_phone] = volunteer
     world.people[v_name] = _add(volunteer, "self", v_name, "female", v_born, v_id, v_ward, normalise_vn_phone(v_phone))
-    # Ông Tư belongs to no one's household; the volunteer declares for him by delegation.
-    t_name, t_sex, t_born, t_ward = ASSISTED
-    tu = Person.objects.filter(full_name=t_name, delegations__volunteer=volunteer).first()
-    if tu is None:
-        tu = Person.objects.create(
-            full_name=t_name, sex=t_sex, date_of_birth=t_born, birth_year=t_born.year,
-            home_ward_id=t_ward, created_by=volunteer, street="Ngõ 5 phố Demo",
-        )
-        delegation_start(actor=volunteer, volunteer=volunteer, person=tu)
-    world.people[t_name] = tu
 
     central = OrgUnit.objects.filter(path="TWD").first() or OrgUnit.objects.create(
         code="TWD", name="Trung ương Đoàn"
@@ -144,6 +136,18 @@ def build_world() -> World:
             account=volunteer, appointed_by=world.accounts["demo-org"], org_unit=central,
             starts_at=datetime(2020, 1, 1, tzinfo=UTC), expires_at=datetime(2099, 1, 1, tzinfo=UTC),
         )
+    # Ông Tư belongs to no one's household; the volunteer declares for him by delegation —
+    # registered as a volunteer registers anyone (after her appointment: only an appointed
+    # volunteer may), with his witnessed consent, so the demo shows the real route.
+    t_name, t_sex, t_born, t_ward, t_id, t_street = ASSISTED
+    tu = Person.objects.filter(full_name=t_name, delegations__volunteer=volunteer).first()
+    if tu is None:
+        tu = assisted_person_start(
+            actor=volunteer, consent_method=ConsentMethod.WITNESSED, full_name=t_name, sex=t_sex,
+            home_ward_id=t_ward, date_of_birth=t_born, id_number=t_id, street=t_street,
+            witness_name=ASSISTED_WITNESS, attested=True,
+        ).person
+    world.people[t_name] = tu
     return world
 
 

@@ -27,7 +27,7 @@ from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, confirmed_post
 from khaibao.core.keyset import keyset_page, keyset_query
-from khaibao.core.params import code_in_range
+from khaibao.core.params import code_in_range, positive_id
 from khaibao.zones import selectors
 from khaibao.zones.inputs import PlaceInput
 from khaibao.zones.models import PlaceVersion, ZoneVersion, ZoneWarningRun
@@ -76,9 +76,9 @@ def _local(moment: datetime | None) -> datetime | None:
 @require_GET
 def zones_index(request: SignedInRequest) -> HttpResponse:
     user = _official(request)
-    try:
-        province = int(request.GET.get("province") or "") or None
-    except ValueError:
+    # Read as an id (core.params): a number too large for the column is no filter, not a 500.
+    province = positive_id(request.GET.get("province"))
+    if province is not None and not code_in_range(province):
         province = None
     if province is None and user.scope_level != "national":
         province = user.scope_province_id or (user.scope_ward.province_id if user.scope_ward_id else None)

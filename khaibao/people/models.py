@@ -32,10 +32,15 @@ class ConsentMethod(models.TextChoices):
     WITNESSED = "witnessed", _("Witnessed verbal consent")
     # Registered, code sent, not yet confirmed: the delegation gives no access yet.
     PENDING_CODE = "pending_code", _("Waiting for the code")
+    # Delegations recorded before the method was stored (set by people migration 0007); no
+    # service writes it. Named, so that only a method someone recorded counts as consent.
+    LEGACY = "legacy", _("Recorded before consent methods were stored")
 
 
-# Delegations that give access ("" = recorded before consent methods were stored).
-CONSENTED = ("", ConsentMethod.CODE, ConsentMethod.WITNESSED)
+# The consent methods under which a delegation gives access — the one list people/access.py,
+# the limits and the volunteer's page read. A delegation without a method ("", which no service
+# writes) gives none.
+CONSENTED = (ConsentMethod.CODE, ConsentMethod.WITNESSED, ConsentMethod.LEGACY)
 
 
 class Person(models.Model):
@@ -114,8 +119,9 @@ class Delegation(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="delegations")
     consent_recorded_at = models.DateTimeField(default=timezone.now)
     # How the assisted person agreed: a one-time code to their own phone ("code"), or verbal
-    # consent witnessed and attested by the volunteer ("witnessed"); "" for older rows.
-    consent_method = models.CharField(max_length=20, blank=True, default="", choices=ConsentMethod.choices)
+    # consent witnessed and attested by the volunteer ("witnessed"); "legacy" for older rows.
+    # No default: a row created without a method is not consented (CONSENTED).
+    consent_method = models.CharField(max_length=20, choices=ConsentMethod.choices)
     consent_witness = models.CharField(max_length=100, blank=True, default="")
     # The blind index of the phone the consent code was last sent to: a code given back proves
     # that phone's holder agreed, and only that phone's first sign-in may take the person over

@@ -2,6 +2,10 @@
 their consent — a one-time code to the person's own phone, or witnessed verbal consent — and
 declares for them while the delegation lasts. Who may see whom through a delegation is
 people/access.py's; who is appointed volunteer, by whom, is orgs/volunteers.py's.
+
+A delegation starts only through `assisted_person_start`, with the consent and the checks it
+makes (an appointment in force, the appointment's cap, the witness or the code): there is no
+other way in, the demo world included.
 """
 
 from __future__ import annotations
@@ -34,28 +38,27 @@ from khaibao.people.persons import (
     person_fields_validate,
 )
 
-
-def delegation_start(*, actor: Account, volunteer: Account, person: Person) -> Delegation:
-    """Let `volunteer` declare for `person`; the person's consent is recorded now."""
-    with transaction.atomic():
-        delegation, _created = Delegation.objects.get_or_create(
-            volunteer=volunteer, person=person, ended_at=None
-        )
-        audit_record(actor=actor, action="delegation.start", obj=delegation, person_id=person.pk)
-    return delegation
-
-
 # --- Volunteers (issue 7) -------------------------------------------------------------------
 
-CONSENT_CODE_TTL = timedelta(minutes=5)
-CONSENT_MAX_ATTEMPTS = 5
+# A consent code lives and is guessed as every one-time code (settings.OTP_CODE_TTL_SECONDS,
+# OTP_MAX_ATTEMPTS: 5 minutes and 5 guesses by default), so one setting changes all three kinds.
 # Consent codes one phone receives per hour, whoever asks and for whichever delegation (besides
 # one per delegation per OTP_COOLDOWN_SECONDS): each is an SMS to someone who may not want it,
-# and CONSENT_MAX_ATTEMPTS guesses — so at most 5 × 5 = 25 guesses per phone and hour.
+# and OTP_MAX_ATTEMPTS guesses — so at most 5 × 5 = 25 guesses per phone and hour by default.
 CONSENT_CODES_PER_HOUR = 5
 CONSENT_METHODS = (ConsentMethod.CODE, ConsentMethod.WITNESSED)
 # Its own purpose: a consent code can never be used to sign in, nor a sign-in code here.
 CONSENT_PURPOSE = "consent-otp"
+
+
+def consent_code_ttl() -> timedelta:
+    """How long a consent code is valid: the one-time codes' lifetime (settings)."""
+    return timedelta(seconds=settings.OTP_CODE_TTL_SECONDS)
+
+
+def consent_code_minutes() -> int:
+    """`consent_code_ttl` in whole minutes, as the SMS and the volunteer's page say it."""
+    return max(1, int(consent_code_ttl().total_seconds()) // 60)
 
 
 def _consent_key(delegation: Delegation) -> str:
@@ -77,7 +80,7 @@ def _send_consent_code(delegation: Delegation, phone: str, volunteer_name: str) 
     )
     # Kept beside the sign-in codes, keyed by the delegation instead of a phone.
     _challenge, code = code_issue(
-        OtpChallenge, scope={"phone_index": key}, key=key, purpose=CONSENT_PURPOSE, ttl=CONSENT_CODE_TTL
+        OtpChallenge, scope={"phone_index": key}, key=key, purpose=CONSENT_PURPOSE, ttl=consent_code_ttl()
     )
     # A new code replaces the older one: the code given back proves the holder of this phone.
     Delegation.objects.filter(pk=delegation.pk).update(consent_phone_index=phone_index(phone))
@@ -90,7 +93,7 @@ def _send_consent_code(delegation: Delegation, phone: str, volunteer_name: str) 
         ) % {
             "volunteer": volunteer_name or _("a volunteer"),
             "code": code,
-            "minutes": int(CONSENT_CODE_TTL.total_seconds()) // 60,
+            "minutes": consent_code_minutes(),
         }
     transaction.on_commit(lambda: send_sms(to=phone, body=body), robust=True)
 
@@ -195,8 +198,9 @@ def assisted_consent_resend(*, actor: Account, delegation: Delegation, ip: str =
 
 
 def assisted_consent_confirm(*, actor: Account, delegation: Delegation, code: str, ip: str = "") -> Delegation:
-    """Record consent by the code sent to the assisted person's phone: 6 digits, 5 minutes,
-    at most 5 guesses (accounts/one_time_codes.py, as for sign-in codes)."""
+    """Record consent by the code sent to the assisted person's phone: 6 digits, valid
+    OTP_CODE_TTL_SECONDS, at most OTP_MAX_ATTEMPTS guesses (accounts/one_time_codes.py and the
+    settings of sign-in codes)."""
     if delegation.consent_method != ConsentMethod.PENDING_CODE:
         raise ServiceError(_("Consent is already recorded."), code="already_confirmed", status=409)
     code = code_clean(code)
@@ -205,7 +209,7 @@ def assisted_consent_confirm(*, actor: Account, delegation: Delegation, code: st
     with transaction.atomic():
         challenge = code_redeem(
             OtpChallenge.objects.filter(phone_index=key), key=key, purpose=CONSENT_PURPOSE, code=code,
-            max_attempts=CONSENT_MAX_ATTEMPTS,
+            max_attempts=settings.OTP_MAX_ATTEMPTS,
         )
         if challenge is not None:
             Delegation.objects.filter(pk=delegation.pk).update(

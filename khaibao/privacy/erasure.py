@@ -38,6 +38,7 @@ from khaibao.reports.models import Report
 from khaibao.tracing.models import Contact
 from khaibao.venues.models import CaseVisit, CheckIn, VenueExposure
 from khaibao.zones.models import ZoneWarning
+from khaibao.zones.warnings import warning_runs_forget
 
 # The days the statistics job still recomputes from raw rows: today and yesterday.
 STATS_RECOMPUTED_DAYS = 2
@@ -123,7 +124,12 @@ def person_data_erase(*, erasure: Erasure, now: datetime | None = None) -> dict[
 
 def _erase(person: Person, now: datetime) -> dict[str, int]:
     window = stats_window_start(now)
+    # First, before the person's status or warnings are touched: a warning run's batch locks its
+    # run and then writes those rows, so taking the run's lock first keeps the two from waiting
+    # on each other (a deadlock otherwise).
+    forgotten = warning_runs_forget(person_id=person.pk)
     counts = processing_stop(person=person, now=now)
+    counts["warning_run_travellers"] = forgotten
     counts["org_members"] = _anonymise_roster(_roster_lines(person), now)
     counts["notifications"] = Notification.objects.filter(person=person).delete()[0]
     counts["zone_warnings"] = ZoneWarning.objects.filter(person=person).delete()[0]

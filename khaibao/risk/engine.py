@@ -115,8 +115,9 @@ def zone_counts(zone: ZoneFact, rules: RuleSet) -> bool:
 
 def level_counts(*, level: int, lockdown: bool, rules: RuleSet) -> bool:
     """The rule itself, for a zone's level and lockdown: at least the rule set's lowest epidemic
-    level, or under lockdown where the rule set counts that. The engine (above), the public check
-    (zones.lookup.counts_as_epidemic) and who a zone warns (zones.zones.level_warns) ask this."""
+    level, or under lockdown where the rule set counts that. The engine (above) and the public
+    check's "in an epidemic area" (zones.lookup.counts_as_epidemic) ask this. Who a zone warns is
+    zones.zones.level_warns's: this rule, or isolation (which warns but is not a risk fact)."""
     return level >= rules.zone_min_level or (rules.zone_lockdown_counts and lockdown)
 
 

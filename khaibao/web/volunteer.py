@@ -37,6 +37,7 @@ from khaibao.people.access import (
 )
 from khaibao.people.models import ConsentMethod
 from khaibao.web.household import RELOAD, PersonForm, _reload_form, citizen_required
+from khaibao.web.submissions import submission_once
 
 
 def volunteer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -102,6 +103,9 @@ def volunteer_well(request: SignedInRequest, person_id: int) -> HttpResponse:
 
 @volunteer_required
 @require_http_methods(["GET", "POST"])
+# A double tap or a re-post registers the person once (a second Person and delegation otherwise,
+# and a second consent code SMS): the form carries a submission key.
+@submission_once
 def volunteer_register(request: SignedInRequest) -> HttpResponse:
     consent = ConsentForm(request.POST or None)
     refusal: ServiceError | None = None
@@ -139,6 +143,11 @@ def volunteer_register(request: SignedInRequest) -> HttpResponse:
     return mark_rate_limited(page, refusal)
 
 
+def _confirm_context(form: CodeForm, delegation: Any) -> dict[str, Any]:
+    # The code's lifetime as the SMS says it (people.volunteers, from the settings).
+    return {"form": form, "delegation": delegation, "minutes": volunteers.consent_code_minutes()}
+
+
 @volunteer_required
 @require_http_methods(["GET", "POST"])
 def volunteer_confirm(request: SignedInRequest, delegation_id: int) -> HttpResponse:
@@ -150,7 +159,7 @@ def volunteer_confirm(request: SignedInRequest, delegation_id: int) -> HttpRespo
         except RateLimited as exc:
             # Not sent: the page again, saying how long to wait (429 with Retry-After, as the API).
             messages.error(request, exc.message)
-            page = render(request, "web/volunteer/confirm.html", {"form": CodeForm(), "delegation": delegation})
+            page = render(request, "web/volunteer/confirm.html", _confirm_context(CodeForm(), delegation))
             return mark_rate_limited(page, exc)
         except ServiceError as exc:
             messages.error(request, exc.message)
@@ -168,7 +177,7 @@ def volunteer_confirm(request: SignedInRequest, delegation_id: int) -> HttpRespo
             messages.success(request, _("Consent recorded: you now assist %(name)s.") % {"name": delegation.person.full_name})
             return redirect("web:volunteer")
     status = 400 if form.errors else 200
-    return render(request, "web/volunteer/confirm.html", {"form": form, "delegation": delegation}, status=status)
+    return render(request, "web/volunteer/confirm.html", _confirm_context(form, delegation), status=status)
 
 
 @volunteer_required

@@ -13,7 +13,7 @@ import enum
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, timedelta
 from typing import Any, Final, TypeVar
 
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account
 from khaibao.audit.services import audit_record
+from khaibao.core.days import day_end, day_start
 from khaibao.core.errors import ServiceError
 from khaibao.core.params import code_in_range
 from khaibao.places.models import Province, Ward
@@ -102,8 +103,9 @@ def given(value: T | Unset, current: T) -> T:
 
 def moment(value: Any, *, end_of_day: bool = False) -> datetime | None:
     """An aware datetime from a datetime, a date or an ISO string; naive values are local time
-    (Asia/Ho_Chi_Minh). A bare date means the start of that day — or its end for `end_of_day`,
-    so "valid until 20/11" includes the 20th. Raises ValueError for anything else."""
+    (TIME_ZONE, Asia/Ho_Chi_Minh, whatever time zone is active). A bare date means the start of
+    that day — or its end for `end_of_day`, so "valid until 20/11" includes the 20th. Raises
+    ValueError for anything else."""
     if value is None or value == "":
         return None
     if isinstance(value, str):
@@ -113,9 +115,11 @@ def moment(value: Any, *, end_of_day: bool = False) -> datetime | None:
         except ValueError:
             raise ValueError(value) from None
     if isinstance(value, datetime):
-        return value if timezone.is_aware(value) else timezone.make_aware(value)
+        return value if timezone.is_aware(value) else timezone.make_aware(value, timezone.get_default_timezone())
     if isinstance(value, date):
-        return timezone.make_aware(datetime.combine(value, time.max if end_of_day else time.min))
+        # The local day's instants are core/days.py's. The validity is inclusive (`when <=
+        # valid_until`), so the end is the last instant before the next day starts.
+        return day_end(value) - timedelta(microseconds=1) if end_of_day else day_start(value)
     raise ValueError(value)
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from khaibao.places.models import Ward
 from khaibao.risk.engine import current_rules, level_counts
 from khaibao.zones.index import Entry, ZoneIndex, zone_index
+from khaibao.zones.zones import level_warns
 
 
 @dataclass(frozen=True)
@@ -65,13 +66,15 @@ def _entries_without_geometry(index: ZoneIndex) -> list[Entry]:
 
 
 def _leaves_a_point_unchecked(entry: Entry, when: datetime) -> bool:
-    # A zone only while in force and an epidemic area for the rule set (diff review F8: an ended
-    # zone, or a level that warns nobody, leaves the point's answer complete); a place notice
-    # while it is on the list, as `zones_at_point` answers places with a point.
+    # A zone only while in force and while it warns anyone (diff review F8: an ended zone, or a
+    # level that warns nobody, leaves the point's answer complete) — the rule that decides whom
+    # the zone warns, isolation included, so a zone that warns its residents is never left out
+    # of "some zones were not checked"; a place notice while it is on the list, as
+    # `zones_at_point` answers places with a point.
     if entry.kind == "place":
         return entry.shown(when)
     in_force = entry.active_from <= when and (entry.active_until is None or when <= entry.active_until)
-    return in_force and counts_as_epidemic(entry)
+    return in_force and entry_warns(entry)
 
 
 def point_check(
@@ -107,7 +110,17 @@ def zones_at_wards(wards: Iterable[Ward], *, now: datetime | None = None) -> dic
 
 
 def counts_as_epidemic(entry: Entry) -> bool:
-    """Whether an entry is an epidemic area for the active rule set (places always are)."""
+    """Whether an entry is an epidemic area for the active rule set (places always are): travel
+    there is a risk fact — the engine's rule (`risk.engine.level_counts`), which the API's
+    `in_epidemic_area` reports. Isolation alone does not make one (it warns: `entry_warns`)."""
     if entry.kind != "zone" or entry.level is None:
         return True
     return level_counts(level=entry.level, lockdown=entry.lockdown, rules=current_rules())
+
+
+def entry_warns(entry: Entry) -> bool:
+    """Whether an entry warns anyone (places always do): for a zone, `zones.zones.level_warns`,
+    the one owner of that rule."""
+    if entry.kind != "zone" or entry.level is None:
+        return True
+    return level_warns(level=entry.level, lockdown=entry.lockdown, isolation=entry.isolation)

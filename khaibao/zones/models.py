@@ -212,6 +212,9 @@ class ZoneWarningRun(models.Model):
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING)
     phase = models.CharField(max_length=12, choices=Phase.choices, default=Phase.RESIDENTS)
     cursor = models.BigIntegerField(default=0)  # the last person id handled in this phase
+    # The people found to have declared travel into the area when the run started (health data,
+    # in clear): working state only — emptied when the run finishes, an erased person's id taken
+    # out while it runs (warnings.warning_runs_forget). docs/privacy.md, "Columns that stay clear".
     traveller_ids = models.JSONField(default=list, blank=True)
     expected = models.PositiveIntegerField(default=0)  # residents + travellers found at the start
     processed = models.PositiveIntegerField(default=0)

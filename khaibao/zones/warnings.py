@@ -272,6 +272,10 @@ def warning_run_step(*, run_id: int, batch_size: int | None = None) -> ZoneWarni
             run.cursor = ids[-1]
         else:
             run.phase, run.status, run.finished_at = Phase.DONE, RunStatus.DONE, now
+            # Who declared travel into the area is health data, sealed in the declarations and
+            # kept as ZoneWarning rows under the retention rules: the run's clear list is only
+            # its working state (a killed run resumes from `cursor` while RUNNING), so it goes now.
+            run.traveller_ids = []
     run.updated_at = now
     run.save()
     return run
@@ -327,3 +331,24 @@ def _warn_travellers_batch(subject: _Subject, ids: list[int], now: datetime) -> 
     run.unreachable += unreachable
     # A traveller already warned as a resident was counted with the residents.
     run.processed += len(ids) - len(done)
+
+
+def warning_runs_forget(*, person_id: int) -> int:
+    """Take an erased person's id out of the traveller lists of unfinished warning runs (a
+    finished run keeps no list); returns how many runs named them. privacy.erasure calls this.
+
+    Unfinished runs are few, so they are read and filtered here rather than with a JSON lookup
+    (which SQLite lacks); only a run that names the person is locked, so erasing someone waits
+    for the batch in progress of that run alone.
+    """
+    named = [
+        run.pk for run in ZoneWarningRun.objects.exclude(status=RunStatus.DONE).only("pk", "traveller_ids")
+        if person_id in run.traveller_ids
+    ]
+    forgotten = 0
+    for run in ZoneWarningRun.objects.select_for_update().filter(pk__in=named).order_by("pk"):
+        if person_id in run.traveller_ids:
+            run.traveller_ids = [i for i in run.traveller_ids if i != person_id]
+            run.save(update_fields=["traveller_ids"])
+            forgotten += 1
+    return forgotten

@@ -274,7 +274,12 @@ def zone_change_kind(old: ZoneValues, new: ZoneValues, now: datetime) -> str | N
 
 def level_warns(*, level: int, lockdown: bool, isolation: bool) -> bool:
     """Whether a zone at this level and with these measures warns anyone at all (the rule set's
-    lowest warning level; lockdown and isolation count too)."""
+    lowest warning level; lockdown and isolation count too).
+
+    The one owner of the zone-side rule: the warning job and the reach box (`_warns`,
+    `reach.py`) and the location check's "zones not checked" (`lookup.entry_warns`) ask here.
+    It builds on the risk rule (`risk.engine.level_counts`) and adds isolation, which warns
+    the residents without making travel there a risk fact."""
     return engine.level_counts(level=level, lockdown=lockdown, rules=engine.current_rules()) or isolation
 
 

@@ -18,7 +18,7 @@ def test_it_fans_out_to_own_account_household_owners_and_active_volunteers(world
     own = Account.objects.create_user(phone="+84900000077", phone_index="test-own-account")
     child.account = own
     child.save(update_fields=["account"])
-    Delegation.objects.create(volunteer=world.volunteer, person=child)
+    Delegation.objects.create(volunteer=world.volunteer, person=child, consent_method="witnessed")
     Delegation.objects.create(volunteer=world.hoa, person=child, ended_at=timezone.now())
 
     created = notify_person(person=child, kind="zone_warning", title="Cảnh báo", body="Xem hướng dẫn.", link="/zones/")

@@ -14,7 +14,7 @@ from khaibao.accounts.phones import phone_index
 from khaibao.people.models import Delegation, Person
 from khaibao.people.tests.test_volunteers_api import ASSISTED_PHONE, start
 from khaibao.people.tests.test_volunteers_web import register_form, signed_in
-from khaibao.people.volunteers import CONSENT_CODES_PER_HOUR, CONSENT_MAX_ATTEMPTS, consent_code_limit_key
+from khaibao.people.volunteers import CONSENT_CODES_PER_HOUR, consent_code_limit_key
 
 
 def codes_to(sms: Any, phone: str = ASSISTED_PHONE) -> int:
@@ -39,7 +39,7 @@ def test_it_refuses_a_resend_within_the_cooldown_with_429_and_retry_after(world,
     assert codes_to(sms) == 2
 
 
-def test_it_caps_the_codes_one_phone_gets_in_an_hour(world, api, sms, time_machine):
+def test_it_caps_the_codes_one_phone_gets_in_an_hour(world, api, sms, time_machine, settings):
     """The reviewer's 40 resends (each after the cooldown) give the phone CONSENT_CODES_PER_HOUR
     SMS in all, the first included; the guesses are bounded with them."""
     time_machine.move_to(timezone.now(), tick=False)
@@ -55,7 +55,7 @@ def test_it_caps_the_codes_one_phone_gets_in_an_hour(world, api, sms, time_machi
 
     assert answers.count(204) == CONSENT_CODES_PER_HOUR - 1
     assert codes_to(sms) == CONSENT_CODES_PER_HOUR
-    assert codes_to(sms) * CONSENT_MAX_ATTEMPTS <= 25  # guesses per phone and hour
+    assert codes_to(sms) * settings.OTP_MAX_ATTEMPTS <= 25  # guesses per phone and hour
     # Another delegation for the same phone does not reset the count.
     other = start(api, world, world.volunteer, consent_method="code", phone=ASSISTED_PHONE,
                   full_name="Lê Văn Tám", id_number="001040000888")
