@@ -18,6 +18,7 @@ from khaibao.people.access import access_person_for_user
 from khaibao.people.models import Person
 from khaibao.tracing import selectors, services
 from khaibao.tracing.forms import ContactForm
+from khaibao.tracing.models import InvitationStatus
 
 
 def case_url(person: Person) -> str:
@@ -53,7 +54,7 @@ def case_contacts(request: SignedInRequest, person_id: int) -> HttpResponse:
         except ServiceError as exc:
             form_add_service_error(form, exc)
         else:
-            if created and contact.invited:
+            if created and contact.invitation_status != InvitationStatus.NONE:
                 messages.success(request, _("Contact registered. They will be asked by SMS to declare."))
             elif created:
                 # No phone number given nor on record: nothing was sent (tracing.services.contact_register).

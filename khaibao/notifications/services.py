@@ -357,10 +357,11 @@ def contact_invitation_notify(*, person: Person, contact_id: int) -> list[Notifi
     """Put the traced contact's invitation to declare (tracing.services.contact_register) in the
     inbox of everyone who looks after `person` — registered as a CONTACT_REGISTERED_HOOKS hook.
 
-    The inbox only: the invitation already went by SMS to the phone the official gave, and a
-    second SMS (or a push repeating it) would cost and tell nothing new. Like the SMS
-    (tracing.services.invitation_text) the text names no case, no place and no time: only the
-    person's given name, as the daily reminder does, and a link to their status page. Someone
+    The inbox only: the invitation goes by SMS to the phone the official gave (queued and retried
+    by tracing.invitations), and a second SMS (or a push repeating it) would cost and tell nothing
+    new. Like the SMS (tracing.invitations.invitation_text) the text names no case, no place and
+    no time: only the person's given name, as the daily reminder does, and a link to their status
+    page. Someone
     registered by the official just now has no account and no household: nobody gets it.
     """
     parts = person.full_name.split()
@@ -382,13 +383,16 @@ def contact_invitation_notify(*, person: Person, contact_id: int) -> list[Notifi
     )
 
 
-def sms_budget_take() -> bool:
-    """Count one SMS against today's budget (SMS_DAILY_BUDGET); False when the budget is spent.
+def sms_budget_take(day: date | None = None) -> bool:
+    """Count one SMS against `day`'s budget (SMS_DAILY_BUDGET; today's by default); False when
+    the budget is spent. A caller that may give the slot back (`sms_budget_return`) passes the
+    day itself, so that the slot goes back to the day it was taken for.
 
     The health notifications' budget alone (zone warnings, exposures, daily reminders): an
     organisation's campaign reminders count against their own (orgs/sms_budget.py,
-    ORG_SMS_DAILY_BUDGET), so no roster can spend what these need."""
-    day = timezone.localdate()
+    ORG_SMS_DAILY_BUDGET), so no roster can spend what these need. A traced contact's
+    invitation (tracing/invitations.py) counts against neither."""
+    day = day or timezone.localdate()
     # get_or_create settles a race on the day's row by itself; the conditional UPDATE is atomic.
     SmsDailyCounter.objects.get_or_create(day=day)
     if SmsDailyCounter.objects.filter(day=day, sent__lt=settings.SMS_DAILY_BUDGET).update(sent=F("sent") + 1):
@@ -397,6 +401,8 @@ def sms_budget_take() -> bool:
     return False
 
 
-def sms_budget_return() -> None:
-    # A message the gateway refused costs nothing, so its slot goes back to the budget.
-    SmsDailyCounter.objects.filter(day=timezone.localdate(), sent__gt=0).update(sent=F("sent") - 1)
+def sms_budget_return(day: date) -> None:
+    """Give back a slot taken for `day` (`sms_budget_take`) for an SMS the gateway refused:
+    it cost nothing. To the day it was taken for — after midnight too, so that the next day never
+    gets a budget it did not spend (as orgs.sms_budget.org_sms_budget_return does)."""
+    SmsDailyCounter.objects.filter(day=day, sent__gt=0).update(sent=F("sent") - 1)

@@ -99,7 +99,9 @@ def deliver(delivery_id: int) -> str:
     if not claimed:
         return "skipped"
     attempt = delivery.attempts + 1
-    if delivery.channel == Channel.SMS and not sms_budget_take():
+    # The day the slot is taken for: a failure after midnight gives it back to that day.
+    charged = timezone.localdate() if delivery.channel == Channel.SMS else None
+    if charged is not None and not sms_budget_take(charged):
         Delivery.objects.filter(pk=delivery.pk).update(
             status=DeliveryStatus.REFUSED, last_error="daily SMS budget spent (SMS_DAILY_BUDGET)"
         )
@@ -108,8 +110,8 @@ def deliver(delivery_id: int) -> str:
     try:
         channels.send(delivery)
     except Exception as exc:
-        if delivery.channel == Channel.SMS:
-            sms_budget_return()
+        if charged is not None:
+            sms_budget_return(charged)
         return _failed(delivery, attempt, exc)
     Delivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""

@@ -15,7 +15,9 @@ in batches of `reminders.BATCH` by the evening job and by "remind now". Decision
   (it stalled longer than LEASE and another took over) is refused, and its batch rolled back.
 * Progress commits with each batch (cursor, sent, refused), in the batch's transaction: a run
   whose worker died (kill -9) continues from its last committed batch. Repeating a batch is
-  harmless anyway (one `CampaignReminder` per member and day).
+  harmless anyway (one `CampaignReminder` per member and day). A member whom only the roster
+  phone reaches and whose SMS then fails at the gateway is taken out of `sent` again (`unsent`)
+  and loses the day's reminder row, so a later run reminds them.
 * `remind_now_sweep` (periodic) queues again the "remind now" runs with no live worker (lease
   expired, or never claimed because the enqueue was lost), like `exports_sweep`; a run of a day
   that ended is closed instead. Asking again for a unit whose run stalled resumes it (no 409).
@@ -38,6 +40,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -126,10 +129,13 @@ class BatchResult:
     outcomes: dict[int, str] = field(default_factory=dict)  # member id → reminders.Outcome
 
 
-# step(after, record, keep): remind the next batch of members after id `after`, calling
-# `record(result)` inside the batch's transaction and `keep()` now and then while its SMS are sent;
-# None when nobody is left. orgs.reminders makes them.
-Step = Callable[[int, Callable[[BatchResult], None], Callable[[], None]], "BatchResult | None"]
+# step(after, record, keep, unsent): remind the next batch of members after id `after`, calling
+# `record(result)` inside the batch's transaction, `keep()` now and then while its SMS are sent and
+# `unsent(n)` when n members counted in `record` were not reminded after all (their only way, the
+# SMS, failed after the commit); None when nobody is left. orgs.reminders makes them.
+Step = Callable[
+    [int, Callable[[BatchResult], None], Callable[[], None], Callable[[int], None]], "BatchResult | None"
+]
 
 
 def run_batches(model: Any, pk: int, lease: datetime, *, day: date, step: Step) -> tuple[int, datetime | None, bool]:
@@ -147,6 +153,10 @@ def run_batches(model: Any, pk: int, lease: datetime, *, day: date, step: Step) 
         with contextlib.suppress(LeaseLost):
             held[0] = lease_renew(model, pk, held[0])
 
+    def unsent(count: int) -> None:
+        # Not as the lease's holder: the count is corrected whoever holds the run now.
+        model.objects.filter(pk=pk).update(sent=Greatest(F("sent") - count, 0))
+
     while not day_over(day):
 
         def record(result: BatchResult, after: int = cursor) -> None:
@@ -156,7 +166,7 @@ def run_batches(model: Any, pk: int, lease: datetime, *, day: date, step: Step) 
             )
 
         try:
-            result = step(cursor, record, keep)
+            result = step(cursor, record, keep, unsent)
         except LeaseLost:
             logger.warning("reminder run %s %s: another worker took it over", model.__name__, pk)
             return sent, None, False

@@ -135,6 +135,7 @@ class Outcome(StrEnum):
     """What became of one member (`campaign_reminder_send`)."""
 
     SENT = "sent"  # reminded: in the app and/or by SMS
+    UNSENT = "unsent"  # only the roster phone reaches them and the SMS did not leave: not reminded
     REFUSED = "refused"  # only the roster phone reaches them and the SMS budget is spent: not reminded
     SKIPPED = ""  # nothing to do: reminded today already, or unreachable under the policy (falsy)
 
@@ -151,10 +152,23 @@ class _Plan:
     refused: bool = False
 
 
+@dataclass(frozen=True)
+class _Text:
+    """One reminder SMS of a committed batch, sent by `_send_texts`."""
+
+    member_id: int
+    phone: str
+    text: str
+    organisation: str
+    only_way: bool  # a roster line with no account: unsent, they are not reminded at all
+
+
 def campaign_reminder_send(*, campaign: Campaign, member: Member, day: date) -> Outcome:
     """Remind one member if nobody reminded them today (a batch of one, as the runs do):
     `Outcome.SENT` when a reminder went out, `Outcome.REFUSED` when the SMS budget refused the
-    only way to reach them (not reminded), `Outcome.SKIPPED` (falsy) otherwise."""
+    only way to reach them (not reminded), `Outcome.UNSENT` when that only way, their SMS, failed
+    (not reminded: a later run tries again), `Outcome.SKIPPED` (falsy) otherwise. The SMS is
+    sent once the batch commits: inside a caller's transaction the outcome is told before it."""
     return Outcome(_remind_batch(campaign, [member], day).outcomes.get(member.pk, Outcome.SKIPPED))
 
 
@@ -206,12 +220,15 @@ def _remind_batch(
     *,
     record: Callable[[BatchResult], None] | None = None,
     keep: Callable[[], None] = lambda: None,
+    unsent: Callable[[int], None] = lambda _count: None,
     end: int = 0,
 ) -> BatchResult:
     """Remind a batch of members: budget first, then, in one transaction, the reminder rows,
     the in-app notifications and `record(result)` (the run's progress, with `end` — else the
     last member — as the cursor); the SMS go once it commits, calling `keep()` (the run's lease)
-    after each. Stops at the end of `day`
+    after each. A member whom only the roster phone reaches and whose SMS did not leave is then
+    not reminded after all: their reminder row goes, `unsent(n)` takes them out of the run's
+    `sent`, and `result` says so. Stops at the end of `day`
     (`core.days.day_end`), the cursor then at the last member looked at."""
     until = day_end(day)
     sms_allowed = policy_sends_sms(campaign.reminder_policy)
@@ -229,7 +246,7 @@ def _remind_batch(
     if not result.stopped and end:
         result.last = max(result.last, end)
     taken = _take_budget(plans, day)
-    texts: list[tuple[str, str, str]] = []
+    texts: list[_Text] = []
     try:
         with transaction.atomic():
             wanted = [p for p in plans if not p.refused]
@@ -248,7 +265,9 @@ def _remind_batch(
                 ) is None:
                     plan.phone = ""  # inactive account, or notified already: no SMS either
                 if plan.phone:
-                    texts.append((plan.phone, plan.sms_text, plan.organisation))
+                    texts.append(
+                        _Text(member.pk, plan.phone, plan.sms_text, plan.organisation, member.account_id is None)
+                    )
                 result.outcomes[member.pk] = Outcome.SENT
             for plan in plans:
                 if plan.refused:
@@ -258,12 +277,17 @@ def _remind_batch(
             if record is not None:
                 record(result)
             if texts:
-                transaction.on_commit(lambda: _send_texts(texts, until, day, keep), robust=True)
+
+                def send() -> None:
+                    failed = _send_texts(texts, until, day, keep)
+                    _forget(failed, day, result, unsent)
+
+                transaction.on_commit(send, robust=True)
     except BaseException:
         for organisation, count in taken.items():
             org_sms_budget_return(organisation, count, day=day)
         raise
-    unused = taken - Counter(organisation for _phone, _text, organisation in texts)
+    unused = taken - Counter(t.organisation for t in texts)
     for organisation, count in unused.items():
         org_sms_budget_return(organisation, count, day=day)
     return result
@@ -308,23 +332,44 @@ def _fit_sms(title: str, body: str, *, unit: str) -> str:
 
 
 def _send_texts(
-    texts: list[tuple[str, str, str]], until: datetime, day: date, keep: Callable[[], None] = lambda: None
-) -> None:
-    """Send a committed batch's SMS (phone, text, organisation), keeping the run's lease after each;
-    what is not sent — the gateway failed, or the day ended meanwhile — goes back to the budget."""
+    texts: list[_Text], until: datetime, day: date, keep: Callable[[], None] = lambda: None
+) -> list[int]:
+    """Send a committed batch's SMS, keeping the run's lease after each; what is not sent — the
+    gateway failed, or the day ended meanwhile — goes back to the budget. Returns the members
+    whom only the roster phone reaches and whose SMS did not leave (`_forget` them)."""
     unsent: Counter[str] = Counter()
-    for phone, text, organisation in texts:
-        if timezone.now() >= until:  # never "today's update" for a day that is over
-            unsent[organisation] += 1
-            continue
-        try:
-            send_sms(to=phone, body=text)
-        except Exception:
-            unsent[organisation] += 1
-            logger.exception("campaign reminder SMS failed")
-        keep()
+    lost: list[int] = []
+    for t in texts:
+        sent = False
+        if timezone.now() < until:  # never "today's update" for a day that is over
+            try:
+                send_sms(to=t.phone, body=t.text)
+                sent = True
+            except Exception:
+                logger.exception("campaign reminder SMS failed")
+            keep()
+        if not sent:
+            unsent[t.organisation] += 1
+            if t.only_way:
+                lost.append(t.member_id)
     for organisation, count in unsent.items():
         org_sms_budget_return(organisation, count, day=day)
+    return lost
+
+
+def _forget(member_ids: list[int], day: date, result: BatchResult, unsent: Callable[[int], None]) -> None:
+    """Members whose only reminder, the SMS, did not leave are not reminded: their row for the
+    day goes (a later run, or "remind now", reminds them), the run's `sent` no longer counts
+    them (`unsent`), and the batch's outcome says so. A signed-in member whose SMS failed keeps
+    the in-app reminder, so is not here."""
+    if not member_ids:
+        return
+    forgotten = CampaignReminder.objects.filter(member_id__in=member_ids, day=day, channel="sms").delete()[0]
+    for member_id in member_ids:
+        result.outcomes[member_id] = Outcome.UNSENT
+    result.sent -= forgotten
+    if forgotten:
+        unsent(forgotten)
 
 
 # --- Runs: the evening job per campaign, "remind now" per unit (reminder_runs.py) -------------
@@ -340,7 +385,9 @@ def _batches(campaign: Campaign, day: date, within: OrgUnit | None = None) -> St
     )
     first, top = bounds["first"] or 0, bounds["last"] or 0
 
-    def step(after: int, record: Callable[[BatchResult], None], keep: Callable[[], None]) -> BatchResult | None:
+    def step(
+        after: int, record: Callable[[BatchResult], None], keep: Callable[[], None], unsent: Callable[[int], None]
+    ) -> BatchResult | None:
         after = max(after, first - 1)
         if after >= top:
             return None
@@ -348,7 +395,7 @@ def _batches(campaign: Campaign, day: date, within: OrgUnit | None = None) -> St
         members = campaign_members_to_remind(campaign, day, after=after, limit=BATCH, within=within, upto=upto)
         # A full batch ends at its last member; a short one looked through the whole window.
         end = members[-1].pk if len(members) == BATCH else upto
-        return _remind_batch(campaign, members, day, record=record, keep=keep, end=end)
+        return _remind_batch(campaign, members, day, record=record, keep=keep, unsent=unsent, end=end)
 
     return step
 

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from khaibao.core.fields import EncryptedTextField
+
 
 class ContactKind(models.TextChoices):
     """Kinds of contact, after the Ministry's 2021 wording of a close contact (DOMAIN.md §3)."""
@@ -17,6 +19,16 @@ class ContactKind(models.TextChoices):
     UNMASKED = "unmasked", _("Unmasked within 2 m")
     CARE_WITHOUT_PPE = "care_without_ppe", _("Cared for the case without full protective equipment")
     OTHER = "other", _("Other contact")
+
+
+class InvitationStatus(models.TextChoices):
+    """What became of the SMS asking a traced contact to declare (tracing/invitations.py)."""
+
+    NONE = "none", _("Not invited: no phone number")
+    QUEUED = "queued", _("SMS waiting to be sent")
+    SENT = "sent", _("SMS sent")
+    FAILED = "failed", _("SMS not sent yet, will retry")
+    GAVE_UP = "gave_up", _("SMS could not be sent: reach them another way")
 
 
 class Contact(models.Model):
@@ -39,7 +51,10 @@ class Contact(models.Model):
     exposure = models.CharField(max_length=30)
     # How the person was found: "id_number", "phone", or "new" (a person created here).
     matched_by = models.CharField(max_length=10)
-    invited = models.BooleanField(default=False)
+    # The invitation SMS's state; the outbox row (ContactInvitation) exists while it is pending.
+    invitation_status = models.CharField(
+        max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.NONE
+    )
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -54,3 +69,34 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} contact of {self.source_id} ({self.level})"
+
+    @property
+    def invited(self) -> bool:
+        """The invitation SMS left for the gateway (not merely queued)."""
+        return self.invitation_status == InvitationStatus.SENT
+
+
+class ContactInvitation(models.Model):
+    """The outbox of a traced contact's invitation SMS, while it is waiting or retrying.
+
+    Written with the contact (one transaction), so a gateway failure or a process killed after
+    the commit cannot lose it; sent by `invitations.invitation_send` (first on commit, then by
+    the worker and its sweep), and deleted once the SMS is sent or given up — the phone it was
+    for is then kept nowhere but on the person. The status is the contact's
+    (`Contact.invitation_status`), the one place the console and the API read it.
+    """
+
+    contact = models.OneToOneField(Contact, primary_key=True, on_delete=models.CASCADE, related_name="invitation")
+    # The phone the official gave (or the person's, when none was): encrypted like every phone.
+    phone = EncryptedTextField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        # The sweep looks for invitations whose time has come (every row here is pending).
+        indexes = [models.Index(fields=["next_attempt_at"], name="contact_invitation_due")]
+
+    def __str__(self) -> str:
+        return f"invitation of contact {self.contact_id} ({self.attempts} attempts)"

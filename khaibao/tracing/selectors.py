@@ -16,6 +16,7 @@ from khaibao.monitoring.labels import contact_level_label
 from khaibao.monitoring.sources import ExposureSource
 from khaibao.people.access import visible_people
 from khaibao.people.models import Person
+from khaibao.tracing.invitations import invitation_status_label
 from khaibao.tracing.models import Contact
 
 # The exposures officials registered by contact tracing count in every assessment of the contact
@@ -56,7 +57,9 @@ class ContactRow:
     level_label: str
     matched_by: str
     matched_by_label: str
-    invited: bool
+    invited: bool  # the invitation SMS was sent (not merely queued)
+    invitation_status: str
+    invitation_status_label: str
     # None when the contact lives outside the viewer's jurisdiction: registering a contact must not
     # tell an official where anyone in the country lives (break_glass is the audited way).
     ward_code: int | None
@@ -120,6 +123,8 @@ def _rows(person: Person, contacts: list[Contact], *, viewer: Any, ip: str, audi
                 matched_by=c.matched_by,
                 matched_by_label=matched_by_label(c.matched_by),
                 invited=c.invited,
+                invitation_status=c.invitation_status,
+                invitation_status_label=invitation_status_label(c.invitation_status),
                 ward_code=ward.code if visible else None,
                 ward_name=ward.name if visible else None,
                 province_name=ward.province.name if visible else None,

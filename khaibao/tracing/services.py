@@ -10,20 +10,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account, Role
 from khaibao.accounts.phones import phone_index
-from khaibao.accounts.sms import send_sms
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
 from khaibao.core.hooks import hooks_call
-from khaibao.core.hotlines import hotline_params
 from khaibao.monitoring.assessment import person_contact_flag
 from khaibao.monitoring.models import PersonStatus
 from khaibao.people import validators as v
@@ -32,6 +28,8 @@ from khaibao.people.models import Person
 from khaibao.people.persons import id_number_index, person_lookup_indexes
 from khaibao.places.selectors import ward_known
 from khaibao.risk import engine
+from khaibao.tracing.invitations import invitation_queue
+from khaibao.tracing.invitations import invitation_text as invitation_text  # its owner is invitations.py
 from khaibao.tracing.models import Contact, ContactKind
 
 # What a contact of each source level becomes, and the exposure the risk engine sees:
@@ -207,23 +205,6 @@ def person_create_outside_households(*, actor: Account, clean: dict[str, Any], i
     return person
 
 
-def invitation_text() -> str:
-    """The SMS asking a traced contact to declare. It never names the case they met.
-
-    It asks for this phone and, when they add themselves, their ID number: the two facts that
-    make the record registered here their own "self" (people.households.traced_contact_to_claim),
-    so their declarations reach it instead of a second, unlinked record.
-    """
-    with translation.override(settings.LANGUAGE_CODE):
-        url = settings.PUBLIC_BASE_URL + reverse("web:sign_in")
-        return _(
-            "Khai Bao: the health service asks you to make a health declaration today: you may have "
-            "been in contact with a COVID-19 case. Sign in with this phone number at %(url)s . When you "
-            "add yourself, enter your ID number (CCCD) so your declarations reach the health service's "
-            "record. Hotline %(hotline)s."
-        ) % {"url": url, **hotline_params()}
-
-
 def contact_register(
     *, actor: Account, source: Person, data: ContactInput, ip: str = ""
 ) -> tuple[Contact, bool]:
@@ -235,7 +216,8 @@ def contact_register(
     created (in no household, home ward as given). They become F1 (contact of an F0) or F2
     (contact of an F1) — an existing closer level is kept — and are re-assessed with the
     matching exposure on the contact date, so they enter the triage queue of their own ward.
-    An SMS invitation to declare goes out after commit, and the people who look after the
+    An SMS invitation to declare is queued with the contact (tracing/invitations.py: first tried
+    on commit, then retried by the worker; `Contact.invitation_status` says how it went), and the people who look after the
     contact with an account find it in their inbox too (`CONTACT_REGISTERED_HOOKS`). Registering the same person again
     for the same case changes nothing and returns the existing row — still an access to the
     contact's data, audited as `contact.already_registered` (no SMS is sent again).
@@ -309,7 +291,7 @@ def _contact_register(*, actor: Account, source: Person, data: ContactInput, ip:
         with transaction.atomic():
             contact = Contact.objects.create(
                 source=source, person=person, kind=clean["kind"], contact_date=clean["contact_date"],
-                level=contact_level, exposure=exposure, matched_by=matched_by, invited=bool(to),
+                level=contact_level, exposure=exposure, matched_by=matched_by,
                 registered_by=actor, registered_at=now,
             )
     except IntegrityError:
@@ -328,7 +310,6 @@ def _contact_register(*, actor: Account, source: Person, data: ContactInput, ip:
     # has no account yet, so the SMS below is all they get.
     hooks_call("CONTACT_REGISTERED_HOOKS", person=person, contact_id=contact.pk)
     if to:
-        body = invitation_text()
-        # robust: a gateway failure is logged; the registration itself stands.
-        transaction.on_commit(lambda: send_sms(to=to, body=body), robust=True)
+        # Durable: the outbox row commits with the contact and is retried until sent or given up.
+        invitation_queue(contact=contact, phone=to)
     return contact, True

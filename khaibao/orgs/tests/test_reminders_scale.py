@@ -450,7 +450,7 @@ def test_a_batchs_slow_sms_keep_the_runs_lease(world: Any, time_machine: Any) ->
     assert lease is not None
     lapsed = []
 
-    def step(after: int, record: Any, keep: Any) -> reminder_runs.BatchResult | None:
+    def step(after: int, record: Any, keep: Any, unsent: Any) -> reminder_runs.BatchResult | None:
         if after:
             return None
         result = reminder_runs.BatchResult(last=1, sent=300)

@@ -28,7 +28,9 @@ def test_it_puts_a_contact_from_another_province_in_their_own_wards_queue(world,
     body = resp.json()
     assert body["level"] == "F1"
     assert body["matched_by"] == "new"
-    assert body["invited"] is True
+    # The invitation SMS is tried once the registration commits (tracing/invitations.py).
+    assert Contact.objects.get(pk=body["id"]).invitation_status == "sent"
+    assert len(sms.messages()) == 1
     # Outside the Hoàn Kiếm official's jurisdiction: initials only, and not where they live.
     assert body["ward_code"] is None
     assert body["full_name"] is None
