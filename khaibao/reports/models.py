@@ -54,6 +54,9 @@ class Report(models.Model):
         db_index=False,
     )
     tracking_hash = models.CharField(max_length=64, unique=True)
+    # An anonymous report's proof of work (reports.pow.solution_key): unique, so one solution
+    # pays for one report, and written with the report, so a rolled-back report spends nothing.
+    pow_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
     status = models.CharField(max_length=12, choices=ReportStatus.choices, default=ReportStatus.RECEIVED)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     person = models.ForeignKey(

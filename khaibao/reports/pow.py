@@ -4,7 +4,7 @@ self-hosted — no third-party service sees the reporter.
 The client gets a signed challenge (GET /api/v1/reports/challenge or the form page), searches
 the number whose SHA-256 with the salt gives the challenge, and sends the ALTCHA payload
 (base64 JSON: algorithm, challenge, number, salt, signature) with the report. A solved
-challenge is spent once: its signature is remembered in the cache until it expires.
+challenge pays for one report: the SHA-256 of its signature is stored on that report.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from typing import Any
 from altcha import ChallengeOptionsV1, create_challenge_v1, verify_solution_v1
 from django.conf import settings
 from django.utils import timezone
-
-from khaibao.accounts import ratelimit
 
 CHALLENGE_TTL_SECONDS = 600
 
@@ -40,18 +38,22 @@ def challenge_create() -> dict[str, Any]:
     return challenge.to_dict()  # type: ignore[no-any-return]
 
 
-def solution_accept(payload: str) -> bool:
-    """True once for a valid, unexpired solution; False for anything else or a replay."""
+def solution_key(payload: str) -> str | None:
+    """The key a valid, unexpired solution is spent under, or None for anything else.
+
+    Checking spends nothing: the key is stored on the report it pays for (`Report.pow_hash`,
+    unique), in the report's own transaction — so a report refused for a photo, the rate limit
+    or a database failure leaves the solution unspent for the retry, and a solution sent twice
+    at once still pays for one report only.
+    """
     if not payload or len(payload) > 2000:
-        return False
+        return None
     try:
         ok, _error = verify_solution_v1(payload, _hmac_key(), check_expires=True)
     except Exception:
-        return False
+        return None
     if not ok:
-        return False
+        return None
     # Keyed on the signature, not the payload text: a re-encoded payload is the same solution.
     signature = str(json.loads(base64.b64decode(payload))["signature"])
-    spent_key = "report-pow:" + hashlib.sha256(signature.encode()).hexdigest()
-    # Through the limiter's store: a cache outage falls back to this process, never a 500.
-    return ratelimit.remember_once(spent_key, seconds=CHALLENGE_TTL_SECONDS + 60)
+    return hashlib.sha256(signature.encode()).hexdigest()

@@ -205,38 +205,34 @@ def report_submit(
     `actor` is the signed-in citizen, or None for an anonymous report, which must carry a
     solved proof-of-work challenge and keeps no identity: no account, no IP (`ip` only feeds
     the rate limits' cache). Photos are checked by content and re-encoded without metadata.
-    Bad input raises ServiceError with field messages and writes nothing; only accepted
-    reports count against the per-account, per-phone and per-address limits.
+    Bad input raises ServiceError with field messages and writes nothing; the rate limits are
+    asked before the photos are decoded, and only accepted reports count against them (per
+    account, per phone and per address). The proof of work is spent with the report's row, so a
+    refused or rolled-back report can be sent again with the same solution.
     """
     if actor is not None and actor.role != Role.CITIZEN:
         raise ServiceError(_("Reports are sent from a citizen account."), code="citizens_only", status=403)
     errors = _clean(data)
-    if actor is None and not errors and not proof_of_work.solution_accept(pow_payload):
-        errors["pow"] = _("The anti-spam check was not completed. Wait for it to finish and send again.")
+    pow_hash = None
+    if actor is None and not errors:
+        # Checked here, spent only with the write (Report.pow_hash): a refused photo, the rate
+        # limit or a failed transaction must leave the solution for the retry.
+        pow_hash = proof_of_work.solution_key(pow_payload)
+        if pow_hash is None:
+            errors["pow"] = _("The anti-spam check was not completed. Wait for it to finish and send again.")
+        elif Report.objects.filter(pow_hash=pow_hash).exists():
+            errors["pow"] = _pow_spent_message()
     if errors:
         raise ServiceError(_("Some fields are not valid."), fields=errors)
-    # Every check of the input comes before the rate limit, which counts accepted reports only.
-    clean_photos = _clean_photos(photos or [])
+    # The rate limit before the photos: decoding them is the costly part, and a citizen past the
+    # limit must not get it for free. It counts accepted reports only (_rate_count after the write).
     rate_keys = _rate_keys(actor=actor, ip=ip)
     _rate_check(rate_keys)
-    assert data.happened_at is not None
-    assert data.ward_code is not None
+    clean_photos = _clean_photos(photos or [])
     written: list[Path] = []
     try:
         with transaction.atomic():
-            for _attempt in range(3):
-                code = _new_tracking_code()
-                try:
-                    with transaction.atomic():
-                        report = Report.objects.create(
-                            category=data.category, ward_id=data.ward_code, address=data.address.strip(),
-                            lat=data.lat, lon=data.lon, description=data.description.strip(),
-                            happened_at=as_aware(data.happened_at), reporter=actor,
-                            tracking_hash=tracking_hash(code),
-                        )
-                    break
-                except IntegrityError:  # pragma: no cover — a 50-bit collision
-                    continue
+            report, code = _report_create(actor=actor, data=data, pow_hash=pow_hash)
             _store_photos(report, clean_photos, written)
             audit_record(
                 actor=actor, action="report.submit", obj=report,
@@ -249,6 +245,33 @@ def report_submit(
         raise
     _rate_count(rate_keys)
     return report, code
+
+
+def _pow_spent_message() -> str:
+    # Most often the same form sent twice (a double tap, the back button): say so, not "not completed".
+    return _("A report was already sent with this anti-spam check. To send another one, wait for a new check to finish and send again.")
+
+
+def _report_create(*, actor: Account | None, data: ReportInput, pow_hash: str | None) -> tuple[Report, str]:
+    assert data.happened_at is not None
+    assert data.ward_code is not None
+    for _attempt in range(3):
+        code = _new_tracking_code()
+        try:
+            with transaction.atomic():
+                report = Report.objects.create(
+                    category=data.category, ward_id=data.ward_code, address=data.address.strip(),
+                    lat=data.lat, lon=data.lon, description=data.description.strip(),
+                    happened_at=as_aware(data.happened_at), reporter=actor,
+                    tracking_hash=tracking_hash(code), pow_hash=pow_hash,
+                )
+            return report, code
+        except IntegrityError:
+            # The same solution sent twice at once: the other report committed first with it.
+            if pow_hash is not None and Report.objects.filter(pow_hash=pow_hash).exists():
+                raise ServiceError(_("Some fields are not valid."), fields={"pow": _pow_spent_message()}) from None
+            continue  # pragma: no cover — a 50-bit collision of tracking codes
+    raise IntegrityError("no free tracking code in three draws")  # pragma: no cover
 
 
 def _official(actor: Any) -> Account:

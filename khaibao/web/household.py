@@ -38,6 +38,8 @@ from khaibao.people.models import Person, Relation, Sex
 from khaibao.places import selectors as places
 from khaibao.privacy import selectors as privacy_selectors
 from khaibao.privacy import services as privacy_services
+from khaibao.web.submissions import FIELD as SUBMISSION_FIELD
+from khaibao.web.submissions import submission_once
 
 RELOAD = "_reload_wards"
 
@@ -176,7 +178,8 @@ def _address_initial(person: Person | None) -> dict[str, Any]:
 
 def _reload_form(request: HttpRequest, **kwargs: Any) -> PersonForm:
     """An unbound form showing what was typed, with the wards of the newly chosen province."""
-    initial = {k: val for k, val in request.POST.items() if k not in {"csrfmiddlewaretoken", RELOAD, "ward_code"}}
+    skip = {"csrfmiddlewaretoken", RELOAD, "ward_code", SUBMISSION_FIELD}
+    initial = {k: val for k, val in request.POST.items() if k not in skip}
     return PersonForm(initial=initial, **kwargs)
 
 
@@ -193,7 +196,10 @@ def household_list(request: SignedInRequest) -> HttpResponse:
 
 @citizen_required
 @require_http_methods(["GET", "POST"])
+@submission_once
 def household_add(request: SignedInRequest) -> HttpResponse:
+    """Add a person; a double tap or a re-post of the same form (its submission key) adds them once —
+    a child without an ID number has nothing else that would tell the two apart."""
     owner: Account = request.user
     relations = _relations_for_add(owner)
     if request.method == "POST" and RELOAD in request.POST:

@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +36,8 @@ from khaibao.reports import selectors, services
 from khaibao.reports.models import Category
 from khaibao.reports.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from khaibao.web.household import citizen_required
+from khaibao.web.submissions import FIELD as SUBMISSION_FIELD
+from khaibao.web.submissions import submission_once
 
 RELOAD = "_reload_wards"
 
@@ -165,10 +168,16 @@ def _context(request: HttpRequest, form: ReportForm) -> dict[str, Any]:
 
 
 @require_http_methods(["GET", "POST"])
+@submission_once
 def report_new(request: HttpRequest) -> HttpResponse:
-    """The report form; on success the confirmation page with the tracking code (shown once)."""
+    """The report form; on success a redirect to the confirmation page, which shows the tracking
+    code once. A signed-in citizen's double tap or re-post is one report (the submission key); an
+    anonymous one is one report too, as its proof of work pays for one only."""
     if request.method == "POST" and RELOAD in request.POST:
-        initial = {k: v for k, v in request.POST.items() if k not in {"csrfmiddlewaretoken", RELOAD, "ward_code", "pow"}}
+        initial = {
+            k: v for k, v in request.POST.items()
+            if k not in {"csrfmiddlewaretoken", RELOAD, "ward_code", "pow", SUBMISSION_FIELD}
+        }
         return render(request, "web/reports/new.html", _context(request, ReportForm(initial=initial)))
     if request.method != "POST":
         return render(request, "web/reports/new.html", _context(request, ReportForm()))
@@ -182,7 +191,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
             for f in request.FILES.getlist("photos")
         ]
         try:
-            report, code = services.report_submit(
+            _report, code = services.report_submit(
                 actor=actor,
                 data=services.ReportInput(
                     category=data["category"], ward_code=data["ward_code"], address=data["address"],
@@ -198,10 +207,59 @@ def report_new(request: HttpRequest) -> HttpResponse:
             return mark_rate_limited(
                 render(request, "web/reports/new.html", _context(request, form), status=400), exc
             )
-        response = render(request, "web/reports/done.html", {"report": report, "code": code, "anonymous": actor is None})
-        response["Cache-Control"] = "no-store"
-        return response
+        return _done_redirect(request, code=code, anonymous=actor is None)
     return render(request, "web/reports/new.html", _context(request, form), status=400)
+
+
+# The tracking code goes from the POST to the confirmation page, which shows it once:
+# - an anonymous reporter's in a signed cookie, for that page and a few minutes, dropped once
+#   shown — kept by their browser alone, so the server never holds a code beside a session that
+#   could later be signed in;
+# - a signed-in citizen's in their session: their post runs inside submission_once, which answers
+#   with a redirect of its own (the view's cookies stay behind) and replays it to a double tap.
+DONE_COOKIE = "report_done"
+DONE_SESSION_KEY = "report_done_code"
+_DONE_SALT = "khaibao.web.reports.done"
+_DONE_SECONDS = 600
+
+
+def _done_redirect(request: HttpRequest, *, code: str, anonymous: bool) -> HttpResponse:
+    response = redirect("web:report_done")
+    if anonymous:
+        response.set_signed_cookie(
+            DONE_COOKIE, code, salt=_DONE_SALT, max_age=_DONE_SECONDS, path=reverse("web:report_done"),
+            secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax",
+        )
+    else:
+        request.session[DONE_SESSION_KEY] = code
+    return response
+
+
+def _own_code(request: HttpRequest) -> str:
+    """The signed-in reporter's code kept for the confirmation, if its report exists: a post
+    rolled back after the view ran (its submission key committed first by a twin) left a code of
+    no report, which must not be shown."""
+    code = request.session.pop(DONE_SESSION_KEY, "")
+    try:
+        report = selectors.report_by_code(code)
+    except Http404:
+        return ""
+    return code if report.reporter_id == request.user.pk else ""
+
+
+@require_GET
+def report_done(request: HttpRequest) -> HttpResponse:
+    """The confirmation with the tracking code, once; shown again (a reload, the back button)
+    it says the report was sent and where to follow it, without the code."""
+    signed_in = bool(getattr(request.user, "is_citizen", False))
+    code = _own_code(request) if signed_in else ""
+    if not code:
+        code = request.get_signed_cookie(DONE_COOKIE, default="", salt=_DONE_SALT, max_age=_DONE_SECONDS) or ""
+    response = render(request, "web/reports/done.html", {"code": code, "signed_in": signed_in})
+    response["Cache-Control"] = "no-store"
+    if DONE_COOKIE in request.COOKIES:
+        response.delete_cookie(DONE_COOKIE, path=reverse("web:report_done"), samesite="Lax")
+    return response
 
 
 @require_GET

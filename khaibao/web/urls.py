@@ -56,6 +56,7 @@ urlpatterns = [
     ),
     path("reports/", report_pages.reports_mine, name="reports"),
     path("reports/new/", report_pages.report_new, name="report_new"),
+    path("reports/done/", report_pages.report_done, name="report_done"),
     path("reports/wards/", report_pages.report_wards, name="report_wards"),
     path("reports/track/", report_pages.report_track, name="report_track"),
     # Venue check-in (issue 20): /c/<code>/ is the URL the posters' QR codes hold.

@@ -163,8 +163,10 @@ def checkin_remove(request: SignedInRequest, checkin_id: int) -> HttpResponse:
 
 @citizen_required
 @require_http_methods(["GET", "POST"])
+@submission_once
 def venue_new(request: SignedInRequest) -> HttpResponse:
-    """Register a venue one runs: it gets its code and poster at once."""
+    """Register a venue one runs: it gets its code and poster at once. A double tap or a re-post
+    of the same form (its submission key) registers it once."""
     if request.method != "POST" or "_reload_wards" in request.POST:
         form = VenueForm(request.POST if request.method == "POST" else None)
         return render(request, "web/venues/new.html", {"form": form})

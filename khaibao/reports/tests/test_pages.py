@@ -36,8 +36,8 @@ def _code(page: Any) -> str:
 
 def test_it_lets_a_citizen_report_with_a_photo_and_read_the_reply(world: Any, client: Client) -> None:
     client.force_login(world.lan)
-    page = client.post("/reports/new/", _form(photos=[upload("a.jpg", jpeg_bytes(gps=True), "image/jpeg")]))
-    assert page.status_code == 200
+    page = client.post("/reports/new/", _form(photos=[upload("a.jpg", jpeg_bytes(gps=True), "image/jpeg")]), follow=True)
+    assert page.redirect_chain == [("/reports/done/", 302)]
     _code(page)
     report = Report.objects.get()
     assert report.reporter == world.lan
@@ -93,7 +93,7 @@ def test_it_asks_an_anonymous_reporter_for_the_proof_of_work(world: Any, client:
     refused = client.post("/reports/new/", _form())
     assert refused.status_code == 400
     assert not Report.objects.exists()
-    done = client.post("/reports/new/", _form(pow=solve_pow(client)), REMOTE_ADDR="198.51.100.9")
+    done = client.post("/reports/new/", _form(pow=solve_pow(client)), REMOTE_ADDR="198.51.100.9", follow=True)
     code = _code(done)
     assert Report.objects.get().reporter is None
 
@@ -148,7 +148,7 @@ def test_it_stores_the_map_point_typed_in_the_form(world: Any, client: Client) -
     client.force_login(world.lan)
     # A decimal comma, as a Vietnamese keyboard types it, is the same number.
     page = client.post("/reports/new/", _form(lat="21,0285", lon=" 105.8542 "))
-    assert page.status_code == 200, page.content.decode()[:2000]
+    assert page.status_code == 302, page.content.decode()[:2000]
     report = Report.objects.get()
     assert (report.lat, report.lon) == (21.0285, 105.8542)
 
@@ -161,7 +161,7 @@ def test_it_sends_a_report_without_a_map_point(world: Any, client: Client) -> No
     assert 'id="point-locate"' in form_page
     assert "js/report-point.js" in form_page
     assert "leaflet/leaflet.js" in form_page
-    assert client.post("/reports/new/", _form(lat="", lon="")).status_code == 200
+    assert client.post("/reports/new/", _form(lat="", lon="")).status_code == 302
     report = Report.objects.get()
     assert report.lat is None
     assert report.lon is None
@@ -214,7 +214,7 @@ def test_it_lets_a_citizen_report_after_refused_photos(world: Any, client: Clien
         assert page.status_code == 400
         assert "không phải ảnh" in page.content.decode() or "JPEG" in page.content.decode()
     for _accepted in range(5):
-        _code(client.post("/reports/new/", _form()))
+        _code(client.post("/reports/new/", _form(), follow=True))
     refused = client.post("/reports/new/", _form()).content.decode()
     assert "quá nhiều phản ánh" in refused
     assert Report.objects.count() == 5
