@@ -42,7 +42,14 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["action", "at"], name="audit_action_at")]
+        indexes = [
+            models.Index(fields=["action", "at"], name="audit_action_at"),
+            # The DPO's search by actor name and by date (privacy/audit_trail.py); without them
+            # both scanned the trail — 0.8 s and 0.45 s at 5M events (review "scale" #7).
+            # Built CONCURRENTLY on PostgreSQL (migration 0008).
+            models.Index(fields=["actor_label"], name="audit_actor_label"),
+            models.Index(fields=["at"], name="audit_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}"

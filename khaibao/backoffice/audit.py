@@ -64,33 +64,42 @@ def _before(request: HttpRequest) -> int | None:
     return positive_id(request.GET.get("before"))
 
 
+def _page_context(request: SignedInRequest, form: AuditSearchForm, query: dict[str, Any]) -> dict[str, Any]:
+    """The search page for `form` (valid) and its query: the first rows, the "older" link, the export's filters."""
+    filters = form.filters() if query else selectors.AuditFilters()
+    rows = selectors.audit_events_search(user=request.user, filters=filters, before=_before(request))
+    next_url = ""
+    if len(rows) == selectors.PAGE:
+        next_url = "?" + urlencode({**{k: v for k, v in query.items() if v}, "before": str(rows[-1].id)})
+    return {
+        "form": form,
+        "rows": rows,
+        "next_url": next_url,
+        "export_query": query,
+        "export_max_rows": selectors.audit_export_max_rows("csv"),
+    }
+
+
 @dpo_required
 @require_GET
 def audit_search(request: SignedInRequest) -> HttpResponse:
     """Matching events newest first, 50 a page; "older" links carry the filters and the last id."""
     form = AuditSearchForm(request.GET or None)
-    rows: list[selectors.AuditRow] = []
-    next_url = ""
-    valid = form.is_valid() if request.GET else True
-    if valid:
-        filters = form.filters() if request.GET else selectors.AuditFilters()
-        rows = selectors.audit_events_search(user=request.user, filters=filters, before=_before(request))
-        if len(rows) == selectors.PAGE:
-            query = {k: v for k, v in request.GET.dict().items() if k != "before" and v}
-            next_url = "?" + urlencode({**query, "before": str(rows[-1].id)})
-    context = {
-        "form": form,
-        "rows": rows,
-        "next_url": next_url,
-        "export_query": {k: v for k, v in request.GET.items() if k != "before"},
-    }
-    return render(request, "backoffice/audit/search.html", context, status=200 if valid else 400)
+    if request.GET and not form.is_valid():
+        context = {"form": form, "rows": [], "next_url": "", "export_query": {}}
+        return render(request, "backoffice/audit/search.html", context, status=400)
+    query = {k: v for k, v in request.GET.items() if k != "before"}
+    return render(request, "backoffice/audit/search.html", _page_context(request, form, query))
+
+
+_EXPORT_ONLY = ("format", "csrfmiddlewaretoken")
 
 
 @dpo_required
 @require_POST
 def audit_export(request: SignedInRequest) -> HttpResponse:
-    """The whole filtered trail (not only the page shown) as CSV or XLSX; audited."""
+    """The whole filtered trail (not only the page shown) as CSV or XLSX; audited. Too many
+    events for one export: the search page again, its rows and the message to narrow it."""
     form = AuditSearchForm(request.POST)
     if not form.is_valid():
         context = {"form": form, "rows": [], "next_url": "", "export_query": {}}
@@ -101,8 +110,8 @@ def audit_export(request: SignedInRequest) -> HttpResponse:
         )
     except ServiceError as exc:
         form.add_error(None, exc.message)
-        context = {"form": form, "rows": [], "next_url": "", "export_query": {}}
-        return render(request, "backoffice/audit/search.html", context, status=exc.status)
+        query = {k: v for k, v in request.POST.items() if k not in _EXPORT_ONLY}
+        return render(request, "backoffice/audit/search.html", _page_context(request, form, query), status=exc.status)
     response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response["Cache-Control"] = "no-store"

@@ -252,6 +252,38 @@ class TriagePage:
     filters: TriageFilters = field(default_factory=TriageFilters)
 
 
+_QUEUE_ORDER = ("-queue_rank", "queue_since", "person_id")
+
+
+def _page_statuses(
+    qs: QuerySet[PersonStatus], after: tuple[int, datetime, int] | None, want: int
+) -> list[PersonStatus]:
+    """Up to `want` rows of `qs` in queue order, after the keyset `after` (rank, since, person).
+
+    The rows after a cursor are read as up to three consecutive ranges of the queue index —
+    the rest of the cursor's tie (same rank and waiting time), the rest of its rank, the lower
+    ranks — each one query that stops after the rows still wanted. One OR-ed condition over the
+    three gives the same rows, but PostgreSQL cannot bound an index scan with it: it walked the
+    queue from its first row, so page n cost n pages and a 1M-row export was quadratic (hours;
+    review "scale" #1). A row whose rank changed between two of the queries is not shown twice.
+    """
+    ordered = qs.order_by(*_QUEUE_ORDER)
+    if after is None:
+        return list(ordered[:want])
+    rank, since, person_id = after
+    rows: list[PersonStatus] = []
+    for piece in (
+        Q(queue_rank=rank, queue_since=since, person_id__gt=person_id),
+        Q(queue_rank=rank, queue_since__gt=since),
+        Q(queue_rank__lt=rank),
+    ):
+        seen = {row.person_id for row in rows}
+        rows += [row for row in ordered.filter(piece)[: want - len(rows)] if row.person_id not in seen]
+        if len(rows) >= want:
+            break
+    return rows
+
+
 def triage_queue(
     user: Any,
     *,
@@ -266,7 +298,8 @@ def triage_queue(
 
     Keyset pagination over (queue_rank desc, queue_since asc, person_id asc): pass the
     page's `next_cursor` back for the next page; pages stay stable while rows change.
-    Two queries whatever the page size (the rows, then their open follow-up cases), plus the
+    Two queries whatever the page size (the rows, then their open follow-up cases; after a
+    cursor the rows take up to three, each a range of the queue index), plus the
     page's one audit event (`list.triage`: who, which filters, the ids shown — audit/lists.py);
     an export walks the pages unaudited (`audited=False`) and records its own `list.export`.
     """
@@ -274,17 +307,8 @@ def triage_queue(
     filters = filters or TriageFilters()
     limit = max(1, min(int(limit), PAGE_MAX))
     today = timezone.localdate()
-    qs = _filtered(user, filters, today)
-    if cursor:
-        rank, since, person_id = _cursor_decode(cursor)
-        qs = qs.filter(
-            Q(queue_rank__lt=rank)
-            | Q(queue_rank=rank, queue_since__gt=since)
-            | Q(queue_rank=rank, queue_since=since, person_id__gt=person_id)
-        )
-    statuses = list(
-        qs.select_related("person", "home_ward").order_by("-queue_rank", "queue_since", "person_id")[: limit + 1]
-    )
+    qs = _filtered(user, filters, today).select_related("person", "home_ward")
+    statuses = _page_statuses(qs, _cursor_decode(cursor) if cursor else None, limit + 1)
     more = len(statuses) > limit
     statuses = statuses[:limit]
     cases = {
@@ -364,3 +388,10 @@ def triage_export_rows(user: Any, *, filters: TriageFilters | None = None, batch
         if page.next_cursor is None:
             return
         cursor = page.next_cursor
+
+
+def triage_matching(user: Any, *, filters: TriageFilters | None = None) -> QuerySet[PersonStatus]:
+    """The queue rows `triage_export_rows` would yield, unordered — for counting them (an
+    export decides between streaming and a background job from a bounded count)."""
+    user = require_official(user)
+    return _filtered(user, filters or TriageFilters(), timezone.localdate())

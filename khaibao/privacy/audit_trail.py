@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Role
@@ -180,6 +182,30 @@ class AuditExport:
 
 
 EXPORT_FORMATS = ("csv", "xlsx")
+# A worksheet holds 1,048,576 rows, the header one of them: Excel refuses a longer sheet.
+XLSX_MAX_ROWS = 1_048_575
+
+
+def audit_export_max_rows(fmt: str) -> int:
+    """The most events one export may hold: it is built while the request waits (CSV streamed,
+    XLSX whole in memory — ~2 ms of CPU per row), so it is bounded like an official's streamed
+    export (EXPORT_STREAM_MAX_ROWS), and never past what a spreadsheet opens."""
+    limit = settings.EXPORT_STREAM_MAX_ROWS
+    return min(limit, XLSX_MAX_ROWS) if fmt == "xlsx" else limit
+
+
+def _export_size_check(filters: AuditFilters, fmt: str) -> None:
+    limit = audit_export_max_rows(fmt)
+    # One count that stops at limit + 1 (SELECT count(*) FROM (… LIMIT n)), whatever the trail's size.
+    if _filtered(filters)[: limit + 1].count() > limit:
+        raise ServiceError(
+            _(
+                "More than %(limit)s events match these filters, and one export holds at most %(limit)s. "
+                "Narrow the search — a shorter period, one category or action, one person or one actor — "
+                "and export again."
+            ) % {"limit": number_format(limit, force_grouping=True)},
+            code="export_too_large",
+        )
 
 
 def audit_trail_export(*, actor: Any, filters: AuditFilters, fmt: str, ip: str = "") -> AuditExport:
@@ -187,11 +213,14 @@ def audit_trail_export(*, actor: Any, filters: AuditFilters, fmt: str, ip: str =
 
     Only a data-protection officer may export (PermissionDenied otherwise); cells are
     neutralised against spreadsheet formulas. The audit event names the filters, not the rows.
+    More events than `audit_export_max_rows` is refused (ServiceError "export_too_large", 400)
+    before anything is read: the DPO narrows the filters.
     """
     if not may_read_audit(actor):
         raise PermissionDenied
     if fmt not in EXPORT_FORMATS:
         raise ServiceError(_("Choose CSV or XLSX."), fields={"format": _("Choose CSV or XLSX.")})
+    _export_size_check(filters, fmt)
     audit_record(actor=actor, action="audit.export", ip=ip, data={"format": fmt, "filters": filters.as_data()})
     # Words first, then the codes beside them (an inspector reads the one, a script the other).
     header = [

@@ -40,6 +40,9 @@ class InboundSms(models.Model):
     class Meta:
         verbose_name = "inbound SMS"
         verbose_name_plural = "inbound SMS"
+        # The hourly prune's range (services.inbound_sms_prune); built CONCURRENTLY on
+        # PostgreSQL (migration 0004).
+        indexes = [models.Index(fields=["created_at"], name="smsin_created_at")]
 
     def __str__(self) -> str:
         return f"inbound SMS {self.message_id} ({self.command})"

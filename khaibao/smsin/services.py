@@ -116,8 +116,20 @@ def inbound_sms_prune(*, now: datetime | None = None) -> int:
     gateway might still deliver it again and someone might ask what was answered.
     """
     cutoff = (now or timezone.now()) - timedelta(days=settings.SMS_INBOUND_KEEP_DAYS)
-    deleted, _by_model = InboundSms.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
+    due = InboundSms.objects.filter(created_at__lt=cutoff).order_by("created_at").values_list("pk", flat=True)
+    size = settings.RETENTION_BATCH_SIZE
+    deleted = 0
+    # Batches of RETENTION_BATCH_SIZE, each its own transaction (privacy/retention.py's pattern):
+    # one DELETE of everything due was one scan of the table and, after a pause of the job or a
+    # shorter keep period, millions of rows in one transaction (review "scale" #11).
+    while True:
+        with transaction.atomic():
+            ids = list(due[:size])
+            if ids:
+                InboundSms.objects.filter(pk__in=ids).delete()
+        deleted += len(ids)
+        if len(ids) < size:
+            return deleted
 
 
 def inbound_sms_erase_person(*, person_id: int) -> dict[str, int]:
