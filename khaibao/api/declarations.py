@@ -130,8 +130,13 @@ class AssessmentOut(Schema):
 class DeclarationOut(Schema):
     id: int
     version: int
-    kind: str
-    declared_as: str
+    kind: str = Field(..., description="universal or risk")
+    kind_label: str = Field(..., description="the kind in words, in the request's language")
+    declared_as: str = Field(..., description="self, household_owner or volunteer: who filled it in")
+    declared_as_label: str = Field(..., description="who filled it in, in words, in the request's language")
+    declared_by_volunteer: str | None = Field(
+        ..., description="the volunteer's name when declared_as is volunteer (\"declared by volunteer X for Y\"), else null"
+    )
     questionnaire_version: str
     consent_version: str
     created_at: datetime

@@ -18,7 +18,7 @@ from ninja.files import UploadedFile
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.exports import ExportOut, export_out
 from khaibao.api.idempotency import idempotency_key
-from khaibao.api.schemas import ApiDate, ErrorOut, StrictSchema
+from khaibao.api.schemas import ApiDate, ErrorOut, QuerySchema, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip, csv_attachment
 from khaibao.core.params import ID_MAX, id_in_range
@@ -129,7 +129,7 @@ UNITS_LIMIT_DEFAULT = 50
 UNITS_LIMIT_MAX = 200
 
 
-class UnitsQuery(Schema):
+class UnitsQuery(QuerySchema):
     parent: int | None = Field(
         None, ge=1, le=ID_MAX,
         description="list this unit's children a page at a time (default, with `q`, `cursor` or `limit`: your own unit)",

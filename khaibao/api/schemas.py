@@ -16,8 +16,12 @@ from khaibao.core.params import CODE_MAX, ID_MAX, date_in_range, date_range_mess
 
 
 def text_is_storable(value: str) -> bool:
-    """Whether `value` can be written as UTF-8: JSON's "\\ud800" escape gives Python a lone
-    surrogate, which every encoder (the database's, the log's, the answer's) refuses."""
+    """Whether `value` can be stored and searched: written as UTF-8 (JSON's "\\ud800" escape gives
+    Python a lone surrogate, which every encoder — the database's, the log's, the answer's —
+    refuses) and without a NUL character, which PostgreSQL refuses in any text, even a query's
+    parameter (a 500 there, while SQLite takes it: security review, finding 3)."""
+    if "\x00" in value:
+        return False
     if value.isascii():
         return True
     try:
@@ -59,6 +63,19 @@ class StrictSchema(Schema):
         if isinstance(data, Mapping) and not all(_storable(k) for k in data):
             raise _unstorable_text()
         return data
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _text_storable(cls, value: Any) -> Any:
+        if not _storable(value):
+            raise _unstorable_text()
+        return value
+
+
+class QuerySchema(Schema):
+    """A query string's parameters: `StrictSchema`'s storable-text check (a NUL in a search term
+    is a 400 naming the parameter, not a 500 on PostgreSQL), but unknown parameters are ignored —
+    a client may add its own (a cache buster) to a GET."""
 
     @field_validator("*", mode="before")
     @classmethod

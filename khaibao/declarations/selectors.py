@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import connection
 
+from khaibao.declarations.labels import declared_as_label, declared_by_volunteer, kind_label
 from khaibao.declarations.models import Declaration, Kind
 from khaibao.people.models import Person
 
@@ -44,18 +45,17 @@ def current_answers(person: Person) -> list[dict[str, Any]]:
 
 def declaration_dict(declaration: Declaration) -> dict[str, Any]:
     """A declaration as every reader receives it — the API, the officials' case view, the
-    "My data" export — with its answers as stored. The assessment is each reader's own (the
+    "My data" export — with its answers as stored, and the words beside its codes
+    (declarations.labels, in the active language). The assessment is each reader's own (the
     citizen's API explains it, the case view shows its level, the export keeps it raw)."""
     return {
         "id": declaration.pk,
         "version": declaration.version,
         "kind": declaration.kind,
+        "kind_label": kind_label(declaration.kind),
         "declared_as": declaration.declared_as,
-        # "Declared by volunteer X for Y": the person sees who acted for them (issue 7).
-        "declared_by_volunteer": (
-            (declaration.declared_by.display_name if declaration.declared_by else "") or None
-            if declaration.declared_as == "volunteer" else None
-        ),
+        "declared_as_label": declared_as_label(declaration.declared_as),
+        "declared_by_volunteer": declared_by_volunteer(declaration),
         "questionnaire_version": declaration.questionnaire_version,
         "consent_version": declaration.consent_version,
         "commitment": declaration.commitment,

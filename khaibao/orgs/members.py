@@ -67,8 +67,11 @@ def _units_named(unit: OrgUnit, rows: list[RosterRow]) -> dict[str, list[OrgUnit
     """The units of `unit`'s subtree (archived ones included) that the rows' unit cells name,
     keyed by the name as `_resolve_unit` reads it: a path if it has a "/", else a code.
 
-    One query per _BATCH distinct names, never the whole subtree (5,000 units at the top)."""
+    One query per _BATCH distinct names, never the whole subtree (5,000 units at the top). A cell
+    with a NUL character names no unit (`_resolve_unit` says why) and is left out of the query:
+    PostgreSQL refuses NUL in any text, and the whole import would be a 500."""
     names = {row.unit.strip().strip("/") for row in rows} - {""}
+    names = {n for n in names if "\x00" not in n}
     paths = sorted(n for n in names if "/" in n)
     codes = sorted(n for n in names if "/" not in n)
     found: dict[int, OrgUnit] = {}
@@ -89,6 +92,8 @@ def _resolve_unit(text: str, default: OrgUnit, units: dict[str, list[OrgUnit]]) 
     text = text.strip().strip("/")
     if not text:
         return default
+    if "\x00" in text:
+        return _("This text contains an invalid character. Please type it again.")
     matches = units.get(text, [])
     if len(matches) > 1:  # a code (paths are unique)
         return _("Several units have this code; write the unit's path instead.")

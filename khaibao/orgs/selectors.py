@@ -73,7 +73,11 @@ UNIT_SEARCH_MAX = 100  # characters of a search by name or code
 
 def units_search_page(unit: OrgUnit, query: str, *, cursor: str | None = None, limit: int = 50) -> KeysetPage[OrgUnit]:
     """One page of the units below `unit` whose name or code contains `query` (any case), in
-    path order, with how many match."""
+    path order, with how many match. A query with a NUL character is refused (ServiceError on
+    `q`): PostgreSQL refuses it in any text, so the search would be a 500 there (the console's
+    `?q=` reaches this with no form; the API's schema refuses it first)."""
+    if "\x00" in query:
+        raise ServiceError.for_field("q", _("This text contains an invalid character. Please type it again."))
     query = query.strip()[:UNIT_SEARCH_MAX]
     units = OrgUnit.objects.filter(below_q(unit.path)).filter(
         Q(name__icontains=query) | Q(code__icontains=query)

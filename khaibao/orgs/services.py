@@ -9,6 +9,7 @@ Audit data holds ids and counts only — never names or phones.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -47,22 +48,63 @@ def _clean_name(value: str, *, name: str = "name", max_length: int = UNIT_NAME_M
 
 # A unit's name opens every reminder its members get, by SMS from the service's number
 # (orgs/reminders.py): it must not carry a phone number or a web address, or an admin could text
-# anyone on a roster their own advert. A phone number: 6 digits or more with no letter between
-# them, whatever else does ("0909 999 999", "0909,999,999", "1900.1234") — but a year or a span of
-# years ("2020-2024") is a name's. A web address: "://", "www.", a dotted name before a slash
-# ("t.me/…", "fb.me/…") or a domain of a common ending, spaces around the dot or not ("bit.ly",
-# "vidu .com"); a dot between an abbreviation and a name ("TP.HCM", "Q.1") is not one.
+# anyone on a roster their own advert or a look-alike of this site. An allow-rule, because a list
+# of domain endings always misses one (".in", ".pw", ".la", … — security review, finding 2).
+#
+# The name is first read as a phone shows it: NFKC (full-width letters, digits and dots become
+# ASCII), ideographic dots and bracketed dots ("evil[.]com") become ".", invisible characters go.
+# A web address: "://", "www.", a dotted name before a slash ("t.me/…"), or any dot (spaces around
+# it or not) followed by two or more ASCII letters — unless the part before the dot is one of the
+# Vietnamese abbreviations written that way ("TP.HCM", "Q.Ba Đình", "P. Bến Nghé") and the part
+# after it starts with a capital, as place names do ("tp.la" is refused).
+# A phone number: 6 digits or more with no letter between them, whatever else does
+# ("0909 999 999", "0909,999,999", "1900.1234"), or 8 digits or more with lone letters between
+# them and a group of at least 3 ("Gọi 0909 9x99 999", "O9O9 999 999"); a class list ("10A1,
+# 11A2, 12A3") is not one, and neither is a year or a span of years ("2020-2024").
+_ABBREVIATIONS = frozenset(
+    # thành phố, quận, phường, xã, huyện, thị xã, thị trấn, tỉnh, khu phố, tổ dân phố, đường,
+    # khu công nghiệp, khu đô thị, đại học, cao đẳng, trường học cấp 1–3, bệnh viện, trung tâm
+    # y tế, công ty, chi nhánh, and titles (thạc sĩ, tiến sĩ, phó giáo sư, giáo sư, bác sĩ).
+    {
+        "TP", "Q", "P", "X", "H", "TX", "TT", "T", "KP", "TDP", "Đ", "KCN", "KĐT", "ĐH", "CĐ", "TH", "THCS",
+        "THPT", "BV", "TTYT", "CTY", "CT", "CN", "THS", "TS", "PGS", "GS", "BS",
+    }
+)
+_DOT_LOOKALIKES = re.compile(r"[\[({<]\s*(?:\.|dot|chấm)\s*[\])}>]|[。︒]", re.IGNORECASE)
+_DOT = re.compile(r"\s*\.\s*")
+_LABEL_BEFORE = re.compile(r"[^\W_][\w-]*$")
+_ENDING_AFTER = re.compile(r"[A-Za-z]{2,}(?![\w-])")
+_WEB_MARKERS = re.compile(r"://|\bwww\s*\.|[^\W_][\w-]*\s*\.\s*[^\W\d_][\w-]*\s*/", re.IGNORECASE)
 _LETTERS = re.compile(r"[^\W\d_]+")
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+_DIGIT_GROUP = re.compile(r"\d+")
 _YEAR_SPAN = re.compile(r"(19[4-9]\d|20\d\d)\s?[-–]\s?(19[4-9]\d|20\d\d)")
 _YEAR = re.compile(r"(?<!\d)(?:19[4-9]\d|20\d\d)(?!\d)")
-_WEB_ENDINGS = (
-    "com|net|org|info|biz|edu|gov|vn|io|ly|gl|co|cc|ws|xyz|top|site|online|club|shop|store|vip|link|click"
-    "|app|live|asia|mobi|pro|tk|ml|ga|cf|gq|ru|cn|me|to|tv|gg|us|uk|de|fr|jp|kr|sg|ai|dev|page|blog|news|fun"
-)
-_WEB_ADDRESS = re.compile(
-    rf"://|\bwww\s*\.|[^\W_][\w-]*\s*\.\s*[^\W\d_][\w-]*\s*/|[^\W_][\w-]*\s*\.\s*(?:{_WEB_ENDINGS})(?![\w-])",
-    re.IGNORECASE,
-)
+
+
+def _as_shown(name: str) -> str:
+    text = unicodedata.normalize("NFKC", name)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc"))
+    return _DOT_LOOKALIKES.sub(".", text)
+
+
+def _has_web_address(text: str) -> bool:
+    if _WEB_MARKERS.search(text):
+        return True
+    for dot in _DOT.finditer(text):
+        ending = _ENDING_AFTER.match(text, dot.end())
+        if ending is None:
+            continue
+        label = _LABEL_BEFORE.search(text, 0, dot.start())
+        if label is None:
+            return True
+        before = text[: label.start()].rstrip()
+        abbreviation = (
+            label.group().upper() in _ABBREVIATIONS and label.group()[0].isupper() and ending.group()[0].isupper()
+        )
+        if not abbreviation or before.endswith("."):
+            return True
+    return False
 
 
 def _years_left_out(text: str) -> str:
@@ -70,12 +112,22 @@ def _years_left_out(text: str) -> str:
     return _YEAR.sub(" ", spans)
 
 
+def _has_phone_number(text: str) -> bool:
+    text = _years_left_out(text)
+    if any(sum(c.isdigit() for c in part) >= 6 for part in _LETTERS.split(text)):
+        return True
+    for part in _WORDS.split(text):
+        groups = _DIGIT_GROUP.findall(part)
+        if sum(map(len, groups)) >= 8 and max(map(len, groups)) >= 3:
+            return True
+    return False
+
+
 def unit_name_allowed(name: str) -> bool:
-    """False when `name` carries a phone number or a web address: refused for a new name, and an
-    older name like that is left out of the reminders (orgs.reminders)."""
-    if _WEB_ADDRESS.search(name):
-        return False
-    return all(sum(c.isdigit() for c in _years_left_out(part)) < 6 for part in _LETTERS.split(name))
+    """False when `name` carries a phone number or a web address (the rules above): refused for a
+    new name, and an older name like that is left out of the reminders (orgs.reminder_texts)."""
+    text = _as_shown(name)
+    return not (_has_web_address(text) or _has_phone_number(text))
 
 
 def _clean_unit_name(value: str) -> str:

@@ -178,7 +178,7 @@ RULES: list[Rule] = [
     Rule("notifications", "delete", _older(Notification, "created_at", _health(lambda: settings.RETENTION_NOTIFICATION_DAYS))),
     Rule("reports", "anonymise", _reports_due, _reports_anonymise),
     Rule("exports", "delete", _older(ExportJob, "created_at", _health(lambda: settings.RETENTION_HEALTH_DAYS)), _exports_delete),
-    # A typed pass code is useless once expired (24 h), whoever it was for.
+    # A typed pass code is useless once expired (its row lives 48 h, passes.services.CODE_LIFETIME), whoever it was for.
     Rule("pass_codes", "delete", lambda now: PassCode.objects.filter(expires_at__lt=now)),
     Rule("otp_challenges", "delete", _older(OtpChallenge, "created_at", _hours(lambda: settings.RETENTION_SHORT_LIVED_HOURS))),
     Rule("erasure_codes", "delete", _older(ErasureCode, "created_at", _hours(lambda: settings.RETENTION_SHORT_LIVED_HOURS))),

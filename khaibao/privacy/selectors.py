@@ -20,8 +20,8 @@ from khaibao.cases.models import FollowUpCase
 from khaibao.core.keyset import KeysetPage, keyset_page
 from khaibao.core.params import id_in_range
 from khaibao.declarations.answer_labels import answers_labels, place_names, symptom_items
-from khaibao.declarations.models import Declaration, DeclaredAs
-from khaibao.declarations.models import Kind as DeclarationKind
+from khaibao.declarations.labels import declared_as_label
+from khaibao.declarations.models import Declaration
 from khaibao.declarations.selectors import declarations_for_export
 from khaibao.monitoring.explain import explain_reasons, explain_recommendations, level_display
 from khaibao.monitoring.labels import contact_level_label
@@ -86,9 +86,9 @@ def _assessment_labels(assessment: dict[str, Any] | None) -> dict[str, Any] | No
 
 
 def _declaration_labels(declaration: dict[str, Any], names: Any) -> dict[str, Any]:
+    # `kind_label` and `declared_as_label` come with the declaration (declarations.labels, through
+    # declaration_dict): the API and the case view carry the same words.
     return declaration | {
-        "kind_label": _choice_label(DeclarationKind, declaration.get("kind")),
-        "declared_as_label": _choice_label(DeclaredAs, declaration.get("declared_as")),
         "answer_labels": answers_labels(declaration["answers"], names),
         "assessment": _assessment_labels(declaration.get("assessment")),
     }
@@ -98,7 +98,7 @@ def _update_labels(update: dict[str, Any]) -> dict[str, Any]:
     return update | {
         "symptom_labels": symptom_items(update.get("symptoms") or []),
         "feeling_label": feeling_label(update.get("feeling")) or "",
-        "updated_as_label": _choice_label(DeclaredAs, update.get("updated_as")),
+        "updated_as_label": declared_as_label(update.get("updated_as")),
     }
 
 

@@ -23,6 +23,7 @@ from khaibao.declarations.questionnaires import (
 )
 from khaibao.monitoring.models import Feeling
 from khaibao.places.selectors import countries_list, provinces_list
+from khaibao.risk import engine
 
 DECLARE_TRAVEL_ROWS = 3
 RISK_TRAVEL_ROWS = 2
@@ -85,6 +86,13 @@ class AnswersForm(forms.Form):
         self._subjects: dict[str, str] = {}
         # (tick box, its date, what it is): a row whose date counts only with its tick.
         self._dated_ticks: list[tuple[str, str, str]] = []
+
+    @property
+    def window_days(self) -> int:
+        """The days a declaration is about, as the forms tell the person ("the last 14 days"):
+        the rule set's window (risk rule data, `window_days`), the days whose facts the
+        assessment counts — not the questionnaire's wider look-back, which only bounds input."""
+        return engine.current_rules().window_days
 
     # -- building ---------------------------------------------------------------------------
     def add_travel_rows(self, count: int) -> None:
@@ -259,7 +267,8 @@ class RiskDeclarationForm(AnswersForm):
         super().__init__(*args, **kwargs)
         q = self.questionnaire
         self.fields["contact_with_case"] = forms.ChoiceField(
-            label=_("In the last 14 days, were you in contact with a confirmed or suspected case?"),
+            label=_("In the last %(days)d days, were you in contact with a confirmed or suspected case?")
+            % {"days": self.window_days},
             choices=YES_NO, widget=forms.RadioSelect, required=False,
         )
         contact_choices = [("", "—"), *((c, label(EXPOSURE_LABELS, c)) for c in q.risk_contacts)]
@@ -269,7 +278,7 @@ class RiskDeclarationForm(AnswersForm):
             contact = _("Contact %(n)s") % {"n": i + 1}
             self._subjects[f"contact_{i}_code"] = self._subjects[f"contact_{i}_date"] = contact
         self.fields["came_from_epidemic_area"] = forms.ChoiceField(
-            label=_("In the last 14 days, did you come from an epidemic area?"),
+            label=_("In the last %(days)d days, did you come from an epidemic area?") % {"days": self.window_days},
             choices=YES_NO, widget=forms.RadioSelect, required=False,
         )
         self.add_travel_rows(RISK_TRAVEL_ROWS)
