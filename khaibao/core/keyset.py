@@ -102,6 +102,8 @@ def _decode(cursor: str, keys: list[tuple[models.Field[Any, Any], bool]]) -> lis
     for (field, _desc), value in zip(keys, raw, strict=True):
         if not isinstance(value, str | int) or isinstance(value, bool):
             raise bad
+        if isinstance(value, str) and "\x00" in value:  # PostgreSQL text cannot hold it: a 500, not a 400
+            raise bad
         try:
             value = field.to_python(value)
         except (ValidationError, ValueError, TypeError, OverflowError):

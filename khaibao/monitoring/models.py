@@ -78,10 +78,15 @@ class PersonStatus(models.Model):
         verbose_name_plural = "person statuses"
         indexes = [
             models.Index(fields=["level", "-priority"], name="status_level_priority"),
+            # The person last, as in the queue's order: a page after a cursor is an index range
+            # even inside a group of the same rank and time (cases/triage.py `_page_statuses`).
             models.Index(
-                fields=["home_province", "in_queue", "-queue_rank", "queue_since"], name="status_queue_province"
+                fields=["home_province", "in_queue", "-queue_rank", "queue_since", "person"],
+                name="status_queue_province",
             ),
-            models.Index(fields=["home_ward", "in_queue", "-queue_rank", "queue_since"], name="status_queue_ward"),
+            models.Index(
+                fields=["home_ward", "in_queue", "-queue_rank", "queue_since", "person"], name="status_queue_ward"
+            ),
             # The national official's queue has no province or ward to range over: without this
             # partial index (only rows in the queue, ~10% of people) its first page sorted every
             # queued row — 884 ms at 1M people, 100k queued (bench/RESULTS.md).

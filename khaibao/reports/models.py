@@ -56,7 +56,9 @@ class Report(models.Model):
     tracking_hash = models.CharField(max_length=64, unique=True)
     # An anonymous report's proof of work (reports.pow.solution_key): unique, so one solution
     # pays for one report, and written with the report, so a rolled-back report spends nothing.
-    pow_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Unique through a constraint, not unique=True: matched exactly, it needs no pattern-ops twin
+    # index on PostgreSQL (core/tests/test_indexes.py).
+    pow_hash = models.CharField(max_length=64, null=True, blank=True)
     status = models.CharField(max_length=12, choices=ReportStatus.choices, default=ReportStatus.RECEIVED)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     person = models.ForeignKey(
@@ -72,6 +74,7 @@ class Report(models.Model):
             models.Index(fields=["status", "created_at"], name="report_status_created"),
             models.Index(fields=["reporter", "created_at"], name="report_reporter"),
         ]
+        constraints = [models.UniqueConstraint(fields=["pow_hash"], name="report_pow_hash_once")]
 
     def __str__(self) -> str:
         return f"report {self.pk}"

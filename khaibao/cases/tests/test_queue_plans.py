@@ -81,5 +81,5 @@ def test_the_status_table_has_no_index_the_queue_indexes_already_lead_with(db: A
     columns = [c["columns"] for c in constraints.values() if c["index"]]
     assert ["home_ward_id"] not in columns
     assert ["home_province_id"] not in columns
-    assert ["home_ward_id", "in_queue", "queue_rank", "queue_since"] in columns
-    assert ["home_province_id", "in_queue", "queue_rank", "queue_since"] in columns
+    assert ["home_ward_id", "in_queue", "queue_rank", "queue_since", "person_id"] in columns
+    assert ["home_province_id", "in_queue", "queue_rank", "queue_since", "person_id"] in columns

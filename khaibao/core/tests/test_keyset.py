@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import pytest
 
+from khaibao.core.errors import ServiceError
 from khaibao.core.keyset import keyset_page, keyset_query
 from khaibao.orgs.models import Member, OrgUnit
 
@@ -43,3 +46,10 @@ def test_it_walks_a_mixed_order_row_by_row(world: Any) -> None:
 def test_it_writes_the_filters_into_the_page_link() -> None:
     assert keyset_query({"q": "Quán phở", "ward": None}, "abc") == "?q=Qu%C3%A1n+ph%E1%BB%9F&ward=&cursor=abc"
     assert keyset_query({}) == "?"
+
+
+def test_a_cursor_holding_a_nul_is_refused_before_the_query(db: Any) -> None:
+    # PostgreSQL text cannot hold NUL: it would be a 500 there (security review of the unit lists).
+    cursor = base64.urlsafe_b64encode(json.dumps(["a\u0000b", 1]).encode()).decode().rstrip("=")
+    with pytest.raises(ServiceError):
+        keyset_page(Member.objects.order_by("full_name", "pk"), cursor=cursor, limit=10)
