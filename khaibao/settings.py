@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from khaibao.core.env import env_bool, env_int, env_list, env_str
+from khaibao.core.maps import tile_origin
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-insecure-khaibao-secret-key-do-not-use-in-production-0123456789"  # noqa: S105
@@ -372,6 +373,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Content-Security-Policy (django-csp) on every response: no inline script or style anywhere —
 # pages keep their JavaScript and CSS in khaibao/static/ and pass data through data-* attributes
 # and json_script. See docs/security.md.
+# Tile URL templates or origins; the maps draw from the first (core/maps.py), the CSP allows their origins.
 MAP_TILE_SOURCES = env_list("MAP_TILE_SOURCES", ["https://tile.openstreetmap.org"])
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -379,7 +381,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [csp_constants.SELF],
         "style-src": [csp_constants.SELF],
         # data: for the images Leaflet and Swagger UI embed in their CSS; tiles for the maps.
-        "img-src": [csp_constants.SELF, "data:", *MAP_TILE_SOURCES],
+        "img-src": [csp_constants.SELF, "data:", *dict.fromkeys(tile_origin(s) for s in MAP_TILE_SOURCES)],
         "connect-src": [csp_constants.SELF],
         "font-src": [csp_constants.SELF],
         "media-src": [csp_constants.SELF],

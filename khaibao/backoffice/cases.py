@@ -174,7 +174,7 @@ def _render_case(
     *,
     action_form: ActionForm | None = None,
     reveal_form: RevealForm | None = None,
-    revealed: dict[str, str] | None = None,
+    revealed: dict[str, Any] | None = None,
     limit_form: HouseholdLimitForm | None = None,
     limit_confirm: dict[str, Any] | None = None,
     status: int = 200,

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from khaibao.cases.contacts import household_from_person_side
 from khaibao.cases.labels import case_outcome_label, result_label
 from khaibao.cases.models import CaseStatus, FollowUpAction, FollowUpCase
 from khaibao.cases.officials import official_out, require_official
@@ -37,8 +38,8 @@ from khaibao.monitoring.labels import contact_level_label
 from khaibao.monitoring.models import Assessment, DailyUpdate, PersonStatus, feeling_label
 from khaibao.monitoring.queue import ESCALATE_AFTER_DAYS, QUEUE_REASONS, queue_reasons
 from khaibao.monitoring.selectors import declarations_assessed
-from khaibao.people.access import access_person_for_user
-from khaibao.people.models import HouseholdMembership, Person
+from khaibao.people.access import access_person_for_user, processing_allowed_q
+from khaibao.people.models import Person
 from khaibao.people.selectors import mask_id_number, masked_phone
 from khaibao.risk import engine
 
@@ -82,13 +83,16 @@ class CaseView:
     assessments: list[dict[str, Any]]
     cases: list[FollowUpCase]
     open_case: FollowUpCase | None
-    household: list[dict[str, str]]
+    household: list[dict[str, Any]]
     lost_after_days: int
     today: date
     # Per history section: the cursor of its next (older) page, None on its last page.
     next_cursors: dict[str, str | None]
     # Per history section: why its cursor was refused ("" when it was not).
     page_errors: dict[str, str]
+    # Consent withdrawn or erasure asked for (`people.access.processing_allowed_q`): the page is
+    # reduced — no action may be taken, and the year of birth may be the decade erasure keeps.
+    processing_stopped: bool = False
 
     @property
     def update_rows(self) -> list[dict[str, Any]]:
@@ -100,16 +104,25 @@ class CaseView:
         return self.today.year - self.person.birth_year
 
     @property
+    def age_group(self) -> str:
+        """The decade of birth ("2010–2019"): all that is known once erasure has rounded the year
+        down for the statistics, so a reduced page shows it instead of a year and an age."""
+        start = self.person.birth_year // 10 * 10
+        return f"{start}–{start + 9}"
+
+    @property
     def contact_level_label(self) -> str:
         return contact_level_label(self.status.contact_level if self.status is not None else "")
 
 
-def _identity(person: Person, revealed: Mapping[str, str] | None) -> dict[str, Any]:
+def _identity(person: Person, revealed: Mapping[str, Any] | None) -> dict[str, Any]:
     ward = person.home_ward
     return {
         "id_number": (revealed["id_number"] if revealed else mask_id_number(person.id_number or "")) or None,
         "phone": (revealed["phone"] if revealed else masked_phone(person.phone or "")) or None,
         "revealed": revealed is not None,
+        # Who declares for a person without a phone (`services.person_reveal`): revealed only.
+        "contacts": list(revealed.get("contacts", [])) if revealed else [],
         "full_name": person.full_name,
         "birth_year": person.birth_year,
         "date_of_birth": person.date_of_birth,
@@ -138,7 +151,7 @@ def _history_page(qs: QuerySet[Any], cursor: str | None) -> tuple[KeysetPage[Any
 
 
 def case_view(
-    person: Person, *, revealed: Mapping[str, str] | None = None, cursors: Mapping[str, str | None] | None = None
+    person: Person, *, revealed: Mapping[str, Any] | None = None, cursors: Mapping[str, str | None] | None = None
 ) -> CaseView:
     """Everything an official needs about one person (fetched through `case_person`, which
     wrote the access audit event): identity (ID number and phone masked unless `revealed`),
@@ -176,11 +189,7 @@ def case_view(
         .prefetch_related(Prefetch("actions", queryset=FollowUpAction.objects.select_related("actor").order_by("-at", "-id")))
         .order_by("-opened_at", "-id")
     )
-    owners = HouseholdMembership.objects.filter(person=person).values("owner_id")
-    household = [
-        {"full_name": m.person.full_name, "relation": m.relation, "relation_label": m.get_relation_display()}  # type: ignore[attr-defined]
-        for m in HouseholdMembership.objects.filter(owner_id__in=owners).select_related("person").order_by("owner_id", "created_at", "pk")
-    ]
+    household = household_from_person_side(person)
     assessed = status is not None and status.assessed_at is not None
     declared_levels = declarations_assessed(person, declarations)
     names = answer_labels.place_names(d.answers for d in declarations)
@@ -219,6 +228,7 @@ def case_view(
         today=today,
         next_cursors={name: page.next_cursor for name, (page, _error) in pages.items()},
         page_errors={name: error for name, (_page, error) in pages.items()},
+        processing_stopped=not Person.objects.filter(processing_allowed_q(), pk=person.pk).exists(),
     )
 
 
@@ -242,7 +252,11 @@ def case_view_dict(view: CaseView) -> dict[str, Any]:
     """The case view for the API."""
     status = view.status
     return {
-        "person": view.identity | {"id": view.person.pk, "age": view.age},
+        # Once processing stopped, erasure may have rounded the year down to its decade: no age then.
+        "person": view.identity | {
+            "id": view.person.pk, "age": None if view.processing_stopped else view.age,
+            "age_group": view.age_group, "processing_stopped": view.processing_stopped,
+        },
         "status": None if status is None else {
             **level_fields(view.level),
             "reasons": view.reasons,
@@ -308,7 +322,11 @@ def case_view_dict(view: CaseView) -> dict[str, Any]:
             for c in view.cases
         ],
         "household": [
-            {"full_name": h["full_name"], "relation": h["relation"], "relation_label": str(h["relation_label"])}
+            {
+                "full_name": h["full_name"], "relation": h["relation"], "relation_label": str(h["relation_label"]),
+                # The relation is the household owner's; this says how the member stands to the person read.
+                "side_label": h["side_label"],
+            }
             for h in view.household
         ],
     }

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account, Role
 from khaibao.audit.services import audit_record
+from khaibao.cases.contacts import family_contacts
 from khaibao.cases.models import ActionKind, CaseStatus, FollowUpAction, FollowUpCase, TestResult
 from khaibao.cases.officials import colleagues
 from khaibao.core.errors import ServiceError
@@ -264,10 +265,15 @@ def case_action_record(*, actor: Any, person: Person, data: ActionIn, ip: str = 
 
 
 @transaction.atomic
-def person_reveal(*, actor: Any, person: Person, reason: str, ip: str = "") -> dict[str, str]:
+def person_reveal(*, actor: Any, person: Person, reason: str, ip: str = "") -> dict[str, Any]:
     """The person's full ID number and phone, for an official who states why ("person.reveal"
     audit event with the reason). Without a reason nothing is revealed or written; nor for a person
-    who withdrew consent (409 `processing_stopped`)."""
+    who withdrew consent (409 `processing_stopped`).
+
+    A person with no phone of their own (a child, someone a volunteer declares for) is reached
+    through whoever declares for them: `contacts` then lists the household owners' and active
+    volunteers' phones, labelled (`contacts.family_contacts`), and the same event names their
+    accounts. Otherwise `contacts` is empty."""
     actor = _official(actor)
     processing_allowed(person)
     reason = (reason or "").strip()
@@ -277,8 +283,12 @@ def person_reveal(*, actor: Any, person: Person, reason: str, ip: str = "") -> d
             fields={"reason": _("Write a reason of %(min)s to %(max)s characters.")
                     % {"min": REVEAL_REASON_MIN, "max": REVEAL_REASON_MAX}},
         )
-    audit_record(actor=actor, action="person.reveal", obj=person, person_id=person.pk, reason=reason, ip=ip)
-    return {"id_number": person.id_number or "", "phone": person.phone or ""}
+    contacts = [] if person.phone else family_contacts(person)
+    audit_record(
+        actor=actor, action="person.reveal", obj=person, person_id=person.pk, reason=reason, ip=ip,
+        data={"contacts": [c["account_id"] for c in contacts]} if contacts else None,
+    )
+    return {"id_number": person.id_number or "", "phone": person.phone or "", "contacts": contacts}
 
 
 # --- missed updates -------------------------------------------------------------------------

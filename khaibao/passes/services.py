@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, LiteralString
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, router, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -149,16 +150,17 @@ def _status_of(person: Person) -> PersonStatus | None:
         return None
 
 
-def pass_issue(*, person: Person, now: datetime | None = None) -> IssuedPass:
+def pass_issue(*, person: Person, now: datetime | None = None, until: datetime | None = None) -> IssuedPass:
     """Sign a fresh pass for `person` from their latest status; writes nothing.
 
-    The pass lives 24 hours, and a green pass never outlives the activity that made it green
+    The pass lives 24 hours (or until `until`: the stamp of the code shown with it,
+    `pass_issue_with_code`), and a green pass never outlives the activity that made it green
     (it expires when the person would turn grey).
     """
     now = now or timezone.now()
     status = _status_of(person)
     colour = pass_colour(status, now=now)
-    expires = pass_expiry(colour, status, expires=now + PASS_LIFETIME)
+    expires = pass_expiry(colour, status, expires=until or now + PASS_LIFETIME)
     issued_at, expires_at = int(now.timestamp()), int(expires.timestamp())
     token = token_sign(
         {
@@ -179,17 +181,27 @@ def _new_code() -> str:
     return "".join(CODE_ALPHABET[byte & 31] for byte in secrets.token_bytes(CODE_LENGTH))
 
 
-# A code is handed out again only while it outlives any pass signed now (which lives at most
-# PASS_LIFETIME): the card's "valid until", the QR's expiry, then holds for the code beside it too,
-# on paper as on screen. So a code lives two pass lifetimes and is replaced once a day, when it has
-# a pass lifetime left — one rule in the status read's own statement, no read of the code's expiry.
+# A code is handed out again only while its row outlives any pass signed now (which lives at most
+# PASS_LIFETIME), so that the row is still there when that pass ends. So a row lives two pass
+# lifetimes and a code is replaced once a day, when it has a pass lifetime left — one rule in the
+# status read's own statement, no read of the code's expiry.
 CODE_MIN_LEFT = PASS_LIFETIME
 CODE_LIFETIME = 2 * PASS_LIFETIME
+# The typed code answers only until the pass shown with it ends (review-browser finding 1): one
+# card, one "valid until", for the QR and the code beside it. That expiry is stamped on the code
+# (`PassCode.pass_exp`) and moves forward at most once per CODE_STAMP_STEP: a pass handed out with
+# the code ends at the stamp, so the hour's other status reads stay one statement — no write — and
+# the card's date stays put within the hour. A pass with a code lives PASS_LIFETIME less at most
+# CODE_STAMP_STEP.
+CODE_STAMP_STEP = timedelta(hours=1)
 
 
 def _current_code_sql(vendor: str) -> LiteralString:
+    # "CODE:exp" (exp 0 when not stamped): a status read source is one expression, and the stamp
+    # read with the code spares the read a write when it need not move (`pass_issue_with_code`).
     return (
-        "(SELECT c.code FROM passes_passcode c WHERE c.person_id = monitoring_personstatus.person_id"
+        "(SELECT c.code || ':' || COALESCE(c.pass_exp, 0) FROM passes_passcode c"
+        " WHERE c.person_id = monitoring_personstatus.person_id"
         " AND c.expires_at > %s ORDER BY c.expires_at DESC LIMIT 1)"
     )
 
@@ -200,14 +212,20 @@ def _current_code_params(now: datetime) -> list[object]:
 
 def _made_code_sql(vendor: str) -> LiteralString | None:
     # The holder's read on PostgreSQL: the current code, or a new one made by the same statement
-    # (the function passes_code_make, migration 0003: the row as given, NULL when the code is taken).
-    # COALESCE evaluates the function only when there is no current code.
+    # (the function passes_code_make, migration 0004: the row as given, stamped with the pass signed
+    # now; "CODE:stamp" as above, NULL when the code is taken). COALESCE evaluates the function
+    # only when there is no current code.
     if vendor != "postgresql":
         return None
     return (
         "COALESCE(" + _current_code_sql(vendor)
-        + ", passes_code_make(monitoring_personstatus.person_id, %s, %s, %s, %s))"
+        + ", passes_code_make(monitoring_personstatus.person_id, %s, %s, %s, CAST(%s AS bigint), %s))"
     )
+
+
+def _pass_exp(now: datetime) -> int:
+    # The `exp` of a pass signed at `now` before a green one is clipped (whole seconds, as the token's).
+    return int((now + PASS_LIFETIME).timestamp())
 
 
 def _made_code_params(now: datetime) -> list[object]:
@@ -218,44 +236,51 @@ def _made_code_params(now: datetime) -> list[object]:
     return [
         *_current_code_params(now), _new_code(),
         rowsql.param(PassCode, "created_at", now), rowsql.param(PassCode, "expires_at", now + CODE_LIFETIME),
-        not connection.in_atomic_block,
+        _pass_exp(now), not connection.in_atomic_block,
     ]
 
 
 # The status read (monitoring.selectors.person_status_read) reads the current code in its own
-# statement (settings.STATUS_READ_SOURCES): a code that outlives a pass signed now, or None. The holder's
-# own read makes it there when there is none (PostgreSQL; elsewhere `pass_code_get` makes it after):
-# the day's first read was two statements, the read and the code's INSERT.
+# statement (settings.STATUS_READ_SOURCES): a code that outlives a pass signed now, with its stamp,
+# or None. The holder's own read makes it there when there is none (PostgreSQL; elsewhere
+# `pass_code_get` makes it after): the day's first read was two statements, the read and the code's INSERT.
 STATUS_PASS_CODE = StatusReadSource(
     name="pass_code", sql=_current_code_sql, params=_current_code_params,
     holder_sql=_made_code_sql, holder_params=_made_code_params,
 )
 
 
-def pass_code_get(*, person: Person, now: datetime, read: Mapping[str, Any] | None = None) -> str:
-    """The person's current short code, creating one when none outlives a pass signed now
-    (CODE_MIN_LEFT), so that the pass's expiry holds for the code as well.
+def pass_code_get(
+    *, person: Person, now: datetime, read: Mapping[str, Any] | None = None
+) -> tuple[str, int | None]:
+    """The person's current short code and its stamp (`PassCode.pass_exp`, None when unset),
+    creating one when none outlives a pass signed now (CODE_MIN_LEFT), stamped with that pass.
     `read`: a status read's sources (`person_status_read`), which may hold the current code already
     (or the one the holder's read made: `STATUS_PASS_CODE`; None when its random code was taken)."""
     if read is not None and STATUS_PASS_CODE.name in read:
-        current = [(read[STATUS_PASS_CODE.name],)] if read[STATUS_PASS_CODE.name] else []
+        raw = read[STATUS_PASS_CODE.name]
+        if raw:
+            code, _sep, exp = str(raw).partition(":")
+            return code, int(exp or 0) or None
     else:
         # A precompiled statement (core/rowsql) instead of the ORM's per-call compilation,
         # which cost more CPU than PostgreSQL spends running it.
         current = rowsql.fetch_values(
-            PassCode, ("code",), "person_id = %s AND expires_at > %s",
+            PassCode, ("code", "pass_exp"), "person_id = %s AND expires_at > %s",
             [person.pk, rowsql.param(PassCode, "expires_at", now + CODE_MIN_LEFT)],
             suffix="ORDER BY expires_at DESC LIMIT 1",
         )
-    if current:
-        return current[0][0]  # type: ignore[no-any-return]
+        if current:
+            return current[0][0], current[0][1]
     # In autocommit (the API and pages) the one INSERT is its own transaction: no BEGIN and
     # COMMIT round trips. Inside a caller's transaction a savepoint keeps a collision from
     # spoiling it.
     connection = transaction.get_connection(router.db_for_write(PassCode))
     for _attempt in range(5):
         code = _new_code()
-        row = PassCode(code=code, person=person, created_at=now, expires_at=now + CODE_LIFETIME)
+        row = PassCode(
+            code=code, person=person, created_at=now, expires_at=now + CODE_LIFETIME, pass_exp=_pass_exp(now)
+        )
         try:
             if connection.in_atomic_block:
                 with transaction.atomic(using=connection.alias):
@@ -264,19 +289,27 @@ def pass_code_get(*, person: Person, now: datetime, read: Mapping[str, Any] | No
                 rowsql.create(row)
         except IntegrityError:
             continue  # 50 random bits colliding: try another
-        return code
+        return code, row.pass_exp
     raise RuntimeError("could not allocate a pass code")  # pragma: no cover
 
 
 def pass_issue_with_code(
     *, person: Person, now: datetime | None = None, read: Mapping[str, Any] | None = None
 ) -> IssuedPass:
-    """`pass_issue` plus the short code to type; stores the code (once a day per person).
-    The code works at least until the pass's `expires_at` (CODE_MIN_LEFT): one date for both.
+    """`pass_issue` plus the short code to type; stores the code (once a day per person). The pass
+    ends at the code's stamp, moved forward to a full PASS_LIFETIME once it is more than
+    CODE_STAMP_STEP behind: the typed code answers until the pass ends, and no longer.
     `read`: a status read's sources, which may hold the current code (`pass_code_get`)."""
     now = now or timezone.now()
-    issued = pass_issue(person=person, now=now)
-    return replace(issued, code=pass_code_get(person=person, now=now, read=read))
+    target = _pass_exp(now)
+    code, stamp = pass_code_get(person=person, now=now, read=read)
+    if stamp is None or stamp < target - int(CODE_STAMP_STEP.total_seconds()):
+        # Only forward: a card printed this morning with the same code keeps its own date.
+        PassCode.objects.filter(Q(pass_exp__isnull=True) | Q(pass_exp__lt=target), code=code).update(pass_exp=target)
+        stamp = target
+    # min(): never a pass longer than PASS_LIFETIME, even after a later pass stamped the code.
+    until = datetime.fromtimestamp(min(stamp, target), tz=UTC)
+    return replace(pass_issue(person=person, now=now, until=until), code=code)
 
 
 def normalise_code(raw: str) -> str | None:
@@ -289,15 +322,25 @@ def normalise_code(raw: str) -> str | None:
 
 
 def pass_code_check(code: str, *, now: datetime | None = None) -> PassCheck:
-    """Answer a typed short code from the holder's status now: valid, colour, initials, expiry."""
+    """Answer a typed short code from the holder's status now: valid, colour, initials, expiry.
+
+    Valid only until the latest pass shown with the code ends (its stamp, `pass_exp`), with that
+    pass's expiry (clipped by `pass_expiry` for green, as the token is): the card's "valid until"."""
     now = now or timezone.now()
     row = PassCode.objects.select_related("person__status").filter(code=code, expires_at__gt=now).first()
     if row is None:
         return PassCheck(valid=False, reason="unknown_code")
     person = row.person
+    # A code made before stamps (passes migration 0004) answers as it did, until its row expires.
+    pass_until = datetime.fromtimestamp(row.pass_exp, tz=UTC) if row.pass_exp else row.expires_at
+    if now >= pass_until:
+        # The pass shown with the code has ended: the same answer as its QR (`pass_check`).
+        return PassCheck(
+            valid=False, reason="expired", expires_at=pass_until, subject=pass_subject(person.pk), kid="code",
+        )
     status = _status_of(person)
     colour = pass_colour(status, now=now)
-    expires_at = pass_expiry(colour, status, expires=row.expires_at)
+    expires_at = pass_expiry(colour, status, expires=pass_until)
     return PassCheck(
         valid=True, colour=colour, initials=_initials(person), expires_at=expires_at,
         subject=pass_subject(person.pk), kid="code",

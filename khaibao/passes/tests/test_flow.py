@@ -68,9 +68,12 @@ def test_it_refuses_an_unknown_or_expired_short_code(world: Any, api: Any) -> No
     assert (body["valid"], body["reason"], body["colour"], body["initials"]) == (False, "unknown_code", None, None)
     _declare(api, world.lan, world.lan_child)
     code = _pass(api, world.lan, world.lan_child)["code"]
-    # A code lives two pass lifetimes (services.CODE_LIFETIME), so that it outlives every pass shown with it.
-    with time_machine.travel(timezone.now() + timedelta(hours=47)):
+    # A typed code answers as long as the pass shown with it (review-browser finding 1), then as expired;
+    # its row goes after two pass lifetimes (services.CODE_LIFETIME).
+    with time_machine.travel(timezone.now() + timedelta(hours=23)):
         assert checkpoint.post("/passes/verify", {"token": code}).json()["valid"] is True
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        assert checkpoint.post("/passes/verify", {"token": code}).json()["reason"] == "expired"
     with time_machine.travel(timezone.now() + timedelta(hours=49)):
         assert checkpoint.post("/passes/verify", {"token": code}).json()["reason"] == "unknown_code"
 

@@ -1,7 +1,7 @@
 /* The report form's optional map point. Without JavaScript the two fields are typed by hand.
    The location is asked for only when the person presses "Use my location" (the browser asks
    them too) and only fills in the fields; a tap on the map (Leaflet from django-leaflet's static
-   files, OpenStreetMap tiles only when online) does the same. The server checks the point. */
+   files, tiles from the configured server only when online) does the same. The server checks the point. */
 (function () {
   "use strict";
 
@@ -49,9 +49,11 @@
       var holder = document.getElementById("point-map");
       holder.hidden = false;
       map = L.map(holder, { scrollWheelZoom: false }).fitBounds([[box[0], box[1]], [box[2], box[3]]]);
-      if (navigator.onLine) {
-        L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-          maxZoom: 19, attribution: "&copy; OpenStreetMap contributors"
+      // The tile server is the operator's (MAP_TILE_SOURCES, set on the element by core/maps.py).
+      var tiles = holder.getAttribute("data-tiles");
+      if (navigator.onLine && tiles) {
+        L.tileLayer(tiles, {
+          maxZoom: 19, attribution: holder.getAttribute("data-tiles-attribution") || ""
         }).addTo(map);
       } else {
         say("data-offline");

@@ -1,5 +1,5 @@
 /* Report points on the officials' report list: Leaflet from django-leaflet's static files,
-   OpenStreetMap tiles only when online. The table below has everything. */
+   tiles from the configured server (MAP_TILE_SOURCES) only when online. The table below has everything. */
 (function () {
   "use strict";
   function start() {
@@ -9,9 +9,11 @@
     var points = JSON.parse(data.textContent);
     box.hidden = false;
     var map = L.map(box, { scrollWheelZoom: false }).setView([16.0, 106.0], 5);
-    if (navigator.onLine) {
-      L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-        maxZoom: 19, attribution: "&copy; OpenStreetMap contributors"
+    // The tile server is the operator's (MAP_TILE_SOURCES, set on the element by core/maps.py).
+    var tiles = box.getAttribute("data-tiles");
+    if (navigator.onLine && tiles) {
+      L.tileLayer(tiles, {
+        maxZoom: 19, attribution: box.getAttribute("data-tiles-attribution") || ""
       }).addTo(map);
     }
     var bounds = [];

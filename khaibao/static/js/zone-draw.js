@@ -2,7 +2,7 @@
    (backoffice/zones/_map_editor.html). Leaflet and Leaflet.draw come from django-leaflet's static
    files. Every shape drawn, changed or deleted is written into the coordinate fields of the form
    ("Coordinates (advanced)"), and what is typed there is drawn: the fields are what is sent, the
-   map is a way to fill them. OpenStreetMap tiles only when online; under them (and alone when
+   map is a way to fill them. Tiles from the configured server only when online; under them (and alone when
    offline) a grid of coordinates on a blank background, with the chosen wards named in a box. */
 (function () {
   "use strict";
@@ -69,9 +69,11 @@
     var map = L.map("zone-map", { scrollWheelZoom: false }).fitBounds(VIETNAM);
     new Graticule({ zIndex: 0 }).addTo(map);
     function offline() { note.textContent = t("offline"); }
-    if (navigator.onLine) {
-      var tiles = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-        maxZoom: 19, attribution: "&copy; OpenStreetMap contributors"
+    // The tile server is the operator's (MAP_TILE_SOURCES, set on the element by core/maps.py).
+    var source = box.getAttribute("data-tiles");
+    if (navigator.onLine && source) {
+      var tiles = L.tileLayer(source, {
+        maxZoom: 19, attribution: box.getAttribute("data-tiles-attribution") || ""
       });
       tiles.once("tileerror", offline);
       tiles.addTo(map);

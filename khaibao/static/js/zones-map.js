@@ -1,5 +1,5 @@
 /* The epidemic zones map (web/zones/list.html): Leaflet from django-leaflet's static files,
-   OpenStreetMap tiles only when the browser is online. The list under the map has everything;
+   tiles from the configured server (MAP_TILE_SOURCES) only when the browser is online. The list under the map has everything;
    the map is a help, never the only way to see a zone. */
 (function () {
   "use strict";
@@ -13,10 +13,12 @@
     var note = document.getElementById("zones-map-note");
     box.hidden = false;
     var map = L.map(box, { scrollWheelZoom: false }).setView([16.0, 106.0], 5);
-    if (navigator.onLine) {
-      L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+    // The tile server is the operator's (MAP_TILE_SOURCES, set on the element by core/maps.py).
+    var tiles = box.getAttribute("data-tiles");
+    if (navigator.onLine && tiles) {
+      L.tileLayer(tiles, {
         maxZoom: 19,
-        attribution: "&copy; OpenStreetMap contributors"
+        attribution: box.getAttribute("data-tiles-attribution") || ""
       }).addTo(map);
       if (note) { note.hidden = true; }
     } else if (note && script) {
