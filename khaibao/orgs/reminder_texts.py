@@ -41,11 +41,17 @@ def unit_label(unit: OrgUnit) -> Any:
     return unit.name if unit_name_allowed(unit.name) else gettext_lazy("Your organisation")
 
 
-def reminder_texts(campaign: Campaign, member: Member, day: date) -> tuple[Any, Any, str]:
-    """Title, body and in-app link for what `member` still has to do (no health content)."""
+def reminder_texts(campaign: Campaign, member: Member, day: date, *, sms: bool = False) -> tuple[Any, Any, str]:
+    """Title, body and in-app link for what `member` still has to do (no health content).
+
+    `sms`: the words of the SMS — the short link and the keyword that does it by text. The in-app
+    notification (and its e-mail and Web Push) says what to do without them: its link opens the
+    page, and "text OK" means nothing inside the app (browser review)."""
     ask = reminder_ask(campaign, member)
     title = gettext_lazy("A reminder from your organisation")
     unit = unit_label(member.unit)
+    if not sms and member.account_id is not None:
+        return title, _in_app_body(ask, unit), "/memberships/" if ask == ASK_CONFIRM else "/"
     if ask == ASK_CONFIRM:
         if member.account_id is None:
             body = format_lazy(
@@ -79,6 +85,16 @@ def reminder_texts(campaign: Campaign, member: Member, day: date) -> tuple[Any, 
         unit=unit, link=short_link(),
     )
     return title, body, "/"
+
+
+def _in_app_body(ask: str, unit: Any) -> Any:
+    if ask == ASK_CONFIRM:
+        text = gettext_lazy("{unit} lists you as a member. Confirm it, or decline if it is not you.")
+    elif ask == ASK_DECLARE:
+        text = gettext_lazy("{unit} asks you to send your health declaration.")
+    else:
+        text = gettext_lazy("{unit} asks you to send today's health update.")
+    return format_lazy(text, unit=unit)
 
 
 def policy_sends_sms(policy: str) -> bool:

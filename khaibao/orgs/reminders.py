@@ -191,8 +191,9 @@ def _plan(campaign: Campaign, member: Member, day: date, prefs: dict[int, Channe
         if pref.sms and member.account.phone:
             plan.phone, language = member.account.phone, pref.language or "vi"
     if plan.phone:
+        sms_title, sms_body, _link = reminder_texts(campaign, member, day, sms=True)
         with translation.override(language):
-            plan.sms_text = _fit_sms(str(title), str(body), unit=str(unit_label(member.unit)))
+            plan.sms_text = _fit_sms(str(sms_title), str(sms_body), unit=str(unit_label(member.unit)))
     return plan
 
 

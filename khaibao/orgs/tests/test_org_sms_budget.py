@@ -216,4 +216,5 @@ def test_an_older_unit_whose_name_carries_a_phone_number_is_not_named_in_its_rem
         assert "TUCHOI" in texts[phone]
     body = Notification.objects.get(kind="campaign_reminder", account=signed_in.account).body
     assert body.startswith("Tổ chức của bạn có tên bạn trong danh sách thành viên")
+    assert "XN" not in body
     assert "0909999999" not in body
