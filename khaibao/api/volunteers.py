@@ -90,6 +90,9 @@ class AssistedOut(Schema):
     consent_witness: str | None
     consent_recorded_at: datetime | None
     pending: bool
+    declared: bool = Field(
+        ..., description="whether the person ever declared; until then their pass is grey and a daily update is not enough",
+    )
     updated_today: bool
 
     # The model's own words (people.models.ConsentMethod).
@@ -133,7 +136,8 @@ def appointment_create(request: AuthedRequest, data: AppointmentIn) -> Status:
 
 @router.get("/assisted", response={200: list[AssistedOut]})
 def assisted_list(request: AuthedRequest) -> list[dict[str, Any]]:
-    """The people you assist (pending consent included) and whether today's update is in."""
+    """The people you assist (pending consent included), whether they have declared and whether
+    today's update is in."""
     return [assisted_dict(e) for e in volunteer_assisted(account=request.auth)]
 
 

@@ -312,29 +312,27 @@ class AssistedEntry:
     delegation: Delegation
     person: Person
     pending: bool
+    declared: bool
     updated_today: bool
 
 
 def volunteer_assisted(*, account: Account) -> list[AssistedEntry]:
-    """The people `account` assists (not ended), pending consent included, with whether today's
-    daily update (Asia/Ho_Chi_Minh date) is in — by the one rule, `status_updated_on`, so the
-    volunteer sees what the reminder, the organisations' counts and the person's own pages see
-    (an update stored first in rush mode counts once the worker assessed it). Two queries
-    whatever the number."""
+    """The people `account` assists (not ended), pending consent included, with whether they
+    ever declared and whether today's daily update (Asia/Ho_Chi_Minh date) is in — by the one
+    rule, `today_states`, so the volunteer sees what the reminder, the organisations' counts and
+    the person's own pages see (an update stored first in rush mode counts once the worker
+    assessed it; someone never declared is told apart, as on the citizen's home page). Two
+    queries whatever the number."""
     if not is_active_volunteer(account):
         return []  # a revoked or expired volunteer no longer sees the people they assisted
     delegations = list(
         Delegation.objects.filter(volunteer=account, ended_at__isnull=True)
         .select_related("person__home_ward__province").order_by("started_at", "pk")
     )
-    statuses = {
-        s.person_id: s
-        for s in PersonStatus.objects.filter(person__in=[d.person_id for d in delegations]).only("person", "last_update_day")
-    }
-    today = timezone.localdate()
+    states = today_states([d.person for d in delegations], timezone.localdate())
     return [
         AssistedEntry(delegation=d, person=d.person, pending=d.consent_method not in CONSENTED,
-                      updated_today=status_updated_on(statuses.get(d.person_id), today))
+                      declared=states[d.person_id].declared, updated_today=states[d.person_id].updated_today)
         for d in delegations
     ]
 
@@ -349,5 +347,6 @@ def assisted_dict(entry: AssistedEntry) -> dict[str, Any]:
         "consent_witness": d.consent_witness or None,
         "consent_recorded_at": None if entry.pending else d.consent_recorded_at,
         "pending": entry.pending,
+        "declared": entry.declared,
         "updated_today": entry.updated_today,
     }

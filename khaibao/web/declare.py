@@ -33,6 +33,10 @@ from khaibao.people.access import access_declaring
 from khaibao.web.declare_forms import DailyUpdateForm, DeclarationForm, RiskDeclarationForm
 from khaibao.web.submissions import submission_once
 
+# Back after sending a declaration, then sending again, is the same declaration
+# (web/submissions.py): a person's answers rarely change within minutes, and a real change differs.
+SAME_DECLARATION_MINUTES = 5
+
 
 def _page_context(person: Any, form: forms.Form, **extra: Any) -> dict[str, Any]:
     return {"person": person, "form": form, "legal_warning": LEGAL_WARNING, **extra}
@@ -40,7 +44,7 @@ def _page_context(person: Any, form: forms.Form, **extra: Any) -> dict[str, Any]
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@submission_once
+@submission_once(same_answers_minutes=SAME_DECLARATION_MINUTES)
 def declare(request: SignedInRequest, person_id: int) -> HttpResponse:
     declaring = access_declaring(request.user, person_id)
     person = declaring.person
@@ -61,7 +65,7 @@ def declare(request: SignedInRequest, person_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@submission_once
+@submission_once(same_answers_minutes=SAME_DECLARATION_MINUTES)
 def risk_declare(request: SignedInRequest, person_id: int) -> HttpResponse:
     declaring = access_declaring(request.user, person_id)
     person = declaring.person

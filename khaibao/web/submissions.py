@@ -14,20 +14,35 @@ service call and field errors apply, and no JSON mapping of the forms is needed 
 Posts from the service worker's queue say so with `X-Khaibao-Outbox: 1`; they get `204` with
 `X-Khaibao-Recorded: <status page>` instead of the redirect, so the worker can tell "recorded"
 from "sent to the sign-in page" (a redirect it cannot read) without loading the status page.
+
+The declaration forms also say `same_answers_minutes`: Back after sending shows the form again
+with a new key (every page view is a new submission, so that a form kept offline is never taken
+for an earlier one) while the browser restores the answers, and sending it again would record a
+second, identical declaration (review-browser finding 7). So the same answers posted by the same
+account to the same form (the path names the person) within that many minutes, under another
+key, are answered as the first was — its redirect, with "already recorded at HH:MM" — and write
+nothing. This is the owner of that rule; the API's `Idempotency-Key` is untouched (its clients
+keep their key across retries), and it costs the form posts one more read of the store.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khaibao.core import crypto
 from khaibao.core.idempotency import idempotency_record_live, idempotency_record_store
+
+if TYPE_CHECKING:
+    from khaibao.core.models import IdempotencyRecord
 
 FIELD = "submission_key"
 OUTBOX_HEADER = "X-Khaibao-Outbox"
@@ -43,6 +58,41 @@ def _fingerprint(request: HttpRequest) -> str:
     return crypto.request_digest(raw.encode())
 
 
+def _answers_digest(request: HttpRequest) -> str:
+    # The post without its key: what a Back-and-send-again repeats byte for byte.
+    items = sorted((k, v) for k in request.POST if k not in _NOT_ANSWERS | {FIELD} for v in request.POST.getlist(k))
+    raw = "\n".join(["same-answers", request.path, *(f"{k}={v}" for k, v in items)])
+    return crypto.request_digest(raw.encode())
+
+
+def _same_answers_keys(digest: str, now: datetime, minutes: int) -> list[str]:
+    """The record keys of these answers: this window's first, then the previous window's.
+
+    Windows of `minutes`, so a repeat is found with at most two reads of (owner, key) — the
+    store's own index — and a record past its window never blocks a new one under the same key.
+    """
+    window = int(now.timestamp()) // (minutes * 60)
+    return [f"same-answers:{digest}:{window}", f"same-answers:{digest}:{window - 1}"]
+
+
+def _same_answers_first(owner: str, keys: list[str], now: datetime, minutes: int) -> IdempotencyRecord | None:
+    for key in keys:
+        record = idempotency_record_live(owner=owner, key=key)
+        if record is not None and record.created_at >= now - timedelta(minutes=minutes):
+            return record
+    return None
+
+
+def _answer_repeat(request: HttpRequest, first: IdempotencyRecord) -> HttpResponse:
+    if not request.headers.get(OUTBOX_HEADER):
+        messages.info(
+            request,
+            _("These answers were already recorded at %(time)s; sending them again records nothing new.")
+            % {"time": timezone.localtime(first.created_at).strftime("%H:%M")},
+        )
+    return _answer(request, bytes(first.body).decode())
+
+
 def _answer(request: HttpRequest, location: str) -> HttpResponse:
     if request.headers.get(OUTBOX_HEADER):
         response = HttpResponse(status=204)
@@ -53,14 +103,20 @@ def _answer(request: HttpRequest, location: str) -> HttpResponse:
     return response
 
 
-def submission_once(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def submission_once(
+    view: Callable[..., HttpResponse] | None = None, *, same_answers_minutes: int = 0
+) -> Any:
     """Run a form view at most once per (account, submission key); replay its redirect afterwards.
 
     Goes inside `login_required`: only signed-in posts carry keys worth remembering. A post
     without a key (an old cached page, a script-less browser with the server-rendered key
     already used) behaves as before. A refused post (form errors) stores nothing, so it can be
-    corrected and sent again with the same key.
+    corrected and sent again with the same key. With `same_answers_minutes`, the same answers
+    sent again under a new key within that many minutes are answered as the first (module
+    docstring).
     """
+    if view is None:
+        return lambda v: submission_once(v, same_answers_minutes=same_answers_minutes)
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -71,7 +127,17 @@ def submission_once(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
             return HttpResponse(_("The form's submission key is too long."), status=400, content_type="text/plain; charset=utf-8")
         owner = f"web:{request.user.pk}"
         digest = _fingerprint(request)
+        now = timezone.now()
+        same_keys: list[str] = []
+        answers = ""
+        if same_answers_minutes:
+            answers = _answers_digest(request)
+            same_keys = _same_answers_keys(answers, now, same_answers_minutes)
         existing = idempotency_record_live(owner=owner, key=key)
+        if existing is None and same_keys:
+            first = _same_answers_first(owner, same_keys, now, same_answers_minutes)
+            if first is not None:
+                return _answer_repeat(request, first)
         if existing is None:
             try:
                 with transaction.atomic():
@@ -85,12 +151,21 @@ def submission_once(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
                         owner=owner, key=key, method="POST", path=request.path, request_hash=digest,
                         status_code=response.status_code, content_type="", body=location.encode(),
                     )
+                    if same_keys:
+                        idempotency_record_store(
+                            owner=owner, key=same_keys[0], method="POST", path=request.path, request_hash=answers,
+                            status_code=response.status_code, content_type="", body=location.encode(),
+                        )
                     return _answer(request, location)
             except IntegrityError:
-                # A concurrent post with the same key committed first; ours rolled back whole.
+                # A concurrent post with the same key (or the same answers) committed first; ours
+                # rolled back whole.
                 existing = idempotency_record_live(owner=owner, key=key)
                 if existing is None:
-                    raise
+                    first = _same_answers_first(owner, same_keys, now, same_answers_minutes) if same_keys else None
+                    if first is None:
+                        raise
+                    return _answer_repeat(request, first)
         if existing.request_hash != digest:
             return HttpResponse(
                 _("This form was already sent with other answers. Open the form again and send it anew."),

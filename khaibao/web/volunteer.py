@@ -77,9 +77,12 @@ class CodeForm(forms.Form):
 @require_GET
 def volunteer_home(request: SignedInRequest) -> HttpResponse:
     entries = volunteer_assisted(account=request.user)
+    # Someone never declared is asked to declare, not offered the one-tap update: an update
+    # alone leaves their pass grey ("declare first" at a checkpoint), as the home page says.
     return render(request, "web/volunteer/home.html", {
         "entries": entries,
-        "to_update": [e for e in entries if not e.pending and not e.updated_today],
+        "to_declare": [e for e in entries if not e.pending and not e.declared],
+        "to_update": [e for e in entries if not e.pending and e.declared and not e.updated_today],
     })
 
 

@@ -31,7 +31,9 @@ def register_form(world: Any, **overrides: Any) -> dict[str, Any]:
     return data
 
 
-def test_it_lists_who_still_needs_todays_update_and_takes_one_tap(world):
+def test_it_lists_who_still_needs_todays_update_and_takes_one_tap(world, api):
+    # The one tap is for someone declared (someone never declared is asked to declare first).
+    assert api.as_(world.volunteer).post(f"/people/{world.ong_tu.id}/declarations", declaration()).status_code == 201
     page = signed_in(world.volunteer)
     resp = page.get("/volunteer/")
     assert resp.status_code == 200
