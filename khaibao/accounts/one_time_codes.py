@@ -10,6 +10,12 @@ consent code can never sign anyone in, nor a sign-in code confirm an erasure), v
 with a conditional UPDATE before the comparison, so concurrent guesses can never together exceed
 the limit; the comparison is in constant time; the code is consumed with another conditional
 UPDATE, so two right answers at once cannot both win. The models share `models.OneTimeCode`.
+
+The guess and the use are two steps for a code that confirms an action (an erasure, a sign-in):
+`code_redeem(..., consume=False)` counts the guess and commits it on its own (a wrong guess is
+never handed back by a rollback), and `code_consume` uses the code up inside the action's own
+transaction, so both commit or neither does: a database failure in the action (503) leaves the
+code usable for the retry instead of spending it on nothing.
 """
 
 from __future__ import annotations
@@ -154,7 +160,8 @@ def codes_live(candidates: QuerySet[C], *, now: datetime | None = None) -> Query
 
 
 def code_redeem(
-    candidates: QuerySet[C], *, key: str, purpose: str, code: str, max_attempts: int, now: datetime | None = None
+    candidates: QuerySet[C], *, key: str, purpose: str, code: str, max_attempts: int, now: datetime | None = None,
+    consume: bool = True,
 ) -> C | None:
     """The newest live code among `candidates` if `code` matches it, now consumed; else None.
     Raises `code_used_up()` when that code has already had its `max_attempts` guesses (nothing is
@@ -162,6 +169,9 @@ def code_redeem(
 
     The guess is counted even when it is wrong: call this where no exception can roll the count
     back (outside the caller's transaction, or inside one that raises only after it commits).
+
+    With `consume=False` the right code is returned still unused: the caller uses it up with
+    `code_consume` in the transaction of the action it confirms (both or neither).
     """
     now = now or timezone.now()
     model = candidates.model
@@ -176,10 +186,22 @@ def code_redeem(
             if model._default_manager.filter(pk=challenge.pk, consumed_at__isnull=True).exists():
                 raise code_used_up()
             return None
-        if (
-            hmac.compare_digest(challenge.code_hash, code_hash(key=key, purpose=purpose, code=code))
-            and model._default_manager.filter(pk=challenge.pk, consumed_at__isnull=True).update(consumed_at=now)
-        ):
-            challenge.consumed_at = now
+        if not hmac.compare_digest(challenge.code_hash, code_hash(key=key, purpose=purpose, code=code)):
+            return None
+        if not consume:
+            return challenge
+        if code_consume(challenge, now=now):
             return challenge
     return None
+
+
+def code_consume(challenge: OneTimeCode, *, now: datetime | None = None) -> bool:
+    """Use up `challenge` (a right code from `code_redeem(..., consume=False)`); False when it was
+    used meanwhile (a concurrent right answer won, or a newer code retired it). Call it inside the
+    transaction of the action the code confirms, first, and refuse the action on False: a rollback
+    of the action gives the code back, a commit spends it with the action."""
+    now = now or timezone.now()
+    used = type(challenge)._default_manager.filter(pk=challenge.pk, consumed_at__isnull=True).update(consumed_at=now)
+    if used:
+        challenge.consumed_at = now
+    return bool(used)

@@ -71,11 +71,15 @@ def otp_request(*, phone: str, ip: str) -> None:
         raise SmsNotSent
 
 
-def otp_verify(*, phone: str, code: str, ip: str) -> None:
-    """Check `code` for `phone` and consume it; a wrong, expired or used code raises ServiceError.
+def otp_verify(*, phone: str, code: str, ip: str) -> OtpChallenge:
+    """Check `code` for `phone`: the right code, not yet used up; a wrong, expired or used code
+    raises ServiceError. The guess is counted and committed here, on its own (call it outside any
+    transaction the refusal could roll back).
 
     Only the code: who signs in with it (the account, created on first sign-in) is
-    khaibao/signin's, which calls this first.
+    khaibao/signin's, which calls this first and then uses the code up
+    (`one_time_codes.code_consume`) in the transaction that signs the person in, so a failure
+    there leaves the code usable for the retry.
     """
     if ratelimit.hit(f"otp-verify-ip:{ip}", window_seconds=3600) > settings.OTP_IP_LIMIT_PER_HOUR * 5:
         raise RateLimited(_("Too many attempts from this network. Try again later."), retry_after=3600)
@@ -83,7 +87,8 @@ def otp_verify(*, phone: str, code: str, ip: str) -> None:
     index = phone_index(phone)
     challenge = code_redeem(
         OtpChallenge.objects.filter(phone_index=index), key=index, purpose=PURPOSE, code=code,
-        max_attempts=settings.OTP_MAX_ATTEMPTS,
+        max_attempts=settings.OTP_MAX_ATTEMPTS, consume=False,
     )
     if challenge is None:
         raise code_refused()
+    return challenge

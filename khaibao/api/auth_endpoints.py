@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
@@ -14,10 +16,11 @@ from khaibao.accounts.access_tokens import IssuedTokens, session_end, session_re
 from khaibao.accounts.phones import normalise_vn_phone
 from khaibao.accounts.tokens import request_identity, token_revoke
 from khaibao.api.auth import AuthedRequest
+from khaibao.api.idempotency import idempotency_outside_transaction, idempotency_owned_by
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
-from khaibao.signin.services import citizen_sign_in_with_code
+from khaibao.signin.services import citizen_code_check, citizen_sign_in_checked
 
 router = Router(tags=["auth"])
 
@@ -68,6 +71,37 @@ def _phone(raw: str) -> str:
         raise ServiceError(exc.messages[0], code="invalid_phone", fields={"phone": exc.messages[0]}) from exc
 
 
+def _body_field(request: HttpRequest, name: str) -> str | None:
+    # Read the way ninja reads the view's body (JSON); anything else the view refuses (400).
+    try:
+        data = json.loads(request.body)
+    except ValueError:
+        return None
+    value = data.get(name) if isinstance(data, dict) else None
+    return value.strip() if isinstance(value, str) and 0 < len(value.strip()) <= 200 else None
+
+
+def _phone_credential(request: HttpRequest) -> str | None:
+    raw = _body_field(request, "phone")
+    try:
+        return normalise_vn_phone(raw) if raw else None
+    except DjangoValidationError:
+        return None
+
+
+# These calls carry no token: their Idempotency-Key is kept under what they carry instead (the
+# phone, the refresh token), not under the client's address, so that a retry from another network
+# (the answer lost while the phone moved from Wi-Fi to 4G) is recognised — a refresh run again
+# with its spent token would end the session as a copied token — and only whoever holds that
+# phone's code or that refresh token replays the answer (api/idempotency.py, `_owner`).
+idempotency_owned_by("POST", r"/api/v1/auth/otp/(request|verify)", name="phone", credential=_phone_credential)
+idempotency_owned_by(
+    "POST", r"/api/v1/auth/refresh", name="refresh", credential=lambda request: _body_field(request, "refresh_token")
+)
+# The code's SMS goes out after its code commits, not inside the key's transaction (accounts/otp.py).
+idempotency_outside_transaction("POST", r"/api/v1/auth/otp/request")
+
+
 @router.post("/otp/request", auth=None, response={202: OtpRequestOut, 400: ErrorOut, 429: ErrorOut, 503: ErrorOut})
 def otp_request(request: HttpRequest, data: OtpRequestIn) -> Status[OtpRequestOut]:
     """Send a 6-digit sign-in code by SMS. The answer is the same for known and unknown phones;
@@ -88,8 +122,14 @@ def otp_request(request: HttpRequest, data: OtpRequestIn) -> Status[OtpRequestOu
 def otp_verify(request: HttpRequest, data: OtpVerifyIn) -> TokenOut:
     """Exchange a valid code for an access token (15 minutes) and a refresh token (the citizen
     account is created on first sign-in)."""
-    account = citizen_sign_in_with_code(phone=_phone(data.phone), code=data.code.strip(), ip=client_ip(request))
-    return _tokens_out(session_start(account=account, label="otp"))
+    phone, ip = _phone(data.phone), client_ip(request)
+    challenge = citizen_code_check(phone=phone, code=data.code.strip(), ip=ip)
+    # The code is used up together with the session it opens: a failure in between (503) leaves
+    # the code for the retry instead of spending it on nothing.
+    with transaction.atomic():
+        account = citizen_sign_in_checked(phone=phone, challenge=challenge, ip=ip)
+        issued = session_start(account=account, label="otp")
+    return _tokens_out(issued)
 
 
 @router.post("/refresh", auth=None, response={200: TokenOut, 400: ErrorOut, 401: ErrorOut})

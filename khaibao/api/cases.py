@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from khaibao.api.auth import AuthedRequest
-from khaibao.api.idempotency import idempotency_afresh
+from khaibao.api.idempotency import idempotency_afresh, idempotency_checked
 from khaibao.api.schemas import ApiDate, ApiDateTime, ErrorOut, StrictSchema
 from khaibao.cases import services
 from khaibao.cases.case_view import case_person, case_view, case_view_dict, lost_rule_text
@@ -122,9 +123,19 @@ class CaseOut(Schema):
     opened_at: datetime
 
 
+class RevealContactOut(Schema):
+    role: str = Field(..., description='"household_owner" | "volunteer"')
+    label: str = Field(..., description="the role in words, from the revealed person's side")
+    name: str
+    phone: str
+
+
 class RevealOut(Schema):
     id_number: str | None
     phone: str | None
+    contacts: list[RevealContactOut] = Field(
+        ..., description="who declares for a person without a phone of their own; empty otherwise"
+    )
 
 
 @router.get("/triage", response={200: TriagePageOut, 400: ErrorOut, 403: ErrorOut})
@@ -201,13 +212,18 @@ def case_get(
 @router.post(
     "/cases/{person_id}/actions", response={201: ActionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 )
-def case_action(request: AuthedRequest, person_id: int, data: ActionBody) -> Status:
+def case_action(request: AuthedRequest, person_id: int, data: ActionBody) -> Status | HttpResponse:
     """Record a follow-up action (opens a case if none is open). A positive test marks the
     person F0 (level urgent); "cleared" ends monitoring and closes the case."""
     ip = client_ip(request)
     # The look-up is the access trail's event, written even when the body is then refused (400):
     # the record was opened (docs/api.md, "Errors"); the action itself is not written.
     person = case_person(request.auth, person_id, purpose="case_action", ip=ip)
+    # The answer holds the person's follow-up and test result: a replay of its Idempotency-Key is
+    # handed back only past the access check above (404 once the person is no longer theirs).
+    replay = idempotency_checked(request)
+    if replay is not None:
+        return replay
     action = services.case_action_record(
         actor=request.auth,
         person=person,
@@ -255,7 +271,10 @@ def case_reveal(request: AuthedRequest, person_id: int, data: RevealBody) -> dic
     ip = client_ip(request)
     person = case_person(request.auth, person_id, purpose="case_reveal", ip=ip)
     revealed = services.person_reveal(actor=request.auth, person=person, reason=data.reason, ip=ip)
-    return {"id_number": revealed["id_number"] or None, "phone": revealed["phone"] or None}
+    return {
+        "id_number": revealed["id_number"] or None, "phone": revealed["phone"] or None,
+        "contacts": [{k: c[k] for k in ("role", "label", "name", "phone")} for c in revealed["contacts"]],
+    }
 
 
 class HouseholdLimitBody(StrictSchema):

@@ -21,7 +21,24 @@ view again — the caller's access checked and the look audited again, the verdi
 different body still answers 422. The view says so itself, whatever path reached it (`/cases/+5/`
 is the view of `/cases/5/` to ninja). A stored answer would hand the ID number back for a day to an
 official who lost the person (a break-glass grant ended, a move to another ward), unaudited.
+A write whose answer carries someone's health data (a case action, a contact registered) calls
+`idempotency_checked` once it has asked the access layer: its answer is kept, marked so that a
+replay runs the view again up to that call — the caller's access checked and the look audited
+again, an official who lost the person answered 404 — and only then hands the stored answer back,
+with nothing written twice.
 The records, their expiry and their purge belong to khaibao/core/idempotency.py.
+
+A route declared with `idempotency_outside_transaction` (the sign-in code's request) is not run
+inside that transaction: its view commits its own writes, then sends an SMS, and its 2xx answer is
+stored after it — the SMS never waits inside the key's transaction, nor carries a code that a
+failed commit rolls back.
+
+Whose a key is (`_owner`): the account of the request's bearer token; for a route declared with
+`idempotency_owned_by` (sign-in and refresh, which carry no token), the credential the body
+carries — a refresh token, a phone — so that a retry from another network (Wi-Fi to 4G: the usual
+way an answer is lost) is recognised, and only a request carrying that credential (and the same
+body: the code, the token) can replay its answer; the client address (hashed) only for a call
+that carries nothing (an anonymous report).
 
 A route declared with `idempotency_in_write` (the daily update: issue 19) stores its key's answer
 in its own write statement instead (`KeyClaim`): no lookup before the view and no INSERT after it —
@@ -59,6 +76,9 @@ METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 EXPORT_REPLAY_TYPE = "application/vnd.khaibao.export-replay+json"
 # The marker kept for an `idempotency_afresh` route's answer (an empty body).
 AFRESH_TYPE = "application/vnd.khaibao.answered-afresh"
+# Put before the stored content type of an `idempotency_checked` route's answer: replayed only
+# through its view, once the view has checked the caller's access again.
+CHECKED_PREFIX = "checked;"
 
 
 def idempotency_owner(request: HttpRequest) -> str:
@@ -83,7 +103,8 @@ def idempotency_key(request: HttpRequest) -> str | None:
 
 def idempotency_answer(record: IdempotencyRecord, digest: str) -> HttpResponse:
     """The answer to a request whose key has a live `record`: its stored answer replayed, or 422
-    when the request differs from the one that stored it (a route that streams no export)."""
+    when the request differs from the one that stored it (a route that streams no export, whose
+    view neither answers afresh nor checks access on a replay: the daily update)."""
     return _conflict(record, digest) or _replay_stored(record)
 
 
@@ -129,6 +150,46 @@ def idempotency_afresh(request: HttpRequest) -> None:
     request.idempotency_afresh = True  # type: ignore[attr-defined]
 
 
+def idempotency_checked(request: HttpRequest) -> HttpResponse | None:
+    """Called by a write view right after it has asked the access layer (which audits the look),
+    when its answer carries someone's health data: the stored answer to hand back when the request
+    replays its key, else None — the view writes, and its answer is kept marked so that a replay
+    comes back through the view, to this call, first. So an official who lost the person since
+    (a move to another ward, a break-glass grant ended) is answered 404 by the access layer, and
+    one who still has them gets the first answer, audited, with nothing written twice."""
+    request.idempotency_checked = True  # type: ignore[attr-defined]
+    replay: HttpResponse | None = getattr(request, "idempotency_replay", None)
+    return replay
+
+
+# (method, path pattern, credential) of the routes whose keys are kept under the credential the
+# request's body carries.
+_OWNED_BY: list[tuple[str, re.Pattern[str], str, Callable[[HttpRequest], str | None]]] = []
+
+
+def idempotency_owned_by(method: str, path: str, *, name: str, credential: Callable[[HttpRequest], str | None]) -> None:
+    """Declare that the keys of `method` `path` (a regular expression over the whole path) are kept
+    under `credential(request)` — the secret or identifier the request carries instead of a token
+    (a refresh token, a phone in E.164), read from the body the way the view reads it; None when it
+    carries none the view would accept (the client address is used then) — hashed (keyed) under
+    `name`. Only a route that carries no bearer token needs this: the key's owner must not depend
+    on the network the retry comes from."""
+    _OWNED_BY.append((method, re.compile(path), name, credential))
+
+
+# (method, path pattern) of the routes whose view runs outside the key's transaction.
+_OUTSIDE: list[tuple[str, re.Pattern[str]]] = []
+
+
+def idempotency_outside_transaction(method: str, path: str) -> None:
+    """Declare that the view of `method` `path` commits its own writes and then talks to the outside
+    world before answering (the sign-in code's SMS, sent once its code is stored, withdrawn when the
+    gateway refuses it): it is not run inside the key's transaction — which would hold the view's
+    locks while the SMS goes out, and send a code that a failed commit then rolls back — and its 2xx
+    answer is stored after it, in a transaction of its own."""
+    _OUTSIDE.append((method, re.compile(path)))
+
+
 def idempotency_claim(request: HttpRequest) -> KeyClaim | None:
     """The Idempotency-Key the view must store in its write, or None (no key, another route,
     no one-statement write: the middleware looked it up and stores the answer itself)."""
@@ -141,6 +202,15 @@ def _in_write(request: HttpRequest) -> bool:
 
 
 def _owner(request: HttpRequest) -> str:
+    # A declared credential first, even beside a token: an app may send its (expired) access
+    # token with a refresh, and the retry must land on the same owner either way.
+    path = request.path_info
+    for method, pattern, name, credential in _OWNED_BY:
+        if request.method == method and pattern.fullmatch(path):
+            value = credential(request)
+            if value:
+                return f"{name}:" + crypto.blind_index(value, purpose=f"idempotency-{name}")[:40]
+            break
     account = request_account(request)
     if account is not None:
         return f"account:{account.pk}"
@@ -159,7 +229,8 @@ def _conflict(record: IdempotencyRecord, digest: str) -> HttpResponse | None:
 
 
 def _replay_stored(record: IdempotencyRecord) -> HttpResponse:
-    response = HttpResponse(bytes(record.body), status=record.status_code, content_type=record.content_type)
+    content_type = record.content_type.removeprefix(CHECKED_PREFIX)
+    response = HttpResponse(bytes(record.body), status=record.status_code, content_type=content_type)
     response["Idempotent-Replayed"] = "true"
     return response
 
@@ -172,6 +243,14 @@ def _answer_existing(
         return conflict
     if record.content_type == AFRESH_TYPE:
         return view(request)  # a disclosure: the view answers again, checks and audits again
+    if record.content_type.startswith(CHECKED_PREFIX):
+        # The view checks the caller's access again (404 and audited when lost), then hands this
+        # back through `idempotency_checked`: nothing is written again.
+        request.idempotency_replay = _replay_stored(record)  # type: ignore[attr-defined]
+        try:
+            return view(request)
+        finally:
+            request.idempotency_replay = None  # type: ignore[attr-defined]
     if record.content_type != EXPORT_REPLAY_TYPE:
         return _replay_stored(record)
     response = _replay_export(record, request)
@@ -228,7 +307,16 @@ class IdempotencyMiddleware:
         existing = idempotency_record_live(owner=owner, key=key)
         if existing is not None:
             return _answer_existing(existing, digest, request, self.get_response)
+        outside = any(request.method == method and pattern.fullmatch(request.path_info) for method, pattern in _OUTSIDE)
         try:
+            if outside:
+                response = self.get_response(request)
+                if not 200 <= response.status_code < 300:
+                    # Refused (e.g. the cooldown) because a concurrent first try with this key won.
+                    winner = idempotency_record_live(owner=owner, key=key)
+                    return response if winner is None else _answer_existing(winner, digest, request, self.get_response)
+                with transaction.atomic():
+                    return self._settle(request, response, owner, key, digest)
             with transaction.atomic():
                 return self._settle(request, self.get_response(request), owner, key, digest)
         except IntegrityError:
@@ -275,6 +363,8 @@ class IdempotencyMiddleware:
         # roll back a 5xx.
         afresh = getattr(request, "idempotency_afresh", False)
         stored: tuple[str, bytes] | None = (AFRESH_TYPE, b"") if afresh else _stored_answer(response)
+        if stored is not None and getattr(request, "idempotency_checked", False):
+            stored = (CHECKED_PREFIX + stored[0], stored[1])
         stored = stored if 200 <= response.status_code < 300 else None
         if stored is None:
             if response.status_code >= 500:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from khaibao.accounts.models import Role
 from khaibao.api.auth import AuthedRequest
+from khaibao.api.idempotency import idempotency_checked
 from khaibao.api.reports import ReplyOut, ReportOut, category_label, report_out, status_label
 from khaibao.api.schemas import ErrorOut, PlaceCode, StrictSchema
 from khaibao.core.errors import ServiceError
@@ -212,10 +213,13 @@ def report_reply(request: AuthedRequest, report_id: int, data: TextIn) -> Status
 
 
 @router.post("/{int:report_id}/to-case", response={201: ReportCaseOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut})
-def report_to_case(request: AuthedRequest, report_id: int, data: CaseIn) -> Status:
+def report_to_case(request: AuthedRequest, report_id: int, data: CaseIn) -> Status | HttpResponse:
     """Turn a report about a person into a case: the person enters their ward's triage queue."""
     ip = client_ip(request)
     report = selectors.report_for_official(request.auth, report_id, purpose="", ip=ip)
+    replay = idempotency_checked(request)  # a keyed retry is answered past the access check only
+    if replay is not None:
+        return replay
     person = services.report_to_case(
         actor=request.auth, report=report, data=services.CaseInput(**data.model_dump()), ip=ip
     )

@@ -20,6 +20,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from khaibao.accounts.models import Account, Role
 from khaibao.api.auth import AuthedRequest
+from khaibao.api.idempotency import idempotency_checked
 from khaibao.api.schemas import ApiDate, ErrorOut, StrictSchema, keyset_headers
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
@@ -73,7 +74,11 @@ class ContactOut(Schema):
     level_label: str = Field(..., description='the level in words, e.g. "Close contact (F1)"')
     matched_by: str = Field(..., description='"id_number", "phone" or "new"')
     matched_by_label: str = Field(..., description="how the person was found, in words")
-    invited: bool
+    invited: bool = Field(..., description="the invitation SMS was sent (not merely queued)")
+    invitation_status: Literal["none", "queued", "sent", "failed", "gave_up"] = Field(
+        ..., description='the invitation SMS: "none" (no phone), "queued", "sent", "failed" (will retry) or "gave_up"'
+    )
+    invitation_status_label: str = Field(..., description="the invitation's status in words")
     ward_code: int | None = Field(None, description="null when the contact lives outside your jurisdiction")
     ward_name: str | None = Field(None, description="null when the contact lives outside your jurisdiction")
     province_name: str | None = Field(None, description="null when the contact lives outside your jurisdiction")
@@ -86,10 +91,15 @@ def _out(row: selectors.ContactRow) -> dict[str, Any]:
 
 
 @router.post("/{person_id}/contacts", response={200: ContactOut, 201: ContactOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut})
-def contact_create(request: AuthedRequest, person_id: int, data: ContactIn) -> Status:
+def contact_create(request: AuthedRequest, person_id: int, data: ContactIn) -> Status | HttpResponse:
     """Register a contact of the F0 or F1 case `person_id`: 201 when new, 200 when this
     person was already registered as a contact of this case (nothing changes)."""
     source = _case(request, person_id, "contacts_register")
+    # The answer names a contact of a case: a replay of its Idempotency-Key is handed back only
+    # past the case's access check above (404 once the case is no longer the official's).
+    replay = idempotency_checked(request)
+    if replay is not None:
+        return replay
     contact, created = services.contact_register(
         actor=request.auth,
         source=source,

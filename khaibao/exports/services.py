@@ -162,7 +162,10 @@ def export_request(
         outcome.content_type = writers.CONTENT_TYPES[fmt]
     else:
         job_id = job.pk
-        transaction.on_commit(lambda: _enqueue(job_id))
+        # Robust: the job is saved once this runs, and exports_sweep enqueues it again after
+        # EXPORT_REQUEUE_AFTER_SECONDS; an error here must not answer 503 for a job that exists
+        # (its retry would make a second export of the same personal data).
+        transaction.on_commit(lambda: _enqueue(job_id), robust=True)
     audit_record(
         actor=actor,
         action="export.create",

@@ -19,7 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account
-from khaibao.accounts.one_time_codes import code_clean, code_issue, code_redeem, code_refused, code_send_check
+from khaibao.accounts.one_time_codes import (
+    code_clean,
+    code_consume,
+    code_issue,
+    code_redeem,
+    code_refused,
+    code_send_check,
+)
 from khaibao.accounts.sms import send_sms
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
@@ -109,9 +116,11 @@ def erasure_confirm(*, actor: Account, code_id: int, code: str, ip: str = "") ->
     code = code_clean(code)
     if not id_in_range(code_id):
         raise code_refused()
+    # The guess is counted and committed on its own; the right code is used up with the erasure
+    # it starts (`_erasure_start`), so a database failure there (503) leaves it for the retry.
     challenge = code_redeem(
         ErasureCode.objects.filter(pk=code_id, account=actor), key=_code_key(actor), purpose=CODE_PURPOSE,
-        code=code, max_attempts=settings.OTP_MAX_ATTEMPTS,
+        code=code, max_attempts=settings.OTP_MAX_ATTEMPTS, consume=False,
     )
     if challenge is None:
         raise code_refused()
@@ -121,6 +130,8 @@ def erasure_confirm(*, actor: Account, code_id: int, code: str, ip: str = "") ->
 @transaction.atomic
 def _erasure_start(*, actor: Account, challenge: ErasureCode, ip: str) -> ErasureStarted:
     now = timezone.now()
+    if not code_consume(challenge, now=now):
+        raise code_refused()  # used meanwhile by a concurrent confirmation: it starts the erasure
     # The household may have changed since the code was sent: only people still in it.
     still = set(household_people(actor).filter(pk__in=challenge.person_ids).values_list("pk", flat=True))
     self_ids = set(

@@ -3,7 +3,8 @@
 
 The first sign-in creates the citizen account; every sign-in is audited, hands over the person
 a volunteer had registered with this phone (people/volunteers.py) and links the organisation
-roster lines that carry the phone (orgs/members.py). It lives above people and orgs so that
+roster lines that carry the phone (orgs/members.py). A code's guess is counted on its own; the
+right code is used up in the one transaction that signs the person in (both or neither). It lives above people and orgs so that
 accounts, below them, never has to reach up.
 """
 
@@ -14,8 +15,8 @@ from typing import Literal
 
 from django.db import transaction
 
-from khaibao.accounts.models import Account, Role
-from khaibao.accounts.one_time_codes import code_refused
+from khaibao.accounts.models import Account, OtpChallenge, Role
+from khaibao.accounts.one_time_codes import code_consume, code_refused
 from khaibao.accounts.otp import otp_verify
 from khaibao.accounts.phones import phone_index
 from khaibao.audit.services import audit_record
@@ -60,13 +61,32 @@ def citizen_links_refresh(*, account: Account) -> int:
     return members_link_for_account(account=account)
 
 
-def citizen_sign_in_with_code(*, phone: str, code: str, ip: str) -> Account:
-    """Sign in with the code sent to `phone` (web and API): the code is checked and used up
-    first, in its own transaction, so a refusal afterwards never hands a guess back."""
-    otp_verify(phone=phone, code=code, ip=ip)
-    signed = citizen_account_open(phone=phone, channel="otp", ip=ip)
-    if signed is None:
-        # A locked account gets the same answer as a wrong code.
-        raise code_refused()
-    citizen_links_refresh(account=signed.account)
+def citizen_code_check(*, phone: str, code: str, ip: str) -> OtpChallenge:
+    """The sign-in code sent to `phone`, found right but not used yet; a wrong, expired or used
+    code raises ServiceError. The guess is counted and committed on its own: call this outside any
+    transaction, so that no refusal afterwards hands a guess back. Then sign in with
+    `citizen_sign_in_checked`."""
+    return otp_verify(phone=phone, code=code, ip=ip)
+
+
+def citizen_sign_in_checked(*, phone: str, challenge: OtpChallenge, ip: str) -> Account:
+    """Sign in with a code `citizen_code_check` found right: the code used up, the account opened
+    (created on first sign-in) and its roster lines linked, in one transaction — a savepoint of the
+    caller's, which may add what the sign-in hands out (the API's tokens) so that all of it commits
+    or none does. A database failure (503) thus leaves the code usable for the retry. A locked
+    account, or a code used meanwhile, gets the same answer as a wrong code."""
+    with transaction.atomic():
+        if not code_consume(challenge):
+            raise code_refused()
+        signed = citizen_account_open(phone=phone, channel="otp", ip=ip)
+        if signed is None:
+            raise code_refused()
+        citizen_links_refresh(account=signed.account)
     return signed.account
+
+
+def citizen_sign_in_with_code(*, phone: str, code: str, ip: str) -> Account:
+    """Sign in with the code sent to `phone` (the web's sign-in): `citizen_code_check`, then
+    `citizen_sign_in_checked`."""
+    challenge = citizen_code_check(phone=phone, code=code, ip=ip)
+    return citizen_sign_in_checked(phone=phone, challenge=challenge, ip=ip)

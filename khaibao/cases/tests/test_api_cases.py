@@ -109,7 +109,7 @@ def test_it_reveals_the_identity_only_with_a_reason_and_audits_it(world: Any, ap
 
     resp = client.post(f"/cases/{world.lan_self.id}/reveal", {"reason": "Cần gọi điện theo dõi"})
     assert resp.status_code == 200
-    assert resp.json() == {"id_number": "001188000001", "phone": "+84900000001"}
+    assert resp.json() == {"id_number": "001188000001", "phone": "+84900000001", "contacts": []}
     event = AuditEvent.objects.get(action="person.reveal")
     assert (event.actor, event.person_id, event.reason) == (world.province, world.lan_self.id, "Cần gọi điện theo dõi")
 

@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from khaibao.audit.models import AuditEvent
+from khaibao.cases.services import person_reveal
 from khaibao.cases.tests.helpers import sign_in_staff
 
 LAN_PHONE = "+84900000001"
@@ -39,8 +40,6 @@ def test_it_reveals_the_household_owners_phone_for_a_child_without_one(world: An
 
 
 def test_it_reveals_no_one_elses_phone_for_a_person_with_their_own(world: Any, client: Client) -> None:
-    from khaibao.cases.services import person_reveal
-
     revealed = person_reveal(actor=world.ward_official, person=world.lan_self, reason="Gọi điện theo dõi")
     assert revealed["phone"] == LAN_PHONE
     assert revealed["contacts"] == []
@@ -89,3 +88,11 @@ def test_it_shows_a_reduced_page_once_consent_is_withdrawn(
     assert not re.search(r"\d+ tuổi", identity)  # no age from a rounded year
     for form in ('name="kind"', 'name="reveal-reason"', 'name="to_me"', "household-limit", 'id="contacts"'):
         assert form not in html, form
+
+
+def test_the_api_reveals_the_household_owners_phone_for_a_child_without_one(world: Any, api: Any) -> None:
+    resp = api.as_(world.ward_official).post(f"/cases/{world.lan_child.id}/reveal", {"reason": "Gọi cho phụ huynh"})
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["phone"] is None
+    assert [(c["role"], c["phone"]) for c in body["contacts"]] == [("household_owner", world.lan.phone)]
