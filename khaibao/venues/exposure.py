@@ -1,11 +1,12 @@
 """Who was at a venue when a case was: the exposure runs (issue 20 §3).
 
-Runs are started by `runs.py`. The job is set-based and resumable like the zone warning job: the first step matches, in one
-INSERT … SELECT per venue (on the check-ins' `(venue_index, at)` index), one `VenueExposure` per
-person checked in there during the window; later steps warn and re-assess the exposures not yet
-warned, a batch per transaction holding the run row's lock. A killed run continues with the
-exposures still unwarned; the unique (run, person) row and the notifications' dedupe key warn a
-person once per run.
+Runs are started by `runs.py`. The job is set-based and resumable like the zone warning job: the
+first steps match, in one INSERT … SELECT per venue (on the check-ins' `(venue_index, at)` index),
+one `VenueExposure` per person checked in there during the window — each venue in its own
+transaction with the run's venue cursor, so a killed match resumes with the next venue instead
+of starting over; later steps warn and re-assess the exposures not yet warned, a batch per
+transaction holding the run row's lock. A killed run continues with the exposures still
+unwarned; the unique (run, person) row and the notifications' dedupe key warn a person once per run.
 
 Where stays sealed (docs/venues.md): an exposure holds its venue as `venue_sealed`, and the
 warning names neither the venue nor the time — a notification is a plain row kept 90 days and
@@ -14,6 +15,7 @@ goes out by SMS; its link opens the person's status page, which reads them from 
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -53,6 +55,12 @@ def batch_size() -> int:
     return int(settings.VENUE_EXPOSURE_BATCH_SIZE)
 
 
+# A match step goes on venue after venue (each its own transaction) for about this long, then
+# returns to the task's loop: a zone over a whole province covers every venue in it (~470 s of
+# matching for 42 M check-ins, review-scale finding 4), which was once one transaction.
+MATCH_STEP_SECONDS = 2.0
+
+
 # --- The job --------------------------------------------------------------------------------------
 
 
@@ -74,36 +82,65 @@ def case_visit_present_count(*, venue_id: int, start: datetime, end: datetime, c
     return _present(venue_id, start, end).filter(excluded).values("person_id").distinct().count()
 
 
-def _match(run: VenueExposureRun, now: datetime) -> int:
-    """One INSERT … SELECT per venue: a VenueExposure per person checked in during the window
-    (their first check-in in it), none twice. Returns how many rows were added."""
-    added = 0
+def _match_venue(run: VenueExposureRun, venue_id: int, now: datetime) -> int:
+    """One INSERT … SELECT: a VenueExposure per person checked in at `venue_id` during the
+    window (their first check-in there), none twice in the run. Returns how many rows were added."""
     # Nobody is warned once their processing stopped: the zone warnings' owner of who may be.
     excluded = warnable_q(person_field="person_id")
     if run.kind == RunKind.CASE:
         # The case is not warned about their own visit.
         visit_id = int(run.subject.rsplit(":", 1)[1])
         excluded &= ~Q(person_id__in=CaseVisit.objects.filter(pk=visit_id).values("case_person_id"))
-    for venue_id in run.venue_ids:
-        rows = (
-            _present(venue_id, run.window_start, run.window_end).filter(excluded)
-            .values("person_id").annotate(first_at=Min("at"), first_day=Min("day")).values_list("person_id", "first_at", "first_day")
+    rows = (
+        _present(venue_id, run.window_start, run.window_end).filter(excluded)
+        .values("person_id").annotate(first_at=Min("at"), first_day=Min("day")).values_list("person_id", "first_at", "first_day")
+    )
+    select_sql, params = rows.query.sql_with_params()
+    # The venue is sealed in Python (the key never reaches SQL): one token for the venue's
+    # rows of this run, as a household's check-ins share theirs (statements.py).
+    sealed = rowsql.param(VenueExposure, "venue_sealed", venue_seal(venue_id))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO venues_venueexposure (run_id, venue_sealed, exposure, created_at, person_id, checked_in_at, "on")
+            SELECT %s, %s, %s, %s, m.* FROM ({select_sql}) m WHERE true
+            ON CONFLICT DO NOTHING
+            """,  # noqa: S608 -- only the ORM's SQL is interpolated; values are parameters
+            [run.pk, sealed, EXPOSURE_CODE, now, *params],
         )
-        select_sql, params = rows.query.sql_with_params()
-        # The venue is sealed in Python (the key never reaches SQL): one token for the venue's
-        # rows of this run, as a household's check-ins share theirs (statements.py).
-        sealed = rowsql.param(VenueExposure, "venue_sealed", venue_seal(venue_id))
+        return max(cursor.rowcount, 0)
+
+
+@transaction.atomic
+def _match_next(run_id: int, venue_ids: list[int]) -> VenueExposureRun:
+    """Match the run's next venue (`venues_matched` counts those done, in `venue_ids` order) in
+    one transaction holding the run's lock; the run turns RUNNING once every venue is matched."""
+    if connection.vendor == "postgresql":
+        # A venue whose commit is lost in a crash is matched again with the cursor that did not
+        # move, and its rows are unique: the commit need not wait for the disk.
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                INSERT INTO venues_venueexposure (run_id, venue_sealed, exposure, created_at, person_id, checked_in_at, "on")
-                SELECT %s, %s, %s, %s, m.* FROM ({select_sql}) m WHERE true
-                ON CONFLICT DO NOTHING
-                """,  # noqa: S608 -- only the ORM's SQL is interpolated; values are parameters
-                [run.pk, sealed, EXPOSURE_CODE, now, *params],
-            )
-            added += max(cursor.rowcount, 0)
-    return added
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    # The sealed list was decrypted once by the caller for the whole step; it never changes.
+    run = VenueExposureRun.objects.select_for_update().defer("venue_ids").get(pk=run_id)
+    if run.status != RunStatus.PENDING:
+        return run
+    now = timezone.now()
+    if run.venues_matched < len(venue_ids):
+        run.matched += _match_venue(run, venue_ids[run.venues_matched], now)
+        run.venues_matched += 1
+    if run.venues_matched >= len(venue_ids):
+        run.status = RunStatus.RUNNING
+    run.updated_at = now
+    run.save(update_fields=["matched", "venues_matched", "status", "updated_at"])
+    return run
+
+
+def _match_step(run_id: int, venue_ids: list[int]) -> VenueExposureRun:
+    started = time.monotonic()
+    while True:
+        run = _match_next(run_id, venue_ids)
+        if run.status != RunStatus.PENDING or time.monotonic() - started >= MATCH_STEP_SECONDS:
+            return run
 
 
 def _message() -> tuple[Any, Any]:
@@ -134,28 +171,34 @@ def _warn(run: VenueExposureRun, exposure: VenueExposure, now: datetime) -> None
     )
 
 
-@transaction.atomic
 def exposure_run_step(*, run_id: int, size: int | None = None) -> VenueExposureRun:
-    """Match (first step) or warn the next batch of a run, in one transaction holding its lock."""
-    run = VenueExposureRun.objects.select_for_update().get(pk=run_id)
-    if run.status == RunStatus.DONE:
+    """Match the next venues of a pending run — each venue in its own transaction, for about
+    MATCH_STEP_SECONDS — or warn the next batch of a running one, in one transaction holding its
+    lock. A step that fails leaves the venues matched before it committed."""
+    run = VenueExposureRun.objects.get(pk=run_id)
+    if run.status == RunStatus.PENDING:
+        return _match_step(run_id, list(run.venue_ids or []))
+    return _warn_step(run_id, size or batch_size())
+
+
+@transaction.atomic
+def _warn_step(run_id: int, size: int) -> VenueExposureRun:
+    run = VenueExposureRun.objects.select_for_update().defer("venue_ids").get(pk=run_id)
+    if run.status != RunStatus.RUNNING:
         return run
     now = timezone.now()
-    if run.status == RunStatus.PENDING:
-        run.matched = _match(run, now)
-        run.status = RunStatus.RUNNING
+    batch = list(
+        VenueExposure.objects.filter(run=run, warned_at__isnull=True)
+        .select_related("person__status").order_by("pk")[:size]
+    )
+    for exposure in batch:
+        _warn(run, exposure, now)
+    if batch:
+        VenueExposure.objects.filter(pk__in=[e.pk for e in batch]).update(warned_at=now)
+        run.warned += len(batch)
     else:
-        batch = list(
-            VenueExposure.objects.filter(run=run, warned_at__isnull=True)
-            .select_related("person__status").order_by("pk")[: size or batch_size()]
-        )
-        for exposure in batch:
-            _warn(run, exposure, now)
-        if batch:
-            VenueExposure.objects.filter(pk__in=[e.pk for e in batch]).update(warned_at=now)
-            run.warned += len(batch)
-        else:
-            run.status, run.finished_at = RunStatus.DONE, now
+        run.status, run.finished_at = RunStatus.DONE, now
     run.updated_at = now
-    run.save()
+    # Not the sealed venue list: it would be encrypted and written again with every batch.
+    run.save(update_fields=["warned", "raised", "status", "finished_at", "updated_at"])
     return run

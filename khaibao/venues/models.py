@@ -134,8 +134,9 @@ class VenueExposureRun(models.Model):
     """The warning job of one subject over the venues it covers, during its window.
 
     `subject` is unique ("place-version:12", "zone-version:5", "case-visit:3"): publishing the
-    same version twice starts no second run. Matching is one INSERT … SELECT per venue; the
-    warnings follow in batches of exposures not yet warned, so a killed run resumes where it was.
+    same version twice starts no second run. Matching is one INSERT … SELECT per venue, each
+    committed with `venues_matched`; the warnings follow in batches of exposures not yet warned,
+    so a killed run resumes where it was.
     `venue_ids` is sealed: a case's run covers one venue, and its exposures name the run — in
     clear, the two would say where everyone warned (and the case) had been.
     """
@@ -149,6 +150,10 @@ class VenueExposureRun(models.Model):
     window_start = models.DateTimeField()
     window_end = models.DateTimeField()
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING)
+    # How many of `venue_ids`, in their order, are matched (the run stays pending until all are):
+    # each venue's match commits with it, so a killed run resumes with the next venue. A count,
+    # not a venue id, so that the venues stay sealed.
+    venues_matched = models.PositiveIntegerField(default=0)
     matched = models.PositiveIntegerField(default=0)
     warned = models.PositiveIntegerField(default=0)
     raised = models.PositiveIntegerField(default=0)

@@ -2,7 +2,9 @@
 
 A run lists the travellers when it starts, then walks the residents in keyset batches and the
 travellers after them; each batch is one transaction holding the run row's lock, so a killed
-run continues from its last committed batch (docs/architecture.md, "Warning runs").
+run continues from its last committed batch (docs/architecture.md, "Warning runs"). A batch
+re-assesses at most `reassess_batch_size()` people one by one (travellers, and residents who
+also travelled there): each re-assessment locks the person's status row until the batch commits.
 
 A person counts as `warned` only when their message reaches at least one account — their own,
 a household owner's, a volunteer's (people.access `carer_ids`); the others are counted as
@@ -51,6 +53,22 @@ WARNING_KIND = KIND_ZONE_WARNING
 def warning_batch_size() -> int:
     return int(getattr(settings, "ZONE_WARNING_BATCH_SIZE", 10_000))
 
+
+def reassess_batch_size() -> int:
+    """People re-assessed (and warned) one by one in one transaction, a smaller bound than the
+    residents' set-based batches: each `person_reassess` holds the person's status row lock until
+    the batch commits, and a re-assessment with its warning costs ~12.6 ms (review-scale finding
+    3), so 100 hold a row at most ~1.3 s — under the web's 2 s lock_timeout, so the person's own
+    daily update waits instead of failing with 503."""
+    return int(getattr(settings, "ZONE_WARNING_REASSESS_BATCH_SIZE", 100))
+
+
+# The run's columns a batch moves; `traveller_ids` (up to megabytes of JSON, measured 218 ms and
+# ~1 MB of WAL a write at 300,000 ids) only when the run starts or finishes.
+_PROGRESS_FIELDS = [
+    "status", "phase", "cursor", "expected", "processed", "warned", "unreachable", "reassessed", "raised",
+    "started_at", "finished_at", "updated_at",
+]
 
 
 def _advice_text(vi: str, en: str) -> Any:
@@ -238,7 +256,8 @@ def warning_run_step(*, run_id: int, batch_size: int | None = None) -> ZoneWarni
 
     Residents first (keyset over person ids in the zone's wards or province), then the
     travellers found when the run started (declared travel there while it was in force).
-    Travellers are re-assessed with the risk engine before they are warned. The run row is
+    Travellers are re-assessed with the risk engine before they are warned, at most
+    `reassess_batch_size()` of them (residents who travelled there included) per batch. The run row is
     locked while a batch runs and the cursor moves with the batch, so a run killed half-way
     continues from its last committed batch; a ZoneWarning row per (version, person) means a
     person is never warned twice about the same version, whatever happens to the cursor.
@@ -255,18 +274,19 @@ def warning_run_step(*, run_id: int, batch_size: int | None = None) -> ZoneWarni
         return run
     now = timezone.now()
     subject = _subject(run)
+    fields = list(_PROGRESS_FIELDS)
     if run.status == RunStatus.PENDING:
         _run_start(subject, now)
+        fields.append("traveller_ids")
     if run.phase == Phase.RESIDENTS:
         q = selectors.residents_q(ward_codes=subject.ward_codes, province_code=subject.province_code)
         last, count = selectors.residents_range(q, after=run.cursor, limit=size)
         if count:
-            _warn_residents_batch(subject, q, last=last, count=count, now=now)
-            run.cursor = last
+            run.cursor = _warn_residents_batch(subject, q, last=last, count=count, now=now)
         else:
             run.phase, run.cursor = Phase.TRAVELLERS, 0
     if run.phase == Phase.TRAVELLERS:
-        ids = [i for i in run.traveller_ids if i > run.cursor][:size]
+        ids = [i for i in run.traveller_ids if i > run.cursor][: min(size, reassess_batch_size())]
         if ids:
             _warn_travellers_batch(subject, ids, now)
             run.cursor = ids[-1]
@@ -276,8 +296,9 @@ def warning_run_step(*, run_id: int, batch_size: int | None = None) -> ZoneWarni
             # kept as ZoneWarning rows under the retention rules: the run's clear list is only
             # its working state (a killed run resumes from `cursor` while RUNNING), so it goes now.
             run.traveller_ids = []
+            fields.append("traveller_ids")
     run.updated_at = now
-    run.save()
+    run.save(update_fields=sorted(set(fields)))
     return run
 
 
@@ -305,22 +326,31 @@ def _warn_one_by_one(subject: _Subject, ids: Iterable[int], *, reason: str, now:
     return len(reached), len(warnings) - len(reached)
 
 
-def _warn_residents_batch(subject: _Subject, q: Q, *, last: int, count: int, now: datetime) -> None:
-    """Warn the `count` residents with ids in (cursor, last]."""
+def _warn_residents_batch(subject: _Subject, q: Q, *, last: int, count: int, now: datetime) -> int:
+    """Warn the `count` residents with ids in (cursor, last] — or fewer, up to the last one the
+    batch may re-assess (`reassess_batch_size`); returns the id the batch ended at."""
     run = subject.run
-    # Residents who also travelled there are re-assessed (one by one — there are few of them);
+    # Residents who also travelled there are re-assessed (one by one — usually few of them);
     # everyone else gets the same message, so they are warned together in SQL
     # (bench/RESULTS.md: one by one the job reached ~190 people/s, with ORM batches ~2,700/s).
     candidates = [i for i in run.traveller_ids if run.cursor < i <= last]
     travelling = selectors.residents_among_ids(q, candidates)
-    warned, unreachable = _warn_one_by_one(
-        subject, travelling - _warned_already(subject, travelling), reason=WarningReason.RESIDENT, now=now
-    )
+    reassessed = sorted(travelling - _warned_already(subject, travelling))
+    limit = reassess_batch_size()
+    if len(reassessed) > limit:
+        # Many residents travelled there (a province-wide zone): the batch ends at the last one
+        # it may re-assess, the next batch starts after it.
+        last = reassessed[limit - 1]
+        reassessed = reassessed[:limit]
+        travelling = {i for i in travelling if i <= last}
+        count = selectors.residents_count(q & Q(pk__gt=run.cursor, pk__lte=last))
+    warned, unreachable = _warn_one_by_one(subject, reassessed, reason=WarningReason.RESIDENT, now=now)
     residents = Person.objects.filter(q, pk__gt=run.cursor, pk__lte=last).exclude(pk__in=sorted(travelling))
     told, untold = _warn_residents(subject, residents, reason=WarningReason.RESIDENT, now=now)
     run.processed += count
     run.warned += warned + told
     run.unreachable += unreachable + untold
+    return last
 
 
 def _warn_travellers_batch(subject: _Subject, ids: list[int], now: datetime) -> None:
