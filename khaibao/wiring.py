@@ -147,6 +147,8 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     ("khaibao.notifications.tasks.deliveries_requeue", 60),
     # A traced contact's invitation SMS whose enqueue or process was lost is sent again.
     ("khaibao.tracing.tasks.contact_invitations_requeue", 60),
+    # A reply to an inbound SMS whose enqueue or worker was lost is sent again (smsin/outbox.py).
+    ("khaibao.smsin.tasks.inbound_sms_replies_requeue", 60),
     # Inbound SMS (issue 10): messages are kept SMS_INBOUND_KEEP_DAYS, then forgotten.
     ("khaibao.smsin.tasks.inbound_sms_prune", 3600),
     # Retention (issue 8 §3): erase or anonymise what is past its period, in bounded batches.

@@ -18,6 +18,7 @@ from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from khaibao.api.auth import AuthedRequest
+from khaibao.api.idempotency import idempotency_outside_transaction
 from khaibao.api.people import PersonOut, SexIn, _PersonRules
 from khaibao.api.schemas import ApiDate, ApiDateTime, ErrorOut, StrictSchema, keyset_headers
 from khaibao.core.http import client_ip
@@ -141,7 +142,15 @@ def assisted_list(request: AuthedRequest) -> list[dict[str, Any]]:
     return [assisted_dict(e) for e in volunteer_assisted(account=request.auth)]
 
 
-@router.post("/assisted", response={201: AssistedOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut, 429: ErrorOut})
+# The consent code's SMS goes out after its code commits (people/volunteers.py), not inside a key's
+# transaction: a failed commit would leave the person with a code that does not exist.
+idempotency_outside_transaction("POST", r"/api/v1/volunteers/assisted")
+idempotency_outside_transaction("POST", r"/api/v1/volunteers/assisted/\d+/resend")
+
+
+@router.post(
+    "/assisted", response={201: AssistedOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut, 429: ErrorOut, 503: ErrorOut}
+)
 def assisted_start(request: AuthedRequest, data: AssistedIn) -> Status:
     """Register an assisted person. With `"code"` the result is `pending` until confirmed; 429
     (with Retry-After) when the person's phone already had its consent codes this hour."""
@@ -164,7 +173,9 @@ def assisted_confirm(request: AuthedRequest, delegation_id: int, data: ConfirmIn
     return _entry(delegation)
 
 
-@router.post("/assisted/{delegation_id}/resend", response={204: None, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut})
+@router.post(
+    "/assisted/{delegation_id}/resend", response={204: None, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut, 503: ErrorOut}
+)
 def assisted_resend(request: AuthedRequest, delegation_id: int) -> Status:
     """Send a fresh consent code (the previous one stops working). 429 `rate_limited` with
     Retry-After within OTP_COOLDOWN_SECONDS of the last code, or past the phone's codes for the hour."""

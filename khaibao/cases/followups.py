@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account
@@ -48,9 +48,10 @@ def followup_filters_parse(params: Mapping[str, Any], *, user: Account | None = 
     return filters
 
 
-def followup_list(user: Any, filters: FollowupFilters | Mapping[str, Any] | None = None, *, batch: int = 500) -> Iterator[dict[str, Any]]:
-    """Follow-up cases of people in the official's jurisdiction, newest first, as dicts (for
-    exports): one query per `batch` cases, keyset by id. Notes are not included."""
+def followup_matching(user: Any, filters: FollowupFilters | Mapping[str, Any] | None = None) -> QuerySet[FollowUpCase]:
+    """The cases `followup_list` yields, unordered and unjoined — for counting them (an export
+    decides between streaming and a background job from a bounded count of these) and the one
+    place the jurisdiction and the filters are applied to the follow-up list."""
     user = require_official(user)
     if filters is None:
         filters = FollowupFilters()
@@ -69,8 +70,14 @@ def followup_list(user: Any, filters: FollowupFilters | Mapping[str, Any] | None
         qs = qs.filter(opened_at__gte=day_start(filters.opened_from))
     if filters.opened_to is not None:
         qs = qs.filter(opened_at__lt=day_end(filters.opened_to))
+    return qs
+
+
+def followup_list(user: Any, filters: FollowupFilters | Mapping[str, Any] | None = None, *, batch: int = 500) -> Iterator[dict[str, Any]]:
+    """Follow-up cases of people in the official's jurisdiction, newest first, as dicts (for
+    exports): one query per `batch` cases, keyset by id. Notes are not included."""
     qs = (
-        qs.select_related("person__home_ward", "person__status", "assigned_to")
+        followup_matching(user, filters).select_related("person__home_ward", "person__status", "assigned_to")
         .annotate(outcome_result=outcome_result_subquery()).order_by("-id")
     )
     last_id: int | None = None

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from itertools import chain, islice
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account
-from khaibao.cases.followups import followup_filters_parse, followup_list
+from khaibao.cases.followups import followup_filters_parse, followup_list, followup_matching
 from khaibao.cases.models import CaseStatus, FollowUpCase
 from khaibao.cases.officials import require_official
 from khaibao.cases.triage import triage_export_rows, triage_filters_parse, triage_matching
@@ -145,31 +144,21 @@ def _prefixed(exc: ServiceError) -> ServiceError:
     return exc
 
 
-def _sized(rows: Iterator[Any], upper_bound: QuerySet[Any], matching: QuerySet[Any] | None = None) -> tuple[Iterable[Any], int]:
+def _sized(rows: Iterator[Any], upper_bound: QuerySet[Any], matching: QuerySet[Any]) -> tuple[Iterable[Any], int]:
     """The rows and how many there are — exactly when small, else an upper bound for progress.
 
-    The cases selectors yield rows without a count. `matching` (the filtered rows, when the
-    owning selector offers them) settles the matter with one count that stops at the streaming
-    limit plus one; the jurisdiction's table size (`upper_bound`) is the estimate shown as
-    progress above it. Without `matching`, the first rows are read ahead to see whether the
-    filters bring it under.
+    The cases selectors yield rows without a count; `matching` (the filtered rows, which the
+    owning selector offers: `triage_matching`, `followup_matching`) settles the matter with one
+    count that stops at the streaming limit plus one; the jurisdiction's table size
+    (`upper_bound`) is the estimate shown as progress above it.
     """
     limit = settings.EXPORT_STREAM_MAX_ROWS
-    if matching is not None:
-        # SELECT count(*) FROM (… LIMIT limit+1): reading the first 5,001 rows through the
-        # selector instead cost ~1 s and 109 statements per large export (review "scale" #10).
-        if matching[: limit + 1].count() > limit:
-            return rows, max(upper_bound.count(), limit + 1)
-        head = list(rows)
-        return head, len(head)
-    bound = upper_bound.count()
-    if bound <= limit:
-        head = list(rows)
-        return head, len(head)
-    head = list(islice(rows, limit + 1))
-    if len(head) <= limit:
-        return head, len(head)
-    return chain(head, rows), bound
+    # SELECT count(*) FROM (… LIMIT limit+1): reading the first 5,001 rows through the selector
+    # instead cost ~1 s and 109 statements per large export (review "scale" #10).
+    if matching[: limit + 1].count() > limit:
+        return rows, max(upper_bound.count(), limit + 1)
+    head = list(rows)
+    return head, len(head)
 
 
 def _label(choices: Mapping[str, Any], value: str | None) -> str:
@@ -251,7 +240,7 @@ def followups_table(user: Account, filters: dict[str, Any]) -> Table:
                 row["outcome_label"], row["last_action_at"],
             ]
 
-    data, estimate = _sized(rows(), bound)
+    data, estimate = _sized(rows(), bound, followup_matching(user, parsed))
     return Table(
         title=_("Follow-up list"),
         header=[

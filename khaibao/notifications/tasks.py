@@ -2,7 +2,8 @@
 
 `deliver` claims a delivery with a conditional UPDATE (a lease), so a duplicate task — from
 the sweeper or a second worker — never sends twice. Failures retry with exponential backoff
-(`NOTIFY_RETRY_BASE_SECONDS` × `NOTIFY_RETRY_FACTOR`^(n-1): 1, 5, 25 minutes by default)
+(`NOTIFY_RETRY_BASE_SECONDS` × `NOTIFY_RETRY_FACTOR`^(n-1): 1, 5, 25 minutes by default;
+`core.retries.retry_delay`, the schedule's one owner)
 until `NOTIFY_MAX_ATTEMPTS`, then the delivery is `gave_up` (Django admin → Deliveries).
 """
 
@@ -19,6 +20,7 @@ from django_tasks import task
 
 from khaibao.accounts import ratelimit
 from khaibao.core.hooks import hooks
+from khaibao.core.retries import retry_delay
 from khaibao.notifications import channels
 from khaibao.notifications.models import Channel, Delivery, DeliveryStatus
 from khaibao.notifications.services import daily_reminder_send, sms_budget_return, sms_budget_take
@@ -56,12 +58,6 @@ def deliveries_enqueue(delivery_ids: list[int]) -> None:
             _enqueue(delivery_id)
         except Exception:  # the sweeper picks it up later
             logger.exception("could not enqueue delivery %s", delivery_id)
-
-
-def retry_delay(attempt: int) -> timedelta:
-    """The wait after failed attempt number `attempt` (1-based)."""
-    seconds = settings.NOTIFY_RETRY_BASE_SECONDS * settings.NOTIFY_RETRY_FACTOR ** (attempt - 1)
-    return timedelta(seconds=seconds)
 
 
 def _rate_limited(channel: str) -> datetime | None:

@@ -20,9 +20,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account, OtpChallenge, Role
-from khaibao.accounts.one_time_codes import code_clean, code_issue, code_redeem, code_refused, code_send_check
+from khaibao.accounts.one_time_codes import (
+    code_clean,
+    code_issue,
+    code_redeem,
+    code_refused,
+    code_send_check,
+    codes_live,
+)
 from khaibao.accounts.phones import phone_index
-from khaibao.accounts.sms import send_sms
+from khaibao.accounts.sms import SmsNotSent, send_code_sms
 from khaibao.audit.services import audit_record
 from khaibao.core import crypto
 from khaibao.core.errors import ServiceError
@@ -70,7 +77,9 @@ def consent_code_limit_key(index: str) -> str:
     return f"consent-code:{index}"
 
 
-def _send_consent_code(delegation: Delegation, phone: str, volunteer_name: str) -> None:
+def _consent_code_issue(delegation: Delegation, phone: str, volunteer_name: str) -> tuple[int, str]:
+    """A new consent code for the delegation, in the caller's transaction: (its row's id, the
+    SMS to send once that transaction commits — `_consent_code_send`)."""
     key = _consent_key(delegation)
     # Refused (RateLimited) within the cooldown of this delegation's last code, or past the
     # phone's hourly cap.
@@ -79,7 +88,7 @@ def _send_consent_code(delegation: Delegation, phone: str, volunteer_name: str) 
         per_hour=CONSENT_CODES_PER_HOUR,
     )
     # Kept beside the sign-in codes, keyed by the delegation instead of a phone.
-    _challenge, code = code_issue(
+    challenge, code = code_issue(
         OtpChallenge, scope={"phone_index": key}, key=key, purpose=CONSENT_PURPOSE, ttl=consent_code_ttl()
     )
     # A new code replaces the older one: the code given back proves the holder of this phone.
@@ -95,7 +104,30 @@ def _send_consent_code(delegation: Delegation, phone: str, volunteer_name: str) 
             "code": code,
             "minutes": consent_code_minutes(),
         }
-    transaction.on_commit(lambda: send_sms(to=phone, body=body), robust=True)
+    return challenge.pk, body
+
+
+def _consent_code_send(challenge_id: int, phone: str, body: str) -> bool:
+    """Send a consent code once it is stored (after the commit), as a sign-in code is sent: a
+    few quick retries within OTP_SMS_DEADLINE_SECONDS, counted (`sms.consent.sent` / `.failed`).
+
+    Not the durable outbox of replies and invitations: the code lives OTP_CODE_TTL_SECONDS (5
+    minutes) while the volunteer and the person wait for it, and a retry minutes later would bring
+    a dead code. A code that never left is withdrawn — no cooldown holds the next one back — and
+    the volunteer's page says no code is waiting (`consent_code_waiting`), with "Send a new code".
+    """
+    if send_code_sms(to=phone, body=body, counter="sms.consent"):
+        return True
+    OtpChallenge.objects.filter(pk=challenge_id).delete()
+    return False
+
+
+def consent_code_waiting(delegation: Delegation) -> bool:
+    """Whether a consent code for the delegation may still be given back: sent (a code the
+    gateway never took is withdrawn), not used, not expired, guesses left. The volunteer's page
+    says "a code was sent" only then, and otherwise asks for a new one."""
+    live = codes_live(OtpChallenge.objects.filter(phone_index=_consent_key(delegation)))
+    return live.filter(attempts__lt=settings.OTP_MAX_ATTEMPTS).exists()
 
 
 def _consent_checked(consent_method: str, *, phone: str, witness_name: str, attested: bool) -> tuple[str, dict[str, str]]:
@@ -176,7 +208,11 @@ def assisted_person_start(
         audit_record(actor=actor, action="delegation.start", obj=delegation, person_id=person.pk, ip=ip,
                      data={"consent_method": consent_method})
         if not witnessed:
-            _send_consent_code(delegation, clean["phone"], actor.display_name)
+            challenge_id, body = _consent_code_issue(delegation, clean["phone"], actor.display_name)
+    if not witnessed:
+        # The person is registered either way; a code the gateway did not take is not waiting,
+        # which the volunteer's page then says (consent_code_waiting).
+        _consent_code_send(challenge_id, clean["phone"], body)
     return delegation
 
 
@@ -185,16 +221,21 @@ def assisted_consent_resend(*, actor: Account, delegation: Delegation, ip: str =
 
     At most one per OTP_COOLDOWN_SECONDS and CONSENT_CODES_PER_HOUR per phone and hour (refused
     with RateLimited: 429 and Retry-After), so resending neither floods the person's phone nor
-    buys unlimited guesses.
+    buys unlimited guesses. A code the gateway did not take after a few quick retries raises
+    SmsNotSent (503, "try again in a minute"), and is withdrawn so that trying again is not held
+    back by the cooldown.
     """
     with transaction.atomic():
         # Locked: two resends at once must not both pass the cooldown.
         delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
         if delegation.consent_method != ConsentMethod.PENDING_CODE:
             raise ServiceError(_("Consent is already recorded."), code="already_confirmed", status=409)
-        _send_consent_code(delegation, delegation.person.phone, actor.display_name)
+        phone = delegation.person.phone
+        challenge_id, body = _consent_code_issue(delegation, phone, actor.display_name)
         audit_record(actor=actor, action="delegation.consent_code_sent", obj=delegation,
                      person_id=delegation.person_id, ip=ip)
+    if not _consent_code_send(challenge_id, phone, body):
+        raise SmsNotSent
 
 
 def assisted_consent_confirm(*, actor: Account, delegation: Delegation, code: str, ip: str = "") -> Delegation:

@@ -4,7 +4,8 @@
 signature). It stores the message under the gateway's `message_id` first, so a second
 delivery of the same message — even at the same moment — waits for the first and gets its
 answer back; then it reads the command (`grammar.parse`), calls the household, daily-update
-or membership service, and queues one reply SMS for after the commit (its words: smsin/replies.py).
+or membership service, and queues one reply SMS, which the worker sends once the message is
+committed, with retries (smsin/outbox.py; its words: smsin/replies.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from khaibao.accounts import ratelimit
 from khaibao.accounts.models import Account, Role
 from khaibao.accounts.phones import phone_index
-from khaibao.accounts.sms import send_sms, sms_fit
+from khaibao.accounts.sms import sms_fit
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
 from khaibao.declarations.labels import SYMPTOM_LABELS
@@ -33,7 +34,8 @@ from khaibao.people.households import household_person_add, owner_self_person
 from khaibao.people.models import Person, Relation
 from khaibao.signin.services import citizen_account_open, citizen_links_refresh
 from khaibao.smsin import grammar, replies
-from khaibao.smsin.models import InboundSms
+from khaibao.smsin.models import InboundSms, ReplyStatus
+from khaibao.smsin.outbox import reply_queue
 from khaibao.venues.models import CheckInVia
 from khaibao.venues.services import checkin_create
 
@@ -85,6 +87,7 @@ def sms_inbound_receive(
             row.account = result.account
             row.person = result.person
             row.reply_queued = _reply_allowed(index)
+            row.reply_status = ReplyStatus.QUEUED if row.reply_queued else ReplyStatus.HELD
             row.save()
             audit_record(
                 actor=result.account or "sms", action="sms.inbound", obj=row,
@@ -92,8 +95,8 @@ def sms_inbound_receive(
                 data={"command": row.command, "outcome": result.outcome},
             )
             if row.reply_queued:
-                # robust: a gateway failure is logged; the message itself was handled.
-                transaction.on_commit(lambda: send_sms(to=phone, body=reply), robust=True)
+                # Sent by the worker, retried, never in this request (outbox.py).
+                reply_queue(row)
     except IntegrityError:
         winner = InboundSms.objects.filter(message_id=message_id).first()
         if winner is None:
@@ -138,8 +141,9 @@ def inbound_sms_erase_person(*, person_id: int) -> dict[str, int]:
 
     Called in the erasure's transaction; returns the rows deleted per table.
     """
-    deleted, _by_model = InboundSms.objects.filter(person_id=person_id).delete()
-    return {"inbound_sms": deleted}
+    _total, by_model = InboundSms.objects.filter(person_id=person_id).delete()
+    # The messages only: a reply still waiting (InboundSmsReply) goes with its message.
+    return {"inbound_sms": by_model.get(InboundSms._meta.label, 0)}
 
 
 def inbound_sms_erase_account(*, account: Account) -> dict[str, int]:
@@ -153,8 +157,8 @@ def inbound_sms_erase_account(*, account: Account) -> dict[str, int]:
     if account.phone_index:
         messages = messages | InboundSms.objects.filter(phone_index=account.phone_index)
         ratelimit.reset(_reply_key(account.phone_index))
-    deleted, _by_model = messages.delete()
-    return {"inbound_sms": deleted}
+    _total, by_model = messages.delete()
+    return {"inbound_sms": by_model.get(InboundSms._meta.label, 0)}
 
 
 def _reply_key(index: str) -> str:

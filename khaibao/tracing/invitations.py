@@ -10,8 +10,7 @@ console and the API said "invited". Now:
   texted while the official is still on the phone with the case); a failure is retried by the
   worker after `NOTIFY_RETRY_BASE_SECONDS` × `NOTIFY_RETRY_FACTOR`^(n−1) until
   `NOTIFY_MAX_ATTEMPTS`, then "gave_up" — the schedule of the notification deliveries, with their
-  settings (notifications.tasks.retry_delay; that app sits above this one, so the two lines of
-  arithmetic are repeated here rather than imported);
+  settings (`core.retries.retry_delay`, the schedule's one owner);
 * `invitations_requeue` (periodic, `contact_invitations_requeue`) queues again the invitations
   whose time passed `NOTIFY_REQUEUE_GRACE_SECONDS` ago: a lost enqueue, a killed process;
 * an attempt is claimed with a conditional UPDATE (a lease of `NOTIFY_SEND_LEASE_SECONDS`), so a
@@ -39,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from khaibao.accounts.sms import send_sms
 from khaibao.core.hotlines import hotline_params
+from khaibao.core.retries import retry_delay
 from khaibao.people.access import processing_allowed_q
 from khaibao.people.models import Person
 from khaibao.tracing.models import Contact, ContactInvitation, InvitationStatus
@@ -82,11 +82,6 @@ def invitation_queue(*, contact: Contact, phone: str) -> None:
     contact_id = contact.pk
     # robust: whatever goes wrong here, the outbox row stays and the sweep sends it.
     transaction.on_commit(lambda: invitation_send(contact_id), robust=True)
-
-
-def retry_delay(attempt: int) -> timedelta:
-    """The wait after failed attempt number `attempt` (1-based): the deliveries' schedule."""
-    return timedelta(seconds=settings.NOTIFY_RETRY_BASE_SECONDS * settings.NOTIFY_RETRY_FACTOR ** (attempt - 1))
 
 
 def invitation_send(contact_id: int) -> str:

@@ -136,6 +136,12 @@ def volunteer_register(request: SignedInRequest) -> HttpResponse:
                     form.add_service_error(exc)
             else:
                 if delegation.consent_method == ConsentMethod.PENDING_CODE:
+                    if not volunteers.consent_code_waiting(delegation):
+                        # Registered, but the gateway did not take the code: said, not hidden.
+                        messages.error(request, _(
+                            "%(name)s is registered, but we could not send the code by SMS. "
+                            "Send a new code in a minute."
+                        ) % {"name": delegation.person.full_name})
                     return redirect("web:volunteer_confirm", delegation_id=delegation.pk)
                 messages.success(request, _("You now assist %(name)s.") % {"name": delegation.person.full_name})
                 return redirect("web:volunteer")
@@ -147,8 +153,12 @@ def volunteer_register(request: SignedInRequest) -> HttpResponse:
 
 
 def _confirm_context(form: CodeForm, delegation: Any) -> dict[str, Any]:
-    # The code's lifetime as the SMS says it (people.volunteers, from the settings).
-    return {"form": form, "delegation": delegation, "minutes": volunteers.consent_code_minutes()}
+    # The code's lifetime as the SMS says it (people.volunteers, from the settings); "a code was
+    # sent" only while one is waiting — not after the gateway failed, nor once it expired.
+    return {
+        "form": form, "delegation": delegation, "minutes": volunteers.consent_code_minutes(),
+        "code_waiting": volunteers.consent_code_waiting(delegation),
+    }
 
 
 @volunteer_required

@@ -288,3 +288,16 @@ def test_it_records_the_volunteer_as_declarer_and_the_family_sees_it(world, api,
     assert history["items"][0]["declared_as"] == "volunteer"
     exported = family.get("/me/export").json()
     assert exported["people"][0]["declarations"][0]["declared_by_volunteer"] == "Trần Thu Hà"
+
+
+def test_a_keyed_registration_sends_one_consent_code_and_replays_its_answer(world, api, sms):
+    # The consent SMS goes out after its code commits, not inside the key's transaction
+    # (api/volunteers.py, idempotency_outside_transaction); a retry replays, sending nothing.
+    body = assisted(**{"ward_code": world.hoan_kiem.code, "consent_method": "code", "phone": ASSISTED_PHONE})
+    headers = {"Idempotency-Key": "register-bay-1"}
+    first = api.as_(world.volunteer).post("/volunteers/assisted", body, headers=headers)
+    assert first.status_code == 201, first.json()
+    again = api.as_(world.volunteer).post("/volunteers/assisted", body, headers=headers)
+    assert again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert len([m for m in sms.messages() if m["to"] == ASSISTED_PHONE]) == 1

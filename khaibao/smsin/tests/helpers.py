@@ -9,6 +9,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.test import Client
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
 from khaibao.smsin.signing import sign
 
@@ -35,18 +37,24 @@ class Gateway:
         secret: str = SECRET,
         signature: str | None = None,
         client: Client | None = None,
+        worker: bool = True,
     ) -> Any:
+        """Post one message; then, unless `worker=False`, run the reply tasks it queued, as the
+        worker would (replies are never sent in the webhook's request: smsin/outbox.py)."""
         fields: dict[str, Any] = {"from": sender, "text": text, "message_id": message_id or f"gw-{next(_ids)}"}
         if received_at is not None:
             fields["received_at"] = received_at
         body = urlencode(fields).encode() if form else json.dumps(fields).encode()
         ts = int(time.time()) if timestamp is None else timestamp
         headers = {"X-Timestamp": str(ts), "X-Signature": signature or sign(body, ts, secret)}
-        return (client or self.client).generic(
+        response = (client or self.client).generic(
             "POST", "/sms/inbound", body,
             content_type="application/x-www-form-urlencoded" if form else "application/json",
             headers=headers,
         )
+        if worker:
+            run_reply_tasks()
+        return response
 
     def replies(self, to: str = "+84911000001") -> list[str]:
         return [m["body"] for m in self.outbox.messages() if m["to"] == to]
@@ -61,6 +69,28 @@ class Gateway:
         assert len(after) == before + 1, after
         return after[-1]
 
+
+def run_reply_tasks() -> list[Any]:
+    """Run the queued reply tasks that are due, as the worker would; their return values in order.
+
+    Only the replies' (not every task, as notifications' `run_worker`): the daily update's own
+    work must stay as the SMS tests expect it, and the outbox here read as the replies."""
+    worker = Worker(
+        queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
+        max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
+    )
+    results = []
+    while True:
+        db_task = DBTaskResult.objects.ready().filter(task_path=REPLY_TASK).order_by("run_after", "enqueued_at").first()
+        if db_task is None:
+            return results
+        db_task.claim(worker.worker_id)
+        worker.run_task(db_task)
+        db_task.refresh_from_db()
+        results.append(db_task.return_value if db_task.status == "SUCCESSFUL" else db_task.status)
+
+
+REPLY_TASK = "khaibao.smsin.tasks.inbound_sms_reply_send"
 
 # A CCCD that agrees with its holder: Hà Nội (001), a man born in 1990 ('0' + '90').
 CCCD = "001090012345"
