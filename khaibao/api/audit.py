@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from khaibao.api.auth import AuthedRequest
-from khaibao.api.schemas import ErrorOut
+from khaibao.api.schemas import ErrorOut, QuerySchema
 from khaibao.audit import labels
 from khaibao.core.errors import ServiceError
 from khaibao.core.params import ID_MAX
@@ -18,7 +18,7 @@ from khaibao.privacy import audit_trail as selectors
 router = Router(tags=["audit"])
 
 
-class AuditQuery(Schema):
+class AuditQuery(QuerySchema):
     person_id: int | None = Field(None, ge=1, le=ID_MAX)
     actor: str = Field("", max_length=150, description="username or account id")
     action: str = Field("", max_length=100, description='exact, or a prefix ending in "." (e.g. "person.")')

@@ -20,7 +20,7 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
 from khaibao.api.auth import AuthedRequest
-from khaibao.api.schemas import ApiDateTime, ErrorOut, StrictSchema
+from khaibao.api.schemas import ApiDateTime, ErrorOut, QuerySchema, StrictSchema
 from khaibao.core.http import client_ip
 from khaibao.news import selectors, services
 from khaibao.news.models import Announcement
@@ -60,7 +60,7 @@ class NewsPageOut(Schema):
     next_cursor: str | None
 
 
-class NewsFilter(Schema):
+class NewsFilter(QuerySchema):
     province: int | None = Field(None, description="Province code: adds that province's items")
     cursor: str | None = Field(None, max_length=200)
     limit: int = Field(20, ge=1, le=100)

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from khaibao.accounts.models import Account, Role
 from khaibao.api.auth import AuthedRequest
-from khaibao.api.schemas import ErrorOut, StrictSchema, keyset_headers
+from khaibao.api.schemas import ErrorOut, QuerySchema, StrictSchema, keyset_headers
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.people.models import Relation
@@ -175,7 +175,7 @@ def erasure_confirm(request: AuthedRequest, code_id: int, data: ConfirmIn) -> tu
     return 202, {"erasures": started.erasures, "account_closed": started.account_closed}
 
 
-class ErasuresQuery(Schema):
+class ErasuresQuery(QuerySchema):
     limit: int = Field(20, ge=1, le=200)
     cursor: str | None = Field(None, description="the previous page's X-Next-Cursor header")
 
@@ -190,7 +190,7 @@ def erasures(request: AuthedRequest, response: HttpResponse, query: Query[Erasur
     return page.items
 
 
-class SubjectRequestQuery(Schema):
+class SubjectRequestQuery(QuerySchema):
     kind: Literal["", "export", "erasure", "consent_withdrawal"] = ""
     status: Literal["", "in_progress", "done"] = ""
     date_from: date | None = Field(None, description="first local day received (Asia/Ho_Chi_Minh), inclusive")

@@ -14,7 +14,7 @@ from khaibao.accounts.models import Role
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.idempotency import idempotency_checked
 from khaibao.api.reports import ReplyOut, ReportOut, category_label, report_out, status_label
-from khaibao.api.schemas import ErrorOut, PlaceCode, StrictSchema
+from khaibao.api.schemas import ErrorOut, PlaceCode, QuerySchema, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.reports import selectors, services
@@ -80,7 +80,7 @@ class QueueOut(Schema):
     total: int = Field(..., description="how many reports match the filters in all")
 
 
-class QueueQuery(Schema):
+class QueueQuery(QuerySchema):
     category: str = ""
     status: str = Field("", description="a status, or 'open'")
     ward: PlaceCode | None = None

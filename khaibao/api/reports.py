@@ -24,7 +24,7 @@ from khaibao.accounts.models import Account, Role
 from khaibao.accounts.tokens import request_account
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.errors import validation_fields
-from khaibao.api.schemas import ApiDateTime, ErrorOut, StrictSchema, keyset_headers
+from khaibao.api.schemas import ApiDateTime, ErrorOut, QuerySchema, StrictSchema, keyset_headers
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.reports import pow as proof_of_work
@@ -193,7 +193,7 @@ def report_submit(request: HttpRequest) -> Status:
     return Status(201, SubmitOut(id=report.pk, status=report.status, status_label=status_label(report), tracking_code=code))
 
 
-class MineQuery(Schema):
+class MineQuery(QuerySchema):
     limit: int = Field(100, ge=1, le=500)
     cursor: str | None = Field(None, description="the previous page's X-Next-Cursor header")
 

@@ -21,7 +21,7 @@ from ninja import Field, Query, Router, Schema, Status
 from khaibao.accounts.models import Account, Role
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.idempotency import idempotency_checked
-from khaibao.api.schemas import ApiDate, ErrorOut, StrictSchema, keyset_headers
+from khaibao.api.schemas import ApiDate, ErrorOut, QuerySchema, StrictSchema, keyset_headers
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.core.params import id_in_range
@@ -115,7 +115,7 @@ def contact_create(request: AuthedRequest, person_id: int, data: ContactIn) -> S
     return Status(201 if created else 200, _out(row))
 
 
-class ContactsQuery(Schema):
+class ContactsQuery(QuerySchema):
     limit: int = Field(200, ge=1, le=500)
     cursor: str | None = Field(None, description="the previous page's X-Next-Cursor header")
 

@@ -20,7 +20,7 @@ from ninja import Field, Query, Router, Schema, Status
 from khaibao.api.auth import AuthedRequest
 from khaibao.api.idempotency import idempotency_outside_transaction
 from khaibao.api.people import PersonOut, SexIn, _PersonRules
-from khaibao.api.schemas import ApiDate, ApiDateTime, ErrorOut, StrictSchema, keyset_headers
+from khaibao.api.schemas import ApiDate, ApiDateTime, ErrorOut, QuerySchema, StrictSchema, keyset_headers
 from khaibao.core.http import client_ip
 from khaibao.monitoring.selectors import assisted_dict, volunteer_assisted
 from khaibao.orgs import volunteers as appointments
@@ -108,7 +108,7 @@ def _entry(delegation: Any) -> dict[str, Any]:
     return assisted_dict(next(e for e in entries if e.delegation.pk == delegation.pk))
 
 
-class AppointmentsQuery(Schema):
+class AppointmentsQuery(QuerySchema):
     limit: int = Field(500, ge=1, le=500)
     cursor: str | None = Field(None, description="the previous page's X-Next-Cursor header")
 

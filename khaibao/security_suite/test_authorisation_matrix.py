@@ -84,6 +84,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "POST /memberships/<int:member_id>/<str:answer>/": OWNER,
     "GET /reports/": CITIZENS, "POST /reports/": CITIZENS,
     "GET /reports/new/": EVERYONE, "POST /reports/new/": EVERYONE,
+    "GET /reports/done/": EVERYONE, "POST /reports/done/": EVERYONE,
     "GET /reports/wards/": EVERYONE, "POST /reports/wards/": EVERYONE,
     "GET /reports/track/": EVERYONE, "POST /reports/track/": EVERYONE,
     "GET /news/": EVERYONE, "POST /news/": EVERYONE,

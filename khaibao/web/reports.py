@@ -95,13 +95,19 @@ class ReportForm(forms.Form):
         label=gettext_lazy("What happened"), max_length=services.MAX_DESCRIPTION,
         widget=forms.Textarea(attrs={"rows": 5, "maxlength": services.MAX_DESCRIPTION}),
     )
+    # Today by default: a report is mostly about what the reporter sees now or saw today (a
+    # gathering, someone not isolating), and a forgotten date sent the page back and cost the
+    # reporter their photos (browser review, finding 5) — a date further back is one tap to
+    # change, and a future one is still refused by the service.
     happened_date = forms.DateField(
-        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label=gettext_lazy("Date"), initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         error_messages={"invalid": gettext_lazy("Enter the date as dd/mm/yyyy.")},
     )
     happened_time = forms.TimeField(
-        label=gettext_lazy("Time (about)"), required=False, widget=forms.TimeInput(attrs={"type": "time"}),
+        # Optional fields say so, required ones are left plain (as on every citizen form).
+        label=gettext_lazy("About what time (optional)"), required=False, widget=forms.TimeInput(attrs={"type": "time"}),
         error_messages={"invalid": gettext_lazy("Enter the time as hh:mm.")},
     )
     # The optional map point; its rules (both or neither, inside Viet Nam) are the service's.
@@ -156,6 +162,12 @@ def _apply_errors(form: ReportForm, exc: ServiceError) -> None:
 
 def _context(request: HttpRequest, form: ReportForm) -> dict[str, Any]:
     anonymous = not getattr(request.user, "is_citizen", False)
+    # A browser never refills a file input, so photos posted with a page that comes back (an
+    # error, the no-script ward reload) are gone: the page says so beside the field, and the
+    # input points a screen reader at that notice (id in templates/web/reports/new.html).
+    photos_not_sent = len(request.FILES.getlist("photos")) if request.method == "POST" else 0
+    if photos_not_sent:
+        form.fields["photos"].widget.attrs["aria-describedby"] = "id_photos_helptext photos-not-sent"
     return {
         "form": form,
         "anonymous": anonymous,
@@ -164,6 +176,7 @@ def _context(request: HttpRequest, form: ReportForm) -> dict[str, Any]:
         "max_photos": MAX_PHOTOS,
         "max_photo_mb": MAX_PHOTO_BYTES // 2**20,
         "vn_box": {"lat": VIET_NAM_LAT, "lon": VIET_NAM_LON},
+        "photos_not_sent": photos_not_sent,
     }
 
 
