@@ -26,4 +26,5 @@ def test_each_day_of_the_period_has_its_own_number(days_after: int, day: int) ->
 
 def test_the_day_after_the_period_is_not_a_day_of_it() -> None:
     progress = monitoring_progress(_status(EXPOSED + timedelta(days=14)), EXPOSED + timedelta(days=15), days_updated=0)
-    assert not progress.open and progress.day is None
+    assert not progress.open
+    assert progress.day is None
