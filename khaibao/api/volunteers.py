@@ -142,9 +142,9 @@ def assisted_list(request: AuthedRequest) -> list[dict[str, Any]]:
     return [assisted_dict(e) for e in volunteer_assisted(account=request.auth)]
 
 
-# The consent code's SMS goes out after its code commits (people/volunteers.py), not inside a key's
-# transaction: a failed commit would leave the person with a code that does not exist.
-idempotency_outside_transaction("POST", r"/api/v1/volunteers/assisted")
+# A new code's SMS goes out after its code commits, not inside a key's transaction: a failed commit
+# would leave the person with a code that does not exist (people/volunteers.py; a registration
+# sends its code on commit, so it stays inside the key's transaction and its claim).
 idempotency_outside_transaction("POST", r"/api/v1/volunteers/assisted/\d+/resend")
 
 

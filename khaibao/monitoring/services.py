@@ -181,7 +181,9 @@ def daily_update_store(
     with transaction.atomic():
         created = _upsert(update, now)
         PendingAssessment.objects.bulk_create(
-            [PendingAssessment(daily_update_id=update.pk, person=person, day=day, queued_at=now)], ignore_conflicts=True
+            [PendingAssessment(daily_update_id=update.pk, person=person, day=day, queued_at=now)],
+            update_conflicts=True, unique_fields=["daily_update_id"],
+            update_fields=["attempts", "failed_at", "retry_at", "gave_up_at"],
         )
         event.action = "daily_update.create" if created else "daily_update.replace"
         event.object_id = str(update.pk)

@@ -253,10 +253,12 @@ def assessed_write(
 
 
 # A daily update stored first waits here for the worker (monitoring/pending.py); a replaced
-# update keeps its place (and its first queued_at: the 60 s promise counts from it).
+# update keeps its place (and its first queued_at: the 60 s promise counts from it), but is new
+# answers: whatever failed or was given up about the old ones starts afresh (diff review).
 _PENDING: Final = (
     "INSERT INTO monitoring_pendingassessment (daily_update_id, person_id, day, queued_at)"
-    " SELECT id, %s, %s, %s FROM written ON CONFLICT (daily_update_id) DO NOTHING"
+    " SELECT id, %s, %s, %s FROM written ON CONFLICT (daily_update_id) DO UPDATE"
+    " SET attempts = 0, failed_at = NULL, retry_at = NULL, gave_up_at = NULL"
 )
 
 

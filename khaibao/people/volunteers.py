@@ -210,9 +210,13 @@ def assisted_person_start(
         if not witnessed:
             challenge_id, body = _consent_code_issue(delegation, clean["phone"], actor.display_name)
     if not witnessed:
-        # The person is registered either way; a code the gateway did not take is not waiting,
-        # which the volunteer's page then says (consent_code_waiting).
-        _consent_code_send(challenge_id, clean["phone"], body)
+        # Once the registration commits — also when the caller's transaction (the web form's
+        # submission key, the API's Idempotency-Key) holds it: a rolled-back registration never
+        # texts a code that does not exist (diff review). The person is registered either way; a
+        # code the gateway did not take is not waiting, which the volunteer's page then says
+        # (consent_code_waiting).
+        phone = clean["phone"]
+        transaction.on_commit(lambda: _consent_code_send(challenge_id, phone, body), robust=True)
     return delegation
 
 

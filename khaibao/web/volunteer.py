@@ -136,12 +136,8 @@ def volunteer_register(request: SignedInRequest) -> HttpResponse:
                     form.add_service_error(exc)
             else:
                 if delegation.consent_method == ConsentMethod.PENDING_CODE:
-                    if not volunteers.consent_code_waiting(delegation):
-                        # Registered, but the gateway did not take the code: said, not hidden.
-                        messages.error(request, _(
-                            "%(name)s is registered, but we could not send the code by SMS. "
-                            "Send a new code in a minute."
-                        ) % {"name": delegation.person.full_name})
+                    # The code is texted once the registration commits; the confirm page says
+                    # whether one is waiting (a code the gateway did not take is withdrawn).
                     return redirect("web:volunteer_confirm", delegation_id=delegation.pk)
                 messages.success(request, _("You now assist %(name)s.") % {"name": delegation.person.full_name})
                 return redirect("web:volunteer")

@@ -17,7 +17,10 @@ _INDEXES = (("audit_actor_label", "actor_label"), ("audit_at", "at"))
 def forward(apps: Any, schema_editor: Any) -> None:
     concurrently = "CONCURRENTLY " if schema_editor.connection.vendor == "postgresql" else ""
     for name, column in _INDEXES:
-        schema_editor.execute(f"CREATE INDEX {concurrently}IF NOT EXISTS {name} ON audit_auditevent ({column})")
+        # A CREATE INDEX CONCURRENTLY that failed leaves an invalid index of that name: drop it
+        # first, or IF NOT EXISTS would keep it and the search would scan the trail unreported.
+        schema_editor.execute(f"DROP INDEX {concurrently}IF EXISTS {name}")
+        schema_editor.execute(f"CREATE INDEX {concurrently}{name} ON audit_auditevent ({column})")
 
 
 def backward(apps: Any, schema_editor: Any) -> None:

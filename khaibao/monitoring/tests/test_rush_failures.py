@@ -86,3 +86,18 @@ def test_it_gives_up_after_the_last_attempt_and_keeps_the_update_visible(world: 
     call_command("rush_retry_given_up", stdout=mock.Mock())  # the fault fixed, handed back
     assert pending_assess_all(budget_seconds=5)["updates"] == 1
     assert not PendingAssessment.objects.exists()
+
+
+def test_a_new_update_of_the_day_starts_afresh_after_a_give_up(world: Any) -> None:
+    # The given-up row belongs to the old answers: the person's corrected update is assessed
+    # (diff review: ON CONFLICT DO NOTHING kept it given up until an operator stepped in).
+    today = timezone.localdate()
+    daily_update_store(actor=world.lan, person=world.lan_child, day=today, feeling="well")
+    PendingAssessment.objects.filter(person=world.lan_child).update(
+        attempts=MAX_ATTEMPTS, failed_at=timezone.now(), gave_up_at=timezone.now()
+    )
+    daily_update_store(actor=world.lan, person=world.lan_child, day=today, feeling="unwell", symptoms=["cough"])
+    row = PendingAssessment.objects.get(person=world.lan_child)
+    assert (row.attempts, row.failed_at, row.retry_at, row.gave_up_at) == (0, None, None, None)
+    assert pending_assess_all(budget_seconds=5)["updates"] == 1
+    assert not PendingAssessment.objects.filter(person=world.lan_child).exists()

@@ -29,6 +29,7 @@ END
 $$
 """
 DROP = "DROP FUNCTION IF EXISTS passes_code_make(bigint, varchar, timestamptz, timestamptz, bigint, boolean)"
+# For the release after this one, once no process of the previous release runs.
 DROP_OLD = "DROP FUNCTION IF EXISTS passes_code_make(bigint, varchar, timestamptz, timestamptz, boolean)"
 # Migration 0003's function, given back when this one is reversed.
 CREATE_OLD = """
@@ -53,8 +54,9 @@ $$
 
 
 def create(apps, schema_editor):
+    # The old five-argument function stays (DROP_OLD is for a later release): app processes of the
+    # previous release still call it while the deploy replaces them (diff review).
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_OLD)
         schema_editor.execute(CREATE)
 
 

@@ -14,7 +14,10 @@ _INDEX = "smsin_created_at"
 
 def forward(apps: Any, schema_editor: Any) -> None:
     concurrently = "CONCURRENTLY " if schema_editor.connection.vendor == "postgresql" else ""
-    schema_editor.execute(f"CREATE INDEX {concurrently}IF NOT EXISTS {_INDEX} ON smsin_inboundsms (created_at)")
+    # A CREATE INDEX CONCURRENTLY that failed leaves an invalid index of that name: drop it first,
+    # or IF NOT EXISTS would keep it and the prune would scan the table with nothing reported.
+    schema_editor.execute(f"DROP INDEX {concurrently}IF EXISTS {_INDEX}")
+    schema_editor.execute(f"CREATE INDEX {concurrently}{_INDEX} ON smsin_inboundsms (created_at)")
 
 
 def backward(apps: Any, schema_editor: Any) -> None:
