@@ -25,22 +25,20 @@ They do not count against `SMS_DAILY_BUDGET` (docs/sms.md, "Replies").
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from khaibao.accounts.sms import send_sms
 from khaibao.core.counters import counter_add
-from khaibao.core.retries import retry_delay
+from khaibao.core.retries import attempt_claim, attempt_enqueue, lost_requeue, retry_delay
 from khaibao.smsin.models import InboundSms, InboundSmsReply, ReplyStatus
 from khaibao.smsin.tasks import inbound_sms_reply_send
 
 logger = logging.getLogger(__name__)
 
-REQUEUE_BATCH = 1000
 
 
 def reply_queue(row: InboundSms) -> None:
@@ -62,11 +60,7 @@ def reply_send(inbound_id: int) -> str:
         return "skipped"
     if waiting.next_attempt_at > now:
         return "not_due"
-    lease = now + timedelta(seconds=settings.NOTIFY_SEND_LEASE_SECONDS)
-    claimed = InboundSmsReply.objects.filter(
-        pk=inbound_id, attempts=waiting.attempts, next_attempt_at__lte=now
-    ).update(attempts=F("attempts") + 1, next_attempt_at=lease)
-    if not claimed:  # another worker has it
+    if not attempt_claim(InboundSmsReply, inbound_id, waiting.attempts, now):  # another worker has it
         return "skipped"
     attempt = waiting.attempts + 1
     message = waiting.inbound
@@ -103,24 +97,10 @@ def _finish(inbound_id: int, status: str, attempt: int, error: str) -> str:
 
 
 def _enqueue(inbound_id: int, at: datetime | None = None) -> None:
-    try:
-        if at is not None and at > timezone.now():
-            inbound_sms_reply_send.using(run_after=at).enqueue(inbound_id)
-        else:
-            inbound_sms_reply_send.enqueue(inbound_id)
-    except Exception:  # the sweep picks it up later
-        logger.exception("could not enqueue the reply to inbound SMS %s", inbound_id)
+    attempt_enqueue(inbound_sms_reply_send, inbound_id, at, what="the reply to inbound SMS")
 
 
 def replies_requeue() -> int:
     """Enqueue again the replies whose time passed long ago (a lost enqueue, a worker killed
     mid-send); harmless when the original attempt still runs, as `reply_send` claims first."""
-    cutoff = timezone.now() - timedelta(seconds=settings.NOTIFY_REQUEUE_GRACE_SECONDS)
-    ids = list(
-        InboundSmsReply.objects.filter(next_attempt_at__lte=cutoff)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:REQUEUE_BATCH]
-    )
-    for inbound_id in ids:
-        _enqueue(inbound_id)
-    return len(ids)
+    return lost_requeue(InboundSmsReply, inbound_sms_reply_send, what="the reply to inbound SMS")

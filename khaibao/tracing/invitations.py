@@ -26,11 +26,10 @@ warnings spent the day's budget (docs/operations.md, "SMS budgets").
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -38,7 +37,7 @@ from django.utils.translation import gettext as _
 
 from khaibao.accounts.sms import send_sms
 from khaibao.core.hotlines import hotline_params
-from khaibao.core.retries import retry_delay
+from khaibao.core.retries import attempt_claim, attempt_enqueue, lost_requeue, retry_delay
 from khaibao.people.access import processing_allowed_q
 from khaibao.people.models import Person
 from khaibao.tracing.models import Contact, ContactInvitation, InvitationStatus
@@ -46,7 +45,6 @@ from khaibao.tracing.tasks import contact_invitation_send
 
 logger = logging.getLogger(__name__)
 
-REQUEUE_BATCH = 1000
 
 
 def invitation_text() -> str:
@@ -93,11 +91,7 @@ def invitation_send(contact_id: int) -> str:
         return "skipped"
     if invitation.next_attempt_at > now:
         return "not_due"
-    lease = now + timedelta(seconds=settings.NOTIFY_SEND_LEASE_SECONDS)
-    claimed = ContactInvitation.objects.filter(
-        pk=contact_id, attempts=invitation.attempts, next_attempt_at__lte=now
-    ).update(attempts=F("attempts") + 1, next_attempt_at=lease)
-    if not claimed:  # another worker has it
+    if not attempt_claim(ContactInvitation, contact_id, invitation.attempts, now):  # another worker has it
         return "skipped"
     attempt = invitation.attempts + 1
     person_id = invitation.contact.person_id
@@ -130,24 +124,10 @@ def _finish(contact_id: int, status: str, attempt: int, error: str) -> str:
 
 
 def _enqueue(contact_id: int, at: datetime | None = None) -> None:
-    try:
-        if at is not None and at > timezone.now():
-            contact_invitation_send.using(run_after=at).enqueue(contact_id)
-        else:
-            contact_invitation_send.enqueue(contact_id)
-    except Exception:  # the sweep picks it up later
-        logger.exception("could not enqueue the invitation of contact %s", contact_id)
+    attempt_enqueue(contact_invitation_send, contact_id, at, what="the invitation of contact")
 
 
 def invitations_requeue() -> int:
     """Queue again the invitations whose time passed long ago (a lost enqueue, a process killed
     mid-send); harmless when the original attempt still runs, as `invitation_send` claims first."""
-    cutoff = timezone.now() - timedelta(seconds=settings.NOTIFY_REQUEUE_GRACE_SECONDS)
-    ids = list(
-        ContactInvitation.objects.filter(next_attempt_at__lte=cutoff)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:REQUEUE_BATCH]
-    )
-    for contact_id in ids:
-        _enqueue(contact_id)
-    return len(ids)
+    return lost_requeue(ContactInvitation, contact_invitation_send, what="the invitation of contact")
