@@ -9,33 +9,16 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from django.db import OperationalError
 from django.test import Client
 
-from khaibao.accounts import ratelimit
+from khaibao.core.tests.faults import fails_once, fresh_limiter  # noqa: F401 (a fixture)
 from khaibao.privacy import services as privacy_services
 from khaibao.privacy.models import ConsentWithdrawal, Erasure, ErasureCode
 
 LAN_PHONE = "+84900000001"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_limiter() -> Any:
-    ratelimit.fallback_reset()
-    yield
-    ratelimit.fallback_reset()
-
-
-def _fails_once(real: Any) -> Any:
-    calls = {"n": 0}
-
-    def flaky(**kw: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise OperationalError("canceling statement due to lock timeout")
-        return real(**kw)
-
-    return flaky
+pytestmark = pytest.mark.usefixtures("fresh_limiter")
 
 
 @pytest.mark.parametrize("reason", ["consent_withdrawn", "request"])
@@ -45,7 +28,7 @@ def test_it_leaves_the_code_for_the_retry_when_the_erasure_fails(world: Any, sms
     code_url = client.post("/my-data/erase/", {"reason": reason, "person_ids": [world.lan_child.id]})["Location"]
     code = sms.last_code(LAN_PHONE)
 
-    flaky = _fails_once(privacy_services.erasing.processing_stop)
+    flaky = fails_once(privacy_services.erasing.processing_stop)
     with mock.patch.object(privacy_services.erasing, "processing_stop", side_effect=flaky):
         first = client.post(code_url, {"code": code})
         retry = client.post(code_url, {"code": code})
@@ -65,7 +48,7 @@ def test_it_leaves_the_code_for_the_retry_of_the_api_when_the_erasure_fails(worl
     confirm = f"/privacy/erasure-codes/{asked.json()['id']}/confirm"
     code = sms.last_code(LAN_PHONE)
 
-    flaky = _fails_once(privacy_services.erasing.processing_stop)
+    flaky = fails_once(privacy_services.erasing.processing_stop)
     with mock.patch.object(privacy_services.erasing, "processing_stop", side_effect=flaky):
         first = client.post(confirm, {"code": code})
         retry = client.post(confirm, {"code": code})

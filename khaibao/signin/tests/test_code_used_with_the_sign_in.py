@@ -8,34 +8,17 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from django.db import OperationalError
 from django.test import Client
 
-from khaibao.accounts import ratelimit
 from khaibao.accounts.models import ApiSession, OtpChallenge
 from khaibao.api import auth_endpoints
+from khaibao.core.tests.faults import fails_once, fresh_limiter  # noqa: F401 (a fixture)
 from khaibao.signin import services as signin_services
 
 PHONE, E164 = "0900000001", "+84900000001"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_limiter() -> Any:
-    ratelimit.fallback_reset()
-    yield
-    ratelimit.fallback_reset()
-
-
-def _fails_once(real: Any) -> Any:
-    calls = {"n": 0}
-
-    def flaky(**kw: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise OperationalError("canceling statement due to lock timeout")
-        return real(**kw)
-
-    return flaky
+pytestmark = pytest.mark.usefixtures("fresh_limiter")
 
 
 def test_it_leaves_the_code_for_the_retry_when_the_session_cannot_be_opened(world: Any, api: Any, sms: Any) -> None:
@@ -43,7 +26,7 @@ def test_it_leaves_the_code_for_the_retry_when_the_session_cannot_be_opened(worl
     assert api.post("/auth/otp/request", {"phone": PHONE}).status_code == 202
     body = {"phone": PHONE, "code": sms.last_code(E164)}
 
-    with mock.patch.object(auth_endpoints, "session_start", side_effect=_fails_once(auth_endpoints.session_start)):
+    with mock.patch.object(auth_endpoints, "session_start", side_effect=fails_once(auth_endpoints.session_start)):
         first = api.post("/auth/otp/verify", body)
         retry = api.post("/auth/otp/verify", body)
 
@@ -58,7 +41,7 @@ def test_it_leaves_the_code_for_the_retry_of_the_web_sign_in(world: Any, sms: An
     assert client.post("/sign-in/", {"phone": PHONE}).status_code == 302
     code = sms.last_code(E164)
 
-    flaky = _fails_once(signin_services.citizen_links_refresh)
+    flaky = fails_once(signin_services.citizen_links_refresh)
     with mock.patch.object(signin_services, "citizen_links_refresh", side_effect=flaky):
         first = client.post("/sign-in/code/", {"code": code})
         retry = client.post("/sign-in/code/", {"code": code})
