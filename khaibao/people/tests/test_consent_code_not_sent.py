@@ -14,8 +14,8 @@ from django.test import Client
 from khaibao.accounts import sms as accounts_sms
 from khaibao.core.models import OpsCounter
 from khaibao.people.models import Delegation
-from khaibao.people.volunteers import assisted_person_start
 from khaibao.people.tests.test_volunteers_web import register_form, signed_in
+from khaibao.people.volunteers import assisted_person_start
 
 PHONE = "+84912000111"
 NOT_WAITING = "Không có mã nào đang chờ"
