@@ -63,3 +63,13 @@ def lost_requeue(model: Any, task: Any, *, what: str) -> int:
     for pk in ids:
         attempt_enqueue(task, pk, what=what)
     return len(ids)
+
+
+def attempt_failed(pk: int, attempt: int, exc: BaseException, *, what: str) -> tuple[str, datetime | None]:
+    """After failed attempt number `attempt` at outbox row `pk`: the error as kept on the row (never
+    the message), logged, and when to try again — None once NOTIFY_MAX_ATTEMPTS are spent (give up)."""
+    error = str(exc)[:500] or type(exc).__name__
+    logger.warning("%s %s failed (attempt %s): %s", what, pk, attempt, error)
+    if attempt >= settings.NOTIFY_MAX_ATTEMPTS:
+        return error, None
+    return error, timezone.now() + retry_delay(attempt)

@@ -27,13 +27,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from khaibao.accounts.sms import send_sms
 from khaibao.core.counters import counter_add
-from khaibao.core.retries import attempt_claim, attempt_enqueue, lost_requeue, retry_delay
+from khaibao.core.retries import attempt_claim, attempt_enqueue, attempt_failed, lost_requeue
 from khaibao.smsin.models import InboundSms, InboundSmsReply, ReplyStatus
 from khaibao.smsin.tasks import inbound_sms_reply_send
 
@@ -68,11 +67,9 @@ def reply_send(inbound_id: int) -> str:
         # Already unaccented and fitted into one SMS when it was written (services._fit).
         send_sms(to=message.phone, body=message.reply)
     except Exception as exc:
-        error = str(exc)[:500] or type(exc).__name__
-        logger.warning("reply to inbound SMS %s failed (attempt %s): %s", inbound_id, attempt, error)
-        if attempt >= settings.NOTIFY_MAX_ATTEMPTS:
+        error, retry_at = attempt_failed(inbound_id, attempt, exc, what="reply to inbound SMS")
+        if retry_at is None:
             return _finish(inbound_id, ReplyStatus.GAVE_UP, attempt, error)
-        retry_at = timezone.now() + retry_delay(attempt)
         with transaction.atomic():
             InboundSmsReply.objects.filter(pk=inbound_id).update(last_error=error, next_attempt_at=retry_at)
             InboundSms.objects.filter(pk=inbound_id).update(reply_status=ReplyStatus.FAILED)

@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 
 from khaibao.accounts.sms import send_sms
 from khaibao.core.hotlines import hotline_params
-from khaibao.core.retries import attempt_claim, attempt_enqueue, lost_requeue, retry_delay
+from khaibao.core.retries import attempt_claim, attempt_enqueue, attempt_failed, lost_requeue
 from khaibao.people.access import processing_allowed_q
 from khaibao.people.models import Person
 from khaibao.tracing.models import Contact, ContactInvitation, InvitationStatus
@@ -101,11 +101,9 @@ def invitation_send(contact_id: int) -> str:
     try:
         send_sms(to=invitation.phone, body=invitation_text())
     except Exception as exc:
-        error = str(exc)[:500] or type(exc).__name__
-        logger.warning("invitation SMS of contact %s failed (attempt %s): %s", contact_id, attempt, error)
-        if attempt >= settings.NOTIFY_MAX_ATTEMPTS:
+        error, retry_at = attempt_failed(contact_id, attempt, exc, what="invitation SMS of contact")
+        if retry_at is None:
             return _finish(contact_id, InvitationStatus.GAVE_UP, attempt, error)
-        retry_at = timezone.now() + retry_delay(attempt)
         with transaction.atomic():
             ContactInvitation.objects.filter(pk=contact_id).update(last_error=error, next_attempt_at=retry_at)
             Contact.objects.filter(pk=contact_id).update(invitation_status=InvitationStatus.FAILED)
