@@ -84,3 +84,27 @@ def drop_pattern_indexes(indexes: tuple[tuple[str, str, str], ...]) -> Any:
                 )
 
     return migrations.RunPython(forward, backward)
+
+
+def indexes_concurrently(indexes: tuple[tuple[str, str, str], ...]) -> Any:
+    """A RunPython building each (table, columns, index) — `columns` as SQL, e.g. "created_at" — on
+    PostgreSQL with CREATE INDEX CONCURRENTLY, so the table's writers are not held while it reads the
+    table (the migration must say `atomic = False`); SQLite builds them as usual. An index a failed
+    concurrent build left behind (invalid, under that name) is dropped first: IF NOT EXISTS would
+    keep it, and the queries it is for would scan the table with nothing reported. Dropped on the
+    way back."""
+    from django.db import migrations
+
+    def concurrently(schema_editor: Any) -> str:
+        return "CONCURRENTLY " if schema_editor.connection.vendor == "postgresql" else ""
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        for table, columns, index in indexes:
+            schema_editor.execute(f'DROP INDEX {concurrently(schema_editor)}IF EXISTS "{index}"')
+            schema_editor.execute(f'CREATE INDEX {concurrently(schema_editor)}"{index}" ON "{table}" ({columns})')
+
+    def backward(apps: Any, schema_editor: Any) -> None:
+        for _table, _columns, index in indexes:
+            schema_editor.execute(f'DROP INDEX {concurrently(schema_editor)}IF EXISTS "{index}"')
+
+    return migrations.RunPython(forward, backward, elidable=False)

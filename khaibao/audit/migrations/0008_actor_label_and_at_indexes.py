@@ -7,26 +7,11 @@ them as usual.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import migrations, models
 
-_INDEXES = (("audit_actor_label", "actor_label"), ("audit_at", "at"))
+from khaibao.core.migration_ops import indexes_concurrently
 
-
-def forward(apps: Any, schema_editor: Any) -> None:
-    concurrently = "CONCURRENTLY " if schema_editor.connection.vendor == "postgresql" else ""
-    for name, column in _INDEXES:
-        # A CREATE INDEX CONCURRENTLY that failed leaves an invalid index of that name: drop it
-        # first, or IF NOT EXISTS would keep it and the search would scan the trail unreported.
-        schema_editor.execute(f"DROP INDEX {concurrently}IF EXISTS {name}")
-        schema_editor.execute(f"CREATE INDEX {concurrently}{name} ON audit_auditevent ({column})")
-
-
-def backward(apps: Any, schema_editor: Any) -> None:
-    concurrently = "CONCURRENTLY " if schema_editor.connection.vendor == "postgresql" else ""
-    for name, _column in _INDEXES:
-        schema_editor.execute(f"DROP INDEX {concurrently}IF EXISTS {name}")
+_INDEXES = (("audit_auditevent", "actor_label", "audit_actor_label"), ("audit_auditevent", "at", "audit_at"))
 
 
 class Migration(migrations.Migration):
@@ -36,7 +21,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.SeparateDatabaseAndState(
-            database_operations=[migrations.RunPython(forward, backward, elidable=False)],
+            database_operations=[indexes_concurrently(_INDEXES)],
             state_operations=[
                 migrations.AddIndex(
                     model_name="auditevent", index=models.Index(fields=["actor_label"], name="audit_actor_label")

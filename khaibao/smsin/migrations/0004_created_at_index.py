@@ -5,24 +5,9 @@ keeps writing while it builds; SQLite builds it as usual.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import migrations, models
 
-_INDEX = "smsin_created_at"
-
-
-def forward(apps: Any, schema_editor: Any) -> None:
-    concurrently = "CONCURRENTLY " if schema_editor.connection.vendor == "postgresql" else ""
-    # A CREATE INDEX CONCURRENTLY that failed leaves an invalid index of that name: drop it first,
-    # or IF NOT EXISTS would keep it and the prune would scan the table with nothing reported.
-    schema_editor.execute(f"DROP INDEX {concurrently}IF EXISTS {_INDEX}")
-    schema_editor.execute(f"CREATE INDEX {concurrently}{_INDEX} ON smsin_inboundsms (created_at)")
-
-
-def backward(apps: Any, schema_editor: Any) -> None:
-    concurrently = "CONCURRENTLY " if schema_editor.connection.vendor == "postgresql" else ""
-    schema_editor.execute(f"DROP INDEX {concurrently}IF EXISTS {_INDEX}")
+from khaibao.core.migration_ops import indexes_concurrently
 
 
 class Migration(migrations.Migration):
@@ -32,7 +17,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.SeparateDatabaseAndState(
-            database_operations=[migrations.RunPython(forward, backward, elidable=False)],
+            database_operations=[indexes_concurrently((("smsin_inboundsms", "created_at", "smsin_created_at"),))],
             state_operations=[
                 migrations.AddIndex(
                     model_name="inboundsms", index=models.Index(fields=["created_at"], name="smsin_created_at")
