@@ -90,7 +90,11 @@ class FollowUpAction(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
-        indexes = [models.Index(fields=["person", "-at"], name="followup_action_person_latest")]
+        indexes = [
+            models.Index(fields=["person", "-at"], name="followup_action_person_latest"),
+            # The statistics refresh counts each day's actions every run (stats/services.py).
+            models.Index(fields=["at"], name="followup_action_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.person_id}"

@@ -58,6 +58,8 @@ class Declaration(models.Model):
             # separate (person, -version) index (migration 0002).
             models.UniqueConstraint(fields=["person", "version"], name="declaration_person_version"),
         ]
+        # The statistics refresh reads the declarations written since its last run (stats/counting.py).
+        indexes = [models.Index(fields=["created_at"], name="declaration_created")]
 
     def __str__(self) -> str:
         return f"{self.person_id} v{self.version} ({self.kind})"

@@ -1,6 +1,7 @@
 """Rollup tables for the officials' statistics (DESIGN.md §8: dashboards never count raw rows).
 
-A periodic job (khaibao.stats.tasks) rewrites today's and yesterday's rows every 30 seconds.
+A periodic job (khaibao.stats.tasks) brings today's and yesterday's rows up to date every 30
+seconds, counting only the rows written since its last run (stats/counting.py, `CountedRow`).
 Absence of a row means zero: wards without any activity on a day have none.
 """
 
@@ -9,6 +10,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from khaibao.core.fields import EncryptedJSONField
+
 
 class DailyAreaRollup(models.Model):
     """One ward's numbers for one day (Asia/Ho_Chi_Minh), by the people's home ward.
@@ -16,7 +19,10 @@ class DailyAreaRollup(models.Model):
     Flows (declarations, daily updates) count what happened that day. Stock columns (people by
     level, under monitoring, missed updates) are a snapshot of the latest-status rows taken on
     that day: the last refresh during the day leaves the day's final picture. `snapshot_at` is
-    null when no snapshot was taken that day (a backfill of a past day cannot rebuild one).
+    when the stock columns were last written (a refresh writes a row only when its numbers
+    changed), null when no snapshot was taken that day (a backfill of a past day cannot rebuild
+    one); `refreshed_at` is when any of the row's numbers were last written. How fresh the numbers
+    are is `RollupState.refreshed_at`.
     """
 
     day = models.DateField()
@@ -96,9 +102,46 @@ class RollupState(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     refreshed_at = models.DateTimeField(null=True, blank=True)
+    # When the last periodic run started reading: the next reads the rows written since (less an
+    # overlap, stats/counting.py). Null until a run has counted yesterday and today in full.
+    counted_through = models.DateTimeField(null=True, blank=True)
     # The latest day whose stock columns were snapshotted: "current totals" come from it.
     snapshot_day = models.DateField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"rollups refreshed at {self.refreshed_at}"
+
+
+class CountedSource(models.TextChoices):
+    DAILY_UPDATE = "u", _("Daily update")
+    DECLARATION = "d", _("Health declaration")
+
+
+class CountedRow(models.Model):
+    """A daily update or declaration of yesterday or today the refresh has counted, in which version,
+    and what it added (stats/counting.py): the next run skips it unless it changed, and a replaced
+    daily update first takes back what its earlier version added. Pruned once its day is older than
+    yesterday.
+
+    `added` is sealed: the symptom codes it restates are health answers (issue 18). Null when the
+    row added only its base count (a daily update: `daily_updates`; a declaration: `declarations`),
+    which is most of them, so most rows cost no encryption.
+    """
+
+    source = models.CharField(max_length=1, choices=CountedSource.choices)
+    row_id = models.BigIntegerField()
+    day = models.DateField()
+    # Where it was counted: the person's home ward then (null: no ward, counted nowhere).
+    ward = models.ForeignKey(
+        "places.Ward", null=True, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    version = models.DateTimeField()  # the row's updated_at (a daily update) or created_at (a declaration)
+    added = EncryptedJSONField(null=True, blank=True)  # rollup keys beyond the base count
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "row_id"], name="stats_counted_source_row")]
+        indexes = [models.Index(fields=["day"], name="stats_counted_day")]
+
+    def __str__(self) -> str:
+        return f"{self.source}{self.row_id}@{self.version}"

@@ -1,19 +1,19 @@
-"""Refreshing the statistics rollups from the raw tables (DESIGN.md §8).
+"""Refreshing the statistics rollups (DESIGN.md §8: dashboards never count raw rows).
 
-Every count is one query over one day's rows. The counts the database can make (GROUP BY home
-ward) it makes; the symptom counts it cannot, because the answers are sealed (issue 18,
-docs/privacy.md): those rows are streamed (home ward + sealed symptoms, temperature) and counted
-here as they are decrypted — about 2 µs of CPU per value, measured in bench/RESULTS.md
-("Sealed health data").
+The flows (declarations, daily updates, their symptoms) are counted as they come, from the rows
+written since the last run (stats/counting.py); the stocks (people by level, under monitoring,
+missed updates) are a snapshot of the latest-status rows, grouped by the database; the follow-up
+actions of the day are counted again each run (officials' actions: few). A run writes only the
+rollup rows whose numbers changed.
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, F, Q
@@ -21,11 +21,9 @@ from django.utils import timezone
 
 from khaibao.cases.models import ActionKind, FollowUpAction
 from khaibao.core.days import day_bounds
-from khaibao.declarations.models import Declaration, Kind
-from khaibao.declarations.questionnaires import current_questionnaire
-from khaibao.monitoring.assessment import FEVER_FROM
-from khaibao.monitoring.models import DailyUpdate, Level, PersonStatus
+from khaibao.monitoring.models import Level, PersonStatus
 from khaibao.places.models import Ward
+from khaibao.stats import counting
 from khaibao.stats.models import CodeKind, DailyAreaRollup, DailyCodeRollup, RollupState
 
 FLOW_COLUMNS = ("declarations", "risk_declarations", "daily_updates")
@@ -37,69 +35,20 @@ STOCK_COLUMNS = (
 @dataclass(frozen=True)
 class RefreshResult:
     day: date
-    areas: int  # ward rows written
-    codes: int  # code rows written
+    areas: int  # the day's ward rows after the refresh
+    codes: int  # the day's code rows after the refresh
     snapshot: bool  # whether the stock columns were (re)taken
+    written: int = 0  # rows created, changed or deleted by this refresh
+    counted: int = 0  # raw rows counted (new or changed since the last run), both days together
 
 
-# Rows streamed per round trip when counting sealed symptoms.
-_CHUNK = 5000
-
-
-def _by_ward(rows: Iterable[dict[str, Any]]) -> dict[int, dict[str, Any]]:
-    return {row.pop("ward"): row for row in rows if row["ward"] is not None}
-
-
-def _count_symptoms(
-    out: dict[int, dict[str, Any]], ward: int | None, reported: Iterable[str], codes: frozenset[str],
-    *, fever: bool = False,
-) -> None:
-    # Each row counts once per code it reports (a daily update with a fever of 38.5 °C and
-    # "fever" ticked counts one fever), as the grouped SQL counts did before the answers were sealed.
-    if ward is None:
-        return
-    found = {code for code in reported if code in codes}
-    if fever and "fever" in codes:
-        found.add("fever")
-    counts = out.setdefault(ward, {})
-    for code in found:
-        counts[f"s__{code}"] = counts.get(f"s__{code}", 0) + 1
-
-
-def _declared_symptoms(answers: Any) -> list[str]:
-    entries = answers.get("symptoms") if isinstance(answers, dict) else None
-    return [e["code"] for e in entries or [] if isinstance(e, dict) and isinstance(e.get("code"), str)]
-
-
-def _declaration_counts(day: date, codes: tuple[str, ...]) -> dict[int, dict[str, Any]]:
-    start, end = day_bounds(day)
-    rows = Declaration.objects.filter(created_at__gte=start, created_at__lt=end)
-    out = _by_ward(
-        rows.values(ward=F("person__home_ward"))
-        .annotate(declarations=Count("pk"), risk_declarations=Count("pk", filter=Q(kind=Kind.RISK)))
-        .order_by()
-    )
-    wanted = frozenset(codes)
-    for ward, answers in rows.values_list("person__home_ward", "answers").order_by().iterator(chunk_size=_CHUNK):
-        _count_symptoms(out, ward, _declared_symptoms(answers), wanted)
-    return out
-
-
-def _update_counts(day: date, codes: tuple[str, ...]) -> dict[int, dict[str, Any]]:
-    rows = DailyUpdate.objects.filter(day=day)
-    out = _by_ward(rows.values(ward=F("person__home_ward")).annotate(daily_updates=Count("pk")).order_by())
-    wanted = frozenset(codes)
-    stream = rows.values_list("person__home_ward", "symptoms", "temperature").order_by().iterator(chunk_size=_CHUNK)
-    for ward, symptoms, temperature in stream:
-        fever = temperature is not None and temperature >= FEVER_FROM
-        _count_symptoms(out, ward, symptoms or [], wanted, fever=fever)
-    return out
-
-
-def _status_counts(day: date) -> dict[int, dict[str, Any]]:
+def _status_counts(day: date) -> dict[int, dict[str, int]]:
+    # By the status row's own home ward (kept equal to the person's by the assessment,
+    # monitoring/assessment.py), not a join of every person: one pass over one table.
     monitoring = Q(monitoring_until__gte=day) & (Q(monitoring_from__isnull=True) | Q(monitoring_from__lte=day))
-    return _by_ward(
-        PersonStatus.objects.values(ward=F("person__home_ward"))
+    rows = (
+        PersonStatus.objects.filter(home_ward__isnull=False)
+        .values(ward=F("home_ward"))
         .annotate(
             people_low=Count("pk", filter=Q(level=Level.LOW)),
             people_medium=Count("pk", filter=Q(level=Level.MEDIUM)),
@@ -110,6 +59,7 @@ def _status_counts(day: date) -> dict[int, dict[str, Any]]:
         )
         .order_by()
     )
+    return {row.pop("ward"): row for row in rows}
 
 
 def followup_code(kind: str, test_result: str) -> str:
@@ -142,81 +92,145 @@ def _lock_state() -> RollupState:
     return RollupState.objects.select_for_update().get(pk=1)
 
 
-def rollup_refresh_day(*, day: date, now: datetime | None = None) -> RefreshResult:
-    """Recompute the rollup rows of `day` from the raw tables, in one transaction.
+def _write_codes(day: date, kind: str, wanted: dict[tuple[int, str], int], have: dict[tuple[int, str], DailyCodeRollup],
+                 provinces: dict[int, int]) -> int:
+    """Make the code rows `have` of (ward, code) say `wanted` (absent or 0: no row)."""
+    gone = [row.pk for key, row in have.items() if not wanted.get(key)]
+    put = [
+        DailyCodeRollup(day=day, ward_id=ward, province_id=provinces[ward], kind=kind, code=code, count=n)
+        for (ward, code), n in sorted(wanted.items())
+        if n and (have.get((ward, code)) is None or have[(ward, code)].count != n)
+    ]
+    DailyCodeRollup.objects.filter(pk__in=gone).delete()
+    DailyCodeRollup.objects.bulk_create(
+        put, batch_size=1000, update_conflicts=True, unique_fields=["day", "ward", "kind", "code"], update_fields=["count"],
+    )
+    return len(gone) + len(put)
 
-    Rewrites every row of that day (wards whose numbers dropped to zero lose their row), so
-    running it twice gives the same rows. The stock columns (people by level, monitoring,
-    missed updates) describe the latest-status rows *now*: they are taken only when `day` is
-    today; refreshing a past day keeps the snapshot its last same-day refresh took.
+
+def _write_day(
+    day: date, delta: dict[int, Counter[str]], stocks: dict[int, dict[str, int]] | None, now: datetime,
+) -> RefreshResult:
+    """Apply `delta` (flows and symptoms, by ward) to the rollup rows of `day`, put the day's
+    follow-up counts and, when given, the stock snapshot in them; write only the rows that change."""
+    areas = {row.ward_id: row for row in DailyAreaRollup.objects.filter(day=day)}
+    followups = _followup_counts(day)
+    wards = set(areas) | set(delta) | set(followups) | set(stocks or ())
+    provinces = {w: row.province_id for w, row in areas.items()}
+    missing = wards - set(provinces)
+    if missing:
+        provinces.update(Ward.objects.filter(pk__in=missing).values_list("pk", "province_id"))
+
+    put: list[DailyAreaRollup] = []
+    gone: list[int] = []
+    kept = 0
+    for ward in sorted(wards):
+        old = areas.get(ward)
+        values = {name: getattr(old, name) if old else 0 for name in (*FLOW_COLUMNS, *STOCK_COLUMNS)}
+        for name in FLOW_COLUMNS:
+            values[name] = max(0, values[name] + delta.get(ward, Counter())[name])
+        if stocks is not None:
+            values.update({name: stocks.get(ward, {}).get(name, 0) for name in STOCK_COLUMNS})
+        if not any(values.values()) and ward not in followups:
+            if old is not None:
+                gone.append(old.pk)
+            continue
+        kept += 1
+        if old is not None and all(getattr(old, name) == v for name, v in values.items()):
+            continue
+        snapshot_at = now if stocks is not None else (old.snapshot_at if old else None)
+        put.append(DailyAreaRollup(
+            day=day, ward_id=ward, province_id=provinces[ward], **values, snapshot_at=snapshot_at, refreshed_at=now,
+        ))
+    DailyAreaRollup.objects.filter(pk__in=gone).delete()
+    DailyAreaRollup.objects.bulk_create(
+        put, batch_size=1000, update_conflicts=True, unique_fields=["day", "ward"],
+        update_fields=[*FLOW_COLUMNS, *STOCK_COLUMNS, "snapshot_at", "refreshed_at"],
+    )
+
+    # Symptoms: only the wards whose symptom counts moved are read and written.
+    moved = {
+        (ward, key.removeprefix(counting.SYMPTOM_PREFIX)): n
+        for ward, counts in delta.items() for key, n in counts.items()
+        if key.startswith(counting.SYMPTOM_PREFIX) and n
+    }
+    have = {
+        (row.ward_id, row.code): row
+        for row in DailyCodeRollup.objects.filter(day=day, kind=CodeKind.SYMPTOM, ward__in={w for w, _ in moved})
+    }
+    wanted = {key: max(0, (have[key].count if key in have else 0) + n) for key, n in moved.items()}
+    written = _write_codes(day, CodeKind.SYMPTOM, wanted, {k: v for k, v in have.items() if k in wanted}, provinces)
+    have = {(row.ward_id, row.code): row for row in DailyCodeRollup.objects.filter(day=day, kind=CodeKind.FOLLOWUP)}
+    wanted = {(ward, code): n for ward, codes in followups.items() for code, n in codes.items()}
+    written += _write_codes(day, CodeKind.FOLLOWUP, wanted, have, provinces)
+    return RefreshResult(
+        day=day, areas=kept, codes=DailyCodeRollup.objects.filter(day=day).count(), snapshot=stocks is not None,
+        written=len(put) + len(gone) + written,
+    )
+
+
+def _recount_from_nothing(days: list[date]) -> None:
+    """Clear the flows and symptom counts of `days` and what was recorded as counted on them."""
+    counting.forget(days)
+    DailyAreaRollup.objects.filter(day__in=days).update(**dict.fromkeys(FLOW_COLUMNS, 0))
+    DailyCodeRollup.objects.filter(day__in=days, kind=CodeKind.SYMPTOM).delete()
+
+
+def _refresh(days: list[date], since: datetime | None, now: datetime, state: RollupState) -> list[RefreshResult]:
+    today = timezone.localdate(now)
+    recent = {today - timedelta(days=1), today}
+    if since is None:
+        _recount_from_nothing(days)
+    deltas, counted = counting.count_changes(days, since, keep=set(days) <= recent)
+    results = []
+    for day in days:
+        # The stock columns describe the latest-status rows *now*: taken only for today; a past
+        # day keeps the snapshot its last same-day refresh took.
+        stocks = _status_counts(day) if day == today else None
+        result = _write_day(day, deltas.get(day, {}), stocks, now)
+        results.append(RefreshResult(**{**result.__dict__, "counted": counted}))
+    state.refreshed_at = now
+    if today in days:
+        state.snapshot_day = today
+    return results
+
+
+def rollup_refresh_day(*, day: date, now: datetime | None = None) -> RefreshResult:
+    """Recount the rollup rows of `day` from the raw tables, from nothing, in one transaction.
+
+    Running it twice gives the same rows. Refreshing a past day keeps the stock snapshot its last
+    same-day refresh took (it cannot be rebuilt).
     """
     now = now or timezone.now()
-    snapshot = day == timezone.localdate(now)
-    codes = current_questionnaire().symptoms
     with transaction.atomic():
         state = _lock_state()
-        declared = _declaration_counts(day, codes)
-        updated = _update_counts(day, codes)
-        followups = _followup_counts(day)
-        if snapshot:
-            stocks = _status_counts(day)
-            stocks_at: dict[int, datetime | None] = {}
-        else:
-            stocks, stocks_at = {}, {}
-            kept = DailyAreaRollup.objects.filter(day=day, snapshot_at__isnull=False).values(
-                "ward_id", "snapshot_at", *STOCK_COLUMNS
-            )
-            for row in kept:
-                ward_id = row.pop("ward_id")
-                stocks_at[ward_id] = row.pop("snapshot_at")
-                stocks[ward_id] = row
-
-        ward_ids = set(declared) | set(updated) | set(followups) | set(stocks)
-        provinces = dict(Ward.objects.filter(pk__in=ward_ids).values_list("pk", "province_id"))
-        areas: list[DailyAreaRollup] = []
-        code_rows: list[DailyCodeRollup] = []
-        for ward_id in sorted(ward_ids):
-            d, u, s = declared.get(ward_id, {}), updated.get(ward_id, {}), stocks.get(ward_id, {})
-            values = {
-                "declarations": d.get("declarations", 0),
-                "risk_declarations": d.get("risk_declarations", 0),
-                "daily_updates": u.get("daily_updates", 0),
-                **{name: s.get(name, 0) for name in STOCK_COLUMNS},
-            }
-            common = {"day": day, "ward_id": ward_id, "province_id": provinces[ward_id]}
-            for code in codes:
-                n = d.get(f"s__{code}", 0) + u.get(f"s__{code}", 0)
-                if n:
-                    code_rows.append(DailyCodeRollup(**common, kind=CodeKind.SYMPTOM, code=code, count=n))
-            for kind, n in sorted(followups.get(ward_id, {}).items()):
-                code_rows.append(DailyCodeRollup(**common, kind=CodeKind.FOLLOWUP, code=kind, count=n))
-            if any(values.values()) or ward_id in followups:
-                areas.append(
-                    DailyAreaRollup(**common, **values, snapshot_at=now if snapshot else stocks_at.get(ward_id), refreshed_at=now)
-                )
-
-        DailyAreaRollup.objects.filter(day=day).delete()
-        DailyCodeRollup.objects.filter(day=day).delete()
-        DailyAreaRollup.objects.bulk_create(areas, batch_size=1000)
-        DailyCodeRollup.objects.bulk_create(code_rows, batch_size=1000)
-        state.refreshed_at = now
-        if snapshot:
-            state.snapshot_day = day
+        (result,) = _refresh([day], None, now, state)
         state.save()
-    return RefreshResult(day=day, areas=len(areas), codes=len(code_rows), snapshot=snapshot)
+    return result
 
 
 def rollup_refresh(*, days: Iterable[date] | None = None, now: datetime | None = None) -> list[RefreshResult]:
-    """Refresh the rollups of `days` (default: yesterday and today), one transaction per day.
+    """The periodic refresh (`days` None): yesterday and today, counting the rows written since the
+    last run, in one transaction. Yesterday stays open because late rows land on it: updates for
+    yesterday are accepted today. The first run, or a run after the clock went back, recounts both
+    days from nothing.
 
-    Yesterday is redone because late rows land on it: updates for yesterday are accepted
-    today, and a refresh may have missed the last seconds before midnight.
+    With `days` (a backfill, `manage.py stats_refresh`): each day recounted from nothing, one
+    transaction per day.
     """
     now = now or timezone.now()
     started = time.monotonic()
-    if days is None:
+    if days is not None:
+        results = [rollup_refresh_day(day=day, now=now) for day in days]
+    else:
         today = timezone.localdate(now)
-        days = [today - timedelta(days=1), today]
-    results = [rollup_refresh_day(day=day, now=now) for day in days]
+        with transaction.atomic():
+            state = _lock_state()
+            through = state.counted_through
+            since = through - counting.OVERLAP if through is not None and through <= now else None
+            results = _refresh([today - timedelta(days=1), today], since, now, state)
+            state.counted_through = now
+            state.save()
+            counting.prune(today - timedelta(days=1))
     RollupState.objects.filter(pk=1).update(duration_ms=int((time.monotonic() - started) * 1000))
     return results
