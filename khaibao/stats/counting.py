@@ -93,9 +93,10 @@ def _not_counted(qs: QuerySet[Any], source: str, version: str) -> QuerySet[Any]:
 class _Counter:
     """The deltas of one run and the `CountedRow`s to write, batch by batch."""
 
-    def __init__(self, *, keep: bool) -> None:
+    def __init__(self, *, keep: bool, fresh: bool) -> None:
         self.deltas: Deltas = {}
         self.keep = keep
+        self.fresh = fresh  # counting from nothing: no row has an earlier version to take back
         self.rows = 0
 
     def _add(self, day: date, ward: int | None, keys: Iterable[str], sign: int) -> None:
@@ -109,9 +110,10 @@ class _Counter:
         """Count `rows` — (row id, day, ward, version, keys beyond the base) — taking back first
         what the earlier version of any of them added."""
         base = BASE[CountedSource(source)]
-        earlier = CountedRow.objects.filter(source=source, row_id__in=[r[0] for r in rows])
-        for old in earlier.only("day", "ward_id", "added"):
-            self._add(old.day, old.ward_id, [base, *(old.added or [])], -1)
+        if not self.fresh:
+            earlier = CountedRow.objects.filter(source=source, row_id__in=[r[0] for r in rows])
+            for old in earlier.only("day", "ward_id", "added"):
+                self._add(old.day, old.ward_id, [base, *(old.added or [])], -1)
         for _pk, day, ward, _version, keys in rows:
             self._add(day, ward, [base, *keys], +1)
         self.rows += len(rows)
@@ -132,17 +134,19 @@ def count_changes(days: Sequence[date], since: datetime | None, *, keep: bool = 
     when None) and not yet counted in their version change in the rollups: (deltas, rows read).
 
     `keep`: record each in `CountedRow` (yesterday and today, the days later runs count on);
-    a backfill of an older day needs no record. Call inside the refresh's transaction.
+    a backfill of an older day needs no record. `since` None means counting from nothing: the
+    caller has `forget()`-ten what was counted on `days`. Call inside the refresh's transaction.
     """
     wanted = frozenset(current_questionnaire().symptoms)
-    counter = _Counter(keep=keep)
+    counter = _Counter(keep=keep, fresh=since is None)
 
     updates = DailyUpdate.objects.filter(day__in=days)
     if since is not None:
         updates = updates.filter(updated_at__gte=since)
+    if since is not None:
+        updates = _not_counted(updates, CountedSource.DAILY_UPDATE, "updated_at")
     stream = (
-        _not_counted(updates, CountedSource.DAILY_UPDATE, "updated_at")
-        .values_list("pk", "day", "person__home_ward", "updated_at", "symptoms", "temperature")
+        updates.values_list("pk", "day", "person__home_ward", "updated_at", "symptoms", "temperature")
         .order_by()
         .iterator(chunk_size=_CHUNK)
     )
@@ -154,9 +158,10 @@ def count_changes(days: Sequence[date], since: datetime | None, *, keep: bool = 
 
     start, end = day_bounds(min(days))[0], day_bounds(max(days))[1]
     declared = Declaration.objects.filter(created_at__gte=max(start, since) if since else start, created_at__lt=end)
+    if since is not None:
+        declared = _not_counted(declared, CountedSource.DECLARATION, "created_at")
     stream = (
-        _not_counted(declared, CountedSource.DECLARATION, "created_at")
-        .values_list("pk", "created_at", "person__home_ward", "kind", "answers")
+        declared.values_list("pk", "created_at", "person__home_ward", "kind", "answers")
         .order_by()
         .iterator(chunk_size=_CHUNK)
     )
