@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from khaibao.declarations.tests.helpers import ago
 from khaibao.monitoring.models import DailyUpdate
+from khaibao.monitoring.partitions import DAILY_UPDATES
 from khaibao.stats import counting
 from khaibao.stats.models import CountedRow, CountedSource, DailyAreaRollup, DailyCodeRollup, RollupState
 from khaibao.stats.services import rollup_refresh
@@ -147,11 +148,19 @@ def test_random_activity_counted_run_by_run_equals_a_recount(world, api):
     assert DailyAreaRollup.objects.exists()
 
 
-def test_the_run_reads_the_updates_since_through_the_index(world, api):
+def test_every_partition_of_the_daily_updates_has_the_since_index(world):
+    """The run's "written since" is a BRIN range on each month's partition, those made later too."""
     if connection.vendor != "postgresql":
-        pytest.skip("the BRIN index is PostgreSQL's")
-    qs = DailyUpdate.objects.filter(day__in=[today()], updated_at__gte=timezone.now() - timedelta(minutes=5))
+        pytest.skip("the BRIN index and the partitions are PostgreSQL's")
+    made = DAILY_UPDATES.ensure([today() + timedelta(days=800)])
+    assert made
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        plan = qs.explain()
-    assert "updated_brin" in plan, plan
+        cursor.execute(
+            "SELECT c.relname, EXISTS (SELECT 1 FROM pg_indexes i WHERE i.tablename = c.relname"
+            " AND i.indexdef ILIKE '%%USING brin (updated_at)%%')"
+            " FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid WHERE h.inhparent = to_regclass(%s)",
+            ["monitoring_dailyupdate"],
+        )
+        partitions = dict(cursor.fetchall())
+    assert made[0] in partitions
+    assert all(partitions.values()), partitions
