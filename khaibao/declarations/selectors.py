@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
+from django.db.models import Expression, F, IntegerField, Q
 
 from khaibao.declarations.labels import declared_as_label, declared_by_volunteer, kind_label
 from khaibao.declarations.models import Declaration, Kind
@@ -23,10 +25,49 @@ def declarations_history(person: Person, *, before: int | None = None, limit: in
     return list(qs.order_by("-version")[:limit])
 
 
+def current_floor_sql(person: str) -> str:
+    """The rule of a person's current answers, as SQL: the lowest version still current — their
+    latest universal declaration's, 0 when they have none (then every declaration counts).
+
+    `person` is the SQL of the person's id (an outer query's column, or `%s`); the fragment then
+    takes one parameter, `Kind.UNIVERSAL`. `current_answers` and `current_declarations_q` read it,
+    so the engine and the zone warnings cannot disagree on which answers describe someone now.
+    """
+    # `person` is "%s" or a column the ORM compiled, never a value: values are parameters.
+    return (
+        "COALESCE((SELECT u.version FROM declarations_declaration u WHERE u.person_id = " + person  # noqa: S608
+        + " AND u.kind = %s ORDER BY u.version DESC LIMIT 1), 0)"
+    )
+
+
+class _CurrentFloor(Expression):
+    # `current_floor_sql` for the person of the row being filtered. The column is compiled, not
+    # written out, so the fragment stays right whatever alias the query gives the table.
+    def __init__(self) -> None:
+        super().__init__(output_field=IntegerField())
+        self.person: Any = F("person_id")
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.person]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.person,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        person_sql, params = compiler.compile(self.person)
+        return current_floor_sql(person_sql), [*params, Kind.UNIVERSAL.value]
+
+
+def current_declarations_q() -> Q:
+    """Declarations among their person's current answers (`current_answers`'s rule), as a
+    filter on `Declaration` querysets: set-based, one correlated subquery per row on the
+    (person, version) index."""
+    return Q(version__gte=_CurrentFloor())
+
+
 _CURRENT_ANSWERS_SQL = (
-    "SELECT answers FROM declarations_declaration WHERE person_id = %s AND version >= COALESCE("
-    "(SELECT version FROM declarations_declaration WHERE person_id = %s AND kind = %s"
-    " ORDER BY version DESC LIMIT 1), 0) ORDER BY version"
+    "SELECT answers FROM declarations_declaration WHERE person_id = %s AND version >= "  # noqa: S608
+    + current_floor_sql("%s") + " ORDER BY version"
 )
 
 

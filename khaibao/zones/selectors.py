@@ -15,6 +15,7 @@ from khaibao.accounts.models import Account, Role, ScopeLevel
 from khaibao.core.days import day_end, day_start
 from khaibao.core.params import code_in_range, id_in_range
 from khaibao.declarations.models import Declaration
+from khaibao.declarations.selectors import current_declarations_q
 from khaibao.declarations.travel import place_keys
 from khaibao.people.access import cared_for_ids, processing_allowed_q, visible_people
 from khaibao.people.models import Person
@@ -295,13 +296,19 @@ def travellers(
     wards — or anywhere in the province — on a day between `first` and `last` (None: open),
     and who may still be warned (`warnable_q`, as for residents).
 
+    Only the person's current answers count (declarations `current_declarations_q`, the rule the
+    risk engine reads them by): travel a newer universal declaration left out was corrected, and
+    warning about it would tell the person something untrue and raise nothing on re-assessment.
+
     Travel is only declared by ward, province or country, so circles and polygons reach
     travellers through the wards the official attached to them.
     """
     wards = {int(c) for c in ward_codes}
     if not wards and province_code is None:
         return []
-    qs = Declaration.objects.filter(warnable_q(person_field="person_id"), created_at__gte=day_start(since))
+    qs = Declaration.objects.filter(
+        warnable_q(person_field="person_id"), current_declarations_q(), created_at__gte=day_start(since)
+    )
     # The answers are sealed (issue 18): the database finds the candidates by the travel index
     # (blind indexes of the places, declarations/travel.py) and only they are decrypted here.
     keys = place_keys(ward_codes=wards, province_code=province_code)
