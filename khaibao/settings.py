@@ -164,8 +164,11 @@ STAFF_LOGIN_URL = "backoffice:sign_in"
 STAFF_IDLE_TIMEOUT_SECONDS = env_int("STAFF_IDLE_TIMEOUT_SECONDS", 30 * 60)
 # However active, a staff session ends this long after sign-in (a stolen cookie stops working).
 STAFF_ABSOLUTE_TIMEOUT_SECONDS = env_int("STAFF_ABSOLUTE_TIMEOUT_SECONDS", 12 * 60 * 60)
+# Failed staff sign-ins (khaibao/accounts/services.py): per account from one network (an IPv4
+# address or an IPv6 /64), per network, and per account from all networks within an hour.
 STAFF_LOCKOUT_THRESHOLD = env_int("STAFF_LOCKOUT_THRESHOLD", 5)
 STAFF_LOCKOUT_IP_THRESHOLD = env_int("STAFF_LOCKOUT_IP_THRESHOLD", 20)
+STAFF_LOCKOUT_ACCOUNT_THRESHOLD = env_int("STAFF_LOCKOUT_ACCOUNT_THRESHOLD", 50)
 STAFF_LOCKOUT_SECONDS = env_int("STAFF_LOCKOUT_SECONDS", 15 * 60)
 OTP_TOTP_ISSUER = "Khai Báo"
 
@@ -233,6 +236,8 @@ from khaibao.settings_features import (  # noqa: E402, F401
     RETENTION_MAX_BATCHES,
     RETENTION_NOTIFICATION_DAYS,
     RETENTION_REPORT_DAYS,
+    RETENTION_ROSTER_ERRORS_DAYS,
+    RETENTION_ROSTER_REMOVED_DAYS,
     RETENTION_SHORT_LIVED_HOURS,
     VENUE_CHECKIN_KEEP_DAYS,
     VENUE_CHECKIN_MAX_AGE_HOURS,

@@ -58,6 +58,10 @@ RETENTION_AUDIT_DAYS = env_int("RETENTION_AUDIT_DAYS", 365)
 RETENTION_NOTIFICATION_DAYS = env_int("RETENTION_NOTIFICATION_DAYS", 90)
 # Closed citizen reports lose their personal parts (address, description, photos, reporter).
 RETENTION_REPORT_DAYS = env_int("RETENTION_REPORT_DAYS", 365)
+# Roster lines removed by an admin or declined by their phone's owner lose name and phone; a
+# roster import's file of rejected rows (names and phones) is emptied.
+RETENTION_ROSTER_REMOVED_DAYS = env_int("RETENTION_ROSTER_REMOVED_DAYS", 90)
+RETENTION_ROSTER_ERRORS_DAYS = env_int("RETENTION_ROSTER_ERRORS_DAYS", 30)
 # One-time codes, idempotency records, expired sessions.
 RETENTION_SHORT_LIVED_HOURS = env_int("RETENTION_SHORT_LIVED_HOURS", 24)
 RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 500)
@@ -66,6 +70,7 @@ RETENTION_MAX_BATCHES = env_int("RETENTION_MAX_BATCHES", 20)
 if RETENTION_AUDIT_DAYS < 365:
     raise ImproperlyConfigured("RETENTION_AUDIT_DAYS must be at least 365 (system logs are kept 12 months)")
 for _name in ("RETENTION_HEALTH_DAYS", "RETENTION_NOTIFICATION_DAYS", "RETENTION_REPORT_DAYS",
+              "RETENTION_ROSTER_REMOVED_DAYS", "RETENTION_ROSTER_ERRORS_DAYS",
               "RETENTION_SHORT_LIVED_HOURS", "RETENTION_BATCH_SIZE", "RETENTION_MAX_BATCHES"):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1")

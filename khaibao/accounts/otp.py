@@ -2,8 +2,9 @@
 
 Rules: 6 digits, valid OTP_CODE_TTL_SECONDS (≤ 5 min), single use, stored as a keyed hash,
 at most OTP_MAX_ATTEMPTS wrong guesses per code, one code per phone per cooldown and
-OTP_PHONE_LIMIT_PER_HOUR per phone and hour, per-IP limits, and the same answer whether or not
-the phone has an account (no enumeration). The code itself is checked by
+OTP_PHONE_LIMIT_PER_HOUR per phone and hour, per-address limits (an IPv6 caller's whole /64:
+core/http.py `rate_key_of`), and the same answer whether or not the phone has an account (no
+enumeration). The code itself is checked by
 accounts/one_time_codes.py; the account it opens by khaibao/signin.
 """
 
@@ -22,6 +23,7 @@ from khaibao.accounts.one_time_codes import code_clean, code_issue, code_redeem,
 from khaibao.accounts.phones import phone_index
 from khaibao.accounts.sms import SmsNotSent, send_code_sms
 from khaibao.core.errors import RateLimited
+from khaibao.core.http import rate_key_of
 
 PURPOSE = "otp"
 
@@ -32,7 +34,7 @@ def otp_request(*, phone: str, ip: str) -> None:
     Whether an account exists for the phone is deliberately irrelevant: a first sign-in
     creates it, so the answer cannot reveal who is registered.
     """
-    if ratelimit.hit(f"otp-ip:{ip}", window_seconds=3600) > settings.OTP_IP_LIMIT_PER_HOUR:
+    if ratelimit.hit(f"otp-ip:{rate_key_of(ip)}", window_seconds=3600) > settings.OTP_IP_LIMIT_PER_HOUR:
         raise RateLimited(_("Too many code requests from this network. Try again later."), retry_after=3600)
     index = phone_index(phone)
     now = timezone.now()
@@ -81,7 +83,7 @@ def otp_verify(*, phone: str, code: str, ip: str) -> OtpChallenge:
     (`one_time_codes.code_consume`) in the transaction that signs the person in, so a failure
     there leaves the code usable for the retry.
     """
-    if ratelimit.hit(f"otp-verify-ip:{ip}", window_seconds=3600) > settings.OTP_IP_LIMIT_PER_HOUR * 5:
+    if ratelimit.hit(f"otp-verify-ip:{rate_key_of(ip)}", window_seconds=3600) > settings.OTP_IP_LIMIT_PER_HOUR * 5:
         raise RateLimited(_("Too many attempts from this network. Try again later."), retry_after=3600)
     code = code_clean(code)
     index = phone_index(phone)

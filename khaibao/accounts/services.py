@@ -14,49 +14,73 @@ from khaibao.accounts import ratelimit
 from khaibao.accounts.models import STAFF_ROLES, Account
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import RateLimited, ServiceError
+from khaibao.core.http import rate_key_of
+
+# The account-wide lock counts failures over an hour (STAFF_LOCKOUT_ACCOUNT_THRESHOLD of them).
+ACCOUNT_WIDE_WINDOW_SECONDS = 3600
 
 
 def _account_key(username: str) -> str:
     return f"staff-account:{username.strip().lower()}"
 
 
-def _ip_key(ip: str) -> str:
-    return f"staff-ip:{ip}"
+def _account_network_key(username: str, network: str) -> str:
+    return f"staff-account-net:{username.strip().lower()}:{network}"
+
+
+def _ip_key(network: str) -> str:
+    return f"staff-ip:{network}"
 
 
 def staff_authenticate(*, request: HttpRequest, username: str, password: str, ip: str) -> Account:
-    """Check a staff member's password, with lockout per account and per IP address.
+    """Check a staff member's password, with lockout per account and network, per network, and
+    per account everywhere. A network is an IPv4 address or an IPv6 /64 (core/http.py
+    `rate_key_of`).
 
-    An account locks after STAFF_LOCKOUT_THRESHOLD failures and an address after
-    STAFF_LOCKOUT_IP_THRESHOLD; each lock touches only that account or that address.
+    STAFF_LOCKOUT_THRESHOLD failures lock the account for that network only: a lock any address
+    could set for every address let anyone keep an official out of the console, five wrong
+    passwords every quarter hour. STAFF_LOCKOUT_IP_THRESHOLD failures (any accounts) lock the
+    network; STAFF_LOCKOUT_ACCOUNT_THRESHOLD failures within an hour, from however many networks,
+    lock the account everywhere — far above what one official mistypes, it stops guessing spread
+    over many addresses.
     """
     locked = RateLimited(
         _("Too many failed sign-ins. Try again in %(minutes)s minutes.")
         % {"minutes": settings.STAFF_LOCKOUT_SECONDS // 60},
         retry_after=settings.STAFF_LOCKOUT_SECONDS,
     )
-    if ratelimit.is_blocked(_ip_key(ip)) or ratelimit.is_blocked(_account_key(username)):
+    network = rate_key_of(ip)
+    pair_key, account_key, ip_key = _account_network_key(username, network), _account_key(username), _ip_key(network)
+    if ratelimit.is_blocked(ip_key) or ratelimit.is_blocked(pair_key) or ratelimit.is_blocked(account_key):
         raise locked
     account: Any = authenticate(request, username=username, password=password)
     if account is None or account.role not in STAFF_ROLES:
         window = settings.STAFF_LOCKOUT_SECONDS
-        if ratelimit.hit(_account_key(username), window_seconds=window) >= settings.STAFF_LOCKOUT_THRESHOLD:
-            ratelimit.block(_account_key(username), seconds=window)
-            _record_lockout(username=username, ip=ip, scope="account")
-        if ratelimit.hit(_ip_key(ip), window_seconds=window) >= settings.STAFF_LOCKOUT_IP_THRESHOLD:
-            ratelimit.block(_ip_key(ip), seconds=window)
-            _record_lockout(username=username, ip=ip, scope="ip")
+        if ratelimit.hit(pair_key, window_seconds=window) >= settings.STAFF_LOCKOUT_THRESHOLD:
+            ratelimit.block(pair_key, seconds=window)
+            _record_lockout(username=username, ip=ip, scope="account", where="network")
+        if (
+            ratelimit.hit(account_key, window_seconds=ACCOUNT_WIDE_WINDOW_SECONDS)
+            >= settings.STAFF_LOCKOUT_ACCOUNT_THRESHOLD
+        ):
+            ratelimit.block(account_key, seconds=window)
+            _record_lockout(username=username, ip=ip, scope="account", where="everywhere")
+        if ratelimit.hit(ip_key, window_seconds=window) >= settings.STAFF_LOCKOUT_IP_THRESHOLD:
+            ratelimit.block(ip_key, seconds=window)
+            _record_lockout(username=username, ip=ip, scope="ip", where="network")
         raise ServiceError(
             _("Wrong username or password."),
             code="invalid_credentials",
             fields={"password": _("Wrong username or password.")},
             status=401,
         )
-    ratelimit.reset(_account_key(username))
+    # Only this network's count: failures spread over other networks still add up to the
+    # account-wide lock within its hour.
+    ratelimit.reset(pair_key)
     return account
 
 
-def _record_lockout(*, username: str, ip: str, scope: str) -> None:
+def _record_lockout(*, username: str, ip: str, scope: str, where: str) -> None:
     account = Account.objects.filter(username=username).first()
     with transaction.atomic():
         audit_record(
@@ -64,6 +88,7 @@ def _record_lockout(*, username: str, ip: str, scope: str) -> None:
             action=f"account.locked_{scope}",
             obj=account,
             ip=ip,
+            data={"where": where, "network": rate_key_of(ip)},
         )
 
 

@@ -14,11 +14,11 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from khaibao.accounts import ratelimit
-from khaibao.accounts.access_tokens import access_token_verify, is_access_token
+from khaibao.accounts.access_tokens import AccessClaims, access_token_verify, is_access_token
 from khaibao.accounts.tokens import remember_access, request_account, request_bearer
 from khaibao.api.bodies import api_body_refusal
 from khaibao.core import crypto
-from khaibao.core.http import client_ip, error_response
+from khaibao.core.http import client_rate_key, error_response
 
 
 class ApiBodyLimitMiddleware:
@@ -51,14 +51,21 @@ class ApiBodyLimitMiddleware:
 
 
 class ApiTokenRateLimitMiddleware:
-    """Limit bearer-token use per token and per client address, before any view runs.
+    """Limit bearer-token use per token and per client network, before any view runs.
 
     Three fixed one-minute windows: requests per token (API_RATE_PER_TOKEN_PER_MINUTE), requests
-    carrying a token per address (API_RATE_PER_IP_PER_MINUTE: generous, as mobile carriers put
-    many phones behind one address), and unknown/expired/revoked tokens per address
-    (API_BAD_TOKEN_PER_IP_PER_MINUTE: guessing tokens is pointless, but scanning is still noise).
+    carrying a token per network (API_RATE_PER_IP_PER_MINUTE: generous, as mobile carriers put
+    many phones behind one address), and forged tokens per network (API_BAD_TOKEN_PER_IP_PER_MINUTE:
+    guessing tokens is pointless, but scanning is still noise). A network is an IPv4 address or an
+    IPv6 /64 (core/http.py `rate_key_of`): one IPv6 subscriber has a whole /64 to rotate through.
     Over a limit: 429 in the API's error format with Retry-After. A signed access token's
     deny-list entries are read in the same round trip (decision 0008).
+
+    The bad-token limit counts, and refuses, only bad tokens (`_forged`: an access token whose
+    format or signature fails, an opaque token that does not authenticate, anything else): not a
+    well-signed access token that expired or was signed out, which every app sends now and then
+    before it refreshes (docs/api.md) and which gets its 401, and never a token that works. Behind a carrier's NAT thousands of phones share one
+    address: what the others send must not refuse anyone's own valid token.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -68,7 +75,7 @@ class ApiTokenRateLimitMiddleware:
         value = request_bearer(request)
         if not value:
             return self.get_response(request)
-        ip = client_ip(request)
+        network = client_rate_key(request)
         window = 60
         # A signed access token is checked here without I/O (accounts/access_tokens.py); its
         # deny-list entries (session signed out, account closed) are read with the counters.
@@ -77,21 +84,41 @@ class ApiTokenRateLimitMiddleware:
         # One round trip for the three counters and the deny-list (the token's counter is keyed
         # by its session or its hash, so it can be counted before the token is known valid).
         (per_ip, per_token), (bad_tokens, *deny) = ratelimit.hits_and_counts(
-            hit=[f"api-ip:{ip}", f"api-token:{subject}"],
-            peek=[f"api-bad-token-ip:{ip}", *(claims.deny_keys() if claims is not None else [])],
+            hit=[f"api-ip:{network}", f"api-token:{subject}"],
+            peek=[f"api-bad-token-ip:{network}", *(claims.deny_keys() if claims is not None else [])],
             window_seconds=window,
         )
         if is_access_token(value):
             remember_access(request, claims if claims is not None and not any(deny) else None)
-        if bad_tokens >= settings.API_BAD_TOKEN_PER_IP_PER_MINUTE or per_ip > settings.API_RATE_PER_IP_PER_MINUTE:
+        if per_ip > settings.API_RATE_PER_IP_PER_MINUTE:
             return _too_many(window)
         account = request_account(request)
         if account is None:
-            ratelimit.hit(f"api-bad-token-ip:{ip}", window_seconds=window)
+            if _forged(value, claims):
+                if bad_tokens >= settings.API_BAD_TOKEN_PER_IP_PER_MINUTE:
+                    return _too_many(window)
+                ratelimit.hit(f"api-bad-token-ip:{network}", window_seconds=window)
             return self.get_response(request)
         if per_token > settings.API_RATE_PER_TOKEN_PER_MINUTE:
             return _too_many(window)
         return self.get_response(request)
+
+
+# `access_token_verify` with this as "now" checks a token's format and signature, not its expiry.
+_BEFORE_ANY_EXPIRY = float("-inf")
+
+
+def _forged(value: str, claims: AccessClaims | None) -> bool:
+    """Whether a bearer value that did not authenticate counts as a bad token: an access token
+    whose format or signature fails (not one well signed but expired or signed out), or any
+    other value. For an opaque token `token_authenticate` answers alike for one never issued,
+    one expired and one revoked: all three count (apps are moving to access tokens, decision 0008)."""
+    if claims is not None:  # well signed and unexpired: it failed on the deny-list
+        return False
+    if is_access_token(value):
+        # A second check, without I/O, only on a request that failed.
+        return access_token_verify(value, now=_BEFORE_ANY_EXPIRY) is None
+    return True
 
 
 def _too_many(retry_after: int) -> HttpResponse:

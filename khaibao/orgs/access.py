@@ -88,7 +88,8 @@ def access_roster_import_for_user(user: Any, import_id: int) -> RosterImport:
     """Only the admin who uploaded a roster downloads its error file (it repeats personal data)."""
     if not is_org_admin(user):
         raise Http404
-    found = RosterImport.objects.filter(pk=import_id, actor=user).first()
+    # An error file emptied by retention (RETENTION_ROSTER_ERRORS_DAYS) is gone, not an empty download.
+    found = RosterImport.objects.filter(pk=import_id, actor=user).exclude(error_csv="").first()
     if found is None:
         raise Http404
     return found

@@ -81,17 +81,19 @@ def _roster_lines(person: Person) -> Q:
     return q
 
 
-def _anonymise_roster(q: Q, now: datetime) -> int:
-    # The organisation keeps a removed line (its counts stay honest) without a name or phone.
-    lines = Member.objects.filter(q)
-    n = 0
-    for member in lines.only("pk", "removed_at"):
-        Member.objects.filter(pk=member.pk).update(
-            full_name="", phone="", phone_index="", person=None, account=None,
-            removed_at=member.removed_at or now,
-        )
-        n += 1
-    return n
+def roster_lines_anonymise(q: Q, now: datetime) -> int:
+    """Strip the roster lines `q` selects of their person: name, phone, its blind index and the
+    links to an account and person go. Used by the erasure and by retention (retention.py).
+
+    The organisation keeps each line as a removed one, so the history of its counts stays
+    honest; a line still on the roster leaves it now (a line nobody can name is no member, and
+    an empty phone index must not meet the one-active-phone-per-unit constraint). Returns the
+    number of lines.
+    """
+    fields = {"full_name": "", "phone": "", "phone_index": "", "person": None, "account": None}
+    # Two statements, not one per line: the removed ones first, so the second sees only the rest.
+    n = Member.objects.filter(q, removed_at__isnull=False).update(**fields)
+    return n + Member.objects.filter(q, removed_at__isnull=True).update(**fields, removed_at=now)
 
 
 def person_data_erase(*, erasure: Erasure, now: datetime | None = None) -> dict[str, int]:
@@ -129,7 +131,7 @@ def _erase(person: Person, now: datetime) -> dict[str, int]:
     forgotten = warning_runs_forget(person_id=person.pk)
     counts = processing_stop(person=person, now=now)
     counts["warning_run_travellers"] = forgotten
-    counts["org_members"] = _anonymise_roster(_roster_lines(person), now)
+    counts["org_members"] = roster_lines_anonymise(_roster_lines(person), now)
     counts["notifications"] = Notification.objects.filter(person=person).delete()[0]
     counts["zone_warnings"] = ZoneWarning.objects.filter(person=person).delete()[0]
     counts["venue_checkins"] = CheckIn.objects.filter(person=person).delete()[0]
@@ -204,7 +206,7 @@ def account_close(*, account: Account, now: datetime) -> dict[str, int]:
         "volunteer_appointments": VolunteerAppointment.objects.filter(account=account, revoked_at__isnull=True).update(
             revoked_at=now
         ),
-        "org_members": _anonymise_roster(
+        "org_members": roster_lines_anonymise(
             Q(account=account) | (Q(phone_index=account.phone_index) if account.phone_index else Q(pk__in=[])), now
         ),
         "erasure_codes": ErasureCode.objects.filter(account=account).delete()[0],

@@ -31,8 +31,10 @@ from khaibao.monitoring.models import Assessment, DailyUpdate, PendingAssessment
 from khaibao.monitoring.partitions import daily_updates_expired
 from khaibao.monitoring.partitions import partitions_drop_expired as daily_update_partitions_drop_expired
 from khaibao.notifications.models import Notification
+from khaibao.orgs.models import Member, RosterImport
 from khaibao.passes.models import PassCode
 from khaibao.people.models import Person
+from khaibao.privacy.erasure import roster_lines_anonymise
 from khaibao.privacy.models import ConsentWithdrawal, Erasure, ErasureCode, ErasureStatus
 from khaibao.reports.models import OPEN_STATUSES, Report, ReportNote, ReportPhoto, ReportReply
 from khaibao.tracing.models import Contact
@@ -138,6 +140,31 @@ def _daily_updates_of_inactive(now: datetime) -> QuerySet[Any]:
     return _of_inactive(DailyUpdate)(now).exclude(daily_updates_expired(timezone.localdate(now)))
 
 
+def _roster_lines_due(now: datetime) -> QuerySet[Any]:
+    # Removed lines, and lines whose phone's owner said "this is not me" (the admin has the
+    # period to correct them), still naming someone. Lines already anonymised are left out: a
+    # rule with its own `apply` runs until nothing is due.
+    cutoff = now - timedelta(days=settings.RETENTION_ROSTER_REMOVED_DAYS)
+    names_someone = (
+        ~Q(full_name="") | ~Q(phone="") | ~Q(phone_index="") | Q(person__isnull=False) | Q(account__isnull=False)
+    )
+    return Member.objects.filter(Q(removed_at__lt=cutoff) | Q(declined_at__lt=cutoff)).filter(names_someone)
+
+
+def _roster_lines_anonymise(ids: list[Any], now: datetime) -> int:
+    return roster_lines_anonymise(Q(pk__in=ids), now)
+
+
+def _roster_error_files_due(now: datetime) -> QuerySet[Any]:
+    cutoff = now - timedelta(days=settings.RETENTION_ROSTER_ERRORS_DAYS)
+    return RosterImport.objects.filter(created_at__lt=cutoff).exclude(error_csv="")
+
+
+def _roster_error_files_empty(ids: list[Any], now: datetime) -> int:
+    # The rejected rows repeat the upload's names and phones; the import's counts stay.
+    return RosterImport.objects.filter(pk__in=ids).update(error_csv="")
+
+
 def _shells_due(now: datetime) -> QuerySet[Any]:
     ids = Erasure.objects.filter(status=ErasureStatus.DONE, shell_until__lte=now).values("person_id")
     return Person.objects.filter(pk__in=ids)
@@ -177,6 +204,11 @@ RULES: list[Rule] = [
     Rule("erased_person_shells", "delete", _shells_due),
     Rule("notifications", "delete", _older(Notification, "created_at", _health(lambda: settings.RETENTION_NOTIFICATION_DAYS))),
     Rule("reports", "anonymise", _reports_due, _reports_anonymise),
+    # Organisations' rosters (issue 7): a removed or declined line keeps no name or phone past
+    # its period (the erasure's own anonymising, so the counts read it the same way); an
+    # import's file of rejected rows is only for correcting that upload.
+    Rule("roster_lines", "anonymise", _roster_lines_due, _roster_lines_anonymise),
+    Rule("roster_error_files", "anonymise", _roster_error_files_due, _roster_error_files_empty),
     Rule("exports", "delete", _older(ExportJob, "created_at", _health(lambda: settings.RETENTION_HEALTH_DAYS)), _exports_delete),
     # A typed pass code is useless once expired (its row lives 48 h, passes.services.CODE_LIFETIME), whoever it was for.
     Rule("pass_codes", "delete", lambda now: PassCode.objects.filter(expires_at__lt=now)),

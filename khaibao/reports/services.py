@@ -23,6 +23,7 @@ from khaibao.core import crypto
 from khaibao.core.errors import RateLimited, ServiceError
 from khaibao.core.hooks import hooks_call
 from khaibao.core.hotlines import hotline_params
+from khaibao.core.http import rate_key_of
 from khaibao.monitoring.assessment import person_contact_flag
 from khaibao.people.access import visible_people
 from khaibao.people.models import Person
@@ -137,13 +138,14 @@ def date_time_join(day: Any, at: time | None) -> datetime:
 
 def _rate_keys(*, actor: Account | None, ip: str) -> list[tuple[str, int]]:
     """The counters a report is charged to, with their limits: the account and its phone for a
-    signed-in citizen, always the address (as a keyed hash, in the cache for the window only)."""
+    signed-in citizen, always the address — an IPv6 caller's /64 (`rate_key_of`) — as a keyed
+    hash, in the cache for the window only."""
     keys: list[tuple[str, int]] = []
     if actor is not None:
         keys.append((f"report:account:{actor.pk}", settings.REPORT_RATE_PER_ACCOUNT))
         if actor.phone_index:
             keys.append((f"report:phone:{actor.phone_index}", settings.REPORT_RATE_PER_PHONE))
-    ip_key = crypto.blind_index(ip or "unknown", purpose="report-ip")[:32]
+    ip_key = crypto.blind_index(rate_key_of(ip or "unknown"), purpose="report-ip")[:32]
     keys.append((f"report:ip:{ip_key}", settings.REPORT_RATE_PER_IP))
     return keys
 

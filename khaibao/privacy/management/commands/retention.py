@@ -23,6 +23,8 @@ class Command(BaseCommand):
             f" {settings.RETENTION_HEALTH_DAYS} days after its own day), "
             f"notifications {settings.RETENTION_NOTIFICATION_DAYS} days, closed reports "
             f"{settings.RETENTION_REPORT_DAYS} days, audit events {settings.RETENTION_AUDIT_DAYS} days, "
+            f"roster lines removed or declined {settings.RETENTION_ROSTER_REMOVED_DAYS} days, "
+            f"roster error files {settings.RETENTION_ROSTER_ERRORS_DAYS} days, "
             f"codes and sessions {settings.RETENTION_SHORT_LIVED_HOURS} hours."
         )
         plan = retention_plan()
