@@ -82,8 +82,8 @@ def test_a_row_committed_late_within_the_overlap_is_counted_once(world, api):
     through = RollupState.objects.get().counted_through
     # Another request's update, stamped before the last run began but committed after it.
     update(api, world.lan, world.lan_parent)
-    assert timedelta(minutes=2) < counting.OVERLAP
-    DailyUpdate.objects.filter(person=world.lan_parent).update(updated_at=through - timedelta(minutes=2))
+    assert timedelta(seconds=30) < counting.OVERLAP
+    DailyUpdate.objects.filter(person=world.lan_parent).update(updated_at=through - timedelta(seconds=30))
     assert _periodic() == 1
     assert _periodic() == 0
     assert DailyAreaRollup.objects.get(day=today(), ward=world.hoan_kiem).daily_updates == 1
