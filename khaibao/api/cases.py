@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from khaibao.api.auth import AuthedRequest
+from khaibao.api.declarations import PlainOut, ReasonOut, RecommendationOut
 from khaibao.api.idempotency import idempotency_afresh, idempotency_checked
 from khaibao.api.schemas import ApiDate, ApiDateTime, ErrorOut, StrictSchema
 from khaibao.cases import services
@@ -61,7 +62,8 @@ class TriageItemOut(Schema):
     province_code: int | None
     level: str | None
     level_word: str
-    colour: str
+    colour: str = Field(..., description="green, yellow, orange, red; grey before any assessment")
+    colour_label: str = Field("", description="the colour in words, in the request's language")
     reasons: list[str]
     reason_labels: list[str] = Field(..., description="why in the queue, in words, beside `reasons`")
     queue_rank: int
@@ -123,6 +125,71 @@ class CaseOut(Schema):
     opened_at: datetime
 
 
+class CaseStatusOut(PlainOut):
+    level: str | None
+    level_word: str
+    colour: str = Field(..., description="green, yellow, orange, red; grey before any assessment")
+    colour_label: str = Field("", description="the colour in words, in the request's language")
+    reasons: list[ReasonOut]
+    recommendations: list[RecommendationOut]
+    ruleset_version: str
+    assessed_at: datetime | None
+    confirmed_at: datetime | None
+    monitoring_from: date | None
+    monitoring_until: date | None
+    missed_days: int
+    escalated_at: datetime | None
+    lost_to_followup_at: datetime | None
+    contact_level: str = Field(..., description='"F0" … "F5", or "" when none')
+    contact_level_label: str = Field(..., description='the contact level in words; "" when none')
+    is_f0: bool
+    in_queue: bool
+    queue_reasons: list[str]
+    queue_reason_labels: list[str] = Field(..., description="why in the queue, in words, beside `queue_reasons`")
+    queue_since: datetime | None
+
+
+class CaseUpdateOut(PlainOut):
+    day: date
+    symptoms: list[str] | None
+    symptom_labels: list[dict[str, str]] = Field(..., description="each symptom code with its name")
+    temperature: float | None
+    feeling: str | None
+    feeling_label: str | None = Field(..., description="the feeling in words; null with `feeling`")
+    updated_as: str = Field(..., description="self, household_owner or volunteer: who sent the update")
+    updated_as_label: str = Field(..., description="who sent the update, in words, in the request's language")
+
+
+class CaseAssessmentOut(PlainOut):
+    source: str = Field(
+        ..., description="declaration, risk_declaration, daily_update, contact_tracing, reassessment or official"
+    )
+    source_label: str = Field(..., description="what changed the assessment, in words, in the request's language")
+    level: str
+    level_word: str
+    engine_level: str
+    engine_level_word: str
+    level_kept: bool
+    reasons: list[ReasonOut]
+    ruleset_version: str
+    created_at: datetime
+
+
+class CaseViewOut(PlainOut):
+    """One person's case. The histories' items beside the codes carry their words."""
+
+    person: dict[str, Any]
+    status: CaseStatusOut | None
+    lost_to_followup_rule: str
+    declarations: list[dict[str, Any]]
+    updates: list[CaseUpdateOut]
+    assessments: list[CaseAssessmentOut]
+    follow_up: list[dict[str, Any]]
+    household: list[dict[str, Any]]
+    next_cursors: dict[str, str | None]
+    privacy_state: str | None
+
+
 class RevealContactOut(Schema):
     role: str = Field(..., description='"household_owner" | "volunteer"')
     label: str = Field(..., description="the role in words, from the revealed person's side")
@@ -181,7 +248,7 @@ def triage(
     }
 
 
-@router.get("/cases/{person_id}", response={200: dict[str, Any], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+@router.get("/cases/{person_id}", response={200: CaseViewOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
 def case_get(
     request: AuthedRequest,
     person_id: int,

@@ -12,6 +12,7 @@ from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
+from khaibao.declarations.labels import declared_as_label
 from khaibao.orgs.selectors import pending_memberships
 from khaibao.people.access import account_roles, describe_scope
 from khaibao.privacy.selectors import export_json
@@ -26,24 +27,37 @@ class MeOut(Schema):
     display_name: str
     phone: str | None
     role: str
-    roles: list[str]
+    role_label: str = Field(..., description="the account's role in words, in the request's language")
+    roles: list[str] = Field(..., description='the role, plus "volunteer" while an appointment is in force')
+    role_labels: list[str] = Field(..., description="each of `roles` in words, in the same order")
     scope: dict[str, Any]
     pending_memberships: int = Field(
         0, description="roster lines linked to your phone awaiting your answer (GET /memberships)"
     )
 
 
+def _role_label(code: str) -> str:
+    # An account's role is worded by accounts.Role; "volunteer" (people.access.account_roles: an
+    # appointment in force) is the role a volunteer declares in, worded by declarations.DeclaredAs.
+    if code in Role.values:
+        return str(Role(code).label)
+    return declared_as_label(code)
+
+
 @router.get("", response=MeOut)
 def me(request: AuthedRequest) -> dict[str, Any]:
     """The signed-in account, its roles and the scope of what it may see."""
     account = request.auth
+    roles = account_roles(account)
     return {
         "id": account.pk,
         "username": account.username,
         "display_name": account.display_name,
         "phone": mask_phone(account.phone) if account.phone else None,
         "role": account.role,
-        "roles": account_roles(account),
+        "role_label": _role_label(account.role),
+        "roles": roles,
+        "role_labels": [_role_label(role) for role in roles],
         "scope": describe_scope(account),
         # So the app can ask right after sign-in (issue 21), without a second request first.
         "pending_memberships": pending_memberships(account).count(),

@@ -31,6 +31,7 @@ from khaibao.cases.triage import followup_marks, level_fields
 from khaibao.core.errors import ServiceError
 from khaibao.core.keyset import KeysetPage, keyset_page
 from khaibao.declarations import answer_labels
+from khaibao.declarations.labels import declared_as_label
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.selectors import declaration_dict
 from khaibao.monitoring.explain import explain_recommendations, level_display, reason_message
@@ -290,12 +291,14 @@ def case_view_dict(view: CaseView) -> dict[str, Any]:
                 "feeling": u.feeling,
                 "feeling_label": feeling_label(u.feeling),
                 "updated_as": u.updated_as,
+                "updated_as_label": declared_as_label(u.updated_as),
             }
             for u in view.updates
         ],
         "assessments": [
             {
                 "source": a["assessment"].source,
+                "source_label": str(a["assessment"].get_source_display()),
                 "level": a["assessment"].level,
                 "level_word": a["level"]["word"],
                 "engine_level": a["assessment"].engine_level,

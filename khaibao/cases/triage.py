@@ -27,6 +27,7 @@ from khaibao.cases.officials import official_out, require_official
 from khaibao.core.days import day_end, day_start
 from khaibao.core.errors import ServiceError
 from khaibao.core.params import date_in_range, date_range_message
+from khaibao.declarations.labels import colour_label
 from khaibao.monitoring.explain import level_display
 from khaibao.monitoring.labels import contact_level_label
 from khaibao.monitoring.models import Level, PersonStatus
@@ -332,7 +333,10 @@ def triage_queue(
 
 def level_fields(level: Mapping[str, Any]) -> dict[str, Any]:
     """A level (monitoring.explain.level_display) as the API names it, word and colour beside."""
-    return {"level": level["level"], "level_word": level["word"], "colour": level["colour"]}
+    return {
+        "level": level["level"], "level_word": level["word"],
+        "colour": level["colour"], "colour_label": colour_label(level["colour"]),
+    }
 
 
 def followup_marks(status: PersonStatus) -> dict[str, Any]:

@@ -47,6 +47,22 @@ CONDITION_LABELS: dict[str, Promise] = {
 }
 
 LEVEL_COLOURS = {"low": "green", "medium": "yellow", "high": "orange", "urgent": "red"}
+# The words of a level's colour (LEVEL_COLOURS, and grey for no level yet: monitoring.explain),
+# written as the pass card writes its own colours (passes/labels.py).
+COLOUR_LABELS: dict[str, Promise] = {
+    "green": _("Green"),
+    "yellow": _("Yellow"),
+    "orange": _("Orange"),
+    "red": _("Red"),
+    "grey": _("Grey"),
+}
+
+
+def colour_label(colour: str | None) -> str:
+    """A level's colour in words ("Orange"); "" for no colour, an unknown code as it is."""
+    if not colour:
+        return ""
+    return str(COLOUR_LABELS.get(colour, colour))
 
 
 def label(labels: dict[str, Promise], code: str) -> str:

@@ -81,20 +81,30 @@ def _nationality_name(code: str | None) -> str:
     return country_name(code, "vi" if (get_language() or "vi").startswith("vi") else "en")
 
 
+def person_code_labels(person: Person) -> dict[str, str]:
+    """The words beside a person's own codes, in the active language: `sex_label` and
+    `nationality_name` — for every reader of a person (the API, the pages, the household's export)."""
+    return {
+        "sex_label": str(person.get_sex_display()),  # type: ignore[attr-defined]
+        "nationality_name": _nationality_name(person.nationality_id),
+    }
+
+
 def person_public_dict(entry: HouseholdEntry) -> dict[str, Any]:
     """A person for API responses and pages: ID number and phone masked; each code with its
     label beside it (`sex_label`, `nationality_name`, `relation_label`: null with a null relation)."""
     person = entry.person
     ward = person.home_ward
+    labels = person_code_labels(person)
     return {
         "id": person.pk,
         "full_name": person.full_name,
         "date_of_birth": person.date_of_birth,
         "birth_year": person.birth_year,
         "sex": person.sex,
-        "sex_label": str(person.get_sex_display()),  # type: ignore[attr-defined]
+        "sex_label": labels["sex_label"],
         "nationality": person.nationality_id,
-        "nationality_name": _nationality_name(person.nationality_id),
+        "nationality_name": labels["nationality_name"],
         "id_number": mask_id_number(person.id_number or "") or None,
         "phone": masked_phone(person.phone or "") or None,
         "ward_code": ward.code,

@@ -32,6 +32,7 @@ from khaibao.notifications.models import Notification
 from khaibao.passes.models import PassCode
 from khaibao.people.models import HouseholdMembership, Person, Relation
 from khaibao.people.persons import person_current_values
+from khaibao.people.selectors import person_code_labels
 from khaibao.privacy.consent import ConsentNotice, current_notice, notice_by_version
 from khaibao.privacy.models import ConsentWithdrawal, Erasure, ErasureCode, ErasureStatus
 from khaibao.reports.models import Report
@@ -122,6 +123,7 @@ def household_export_data(*, account: Account) -> dict[str, Any]:
             "relation": membership.relation,
             "relation_label": str(membership.get_relation_display()),
             **person_current_values(person),
+            **person_code_labels(person),
             "ward_name": ward.name,
             "province_code": ward.province_id,
             "province_name": ward.province.name,

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from khaibao.privacy.models import Erasure
 from khaibao.privacy.tests.helpers import declare_and_update
@@ -23,6 +24,8 @@ VI = {"HTTP_ACCEPT_LANGUAGE": "vi"}
 # (section, code, label) present in the file of a household with one of each.
 LABELLED = [
     ("people", "relation", "relation_label"),
+    ("people", "sex", "sex_label"),
+    ("people", "nationality", "nationality_name"),
     ("status", "level", "level_label"),
     ("status", "contact_level", "contact_level_label"),
     ("declarations", "kind", "kind_label"),
@@ -141,3 +144,54 @@ def test_it_keeps_every_code_as_stored(world: Any, api: Any) -> None:
     assert child["checkins"][0]["via"] == "scan"
     assert {n["kind"] for n in data["notifications"]} >= {"zone_warning"}
     assert data["erasures"][0]["reason"] == "request"
+
+
+# --- the person's own codes: sex and nationality, in every download ----------------------------
+# The household export (API and page) and "My data" (API and page) are one file with two formats:
+# each carries the words of the people selectors (people.selectors.person_code_labels), as the
+# household's API and pages do.
+
+
+def _signed_in(account: Any) -> Client:
+    client = Client()
+    client.force_login(account)
+    return client
+
+
+def _downloads(world: Any, api: Any, language: str) -> dict[str, dict[str, Any]]:
+    headers = {"Accept-Language": language}
+    answers = {
+        "/api/v1/privacy/export": api.as_(world.lan).get("/api/v1/privacy/export", headers=headers),
+        "/api/v1/me/export": api.as_(world.lan).get("/api/v1/me/export", headers=headers),
+        "/household/export.json": _signed_in(world.lan).get("/household/export.json", headers=headers),
+        "/my-data/export.json": _signed_in(world.lan).get("/my-data/export.json", headers=headers),
+    }
+    for url, resp in answers.items():
+        assert resp.status_code == 200, (url, resp.content)
+    return {url: json.loads(resp.content) for url, resp in answers.items()}
+
+
+def _lan_herself(data: dict[str, Any], world: Any) -> dict[str, Any]:
+    return next(p for p in data["people"] if p["id"] == world.lan_self.id)
+
+
+def test_every_download_puts_words_beside_sex_and_nationality_in_vietnamese(world: Any, api: Any) -> None:
+    for url, data in _downloads(world, api, "vi").items():
+        lan = _lan_herself(data, world)
+        assert (lan["sex"], lan["sex_label"]) == ("female", "Nữ"), url
+        assert (lan["nationality"], lan["nationality_name"]) == ("VN", "Việt Nam"), url
+
+
+def test_every_download_puts_words_beside_sex_and_nationality_in_english(world: Any, api: Any) -> None:
+    for url, data in _downloads(world, api, "en").items():
+        lan = _lan_herself(data, world)
+        assert (lan["sex"], lan["sex_label"]) == ("female", "Female"), url
+        assert (lan["nationality"], lan["nationality_name"]) == ("VN", "Vietnam"), url
+
+
+def test_the_downloads_words_are_the_household_apis(world: Any, api: Any) -> None:
+    # One owner of a person's words: the file says what GET /people says.
+    people = api.as_(world.lan).get("/people", headers={"Accept-Language": "en"}).json()
+    shown = {p["id"]: (p["sex_label"], p["nationality_name"]) for p in people}
+    data = _downloads(world, api, "en")["/api/v1/me/export"]
+    assert {p["id"]: (p["sex_label"], p["nationality_name"]) for p in data["people"]} == shown
