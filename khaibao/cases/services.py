@@ -163,7 +163,10 @@ def _apply_to_status(status: PersonStatus, data: ActionIn, *, today: date, now: 
         status.ruleset_version = status.ruleset_version or rules.version
     elif data.kind == ActionKind.CLEARED:
         # Clearing is the official's decision to lower the level (the engine never does it
-        # alone) and to end monitoring: the period's last day was yesterday.
+        # alone) and to end monitoring: the period's last day was yesterday. It judged every
+        # answer dated up to today: from now on the assessment leaves those out (cleared_at), or
+        # the person's next update would raise them again from the same facts.
+        status.cleared_at = now
         status.level = "low"
         status.reasons = [REASON_CLEARED]
         status.recommendations = list(rules.recommendations["low"])
@@ -218,7 +221,9 @@ def case_action_record(*, actor: Any, person: Person, data: ActionIn, ip: str = 
     * a positive test result marks the person a confirmed case: F0, level urgent (hospital
       isolation and treatment, DOMAIN.md §3), monitoring for a full period from the test;
     * "cleared" lowers the level to low, ends monitoring (last day: yesterday), clears the
-      F0/contact flags and closes the case — the person leaves the queue;
+      F0/contact flags and closes the case — the person leaves the queue; later assessments
+      leave out the answers dated up to the clearing day (`PersonStatus.cleared_at`), so only
+      a new need raises the level again;
     * either, when it changes the assessment in force, writes an Assessment row (source
       "official") like the engine's, so the assessment history shows the official's change;
     * any action but "called, not reached" and "lost to follow-up" acknowledges the reasons

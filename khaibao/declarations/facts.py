@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
 from khaibao.risk.engine import ExposureFact, Facts, SymptomFact, TravelFact, ZoneFact
@@ -60,6 +61,25 @@ def facts_from_answers(
         travel=tuple(travel),
         conditions=frozenset(conditions),
         pregnant=pregnant,
+    )
+
+
+def facts_after(facts: Facts, day: date) -> Facts:
+    """`facts` without what is dated on or before `day`: symptoms by onset, exposures by date,
+    trips by their days (one still going on after `day` keeps only its later days, so a zone
+    meets it only there). Age, conditions and pregnancy are no events: they stay.
+
+    For a person a health official cleared on `day` (monitoring/assessment.py): the official
+    judged those answers, and only what is new after the clearing may raise the level again.
+    """
+    later = day + timedelta(days=1)
+    return replace(
+        facts,
+        symptoms=tuple(s for s in facts.symptoms if s.onset > day),
+        exposures=tuple(e for e in facts.exposures if e.on > day),
+        travel=tuple(
+            replace(t, start=max(t.start, later)) if t.start <= day else t for t in facts.travel if t.end > day
+        ),
     )
 
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from khaibao.audit.models import AuditEvent
 from khaibao.audit.services import audit_record
 from khaibao.core import rowsql
-from khaibao.declarations.facts import facts_from_answers, self_declared_zones
+from khaibao.declarations.facts import facts_after, facts_from_answers, self_declared_zones
 from khaibao.declarations.models import Declaration
 from khaibao.declarations.questionnaires import current_questionnaire
 from khaibao.monitoring import statements
@@ -71,8 +71,9 @@ def person_assess(
     Never lowers silently: while a high or urgent level has an open monitoring period, a lower
     answer of the engine is stored (`engine_level`) but the person keeps the higher level —
     lowering it is a health official's decision. A confirmed case (F0) keeps their level the
-    same way until an official clears them. Monitoring periods are only opened or extended
-    here, never shortened.
+    same way until an official clears them. Once cleared, the facts dated up to the clearing
+    day are left out (`AssessmentInputs.cleared_on`): only a need new since then raises the
+    level again. Monitoring periods are only opened or extended here, never shortened.
 
     Also keeps the officials' triage-queue columns (monitoring/queue.py): the home ward and
     province, and on a daily update the missed days (contact restored) and the escalation
@@ -242,6 +243,11 @@ def _engine_answer(person: Person, inputs: AssessmentInputs, today: date) -> eng
         # update would forget that the person is an F1/F2 contact.
         exposures = sorted({*facts.exposures, *inputs.exposures}, key=lambda f: (f.on, f.code))
         facts = replace(facts, exposures=tuple(exposures))
+    cleared_on = inputs.cleared_on
+    if cleared_on is not None:
+        # An official cleared the person: lowering is theirs, and the same facts must not raise
+        # the level again at the next update or zone (cases.services, "cleared").
+        facts = facts_after(facts, cleared_on)
     zones = [*_zones_travelled(facts.travel, today), *self_declared_zones(answers)]
     return engine.assess(facts, rules=engine.current_rules(), zones=zones)
 

@@ -27,10 +27,11 @@ from decimal import Decimal
 from typing import Any, Final, LiteralString
 
 from django.db import connections, router
+from django.utils import timezone
 
 from khaibao.core import rowsql
 from khaibao.declarations.models import Declaration, Kind
-from khaibao.declarations.selectors import current_answers
+from khaibao.declarations.selectors import current_answers, current_floor_sql
 from khaibao.monitoring.models import DailyUpdate, PersonStatus
 from khaibao.monitoring.selectors import update_symptoms_recent
 from khaibao.monitoring.sources import ExposureSource, exposure_sources
@@ -45,13 +46,21 @@ class AssessmentInputs:
     exposures: list[ExposureFact]  # of the registered sources (contact tracing)
     status: PersonStatus  # locked until the transaction ends
 
+    @property
+    def cleared_on(self) -> date | None:
+        """The day (Asia/Ho_Chi_Minh) a health official last cleared the person, or None. The
+        official judged every answer dated up to it — the updates, declarations and traced contacts
+        read here, and any a caller adds to them — so the assessment leaves those facts out
+        (declarations.facts.facts_after): they must not undo the clearing, a later need still counts."""
+        cleared = self.status.cleared_at
+        return timezone.localdate(cleared) if cleared is not None else None
+
 
 # The same reads as the selectors, as JSON text (one row per person: no fan-out).
 _ANSWERS: Final = (
-    "(SELECT COALESCE(json_agg(d.answers ORDER BY d.version), '[]')::text FROM declarations_declaration d"
-    " WHERE d.person_id = monitoring_personstatus.person_id AND d.version >= COALESCE("
-    "(SELECT v.version FROM declarations_declaration v WHERE v.person_id = monitoring_personstatus.person_id"
-    " AND v.kind = %s ORDER BY v.version DESC LIMIT 1), 0))"
+    "(SELECT COALESCE(json_agg(d.answers ORDER BY d.version), '[]')::text FROM declarations_declaration d"  # noqa: S608
+    " WHERE d.person_id = monitoring_personstatus.person_id AND d.version >= "
+    + current_floor_sql("monitoring_personstatus.person_id") + ")"
 )
 # The answers, symptoms and temperatures come as their sealed tokens (issue 18): the database
 # cannot open them, so `_locked_read` decrypts them in Python with the fields' own converters.

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Final
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -57,6 +59,10 @@ class PersonStatus(models.Model):
     is_f0 = models.BooleanField(default=False)
     # Contact level from contact tracing or a positive test: "F0".."F5", or "" when none.
     contact_level = models.CharField(max_length=2, blank=True, default="")
+    # When a health official last cleared the person (cases.services, "cleared"): the answers
+    # dated up to that day were judged, so no assessment counts them again (monitoring/inputs.py,
+    # `AssessmentInputs.cleared_on`) — or the next daily update would undo the official's decision.
+    cleared_at = models.DateTimeField(null=True, blank=True)
 
     # --- Officials' triage queue (issue 4), kept current by khaibao.cases ---------------
     # Denormalised from the person so that a jurisdiction's queue is one indexed range scan.
@@ -101,8 +107,13 @@ class PersonStatus(models.Model):
 
 
 # Every column of a status row but the key, as `save()` writes them: an assessment rewrites the
-# row it holds locked, so nothing another writer set is lost.
-STATUS_COLUMNS = tuple(f.attname for f in PersonStatus._meta.concrete_fields if not f.primary_key)
+# row it holds locked, so nothing another writer set is lost. But `cleared_at`, which only an
+# official's action sets and an assessment reads: one parameter fewer for the one-statement write
+# (an assessed daily update with its Idempotency-Key's record is at statements.PARAMS_MAX).
+_NOT_ASSESSED: Final = frozenset({"cleared_at"})
+STATUS_COLUMNS = tuple(
+    f.attname for f in PersonStatus._meta.concrete_fields if not f.primary_key and f.attname not in _NOT_ASSESSED
+)
 
 
 class Feeling(models.TextChoices):

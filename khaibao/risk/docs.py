@@ -92,7 +92,10 @@ def _render(rules: RuleSet) -> str:
         "records it: `assessed_at` is the latest run, `confirmed_at` the latest run that found the "
         "assessment unchanged (empty again after a change). The answer to the write always carries the "
         "assessment in force. A health official's action that changes the assessment — a positive test "
-        "result, \"Cleared\" — stores a row too (source `official`), so the history shows it.",
+        "result, \"Cleared\" — stores a row too (source `official`), so the history shows it. "
+        "Once an official has cleared a person, the facts dated up to the clearing day (symptoms, "
+        "exposures, the days of trips) are left out of their later runs: those answers no longer raise "
+        "the level; new ones do.",
         "",
         "So the assessment history shown to citizens and officials (the case view's \"assessment "
         "changes\", the declarations list with the level each declaration left) and the \"My data\" "
