@@ -56,6 +56,9 @@ class SummaryOut(Schema):
     date_to: date = Field(..., alias="to")
     refreshed_at: datetime | None
     lag_seconds: int | None = Field(..., description="seconds since the rollups were refreshed")
+    snapshot_at: datetime | None = Field(
+        None, description="when the people-by-level and monitoring numbers were taken (they pace themselves; may be minutes old)"
+    )
     series: list[DayOut]
     totals: TotalsOut
     current: CurrentOut
@@ -84,6 +87,7 @@ class ByAreaOut(Schema):
     level: str = Field(..., description='"ward" (province or ward official) or "province" (national)')
     refreshed_at: datetime | None
     lag_seconds: int | None
+    snapshot_at: datetime | None = Field(None, description="when the people-by-level numbers were taken")
     rows: list[AreaOut]
 
 
@@ -98,6 +102,7 @@ def summary(request: AuthedRequest, query: Query[RangeQuery]) -> dict[str, Any]:
         "to": data.date_to,
         "refreshed_at": data.freshness.refreshed_at,
         "lag_seconds": data.freshness.lag_seconds,
+        "snapshot_at": data.freshness.snapshot_at,
         "series": data.series,
         "totals": data,
         "current": {
@@ -127,5 +132,6 @@ def by_area(request: AuthedRequest, query: Query[DayQuery]) -> dict[str, Any]:
         "level": selectors.area_level(user),
         "refreshed_at": freshness.refreshed_at,
         "lag_seconds": freshness.lag_seconds,
+        "snapshot_at": freshness.snapshot_at,
         "rows": rows,
     }

@@ -107,6 +107,10 @@ class RollupState(models.Model):
     counted_through = models.DateTimeField(null=True, blank=True)
     # The latest day whose stock columns were snapshotted: "current totals" come from it.
     snapshot_day = models.DateField(null=True, blank=True)
+    # When the stock columns were last taken, and how long that took: a pass over every status row,
+    # so it paces itself (stats/services.py `snapshot_due`) instead of running on every refresh.
+    snapshot_at = models.DateTimeField(null=True, blank=True)
+    snapshot_ms = models.PositiveIntegerField(default=0)
     duration_ms = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:

@@ -43,6 +43,9 @@ class Freshness:
     refreshed_at: datetime | None  # None: the rollups were never refreshed
     lag_seconds: int | None
     snapshot_day: date | None
+    # When the people-by-level numbers were taken (they pace themselves: stats/services.py).
+    snapshot_at: datetime | None = None
+    snapshot_lag_seconds: int | None = None
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,11 @@ def rollup_freshness(*, now: datetime | None = None) -> Freshness:
     if state is None or state.refreshed_at is None:
         return Freshness(None, None, None)
     now = now or timezone.now()
-    return Freshness(state.refreshed_at, max(0, int((now - state.refreshed_at).total_seconds())), state.snapshot_day)
+    snapshot_lag = None if state.snapshot_at is None else max(0, int((now - state.snapshot_at).total_seconds()))
+    return Freshness(
+        state.refreshed_at, max(0, int((now - state.refreshed_at).total_seconds())), state.snapshot_day,
+        state.snapshot_at, snapshot_lag,
+    )
 
 
 def _day_series(scope: Q, in_range: Q, days: list[date]) -> list[DayCounts]:

@@ -176,7 +176,35 @@ def _recount_from_nothing(days: list[date]) -> None:
     DailyCodeRollup.objects.filter(day__in=days, kind=CodeKind.SYMPTOM).delete()
 
 
-def _refresh(days: list[date], since: datetime | None, now: datetime, state: RollupState) -> list[RefreshResult]:
+# The stock snapshot is a pass over every status row (0.46 s at 400,000 people, linear: ~2 minutes
+# at 100 M). It is taken at most every SNAPSHOT_EVERY, and never more often than SNAPSHOT_PACE times
+# its own last duration, so it uses at most a tenth of the worker's time at any size; the page says
+# when the people-by-level numbers were taken once they are older than a minute.
+SNAPSHOT_EVERY = timedelta(seconds=30)
+SNAPSHOT_PACE = 10
+
+
+def snapshot_due(state: RollupState, now: datetime) -> bool:
+    """Whether this refresh takes the stock snapshot of today (always on a new day)."""
+    if state.snapshot_at is None or state.snapshot_day != timezone.localdate(now) or state.snapshot_at > now:
+        return True
+    wait = max(SNAPSHOT_EVERY, timedelta(milliseconds=state.snapshot_ms * SNAPSHOT_PACE))
+    return now - state.snapshot_at >= wait
+
+
+def _stocks(state: RollupState, day: date, now: datetime, *, force: bool) -> dict[int, dict[str, int]] | None:
+    if not force and not snapshot_due(state, now):
+        return None
+    started = time.monotonic()
+    stocks = _status_counts(day)
+    state.snapshot_at, state.snapshot_day = now, day
+    state.snapshot_ms = int((time.monotonic() - started) * 1000)
+    return stocks
+
+
+def _refresh(
+    days: list[date], since: datetime | None, now: datetime, state: RollupState, *, force_snapshot: bool = False,
+) -> list[RefreshResult]:
     today = timezone.localdate(now)
     recent = {today - timedelta(days=1), today}
     if since is None:
@@ -184,14 +212,12 @@ def _refresh(days: list[date], since: datetime | None, now: datetime, state: Rol
     deltas, counted = counting.count_changes(days, since, keep=set(days) <= recent)
     results = []
     for day in days:
-        # The stock columns describe the latest-status rows *now*: taken only for today; a past
-        # day keeps the snapshot its last same-day refresh took.
-        stocks = _status_counts(day) if day == today else None
+        # The stock columns describe the latest-status rows *now*: taken only for today (when due);
+        # a past day keeps the snapshot its last same-day refresh took.
+        stocks = _stocks(state, day, now, force=force_snapshot) if day == today else None
         result = _write_day(day, deltas.get(day, {}), stocks, now)
         results.append(RefreshResult(**{**result.__dict__, "counted": counted}))
     state.refreshed_at = now
-    if today in days:
-        state.snapshot_day = today
     return results
 
 
@@ -204,7 +230,7 @@ def rollup_refresh_day(*, day: date, now: datetime | None = None) -> RefreshResu
     now = now or timezone.now()
     with transaction.atomic():
         state = _lock_state()
-        (result,) = _refresh([day], None, now, state)
+        (result,) = _refresh([day], None, now, state, force_snapshot=True)
         state.save()
     return result
 
