@@ -153,6 +153,13 @@ bench-load-sqlite: $(STAMP)
 	$(PY) bench/load.py --db $(LOAD_SQLITE) --tokens var/bench/load-tokens-sqlite.json --servers granian,gunicorn-sync \
 		--workers 2 --targets ninja,floor,updates,ninja-read,status --runs 1 --json var/bench/load-sqlite.json
 
+## bench-stats: the statistics refresh counting what was written since its last run, beside a recount of both days (bench/stats_refresh.py; 400,000 people, 240,000 updates a day)
+.PHONY: bench-stats
+STATS_DB ?= postgres://root@127.0.0.1:5432/khaibao_stats
+bench-stats: $(STAMP)
+	$(PY) bench/generate.py --db $(STATS_DB) --people 400000 --updates 480000 --days 2 --zones 100
+	$(PY) bench/stats_refresh.py --db $(STATS_DB) --runs 3
+
 ## bench-hotpath: CPU and SQL statements per request of the hot paths, in process, beside the minimal ninja insert (HOT_DB; bench/RESULTS.md, "Hot path")
 .PHONY: bench-hotpath
 HOT_DB ?= postgres://root@127.0.0.1:5432/khaibao_hot
