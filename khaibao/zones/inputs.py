@@ -18,6 +18,7 @@ from typing import Any, Final, TypeVar
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from shapely.geometry import shape
 
 from khaibao.accounts.models import Account
 from khaibao.audit.services import audit_record
@@ -215,6 +216,102 @@ def outside_province(actor: Account, province: Province, wards: Sequence[Ward], 
             else _("You can only declare zones in your own province.")
         )
     return outside
+
+
+# Where each province lies, as boxes (min lat, max lat, min lon, max lon) in WGS84 degrees — the
+# 34 provinces since 1 July 2025, each the union of the provinces merged into it; islands far
+# offshore (Hoàng Sa, Trường Sa, Côn Đảo) have a box of their own. The figures are approximate
+# extents rounded outwards to 0.05°, not surveyed borders: the project holds no border geometry
+# (vietnam-provinces publishes codes and names only). So this is a sanity check, not a border:
+# neighbouring boxes overlap, and a province's box holds some of its neighbours (and the sea) too.
+# It stops a shape drawn far from the province — another province's city — and lets everything
+# near the border through; PROVINCE_BOX_MARGIN on every side keeps an error of several km in
+# these figures from refusing a real zone. A circle is held by its centre alone — its radius (at
+# most 50 km) may reach over the border, as an outbreak does — and a polygon, which has no such
+# bound, by every point (zones._area_checked); a place by its point (places._point_checked).
+ProvinceBox = tuple[float, float, float, float]
+PROVINCE_BOX_MARGIN: Final = 0.1  # degrees, about 11 km
+PROVINCE_BOXES: Final[dict[int, tuple[ProvinceBox, ...]]] = {
+    1: ((20.50, 21.40, 105.25, 106.05),),  # Hà Nội
+    4: ((22.30, 23.15, 105.25, 106.85),),  # Cao Bằng
+    8: ((21.45, 23.40, 104.30, 105.70),),  # Tuyên Quang (+ Hà Giang)
+    11: ((20.85, 22.60, 102.10, 103.65),),  # Điện Biên
+    12: ((21.65, 22.85, 102.30, 104.00),),  # Lai Châu
+    14: ((20.60, 22.05, 103.15, 105.05),),  # Sơn La
+    15: ((21.30, 22.90, 103.50, 105.15),),  # Lào Cai (+ Yên Bái)
+    19: ((21.30, 22.75, 105.45, 106.30),),  # Thái Nguyên (+ Bắc Kạn)
+    20: ((21.30, 22.50, 106.05, 107.40),),  # Lạng Sơn
+    22: ((20.70, 21.70, 106.40, 108.10),),  # Quảng Ninh
+    24: ((20.95, 21.65, 105.85, 107.05),),  # Bắc Ninh (+ Bắc Giang)
+    25: ((20.25, 21.75, 104.75, 105.90),),  # Phú Thọ (+ Vĩnh Phúc, Hòa Bình)
+    31: ((20.10, 21.25, 106.05, 107.80),),  # Hải Phòng (+ Hải Dương; Bạch Long Vĩ)
+    33: ((20.25, 21.05, 105.85, 106.75),),  # Hưng Yên (+ Thái Bình)
+    37: ((19.85, 20.75, 105.50, 106.60),),  # Ninh Bình (+ Hà Nam, Nam Định)
+    38: ((19.25, 20.70, 104.35, 106.10),),  # Thanh Hóa
+    40: ((18.50, 20.00, 103.85, 105.85),),  # Nghệ An
+    42: ((17.85, 18.85, 105.10, 106.55),),  # Hà Tĩnh
+    44: ((16.25, 18.10, 105.55, 107.45),),  # Quảng Trị (+ Quảng Bình; Cồn Cỏ)
+    46: ((15.95, 16.80, 107.00, 108.25),),  # Huế
+    48: ((14.90, 16.25, 107.20, 108.80), (15.60, 17.20, 111.00, 113.00)),  # Đà Nẵng (+ Quảng Nam), Hoàng Sa
+    51: ((13.90, 15.45, 107.30, 109.20),),  # Quảng Ngãi (+ Kon Tum; Lý Sơn)
+    52: ((12.95, 14.75, 107.40, 109.40),),  # Gia Lai (+ Bình Định)
+    56: ((11.25, 12.90, 108.50, 109.50), (7.80, 11.60, 111.50, 114.90)),  # Khánh Hòa (+ Ninh Thuận), Trường Sa
+    66: ((12.10, 13.75, 107.45, 109.50),),  # Đắk Lắk (+ Phú Yên)
+    68: ((10.45, 12.85, 107.15, 109.00),),  # Lâm Đồng (+ Đắk Nông, Bình Thuận; Phú Quý)
+    75: ((10.50, 12.35, 106.40, 107.60),),  # Đồng Nai (+ Bình Phước)
+    79: ((10.30, 11.55, 106.30, 107.60), (8.50, 8.85, 106.45, 106.80)),  # TP.HCM (+ Bình Dương, Bà Rịa–Vũng Tàu), Côn Đảo
+    80: ((10.35, 11.85, 105.45, 106.85),),  # Tây Ninh (+ Long An)
+    82: ((10.10, 11.00, 105.15, 106.85),),  # Đồng Tháp (+ Tiền Giang)
+    86: ((9.50, 10.35, 105.65, 106.85),),  # Vĩnh Long (+ Bến Tre, Trà Vinh)
+    91: ((9.20, 11.00, 103.40, 105.60),),  # An Giang (+ Kiên Giang; Phú Quốc, Thổ Châu)
+    92: ((9.15, 10.35, 105.20, 106.35),),  # Cần Thơ (+ Sóc Trăng, Hậu Giang)
+    96: ((8.35, 9.70, 104.40, 105.90),),  # Cà Mau (+ Bạc Liêu)
+}
+
+
+def _box_holds(box: ProvinceBox, min_lat: float, max_lat: float, min_lon: float, max_lon: float) -> bool:
+    south, north, west, east = box
+    m = PROVINCE_BOX_MARGIN
+    return south - m <= min_lat and max_lat <= north + m and west - m <= min_lon and max_lon <= east + m
+
+
+def in_province_box(province_code: int, *, min_lat: float, max_lat: float, min_lon: float, max_lon: float) -> bool:
+    """Whether the extent given lies within one of the province's boxes (a point: min = max).
+    True for a province without a box: the check cannot tell, and a test keeps the table whole."""
+    boxes = PROVINCE_BOXES.get(province_code)
+    if boxes is None:
+        return True
+    return any(_box_holds(box, min_lat, max_lat, min_lon, max_lon) for box in boxes)
+
+
+def point_in_province(province_code: int, lat: float, lon: float) -> bool:
+    return in_province_box(province_code, min_lat=lat, max_lat=lat, min_lon=lon, max_lon=lon)
+
+
+def province_map_bounds(province_code: int | None) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of the province's first box (its mainland), for a map to open
+    on the province the official draws in; None for no province or one without a box."""
+    boxes = PROVINCE_BOXES.get(province_code) if province_code is not None else None
+    if not boxes:
+        return None
+    south, north, west, east = boxes[0]
+    return [[south, west], [north, east]]
+
+
+def shape_outside_province(
+    actor: Account, province: Province, *, point: tuple[float, float] | None = None,
+    polygon: dict[str, Any] | None = None,
+) -> bool:
+    """Whether `point` (a circle's centre, a place) or any point of `polygon` (validated GeoJSON)
+    lies outside the province's box — for everyone but national officials, who declare anywhere."""
+    if selectors.declarable_province_codes(actor) is None:
+        return False
+    if point is not None and not point_in_province(province.code, point[0], point[1]):
+        return True
+    if polygon is not None:
+        min_lon, min_lat, max_lon, max_lat = shape(polygon).bounds
+        return not in_province_box(province.code, min_lat=min_lat, max_lat=max_lat, min_lon=min_lon, max_lon=max_lon)
+    return False
 
 
 def version_published(

@@ -35,6 +35,7 @@ from khaibao.zones.inputs import (
     outside_province,
     province_for,
     province_kept,
+    shape_outside_province,
     text,
     version_published,
 )
@@ -99,6 +100,21 @@ def _point(fields: dict[str, str], data: PlaceInput, base: PlaceValues | None) -
     return lat, lon, float(radius) if radius is not None and is_number(radius) else DEFAULT_PLACE_RADIUS_M
 
 
+def _point_checked(
+    fields: dict[str, str], actor: Account, province: Province, point: tuple[float | None, float | None],
+    base: PlaceValues | None,
+) -> None:
+    """The point lies in the province's box (inputs.PROVINCE_BOXES). Only a point given or moved
+    now: a notice published before this check can still be withdrawn or narrowed."""
+    lat, lon = point
+    if lat is None or lon is None or (base is not None and (lat, lon) == (base.lat, base.lon)):
+        return
+    if shape_outside_province(actor, province, point=(float(lat), float(lon))):
+        fields["lat"] = _(
+            "This point is outside %(province)s. You can only declare places in your own province."
+        ) % {"province": province.name}
+
+
 def _window(fields: dict[str, str], data: PlaceInput, base: PlaceValues | None) -> tuple[datetime | None, datetime | None]:
     start: datetime | None = None
     end: datetime | None = None
@@ -133,6 +149,8 @@ def _place_values(
         province = province_for(actor, data.province_code, [ward] if ward else [], fields)
     if province is not None and ward is not None and outside_province(actor, province, [ward], what="place"):
         fields["ward_code"] = _("This ward is not in %(province)s.") % {"province": province.name}
+    if province is not None and not {"lat", "lon", "radius_m"} & set(fields):
+        _point_checked(fields, actor, province, (lat, lon), base)
     start, end = _window(fields, data, base)
     withdrawn = flag(fields, "withdrawn", given(data.withdrawn, base.withdrawn if base else False))
     advice_vi = text(fields, "advice_vi", given(data.advice_vi, base.advice_vi if base else ""), required=False, limit=ADVICE_MAX)

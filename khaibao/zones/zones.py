@@ -42,6 +42,7 @@ from khaibao.zones.inputs import (
     outside_province,
     province_for,
     province_kept,
+    shape_outside_province,
     text,
     version_published,
 )
@@ -161,15 +162,27 @@ def _validity(fields: dict[str, str], raw_from: Any, raw_until: Any, *, default_
 
 
 def _area_checked(
-    fields: dict[str, str], actor: Account, province: Province | None, values: ZoneValues
+    fields: dict[str, str], actor: Account, province: Province | None, values: ZoneValues, base: ZoneValues
 ) -> None:
-    """The area lies in the zone's province and is given at all."""
+    """The area lies in the zone's province and is given at all. A shape is checked only when given
+    or moved now (inputs.shape_outside_province), so a version published before can still be ended."""
     if province is not None:
+        where = {"province": province.name}
         outside = outside_province(actor, province, values.wards, what="zone")
         if outside:
             fields["ward_codes"] = _("These wards are not in %(province)s: %(codes)s.") % {
-                "province": province.name, "codes": ", ".join(map(str, outside[:10])),
+                **where, "codes": ", ".join(map(str, outside[:10])),
             }
+        centre = values.circle[:2] if values.circle is not None else None
+        moved = centre is not None and (base.circle is None or centre != base.circle[:2])
+        if moved and shape_outside_province(actor, province, point=centre):
+            fields["circle.lat"] = _(
+                "The centre of the circle is outside %(province)s. You can only declare zones in your own province."
+            ) % where
+        if values.polygon != base.polygon and shape_outside_province(actor, province, polygon=values.polygon):
+            fields["polygon"] = _(
+                "The polygon reaches outside %(province)s. You can only declare zones in your own province."
+            ) % where
     has_area = values.whole_province or values.wards or values.circle or values.polygon
     if not has_area and not {"ward_codes", "circle", "polygon"} & set(fields):
         fields["ward_codes"] = _("Give the area: wards, a circle or a polygon (or the whole province).")
@@ -204,7 +217,7 @@ def _zone_values(
     )
     if province is None:
         province = province_for(actor, data.province_code, wards, fields)
-    _area_checked(fields, actor, province, values)
+    _area_checked(fields, actor, province, values, base)
     if fields or province is None:
         raise needs_correcting(fields)
     return values, province
