@@ -54,7 +54,7 @@ class Account(AbstractBaseUser, PermissionsMixin):
     The phone is stored encrypted; `phone_index` (HMAC blind index) finds the account at sign-in.
     """
 
-    username = models.CharField(max_length=150, unique=True, null=True, blank=True)
+    username = models.CharField(_("username"), max_length=150, unique=True, null=True, blank=True)
     display_name = models.CharField(max_length=150, blank=True)
     phone = EncryptedTextField(blank=True, default="")
     phone_index = models.CharField(max_length=64, unique=True, null=True, blank=True)

@@ -368,17 +368,31 @@ def roster_errors(request: SignedInRequest, import_id: int) -> HttpResponse:
     return csv_attachment(record.error_csv, filename=record.error_file_name)
 
 
+# The set-password page follows Django's PasswordResetConfirmView: the link's token moves into
+# the session and the browser is sent to the same address with this word in its place, so the
+# page with the form carries no secret in its address and keeps the site's referrer policy.
+# (`no-referrer` made Chromium post the form with `Origin: null`, which CSRF refuses.)
+SET_PASSWORD_URL_TOKEN = "set"  # noqa: S105 - a placeholder, never a token (those hold a "-")
+SET_PASSWORD_SESSION_KEY = "_set_password_token"  # noqa: S105 - a session key's name
+
+
 @require_http_methods(["GET", "POST"])
 def set_password(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     """An invited staff member chooses a password; the link stops working once one is set."""
-    account = selectors.account_for_password_link(uidb64, token)
+    if token == SET_PASSWORD_URL_TOKEN:
+        token = request.session.get(SET_PASSWORD_SESSION_KEY, "")
+        account = selectors.account_for_password_link(uidb64, token) if token else None
+    else:
+        account = selectors.account_for_password_link(uidb64, token)
+        if account is not None and request.method == "GET":
+            request.session[SET_PASSWORD_SESSION_KEY] = token
+            return redirect("backoffice:set_password", uidb64=uidb64, token=SET_PASSWORD_URL_TOKEN)
     if account is None:
         return render(request, "backoffice/orgs/set_password.html", {"invalid": True}, status=404)
     form = SetPasswordForm(account, request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.staff_password_set(account=account, password=form.cleaned_data["new_password1"], ip=client_ip(request))
+        request.session.pop(SET_PASSWORD_SESSION_KEY, None)
         messages.success(request, _("Your password is set. Sign in with your username and new password."))
         return redirect("backoffice:sign_in")
-    response = render(request, "backoffice/orgs/set_password.html", {"form": form, "account": account}, status=400 if form.errors else 200)
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return render(request, "backoffice/orgs/set_password.html", {"form": form, "account": account}, status=400 if form.errors else 200)

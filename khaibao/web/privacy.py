@@ -79,12 +79,14 @@ def privacy_export(request: SignedInRequest) -> HttpResponse:
 def privacy_erase(request: SignedInRequest) -> HttpResponse:
     """Step 2: the confirmation page (GET, from the choice on "My data"); POST sends the code."""
     account = request.user
-    form = EraseForm(request.POST if request.method == "POST" else request.GET or None, account=account)
-    if not form.is_bound or not form.is_valid():
+    # Always bound: this address is the choice form's own submission, and a choice of nothing
+    # sends no field at all (`?`) — unbound, it came back without saying what was missing.
+    form = EraseForm(request.POST if request.method == "POST" else request.GET, account=account)
+    if not form.is_valid():
         return render(request, "web/privacy/home.html", {
             "notice": current_notice(), "consents": form.consents, "form": form,
             "erasures": selectors.erasures_requested_by(account=account),
-        }, status=400 if form.is_bound else 200)
+        }, status=400)
     scope = selectors.erasure_scope(account=account, person_ids=form.cleaned_data["person_ids"])
     chosen, closes = set(scope.person_ids), scope.closes_account
     if request.method == "POST":

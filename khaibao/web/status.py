@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -25,6 +27,20 @@ from khaibao.monitoring.selectors import declarations_assessed, monitoring_progr
 from khaibao.passes.services import pass_issue_with_code
 from khaibao.people.access import access_declaring
 from khaibao.venues.selectors import exposures_of
+
+
+def _distinct_exposures(exposures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One line per sentence the page shows ("Present at {venue} at {HH:MM dd/mm/yyyy}, …"): a
+    case's visit and a zone's run over the same venue and check-in make two rows, one fact."""
+    seen: set[tuple[str, str]] = set()
+    distinct = []
+    for exposure in exposures:
+        key = (exposure["venue"], f"{timezone.localtime(exposure['at']):%H:%M %d/%m/%Y}")
+        if key not in seen:
+            seen.add(key)
+            distinct.append(exposure)
+    return distinct
+
 
 # Declarations shown a page at a time, newest first; "Older declarations" leads to the rest.
 HISTORY_ON_PAGE = 20
@@ -66,6 +82,6 @@ def status_page(request: SignedInRequest, person_id: int) -> HttpResponse:
             "pending": person_pending_since(person.pk),
             "poll_seconds": pending_poll_seconds(),
             # Issue 20: where and when the person was at a venue with a case, beside the rule's words.
-            "venue_exposures": exposures_of(person.pk),
+            "venue_exposures": _distinct_exposures(exposures_of(person.pk)),
         },
     )
