@@ -7,6 +7,7 @@ DJANGO_SETTINGS_MODULE); kept apart only so that each file stays readable.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -35,6 +36,11 @@ SMS_INBOUND_MAX_SKEW_SECONDS = env_int("SMS_INBOUND_MAX_SKEW_SECONDS", 300)
 SMS_INBOUND_MAX_BODY_BYTES = env_int("SMS_INBOUND_MAX_BODY_BYTES", 4096)
 SMS_INBOUND_REPLIES_PER_HOUR = env_int("SMS_INBOUND_REPLIES_PER_HOUR", 20)
 SMS_INBOUND_KEEP_DAYS = env_int("SMS_INBOUND_KEEP_DAYS", 30)
+# The number (or short code) people text, as they dial it: printed on venue posters beside
+# "CHECKIN <code>". Empty: the posters leave the SMS way out rather than point nowhere.
+SMS_INBOUND_NUMBER = env_str("SMS_INBOUND_NUMBER", "")
+if SMS_INBOUND_NUMBER and not re.fullmatch(r"\+?[0-9]{3,15}", SMS_INBOUND_NUMBER):
+    raise ImproperlyConfigured("SMS_INBOUND_NUMBER must be the number as dialled: 3 to 15 digits, e.g. 8079 or 0912345678")
 # Where people reach the site: links in SMS messages (e.g. contact-tracing invitations).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 

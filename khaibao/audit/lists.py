@@ -73,11 +73,14 @@ def audit_list_shown(
     filters: Any = None,
     ip: str = "",
     extra: Mapping[str, Any] | None = None,
+    person_id: int | None = None,
 ) -> list[AuditEvent]:
     """Record that `actor` was shown the people `person_ids` in the list `action`, filtered by
     `filters`. Call it with the page's rows once they are read: one event per page (a page holds
     at most a few hundred people); an export file longer than PEOPLE_MAX ids is recorded in parts
-    of PEOPLE_MAX (`part`, `parts`), so every person in it can be found."""
+    of PEOPLE_MAX (`part`, `parts`), so every person in it can be found. `person_id`: the one person
+    the whole list is about (a case's contacts: the case), recorded as the event's person, so the
+    DPO's search by that person finds the list too."""
     if action not in LIST_ACTIONS:
         raise ValueError(f"{action!r} is not a list action (audit/lists.py)")
     seen: set[int] = set()
@@ -93,7 +96,7 @@ def audit_list_shown(
         if len(chunks) > 1:
             data.update(part=number, parts=len(chunks))
         data.update(extra or {})
-        events.append(audit_record(actor=actor, action=action, ip=ip, data=data))
+        events.append(audit_record(actor=actor, action=action, person_id=person_id, ip=ip, data=data))
     return events
 
 

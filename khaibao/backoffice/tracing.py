@@ -14,11 +14,15 @@ from khaibao.backoffice.permissions import official_required
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
+from khaibao.core.keyset import keyset_pager
 from khaibao.people.access import access_person_for_user
 from khaibao.people.models import Person
 from khaibao.tracing import selectors, services
 from khaibao.tracing.forms import ContactForm
 from khaibao.tracing.models import InvitationStatus
+
+# Keyset pages of a case's contacts, each page shown audited (tracing.selectors.contacts_of_page).
+CONTACTS_PAGE = 50
 
 
 def case_url(person: Person) -> str:
@@ -64,13 +68,21 @@ def case_contacts(request: SignedInRequest, person_id: int) -> HttpResponse:
             else:
                 messages.info(request, _("This person was already registered as a contact of this case."))
             return redirect(case_url(person) + "#contacts")
+    ip = client_ip(request)
+    pager = keyset_pager(
+        request, lambda cursor: selectors.contacts_of_page(
+            person, viewer=request.user, cursor=cursor, limit=CONTACTS_PAGE, ip=ip
+        ),
+    )
     context = {
         "person": person,
-        "contacts": selectors.contacts_of(person, viewer=request.user, ip=client_ip(request)),
+        "contacts": pager.page.items if pager.page else [],
+        **{f"contacts_{name}": value for name, value in pager.context.items()},
         "contact_form": form if posting else None,
         "case_url": case_url(person),
     }
-    return render(request, "backoffice/tracing/contacts.html", context, status=400 if form.errors else 200)
+    status = 400 if form.errors else pager.status
+    return render(request, "backoffice/tracing/contacts.html", context, status=status)
 
 
 @official_required

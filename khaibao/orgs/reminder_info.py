@@ -32,7 +32,9 @@ class ReminderInfo:
     # The campaign's automatic reminders today (all its units): members whom only the roster
     # phone reaches, not reminded in the current pass because the SMS budget is spent.
     automatic_refused: int
-    reminded_today: int  # members of the subtree reminded today (as of the last refresh)
+    # Members of the subtree reminded today: the last refresh's count, or today's "remind now"
+    # run's own when that is ahead of it.
+    reminded_today: int
     last_day: date | None  # the last day anyone of the subtree was reminded
     last_count: int
 
@@ -44,15 +46,20 @@ class ReminderInfo:
 
 def reminder_info(unit: OrgUnit, campaign: Campaign, report: UnitReport, points: list[TrendPoint]) -> ReminderInfo:
     """The schedule, today's "remind now" and the last reminder's count, from the rollups and
-    snapshots already read for the page plus two small lookups (never the member table)."""
+    snapshots already read for the page plus two small lookups (never the member table); today's
+    count is at least what today's "remind now" run has sent."""
     today = timezone.localdate()
+    today_run = UnitReminderRun.objects.filter(unit=unit, day=today).select_related("requested_by").first()
     reminded_today = report.unit.reminded if report.day == today else 0
+    # Today's "remind now" counts as it sends; the rollup catches up only at its next refresh (up
+    # to a minute), and the page must not say "no reminder yet" beside the run's own count.
+    if today_run is not None:
+        reminded_today = max(reminded_today, today_run.sent)
     last_day, last_count = (today, reminded_today) if reminded_today else (None, 0)
     if last_day is None:
         past = [p for p in points if p.reminded and p.day < today]
         if past:
             last_day, last_count = past[-1].day, past[-1].reminded
-    today_run = UnitReminderRun.objects.filter(unit=unit, day=today).select_related("requested_by").first()
     return ReminderInfo(
         hour=settings.DAILY_REMINDER_HOUR,
         policy=campaign.reminder_policy,

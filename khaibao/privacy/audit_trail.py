@@ -90,6 +90,15 @@ class AuditRow:
         return labels.actor_name(self.actor_label, self.actor_id)
 
     @property
+    def actor_words(self) -> str:
+        """Who acted as the DPO's page names them: `actor_name`, else "account 2" in the reader's
+        language (the page's own fallback, same message), so the export reads like the page."""
+        name = self.actor_name
+        if name or self.actor_id is None:
+            return name
+        return _("account %(id)s") % {"id": self.actor_id}
+
+    @property
     def action_label(self) -> str:
         return labels.action_label(self.action)
 
@@ -229,7 +238,7 @@ def audit_trail_export(*, actor: Any, filters: AuditFilters, fmt: str, ip: str =
     ]
     rows = (
         (
-            r.id, r.at, r.actor_label, r.actor_id, r.action_label, r.category_label, r.object_label, r.person_id,
+            r.id, r.at, r.actor_words, r.actor_id, r.action_label, r.category_label, r.object_label, r.person_id,
             r.reason_label, r.action, r.object_type, r.object_id, r.reason, r.ip,
         )
         for r in audit_events_all(user=actor, filters=filters)

@@ -25,12 +25,13 @@ def _last_id() -> int:
     return AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
-def _one(since: int, action: str, actor: Any) -> AuditEvent:
+def _one(since: int, action: str, actor: Any, *, person: int | None = None) -> AuditEvent:
     events = _new_events(since)
     assert [e.action for e in events] == [action], [(e.action, e.data) for e in events]
     event = events[0]
     assert event.actor_id == actor.pk
-    assert event.person_id is None  # many people: their ids are in data["people"]
+    # Many people: their ids are in data["people"]; a list about one person (a case's contacts) names it.
+    assert event.person_id == person
     return event
 
 
@@ -69,7 +70,7 @@ def test_it_audits_a_cases_contacts(sec):
     assert resp.status_code == 200
     contacts = [c["person_id"] for c in resp.json()]
     assert contacts
-    event = _one(since, "list.contacts", sec.accounts["province_official"])
+    event = _one(since, "list.contacts", sec.accounts["province_official"], person=sec.ids["person"])
     assert event.data["people"] == contacts
     assert event.data["filters"] == {"case_person": sec.ids["person"]}
     # The opening of the case itself stays audited as before.
@@ -80,7 +81,7 @@ def test_it_audits_the_contacts_on_the_case_page(sec):
     since = _last_id()
     resp = sec.web("province_official").get(f"/staff/cases/{sec.ids['person']}/")
     assert resp.status_code == 200
-    assert _one(since, "list.contacts", sec.accounts["province_official"]).data["people"]
+    assert _one(since, "list.contacts", sec.accounts["province_official"], person=sec.ids["person"]).data["people"]
 
 
 def test_it_audits_an_organisations_members_page(sec):

@@ -74,9 +74,9 @@ def contacts_of(person: Person, *, viewer: Any = None, ip: str = "", audited: bo
     """The contacts registered for the case `person`, newest first — two queries.
 
     With `viewer`, names are shown only for contacts `viewer` may see (people.access), and the list
-    shown is audited (`list.contacts`: one event naming the contacts' ids — audit/lists.py) unless
-    the caller shows only one row of it (`audited=False`); without a viewer, every name is shown
-    (callers that already checked access to each contact).
+    shown is audited (`list.contacts`: one event about the case, naming the contacts' ids —
+    audit/lists.py) unless the caller shows only one row of it (`audited=False`); without a
+    viewer, every name is shown (callers that already checked access to each contact).
     """
     contacts = list(_contacts_qs(person))
     return _rows(person, contacts, viewer=viewer, ip=ip, audited=audited)
@@ -134,8 +134,10 @@ def _rows(person: Person, contacts: list[Contact], *, viewer: Any, ip: str, audi
             )
         )
     if viewer is not None and audited:
+        # The case is the event's person: the DPO's search by person ("who saw X's contacts") and
+        # the trail's "with whom" read that field, not the filters.
         audit_list_shown(
             actor=viewer, action="list.contacts", person_ids=[c.person_id for c in contacts], ip=ip,
-            filters={"case_person": person.pk},
+            filters={"case_person": person.pk}, person_id=person.pk,
         )
     return rows

@@ -55,11 +55,15 @@ def qr_path(data: str, *, size_mm: float) -> tuple[str, float]:
 
 
 def how_to_lines(venue: Venue) -> list[str]:
-    """The lines on how to check in, the SMS way included (for feature phones)."""
-    return [
-        _("Open your phone's camera and scan the code, or open Khai Báo → Check in and type the code."),
-        _("No smartphone? Text CHECKIN %(code)s to the Khai Báo SMS number.") % {"code": venue.code},
-    ]
+    """The lines on how to check in, and the SMS way for feature phones when the service's
+    number is set (SMS_INBOUND_NUMBER): a poster that cannot say where to text promises nothing."""
+    lines = [_("Open your phone's camera and scan the code, or open Khai Báo → Check in and type the code.")]
+    number = settings.SMS_INBOUND_NUMBER
+    if number:
+        lines.append(
+            _("No smartphone? Text CHECKIN %(code)s to %(number)s.") % {"code": venue.code, "number": number}
+        )
+    return lines
 
 
 def poster_svg(venue: Venue) -> str:

@@ -38,7 +38,8 @@ def test_the_list_says_what_to_do_when_empty(world: Any) -> None:
     assert "/staff/orgs/venues/" in staff(world.org_admin).get("/staff/").content.decode()
 
 
-def test_an_org_admin_registers_a_venue_and_prints_its_poster(world: Any) -> None:
+def test_an_org_admin_registers_a_venue_and_prints_its_poster(world: Any, settings: Any) -> None:
+    settings.SMS_INBOUND_NUMBER = "8079"
     admin = staff(world.org_admin)
     venue = register(admin)
     assert (venue.org_unit_id, venue.registered_by_id, venue.kind) == (world.org_admin.org_unit_id, world.org_admin.pk, "office")

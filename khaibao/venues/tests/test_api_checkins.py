@@ -37,7 +37,8 @@ def iso(moment: Any) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def test_it_warns_and_reassesses_the_household_checked_in_during_a_place_window(world: Any, api: Any) -> None:
+def test_it_warns_and_reassesses_the_household_checked_in_during_a_place_window(world: Any, api: Any, settings: Any) -> None:
+    settings.SMS_INBOUND_NUMBER = "8079"
     venue = register(api, world.nam)
     assert len(venue["code"]) == 6
     assert venue["status"] == "pending"

@@ -31,7 +31,8 @@ def register_by_page(client: Client, **overrides: Any) -> Venue:
     return Venue.objects.latest("pk")
 
 
-def test_it_registers_a_venue_and_prints_its_poster(world: Any) -> None:
+def test_it_registers_a_venue_and_prints_its_poster(world: Any, settings: Any) -> None:
+    settings.SMS_INBOUND_NUMBER = "8079"
     nam = citizen(world.nam)
     venue = register_by_page(nam)
     detail = nam.get(f"/venues/{venue.pk}/").content.decode()

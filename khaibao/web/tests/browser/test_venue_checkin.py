@@ -39,7 +39,8 @@ def _official(new_page: Any) -> Any:
     return official
 
 
-def test_it_takes_a_venue_from_its_poster_to_the_warnings(page: Any, new_page: Any, world: Any, sms: Any) -> None:
+def test_it_takes_a_venue_from_its_poster_to_the_warnings(page: Any, new_page: Any, world: Any, sms: Any, settings: Any) -> None:
+    settings.SMS_INBOUND_NUMBER = "8079"
     owner = new_page()
     citizen_sign_in(owner, sms, phone="0900000005", e164="+84900000005")  # Nam runs the shop
     owner.goto("/venues/new/")
