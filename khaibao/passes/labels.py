@@ -7,13 +7,11 @@ from __future__ import annotations
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-# Keyed by the colour codes of services.COLOURS (passes/tests/test_labels.py keeps them equal).
-COLOUR_LABELS: dict[str, Promise] = {
-    "green": _("Green"),
-    "yellow": _("Yellow"),
-    "red": _("Red"),
-    "grey": _("Grey"),
-}
+from khaibao.declarations.labels import COLOUR_LABELS as LEVEL_COLOUR_WORDS
+
+# Keyed by the colour codes of services.COLOURS (passes/tests/test_labels.py keeps them equal); the
+# words are the levels' colours' own (declarations.labels), so a pass and a case say one word.
+COLOUR_LABELS: dict[str, Promise] = {code: LEVEL_COLOUR_WORDS[code] for code in ("green", "yellow", "red", "grey")}
 # What a colour means to the holder (their own card). Checkpoints see the colour word only.
 COLOUR_MEANINGS: dict[str, Promise] = {
     "green": _("Declared, low risk and updated in the last 24 hours."),
