@@ -135,6 +135,8 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     # Dashboards promise a lag of at most 60 s (DESIGN.md §8).
     ("khaibao.stats.tasks.stats_refresh", 30),
     ("khaibao.exports.tasks.export_cleanup", 3600),
+    # Report photo files whose report rolled back or whose process died before the commit (reports/cleanup.py).
+    ("khaibao.reports.tasks.report_photos_sweep", 3600),
     ("khaibao.notifications.tasks.send_daily_reminders", 10 * 60),
     # Organisations' compliance (issue 7): rollups ≤ 60 s behind, end-of-day report, reminders.
     ("khaibao.orgs.tasks.compliance_refresh", 60),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Substr
 from django.db.models.lookups import Exact
@@ -37,10 +38,15 @@ def subtree_q(path: str, *, field: str = "path") -> Q:
 def below_q(path: str, *, field: str = "path") -> Q:
     """`field` strictly below `path`: its descendants. Case-sensitive on every database: SQLite's
     LIKE ignores ASCII case, and "twd/…" (another organisation's units) is not below "TWD" —
-    the exact comparison of the prefix says so where LIKE cannot (PostgreSQL's LIKE already
-    does; the index still serves the LIKE)."""
+    there an exact comparison of the prefix says so where LIKE cannot. PostgreSQL's LIKE already
+    is, and gets the LIKE alone: with the extra comparison its planner guessed 200× too few units
+    (101 for 20,000) and chose nested loops over every member of the subtree (the compliance
+    refresh 18 s against 3.4 s, the root's members page past the 5 s statement timeout)."""
     prefix = path + "/"
-    return Q(**{f"{field}__startswith": prefix}) & Q(Exact(Substr(field, 1, len(prefix)), Value(prefix)))
+    like = Q(**{f"{field}__startswith": prefix})
+    if connection.vendor == "postgresql":
+        return like
+    return like & Q(Exact(Substr(field, 1, len(prefix)), Value(prefix)))
 
 
 def units_visible(user: Any) -> QuerySet[OrgUnit]:

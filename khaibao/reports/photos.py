@@ -13,8 +13,11 @@ and text chunks are all dropped.
 from __future__ import annotations
 
 import io
+import re
+import secrets
 import warnings
 from dataclasses import dataclass
+from typing import Final
 
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -37,6 +40,18 @@ _TYPE_TO_FORMAT = {
 }
 # Content types a browser or client sends when it does not know; the extension decides then.
 _UNKNOWN_TYPES = {"", "application/octet-stream", "binary/octet-stream"}
+
+# The name of a stored photo inside its report's directory (`photo_relative_path`): the orphan
+# sweep (reports/cleanup.py) deletes files of this shape only, never anything else put there.
+PHOTO_FILE_NAME: Final = re.compile(
+    r"[0-9a-f]{32}\.(?:" + "|".join(extension for _type, extension, _exts in _FORMATS.values()) + ")"
+)
+
+
+def photo_relative_path(report_id: int, extension: str) -> str:
+    """Where a photo of report `report_id` is stored, relative to REPORT_MEDIA_ROOT: its report's
+    directory and a random name no one can guess (matching PHOTO_FILE_NAME)."""
+    return f"{report_id}/{secrets.token_hex(16)}.{extension}"
 
 
 class PhotoRejected(Exception):

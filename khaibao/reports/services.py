@@ -40,7 +40,7 @@ from khaibao.reports.models import (
     ReportStatus,
     ReportStatusChange,
 )
-from khaibao.reports.photos import MAX_PHOTOS, CleanPhoto, PhotoRejected, photo_clean
+from khaibao.reports.photos import MAX_PHOTOS, CleanPhoto, PhotoRejected, photo_clean, photo_relative_path
 from khaibao.tracing import services as tracing
 
 MAX_DESCRIPTION = 2000
@@ -162,7 +162,14 @@ def _rate_check(keys: list[tuple[str, int]]) -> None:
 
 
 def _rate_count(keys: list[tuple[str, int]]) -> None:
-    ratelimit.hits_and_counts(hit=[key for key, _limit in keys], window_seconds=RATE_WINDOW_SECONDS)
+    # After the outermost commit: a cache counter does not roll back, and a report the caller's
+    # transaction rolls back (the losing twins of one Idempotency-Key or submission key, a 5xx)
+    # was never accepted. Robust: the report is stored by then, and a failing cache must not turn
+    # it into an error the client would answer by sending it again.
+    transaction.on_commit(
+        lambda: ratelimit.hits_and_counts(hit=[key for key, _limit in keys], window_seconds=RATE_WINDOW_SECONDS),
+        robust=True,
+    )
 
 
 def _clean_photos(photos: list[PhotoUpload]) -> list[CleanPhoto]:
@@ -183,15 +190,27 @@ def _clean_photos(photos: list[PhotoUpload]) -> list[CleanPhoto]:
 def _store_photos(report: Report, photos: list[CleanPhoto], written: list[Path]) -> None:
     root = Path(settings.REPORT_MEDIA_ROOT)
     for photo in photos:
-        relative = f"{report.pk}/{secrets.token_hex(16)}.{photo.extension}"
+        relative = photo_relative_path(report.pk, photo.extension)
         target = root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(photo.data)
+        _write_new(target, photo.data)
         written.append(target)
         ReportPhoto.objects.create(
             report=report, path=relative, content_type=photo.content_type, size=len(photo.data),
             width=photo.width, height=photo.height,
         )
+
+
+def _write_new(target: Path, data: bytes) -> None:
+    for attempt in range(2):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            target.write_bytes(data)
+            return
+        except FileNotFoundError:
+            # The orphan sweep (reports/cleanup.py) removed the directory, empty and untouched for
+            # an hour, between the two lines: on SQLite a rolled-back report's id is given again.
+            if attempt:
+                raise
 
 
 def report_submit(
@@ -209,8 +228,12 @@ def report_submit(
     the rate limits' cache). Photos are checked by content and re-encoded without metadata.
     Bad input raises ServiceError with field messages and writes nothing; the rate limits are
     asked before the photos are decoded, and only accepted reports count against them (per
-    account, per phone and per address). The proof of work is spent with the report's row, so a
-    refused or rolled-back report can be sent again with the same solution.
+    account, per phone and per address), once the caller's transaction commits. The proof of work
+    is spent with the report's row, so a refused or rolled-back report can be sent again with the
+    same solution. Photo files are written before the commit (a committed row always has its
+    file); those of a failed write are deleted here, and those of a report the caller's own
+    transaction rolls back (or a process killed before the commit) by the orphan sweep
+    (reports/cleanup.py) about an hour later.
     """
     if actor is not None and actor.role != Role.CITIZEN:
         raise ServiceError(_("Reports are sent from a citizen account."), code="citizens_only", status=403)
@@ -242,6 +265,7 @@ def report_submit(
                 data={"category": report.category, "anonymous": actor is None, "photos": len(clean_photos)},
             )
     except BaseException:
+        # Only this block's failure is seen here: no hook tells of the caller's rollback.
         for path in written:
             path.unlink(missing_ok=True)
         raise
