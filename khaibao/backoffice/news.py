@@ -29,6 +29,7 @@ from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, confirmed_post
 from khaibao.core.keyset import keyset_page, keyset_pager
+from khaibao.core.submissions import submission_key_field, submission_once
 from khaibao.news import selectors, services
 from khaibao.news.models import BODY_MAX, TITLE_MAX, Announcement, Kind
 from khaibao.news.text import render_markdown
@@ -86,6 +87,7 @@ class AnnouncementForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         error_messages={"invalid": gettext_lazy("Enter the date and time as dd/mm/yyyy hh:mm.")},
     )
+    submission_key = submission_key_field()
 
     def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -97,6 +99,7 @@ class AnnouncementForm(forms.Form):
 
     def data_for_service(self) -> dict[str, Any]:
         cleaned = dict(self.cleaned_data)
+        cleaned.pop("submission_key", None)
         cleaned["province"] = int(cleaned["province"]) if cleaned.get("province") else None
         return cleaned
 
@@ -131,6 +134,7 @@ def news_list(request: SignedInRequest) -> HttpResponse:
 
 @publisher_required
 @require_http_methods(["GET", "POST"])
+@submission_once
 def news_create(request: SignedInRequest) -> HttpResponse:
     account: Account = request.user
     form = AnnouncementForm(request.POST or None, account=account)
@@ -150,6 +154,7 @@ def news_create(request: SignedInRequest) -> HttpResponse:
 
 @publisher_required
 @require_http_methods(["GET", "POST"])
+@submission_once
 def news_edit(request: SignedInRequest, announcement_id: int) -> HttpResponse:
     account: Account = request.user
     item = selectors.access_announcement_for_editor(account, announcement_id)

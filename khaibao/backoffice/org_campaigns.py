@@ -20,6 +20,7 @@ from khaibao.backoffice.orgs import org_admin
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, confirmed_post
+from khaibao.core.submissions import submission_key_field, submission_once
 from khaibao.orgs import access, services
 from khaibao.orgs.models import Campaign, ReminderPolicy
 
@@ -37,14 +38,16 @@ class CampaignForm(forms.Form):
     target_declared = forms.BooleanField(label=gettext_lazy("Everyone declared at least once since the start"), required=False, initial=True)
     target_updated_daily = forms.BooleanField(label=gettext_lazy("Everyone sends an update every day"), required=False, initial=True)
     reminder_policy = forms.ChoiceField(label=gettext_lazy("Reminders"), choices=ReminderPolicy.choices, initial=ReminderPolicy.IN_APP)
+    submission_key = submission_key_field()
 
 
 def _campaign_values(form: CampaignForm) -> dict[str, Any]:
-    return dict(form.cleaned_data)
+    return {k: v for k, v in form.cleaned_data.items() if k != "submission_key"}
 
 
 @login_required(login_url="backoffice:sign_in")
 @require_http_methods(["GET", "POST"])
+@submission_once
 def campaign_create(request: SignedInRequest, unit_id: int) -> HttpResponse:
     user = org_admin(request)
     unit = access.access_unit_for_user(user, unit_id)
@@ -63,6 +66,7 @@ def campaign_create(request: SignedInRequest, unit_id: int) -> HttpResponse:
 
 @login_required(login_url="backoffice:sign_in")
 @require_http_methods(["GET", "POST"])
+@submission_once
 def campaign_edit(request: SignedInRequest, campaign_id: int) -> HttpResponse:
     user = org_admin(request)
     campaign: Campaign = access.access_campaign_for_user(user, campaign_id)

@@ -20,6 +20,7 @@ from khaibao.backoffice.permissions import staff_passes
 from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
+from khaibao.core.submissions import submission_key_field, submission_once
 from khaibao.orgs.access import is_org_admin
 from khaibao.venues import selectors, services
 from khaibao.venues.forms import VenueForm
@@ -28,6 +29,12 @@ from khaibao.venues.poster import poster_download, poster_page
 PAGE = 50
 
 org_admin_required = staff_passes(is_org_admin)
+
+
+class OrgVenueForm(VenueForm):
+    """The citizen's venue form with the console's submission key: registered once per click."""
+
+    submission_key = submission_key_field()
 
 
 @org_admin_required
@@ -42,12 +49,13 @@ def venues_index(request: SignedInRequest) -> HttpResponse:
 
 @org_admin_required
 @require_http_methods(["GET", "POST"])
+@submission_once
 def venue_new(request: SignedInRequest) -> HttpResponse:
     """Register a venue of the admin's unit: it gets its code and poster at once."""
     if request.method != "POST" or "_reload_wards" in request.POST:
-        form = VenueForm(request.POST if request.method == "POST" else None)
+        form = OrgVenueForm(request.POST if request.method == "POST" else None)
         return render(request, "backoffice/org_venues/new.html", {"form": form, "unit": request.user.org_unit})
-    form = VenueForm(request.POST)
+    form = OrgVenueForm(request.POST)
     if form.is_valid():
         try:
             venue = services.venue_register(

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from khaibao.core.submissions import submission_key_field
 from khaibao.places.names import vietnamese_sort_key
 from khaibao.zones import selectors
 from khaibao.zones.inputs import UNSET, CircleInput, PlaceInput, Unset, ZoneInput
@@ -61,6 +62,8 @@ class ZoneForm(forms.Form):
     valid_until = _datetime_field(gettext_lazy("In force until (empty: until further notice)"))
     advice_vi = forms.CharField(label=gettext_lazy("Advice (Vietnamese)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     advice_en = forms.CharField(label=gettext_lazy("Advice (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    # Publishing warns people: a double click publishes once (core/submissions.py).
+    submission_key = submission_key_field()
 
     def __init__(self, *args: Any, province_code: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -101,6 +104,7 @@ class PlaceForm(forms.Form):
         initial="Ai đã có mặt tại địa điểm này trong khung giờ trên cần gọi đường dây nóng và khai báo y tế.",
     )
     advice_en = forms.CharField(label=gettext_lazy("Advice (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    submission_key = submission_key_field()
 
     def __init__(self, *args: Any, province_code: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -28,6 +28,7 @@ from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, confirmed_post
 from khaibao.core.keyset import keyset_page, keyset_query
 from khaibao.core.params import code_in_range, positive_id
+from khaibao.core.submissions import submission_once
 from khaibao.zones import selectors
 from khaibao.zones.inputs import PlaceInput
 from khaibao.zones.models import PlaceVersion, ZoneVersion, ZoneWarningRun
@@ -114,6 +115,7 @@ def zones_index(request: SignedInRequest) -> HttpResponse:
 
 @login_required(login_url="backoffice:sign_in")
 @require_http_methods(["GET", "POST"])
+@submission_once
 def zone_create(request: SignedInRequest) -> HttpResponse:
     """Declare a zone: whom it reaches is shown before it is published (zone_steps)."""
     user = _declarer(request)
@@ -199,6 +201,7 @@ def _zone_initial(version: ZoneVersion) -> dict[str, Any]:
 
 @login_required(login_url="backoffice:sign_in")
 @require_http_methods(["GET", "POST"])
+@submission_once
 def zone_edit(request: SignedInRequest, zone_id: int) -> HttpResponse:
     user = _declarer(request)
     zone = selectors.zone_for_manager(user, zone_id)
@@ -313,6 +316,7 @@ def _running(versions: list[ZoneVersion]) -> bool:
 
 @login_required(login_url="backoffice:sign_in")
 @require_http_methods(["GET", "POST"])
+@submission_once
 def place_create(request: SignedInRequest) -> HttpResponse:
     return _declare_page(
         request, form_class=PlaceForm, declare=place_declare, template="backoffice/zones/place_form.html",
@@ -341,6 +345,7 @@ def _place_initial(version: PlaceVersion) -> dict[str, Any]:
 
 @login_required(login_url="backoffice:sign_in")
 @require_http_methods(["GET", "POST"])
+@submission_once
 def place_edit(request: SignedInRequest, place_id: int) -> HttpResponse:
     user = _declarer(request)
     place = selectors.place_for_manager(user, place_id)

@@ -1,7 +1,7 @@
 """The one store of idempotency records and their one expiry rule.
 
 Two callers replay a create once it succeeded: the API's `Idempotency-Key` middleware
-(khaibao/api/idempotency.py) and the citizen forms' submission key (khaibao/web/submissions.py).
+(khaibao/api/idempotency.py) and the citizen forms' submission key (khaibao/core/submissions.py).
 Both keep their records in `IdempotencyRecord` under an owner of their own (`account:<id>`,
 `anon:<hash>`, `web:<id>`), read them with `idempotency_record_live` and write them with
 `idempotency_record_store`. A record lives IDEMPOTENCY_KEY_TTL_HOURS: past that its key is free
