@@ -30,7 +30,7 @@ from khaibao.core.keyset import keyset_page, keyset_query
 from khaibao.core.params import code_in_range, positive_id
 from khaibao.core.submissions import submission_once
 from khaibao.zones import selectors
-from khaibao.zones.inputs import PlaceInput
+from khaibao.zones.inputs import PlaceInput, province_map_bounds
 from khaibao.zones.models import PlaceVersion, ZoneVersion, ZoneWarningRun
 from khaibao.zones.places import place_declare, place_update
 from khaibao.zones.reach import ZoneReach, version_reach
@@ -139,6 +139,7 @@ def zone_create(request: SignedInRequest) -> HttpResponse:
                 return redirect("backoffice:zone_detail", zone_id=version.zone_id)
     context = {
         "form": form, "province": province, "provinces": selectors.provinces_for_select(),
+        "map_bounds": province_map_bounds(province),
         "choose_province": selectors.declarable_province_codes(user) is None, "zone": None,
         **_reach_context(reach),
     }
@@ -182,6 +183,7 @@ def _declare_page(
             return detail(version)
     context = {
         "form": form, "province": province, "provinces": selectors.provinces_for_select(),
+        "map_bounds": province_map_bounds(province),
         "choose_province": selectors.declarable_province_codes(user) is None, subject: None,
     }
     return render(request, template, context, status=400 if form.errors else 200)
@@ -233,6 +235,7 @@ def zone_edit(request: SignedInRequest, zone_id: int) -> HttpResponse:
                 return redirect("backoffice:zone_detail", zone_id=zone.pk)
     context = {
         "form": form, "province": zone.province_id, "zone": zone, "choose_province": False, **_reach_context(reach),
+        "map_bounds": province_map_bounds(zone.province_id),
     }
     return render(request, "backoffice/zones/zone_form.html", context, status=400 if form.errors else 200)
 
@@ -360,7 +363,10 @@ def place_edit(request: SignedInRequest, place_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("backoffice:place_detail", place_id=place.pk)
-    context = {"form": form, "province": place.province_id, "place": place, "choose_province": False}
+    context = {
+        "form": form, "province": place.province_id, "place": place, "choose_province": False,
+        "map_bounds": province_map_bounds(place.province_id),
+    }
     return render(request, "backoffice/zones/place_form.html", context, status=400 if form.errors else 200)
 
 

@@ -66,7 +66,9 @@
     localise(t);
     box.hidden = false;
 
-    var map = L.map("zone-map", { scrollWheelZoom: false }).fitBounds(VIETNAM);
+    // Opens on the official's province (its box, zones/inputs.py), where their shapes must lie.
+    var bounds = box.getAttribute("data-bounds");
+    var map = L.map("zone-map", { scrollWheelZoom: false }).fitBounds(bounds ? JSON.parse(bounds) : VIETNAM);
     new Graticule({ zIndex: 0 }).addTo(map);
     function offline() { note.textContent = t("offline"); }
     // The tile server is the operator's (MAP_TILE_SOURCES, set on the element by core/maps.py).
