@@ -245,7 +245,12 @@ class PendingAssessment(models.Model):
     gave_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["queued_at"], name="pending_assessment_queued")]
+        indexes = [
+            models.Index(fields=["queued_at"], name="pending_assessment_queued"),
+            # The failing and given-up rows only (a few), so /healthz counts them without reading the
+            # whole backlog of a rush (monitoring/pending.py `pending_backlog`).
+            models.Index(fields=["queued_at"], condition=models.Q(attempts__gt=0), name="pending_assessment_failed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.day} (pending)"
