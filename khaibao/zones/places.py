@@ -29,7 +29,6 @@ from khaibao.zones.inputs import (
     given,
     is_int,
     is_number,
-    moment,
     needs_correcting,
     numbers,
     outside_province,
@@ -41,6 +40,7 @@ from khaibao.zones.inputs import (
 )
 from khaibao.zones.models import Change, Place, PlaceVersion, ZoneWarningRun
 from khaibao.zones.tasks import warning_run_queue
+from khaibao.zones.zones import dates_checked, moment_read
 
 DEFAULT_PLACE_RADIUS_M = 100
 
@@ -116,21 +116,16 @@ def _point_checked(
 
 
 def _window(fields: dict[str, str], data: PlaceInput, base: PlaceValues | None) -> tuple[datetime | None, datetime | None]:
-    start: datetime | None = None
-    end: datetime | None = None
-    try:
-        start = moment(given(data.window_start, base.window_start if base is not None else None))
-    except ValueError:
-        fields["window_start"] = _("Give a date and time.")
-    try:
-        end = moment(given(data.window_end, base.window_end if base is not None else None), end_of_day=True)
-    except ValueError:
-        fields["window_end"] = _("Give a date and time.")
+    message = _("Give a date and time.")
+    stored_start, stored_end = (base.window_start, base.window_end) if base is not None else (None, None)
+    start = moment_read(fields, "window_start", given(data.window_start, stored_start), message=message)
+    end = moment_read(fields, "window_end", given(data.window_end, stored_end), message=message, end_of_day=True)
+    dates_checked(fields, window_start=(start, stored_start), window_end=(end, stored_end))
     if start is None and "window_start" not in fields:
         fields["window_start"] = _("Give the start of the time window.")
     if end is None and "window_end" not in fields:
         fields["window_end"] = _("Give the end of the time window.")
-    if start is not None and end is not None and end < start:
+    if start is not None and end is not None and end < start and "window_end" not in fields:
         fields["window_end"] = _("The end cannot be before the start.")
     return start, end
 

@@ -7,7 +7,20 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import Max, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -22,7 +35,7 @@ from khaibao.people.models import Person
 from khaibao.places.models import Province, Ward
 from khaibao.places.selectors import in_reading_order
 from khaibao.risk.engine import TravelFact, ZoneFact
-from khaibao.zones.models import Place, PlaceVersion, Zone, ZoneVersion, ZoneWarningRun
+from khaibao.zones.models import Change, Place, PlaceVersion, Zone, ZoneVersion, ZoneWarningRun
 
 T = TypeVar("T", Zone, Place)
 
@@ -106,8 +119,16 @@ def place_for_official(user: Any, place_id: int) -> Place:
 
 
 def zones_for_console(user: Account, *, province_code: int | None = None) -> QuerySet[Zone]:
-    """Zones for the console list, newest first; an official's own province first by filter."""
-    qs = Zone.objects.select_related("current", "province", "current__warning_run")
+    """Zones for the console list, newest first; an official's own province first by filter.
+    Each zone carries `warned_people` (`zone_warned_people`) and `warned_any` (a run exists)."""
+    qs = Zone.objects.select_related("current", "province", "current__warning_run").annotate(
+        warned_people=Coalesce(Subquery(
+            # COUNT as a plain function: one row, no GROUP BY (an aggregate would group by the zone).
+            # `handled` sits three queries deep: the count, the union of carers' routes, then it.
+            _warned_people(OuterRef(OuterRef(OuterRef("pk")))).order_by().annotate(people=Func(F("pk"), function="COUNT")).values("people")
+        ), 0),
+        warned_any=Exists(ZoneWarningRun.objects.filter(zone_version__zone=OuterRef("pk"))),
+    )
     if province_code is not None:
         qs = qs.filter(province_id=province_code)
     return qs.order_by("-created_at")
@@ -122,9 +143,13 @@ def places_for_console(user: Account, *, province_code: int | None = None) -> Qu
 
 def zone_versions(zone: Zone) -> list[ZoneVersion]:
     """Every version of `zone`, newest first, with wards (a page lists them through
-    `ZoneVersion.wards_in_reading_order`), author and warning run."""
+    `ZoneVersion.wards_in_reading_order`), author and warning run. Each carries `is_over`: ended,
+    or its validity ran out."""
+    over = Q(change=Change.END) | Q(valid_until__lte=timezone.now())
     return list(
-        zone.versions.select_related("created_by", "warning_run").prefetch_related("wards").order_by("-number")
+        zone.versions.select_related("created_by", "warning_run").prefetch_related("wards")
+        .annotate(is_over=ExpressionWrapper(over, output_field=BooleanField()))
+        .order_by("-number")
     )
 
 
@@ -132,12 +157,28 @@ def place_versions(place: Place) -> list[PlaceVersion]:
     return list(place.versions.select_related("created_by", "warning_run", "ward").order_by("-number"))
 
 
+def _warned_people(zone: Any) -> QuerySet[Person]:
+    """The people warned about any version of `zone` (a zone, or an OuterRef to one), each once: a
+    raise warns the same residents again about the new version. Only those with someone to notify
+    (people.access `cared_for_ids`, the rule the warning runs count `warned` by); the others were
+    handled too, but counted as having nobody to notify."""
+    handled = Person.objects.filter(zone_warnings__zone_version__zone=zone)
+    return Person.objects.filter(pk__in=cared_for_ids(handled))
+
+
+def zone_warned_people(zone: Zone) -> int:
+    """How many people were warned about `zone` (`_warned_people`): the zone's page, the API and the
+    console's list (`zones_for_console`) say the same."""
+    return _warned_people(zone.pk).count()
+
+
 def zone_warning_totals(zone: Zone) -> dict[str, int]:
-    """People warned about any version of `zone` (each version warns at most once per person), and
-    those the warnings reached nobody for (`unreachable`: nobody to notify, to call or visit)."""
+    """People warned about `zone` (`zone_warned_people`), and, summed over its versions' runs, those
+    the warnings reached nobody for (`unreachable`: nobody to notify, to call or visit) and the
+    travellers re-assessed."""
     runs = ZoneWarningRun.objects.filter(zone_version__zone=zone)
     return {
-        "warned": sum(r.warned for r in runs),
+        "warned": zone_warned_people(zone),
         "unreachable": sum(r.unreachable for r in runs),
         "reassessed": sum(r.reassessed for r in runs),
         "raised": sum(r.raised for r in runs),

@@ -20,8 +20,9 @@ from shapely import Polygon
 from shapely.geometry import shape
 
 from khaibao.accounts.models import Account
+from khaibao.core.errors import ServiceError
 from khaibao.core.hooks import hooks_call
-from khaibao.core.params import code_in_range
+from khaibao.core.params import code_in_range, date_in_range, date_range_message
 from khaibao.places.models import Province, Ward
 from khaibao.risk import engine
 from khaibao.zones.geometry import GeometryError, check_circle, haversine_m, polygon_geojson, polygon_parse
@@ -145,20 +146,48 @@ def _polygon(fields: dict[str, str], raw: dict[str, Any] | str | None) -> dict[s
         return None
 
 
-def _validity(fields: dict[str, str], raw_from: Any, raw_until: Any, *, default_from: datetime) -> tuple[datetime, datetime | None]:
-    start: datetime | None = default_from
-    until: datetime | None = None
+def _as_stored(value: datetime | None, stored: datetime | None) -> datetime | None:
+    """`value`, or `stored` when `value` is `stored` cut to the minute: the console's
+    datetime-local fields carry minutes only, so saving a form unchanged sends 19:07 back for
+    19:07:26 — an earlier start or end that would count as a raise (warnings again) or a lower."""
+    if value is not None and stored is not None and value == stored.replace(second=0, microsecond=0):
+        return stored
+    return value
+
+
+def moment_read(fields: dict[str, str], name: str, raw: Any, *, message: str, end_of_day: bool = False) -> datetime | None:
+    """`raw` read by inputs.moment, or None with `message` in `fields` (the range's message for
+    a date whose end of day is past the calendar's last, 9999-12-31)."""
     try:
-        start = moment(raw_from) or default_from
+        return moment(raw, end_of_day=end_of_day)
     except ValueError:
-        fields["valid_from"] = _("Give a date (yyyy-mm-dd) or a date and time.")
-    try:
-        until = moment(raw_until, end_of_day=True)
-    except ValueError:
-        fields["valid_until"] = _("Give a date (yyyy-mm-dd) or a date and time.")
-    if start is not None and until is not None and until < start:
+        fields[name] = message
+    except OverflowError:
+        fields[name] = date_range_message()
+    return None
+
+
+def dates_checked(fields: dict[str, str], **dates: tuple[datetime | None, datetime | None]) -> None:
+    """The range of each date (name → (value, stored)) is core.params' — year 1 or 9999 breaks every
+    page listing zones and places. Only a date given or changed now: a version published before
+    can still be ended or withdrawn."""
+    for name, (value, stored) in dates.items():
+        if value is not None and value != stored and name not in fields and not date_in_range(value):
+            fields[name] = date_range_message()
+
+
+def _validity(
+    fields: dict[str, str], raw_from: Any, raw_until: Any, *, stored: tuple[datetime, datetime | None]
+) -> tuple[datetime, datetime | None]:
+    """The validity read from `raw_from`/`raw_until`; `stored` is the current version's (for a new
+    zone: now, open-ended), the default start and what a value cut to the minute stands for."""
+    message = _("Give a date (yyyy-mm-dd) or a date and time.")
+    start = _as_stored(moment_read(fields, "valid_from", raw_from, message=message), stored[0]) or stored[0]
+    until = _as_stored(moment_read(fields, "valid_until", raw_until, message=message, end_of_day=True), stored[1])
+    dates_checked(fields, valid_from=(start, stored[0]), valid_until=(until, stored[1]))
+    if until is not None and until < start and "valid_until" not in fields:
         fields["valid_until"] = _("The end cannot be before the start.")
-    return start or default_from, until
+    return start, until
 
 
 def _area_checked(
@@ -199,7 +228,7 @@ def _zone_values(
     wards = base.wards if isinstance(data.ward_codes, Unset) else _wards(fields, data.ward_codes)
     valid_from, valid_until = _validity(
         fields, given(data.valid_from, base.valid_from), given(data.valid_until, base.valid_until),
-        default_from=base.valid_from,
+        stored=(base.valid_from, base.valid_until),
     )
     values = ZoneValues(
         name=text(fields, "name", given(data.name, base.name), required=True, limit=NAME_MAX),
@@ -383,6 +412,12 @@ def zone_update(*, actor: Account, zone: Zone, data: ZoneInput | None = None, en
     base = ZoneValues.of(current)
     now = timezone.now()
     province_kept(zone.province_id, data.province_code, _("A zone cannot move to another province."))
+    if current.change == Change.END and not end:
+        # Its warnings and history belong to the zone that ended; a zone needed again is a new one.
+        raise ServiceError(
+            _("This zone has ended and can no longer be changed. Declare a new zone if it is needed again."),
+            code="zone_ended", status=409,
+        )
     if end:
         if base.valid_until is not None and base.valid_until <= now:
             # Already over: "ending" it again would set its end to now — a longer validity, which
