@@ -78,6 +78,19 @@ class Member(models.Model):
                 fields=["unit", "phone_index"], condition=Q(removed_at__isnull=True), name="member_unique_active_phone"
             )
         ]
+        # The retention purge's removed or declined lines still naming someone (migration 0013).
+        indexes = [
+            models.Index(
+                fields=["removed_at"], name="member_removed_named",
+                condition=(~Q(full_name="") | ~Q(phone="") | ~Q(phone_index="") | Q(person__isnull=False)
+                           | Q(account__isnull=False)) & Q(removed_at__isnull=False),
+            ),
+            models.Index(
+                fields=["declined_at"], name="member_declined_named",
+                condition=(~Q(full_name="") | ~Q(phone="") | ~Q(phone_index="") | Q(person__isnull=False)
+                           | Q(account__isnull=False)) & Q(declined_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.unit})"
@@ -223,18 +236,44 @@ class ComplianceSnapshot(models.Model):
         return f"{self.campaign_id} {self.unit_id} {self.day}"
 
 
+class ReminderSmsStatus(models.TextChoices):
+    """What became of a campaign reminder's SMS (orgs/reminders.py, "the SMS outbox")."""
+
+    NONE = "", _("No SMS")
+    QUEUED = "queued", _("SMS waiting to be sent")
+    SENT = "sent", _("SMS sent")
+    FAILED = "failed", _("SMS not sent yet, will retry")
+    GAVE_UP = "gave_up", _("SMS could not be sent: reach them another way")
+
+
 class CampaignReminder(models.Model):
-    """A compliance reminder sent to a member: the row makes it at most one per member per day."""
+    """A compliance reminder to a member: the row makes it at most one per member per day.
+
+    It is also its SMS's outbox: written with the batch (one transaction) as `queued`, sent once
+    the batch commits, and by the worker when that was lost (a process killed after the commit:
+    `reminders.reminder_sms_requeue`). The phone is not kept here: it is read from the member
+    (or the account) when the SMS is sent. `next_attempt_at` is set only while an SMS is due.
+    """
 
     # No index of its own: the unique (member, day) constraint leads with it.
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField()
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=10)  # "in_app" (with the account's channels) or "sms"
-    sent_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now)  # when the reminder was recorded (queued)
+    sms = models.CharField(max_length=10, choices=ReminderSmsStatus.choices, blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["member", "day"], name="orgs_reminder_member_day")]
+        # The sweep looks for SMS whose time has come; the (many) rows with none due stay out.
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(next_attempt_at__isnull=False), name="orgs_reminder_sms_due"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.day}"

@@ -17,7 +17,8 @@ in batches of `reminders.BATCH` by the evening job and by "remind now". Decision
   whose worker died (kill -9) continues from its last committed batch. Repeating a batch is
   harmless anyway (one `CampaignReminder` per member and day). A member whom only the roster
   phone reaches and whose SMS then fails at the gateway is taken out of `sent` again (`unsent`)
-  and loses the day's reminder row, so a later run reminds them.
+  and loses the day's reminder row, so a later run reminds them (after a crash, the SMS is sent
+  by the reminders' outbox sweep, `campaign_reminder_sms_requeue`).
 * `remind_now_sweep` (periodic) queues again the "remind now" runs with no live worker (lease
   expired, or never claimed because the enqueue was lost), like `exports_sweep`; a run of a day
   that ended is closed instead. Asking again for a unit whose run stalled resumes it (no 409).

@@ -21,8 +21,17 @@ no account yet — to declare and/or update. Decisions:
   run counts them in `refused`. A signed-in member is still reminded in the app. When the
   budget cannot cover a batch, the roster-phone members get it before the signed-in ones.
 * A `CampaignReminder` row per (member, day), inserted before the in-app notification and the
-  SMS (sent once the row commits), makes it at most one reminder per member per day across
-  campaigns and repeated runs.
+  SMS, makes it at most one reminder per member per day across campaigns and repeated runs.
+* The row is its SMS's outbox too (the shape of tracing/invitations.py and smsin/outbox.py): it
+  is written `queued` in the batch's transaction, the batch's SMS are sent once it commits, each
+  attempt claimed first (`core.retries.attempt_claim`; a batch's in one UPDATE), and `reminder_sms_requeue` (periodic,
+  `campaign_reminder_sms_requeue`) sends those whose attempt was lost — a worker killed right
+  after the commit no longer loses up to a batch of SMS while they count as reminded. The phone
+  is read from the member (or the account) when the SMS is sent, never stored again.
+* A failed SMS: a member whom only the roster phone reaches is not reminded after all — the row
+  goes, the slot goes back to the budget and the next run reminds them (review-faults finding 4);
+  a signed-in member, reminded in the app, has the SMS retried on the deliveries' schedule
+  (`core.retries.retry_delay`) until NOTIFY_MAX_ATTEMPTS or midnight, then `gave_up`.
 * Batches (BATCH members by id, keyset): members already reminded today are left out with
   NOT EXISTS on the (member, day) unique index, so a batch costs the same however many were
   reminded before it; preferences are read once per batch. How runs go — leases against
@@ -45,19 +54,23 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, Min, OuterRef, Q
 from django.utils import timezone, translation
 
 from khaibao.accounts.sms import send_sms, sms_fit
+from khaibao.core.counters import counter_add
 from khaibao.core.days import day_end
+from khaibao.core.retries import attempt_claim, attempt_enqueue, attempt_failed, lost_requeue
 from khaibao.notifications.labels import KIND_CAMPAIGN_REMINDER as KIND_CAMPAIGN_REMINDER
 from khaibao.notifications.models import ChannelPreference
 from khaibao.notifications.services import notify_account
+from khaibao.orgs import tasks as orgs_tasks
 from khaibao.orgs.access import subtree_q
 from khaibao.orgs.compliance import declared_q, member_status_q
 from khaibao.orgs.models import (
@@ -66,6 +79,7 @@ from khaibao.orgs.models import (
     Member,
     OrgUnit,
     ReminderPolicy,
+    ReminderSmsStatus,
 )
 from khaibao.orgs.reminder_runs import (
     BatchResult,
@@ -85,6 +99,9 @@ logger = logging.getLogger(__name__)
 
 BATCH = 500
 
+
+# While a batch's SMS are sent, those sent are marked (and the others' claim renewed) this often.
+FLUSH_EVERY = timedelta(seconds=30)
 
 # Member ids one batch query looks through at most: a pass over lines mostly reminded already
 # (every run after the first of the evening) is many short queries, never one over the table.
@@ -154,8 +171,9 @@ class _Plan:
 
 @dataclass(frozen=True)
 class _Text:
-    """One reminder SMS of a committed batch, sent by `_send_texts`."""
+    """One reminder SMS of a committed batch (its outbox row `reminder_id`), sent by `_send_texts`."""
 
+    reminder_id: int
     member_id: int
     phone: str
     text: str
@@ -252,6 +270,7 @@ def _remind_batch(
         with transaction.atomic():
             wanted = [p for p in plans if not p.refused]
             recorded = _record(campaign, day, wanted)
+            quiet: list[int] = []
             for plan in wanted:
                 member = plan.member
                 if member.pk not in recorded:  # reminded a moment ago by another run
@@ -263,13 +282,19 @@ def _remind_batch(
                     body=plan.body,
                     link=plan.link,
                     dedupe_key=f"campaign-reminder:{campaign.pk}:{day.isoformat()}:{member.pk}",
-                ) is None:
+                ) is None and plan.phone:
                     plan.phone = ""  # inactive account, or notified already: no SMS either
+                    quiet.append(recorded[member.pk])
                 if plan.phone:
                     texts.append(
-                        _Text(member.pk, plan.phone, plan.sms_text, plan.organisation, member.account_id is None)
+                        _Text(
+                            recorded[member.pk], member.pk, plan.phone, plan.sms_text, plan.organisation,
+                            member.account_id is None,
+                        )
                     )
                 result.outcomes[member.pk] = Outcome.SENT
+            if quiet:
+                CampaignReminder.objects.filter(pk__in=quiet).update(sms=ReminderSmsStatus.NONE, next_attempt_at=None)
             for plan in plans:
                 if plan.refused:
                     result.outcomes[plan.member.pk] = Outcome.REFUSED
@@ -280,9 +305,9 @@ def _remind_batch(
             if texts:
 
                 def send() -> None:
-                    failed = _send_texts(texts, until, day, keep)
-                    _forget(failed, day, result, unsent)
+                    _forget(_send_texts(texts, until, day, keep), result, unsent)
 
+                # robust: whatever goes wrong here, the rows stay queued and the sweep sends them.
                 transaction.on_commit(send, robust=True)
     except BaseException:
         for organisation, count in taken.items():
@@ -294,31 +319,37 @@ def _remind_batch(
     return result
 
 
-def _record(campaign: Campaign, day: date, plans: list[_Plan]) -> set[int]:
-    """Insert the batch's reminder rows; the member ids recorded (not those another run just did)."""
+def _record(campaign: Campaign, day: date, plans: list[_Plan]) -> dict[int, int]:
+    """Insert the batch's reminder rows, those with an SMS queued; member id → reminder id of those
+    recorded (not those another run just did)."""
+    now = timezone.now()
     rows = [
         CampaignReminder(
-            member_id=p.member.pk, day=day, campaign=campaign, channel="in_app" if p.member.account_id else "sms"
+            member_id=p.member.pk, day=day, campaign=campaign, channel="in_app" if p.member.account_id else "sms",
+            sms=ReminderSmsStatus.QUEUED if p.phone else ReminderSmsStatus.NONE,
+            next_attempt_at=now if p.phone else None, sent_at=now,
         )
         for p in plans
     ]
     if not rows:
-        return set()
+        return {}
     try:
         with transaction.atomic():
             CampaignReminder.objects.bulk_create(rows)
-        return {row.member_id for row in rows}
+        if all(row.pk is not None for row in rows):
+            return {row.member_id: row.pk for row in rows}
+        found = CampaignReminder.objects.filter(member_id__in=[r.member_id for r in rows], day=day)
+        return dict(found.values_list("member_id", "pk"))
     except IntegrityError:  # some were reminded meanwhile (another campaign, "remind now"): one by one
-        done = set()
+        done = {}
         for row in rows:
             try:
                 with transaction.atomic():
-                    CampaignReminder.objects.create(
-                        member_id=row.member_id, day=day, campaign=campaign, channel=row.channel
-                    )
+                    row.pk = None
+                    row.save(force_insert=True)
             except IntegrityError:
                 continue
-            done.add(row.member_id)
+            done[row.member_id] = row.pk
         return done
 
 
@@ -335,42 +366,146 @@ def _fit_sms(title: str, body: str, *, unit: str) -> str:
 def _send_texts(
     texts: list[_Text], until: datetime, day: date, keep: Callable[[], None] = lambda: None
 ) -> list[int]:
-    """Send a committed batch's SMS, keeping the run's lease after each; what is not sent — the
-    gateway failed, or the day ended meanwhile — goes back to the budget. Returns the members
-    whom only the roster phone reaches and whose SMS did not leave (`_forget` them)."""
-    unsent: Counter[str] = Counter()
+    """Send a committed batch's SMS, the first attempts of their outbox rows, keeping the run's
+    lease after each. Returns the members whom only the roster phone reaches and whose SMS did not
+    leave (no longer reminded: `_forget` them from the run).
+
+    The batch's rows are claimed in one UPDATE, and marked sent (their claim renewed) every
+    FLUSH_EVERY, not one statement per SMS: a batch costs the same queries however many it
+    sends (rollout review P2-1). A worker killed mid-batch may repeat the texts sent since the
+    last flush — at most FLUSH_EVERY of them — rather than lose the rest."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.NOTIFY_SEND_LEASE_SECONDS)
+    ids = [t.reminder_id for t in texts]
+    CampaignReminder.objects.filter(pk__in=ids, attempts=0, next_attempt_at__lte=now).update(
+        attempts=1, next_attempt_at=lease
+    )
+    mine = set(CampaignReminder.objects.filter(pk__in=ids, next_attempt_at=lease).values_list("pk", flat=True))
+    sent: list[int] = []
     lost: list[int] = []
+    flushed = now
     for t in texts:
-        sent = False
-        if timezone.now() < until:  # never "today's update" for a day that is over
-            try:
-                send_sms(to=t.phone, body=t.text)
-                sent = True
-            except Exception:
-                logger.exception("campaign reminder SMS failed")
-            keep()
-        if not sent:
-            unsent[t.organisation] += 1
-            if t.only_way:
-                lost.append(t.member_id)
-    for organisation, count in unsent.items():
-        org_sms_budget_return(organisation, count, day=day)
+        if t.reminder_id not in mine:  # the sweep's worker has it already
+            continue
+        end = _sms_try(t.reminder_id, 1, t.phone, t.text, day=day, until=until,
+                       organisation=t.organisation, only_way=t.only_way)
+        if end == "sent":
+            sent.append(t.reminder_id)
+        elif end == "forgotten":
+            lost.append(t.member_id)
+        keep()
+        if timezone.now() >= flushed + FLUSH_EVERY:
+            flushed = timezone.now()
+            lease = _flush(sent, mine, lease)
+            sent = []
+    _flush(sent, mine, lease)
     return lost
 
 
-def _forget(member_ids: list[int], day: date, result: BatchResult, unsent: Callable[[int], None]) -> None:
-    """Members whose only reminder, the SMS, did not leave are not reminded: their row for the
-    day goes (a later run, or "remind now", reminds them), the run's `sent` no longer counts
-    them (`unsent`), and the batch's outcome says so. A signed-in member whose SMS failed keeps
-    the in-app reminder, so is not here."""
+def _flush(sent: list[int], mine: set[int], lease: datetime) -> datetime:
+    """Mark `sent` sent and renew the claim on the batch's rows still waiting; the new claim."""
+    _sms_sent(sent)
+    renewed = timezone.now() + timedelta(seconds=settings.NOTIFY_SEND_LEASE_SECONDS)
+    CampaignReminder.objects.filter(pk__in=mine, next_attempt_at=lease).update(next_attempt_at=renewed)
+    return renewed
+
+
+def _sms_sent(ids: list[int]) -> None:
+    if ids:
+        CampaignReminder.objects.filter(pk__in=ids).update(sms=ReminderSmsStatus.SENT, next_attempt_at=None, last_error="")
+
+
+def _forget(member_ids: list[int], result: BatchResult, unsent: Callable[[int], None]) -> None:
+    """Members whose only reminder, the SMS, did not leave are not reminded (their row went in
+    `_sms_end`): the run's `sent` no longer counts them (`unsent`), and the batch's outcome says so."""
     if not member_ids:
         return
-    forgotten = CampaignReminder.objects.filter(member_id__in=member_ids, day=day, channel="sms").delete()[0]
     for member_id in member_ids:
         result.outcomes[member_id] = Outcome.UNSENT
-    result.sent -= forgotten
-    if forgotten:
-        unsent(forgotten)
+    result.sent -= len(member_ids)
+    unsent(len(member_ids))
+
+
+# --- The SMS outbox: one attempt, its end, the worker's half and the sweep -----------------
+
+
+def _sms_try(
+    reminder_id: int, attempt: int, phone: str, text: str, *,
+    day: date, until: datetime, organisation: str, only_way: bool,
+) -> str:
+    """Attempt number `attempt` (claimed) at reminder `reminder_id`'s SMS: "sent" (the caller
+    marks it), "failed" (the worker retries it), "gave_up" or "forgotten" (a roster line: not
+    reminded)."""
+    retry_at: datetime | None = None
+    if timezone.now() >= until:  # never "today's update" for a day that is over
+        error = "the day ended"
+    elif not phone:
+        error = "no phone to send to any more"
+    else:
+        try:
+            send_sms(to=phone, body=text)
+        except Exception as exc:
+            error, retry_at = attempt_failed(reminder_id, attempt, exc, what="campaign reminder SMS")
+        else:
+            return "sent"
+    if only_way or retry_at is None or retry_at >= until:
+        return _sms_end(reminder_id, day=day, organisation=organisation, only_way=only_way, error=error)
+    CampaignReminder.objects.filter(pk=reminder_id).update(
+        sms=ReminderSmsStatus.FAILED, next_attempt_at=retry_at, last_error=error
+    )
+    attempt_enqueue(orgs_tasks.campaign_reminder_sms_send, reminder_id, retry_at, what="campaign reminder SMS")
+    return "failed"
+
+
+def _sms_end(reminder_id: int, *, day: date, organisation: str, only_way: bool, error: str) -> str:
+    """An SMS that will not leave: its slot goes back to the budget. A roster line (the SMS was the
+    whole reminder) is not reminded: the row goes, and a later run reminds them (finding 4). A
+    signed-in member keeps the in-app reminder, the SMS marked given up."""
+    org_sms_budget_return(organisation, 1, day=day)
+    if only_way:
+        CampaignReminder.objects.filter(pk=reminder_id, channel="sms").delete()
+        return "forgotten"
+    CampaignReminder.objects.filter(pk=reminder_id).update(
+        sms=ReminderSmsStatus.GAVE_UP, next_attempt_at=None, last_error=error[:500]
+    )
+    counter_add("orgs.reminder_sms.gave_up")
+    logger.warning("campaign reminder SMS %s gave up: %s", reminder_id, error)
+    return "gave_up"
+
+
+def reminder_sms_send(reminder_id: int) -> str:
+    """The worker's attempt at a reminder's SMS when it is due (a retry, or one the sweep found
+    lost); the phone and the text are read now, from the member. Returns what happened, as
+    `_sms_try`, "skipped" or "not_due"."""
+    row = CampaignReminder.objects.filter(pk=reminder_id).select_related("campaign__unit").first()
+    if row is None or row.next_attempt_at is None:  # sent, given up, forgotten, or no SMS
+        return "skipped"
+    if row.next_attempt_at > timezone.now():
+        return "not_due"
+    campaign = row.campaign
+    member = (
+        Member.objects.select_related("account", "unit")
+        .annotate(has_declared=ExpressionWrapper(declared_q(campaign.starts_on), output_field=BooleanField()))
+        .get(pk=row.member_id)
+    )
+    plan = _plan(campaign, member, row.day, _preferences([member]))
+    if member.removed_at is not None or member.declined_at is not None:
+        plan.phone = ""
+    if not attempt_claim(CampaignReminder, reminder_id, row.attempts, timezone.now()):  # another worker has it
+        return "skipped"
+    end = _sms_try(
+        reminder_id, row.attempts + 1, plan.phone, plan.sms_text, day=row.day, until=day_end(row.day),
+        organisation=plan.organisation, only_way=row.channel == "sms",
+    )
+    if end == "sent":
+        _sms_sent([reminder_id])
+    return end
+
+
+def reminder_sms_requeue() -> int:
+    """Queue again the reminder SMS whose time passed long ago (a worker killed after its batch
+    committed, a lost enqueue); harmless while the first attempt runs, as each attempt is claimed."""
+    return lost_requeue(CampaignReminder, orgs_tasks.campaign_reminder_sms_send, what="campaign reminder SMS")
 
 
 # --- Runs: the evening job per campaign, "remind now" per unit (reminder_runs.py) -------------
