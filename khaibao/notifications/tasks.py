@@ -23,7 +23,7 @@ from khaibao.core.hooks import hooks
 from khaibao.core.retries import retry_delay
 from khaibao.notifications import channels
 from khaibao.notifications.models import Channel, Delivery, DeliveryStatus
-from khaibao.notifications.services import daily_reminder_send, sms_budget_return, sms_budget_take
+from khaibao.notifications.services import daily_reminders_send, sms_budget_return, sms_budget_take
 
 logger = logging.getLogger(__name__)
 
@@ -172,7 +172,8 @@ def send_daily_reminders() -> int:
     an organisation's campaign members are reminded by their own job instead (orgs.reminders:
     a roster line may have no account and is asked to declare, not only to update). The dedupe
     key is per person and day, so a person listed by several sources, or a job run twice, is
-    reminded once.
+    reminded once. Each batch costs a fixed number of queries, however many of its people were
+    reminded already (notifications.services.daily_reminders_send).
     Returns the number of notifications created.
     """
     now = timezone.localtime()
@@ -186,7 +187,6 @@ def send_daily_reminders() -> int:
             people = source(today=today, after_person_id=after, limit=settings.DAILY_REMINDER_BATCH)
             if not people:
                 break
-            for person in people:
-                created += daily_reminder_send(person=person, today=today)
+            created += daily_reminders_send(people=people, today=today)
             after = people[-1].pk
     return created

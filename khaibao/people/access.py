@@ -133,6 +133,15 @@ def cared_for_ids(people: QuerySet[Person]) -> QuerySet[Any]:
     return own.union(owners, volunteers)
 
 
+def carer_pairs(people: QuerySet[Person]) -> QuerySet[Any]:
+    """(cared, carer) rows: who looks after which of `people` (`carer_ids`' routes, both ends at
+    once — a batch of daily reminders needs them, notifications.selectors)."""
+    own, owners, volunteers = (
+        rows.values(cared=F(person), carer=F(carer)) for rows, person, carer in _carer_routes(people)
+    )
+    return own.union(owners, volunteers)
+
+
 def person_carers(person: Person) -> list[Account]:
     """Everyone who looks after `person` (`carer_ids`), by id."""
     return list(Account.objects.filter(pk__in=carer_ids(Person.objects.filter(pk=person.pk))).order_by("pk"))
