@@ -310,12 +310,26 @@ def members_attach_self(*, account: Account, person_id: int) -> int:
     ).update(person_id=person_id)
 
 
+def _lock_unanswered(member: Member) -> None:
+    """Lock the line and refuse it if it is already answered. The caller's copy was read before
+    the transaction: a confirmation and a decline sent at the same moment would both pass a check
+    on it and leave the line both confirmed and declined; the second one waits here instead and
+    then sees the first's answer."""
+    answered = (
+        Member.objects.select_for_update()
+        .filter(pk=member.pk)
+        .values_list("confirmed_at", "declined_at")
+        .first()
+    )
+    if answered is None or any(answered):
+        raise ServiceError(_("You have already answered for this membership."), code="already_answered", status=409)
+
+
 def membership_confirm(*, actor: Account, member: Member, ip: str = "") -> Member:
     """The citizen confirms a linked membership. Final: a decided line cannot be changed — the
     faces say so before the member answers (the web's confirmation page, the API's docs)."""
-    if member.confirmed_at is not None or member.declined_at is not None:
-        raise ServiceError(_("You have already answered for this membership."), code="already_answered", status=409)
     with transaction.atomic():
+        _lock_unanswered(member)
         member.confirmed_at = timezone.now()
         if member.person_id is None:
             self_row = HouseholdMembership.objects.filter(owner=actor, relation="self").first()
@@ -329,9 +343,8 @@ def membership_decline(*, actor: Account, member: Member, ip: str = "") -> Membe
     """The citizen says the roster line is not them: unlinked, and the admin sees "declined".
     Final, as a confirmation is; the citizen still finds the line by their phone
     (selectors.declined_memberships)."""
-    if member.confirmed_at is not None or member.declined_at is not None:
-        raise ServiceError(_("You have already answered for this membership."), code="already_answered", status=409)
     with transaction.atomic():
+        _lock_unanswered(member)
         member.declined_at = timezone.now()
         member.account = None
         member.person = None

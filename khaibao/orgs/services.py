@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from khaibao.accounts.models import Account, Role
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
+from khaibao.core.params import date_in_range, date_range_message
 from khaibao.orgs.access import below_q, units_visible
 from khaibao.orgs.models import Campaign, Member, OrgUnit, ReminderPolicy
 from khaibao.people import validators as v
@@ -139,12 +140,33 @@ def _clean_unit_name(value: str) -> str:
     return clean
 
 
-def _usable_unit(actor: Account, unit_id: int | None, *, name: str) -> OrgUnit:
-    unit = units_visible(actor).filter(pk=unit_id).first() if unit_id is not None else None
+def _usable_unit(actor: Account, unit_id: int | None, *, name: str, lock: bool = False) -> OrgUnit:
+    units = units_visible(actor).select_for_update() if lock else units_visible(actor)
+    unit = units.filter(pk=unit_id).first() if unit_id is not None else None
     if unit is None:
         raise ServiceError.for_field(name, _("Choose a unit of your organisation."))
     if unit.archived_at is not None:
         raise ServiceError.for_field(name, _("This unit is archived."))
+    return unit
+
+
+def _lock_tree(unit: OrgUnit) -> None:
+    """Changes to the shape of one organisation's tree (a unit created or moved) run one after the
+    other: each locks the tree's top unit first, whose path no admin can change. Locking only the
+    units concerned is not enough — a move rewrites the paths of the units below it as it read
+    them, so a unit put under one of them meanwhile, or created there, would keep the old path.
+    FOR NO KEY UPDATE, as roster imports take it (members._lock_imports_above): rows that merely
+    point at the top unit do not wait."""
+    top = unit.path.split("/", 1)[0]
+    list(OrgUnit.objects.select_for_update(no_key=True).filter(path=top).values_list("pk"))
+
+
+def _fresh_unit(actor: Account, unit_id: int, *, name: str) -> OrgUnit:
+    """The unit as it is now, locked, and still in the actor's subtree: the caller's copy was read
+    before the transaction, and its path may have changed since (a move above it)."""
+    unit = units_visible(actor).select_for_update().filter(pk=unit_id).first()
+    if unit is None:
+        raise ServiceError.for_field(name, _("Choose a unit of your organisation."))
     return unit
 
 
@@ -157,9 +179,11 @@ def unit_create(*, actor: Account, parent: OrgUnit, code: str, name: str, ip: st
     if not _CODE.fullmatch(code):
         raise ServiceError.for_field("code", _("Use 1–50 letters, digits, - or _ (no spaces or slashes)."))
     clean = _clean_unit_name(name)
-    if parent.archived_at is not None:
-        raise ServiceError.for_field("parent", _("This unit is archived."))
     with transaction.atomic():
+        _lock_tree(parent)
+        parent = _fresh_unit(actor, parent.pk, name="parent")
+        if parent.archived_at is not None:
+            raise ServiceError.for_field("parent", _("This unit is archived."))
         if OrgUnit.objects.filter(path=f"{parent.path}/{code}").exists():
             raise ServiceError.for_field("code", _("Another unit here already has this code."), "duplicate")
         unit = OrgUnit.objects.create(code=code, name=clean, parent=parent)
@@ -186,14 +210,18 @@ def unit_move(*, actor: Account, unit: OrgUnit, new_parent_id: int, ip: str = ""
     """
     if unit.pk == actor.org_unit_id:
         raise ServiceError.for_field("parent_id", _("You cannot move the unit you administer."))
-    new_parent = _usable_unit(actor, new_parent_id, name="parent_id")
-    if new_parent.pk == unit.pk or new_parent.path.startswith(unit.path + "/"):
-        raise ServiceError.for_field("parent_id", _("A unit cannot be moved under itself or one of its own units."), "cycle")
-    if new_parent.pk == unit.parent_id:
-        return unit
-    old_path = unit.path
-    new_path = f"{new_parent.path}/{unit.code}"
     with transaction.atomic():
+        _lock_tree(unit)
+        unit = _fresh_unit(actor, unit.pk, name="unit")
+        new_parent = _usable_unit(actor, new_parent_id, name="parent_id", lock=True)
+        if new_parent.pk == unit.pk or new_parent.path.startswith(unit.path + "/"):
+            raise ServiceError.for_field(
+                "parent_id", _("A unit cannot be moved under itself or one of its own units."), "cycle"
+            )
+        if new_parent.pk == unit.parent_id:
+            return unit
+        old_path = unit.path
+        new_path = f"{new_parent.path}/{unit.code}"
         if OrgUnit.objects.filter(path=new_path).exists():
             raise ServiceError.for_field("parent_id", _("That unit already has a unit with this code."), "duplicate")
         descendants = list(OrgUnit.objects.select_for_update().filter(below_q(old_path)))
@@ -228,6 +256,9 @@ def unit_archive(*, actor: Account, unit: OrgUnit, ip: str = "") -> OrgUnit:
     """Archive an empty unit. No cascade: units and active members below must be moved or
     removed first, so nobody drops out of a roster by one click."""
     with transaction.atomic():
+        # Locked before the check: a unit moved or created under it meanwhile (they lock it too)
+        # either waits and then finds it archived, or is there when the check looks.
+        unit.archived_at = OrgUnit.objects.select_for_update().values_list("archived_at", flat=True).get(pk=unit.pk)
         refusal = unit_archive_refusal(actor=actor, unit=unit)
         if refusal is not None:
             raise refusal
@@ -302,6 +333,11 @@ def _campaign_fields(
         problems["deadline"] = _("Enter the deadline.")
     if starts_on and deadline and deadline < starts_on:
         problems["deadline"] = _("The deadline cannot be before the start.")
+    for field, day in (("starts_on", starts_on), ("deadline", deadline)):
+        # Year 1 or 9999 passes the console's form and then overflows, every minute, in the
+        # compliance tasks that count the campaign's days (core/params.py owns the range).
+        if day is not None and not date_in_range(day):
+            problems[field] = date_range_message()
     if not (target_declared or target_updated_daily):
         problems["target_declared"] = _("Choose at least one target.")
     if reminder_policy not in ReminderPolicy.values:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from khaibao.accounts.phones import normalise_vn_phone
 from khaibao.core.http import client_ip, error_response
+from khaibao.core.params import date_in_range, date_range_message
 from khaibao.smsin import signing
 from khaibao.smsin.services import sms_inbound_receive
 
@@ -94,6 +95,12 @@ def _received_at(value: Any, errors: dict[str, str]) -> datetime | None:
         received = None
     if received is None:
         errors["received_at"] = _("Give the time as ISO 8601, e.g. 2026-03-01T08:30:00+07:00.")
+    elif not date_in_range(received):
+        # Year 1 or 9999 overflows once moved to Vietnam's time zone (the day a daily update
+        # counts for): a 500 the gateway would retry for ever. Checked on the date as written,
+        # before any conversion.
+        errors["received_at"] = date_range_message()
+        received = None
     elif timezone.is_naive(received):
         received = timezone.make_aware(received)
     return received
