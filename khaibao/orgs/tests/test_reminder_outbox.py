@@ -10,10 +10,9 @@ from typing import Any
 from unittest import mock
 
 from django.utils import timezone, translation
-from django_tasks_db.management.commands.db_worker import Worker
-from django_tasks_db.models import DBTaskResult
 
 from khaibao.core.models import OpsCounter
+from khaibao.core.tests.task_runs import run_due_tasks
 from khaibao.orgs import reminders
 from khaibao.orgs.models import CampaignReminder, CampaignReminderRun, OrgSmsDailyCounter, ReminderSmsStatus
 from khaibao.orgs.reminders import campaign_reminder_send, campaign_reminders_send
@@ -26,19 +25,7 @@ SMS_TASK = "khaibao.orgs.tasks.campaign_reminder_sms_send"
 
 def _run_sms_tasks() -> list[Any]:
     """Run the reminder SMS tasks that are due, as the worker would; their return values in order."""
-    worker = Worker(
-        queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
-        max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
-    )
-    results: list[Any] = []
-    while True:
-        db_task = DBTaskResult.objects.ready().filter(task_path=SMS_TASK).order_by("run_after", "enqueued_at").first()
-        if db_task is None:
-            return results
-        db_task.claim(worker.worker_id)
-        worker.run_task(db_task)
-        db_task.refresh_from_db()
-        results.append(db_task.return_value if db_task.status == "SUCCESSFUL" else db_task.status)
+    return run_due_tasks(SMS_TASK)
 
 
 def _morning() -> datetime:

@@ -9,9 +9,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.test import Client
-from django_tasks_db.management.commands.db_worker import Worker
-from django_tasks_db.models import DBTaskResult
 
+from khaibao.core.tests.task_runs import run_due_tasks
 from khaibao.smsin.signing import sign
 
 SECRET = "test-inbound-secret-0123456789abcdef"
@@ -75,19 +74,7 @@ def run_reply_tasks() -> list[Any]:
 
     Only the replies' (not every task, as notifications' `run_worker`): the daily update's own
     work must stay as the SMS tests expect it, and the outbox here read as the replies."""
-    worker = Worker(
-        queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
-        max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
-    )
-    results = []
-    while True:
-        db_task = DBTaskResult.objects.ready().filter(task_path=REPLY_TASK).order_by("run_after", "enqueued_at").first()
-        if db_task is None:
-            return results
-        db_task.claim(worker.worker_id)
-        worker.run_task(db_task)
-        db_task.refresh_from_db()
-        results.append(db_task.return_value if db_task.status == "SUCCESSFUL" else db_task.status)
+    return run_due_tasks(REPLY_TASK)
 
 
 REPLY_TASK = "khaibao.smsin.tasks.inbound_sms_reply_send"
