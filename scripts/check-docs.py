@@ -1,7 +1,9 @@
-"""Fail when a setting read from the environment is missing from README.md's table.
+"""Fail when a setting read from the environment is missing from README.md's table, or a
+periodic job from the jobs' tables of docs/architecture.md and docs/operations.md.
 
-khaibao/settings.py is the source of truth for configuration; the README table is what
-operators read. Run by `make lint`, so a new variable cannot ship undocumented.
+khaibao/settings.py is the source of truth for configuration and khaibao/wiring.py's
+PERIODIC_TASKS for the periodic jobs; the README and docs tables are what operators read. Run by
+`make lint`, so a new variable or job cannot ship undocumented.
 """
 
 from __future__ import annotations
@@ -14,6 +16,21 @@ ROOT = Path(__file__).resolve().parent.parent
 # khaibao/settings.py and the parts it imports (settings_database.py, settings_messaging.py, …).
 SETTINGS = sorted((ROOT / "khaibao").glob("settings*.py"))
 README = ROOT / "README.md"
+WIRING = ROOT / "khaibao" / "wiring.py"
+# The jobs' tables: architecture.md names a job by `app.tasks.name`, operations.md by `name`.
+JOB_TABLES = {ROOT / "docs" / "architecture.md": "{app}.tasks.{name}", ROOT / "docs" / "operations.md": "{name}"}
+
+
+def periodic_jobs_undocumented() -> list[str]:
+    block = WIRING.read_text().split("PERIODIC_TASKS", 1)[1].split("]\n", 1)[0]
+    jobs = re.findall(r'"khaibao\.(\w+)\.tasks\.(\w+)"', block)
+    problems = []
+    for doc, form in JOB_TABLES.items():
+        first_cells = set(re.findall(r"^\|\s*`([\w.]+)`\s*\|", doc.read_text(), flags=re.MULTILINE))
+        for app, name in jobs:
+            if form.format(app=app, name=name) not in first_cells:
+                problems.append(f"{doc.relative_to(ROOT)}: periodic job {app}.tasks.{name} (PERIODIC_TASKS) is not in the jobs' table")
+    return problems
 
 
 def main() -> int:
@@ -29,7 +46,10 @@ def main() -> int:
         )
     for name in stale:
         print(f"README.md: the configuration table lists {name}, which khaibao/settings.py no longer reads")
-    return 1 if missing or stale else 0
+    jobs = periodic_jobs_undocumented()
+    for problem in jobs:
+        print(problem)
+    return 1 if missing or stale or jobs else 0
 
 
 if __name__ == "__main__":
