@@ -94,7 +94,9 @@ def _phone_credential(request: HttpRequest) -> str | None:
 # (the answer lost while the phone moved from Wi-Fi to 4G) is recognised — a refresh run again
 # with its spent token would end the session as a copied token — and only whoever holds that
 # phone's code or that refresh token replays the answer (api/idempotency.py, `_owner`).
-idempotency_owned_by("POST", r"/api/v1/auth/otp/(request|verify)", name="phone", credential=_phone_credential)
+idempotency_owned_by("POST", r"/api/v1/auth/otp/request", name="phone", credential=_phone_credential)
+# A phone is public, the code is the secret: another code under the key is a guess (one per key).
+idempotency_owned_by("POST", r"/api/v1/auth/otp/verify", name="phone", credential=_phone_credential, body_secret=True)
 idempotency_owned_by(
     "POST", r"/api/v1/auth/refresh", name="refresh", credential=lambda request: _body_field(request, "refresh_token")
 )

@@ -38,7 +38,11 @@ Whose a key is (`_owner`): the account of the request's bearer token; for a rout
 carries — a refresh token, a phone — so that a retry from another network (Wi-Fi to 4G: the usual
 way an answer is lost) is recognised, and only a request carrying that credential (and the same
 body: the code, the token) can replay its answer; the client address (hashed) only for a call
-that carries nothing (an anonymous report).
+that carries nothing (an anonymous report). A route declared with `body_secret` (the sign-in code's
+check: its owner, a phone, is public) forgets the stored answer when its key comes with a different
+body (422 as usual): the same key with another code is a guess at the code that opened the session
+— answered "no" without the view counting it, and "here are the tokens" for the right one. A real
+retry sends the same body; a guesser gets one guess per key.
 
 A route declared with `idempotency_in_write` (the daily update: issue 19) stores its key's answer
 in its own write statement instead (`KeyClaim`): no lookup before the view and no INSERT after it —
@@ -64,7 +68,11 @@ from khaibao.api.auth import request_account
 from khaibao.core import crypto
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip, error_response
-from khaibao.core.idempotency import idempotency_record_live, idempotency_record_store
+from khaibao.core.idempotency import (
+    idempotency_record_forget,
+    idempotency_record_live,
+    idempotency_record_store,
+)
 from khaibao.core.models import IdempotencyRecord
 from khaibao.exports import downloads as export_downloads
 from khaibao.exports.responses import EXPORT_ID_HEADER, export_download_response
@@ -165,16 +173,23 @@ def idempotency_checked(request: HttpRequest) -> HttpResponse | None:
 # (method, path pattern, credential) of the routes whose keys are kept under the credential the
 # request's body carries.
 _OWNED_BY: list[tuple[str, re.Pattern[str], str, Callable[[HttpRequest], str | None]]] = []
+# (method, path pattern) of the owned routes whose body carries a secret their owner does not.
+_BODY_SECRET: list[tuple[str, re.Pattern[str]]] = []
 
 
-def idempotency_owned_by(method: str, path: str, *, name: str, credential: Callable[[HttpRequest], str | None]) -> None:
+def idempotency_owned_by(
+    method: str, path: str, *, name: str, credential: Callable[[HttpRequest], str | None], body_secret: bool = False
+) -> None:
     """Declare that the keys of `method` `path` (a regular expression over the whole path) are kept
     under `credential(request)` — the secret or identifier the request carries instead of a token
     (a refresh token, a phone in E.164), read from the body the way the view reads it; None when it
     carries none the view would accept (the client address is used then) — hashed (keyed) under
     `name`. Only a route that carries no bearer token needs this: the key's owner must not depend
-    on the network the retry comes from."""
+    on the network the retry comes from. `body_secret`: the body carries a secret the credential
+    does not (a code beside a phone); another body under the key forgets its answer."""
     _OWNED_BY.append((method, re.compile(path), name, credential))
+    if body_secret:
+        _BODY_SECRET.append((method, re.compile(path)))
 
 
 # (method, path pattern) of the routes whose view runs outside the key's transaction.
@@ -240,6 +255,8 @@ def _answer_existing(
 ) -> HttpResponseBase:
     conflict = _conflict(record, digest)
     if conflict is not None:
+        if any(request.method == method and pattern.fullmatch(request.path_info) for method, pattern in _BODY_SECRET):
+            idempotency_record_forget(record)  # a guess at the code or token it carried: one per key
         return conflict
     if record.content_type == AFRESH_TYPE:
         return view(request)  # a disclosure: the view answers again, checks and audits again

@@ -58,6 +58,11 @@ def idempotency_record_store(
     ))
 
 
+def idempotency_record_forget(record: IdempotencyRecord) -> None:
+    """Delete one stored answer now (before its expiry)."""
+    IdempotencyRecord.objects.filter(pk=record.pk).delete()
+
+
 def account_owners(account_id: int) -> list[str]:
     """Every owner under which `account_id`'s records are kept (API and citizen pages)."""
     return [f"account:{account_id}", f"web:{account_id}"]

@@ -151,3 +151,34 @@ def test_it_sends_a_keyed_sign_in_code_outside_the_keys_transaction(world: Any, 
     assert (first.status_code, again.status_code, again["Idempotent-Replayed"]) == (202, 202, "true")
     assert seen == [False]  # one SMS, sent once its code had committed
     assert IdempotencyRecord.objects.filter(key="outside-1").count() == 1
+
+
+def test_another_code_under_a_sign_in_key_forgets_its_answer(world: Any, api: Any, sms: Any) -> None:
+    # A phone is public: the same key with another code guessed at the code that opened the
+    # session — "no" uncounted, the tokens for the right one. Now one guess per key, then nothing.
+    assert _post(api, "/auth/otp/request", {"phone": PHONE}, key="otp-request", ip=WIFI).status_code == 202
+    code = sms.last_code(E164)
+    assert _post(api, "/auth/otp/verify", {"phone": PHONE, "code": code}, key="verify-2", ip=WIFI).status_code == 200
+    wrong = "000000" if code != "000000" else "111111"
+
+    guess = _post(api, "/auth/otp/verify", {"phone": PHONE, "code": wrong}, key="verify-2", ip=MOBILE)
+    again = _post(api, "/auth/otp/verify", {"phone": PHONE, "code": code}, key="verify-2", ip=MOBILE)
+
+    assert guess.status_code == 422
+    assert guess.json()["error"]["code"] == "idempotency_key_reused"
+    assert again.status_code == 400, again.content  # the used code, checked by the view: no tokens
+    assert "access_token" not in again.json()
+    assert ApiSession.objects.count() == 1
+
+
+def test_a_retry_of_the_same_sign_in_still_gets_its_tokens_after_a_failed_guess_elsewhere(
+    world: Any, api: Any, sms: Any
+) -> None:
+    # Only the key that was guessed at is forgotten.
+    assert _post(api, "/auth/otp/request", {"phone": PHONE}, key="otp-request", ip=WIFI).status_code == 202
+    body = {"phone": PHONE, "code": sms.last_code(E164)}
+    first = _post(api, "/auth/otp/verify", body, key="verify-3", ip=WIFI)
+    _post(api, "/auth/otp/verify", {"phone": PHONE, "code": "123456"}, key="verify-other", ip=MOBILE)
+    retry = _post(api, "/auth/otp/verify", body, key="verify-3", ip=MOBILE)
+    assert (first.status_code, retry.status_code) == (200, 200)
+    assert retry.json() == first.json()
