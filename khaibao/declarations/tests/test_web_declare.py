@@ -133,7 +133,7 @@ def test_it_shows_the_history_on_the_status_page(world, lan_browser):
 
 def test_a_contact_today_is_day_0_of_the_period_in_words(world, lan_browser):
     for lang, words in (("en", "Day 0 of 14: the day of the exposure or of the first symptoms"),
-                        ("vi", "Ngày 0 trên 14: ngày tiếp xúc hoặc ngày có triệu chứng đầu tiên")):
+                        ("vi", "Ngày thứ 0/14: ngày tiếp xúc hoặc ngày có triệu chứng đầu tiên")):
         resp = lan_browser.post(
             f"/people/{world.lan_child.id}/declare/",
             web_form(exposure_contact_confirmed="on", exposure_contact_confirmed_date=ago(0)),
