@@ -62,7 +62,7 @@ test-replica: $(STAMP)
 	DEBUG=1 DATABASE_URL=$${PG_URL:-postgres://root@127.0.0.1:5432/khaibao} $(PY) -m pytest -q -n 0 -m replica \
 		khaibao/core/tests/test_replica.py; status=$$?; bash scripts/pg-replica.sh stop; exit $$status
 
-## lint: ruff (style, Django, security, datetime, gettext rules), mypy, the import layers (lint-imports), the README settings table, complete Vietnamese translations
+## lint: ruff (style, Django, security, datetime, gettext rules), mypy, the import layers (lint-imports), the README settings and docs' jobs tables, complete Vietnamese translations, no model change without its migration
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	# Before mypy: reads the imports without running them, so an upward import is named even
@@ -71,6 +71,8 @@ lint: $(STAMP)
 	DEBUG=1 $(VENV)/bin/mypy khaibao
 	$(PY) scripts/check-docs.py
 	$(PY) scripts/check-translations.py
+	# A model change without its migration (a lost file once went unnoticed for a stop).
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 ## audit: pip-audit of the installed packages (exit 1: a known vulnerability; 2: the audit could not be done)
 audit: $(STAMP)
