@@ -200,15 +200,15 @@ PERSON_HOME_MOVED_HOOKS = ["khaibao.monitoring.assessment.person_status_home_syn
 # An account's own ("self") person now exists (people.households, people.volunteers): called
 # with account= and person_id=, in the transaction.
 SELF_PERSON_ADDED_HOOKS = ["khaibao.orgs.members.members_attach_self"]
-# An official replied to a citizen's report (reports.services.report_reply_add): called with
+# An official replied to a citizen's report (reports.handling.report_reply_add): called with
 # account= (the signed-in reporter) and report_id=, in the transaction. Issue 17: the reporter
 # is told, instead of having to look.
-REPORT_REPLIED_HOOKS = ["khaibao.notifications.services.report_reply_notify"]
+REPORT_REPLIED_HOOKS = ["khaibao.notifications.messages.report_reply_notify"]
 # An official registered a traced contact (tracing.services.contact_register, a new contact
 # only): called with person= (the contact) and contact_id=, in the transaction. The invitation
 # to declare goes by SMS from tracing; whoever looks after the contact with an account finds it
 # in their inbox too (the preferences page promises every message there), without a second SMS.
-CONTACT_REGISTERED_HOOKS = ["khaibao.notifications.services.contact_invitation_notify"]
+CONTACT_REGISTERED_HOOKS = ["khaibao.notifications.messages.contact_invitation_notify"]
 # People whose data may no longer be processed — consent withdrawn or erasure asked for:
 # functions () -> a subquery of person ids, filled by the privacy app (above every app that
 # processes). One rule, read through people.access (`processing_allowed_q`, `processing_allowed`):

@@ -20,7 +20,7 @@ from khaibao.api.auth import AuthedRequest
 from khaibao.api.schemas import ErrorOut, StrictSchema
 from khaibao.core.http import client_ip
 from khaibao.core.params import ID_MAX
-from khaibao.notifications import preferences, selectors, services
+from khaibao.notifications import inbox, preferences, selectors
 from khaibao.notifications.channels import webpush_configured
 from khaibao.notifications.labels import notification_kind_label
 from khaibao.notifications.models import ChannelPreference, Notification
@@ -136,13 +136,13 @@ def notifications_list(request: AuthedRequest, query: Query[InboxQuery]) -> dict
 def notification_read(request: AuthedRequest, notification_id: int) -> dict[str, Any]:
     account = _account(request)
     notification = selectors.notification_for_account(account, notification_id)
-    return _notification_out(services.notification_mark_read(actor=account, notification=notification))
+    return _notification_out(inbox.notification_mark_read(actor=account, notification=notification))
 
 
 @router.post("/read-all", response=ReadAllOut)
 def notifications_read_all(request: AuthedRequest) -> dict[str, Any]:
     account = _account(request)
-    marked = services.notifications_mark_all_read(actor=account)
+    marked = inbox.notifications_mark_all_read(actor=account)
     return {"marked": marked, "unread": selectors.unread_count(account)}
 
 

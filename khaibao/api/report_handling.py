@@ -17,7 +17,7 @@ from khaibao.api.reports import ReplyOut, ReportOut, category_label, report_out,
 from khaibao.api.schemas import ErrorOut, PlaceCode, QuerySchema, StrictSchema
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
-from khaibao.reports import selectors, services
+from khaibao.reports import handling, selectors
 from khaibao.reports.models import Report
 
 router = Router(tags=["reports"])
@@ -189,7 +189,7 @@ def report_status(request: AuthedRequest, report_id: int, data: StatusIn) -> Off
             raise ServiceError(
                 _("Some fields are not valid."), fields={"duplicate_of": _("No report with this number in your area.")}
             ) from None
-    report = services.report_status_change(
+    report = handling.report_status_change(
         actor=request.auth, report=report, status=data.status, duplicate_of=duplicate_of, ip=ip
     )
     return _official_out(report)
@@ -199,7 +199,7 @@ def report_status(request: AuthedRequest, report_id: int, data: StatusIn) -> Off
 def report_note(request: AuthedRequest, report_id: int, data: TextIn) -> Status:
     ip = client_ip(request)
     report = selectors.report_for_official(request.auth, report_id, purpose="", ip=ip)
-    note = services.report_note_add(actor=request.auth, report=report, text=data.text, ip=ip)
+    note = handling.report_note_add(actor=request.auth, report=report, text=data.text, ip=ip)
     author = note.author
     return Status(201, NoteOut(id=note.pk, author=str(author.username or author.pk), text=note.text, created_at=note.created_at))
 
@@ -208,7 +208,7 @@ def report_note(request: AuthedRequest, report_id: int, data: TextIn) -> Status:
 def report_reply(request: AuthedRequest, report_id: int, data: TextIn) -> Status:
     ip = client_ip(request)
     report = selectors.report_for_official(request.auth, report_id, purpose="", ip=ip)
-    reply = services.report_reply_add(actor=request.auth, report=report, text=data.text, ip=ip)
+    reply = handling.report_reply_add(actor=request.auth, report=report, text=data.text, ip=ip)
     return Status(201, ReplyOut(text=reply.text, created_at=reply.created_at))
 
 
@@ -220,7 +220,7 @@ def report_to_case(request: AuthedRequest, report_id: int, data: CaseIn) -> Stat
     replay = idempotency_checked(request)  # a keyed retry is answered past the access check only
     if replay is not None:
         return replay
-    person = services.report_to_case(
-        actor=request.auth, report=report, data=services.CaseInput(**data.model_dump()), ip=ip
+    person = handling.report_to_case(
+        actor=request.auth, report=report, data=handling.CaseInput(**data.model_dump()), ip=ip
     )
     return Status(201, ReportCaseOut(person_id=person.pk, report_id=report.pk))

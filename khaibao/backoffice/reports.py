@@ -25,7 +25,7 @@ from khaibao.core.http import client_ip
 from khaibao.core.keyset import keyset_query
 from khaibao.core.params import ID_MAX
 from khaibao.people.models import Sex
-from khaibao.reports import selectors, services
+from khaibao.reports import handling, selectors
 from khaibao.reports.models import PERSON_CATEGORIES, Category, Report, ReportStatus
 
 
@@ -62,7 +62,7 @@ class StatusForm(forms.Form):
 
 
 class TextForm(forms.Form):
-    text = forms.CharField(label=gettext_lazy("Text"), max_length=services.MAX_TEXT, widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(label=gettext_lazy("Text"), max_length=handling.MAX_TEXT, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class CaseForm(forms.Form):
@@ -192,7 +192,7 @@ def report_status(request: SignedInRequest, report_id: int) -> HttpResponse:
                     _("Some fields are not valid."),
                     fields={"duplicate_of": _("No report with this number in your area.")},
                 ) from None
-        services.report_status_change(
+        handling.report_status_change(
             actor=request.user, report=report, status=form.cleaned_data["status"], duplicate_of=duplicate_of, ip=ip
         )
     except ServiceError as exc:
@@ -217,13 +217,13 @@ def _text_action(request: HttpRequest, report_id: int, *, prefix: str, service: 
 @official_required
 @require_POST
 def report_note(request: SignedInRequest, report_id: int) -> HttpResponse:
-    return _text_action(request, report_id, prefix="note", service=services.report_note_add, done=_("Note added."))
+    return _text_action(request, report_id, prefix="note", service=handling.report_note_add, done=_("Note added."))
 
 
 @official_required
 @require_POST
 def report_reply(request: SignedInRequest, report_id: int) -> HttpResponse:
-    return _text_action(request, report_id, prefix="reply", service=services.report_reply_add, done=_("Reply sent."))
+    return _text_action(request, report_id, prefix="reply", service=handling.report_reply_add, done=_("Reply sent."))
 
 
 @official_required
@@ -236,9 +236,9 @@ def report_to_case(request: SignedInRequest, report_id: int) -> HttpResponse:
         if not form.is_valid():
             raise ServiceError(_("Some fields are not valid."), fields={k: str(v[0]) for k, v in form.errors.items()})
         data = form.cleaned_data
-        person = services.report_to_case(
+        person = handling.report_to_case(
             actor=request.user, report=report, ip=ip,
-            data=services.CaseInput(
+            data=handling.CaseInput(
                 person_id=data["person_id"], full_name=data["full_name"], phone=data["phone"],
                 id_number=data["id_number"], birth_year=data["birth_year"], sex=data["sex"],
             ),

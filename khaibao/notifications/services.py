@@ -1,9 +1,12 @@
-"""Writes for notifications: sending (in-app + channel deliveries) and reading; the preferences
-are in preferences.py.
+"""Sending notifications: the inbox message (`Notification`) and its channel deliveries
+(`Delivery`), which the worker sends (tasks.py); the daily SMS budget the worker takes from.
+The account's own inbox writes are in inbox.py, the messages this app writes itself (the daily
+reminder, a report's answer, a traced contact's invitation) in messages.py, the preferences in
+preferences.py.
 
-Senders (zone warnings, reminders, …) call `notify_account` / `notify_person`. Titles and
-bodies are given by the caller and sent as they are on every channel: callers give generic
-texts and never health details. A lazy translation (`gettext_lazy`, `format_lazy`) is
+Senders (zone warnings, reminders, …) call `notify_account` / `notify_person` / `notify_people`.
+Titles and bodies are given by the caller and sent as they are on every channel: callers give
+generic texts and never health details. A lazy translation (`gettext_lazy`, `format_lazy`) is
 rendered in each recipient's language (`account_language`), so one call can reach a
 household whose members chose different languages.
 
@@ -22,16 +25,10 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, QuerySet
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
-from django.utils.text import format_lazy
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from khaibao.accounts.models import Account
-from khaibao.core.errors import ServiceError
-from khaibao.core.hotlines import hotline_params
 from khaibao.notifications.models import (
     Channel,
     ChannelPreference,
@@ -43,7 +40,6 @@ from khaibao.notifications.models import (
     WebPushSubscription,
 )
 from khaibao.notifications.preferences import preference_for
-from khaibao.notifications.selectors import daily_reminder_key, daily_reminder_recipients
 from khaibao.people.access import carer_ids, person_carers
 from khaibao.people.models import Person
 
@@ -54,7 +50,8 @@ KIND_CONTACT_INVITATION = "contact_invitation"
 Text = str | Promise
 
 
-def _render(text: Text, language: str) -> str:
+def text_render(text: Text, language: str) -> str:
+    """`text` as `language` reads it: a lazy translation is rendered in it, a plain string is kept."""
     if isinstance(text, Promise):
         with translation.override(language):
             return str(text)
@@ -105,8 +102,8 @@ def notify_account(
         account=account,
         person=person,
         kind=kind[:50],
-        title=_render(title, language)[:200],
-        body=_render(body, language),
+        title=text_render(title, language)[:200],
+        body=text_render(body, language),
         link=link[:500],
         dedupe_key=dedupe_key,
     )
@@ -114,7 +111,7 @@ def notify_account(
         # A savepoint: a concurrent sender with the same key must not break the caller's transaction.
         with transaction.atomic():
             notification.save()
-            channels = [] if inbox_only else _channels(account, pref, sms)
+            channels = [] if inbox_only else delivery_channels(account, pref, sms)
             if (
                 channels
                 and outside_once_per
@@ -138,7 +135,7 @@ def notify_account(
     return notification
 
 
-def _channels(
+def delivery_channels(
     account: Account, pref: ChannelPreference, sms: bool | None, *, subscribed: bool | None = None
 ) -> list[str]:
     """`subscribed`: whether the account has a Web Push subscription, when the caller read it already."""
@@ -217,8 +214,8 @@ def notify_people(
     # The texts are rendered once per language, not per recipient, and picked in SQL.
     languages = [code for code in Language.values if code != Language.VI]
     pick = "CASE COALESCE(pref.language, '') " + " ".join("WHEN %s THEN %s" for _code in languages) + " ELSE %s END"
-    titles = [_render(title, code)[:200] for code in languages]
-    bodies = [_render(body, code) for code in languages]
+    titles = [text_render(title, code)[:200] for code in languages]
+    bodies = [text_render(body, code) for code in languages]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -233,8 +230,8 @@ def notify_people(
             """,  # noqa: S608 -- only the ORM's SQL and placeholders are interpolated
             [
                 kind[:50],
-                *[v for pair in zip(languages, titles, strict=True) for v in pair], _render(title, Language.VI)[:200],
-                *[v for pair in zip(languages, bodies, strict=True) for v in pair], _render(body, Language.VI),
+                *[v for pair in zip(languages, titles, strict=True) for v in pair], text_render(title, Language.VI)[:200],
+                *[v for pair in zip(languages, bodies, strict=True) for v in pair], text_render(body, Language.VI),
                 link[:500], now, dedupe_key[:200], *carers_params,
             ],
         )
@@ -254,7 +251,7 @@ def _deliveries_create(
 ) -> list[int]:
     """The channel deliveries of freshly created notifications ((id, account id) pairs, at
     most one per account), written in SQL: one INSERT … SELECT per channel."""
-    # The rules of `_channels`, as SQL over the notification's account and preferences.
+    # The rules of `delivery_channels`, as SQL over the notification's account and preferences.
     channels = {
         Channel.EMAIL: "COALESCE(pref.email, FALSE) AND COALESCE(pref.email_address, '') <> ''",
         Channel.WEBPUSH: """COALESCE(pref.webpush, TRUE) AND EXISTS (
@@ -298,145 +295,6 @@ def _chunks(values: list[int], size: int = 5000) -> Iterable[list[int]]:
     # SQLite allows 32,766 parameters per statement; PostgreSQL plans long IN lists slowly.
     for start in range(0, len(values), size):
         yield values[start : start + size]
-
-
-def notification_mark_read(*, actor: Account, notification: Notification) -> Notification:
-    """Mark one of the actor's notifications read (no-op when it already is).
-
-    The caller fetched `notification` through `selectors.notification_for_account` (404 for
-    another account's). Not audited: the account's own inbox, no personal data involved.
-    """
-    if notification.account_id != actor.pk:  # defence in depth; callers already scoped it
-        raise ServiceError(_("Not found."), code="not_found", status=404)
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=notification.read_at)
-    return notification
-
-
-def notifications_mark_all_read(*, actor: Account) -> int:
-    """Mark every unread notification of the actor read; returns how many changed."""
-    return Notification.objects.filter(account=actor, read_at__isnull=True).update(read_at=timezone.now())
-
-
-def _daily_reminder_text(person: Person) -> tuple[Text, Text]:
-    given_name = person.full_name.split()[-1] if person.full_name.split() else ""
-    return gettext_lazy("Time for today's health update"), format_lazy(
-        gettext_lazy("Please send today's daily health update for {name} in Khai Báo. It takes a minute."),
-        name=given_name,
-    )
-
-
-def daily_reminder_send(*, person: Person, today: date) -> int:
-    """Remind everyone who looks after `person` to send today's daily update (cập nhật hằng ngày).
-
-    At most once per person per day (dedupe key). The text names only the person's given
-    name — it says nothing about why they are monitored. Returns notifications created.
-    """
-    title, body = _daily_reminder_text(person)
-    created = notify_person(
-        person=person,
-        kind=KIND_DAILY_REMINDER,
-        title=title,
-        body=body,
-        link=f"/people/{person.pk}/update/",
-        dedupe_key=daily_reminder_key(today, person.pk),
-        sms=True if settings.DAILY_REMINDER_SMS else None,
-    )
-    return len(created)
-
-
-def daily_reminders_send(*, people: list[Person], today: date) -> int:
-    """`daily_reminder_send` for a batch of people, in a fixed number of statements (the daily
-    reminder job: ~3 queries per person made a run of the evening take hours at national scale).
-
-    The same recipients, texts, channels and dedupe keys as `notify_person` would give, one
-    transaction per batch; deliveries go to the worker once it commits. Returns notifications
-    created.
-    """
-    recipients = daily_reminder_recipients(people=people, today=today)
-    if not recipients:
-        return 0
-    sms = True if settings.DAILY_REMINDER_SMS else None
-    notifications = []
-    for recipient in recipients:
-        title, body = _daily_reminder_text(recipient.person)
-        language = recipient.preference.language or Language.VI
-        notifications.append(Notification(
-            account=recipient.account,
-            person=recipient.person,
-            kind=KIND_DAILY_REMINDER,
-            title=_render(title, language)[:200],
-            body=_render(body, language),
-            link=f"/people/{recipient.person.pk}/update/",
-            dedupe_key=daily_reminder_key(today, recipient.person.pk),
-        ))
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                Notification.objects.bulk_create(notifications)
-        except IntegrityError:
-            # A concurrent run reminded some of them first: one by one, each skipping what exists.
-            return sum(daily_reminder_send(person=person, today=today) for person in people)
-        deliveries = Delivery.objects.bulk_create(
-            Delivery(notification=notification, channel=channel)
-            for notification, recipient in zip(notifications, recipients, strict=True)
-            for channel in _channels(recipient.account, recipient.preference, sms, subscribed=recipient.subscribed)
-        )
-        if deliveries:
-            from khaibao.notifications.tasks import deliveries_enqueue
-
-            ids = [d.pk for d in deliveries]
-            transaction.on_commit(lambda: deliveries_enqueue(ids), robust=True)
-    return len(notifications)
-
-
-def report_reply_notify(*, account: Account, report_id: int) -> Notification | None:
-    """Tell a signed-in reporter that an official answered their report (phản ánh) — registered
-    as a REPORT_REPLIED_HOOKS hook. The text says only that there is an answer: the answer
-    itself is read in the account, where the report is. In-app, and on the channels the
-    account turned on (no SMS: it costs money and the reporter chose none for this).
-    """
-    return notify_account(
-        account=account,
-        kind=KIND_REPORT_REPLY,
-        title=gettext_lazy("Your report has an answer"),
-        body=format_lazy(
-            gettext_lazy("The health authority answered your report no. {number}. Open it to read the answer."),
-            number=report_id,
-        ),
-        link=f"/reports/#report-{report_id}",
-    )
-
-
-def contact_invitation_notify(*, person: Person, contact_id: int) -> list[Notification]:
-    """Put the traced contact's invitation to declare (tracing.services.contact_register) in the
-    inbox of everyone who looks after `person` — registered as a CONTACT_REGISTERED_HOOKS hook.
-
-    The inbox only: the invitation goes by SMS to the phone the official gave (queued and retried
-    by tracing.invitations), and a second SMS (or a push repeating it) would cost and tell nothing
-    new. Like the SMS (tracing.invitations.invitation_text) the text names no case, no place and
-    no time: only the person's given name, as the daily reminder does, and a link to their status
-    page. Someone
-    registered by the official just now has no account and no household: nobody gets it.
-    """
-    parts = person.full_name.split()
-    return notify_person(
-        person=person,
-        kind=KIND_CONTACT_INVITATION,
-        title=gettext_lazy("The health service asks for a health declaration"),
-        body=format_lazy(
-            gettext_lazy(
-                "The health service asks {name} to make a health declaration today: {name} may have been "
-                "in contact with a COVID-19 case. Open the status page to see what to do. Hotline {hotline}."
-            ),
-            name=parts[-1] if parts else "",
-            **hotline_params(),
-        ),
-        link=reverse("web:person_status", args=[person.pk]),
-        dedupe_key=f"contact-invitation:{contact_id}",
-        inbox_only=True,
-    )
 
 
 def sms_budget_take(day: date | None = None) -> bool:

@@ -22,8 +22,9 @@ from khaibao.accounts import ratelimit
 from khaibao.core.hooks import hooks
 from khaibao.core.retries import retry_delay
 from khaibao.notifications import channels
+from khaibao.notifications.messages import daily_reminders_send
 from khaibao.notifications.models import Channel, Delivery, DeliveryStatus
-from khaibao.notifications.services import daily_reminders_send, sms_budget_return, sms_budget_take
+from khaibao.notifications.services import sms_budget_return, sms_budget_take
 
 logger = logging.getLogger(__name__)
 
@@ -173,7 +174,7 @@ def send_daily_reminders() -> int:
     a roster line may have no account and is asked to declare, not only to update). The dedupe
     key is per person and day, so a person listed by several sources, or a job run twice, is
     reminded once. Each batch costs a fixed number of queries, however many of its people were
-    reminded already (notifications.services.daily_reminders_send).
+    reminded already (notifications.messages.daily_reminders_send).
     Returns the number of notifications created.
     """
     now = timezone.localtime()

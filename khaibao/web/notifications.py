@@ -24,8 +24,9 @@ from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip
 from khaibao.core.params import positive_id
-from khaibao.notifications import selectors, services
+from khaibao.notifications import selectors
 from khaibao.notifications.channels import webpush_configured
+from khaibao.notifications.inbox import notification_mark_read, notifications_mark_all_read
 from khaibao.notifications.labels import daily_reminder_switch_label, daily_reminder_switch_scope
 from khaibao.notifications.models import Language
 from khaibao.notifications.preferences import (
@@ -40,9 +41,18 @@ from khaibao.web.household import citizen_required
 class PreferencesForm(forms.Form):
     """Field names are the service's, so its field messages land next to the right field."""
 
-    language = forms.ChoiceField(label=gettext_lazy("Language of notifications"), choices=Language.choices)
+    # A notification is written once, when it is sent (notifications.services.notify_account):
+    # the help text says so, and that the header's language switch changes this choice too.
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language of notifications"), choices=Language.choices,
+        help_text=gettext_lazy(
+            "Notifications are written in this language when they are sent; those already in your inbox "
+            "keep theirs. Changing the language at the top of the page changes this choice too."
+        ),
+        widget=forms.Select(attrs={"aria-describedby": "id_language_helptext"}),
+    )
     # The one switch for every SMS to the account: warnings, and the reminders (campaign, daily
-    # when DAILY_REMINDER_SMS is on) that notifications.services._channels gates by it too.
+    # when DAILY_REMINDER_SMS is on) that notifications.services.delivery_channels gates by it too.
     sms = forms.BooleanField(label=gettext_lazy("SMS for warnings and reminders"), required=False)
     email = forms.BooleanField(label=gettext_lazy("E-mail"), required=False)
     email_address = forms.CharField(
@@ -81,7 +91,7 @@ def inbox(request: SignedInRequest) -> HttpResponse:
 def mark_read(request: SignedInRequest, notification_id: int) -> HttpResponse:
     account = request.user
     notification = selectors.notification_for_account(account, notification_id)
-    services.notification_mark_read(actor=account, notification=notification)
+    notification_mark_read(actor=account, notification=notification)
     # "Open" follows the link once it is marked read; "Mark read" stays on the inbox.
     if request.POST.get("open") and notification.link.startswith("/") and not notification.link.startswith("//"):
         return redirect(notification.link)
@@ -91,7 +101,7 @@ def mark_read(request: SignedInRequest, notification_id: int) -> HttpResponse:
 @citizen_required
 @require_POST
 def mark_all_read(request: SignedInRequest) -> HttpResponse:
-    marked = services.notifications_mark_all_read(actor=request.user)
+    marked = notifications_mark_all_read(actor=request.user)
     if marked:
         messages.success(request, _("All notifications are marked as read."))
     return redirect("web:notifications")

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from khaibao.cases.tests.helpers import declare
 from khaibao.passes.tests.helpers import sign_in_staff
-from khaibao.reports import services
+from khaibao.reports import handling
 from khaibao.reports.models import Report, ReportNote, ReportReply, ReportStatus
 
 
@@ -99,7 +99,7 @@ def test_it_keeps_the_status_chosen_when_the_change_is_not_possible(world: Any) 
 def test_it_keeps_the_typed_reply_when_it_is_refused(world: Any) -> None:
     item = report(world)
     official = staff(world.ward_official)
-    text = "Trạm y tế đã đến kiểm tra. " + "x" * services.MAX_TEXT
+    text = "Trạm y tế đã đến kiểm tra. " + "x" * handling.MAX_TEXT
 
     refused = official.post(f"/staff/reports/{item.pk}/replies/", {"reply-text": text})
 
@@ -115,7 +115,7 @@ def test_it_keeps_the_typed_reply_when_it_is_refused(world: Any) -> None:
 def test_it_keeps_the_typed_note_when_it_is_refused(world: Any) -> None:
     item = report(world)
     official = staff(world.ward_official)
-    text = "Đã gọi cho tổ dân phố. " + "y" * services.MAX_TEXT
+    text = "Đã gọi cho tổ dân phố. " + "y" * handling.MAX_TEXT
 
     refused = official.post(f"/staff/reports/{item.pk}/notes/", {"note-text": text})
 

@@ -99,6 +99,7 @@ def seed(m: dict[str, str]) -> None:
     from khaibao.orgs.models import OrgUnit
     from khaibao.people import break_glass
     from khaibao.people.models import Person
+    from khaibao.reports import handling as report_handling
     from khaibao.reports import services as reports
     from khaibao.tracing import services as tracing
 
@@ -168,8 +169,8 @@ def seed(m: dict[str, str]) -> None:
                 description=m["report_description"], happened_at=timezone.now() - timedelta(hours=2),
             ),
         )
-        reports.report_note_add(actor=national, report=report, text=m["report_note"])
-        reports.report_reply_add(actor=national, report=report, text=m["report_reply"])
+        report_handling.report_note_add(actor=national, report=report, text=m["report_note"])
+        report_handling.report_reply_add(actor=national, report=report, text=m["report_reply"])
 
         # An organisation's roster phone.
         unit = OrgUnit.objects.get(path="TWD/HN")

@@ -1,4 +1,4 @@
-"""The SMS switch says what it gates: warnings and the reminders sent by SMS (notifications.services._channels)."""
+"""The SMS switch says what it gates: warnings and the reminders sent by SMS (notifications.services.delivery_channels)."""
 
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ from typing import Any
 from django.test import Client
 
 from khaibao.notifications.models import Notification
+from khaibao.reports.handling import report_reply_add
 from khaibao.reports.models import Report
-from khaibao.reports.services import report_reply_add
 from khaibao.reports.tests.helpers import report_body
 
 
