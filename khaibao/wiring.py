@@ -144,7 +144,7 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     ("khaibao.orgs.tasks.campaign_reminders", 10 * 60),
     # A "remind now" whose worker died is picked up again (orgs/reminder_runs.py).
     ("khaibao.orgs.tasks.remind_now_sweep", 60),
-    # A campaign reminder SMS whose worker died after its batch committed is sent again (orgs/reminders.py).
+    # A campaign reminder SMS whose worker died after its batch committed is sent again (orgs/reminder_sms.py).
     ("khaibao.orgs.tasks.campaign_reminder_sms_requeue", 60),
     # Daily-update month partitions on PostgreSQL: created ahead, dropped past retention.
     ("khaibao.monitoring.tasks.daily_update_partitions", 6 * 3600),

@@ -23,7 +23,7 @@ from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip, csv_attachment
 from khaibao.core.params import ID_MAX, id_in_range
 from khaibao.exports.responses import export_outcome_response
-from khaibao.orgs import access, chase, compliance, members, reminders, selectors, services
+from khaibao.orgs import access, campaigns, chase, compliance, members, reminders, selectors, services
 from khaibao.orgs.models import Campaign, OrgUnit, ReminderPolicy
 from khaibao.orgs.reminder_texts import policy_label
 
@@ -253,7 +253,7 @@ def campaign_create(request: AuthedRequest, unit_id: int, data: CampaignIn) -> A
     """A campaign over the unit's subtree: targets "declared since the start" and/or "updated daily"."""
     user = _org_admin(request)
     unit = access.access_unit_for_user(user, unit_id)
-    campaign = services.campaign_create(
+    campaign = campaigns.campaign_create(
         actor=user, unit=unit, name=data.name, starts_on=data.starts_on, deadline=data.deadline,
         target_declared=data.target_declared, target_updated_daily=data.target_updated_daily,
         reminder_policy=data.reminder_policy, ip=client_ip(request),

@@ -1,5 +1,5 @@
 """Organisation admins' console: a unit's campaigns — create, edit, archive (with
-confirmation). The same services as the API (khaibao.orgs.services)."""
+confirmation). The same services as the API (khaibao.orgs.campaigns)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from khaibao.core.errors import ServiceError
 from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, confirmed_post
 from khaibao.core.submissions import submission_key_field, submission_once
-from khaibao.orgs import access, services
+from khaibao.orgs import access, campaigns
 from khaibao.orgs.models import Campaign, ReminderPolicy
 
 
@@ -54,7 +54,7 @@ def campaign_create(request: SignedInRequest, unit_id: int) -> HttpResponse:
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.campaign_create(actor=user, unit=unit, ip=client_ip(request), **_campaign_values(form))
+            campaigns.campaign_create(actor=user, unit=unit, ip=client_ip(request), **_campaign_values(form))
         except ServiceError as exc:
             form_add_service_error(form, exc)
         else:
@@ -78,7 +78,7 @@ def campaign_edit(request: SignedInRequest, campaign_id: int) -> HttpResponse:
     form = CampaignForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.campaign_update(actor=user, campaign=campaign, ip=client_ip(request), **_campaign_values(form))
+            campaigns.campaign_update(actor=user, campaign=campaign, ip=client_ip(request), **_campaign_values(form))
         except ServiceError as exc:
             form_add_service_error(form, exc)
         else:
@@ -95,7 +95,7 @@ def campaign_archive(request: SignedInRequest, campaign_id: int) -> HttpResponse
     user = org_admin(request)
     campaign = access.access_campaign_for_user(user, campaign_id)
     if confirmed_post(request):
-        services.campaign_archive(actor=user, campaign=campaign, ip=client_ip(request))
+        campaigns.campaign_archive(actor=user, campaign=campaign, ip=client_ip(request))
         messages.success(request, _("Campaign archived."))
         return redirect("backoffice:org_unit", unit_id=campaign.unit_id)
     return render(request, "confirm.html", {

@@ -237,7 +237,7 @@ class ComplianceSnapshot(models.Model):
 
 
 class ReminderSmsStatus(models.TextChoices):
-    """What became of a campaign reminder's SMS (orgs/reminders.py, "the SMS outbox")."""
+    """What became of a campaign reminder's SMS (orgs/reminder_sms.py, "the SMS outbox")."""
 
     NONE = "", _("No SMS")
     QUEUED = "queued", _("SMS waiting to be sent")
@@ -251,7 +251,7 @@ class CampaignReminder(models.Model):
 
     It is also its SMS's outbox: written with the batch (one transaction) as `queued`, sent once
     the batch commits, and by the worker when that was lost (a process killed after the commit:
-    `reminders.reminder_sms_requeue`). The phone is not kept here: it is read from the member
+    `reminder_sms.reminder_sms_requeue`). The phone is not kept here: it is read from the member
     (or the account) when the SMS is sent. `next_attempt_at` is set only while an SMS is due.
     """
 

@@ -1,4 +1,4 @@
-"""How the campaign reminders run (orgs/reminders.py decides who is reminded and what they read).
+"""How the campaign reminders run (orgs/reminders.py: whom to remind; reminder_batches.py: one batch).
 
 National scale (docs/organisations.md, "Reminders at scale"): millions of roster lines, reminded
 in batches of `reminders.BATCH` by the evening job and by "remind now". Decisions:
@@ -121,13 +121,13 @@ def run_stalled(run: UnitReminderRun, *, now: datetime | None = None) -> bool:
 
 @dataclass
 class BatchResult:
-    """What one batch did (orgs.reminders._remind_batch)."""
+    """What one batch did (orgs.reminder_batches.remind_batch)."""
 
     last: int = 0  # the last member id looked at: the run's cursor (0 when none was)
     sent: int = 0
     refused: int = 0  # not reminded: the SMS budget is spent and the roster phone was their only way
     stopped: bool = False  # the day ended before the end of the batch
-    outcomes: dict[int, str] = field(default_factory=dict)  # member id → reminders.Outcome
+    outcomes: dict[int, str] = field(default_factory=dict)  # member id → reminder_batches.Outcome
 
 
 # step(after, record, keep, unsent): remind the next batch of members after id `after`, calling

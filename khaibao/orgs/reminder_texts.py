@@ -11,7 +11,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from khaibao.orgs.models import Campaign, Member, OrgUnit, ReminderPolicy
-from khaibao.orgs.services import unit_name_allowed
+from khaibao.orgs.names import unit_name_allowed
 
 # What a member is asked, from their state (issue 21): confirm, then declare, then update.
 ASK_CONFIRM, ASK_DECLARE, ASK_UPDATE = "confirm", "declare", "update"

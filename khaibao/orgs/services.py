@@ -1,20 +1,17 @@
-"""Writes for organisations: units, sub-admins and campaigns (rosters and members: members.py).
+"""Writes for an organisation's tree: units (create, rename, move, archive) and their sub-admins.
 
+Campaigns: campaigns.py; rosters and members: members.py; what a name may be: names.py.
 Every function runs in one transaction and leaves one audit event in it. Callers pass objects
 they obtained through `orgs.access` (so scope is already checked); ids inside the payload (a
-new parent, a unit named in a roster row) are checked here against the actor's subtree.
+new parent) are checked here against the actor's subtree.
 Audit data holds ids and counts only — never names or phones.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from datetime import date
-from typing import Any
 
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -25,119 +22,12 @@ from django.utils.translation import gettext as _
 from khaibao.accounts.models import Account, Role
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
-from khaibao.core.params import date_in_range, date_range_message
 from khaibao.orgs.access import below_q, units_visible
-from khaibao.orgs.models import Campaign, Member, OrgUnit, ReminderPolicy
-from khaibao.people import validators as v
+from khaibao.orgs.models import Member, OrgUnit
+from khaibao.orgs.names import clean_name, clean_unit_name
 
 _CODE = re.compile(r"[A-Za-z0-9_-]{1,50}")
 _USERNAME = re.compile(r"[\w.@+-]{3,150}")
-UNIT_NAME_MAX = 200
-
-
-def _clean_name(value: str, *, name: str = "name", max_length: int = UNIT_NAME_MAX) -> str:
-    try:
-        text = v.clean_street(value)
-    except ValidationError as exc:
-        raise ServiceError.for_field(name, exc.messages[0]) from exc
-    if not text:
-        raise ServiceError.for_field(name, _("Enter the name."), "required")
-    if len(text) > max_length:
-        raise ServiceError.for_field(name, _("At most %(max)d characters.") % {"max": max_length})
-    return text
-
-
-# A unit's name opens every reminder its members get, by SMS from the service's number
-# (orgs/reminders.py): it must not carry a phone number or a web address, or an admin could text
-# anyone on a roster their own advert or a look-alike of this site. An allow-rule, because a list
-# of domain endings always misses one (".in", ".pw", ".la", … — security review, finding 2).
-#
-# The name is first read as a phone shows it: NFKC (full-width letters, digits and dots become
-# ASCII), ideographic dots and bracketed dots ("evil[.]com") become ".", invisible characters go.
-# A web address: "://", "www.", a dotted name before a slash ("t.me/…"), or any dot (spaces around
-# it or not) followed by two or more ASCII letters — unless the part before the dot is one of the
-# Vietnamese abbreviations written that way ("TP.HCM", "Q.Ba Đình", "P. Bến Nghé") and the part
-# after it starts with a capital, as place names do ("tp.la" is refused).
-# A phone number: 6 digits or more with no letter between them, whatever else does
-# ("0909 999 999", "0909,999,999", "1900.1234"), or 8 digits or more with lone letters between
-# them and a group of at least 3 ("Gọi 0909 9x99 999", "O9O9 999 999"); a class list ("10A1,
-# 11A2, 12A3") is not one, and neither is a year or a span of years ("2020-2024").
-_ABBREVIATIONS = frozenset(
-    # thành phố, quận, phường, xã, huyện, thị xã, thị trấn, tỉnh, khu phố, tổ dân phố, đường,
-    # khu công nghiệp, khu đô thị, đại học, cao đẳng, trường học cấp 1–3, bệnh viện, trung tâm
-    # y tế, công ty, chi nhánh, and titles (thạc sĩ, tiến sĩ, phó giáo sư, giáo sư, bác sĩ).
-    {
-        "TP", "Q", "P", "X", "H", "TX", "TT", "T", "KP", "TDP", "Đ", "KCN", "KĐT", "ĐH", "CĐ", "TH", "THCS",
-        "THPT", "BV", "TTYT", "CTY", "CT", "CN", "THS", "TS", "PGS", "GS", "BS",
-    }
-)
-_DOT_LOOKALIKES = re.compile(r"[\[({<]\s*(?:\.|dot|chấm)\s*[\])}>]|[。︒]", re.IGNORECASE)
-_DOT = re.compile(r"\s*\.\s*")
-_LABEL_BEFORE = re.compile(r"[^\W_][\w-]*$")
-_ENDING_AFTER = re.compile(r"[A-Za-z]{2,}(?![\w-])")
-_WEB_MARKERS = re.compile(r"://|\bwww\s*\.|[^\W_][\w-]*\s*\.\s*[^\W\d_][\w-]*\s*/", re.IGNORECASE)
-_LETTERS = re.compile(r"[^\W\d_]+")
-_WORDS = re.compile(r"[^\W\d_]{2,}")
-_DIGIT_GROUP = re.compile(r"\d+")
-_YEAR_SPAN = re.compile(r"(19[4-9]\d|20\d\d)\s?[-–]\s?(19[4-9]\d|20\d\d)")
-_YEAR = re.compile(r"(?<!\d)(?:19[4-9]\d|20\d\d)(?!\d)")
-
-
-def _as_shown(name: str) -> str:
-    text = unicodedata.normalize("NFKC", name)
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc"))
-    return _DOT_LOOKALIKES.sub(".", text)
-
-
-def _has_web_address(text: str) -> bool:
-    if _WEB_MARKERS.search(text):
-        return True
-    for dot in _DOT.finditer(text):
-        ending = _ENDING_AFTER.match(text, dot.end())
-        if ending is None:
-            continue
-        label = _LABEL_BEFORE.search(text, 0, dot.start())
-        if label is None:
-            return True
-        before = text[: label.start()].rstrip()
-        abbreviation = (
-            label.group().upper() in _ABBREVIATIONS and label.group()[0].isupper() and ending.group()[0].isupper()
-        )
-        if not abbreviation or before.endswith("."):
-            return True
-    return False
-
-
-def _years_left_out(text: str) -> str:
-    spans = _YEAR_SPAN.sub(lambda m: " " if 0 <= int(m.group(2)) - int(m.group(1)) <= 10 else m.group(), text)
-    return _YEAR.sub(" ", spans)
-
-
-def _has_phone_number(text: str) -> bool:
-    text = _years_left_out(text)
-    if any(sum(c.isdigit() for c in part) >= 6 for part in _LETTERS.split(text)):
-        return True
-    for part in _WORDS.split(text):
-        groups = _DIGIT_GROUP.findall(part)
-        if sum(map(len, groups)) >= 8 and max(map(len, groups)) >= 3:
-            return True
-    return False
-
-
-def unit_name_allowed(name: str) -> bool:
-    """False when `name` carries a phone number or a web address (the rules above): refused for a
-    new name, and an older name like that is left out of the reminders (orgs.reminder_texts)."""
-    text = _as_shown(name)
-    return not (_has_web_address(text) or _has_phone_number(text))
-
-
-def _clean_unit_name(value: str) -> str:
-    clean = _clean_name(value)
-    if not unit_name_allowed(clean):
-        raise ServiceError.for_field(
-            "name", _("A unit's name cannot contain a phone number or a web address."), "contact_in_name"
-        )
-    return clean
 
 
 def _usable_unit(actor: Account, unit_id: int | None, *, name: str, lock: bool = False) -> OrgUnit:
@@ -178,7 +68,7 @@ def unit_create(*, actor: Account, parent: OrgUnit, code: str, name: str, ip: st
     code = (code or "").strip()
     if not _CODE.fullmatch(code):
         raise ServiceError.for_field("code", _("Use 1–50 letters, digits, - or _ (no spaces or slashes)."))
-    clean = _clean_unit_name(name)
+    clean = clean_unit_name(name)
     with transaction.atomic():
         _lock_tree(parent)
         parent = _fresh_unit(actor, parent.pk, name="parent")
@@ -193,7 +83,7 @@ def unit_create(*, actor: Account, parent: OrgUnit, code: str, name: str, ip: st
 
 def unit_rename(*, actor: Account, unit: OrgUnit, name: str, ip: str = "") -> OrgUnit:
     """A new display name; the code (and so the path) stays."""
-    clean = _clean_unit_name(name)
+    clean = clean_unit_name(name)
     with transaction.atomic():
         OrgUnit.objects.filter(pk=unit.pk).update(name=clean)
         unit.name = clean
@@ -270,9 +160,6 @@ def unit_archive(*, actor: Account, unit: OrgUnit, ip: str = "") -> OrgUnit:
     return unit
 
 
-# --- sub-admins --------------------------------------------------------------------------
-
-
 def unit_update(
     *, actor: Account, unit: OrgUnit, name: str | None = None, new_parent_id: int | None = None,
     archive: bool = False, ip: str = "",
@@ -289,6 +176,9 @@ def unit_update(
     return unit
 
 
+# --- sub-admins --------------------------------------------------------------------------
+
+
 def set_password_path(account: Account) -> str:
     """The one-time set-password page for `account` (the token dies once a password is set)."""
     uid = urlsafe_base64_encode(force_bytes(account.pk))
@@ -303,7 +193,7 @@ def subadmin_invite(
     username = (username or "").strip()
     if not _USERNAME.fullmatch(username):
         raise ServiceError.for_field("username", _("Use 3–150 letters, digits and . @ + - _ only."))
-    display = _clean_name(display_name, name="display_name", max_length=150) if display_name.strip() else ""
+    display = clean_name(display_name, name="display_name", max_length=150) if display_name.strip() else ""
     if unit.archived_at is not None:
         raise ServiceError.for_field("unit", _("This unit is archived."))
     with transaction.atomic():
@@ -312,91 +202,6 @@ def subadmin_invite(
         account = Account.objects.create_user(username, None, display_name=display, role=Role.ORG_ADMIN, org_unit=unit)
         audit_record(actor=actor, action="orgs.subadmin_invite", obj=account, ip=ip, data={"unit_id": unit.pk})
     return account, set_password_path(account)
-
-
-# --- campaigns ---------------------------------------------------------------------------
-
-
-def _campaign_fields(
-    *, name: str, starts_on: date | None, deadline: date | None, target_declared: bool,
-    target_updated_daily: bool, reminder_policy: str,
-) -> dict[str, Any]:
-    problems: dict[str, str] = {}
-    clean = ""
-    try:
-        clean = _clean_name(name)
-    except ServiceError as exc:
-        problems.update(exc.fields)
-    if starts_on is None:
-        problems["starts_on"] = _("Enter the start date.")
-    if deadline is None:
-        problems["deadline"] = _("Enter the deadline.")
-    if starts_on and deadline and deadline < starts_on:
-        problems["deadline"] = _("The deadline cannot be before the start.")
-    for field, day in (("starts_on", starts_on), ("deadline", deadline)):
-        # Year 1 or 9999 passes the console's form and then overflows, every minute, in the
-        # compliance tasks that count the campaign's days (core/params.py owns the range).
-        if day is not None and not date_in_range(day):
-            problems[field] = date_range_message()
-    if not (target_declared or target_updated_daily):
-        problems["target_declared"] = _("Choose at least one target.")
-    if reminder_policy not in ReminderPolicy.values:
-        problems["reminder_policy"] = _("Choose a reminder policy.")
-    if problems:
-        raise ServiceError(_("Check the highlighted fields."), fields=problems)
-    return {
-        "name": clean, "starts_on": starts_on, "deadline": deadline, "target_declared": target_declared,
-        "target_updated_daily": target_updated_daily, "reminder_policy": reminder_policy,
-    }
-
-
-def campaign_create(
-    *, actor: Account, unit: OrgUnit, name: str, starts_on: date | None, deadline: date | None,
-    target_declared: bool = True, target_updated_daily: bool = True,
-    reminder_policy: str = ReminderPolicy.IN_APP, ip: str = "",
-) -> Campaign:
-    """A campaign over `unit`'s subtree."""
-    if unit.archived_at is not None:
-        raise ServiceError.for_field("unit", _("This unit is archived."))
-    values = _campaign_fields(
-        name=name, starts_on=starts_on, deadline=deadline, target_declared=target_declared,
-        target_updated_daily=target_updated_daily, reminder_policy=reminder_policy,
-    )
-    if values["deadline"] < timezone.localdate():
-        raise ServiceError.for_field("deadline", _("The deadline is already past."))
-    with transaction.atomic():
-        campaign = Campaign.objects.create(unit=unit, created_by=actor, **values)
-        audit_record(actor=actor, action="orgs.campaign_create", obj=campaign, ip=ip, data={"unit_id": unit.pk})
-    return campaign
-
-
-def campaign_update(
-    *, actor: Account, campaign: Campaign, name: str, starts_on: date | None, deadline: date | None,
-    target_declared: bool, target_updated_daily: bool, reminder_policy: str, ip: str = "",
-) -> Campaign:
-    """Change a campaign that is not archived."""
-    if campaign.archived_at is not None:
-        raise ServiceError(_("This campaign is archived."), code="archived", status=409)
-    values = _campaign_fields(
-        name=name, starts_on=starts_on, deadline=deadline, target_declared=target_declared,
-        target_updated_daily=target_updated_daily, reminder_policy=reminder_policy,
-    )
-    with transaction.atomic():
-        for key, value in values.items():
-            setattr(campaign, key, value)
-        campaign.save(update_fields=list(values))
-        audit_record(actor=actor, action="orgs.campaign_update", obj=campaign, ip=ip)
-    return campaign
-
-
-def campaign_archive(*, actor: Account, campaign: Campaign, ip: str = "") -> Campaign:
-    if campaign.archived_at is not None:
-        return campaign
-    with transaction.atomic():
-        campaign.archived_at = timezone.now()
-        campaign.save(update_fields=["archived_at"])
-        audit_record(actor=actor, action="orgs.campaign_archive", obj=campaign, ip=ip)
-    return campaign
 
 
 def staff_password_set(*, account: Account, password: str, ip: str = "") -> None:

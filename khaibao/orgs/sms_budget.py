@@ -1,4 +1,4 @@
-"""The organisations' daily SMS budget: campaign reminders by SMS (orgs/reminders.py) count here,
+"""The organisations' daily SMS budget: campaign reminders by SMS (orgs/reminder_batches.py) count here,
 never against the health notifications' `SMS_DAILY_BUDGET` (notifications.services.sms_budget_take).
 
 An organisation admin chooses who is on a roster and sends "remind now": on the health budget a
@@ -37,7 +37,7 @@ def org_sms_budget_take(organisation: str, wanted: int = 1, *, day: date | None 
     """Take up to `wanted` reminder SMS of `organisation` (`organisation_of`) from today's budgets
     at once: its share `ORG_SMS_PER_ORG_DAILY` and all organisations' `ORG_SMS_DAILY_BUDGET`.
     Returns how many may be sent; the rest are counted `refused` on both rows. A batch of
-    reminders takes its SMS in one transaction (orgs/reminders.py), not one statement each on
+    reminders takes its SMS in one transaction (orgs/reminder_batches.py), not one statement each on
     the same hot rows. `day`: the local day the SMS are for (default today)."""
     if wanted <= 0:
         return 0

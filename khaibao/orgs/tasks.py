@@ -55,8 +55,8 @@ def remind_now_sweep() -> dict[str, int]:
 @task()
 def campaign_reminder_sms_send(reminder_id: int) -> str:
     """One attempt at a campaign reminder's SMS: a retry, or one lost after its batch committed
-    (orgs.reminders.reminder_sms_send)."""
-    from khaibao.orgs.reminders import reminder_sms_send
+    (orgs.reminder_sms.reminder_sms_send)."""
+    from khaibao.orgs.reminder_sms import reminder_sms_send
 
     return reminder_sms_send(reminder_id)
 
@@ -64,7 +64,7 @@ def campaign_reminder_sms_send(reminder_id: int) -> str:
 @task()
 def campaign_reminder_sms_requeue() -> int:
     """Every minute (settings.PERIODIC_TASKS): queue again the reminder SMS whose time passed long
-    ago — a worker killed right after its batch committed, a lost enqueue (orgs.reminders)."""
-    from khaibao.orgs.reminders import reminder_sms_requeue
+    ago — a worker killed right after its batch committed, a lost enqueue (orgs.reminder_sms)."""
+    from khaibao.orgs.reminder_sms import reminder_sms_requeue
 
     return reminder_sms_requeue()

@@ -116,7 +116,7 @@ def test_it_neutralises_formulas_in_the_roster_error_file(sec, formula):
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_it_neutralises_formulas_in_the_compliance_export(sec, fmt):
-    formula = FORMULAS[1]  # a unit's name may not hold a web address (orgs.services.unit_name_allowed)
+    formula = FORMULAS[1]  # a unit's name may not hold a web address (orgs.names.unit_name_allowed)
     renamed = sec.api("org_admin_a").patch(f"/orgs/{sec.ids['unit_a']}", {"name": formula + " Chi đoàn"})
     assert renamed.status_code == 200, renamed.content
     from khaibao.orgs.tasks import compliance_refresh

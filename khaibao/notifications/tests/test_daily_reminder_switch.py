@@ -17,7 +17,7 @@ from khaibao.notifications.models import Notification
 from khaibao.notifications.tasks import send_daily_reminders
 from khaibao.notifications.tests.helpers import monitor
 from khaibao.orgs.models import Campaign, Member, OrgUnit, ReminderPolicy
-from khaibao.orgs.reminders import KIND_CAMPAIGN_REMINDER, campaign_reminder_send
+from khaibao.orgs.reminder_batches import KIND_CAMPAIGN_REMINDER, campaign_reminder_send
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 TODAY = date(2026, 3, 10)

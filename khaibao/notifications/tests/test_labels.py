@@ -10,7 +10,7 @@ from django.utils import translation
 
 from khaibao.notifications import labels
 from khaibao.notifications.services import KIND_DAILY_REMINDER, KIND_REPORT_REPLY
-from khaibao.orgs.reminders import KIND_CAMPAIGN_REMINDER
+from khaibao.orgs.reminder_batches import KIND_CAMPAIGN_REMINDER
 from khaibao.privacy import selectors as privacy_selectors
 from khaibao.venues.exposure import WARNING_KIND as VENUE_EXPOSURE_KIND
 from khaibao.zones.warnings import WARNING_KIND as ZONE_WARNING_KIND

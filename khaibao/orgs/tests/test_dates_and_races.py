@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from khaibao.core.errors import ServiceError
 from khaibao.core.testing import at_once
-from khaibao.orgs import access, services
+from khaibao.orgs import access, campaigns, services
 from khaibao.orgs.models import Campaign, Member, OrgUnit
 from khaibao.orgs.tasks import compliance_refresh
 from khaibao.orgs.tests.helpers import console
@@ -47,13 +47,13 @@ def test_it_refuses_campaign_dates_out_of_range_as_field_errors(world: Any, star
     starts_on, deadline = starts_on or today, deadline or today
     unit = world.org_admin.org_unit
     with pytest.raises(ServiceError) as refused:
-        services.campaign_create(actor=world.org_admin, unit=unit, name="Đợt thử", starts_on=starts_on, deadline=deadline)
+        campaigns.campaign_create(actor=world.org_admin, unit=unit, name="Đợt thử", starts_on=starts_on, deadline=deadline)
     assert field in refused.value.fields
     assert "1900-01-01" in refused.value.fields[field]
 
-    campaign = services.campaign_create(actor=world.org_admin, unit=unit, name="Đợt thử", starts_on=today, deadline=today)
+    campaign = campaigns.campaign_create(actor=world.org_admin, unit=unit, name="Đợt thử", starts_on=today, deadline=today)
     with pytest.raises(ServiceError) as refused:
-        services.campaign_update(
+        campaigns.campaign_update(
             actor=world.org_admin, campaign=campaign, name="Đợt thử", starts_on=starts_on, deadline=deadline,
             target_declared=True, target_updated_daily=True, reminder_policy="in_app",
         )

@@ -1,7 +1,7 @@
 """An organisation's reminders by SMS cannot spend the health notifications' SMS, nor carry an
 admin's advert: they have their own daily budget, shared fairly between organisations
 (orgs/sms_budget.py), and a unit's name with a phone number or a web address is refused — and
-left out of the reminders when a unit already has one (orgs/services.py, orgs/reminders.py)."""
+left out of the reminders when a unit already has one (orgs/names.py, orgs/reminder_texts.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from khaibao.accounts.phones import phone_index
 from khaibao.notifications.models import Delivery, Notification, SmsDailyCounter
 from khaibao.notifications.services import sms_budget_take
 from khaibao.orgs.models import Campaign, Member, OrgSmsDailyCounter, OrgUnit, ReminderPolicy, UnitReminderRun
-from khaibao.orgs.reminders import campaign_reminder_send, unit_remind_now_run
+from khaibao.orgs.reminder_batches import campaign_reminder_send
+from khaibao.orgs.reminders import unit_remind_now_run
 from khaibao.orgs.tests.helpers import console, csv_file, signed_in_lines
 
 SPAM = "TRUNG THUONG 50 TRIEU! Goi 0909999999 nhan qua ngay hoac vao bit.ly/xyz"

@@ -1,4 +1,4 @@
-"""A campaign reminder's SMS is durable (orgs/reminders.py, "the SMS outbox"): the reminder row is
+"""A campaign reminder's SMS is durable (orgs/reminder_sms.py, "the SMS outbox"): the reminder row is
 its outbox, written with the batch; a worker killed right after the batch commits no longer
 loses the batch's SMS while they count as reminded, and a signed-in member's failed SMS is
 retried on the deliveries' schedule, then given up visibly."""
@@ -13,9 +13,10 @@ from django.utils import timezone, translation
 
 from khaibao.core.models import OpsCounter
 from khaibao.core.tests.task_runs import run_due_tasks
-from khaibao.orgs import reminders
+from khaibao.orgs import reminder_sms
 from khaibao.orgs.models import CampaignReminder, CampaignReminderRun, OrgSmsDailyCounter, ReminderSmsStatus
-from khaibao.orgs.reminders import campaign_reminder_send, campaign_reminders_send
+from khaibao.orgs.reminder_batches import campaign_reminder_send
+from khaibao.orgs.reminders import campaign_reminders_send
 from khaibao.orgs.tasks import campaign_reminder_sms_requeue
 from khaibao.orgs.tests.helpers import signed_in_lines
 from khaibao.orgs.tests.test_org_sms_budget import _organisation
@@ -60,7 +61,7 @@ def test_a_batch_whose_worker_died_after_the_commit_is_sent_by_the_sweep(
     # Sent once: a second sweep, or a duplicate task, sends nothing more.
     time_machine.move_to(timezone.now() + timedelta(seconds=settings.NOTIFY_REQUEUE_GRACE_SECONDS + 1))
     assert campaign_reminder_sms_requeue.call() == 0
-    assert reminders.reminder_sms_send(CampaignReminder.objects.first().pk) == "skipped"  # type: ignore[union-attr]
+    assert reminder_sms.reminder_sms_send(CampaignReminder.objects.first().pk) == "skipped"  # type: ignore[union-attr]
     assert len(sms.messages()) == 3
 
 
@@ -84,7 +85,7 @@ def test_a_signed_in_members_failed_sms_is_retried_then_sent(
     campaign, _lines = _organisation("ORGC", 0)
     (member,) = signed_in_lines(campaign.unit.children.get(), 1)
     day = timezone.localdate()
-    with mock.patch.object(reminders, "send_sms", side_effect=TimeoutError("gateway timed out")), \
+    with mock.patch.object(reminder_sms, "send_sms", side_effect=TimeoutError("gateway timed out")), \
             django_capture_on_commit_callbacks(execute=True):
         campaign_reminder_send(campaign=campaign, member=member, day=day)
     row = CampaignReminder.objects.get(member=member, day=day)
@@ -110,7 +111,7 @@ def test_a_signed_in_members_sms_is_given_up_visibly_after_the_last_attempt(
     campaign, _lines = _organisation("ORGC", 0)
     (member,) = signed_in_lines(campaign.unit.children.get(), 1)
     day = timezone.localdate()
-    with mock.patch.object(reminders, "send_sms", side_effect=TimeoutError("gateway timed out")):
+    with mock.patch.object(reminder_sms, "send_sms", side_effect=TimeoutError("gateway timed out")):
         with django_capture_on_commit_callbacks(execute=True):
             campaign_reminder_send(campaign=campaign, member=member, day=day)
         outcomes = []
@@ -144,7 +145,7 @@ def test_a_roster_line_whose_swept_sms_fails_is_not_reminded_and_the_next_run_re
         campaign_reminders_send(day=day)
     time_machine.move_to(timezone.now() + timedelta(seconds=settings.NOTIFY_REQUEUE_GRACE_SECONDS + 1))
     campaign_reminder_sms_requeue.call()
-    with mock.patch.object(reminders, "send_sms", side_effect=TimeoutError("gateway timed out")):
+    with mock.patch.object(reminder_sms, "send_sms", side_effect=TimeoutError("gateway timed out")):
         assert _run_sms_tasks() == ["forgotten"]
     assert not CampaignReminder.objects.filter(member=line, day=day).exists()
     assert OrgSmsDailyCounter.objects.get(day=day, organisation="ORGA").sent == 0

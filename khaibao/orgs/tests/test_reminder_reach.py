@@ -1,6 +1,6 @@
 """The compliance page says whom the campaign's reminders reach, and that is whom they reach:
 members who never signed in have only the roster phone, so they are reminded only when the
-policy sends SMS (orgs/reminders.py `policy_sends_sms`; docs/organisations.md, "Reminders")."""
+policy sends SMS (orgs/reminder_texts.py `policy_sends_sms`; docs/organisations.md, "Reminders")."""
 
 from __future__ import annotations
 

@@ -9,13 +9,14 @@ from unittest import mock
 from django.utils import timezone
 
 from khaibao.notifications.models import Notification
-from khaibao.orgs import reminders
+from khaibao.orgs import reminder_batches, reminder_sms
 from khaibao.orgs.models import CampaignReminder, CampaignReminderRun, OrgSmsDailyCounter
-from khaibao.orgs.reminders import Outcome, campaign_reminder_send, campaign_reminders_send
+from khaibao.orgs.reminder_batches import Outcome, campaign_reminder_send
+from khaibao.orgs.reminders import campaign_reminders_send
 from khaibao.orgs.tests.helpers import signed_in_lines
 from khaibao.orgs.tests.test_org_sms_budget import _organisation
 
-GATEWAY_DOWN = mock.patch.object(reminders, "send_sms", side_effect=TimeoutError("gateway timed out"))
+GATEWAY_DOWN = mock.patch.object(reminder_sms, "send_sms", side_effect=TimeoutError("gateway timed out"))
 
 
 def test_a_roster_line_whose_sms_failed_is_reminded_by_the_next_call(
@@ -48,7 +49,7 @@ def test_a_runs_sent_count_leaves_out_the_failed_sms_and_the_next_run_sends_it(
         sms_sent.append(to)
 
     sms_sent: list[str] = []
-    with mock.patch.object(reminders, "send_sms", side_effect=gateway), django_capture_on_commit_callbacks(execute=True):
+    with mock.patch.object(reminder_sms, "send_sms", side_effect=gateway), django_capture_on_commit_callbacks(execute=True):
         campaign_reminders_send(day=day)
     run = CampaignReminderRun.objects.get(campaign=campaign, day=day)
     assert run.sent == 2
@@ -80,6 +81,6 @@ def test_the_outcome_says_unsent_when_the_batch_commits_before_the_answer(world:
     # Outside any caller's transaction (the worker), the SMS is tried as the batch commits.
     campaign, (line,) = _organisation("ORGA", 1)
     day = timezone.localdate()
-    with GATEWAY_DOWN, mock.patch.object(reminders.transaction, "on_commit", lambda fn, robust=False: fn()):
+    with GATEWAY_DOWN, mock.patch.object(reminder_batches.transaction, "on_commit", lambda fn, robust=False: fn()):
         assert campaign_reminder_send(campaign=campaign, member=line, day=day) == Outcome.UNSENT
     assert not CampaignReminder.objects.filter(member=line, day=day).exists()

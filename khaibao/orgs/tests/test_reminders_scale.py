@@ -17,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from khaibao.accounts.models import Account, Role
 from khaibao.notifications.models import Notification
-from khaibao.orgs import reminder_runs, reminders, tasks
+from khaibao.orgs import reminder_batches, reminder_runs, reminders, tasks
 from khaibao.orgs.models import (
     Campaign,
     CampaignReminder,
@@ -147,7 +147,7 @@ def test_a_remind_now_killed_half_way_is_resumed_by_the_sweep(
     client = console(admin)
     monkeypatch.setattr(reminders, "BATCH", 2)
     batches = []
-    real = reminders._remind_batch
+    real = reminders.remind_batch
 
     def dies_in_the_second_batch(*args: Any, **kwargs: Any) -> Any:
         batches.append(1)
@@ -158,7 +158,7 @@ def test_a_remind_now_killed_half_way_is_resumed_by_the_sweep(
     assert client.post(f"/staff/compliance/{unit.pk}/remind/", {"campaign": campaign.pk}).status_code == 302
     run = UnitReminderRun.objects.get(unit=unit)
     with monkeypatch.context() as patch, django_capture_on_commit_callbacks(execute=True):
-        patch.setattr(reminders, "_remind_batch", dies_in_the_second_batch)
+        patch.setattr(reminders, "remind_batch", dies_in_the_second_batch)
         with pytest.raises(Killed):
             reminders.unit_remind_now_run(run.pk)
     run.refresh_from_db()
@@ -302,7 +302,8 @@ def test_an_sms_still_waiting_at_midnight_is_not_sent(
     campaign, unit = _organisation()
     (line,) = roster_lines(unit, 1)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assert reminders.campaign_reminder_send(campaign=campaign, member=line, day=DAY) == reminders.Outcome.SENT
+        sent = reminder_batches.campaign_reminder_send(campaign=campaign, member=line, day=DAY)
+        assert sent == reminder_batches.Outcome.SENT
     assert _counter("ORGS") == (1, 0)
     time_machine.move_to(_local(DAY + timedelta(days=1), 0, 0, 1), tick=False)  # the commit was slow
     for callback in callbacks:
@@ -478,6 +479,6 @@ def test_each_sms_of_a_batch_keeps_the_lease(
     lines = roster_lines(unit, 3)
     kept = []
     with django_capture_on_commit_callbacks(execute=True):
-        reminders._remind_batch(campaign, lines, DAY, keep=lambda: kept.append(1))
+        reminder_batches.remind_batch(campaign, lines, DAY, keep=lambda: kept.append(1))
     assert _texted(sms, lines) == 3
     assert len(kept) == 3

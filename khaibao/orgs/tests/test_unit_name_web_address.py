@@ -1,5 +1,5 @@
 """A unit's name opens the reminder SMS its roster phones get from the service's number, so it may
-carry no web address and no phone number however written (orgs.services.unit_name_allowed, an
+carry no web address and no phone number however written (orgs.names.unit_name_allowed, an
 allow-rule since security review finding 2: the old list of 60 domain endings let ".in", ".pw",
 ".id", ".la", full-width and bracketed dots through). A name made before is not refused after the
 fact: the reminders say "your organisation" instead of it."""
@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from khaibao.accounts.phones import phone_index
 from khaibao.orgs.models import Campaign, Member, OrgUnit, ReminderPolicy
-from khaibao.orgs.reminders import campaign_reminder_send
-from khaibao.orgs.services import unit_name_allowed
+from khaibao.orgs.names import unit_name_allowed
+from khaibao.orgs.reminder_batches import campaign_reminder_send
 
 REFUSED_EN = "A unit's name cannot contain a phone number or a web address."
 
