@@ -247,6 +247,7 @@ from khaibao.settings_features import (  # noqa: E402, F401
     VENUE_EXPOSURE_BATCH_SIZE,
     VENUE_ZONE_LOOKBACK_DAYS,
     VOLUNTEER_MAX_ASSISTED,
+    VOLUNTEER_PENDING_CONSENT_DAYS,
 )
 from khaibao.settings_messaging import (  # noqa: E402, F401
     DAILY_REMINDER_BATCH,

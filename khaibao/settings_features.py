@@ -31,6 +31,10 @@ ORG_ROSTER_IMPORTS_PER_HOUR = env_int("ORG_ROSTER_IMPORTS_PER_HOUR", 100)
 ORG_REMIND_NOW_PER_HOUR = env_int("ORG_REMIND_NOW_PER_HOUR", 100)
 HOUSEHOLD_MAX_PEOPLE = env_int("HOUSEHOLD_MAX_PEOPLE", 20)
 VOLUNTEER_MAX_ASSISTED = env_int("VOLUNTEER_MAX_ASSISTED", 30)
+# A person a volunteer registered, waiting for consent by code, lapses this many days after the
+# last code expired: retention ends the delegation and erases the person nobody else looks after
+# (people/limits.py pending_consent_lapse; privacy/retention.py).
+VOLUNTEER_PENDING_CONSENT_DAYS = env_int("VOLUNTEER_PENDING_CONSENT_DAYS", 7)
 # A background export whose worker died is started again up to this many times in all, then
 # failed; one still queued after EXPORT_REQUEUE_AFTER_SECONDS with no task waiting is enqueued again.
 EXPORT_MAX_ATTEMPTS = env_int("EXPORT_MAX_ATTEMPTS", 2)

@@ -93,20 +93,24 @@ def delegation_gives_access_q(*, prefix: str = "") -> Q:
     })
 
 
+def delegations_giving_access() -> QuerySet[Delegation]:
+    """The delegations through which a volunteer looks after a person now: `delegation_gives_access_q`
+    and the volunteer holds an appointment in force — not one waiting for consent, not one of a
+    volunteer whose appointment expired or was revoked (`visible_people`'s rule, as rows)."""
+    appointed = VolunteerAppointment.objects.filter(active_appointments_q()).values("account_id")
+    return Delegation.objects.filter(delegation_gives_access_q(), volunteer__in=appointed)
+
+
 def _carer_routes(people: QuerySet[Person]) -> list[tuple[QuerySet[Any], str, str]]:
     """The three routes by which an active account looks after one of `people`, each as (rows,
     the column of the person's id, the column of the carer's account id): the person's own
     account, their household owners, and volunteers whose delegation gives access while their
     appointment is in force. `carer_ids` and `cared_for_ids` read the same routes, from either end."""
     ids = people.values("pk")
-    appointed = VolunteerAppointment.objects.filter(active_appointments_q()).values("account_id")
     return [
         (Person.objects.filter(pk__in=ids, account__is_active=True), "pk", "account_id"),
         (HouseholdMembership.objects.filter(person__in=ids, owner__is_active=True), "person_id", "owner_id"),
-        (
-            Delegation.objects.filter(delegation_gives_access_q(), person__in=ids, volunteer__in=appointed),
-            "person_id", "volunteer_id",
-        ),
+        (delegations_giving_access().filter(person__in=ids), "person_id", "volunteer_id"),
     ]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import ForeignObjectRel
+from django.db.models import Exists, ForeignObjectRel, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,7 @@ from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
 from khaibao.core.hooks import hooks_call
 from khaibao.people import validators as v
+from khaibao.people.access import delegations_giving_access
 from khaibao.people.limits import household_room_check
 from khaibao.people.models import Delegation, HouseholdMembership, Person, Relation
 from khaibao.people.persons import (
@@ -246,29 +247,59 @@ def household_person_update(*, actor: Account, person: Person, changes: Mapping[
     return person
 
 
-# Rows that only mirror other data (PersonStatus is derived from declarations and updates)
-# or that this service itself manages do not, alone, keep a person.
-_NOT_HISTORY = {("people", "householdmembership"), ("people", "delegation"), ("monitoring", "personstatus")}
+# Rows that only mirror other data (PersonStatus is derived from declarations and updates),
+# that this service itself manages, or that concern only the registration itself (an ID-number
+# review of a duplicate, deleted with the person) do not, alone, keep a person.
+_NOT_HISTORY = {
+    ("people", "householdmembership"), ("people", "delegation"), ("people", "idnumberreview"),
+    ("monitoring", "personstatus"),
+}
 
 
-def _has_history(person: Person) -> bool:
-    for rel in person._meta.related_objects:
+def _history_q() -> Q:
+    q = Q(pk__in=[])
+    for rel in Person._meta.related_objects:
         if not isinstance(rel, ForeignObjectRel) or not (rel.one_to_many or rel.one_to_one):
             continue
         model: Any = rel.related_model
         if (model._meta.app_label, model._meta.model_name) in _NOT_HISTORY:
             continue
-        if model._default_manager.filter(**{rel.field.name: person}).exists():
-            return True
-    return False
+        q |= Q(Exists(model._default_manager.filter(**{rel.field.name: OuterRef("pk")})))
+    return q
+
+
+def person_ties_q(*, besides: Account | None = None) -> Q:
+    """People who are still somebody's concern, and so are kept when a household or a volunteer
+    lets go of them: in a household, assisted by a volunteer through a delegation that gives
+    access (consented, not ended, the volunteer's appointment in force: access.delegations_giving_access
+    — not one still waiting for consent, nor one of a volunteer whose appointment ended), linked
+    to an account other than `besides`, or referred to by any history (declarations, daily updates,
+    follow-up by officials, a roster line, an SMS — anything but the rows in `_NOT_HISTORY`).
+
+    The one rule: `household_person_remove` asks it, and so does retention for a person whose
+    registration by a volunteer lapsed without consent (privacy/retention.py)."""
+    account = Q(account__isnull=False)
+    if besides is not None:
+        account &= ~Q(account=besides)
+    return (
+        Q(Exists(HouseholdMembership.objects.filter(person=OuterRef("pk"))))
+        | Q(Exists(delegations_giving_access().filter(person=OuterRef("pk"))))
+        | account
+        | _history_q()
+    )
+
+
+def person_is_tied(person: Person, *, besides: Account | None = None) -> bool:
+    """Whether `person` is still somebody's concern (`person_ties_q`), in one query."""
+    return Person.objects.filter(person_ties_q(besides=besides), pk=person.pk).exists()
 
 
 def household_person_remove(*, actor: Account, person: Person, ip: str = "") -> str:
     """Take `person` out of `actor`'s household (or end `actor`'s delegation for them).
 
-    Returns "deleted" or "kept". The Person row is kept when it is still somebody's concern:
-    another household or an active volunteer still declares for them, or any history refers
-    to them (declarations, daily updates, follow-up by officials — anything but the derived
+    Returns "deleted" or "kept". The Person row is kept when it is still somebody's concern
+    (`person_ties_q`): another household or a volunteer whose delegation gives access still
+    declares for them, their own account, or any history refers to them (declarations, daily updates, follow-up by officials — anything but the derived
     status row). Health history must outlive a household edit: officials may be following
     the person up, and retention rules, not a citizen's click, decide when it goes. A person
     with no such ties is deleted outright (data minimisation: nobody could reach the row any
@@ -287,11 +318,8 @@ def household_person_remove(*, actor: Account, person: Person, ip: str = "") -> 
             if not ended:
                 raise ServiceError(_("This person is not in your household."), code="not_in_household", status=404)
             relation = "assisted"
-        keep = (
-            person.households.exists()
-            or person.delegations.filter(ended_at__isnull=True).exists()
-            or _has_history(person)
-        )
+        # The actor's own account (their "self" entry) does not keep the person: it is unlinked below.
+        keep = person_is_tied(person, besides=actor)
         outcome = "kept" if keep else "deleted"
         audit_record(
             actor=actor, action="household.person_remove", obj=person, person_id=person.pk, ip=ip,

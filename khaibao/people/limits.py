@@ -10,11 +10,13 @@ owner's (or volunteer's) account row lock, so two adds at once cannot both pass 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khaibao.accounts.models import Account, Role
@@ -23,6 +25,7 @@ from khaibao.core.errors import ServiceError
 from khaibao.people.access import jurisdiction_q
 from khaibao.people.models import (
     CONSENTED,
+    ConsentMethod,
     Delegation,
     HouseholdLimit,
     HouseholdMembership,
@@ -106,14 +109,54 @@ def assisted_max(volunteer: Account) -> int:
     return max((int(n) or default for n in allowed), default=default)
 
 
+def consent_code_ttl() -> timedelta:
+    """How long a consent code is valid: the one-time codes' lifetime (settings.OTP_CODE_TTL_SECONDS)."""
+    return timedelta(seconds=settings.OTP_CODE_TTL_SECONDS)
+
+
+def pending_consent_lapse() -> timedelta:
+    """How long after its last consent code was sent a delegation still waiting for consent
+    holds on: the code's lifetime, then VOLUNTEER_PENDING_CONSENT_DAYS for the volunteer to
+    come back and send a new one. Past it the registration lapses (retention ends it and erases
+    the person nobody else looks after: privacy/retention.py)."""
+    return consent_code_ttl() + timedelta(days=settings.VOLUNTEER_PENDING_CONSENT_DAYS)
+
+
+def _pending_since(now: datetime) -> datetime:
+    # A pending delegation's `consent_recorded_at` is when its last consent code was sent
+    # (people.volunteers: set at registration and on every new code).
+    return now - pending_consent_lapse()
+
+
+def delegation_holds_place_q(now: datetime | None = None) -> Q:
+    """Delegations that take one of their volunteer's places (the appointment's cap): not
+    ended, and consented — or still waiting for a consent code that is live or within the
+    grace after it (`pending_consent_lapse`). The one rule for "a pending delegation still
+    holds a place"; `pending_delegations_lapsed` is its complement among pending ones."""
+    since = _pending_since(now or timezone.now())
+    return Q(ended_at__isnull=True) & (
+        Q(consent_method__in=CONSENTED)
+        | Q(consent_method=ConsentMethod.PENDING_CODE, consent_recorded_at__gte=since)
+    )
+
+
+def pending_delegations_lapsed(now: datetime | None = None) -> QuerySet[Delegation]:
+    """Delegations still waiting for consent (not ended) whose last code expired more than
+    VOLUNTEER_PENDING_CONSENT_DAYS ago: the person never agreed, and the volunteer did not
+    come back. Retention ends them (privacy/retention.py)."""
+    since = _pending_since(now or timezone.now())
+    return Delegation.objects.filter(
+        ended_at__isnull=True, consent_method=ConsentMethod.PENDING_CODE, consent_recorded_at__lt=since
+    )
+
+
 def assisted_room_check(volunteer: Account) -> None:
     """Inside the registration's transaction: refuse (409 `assisted_full`) at the appointment's cap.
-    Pending delegations count: a code sent is a place taken until it lapses or ends."""
+    A pending delegation counts while its code is live or within the grace after it
+    (`delegation_holds_place_q`): a code sent is a place taken until it lapses or ends."""
     Account.objects.select_for_update().filter(pk=volunteer.pk).values_list("pk", flat=True).first()
     limit = assisted_max(volunteer)
-    current = Delegation.objects.filter(
-        volunteer=volunteer, ended_at__isnull=True, consent_method__in=(*CONSENTED, "pending_code")
-    ).count()
+    current = Delegation.objects.filter(delegation_holds_place_q(), volunteer=volunteer).count()
     if current >= limit:
         message = _(
             "You already assist %(max)s people, the most your appointment allows. Stop assisting someone, "

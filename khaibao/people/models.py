@@ -117,6 +117,8 @@ class Delegation(models.Model):
 
     volunteer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delegations")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="delegations")
+    # When consent was given; while the delegation is `pending_code`, when its last consent code
+    # was sent (the registration lapses from it: people.limits.pending_consent_lapse).
     consent_recorded_at = models.DateTimeField(default=timezone.now)
     # How the assisted person agreed: a one-time code to their own phone ("code"), or verbal
     # consent witnessed and attested by the volunteer ("witnessed"); "legacy" for older rows.

@@ -10,7 +10,7 @@ other way in, the demo world included.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -36,7 +36,7 @@ from khaibao.core.errors import ServiceError
 from khaibao.core.hooks import hooks_call
 from khaibao.people import validators as v
 from khaibao.people.access import is_active_volunteer
-from khaibao.people.limits import assisted_room_check
+from khaibao.people.limits import assisted_room_check, consent_code_ttl, delegation_holds_place_q
 from khaibao.people.models import ConsentMethod, Delegation, HouseholdMembership, Person, Relation
 from khaibao.people.persons import (
     id_number_attempt,
@@ -56,11 +56,6 @@ CONSENT_CODES_PER_HOUR = 5
 CONSENT_METHODS = (ConsentMethod.CODE, ConsentMethod.WITNESSED)
 # Its own purpose: a consent code can never be used to sign in, nor a sign-in code here.
 CONSENT_PURPOSE = "consent-otp"
-
-
-def consent_code_ttl() -> timedelta:
-    """How long a consent code is valid: the one-time codes' lifetime (settings)."""
-    return timedelta(seconds=settings.OTP_CODE_TTL_SECONDS)
 
 
 def consent_code_minutes() -> int:
@@ -92,7 +87,12 @@ def _consent_code_issue(delegation: Delegation, phone: str, volunteer_name: str)
         OtpChallenge, scope={"phone_index": key}, key=key, purpose=CONSENT_PURPOSE, ttl=consent_code_ttl()
     )
     # A new code replaces the older one: the code given back proves the holder of this phone.
-    Delegation.objects.filter(pk=delegation.pk).update(consent_phone_index=phone_index(phone))
+    # While consent is pending, `consent_recorded_at` says when the last code was sent: the
+    # registration lapses VOLUNTEER_PENDING_CONSENT_DAYS after that code expires
+    # (limits.pending_consent_lapse; the confirmation overwrites it with the consent's time).
+    Delegation.objects.filter(pk=delegation.pk).update(
+        consent_phone_index=phone_index(phone), consent_recorded_at=challenge.created_at
+    )
     # In the country's language, as every SMS to a third party (tracing's invitation): the person
     # asked is not the volunteer, whose page may be in English.
     with translation.override(settings.LANGUAGE_CODE):
@@ -234,6 +234,9 @@ def assisted_consent_resend(*, actor: Account, delegation: Delegation, ip: str =
         delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
         if delegation.consent_method != ConsentMethod.PENDING_CODE:
             raise ServiceError(_("Consent is already recorded."), code="already_confirmed", status=409)
+        if not Delegation.objects.filter(delegation_holds_place_q(), pk=delegation.pk).exists():
+            # Lapsed, not yet ended by retention: a new code takes a place again, within the cap.
+            assisted_room_check(delegation.volunteer)
         phone = delegation.person.phone
         challenge_id, body = _consent_code_issue(delegation, phone, actor.display_name)
         audit_record(actor=actor, action="delegation.consent_code_sent", obj=delegation,

@@ -33,7 +33,9 @@ from khaibao.monitoring.partitions import partitions_drop_expired as daily_updat
 from khaibao.notifications.models import Notification
 from khaibao.orgs.models import Member, RosterImport
 from khaibao.passes.models import PassCode
-from khaibao.people.models import Person
+from khaibao.people.households import person_ties_q
+from khaibao.people.limits import delegation_holds_place_q, pending_delegations_lapsed
+from khaibao.people.models import CONSENTED, ConsentMethod, Delegation, Person
 from khaibao.privacy.erasure import roster_lines_anonymise
 from khaibao.privacy.models import ConsentWithdrawal, Erasure, ErasureCode, ErasureStatus
 from khaibao.reports.models import OPEN_STATUSES, Report, ReportNote, ReportPhoto, ReportReply
@@ -170,6 +172,27 @@ def _shells_due(now: datetime) -> QuerySet[Any]:
     return Person.objects.filter(pk__in=ids)
 
 
+def _lapsed_delegations_end(ids: list[Any], now: datetime) -> int:
+    # Ended, not deleted: the person's own rule below decides whether they go with it.
+    return Delegation.objects.filter(pk__in=ids, ended_at__isnull=True).update(ended_at=now)
+
+
+def _lapsed_assisted_people(now: datetime) -> QuerySet[Any]:
+    # Registered by a volunteer who asked for consent by code and never got it (the delegation
+    # ended, or lapsed: people.limits.pending_consent_lapse), never consented to anyone, waiting
+    # for no live code — and nobody else's concern (people.households.person_ties_q, the rule a
+    # household edit follows). Their name, birth date, address, ID number and phone go.
+    never_consented = Delegation.objects.filter(person=OuterRef("pk"), consent_method=ConsentMethod.PENDING_CODE).filter(
+        Q(ended_at__isnull=False) | Q(pk__in=pending_delegations_lapsed(now).values("pk"))
+    )
+    return (
+        Person.objects.filter(Exists(never_consented))
+        .exclude(Exists(Delegation.objects.filter(person=OuterRef("pk"), consent_method__in=CONSENTED)))
+        .exclude(Exists(Delegation.objects.filter(delegation_holds_place_q(now), person=OuterRef("pk"))))
+        .exclude(person_ties_q())
+    )
+
+
 def _health(days: Callable[[], int]) -> Callable[[], timedelta]:
     return lambda: timedelta(days=days())
 
@@ -202,6 +225,11 @@ RULES: list[Rule] = [
     # Last of the health rules: the status row's dates say who is inactive.
     Rule("person_statuses", "delete", _of_inactive(PersonStatus)),
     Rule("erased_person_shells", "delete", _shells_due),
+    # A person a volunteer registered who never agreed (consent by code, VOLUNTEER_PENDING_CONSENT_DAYS
+    # after the last code expired): the delegation ends, then the person goes unless somebody
+    # else looks after them.
+    Rule("lapsed_consent_delegations", "end", pending_delegations_lapsed, _lapsed_delegations_end),
+    Rule("lapsed_assisted_people", "delete", _lapsed_assisted_people),
     Rule("notifications", "delete", _older(Notification, "created_at", _health(lambda: settings.RETENTION_NOTIFICATION_DAYS))),
     Rule("reports", "anonymise", _reports_due, _reports_anonymise),
     # Organisations' rosters (issue 7): a removed or declined line keeps no name or phone past

@@ -12,6 +12,7 @@ from functools import wraps
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -154,6 +155,8 @@ def _confirm_context(form: CodeForm, delegation: Any) -> dict[str, Any]:
     return {
         "form": form, "delegation": delegation, "minutes": volunteers.consent_code_minutes(),
         "code_waiting": volunteers.consent_code_waiting(delegation),
+        # people.limits.pending_consent_lapse: without consent the registration lapses, and retention erases it.
+        "lapse_days": settings.VOLUNTEER_PENDING_CONSENT_DAYS,
     }
 
 

@@ -25,6 +25,7 @@ class Command(BaseCommand):
             f"{settings.RETENTION_REPORT_DAYS} days, audit events {settings.RETENTION_AUDIT_DAYS} days, "
             f"roster lines removed or declined {settings.RETENTION_ROSTER_REMOVED_DAYS} days, "
             f"roster error files {settings.RETENTION_ROSTER_ERRORS_DAYS} days, "
+            f"volunteers' registrations never consented {settings.VOLUNTEER_PENDING_CONSENT_DAYS} days after the last code expired, "
             f"codes and sessions {settings.RETENTION_SHORT_LIVED_HOURS} hours."
         )
         plan = retention_plan()
