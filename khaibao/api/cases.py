@@ -21,6 +21,7 @@ from khaibao.api.schemas import ApiDate, ApiDateTime, ErrorOut, StrictSchema
 from khaibao.cases import services
 from khaibao.cases.case_view import case_person, case_view, case_view_dict, lost_rule_text
 from khaibao.cases.citizen_view import followup_for_citizen, result_label
+from khaibao.cases.missed import lost_after_days
 from khaibao.cases.officials import require_official
 from khaibao.cases.triage import PAGE_DEFAULT, PAGE_MAX, triage_filters_parse, triage_queue, triage_row_dict
 from khaibao.core.errors import ServiceError
@@ -244,7 +245,7 @@ def triage(
     return {
         "items": [triage_row_dict(row) for row in page.items],
         "next_cursor": page.next_cursor,
-        "lost_to_followup_rule": lost_rule_text(services.lost_after_days()),
+        "lost_to_followup_rule": lost_rule_text(lost_after_days()),
     }
 
 

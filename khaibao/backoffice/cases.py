@@ -21,6 +21,7 @@ from khaibao.backoffice.permissions import official_required
 from khaibao.backoffice.ward_choices import ward_filter_choices
 from khaibao.cases import services
 from khaibao.cases.case_view import HISTORY_SECTIONS, case_person, case_view, lost_rule_text
+from khaibao.cases.missed import lost_after_days
 from khaibao.cases.models import ActionKind, TestResult
 from khaibao.cases.officials import assignable_officials
 from khaibao.cases.triage import triage_filters_parse, triage_queue
@@ -158,7 +159,7 @@ def queue(request: SignedInRequest) -> HttpResponse:
             "page": page,
             "next_url": next_url,
             "first_page": bool(request.GET.get("cursor")),
-            "lost_rule": lost_rule_text(services.lost_after_days()),
+            "lost_rule": lost_rule_text(lost_after_days()),
         },
         status=status,
     )

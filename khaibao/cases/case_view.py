@@ -24,9 +24,9 @@ from django.utils.translation import gettext_lazy
 
 from khaibao.cases.contacts import household_from_person_side
 from khaibao.cases.labels import case_outcome_label, result_label
+from khaibao.cases.missed import lost_after_days
 from khaibao.cases.models import CaseStatus, FollowUpAction, FollowUpCase
 from khaibao.cases.officials import official_out, require_official
-from khaibao.cases.services import lost_after_days
 from khaibao.cases.triage import followup_marks, level_fields
 from khaibao.core.errors import ServiceError
 from khaibao.core.keyset import KeysetPage, keyset_page

@@ -1,4 +1,5 @@
-"""Follow-up by health officials (theo dõi, xử lý): cases, actions, reveal, missed updates.
+"""Follow-up by health officials (theo dõi, xử lý): cases, actions, reveal (the missed-updates
+job: cases/missed.py).
 
 Each service runs in one transaction and writes its audit event in it. Access to the person
 was checked by the caller through khaibao.accounts.access.
@@ -10,9 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,8 +22,8 @@ from khaibao.cases.models import ActionKind, CaseStatus, FollowUpAction, FollowU
 from khaibao.cases.officials import colleagues
 from khaibao.core.errors import ServiceError
 from khaibao.monitoring.assessment import assessment_in_force, person_status_home_fill, status_acted
-from khaibao.monitoring.models import LEVEL_ORDER, Assessment, DailyUpdate, PersonStatus, Source
-from khaibao.monitoring.queue import ESCALATE_AFTER_DAYS, missed_run, queue_apply, under_monitoring
+from khaibao.monitoring.models import LEVEL_ORDER, Assessment, PersonStatus, Source
+from khaibao.monitoring.queue import queue_apply, under_monitoring
 from khaibao.people.access import processing_allowed
 from khaibao.people.models import Person
 from khaibao.risk import engine
@@ -296,132 +295,9 @@ def person_reveal(*, actor: Any, person: Person, reason: str, ip: str = "") -> d
     return {"id_number": person.id_number or "", "phone": person.phone or "", "contacts": contacts}
 
 
-# --- missed updates -------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class MissedReport:
-    checked: int
-    changed: int
-
-
-def lost_after_days() -> int:
-    return int(getattr(settings, "FOLLOWUP_LOST_AFTER_DAYS", 3))
-
-
-def _batch_refresh(statuses: list[PersonStatus], *, today: date, now: datetime) -> int:
-    ids = [s.person_id for s in statuses]
-    last_update = dict(
-        DailyUpdate.objects.filter(person_id__in=ids, day__lte=today)
-        .values("person_id").annotate(last=Max("day")).values_list("person_id", "last")
-    )
-    last_action = dict(
-        FollowUpAction.objects.filter(person_id__in=ids)
-        .exclude(kind=ActionKind.LOST_TO_FOLLOWUP)
-        .values("person_id").annotate(last=Max("at")).values_list("person_id", "last")
-    )
-    lost_after = lost_after_days()
-    changed = 0
-    for status in statuses:
-        before = (status.missed_days, status.escalated_at, status.lost_to_followup_at,
-                  status.in_queue, status.queue_rank, status.queue_since)
-        if under_monitoring(status, today) and status.monitoring_from is not None:
-            updated = last_update.get(status.person_id)
-            missed = missed_run(
-                last_day_with_update=updated, start=status.monitoring_from, until=status.monitoring_until,  # type: ignore[arg-type]
-                today=today,
-            )
-            acted_at = last_action.get(status.person_id)
-            acted = timezone.localdate(acted_at) if acted_at is not None else None
-            # Days without contact: like missed days, but an official's action also counts as contact.
-            contact = missed_run(
-                last_day_with_update=max(filter(None, [updated, acted]), default=None),
-                start=status.monitoring_from, until=status.monitoring_until, today=today,  # type: ignore[arg-type]
-            )
-        else:
-            missed = contact = 0
-        status.missed_days = min(missed, 32767)
-        if contact >= ESCALATE_AFTER_DAYS and status.escalated_at is None:
-            status.escalated_at = now
-        if contact >= lost_after:
-            status.lost_to_followup_at = status.lost_to_followup_at or now
-        elif status.lost_to_followup_at is not None:
-            # Marked lost (by this job or by an official): only contact since then ends it.
-            lost_at = status.lost_to_followup_at
-            acted_at = last_action.get(status.person_id)
-            if (status.last_update_at and status.last_update_at > lost_at) or (acted_at and acted_at > lost_at):
-                status.lost_to_followup_at = None
-        queue_apply(status, today, now)
-        after = (status.missed_days, status.escalated_at, status.lost_to_followup_at,
-                 status.in_queue, status.queue_rank, status.queue_since)
-        if after != before:
-            status.save(update_fields=["missed_days", "escalated_at", "lost_to_followup_at",
-                                       "in_queue", "queue_rank", "queue_since"])
-            changed += 1
-    return changed
-
-
-def missed_updates_refresh(*, now: datetime | None = None, batch: int = 500) -> MissedReport:
-    """Recompute missed days, escalation (2 days without contact) and lost to follow-up
-    (settings.FOLLOWUP_LOST_AFTER_DAYS days without contact) for everyone under monitoring,
-    and reset them for people whose monitoring ended. Idempotent; keyset batches by person
-    id, one short transaction per batch so the daily-update hot path is never held up.
-
-    "Contact" is a daily update or an official's follow-up action (other than marking the
-    person lost): an official who acted resets the lost-to-follow-up clock.
-    """
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    checked = changed = 0
-    last_id = 0
-    relevant = (
-        Q(monitoring_until__gte=today)
-        | Q(missed_days__gt=0)
-        | Q(lost_to_followup_at__isnull=False)
-    )
-    while True:
-        with transaction.atomic():
-            statuses = list(
-                PersonStatus.objects.select_for_update()
-                .filter(relevant, person_id__gt=last_id)
-                .order_by("person_id")[:batch]
-            )
-            if not statuses:
-                break
-            changed += _batch_refresh(statuses, today=today, now=now)
-        checked += len(statuses)
-        last_id = statuses[-1].person_id
-    return MissedReport(checked=checked, changed=changed)
-
-
-def queue_backfill(*, now: datetime | None = None, batch: int = 1000) -> int:
-    """Recompute home ward/province and the queue columns of every status row (e.g. after a
-    rule change). Keyset batches by person id."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    last_id = 0
-    done = 0
-    while True:
-        with transaction.atomic():
-            statuses = list(
-                PersonStatus.objects.select_for_update().select_related("person")
-                .filter(person_id__gt=last_id).order_by("person_id")[:batch]
-            )
-            if not statuses:
-                return done
-            for status in statuses:
-                person_status_home_fill(status, status.person)
-                queue_apply(status, today, now)
-                status.save(update_fields=["home_ward", "home_province", "in_queue", "queue_rank", "queue_since"])
-            done += len(statuses)
-            last_id = statuses[-1].person_id
-
-
 __all__ = [
     "ActionIn",
-    "MissedReport",
     "case_action_record",
     "case_assign",
-    "missed_updates_refresh",
     "person_reveal",
-    "queue_backfill",
 ]

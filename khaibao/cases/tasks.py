@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from khaibao.cases.services import missed_updates_refresh as refresh
+from khaibao.cases.missed import missed_updates_refresh as refresh
 
 
 @task()
