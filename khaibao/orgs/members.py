@@ -16,7 +16,7 @@ from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -147,29 +147,84 @@ def _check_rows(rows: list[RosterRow], unit: OrgUnit, result: RosterResult) -> l
     return accepted
 
 
-def _lock_imports_above(unit: OrgUnit) -> None:
-    """Imports into overlapping subtrees run one after the other: each takes a row lock on its
-    unit and every unit above it, top down, so two of them meet at the higher unit. FOR NO KEY
-    UPDATE: members added, moved or linked meanwhile (their foreign keys) do not wait for it."""
-    parts = unit.path.split("/")
-    above = ["/".join(parts[: depth + 1]) for depth in range(len(parts))]
-    list(OrgUnit.objects.select_for_update(no_key=True).filter(path__in=above).order_by("path").values_list("pk"))
+def _lock_imports_above(unit: OrgUnit) -> str:
+    """Imports into overlapping subtrees (the same unit, or a unit and one below it) run one after
+    the other; imports into disjoint subtrees (two provinces) run at the same time. Returns the
+    unit's path as it is now: the caller's copy may predate a move, and nothing moves it until commit.
+
+    Each import locks the chain from the tree's top unit down to its own unit, top down: FOR SHARE
+    on the units strictly above it, FOR NO KEY UPDATE on its own unit. Two FOR SHARE locks do not
+    conflict, so imports that meet only above their units (at the top, at a province) pass each
+    other; FOR SHARE conflicts with FOR NO KEY UPDATE, so of an import into a unit and one into a
+    unit below it, whichever comes second waits at the higher unit. Each lock is taken in path order
+    along one chain and two chains share a prefix, so two imports never deadlock. (Before, every
+    unit of the chain was FOR NO KEY UPDATE: every import of an organisation met at its top unit
+    and a national organisation's provinces imported one at a time.)
+
+    The top unit is locked first and alone (its path never changes; the rest of the chain is read
+    after it): its FOR SHARE conflicts with the FOR NO KEY UPDATE that unit moves and creates take
+    on it (services._lock_tree), so no path changes under an import — a move or create waits for
+    the imports in flight in its organisation, and they for it. Not FOR KEY SHARE above: it does
+    not conflict with FOR NO KEY UPDATE, so nested imports would not wait for each other. Members
+    added, moved or linked meanwhile take FOR KEY SHARE on their unit (their foreign key), which
+    conflicts with neither. SQLite has no row locks and runs one writer at a time."""
+    top = unit.path.split("/", 1)[0]
+    postgres = connection.vendor == "postgresql"
+    if postgres and unit.path != top:
+        _lock_for_share([top])
+    path = OrgUnit.objects.values_list("path", flat=True).get(pk=unit.pk)
+    parts = path.split("/")
+    between = ["/".join(parts[: depth + 1]) for depth in range(1, len(parts) - 1)]
+    if postgres and between:
+        _lock_for_share(between)
+    list(OrgUnit.objects.select_for_update(no_key=True).filter(pk=unit.pk).values_list("pk"))
+    return path
 
 
-def _lines_with_phones(unit: OrgUnit, indexes: list[str]) -> dict[str, list[Member]]:
-    """The active lines of `unit`'s subtree with one of these phone indexes, locked (only those:
-    the rest of the subtree's roster stays free for confirmations and sign-ins meanwhile)."""
+def _lock_for_share(paths: list[str]) -> None:
+    # Django's select_for_update has no FOR SHARE.
+    table, column = connection.ops.quote_name(OrgUnit._meta.db_table), connection.ops.quote_name("path")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE {column} = ANY(%s) ORDER BY {column} FOR SHARE", [paths])  # noqa: S608
+        cursor.fetchall()
+
+
+def _lines_with_phones(unit: OrgUnit, indexes: list[str], *, lock: bool) -> dict[str, list[Member]]:
+    """The active lines of `unit`'s subtree with one of these phone indexes; locked with `lock`."""
     existing: dict[str, list[Member]] = {}
+    lines = Member.objects.select_for_update(of=("self",)) if lock else Member.objects.all()
     for start in range(0, len(indexes), _BATCH):
         for line in (
-            Member.objects.select_for_update(of=("self",))
-            .filter(subtree_q(unit.path, field="unit__path"), removed_at__isnull=True)
+            lines.filter(subtree_q(unit.path, field="unit__path"), removed_at__isnull=True)
             .filter(phone_index__in=indexes[start : start + _BATCH])
             .only("pk", "unit_id", "full_name", "role", "phone_index")
             .order_by("pk")
         ):
             existing.setdefault(line.phone_index, []).append(line)
     return existing
+
+
+class _LinesChanged(Exception):
+    """A line the import read without a lock changed before it was locked: import again, locking."""
+
+
+def _lock_changed(changed: list[tuple[Member, tuple[int, str, str]]]) -> None:
+    """Lock the lines the import will update and check they are still as it read them (active, the
+    same phone, unit, name and role). Only these lines stay locked until commit, and only from
+    here: a sign-in or a confirmation of any other line in the file does not wait for the import.
+    The rest need no lock: a line the import leaves unchanged and someone removes meanwhile ends as
+    if the removal came after the import, and new lines are invisible until commit."""
+    for start in range(0, len(changed), _BATCH):
+        batch = changed[start : start + _BATCH]
+        now = {
+            pk: (unit_id, name, role, index)
+            for pk, unit_id, name, role, index in Member.objects.select_for_update(no_key=True)
+            .filter(pk__in=[m.pk for m, _before in batch], removed_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", "unit_id", "full_name", "role", "phone_index")
+        }
+        if any(now.get(m.pk) != (*before, m.phone_index) for m, before in batch):
+            raise _LinesChanged
 
 
 def roster_import(*, actor: Account, unit: OrgUnit, filename: str, handle: IO[bytes] | File, size: int, ip: str = "") -> RosterResult:
@@ -181,20 +236,39 @@ def roster_import(*, actor: Account, unit: OrgUnit, filename: str, handle: IO[by
     reported with a reason and written to an encrypted error CSV. The file is processed
     synchronously and refused above MAX_ROWS rows, and beyond ORG_ROSTER_IMPORTS_PER_HOUR imports per
     admin and hour (orgs/admin_limits.py); the database sees O(rows / _BATCH)
-    statements and locks only the lines whose phones are in the file.
+    statements. Imports into disjoint subtrees run at the same time (`_lock_imports_above`); of
+    the roster lines, only those the import updates are locked, from their update to commit
+    (`_lock_changed`). One transaction: all or nothing.
     """
     if unit.archived_at is not None:
         raise ServiceError.for_field("unit", _("This unit is archived."))
     admin_limits.roster_import_count(actor, ip)
     rows = read_roster(filename, handle, size)
-    result = RosterResult()
+    checked = RosterResult()
+    accepted = _check_rows(rows, unit, checked)
+    try:
+        return _write(actor, unit, filename, rows, checked, accepted, lock_lines=False, ip=ip)
+    except _LinesChanged:
+        # Rare (a line of the file removed or erased in the moment between the read and the
+        # lock): nothing was kept; the same import again, its lines locked as it reads them.
+        return _write(actor, unit, filename, rows, checked, accepted, lock_lines=True, ip=ip)
+
+
+def _write(
+    actor: Account, unit: OrgUnit, filename: str, rows: list[RosterRow], checked: RosterResult,
+    accepted: list[_Accepted], *, lock_lines: bool, ip: str,
+) -> RosterResult:
+    result = RosterResult(errors=list(checked.errors))
     now = timezone.now()
-    accepted = _check_rows(rows, unit, result)
     with transaction.atomic():
-        _lock_imports_above(unit)
-        existing = _lines_with_phones(unit, [a.index for a in accepted])
+        path = _lock_imports_above(unit)
+        if path != unit.path:  # moved since the caller read it: the rows against the tree as it is now
+            unit.path = path
+            result.errors = []
+            accepted = _check_rows(rows, unit, result)
+        existing = _lines_with_phones(unit, [a.index for a in accepted], lock=lock_lines)
         new: list[Member] = []
-        changed: list[Member] = []
+        changed: list[tuple[Member, tuple[int, str, str]]] = []
         for a in accepted:
             candidates = existing.get(a.index, [])
             match = next((m for m in candidates if m.unit_id == a.unit.pk), None)
@@ -207,13 +281,14 @@ def roster_import(*, actor: Account, unit: OrgUnit, filename: str, handle: IO[by
             elif (match.full_name, match.role, match.unit_id) == (a.name, a.role, a.unit.pk):
                 result.unchanged += 1
             else:
+                changed.append((match, (match.unit_id, match.full_name, match.role)))
                 match.full_name, match.role, match.unit = a.name, a.role, a.unit
-                changed.append(match)
         Member.objects.bulk_create(new, batch_size=_BATCH)
+        _lock_changed(changed)
         # Not bulk_update: its CASE WHEN per row and column costs ~1 ms of Python a row (4 s for
         # 4,000 rows); the same UPDATE for each row, pipelined by psycopg, one call per batch.
         for start in range(0, len(changed), _BATCH):
-            rowsql.update_many(changed[start : start + _BATCH], ["full_name", "role", "unit_id"])
+            rowsql.update_many([m for m, _before in changed[start : start + _BATCH]], ["full_name", "role", "unit_id"])
         result.created, result.updated = len(new), len(changed)
         record = RosterImport.objects.create(
             unit=unit, actor=actor, filename=filename[:200], created_at=now, rows=len(rows),

@@ -45,8 +45,9 @@ def _lock_tree(unit: OrgUnit) -> None:
     other: each locks the tree's top unit first, whose path no admin can change. Locking only the
     units concerned is not enough — a move rewrites the paths of the units below it as it read
     them, so a unit put under one of them meanwhile, or created there, would keep the old path.
-    FOR NO KEY UPDATE, as roster imports take it (members._lock_imports_above): rows that merely
-    point at the top unit do not wait."""
+    FOR NO KEY UPDATE: rows that merely point at the top unit do not wait; roster imports take
+    FOR SHARE on it (members._lock_imports_above), which still conflicts — a move waits for the
+    imports in flight, and they for it."""
     top = unit.path.split("/", 1)[0]
     list(OrgUnit.objects.select_for_update(no_key=True).filter(path=top).values_list("pk"))
 
