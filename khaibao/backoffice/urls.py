@@ -15,6 +15,7 @@ from khaibao.backoffice import stats as stats_console
 from khaibao.backoffice import tracing as tracing_console
 from khaibao.backoffice import venues as venues_console
 from khaibao.backoffice import volunteers as volunteers_console
+from khaibao.backoffice import zone_places as zone_places_console
 from khaibao.backoffice import zones as zones_console
 
 app_name = "backoffice"
@@ -32,10 +33,10 @@ urlpatterns = [
     path("zones/<int:zone_id>/edit/", zones_console.zone_edit, name="zone_edit"),
     path("zones/<int:zone_id>/end/", zones_console.zone_end, name="zone_end"),
     path("zones/<int:zone_id>/progress/", zones_console.zone_progress, name="zone_progress"),
-    path("zones/places/new/", zones_console.place_create, name="place_create"),
-    path("zones/places/<int:place_id>/", zones_console.place_detail, name="place_detail"),
-    path("zones/places/<int:place_id>/edit/", zones_console.place_edit, name="place_edit"),
-    path("zones/places/<int:place_id>/withdraw/", zones_console.place_withdraw, name="place_withdraw"),
+    path("zones/places/new/", zone_places_console.place_create, name="place_create"),
+    path("zones/places/<int:place_id>/", zone_places_console.place_detail, name="place_detail"),
+    path("zones/places/<int:place_id>/edit/", zone_places_console.place_edit, name="place_edit"),
+    path("zones/places/<int:place_id>/withdraw/", zone_places_console.place_withdraw, name="place_withdraw"),
     # Venue check-in (issue 20): the venues of the official's area.
     path("venues/", venues_console.venues_index, name="venues"),
     path("venues/<int:venue_id>/", venues_console.venue_detail, name="venue"),

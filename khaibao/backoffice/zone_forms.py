@@ -1,13 +1,17 @@
 """The officials' forms for epidemic zones and places with a time window: what the zone and place
-pages of the console (backoffice/zones.py) ask, turned into the zones app's typed inputs."""
+pages of the console (backoffice/zones.py, zone_places.py) ask, turned into the zones app's typed inputs."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from khaibao.core.errors import ServiceError
+from khaibao.core.forms import form_add_service_error
 from khaibao.core.submissions import submission_key_field
 from khaibao.places.names import vietnamese_sort_key
 from khaibao.zones import selectors
@@ -127,3 +131,13 @@ FIELD_NAMES = {
     "circle.lat": "circle_lat", "circle.lon": "circle_lon", "circle.radius_m": "circle_radius_m",
     "circle": "circle_lat", "ward_codes": "wards", "ward_code": "ward", "province_code": None,
 }
+
+
+def apply_errors(form: forms.Form, exc: ServiceError) -> None:
+    """A service's refusal shown on the zone or place form, each message beside its field."""
+    form_add_service_error(form, exc, rename=FIELD_NAMES)
+
+
+def local(moment: datetime | None) -> datetime | None:
+    """A stored moment as the form's datetime-local field shows it (local time)."""
+    return timezone.localtime(moment) if moment is not None else None

@@ -1,82 +1,45 @@
-"""Officials' console for epidemic zones and places: list, declare, change (a new version each
-time), history and the warning job's progress. The same services as the API."""
+"""Officials' console for epidemic zones: the list of zones and places, declare, change (a new
+version each time), end, history and the warning job's progress. The same services as the API;
+places with a time window are zone_places.py, whom a zone reaches before publishing zone_steps.py."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from khaibao.accounts.http import SignedInRequest
-from khaibao.backoffice.zone_forms import FIELD_NAMES, PlaceForm, ZoneForm
+from khaibao.backoffice.zone_access import declarer, manages, official, province_choice
+from khaibao.backoffice.zone_forms import ZoneForm, apply_errors, local
 from khaibao.backoffice.zone_steps import published_message, reach_sentence, unreachable_sentence, zone_step
 from khaibao.core.errors import ServiceError
-from khaibao.core.forms import form_add_service_error
 from khaibao.core.http import client_ip, confirmed_post
 from khaibao.core.keyset import keyset_page, keyset_query
 from khaibao.core.params import code_in_range, positive_id
 from khaibao.core.submissions import submission_once
 from khaibao.zones import selectors
-from khaibao.zones.inputs import PlaceInput, province_map_bounds
-from khaibao.zones.models import PlaceVersion, ZoneVersion, ZoneWarningRun
-from khaibao.zones.places import place_declare, place_update
+from khaibao.zones.changes import zone_changeable, zone_expired
+from khaibao.zones.inputs import province_map_bounds
+from khaibao.zones.models import ZoneVersion, ZoneWarningRun
 from khaibao.zones.reach import ZoneReach, version_reach
 from khaibao.zones.zones import zone_declare, zone_update
-
-
-def _apply_errors(form: forms.Form, exc: ServiceError) -> None:
-    form_add_service_error(form, exc, rename=FIELD_NAMES)
-
-
-def _official(request: HttpRequest) -> Any:
-    if not selectors.can_view_zones_console(request.user):
-        raise PermissionDenied
-    return request.user
-
-
-def _declarer(request: HttpRequest) -> Any:
-    user = _official(request)
-    if not selectors.can_declare_zones(user):
-        raise PermissionDenied
-    return user
-
-
-def _province_choice(request: HttpRequest, user: Any) -> int | None:
-    codes = selectors.declarable_province_codes(user)
-    if codes:
-        return codes[0]
-    try:
-        value = int(request.GET.get("province") or request.POST.get("province") or "")
-    except ValueError:
-        return None
-    return value if code_in_range(value) else None
-
 
 # Zones and place notices shown a page at a time each, newest first.
 ZONES_PAGE = 50
 
 
-def _local(moment: datetime | None) -> datetime | None:
-    return timezone.localtime(moment) if moment is not None else None
-
-
 @login_required(login_url="backoffice:sign_in")
 @require_GET
 def zones_index(request: SignedInRequest) -> HttpResponse:
-    user = _official(request)
+    user = official(request)
     # Read as an id (core.params): a number too large for the column is no filter, not a 500.
     province = positive_id(request.GET.get("province"))
     if province is not None and not code_in_range(province):
@@ -118,13 +81,13 @@ def zones_index(request: SignedInRequest) -> HttpResponse:
 @submission_once
 def zone_create(request: SignedInRequest) -> HttpResponse:
     """Declare a zone: whom it reaches is shown before it is published (zone_steps)."""
-    user = _declarer(request)
-    province = _province_choice(request, user)
+    user = declarer(request)
+    province = province_choice(request, user)
     form = ZoneForm(request.POST or None, province_code=province)
     reach = None
     if request.method == "POST" and form.is_valid():
         step = zone_step(
-            request, user=user, form=form, apply_errors=_apply_errors,
+            request, user=user, form=form, apply_errors=apply_errors,
             make_form=lambda data: ZoneForm(data, province_code=province),
             service_input=lambda f: f.service_input(province_code=province),
         )
@@ -133,7 +96,7 @@ def zone_create(request: SignedInRequest) -> HttpResponse:
             try:
                 version = zone_declare(actor=user, data=form.service_input(province_code=province), ip=client_ip(request))
             except ServiceError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, published_message(version_reach(version), warned=_warned(version)))
                 return redirect("backoffice:zone_detail", zone_id=version.zone_id)
@@ -158,37 +121,6 @@ def _reach_context(reach: ZoneReach | None, *, published: bool = False) -> dict[
     }
 
 
-def _declare_page(
-    request: HttpRequest,
-    *,
-    form_class: Any,
-    declare: Callable[..., Any],
-    template: str,
-    subject: str,
-    done: Callable[[Any], str],
-    detail: Callable[[Any], HttpResponse],
-) -> HttpResponse:
-    """The page that declares a zone or publishes a place: the province (national officials
-    choose it), the form, the service, then the new object's page."""
-    user = _declarer(request)
-    province = _province_choice(request, user)
-    form = form_class(request.POST or None, province_code=province)
-    if request.method == "POST" and form.is_valid():
-        try:
-            version = declare(actor=user, data=form.service_input(province_code=province), ip=client_ip(request))
-        except ServiceError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, done(version))
-            return detail(version)
-    context = {
-        "form": form, "province": province, "provinces": selectors.provinces_for_select(),
-        "map_bounds": province_map_bounds(province),
-        "choose_province": selectors.declarable_province_codes(user) is None, subject: None,
-    }
-    return render(request, template, context, status=400 if form.errors else 200)
-
-
 def _zone_initial(version: ZoneVersion) -> dict[str, Any]:
     return {
         "name": version.name, "level": version.level, "lockdown": version.lockdown, "isolation": version.isolation,
@@ -196,7 +128,7 @@ def _zone_initial(version: ZoneVersion) -> dict[str, Any]:
         "circle_lat": version.circle_lat, "circle_lon": version.circle_lon,
         "circle_radius_m": version.circle_radius_m,
         "polygon": json.dumps(version.polygon) if version.polygon else "",
-        "valid_from": _local(version.valid_from), "valid_until": _local(version.valid_until),
+        "valid_from": local(version.valid_from), "valid_until": local(version.valid_until),
         "advice_vi": version.advice_vi, "advice_en": version.advice_en,
     }
 
@@ -205,7 +137,7 @@ def _zone_initial(version: ZoneVersion) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 @submission_once
 def zone_edit(request: SignedInRequest, zone_id: int) -> HttpResponse:
-    user = _declarer(request)
+    user = declarer(request)
     zone = selectors.zone_for_manager(user, zone_id)
     current = zone.current
     assert current is not None
@@ -214,7 +146,7 @@ def zone_edit(request: SignedInRequest, zone_id: int) -> HttpResponse:
     reach = None
     if request.method == "POST" and form.is_valid():
         step = zone_step(
-            request, user=user, form=form, apply_errors=_apply_errors, zone=zone,
+            request, user=user, form=form, apply_errors=apply_errors, zone=zone,
             make_form=lambda data: ZoneForm(data, province_code=zone.province_id, initial=initial),
             service_input=lambda f: f.service_input(),
         )
@@ -223,7 +155,7 @@ def zone_edit(request: SignedInRequest, zone_id: int) -> HttpResponse:
             try:
                 version = zone_update(actor=user, zone=zone, data=form.service_input(), ip=client_ip(request))
             except ServiceError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 if version.pk == current.pk:
                     messages.info(request, _("Nothing changed."))
@@ -235,6 +167,7 @@ def zone_edit(request: SignedInRequest, zone_id: int) -> HttpResponse:
                 return redirect("backoffice:zone_detail", zone_id=zone.pk)
     context = {
         "form": form, "province": zone.province_id, "zone": zone, "choose_province": False, **_reach_context(reach),
+        "expired": zone_expired(current, timezone.now()),
         "map_bounds": province_map_bounds(zone.province_id),
     }
     return render(request, "backoffice/zones/zone_form.html", context, status=400 if form.errors else 200)
@@ -245,7 +178,7 @@ def zone_edit(request: SignedInRequest, zone_id: int) -> HttpResponse:
 def zone_end(request: SignedInRequest, zone_id: int) -> HttpResponse:
     """GET (or a POST without `confirmed`, from an old page or a script) says what ending the
     zone changes; the confirmation page's POST (`confirmed=1`) ends it."""
-    user = _declarer(request)
+    user = declarer(request)
     zone = selectors.zone_for_manager(user, zone_id)
     if confirmed_post(request):
         try:
@@ -272,39 +205,38 @@ def zone_end(request: SignedInRequest, zone_id: int) -> HttpResponse:
         "button": _("Yes, end the zone"),
         "cancel_url": reverse("backoffice:zone_detail", args=[zone.pk]),
         # Ended, or its validity already ran out: there is nothing left to end.
-        "done": _("This zone has already ended.") if current.change == "end" or (
-            current.valid_until is not None and current.valid_until <= timezone.now()) else "",
+        "done": "" if zone_changeable(current, timezone.now()) else _("This zone has already ended."),
     })
 
 
 @login_required(login_url="backoffice:sign_in")
 @require_GET
 def zone_detail(request: SignedInRequest, zone_id: int) -> HttpResponse:
-    user = _official(request)
+    user = official(request)
     zone = selectors.zone_for_official(user, zone_id)
     versions = selectors.zone_versions(zone)
+    current, now = (versions[0] if versions else None), timezone.now()
     context = {
         "zone": zone,
-        "current": versions[0] if versions else None,
+        "current": current,
+        # What the page offers (zones.changes: one owner with zone_update): an ended zone nothing,
+        # an expired one only being put back in force with a new end.
+        "changeable": current is not None and zone_changeable(current, now),
+        "expired": current is not None and zone_expired(current, now),
         **_reach_context(version_reach(versions[0]) if versions else None, published=True),
         "versions": versions,
         "totals": selectors.zone_warning_totals(zone),
         "running": _running(versions),
-        "can_manage": selectors.can_declare_zones(user) and _manages(user, zone.province_id),
+        "can_manage": selectors.can_declare_zones(user) and manages(user, zone.province_id),
     }
     return render(request, "backoffice/zones/zone_detail.html", context)
-
-
-def _manages(user: Any, province_code: int) -> bool:
-    codes = selectors.declarable_province_codes(user)
-    return codes is None or province_code in codes
 
 
 @login_required(login_url="backoffice:sign_in")
 @require_GET
 def zone_progress(request: SignedInRequest, zone_id: int) -> HttpResponse:
     """The warning runs' progress (polled by htmx while a run is going)."""
-    user = _official(request)
+    user = official(request)
     zone = selectors.zone_for_official(user, zone_id)
     versions = selectors.zone_versions(zone)
     return render(request, "backoffice/zones/_progress.html", {
@@ -315,99 +247,3 @@ def zone_progress(request: SignedInRequest, zone_id: int) -> HttpResponse:
 
 def _running(versions: list[ZoneVersion]) -> bool:
     return any(getattr(v, "warning_run", None) is not None and v.warning_run.status != "done" for v in versions)
-
-
-@login_required(login_url="backoffice:sign_in")
-@require_http_methods(["GET", "POST"])
-@submission_once
-def place_create(request: SignedInRequest) -> HttpResponse:
-    return _declare_page(
-        request, form_class=PlaceForm, declare=place_declare, template="backoffice/zones/place_form.html",
-        subject="place", done=_place_published,
-        detail=lambda version: redirect("backoffice:place_detail", place_id=version.place_id),
-    )
-
-
-def _place_published(version: PlaceVersion) -> str:
-    # People are found by ward: a place without one warns nobody (issue 17, major 2).
-    if version.ward_id is None:
-        return _(
-            "The place is published. Nobody is warned: it has no ward. People who check their location will see it; "
-            "choose its ward to warn the residents and those who declared travel there."
-        )
-    return _("The place is published. The residents of its ward and those who declared travel there are being warned.")
-
-
-def _place_initial(version: PlaceVersion) -> dict[str, Any]:
-    return {
-        "name": version.name, "ward": version.ward_id, "lat": version.lat, "lon": version.lon,
-        "radius_m": version.radius_m, "window_start": _local(version.window_start),
-        "window_end": _local(version.window_end), "advice_vi": version.advice_vi, "advice_en": version.advice_en,
-    }
-
-
-@login_required(login_url="backoffice:sign_in")
-@require_http_methods(["GET", "POST"])
-@submission_once
-def place_edit(request: SignedInRequest, place_id: int) -> HttpResponse:
-    user = _declarer(request)
-    place = selectors.place_for_manager(user, place_id)
-    current = place.current
-    assert current is not None
-    form = PlaceForm(request.POST or None, province_code=place.province_id, initial=_place_initial(current))
-    if request.method == "POST" and form.is_valid():
-        try:
-            place_update(actor=user, place=place, data=form.service_input(), ip=client_ip(request))
-        except ServiceError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("backoffice:place_detail", place_id=place.pk)
-    context = {
-        "form": form, "province": place.province_id, "place": place, "choose_province": False,
-        "map_bounds": province_map_bounds(place.province_id),
-    }
-    return render(request, "backoffice/zones/place_form.html", context, status=400 if form.errors else 200)
-
-
-@login_required(login_url="backoffice:sign_in")
-@require_http_methods(["GET", "POST"])
-def place_withdraw(request: SignedInRequest, place_id: int) -> HttpResponse:
-    """GET (or a POST without `confirmed`, from an old page or a script) says what withdrawing
-    the public notice changes; the confirmation page's POST (`confirmed=1`) withdraws it."""
-    user = _declarer(request)
-    place = selectors.place_for_manager(user, place_id)
-    if confirmed_post(request):
-        place_update(actor=user, place=place, data=PlaceInput(withdrawn=True), ip=client_ip(request))
-        messages.success(request, _("The notice is withdrawn. Its history is kept."))
-        return redirect("backoffice:place_detail", place_id=place.pk)
-    current = place.current
-    assert current is not None
-    start, end = (date_format(timezone.localtime(t), "H:i d/m/Y") for t in (current.window_start, current.window_end))
-    return render(request, "confirm.html", {
-        "console": True,
-        "question": _("Withdraw the notice %(name)s (%(start)s – %(end)s)?") % {
-            "name": current.name, "start": start, "end": end},
-        "consequences": [
-            _("It comes off the public list now: citizens no longer see it, and it no longer comes up when they "
-              "check a place or their ward."),
-            _("Warnings already sent are not taken back. This cannot be undone from the console."),
-        ],
-        "kept": _("The notice and its history stay on record."),
-        "button": _("Yes, withdraw"),
-        "cancel_url": reverse("backoffice:place_detail", args=[place.pk]),
-        "done": _("This notice is already withdrawn.") if current.withdrawn else "",
-    })
-
-
-@login_required(login_url="backoffice:sign_in")
-@require_GET
-def place_detail(request: SignedInRequest, place_id: int) -> HttpResponse:
-    user = _official(request)
-    place = selectors.place_for_official(user, place_id)
-    versions = selectors.place_versions(place)
-    context = {
-        "place": place, "current": versions[0] if versions else None, "versions": versions,
-        "can_manage": selectors.can_declare_zones(user) and _manages(user, place.province_id),
-    }
-    return render(request, "backoffice/zones/place_detail.html", context)

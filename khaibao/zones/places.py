@@ -40,7 +40,7 @@ from khaibao.zones.inputs import (
 )
 from khaibao.zones.models import Change, Place, PlaceVersion, ZoneWarningRun
 from khaibao.zones.tasks import warning_run_queue
-from khaibao.zones.zones import dates_checked, moment_read
+from khaibao.zones.values import dates_checked, moment_read
 
 DEFAULT_PLACE_RADIUS_M = 100
 

@@ -32,7 +32,8 @@ from khaibao.reports.models import Report
 from khaibao.zones import selectors
 from khaibao.zones.geometry import point_in_circle
 from khaibao.zones.models import PlaceVersion, ZoneVersion
-from khaibao.zones.zones import ZoneValues, level_warns
+from khaibao.zones.values import ZoneValues
+from khaibao.zones.zones import level_warns
 
 Circle = tuple[float, float, float]  # (lat, lon, radius in metres)
 # Enough known points to find a shape's wards; a bound on the work of one preview.
