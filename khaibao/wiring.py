@@ -172,6 +172,9 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     # Rush mode (decision D): daily updates stored first are assessed within 60 s; each run
     # drains the backlog in set-based batches (monitoring/pending.py).
     ("khaibao.monitoring.tasks.pending_assessments_run", 5),
+    # Sign-outs Redis missed (an outage, a restart) go back on the deny-list from the database
+    # (accounts/access_tokens.py `deny_list_rewrite`).
+    ("khaibao.accounts.tasks.deny_list_rewrite", 60),
 ]
 
 # Rush mode (core/overload.py, decision D): the writes that a late request may have stored first

@@ -9,6 +9,11 @@ An app signs in once (a sign-in code) and gets a pair (docs/api.md, "Tokens"):
   and the **deny-list**: a session signed out, or an account closed, is written to the shared
   cache for one access-token lifetime, and the API's rate limiter reads it in the same Redis round
   trip as its counters (api/middleware.py). So revocation is immediate on every app server.
+  Redis may be down when a session ends: the entry then waits in this process
+  (`ratelimit.flag`) and is written to Redis as soon as it answers, the minute task
+  `deny_list_rewrite` writes every recent revocation again from the database, and while a process
+  has seen Redis fail (and two minutes after) it checks access tokens against the database
+  instead (`session_live`, called by tokens.py `access_identity`).
 * a **refresh token**, opaque, stored as SHA-256 in `ApiSession`, valid API_REFRESH_TOKEN_DAYS.
   Every refresh checks it against the database (session not revoked nor expired, account
   active), replaces it, and signs a new access token; a refresh token used a second time, after
@@ -22,6 +27,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,6 +43,8 @@ from khaibao.accounts.models import Account, ApiSession, Role
 from khaibao.audit.services import audit_record
 from khaibao.core import crypto
 from khaibao.core.errors import ServiceError
+
+logger = logging.getLogger(__name__)
 
 ACCESS_PREFIX = "kba."
 REFRESH_PREFIX = "kbr_"
@@ -139,10 +147,47 @@ def denied(claims: AccessClaims) -> bool:
     return any(flags)
 
 
-def _deny(key: str) -> None:
-    # Kept one access-token lifetime (and a minute of clock skew): after that every token of the
+def _deny_seconds() -> int:
+    # One access-token lifetime (and a minute of clock skew): after that every token of the
     # session has expired on its own, and a refresh is refused by the database.
-    ratelimit.flag(key, seconds=settings.API_ACCESS_TOKEN_SECONDS + 60)
+    return settings.API_ACCESS_TOKEN_SECONDS + 60
+
+
+def _deny(key: str) -> None:
+    if not ratelimit.flag(key, seconds=_deny_seconds()):
+        # Redis did not take it: other app servers do not see it yet. They check tokens against
+        # the database while they see Redis failing (`session_live`); the entry reaches Redis
+        # when this process next does, and `deny_list_rewrite` writes it from the database
+        # within a minute should this process die first.
+        logger.warning("deny-list entry %s kept in this process only until Redis answers", key)
+
+
+def session_live(claims: AccessClaims) -> bool:
+    """Whether the token's session is still signed in, read from the database (one query): not
+    revoked (nor deleted with its closed account), not expired, its account active. Used instead
+    of the deny-list only while that cannot be trusted (`ratelimit.deny_list_unsure`): the normal
+    path reads no row (decision 0008)."""
+    return ApiSession.objects.filter(
+        pk=claims.session_id, account_id=claims.account_id, revoked_at__isnull=True,
+        expires_at__gt=timezone.now(), account__is_active=True,
+    ).exists()
+
+
+def deny_list_rewrite() -> int:
+    """Write the deny entry of every session revoked within the deny-list's lifetime again, from
+    the database: a sign-out during a Redis outage (or a Redis that restarted empty) is on the
+    deny-list again within a run (every minute, settings.PERIODIC_TASKS). Returns how many.
+
+    Sessions deleted with a closed account leave no row: those rely on the closing process
+    (`ratelimit.flag` keeps the entry until Redis answers) and on the database check while a
+    server has seen Redis fail.
+    """
+    since = timezone.now() - timedelta(seconds=_deny_seconds())
+    # The partial index `api_session_revoked` (accounts 0009) reads only the revoked sessions.
+    ids = list(ApiSession.objects.filter(revoked_at__gte=since).values_list("pk", flat=True))
+    for start in range(0, len(ids), 1000):  # one round trip per thousand
+        ratelimit.flags([f"deny-session:{pk}" for pk in ids[start : start + 1000]], seconds=_deny_seconds())
+    return len(ids)
 
 
 def _refresh_value() -> str:

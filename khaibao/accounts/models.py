@@ -162,7 +162,11 @@ class ApiSession(models.Model):
         # Hashes are only ever matched exactly: a constraint and a plain index, without the
         # LIKE copies a `unique=True` / `db_index=True` CharField gets on PostgreSQL.
         constraints = [models.UniqueConstraint(fields=["refresh_hash"], name="api_session_refresh_unique")]
-        indexes = [models.Index(fields=["previous_hash"], name="api_session_previous")]
+        indexes = [
+            models.Index(fields=["previous_hash"], name="api_session_previous"),
+            # The deny-list's rewrite reads the sessions revoked in the last minutes (migration 0009).
+            models.Index(fields=["revoked_at"], name="api_session_revoked", condition=models.Q(revoked_at__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"session {self.pk} of {self.account}"

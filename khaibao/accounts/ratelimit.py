@@ -5,6 +5,12 @@ down, unreachable, timing out), every call here falls back to a per-process in-m
 logs a warning. Limits then hold per process — with N processes an attacker gets at most N× the
 budget while the outage lasts, instead of an unlimited one. After a failure the shared cache is
 left alone for FALLBACK_SECONDS, so a dead Redis costs one timeout per process, not one per request.
+
+A `flag` (the access tokens' deny-list) is not a counter: losing one reopens a signed-out token.
+One the shared cache did not take is kept in `_pending` and written there first thing once it
+answers again (`_use`), and `flag` tells its caller, which makes it durable its own way
+(accounts/access_tokens.py). From an outage until DENY_LIST_GRACE_SECONDS after it, this process
+cannot trust the deny-list it reads (another process's flags may be missing): `deny_list_unsure`.
 """
 
 from __future__ import annotations
@@ -23,18 +29,45 @@ from redis.exceptions import NoScriptError
 logger = logging.getLogger(__name__)
 
 FALLBACK_SECONDS = 10
+# After an outage the deny-list read here may still miss flags that other processes could only
+# keep locally: they are written to Redis when those processes next reach it, and by the
+# one-minute `accounts.tasks.deny_list_rewrite` from the database. Two minutes covers that run.
+DENY_LIST_GRACE_SECONDS = 120
 _local = LocMemCache("khaibao-ratelimit-fallback", {"TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 100_000}})
 _state = {"down_until": 0.0}
 _lock = threading.Lock()
+# Flags the shared cache did not take: key -> wall-clock time the flag ends.
+_pending: dict[str, float] = {}
 
 T = TypeVar("T")
 
 
 def _use(operation: Callable[[Any], T]) -> T:
     """Run `operation` on the shared cache, or on the local store while the shared one is failing."""
+    return _run(operation)[0]
+
+
+def _flush_pending(store: Any) -> None:
+    """Write the flags kept locally during an outage to the shared cache, before anything reads it."""
+    with _lock:
+        pending = dict(_pending)
+    now = time.time()
+    for key, until in pending.items():
+        if until > now:
+            store.set(f"rl:{key}", 1, timeout=max(1, int(until - now) + 1))
+    with _lock:
+        for key in pending:
+            if _pending.get(key) == pending[key]:
+                del _pending[key]
+
+
+def _run(operation: Callable[[Any], T]) -> tuple[T, bool]:
+    """`operation`'s result, and whether the shared cache ran it (False: the local store did)."""
     if time.monotonic() >= _state["down_until"]:
         try:
-            return operation(cache)
+            if _pending:
+                _flush_pending(cache)
+            return operation(cache), True
         except Exception as exc:  # any backend error: connection refused, timeout, auth, OOM
             with _lock:
                 _state["down_until"] = time.monotonic() + FALLBACK_SECONDS
@@ -44,7 +77,7 @@ def _use(operation: Callable[[Any], T]) -> T:
                 exc,
                 FALLBACK_SECONDS,
             )
-    return operation(_local)
+    return operation(_local), False
 
 
 def fallback_active() -> bool:
@@ -52,10 +85,19 @@ def fallback_active() -> bool:
     return time.monotonic() < _state["down_until"]
 
 
+def deny_list_unsure() -> bool:
+    """True from a shared-cache failure in this process until DENY_LIST_GRACE_SECONDS after the
+    fallback ends: the deny-list read here may lack flags set elsewhere meanwhile, so an access
+    token is checked against the database instead (accounts/tokens.py `access_identity`)."""
+    down_until = _state["down_until"]
+    return down_until > 0 and time.monotonic() < down_until + DENY_LIST_GRACE_SECONDS
+
+
 def fallback_reset() -> None:
     """Forget the outage and the local counters (tests, or an operator after Redis is back)."""
     _state["down_until"] = 0.0
     _local.clear()
+    _pending.clear()
 
 
 def _hit(store: Any, full: str, window_seconds: int) -> int:
@@ -124,10 +166,31 @@ def _hits_and_counts(
     return [int(v) for v in results[: len(hit)]], [int(v) for v in results[len(hit):]]
 
 
-def flag(key: str, *, seconds: int) -> None:
+def flag(key: str, *, seconds: int) -> bool:
     """Set `key` for `seconds`: read as a count of 1 by `count` and by `hits_and_counts`'s peeks
-    (the access tokens' deny-list is read so, with the API's rate limits, in one round trip)."""
-    _use(lambda store: store.set(f"rl:{key}", 1, timeout=seconds))
+    (the access tokens' deny-list is read so, with the API's rate limits, in one round trip).
+
+    True when the shared cache took it. Otherwise it is kept locally and written to the shared
+    cache when this process next reaches it; meanwhile other processes do not see it.
+    """
+    _result, shared = _run(lambda store: store.set(f"rl:{key}", 1, timeout=seconds))
+    if not shared:
+        with _lock:
+            _pending[key] = max(_pending.get(key, 0.0), time.time() + seconds)
+    return shared
+
+
+def flags(keys: list[str], *, seconds: int) -> bool:
+    """`flag` for many keys in one round trip (the deny-list's rewrite from the database)."""
+    if not keys:
+        return True
+    _result, shared = _run(lambda store: store.set_many({f"rl:{key}": 1 for key in keys}, timeout=seconds))
+    if not shared:
+        with _lock:
+            until = time.time() + seconds
+            for key in keys:
+                _pending[key] = max(_pending.get(key, 0.0), until)
+    return shared
 
 
 def count(key: str) -> int:

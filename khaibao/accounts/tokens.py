@@ -18,7 +18,14 @@ from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from khaibao.accounts.access_tokens import AccessClaims, access_token_verify, denied, is_access_token
+from khaibao.accounts import ratelimit
+from khaibao.accounts.access_tokens import (
+    AccessClaims,
+    access_token_verify,
+    denied,
+    is_access_token,
+    session_live,
+)
 from khaibao.accounts.models import Account, ApiToken
 from khaibao.audit.services import audit_record
 from khaibao.core import crypto, rowsql
@@ -95,7 +102,14 @@ def request_bearer(request: HttpRequest) -> str:
 
 
 def access_identity(claims: AccessClaims | None) -> Identity:
-    return Identity(account=claims.account(), claims=claims) if claims is not None else _NOBODY
+    """Who a signed access token that passed the deny-list stands for. While this process has seen
+    Redis fail (and DENY_LIST_GRACE_SECONDS after), the deny-list it read may lack a sign-out
+    made meanwhile on another server, or kept only in this one's fallback store: the session is
+    then checked in the database (one query; none otherwise). Both the API's rate limiter
+    (`remember_access`) and `request_identity` — so the hot lane too — come through here."""
+    if claims is None or (ratelimit.deny_list_unsure() and not session_live(claims)):
+        return _NOBODY
+    return Identity(account=claims.account(), claims=claims)
 
 
 def remember_access(request: HttpRequest, claims: AccessClaims | None) -> None:
