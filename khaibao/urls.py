@@ -12,7 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("khaibao.web.urls")),
     path("staff/", include("khaibao.backoffice.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/", include("khaibao.web.i18n_urls")),
     path("healthz", healthz, name="healthz"),
     # The SMS gateway's webhook (issue 10): signed, no session, no CSRF (docs/sms.md).
     path("sms/inbound", sms_inbound, name="sms_inbound"),

@@ -91,6 +91,23 @@ def preferences_update(*, actor: Account, changes: PreferenceChanges, ip: str = 
     return pref
 
 
+def language_follow_site(*, actor: Account, language: str, ip: str = "") -> bool:
+    """Make the notification language the one a signed-in citizen just chose for the site (the
+    header's language switch): someone who reads the site in English expects their next warning
+    in English too. Returns whether the preference changed.
+
+    Only citizens (staff read no citizen inbox) and only a language notifications are written in;
+    choosing the language already saved writes nothing. Notifications already sent keep the
+    language they were written in.
+    """
+    if not actor.is_citizen or language not in Language.values:
+        return False
+    if preference_for(actor).language == language:
+        return False
+    preferences_update(actor=actor, changes={"language": language}, ip=ip)
+    return True
+
+
 # A backslash, white space or a control character: parsers disagree on where such a host ends.
 _AMBIGUOUS = re.compile(r"[\\\s\x00-\x1f\x7f]")
 
