@@ -172,7 +172,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from khaibao.declarations.tests.helpers import declaration
     from khaibao.exports.models import ExportJob
     from khaibao.exports.services import export_run
-    from khaibao.orgs import chase, members, reminders, rollups
+    from khaibao.orgs import chase, reminders, rollups, roster_import
     from khaibao.orgs.compliance import confirmed_members_q, declared_q, updated_q
     from khaibao.orgs.models import Campaign, CampaignReminder, Member, OrgUnit, ReminderPolicy
 
@@ -191,7 +191,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for n in args.members:
         data, bad = roster_xlsx(n, units)
         t0 = time.perf_counter()
-        res = members.roster_import(actor=admin, unit=hn, filename="roster.xlsx", handle=io.BytesIO(data), size=len(data))
+        res = roster_import.roster_import(actor=admin, unit=hn, filename="roster.xlsx", handle=io.BytesIO(data), size=len(data))
         seconds = time.perf_counter() - t0
         result["imports"].append({"rows": n, "seconds": round(seconds, 1), "created": res.created,
                                   "unchanged": res.unchanged, "errors": len(res.errors), "bad_rows": bad})
@@ -200,7 +200,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     too_big, _ = roster_xlsx(20_001, units[:1], bad_every=10**9)
     t0 = time.perf_counter()
     try:
-        members.roster_import(actor=admin, unit=hn, filename="big.xlsx", handle=io.BytesIO(too_big), size=len(too_big))
+        roster_import.roster_import(actor=admin, unit=hn, filename="big.xlsx", handle=io.BytesIO(too_big), size=len(too_big))
         refused = ""
     except ServiceError as exc:
         refused = exc.code
@@ -214,7 +214,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         re.sub(r",(19001234|02438251234),", lambda _m, k=k: f",088{k:07d},", line).replace("Phi công", "Cán bộ")
         for k, line in enumerate(lines[1:])
     ]
-    again = members.roster_import(
+    again = roster_import.roster_import(
         actor=admin, unit=hn, filename="errors.csv", handle=io.BytesIO("\n".join(fixed).encode()), size=100,
     )
     result["error_file_round_trip"] = {"rows": len(fixed) - 1, "created": again.created, "errors": len(again.errors)}

@@ -23,7 +23,7 @@ from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip, csv_attachment
 from khaibao.core.params import ID_MAX, id_in_range
 from khaibao.exports.responses import export_outcome_response
-from khaibao.orgs import access, campaigns, chase, compliance, members, reminders, selectors, services
+from khaibao.orgs import access, campaigns, chase, compliance, reminders, roster_import, selectors, services
 from khaibao.orgs.models import Campaign, OrgUnit, ReminderPolicy
 from khaibao.orgs.reminder_texts import policy_label
 
@@ -221,7 +221,7 @@ def roster_upload(request: AuthedRequest, unit_id: int, file: File[UploadedFile]
     are created or updated; the rest come back inline (first 100) and as a CSV at `error_file_url`."""
     user = _org_admin(request)
     unit = access.access_unit_for_user(user, unit_id)
-    result = members.roster_import(
+    result = roster_import.roster_import(
         actor=user, unit=unit, filename=file.name or "", handle=file, size=file.size or 0, ip=client_ip(request)
     )
     record = result.record

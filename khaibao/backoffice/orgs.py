@@ -1,6 +1,6 @@
 """Organisation admins' console: the unit tree, a unit's page (sub-units, roster, admins),
 roster import with its error file, and the one-time set-password page for invited sub-admins
-(campaigns: backoffice/org_campaigns.py). The same services as the API (khaibao.orgs.services, khaibao.orgs.members). Members are shown with name,
+(campaigns: backoffice/org_campaigns.py). The same services as the API (khaibao.orgs.services, khaibao.orgs.members, khaibao.orgs.roster_import). Members are shown with name,
 role and membership state only — never health details."""
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from khaibao.core.http import client_ip, confirmed_post, csv_attachment
 from khaibao.core.keyset import keyset_pager, keyset_query
 from khaibao.core.params import ID_MAX, id_in_range
 from khaibao.orgs import access, compliance, members, selectors, services
+from khaibao.orgs import roster_import as roster_imports  # the view below is named roster_import
 from khaibao.orgs.models import Campaign, MemberRole, OrgUnit
 from khaibao.orgs.roster import MAX_ROWS
 
@@ -350,7 +351,7 @@ def roster_import(request: SignedInRequest, unit_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = members.roster_import(
+            result = roster_imports.roster_import(
                 actor=user, unit=unit, filename=upload.name or "", handle=upload.file, size=upload.size or 0,
                 ip=client_ip(request),
             )

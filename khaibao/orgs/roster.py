@@ -1,6 +1,6 @@
 """Reading a roster file (CSV or XLSX) into rows, and the pure per-cell rules.
 
-No database here: `orgs.members.roster_import` resolves units and upserts members. The file is
+No database here: `orgs.roster_import.roster_import` resolves units and upserts members. The file is
 read by `orgs.roster_files` (CSV) and `orgs.roster_xlsx`, as a stream and within bounds (the limits below and there); this
 module owns the limits' messages.
 """

@@ -1,6 +1,7 @@
 """Writes for an organisation's tree: units (create, rename, move, archive) and their sub-admins.
 
-Campaigns: campaigns.py; rosters and members: members.py; what a name may be: names.py.
+Campaigns: campaigns.py; roster imports: roster_import.py; members one by one: members.py; what a
+name may be: names.py.
 Every function runs in one transaction and leaves one audit event in it. Callers pass objects
 they obtained through `orgs.access` (so scope is already checked); ids inside the payload (a
 new parent) are checked here against the actor's subtree.
@@ -46,7 +47,7 @@ def _lock_tree(unit: OrgUnit) -> None:
     units concerned is not enough — a move rewrites the paths of the units below it as it read
     them, so a unit put under one of them meanwhile, or created there, would keep the old path.
     FOR NO KEY UPDATE: rows that merely point at the top unit do not wait; roster imports take
-    FOR SHARE on it (members._lock_imports_above), which still conflicts — a move waits for the
+    FOR SHARE on it (roster_import._lock_imports_above), which still conflicts — a move waits for the
     imports in flight, and they for it."""
     top = unit.path.split("/", 1)[0]
     list(OrgUnit.objects.select_for_update(no_key=True).filter(path=top).values_list("pk"))

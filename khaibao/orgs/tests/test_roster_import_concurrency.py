@@ -22,19 +22,19 @@ from django.utils import timezone
 
 from khaibao.accounts.models import Account, Role
 from khaibao.accounts.phones import phone_index
-from khaibao.orgs import members
+from khaibao.orgs import members, roster_import
 from khaibao.orgs.models import Member, OrgUnit, RosterImport
 from khaibao.orgs.services import unit_create, unit_move
 from khaibao.orgs.tests.helpers import HEADER
 
 
-def _import(admin: Account, unit: OrgUnit, rows: list[list[str]]) -> members.RosterResult:
+def _import(admin: Account, unit: OrgUnit, rows: list[list[str]]) -> roster_import.RosterResult:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(HEADER)
     writer.writerows(rows)
     data = out.getvalue().encode()
-    return members.roster_import(actor=admin, unit=unit, filename="roster.csv", handle=io.BytesIO(data), size=len(data))
+    return roster_import.roster_import(actor=admin, unit=unit, filename="roster.csv", handle=io.BytesIO(data), size=len(data))
 
 
 def _line(unit: OrgUnit, name: str, phone: str) -> Member:
@@ -42,7 +42,7 @@ def _line(unit: OrgUnit, name: str, phone: str) -> Member:
     return Member.objects.create(unit=unit, full_name=name, phone=e164, phone_index=phone_index(e164), role="doan_vien")
 
 
-def _counts(result: members.RosterResult) -> tuple[int, int, int, int]:
+def _counts(result: roster_import.RosterResult) -> tuple[int, int, int, int]:
     return result.created, result.updated, result.unchanged, len(result.errors)
 
 
@@ -69,7 +69,7 @@ def _on_its_own_connection(work: Callable[[], Any], seen: dict[str, Any], key: s
 def _while_open(monkeypatch: Any, unit: OrgUnit, during: Callable[[], None]) -> None:
     """Run `during` inside the transaction of the next import into `unit`, after all its writes
     (the audit event is its last statement), once."""
-    original = members.audit_record
+    original = roster_import.audit_record
     fired: list[bool] = []
 
     def audit_while_open(**kwargs: Any) -> Any:
@@ -78,7 +78,7 @@ def _while_open(monkeypatch: Any, unit: OrgUnit, during: Callable[[], None]) -> 
             during()
         return original(**kwargs)
 
-    monkeypatch.setattr(members, "audit_record", audit_while_open)
+    monkeypatch.setattr(roster_import, "audit_record", audit_while_open)
 
 
 @pytest.fixture
@@ -172,7 +172,7 @@ def test_a_line_removed_between_the_read_and_the_update_is_imported_again_with_l
     makes it start again, reading under locks: the result and the one RosterImport record are
     those of the removal first, then the import."""
     line = _line(units["hk"], "Phạm Văn Bị Xoá", "0915000031")
-    original = members._lines_with_phones
+    original = roster_import._lines_with_phones
     seen: dict[str, Any] = {}
     calls: list[bool] = []
 
@@ -184,7 +184,7 @@ def test_a_line_removed_between_the_read_and_the_update_is_imported_again_with_l
             _on_its_own_connection(remove, seen, "removed", wait="1s").join(30)
         return lines
 
-    monkeypatch.setattr(members, "_lines_with_phones", read_then_removed)
+    monkeypatch.setattr(roster_import, "_lines_with_phones", read_then_removed)
     result = _import(hn_admin, units["hn"], [["Phạm Văn Mới", "0915000031", "DCS-HK", "đoàn viên"]])
     assert seen["removed"] == 1
     assert calls == [False, True]

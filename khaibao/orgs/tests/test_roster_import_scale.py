@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 
 from khaibao.accounts.models import Account
 from khaibao.accounts.phones import phone_index
-from khaibao.orgs import members
+from khaibao.orgs import roster_import
 from khaibao.orgs.models import Member, OrgUnit
 from khaibao.orgs.tests.helpers import HEADER
 
@@ -36,12 +36,12 @@ def _file(rows: list[list[str]]) -> tuple[io.BytesIO, int]:
     return io.BytesIO(data), len(data)
 
 
-def _import(admin: Account, unit: OrgUnit, rows: list[list[str]]) -> members.RosterResult:
+def _import(admin: Account, unit: OrgUnit, rows: list[list[str]]) -> roster_import.RosterResult:
     handle, size = _file(rows)
-    return members.roster_import(actor=admin, unit=unit, filename="roster.csv", handle=handle, size=size)
+    return roster_import.roster_import(actor=admin, unit=unit, filename="roster.csv", handle=handle, size=size)
 
 
-def _counted(admin: Account, unit: OrgUnit, rows: list[list[str]]) -> tuple[members.RosterResult, int]:
+def _counted(admin: Account, unit: OrgUnit, rows: list[list[str]]) -> tuple[roster_import.RosterResult, int]:
     with CaptureQueriesContext(connection) as queries:
         result = _import(admin, unit, rows)
     return result, len(queries)
@@ -83,7 +83,7 @@ def test_the_queries_of_an_import_do_not_grow_with_its_rows(world, units, hn_adm
 def test_every_rule_holds_across_batches(world, units, hn_admin, monkeypatch):
     """The rules of test_roster.py with batches of two rows, phones and unit names (so each of
     them spans several statements)."""
-    monkeypatch.setattr(members, "_BATCH", 2, raising=False)
+    monkeypatch.setattr(roster_import, "_BATCH", 2, raising=False)
     hk, bd, hn = units["hk"], units["bd"], units["hn"]
     OrgUnit.objects.create(code="DUP", name="Trùng 1", parent=hk)
     OrgUnit.objects.create(code="DUP", name="Trùng 2", parent=bd)
@@ -178,7 +178,7 @@ def test_an_import_locks_only_the_lines_whose_phones_are_in_its_file(world, unit
         finally:
             connections.close_all()
 
-    original = members.audit_record
+    original = roster_import.audit_record
 
     def audit_while_locked(**kwargs: Any) -> Any:  # inside the import's transaction, after its writes
         thread = threading.Thread(target=elsewhere)
@@ -186,7 +186,7 @@ def test_an_import_locks_only_the_lines_whose_phones_are_in_its_file(world, unit
         thread.join(timeout=30)
         return original(**kwargs)
 
-    monkeypatch.setattr(members, "audit_record", audit_while_locked)
+    monkeypatch.setattr(roster_import, "audit_record", audit_while_locked)
     result = _import(hn_admin, units["hn"], [["Trong Tệp Mới", "0914000001", "DCS-BD", "đoàn viên"]])
     assert result.updated == 1
     assert seen == {"in_file": "locked", "other": "free", "add": "added"}

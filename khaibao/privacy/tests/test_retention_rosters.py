@@ -18,7 +18,7 @@ from django.utils import timezone
 from khaibao.accounts.models import Account, Role
 from khaibao.accounts.phones import phone_index
 from khaibao.audit.models import AuditEvent
-from khaibao.orgs import members
+from khaibao.orgs import members, roster_import
 from khaibao.orgs.models import Campaign, Member, OrgUnit, RosterImport, UnitComplianceRollup
 from khaibao.orgs.rollups import compliance_refresh_campaign
 from khaibao.privacy.retention import retention_run
@@ -45,7 +45,7 @@ class Roster:
         members.membership_decline(actor=citizen, member=self.declined)
         self.kept = members.member_add(actor=self.admin, unit=self.unit, full_name=KEPT_NAME, phone=KEPT_PHONE)
         upload = f"Họ và tên,Số điện thoại,Đơn vị,Vai trò\n{REJECTED_NAME},{REJECTED_PHONE},,khác\n".encode()
-        result = members.roster_import(
+        result = roster_import.roster_import(
             actor=self.admin, unit=self.unit, filename="roster.csv", handle=io.BytesIO(upload), size=len(upload)
         )
         assert result.record is not None
