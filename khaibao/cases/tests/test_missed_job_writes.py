@@ -147,7 +147,7 @@ def test_it_locks_no_row_it_would_wait_for(monitored: Any) -> None:
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_does_not_wait_for_a_daily_update_in_progress(monitored: Any) -> None:
     w = monitored
     params = connection.settings_dict
