@@ -1,9 +1,10 @@
 """The day's flows counted as they come: the rows written since the last run, never the whole day.
 
-Every 30 s the refresh reads the daily updates and declarations of yesterday and today written
-since its last run began, less `OVERLAP`; skips those already counted in that version
-(`CountedRow`); takes back what a replaced daily update's earlier version added; and adds what each
-row adds now. A run's work is the last minutes' rows, not the day's: recounting two whole days every
+Every 30 s the refresh reads the daily updates and declarations of yesterday and today (and of the
+day before yesterday while its window reaches back past midnight, or of each day since a worker
+down for days last ran: services.counted_days) written since its last run began, less `OVERLAP`;
+skips those already counted in that version (`CountedRow`); takes back what a replaced daily
+update's earlier version added; and adds what each row adds now. A run's work is the last minutes' rows, not the day's: recounting two whole days every
 run (decrypting every update's sealed symptoms) took ~8 s at 100,000 updates a day and would take
 ~12 minutes at 10 M (bench/RESULTS.md, "Statistics at national size").
 
@@ -192,7 +193,7 @@ def count_changes(days: Sequence[date], since: datetime | None, *, keep: bool = 
     """What the daily updates and declarations of `days` written at or after `since` (every one
     when None) and not yet counted in their version change in the rollups: (deltas, rows counted).
 
-    `keep`: record each in `CountedRow` (yesterday and today, the days later runs count on);
+    `keep`: record each in `CountedRow` (the days later runs count on: services.counted_days);
     a backfill of an older day needs no record. `since` None means counting from nothing: the
     caller has `forget()`-ten what was counted on `days`. Call inside the refresh's transaction.
     """
@@ -236,7 +237,8 @@ def forget(days: Iterable[date]) -> None:
 
 
 def prune(before: date, *, limit: int = 20_000) -> int:
-    """Drop up to `limit` records of days before `before` (no run counts on them again): a day of
+    """Drop up to `limit` records of days before `before` (the first day the next run counts; no
+    run counts on the older ones again): a day of
     10 M updates goes in a few hundred runs of the periodic job, never in one long delete."""
     old = CountedRow.objects.filter(day__lt=before).order_by().values("pk")[:limit]
     deleted, _ = CountedRow.objects.filter(pk__in=list(old.values_list("pk", flat=True))).delete()

@@ -9,11 +9,13 @@ rollup rows whose numbers changed.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Final
 
 from django.db import transaction
 from django.db.models import Count, F, Q
@@ -25,6 +27,8 @@ from khaibao.monitoring.models import Level, PersonStatus
 from khaibao.places.models import Ward
 from khaibao.stats import counting
 from khaibao.stats.models import CodeKind, DailyAreaRollup, DailyCodeRollup, RollupState
+
+logger = logging.getLogger(__name__)
 
 FLOW_COLUMNS = ("declarations", "risk_declarations", "daily_updates")
 STOCK_COLUMNS = (
@@ -39,7 +43,7 @@ class RefreshResult:
     codes: int  # the day's code rows after the refresh
     snapshot: bool  # whether the stock columns were (re)taken
     written: int = 0  # rows created, changed or deleted by this refresh
-    counted: int = 0  # raw rows counted (new or changed since the last run), both days together
+    counted: int = 0  # raw rows counted (new or changed since the last run), all the run's days together
 
 
 def _status_counts(day: date) -> dict[int, dict[str, int]]:
@@ -203,13 +207,13 @@ def _stocks(state: RollupState, day: date, now: datetime, *, force: bool) -> dic
 
 
 def _refresh(
-    days: list[date], since: datetime | None, now: datetime, state: RollupState, *, force_snapshot: bool = False,
+    days: list[date], since: datetime | None, now: datetime, state: RollupState, *, keep: bool,
+    force_snapshot: bool = False,
 ) -> list[RefreshResult]:
     today = timezone.localdate(now)
-    recent = {today - timedelta(days=1), today}
     if since is None:
         _recount_from_nothing(days)
-    deltas, counted = counting.count_changes(days, since, keep=set(days) <= recent)
+    deltas, counted = counting.count_changes(days, since, keep=keep)
     results = []
     for day in days:
         # The stock columns describe the latest-status rows *now*: taken only for today (when due);
@@ -221,6 +225,34 @@ def _refresh(
     return results
 
 
+# A worker down longer than this (across as many midnights) catches up on this many days before
+# today at most, in its first run; the rows of older days stay uncounted until they are recounted
+# (`manage.py stats_refresh --date`, logged). Each day more costs its rows read once, in that run.
+CATCH_UP_DAYS: Final = 7
+
+
+def _since(state: RollupState, now: datetime) -> datetime | None:
+    """Where the periodic run at `now` reads from; None: it recounts from nothing (the first run,
+    or the clock went back)."""
+    through = state.counted_through
+    return through - counting.OVERLAP if through is not None and through <= now else None
+
+
+def counted_days(since: datetime | None, now: datetime) -> list[date]:
+    """The days a periodic run reading from `since` counts: yesterday and today, and, while `since`
+    is before today, each day a row written since may be for. An update is for its day or the day
+    before it was written (monitoring/services.py), so a day is written on until its next day
+    ends: after midnight the runs whose window still reaches back into yesterday count the day
+    before yesterday too — an update for it replaced in the last seconds before midnight, or
+    committed after the last run, is taken back and added like any other. After a worker was down
+    over days, every day since its last run (at most CATCH_UP_DAYS). An ordinary run: two days."""
+    today = timezone.localdate(now)
+    first = today - timedelta(days=1)
+    if since is not None:
+        first = max(min(first, timezone.localdate(since) - timedelta(days=1)), today - timedelta(days=CATCH_UP_DAYS))
+    return [first + timedelta(days=n) for n in range((today - first).days + 1)]
+
+
 def rollup_refresh_day(*, day: date, now: datetime | None = None) -> RefreshResult:
     """Recount the rollup rows of `day` from the raw tables, from nothing, in one transaction.
 
@@ -230,16 +262,20 @@ def rollup_refresh_day(*, day: date, now: datetime | None = None) -> RefreshResu
     now = now or timezone.now()
     with transaction.atomic():
         state = _lock_state()
-        (result,) = _refresh([day], None, now, state, force_snapshot=True)
+        # A day the next periodic run counts keeps its records, or that run would add again the
+        # rows it reads from its window.
+        keep = day >= counted_days(_since(state, now), now)[0]
+        (result,) = _refresh([day], None, now, state, keep=keep, force_snapshot=True)
         state.save()
     return result
 
 
 def rollup_refresh(*, days: Iterable[date] | None = None, now: datetime | None = None) -> list[RefreshResult]:
-    """The periodic refresh (`days` None): yesterday and today, counting the rows written since the
-    last run, in one transaction. Yesterday stays open because late rows land on it: updates for
-    yesterday are accepted today. The first run, or a run after the clock went back, recounts both
-    days from nothing.
+    """The periodic refresh (`days` None): yesterday and today (and just after midnight, or after
+    the worker was down, the days before: `counted_days`), counting the rows written since the last
+    run, in one transaction. Yesterday stays open because late rows land on it: updates for
+    yesterday are accepted today. The first run, or a run after the clock went back, recounts
+    yesterday and today from nothing.
 
     With `days` (a backfill, `manage.py stats_refresh`): each day recounted from nothing, one
     transaction per day.
@@ -249,14 +285,20 @@ def rollup_refresh(*, days: Iterable[date] | None = None, now: datetime | None =
     if days is not None:
         results = [rollup_refresh_day(day=day, now=now) for day in days]
     else:
-        today = timezone.localdate(now)
         with transaction.atomic():
             state = _lock_state()
-            through = state.counted_through
-            since = through - counting.OVERLAP if through is not None and through <= now else None
-            results = _refresh([today - timedelta(days=1), today], since, now, state)
+            since = _since(state, now)
+            counted = counted_days(since, now)
+            if since is not None and timezone.localdate(since) - timedelta(days=1) < counted[0]:
+                logger.warning(
+                    "stats refresh: the last run was at %s; days before %s were not counted since:"
+                    " recount them with manage.py stats_refresh --date", since + counting.OVERLAP, counted[0],
+                )
+            results = _refresh(counted, since, now, state, keep=True)
             state.counted_through = now
             state.save()
-            counting.prune(today - timedelta(days=1))
+            # Only the records of days the next run (reading from `now` less the overlap) no
+            # longer counts: just after midnight, the day before yesterday's stay a minute more.
+            counting.prune(counted_days(now - counting.OVERLAP, now)[0])
     RollupState.objects.filter(pk=1).update(duration_ms=int((time.monotonic() - started) * 1000))
     return results
