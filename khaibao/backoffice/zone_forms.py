@@ -105,9 +105,13 @@ class PlaceForm(forms.Form):
     window_end = _datetime_field(gettext_lazy("until"), required=True)
     advice_vi = forms.CharField(
         label=gettext_lazy("Advice (Vietnamese)"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        initial="Ai đã có mặt tại địa điểm này trong khung giờ trên cần gọi đường dây nóng và khai báo y tế.",
+        # The instruction only: the warning itself states who was where and when (zones/warnings.py).
+        initial="Nếu bạn đã có mặt tại đây trong khung giờ trên, hãy gọi đường dây nóng và khai báo y tế.",
     )
-    advice_en = forms.CharField(label=gettext_lazy("Advice (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    advice_en = forms.CharField(
+        label=gettext_lazy("Advice (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        initial="If you were there during these hours, call the hotline and declare your health.",
+    )
     submission_key = submission_key_field()
 
     def __init__(self, *args: Any, province_code: int | None, **kwargs: Any) -> None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from khaibao.core.fields import SealedTextField
 from khaibao.places.models import Ward
 from khaibao.places.selectors import in_reading_order
 
@@ -283,9 +284,13 @@ class ZoneWarning(models.Model):
     person = models.ForeignKey(
         "people.Person", on_delete=models.CASCADE, related_name="zone_warnings", db_constraint=False, db_index=False
     )
-    reason = models.CharField(max_length=10, choices=WarningReason.choices)
-    level_before = models.CharField(max_length=10, blank=True)
-    level_after = models.CharField(max_length=10, blank=True)
+    # Why the person was warned and their risk level before and after: "traveller" is declared
+    # travel (health data), the levels are their assessment — sealed like the answers they come
+    # from (docs/privacy.md, "Sealed health data"), read only by the person's own data export.
+    # NULL never written (as the other sealed columns, nullable so that sealing them was online).
+    reason = SealedTextField(choices=WarningReason.choices, null=True)
+    level_before = SealedTextField(blank=True, null=True)
+    level_after = SealedTextField(blank=True, null=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -24,12 +24,14 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
+from khaibao.core import rowsql
 from khaibao.monitoring.assessment import person_reassess
-from khaibao.monitoring.models import LEVEL_ORDER, PersonStatus
+from khaibao.monitoring.models import LEVEL_ORDER, Level, PersonStatus
 from khaibao.notifications.labels import KIND_ZONE_WARNING
 from khaibao.notifications.services import notify_people, notify_person
 from khaibao.people.access import cared_for_ids
@@ -73,12 +75,37 @@ _PROGRESS_FIELDS = [
 
 def _advice_text(vi: str, en: str) -> Any:
     def pick() -> str:
-        return en if (translation.get_language() or "vi").startswith("en") and en else vi
+        if not (translation.get_language() or "vi").startswith("en"):
+            return vi
+        if en or not vi:
+            return en
+        # The official wrote the advice in Vietnamese alone: an English reader still gets it
+        # (it may be all the instruction there is), told which language it is in.
+        return str(format_lazy(gettext_lazy("Advice from the health authority (in Vietnamese): {advice}"), advice=vi))
 
     return lazy(pick, str)()
 
 
-def _zone_message(version: ZoneVersion, *, traveller: bool) -> tuple[Any, Any]:
+def _moment(at: datetime) -> str:
+    # As the pages write a moment (`|date:"d/m/Y H:i"`): the language changes no digit of it.
+    return date_format(timezone.localtime(at), "d/m/Y H:i")
+
+
+def _reassessed_message() -> tuple[Any, Any]:
+    """The message of a person warned one by one, re-assessed because they declared travel into
+    the area (a traveller, or a resident who travelled there): it names neither the area nor
+    the reason — the notification is stored in clear beside the person and sent by SMS, and it
+    may reach a household owner or a volunteer rather than the person (as venues.exposure's).
+    The status page it links to gives the level and what to do."""
+    title = gettext_lazy("Warning: an epidemic area")
+    body = gettext_lazy(
+        "An epidemic area may concern you or someone you look after. "
+        "Open Khai Báo to see their risk level and what to do."
+    )
+    return title, body
+
+
+def _zone_message(version: ZoneVersion) -> tuple[Any, Any]:
     flags: list[Any] = []
     if version.lockdown:
         flags.append(gettext_lazy("under lockdown"))
@@ -91,19 +118,22 @@ def _zone_message(version: ZoneVersion, *, traveller: bool) -> tuple[Any, Any]:
         flags=lazy(lambda: "".join(f", {flag}" for flag in flags), str)(),
         advice=_advice_text(version.advice_vi, version.advice_en),
     )
-    if traveller:
-        body = format_lazy(
-            "{} {}", body,
-            gettext_lazy("You declared travel there while it was in force: open Khai Báo to see your risk level and what to do."),
-        )
     return title, body
 
 
 def _place_message(version: PlaceVersion) -> tuple[Any, Any]:
-    window = f"{timezone.localtime(version.window_start):%H:%M %d/%m/%Y} – {timezone.localtime(version.window_end):%H:%M %d/%m/%Y}"
+    window = f"{_moment(version.window_start)} – {_moment(version.window_end)}"
     title = format_lazy(gettext_lazy("Epidemic place: {name}"), name=version.name)
+    if not (version.advice_vi or version.advice_en):
+        body = format_lazy(
+            gettext_lazy("Anyone who was at {name} between {window} must call the hotline and declare. {advice}"),
+            name=version.name, window=window, advice="",
+        )
+        return title, lazy(lambda: str(body).strip(), str)()
+    # The official's advice is the instruction (the console pre-fills one): the message states
+    # the place and the time, and does not give a second instruction of its own before it.
     body = format_lazy(
-        gettext_lazy("Anyone who was at {name} between {window} must call the hotline and declare. {advice}"),
+        gettext_lazy("{name} was an epidemic place between {window}. {advice}"),
         name=version.name, window=window, advice=_advice_text(version.advice_vi, version.advice_en),
     )
     return title, body
@@ -165,10 +195,10 @@ def _run_start(subject: _Subject, now: datetime) -> None:
     run.started_at = now
 
 
-def _message_for(subject: _Subject, *, traveller: bool) -> tuple[Any, Any, str]:
+def _message_for(subject: _Subject) -> tuple[Any, Any, str]:
     """Title, body and the dedupe-key prefix shared by everyone warned about this subject."""
     if subject.zone_version is not None:
-        title, body = _zone_message(subject.zone_version, traveller=traveller)
+        title, body = _zone_message(subject.zone_version)
         return title, body, f"zone-warning:{subject.zone_version.pk}:"
     assert subject.place_version is not None
     title, body = _place_message(subject.place_version)
@@ -179,7 +209,7 @@ def _warn_residents(subject: _Subject, people: QuerySet[Person], *, reason: str,
     """Warn a set of residents (not re-assessed: living there is not a risk fact) at once, in
     SQL; returns how many were newly warned and how many newly handled had nobody to notify
     (people already warned about this version are skipped by the unique constraints)."""
-    title, body, group = _message_for(subject, traveller=False)
+    title, body, group = _message_for(subject)
     if subject.zone_version is not None:
         link = f"{reverse('web:zones')}#zone-{subject.zone_version.zone_id}"
     else:
@@ -198,23 +228,40 @@ def _warn_residents(subject: _Subject, people: QuerySet[Person], *, reason: str,
         # Those with someone to notify first (warned), then the rest (nobody was told): a
         # person's row is written once, so the second statement's count is the unreachable.
         # The level is read, not changed: residents keep theirs (level_before = level_after).
+        # The reason and the levels are sealed columns: the database cannot encrypt, so each
+        # statement takes one token per value it may write (a level picked in SQL by CASE) —
+        # a resident's current level is the status row's clear column already.
         for who_sql, who_params in ((reached_sql, reached_params), (people_sql, params)):
+            before_sql, before_params = _sealed_level("level_before")
+            after_sql, after_params = _sealed_level("level_after")
             cursor.execute(
                 f"""
                 INSERT INTO zones_zonewarning
                        (run_id, zone_version_id, place_version_id, person_id, reason, level_before, level_after, created_at)
-                SELECT %s, %s, %s, b.id, %s, COALESCE(s.level, ''), COALESCE(s.level, ''), %s
+                SELECT %s, %s, %s, b.id, %s, {before_sql}, {after_sql}, %s
                   FROM people_person b LEFT JOIN monitoring_personstatus s ON s.person_id = b.id
                  WHERE b.id IN ({who_sql})
                 ON CONFLICT DO NOTHING
-                """,  # noqa: S608 -- only the ORM's SQL is interpolated; values are parameters
-                [subject.run.pk, subject.run.zone_version_id, subject.run.place_version_id, reason, now, *who_params],
+                """,  # noqa: S608 -- only the ORM's SQL and placeholders are interpolated; values are parameters
+                [
+                    subject.run.pk, subject.run.zone_version_id, subject.run.place_version_id,
+                    rowsql.param(ZoneWarning, "reason", reason), *before_params, *after_params,
+                    now, *who_params,
+                ],
             )
             counts.append(max(cursor.rowcount, 0))
     return counts[0], counts[1]
 
 
-def _warn(subject: _Subject, person: Person, *, reason: str, traveller: bool, now: datetime) -> ZoneWarning:
+def _sealed_level(column: str) -> tuple[str, list[Any]]:
+    """A CASE over the resident's status level giving that level's token for `column`."""
+    levels = list(Level.values)
+    sql = "CASE COALESCE(s.level, '') " + " ".join("WHEN %s THEN %s" for _level in levels) + " ELSE %s END"
+    params: list[Any] = [v for level in levels for v in (level, rowsql.param(ZoneWarning, column, level))]
+    return sql, [*params, rowsql.param(ZoneWarning, column, "")]
+
+
+def _warn(subject: _Subject, person: Person, *, reason: str, now: datetime) -> ZoneWarning:
     # RelatedObjectDoesNotExist is an AttributeError: no status row yet gives None.
     status = getattr(person, "status", None)
     before = status.level if isinstance(status, PersonStatus) else ""
@@ -222,16 +269,18 @@ def _warn(subject: _Subject, person: Person, *, reason: str, traveller: bool, no
     run = subject.run
     if subject.zone_version is not None:
         version = subject.zone_version
-        if traveller:
-            assessment = person_reassess(person=person, reason=f"zone:{version.zone_id}:v{version.number}", now=now)
-            after = assessment.level
-            run.reassessed += 1
-            if LEVEL_ORDER.get(after, 0) > LEVEL_ORDER.get(before or "low", 0):
-                run.raised += 1
-        title, body = _zone_message(version, traveller=traveller)
+        # Everyone warned here declared travel into the zone (a resident who also did is warned
+        # here too, not with the other residents): re-assessed, and told without naming the zone.
+        # The link and key have one form for both, as venue exposures' (docs: what they still tell).
+        assessment = person_reassess(person=person, reason=f"zone:{version.zone_id}:v{version.number}", now=now)
+        after = assessment.level
+        run.reassessed += 1
+        if LEVEL_ORDER.get(after, 0) > LEVEL_ORDER.get(before or "low", 0):
+            run.raised += 1
+        title, body = _reassessed_message()
         group = f"zone-warning:{version.pk}:"
         key = f"{group}{person.pk}"
-        link = reverse("web:person_status", args=[person.pk]) if traveller else f"{reverse('web:zones')}#zone-{version.zone_id}"
+        link = reverse("web:person_status", args=[person.pk])
     else:
         place_version = subject.place_version
         assert place_version is not None
@@ -317,7 +366,7 @@ def _warn_one_by_one(subject: _Subject, ids: Iterable[int], *, reason: str, now:
     # left out here, as the residents' batches leave them out through residents_q (a
     # re-assessment would bring back the status row the stop deleted).
     people = Person.objects.filter(selectors.warnable_q(), pk__in=list(ids)).select_related("status").order_by("pk")
-    warnings = [_warn(subject, person, reason=reason, traveller=True, now=now) for person in people]
+    warnings = [_warn(subject, person, reason=reason, now=now) for person in people]
     ZoneWarning.objects.bulk_create(warnings)
     if not warnings:
         return 0, 0

@@ -55,7 +55,7 @@ def test_it_warns_an_sms_person_about_a_zone_in_their_ward_by_sms(world: Any, ga
     zone_warnings_run.call(run.pk)
 
     person = sms_person()
-    assert ZoneWarning.objects.filter(person=person, reason="resident").exists()
+    assert [w.reason for w in ZoneWarning.objects.filter(person=person)] == ["resident"]  # sealed: read, not filtered
     note = Notification.objects.get(account=person.account, kind="zone_warning")
     assert Delivery.objects.filter(notification=note, channel="sms").exists()
 
