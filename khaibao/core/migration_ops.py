@@ -108,3 +108,31 @@ def indexes_concurrently(indexes: tuple[tuple[str, str, str], ...]) -> Any:
             schema_editor.execute(f'DROP INDEX {concurrently(schema_editor)}IF EXISTS "{index}"')
 
     return migrations.RunPython(forward, backward, elidable=False)
+
+
+def model_indexes_concurrently(app_label: str, model_name: str, indexes: list[Any]) -> Any:
+    """`SeparateDatabaseAndState` adding `indexes` (Django `Index` objects, partial ones included)
+    to `app_label.model_name`: the state as AddIndex would leave it; in the database each built as
+    Django would write it, CONCURRENTLY on PostgreSQL (the migration must say `atomic = False`), an
+    invalid leftover of a failed build dropped first. Dropped on the way back."""
+    from django.db import migrations
+
+    def drop(schema_editor: Any, name: str) -> None:
+        concurrently = "CONCURRENTLY " if schema_editor.connection.vendor == "postgresql" else ""
+        schema_editor.execute(f'DROP INDEX {concurrently}IF EXISTS "{name}"')
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        model = apps.get_model(app_label, model_name)
+        extra = {"concurrently": True} if schema_editor.connection.vendor == "postgresql" else {}
+        for index in indexes:
+            drop(schema_editor, index.name)
+            schema_editor.execute(index.create_sql(model, schema_editor, **extra))
+
+    def backward(apps: Any, schema_editor: Any) -> None:
+        for index in indexes:
+            drop(schema_editor, index.name)
+
+    return migrations.SeparateDatabaseAndState(
+        database_operations=[migrations.RunPython(forward, backward, elidable=False)],
+        state_operations=[migrations.AddIndex(model_name=model_name.lower(), index=index) for index in indexes],
+    )

@@ -7,23 +7,9 @@ SQLite builds it as usual."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import migrations, models
 
-INDEX = models.Index(fields=["revoked_at"], name="api_session_revoked", condition=models.Q(revoked_at__isnull=False))
-
-
-def forward(apps: Any, schema_editor: Any) -> None:
-    postgres = schema_editor.connection.vendor == "postgresql"
-    schema_editor.execute(f"DROP INDEX {'CONCURRENTLY ' if postgres else ''}IF EXISTS {INDEX.name}")
-    extra = {"concurrently": True} if postgres else {}
-    schema_editor.execute(INDEX.create_sql(apps.get_model("accounts", "ApiSession"), schema_editor, **extra))
-
-
-def backward(apps: Any, schema_editor: Any) -> None:
-    postgres = schema_editor.connection.vendor == "postgresql"
-    schema_editor.execute(f"DROP INDEX {'CONCURRENTLY ' if postgres else ''}IF EXISTS {INDEX.name}")
+from khaibao.core.migration_ops import model_indexes_concurrently
 
 
 class Migration(migrations.Migration):
@@ -32,8 +18,7 @@ class Migration(migrations.Migration):
     dependencies = [("accounts", "0008_username_verbose_name")]
 
     operations = [
-        migrations.SeparateDatabaseAndState(
-            database_operations=[migrations.RunPython(forward, backward, elidable=False)],
-            state_operations=[migrations.AddIndex(model_name="apisession", index=INDEX)],
-        )
+        model_indexes_concurrently("accounts", "ApiSession", [
+            models.Index(fields=["revoked_at"], name="api_session_revoked", condition=models.Q(revoked_at__isnull=False)),
+        ])
     ]

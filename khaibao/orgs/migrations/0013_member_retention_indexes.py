@@ -8,31 +8,12 @@ writing the table meanwhile. SQLite builds them as usual."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import migrations, models
 from django.db.models import Q
 
+from khaibao.core.migration_ops import model_indexes_concurrently
+
 _NAMED = ~Q(full_name="") | ~Q(phone="") | ~Q(phone_index="") | Q(person__isnull=False) | Q(account__isnull=False)
-INDEXES = [
-    models.Index(fields=["removed_at"], name="member_removed_named", condition=_NAMED & Q(removed_at__isnull=False)),
-    models.Index(fields=["declined_at"], name="member_declined_named", condition=_NAMED & Q(declined_at__isnull=False)),
-]
-
-
-def forward(apps: Any, schema_editor: Any) -> None:
-    model = apps.get_model("orgs", "Member")
-    postgres = schema_editor.connection.vendor == "postgresql"
-    for index in INDEXES:
-        schema_editor.execute(f"DROP INDEX {'CONCURRENTLY ' if postgres else ''}IF EXISTS {index.name}")
-        extra = {"concurrently": True} if postgres else {}
-        schema_editor.execute(index.create_sql(model, schema_editor, **extra))
-
-
-def backward(apps: Any, schema_editor: Any) -> None:
-    postgres = schema_editor.connection.vendor == "postgresql"
-    for index in INDEXES:
-        schema_editor.execute(f"DROP INDEX {'CONCURRENTLY ' if postgres else ''}IF EXISTS {index.name}")
 
 
 class Migration(migrations.Migration):
@@ -41,8 +22,8 @@ class Migration(migrations.Migration):
     dependencies = [("orgs", "0012_reminder_outbox")]
 
     operations = [
-        migrations.SeparateDatabaseAndState(
-            database_operations=[migrations.RunPython(forward, backward, elidable=False)],
-            state_operations=[migrations.AddIndex(model_name="member", index=index) for index in INDEXES],
-        )
+        model_indexes_concurrently("orgs", "Member", [
+            models.Index(fields=["removed_at"], name="member_removed_named", condition=_NAMED & Q(removed_at__isnull=False)),
+            models.Index(fields=["declined_at"], name="member_declined_named", condition=_NAMED & Q(declined_at__isnull=False)),
+        ])
     ]
