@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from khaibao.core.params import code_in_range
 from khaibao.zones import selectors
+from khaibao.zones.inputs import province_map_bounds
 
 
 def official(request: HttpRequest) -> Any:
@@ -44,3 +45,13 @@ def manages(user: Any, province_code: int) -> bool:
     """Whether `user` declares in `province_code` (the change buttons of a zone or place page)."""
     codes = selectors.declarable_province_codes(user)
     return codes is None or province_code in codes
+
+
+def declare_context(user: Any, province: int | None) -> dict[str, Any]:
+    """What a page declaring a new zone or place shows besides its form: the province (chosen by a
+    national official), the list to choose from, and the map opened on it."""
+    return {
+        "province": province, "provinces": selectors.provinces_for_select(),
+        "map_bounds": province_map_bounds(province),
+        "choose_province": selectors.declarable_province_codes(user) is None,
+    }

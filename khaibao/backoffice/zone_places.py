@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from khaibao.accounts.http import SignedInRequest
-from khaibao.backoffice.zone_access import declarer, manages, official, province_choice
+from khaibao.backoffice.zone_access import declare_context, declarer, manages, official, province_choice
 from khaibao.backoffice.zone_forms import PlaceForm, apply_errors, local
 from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip, confirmed_post
@@ -45,9 +45,7 @@ def place_create(request: SignedInRequest) -> HttpResponse:
             messages.success(request, _place_published(version))
             return redirect("backoffice:place_detail", place_id=version.place_id)
     context = {
-        "form": form, "province": province, "provinces": selectors.provinces_for_select(),
-        "map_bounds": province_map_bounds(province),
-        "choose_province": selectors.declarable_province_codes(user) is None, "place": None,
+        "form": form, "place": None, **declare_context(user, province),
     }
     return render(request, "backoffice/zones/place_form.html", context, status=400 if form.errors else 200)
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from khaibao.accounts.http import SignedInRequest
-from khaibao.backoffice.zone_access import declarer, manages, official, province_choice
+from khaibao.backoffice.zone_access import declare_context, declarer, manages, official, province_choice
 from khaibao.backoffice.zone_forms import ZoneForm, apply_errors, local
 from khaibao.backoffice.zone_steps import published_message, reach_sentence, unreachable_sentence, zone_step
 from khaibao.core.errors import ServiceError
@@ -101,9 +101,7 @@ def zone_create(request: SignedInRequest) -> HttpResponse:
                 messages.success(request, published_message(version_reach(version), warned=_warned(version)))
                 return redirect("backoffice:zone_detail", zone_id=version.zone_id)
     context = {
-        "form": form, "province": province, "provinces": selectors.provinces_for_select(),
-        "map_bounds": province_map_bounds(province),
-        "choose_province": selectors.declarable_province_codes(user) is None, "zone": None,
+        "form": form, "zone": None, **declare_context(user, province),
         **_reach_context(reach),
     }
     return render(request, "backoffice/zones/zone_form.html", context, status=400 if form.errors else 200)
