@@ -11,6 +11,7 @@ import os
 
 os.environ.setdefault("DEBUG", "1")
 
+from khaibao.core.env import env_bool
 from khaibao.settings import *  # noqa: F403
 from khaibao.settings import API_LANE_PREFIXES, DATABASES, LOGGING
 
@@ -28,3 +29,7 @@ API_RATE_PER_IP_PER_MINUTE = 10**9
 # they are compared with do (khaibao/core/lanes.py); the bare reference has no product at all
 # (bench/bare/).
 API_LANE_PREFIXES = [*API_LANE_PREFIXES, "/bench/ninja/"]
+# The load driver stamps X-Request-Start as the proxy would, as it sends each request (bench/load.py
+# `request_start`, bench/rawclient.py; scripts/nginx-front.sh passes it through): the servers believe
+# it, as production's believe the stamping proxy's (core/overload.py, OVERLOAD_TRUST_REQUEST_START).
+OVERLOAD_TRUST_REQUEST_START = env_bool("OVERLOAD_TRUST_REQUEST_START", True)

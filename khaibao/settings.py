@@ -339,6 +339,11 @@ STATUS_LANE = env_bool("STATUS_LANE", True)
 UPDATE_LANE = env_bool("UPDATE_LANE", True)
 # Behind a trusted reverse proxy, the number of proxies whose X-Forwarded-For entries we trust.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Whether the overload checks believe X-Request-Start (core/overload.py): only a proxy that sets it
+# itself (docs/operations.md, "Overload") makes it the queue's time; straight from a client it is
+# whatever the client wrote, and a late one would put the process in rush mode for everyone. On by
+# default behind a trusted proxy (the documented one stamps it); without it the queue checks are off.
+OVERLOAD_TRUST_REQUEST_START = env_bool("OVERLOAD_TRUST_REQUEST_START", TRUSTED_PROXY_COUNT > 0)
 
 # --- I18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "vi"

@@ -57,7 +57,8 @@ http {
   proxy_set_header Host \$host;
   proxy_set_header X-Forwarded-For \$remote_addr;
   # X-Request-Start passes through as the client sent it: the bench's client stamps each request
-  # when it sends it. Production's proxy sets it itself (docs/operations.md, "Overload").
+  # when it sends it, and the bench's settings believe it (bench/bench_settings.py). Production's
+  # proxy sets it itself (docs/operations.md, "Overload"): only then may the app believe it.
   proxy_read_timeout 30s;
   server {
     listen 127.0.0.1:$FRONT_PORT backlog=4096;

@@ -87,6 +87,8 @@ AFRESH_TYPE = "application/vnd.khaibao.answered-afresh"
 # Put before the stored content type of an `idempotency_checked` route's answer: replayed only
 # through its view, once the view has checked the caller's access again.
 CHECKED_PREFIX = "checked;"
+# What `idempotency_key_read` returns for a key the middleware refuses (blank or too long).
+INVALID_KEY = ""
 
 
 def idempotency_owner(request: HttpRequest) -> str:
@@ -99,14 +101,22 @@ def idempotency_digest(request: HttpRequest) -> str:
     return crypto.request_digest(b"\n".join([(request.method or "").encode(), request.path.encode(), request.body]))
 
 
-def idempotency_key(request: HttpRequest) -> str | None:
-    """The request's usable Idempotency-Key of a write under /api/; None when it has none or one the
-    middleware refuses (it answers that request itself)."""
+def idempotency_key_read(request: HttpRequest) -> str | None:
+    """The one reading of a request's Idempotency-Key: None when it is not a write under /api/ or
+    carries no key; INVALID_KEY ("") for a key the middleware refuses with 400
+    `invalid_idempotency_key` (blank, or over 255 characters); else the key, stripped. Whatever
+    reads a key before the middleware (the rush lane) calls this, so that it refuses the same keys."""
     key = request.headers.get(HEADER)
     if key is None or request.method not in METHODS or not request.path.startswith("/api/"):
         return None
     key = key.strip()
-    return key if key and len(key) <= 255 else None
+    return key if len(key) <= 255 else INVALID_KEY
+
+
+def idempotency_key(request: HttpRequest) -> str | None:
+    """The request's usable Idempotency-Key of a write under /api/; None when it has none or one the
+    middleware refuses (it answers that request itself)."""
+    return idempotency_key_read(request) or None
 
 
 def idempotency_answer(record: IdempotencyRecord, digest: str) -> HttpResponse:
@@ -304,11 +314,10 @@ class IdempotencyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        key = request.headers.get(HEADER)
-        if key is None or request.method not in METHODS or not request.path.startswith("/api/"):
+        key = idempotency_key_read(request)
+        if key is None:
             return self.get_response(request)
-        key = key.strip()
-        if not key or len(key) > 255:
+        if key == INVALID_KEY:
             return error_response(
                 400,
                 "invalid_idempotency_key",

@@ -15,7 +15,7 @@ limits with the token's deny-list and the language, so those still apply once. W
 not handle goes on down the stack unchanged, to the ninja view (which stores first too, in rush
 mode): another database than PostgreSQL, an opaque (older) token, a body the schema or the service
 refuses (their 400), a person outside the household (a volunteer's delegation, or the 404), a key
-whose answer expired. A replayed key is answered here from its stored answer, or 422 when the body
+whose answer expired, a key the Idempotency-Key middleware refuses (its 400: `idempotency_key_read`). A replayed key is answered here from its stored answer, or 422 when the body
 differs, as the Idempotency-Key middleware would.
 """
 
@@ -40,10 +40,11 @@ from khaibao.api.daily_updates import (
     update_input,
 )
 from khaibao.api.idempotency import (
+    INVALID_KEY,
     KeyClaim,
     idempotency_answer,
     idempotency_digest,
-    idempotency_key,
+    idempotency_key_read,
     idempotency_owner,
 )
 from khaibao.api.schemas import JSON_CONTENT_TYPE, json_render
@@ -74,6 +75,9 @@ class RushStoreFirstMiddleware:
 
 def _store_first(request: HttpRequest, person_id: int, day_text: str) -> HttpResponse | None:
     """The 202 of an update stored first, a replayed answer, or None: the stack answers instead."""
+    key = idempotency_key_read(request)
+    if key == INVALID_KEY:
+        return None  # the Idempotency-Key middleware's 400, before anything is read or stored
     account = request_account(request)
     access = household_declaring_sql(account, person_id)
     if access is None or account is None or account.role != Role.CITIZEN:
@@ -82,7 +86,6 @@ def _store_first(request: HttpRequest, person_id: int, day_text: str) -> HttpRes
     if read is None:
         return None  # the view's 400 or 422, in the API's error format
     day, data = read
-    key = idempotency_key(request)
     owner = idempotency_owner(request) if key is not None else ""
     path = pending_location(person_id, day)
 

@@ -11,7 +11,12 @@ worker at what it can serve in time and tell the rest to come back (mobile clien
   waited longer than OVERLOAD_MAX_QUEUE_MS cannot meet its latency target any more, and its
   client has likely given up — serving it would be wasted work. Seconds, milliseconds and
   microseconds since the epoch are all accepted (by magnitude), as New Relic's agents do.
-  A client may forge the header, but only to have its own request refused.
+  The stamp is believed only when OVERLOAD_TRUST_REQUEST_START (on by default behind a trusted
+  proxy: TRUSTED_PROXY_COUNT > 0), i.e. when the proxy sets the header itself and so overwrites
+  whatever a client sent; otherwise it is ignored and the queue checks do nothing. A stamp is not
+  only about its own request: a late one on a rush route puts the whole process in rush mode
+  (below) and every stamp feeds the standing queue's history, so a client that could write it
+  would decide, for every other client of the process, whether their daily update is assessed.
 * **requests in flight in this process**: with threaded workers, more than
   OVERLOAD_MAX_INFLIGHT requests at once only share the same GIL and database connections and
   all get slower; the surplus is refused instead.
@@ -35,9 +40,10 @@ refuse: it marks the request (`rush_requested`) and lets it through, since stori
 than a refusal and its retry — unless it waited longer than RUSH_MAX_QUEUE_MS, past which its
 client has given up and it is refused like any other. Once a marked request came, every request to
 those routes in this process is marked for RUSH_HOLD_SECONDS: the queue drains sooner than if
-only the late ones took the short path. Under a standing queue a request to those routes is stored
-first up to OVERLOAD_STANDING_QUEUE_MS of waiting and refused past it. RUSH_MODE=0 turns it off
-(those requests are refused too).
+only the late ones took the short path. One late request (its stamp the proxy's, above) is enough:
+that is the design, a process whose queue made one request late is behind for the rest. Under a
+standing queue a request to those routes is stored first up to OVERLOAD_STANDING_QUEUE_MS of
+waiting and refused past it. RUSH_MODE=0 turns it off (those requests are refused too).
 
 The queue check runs twice over: `ShedLateRequests` wraps the WSGI application (khaibao/wsgi.py)
 and refuses before Django builds a request at all, and the middleware keeps it for every other
@@ -127,7 +133,9 @@ def standing_queue(waited: float | None, now: float) -> bool:
 def admission(method: str, path: str, stamp: str | None, now: float) -> str | None:
     """"rush" to let a request through marked, "refuse" to shed it, None to serve it as usual."""
     global _rush_until
-    waited = queued_ms(stamp, now) if stamp is not None else None
+    # A stamp the proxy did not set is the client's word: believed, it would put the process in
+    # rush mode for every other client (module docstring).
+    waited = queued_ms(stamp, now) if stamp is not None and settings.OVERLOAD_TRUST_REQUEST_START else None
     standing = standing_queue(waited, now)
     late = _waited_too_long(waited)  # the stamp parsed once
     if not late and not standing and now >= _rush_until:
