@@ -13,7 +13,11 @@ An app signs in once (a sign-in code) and gets a pair (docs/api.md, "Tokens"):
   (`ratelimit.flag`) and is written to Redis as soon as it answers, the minute task
   `deny_list_rewrite` writes every recent revocation again from the database, and while a process
   has seen Redis fail (and two minutes after) it checks access tokens against the database
-  instead (`session_live`, called by tokens.py `access_identity`).
+  instead (`session_live`, called by tokens.py `access_identity`). A Redis that restarted empty
+  (nothing fails: redis-py reconnects) lacks the marker the task writes with the entries
+  (`ratelimit.DENY_LIST_MARKER`, read in the same round trip): every server then checks access
+  tokens against the database until the next run. A closed account's sessions are revoked, not
+  deleted, so the task and the database check cover them too.
 * a **refresh token**, opaque, stored as SHA-256 in `ApiSession`, valid API_REFRESH_TOKEN_DAYS.
   Every refresh checks it against the database (session not revoked nor expired, account
   active), replaces it, and signs a new access token; a refresh token used a second time, after
@@ -35,6 +39,8 @@ from functools import cache
 
 from django.conf import settings
 from django.db import router, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -63,14 +69,16 @@ class AccessClaims:
     expires: int
 
     def deny_keys(self) -> list[str]:
-        """The deny-list entries that end this token before its expiry (rate-limit store keys)."""
-        return [f"deny-session:{self.session_id}", f"deny-account:{self.account_id}"]
+        """The deny-list entries that end this token before its expiry (rate-limit store keys),
+        and the marker that says the deny-list is whole (it reads as 0: `ratelimit.hits_and_counts`)."""
+        return [f"deny-session:{self.session_id}", f"deny-account:{self.account_id}", ratelimit.DENY_LIST_MARKER]
 
     def account(self) -> Account:
         """The account as the token states it: id, role and active, without a database read.
 
         The other fields are deferred: reading one loads it (one query), as for any deferred
-        field. Active: a closed account is on the deny-list, checked before this is used. A
+        field. Active: a closed account is on the deny-list (or its revoked sessions fail
+        `session_live` when the deny-list is unsure), checked before this is used. A
         citizen's username is known too: sign-in makes citizen accounts without one, and the audit
         trail then names the account by its id (audit/services.py `_actor_label`) — with no read.
         """
@@ -164,9 +172,9 @@ def _deny(key: str) -> None:
 
 def session_live(claims: AccessClaims) -> bool:
     """Whether the token's session is still signed in, read from the database (one query): not
-    revoked (nor deleted with its closed account), not expired, its account active. Used instead
-    of the deny-list only while that cannot be trusted (`ratelimit.deny_list_unsure`): the normal
-    path reads no row (decision 0008)."""
+    revoked (a closed account's are revoked with it), not expired, its account active. Used
+    instead of the deny-list only while that cannot be trusted (`ratelimit.deny_list_unsure`: an
+    outage seen here, or a read without the marker): the normal path reads no row (decision 0008)."""
     return ApiSession.objects.filter(
         pk=claims.session_id, account_id=claims.account_id, revoked_at__isnull=True,
         expires_at__gt=timezone.now(), account__is_active=True,
@@ -176,17 +184,21 @@ def session_live(claims: AccessClaims) -> bool:
 def deny_list_rewrite() -> int:
     """Write the deny entry of every session revoked within the deny-list's lifetime again, from
     the database: a sign-out during a Redis outage (or a Redis that restarted empty) is on the
-    deny-list again within a run (every minute, settings.PERIODIC_TASKS). Returns how many.
+    deny-list again within a run (every minute, settings.PERIODIC_TASKS), a closed account's
+    sessions too (revoked with it: `account_sessions_delete`). Returns how many.
 
-    Sessions deleted with a closed account leave no row: those rely on the closing process
-    (`ratelimit.flag` keeps the entry until Redis answers) and on the database check while a
-    server has seen Redis fail.
+    With them, in the same Redis transaction, the marker (`ratelimit.DENY_LIST_MARKER`) that lets
+    every server trust the deny-list without the database. Until a first run — a cold start
+    before the worker, or a Redis that restarted empty — servers check each access token in the
+    database (one query by primary key per request, a minute at most while the worker runs;
+    `ratelimit` logs it once a minute per process): accepted, simpler than every web process
+    running this same rewrite at once the moment Redis comes back.
     """
     since = timezone.now() - timedelta(seconds=_deny_seconds())
     # The partial index `api_session_revoked` (accounts 0009) reads only the revoked sessions.
     ids = list(ApiSession.objects.filter(revoked_at__gte=since).values_list("pk", flat=True))
-    for start in range(0, len(ids), 1000):  # one round trip per thousand
-        ratelimit.flags([f"deny-session:{pk}" for pk in ids[start : start + 1000]], seconds=_deny_seconds())
+    # One transaction, one round trip: the marker never stands in Redis without every entry.
+    ratelimit.flags([f"deny-session:{pk}" for pk in ids], seconds=_deny_seconds(), marker=True)
     return len(ids)
 
 
@@ -265,8 +277,15 @@ def session_end(*, session_id: int, actor: Account) -> None:
 
 
 def account_sessions_delete(*, account: Account) -> int:
-    """A closed account's sessions go (as its opaque tokens do), and its access tokens stop at
-    once through the deny-list; returns how many sessions there were."""
-    count = ApiSession.objects.filter(account=account).delete()[0]
+    """A closed account's sessions end, and its access tokens stop at once through the deny-list;
+    returns how many sessions there were.
+
+    Revoked, not deleted: the revocation is what `deny_list_rewrite` writes again after Redis lost
+    it (a restart) and what `session_live` refuses. The rows keep no label, only the account id,
+    and retention's `closed_account_sessions` deletes them a day later (privacy/retention.py).
+    """
+    count = ApiSession.objects.filter(account=account).update(
+        revoked_at=Coalesce("revoked_at", Value(timezone.now())), label="",
+    )
     transaction.on_commit(lambda: _deny(f"deny-account:{account.pk}"))
     return count

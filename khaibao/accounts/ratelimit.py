@@ -11,6 +11,12 @@ One the shared cache did not take is kept in `_pending` and written there first 
 answers again (`_use`), and `flag` tells its caller, which makes it durable its own way
 (accounts/access_tokens.py). From an outage until DENY_LIST_GRACE_SECONDS after it, this process
 cannot trust the deny-list it reads (another process's flags may be missing): `deny_list_unsure`.
+
+Nor can any process trust a Redis that restarted empty (redis-py reconnects silently: nothing
+fails here). The deny-list's marker, DENY_LIST_MARKER, says it can: `deny_list_rewrite` writes it
+with the entries, in one transaction (`flags(..., marker=True)`), for DENY_LIST_MARKER_SECONDS;
+it is read with the entries and the counters in the same script, and a read without it makes the
+deny-list unsure for that request's keys — the access token is then checked in the database.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Any, Final, TypeVar
 
 from django.core.cache import cache
@@ -33,6 +40,18 @@ FALLBACK_SECONDS = 10
 # keep locally: they are written to Redis when those processes next reach it, and by the
 # one-minute `accounts.tasks.deny_list_rewrite` from the database. Two minutes covers that run.
 DENY_LIST_GRACE_SECONDS = 120
+# The deny-list's marker: present, Redis holds every entry the database knows of (written with
+# them by the minute task); missing, Redis restarted empty or from an old snapshot, or no rewrite
+# ran for DENY_LIST_MARKER_SECONDS (no worker yet at a cold start, or the worker down): each access
+# token is then checked in the database, one query by primary key, until the next rewrite — the
+# price of a deny-list nobody can vouch for. Three periods of the task: one late run is no storm;
+# an older snapshot's marker has expired by the time it is loaded.
+DENY_LIST_MARKER: Final = "deny-list-epoch"
+DENY_LIST_MARKER_SECONDS: Final = 180
+# The keys of the last deny-list read in this context (thread, task) that found no marker:
+# `deny_list_unsure(keys)` asks about the read the caller has just made, without another trip.
+_unsure_reads: ContextVar[frozenset[str]] = ContextVar("deny_list_unsure_reads", default=frozenset())
+_marker_warned = {"at": 0.0}
 _local = LocMemCache("khaibao-ratelimit-fallback", {"TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 100_000}})
 _state = {"down_until": 0.0}
 _lock = threading.Lock()
@@ -85,17 +104,21 @@ def fallback_active() -> bool:
     return time.monotonic() < _state["down_until"]
 
 
-def deny_list_unsure() -> bool:
+def deny_list_unsure(keys: Sequence[str] = ()) -> bool:
     """True from a shared-cache failure in this process until DENY_LIST_GRACE_SECONDS after the
     fallback ends: the deny-list read here may lack flags set elsewhere meanwhile, so an access
-    token is checked against the database instead (accounts/tokens.py `access_identity`)."""
+    token is checked against the database instead (accounts/tokens.py `access_identity`). True
+    too when this context's last read of `keys` (with DENY_LIST_MARKER among them) found no marker."""
     down_until = _state["down_until"]
-    return down_until > 0 and time.monotonic() < down_until + DENY_LIST_GRACE_SECONDS
+    if down_until > 0 and time.monotonic() < down_until + DENY_LIST_GRACE_SECONDS:
+        return True
+    return bool(keys) and set(keys) <= _unsure_reads.get()
 
 
 def fallback_reset() -> None:
     """Forget the outage and the local counters (tests, or an operator after Redis is back)."""
     _state["down_until"] = 0.0
+    _unsure_reads.set(frozenset())
     _local.clear()
     _pending.clear()
 
@@ -120,8 +143,28 @@ def hits_and_counts(
 ) -> tuple[list[int], list[int]]:
     """Count one event under each `hit` key and read the `peek` keys' counts, as `hit` and
     `count` would, in one round trip when the shared cache is Redis (one script of INCR,
-    EXPIRE NX and GET): every API request checks three limits (api/middleware.py)."""
-    return _use(lambda store: _hits_and_counts(store, hit, peek, window_seconds))
+    EXPIRE NX and GET): every API request checks three limits (api/middleware.py).
+
+    DENY_LIST_MARKER among `peek` reads as 0 (it denies nothing) and records whether it was
+    there, for `deny_list_unsure(peek)`."""
+    hits, counts = _use(lambda store: _hits_and_counts(store, hit, peek, window_seconds))
+    if DENY_LIST_MARKER in peek:
+        at = peek.index(DENY_LIST_MARKER)
+        _unsure_reads.set(frozenset() if counts[at] else frozenset(peek))
+        if not counts[at]:
+            _marker_missing_warn()
+        counts[at] = 0
+    return hits, counts
+
+
+def _marker_missing_warn() -> None:
+    now = time.monotonic()
+    if now - _marker_warned["at"] >= 60:  # once a minute per process, not once per request
+        _marker_warned["at"] = now
+        logger.warning(
+            "deny-list marker %s missing (Redis restarted, or deny_list_rewrite has not run for %ss):"
+            " access tokens are checked against the database", DENY_LIST_MARKER, DENY_LIST_MARKER_SECONDS,
+        )
 
 
 # What `_hit` and `count` do, for every key at once, run by Redis as one command. It was a pipeline
@@ -151,7 +194,9 @@ def _hits_and_counts(
     get_client = getattr(getattr(store, "client", None), "get_client", None)
     if get_client is None:  # not django-redis: one call per key
         hits = [_hit(store, f"rl:{key}", window_seconds) for key in hit]
-        return hits, [int(store.get(f"rl:{key}", 0)) for key in peek]
+        # A per-process store (tests, development, the fallback) dies with its process: there is
+        # no restart to detect, and an outage is `deny_list_unsure` already. Its marker holds.
+        return hits, [1 if key == DENY_LIST_MARKER else int(store.get(f"rl:{key}", 0)) for key in peek]
     # `make_key`, not `make_and_validate_key`: the keys are ours (short, ASCII, no spaces), and the
     # validation only warns about memcached's limits — a scan of every character of every key,
     # on every API request.
@@ -180,17 +225,34 @@ def flag(key: str, *, seconds: int) -> bool:
     return shared
 
 
-def flags(keys: list[str], *, seconds: int) -> bool:
-    """`flag` for many keys in one round trip (the deny-list's rewrite from the database)."""
-    if not keys:
+def flags(keys: list[str], *, seconds: int, marker: bool = False) -> bool:
+    """`flag` for many keys in one round trip (the deny-list's rewrite from the database). With
+    `marker`, DENY_LIST_MARKER too, in the same Redis transaction: a Redis that restarts during
+    the write holds the marker only with every entry, or neither. The marker is never kept
+    locally: a process that could not write it is `deny_list_unsure` anyway."""
+    if not keys and not marker:
         return True
-    _result, shared = _run(lambda store: store.set_many({f"rl:{key}": 1 for key in keys}, timeout=seconds))
+    _result, shared = _run(lambda store: _flags(store, keys, seconds, marker))
     if not shared:
         with _lock:
             until = time.time() + seconds
             for key in keys:
                 _pending[key] = max(_pending.get(key, 0.0), until)
     return shared
+
+
+def _flags(store: Any, keys: list[str], seconds: int, marker: bool) -> None:
+    get_client = getattr(getattr(store, "client", None), "get_client", None)
+    if get_client is None:  # not django-redis: the marker is not read there (`_hits_and_counts`)
+        store.set_many({f"rl:{key}": 1 for key in keys}, timeout=seconds)
+        return
+    make_key = store.make_key
+    pipe = get_client(write=True).pipeline(transaction=True)  # MULTI … EXEC, one round trip
+    for key in keys:
+        pipe.set(make_key(f"rl:{key}"), 1, ex=seconds)
+    if marker:
+        pipe.set(make_key(f"rl:{DENY_LIST_MARKER}"), int(time.time()), ex=DENY_LIST_MARKER_SECONDS)
+    pipe.execute()
 
 
 def count(key: str) -> int:

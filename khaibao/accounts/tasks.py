@@ -9,5 +9,6 @@ from khaibao.accounts.access_tokens import deny_list_rewrite as rewrite
 def deny_list_rewrite() -> int:
     """Every minute (settings.PERIODIC_TASKS): the deny entries of sessions revoked within an
     access token's lifetime, written to Redis again from the database — a sign-out that Redis
-    missed (outage, restart) holds on every server within a run (accounts/access_tokens.py)."""
+    missed (outage, restart) holds on every server within a run; with them the marker that lets
+    servers trust the deny-list without the database (accounts/access_tokens.py)."""
     return rewrite()

@@ -104,10 +104,11 @@ def request_bearer(request: HttpRequest) -> str:
 def access_identity(claims: AccessClaims | None) -> Identity:
     """Who a signed access token that passed the deny-list stands for. While this process has seen
     Redis fail (and DENY_LIST_GRACE_SECONDS after), the deny-list it read may lack a sign-out
-    made meanwhile on another server, or kept only in this one's fallback store: the session is
-    then checked in the database (one query; none otherwise). Both the API's rate limiter
+    made meanwhile on another server, or kept only in this one's fallback store; and a read
+    without the deny-list's marker (Redis restarted empty, no rewrite yet) may lack any: the
+    session is then checked in the database (one query; none otherwise). Both the API's rate limiter
     (`remember_access`) and `request_identity` — so the hot lane too — come through here."""
-    if claims is None or (ratelimit.deny_list_unsure() and not session_live(claims)):
+    if claims is None or (ratelimit.deny_list_unsure(claims.deny_keys()) and not session_live(claims)):
         return _NOBODY
     return Identity(account=claims.account(), claims=claims)
 

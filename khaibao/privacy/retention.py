@@ -20,7 +20,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from khaibao.accounts.models import BreakGlassGrant, OtpChallenge
+from khaibao.accounts.models import ApiSession, BreakGlassGrant, OtpChallenge
 from khaibao.audit.services import audit_events_prunable, audit_prune, audit_record
 from khaibao.cases.models import FollowUpCase
 from khaibao.core.idempotency import idempotency_records_expired
@@ -244,6 +244,13 @@ RULES: list[Rule] = [
     Rule("erasure_codes", "delete", _older(ErasureCode, "created_at", _hours(lambda: settings.RETENTION_SHORT_LIVED_HOURS))),
     Rule("idempotency_records", "delete", lambda now: IdempotencyRecord.objects.filter(idempotency_records_expired(now))),
     Rule("sessions", "delete", lambda now: Session.objects.filter(expire_date__lt=now)),
+    # A closed account's app sessions are revoked, not deleted, by the closure: the deny-list's
+    # rewrite reads them for an access token's lifetime (accounts/access_tokens.py). A day on,
+    # nothing reads them.
+    Rule("closed_account_sessions", "delete", lambda now: ApiSession.objects.filter(
+        account__is_active=False,
+        revoked_at__lt=now - timedelta(hours=max(1, settings.RETENTION_SHORT_LIVED_HOURS)),
+    )),
     Rule("audit_events", "delete", audit_events_prunable, audit_prune),
     # The evidence that an erasure or withdrawal happened lives as long as the audit trail.
     Rule("erasure_records", "delete", lambda now: Erasure.objects.filter(
