@@ -16,6 +16,7 @@ from khaibao.passes.decision import DECISIONS, pass_decision, pass_instructions
 from khaibao.passes.labels import reason_message
 from khaibao.passes.qr import pass_qr_response
 from khaibao.passes.signing import MAX_TOKEN_LENGTH
+from khaibao.passes.verify import pass_verify
 from khaibao.people.access import access_person_for_declarer
 
 router = Router(tags=["passes"])
@@ -75,7 +76,7 @@ def verify(request: AuthedRequest, data: VerifyIn) -> VerifyOut:
     # A retried scan gets the verdict of now (an expired pass, the checkpoint's own access), never a
     # stored one: an Idempotency-Key only refuses another body under it.
     idempotency_afresh(request)
-    result = services.pass_verify(actor=request.auth, token=data.token, ip=client_ip(request))
+    result = pass_verify(actor=request.auth, token=data.token, ip=client_ip(request))
     decision = pass_decision(result)
     return VerifyOut(
         decision=decision.code,

@@ -21,6 +21,7 @@ from khaibao.api import (
     memberships,
     news,
     notifications,
+    org_campaigns,
     orgs,
     passes,
     people,
@@ -144,7 +145,8 @@ def _register_routers() -> None:
     api.add_router("/news", news.router)
     api.add_router("/reports", reports.router)  # issue 6
     api.add_router("/reports", report_handling.router)  # officials' side
-    api.add_router("/orgs", orgs.router)  # issue 7
+    api.add_router("/orgs", orgs.router)  # issue 7: units and rosters
+    api.add_router("/orgs", org_campaigns.router)  # issues 7, 17, 21: campaigns, compliance, reminders, chasing
     api.add_router("/memberships", memberships.router)  # issue 21
     api.add_router("/volunteers", volunteers.router)  # issue 7
     api.add_router("/audit", audit.router)  # issue 8

@@ -30,7 +30,7 @@ from khaibao.core.params import ID_MAX, id_in_range, positive_id
 from khaibao.exports import downloads as export_downloads
 from khaibao.exports import selectors as export_selectors
 from khaibao.exports.models import Format, Kind, Status
-from khaibao.orgs import chase, compliance, compliance_report, reminders
+from khaibao.orgs import chase, compliance, compliance_numbers, compliance_report, reminders
 from khaibao.orgs.access import access_unit_for_user
 from khaibao.orgs.models import Campaign, OrgUnit
 from khaibao.orgs.reminder_info import reminder_info
@@ -100,7 +100,7 @@ def _breadcrumbs(user: Any, unit: OrgUnit) -> list[dict[str, Any]]:
     return [{"id": units[p].pk, "name": units[p].name} for p in paths if p in units]
 
 
-def trend_chart(points: list[compliance.TrendPoint]) -> SafeString:
+def trend_chart(points: list[compliance_numbers.TrendPoint]) -> SafeString:
     """Declared % and updated-today % per day, from the end-of-day snapshots."""
     title = _("Compliance per day")
     every = max(1, len(points) // 14)
@@ -109,9 +109,9 @@ def trend_chart(points: list[compliance.TrendPoint]) -> SafeString:
     )
     chart.x_labels = [p.day.strftime("%d/%m") for p in points]
     chart.y_labels = [0, 25, 50, 75, 100]
-    # Shares of confirmed members, as on the page and in the API (compliance.pct).
-    chart.add(_("Declared since the start (%)"), [compliance.pct(p.declared, p.confirmed) for p in points])
-    chart.add(_("Updated today (%)"), [compliance.pct(p.updated_today, p.confirmed) for p in points])
+    # Shares of confirmed members, as on the page and in the API (compliance_numbers.pct).
+    chart.add(_("Declared since the start (%)"), [compliance_numbers.pct(p.declared, p.confirmed) for p in points])
+    chart.add(_("Updated today (%)"), [compliance_numbers.pct(p.updated_today, p.confirmed) for p in points])
     return _svg(chart, title)
 
 
@@ -139,8 +139,8 @@ def dashboard(request: SignedInRequest, unit_id: int | None = None) -> HttpRespo
         "campaigns": campaigns,
     }
     if campaign is not None:
-        report = compliance.unit_report(unit, campaign, day or today)
-        points = compliance.unit_trend(unit, campaign)
+        report = compliance_numbers.unit_report(unit, campaign, day or today)
+        points = compliance_numbers.unit_trend(unit, campaign)
         context.update({
             "report": report,
             "points": points,

@@ -15,8 +15,8 @@ from khaibao.core.errors import ServiceError
 from khaibao.core.http import client_ip
 from khaibao.passes.decision import pass_decision
 from khaibao.passes.labels import reason_message
-from khaibao.passes.services import can_verify_passes, pass_verify
 from khaibao.passes.signing import MAX_TOKEN_LENGTH
+from khaibao.passes.verify import can_verify_passes, pass_verify
 
 
 class VerifyForm(forms.Form):

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from khaibao.audit.services import audit_record
 from khaibao.core.errors import ServiceError
 from khaibao.exports.writers import CONTENT_TYPES, chunks, csv_stream, xlsx_bytes
-from khaibao.orgs.compliance import report_rows, require_org_admin
+from khaibao.orgs.compliance import require_org_admin
+from khaibao.orgs.compliance_numbers import report_rows
 from khaibao.orgs.models import Campaign, OrgUnit
 
 

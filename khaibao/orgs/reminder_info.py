@@ -10,7 +10,7 @@ from datetime import date
 from django.conf import settings
 from django.utils import timezone
 
-from khaibao.orgs.compliance import TrendPoint, UnitReport
+from khaibao.orgs.compliance_numbers import TrendPoint, UnitReport
 from khaibao.orgs.models import Campaign, CampaignReminderRun, OrgUnit, ReminderPolicy, UnitReminderRun
 from khaibao.orgs.reminder_runs import run_stalled
 from khaibao.orgs.reminder_texts import policy_label, policy_sends_sms

@@ -21,7 +21,8 @@ from khaibao.core.errors import ServiceError
 from khaibao.exports.cells import FORMULA_TRIGGERS
 from khaibao.orgs.models import MemberRole
 from khaibao.orgs.roster_files import MAX_RECORD_CHARS, MAX_TEXT_CHARS, Refused, csv_rows
-from khaibao.orgs.roster_xlsx import MAX_CELLS, MAX_UNPACKED_BYTES, xlsx_rows
+from khaibao.orgs.roster_xlsx import xlsx_rows
+from khaibao.orgs.roster_xlsx_package import MAX_CELLS, MAX_UNPACKED_BYTES
 
 MAX_ROWS = 20_000
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -159,7 +160,7 @@ def read_roster(name: str, handle: IO[bytes] | File, size: int) -> list[RosterRo
     """The rows of a roster file, or ServiceError for a file that cannot be imported at all.
 
     Refused as soon as a limit is passed, before more is read: MAX_ROWS rows after the header
-    (empty rows count), MAX_FILE_BYTES uploaded, and orgs.roster_files' and roster_xlsx's limits (a CSV row's
+    (empty rows count), MAX_FILE_BYTES uploaded, and orgs.roster_files', roster_xlsx's and roster_xlsx_package's limits (a CSV row's
     length; an XLSX's unpacked size, cells and columns). Only the columns the header names are
     kept, and at most MAX_TEXT_CHARS characters in all.
     """

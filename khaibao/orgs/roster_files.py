@@ -9,7 +9,7 @@ bounds raises `Refused`, as soon as a bound is passed.
   `pick`s the columns kept; of a row, only those cells and "is any cell filled" are kept.
 - CSV: decoded (UTF-8) and parsed a chunk at a time; a row (record) may not take more than
   MAX_RECORD_CHARS characters (a missing closing quote, usually).
-- XLSX: orgs.roster_xlsx (the zip checked before anything is unpacked, the parts streamed).
+- XLSX: orgs.roster_xlsx (the cells) and orgs.roster_xlsx_package (the zip checked before anything is unpacked, the parts streamed).
 """
 
 from __future__ import annotations

@@ -1,20 +1,18 @@
 """The rows of an XLSX roster, read within bounds whatever the file claims (orgs.roster_files
-says how; this is its XLSX half).
+says how; this is its XLSX half). The package — the zip checked before anything is unpacked, its
+parts found and streamed to expat within bounds — is orgs.roster_xlsx_package's; this reads the
+cells of the first worksheet and the shared strings into rows.
 
-The zip is checked before anything is unpacked (members, unpacked sizes, compression ratios).
-Only the content types, the workbook and its relationships, the first worksheet and the shared
-strings are parsed: streamed, by expat, no DTD, at most _MAX_ELEMENTS elements a part. The first
-MAX_COLUMNS columns only (not the width the sheet claims); a cell's text is cut at Excel's own
-limit; a shared string is kept only if a kept cell names it. Values are openpyxl's (read-only,
-data only), but numbers stay numbers: no date formats, a roster has no dates. openpyxl itself is
-not used to read: its read-only mode pads every row to the width the sheet declares and loads the
-whole shared-strings table, which a 2 KB file turns into gigabytes (orgs/tests/test_roster_bombs.py).
+The first MAX_COLUMNS columns only (not the width the sheet claims); a cell's text is cut at
+Excel's own limit; a shared string is kept only if a kept cell names it. Values are openpyxl's
+(read-only, data only), but numbers stay numbers: no date formats, a roster has no dates. openpyxl
+itself is not used to read: its read-only mode pads every row to the width the sheet declares and
+loads the whole shared-strings table, which a 2 KB file turns into gigabytes
+(orgs/tests/test_roster_bombs.py).
 """
 
 from __future__ import annotations
 
-import posixpath
-import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -23,177 +21,11 @@ from functools import lru_cache
 from typing import IO, Any
 from xml.parsers import expat
 
-from khaibao.orgs.roster_files import CHUNK_BYTES, MAX_TEXT_CHARS, Pick, Refused, Row
+from khaibao.orgs.roster_files import MAX_TEXT_CHARS, Pick, Refused, Row
+from khaibao.orgs.roster_xlsx_package import Counted, PartDone, local_tag, locate_parts, parse_part, xlsx_open
 
 MAX_COLUMNS = 256  # read of an XLSX sheet (A to IV); a CSV row is bounded by MAX_RECORD_CHARS
 MAX_CELL_CHARS = 32_767  # Excel's own limit for a cell: longer text is cut
-MAX_UNPACKED_BYTES = 50 * 2**20  # an XLSX's members, unpacked: about a 10 MB CSV's data
-MAX_RATIO = 100  # unpacked / packed, for a member above RATIO_FROM_BYTES unpacked
-RATIO_FROM_BYTES = 2**20
-MAX_MEMBERS = 1_000
-MAX_CELLS = 1_000_000  # of a sheet, or shared strings: as elements, two a cell (<c><v>)
-_MAX_ELEMENTS = 2 * MAX_CELLS
-# Bytes from one "<" to the next: one tag with its attributes and the text after it. expat builds a
-# whole start tag and its attributes' dict before any handler sees it (and re-scans a growing
-# token), so one tag of millions of attributes would take a gigabyte within every other bound. Only
-# "<" counts: it can stand neither in an attribute value nor in text, while ">" can (a tag of
-# `a=">"` attributes passed a bound that counted it). A real tag is short and a cell's text at most
-# MAX_CELL_CHARS (4 bytes each at worst).
-MAX_RUN_BYTES = 256 * 1024
-
-_WORKBOOK_TYPES = tuple(
-    f"application/vnd.{kind}.main+xml"
-    for kind in (
-        "ms-excel.template.macroEnabled", "openxmlformats-officedocument.spreadsheetml.template",
-        "ms-excel.sheet.macroEnabled", "openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-)
-_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
-
-
-# --- XLSX: the package --------------------------------------------------------------------------
-
-
-def _check_directory(handle: IO[bytes] | Any) -> None:
-    """Refuse a zip with many members before zipfile reads its central directory into objects:
-    the end record (found as zipfile finds it, zip64 included) gives their number and size."""
-    handle.seek(0, 2)
-    size = handle.tell()
-    tail_size = min(size, 22 + 2**16)
-    handle.seek(size - tail_size)
-    tail = handle.read(tail_size)
-    handle.seek(0)
-    at = tail.rfind(b"PK\x05\x06")
-    if at < 0 or len(tail) - at < 22:
-        raise zipfile.BadZipFile("no end of central directory")
-    members, directory = struct.unpack_from("<HI", tail, at + 10)
-    if tail[max(at - 20, 0) : max(at - 16, 0)] == b"PK\x06\x07":
-        if at < 76:
-            raise zipfile.BadZipFile("zip64 end record out of reach")
-        members, directory = struct.unpack_from("<QQ", tail, at - 76 + 32)
-    if members > MAX_MEMBERS or directory > MAX_MEMBERS * 1024:
-        raise zipfile.BadZipFile("too many members")
-
-
-def _open(handle: IO[bytes] | Any) -> zipfile.ZipFile:
-    _check_directory(handle)
-    archive = zipfile.ZipFile(handle)
-    members = archive.infolist()
-    if len(members) > MAX_MEMBERS:  # the end record's count can lie; the directory read is what counts
-        archive.close()
-        raise zipfile.BadZipFile("too many members")
-    if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES or any(
-        m.file_size > RATIO_FROM_BYTES and m.file_size > MAX_RATIO * m.compress_size for m in members
-    ):
-        archive.close()
-        raise Refused("unpacked")
-    return archive
-
-
-class _Stop(Exception):
-    """All that is needed from a part is read."""
-
-
-def _no_dtd(*_: Any) -> None:
-    raise expat.ExpatError("a DTD (entities) in a spreadsheet part")
-
-
-def _parse(archive: zipfile.ZipFile, name: str, handler: Any) -> Iterator[None]:
-    """Feed part `name` to `handler` (start, and end and chars if it has them) a chunk at a
-    time, pausing after each; _Stop ends it. Zipfile unpacks no more than a member's announced
-    size, and checks its CRC."""
-    parser = expat.ParserCreate()
-    parser.buffer_text = True
-    parser.StartDoctypeDeclHandler = _no_dtd
-    parser.StartElementHandler = handler.start
-    parser.EndElementHandler = getattr(handler, "end", None)
-    parser.CharacterDataHandler = getattr(handler, "chars", None)
-    try:
-        with archive.open(name) as stream:
-            run = 0  # bytes since the last "<" (MAX_RUN_BYTES), counted before expat reads them
-            while chunk := stream.read(CHUNK_BYTES):
-                cut = chunk.rfind(b"<")
-                run = run + len(chunk) if cut < 0 else len(chunk) - cut - 1
-                if run > MAX_RUN_BYTES:
-                    raise Refused("cells")
-                parser.Parse(chunk, False)
-                yield
-            parser.Parse(b"", True)
-            yield
-    except _Stop:
-        return
-
-
-def _tag(name: str) -> str:
-    return name[name.find(":") + 1 :]
-
-
-class _Counted:
-    """A handler that refuses a part of more than _MAX_ELEMENTS elements."""
-
-    count = 0
-
-    def counted(self) -> None:
-        self.count += 1
-        if self.count > _MAX_ELEMENTS:
-            raise Refused("cells")
-
-
-class _Elements(_Counted):
-    """Start handler keeping the (tag, attributes) of the elements named `tags`."""
-
-    def __init__(self, *tags: str) -> None:
-        self.tags = tags
-        self.found: list[tuple[str, dict[str, str]]] = []
-
-    def start(self, name: str, attrs: dict[str, str]) -> None:
-        self.counted()
-        if _tag(name) in self.tags:
-            self.found.append((_tag(name), attrs))
-
-
-def _elements(archive: zipfile.ZipFile, name: str, *tags: str) -> Iterator[tuple[str, dict[str, str]]]:
-    handler = _Elements(*tags)
-    for _ in _parse(archive, name, handler):
-        yield from handler.found
-        handler.found.clear()
-
-
-def _locate(archive: zipfile.ZipFile) -> tuple[str, str | None]:
-    """The first worksheet and the shared strings, found as openpyxl finds them: by content
-    type, then the workbook's sheets in order (chartsheets and missing parts skipped)."""
-    found: dict[str, str] = {}
-    defaults: set[str] = set()
-    for tag, attrs in _elements(archive, "[Content_Types].xml", "Default", "Override"):
-        kind = attrs.get("ContentType", "")
-        if tag == "Default":
-            defaults.add(kind)
-        elif kind in (*_WORKBOOK_TYPES, _STRINGS_TYPE):
-            found.setdefault(kind, attrs.get("PartName", "").lstrip("/"))
-    book = next((found[t] for t in _WORKBOOK_TYPES if t in found), None)
-    if book is None and not defaults.intersection(_WORKBOOK_TYPES):
-        raise KeyError("no workbook part")
-    book = book or "xl/workbook.xml"
-    sheets: list[str] = []
-    for _, attrs in _elements(archive, book, "sheet"):
-        sheets.extend(v for k, v in attrs.items() if k.endswith(":id"))
-        if len(sheets) >= MAX_MEMBERS:
-            break
-    folder = posixpath.dirname(book)
-    rels: dict[str, tuple[str, str]] = {}
-    for _, attrs in _elements(archive, posixpath.join(folder, "_rels", posixpath.basename(book) + ".rels"), "Relationship"):
-        if attrs.get("Id") in sheets:
-            target = attrs.get("Target", "")
-            target = target[1:] if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-            rels[attrs["Id"]] = (attrs.get("Type", ""), target)
-    names = set(archive.namelist())
-    sheet = next((rels[i][1] for i in sheets if rels[i][1] in names and "chartsheet" not in rels[i][0]), None)
-    if sheet is None:
-        raise KeyError("no worksheet")
-    return sheet, found.get(_STRINGS_TYPE)
-
-
-# --- XLSX: the cells ----------------------------------------------------------------------------
 
 
 class _Ref(int):
@@ -223,7 +55,7 @@ def _row_number(text: str) -> int:
         return int(number)
 
 
-class _Sheet(_Counted):
+class _Sheet(Counted):
     """Handlers for a worksheet: each finished row goes to `done` as (number, {column: value}),
     columns 1 to MAX_COLUMNS only."""
 
@@ -241,7 +73,7 @@ class _Sheet(_Counted):
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         self.counted()
-        tag = name if ":" not in name else _tag(name)
+        tag = name if ":" not in name else local_tag(name)
         if tag == "c":
             ref = attrs.get("r")
             self.column = _column(ref) if ref else self.column + 1
@@ -269,7 +101,7 @@ class _Sheet(_Counted):
             self.size += len(data)
 
     def end(self, name: str) -> None:
-        tag = name if ":" not in name else _tag(name)
+        tag = name if ":" not in name else local_tag(name)
         if tag == "c":
             if self.kind:
                 value = self._value()
@@ -307,7 +139,7 @@ class _Sheet(_Counted):
         return raw  # "str" (a formula's text), "e" (an error: #N/A…)
 
 
-class _Strings(_Counted):
+class _Strings(Counted):
     """Handlers for the shared strings: the texts of the `wanted` entries (stopping after the
     last) or, with `blanks`, also which of all the entries hold nothing but spaces."""
 
@@ -325,11 +157,11 @@ class _Strings(_Counted):
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         self.counted()
-        tag = name if ":" not in name else _tag(name)
+        tag = name if ":" not in name else local_tag(name)
         if tag == "si":
             self.index += 1
             if self.blanks is None and self.index > self.last:
-                raise _Stop
+                raise PartDone
             self.parts = [] if self.index in self.wanted else None
             self.size = 0
             self.filled = False
@@ -346,7 +178,7 @@ class _Strings(_Counted):
                 self.size += len(data)
 
     def end(self, name: str) -> None:
-        tag = name if ":" not in name else _tag(name)
+        tag = name if ":" not in name else local_tag(name)
         if tag == "t":
             self.in_text = False
         elif tag == "rPh":
@@ -375,7 +207,7 @@ class _Strings(_Counted):
 def _strings(archive: zipfile.ZipFile, part: str | None, wanted: set[int], blanks: bool = False) -> _Strings:
     handler = _Strings(wanted, blanks)
     if part is not None and (wanted or blanks):
-        for _ in _parse(archive, part, handler):
+        for _ in parse_part(archive, part, handler):
             pass
     if len(handler.texts) < len(wanted):
         raise IndexError("a cell names a shared string the table does not have")
@@ -386,7 +218,7 @@ def _sheet_rows(archive: zipfile.ZipFile, part: str) -> Iterator[dict[int, Any]]
     """The sheet's rows from row 1, a missing row as {} (a row's place is its number)."""
     handler = _Sheet()
     expected = 1
-    for _ in _parse(archive, part, handler):
+    for _ in parse_part(archive, part, handler):
         for number, cells in handler.done:
             if number < expected:
                 continue  # out of order: openpyxl skips it too
@@ -399,7 +231,7 @@ def _sheet_rows(archive: zipfile.ZipFile, part: str) -> Iterator[dict[int, Any]]
 
 
 def _xlsx_rows(archive: zipfile.ZipFile, pick: Pick, max_rows: int) -> list[Row]:
-    sheet_part, strings_part = _locate(archive)
+    sheet_part, strings_part = locate_parts(archive)
     sheet = _sheet_rows(archive, sheet_part)
     header = next(sheet, None)
     if header is None:
@@ -419,7 +251,7 @@ def _xlsx_rows(archive: zipfile.ZipFile, pick: Pick, max_rows: int) -> list[Row]
 def xlsx_rows(handle: IO[bytes] | Any, pick: Pick, max_rows: int) -> list[Row]:
     """The rows after the header of an XLSX workbook's first worksheet."""
     try:
-        with _open(handle) as archive:
+        with xlsx_open(handle) as archive:
             return _xlsx_rows(archive, pick, max_rows)
     except (zipfile.BadZipFile, KeyError, IndexError, ValueError, OSError, EOFError, RuntimeError,
             NotImplementedError, zlib.error, expat.ExpatError) as exc:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from khaibao.core.hotlines import hotline
 
 if TYPE_CHECKING:
-    from khaibao.passes.services import PassCheck
+    from khaibao.passes.verify import PassCheck
 
 ADMIT = "admit"
 ADMIT_WITH_ADVICE = "admit_with_advice"

@@ -1,6 +1,6 @@
 """A pass's codes in words — the one owner of them, for the citizen's card, the checkpoint's
 page (backoffice) and the API alike: the colours (`services.COLOURS`: their word, and what each
-means to the holder) and why a checked pass is not valid (`services.REASONS`)."""
+means to the holder) and why a checked pass is not valid (`verify.REASONS`)."""
 
 from __future__ import annotations
 

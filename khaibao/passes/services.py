@@ -1,4 +1,6 @@
-"""The QR health pass (thẻ thông hành / mã QR sức khỏe): colour rule, issuing, verifying.
+"""The QR health pass (thẻ thông hành / mã QR sức khỏe): the colour rule and issuing — the
+signed token, and the short code to type stored beside it (read with the status, `STATUS_PASS_CODE`).
+Checking a shown pass at a checkpoint is passes/verify.py's.
 
 A pass says only: a pseudonymous id, the holder's initials, a colour and an expiry — signed,
 so a checkpoint can trust it without seeing any health detail (issue 3 §6, DESIGN.md §1).
@@ -16,19 +18,14 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, router, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from khaibao.accounts import ratelimit
-from khaibao.accounts.models import Role
-from khaibao.audit.services import audit_record
 from khaibao.core import rowsql
 from khaibao.core.crypto import blind_index
-from khaibao.core.errors import RateLimited, ServiceError
 from khaibao.monitoring.models import LEVEL_ORDER
 from khaibao.monitoring.sources import StatusReadSource
 from khaibao.passes import labels
 from khaibao.passes.models import PassCode
-from khaibao.passes.signing import TOKEN_VERSION, TokenError, token_open, token_sign
+from khaibao.passes.signing import TOKEN_VERSION, token_sign
 
 if TYPE_CHECKING:
     from khaibao.monitoring.models import PersonStatus
@@ -36,16 +33,13 @@ if TYPE_CHECKING:
 
 GREEN, YELLOW, RED, GREY = "green", "yellow", "red", "grey"
 COLOURS = (GREEN, YELLOW, RED, GREY)
-REASONS = ("expired", "bad_signature", "malformed", "unknown_code")
 # Crockford-like base32 without I, L, O, U: nothing a checkpoint could misread when typing.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 10
-CODE_CHECKS_PER_HOUR = 300
 
 PASS_LIFETIME = timedelta(hours=24)
 # "Recent" for green: a declaration or daily update no older than this.
 RECENT_ACTIVITY = timedelta(hours=24)
-VERIFIER_ROLES = frozenset({Role.CHECKPOINT, Role.OFFICIAL})
 MAX_INITIALS = 5
 
 
@@ -67,23 +61,6 @@ class IssuedPass:
     @property
     def colour_meaning(self) -> str:
         return labels.colour_meaning(self.colour)
-
-
-@dataclass(frozen=True)
-class PassCheck:
-    """The outcome of verifying a token. `subject` is the pseudonymous id (for the audit only)."""
-
-    valid: bool
-    colour: str | None = None
-    initials: str | None = None
-    expires_at: datetime | None = None
-    reason: str | None = None
-    subject: str | None = None
-    kid: str | None = None
-
-    @property
-    def colour_label(self) -> str:
-        return labels.colour_label(self.colour)
 
 
 def _last_activity(status: PersonStatus) -> datetime | None:
@@ -139,11 +116,13 @@ def pass_subject(person_id: int) -> str:
     return blind_index(str(person_id), purpose="health-pass")[:16]
 
 
-def _initials(person: Person) -> str:
+def pass_initials(person: Person) -> str:
+    """The initials a pass shows (at most MAX_INITIALS letters)."""
     return person.initials[:MAX_INITIALS]
 
 
-def _status_of(person: Person) -> PersonStatus | None:
+def person_status_or_none(person: Person) -> PersonStatus | None:
+    """The person's status row, or None when they never had one."""
     try:
         return person.status  # type: ignore[attr-defined, no-any-return]
     except ObjectDoesNotExist:
@@ -158,7 +137,7 @@ def pass_issue(*, person: Person, now: datetime | None = None, until: datetime |
     (it expires when the person would turn grey).
     """
     now = now or timezone.now()
-    status = _status_of(person)
+    status = person_status_or_none(person)
     colour = pass_colour(status, now=now)
     expires = pass_expiry(colour, status, expires=until or now + PASS_LIFETIME)
     issued_at, expires_at = int(now.timestamp()), int(expires.timestamp())
@@ -166,7 +145,7 @@ def pass_issue(*, person: Person, now: datetime | None = None, until: datetime |
         {
             "v": TOKEN_VERSION,
             "sub": pass_subject(person.pk),
-            "ini": _initials(person),
+            "ini": pass_initials(person),
             "col": colour,
             "iat": issued_at,
             "exp": expires_at,
@@ -310,107 +289,3 @@ def pass_issue_with_code(
     # min(): never a pass longer than PASS_LIFETIME, even after a later pass stamped the code.
     until = datetime.fromtimestamp(min(stamp, target), tz=UTC)
     return replace(pass_issue(person=person, now=now, until=until), code=code)
-
-
-def normalise_code(raw: str) -> str | None:
-    """The code as stored, or None when `raw` cannot be a short code (then it is a token)."""
-    cleaned = raw.strip().upper().replace("-", "").replace(" ", "")
-    cleaned = cleaned.replace("O", "0").replace("I", "1").replace("L", "1")
-    if len(cleaned) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in cleaned):
-        return None
-    return cleaned
-
-
-def pass_code_check(code: str, *, now: datetime | None = None) -> PassCheck:
-    """Answer a typed short code from the holder's status now: valid, colour, initials, expiry.
-
-    Valid only until the latest pass shown with the code ends (its stamp, `pass_exp`), with that
-    pass's expiry (clipped by `pass_expiry` for green, as the token is): the card's "valid until"."""
-    now = now or timezone.now()
-    row = PassCode.objects.select_related("person__status").filter(code=code, expires_at__gt=now).first()
-    if row is None:
-        return PassCheck(valid=False, reason="unknown_code")
-    person = row.person
-    # A code made before stamps (passes migration 0004) answers as it did, until its row expires.
-    pass_until = datetime.fromtimestamp(row.pass_exp, tz=UTC) if row.pass_exp else row.expires_at
-    if now >= pass_until:
-        # The pass shown with the code has ended: the same answer as its QR (`pass_check`).
-        return PassCheck(
-            valid=False, reason="expired", expires_at=pass_until, subject=pass_subject(person.pk), kid="code",
-        )
-    status = _status_of(person)
-    colour = pass_colour(status, now=now)
-    expires_at = pass_expiry(colour, status, expires=pass_until)
-    return PassCheck(
-        valid=True, colour=colour, initials=_initials(person), expires_at=expires_at,
-        subject=pass_subject(person.pk), kid="code",
-    )
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def pass_check(token: str, *, now: datetime | None = None) -> PassCheck:
-    """Verify a token's signature, shape and expiry; pure apart from reading the keys."""
-    now = now or timezone.now()
-    try:
-        payload = token_open(token.strip())
-    except TokenError as exc:
-        return PassCheck(valid=False, reason=exc.code)
-    if (
-        payload.get("v") != TOKEN_VERSION
-        or not isinstance(payload.get("sub"), str)
-        or not isinstance(payload.get("ini"), str)
-        or payload.get("col") not in COLOURS
-        or not _is_int(payload.get("iat"))
-        or not _is_int(payload.get("exp"))
-    ):
-        return PassCheck(valid=False, reason="malformed", kid=payload["kid"])
-    expires_at = datetime.fromtimestamp(payload["exp"], tz=UTC)
-    if now >= expires_at:
-        return PassCheck(
-            valid=False, reason="expired", expires_at=expires_at, subject=payload["sub"], kid=payload["kid"]
-        )
-    return PassCheck(
-        valid=True,
-        colour=payload["col"],
-        initials=payload["ini"],
-        expires_at=expires_at,
-        subject=payload["sub"],
-        kid=payload["kid"],
-    )
-
-
-def can_verify_passes(actor: Any) -> bool:
-    return bool(getattr(actor, "is_authenticated", False)) and getattr(actor, "role", None) in VERIFIER_ROLES
-
-
-@transaction.atomic
-def pass_verify(*, actor: Any, token: str, ip: str = "", now: datetime | None = None) -> PassCheck:
-    """Verify a pass shown at a checkpoint — the scanned token or the typed short code — and
-    audit the verification, valid or not.
-
-    Only checkpoint staff and health officials may verify. The audit event names the actor and
-    the pseudonymous id — no initials, no colour, nothing personal. Typed codes are also rate
-    limited per verifier, so a device cannot be used to sweep the code space.
-    """
-    if not can_verify_passes(actor):
-        raise ServiceError(
-            _("Only checkpoint staff and health officials can verify health passes."), code="forbidden", status=403
-        )
-    code = normalise_code(token)
-    if code is not None:
-        if ratelimit.hit(f"pass-code:{actor.pk}", window_seconds=3600) > CODE_CHECKS_PER_HOUR:
-            raise RateLimited(_("Too many typed codes from this account. Scan the QR code instead."))
-        result = pass_code_check(code, now=now)
-    else:
-        result = pass_check(token, now=now)
-    audit_record(
-        actor=actor,
-        action="pass.verify",
-        ip=ip,
-        reason="checkpoint",
-        data={"valid": result.valid, "reason": result.reason, "subject": result.subject, "kid": result.kid},
-    )
-    return result

@@ -181,7 +181,8 @@ def trail(world: Any, client: Client) -> dict[str, Any]:
     checked, a case read, and a citizen's own download through the web (request.user as object)."""
     from khaibao.demo import DEMO_PASSWORD
     from khaibao.orgs.members import member_add
-    from khaibao.passes.services import pass_issue, pass_verify
+    from khaibao.passes.services import pass_issue
+    from khaibao.passes.verify import pass_verify
 
     assert client.post("/staff/sign-in/", {"username": "demo-checkpoint", "password": DEMO_PASSWORD}).status_code == 302
     member = member_add(actor=world.org_admin, unit=world.org_admin.org_unit, full_name="Lê Văn Cường", phone="0912345678")

@@ -201,7 +201,7 @@ def test_a_claimed_width_is_ignored_and_only_the_roster_columns_are_read():
 def test_a_row_of_half_a_million_cells_is_read_in_bounded_memory(monkeypatch):
     """Real cells, not a claim: one row holding 500,000 empty cells after the roster's four
     (openpyxl held them all, about 300 MB)."""
-    monkeypatch.setattr("khaibao.orgs.roster_xlsx.MAX_RATIO", 10**9, raising=False)
+    monkeypatch.setattr("khaibao.orgs.roster_xlsx_package.MAX_RATIO", 10**9, raising=False)
     member = _member_row(2).replace(_inline("XFD2", "ô cuối"), "").replace("</row>", "")
     head = (_HEAD_SHEET + _header_row() + member).encode()
     cells = _repeat(b'<c r="E2"/>', 500_000 * 11, head=head, tail=b"</row></sheetData></worksheet>")
@@ -239,8 +239,8 @@ def test_a_shared_strings_bomb_is_refused_before_it_is_unpacked():
 def test_shared_strings_under_the_limits_are_streamed_not_loaded(monkeypatch):
     """Without the size checks, the reader itself keeps only the strings the roster cells use
     (openpyxl kept all 700,000)."""
-    monkeypatch.setattr("khaibao.orgs.roster_xlsx.MAX_RATIO", 10**9, raising=False)
-    monkeypatch.setattr("khaibao.orgs.roster_xlsx._MAX_ELEMENTS", 10**9, raising=False)
+    monkeypatch.setattr("khaibao.orgs.roster_xlsx_package.MAX_RATIO", 10**9, raising=False)
+    monkeypatch.setattr("khaibao.orgs.roster_xlsx_package.MAX_ELEMENTS", 10**9, raising=False)
     strings = _repeat(b"<si><t>ab</t></si>", 12 * 2**20, head=_strings_head(), tail=b"</sst>")
     result, peak, _ = _read("strings.xlsx", _xlsx(_strings_sheet(), strings))
     assert result == [RosterRow(2, "Nguyễn Văn Một", "0912345671", "DCS-HK", "Đoàn viên")]
@@ -249,7 +249,7 @@ def test_shared_strings_under_the_limits_are_streamed_not_loaded(monkeypatch):
 
 def test_a_shared_string_repeated_on_every_row_cannot_multiply_the_text_kept(monkeypatch):
     """One 30,000-character string named by 4 cells of 20,000 rows would be 2.4 G characters."""
-    monkeypatch.setattr("khaibao.orgs.roster_xlsx.MAX_RATIO", 10**9, raising=False)
+    monkeypatch.setattr("khaibao.orgs.roster_xlsx_package.MAX_RATIO", 10**9, raising=False)
     long = "a" * 30_000
     strings = f'{HEAD}<sst xmlns="{MAIN}">' + "".join(f"<si><t>{w}</t></si>" for w in [*HEADER, long]) + "</sst>"
     row = "".join(f'<c t="s"><v>{4}</v></c>' for _ in range(4))
@@ -263,7 +263,7 @@ def test_a_shared_string_repeated_on_every_row_cannot_multiply_the_text_kept(mon
 
 
 def test_too_many_cells_a_highly_compressed_member_too_many_members_and_a_dtd_are_refused(monkeypatch):
-    monkeypatch.setattr("khaibao.orgs.roster_xlsx._MAX_ELEMENTS", 1000)
+    monkeypatch.setattr("khaibao.orgs.roster_xlsx_package.MAX_ELEMENTS", 1000)
     cells = _xlsx(_sheet(_header_row() + '<row r="2">' + '<c r="E2"/>' * 1000 + "</row>", "A1:E2"))
     assert "1,000,000" in _refused(_read("cells.xlsx", cells)[0], "unreadable_file").message
     monkeypatch.undo()

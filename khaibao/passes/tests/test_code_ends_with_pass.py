@@ -8,8 +8,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from khaibao.passes.services import pass_check, pass_code_check, pass_issue_with_code
+from khaibao.passes.services import pass_issue_with_code
 from khaibao.passes.tests.helpers import give_status
+from khaibao.passes.verify import pass_check, pass_code_check
 
 
 def test_it_refuses_the_code_when_the_qr_beside_it_has_expired(world: Any) -> None:

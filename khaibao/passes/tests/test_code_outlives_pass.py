@@ -11,8 +11,9 @@ from django.test import Client
 from django.utils import timezone
 
 from khaibao.passes.models import PassCode
-from khaibao.passes.services import pass_code_check, pass_issue_with_code
+from khaibao.passes.services import pass_issue_with_code
 from khaibao.passes.tests.helpers import give_status
+from khaibao.passes.verify import pass_code_check
 
 
 def _code_expiry(code: str) -> Any:

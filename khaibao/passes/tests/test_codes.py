@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from khaibao.passes.services import CODE_ALPHABET, CODE_LENGTH, _new_code, normalise_code
+from khaibao.passes.services import CODE_ALPHABET, CODE_LENGTH, _new_code
+from khaibao.passes.verify import normalise_code
 
 
 def test_a_code_is_ten_letters_of_the_alphabet_and_reads_back_as_itself() -> None:

@@ -8,8 +8,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from khaibao.passes.services import pass_code_check, pass_issue_with_code
+from khaibao.passes.services import pass_issue_with_code
 from khaibao.passes.tests.helpers import give_status
+from khaibao.passes.verify import pass_code_check
 
 
 def test_a_green_code_ends_with_the_activity_as_the_token_does(world: Any) -> None:

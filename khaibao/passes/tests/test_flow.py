@@ -89,17 +89,17 @@ def test_it_gives_officials_no_short_code_and_citizens_of_other_households_nothi
 
 
 def test_it_limits_typed_codes_per_verifier(world: Any, api: Any, settings: Any) -> None:
-    from khaibao.passes import services
+    from khaibao.passes import verify
 
     checkpoint = api.as_(world.checkpoint)
-    limit = services.CODE_CHECKS_PER_HOUR
-    services.CODE_CHECKS_PER_HOUR = 2
+    limit = verify.CODE_CHECKS_PER_HOUR
+    verify.CODE_CHECKS_PER_HOUR = 2
     try:
         assert checkpoint.post("/passes/verify", {"token": "ABCDE-FGHJ0"}).status_code == 200
         assert checkpoint.post("/passes/verify", {"token": "ABCDE-FGHJ1"}).status_code == 200
         assert checkpoint.post("/passes/verify", {"token": "ABCDE-FGHJ2"}).status_code == 429
     finally:
-        services.CODE_CHECKS_PER_HOUR = limit
+        verify.CODE_CHECKS_PER_HOUR = limit
 
 
 def test_it_gives_a_new_short_code_once_the_old_one_would_not_outlive_a_new_pass(world: Any, api: Any) -> None:

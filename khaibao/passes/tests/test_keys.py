@@ -11,8 +11,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.exceptions import ImproperlyConfigured
 
-from khaibao.passes.services import pass_check, pass_issue
+from khaibao.passes.services import pass_issue
 from khaibao.passes.signing import load_private_key
+from khaibao.passes.verify import pass_check
 
 
 def _raw(key: Ed25519PrivateKey) -> bytes:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone, translation
 
-from khaibao.passes import labels, services
+from khaibao.passes import labels, services, verify
 
 
 def test_every_colour_has_its_word_and_meaning_in_the_labels_module() -> None:
@@ -35,9 +35,9 @@ def test_the_services_keep_no_words_of_their_own() -> None:
 
 def test_issued_and_checked_passes_take_their_words_from_the_labels_module(world: Any) -> None:
     issued = services.IssuedPass(token="t", colour=services.RED, expires_at=timezone.now() + timedelta(hours=1))
-    checked = services.PassCheck(valid=True, colour=services.GREEN)
+    checked = verify.PassCheck(valid=True, colour=services.GREEN)
     with translation.override("vi"):
         assert issued.colour_label == labels.colour_label("red") == "Đỏ"
         assert issued.colour_meaning == labels.colour_meaning("red")
         assert checked.colour_label == "Xanh"
-    assert services.PassCheck(valid=False, reason="expired").colour_label == ""
+    assert verify.PassCheck(valid=False, reason="expired").colour_label == ""

@@ -151,7 +151,7 @@ def test_it_generates_a_usable_signing_key(world: Any, settings: Any) -> None:
 
     from django.core.management import call_command
 
-    from khaibao.passes.services import pass_check
+    from khaibao.passes.verify import pass_check
 
     out = io.StringIO()
     call_command("pass_keygen", stdout=out)

@@ -11,7 +11,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from khaibao.cases.tests.helpers import declare
-from khaibao.passes.services import pass_issue, pass_verify
+from khaibao.passes.services import pass_issue
+from khaibao.passes.verify import pass_verify
 from khaibao.stats.tests.helpers import refresh
 from khaibao.web.tests.browser.a11y import NO_SCROLL, axe_violations
 from khaibao.web.tests.browser.flows import staff_sign_in, totp_now
