@@ -4,30 +4,28 @@ number of statements; it never waits for a row a daily update holds."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from khaibao.cases import missed, tasks
-from khaibao.cases.tests.helpers import declare, update
+from khaibao.cases.tests.helpers import MISSED_DAY0, declare, lan_and_nam_monitored, missed_day, update
 from khaibao.monitoring.models import LEVEL_ORDER, PersonStatus
 from khaibao.monitoring.queue import escalation_bump, queue_fields
 from khaibao.people.models import Person
 from khaibao.risk import engine
 
 HANOI_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
-DAY0 = datetime(2026, 3, 2, 9, 0, tzinfo=HANOI_TIME)
+DAY0 = MISSED_DAY0
 
 
-def at(days: int) -> Any:
-    return time_machine.travel(DAY0 + timedelta(days=days), tick=False)
+at = missed_day
 
 
 def status(person: Any) -> PersonStatus:
@@ -37,12 +35,7 @@ def status(person: Any) -> PersonStatus:
 @pytest.fixture
 def monitored(world: Any, api: Any) -> Any:
     """Lan and Nam, medium, under monitoring from day 0, their last update on day 0."""
-    with at(0):
-        declare(api, world.lan, world.lan_self, "medium")
-        declare(api, world.nam, world.nam_self, "medium")
-        update(api, world.lan, world.lan_self, DAY0.date().isoformat())
-        update(api, world.nam, world.nam_self, DAY0.date().isoformat())
-    return world
+    return lan_and_nam_monitored(world, api)
 
 
 def between_read_and_write(monkeypatch: Any, write: Any) -> None:

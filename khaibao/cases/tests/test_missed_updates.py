@@ -11,15 +11,14 @@ import time_machine
 from django.utils import timezone
 
 from khaibao.cases import tasks
-from khaibao.cases.tests.helpers import declare, update
+from khaibao.cases.tests.helpers import MISSED_DAY0, lan_and_nam_monitored, missed_day, update
 from khaibao.monitoring.models import PersonStatus
 
 HANOI_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
-DAY0 = datetime(2026, 3, 2, 9, 0, tzinfo=HANOI_TIME)
+DAY0 = MISSED_DAY0
 
 
-def at(days: int) -> Any:
-    return time_machine.travel(DAY0 + timedelta(days=days), tick=False)
+at = missed_day
 
 
 def status(person: Any) -> PersonStatus:
@@ -35,12 +34,7 @@ def queue(api: Any, official: Any, query: str = "") -> list[dict[str, Any]]:
 @pytest.fixture
 def monitored(world: Any, api: Any) -> Any:
     """Lan (medium, under monitoring from day 0) and Nam (medium as well, 61, same ward)."""
-    with at(0):
-        declare(api, world.lan, world.lan_self, "medium")
-        declare(api, world.nam, world.nam_self, "medium")
-        update(api, world.lan, world.lan_self, DAY0.date().isoformat())
-        update(api, world.nam, world.nam_self, DAY0.date().isoformat())
-    return world
+    return lan_and_nam_monitored(world, api)
 
 
 def test_it_counts_escalates_and_marks_lost_day_by_day(monitored: Any, api: Any) -> None:
