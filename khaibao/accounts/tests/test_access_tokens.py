@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from khaibao.accounts import access_tokens, ratelimit
 from khaibao.accounts.models import Account, ApiSession
+from khaibao.accounts.tests.redis_helpers import redis_trips_counted
 from khaibao.audit.models import AuditEvent
 
 PHONE, E164 = "0900000001", "+84900000001"
@@ -191,19 +192,7 @@ def test_the_deny_list_is_read_with_the_rate_limits_in_one_redis_round_trip(worl
 
         pair = sign_in(api, sms)
         redis.Redis(db=6).script_flush()  # the first request after a flush also sends the script whole
-        trips: list[str] = []
-        command, pipeline = redis.Redis.execute_command, redis.client.Pipeline.execute
-
-        def counted_command(self: Any, *args: Any, **kwargs: Any) -> Any:
-            trips.append(str(args[0]))
-            return command(self, *args, **kwargs)
-
-        def counted_pipeline(self: Any, *args: Any, **kwargs: Any) -> Any:
-            trips.append(f"pipeline of {len(self.command_stack)}")
-            return pipeline(self, *args, **kwargs)
-
-        monkeypatch.setattr(redis.Redis, "execute_command", counted_command)
-        monkeypatch.setattr(redis.client.Pipeline, "execute", counted_pipeline)
+        trips = redis_trips_counted(monkeypatch)
         first = api.get(f"/people/{world.lan_self.id}/status", headers=bearer(pair["access_token"]))
         first_request = list(trips)
         trips.clear()

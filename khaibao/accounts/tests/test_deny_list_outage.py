@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from khaibao.accounts import access_tokens, ratelimit
 from khaibao.accounts.models import Account
 from khaibao.accounts.tasks import deny_list_rewrite
+from khaibao.accounts.tests.redis_helpers import redis_caches
 
 # Nothing listens on port 1: every cache call fails at once (as in test_rate_limits.py).
 REDIS_DOWN = {
@@ -30,14 +30,7 @@ REDIS_DOWN = {
 @pytest.fixture
 def redis_up() -> Iterator[dict[str, Any]]:
     """The machine's Redis under a prefix of this test's own, emptied afterwards."""
-    caches = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/15",
-            "KEY_PREFIX": f"deny-outage-{uuid.uuid4().hex}",
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
-        }
-    }
+    caches = redis_caches(15, "deny-outage")
     yield caches
     with override_settings(CACHES=caches):
         from django.core.cache import cache

@@ -5,7 +5,6 @@ ratelimit.py DENY_LIST_MARKER; fault test r5/b)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -20,6 +19,7 @@ from django.utils import timezone
 from khaibao.accounts import access_tokens, ratelimit, tokens
 from khaibao.accounts.models import Account, ApiSession
 from khaibao.accounts.tasks import deny_list_rewrite
+from khaibao.accounts.tests.redis_helpers import redis_caches, redis_trips_counted
 from khaibao.privacy.retention import retention_run
 
 LAN_PHONE = "+84900000001"
@@ -29,14 +29,7 @@ MARKER = "rl:deny-list-epoch"  # ratelimit.DENY_LIST_MARKER
 @pytest.fixture
 def redis_up() -> Iterator[dict[str, Any]]:
     """The machine's Redis under a prefix of this test's own; only its keys are deleted after."""
-    caches = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/14",
-            "KEY_PREFIX": f"deny-restart-{uuid.uuid4().hex}",
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
-        }
-    }
+    caches = redis_caches(14, "deny-restart")
     with override_settings(CACHES=caches):
         yield caches
         restart_empty()
@@ -181,19 +174,7 @@ def test_with_the_marker_the_normal_path_is_one_redis_trip_and_no_query(world, a
     deny_list_rewrite.call()
     token = access_tokens.session_start(account=world.lan).access_token
     assert api.get("/me", headers=bearer(token)).status_code == 200  # the script is known to Redis
-    trips: list[str] = []
-    command, pipeline = redis.Redis.execute_command, redis.client.Pipeline.execute
-
-    def counted_command(self: Any, *args: Any, **kwargs: Any) -> Any:
-        trips.append(str(args[0]))
-        return command(self, *args, **kwargs)
-
-    def counted_pipeline(self: Any, *args: Any, **kwargs: Any) -> Any:
-        trips.append(f"pipeline of {len(self.command_stack)}")
-        return pipeline(self, *args, **kwargs)
-
-    monkeypatch.setattr(redis.Redis, "execute_command", counted_command)
-    monkeypatch.setattr(redis.client.Pipeline, "execute", counted_pipeline)
+    trips = redis_trips_counted(monkeypatch)
     request = RequestFactory().get("/api/v1/me", headers=bearer(token))
     with django_assert_num_queries(0):
         identity = tokens.request_identity(request)
